@@ -1,0 +1,175 @@
+package dev.berth.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One Docker API request in the single form that berth both judges and forwards.
+ *
+ * <p>Design note. Every bypass of URL-filtering Docker proxies comes from judging one thing and
+ * forwarding another: a cleaned path while the raw one goes upstream, a body the filter parsed
+ * differently from the daemon. So the request is parsed once, strictly, into this value; the
+ * engine decides on it and returns the (possibly rewritten) value to forward; the relay
+ * re-serialises exactly that ({@link #target()} and the body's own serialisation). Anything the
+ * parser cannot represent unambiguously is refused here, before any rule runs.
+ *
+ * @param method upper-case HTTP method
+ * @param apiVersion the {@code /vX.Y} prefix the client used, without the {@code v}, or "" if none
+ * @param path the decoded path without the version prefix, always starting with {@code /}
+ * @param segments the decoded path segments
+ * @param query the parsed query
+ * @param body what berth knows of the body
+ */
+public record CanonicalRequest(String method, String apiVersion, String path,
+    List<String> segments, QueryParams query, Body body) {
+
+  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE");
+  private static final Pattern VERSION = Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$");
+  private static final Pattern VERSION_LIKE = Pattern.compile("^/v[0-9.]+/.*");
+
+  public CanonicalRequest {
+    requireNonNull(method, "method");
+    requireNonNull(apiVersion, "apiVersion");
+    requireNonNull(path, "path");
+    segments = List.copyOf(segments);
+    requireNonNull(query, "query");
+    requireNonNull(body, "body");
+  }
+
+  /**
+   * Parses a request line.
+   *
+   * @param method the method as received
+   * @param rawTarget the request target as received (origin form only)
+   * @throws RequestException when the target is not origin-form, has dot segments, empty segments,
+   *     encoded slashes or NUL, bad escapes, or an unsupported method
+   */
+  public static CanonicalRequest parse(String method, String rawTarget) throws RequestException {
+    if (!METHODS.contains(method)) {
+      throw new RequestException(Decision.Status.BAD_REQUEST,
+          "method " + printable(method) + " is not part of the Docker API");
+    }
+    if (!rawTarget.startsWith("/")) {
+      // Absolute-form (http://host/path) and authority-form are routed by Go on their path part;
+      // refusing them removes a whole class of parser differentials.
+      throw RequestException.bad("request target must be a path (origin-form)");
+    }
+    if (rawTarget.indexOf('#') >= 0) {
+      throw RequestException.bad("request target must not contain a fragment");
+    }
+    int q = rawTarget.indexOf('?');
+    String rawPath = q < 0 ? rawTarget : rawTarget.substring(0, q);
+    QueryParams query = q < 0 ? QueryParams.empty() : QueryParams.parse(rawTarget.substring(q + 1));
+
+    String apiVersion = "";
+    Matcher m = VERSION.matcher(rawPath);
+    if (m.matches()) {
+      apiVersion = m.group(1);
+      rawPath = m.group(2);
+    } else if (VERSION_LIKE.matcher(rawPath).matches()) {
+      throw RequestException.bad("malformed API version prefix");
+    }
+    List<String> segments = new ArrayList<>();
+    if (!rawPath.equals("/")) {
+      String[] parts = rawPath.substring(1).split("/", -1);
+      for (String raw : parts) {
+        if (raw.isEmpty()) {
+          throw RequestException.bad("path must not contain empty segments ('//' or trailing '/')");
+        }
+        String lower = raw.toLowerCase(Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
+          throw RequestException.bad("path must not contain encoded '/', '\\' or NUL");
+        }
+        String seg = Percent.decodePath(raw, "path");
+        if (seg.equals(".") || seg.equals("..")) {
+          throw RequestException.bad("path must not contain '.' or '..' segments");
+        }
+        for (int i = 0; i < seg.length(); i++) {
+          char c = seg.charAt(i);
+          if (c < 0x21 || c == 0x7f) {
+            throw RequestException.bad("path must not contain spaces or control characters");
+          }
+        }
+        segments.add(seg);
+      }
+    }
+    String path = "/" + String.join("/", segments);
+    return new CanonicalRequest(method, apiVersion, path, segments, query, Body.NONE);
+  }
+
+  /** The request target to forward: version prefix, re-encoded path and re-encoded query. */
+  public String target() {
+    StringBuilder sb = new StringBuilder();
+    if (!apiVersion.isEmpty()) {
+      sb.append("/v").append(apiVersion);
+    }
+    if (segments.isEmpty()) {
+      sb.append('/');
+    }
+    for (String s : segments) {
+      sb.append('/').append(encodeSegment(s));
+    }
+    String qs = query.encode();
+    if (!qs.isEmpty()) {
+      sb.append('?').append(qs);
+    }
+    return sb.toString();
+  }
+
+  public CanonicalRequest withBody(Body newBody) {
+    return new CanonicalRequest(method, apiVersion, path, segments, query, newBody);
+  }
+
+  public CanonicalRequest withQuery(QueryParams newQuery) {
+    return new CanonicalRequest(method, apiVersion, path, segments, newQuery, body);
+  }
+
+  /** What berth knows about a request body. */
+  public sealed interface Body {
+    /** No body is forwarded. */
+    Body NONE = new None();
+
+    /** No body. */
+    record None() implements Body {}
+
+    /** A JSON body berth parsed, judged and will re-serialise. */
+    record Json(JsonNode value) implements Body {
+      public Json {
+        requireNonNull(value, "value");
+      }
+    }
+
+    /**
+     * An opaque byte stream (a tar archive, an image tarball) that the route allows as a whole and
+     * that is relayed as it arrives, with backpressure.
+     */
+    record Stream() implements Body {}
+  }
+
+  private static String encodeSegment(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '@') {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String printable(String s) {
+    return s.chars().allMatch(c -> c >= 0x21 && c < 0x7f) && s.length() <= 16 ? s : "(unprintable)";
+  }
+}

@@ -1,0 +1,542 @@
+package dev.berth.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.docker.RouteMatch;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The rules for an ordinary user's requests: containers run as the caller, with no way to reach
+ * the host's root.
+ *
+ * <p>Design note. Every body arrives canonical (see {@code DockerJson}): known fields only, under
+ * Docker's names. The rules then either refuse with a message that names the field and what to do
+ * instead, or rewrite: {@code User} becomes the caller's numeric {@code uid:gid},
+ * {@code SecurityOpt} exactly {@code no-new-privileges}, {@code CapDrop} {@code ALL}, and the owner
+ * label is stamped. Host paths are resolved once on the host and the resolved path is forwarded.
+ *
+ * <p>Check-then-mount race: between berth resolving a bind source and dockerd mounting it, the
+ * user can swap a directory they own for a symlink. berth forwards the real path, so only
+ * components the user controls inside an allowed root can be swapped; dockerd resolves symlinks
+ * again at mount time. Closing the window fully needs the daemon to mount by file descriptor,
+ * which Docker cannot; the allowed roots should therefore hold nothing the user could point at
+ * that is more sensitive than the root itself (a home directory qualifies).
+ */
+final class ContainerRules {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final Pattern VOLUME_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
+  private static final List<String> FORBIDDEN_TARGETS = List.of("/proc", "/sys", "/dev");
+  private static final Set<String> BIND_OPTIONS =
+      Set.of("ro", "rw", "nocopy", "private", "rprivate", "consistent", "cached", "delegated");
+  private static final Set<String> LOG_DRIVERS = Set.of("json-file", "local");
+  private static final Set<String> LOG_OPTIONS = Set.of("max-size", "max-file", "compress");
+
+  private final Policy policy;
+  private final HostPaths hostPaths;
+
+  ContainerRules(Policy policy, HostPaths hostPaths) {
+    this.policy = requireNonNull(policy, "policy");
+    this.hostPaths = requireNonNull(hostPaths, "hostPaths");
+  }
+
+  Decision evaluate(Principal who, CanonicalRequest request, RouteMatch route) {
+    return switch (route.route().action()) {
+      case CONTAINER_CREATE -> containerCreate(who, request);
+      case EXEC_CREATE -> execCreate(who, request);
+      case CONTAINER_UPDATE -> containerUpdate(request);
+      case CONTAINER_ARCHIVE_PUT -> archivePut(request);
+      case IMAGE_CREATE -> imageCreate(request);
+      case VOLUME_CREATE -> volumeCreate(who, request);
+      default -> new Decision.Allow("user_action", request, List.of());
+    };
+  }
+
+  // ---- POST /containers/create -------------------------------------------------------------
+
+  private Decision containerCreate(Principal who, CanonicalRequest request) {
+    ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
+    Rewrites rw = new Rewrites();
+    try {
+      forceUser(body, who, rw);
+      ObjectNode hc = object(body, "HostConfig");
+      checkHostConfig(hc, who, rw);
+      checkNetworking(body);
+      stampOwner(body, who, rw);
+    } catch (Refusal r) {
+      return Decision.forbidden("container_create", "berth: " + r.getMessage());
+    }
+    return new Decision.Allow("container_create", request.withBody(new Body.Json(body)), rw.notes);
+  }
+
+  private void checkHostConfig(ObjectNode hc, Principal who, Rewrites rw) throws Refusal {
+    if (isTrue(hc, "Privileged")) {
+      throw new Refusal("HostConfig.Privileged: privileged containers are not allowed; "
+          + "drop --privileged");
+    }
+    requireOneOf(hc, "PidMode", Set.of(""), "--pid: only the container's own PID namespace "
+        + "is allowed; drop --pid");
+    requireOneOf(hc, "IpcMode", Set.of("", "private", "shareable", "none"),
+        "--ipc: only a private IPC namespace is allowed; drop --ipc");
+    requireOneOf(hc, "UTSMode", Set.of(""), "--uts: the host UTS namespace is not allowed; "
+        + "drop --uts");
+    requireOneOf(hc, "UsernsMode", Set.of(""), "--userns: leaving the daemon's user namespace "
+        + "setting is not allowed; drop --userns");
+    requireOneOf(hc, "CgroupnsMode", Set.of("", "private"), "--cgroupns: only a private cgroup "
+        + "namespace is allowed; drop --cgroupns");
+    requireOneOf(hc, "Cgroup", Set.of(""), "HostConfig.Cgroup: joining another cgroup is not "
+        + "allowed");
+    String net = text(hc, "NetworkMode");
+    if (net.equals("host") || net.startsWith("container:") || net.startsWith("ns:")) {
+      throw new Refusal("--network " + net + ": the host's or another container's network "
+          + "namespace is not allowed; use the default network or one of your networks");
+    }
+    requireEmpty(hc, "Devices", "--device: host devices are not allowed");
+    requireEmpty(hc, "DeviceRequests", "--gpus/--device: device requests are not allowed");
+    requireEmpty(hc, "DeviceCgroupRules", "--device-cgroup-rule is not allowed");
+    requireEmpty(hc, "CapAdd", "--cap-add: adding capabilities is not allowed");
+    requireEmpty(hc, "Sysctls", "--sysctl is not allowed");
+    requireEmpty(hc, "StorageOpt", "--storage-opt is not allowed");
+    requireEmpty(hc, "VolumesFrom", "--volumes-from is not allowed");
+    requireEmpty(hc, "Links", "--link is not allowed; use a network of your own");
+    requireEmpty(hc, "Annotations", "--annotation is not allowed");
+    requireEmpty(hc, "CgroupParent", "--cgroup-parent is not allowed");
+    requireEmpty(hc, "VolumeDriver", "--volume-driver is not allowed");
+    if (hc.hasNonNull("MaskedPaths") || hc.hasNonNull("ReadonlyPaths")) {
+      throw new Refusal("HostConfig.MaskedPaths/ReadonlyPaths: unmasking kernel paths is not "
+          + "allowed");
+    }
+    if (isTrue(hc, "OomKillDisable")) {
+      throw new Refusal("--oom-kill-disable is not allowed");
+    }
+    if (hc.path("OomScoreAdj").asLong(0) < 0) {
+      throw new Refusal("--oom-score-adj below 0 is not allowed");
+    }
+    requireOneOf(hc, "Runtime", Set.of("", "runc"), "--runtime: only runc is allowed");
+    requireOneOf(hc, "Isolation", Set.of("", "default"), "--isolation is not allowed");
+    checkSecurityOpt(hc, rw);
+    forceCapDrop(hc, rw);
+    checkGroupAdd(hc, who);
+    checkLogConfig(hc);
+    checkPorts(hc);
+    checkBinds(hc, who, rw);
+    checkMounts(hc, who, rw);
+    checkTmpfs(hc);
+  }
+
+  private static void checkSecurityOpt(ObjectNode hc, Rewrites rw) throws Refusal {
+    for (String opt : strings(hc, "SecurityOpt")) {
+      String o = opt.strip().toLowerCase(Locale.ROOT);
+      if (!(o.equals("no-new-privileges") || o.equals("no-new-privileges=true")
+          || o.equals("no-new-privileges:true"))) {
+        throw new Refusal("--security-opt " + opt + ": only no-new-privileges is allowed");
+      }
+    }
+    ArrayNode forced = NODES.arrayNode().add("no-new-privileges");
+    if (!forced.equals(hc.get("SecurityOpt"))) {
+      rw.note("HostConfig.SecurityOpt set to [no-new-privileges]");
+    }
+    hc.set("SecurityOpt", forced);
+  }
+
+  private static void forceCapDrop(ObjectNode hc, Rewrites rw) {
+    ArrayNode forced = NODES.arrayNode().add("ALL");
+    if (!forced.equals(hc.get("CapDrop"))) {
+      rw.note("HostConfig.CapDrop set to [ALL]");
+    }
+    hc.set("CapDrop", forced);
+  }
+
+  private static void checkGroupAdd(ObjectNode hc, Principal who) throws Refusal {
+    for (String g : strings(hc, "GroupAdd")) {
+      int gid;
+      try {
+        gid = Integer.parseInt(g);
+      } catch (NumberFormatException e) {
+        throw new Refusal("--group-add " + g + ": give a numeric gid (names resolve inside the "
+            + "image)");
+      }
+      if (!g.equals(Integer.toString(gid)) || !who.groups().contains(gid)) {
+        throw new Refusal("--group-add " + g + ": you may add only your own groups "
+            + who.groups());
+      }
+    }
+  }
+
+  private static void checkLogConfig(ObjectNode hc) throws Refusal {
+    JsonNode log = hc.get("LogConfig");
+    if (log == null || log.isNull()) {
+      return;
+    }
+    String type = log.path("Type").asText("");
+    if (!type.isEmpty() && !LOG_DRIVERS.contains(type)) {
+      throw new Refusal("--log-driver " + type + ": only " + LOG_DRIVERS + " are allowed");
+    }
+    for (Iterator<String> it = log.path("Config").fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!LOG_OPTIONS.contains(k)) {
+        throw new Refusal("--log-opt " + k + ": only " + LOG_OPTIONS + " are allowed");
+      }
+    }
+  }
+
+  private static void checkPorts(ObjectNode hc) throws Refusal {
+    for (Iterator<Map.Entry<String, JsonNode>> it = hc.path("PortBindings").fields();
+        it.hasNext(); ) {
+      for (JsonNode binding : it.next().getValue()) {
+        String hostPort = binding.path("HostPort").asText("");
+        if (hostPort.isEmpty()) {
+          continue;
+        }
+        String low = hostPort.contains("-") ? hostPort.substring(0, hostPort.indexOf('-'))
+            : hostPort;
+        try {
+          if (Integer.parseInt(low) < 1024) {
+            throw new Refusal("--publish " + hostPort + ": host ports below 1024 are not "
+                + "allowed");
+          }
+        } catch (NumberFormatException e) {
+          throw new Refusal("--publish " + hostPort + ": not a port number");
+        }
+      }
+    }
+  }
+
+  // ---- mounts ------------------------------------------------------------------------------
+
+  private void checkBinds(ObjectNode hc, Principal who, Rewrites rw) throws Refusal {
+    if (!hc.hasNonNull("Binds")) {
+      return;
+    }
+    ArrayNode out = NODES.arrayNode();
+    for (String bind : strings(hc, "Binds")) {
+      String[] parts = bind.split(":", -1);
+      if (parts.length < 1 || parts.length > 3) {
+        throw new Refusal("-v " + bind + ": expected source:target[:options]");
+      }
+      if (parts.length == 1) {
+        checkTarget(parts[0], "-v " + bind);
+        out.add(bind);
+        continue;
+      }
+      String source = parts[0];
+      String target = parts[1];
+      checkTarget(target, "-v " + bind);
+      if (parts.length == 3) {
+        for (String opt : parts[2].split(",", -1)) {
+          if (!BIND_OPTIONS.contains(opt)) {
+            throw new Refusal("-v " + bind + ": option '" + opt + "' is not allowed (allowed: "
+                + BIND_OPTIONS + ")");
+          }
+        }
+      }
+      if (source.startsWith("/")) {
+        String real = checkHostSource(source, who, "-v " + bind);
+        if (!real.equals(source)) {
+          rw.note("bind source " + source + " resolved to " + real);
+        }
+        source = real;
+      } else if (!VOLUME_NAME.matcher(source).matches()) {
+        throw new Refusal("-v " + bind + ": '" + source + "' is neither an absolute host path "
+            + "nor a volume name");
+      }
+      out.add(source + ":" + target + (parts.length == 3 ? ":" + parts[2] : ""));
+    }
+    hc.set("Binds", out);
+  }
+
+  private void checkMounts(ObjectNode hc, Principal who, Rewrites rw) throws Refusal {
+    JsonNode mounts = hc.get("Mounts");
+    if (mounts == null || mounts.isNull()) {
+      return;
+    }
+    for (JsonNode node : mounts) {
+      ObjectNode m = (ObjectNode) node;
+      String type = m.path("Type").asText("");
+      String what = "--mount type=" + type + ",target=" + m.path("Target").asText("");
+      checkTarget(m.path("Target").asText(""), what);
+      switch (type) {
+        case "bind" -> {
+          JsonNode opts = m.path("BindOptions");
+          String propagation = opts.path("Propagation").asText("");
+          if (!propagation.isEmpty() && !propagation.equals("private")
+              && !propagation.equals("rprivate")) {
+            throw new Refusal(what + ": bind propagation '" + propagation + "' is not allowed");
+          }
+          if (opts.path("CreateMountpoint").asBoolean(false)) {
+            throw new Refusal(what + ": creating host mount points is not allowed");
+          }
+          String source = m.path("Source").asText("");
+          String real = checkHostSource(source, who, what);
+          if (!real.equals(source)) {
+            rw.note("mount source " + source + " resolved to " + real);
+          }
+          m.put("Source", real);
+        }
+        case "volume" -> {
+          String source = m.path("Source").asText("");
+          if (!source.isEmpty() && !VOLUME_NAME.matcher(source).matches()) {
+            throw new Refusal(what + ": '" + source + "' is not a volume name");
+          }
+          if (m.path("VolumeOptions").hasNonNull("DriverConfig")) {
+            throw new Refusal(what + ": volume driver options are not allowed");
+          }
+        }
+        case "tmpfs" -> { }
+        default -> throw new Refusal(what + ": mount type '" + type + "' is not allowed");
+      }
+    }
+  }
+
+  private static void checkTmpfs(ObjectNode hc) throws Refusal {
+    for (Iterator<String> it = hc.path("Tmpfs").fieldNames(); it.hasNext(); ) {
+      String target = it.next();
+      checkTarget(target, "--tmpfs " + target);
+    }
+  }
+
+  /** Resolves a host bind source and checks that it lies under one of the caller's roots. */
+  private String checkHostSource(String source, Principal who, String what) throws Refusal {
+    if (!source.startsWith("/")) {
+      throw new Refusal(what + ": the source must be an absolute host path");
+    }
+    HostPaths.Resolved resolved;
+    try {
+      resolved = hostPaths.resolve(Path.of(source));
+    } catch (IOException | RuntimeException e) {
+      throw new Refusal(what + ": host path " + source + " does not exist or cannot be "
+          + "resolved; create it first");
+    }
+    Path real = resolved.realPath();
+    if (resolved.kind() == HostPaths.Kind.OTHER) {
+      throw new Refusal(what + ": " + real + " is a socket, device or pipe; only files and "
+          + "directories may be mounted");
+    }
+    for (String template : policy.bindRoots()) {
+      Path root;
+      try {
+        root = hostPaths.resolve(Path.of(template.replace("{home}", who.home())
+            .replace("{user}", who.name()))).realPath();
+      } catch (IOException | RuntimeException e) {
+        continue;
+      }
+      if (root.getNameCount() > 0 && real.startsWith(root)) {
+        return real.toString();
+      }
+    }
+    throw new Refusal(what + ": host path " + source + " is outside the directories you may "
+        + "mount (" + String.join(", ", policy.bindRoots()).replace("{home}", who.home())
+        + ")");
+  }
+
+  private static void checkTarget(String target, String what) throws Refusal {
+    if (!target.startsWith("/")) {
+      throw new Refusal(what + ": the mount target must be an absolute path");
+    }
+    Path t = Path.of(target).normalize();
+    if (t.getNameCount() == 0) {
+      throw new Refusal(what + ": mounting over / is not allowed");
+    }
+    for (String forbidden : FORBIDDEN_TARGETS) {
+      if (t.startsWith(forbidden)) {
+        throw new Refusal(what + ": mounting over " + forbidden + " is not allowed");
+      }
+    }
+  }
+
+  // ---- other bodies -------------------------------------------------------------------------
+
+  private static Decision execCreate(Principal who, CanonicalRequest request) {
+    ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
+    if (isTrue(body, "Privileged")) {
+      return Decision.forbidden("exec_create",
+          "berth: exec --privileged is not allowed; drop --privileged");
+    }
+    Rewrites rw = new Rewrites();
+    try {
+      forceUser(body, who, rw);
+    } catch (Refusal r) {
+      return Decision.forbidden("exec_create", "berth: " + r.getMessage());
+    }
+    body.put("Privileged", false);
+    return new Decision.Allow("exec_create", request.withBody(new Body.Json(body)), rw.notes);
+  }
+
+  private static Decision containerUpdate(CanonicalRequest request) {
+    JsonNode body = ((Body.Json) request.body()).value();
+    for (String field : List.of("CgroupParent", "Devices", "DeviceCgroupRules", "DeviceRequests",
+        "OomKillDisable", "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
+        "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps")) {
+      JsonNode v = body.get(field);
+      if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty())
+          && !(v.isBoolean() && !v.booleanValue()) && !(v.isTextual() && v.asText().isEmpty())) {
+        return Decision.forbidden("container_update",
+            "berth: docker update of " + field + " is not allowed");
+      }
+    }
+    return new Decision.Allow("container_update", request, List.of());
+  }
+
+  private static Decision archivePut(CanonicalRequest request) {
+    return new Decision.Allow("container_archive_put", request, List.of());
+  }
+
+  private static Decision imageCreate(CanonicalRequest request) {
+    String fromSrc = request.query().get("fromSrc").orElse("-");
+    if (!fromSrc.equals("-")) {
+      return Decision.forbidden("image_create", "berth: importing an image from a URL makes the "
+          + "daemon fetch it as root; download it yourself and use 'docker import FILE'");
+    }
+    return new Decision.Allow("image_create", request, List.of());
+  }
+
+  private Decision volumeCreate(Principal who, CanonicalRequest request) {
+    JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
+    ObjectNode out = NODES.objectNode();
+    for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = e.getKey().toLowerCase(Locale.ROOT);
+      JsonNode v = e.getValue();
+      switch (key) {
+        case "name" -> out.set("Name", v);
+        case "labels" -> out.set("Labels", v);
+        case "driver" -> {
+          if (!v.isNull() && !v.asText().isEmpty() && !v.asText().equals("local")) {
+            return Decision.forbidden("volume_create", "berth: volume driver '" + v.asText()
+                + "' is not allowed; use the local driver");
+          }
+        }
+        case "driveropts" -> {
+          if (!v.isNull() && !v.isEmpty()) {
+            return Decision.forbidden("volume_create", "berth: volume driver options (-o) are "
+                + "not allowed: a local volume with o=bind is a host bind mount");
+          }
+        }
+        default -> { }
+      }
+    }
+    if (out.has("Labels") && !out.get("Labels").isObject() && !out.get("Labels").isNull()) {
+      return Decision.badRequest("volume_create", "berth: body: Labels: expected an object");
+    }
+    ObjectNode labels = out.has("Labels") && out.get("Labels").isObject()
+        ? (ObjectNode) out.get("Labels") : out.putObject("Labels");
+    if (labels.has(policy.ownerLabel())) {
+      return Decision.forbidden("volume_create", "berth: the label " + policy.ownerLabel()
+          + " is set by berth");
+    }
+    labels.put(policy.ownerLabel(), Integer.toString(who.uid()));
+    return new Decision.Allow("volume_create", request.withBody(new Body.Json(out)), List.of());
+  }
+
+  // ---- shared rewrites ----------------------------------------------------------------------
+
+  private static void forceUser(ObjectNode body, Principal who, Rewrites rw) throws Refusal {
+    String forced = who.uid() + ":" + who.gid();
+    String asked = text(body, "User");
+    if (!asked.isEmpty() && !asked.equals(forced) && !asked.equals(Integer.toString(who.uid()))
+        && !asked.equals(who.name()) && !asked.equals(who.name() + ":" + who.gid())) {
+      throw new Refusal("--user " + asked + ": containers run as you (" + forced + "); drop "
+          + "--user or use --user " + forced);
+    }
+    if (!forced.equals(asked)) {
+      rw.note("User set to " + forced);
+    }
+    body.put("User", forced);
+  }
+
+  private void checkNetworking(ObjectNode body) throws Refusal {
+    for (Iterator<Map.Entry<String, JsonNode>> it =
+        body.path("NetworkingConfig").path("EndpointsConfig").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equals("host")) {
+        throw new Refusal("--network host is not allowed");
+      }
+      JsonNode opts = e.getValue().path("DriverOpts");
+      if (opts.isObject() && !opts.isEmpty()) {
+        throw new Refusal("--network " + e.getKey() + ": endpoint driver options are not "
+            + "allowed");
+      }
+    }
+  }
+
+  private void stampOwner(ObjectNode body, Principal who, Rewrites rw) throws Refusal {
+    ObjectNode labels = object(body, "Labels");
+    for (Iterator<String> it = labels.fieldNames(); it.hasNext(); ) {
+      if (it.next().startsWith("dev.berth.")) {
+        throw new Refusal("labels dev.berth.* are set by berth");
+      }
+    }
+    labels.put(policy.ownerLabel(), Integer.toString(who.uid()));
+    rw.note("label " + policy.ownerLabel() + "=" + who.uid());
+  }
+
+  // ---- small helpers ------------------------------------------------------------------------
+
+  private static ObjectNode object(ObjectNode parent, String field) {
+    JsonNode n = parent.get(field);
+    if (n instanceof ObjectNode o) {
+      return o;
+    }
+    return parent.putObject(field);
+  }
+
+  private static boolean isTrue(JsonNode node, String field) {
+    return node.path(field).asBoolean(false);
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? "" : v.asText();
+  }
+
+  private static List<String> strings(JsonNode node, String field) {
+    List<String> out = new ArrayList<>();
+    node.path(field).forEach(v -> out.add(v.asText()));
+    return out;
+  }
+
+  private static void requireOneOf(JsonNode hc, String field, Set<String> allowed, String why)
+      throws Refusal {
+    if (!allowed.contains(text(hc, field))) {
+      throw new Refusal(why);
+    }
+  }
+
+  private static void requireEmpty(JsonNode hc, String field, String why) throws Refusal {
+    JsonNode v = hc.get(field);
+    if (v == null || v.isNull()) {
+      return;
+    }
+    if ((v.isContainerNode() && !v.isEmpty()) || (v.isTextual() && !v.asText().isEmpty())) {
+      throw new Refusal(why);
+    }
+  }
+
+  /** A refusal with a message that names the field and what to do instead. */
+  private static final class Refusal extends Exception {
+    Refusal(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Notes of what berth changed, for the user's and the auditor's benefit. */
+  private static final class Rewrites {
+    final List<String> notes = new ArrayList<>();
+
+    void note(String s) {
+      notes.add(s);
+    }
+  }
+}

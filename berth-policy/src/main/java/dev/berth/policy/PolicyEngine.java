@@ -1,0 +1,130 @@
+package dev.berth.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.docker.BodyKind;
+import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.docker.DockerSchemas;
+import dev.berth.policy.docker.RouteMatch;
+import dev.berth.policy.docker.RouteTable;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Decides every request, for every entry point.
+ *
+ * <p>Contract: {@link #evaluate} never throws and fails closed. An unknown route, a body that is
+ * missing, unparsable or ambiguous, an API version berth does not judge, and any exception inside
+ * a rule all end in a {@link Decision.Deny} or {@link Decision.Indeterminate}; only an explicit
+ * rule produces {@link Decision.Allow}, and the Allow carries the request to forward.
+ *
+ * <p>Thread-safe and immutable.
+ */
+public final class PolicyEngine {
+  /** Oldest API version berth judges; older ones had other body shapes (HostConfig on start). */
+  static final String MIN_API_VERSION = "1.24";
+
+  private final Policy policy;
+  private final RouteTable routes;
+  private final ContainerRules containers;
+
+  public PolicyEngine(Policy policy, HostPaths hostPaths) {
+    this.policy = requireNonNull(policy, "policy");
+    this.routes = RouteTable.docker();
+    this.containers = new ContainerRules(policy, requireNonNull(hostPaths, "hostPaths"));
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /** The route of a request, or empty when the Docker API has no such endpoint. */
+  public Optional<RouteMatch> route(CanonicalRequest head) {
+    return routes.match(head.method(), head.path());
+  }
+
+  /**
+   * Decides a request.
+   *
+   * @param who the caller
+   * @param head the request line, already canonical
+   * @param body the complete body for routes whose body is inspected ({@link BodyKind#JSON},
+   *     {@link BodyKind#JSON_OPAQUE}, {@link BodyKind#NONE}); ignored for {@link BodyKind#STREAM}
+   */
+  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body) {
+    try {
+      return decide(who, head, body);
+    } catch (RuntimeException e) {
+      return new Decision.Indeterminate("internal_error",
+          "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private Decision decide(Principal who, CanonicalRequest head, byte[] body) {
+    Optional<RouteMatch> match = route(head);
+    if (match.isEmpty()) {
+      return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
+          + " is not an endpoint of the Docker API that berth allows");
+    }
+    RouteMatch route = match.get();
+    if (!head.apiVersion().isEmpty() && compareVersions(head.apiVersion(), MIN_API_VERSION) < 0) {
+      return Decision.badRequest("api_version", "berth: API version " + head.apiVersion()
+          + " is too old; berth accepts " + MIN_API_VERSION + " and newer");
+    }
+    CanonicalRequest request;
+    try {
+      request = head.withBody(readBody(route, body));
+    } catch (RequestException e) {
+      return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
+    }
+    if (policy.isAdmin(who)) {
+      return new Decision.Allow("admin", request, java.util.List.of());
+    }
+    if (!policy.userActions().contains(route.route().action())) {
+      return Decision.forbidden("action_not_granted", "berth: " + route.route().action().id()
+          + " is reserved for administrators");
+    }
+    return containers.evaluate(who, request, route);
+  }
+
+  private static Body readBody(RouteMatch route, byte[] body) throws RequestException {
+    BodyKind kind = route.route().body();
+    if (kind == BodyKind.STREAM) {
+      return new Body.Stream();
+    }
+    byte[] bytes = body == null ? new byte[0] : body;
+    String text = kind == BodyKind.NONE ? new String(bytes, StandardCharsets.UTF_8).strip() : "";
+    return switch (kind) {
+      case NONE -> {
+        if (!(text.isEmpty() || text.equals("{}") || text.equals("null"))) {
+          throw RequestException.bad("this endpoint takes no request body");
+        }
+        yield Body.NONE;
+      }
+      case JSON -> {
+        if (bytes.length == 0) {
+          throw RequestException.bad("this endpoint needs a JSON body and none was sent");
+        }
+        yield new Body.Json(DockerJson.read(bytes,
+            DockerSchemas.forAction(route.route().action())));
+      }
+      case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
+      case STREAM -> throw new AssertionError("handled above");
+    };
+  }
+
+  /** Compares dotted API versions numerically ({@code 1.9 < 1.24}). */
+  static int compareVersions(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < Math.max(x.length, y.length); i++) {
+      long p = i < x.length ? Long.parseLong(x[i]) : 0;
+      long q = i < y.length ? Long.parseLong(y[i]) : 0;
+      if (p != q) {
+        return Long.compare(p, q);
+      }
+    }
+    return 0;
+  }
+}

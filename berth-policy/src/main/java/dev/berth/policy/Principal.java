@@ -1,0 +1,40 @@
+package dev.berth.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * The person behind a request, as the kernel reported it and NSS resolved it.
+ *
+ * @param uid the caller's uid (SO_PEERCRED)
+ * @param gid the caller's primary gid (SO_PEERCRED)
+ * @param pid the caller's pid at connect time, or -1 when unknown
+ * @param name the user name NSS gives for {@code uid}
+ * @param home the home directory NSS gives for {@code uid}
+ * @param groups every gid the user belongs to (primary first), as NSS gives them
+ * @param loginUid the audit login uid of the calling process ({@code /proc/PID/loginuid}); differs
+ *     from {@code uid} for a caller that used sudo; -1 when unset or unknown
+ */
+public record Principal(int uid, int gid, int pid, String name, String home, List<Integer> groups,
+    int loginUid) {
+
+  public Principal {
+    requireNonNull(name, "name");
+    requireNonNull(home, "home");
+    groups = List.copyOf(groups);
+    if (uid < 0 || gid < 0) {
+      throw new IllegalArgumentException("uid and gid must not be negative");
+    }
+  }
+
+  /** A caller that is root on the host. */
+  public boolean isRoot() {
+    return uid == 0;
+  }
+
+  @Override
+  public String toString() {
+    return name + "(" + uid + ":" + gid + ")";
+  }
+}

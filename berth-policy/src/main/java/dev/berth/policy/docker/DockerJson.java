@@ -1,0 +1,167 @@
+package dev.berth.policy.docker;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.RequestException;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Reads request bodies the way dockerd's Go {@code encoding/json} would, but refuses everything
+ * on which a Java reader and the Go reader could disagree.
+ *
+ * <p>Design note. Go matches struct keys case-insensitively (with Unicode simple case folding:
+ * {@code "ſ"} matches {@code "s"}, KELVIN SIGN matches {@code "k"}), lets the last of duplicate
+ * keys win, ignores unknown keys, and replaces invalid UTF-8. A filter that reads
+ * {@code {"HostConfig":{"Privileged":false,"privileged":true}}} with exact-key matching judges a
+ * harmless body that the daemon runs privileged. So this reader: rejects exact duplicates (at
+ * every level, via Jackson), rejects two keys of one struct that fold to the same field, rejects
+ * invalid UTF-8, trailing data and wrong types, keeps {@code null} distinct from absent, and builds
+ * a new tree holding only the fields of the {@link Schema} under their canonical names. That tree
+ * is what the rules judge and what is forwarded.
+ *
+ * <p>Folding here maps each code point through upper then lower case, which joins every pair Go's
+ * simple folding joins (and a few more, such as dotless i); matching more keys than Go only ever
+ * makes berth judge a field the daemon would ignore, never the reverse.
+ */
+public final class DockerJson {
+  private static final ObjectMapper MAPPER = JsonMapper.builder(
+          JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+      .disable(JsonParser.Feature.ALLOW_COMMENTS)
+      .build();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private DockerJson() {}
+
+  /** Parses a complete body strictly, without a schema (duplicates, trailing data refused). */
+  public static JsonNode parse(byte[] body) throws RequestException {
+    try {
+      JsonNode node = MAPPER.readTree(body);
+      if (node == null || node.isMissingNode()) {
+        throw RequestException.bad("body: empty where JSON was expected");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw RequestException.bad("body: not valid JSON (" + e.getOriginalMessage() + ")");
+    } catch (IOException e) {
+      throw RequestException.bad("body: unreadable (" + e.getMessage() + ")");
+    }
+  }
+
+  /** Parses a body and canonicalises it against {@code schema}, which must be a struct. */
+  public static ObjectNode read(byte[] body, Schema.Struct schema) throws RequestException {
+    JsonNode node = parse(body);
+    if (!node.isObject()) {
+      throw RequestException.bad("body: expected a JSON object (" + schema.name() + ")");
+    }
+    return (ObjectNode) canonicalise(node, schema, "");
+  }
+
+  /** Serialises a tree as compact JSON. */
+  public static byte[] write(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise a tree berth built", e);
+    }
+  }
+
+  /** Canonicalises {@code node} against {@code schema}; {@code at} names it in messages. */
+  static JsonNode canonicalise(JsonNode node, Schema schema, String at) throws RequestException {
+    if (node.isNull()) {
+      return node; // Go leaves the zero value; null stays null so that absent, [] and null differ
+    }
+    return switch (schema) {
+      case Schema.Str s -> expect(node, node.isTextual(), "a string", at);
+      case Schema.Bool b -> expect(node, node.isBoolean(), "a boolean", at);
+      case Schema.Int i -> expect(node, node.isIntegralNumber(), "an integer", at);
+      case Schema.Any a -> node;
+      case Schema.StrSlice s -> {
+        if (node.isTextual()) {
+          yield NODES.arrayNode().add(node.textValue());
+        }
+        yield canonicalise(node, Schema.STR_LIST, at);
+      }
+      case Schema.ListOf l -> {
+        expect(node, node.isArray(), "an array", at);
+        ArrayNode out = NODES.arrayNode(node.size());
+        for (int i = 0; i < node.size(); i++) {
+          out.add(canonicalise(node.get(i), l.item(), at + "[" + i + "]"));
+        }
+        yield out;
+      }
+      case Schema.MapOf m -> {
+        expect(node, node.isObject(), "an object", at);
+        ObjectNode out = NODES.objectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          out.set(e.getKey(), canonicalise(e.getValue(), m.value(), at + "[" + e.getKey() + "]"));
+        }
+        yield out;
+      }
+      case Schema.Struct s -> canonicaliseStruct(node, s, at);
+    };
+  }
+
+  private static ObjectNode canonicaliseStruct(JsonNode node, Schema.Struct schema, String at)
+      throws RequestException {
+    expect(node, node.isObject(), "an object", at);
+    Map<String, String> byFold = new HashMap<>();
+    for (String field : schema.fields().keySet()) {
+      byFold.put(fold(field), field);
+    }
+    Map<String, String> seen = new HashMap<>();
+    ObjectNode out = NODES.objectNode();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = e.getKey();
+      String folded = fold(key);
+      String earlier = seen.put(folded, key);
+      if (earlier != null) {
+        throw RequestException.bad("body: " + path(at, key) + ": keys \"" + earlier + "\" and \""
+            + key + "\" name the same field; send it once");
+      }
+      String canonical = byFold.get(folded);
+      if (canonical == null) {
+        continue; // unknown to berth: dropped, never forwarded
+      }
+      out.set(canonical,
+          canonicalise(e.getValue(), schema.fields().get(canonical), path(at, canonical)));
+    }
+    return out;
+  }
+
+  /** Case folding that joins at least every pair Go's simple folding joins. */
+  static String fold(String key) {
+    StringBuilder sb = new StringBuilder(key.length());
+    key.codePoints().forEach(cp -> sb.appendCodePoint(
+        Character.toLowerCase(Character.toUpperCase(cp))));
+    return sb.toString();
+  }
+
+  private static JsonNode expect(JsonNode node, boolean ok, String what, String at)
+      throws RequestException {
+    if (!ok) {
+      throw RequestException.bad("body: " + (at.isEmpty() ? "value" : at) + ": expected " + what);
+    }
+    return node;
+  }
+
+  private static String path(String at, String key) {
+    return at.isEmpty() ? key : at + "." + key;
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * Knowledge of the Docker Engine API: the route table, the strict JSON reader that mirrors Go's
+ * {@code encoding/json} without its ambiguities, and the schemas of the bodies berth inspects.
+ */
+package dev.berth.policy.docker;

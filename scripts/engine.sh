@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# engine.sh — fetch a current Docker engine (dockerd + containerd) from Debian
+# sid (fallback: trixie) WITHOUT installing it: packages are downloaded with a
+# private apt configuration and unpacked with dpkg-deb into a cache directory.
+# runc is not fetched: the system (bookworm) runc is used.
+#
+#   scripts/engine.sh fetch-current   download+unpack if needed; print dockerd path
+#   scripts/engine.sh path-current    print dockerd path if already unpacked, else fail
+#
+# Environment:
+#   BERTH_ENGINE_CACHE   cache dir (default /var/cache/berth-test/engine-current)
+#   BERTH_ENGINE_SUITES  suites to try in order (default "sid trixie")
+#   BERTH_DEBIAN_MIRROR  Debian mirror URL (default: derived from the system's
+#                        apt sources)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CACHE=${BERTH_ENGINE_CACHE:-/var/cache/berth-test/engine-current}
+ROOT=$CACHE/root                    # unpacked packages live here
+DOCKERD=$ROOT/usr/sbin/dockerd
+STAMP=$CACHE/.complete              # written last; holds what was fetched
+
+# Print the Debian archive URL this machine's apt uses for its main suite
+# (deb822 *.sources and one-line *.list / sources.list are both understood).
+derive_mirror() {
+  if [[ -n ${BERTH_DEBIAN_MIRROR:-} ]]; then
+    printf '%s\n' "${BERTH_DEBIAN_MIRROR%/}"
+    return
+  fi
+  local codename files=()
+  codename=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
+  [[ -f /etc/apt/sources.list ]] && files+=(/etc/apt/sources.list)
+  shopt -s nullglob
+  files+=(/etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources)
+  shopt -u nullglob
+  ((${#files[@]})) || die "no apt sources found"
+  # Emit "URI SUITE" for every enabled binary (deb) source.
+  local pairs
+  pairs=$(awk '
+    function flush() {
+      if (types ~ /(^| )deb( |$)/ && enabled != "no")
+        for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++) print u[i], s[j]
+      types = ""; enabled = ""; nu = 0; ns = 0
+    }
+    FNR == 1 { flush() }
+    /^[ \t]*#/ { next }
+    FILENAME ~ /\.sources$/ {
+      if ($0 ~ /^[ \t]*$/) { flush(); next }
+      key = tolower($1); sub(/:$/, "", key)
+      if (key == "types")   { $1 = ""; types = $0 " " }
+      if (key == "enabled") { enabled = tolower($2) }
+      if (key == "uris")    { for (k = 2; k <= NF; k++) u[++nu] = $k }
+      if (key == "suites")  { for (k = 2; k <= NF; k++) s[++ns] = $k }
+      next
+    }
+    $1 == "deb" {
+      k = 2
+      if ($k ~ /^\[/) { while ($k !~ /\]$/ && k < NF) k++; k++ }
+      print $k, $(k + 1)
+    }
+    END { flush() }
+  ' "${files[@]}")
+  local uri
+  # Prefer the URI that serves the machine's own main suite (not -security).
+  uri=$(awk -v c="$codename" '$2 == c { print $1; exit }' <<<"$pairs")
+  [[ -n $uri ]] || uri=$(awk '$1 !~ /security/ && $1 ~ /debian/ { print $1; exit }' <<<"$pairs")
+  [[ -n $uri ]] || die "could not derive a Debian mirror from apt sources; set BERTH_DEBIAN_MIRROR"
+  printf '%s\n' "${uri%/}"
+}
+
+# apt-get/apt-cache with a private sources list, lists and cache: the system's
+# apt state is neither read for sources nor modified.
+private_apt() {
+  local tool=$1; shift
+  "$tool" \
+    -o Dir::Etc::sourcelist="$CACHE/apt/sources.list" \
+    -o Dir::Etc::sourceparts=- \
+    -o Dir::State::Lists="$CACHE/apt/lists" \
+    -o Dir::Cache="$CACHE/apt/cache" \
+    -o APT::Sandbox::User=root \
+    "$@"
+}
+
+# Download and unpack docker.io + containerd from SUITE into $CACHE/root.
+fetch_suite() {
+  local suite=$1 mirror=$2 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  rm -rf "$CACHE/apt" "$CACHE/debs" "$CACHE/root.new"
+  mkdir -p "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial" "$CACHE/debs"
+  echo "deb [signed-by=$keyring] $mirror $suite main" >"$CACHE/apt/sources.list"
+  log "apt update ($suite from $mirror, private state in $CACHE/apt)"
+  private_apt apt-get -qq update >&2 || return 1
+  local pkgs=(docker.io containerd) p
+  for p in "${pkgs[@]}"; do
+    log "  $p $(private_apt apt-cache policy "$p" | awk '/Candidate:/ { print $2 }')"
+  done
+  (cd "$CACHE/debs" && private_apt apt-get -qq download "${pkgs[@]}" >&2) || return 1
+  mkdir -p "$CACHE/root.new"
+  for p in "$CACHE"/debs/*.deb; do
+    dpkg-deb -x "$p" "$CACHE/root.new"
+  done
+  # docker.io ships docker-init -> tini-static (a separate package): point it
+  # at the system's tini-static, or drop it so PATH lookup falls through.
+  local init=$CACHE/root.new/usr/bin/docker-init
+  if [[ -L $init && ! -e $init ]]; then
+    rm -f "$init"
+    [[ -x /usr/bin/tini-static ]] && ln -s /usr/bin/tini-static "$init"
+  fi
+  "$CACHE/root.new/usr/sbin/dockerd" --version >&2 || return 1
+  "$CACHE/root.new/usr/bin/containerd" --version >&2 || return 1
+  rm -rf "$ROOT"
+  mv "$CACHE/root.new" "$ROOT"
+  { echo "suite=$suite"
+    echo "mirror=$mirror"
+    (cd "$CACHE/debs" && ls -1 -- *.deb | sed 's/^/deb=/')
+  } >"$STAMP"
+  rm -rf "$CACHE/debs" "$CACHE/apt"
+}
+
+fetch_current() {
+  if [[ -f $STAMP && -x $DOCKERD ]]; then
+    log "already unpacked ($(grep '^suite=' "$STAMP")): $("$DOCKERD" --version)"
+    printf '%s\n' "$DOCKERD"
+    return
+  fi
+  require_root
+  mkdir -p "$CACHE"
+  # Serialise concurrent fetches (e.g. two test daemons starting at once).
+  exec 9>"$CACHE/.lock"
+  flock 9
+  if [[ -f $STAMP && -x $DOCKERD ]]; then
+    printf '%s\n' "$DOCKERD"
+    return
+  fi
+  ensure_packages apt-get:apt dpkg-deb:dpkg /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring \
+    runc:runc
+  local mirror suite
+  mirror=$(derive_mirror)
+  rm -f "$STAMP"
+  for suite in ${BERTH_ENGINE_SUITES:-sid trixie}; do
+    if fetch_suite "$suite" "$mirror"; then
+      log "unpacked $suite engine into $ROOT"
+      printf '%s\n' "$DOCKERD"
+      return
+    fi
+    log "fetching from $suite failed; trying next suite"
+  done
+  die "could not fetch a current docker engine"
+}
+
+case ${1:-} in
+  fetch-current) fetch_current ;;
+  path-current)
+    [[ -f $STAMP && -x $DOCKERD ]] || die "current engine not fetched; run: $0 fetch-current"
+    printf '%s\n' "$DOCKERD" ;;
+  mirror) derive_mirror ;;
+  *) echo "usage: $0 fetch-current | path-current | mirror" >&2; exit 2 ;;
+esac
