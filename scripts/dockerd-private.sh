@@ -148,6 +148,7 @@ start() {
   # sockets in /run/containerd/s regardless of its configured state dir.
   # /etc/docker is replaced by DIR/etc: dockerd 20.10 writes its identity
   # key to /etc/docker/key.json and would read certs/plugins from there.
+  # shellcheck disable=SC2016 # expanded by the inner sh
   local inner='
     set -e
     mkdir -p /run/docker/plugins /run/containerd /etc/docker
@@ -157,7 +158,7 @@ start() {
       [ -d "$d" ] && mount -t tmpfs -o size=1m,mode=0755 berth-empty "$d"
     done
     exec "$@"'
-  local t0=$SECONDS
+  local t0=$SECONDS t0r=$EPOCHREALTIME
   log "starting $flavor dockerd ($("$dockerd" --version)) in $DIR"
   {
     echo "=== $(date -Is) start $flavor: $dockerd ${args[*]}"
@@ -180,7 +181,7 @@ start() {
     fi
     sleep 0.2
   done
-  log "daemon up after $((SECONDS - t0))s, API $api"
+  log "daemon up after $(awk -v a="$t0r" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s, API $api"
   ensure_image
   report
 }
@@ -208,17 +209,17 @@ daemon_side_pids() {
 }
 
 stop() {
-  local pid i running
+  local pid i running=() left=()
   if pid=$(daemon_pid); then
     # Containers would each get their own stop timeout (10 s; a shell or
     # sleep as PID 1 ignores SIGTERM) during daemon shutdown: kill them first.
-    running=$(timeout 10 "$DOCKER" -H "unix://$DIR/docker.sock" ps -q 2>/dev/null || true)
-    if [[ -n $running ]]; then
-      timeout 20 "$DOCKER" -H "unix://$DIR/docker.sock" kill $running >/dev/null 2>&1 || true
+    mapfile -t running < <(timeout 10 "$DOCKER" -H "unix://$DIR/docker.sock" ps -q 2>/dev/null || true)
+    if ((${#running[@]})); then
+      timeout 20 "$DOCKER" -H "unix://$DIR/docker.sock" kill "${running[@]}" >/dev/null 2>&1 || true
     fi
     log "stopping dockerd pid $pid"
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do # dockerd stops containers (5 s) first
+    for ((i = 0; i < 150; i++)); do
       alive "$pid" || break
       sleep 0.2
     done
@@ -229,25 +230,23 @@ stop() {
   fi
 
   # Leftover containerd / shims started for this daemon.
-  local left
-  left=$(daemon_side_pids)
-  if [[ -n $left ]]; then
-    log "killing leftover daemon processes: $(echo $left)"
-    kill -KILL $left 2>/dev/null || true
+  mapfile -t left < <(daemon_side_pids)
+  if ((${#left[@]})); then
+    log "killing leftover daemon processes: ${left[*]}"
+    kill -KILL "${left[@]}" 2>/dev/null || true
   fi
 
   # Leftover container processes, then the (now empty) cgroups themselves.
-  local cg dirs
-  cg=$(cgroup_name)
-  dirs=$(find /sys/fs/cgroup -maxdepth 2 -type d -name "$cg" 2>/dev/null || true)
-  if [[ -n $dirs ]]; then
-    left=$(find $dirs -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
-    if [[ -n $left ]]; then
-      log "killing leftover container processes: $(echo $left)"
-      kill -KILL $left 2>/dev/null || true
+  local dirs=()
+  mapfile -t dirs < <(find /sys/fs/cgroup -maxdepth 2 -type d -name "$(cgroup_name)" 2>/dev/null || true)
+  if ((${#dirs[@]})); then
+    mapfile -t left < <(find "${dirs[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+    if ((${#left[@]})); then
+      log "killing leftover container processes: ${left[*]}"
+      kill -KILL "${left[@]}" 2>/dev/null || true
       sleep 0.5
     fi
-    find $dirs -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    find "${dirs[@]}" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   fi
   for ((i = 0; i < 25; i++)); do
     [[ -z $(daemon_side_pids) ]] && break

@@ -111,7 +111,7 @@ fetch_suite() {
   mv "$CACHE/root.new" "$ROOT"
   { echo "suite=$suite"
     echo "mirror=$mirror"
-    (cd "$CACHE/debs" && ls -1 -- *.deb | sed 's/^/deb=/')
+    for p in "$CACHE"/debs/*.deb; do echo "deb=${p##*/}"; done
   } >"$STAMP"
   rm -rf "$CACHE/debs" "$CACHE/apt"
 }

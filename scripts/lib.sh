@@ -2,6 +2,7 @@
 # Shared helpers for berth's integration-test environment scripts.
 # Sourced by engine.sh, dockerd-private.sh and test-users.sh; not run directly.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 BERTH_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }

@@ -1,0 +1,32 @@
+package dev.berth.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code berth}: the entry point. */
+@Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
+    description = {
+        "Lets the non-root users of a shared host use Docker safely.",
+        "",
+        "berth listens on its own unix socket, learns from the kernel who is calling, and relays to",
+        "the real Docker daemon only what its policy allows, after rewriting it so that containers",
+        "run as the caller. Point the stock docker CLI at it:",
+        "  export DOCKER_HOST=unix:///run/berth/docker.sock"},
+    subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+public final class BerthCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new BerthCommand());
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

@@ -1,0 +1,106 @@
+package dev.berth.cli;
+
+import dev.berth.nss.NssUserDirectory;
+import dev.berth.policy.HostPaths;
+import dev.berth.policy.Policy;
+import dev.berth.policy.PolicyEngine;
+import dev.berth.proxy.ProxyConfig;
+import dev.berth.proxy.ProxyServer;
+import java.net.URI;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code berth serve}: the filtering proxy. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {
+        "Run the filtering proxy in the foreground until SIGTERM or SIGINT.",
+        "",
+        "berth is ready when the listen socket exists. On shutdown it closes every connection and",
+        "removes the socket. Without --policy it enforces the embedded default policy: root passes",
+        "through; every other user's containers run as that user (uid:gid, no-new-privileges, all",
+        "capabilities dropped), without privileged mode, host namespaces, devices, or host mounts",
+        "outside the user's home directory."})
+final class ServeCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--listen", paramLabel = "URL", defaultValue = "unix:///run/berth/docker.sock",
+      description = "Socket to listen on (default: ${DEFAULT-VALUE}).")
+  String listen;
+
+  @Option(names = "--upstream", paramLabel = "URL", defaultValue = "unix:///var/run/docker.sock",
+      description = "The Docker daemon's socket (default: ${DEFAULT-VALUE}).")
+  String upstream;
+
+  @Option(names = "--policy", paramLabel = "FILE",
+      description = "Policy file (default: the embedded default policy).")
+  Path policy;
+
+  @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
+      description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
+  String socketMode;
+
+  @Option(names = "--socket-group", paramLabel = "GROUP",
+      description = "Group owner of the listen socket (default: berth's own group).")
+  String socketGroup;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+      description = "Event loop threads (default: 2 x CPUs).")
+  int threads;
+
+  @Override
+  public Integer call() throws Exception {
+    if (policy != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--policy: policy files arrive with the role-based engine (issue 4); this build runs "
+              + "the embedded default policy only");
+    }
+    ProxyConfig config = new ProxyConfig(unixPath(listen, "--listen"),
+        unixPath(upstream, "--upstream"), mode(socketMode), socketGroup,
+        threads > 0 ? threads : 2 * Runtime.getRuntime().availableProcessors());
+    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    ProxyServer server = ProxyServer.start(config, engine, new NssUserDirectory());
+    Thread hook = new Thread(server::close, "berth-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    spec.commandLine().getOut().printf("berth: serving %s -> %s%n", config.listen(),
+        config.upstream());
+    spec.commandLine().getOut().flush();
+    server.awaitClose();
+    return 0;
+  }
+
+  private Path unixPath(String url, String option) {
+    URI uri = URI.create(url.startsWith("/") ? "unix://" + url : url);
+    if (!"unix".equals(uri.getScheme()) || uri.getPath() == null || uri.getPath().isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          option + ": expected unix:///path/to/socket, got " + url);
+    }
+    return Path.of(uri.getPath());
+  }
+
+  private Set<PosixFilePermission> mode(String octal) {
+    int m;
+    try {
+      m = Integer.parseInt(octal, 8);
+    } catch (NumberFormatException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--socket-mode: expected octal permissions such as 0660, got " + octal);
+    }
+    if (m < 0 || m > 0777) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--socket-mode: expected permission bits only (0000-0777), got " + octal);
+    }
+    StringBuilder rwx = new StringBuilder();
+    String letters = "rwxrwxrwx";
+    for (int i = 0; i < 9; i++) {
+      rwx.append((m & (1 << (8 - i))) != 0 ? letters.charAt(i) : '-');
+    }
+    return PosixFilePermissions.fromString(rwx.toString());
+  }
+}

@@ -1,0 +1,137 @@
+package dev.berth.nss;
+
+import dev.berth.policy.UserDirectory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@link UserDirectory} backed by glibc's reentrant {@code getpwuid_r}, {@code getpwnam_r} and
+ * {@code getgrouplist}.
+ *
+ * <p>Design note. The calls are the thread-safe {@code _r} variants with a per-call buffer that
+ * grows on {@code ERANGE} up to a bound, so concurrent lookups from Netty's event loops need no
+ * lock. NSS modules may block (an LDAP server); callers should not hold a lock while calling.
+ * The {@code struct passwd} layout below is the one of glibc on 64-bit Linux, the only platform
+ * berth's epoll transport runs on.
+ */
+public final class NssUserDirectory implements UserDirectory {
+  private static final int ERANGE = 34;
+  private static final int MAX_BUFFER = 1 << 20;
+  private static final int MAX_GROUPS = 65536;
+
+  // struct passwd on LP64 glibc: char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid;
+  // char *pw_gecos; char *pw_dir; char *pw_shell;
+  private static final long PASSWD_SIZE = 48;
+  private static final long PW_NAME = 0;
+  private static final long PW_UID = 16;
+  private static final long PW_GID = 20;
+  private static final long PW_DIR = 32;
+
+  private final MethodHandle getpwuidR;
+  private final MethodHandle getpwnamR;
+  private final MethodHandle getgrouplist;
+
+  public NssUserDirectory() {
+    Linker linker = Linker.nativeLinker();
+    SymbolLookup libc = linker.defaultLookup();
+    FunctionDescriptor pwLookup = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+        ValueLayout.ADDRESS);
+    getpwuidR = linker.downcallHandle(find(libc, "getpwuid_r"), pwLookup);
+    getpwnamR = linker.downcallHandle(find(libc, "getpwnam_r"), FunctionDescriptor.of(
+        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    getgrouplist = linker.downcallHandle(find(libc, "getgrouplist"), FunctionDescriptor.of(
+        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+        ValueLayout.ADDRESS));
+  }
+
+  @Override
+  public Optional<Account> byUid(int uid) throws LookupException {
+    return lookup(uid, null);
+  }
+
+  @Override
+  public Optional<Account> byName(String name) throws LookupException {
+    return lookup(0, name);
+  }
+
+  private Optional<Account> lookup(int uid, String name) throws LookupException {
+    for (int size = 4096; size <= MAX_BUFFER; size *= 4) {
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment pwd = arena.allocate(PASSWD_SIZE, 8);
+        MemorySegment buf = arena.allocate(size);
+        MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
+        int rc = name == null
+            ? (int) getpwuidR.invokeExact(uid, pwd, buf, (long) size, result)
+            : (int) getpwnamR.invokeExact(arena.allocateFrom(name), pwd, buf, (long) size,
+                result);
+        if (rc == ERANGE) {
+          continue;
+        }
+        if (rc != 0) {
+          throw new LookupException("NSS lookup of " + (name == null ? "uid " + uid : name)
+              + " failed (errno " + rc + ")");
+        }
+        if (result.get(ValueLayout.ADDRESS, 0).equals(MemorySegment.NULL)) {
+          return Optional.empty();
+        }
+        String userName = cString(pwd.get(ValueLayout.ADDRESS, PW_NAME));
+        int pwUid = pwd.get(ValueLayout.JAVA_INT, PW_UID);
+        int pwGid = pwd.get(ValueLayout.JAVA_INT, PW_GID);
+        String home = cString(pwd.get(ValueLayout.ADDRESS, PW_DIR));
+        return Optional.of(new Account(userName, pwUid, pwGid, home, groups(userName, pwGid)));
+      } catch (LookupException e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new LookupException("NSS lookup failed: " + t);
+      }
+    }
+    throw new LookupException("NSS entry for " + (name == null ? "uid " + uid : name)
+        + " is larger than " + MAX_BUFFER + " bytes");
+  }
+
+  /** Every gid of the user, primary first, as {@code id -G} prints them. */
+  private List<Integer> groups(String user, int primary) throws Throwable {
+    int capacity = 64;
+    while (capacity <= MAX_GROUPS) {
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment groups = arena.allocate(ValueLayout.JAVA_INT, capacity);
+        MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+        count.set(ValueLayout.JAVA_INT, 0, capacity);
+        int rc = (int) getgrouplist.invokeExact(arena.allocateFrom(user), primary, groups, count);
+        int n = count.get(ValueLayout.JAVA_INT, 0);
+        if (rc == -1) {
+          capacity = Math.max(capacity * 2, n);
+          continue;
+        }
+        Set<Integer> out = new LinkedHashSet<>();
+        out.add(primary);
+        for (int i = 0; i < n; i++) {
+          out.add(groups.getAtIndex(ValueLayout.JAVA_INT, i));
+        }
+        return new ArrayList<>(out);
+      }
+    }
+    throw new LookupException("user " + user + " is in more than " + MAX_GROUPS + " groups");
+  }
+
+  private static String cString(MemorySegment p) {
+    return p.equals(MemorySegment.NULL) ? "" : p.reinterpret(Long.MAX_VALUE).getString(0);
+  }
+
+  private static MemorySegment find(SymbolLookup lookup, String symbol) {
+    return lookup.find(symbol).orElseThrow(
+        () -> new IllegalStateException("the C library has no " + symbol));
+  }
+}

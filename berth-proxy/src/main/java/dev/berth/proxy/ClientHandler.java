@@ -1,0 +1,662 @@
+package dev.berth.proxy;
+
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
+import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.Principal;
+import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.BodyKind;
+import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.docker.RouteMatch;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: judges each request and relays what is allowed.
+ *
+ * <p>Design note. The connection is a state machine driven by one message at a time: the
+ * pipeline has {@code AUTO_READ} off and a {@code FlowControlHandler} after the HTTP codec, so a
+ * message arrives only when this handler asks for it with {@code read()}. That gives three
+ * guarantees. (1) Every request on a keep-alive or pipelined connection is judged on its own,
+ * after the previous exchange finished; nothing is allowed per connection. (2) Backpressure: the
+ * next piece is read from one side only when the write of the previous piece to the other side
+ * has completed, so a slow reader never makes berth buffer without bound. (3) The upstream only
+ * ever receives messages this class built from the canonical request: a new request head with
+ * allowlisted headers, and either berth's own serialisation of a judged JSON body or the decoded
+ * content of a streamed body, re-framed by Netty's encoder.
+ *
+ * <p>Hijack: attach and exec start may turn the connection into a raw duplex stream. berth switches
+ * to byte relaying only when the daemon's response says so ({@code 101}, or {@code 200} with a
+ * Docker raw or multiplexed stream type) on a route that hijacks; then it removes the HTTP codecs
+ * on both sides, and propagates half-close (stdin EOF) with {@code shutdownOutput}. A connection
+ * that has been hijacked never carries another HTTP request.
+ *
+ * <p>Threads: everything runs on the client channel's event loop; the upstream channel is
+ * registered on the same loop (see {@link UpstreamPool}).
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchange {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+  /** moby's limit for bodies sent to authorization plugins; berth inspects no more than this. */
+  static final int MAX_JSON_BODY = 4 * 1024 * 1024;
+  /** Bodies of routes that take none are read only to check they are empty. */
+  private static final int MAX_EMPTY_BODY = 4096;
+  private static final List<AsciiString> FORWARDED_HEADERS = List.of(
+      HttpHeaderNames.USER_AGENT, HttpHeaderNames.ACCEPT,
+      AsciiString.cached("X-Registry-Auth"), AsciiString.cached("X-Registry-Config"),
+      AsciiString.cached("X-Docker-Expose-Session-Uuid"),
+      AsciiString.cached("X-Docker-Expose-Session-Name"),
+      AsciiString.cached("X-Docker-Expose-Session-Sharedkey"));
+
+  private enum State { READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED }
+
+  private final PolicyEngine engine;
+  private final PeerIdentity identity;
+  private final UpstreamPool upstreams;
+
+  private ChannelHandlerContext ctx;
+  private Principal principal;
+  private String identityError;
+  private State state = State.READY;
+  private boolean clientInputClosed;
+
+  // The current exchange.
+  private CanonicalRequest head;
+  private RouteMatch route;
+  private HttpRequest clientRequest;
+  private CompositeByteBuf body;
+  private int bodyLimit;
+  private Channel upstream;
+  private boolean requestComplete;
+  private boolean responseStarted;
+  private boolean keepAlive;
+  private boolean upstreamInputClosed;
+
+  ClientHandler(PolicyEngine engine, PeerIdentity identity, UpstreamPool upstreams) {
+    this.engine = engine;
+    this.identity = identity;
+    this.upstreams = upstreams;
+  }
+
+  // ---- client side -------------------------------------------------------------------------
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    try {
+      principal = identity.resolve((EpollDomainSocketChannel) ctx.channel());
+    } catch (PeerIdentity.IdentityException e) {
+      identityError = e.getMessage();
+      LOG.atWarn().addKeyValue("reason", identityError).log("caller not identified");
+    }
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (state == State.TUNNEL) {
+      if (msg instanceof ByteBuf buf) {
+        upstream.writeAndFlush(buf).addListener(readNextFromClientOrClose());
+      } else {
+        ReferenceCountUtil.release(msg);
+        closeBoth();
+      }
+      return;
+    }
+    if (msg instanceof HttpRequest req) {
+      onRequestHead(req);
+    } else if (msg instanceof HttpContent content) {
+      onRequestContent(content);
+    } else {
+      ReferenceCountUtil.release(msg);
+      closeBoth();
+    }
+  }
+
+  private void onRequestHead(HttpRequest req) {
+    ReferenceCountUtil.release(req);
+    if (state != State.READY) {
+      closeBoth();
+      return;
+    }
+    clientRequest = req;
+    body = null;
+    requestComplete = false;
+    responseStarted = false;
+    upstreamInputClosed = false;
+    keepAlive = HttpUtil.isKeepAlive(req);
+    boolean hasBody = HttpUtil.isTransferEncodingChunked(req)
+        || HttpUtil.getContentLength(req, 0L) > 0;
+
+    if (req.decoderResult().isFailure()) {
+      reject(HttpResponseStatus.BAD_REQUEST, "berth: malformed HTTP request ("
+          + req.decoderResult().cause().getMessage() + ")", false);
+      return;
+    }
+    String framingProblem = framingProblem(req);
+    if (framingProblem != null) {
+      reject(HttpResponseStatus.BAD_REQUEST, "berth: " + framingProblem, false);
+      return;
+    }
+    try {
+      head = CanonicalRequest.parse(req.method().name(), req.uri());
+    } catch (RequestException e) {
+      reject(HttpResponseStatus.BAD_REQUEST, "berth: " + e.getMessage(), false);
+      return;
+    }
+    if (principal == null) {
+      reject(HttpResponseStatus.FORBIDDEN, "berth: you could not be identified ("
+          + identityError + ")", false);
+      return;
+    }
+    route = engine.route(head).orElse(null);
+    if (route == null) {
+      refuse(engine.evaluate(principal, head, null), !hasBody);
+      return;
+    }
+    if (route.route().body() == BodyKind.STREAM) {
+      Decision d = engine.evaluate(principal, head, null);
+      if (d instanceof Decision.Allow allow) {
+        log(d);
+        state = State.STREAMING_REQUEST;
+        forward(allow.forward(), null, hasBody);
+      } else {
+        refuse(d, !hasBody);
+      }
+      return;
+    }
+    state = State.AGGREGATING;
+    bodyLimit = route.route().body() == BodyKind.NONE ? MAX_EMPTY_BODY : MAX_JSON_BODY;
+    body = ctx.alloc().compositeBuffer(1024);
+    ctx.read();
+  }
+
+  private void onRequestContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (content.decoderResult().isFailure()) {
+      content.release();
+      reject(HttpResponseStatus.BAD_REQUEST, "berth: malformed request body ("
+          + content.decoderResult().cause().getMessage() + ")", false);
+      return;
+    }
+    switch (state) {
+      case AGGREGATING -> {
+        ByteBuf data = content.content();
+        if (body.readableBytes() + data.readableBytes() > bodyLimit) {
+          content.release();
+          releaseBody();
+          reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "berth: request body larger than "
+              + bodyLimit + " bytes, the most berth inspects for this endpoint", false);
+          return;
+        }
+        body.addComponent(true, data.retain());
+        content.release();
+        if (!last) {
+          ctx.read();
+          return;
+        }
+        byte[] bytes = new byte[body.readableBytes()];
+        body.readBytes(bytes);
+        releaseBody();
+        Decision d = engine.evaluate(principal, head, bytes);
+        if (d instanceof Decision.Allow allow) {
+          log(d);
+          byte[] out = allow.forward().body() instanceof CanonicalRequest.Body.Json json
+              ? DockerJson.write(json.value()) : null;
+          state = State.AWAITING_RESPONSE;
+          forward(allow.forward(), out, false);
+        } else {
+          refuse(d, true);
+        }
+      }
+      case STREAMING_REQUEST -> {
+        if (upstream == null) {
+          content.release();
+          closeBoth();
+          return;
+        }
+        // Trailers are never forwarded: nothing judged them.
+        HttpContent copy = last ? new DefaultLastHttpContent(content.content())
+            : new DefaultHttpContent(content.content());
+        upstream.writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
+          if (!f.isSuccess()) {
+            closeBoth();
+          } else if (last) {
+            requestComplete = true;
+            if (state == State.STREAMING_REQUEST) {
+              state = State.AWAITING_RESPONSE;
+            }
+          } else {
+            ctx.read();
+          }
+        });
+      }
+      default -> {
+        content.release();
+        closeBoth();
+      }
+    }
+  }
+
+  /** What berth refuses in the framing itself, before any policy runs. */
+  private static String framingProblem(HttpRequest req) {
+    if (req.protocolVersion() != HttpVersion.HTTP_1_1) {
+      return "only HTTP/1.1 is supported";
+    }
+    HttpHeaders h = req.headers();
+    List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+    if (te.size() > 1 || (te.size() == 1 && !te.get(0).strip().equalsIgnoreCase("chunked"))) {
+      return "Transfer-Encoding must be exactly 'chunked'";
+    }
+    if (!te.isEmpty() && h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      return "Content-Length and Transfer-Encoding must not both be present";
+    }
+    List<String> upgrade = h.getAll(HttpHeaderNames.UPGRADE);
+    if (upgrade.size() > 1
+        || (upgrade.size() == 1 && !upgrade.get(0).strip().equalsIgnoreCase("tcp"))) {
+      return "only 'Upgrade: tcp' (attach, exec) is supported; HTTP/2 and other protocols are not";
+    }
+    String type = h.get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
+    if (type.startsWith("application/x-www-form-urlencoded")
+        || type.startsWith("multipart/")) {
+      return "form-encoded and multipart bodies are not accepted (dockerd would read them as "
+          + "query parameters)";
+    }
+    return null;
+  }
+
+  // ---- relaying ----------------------------------------------------------------------------
+
+  /**
+   * Sends the judged request upstream.
+   *
+   * @param json berth's serialisation of the judged JSON body, or null
+   * @param streamed whether body content follows as a stream
+   */
+  private void forward(CanonicalRequest request, byte[] json, boolean streamed) {
+    Channel ch = upstreams.pollIdle(ctx.channel().eventLoop());
+    if (ch != null) {
+      sendUpstream(ch, request, json, streamed);
+      return;
+    }
+    upstreams.connect(ctx.channel().eventLoop()).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        LOG.atError().addKeyValue("upstream", upstreams.describe())
+            .addKeyValue("cause", String.valueOf(f.cause())).log("daemon unreachable");
+        reject(HttpResponseStatus.BAD_GATEWAY, "berth: the Docker daemon is not reachable at "
+            + upstreams.describe(), !streamed && keepAlive);
+        return;
+      }
+      if (state == State.CLOSED) {
+        f.channel().close();
+        return;
+      }
+      sendUpstream(f.channel(), request, json, streamed);
+    });
+  }
+
+  private void sendUpstream(Channel ch, CanonicalRequest request, byte[] json, boolean streamed) {
+    upstream = ch;
+    ch.pipeline().get(UpstreamHandler.class).attach(this);
+    HttpMethod method = HttpMethod.valueOf(request.method());
+    HttpRequest out;
+    if (streamed) {
+      out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, request.target());
+      if (HttpUtil.isTransferEncodingChunked(clientRequest)) {
+        HttpUtil.setTransferEncodingChunked(out, true);
+      } else {
+        out.headers().set(HttpHeaderNames.CONTENT_LENGTH,
+            HttpUtil.getContentLength(clientRequest, 0L));
+      }
+      copyType(out);
+    } else {
+      ByteBuf content = json == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(json);
+      out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, request.target(), content);
+      out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+      if (json != null) {
+        out.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+      }
+      requestComplete = true;
+    }
+    HttpHeaders in = clientRequest.headers();
+    out.headers().set(HttpHeaderNames.HOST, in.get(HttpHeaderNames.HOST, "docker"));
+    for (AsciiString name : FORWARDED_HEADERS) {
+      String v = in.get(name);
+      if (v != null) {
+        out.headers().set(name, v);
+      }
+    }
+    if (route.route().hijacks() && in.contains(HttpHeaderNames.UPGRADE)) {
+      out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      out.headers().set(HttpHeaderNames.UPGRADE, "tcp");
+    }
+    ch.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        if (!responseStarted) {
+          reject(HttpResponseStatus.BAD_GATEWAY, "berth: lost the connection to the Docker "
+              + "daemon", false);
+        } else {
+          closeBoth();
+        }
+        return;
+      }
+      ch.read();
+      if (streamed) {
+        ctx.read();
+      }
+    });
+  }
+
+  private void copyType(HttpRequest out) {
+    String type = clientRequest.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    if (type != null) {
+      out.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+    }
+  }
+
+  // ---- upstream side -----------------------------------------------------------------------
+
+  @Override
+  public void onUpstreamRead(Object msg) {
+    if (state == State.TUNNEL) {
+      if (msg instanceof ByteBuf buf) {
+        ctx.writeAndFlush(buf).addListener(readNextFromUpstreamOrClose());
+      } else {
+        ReferenceCountUtil.release(msg); // the codec's end marker after a 101
+        upstream.read();
+      }
+      return;
+    }
+    if (state == State.CLOSED || !(msg instanceof HttpObject)) {
+      ReferenceCountUtil.release(msg);
+      closeBoth();
+      return;
+    }
+    if (msg instanceof HttpResponse resp) {
+      if (resp.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        closeBoth();
+        return;
+      }
+      responseStarted = true;
+      if (route.route().hijacks() && isHijack(resp)) {
+        startTunnel(resp);
+        return;
+      }
+      boolean framed = HttpUtil.isContentLengthSet(resp) || HttpUtil.isTransferEncodingChunked(resp)
+          || head.method().equals("HEAD") || resp.status().code() == 204
+          || resp.status().code() == 304;
+      keepAlive = keepAlive && !clientInputClosed && HttpUtil.isKeepAlive(resp) && framed;
+      stripHopByHop(resp.headers());
+      if (!keepAlive) {
+        resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+    }
+    boolean last = msg instanceof LastHttpContent;
+    ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        closeBoth();
+      } else if (last) {
+        responseComplete();
+      } else if (upstream != null) {
+        upstream.read();
+      }
+    });
+  }
+
+  private void responseComplete() {
+    if (!requestComplete) {
+      // The daemon answered before the request body ended: the upstream connection holds a
+      // partial request and must not be reused, and the client may still be sending.
+      keepAlive = false;
+    }
+    finishExchange();
+  }
+
+  private void finishExchange() {
+    Channel up = upstream;
+    upstream = null;
+    if (up != null) {
+      if (keepAlive && requestComplete && !upstreamInputClosed) {
+        upstreams.release(up);
+      } else {
+        up.close();
+      }
+    }
+    if (!keepAlive || clientInputClosed) {
+      closeClientAfterFlush();
+      return;
+    }
+    state = State.READY;
+    ctx.read();
+  }
+
+  private static boolean isHijack(HttpResponse resp) {
+    if (resp.status().code() == 101) {
+      return true;
+    }
+    String type = resp.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+    return resp.status().code() == 200
+        && (type.startsWith("application/vnd.docker.raw-stream")
+        || type.startsWith("application/vnd.docker.multiplexed-stream"));
+  }
+
+  private void startTunnel(HttpResponse resp) {
+    state = State.TUNNEL;
+    HttpHeaders h = resp.headers();
+    boolean upgraded = resp.status().code() == 101;
+    stripHopByHop(h);
+    if (upgraded) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      h.set(HttpHeaderNames.UPGRADE, "tcp");
+      ctx.write(resp);
+      ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    } else {
+      ctx.write(resp);
+    }
+    ctx.flush();
+    // From here on both connections carry raw bytes. Removing the codecs hands any bytes they
+    // already buffered to the next handler, in order.
+    ProxyChannelInitializer.removeHttpHandlers(ctx.pipeline());
+    upstream.pipeline().remove(UpstreamPool.CODEC);
+    LOG.atDebug().addKeyValue("user", principal.name()).log("connection hijacked");
+    ctx.read();
+    upstream.read();
+  }
+
+  @Override
+  public void onUpstreamInputShutdown() {
+    upstreamInputClosed = true;
+    if (state == State.TUNNEL) {
+      ((DuplexChannel) ctx.channel()).shutdownOutput();
+      if (clientInputClosed) {
+        closeBoth();
+      }
+    }
+  }
+
+  @Override
+  public void onUpstreamClosed() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (state != State.TUNNEL && !responseStarted) {
+      upstream = null;
+      reject(HttpResponseStatus.BAD_GATEWAY, "berth: the Docker daemon closed the connection "
+          + "without answering", false);
+      return;
+    }
+    closeClientAfterFlush();
+  }
+
+  // ---- client events -----------------------------------------------------------------------
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      clientInputClosed = true;
+      if (state == State.TUNNEL) {
+        if (upstream != null) {
+          ((DuplexChannel) upstream).shutdownOutput(); // stdin EOF reaches the container
+        }
+        if (upstreamInputClosed) {
+          closeBoth();
+        }
+      } else if (state == State.READY) {
+        closeBoth();
+      }
+    }
+    ReferenceCountUtil.release(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    state = State.CLOSED;
+    releaseBody();
+    if (upstream != null) {
+      upstream.close(); // a client that goes away releases the daemon side (events, logs -f)
+      upstream = null;
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.atDebug().addKeyValue("cause", String.valueOf(cause)).log("client connection failed");
+    closeBoth();
+  }
+
+  // ---- refusals and closing ----------------------------------------------------------------
+
+  /** Sends a policy refusal; keeps the connection only if no unread body is pending. */
+  private void refuse(Decision d, boolean bodyConsumed) {
+    log(d);
+    boolean keep = keepAlive && bodyConsumed && !clientInputClosed;
+    writeRefusal(DockerErrors.of(d, keep), keep);
+  }
+
+  private void reject(HttpResponseStatus status, String message, boolean keep) {
+    keep = keep && keepAlive && !clientInputClosed;
+    writeRefusal(DockerErrors.of(status, message, keep), keep);
+  }
+
+  private void writeRefusal(Object response, boolean keep) {
+    releaseBody();
+    if (upstream != null) {
+      upstream.close();
+      upstream = null;
+    }
+    if (state == State.CLOSED) {
+      ReferenceCountUtil.release(response);
+      return;
+    }
+    if (keep) {
+      state = State.READY;
+      ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+        if (f.isSuccess()) {
+          ctx.read();
+        } else {
+          closeBoth();
+        }
+      });
+    } else {
+      state = State.CLOSED;
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void log(Decision d) {
+    var event = d instanceof Decision.Allow ? LOG.atDebug() : LOG.atInfo();
+    event.addKeyValue("user", principal == null ? "?" : principal.name())
+        .addKeyValue("uid", principal == null ? -1 : principal.uid())
+        .addKeyValue("method", head == null ? "?" : head.method())
+        .addKeyValue("path", head == null ? "?" : head.path())
+        .addKeyValue("decision", d.getClass().getSimpleName().toLowerCase(Locale.ROOT))
+        .addKeyValue("rule", d.rule())
+        .log("decision");
+  }
+
+  private ChannelFutureListener readNextFromClientOrClose() {
+    return f -> {
+      if (f.isSuccess()) {
+        ctx.read();
+      } else {
+        closeBoth();
+      }
+    };
+  }
+
+  private ChannelFutureListener readNextFromUpstreamOrClose() {
+    return f -> {
+      if (f.isSuccess() && upstream != null) {
+        upstream.read();
+      } else {
+        closeBoth();
+      }
+    };
+  }
+
+  private void closeClientAfterFlush() {
+    state = State.CLOSED;
+    if (upstream != null) {
+      upstream.close();
+      upstream = null;
+    }
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void closeBoth() {
+    state = State.CLOSED;
+    releaseBody();
+    if (upstream != null) {
+      upstream.close();
+      upstream = null;
+    }
+    ctx.close();
+  }
+
+  private void releaseBody() {
+    if (body != null) {
+      body.release();
+      body = null;
+    }
+  }
+
+  private static void stripHopByHop(HttpHeaders h) {
+    h.remove(HttpHeaderNames.CONNECTION);
+    h.remove(HttpHeaderNames.KEEP_ALIVE);
+    h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+    h.remove(HttpHeaderNames.TE);
+    h.remove(HttpHeaderNames.TRAILER);
+    h.remove(HttpHeaderNames.UPGRADE);
+    h.remove("Proxy-Connection");
+  }
+}

@@ -1,0 +1,68 @@
+package dev.berth.proxy;
+
+import dev.berth.policy.Decision;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The one place where refusals become HTTP: Docker's error format {@code {"message": "..."}}, so
+ * the docker CLI prints {@code Error response from daemon: <reason>}.
+ */
+final class DockerErrors {
+  private DockerErrors() {}
+
+  static FullHttpResponse of(Decision refusal, boolean keepAlive) {
+    return switch (refusal) {
+      case Decision.Deny d -> of(status(d.status()), d.reason(), keepAlive);
+      case Decision.Indeterminate i -> of(HttpResponseStatus.FORBIDDEN,
+          "berth: request refused: " + i.detail(), keepAlive);
+      case Decision.Allow a -> throw new IllegalArgumentException("an Allow is not an error");
+    };
+  }
+
+  static FullHttpResponse of(HttpResponseStatus status, String message, boolean keepAlive) {
+    byte[] body = ("{\"message\":" + quote(message) + "}\n").getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.wrappedBuffer(body));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    if (!keepAlive) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    return r;
+  }
+
+  private static HttpResponseStatus status(Decision.Status s) {
+    return switch (s) {
+      case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
+      case BAD_REQUEST -> HttpResponseStatus.BAD_REQUEST;
+      case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+    };
+  }
+
+  /** JSON string literal; control characters escaped so no input can break the body. */
+  static String quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        default -> {
+          if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+}

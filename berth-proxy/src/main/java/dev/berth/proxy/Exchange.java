@@ -1,0 +1,10 @@
+package dev.berth.proxy;
+
+/** What an upstream connection reports to the client connection it currently serves. */
+interface Exchange {
+  void onUpstreamRead(Object msg);
+
+  void onUpstreamInputShutdown();
+
+  void onUpstreamClosed();
+}

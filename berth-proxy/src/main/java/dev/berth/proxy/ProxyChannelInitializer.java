@@ -1,0 +1,63 @@
+package dev.berth.proxy;
+
+import dev.berth.policy.PolicyEngine;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.flow.FlowControlHandler;
+
+/**
+ * Builds the pipeline of a client connection:
+ *
+ * <pre>
+ *   HttpServerCodec (strict)  -&gt;  FlowControlHandler  -&gt;  ExpectContinue  -&gt;  ClientHandler
+ * </pre>
+ *
+ * <p>The decoder is strict where lenient parsing has caused request smuggling: CR LF line
+ * endings only, no duplicate Content-Length, Transfer-Encoding refused together with
+ * Content-Length and on HTTP/1.0, header validation on. {@code FlowControlHandler} makes the
+ * decoder hand over one message per {@code read()}, which keeps pipelined requests queued until
+ * the previous exchange has finished.
+ */
+final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocketChannel> {
+  static final String CODEC = "http-codec";
+  static final String FLOW = "flow-control";
+  static final String EXPECT = "expect-continue";
+
+  private final PolicyEngine engine;
+  private final PeerIdentity identity;
+  private final UpstreamPool upstreams;
+
+  ProxyChannelInitializer(PolicyEngine engine, PeerIdentity identity, UpstreamPool upstreams) {
+    this.engine = engine;
+    this.identity = identity;
+    this.upstreams = upstreams;
+  }
+
+  @Override
+  protected void initChannel(EpollDomainSocketChannel ch) {
+    HttpDecoderConfig config = new HttpDecoderConfig()
+        .setMaxInitialLineLength(16 * 1024)
+        .setMaxHeaderSize(64 * 1024)
+        .setMaxChunkSize(64 * 1024)
+        .setStrictLineParsing(true)
+        .setAllowDuplicateContentLengths(false)
+        .setUseRfc9112TransferEncoding(true)
+        .setValidateHeaders(true);
+    ch.pipeline()
+        .addLast(CODEC, new HttpServerCodec(config))
+        .addLast(FLOW, new FlowControlHandler())
+        .addLast(EXPECT, new HttpServerExpectContinueHandler())
+        .addLast(new ClientHandler(engine, identity, upstreams));
+  }
+
+  /** Turns a client pipeline into a raw byte relay after a hijack. */
+  static void removeHttpHandlers(ChannelPipeline p) {
+    p.remove(EXPECT);
+    p.remove(CODEC);
+    p.remove(FLOW);
+  }
+}

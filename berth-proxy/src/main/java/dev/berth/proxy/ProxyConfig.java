@@ -1,0 +1,34 @@
+package dev.berth.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Where the proxy listens and where it relays to.
+ *
+ * @param listen the unix socket berth creates
+ * @param upstream the daemon's unix socket
+ * @param socketMode permissions of {@code listen} (default {@code rw-rw-rw-}: every local user may
+ *     connect; the policy decides what they may do)
+ * @param socketGroup group owner of {@code listen}, or null to keep the process's group
+ * @param threads event loop threads
+ */
+public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
+    String socketGroup, int threads) {
+
+  public static final Set<PosixFilePermission> DEFAULT_MODE =
+      PosixFilePermissions.fromString("rw-rw-rw-");
+
+  public ProxyConfig {
+    requireNonNull(listen, "listen");
+    requireNonNull(upstream, "upstream");
+    socketMode = Set.copyOf(socketMode);
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1");
+    }
+  }
+}

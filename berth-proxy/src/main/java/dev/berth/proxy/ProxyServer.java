@@ -1,0 +1,113 @@
+package dev.berth.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.UserDirectory;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes
+ * it again on {@link #close()}.
+ */
+public final class ProxyServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+
+  private final ProxyConfig config;
+  private final EventLoopGroup group;
+  private final Channel serverChannel;
+
+  private ProxyServer(ProxyConfig config, EventLoopGroup group, Channel serverChannel) {
+    this.config = config;
+    this.group = group;
+    this.serverChannel = serverChannel;
+  }
+
+  /**
+   * Starts listening. The socket exists, with its final mode, when this returns.
+   *
+   * @throws IOException when the socket cannot be created
+   */
+  public static ProxyServer start(ProxyConfig config, PolicyEngine engine, UserDirectory users)
+      throws IOException {
+    requireNonNull(config, "config");
+    Path socket = config.listen();
+    Files.createDirectories(socket.toAbsolutePath().getParent());
+    if (Files.exists(socket)) {
+      if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
+        throw new IOException(socket + " exists and is not a socket; refusing to replace it");
+      }
+      Files.delete(socket); // a stale socket of an earlier run
+    }
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
+        EpollIoHandler.newFactory());
+    UpstreamPool upstreams = new UpstreamPool(new DomainSocketAddress(config.upstream().toString()));
+    try {
+      Channel ch = new ServerBootstrap()
+          .group(group)
+          .channel(EpollServerDomainSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.AUTO_READ, false)
+          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+          .childHandler(new ProxyChannelInitializer(engine, new PeerIdentity(users), upstreams))
+          .bind(new DomainSocketAddress(socket.toString()))
+          .sync()
+          .channel();
+      applyPermissions(config);
+      LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
+          .addKeyValue("mode", java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+          .log("berth is serving");
+      return new ProxyServer(config, group, ch);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      group.shutdownGracefully();
+      throw new IOException("interrupted while binding " + socket, e);
+    } catch (RuntimeException | IOException e) {
+      group.shutdownGracefully();
+      throw e instanceof IOException io ? io : new IOException("cannot listen on " + socket
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void applyPermissions(ProxyConfig config) throws IOException {
+    Path socket = config.listen();
+    Files.setPosixFilePermissions(socket, config.socketMode());
+    if (config.socketGroup() != null) {
+      GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()
+          .lookupPrincipalByGroupName(config.socketGroup());
+      Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
+    }
+  }
+
+  /** Blocks until the server is closed. */
+  public void awaitClose() throws InterruptedException {
+    serverChannel.closeFuture().sync();
+  }
+
+  /** Stops listening, closes every connection, and removes the socket file. */
+  @Override
+  public void close() {
+    serverChannel.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    try {
+      Files.deleteIfExists(config.listen());
+    } catch (IOException e) {
+      LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.berth.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.http.HttpClientCodec;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Keep-alive connections to the daemon, one idle list per event loop.
+ *
+ * <p>Design note. An upstream channel is always registered on the event loop of the client
+ * connection it serves (as in Netty's proxy example), so a client connection and its upstream
+ * share one thread and no handler state needs a lock. The idle list of a loop is touched only by
+ * that loop. A channel goes back to the list only after a complete exchange in plain HTTP: the
+ * request was fully written, the response fully read with a definite length, both sides agreed
+ * on keep-alive, and no hijack happened. Everything else is closed, so a pooled connection never
+ * carries a half-sent request into another user's exchange (request smuggling across users).
+ */
+final class UpstreamPool {
+  static final String CODEC = "upstream-codec";
+  static final String HANDLER = "upstream-handler";
+  private static final int MAX_IDLE_PER_LOOP = 64;
+
+  private final DomainSocketAddress address;
+  private final Map<EventLoop, ArrayDeque<Channel>> idle = new ConcurrentHashMap<>();
+
+  UpstreamPool(DomainSocketAddress address) {
+    this.address = address;
+  }
+
+  /** An idle connection of {@code loop}, or null when there is none. Call on {@code loop}. */
+  Channel pollIdle(EventLoop loop) {
+    ArrayDeque<Channel> list = idle.get(loop);
+    while (list != null && !list.isEmpty()) {
+      Channel ch = list.pollLast();
+      if (ch.isActive()) {
+        return ch;
+      }
+    }
+    return null;
+  }
+
+  /** Opens a new connection on {@code loop}. */
+  ChannelFuture connect(EventLoop loop) {
+    return new Bootstrap()
+        .group(loop)
+        .channel(EpollDomainSocketChannel.class)
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(CODEC, new HttpClientCodec(4096, 64 * 1024, 64 * 1024));
+            ch.pipeline().addLast(HANDLER, new UpstreamHandler());
+          }
+        })
+        .connect(address);
+  }
+
+  /** Parks a connection after a clean exchange. Call on the channel's loop. */
+  void release(Channel ch) {
+    ArrayDeque<Channel> list = idle.computeIfAbsent(ch.eventLoop(), l -> new ArrayDeque<>());
+    if (!ch.isActive() || list.size() >= MAX_IDLE_PER_LOOP) {
+      ch.close();
+      return;
+    }
+    ch.pipeline().get(UpstreamHandler.class).detach();
+    list.addLast(ch);
+    ch.closeFuture().addListener(f -> list.remove(ch));
+    ch.read(); // notice the daemon closing an idle connection
+  }
+
+  String describe() {
+    return address.path();
+  }
+}

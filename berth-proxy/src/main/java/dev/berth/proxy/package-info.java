@@ -1,0 +1,6 @@
+/**
+ * The filtering proxy: a unix-socket listener that learns each caller from the kernel
+ * (SO_PEERCRED), judges every request with the {@link dev.berth.policy.PolicyEngine}, and relays
+ * what is allowed, re-serialised, to the real daemon. Holds no policy logic of its own.
+ */
+package dev.berth.proxy;
