@@ -88,6 +88,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private String identityError;
   private State state = State.READY;
   private boolean clientInputClosed;
+  private boolean wantClientMessage;
 
   // The current exchange.
   private CanonicalRequest head;
@@ -118,11 +119,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       identityError = e.getMessage();
       LOG.atWarn().addKeyValue("reason", identityError).log("caller not identified");
     }
+    readClient();
+  }
+
+  /**
+   * Asks for the next message from the client. A {@code read()} may also end in a read-complete
+   * event without any message (the FlowControlHandler counts it as satisfied then), so the wish is
+   * remembered and renewed in {@link #channelReadComplete} until a message arrives.
+   */
+  private void readClient() {
+    wantClientMessage = true;
     ctx.read();
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (wantClientMessage && state != State.CLOSED) {
+      ctx.read();
+    }
+  }
+
+  @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    wantClientMessage = false;
     if (state == State.TUNNEL) {
       if (msg instanceof ByteBuf buf) {
         upstream.writeAndFlush(buf).addListener(readNextFromClientOrClose());
@@ -197,7 +216,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     state = State.AGGREGATING;
     bodyLimit = route.route().body() == BodyKind.NONE ? MAX_EMPTY_BODY : MAX_JSON_BODY;
     body = ctx.alloc().compositeBuffer(1024);
-    ctx.read();
+    readClient();
   }
 
   private void onRequestContent(HttpContent content) {
@@ -221,7 +240,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         body.addComponent(true, data.retain());
         content.release();
         if (!last) {
-          ctx.read();
+          readClient();
           return;
         }
         byte[] bytes = new byte[body.readableBytes()];
@@ -239,7 +258,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         }
       }
       case STREAMING_REQUEST -> {
-        if (upstream == null) {
+            if (upstream == null) {
           content.release();
           closeBoth();
           return;
@@ -256,7 +275,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
               state = State.AWAITING_RESPONSE;
             }
           } else {
-            ctx.read();
+            readClient();
           }
         });
       }
@@ -371,7 +390,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       }
       ch.read();
       if (streamed) {
-        ctx.read();
+        readClient();
       }
     });
   }
@@ -457,7 +476,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       return;
     }
     state = State.READY;
-    ctx.read();
+    readClient();
   }
 
   private static boolean isHijack(HttpResponse resp) {
@@ -489,7 +508,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     ProxyChannelInitializer.removeHttpHandlers(ctx.pipeline());
     upstream.pipeline().remove(UpstreamPool.CODEC);
     LOG.atDebug().addKeyValue("user", principal.name()).log("connection hijacked");
-    ctx.read();
+    readClient();
     upstream.read();
   }
 
@@ -582,7 +601,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       state = State.READY;
       ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
         if (f.isSuccess()) {
-          ctx.read();
+          readClient();
         } else {
           closeBoth();
         }
@@ -607,7 +626,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private ChannelFutureListener readNextFromClientOrClose() {
     return f -> {
       if (f.isSuccess()) {
-        ctx.read();
+        readClient();
       } else {
         closeBoth();
       }
