@@ -148,10 +148,24 @@ public record CanonicalRequest(String method, String apiVersion, String path,
     }
 
     /**
-     * An opaque byte stream (a tar archive, an image tarball) that the route allows as a whole and
-     * that is relayed as it arrives, with backpressure.
+     * A byte stream (a tar archive, an image tarball) relayed as it arrives, with backpressure.
+     *
+     * @param tarOwner when present, the stream is a tar archive whose entries the relay rewrites
+     *     to belong to this owner (see {@link dev.berth.policy.docker.TarSanitizer})
      */
-    record Stream() implements Body {}
+    record Stream(java.util.Optional<TarOwner> tarOwner) implements Body {
+      public Stream {
+        requireNonNull(tarOwner, "tarOwner");
+      }
+
+      /** A stream relayed unchanged. */
+      public static Stream opaque() {
+        return new Stream(java.util.Optional.empty());
+      }
+    }
+
+    /** The owner every entry of a streamed tar archive is given. */
+    record TarOwner(int uid, int gid) {}
   }
 
   private static String encodeSegment(String s) {

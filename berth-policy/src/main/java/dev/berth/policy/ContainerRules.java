@@ -57,7 +57,7 @@ final class ContainerRules {
       case CONTAINER_CREATE -> containerCreate(who, request);
       case EXEC_CREATE -> execCreate(who, request);
       case CONTAINER_UPDATE -> containerUpdate(request);
-      case CONTAINER_ARCHIVE_PUT -> archivePut(request);
+      case CONTAINER_ARCHIVE_PUT -> archivePut(who, request);
       case IMAGE_CREATE -> imageCreate(request);
       case VOLUME_CREATE -> volumeCreate(who, request);
       default -> new Decision.Allow("user_action", request, List.of());
@@ -389,8 +389,19 @@ final class ContainerRules {
     return new Decision.Allow("container_update", request, List.of());
   }
 
-  private static Decision archivePut(CanonicalRequest request) {
-    return new Decision.Allow("container_archive_put", request, List.of());
+  /**
+   * {@code docker cp} into a container: the tar stream is rewritten so that every entry belongs to
+   * the caller, without setuid bits or device nodes (see {@code TarSanitizer}). The
+   * {@code copyUIDGID} flag is dropped: ownership is already the caller's, and with a numeric user
+   * it fails on older engines.
+   */
+  private static Decision archivePut(Principal who, CanonicalRequest request) {
+    CanonicalRequest out = request.withQuery(request.query().without("copyUIDGID"))
+        .withBody(new Body.Stream(java.util.Optional.of(
+            new CanonicalRequest.Body.TarOwner(who.uid(), who.gid()))));
+    return new Decision.Allow("container_archive_put", out,
+        List.of("archive entries owned by " + who.uid() + ":" + who.gid()
+            + ", special mode bits cleared"));
   }
 
   private static Decision imageCreate(CanonicalRequest request) {

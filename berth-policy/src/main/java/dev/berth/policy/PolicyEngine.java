@@ -91,7 +91,7 @@ public final class PolicyEngine {
   private static Body readBody(RouteMatch route, byte[] body) throws RequestException {
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
-      return new Body.Stream();
+      return Body.Stream.opaque();
     }
     byte[] bytes = body == null ? new byte[0] : body;
     String text = kind == BodyKind.NONE ? new String(bytes, StandardCharsets.UTF_8).strip() : "";

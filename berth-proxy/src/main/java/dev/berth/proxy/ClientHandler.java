@@ -8,6 +8,7 @@ import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.RouteMatch;
+import dev.berth.policy.docker.TarSanitizer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -101,6 +102,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private boolean responseStarted;
   private boolean keepAlive;
   private boolean upstreamInputClosed;
+  /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
+  private TarSanitizer tarSanitizer;
 
   ClientHandler(PolicyEngine engine, PeerIdentity identity, UpstreamPool upstreams) {
     this.engine = engine;
@@ -169,6 +172,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
     clientRequest = req;
     body = null;
+    tarSanitizer = null;
     requestComplete = false;
     responseStarted = false;
     upstreamInputClosed = false;
@@ -207,6 +211,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       if (d instanceof Decision.Allow allow) {
         log(d);
         state = State.STREAMING_REQUEST;
+        tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
+            ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
         forward(allow.forward(), null, hasBody);
       } else {
         refuse(d, !hasBody);
@@ -263,9 +269,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
           closeBoth();
           return;
         }
+        ByteBuf data = content.content();
+        if (tarSanitizer != null) {
+          try {
+            data = sanitize(content, last);
+          } catch (RequestException e) {
+            reject(HttpResponseStatus.BAD_REQUEST, "berth: " + e.getMessage(), false);
+            return;
+          }
+        }
         // Trailers are never forwarded: nothing judged them.
-        HttpContent copy = last ? new DefaultLastHttpContent(content.content())
-            : new DefaultHttpContent(content.content());
+        HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
         upstream.writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
             closeBoth();
@@ -284,6 +298,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         closeBoth();
       }
     }
+  }
+
+  /** Runs a piece of a streamed tar body through the sanitizer; releases {@code content}. */
+  private ByteBuf sanitize(HttpContent content, boolean last) throws RequestException {
+    byte[] in = new byte[content.content().readableBytes()];
+    content.content().readBytes(in);
+    content.release();
+    byte[] out = tarSanitizer.next(in);
+    if (last) {
+      tarSanitizer.finish();
+    }
+    return Unpooled.wrappedBuffer(out);
   }
 
   /** What berth refuses in the framing itself, before any policy runs. */

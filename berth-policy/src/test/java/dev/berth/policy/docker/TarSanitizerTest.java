@@ -1,0 +1,160 @@
+package dev.berth.policy.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.policy.RequestException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+class TarSanitizerTest {
+
+  /** Builds a ustar header block the way Go's archive/tar writes one. */
+  static byte[] header(String name, char type, long mode, int uid, int gid, long size) {
+    byte[] h = new byte[512];
+    put(h, 0, name);
+    put(h, 100, String.format("%07o", mode));
+    put(h, 108, String.format("%07o", uid));
+    put(h, 116, String.format("%07o", gid));
+    put(h, 124, String.format("%011o", size));
+    put(h, 136, String.format("%011o", 0));
+    h[156] = (byte) type;
+    put(h, 257, "ustar");
+    h[262] = 0;
+    put(h, 263, "00");
+    put(h, 265, "root");
+    put(h, 297, "root");
+    for (int i = 148; i < 156; i++) {
+      h[i] = ' ';
+    }
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    put(h, 148, String.format("%06o", sum));
+    h[154] = 0;
+    return h;
+  }
+
+  private static void put(byte[] h, int off, String s) {
+    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(b, 0, h, off, b.length);
+  }
+
+  static byte[] tar(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    out.writeBytes(new byte[1024]);
+    return out.toByteArray();
+  }
+
+  static byte[] data(String s) {
+    byte[] d = new byte[512];
+    put(d, 0, s);
+    return d;
+  }
+
+  private static byte[] run(byte[] in, int chunk) throws RequestException {
+    TarSanitizer t = new TarSanitizer(1001, 1002);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < in.length; i += chunk) {
+      byte[] piece = java.util.Arrays.copyOfRange(in, i, Math.min(in.length, i + chunk));
+      out.writeBytes(t.next(piece));
+    }
+    t.finish();
+    return out.toByteArray();
+  }
+
+  private static long octal(byte[] block, int off, int len) {
+    String s = new String(block, off, len, StandardCharsets.US_ASCII).replace("\0", "").trim();
+    return Long.parseLong(s, 8);
+  }
+
+  @Test
+  void next_setuidRootFile_becomesCallersWithoutSpecialBits() throws Exception {
+    byte[] in = tar(header("rootsh", '0', 04755, 0, 0, 5), data("hello"));
+    for (int chunk : new int[] {1, 7, 512, 100_000}) {
+      byte[] out = run(in, chunk);
+      assertThat(out).hasSameSizeAs(in);
+      assertThat(octal(out, 100, 8)).isEqualTo(0755);
+      assertThat(octal(out, 108, 8)).isEqualTo(1001);
+      assertThat(octal(out, 116, 8)).isEqualTo(1002);
+      assertThat(out[265]).isZero();
+      assertThat(new String(out, 512, 5, StandardCharsets.US_ASCII)).isEqualTo("hello");
+    }
+  }
+
+  @Test
+  void next_rewrittenHeader_hasValidChecksum() throws Exception {
+    byte[] out = run(tar(header("f", '0', 06777, 0, 0, 0)), 512);
+    long sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += (i >= 148 && i < 156) ? ' ' : out[i] & 0xff;
+    }
+    assertThat(octal(out, 148, 7)).isEqualTo(sum);
+  }
+
+  @Test
+  void next_blockDevice_refused() {
+    assertThatThrownBy(() -> run(tar(header("sda", '4', 0660, 0, 6, 0)), 512))
+        .isInstanceOf(RequestException.class).hasMessageContaining("entry type '4'");
+  }
+
+  @Test
+  void next_charDeviceAndFifo_refused() {
+    assertThatThrownBy(() -> run(tar(header("mem", '3', 0660, 0, 0, 0)), 512))
+        .hasMessageContaining("not allowed");
+    assertThatThrownBy(() -> run(tar(header("p", '6', 0660, 0, 0, 0)), 512))
+        .hasMessageContaining("not allowed");
+  }
+
+  @Test
+  void next_paxUidRecord_refused() {
+    String rec = "12 uid=0000\n";
+    byte[] pax = data(rec);
+    assertThatThrownBy(() -> run(tar(header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()), pax,
+        header("f", '0', 0644, 0, 0, 0)), 512))
+        .hasMessageContaining("PAX record 'uid'");
+  }
+
+  @Test
+  void next_paxPathRecord_accepted() throws Exception {
+    String rec = "13 path=long\n";
+    byte[] in = tar(header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()), data(rec),
+        header("f", '0', 0644, 0, 0, 0));
+    assertThat(run(in, 3)).hasSameSizeAs(in);
+  }
+
+  @Test
+  void next_gzipStream_refused() throws Exception {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+      byte[] noise = new byte[4096];
+      new java.util.Random(42).nextBytes(noise); // incompressible, so the stream spans blocks
+      z.write(tar(header("rootsh", '0', 04755, 0, 0, noise.length), noise));
+    }
+    assertThatThrownBy(() -> run(gz.toByteArray(), 512))
+        .hasMessageContaining("not an uncompressed tar");
+  }
+
+  @Test
+  void next_corruptChecksum_refused() {
+    byte[] h = header("f", '0', 0644, 0, 0, 0);
+    h[0] = 'g';
+    assertThatThrownBy(() -> run(tar(h), 512)).hasMessageContaining("not an uncompressed tar");
+  }
+
+  @Test
+  void finish_truncatedEntry_refused() {
+    byte[] h = header("f", '0', 0644, 0, 0, 1000);
+    TarSanitizer t = new TarSanitizer(1, 1);
+    assertThatThrownBy(() -> {
+      t.next(h);
+      t.finish();
+    }).hasMessageContaining("truncated");
+  }
+}
