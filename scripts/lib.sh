@@ -60,3 +60,30 @@ docker_cli() {
     command -v docker
   fi
 }
+
+# A JDK 25 or newer: $JAVA_HOME if it is one, else the first under /usr/lib/jvm.
+find_jdk() {
+  local c
+  for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25* /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+    [[ -n $c && -x $c/bin/javac ]] || continue
+    if "$c/bin/java" -version 2>&1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
+      printf '%s\n' "$c"
+      return 0
+    fi
+  done
+  die "no JDK 25 or newer found; install one under /usr/lib/jvm or set JAVA_HOME"
+}
+
+# Builds berth (skipping tests) unless the launcher's jar is newer than every source file.
+build_berth() {
+  local top jar
+  top=$(cd "$BERTH_SCRIPTS_DIR/.." && pwd)
+  jar=$top/berth-cli/target/berth-cli.jar
+  if [[ -f $jar ]] && [[ -z $(find "$top" -path "$top/*/target" -prune -o \
+      \( -name '*.java' -o -name pom.xml -o -name '*.properties' \) -newer "$jar" -print -quit) ]]; then
+    return 0
+  fi
+  ensure_packages mvn:maven
+  log "building berth"
+  (cd "$top" && JAVA_HOME=$(find_jdk) mvn -B -q -DskipTests package) >&2
+}

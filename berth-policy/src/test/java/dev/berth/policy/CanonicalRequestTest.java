@@ -1,0 +1,75 @@
+package dev.berth.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class CanonicalRequestTest {
+
+  @Test
+  void parse_versionedPath_stripsAndRemembersVersion() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("GET", "/v1.51/containers/abc/json?size=1");
+    assertThat(r.apiVersion()).isEqualTo("1.51");
+    assertThat(r.path()).isEqualTo("/containers/abc/json");
+    assertThat(r.query().bool("size")).isTrue();
+    assertThat(r.target()).isEqualTo("/v1.51/containers/abc/json?size=1");
+  }
+
+  @Test
+  void parse_percentEncodedSegment_decodedOnceAndReEncoded() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("GET", "/images/my%252Fimage/json");
+    assertThat(r.segments()).containsExactly("images", "my%2Fimage", "json");
+    assertThat(r.target()).isEqualTo("/images/my%252Fimage/json");
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {
+      "http://docker/containers/create", // PROTO-16 absolute form
+      "*",
+      "/containers/../_ping", // dot segment
+      "/containers/./json",
+      "/containers//json", // empty segment
+      "/containers/json/", // trailing slash
+      "/containers/a%2Fb/json", // encoded slash
+      "/containers/a%2fb/json",
+      "/containers/a%00/json", // NUL
+      "/containers/a%5Cb/json",
+      "/containers/%2e%2e/json", // encoded dot segment
+      "/containers/a%zz/json", // bad escape
+      "/containers/a%4/json",
+      "/containers/a%20b/json", // space
+      "/v1..2/containers/json", // malformed version
+      "/_ping?a=1&a=2", // repeated parameter
+      "/_ping?a=1;b=2", // semicolon separator
+      "/containers/json#frag"})
+  void parse_ambiguousTarget_refused(String target) {
+    assertThatThrownBy(() -> CanonicalRequest.parse("GET", target))
+        .isInstanceOf(RequestException.class);
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {"PRI", "CONNECT", "TRACE", "OPTIONS", "PATCH", "get"})
+  void parse_methodOutsideDockerApi_refused(String method) {
+    assertThatThrownBy(() -> CanonicalRequest.parse(method, "/_ping"))
+        .isInstanceOf(RequestException.class);
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({"1,true", "true,true", "True,true", "yes,true", "0,false", "false,false",
+      "FALSE,false", "no,false", "none,false", "' 0 ',false", "'',false"})
+  void bool_followsDockerSemantics(String value, boolean expected) throws Exception {
+    QueryParams q = QueryParams.parse("x=" + java.net.URLEncoder.encode(value, "UTF-8"));
+    assertThat(q.bool("x")).isEqualTo(expected);
+  }
+
+  @Test
+  void encode_reserializesQuery() throws Exception {
+    QueryParams q = QueryParams.parse("filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D&all=1");
+    assertThat(q.get("filters")).contains("{\"label\":[\"a=b\"]}");
+    assertThat(QueryParams.parse(q.encode()).asMap()).isEqualTo(q.asMap());
+  }
+}

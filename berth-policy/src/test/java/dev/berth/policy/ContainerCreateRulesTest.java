@@ -1,0 +1,205 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static dev.berth.policy.Fixtures.ROOT;
+import static dev.berth.policy.Fixtures.create;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Named.named;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** One named case per attack on {@code POST /containers/create}; corpus ids in the names. */
+class ContainerCreateRulesTest {
+
+  static Stream<Arguments> deniedBodies() {
+    return Stream.of(
+        arguments(named("SEED-A privileged + / bind",
+            "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true,\"Binds\":[\"/:/host\"]}}"),
+            "Privileged"),
+        arguments(named("HC privileged, lower-case keys (Go folds case)",
+            "{\"Image\":\"x\",\"hostconfig\":{\"privileged\":true}}"), "Privileged"),
+        arguments(named("HC privileged, case-variant duplicate (last wins in Go)",
+            "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":false,\"privileged\":true}}"),
+            "name the same field"),
+        arguments(named("HC privileged under long-s key (U+017F folds to s in Go)",
+            "{\"Image\":\"x\",\"Ho\u017ftConfig\":{\"Privileged\":true}}"), "Privileged"),
+        arguments(named("bind / ", "{\"HostConfig\":{\"Binds\":[\"/:/host\"]}}"),
+            "outside the directories"),
+        arguments(named("bind docker socket", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/var/run/docker.sock:/s\"]}}"), "socket"),
+        arguments(named("bind socket via symlink in home", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/docker.sock:/s\"]}}"), "socket"),
+        arguments(named("bind / via symlink in home", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/link-to-root:/h\"]}}"), "outside the directories"),
+        arguments(named("bind with .. out of home", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/../bob:/b\"]}}"), "outside the directories"),
+        arguments(named("bind other user's home", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/bob:/b\"]}}"), "outside the directories"),
+        arguments(named("bind /proc (HC-08)", "{\"HostConfig\":{\"Binds\":[\"/proc:/hp\"]}}"),
+            "outside the directories"),
+        arguments(named("bind shared propagation", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/data:/d:rshared\"]}}"), "option 'rshared'"),
+        arguments(named("bind relabel :z (HC-16)", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/data:/d:z\"]}}"), "option 'z'"),
+        arguments(named("Mounts type=bind source=/", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"bind\",\"Source\":\"/\",\"Target\":\"/h\"}]}}"),
+            "outside the directories"),
+        arguments(named("Mounts lower-case type key", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"type\":\"bind\",\"source\":\"/\",\"target\":\"/h\"}]}}"),
+            "outside the directories"),
+        arguments(named("Mounts volume with o=bind driver options", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"volume\",\"Target\":\"/h\",\"VolumeOptions\":{\"DriverConfig\":"
+            + "{\"Name\":\"local\",\"Options\":{\"type\":\"none\",\"o\":\"bind\","
+            + "\"device\":\"/\"}}}}]}}"), "driver options"),
+        arguments(named("Mounts target over /proc (HC-07)", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/proc\"}]}}"), "/proc"),
+        arguments(named("Tmpfs over /dev", "{\"HostConfig\":{\"Tmpfs\":{\"/dev/shm/x\":\"\"}}}"),
+            "/dev"),
+        arguments(named("Mounts npipe type", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"npipe\",\"Source\":\"x\",\"Target\":\"/x\"}]}}"), "not allowed"),
+        arguments(named("HC-19 PidMode host", "{\"HostConfig\":{\"PidMode\":\"host\"}}"), "--pid"),
+        arguments(named("HC-20 NetworkMode host", "{\"HostConfig\":{\"NetworkMode\":\"host\"}}"),
+            "--network host"),
+        arguments(named("HC-21 IpcMode host", "{\"HostConfig\":{\"IpcMode\":\"host\"}}"), "--ipc"),
+        arguments(named("HC-21 UTSMode host", "{\"HostConfig\":{\"UTSMode\":\"host\"}}"), "--uts"),
+        arguments(named("HC-21 CgroupnsMode host", "{\"HostConfig\":{\"CgroupnsMode\":\"host\"}}"),
+            "--cgroupns"),
+        arguments(named("HC-22 UsernsMode host", "{\"HostConfig\":{\"UsernsMode\":\"host\"}}"),
+            "--userns"),
+        arguments(named("HC-23 container: namespaces", "{\"HostConfig\":"
+            + "{\"NetworkMode\":\"container:victim\"}}"), "another container"),
+        arguments(named("HC-23 PidMode container:", "{\"HostConfig\":"
+            + "{\"PidMode\":\"container:victim\"}}"), "--pid"),
+        arguments(named("HC-09 CapAdd SYS_ADMIN", "{\"HostConfig\":{\"CapAdd\":[\"SYS_ADMIN\"]}}"),
+            "--cap-add"),
+        arguments(named("HC-09 CapAdd as a single string", "{\"HostConfig\":{\"CapAdd\":\"ALL\"}}"),
+            "--cap-add"),
+        arguments(named("HC-11 Devices", "{\"HostConfig\":{\"Devices\":[{\"PathOnHost\":"
+            + "\"/dev/sda\",\"PathInContainer\":\"/dev/x\",\"CgroupPermissions\":\"rwm\"}]}}"),
+            "--device"),
+        arguments(named("HC-13 DeviceRequests", "{\"HostConfig\":{\"DeviceRequests\":"
+            + "[{\"Driver\":\"nvidia\",\"Count\":-1}]}}"), "device requests"),
+        arguments(named("DeviceCgroupRules", "{\"HostConfig\":{\"DeviceCgroupRules\":"
+            + "[\"b *:* rwm\"]}}"), "--device-cgroup-rule"),
+        arguments(named("HC-14 seccomp unconfined", "{\"HostConfig\":{\"SecurityOpt\":"
+            + "[\"seccomp=unconfined\"]}}"), "--security-opt"),
+        arguments(named("HC-14 seccomp colon separator", "{\"HostConfig\":{\"SecurityOpt\":"
+            + "[\"seccomp:unconfined\"]}}"), "--security-opt"),
+        arguments(named("HC-15 apparmor unconfined", "{\"HostConfig\":{\"SecurityOpt\":"
+            + "[\"apparmor=unconfined\"]}}"), "--security-opt"),
+        arguments(named("HC-16 label disable", "{\"HostConfig\":{\"SecurityOpt\":"
+            + "[\"label=disable\"]}}"), "--security-opt"),
+        arguments(named("HC-17 no-new-privileges=false", "{\"HostConfig\":{\"SecurityOpt\":"
+            + "[\"no-new-privileges=false\"]}}"), "--security-opt"),
+        arguments(named("HC-24 CgroupParent", "{\"HostConfig\":{\"CgroupParent\":"
+            + "\"system.slice\"}}"), "--cgroup-parent"),
+        arguments(named("HC-26 Sysctls", "{\"HostConfig\":{\"Sysctls\":"
+            + "{\"net.ipv4.ip_unprivileged_port_start\":\"0\"}}}"), "--sysctl"),
+        arguments(named("HC-30 GroupAdd 0", "{\"HostConfig\":{\"GroupAdd\":[\"0\"]}}"),
+            "your own groups"),
+        arguments(named("HC-30 GroupAdd by name", "{\"HostConfig\":{\"GroupAdd\":[\"docker\"]}}"),
+            "numeric gid"),
+        arguments(named("HC-30 GroupAdd zero-padded", "{\"HostConfig\":{\"GroupAdd\":"
+            + "[\"02000\"]}}"), "your own groups"),
+        arguments(named("HC-32 privileged host port", "{\"HostConfig\":{\"PortBindings\":"
+            + "{\"22/tcp\":[{\"HostPort\":\"22\"}]}}}"), "below 1024"),
+        arguments(named("user 0", "{\"User\":\"0\"}"), "--user 0"),
+        arguments(named("user root by name", "{\"User\":\"root\"}"), "--user root"),
+        arguments(named("user alice with gid 0", "{\"User\":\"1001:0\"}"), "--user 1001:0"),
+        arguments(named("VolumesFrom (HC-06)", "{\"HostConfig\":{\"VolumesFrom\":[\"victim\"]}}"),
+            "--volumes-from"),
+        arguments(named("Runtime other than runc", "{\"HostConfig\":{\"Runtime\":\"nvidia\"}}"),
+            "--runtime"),
+        arguments(named("log driver syslog", "{\"HostConfig\":{\"LogConfig\":"
+            + "{\"Type\":\"syslog\",\"Config\":{}}}}"), "--log-driver"),
+        arguments(named("MaskedPaths emptied", "{\"HostConfig\":{\"MaskedPaths\":[]}}"),
+            "unmasking"),
+        arguments(named("OomScoreAdj negative", "{\"HostConfig\":{\"OomScoreAdj\":-1000}}"),
+            "--oom-score-adj"),
+        arguments(named("owner label forged", "{\"Labels\":{\"dev.berth.owner.uid\":\"0\"}}"),
+            "set by berth"),
+        arguments(named("endpoint driver opts", "{\"NetworkingConfig\":{\"EndpointsConfig\":"
+            + "{\"bridge\":{\"DriverOpts\":{\"x\":\"y\"}}}}}"), "driver options"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("deniedBodies")
+  void create_attack_denied(String body, String reasonFragment) {
+    Decision d = create(ALICE, body);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).reason()).contains(reasonFragment).startsWith("berth: ");
+  }
+
+  @Test
+  void create_plainBody_rewrittenToRunAsCaller() {
+    JsonNode out = allowedBody(create(ALICE, "{\"Image\":\"busybox\",\"Cmd\":\"id\"}"));
+    assertThat(out.get("User").asText()).isEqualTo("1001:1001");
+    assertThat(out.at("/HostConfig/CapDrop").toString()).isEqualTo("[\"ALL\"]");
+    assertThat(out.at("/HostConfig/SecurityOpt").toString())
+        .isEqualTo("[\"no-new-privileges\"]");
+    assertThat(out.at("/Labels/dev.berth.owner.uid").asText()).isEqualTo("1001");
+    assertThat(out.get("Cmd").toString()).isEqualTo("[\"id\"]");
+  }
+
+  @Test
+  void create_unknownFields_dropped() {
+    JsonNode out = allowedBody(create(ALICE,
+        "{\"Image\":\"x\",\"Privileged\":true,\"HostConfig\":{\"Bogus\":1}}"));
+    assertThat(out.has("Privileged")).isFalse();
+    assertThat(out.get("HostConfig").has("Bogus")).isFalse();
+  }
+
+  @Test
+  void create_caseVariantKeys_canonicalised() {
+    JsonNode out = allowedBody(create(ALICE, "{\"image\":\"x\",\"hostCONFIG\":{\"autoremove\":true}}"));
+    assertThat(out.get("Image").asText()).isEqualTo("x");
+    assertThat(out.at("/HostConfig/AutoRemove").asBoolean()).isTrue();
+  }
+
+  @Test
+  void create_bindInsideHome_allowedWithRealPath() {
+    JsonNode out = allowedBody(create(ALICE,
+        "{\"HostConfig\":{\"Binds\":[\"/home/alice/data:/data:ro\",\"vol:/v\"]}}"));
+    assertThat(out.at("/HostConfig/Binds").toString())
+        .isEqualTo("[\"/home/alice/data:/data:ro\",\"vol:/v\"]");
+  }
+
+  @Test
+  void create_ownGroupAndNoNewPrivileges_allowed() {
+    JsonNode out = allowedBody(create(ALICE, "{\"User\":\"1001:1001\",\"HostConfig\":"
+        + "{\"GroupAdd\":[\"2000\"],\"SecurityOpt\":[\"no-new-privileges:true\"]}}"));
+    assertThat(out.at("/HostConfig/GroupAdd").toString()).isEqualTo("[\"2000\"]");
+  }
+
+  @Test
+  void create_capDropGiven_replacedByAll() {
+    JsonNode out = allowedBody(create(ALICE, "{\"HostConfig\":{\"CapDrop\":[\"NET_RAW\"]}}"));
+    assertThat(out.at("/HostConfig/CapDrop").toString()).isEqualTo("[\"ALL\"]");
+  }
+
+  @Test
+  void create_asRoot_passesThroughUnchanged() {
+    JsonNode out = allowedBody(create(ROOT,
+        "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true,\"Binds\":[\"/:/host\"]}}"));
+    assertThat(out.at("/HostConfig/Privileged").asBoolean()).isTrue();
+    assertThat(out.has("User")).isFalse();
+  }
+
+  @Test
+  void create_missingBody_denied() {
+    Decision d = create(ALICE, "");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.BAD_REQUEST);
+  }
+
+  private static JsonNode allowedBody(Decision d) {
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    return ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value();
+  }
+}

@@ -1,0 +1,64 @@
+package dev.berth.policy.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.policy.RequestException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class DockerJsonTest {
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {
+      "{\"Image\":\"a\",\"Image\":\"b\"}", // exact duplicate
+      "{\"Image\":\"a\",\"image\":\"b\"}", // case-variant duplicate
+      "{\"HostConfig\":{\"Privileged\":false,\"PRIVILEGED\":true}}", // nested
+      "{\"HostConfig\":{\"CapAdd\":[],\"capadd\":[\"ALL\"]}}",
+      "{\"Image\":\"a\"} {\"Image\":\"b\"}", // trailing data
+      "{\"Image\":\"a\"}x",
+      "{\"Tty\":\"true\"}", // wrong type: string for bool
+      "{\"StopTimeout\":1.5}", // fraction into an integer
+      "{\"StopTimeout\":1e3}", // exponent into an integer
+      "{\"HostConfig\":[]}", // array for a struct
+      "{\"Env\":\"A=1\"}", // string for a list (not a StrSlice)
+      "[]", "null", "\"x\"", "", "{\"Image\":\"a\" /*c*/}"})
+  void read_ambiguousOrWrongBody_refused(String body) {
+    assertThatThrownBy(() -> DockerJson.read(b(body), DockerSchemas.CONTAINER_CREATE))
+        .isInstanceOf(RequestException.class);
+  }
+
+  @Test
+  void read_invalidUtf8_refused() {
+    byte[] body = {'{', '"', 'I', 'm', 'a', 'g', 'e', '"', ':', '"', (byte) 0xff, '"', '}'};
+    assertThatThrownBy(() -> DockerJson.read(body, DockerSchemas.CONTAINER_CREATE))
+        .isInstanceOf(RequestException.class);
+  }
+
+  @Test
+  void read_nullEmptyAndAbsent_keptDistinct() throws Exception {
+    var out = DockerJson.read(b("{\"Env\":null,\"Cmd\":[]}"), DockerSchemas.CONTAINER_CREATE);
+    assertThat(out.get("Env").isNull()).isTrue();
+    assertThat(out.get("Cmd").isArray()).isTrue();
+    assertThat(out.has("Entrypoint")).isFalse();
+  }
+
+  @Test
+  void read_labelsMap_keysKeptExactly() throws Exception {
+    var out = DockerJson.read(b("{\"Labels\":{\"a\":\"1\",\"A\":\"2\"}}"),
+        DockerSchemas.CONTAINER_CREATE);
+    assertThat(out.get("Labels").size()).isEqualTo(2);
+  }
+
+  @Test
+  void fold_joinsGoSimpleFoldPairs() {
+    assertThat(DockerJson.fold("Ho\u017ftConfig")).isEqualTo(DockerJson.fold("HostConfig"));
+    assertThat(DockerJson.fold("\u212aey")).isEqualTo(DockerJson.fold("key"));
+  }
+}
