@@ -26,8 +26,9 @@ public record Policy(Set<Action> userActions, List<String> bindRoots, String own
 
   /**
    * The embedded default: safe on a shared host. Users run, inspect, exec into, copy to and from,
-   * and remove containers, use images and named volumes; swarm, plugins, builds, commits, network
-   * changes, prunes and anything touching the daemon's configuration are for administrators.
+   * and remove containers, pull and use images, and use named volumes; swarm, plugins, builds,
+   * commits, network changes, prunes, image loads and imports (they can replace a tag other users
+   * run) and anything touching the daemon's configuration are for administrators.
    */
   public static Policy defaults() {
     return new Policy(EnumSet.of(
@@ -38,7 +39,7 @@ public record Policy(Set<Action> userActions, List<String> bindRoots, String own
         CONTAINER_PAUSE, CONTAINER_UNPAUSE, CONTAINER_ATTACH, CONTAINER_WAIT, CONTAINER_DELETE,
         CONTAINER_ARCHIVE_STAT, CONTAINER_ARCHIVE_GET, CONTAINER_ARCHIVE_PUT,
         EXEC_CREATE, EXEC_START, EXEC_RESIZE, EXEC_INSPECT,
-        IMAGE_LIST, IMAGE_INSPECT, IMAGE_HISTORY, IMAGE_CREATE, IMAGE_LOAD, IMAGE_EXPORT,
+        IMAGE_LIST, IMAGE_INSPECT, IMAGE_HISTORY, IMAGE_CREATE, IMAGE_EXPORT,
         DISTRIBUTION_INSPECT, IMAGE_SEARCH,
         NETWORK_LIST, NETWORK_INSPECT,
         VOLUME_LIST, VOLUME_CREATE, VOLUME_INSPECT),

@@ -1,0 +1,144 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static dev.berth.policy.Fixtures.ROOT;
+import static dev.berth.policy.Fixtures.decide;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Rules other than container create: routes, exec, archive, images, volumes. */
+class RequestRulesTest {
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+      "GET,/nope", "GET,/containers/abc", "PATCH_LIKE_POST,/containers/abc/json",
+      "POST,/containers/abc/json"})
+  void evaluate_unknownRoute_denied(String method, String path) throws Exception {
+    String m = method.equals("PATCH_LIKE_POST") ? "PUT" : method;
+    Decision d = decide(ALICE, m, path, null);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(d.rule()).isEqualTo("unknown_route");
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+      "POST,/swarm/init", "POST,/services/create", "GET,/secrets", "POST,/plugins/pull",
+      "POST,/plugins/authz/disable", "POST,/session", "POST,/grpc", "POST,/build",
+      "POST,/commit", "POST,/containers/prune", "POST,/images/load", "DELETE,/images/busybox",
+      "POST,/images/busybox/tag", "POST,/networks/create", "DELETE,/volumes/v",
+      "GET,/containers/abc/attach/ws"})
+  void evaluate_adminOnlyAction_deniedForUser(String method, String path) {
+    Decision d = decide(ALICE, method, path, method.equals("GET") || method.equals("DELETE")
+        ? null : "{}");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(d.rule()).isEqualTo("action_not_granted");
+    assertThat(((Decision.Deny) d).reason()).contains("reserved for administrators");
+  }
+
+  @Test
+  void evaluate_adminOnlyAction_allowedForRoot() {
+    assertThat(decide(ROOT, "POST", "/swarm/leave", null)).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void evaluate_oldApiVersion_denied() {
+    Decision d = decide(ALICE, "POST", "/v1.23/containers/abc/start", null);
+    assertThat(d.rule()).isEqualTo("api_version");
+  }
+
+  @Test
+  void evaluate_bodyOnBodylessRoute_denied() {
+    // API < 1.24 applied a HostConfig sent with start; berth forwards no body there at all.
+    Decision d = decide(ALICE, "POST", "/containers/abc/start",
+        "{\"HostConfig\":{\"Privileged\":true}}");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).reason()).contains("takes no request body");
+  }
+
+  @Test
+  void evaluate_emptyObjectOnBodylessRoute_allowedAndDropped() {
+    Decision d = decide(ALICE, "POST", "/containers/abc/start", "{}");
+    assertThat(((Decision.Allow) d).forward().body()).isEqualTo(CanonicalRequest.Body.NONE);
+  }
+
+  @Test
+  void execCreate_privileged_denied() {
+    Decision d = decide(ALICE, "POST", "/containers/abc/exec",
+        "{\"Cmd\":[\"sh\"],\"Privileged\":true}");
+    assertThat(((Decision.Deny) d).reason()).contains("exec --privileged");
+  }
+
+  @Test
+  void execCreate_userRoot_denied() {
+    Decision d = decide(ALICE, "POST", "/containers/abc/exec", "{\"Cmd\":[\"sh\"],\"User\":\"0\"}");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void execCreate_plain_runsAsCaller() {
+    Decision d = decide(ALICE, "POST", "/containers/abc/exec", "{\"Cmd\":[\"id\"]}");
+    JsonNode body = ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value();
+    assertThat(body.get("User").asText()).isEqualTo("1001:1001");
+    assertThat(body.get("Privileged").asBoolean()).isFalse();
+  }
+
+  @Test
+  void archivePut_asUser_tarRewrittenAndCopyUidGidDropped() {
+    Decision d = decide(ALICE, "PUT", "/containers/abc/archive?path=%2Ftmp&copyUIDGID=1", null);
+    CanonicalRequest out = ((Decision.Allow) d).forward();
+    assertThat(out.query().has("copyUIDGID")).isFalse();
+    assertThat(((CanonicalRequest.Body.Stream) out.body()).tarOwner())
+        .contains(new CanonicalRequest.Body.TarOwner(1001, 1001));
+  }
+
+  @Test
+  void archivePut_asRoot_streamUnchanged() {
+    Decision d = decide(ROOT, "PUT", "/containers/abc/archive?path=%2Ftmp", null);
+    assertThat(((CanonicalRequest.Body.Stream) ((Decision.Allow) d).forward().body()).tarOwner())
+        .isEmpty();
+  }
+
+  @Test
+  void imageCreate_import_denied() {
+    Decision d = decide(ALICE, "POST", "/images/create?fromSrc=-&repo=busybox&tag=latest", null);
+    assertThat(((Decision.Deny) d).reason()).contains("docker import");
+  }
+
+  @Test
+  void imageCreate_importFromUrl_denied() {
+    Decision d = decide(ALICE, "POST", "/images/create?fromSrc=http%3A%2F%2F169.254.169.254%2F",
+        null);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void imageCreate_pull_allowed() {
+    assertThat(decide(ALICE, "POST", "/images/create?fromImage=busybox&tag=latest", null))
+        .isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void volumeCreate_bindDriverOptions_denied() {
+    Decision d = decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"v\",\"Driver\":\"local\","
+        + "\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/\"}}");
+    assertThat(((Decision.Deny) d).reason()).contains("o=bind");
+  }
+
+  @Test
+  void volumeCreate_plain_ownerLabelled() {
+    Decision d = decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"v\"}");
+    JsonNode body = ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value();
+    assertThat(body.at("/Labels/dev.berth.owner.uid").asText()).isEqualTo("1001");
+  }
+
+  @Test
+  void containerUpdate_devices_denied() {
+    Decision d = decide(ALICE, "POST", "/containers/abc/update",
+        "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}]}");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+  }
+}
