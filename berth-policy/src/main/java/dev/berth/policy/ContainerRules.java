@@ -52,9 +52,9 @@ final class ContainerRules {
     this.hostPaths = requireNonNull(hostPaths, "hostPaths");
   }
 
-  Decision evaluate(Principal who, CanonicalRequest request, RouteMatch route) {
+  Decision evaluate(Principal who, Role role, CanonicalRequest request, RouteMatch route) {
     return switch (route.route().action()) {
-      case CONTAINER_CREATE -> containerCreate(who, request);
+      case CONTAINER_CREATE -> containerCreate(who, role, request);
       case EXEC_CREATE -> execCreate(who, request);
       case CONTAINER_UPDATE -> containerUpdate(request);
       case CONTAINER_ARCHIVE_PUT -> archivePut(who, request);
@@ -66,13 +66,13 @@ final class ContainerRules {
 
   // ---- POST /containers/create -------------------------------------------------------------
 
-  private Decision containerCreate(Principal who, CanonicalRequest request) {
+  private Decision containerCreate(Principal who, Role role, CanonicalRequest request) {
     ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
     Rewrites rw = new Rewrites();
     try {
       forceUser(body, who, rw);
       ObjectNode hc = object(body, "HostConfig");
-      checkHostConfig(hc, who, rw);
+      checkHostConfig(hc, who, role, rw);
       checkNetworking(body);
       stampOwner(body, who, rw);
     } catch (Refusal r) {
@@ -81,7 +81,8 @@ final class ContainerRules {
     return new Decision.Allow("container_create", request.withBody(new Body.Json(body)), rw.notes);
   }
 
-  private void checkHostConfig(ObjectNode hc, Principal who, Rewrites rw) throws Refusal {
+  private void checkHostConfig(ObjectNode hc, Principal who, Role role, Rewrites rw)
+      throws Refusal {
     if (isTrue(hc, "Privileged")) {
       throw new Refusal("HostConfig.Privileged: privileged containers are not allowed; "
           + "drop --privileged");
@@ -131,8 +132,8 @@ final class ContainerRules {
     checkGroupAdd(hc, who);
     checkLogConfig(hc);
     checkPorts(hc);
-    checkBinds(hc, who, rw);
-    checkMounts(hc, who, rw);
+    checkBinds(hc, who, role, rw);
+    checkMounts(hc, who, role, rw);
     checkTmpfs(hc);
   }
 
@@ -216,7 +217,7 @@ final class ContainerRules {
 
   // ---- mounts ------------------------------------------------------------------------------
 
-  private void checkBinds(ObjectNode hc, Principal who, Rewrites rw) throws Refusal {
+  private void checkBinds(ObjectNode hc, Principal who, Role role, Rewrites rw) throws Refusal {
     if (!hc.hasNonNull("Binds")) {
       return;
     }
@@ -243,7 +244,7 @@ final class ContainerRules {
         }
       }
       if (source.startsWith("/")) {
-        String real = checkHostSource(source, who, "-v " + bind);
+        String real = checkHostSource(source, who, role, "-v " + bind);
         if (!real.equals(source)) {
           rw.note("bind source " + source + " resolved to " + real);
         }
@@ -257,7 +258,8 @@ final class ContainerRules {
     hc.set("Binds", out);
   }
 
-  private void checkMounts(ObjectNode hc, Principal who, Rewrites rw) throws Refusal {
+  private void checkMounts(ObjectNode hc, Principal who, Role role, Rewrites rw)
+      throws Refusal {
     JsonNode mounts = hc.get("Mounts");
     if (mounts == null || mounts.isNull()) {
       return;
@@ -279,7 +281,7 @@ final class ContainerRules {
             throw new Refusal(what + ": creating host mount points is not allowed");
           }
           String source = m.path("Source").asText("");
-          String real = checkHostSource(source, who, what);
+          String real = checkHostSource(source, who, role, what);
           if (!real.equals(source)) {
             rw.note("mount source " + source + " resolved to " + real);
           }
@@ -308,7 +310,8 @@ final class ContainerRules {
   }
 
   /** Resolves a host bind source and checks that it lies under one of the caller's roots. */
-  private String checkHostSource(String source, Principal who, String what) throws Refusal {
+  private String checkHostSource(String source, Principal who, Role role, String what)
+      throws Refusal {
     if (!source.startsWith("/")) {
       throw new Refusal(what + ": the source must be an absolute host path");
     }
@@ -324,7 +327,7 @@ final class ContainerRules {
       throw new Refusal(what + ": " + real + " is a socket, device or pipe; only files and "
           + "directories may be mounted");
     }
-    for (String template : policy.bindRoots()) {
+    for (String template : role.bindRoots()) {
       Path root;
       try {
         root = hostPaths.resolve(Path.of(template.replace("{home}", who.home())
@@ -337,8 +340,9 @@ final class ContainerRules {
       }
     }
     throw new Refusal(what + ": host path " + source + " is outside the directories you may "
-        + "mount (" + String.join(", ", policy.bindRoots()).replace("{home}", who.home())
-        + ")");
+        + "mount (" + (role.bindRoots().isEmpty() ? "none"
+        : String.join(", ", role.bindRoots()).replace("{home}", who.home())
+            .replace("{user}", who.name())) + ")");
   }
 
   private static void checkTarget(String target, String what) throws Refusal {

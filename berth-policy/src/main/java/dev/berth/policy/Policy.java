@@ -1,53 +1,78 @@
 package dev.berth.policy;
 
-import static dev.berth.policy.Action.*;
+import static java.util.Objects.requireNonNull;
 
-import java.util.EnumSet;
+import dev.berth.policy.yaml.PolicyException;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * What a site allows. For now one built-in shape: root is the administrator and passes through
- * unchanged; every other user gets {@link #userActions()} on the rules of {@link ContainerRules}.
- * Role-based YAML policies (issue 4) will produce this same record per role.
+ * What a site allows: roles, and bindings that give them to users and groups. Immutable; a
+ * reload builds a new one.
  *
- * @param userActions the actions an ordinary user may ask for
- * @param bindRoots host directories a user may bind-mount, as templates: {@code {home}} is the
- *     user's home directory, {@code {user}} the user name
- * @param ownerLabel the label stamped on created containers with the owner's uid
+ * @param roles roles by name
+ * @param bindings in order; the first that matches a caller decides the caller's role
+ * @param ownerLabel the label stamped on created objects with the owner's uid
+ * @param source where the policy came from (a file name, or "embedded default policy")
+ * @param digest SHA-256 of the policy text, so that a decision can name the policy it applied
  */
-public record Policy(Set<Action> userActions, List<String> bindRoots, String ownerLabel) {
+public record Policy(Map<String, Role> roles, List<Binding> bindings, String ownerLabel,
+    String source, String digest) {
+
+  /** The label berth puts on containers and volumes to record their owner. */
+  public static final String OWNER_LABEL = "dev.berth.owner.uid";
+  private static final String DEFAULT_RESOURCE = "default-policy.yaml";
 
   public Policy {
-    userActions = Set.copyOf(userActions);
-    bindRoots = List.copyOf(bindRoots);
-    java.util.Objects.requireNonNull(ownerLabel, "ownerLabel");
+    roles = Map.copyOf(roles);
+    bindings = List.copyOf(bindings);
+    requireNonNull(ownerLabel, "ownerLabel");
+    requireNonNull(source, "source");
+    requireNonNull(digest, "digest");
+    for (Binding b : bindings) {
+      if (!roles.containsKey(b.role())) {
+        throw new IllegalArgumentException("binding names unknown role " + b.role());
+      }
+    }
+  }
+
+  /** The role of a caller: the first binding that matches, or empty (refused everything). */
+  public Optional<Role> roleOf(Principal who) {
+    for (Binding b : bindings) {
+      if (b.matches(who)) {
+        return Optional.of(roles.get(b.role()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The text of the embedded default policy. */
+  public static String defaultText() {
+    try (InputStream in = Policy.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("the embedded default policy is missing from the build");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the embedded default policy", e);
+    }
   }
 
   /**
-   * The embedded default: safe on a shared host. Users run, inspect, exec into, copy to and from,
-   * and remove containers, pull and use images, and use named volumes; swarm, plugins, builds,
-   * commits, network changes, prunes, image loads and imports (they can replace a tag other users
-   * run) and anything touching the daemon's configuration are for administrators.
+   * The embedded default policy: safe on a shared host. Root is the administrator; everyone
+   * else is an ordinary user (see {@code default-policy.yaml}).
    */
   public static Policy defaults() {
-    return new Policy(EnumSet.of(
-        PING, SYSTEM_VERSION, SYSTEM_INFO, SYSTEM_EVENTS, SYSTEM_DF,
-        CONTAINER_LIST, CONTAINER_CREATE, CONTAINER_INSPECT, CONTAINER_TOP, CONTAINER_LOGS,
-        CONTAINER_CHANGES, CONTAINER_EXPORT, CONTAINER_STATS, CONTAINER_RESIZE, CONTAINER_START,
-        CONTAINER_STOP, CONTAINER_RESTART, CONTAINER_KILL, CONTAINER_UPDATE, CONTAINER_RENAME,
-        CONTAINER_PAUSE, CONTAINER_UNPAUSE, CONTAINER_ATTACH, CONTAINER_WAIT, CONTAINER_DELETE,
-        CONTAINER_ARCHIVE_STAT, CONTAINER_ARCHIVE_GET, CONTAINER_ARCHIVE_PUT,
-        EXEC_CREATE, EXEC_START, EXEC_RESIZE, EXEC_INSPECT,
-        IMAGE_LIST, IMAGE_INSPECT, IMAGE_HISTORY, IMAGE_CREATE, IMAGE_EXPORT,
-        DISTRIBUTION_INSPECT, IMAGE_SEARCH,
-        NETWORK_LIST, NETWORK_INSPECT,
-        VOLUME_LIST, VOLUME_CREATE, VOLUME_INSPECT),
-        List.of("{home}"), "dev.berth.owner.uid");
-  }
-
-  /** Administrators pass through unchanged (their requests are still parsed and canonical). */
-  public boolean isAdmin(Principal who) {
-    return who.isRoot();
+    try {
+      return PolicyLoader.load(defaultText(), "embedded default policy", name -> Optional.empty());
+    } catch (PolicyException e) {
+      throw new IllegalStateException("the embedded default policy is invalid: " + e.getMessage(),
+          e);
+    }
   }
 }

@@ -78,14 +78,19 @@ public final class PolicyEngine {
     } catch (RequestException e) {
       return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
     }
-    if (policy.isAdmin(who)) {
-      return new Decision.Allow("admin", request, java.util.List.of());
+    Optional<Role> role = policy.roleOf(who);
+    if (role.isEmpty()) {
+      return Decision.forbidden("no_role", "berth: no role is granted to " + who.name()
+          + "; ask an administrator");
     }
-    if (!policy.userActions().contains(route.route().action())) {
+    if (!role.get().actions().contains(route.route().action())) {
       return Decision.forbidden("action_not_granted", "berth: " + route.route().action().id()
-          + " is reserved for administrators");
+          + " is not granted to your role (" + role.get().name() + ")");
     }
-    return containers.evaluate(who, request, route);
+    if (role.get().passthrough()) {
+      return new Decision.Allow("passthrough", request, java.util.List.of());
+    }
+    return containers.evaluate(who, role.get(), request, route);
   }
 
   private static Body readBody(RouteMatch route, byte[] body) throws RequestException {

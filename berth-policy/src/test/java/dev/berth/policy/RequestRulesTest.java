@@ -36,7 +36,7 @@ class RequestRulesTest {
         ? null : "{}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(d.rule()).isEqualTo("action_not_granted");
-    assertThat(((Decision.Deny) d).reason()).contains("reserved for administrators");
+    assertThat(((Decision.Deny) d).reason()).contains("is not granted to your role (user)");
   }
 
   @Test

@@ -1,0 +1,24 @@
+package dev.berth.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A named set of actions and the limits that go with them.
+ *
+ * @param name the role's name in the policy file
+ * @param actions what holders of the role may ask for
+ * @param passthrough whether requests are forwarded without the user rules (administrators);
+ *     they are still parsed strictly and re-serialised
+ * @param bindRoots host directories a holder may bind-mount, as templates: {@code {home}} is the
+ *     user's home directory, {@code {user}} the user name
+ */
+public record Role(String name, Set<Action> actions, boolean passthrough, List<String> bindRoots) {
+  public Role {
+    requireNonNull(name, "name");
+    actions = Set.copyOf(actions);
+    bindRoots = List.copyOf(bindRoots);
+  }
+}

@@ -1,0 +1,353 @@
+package dev.berth.policy.yaml;
+
+import dev.berth.policy.Action;
+import dev.berth.policy.Binding;
+import dev.berth.policy.Policy;
+import dev.berth.policy.Role;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * Reads a policy file.
+ *
+ * <p>Works on SnakeYAML's node tree rather than on Java maps so that every value keeps its line
+ * and column. All problems are collected, each as {@code file:line:column path: message}, and
+ * reported together; unknown keys and unknown action names are errors (with a suggestion), and
+ * nothing is defaulted except what the format documents ({@code passthrough: false},
+ * {@code bind_roots: []}, both the safe choice).
+ */
+public final class PolicyLoader {
+  private static final Set<String> TOP_KEYS = Set.of("roles", "bindings");
+  private static final Set<String> ROLE_KEYS = Set.of("actions", "passthrough", "bind_roots");
+  private static final Set<String> BINDING_KEYS = Set.of("role", "users", "groups");
+  private static final Pattern ROLE_NAME = Pattern.compile("^[a-z][a-z0-9_-]*$");
+  private static final Pattern TEMPLATE = Pattern.compile("\\{([^}]*)}");
+
+  /** Group name to gid, through NSS in production. */
+  @FunctionalInterface
+  public interface GroupResolver {
+    Optional<Integer> gidOf(String group) throws Exception;
+  }
+
+  private final String source;
+  private final GroupResolver groups;
+  private final List<String> errors = new ArrayList<>();
+
+  private PolicyLoader(String source, GroupResolver groups) {
+    this.source = source;
+    this.groups = groups;
+  }
+
+  /** Loads a policy file. */
+  public static Policy load(Path file, GroupResolver groups) throws PolicyException, IOException {
+    return load(Files.readString(file, StandardCharsets.UTF_8), file.toString(), groups);
+  }
+
+  /** Loads policy text; {@code source} names it in messages. */
+  public static Policy load(String text, String source, GroupResolver groups)
+      throws PolicyException {
+    return new PolicyLoader(source, groups).read(text);
+  }
+
+  private Policy read(String text) throws PolicyException {
+    Optional<Node> root;
+    try {
+      LoadSettings settings = LoadSettings.builder().setLabel(source)
+          .setAllowDuplicateKeys(false).setMaxAliasesForCollections(0).build();
+      root = new Compose(settings).composeString(text);
+    } catch (YamlEngineException e) {
+      throw new PolicyException(List.of(source + ": not valid YAML: " + e.getMessage()));
+    }
+    if (root.isEmpty() || !(root.get() instanceof MappingNode top)) {
+      throw new PolicyException(List.of(source + ": expected a mapping with roles and bindings"));
+    }
+    Map<String, Node> fields = fields(top, "", TOP_KEYS);
+    Map<String, Role> roles = new LinkedHashMap<>();
+    Node rolesNode = require(fields, "roles", top, "");
+    if (rolesNode instanceof MappingNode rm) {
+      for (NodeTuple t : rm.getValue()) {
+        String name = scalar(t.getKeyNode(), "roles");
+        if (name == null) {
+          continue;
+        }
+        if (!ROLE_NAME.matcher(name).matches()) {
+          error(t.getKeyNode(), "roles." + name, "role names are lower-case letters, digits, "
+              + "'_' and '-'");
+        }
+        Role role = role(name, t.getValueNode());
+        if (role != null && roles.put(name, role) != null) {
+          error(t.getKeyNode(), "roles." + name, "role defined twice");
+        }
+      }
+    } else if (rolesNode != null) {
+      error(rolesNode, "roles", "expected a mapping of role names to roles");
+    }
+    List<Binding> bindings = new ArrayList<>();
+    Node bindingsNode = require(fields, "bindings", top, "");
+    if (bindingsNode instanceof SequenceNode seq) {
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        Binding b = binding("bindings[" + i + "]", seq.getValue().get(i), roles);
+        if (b != null) {
+          bindings.add(b);
+        }
+      }
+    } else if (bindingsNode != null) {
+      error(bindingsNode, "bindings", "expected a list of bindings");
+    }
+    if (!errors.isEmpty()) {
+      throw new PolicyException(errors);
+    }
+    return new Policy(roles, bindings, Policy.OWNER_LABEL, source, sha256(text));
+  }
+
+  private Role role(String name, Node node) {
+    String at = "roles." + name;
+    if (!(node instanceof MappingNode m)) {
+      error(node, at, "expected a mapping with actions");
+      return null;
+    }
+    Map<String, Node> f = fields(m, at, ROLE_KEYS);
+    Set<Action> actions = EnumSet.noneOf(Action.class);
+    Node actionsNode = require(f, "actions", m, at);
+    if (actionsNode instanceof ScalarNode s && s.getValue().equals("all")) {
+      actions = EnumSet.allOf(Action.class);
+    } else if (actionsNode instanceof SequenceNode seq) {
+      List<String> known = Arrays.stream(Action.values()).map(Action::id).toList();
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        Node item = seq.getValue().get(i);
+        String id = scalar(item, at + ".actions[" + i + "]");
+        if (id == null) {
+          continue;
+        }
+        Optional<Action> a = Action.byId(id);
+        if (a.isEmpty()) {
+          error(item, at + ".actions[" + i + "]", "unknown action \"" + id + "\""
+              + suggestion(id, known));
+        } else if (!actions.add(a.get())) {
+          error(item, at + ".actions[" + i + "]", "action \"" + id + "\" listed twice");
+        }
+      }
+    } else if (actionsNode != null) {
+      error(actionsNode, at + ".actions", "expected a list of actions or the word all");
+    }
+    boolean passthrough = false;
+    Node p = f.get("passthrough");
+    if (p != null) {
+      String v = scalar(p, at + ".passthrough");
+      if ("true".equals(v) || "false".equals(v)) {
+        passthrough = Boolean.parseBoolean(v);
+      } else if (v != null) {
+        error(p, at + ".passthrough", "expected true or false");
+      }
+    }
+    List<String> roots = new ArrayList<>();
+    Node r = f.get("bind_roots");
+    if (r instanceof SequenceNode seq) {
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        Node item = seq.getValue().get(i);
+        String root = scalar(item, at + ".bind_roots[" + i + "]");
+        if (root != null && validRoot(item, at + ".bind_roots[" + i + "]", root)) {
+          roots.add(root);
+        }
+      }
+    } else if (r != null) {
+      error(r, at + ".bind_roots", "expected a list of directories");
+    }
+    return new Role(name, actions, passthrough, roots);
+  }
+
+  private boolean validRoot(Node node, String at, String root) {
+    var m = TEMPLATE.matcher(root);
+    while (m.find()) {
+      if (!m.group(1).equals("home") && !m.group(1).equals("user")) {
+        error(node, at, "unknown placeholder {" + m.group(1) + "} (use {home} or {user})");
+        return false;
+      }
+    }
+    String expanded = root.replace("{home}", "/home/x").replace("{user}", "x");
+    if (!expanded.startsWith("/") || expanded.contains("/../") || expanded.endsWith("/..")
+        || expanded.equals("/")) {
+      error(node, at, "must be an absolute directory other than / (or start with {home})");
+      return false;
+    }
+    for (String forbidden : List.of("/proc", "/sys", "/dev", "/run", "/var/run")) {
+      if (expanded.equals(forbidden) || expanded.startsWith(forbidden + "/")) {
+        error(node, at, forbidden + " cannot be a bind root");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Binding binding(String at, Node node, Map<String, Role> roles) {
+    if (!(node instanceof MappingNode m)) {
+      error(node, at, "expected a mapping with role and users or groups");
+      return null;
+    }
+    Map<String, Node> f = fields(m, at, BINDING_KEYS);
+    Node roleNode = require(f, "role", m, at);
+    String role = roleNode == null ? null : scalar(roleNode, at + ".role");
+    if (role != null && !roles.containsKey(role)) {
+      error(roleNode, at + ".role", "unknown role \"" + role + "\""
+          + suggestion(role, List.copyOf(roles.keySet())));
+      role = null;
+    }
+    Set<String> users = new LinkedHashSet<>();
+    Set<Integer> gids = new LinkedHashSet<>();
+    boolean everyone = false;
+    for (String item : strings(f.get("users"), at + ".users")) {
+      if (item.equals("*")) {
+        everyone = true;
+      } else {
+        users.add(item);
+      }
+    }
+    Node groupsNode = f.get("groups");
+    List<String> groupNames = strings(groupsNode, at + ".groups");
+    for (int i = 0; i < groupNames.size(); i++) {
+      String g = groupNames.get(i);
+      Node item = ((SequenceNode) groupsNode).getValue().get(i);
+      try {
+        Optional<Integer> gid = groups.gidOf(g);
+        if (gid.isEmpty()) {
+          error(item, at + ".groups[" + i + "]", "no such group \"" + g + "\" (NSS)");
+        } else {
+          gids.add(gid.get());
+        }
+      } catch (Exception e) {
+        error(item, at + ".groups[" + i + "]", "cannot look up group \"" + g + "\": "
+            + e.getMessage());
+      }
+    }
+    if (!f.containsKey("users") && !f.containsKey("groups")) {
+      error(m, at, "a binding needs users or groups");
+    }
+    return role == null ? null : new Binding(role, users, gids, everyone);
+  }
+
+  private List<String> strings(Node node, String at) {
+    List<String> out = new ArrayList<>();
+    if (node == null) {
+      return out;
+    }
+    if (!(node instanceof SequenceNode seq)) {
+      error(node, at, "expected a list");
+      return out;
+    }
+    for (int i = 0; i < seq.getValue().size(); i++) {
+      String s = scalar(seq.getValue().get(i), at + "[" + i + "]");
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private Map<String, Node> fields(MappingNode m, String at, Set<String> allowed) {
+    Map<String, Node> out = new LinkedHashMap<>();
+    for (NodeTuple t : m.getValue()) {
+      String key = scalar(t.getKeyNode(), at);
+      if (key == null) {
+        continue;
+      }
+      String path = at.isEmpty() ? key : at + "." + key;
+      if (!allowed.contains(key)) {
+        error(t.getKeyNode(), path, "unknown key \"" + key + "\""
+            + suggestion(key, List.copyOf(allowed)));
+      } else if (out.put(key, t.getValueNode()) != null) {
+        error(t.getKeyNode(), path, "key given twice");
+      }
+    }
+    return out;
+  }
+
+  private Node require(Map<String, Node> fields, String key, Node parent, String at) {
+    Node n = fields.get(key);
+    if (n == null) {
+      error(parent, at.isEmpty() ? key : at + "." + key, "missing (required)");
+    }
+    return n;
+  }
+
+  private String scalar(Node node, String at) {
+    if (node instanceof ScalarNode s) {
+      return s.getValue();
+    }
+    error(node, at, "expected a single value");
+    return null;
+  }
+
+  private void error(Node node, String at, String message) {
+    Optional<Mark> mark = node.getStartMark();
+    String where = mark.map(m -> source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
+        .orElse(source);
+    errors.add(where + " " + at + ": " + message);
+  }
+
+  /** " (did you mean "x"?)" for the closest candidate within a small edit distance. */
+  static String suggestion(String word, List<String> candidates) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String c : candidates) {
+      int d = distance(word, c);
+      if (d < bestDistance) {
+        best = c;
+        bestDistance = d;
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, word.length() / 4)
+        ? " (did you mean \"" + best + "\"?)" : "";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}

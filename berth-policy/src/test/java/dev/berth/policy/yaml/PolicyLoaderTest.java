@@ -1,0 +1,136 @@
+package dev.berth.policy.yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.policy.Action;
+import dev.berth.policy.Policy;
+import dev.berth.policy.Principal;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class PolicyLoaderTest {
+  private static final PolicyLoader.GroupResolver GROUPS =
+      name -> Optional.ofNullable(Map.of("lab", 3000, "staff", 50).get(name));
+  private static final Principal ALICE =
+      new Principal(1001, 1001, 1, "alice", "/home/alice", List.of(1001, 3000), -1);
+  private static final Principal BOB =
+      new Principal(1002, 1002, 1, "bob", "/home/bob", List.of(1002), -1);
+
+  private static Policy load(String yaml) throws PolicyException {
+    return PolicyLoader.load(yaml, "policy.yaml", GROUPS);
+  }
+
+  @Test
+  void defaults_embeddedPolicyLoads_rootIsAdminOthersUsers() {
+    Policy p = Policy.defaults();
+    assertThat(p.roleOf(new Principal(0, 0, 1, "root", "/root", List.of(0), -1)))
+        .hasValueSatisfying(r -> assertThat(r.passthrough()).isTrue());
+    assertThat(p.roleOf(ALICE)).hasValueSatisfying(r -> {
+      assertThat(r.name()).isEqualTo("user");
+      assertThat(r.passthrough()).isFalse();
+      assertThat(r.actions()).contains(Action.CONTAINER_CREATE).doesNotContain(Action.SWARM,
+          Action.PLUGIN, Action.IMAGE_LOAD, Action.IMAGE_BUILD, Action.CONTAINER_COMMIT);
+      assertThat(r.bindRoots()).containsExactly("{home}");
+    });
+    assertThat(p.digest()).hasSize(64);
+  }
+
+  @Test
+  void load_groupBinding_resolvedThroughNss() throws Exception {
+    Policy p = load("""
+        roles:
+          lab: {actions: [ping], bind_roots: ["/scratch/{user}"]}
+        bindings:
+          - {role: lab, groups: [lab]}
+        """);
+    assertThat(p.roleOf(ALICE)).hasValueSatisfying(r -> assertThat(r.name()).isEqualTo("lab"));
+    assertThat(p.roleOf(BOB)).isEmpty();
+  }
+
+  @Test
+  void load_misspelledAction_locatedWithSuggestion() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user:
+            actions: [ping, container_crate]
+        bindings:
+          - {role: user, users: ["*"]}
+        """)).isInstanceOf(PolicyException.class).hasMessage(
+        "policy.yaml:3:21 roles.user.actions[1]: unknown action \"container_crate\" "
+            + "(did you mean \"container_create\"?)");
+  }
+
+  @Test
+  void load_unknownKey_isAnError() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user: {actions: [ping], bind_root: ["{home}"]}
+        bindings: []
+        """)).hasMessageContaining("policy.yaml:2:27 roles.user.bind_root: unknown key "
+        + "\"bind_root\" (did you mean \"bind_roots\"?)");
+  }
+
+  @Test
+  void load_everyProblemReported() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user: {actions: [pong], passthrough: maybe}
+        bindings:
+          - {role: usr, users: [x]}
+          - {role: user, groups: [nogroup]}
+        extra: 1
+        """)).isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.errors())
+        .hasSize(5)
+        .anySatisfy(m -> assertThat(m).contains("unknown action \"pong\""))
+        .anySatisfy(m -> assertThat(m).contains("passthrough: expected true or false"))
+        .anySatisfy(m -> assertThat(m).contains("unknown role \"usr\""))
+        .anySatisfy(m -> assertThat(m).contains("no such group \"nogroup\""))
+        .anySatisfy(m -> assertThat(m).contains("unknown key \"extra\"")));
+  }
+
+  @Test
+  void load_dangerousBindRoot_refused() {
+    for (String root : List.of("/", "/proc", "/var/run/docker", "relative", "{shell}/x",
+        "/home/../etc")) {
+      assertThatThrownBy(() -> load("roles: {user: {actions: [ping], bind_roots: [\"" + root
+          + "\"]}}\nbindings: []\n")).as(root).hasMessageContaining("bind_roots[0]");
+    }
+  }
+
+  @Test
+  void load_duplicateYamlKey_refused() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user: {actions: [ping]}
+          user: {actions: all, passthrough: true}
+        bindings: []
+        """)).isInstanceOf(PolicyException.class);
+  }
+
+  @Test
+  void load_missingSections_reported() {
+    assertThatThrownBy(() -> load("roles: {}\n")).hasMessageContaining("bindings: missing");
+  }
+
+  @Test
+  void load_bindingWithoutSubjects_refused() {
+    assertThatThrownBy(() -> load("roles: {user: {actions: [ping]}}\nbindings: [{role: user}]\n"))
+        .hasMessageContaining("needs users or groups");
+  }
+
+  @Test
+  void roleOf_firstMatchingBindingWins() throws Exception {
+    Policy p = load("""
+        roles:
+          admin: {actions: all, passthrough: true}
+          user: {actions: [ping]}
+        bindings:
+          - {role: user, users: [alice]}
+          - {role: admin, groups: [lab]}
+        """);
+    assertThat(p.roleOf(ALICE).orElseThrow().name()).isEqualTo("user");
+  }
+}
