@@ -1,9 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.nss.NssUserDirectory;
-import dev.berth.policy.HostPaths;
-import dev.berth.policy.Policy;
-import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.yaml.PolicyException;
 import dev.berth.proxy.ProxyConfig;
 import dev.berth.proxy.ProxyServer;
 import java.net.URI;
@@ -39,7 +37,8 @@ final class ServeCommand implements Callable<Integer> {
   String upstream;
 
   @Option(names = "--policy", paramLabel = "FILE",
-      description = "Policy file (default: the embedded default policy).")
+      description = "Policy file (default: the embedded default policy, see 'berth policy "
+          + "show'). Reloaded on SIGHUP and when the file changes.")
   Path policy;
 
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
@@ -56,16 +55,21 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (policy != null) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "--policy: policy files arrive with the role-based engine (issue 4); this build runs "
-              + "the embedded default policy only");
-    }
     ProxyConfig config = new ProxyConfig(unixPath(listen, "--listen"),
         unixPath(upstream, "--upstream"), mode(socketMode), socketGroup,
         threads > 0 ? threads : 2 * Runtime.getRuntime().availableProcessors());
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
-    ProxyServer server = ProxyServer.start(config, engine, new NssUserDirectory());
+    NssUserDirectory users = new NssUserDirectory();
+    PolicySource policies;
+    try {
+      policies = PolicySource.open(policy, users);
+    } catch (PolicyException e) {
+      spec.commandLine().getErr().println(String.join("\n", e.errors()));
+      spec.commandLine().getErr().println("berth: not starting: the policy is not valid");
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
+    policies.watch();
+    ProxyServer server = ProxyServer.start(config, policies, users);
     Thread hook = new Thread(server::close, "berth-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     spec.commandLine().getOut().printf("berth: serving %s -> %s%n", config.listen(),

@@ -40,6 +40,11 @@ public final class NssUserDirectory implements UserDirectory {
   private final MethodHandle getpwuidR;
   private final MethodHandle getpwnamR;
   private final MethodHandle getgrouplist;
+  private final MethodHandle getgrnamR;
+
+  // struct group on LP64 glibc: char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem;
+  private static final long GROUP_SIZE = 32;
+  private static final long GR_GID = 16;
 
   public NssUserDirectory() {
     Linker linker = Linker.nativeLinker();
@@ -49,6 +54,9 @@ public final class NssUserDirectory implements UserDirectory {
         ValueLayout.ADDRESS);
     getpwuidR = linker.downcallHandle(find(libc, "getpwuid_r"), pwLookup);
     getpwnamR = linker.downcallHandle(find(libc, "getpwnam_r"), FunctionDescriptor.of(
+        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    getgrnamR = linker.downcallHandle(find(libc, "getgrnam_r"), FunctionDescriptor.of(
         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
         ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     getgrouplist = linker.downcallHandle(find(libc, "getgrouplist"), FunctionDescriptor.of(
@@ -64,6 +72,36 @@ public final class NssUserDirectory implements UserDirectory {
   @Override
   public Optional<Account> byName(String name) throws LookupException {
     return lookup(0, name);
+  }
+
+  @Override
+  public Optional<Integer> groupId(String group) throws LookupException {
+    for (int size = 4096; size <= MAX_BUFFER; size *= 4) {
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment grp = arena.allocate(GROUP_SIZE, 8);
+        MemorySegment buf = arena.allocate(size);
+        MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
+        int rc = (int) getgrnamR.invokeExact(arena.allocateFrom(group), grp, buf, (long) size,
+            result);
+        if (rc == ERANGE) {
+          continue;
+        }
+        if (rc != 0) {
+          throw new LookupException("NSS lookup of group " + group + " failed (errno " + rc
+              + ")");
+        }
+        if (result.get(ValueLayout.ADDRESS, 0).equals(MemorySegment.NULL)) {
+          return Optional.empty();
+        }
+        return Optional.of(grp.get(ValueLayout.JAVA_INT, GR_GID));
+      } catch (LookupException e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new LookupException("NSS lookup failed: " + t);
+      }
+    }
+    throw new LookupException("NSS entry for group " + group + " is larger than " + MAX_BUFFER
+        + " bytes");
   }
 
   private Optional<Account> lookup(int uid, String name) throws LookupException {

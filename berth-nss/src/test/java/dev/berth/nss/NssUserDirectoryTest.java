@@ -30,6 +30,12 @@ class NssUserDirectoryTest {
   }
 
   @Test
+  void groupId_rootAndUnknown() throws Exception {
+    assertThat(nss.groupId("root")).contains(0);
+    assertThat(nss.groupId("no-such-group-berth")).isEmpty();
+  }
+
+  @Test
   void byName_unknownName_isEmpty() throws Exception {
     assertThat(nss.byName("no-such-user-berth")).isEmpty();
   }

@@ -29,7 +29,7 @@ public record Policy(Map<String, Role> roles, List<Binding> bindings, String own
   private static final String DEFAULT_RESOURCE = "default-policy.yaml";
 
   public Policy {
-    roles = Map.copyOf(roles);
+    roles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roles));
     bindings = List.copyOf(bindings);
     requireNonNull(ownerLabel, "ownerLabel");
     requireNonNull(source, "source");

@@ -17,6 +17,9 @@ public interface UserDirectory {
   /** The account with this name, or empty when there is none. */
   Optional<Account> byName(String name) throws LookupException;
 
+  /** The gid of the group with this name, or empty when there is none. */
+  Optional<Integer> groupId(String group) throws LookupException;
+
   /** A user account as NSS describes it. */
   record Account(String name, int uid, int gid, String home, java.util.List<Integer> groups) {
     public Account {

@@ -39,6 +39,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +81,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
 
   private enum State { READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED }
 
-  private final PolicyEngine engine;
+  private final Supplier<PolicyEngine> engines;
   private final PeerIdentity identity;
   private final UpstreamPool upstreams;
 
@@ -92,6 +93,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private boolean wantClientMessage;
 
   // The current exchange.
+  /** The policy in force when the request arrived; a reload never changes it mid-request. */
+  private PolicyEngine engine;
   private CanonicalRequest head;
   private RouteMatch route;
   private HttpRequest clientRequest;
@@ -105,8 +108,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
   private TarSanitizer tarSanitizer;
 
-  ClientHandler(PolicyEngine engine, PeerIdentity identity, UpstreamPool upstreams) {
-    this.engine = engine;
+  ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity, UpstreamPool upstreams) {
+    this.engines = engines;
     this.identity = identity;
     this.upstreams = upstreams;
   }
@@ -171,6 +174,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       return;
     }
     clientRequest = req;
+    engine = engines.get();
     body = null;
     tarSanitizer = null;
     requestComplete = false;

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.flow.FlowControlHandler;
+import java.util.function.Supplier;
 
 /**
  * Builds the pipeline of a client connection:
@@ -27,12 +28,13 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   static final String FLOW = "flow-control";
   static final String EXPECT = "expect-continue";
 
-  private final PolicyEngine engine;
+  private final Supplier<PolicyEngine> engines;
   private final PeerIdentity identity;
   private final UpstreamPool upstreams;
 
-  ProxyChannelInitializer(PolicyEngine engine, PeerIdentity identity, UpstreamPool upstreams) {
-    this.engine = engine;
+  ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
+      UpstreamPool upstreams) {
+    this.engines = engines;
     this.identity = identity;
     this.upstreams = upstreams;
   }
@@ -51,7 +53,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
         .addLast(CODEC, new HttpServerCodec(config))
         .addLast(FLOW, new FlowControlHandler())
         .addLast(EXPECT, new HttpServerExpectContinueHandler())
-        .addLast(new ClientHandler(engine, identity, upstreams));
+        .addLast(new ClientHandler(engines, identity, upstreams));
   }
 
   /** Turns a client pipeline into a raw byte relay after a hijack. */

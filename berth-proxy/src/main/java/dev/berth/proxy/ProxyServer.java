@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +41,12 @@ public final class ProxyServer implements AutoCloseable {
   /**
    * Starts listening. The socket exists, with its final mode, when this returns.
    *
+   * @param engines the policy in force; asked once per request, so a reload applies to the next
+   *     request on every connection
    * @throws IOException when the socket cannot be created
    */
-  public static ProxyServer start(ProxyConfig config, PolicyEngine engine, UserDirectory users)
+  public static ProxyServer start(ProxyConfig config, Supplier<PolicyEngine> engines,
+      UserDirectory users)
       throws IOException {
     requireNonNull(config, "config");
     Path socket = config.listen();
@@ -64,7 +68,7 @@ public final class ProxyServer implements AutoCloseable {
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .childHandler(new ProxyChannelInitializer(engine, new PeerIdentity(users), upstreams))
+          .childHandler(new ProxyChannelInitializer(engines, new PeerIdentity(users), upstreams))
           .bind(new DomainSocketAddress(socket.toString()))
           .sync()
           .channel();
