@@ -50,14 +50,14 @@ final class ServeCommand implements Callable<Integer> {
   String socketGroup;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-      description = "Event loop threads (default: 2 x CPUs).")
+      description = "Event loop threads (default: one per CPU).")
   int threads;
 
   @Override
   public Integer call() throws Exception {
     ProxyConfig config = new ProxyConfig(unixPath(listen, "--listen"),
         unixPath(upstream, "--upstream"), mode(socketMode), socketGroup,
-        threads > 0 ? threads : 2 * Runtime.getRuntime().availableProcessors());
+        threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
     NssUserDirectory users = new NssUserDirectory();
     PolicySource policies;
     try {

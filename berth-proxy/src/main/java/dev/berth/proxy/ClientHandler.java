@@ -79,6 +79,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       AsciiString.cached("X-Docker-Expose-Session-Name"),
       AsciiString.cached("X-Docker-Expose-Session-Sharedkey"));
 
+  private final ChannelFutureListener closeBothOnFailure = f -> {
+    if (!f.isSuccess()) {
+      closeBoth();
+    }
+  };
+
   private enum State { READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED }
 
   private final Supplier<PolicyEngine> engines;
@@ -105,6 +111,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private boolean responseStarted;
   private boolean keepAlive;
   private boolean upstreamInputClosed;
+  /** A response is being relayed and more of it is expected from the daemon. */
+  private boolean responseOpen;
+  private boolean flushPending;
+  private boolean readUpstreamWhenWritable;
   /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
   private TarSanitizer tarSanitizer;
 
@@ -375,6 +385,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
 
   private void sendUpstream(Channel ch, CanonicalRequest request, byte[] json, boolean streamed) {
     upstream = ch;
+    responseOpen = true;
+    flushPending = false;
+    readUpstreamWhenWritable = false;
     ch.pipeline().get(UpstreamHandler.class).attach(this);
     HttpMethod method = HttpMethod.valueOf(request.method());
     HttpRequest out;
@@ -470,16 +483,53 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
     }
-    boolean last = msg instanceof LastHttpContent;
-    ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        closeBoth();
-      } else if (last) {
-        responseComplete();
-      } else if (upstream != null) {
+    if (msg instanceof LastHttpContent) {
+      responseOpen = false;
+      flushPending = false;
+      ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+        if (f.isSuccess()) {
+          responseComplete();
+        } else {
+          closeBoth();
+        }
+      });
+    } else {
+      // Flushed once per upstream read cycle (onUpstreamReadComplete): a small response goes out
+      // in one write instead of one per part.
+      ctx.write(msg).addListener(closeBothOnFailure);
+      flushPending = true;
+    }
+  }
+
+  /**
+   * The end of one read from the daemon: flush what was relayed, and read on while the client
+   * keeps up. When the client's buffer is full, reading resumes in
+   * {@link #channelWritabilityChanged} (backpressure for logs -f, events, exports).
+   */
+  @Override
+  public void onUpstreamReadComplete() {
+    if (state == State.TUNNEL || state == State.CLOSED || upstream == null) {
+      return;
+    }
+    if (flushPending) {
+      flushPending = false;
+      ctx.flush();
+    }
+    if (responseOpen) {
+      if (ctx.channel().isWritable()) {
         upstream.read();
+      } else {
+        readUpstreamWhenWritable = true;
       }
-    });
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && readUpstreamWhenWritable && upstream != null) {
+      readUpstreamWhenWritable = false;
+      upstream.read();
+    }
   }
 
   private void responseComplete() {

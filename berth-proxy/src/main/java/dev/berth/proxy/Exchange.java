@@ -4,6 +4,8 @@ package dev.berth.proxy;
 interface Exchange {
   void onUpstreamRead(Object msg);
 
+  void onUpstreamReadComplete();
+
   void onUpstreamInputShutdown();
 
   void onUpstreamClosed();

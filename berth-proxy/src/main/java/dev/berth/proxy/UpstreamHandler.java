@@ -32,6 +32,13 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (owner != null) {
+      owner.onUpstreamReadComplete();
+    }
+  }
+
+  @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownEvent) {
       if (owner == null) {
