@@ -388,7 +388,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     responseOpen = true;
     flushPending = false;
     readUpstreamWhenWritable = false;
-    ch.pipeline().get(UpstreamHandler.class).attach(this);
+    ((UpstreamHandler) ch.pipeline().get(UpstreamPool.HANDLER)).attach(this);
     HttpMethod method = HttpMethod.valueOf(request.method());
     HttpRequest out;
     if (streamed) {

@@ -50,6 +50,7 @@ final class UpstreamPool {
 
   /** Opens a new connection on {@code loop}. */
   ChannelFuture connect(EventLoop loop) {
+    ArrayDeque<Channel> list = idle.computeIfAbsent(loop, l -> new ArrayDeque<>());
     return new Bootstrap()
         .group(loop)
         .channel(EpollDomainSocketChannel.class)
@@ -60,6 +61,8 @@ final class UpstreamPool {
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast(CODEC, new HttpClientCodec(4096, 64 * 1024, 64 * 1024));
             ch.pipeline().addLast(HANDLER, new UpstreamHandler());
+            // Registered once per connection: a closed connection leaves the idle list.
+            ch.closeFuture().addListener(f -> list.remove(ch));
           }
         })
         .connect(address);
@@ -72,9 +75,8 @@ final class UpstreamPool {
       ch.close();
       return;
     }
-    ch.pipeline().get(UpstreamHandler.class).detach();
+    ((UpstreamHandler) ch.pipeline().get(HANDLER)).detach();
     list.addLast(ch);
-    ch.closeFuture().addListener(f -> list.remove(ch));
     ch.read(); // notice the daemon closing an idle connection
   }
 
