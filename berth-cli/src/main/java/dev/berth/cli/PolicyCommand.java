@@ -16,8 +16,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code berth policy}: work with policy files. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
-    description = "Validate and show policies.",
-    subcommands = {PolicyCommand.Check.class, PolicyCommand.Show.class})
+    description = "Validate, show and try out policies.",
+    subcommands = {PolicyCommand.Check.class, PolicyCommand.Show.class, ExplainCommand.class})
 final class PolicyCommand {
 
   /** {@code berth policy check FILE}. */
