@@ -1,0 +1,248 @@
+package dev.berth.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.policy.HostPaths;
+import dev.berth.policy.Policy;
+import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.UserDirectory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy over real unix sockets, in front of a {@link FakeDaemon}. The test process is root,
+ * but the user directory names uid 0 "alice", so requests are judged as an ordinary user's.
+ */
+class ProxyServerTest {
+  private static Path dir;
+  private static FakeDaemon daemon;
+  private static ProxyServer proxy;
+  private static Path socket;
+
+  @BeforeAll
+  static void start() throws IOException {
+    dir = Files.createTempDirectory("berth-proxy-test");
+    daemon = new FakeDaemon(dir.resolve("d.sock"));
+    socket = dir.resolve("b.sock");
+    UserDirectory users = new UserDirectory() {
+      @Override
+      public Optional<Account> byUid(int uid) {
+        return Optional.of(new Account("alice", uid, 0, "/nonexistent", List.of(0)));
+      }
+
+      @Override
+      public Optional<Account> byName(String name) {
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<Integer> groupId(String group) {
+        return Optional.empty();
+      }
+    };
+    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket, ProxyConfig.DEFAULT_MODE,
+        null, 1), () -> engine, users);
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    proxy.close();
+    daemon.close();
+    assertThat(socket).doesNotExist();
+  }
+
+  /** Sends raw bytes, half-closes, and returns everything berth answered until it closed. */
+  private static String exchange(String request) throws IOException {
+    return exchange(request.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  private static String exchange(byte[] request) throws IOException {
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      c.write(ByteBuffer.wrap(request));
+      c.shutdownOutput();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteBuffer buf = ByteBuffer.allocate(8192);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline) {
+        buf.clear();
+        int n = c.read(buf);
+        if (n < 0) {
+          break;
+        }
+        out.write(buf.array(), 0, n);
+      }
+      return out.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  /** Sends raw bytes without half-closing; reads until {@code responses} status lines arrived. */
+  private static String pipelined(String request, int responses) throws IOException {
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      c.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));
+      c.configureBlocking(false);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteBuffer buf = ByteBuffer.allocate(8192);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline
+          && out.toString(StandardCharsets.ISO_8859_1).split("HTTP/1.1 ", -1).length
+              <= responses) {
+        buf.clear();
+        int n = c.read(buf);
+        if (n < 0) {
+          break;
+        }
+        out.write(buf.array(), 0, n);
+        if (n == 0) {
+          Thread.onSpinWait();
+        }
+      }
+      return out.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void ping_relayedToDaemon() throws IOException {
+    assertThat(exchange("GET /v1.51/_ping HTTP/1.1\r\nHost: d\r\n\r\n"))
+        .startsWith("HTTP/1.1 200 OK").contains("{\"ok\":true}");
+  }
+
+  @Test
+  void contentLengthAndChunked_badRequest() throws IOException {
+    // PROTO-02
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 400").doesNotContain("200 OK");
+  }
+
+  @Test
+  void http10WithTransferEncoding_badRequest() throws IOException {
+    // PROTO-04
+    assertThat(exchange("POST /containers/create HTTP/1.0\r\nContent-Length: 2\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n{}")).startsWith("HTTP/1.1 400");
+  }
+
+  @Test
+  void obfuscatedTransferEncoding_badRequest() throws IOException {
+    // PROTO-05
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+        + "Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n")).startsWith("HTTP/1.1 400");
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+        + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 400");
+  }
+
+  @Test
+  void bareLineFeeds_badRequest() throws IOException {
+    // PROTO-06
+    assertThat(exchange("POST /containers/create HTTP/1.1\nHost: d\nContent-Length: 2\n\n{}"))
+        .startsWith("HTTP/1.1 400");
+  }
+
+  @Test
+  void duplicateContentLength_badRequest() throws IOException {
+    // PROTO-08
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 2\r\n"
+        + "Content-Length: 3\r\n\r\n{}x")).startsWith("HTTP/1.1 400");
+  }
+
+  @Test
+  void pipelinedPrivilegedCreate_judgedOnItsOwn() throws IOException {
+    // PROTO-03: the second request of one write is judged, not relayed with the first
+    String body = "{\"Image\":\"alpine\",\"HostConfig\":{\"Privileged\":true,\"Binds\":[\"/:/host\"]}}";
+    String answer = pipelined("GET /_ping HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+        + "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + body.length() + "\r\n\r\n" + body, 2);
+    assertThat(answer).startsWith("HTTP/1.1 200 OK").contains("HTTP/1.1 403")
+        .contains("privileged containers are not allowed");
+    assertThat(daemon.received).noneMatch(r -> r.contains("Privileged\":true"));
+  }
+
+  @Test
+  void http2Preface_refused() throws IOException {
+    // PROTO-11
+    assertThat(exchange("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")).doesNotContain("200 OK");
+  }
+
+  @Test
+  void upgradeH2c_refused() throws IOException {
+    // PROTO-12
+    assertThat(exchange("GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
+        + "Upgrade: h2c\r\n\r\n")).startsWith("HTTP/1.1 400");
+  }
+
+  @Test
+  void absoluteFormTarget_badRequest() throws IOException {
+    // PROTO-16
+    assertThat(exchange("POST http://docker/containers/create HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Length: 2\r\n\r\n{}")).startsWith("HTTP/1.1 400").contains("origin-form");
+  }
+
+  @Test
+  void formEncodedBody_badRequest() throws IOException {
+    // dockerd would read form fields of a POST body as query parameters
+    assertThat(exchange("POST /images/create?fromImage=x HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\n"
+        + "fromSrc=http")).startsWith("HTTP/1.1 400");
+  }
+
+  @Test
+  void unknownRoute_forbiddenInDockerFormat() throws IOException {
+    assertThat(exchange("GET /nope HTTP/1.1\r\nHost: d\r\n\r\n")).startsWith("HTTP/1.1 403")
+        .contains("{\"message\":\"berth: GET /nope is not an endpoint");
+  }
+
+  @Test
+  void oversizeJsonBody_tooLarge() throws IOException {
+    int size = ClientHandler.MAX_JSON_BODY + 10;
+    String head = "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json"
+        + "\r\nContent-Length: " + size + "\r\n\r\n";
+    byte[] req = new byte[head.length() + size];
+    System.arraycopy(head.getBytes(StandardCharsets.ISO_8859_1), 0, req, 0, head.length());
+    assertThat(exchange(req)).startsWith("HTTP/1.1 413");
+  }
+
+  @Test
+  void requestHeaders_onlyAllowlistedForwarded() throws IOException {
+    exchange("GET /v1.51/version?x=%41 HTTP/1.1\r\nHost: d\r\nX-Evil: 1\r\nUser-Agent: t\r\n"
+        + "Connection: keep-alive, X-Evil\r\n\r\n");
+    assertThat(daemon.heads).filteredOn(h -> h.startsWith("GET /v1.51/version"))
+        .singleElement().satisfies(h -> {
+          assertThat(h).startsWith("GET /v1.51/version?x=A HTTP/1.1"); // re-serialised query
+          assertThat(h).contains("user-agent: t").doesNotContainIgnoringCase("x-evil");
+        });
+  }
+
+  @Test
+  void randomGarbage_neverCrashesOrLeaksThreads() throws IOException {
+    Random random = new Random(7);
+    int threadsBefore = Thread.activeCount();
+    for (int i = 0; i < 200; i++) {
+      byte[] junk = new byte[random.nextInt(2048)];
+      random.nextBytes(junk);
+      if (i % 2 == 0 && junk.length > 20) {
+        byte[] start = "POST /containers/create HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(start, 0, junk, 0, Math.min(start.length, junk.length));
+      }
+      assertThat(exchange(junk)).doesNotContain("200 OK");
+    }
+    assertThat(exchange("GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")).startsWith("HTTP/1.1 200 OK");
+    assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 2);
+  }
+}
