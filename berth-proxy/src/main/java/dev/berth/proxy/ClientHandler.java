@@ -85,7 +85,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
   };
 
-  private enum State { READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED }
+  private enum State {
+    READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED,
+    /** Refused at the head; the (empty) end of that request is still to be read and dropped. */
+    SKIPPING_REQUEST_END
+  }
 
   private final Supplier<PolicyEngine> engines;
   private final PeerIdentity identity;
@@ -96,6 +100,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private String identityError;
   private State state = State.READY;
   private boolean clientInputClosed;
+  /** The current request's last content has been read from the client. */
+  private boolean requestEnded;
   private boolean wantClientMessage;
 
   // The current exchange.
@@ -188,6 +194,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     body = null;
     tarSanitizer = null;
     requestComplete = false;
+    requestEnded = false;
     responseStarted = false;
     upstreamInputClosed = false;
     keepAlive = HttpUtil.isKeepAlive(req);
@@ -241,6 +248,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
 
   private void onRequestContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
+    if (last) {
+      requestEnded = true;
+    }
+    if (state == State.SKIPPING_REQUEST_END) {
+      content.release();
+      if (last) {
+        state = State.READY;
+        readClient();
+      } else if (content.content().isReadable()) {
+        closeBoth(); // a body nobody announced
+      } else {
+        readClient();
+      }
+      return;
+    }
     if (content.decoderResult().isFailure()) {
       content.release();
       reject(HttpResponseStatus.BAD_REQUEST, "berth: malformed request body ("
@@ -596,9 +618,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   public void onUpstreamInputShutdown() {
     upstreamInputClosed = true;
     if (state == State.TUNNEL) {
-      ((DuplexChannel) ctx.channel()).shutdownOutput();
       if (clientInputClosed) {
-        closeBoth();
+        closeClientAfterFlush();
+      } else {
+        shutdownOutputAfterWrites(ctx.channel());
       }
     }
   }
@@ -625,16 +648,32 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       clientInputClosed = true;
       if (state == State.TUNNEL) {
         if (upstream != null) {
-          ((DuplexChannel) upstream).shutdownOutput(); // stdin EOF reaches the container
+          shutdownOutputAfterWrites(upstream); // stdin EOF reaches the container
         }
         if (upstreamInputClosed) {
           closeBoth();
         }
-      } else if (state == State.READY) {
+      } else if (state == State.READY || state == State.SKIPPING_REQUEST_END || responseStarted) {
+        // A client that hangs up while a response streams (events, logs -f, wait) is gone:
+        // closing the daemon side cancels the request there, as dockerd itself does when its
+        // client goes. A response that has not started yet is still delivered, then the
+        // connection closes.
         closeBoth();
       }
     }
     ReferenceCountUtil.release(evt);
+  }
+
+  /**
+   * Half-closes {@code ch} once everything written to it so far has gone out: Netty's
+   * {@code shutdownOutput} fails writes still queued, which would cut the end of a stream.
+   */
+  private static void shutdownOutputAfterWrites(Channel ch) {
+    ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+      if (ch.isActive()) {
+        ((DuplexChannel) ch).shutdownOutput();
+      }
+    });
   }
 
   @Override
@@ -678,7 +717,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       return;
     }
     if (keep) {
-      state = State.READY;
+      state = requestEnded ? State.READY : State.SKIPPING_REQUEST_END;
       ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
         if (f.isSuccess()) {
           readClient();

@@ -106,12 +106,19 @@ public final class ProxyServer implements AutoCloseable {
   /** Stops listening, closes every connection, and removes the socket file. */
   @Override
   public void close() {
-    serverChannel.close().syncUninterruptibly();
-    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     try {
-      Files.deleteIfExists(config.listen());
-    } catch (IOException e) {
-      LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
+      serverChannel.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      // The socket goes first: whatever happens while connections wind down, no client should
+      // find a socket that nobody serves.
+      try {
+        Files.deleteIfExists(config.listen());
+      } catch (IOException e) {
+        LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
+      }
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
+          .awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS);
+      LOG.atInfo().addKeyValue("listen", config.listen()).log("berth stopped");
     }
   }
 }

@@ -209,6 +209,13 @@ class ProxyServerTest {
   }
 
   @Test
+  void unknownRoute_keepAlive_nextPipelinedRequestAnswered() throws IOException {
+    String answer = pipelined("GET /nope HTTP/1.1\r\nHost: d\r\n\r\n"
+        + "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n", 2);
+    assertThat(answer).startsWith("HTTP/1.1 403").contains("HTTP/1.1 200 OK");
+  }
+
+  @Test
   void oversizeJsonBody_tooLarge() throws IOException {
     int size = ClientHandler.MAX_JSON_BODY + 10;
     String head = "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json"
