@@ -9,7 +9,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -59,7 +58,7 @@ public final class ProxyServer implements AutoCloseable {
       Files.delete(socket); // a stale socket of an earlier run
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
-        EpollIoHandler.newFactory());
+        StickyEpollIoHandler.newFactory());
     UpstreamPool upstreams = new UpstreamPool(new DomainSocketAddress(config.upstream().toString()));
     try {
       Channel ch = new ServerBootstrap()
