@@ -127,6 +127,14 @@ final class ContainerRules {
     }
     requireOneOf(hc, "Runtime", Set.of("", "runc"), "--runtime: only runc is allowed");
     requireOneOf(hc, "Isolation", Set.of("", "default"), "--isolation is not allowed");
+    // Explicit private namespaces: older API versions default to the host's cgroup namespace
+    // (API < 1.41 on cgroup v1) and to shareable IPC (API < 1.40). Corpus LEGACY-03.
+    if (text(hc, "CgroupnsMode").isEmpty()) {
+      hc.put("CgroupnsMode", "private");
+    }
+    if (text(hc, "IpcMode").isEmpty()) {
+      hc.put("IpcMode", "private");
+    }
     checkSecurityOpt(hc, rw);
     forceCapDrop(hc, rw);
     checkGroupAdd(hc, who);

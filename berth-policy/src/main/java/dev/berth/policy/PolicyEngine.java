@@ -90,6 +90,11 @@ public final class PolicyEngine {
     if (role.get().passthrough()) {
       return new Decision.Allow("passthrough", request, java.util.List.of());
     }
+    Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(), head.query());
+    if (refused.isPresent()) {
+      return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
+          + "' is not allowed on " + route.route().action().id());
+    }
     return containers.evaluate(who, role.get(), request, route);
   }
 

@@ -148,6 +148,24 @@ class ContainerCreateRulesTest {
   }
 
   @Test
+  void create_noNamespaceModes_privateModesWrittenOut() {
+    // LEGACY-03: old API versions default to the host cgroup namespace and shareable IPC
+    JsonNode out = allowedBody(Fixtures.decide(ALICE, "POST", "/v1.40/containers/create",
+        "{\"Image\":\"alpine\"}"));
+    assertThat(out.at("/HostConfig/CgroupnsMode").asText()).isEqualTo("private");
+    assertThat(out.at("/HostConfig/IpcMode").asText()).isEqualTo("private");
+  }
+
+  @Test
+  void create_escapedKeysAndValues_decodedBeforeJudging() {
+    // JSON-05
+    Decision d = create(ALICE, "{\"Image\":\"alpine\",\"HostConfig\":{\"\\u0050rivileged\":true}}");
+    assertThat(((Decision.Deny) d).reason()).contains("Privileged");
+    d = create(ALICE, "{\"HostConfig\":{\"NetworkMode\":\"ho\\u0073t\"}}");
+    assertThat(((Decision.Deny) d).reason()).contains("--network host");
+  }
+
+  @Test
   void create_unknownFields_dropped() {
     JsonNode out = allowedBody(create(ALICE,
         "{\"Image\":\"x\",\"Privileged\":true,\"HostConfig\":{\"Bogus\":1}}"));

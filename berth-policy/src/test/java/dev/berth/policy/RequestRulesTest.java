@@ -44,6 +44,32 @@ class RequestRulesTest {
     assertThat(decide(ROOT, "POST", "/swarm/leave", null)).isInstanceOf(Decision.Allow.class);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "'/containers/abc/start?checkpoint=cp1&checkpoint-dir=%2Fhome%2Falice%2Fcp',checkpoint",
+      "/containers/create?name=x&bogus=1,bogus",
+      "/containers/abc/kill?signal=KILL&x=1,x",
+      "/images/create?fromImage=busybox&registry=evil,registry"})
+  void evaluate_unknownQueryParameter_denied(String target, String param) {
+    Decision d = decide(ALICE, "POST", target, target.contains("create?name") ? "{}" : null);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).reason()).contains("'" + param);
+  }
+
+  @Test
+  void evaluate_knownQueryParameters_allowed() {
+    assertThat(decide(ALICE, "GET", "/containers/abc/logs?follow=1&stdout=1&stderr=1&tail=all",
+        null)).isInstanceOf(Decision.Allow.class);
+    assertThat(decide(ALICE, "POST", "/containers/abc/attach?stream=1&stdin=1&stdout=1"
+        + "&stderr=1", null)).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void evaluate_unknownQueryParameter_allowedForPassthroughRole() {
+    assertThat(decide(ROOT, "POST", "/containers/abc/start?checkpoint=cp1", null))
+        .isInstanceOf(Decision.Allow.class);
+  }
+
   @Test
   void evaluate_oldApiVersion_denied() {
     Decision d = decide(ALICE, "POST", "/v1.23/containers/abc/start", null);

@@ -85,6 +85,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
   };
 
+  /** Headers that must appear at most once (corpus AUTHZ-04). */
+  private static final List<AsciiString> SINGLE_VALUED = List.of(HttpHeaderNames.HOST,
+      HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.UPGRADE,
+      AsciiString.cached("X-Registry-Auth"), AsciiString.cached("X-Registry-Config"));
+
   private enum State {
     READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED,
     /** Refused at the head; the (empty) end of that request is still to be read and dropped. */
@@ -360,6 +365,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
     if (!te.isEmpty() && h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       return "Content-Length and Transfer-Encoding must not both be present";
+    }
+    for (AsciiString name : SINGLE_VALUED) {
+      if (h.getAll(name).size() > 1) {
+        // Go's Header.Get takes the first value; a filter taking the last judges another request
+        return name + " must not be given more than once";
+      }
     }
     List<String> upgrade = h.getAll(HttpHeaderNames.UPGRADE);
     if (upgrade.size() > 1
