@@ -63,6 +63,15 @@ final class PolicyCommand {
     }
   }
 
+  private static String dash(long v) {
+    return v == 0 ? "-" : Long.toString(v);
+  }
+
+  private static String cpus(long nano) {
+    return nano == 0 ? "-" : java.math.BigDecimal.valueOf(nano, 9).stripTrailingZeros()
+        .toPlainString();
+  }
+
   static void print(Policy policy, PrintWriter out) {
     out.printf("policy %s (sha256 %s)%n", policy.source(), policy.digest());
     for (Role r : policy.roles().values()) {
@@ -73,6 +82,10 @@ final class PolicyCommand {
           : String.join(", ", ids));
       out.printf("  bind roots: %s%n", r.bindRoots().isEmpty() ? "none"
           : String.join(", ", r.bindRoots()));
+      var l = r.limits();
+      out.printf("  limits: memory %s/%s bytes, cpus %s/%s, pids %s/%s (default/max, - = none)%n",
+          dash(l.memoryDefault()), dash(l.memoryMax()), cpus(l.nanoCpusDefault()),
+          cpus(l.nanoCpusMax()), dash(l.pidsDefault()), dash(l.pidsMax()));
     }
     int i = 0;
     for (Binding b : policy.bindings()) {

@@ -56,7 +56,7 @@ final class ContainerRules {
     return switch (route.route().action()) {
       case CONTAINER_CREATE -> containerCreate(who, role, request);
       case EXEC_CREATE -> execCreate(who, request);
-      case CONTAINER_UPDATE -> containerUpdate(request);
+      case CONTAINER_UPDATE -> containerUpdate(role, request);
       case CONTAINER_ARCHIVE_PUT -> archivePut(who, request);
       case IMAGE_CREATE -> imageCreate(request);
       case VOLUME_CREATE -> volumeCreate(who, request);
@@ -135,6 +135,7 @@ final class ContainerRules {
     if (text(hc, "IpcMode").isEmpty()) {
       hc.put("IpcMode", "private");
     }
+    applyLimits(hc, role.limits(), rw);
     checkSecurityOpt(hc, rw);
     forceCapDrop(hc, rw);
     checkGroupAdd(hc, who);
@@ -143,6 +144,59 @@ final class ContainerRules {
     checkBinds(hc, who, role, rw);
     checkMounts(hc, who, role, rw);
     checkTmpfs(hc);
+  }
+
+  /**
+   * Memory, CPUs and PIDs within the role's maxima, defaults where the caller asked for nothing
+   * (HC-27). "Unlimited" (-1 PIDs, 0 memory) counts as asking for nothing when there is a default,
+   * and as too much when there is only a maximum.
+   */
+  private static void applyLimits(ObjectNode hc, Limits limits, Rewrites rw) throws Refusal {
+    long memory = hc.path("Memory").asLong(0);
+    if (limits.memoryMax() > 0 && memory > limits.memoryMax()) {
+      throw new Refusal("--memory " + memory + " exceeds your role's maximum of "
+          + limits.memoryMax() + " bytes");
+    }
+    if (memory <= 0 && limits.memoryDefault() > 0) {
+      hc.put("Memory", limits.memoryDefault());
+      rw.note("HostConfig.Memory set to the default " + limits.memoryDefault());
+    } else if (memory <= 0 && limits.memoryMax() > 0) {
+      hc.put("Memory", limits.memoryMax());
+      rw.note("HostConfig.Memory set to the maximum " + limits.memoryMax());
+    }
+    long cpus = effectiveNanoCpus(hc);
+    if (limits.nanoCpusMax() > 0 && cpus > limits.nanoCpusMax()) {
+      throw new Refusal("--cpus " + cpus / 1e9 + " exceeds your role's maximum of "
+          + limits.nanoCpusMax() / 1e9);
+    }
+    long cpuDefault = limits.nanoCpusDefault() > 0 ? limits.nanoCpusDefault()
+        : limits.nanoCpusMax();
+    if (cpus <= 0 && cpuDefault > 0) {
+      hc.put("NanoCpus", cpuDefault);
+      rw.note("HostConfig.NanoCpus set to " + cpuDefault);
+    }
+    long pids = hc.path("PidsLimit").asLong(0);
+    if (limits.pidsMax() > 0 && (pids > limits.pidsMax() || pids < 0 && limits.pidsDefault() == 0)) {
+      throw new Refusal("--pids-limit " + pids + " exceeds your role's maximum of "
+          + limits.pidsMax());
+    }
+    long pidsDefault = limits.pidsDefault() > 0 ? limits.pidsDefault() : limits.pidsMax();
+    if (pids <= 0 && pidsDefault > 0) {
+      hc.put("PidsLimit", pidsDefault);
+      rw.note("HostConfig.PidsLimit set to " + pidsDefault);
+    }
+  }
+
+  /** CPUs asked for, as NanoCpus; a CFS quota counts as quota / period CPUs. */
+  private static long effectiveNanoCpus(JsonNode hc) {
+    long nano = hc.path("NanoCpus").asLong(0);
+    long quota = hc.path("CpuQuota").asLong(0);
+    if (quota > 0) {
+      long period = hc.path("CpuPeriod").asLong(0);
+      long fromQuota = quota * 1_000_000_000L / (period > 0 ? period : 100_000L);
+      return Math.max(nano, fromQuota);
+    }
+    return nano;
   }
 
   private static void checkSecurityOpt(ObjectNode hc, Rewrites rw) throws Refusal {
@@ -386,7 +440,7 @@ final class ContainerRules {
     return new Decision.Allow("exec_create", request.withBody(new Body.Json(body)), rw.notes);
   }
 
-  private static Decision containerUpdate(CanonicalRequest request) {
+  private static Decision containerUpdate(Role role, CanonicalRequest request) {
     JsonNode body = ((Body.Json) request.body()).value();
     for (String field : List.of("CgroupParent", "Devices", "DeviceCgroupRules", "DeviceRequests",
         "OomKillDisable", "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
@@ -397,6 +451,22 @@ final class ContainerRules {
         return Decision.forbidden("container_update",
             "berth: docker update of " + field + " is not allowed");
       }
+    }
+    Limits limits = role.limits();
+    long memory = body.path("Memory").asLong(0);
+    long pids = body.path("PidsLimit").asLong(0);
+    long cpus = effectiveNanoCpus(body);
+    if (limits.memoryMax() > 0 && (memory > limits.memoryMax() || memory < 0)) {
+      return Decision.forbidden("container_update", "berth: --memory exceeds your role's "
+          + "maximum of " + limits.memoryMax() + " bytes");
+    }
+    if (limits.nanoCpusMax() > 0 && cpus > limits.nanoCpusMax()) {
+      return Decision.forbidden("container_update", "berth: --cpus exceeds your role's maximum "
+          + "of " + limits.nanoCpusMax() / 1e9);
+    }
+    if (limits.pidsMax() > 0 && (pids > limits.pidsMax() || pids < 0)) {
+      return Decision.forbidden("container_update", "berth: --pids-limit exceeds your role's "
+          + "maximum of " + limits.pidsMax());
     }
     return new Decision.Allow("container_update", request, List.of());
   }

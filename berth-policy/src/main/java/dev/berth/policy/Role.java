@@ -14,11 +14,14 @@ import java.util.Set;
  *     they are still parsed strictly and re-serialised
  * @param bindRoots host directories a holder may bind-mount, as templates: {@code {home}} is the
  *     user's home directory, {@code {user}} the user name
+ * @param limits resource defaults and maxima for the holder's containers
  */
-public record Role(String name, Set<Action> actions, boolean passthrough, List<String> bindRoots) {
+public record Role(String name, Set<Action> actions, boolean passthrough, List<String> bindRoots,
+    Limits limits) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
     bindRoots = List.copyOf(bindRoots);
+    requireNonNull(limits, "limits");
   }
 }

@@ -166,6 +166,59 @@ class ContainerCreateRulesTest {
   }
 
   @Test
+  void create_noPidsLimit_defaultApplied() {
+    JsonNode out = allowedBody(create(ALICE, "{\"Image\":\"x\"}"));
+    assertThat(out.at("/HostConfig/PidsLimit").asLong()).isEqualTo(4096);
+  }
+
+  @Test
+  void create_pidsAboveMaximum_denied() {
+    // HC-27: a fork bomb must not take the host down
+    Decision d = create(ALICE, "{\"HostConfig\":{\"PidsLimit\":100000}}");
+    assertThat(((Decision.Deny) d).reason()).contains("--pids-limit");
+  }
+
+  @Test
+  void create_unlimitedPids_replacedByDefault() {
+    JsonNode out = allowedBody(create(ALICE, "{\"HostConfig\":{\"PidsLimit\":-1}}"));
+    assertThat(out.at("/HostConfig/PidsLimit").asLong()).isEqualTo(4096);
+  }
+
+  @Test
+  void create_memoryAndCpusAboveRoleMaximum_denied() throws Exception {
+    Policy p = dev.berth.policy.yaml.PolicyLoader.load("""
+        roles:
+          user:
+            actions: [container_create, container_update]
+            limits: {memory: {default: 1g, max: 2g}, cpus: {max: 2}}
+        bindings: [{role: user, users: ["*"]}]
+        """, "t.yaml", g -> java.util.Optional.empty());
+    PolicyEngine engine = new PolicyEngine(p, Fixtures.HOST);
+    java.util.function.Function<String, Decision> run = body -> engine.evaluate(ALICE,
+        parse("POST", "/containers/create"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(run.apply("{\"HostConfig\":{\"Memory\":4294967296}}"))
+        .isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply("{\"HostConfig\":{\"NanoCpus\":3000000000}}"))
+        .isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply("{\"HostConfig\":{\"CpuQuota\":400000,\"CpuPeriod\":100000}}"))
+        .isInstanceOf(Decision.Deny.class);
+    JsonNode out = allowedBody(run.apply("{\"Image\":\"x\"}"));
+    assertThat(out.at("/HostConfig/Memory").asLong()).isEqualTo(1L << 30);
+    assertThat(out.at("/HostConfig/NanoCpus").asLong()).isEqualTo(2_000_000_000L);
+    assertThat(engine.evaluate(ALICE, parse("POST", "/containers/abc/update"),
+        "{\"Memory\":8589934592}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isInstanceOf(Decision.Deny.class);
+  }
+
+  private static CanonicalRequest parse(String method, String target) {
+    try {
+      return CanonicalRequest.parse(method, target);
+    } catch (RequestException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void create_unknownFields_dropped() {
     JsonNode out = allowedBody(create(ALICE,
         "{\"Image\":\"x\",\"Privileged\":true,\"HostConfig\":{\"Bogus\":1}}"));

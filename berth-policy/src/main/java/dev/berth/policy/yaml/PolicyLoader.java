@@ -2,6 +2,7 @@ package dev.berth.policy.yaml;
 
 import dev.berth.policy.Action;
 import dev.berth.policy.Binding;
+import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Role;
 import java.io.IOException;
@@ -42,7 +43,12 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 public final class PolicyLoader {
   private static final Set<String> TOP_KEYS = Set.of("roles", "bindings");
-  private static final Set<String> ROLE_KEYS = Set.of("actions", "passthrough", "bind_roots");
+  private static final Set<String> ROLE_KEYS =
+      Set.of("actions", "passthrough", "bind_roots", "limits");
+  private static final Set<String> LIMIT_KEYS = Set.of("memory", "cpus", "pids");
+  private static final Set<String> BOUND_KEYS = Set.of("default", "max");
+  private static final Pattern SIZE = Pattern.compile("^([0-9]+)([kmgt]?)b?$");
+  private static final Pattern DECIMAL = Pattern.compile("^[0-9]+(\\.[0-9]{1,9})?$");
   private static final Set<String> BINDING_KEYS = Set.of("role", "users", "groups");
   private static final Pattern ROLE_NAME = Pattern.compile("^[a-z][a-z0-9_-]*$");
   private static final Pattern TEMPLATE = Pattern.compile("\\{([^}]*)}");
@@ -177,7 +183,99 @@ public final class PolicyLoader {
     } else if (r != null) {
       error(r, at + ".bind_roots", "expected a list of directories");
     }
-    return new Role(name, actions, passthrough, roots);
+    Limits limits = Limits.NONE;
+    Node l = f.get("limits");
+    if (l instanceof MappingNode lm) {
+      limits = limits(lm, at + ".limits");
+    } else if (l != null) {
+      error(l, at + ".limits", "expected a mapping of memory, cpus and pids");
+    }
+    return new Role(name, actions, passthrough, roots, limits);
+  }
+
+  private Limits limits(MappingNode m, String at) {
+    Map<String, Node> f = fields(m, at, LIMIT_KEYS);
+    long[] memory = bounds(f.get("memory"), at + ".memory", this::bytes);
+    long[] cpus = bounds(f.get("cpus"), at + ".cpus", this::nanoCpus);
+    long[] pids = bounds(f.get("pids"), at + ".pids", this::count);
+    try {
+      return new Limits(memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1]);
+    } catch (IllegalArgumentException e) {
+      error(m, at, e.getMessage());
+      return Limits.NONE;
+    }
+  }
+
+  /** {default, max} of one limit; zeros where not given. */
+  private long[] bounds(Node node, String at, Parser parser) {
+    long[] out = new long[2];
+    if (node == null) {
+      return out;
+    }
+    if (!(node instanceof MappingNode m)) {
+      error(node, at, "expected a mapping with default and/or max");
+      return out;
+    }
+    Map<String, Node> f = fields(m, at, BOUND_KEYS);
+    String[] keys = {"default", "max"};
+    for (int i = 0; i < 2; i++) {
+      Node v = f.get(keys[i]);
+      String text = v == null ? null : scalar(v, at + "." + keys[i]);
+      if (text != null) {
+        long parsed = parser.parse(text.strip().toLowerCase(java.util.Locale.ROOT));
+        if (parsed <= 0) {
+          error(v, at + "." + keys[i], "expected a positive amount, got \"" + text + "\"");
+        } else {
+          out[i] = parsed;
+        }
+      }
+    }
+    return out;
+  }
+
+  @FunctionalInterface
+  private interface Parser {
+    /** The value, or -1 when the text is not one. */
+    long parse(String text);
+  }
+
+  private long bytes(String text) {
+    var m = SIZE.matcher(text);
+    if (!m.matches()) {
+      return -1;
+    }
+    int shift = switch (m.group(2)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      case "t" -> 40;
+      default -> 0;
+    };
+    try {
+      long v = Long.parseLong(m.group(1));
+      return v > (Long.MAX_VALUE >> shift) ? -1 : v << shift;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private long nanoCpus(String text) {
+    if (!DECIMAL.matcher(text).matches()) {
+      return -1;
+    }
+    try {
+      return new java.math.BigDecimal(text).movePointRight(9).longValueExact();
+    } catch (ArithmeticException e) {
+      return -1;
+    }
+  }
+
+  private long count(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private boolean validRoot(Node node, String at, String root) {

@@ -101,6 +101,43 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void load_limits_parsedWithUnits() throws Exception {
+    Policy p = load("""
+        roles:
+          user:
+            actions: [ping]
+            limits:
+              memory: {default: 512m, max: 4g}
+              cpus: {default: 0.5, max: 2}
+              pids: {max: 100}
+        bindings: []
+        """);
+    var l = p.roles().get("user").limits();
+    assertThat(l.memoryDefault()).isEqualTo(512L << 20);
+    assertThat(l.memoryMax()).isEqualTo(4L << 30);
+    assertThat(l.nanoCpusDefault()).isEqualTo(500_000_000L);
+    assertThat(l.nanoCpusMax()).isEqualTo(2_000_000_000L);
+    assertThat(l.pidsDefault()).isZero();
+    assertThat(l.pidsMax()).isEqualTo(100);
+  }
+
+  @Test
+  void load_badLimits_located() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user:
+            actions: [ping]
+            limits: {memory: {default: lots}, cpus: {max: -1}, pids: {default: 10, max: 5},
+                     disk: {max: 1}}
+        bindings: []
+        """)).isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.errors())
+        .anySatisfy(m -> assertThat(m).contains("limits.memory.default: expected a positive"))
+        .anySatisfy(m -> assertThat(m).contains("limits.cpus.max: expected a positive"))
+        .anySatisfy(m -> assertThat(m).contains("pids default exceeds its maximum"))
+        .anySatisfy(m -> assertThat(m).contains("unknown key \"disk\"")));
+  }
+
+  @Test
   void load_duplicateYamlKey_refused() {
     assertThatThrownBy(() -> load("""
         roles:
