@@ -124,6 +124,48 @@ class ContainerCreateRulesTest {
             "--oom-score-adj"),
         arguments(named("owner label forged", "{\"Labels\":{\"dev.berth.owner.uid\":\"0\"}}"),
             "set by berth"),
+        arguments(named("Cgroup container:", "{\"HostConfig\":{\"Cgroup\":\"container:x\"}}"),
+            "HostConfig.Cgroup"),
+        arguments(named("StorageOpt", "{\"HostConfig\":{\"StorageOpt\":{\"size\":\"1G\"}}}"),
+            "--storage-opt"),
+        arguments(named("Links", "{\"HostConfig\":{\"Links\":[\"victim:v\"]}}"), "--link"),
+        arguments(named("Annotations", "{\"HostConfig\":{\"Annotations\":{\"a\":\"b\"}}}"),
+            "--annotation"),
+        arguments(named("VolumeDriver", "{\"HostConfig\":{\"VolumeDriver\":\"evil\"}}"),
+            "--volume-driver"),
+        arguments(named("Isolation hyperv", "{\"HostConfig\":{\"Isolation\":\"hyperv\"}}"),
+            "--isolation"),
+        arguments(named("log option outside the allowlist", "{\"HostConfig\":{\"LogConfig\":"
+            + "{\"Type\":\"json-file\",\"Config\":{\"labels-regex\":\".*\"}}}}"), "--log-opt"),
+        arguments(named("port 1023", "{\"HostConfig\":{\"PortBindings\":"
+            + "{\"80/tcp\":[{\"HostPort\":\"1023\"}]}}}"), "below 1024"),
+        arguments(named("port range starting below 1024", "{\"HostConfig\":{\"PortBindings\":"
+            + "{\"80/tcp\":[{\"HostPort\":\"80-2000\"}]}}}"), "below 1024"),
+        arguments(named("port not a number", "{\"HostConfig\":{\"PortBindings\":"
+            + "{\"80/tcp\":[{\"HostPort\":\"http\"}]}}}"), "not a port number"),
+        arguments(named("Mounts bind rshared propagation", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"bind\",\"Source\":\"/home/alice/data\",\"Target\":\"/d\","
+            + "\"BindOptions\":{\"Propagation\":\"rshared\"}}]}}"), "propagation"),
+        arguments(named("Mounts bind CreateMountpoint (HC-03)", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"bind\",\"Source\":\"/home/alice/data\",\"Target\":\"/d\","
+            + "\"BindOptions\":{\"CreateMountpoint\":true}}]}}"), "mount points"),
+        arguments(named("Mounts volume with a path as name", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"volume\",\"Source\":\"/etc\",\"Target\":\"/d\"}]}}"),
+            "not a volume name"),
+        arguments(named("Mounts relative target", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"tmpfs\",\"Target\":\"d\"}]}}"), "absolute path"),
+        arguments(named("Mounts target /", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"tmpfs\",\"Target\":\"/\"}]}}"), "over /"),
+        arguments(named("anonymous volume over /sys", "{\"HostConfig\":{\"Binds\":[\"/sys\"]}}"),
+            "/sys"),
+        arguments(named("bind target over /dev", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/data:/dev/x\"]}}"), "/dev"),
+        arguments(named("bind with four parts", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/data:/d:ro:x\"]}}"), "expected source:target"),
+        arguments(named("bind source neither path nor volume", "{\"HostConfig\":{\"Binds\":"
+            + "[\"../x:/d\"]}}"), "neither an absolute host path"),
+        arguments(named("bind source missing (HC-03 auto-create)", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice/new:/d\"]}}"), "does not exist"),
         arguments(named("endpoint driver opts", "{\"NetworkingConfig\":{\"EndpointsConfig\":"
             + "{\"bridge\":{\"DriverOpts\":{\"x\":\"y\"}}}}}"), "driver options"));
   }
@@ -216,6 +258,94 @@ class ContainerCreateRulesTest {
     } catch (RequestException e) {
       throw new AssertionError(e);
     }
+  }
+
+  @Test
+  void create_rewrites_reportedForAudit() {
+    Decision.Allow a = (Decision.Allow) create(ALICE,
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"/home/alice/data/../data:/d\"]}}");
+    assertThat(a.rewrites()).contains("User set to 1001:1001",
+        "HostConfig.SecurityOpt set to [no-new-privileges]", "HostConfig.CapDrop set to [ALL]",
+        "label dev.berth.owner.uid=1001", "HostConfig.PidsLimit set to 4096",
+        "bind source /home/alice/data/../data resolved to /home/alice/data");
+  }
+
+  @Test
+  void create_alreadySafeBody_reportsOnlyTheLabel() {
+    Decision.Allow a = (Decision.Allow) create(ALICE, "{\"User\":\"1001:1001\",\"HostConfig\":"
+        + "{\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"],\"PidsLimit\":10}}");
+    assertThat(a.rewrites()).containsExactly("label dev.berth.owner.uid=1001");
+  }
+
+  @Test
+  void create_mountBindWithinHome_resolvedAndKept() {
+    Decision.Allow a = (Decision.Allow) create(ALICE, "{\"HostConfig\":{\"Mounts\":[{\"Type\":"
+        + "\"bind\",\"Source\":\"/home/alice/data/\",\"Target\":\"/d\",\"BindOptions\":"
+        + "{\"Propagation\":\"rprivate\"}},{\"Type\":\"volume\",\"Source\":\"v1\","
+        + "\"Target\":\"/v\"},{\"Type\":\"tmpfs\",\"Target\":\"/t\"}]}}");
+    JsonNode body = ((CanonicalRequest.Body.Json) a.forward().body()).value();
+    assertThat(body.at("/HostConfig/Mounts/0/Source").asText()).isEqualTo("/home/alice/data");
+    assertThat(a.rewrites()).contains("mount source /home/alice/data/ resolved to /home/alice/data");
+  }
+
+  @Test
+  void create_logOptionsAndHighPorts_allowed() {
+    assertThat(create(ALICE, "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"local\",\"Config\":"
+        + "{\"max-size\":\"10m\"}},\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"1024\"},"
+        + "{\"HostPort\":\"\"}]},\"Isolation\":\"default\"}}"))
+        .isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void create_limitBoundaries() throws Exception {
+    Policy p = dev.berth.policy.yaml.PolicyLoader.load("""
+        roles:
+          user:
+            actions: [container_create, container_update]
+            limits: {memory: {max: 2g}, cpus: {default: 1, max: 2}, pids: {max: 100}}
+        bindings: [{role: user, users: ["*"]}]
+        """, "t.yaml", g -> java.util.Optional.empty());
+    PolicyEngine engine = new PolicyEngine(p, Fixtures.HOST);
+    java.util.function.BiFunction<String, String, Decision> run = (target, body) ->
+        engine.evaluate(ALICE, parse("POST", target),
+            body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String create = "/containers/create";
+    // exactly the maximum is allowed; one more is not
+    assertThat(run.apply(create, "{\"HostConfig\":{\"Memory\":2147483648}}"))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"Memory\":2147483649}}"))
+        .isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"NanoCpus\":2000000000}}"))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"NanoCpus\":2000000001}}"))
+        .isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"CpuQuota\":200000}}"))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"CpuQuota\":100000,\"CpuPeriod\":50000}}"))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"CpuQuota\":100001,\"CpuPeriod\":50000}}"))
+        .isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"PidsLimit\":100}}"))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(run.apply(create, "{\"HostConfig\":{\"PidsLimit\":101}}"))
+        .isInstanceOf(Decision.Deny.class);
+    // with only a maximum, unlimited is too much, and nothing asked for gets the maximum
+    assertThat(run.apply(create, "{\"HostConfig\":{\"PidsLimit\":-1}}"))
+        .isInstanceOf(Decision.Deny.class);
+    JsonNode out = allowedBody(run.apply(create, "{}"));
+    assertThat(out.at("/HostConfig/Memory").asLong()).isEqualTo(2L << 30);
+    assertThat(out.at("/HostConfig/NanoCpus").asLong()).isEqualTo(1_000_000_000L);
+    assertThat(out.at("/HostConfig/PidsLimit").asLong()).isEqualTo(100);
+    assertThat(((Decision.Allow) run.apply(create, "{}")).rewrites()).contains(
+        "HostConfig.Memory set to the maximum 2147483648", "HostConfig.NanoCpus set to 1000000000",
+        "HostConfig.PidsLimit set to 100");
+    String update = "/containers/abc/update";
+    assertThat(run.apply(update, "{\"Memory\":2147483648,\"NanoCpus\":2000000000,"
+        + "\"PidsLimit\":100}")).isInstanceOf(Decision.Allow.class);
+    assertThat(run.apply(update, "{\"Memory\":-1}")).isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply(update, "{\"NanoCpus\":2000000001}")).isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply(update, "{\"PidsLimit\":101}")).isInstanceOf(Decision.Deny.class);
+    assertThat(run.apply(update, "{\"PidsLimit\":-1}")).isInstanceOf(Decision.Deny.class);
   }
 
   @Test

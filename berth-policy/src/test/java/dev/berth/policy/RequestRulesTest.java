@@ -162,6 +162,51 @@ class RequestRulesTest {
   }
 
   @Test
+  void volumeCreate_otherDriver_denied() {
+    Decision d = decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"v\",\"Driver\":\"nfs\"}");
+    assertThat(((Decision.Deny) d).reason()).contains("volume driver 'nfs'");
+  }
+
+  @Test
+  void volumeCreate_localDriverAndLabels_keptWithOwner() {
+    Decision d = decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"v\",\"Driver\":\"local\","
+        + "\"DriverOpts\":{},\"Labels\":{\"x\":\"y\"}}");
+    JsonNode body = ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value();
+    assertThat(body.at("/Labels/x").asText()).isEqualTo("y");
+    assertThat(body.at("/Labels/dev.berth.owner.uid").asText()).isEqualTo("1001");
+    assertThat(body.has("Driver")).isFalse();
+  }
+
+  @Test
+  void volumeCreate_forgedOwnerLabel_denied() {
+    Decision d = decide(ALICE, "POST", "/volumes/create",
+        "{\"Name\":\"v\",\"Labels\":{\"dev.berth.owner.uid\":\"0\"}}");
+    assertThat(((Decision.Deny) d).reason()).contains("set by berth");
+  }
+
+  @Test
+  void volumeCreate_labelsNotAnObject_badRequest() {
+    Decision d = decide(ALICE, "POST", "/volumes/create", "{\"Labels\":[1]}");
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.BAD_REQUEST);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"CgroupParent\":\"/\"}", "{\"DeviceCgroupRules\":[\"a\"]}", "{\"OomKillDisable\":true}",
+      "{\"BlkioDeviceReadBps\":[{}]}"})
+  void containerUpdate_hostFields_denied(String body) {
+    assertThat(decide(ALICE, "POST", "/containers/abc/update", body))
+        .isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void containerUpdate_emptyOrFalseHostFields_allowed() {
+    assertThat(decide(ALICE, "POST", "/containers/abc/update", "{\"CgroupParent\":\"\","
+        + "\"Devices\":[],\"OomKillDisable\":false,\"DeviceRequests\":null,"
+        + "\"RestartPolicy\":{\"Name\":\"always\"}}")).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
   void containerUpdate_devices_denied() {
     Decision d = decide(ALICE, "POST", "/containers/abc/update",
         "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}]}");
