@@ -67,6 +67,40 @@ class CanonicalRequestTest {
   }
 
   @Test
+  void queryParams_editAndPrint() throws Exception {
+    QueryParams q = QueryParams.parse("a=1&flag&&b=x+y");
+    assertThat(q.get("flag")).contains("");
+    assertThat(q.get("b")).contains("x y");
+    assertThat(q.with("c", "3").get("c")).contains("3");
+    assertThat(q.without("a").has("a")).isFalse();
+    assertThat(q.without("zzz")).isSameAs(q);
+    assertThat(q.bool("missing")).isFalse();
+    assertThat(q).hasToString("a=1&flag=&b=x+y");
+    assertThat(QueryParams.parse("")).isSameAs(QueryParams.empty());
+    assertThatThrownBy(() -> QueryParams.parse(";a=1")).isInstanceOf(RequestException.class);
+    assertThatThrownBy(() -> QueryParams.parse("=1")).isInstanceOf(RequestException.class);
+  }
+
+  @Test
+  void parse_rootAndEncodedCharacters() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("GET", "/");
+    assertThat(r.target()).isEqualTo("/");
+    r = CanonicalRequest.parse("GET", "/v1.51/volumes/a~b_c.d-e%40f%3A0?x=%2F");
+    assertThat(r.target()).isEqualTo("/v1.51/volumes/a~b_c.d-e@f:0?x=%2F");
+    r = CanonicalRequest.parse("GET", "/volumes/%C3%A9");
+    assertThat(r.target()).isEqualTo("/volumes/%C3%A9");
+    assertThatThrownBy(() -> CanonicalRequest.parse("GET", "/volumes/a%7F"))
+        .isInstanceOf(RequestException.class);
+    assertThatThrownBy(() -> CanonicalRequest.parse("GET", "/volumes/%FF"))
+        .isInstanceOf(RequestException.class);
+    assertThatThrownBy(() -> CanonicalRequest.parse("PRI\u0001", "/"))
+        .hasMessageContaining("(unprintable)");
+    assertThatThrownBy(() -> CanonicalRequest.parse("VERYLONGMETHODNAME", "/"))
+        .hasMessageContaining("(unprintable)");
+    assertThatThrownBy(() -> CanonicalRequest.parse("PATCH", "/")).hasMessageContaining("PATCH");
+  }
+
+  @Test
   void encode_reserializesQuery() throws Exception {
     QueryParams q = QueryParams.parse("filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D&all=1");
     assertThat(q.get("filters")).contains("{\"label\":[\"a=b\"]}");

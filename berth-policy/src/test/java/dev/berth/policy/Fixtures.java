@@ -52,6 +52,14 @@ final class Fixtures {
     }
   }
 
+  static CanonicalRequest parse(String method, String target) {
+    try {
+      return CanonicalRequest.parse(method, target);
+    } catch (RequestException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   static Decision create(Principal who, String body) {
     return decide(who, "POST", "/v1.51/containers/create", body);
   }

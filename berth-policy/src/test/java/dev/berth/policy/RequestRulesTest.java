@@ -71,6 +71,33 @@ class RequestRulesTest {
   }
 
   @Test
+  void evaluate_noMatchingBinding_deniedEverything() throws Exception {
+    Policy p = dev.berth.policy.yaml.PolicyLoader.load(
+        "roles: {user: {actions: [ping]}}\nbindings: [{role: user, users: [bob]}]\n", "t",
+        g -> java.util.Optional.empty());
+    Decision d = new PolicyEngine(p, Fixtures.HOST).evaluate(ALICE,
+        CanonicalRequest.parse("GET", "/_ping"), null);
+    assertThat(d.rule()).isEqualTo("no_role");
+    assertThat(((Decision.Deny) d).reason()).contains("no role is granted to alice");
+  }
+
+  @Test
+  void evaluate_ruleThrows_indeterminate() {
+    // a rule that fails (here: no principal at all) must not let the request through
+    Decision d = Fixtures.ENGINE.evaluate(null, Fixtures.parse("GET", "/_ping"), null);
+    assertThat(d).isInstanceOf(Decision.Indeterminate.class);
+    assertThat(d.rule()).isEqualTo("internal_error");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"1.24,true", "1.51,true", "1.100,true", "2.0,true", "01.024,true", "1.23,false",
+      "0.99,false", "1.9,false"})
+  void evaluate_apiVersionBoundary(String version, boolean accepted) {
+    Decision d = decide(ALICE, "GET", "/v" + version + "/_ping", null);
+    assertThat(d.rule().equals("api_version")).isEqualTo(!accepted);
+  }
+
+  @Test
   void evaluate_oldApiVersion_denied() {
     Decision d = decide(ALICE, "POST", "/v1.23/containers/abc/start", null);
     assertThat(d.rule()).isEqualTo("api_version");

@@ -149,6 +149,100 @@ class TarSanitizerTest {
   }
 
   @Test
+  void next_namesAndDeviceNumbersCleared() throws Exception {
+    byte[] h = header("f", '0', 0644, 0, 0, 0);
+    put(h, 329, "0000010");
+    put(h, 337, "0000001");
+    h = rechecksum(h);
+    byte[] out = run(tar(h), 512);
+    for (int i = 265; i < 345; i++) {
+      assertThat(out[i]).as("byte %d", i).isZero();
+    }
+    assertThat(out[107]).isZero(); // mode field terminated
+  }
+
+  @Test
+  void next_base256Size_followed() throws Exception {
+    byte[] h = header("big", '0', 0644, 0, 0, 0);
+    java.util.Arrays.fill(h, 124, 136, (byte) 0);
+    h[124] = (byte) 0x80;
+    h[135] = 5; // size 5 in GNU base-256
+    byte[] in = tar(rechecksum(h), data("hello"));
+    assertThat(run(in, 100)).hasSameSizeAs(in);
+  }
+
+  @Test
+  void next_negativeBase256_refused() {
+    byte[] h = header("neg", '0', 0644, 0, 0, 0);
+    h[124] = (byte) 0xff;
+    assertThatThrownBy(() -> run(tar(rechecksum(h)), 512)).hasMessageContaining("negative");
+  }
+
+  @Test
+  void next_entryPadding_respected() throws Exception {
+    // 513 bytes of data take two blocks; the next header starts at 1536
+    byte[] big = new byte[1024];
+    java.util.Arrays.fill(big, 0, 513, (byte) 'x');
+    byte[] in = tar(header("a", '0', 0644, 0, 0, 513), big, header("b", '0', 04755, 0, 0, 0));
+    byte[] out = run(in, 512);
+    assertThat(octal(out, 1536 + 100, 8)).isEqualTo(0755);
+  }
+
+  @Test
+  void next_dataAfterEndMarker_refused() {
+    byte[] in = new byte[512 * 3];
+    System.arraycopy(header("late", '0', 0644, 0, 0, 0), 0, in, 1024, 512);
+    assertThatThrownBy(() -> run(in, 512)).hasMessageContaining("after the end-of-archive");
+  }
+
+  @Test
+  void next_malformedPax_refused() {
+    for (String rec : new String[] {"nonsense\n", "x path=a\n", "0 path=\n", "99 path=a\n"}) {
+      assertThatThrownBy(() -> run(tar(header("P/f", 'x', 0644, 0, 0, rec.length()), data(rec),
+          header("f", '0', 0644, 0, 0, 0)), 512)).as(rec).hasMessageContaining("PAX");
+    }
+  }
+
+  @Test
+  void next_globalPaxOwnership_refused() {
+    String rec = "12 gid=0000\n";
+    assertThatThrownBy(() -> run(tar(header("g", 'g', 0644, 0, 0, rec.length()), data(rec)), 512))
+        .hasMessageContaining("PAX record 'gid'");
+  }
+
+  @Test
+  void next_gnuLongNameWithUidText_accepted() throws Exception {
+    String name = "12 uid=0000\n"; // a GNU long name is a path, not PAX records
+    byte[] in = tar(header("././@LongLink", 'L', 0644, 0, 0, name.length()), data(name),
+        header("f", '0', 0644, 0, 0, 0));
+    assertThat(run(in, 512)).hasSameSizeAs(in);
+  }
+
+  @Test
+  void next_hugeExtension_refused() {
+    assertThatThrownBy(() -> run(tar(header("P/f", 'x', 0644, 0, 0, (1 << 20) + 1)), 512))
+        .hasMessageContaining("extended header larger");
+  }
+
+  @Test
+  void finish_emptyStream_refused() {
+    assertThatThrownBy(() -> new TarSanitizer(1, 1).finish()).hasMessageContaining("empty");
+  }
+
+  private static byte[] rechecksum(byte[] h) {
+    for (int i = 148; i < 156; i++) {
+      h[i] = ' ';
+    }
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    put(h, 148, String.format("%06o", sum));
+    h[154] = 0;
+    return h;
+  }
+
+  @Test
   void finish_truncatedEntry_refused() {
     byte[] h = header("f", '0', 0644, 0, 0, 1000);
     TarSanitizer t = new TarSanitizer(1, 1);

@@ -158,6 +158,80 @@ class PolicyLoaderTest {
         .hasMessageContaining("needs users or groups");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "roles: [a];;bindings: []|roles: expected a mapping of role names",
+      "roles: {};;bindings: {}|bindings: expected a list of bindings",
+      "roles: {user: [ping]};;bindings: []|roles.user: expected a mapping with actions",
+      "roles: {User: {actions: [ping]}};;bindings: []|role names are lower-case",
+      "roles: {user: {actions: [ping, ping]}};;bindings: []|listed twice",
+      "roles: {user: {actions: {a: 1}}};;bindings: []|expected a list of actions or the word all",
+      "roles: {user: {actions: [[ping]]}};;bindings: []|expected a single value",
+      "roles: {user: {actions: [ping], bind_roots: /home}};;bindings: []|expected a list of directories",
+      "roles: {user: {actions: [ping], limits: 5}};;bindings: []|expected a mapping of memory",
+      "roles: {user: {actions: [ping], limits: {memory: 5}}};;bindings: []|expected a mapping with default",
+      "roles: {user: {actions: [ping], limits: {memory: {max: 99999999999t}}}};;bindings: []|expected a positive",
+      "roles: {user: {actions: [ping], limits: {cpus: {max: 1.5.5}}}};;bindings: []|expected a positive",
+      "roles: {user: {actions: [ping], limits: {cpus: {max: 0.0000000001}}}};;bindings: []|expected a positive",
+      "roles: {user: {actions: [ping], limits: {pids: {max: many}}}};;bindings: []|expected a positive",
+      "roles: {user: {actions: [ping]}};;bindings: [user]|expected a mapping with role",
+      "roles: {user: {actions: [ping]}};;bindings: [{role: user, users: alice}]|users: expected a list",
+      "roles: {user: {actions: [ping]}};;bindings: [{role: user, groups: [boom]}]|cannot look up group",
+      "[1, 2]|expected a mapping with roles and bindings",
+      "roles: {user: {actions: [ping]}};;bindings: [{role: user, users: [a], users: [b]}]|users",
+      "'roles: {user: {actions: [ping]}'|not valid YAML"})
+  void load_malformedPolicy_located(String yaml, String message) {
+    PolicyLoader.GroupResolver failing = g -> {
+      if (g.equals("boom")) {
+        throw new IllegalStateException("ldap down");
+      }
+      return Optional.empty();
+    };
+    assertThatThrownBy(() -> PolicyLoader.load(yaml.replace(";;", "\n"), "p.yaml", failing))
+        .isInstanceOf(PolicyException.class).hasMessageContaining(message)
+        .hasMessageContaining("p.yaml");
+  }
+
+  @Test
+  void load_fromFile_namesTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path f = dir.resolve("policy.yaml");
+    java.nio.file.Files.writeString(f, "roles: {user: {actions: [pong]}}\nbindings: []\n");
+    assertThatThrownBy(() -> PolicyLoader.load(f, GROUPS)).hasMessageStartingWith(f + ":1:");
+    java.nio.file.Files.writeString(f, "roles: {user: {actions: [ping]}}\nbindings: []\n");
+    assertThat(PolicyLoader.load(f, GROUPS).source()).isEqualTo(f.toString());
+  }
+
+  @Test
+  void load_memoryUnits() throws Exception {
+    for (String[] c : new String[][] {{"1024", "1024"}, {"2k", "2048"}, {"1kb", "1024"},
+        {"3m", "3145728"}, {"1t", "1099511627776"}}) {
+      Policy p = load("roles: {user: {actions: [ping], limits: {memory: {max: " + c[0]
+          + "}}}}\nbindings: []\n");
+      assertThat(p.roles().get("user").limits().memoryMax()).as(c[0])
+          .isEqualTo(Long.parseLong(c[1]));
+    }
+  }
+
+  @Test
+  void suggestion_onlyForCloseWords() {
+    assertThat(PolicyLoader.suggestion("pong", List.of("ping", "system_info")))
+        .isEqualTo(" (did you mean \"ping\"?)");
+    assertThat(PolicyLoader.suggestion("xyzzy", List.of("ping"))).isEmpty();
+    assertThat(PolicyLoader.suggestion("container_crate", List.of("container_create",
+        "container_stats"))).contains("container_create");
+    assertThat(PolicyLoader.suggestion("ab", List.of("abcd"))).contains("abcd");
+    assertThat(PolicyLoader.suggestion("ab", List.of("abcde"))).isEmpty();
+  }
+
+  @Test
+  void load_validBindRoots_kept() throws Exception {
+    Policy p = load("roles: {user: {actions: [ping], bind_roots: [\"{home}\", \"/scratch/{user}\","
+        + " /data]}}\nbindings: []\n");
+    assertThat(p.roles().get("user").bindRoots())
+        .containsExactly("{home}", "/scratch/{user}", "/data");
+  }
+
   @Test
   void roleOf_firstMatchingBindingWins() throws Exception {
     Policy p = load("""
