@@ -144,6 +144,27 @@ final class ContainerRules {
     checkBinds(hc, who, role, rw);
     checkMounts(hc, who, role, rw);
     checkTmpfs(hc);
+    checkDistinctTargets(hc);
+  }
+
+  /**
+   * One mount per target (HC-07): runc's mount-target races (CVE-2021-30465) used several mounts
+   * on one path. Nested targets stay allowed: {@code -v $HOME:$HOME -v data:$HOME/data} is common.
+   */
+  private static void checkDistinctTargets(JsonNode hc) throws Refusal {
+    Set<Path> seen = new java.util.HashSet<>();
+    List<String> targets = new ArrayList<>();
+    for (String bind : strings(hc, "Binds")) {
+      String[] parts = bind.split(":", -1);
+      targets.add(parts.length == 1 ? parts[0] : parts[1]);
+    }
+    hc.path("Mounts").forEach(m -> targets.add(m.path("Target").asText("")));
+    hc.path("Tmpfs").fieldNames().forEachRemaining(targets::add);
+    for (String t : targets) {
+      if (!seen.add(Path.of(t).normalize())) {
+        throw new Refusal("mount target " + t + " is used more than once");
+      }
+    }
   }
 
   /**

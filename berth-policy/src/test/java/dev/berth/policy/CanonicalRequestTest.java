@@ -43,6 +43,8 @@ class CanonicalRequestTest {
       "/containers/a%4/json",
       "/containers/a%20b/json", // space
       "/v1..2/containers/json", // malformed version
+      "/v1.47.0/containers/create", // PATH-01: three-part version
+      "/v1.47.9.9/containers/create",
       "/_ping?a=1&a=2", // repeated parameter
       "/_ping?a=1;b=2", // semicolon separator
       "/containers/json#frag"})

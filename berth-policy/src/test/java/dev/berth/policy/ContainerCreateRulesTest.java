@@ -166,6 +166,11 @@ class ContainerCreateRulesTest {
             + "[\"../x:/d\"]}}"), "neither an absolute host path"),
         arguments(named("bind source missing (HC-03 auto-create)", "{\"HostConfig\":{\"Binds\":"
             + "[\"/home/alice/new:/d\"]}}"), "does not exist"),
+        arguments(named("HC-07 duplicate mount targets", "{\"HostConfig\":{\"Binds\":"
+            + "[\"v1:/data\"],\"Tmpfs\":{\"/data/\":\"\"}}}"), "used more than once"),
+        arguments(named("JSON-06 legacy top-level HostConfig is not honoured; binds still judged",
+            "{\"Image\":\"x\",\"Binds\":[\"/:/host\"],\"HostConfig\":{\"Binds\":"
+            + "[\"/:/h\"]}}"), "outside the directories"),
         arguments(named("endpoint driver opts", "{\"NetworkingConfig\":{\"EndpointsConfig\":"
             + "{\"bridge\":{\"DriverOpts\":{\"x\":\"y\"}}}}}"), "driver options"));
   }
@@ -346,6 +351,23 @@ class ContainerCreateRulesTest {
     assertThat(run.apply(update, "{\"NanoCpus\":2000000001}")).isInstanceOf(Decision.Deny.class);
     assertThat(run.apply(update, "{\"PidsLimit\":101}")).isInstanceOf(Decision.Deny.class);
     assertThat(run.apply(update, "{\"PidsLimit\":-1}")).isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void create_legacyTopLevelHostConfig_droppedAndReplaced() {
+    // JSON-06: Engine <= 26 used top-level HostConfig fields when "HostConfig" was absent
+    JsonNode out = allowedBody(create(ALICE,
+        "{\"Image\":\"x\",\"Privileged\":true,\"Binds\":[\"/:/host\"],\"PidMode\":\"host\"}"));
+    assertThat(out.has("Privileged")).isFalse();
+    assertThat(out.has("Binds")).isFalse();
+    assertThat(out.has("PidMode")).isFalse();
+    assertThat(out.get("HostConfig").isObject()).isTrue(); // present, so the daemon uses it
+  }
+
+  @Test
+  void create_nestedMountTargets_allowed() {
+    assertThat(create(ALICE, "{\"HostConfig\":{\"Binds\":[\"/home/alice:/home/alice\","
+        + "\"data:/home/alice/data\"]}}")).isInstanceOf(Decision.Allow.class);
   }
 
   @Test

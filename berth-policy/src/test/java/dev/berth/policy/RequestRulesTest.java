@@ -16,6 +16,7 @@ class RequestRulesTest {
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
       "GET,/nope", "GET,/containers/abc", "PATCH_LIKE_POST,/containers/abc/json",
+      "POST,/CONTAINERS/create", "POST,/Containers/create",
       "POST,/containers/abc/json"})
   void evaluate_unknownRoute_denied(String method, String path) throws Exception {
     String m = method.equals("PATCH_LIKE_POST") ? "PUT" : method;

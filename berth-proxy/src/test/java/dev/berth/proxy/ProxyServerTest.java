@@ -185,6 +185,77 @@ class ProxyServerTest {
   }
 
   @Test
+  void chunkedPrivilegedCreate_dechunkedAndJudged() throws IOException {
+    // PROTO-01: a chunked body is read whole and judged like any other
+    String body = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
+    String half = body.substring(0, 10);
+    String rest = body.substring(10);
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + Integer.toHexString(half.length()) + "\r\n" + half + "\r\n"
+        + Integer.toHexString(rest.length()) + "\r\n" + rest + "\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 403").contains("privileged containers are not allowed");
+  }
+
+  @Test
+  void upgradeRequestWithoutUpgradeResponse_nextRequestStillJudged() throws IOException {
+    // PROTO-09: the tunnel opens on the daemon's 101, never on the client's Upgrade header
+    String exec = "{\"Detach\":false,\"Tty\":false}";
+    String create = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
+    String answer = pipelined("POST /exec/0000/start HTTP/1.1\r\nHost: d\r\n"
+        + "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + exec.length() + "\r\n\r\n" + exec
+        + "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + create.length() + "\r\n\r\n" + create, 2);
+    assertThat(answer).startsWith("HTTP/1.1 200 OK").contains("HTTP/1.1 403");
+    assertThat(daemon.received).noneMatch(r -> r.contains("Privileged\":true"));
+  }
+
+  @Test
+  void expectContinue_bodyConsumedBeforeNextRequest() throws IOException {
+    // PROTO-14: the declared body is read whole; the bytes after it are the next request
+    String exec = "{\"Cmd\":[\"id\"]}";
+    String answer = pipelined("POST /containers/abc/exec HTTP/1.1\r\nHost: d\r\n"
+        + "Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: "
+        + exec.length() + "\r\n\r\n" + exec + "GET /nope HTTP/1.1\r\nHost: d\r\n\r\n", 3);
+    assertThat(answer).startsWith("HTTP/1.1 100 Continue").contains("HTTP/1.1 200 OK")
+        .contains("HTTP/1.1 403");
+  }
+
+  @Test
+  void nonJsonContentType_bodyStillJudged() throws IOException {
+    // AUTHZ-03 / JSON-10: a JSON endpoint's body is judged whatever Content-Type says
+    String body = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body))
+        .startsWith("HTTP/1.1 403");
+  }
+
+  @Test
+  void clientGoneMidStream_upstreamNotReusedWithPartialRequest() throws IOException {
+    // PROTO-13: a half-sent streamed body never prefixes another client's request
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      c.write(ByteBuffer.wrap(("PUT /containers/abc/archive?path=%2Ftmp HTTP/1.1\r\nHost: d\r\n"
+          + "Content-Length: 100000\r\n\r\nPOST /containers/create HTTP/1.1\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1)));
+    }
+    assertThat(exchange("GET /v1.51/containers/json HTTP/1.1\r\nHost: d\r\n\r\n"))
+        .startsWith("HTTP/1.1 200 OK");
+    assertThat(daemon.received).filteredOn(r -> r.contains("containers/json"))
+        .allMatch(r -> r.startsWith("GET /v1.51/containers/json"));
+  }
+
+  @Test
+  void spaceBeforeColonAndSignedLength_badRequest() throws IOException {
+    // PROTO-05, PROTO-08 variants
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+        + "Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n")).startsWith("HTTP/1.1 400");
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: +2\r\n"
+        + "\r\n{}")).startsWith("HTTP/1.1 400");
+  }
+
+  @Test
   void http2Preface_refused() throws IOException {
     // PROTO-11
     assertThat(exchange("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")).doesNotContain("200 OK");
