@@ -86,6 +86,10 @@ final class PolicyCommand {
       out.printf("  limits: memory %s/%s bytes, cpus %s/%s, pids %s/%s (default/max, - = none)%n",
           dash(l.memoryDefault()), dash(l.memoryMax()), cpus(l.nanoCpusDefault()),
           cpus(l.nanoCpusMax()), dash(l.pidsDefault()), dash(l.pidsMax()));
+      var a = r.allow();
+      out.printf("  allow: cap_add %s, sysctls %s, annotations %s, log_drivers %s, host ports >= %d%n",
+          new TreeSet<>(a.capAdd()), new TreeSet<>(a.sysctls()), new TreeSet<>(a.annotations()),
+          new TreeSet<>(a.logDrivers()), a.minHostPort());
     }
     int i = 0;
     for (Binding b : policy.bindings()) {

@@ -41,7 +41,6 @@ final class ContainerRules {
   private static final List<String> FORBIDDEN_TARGETS = List.of("/proc", "/sys", "/dev");
   private static final Set<String> BIND_OPTIONS =
       Set.of("ro", "rw", "nocopy", "private", "rprivate", "consistent", "cached", "delegated");
-  private static final Set<String> LOG_DRIVERS = Set.of("json-file", "local");
   private static final Set<String> LOG_OPTIONS = Set.of("max-size", "max-file", "compress");
 
   private final Policy policy;
@@ -107,12 +106,12 @@ final class ContainerRules {
     requireEmpty(hc, "Devices", "--device: host devices are not allowed");
     requireEmpty(hc, "DeviceRequests", "--gpus/--device: device requests are not allowed");
     requireEmpty(hc, "DeviceCgroupRules", "--device-cgroup-rule is not allowed");
-    requireEmpty(hc, "CapAdd", "--cap-add: adding capabilities is not allowed");
-    requireEmpty(hc, "Sysctls", "--sysctl is not allowed");
+    checkCapAdd(hc, role.allow());
+    checkKeys(hc, "Sysctls", role.allow().sysctls(), "--sysctl");
     requireEmpty(hc, "StorageOpt", "--storage-opt is not allowed");
     requireEmpty(hc, "VolumesFrom", "--volumes-from is not allowed");
     requireEmpty(hc, "Links", "--link is not allowed; use a network of your own");
-    requireEmpty(hc, "Annotations", "--annotation is not allowed");
+    checkKeys(hc, "Annotations", role.allow().annotations(), "--annotation");
     requireEmpty(hc, "CgroupParent", "--cgroup-parent is not allowed");
     requireEmpty(hc, "VolumeDriver", "--volume-driver is not allowed");
     if (hc.hasNonNull("MaskedPaths") || hc.hasNonNull("ReadonlyPaths")) {
@@ -139,8 +138,8 @@ final class ContainerRules {
     checkSecurityOpt(hc, rw);
     forceCapDrop(hc, rw);
     checkGroupAdd(hc, who);
-    checkLogConfig(hc);
-    checkPorts(hc);
+    checkLogConfig(hc, role.allow());
+    checkPorts(hc, role.allow());
     checkBinds(hc, who, role, rw);
     checkMounts(hc, who, role, rw);
     checkTmpfs(hc);
@@ -259,14 +258,57 @@ final class ContainerRules {
     }
   }
 
-  private static void checkLogConfig(ObjectNode hc) throws Refusal {
+  /**
+   * Capabilities added back after {@code CapDrop: ALL}, from the role's allowlist only (HC-09).
+   * Names are compared in ASCII upper case without the {@code CAP_} prefix, the way moby
+   * normalises them; non-ASCII letters that Go's upper-casing would turn into ASCII
+   * ({@code ſ}, {@code ı}) are refused outright. Forwarded as {@code CAP_NAME}.
+   */
+  private static void checkCapAdd(ObjectNode hc, Allowances allow) throws Refusal {
+    List<String> asked = strings(hc, "CapAdd");
+    if (asked.isEmpty()) {
+      return;
+    }
+    ArrayNode out = NODES.arrayNode();
+    for (String cap : asked) {
+      if (!cap.chars().allMatch(c -> c < 0x80)) {
+        throw new Refusal("--cap-add " + cap + ": capability names are ASCII");
+      }
+      String name = cap.strip().toUpperCase(Locale.ROOT);
+      if (name.startsWith("CAP_")) {
+        name = name.substring(4);
+      }
+      if (!allow.capAdd().contains(name)) {
+        throw new Refusal("--cap-add " + cap + ": adding this capability is not allowed"
+            + (allow.capAdd().isEmpty() ? "" : " (allowed: " + new java.util.TreeSet<>(
+                allow.capAdd()) + ")"));
+      }
+      out.add("CAP_" + name);
+    }
+    hc.set("CapAdd", out);
+  }
+
+  /** Keys of a map field (Sysctls, Annotations) from the role's allowlist only. */
+  private static void checkKeys(ObjectNode hc, String field, Set<String> allowed, String flag)
+      throws Refusal {
+    for (Iterator<String> it = hc.path(field).fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!allowed.contains(key)) {
+        throw new Refusal(flag + " " + key + ": not allowed" + (allowed.isEmpty() ? ""
+            : " (allowed: " + new java.util.TreeSet<>(allowed) + ")"));
+      }
+    }
+  }
+
+  private static void checkLogConfig(ObjectNode hc, Allowances allow) throws Refusal {
     JsonNode log = hc.get("LogConfig");
     if (log == null || log.isNull()) {
       return;
     }
     String type = log.path("Type").asText("");
-    if (!type.isEmpty() && !LOG_DRIVERS.contains(type)) {
-      throw new Refusal("--log-driver " + type + ": only " + LOG_DRIVERS + " are allowed");
+    if (!type.isEmpty() && !allow.logDrivers().contains(type)) {
+      throw new Refusal("--log-driver " + type + ": only " + new java.util.TreeSet<>(
+          allow.logDrivers()) + " are allowed");
     }
     for (Iterator<String> it = log.path("Config").fieldNames(); it.hasNext(); ) {
       String k = it.next();
@@ -276,7 +318,7 @@ final class ContainerRules {
     }
   }
 
-  private static void checkPorts(ObjectNode hc) throws Refusal {
+  private static void checkPorts(ObjectNode hc, Allowances allow) throws Refusal {
     for (Iterator<Map.Entry<String, JsonNode>> it = hc.path("PortBindings").fields();
         it.hasNext(); ) {
       for (JsonNode binding : it.next().getValue()) {
@@ -287,9 +329,9 @@ final class ContainerRules {
         String low = hostPort.contains("-") ? hostPort.substring(0, hostPort.indexOf('-'))
             : hostPort;
         try {
-          if (Integer.parseInt(low) < 1024) {
-            throw new Refusal("--publish " + hostPort + ": host ports below 1024 are not "
-                + "allowed");
+          if (Integer.parseInt(low) < allow.minHostPort()) {
+            throw new Refusal("--publish " + hostPort + ": host ports below "
+                + allow.minHostPort() + " are not allowed");
           }
         } catch (NumberFormatException e) {
           throw new Refusal("--publish " + hostPort + ": not a port number");

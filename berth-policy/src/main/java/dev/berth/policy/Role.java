@@ -15,13 +15,15 @@ import java.util.Set;
  * @param bindRoots host directories a holder may bind-mount, as templates: {@code {home}} is the
  *     user's home directory, {@code {user}} the user name
  * @param limits resource defaults and maxima for the holder's containers
+ * @param allow what the holder may ask for beyond the safe baseline
  */
 public record Role(String name, Set<Action> actions, boolean passthrough, List<String> bindRoots,
-    Limits limits) {
+    Limits limits, Allowances allow) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
     bindRoots = List.copyOf(bindRoots);
     requireNonNull(limits, "limits");
+    requireNonNull(allow, "allow");
   }
 }

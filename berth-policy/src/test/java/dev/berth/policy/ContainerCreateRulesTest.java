@@ -371,6 +371,48 @@ class ContainerCreateRulesTest {
   }
 
   @Test
+  void create_roleAllowlists_grantExactlyWhatTheyList() throws Exception {
+    Policy p = dev.berth.policy.yaml.PolicyLoader.load("""
+        roles:
+          user:
+            actions: [container_create]
+            allow:
+              cap_add: [net_bind_service, CAP_NET_RAW]
+              sysctls: [net.ipv4.ping_group_range]
+              annotations: [org.example.job]
+              log_drivers: [json-file]
+              min_host_port: 8000
+        bindings: [{role: user, users: ["*"]}]
+        """, "t.yaml", g -> java.util.Optional.empty());
+    PolicyEngine engine = new PolicyEngine(p, Fixtures.HOST);
+    java.util.function.Function<String, Decision> run = body -> engine.evaluate(ALICE,
+        parse("POST", "/containers/create"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    JsonNode out = allowedBody(run.apply("{\"HostConfig\":{\"CapAdd\":[\"cap_net_bind_service\","
+        + "\"NET_RAW\"],\"Sysctls\":{\"net.ipv4.ping_group_range\":\"0 1\"},\"Annotations\":"
+        + "{\"org.example.job\":\"42\"},\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8000\"}]}}}"));
+    assertThat(out.at("/HostConfig/CapAdd").toString())
+        .isEqualTo("[\"CAP_NET_BIND_SERVICE\",\"CAP_NET_RAW\"]");
+    assertThat(out.at("/HostConfig/CapDrop").toString()).isEqualTo("[\"ALL\"]");
+    for (String body : new String[] {
+        "{\"HostConfig\":{\"CapAdd\":[\"SYS_ADMIN\"]}}",
+        "{\"HostConfig\":{\"CapAdd\":[\"NET_BIND_\u017fERVICE\"]}}", // long s: Go upper-cases it to S
+        "{\"HostConfig\":{\"Sysctls\":{\"kernel.shm_rmid_forced\":\"0\"}}}",
+        "{\"HostConfig\":{\"Annotations\":{\"other\":\"x\"}}}",
+        "{\"HostConfig\":{\"LogConfig\":{\"Type\":\"local\"}}}",
+        "{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"7999\"}]}}}"}) {
+      assertThat(run.apply(body)).as(body).isInstanceOf(Decision.Deny.class);
+    }
+  }
+
+  @Test
+  void create_capAddAll_refusedInPolicy() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.berth.policy.yaml.PolicyLoader
+        .load("roles: {user: {actions: [ping], allow: {cap_add: [ALL]}}}\nbindings: []\n", "t",
+            g -> java.util.Optional.empty()))
+        .hasMessageContaining("ALL is never allowed");
+  }
+
+  @Test
   void create_unknownFields_dropped() {
     JsonNode out = allowedBody(create(ALICE,
         "{\"Image\":\"x\",\"Privileged\":true,\"HostConfig\":{\"Bogus\":1}}"));

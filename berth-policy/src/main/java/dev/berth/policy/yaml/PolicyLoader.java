@@ -1,6 +1,7 @@
 package dev.berth.policy.yaml;
 
 import dev.berth.policy.Action;
+import dev.berth.policy.Allowances;
 import dev.berth.policy.Binding;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
@@ -44,7 +45,10 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class PolicyLoader {
   private static final Set<String> TOP_KEYS = Set.of("roles", "bindings");
   private static final Set<String> ROLE_KEYS =
-      Set.of("actions", "passthrough", "bind_roots", "limits");
+      Set.of("actions", "passthrough", "bind_roots", "limits", "allow");
+  private static final Set<String> ALLOW_KEYS =
+      Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
+  private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
   private static final Set<String> LIMIT_KEYS = Set.of("memory", "cpus", "pids");
   private static final Set<String> BOUND_KEYS = Set.of("default", "max");
   private static final Pattern SIZE = Pattern.compile("^([0-9]+)([kmgt]?)b?$");
@@ -190,7 +194,52 @@ public final class PolicyLoader {
     } else if (l != null) {
       error(l, at + ".limits", "expected a mapping of memory, cpus and pids");
     }
-    return new Role(name, actions, passthrough, roots, limits);
+    Allowances allow = Allowances.BASELINE;
+    Node a = f.get("allow");
+    if (a instanceof MappingNode am) {
+      allow = allowances(am, at + ".allow");
+    } else if (a != null) {
+      error(a, at + ".allow", "expected a mapping of cap_add, sysctls, annotations, log_drivers, "
+          + "min_host_port");
+    }
+    return new Role(name, actions, passthrough, roots, limits, allow);
+  }
+
+  /** The role's allowlists; each key not given keeps the baseline. */
+  private Allowances allowances(MappingNode m, String at) {
+    Map<String, Node> f = fields(m, at, ALLOW_KEYS);
+    Allowances base = Allowances.BASELINE;
+    Set<String> caps = new LinkedHashSet<>();
+    List<String> capNames = strings(f.get("cap_add"), at + ".cap_add");
+    for (int i = 0; i < capNames.size(); i++) {
+      String c = capNames.get(i).toUpperCase(java.util.Locale.ROOT);
+      c = c.startsWith("CAP_") ? c.substring(4) : c;
+      Node item = ((SequenceNode) f.get("cap_add")).getValue().get(i);
+      if (!CAPABILITY.matcher(c).matches() || c.equals("ALL")) {
+        error(item, at + ".cap_add[" + i + "]", "expected a capability name such as "
+            + "NET_BIND_SERVICE (ALL is never allowed)");
+      } else {
+        caps.add(c);
+      }
+    }
+    Set<String> logDrivers = f.containsKey("log_drivers")
+        ? new LinkedHashSet<>(strings(f.get("log_drivers"), at + ".log_drivers"))
+        : base.logDrivers();
+    int minPort = base.minHostPort();
+    Node p = f.get("min_host_port");
+    if (p != null) {
+      String v = scalar(p, at + ".min_host_port");
+      long n = v == null ? -1 : count(v);
+      if (n < 1 || n > 65535) {
+        error(p, at + ".min_host_port", "expected a port number 1-65535");
+      } else {
+        minPort = (int) n;
+      }
+    }
+    return new Allowances(caps,
+        new LinkedHashSet<>(strings(f.get("sysctls"), at + ".sysctls")),
+        new LinkedHashSet<>(strings(f.get("annotations"), at + ".annotations")),
+        logDrivers, minPort);
   }
 
   private Limits limits(MappingNode m, String at) {

@@ -1,0 +1,33 @@
+package dev.berth.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Set;
+
+/**
+ * What a role may ask for beyond the safe baseline, each an allowlist set by the administrator.
+ *
+ * @param capAdd capabilities a container may add back after {@code CapDrop: ALL}, as upper-case
+ *     names without the {@code CAP_} prefix
+ * @param sysctls sysctl keys a container may set
+ * @param annotations annotation keys a container may carry
+ * @param logDrivers log drivers a container may use
+ * @param minHostPort the lowest host port a container may publish
+ */
+public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
+    Set<String> logDrivers, int minHostPort) {
+
+  /** The baseline: nothing extra, local log drivers, unprivileged host ports. */
+  public static final Allowances BASELINE =
+      new Allowances(Set.of(), Set.of(), Set.of(), Set.of("json-file", "local"), 1024);
+
+  public Allowances {
+    capAdd = Set.copyOf(capAdd);
+    sysctls = Set.copyOf(sysctls);
+    annotations = Set.copyOf(annotations);
+    logDrivers = Set.copyOf(requireNonNull(logDrivers, "logDrivers"));
+    if (minHostPort < 1 || minHostPort > 65535) {
+      throw new IllegalArgumentException("min_host_port must be 1-65535");
+    }
+  }
+}
