@@ -233,16 +233,15 @@ class ContainerCreateRulesTest {
 
   @Test
   void create_memoryAndCpusAboveRoleMaximum_denied() throws Exception {
-    Policy p = dev.berth.policy.yaml.PolicyLoader.load("""
+    PolicyEngine engine = engineFor("""
         roles:
           user:
             actions: [container_create, container_update]
             limits: {memory: {default: 1g, max: 2g}, cpus: {max: 2}}
         bindings: [{role: user, users: ["*"]}]
-        """, "t.yaml", g -> java.util.Optional.empty());
-    PolicyEngine engine = new PolicyEngine(p, Fixtures.HOST);
-    java.util.function.Function<String, Decision> run = body -> engine.evaluate(ALICE,
-        parse("POST", "/containers/create"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        """);
+    java.util.function.Function<String, Decision> run =
+        body -> post(engine, "/containers/create", body);
     assertThat(run.apply("{\"HostConfig\":{\"Memory\":4294967296}}"))
         .isInstanceOf(Decision.Deny.class);
     assertThat(run.apply("{\"HostConfig\":{\"NanoCpus\":3000000000}}"))
@@ -252,17 +251,19 @@ class ContainerCreateRulesTest {
     JsonNode out = allowedBody(run.apply("{\"Image\":\"x\"}"));
     assertThat(out.at("/HostConfig/Memory").asLong()).isEqualTo(1L << 30);
     assertThat(out.at("/HostConfig/NanoCpus").asLong()).isEqualTo(2_000_000_000L);
-    assertThat(engine.evaluate(ALICE, parse("POST", "/containers/abc/update"),
-        "{\"Memory\":8589934592}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+    assertThat(post(engine, "/containers/abc/update", "{\"Memory\":8589934592}"))
         .isInstanceOf(Decision.Deny.class);
   }
 
-  private static CanonicalRequest parse(String method, String target) {
-    try {
-      return CanonicalRequest.parse(method, target);
-    } catch (RequestException e) {
-      throw new AssertionError(e);
-    }
+  /** An engine on a policy given as YAML, with the fake host file system. */
+  private static PolicyEngine engineFor(String yaml) throws Exception {
+    return new PolicyEngine(dev.berth.policy.yaml.PolicyLoader.load(yaml, "t.yaml",
+        g -> java.util.Optional.empty()), Fixtures.HOST);
+  }
+
+  private static Decision post(PolicyEngine engine, String target, String body) {
+    return engine.evaluate(ALICE, Fixtures.parse("POST", target),
+        body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test
@@ -303,17 +304,15 @@ class ContainerCreateRulesTest {
 
   @Test
   void create_limitBoundaries() throws Exception {
-    Policy p = dev.berth.policy.yaml.PolicyLoader.load("""
+    PolicyEngine engine = engineFor("""
         roles:
           user:
             actions: [container_create, container_update]
             limits: {memory: {max: 2g}, cpus: {default: 1, max: 2}, pids: {max: 100}}
         bindings: [{role: user, users: ["*"]}]
-        """, "t.yaml", g -> java.util.Optional.empty());
-    PolicyEngine engine = new PolicyEngine(p, Fixtures.HOST);
-    java.util.function.BiFunction<String, String, Decision> run = (target, body) ->
-        engine.evaluate(ALICE, parse("POST", target),
-            body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        """);
+    java.util.function.BiFunction<String, String, Decision> run =
+        (target, body) -> post(engine, target, body);
     String create = "/containers/create";
     // exactly the maximum is allowed; one more is not
     assertThat(run.apply(create, "{\"HostConfig\":{\"Memory\":2147483648}}"))
@@ -372,7 +371,7 @@ class ContainerCreateRulesTest {
 
   @Test
   void create_roleAllowlists_grantExactlyWhatTheyList() throws Exception {
-    Policy p = dev.berth.policy.yaml.PolicyLoader.load("""
+    PolicyEngine engine = engineFor("""
         roles:
           user:
             actions: [container_create]
@@ -383,10 +382,9 @@ class ContainerCreateRulesTest {
               log_drivers: [json-file]
               min_host_port: 8000
         bindings: [{role: user, users: ["*"]}]
-        """, "t.yaml", g -> java.util.Optional.empty());
-    PolicyEngine engine = new PolicyEngine(p, Fixtures.HOST);
-    java.util.function.Function<String, Decision> run = body -> engine.evaluate(ALICE,
-        parse("POST", "/containers/create"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        """);
+    java.util.function.Function<String, Decision> run =
+        body -> post(engine, "/containers/create", body);
     JsonNode out = allowedBody(run.apply("{\"HostConfig\":{\"CapAdd\":[\"cap_net_bind_service\","
         + "\"NET_RAW\"],\"Sysctls\":{\"net.ipv4.ping_group_range\":\"0 1\"},\"Annotations\":"
         + "{\"org.example.job\":\"42\"},\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8000\"}]}}}"));

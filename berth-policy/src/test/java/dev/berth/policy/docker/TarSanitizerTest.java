@@ -26,16 +26,7 @@ class TarSanitizerTest {
     put(h, 263, "00");
     put(h, 265, "root");
     put(h, 297, "root");
-    for (int i = 148; i < 156; i++) {
-      h[i] = ' ';
-    }
-    long sum = 0;
-    for (byte b : h) {
-      sum += b & 0xff;
-    }
-    put(h, 148, String.format("%06o", sum));
-    h[154] = 0;
-    return h;
+    return rechecksum(h);
   }
 
   private static void put(byte[] h, int off, String s) {
