@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.audit.AuditLog;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.policy.yaml.PolicyException;
 import dev.berth.proxy.ProxyConfig;
@@ -41,6 +42,11 @@ final class ServeCommand implements Callable<Integer> {
           + "show'). Reloaded on SIGHUP and when the file changes.")
   Path policy;
 
+  @Option(names = "--audit-log", paramLabel = "FILE", defaultValue = AuditCommand.DEFAULT_FILE,
+      description = "The audit trail: one hash-chained record per decision (default: "
+          + "${DEFAULT-VALUE}). Changes are forwarded only once their record is on disk.")
+  Path auditLog;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -69,8 +75,16 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     }
     policies.watch();
-    ProxyServer server = ProxyServer.start(config, policies, users);
-    Thread hook = new Thread(server::close, "berth-shutdown");
+    AuditLog audit = AuditLog.open(auditLog);
+    ProxyServer server = ProxyServer.start(config, policies, users, audit);
+    Thread hook = new Thread(() -> {
+      server.close();
+      try {
+        audit.close();
+      } catch (java.io.IOException e) {
+        spec.commandLine().getErr().println("berth: closing the audit log: " + e.getMessage());
+      }
+    }, "berth-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     spec.commandLine().getOut().printf("berth: serving %s -> %s%n", config.listen(),
         config.upstream());

@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import dev.berth.audit.AuditEvent;
+import dev.berth.audit.AuditLog;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.PolicyEngine;
@@ -39,6 +41,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,6 +102,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private final Supplier<PolicyEngine> engines;
   private final PeerIdentity identity;
   private final UpstreamPool upstreams;
+  private final AuditLog audit;
 
   private ChannelHandlerContext ctx;
   private Principal principal;
@@ -129,7 +133,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
   private TarSanitizer tarSanitizer;
 
-  ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity, UpstreamPool upstreams) {
+  ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity, UpstreamPool upstreams,
+      AuditLog audit) {
+    this.audit = audit;
     this.engines = engines;
     this.identity = identity;
     this.upstreams = upstreams;
@@ -235,11 +241,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     if (route.route().body() == BodyKind.STREAM) {
       Decision d = engine.evaluate(principal, head, null);
       if (d instanceof Decision.Allow allow) {
-        log(d);
         state = State.STREAMING_REQUEST;
         tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
             ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
-        forward(allow.forward(), null, hasBody);
+        whenRecorded(allow, () -> forward(allow.forward(), null, hasBody), !hasBody);
       } else {
         refuse(d, !hasBody);
       }
@@ -295,11 +300,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         releaseBody();
         Decision d = engine.evaluate(principal, head, bytes);
         if (d instanceof Decision.Allow allow) {
-          log(d);
           byte[] out = allow.forward().body() instanceof CanonicalRequest.Body.Json json
               ? DockerJson.write(json.value()) : null;
           state = State.AWAITING_RESPONSE;
-          forward(allow.forward(), out, false);
+          whenRecorded(allow, () -> forward(allow.forward(), out, false), true);
         } else {
           refuse(d, true);
         }
@@ -707,12 +711,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
 
   /** Sends a policy refusal; keeps the connection only if no unread body is pending. */
   private void refuse(Decision d, boolean bodyConsumed) {
-    log(d);
+    record(d);
     boolean keep = keepAlive && bodyConsumed && !clientInputClosed;
     writeRefusal(DockerErrors.of(d, keep), keep);
   }
 
   private void reject(HttpResponseStatus status, String message, boolean keep) {
+    record(Decision.badRequest("http_" + status.code(), message));
     keep = keep && keepAlive && !clientInputClosed;
     writeRefusal(DockerErrors.of(status, message, keep), keep);
   }
@@ -740,6 +745,59 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       state = State.CLOSED;
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  /**
+   * Runs {@code next} once the decision is recorded: for state-changing requests only after the
+   * record is on disk, so that nothing the daemon does goes unrecorded; if it cannot be written,
+   * the request is refused instead (fail closed). Reads are forwarded at once, their records
+   * follow in the same group commit.
+   */
+  private void whenRecorded(Decision.Allow allow, Runnable next, boolean bodyConsumed) {
+    CompletableFuture<Long> written = record(allow);
+    String method = allow.forward().method();
+    if (method.equals("GET") || method.equals("HEAD")) {
+      next.run();
+      return;
+    }
+    written.whenComplete((seq, error) -> ctx.executor().execute(() -> {
+      if (state == State.CLOSED) {
+        return;
+      }
+      if (error != null) {
+        LOG.atError().addKeyValue("audit", audit.file()).addKeyValue("cause", error.toString())
+            .log("audit record not written; request refused");
+        reject(HttpResponseStatus.SERVICE_UNAVAILABLE, "berth: the audit trail cannot be "
+            + "written, so berth refuses changes; tell your administrator", bodyConsumed);
+        return;
+      }
+      next.run();
+    }));
+  }
+
+  /** Logs a decision and appends it to the audit trail. */
+  private CompletableFuture<Long> record(Decision d) {
+    log(d);
+    String decision = switch (d) {
+      case Decision.Allow a -> "allow";
+      case Decision.Deny x -> "deny";
+      case Decision.Indeterminate i -> "error";
+    };
+    String reason = switch (d) {
+      case Decision.Allow a -> "";
+      case Decision.Deny x -> x.reason();
+      case Decision.Indeterminate i -> i.detail();
+    };
+    List<String> rewrites = d instanceof Decision.Allow a ? a.rewrites() : List.of();
+    Principal p = principal;
+    AuditEvent event = new AuditEvent(decision, d.rule(), reason, p == null ? -1 : p.uid(),
+        p == null ? "" : p.name(), p == null ? -1 : p.gid(), p == null ? -1 : p.pid(),
+        p == null || p.loginUid() == p.uid() ? -1 : p.loginUid(),
+        route == null ? "" : route.route().action().id(),
+        head == null ? clientRequest.method().name() : head.method(),
+        head == null ? "(unparsed)" : head.path(), rewrites,
+        engine == null ? "" : engine.policy().digest());
+    return audit.append(event);
   }
 
   private void log(Decision d) {

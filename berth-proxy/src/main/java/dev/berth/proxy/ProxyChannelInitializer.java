@@ -1,5 +1,6 @@
 package dev.berth.proxy;
 
+import dev.berth.audit.AuditLog;
 import dev.berth.policy.PolicyEngine;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -31,9 +32,11 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   private final Supplier<PolicyEngine> engines;
   private final PeerIdentity identity;
   private final UpstreamPool upstreams;
+  private final AuditLog audit;
 
   ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
-      UpstreamPool upstreams) {
+      UpstreamPool upstreams, AuditLog audit) {
+    this.audit = audit;
     this.engines = engines;
     this.identity = identity;
     this.upstreams = upstreams;
@@ -53,7 +56,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
         .addLast(CODEC, new HttpServerCodec(config))
         .addLast(FLOW, new FlowControlHandler())
         .addLast(EXPECT, new HttpServerExpectContinueHandler())
-        .addLast(new ClientHandler(engines, identity, upstreams));
+        .addLast(new ClientHandler(engines, identity, upstreams, audit));
   }
 
   /** Turns a client pipeline into a raw byte relay after a hijack. */

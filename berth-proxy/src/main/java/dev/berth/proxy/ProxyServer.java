@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.berth.audit.AuditLog;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
 import io.netty.bootstrap.ServerBootstrap;
@@ -42,10 +43,11 @@ public final class ProxyServer implements AutoCloseable {
    *
    * @param engines the policy in force; asked once per request, so a reload applies to the next
    *     request on every connection
+   * @param audit where every decision is recorded
    * @throws IOException when the socket cannot be created
    */
   public static ProxyServer start(ProxyConfig config, Supplier<PolicyEngine> engines,
-      UserDirectory users)
+      UserDirectory users, AuditLog audit)
       throws IOException {
     requireNonNull(config, "config");
     Path socket = config.listen();
@@ -67,7 +69,8 @@ public final class ProxyServer implements AutoCloseable {
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .childHandler(new ProxyChannelInitializer(engines, new PeerIdentity(users), upstreams))
+          .childHandler(new ProxyChannelInitializer(engines, new PeerIdentity(users), upstreams,
+              audit))
           .bind(new DomainSocketAddress(socket.toString()))
           .sync()
           .channel();

@@ -2,6 +2,8 @@ package dev.berth.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.audit.AuditLog;
+import dev.berth.audit.AuditVerifier;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
@@ -32,6 +34,7 @@ class ProxyServerTest {
   private static FakeDaemon daemon;
   private static ProxyServer proxy;
   private static Path socket;
+  private static AuditLog audit;
 
   @BeforeAll
   static void start() throws IOException {
@@ -55,13 +58,19 @@ class ProxyServerTest {
       }
     };
     PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    audit = AuditLog.open(dir.resolve("audit.jsonl"));
     proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket, ProxyConfig.DEFAULT_MODE,
-        null, 1), () -> engine, users);
+        null, 1), () -> engine, users, audit);
   }
 
   @AfterAll
   static void stop() throws IOException {
     proxy.close();
+    audit.close();
+    // every decision of every test was recorded, and the chain holds
+    AuditVerifier.Result r = AuditVerifier.verify(dir.resolve("audit.jsonl"));
+    assertThat(r.ok()).isTrue();
+    assertThat(r.records()).isGreaterThan(20);
     daemon.close();
     assertThat(socket).doesNotExist();
   }
@@ -115,6 +124,18 @@ class ProxyServerTest {
       }
       return out.toString(StandardCharsets.ISO_8859_1);
     }
+  }
+
+  @Test
+  void allowedChange_recordedBeforeForwarding() throws Exception {
+    String exec = "{\"Cmd\":[\"id\"]}";
+    assertThat(exchange("POST /containers/audited/exec HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Type: application/json\r\nContent-Length: " + exec.length() + "\r\n\r\n"
+        + exec)).startsWith("HTTP/1.1 200 OK");
+    // forwarded only after its record was forced to disk: the record is there now
+    assertThat(Files.readString(dir.resolve("audit.jsonl")))
+        .contains("\"path\":\"/containers/audited/exec\"").contains("\"decision\":\"allow\"")
+        .contains("User set to 0:0");
   }
 
   @Test
