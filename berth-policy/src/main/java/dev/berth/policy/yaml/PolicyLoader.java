@@ -187,22 +187,23 @@ public final class PolicyLoader {
     } else if (r != null) {
       error(r, at + ".bind_roots", "expected a list of directories");
     }
-    Limits limits = Limits.NONE;
-    Node l = f.get("limits");
-    if (l instanceof MappingNode lm) {
-      limits = limits(lm, at + ".limits");
-    } else if (l != null) {
-      error(l, at + ".limits", "expected a mapping of memory, cpus and pids");
-    }
-    Allowances allow = Allowances.BASELINE;
-    Node a = f.get("allow");
-    if (a instanceof MappingNode am) {
-      allow = allowances(am, at + ".allow");
-    } else if (a != null) {
-      error(a, at + ".allow", "expected a mapping of cap_add, sysctls, annotations, log_drivers, "
-          + "min_host_port");
-    }
+    Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
+        "memory, cpus and pids");
+    Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
+        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
     return new Role(name, actions, passthrough, roots, limits, allow);
+  }
+
+  /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
+  private <T> T section(Node node, String at, T absent,
+      java.util.function.BiFunction<MappingNode, String, T> reader, String keys) {
+    if (node instanceof MappingNode m) {
+      return reader.apply(m, at);
+    }
+    if (node != null) {
+      error(node, at, "expected a mapping of " + keys);
+    }
+    return absent;
   }
 
   /** The role's allowlists; each key not given keeps the baseline. */
