@@ -1,4 +1,4 @@
-package dev.berth.bench.policy;
+package dev.berth.bench.micro;
 
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
@@ -22,7 +22,7 @@ import java.util.Optional;
  * and the JSON body, as the proxy does.
  *
  * <p>A benchmark, not a test: it prints figures and asserts nothing. Usage:
- * {@code java -cp ... dev.berth.bench.policy.PolicyBench [seconds]}.
+ * {@code java -cp ... dev.berth.bench.micro.PolicyBench [seconds]}.
  */
 public final class PolicyBench {
   private static final String CREATE = """
