@@ -9,6 +9,7 @@ import java.util.List;
  * strings, so no input can forge a line or a field. Bodies, environment values and registry
  * credentials are never part of an event.
  *
+ * @param decisionId identifies this decision; the result record of a forwarded request names it
  * @param decision allow, deny or error
  * @param rule the rule that decided
  * @param reason the refusal shown to the user, or ""
@@ -23,11 +24,12 @@ import java.util.List;
  * @param rewrites what berth changed in the request
  * @param policyDigest SHA-256 of the policy in force
  */
-public record AuditEvent(String decision, String rule, String reason, int uid, String user,
+public record AuditEvent(String decisionId, String decision, String rule, String reason, int uid, String user,
     int gid, int pid, int loginUid, String action, String method, String path,
-    List<String> rewrites, String policyDigest) {
+    List<String> rewrites, String policyDigest) implements AuditRecord {
 
   public AuditEvent {
+    requireNonNull(decisionId, "decisionId");
     requireNonNull(decision, "decision");
     requireNonNull(rule, "rule");
     requireNonNull(reason, "reason");

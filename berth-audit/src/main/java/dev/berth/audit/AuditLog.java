@@ -34,7 +34,7 @@ public final class AuditLog implements AutoCloseable {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final int MAX_BATCH = 4096;
 
-  private record Pending(AuditEvent event, CompletableFuture<Long> done) {}
+  private record Pending(AuditRecord record, CompletableFuture<Long> done) {}
 
   private final Path file;
   private final FileChannel channel;
@@ -89,14 +89,23 @@ public final class AuditLog implements AutoCloseable {
     return file;
   }
 
-  /** Queues a record; the future completes with its sequence number once it is on disk. */
+  /** Queues a decision; the future completes with its sequence number once it is on disk. */
   public CompletableFuture<Long> append(AuditEvent event) {
+    return enqueue(event);
+  }
+
+  /** Queues the result of a forwarded request (nobody waits for it). */
+  public CompletableFuture<Long> append(AuditResult result) {
+    return enqueue(result);
+  }
+
+  private CompletableFuture<Long> enqueue(AuditRecord record) {
     CompletableFuture<Long> done = new CompletableFuture<>();
     if (closed) {
       done.completeExceptionally(new IOException("the audit log is closed"));
       return done;
     }
-    queue.add(new Pending(event, done));
+    queue.add(new Pending(record, done));
     return done;
   }
 
@@ -128,7 +137,15 @@ public final class AuditLog implements AutoCloseable {
       String now = Instant.now().toString();
       for (Pending p : batch) {
         nextSeq++;
-        String line = JSON.writeValueAsString(toJson(p.event(), nextSeq, nextPrev, now));
+        ObjectNode json = JSON.createObjectNode();
+        json.put("seq", nextSeq);
+        json.put("prev", nextPrev);
+        json.put("time", now);
+        switch (p.record()) {
+          case AuditEvent e -> decision(json, e);
+          case AuditResult r -> result(json, r);
+        }
+        String line = JSON.writeValueAsString(json);
         nextPrev = AuditChain.hash(line);
         text.append(line).append('\n');
       }
@@ -172,11 +189,17 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private static ObjectNode toJson(AuditEvent e, long seq, String prev, String time) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("seq", seq);
-    n.put("prev", prev);
-    n.put("time", time);
+  private static void result(ObjectNode n, AuditResult r) {
+    n.put("result", r.decisionId());
+    n.put("status", r.status());
+    if (!r.objectId().isEmpty()) {
+      n.put("objectId", r.objectId());
+    }
+    n.put("millis", r.millis());
+  }
+
+  private static void decision(ObjectNode n, AuditEvent e) {
+    n.put("decisionId", e.decisionId());
     n.put("decision", e.decision());
     n.put("rule", e.rule());
     if (!e.reason().isEmpty()) {
@@ -197,7 +220,6 @@ public final class AuditLog implements AutoCloseable {
       e.rewrites().forEach(n.putArray("rewrites")::add);
     }
     n.put("policy", e.policyDigest());
-    return n;
   }
 
   /** The last non-empty line of the file, or null for an empty file. */

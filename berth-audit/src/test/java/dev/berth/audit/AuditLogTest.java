@@ -17,8 +17,8 @@ class AuditLogTest {
   Path dir;
 
   static AuditEvent event(String user, String path) {
-    return new AuditEvent("deny", "container_create", "berth: no\n{\"forged\":1}", 1001, user,
-        1001, 42, 1000, "container_create", "POST", path, List.of("User set to 1001:1001"),
+    return new AuditEvent("d-1", "deny", "container_create", "berth: no\n{\"forged\":1}", 1001,
+        user, 1001, 42, 1000, "container_create", "POST", path, List.of("User set to 1001:1001"),
         "abc");
   }
 
@@ -59,6 +59,18 @@ class AuditLogTest {
   void append_newlinesInValues_cannotForgeALine() throws Exception {
     Path f = write(3);
     assertThat(lines(f)).hasSize(3).allSatisfy(l -> assertThat(l).startsWith("{\"seq\":"));
+  }
+
+  @Test
+  void append_result_chainedWithDecisions() throws Exception {
+    Path f = dir.resolve("audit.jsonl");
+    try (AuditLog log = AuditLog.open(f)) {
+      log.append(event("alice", "/containers/create")).get();
+      assertThat(log.append(new AuditResult("d-1", 201, "c0ffee", 12)).get()).isEqualTo(2L);
+    }
+    assertThat(lines(f).get(1)).contains("\"result\":\"d-1\"", "\"status\":201",
+        "\"objectId\":\"c0ffee\"", "\"millis\":12");
+    assertThat(AuditVerifier.verify(f).ok()).isTrue();
   }
 
   @Test

@@ -80,9 +80,17 @@ final class AuditCommand {
           continue;
         }
         JsonNode n = mapper.readTree(line);
+        if (n.has("result")) {
+          out.printf("%s #%d   result of %s: status %d%s in %d ms%n", n.path("time").asText(),
+              n.path("seq").asLong(), n.path("result").asText(), n.path("status").asInt(),
+              n.has("objectId") ? ", created " + n.path("objectId").asText() : "",
+              n.path("millis").asLong());
+          continue;
+        }
         JsonNode p = n.path("principal");
-        out.printf("%s #%d %s(%d)%s %s %s %s %s%s%n", n.path("time").asText(),
-            n.path("seq").asLong(), p.path("user").asText(), p.path("uid").asInt(),
+        out.printf("%s #%d %s %s(%d)%s %s %s %s %s%s%n", n.path("time").asText(),
+            n.path("seq").asLong(), n.path("decisionId").asText(), p.path("user").asText(),
+            p.path("uid").asInt(),
             p.has("loginUid") ? " via login uid " + p.path("loginUid").asInt() : "",
             n.path("decision").asText(), n.path("method").asText(), n.path("path").asText(),
             n.path("rule").asText(),

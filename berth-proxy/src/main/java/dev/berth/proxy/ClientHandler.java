@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
+import dev.berth.audit.AuditResult;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.PolicyEngine;
@@ -88,6 +89,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
   };
 
+  /** Actions whose response names the object they created. */
+  private static final java.util.Set<dev.berth.policy.Action> CREATES = java.util.EnumSet.of(
+      dev.berth.policy.Action.CONTAINER_CREATE, dev.berth.policy.Action.EXEC_CREATE,
+      dev.berth.policy.Action.VOLUME_CREATE, dev.berth.policy.Action.NETWORK_CREATE);
+  private static final int MAX_CREATED_BODY = 4096;
+
   /** Headers that must appear at most once (corpus AUTHZ-04). */
   private static final List<AsciiString> SINGLE_VALUED = List.of(HttpHeaderNames.HOST,
       HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.UPGRADE,
@@ -116,6 +123,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   // The current exchange.
   /** The policy in force when the request arrived; a reload never changes it mid-request. */
   private PolicyEngine engine;
+  private String decisionId;
+  private long arrivedNanos;
+  /** The daemon's status for a forwarded request, 0 until it answers; -1 once its result is recorded. */
+  private int upstreamStatus;
+  /** The start of a create response's JSON body, kept to record the created object's id. */
+  private java.io.ByteArrayOutputStream createdBody;
   private CanonicalRequest head;
   private RouteMatch route;
   private HttpRequest clientRequest;
@@ -202,6 +215,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
     clientRequest = req;
     engine = engines.get();
+    decisionId = java.util.UUID.randomUUID().toString();
+    arrivedNanos = System.nanoTime();
+    upstreamStatus = -1;
+    createdBody = null;
     body = null;
     tarSanitizer = null;
     requestComplete = false;
@@ -421,6 +438,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   }
 
   private void sendUpstream(Channel ch, CanonicalRequest request, byte[] json, boolean streamed) {
+    upstreamStatus = 0; // a result record is now due
     upstream = ch;
     responseOpen = true;
     flushPending = false;
@@ -507,6 +525,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         return;
       }
       responseStarted = true;
+      upstreamStatus = resp.status().code();
+      if (CREATES.contains(route.route().action()) && resp.status().code() / 100 == 2) {
+        createdBody = new java.io.ByteArrayOutputStream();
+      }
       if (route.route().hijacks() && isHijack(resp)) {
         startTunnel(resp);
         return;
@@ -520,8 +542,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
     }
+    if (createdBody != null && msg instanceof HttpContent c
+        && createdBody.size() < MAX_CREATED_BODY) {
+      ByteBuf data = c.content();
+      int n = Math.min(data.readableBytes(), MAX_CREATED_BODY - createdBody.size());
+      byte[] part = new byte[n];
+      data.getBytes(data.readerIndex(), part);
+      createdBody.writeBytes(part);
+    }
     if (msg instanceof LastHttpContent) {
       responseOpen = false;
+      recordResult();
       flushPending = false;
       ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
         if (f.isSuccess()) {
@@ -608,6 +639,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
 
   private void startTunnel(HttpResponse resp) {
     state = State.TUNNEL;
+    recordResult();
     HttpHeaders h = resp.headers();
     boolean upgraded = resp.status().code() == 101;
     stripHopByHop(h);
@@ -694,6 +726,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    recordResult(); // a stream the client left, or a request the daemon never answered
     releaseBody();
     if (upstream != null) {
       upstream.close(); // a client that goes away releases the daemon side (events, logs -f)
@@ -775,6 +808,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }));
   }
 
+  /**
+   * Appends the result of a forwarded request once: the daemon's status, the id of a created
+   * object (from the {@code Id} or {@code Name} of the response), and the time taken.
+   */
+  private void recordResult() {
+    if (upstreamStatus < 0) {
+      return;
+    }
+    String objectId = "";
+    if (createdBody != null && createdBody.size() > 0) {
+      try {
+        var json = DockerJson.parse(createdBody.toByteArray());
+        objectId = json.path("Id").asText(json.path("Name").asText(""));
+      } catch (RequestException e) {
+        objectId = ""; // not the JSON a create answers with (or longer than berth keeps)
+      }
+    }
+    audit.append(new AuditResult(decisionId, upstreamStatus, objectId,
+        (System.nanoTime() - arrivedNanos) / 1_000_000));
+    upstreamStatus = -1;
+    createdBody = null;
+  }
+
   /** Logs a decision and appends it to the audit trail. */
   private CompletableFuture<Long> record(Decision d) {
     log(d);
@@ -790,7 +846,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     };
     List<String> rewrites = d instanceof Decision.Allow a ? a.rewrites() : List.of();
     Principal p = principal;
-    AuditEvent event = new AuditEvent(decision, d.rule(), reason, p == null ? -1 : p.uid(),
+    AuditEvent event = new AuditEvent(decisionId == null ? "" : decisionId, decision, d.rule(),
+        reason, p == null ? -1 : p.uid(),
         p == null ? "" : p.name(), p == null ? -1 : p.gid(), p == null ? -1 : p.pid(),
         p == null || p.loginUid() == p.uid() ? -1 : p.loginUid(),
         route == null ? "" : route.route().action().id(),

@@ -67,7 +67,8 @@ final class FakeDaemon implements AutoCloseable {
             byte[] rest = buf.toByteArray();
             buf.reset();
             buf.write(rest, end + 4 + length, rest.length - end - 4 - length);
-            String json = "{\"ok\":true}";
+            String json = head.startsWith("POST /containers/create")
+                ? "{\"Id\":\"c0ffee\",\"Warnings\":[]}" : "{\"ok\":true}";
             c.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + json.length() + "\r\n\r\n" + json)
                 .getBytes(StandardCharsets.ISO_8859_1)));

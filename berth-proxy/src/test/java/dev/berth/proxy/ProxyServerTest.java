@@ -139,6 +139,20 @@ class ProxyServerTest {
   }
 
   @Test
+  void allowedCreate_resultRecordedWithObjectId() throws Exception {
+    String body = "{\"Image\":\"x\",\"Labels\":{\"test\":\"result-record\"}}";
+    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
+        + body)).startsWith("HTTP/1.1 200 OK").contains("c0ffee");
+    String log = "";
+    for (int i = 0; i < 50 && !log.contains("\"objectId\":\"c0ffee\""); i++) {
+      Thread.sleep(20); // the result record is queued, not awaited
+      log = Files.readString(dir.resolve("audit.jsonl"));
+    }
+    assertThat(log).contains("\"objectId\":\"c0ffee\"").contains("\"status\":200");
+  }
+
+  @Test
   void ping_relayedToDaemon() throws IOException {
     assertThat(exchange("GET /v1.51/_ping HTTP/1.1\r\nHost: d\r\n\r\n"))
         .startsWith("HTTP/1.1 200 OK").contains("{\"ok\":true}");

@@ -27,8 +27,8 @@ public final class AuditBench {
     Path dir = ownDir ? Files.createTempDirectory("berth-audit-bench") : Path.of(args[2]);
     Path file = dir.resolve("audit-bench.jsonl");
     Files.deleteIfExists(file);
-    AuditEvent event = new AuditEvent("allow", "container_create", "", 1001, "alice", 1001, 4242,
-        -1, "container_create", "POST", "/containers/create",
+    AuditEvent event = new AuditEvent("bench", "allow", "container_create", "", 1001, "alice",
+        1001, 4242, -1, "container_create", "POST", "/containers/create",
         List.of("User set to 1001:1001", "HostConfig.CapDrop set to [ALL]"), "0".repeat(64));
     double seconds;
     try (AuditLog log = AuditLog.open(file)) {
