@@ -67,8 +67,16 @@ import org.slf4j.LoggerFactory;
  * on both sides, and propagates half-close (stdin EOF) with {@code shutdownOutput}. A connection
  * that has been hijacked never carries another HTTP request.
  *
+ * <p>Audit: every decision is recorded (see {@link #record}); a state-changing request is
+ * forwarded only once its record is on disk, and the result (status, created object, duration)
+ * follows when the exchange ends.
+ *
  * <p>Threads: everything runs on the client channel's event loop; the upstream channel is
- * registered on the same loop (see {@link UpstreamPool}).
+ * registered on the same loop (see {@link UpstreamPool}). Audit completions hop back onto it.
+ *
+ * <p>Size: the class is long because the exchange is one state machine whose transitions
+ * (request head, body, response, tunnel, half-close, refusal) share its state; splitting it
+ * would spread that state over several objects that must then agree on it.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
