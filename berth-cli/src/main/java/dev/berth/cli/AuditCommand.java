@@ -34,21 +34,20 @@ final class AuditCommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = DEFAULT_FILE,
-        description = "The audit file (default: ${DEFAULT-VALUE}).")
-    Path file;
+    @CommandLine.Mixin
+    AuditFile trail;
 
     @Override
     public Integer call() throws Exception {
-      AuditVerifier.Result r = AuditVerifier.verify(file);
+      AuditVerifier.Result r = AuditVerifier.verify(trail.file);
       PrintWriter out = spec.commandLine().getOut();
       if (r.ok()) {
-        out.printf("%s: ok, %d records, head %s%n", file, r.records(), r.head());
+        out.printf("%s: ok, %d records, head %s%n", trail.file, r.records(), r.head());
         out.flush();
         return 0;
       }
       PrintWriter err = spec.commandLine().getErr();
-      err.printf("%s:%d: %s (the %d records before it are intact; head %s)%n", file, r.badLine(),
+      err.printf("%s:%d: %s (the %d records before it are intact; head %s)%n", trail.file, r.badLine(),
           r.problem(), r.records(), r.head());
       err.flush();
       return 1;
@@ -68,13 +67,12 @@ final class AuditCommand {
     @Option(names = "--json", description = "Print the records as stored.")
     boolean json;
 
-    @Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = DEFAULT_FILE,
-        description = "The audit file (default: ${DEFAULT-VALUE}).")
-    Path file;
+    @CommandLine.Mixin
+    AuditFile trail;
 
     @Override
     public Integer call() throws Exception {
-      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      List<String> all = Files.readAllLines(trail.file, StandardCharsets.UTF_8);
       PrintWriter out = spec.commandLine().getOut();
       for (String line : all.subList(Math.max(0, all.size() - lines), all.size())) {
         print(out, line, json);
@@ -82,6 +80,13 @@ final class AuditCommand {
       out.flush();
       return 0;
     }
+  }
+
+  /** The audit file argument every subcommand takes. */
+  static final class AuditFile {
+    @Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = DEFAULT_FILE,
+        description = "The audit file (default: ${DEFAULT-VALUE}).")
+    Path file;
   }
 
   /** Prints one record as stored ({@code json}) or as a readable line. */
@@ -137,16 +142,15 @@ final class AuditCommand {
     @Option(names = "--json", description = "Print the records as stored.")
     boolean json;
 
-    @Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = DEFAULT_FILE,
-        description = "The audit file (default: ${DEFAULT-VALUE}).")
-    Path file;
+    @CommandLine.Mixin
+    AuditFile trail;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       java.util.Set<String> matched = new java.util.HashSet<>();
       int count = 0;
-      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      for (String line : Files.readAllLines(trail.file, StandardCharsets.UTF_8)) {
         JsonNode n = MAPPER.readTree(line);
         boolean hit;
         if (n.has("result")) {
