@@ -20,6 +20,15 @@ public record Binding(String role, Set<String> users, Set<Integer> gids, boolean
     gids = Set.copyOf(gids);
   }
 
+  /**
+   * The group a caller's objects are shared with under this binding: the lowest of the binding's
+   * groups the caller is in, or the caller's primary group when the binding names users.
+   */
+  int shareGid(Principal who) {
+    return who.groups().stream().filter(gids::contains).mapToInt(Integer::intValue).min()
+        .orElse(who.gid());
+  }
+
   boolean matches(Principal who) {
     return everyone || users.contains(who.name()) || who.groups().stream().anyMatch(gids::contains);
   }

@@ -128,6 +128,19 @@ public record CanonicalRequest(String method, String apiVersion, String path,
     return new CanonicalRequest(method, apiVersion, path, segments, query, newBody);
   }
 
+  /**
+   * The same request with path segment {@code index} replaced (a name resolved to the full id
+   * that was judged); the segment must be a single one (no {@code /}).
+   */
+  public CanonicalRequest withSegment(int index, String value) {
+    if (value.isEmpty() || value.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("not a single path segment: " + value);
+    }
+    List<String> s = new ArrayList<>(segments);
+    s.set(index, value);
+    return new CanonicalRequest(method, apiVersion, "/" + String.join("/", s), s, query, body);
+  }
+
   public CanonicalRequest withQuery(QueryParams newQuery) {
     return new CanonicalRequest(method, apiVersion, path, segments, newQuery, body);
   }

@@ -43,29 +43,30 @@ final class ContainerRules {
       Set.of("ro", "rw", "nocopy", "private", "rprivate", "consistent", "cached", "delegated");
   private static final Set<String> LOG_OPTIONS = Set.of("max-size", "max-file", "compress");
 
-  private final Policy policy;
   private final HostPaths hostPaths;
 
-  ContainerRules(Policy policy, HostPaths hostPaths) {
-    this.policy = requireNonNull(policy, "policy");
+  ContainerRules(HostPaths hostPaths) {
     this.hostPaths = requireNonNull(hostPaths, "hostPaths");
   }
 
-  Decision evaluate(Principal who, Role role, CanonicalRequest request, RouteMatch route) {
+  Decision evaluate(Principal who, Grant grant, CanonicalRequest request, RouteMatch route) {
+    Role role = grant.role();
     return switch (route.route().action()) {
-      case CONTAINER_CREATE -> containerCreate(who, role, request);
+      case CONTAINER_CREATE -> containerCreate(who, grant, request);
       case EXEC_CREATE -> execCreate(who, request);
       case CONTAINER_UPDATE -> containerUpdate(role, request);
       case CONTAINER_ARCHIVE_PUT -> archivePut(who, request);
       case IMAGE_CREATE -> imageCreate(request);
-      case VOLUME_CREATE -> volumeCreate(who, request);
+      case VOLUME_CREATE -> volumeCreate(grant.ownerFor(who), request);
+      case NETWORK_CREATE -> networkCreate(grant.ownerFor(who), request);
       default -> new Decision.Allow("user_action", request, List.of());
     };
   }
 
   // ---- POST /containers/create -------------------------------------------------------------
 
-  private Decision containerCreate(Principal who, Role role, CanonicalRequest request) {
+  private Decision containerCreate(Principal who, Grant grant, CanonicalRequest request) {
+    Role role = grant.role();
     ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
     Rewrites rw = new Rewrites();
     try {
@@ -73,7 +74,7 @@ final class ContainerRules {
       ObjectNode hc = object(body, "HostConfig");
       checkHostConfig(hc, who, role, rw);
       checkNetworking(body);
-      stampOwner(body, who, rw);
+      stampOwner(body, grant.ownerFor(who), rw);
     } catch (Refusal r) {
       return Decision.forbidden("container_create", "berth: " + r.getMessage());
     }
@@ -561,7 +562,7 @@ final class ContainerRules {
     return new Decision.Allow("image_create", request, List.of());
   }
 
-  private Decision volumeCreate(Principal who, CanonicalRequest request) {
+  private static Decision volumeCreate(Owner owner, CanonicalRequest request) {
     JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
     ObjectNode out = NODES.objectNode();
     for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
@@ -591,12 +592,91 @@ final class ContainerRules {
     }
     ObjectNode labels = out.has("Labels") && out.get("Labels").isObject()
         ? (ObjectNode) out.get("Labels") : out.putObject("Labels");
-    if (labels.has(policy.ownerLabel())) {
-      return Decision.forbidden("volume_create", "berth: the label " + policy.ownerLabel()
-          + " is set by berth");
+    try {
+      OwnershipRules.rejectBerthLabels(labels, "volume labels");
+    } catch (OwnershipRules.Refusal r) {
+      return Decision.forbidden("volume_create", "berth: " + r.getMessage());
     }
-    labels.put(policy.ownerLabel(), Integer.toString(who.uid()));
-    return new Decision.Allow("volume_create", request.withBody(new Body.Json(out)), List.of());
+    owner.labels().forEach(labels::put);
+    return new Decision.Allow("volume_create", request.withBody(new Body.Json(out)),
+        List.of("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")"));
+  }
+
+  /**
+   * {@code docker network create}: a plain bridge network the daemon addresses from its own
+   * pools. Custom subnets could shadow host routes (the host's DNS server or LAN), driver options
+   * can attach to host interfaces or existing bridges, and other drivers reach the host's
+   * network (macvlan, ipvlan) or need swarm. Keys are matched case-insensitively, as Go's
+   * decoder does; the body is rebuilt from the known ones.
+   */
+  private static Decision networkCreate(Owner owner, CanonicalRequest request) {
+    JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
+    if (!in.isObject()) {
+      return Decision.badRequest("network_create", "berth: body: expected a JSON object");
+    }
+    ObjectNode out = NODES.objectNode();
+    ObjectNode labels = NODES.objectNode();
+    for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      String refusal = switch (e.getKey().toLowerCase(Locale.ROOT)) {
+        case "name" -> {
+          out.put("Name", v.asText(""));
+          yield null;
+        }
+        case "driver" -> oneOf(v, Set.of("", "bridge"), "--driver: only bridge networks are "
+            + "allowed");
+        case "scope" -> oneOf(v, Set.of("", "local"), "--scope: only local networks are allowed");
+        case "internal", "enableipv6", "enableipv4" -> {
+          if (!v.isNull()) {
+            out.put(e.getKey().equalsIgnoreCase("internal") ? "Internal"
+                : e.getKey().equalsIgnoreCase("enableipv6") ? "EnableIPv6" : "EnableIPv4",
+                v.asBoolean(false));
+          }
+          yield null;
+        }
+        case "checkduplicate" -> null;
+        case "attachable", "ingress", "configonly" -> v.asBoolean(false)
+            ? "--" + e.getKey().toLowerCase(Locale.ROOT) + " networks are not allowed" : null;
+        case "configfrom" -> v.isNull() || v.isEmpty() ? null : "--config-from is not allowed";
+        case "options" -> v.isNull() || v.isEmpty() ? null
+            : "-o/--opt: network driver options are not allowed";
+        case "ipam" -> v.isNull() || (v.path("Config").isEmpty()
+            && v.path("Options").isEmpty()
+            && Set.of("", "default").contains(v.path("Driver").asText("")))
+            ? null : "--subnet/--ip-range/--gateway/--ipam-*: addresses come from the daemon's "
+            + "pools; custom IPAM is not allowed";
+        case "labels" -> {
+          if (v.isObject()) {
+            labels.setAll((ObjectNode) v);
+            yield null;
+          }
+          yield v.isNull() ? null : "--label: expected labels";
+        }
+        default -> null;
+      };
+      if (refusal != null) {
+        return Decision.forbidden("network_create", "berth: " + refusal);
+      }
+    }
+    if (out.path("Name").asText("").isEmpty()) {
+      return Decision.badRequest("network_create", "berth: a network needs a name");
+    }
+    try {
+      OwnershipRules.rejectBerthLabels(labels, "network labels");
+    } catch (OwnershipRules.Refusal r) {
+      return Decision.forbidden("network_create", "berth: " + r.getMessage());
+    }
+    owner.labels().forEach(labels::put);
+    out.put("Driver", "bridge");
+    out.put("CheckDuplicate", true);
+    out.set("Labels", labels);
+    return new Decision.Allow("network_create", request.withBody(new Body.Json(out)),
+        List.of("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")"));
+  }
+
+  private static String oneOf(JsonNode v, Set<String> allowed, String refusal) {
+    return v.isNull() || allowed.contains(v.asText("")) ? null : refusal;
   }
 
   // ---- shared rewrites ----------------------------------------------------------------------
@@ -630,15 +710,21 @@ final class ContainerRules {
     }
   }
 
-  private void stampOwner(ObjectNode body, Principal who, Rewrites rw) throws Refusal {
+  /**
+   * Both owner labels are always set (the group one empty when not shared): a container inherits
+   * its image's labels, and an image built with {@code LABEL dev.berth.owner.gid=…} must not
+   * share the container with that group.
+   */
+  private static void stampOwner(ObjectNode body, Owner owner, Rewrites rw) throws Refusal {
     ObjectNode labels = object(body, "Labels");
     for (Iterator<String> it = labels.fieldNames(); it.hasNext(); ) {
       if (it.next().startsWith("dev.berth.")) {
         throw new Refusal("labels dev.berth.* are set by berth");
       }
     }
-    labels.put(policy.ownerLabel(), Integer.toString(who.uid()));
-    rw.note("label " + policy.ownerLabel() + "=" + who.uid());
+    owner.labels().forEach(labels::put);
+    rw.note("label " + Owner.UID_LABEL + "=" + owner.uid()
+        + (owner.gid() >= 0 ? ", " + Owner.GID_LABEL + "=" + owner.gid() : ""));
   }
 
   // ---- small helpers ------------------------------------------------------------------------

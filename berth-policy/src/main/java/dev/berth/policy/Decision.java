@@ -18,11 +18,59 @@ public sealed interface Decision {
    *
    * @param rewrites human-readable notes of what berth changed (empty when nothing changed)
    */
-  record Allow(String rule, CanonicalRequest forward, List<String> rewrites) implements Decision {
+  record Allow(String rule, CanonicalRequest forward, List<String> rewrites, FollowUp followUp)
+      implements Decision {
     public Allow {
       requireNonNull(rule, "rule");
       requireNonNull(forward, "forward");
       rewrites = List.copyOf(rewrites);
+      requireNonNull(followUp, "followUp");
+    }
+
+    /** An allow with nothing to do after the daemon answers. */
+    public Allow(String rule, CanonicalRequest forward, List<String> rewrites) {
+      this(rule, forward, rewrites, FollowUp.NONE);
+    }
+  }
+
+  /** What the relay does with the daemon's answer to an allowed request. */
+  sealed interface FollowUp {
+    /** Relay the answer as it is. */
+    FollowUp NONE = new Relay();
+
+    /** Relay the answer as it is. */
+    record Relay() implements FollowUp {}
+
+    /**
+     * Rewrite the JSON answer before relaying it ({@code system df} lists every user's objects;
+     * the caller gets only what it may see).
+     */
+    record FilterResponse(java.util.function.UnaryOperator<com.fasterxml.jackson.databind.JsonNode>
+        filter) implements FollowUp {
+      public FilterResponse {
+        requireNonNull(filter, "filter");
+      }
+    }
+
+    /**
+     * Record that the exec the daemon created (the answer's {@code Id}) belongs to {@code owner},
+     * before the caller learns its id.
+     */
+    record ClaimExec(Owner owner) implements FollowUp {
+      public ClaimExec {
+        requireNonNull(owner, "owner");
+      }
+    }
+
+    /**
+     * Record that the image now tagged {@code ref} (or, when {@code ref} is empty, the image whose
+     * id the answer names) belongs to {@code owner}, once the daemon answered with success.
+     */
+    record ClaimImage(String ref, Owner owner) implements FollowUp {
+      public ClaimImage {
+        requireNonNull(ref, "ref");
+        requireNonNull(owner, "owner");
+      }
     }
   }
 
@@ -50,7 +98,11 @@ public sealed interface Decision {
     /** The request is malformed or ambiguous: 400. */
     BAD_REQUEST,
     /** The body exceeds what berth inspects: 413. */
-    TOO_LARGE
+    TOO_LARGE,
+    /** The object does not exist, or is not the caller's (they look the same): 404. */
+    NOT_FOUND,
+    /** The name is taken by an object the caller may not see: 409. */
+    CONFLICT
   }
 
   static Deny forbidden(String rule, String reason) {
@@ -59,5 +111,9 @@ public sealed interface Decision {
 
   static Deny badRequest(String rule, String reason) {
     return new Deny(rule, Status.BAD_REQUEST, reason);
+  }
+
+  static Deny notFound(String rule, String reason) {
+    return new Deny(rule, Status.NOT_FOUND, reason);
   }
 }

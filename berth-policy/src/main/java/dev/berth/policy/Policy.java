@@ -17,21 +17,16 @@ import java.util.Optional;
  *
  * @param roles roles by name
  * @param bindings in order; the first that matches a caller decides the caller's role
- * @param ownerLabel the label stamped on created objects with the owner's uid
  * @param source where the policy came from (a file name, or "embedded default policy")
  * @param digest SHA-256 of the policy text, so that a decision can name the policy it applied
  */
-public record Policy(Map<String, Role> roles, List<Binding> bindings, String ownerLabel,
-    String source, String digest) {
-
-  /** The label berth puts on containers and volumes to record their owner. */
-  public static final String OWNER_LABEL = "dev.berth.owner.uid";
+public record Policy(Map<String, Role> roles, List<Binding> bindings, String source,
+    String digest) {
   private static final String DEFAULT_RESOURCE = "default-policy.yaml";
 
   public Policy {
     roles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roles));
     bindings = List.copyOf(bindings);
-    requireNonNull(ownerLabel, "ownerLabel");
     requireNonNull(source, "source");
     requireNonNull(digest, "digest");
     for (Binding b : bindings) {
@@ -43,9 +38,15 @@ public record Policy(Map<String, Role> roles, List<Binding> bindings, String own
 
   /** The role of a caller: the first binding that matches, or empty (refused everything). */
   public Optional<Role> roleOf(Principal who) {
+    return grantOf(who).map(Grant::role);
+  }
+
+  /** The caller's grant: the first binding that matches, or empty (refused everything). */
+  public Optional<Grant> grantOf(Principal who) {
     for (Binding b : bindings) {
       if (b.matches(who)) {
-        return Optional.of(roles.get(b.role()));
+        Role role = roles.get(b.role());
+        return Optional.of(new Grant(role, role.scope() == Scope.GROUP ? b.shareGid(who) : -1));
       }
     }
     return Optional.empty();

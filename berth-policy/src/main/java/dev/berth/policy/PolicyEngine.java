@@ -28,11 +28,12 @@ public final class PolicyEngine {
   private final Policy policy;
   private final RouteTable routes;
   private final ContainerRules containers;
+  private final OwnershipRules ownership = new OwnershipRules();
 
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
-    this.containers = new ContainerRules(policy, requireNonNull(hostPaths, "hostPaths"));
+    this.containers = new ContainerRules(requireNonNull(hostPaths, "hostPaths"));
   }
 
   public Policy policy() {
@@ -45,23 +46,42 @@ public final class PolicyEngine {
   }
 
   /**
+   * Whether deciding this request for this caller asks the daemon about existing objects, so
+   * that a caller on an event loop evaluates it elsewhere ({@link ObjectDirectory} may block).
+   */
+  public boolean consultsDirectory(Principal who, CanonicalRequest head) {
+    Optional<RouteMatch> match = route(head);
+    Optional<Grant> grant = policy.grantOf(who);
+    return match.isPresent() && grant.isPresent() && grant.get().role().scope() != Scope.ALL
+        && OwnershipRules.consultsDirectory(match.get().route().action());
+  }
+
+  /** Decides a request that names no existing object (or for a caller who reaches all). */
+  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body) {
+    return evaluate(who, head, body, ObjectDirectory.UNAVAILABLE);
+  }
+
+  /**
    * Decides a request.
    *
    * @param who the caller
    * @param head the request line, already canonical
    * @param body the complete body for routes whose body is inspected ({@link BodyKind#JSON},
    *     {@link BodyKind#JSON_OPAQUE}, {@link BodyKind#NONE}); ignored for {@link BodyKind#STREAM}
+   * @param objects where existing objects are looked up (see {@link #consultsDirectory})
    */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body) {
+  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
     try {
-      return decide(who, head, body);
+      return decide(who, head, body, objects);
     } catch (RuntimeException e) {
       return new Decision.Indeterminate("internal_error",
           "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
     }
   }
 
-  private Decision decide(Principal who, CanonicalRequest head, byte[] body) {
+  private Decision decide(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
     Optional<RouteMatch> match = route(head);
     if (match.isEmpty()) {
       return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
@@ -78,16 +98,17 @@ public final class PolicyEngine {
     } catch (RequestException e) {
       return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
     }
-    Optional<Role> role = policy.roleOf(who);
-    if (role.isEmpty()) {
+    Optional<Grant> grant = policy.grantOf(who);
+    if (grant.isEmpty()) {
       return Decision.forbidden("no_role", "berth: no role is granted to " + who.name()
           + "; ask an administrator");
     }
-    if (!role.get().actions().contains(route.route().action())) {
+    Role role = grant.get().role();
+    if (!role.actions().contains(route.route().action())) {
       return Decision.forbidden("action_not_granted", "berth: " + route.route().action().id()
-          + " is not granted to your role (" + role.get().name() + ")");
+          + " is not granted to your role (" + role.name() + ")");
     }
-    if (role.get().passthrough()) {
+    if (role.passthrough()) {
       return new Decision.Allow("passthrough", request, java.util.List.of());
     }
     Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(), head.query());
@@ -95,7 +116,9 @@ public final class PolicyEngine {
       return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
           + "' is not allowed on " + route.route().action().id());
     }
-    return containers.evaluate(who, role.get(), request, route);
+    Decision d = containers.evaluate(who, grant.get(), request, route);
+    return d instanceof Decision.Allow allow
+        ? ownership.evaluate(who, grant.get(), allow, route, objects) : d;
   }
 
   private static Body readBody(RouteMatch route, byte[] body) throws RequestException {

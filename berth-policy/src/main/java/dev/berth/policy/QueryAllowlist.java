@@ -48,7 +48,15 @@ final class QueryAllowlist {
         IMAGE_CREATE);
     allow(Set.of("names", "platform"), IMAGE_EXPORT);
     allow(Set.of("term", "limit", "filters"), IMAGE_SEARCH);
-    allow(Set.of("filters"), NETWORK_LIST, VOLUME_LIST);
+    allow(Set.of("filters"), NETWORK_LIST, VOLUME_LIST, CONTAINER_PRUNE, NETWORK_PRUNE);
+    allow(Set.of("filters", "all"), VOLUME_PRUNE);
+    allow(Set.of(), NETWORK_CREATE, NETWORK_DELETE, NETWORK_CONNECT, NETWORK_DISCONNECT);
+    allow(Set.of("force"), VOLUME_DELETE);
+    allow(Set.of("container", "repo", "tag", "comment", "author", "pause", "changes"),
+        CONTAINER_COMMIT);
+    allow(Set.of("repo", "tag"), IMAGE_TAG);
+    allow(Set.of("force", "noprune", "platforms"), IMAGE_DELETE);
+    allow(Set.of("tag", "platform"), IMAGE_PUSH);
     allow(Set.of("verbose", "scope"), NETWORK_INSPECT);
   }
 

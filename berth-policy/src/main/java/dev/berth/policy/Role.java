@@ -11,17 +11,19 @@ import java.util.Set;
  * @param name the role's name in the policy file
  * @param actions what holders of the role may ask for
  * @param passthrough whether requests are forwarded without the user rules (administrators);
- *     they are still parsed strictly and re-serialised
+ *     they are still parsed strictly and re-serialised; implies scope {@link Scope#ALL}
+ * @param scope which existing objects holders see and act on
  * @param bindRoots host directories a holder may bind-mount, as templates: {@code {home}} is the
  *     user's home directory, {@code {user}} the user name
  * @param limits resource defaults and maxima for the holder's containers
  * @param allow what the holder may ask for beyond the safe baseline
  */
-public record Role(String name, Set<Action> actions, boolean passthrough, List<String> bindRoots,
-    Limits limits, Allowances allow) {
+public record Role(String name, Set<Action> actions, boolean passthrough, Scope scope,
+    List<String> bindRoots, Limits limits, Allowances allow) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
+    requireNonNull(scope, "scope");
     bindRoots = List.copyOf(bindRoots);
     requireNonNull(limits, "limits");
     requireNonNull(allow, "allow");

@@ -262,8 +262,7 @@ class ContainerCreateRulesTest {
   }
 
   private static Decision post(PolicyEngine engine, String target, String body) {
-    return engine.evaluate(ALICE, Fixtures.parse("POST", target),
-        body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Fixtures.decide(engine, Fixtures.objects(), ALICE, "POST", target, body);
   }
 
   @Test

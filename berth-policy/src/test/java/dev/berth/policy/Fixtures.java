@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Shared test data: two users and a fake host file system. */
 final class Fixtures {
@@ -41,12 +42,52 @@ final class Fixtures {
     return new HostPaths.Resolved(Path.of(p), HostPaths.Kind.DIRECTORY);
   }
 
+  static final Principal BOB =
+      new Principal(1002, 1002, 4343, "bob", "/home/bob", List.of(1002, 2000), -1);
+
   static final PolicyEngine ENGINE = new PolicyEngine(Policy.defaults(), HOST);
 
+  /** Full ids of the objects in {@link #objects()}. */
+  static final String ALICE_CONTAINER = "abc" + "1".repeat(61);
+  static final String BOB_CONTAINER = "b0b" + "2".repeat(61);
+  static final String SITE_CONTAINER = "5173" + "3".repeat(60);
+  static final String ALICE_EXEC = "e1" + "1".repeat(62);
+  static final String BOB_EXEC = "e2" + "2".repeat(62);
+  static final String ALICE_NETWORK = "a1" + "4".repeat(62);
+  static final String BOB_NETWORK = "b1" + "5".repeat(62);
+  static final String BASE_IMAGE = "sha256:" + "6".repeat(64);
+  static final String ALICE_IMAGE = "sha256:" + "7".repeat(64);
+
+  /**
+   * A host with objects of alice (1001), bob (1002) and the site (created without berth): each a
+   * container, an exec, a volume, a network; images busybox (the site's) and alice/tool.
+   */
+  static FakeObjects objects() {
+    return new FakeObjects()
+        .container(ALICE_CONTAINER, "abc", FakeObjects.owner(1001))
+        .container(BOB_CONTAINER, "bobweb", FakeObjects.owner(1002))
+        .container(SITE_CONTAINER, "site", Optional.empty())
+        .exec(ALICE_EXEC, FakeObjects.owner(1001))
+        .exec(BOB_EXEC, FakeObjects.owner(1002))
+        .volume("a", FakeObjects.owner(1001))
+        .volume("bobdata", FakeObjects.owner(1002))
+        .volume("sitedata", Optional.empty())
+        .network(ALICE_NETWORK, "alicenet", FakeObjects.owner(1001))
+        .network(BOB_NETWORK, "bobnet", FakeObjects.owner(1002))
+        .image(BASE_IMAGE, Optional.empty(), Map.of("busybox:latest", Optional.empty()))
+        .image(ALICE_IMAGE, FakeObjects.owner(1001),
+            Map.of("alice/tool:1", FakeObjects.owner(1001)));
+  }
+
   static Decision decide(Principal who, String method, String target, String body) {
+    return decide(ENGINE, objects(), who, method, target, body);
+  }
+
+  static Decision decide(PolicyEngine engine, ObjectDirectory objects, Principal who,
+      String method, String target, String body) {
     try {
-      return ENGINE.evaluate(who, CanonicalRequest.parse(method, target),
-          body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+      return engine.evaluate(who, CanonicalRequest.parse(method, target),
+          body == null ? null : body.getBytes(StandardCharsets.UTF_8), objects);
     } catch (RequestException e) {
       throw new AssertionError(e);
     }

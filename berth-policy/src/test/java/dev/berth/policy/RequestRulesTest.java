@@ -29,8 +29,7 @@ class RequestRulesTest {
   @CsvSource({
       "POST,/swarm/init", "POST,/services/create", "GET,/secrets", "POST,/plugins/pull",
       "POST,/plugins/authz/disable", "POST,/session", "POST,/grpc", "POST,/build",
-      "POST,/commit", "POST,/containers/prune", "POST,/images/load", "DELETE,/images/busybox",
-      "POST,/images/busybox/tag", "POST,/networks/create", "DELETE,/volumes/v",
+      "POST,/images/load", "POST,/images/prune", "POST,/build/prune",
       "GET,/containers/abc/attach/ws"})
   void evaluate_adminOnlyAction_deniedForUser(String method, String path) {
     Decision d = decide(ALICE, method, path, method.equals("GET") || method.equals("DELETE")
@@ -171,7 +170,7 @@ class RequestRulesTest {
 
   @Test
   void imageCreate_pull_allowed() {
-    assertThat(decide(ALICE, "POST", "/images/create?fromImage=busybox&tag=latest", null))
+    assertThat(decide(ALICE, "POST", "/images/create?fromImage=alpine&tag=3", null))
         .isInstanceOf(Decision.Allow.class);
   }
 

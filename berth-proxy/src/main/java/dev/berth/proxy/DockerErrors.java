@@ -43,6 +43,8 @@ final class DockerErrors {
       case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
       case BAD_REQUEST -> HttpResponseStatus.BAD_REQUEST;
       case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+      case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+      case CONFLICT -> HttpResponseStatus.CONFLICT;
     };
   }
 

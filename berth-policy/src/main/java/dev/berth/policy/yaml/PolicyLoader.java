@@ -6,6 +6,7 @@ import dev.berth.policy.Binding;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Role;
+import dev.berth.policy.Scope;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class PolicyLoader {
   private static final Set<String> TOP_KEYS = Set.of("roles", "bindings");
   private static final Set<String> ROLE_KEYS =
-      Set.of("actions", "passthrough", "bind_roots", "limits", "allow");
+      Set.of("actions", "passthrough", "scope", "bind_roots", "limits", "allow");
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
@@ -131,7 +132,7 @@ public final class PolicyLoader {
     if (!errors.isEmpty()) {
       throw new PolicyException(errors);
     }
-    return new Policy(roles, bindings, Policy.OWNER_LABEL, source, sha256(text));
+    return new Policy(roles, bindings, source, sha256(text));
   }
 
   private Role role(String name, Node node) {
@@ -174,6 +175,21 @@ public final class PolicyLoader {
         error(p, at + ".passthrough", "expected true or false");
       }
     }
+    Scope scope = passthrough ? Scope.ALL : Scope.OWN;
+    Node sc = f.get("scope");
+    if (sc != null) {
+      String v = scalar(sc, at + ".scope");
+      Optional<Scope> parsed = v == null ? Optional.empty() : Scope.byId(v);
+      if (parsed.isPresent()) {
+        scope = parsed.get();
+      } else if (v != null) {
+        error(sc, at + ".scope", "expected own, group or all");
+      }
+      if (passthrough && scope != Scope.ALL) {
+        error(sc, at + ".scope", "a passthrough role reaches every object; drop scope or "
+            + "use scope: all");
+      }
+    }
     List<String> roots = new ArrayList<>();
     Node r = f.get("bind_roots");
     if (r instanceof SequenceNode seq) {
@@ -191,7 +207,7 @@ public final class PolicyLoader {
         "memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
-    return new Role(name, actions, passthrough, roots, limits, allow);
+    return new Role(name, actions, passthrough, scope, roots, limits, allow);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */

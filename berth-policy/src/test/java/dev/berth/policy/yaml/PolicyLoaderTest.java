@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.Action;
 import dev.berth.policy.Policy;
+import dev.berth.policy.Scope;
 import dev.berth.policy.Principal;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ class PolicyLoaderTest {
       assertThat(r.name()).isEqualTo("user");
       assertThat(r.passthrough()).isFalse();
       assertThat(r.actions()).contains(Action.CONTAINER_CREATE).doesNotContain(Action.SWARM,
-          Action.PLUGIN, Action.IMAGE_LOAD, Action.IMAGE_BUILD, Action.CONTAINER_COMMIT);
+          Action.PLUGIN, Action.IMAGE_LOAD, Action.IMAGE_BUILD, Action.IMAGE_PRUNE);
+      assertThat(r.scope()).isEqualTo(Scope.OWN);
       assertThat(r.bindRoots()).containsExactly("{home}");
     });
     assertThat(p.digest()).hasSize(64);

@@ -1,0 +1,446 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Action.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.docker.RouteMatch;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Which existing objects a caller may see and touch (issue #5), after the body rules allowed the
+ * request.
+ *
+ * <p>Design note. Every endpoint that names an object resolves the reference through the daemon
+ * ({@link ObjectDirectory}), checks the owner against the caller's {@link Grant}, and forwards the
+ * full id it judged, so that a rename or a new object with a colliding name or id prefix between
+ * the check and the daemon's action cannot redirect the request. An object the caller may not
+ * reach is answered exactly like one that does not exist ({@code No such container: x}), so the
+ * names of other users' objects do not leak through error messages. Lists, events and prunes are
+ * narrowed by adding the owner label to the caller's filters (label filters are conjunctive on
+ * all of them); {@code system df}, which cannot be filtered, is rewritten on the way back.
+ * Images are shared for reading; changing a tag (pull over it, tag over it, push or delete it)
+ * needs the tag to be the caller's.
+ */
+final class OwnershipRules {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** Networks every container may join: the daemon's own, not any user's. */
+  private static final Set<String> SHARED_NETWORKS = Set.of("", "default", "bridge", "none");
+
+  /** Actions whose path names a container (the {@code {id}} segment). */
+  private static final Set<Action> ON_CONTAINER = EnumSet.of(CONTAINER_INSPECT, CONTAINER_TOP,
+      CONTAINER_LOGS, CONTAINER_CHANGES, CONTAINER_EXPORT, CONTAINER_STATS, CONTAINER_RESIZE,
+      CONTAINER_START, CONTAINER_STOP, CONTAINER_RESTART, CONTAINER_KILL, CONTAINER_UPDATE,
+      CONTAINER_RENAME, CONTAINER_PAUSE, CONTAINER_UNPAUSE, CONTAINER_ATTACH,
+      CONTAINER_ATTACH_WEBSOCKET, CONTAINER_WAIT, CONTAINER_DELETE, CONTAINER_ARCHIVE_STAT,
+      CONTAINER_ARCHIVE_GET, CONTAINER_ARCHIVE_PUT, CONTAINER_CHECKPOINT, EXEC_CREATE);
+  private static final Set<Action> ON_EXEC = EnumSet.of(EXEC_START, EXEC_RESIZE, EXEC_INSPECT);
+  private static final Set<Action> ON_VOLUME =
+      EnumSet.of(VOLUME_INSPECT, VOLUME_UPDATE, VOLUME_DELETE);
+  private static final Set<Action> ON_NETWORK = EnumSet.of(NETWORK_INSPECT, NETWORK_DELETE,
+      NETWORK_CONNECT, NETWORK_DISCONNECT);
+  private static final Set<Action> LISTS = EnumSet.of(CONTAINER_LIST, CONTAINER_PRUNE,
+      VOLUME_LIST, VOLUME_PRUNE, NETWORK_LIST, NETWORK_PRUNE, SYSTEM_EVENTS);
+  private static final Set<Action> CONSULTS;
+
+  static {
+    Set<Action> s = EnumSet.of(CONTAINER_CREATE, CONTAINER_COMMIT, IMAGE_CREATE, IMAGE_TAG,
+        IMAGE_DELETE, IMAGE_PUSH);
+    s.addAll(ON_CONTAINER);
+    s.addAll(ON_EXEC);
+    s.addAll(ON_VOLUME);
+    s.addAll(ON_NETWORK);
+    CONSULTS = s;
+  }
+
+  /** Whether deciding {@code action} asks the {@link ObjectDirectory} (and so may block). */
+  static boolean consultsDirectory(Action action) {
+    return CONSULTS.contains(action);
+  }
+
+  /**
+   * Narrows an allowed request to the caller's objects.
+   *
+   * @param allowed what the body rules allowed (its request and rewrites are kept)
+   */
+  Decision evaluate(Principal who, Grant grant, Decision.Allow allowed, RouteMatch route,
+      ObjectDirectory objects) {
+    if (grant.role().scope() == Scope.ALL) {
+      return allowed;
+    }
+    Action action = route.route().action();
+    CanonicalRequest request = allowed.forward();
+    try {
+      Step step;
+      if (ON_CONTAINER.contains(action)) {
+        step = onContainer(who, grant, request, objects, action);
+      } else if (ON_EXEC.contains(action)) {
+        DockerObject exec = reach(objects.exec(segment(request, 1)), who, grant)
+            .orElseThrow(() -> notFound("No such exec instance: " + segment(request, 1)));
+        step = new Step(request.withSegment(1, exec.id()));
+      } else if (ON_VOLUME.contains(action)) {
+        reach(objects.volume(segment(request, 1)), who, grant)
+            .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
+        step = new Step(request);
+      } else if (ON_NETWORK.contains(action)) {
+        step = onNetwork(who, grant, request, objects, action);
+      } else if (LISTS.contains(action)) {
+        String label = ownerFilter(who, grant);
+        step = new Step(request.withQuery(request.query().with("filters",
+            Filters.withLabel(request.query().get("filters"), label))));
+        step.note("filters narrowed to label " + label);
+      } else {
+        step = switch (action) {
+          case CONTAINER_CREATE -> containerCreate(who, grant, request, objects);
+          case SYSTEM_DF -> new Step(request, new FollowUp.FilterResponse(
+              df -> DataUsage.narrow(df, owner -> grant.reaches(who, owner))));
+          case IMAGE_CREATE -> imagePull(who, grant, request, objects);
+          case IMAGE_TAG -> imageTag(who, grant, request, objects);
+          case IMAGE_DELETE -> imageDelete(who, grant, request, objects);
+          case IMAGE_PUSH -> imagePush(who, grant, request, objects);
+          case CONTAINER_COMMIT -> commit(who, grant, request, objects);
+          default -> new Step(request);
+        };
+      }
+      List<String> notes = new ArrayList<>(allowed.rewrites());
+      notes.addAll(step.notes);
+      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp);
+    } catch (Refusal r) {
+      return new Decision.Deny("ownership", r.status, "berth: " + r.getMessage());
+    } catch (RequestException e) {
+      return new Decision.Deny("ownership", e.status(), "berth: " + e.getMessage());
+    } catch (LookupException e) {
+      return new Decision.Indeterminate("ownership_lookup",
+          "berth could not check who owns the object (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The label filter that selects the caller's objects: by sharing group, else by uid. */
+  private static String ownerFilter(Principal who, Grant grant) {
+    return grant.role().scope() == Scope.GROUP && grant.shareGid() >= 0
+        ? Owner.GID_LABEL + "=" + grant.shareGid()
+        : Owner.UID_LABEL + "=" + who.uid();
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  private Step onContainer(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects, Action action) throws Refusal, LookupException {
+    String ref = segment(request, 1);
+    DockerObject c = container(ref, who, grant, objects);
+    Step step = new Step(request.withSegment(1, c.id()),
+        action == EXEC_CREATE ? new FollowUp.ClaimExec(grant.ownerFor(who)) : FollowUp.NONE);
+    if (action == CONTAINER_RENAME) {
+      checkNameFree(request.query().get("name").orElse(""), who, grant, objects);
+    }
+    return step;
+  }
+
+  private static DockerObject container(String ref, Principal who, Grant grant,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    return reach(objects.container(ref), who, grant)
+        .orElseThrow(() -> notFound("No such container: " + ref));
+  }
+
+  /**
+   * A name used by a container the caller cannot see is refused with a clear message, instead
+   * of the daemon's conflict error that names the other container's id.
+   */
+  private static void checkNameFree(String name, Principal who, Grant grant,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    String plain = name.startsWith("/") ? name.substring(1) : name;
+    if (plain.isEmpty()) {
+      return;
+    }
+    Optional<DockerObject> existing = objects.container(plain);
+    if (existing.isPresent() && existing.get().name().equals(plain)
+        && !grant.reaches(who, existing.get().owner())) {
+      throw new Refusal(Decision.Status.CONFLICT, "the container name \"" + plain
+          + "\" is already used by another user; choose another name");
+    }
+  }
+
+  private Step containerCreate(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    checkNameFree(request.query().get("name").orElse(""), who, grant, objects);
+    ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
+    Step step = new Step(request);
+    ObjectNode hc = body.path("HostConfig") instanceof ObjectNode o ? o : NODES.objectNode();
+    Owner owner = grant.ownerFor(who);
+    for (JsonNode bind : hc.path("Binds")) {
+      String source = bind.asText().split(":", -1)[0];
+      if (!source.startsWith("/") && bind.asText().contains(":")) {
+        useVolume(source, "-v " + bind.asText(), who, grant, objects, step);
+      }
+    }
+    for (JsonNode node : hc.path("Mounts")) {
+      ObjectNode m = (ObjectNode) node;
+      if (!m.path("Type").asText("").equals("volume")) {
+        continue;
+      }
+      String source = m.path("Source").asText("");
+      if (source.isEmpty()) {
+        ObjectNode opts = m.path("VolumeOptions") instanceof ObjectNode o ? o
+            : m.putObject("VolumeOptions");
+        ObjectNode labels = opts.path("Labels") instanceof ObjectNode o ? o
+            : opts.putObject("Labels");
+        rejectBerthLabels(labels, "--mount volume labels");
+        owner.labels().forEach(labels::put);
+        step.note("anonymous volume at " + m.path("Target").asText("") + " labelled as yours");
+      } else {
+        useVolume(source, "--mount source=" + source, who, grant, objects, step);
+      }
+    }
+    String mode = hc.path("NetworkMode").asText("");
+    if (!SHARED_NETWORKS.contains(mode)) {
+      useNetwork(mode, who, grant, objects);
+    }
+    for (Iterator<String> it = body.path("NetworkingConfig").path("EndpointsConfig").fieldNames();
+        it.hasNext(); ) {
+      String net = it.next();
+      if (!SHARED_NETWORKS.contains(net)) {
+        useNetwork(net, who, grant, objects);
+      }
+    }
+    step.request = request.withBody(new Body.Json(body));
+    return step;
+  }
+
+  private static void useVolume(String name, String what, Principal who, Grant grant,
+      ObjectDirectory objects, Step step) throws Refusal, LookupException {
+    DockerObject v = objects.ensureVolume(name, grant.ownerFor(who));
+    if (!grant.reaches(who, v.owner())) {
+      throw new Refusal(Decision.Status.FORBIDDEN, what + ": the volume \"" + name
+          + "\" belongs to someone else; use a volume of your own");
+    }
+    step.note("volume " + name + " is yours");
+  }
+
+  private static void useNetwork(String ref, Principal who, Grant grant, ObjectDirectory objects)
+      throws Refusal, LookupException {
+    reach(objects.network(ref), who, grant)
+        .orElseThrow(() -> notFound("network " + ref + " not found"));
+  }
+
+  static void rejectBerthLabels(JsonNode labels, String what) throws Refusal {
+    for (Iterator<String> it = labels.fieldNames(); it.hasNext(); ) {
+      if (it.next().startsWith("dev.berth.")) {
+        throw new Refusal(Decision.Status.FORBIDDEN, what + ": labels dev.berth.* are set by "
+            + "berth");
+      }
+    }
+  }
+
+  // ---- networks -----------------------------------------------------------------------------
+
+  private Step onNetwork(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects, Action action) throws Refusal, LookupException, RequestException {
+    String ref = segment(request, 1);
+    DockerObject net = reach(objects.network(ref), who, grant)
+        .orElseThrow(() -> notFound("network " + ref + " not found"));
+    CanonicalRequest out = request.withSegment(1, net.id());
+    if (action == NETWORK_CONNECT || action == NETWORK_DISCONNECT) {
+      out = out.withBody(new Body.Json(connectBody(who, grant, request, objects, action)));
+    }
+    return new Step(out);
+  }
+
+  /**
+   * The body of network connect and disconnect, rebuilt from the fields the API defines (keys
+   * matched case-insensitively, as Go's decoder does) with the container resolved to its id.
+   */
+  private ObjectNode connectBody(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects, Action action) throws Refusal, LookupException, RequestException {
+    JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
+    if (!in.isObject()) {
+      throw RequestException.bad("body: expected a JSON object");
+    }
+    String container = "";
+    ObjectNode out = NODES.objectNode();
+    for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      switch (e.getKey().toLowerCase(Locale.ROOT)) {
+        case "container" -> container = v.asText("");
+        case "endpointconfig" -> {
+          if (action == NETWORK_CONNECT && v.isObject()) {
+            JsonNode opts = v.path("DriverOpts");
+            if (opts.isObject() && !opts.isEmpty()) {
+              throw new Refusal(Decision.Status.FORBIDDEN,
+                  "endpoint driver options are not allowed");
+            }
+            out.set("EndpointConfig", v);
+          }
+        }
+        case "force" -> {
+          if (action == NETWORK_DISCONNECT) {
+            out.put("Force", v.asBoolean(false));
+          }
+        }
+        default -> { }
+      }
+    }
+    out.put("Container", container(container, who, grant, objects).id());
+    return out;
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  private Step imagePull(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    String from = request.query().get("fromImage").orElse("");
+    String tag = request.query().get("tag").orElse("");
+    if (from.contains("@") || tag.startsWith("sha256:")) {
+      return new Step(request); // by digest: no tag changes
+    }
+    String last = from.substring(from.lastIndexOf('/') + 1);
+    if (tag.isEmpty() && !last.contains(":")) {
+      throw new Refusal(Decision.Status.FORBIDDEN, "pull one tag at a time (docker pull "
+          + "NAME:TAG); pulling every tag (-a) is not allowed");
+    }
+    String target = ImageRefs.familiar(tag.isEmpty() ? from : from + ":" + tag);
+    return claimTag(target, who, grant, objects, request);
+  }
+
+  private Step imageTag(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    String source = imagePath(request);
+    if (objects.image(source).isEmpty()) {
+      throw notFound("No such image: " + source);
+    }
+    String repo = request.query().get("repo").orElse("");
+    String tag = request.query().get("tag").orElse("");
+    String target = ImageRefs.familiar(tag.isEmpty() ? repo : repo + ":" + tag);
+    return claimTag(target, who, grant, objects, request);
+  }
+
+  private Step commit(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    String ref = request.query().get("container").orElse("");
+    DockerObject c = container(ref, who, grant, objects);
+    CanonicalRequest out = request.withQuery(request.query().with("container", c.id()));
+    String repo = request.query().get("repo").orElse("");
+    if (repo.isEmpty()) {
+      return new Step(out, new FollowUp.ClaimImage("", grant.ownerFor(who)));
+    }
+    String tag = request.query().get("tag").orElse("");
+    return claimTag(ImageRefs.familiar(tag.isEmpty() ? repo : repo + ":" + tag), who, grant,
+        objects, out);
+  }
+
+  /**
+   * A request that points {@code target} at an image: refused when the tag exists and is not
+   * the caller's (a user must not replace an image others run), else the tag is claimed once
+   * the daemon succeeds.
+   */
+  private static Step claimTag(String target, Principal who, Grant grant,
+      ObjectDirectory objects, CanonicalRequest request) throws Refusal, LookupException {
+    Optional<DockerObject> existing = objects.image(target);
+    if (existing.isPresent()
+        && !grant.reaches(who, existing.get().tags().getOrDefault(target, Optional.empty()))) {
+      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + target + " is already on this "
+          + "host and is not yours: use it as it is, or give your image another name");
+    }
+    return new Step(request, new FollowUp.ClaimImage(target, grant.ownerFor(who)));
+  }
+
+  private Step imageDelete(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    String ref = imagePath(request);
+    DockerObject image = objects.image(ref)
+        .orElseThrow(() -> notFound("No such image: " + ref));
+    String asTag = ImageRefs.familiar(ref);
+    boolean mine;
+    if (image.tags().containsKey(asTag)) {
+      mine = grant.reaches(who, image.tags().get(asTag));
+    } else {
+      // By id or digest: every tag of the image goes, so every tag (or, untagged, the image)
+      // must be the caller's.
+      mine = image.tags().isEmpty() ? grant.reaches(who, image.owner())
+          : image.tags().values().stream().allMatch(o -> grant.reaches(who, o));
+    }
+    if (!mine) {
+      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + ref + " is not yours; only "
+          + "its owner or an administrator may remove it");
+    }
+    return new Step(request);
+  }
+
+  private Step imagePush(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    String name = imagePath(request);
+    String tag = request.query().get("tag").orElse("");
+    String target = ImageRefs.familiar(tag.isEmpty() ? name : name + ":" + tag);
+    DockerObject image = objects.image(target)
+        .orElseThrow(() -> notFound("No such image: " + target));
+    if (!grant.reaches(who, image.tags().getOrDefault(target, Optional.empty()))) {
+      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + target + " is not yours; "
+          + "only its owner may push it");
+    }
+    return new Step(request);
+  }
+
+  /** The {@code {name*}} of an image route: the segments after {@code /images/}. */
+  private static String imagePath(CanonicalRequest request) {
+    List<String> s = request.segments();
+    int end = request.method().equals("DELETE") ? s.size() : s.size() - 1;
+    return String.join("/", s.subList(1, end));
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private static Optional<DockerObject> reach(Optional<DockerObject> found, Principal who,
+      Grant grant) {
+    return found.filter(o -> grant.reaches(who, o.owner()));
+  }
+
+  private static String segment(CanonicalRequest request, int index) {
+    return request.segments().get(index);
+  }
+
+  private static Refusal notFound(String message) {
+    return new Refusal(Decision.Status.NOT_FOUND, message);
+  }
+
+  /** The request as rewritten so far, with notes and what to do with the answer. */
+  private static final class Step {
+    CanonicalRequest request;
+    final FollowUp followUp;
+    final List<String> notes = new ArrayList<>();
+
+    Step(CanonicalRequest request) {
+      this(request, FollowUp.NONE);
+    }
+
+    Step(CanonicalRequest request, FollowUp followUp) {
+      this.request = request;
+      this.followUp = followUp;
+    }
+
+    void note(String s) {
+      notes.add(s);
+    }
+  }
+
+  /** A refusal with the status the caller sees. */
+  static final class Refusal extends Exception {
+    final Decision.Status status;
+
+    Refusal(Decision.Status status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.berth.policy;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An in-memory {@link ObjectDirectory}: objects by name and id, resolved like the daemon does
+ * (exact id, exact name, then a unique id prefix).
+ */
+final class FakeObjects implements ObjectDirectory {
+  private final Map<String, DockerObject> containers = new HashMap<>();
+  private final Map<String, DockerObject> volumes = new HashMap<>();
+  private final Map<String, DockerObject> networks = new HashMap<>();
+  private final Map<String, DockerObject> execs = new HashMap<>();
+  private final Map<String, DockerObject> images = new HashMap<>();
+  boolean broken;
+
+  static Optional<Owner> owner(int uid) {
+    return Optional.of(new Owner(uid, -1));
+  }
+
+  FakeObjects container(String id, String name, Optional<Owner> owner) {
+    containers.put(id, DockerObject.of(id, name, owner));
+    return this;
+  }
+
+  FakeObjects volume(String name, Optional<Owner> owner) {
+    volumes.put(name, DockerObject.of(name, name, owner));
+    return this;
+  }
+
+  FakeObjects network(String id, String name, Optional<Owner> owner) {
+    networks.put(id, DockerObject.of(id, name, owner));
+    return this;
+  }
+
+  FakeObjects exec(String id, Optional<Owner> owner) {
+    execs.put(id, DockerObject.of(id, "", owner));
+    return this;
+  }
+
+  FakeObjects image(String id, Optional<Owner> owner, Map<String, Optional<Owner>> tags) {
+    images.put(id, new DockerObject(id, "", owner, tags));
+    return this;
+  }
+
+  private Optional<DockerObject> find(Map<String, DockerObject> all, String ref)
+      throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    if (all.containsKey(ref)) {
+      return Optional.of(all.get(ref));
+    }
+    for (DockerObject o : all.values()) {
+      if (o.name().equals(ref) || o.tags().containsKey(ref)) {
+        return Optional.of(o);
+      }
+    }
+    var prefixed = all.values().stream().filter(o -> o.id().startsWith(ref)).toList();
+    return prefixed.size() == 1 ? Optional.of(prefixed.get(0)) : Optional.empty();
+  }
+
+  @Override
+  public Optional<DockerObject> container(String ref) throws LookupException {
+    return find(containers, ref);
+  }
+
+  @Override
+  public Optional<DockerObject> volume(String name) throws LookupException {
+    return broken ? find(volumes, name) : Optional.ofNullable(volumes.get(name));
+  }
+
+  @Override
+  public Optional<DockerObject> network(String ref) throws LookupException {
+    return find(networks, ref);
+  }
+
+  @Override
+  public Optional<DockerObject> exec(String id) throws LookupException {
+    return broken ? find(execs, id) : Optional.ofNullable(execs.get(id));
+  }
+
+  @Override
+  public Optional<DockerObject> image(String ref) throws LookupException {
+    return find(images, ImageRefs.familiar(ref).equals(ref) || images.containsKey(ref) ? ref
+        : ImageRefs.familiar(ref));
+  }
+
+  @Override
+  public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
+    Optional<DockerObject> v = volume(name);
+    if (v.isPresent()) {
+      return v.get();
+    }
+    volume(name, Optional.of(owner));
+    return volumes.get(name);
+  }
+}

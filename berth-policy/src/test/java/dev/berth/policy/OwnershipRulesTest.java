@@ -1,0 +1,453 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static dev.berth.policy.Fixtures.ALICE_CONTAINER;
+import static dev.berth.policy.Fixtures.ALICE_EXEC;
+import static dev.berth.policy.Fixtures.ALICE_IMAGE;
+import static dev.berth.policy.Fixtures.ALICE_NETWORK;
+import static dev.berth.policy.Fixtures.BOB;
+import static dev.berth.policy.Fixtures.BOB_CONTAINER;
+import static dev.berth.policy.Fixtures.BOB_EXEC;
+import static dev.berth.policy.Fixtures.ENGINE;
+import static dev.berth.policy.Fixtures.ROOT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.Decision.FollowUp;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Issue #5: each user sees and touches only their own objects; admins reach all. */
+class OwnershipRulesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static Decision decide(Principal who, String method, String target, String body) {
+    return Fixtures.decide(ENGINE, Fixtures.objects(), who, method, target, body);
+  }
+
+  private static Decision.Allow allowed(Decision d) {
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    return (Decision.Allow) d;
+  }
+
+  private static Decision.Deny denied(Decision d, Decision.Status status) {
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    Decision.Deny deny = (Decision.Deny) d;
+    assertThat(deny.status()).isEqualTo(status);
+    return deny;
+  }
+
+  private static String body(String method) {
+    return method.equals("POST") ? "{}" : null;
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  /** Every endpoint that names a container, with the body it needs. */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+      "GET,json", "GET,top", "GET,logs", "GET,changes", "GET,export", "GET,stats",
+      "POST,resize", "POST,start", "POST,stop", "POST,restart", "POST,kill", "POST,update",
+      "POST,rename?name=x", "POST,pause", "POST,unpause", "POST,attach",
+      "POST,wait", "DELETE,", "HEAD,archive?path=/", "GET,archive?path=/",
+      "POST,exec"})
+  void container_othersContainer_lookslikeNotFound(String method, String rest) {
+    String path = "/containers/bobweb" + (rest == null ? "" : "/" + rest);
+    Decision d = decide(ALICE, method, path, method.equals("POST")
+        ? (rest.startsWith("exec") ? "{\"Cmd\":[\"sh\"]}" : "{}") : null);
+    Decision.Deny deny = denied(d, Decision.Status.NOT_FOUND);
+    assertThat(deny.reason()).isEqualTo("berth: No such container: bobweb");
+  }
+
+  @Test
+  void container_ownByName_forwardedWithFullId() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/v1.51/containers/abc/stop?t=1", null));
+    assertThat(a.forward().target()).isEqualTo("/v1.51/containers/" + ALICE_CONTAINER
+        + "/stop?t=1");
+  }
+
+  @Test
+  void container_idPrefixOfOthersContainer_notFound() {
+    denied(decide(ALICE, "POST", "/containers/b0b/kill", null), Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void container_createdWithoutBerth_reachesOnlyAdmins() {
+    denied(decide(ALICE, "GET", "/containers/site/json", null), Decision.Status.NOT_FOUND);
+    allowed(decide(ROOT, "GET", "/containers/site/json", null));
+  }
+
+  @Test
+  void container_admin_reachesEveryonesUnchanged() {
+    Decision.Allow a = allowed(decide(ROOT, "DELETE", "/containers/bobweb?force=1", null));
+    assertThat(a.forward().path()).isEqualTo("/containers/bobweb");
+  }
+
+  @Test
+  void container_lookupFails_indeterminate() {
+    FakeObjects broken = Fixtures.objects();
+    broken.broken = true;
+    Decision d = Fixtures.decide(ENGINE, broken, ALICE, "POST", "/containers/abc/stop", null);
+    assertThat(d).isInstanceOf(Decision.Indeterminate.class);
+    assertThat(d.rule()).isEqualTo("ownership_lookup");
+  }
+
+  @Test
+  void container_withoutDirectory_indeterminateNotAllowed() {
+    Decision d = ENGINE.evaluate(ALICE, Fixtures.parse("POST", "/containers/abc/stop"), null);
+    assertThat(d).isInstanceOf(Decision.Indeterminate.class);
+  }
+
+  @Test
+  void rename_toOthersName_conflict() {
+    Decision.Deny deny = denied(decide(ALICE, "POST", "/containers/abc/rename?name=bobweb",
+        null), Decision.Status.CONFLICT);
+    assertThat(deny.reason()).contains("already used by another user");
+  }
+
+  @Test
+  void execCreate_own_claimsExecForCaller() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/abc/exec",
+        "{\"Cmd\":[\"sh\"]}"));
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimExec(new Owner(1001, -1)));
+    assertThat(a.forward().path()).isEqualTo("/containers/" + ALICE_CONTAINER + "/exec");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"POST /exec/%s/start", "POST /exec/%s/resize?h=1&w=1",
+      "GET /exec/%s/json"})
+  void exec_othersExec_notFound(String template) {
+    String[] parts = template.split(" ");
+    String body = parts[1].contains("start") ? "{\"Detach\":false}" : null;
+    denied(decide(ALICE, parts[0], parts[1].formatted(BOB_EXEC), body),
+        Decision.Status.NOT_FOUND);
+    allowed(decide(ALICE, parts[0], parts[1].formatted(ALICE_EXEC), body));
+    allowed(decide(BOB, parts[0], parts[1].formatted(BOB_EXEC), body));
+  }
+
+  @Test
+  void commit_othersContainer_notFound() {
+    denied(decide(ALICE, "POST", "/commit?container=bobweb&repo=mine", "{}"),
+        Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void commit_own_containerResolvedAndTagClaimed() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/commit?container=abc&repo=mine&tag=v1",
+        "{}"));
+    assertThat(a.forward().query().get("container")).hasValue(ALICE_CONTAINER);
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("mine:v1", new Owner(1001, -1)));
+  }
+
+  // ---- create -------------------------------------------------------------------------------
+
+  @Test
+  void create_nameOfOthersContainer_conflict() {
+    denied(decide(ALICE, "POST", "/containers/create?name=bobweb", "{\"Image\":\"x\"}"),
+        Decision.Status.CONFLICT);
+  }
+
+  @Test
+  void create_nameThatIsOnlyAnIdPrefixOfOthers_allowed() {
+    allowed(decide(ALICE, "POST", "/containers/create?name=b0b", "{\"Image\":\"x\"}"));
+  }
+
+  @Test
+  void create_othersVolume_denied() {
+    Decision.Deny deny = denied(decide(ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"bobdata:/d\"]}}"),
+        Decision.Status.FORBIDDEN);
+    assertThat(deny.reason()).contains("the volume \"bobdata\" belongs to someone else");
+    denied(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"HostConfig\":"
+        + "{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"bobdata\",\"Target\":\"/d\"}]}}"),
+        Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void create_siteVolume_denied() {
+    denied(decide(ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"sitedata:/d\"]}}"),
+        Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void create_newNamedVolume_createdAsCallers() throws Exception {
+    FakeObjects objects = Fixtures.objects();
+    allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    assertThat(objects.volume("fresh")).hasValueSatisfying(v ->
+        assertThat(v.owner()).hasValue(new Owner(1001, -1)));
+  }
+
+  @Test
+  void create_anonymousVolumeMount_labelledAsCallers() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\","
+        + "\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/d\"}]}}"));
+    JsonNode labels = ((Body.Json) a.forward().body()).value()
+        .at("/HostConfig/Mounts/0/VolumeOptions/Labels");
+    assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
+  }
+
+  @Test
+  void create_anonymousVolumeForgingOwnerLabel_denied() {
+    denied(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"HostConfig\":"
+        + "{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/d\",\"VolumeOptions\":{\"Labels\":"
+        + "{\"dev.berth.owner.uid\":\"1002\"}}}]}}"), Decision.Status.FORBIDDEN);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"bobnet\"}}",
+      "{\"Image\":\"x\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"bobnet\":{}}}}",
+      "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"b1\"}}"})
+  void create_othersNetwork_notFound(String body) {
+    denied(decide(ALICE, "POST", "/containers/create", body), Decision.Status.NOT_FOUND);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"alicenet", "bridge", "none", "default"})
+  void create_ownOrDaemonNetwork_allowed(String net) {
+    allowed(decide(ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"" + net + "\"}}"));
+  }
+
+  @Test
+  void create_stampsBothOwnerLabels_soImageLabelsCannotShare() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\"}"));
+    JsonNode labels = ((Body.Json) a.forward().body()).value().path("Labels");
+    assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
+    assertThat(labels.has(Owner.GID_LABEL)).isTrue();
+    assertThat(labels.path(Owner.GID_LABEL).asText()).isEmpty();
+  }
+
+  // ---- volumes and networks -----------------------------------------------------------------
+
+  @ParameterizedTest
+  @CsvSource({"GET,/volumes/bobdata", "DELETE,/volumes/bobdata", "GET,/volumes/sitedata"})
+  void volume_notOwn_notFound(String method, String path) {
+    Decision.Deny deny = denied(decide(ALICE, method, path, null), Decision.Status.NOT_FOUND);
+    assertThat(deny.reason()).contains("no such volume");
+  }
+
+  @Test
+  void volume_own_allowed() {
+    allowed(decide(ALICE, "DELETE", "/volumes/a", null));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"GET,/networks/bobnet", "DELETE,/networks/bobnet",
+      "POST,/networks/bobnet/connect", "POST,/networks/bobnet/disconnect"})
+  void network_notOwn_notFound(String method, String path) {
+    denied(decide(ALICE, method, path, method.equals("POST") ? "{\"Container\":\"abc\"}" : null),
+        Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void networkConnect_othersContainerToOwnNetwork_notFound() {
+    denied(decide(ALICE, "POST", "/networks/alicenet/connect", "{\"Container\":\"bobweb\"}"),
+        Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void networkConnect_own_bodyRebuiltWithIds() throws Exception {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/networks/alicenet/connect",
+        "{\"container\":\"abc\",\"EndpointConfig\":{\"Aliases\":[\"w\"]},\"Extra\":1}"));
+    assertThat(a.forward().path()).isEqualTo("/networks/" + ALICE_NETWORK + "/connect");
+    assertThat(((Body.Json) a.forward().body()).value()).isEqualTo(JSON.readTree(
+        "{\"EndpointConfig\":{\"Aliases\":[\"w\"]},\"Container\":\"" + ALICE_CONTAINER + "\"}"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"Name\":\"n\",\"Driver\":\"macvlan\"}",
+      "{\"Name\":\"n\",\"Options\":{\"com.docker.network.bridge.name\":\"docker0\"}}",
+      "{\"Name\":\"n\",\"IPAM\":{\"Config\":[{\"Subnet\":\"10.0.0.0/8\"}]}}",
+      "{\"Name\":\"n\",\"Attachable\":true}",
+      "{\"Name\":\"n\",\"Labels\":{\"dev.berth.owner.uid\":\"1002\"}}",
+      "{\"name\":\"n\",\"driver\":\"ipvlan\"}"})
+  void networkCreate_hostReachingOrForged_denied(String body) {
+    denied(decide(ALICE, "POST", "/networks/create", body), Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void networkCreate_plain_bridgeLabelledAsCallers() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/networks/create",
+        "{\"Name\":\"n\",\"Labels\":{\"app\":\"x\"},\"Internal\":true}"));
+    JsonNode out = ((Body.Json) a.forward().body()).value();
+    assertThat(out.path("Driver").asText()).isEqualTo("bridge");
+    assertThat(out.path("Internal").asBoolean()).isTrue();
+    assertThat(out.at("/Labels/app").asText()).isEqualTo("x");
+    assertThat(out.at("/Labels/dev.berth.owner.uid").asText()).isEqualTo("1001");
+  }
+
+  // ---- lists --------------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @CsvSource({"GET,/containers/json", "GET,/volumes", "GET,/networks", "GET,/events",
+      "POST,/containers/prune", "POST,/volumes/prune", "POST,/networks/prune"})
+  void list_narrowedToOwnerLabel(String method, String path) throws Exception {
+    Decision.Allow a = allowed(decide(ALICE, method, path, null));
+    JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
+    assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+  }
+
+  @Test
+  void list_callersFiltersKept_legacyFormNormalised() throws Exception {
+    String f = java.net.URLEncoder.encode("{\"name\":[\"web\"],\"label\":{\"app=x\":true}}",
+        java.nio.charset.StandardCharsets.UTF_8);
+    Decision.Allow a = allowed(decide(ALICE, "GET", "/containers/json?all=1&filters=" + f, null));
+    JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
+    assertThat(filters).isEqualTo(JSON.readTree("{\"name\":{\"web\":true},\"label\":"
+        + "{\"app=x\":true,\"dev.berth.owner.uid=1001\":true}}"));
+  }
+
+  @Test
+  void list_callerAsksForOthersLabel_stillAndedWithOwn() throws Exception {
+    String f = java.net.URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1002\"]}",
+        java.nio.charset.StandardCharsets.UTF_8);
+    Decision.Allow a = allowed(decide(ALICE, "GET", "/containers/json?filters=" + f, null));
+    JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
+    assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[1]", "{\"label\":\"x\"}", "{\"label\":[1]}", "{\"label\":{\"a\":1}}",
+      "{\"label\":[\"a\"],\"label\":[\"b\"]}", "{\"a\":[]} x", "nope"})
+  void list_malformedFilters_badRequest(String filters) {
+    String f = java.net.URLEncoder.encode(filters, java.nio.charset.StandardCharsets.UTF_8);
+    denied(decide(ALICE, "GET", "/containers/json?filters=" + f, null),
+        Decision.Status.BAD_REQUEST);
+  }
+
+  @Test
+  void list_repeatedFilters_refusedWhenParsed() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CanonicalRequest.parse("GET",
+        "/containers/json?filters=%7B%7D&filters=%7B%7D"))
+        .isInstanceOf(RequestException.class).hasMessageContaining("more than once");
+  }
+
+  @Test
+  void systemDf_answerNarrowed() throws Exception {
+    Decision.Allow a = allowed(decide(ALICE, "GET", "/system/df", null));
+    FollowUp.FilterResponse f = (FollowUp.FilterResponse) a.followUp();
+    JsonNode df = JSON.readTree("""
+        {"LayersSize": 5, "Images": [{"Id": "i"}],
+         "Containers": [{"Id": "a", "Labels": {"dev.berth.owner.uid": "1001"}},
+                        {"Id": "b", "Labels": {"dev.berth.owner.uid": "1002"}},
+                        {"Id": "s", "Labels": {}}],
+         "Volumes": [{"Name": "v", "Labels": {"dev.berth.owner.uid": "1002"}}],
+         "BuildCache": [{"ID": "x"}], "SomethingNew": [{"Id": "b"}]}""");
+    assertThat(f.filter().apply(df)).isEqualTo(JSON.readTree("""
+        {"LayersSize": 5, "Images": [{"Id": "i"}],
+         "Containers": [{"Id": "a", "Labels": {"dev.berth.owner.uid": "1001"}}],
+         "Volumes": [], "BuildCache": []}"""));
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @CsvSource({
+      "POST,/images/create?fromImage=busybox&tag=latest",
+      "POST,/images/create?fromImage=docker.io/library/busybox&tag=latest",
+      "POST,/images/create?fromImage=busybox:latest",
+      "POST,/images/alice/tool:1/tag?repo=busybox&tag=latest",
+      "DELETE,/images/busybox:latest", "DELETE,/images/busybox",
+      "POST,/images/busybox/push?tag=latest"})
+  void image_replacingOrRemovingSitesTag_denied(String method, String path) {
+    denied(decide(ALICE, method, path, null), Decision.Status.FORBIDDEN);
+    allowed(decide(ROOT, method, path, null));
+  }
+
+  @Test
+  void image_pullAllTags_denied() {
+    denied(decide(ALICE, "POST", "/images/create?fromImage=alpine&tag=", null),
+        Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void image_pullNewTag_claimedForCaller() {
+    Decision.Allow a = allowed(decide(ALICE, "POST",
+        "/images/create?fromImage=docker.io/library/alpine&tag=3", null));
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("alpine:3",
+        new Owner(1001, -1)));
+  }
+
+  @Test
+  void image_ownTag_mayBeReplacedAndRemoved() {
+    allowed(decide(ALICE, "POST", "/images/busybox/tag?repo=alice/tool&tag=1", null));
+    allowed(decide(ALICE, "DELETE", "/images/alice/tool:1", null));
+    allowed(decide(ALICE, "DELETE", "/images/" + ALICE_IMAGE, null));
+    denied(decide(BOB, "DELETE", "/images/alice/tool:1", null), Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void image_deleteUnknown_notFound() {
+    denied(decide(ALICE, "DELETE", "/images/nothere:1", null), Decision.Status.NOT_FOUND);
+  }
+
+  // ---- scopes -------------------------------------------------------------------------------
+
+  private static final String LAB_POLICY = """
+      roles:
+        lab: {scope: group, actions: [container_list, container_stop, container_create]}
+        ops: {scope: all, actions: [container_stop]}
+      bindings:
+        - {role: ops, users: [carol]}
+        - {role: lab, groups: [lab]}
+      """;
+
+  private static PolicyEngine labEngine() throws Exception {
+    return new PolicyEngine(dev.berth.policy.yaml.PolicyLoader.load(LAB_POLICY, "t.yaml",
+        g -> g.equals("lab") ? Optional.of(2000) : Optional.empty()), Fixtures.HOST);
+  }
+
+  @Test
+  void groupScope_membersReachEachOthersSharedObjects() throws Exception {
+    FakeObjects objects = Fixtures.objects()
+        .container("1ab" + "9".repeat(61), "labjob", Optional.of(new Owner(1002, 2000)));
+    allowed(Fixtures.decide(labEngine(), objects, ALICE, "POST", "/containers/labjob/stop",
+        null));
+    denied(Fixtures.decide(labEngine(), objects, ALICE, "POST", "/containers/bobweb/stop", null),
+        Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void groupScope_createSharesWithGroup_listFiltersByGroup() throws Exception {
+    Decision.Allow a = allowed(Fixtures.decide(labEngine(), Fixtures.objects(), ALICE, "POST",
+        "/containers/create", "{\"Image\":\"x\"}"));
+    assertThat(((Body.Json) a.forward().body()).value().at("/Labels/dev.berth.owner.gid")
+        .asText()).isEqualTo("2000");
+    Decision.Allow list = allowed(Fixtures.decide(labEngine(), Fixtures.objects(), ALICE, "GET",
+        "/containers/json", null));
+    assertThat(list.forward().query().get("filters").orElseThrow())
+        .contains("dev.berth.owner.gid=2000");
+  }
+
+  @Test
+  void allScope_noLookupNeeded() throws Exception {
+    FakeObjects broken = Fixtures.objects();
+    broken.broken = true;
+    Principal carol = new Principal(1003, 1003, 1, "carol", "/home/carol", java.util.List.of(1003),
+        -1);
+    allowed(Fixtures.decide(labEngine(), broken, carol, "POST", "/containers/bobweb/stop", null));
+    assertThat(labEngine().consultsDirectory(carol, Fixtures.parse("POST",
+        "/containers/bobweb/stop"))).isFalse();
+    assertThat(ENGINE.consultsDirectory(ALICE, Fixtures.parse("POST",
+        "/containers/bobweb/stop"))).isTrue();
+  }
+
+  @Test
+  void owner_labelsParsed_strictly() {
+    assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, "1001", Owner.GID_LABEL, "")))
+        .hasValue(new Owner(1001, -1));
+    assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, "-1"))).isEmpty();
+    assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, " 1001"))).isEmpty();
+    assertThat(Owner.fromLabels(Map.of())).isEmpty();
+  }
+}
