@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.audit.AuditLog;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.policy.yaml.PolicyException;
+import dev.berth.proxy.OwnerStore;
 import dev.berth.proxy.ProxyConfig;
 import dev.berth.proxy.ProxyServer;
 import java.net.URI;
@@ -47,6 +48,11 @@ final class ServeCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}). Changes are forwarded only once their record is on disk.")
   Path auditLog;
 
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/berth",
+      description = "Where berth keeps the owners of execs and images, which carry no labels "
+          + "(default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -76,10 +82,12 @@ final class ServeCommand implements Callable<Integer> {
     }
     policies.watch();
     AuditLog audit = AuditLog.open(auditLog);
-    ProxyServer server = ProxyServer.start(config, policies, users, audit);
+    OwnerStore owners = OwnerStore.open(stateDir);
+    ProxyServer server = ProxyServer.start(config, policies, users, audit, owners);
     Thread hook = new Thread(() -> {
       server.close();
       try {
+        owners.close();
         audit.close();
       } catch (java.io.IOException e) {
         spec.commandLine().getErr().println("berth: closing the audit log: " + e.getMessage());

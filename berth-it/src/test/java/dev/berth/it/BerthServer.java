@@ -58,7 +58,8 @@ final class BerthServer implements AutoCloseable {
     Path root = ItEnvironment.repoRoot();
     ProcessBuilder pb = new ProcessBuilder(root.resolve("berth").toString(), "serve",
         "--listen", "unix://" + socket, "--upstream", upstreamUrl,
-        "--audit-log", socket.resolveSibling("audit.jsonl").toString())
+        "--audit-log", socket.resolveSibling("audit.jsonl").toString(),
+        "--state-dir", socket.resolveSibling("state").toString())
         .directory(root.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(dir.resolve("stdout.log").toFile())

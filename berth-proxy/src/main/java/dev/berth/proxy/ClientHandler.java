@@ -100,8 +100,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   /** Actions whose response names the object they created. */
   private static final java.util.Set<dev.berth.policy.Action> CREATES = java.util.EnumSet.of(
       dev.berth.policy.Action.CONTAINER_CREATE, dev.berth.policy.Action.EXEC_CREATE,
-      dev.berth.policy.Action.VOLUME_CREATE, dev.berth.policy.Action.NETWORK_CREATE);
+      dev.berth.policy.Action.VOLUME_CREATE, dev.berth.policy.Action.NETWORK_CREATE,
+      dev.berth.policy.Action.CONTAINER_COMMIT);
   private static final int MAX_CREATED_BODY = 4096;
+  /** The most of an answer berth holds back to rewrite or claim ({@code system df}, exec). */
+  private static final int MAX_HELD_ANSWER = 16 * 1024 * 1024;
 
   /** Headers that must appear at most once (corpus AUTHZ-04). */
   private static final List<AsciiString> SINGLE_VALUED = List.of(HttpHeaderNames.HOST,
@@ -110,6 +113,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
 
   private enum State {
     READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED,
+    /** The engine is asking the daemon about the object the request names (off the loop). */
+    DECIDING,
     /** Refused at the head; the (empty) end of that request is still to be read and dropped. */
     SKIPPING_REQUEST_END
   }
@@ -118,6 +123,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private final PeerIdentity identity;
   private final UpstreamPool upstreams;
   private final AuditLog audit;
+  private final DaemonObjects objects;
+  private final java.util.concurrent.Executor lookups;
 
   private ChannelHandlerContext ctx;
   private Principal principal;
@@ -153,10 +160,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private boolean readUpstreamWhenWritable;
   /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
   private TarSanitizer tarSanitizer;
+  /** What to do with the daemon's answer to the current request. */
+  private Decision.FollowUp followUp = Decision.FollowUp.NONE;
+  /** The head of an answer held back until it is complete (see {@link #holdsAnswer}), or null. */
+  private HttpResponse heldAnswer;
+  private CompositeByteBuf heldBody;
 
   ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity, UpstreamPool upstreams,
-      AuditLog audit) {
+      AuditLog audit, DaemonObjects objects, java.util.concurrent.Executor lookups) {
     this.audit = audit;
+    this.objects = objects;
+    this.lookups = lookups;
     this.engines = engines;
     this.identity = identity;
     this.upstreams = upstreams;
@@ -229,6 +243,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     createdBody = null;
     body = null;
     tarSanitizer = null;
+    followUp = Decision.FollowUp.NONE;
     requestComplete = false;
     requestEnded = false;
     responseStarted = false;
@@ -264,15 +279,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       return;
     }
     if (route.route().body() == BodyKind.STREAM) {
-      Decision d = engine.evaluate(principal, head, null);
-      if (d instanceof Decision.Allow allow) {
-        state = State.STREAMING_REQUEST;
-        tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
-            ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
-        whenRecorded(allow, () -> forward(allow.forward(), null, hasBody), !hasBody);
-      } else {
-        refuse(d, !hasBody);
-      }
+      decide(null, d -> {
+        if (d instanceof Decision.Allow allow) {
+          state = State.STREAMING_REQUEST;
+          followUp = allow.followUp();
+          tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
+              ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
+          whenRecorded(allow, () -> forward(allow.forward(), null, hasBody), !hasBody);
+        } else {
+          refuse(d, !hasBody);
+        }
+      });
       return;
     }
     state = State.AGGREGATING;
@@ -323,15 +340,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         byte[] bytes = new byte[body.readableBytes()];
         body.readBytes(bytes);
         releaseBody();
-        Decision d = engine.evaluate(principal, head, bytes);
-        if (d instanceof Decision.Allow allow) {
-          byte[] out = allow.forward().body() instanceof CanonicalRequest.Body.Json json
-              ? DockerJson.write(json.value()) : null;
-          state = State.AWAITING_RESPONSE;
-          whenRecorded(allow, () -> forward(allow.forward(), out, false), true);
-        } else {
-          refuse(d, true);
-        }
+        decide(bytes, d -> {
+          if (d instanceof Decision.Allow allow) {
+            byte[] out = allow.forward().body() instanceof CanonicalRequest.Body.Json json
+                ? DockerJson.write(json.value()) : null;
+            state = State.AWAITING_RESPONSE;
+            followUp = allow.followUp();
+            whenRecorded(allow, () -> forward(allow.forward(), out, false), true);
+          } else {
+            refuse(d, true);
+          }
+        });
       }
       case STREAMING_REQUEST -> {
             if (upstream == null) {
@@ -416,6 +435,33 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   }
 
   // ---- relaying ----------------------------------------------------------------------------
+
+  /**
+   * Evaluates the current request and continues with the decision on this connection's loop.
+   * A request that names an existing object is evaluated on a virtual thread, because the engine
+   * then asks the daemon who owns the object; nothing is read from the client meanwhile.
+   */
+  private void decide(byte[] bytes, java.util.function.Consumer<Decision> then) {
+    PolicyEngine e = engine;
+    Principal who = principal;
+    CanonicalRequest request = head;
+    if (!e.consultsDirectory(who, request)) {
+      then.accept(e.evaluate(who, request, bytes, objects));
+      return;
+    }
+    State resume = state;
+    state = State.DECIDING;
+    lookups.execute(() -> {
+      Decision d = e.evaluate(who, request, bytes, objects);
+      ctx.executor().execute(() -> {
+        if (state != State.DECIDING) {
+          return; // the connection closed meanwhile
+        }
+        state = resume;
+        then.accept(d);
+      });
+    });
+  }
 
   /**
    * Sends the judged request upstream.
@@ -537,6 +583,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       if (CREATES.contains(route.route().action()) && resp.status().code() / 100 == 2) {
         createdBody = new java.io.ByteArrayOutputStream();
       }
+      if (holdsAnswer(resp)) {
+        heldAnswer = resp;
+        heldBody = ctx.alloc().compositeBuffer(1024);
+      }
       if (route.route().hijacks() && isHijack(resp)) {
         startTunnel(resp);
         return;
@@ -558,23 +608,128 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       data.getBytes(data.readerIndex(), part);
       createdBody.writeBytes(part);
     }
+    if (heldAnswer != null) {
+      holdAnswerPart(msg);
+      return;
+    }
     if (msg instanceof LastHttpContent) {
       responseOpen = false;
+      int status = upstreamStatus;
+      String created = createdId();
       recordResult();
       flushPending = false;
-      ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+      afterClaims(status, created, () -> ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
         if (f.isSuccess()) {
           responseComplete();
         } else {
           closeBoth();
         }
-      });
+      }));
     } else {
       // Flushed once per upstream read cycle (onUpstreamReadComplete): a small response goes out
       // in one write instead of one per part.
       ctx.write(msg).addListener(closeBothOnFailure);
       flushPending = true;
     }
+  }
+
+  /**
+   * Whether the answer is held back until complete: a successful {@code system df} (rewritten
+   * for the caller) and a created exec (claimed for the caller before the caller learns its id).
+   */
+  private boolean holdsAnswer(HttpResponse resp) {
+    return resp.status().code() / 100 == 2
+        && (followUp instanceof Decision.FollowUp.FilterResponse
+        || followUp instanceof Decision.FollowUp.ClaimExec);
+  }
+
+  private void holdAnswerPart(Object msg) {
+    if (msg instanceof HttpContent c) {
+      if (heldBody.readableBytes() + c.content().readableBytes() > MAX_HELD_ANSWER) {
+        c.release();
+        closeBoth();
+        return;
+      }
+      heldBody.addComponent(true, c.content().retain());
+      c.release();
+    }
+    if (!(msg instanceof LastHttpContent)) {
+      return; // onUpstreamReadComplete reads on while responseOpen
+    }
+    responseOpen = false;
+    byte[] bytes = new byte[heldBody.readableBytes()];
+    heldBody.readBytes(bytes);
+    heldBody.release();
+    heldBody = null;
+    HttpResponse head = heldAnswer;
+    heldAnswer = null;
+    recordResult();
+    io.netty.handler.codec.http.FullHttpResponse out;
+    try {
+      out = completeHeldAnswer(head, bytes);
+    } catch (RequestException e) {
+      LOG.atWarn().addKeyValue("cause", e.getMessage()).log("daemon answer not understood");
+      reject(HttpResponseStatus.BAD_GATEWAY, "berth: the daemon's answer could not be checked ("
+          + e.getMessage() + ")", false);
+      return;
+    }
+    ctx.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
+      if (f.isSuccess()) {
+        responseComplete();
+      } else {
+        closeBoth();
+      }
+    });
+  }
+
+  private io.netty.handler.codec.http.FullHttpResponse completeHeldAnswer(HttpResponse head,
+      byte[] bytes) throws RequestException {
+    byte[] body = bytes;
+    switch (followUp) {
+      case Decision.FollowUp.FilterResponse f ->
+          body = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
+      case Decision.FollowUp.ClaimExec c -> {
+        String id = DockerJson.parse(bytes).path("Id").asText("");
+        if (id.isEmpty()) {
+          throw RequestException.bad("an exec create answer without an Id");
+        }
+        objects.store().claimExec(id, c.owner());
+      }
+      default -> { }
+    }
+    var out = new io.netty.handler.codec.http.DefaultFullHttpResponse(head.protocolVersion(),
+        head.status(), Unpooled.wrappedBuffer(body));
+    out.headers().set(head.headers());
+    out.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    return out;
+  }
+
+  /**
+   * Runs {@code next} (the end of a successful answer) after the image it named is claimed for
+   * the caller, so that the caller's next command already finds the tag theirs.
+   */
+  private void afterClaims(int status, String createdId, Runnable next) {
+    if (!(followUp instanceof Decision.FollowUp.ClaimImage claim) || status / 100 != 2) {
+      next.run();
+      return;
+    }
+    lookups.execute(() -> {
+      try {
+        if (claim.ref().isEmpty()) {
+          if (!createdId.isEmpty()) {
+            objects.store().claimImage(createdId, claim.owner());
+          }
+        } else {
+          objects.image(claim.ref()).filter(i -> i.tags().containsKey(claim.ref()))
+              .ifPresent(i -> objects.store().claimTag(claim.ref(), i.id(), claim.owner()));
+        }
+      } catch (dev.berth.policy.ObjectDirectory.LookupException e) {
+        LOG.atWarn().addKeyValue("image", claim.ref()).addKeyValue("cause", e.getMessage())
+            .log("image not claimed; it stays nobody's");
+      }
+      ctx.executor().execute(next);
+    });
   }
 
   /**
@@ -824,19 +979,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     if (upstreamStatus < 0) {
       return;
     }
-    String objectId = "";
-    if (createdBody != null && createdBody.size() > 0) {
-      try {
-        var json = DockerJson.parse(createdBody.toByteArray());
-        objectId = json.path("Id").asText(json.path("Name").asText(""));
-      } catch (RequestException e) {
-        objectId = ""; // not the JSON a create answers with (or longer than berth keeps)
-      }
-    }
-    audit.append(new AuditResult(decisionId, upstreamStatus, objectId,
+    audit.append(new AuditResult(decisionId, upstreamStatus, createdId(),
         (System.nanoTime() - arrivedNanos) / 1_000_000));
     upstreamStatus = -1;
     createdBody = null;
+  }
+
+  /** The id of the object a create answer names ({@code Id}, or a volume's {@code Name}). */
+  private String createdId() {
+    if (createdBody == null || createdBody.size() == 0) {
+      return "";
+    }
+    try {
+      var json = DockerJson.parse(createdBody.toByteArray());
+      return json.path("Id").asText(json.path("Name").asText(""));
+    } catch (RequestException e) {
+      return ""; // not the JSON a create answers with (or longer than berth keeps)
+    }
   }
 
   /** Logs a decision and appends it to the audit trail. */

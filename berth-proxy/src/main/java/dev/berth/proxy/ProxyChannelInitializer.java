@@ -33,10 +33,15 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   private final PeerIdentity identity;
   private final UpstreamPool upstreams;
   private final AuditLog audit;
+  private final DaemonObjects objects;
+  private final java.util.concurrent.Executor lookups;
 
   ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
-      UpstreamPool upstreams, AuditLog audit) {
+      UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
+      java.util.concurrent.Executor lookups) {
     this.audit = audit;
+    this.objects = objects;
+    this.lookups = lookups;
     this.engines = engines;
     this.identity = identity;
     this.upstreams = upstreams;
@@ -56,7 +61,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
         .addLast(CODEC, new HttpServerCodec(config))
         .addLast(FLOW, new FlowControlHandler())
         .addLast(EXPECT, new HttpServerExpectContinueHandler())
-        .addLast(new ClientHandler(engines, identity, upstreams, audit));
+        .addLast(new ClientHandler(engines, identity, upstreams, audit, objects, lookups));
   }
 
   /** Turns a client pipeline into a raw byte relay after a hijack. */

@@ -44,10 +44,11 @@ public final class ProxyServer implements AutoCloseable {
    * @param engines the policy in force; asked once per request, so a reload applies to the next
    *     request on every connection
    * @param audit where every decision is recorded
+   * @param owners who owns the execs and images (objects without labels)
    * @throws IOException when the socket cannot be created
    */
   public static ProxyServer start(ProxyConfig config, Supplier<PolicyEngine> engines,
-      UserDirectory users, AuditLog audit)
+      UserDirectory users, AuditLog audit, OwnerStore owners)
       throws IOException {
     requireNonNull(config, "config");
     Path socket = config.listen();
@@ -61,7 +62,11 @@ public final class ProxyServer implements AutoCloseable {
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
         StickyEpollIoHandler.newFactory());
-    UpstreamPool upstreams = new UpstreamPool(new DomainSocketAddress(config.upstream().toString()));
+    DomainSocketAddress daemon = new DomainSocketAddress(config.upstream().toString());
+    UpstreamPool upstreams = new UpstreamPool(daemon);
+    DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
+    java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("berth-lookup-", 0).factory());
     try {
       Channel ch = new ServerBootstrap()
           .group(group)
@@ -70,7 +75,7 @@ public final class ProxyServer implements AutoCloseable {
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childHandler(new ProxyChannelInitializer(engines, new PeerIdentity(users), upstreams,
-              audit))
+              audit, objects, lookups))
           .bind(new DomainSocketAddress(socket.toString()))
           .sync()
           .channel();

@@ -26,8 +26,14 @@ final class FakeDaemon implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Thread acceptor;
 
-  FakeDaemon(Path socket) throws IOException {
+  /** The id of every exec this daemon creates. */
+  static final String EXEC_ID = "e0c" + "0".repeat(61);
+  /** The uid named as owner of every container berth asks about. */
+  private final int ownerUid;
+
+  FakeDaemon(Path socket, int ownerUid) throws IOException {
     this.socket = socket;
+    this.ownerUid = ownerUid;
     Files.deleteIfExists(socket);
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
@@ -62,13 +68,21 @@ final class FakeDaemon implements AutoCloseable {
           }
           if (text.length() >= end + 4 + length) {
             String body = text.substring(end + 4, end + 4 + length);
-            received.add(head.split("\r\n")[0] + (body.isEmpty() ? "" : " " + body));
-            heads.add(head);
+            String line = head.split("\r\n")[0];
             byte[] rest = buf.toByteArray();
             buf.reset();
             buf.write(rest, end + 4 + length, rest.length - end - 4 - length);
-            String json = head.startsWith("POST /containers/create")
-                ? "{\"Id\":\"c0ffee\",\"Warnings\":[]}" : "{\"ok\":true}";
+            String json;
+            if (head.toLowerCase().contains("\r\nuser-agent: berth")) {
+              json = lookup(line); // berth asking who owns an object: not part of "received"
+            } else {
+              received.add(line + (body.isEmpty() ? "" : " " + body));
+              heads.add(head);
+              json = head.startsWith("POST /containers/create")
+                  ? "{\"Id\":\"c0ffee\",\"Warnings\":[]}"
+                  : line.matches("POST /containers/[^/]+/exec .*")
+                  ? "{\"Id\":\"" + EXEC_ID + "\"}" : "{\"ok\":true}";
+            }
             c.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + json.length() + "\r\n\r\n" + json)
                 .getBytes(StandardCharsets.ISO_8859_1)));
@@ -85,6 +99,16 @@ final class FakeDaemon implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       // the connection ends
     }
+  }
+
+  /** Every container is {@code ownerUid}'s, its full id the reference padded with zeros. */
+  private String lookup(String requestLine) {
+    String path = requestLine.split(" ")[1];
+    String ref = path.split("/")[2];
+    String id = (ref + "0".repeat(64)).substring(0, 64);
+    return path.startsWith("/exec/") ? "{\"ID\":\"" + id + "\"}"
+        : "{\"Id\":\"" + id + "\",\"Name\":\"/" + ref + "\",\"Config\":{\"Labels\":"
+        + "{\"dev.berth.owner.uid\":\"" + ownerUid + "\"}}}";
   }
 
   @Override

@@ -39,7 +39,7 @@ class ProxyServerTest {
   @BeforeAll
   static void start() throws IOException {
     dir = Files.createTempDirectory("berth-proxy-test");
-    daemon = new FakeDaemon(dir.resolve("d.sock"));
+    daemon = new FakeDaemon(dir.resolve("d.sock"), currentUid());
     socket = dir.resolve("b.sock");
     UserDirectory users = new UserDirectory() {
       @Override
@@ -60,7 +60,12 @@ class ProxyServerTest {
     PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket, ProxyConfig.DEFAULT_MODE,
-        null, 1), () -> engine, users, audit);
+        null, 1), () -> engine, users, audit, OwnerStore.open(dir.resolve("state")));
+  }
+
+  /** This process's uid: the caller berth sees, and the owner the fake daemon reports. */
+  private static int currentUid() throws IOException {
+    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
   }
 
   @AfterAll
@@ -235,9 +240,13 @@ class ProxyServerTest {
   @Test
   void upgradeRequestWithoutUpgradeResponse_nextRequestStillJudged() throws IOException {
     // PROTO-09: the tunnel opens on the daemon's 101, never on the client's Upgrade header
+    String execCreate = "{\"Cmd\":[\"id\"]}";
+    assertThat(exchange("POST /containers/abc/exec HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Type: application/json\r\nContent-Length: " + execCreate.length()
+        + "\r\n\r\n" + execCreate)).contains(FakeDaemon.EXEC_ID); // claimed as the caller's
     String exec = "{\"Detach\":false,\"Tty\":false}";
     String create = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
-    String answer = pipelined("POST /exec/0000/start HTTP/1.1\r\nHost: d\r\n"
+    String answer = pipelined("POST /exec/e0c/start HTTP/1.1\r\nHost: d\r\n"
         + "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n"
         + "Content-Length: " + exec.length() + "\r\n\r\n" + exec
         + "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
@@ -343,11 +352,14 @@ class ProxyServerTest {
 
   @Test
   void requestHeaders_onlyAllowlistedForwarded() throws IOException {
+    int uid = currentUid();
     exchange("GET /v1.51/containers/json?all=%31 HTTP/1.1\r\nHost: d\r\nX-Evil: 1\r\nUser-Agent: t\r\n"
         + "Connection: keep-alive, X-Evil\r\n\r\n");
     assertThat(daemon.heads).filteredOn(h -> h.startsWith("GET /v1.51/containers/json"))
         .singleElement().satisfies(h -> {
-          assertThat(h).startsWith("GET /v1.51/containers/json?all=1 HTTP/1.1"); // re-serialised
+          // re-serialised, narrowed to the caller's containers
+          assertThat(h).startsWith("GET /v1.51/containers/json?all=1&filters=%7B%22label%22%3A"
+              + "%7B%22dev.berth.owner.uid%3D" + uid + "%22%3Atrue%7D%7D HTTP/1.1");
           assertThat(h).contains("user-agent: t").doesNotContainIgnoringCase("x-evil");
         });
   }

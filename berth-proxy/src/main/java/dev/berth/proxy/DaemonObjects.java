@@ -1,0 +1,159 @@
+package dev.berth.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.DockerObject;
+import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.Owner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@link ObjectDirectory} of a real daemon: each question is the daemon's own inspect
+ * endpoint, so names, ids and id prefixes resolve exactly as the daemon resolves them, and an
+ * ambiguous prefix (the daemon answers 400) resolves to nothing. Owners come from berth's labels,
+ * or from the {@link OwnerStore} for execs and images.
+ */
+final class DaemonObjects implements ObjectDirectory {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final DaemonClient daemon;
+  private final OwnerStore store;
+
+  DaemonObjects(DaemonClient daemon, OwnerStore store) {
+    this.daemon = daemon;
+    this.store = store;
+  }
+
+  OwnerStore store() {
+    return store;
+  }
+
+  @Override
+  public Optional<DockerObject> container(String ref) throws LookupException {
+    return inspect("/containers/" + segment(ref) + "/json").map(c -> DockerObject.of(
+        c.path("Id").asText(), stripSlash(c.path("Name").asText("")),
+        Owner.fromLabels(labels(c.path("Config").path("Labels")))));
+  }
+
+  @Override
+  public Optional<DockerObject> volume(String name) throws LookupException {
+    return inspect("/volumes/" + segment(name)).map(DaemonObjects::volumeOf);
+  }
+
+  @Override
+  public Optional<DockerObject> network(String ref) throws LookupException {
+    return inspect("/networks/" + segment(ref)).map(n -> DockerObject.of(n.path("Id").asText(),
+        n.path("Name").asText(""), Owner.fromLabels(labels(n.path("Labels")))));
+  }
+
+  @Override
+  public Optional<DockerObject> exec(String id) throws LookupException {
+    return inspect("/exec/" + segment(id) + "/json").map(e -> {
+      String execId = e.path("ID").asText();
+      return DockerObject.of(execId, "", store.execOwner(execId));
+    });
+  }
+
+  @Override
+  public Optional<DockerObject> image(String ref) throws LookupException {
+    return inspect("/images/" + imagePath(ref) + "/json").map(i -> {
+      String id = i.path("Id").asText();
+      Map<String, Optional<Owner>> tags = new HashMap<>();
+      i.path("RepoTags").forEach(t -> tags.put(t.asText(), store.tagOwner(t.asText(), id)));
+      return new DockerObject(id, "", store.imageOwner(id), tags);
+    });
+  }
+
+  @Override
+  public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
+    byte[] body = JSON.createObjectNode().put("Name", name)
+        .<com.fasterxml.jackson.databind.node.ObjectNode>set("Labels", JSON.valueToTree(
+            owner.labels())).toString().getBytes(StandardCharsets.UTF_8);
+    DaemonClient.Answer a = call("POST", "/volumes/create", body);
+    if (a.status() / 100 != 2) {
+      throw new LookupException("the daemon refused to create volume " + name + " ("
+          + a.status() + ")");
+    }
+    return volumeOf(parse(a));
+  }
+
+  private static DockerObject volumeOf(JsonNode v) {
+    return DockerObject.of(v.path("Name").asText(), v.path("Name").asText(),
+        Owner.fromLabels(labels(v.path("Labels"))));
+  }
+
+  private Optional<JsonNode> inspect(String path) throws LookupException {
+    if (path.contains("//") || path.contains("/./") || path.contains("/../")
+        || path.endsWith("/.") || path.endsWith("/..")) {
+      return Optional.empty(); // an empty or dot reference names no object
+    }
+    DaemonClient.Answer a = call("GET", path, null);
+    if (a.status() == 404 || a.status() == 400) {
+      return Optional.empty(); // no such object, or an ambiguous or invalid reference
+    }
+    if (a.status() != 200) {
+      throw new LookupException("the daemon answered " + a.status() + " to GET " + path);
+    }
+    JsonNode found = parse(a);
+    if (!found.isObject()) {
+      throw new LookupException("the daemon's answer to GET " + path + " is not an object");
+    }
+    return Optional.of(found);
+  }
+
+  private DaemonClient.Answer call(String method, String path, byte[] body)
+      throws LookupException {
+    try {
+      return daemon.call(method, path, body);
+    } catch (IOException e) {
+      throw new LookupException("the daemon could not be asked: " + e.getMessage());
+    }
+  }
+
+  private static JsonNode parse(DaemonClient.Answer a) throws LookupException {
+    try {
+      return JSON.readTree(a.body());
+    } catch (IOException e) {
+      throw new LookupException("the daemon's answer is not JSON");
+    }
+  }
+
+  private static Map<String, String> labels(JsonNode node) {
+    Map<String, String> out = new HashMap<>();
+    node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText("")));
+    return out;
+  }
+
+  private static String stripSlash(String name) {
+    return name.startsWith("/") ? name.substring(1) : name;
+  }
+
+  /** One path segment, percent-encoded except for unreserved characters. */
+  private static String segment(String s) {
+    return encode(s, false);
+  }
+
+  /** An image reference: its {@code /} separators stay, as the daemon's route expects. */
+  private static String imagePath(String s) {
+    return encode(s, true);
+  }
+
+  private static String encode(String s, boolean keepSlash) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '@'
+          || (keepSlash && c == '/')) {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(String.format("%02X", c));
+      }
+    }
+    return sb.toString();
+  }
+}
