@@ -1,9 +1,9 @@
 package dev.berth.cli;
 
 import dev.berth.audit.AuditLog;
+import dev.berth.daemon.OwnerStore;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.policy.yaml.PolicyException;
-import dev.berth.proxy.OwnerStore;
 import dev.berth.proxy.ProxyConfig;
 import dev.berth.proxy.ProxyServer;
 import java.net.URI;
@@ -12,9 +12,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code berth serve}: the filtering proxy. */
 @Command(name = "serve", mixinStandardHelpOptions = true,

@@ -593,7 +593,7 @@ final class ContainerRules {
     ObjectNode labels = out.has("Labels") && out.get("Labels").isObject()
         ? (ObjectNode) out.get("Labels") : out.putObject("Labels");
     try {
-      OwnershipRules.rejectBerthLabels(labels, "volume labels");
+      OwnershipRules.checkBerthLabels(labels, owner, "volume labels");
     } catch (OwnershipRules.Refusal r) {
       return Decision.forbidden("volume_create", "berth: " + r.getMessage());
     }
@@ -663,7 +663,7 @@ final class ContainerRules {
       return Decision.badRequest("network_create", "berth: a network needs a name");
     }
     try {
-      OwnershipRules.rejectBerthLabels(labels, "network labels");
+      OwnershipRules.checkBerthLabels(labels, owner, "network labels");
     } catch (OwnershipRules.Refusal r) {
       return Decision.forbidden("network_create", "berth: " + r.getMessage());
     }
@@ -717,10 +717,14 @@ final class ContainerRules {
    */
   private static void stampOwner(ObjectNode body, Owner owner, Rewrites rw) throws Refusal {
     ObjectNode labels = object(body, "Labels");
-    for (Iterator<String> it = labels.fieldNames(); it.hasNext(); ) {
-      if (it.next().startsWith("dev.berth.")) {
-        throw new Refusal("labels dev.berth.* are set by berth");
-      }
+    try {
+      OwnershipRules.checkBerthLabels(labels, owner, "--label");
+    } catch (OwnershipRules.Refusal r) {
+      throw new Refusal(r.getMessage());
+    }
+    if (owner.labels().entrySet().stream()
+        .allMatch(e -> e.getValue().equals(labels.path(e.getKey()).asText(null)))) {
+      return; // the caller gave them already
     }
     owner.labels().forEach(labels::put);
     rw.note("label " + Owner.UID_LABEL + "=" + owner.uid()

@@ -196,7 +196,7 @@ final class OwnershipRules {
             : m.putObject("VolumeOptions");
         ObjectNode labels = opts.path("Labels") instanceof ObjectNode o ? o
             : opts.putObject("Labels");
-        rejectBerthLabels(labels, "--mount volume labels");
+        checkBerthLabels(labels, owner, "--mount volume labels");
         owner.labels().forEach(labels::put);
         step.note("anonymous volume at " + m.path("Target").asText("") + " labelled as yours");
       } else {
@@ -234,11 +234,18 @@ final class OwnershipRules {
         .orElseThrow(() -> notFound("network " + ref + " not found"));
   }
 
-  static void rejectBerthLabels(JsonNode labels, String what) throws Refusal {
-    for (Iterator<String> it = labels.fieldNames(); it.hasNext(); ) {
-      if (it.next().startsWith("dev.berth.")) {
+  /**
+   * Labels {@code dev.berth.*} are berth's: a caller may give only the owner labels berth would
+   * set anyway (in plugin mode, where berth cannot add them, the caller must).
+   */
+  static void checkBerthLabels(JsonNode labels, Owner owner, String what) throws Refusal {
+    Map<String, String> expected = owner.labels();
+    for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().startsWith("dev.berth.")
+          && !e.getValue().asText("").equals(expected.get(e.getKey()))) {
         throw new Refusal(Decision.Status.FORBIDDEN, what + ": labels dev.berth.* are set by "
-            + "berth");
+            + "berth (yours are " + expected + ")");
       }
     }
   }

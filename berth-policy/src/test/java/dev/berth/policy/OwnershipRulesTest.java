@@ -226,6 +226,21 @@ class OwnershipRulesTest {
     assertThat(labels.path(Owner.GID_LABEL).asText()).isEmpty();
   }
 
+  @Test
+  void create_ownerLabelsTheCallerWouldGet_acceptedAsGiven() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\","
+        + "\"Labels\":{\"dev.berth.owner.uid\":\"1001\",\"dev.berth.owner.gid\":\"\"}}"));
+    assertThat(a.rewrites()).noneMatch(r -> r.startsWith("label "));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"dev.berth.owner.uid\":\"1002\"}",
+      "{\"dev.berth.owner.gid\":\"2000\"}", "{\"dev.berth.other\":\"x\"}"})
+  void create_forgedBerthLabels_denied(String labels) {
+    denied(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"Labels\":" + labels
+        + "}"), Decision.Status.FORBIDDEN);
+  }
+
   // ---- volumes and networks -----------------------------------------------------------------
 
   @ParameterizedTest

@@ -3,6 +3,7 @@ package dev.berth.proxy;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditResult;
+import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.PolicyEngine;

@@ -1,6 +1,7 @@
 package dev.berth.proxy;
 
 import dev.berth.audit.AuditLog;
+import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.PolicyEngine;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;

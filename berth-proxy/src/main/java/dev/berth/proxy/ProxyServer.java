@@ -1,8 +1,9 @@
 package dev.berth.proxy;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.berth.audit.AuditLog;
+import dev.berth.daemon.DaemonClient;
+import dev.berth.daemon.DaemonObjects;
+import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
 import io.netty.bootstrap.ServerBootstrap;
@@ -20,6 +21,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import static java.util.Objects.requireNonNull;
 
 /**
  * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes

@@ -1,9 +1,8 @@
 package dev.berth.proxy;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditVerifier;
+import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
@@ -24,6 +23,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The proxy over real unix sockets, in front of a {@link FakeDaemon}. The test process is root,

@@ -1,4 +1,4 @@
-package dev.berth.proxy;
+package dev.berth.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,18 +17,18 @@ import java.util.Optional;
  * ambiguous prefix (the daemon answers 400) resolves to nothing. Owners come from berth's labels,
  * or from the {@link OwnerStore} for execs and images.
  */
-final class DaemonObjects implements ObjectDirectory {
+public final class DaemonObjects implements ObjectDirectory {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DaemonClient daemon;
   private final OwnerStore store;
 
-  DaemonObjects(DaemonClient daemon, OwnerStore store) {
+  public DaemonObjects(DaemonClient daemon, OwnerStore store) {
     this.daemon = daemon;
     this.store = store;
   }
 
-  OwnerStore store() {
+  public OwnerStore store() {
     return store;
   }
 

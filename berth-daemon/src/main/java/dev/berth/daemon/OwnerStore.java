@@ -1,4 +1,4 @@
-package dev.berth.proxy;
+package dev.berth.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

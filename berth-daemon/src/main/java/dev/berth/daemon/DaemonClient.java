@@ -1,4 +1,4 @@
-package dev.berth.proxy;
+package dev.berth.daemon;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
@@ -29,23 +29,23 @@ import java.util.concurrent.TimeoutException;
  * a fresh connection that closes after the answer. Kept apart from the relay's pool so that a
  * lookup never shares a connection with a user's exchange.
  */
-final class DaemonClient {
+public final class DaemonClient {
   private static final int MAX_ANSWER = 8 * 1024 * 1024;
   private static final long TIMEOUT_SECONDS = 10;
 
   /** A complete answer. */
-  record Answer(int status, byte[] body) {}
+  public record Answer(int status, byte[] body) {}
 
   private final EventLoopGroup group;
   private final DomainSocketAddress address;
 
-  DaemonClient(EventLoopGroup group, DomainSocketAddress address) {
+  public DaemonClient(EventLoopGroup group, DomainSocketAddress address) {
     this.group = group;
     this.address = address;
   }
 
   /** Sends a request and waits for the answer; call off the event loops (it blocks). */
-  Answer call(String method, String path, byte[] json) throws java.io.IOException {
+  public Answer call(String method, String path, byte[] json) throws java.io.IOException {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
         HttpMethod.valueOf(method), path,
