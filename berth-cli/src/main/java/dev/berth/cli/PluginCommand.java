@@ -1,0 +1,94 @@
+package dev.berth.cli;
+
+import dev.berth.audit.AuditLog;
+import dev.berth.daemon.OwnerStore;
+import dev.berth.nss.NssUserDirectory;
+import dev.berth.plugin.PluginConfig;
+import dev.berth.plugin.PluginServer;
+import dev.berth.policy.yaml.PolicyException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code berth plugin}: berth as a Docker AuthZ plugin. */
+@Command(name = "plugin", mixinStandardHelpOptions = true,
+    description = {
+        "Run berth as a Docker authorization plugin, for sites that keep dockerd's own TLS",
+        "endpoint with per-user client certificates (see 'berth pki').",
+        "",
+        "Start it before dockerd, and start dockerd with --authorization-plugin=berth. The same",
+        "policy judges every request; where the proxy would rewrite a request, the plugin refuses",
+        "it and names the flags to add (or use 'berth run')."})
+final class PluginCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--socket", paramLabel = "FILE",
+      defaultValue = "/run/docker/plugins/berth.sock",
+      description = "Where the daemon finds the plugin (default: ${DEFAULT-VALUE}).")
+  Path socket;
+
+  @Option(names = "--docker", paramLabel = "FILE", defaultValue = "/var/run/docker.sock",
+      description = "The daemon's unix socket, asked who owns objects (default: "
+          + "${DEFAULT-VALUE}).")
+  Path docker;
+
+  @Option(names = "--policy", paramLabel = "FILE",
+      description = "Policy file (default: the embedded default policy). Reloaded on SIGHUP "
+          + "and when the file changes.")
+  Path policy;
+
+  @Option(names = "--audit-log", paramLabel = "FILE", defaultValue = AuditCommand.DEFAULT_FILE,
+      description = "The audit trail (default: ${DEFAULT-VALUE}).")
+  Path auditLog;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/berth",
+      description = "Owners of execs and images (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Option(names = "--crl", paramLabel = "FILE",
+      description = "Certificate revocation list to honour (dockerd itself checks none), e.g. "
+          + "/etc/berth/pki/crl.pem.")
+  Path crl;
+
+  @Option(names = "--socket-user", paramLabel = "USER", defaultValue = "root",
+      description = "Who callers of the daemon's unix socket are (they send no certificate); "
+          + "'none' refuses them (default: ${DEFAULT-VALUE}; keep that socket root-only).")
+  String socketUser;
+
+  @Override
+  public Integer call() throws Exception {
+    NssUserDirectory users = new NssUserDirectory();
+    PolicySource policies;
+    try {
+      policies = PolicySource.open(policy, users);
+    } catch (PolicyException e) {
+      spec.commandLine().getErr().println(String.join("\n", e.errors()));
+      spec.commandLine().getErr().println("berth: not starting: the policy is not valid");
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
+    policies.watch();
+    AuditLog audit = AuditLog.open(auditLog);
+    OwnerStore owners = OwnerStore.open(stateDir);
+    PluginServer server = PluginServer.start(new PluginConfig(socket, docker,
+        Optional.ofNullable(crl), socketUser.equals("none") ? Optional.empty()
+        : Optional.of(socketUser)), policies, users, audit, owners);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      try {
+        owners.close();
+        audit.close();
+      } catch (java.io.IOException e) {
+        spec.commandLine().getErr().println("berth: closing the audit log: " + e.getMessage());
+      }
+    }, "berth-shutdown"));
+    spec.commandLine().getOut().printf("berth: authorization plugin on %s%n", socket);
+    spec.commandLine().getOut().flush();
+    server.awaitClose();
+    return 0;
+  }
+}
