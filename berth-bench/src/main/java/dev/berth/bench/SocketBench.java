@@ -52,6 +52,9 @@ public final class SocketBench {
     String label = "run";
     String host = "docker";
     int expectStatus = 200;
+    String method = "GET";
+    /** A file of request bodies, one per line, sent in turn; null for no body. */
+    String bodies;
   }
 
   private static void usage(String problem) {
@@ -69,7 +72,10 @@ public final class SocketBench {
                                counted as a timeout (default 10)
           --label NAME         label echoed in the result line (default run)
           --host NAME          Host header (default docker)
-          --expect-status N    status that counts as success (default 200)""");
+          --expect-status N    status that counts as success (default 200)
+          --method NAME        request method (default GET)
+          --bodies FILE        request bodies, one per line, sent in turn (JSON); each
+                               connection starts at a different line""");
     System.exit(2);
   }
 
@@ -103,6 +109,8 @@ public final class SocketBench {
           case "--label" -> o.label = v;
           case "--host" -> o.host = v;
           case "--expect-status" -> o.expectStatus = Integer.parseInt(v);
+          case "--method" -> o.method = v;
+          case "--bodies" -> o.bodies = v;
           default -> usage("unknown option " + a);
         }
       } catch (NumberFormatException e) {
@@ -535,7 +543,7 @@ public final class SocketBench {
   static final class Worker implements Runnable {
     final int id;
     final Path socket;
-    final byte[] request;
+    final byte[][] toSend;
     final int expectStatus;
     final CountDownLatch ready;
     final CountDownLatch go;
@@ -559,11 +567,11 @@ public final class SocketBench {
     int lastBadStatus;
     String firstError;
 
-    Worker(int id, Path socket, byte[] request, int expectStatus, CountDownLatch ready,
+    Worker(int id, Path socket, byte[][] requests, int expectStatus, CountDownLatch ready,
         CountDownLatch go) {
       this.id = id;
       this.socket = socket;
-      this.request = request;
+      this.toSend = requests;
       this.expectStatus = expectStatus;
       this.ready = ready;
       this.go = go;
@@ -571,7 +579,7 @@ public final class SocketBench {
 
     @Override
     public void run() {
-      ByteBuffer req = ByteBuffer.wrap(request);
+      int next = id;
       try {
         conn = new HttpConnection(socket);
       } catch (IOException e) {
@@ -603,7 +611,7 @@ public final class SocketBench {
             c = new HttpConnection(socket);
             conn = c;
           }
-          c.write(req);
+          c.write(ByteBuffer.wrap(toSend[next++ % toSend.length]));
           c.readResponse();
           status = c.status;
           body = c.bodyBytes;
@@ -671,13 +679,37 @@ public final class SocketBench {
     }
   }
 
-  private static byte[] buildRequest(Options o) {
-    String r = "GET " + o.path + " HTTP/1.1\r\n"
+  private static byte[][] buildRequests(Options o) throws IOException {
+    if (o.bodies == null) {
+      return new byte[][] {buildRequest(o, null)};
+    }
+    List<String> lines = java.nio.file.Files.readAllLines(Path.of(o.bodies),
+        StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+    if (lines.isEmpty()) {
+      usage("--bodies " + o.bodies + " has no lines");
+    }
+    byte[][] out = new byte[lines.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = buildRequest(o, lines.get(i).getBytes(StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  private static byte[] buildRequest(Options o, byte[] body) {
+    String r = o.method + " " + o.path + " HTTP/1.1\r\n"
         + "Host: " + o.host + "\r\n"
         + "User-Agent: berth-bench/1\r\n"
         + "Accept: */*\r\n"
+        + (body == null ? "" : "Content-Type: application/json\r\nContent-Length: "
+        + body.length + "\r\n")
         + "\r\n";
-    return r.getBytes(StandardCharsets.US_ASCII);
+    byte[] head = r.getBytes(StandardCharsets.US_ASCII);
+    if (body == null) {
+      return head;
+    }
+    byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+    System.arraycopy(body, 0, all, head.length, body.length);
+    return all;
   }
 
   /** One request before the run, bounded by the timeout, so a dead or hanging server shows. */
@@ -714,16 +746,16 @@ public final class SocketBench {
   public static void main(String[] args) throws Exception {
     Options o = parse(args);
     Path socket = Path.of(o.socket);
-    byte[] request = buildRequest(o);
+    byte[][] toSend = buildRequests(o);
 
-    probe(o, socket, request);
+    probe(o, socket, toSend[0]);
 
     CountDownLatch ready = new CountDownLatch(o.connections);
     CountDownLatch go = new CountDownLatch(1);
     List<Worker> workers = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < o.connections; i++) {
-      Worker w = new Worker(i, socket, request, o.expectStatus, ready, go);
+      Worker w = new Worker(i, socket, toSend, o.expectStatus, ready, go);
       workers.add(w);
       Thread t = Thread.ofPlatform().name("bench-" + i).daemon(true).unstarted(w);
       threads.add(t);

@@ -80,7 +80,7 @@ public final class PluginServer implements AutoCloseable {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group,
         new DomainSocketAddress(config.daemon().toString())), owners);
-    PluginJudge judge = new PluginJudge(engines, users, objects, owners, audit,
+    PluginJudge judge = new PluginJudge(engines, new RecentUsers(users), objects, owners, audit,
         config.crl().map(Revocations::new).orElseGet(Revocations::none), config.socketUser());
     Executor work = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-authz-", 0).factory());
