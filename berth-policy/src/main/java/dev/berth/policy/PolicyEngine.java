@@ -24,6 +24,9 @@ import java.util.Optional;
 public final class PolicyEngine {
   /** Oldest API version berth judges; older ones had other body shapes (HostConfig on start). */
   static final String MIN_API_VERSION = "1.24";
+  /** Refusals a role in audit-only mode lets through; malformed requests stay refused. */
+  private static final java.util.Set<Decision.Status> AUDIT_ONLY_WAIVES = java.util.EnumSet.of(
+      Decision.Status.FORBIDDEN, Decision.Status.NOT_FOUND, Decision.Status.CONFLICT);
 
   private final Policy policy;
   private final RouteTable routes;
@@ -104,6 +107,19 @@ public final class PolicyEngine {
           + "; ask an administrator");
     }
     Role role = grant.get().role();
+    Decision d = judge(who, grant.get(), route, request, objects);
+    if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
+        deny.status())) {
+      return new Decision.Allow("audit_only", request, java.util.List.of("audit-only: would be "
+          + "refused by " + deny.rule() + ": " + deny.reason()));
+    }
+    return d;
+  }
+
+  /** The rules for a caller with a role, on a request whose body is parsed. */
+  private Decision judge(Principal who, Grant grant, RouteMatch route, CanonicalRequest request,
+      ObjectDirectory objects) {
+    Role role = grant.role();
     if (!role.actions().contains(route.route().action())) {
       return Decision.forbidden("action_not_granted", "berth: " + route.route().action().id()
           + " is not granted to your role (" + role.name() + ")");
@@ -111,14 +127,15 @@ public final class PolicyEngine {
     if (role.passthrough()) {
       return new Decision.Allow("passthrough", request, java.util.List.of());
     }
-    Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(), head.query());
+    Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(),
+        request.query());
     if (refused.isPresent()) {
       return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
           + "' is not allowed on " + route.route().action().id());
     }
-    Decision d = containers.evaluate(who, grant.get(), request, route);
+    Decision d = containers.evaluate(who, grant, request, route);
     return d instanceof Decision.Allow allow
-        ? ownership.evaluate(who, grant.get(), allow, route, objects) : d;
+        ? ownership.evaluate(who, grant, allow, route, objects) : d;
   }
 
   private static Body readBody(RouteMatch route, byte[] body) throws RequestException {

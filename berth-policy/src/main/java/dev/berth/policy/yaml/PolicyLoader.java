@@ -46,7 +46,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class PolicyLoader {
   private static final Set<String> TOP_KEYS = Set.of("roles", "bindings");
   private static final Set<String> ROLE_KEYS =
-      Set.of("actions", "passthrough", "scope", "bind_roots", "limits", "allow");
+      Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "allow");
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
@@ -190,6 +190,17 @@ public final class PolicyLoader {
             + "use scope: all");
       }
     }
+    boolean auditOnly = false;
+    Node md = f.get("mode");
+    if (md != null) {
+      String v = scalar(md, at + ".mode");
+      if ("audit-only".equals(v)) {
+        auditOnly = true;
+      } else if (v != null && !"enforce".equals(v)) {
+        error(md, at + ".mode", "expected enforce or audit-only" + suggestion(v,
+            List.of("enforce", "audit-only")));
+      }
+    }
     List<String> roots = new ArrayList<>();
     Node r = f.get("bind_roots");
     if (r instanceof SequenceNode seq) {
@@ -207,7 +218,7 @@ public final class PolicyLoader {
         "memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
-    return new Role(name, actions, passthrough, scope, roots, limits, allow);
+    return new Role(name, actions, passthrough, scope, roots, limits, allow, auditOnly);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
