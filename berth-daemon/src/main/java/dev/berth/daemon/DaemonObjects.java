@@ -2,12 +2,15 @@ package dev.berth.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -79,6 +82,43 @@ public final class DaemonObjects implements ObjectDirectory {
           + a.status() + ")");
     }
     return volumeOf(parse(a));
+  }
+
+  @Override
+  public ContainerUsage usage(String id) throws LookupException {
+    JsonNode c = inspect("/containers/" + segment(id) + "/json")
+        .orElseThrow(() -> new LookupException("container " + id + " is gone"));
+    JsonNode state = c.path("State");
+    JsonNode hc = c.path("HostConfig");
+    long nano = hc.path("NanoCpus").asLong(0);
+    long quota = hc.path("CpuQuota").asLong(0);
+    if (quota > 0) {
+      long period = hc.path("CpuPeriod").asLong(0);
+      nano = Math.max(nano, quota * 1_000_000_000L / (period > 0 ? period : 100_000L));
+    }
+    return new ContainerUsage(c.path("Id").asText(), state.path("Running").asBoolean(false)
+        || state.path("Paused").asBoolean(false) || state.path("Restarting").asBoolean(false),
+        hc.path("Memory").asLong(0), nano, hc.path("PidsLimit").asLong(0));
+  }
+
+  @Override
+  public List<ContainerUsage> active(String label) throws LookupException {
+    String filters = JSON.createObjectNode()
+        .<com.fasterxml.jackson.databind.node.ObjectNode>set("label",
+            JSON.createArrayNode().add(label))
+        .<com.fasterxml.jackson.databind.node.ObjectNode>set("status",
+            JSON.createArrayNode().add("running").add("paused").add("restarting"))
+        .toString();
+    DaemonClient.Answer a = call("GET", "/containers/json?filters="
+        + java.net.URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
+    if (a.status() != 200) {
+      throw new LookupException("the daemon answered " + a.status() + " to a container list");
+    }
+    List<ContainerUsage> out = new ArrayList<>();
+    for (JsonNode c : parse(a)) {
+      out.add(usage(c.path("Id").asText()));
+    }
+    return out;
   }
 
   private static DockerObject volumeOf(JsonNode v) {

@@ -34,6 +34,16 @@ public interface ObjectDirectory {
    */
   DockerObject ensureVolume(String name, Owner owner) throws LookupException;
 
+  /** What a container (by full id) holds against a quota. */
+  default ContainerUsage usage(String id) throws LookupException {
+    throw new LookupException("this directory cannot report resource usage");
+  }
+
+  /** The active (running, paused, restarting) containers carrying {@code label} ({@code k=v}). */
+  default java.util.List<ContainerUsage> active(String label) throws LookupException {
+    throw new LookupException("this directory cannot list containers");
+  }
+
   /** Why an ownership question could not be answered. */
   final class LookupException extends Exception {
     public LookupException(String message) {

@@ -14,7 +14,34 @@ final class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> networks = new HashMap<>();
   private final Map<String, DockerObject> execs = new HashMap<>();
   private final Map<String, DockerObject> images = new HashMap<>();
+  private final Map<String, ContainerUsage> usage = new HashMap<>();
   boolean broken;
+
+  /** Resources of a container (by full id); its owner label decides whose quota it counts in. */
+  FakeObjects usage(ContainerUsage u) {
+    usage.put(u.id(), u);
+    return this;
+  }
+
+  @Override
+  public ContainerUsage usage(String id) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    return usage.getOrDefault(id, new ContainerUsage(id, false, 0, 0, 0));
+  }
+
+  @Override
+  public java.util.List<ContainerUsage> active(String label) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    String[] kv = label.split("=", 2);
+    return usage.values().stream().filter(ContainerUsage::active).filter(u -> {
+      DockerObject c = containers.get(u.id());
+      return c != null && c.owner().map(o -> o.labels().get(kv[0]).equals(kv[1])).orElse(false);
+    }).toList();
+  }
 
   static Optional<Owner> owner(int uid) {
     return Optional.of(new Owner(uid, -1));

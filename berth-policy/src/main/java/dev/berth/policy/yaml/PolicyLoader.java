@@ -5,6 +5,7 @@ import dev.berth.policy.Allowances;
 import dev.berth.policy.Binding;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
+import dev.berth.policy.Quota;
 import dev.berth.policy.Role;
 import dev.berth.policy.Scope;
 import java.io.IOException;
@@ -46,11 +47,13 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class PolicyLoader {
   private static final Set<String> TOP_KEYS = Set.of("roles", "bindings");
   private static final Set<String> ROLE_KEYS =
-      Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "allow");
+      Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
+          "allow");
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
   private static final Set<String> LIMIT_KEYS = Set.of("memory", "cpus", "pids");
+  private static final Set<String> QUOTA_KEYS = Set.of("containers", "memory", "cpus", "pids");
   private static final Set<String> BOUND_KEYS = Set.of("default", "max");
   private static final Pattern SIZE = Pattern.compile("^([0-9]+)([kmgt]?)b?$");
   private static final Pattern DECIMAL = Pattern.compile("^[0-9]+(\\.[0-9]{1,9})?$");
@@ -216,9 +219,11 @@ public final class PolicyLoader {
     }
     Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
         "memory, cpus and pids");
+    Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
+        "containers, memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
-    return new Role(name, actions, passthrough, scope, roots, limits, allow, auditOnly);
+    return new Role(name, actions, passthrough, scope, roots, limits, allow, quota, auditOnly);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
@@ -281,6 +286,28 @@ public final class PolicyLoader {
       error(m, at, e.getMessage());
       return Limits.NONE;
     }
+  }
+
+  private Quota quota(MappingNode m, String at) {
+    Map<String, Node> f = fields(m, at, QUOTA_KEYS);
+    return new Quota(amount(f.get("containers"), at + ".containers", this::count),
+        amount(f.get("memory"), at + ".memory", this::bytes),
+        amount(f.get("cpus"), at + ".cpus", this::nanoCpus),
+        amount(f.get("pids"), at + ".pids", this::count));
+  }
+
+  /** One positive amount, or 0 when not given (or invalid, which is reported). */
+  private long amount(Node node, String at, Parser parser) {
+    String text = node == null ? null : scalar(node, at);
+    if (text == null) {
+      return 0;
+    }
+    long parsed = parser.parse(text.strip().toLowerCase(java.util.Locale.ROOT));
+    if (parsed <= 0) {
+      error(node, at, "expected a positive amount, got \"" + text + "\"");
+      return 0;
+    }
+    return parsed;
   }
 
   /** {default, max} of one limit; zeros where not given. */
