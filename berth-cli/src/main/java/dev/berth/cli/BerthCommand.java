@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         "the real Docker daemon only what its policy allows, after rewriting it so that containers",
         "run as the caller. Point the stock docker CLI at it:",
         "  export DOCKER_HOST=unix:///run/berth/docker.sock"},
-    subcommands = {ServeCommand.class, PluginCommand.class, PolicyCommand.class,
+    subcommands = {ServeCommand.class, PluginCommand.class, RunCommand.class, PolicyCommand.class,
         AuditCommand.class,
         CommandLine.HelpCommand.class})
 public final class BerthCommand implements Runnable {
@@ -24,7 +24,12 @@ public final class BerthCommand implements Runnable {
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new BerthCommand());
+    CommandLine cl = new CommandLine(new BerthCommand());
+    // berth run: berth's options first, then everything (docker run options, image, command)
+    // goes to docker as it is.
+    cl.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true)
+        .setStopAtPositional(true);
+    return cl;
   }
 
   @Override

@@ -41,6 +41,7 @@ public final class NssUserDirectory implements UserDirectory {
   private final MethodHandle getpwnamR;
   private final MethodHandle getgrouplist;
   private final MethodHandle getgrnamR;
+  private final MethodHandle getgrgidR;
 
   // struct group on LP64 glibc: char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem;
   private static final long GROUP_SIZE = 32;
@@ -58,6 +59,9 @@ public final class NssUserDirectory implements UserDirectory {
         ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     getgrnamR = linker.downcallHandle(find(libc, "getgrnam_r"), FunctionDescriptor.of(
         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    getgrgidR = linker.downcallHandle(find(libc, "getgrgid_r"), FunctionDescriptor.of(
+        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
         ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     getgrouplist = linker.downcallHandle(find(libc, "getgrouplist"), FunctionDescriptor.of(
         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
@@ -101,6 +105,34 @@ public final class NssUserDirectory implements UserDirectory {
       }
     }
     throw new LookupException("NSS entry for group " + group + " is larger than " + MAX_BUFFER
+        + " bytes");
+  }
+
+  /** The name of the group with this gid, or empty when there is none. */
+  public Optional<String> groupName(int gid) throws LookupException {
+    for (int size = 4096; size <= MAX_BUFFER; size *= 4) {
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment grp = arena.allocate(GROUP_SIZE, 8);
+        MemorySegment buf = arena.allocate(size);
+        MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
+        int rc = (int) getgrgidR.invokeExact(gid, grp, buf, (long) size, result);
+        if (rc == ERANGE) {
+          continue;
+        }
+        if (rc != 0) {
+          throw new LookupException("NSS lookup of gid " + gid + " failed (errno " + rc + ")");
+        }
+        if (result.get(ValueLayout.ADDRESS, 0).equals(MemorySegment.NULL)) {
+          return Optional.empty();
+        }
+        return Optional.of(cString(grp.get(ValueLayout.ADDRESS, 0)));
+      } catch (LookupException e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new LookupException("NSS lookup failed: " + t);
+      }
+    }
+    throw new LookupException("NSS entry for gid " + gid + " is larger than " + MAX_BUFFER
         + " bytes");
   }
 

@@ -36,6 +36,13 @@ class NssUserDirectoryTest {
   }
 
   @Test
+  void groupName_rootAndUnknown() throws Exception {
+    NssUserDirectory nss = new NssUserDirectory();
+    assertThat(nss.groupName(0)).hasValue("root");
+    assertThat(nss.groupName(1_999_999_999)).isEmpty();
+  }
+
+  @Test
   void byName_unknownName_isEmpty() throws Exception {
     assertThat(nss.byName("no-such-user-berth")).isEmpty();
   }

@@ -44,8 +44,10 @@ final class ContainerRules {
   private static final Set<String> LOG_OPTIONS = Set.of("max-size", "max-file", "compress");
 
   private final HostPaths hostPaths;
+  private final Map<String, Profile> profiles;
 
-  ContainerRules(HostPaths hostPaths) {
+  ContainerRules(Map<String, Profile> profiles, HostPaths hostPaths) {
+    this.profiles = Map.copyOf(profiles);
     this.hostPaths = requireNonNull(hostPaths, "hostPaths");
   }
 
@@ -71,8 +73,10 @@ final class ContainerRules {
     Rewrites rw = new Rewrites();
     try {
       forceUser(body, who, rw);
+      List<Profile> asked = askedProfiles(body, role);
       ObjectNode hc = object(body, "HostConfig");
       checkHostConfig(hc, who, role, rw);
+      applyProfiles(body, hc, asked, rw);
       checkNetworking(body);
       stampOwner(body, grant.ownerFor(who), rw);
     } catch (Refusal r) {
@@ -338,6 +342,56 @@ final class ContainerRules {
           throw new Refusal("--publish " + hostPort + ": not a port number");
         }
       }
+    }
+  }
+
+  // ---- profiles ----------------------------------------------------------------------------
+
+  /** The profiles the create asks for (label {@code dev.berth.profile=a,b}); each granted. */
+  private List<Profile> askedProfiles(ObjectNode body, Role role) throws Refusal {
+    String value = body.path("Labels").path(Profile.LABEL).asText("");
+    List<Profile> out = new ArrayList<>();
+    if (value.isEmpty()) {
+      return out;
+    }
+    for (String name : value.split(",", -1)) {
+      if (!role.profiles().contains(name.strip())) {
+        throw new Refusal("profile \"" + name.strip() + "\" is not granted to your role ("
+            + role.name() + "; granted: " + new java.util.TreeSet<>(role.profiles()) + ")");
+      }
+      out.add(profiles.get(name.strip()));
+    }
+    return out;
+  }
+
+  /**
+   * Adds what the administrator vetted, after the caller's own request was checked: the mounts
+   * and devices of a profile are allowed because the policy names them, not because the caller
+   * asked. Targets must still be distinct.
+   */
+  private static void applyProfiles(ObjectNode body, ObjectNode hc, List<Profile> asked,
+      Rewrites rw) throws Refusal {
+    for (Profile p : asked) {
+      ArrayNode binds = hc.get("Binds") instanceof ArrayNode a ? a : hc.putArray("Binds");
+      p.mounts().forEach(binds::add);
+      ArrayNode devices = hc.get("Devices") instanceof ArrayNode a ? a : hc.putArray("Devices");
+      for (String d : p.devices()) {
+        devices.addObject().put("PathOnHost", d).put("PathInContainer", d)
+            .put("CgroupPermissions", "rwm");
+      }
+      ArrayNode requests = hc.get("DeviceRequests") instanceof ArrayNode a ? a
+          : hc.putArray("DeviceRequests");
+      for (Profile.DeviceRequest r : p.deviceRequests()) {
+        ObjectNode req = requests.addObject().put("Driver", r.driver()).put("Count", r.count());
+        ArrayNode caps = req.putArray("Capabilities").addArray();
+        r.capabilities().forEach(caps::add);
+      }
+      ArrayNode env = body.get("Env") instanceof ArrayNode a ? a : body.putArray("Env");
+      p.env().forEach(env::add);
+      rw.note("profile " + p.name() + " applied");
+    }
+    if (!asked.isEmpty()) {
+      checkDistinctTargets(hc);
     }
   }
 

@@ -293,7 +293,7 @@ final class OwnershipRules {
     Map<String, String> expected = owner.labels();
     for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (e.getKey().startsWith("dev.berth.")
+      if (e.getKey().startsWith("dev.berth.") && !e.getKey().equals(Profile.LABEL)
           && !e.getValue().asText("").equals(expected.get(e.getKey()))) {
         throw new Refusal(Decision.Status.FORBIDDEN, what + ": labels dev.berth.* are set by "
             + "berth (yours are " + expected + ")");

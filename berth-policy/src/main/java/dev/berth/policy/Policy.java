@@ -17,21 +17,30 @@ import java.util.Optional;
  *
  * @param roles roles by name
  * @param bindings in order; the first that matches a caller decides the caller's role
+ * @param profiles bundles of mounts, devices and environment roles may grant
  * @param source where the policy came from (a file name, or "embedded default policy")
  * @param digest SHA-256 of the policy text, so that a decision can name the policy it applied
  */
-public record Policy(Map<String, Role> roles, List<Binding> bindings, String source,
-    String digest) {
+public record Policy(Map<String, Role> roles, List<Binding> bindings,
+    Map<String, Profile> profiles, String source, String digest) {
   private static final String DEFAULT_RESOURCE = "default-policy.yaml";
 
   public Policy {
     roles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roles));
     bindings = List.copyOf(bindings);
+    profiles = Map.copyOf(profiles);
     requireNonNull(source, "source");
     requireNonNull(digest, "digest");
     for (Binding b : bindings) {
       if (!roles.containsKey(b.role())) {
         throw new IllegalArgumentException("binding names unknown role " + b.role());
+      }
+    }
+    for (Role r : roles.values()) {
+      for (String p : r.profiles()) {
+        if (!profiles.containsKey(p)) {
+          throw new IllegalArgumentException("role " + r.name() + " grants unknown profile " + p);
+        }
       }
     }
   }

@@ -36,7 +36,7 @@ public final class PolicyEngine {
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
-    this.containers = new ContainerRules(requireNonNull(hostPaths, "hostPaths"));
+    this.containers = new ContainerRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"));
   }
 
   public Policy policy() {

@@ -17,12 +17,14 @@ import java.util.Set;
  *     user's home directory, {@code {user}} the user name
  * @param limits resource defaults and maxima for the holder's containers
  * @param allow what the holder may ask for beyond the safe baseline
+ * @param profiles the profiles holders may ask for
  * @param quota what the holder's running containers may use together
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
  */
 public record Role(String name, Set<Action> actions, boolean passthrough, Scope scope,
-    List<String> bindRoots, Limits limits, Allowances allow, Quota quota, boolean auditOnly) {
+    List<String> bindRoots, Limits limits, Allowances allow, Set<String> profiles, Quota quota,
+    boolean auditOnly) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
@@ -30,6 +32,7 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
     bindRoots = List.copyOf(bindRoots);
     requireNonNull(limits, "limits");
     requireNonNull(allow, "allow");
+    profiles = Set.copyOf(profiles);
     requireNonNull(quota, "quota");
   }
 }

@@ -5,6 +5,7 @@ import dev.berth.policy.Allowances;
 import dev.berth.policy.Binding;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
+import dev.berth.policy.Profile;
 import dev.berth.policy.Quota;
 import dev.berth.policy.Role;
 import dev.berth.policy.Scope;
@@ -45,10 +46,16 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * {@code bind_roots: []}, both the safe choice).
  */
 public final class PolicyLoader {
-  private static final Set<String> TOP_KEYS = Set.of("roles", "bindings");
+  private static final Set<String> TOP_KEYS = Set.of("roles", "bindings", "profiles");
+  private static final Set<String> PROFILE_KEYS =
+      Set.of("mounts", "devices", "device_requests", "env");
+  private static final Set<String> DEVICE_REQUEST_KEYS =
+      Set.of("driver", "count", "capabilities");
+  private static final Pattern MOUNT = Pattern.compile("^(/[^:]*):(/[^:]*)(:ro|:rw)?$");
+  private static final Pattern ENV = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*=.*$");
   private static final Set<String> ROLE_KEYS =
       Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
-          "allow");
+          "profiles", "allow");
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
@@ -100,6 +107,7 @@ public final class PolicyLoader {
       throw new PolicyException(List.of(source + ": expected a mapping with roles and bindings"));
     }
     Map<String, Node> fields = fields(top, "", TOP_KEYS);
+    Map<String, Profile> profiles = profiles(fields.get("profiles"));
     Map<String, Role> roles = new LinkedHashMap<>();
     Node rolesNode = require(fields, "roles", top, "");
     if (rolesNode instanceof MappingNode rm) {
@@ -112,7 +120,7 @@ public final class PolicyLoader {
           error(t.getKeyNode(), "roles." + name, "role names are lower-case letters, digits, "
               + "'_' and '-'");
         }
-        Role role = role(name, t.getValueNode());
+        Role role = role(name, t.getValueNode(), profiles);
         if (role != null && roles.put(name, role) != null) {
           error(t.getKeyNode(), "roles." + name, "role defined twice");
         }
@@ -135,10 +143,10 @@ public final class PolicyLoader {
     if (!errors.isEmpty()) {
       throw new PolicyException(errors);
     }
-    return new Policy(roles, bindings, source, sha256(text));
+    return new Policy(roles, bindings, profiles, source, sha256(text));
   }
 
-  private Role role(String name, Node node) {
+  private Role role(String name, Node node, Map<String, Profile> profiles) {
     String at = "roles." + name;
     if (!(node instanceof MappingNode m)) {
       error(node, at, "expected a mapping with actions");
@@ -219,11 +227,22 @@ public final class PolicyLoader {
     }
     Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
         "memory, cpus and pids");
+    Set<String> granted = new java.util.LinkedHashSet<>();
+    List<String> asked = strings(f.get("profiles"), at + ".profiles");
+    for (int i = 0; i < asked.size(); i++) {
+      if (!profiles.containsKey(asked.get(i))) {
+        error(f.get("profiles"), at + ".profiles[" + i + "]", "unknown profile \""
+            + asked.get(i) + "\"" + suggestion(asked.get(i), List.copyOf(profiles.keySet())));
+      } else {
+        granted.add(asked.get(i));
+      }
+    }
     Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
         "containers, memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
-    return new Role(name, actions, passthrough, scope, roots, limits, allow, quota, auditOnly);
+    return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
+        auditOnly);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
@@ -449,6 +468,82 @@ public final class PolicyLoader {
       error(m, at, "a binding needs users or groups");
     }
     return role == null ? null : new Binding(role, users, gids, everyone);
+  }
+
+  private Map<String, Profile> profiles(Node node) {
+    Map<String, Profile> out = new LinkedHashMap<>();
+    if (node == null) {
+      return out;
+    }
+    if (!(node instanceof MappingNode pm)) {
+      error(node, "profiles", "expected a mapping of profile names to profiles");
+      return out;
+    }
+    for (NodeTuple t : pm.getValue()) {
+      String name = scalar(t.getKeyNode(), "profiles");
+      if (name == null) {
+        continue;
+      }
+      String at = "profiles." + name;
+      if (!ROLE_NAME.matcher(name).matches()) {
+        error(t.getKeyNode(), at, "profile names are lower-case letters, digits, '_' and '-'");
+      }
+      if (!(t.getValueNode() instanceof MappingNode m)) {
+        error(t.getValueNode(), at, "expected a mapping with " + PROFILE_KEYS);
+        continue;
+      }
+      Map<String, Node> f = fields(m, at, PROFILE_KEYS);
+      List<String> mounts = strings(f.get("mounts"), at + ".mounts");
+      for (int i = 0; i < mounts.size(); i++) {
+        if (!MOUNT.matcher(mounts.get(i)).matches() || mounts.get(i).contains("/..")) {
+          error(f.get("mounts"), at + ".mounts[" + i + "]", "expected /host/path:/container/path"
+              + " or /host/path:/container/path:ro");
+        }
+      }
+      List<String> devices = strings(f.get("devices"), at + ".devices");
+      for (int i = 0; i < devices.size(); i++) {
+        if (!devices.get(i).startsWith("/dev/") || devices.get(i).contains("..")) {
+          error(f.get("devices"), at + ".devices[" + i + "]", "expected a path under /dev/");
+        }
+      }
+      List<String> env = strings(f.get("env"), at + ".env");
+      for (int i = 0; i < env.size(); i++) {
+        if (!ENV.matcher(env.get(i)).matches()) {
+          error(f.get("env"), at + ".env[" + i + "]", "expected NAME=value");
+        }
+      }
+      List<Profile.DeviceRequest> requests = new ArrayList<>();
+      Node dr = f.get("device_requests");
+      if (dr instanceof SequenceNode seq) {
+        for (int i = 0; i < seq.getValue().size(); i++) {
+          String rat = at + ".device_requests[" + i + "]";
+          if (!(seq.getValue().get(i) instanceof MappingNode rm)) {
+            error(seq.getValue().get(i), rat, "expected a mapping with " + DEVICE_REQUEST_KEYS);
+            continue;
+          }
+          Map<String, Node> rf = fields(rm, rat, DEVICE_REQUEST_KEYS);
+          String driver = rf.get("driver") == null ? "" : scalar(rf.get("driver"), rat + ".driver");
+          String count = rf.get("count") == null ? "all" : scalar(rf.get("count"), rat + ".count");
+          int n = -1;
+          if (count != null && !count.equals("all")) {
+            try {
+              n = Integer.parseInt(count);
+            } catch (NumberFormatException e) {
+              n = 0;
+            }
+            if (n <= 0) {
+              error(rf.get("count"), rat + ".count", "expected a positive number or all");
+            }
+          }
+          requests.add(new Profile.DeviceRequest(driver == null ? "" : driver, n,
+              strings(rf.get("capabilities"), rat + ".capabilities")));
+        }
+      } else if (dr != null) {
+        error(dr, at + ".device_requests", "expected a list of device requests");
+      }
+      out.put(name, new Profile(name, mounts, devices, requests, env));
+    }
+    return out;
   }
 
   private List<String> strings(Node node, String at) {

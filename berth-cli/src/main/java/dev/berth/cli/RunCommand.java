@@ -1,0 +1,178 @@
+package dev.berth.cli;
+
+import dev.berth.nss.NssUserDirectory;
+import dev.berth.policy.UserDirectory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code berth run}: {@code docker run} as the caller, with the caller's identity inside.
+ *
+ * <p>Design note. It is a convenience, not a privilege: it builds a {@code docker run} command
+ * line and runs the caller's own docker CLI against berth (or, in plugin mode, against dockerd's
+ * TLS endpoint), where the policy judges it like any other request. It adds the caller's uid,
+ * gid and supplementary groups; a passwd and a group file with the caller's entries (written
+ * under {@code ~/.cache/berth}, inside the home the policy lets users mount) so that
+ * {@code whoami}, {@code id -n} and {@code ls -l} work; the home directory and the working
+ * directory; an allowlist of environment variables; and the flags plugin mode asks for.
+ */
+@Command(name = "run",
+    description = {
+        "Run a container as yourself: your uid, gid and groups, your user name inside, your home",
+        "and current directory mounted, and the working directory set to where you are.",
+        "",
+        "Every other docker run option is passed on (put them before IMAGE) and judged by the",
+        "policy as usual; berth options come first. Example:",
+        "  berth run --profile gpu -it --rm python:3 python train.py"})
+final class RunCommand implements Callable<Integer> {
+  /** Environment variables passed into the container when they are set. */
+  static final List<String> ENV_ALLOWLIST = List.of("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
+      "LC_MESSAGES", "TERM", "TZ", "COLORTERM");
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** The label that asks for profiles (comma-separated names); see the policy's profiles. */
+  static final String PROFILE_LABEL = "dev.berth.profile";
+  /** berth's socket, used when DOCKER_HOST is not set. */
+  static final String DEFAULT_HOST = "unix:///run/berth/docker.sock";
+
+  // No -h: docker run's -h is --hostname, and it must reach docker.
+  @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  @Option(names = "--profile", paramLabel = "NAME",
+      description = "An admin-defined profile (mounts, devices, environment) granted to your "
+          + "role; repeatable.")
+  List<String> profiles = new ArrayList<>();
+
+  @Option(names = "--print", description = "Print the docker command line instead of running it.")
+  boolean print;
+
+  @Option(names = "--no-home", description = "Do not mount your home directory.")
+  boolean noHome;
+
+  @Parameters(paramLabel = "[DOCKER-RUN-OPTIONS] IMAGE [COMMAND [ARG...]]", arity = "1..*",
+      description = "Passed on to docker run.")
+  List<String> dockerArgs;
+
+  /** Where the caller's environment comes from; a test may replace it. */
+  Map<String, String> environment = System.getenv();
+
+  @Override
+  public Integer call() throws Exception {
+    NssUserDirectory nss = new NssUserDirectory();
+    int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    UserDirectory.Account me = nss.byUid(uid).orElseThrow(() -> new CommandLine.ExecutionException(
+        spec.commandLine(), "berth run: uid " + uid + " has no user entry"));
+    List<String> cmd = command(me, nss);
+    String host = environment.get("DOCKER_HOST");
+    if (print) {
+      spec.commandLine().getOut().println((host == null ? "DOCKER_HOST=" + DEFAULT_HOST + " "
+          : "") + shellQuote(cmd));
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+    if (host == null) {
+      pb.environment().put("DOCKER_HOST", DEFAULT_HOST);
+    }
+    return pb.start().waitFor();
+  }
+
+  /** The docker command line for {@code me}. */
+  List<String> command(UserDirectory.Account me, NssUserDirectory nss) throws IOException,
+      UserDirectory.LookupException {
+    String home = environment.getOrDefault("HOME", me.home());
+    String pwd = environment.getOrDefault("PWD", Path.of("").toAbsolutePath().toString());
+    boolean pluginMode = environment.getOrDefault("DOCKER_HOST", "").startsWith("tcp://")
+        && !environment.getOrDefault("DOCKER_TLS_VERIFY", "").isEmpty();
+    Path identity = writeIdentityFiles(me, nss, Path.of(me.home(), ".cache", "berth"));
+    List<String> cmd = new ArrayList<>(List.of("docker", "run",
+        "--user", me.uid() + ":" + me.gid()));
+    for (int gid : me.groups()) {
+      if (gid != me.gid()) {
+        cmd.addAll(List.of("--group-add", Integer.toString(gid)));
+      }
+    }
+    cmd.addAll(List.of("--security-opt", "no-new-privileges", "--cap-drop", "ALL"));
+    if (pluginMode) {
+      // dockerd with berth as its plugin cannot add these itself
+      cmd.addAll(List.of("--label", "dev.berth.owner.uid=" + me.uid(),
+          "--label", "dev.berth.owner.gid="));
+    }
+    if (!profiles.isEmpty()) {
+      cmd.addAll(List.of("--label", PROFILE_LABEL + "=" + String.join(",", profiles)));
+    }
+    cmd.addAll(List.of("-v", identity.resolve("passwd") + ":/etc/passwd:ro",
+        "-v", identity.resolve("group") + ":/etc/group:ro"));
+    if (!noHome) {
+      cmd.addAll(List.of("-v", me.home() + ":" + me.home()));
+    }
+    if (!Path.of(pwd).startsWith(me.home()) || noHome) {
+      cmd.addAll(List.of("-v", pwd + ":" + pwd));
+    }
+    cmd.addAll(List.of("-w", pwd, "-e", "HOME=" + home, "-e", "USER=" + me.name(),
+        "-e", "LOGNAME=" + me.name()));
+    for (String name : ENV_ALLOWLIST) {
+      String v = environment.get(name);
+      if (v != null) {
+        cmd.addAll(List.of("-e", name + "=" + v));
+      }
+    }
+    cmd.addAll(dockerArgs);
+    return cmd;
+  }
+
+  /**
+   * {@code passwd} and {@code group} files with root, the caller, and the caller's groups,
+   * replaced atomically so concurrent runs never see half a file.
+   */
+  static Path writeIdentityFiles(UserDirectory.Account me, NssUserDirectory nss, Path dir)
+      throws IOException, UserDirectory.LookupException {
+    Files.createDirectories(dir);
+    StringBuilder passwd = new StringBuilder("root:x:0:0:root:/root:/bin/sh\n")
+        .append(me.name()).append(":x:").append(me.uid()).append(':').append(me.gid())
+        .append("::").append(me.home()).append(":/bin/sh\n")
+        .append("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+    StringBuilder group = new StringBuilder("root:x:0:\n");
+    for (int gid : me.groups()) {
+      if (gid == 0) {
+        continue;
+      }
+      String name = nss.groupName(gid).orElse("group" + gid);
+      group.append(name).append(":x:").append(gid).append(':').append(me.name()).append('\n');
+    }
+    group.append("nogroup:x:65534:\n");
+    replace(dir.resolve("passwd"), passwd.toString());
+    replace(dir.resolve("group"), group.toString());
+    return dir;
+  }
+
+  private static void replace(Path file, String text) throws IOException {
+    Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static String shellQuote(List<String> cmd) {
+    List<String> out = new ArrayList<>();
+    for (String s : cmd) {
+      out.add(s.matches("[A-Za-z0-9_@%+=:,./-]+") ? s : "'" + s.replace("'", "'\\''") + "'");
+    }
+    return String.join(" ", out);
+  }
+}
