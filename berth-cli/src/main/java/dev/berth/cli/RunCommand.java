@@ -96,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
   List<String> command(UserDirectory.Account me, NssUserDirectory nss) throws IOException,
       UserDirectory.LookupException {
     String home = environment.getOrDefault("HOME", me.home());
-    String pwd = environment.getOrDefault("PWD", Path.of("").toAbsolutePath().toString());
+    String pwd = workingDirectory();
     boolean pluginMode = environment.getOrDefault("DOCKER_HOST", "").startsWith("tcp://")
         && !environment.getOrDefault("DOCKER_TLS_VERIFY", "").isEmpty();
     Path identity = writeIdentityFiles(me, nss, Path.of(me.home(), ".cache", "berth"));
@@ -134,6 +134,25 @@ final class RunCommand implements Callable<Integer> {
     }
     cmd.addAll(dockerArgs);
     return cmd;
+  }
+
+  /**
+   * Where the caller is: {@code $PWD} (which keeps the caller's view through symlinks) when it
+   * names the process's real working directory, else that directory.
+   */
+  private String workingDirectory() throws IOException {
+    Path real = Path.of("").toAbsolutePath();
+    String pwd = environment.get("PWD");
+    if (pwd != null && pwd.startsWith("/")) {
+      try {
+        if (Files.isSameFile(Path.of(pwd), real)) {
+          return pwd;
+        }
+      } catch (IOException e) {
+        // $PWD names nothing: use the real directory
+      }
+    }
+    return real.toString();
   }
 
   /**
