@@ -89,6 +89,11 @@ public final class AuditLog implements AutoCloseable {
     return file;
   }
 
+  /** Records queued and not yet on disk (the audit lag, in records). */
+  public int pending() {
+    return queue.size();
+  }
+
   /** Queues a decision; the future completes with its sequence number once it is on disk. */
   public CompletableFuture<Long> append(AuditEvent event) {
     return enqueue(event);

@@ -81,6 +81,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
+  /** berth's own metrics, for administrators (see {@link #serveMetrics}). */
+  static final String METRICS_PATH = "/berth/metrics";
   /** moby's limit for bodies sent to authorization plugins; berth inspects no more than this. */
   static final int MAX_JSON_BODY = 4 * 1024 * 1024;
   /** Bodies of routes that take none are read only to check they are empty. */
@@ -126,6 +128,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private final AuditLog audit;
   private final DaemonObjects objects;
   private final java.util.concurrent.Executor lookups;
+  private final Metrics metrics;
 
   private ChannelHandlerContext ctx;
   private Principal principal;
@@ -166,10 +169,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   /** The head of an answer held back until it is complete (see {@link #holdsAnswer}), or null. */
   private HttpResponse heldAnswer;
   private CompositeByteBuf heldBody;
+  /** How long the engine took on the current request. */
+  private long decisionNanos;
+  /** Whether the current exchange counts as an open stream in {@link Metrics}. */
+  private boolean streamCounted;
 
   ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity, UpstreamPool upstreams,
-      AuditLog audit, DaemonObjects objects, java.util.concurrent.Executor lookups) {
+      AuditLog audit, DaemonObjects objects, java.util.concurrent.Executor lookups,
+      Metrics metrics) {
     this.audit = audit;
+    this.metrics = metrics;
     this.objects = objects;
     this.lookups = lookups;
     this.engines = engines;
@@ -182,6 +191,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    metrics.connectionOpened();
     try {
       principal = identity.resolve((EpollDomainSocketChannel) ctx.channel());
     } catch (PeerIdentity.IdentityException e) {
@@ -245,6 +255,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     body = null;
     tarSanitizer = null;
     followUp = Decision.FollowUp.NONE;
+    decisionNanos = 0;
     requestComplete = false;
     requestEnded = false;
     responseStarted = false;
@@ -272,6 +283,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     if (principal == null) {
       reject(HttpResponseStatus.FORBIDDEN, "berth: you could not be identified ("
           + identityError + ")", false);
+      return;
+    }
+    if (head.path().equals(METRICS_PATH) && head.method().equals("GET")) {
+      route = null;
+      serveMetrics(!hasBody);
       return;
     }
     route = engine.route(head).orElse(null);
@@ -446,15 +462,20 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     PolicyEngine e = engine;
     Principal who = principal;
     CanonicalRequest request = head;
+    long t0 = System.nanoTime();
     if (!e.consultsDirectory(who, request)) {
-      then.accept(e.evaluate(who, request, bytes, objects));
+      Decision d = e.evaluate(who, request, bytes, objects);
+      decisionNanos = System.nanoTime() - t0;
+      then.accept(d);
       return;
     }
     State resume = state;
     state = State.DECIDING;
     lookups.execute(() -> {
       Decision d = e.evaluate(who, request, bytes, objects);
+      long took = System.nanoTime() - t0;
       ctx.executor().execute(() -> {
+        decisionNanos = took;
         if (state != State.DECIDING) {
           return; // the connection closed meanwhile
         }
@@ -596,6 +617,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
           || head.method().equals("HEAD") || resp.status().code() == 204
           || resp.status().code() == 304;
       keepAlive = keepAlive && !clientInputClosed && HttpUtil.isKeepAlive(resp) && framed;
+      if (!HttpUtil.isContentLengthSet(resp) && !head.method().equals("HEAD")) {
+        countStream(); // logs -f, events, stats, pulls: open until the daemon ends them
+      }
       stripHopByHop(resp.headers());
       if (!keepAlive) {
         resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -773,7 +797,48 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     finishExchange();
   }
 
+  private void countStream() {
+    if (!streamCounted) {
+      streamCounted = true;
+      metrics.streamOpened();
+    }
+  }
+
+  private void uncountStream() {
+    if (streamCounted) {
+      streamCounted = false;
+      metrics.streamClosed();
+    }
+  }
+
+  /**
+   * {@code GET /berth/metrics}: berth's own counters for administrators (a passthrough role or
+   * scope all); everyone else is refused. Not a Docker endpoint, so it never reaches the daemon.
+   */
+  private void serveMetrics(boolean bodyConsumed) {
+    var grant = engine.policy().grantOf(principal);
+    boolean admin = grant.isPresent() && (grant.get().role().passthrough()
+        || grant.get().role().scope() == dev.berth.policy.Scope.ALL);
+    if (!admin) {
+      refuse(Decision.forbidden("metrics", "berth: metrics are for administrators"),
+          bodyConsumed);
+      return;
+    }
+    record(new Decision.Allow("metrics", head, List.of()));
+    byte[] text = metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.OK, Unpooled.wrappedBuffer(text));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
+    boolean keep = keepAlive && bodyConsumed && !clientInputClosed;
+    if (!keep) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    writeOwnAnswer(r, keep);
+  }
+
   private void finishExchange() {
+    uncountStream();
     Channel up = upstream;
     upstream = null;
     if (up != null) {
@@ -804,6 +869,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private void startTunnel(HttpResponse resp) {
     state = State.TUNNEL;
     recordResult();
+    countStream();
     HttpHeaders h = resp.headers();
     boolean upgraded = resp.status().code() == 101;
     stripHopByHop(h);
@@ -890,6 +956,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    metrics.connectionClosed();
+    uncountStream();
     recordResult(); // a stream the client left, or a request the daemon never answered
     releaseBody();
     if (upstream != null) {
@@ -910,16 +978,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private void refuse(Decision d, boolean bodyConsumed) {
     record(d);
     boolean keep = keepAlive && bodyConsumed && !clientInputClosed;
-    writeRefusal(DockerErrors.of(d, keep), keep);
+    writeOwnAnswer(DockerErrors.of(d, keep), keep);
   }
 
   private void reject(HttpResponseStatus status, String message, boolean keep) {
     record(Decision.badRequest("http_" + status.code(), message));
     keep = keep && keepAlive && !clientInputClosed;
-    writeRefusal(DockerErrors.of(status, message, keep), keep);
+    writeOwnAnswer(DockerErrors.of(status, message, keep), keep);
   }
 
-  private void writeRefusal(Object response, boolean keep) {
+  /** Writes an answer berth makes itself (a refusal, the metrics); nothing goes upstream. */
+  private void writeOwnAnswer(Object response, boolean keep) {
     releaseBody();
     if (upstream != null) {
       upstream.close();
@@ -980,6 +1049,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     if (upstreamStatus < 0) {
       return;
     }
+    if (!streamCounted && state != State.TUNNEL) {
+      metrics.relayed(System.nanoTime() - arrivedNanos);
+    }
     audit.append(new AuditResult(decisionId, upstreamStatus, createdId(),
         (System.nanoTime() - arrivedNanos) / 1_000_000));
     upstreamStatus = -1;
@@ -1002,6 +1074,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   /** Logs a decision and appends it to the audit trail. */
   private CompletableFuture<Long> record(Decision d) {
     log(d);
+    metrics.decided(route == null ? "" : route.route().action().id(), switch (d) {
+      case Decision.Allow a -> "allow";
+      case Decision.Deny x -> "deny";
+      case Decision.Indeterminate i -> "error";
+    }, d.rule(), decisionNanos);
     String decision = switch (d) {
       case Decision.Allow a -> "allow";
       case Decision.Deny x -> "deny";

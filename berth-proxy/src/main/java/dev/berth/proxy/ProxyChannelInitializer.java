@@ -36,11 +36,13 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   private final AuditLog audit;
   private final DaemonObjects objects;
   private final java.util.concurrent.Executor lookups;
+  private final Metrics metrics;
 
   ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
       UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
-      java.util.concurrent.Executor lookups) {
+      java.util.concurrent.Executor lookups, Metrics metrics) {
     this.audit = audit;
+    this.metrics = metrics;
     this.objects = objects;
     this.lookups = lookups;
     this.engines = engines;
@@ -62,7 +64,8 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
         .addLast(CODEC, new HttpServerCodec(config))
         .addLast(FLOW, new FlowControlHandler())
         .addLast(EXPECT, new HttpServerExpectContinueHandler())
-        .addLast(new ClientHandler(engines, identity, upstreams, audit, objects, lookups));
+        .addLast(new ClientHandler(engines, identity, upstreams, audit, objects, lookups,
+            metrics));
   }
 
   /** Turns a client pipeline into a raw byte relay after a hijack. */

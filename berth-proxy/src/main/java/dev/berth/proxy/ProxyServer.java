@@ -77,7 +77,7 @@ public final class ProxyServer implements AutoCloseable {
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childHandler(new ProxyChannelInitializer(engines, new PeerIdentity(users), upstreams,
-              audit, objects, lookups))
+              audit, objects, lookups, new Metrics(audit::pending)))
           .bind(new DomainSocketAddress(socket.toString()))
           .sync()
           .channel();

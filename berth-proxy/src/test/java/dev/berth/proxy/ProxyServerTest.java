@@ -351,6 +351,14 @@ class ProxyServerTest {
   }
 
   @Test
+  void metrics_refusedToOrdinaryUsers() throws IOException {
+    // the test caller is "alice" (role user): the counters of everyone's requests are not hers
+    assertThat(exchange("GET /berth/metrics HTTP/1.1\r\nHost: d\r\n\r\n"))
+        .startsWith("HTTP/1.1 403").contains("metrics are for administrators");
+    assertThat(daemon.received).noneMatch(r -> r.contains("/berth/metrics"));
+  }
+
+  @Test
   void requestHeaders_onlyAllowlistedForwarded() throws IOException {
     int uid = currentUid();
     exchange("GET /v1.51/containers/json?all=%31 HTTP/1.1\r\nHost: d\r\nX-Evil: 1\r\nUser-Agent: t\r\n"

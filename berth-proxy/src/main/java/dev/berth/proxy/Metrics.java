@@ -1,0 +1,130 @@
+package dev.berth.proxy;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
+
+/**
+ * berth's own counters, in the Prometheus text exposition format (version 0.0.4).
+ *
+ * <p>Served on berth's socket at {@code GET /berth/metrics} to administrators only (a passthrough
+ * role), so it needs no listener of its own; {@code berth metrics} prints it for a node
+ * exporter's textfile collector. The format is a few lines of text, so it is written here
+ * rather than pulling in a metrics library: counters are {@link LongAdder}s keyed by their
+ * label values, histograms have fixed buckets.
+ */
+public final class Metrics {
+  /** Upper bounds of the latency buckets, seconds. */
+  private static final double[] BUCKETS = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+  private final Map<String, LongAdder> decisions = new ConcurrentHashMap<>();
+  private final Histogram decisionSeconds = new Histogram();
+  private final Histogram relaySeconds = new Histogram();
+  private final AtomicLong activeStreams = new AtomicLong();
+  private final AtomicLong connections = new AtomicLong();
+  private final IntSupplier auditPending;
+
+  /** @param auditPending audit records queued and not yet on disk */
+  public Metrics(IntSupplier auditPending) {
+    this.auditPending = auditPending;
+  }
+
+  void decided(String action, String outcome, String rule, long nanos) {
+    decisions.computeIfAbsent(label("action", action) + "," + label("outcome", outcome) + ","
+        + label("rule", rule), k -> new LongAdder()).increment();
+    decisionSeconds.observe(nanos);
+  }
+
+  void relayed(long nanos) {
+    relaySeconds.observe(nanos);
+  }
+
+  void streamOpened() {
+    activeStreams.incrementAndGet();
+  }
+
+  void streamClosed() {
+    activeStreams.decrementAndGet();
+  }
+
+  void connectionOpened() {
+    connections.incrementAndGet();
+  }
+
+  void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  /** The exposition text. */
+  public String render() {
+    StringBuilder sb = new StringBuilder(4096);
+    sb.append("# HELP berth_decisions_total Requests decided, by action, outcome and rule.\n")
+        .append("# TYPE berth_decisions_total counter\n");
+    decisions.forEach((labels, n) -> sb.append("berth_decisions_total{").append(labels)
+        .append("} ").append(n.sum()).append('\n'));
+    decisionSeconds.render(sb, "berth_decision_seconds",
+        "Time to decide a request (including ownership lookups).");
+    relaySeconds.render(sb, "berth_relay_seconds",
+        "Time from a request's arrival to the end of the daemon's answer (non-streaming).");
+    gauge(sb, "berth_active_streams", "Hijacked or streaming exchanges open now.",
+        activeStreams.get());
+    gauge(sb, "berth_connections", "Client connections open now.", connections.get());
+    gauge(sb, "berth_audit_pending_records", "Audit records queued and not yet on disk.",
+        auditPending.getAsInt());
+    return sb.toString();
+  }
+
+  private static void gauge(StringBuilder sb, String name, String help, long value) {
+    sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(" gauge\n")
+        .append(name).append(' ').append(value).append('\n');
+  }
+
+  /** {@code name="value"} with the value escaped as the format requires. */
+  private static String label(String name, String value) {
+    return name + "=\"" + value.replace("\\", "\\\\").replace("\"", "\\\"")
+        .replace("\n", "\\n") + "\"";
+  }
+
+  private static final class Histogram {
+    private final LongAdder[] counts = new LongAdder[BUCKETS.length];
+    private final LongAdder count = new LongAdder();
+    private final LongAdder sumNanos = new LongAdder();
+
+    Histogram() {
+      for (int i = 0; i < counts.length; i++) {
+        counts[i] = new LongAdder();
+      }
+    }
+
+    void observe(long nanos) {
+      double seconds = nanos / 1e9;
+      for (int i = 0; i < BUCKETS.length; i++) {
+        if (seconds <= BUCKETS[i]) {
+          counts[i].increment();
+          break;
+        }
+      }
+      count.increment();
+      sumNanos.add(nanos);
+    }
+
+    void render(StringBuilder sb, String name, String help) {
+      sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
+          .append("# TYPE ").append(name).append(" histogram\n");
+      long cumulative = 0;
+      for (int i = 0; i < BUCKETS.length; i++) {
+        cumulative += counts[i].sum();
+        sb.append(name).append("_bucket{le=\"").append(BUCKETS[i]).append("\"} ")
+            .append(cumulative).append('\n');
+      }
+      long total = count.sum();
+      sb.append(name).append("_bucket{le=\"+Inf\"} ").append(total).append('\n')
+          .append(name).append("_sum ").append(sumNanos.sum() / 1e9).append('\n')
+          .append(name).append("_count ").append(total).append('\n');
+    }
+  }
+}
