@@ -47,6 +47,9 @@ final class ServeCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}). Changes are forwarded only once their record is on disk.")
   Path auditLog;
 
+  @CommandLine.Mixin
+  AuditOptions auditOptions;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -75,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     }
     policies.watch();
-    AuditLog audit = AuditLog.open(auditLog);
+    AuditLog audit = auditOptions.open(auditLog);
     ProxyServer server = ProxyServer.start(config, policies, users, audit);
     Thread hook = new Thread(() -> {
       server.close();
