@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,16 +35,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The audit trail survives {@code kill -9} of berth in the middle of a load of state-changing
- * requests: every request the daemon received has its allow record on disk, the chain verifies
- * across the files rotated during the load, the anchors berth wrote match it, and a restarted
- * berth continues the chain.
+ * The audit trail of the real {@code berth serve}. It survives {@code kill -9} in the middle of a
+ * load of state-changing requests: every request the daemon received has its allow record on
+ * disk, the chain verifies across the files rotated during the load, the anchors berth wrote
+ * match it, and a restarted berth continues the chain. And when rotation fails, changes are
+ * refused and berth's log says why.
  *
  * <p>Needs no Docker daemon: a {@link FakeUpstream} stands in for it, so this runs in every
  * build that runs berth-it, whatever {@code BERTH_IT_DOCKER_HOST} says. It does need the
  * {@code ./berth} launcher's jar ({@code mvn package}), as every test of this module.
  */
-class AuditCrashIT {
+class AuditTrailIT {
   private static final int CLIENTS = 8;
   /** Requests the daemon must have answered before the kill, so that the kill lands mid-load. */
   private static final int BEFORE_KILL = 1500;
@@ -102,6 +106,50 @@ class AuditCrashIT {
       assertThat(allowedPaths(AuditFiles.inChainOrder(List.of(berth.dir()))))
           .contains("/containers/after-restart/stop");
     }
+  }
+
+  @Test
+  void rotationFails_changesRefusedAndLogged_thenResumed() throws Exception {
+    try (BerthServer berth = BerthServer.start(upstream.url(), List.of(
+        "--audit-max-size", "1", "--audit-anchors", "none"))) {
+      assertThat(Load.post(berth.socket(), "/containers/first/stop")).isEqualTo(204);
+      // every batch rotates (--audit-max-size 1): once the result of that request (seq 2) is in
+      // the active file, the next record will rotate it to the name its first record gives it
+      JsonNode result = awaitFirstRecord(berth.auditLog(), 2);
+      Path obstacle = berth.dir().resolve("audit-" + DateTimeFormatter
+          .ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
+          .format(Instant.parse(result.path("time").asText())) + "-2.jsonl");
+      Files.writeString(obstacle, "not berth's\n");
+
+      assertThat(Load.post(berth.socket(), "/containers/refused/stop")).isEqualTo(503);
+      assertThat(upstream.received()).doesNotContain("/containers/refused/stop");
+      assertThat(berth.logs()).contains("audit record not written; request refused",
+          "cannot rotate the audit trail", obstacle.getFileName().toString());
+
+      Files.delete(obstacle);
+      assertThat(Load.post(berth.socket(), "/containers/resumed/stop")).isEqualTo(204);
+      berth.stop();
+      AuditVerifier.Result r = AuditVerifier.verify(List.of(berth.dir()), List.of());
+      assertThat(r.ok()).as(r.problem()).isTrue();
+      assertThat(allowedPaths(AuditFiles.inChainOrder(List.of(berth.dir()))))
+          .contains("/containers/first/stop", "/containers/resumed/stop");
+    }
+  }
+
+  /** Waits until the first record of {@code file} has sequence number {@code seq}. */
+  private static JsonNode awaitFirstRecord(Path file, long seq) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      List<String> lines = Files.readAllLines(file);
+      if (!lines.isEmpty()) {
+        JsonNode first = JsonMapper.builder().build().readTree(lines.getFirst());
+        if (first.path("seq").asLong() == seq) {
+          return first;
+        }
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("record " + seq + " did not start " + file);
   }
 
   private static List<Anchor> anchors(Path file) throws IOException {
