@@ -98,7 +98,7 @@ class AuditTrailIT {
 
       // berth starts again on the trail a crash left behind, and continues the chain
       berth.restart();
-      assertThat(Load.post(berth.socket(), "/containers/after-restart/stop")).isEqualTo(204);
+      assertThat(post(berth.socket(), "/containers/after-restart/stop")).isEqualTo(204);
       berth.stop();
       AuditVerifier.Result after = AuditVerifier.verify(List.of(berth.dir()), anchors(anchors));
       assertThat(after.ok()).as(after.problem() + " " + after.anchors()).isTrue();
@@ -112,7 +112,7 @@ class AuditTrailIT {
   void rotationFails_changesRefusedAndLogged_thenResumed() throws Exception {
     try (BerthServer berth = BerthServer.start(upstream.url(), List.of(
         "--audit-max-size", "1", "--audit-anchors", "none"))) {
-      assertThat(Load.post(berth.socket(), "/containers/first/stop")).isEqualTo(204);
+      assertThat(post(berth.socket(), "/containers/first/stop")).isEqualTo(204);
       // every batch rotates (--audit-max-size 1): once the result of that request (seq 2) is in
       // the active file, the next record will rotate it to the name its first record gives it
       JsonNode result = awaitFirstRecord(berth.auditLog(), 2);
@@ -121,18 +121,26 @@ class AuditTrailIT {
           .format(Instant.parse(result.path("time").asText())) + "-2.jsonl");
       Files.writeString(obstacle, "not berth's\n");
 
-      assertThat(Load.post(berth.socket(), "/containers/refused/stop")).isEqualTo(503);
+      assertThat(post(berth.socket(), "/containers/refused/stop")).isEqualTo(503);
       assertThat(upstream.received()).doesNotContain("/containers/refused/stop");
       assertThat(berth.logs()).contains("audit record not written; request refused",
           "cannot rotate the audit trail", obstacle.getFileName().toString());
 
       Files.delete(obstacle);
-      assertThat(Load.post(berth.socket(), "/containers/resumed/stop")).isEqualTo(204);
+      assertThat(post(berth.socket(), "/containers/resumed/stop")).isEqualTo(204);
       berth.stop();
       AuditVerifier.Result r = AuditVerifier.verify(List.of(berth.dir()), List.of());
       assertThat(r.ok()).as(r.problem()).isTrue();
       assertThat(allowedPaths(AuditFiles.inChainOrder(List.of(berth.dir()))))
           .contains("/containers/first/stop", "/containers/resumed/stop");
+    }
+  }
+
+  /** One {@code POST} on a connection of its own; the status. */
+  static int post(Path socket, String path) throws IOException {
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      return Load.exchange(c, new BufferedInputStream(Channels.newInputStream(c)), path);
     }
   }
 
@@ -223,14 +231,6 @@ class AuditTrailIT {
         }
       }
       return Integer.parseInt(head.substring(9, 12));
-    }
-
-    /** One request on a connection of its own. */
-    static int post(Path socket, String path) throws IOException {
-      try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-        c.connect(UnixDomainSocketAddress.of(socket));
-        return exchange(c, new BufferedInputStream(Channels.newInputStream(c)), path);
-      }
     }
 
     void awaitAnswered(int count, BerthServer berth) throws InterruptedException {

@@ -55,6 +55,16 @@ final class BerthServer implements AutoCloseable {
    * waits until its socket is ready. The audit trail is {@link #auditLog()}.
    */
   static BerthServer start(String upstreamUrl, List<String> serveOptions) {
+    return start(List.of(), upstreamUrl, serveOptions);
+  }
+
+  /**
+   * Starts berth as above, through {@code wrapper}: a command that ends by running the command
+   * line appended to it in the same process (e.g. {@code unshare --mount sh -c '...; exec "$@"'
+   * sh}), so that {@link #pid} is still berth's.
+   */
+  static BerthServer start(List<String> wrapper, String upstreamUrl,
+      List<String> serveOptions) {
     Path dir;
     try {
       dir = Files.createTempDirectory(Path.of("/tmp"), "bit-");
@@ -67,8 +77,9 @@ final class BerthServer implements AutoCloseable {
       fail("socket path too long for a unix socket: " + socket);
     }
     Path root = ItEnvironment.repoRoot();
-    List<String> args = new java.util.ArrayList<>(List.of(root.resolve("berth").toString(),
-        "serve", "--listen", "unix://" + socket, "--upstream", upstreamUrl,
+    List<String> args = new java.util.ArrayList<>(wrapper);
+    args.addAll(List.of(root.resolve("berth").toString(), "serve", "--listen",
+        "unix://" + socket, "--upstream", upstreamUrl,
         "--audit-log", socket.resolveSibling("audit.jsonl").toString()));
     args.addAll(serveOptions);
     ProcessBuilder pb = new ProcessBuilder(args)
