@@ -19,12 +19,18 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A stand-in for dockerd on a unix socket, for tests that need no real daemon: it answers
- * {@code 204 No Content} to every request (keep-alive) and remembers the path of each request it
- * received, before it answers.
+ * {@code 204 No Content} to every request that changes something, an empty JSON list to every
+ * {@code GET} (enough for {@code docker ps}), keeps connections alive, and remembers the path of
+ * each request it received, before it answers.
  */
 final class FakeUpstream implements AutoCloseable {
   private static final byte[] NO_CONTENT =
       "HTTP/1.1 204 No Content\r\nApi-Version: 1.47\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EMPTY_LIST = ("HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\n"
+      + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]")
+      .getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HEAD_OK = ("HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\n"
+      + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
   private final Path socket;
   private final ServerSocketChannel server;
@@ -83,7 +89,8 @@ final class FakeUpstream implements AutoCloseable {
         } else {
           in.skipNBytes(length);
         }
-        out.write(NO_CONTENT);
+        out.write(lines[0].startsWith("GET ") ? EMPTY_LIST
+            : lines[0].startsWith("HEAD ") ? HEAD_OK : NO_CONTENT);
         out.flush();
       }
     } catch (IOException | RuntimeException e) {
