@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
@@ -84,14 +83,12 @@ final class AuditCommand {
         Map<AuditVerifier.AnchorStatus, Long> counts = r.anchors().stream().collect(
             Collectors.groupingBy(AuditVerifier.AnchorCheck::status,
                 () -> new EnumMap<>(AuditVerifier.AnchorStatus.class), Collectors.counting()));
-        out.printf("anchors: %d given; %s%n", r.anchors().size(), counts.entrySet().stream()
-            .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT)
-                .replace('_', ' '))
+        out.printf("anchors: %d given: %s%n", r.anchors().size(), counts.entrySet().stream()
+            .map(e -> e.getValue() + " " + label(e.getKey()))
             .collect(Collectors.joining(", ")));
         for (AuditVerifier.AnchorCheck c : r.anchors()) {
           if (c.status().failure()) {
-            err.printf("%s: %s: %s%n", c.anchor().line(),
-                c.status().name().toLowerCase(Locale.ROOT).replace('_', ' '), c.detail());
+            err.printf("%s: %s: %s%n", c.anchor().line(), label(c.status()), c.detail());
           }
         }
       }
@@ -126,6 +123,16 @@ final class AuditCommand {
         bad = true;
       }
       return bad ? null : found;
+    }
+
+    private static String label(AuditVerifier.AnchorStatus status) {
+      return switch (status) {
+        case MATCHES -> "match";
+        case BEFORE_START -> "before the files given";
+        case CUT_OFF -> "cut off";
+        case REWRITTEN -> "rewritten";
+        case UNCHECKED -> "unchecked (after the break)";
+      };
     }
 
     private static String label(List<Path> files) {

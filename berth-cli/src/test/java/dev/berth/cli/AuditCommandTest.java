@@ -142,7 +142,7 @@ class AuditCommandTest {
     assertThat(run("audit", "verify", "--anchors", dir.resolve("anchors.log").toString(),
         trail.resolve("audit.jsonl").toString(), rotated(trail, 1).toString(),
         rotated(trail, 2).toString())).as(err.toString()).isZero();
-    assertThat(out.toString()).containsPattern("anchors: \\d+ given; \\d+ matches\n");
+    assertThat(out.toString()).containsPattern("anchors: \\d+ given: \\d+ match\n");
   }
 
   @Test
