@@ -33,8 +33,14 @@ public record Anchor(long seq, String hash, String file, Instant time) {
     }
   }
 
+  /**
+   * The anchor of {@code head}. Blanks and control characters in the file name (an odd
+   * {@code --audit-log}) become {@code _}, so the anchor stays one line of space-separated fields;
+   * the name is for people, the check uses seq and hash.
+   */
   static Anchor of(ChainHead head, Instant time) {
-    return new Anchor(head.seq(), head.hash(), head.file(), time);
+    return new Anchor(head.seq(), head.hash(),
+        head.file().replaceAll("[\\s\\p{Cntrl}]", "_"), time);
   }
 
   /** The anchor as one line of text (no newline). */

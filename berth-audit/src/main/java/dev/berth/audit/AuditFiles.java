@@ -120,13 +120,6 @@ public final class AuditFiles {
     }
   }
 
-  /** The last line of a file (without its newline), or null when it is empty. */
-  static String lastLine(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      return lastLine(ch);
-    }
-  }
-
   /**
    * The last line of a file (without its newline), or null when it is empty.
    *

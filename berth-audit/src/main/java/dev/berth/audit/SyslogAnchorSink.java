@@ -25,15 +25,15 @@ import java.lang.invoke.MethodHandle;
  */
 public final class SyslogAnchorSink implements AnchorSink {
   /** The syslog identifier (tag). */
-  public static final String IDENTIFIER = "berth-audit";
+  private static final String IDENTIFIER = "berth-audit";
   /** {@code LOG_PID}: add the pid to each message. */
   private static final int LOG_PID = 0x01;
   /** {@code LOG_NDELAY}: connect at {@code openlog}, before any privileges could change. */
   private static final int LOG_NDELAY = 0x08;
   /** {@code LOG_AUTHPRIV} from {@code <syslog.h>}: facility 10. */
-  static final int LOG_AUTHPRIV = 10 << 3;
+  private static final int LOG_AUTHPRIV = 10 << 3;
   /** {@code LOG_NOTICE}. */
-  static final int LOG_NOTICE = 5;
+  private static final int LOG_NOTICE = 5;
 
   private final Arena arena = Arena.ofShared();
   private final MethodHandle syslog;

@@ -127,6 +127,19 @@ class AuditAnchorTest {
   }
 
   @Test
+  void anchors_fileNameWithBlanks_stillOneParsableLine() throws Exception {
+    Path odd = dir.resolve("audit trail.jsonl");
+    try (AuditLog log = AuditLog.open(odd, AuditLog.Options.defaults().withClock(clock)
+        .withAnchors(new FileAnchorSink(anchorFile()), Duration.ofHours(1), problems::add))) {
+      append(log, 1);
+    }
+    assertThat(problems).isEmpty();
+    assertThat(anchors()).singleElement().extracting(Anchor::file)
+        .isEqualTo("audit_trail.jsonl");
+    assertThat(AuditVerifier.verify(List.of(odd), anchors()).ok()).isTrue();
+  }
+
+  @Test
   void verify_truncatedTail_detectedAgainstAnAnchor() throws Exception {
     List<Anchor> anchors = trailWithAnchors(10);
     List<String> lines = Files.readAllLines(active());
