@@ -65,7 +65,7 @@ final class AuditCommand {
           return 1;
         }
       }
-      AuditVerifier.Result r = AuditVerifier.verify(trail.files, given);
+      AuditVerifier.Result r = AuditVerifier.verify(trail.existing(), given);
       String label = label(r.files());
       if (r.chainOk()) {
         out.printf("%s: ok, %d records, head %s (seq %d in %s)%n", label, r.records(), r.head(),
@@ -180,10 +180,24 @@ final class AuditCommand {
             + "and its rotated files: /var/log/berth/audit*.jsonl."})
     List<Path> files;
 
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
+
+    /** The files and directories given; a usage error (exit 2) names one that does not exist. */
+    List<Path> existing() {
+      for (Path f : files) {
+        if (!Files.exists(f)) {
+          throw new CommandLine.ParameterException(spec.commandLine(),
+              f + ": no such file or directory");
+        }
+      }
+      return files;
+    }
+
     /** Every record of the files, in chain order. */
     List<String> lines() throws java.io.IOException {
       List<String> all = new ArrayList<>();
-      for (Path f : dev.berth.audit.AuditFiles.inChainOrder(files)) {
+      for (Path f : dev.berth.audit.AuditFiles.inChainOrder(existing())) {
         all.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
       }
       return all;

@@ -154,6 +154,12 @@ class AuditCommandTest {
   }
 
   @Test
+  void verify_missingFile_usageError() {
+    assertThat(run("audit", "verify", dir.resolve("nope.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("nope.jsonl: no such file or directory");
+  }
+
+  @Test
   void search_acrossRotatedFiles() throws Exception {
     Path trail = rotatedTrail();
     assertThat(run("audit", "search", "--user", "bob", trail.toString())).isZero();
