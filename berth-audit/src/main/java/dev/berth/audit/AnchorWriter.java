@@ -50,13 +50,22 @@ final class AnchorWriter {
     urgent.add(rotated);
   }
 
-  /** Writes the final head (once all records are written), then closes the sink. */
+  /**
+   * Writes the final head (call it once all records are written), then closes the sink; a sink
+   * still blocked after {@link #CLOSE_TIMEOUT} is left open (closing it under a running call
+   * could fail) and reported.
+   */
   void close() throws IOException {
     urgent.add(STOP);
     try {
       thread.join(CLOSE_TIMEOUT);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      problems.accept("the anchor sink did not answer within " + CLOSE_TIMEOUT.toSeconds()
+          + " s of shutdown: the final anchor may be missing");
+      return;
     }
     sink.close();
   }
