@@ -1,5 +1,8 @@
 package dev.berth.audit;
 
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,19 +10,29 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 
 /**
- * The append-only audit file, written by one thread with group commit.
+ * The append-only audit trail, written by one thread with group commit, rotated by size and age.
  *
  * <p>Design note. Callers {@link #append} an event and get a future that completes once the
  * record is on disk ({@code fsync}). One writer thread takes every event queued since its last
@@ -27,64 +40,203 @@ import java.util.concurrent.LinkedBlockingQueue;
  * call and forces the file once, so a burst of N decisions costs one fsync, not N. If the write
  * or the fsync fails (disk full, I/O error) the file is truncated back to where the batch began,
  * the chain state is not advanced, and every future of the batch fails: callers refuse the
- * request rather than act unrecorded. On open, the chain continues from the last line of an
- * existing file. Only one process may write a file at a time.
+ * request rather than act unrecorded. Only one process may write a trail at a time.
+ *
+ * <p>Rotation. Before it writes a batch, the writer rotates the active file when the batch would
+ * take it past {@link Options#maxBytes} or its first record is {@link Options#maxAge} old: it
+ * renames the file (see {@link AuditFiles} for the name), makes the rename durable (directory
+ * fsync), creates an empty active file (fsync again) and writes the batch there. The chain
+ * simply goes on: the seq and hash of the last record stay in memory, so the new file's first
+ * record links to the rotated file's last one. A batch is never split, and an idle trail is
+ * rotated with its next record. If any step fails, the batch fails like any unwritten batch (so
+ * changes are refused, and berth's log says why), and the next batch resumes rotation where it
+ * stopped. Crash safety follows from the order of the steps: every record is on disk before the
+ * rename; after a crash before the rename nothing happened, and after a crash between the rename
+ * and the first record of the new file, {@link #open} finds the active file missing or empty and
+ * continues the chain from the last line of the newest rotated file.
+ *
+ * <p>Anchors. With a sink in the options, an {@link AnchorWriter} copies the chain head out of
+ * the file: at start, every interval when it changed, on rotation and on close.
  */
 public final class AuditLog implements AutoCloseable {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final int MAX_BATCH = 4096;
+  private static final FileAttribute<?> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
+      PosixFilePermissions.fromString("rw-------"));
+
+  /**
+   * How a trail is rotated and anchored.
+   *
+   * @param maxBytes rotate before a batch would take the active file past this size
+   * @param maxAge rotate before a batch once the active file's first record is this old
+   * @param clock the time of records and anchors, and of rotation by age
+   * @param anchors where anchors of the chain head go ({@link AnchorSink#NONE}: nowhere)
+   * @param anchorInterval how often the head is anchored when it changed
+   * @param problems told when an anchor cannot be written (berth's log)
+   */
+  public record Options(long maxBytes, Duration maxAge, InstantSource clock, AnchorSink anchors,
+      Duration anchorInterval, Consumer<String> problems) {
+    public static final long DEFAULT_MAX_BYTES = 100L << 20;
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(1);
+    public static final Duration DEFAULT_ANCHOR_INTERVAL = Duration.ofSeconds(60);
+
+    public Options {
+      requireNonNull(maxAge, "maxAge");
+      requireNonNull(clock, "clock");
+      requireNonNull(anchors, "anchors");
+      requireNonNull(anchorInterval, "anchorInterval");
+      requireNonNull(problems, "problems");
+      if (maxBytes < 1 || !maxAge.isPositive() || !anchorInterval.isPositive()) {
+        throw new IllegalArgumentException("maxBytes, maxAge and anchorInterval must be "
+            + "positive: " + maxBytes + ", " + maxAge + ", " + anchorInterval);
+      }
+    }
+
+    /** 100 MiB, one day, the system clock, no anchors. */
+    public static Options defaults() {
+      return new Options(DEFAULT_MAX_BYTES, DEFAULT_MAX_AGE, InstantSource.system(),
+          AnchorSink.NONE, DEFAULT_ANCHOR_INTERVAL, problem -> {});
+    }
+
+    public Options withRotation(long maxBytes, Duration maxAge) {
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems);
+    }
+
+    public Options withClock(InstantSource clock) {
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems);
+    }
+
+    public Options withAnchors(AnchorSink anchors, Duration interval, Consumer<String> problems) {
+      return new Options(maxBytes, maxAge, clock, anchors, interval, problems);
+    }
+  }
 
   private record Pending(AuditRecord record, CompletableFuture<Long> done) {}
 
   private final Path file;
-  private final FileChannel channel;
+  private final Path dir;
+  private final Options options;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
+  private final AnchorWriter anchors;
+  private volatile boolean closed;
+  /** The newest record; written by the writer thread, read by the anchor thread. */
+  private volatile ChainHead head;
+
+  // Writer thread state.
+  /** The active file, or null after a rotation's rename whose new file is not created yet. */
+  private FileChannel channel;
+  private long size;
+  /** Seq and time of the active file's first record; seq 0 while the file is empty. */
+  private long firstSeq;
+  private Instant firstTime;
   private long seq;
   private String prev;
-  private volatile boolean closed;
 
-  private AuditLog(Path file, FileChannel channel, long seq, String prev) {
+  private AuditLog(Path file, Options options, FileChannel channel, long firstSeq,
+      Instant firstTime, ChainHead head) throws IOException {
     this.file = file;
+    this.dir = file.toAbsolutePath().getParent();
+    this.options = options;
     this.channel = channel;
-    this.seq = seq;
-    this.prev = prev;
+    this.size = channel.size();
+    this.firstSeq = firstSeq;
+    this.firstTime = firstTime;
+    this.seq = head.seq();
+    this.prev = head.hash();
+    this.head = head;
+    this.anchors = options.anchors() == AnchorSink.NONE ? null : new AnchorWriter(
+        options.anchors(), options.anchorInterval(), options.clock(), () -> this.head,
+        options.problems());
     this.writer = Thread.ofPlatform().name("berth-audit-writer").daemon().start(this::writeLoop);
   }
 
+  /** {@link #open(Path, Options)} with the default options. */
+  public static AuditLog open(Path file) throws IOException {
+    return open(file, Options.defaults());
+  }
+
   /**
-   * Opens (or creates, mode 0600) an audit file and continues its chain.
+   * Opens (or creates, mode 0600) the active file of a trail and continues its chain: from the
+   * file's last line, or, when the file is missing or empty (a rotation was cut short by a crash),
+   * from the last line of the newest rotated file beside it.
    *
    * @throws IOException when the file cannot be opened or its last line is not a record
    */
-  public static AuditLog open(Path file) throws IOException {
+  public static AuditLog open(Path file, Options options) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     if (!Files.exists(file)) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(file, OWNER_ONLY);
+      AuditFiles.syncDirectory(dir);
     }
     FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    ch.position(ch.size());
-    String last = lastLine(ch);
-    if (last == null) {
-      return new AuditLog(file, ch, 0, AuditChain.GENESIS);
-    }
-    long lastSeq;
     try {
-      lastSeq = JSON.readTree(last).path("seq").asLong(-1);
-    } catch (IOException e) {
+      String last = lastLine(ch, file);
+      if (last != null) {
+        JsonNode first = record(AuditFiles.firstLine(file), file);
+        Instant firstTime;
+        try {
+          firstTime = Instant.parse(first.path("time").asText());
+        } catch (DateTimeParseException e) {
+          firstTime = options.clock().instant(); // a broken first record: age counts from now
+        }
+        return new AuditLog(file, options, ch, first.path("seq").asLong(), firstTime,
+            new ChainHead(seqOf(last, file), AuditChain.hash(last), name(file)));
+      }
+      ChainHead head = new ChainHead(0, AuditChain.GENESIS, name(file));
+      Optional<Path> rotated = AuditFiles.latestRotated(file);
+      if (rotated.isPresent()) {
+        String rotatedLast = lastLine(rotated.get());
+        if (rotatedLast != null) {
+          head = new ChainHead(seqOf(rotatedLast, rotated.get()), AuditChain.hash(rotatedLast),
+              name(rotated.get()));
+        }
+      }
+      return new AuditLog(file, options, ch, 0, null, head);
+    } catch (IOException | RuntimeException e) {
       ch.close();
-      throw new IOException(file + ": the last line is not an audit record; run 'berth audit "
-          + "verify' and move the file aside", e);
+      throw e;
     }
-    if (lastSeq < 1) {
-      ch.close();
-      throw new IOException(file + ": the last line has no sequence number");
-    }
-    return new AuditLog(file, ch, lastSeq, AuditChain.hash(last));
   }
 
+  private static String lastLine(FileChannel ch, Path file) throws IOException {
+    try {
+      return AuditFiles.lastLine(ch);
+    } catch (IOException e) {
+      throw new IOException(file + ": " + e.getMessage() + "; run 'berth audit verify' and "
+          + "move the file aside", e);
+    }
+  }
+
+  private static String lastLine(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return lastLine(ch, file);
+    }
+  }
+
+  private static JsonNode record(String line, Path file) throws IOException {
+    try {
+      return JSON.readTree(line);
+    } catch (IOException e) {
+      throw new IOException(file + ": a line is not an audit record; run 'berth audit "
+          + "verify' and move the file aside", e);
+    }
+  }
+
+  private static long seqOf(String line, Path file) throws IOException {
+    long s = record(line, file).path("seq").asLong(-1);
+    if (s < 1) {
+      throw new IOException(file + ": the last line has no sequence number");
+    }
+    return s;
+  }
+
+  private static String name(Path file) {
+    return file.getFileName().toString();
+  }
+
+  /** The active file. */
   public Path file() {
     return file;
   }
@@ -92,6 +244,11 @@ public final class AuditLog implements AutoCloseable {
   /** Records queued and not yet on disk (the audit lag, in records). */
   public int pending() {
     return queue.size();
+  }
+
+  /** The newest record on disk. */
+  public ChainHead head() {
+    return head;
   }
 
   /** Queues a decision; the future completes with its sequence number once it is on disk. */
@@ -137,15 +294,16 @@ public final class AuditLog implements AutoCloseable {
   private void commit(List<Pending> batch) {
     long nextSeq = seq;
     String nextPrev = prev;
+    Instant now = options.clock().instant();
     StringBuilder text = new StringBuilder(batch.size() * 400);
     try {
-      String now = Instant.now().toString();
+      String time = now.toString();
       for (Pending p : batch) {
         nextSeq++;
         ObjectNode json = JSON.createObjectNode();
         json.put("seq", nextSeq);
         json.put("prev", nextPrev);
-        json.put("time", now);
+        json.put("time", time);
         switch (p.record()) {
           case AuditEvent e -> decision(json, e);
           case AuditResult r -> result(json, r);
@@ -158,6 +316,15 @@ public final class AuditLog implements AutoCloseable {
       fail(batch, e);
       return;
     }
+    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+    if (rotationDue(bytes.length, now)) {
+      try {
+        rotate();
+      } catch (IOException e) {
+        fail(batch, new IOException("cannot rotate the audit trail " + file + ": " + e, e));
+        return;
+      }
+    }
     long start;
     try {
       start = channel.size();
@@ -166,7 +333,7 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
-      ByteBuffer buf = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
       while (buf.hasRemaining()) {
         channel.write(buf, channel.size());
       }
@@ -181,11 +348,71 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     long first = seq + 1;
+    if (size == 0) {
+      firstSeq = first;
+      firstTime = now;
+    }
+    size = start + bytes.length;
     seq = nextSeq;
     prev = nextPrev;
+    head = new ChainHead(seq, prev, name(file));
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).done().complete(first + i);
     }
+  }
+
+  /** Whether the active file must be rotated before a batch of {@code bytes} is written. */
+  private boolean rotationDue(long bytes, Instant now) {
+    return channel == null || (size > 0 && (size + bytes > options.maxBytes()
+        || !now.isBefore(firstTime.plus(options.maxAge()))));
+  }
+
+  /**
+   * Renames the active file and starts a new one (see the design note). Resumable: a failure
+   * after the rename leaves {@code channel} null, and the next call only creates the new file.
+   */
+  private void rotate() throws IOException {
+    if (channel != null) {
+      Path rotated = AuditFiles.rotatedName(file, firstTime, firstSeq);
+      if (Files.exists(rotated, LinkOption.NOFOLLOW_LINKS)) {
+        // rename(2) would silently replace it: never lose a rotated file
+        throw new FileAlreadyExistsException(rotated.toString(), null,
+            "a rotated file of that name exists already");
+      }
+      Files.move(file, rotated, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        channel.close(); // its records were forced with their batch
+      } catch (IOException ignored) {
+        // nothing is lost: the file descriptor only refers to a file that is complete
+      }
+      channel = null;
+      head = new ChainHead(seq, prev, name(rotated));
+      AuditFiles.syncDirectory(dir);
+      if (anchors != null) {
+        anchors.rotated(head);
+      }
+    }
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE, StandardOpenOption.READ), OWNER_ONLY);
+    } catch (FileAlreadyExistsException e) {
+      ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
+      if (ch.size() != 0) { // not what a retry of this rotation left behind
+        ch.close();
+        throw new IOException(file + " was created by someone else while rotating");
+      }
+    }
+    try {
+      AuditFiles.syncDirectory(dir);
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    }
+    channel = ch;
+    size = 0;
+    firstSeq = 0;
+    firstTime = null;
   }
 
   private static void fail(List<Pending> batch, IOException e) {
@@ -227,24 +454,6 @@ public final class AuditLog implements AutoCloseable {
     n.put("policy", e.policyDigest());
   }
 
-  /** The last non-empty line of the file, or null for an empty file. */
-  private static String lastLine(FileChannel ch) throws IOException {
-    long size = ch.size();
-    if (size == 0) {
-      return null;
-    }
-    int window = (int) Math.min(size, 1 << 20);
-    ByteBuffer buf = ByteBuffer.allocate(window);
-    ch.read(buf, size - window);
-    String tail = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
-    String trimmed = tail.endsWith("\n") ? tail.substring(0, tail.length() - 1) : tail;
-    if (!tail.endsWith("\n")) {
-      throw new IOException("the audit file ends in a partial line");
-    }
-    int nl = trimmed.lastIndexOf('\n');
-    return trimmed.substring(nl + 1);
-  }
-
   /** Writes what is queued, then closes the file. */
   @Override
   public void close() throws IOException {
@@ -254,6 +463,11 @@ public final class AuditLog implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
+    if (anchors != null) {
+      anchors.close();
+    }
   }
 }

@@ -2,12 +2,17 @@ package dev.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.berth.audit.Anchor;
 import dev.berth.audit.AuditVerifier;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,31 +31,116 @@ final class AuditCommand {
 
   /** {@code berth audit verify}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = {"Check the hash chain of an audit file.",
-          "Exit status 0 when every record links to the one before; 1 naming the first record "
-              + "that was changed, inserted, deleted or moved. Prints the chain head, to compare "
-              + "with an anchor kept elsewhere (a deleted tail leaves a valid, shorter chain)."})
+      description = {"Check the hash chain of an audit trail: one file, several, or a directory.",
+          "Rotated files are read in chain order, and a missing one shows as a gap. Files that "
+              + "do not begin the trail are reported as continuing from the record before them.",
+          "Exit status 0 when every record links to the one before (and every anchor given "
+              + "matches); 1 naming the first record that was changed, inserted, deleted or "
+              + "moved, or the anchor that shows a cut-off or rewritten tail. Prints the chain "
+              + "head, to compare with an anchor kept elsewhere."})
   static final class Verify implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--anchors", paramLabel = "FILE|-",
+        description = {"Check the trail against the anchor lines in FILE (- for standard "
+            + "input), for example",
+            "  journalctl -t berth-audit -o cat | berth audit verify --anchors - DIR",
+            "  grep berth-audit /var/log/auth.log | berth audit verify --anchors - DIR",
+            "Other lines are ignored."})
+    String anchors;
+
     @CommandLine.Mixin
-    AuditFile trail;
+    AuditFiles trail;
 
     @Override
     public Integer call() throws Exception {
-      AuditVerifier.Result r = AuditVerifier.verify(trail.file);
       PrintWriter out = spec.commandLine().getOut();
-      if (r.ok()) {
-        out.printf("%s: ok, %d records, head %s%n", trail.file, r.records(), r.head());
-        out.flush();
-        return 0;
-      }
       PrintWriter err = spec.commandLine().getErr();
-      err.printf("%s:%d: %s (the %d records before it are intact; head %s)%n", trail.file, r.badLine(),
-          r.problem(), r.records(), r.head());
+      List<Anchor> given = List.of();
+      if (anchors != null) {
+        given = readAnchors(err);
+        if (given == null) {
+          err.flush();
+          return 1;
+        }
+      }
+      AuditVerifier.Result r = AuditVerifier.verify(trail.existing(), given);
+      String label = label(r.files());
+      if (r.chainOk()) {
+        out.printf("%s: ok, %d records, head %s (seq %d in %s)%n", label, r.records(), r.head(),
+            r.headSeq(), r.headFile().isEmpty() ? "no file" : r.headFile());
+        if (!r.fromGenesis()) {
+          out.printf("%s: continues from seq %d (hash %s), which is in an earlier file%n", label,
+              r.firstSeq() - 1, r.start());
+        }
+      } else {
+        AuditVerifier.Break b = r.broken().orElseThrow();
+        err.printf("%s:%d: %s (the %d records before it are intact; head %s)%n", b.file(),
+            b.line(), b.problem(), r.records(), r.head());
+      }
+      if (anchors != null) {
+        Map<AuditVerifier.AnchorStatus, Long> counts = r.anchors().stream().collect(
+            Collectors.groupingBy(AuditVerifier.AnchorCheck::status,
+                () -> new EnumMap<>(AuditVerifier.AnchorStatus.class), Collectors.counting()));
+        out.printf("anchors: %d given: %s%n", r.anchors().size(), counts.entrySet().stream()
+            .map(e -> e.getValue() + " " + label(e.getKey()))
+            .collect(Collectors.joining(", ")));
+        for (AuditVerifier.AnchorCheck c : r.anchors()) {
+          if (c.status().failure()) {
+            err.printf("%s: %s: %s%n", c.anchor().line(), label(c.status()), c.detail());
+          }
+        }
+      }
+      out.flush();
       err.flush();
-      return 1;
+      return r.ok() ? 0 : 1;
+    }
+
+    /** The anchors of the {@code --anchors} input, or null after reporting a bad input. */
+    private List<Anchor> readAnchors(PrintWriter err) throws java.io.IOException {
+      String name = anchors.equals("-") ? "standard input" : anchors;
+      List<String> lines;
+      if (anchors.equals("-")) {
+        lines = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+            StandardCharsets.UTF_8)).lines().toList();
+      } else {
+        lines = Files.readAllLines(Path.of(anchors), StandardCharsets.UTF_8);
+      }
+      List<Anchor> found = new ArrayList<>();
+      boolean bad = false;
+      for (int i = 0; i < lines.size(); i++) {
+        var anchor = Anchor.parse(lines.get(i));
+        if (anchor.isPresent()) {
+          found.add(anchor.get());
+        } else if (Anchor.isAnchorLike(lines.get(i))) {
+          err.printf("%s:%d: not a valid anchor: %s%n", name, i + 1, lines.get(i));
+          bad = true;
+        }
+      }
+      if (found.isEmpty() && !bad) {
+        err.printf("%s: no anchor lines (anchor seq=... hash=... file=... time=...)%n", name);
+        bad = true;
+      }
+      return bad ? null : found;
+    }
+
+    private static String label(AuditVerifier.AnchorStatus status) {
+      return switch (status) {
+        case MATCHES -> "match";
+        case BEFORE_START -> "before the files given";
+        case CUT_OFF -> "cut off";
+        case REWRITTEN -> "rewritten";
+        case UNCHECKED -> "unchecked (after the break)";
+      };
+    }
+
+    private static String label(List<Path> files) {
+      if (files.size() == 1) {
+        return files.getFirst().toString();
+      }
+      return files.size() + " files in chain order (" + files.getFirst() + " ... "
+          + files.getLast().getFileName() + ")";
     }
   }
 
@@ -68,11 +158,11 @@ final class AuditCommand {
     boolean json;
 
     @CommandLine.Mixin
-    AuditFile trail;
+    AuditFiles trail;
 
     @Override
     public Integer call() throws Exception {
-      List<String> all = Files.readAllLines(trail.file, StandardCharsets.UTF_8);
+      List<String> all = trail.lines();
       PrintWriter out = spec.commandLine().getOut();
       for (String line : all.subList(Math.max(0, all.size() - lines), all.size())) {
         print(out, line, json);
@@ -82,11 +172,36 @@ final class AuditCommand {
     }
   }
 
-  /** The audit file argument every subcommand takes. */
-  static final class AuditFile {
-    @Parameters(paramLabel = "FILE", arity = "0..1", defaultValue = DEFAULT_FILE,
-        description = "The audit file (default: ${DEFAULT-VALUE}).")
-    Path file;
+  /** The audit files every subcommand takes. */
+  static final class AuditFiles {
+    @Parameters(paramLabel = "FILE", arity = "0..*", defaultValue = DEFAULT_FILE,
+        description = {"Audit files, or directories of them, read in chain order (default: "
+            + "${DEFAULT-VALUE}). For the whole trail give its directory, or the active file "
+            + "and its rotated files: /var/log/berth/audit*.jsonl."})
+    List<Path> files;
+
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
+
+    /** The files and directories given; a usage error (exit 2) names one that does not exist. */
+    List<Path> existing() {
+      for (Path f : files) {
+        if (!Files.exists(f)) {
+          throw new CommandLine.ParameterException(spec.commandLine(),
+              f + ": no such file or directory");
+        }
+      }
+      return files;
+    }
+
+    /** Every record of the files, in chain order. */
+    List<String> lines() throws java.io.IOException {
+      List<String> all = new ArrayList<>();
+      for (Path f : dev.berth.audit.AuditFiles.inChainOrder(existing())) {
+        all.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+      }
+      return all;
+    }
   }
 
   /** Prints one record as stored ({@code json}) or as a readable line. */
@@ -143,14 +258,14 @@ final class AuditCommand {
     boolean json;
 
     @CommandLine.Mixin
-    AuditFile trail;
+    AuditFiles trail;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       java.util.Set<String> matched = new java.util.HashSet<>();
       int count = 0;
-      for (String line : Files.readAllLines(trail.file, StandardCharsets.UTF_8)) {
+      for (String line : trail.lines()) {
         JsonNode n = MAPPER.readTree(line);
         boolean hit;
         if (n.has("result")) {

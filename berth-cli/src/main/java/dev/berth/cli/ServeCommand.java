@@ -53,6 +53,9 @@ final class ServeCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   Path stateDir;
 
+  @CommandLine.Mixin
+  AuditOptions auditOptions;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -81,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     }
     policies.watch();
-    AuditLog audit = AuditLog.open(auditLog);
+    AuditLog audit = auditOptions.open(auditLog);
     OwnerStore owners = OwnerStore.open(stateDir);
     ProxyServer server = ProxyServer.start(config, policies, users, audit, owners);
     Thread hook = new Thread(() -> {

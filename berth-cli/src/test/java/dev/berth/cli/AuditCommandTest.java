@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditResult;
+import dev.berth.audit.FileAnchorSink;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -68,6 +69,101 @@ class AuditCommandTest {
   @Test
   void search_noMatch_exitsOne() {
     assertThat(run("audit", "search", "--decision", "error", file.toString())).isEqualTo(1);
+  }
+
+  /** A trail of three files (one record each), anchored in {@code anchors.log}; returns its dir. */
+  private Path rotatedTrail() throws Exception {
+    Path trail = Files.createDirectory(dir.resolve("trail"));
+    AuditLog.Options options = AuditLog.Options.defaults()
+        .withRotation(1, java.time.Duration.ofDays(1))
+        .withAnchors(new FileAnchorSink(dir.resolve("anchors.log")),
+            java.time.Duration.ofHours(1), problem -> {});
+    try (AuditLog log = AuditLog.open(trail.resolve("audit.jsonl"), options)) {
+      for (String user : List.of("alice", "bob", "carol")) {
+        log.append(event(user + "-1", user, "allow", "/containers/create")).get();
+      }
+    }
+    return trail;
+  }
+
+  private Path rotated(Path trail, long firstSeq) throws Exception {
+    try (var files = Files.list(trail)) {
+      return files.filter(f -> f.getFileName().toString().endsWith("-" + firstSeq + ".jsonl"))
+          .findFirst().orElseThrow();
+    }
+  }
+
+  @Test
+  void verify_directoryOfRotatedFiles_ok() throws Exception {
+    Path trail = rotatedTrail();
+    assertThat(run("audit", "verify", trail.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("3 files in chain order", "ok, 3 records, head ",
+        "(seq 3 in audit.jsonl)").doesNotContain("continues from");
+  }
+
+  @Test
+  void verify_missingMiddleFile_namesTheGap() throws Exception {
+    Path trail = rotatedTrail();
+    Files.delete(rotated(trail, 2));
+    assertThat(run("audit", "verify", trail.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("audit.jsonl:1: sequence 3 where 2 was expected",
+        "records 2 to 2 are missing");
+  }
+
+  @Test
+  void verify_oneRotatedFile_continuesFrom() throws Exception {
+    Path trail = rotatedTrail();
+    assertThat(run("audit", "verify", rotated(trail, 2).toString())).isZero();
+    assertThat(out.toString()).contains("ok, 1 records").contains("continues from seq 1 (hash ");
+  }
+
+  @Test
+  void verify_anchorsFromStandardInput_cutOffTailReported() throws Exception {
+    Path trail = rotatedTrail();
+    Path active = trail.resolve("audit.jsonl");
+    Files.writeString(active, "");
+    String journal = "-- Journal begins --\n" + Files.readString(dir.resolve("anchors.log"))
+        .replace("berth-audit anchor", "anchor");
+    var stdin = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream(journal.getBytes()));
+      assertThat(run("audit", "verify", "--anchors", "-", trail.toString())).isEqualTo(1);
+    } finally {
+      System.setIn(stdin);
+    }
+    assertThat(out.toString()).contains("ok, 2 records").contains("1 cut off");
+    assertThat(err.toString()).contains("anchor seq=3 hash=").contains("file=audit.jsonl")
+        .contains(": cut off: the trail ends at seq 2: records 3 to 3 were cut off");
+  }
+
+  @Test
+  void verify_anchorsFile_allMatch() throws Exception {
+    Path trail = rotatedTrail();
+    assertThat(run("audit", "verify", "--anchors", dir.resolve("anchors.log").toString(),
+        trail.resolve("audit.jsonl").toString(), rotated(trail, 1).toString(),
+        rotated(trail, 2).toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).containsPattern("anchors: \\d+ given: \\d+ match\n");
+  }
+
+  @Test
+  void verify_anchorsFileWithoutAnchors_exitsOne() throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty.log"), "nothing here\n");
+    assertThat(run("audit", "verify", "--anchors", empty.toString(), file.toString()))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("no anchor lines");
+  }
+
+  @Test
+  void verify_missingFile_usageError() {
+    assertThat(run("audit", "verify", dir.resolve("nope.jsonl").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("nope.jsonl: no such file or directory");
+  }
+
+  @Test
+  void search_acrossRotatedFiles() throws Exception {
+    Path trail = rotatedTrail();
+    assertThat(run("audit", "search", "--user", "bob", trail.toString())).isZero();
+    assertThat(out.toString()).contains("bob(1001) allow").doesNotContain("alice");
   }
 
   @Test

@@ -56,7 +56,7 @@ class BerthRunIT {
         .replace("roles:\n", "profiles:\n  scratch:\n    mounts: [\"" + scratch
             + ":/scratch:ro\"]\n    env: [SCRATCH=/scratch]\nroles:\n")
         .replace("    scope: own\n", "    scope: own\n    profiles: [scratch]\n"));
-    berth = BerthServer.start(ItEnvironment.upstreamUrl(), "--policy", policy.toString());
+    berth = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()));
   }
 
   @AfterAll

@@ -32,23 +32,39 @@ final class BerthServer implements AutoCloseable {
 
   private final Path dir;
   private final Path socket;
-  private final Process process;
+  private final ProcessBuilder command;
+  private Process process;
   private final String upstream;
 
-  private BerthServer(Path dir, Path socket, Process process, String upstream) {
+  private BerthServer(Path dir, Path socket, ProcessBuilder command, Process process,
+      String upstream) {
     this.dir = dir;
     this.socket = socket;
+    this.command = command;
     this.process = process;
     this.upstream = upstream;
   }
 
   /** Starts berth in front of {@code upstreamUrl} and waits until its socket is ready. */
   static BerthServer start(String upstreamUrl) {
-    return start(upstreamUrl, new String[0]);
+    return start(upstreamUrl, List.of());
   }
 
-  /** The same, with more {@code berth serve} options (such as {@code --policy FILE}). */
-  static BerthServer start(String upstreamUrl, String... extraArgs) {
+  /**
+   * Starts berth in front of {@code upstreamUrl}, with more {@code berth serve} options, and
+   * waits until its socket is ready. The audit trail is {@link #auditLog()}.
+   */
+  static BerthServer start(String upstreamUrl, List<String> serveOptions) {
+    return start(List.of(), upstreamUrl, serveOptions);
+  }
+
+  /**
+   * Starts berth as above, through {@code wrapper}: a command that ends by running the command
+   * line appended to it in the same process (e.g. {@code unshare --mount sh -c '...; exec "$@"'
+   * sh}), so that {@link #pid} is still berth's.
+   */
+  static BerthServer start(List<String> wrapper, String upstreamUrl,
+      List<String> serveOptions) {
     Path dir;
     try {
       dir = Files.createTempDirectory(Path.of("/tmp"), "bit-");
@@ -61,12 +77,13 @@ final class BerthServer implements AutoCloseable {
       fail("socket path too long for a unix socket: " + socket);
     }
     Path root = ItEnvironment.repoRoot();
-    List<String> command = new java.util.ArrayList<>(List.of(root.resolve("berth").toString(),
-        "serve", "--listen", "unix://" + socket, "--upstream", upstreamUrl,
+    List<String> args = new java.util.ArrayList<>(wrapper);
+    args.addAll(List.of(root.resolve("berth").toString(), "serve", "--listen",
+        "unix://" + socket, "--upstream", upstreamUrl,
         "--audit-log", socket.resolveSibling("audit.jsonl").toString(),
         "--state-dir", socket.resolveSibling("state").toString()));
-    command.addAll(List.of(extraArgs));
-    ProcessBuilder pb = new ProcessBuilder(command)
+    args.addAll(serveOptions);
+    ProcessBuilder pb = new ProcessBuilder(args)
         .directory(root.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(dir.resolve("stdout.log").toFile())
@@ -77,9 +94,49 @@ final class BerthServer implements AutoCloseable {
     } catch (IOException e) {
       throw new AssertionError("cannot start " + pb.command() + ": " + e.getMessage(), e);
     }
-    BerthServer server = new BerthServer(dir, socket, p, upstreamUrl);
+    BerthServer server = new BerthServer(dir, socket, pb, p, upstreamUrl);
     server.awaitReady();
     return server;
+  }
+
+  /**
+   * Kills berth with SIGKILL: no shutdown hook runs, nothing is flushed or closed, as in a crash.
+   */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        fail("berth did not die of SIGKILL within " + STOP_TIMEOUT.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /**
+   * Starts berth again after {@link #kill}, with the same command: same socket, same audit trail.
+   * The stale socket the killed process left is removed first, so that readiness means the new
+   * process listens (berth would replace it too).
+   */
+  void restart() {
+    if (process.isAlive()) {
+      throw new IllegalStateException("berth still runs");
+    }
+    try {
+      Files.deleteIfExists(socket);
+      command.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()))
+          .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.log").toFile()));
+      process = command.start();
+    } catch (IOException e) {
+      throw new AssertionError("cannot restart berth: " + e.getMessage(), e);
+    }
+    awaitReady();
+  }
+
+  /** The active file of berth's audit trail; rotated files are beside it. */
+  Path auditLog() {
+    return dir.resolve("audit.jsonl");
   }
 
   /**

@@ -33,9 +33,10 @@ class RolloutIT {
     Files.writeString(quotaPolicy, base.replace("ROLE_EXTRA", "quota: {containers: 2}"));
     Path auditPolicy = dir.resolve("audit-only.yaml");
     Files.writeString(auditPolicy, base.replace("ROLE_EXTRA", "mode: audit-only"));
-    quota = BerthServer.start(ItEnvironment.upstreamUrl(), "--policy", quotaPolicy.toString());
-    auditOnly = BerthServer.start(ItEnvironment.upstreamUrl(), "--policy",
-        auditPolicy.toString());
+    quota = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy",
+        quotaPolicy.toString()));
+    auditOnly = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy",
+        auditPolicy.toString()));
   }
 
   @AfterAll

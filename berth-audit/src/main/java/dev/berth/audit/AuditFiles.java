@@ -1,0 +1,157 @@
+package dev.berth.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The files of an audit trail.
+ *
+ * <p>The writer appends to one active file, say {@code audit.jsonl}. Rotation renames it to
+ * {@code audit-<UTC time of its first record>-<seq of its first record>.jsonl} in the same
+ * directory. Both parts of the name describe the file's content, not the moment of rotation: two
+ * rotated files never share a name, and the name says where in the chain a file begins. In a
+ * shell glob ({@code audit*.jsonl}) the rotated files sort before the active one.
+ */
+public final class AuditFiles {
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private AuditFiles() {}
+
+  /** The name the active file gets when it is rotated. */
+  static Path rotatedName(Path active, Instant firstTime, long firstSeq) {
+    String[] parts = stemAndExtension(active);
+    return active.resolveSibling(parts[0] + "-" + STAMP.format(firstTime) + "-" + firstSeq
+        + parts[1]);
+  }
+
+  /**
+   * The rotated file of {@code active} that holds the latest records (the highest first seq in
+   * its name), if any. After a crash between rotation's rename and the creation of the new active
+   * file, this is where the chain continues.
+   */
+  static Optional<Path> latestRotated(Path active) throws IOException {
+    String[] parts = stemAndExtension(active);
+    Pattern name = Pattern.compile(Pattern.quote(parts[0]) + "-\\d{8}T\\d{6}Z-(\\d{1,18})"
+        + Pattern.quote(parts[1]));
+    Path dir = active.toAbsolutePath().getParent();
+    Path latest = null;
+    long latestSeq = -1;
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Matcher m = name.matcher(p.getFileName().toString());
+        if (m.matches() && Long.parseLong(m.group(1)) > latestSeq) {
+          latestSeq = Long.parseLong(m.group(1));
+          latest = p;
+        }
+      }
+    }
+    return Optional.ofNullable(latest);
+  }
+
+  /**
+   * The files of a trail in chain order. A directory stands for the {@code .jsonl} files in it;
+   * a file named twice counts once. Files are ordered by the seq of their first record, so the
+   * order does not depend on names or on the order of the arguments; empty files come last (the
+   * active file just after a rotation), and files whose first line is not a record just before
+   * them, where the verifier reports them.
+   */
+  public static List<Path> inChainOrder(List<Path> paths) throws IOException {
+    Set<Path> files = new LinkedHashSet<>();
+    for (Path p : paths) {
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> s = Files.list(p)) {
+          s.filter(f -> f.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(f))
+              .sorted().forEach(f -> files.add(f.toAbsolutePath().normalize()));
+        }
+      } else {
+        files.add(p.toAbsolutePath().normalize());
+      }
+    }
+    record Keyed(Path file, long firstSeq) {}
+    List<Keyed> keyed = new ArrayList<>();
+    for (Path f : files) {
+      keyed.add(new Keyed(f, firstSeq(f)));
+    }
+    keyed.sort(Comparator.comparingLong(Keyed::firstSeq));
+    return keyed.stream().map(Keyed::file).toList();
+  }
+
+  private static long firstSeq(Path file) throws IOException {
+    String first;
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      first = in.readLine();
+    }
+    if (first == null) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return JSON.readTree(first).path("seq").asLong(Long.MAX_VALUE - 1);
+    } catch (IOException e) {
+      return Long.MAX_VALUE - 1;
+    }
+  }
+
+  /** The first line of a file, or null when it is empty. */
+  static String firstLine(Path file) throws IOException {
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      return in.readLine();
+    }
+  }
+
+  /**
+   * The last line of a file (without its newline), or null when it is empty.
+   *
+   * @throws IOException when the file does not end with a newline (a torn write)
+   */
+  static String lastLine(FileChannel ch) throws IOException {
+    long size = ch.size();
+    if (size == 0) {
+      return null;
+    }
+    int window = (int) Math.min(size, 1 << 20);
+    ByteBuffer buf = ByteBuffer.allocate(window);
+    ch.read(buf, size - window);
+    String tail = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+    if (!tail.endsWith("\n")) {
+      throw new IOException("the audit file ends in a partial line");
+    }
+    String trimmed = tail.substring(0, tail.length() - 1);
+    return trimmed.substring(trimmed.lastIndexOf('\n') + 1);
+  }
+
+  /** Makes a rename or a creation in {@code dir} durable. */
+  static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    }
+  }
+
+  private static String[] stemAndExtension(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return dot > 0 ? new String[] {name.substring(0, dot), name.substring(dot)}
+        : new String[] {name, ""};
+  }
+}
