@@ -45,6 +45,9 @@ final class PluginCommand implements Callable<Integer> {
       description = "The audit trail (default: ${DEFAULT-VALUE}).")
   Path auditLog;
 
+  @CommandLine.Mixin
+  AuditOptions auditOptions;
+
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/berth",
       description = "Owners of execs and images (default: ${DEFAULT-VALUE}).")
   Path stateDir;
@@ -72,7 +75,7 @@ final class PluginCommand implements Callable<Integer> {
       return 1;
     }
     policies.watch();
-    AuditLog audit = AuditLog.open(auditLog);
+    AuditLog audit = auditOptions.open(auditLog);
     OwnerStore owners = OwnerStore.open(stateDir);
     PluginServer server = PluginServer.start(new PluginConfig(socket, docker,
         Optional.ofNullable(crl), socketUser.equals("none") ? Optional.empty()
