@@ -8,7 +8,7 @@ import java.util.Optional;
  * An in-memory {@link ObjectDirectory}: objects by name and id, resolved like the daemon does
  * (exact id, exact name, then a unique id prefix).
  */
-final class FakeObjects implements ObjectDirectory {
+class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> containers = new HashMap<>();
   private final Map<String, DockerObject> volumes = new HashMap<>();
   private final Map<String, DockerObject> networks = new HashMap<>();

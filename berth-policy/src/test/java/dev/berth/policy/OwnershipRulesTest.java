@@ -406,6 +406,96 @@ class OwnershipRulesTest {
     denied(decide(ALICE, "DELETE", "/images/nothere:1", null), Decision.Status.NOT_FOUND);
   }
 
+  @Test
+  void image_pullByDigest_allowedWithoutClaim() {
+    Decision.Allow a = allowed(decide(ALICE, "POST",
+        "/images/create?fromImage=busybox&tag=sha256:" + "a".repeat(64), null));
+    assertThat(a.followUp()).isEqualTo(FollowUp.NONE);
+    assertThat(allowed(decide(ALICE, "POST", "/images/create?fromImage=busybox@sha256:"
+        + "a".repeat(64), null)).followUp()).isEqualTo(FollowUp.NONE);
+  }
+
+  @Test
+  void image_tagOfUnknownSource_notFound() {
+    denied(decide(ALICE, "POST", "/images/nothere/tag?repo=mine&tag=1", null),
+        Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void image_tagToNewName_claimedForCaller() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/images/busybox/tag?repo=mine", null));
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("mine:latest",
+        new Owner(1001, -1)));
+  }
+
+  @Test
+  void image_pushOwnTag_allowed_unknownNotFound() {
+    allowed(decide(ALICE, "POST", "/images/alice/tool/push?tag=1", null));
+    denied(decide(ALICE, "POST", "/images/alice/other/push?tag=1", null),
+        Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void image_deleteByIdWithATagNotTheCallers_denied() {
+    FakeObjects objects = Fixtures.objects().image("sha256:" + "9".repeat(64),
+        Optional.empty(), Map.of("alice/a:1", FakeObjects.owner(1001),
+            "bob/b:1", FakeObjects.owner(1002)));
+    denied(Fixtures.decide(ENGINE, objects, ALICE, "DELETE", "/images/sha256:" + "9".repeat(64),
+        null), Decision.Status.FORBIDDEN);
+    FakeObjects mine = Fixtures.objects().image("sha256:" + "9".repeat(64),
+        Optional.empty(), Map.of("alice/a:1", FakeObjects.owner(1001),
+            "alice/b:1", FakeObjects.owner(1001)));
+    allowed(Fixtures.decide(ENGINE, mine, ALICE, "DELETE", "/images/sha256:" + "9".repeat(64),
+        null));
+  }
+
+  @Test
+  void commit_withoutRepo_claimsTheCreatedImage() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/commit?container=abc", "{}"));
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("", new Owner(1001, -1)));
+  }
+
+  @Test
+  void networkDisconnect_bodyRebuiltWithForce() throws Exception {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/networks/alicenet/disconnect",
+        "{\"Container\":\"abc\",\"force\":true,\"EndpointConfig\":{}}"));
+    assertThat(((Body.Json) a.forward().body()).value()).isEqualTo(JSON.readTree(
+        "{\"Force\":true,\"Container\":\"" + ALICE_CONTAINER + "\"}"));
+  }
+
+  @Test
+  void networkConnect_endpointDriverOptions_denied() {
+    denied(decide(ALICE, "POST", "/networks/alicenet/connect", "{\"Container\":\"abc\","
+        + "\"EndpointConfig\":{\"DriverOpts\":{\"x\":\"y\"}}}"), Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void networkConnect_bodyNotAnObject_badRequest() {
+    denied(decide(ALICE, "POST", "/networks/alicenet/connect", "[]"),
+        Decision.Status.BAD_REQUEST);
+  }
+
+  @Test
+  void container_plainAction_hasNoFollowUpAndNotes() {
+    Decision.Allow stop = allowed(decide(ALICE, "POST", "/containers/abc/stop", null));
+    assertThat(stop.followUp()).isEqualTo(FollowUp.NONE);
+    Decision.Allow list = allowed(decide(ALICE, "GET", "/containers/json", null));
+    assertThat(list.rewrites()).contains("filters narrowed to label dev.berth.owner.uid=1001");
+    Decision.Allow create = allowed(decide(ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    assertThat(create.rewrites()).contains("volume fresh is yours");
+  }
+
+  @Test
+  void consultsDirectory_onlyForRequestsThatNameObjects() {
+    assertThat(ENGINE.consultsDirectory(ALICE, Fixtures.parse("GET", "/containers/json")))
+        .isFalse();
+    assertThat(ENGINE.consultsDirectory(ALICE, Fixtures.parse("GET", "/_ping"))).isFalse();
+    assertThat(ENGINE.consultsDirectory(ROOT, Fixtures.parse("POST", "/containers/x/stop")))
+        .isFalse();
+    assertThat(ENGINE.consultsDirectory(ALICE, Fixtures.parse("GET", "/nope"))).isFalse();
+  }
+
   // ---- scopes -------------------------------------------------------------------------------
 
   private static final String LAB_POLICY = """

@@ -74,6 +74,43 @@ class QuotaTest {
   }
 
   @Test
+  void cpusAndPids_sumAboveQuota_refused() throws Exception {
+    FakeObjects o = Fixtures.objects().container(SECOND, "second", FakeObjects.owner(1001))
+        .usage(new ContainerUsage(ALICE_CONTAINER, true, GIB, 1_000_000_000L, 100))
+        .usage(new ContainerUsage(SECOND, false, GIB, 1_500_000_000L, 200));
+    assertThat(((Decision.Deny) start(engine("{cpus: 2}"), o)).reason())
+        .contains("CPUs (x10^9) are limited to 2000000000");
+    assertThat(start(engine("{cpus: 2.5}"), o)).isInstanceOf(Decision.Allow.class);
+    assertThat(((Decision.Deny) start(engine("{pids: 250}"), o)).reason())
+        .contains("PIDs are limited to 250");
+    assertThat(start(engine("{pids: 300}"), o)).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void activeContainerWithoutLimit_countsAsZero() throws Exception {
+    FakeObjects o = Fixtures.objects().container(SECOND, "second", FakeObjects.owner(1001))
+        .usage(new ContainerUsage(ALICE_CONTAINER, true, 0, 0, 0))
+        .usage(new ContainerUsage(SECOND, false, GIB, 0, 100));
+    assertThat(start(engine("{memory: 1g}"), o)).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void theStartingContainerIsNotCountedTwice() throws Exception {
+    // a daemon that already lists the starting container as active (a race) must not make the
+    // caller pay for it twice
+    FakeObjects o = new FakeObjects() {
+      @Override
+      public java.util.List<ContainerUsage> active(String label) {
+        return java.util.List.of(new ContainerUsage(SECOND, true, GIB, 0, 100));
+      }
+    };
+    o.container(SECOND, "second", FakeObjects.owner(1001))
+        .usage(new ContainerUsage(SECOND, false, GIB, 0, 100));
+    assertThat(start(engine("{containers: 1, memory: 1g}"), o))
+        .isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
   void quota_invalidAmount_reportedWithPlace() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine("{memory: lots}"))
         .hasMessageContaining("roles.user.quota.memory");
