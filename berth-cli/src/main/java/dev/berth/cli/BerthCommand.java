@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         "the real Docker daemon only what its policy allows, after rewriting it so that containers",
         "run as the caller. Point the stock docker CLI at it:",
         "  export DOCKER_HOST=unix:///run/berth/docker.sock"},
-    subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class,
+    subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class, PkiCommand.class,
         CommandLine.HelpCommand.class})
 public final class BerthCommand implements Runnable {
   @CommandLine.Spec
