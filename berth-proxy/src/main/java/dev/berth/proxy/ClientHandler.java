@@ -19,7 +19,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -182,7 +181,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     try {
-      principal = identity.resolve((EpollDomainSocketChannel) ctx.channel());
+      principal = identity.resolve(ctx.channel());
     } catch (PeerIdentity.IdentityException e) {
       identityError = e.getMessage();
       LOG.atWarn().addKeyValue("reason", identityError).log("caller not identified");
@@ -881,7 +880,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private static void shutdownOutputAfterWrites(Channel ch) {
     ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
       if (ch.isActive()) {
-        ((DuplexChannel) ch).shutdownOutput();
+        var tls = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (tls != null) {
+          tls.closeOutbound(); // TLS half-close: close_notify, what Go's CloseWrite reads as EOF
+        } else {
+          ((DuplexChannel) ch).shutdownOutput();
+        }
       }
     });
   }
@@ -1020,7 +1024,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         route == null ? "" : route.route().action().id(),
         head == null ? clientRequest.method().name() : head.method(),
         head == null ? "(unparsed)" : head.path(), rewrites,
-        engine == null ? "" : engine.policy().digest());
+        engine == null ? "" : engine.policy().digest(), p == null ? "" : p.tlsSubject());
     return audit.append(event);
   }
 

@@ -2,9 +2,9 @@ package dev.berth.proxy;
 
 import dev.berth.audit.AuditLog;
 import dev.berth.policy.PolicyEngine;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
@@ -23,8 +23,16 @@ import java.util.function.Supplier;
  * Content-Length and on HTTP/1.0, header validation on. {@code FlowControlHandler} makes the
  * decoder hand over one message per {@code read()}, which keeps pipelined requests queued until
  * the previous exchange has finished.
+ *
+ * <p>On the TLS listener two handlers come first, and the rest is the same:
+ *
+ * <pre>
+ *   SslHandler (mutual TLS)  -&gt;  TlsHandshakeHandler  -&gt;  HttpServerCodec  -&gt;  ...
+ * </pre>
  */
-final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocketChannel> {
+final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+  static final String TLS = "tls";
+  static final String TLS_HANDSHAKE = "tls-handshake";
   static final String CODEC = "http-codec";
   static final String FLOW = "flow-control";
   static final String EXPECT = "expect-continue";
@@ -35,10 +43,19 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   private final AuditLog audit;
   private final DaemonObjects objects;
   private final java.util.concurrent.Executor lookups;
+  /** The TLS listener's context (mutual TLS), or null on the unix socket. */
+  private final io.netty.handler.ssl.SslContext tls;
 
   ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
       UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
       java.util.concurrent.Executor lookups) {
+    this(engines, identity, upstreams, audit, objects, lookups, null);
+  }
+
+  ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
+      UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
+      java.util.concurrent.Executor lookups, io.netty.handler.ssl.SslContext tls) {
+    this.tls = tls;
     this.audit = audit;
     this.objects = objects;
     this.lookups = lookups;
@@ -48,7 +65,11 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   }
 
   @Override
-  protected void initChannel(EpollDomainSocketChannel ch) {
+  protected void initChannel(Channel ch) {
+    if (tls != null) {
+      ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc()))
+          .addLast(TLS_HANDSHAKE, new TlsHandshakeHandler());
+    }
     HttpDecoderConfig config = new HttpDecoderConfig()
         .setMaxInitialLineLength(16 * 1024)
         .setMaxHeaderSize(64 * 1024)
