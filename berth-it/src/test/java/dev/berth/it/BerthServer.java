@@ -44,6 +44,14 @@ final class BerthServer implements AutoCloseable {
 
   /** Starts berth in front of {@code upstreamUrl} and waits until its socket is ready. */
   static BerthServer start(String upstreamUrl) {
+    return start(upstreamUrl, List.of());
+  }
+
+  /**
+   * Starts berth with {@code extraArgs} added to {@code serve} (e.g. a TLS listener, which is
+   * listening too once the unix socket is ready).
+   */
+  static BerthServer start(String upstreamUrl, List<String> extraArgs) {
     Path dir;
     try {
       dir = Files.createTempDirectory(Path.of("/tmp"), "bit-");
@@ -56,10 +64,12 @@ final class BerthServer implements AutoCloseable {
       fail("socket path too long for a unix socket: " + socket);
     }
     Path root = ItEnvironment.repoRoot();
-    ProcessBuilder pb = new ProcessBuilder(root.resolve("berth").toString(), "serve",
-        "--listen", "unix://" + socket, "--upstream", upstreamUrl,
+    List<String> command = new java.util.ArrayList<>(List.of(root.resolve("berth").toString(),
+        "serve", "--listen", "unix://" + socket, "--upstream", upstreamUrl,
         "--audit-log", socket.resolveSibling("audit.jsonl").toString(),
-        "--state-dir", socket.resolveSibling("state").toString())
+        "--state-dir", socket.resolveSibling("state").toString()));
+    command.addAll(extraArgs);
+    ProcessBuilder pb = new ProcessBuilder(command)
         .directory(root.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(dir.resolve("stdout.log").toFile())

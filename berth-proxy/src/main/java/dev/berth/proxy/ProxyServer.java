@@ -96,28 +96,10 @@ public final class ProxyServer implements AutoCloseable {
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
     List<Channel> channels = new ArrayList<>();
-    String where = socket != null ? socket.toString() : String.valueOf(tls.address());
+    String where = tls != null ? String.valueOf(tls.address()) : String.valueOf(socket);
     try {
-      if (socket != null) {
-        channels.add(new ServerBootstrap()
-            .group(group)
-            .channel(EpollServerDomainSocketChannel.class)
-            .option(ChannelOption.SO_BACKLOG, 1024)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childHandler(new ProxyChannelInitializer(engines, new UnixPeerIdentity(users),
-                upstreams, audit, objects, lookups))
-            .bind(new DomainSocketAddress(socket.toString()))
-            .sync()
-            .channel());
-        applyPermissions(config);
-        LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
-            .addKeyValue("mode",
-                java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
-            .log("berth is serving");
-      }
+      // TCP first: once the unix socket exists (berth's "ready" signal), both listen.
       if (tls != null) {
-        where = String.valueOf(tls.address());
         channels.add(new ServerBootstrap()
             .group(group)
             .channel(EpollServerSocketChannel.class)
@@ -135,6 +117,25 @@ public final class ProxyServer implements AutoCloseable {
             .addKeyValue("upstream", config.upstream()).addKeyValue("ca", tls.ca())
             .addKeyValue("crl", tls.crl() == null ? "(none)" : tls.crl())
             .log("berth is serving (mutual TLS)");
+      }
+      if (socket != null) {
+        where = socket.toString();
+        channels.add(new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerDomainSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(new ProxyChannelInitializer(engines, new UnixPeerIdentity(users),
+                upstreams, audit, objects, lookups))
+            .bind(new DomainSocketAddress(socket.toString()))
+            .sync()
+            .channel());
+        applyPermissions(config);
+        LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
+            .addKeyValue("mode",
+                java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+            .log("berth is serving");
       }
       return new ProxyServer(config, group, channels, verifier);
     } catch (InterruptedException e) {
