@@ -15,7 +15,8 @@ import java.util.Locale;
  */
 final class PkiIndex {
   static final String FILE = "index.tsv";
-  private static final String HEADER = "# berth PKI index: serial\tkind\tnot-after\trevoked\tname\n";
+  private static final String HEADER =
+      "# berth PKI index: serial\tkind\tnot-after\trevoked\tname\n";
 
   private PkiIndex() {}
 

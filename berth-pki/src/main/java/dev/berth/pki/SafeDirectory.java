@@ -245,7 +245,8 @@ final class SafeDirectory implements AutoCloseable {
       }
       view.setPermissions(mode);
       if (!replace && exists(name)) {
-        throw new PkiException(path.resolve(name) + " appeared meanwhile; refusing to overwrite it");
+        throw new PkiException(path.resolve(name)
+            + " appeared meanwhile; refusing to overwrite it");
       }
       dir.move(tmp, dir, target);
     } catch (IOException e) {

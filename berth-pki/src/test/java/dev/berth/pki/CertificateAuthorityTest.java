@@ -51,7 +51,8 @@ class CertificateAuthorityTest {
     assertThat(ca.certificate()).isEqualTo(cert);
     assertThat(mode(dir.resolve("ca-key.pem"))).isEqualTo("rw-------");
     assertThat(mode(dir.resolve("ca.pem"))).isEqualTo("rw-r--r--");
-    assertThat(Files.readString(dir.resolve("ca-key.pem"))).startsWith("-----BEGIN PRIVATE KEY-----");
+    assertThat(Files.readString(dir.resolve("ca-key.pem")))
+        .startsWith("-----BEGIN PRIVATE KEY-----");
   }
 
   @Test
