@@ -445,6 +445,9 @@ public final class AuditLog implements AutoCloseable {
     if (e.loginUid() >= 0) {
       who.put("loginUid", e.loginUid());
     }
+    if (!e.tlsSubject().isEmpty()) {
+      who.put("tls", e.tlsSubject());
+    }
     n.put("action", e.action());
     n.put("method", e.method());
     n.put("path", e.path());

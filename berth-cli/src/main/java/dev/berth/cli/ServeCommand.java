@@ -30,9 +30,8 @@ final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--listen", paramLabel = "URL", defaultValue = "unix:///run/berth/docker.sock",
-      description = "Socket to listen on (default: ${DEFAULT-VALUE}).")
-  String listen;
+  @CommandLine.Mixin
+  ListenOptions listeners;
 
   @Option(names = "--upstream", paramLabel = "URL", defaultValue = "unix:///var/run/docker.sock",
       description = "The Docker daemon's socket (default: ${DEFAULT-VALUE}).")
@@ -70,9 +69,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ProxyConfig config = new ProxyConfig(unixPath(listen, "--listen"),
-        unixPath(upstream, "--upstream"), mode(socketMode), socketGroup,
-        threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+    ProxyConfig config = listeners.config(unixPath(upstream, "--upstream"), mode(socketMode),
+        socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
     NssUserDirectory users = new NssUserDirectory();
     PolicySource policies;
     try {
@@ -87,6 +85,7 @@ final class ServeCommand implements Callable<Integer> {
     AuditLog audit = auditOptions.open(auditLog);
     OwnerStore owners = OwnerStore.open(stateDir);
     ProxyServer server = ProxyServer.start(config, policies, users, audit, owners);
+    ListenOptions.reloadOnHangup(server);
     Thread hook = new Thread(() -> {
       server.close();
       try {
@@ -97,8 +96,8 @@ final class ServeCommand implements Callable<Integer> {
       }
     }, "berth-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    spec.commandLine().getOut().printf("berth: serving %s -> %s%n", config.listen(),
-        config.upstream());
+    spec.commandLine().getOut().printf("berth: serving %s -> %s%n",
+        ListenOptions.describe(config), config.upstream());
     spec.commandLine().getOut().flush();
     server.awaitClose();
     return 0;

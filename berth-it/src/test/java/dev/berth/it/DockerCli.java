@@ -16,10 +16,21 @@ import java.util.List;
 final class DockerCli {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-  private final Path socket;
+  /** DOCKER_HOST and, for TLS, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. */
+  private final List<String> env;
 
   DockerCli(Path berthSocket) {
-    this.socket = berthSocket;
+    this.env = List.of("DOCKER_HOST=unix://" + berthSocket);
+  }
+
+  private DockerCli(List<String> env) {
+    this.env = List.copyOf(env);
+  }
+
+  /** The CLI against berth's TLS listener with the client certificate in {@code certPath}. */
+  static DockerCli overTls(String hostPort, Path certPath) {
+    return new DockerCli(List.of("DOCKER_HOST=tcp://" + hostPort, "DOCKER_TLS_VERIFY=1",
+        "DOCKER_CERT_PATH=" + certPath));
   }
 
   /** {@code cmd} run as {@code user} with a clean environment pointing docker at berth. */
@@ -27,8 +38,8 @@ final class DockerCli {
     List<String> full = new ArrayList<>(List.of("setpriv",
         "--reuid", Integer.toString(user.uid()), "--regid", Integer.toString(user.gid()),
         "--init-groups", "env", "-i", "PATH=" + PATH, "HOME=" + user.home(),
-        "USER=" + user.name(), "LOGNAME=" + user.name(), "LANG=C.UTF-8", "TERM=xterm",
-        "DOCKER_HOST=unix://" + socket));
+        "USER=" + user.name(), "LOGNAME=" + user.name(), "LANG=C.UTF-8", "TERM=xterm"));
+    full.addAll(env);
     full.addAll(cmd);
     return full;
   }

@@ -20,7 +20,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -193,7 +192,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     this.ctx = ctx;
     metrics.connectionOpened();
     try {
-      principal = identity.resolve((EpollDomainSocketChannel) ctx.channel());
+      principal = identity.resolve(ctx.channel());
     } catch (PeerIdentity.IdentityException e) {
       identityError = e.getMessage();
       LOG.atWarn().addKeyValue("reason", identityError).log("caller not identified");
@@ -948,7 +947,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private static void shutdownOutputAfterWrites(Channel ch) {
     ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
       if (ch.isActive()) {
-        ((DuplexChannel) ch).shutdownOutput();
+        var tls = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (tls != null) {
+          tls.closeOutbound(); // TLS half-close: close_notify, what Go's CloseWrite reads as EOF
+        } else {
+          ((DuplexChannel) ch).shutdownOutput();
+        }
       }
     });
   }
@@ -1098,7 +1102,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         route == null ? "" : route.route().action().id(),
         head == null ? clientRequest.method().name() : head.method(),
         head == null ? "(unparsed)" : head.path(), rewrites,
-        engine == null ? "" : engine.policy().digest());
+        engine == null ? "" : engine.policy().digest(), p == null ? "" : p.tlsSubject());
     return audit.append(event);
   }
 

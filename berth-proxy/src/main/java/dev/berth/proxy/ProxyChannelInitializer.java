@@ -3,9 +3,9 @@ package dev.berth.proxy;
 import dev.berth.audit.AuditLog;
 import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.PolicyEngine;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
@@ -24,8 +24,16 @@ import java.util.function.Supplier;
  * Content-Length and on HTTP/1.0, header validation on. {@code FlowControlHandler} makes the
  * decoder hand over one message per {@code read()}, which keeps pipelined requests queued until
  * the previous exchange has finished.
+ *
+ * <p>On the TLS listener two handlers come first, and the rest is the same:
+ *
+ * <pre>
+ *   SslHandler (mutual TLS)  -&gt;  TlsHandshakeHandler  -&gt;  HttpServerCodec  -&gt;  ...
+ * </pre>
  */
-final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocketChannel> {
+final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+  static final String TLS = "tls";
+  static final String TLS_HANDSHAKE = "tls-handshake";
   static final String CODEC = "http-codec";
   static final String FLOW = "flow-control";
   static final String EXPECT = "expect-continue";
@@ -37,10 +45,14 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   private final DaemonObjects objects;
   private final java.util.concurrent.Executor lookups;
   private final Metrics metrics;
+  /** The TLS listener's context (mutual TLS), or null on the unix socket. */
+  private final io.netty.handler.ssl.SslContext tls;
 
   ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
       UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
-      java.util.concurrent.Executor lookups, Metrics metrics) {
+      java.util.concurrent.Executor lookups, Metrics metrics,
+      io.netty.handler.ssl.SslContext tls) {
+    this.tls = tls;
     this.audit = audit;
     this.metrics = metrics;
     this.objects = objects;
@@ -51,7 +63,11 @@ final class ProxyChannelInitializer extends ChannelInitializer<EpollDomainSocket
   }
 
   @Override
-  protected void initChannel(EpollDomainSocketChannel ch) {
+  protected void initChannel(Channel ch) {
+    if (tls != null) {
+      ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc()))
+          .addLast(TLS_HANDSHAKE, new TlsHandshakeHandler());
+    }
     HttpDecoderConfig config = new HttpDecoderConfig()
         .setMaxInitialLineLength(16 * 1024)
         .setMaxHeaderSize(64 * 1024)

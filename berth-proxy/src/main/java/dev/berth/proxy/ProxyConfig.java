@@ -10,21 +10,30 @@ import java.util.Set;
 /**
  * Where the proxy listens and where it relays to.
  *
- * @param listen the unix socket berth creates
+ * @param listen the unix socket berth creates, or null when berth listens on TCP only
  * @param upstream the daemon's unix socket
  * @param socketMode permissions of {@code listen} (default {@code rw-rw-rw-}: every local user may
  *     connect; the policy decides what they may do)
  * @param socketGroup group owner of {@code listen}, or null to keep the process's group
  * @param threads event loop threads
+ * @param tls the TCP listener with mutual TLS, or null for none
  */
 public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-    String socketGroup, int threads) {
+    String socketGroup, int threads, TlsListener tls) {
 
   public static final Set<PosixFilePermission> DEFAULT_MODE =
       PosixFilePermissions.fromString("rw-rw-rw-");
 
+  /** A unix-socket listener only. */
+  public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
+      String socketGroup, int threads) {
+    this(requireNonNull(listen, "listen"), upstream, socketMode, socketGroup, threads, null);
+  }
+
   public ProxyConfig {
-    requireNonNull(listen, "listen");
+    if (listen == null && tls == null) {
+      throw new IllegalArgumentException("berth needs a unix socket or a TLS listener");
+    }
     requireNonNull(upstream, "upstream");
     socketMode = Set.copyOf(socketMode);
     if (threads < 1) {

@@ -12,12 +12,21 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,19 +34,32 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes
- * it again on {@link #close()}.
+ * it again on {@link #close()}; and binds the TCP listener with mutual TLS when one is
+ * configured. Both listeners share the event loops, the upstream pool and everything after the
+ * caller's identity.
  */
 public final class ProxyServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+  /** TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only. */
+  private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+  private static final List<String> CIPHERS = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   private final ProxyConfig config;
   private final EventLoopGroup group;
-  private final Channel serverChannel;
+  private final List<Channel> serverChannels;
+  private final ClientCertificateVerifier verifier;
 
-  private ProxyServer(ProxyConfig config, EventLoopGroup group, Channel serverChannel) {
+  private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Channel> serverChannels,
+      ClientCertificateVerifier verifier) {
     this.config = config;
     this.group = group;
-    this.serverChannel = serverChannel;
+    this.serverChannels = List.copyOf(serverChannels);
+    this.verifier = verifier;
   }
 
   /**
@@ -54,14 +76,20 @@ public final class ProxyServer implements AutoCloseable {
       throws IOException {
     requireNonNull(config, "config");
     Path socket = config.listen();
-    Files.createDirectories(socket.toAbsolutePath().getParent());
-    if (Files.exists(socket)) {
-      if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
-        throw new IOException(socket + " exists and is not a socket; refusing to replace it");
+    if (socket != null) {
+      Files.createDirectories(socket.toAbsolutePath().getParent());
+      if (Files.exists(socket)) {
+        if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+            java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
+          throw new IOException(socket + " exists and is not a socket; refusing to replace it");
+        }
+        Files.delete(socket); // a stale socket of an earlier run
       }
-      Files.delete(socket); // a stale socket of an earlier run
     }
+    TlsListener tls = config.tls();
+    ClientCertificateVerifier verifier = tls == null ? null
+        : ClientCertificateVerifier.open(tls.ca(), tls.crl(), Clock.systemUTC());
+    SslContext sslContext = tls == null ? null : sslContext(tls, verifier);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
         StickyEpollIoHandler.newFactory());
     DomainSocketAddress daemon = new DomainSocketAddress(config.upstream().toString());
@@ -69,31 +97,101 @@ public final class ProxyServer implements AutoCloseable {
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
+    Metrics metrics = new Metrics(audit::pending);
+    List<Channel> channels = new ArrayList<>();
+    String where = tls != null ? String.valueOf(tls.address()) : String.valueOf(socket);
     try {
-      Channel ch = new ServerBootstrap()
-          .group(group)
-          .channel(EpollServerDomainSocketChannel.class)
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .childOption(ChannelOption.AUTO_READ, false)
-          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .childHandler(new ProxyChannelInitializer(engines, new PeerIdentity(users), upstreams,
-              audit, objects, lookups, new Metrics(audit::pending)))
-          .bind(new DomainSocketAddress(socket.toString()))
-          .sync()
-          .channel();
-      applyPermissions(config);
-      LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
-          .addKeyValue("mode", java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
-          .log("berth is serving");
-      return new ProxyServer(config, group, ch);
+      // TCP first: once the unix socket exists (berth's "ready" signal), both listen.
+      if (tls != null) {
+        channels.add(new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new ProxyChannelInitializer(engines, new TlsPeerIdentity(users),
+                upstreams, audit, objects, lookups, metrics, sslContext))
+            .bind(tls.address())
+            .sync()
+            .channel());
+        LOG.atInfo().addKeyValue("listen", "tcp://" + hostPort(tls))
+            .addKeyValue("upstream", config.upstream()).addKeyValue("ca", tls.ca())
+            .addKeyValue("crl", tls.crl() == null ? "(none)" : tls.crl())
+            .log("berth is serving (mutual TLS)");
+      }
+      if (socket != null) {
+        where = socket.toString();
+        channels.add(new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerDomainSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(new ProxyChannelInitializer(engines, new UnixPeerIdentity(users),
+                upstreams, audit, objects, lookups, metrics, null))
+            .bind(new DomainSocketAddress(socket.toString()))
+            .sync()
+            .channel());
+        applyPermissions(config);
+        LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
+            .addKeyValue("mode",
+                java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+            .log("berth is serving");
+      }
+      return new ProxyServer(config, group, channels, verifier);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      group.shutdownGracefully();
-      throw new IOException("interrupted while binding " + socket, e);
+      closeAll(channels, group);
+      throw new IOException("interrupted while binding " + where, e);
     } catch (RuntimeException | IOException e) {
-      group.shutdownGracefully();
-      throw e instanceof IOException io ? io : new IOException("cannot listen on " + socket
+      closeAll(channels, group);
+      throw e instanceof IOException io ? io : new IOException("cannot listen on " + where
           + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeAll(List<Channel> channels, EventLoopGroup group) {
+    channels.forEach(Channel::close);
+    group.shutdownGracefully();
+  }
+
+  /** Mutual TLS with the JDK's provider: the client must present a certificate we verify. */
+  private static SslContext sslContext(TlsListener tls, ClientCertificateVerifier verifier)
+      throws IOException {
+    try {
+      return SslContextBuilder.forServer(tls.certificate().toFile(), tls.key().toFile())
+          .sslProvider(SslProvider.JDK)
+          .trustManager(verifier)
+          .clientAuth(ClientAuth.REQUIRE)
+          .protocols(PROTOCOLS)
+          .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+          .build();
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new IOException("cannot use " + tls.certificate() + " and " + tls.key() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static String hostPort(TlsListener tls) {
+    return tls.address().getHostString() + ":" + tls.address().getPort();
+  }
+
+  /** The TLS listener's port (useful with port 0), or -1 when there is none. */
+  public int tlsPort() {
+    for (Channel ch : serverChannels) {
+      if (ch.localAddress() instanceof java.net.InetSocketAddress a) {
+        return a.getPort();
+      }
+    }
+    return -1;
+  }
+
+  /** Re-reads the TLS listener's CRL now (SIGHUP); it is re-read on change anyway. */
+  public void reloadRevocations() {
+    if (verifier != null) {
+      verifier.reloadCrl();
     }
   }
 
@@ -109,19 +207,25 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Blocks until the server is closed. */
   public void awaitClose() throws InterruptedException {
-    serverChannel.closeFuture().sync();
+    for (Channel ch : serverChannels) {
+      ch.closeFuture().sync();
+    }
   }
 
   /** Stops listening, closes every connection, and removes the socket file. */
   @Override
   public void close() {
     try {
-      serverChannel.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+      for (Channel ch : serverChannels) {
+        ch.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+      }
     } finally {
       // The socket goes first: whatever happens while connections wind down, no client should
       // find a socket that nobody serves.
       try {
-        Files.deleteIfExists(config.listen());
+        if (config.listen() != null) {
+          Files.deleteIfExists(config.listen());
+        }
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
       }
