@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@code --authorization-plugin=berth --tlsverify} on a TCP port, berth's plugin in front of its
  * decisions, and alice and bob with client certificates of their own, through the real CLI.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class PluginIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static Path dir;
@@ -37,9 +38,16 @@ class PluginIT {
     dir = Files.createTempDirectory(Path.of("/tmp"), "bpl-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     daemonDir = Files.createTempDirectory(Path.of("/tmp"), "bpd-");
-    TestPki.create(dir, List.of(alice, bob));
     Path root = ItEnvironment.repoRoot();
+    pki("init", "--dir", dir.resolve("ca").toString());
+    pki("server", "--dir", dir.resolve("ca").toString(), "--san", "IP:127.0.0.1", "--san",
+        "DNS:localhost", "--out", dir.resolve("server").toString());
+    for (UnixUser u : List.of(alice, bob)) {
+      pki("user", u.name(), "--dir", dir.resolve("ca").toString(), "--out",
+          dir.resolve(u.name()).toString());
+    }
     plugin = Proc.start(List.of(root.resolve("berth").toString(), "plugin",
+        "--crl", dir.resolve("ca/crl.pem").toString(),
         "--socket", dir.resolve("berth.sock").toString(),
         "--docker", daemonDir.resolve("docker.sock").toString(),
         "--audit-log", dir.resolve("audit.jsonl").toString(),
@@ -60,8 +68,9 @@ class PluginIT {
     ProcessBuilder pb = new ProcessBuilder(root.resolve("scripts/dockerd-private.sh").toString(),
         "start", daemonDir.toString(), engine());
     pb.environment().put("BERTH_DOCKERD_ARGS", "--authorization-plugin=berth --tlsverify"
-        + " --tlscacert " + dir.resolve("ca.pem") + " --tlscert " + dir.resolve("server.pem")
-        + " --tlskey " + dir.resolve("server-key.pem") + " -H " + host);
+        + " --tlscacert " + dir.resolve("ca/ca.pem") + " --tlscert "
+        + dir.resolve("server/berth-cert.pem") + " --tlskey "
+        + dir.resolve("server/berth-key.pem") + " -H " + host);
     pb.redirectErrorStream(true).redirectOutput(dir.resolve("dockerd-start.log").toFile());
     int rc = pb.start().waitFor();
     assertThat(rc).as(Files.readString(dir.resolve("dockerd-start.log"))).isZero();
@@ -76,6 +85,15 @@ class PluginIT {
     if (plugin != null) {
       plugin.close();
     }
+  }
+
+  /** {@code berth pki ARGS}, as root, from the checkout. */
+  private static void pki(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(ItEnvironment.repoRoot().resolve("berth")
+        .toString(), "pki"));
+    cmd.addAll(List.of(args));
+    Proc.Result r = Proc.run(cmd, null, TIMEOUT);
+    assertThat(r.exitCode()).as(r.describe()).isZero();
   }
 
   private static String engine() {
@@ -196,9 +214,23 @@ class PluginIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+  void revokedUser_refusedByThePlugin_othersStillServed() {
+    assertThat(docker(bob, "version").exitCode()).isZero();
+    pki("revoke", bob.name(), "--dir", dir.resolve("ca").toString());
+    Proc.Result r = docker(bob, "ps", "--filter", "label=dev.berth.owner.uid=" + bob.uid());
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.stderr()).contains("has been revoked");
+    assertThat(docker(alice, "ps", "--filter", "label=dev.berth.owner.uid=" + alice.uid())
+        .exitCode()).isZero();
+  }
+
+  @Test
   void certificateFromAnotherCa_refusedByTheDaemon() throws Exception {
     Path other = Files.createTempDirectory(dir, "other-");
-    TestPki.create(other, List.of(alice));
+    pki("init", "--dir", other.resolve("ca").toString());
+    pki("user", alice.name(), "--dir", other.resolve("ca").toString(), "--out",
+        other.resolve("alice").toString());
     List<String> cmd = List.of("setpriv", "--reuid", Integer.toString(alice.uid()), "--regid",
         Integer.toString(alice.gid()), "--init-groups", "env", "-i", "PATH=/usr/bin:/bin",
         "HOME=" + alice.home(), "DOCKER_HOST=" + host, "DOCKER_TLS_VERIFY=1",
