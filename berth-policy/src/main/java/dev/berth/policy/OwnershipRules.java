@@ -143,7 +143,8 @@ final class OwnershipRules {
     Step step = new Step(request.withSegment(1, c.id()),
         action == EXEC_CREATE ? new FollowUp.ClaimExec(grant.ownerFor(who)) : FollowUp.NONE);
     if (action == CONTAINER_RENAME) {
-      checkNameFree(request.query().get("name").orElse(""), who, grant, objects);
+      step.request = prefixedName(step.request, who, grant, step);
+      checkNameFree(step.request.query().get("name").orElse(""), who, grant, objects);
     }
     if ((action == CONTAINER_START || action == CONTAINER_RESTART)
         && !grant.role().quota().isNone()) {
@@ -199,10 +200,38 @@ final class OwnershipRules {
     return new Refusal(Decision.Status.FORBIDDEN, "quota exceeded: " + message);
   }
 
+  /**
+   * The caller's container named by {@code ref}. With a role name prefix, the caller's own
+   * namespace is tried first ({@code web} finds {@code alice-web}), then the reference as given.
+   */
   private static DockerObject container(String ref, Principal who, Grant grant,
       ObjectDirectory objects) throws Refusal, LookupException {
+    String prefix = grant.role().namePrefixFor(who);
+    if (!prefix.isEmpty() && !ref.startsWith(prefix)) {
+      Optional<DockerObject> prefixed = reach(objects.container(prefix + ref), who, grant)
+          .filter(c -> c.name().equals(prefix + ref));
+      if (prefixed.isPresent()) {
+        return prefixed.get();
+      }
+    }
     return reach(objects.container(ref), who, grant)
         .orElseThrow(() -> notFound("No such container: " + ref));
+  }
+
+  /** {@code request} with its {@code name} query parameter given the role's prefix. */
+  private static CanonicalRequest prefixedName(CanonicalRequest request, Principal who,
+      Grant grant, Step step) {
+    String prefix = grant.role().namePrefixFor(who);
+    Optional<String> name = request.query().get("name");
+    if (prefix.isEmpty() || name.isEmpty() || name.get().isEmpty()) {
+      return request;
+    }
+    String plain = name.get().startsWith("/") ? name.get().substring(1) : name.get();
+    if (plain.startsWith(prefix)) {
+      return request;
+    }
+    step.note("name " + plain + " became " + prefix + plain);
+    return request.withQuery(request.query().with("name", prefix + plain));
   }
 
   /**
@@ -225,9 +254,10 @@ final class OwnershipRules {
 
   private Step containerCreate(Principal who, Grant grant, CanonicalRequest request,
       ObjectDirectory objects) throws Refusal, LookupException {
+    Step step = new Step(request);
+    request = prefixedName(request, who, grant, step);
     checkNameFree(request.query().get("name").orElse(""), who, grant, objects);
     ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
-    Step step = new Step(request);
     ObjectNode hc = body.path("HostConfig") instanceof ObjectNode o ? o : NODES.objectNode();
     Owner owner = grant.ownerFor(who);
     for (JsonNode bind : hc.path("Binds")) {

@@ -19,12 +19,14 @@ import java.util.Set;
  * @param allow what the holder may ask for beyond the safe baseline
  * @param profiles the profiles holders may ask for
  * @param quota what the holder's running containers may use together
+ * @param namePrefix a prefix every container name of a holder gets ({@code {user}} is the user
+ *     name), "" for none; names without it are given it, and references try it first
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
  */
 public record Role(String name, Set<Action> actions, boolean passthrough, Scope scope,
     List<String> bindRoots, Limits limits, Allowances allow, Set<String> profiles, Quota quota,
-    boolean auditOnly) {
+    boolean auditOnly, String namePrefix) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
@@ -34,5 +36,11 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
     requireNonNull(allow, "allow");
     profiles = Set.copyOf(profiles);
     requireNonNull(quota, "quota");
+    requireNonNull(namePrefix, "namePrefix");
+  }
+
+  /** The name prefix for {@code who}, "" when the role has none. */
+  public String namePrefixFor(Principal who) {
+    return namePrefix.replace("{user}", who.name());
   }
 }

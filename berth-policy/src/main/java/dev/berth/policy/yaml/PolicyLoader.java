@@ -55,7 +55,7 @@ public final class PolicyLoader {
   private static final Pattern ENV = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*=.*$");
   private static final Set<String> ROLE_KEYS =
       Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
-          "profiles", "allow");
+          "profiles", "name_prefix", "allow");
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
@@ -212,6 +212,17 @@ public final class PolicyLoader {
             List.of("enforce", "audit-only")));
       }
     }
+    String namePrefix = "";
+    Node np = f.get("name_prefix");
+    if (np != null) {
+      String v = scalar(np, at + ".name_prefix");
+      if (v != null && v.replace("{user}", "alice").matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+          && !v.replace("{user}", "").contains("{")) {
+        namePrefix = v;
+      } else if (v != null) {
+        error(np, at + ".name_prefix", "expected letters, digits, '_', '.', '-' and {user}");
+      }
+    }
     List<String> roots = new ArrayList<>();
     Node r = f.get("bind_roots");
     if (r instanceof SequenceNode seq) {
@@ -242,7 +253,7 @@ public final class PolicyLoader {
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
-        auditOnly);
+        auditOnly, namePrefix);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
