@@ -78,14 +78,17 @@ public final class PluginServer implements AutoCloseable {
   public static PluginServer start(PluginConfig config, Supplier<PolicyEngine> engines,
       UserDirectory users, AuditLog audit, OwnerStore owners) throws IOException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    DaemonObjects objects = new DaemonObjects(new DaemonClient(group,
-        new DomainSocketAddress(config.daemon().toString())), owners);
+    DaemonClient daemon = new DaemonClient(group,
+        new DomainSocketAddress(config.daemon().toString()));
+    DaemonObjects objects = new DaemonObjects(daemon, owners);
     PluginJudge judge = new PluginJudge(engines, new RecentUsers(users), objects, owners, audit,
         config.crl().map(Revocations::new).orElseGet(Revocations::none), config.socketUser());
     Executor work = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-authz-", 0).factory());
     try {
-      return start(config.socket(), group, judge, work);
+      PluginServer server = start(config.socket(), group, judge, work);
+      BlindSpots.probe(daemon);
+      return server;
     } catch (IOException | RuntimeException e) {
       group.shutdownGracefully();
       throw e;
