@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes
- * it again on {@link #close()}.
+ * it again on {@link #close()}. A socket inherited from systemd ({@link
+ * ProxyConfig#inheritedFd()}) is served as it is: systemd created it, owns its mode and removes
+ * it, and keeps queueing connections while berth restarts.
  */
 public final class ProxyServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
@@ -54,8 +58,11 @@ public final class ProxyServer implements AutoCloseable {
       throws IOException {
     requireNonNull(config, "config");
     Path socket = config.listen();
-    Files.createDirectories(socket.toAbsolutePath().getParent());
-    if (Files.exists(socket)) {
+    OptionalInt inherited = config.inheritedFd();
+    if (inherited.isEmpty()) {
+      Files.createDirectories(socket.toAbsolutePath().getParent());
+    }
+    if (inherited.isEmpty() && Files.exists(socket)) {
       if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
           java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
         throw new IOException(socket + " exists and is not a socket; refusing to replace it");
@@ -69,21 +76,27 @@ public final class ProxyServer implements AutoCloseable {
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
+    io.netty.channel.ChannelFactory<ServerChannel> channels = () -> inherited.isPresent()
+        ? new EpollServerDomainSocketChannel(inherited.getAsInt(), true) // listening already
+        : new EpollServerDomainSocketChannel();
     try {
-      Channel ch = new ServerBootstrap()
+      ServerBootstrap bootstrap = new ServerBootstrap()
           .group(group)
-          .channel(EpollServerDomainSocketChannel.class)
+          .channelFactory(channels)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childHandler(new ProxyChannelInitializer(engines, new PeerIdentity(users), upstreams,
-              audit, objects, lookups))
-          .bind(new DomainSocketAddress(socket.toString()))
-          .sync()
-          .channel();
-      applyPermissions(config);
+              audit, objects, lookups));
+      Channel ch = (inherited.isPresent() ? bootstrap.register()
+          : bootstrap.bind(new DomainSocketAddress(socket.toString()))).sync().channel();
+      if (inherited.isEmpty()) {
+        applyPermissions(config);
+      }
       LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
-          .addKeyValue("mode", java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+          .addKeyValue("mode", inherited.isPresent() ? "socket-unit"
+              : java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+          .addKeyValue("fd", inherited.isPresent() ? "inherited" : "bound")
           .log("berth is serving");
       return new ProxyServer(config, group, ch);
     } catch (InterruptedException e) {
@@ -121,7 +134,9 @@ public final class ProxyServer implements AutoCloseable {
       // The socket goes first: whatever happens while connections wind down, no client should
       // find a socket that nobody serves.
       try {
-        Files.deleteIfExists(config.listen());
+        if (config.inheritedFd().isEmpty()) { // systemd's socket outlives berth
+          Files.deleteIfExists(config.listen());
+        }
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
       }
