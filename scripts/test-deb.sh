@@ -29,6 +29,7 @@ docker=$(docker_cli)
 own_daemon=
 berth_pid=
 failures=0
+passes=0
 
 step() { log "--- $*"; }
 check() { # check DESCRIPTION COMMAND...: runs COMMAND, counts a failure
@@ -36,6 +37,7 @@ check() { # check DESCRIPTION COMMAND...: runs COMMAND, counts a failure
   shift
   if "$@" >"$work/check.out" 2>&1; then
     log "ok: $what"
+    passes=$((passes + 1))
   else
     log "FAILED: $what"
     sed 's/^/    /' "$work/check.out" >&2
@@ -221,7 +223,5 @@ if [[ -f $top/berth-cli/target/berth-cli.jar ]]; then
 fi
 
 log "deb: build ${build_s}s; install, checks and purge $((SECONDS - test_t0))s"
-if ((failures)); then
-  die "$failures check(s) failed"
-fi
-echo "test-deb: all checks passed"
+echo "test-deb: $passes passed, $failures failed"
+((failures == 0))
