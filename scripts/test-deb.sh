@@ -17,9 +17,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root
+# docker.io first: it satisfies the package's Recommends, so installing the .deb installs (and
+# starts) no daemon.
 ensure_packages mvn:maven dpkg-deb:dpkg asciidoctor:asciidoctor man:man-db \
   systemd-analyze:systemd systemd-socket-activate:systemd python3:python3 curl:curl \
-  setpriv:util-linux
+  setpriv:util-linux dockerd:docker.io
 "$BERTH_SCRIPTS_DIR/test-users.sh" >/dev/null
 
 top=$(cd "$BERTH_SCRIPTS_DIR/.." && pwd)
