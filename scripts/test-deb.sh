@@ -114,6 +114,8 @@ check "plugin spec shipped, not installed" sh -c \
 check "/var/log/berth and /var/lib/berth are 0700" sh -c \
   'test "$(stat -c %a /var/log/berth) $(stat -c %a /var/lib/berth)" = "700 700"'
 check "copyright" test -s /usr/share/doc/berth/copyright
+check "dpkg --verify berth finds every file as packaged" sh -c \
+  'test -z "$(dpkg --verify berth)" && test -s /var/lib/dpkg/info/berth.md5sums'
 check "systemd-analyze verify" systemd-analyze verify /usr/lib/systemd/system/berth.service \
   /usr/lib/systemd/system/berth.socket /usr/lib/systemd/system/berth-plugin.service
 check "nothing enabled without a running systemd" sh -c \

@@ -93,6 +93,8 @@ install -m 0644 "$here/copyright" "$root/usr/share/doc/berth/copyright"
 # --- control files ----------------------------------------------------------------------------
 install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$root/DEBIAN/"
 echo /etc/berth/policy.yaml >"$root/DEBIAN/conffiles"
+# md5sums lets `dpkg --verify berth` find changed files (conffiles are tracked by dpkg itself).
+(cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 cat >"$root/DEBIAN/control" <<EOF
 Package: berth
@@ -116,7 +118,8 @@ EOF
 
 find "$root" -type d -exec chmod 0755 {} +
 chmod -R go-w "$root"
-chmod 0644 "$root/etc/berth/policy.yaml" "$root/DEBIAN/conffiles" "$root/DEBIAN/control"
+chmod 0644 "$root/etc/berth/policy.yaml" "$root/DEBIAN/conffiles" "$root/DEBIAN/control" \
+  "$root/DEBIAN/md5sums"
 
 deb=$out/berth_${debversion}_amd64.deb
 # gzip, not xz: 25% larger, but xz takes minutes on a busy 2-core machine.
