@@ -20,6 +20,7 @@ public final class BerthCommand implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    dev.berth.cli.systemd.JournalLogging.select(); // before the first logger is made
     System.exit(commandLine().execute(args));
   }
 

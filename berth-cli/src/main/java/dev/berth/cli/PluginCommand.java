@@ -81,6 +81,7 @@ final class PluginCommand implements Callable<Integer> {
         Optional.ofNullable(crl), socketUser.equals("none") ? Optional.empty()
         : Optional.of(socketUser)), policies, users, audit, owners);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Readiness.stopping();
       server.close();
       try {
         owners.close();
@@ -91,6 +92,7 @@ final class PluginCommand implements Callable<Integer> {
     }, "berth-shutdown"));
     spec.commandLine().getOut().printf("berth: authorization plugin on %s%n", socket);
     spec.commandLine().getOut().flush();
+    Readiness.ready("authorization plugin on " + socket);
     server.awaitClose();
     return 0;
   }

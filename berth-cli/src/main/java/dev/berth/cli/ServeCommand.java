@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.audit.AuditLog;
+import dev.berth.cli.systemd.SocketActivation;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.policy.yaml.PolicyException;
@@ -25,7 +26,11 @@ import picocli.CommandLine;
         "removes the socket. Without --policy it enforces the embedded default policy: root passes",
         "through; every other user's containers run as that user (uid:gid, no-new-privileges, all",
         "capabilities dropped), without privileged mode, host namespaces, devices, or host mounts",
-        "outside the user's home directory."})
+        "outside the user's home directory.",
+        "",
+        "Under systemd (berth.socket, berth.service) it serves the socket it is passed",
+        "(LISTEN_FDS), tells systemd when it is ready (NOTIFY_SOCKET), and logs with journald",
+        "priorities (JOURNAL_STREAM)."})
 final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -70,7 +75,8 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ProxyConfig config = listeners.config(unixPath(upstream, "--upstream"), mode(socketMode),
-        socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
+        .withInheritedFd(SocketActivation.inherited());
     NssUserDirectory users = new NssUserDirectory();
     PolicySource policies;
     try {
@@ -87,6 +93,7 @@ final class ServeCommand implements Callable<Integer> {
     ProxyServer server = ProxyServer.start(config, policies, users, audit, owners);
     ListenOptions.reloadOnHangup(server);
     Thread hook = new Thread(() -> {
+      Readiness.stopping();
       server.close();
       try {
         owners.close();
@@ -99,6 +106,7 @@ final class ServeCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("berth: serving %s -> %s%n",
         ListenOptions.describe(config), config.upstream());
     spec.commandLine().getOut().flush();
+    Readiness.ready("serving " + config.listen() + " -> " + config.upstream());
     server.awaitClose();
     return 0;
   }

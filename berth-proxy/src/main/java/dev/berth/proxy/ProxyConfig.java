@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -17,17 +18,26 @@ import java.util.Set;
  * @param socketGroup group owner of {@code listen}, or null to keep the process's group
  * @param threads event loop threads
  * @param tls the TCP listener with mutual TLS, or null for none
+ * @param inheritedFd a listening socket the service manager already bound to {@code listen}
+ *     (systemd socket activation): served as it is, never bound, chmod-ed or removed
  */
 public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-    String socketGroup, int threads, TlsListener tls) {
+    String socketGroup, int threads, TlsListener tls, OptionalInt inheritedFd) {
 
   public static final Set<PosixFilePermission> DEFAULT_MODE =
       PosixFilePermissions.fromString("rw-rw-rw-");
 
-  /** A unix-socket listener only. */
+  /** A unix-socket listener only, bound by berth. */
   public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
       String socketGroup, int threads) {
-    this(requireNonNull(listen, "listen"), upstream, socketMode, socketGroup, threads, null);
+    this(requireNonNull(listen, "listen"), upstream, socketMode, socketGroup, threads, null,
+        OptionalInt.empty());
+  }
+
+  /** Listeners bound by berth. */
+  public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
+      String socketGroup, int threads, TlsListener tls) {
+    this(listen, upstream, socketMode, socketGroup, threads, tls, OptionalInt.empty());
   }
 
   public ProxyConfig {
@@ -36,8 +46,17 @@ public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> s
     }
     requireNonNull(upstream, "upstream");
     socketMode = Set.copyOf(socketMode);
+    requireNonNull(inheritedFd, "inheritedFd");
+    if (inheritedFd.isPresent() && listen == null) {
+      throw new IllegalArgumentException("an inherited socket needs its path (--listen)");
+    }
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1");
     }
+  }
+
+  /** The same, serving {@code fd} (when present) instead of binding {@code listen}. */
+  public ProxyConfig withInheritedFd(OptionalInt fd) {
+    return new ProxyConfig(listen, upstream, socketMode, socketGroup, threads, tls, fd);
   }
 }

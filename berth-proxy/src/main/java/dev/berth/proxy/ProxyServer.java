@@ -27,6 +27,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,9 @@ import static java.util.Objects.requireNonNull;
  * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes
  * it again on {@link #close()}; and binds the TCP listener with mutual TLS when one is
  * configured. Both listeners share the event loops, the upstream pool and everything after the
- * caller's identity.
+ * caller's identity. A unix socket inherited from systemd ({@link ProxyConfig#inheritedFd()}) is
+ * served as it is: systemd created it, owns its mode and removes it, and keeps queueing
+ * connections while berth restarts.
  */
 public final class ProxyServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
@@ -76,7 +79,8 @@ public final class ProxyServer implements AutoCloseable {
       throws IOException {
     requireNonNull(config, "config");
     Path socket = config.listen();
-    if (socket != null) {
+    OptionalInt inherited = config.inheritedFd();
+    if (socket != null && inherited.isEmpty()) {
       Files.createDirectories(socket.toAbsolutePath().getParent());
       if (Files.exists(socket)) {
         if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
@@ -123,21 +127,25 @@ public final class ProxyServer implements AutoCloseable {
       }
       if (socket != null) {
         where = socket.toString();
-        channels.add(new ServerBootstrap()
+        ServerBootstrap unix = new ServerBootstrap()
             .group(group)
-            .channel(EpollServerDomainSocketChannel.class)
+            .channelFactory(() -> inherited.isPresent()
+                ? new EpollServerDomainSocketChannel(inherited.getAsInt(), true) // listening
+                : new EpollServerDomainSocketChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(new ProxyChannelInitializer(engines, new UnixPeerIdentity(users),
-                upstreams, audit, objects, lookups, metrics, null))
-            .bind(new DomainSocketAddress(socket.toString()))
-            .sync()
-            .channel());
-        applyPermissions(config);
+                upstreams, audit, objects, lookups, metrics, null));
+        channels.add((inherited.isPresent() ? unix.register()
+            : unix.bind(new DomainSocketAddress(socket.toString()))).sync().channel());
+        if (inherited.isEmpty()) {
+          applyPermissions(config);
+        }
         LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
-            .addKeyValue("mode",
-                java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+            .addKeyValue("mode", inherited.isPresent() ? "socket-unit"
+                : java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+            .addKeyValue("fd", inherited.isPresent() ? "inherited" : "bound")
             .log("berth is serving");
       }
       return new ProxyServer(config, group, channels, verifier);
@@ -223,8 +231,8 @@ public final class ProxyServer implements AutoCloseable {
       // The socket goes first: whatever happens while connections wind down, no client should
       // find a socket that nobody serves.
       try {
-        if (config.listen() != null) {
-          Files.deleteIfExists(config.listen());
+        if (config.listen() != null && config.inheritedFd().isEmpty()) {
+          Files.deleteIfExists(config.listen()); // systemd's socket outlives berth
         }
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
