@@ -245,10 +245,18 @@ final class OwnershipRules {
       return;
     }
     Optional<DockerObject> existing = objects.container(plain);
-    if (existing.isPresent() && existing.get().name().equals(plain)
-        && !grant.reaches(who, existing.get().owner())) {
+    if (existing.isEmpty() || grant.reaches(who, existing.get().owner())) {
+      return;
+    }
+    if (existing.get().name().equals(plain)) {
       throw new Refusal(Decision.Status.CONFLICT, "the container name \"" + plain
           + "\" is already used by another user; choose another name");
+    }
+    if (existing.get().id().startsWith(plain)) {
+      // The daemon resolves a name before an id prefix: this name would take the other user's
+      // short id (as docker ps shows it) over.
+      throw new Refusal(Decision.Status.CONFLICT, "the container name \"" + plain
+          + "\" is the id of another user's container; choose another name");
     }
   }
 
@@ -266,6 +274,7 @@ final class OwnershipRules {
         useVolume(source, "-v " + bind.asText(), who, grant, objects, step);
       }
     }
+    labelAnonymousVolumes(body, hc, owner, step);
     for (JsonNode node : hc.path("Mounts")) {
       ObjectNode m = (ObjectNode) node;
       if (!m.path("Type").asText("").equals("volume")) {
@@ -297,6 +306,37 @@ final class OwnershipRules {
     }
     step.request = request.withBody(new Body.Json(body));
     return step;
+  }
+
+  /**
+   * {@code -v /data} reaches the API as {@code Config.Volumes}, which makes the daemon create an
+   * anonymous volume without labels: nobody's, so its owner could not list or remove it. Each is
+   * turned into the equivalent {@code --mount type=volume,target=/data} carrying the owner
+   * labels (targets that a bind or mount also names stay as they are: there the volume is
+   * shadowed anyway). An image's own {@code VOLUME}s cannot be labelled this way.
+   */
+  private static void labelAnonymousVolumes(ObjectNode body, ObjectNode hc, Owner owner,
+      Step step) {
+    if (!(body.get("Volumes") instanceof ObjectNode volumes) || volumes.isEmpty()) {
+      return;
+    }
+    Set<String> taken = new java.util.HashSet<>();
+    hc.path("Binds").forEach(b -> {
+      String[] parts = b.asText().split(":", -1);
+      taken.add(parts.length > 1 ? parts[1] : parts[0]);
+    });
+    hc.path("Mounts").forEach(m -> taken.add(m.path("Target").asText("")));
+    ArrayNode mounts = hc.get("Mounts") instanceof ArrayNode a ? a : hc.putArray("Mounts");
+    for (Iterator<String> it = volumes.fieldNames(); it.hasNext(); ) {
+      String target = it.next();
+      if (taken.contains(target)) {
+        continue;
+      }
+      ObjectNode m = mounts.addObject().put("Type", "volume").put("Target", target);
+      ObjectNode labels = m.putObject("VolumeOptions").putObject("Labels");
+      owner.labels().forEach(labels::put);
+      it.remove(); // noted with the other anonymous mounts
+    }
   }
 
   private static void useVolume(String name, String what, Principal who, Grant grant,

@@ -125,7 +125,9 @@ public final class PolicyEngine {
           + " is not granted to your role (" + role.name() + ")");
     }
     if (role.passthrough()) {
-      return new Decision.Allow("passthrough", request, java.util.List.of());
+      return route.route().action() == Action.CONTAINER_CREATE
+          ? nobodysContainer(request) : new Decision.Allow("passthrough", request,
+          java.util.List.of());
     }
     Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(),
         request.query());
@@ -136,6 +138,32 @@ public final class PolicyEngine {
     Decision d = containers.evaluate(who, grant, request, route);
     return d instanceof Decision.Allow allow
         ? ownership.evaluate(who, grant, allow, route, objects) : d;
+  }
+
+  /**
+   * An administrator's container is nobody's: a container takes its image's labels, and an image
+   * a user committed (or anyone published) may carry {@code dev.berth.owner.uid}, which would
+   * hand the administrator's container to that user. Unless the administrator names an owner,
+   * both owner labels are set empty, which owns nothing.
+   */
+  private static Decision nobodysContainer(CanonicalRequest request) {
+    if (!(request.body() instanceof Body.Json json) || !json.value().isObject()) {
+      return new Decision.Allow("passthrough", request, java.util.List.of());
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode body =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.value().deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode labels = body.get("Labels")
+        instanceof com.fasterxml.jackson.databind.node.ObjectNode o ? o : body.putObject("Labels");
+    if (labels.has(Owner.UID_LABEL)) {
+      return new Decision.Allow("passthrough", request, java.util.List.of());
+    }
+    labels.put(Owner.UID_LABEL, "");
+    if (!labels.has(Owner.GID_LABEL)) {
+      labels.put(Owner.GID_LABEL, "");
+    }
+    return new Decision.Allow("passthrough", request.withBody(new Body.Json(body)),
+        java.util.List.of("owner labels set empty (an administrator's container is nobody's, "
+            + "whatever its image carries)"));
   }
 
   private static Body readBody(RouteMatch route, byte[] body) throws RequestException {

@@ -154,8 +154,44 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void create_nameThatIsOnlyAnIdPrefixOfOthers_allowed() {
-    allowed(decide(ALICE, "POST", "/containers/create?name=b0b", "{\"Image\":\"x\"}"));
+  void create_nameThatIsAnotherUsersShortId_conflict() {
+    // the daemon resolves names before id prefixes: the name would take bob's short id over
+    Decision.Deny d = denied(decide(ALICE, "POST", "/containers/create?name=b0b222222222",
+        "{\"Image\":\"x\"}"), Decision.Status.CONFLICT);
+    assertThat(d.reason()).contains("is the id of another user's container");
+    denied(decide(ALICE, "POST", "/containers/abc/rename?name=b0b2", null),
+        Decision.Status.CONFLICT);
+  }
+
+  @Test
+  void create_nameThatIsTheCallersOwnIdPrefix_allowed() {
+    allowed(decide(ALICE, "POST", "/containers/create?name=abc111", "{\"Image\":\"x\"}"));
+  }
+
+  @Test
+  void create_anonymousVolumeFromConfigVolumes_becomesALabelledMount() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"Volumes\":{\"/data\":{},\"/d\":{}},"
+            + "\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    JsonNode body = ((Body.Json) a.forward().body()).value();
+    assertThat(body.path("Volumes").has("/data")).isFalse();
+    assertThat(body.path("Volumes").has("/d")).as("shadowed by a bind: left alone").isTrue();
+    assertThat(body.at("/HostConfig/Mounts/0/Target").asText()).isEqualTo("/data");
+    assertThat(body.at("/HostConfig/Mounts/0/VolumeOptions/Labels/dev.berth.owner.uid")
+        .asText()).isEqualTo("1001");
+  }
+
+  @Test
+  void create_byAdmin_ownerLabelsEmptiedUnlessGiven() {
+    Decision.Allow a = allowed(decide(ROOT, "POST", "/containers/create", "{\"Image\":\"x\"}"));
+    JsonNode labels = ((Body.Json) a.forward().body()).value().path("Labels");
+    assertThat(labels.path(Owner.UID_LABEL).asText("x")).isEmpty();
+    assertThat(labels.has(Owner.UID_LABEL)).isTrue();
+    assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, ""))).isEmpty();
+    Decision.Allow given = allowed(decide(ROOT, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"Labels\":{\"dev.berth.owner.uid\":\"1001\"}}"));
+    assertThat(((Body.Json) given.forward().body()).value().at("/Labels/dev.berth.owner.uid")
+        .asText()).isEqualTo("1001");
   }
 
   @Test
