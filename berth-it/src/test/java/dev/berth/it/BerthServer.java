@@ -44,6 +44,15 @@ final class BerthServer implements AutoCloseable {
 
   /** Starts berth in front of {@code upstreamUrl} and waits until its socket is ready. */
   static BerthServer start(String upstreamUrl) {
+    return start(upstreamUrl, null);
+  }
+
+  /**
+   * Starts berth with {@code --state-dir stateDir} (the owners of execs and images), so that a
+   * second berth on the same directory takes over what the first one recorded. The directory
+   * outlives {@link #close}; null gives a fresh one inside berth's own directory.
+   */
+  static BerthServer start(String upstreamUrl, Path stateDir) {
     Path dir;
     try {
       dir = Files.createTempDirectory(Path.of("/tmp"), "bit-");
@@ -59,7 +68,7 @@ final class BerthServer implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(root.resolve("berth").toString(), "serve",
         "--listen", "unix://" + socket, "--upstream", upstreamUrl,
         "--audit-log", socket.resolveSibling("audit.jsonl").toString(),
-        "--state-dir", socket.resolveSibling("state").toString())
+        "--state-dir", (stateDir != null ? stateDir : socket.resolveSibling("state")).toString())
         .directory(root.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectOutput(dir.resolve("stdout.log").toFile())
