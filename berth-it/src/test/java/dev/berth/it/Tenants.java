@@ -268,15 +268,23 @@ final class Tenants implements AutoCloseable {
     }
   }
 
-  String newVolume(UnixUser owner) {
+  /** A new volume of {@code owner}'s, created through berth as them, with {@code options}. */
+  String newVolume(UnixUser owner, String... options) {
     String name = ItEnvironment.uniqueName(owner.name() + "-vol");
-    assertOk(as(owner, "volume", "create", "--label", label, name));
+    List<String> args = new ArrayList<>(List.of("volume", "create", "--label", label));
+    args.addAll(List.of(options));
+    args.add(name);
+    assertOk(as(owner, args.toArray(String[]::new)));
     return name;
   }
 
-  String newNetwork(UnixUser owner) {
+  /** A new network of {@code owner}'s, created through berth as them, with {@code options}. */
+  String newNetwork(UnixUser owner, String... options) {
     String name = ItEnvironment.uniqueName(owner.name() + "-net");
-    assertOk(as(owner, "network", "create", "--label", label, name));
+    List<String> args = new ArrayList<>(List.of("network", "create", "--label", label));
+    args.addAll(List.of(options));
+    args.add(name);
+    assertOk(as(owner, args.toArray(String[]::new)));
     return name;
   }
 
@@ -415,16 +423,16 @@ final class Tenants implements AutoCloseable {
         + "{{range $k, $v := .Containers}}{{$v.Name}},{{end}}");
   }
 
-  /** An exec's state on the daemon (raw inspect as root). */
+  /** Whether the daemon's API is at least {@code 1.minor}. */
+  boolean apiAtLeast(int minor) {
+    return Integer.parseInt(apiVersion.substring(apiVersion.indexOf('.') + 1)) >= minor;
+  }
+
+  /** An exec's state on the daemon (its inspect, as root). */
   static String execState(String id) {
-    try {
-      RawHttp.Response r = RawHttp.exchange(ItEnvironment.upstreamSocket(), RawHttp.request(
-          "GET /exec/" + id + "/json HTTP/1.1", "Connection: close"), Duration.ofSeconds(10));
-      assertThat(r.statusLine()).as(r.describe()).isEqualTo("HTTP/1.1 200 OK");
-      return r.text().substring(r.text().indexOf("\r\n\r\n") + 4);
-    } catch (IOException e) {
-      throw new AssertionError("cannot inspect exec " + id + " on the daemon: " + e, e);
-    }
+    Reply r = daemonGet("/exec/" + id + "/json");
+    assertThat(r.status()).as("inspect exec %s on the daemon: %s", id, r.text()).isEqualTo(200);
+    return r.text();
   }
 
   // ---- helpers --------------------------------------------------------------------------------
