@@ -191,7 +191,8 @@ sealed interface ContainerProbe {
    * it works. A probe that changes the container gets a fresh one.
    */
   default void assertWorks(Tenants t, UnixUser actor, Estate owner, Ref ref) {
-    Container c = changes() ? t.newContainer(owner.owner(), target()) : owner.container(target());
+    Container c = changes() ? t.spareContainer(owner.owner(), target())
+        : owner.container(target());
     String r = ref.of(c);
     Placeholders p = new Placeholders(t, actor, owner, c, r);
     switch (this) {

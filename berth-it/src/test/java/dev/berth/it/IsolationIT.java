@@ -36,6 +36,13 @@ class IsolationIT {
   @BeforeAll
   void tenants() {
     t = Tenants.open();
+    // The fresh containers the owner's and root's runs of changing probes take, made ahead.
+    for (ContainerProbe p : ContainerProbe.all()) {
+      if (p.changes()) {
+        t.prepare(t.alice, p.target(), Ref.values().length + 1);
+        t.prepare(t.bob, p.target(), 1);
+      }
+    }
   }
 
   @AfterAll
@@ -86,12 +93,19 @@ class IsolationIT {
     probe.assertWorks(t, t.root, owner.equals("alice") ? t.aliceOwns : t.bobOwns, Ref.NAME);
   }
 
-  /** A container created by root carries no owner: it is nobody's, which only root reaches. */
+  /**
+   * Objects root creates through berth carry no owner: they are nobody's, which only root
+   * reaches.
+   */
   @Test
-  void containerRequest_onUnownedContainer_isNotFoundForUsersAndWorksForRoot() {
+  void requests_onUnownedObjects_areNotFoundForUsersAndWorkForRoot() {
     String name = ItEnvironment.uniqueName("root-run");
     Tenants.assertOk(t.as(t.root, "run", "-d", "--name", name, "--label", t.label, t.image,
         "sleep", "3600"));
+    String volume = t.newVolume(t.root);
+    String network = t.newNetwork(t.root);
+    assertThat(Tenants.upstreamFormat("container", name, "{{json .Config.Labels}}"))
+        .doesNotContain("dev.berth.owner");
     String before = Tenants.containerState(name);
     for (UnixUser u : List.of(t.alice, t.bob)) {
       for (List<String> args : List.of(List.of("container", "inspect", name),
@@ -100,11 +114,19 @@ class IsolationIT {
         assertThat(r.exitCode()).as(r.describe()).isNotZero();
         assertThat(r.stderr()).as(r.describe()).contains(ContainerProbe.MISSING + name);
       }
+      Proc.Result v = t.as(u, "volume", "inspect", volume);
+      assertThat(v.stderr()).as(v.describe()).contains("berth: get " + volume
+          + ": no such volume");
+      Proc.Result n = t.as(u, "network", "inspect", network);
+      assertThat(n.stderr()).as(n.describe()).contains("berth: network " + network
+          + " not found");
     }
     assertThat(Tenants.containerState(name)).isEqualTo(before);
     Proc.Result ps = t.as(t.alice, "ps", "-a", "--format", "{{.Names}}");
     assertThat(ps.stdout()).as(ps.describe()).doesNotContain(name);
     Tenants.assertOk(t.as(t.root, "stop", "-t", "0", name));
+    Tenants.assertOk(t.as(t.root, "volume", "inspect", volume));
+    Tenants.assertOk(t.as(t.root, "network", "inspect", network));
   }
 
   // ---- names --------------------------------------------------------------------------------
@@ -408,7 +430,7 @@ class IsolationIT {
   }
 
   @Test
-  void rmiAndTag_ofAnotherUsersTag_areForbiddenAndTheOwnerRemovesIt() {
+  void rmiTagAndCommit_overAnotherUsersTag_areForbiddenAndTheOwnerRemovesIt() {
     String tag = t.imageRef("alice-tag");
     Tenants.assertOk(t.as(t.alice, "tag", t.image, tag));
     String id = Tenants.upstreamFormat("image", tag, "{{.Id}}");
@@ -421,6 +443,10 @@ class IsolationIT {
     Proc.Result retag = t.as(t.bob, "tag", his, tag);
     assertThat(retag.exitCode()).as(retag.describe()).isNotZero();
     assertThat(retag.stderr()).as(retag.describe()).contains("Error response from daemon: "
+        + "berth: the image " + tag + " is already on this host and is not yours");
+    Proc.Result commit = t.as(t.bob, "commit", t.bobOwns.container(Kind.RUNNING).name(), tag);
+    assertThat(commit.exitCode()).as(commit.describe()).isNotZero();
+    assertThat(commit.stderr()).as(commit.describe()).contains("Error response from daemon: "
         + "berth: the image " + tag + " is already on this host and is not yours");
     assertThat(Tenants.upstreamFormat("image", tag, "{{.Id}}")).isEqualTo(id);
 

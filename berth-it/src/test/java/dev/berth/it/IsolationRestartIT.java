@@ -164,7 +164,8 @@ class IsolationRestartIT {
         t.aliceOwns.container(Kind.EXITED).name()));
     checks.add(() -> refused(t.alice, "the container name \""
         + t.bobOwns.container(Kind.RUNNING).name() + "\" is already used by another user",
-        "create", "--name", t.bobOwns.container(Kind.RUNNING).name(), t.image));
+        "create", "--name", t.bobOwns.container(Kind.RUNNING).name(), "--label", t.label,
+        t.image));
     checks.add(() -> {
       Proc.Result ps = t.as(t.alice, "ps", "-a", "--format", "{{.Names}}");
       assertThat(Tenants.lines(ps)).as(ps.describe())

@@ -2,9 +2,9 @@ package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.it.ItEnvironment.UnixUser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.it.ItEnvironment.UnixUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,10 +19,14 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -100,8 +104,12 @@ final class Tenants implements AutoCloseable {
   private final Path stateDir;
   private final Path work;
   private final List<String> looseVolumes = new ArrayList<>();
-  private BerthServer berth;
-  private DockerCli cli;
+  private final Map<String, Queue<Future<Container>>> spares =
+      new ConcurrentHashMap<>();
+  private final ExecutorService background =
+      Executors.newFixedThreadPool(2, Thread.ofVirtual().factory());
+  private volatile BerthServer berth;
+  private volatile DockerCli cli;
 
   private Tenants() {
     try {
@@ -286,6 +294,36 @@ final class Tenants implements AutoCloseable {
     args.add(name);
     assertOk(as(owner, args.toArray(String[]::new)));
     return name;
+  }
+
+  /**
+   * Starts making {@code count} containers of {@code owner}'s in state {@code kind} in the
+   * background (two at a time), for {@link #spareContainer}: tests that each need a fresh one
+   * then do not wait for it.
+   */
+  void prepare(UnixUser owner, Kind kind, int count) {
+    Queue<Future<Container>> q = spares.computeIfAbsent(owner.name() + "/" + kind,
+        k -> new ConcurrentLinkedQueue<>());
+    for (int i = 0; i < count; i++) {
+      q.add(background.submit(() -> newContainer(owner, kind)));
+    }
+  }
+
+  /** A fresh container (one {@link #prepare}d if there is one left, else a new one). */
+  Container spareContainer(UnixUser owner, Kind kind) {
+    Queue<Future<Container>> q = spares.get(owner.name() + "/" + kind);
+    Future<Container> f = q == null ? null : q.poll();
+    if (f == null) {
+      return newContainer(owner, kind);
+    }
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Error err ? err : new AssertionError(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
   }
 
   /** A volume name nobody uses yet, removed by {@link #close} whoever creates it. */
@@ -473,6 +511,13 @@ final class Tenants implements AutoCloseable {
   /** Stops berth and removes everything of this run from the daemon, as root. */
   @Override
   public void close() {
+    spares.values().forEach(q -> q.forEach(f -> f.cancel(false))); // not started: never
+    background.shutdown(); // started: let them finish, so that they are removed below
+    try {
+      background.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       if (berth != null) {
         berth.close();
