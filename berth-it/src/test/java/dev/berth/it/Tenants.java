@@ -124,14 +124,19 @@ final class Tenants implements AutoCloseable {
     }
     berth = BerthServer.start(ItEnvironment.upstreamUrl(), stateDir);
     cli = new DockerCli(berth.socket());
-    Proc.Result v = DockerCli.upstream("version", "--format", "{{.Server.APIVersion}}");
-    assertOk(v);
-    apiVersion = v.stdout().strip();
-    Estate[] estates = new Estate[2];
-    parallel(() -> estates[0] = estate(alice), () -> estates[1] = estate(bob));
-    aliceOwns = estates[0];
-    bobOwns = estates[1];
-    bobExec = createExec(bob, bobOwns.container(Kind.RUNNING), "touch /tmp/exec-ran");
+    try {
+      Proc.Result v = DockerCli.upstream("version", "--format", "{{.Server.APIVersion}}");
+      assertOk(v);
+      apiVersion = v.stdout().strip();
+      Estate[] estates = new Estate[2];
+      parallel(() -> estates[0] = estate(alice), () -> estates[1] = estate(bob));
+      aliceOwns = estates[0];
+      bobOwns = estates[1];
+      bobExec = createExec(bob, bobOwns.container(Kind.RUNNING), "touch /tmp/exec-ran");
+    } catch (RuntimeException | Error e) {
+      close(); // the caller never gets this instance to close
+      throw e;
+    }
   }
 
   /** Starts berth and creates both users' objects; skips or fails (CI) without a daemon. */
@@ -160,10 +165,6 @@ final class Tenants implements AutoCloseable {
 
   // ---- berth ----------------------------------------------------------------------------------
 
-  BerthServer berth() {
-    return berth;
-  }
-
   /** Stops berth with SIGTERM and starts a new one on the same state directory. */
   void restartBerth() {
     int exit = berth.stop();
@@ -191,8 +192,9 @@ final class Tenants implements AutoCloseable {
   }
 
   /**
-   * One HTTP request as {@code who}, through berth (curl, for the endpoints the CLI never calls
-   * on its own: it stats a path before it copies into it, and has no exec inspect).
+   * One HTTP request as {@code who}, through berth, with curl: for what the CLI cannot send (a
+   * given exec's inspect, start and resize, a container resize, archive requests on a path of
+   * the test's choosing).
    *
    * @param pathAndQuery without the version prefix, e.g. {@code /exec/ID/json}
    * @param body JSON, a tar ({@code application/x-tar} when it starts with no brace) or null
