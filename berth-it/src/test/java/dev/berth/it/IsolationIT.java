@@ -154,6 +154,17 @@ class IsolationIT {
   }
 
   @Test
+  void containerCreate_withNameOfAnotherUsersContainer_answers409() {
+    Container bobs = t.bobOwns.container(Kind.EXITED);
+    Tenants.Answer a = t.api(t.alice, "POST", "/containers/create?name=" + bobs.name(),
+        Tenants.json("{\"Image\":\"" + t.image + "\",\"Labels\":{\"" + t.label
+            .replace("=", "\":\"") + "\"}}"));
+    assertThat(a.status()).as(a.describe()).isEqualTo(409);
+    assertThat(a.body()).isEqualTo("{\"message\":\"berth: the container name \\\"" + bobs.name()
+        + "\\\" is already used by another user; choose another name\"}");
+  }
+
+  @Test
   void rename_toNameOfAnotherUsersContainer_isConflictAndKeepsBothNames() {
     Container bobs = t.bobOwns.container(Kind.EXITED);
     Container alices = t.aliceOwns.container(Kind.EXITED);

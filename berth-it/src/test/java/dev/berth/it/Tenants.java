@@ -539,6 +539,14 @@ final class Tenants implements AutoCloseable {
     }
     List<String> networks = lines(DockerCli.upstream("network", "ls", "-q", "--filter",
         "label=" + label));
+    for (String n : networks) {
+      // dockerd 20.10 can keep the endpoints of containers removed while on the network
+      // ("has active endpoints"); they go only with a forced disconnect.
+      for (String c : lines(DockerCli.upstream("network", "inspect", "--format",
+          "{{range .Containers}}{{.Name}}{{println}}{{end}}", n))) {
+        DockerCli.upstream("network", "disconnect", "-f", n, c);
+      }
+    }
     if (!networks.isEmpty()) {
       DockerCli.upstream(Stream.concat(Stream.of("network", "rm"), networks.stream())
           .toArray(String[]::new));
