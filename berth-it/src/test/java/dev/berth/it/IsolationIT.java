@@ -138,6 +138,46 @@ class IsolationIT {
     Tenants.assertOk(t.as(t.root, "network", "inspect", network));
   }
 
+  /** The owner labels a user's image carries do not make another user's container hers. */
+  @Test
+  void run_fromAnImageWithAnotherUsersOwnerLabels_givesTheContainerToTheCaller() {
+    String image = t.imageRef("alice-for-bob");
+    Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(), image));
+    assertThat(Tenants.upstreamFormat("image", image, "{{json .Config.Labels}}"))
+        .contains("\"dev.berth.owner.uid\":\"" + t.alice.uid() + "\"");
+    String name = ItEnvironment.uniqueName("bob-from-alice");
+    Tenants.assertOk(t.as(t.bob, "run", "-d", "--name", name, "--label", t.label, image,
+        "sleep", "3600"));
+    assertThat(Tenants.upstreamFormat("container", name, "{{index .Config.Labels "
+        + "\"dev.berth.owner.uid\"}}")).isEqualTo(Integer.toString(t.bob.uid()));
+    Proc.Result exec = t.as(t.alice, Tenants.QUICK, List.of("exec", name, "id"));
+    assertThat(exec.stderr()).as(exec.describe()).contains(ContainerProbe.MISSING + name);
+  }
+
+  /**
+   * BERTH BUG (container_create, admin): a container takes its image's labels, and an image
+   * committed by a user carries her owner labels (her container's). berth stamps the owner on
+   * users' containers only, so a container root runs from alice's image is alice's: she can exec
+   * into it, stop it, and copy files out of it, which the daemon reads as root, through whatever
+   * root mounted into it.
+   */
+  @Test
+  void containerRequest_onRootsContainerFromAUsersImage_isNotFoundForThatUser() {
+    String image = t.imageRef("alice-for-root");
+    Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(), image));
+    String name = ItEnvironment.uniqueName("root-from-alice");
+    Tenants.assertOk(t.as(t.root, "run", "-d", "--name", name, "--label", t.label, image,
+        "sleep", "3600"));
+    String labels = Tenants.upstreamFormat("container", name, "{{json .Config.Labels}}");
+    Proc.Result exec = t.as(t.alice, Tenants.QUICK, List.of("exec", name, "id"));
+    assertThat(exec.stderr()).as("BERTH BUG (container_create as admin): root ran %s (alice's "
+        + "commit) as %s through berth; the container took the image's labels %s, so alice "
+        + "reaches root's container: 'docker exec %s id' as alice gave: %s", image, name,
+        labels, name, exec.describe()).contains(ContainerProbe.MISSING + name);
+    assertThat(labels).as("root's container carries no owner").doesNotContain(
+        "dev.berth.owner.uid");
+  }
+
   // ---- names --------------------------------------------------------------------------------
 
   static Stream<Arguments> creations() {
