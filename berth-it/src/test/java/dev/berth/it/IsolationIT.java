@@ -363,6 +363,29 @@ class IsolationIT {
     assertThat(bobs.stderr()).as(bobs.describe()).contains("get " + v + ": no such volume");
   }
 
+  /**
+   * BERTH BUG (container_create): {@code -v /data} (and an image's {@code VOLUME}) make the
+   * daemon create an anonymous volume from {@code Config.Volumes}, which berth does not label, so
+   * it is nobody's: its owner cannot list, inspect, prune or remove it once the container is
+   * gone (only {@code docker rm -v} takes it with the container). Anonymous volumes from
+   * {@code --mount type=volume,target=/d} are labelled and work.
+   */
+  @Test
+  void run_withAnonymousVolume_makesTheVolumeTheCallers() {
+    Container c = t.newContainer(t.alice, Kind.EXITED, "-v", "/data");
+    String volume = Tenants.upstreamFormat("container", c.id(),
+        "{{range .Mounts}}{{.Name}}{{end}}");
+    t.removeAtClose(volume);
+    Tenants.assertOk(t.as(t.alice, "rm", c.name())); // without -v: the volume stays
+    String labels = Tenants.upstreamFormat("volume", volume, "{{json .Labels}}");
+    Proc.Result inspect = t.as(t.alice, "volume", "inspect", volume);
+    Proc.Result rm = t.as(t.alice, "volume", "rm", volume);
+    assertThat(rm.exitCode()).as("BERTH BUG (container_create): 'docker run -v /data' as alice "
+        + "made the anonymous volume %s with labels %s (no owner), so alice cannot inspect or "
+        + "remove her own volume:\n%s\n%s", volume, labels, inspect.describe(), rm.describe())
+        .isZero();
+  }
+
   @Test
   void volumeRequests_asRoot_workOnEveryonesVolumes() {
     for (Tenants.Estate e : List.of(t.aliceOwns, t.bobOwns)) {

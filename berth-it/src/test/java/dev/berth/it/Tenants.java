@@ -331,10 +331,15 @@ final class Tenants implements AutoCloseable {
   /** A volume name nobody uses yet, removed by {@link #close} whoever creates it. */
   String looseVolume(String hint) {
     String name = ItEnvironment.uniqueName(hint);
-    synchronized (looseVolumes) {
-      looseVolumes.add(name);
-    }
+    removeAtClose(name);
     return name;
+  }
+
+  /** A volume without this run's label that {@link #close} must remove too. */
+  void removeAtClose(String volume) {
+    synchronized (looseVolumes) {
+      looseVolumes.add(volume);
+    }
   }
 
   /** A fresh image reference under this run's repository prefix. */
