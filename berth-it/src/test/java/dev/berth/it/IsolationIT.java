@@ -539,6 +539,21 @@ class IsolationIT {
   }
 
   @Test
+  void rmi_byIdOfAnotherUsersImage_isForbiddenAndTheOwnerRemovesIt() {
+    String hers = t.imageRef("alice-image");
+    Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(), hers));
+    String id = Tenants.upstreamFormat("image", hers, "{{.Id}}");
+    Proc.Result bobs = t.as(t.bob, "rmi", id);
+    assertThat(bobs.exitCode()).as(bobs.describe()).isNotZero();
+    assertThat(bobs.stderr()).as(bobs.describe()).contains("Error response from daemon: berth: "
+        + "the image " + id + " is not yours; only its owner or an administrator may remove it");
+    assertThat(Tenants.upstreamFormat("image", hers, "{{.Id}}")).isEqualTo(id);
+    Proc.Result own = t.as(t.alice, "rmi", id);
+    assertThat(own.stdout()).as(own.describe()).contains("Untagged: " + hers)
+        .contains("Deleted: " + id);
+  }
+
+  @Test
   void rmi_asRoot_removesAUsersTag() {
     String tag = t.imageRef("alice-tag");
     Tenants.assertOk(t.as(t.alice, "tag", t.image, tag));
