@@ -213,6 +213,26 @@ class IsolationIT {
         + "\\\" is already used by another user; choose another name\"}");
   }
 
+  /**
+   * BERTH BUG (container_create): the daemon resolves a reference as a full id, then as a name,
+   * then as an id prefix. A user who names her container after the short id of another user's
+   * (the one {@code docker ps} shows) takes that reference over: his own {@code docker stop
+   * <short id>} is refused as if his container did not exist, and root's acts on hers.
+   */
+  @Test
+  void create_withNameThatIsAnotherUsersShortId_isRefusedAndLeavesHimHisReference() {
+    Container bobs = t.spareContainer(t.bob, Kind.RUNNING);
+    String shortId = bobs.id().substring(0, 12);
+    Proc.Result create = t.as(t.alice, "create", "--name", shortId, "--label", t.label, t.image,
+        "true");
+    Proc.Result stop = t.as(t.bob, "stop", "-t", "0", shortId);
+    assertThat(stop.exitCode()).as("BERTH BUG (container_create): alice created a container "
+        + "named %s, the short id of bob's %s (%s); now bob's 'docker stop %s' resolves to "
+        + "hers and is refused:\n%s", shortId, bobs.name(), create.describe().strip(), shortId,
+        stop.describe()).isZero();
+    assertThat(create.exitCode()).as(create.describe()).isNotZero();
+  }
+
   @Test
   void rename_toNameOfAnotherUsersContainer_isConflictAndKeepsBothNames() {
     Container bobs = t.bobOwns.container(Kind.EXITED);
