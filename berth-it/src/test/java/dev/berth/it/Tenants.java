@@ -536,14 +536,15 @@ final class Tenants implements AutoCloseable {
   }
 
   private void removeEverything() {
-    List<String> containers = lines(DockerCli.upstream("ps", "-aq", "--filter",
+    // Full ids: a short one may be another container's name (see IsolationIT).
+    List<String> containers = lines(DockerCli.upstream("ps", "-aq", "--no-trunc", "--filter",
         "label=" + label));
     if (!containers.isEmpty()) {
       DockerCli.upstream(Stream.concat(Stream.of("rm", "-f"), containers.stream())
           .toArray(String[]::new));
     }
-    List<String> networks = lines(DockerCli.upstream("network", "ls", "-q", "--filter",
-        "label=" + label));
+    List<String> networks = lines(DockerCli.upstream("network", "ls", "-q", "--no-trunc",
+        "--filter", "label=" + label));
     for (String n : networks) {
       // dockerd 20.10 can keep the endpoints of containers removed while on the network
       // ("has active endpoints"); they go only with a forced disconnect.
