@@ -55,7 +55,16 @@ final class BerthServer implements AutoCloseable {
    * waits until its socket is ready. The audit trail is {@link #auditLog()}.
    */
   static BerthServer start(String upstreamUrl, List<String> serveOptions) {
-    return start(List.of(), upstreamUrl, serveOptions);
+    return start(List.of(), upstreamUrl, serveOptions, null);
+  }
+
+  /**
+   * Starts berth with {@code --state-dir stateDir} (the owners of execs and images), so that a
+   * second berth on the same directory takes over what the first one recorded. The directory
+   * outlives {@link #close}; null gives a fresh one inside berth's own directory.
+   */
+  static BerthServer start(String upstreamUrl, Path stateDir) {
+    return start(List.of(), upstreamUrl, List.of(), stateDir);
   }
 
   /**
@@ -65,6 +74,11 @@ final class BerthServer implements AutoCloseable {
    */
   static BerthServer start(List<String> wrapper, String upstreamUrl,
       List<String> serveOptions) {
+    return start(wrapper, upstreamUrl, serveOptions, null);
+  }
+
+  private static BerthServer start(List<String> wrapper, String upstreamUrl,
+      List<String> serveOptions, Path stateDir) {
     Path dir;
     try {
       dir = Files.createTempDirectory(Path.of("/tmp"), "bit-");
@@ -81,7 +95,8 @@ final class BerthServer implements AutoCloseable {
     args.addAll(List.of(root.resolve("berth").toString(), "serve", "--listen",
         "unix://" + socket, "--upstream", upstreamUrl,
         "--audit-log", socket.resolveSibling("audit.jsonl").toString(),
-        "--state-dir", socket.resolveSibling("state").toString()));
+        "--state-dir", (stateDir != null ? stateDir : socket.resolveSibling("state"))
+        .toString()));
     args.addAll(serveOptions);
     ProcessBuilder pb = new ProcessBuilder(args)
         .directory(root.toFile())
