@@ -13,9 +13,10 @@ import java.util.function.Predicate;
  * The answer of {@code GET /system/df} narrowed to what one caller may see.
  *
  * <p>The daemon has no filter for this endpoint, so the answer is rewritten: containers and
- * volumes the caller may not reach are dropped, images (shared for reading) stay, the build
- * cache (other users' build steps) is emptied, and any field berth does not know is dropped, so
- * that a newer daemon's additions cannot leak other users' objects.
+ * volumes the caller may not reach are dropped, images (shared for reading) stay but count only
+ * the caller's containers, the build cache (other users' build steps) is emptied, and any field
+ * berth does not know is dropped, so that a newer daemon's additions cannot leak other users'
+ * objects.
  */
 final class DataUsage {
   private DataUsage() {}
@@ -33,6 +34,20 @@ final class DataUsage {
         case "BuildCache" -> out.putArray("BuildCache");
         default -> { }
       }
+    }
+    if (out.get("Images") instanceof ArrayNode images) {
+      Map<String, Integer> uses = new HashMap<>();
+      out.path("Containers").forEach(c -> uses.merge(c.path("ImageID").asText(""), 1,
+          Integer::sum));
+      ArrayNode counted = images.arrayNode();
+      for (JsonNode image : images) {
+        ObjectNode copy = image.deepCopy();
+        if (copy.has("Containers")) {
+          copy.put("Containers", uses.getOrDefault(copy.path("Id").asText(""), 0));
+        }
+        counted.add(copy);
+      }
+      out.set("Images", counted);
     }
     return out;
   }

@@ -57,7 +57,7 @@ final class OwnershipRules {
 
   static {
     Set<Action> s = EnumSet.of(CONTAINER_CREATE, CONTAINER_COMMIT, IMAGE_CREATE, IMAGE_TAG,
-        IMAGE_DELETE, IMAGE_PUSH);
+        IMAGE_DELETE, IMAGE_PUSH, VOLUME_CREATE);
     s.addAll(ON_CONTAINER);
     s.addAll(ON_EXEC);
     s.addAll(ON_VOLUME);
@@ -111,6 +111,7 @@ final class OwnershipRules {
           case IMAGE_DELETE -> imageDelete(who, grant, request, objects);
           case IMAGE_PUSH -> imagePush(who, grant, request, objects);
           case CONTAINER_COMMIT -> commit(who, grant, request, objects);
+          case VOLUME_CREATE -> volumeCreate(who, grant, request, objects);
           default -> new Step(request);
         };
       }
@@ -349,10 +350,32 @@ final class OwnershipRules {
     step.note("volume " + name + " is yours");
   }
 
+  /**
+   * A network a new container joins. Refused with 403, not 404: the CLI takes a 404 from create
+   * for a missing image and would try to pull it.
+   */
   private static void useNetwork(String ref, Principal who, Grant grant, ObjectDirectory objects)
       throws Refusal, LookupException {
-    reach(objects.network(ref), who, grant)
-        .orElseThrow(() -> notFound("network " + ref + " not found"));
+    if (reach(objects.network(ref), who, grant).isEmpty()) {
+      throw new Refusal(Decision.Status.FORBIDDEN, "network " + ref + " not found");
+    }
+  }
+
+  /**
+   * {@code docker volume create NAME} answers with the existing volume when the name is taken,
+   * whoever owns it: refused for a volume the caller may not reach, so that nothing of it leaks.
+   */
+  private static Step volumeCreate(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    String name = request.body() instanceof Body.Json j ? j.value().path("Name").asText("") : "";
+    if (!name.isEmpty()) {
+      Optional<DockerObject> existing = objects.volume(name);
+      if (existing.isPresent() && !grant.reaches(who, existing.get().owner())) {
+        throw new Refusal(Decision.Status.CONFLICT, "the volume name \"" + name
+            + "\" is already used by another user; choose another name");
+      }
+    }
+    return new Step(request);
   }
 
   /**

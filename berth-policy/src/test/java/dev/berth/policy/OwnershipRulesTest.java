@@ -242,8 +242,11 @@ class OwnershipRulesTest {
       "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"bobnet\"}}",
       "{\"Image\":\"x\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"bobnet\":{}}}}",
       "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"b1\"}}"})
-  void create_othersNetwork_notFound(String body) {
-    denied(decide(ALICE, "POST", "/containers/create", body), Decision.Status.NOT_FOUND);
+  void create_othersNetwork_refusedAsNotFoundWith403(String body) {
+    // 403, not 404: the CLI takes a 404 from create for a missing image and would pull
+    Decision.Deny d = denied(decide(ALICE, "POST", "/containers/create", body),
+        Decision.Status.FORBIDDEN);
+    assertThat(d.reason()).endsWith(" not found");
   }
 
   @ParameterizedTest
@@ -284,6 +287,29 @@ class OwnershipRulesTest {
   void volume_notOwn_notFound(String method, String path) {
     Decision.Deny deny = denied(decide(ALICE, method, path, null), Decision.Status.NOT_FOUND);
     assertThat(deny.reason()).contains("no such volume");
+  }
+
+  @Test
+  void volumeCreate_nameOfOthersVolume_conflictWithoutItsDetails() {
+    Decision.Deny d = denied(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"bobdata\"}"),
+        Decision.Status.CONFLICT);
+    assertThat(d.reason()).contains("already used by another user");
+    allowed(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"a\"}"));
+    allowed(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"new\"}"));
+  }
+
+  @Test
+  void systemDf_imagesCountOnlyTheCallersContainers() throws Exception {
+    FollowUp.FilterResponse f = (FollowUp.FilterResponse) allowed(decide(ALICE, "GET",
+        "/system/df", null)).followUp();
+    JsonNode out = f.filter().apply(JSON.readTree("""
+        {"Images": [{"Id": "i1", "Containers": 3}, {"Id": "i2", "Containers": 1}],
+         "Containers": [{"Id": "a", "ImageID": "i1", "Labels": {"dev.berth.owner.uid": "1001"}},
+                        {"Id": "b", "ImageID": "i1", "Labels": {"dev.berth.owner.uid": "1002"}},
+                        {"Id": "c", "ImageID": "i2", "Labels": {"dev.berth.owner.uid": "1002"}}]}
+        """));
+    assertThat(out.at("/Images/0/Containers").asInt()).isEqualTo(1);
+    assertThat(out.at("/Images/1/Containers").asInt()).isEqualTo(0);
   }
 
   @Test
