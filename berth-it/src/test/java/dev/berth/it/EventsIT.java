@@ -42,7 +42,7 @@ class EventsIT extends ItBase {
         Thread.sleep(100);
         now = berth().socketCount();
       }
-      assertThat(now).as("BERTH BUG: %d sockets open in berth while 'docker events' ran, still "
+      assertThat(now).as("regression: %d sockets open in berth while 'docker events' ran, still "
           + "%d five seconds after the client was killed: berth did not notice the client hanging "
           + "up while the response streamed, so the client socket and its daemon connection stay "
           + "open until the next event makes a write fail (same for logs -f on a quiet container "

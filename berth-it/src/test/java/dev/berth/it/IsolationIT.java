@@ -155,7 +155,7 @@ class IsolationIT {
   }
 
   /**
-   * BERTH BUG (container_create, admin): a container takes its image's labels, and an image
+   * regression (container_create, admin): a container takes its image's labels, and an image
    * committed by a user carries her owner labels (her container's). berth stamps the owner on
    * users' containers only, so a container root runs from alice's image is alice's: she can exec
    * into it, stop it, and copy files out of it, which the daemon reads as root, through whatever
@@ -170,7 +170,7 @@ class IsolationIT {
         "sleep", "3600"));
     String labels = Tenants.upstreamFormat("container", name, "{{json .Config.Labels}}");
     Proc.Result exec = t.as(t.alice, Tenants.QUICK, List.of("exec", name, "id"));
-    assertThat(exec.stderr()).as("BERTH BUG (container_create as admin): root ran %s (alice's "
+    assertThat(exec.stderr()).as("regression (container_create as admin): root ran %s (alice's "
         + "commit) as %s through berth; the container took the image's labels %s, so alice "
         + "reaches root's container: 'docker exec %s id' as alice gave: %s", image, name,
         labels, name, exec.describe()).contains(ContainerProbe.MISSING + name);
@@ -215,7 +215,7 @@ class IsolationIT {
   }
 
   /**
-   * BERTH BUG (container_create): the daemon resolves a reference as a full id, then as a name,
+   * regression (container_create): the daemon resolves a reference as a full id, then as a name,
    * then as an id prefix. A user who names her container after the short id of another user's
    * (the one {@code docker ps} shows) takes that reference over: his own {@code docker stop
    * <short id>} is refused as if his container did not exist, and root's acts on hers.
@@ -227,7 +227,7 @@ class IsolationIT {
     Proc.Result create = t.as(t.alice, "create", "--name", shortId, "--label", t.label, t.image,
         "true");
     Proc.Result stop = t.as(t.bob, "stop", "-t", "0", shortId);
-    assertThat(stop.exitCode()).as("BERTH BUG (container_create): alice created a container "
+    assertThat(stop.exitCode()).as("regression (container_create): alice created a container "
         + "named %s, the short id of bob's %s (%s); now bob's 'docker stop %s' resolves to "
         + "hers and is refused:\n%s", shortId, bobs.name(), create.describe().strip(), shortId,
         stop.describe()).isZero();
@@ -333,7 +333,7 @@ class IsolationIT {
   }
 
   /**
-   * BERTH BUG (volume_create): creating a volume under the name of another user's volume answers
+   * regression (volume_create): creating a volume under the name of another user's volume answers
    * 201 with that volume, as the daemon's create is idempotent: the caller is told she has it,
    * and sees its owner's labels, creation time and mount point.
    */
@@ -345,13 +345,13 @@ class IsolationIT {
         Tenants.json("{\"Name\":\"" + v + "\"}"));
     Proc.Result cli = t.as(t.alice, "volume", "create", v);
     assertThat(t.volumeState(v)).isEqualTo(before);
-    assertThat(a.body()).as("BERTH BUG (volume_create): POST /volumes/create {\"Name\":\"%s\"} "
+    assertThat(a.body()).as("regression (volume_create): POST /volumes/create {\"Name\":\"%s\"} "
         + "as alice for bob's volume answered %d with bob's volume (owner labels, creation time, "
         + "mount point); expected a refusal like the one for container names (409 'the volume "
         + "name is already used by another user') that leaks nothing.\n%s", v, a.status(),
         a.describe()).doesNotContain("dev.berth.owner.uid").doesNotContain("Mountpoint");
     assertThat(a.status()).as(a.describe()).isGreaterThanOrEqualTo(400);
-    assertThat(cli.exitCode()).as("BERTH BUG (volume_create): 'docker volume create %s' as alice "
+    assertThat(cli.exitCode()).as("regression (volume_create): 'docker volume create %s' as alice "
         + "succeeds although the volume is bob's: %s", v, cli.describe()).isNotZero();
   }
 
@@ -385,7 +385,7 @@ class IsolationIT {
   }
 
   /**
-   * BERTH BUG (container_create): {@code -v /data} (and an image's {@code VOLUME}) make the
+   * regression (container_create): {@code -v /data} (and an image's {@code VOLUME}) make the
    * daemon create an anonymous volume from {@code Config.Volumes}, which berth does not label, so
    * it is nobody's: its owner cannot list, inspect, prune or remove it once the container is
    * gone (only {@code docker rm -v} takes it with the container). Anonymous volumes from
@@ -401,7 +401,7 @@ class IsolationIT {
     String labels = Tenants.upstreamFormat("volume", volume, "{{json .Labels}}");
     Proc.Result inspect = t.as(t.alice, "volume", "inspect", volume);
     Proc.Result rm = t.as(t.alice, "volume", "rm", volume);
-    assertThat(rm.exitCode()).as("BERTH BUG (container_create): 'docker run -v /data' as alice "
+    assertThat(rm.exitCode()).as("regression (container_create): 'docker run -v /data' as alice "
         + "made the anonymous volume %s with labels %s (no owner), so alice cannot inspect or "
         + "remove her own volume:\n%s\n%s", volume, labels, inspect.describe(), rm.describe())
         .isZero();

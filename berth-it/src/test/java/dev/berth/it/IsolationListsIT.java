@@ -163,7 +163,7 @@ class IsolationListsIT {
   }
 
   /**
-   * BERTH BUG (system_df): the images of {@code docker system df -v} keep the daemon's count of
+   * regression (system_df): the images of {@code docker system df -v} keep the daemon's count of
    * the containers that use each image, everyone's: a user learns how many containers the other
    * users have (and when they start more) from the image they share.
    */
@@ -177,7 +177,7 @@ class IsolationListsIT {
     assertThat(everyones).as("bob's containers use the image too").isGreaterThan(hers);
     String row = list(t.alice, "system", "df", "-v", "--format", DF).stream()
         .filter(l -> l.startsWith("image " + t.image + " ")).findFirst().orElseThrow();
-    assertThat(row).as("BERTH BUG (system_df): alice's 'docker system df -v' shows '%s', but "
+    assertThat(row).as("regression (system_df): alice's 'docker system df -v' shows '%s', but "
         + "%d containers on that image are hers and %d are everyone's: GET /system/df keeps "
         + "Images[].Containers as the daemon counted them; berth should count only the "
         + "containers the caller may see", row, hers, everyones)
