@@ -1,11 +1,8 @@
 package dev.berth.cli;
 
-import dev.berth.audit.AuditLog;
-import dev.berth.daemon.OwnerStore;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.plugin.PluginConfig;
 import dev.berth.plugin.PluginServer;
-import dev.berth.policy.yaml.PolicyException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -65,31 +62,16 @@ final class PluginCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     NssUserDirectory users = new NssUserDirectory();
-    PolicySource policies;
-    try {
-      policies = PolicySource.open(policy, users);
-    } catch (PolicyException e) {
-      spec.commandLine().getErr().println(String.join("\n", e.errors()));
-      spec.commandLine().getErr().println("berth: not starting: the policy is not valid");
-      spec.commandLine().getErr().flush();
+    Optional<Services> opened = Services.open(policy, users, auditOptions, auditLog, stateDir,
+        spec.commandLine().getErr());
+    if (opened.isEmpty()) {
       return 1;
     }
-    policies.watch();
-    AuditLog audit = auditOptions.open(auditLog);
-    OwnerStore owners = OwnerStore.open(stateDir);
+    Services services = opened.get();
     PluginServer server = PluginServer.start(new PluginConfig(socket, docker,
         Optional.ofNullable(crl), socketUser.equals("none") ? Optional.empty()
-        : Optional.of(socketUser)), policies, users, audit, owners);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      Readiness.stopping();
-      server.close();
-      try {
-        owners.close();
-        audit.close();
-      } catch (java.io.IOException e) {
-        spec.commandLine().getErr().println("berth: closing the audit log: " + e.getMessage());
-      }
-    }, "berth-shutdown"));
+        : Optional.of(socketUser)), services.policies, users, services.audit, services.owners);
+    services.closeOnShutdown(server, spec.commandLine().getErr());
     spec.commandLine().getOut().printf("berth: authorization plugin on %s%n", socket);
     spec.commandLine().getOut().flush();
     Readiness.ready("authorization plugin on " + socket);

@@ -1,16 +1,14 @@
 package dev.berth.cli;
 
-import dev.berth.audit.AuditLog;
 import dev.berth.cli.systemd.SocketActivation;
-import dev.berth.daemon.OwnerStore;
 import dev.berth.nss.NssUserDirectory;
-import dev.berth.policy.yaml.PolicyException;
 import dev.berth.proxy.ProxyConfig;
 import dev.berth.proxy.ProxyServer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -78,31 +76,16 @@ final class ServeCommand implements Callable<Integer> {
         socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
         .withInheritedFd(SocketActivation.inherited());
     NssUserDirectory users = new NssUserDirectory();
-    PolicySource policies;
-    try {
-      policies = PolicySource.open(policy, users);
-    } catch (PolicyException e) {
-      spec.commandLine().getErr().println(String.join("\n", e.errors()));
-      spec.commandLine().getErr().println("berth: not starting: the policy is not valid");
-      spec.commandLine().getErr().flush();
+    Optional<Services> opened = Services.open(policy, users, auditOptions, auditLog, stateDir,
+        spec.commandLine().getErr());
+    if (opened.isEmpty()) {
       return 1;
     }
-    policies.watch();
-    AuditLog audit = auditOptions.open(auditLog);
-    OwnerStore owners = OwnerStore.open(stateDir);
-    ProxyServer server = ProxyServer.start(config, policies, users, audit, owners);
+    Services services = opened.get();
+    ProxyServer server = ProxyServer.start(config, services.policies, users, services.audit,
+        services.owners);
     ListenOptions.reloadOnHangup(server);
-    Thread hook = new Thread(() -> {
-      Readiness.stopping();
-      server.close();
-      try {
-        owners.close();
-        audit.close();
-      } catch (java.io.IOException e) {
-        spec.commandLine().getErr().println("berth: closing the audit log: " + e.getMessage());
-      }
-    }, "berth-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+    services.closeOnShutdown(server, spec.commandLine().getErr());
     spec.commandLine().getOut().printf("berth: serving %s -> %s%n",
         ListenOptions.describe(config), config.upstream());
     spec.commandLine().getOut().flush();

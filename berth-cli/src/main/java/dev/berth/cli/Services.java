@@ -1,0 +1,62 @@
+package dev.berth.cli;
+
+import dev.berth.audit.AuditLog;
+import dev.berth.daemon.OwnerStore;
+import dev.berth.policy.UserDirectory;
+import dev.berth.policy.yaml.PolicyException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What {@code berth serve} and {@code berth plugin} both run on: the policy in force (reloaded
+ * on change and SIGHUP), the audit trail and the owner store, opened in that order and closed
+ * after the server on shutdown, so that the last decisions still reach the disk.
+ */
+final class Services {
+  final PolicySource policies;
+  final AuditLog audit;
+  final OwnerStore owners;
+
+  private Services(PolicySource policies, AuditLog audit, OwnerStore owners) {
+    this.policies = policies;
+    this.audit = audit;
+    this.owners = owners;
+  }
+
+  /**
+   * Opens everything, or reports an invalid policy on {@code err} and returns empty (berth does
+   * not start on a policy it cannot read).
+   */
+  static Optional<Services> open(Path policy, UserDirectory users, AuditOptions auditOptions,
+      Path auditLog, Path stateDir, PrintWriter err) throws IOException {
+    PolicySource policies;
+    try {
+      policies = PolicySource.open(policy, users);
+    } catch (PolicyException e) {
+      err.println(String.join("\n", e.errors()));
+      err.println("berth: not starting: the policy is not valid");
+      err.flush();
+      return Optional.empty();
+    }
+    policies.watch();
+    AuditLog audit = auditOptions.open(auditLog);
+    return Optional.of(new Services(policies, audit, OwnerStore.open(stateDir)));
+  }
+
+  /** On SIGTERM or SIGINT: tell systemd, close {@code server}, then the stores. */
+  void closeOnShutdown(AutoCloseable server, PrintWriter err) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Readiness.stopping();
+      try {
+        server.close();
+        owners.close();
+        audit.close();
+      } catch (Exception e) {
+        err.println("berth: shutting down: " + e.getMessage());
+        err.flush();
+      }
+    }, "berth-shutdown"));
+  }
+}
