@@ -107,6 +107,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private static final int MAX_CREATED_BODY = 4096;
   /** The most of an answer berth holds back to rewrite or claim ({@code system df}, exec). */
   private static final int MAX_HELD_ANSWER = 16 * 1024 * 1024;
+  /** How much of a refused upload berth reads and drops before it closes anyway. */
+  private static final long MAX_DRAIN = 64L * 1024 * 1024;
+  private static final long DRAIN_SECONDS = 10;
 
   /** Headers that must appear at most once (corpus AUTHZ-04). */
   private static final List<AsciiString> SINGLE_VALUED = List.of(HttpHeaderNames.HOST,
@@ -118,7 +121,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     /** The engine is asking the daemon about the object the request names (off the loop). */
     DECIDING,
     /** Refused at the head; the (empty) end of that request is still to be read and dropped. */
-    SKIPPING_REQUEST_END
+    SKIPPING_REQUEST_END,
+    /**
+     * Refused while the client is still sending a body (a streamed upload such as docker cp):
+     * the refusal has been written, the rest of the body is read and dropped, then the connection
+     * closes. Closing at once would make the client's next write fail (EPIPE) before it reads the
+     * answer, and the user would see "broken pipe" instead of the reason.
+     */
+    DRAINING
   }
 
   private final Supplier<PolicyEngine> engines;
@@ -170,6 +180,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private CompositeByteBuf heldBody;
   /** How long the engine took on the current request. */
   private long decisionNanos;
+  /** Bytes of a refused body dropped so far (state DRAINING). */
+  private long drained;
   /** Whether the current exchange counts as an open stream in {@link Metrics}. */
   private boolean streamCounted;
 
@@ -318,6 +330,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     boolean last = content instanceof LastHttpContent;
     if (last) {
       requestEnded = true;
+    }
+    if (state == State.DRAINING) {
+      drained += content.content().readableBytes();
+      content.release();
+      if (last || drained > MAX_DRAIN) {
+        closeClientAfterFlush();
+      } else {
+        readClient();
+      }
+      return;
     }
     if (state == State.SKIPPING_REQUEST_END) {
       content.release();
@@ -929,7 +951,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         if (upstreamInputClosed) {
           closeBoth();
         }
-      } else if (state == State.READY || state == State.SKIPPING_REQUEST_END || responseStarted) {
+      } else if (state == State.READY || state == State.SKIPPING_REQUEST_END
+          || state == State.DRAINING || responseStarted) {
         // A client that hangs up while a response streams (events, logs -f, wait) is gone:
         // closing the daemon side cancels the request there, as dockerd itself does when its
         // client goes. A response that has not started yet is still delivered, then the
@@ -982,7 +1005,34 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private void refuse(Decision d, boolean bodyConsumed) {
     record(d);
     boolean keep = keepAlive && bodyConsumed && !clientInputClosed;
+    if (!bodyConsumed && !requestEnded && !clientInputClosed && state != State.CLOSED) {
+      drainThenClose(DockerErrors.of(d, false));
+      return;
+    }
     writeOwnAnswer(DockerErrors.of(d, keep), keep);
+  }
+
+  /** Answers, then reads and drops the rest of the request body, then closes (see DRAINING). */
+  private void drainThenClose(Object response) {
+    releaseBody();
+    if (upstream != null) {
+      upstream.close();
+      upstream = null;
+    }
+    state = State.DRAINING;
+    drained = 0;
+    ctx.executor().schedule(() -> {
+      if (state == State.DRAINING) {
+        closeClientAfterFlush();
+      }
+    }, DRAIN_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+      if (f.isSuccess()) {
+        readClient();
+      } else {
+        closeBoth();
+      }
+    });
   }
 
   private void reject(HttpResponseStatus status, String message, boolean keep) {

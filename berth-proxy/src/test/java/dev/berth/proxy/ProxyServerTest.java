@@ -359,6 +359,37 @@ class ProxyServerTest {
   }
 
   @Test
+  void refusedUpload_answeredThenRestOfBodyDrained_noBrokenPipe() throws Exception {
+    // docker cp/load: the client streams a body berth refuses at the head. Closing at once made
+    // the client's next write fail (EPIPE) and the user saw "broken pipe", not the reason.
+    int total = 4 * 1024 * 1024;
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      c.write(ByteBuffer.wrap(("POST /images/load HTTP/1.1\r\nHost: d\r\nContent-Type: "
+          + "application/x-tar\r\nContent-Length: " + total + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1)));
+      byte[] chunk = new byte[64 * 1024];
+      for (int sent = 0; sent < total; sent += chunk.length) {
+        c.write(ByteBuffer.wrap(chunk)); // throws IOException (broken pipe) if berth closed
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteBuffer buf = ByteBuffer.allocate(8192);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline) {
+        buf.clear();
+        int n = c.read(buf);
+        if (n < 0) {
+          break;
+        }
+        out.write(buf.array(), 0, n);
+      }
+      assertThat(out.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 403")
+          .contains("image_load is not granted");
+    }
+    assertThat(daemon.received).noneMatch(r -> r.contains("/images/load"));
+  }
+
+  @Test
   void requestHeaders_onlyAllowlistedForwarded() throws IOException {
     int uid = currentUid();
     exchange("GET /v1.51/containers/json?all=%31 HTTP/1.1\r\nHost: d\r\nX-Evil: 1\r\nUser-Agent: t\r\n"
