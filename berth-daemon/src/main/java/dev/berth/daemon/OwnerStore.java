@@ -53,7 +53,10 @@ public final class OwnerStore implements AutoCloseable {
 
   /** Opens (or creates) {@code dir/owners.jsonl} and loads its claims. */
   public static OwnerStore open(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    }
     Path file = dir.resolve("owners.jsonl");
     if (!Files.exists(file)) {
       Files.createFile(file, PosixFilePermissions.asFileAttribute(
