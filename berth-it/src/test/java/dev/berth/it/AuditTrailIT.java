@@ -148,7 +148,12 @@ class AuditTrailIT {
   private static JsonNode awaitFirstRecord(Path file, long seq) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < deadline) {
-      List<String> lines = Files.readAllLines(file);
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(file);
+      } catch (java.nio.file.NoSuchFileException e) {
+        lines = List.of(); // between a rotation's rename and the new file: look again
+      }
       if (!lines.isEmpty()) {
         JsonNode first = JsonMapper.builder().build().readTree(lines.getFirst());
         if (first.path("seq").asLong() == seq) {
