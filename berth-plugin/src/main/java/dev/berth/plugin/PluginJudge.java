@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditResult;
+import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
@@ -86,7 +87,7 @@ final class PluginJudge {
 
   /** {@code /AuthZPlugin.AuthZReq}: may the daemon run this request? */
   AuthzAnswer request(AuthzMessage m) {
-    String decisionId = java.util.UUID.randomUUID().toString();
+    String decisionId = DecisionIds.next();
     PolicyEngine engine = engines.get();
     Principal who;
     try {

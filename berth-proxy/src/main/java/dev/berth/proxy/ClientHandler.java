@@ -3,6 +3,7 @@ package dev.berth.proxy;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditResult;
+import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
@@ -259,7 +260,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
     clientRequest = req;
     engine = engines.get();
-    decisionId = java.util.UUID.randomUUID().toString();
+    decisionId = DecisionIds.next();
     arrivedNanos = System.nanoTime();
     upstreamStatus = -1;
     createdBody = null;
