@@ -53,10 +53,16 @@ public final class PolicyEngine {
    * that a caller on an event loop evaluates it elsewhere ({@link ObjectDirectory} may block).
    */
   public boolean consultsDirectory(Principal who, CanonicalRequest head) {
-    Optional<RouteMatch> match = route(head);
+    return route(head).map(r -> consultsDirectory(who, r)).orElse(false);
+  }
+
+  /** The same, for a request whose route the caller has matched already. */
+  public boolean consultsDirectory(Principal who, RouteMatch route) {
+    if (!OwnershipRules.consultsDirectory(route.route().action())) {
+      return false;
+    }
     Optional<Grant> grant = policy.grantOf(who);
-    return match.isPresent() && grant.isPresent() && grant.get().role().scope() != Scope.ALL
-        && OwnershipRules.consultsDirectory(match.get().route().action());
+    return grant.isPresent() && grant.get().role().scope() != Scope.ALL;
   }
 
   /** Decides a request that names no existing object (or for a caller who reaches all). */

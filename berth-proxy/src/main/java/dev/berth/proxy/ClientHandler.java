@@ -485,7 +485,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     Principal who = principal;
     CanonicalRequest request = head;
     long t0 = System.nanoTime();
-    if (!e.consultsDirectory(who, request)) {
+    if (!e.consultsDirectory(who, route)) {
       Decision d = e.evaluate(who, request, bytes, objects);
       decisionNanos = System.nanoTime() - t0;
       then.accept(d);

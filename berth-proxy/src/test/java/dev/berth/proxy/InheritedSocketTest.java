@@ -7,7 +7,6 @@ import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
-import dev.berth.policy.UserDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -24,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +42,7 @@ class InheritedSocketTest {
   void inheritedFd_connectionQueuedBeforeStart_servedAndSocketKept() throws Throwable {
     Path socket = dir.resolve("activated.sock");
     int fd = listen(socket);
-    try (FakeDaemon daemon = new FakeDaemon(dir.resolve("d.sock"), uid());
+    try (FakeDaemon daemon = new FakeDaemon(dir.resolve("d.sock"), TestCallers.currentUid());
         AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"));
         SocketChannel early = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       early.connect(UnixDomainSocketAddress.of(socket)); // in the backlog: nobody accepts yet
@@ -54,7 +52,8 @@ class InheritedSocketTest {
 
       PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
       ProxyServer proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket,
-          ProxyConfig.DEFAULT_MODE, null, 1, null, OptionalInt.of(fd)), () -> engine, users(), audit,
+          ProxyConfig.DEFAULT_MODE, null, 1, null, OptionalInt.of(fd)), () -> engine,
+          TestCallers.everyUidIsAlice(), audit,
           OwnerStore.open(dir.resolve("state")));
       try {
         assertThat(readAll(early)).startsWith("HTTP/1.1 200 OK");
@@ -103,28 +102,5 @@ class InheritedSocketTest {
       out.write(buf.array(), 0, buf.position());
     }
     return out.toString(StandardCharsets.ISO_8859_1);
-  }
-
-  private static int uid() throws IOException {
-    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-  }
-
-  private static UserDirectory users() {
-    return new UserDirectory() {
-      @Override
-      public Optional<Account> byUid(int uid) {
-        return Optional.of(new Account("alice", uid, 0, "/nonexistent", List.of(0)));
-      }
-
-      @Override
-      public Optional<Account> byName(String name) {
-        return Optional.empty();
-      }
-
-      @Override
-      public Optional<Integer> groupId(String group) {
-        return Optional.empty();
-      }
-    };
   }
 }

@@ -17,8 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,33 +37,13 @@ class ProxyServerTest {
   @BeforeAll
   static void start() throws IOException {
     dir = Files.createTempDirectory("berth-proxy-test");
-    daemon = new FakeDaemon(dir.resolve("d.sock"), currentUid());
+    daemon = new FakeDaemon(dir.resolve("d.sock"), TestCallers.currentUid());
     socket = dir.resolve("b.sock");
-    UserDirectory users = new UserDirectory() {
-      @Override
-      public Optional<Account> byUid(int uid) {
-        return Optional.of(new Account("alice", uid, 0, "/nonexistent", List.of(0)));
-      }
-
-      @Override
-      public Optional<Account> byName(String name) {
-        return Optional.empty();
-      }
-
-      @Override
-      public Optional<Integer> groupId(String group) {
-        return Optional.empty();
-      }
-    };
+    UserDirectory users = TestCallers.everyUidIsAlice();
     PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket, ProxyConfig.DEFAULT_MODE,
         null, 1), () -> engine, users, audit, OwnerStore.open(dir.resolve("state")));
-  }
-
-  /** This process's uid: the caller berth sees, and the owner the fake daemon reports. */
-  private static int currentUid() throws IOException {
-    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
   }
 
   @AfterAll
@@ -90,19 +68,24 @@ class ProxyServerTest {
       c.connect(UnixDomainSocketAddress.of(socket));
       c.write(ByteBuffer.wrap(request));
       c.shutdownOutput();
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteBuffer buf = ByteBuffer.allocate(8192);
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (System.nanoTime() < deadline) {
-        buf.clear();
-        int n = c.read(buf);
-        if (n < 0) {
-          break;
-        }
-        out.write(buf.array(), 0, n);
-      }
-      return out.toString(StandardCharsets.ISO_8859_1);
+      return readToEnd(c);
     }
+  }
+
+  /** Everything the proxy sends until it closes (at most 10 s). */
+  private static String readToEnd(SocketChannel c) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteBuffer buf = ByteBuffer.allocate(8192);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      buf.clear();
+      int n = c.read(buf);
+      if (n < 0) {
+        break;
+      }
+      out.write(buf.array(), 0, n);
+    }
+    return out.toString(StandardCharsets.ISO_8859_1);
   }
 
   /** Sends raw bytes without half-closing; reads until {@code responses} status lines arrived. */
@@ -372,18 +355,7 @@ class ProxyServerTest {
       for (int sent = 0; sent < total; sent += chunk.length) {
         c.write(ByteBuffer.wrap(chunk)); // throws IOException (broken pipe) if berth closed
       }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteBuffer buf = ByteBuffer.allocate(8192);
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (System.nanoTime() < deadline) {
-        buf.clear();
-        int n = c.read(buf);
-        if (n < 0) {
-          break;
-        }
-        out.write(buf.array(), 0, n);
-      }
-      assertThat(out.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 403")
+      assertThat(readToEnd(c)).startsWith("HTTP/1.1 403")
           .contains("image_load is not granted");
     }
     assertThat(daemon.received).noneMatch(r -> r.contains("/images/load"));
@@ -391,7 +363,7 @@ class ProxyServerTest {
 
   @Test
   void requestHeaders_onlyAllowlistedForwarded() throws IOException {
-    int uid = currentUid();
+    int uid = TestCallers.currentUid();
     exchange("GET /v1.51/containers/json?all=%31 HTTP/1.1\r\nHost: d\r\nX-Evil: 1\r\nUser-Agent: t\r\n"
         + "Connection: keep-alive, X-Evil\r\n\r\n");
     assertThat(daemon.heads).filteredOn(h -> h.startsWith("GET /v1.51/containers/json"))

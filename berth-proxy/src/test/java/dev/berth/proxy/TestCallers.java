@@ -1,0 +1,41 @@
+package dev.berth.proxy;
+
+import dev.berth.policy.UserDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Who calls the proxy in its tests: the test process itself, whatever its uid, named "alice" so
+ * that its requests are judged as an ordinary user's (root would pass through).
+ */
+final class TestCallers {
+  private TestCallers() {}
+
+  /** Every uid is an ordinary user called alice. */
+  static UserDirectory everyUidIsAlice() {
+    return new UserDirectory() {
+      @Override
+      public Optional<Account> byUid(int uid) {
+        return Optional.of(new Account("alice", uid, 0, "/nonexistent", List.of(0)));
+      }
+
+      @Override
+      public Optional<Account> byName(String name) {
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<Integer> groupId(String group) {
+        return Optional.empty();
+      }
+    };
+  }
+
+  /** This process's uid: the caller berth sees, and the owner the fake daemon reports. */
+  static int currentUid() throws IOException {
+    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+  }
+}
