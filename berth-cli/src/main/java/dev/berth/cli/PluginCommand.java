@@ -33,21 +33,8 @@ final class PluginCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   Path docker;
 
-  @Option(names = "--policy", paramLabel = "FILE",
-      description = "Policy file (default: the embedded default policy). Reloaded on SIGHUP "
-          + "and when the file changes.")
-  Path policy;
-
-  @Option(names = "--audit-log", paramLabel = "FILE", defaultValue = AuditCommand.DEFAULT_FILE,
-      description = "The audit trail (default: ${DEFAULT-VALUE}).")
-  Path auditLog;
-
   @CommandLine.Mixin
-  AuditOptions auditOptions;
-
-  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/berth",
-      description = "Owners of execs and images (default: ${DEFAULT-VALUE}).")
-  Path stateDir;
+  Services.Options serviceOptions;
 
   @Option(names = "--crl", paramLabel = "FILE",
       description = "Certificate revocation list to honour (dockerd itself checks none), e.g. "
@@ -62,8 +49,7 @@ final class PluginCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     NssUserDirectory users = new NssUserDirectory();
-    Optional<Services> opened = Services.open(policy, users, auditOptions, auditLog, stateDir,
-        spec.commandLine().getErr());
+    Optional<Services> opened = serviceOptions.open(users, spec.commandLine().getErr());
     if (opened.isEmpty()) {
       return 1;
     }

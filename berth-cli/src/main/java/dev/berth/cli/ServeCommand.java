@@ -40,23 +40,8 @@ final class ServeCommand implements Callable<Integer> {
       description = "The Docker daemon's socket (default: ${DEFAULT-VALUE}).")
   String upstream;
 
-  @Option(names = "--policy", paramLabel = "FILE",
-      description = "Policy file (default: the embedded default policy, see 'berth policy "
-          + "show'). Reloaded on SIGHUP and when the file changes.")
-  Path policy;
-
-  @Option(names = "--audit-log", paramLabel = "FILE", defaultValue = AuditCommand.DEFAULT_FILE,
-      description = "The audit trail: one hash-chained record per decision (default: "
-          + "${DEFAULT-VALUE}). Changes are forwarded only once their record is on disk.")
-  Path auditLog;
-
-  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/berth",
-      description = "Where berth keeps the owners of execs and images, which carry no labels "
-          + "(default: ${DEFAULT-VALUE}).")
-  Path stateDir;
-
   @CommandLine.Mixin
-  AuditOptions auditOptions;
+  Services.Options serviceOptions;
 
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
@@ -76,8 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
         .withInheritedFd(SocketActivation.inherited());
     NssUserDirectory users = new NssUserDirectory();
-    Optional<Services> opened = Services.open(policy, users, auditOptions, auditLog, stateDir,
-        spec.commandLine().getErr());
+    Optional<Services> opened = serviceOptions.open(users, spec.commandLine().getErr());
     if (opened.isEmpty()) {
       return 1;
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
+import picocli.CommandLine;
 
 /**
  * What {@code berth serve} and {@code berth plugin} both run on: the policy in force (reloaded
@@ -15,6 +16,34 @@ import java.util.Optional;
  * after the server on shutdown, so that the last decisions still reach the disk.
  */
 final class Services {
+  /** The options of both commands that say where these come from (a picocli mixin). */
+  static final class Options {
+    @CommandLine.Option(names = "--policy", paramLabel = "FILE",
+        description = "Policy file (default: the embedded default policy, see 'berth policy "
+            + "show'). Reloaded on SIGHUP and when the file changes.")
+    Path policy;
+
+    @CommandLine.Option(names = "--audit-log", paramLabel = "FILE",
+        defaultValue = AuditCommand.DEFAULT_FILE,
+        description = "The audit trail: one hash-chained record per decision (default: "
+            + "${DEFAULT-VALUE}). Changes are forwarded only once their record is on disk.")
+    Path auditLog;
+
+    @CommandLine.Mixin
+    AuditOptions auditOptions;
+
+    @CommandLine.Option(names = "--state-dir", paramLabel = "DIR",
+        defaultValue = "/var/lib/berth",
+        description = "Where berth keeps the owners of execs and images, which carry no "
+            + "labels (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    /** See {@link Services#open}. */
+    Optional<Services> open(UserDirectory users, PrintWriter err) throws IOException {
+      return Services.open(policy, users, auditOptions, auditLog, stateDir, err);
+    }
+  }
+
   final PolicySource policies;
   final AuditLog audit;
   final OwnerStore owners;
