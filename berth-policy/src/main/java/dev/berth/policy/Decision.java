@@ -17,14 +17,22 @@ public sealed interface Decision {
    * The request may go upstream as {@code forward}.
    *
    * @param rewrites human-readable notes of what berth changed (empty when nothing changed)
+   * @param effects what berth does on the daemon itself once the decision is recorded and before
+   *     it forwards {@code forward} (see {@link Effect})
    */
-  record Allow(String rule, CanonicalRequest forward, List<String> rewrites, FollowUp followUp)
-      implements Decision {
+  record Allow(String rule, CanonicalRequest forward, List<String> rewrites, FollowUp followUp,
+      List<Effect> effects) implements Decision {
     public Allow {
       requireNonNull(rule, "rule");
       requireNonNull(forward, "forward");
       rewrites = List.copyOf(rewrites);
       requireNonNull(followUp, "followUp");
+      effects = List.copyOf(effects);
+    }
+
+    /** An allow that needs no effect before forwarding. */
+    public Allow(String rule, CanonicalRequest forward, List<String> rewrites, FollowUp followUp) {
+      this(rule, forward, rewrites, followUp, List.of());
     }
 
     /** An allow with nothing to do after the daemon answers. */
@@ -102,7 +110,15 @@ public sealed interface Decision {
     /** The object does not exist, or is not the caller's (they look the same): 404. */
     NOT_FOUND,
     /** The name is taken by an object the caller may not see: 409. */
-    CONFLICT
+    CONFLICT,
+    /** A per-user bound (connections, requests in flight) is reached: 429. */
+    TOO_MANY_REQUESTS,
+    /** The {@code Expect} header asks for something berth and the daemon do not do: 417. */
+    EXPECTATION_FAILED,
+    /** The daemon could not be reached or failed before answering: 502. */
+    BAD_GATEWAY,
+    /** berth cannot act now (the audit trail cannot record, berth is stopping): 503. */
+    UNAVAILABLE
   }
 
   static Deny forbidden(String rule, String reason) {

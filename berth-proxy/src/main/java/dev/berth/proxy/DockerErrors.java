@@ -45,6 +45,10 @@ final class DockerErrors {
       case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
       case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
       case CONFLICT -> HttpResponseStatus.CONFLICT;
+      case TOO_MANY_REQUESTS -> HttpResponseStatus.TOO_MANY_REQUESTS;
+      case EXPECTATION_FAILED -> HttpResponseStatus.EXPECTATION_FAILED;
+      case BAD_GATEWAY -> HttpResponseStatus.BAD_GATEWAY;
+      case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
     };
   }
 
