@@ -41,10 +41,10 @@ ensure_packages() {
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
   fi
   if ((_BERTH_APT_UPDATED == 0)); then
-    apt-get update -qq >&2 || rc=$?
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || rc=$?
     _BERTH_APT_UPDATED=1
   fi
-  ((rc)) || apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
+  ((rc)) || apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2 || rc=$?
   ((own_policy)) && rm -f "$policy"
   ((rc == 0)) || die "apt-get failed (exit $rc) installing: ${missing[*]}"
 }
