@@ -11,20 +11,26 @@ import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.UserDirectory;
 import dev.berth.policy.docker.BodyKind;
+import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
+import dev.berth.policy.docker.PluginMode;
 import dev.berth.policy.docker.RouteMatch;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -56,7 +62,6 @@ final class PluginJudge {
   private static final Logger LOG = LoggerFactory.getLogger(PluginJudge.class);
   /** Daemons before 29.3.1 forward bodies below 1 MiB only; berth judges no more than that. */
   static final int MAX_JUDGED_BODY = 1024 * 1024 - 1;
-  private static final Set<Action> NEVER = Set.of(Action.PLUGIN, Action.GRPC, Action.SESSION);
 
   private final Supplier<PolicyEngine> engines;
   private final UserDirectory users;
@@ -107,12 +112,14 @@ final class PluginJudge {
     Optional<RouteMatch> route = engine.route(head);
     Decision d;
     try {
+      PolicyEngine.Caller caller = engine.caller(who);
       d = route.isPresent() ? pluginRefusal(route.get(), m).orElse(null) : null;
       if (d == null) {
-        d = engine.evaluate(who, head, m.requestBody(), objects);
+        d = route.isPresent() ? caller.evaluate(route.get(), head, m.requestBody(), objects)
+            : engine.evaluate(who, head, m.requestBody(), objects);
       }
       if (d instanceof Decision.Allow allow && route.isPresent()) {
-        d = withoutRewrites(allow, route.get(), m, who);
+        d = withoutRewrites(allow, route.get(), m, caller);
       }
     } catch (RuntimeException e) {
       LOG.atError().addKeyValue("cause", e.toString()).log("plugin evaluation failed");
@@ -121,7 +128,19 @@ final class PluginJudge {
     String action = route.map(r -> r.route().action().id()).orElse("");
     switch (d) {
       case Decision.Allow a -> {
-        record(decisionId, engine, who, m, head, "allow", a.rule(), "", a.rewrites(), action);
+        CompletableFuture<Long> written = record(decisionId, engine, who, m, head, "allow",
+            a.rule(), "", a.rewrites(), action);
+        Optional<Decision> refused = a.effects().isEmpty() ? Optional.empty()
+            : perform(a.effects(), written);
+        if (refused.isPresent()) {
+          Decision r = refused.get();
+          String reason = r instanceof Decision.Deny x ? x.reason()
+              : ((Decision.Indeterminate) r).detail();
+          record(decisionId, engine, who, m, head, r instanceof Decision.Deny ? "deny" : "error",
+              r.rule(), reason, List.of(), action);
+          return r instanceof Decision.Deny ? AuthzAnswer.denied(reason)
+              : AuthzAnswer.error(reason);
+        }
         remember(key(m), new Pending(decisionId, a.followUp(), System.nanoTime()));
         return AuthzAnswer.allowed();
       }
@@ -181,6 +200,31 @@ final class PluginJudge {
     return AuthzAnswer.allowed();
   }
 
+  /**
+   * Performs what the decision planned on the daemon (creating a named volume for its owner)
+   * once its record is durable; empty when done, else the refusal.
+   */
+  private Optional<Decision> perform(List<Effect> effects, CompletableFuture<Long> written) {
+    try {
+      written.join();
+    } catch (CompletionException | CancellationException e) {
+      return Optional.of(new Decision.Deny("audit", Decision.Status.UNAVAILABLE, "berth: the "
+          + "audit trail cannot be written, so berth refuses changes; tell your administrator"));
+    }
+    try {
+      for (Effect effect : effects) {
+        Optional<Decision.Deny> denied = effect.perform(objects);
+        if (denied.isPresent()) {
+          return Optional.of(denied.get());
+        }
+      }
+      return Optional.empty();
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.of(new Decision.Indeterminate("ownership_lookup",
+          "berth could not prepare the request on the daemon (" + e.getMessage() + ")"));
+    }
+  }
+
   private Principal identify(AuthzMessage m) throws Refusal {
     String name = m.user();
     if (name.isEmpty()) {
@@ -209,7 +253,8 @@ final class PluginJudge {
   /** What the plugin refuses before the engine, because it cannot see or change it whole. */
   private static Optional<Decision> pluginRefusal(RouteMatch route, AuthzMessage m) {
     Action action = route.route().action();
-    if (NEVER.contains(action)) {
+    PluginMode mode = DockerApi.spec(action).plugin();
+    if (mode == PluginMode.CLOSED) {
       return Optional.of(deny("plugin_mode", "berth: " + action.id() + " is closed in plugin "
           + "mode (it would bypass or switch off authorization)"));
     }
@@ -229,7 +274,7 @@ final class PluginJudge {
     boolean bodyExpected = declared > 0 || (chunked != null && !chunked.isBlank());
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
-      if (action == Action.CONTAINER_ARCHIVE_PUT) {
+      if (mode == PluginMode.CLOSED_STREAM_REWRITE) {
         return Optional.of(deny("plugin_mode", "berth: docker cp into a container is not "
             + "available in plugin mode (berth would have to rewrite the archive); use a bind "
             + "mount of your own directory"));
@@ -252,7 +297,7 @@ final class PluginJudge {
    * rewrite unnecessary. List filters must already name the caller's owner label.
    */
   private Decision withoutRewrites(Decision.Allow allow, RouteMatch route, AuthzMessage m,
-      Principal who) {
+      PolicyEngine.Caller caller) {
     if (allow.rule().equals("passthrough")) {
       // Administrators' requests pass as sent (the proxy only empties the owner labels of their
       // containers; see the README's plugin mode section).
@@ -265,10 +310,10 @@ final class PluginJudge {
     List<String> flags = new java.util.ArrayList<>();
     String judgedFilters = allow.forward().query().get("filters").orElse(null);
     if (judgedFilters != null && !sameFilters(m, judgedFilters)) {
-      Grant grant = engines.get().policy().grantOf(who).orElseThrow();
+      Grant grant = caller.grant().orElseThrow();
       flags.add("--filter label=" + (grant.shareGid() >= 0
-          ? dev.berth.policy.Owner.GID_LABEL + "=" + grant.shareGid()
-          : dev.berth.policy.Owner.UID_LABEL + "=" + who.uid()));
+          ? Owner.GID_LABEL + "=" + grant.shareGid()
+          : Owner.UID_LABEL + "=" + caller.who().uid()));
     }
     if (route.route().body() == BodyKind.JSON && allow.forward().body()
         instanceof CanonicalRequest.Body.Json judged) {
@@ -363,10 +408,10 @@ final class PluginJudge {
     record(decisionId, engine, who, m, head, decision, rule, reason, rewrites, "");
   }
 
-  private void record(String decisionId, PolicyEngine engine, Principal who, AuthzMessage m,
-      CanonicalRequest head, String decision, String rule, String reason, List<String> rewrites,
-      String action) {
-    audit.append(new AuditEvent(decisionId, decision, rule, reason,
+  private CompletableFuture<Long> record(String decisionId, PolicyEngine engine, Principal who,
+      AuthzMessage m, CanonicalRequest head, String decision, String rule, String reason,
+      List<String> rewrites, String action) {
+    return audit.append(new AuditEvent(decisionId, decision, rule, reason,
         who == null ? -1 : who.uid(), who == null ? m.user() : who.name(),
         who == null ? -1 : who.gid(), -1, -1, action, m.requestMethod(),
         head == null ? "(unparsed)" : head.path(), rewrites, engine.policy().digest()));

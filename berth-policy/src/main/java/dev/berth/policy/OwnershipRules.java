@@ -9,9 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.docker.ActionSpec;
+import dev.berth.policy.docker.DockerApi;
+import dev.berth.policy.docker.ObjectKind;
 import dev.berth.policy.docker.RouteMatch;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -39,35 +42,9 @@ final class OwnershipRules {
   /** Networks every container may join: the daemon's own, not any user's. */
   private static final Set<String> SHARED_NETWORKS = Set.of("", "default", "bridge", "none");
 
-  /** Actions whose path names a container (the {@code {id}} segment). */
-  private static final Set<Action> ON_CONTAINER = EnumSet.of(CONTAINER_INSPECT, CONTAINER_TOP,
-      CONTAINER_LOGS, CONTAINER_CHANGES, CONTAINER_EXPORT, CONTAINER_STATS, CONTAINER_RESIZE,
-      CONTAINER_START, CONTAINER_STOP, CONTAINER_RESTART, CONTAINER_KILL, CONTAINER_UPDATE,
-      CONTAINER_RENAME, CONTAINER_PAUSE, CONTAINER_UNPAUSE, CONTAINER_ATTACH,
-      CONTAINER_ATTACH_WEBSOCKET, CONTAINER_WAIT, CONTAINER_DELETE, CONTAINER_ARCHIVE_STAT,
-      CONTAINER_ARCHIVE_GET, CONTAINER_ARCHIVE_PUT, CONTAINER_CHECKPOINT, EXEC_CREATE);
-  private static final Set<Action> ON_EXEC = EnumSet.of(EXEC_START, EXEC_RESIZE, EXEC_INSPECT);
-  private static final Set<Action> ON_VOLUME =
-      EnumSet.of(VOLUME_INSPECT, VOLUME_UPDATE, VOLUME_DELETE);
-  private static final Set<Action> ON_NETWORK = EnumSet.of(NETWORK_INSPECT, NETWORK_DELETE,
-      NETWORK_CONNECT, NETWORK_DISCONNECT);
-  private static final Set<Action> LISTS = EnumSet.of(CONTAINER_LIST, CONTAINER_PRUNE,
-      VOLUME_LIST, VOLUME_PRUNE, NETWORK_LIST, NETWORK_PRUNE, SYSTEM_EVENTS);
-  private static final Set<Action> CONSULTS;
-
-  static {
-    Set<Action> s = EnumSet.of(CONTAINER_CREATE, CONTAINER_COMMIT, IMAGE_CREATE, IMAGE_TAG,
-        IMAGE_DELETE, IMAGE_PUSH, VOLUME_CREATE);
-    s.addAll(ON_CONTAINER);
-    s.addAll(ON_EXEC);
-    s.addAll(ON_VOLUME);
-    s.addAll(ON_NETWORK);
-    CONSULTS = s;
-  }
-
   /** Whether deciding {@code action} asks the {@link ObjectDirectory} (and so may block). */
   static boolean consultsDirectory(Action action) {
-    return CONSULTS.contains(action);
+    return DockerApi.spec(action).ownership().consultsDirectory();
   }
 
   /**
@@ -83,41 +60,34 @@ final class OwnershipRules {
     Action action = route.route().action();
     CanonicalRequest request = allowed.forward();
     try {
-      Step step;
-      if (ON_CONTAINER.contains(action)) {
-        step = onContainer(who, grant, request, objects, action);
-      } else if (ON_EXEC.contains(action)) {
-        DockerObject exec = reach(objects.exec(segment(request, 1)), who, grant)
-            .orElseThrow(() -> notFound("No such exec instance: " + segment(request, 1)));
-        step = new Step(request.withSegment(1, exec.id()));
-      } else if (ON_VOLUME.contains(action)) {
-        reach(objects.volume(segment(request, 1)), who, grant)
-            .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
-        step = new Step(request);
-      } else if (ON_NETWORK.contains(action)) {
-        step = onNetwork(who, grant, request, objects, action);
-      } else if (LISTS.contains(action)) {
-        String label = ownerFilter(who, grant);
-        step = new Step(request.withQuery(request.query().with("filters",
-            Filters.withLabel(request.query().get("filters"), label))));
-        step.note("filters narrowed to label " + label);
-      } else {
-        step = switch (action) {
+      ActionSpec spec = DockerApi.spec(action);
+      Step step = switch (spec.ownership()) {
+        case NAMED -> switch (spec.names().orElseThrow()) {
+          case CONTAINER -> onContainer(who, grant, request, objects, spec);
+          case EXEC -> onExec(who, grant, request, objects);
+          case VOLUME -> onVolume(who, grant, request, objects);
+          case NETWORK -> onNetwork(who, grant, request, objects, action);
+          case IMAGE -> throw new IllegalStateException("images are judged by their own rules");
+        };
+        case NARROWED -> narrowed(who, grant, request);
+        case FILTERED -> new Step(request, new FollowUp.FilterResponse(
+            df -> DataUsage.narrow(df, owner -> grant.reaches(who, owner))));
+        case RULE -> switch (action) {
           case CONTAINER_CREATE -> containerCreate(who, grant, request, objects);
-          case SYSTEM_DF -> new Step(request, new FollowUp.FilterResponse(
-              df -> DataUsage.narrow(df, owner -> grant.reaches(who, owner))));
           case IMAGE_CREATE -> imagePull(who, grant, request, objects);
           case IMAGE_TAG -> imageTag(who, grant, request, objects);
           case IMAGE_DELETE -> imageDelete(who, grant, request, objects);
           case IMAGE_PUSH -> imagePush(who, grant, request, objects);
           case CONTAINER_COMMIT -> commit(who, grant, request, objects);
           case VOLUME_CREATE -> volumeCreate(who, grant, request, objects);
-          default -> new Step(request);
+          default -> throw new IllegalStateException(action.id() + " has no ownership rule");
         };
-      }
+        case NONE -> new Step(request);
+      };
       List<String> notes = new ArrayList<>(allowed.rewrites());
       notes.addAll(step.notes);
-      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp);
+      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp,
+          step.effects);
     } catch (Refusal r) {
       return new Decision.Deny("ownership", r.status, "berth: " + r.getMessage());
     } catch (RequestException e) {
@@ -126,6 +96,29 @@ final class OwnershipRules {
       return new Decision.Indeterminate("ownership_lookup",
           "berth could not check who owns the object (" + e.getMessage() + ")");
     }
+  }
+
+  private static Step narrowed(Principal who, Grant grant, CanonicalRequest request)
+      throws RequestException {
+    String label = ownerFilter(who, grant);
+    Step step = new Step(request.withQuery(request.query().with("filters",
+        Filters.withLabel(request.query().get("filters"), label))));
+    step.note("filters narrowed to label " + label);
+    return step;
+  }
+
+  private static Step onExec(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    DockerObject exec = reach(objects.exec(segment(request, 1)), who, grant)
+        .orElseThrow(() -> notFound("No such exec instance: " + segment(request, 1)));
+    return new Step(request.withSegment(1, exec.id()));
+  }
+
+  private static Step onVolume(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    reach(objects.volume(segment(request, 1)), who, grant)
+        .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
+    return new Step(request);
   }
 
   /** The label filter that selects the caller's objects: by sharing group, else by uid. */
@@ -138,11 +131,13 @@ final class OwnershipRules {
   // ---- containers ---------------------------------------------------------------------------
 
   private Step onContainer(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action) throws Refusal, LookupException {
+      ObjectDirectory objects, ActionSpec spec) throws Refusal, LookupException {
+    Action action = spec.action();
     String ref = segment(request, 1);
     DockerObject c = container(ref, who, grant, objects);
     Step step = new Step(request.withSegment(1, c.id()),
-        action == EXEC_CREATE ? new FollowUp.ClaimExec(grant.ownerFor(who)) : FollowUp.NONE);
+        spec.creates().equals(Optional.of(ObjectKind.EXEC))
+            ? new FollowUp.ClaimExec(grant.ownerFor(who)) : FollowUp.NONE);
     if (action == CONTAINER_RENAME) {
       step.request = prefixedName(step.request, who, grant, step);
       checkNameFree(step.request.query().get("name").orElse(""), who, grant, objects);
@@ -321,7 +316,7 @@ final class OwnershipRules {
     if (!(body.get("Volumes") instanceof ObjectNode volumes) || volumes.isEmpty()) {
       return;
     }
-    Set<String> taken = new java.util.HashSet<>();
+    Set<String> taken = new HashSet<>();
     hc.path("Binds").forEach(b -> {
       String[] parts = b.asText().split(":", -1);
       taken.add(parts.length > 1 ? parts[1] : parts[0]);
@@ -340,13 +335,20 @@ final class OwnershipRules {
     }
   }
 
+  /**
+   * A named volume a new container uses: refused when it exists and is not the caller's, else
+   * planned as an {@link Effect.EnsureVolume} (created labelled for the caller if it is absent,
+   * once the decision is recorded; the effect checks the owner again after creating). Deciding
+   * only looks the volume up.
+   */
   private static void useVolume(String name, String what, Principal who, Grant grant,
       ObjectDirectory objects, Step step) throws Refusal, LookupException {
-    DockerObject v = objects.ensureVolume(name, grant.ownerFor(who));
-    if (!grant.reaches(who, v.owner())) {
+    Optional<DockerObject> v = objects.volume(name);
+    if (v.isPresent() && !grant.reaches(who, v.get().owner())) {
       throw new Refusal(Decision.Status.FORBIDDEN, what + ": the volume \"" + name
           + "\" belongs to someone else; use a volume of your own");
     }
+    step.effects.add(new Effect.EnsureVolume(name, grant.ownerFor(who)));
     step.note("volume " + name + " is yours");
   }
 
@@ -570,6 +572,7 @@ final class OwnershipRules {
     CanonicalRequest request;
     final FollowUp followUp;
     final List<String> notes = new ArrayList<>();
+    final List<Effect> effects = new ArrayList<>();
 
     Step(CanonicalRequest request) {
       this(request, FollowUp.NONE);

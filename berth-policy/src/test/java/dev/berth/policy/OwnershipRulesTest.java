@@ -215,10 +215,65 @@ class OwnershipRulesTest {
   @Test
   void create_newNamedVolume_createdAsCallers() throws Exception {
     FakeObjects objects = Fixtures.objects();
-    allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
+        "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    assertThat(objects.volume("fresh")).as("not while deciding").isEmpty();
+    assertThat(a.effects()).containsExactly(new Effect.EnsureVolume("fresh", new Owner(1001, -1)));
+    assertThat(a.effects().get(0).perform(objects)).isEmpty();
     assertThat(objects.volume("fresh")).hasValueSatisfying(v ->
         assertThat(v.owner()).hasValue(new Owner(1001, -1)));
+  }
+
+  @Test
+  void create_ownNamedVolume_ensuredAfterTheRecord() throws Exception {
+    FakeObjects objects = Fixtures.objects().volume("alicedata", FakeObjects.owner(1001));
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
+        "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":"
+            + "\"volume\",\"Source\":\"alicedata\",\"Target\":\"/d\"}]}}"));
+    assertThat(a.effects())
+        .containsExactly(new Effect.EnsureVolume("alicedata", new Owner(1001, -1)));
+    assertThat(a.effects().get(0).perform(objects)).isEmpty();
+  }
+
+  @Test
+  void decide_anyRequest_writesNothingToTheDirectory() {
+    ObjectDirectory readOnly = new ReadOnlyObjects(
+        Fixtures.objects().volume("alicedata", FakeObjects.owner(1001)));
+    for (String body : new String[] {
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\",\"alicedata:/e\"]}}",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\","
+            + "\"Source\":\"new2\",\"Target\":\"/d\"}]}}",
+        "{\"Image\":\"x\",\"Volumes\":{\"/data\":{}}}"}) {
+      allowed(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/containers/create", body));
+    }
+    denied(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"bobdata:/d\"]}}"),
+        Decision.Status.FORBIDDEN);
+    allowed(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/volumes/create",
+        "{\"Name\":\"new\"}"));
+  }
+
+  @Test
+  void ensureVolume_createdBySomeoneElseAfterTheDecision_refused() throws Exception {
+    FakeObjects objects = Fixtures.objects();
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
+        "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    objects.volume("fresh", FakeObjects.owner(1002)); // bob wins the race
+    Decision.Deny deny = a.effects().get(0).perform(objects).orElseThrow();
+    assertThat(deny.status()).isEqualTo(Decision.Status.FORBIDDEN);
+    assertThat(deny.reason()).contains("the volume \"fresh\" belongs to someone else");
+  }
+
+  @Test
+  void ensureVolume_groupScope_groupMatesVolumeAccepted() throws Exception {
+    FakeObjects objects = Fixtures.objects().volume("shared", Optional.of(new Owner(1002, 2000)));
+    Effect mine = new Effect.EnsureVolume("shared", new Owner(1001, 2000));
+    assertThat(mine.perform(objects)).isEmpty();
+    Effect unshared = new Effect.EnsureVolume("shared", new Owner(1001, -1));
+    assertThat(unshared.perform(objects)).isPresent();
+    objects.volume("nobodys", Optional.empty());
+    assertThat(new Effect.EnsureVolume("nobodys", new Owner(1001, 2000)).perform(objects))
+        .isPresent();
   }
 
   @Test

@@ -7,10 +7,13 @@ import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Effect;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.BodyKind;
+import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.TarSanitizer;
@@ -43,6 +46,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -100,11 +104,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
   };
 
-  /** Actions whose response names the object they created. */
-  private static final java.util.Set<dev.berth.policy.Action> CREATES = java.util.EnumSet.of(
-      dev.berth.policy.Action.CONTAINER_CREATE, dev.berth.policy.Action.EXEC_CREATE,
-      dev.berth.policy.Action.VOLUME_CREATE, dev.berth.policy.Action.NETWORK_CREATE,
-      dev.berth.policy.Action.CONTAINER_COMMIT);
   private static final int MAX_CREATED_BODY = 4096;
   /** The most of an answer berth holds back to rewrite or claim ({@code system df}, exec). */
   private static final int MAX_HELD_ANSWER = 16 * 1024 * 1024;
@@ -481,12 +480,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
    * then asks the daemon who owns the object; nothing is read from the client meanwhile.
    */
   private void decide(byte[] bytes, java.util.function.Consumer<Decision> then) {
-    PolicyEngine e = engine;
-    Principal who = principal;
+    PolicyEngine.Caller caller = engine.caller(principal);
+    RouteMatch matched = route;
     CanonicalRequest request = head;
     long t0 = System.nanoTime();
-    if (!e.consultsDirectory(who, route)) {
-      Decision d = e.evaluate(who, request, bytes, objects);
+    if (!caller.consultsDirectory(matched)) {
+      Decision d = caller.evaluate(matched, request, bytes, objects);
       decisionNanos = System.nanoTime() - t0;
       then.accept(d);
       return;
@@ -494,7 +493,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     State resume = state;
     state = State.DECIDING;
     lookups.execute(() -> {
-      Decision d = e.evaluate(who, request, bytes, objects);
+      Decision d = caller.evaluate(matched, request, bytes, objects);
       long took = System.nanoTime() - t0;
       ctx.executor().execute(() -> {
         decisionNanos = took;
@@ -624,7 +623,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       }
       responseStarted = true;
       upstreamStatus = resp.status().code();
-      if (CREATES.contains(route.route().action()) && resp.status().code() / 100 == 2) {
+      if (DockerApi.spec(route.route().action()).creates().isPresent()
+          && resp.status().code() / 100 == 2) {
         createdBody = new java.io.ByteArrayOutputStream();
       }
       if (holdsAnswer(resp)) {
@@ -1077,7 +1077,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private void whenRecorded(Decision.Allow allow, Runnable next, boolean bodyConsumed) {
     CompletableFuture<Long> written = record(allow);
     String method = allow.forward().method();
-    if (method.equals("GET") || method.equals("HEAD")) {
+    if ((method.equals("GET") || method.equals("HEAD")) && allow.effects().isEmpty()) {
       next.run();
       return;
     }
@@ -1092,8 +1092,47 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
             + "written, so berth refuses changes; tell your administrator", bodyConsumed);
         return;
       }
-      next.run();
+      if (allow.effects().isEmpty()) {
+        next.run();
+      } else {
+        perform(allow.effects(), next, bodyConsumed);
+      }
     }));
+  }
+
+  /**
+   * Performs what the decision planned on the daemon (creating a named volume for its owner),
+   * now that the decision is recorded, on a virtual thread (each effect asks the daemon), then
+   * continues with {@code next} on this connection's loop, or refuses the request when an effect
+   * finds the ground changed (a volume someone else created since the decision).
+   */
+  private void perform(List<Effect> effects, Runnable next, boolean bodyConsumed) {
+    lookups.execute(() -> {
+      Decision refusal = null;
+      try {
+        for (Effect effect : effects) {
+          Optional<Decision.Deny> denied = effect.perform(objects);
+          if (denied.isPresent()) {
+            refusal = denied.get();
+            break;
+          }
+        }
+      } catch (ObjectDirectory.LookupException e) {
+        refusal = new Decision.Indeterminate("ownership_lookup",
+            "berth could not prepare the request on the daemon (" + e.getMessage() + ")");
+      }
+      Decision outcome = refusal;
+      ctx.executor().execute(() -> {
+        if (state == State.CLOSED) {
+          return;
+        }
+        if (outcome == null) {
+          next.run();
+        } else {
+          refuse(outcome, bodyConsumed);
+        }
+      });
+    });
   }
 
   /**
