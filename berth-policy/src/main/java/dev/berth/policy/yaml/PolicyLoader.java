@@ -10,6 +10,7 @@ import dev.berth.policy.Quota;
 import dev.berth.policy.Role;
 import dev.berth.policy.Scope;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +23,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
@@ -238,7 +241,7 @@ public final class PolicyLoader {
     }
     Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
         "memory, cpus and pids");
-    Set<String> granted = new java.util.LinkedHashSet<>();
+    Set<String> granted = new LinkedHashSet<>();
     List<String> asked = strings(f.get("profiles"), at + ".profiles");
     for (int i = 0; i < asked.size(); i++) {
       if (!profiles.containsKey(asked.get(i))) {
@@ -258,7 +261,7 @@ public final class PolicyLoader {
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
   private <T> T section(Node node, String at, T absent,
-      java.util.function.BiFunction<MappingNode, String, T> reader, String keys) {
+      BiFunction<MappingNode, String, T> reader, String keys) {
     if (node instanceof MappingNode m) {
       return reader.apply(m, at);
     }
@@ -275,7 +278,7 @@ public final class PolicyLoader {
     Set<String> caps = new LinkedHashSet<>();
     List<String> capNames = strings(f.get("cap_add"), at + ".cap_add");
     for (int i = 0; i < capNames.size(); i++) {
-      String c = capNames.get(i).toUpperCase(java.util.Locale.ROOT);
+      String c = capNames.get(i).toUpperCase(Locale.ROOT);
       c = c.startsWith("CAP_") ? c.substring(4) : c;
       Node item = ((SequenceNode) f.get("cap_add")).getValue().get(i);
       if (!CAPABILITY.matcher(c).matches() || c.equals("ALL")) {
@@ -332,7 +335,7 @@ public final class PolicyLoader {
     if (text == null) {
       return 0;
     }
-    long parsed = parser.parse(text.strip().toLowerCase(java.util.Locale.ROOT));
+    long parsed = parser.parse(text.strip().toLowerCase(Locale.ROOT));
     if (parsed <= 0) {
       error(node, at, "expected a positive amount, got \"" + text + "\"");
       return 0;
@@ -356,7 +359,7 @@ public final class PolicyLoader {
       Node v = f.get(keys[i]);
       String text = v == null ? null : scalar(v, at + "." + keys[i]);
       if (text != null) {
-        long parsed = parser.parse(text.strip().toLowerCase(java.util.Locale.ROOT));
+        long parsed = parser.parse(text.strip().toLowerCase(Locale.ROOT));
         if (parsed <= 0) {
           error(v, at + "." + keys[i], "expected a positive amount, got \"" + text + "\"");
         } else {
@@ -398,7 +401,7 @@ public final class PolicyLoader {
       return -1;
     }
     try {
-      return new java.math.BigDecimal(text).movePointRight(9).longValueExact();
+      return new BigDecimal(text).movePointRight(9).longValueExact();
     } catch (ArithmeticException e) {
       return -1;
     }
