@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         "run as the caller. Point the stock docker CLI at it:",
         "  export DOCKER_HOST=unix:///run/berth/docker.sock"},
     subcommands = {ServeCommand.class, PluginCommand.class, RunCommand.class, PolicyCommand.class,
-        AuditCommand.class, MetricsCommand.class, PkiCommand.class,
+        AuditCommand.class, MetricsCommand.class, PkiCommand.class, DoctorCommand.class,
         CommandLine.HelpCommand.class})
 public final class BerthCommand implements Runnable {
   @CommandLine.Spec
