@@ -12,6 +12,9 @@ import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
+import dev.berth.policy.rules.BodyRules;
+import dev.berth.policy.rules.OwnershipRules;
+import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -43,13 +46,13 @@ public final class PolicyEngine {
 
   private final Policy policy;
   private final RouteTable routes;
-  private final ContainerRules containers;
+  private final BodyRules bodies;
   private final OwnershipRules ownership = new OwnershipRules();
 
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
-    this.containers = new ContainerRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"));
+    this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"));
   }
 
   public Policy policy() {
@@ -233,7 +236,7 @@ public final class PolicyEngine {
     List<String> dropped = new ArrayList<>();
     request = request.withQuery(QueryAllowlist.withoutDropped(spec, request.apiVersion(),
         request.query(), dropped));
-    Decision d = containers.evaluate(who, grant, request, route);
+    Decision d = bodies.evaluate(who, grant, request, route);
     if (d instanceof Decision.Allow allow) {
       d = ownership.evaluate(who, grant, allow, route, objects);
     }

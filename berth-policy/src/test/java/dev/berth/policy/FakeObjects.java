@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import dev.berth.policy.docker.ImageRefs;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

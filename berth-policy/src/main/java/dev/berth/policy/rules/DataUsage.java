@@ -1,9 +1,10 @@
-package dev.berth.policy;
+package dev.berth.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.Owner;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;

@@ -1,7 +1,10 @@
-package dev.berth.policy;
+package dev.berth.policy.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.policy.Action;
+import dev.berth.policy.QueryParams;
+import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.ActionSpec;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.QueryParam;

@@ -1,8 +1,9 @@
-package dev.berth.policy;
+package dev.berth.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;

@@ -1,5 +1,6 @@
-package dev.berth.policy;
+package dev.berth.policy.rules;
 
+import dev.berth.policy.QueryParams;
 import dev.berth.policy.docker.ActionSpec;
 import dev.berth.policy.docker.QueryParam;
 import java.util.List;
@@ -16,11 +17,12 @@ import java.util.Optional;
  * refused or lists only for other API versions. Parameters the table marks dropped are removed
  * before forwarding. Passthrough roles are not limited.
  */
-final class QueryAllowlist {
+public final class QueryAllowlist {
   private QueryAllowlist() {}
 
   /** The first parameter of {@code query} a user may not send with this action, if any. */
-  static Optional<String> firstRefused(ActionSpec spec, String apiVersion, QueryParams query) {
+  public static Optional<String> firstRefused(ActionSpec spec, String apiVersion,
+      QueryParams query) {
     return query.asMap().keySet().stream()
         .filter(k -> spec.param(k, apiVersion)
             .map(p -> p.treatment() == QueryParam.Treatment.REFUSED).orElse(true))
@@ -28,7 +30,7 @@ final class QueryAllowlist {
   }
 
   /** {@code query} without the parameters the table drops, each noted in {@code notes}. */
-  static QueryParams withoutDropped(ActionSpec spec, String apiVersion, QueryParams query,
+  public static QueryParams withoutDropped(ActionSpec spec, String apiVersion, QueryParams query,
       List<String> notes) {
     QueryParams out = query;
     for (String k : query.asMap().keySet()) {
