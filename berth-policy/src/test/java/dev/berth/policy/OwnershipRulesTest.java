@@ -276,6 +276,9 @@ class OwnershipRulesTest {
     assertThat(mine.perform(objects)).isEmpty();
     Effect unshared = new Effect.EnsureVolume("shared", new Owner(1001, -1));
     assertThat(unshared.perform(objects)).isPresent();
+    objects.volume("root-group", Optional.of(new Owner(1002, 0)));
+    assertThat(new Effect.EnsureVolume("root-group", new Owner(1001, 0)).perform(objects))
+        .as("group 0 is a group like any other").isEmpty();
     objects.volume("nobodys", Optional.empty());
     assertThat(new Effect.EnsureVolume("nobodys", new Owner(1001, 2000)).perform(objects))
         .isPresent();

@@ -1,6 +1,8 @@
 package dev.berth.policy.docker;
 
-/** Whether an action is judged in plugin mode, where berth sees requests but cannot change them. */
+/**
+ * Whether an action is judged in plugin mode, where berth sees requests but cannot change them.
+ */
 public enum PluginMode {
   /** Judged as in the proxy. */
   JUDGED,

@@ -22,7 +22,10 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 
-/** Ownership of networks: the network a path names, the container it connects, networks a new container joins. */
+/**
+ * Ownership of networks: the network a path names, the container it connects, and the networks a
+ * new container joins.
+ */
 final class NetworkOwnership {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 

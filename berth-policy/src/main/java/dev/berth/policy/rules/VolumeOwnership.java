@@ -15,7 +15,10 @@ import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
 import java.util.Optional;
 
-/** Ownership of volumes: the volume a path names, names of new volumes, volumes a container uses. */
+/**
+ * Ownership of volumes: the volume a path names, names of new volumes, and the volumes a new
+ * container uses.
+ */
 final class VolumeOwnership {
   private VolumeOwnership() {}
 

@@ -5,6 +5,7 @@ import dev.berth.policy.Policy;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +19,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Reads a policy file.
@@ -74,7 +77,9 @@ public final class PolicyLoader extends NodeReader {
     try {
       LoadSettings settings = LoadSettings.builder().setLabel(source)
           .setAllowDuplicateKeys(false).setMaxAliasesForCollections(0).build();
-      root = new Compose(settings).composeString(text);
+      // What Compose.composeString does; its package is not exported by the module.
+      root = new Composer(settings, new ParserImpl(settings,
+          new StreamReader(settings, new StringReader(text)))).getSingleNode();
     } catch (YamlEngineException e) {
       throw new PolicyException(List.of(source + ": not valid YAML: " + e.getMessage()));
     }

@@ -24,7 +24,10 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
-/** Reads one role of a policy file: actions, scope, mode, bind roots, limits, quota, profiles, allowances. */
+/**
+ * Reads one role of a policy file: actions, scope, mode, bind roots, limits, quota, profiles and
+ * allowances.
+ */
 final class RoleReader extends NodeReader {
   private static final Set<String> ROLE_KEYS =
       Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",

@@ -101,4 +101,32 @@ class DockerApiTest {
     assertThat(ApiVersions.compare("1.9", "1.24")).isNegative();
     assertThat(ApiVersions.compare("1.24", "1.24.0")).isZero();
   }
+
+  @Test
+  void builder_everyFactSetEndsInTheEntry() {
+    ActionSpec s = ActionSpec.of(Action.EXEC_START)
+        .hijacking("POST", "/exec/{id}/start", BodyKind.JSON, ActionSpec.api("Exec", "ExecStart"))
+        .route("GET", "/exec/{id}/x", BodyKind.NONE, "other")
+        .schema(DockerSchemas.EXEC_START)
+        .query("a")
+        .query(new QueryParam("b", "1.40", "", QueryParam.Treatment.DROPPED, "ref"))
+        .names(ObjectKind.EXEC)
+        .creates(ObjectKind.EXEC)
+        .ownership(Ownership.NAMED)
+        .plugin(PluginMode.CLOSED)
+        .build();
+    assertThat(s.routes()).extracting(Route::hijacks).containsExactly(true, false);
+    assertThat(s.reference()).isEqualTo("https://docs.docker.com/reference/api/engine/version/"
+        + "v1.51/#tag/Exec/operation/ExecStart");
+    assertThat(s.schema()).containsSame(DockerSchemas.EXEC_START);
+    assertThat(s.query()).extracting(QueryParam::name).containsExactly("a", "b");
+    assertThat(s.query().get(0).reference()).isEqualTo(s.reference());
+    assertThat(s.param("b", "1.39")).isEmpty();
+    assertThat(s.param("b", "1.40")).hasValueSatisfying(
+        p -> assertThat(p.treatment()).isEqualTo(QueryParam.Treatment.DROPPED));
+    assertThat(s.names()).hasValue(ObjectKind.EXEC);
+    assertThat(s.creates()).hasValue(ObjectKind.EXEC);
+    assertThat(s.ownership()).isEqualTo(Ownership.NAMED);
+    assertThat(s.plugin()).isEqualTo(PluginMode.CLOSED);
+  }
 }
