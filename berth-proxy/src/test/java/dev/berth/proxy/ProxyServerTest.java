@@ -325,7 +325,7 @@ class ProxyServerTest {
 
   @Test
   void oversizeJsonBody_tooLarge() throws IOException {
-    int size = ClientHandler.MAX_JSON_BODY + 10;
+    int size = BodyHandler.MAX_JSON_BODY + 10;
     String head = "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json"
         + "\r\nContent-Length: " + size + "\r\n\r\n";
     byte[] req = new byte[head.length() + size];
