@@ -1,9 +1,7 @@
 package dev.berth.proxy;
 
-import dev.berth.enforce.Enforcement;
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.CanonicalRequest;
-import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import io.netty.buffer.ByteBuf;
@@ -14,42 +12,28 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.io.ByteArrayOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler: sends an allowed exchange to the daemon and relays the answer.
+ * The last handler: sends an allowed exchange to the daemon; its answer comes back through
+ * {@link AnswerRelay}.
  *
  * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request;
  * a streamed body follows piece by piece (through the tar sanitizer for {@code docker cp}), the
- * next piece read from the client only once the previous one is written (backpressure). The
- * answer is relayed part by part, flushed once per read cycle of the daemon connection, which is
- * read again only while the client keeps up. An answer that needs a claim or a rewrite is held
- * ({@link HeldAnswer}); an image tag is claimed before the end of its answer goes out; a hijack
- * hands both connections to {@link TunnelHandler}s.
+ * next piece read from the client only once the previous one is written (backpressure).
  */
-final class RelayHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
+final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
   private final ClientConnection conn;
-  private ChannelHandlerContext ctx;
+  private final AnswerRelay answers;
 
   RelayHandler(ClientConnection conn) {
     this.conn = conn;
-  }
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
+    this.answers = new AnswerRelay(conn);
   }
 
   @Override
@@ -93,7 +77,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Upstrea
     ex.enforcement.forwarded();
     ex.responseOpen = true;
     conn.upstream = ch;
-    ((UpstreamHandler) ch.pipeline().get(UpstreamPool.HANDLER)).attach(this);
+    ((UpstreamHandler) ch.pipeline().get(UpstreamPool.HANDLER)).attach(answers);
     boolean hijacks = ex.enforcement.route().map(r -> r.route().hijacks()).orElse(false);
     if (!streamed) {
       ex.requestComplete = true;
@@ -101,7 +85,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Upstrea
     ch.writeAndFlush(UpstreamRequests.build(ex.request, ex.allow.forward(), json, streamed,
         hijacks)).addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
-            upstreamFailed(ex, "lost the connection to the Docker daemon");
+            answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
             return;
           }
           ch.read();
@@ -142,210 +126,10 @@ final class RelayHandler extends ChannelInboundHandlerAdapter implements Upstrea
     });
   }
 
-  // ---- the daemon's answer -----------------------------------------------------------------
-
-  @Override
-  public void onUpstreamRead(Object msg) {
-    Exchange ex = conn.exchange;
-    if (ex == null || conn.state == ClientConnection.State.CLOSED
-        || !(msg instanceof HttpObject)) {
-      ReferenceCountUtil.release(msg);
-      conn.closeBoth();
-      return;
-    }
-    if (msg instanceof HttpResponse resp) {
-      if (resp.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
-        upstreamFailed(ex, "the Docker daemon's answer could not be read");
-        return;
-      }
-      if (answerHead(ex, resp)) {
-        return;
-      }
-    }
-    if (ex.createdBody != null && msg instanceof HttpContent c
-        && ex.createdBody.size() < Exchange.MAX_CREATED_BODY) {
-      ByteBuf data = c.content();
-      int n = Math.min(data.readableBytes(), Exchange.MAX_CREATED_BODY - ex.createdBody.size());
-      byte[] part = new byte[n];
-      data.getBytes(data.readerIndex(), part);
-      ex.createdBody.writeBytes(part);
-    }
-    if (ex.held != null) {
-      hold(ex, msg);
-    } else if (msg instanceof LastHttpContent) {
-      ex.responseOpen = false;
-      ex.flushPending = false;
-      String created = ex.createdId();
-      conn.recordResult(ex);
-      afterClaims(ex, created, () -> conn.channel.writeAndFlush(msg)
-          .addListener((ChannelFutureListener) f -> complete(ex, f.isSuccess())));
-    } else {
-      // Flushed once per upstream read cycle (onUpstreamReadComplete): a small response goes out
-      // in one write instead of one per part.
-      conn.channel.write(msg).addListener((ChannelFutureListener) f -> {
-        if (!f.isSuccess()) {
-          conn.closeBoth();
-        }
-      });
-      ex.flushPending = true;
-    }
-  }
-
-  /** The status line and headers; true when the exchange became a tunnel. */
-  private boolean answerHead(Exchange ex, HttpResponse resp) {
-    ex.responseStarted = true;
-    ex.status = resp.status().code();
-    if (ex.enforcement.creates() && ex.status / 100 == 2) {
-      ex.createdBody = new ByteArrayOutputStream();
-    }
-    if (HeldAnswer.holds(resp, ex.followUp())) {
-      ex.held = HeldAnswer.of(resp, conn.channel.alloc());
-    }
-    if (ex.enforcement.route().map(r -> r.route().hijacks()).orElse(false)
-        && TunnelHandler.isHijack(resp)) {
-      TunnelHandler.start(conn, ex, resp);
-      return true;
-    }
-    boolean framed = HttpUtil.isContentLengthSet(resp) || HttpUtil.isTransferEncodingChunked(resp)
-        || ex.isHead() || ex.status == 204 || ex.status == 304;
-    ex.keepAlive = ex.keepAlive && !conn.inputClosed && HttpUtil.isKeepAlive(resp) && framed;
-    if (!HttpUtil.isContentLengthSet(resp) && !ex.isHead()) {
-      conn.countStream(ex); // logs -f, events, stats, pulls: open until the daemon ends them
-    }
-    UpstreamRequests.stripHopByHop(resp.headers());
-    if (!ex.keepAlive) {
-      resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
-    return false;
-  }
-
-  private void hold(Exchange ex, Object msg) {
-    if (msg instanceof HttpContent c && !ex.held.add(c)) {
-      ex.held = null;
-      conn.closeBoth();
-      return;
-    }
-    if (!(msg instanceof LastHttpContent)) {
-      return; // onUpstreamReadComplete reads on while responseOpen
-    }
-    ex.responseOpen = false;
-    HeldAnswer held = ex.held;
-    ex.held = null;
-    conn.recordResult(ex);
-    FullHttpResponse out;
-    try {
-      out = held.complete(ex.followUp(), ex.enforcement);
-    } catch (RequestException e) {
-      LOG.atWarn().addKeyValue("cause", e.getMessage()).log("daemon answer not understood");
-      conn.refuse(ex, Refusals.upstream("the daemon's answer could not be checked ("
-          + e.getMessage() + ")"));
-      return;
-    }
-    conn.channel.writeAndFlush(out).addListener((ChannelFutureListener) f ->
-        complete(ex, f.isSuccess()));
-  }
-
-  /**
-   * Runs {@code next} (the end of a successful answer) after the image it named is claimed for
-   * the caller, so that the caller's next command already finds the tag theirs.
-   */
-  private void afterClaims(Exchange ex, String createdId, Runnable next) {
-    Decision.FollowUp followUp = ex.followUp();
-    if (!Enforcement.claimLooksUp(followUp) || ex.status / 100 != 2) {
-      next.run();
-      return;
-    }
-    conn.lookups.execute(() -> {
-      try {
-        ex.enforcement.claim(followUp, ex.status, createdId);
-      } catch (Enforcement.ClaimException e) {
-        LOG.atWarn().addKeyValue("cause", e.getMessage()).log("created object not claimed");
-      }
-      conn.channel.eventLoop().execute(next);
-    });
-  }
-
-  private void complete(Exchange ex, boolean written) {
-    if (!written) {
-      conn.closeBoth();
-      return;
-    }
-    if (!ex.requestComplete) {
-      // The daemon answered before the request body ended: the upstream connection holds a
-      // partial request and must not be reused, and the client may still be sending.
-      ex.keepAlive = false;
-    }
-    conn.finish(ex, ex.keepAlive && ex.requestComplete && !ex.upstreamInputClosed);
-  }
-
-  /**
-   * The end of one read from the daemon: flush what was relayed, and read on while the client
-   * keeps up. When the client's buffer is full, reading resumes in
-   * {@link #channelWritabilityChanged} (backpressure for logs -f, events, exports).
-   */
-  @Override
-  public void onUpstreamReadComplete() {
-    Exchange ex = conn.exchange;
-    if (ex == null || conn.state != ClientConnection.State.EXCHANGE || conn.upstream == null) {
-      return;
-    }
-    if (ex.flushPending) {
-      ex.flushPending = false;
-      conn.channel.flush();
-    }
-    if (ex.responseOpen) {
-      if (conn.channel.isWritable()) {
-        conn.upstream.read();
-      } else {
-        ex.readUpstreamWhenWritable = true;
-      }
-    }
-  }
-
+  /** The client's buffer drained: the daemon's answer may be read again (backpressure). */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    Exchange ex = conn.exchange;
-    if (ex != null && ctx.channel().isWritable() && ex.readUpstreamWhenWritable
-        && conn.upstream != null) {
-      ex.readUpstreamWhenWritable = false;
-      conn.upstream.read();
-    }
+    answers.clientWritable();
     ctx.fireChannelWritabilityChanged();
-  }
-
-  @Override
-  public void onUpstreamInputShutdown() {
-    Exchange ex = conn.exchange;
-    if (ex != null) {
-      ex.upstreamInputClosed = true;
-    }
-  }
-
-  @Override
-  public void onUpstreamClosed() {
-    Exchange ex = conn.exchange;
-    if (conn.state == ClientConnection.State.CLOSED || ex == null) {
-      return;
-    }
-    conn.upstream = null;
-    if (!ex.responseStarted) {
-      upstreamFailed(ex, "the Docker daemon closed the connection without answering");
-      return;
-    }
-    // The daemon ended the answer by closing (read-to-close) or died mid-answer: the client's
-    // side ends the same way, after the last byte relayed.
-    conn.closeAfterFlush();
-  }
-
-  /** The daemon failed before answering (502), or mid-answer (the client's side ends). */
-  private void upstreamFailed(Exchange ex, String message) {
-    if (ex.responseStarted) {
-      conn.closeBoth();
-      return;
-    }
-    ex.keepAlive = false;
-    conn.recordResult(ex); // forwarded, never answered: status 0
-    conn.refuse(ex, Refusals.upstream(message));
   }
 }
