@@ -58,6 +58,7 @@ final class ContainerCreateRules {
       List<Profile> asked = askedProfiles(body, role);
       ObjectNode hc = object(body, "HostConfig");
       hostConfig.checkHostConfig(hc, who, role, rw);
+      checkAnonymousVolumes(body);
       applyProfiles(body, hc, asked, rw);
       checkNetworking(body);
       stampOwner(body, grant.ownerFor(who), rw);
@@ -65,6 +66,18 @@ final class ContainerCreateRules {
       return Decision.forbidden("container_create", "berth: " + r.getMessage());
     }
     return new Decision.Allow("container_create", request.withBody(new Body.Json(body)), rw.notes);
+  }
+
+  /**
+   * {@code -v /data} arrives as {@code Config.Volumes}; its targets are judged as every other
+   * mount target is. (Found by fuzzing: a relative target was let through here, and then refused
+   * when berth's own forwarded body, where it had become a labelled mount, was judged again.)
+   */
+  private static void checkAnonymousVolumes(ObjectNode body) throws Refusal {
+    for (Iterator<String> it = body.path("Volumes").fieldNames(); it.hasNext(); ) {
+      String target = it.next();
+      MountRules.checkTarget(target, "-v " + target);
+    }
   }
 
   /** The profiles the create asks for (label {@code dev.berth.profile=a,b}); each granted. */

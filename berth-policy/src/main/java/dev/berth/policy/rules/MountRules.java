@@ -172,7 +172,7 @@ final class MountRules {
             .replace("{user}", who.name())) + ")");
   }
 
-  private static void checkTarget(String target, String what) throws Refusal {
+  static void checkTarget(String target, String what) throws Refusal {
     if (!target.startsWith("/")) {
       throw new Refusal(what + ": the mount target must be an absolute path");
     }
