@@ -27,7 +27,8 @@ import java.util.concurrent.Executor;
  *   MetricsHandler           GET /berth/metrics, for administrators
  *   BodyHandler              judged bodies read whole (bounded); streams pass
  *   EnforcementHandler       the enforcement core: decide, record (durably), effects, or refuse
- *   RelayHandler             the canonical request to the daemon, the answer back
+ *   RelayHandler             the canonical request to the daemon; its answer comes back
+ *                            through AnswerRelay (the daemon connection's listener)
  * </pre>
  *
  * <p>After a hijack (attach, exec start: the daemon's 101 or raw-stream answer) everything from
