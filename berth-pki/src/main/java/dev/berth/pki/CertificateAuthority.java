@@ -86,7 +86,7 @@ public final class CertificateAuthority {
       Instant notAfter = now.plus(validity);
       X509Certificate cert = CertificateTemplate.ca(pair, serial, now, notAfter);
       // The key first and never replaced: a crash leaves no certificate without its key.
-      d.write(CA_KEY, Pem.privateKey(pair.getPrivate()), LockedDirectory.SECRET, false);
+      d.write(CA_KEY, Pem.privateKey(pair.getPrivate(), pair.getPublic()), LockedDirectory.SECRET, false);
       d.write(CA_CERT, Pem.certificate(cert), LockedDirectory.PUBLIC, false);
       d.writeIndex(List.of(new IndexEntry(serial, IndexEntry.Kind.CA, "berth CA", notAfter,
           null)));

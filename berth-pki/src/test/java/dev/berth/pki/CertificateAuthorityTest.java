@@ -17,8 +17,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Base64;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +57,25 @@ class CertificateAuthorityTest {
     assertThat(mode(dir.resolve("ca.pem"))).isEqualTo("rw-r--r--");
     assertThat(Files.readString(dir.resolve("ca-key.pem")))
         .startsWith("-----BEGIN PRIVATE KEY-----");
+  }
+
+  @Test
+  void keyPem_ecPrivateKey_carriesItsPublicKeyForGnuTls() throws Exception {
+    CertificateAuthority ca = newCa();
+    CertificateBundle b = ca.issueServer("collector", List.of(SubjectAltName.parse(
+        "IP:127.0.0.1")), Duration.ofDays(1));
+    for (String pem : List.of(b.keyPem(), Files.readString(tmp.resolve("pki/ca-key.pem")))) {
+      String base64 = pem.replaceAll("-----[A-Z ]+-----|\\s", "");
+      PrivateKeyInfo info = PrivateKeyInfo.getInstance(Base64.getDecoder().decode(base64));
+      ECPrivateKey sec1 = ECPrivateKey.getInstance(info.parsePrivateKey());
+      assertThat(sec1.getPublicKey()).as("RFC 5915 publicKey, which GnuTLS requires").isNotNull();
+    }
+    assertThat(ECPrivateKey.getInstance(PrivateKeyInfo.getInstance(Base64.getDecoder().decode(
+        b.keyPem().replaceAll("-----[A-Z ]+-----|\\s", ""))).parsePrivateKey()).getPublicKey()
+        .getBytes()).isEqualTo(SubjectPublicKeyInfo.getInstance(b.certificate().getPublicKey()
+            .getEncoded()).getPublicKeyData().getBytes());
+    assertThat(CertificateTemplate.matches(b.certificate(), Pem.parsePrivateKey(b.keyPem(), "key")))
+        .isTrue();
   }
 
   @Test
