@@ -36,13 +36,17 @@ import java.util.function.Consumer;
  * <p>Anchors. With a sink in the options, an {@link AnchorWriter} copies the chain head out of
  * the file: at start, every interval when it changed, on rotation and on close.
  *
+ * <p>Forwarding. With a {@link TrailForwarder} in the options, each batch's lines are handed to
+ * it once they are durable, and every anchor too (anchors are then made even without a sink);
+ * it only queues, so a collector never slows or fails the local write.
+ *
  * <p>Parts: this class is the API and owns the threads; {@link AuditWriter} is the writer
  * thread (group commit, chain state, rotation), {@link ActiveFile} the file it appends to and
  * renames, {@link AuditCodec} the one place that turns a record into a line and back.
  */
 public final class AuditLog implements AutoCloseable {
   /**
-   * How a trail is rotated and anchored.
+   * How a trail is rotated, anchored and forwarded.
    *
    * @param maxBytes rotate before a batch would take the active file past this size
    * @param maxAge rotate before a batch once the active file's first record is this old
@@ -50,9 +54,11 @@ public final class AuditLog implements AutoCloseable {
    * @param anchors where anchors of the chain head go ({@link AnchorSink#NONE}: nowhere)
    * @param anchorInterval how often the head is anchored when it changed
    * @param problems told when an anchor cannot be written (berth's log)
+   * @param forwarder where durable records and anchors are copied ({@link TrailForwarder#NONE}:
+   *     nowhere); closed with the log
    */
   public record Options(long maxBytes, Duration maxAge, InstantSource clock, AnchorSink anchors,
-      Duration anchorInterval, Consumer<String> problems) {
+      Duration anchorInterval, Consumer<String> problems, TrailForwarder forwarder) {
     public static final long DEFAULT_MAX_BYTES = 100L << 20;
     public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(1);
     public static final Duration DEFAULT_ANCHOR_INTERVAL = Duration.ofSeconds(60);
@@ -63,42 +69,55 @@ public final class AuditLog implements AutoCloseable {
       requireNonNull(anchors, "anchors");
       requireNonNull(anchorInterval, "anchorInterval");
       requireNonNull(problems, "problems");
+      requireNonNull(forwarder, "forwarder");
       if (maxBytes < 1 || !maxAge.isPositive() || !anchorInterval.isPositive()) {
         throw new IllegalArgumentException("maxBytes, maxAge and anchorInterval must be "
             + "positive: " + maxBytes + ", " + maxAge + ", " + anchorInterval);
       }
     }
 
-    /** 100 MiB, one day, the system clock, no anchors. */
+    /** Options without a forwarder. */
+    public Options(long maxBytes, Duration maxAge, InstantSource clock, AnchorSink anchors,
+        Duration anchorInterval, Consumer<String> problems) {
+      this(maxBytes, maxAge, clock, anchors, anchorInterval, problems, TrailForwarder.NONE);
+    }
+
+    /** 100 MiB, one day, the system clock, no anchors, no forwarding. */
     public static Options defaults() {
       return new Options(DEFAULT_MAX_BYTES, DEFAULT_MAX_AGE, InstantSource.system(),
           AnchorSink.NONE, DEFAULT_ANCHOR_INTERVAL, problem -> {});
     }
 
     public Options withRotation(long maxBytes, Duration maxAge) {
-      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems);
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
     }
 
     public Options withClock(InstantSource clock) {
-      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems);
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
     }
 
     public Options withAnchors(AnchorSink anchors, Duration interval, Consumer<String> problems) {
-      return new Options(maxBytes, maxAge, clock, anchors, interval, problems);
+      return new Options(maxBytes, maxAge, clock, anchors, interval, problems, forwarder);
+    }
+
+    public Options withForwarder(TrailForwarder forwarder) {
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
     }
   }
 
   private final ActiveFile file;
   private final AuditWriter writer;
   private final AnchorWriter anchors;
+  private final TrailForwarder forwarder;
 
   private AuditLog(ActiveFile file, ChainHead head, Options options) {
     this.file = file;
+    this.forwarder = options.forwarder();
     this.writer = new AuditWriter(file, head, options);
-    this.anchors = options.anchors() == AnchorSink.NONE ? null : new AnchorWriter(
-        options.anchors(), options.anchorInterval(), options.clock(), writer::head,
-        options.problems());
-    writer.start(anchors == null ? h -> {} : anchors::rotated);
+    boolean anchored = options.anchors() != AnchorSink.NONE || forwarder != TrailForwarder.NONE;
+    this.anchors = !anchored ? null : new AnchorWriter(options.anchors(), forwarder,
+        options.anchorInterval(), options.clock(), writer::head, options.problems());
+    writer.start(anchors == null ? h -> {} : anchors::rotated, forwarder);
   }
 
   /** {@link #open(Path, Options)} with the default options. */
@@ -133,6 +152,11 @@ public final class AuditLog implements AutoCloseable {
     return writer.head();
   }
 
+  /** What the forwarder to a collector did so far (not enabled without one). */
+  public TrailForwarder.Counters forwarded() {
+    return forwarder.counters();
+  }
+
   /** Queues a decision; the future completes with its sequence number once it is on disk. */
   public CompletableFuture<Long> append(AuditEvent event) {
     return writer.enqueue(event);
@@ -151,5 +175,6 @@ public final class AuditLog implements AutoCloseable {
     if (anchors != null) {
       anchors.close();
     }
+    forwarder.close();
   }
 }

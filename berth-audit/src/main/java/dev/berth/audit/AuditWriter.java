@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * and prev, encodes them ({@link AuditCodec}), rotates the file first when the batch is due
  * ({@link ActiveFile#rotationDue}), then appends the batch with one fsync. The chain state
  * ({@code seq}, {@code prev}) advances only once the batch is on disk; a batch that fails leaves
- * it as it was and fails every future of the batch.
+ * it as it was and fails every future of the batch. Once a batch is durable its lines go to
+ * the {@link TrailForwarder}, on this thread and before the futures complete: it only queues them.
  */
 final class AuditWriter {
   private static final int MAX_BATCH = 4096;
@@ -34,6 +35,7 @@ final class AuditWriter {
   private volatile ChainHead head;
   private Thread thread;
   private Consumer<ChainHead> rotated = h -> {};
+  private TrailForwarder forwarder = TrailForwarder.NONE;
 
   // Writer thread state.
   private long seq;
@@ -51,9 +53,11 @@ final class AuditWriter {
    * Starts the thread.
    *
    * @param rotated told the head of each file rotated out, before the new file is created
+   * @param forwarder given the lines of each batch once they are on disk
    */
-  void start(Consumer<ChainHead> rotated) {
+  void start(Consumer<ChainHead> rotated, TrailForwarder forwarder) {
     this.rotated = rotated;
+    this.forwarder = forwarder;
     thread = Thread.ofPlatform().name("berth-audit-writer").daemon().start(this::writeLoop);
   }
 
@@ -109,6 +113,7 @@ final class AuditWriter {
     long nextSeq = seq;
     String nextPrev = prev;
     Instant now = options.clock().instant();
+    List<String> lines = new ArrayList<>(batch.size());
     StringBuilder text = new StringBuilder(batch.size() * 400);
     try {
       String time = now.toString();
@@ -116,6 +121,7 @@ final class AuditWriter {
         nextSeq++;
         String line = AuditCodec.encode(nextSeq, nextPrev, time, p.record());
         nextPrev = AuditChain.hash(line);
+        lines.add(line);
         text.append(line).append('\n');
       }
     } catch (IOException e) {
@@ -142,6 +148,7 @@ final class AuditWriter {
     seq = nextSeq;
     prev = nextPrev;
     head = new ChainHead(seq, prev, ActiveFile.name(file.path()));
+    forwarder.records(lines);
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).done().complete(first + i);
     }

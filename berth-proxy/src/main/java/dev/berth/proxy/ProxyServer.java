@@ -101,7 +101,7 @@ public final class ProxyServer implements AutoCloseable {
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
-    Metrics metrics = new Metrics(audit::pending);
+    Metrics metrics = new Metrics(audit::pending, audit::forwarded);
     List<Channel> channels = new ArrayList<>();
     String where = tls != null ? String.valueOf(tls.address()) : String.valueOf(socket);
     try {
