@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -33,7 +34,7 @@ import javax.net.ssl.SSLSocketFactory;
  * can never hold up or fail a durable write: when the queue is full the message is dropped and
  * counted. One thread of its own connects (TLS with the collector's name checked against its
  * certificate, optionally a client certificate), sends the queue in order, and on any failure
- * closes the connection, waits (1 s doubling to 30 s) and reconnects, sending the message it
+ * closes the connection, waits (1 s doubling to 10 s) and reconnects, sending the message it
  * was holding again. A failure is logged once per outage, and again on reconnection.
  *
  * <p>Each record is one message whose MSG is the record's line exactly as stored, so the
@@ -48,7 +49,7 @@ public final class SyslogForwarder implements TrailForwarder {
   /** {@code LOG_AUTHPRIV | LOG_NOTICE}. */
   private static final int PRI = 10 * 8 + 5;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   /**
@@ -129,7 +130,7 @@ public final class SyslogForwarder implements TrailForwarder {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
     this.queue = new ArrayBlockingQueue<>(capacity);
-    this.header = " " + printable(hostname, 255) + " berth-audit " + pid + " ";
+    this.header = header(hostname, pid);
     this.thread = Thread.ofPlatform().name("berth-audit-forward").daemon().start(this::run);
   }
 
@@ -162,16 +163,29 @@ public final class SyslogForwarder implements TrailForwarder {
       dropped.incrementAndGet();
       return;
     }
-    String message = "<" + PRI + ">1 " + clock.instant().truncatedTo(ChronoUnit.MICROS)
-        + header + msgid + " - " + body;
-    byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-    byte[] frame = (bytes.length + " ").getBytes(StandardCharsets.US_ASCII);
-    byte[] framed = new byte[frame.length + bytes.length];
-    System.arraycopy(frame, 0, framed, 0, frame.length);
-    System.arraycopy(bytes, 0, framed, frame.length, bytes.length);
+    byte[] framed = frame(clock.instant(), header, msgid, body);
     if (!queue.offer(framed)) {
       dropped.incrementAndGet();
     }
+  }
+
+  /**
+   * One octet-counted RFC 5424 message: {@code LEN SP <85>1 TIMESTAMP HOSTNAME APP-NAME PROCID
+   * MSGID - MSG}, the timestamp in microseconds (RFC 5424 allows six fraction digits).
+   */
+  static byte[] frame(Instant time, String header, String msgid, String body) {
+    byte[] message = ("<" + PRI + ">1 " + time.truncatedTo(ChronoUnit.MICROS) + header + msgid
+        + " - " + body).getBytes(StandardCharsets.UTF_8);
+    byte[] length = (message.length + " ").getBytes(StandardCharsets.US_ASCII);
+    byte[] framed = new byte[length.length + message.length];
+    System.arraycopy(length, 0, framed, 0, length.length);
+    System.arraycopy(message, 0, framed, length.length, message.length);
+    return framed;
+  }
+
+  /** The header fields between TIMESTAMP and MSGID, with the spaces around them. */
+  static String header(String hostname, long pid) {
+    return " " + printable(hostname, 255) + " berth-audit " + pid + " ";
   }
 
   private void run() {
