@@ -6,7 +6,7 @@ import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
-import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.function.Consumer;
@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
  * {@link SslContextBuilder} (the JDK provider), whose JDK context makes the forwarder's sockets.
  */
 final class AuditForwardOptions {
+  private static final Path KERNEL_HOSTNAME = Path.of("/proc/sys/kernel/hostname");
+
   @Option(names = "--audit-forward", paramLabel = "syslog+tls://HOST:PORT",
       description = {"Also send every audit record and anchor, once on disk, to a syslog "
           + "collector: RFC 5424 over TLS (RFC 5425), e.g. rsyslog's imtcp with the gtls "
@@ -73,9 +75,21 @@ final class AuditForwardOptions {
     if (queue < 1) {
       throw usage("--audit-forward-queue: expected at least 1, got " + queue);
     }
-    return new SyslogForwarder(target, socketFactory(), queue,
-        InetAddress.getLocalHost().getHostName(), ProcessHandle.current().pid(),
-        InstantSource.system(), problems);
+    return new SyslogForwarder(target, socketFactory(), queue, hostname(),
+        ProcessHandle.current().pid(), InstantSource.system(), problems);
+  }
+
+  /**
+   * The kernel's host name, for the messages' HOSTNAME: read from the kernel rather than
+   * resolved, so that a slow or broken resolver cannot delay or stop berth's start ("-" when it
+   * cannot be read, as RFC 5424 allows).
+   */
+  private static String hostname() {
+    try {
+      return Files.readString(KERNEL_HOSTNAME).strip();
+    } catch (IOException e) {
+      return "-";
+    }
   }
 
   private SSLSocketFactory socketFactory() throws IOException {

@@ -19,6 +19,7 @@ import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -105,7 +106,7 @@ final class Pem {
     };
     try {
       return new JcaPEMKeyConverter().getPrivateKey(info);
-    } catch (org.bouncycastle.openssl.PEMException e) {
+    } catch (PEMException e) {
       throw new PkiException(what + ": not a usable private key", e); // no key material shown
     }
   }

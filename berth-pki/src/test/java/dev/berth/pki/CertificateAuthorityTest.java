@@ -2,6 +2,7 @@ package dev.berth.pki;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
@@ -178,10 +180,10 @@ class CertificateAuthorityTest {
     List<IndexEntry> index = CertificateAuthority.open(tmp.resolve("pki"), CLOCK).index();
     assertThat(index).extracting(IndexEntry::kind, IndexEntry::name, IndexEntry::serial)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.CA, "berth CA",
+            tuple(IndexEntry.Kind.CA, "berth CA",
                 ca.certificate().getSerialNumber()),
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.USER, "alice", alice),
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.SERVER, "berth", server));
+            tuple(IndexEntry.Kind.USER, "alice", alice),
+            tuple(IndexEntry.Kind.SERVER, "berth", server));
   }
 
   @Test
@@ -250,7 +252,7 @@ class CertificateAuthorityTest {
     newCa();
     CertificateAuthority.create(tmp.resolve("other"), Duration.ofDays(1), CLOCK);
     Files.copy(tmp.resolve("other/ca-key.pem"), tmp.resolve("pki/ca-key.pem"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StandardCopyOption.REPLACE_EXISTING);
 
     assertThatThrownBy(() -> CertificateAuthority.open(tmp.resolve("pki"), CLOCK))
         .isInstanceOf(PkiException.class).hasMessageContaining("is not the key of");
