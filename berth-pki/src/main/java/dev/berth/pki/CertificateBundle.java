@@ -25,7 +25,7 @@ public record CertificateBundle(X509Certificate certificate, PrivateKey key, X50
 
   /** The private key as PKCS#8 PEM text ({@code -----BEGIN PRIVATE KEY-----}). */
   public String keyPem() {
-    return Pem.privateKey(key);
+    return Pem.privateKey(key, certificate.getPublicKey());
   }
 
   /** The CA certificate as PEM text. */

@@ -104,7 +104,7 @@ public final class ProxyServer implements AutoCloseable {
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
-    Metrics metrics = new Metrics(audit::pending);
+    Metrics metrics = new Metrics(audit::pending, audit::forwarded);
     UserBounds userBounds = new UserBounds();
     Enforcer enforcer = new Enforcer(engines, audit, objects, owners, lookups,
         (action, decision, nanos) -> metrics.decided(action, switch (decision) {
