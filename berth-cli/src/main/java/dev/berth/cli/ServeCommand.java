@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.cli.systemd.SocketActivation;
+import dev.berth.nss.AccountCache;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.proxy.ProxyConfig;
 import dev.berth.proxy.ProxyServer;
@@ -8,6 +9,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -55,12 +57,19 @@ final class ServeCommand implements Callable<Integer> {
       description = "Event loop threads (default: one per CPU).")
   int threads;
 
+  @Option(names = "--identity-cache", paramLabel = "DURATION", defaultValue = "60s",
+      converter = AuditOptions.DurationConverter.class,
+      description = {"How long a caller's account and groups, once found in NSS (files, LDAP, "
+          + "SSSD), are used without asking again (default: ${DEFAULT-VALUE}). A user removed "
+          + "from a group loses the roles it gave after at most this long."})
+  Duration identityCache;
+
   @Override
   public Integer call() throws Exception {
     ProxyConfig config = listeners.config(unixPath(upstream, "--upstream"), mode(socketMode),
         socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
         .withInheritedFd(SocketActivation.inherited());
-    NssUserDirectory users = new NssUserDirectory();
+    AccountCache users = new AccountCache(new NssUserDirectory(), identityCache);
     Optional<Services> opened = serviceOptions.open(users, spec.commandLine().getErr());
     if (opened.isEmpty()) {
       return 1;

@@ -118,6 +118,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       AsciiString.cached("X-Registry-Auth"), AsciiString.cached("X-Registry-Config"));
 
   private enum State {
+    /** Waiting for {@link CallerIdentification}; nothing is read from the client yet. */
+    IDENTIFYING,
     READY, AGGREGATING, STREAMING_REQUEST, AWAITING_RESPONSE, TUNNEL, CLOSED,
     /** The engine is asking the daemon about the object the request names (off the loop). */
     DECIDING,
@@ -134,6 +136,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
 
   private final Supplier<PolicyEngine> engines;
   private final PeerIdentity identity;
+  private final CallerIdentification callers;
   private final UpstreamPool upstreams;
   private final AuditLog audit;
   private final DaemonObjects objects;
@@ -143,7 +146,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private ChannelHandlerContext ctx;
   private Principal principal;
   private String identityError;
-  private State state = State.READY;
+  private State state = State.IDENTIFYING;
   private boolean clientInputClosed;
   /** The current request's last content has been read from the client. */
   private boolean requestEnded;
@@ -186,7 +189,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   /** Whether the current exchange counts as an open stream in {@link Metrics}. */
   private boolean streamCounted;
 
-  ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity, UpstreamPool upstreams,
+  ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity,
+      CallerIdentification callers, UpstreamPool upstreams,
       AuditLog audit, DaemonObjects objects, java.util.concurrent.Executor lookups,
       Metrics metrics) {
     this.audit = audit;
@@ -195,6 +199,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     this.lookups = lookups;
     this.engines = engines;
     this.identity = identity;
+    this.callers = callers;
     this.upstreams = upstreams;
   }
 
@@ -204,13 +209,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     metrics.connectionOpened();
-    try {
-      principal = identity.resolve(ctx.channel());
-    } catch (PeerIdentity.IdentityException e) {
-      identityError = e.getMessage();
-      LOG.atWarn().addKeyValue("reason", identityError).log("caller not identified");
-    }
-    readClient();
+    // Off the event loop (a directory may be slow); nothing is read until the answer is back.
+    callers.identify(identity, ctx.channel()).whenCompleteAsync((who, failure) -> {
+      principal = who;
+      if (failure != null) {
+        identityError = failure.getMessage();
+        LOG.atWarn().addKeyValue("reason", identityError).log("caller not identified");
+      }
+      if (state == State.IDENTIFYING) {
+        state = State.READY;
+        readClient();
+        if (clientInputClosed && wantClientMessage && state == State.READY) {
+          closeBoth(); // the client hung up without a request
+        }
+      }
+    }, ctx.executor());
   }
 
   /**

@@ -40,6 +40,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
 
   private final Supplier<PolicyEngine> engines;
   private final PeerIdentity identity;
+  private final CallerIdentification callers;
   private final UpstreamPool upstreams;
   private final AuditLog audit;
   private final DaemonObjects objects;
@@ -49,7 +50,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final io.netty.handler.ssl.SslContext tls;
 
   ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
-      UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
+      CallerIdentification callers, UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
       java.util.concurrent.Executor lookups, Metrics metrics,
       io.netty.handler.ssl.SslContext tls) {
     this.tls = tls;
@@ -59,6 +60,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     this.lookups = lookups;
     this.engines = engines;
     this.identity = identity;
+    this.callers = callers;
     this.upstreams = upstreams;
   }
 
@@ -80,7 +82,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         .addLast(CODEC, new HttpServerCodec(config))
         .addLast(FLOW, new FlowControlHandler())
         .addLast(EXPECT, new HttpServerExpectContinueHandler())
-        .addLast(new ClientHandler(engines, identity, upstreams, audit, objects, lookups,
+        .addLast(new ClientHandler(engines, identity, callers, upstreams, audit, objects, lookups,
             metrics));
   }
 

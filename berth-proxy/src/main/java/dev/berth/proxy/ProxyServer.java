@@ -56,13 +56,15 @@ public final class ProxyServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final List<Channel> serverChannels;
   private final ClientCertificateVerifier verifier;
+  private final CallerIdentification callers;
 
   private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Channel> serverChannels,
-      ClientCertificateVerifier verifier) {
+      ClientCertificateVerifier verifier, CallerIdentification callers) {
     this.config = config;
     this.group = group;
     this.serverChannels = List.copyOf(serverChannels);
     this.verifier = verifier;
+    this.callers = callers;
   }
 
   /**
@@ -102,6 +104,7 @@ public final class ProxyServer implements AutoCloseable {
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
     Metrics metrics = new Metrics(audit::pending);
+    CallerIdentification callers = new CallerIdentification();
     List<Channel> channels = new ArrayList<>();
     String where = tls != null ? String.valueOf(tls.address()) : String.valueOf(socket);
     try {
@@ -116,7 +119,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new ProxyChannelInitializer(engines, new TlsPeerIdentity(users),
-                upstreams, audit, objects, lookups, metrics, sslContext))
+                callers, upstreams, audit, objects, lookups, metrics, sslContext))
             .bind(tls.address())
             .sync()
             .channel());
@@ -136,7 +139,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(new ProxyChannelInitializer(engines, new UnixPeerIdentity(users),
-                upstreams, audit, objects, lookups, metrics, null));
+                callers, upstreams, audit, objects, lookups, metrics, null));
         channels.add((inherited.isPresent() ? unix.register()
             : unix.bind(new DomainSocketAddress(socket.toString()))).sync().channel());
         if (inherited.isEmpty()) {
@@ -148,13 +151,15 @@ public final class ProxyServer implements AutoCloseable {
             .addKeyValue("fd", inherited.isPresent() ? "inherited" : "bound")
             .log("berth is serving");
       }
-      return new ProxyServer(config, group, channels, verifier);
+      return new ProxyServer(config, group, channels, verifier, callers);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeAll(channels, group);
+      callers.close();
       throw new IOException("interrupted while binding " + where, e);
     } catch (RuntimeException | IOException e) {
       closeAll(channels, group);
+      callers.close();
       throw e instanceof IOException io ? io : new IOException("cannot listen on " + where
           + ": " + e.getMessage(), e);
     }
@@ -239,6 +244,7 @@ public final class ProxyServer implements AutoCloseable {
       }
       group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
           .awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS);
+      callers.close();
       LOG.atInfo().addKeyValue("listen", config.listen()).log("berth stopped");
     }
   }
