@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.cli.login.LoginServer;
 import dev.berth.cli.systemd.SocketActivation;
 import dev.berth.nss.AccountCache;
 import dev.berth.nss.NssUserDirectory;
@@ -45,6 +46,9 @@ final class ServeCommand implements Callable<Integer> {
   @CommandLine.Mixin
   Services.Options serviceOptions;
 
+  @CommandLine.Mixin
+  LoginOptions loginOptions;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -78,7 +82,12 @@ final class ServeCommand implements Callable<Integer> {
     ProxyServer server = ProxyServer.start(config, services.policies, users, services.audit,
         services.owners);
     ListenOptions.reloadOnHangup(server);
-    services.closeOnShutdown(server, spec.commandLine().getErr());
+    Optional<LoginServer> login = loginOptions.start(spec.commandLine(), listeners.tlsCert,
+        listeners.tlsKey, users, services.audit);
+    services.closeOnShutdown(() -> {
+      login.ifPresent(LoginServer::close);
+      server.close();
+    }, spec.commandLine().getErr());
     spec.commandLine().getOut().printf("berth: serving %s -> %s%n",
         ListenOptions.describe(config), config.upstream());
     spec.commandLine().getOut().flush();
