@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.cli.dashboard.DashboardServer;
 import dev.berth.cli.login.LoginServer;
 import dev.berth.cli.systemd.SocketActivation;
 import dev.berth.nss.AccountCache;
@@ -49,6 +50,12 @@ final class ServeCommand implements Callable<Integer> {
   @CommandLine.Mixin
   LoginOptions loginOptions;
 
+  @Option(names = "--dashboard", paramLabel = "unix:///PATH",
+      description = {"Serve the read-only admin dashboard (a web page: who runs what, refusals "
+          + "by rule, audit search and chain status, live) on this unix socket, mode 0600, for "
+          + "root and berth's own user only. Reach it with e.g. ssh -L 8080:PATH host."})
+  String dashboard;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -84,7 +91,12 @@ final class ServeCommand implements Callable<Integer> {
     ListenOptions.reloadOnHangup(server);
     Optional<LoginServer> login = loginOptions.start(spec.commandLine(), listeners.tlsCert,
         listeners.tlsKey, users, services.audit);
+    Optional<DashboardServer> admin = dashboard == null ? Optional.empty()
+        : Optional.of(DashboardServer.start(unixPath(dashboard, "--dashboard"),
+            config.upstream(), services.owners, users, services.policies,
+            serviceOptions.auditLog));
     services.closeOnShutdown(() -> {
+      admin.ifPresent(DashboardServer::close);
       login.ifPresent(LoginServer::close);
       server.close();
     }, spec.commandLine().getErr());
