@@ -132,6 +132,19 @@ public final class LoginServer implements AutoCloseable {
     work.shutdownNow();
   }
 
+  /**
+   * The user a principal logs in as: {@code alice@REALM} is alice when REALM is the service's;
+   * instances ({@code alice/admin@REALM}, service principals) and other realms are nobody.
+   */
+  static Optional<String> userOf(String principal, String realm) {
+    int at = principal.lastIndexOf('@');
+    if (at <= 0 || !principal.substring(at + 1).equals(realm)) {
+      return Optional.empty();
+    }
+    String name = principal.substring(0, at);
+    return name.contains("/") || name.contains("@") ? Optional.empty() : Optional.of(name);
+  }
+
   /** An answer: status and JSON body. */
   private record Answer(HttpResponseStatus status, Object body) {
     static Answer refused(HttpResponseStatus status, String why) {
@@ -155,21 +168,19 @@ public final class LoginServer implements AutoCloseable {
       } catch (GSSException | IllegalArgumentException e) {
         return record(null, "", "the Kerberos token was refused: " + e.getMessage());
       }
-      int at = principal.lastIndexOf('@');
-      String name = at < 0 ? principal : principal.substring(0, at);
-      String realm = at < 0 ? "" : principal.substring(at + 1);
-      if (!realm.equals(config.realm()) || name.isEmpty() || name.contains("/")) {
+      Optional<String> name = userOf(principal, config.realm());
+      if (name.isEmpty()) {
         return record(null, principal, principal + " is not a user principal of realm "
             + config.realm());
       }
       Optional<UserDirectory.Account> account;
       try {
-        account = users.byName(name);
+        account = users.byName(name.get());
       } catch (UserDirectory.LookupException e) {
         return record(null, principal, e.getMessage());
       }
       if (account.isEmpty()) {
-        return record(null, principal, "no user " + name + " on this host (NSS)");
+        return record(null, principal, "no user " + name.get() + " on this host (NSS)");
       }
       return record(account.get(), principal, null);
     }
