@@ -48,6 +48,9 @@ final class ServeCommand implements Callable<Integer> {
   Services.Options serviceOptions;
 
   @CommandLine.Mixin
+  BoundsOptions bounds;
+
+  @CommandLine.Mixin
   LoginOptions loginOptions;
 
   @Option(names = "--dashboard", paramLabel = "unix:///PATH",
@@ -55,6 +58,13 @@ final class ServeCommand implements Callable<Integer> {
           + "by rule, audit search and chain status, live) on this unix socket, mode 0600, for "
           + "root and berth's own user only. Reach it with e.g. ssh -L 8080:PATH host."})
   String dashboard;
+
+  @Option(names = "--identity-cache", paramLabel = "DURATION", defaultValue = "60s",
+      converter = AuditOptions.DurationConverter.class,
+      description = {"How long a caller's account and groups, once found in NSS (files, LDAP, "
+          + "SSSD), are used without asking again (default: ${DEFAULT-VALUE}). A user removed "
+          + "from a group loses the roles it gave after at most this long."})
+  Duration identityCache;
 
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
@@ -68,18 +78,12 @@ final class ServeCommand implements Callable<Integer> {
       description = "Event loop threads (default: one per CPU).")
   int threads;
 
-  @Option(names = "--identity-cache", paramLabel = "DURATION", defaultValue = "60s",
-      converter = AuditOptions.DurationConverter.class,
-      description = {"How long a caller's account and groups, once found in NSS (files, LDAP, "
-          + "SSSD), are used without asking again (default: ${DEFAULT-VALUE}). A user removed "
-          + "from a group loses the roles it gave after at most this long."})
-  Duration identityCache;
-
   @Override
   public Integer call() throws Exception {
     ProxyConfig config = listeners.config(unixPath(upstream, "--upstream"), mode(socketMode),
         socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
-        .withInheritedFd(SocketActivation.inherited());
+        .withInheritedFd(SocketActivation.inherited()).withBounds(bounds.bounds());
+    long files = FileLimit.raise();
     AccountCache users = new AccountCache(new NssUserDirectory(), identityCache);
     Optional<Services> opened = serviceOptions.open(users, spec.commandLine().getErr());
     if (opened.isEmpty()) {
@@ -100,8 +104,8 @@ final class ServeCommand implements Callable<Integer> {
       login.ifPresent(LoginServer::close);
       server.close();
     }, spec.commandLine().getErr());
-    spec.commandLine().getOut().printf("berth: serving %s -> %s%n",
-        ListenOptions.describe(config), config.upstream());
+    spec.commandLine().getOut().printf("berth: serving %s -> %s (up to %d open files)%n",
+        ListenOptions.describe(config), config.upstream(), files);
     spec.commandLine().getOut().flush();
     Readiness.ready("serving " + config.listen() + " -> " + config.upstream());
     server.awaitClose();

@@ -36,15 +36,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     identifying = true;
     callers.identify(identity, ctx.channel()).whenCompleteAsync((who, failure) -> {
       identifying = false;
+      if (conn.state == ClientConnection.State.CLOSED) {
+        return;
+      }
       if (failure == null) {
         conn.caller = Caller.of(who);
+        conn.caller.principal().ifPresent(p -> conn.openFor(p.uid()));
       } else {
         conn.caller = Caller.unidentified("", "berth: you could not be identified ("
             + failure.getMessage() + ")");
         LOG.atWarn().addKeyValue("reason", failure.getMessage()).log("caller not identified");
-      }
-      if (conn.state == ClientConnection.State.CLOSED) {
-        return;
       }
       ctx.fireChannelActive();
       conn.read();
@@ -68,6 +69,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     conn.state = ClientConnection.State.CLOSED;
     conn.metrics.connectionClosed();
     Exchange ex = conn.exchange;
+    conn.closed();
     if (ex != null) {
       conn.uncountStream(ex);
       conn.recordResult(ex); // a stream the client left, or a request the daemon never answered

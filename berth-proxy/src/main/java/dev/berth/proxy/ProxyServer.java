@@ -107,6 +107,7 @@ public final class ProxyServer implements AutoCloseable {
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
     Metrics metrics = new Metrics(audit::pending);
+    UserBounds userBounds = new UserBounds();
     CallerIdentification callers = new CallerIdentification();
     Enforcer enforcer = new Enforcer(engines, audit, objects, owners, lookups,
         (action, decision, nanos) -> metrics.decided(action, switch (decision) {
@@ -128,7 +129,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new ProxyChannelInitializer(enforcer, new TlsPeerIdentity(users),
-                callers, upstreams, lookups, metrics, sslContext))
+                callers, upstreams, lookups, metrics, sslContext, userBounds, config.bounds()))
             .bind(tls.address())
             .sync()
             .channel());
@@ -148,7 +149,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(new ProxyChannelInitializer(enforcer, new UnixPeerIdentity(users),
-                callers, upstreams, lookups, metrics, null));
+                callers, upstreams, lookups, metrics, null, userBounds, config.bounds()));
         if (inherited.isPresent()) {
           channels.add(unix.register().sync().channel());
         } else {
