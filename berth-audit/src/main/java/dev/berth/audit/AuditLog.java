@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +28,9 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The append-only audit trail, written by one thread with group commit, rotated by size and age.
@@ -59,7 +60,7 @@ import java.util.function.Consumer;
  * the file: at start, every interval when it changed, on rotation and on close.
  */
 public final class AuditLog implements AutoCloseable {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper JSON = AuditJson.mapper();
   private static final int MAX_BATCH = 4096;
   private static final FileAttribute<?> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
       PosixFilePermissions.fromString("rw-------"));
@@ -114,27 +115,27 @@ public final class AuditLog implements AutoCloseable {
   private record Pending(AuditRecord record, CompletableFuture<Long> done) {}
 
   private final Path file;
-  private final Path dir;
+  private final @Nullable Path dir;
   private final Options options;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
-  private final AnchorWriter anchors;
+  private final @Nullable AnchorWriter anchors;
   private volatile boolean closed;
   /** The newest record; written by the writer thread, read by the anchor thread. */
   private volatile ChainHead head;
 
   // Writer thread state.
   /** The active file, or null after a rotation's rename whose new file is not created yet. */
-  private FileChannel channel;
+  private @Nullable FileChannel channel;
   private long size;
   /** Seq and time of the active file's first record; seq 0 while the file is empty. */
   private long firstSeq;
-  private Instant firstTime;
+  private @Nullable Instant firstTime;
   private long seq;
   private String prev;
 
   private AuditLog(Path file, Options options, FileChannel channel, long firstSeq,
-      Instant firstTime, ChainHead head) throws IOException {
+      @Nullable Instant firstTime, ChainHead head) throws IOException {
     this.file = file;
     this.dir = file.toAbsolutePath().getParent();
     this.options = options;
@@ -200,7 +201,7 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private static String lastLine(FileChannel ch, Path file) throws IOException {
+  private static @Nullable String lastLine(FileChannel ch, Path file) throws IOException {
     try {
       return AuditFiles.lastLine(ch);
     } catch (IOException e) {
@@ -209,7 +210,7 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private static String lastLine(Path file) throws IOException {
+  private static @Nullable String lastLine(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       return lastLine(ch, file);
     }
@@ -275,7 +276,7 @@ public final class AuditLog implements AutoCloseable {
     List<Pending> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
-        Pending first = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
           continue;
         }
@@ -327,7 +328,7 @@ public final class AuditLog implements AutoCloseable {
     }
     long start;
     try {
-      start = channel.size();
+      start = requireNonNull(channel, "no active file").size();
     } catch (IOException e) {
       fail(batch, e);
       return;
@@ -364,7 +365,7 @@ public final class AuditLog implements AutoCloseable {
   /** Whether the active file must be rotated before a batch of {@code bytes} is written. */
   private boolean rotationDue(long bytes, Instant now) {
     return channel == null || (size > 0 && (size + bytes > options.maxBytes()
-        || !now.isBefore(firstTime.plus(options.maxAge()))));
+        || !now.isBefore(requireNonNull(firstTime).plus(options.maxAge()))));
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.berth.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
@@ -56,7 +57,7 @@ class AuditLogFullDiskTest {
           out.write(block);
           out.flush();
         }
-      } catch (java.io.IOException full) {
+      } catch (IOException full) {
         // no space left
       }
       // the records still fit in the file's last allocated page; the first one that needs a new
@@ -71,7 +72,7 @@ class AuditLogFullDiskTest {
         }
       }
       assertThat(failure).as("an append on a full disk fails").isInstanceOf(
-          java.io.IOException.class);
+          IOException.class);
       AuditVerifier.Result partial = AuditVerifier.verify(file);
       assertThat(partial.ok()).as("no half record left behind").isTrue();
       assertThat(partial.records()).isEqualTo(written);

@@ -1,23 +1,32 @@
 package dev.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.audit.Anchor;
+import dev.berth.audit.AuditFiles;
+import dev.berth.audit.AuditJson;
 import dev.berth.audit.AuditVerifier;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code berth audit}: read and check the audit trail. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
@@ -26,8 +35,7 @@ import picocli.CommandLine.Parameters;
         AuditCommand.Search.class})
 final class AuditCommand {
   static final String DEFAULT_FILE = "/var/log/berth/audit.jsonl";
-  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
-      JsonMapper.builder().build();
+  private static final ObjectMapper MAPPER = AuditJson.mapper();
 
   /** {@code berth audit verify}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -51,7 +59,7 @@ final class AuditCommand {
     String anchors;
 
     @CommandLine.Mixin
-    AuditFiles trail;
+    TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
@@ -98,11 +106,11 @@ final class AuditCommand {
     }
 
     /** The anchors of the {@code --anchors} input, or null after reporting a bad input. */
-    private List<Anchor> readAnchors(PrintWriter err) throws java.io.IOException {
+    private @Nullable List<Anchor> readAnchors(PrintWriter err) throws IOException {
       String name = anchors.equals("-") ? "standard input" : anchors;
       List<String> lines;
       if (anchors.equals("-")) {
-        lines = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+        lines = new BufferedReader(new InputStreamReader(System.in,
             StandardCharsets.UTF_8)).lines().toList();
       } else {
         lines = Files.readAllLines(Path.of(anchors), StandardCharsets.UTF_8);
@@ -158,7 +166,7 @@ final class AuditCommand {
     boolean json;
 
     @CommandLine.Mixin
-    AuditFiles trail;
+    TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
@@ -173,7 +181,7 @@ final class AuditCommand {
   }
 
   /** The audit files every subcommand takes. */
-  static final class AuditFiles {
+  static final class TrailFiles {
     @Parameters(paramLabel = "FILE", arity = "0..*", defaultValue = DEFAULT_FILE,
         description = {"Audit files, or directories of them, read in chain order (default: "
             + "${DEFAULT-VALUE}). For the whole trail give its directory, or the active file "
@@ -195,9 +203,9 @@ final class AuditCommand {
     }
 
     /** Every record of the files, in chain order. */
-    List<String> lines() throws java.io.IOException {
+    List<String> lines() throws IOException {
       List<String> all = new ArrayList<>();
-      for (Path f : dev.berth.audit.AuditFiles.inChainOrder(existing())) {
+      for (Path f : AuditFiles.inChainOrder(existing())) {
         all.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
       }
       return all;
@@ -205,7 +213,7 @@ final class AuditCommand {
   }
 
   /** Prints one record as stored ({@code json}) or as a readable line. */
-  static void print(PrintWriter out, String line, boolean json) throws java.io.IOException {
+  static void print(PrintWriter out, String line, boolean json) throws IOException {
     if (json) {
       out.println(line);
       return;
@@ -249,21 +257,21 @@ final class AuditCommand {
     String object;
 
     @Option(names = "--since", description = "ISO-8601 time, e.g. 2026-11-24T08:00:00Z.")
-    java.time.Instant since;
+    Instant since;
 
     @Option(names = "--until", description = "ISO-8601 time.")
-    java.time.Instant until;
+    Instant until;
 
     @Option(names = "--json", description = "Print the records as stored.")
     boolean json;
 
     @CommandLine.Mixin
-    AuditFiles trail;
+    TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      java.util.Set<String> matched = new java.util.HashSet<>();
+      Set<String> matched = new HashSet<>();
       int count = 0;
       for (String line : trail.lines()) {
         JsonNode n = MAPPER.readTree(line);
@@ -294,7 +302,7 @@ final class AuditCommand {
     }
 
     private boolean inTime(JsonNode n) {
-      java.time.Instant t = java.time.Instant.parse(n.path("time").asText());
+      Instant t = Instant.parse(n.path("time").asText());
       return (since == null || !t.isBefore(since)) && (until == null || t.isBefore(until));
     }
   }

@@ -1,7 +1,10 @@
 package dev.berth.cli;
 
-import picocli.CommandLine;
+import static java.util.Objects.requireNonNull;
+
+import dev.berth.cli.systemd.JournalLogging;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code berth}: the entry point. */
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
@@ -20,7 +23,7 @@ public final class BerthCommand implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    dev.berth.cli.systemd.JournalLogging.select(); // before the first logger is made
+    JournalLogging.select(); // before the first logger is made
     System.exit(commandLine().execute(args));
   }
 
@@ -28,7 +31,7 @@ public final class BerthCommand implements Runnable {
     CommandLine cl = new CommandLine(new BerthCommand());
     // berth run: berth's options first, then everything (docker run options, image, command)
     // goes to docker as it is.
-    cl.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true)
+    requireNonNull(cl.getSubcommands().get("run")).setUnmatchedOptionsArePositionalParams(true)
         .setStopAtPositional(true);
     return cl;
   }

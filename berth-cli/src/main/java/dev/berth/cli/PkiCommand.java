@@ -15,11 +15,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code berth pki}: the certificates of berth's TLS listener. A CA per host, a server
@@ -260,7 +261,7 @@ final class PkiCommand {
         String status = e.revoked() != null ? "revoked " + e.revoked()
             : e.notAfter().isAfter(now) ? "valid" : "expired";
         w.printf("%-34s %-6s %-20s %-30s %s%n", e.serialHex(),
-            e.kind().name().toLowerCase(java.util.Locale.ROOT), e.notAfter(), status, e.name());
+            e.kind().name().toLowerCase(Locale.ROOT), e.notAfter(), status, e.name());
       }
     }
   }

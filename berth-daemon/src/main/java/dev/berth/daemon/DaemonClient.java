@@ -1,9 +1,12 @@
 package dev.berth.daemon;
 
+import static java.util.Objects.requireNonNullElse;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -19,10 +22,12 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * berth's own small requests to the daemon (inspecting an object before deciding on it), each on
@@ -45,7 +50,7 @@ public final class DaemonClient {
   }
 
   /** Sends a request and waits for the answer; call off the event loops (it blocks). */
-  public Answer call(String method, String path, byte[] json) throws java.io.IOException {
+  public Answer call(String method, String path, byte @Nullable [] json) throws IOException {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
         HttpMethod.valueOf(method), path,
@@ -79,14 +84,14 @@ public final class DaemonClient {
                   @Override
                   public void channelInactive(ChannelHandlerContext ctx) {
                     answer.completeExceptionally(
-                        new java.io.IOException("the daemon closed the connection"));
+                        new IOException("the daemon closed the connection"));
                   }
                 });
           }
         })
         .connect(address).addListener(f -> {
           if (f.isSuccess()) {
-            ((io.netty.channel.ChannelFuture) f).channel().writeAndFlush(req);
+            ((ChannelFuture) f).channel().writeAndFlush(req);
           } else {
             req.release();
             answer.completeExceptionally(f.cause());
@@ -96,11 +101,12 @@ public final class DaemonClient {
       return answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.IOException("interrupted while asking the daemon", e);
+      throw new IOException("interrupted while asking the daemon", e);
     } catch (ExecutionException e) {
-      throw new java.io.IOException(String.valueOf(e.getCause().getMessage()), e.getCause());
+      Throwable cause = requireNonNullElse(e.getCause(), e);
+      throw new IOException(String.valueOf(cause.getMessage()), cause);
     } catch (TimeoutException e) {
-      throw new java.io.IOException("the daemon did not answer within " + TIMEOUT_SECONDS + " s");
+      throw new IOException("the daemon did not answer within " + TIMEOUT_SECONDS + " s");
     }
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Owner;
+import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,6 +18,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OwnerStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OwnerStore.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   private record TagClaim(String imageId, Owner owner) {}
 
@@ -118,7 +121,7 @@ public final class OwnerStore implements AutoCloseable {
     persist("tag", imageId, tag, owner);
   }
 
-  private void persist(String kind, String id, String tag, Owner owner) {
+  private void persist(String kind, String id, @Nullable String tag, Owner owner) {
     ObjectNode rec = JSON.createObjectNode().put("kind", kind).put("id", id);
     if (tag != null) {
       rec.put("tag", tag);
@@ -144,7 +147,7 @@ public final class OwnerStore implements AutoCloseable {
   public void close() throws IOException {
     writer.shutdown();
     try {
-      writer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      writer.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

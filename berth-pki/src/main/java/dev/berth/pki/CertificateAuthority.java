@@ -16,6 +16,7 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.cert.CRLException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -50,6 +51,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * berth's certificate authority: a directory holding the CA certificate and key, an index of
@@ -346,7 +348,7 @@ public final class CertificateAuthority {
   public static void writeUserFiles(CertificateBundle bundle, Path out, FileOwner owner)
       throws PkiException {
     requireNonNull(owner, "owner");
-    try (SafeDirectory d = SafeDirectory.open(out, owner, null)) {
+    try (SafeDirectory d = SafeDirectory.open(out, owner, DIR_MODE)) { // mode unused: owner given
       d.write("key.pem", bundle.keyPem().getBytes(StandardCharsets.US_ASCII), SECRET, true);
       d.write("cert.pem", bundle.certificatePem().getBytes(StandardCharsets.US_ASCII), PUBLIC,
           true);
@@ -389,7 +391,7 @@ public final class CertificateAuthority {
       Extension ext = holder.getExtension(Extension.cRLNumber);
       return ext == null ? BigInteger.ZERO
           : CRLNumber.getInstance(ext.getParsedValue()).getCRLNumber();
-    } catch (IOException | java.security.cert.CRLException e) {
+    } catch (IOException | CRLException e) {
       throw new PkiException("cannot read the number of the current CRL: " + e.getMessage(), e);
     }
   }

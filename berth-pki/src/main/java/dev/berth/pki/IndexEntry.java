@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One certificate the CA issued, as its index records it.
@@ -16,7 +18,7 @@ import java.util.Optional;
  * @param revoked when it was revoked, or null
  */
 public record IndexEntry(BigInteger serial, Kind kind, String name, Instant notAfter,
-    Instant revoked) {
+    @Nullable Instant revoked) {
 
   /** What a certificate is for. */
   public enum Kind {
@@ -42,7 +44,7 @@ public record IndexEntry(BigInteger serial, Kind kind, String name, Instant notA
 
   /** The serial in the hexadecimal form openssl prints. */
   public String serialHex() {
-    return serial.toString(16).toUpperCase(java.util.Locale.ROOT);
+    return serial.toString(16).toUpperCase(Locale.ROOT);
   }
 
   IndexEntry revokedAt(Instant when) {

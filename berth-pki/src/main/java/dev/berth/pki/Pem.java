@@ -14,11 +14,13 @@ import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 
 /** PEM text of certificates, PKCS#8 keys and CRLs, in the forms openssl, Go and Netty read. */
 final class Pem {
@@ -39,7 +41,7 @@ final class Pem {
   static String privateKey(PrivateKey key) {
     try {
       return write(new JcaPKCS8Generator(key, null));
-    } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
+    } catch (PemGenerationException e) {
       throw new IllegalStateException("cannot encode the private key", e);
     }
   }
@@ -87,7 +89,7 @@ final class Pem {
     };
     try {
       return new JcaPEMKeyConverter().getPrivateKey(info);
-    } catch (org.bouncycastle.openssl.PEMException e) {
+    } catch (PEMException e) {
       throw new PkiException(what + ": not a usable private key", e); // no key material shown
     }
   }

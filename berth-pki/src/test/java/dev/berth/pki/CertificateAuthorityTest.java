@@ -9,6 +9,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import org.assertj.core.groups.Tuple;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.junit.jupiter.api.Test;
@@ -155,10 +157,10 @@ class CertificateAuthorityTest {
     List<IndexEntry> index = CertificateAuthority.open(tmp.resolve("pki"), CLOCK).index();
     assertThat(index).extracting(IndexEntry::kind, IndexEntry::name, IndexEntry::serial)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.CA, "berth CA",
+            Tuple.tuple(IndexEntry.Kind.CA, "berth CA",
                 ca.certificate().getSerialNumber()),
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.USER, "alice", alice),
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.SERVER, "berth", server));
+            Tuple.tuple(IndexEntry.Kind.USER, "alice", alice),
+            Tuple.tuple(IndexEntry.Kind.SERVER, "berth", server));
   }
 
   @Test
@@ -227,7 +229,7 @@ class CertificateAuthorityTest {
     newCa();
     CertificateAuthority.create(tmp.resolve("other"), Duration.ofDays(1), CLOCK);
     Files.copy(tmp.resolve("other/ca-key.pem"), tmp.resolve("pki/ca-key.pem"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StandardCopyOption.REPLACE_EXISTING);
 
     assertThatThrownBy(() -> CertificateAuthority.open(tmp.resolve("pki"), CLOCK))
         .isInstanceOf(PkiException.class).hasMessageContaining("is not the key of");

@@ -13,6 +13,7 @@ import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -218,9 +219,9 @@ class PluginJudgeTest {
 
   @Test
   void list_withOwnerFilterInEitherForm_allowed() {
-    String set = java.net.URLEncoder.encode("{\"label\":{\"dev.berth.owner.uid=1001\":true}}",
+    String set = URLEncoder.encode("{\"label\":{\"dev.berth.owner.uid=1001\":true}}",
         StandardCharsets.UTF_8);
-    String list = java.net.URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1001\"]}",
+    String list = URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1001\"]}",
         StandardCharsets.UTF_8);
     assertThat(judge.request(request("alice", "GET", "/v1.51/containers/json?filters=" + set,
         null)).allow()).isTrue();

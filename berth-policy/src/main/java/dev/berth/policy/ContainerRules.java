@@ -11,12 +11,16 @@ import dev.berth.policy.docker.RouteMatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rules for an ordinary user's requests: containers run as the caller, with no way to reach
@@ -156,7 +160,7 @@ final class ContainerRules {
    * on one path. Nested targets stay allowed: {@code -v $HOME:$HOME -v data:$HOME/data} is common.
    */
   private static void checkDistinctTargets(JsonNode hc) throws Refusal {
-    Set<Path> seen = new java.util.HashSet<>();
+    Set<Path> seen = new HashSet<>();
     List<String> targets = new ArrayList<>();
     for (String bind : strings(hc, "Binds")) {
       String[] parts = bind.split(":", -1);
@@ -285,7 +289,7 @@ final class ContainerRules {
       }
       if (!allow.capAdd().contains(name)) {
         throw new Refusal("--cap-add " + cap + ": adding this capability is not allowed"
-            + (allow.capAdd().isEmpty() ? "" : " (allowed: " + new java.util.TreeSet<>(
+            + (allow.capAdd().isEmpty() ? "" : " (allowed: " + new TreeSet<>(
                 allow.capAdd()) + ")"));
       }
       out.add("CAP_" + name);
@@ -300,7 +304,7 @@ final class ContainerRules {
       String key = it.next();
       if (!allowed.contains(key)) {
         throw new Refusal(flag + " " + key + ": not allowed" + (allowed.isEmpty() ? ""
-            : " (allowed: " + new java.util.TreeSet<>(allowed) + ")"));
+            : " (allowed: " + new TreeSet<>(allowed) + ")"));
       }
     }
   }
@@ -312,7 +316,7 @@ final class ContainerRules {
     }
     String type = log.path("Type").asText("");
     if (!type.isEmpty() && !allow.logDrivers().contains(type)) {
-      throw new Refusal("--log-driver " + type + ": only " + new java.util.TreeSet<>(
+      throw new Refusal("--log-driver " + type + ": only " + new TreeSet<>(
           allow.logDrivers()) + " are allowed");
     }
     for (Iterator<String> it = log.path("Config").fieldNames(); it.hasNext(); ) {
@@ -357,7 +361,7 @@ final class ContainerRules {
     for (String name : value.split(",", -1)) {
       if (!role.profiles().contains(name.strip())) {
         throw new Refusal("profile \"" + name.strip() + "\" is not granted to your role ("
-            + role.name() + "; granted: " + new java.util.TreeSet<>(role.profiles()) + ")");
+            + role.name() + "; granted: " + new TreeSet<>(role.profiles()) + ")");
       }
       out.add(profiles.get(name.strip()));
     }
@@ -597,7 +601,7 @@ final class ContainerRules {
    */
   private static Decision archivePut(Principal who, CanonicalRequest request) {
     CanonicalRequest out = request.withQuery(request.query().without("copyUIDGID"))
-        .withBody(new Body.Stream(java.util.Optional.of(
+        .withBody(new Body.Stream(Optional.of(
             new CanonicalRequest.Body.TarOwner(who.uid(), who.gid()))));
     return new Decision.Allow("container_archive_put", out,
         List.of("archive entries owned by " + who.uid() + ":" + who.gid()
@@ -729,7 +733,7 @@ final class ContainerRules {
         List.of("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")"));
   }
 
-  private static String oneOf(JsonNode v, Set<String> allowed, String refusal) {
+  private static @Nullable String oneOf(JsonNode v, Set<String> allowed, String refusal) {
     return v.isNull() || allowed.contains(v.asText("")) ? null : refusal;
   }
 
@@ -829,7 +833,7 @@ final class ContainerRules {
 
   /** A refusal with a message that names the field and what to do instead. */
   private static final class Refusal extends Exception {
-    Refusal(String message) {
+    Refusal(@Nullable String message) {
       super(message, null, false, false);
     }
   }

@@ -2,6 +2,7 @@ package dev.berth.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -53,7 +54,7 @@ final class DataUsage {
   }
 
   private static JsonNode owned(JsonNode list, Predicate<Optional<Owner>> reaches) {
-    ArrayNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
     if (!list.isArray()) {
       return out; // null or a shape berth does not know: nothing to show
     }

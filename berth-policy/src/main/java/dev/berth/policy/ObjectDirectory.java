@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -40,7 +41,7 @@ public interface ObjectDirectory {
   }
 
   /** The active (running, paused, restarting) containers carrying {@code label} ({@code k=v}). */
-  default java.util.List<ContainerUsage> active(String label) throws LookupException {
+  default List<ContainerUsage> active(String label) throws LookupException {
     throw new LookupException("this directory cannot list containers");
   }
 

@@ -12,6 +12,7 @@ import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.docker.RouteMatch;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -91,8 +92,9 @@ final class OwnershipRules {
             .orElseThrow(() -> notFound("No such exec instance: " + segment(request, 1)));
         step = new Step(request.withSegment(1, exec.id()));
       } else if (ON_VOLUME.contains(action)) {
-        reach(objects.volume(segment(request, 1)), who, grant)
-            .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
+        if (reach(objects.volume(segment(request, 1)), who, grant).isEmpty()) {
+          throw notFound("get " + segment(request, 1) + ": no such volume");
+        }
         step = new Step(request);
       } else if (ON_NETWORK.contains(action)) {
         step = onNetwork(who, grant, request, objects, action);
@@ -321,7 +323,7 @@ final class OwnershipRules {
     if (!(body.get("Volumes") instanceof ObjectNode volumes) || volumes.isEmpty()) {
       return;
     }
-    Set<String> taken = new java.util.HashSet<>();
+    Set<String> taken = new HashSet<>();
     hc.path("Binds").forEach(b -> {
       String[] parts = b.asText().split(":", -1);
       taken.add(parts.length > 1 ? parts[1] : parts[0]);

@@ -7,6 +7,8 @@ import dev.berth.policy.yaml.PolicyLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +28,7 @@ public record Policy(Map<String, Role> roles, List<Binding> bindings,
   private static final String DEFAULT_RESOURCE = "default-policy.yaml";
 
   public Policy {
-    roles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roles));
+    roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
     bindings = List.copyOf(bindings);
     profiles = Map.copyOf(profiles);
     requireNonNull(source, "source");
@@ -54,7 +56,7 @@ public record Policy(Map<String, Role> roles, List<Binding> bindings,
   public Optional<Grant> grantOf(Principal who) {
     for (Binding b : bindings) {
       if (b.matches(who)) {
-        Role role = roles.get(b.role());
+        Role role = requireNonNull(roles.get(b.role()), "binding to an undefined role"); // the loader checks
         return Optional.of(new Grant(role, role.scope() == Scope.GROUP ? b.shareGid(who) : -1));
       }
     }

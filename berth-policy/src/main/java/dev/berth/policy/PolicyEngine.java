@@ -2,6 +2,7 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerJson;
@@ -9,7 +10,10 @@ import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Decides every request, for every entry point.
@@ -25,7 +29,7 @@ public final class PolicyEngine {
   /** Oldest API version berth judges; older ones had other body shapes (HostConfig on start). */
   static final String MIN_API_VERSION = "1.24";
   /** Refusals a role in audit-only mode lets through; malformed requests stay refused. */
-  private static final java.util.Set<Decision.Status> AUDIT_ONLY_WAIVES = java.util.EnumSet.of(
+  private static final Set<Decision.Status> AUDIT_ONLY_WAIVES = EnumSet.of(
       Decision.Status.FORBIDDEN, Decision.Status.NOT_FOUND, Decision.Status.CONFLICT);
 
   private final Policy policy;
@@ -116,7 +120,7 @@ public final class PolicyEngine {
     Decision d = judge(who, grant.get(), route, request, objects);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
-      return new Decision.Allow("audit_only", request, java.util.List.of("audit-only: would be "
+      return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
           + "refused by " + deny.rule() + ": " + deny.reason()));
     }
     return d;
@@ -133,7 +137,7 @@ public final class PolicyEngine {
     if (role.passthrough()) {
       return route.route().action() == Action.CONTAINER_CREATE
           ? nobodysContainer(request) : new Decision.Allow("passthrough", request,
-          java.util.List.of());
+          List.of());
     }
     Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(),
         request.query());
@@ -154,21 +158,21 @@ public final class PolicyEngine {
    */
   private static Decision nobodysContainer(CanonicalRequest request) {
     if (!(request.body() instanceof Body.Json json) || !json.value().isObject()) {
-      return new Decision.Allow("passthrough", request, java.util.List.of());
+      return new Decision.Allow("passthrough", request, List.of());
     }
-    com.fasterxml.jackson.databind.node.ObjectNode body =
-        (com.fasterxml.jackson.databind.node.ObjectNode) json.value().deepCopy();
-    com.fasterxml.jackson.databind.node.ObjectNode labels = body.get("Labels")
-        instanceof com.fasterxml.jackson.databind.node.ObjectNode o ? o : body.putObject("Labels");
+    ObjectNode body =
+        (ObjectNode) json.value().deepCopy();
+    ObjectNode labels = body.get("Labels")
+        instanceof ObjectNode o ? o : body.putObject("Labels");
     if (labels.has(Owner.UID_LABEL)) {
-      return new Decision.Allow("passthrough", request, java.util.List.of());
+      return new Decision.Allow("passthrough", request, List.of());
     }
     labels.put(Owner.UID_LABEL, "");
     if (!labels.has(Owner.GID_LABEL)) {
       labels.put(Owner.GID_LABEL, "");
     }
     return new Decision.Allow("passthrough", request.withBody(new Body.Json(body)),
-        java.util.List.of("owner labels set empty (an administrator's container is nobody's, "
+        List.of("owner labels set empty (an administrator's container is nobody's, "
             + "whatever its image carries)"));
   }
 

@@ -4,6 +4,7 @@ import static dev.berth.policy.Action.*;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -69,7 +70,7 @@ final class QueryAllowlist {
   }
 
   /** The first parameter of {@code query} a user may not send with {@code action}, if any. */
-  static java.util.Optional<String> firstRefused(Action action, QueryParams query) {
+  static Optional<String> firstRefused(Action action, QueryParams query) {
     Set<String> allowed = ALLOWED.getOrDefault(action, Set.of());
     return query.asMap().keySet().stream().filter(k -> !allowed.contains(k)).findFirst();
   }

@@ -1,6 +1,7 @@
 package dev.berth.policy;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,7 +33,7 @@ class FakeObjects implements ObjectDirectory {
   }
 
   @Override
-  public java.util.List<ContainerUsage> active(String label) throws LookupException {
+  public List<ContainerUsage> active(String label) throws LookupException {
     if (broken) {
       throw new LookupException("daemon unreachable");
     }

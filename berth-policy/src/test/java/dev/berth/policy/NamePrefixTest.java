@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.policy.yaml.PolicyLoader;
 import java.util.Optional;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** Issue #5: optional per-user name prefixes keep users' container names apart. */
@@ -57,7 +58,7 @@ class NamePrefixTest {
 
   @Test
   void loader_badPrefix_reported() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicyLoader.load("""
+    Assertions.assertThatThrownBy(() -> PolicyLoader.load("""
         roles: {user: {name_prefix: "{uid}/", actions: [ping]}}
         bindings: [{role: user, users: ["*"]}]
         """, "t.yaml", g -> Optional.empty())).hasMessageContaining("roles.user.name_prefix");

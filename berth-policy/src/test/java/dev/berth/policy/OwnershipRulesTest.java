@@ -16,8 +16,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -376,8 +381,8 @@ class OwnershipRulesTest {
 
   @Test
   void list_callersFiltersKept_legacyFormNormalised() throws Exception {
-    String f = java.net.URLEncoder.encode("{\"name\":[\"web\"],\"label\":{\"app=x\":true}}",
-        java.nio.charset.StandardCharsets.UTF_8);
+    String f = URLEncoder.encode("{\"name\":[\"web\"],\"label\":{\"app=x\":true}}",
+        StandardCharsets.UTF_8);
     Decision.Allow a = allowed(decide(ALICE, "GET", "/containers/json?all=1&filters=" + f, null));
     JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
     assertThat(filters).isEqualTo(JSON.readTree("{\"name\":{\"web\":true},\"label\":"
@@ -386,8 +391,8 @@ class OwnershipRulesTest {
 
   @Test
   void list_callerAsksForOthersLabel_stillAndedWithOwn() throws Exception {
-    String f = java.net.URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1002\"]}",
-        java.nio.charset.StandardCharsets.UTF_8);
+    String f = URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1002\"]}",
+        StandardCharsets.UTF_8);
     Decision.Allow a = allowed(decide(ALICE, "GET", "/containers/json?filters=" + f, null));
     JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
     assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
@@ -397,14 +402,14 @@ class OwnershipRulesTest {
   @ValueSource(strings = {"[1]", "{\"label\":\"x\"}", "{\"label\":[1]}", "{\"label\":{\"a\":1}}",
       "{\"label\":[\"a\"],\"label\":[\"b\"]}", "{\"a\":[]} x", "nope"})
   void list_malformedFilters_badRequest(String filters) {
-    String f = java.net.URLEncoder.encode(filters, java.nio.charset.StandardCharsets.UTF_8);
+    String f = URLEncoder.encode(filters, StandardCharsets.UTF_8);
     denied(decide(ALICE, "GET", "/containers/json?filters=" + f, null),
         Decision.Status.BAD_REQUEST);
   }
 
   @Test
   void list_repeatedFilters_refusedWhenParsed() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CanonicalRequest.parse("GET",
+    Assertions.assertThatThrownBy(() -> CanonicalRequest.parse("GET",
         "/containers/json?filters=%7B%7D&filters=%7B%7D"))
         .isInstanceOf(RequestException.class).hasMessageContaining("more than once");
   }
@@ -570,7 +575,7 @@ class OwnershipRulesTest {
       """;
 
   private static PolicyEngine labEngine() throws Exception {
-    return new PolicyEngine(dev.berth.policy.yaml.PolicyLoader.load(LAB_POLICY, "t.yaml",
+    return new PolicyEngine(PolicyLoader.load(LAB_POLICY, "t.yaml",
         g -> g.equals("lab") ? Optional.of(2000) : Optional.empty()), Fixtures.HOST);
   }
 
@@ -600,7 +605,7 @@ class OwnershipRulesTest {
   void allScope_noLookupNeeded() throws Exception {
     FakeObjects broken = Fixtures.objects();
     broken.broken = true;
-    Principal carol = new Principal(1003, 1003, 1, "carol", "/home/carol", java.util.List.of(1003),
+    Principal carol = new Principal(1003, 1003, 1, "carol", "/home/carol", List.of(1003),
         -1);
     allowed(Fixtures.decide(labEngine(), broken, carol, "POST", "/containers/bobweb/stop", null));
     assertThat(labEngine().consultsDirectory(carol, Fixtures.parse("POST",

@@ -6,6 +6,8 @@ import static dev.berth.policy.Fixtures.decide;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -72,9 +74,9 @@ class RequestRulesTest {
 
   @Test
   void evaluate_noMatchingBinding_deniedEverything() throws Exception {
-    Policy p = dev.berth.policy.yaml.PolicyLoader.load(
+    Policy p = PolicyLoader.load(
         "roles: {user: {actions: [ping]}}\nbindings: [{role: user, users: [bob]}]\n", "t",
-        g -> java.util.Optional.empty());
+        g -> Optional.empty());
     Decision d = new PolicyEngine(p, Fixtures.HOST).evaluate(ALICE,
         CanonicalRequest.parse("GET", "/_ping"), null);
     assertThat(d.rule()).isEqualTo("no_role");

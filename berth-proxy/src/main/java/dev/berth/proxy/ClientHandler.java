@@ -5,11 +5,14 @@ import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.DaemonObjects;
+import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.Scope;
 import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.RouteMatch;
@@ -24,9 +27,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -39,12 +44,21 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.NullUnmarked;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +93,7 @@ import org.slf4j.LoggerFactory;
  * (request head, body, response, tunnel, half-close, refusal) share its state; splitting it
  * would spread that state over several objects that must then agree on it.
  */
+@NullUnmarked // unchecked until issue 17 replaces it by the proxy pipeline (whose handlers are checked)
 final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
   /** berth's own metrics, for administrators (see {@link #serveMetrics}). */
@@ -101,10 +116,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   };
 
   /** Actions whose response names the object they created. */
-  private static final java.util.Set<dev.berth.policy.Action> CREATES = java.util.EnumSet.of(
-      dev.berth.policy.Action.CONTAINER_CREATE, dev.berth.policy.Action.EXEC_CREATE,
-      dev.berth.policy.Action.VOLUME_CREATE, dev.berth.policy.Action.NETWORK_CREATE,
-      dev.berth.policy.Action.CONTAINER_COMMIT);
+  private static final Set<Action> CREATES = EnumSet.of(
+      Action.CONTAINER_CREATE, Action.EXEC_CREATE,
+      Action.VOLUME_CREATE, Action.NETWORK_CREATE,
+      Action.CONTAINER_COMMIT);
   private static final int MAX_CREATED_BODY = 4096;
   /** The most of an answer berth holds back to rewrite or claim ({@code system df}, exec). */
   private static final int MAX_HELD_ANSWER = 16 * 1024 * 1024;
@@ -137,7 +152,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private final UpstreamPool upstreams;
   private final AuditLog audit;
   private final DaemonObjects objects;
-  private final java.util.concurrent.Executor lookups;
+  private final Executor lookups;
   private final Metrics metrics;
 
   private ChannelHandlerContext ctx;
@@ -157,7 +172,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   /** The daemon's status for a forwarded request, 0 until it answers; -1 once its result is recorded. */
   private int upstreamStatus;
   /** The start of a create response's JSON body, kept to record the created object's id. */
-  private java.io.ByteArrayOutputStream createdBody;
+  private ByteArrayOutputStream createdBody;
   private CanonicalRequest head;
   private RouteMatch route;
   private HttpRequest clientRequest;
@@ -187,7 +202,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private boolean streamCounted;
 
   ClientHandler(Supplier<PolicyEngine> engines, PeerIdentity identity, UpstreamPool upstreams,
-      AuditLog audit, DaemonObjects objects, java.util.concurrent.Executor lookups,
+      AuditLog audit, DaemonObjects objects, Executor lookups,
       Metrics metrics) {
     this.audit = audit;
     this.metrics = metrics;
@@ -480,7 +495,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
    * A request that names an existing object is evaluated on a virtual thread, because the engine
    * then asks the daemon who owns the object; nothing is read from the client meanwhile.
    */
-  private void decide(byte[] bytes, java.util.function.Consumer<Decision> then) {
+  private void decide(byte[] bytes, Consumer<Decision> then) {
     PolicyEngine e = engine;
     Principal who = principal;
     CanonicalRequest request = head;
@@ -625,7 +640,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       responseStarted = true;
       upstreamStatus = resp.status().code();
       if (CREATES.contains(route.route().action()) && resp.status().code() / 100 == 2) {
-        createdBody = new java.io.ByteArrayOutputStream();
+        createdBody = new ByteArrayOutputStream();
       }
       if (holdsAnswer(resp)) {
         heldAnswer = resp;
@@ -711,7 +726,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     HttpResponse head = heldAnswer;
     heldAnswer = null;
     recordResult();
-    io.netty.handler.codec.http.FullHttpResponse out;
+    FullHttpResponse out;
     try {
       out = completeHeldAnswer(head, bytes);
     } catch (RequestException e) {
@@ -729,7 +744,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     });
   }
 
-  private io.netty.handler.codec.http.FullHttpResponse completeHeldAnswer(HttpResponse head,
+  private FullHttpResponse completeHeldAnswer(HttpResponse head,
       byte[] bytes) throws RequestException {
     byte[] body = bytes;
     switch (followUp) {
@@ -744,7 +759,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       }
       default -> { }
     }
-    var out = new io.netty.handler.codec.http.DefaultFullHttpResponse(head.protocolVersion(),
+    var out = new DefaultFullHttpResponse(head.protocolVersion(),
         head.status(), Unpooled.wrappedBuffer(body));
     out.headers().set(head.headers());
     out.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
@@ -771,7 +786,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
           objects.image(claim.ref()).filter(i -> i.tags().containsKey(claim.ref()))
               .ifPresent(i -> objects.store().claimTag(claim.ref(), i.id(), claim.owner()));
         }
-      } catch (dev.berth.policy.ObjectDirectory.LookupException e) {
+      } catch (ObjectDirectory.LookupException e) {
         LOG.atWarn().addKeyValue("image", claim.ref()).addKeyValue("cause", e.getMessage())
             .log("image not claimed; it stays nobody's");
       }
@@ -840,15 +855,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private void serveMetrics(boolean bodyConsumed) {
     var grant = engine.policy().grantOf(principal);
     boolean admin = grant.isPresent() && (grant.get().role().passthrough()
-        || grant.get().role().scope() == dev.berth.policy.Scope.ALL);
+        || grant.get().role().scope() == Scope.ALL);
     if (!admin) {
       refuse(Decision.forbidden("metrics", "berth: metrics are for administrators"),
           bodyConsumed);
       return;
     }
     record(new Decision.Allow("metrics", head, List.of()));
-    byte[] text = metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+    byte[] text = metrics.render().getBytes(StandardCharsets.UTF_8);
+    var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
         HttpResponseStatus.OK, Unpooled.wrappedBuffer(text));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
     r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
@@ -971,7 +986,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private static void shutdownOutputAfterWrites(Channel ch) {
     ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
       if (ch.isActive()) {
-        var tls = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        var tls = ch.pipeline().get(SslHandler.class);
         if (tls != null) {
           tls.closeOutbound(); // TLS half-close: close_notify, what Go's CloseWrite reads as EOF
         } else {
@@ -1026,7 +1041,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       if (state == State.DRAINING) {
         closeClientAfterFlush();
       }
-    }, DRAIN_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }, DRAIN_SECONDS, TimeUnit.SECONDS);
     ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
       if (f.isSuccess()) {
         readClient();

@@ -10,7 +10,10 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.ssl.SslContext;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the pipeline of a client connection:
@@ -43,15 +46,15 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final UpstreamPool upstreams;
   private final AuditLog audit;
   private final DaemonObjects objects;
-  private final java.util.concurrent.Executor lookups;
+  private final Executor lookups;
   private final Metrics metrics;
   /** The TLS listener's context (mutual TLS), or null on the unix socket. */
-  private final io.netty.handler.ssl.SslContext tls;
+  private final @Nullable SslContext tls;
 
   ProxyChannelInitializer(Supplier<PolicyEngine> engines, PeerIdentity identity,
       UpstreamPool upstreams, AuditLog audit, DaemonObjects objects,
-      java.util.concurrent.Executor lookups, Metrics metrics,
-      io.netty.handler.ssl.SslContext tls) {
+      Executor lookups, Metrics metrics,
+      @Nullable SslContext tls) {
     this.tls = tls;
     this.audit = audit;
     this.metrics = metrics;

@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the proxy listens and where it relays to.
@@ -21,8 +22,8 @@ import java.util.Set;
  * @param inheritedFd a listening socket the service manager already bound to {@code listen}
  *     (systemd socket activation): served as it is, never bound, chmod-ed or removed
  */
-public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-    String socketGroup, int threads, TlsListener tls, OptionalInt inheritedFd) {
+public record ProxyConfig(@Nullable Path listen, Path upstream, Set<PosixFilePermission> socketMode,
+    String socketGroup, int threads, @Nullable TlsListener tls, OptionalInt inheritedFd) {
 
   public static final Set<PosixFilePermission> DEFAULT_MODE =
       PosixFilePermissions.fromString("rw-rw-rw-");
@@ -35,8 +36,8 @@ public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> s
   }
 
   /** Listeners bound by berth. */
-  public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-      String socketGroup, int threads, TlsListener tls) {
+  public ProxyConfig(@Nullable Path listen, Path upstream, Set<PosixFilePermission> socketMode,
+      String socketGroup, int threads, @Nullable TlsListener tls) {
     this(listen, upstream, socketMode, socketGroup, threads, tls, OptionalInt.empty());
   }
 

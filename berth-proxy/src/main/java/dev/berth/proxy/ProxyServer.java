@@ -20,15 +20,24 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import static java.util.Objects.requireNonNull;
@@ -55,10 +64,10 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxyConfig config;
   private final EventLoopGroup group;
   private final List<Channel> serverChannels;
-  private final ClientCertificateVerifier verifier;
+  private final @Nullable ClientCertificateVerifier verifier;
 
   private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Channel> serverChannels,
-      ClientCertificateVerifier verifier) {
+      @Nullable ClientCertificateVerifier verifier) {
     this.config = config;
     this.group = group;
     this.serverChannels = List.copyOf(serverChannels);
@@ -78,13 +87,13 @@ public final class ProxyServer implements AutoCloseable {
       UserDirectory users, AuditLog audit, OwnerStore owners)
       throws IOException {
     requireNonNull(config, "config");
-    Path socket = config.listen();
+    Path socket = requireNonNull(config.listen(), "listen");
     OptionalInt inherited = config.inheritedFd();
     if (socket != null && inherited.isEmpty()) {
       Files.createDirectories(socket.toAbsolutePath().getParent());
       if (Files.exists(socket)) {
-        if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-            java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
+        if (!Files.readAttributes(socket, BasicFileAttributes.class,
+            LinkOption.NOFOLLOW_LINKS).isOther()) {
           throw new IOException(socket + " exists and is not a socket; refusing to replace it");
         }
         Files.delete(socket); // a stale socket of an earlier run
@@ -99,7 +108,7 @@ public final class ProxyServer implements AutoCloseable {
     DomainSocketAddress daemon = new DomainSocketAddress(config.upstream().toString());
     UpstreamPool upstreams = new UpstreamPool(daemon);
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
-    java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+    Executor lookups = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
     Metrics metrics = new Metrics(audit::pending);
     List<Channel> channels = new ArrayList<>();
@@ -144,7 +153,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
             .addKeyValue("mode", inherited.isPresent() ? "socket-unit"
-                : java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+                : PosixFilePermissions.toString(config.socketMode()))
             .addKeyValue("fd", inherited.isPresent() ? "inherited" : "bound")
             .log("berth is serving");
       }
@@ -166,7 +175,7 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /** Mutual TLS with the JDK's provider: the client must present a certificate we verify. */
-  private static SslContext sslContext(TlsListener tls, ClientCertificateVerifier verifier)
+  private static SslContext sslContext(TlsListener tls, @Nullable ClientCertificateVerifier verifier)
       throws IOException {
     try {
       return SslContextBuilder.forServer(tls.certificate().toFile(), tls.key().toFile())
@@ -176,7 +185,7 @@ public final class ProxyServer implements AutoCloseable {
           .protocols(PROTOCOLS)
           .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
           .build();
-    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+    } catch (SSLException | IllegalArgumentException e) {
       throw new IOException("cannot use " + tls.certificate() + " and " + tls.key() + ": "
           + e.getMessage(), e);
     }
@@ -189,7 +198,7 @@ public final class ProxyServer implements AutoCloseable {
   /** The TLS listener's port (useful with port 0), or -1 when there is none. */
   public int tlsPort() {
     for (Channel ch : serverChannels) {
-      if (ch.localAddress() instanceof java.net.InetSocketAddress a) {
+      if (ch.localAddress() instanceof InetSocketAddress a) {
         return a.getPort();
       }
     }
@@ -204,7 +213,7 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   private static void applyPermissions(ProxyConfig config) throws IOException {
-    Path socket = config.listen();
+    Path socket = requireNonNull(config.listen(), "listen");
     Files.setPosixFilePermissions(socket, config.socketMode());
     if (config.socketGroup() != null) {
       GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()
@@ -225,7 +234,7 @@ public final class ProxyServer implements AutoCloseable {
   public void close() {
     try {
       for (Channel ch : serverChannels) {
-        ch.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+        ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
       }
     } finally {
       // The socket goes first: whatever happens while connections wind down, no client should
@@ -237,8 +246,8 @@ public final class ProxyServer implements AutoCloseable {
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
       }
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
-          .awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+          .awaitUninterruptibly(3, TimeUnit.SECONDS);
       LOG.atInfo().addKeyValue("listen", config.listen()).log("berth stopped");
     }
   }

@@ -10,6 +10,9 @@ import static dev.berth.policy.docker.Schema.STR_MAP;
 import static dev.berth.policy.docker.Schema.STR_SLICE;
 import static dev.berth.policy.docker.Schema.struct;
 
+import dev.berth.policy.Action;
+import java.util.Arrays;
+
 /**
  * Schemas of the request bodies berth inspects, as subsets of moby's Go types (named in each
  * struct). A field missing here is dropped from what is forwarded; add one only together with the
@@ -110,7 +113,7 @@ public final class DockerSchemas {
       concat(RESOURCES, new Object[] {"RestartPolicy", RESTART_POLICY}));
 
   /** The schema for a route whose body is {@link BodyKind#JSON}. */
-  public static Schema.Struct forAction(dev.berth.policy.Action action) {
+  public static Schema.Struct forAction(Action action) {
     return switch (action) {
       case CONTAINER_CREATE -> CONTAINER_CREATE;
       case EXEC_CREATE -> EXEC_CREATE;
@@ -121,7 +124,7 @@ public final class DockerSchemas {
   }
 
   private static Object[] concat(Object[] a, Object[] b) {
-    Object[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    Object[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }

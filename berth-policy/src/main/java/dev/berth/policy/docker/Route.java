@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import dev.berth.policy.Action;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One entry of the route table: a method and an anchored path template, compiled once.
@@ -47,7 +49,7 @@ public record Route(String method, String template, Action action, BodyKind body
   }
 
   /** The path parameters when this route matches, or null. */
-  Map<String, String> match(String reqMethod, String path) {
+  @Nullable Map<String, String> match(String reqMethod, String path) {
     if (!method.equals(reqMethod)) {
       return null;
     }
@@ -58,7 +60,7 @@ public record Route(String method, String template, Action action, BodyKind body
     if (params.isEmpty()) {
       return Map.of();
     }
-    Map<String, String> values = new java.util.HashMap<>();
+    Map<String, String> values = new HashMap<>();
     for (int i = 0; i < params.size(); i++) {
       values.put(params.get(i), m.group(i + 1));
     }

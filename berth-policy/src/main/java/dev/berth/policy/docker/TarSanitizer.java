@@ -3,6 +3,8 @@ package dev.berth.policy.docker;
 import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rewrites a tar stream on its way to {@code PUT /containers/{id}/archive} ({@code docker cp})
@@ -35,7 +37,7 @@ public final class TarSanitizer {
   /** Bytes of entry data (including padding) still to pass through unchanged. */
   private long dataRemaining;
   /** When inside a PAX or GNU long-name block, its content is collected here to be inspected. */
-  private ByteArrayOutputStream extension;
+  private @Nullable ByteArrayOutputStream extension;
   private long extensionRemaining;
   private long extensionPadding;
   private boolean pax;
@@ -140,9 +142,9 @@ public final class TarSanitizer {
     writeOctal(100, 8, mode);
     writeOctal(108, 8, uid);
     writeOctal(116, 8, gid);
-    java.util.Arrays.fill(header, 265, 265 + 32, (byte) 0);
-    java.util.Arrays.fill(header, 297, 297 + 32, (byte) 0);
-    java.util.Arrays.fill(header, 329, 329 + 16, (byte) 0); // device numbers
+    Arrays.fill(header, 265, 265 + 32, (byte) 0);
+    Arrays.fill(header, 297, 297 + 32, (byte) 0);
+    Arrays.fill(header, 329, 329 + 16, (byte) 0); // device numbers
     writeChecksum();
     return header.clone();
   }

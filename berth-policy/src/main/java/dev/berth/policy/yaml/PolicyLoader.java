@@ -1,5 +1,7 @@
 package dev.berth.policy.yaml;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.policy.Action;
 import dev.berth.policy.Allowances;
 import dev.berth.policy.Binding;
@@ -10,6 +12,7 @@ import dev.berth.policy.Quota;
 import dev.berth.policy.Role;
 import dev.berth.policy.Scope;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +25,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -146,7 +152,7 @@ public final class PolicyLoader {
     return new Policy(roles, bindings, profiles, source, sha256(text));
   }
 
-  private Role role(String name, Node node, Map<String, Profile> profiles) {
+  private @Nullable Role role(String name, Node node, Map<String, Profile> profiles) {
     String at = "roles." + name;
     if (!(node instanceof MappingNode m)) {
       error(node, at, "expected a mapping with actions");
@@ -238,7 +244,7 @@ public final class PolicyLoader {
     }
     Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
         "memory, cpus and pids");
-    Set<String> granted = new java.util.LinkedHashSet<>();
+    Set<String> granted = new LinkedHashSet<>();
     List<String> asked = strings(f.get("profiles"), at + ".profiles");
     for (int i = 0; i < asked.size(); i++) {
       if (!profiles.containsKey(asked.get(i))) {
@@ -257,8 +263,8 @@ public final class PolicyLoader {
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
-  private <T> T section(Node node, String at, T absent,
-      java.util.function.BiFunction<MappingNode, String, T> reader, String keys) {
+  private <T> T section(@Nullable Node node, String at, T absent,
+      BiFunction<MappingNode, String, T> reader, String keys) {
     if (node instanceof MappingNode m) {
       return reader.apply(m, at);
     }
@@ -275,9 +281,9 @@ public final class PolicyLoader {
     Set<String> caps = new LinkedHashSet<>();
     List<String> capNames = strings(f.get("cap_add"), at + ".cap_add");
     for (int i = 0; i < capNames.size(); i++) {
-      String c = capNames.get(i).toUpperCase(java.util.Locale.ROOT);
+      String c = capNames.get(i).toUpperCase(Locale.ROOT);
       c = c.startsWith("CAP_") ? c.substring(4) : c;
-      Node item = ((SequenceNode) f.get("cap_add")).getValue().get(i);
+      Node item = ((SequenceNode) requireNonNull(f.get("cap_add"))).getValue().get(i);
       if (!CAPABILITY.matcher(c).matches() || c.equals("ALL")) {
         error(item, at + ".cap_add[" + i + "]", "expected a capability name such as "
             + "NET_BIND_SERVICE (ALL is never allowed)");
@@ -313,7 +319,7 @@ public final class PolicyLoader {
     try {
       return new Limits(memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1]);
     } catch (IllegalArgumentException e) {
-      error(m, at, e.getMessage());
+      error(m, at, String.valueOf(e.getMessage()));
       return Limits.NONE;
     }
   }
@@ -327,12 +333,12 @@ public final class PolicyLoader {
   }
 
   /** One positive amount, or 0 when not given (or invalid, which is reported). */
-  private long amount(Node node, String at, Parser parser) {
+  private long amount(@Nullable Node node, String at, Parser parser) {
     String text = node == null ? null : scalar(node, at);
     if (text == null) {
       return 0;
     }
-    long parsed = parser.parse(text.strip().toLowerCase(java.util.Locale.ROOT));
+    long parsed = parser.parse(text.strip().toLowerCase(Locale.ROOT));
     if (parsed <= 0) {
       error(node, at, "expected a positive amount, got \"" + text + "\"");
       return 0;
@@ -341,7 +347,7 @@ public final class PolicyLoader {
   }
 
   /** {default, max} of one limit; zeros where not given. */
-  private long[] bounds(Node node, String at, Parser parser) {
+  private long[] bounds(@Nullable Node node, String at, Parser parser) {
     long[] out = new long[2];
     if (node == null) {
       return out;
@@ -356,7 +362,7 @@ public final class PolicyLoader {
       Node v = f.get(keys[i]);
       String text = v == null ? null : scalar(v, at + "." + keys[i]);
       if (text != null) {
-        long parsed = parser.parse(text.strip().toLowerCase(java.util.Locale.ROOT));
+        long parsed = parser.parse(text.strip().toLowerCase(Locale.ROOT));
         if (parsed <= 0) {
           error(v, at + "." + keys[i], "expected a positive amount, got \"" + text + "\"");
         } else {
@@ -398,7 +404,7 @@ public final class PolicyLoader {
       return -1;
     }
     try {
-      return new java.math.BigDecimal(text).movePointRight(9).longValueExact();
+      return new BigDecimal(text).movePointRight(9).longValueExact();
     } catch (ArithmeticException e) {
       return -1;
     }
@@ -435,7 +441,7 @@ public final class PolicyLoader {
     return true;
   }
 
-  private Binding binding(String at, Node node, Map<String, Role> roles) {
+  private @Nullable Binding binding(String at, Node node, Map<String, Role> roles) {
     if (!(node instanceof MappingNode m)) {
       error(node, at, "expected a mapping with role and users or groups");
       return null;
@@ -462,7 +468,7 @@ public final class PolicyLoader {
     List<String> groupNames = strings(groupsNode, at + ".groups");
     for (int i = 0; i < groupNames.size(); i++) {
       String g = groupNames.get(i);
-      Node item = ((SequenceNode) groupsNode).getValue().get(i);
+      Node item = ((SequenceNode) requireNonNull(groupsNode)).getValue().get(i);
       try {
         Optional<Integer> gid = groups.gidOf(g);
         if (gid.isEmpty()) {
@@ -481,7 +487,7 @@ public final class PolicyLoader {
     return role == null ? null : new Binding(role, users, gids, everyone);
   }
 
-  private Map<String, Profile> profiles(Node node) {
+  private Map<String, Profile> profiles(@Nullable Node node) {
     Map<String, Profile> out = new LinkedHashMap<>();
     if (node == null) {
       return out;
@@ -557,7 +563,7 @@ public final class PolicyLoader {
     return out;
   }
 
-  private List<String> strings(Node node, String at) {
+  private List<String> strings(@Nullable Node node, String at) {
     List<String> out = new ArrayList<>();
     if (node == null) {
       return out;
@@ -593,7 +599,7 @@ public final class PolicyLoader {
     return out;
   }
 
-  private Node require(Map<String, Node> fields, String key, Node parent, String at) {
+  private @Nullable Node require(Map<String, Node> fields, String key, Node parent, String at) {
     Node n = fields.get(key);
     if (n == null) {
       error(parent, at.isEmpty() ? key : at + "." + key, "missing (required)");
@@ -601,7 +607,7 @@ public final class PolicyLoader {
     return n;
   }
 
-  private String scalar(Node node, String at) {
+  private @Nullable String scalar(Node node, String at) {
     if (node instanceof ScalarNode s) {
       return s.getValue();
     }
@@ -609,8 +615,8 @@ public final class PolicyLoader {
     return null;
   }
 
-  private void error(Node node, String at, String message) {
-    Optional<Mark> mark = node.getStartMark();
+  private void error(@Nullable Node node, String at, String message) {
+    Optional<Mark> mark = node == null ? Optional.empty() : node.getStartMark();
     String where = mark.map(m -> source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
         .orElse(source);
     errors.add(where + " " + at + ": " + message);
