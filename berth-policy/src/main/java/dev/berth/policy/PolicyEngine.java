@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides every request, for every entry point.
@@ -70,7 +71,7 @@ public final class PolicyEngine {
   }
 
   /** Decides a request that names no existing object (or for a caller who reaches all). */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body) {
+  public Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body) {
     return evaluate(who, head, body, ObjectDirectory.UNAVAILABLE);
   }
 
@@ -83,7 +84,7 @@ public final class PolicyEngine {
    *     {@link BodyKind#JSON_OPAQUE}, {@link BodyKind#NONE}); ignored for {@link BodyKind#STREAM}
    * @param objects where existing objects are looked up (see {@link #consultsDirectory})
    */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+  public Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects) {
     try {
       return decide(who, head, body, objects);
@@ -93,7 +94,7 @@ public final class PolicyEngine {
     }
   }
 
-  private Decision decide(Principal who, CanonicalRequest head, byte[] body,
+  private Decision decide(Principal who, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects) {
     Optional<RouteMatch> match = route(head);
     if (match.isEmpty()) {
@@ -176,7 +177,7 @@ public final class PolicyEngine {
             + "whatever its image carries)"));
   }
 
-  private static Body readBody(RouteMatch route, byte[] body) throws RequestException {
+  private static Body readBody(RouteMatch route, byte @Nullable [] body) throws RequestException {
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
       return Body.Stream.opaque();
