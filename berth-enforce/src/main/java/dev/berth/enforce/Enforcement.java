@@ -1,5 +1,7 @@
 package dev.berth.enforce;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditResult;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +39,8 @@ public final class Enforcement {
   private final String id = DecisionIds.next();
   private final long startedNanos = System.nanoTime();
   private String method = "?";
-  private CanonicalRequest request;
-  private RouteMatch route;
+  private @Nullable CanonicalRequest request;
+  private @Nullable RouteMatch route;
   private long decisionNanos;
   /** The caller as the engine sees them: their grant, looked up once per request. */
   private PolicyEngine.Caller judged;
@@ -76,7 +79,7 @@ public final class Enforcement {
     try {
       request = CanonicalRequest.parse(rawMethod, uri);
     } catch (RequestException e) {
-      return Optional.of(Refusals.request(e.getMessage()));
+      return Optional.of(Refusals.request(String.valueOf(e.getMessage())));
     }
     route = engine.route(request).orElse(null);
     return Optional.empty();
@@ -84,7 +87,7 @@ public final class Enforcement {
 
   /** The canonical request, once {@link #parse} succeeded. */
   public CanonicalRequest request() {
-    return request;
+    return requireNonNull(request, "parse first");
   }
 
   /** The matched route, or empty for a request no route matches (the engine refuses it). */
@@ -116,7 +119,7 @@ public final class Enforcement {
    *
    * @param body the complete body for routes whose body is judged, or null
    */
-  public Decision decide(byte[] body) {
+  public Decision decide(byte @Nullable [] body) {
     if (caller.principal().isEmpty()) {
       return Refusals.identity(caller.identityError());
     }

@@ -164,7 +164,7 @@ final class PluginJudge {
     try {
       return Caller.of(principal(m));
     } catch (Refusal r) {
-      return Caller.unidentified(m.user(), r.getMessage());
+      return Caller.unidentified(m.user(), String.valueOf(r.getMessage()));
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides every request, for every entry point.
@@ -83,7 +84,7 @@ public final class PolicyEngine {
   }
 
   /** Decides a request that names no existing object (or for a caller who reaches all). */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body) {
+  public Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body) {
     return evaluate(who, head, body, ObjectDirectory.UNAVAILABLE);
   }
 
@@ -97,7 +98,7 @@ public final class PolicyEngine {
    * @param objects where existing objects are looked up, and only looked up (see
    *     {@link #consultsDirectory})
    */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+  public Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects) {
     Optional<RouteMatch> match;
     try {
@@ -271,7 +272,7 @@ public final class PolicyEngine {
             + "whatever its image carries)"));
   }
 
-  private static Body readBody(RouteMatch route, byte[] body) throws RequestException {
+  private static Body readBody(RouteMatch route, byte @Nullable [] body) throws RequestException {
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
       return Body.Stream.opaque();

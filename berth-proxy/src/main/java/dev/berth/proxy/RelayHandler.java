@@ -1,7 +1,10 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import io.netty.buffer.ByteBuf;
@@ -15,6 +18,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +54,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void forward(Exchange ex) {
-    boolean streamed = ex.allow.forward().body() instanceof CanonicalRequest.Body.Stream;
-    byte[] json = ex.allow.forward().body() instanceof CanonicalRequest.Body.Json j
+    Decision.Allow allow = requireNonNull(ex.allow);
+    boolean streamed = allow.forward().body() instanceof CanonicalRequest.Body.Stream;
+    byte[] json = allow.forward().body() instanceof CanonicalRequest.Body.Json j
         ? DockerJson.write(j.value()) : null;
     Channel idle = conn.upstreams.pollIdle(conn.channel.eventLoop());
     if (idle != null) {
@@ -72,7 +77,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  private void send(Exchange ex, Channel ch, byte[] json, boolean streamed) {
+  private void send(Exchange ex, Channel ch, byte @Nullable [] json, boolean streamed) {
     ex.resultDue = true;
     ex.enforcement.forwarded();
     ex.responseOpen = true;
@@ -82,7 +87,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (!streamed) {
       ex.requestComplete = true;
     }
-    ch.writeAndFlush(UpstreamRequests.build(ex.request, ex.allow.forward(), json, streamed,
+    ch.writeAndFlush(UpstreamRequests.build(ex.request, requireNonNull(ex.allow).forward(), json, streamed,
         hijacks)).addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
             answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
@@ -110,12 +115,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         }
       } catch (RequestException e) {
         ex.keepAlive = false;
-        conn.refuse(ex, Refusals.body(e.getMessage()));
+        conn.refuse(ex, Refusals.body(String.valueOf(e.getMessage())));
         return;
       }
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
-    conn.upstream.writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
+    requireNonNull(conn.upstream).writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         conn.closeBoth();
       } else if (last) {

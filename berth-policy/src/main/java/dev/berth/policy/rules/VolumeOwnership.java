@@ -24,8 +24,9 @@ final class VolumeOwnership {
 
   static Step onVolume(Principal who, Grant grant, CanonicalRequest request,
       ObjectDirectory objects) throws Refusal, LookupException {
-    reach(objects.volume(segment(request, 1)), who, grant)
-        .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
+    if (reach(objects.volume(segment(request, 1)), who, grant).isEmpty()) {
+      throw notFound("get " + segment(request, 1) + ": no such volume");
+    }
     return new Step(request);
   }
 
