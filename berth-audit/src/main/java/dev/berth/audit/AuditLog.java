@@ -113,7 +113,7 @@ public final class AuditLog implements AutoCloseable {
 
   private final ActiveFile file;
   private final AuditWriter writer;
-  private final AnchorWriter anchors;
+  private final @Nullable AnchorWriter anchors;
   private final TrailForwarder forwarder;
 
   private AuditLog(ActiveFile file, ChainHead head, Options options) {
