@@ -114,7 +114,7 @@ public final class PolicyEngine {
   }
 
   /** Decides a request whose route the caller has matched already ({@link #route}). */
-  public Decision evaluate(Principal who, RouteMatch route, CanonicalRequest head, byte[] body,
+  public Decision evaluate(Principal who, RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects) {
     Caller caller;
     try {
@@ -171,7 +171,7 @@ public final class PolicyEngine {
      *     ObjectDirectory)}
      * @param objects where existing objects are looked up; deciding never writes to it
      */
-    public Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+    public Decision evaluate(RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
         ObjectDirectory objects) {
       try {
         return decide(this, route, head, body, objects);
@@ -186,7 +186,7 @@ public final class PolicyEngine {
         "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
   }
 
-  private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head, byte[] body,
+  private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects) {
     if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
         < 0) {
