@@ -43,7 +43,7 @@ public final class Enforcement {
   private @Nullable RouteMatch route;
   private long decisionNanos;
   /** The caller as the engine sees them: their grant, looked up once per request. */
-  private PolicyEngine.Caller judged;
+  private PolicyEngine.@Nullable Caller judged;
   private boolean resultDue;
 
   Enforcement(Enforcer core, Caller caller, PolicyEngine engine) {
@@ -124,9 +124,10 @@ public final class Enforcement {
       return Refusals.identity(caller.identityError());
     }
     long t0 = System.nanoTime();
+    CanonicalRequest parsed = requireNonNull(request, "a request is parsed before it is decided");
     Decision d = route == null
-        ? engine.evaluate(caller.principal().get(), request, body, core.objects)
-        : judged().evaluate(route, request, body, core.objects);
+        ? engine.evaluate(caller.principal().get(), parsed, body, core.objects)
+        : judged().evaluate(route, parsed, body, core.objects);
     decisionNanos = System.nanoTime() - t0;
     return d;
   }
@@ -170,7 +171,7 @@ public final class Enforcement {
       try {
         refusal = e.perform(core.objects);
       } catch (LookupException ex) {
-        refusal = Optional.of(Refusals.upstream(ex.getMessage()));
+        refusal = Optional.of(Refusals.upstream(String.valueOf(ex.getMessage())));
       }
       if (refusal.isPresent()) {
         record(refusal.get());

@@ -77,7 +77,7 @@ final class ClientConnection {
   /** When the first of them arrived. */
   long headStarted;
   /** Why this connection's requests are refused (a per-user bound), or null. */
-  Decision overLimit;
+  @Nullable Decision overLimit;
 
   ClientConnection(Channel channel, Enforcer enforcer, UpstreamPool upstreams, Executor lookups,
       Metrics metrics) {

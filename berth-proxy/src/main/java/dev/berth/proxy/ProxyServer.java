@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.audit.AuditLog;
 import dev.berth.daemon.DaemonClient;
 import dev.berth.daemon.DaemonObjects;
@@ -43,7 +45,6 @@ import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import static java.util.Objects.requireNonNull;
 
 /**
  * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes
@@ -67,11 +68,11 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxyConfig config;
   private final EventLoopGroup group;
   private final List<Channel> serverChannels;
-  private final ClientCertificateVerifier verifier;
+  private final @Nullable ClientCertificateVerifier verifier;
   private final CallerIdentification callers;
 
   private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Channel> serverChannels,
-      ClientCertificateVerifier verifier, CallerIdentification callers) {
+      @Nullable ClientCertificateVerifier verifier, CallerIdentification callers) {
     this.config = config;
     this.group = group;
     this.serverChannels = List.copyOf(serverChannels);
@@ -266,8 +267,8 @@ public final class ProxyServer implements AutoCloseable {
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
       }
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
-          .awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+          .awaitUninterruptibly(3, TimeUnit.SECONDS);
       callers.close();
       LOG.atInfo().addKeyValue("listen", config.listen()).log("berth stopped");
     }
