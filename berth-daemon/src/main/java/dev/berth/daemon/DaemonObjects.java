@@ -2,6 +2,7 @@ package dev.berth.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.ObjectDirectory;
@@ -74,7 +75,7 @@ public final class DaemonObjects implements ObjectDirectory {
   @Override
   public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     byte[] body = JSON.createObjectNode().put("Name", name)
-        .<com.fasterxml.jackson.databind.node.ObjectNode>set("Labels", JSON.valueToTree(
+        .<ObjectNode>set("Labels", JSON.valueToTree(
             owner.labels())).toString().getBytes(StandardCharsets.UTF_8);
     DaemonClient.Answer a = call("POST", "/volumes/create", body);
     if (a.status() / 100 != 2) {
@@ -82,6 +83,35 @@ public final class DaemonObjects implements ObjectDirectory {
           + a.status() + ")");
     }
     return volumeOf(parse(a));
+  }
+
+  /**
+   * Inspects first and creates only when the name is free; a concurrent create of the same name
+   * makes the daemon answer 409, after which the network that won is inspected and judged by its
+   * labels like any other.
+   */
+  @Override
+  public DockerObject ensureNetwork(String name, Map<String, String> labels)
+      throws LookupException {
+    Optional<JsonNode> found = inspect("/networks/" + segment(name));
+    if (found.isEmpty()) {
+      byte[] body = JSON.createObjectNode().put("Name", name).put("Driver", "bridge")
+          .put("CheckDuplicate", true)
+          .<ObjectNode>set("Labels", JSON.valueToTree(labels))
+          .toString().getBytes(StandardCharsets.UTF_8);
+      DaemonClient.Answer a = call("POST", "/networks/create", body);
+      if (a.status() / 100 != 2 && a.status() != 409) {
+        throw new LookupException("the daemon refused to create network " + name + " ("
+            + a.status() + ")");
+      }
+      found = inspect("/networks/" + segment(name));
+    }
+    JsonNode n = found.orElseThrow(() -> new LookupException("network " + name + " is gone"));
+    if (!n.path("Name").asText("").equals(name) || !labels(n.path("Labels")).equals(labels)) {
+      throw new LookupException("a network named " + name + " exists and is not berth's; an "
+          + "administrator must remove it");
+    }
+    return DockerObject.of(n.path("Id").asText(), name, Optional.empty());
   }
 
   @Override
@@ -104,9 +134,9 @@ public final class DaemonObjects implements ObjectDirectory {
   @Override
   public List<ContainerUsage> active(String label) throws LookupException {
     String filters = JSON.createObjectNode()
-        .<com.fasterxml.jackson.databind.node.ObjectNode>set("label",
+        .<ObjectNode>set("label",
             JSON.createArrayNode().add(label))
-        .<com.fasterxml.jackson.databind.node.ObjectNode>set("status",
+        .<ObjectNode>set("status",
             JSON.createArrayNode().add("running").add("paused").add("restarting"))
         .toString();
     DaemonClient.Answer a = call("GET", "/containers/json?filters="

@@ -2,6 +2,8 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Map;
+
 /**
  * A change berth itself makes on the daemon for an allowed request, before forwarding it.
  *
@@ -21,6 +23,18 @@ public sealed interface Effect {
     public EnsureVolume {
       requireNonNull(name, "name");
       requireNonNull(owner, "owner");
+    }
+  }
+
+  /**
+   * Make sure the named bridge network exists and carries exactly {@code labels} (berth's marks,
+   * never an owner's): create it so if it does not exist, then confirm that the network that
+   * exists afterwards carries them; a network of that name made by anyone else is refused.
+   */
+  record EnsureNetwork(String name, Map<String, String> labels) implements Effect {
+    public EnsureNetwork {
+      requireNonNull(name, "name");
+      labels = Map.copyOf(labels);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,15 @@ public interface ObjectDirectory {
    * race-free: afterwards the volume exists and its owner cannot change.
    */
   DockerObject ensureVolume(String name, Owner owner) throws LookupException;
+
+  /**
+   * The named bridge network, created with {@code labels} first if it does not exist; refused
+   * ({@link LookupException}) when a network of that name exists without exactly those labels.
+   */
+  default DockerObject ensureNetwork(String name, Map<String, String> labels)
+      throws LookupException {
+    throw new LookupException("this directory cannot create networks");
+  }
 
   /** What a container (by full id) holds against a quota. */
   default ContainerUsage usage(String id) throws LookupException {

@@ -57,7 +57,7 @@ final class OwnershipRules {
 
   static {
     Set<Action> s = EnumSet.of(CONTAINER_CREATE, CONTAINER_COMMIT, IMAGE_CREATE, IMAGE_TAG,
-        IMAGE_DELETE, IMAGE_PUSH, VOLUME_CREATE);
+        IMAGE_DELETE, IMAGE_PUSH, VOLUME_CREATE, IMAGE_BUILD);
     s.addAll(ON_CONTAINER);
     s.addAll(ON_EXEC);
     s.addAll(ON_VOLUME);

@@ -32,6 +32,7 @@ public final class PolicyEngine {
   private final RouteTable routes;
   private final ContainerRules containers;
   private final OwnershipRules ownership = new OwnershipRules();
+  private final BuildRules builds = new BuildRules();
 
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
     this.policy = requireNonNull(policy, "policy");
@@ -140,6 +141,15 @@ public final class PolicyEngine {
     if (refused.isPresent()) {
       return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
           + "' is not allowed on " + route.route().action().id());
+    }
+    switch (route.route().action()) {
+      case IMAGE_BUILD -> {
+        return builds.evaluate(who, grant, request, objects);
+      }
+      case IMAGE_BUILD_CANCEL -> {
+        return BuildRules.cancel();
+      }
+      default -> { }
     }
     Decision d = containers.evaluate(who, grant, request, route);
     return d instanceof Decision.Allow allow

@@ -58,6 +58,13 @@ final class QueryAllowlist {
     allow(Set.of("force", "noprune", "platforms"), IMAGE_DELETE);
     allow(Set.of("tag", "platform"), IMAGE_PUSH);
     allow(Set.of("verbose", "scope"), NETWORK_INSPECT);
+    // Judged one by one in BuildRules (the classic builder's parameters, build_routes.go).
+    allow(Set.of("dockerfile", "t", "extrahosts", "remote", "q", "nocache", "cachefrom", "pull",
+        "rm", "forcerm", "memory", "memswap", "cpushares", "cpusetcpus", "cpusetmems",
+        "cpuperiod", "cpuquota", "buildargs", "shmsize", "squash", "labels", "networkmode",
+        "platform", "target", "outputs", "ulimits", "version", "cgroupparent", "isolation",
+        "securityopt", "session", "buildid"), IMAGE_BUILD);
+    allow(Set.of("id"), IMAGE_BUILD_CANCEL);
   }
 
   private QueryAllowlist() {}

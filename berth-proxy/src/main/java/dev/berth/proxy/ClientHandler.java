@@ -7,6 +7,8 @@ import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Effect;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
@@ -158,6 +160,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private int upstreamStatus;
   /** The start of a create response's JSON body, kept to record the created object's id. */
   private java.io.ByteArrayOutputStream createdBody;
+  /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
+  private BuiltImageWatcher builtImage;
   private CanonicalRequest head;
   private RouteMatch route;
   private HttpRequest clientRequest;
@@ -627,6 +631,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       if (CREATES.contains(route.route().action()) && resp.status().code() / 100 == 2) {
         createdBody = new java.io.ByteArrayOutputStream();
       }
+      builtImage = followUp instanceof Decision.FollowUp.ClaimBuild
+          && resp.status().code() / 100 == 2 ? new BuiltImageWatcher() : null;
       if (holdsAnswer(resp)) {
         heldAnswer = resp;
         heldBody = ctx.alloc().compositeBuffer(1024);
@@ -647,6 +653,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
     }
+    if (builtImage != null && msg instanceof HttpContent c) {
+      builtImage.accept(c.content());
+    }
     if (createdBody != null && msg instanceof HttpContent c
         && createdBody.size() < MAX_CREATED_BODY) {
       ByteBuf data = c.content();
@@ -662,7 +671,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     if (msg instanceof LastHttpContent) {
       responseOpen = false;
       int status = upstreamStatus;
-      String created = createdId();
+      String created = builtImage != null ? builtImage.imageId() : createdId();
+      builtImage = null;
       recordResult();
       flushPending = false;
       afterClaims(status, created, () -> ctx.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
@@ -757,6 +767,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
    * the caller, so that the caller's next command already finds the tag theirs.
    */
   private void afterClaims(int status, String createdId, Runnable next) {
+    if (followUp instanceof Decision.FollowUp.ClaimBuild build && status / 100 == 2) {
+      claimBuild(build, createdId, next);
+      return;
+    }
     if (!(followUp instanceof Decision.FollowUp.ClaimImage claim) || status / 100 != 2) {
       next.run();
       return;
@@ -771,9 +785,32 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
           objects.image(claim.ref()).filter(i -> i.tags().containsKey(claim.ref()))
               .ifPresent(i -> objects.store().claimTag(claim.ref(), i.id(), claim.owner()));
         }
-      } catch (dev.berth.policy.ObjectDirectory.LookupException e) {
+      } catch (ObjectDirectory.LookupException e) {
         LOG.atWarn().addKeyValue("image", claim.ref()).addKeyValue("cause", e.getMessage())
             .log("image not claimed; it stays nobody's");
+      }
+      ctx.executor().execute(next);
+    });
+  }
+
+  /**
+   * Claims what a build made: the image its progress announced and every tag it was asked for
+   * that points at an image now. A build that failed made no image; its tags are claimed only if
+   * they exist, and they were judged the caller's (or free) before the build.
+   */
+  private void claimBuild(Decision.FollowUp.ClaimBuild build, String imageId, Runnable next) {
+    lookups.execute(() -> {
+      try {
+        if (!imageId.isEmpty()) {
+          objects.store().claimImage(imageId, build.owner());
+        }
+        for (String tag : build.tags()) {
+          objects.image(tag).filter(i -> i.tags().containsKey(tag))
+              .ifPresent(i -> objects.store().claimTag(tag, i.id(), build.owner()));
+        }
+      } catch (ObjectDirectory.LookupException e) {
+        LOG.atWarn().addKeyValue("image", imageId).addKeyValue("cause", e.getMessage())
+            .log("built image not claimed; it stays nobody's");
       }
       ctx.executor().execute(next);
     });
@@ -1092,8 +1129,47 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
             + "written, so berth refuses changes; tell your administrator", bodyConsumed);
         return;
       }
-      next.run();
+      if (allow.effects().isEmpty()) {
+        next.run();
+      } else {
+        perform(allow.effects(), next, bodyConsumed);
+      }
     }));
+  }
+
+  /**
+   * Performs the decision's effects (after its record is durable), off the event loop since they
+   * ask the daemon, then runs {@code next}; a failed effect refuses the request instead.
+   */
+  private void perform(List<Effect> effects, Runnable next, boolean bodyConsumed) {
+    State resume = state;
+    state = State.DECIDING;
+    lookups.execute(() -> {
+      String failure = null;
+      try {
+        for (Effect effect : effects) {
+          switch (effect) {
+            case Effect.EnsureNetwork n -> objects.ensureNetwork(n.name(), n.labels());
+            case Effect.EnsureVolume v -> objects.ensureVolume(v.name(), v.owner());
+          }
+        }
+      } catch (ObjectDirectory.LookupException e) {
+        failure = e.getMessage();
+      }
+      String failed = failure;
+      ctx.executor().execute(() -> {
+        if (state != State.DECIDING) {
+          return; // the connection closed meanwhile
+        }
+        state = resume;
+        if (failed == null) {
+          next.run();
+        } else {
+          refuse(new Decision.Deny("effect", Decision.Status.FORBIDDEN, "berth: " + failed),
+              bodyConsumed);
+        }
+      });
+    });
   }
 
   /**
