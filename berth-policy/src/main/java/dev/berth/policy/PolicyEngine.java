@@ -149,6 +149,11 @@ public final class PolicyEngine {
       case IMAGE_BUILD_CANCEL -> {
         return BuildRules.cancel();
       }
+      case GRPC, SESSION -> {
+        // The upgrade itself names nothing; berth-buildkit judges every call inside it.
+        return new Decision.Allow("buildkit_mediated", request, java.util.List.of(
+            "BuildKit calls judged one by one"));
+      }
       default -> { }
     }
     Decision d = containers.evaluate(who, grant, request, route);
@@ -206,6 +211,34 @@ public final class PolicyEngine {
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");
     };
+  }
+
+  /**
+   * Why {@code who} may not point the image name {@code name} at a build's result (the rule of
+   * {@code docker tag}: a tag that exists and is not the caller's), or empty when they may.
+   * Asks {@code objects} (may block).
+   */
+  public Optional<String> tagRefusal(Principal who, String name, ObjectDirectory objects) {
+    Optional<Grant> grant = policy.grantOf(who);
+    if (grant.isEmpty()) {
+      return Optional.of("no role is granted to " + who.name());
+    }
+    if (grant.get().role().scope() == Scope.ALL) {
+      return Optional.empty();
+    }
+    String target = ImageRefs.familiar(name);
+    try {
+      Optional<DockerObject> existing = objects.image(target);
+      if (existing.isPresent() && !grant.get().reaches(who,
+          existing.get().tags().getOrDefault(target, Optional.empty()))) {
+        return Optional.of("the image " + target + " is already on this host and is not yours; "
+            + "give your image another name");
+      }
+      return Optional.empty();
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.of("berth could not check who owns " + target + " (" + e.getMessage()
+          + ")");
+    }
   }
 
   /** Compares dotted API versions numerically ({@code 1.9 < 1.24}). */

@@ -6,9 +6,16 @@ import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.CanonicalRequest;
+import dev.berth.buildkit.BuildCaller;
+import dev.berth.buildkit.BuildMediator;
+import dev.berth.buildkit.H2Bridge;
+import dev.berth.buildkit.SessionMethods;
+import dev.berth.buildkit.Verdict;
+import dev.berth.policy.Action;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Effect;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
@@ -45,6 +52,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -108,6 +116,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       dev.berth.policy.Action.VOLUME_CREATE, dev.berth.policy.Action.NETWORK_CREATE,
       dev.berth.policy.Action.CONTAINER_COMMIT);
   private static final int MAX_CREATED_BODY = 4096;
+  /** The BuildKit endpoints, upgraded to h2c and handed to {@link BuildMediator}. */
+  private static final java.util.regex.Pattern BUILDKIT_PATH =
+      java.util.regex.Pattern.compile("^(/v[0-9]+\\.[0-9]+)?/(grpc|session)$");
+  private static final AsciiString SESSION_ID = AsciiString.cached("X-Docker-Expose-Session-Uuid");
+  private static final AsciiString SESSION_METHOD =
+      AsciiString.cached("X-Docker-Expose-Session-Grpc-Method");
+  /** Sessions and build refs of every connection (one berth process, one daemon). */
+  private static final BuildMediator BUILDS = new BuildMediator();
   /** The most of an answer berth holds back to rewrite or claim ({@code system df}, exec). */
   private static final int MAX_HELD_ANSWER = 16 * 1024 * 1024;
   /** How much of a refused upload berth reads and drops before it closes anyway. */
@@ -162,6 +178,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private java.io.ByteArrayOutputStream createdBody;
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
   private BuiltImageWatcher builtImage;
+  /** The BuildKit session id this connection claimed, until it is handed off. */
+  private String buildSession;
   private CanonicalRequest head;
   private RouteMatch route;
   private HttpRequest clientRequest;
@@ -464,9 +482,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
       }
     }
     List<String> upgrade = h.getAll(HttpHeaderNames.UPGRADE);
-    if (upgrade.size() > 1
-        || (upgrade.size() == 1 && !upgrade.get(0).strip().equalsIgnoreCase("tcp"))) {
-      return "only 'Upgrade: tcp' (attach, exec) is supported; HTTP/2 and other protocols are not";
+    boolean h2c = upgrade.size() == 1 && upgrade.get(0).strip().equalsIgnoreCase("h2c")
+        && BUILDKIT_PATH.matcher(req.uri()).matches();
+    if (upgrade.size() > 1 || (upgrade.size() == 1 && !h2c
+        && !upgrade.get(0).strip().equalsIgnoreCase("tcp"))) {
+      return "only 'Upgrade: tcp' (attach, exec) and 'Upgrade: h2c' on /grpc and /session "
+          + "(BuildKit) are supported";
     }
     String type = h.get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
     if (type.startsWith("application/x-www-form-urlencoded")
@@ -518,6 +539,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
    * @param streamed whether body content follows as a stream
    */
   private void forward(CanonicalRequest request, byte[] json, boolean streamed) {
+    if (route.route().action() == Action.SESSION) {
+      String id = clientRequest.headers().get(SESSION_ID, "");
+      Optional<String> refused = BUILDS.openSession(id, principal.uid());
+      if (refused.isPresent()) {
+        reject(HttpResponseStatus.CONFLICT, "berth: " + refused.get(), false);
+        return;
+      }
+      buildSession = id;
+      int uid = principal.uid();
+      ctx.channel().closeFuture().addListener(f -> {
+        if (buildSession != null) {
+          BUILDS.closeSession(id, uid); // never handed off
+        }
+      });
+    }
     Channel ch = upstreams.pollIdle(ctx.channel().eventLoop());
     if (ch != null) {
       sendUpstream(ch, request, json, streamed);
@@ -576,7 +612,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     }
     if (route.route().hijacks() && in.contains(HttpHeaderNames.UPGRADE)) {
       out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-      out.headers().set(HttpHeaderNames.UPGRADE, "tcp");
+      out.headers().set(HttpHeaderNames.UPGRADE, isBuildKit() ? "h2c" : "tcp");
+    }
+    if (route.route().action() == Action.SESSION) {
+      // The session's services, narrowed to those the daemon may call (SessionMethods).
+      in.getAll(SESSION_METHOD).stream().filter(SessionMethods::allowed)
+          .forEach(m -> out.headers().add(SESSION_METHOD, m));
     }
     ch.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
@@ -932,6 +973,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     HttpHeaders h = resp.headers();
     boolean upgraded = resp.status().code() == 101;
     stripHopByHop(h);
+    if (isBuildKit()) {
+      handOffBuild(resp, upgraded);
+      return;
+    }
     if (upgraded) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       h.set(HttpHeaderNames.UPGRADE, "tcp");
@@ -948,6 +993,60 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     LOG.atDebug().addKeyValue("user", principal.name()).log("connection hijacked");
     readClient();
     upstream.read();
+  }
+
+  private boolean isBuildKit() {
+    Action a = route.route().action();
+    return a == Action.GRPC || a == Action.SESSION;
+  }
+
+  /**
+   * Hands a BuildKit connection to {@link BuildMediator} after the daemon's 101 (anything else
+   * closes both): from here on every gRPC call in it is judged and recorded there.
+   */
+  private void handOffBuild(HttpResponse resp, boolean upgraded) {
+    if (!upgraded) {
+      ReferenceCountUtil.release(resp);
+      closeBoth();
+      return;
+    }
+    resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    resp.headers().set(HttpHeaderNames.UPGRADE, "h2c");
+    ctx.write(resp);
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    Principal who = principal;
+    PolicyEngine judgeWith = engine;
+    Owner owner = judgeWith.policy().grantOf(who).map(g -> g.ownerFor(who))
+        .orElse(new Owner(who.uid(), -1));
+    BuildCaller caller = new BuildCaller(who.uid(), owner,
+        name -> judgeWith.tagRefusal(who, name, objects),
+        (path, verdict) -> audit.append(buildCall(who, path, verdict)));
+    Channel client = ctx.channel();
+    Channel up = upstream;
+    String session = buildSession;
+    buildSession = null;
+    BUILDS.handOff(route.route().action() == Action.GRPC ? H2Bridge.Endpoint.GRPC
+        : H2Bridge.Endpoint.SESSION, caller, session, client, ProxyChannelInitializer.CODEC,
+        up, UpstreamPool.CODEC, lookups, () -> {
+          ProxyChannelInitializer.removeHttpHandlers(client.pipeline());
+          up.pipeline().remove(UpstreamPool.CODEC);
+          up.pipeline().remove(UpstreamPool.HANDLER);
+          client.pipeline().remove(this);
+        });
+    client.closeFuture().addListener(f -> uncountStream());
+    LOG.atDebug().addKeyValue("user", who.name()).log("BuildKit connection handed off");
+  }
+
+  /** The audit record of one gRPC call of a build. */
+  private AuditEvent buildCall(Principal p, String path, Verdict v) {
+    String decision = v instanceof Verdict.Forward ? "allow" : "deny";
+    String rule = v instanceof Verdict.Refuse r ? r.rule() : "buildkit_call";
+    String reason = v instanceof Verdict.Refuse r ? r.message() : "";
+    List<String> notes = v instanceof Verdict.Forward f && !f.note().isEmpty()
+        ? List.of(f.note()) : List.of();
+    return new AuditEvent(DecisionIds.next(), decision, rule, reason, p.uid(), p.name(), p.gid(),
+        p.pid(), p.loginUid() == p.uid() ? -1 : p.loginUid(), route.route().action().id(),
+        "GRPC", path, notes, engine.policy().digest(), p.tlsSubject());
   }
 
   @Override
