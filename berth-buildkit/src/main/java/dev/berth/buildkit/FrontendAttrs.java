@@ -23,6 +23,14 @@ import java.util.function.Predicate;
  *       frontend only, which is why custom frontends are refused.
  *   <li>{@code label:dev.berth.owner.uid} and {@code .gid} are set to the caller's, so the image
  *       carries its owner; other {@code dev.berth.*} labels are refused.
+ *   <li>{@code force-network-mode} is forced to {@code none}: dockerd runs BuildKit's steps either
+ *       on the daemon's default bridge, shared with every user's containers (a step is root
+ *       with {@code NET_RAW}), or on the host's network; it has no per-user network for them
+ *       (moby {@code daemon/internal/builder-next/executor_linux.go}). The Dockerfile frontend
+ *       makes it the default of every {@code RUN} ({@code dockerui/config.go},
+ *       {@code dockerfile2llb/convert.go}); {@code RUN --network=host} needs the
+ *       {@code network.host} entitlement, which berth never passes. Builds that need the
+ *       network use the classic builder, whose steps get the caller's own build network.
  * </ul>
  *
  * And what it refuses: {@code force-network-mode=host} (the entitlement is never granted),
@@ -36,6 +44,7 @@ import java.util.function.Predicate;
  */
 final class FrontendAttrs {
   static final String CACHE_NS = "build-arg:BUILDKIT_CACHE_MOUNT_NS";
+  static final String NETWORK = "force-network-mode";
   /** Keys passed as they are (values need no check). */
   private static final Set<String> PLAIN = Set.of("filename", "target", "no-cache", "platform",
       "image-resolve-mode", "hostname", "dockerfilekey", "contextkey", "frontend.caps",
@@ -68,6 +77,7 @@ final class FrontendAttrs {
         out.put(key, value);
       }
     }
+    out.put(NETWORK, "none");
     out.put(CACHE_NS, "berth-" + uid);
     owner.labels().forEach((k, v) -> out.put("label:" + k, v));
     return new Judged(out, null);

@@ -14,9 +14,11 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -51,14 +53,16 @@ import org.slf4j.LoggerFactory;
  * both connections. Nothing is byte-spliced.
  *
  * <p>Limits (after sockguard's and the HTTP/2 Rapid Reset advisories, CVE-2023-44487): 100
- * concurrent streams per connection, 16 MiB per request message, 64 refused streams per
+ * concurrent streams per connection, 16 MiB per request message, 256 refused streams per
  * connection, 10 minutes without traffic.
  */
 public final class H2Bridge {
   private static final Logger LOG = LoggerFactory.getLogger(H2Bridge.class);
   static final int MAX_MESSAGE = 16 * 1024 * 1024;
   private static final int MAX_STREAMS = 100;
-  private static final int MAX_REFUSED = 64;
+  private static final int MAX_REFUSED = 256;
+  /** The gRPC metadata that names the build an LLBBridge call belongs to. */
+  private static final String BUILD_ID = "buildkit-controlapi-buildid";
   private static final int IDLE_SECONDS = 600;
   private static final int NOT_YET_TRIES = 80;
   private static final long NOT_YET_DELAY_MS = 100;
@@ -106,6 +110,7 @@ public final class H2Bridge {
     upstream.read();
   }
 
+  @SuppressWarnings("deprecation") // Http2MultiplexCodec, see below
   private void addCodec(ChannelPipeline p, String after, boolean server) {
     Http2Settings settings = Http2Settings.defaultSettings().maxConcurrentStreams(MAX_STREAMS)
         .maxHeaderListSize(64 * 1024);
@@ -126,13 +131,26 @@ public final class H2Bridge {
         ctx.close();
       }
     });
-    p.addAfter("berth-h2-idle", "berth-h2", (server ? Http2FrameCodecBuilder.forServer()
-        : Http2FrameCodecBuilder.forClient()).initialSettings(settings).build());
-    p.addAfter("berth-h2", "berth-h2-mux", new Http2MultiplexHandler(inbound));
+    if (server) {
+      // Http2MultiplexHandler takes a connection for a server only when its channel has a
+      // server parent; the daemon's leg of /session is a client socket on which berth serves,
+      // and the daemon's stream 1 would be taken for an h2c upgrade. The multiplexing codec
+      // asks the connection itself.
+      p.addAfter("berth-h2-idle", "berth-h2", Http2MultiplexCodecBuilder.forServer(inbound)
+          .initialSettings(settings).build());
+      p.addAfter("berth-h2", "berth-h2-mux", new ChannelInboundHandlerAdapter());
+    } else {
+      Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
+          .build();
+      p.addAfter("berth-h2-idle", "berth-h2", codec);
+      p.addAfter("berth-h2", "berth-h2-mux", new Http2MultiplexHandler(inbound));
+    }
     p.addAfter("berth-h2-mux", "berth-h2-errors", new ChannelInboundHandlerAdapter() {
       @Override
       public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.atDebug().addKeyValue("cause", cause.toString()).log("build connection failed");
+        LOG.atWarn().addKeyValue("leg", ctx.channel() == client ? "client" : "daemon")
+            .addKeyValue("endpoint", endpoint).addKeyValue("cause", cause.toString())
+            .log("build connection failed");
         client.close();
         upstream.close();
       }
@@ -252,8 +270,9 @@ public final class H2Bridge {
       }
       message = new byte[request.readableBytes() - 5];
       request.getBytes(5, message);
-      CharSequence id = headers.get("buildid");
-      String buildId = id == null ? "" : id.toString();
+      // buildkit client/buildid/metadata.go; BuildKit takes it only when given exactly once.
+      List<CharSequence> ids = headers.getAll(BUILD_ID);
+      String buildId = ids.size() == 1 ? ids.getFirst().toString() : "";
       judging.execute(() -> {
         Verdict v;
         try {

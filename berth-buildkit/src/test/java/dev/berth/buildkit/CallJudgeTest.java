@@ -63,7 +63,8 @@ class CallJudgeTest {
     ControlOuterClass.SolveRequest out = ControlOuterClass.SolveRequest.parseFrom(
         ((Verdict.Forward) v).message());
     assertThat(out.getFrontendAttrsMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001")
-        .containsEntry("label:" + Owner.UID_LABEL, "1001");
+        .containsEntry("label:" + Owner.UID_LABEL, "1001")
+        .containsEntry(FrontendAttrs.NETWORK, "none");
     assertThat(owners.refOwner("r1")).contains(ALICE);
   }
 
