@@ -31,6 +31,11 @@ import java.util.function.Predicate;
  *       {@code dockerfile2llb/convert.go}); {@code RUN --network=host} needs the
  *       {@code network.host} entitlement, which berth never passes. Builds that need the
  *       network use the classic builder, whose steps get the caller's own build network.
+ *   <li>{@code cmdline} is set: the built-in Dockerfile frontend then ignores a
+ *       {@code # syntax=} line instead of running the frontend image it names
+ *       (buildkit {@code frontend/dockerfile/builder/build.go}, {@code Build}); that image would
+ *       run inside the daemon with the gateway API, outside berth's view. There is no
+ *       administrator allowlist of pinned frontends yet, so every build uses the built-in one.
  * </ul>
  *
  * And what it refuses: {@code force-network-mode=host} (the entitlement is never granted),
@@ -45,6 +50,7 @@ import java.util.function.Predicate;
 final class FrontendAttrs {
   static final String CACHE_NS = "build-arg:BUILDKIT_CACHE_MOUNT_NS";
   static final String NETWORK = "force-network-mode";
+  static final String CMDLINE = "cmdline";
   /** Keys passed as they are (values need no check). */
   private static final Set<String> PLAIN = Set.of("filename", "target", "no-cache", "platform",
       "image-resolve-mode", "hostname", "dockerfilekey", "contextkey", "frontend.caps",
@@ -78,6 +84,7 @@ final class FrontendAttrs {
       }
     }
     out.put(NETWORK, "none");
+    out.put(CMDLINE, "dockerfile.v0");
     out.put(CACHE_NS, "berth-" + uid);
     owner.labels().forEach((k, v) -> out.put("label:" + k, v));
     return new Judged(out, null);

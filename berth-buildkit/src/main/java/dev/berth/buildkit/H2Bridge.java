@@ -1,5 +1,6 @@
 package dev.berth.buildkit;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,9 +32,11 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import moby.buildkit.v1.ControlOuterClass;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -325,7 +328,8 @@ public final class H2Bridge {
       }
       pending.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          (Http2StreamChannel) ctx.channel())).open().addListener(f -> {
+          (Http2StreamChannel) ctx.channel(), path.equals(CallJudge.CONTROL + "Solve")
+          ? new ExportWatch(caller.claims()) : null)).open().addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
@@ -403,12 +407,63 @@ public final class H2Bridge {
     }
   }
 
-  /** The serving side's answer to one call, relayed to the caller's stream as it comes. */
+  /**
+   * Claims the image a Solve exported for its caller: the daemon's {@code SolveResponse} names
+   * the image id ({@code containerimage.config.digest}) and its names ({@code image.name},
+   * buildkit {@code exporter/containerimage/exptypes/types.go}). The answer is one small message;
+   * bytes beyond {@link #MAX_MESSAGE} are not looked at (nothing claimed: the image stays
+   * nobody's, fail closed).
+   */
+  private static final class ExportWatch {
+    private final BuildCaller.Claims claims;
+    private final ByteBuf seen = Unpooled.buffer();
+
+    ExportWatch(BuildCaller.Claims claims) {
+      this.claims = claims;
+    }
+
+    void accept(ByteBuf data) {
+      if (seen.readableBytes() + data.readableBytes() > MAX_MESSAGE + 5) {
+        return;
+      }
+      seen.writeBytes(data, data.readerIndex(), data.readableBytes());
+      if (seen.readableBytes() < 5 || seen.getByte(0) != 0
+          || seen.readableBytes() < 5 + seen.getUnsignedInt(1)) {
+        return;
+      }
+      byte[] message = new byte[(int) seen.getUnsignedInt(1)];
+      seen.getBytes(5, message);
+      seen.clear();
+      try {
+        Map<String, String> response = ControlOuterClass.SolveResponse.parseFrom(message)
+            .getExporterResponseMap();
+        String id = response.getOrDefault("containerimage.config.digest", "");
+        if (id.startsWith("sha256:")) {
+          List<String> names = new ArrayList<>();
+          for (String n : response.getOrDefault("image.name", "").split(",")) {
+            if (!n.isBlank()) {
+              names.add(n.strip());
+            }
+          }
+          claims.claim(id, names);
+        }
+      } catch (InvalidProtocolBufferException e) {
+        LOG.atWarn().log("a Solve answer did not decode; the image it made stays nobody's");
+      }
+    }
+  }
+
+  /**
+   * The serving side's answer to one call, relayed to the caller's stream as it comes; the answer
+   * to a Solve is looked at first ({@link ExportWatch}).
+   */
   private static final class CalleeStream extends ChannelInboundHandlerAdapter {
     private final Http2StreamChannel callerStream;
+    private final ExportWatch exports;
 
-    CalleeStream(Http2StreamChannel callerStream) {
+    CalleeStream(Http2StreamChannel callerStream, ExportWatch exports) {
       this.callerStream = callerStream;
+      this.exports = exports;
     }
 
     @Override
@@ -416,8 +471,13 @@ public final class H2Bridge {
       switch (msg) {
         case Http2HeadersFrame h -> callerStream.writeAndFlush(
             new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
-        case Http2DataFrame d -> callerStream.writeAndFlush(
-            new DefaultHttp2DataFrame(d.content().retain(), d.isEndStream()));
+        case Http2DataFrame d -> {
+          if (exports != null) {
+            exports.accept(d.content());
+          }
+          callerStream.writeAndFlush(new DefaultHttp2DataFrame(d.content().retain(),
+              d.isEndStream()));
+        }
         case Http2ResetFrame r -> {
           callerStream.writeAndFlush(new DefaultHttp2ResetFrame(r.errorCode()));
           callerStream.close();

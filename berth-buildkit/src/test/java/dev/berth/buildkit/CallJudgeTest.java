@@ -64,7 +64,8 @@ class CallJudgeTest {
         ((Verdict.Forward) v).message());
     assertThat(out.getFrontendAttrsMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001")
         .containsEntry("label:" + Owner.UID_LABEL, "1001")
-        .containsEntry(FrontendAttrs.NETWORK, "none");
+        .containsEntry(FrontendAttrs.NETWORK, "none")
+        .containsEntry(FrontendAttrs.CMDLINE, "dockerfile.v0");
     assertThat(owners.refOwner("r1")).contains(ALICE);
   }
 

@@ -13,6 +13,7 @@ import dev.berth.buildkit.SessionMethods;
 import dev.berth.buildkit.Verdict;
 import dev.berth.policy.Action;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ImageRefs;
 import dev.berth.policy.Effect;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
@@ -1020,7 +1021,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
         .orElse(new Owner(who.uid(), -1));
     BuildCaller caller = new BuildCaller(who.uid(), owner,
         name -> judgeWith.tagRefusal(who, name, objects),
-        (path, verdict) -> audit.append(buildCall(who, path, verdict)));
+        (path, verdict) -> audit.append(buildCall(who, path, verdict)),
+        (imageId, names) -> {
+          objects.store().claimImage(imageId, owner);
+          names.forEach(n -> objects.store().claimTag(ImageRefs.familiar(n), imageId, owner));
+        });
     Channel client = ctx.channel();
     Channel up = upstream;
     String session = buildSession;
