@@ -227,7 +227,7 @@ public final class H2Bridge {
         if (endpoint == Endpoint.SESSION) {
           pending = new ArrayList<>();
           record(ctx, new Verdict.Forward(new byte[0], ""), () -> relayHeaders(ctx,
-              h.isEndStream(), () -> { }));
+              h.isEndStream(), null, () -> { }));
         } else {
           request = ctx.alloc().buffer();
           if (h.isEndStream()) {
@@ -299,7 +299,9 @@ public final class H2Bridge {
         case Verdict.NotYet n -> refuse(ctx, Verdict.denied("buildkit_unknown", n.what()
             + " is not one of yours"));
         case Verdict.Refuse r -> refuse(ctx, r);
-        case Verdict.Forward f -> record(ctx, f, () -> relayHeaders(ctx, false, () -> {
+        case Verdict.Forward f -> record(ctx, f, () -> relayHeaders(ctx, false,
+            path.equals(CallJudge.CONTROL + "Solve") ? ExportWatch.of(f, caller.claims()) : null,
+            () -> {
           ByteBuf frame = ctx.alloc().buffer(5 + f.message().length).writeByte(0)
               .writeInt(f.message().length).writeBytes(f.message());
           callee.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
@@ -322,14 +324,14 @@ public final class H2Bridge {
      * Opens the stream on the other leg, sends the call's headers, then runs {@code then} and
      * whatever arrived meanwhile.
      */
-    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream, Runnable then) {
+    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream, ExportWatch exports,
+        Runnable then) {
       if (pending == null) {
         pending = new ArrayList<>();
       }
       pending.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          (Http2StreamChannel) ctx.channel(), path.equals(CallJudge.CONTROL + "Solve")
-          ? new ExportWatch(caller.claims()) : null)).open().addListener(f -> {
+          (Http2StreamChannel) ctx.channel(), exports)).open().addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
@@ -409,17 +411,39 @@ public final class H2Bridge {
 
   /**
    * Claims the image a Solve exported for its caller: the daemon's {@code SolveResponse} names
-   * the image id ({@code containerimage.config.digest}) and its names ({@code image.name},
-   * buildkit {@code exporter/containerimage/exptypes/types.go}). The answer is one small message;
+   * the image id ({@code containerimage.config.digest}, buildkit
+   * {@code exporter/containerimage/exptypes/types.go}); its names are those the judged Solve gave
+   * its exporters. The answer is one small message;
    * bytes beyond {@link #MAX_MESSAGE} are not looked at (nothing claimed: the image stays
    * nobody's, fail closed).
    */
   private static final class ExportWatch {
     private final BuildCaller.Claims claims;
+    /** The image names the judged Solve asked its exporters for. */
+    private final List<String> names;
     private final ByteBuf seen = Unpooled.buffer();
 
-    ExportWatch(BuildCaller.Claims claims) {
+    private ExportWatch(BuildCaller.Claims claims, List<String> names) {
       this.claims = claims;
+      this.names = names;
+    }
+
+    /** The watch for the answer to the Solve that {@code judged} forwards. */
+    static ExportWatch of(Verdict.Forward judged, BuildCaller.Claims claims) {
+      List<String> names = new ArrayList<>();
+      try {
+        for (ControlOuterClass.Exporter e : ControlOuterClass.SolveRequest.parseFrom(
+            judged.message()).getExportersList()) {
+          for (String n : e.getAttrsMap().getOrDefault("name", "").split(",")) {
+            if (!n.isBlank()) {
+              names.add(n.strip());
+            }
+          }
+        }
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("berth's own Solve does not decode", e);
+      }
+      return new ExportWatch(claims, names);
     }
 
     void accept(ByteBuf data) {
@@ -437,14 +461,11 @@ public final class H2Bridge {
       try {
         Map<String, String> response = ControlOuterClass.SolveResponse.parseFrom(message)
             .getExporterResponseMap();
-        String id = response.getOrDefault("containerimage.config.digest", "");
+        // Engines before 23 (BuildKit 0.8's moby exporter) give the image id as
+        // containerimage.digest only.
+        String id = response.getOrDefault("containerimage.config.digest",
+            response.getOrDefault("containerimage.digest", ""));
         if (id.startsWith("sha256:")) {
-          List<String> names = new ArrayList<>();
-          for (String n : response.getOrDefault("image.name", "").split(",")) {
-            if (!n.isBlank()) {
-              names.add(n.strip());
-            }
-          }
           claims.claim(id, names);
         }
       } catch (InvalidProtocolBufferException e) {

@@ -124,7 +124,7 @@ class BuildKitIT extends ItBase {
     Proc.Result r = buildx(alice, "buildx", "build", "--load", "--metadata-file",
         meta.toString(), "-t", tag);
     assertThat(r.ok()).as(r.describe()).isTrue();
-    assertThat(Files.readString(meta)).contains("containerimage.config.digest");
+    assertThat(Files.readString(meta)).contains("containerimage.digest");
   }
 
   @Test
@@ -140,10 +140,17 @@ class BuildKitIT extends ItBase {
     assertRefused(buildx(alice, "build", "--network", "host"), "berth:", "network");
   }
 
+  /**
+   * Engine 20.10's built-in frontend does not know the flag at all; later ones need the
+   * entitlement, which berth never passes.
+   */
   @Test
   void build_runNetworkHost_refused() {
     dockerfile("FROM " + image + "\nRUN --network=host true\n");
-    assertRefused(buildx(alice, "build"), "network.host");
+    Proc.Result r = buildx(alice, "build");
+    assertRefused(r, "ERROR");
+    assertThat(r.stderr()).as(r.describe()).containsAnyOf("network.host",
+        "Unknown flag: network");
   }
 
   @Test
