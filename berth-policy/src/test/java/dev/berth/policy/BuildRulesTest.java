@@ -4,6 +4,7 @@ import static dev.berth.policy.Fixtures.ALICE;
 import static dev.berth.policy.Fixtures.ENGINE;
 import static dev.berth.policy.Fixtures.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -221,6 +222,32 @@ class BuildRulesTest {
         "/v1.51/build/cancel?id=bobs-build", null));
     refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
         "/v1.51/build/cancel?id=bobs-build", null));
+  }
+
+  @Test
+  void tagRefusal_othersTagRefusedOwnAndFreeAllowed() {
+    FakeObjects objects = Fixtures.objects();
+    assertThat(ENGINE.tagRefusal(ALICE, "busybox", objects)).get().asString()
+        .contains("busybox:latest").contains("not yours");
+    assertThat(ENGINE.tagRefusal(ALICE, "docker.io/alice/tool:1", objects)).isEmpty();
+    assertThat(ENGINE.tagRefusal(ALICE, "fresh:1", objects)).isEmpty();
+    assertThat(ENGINE.tagRefusal(ROOT, "busybox", objects)).isEmpty();
+    assertThat(ENGINE.tagRefusal(ALICE, "busybox", ObjectDirectory.UNAVAILABLE)).get().asString()
+        .contains("could not check");
+  }
+
+  @Test
+  void query_repeatedTag_keptInOrderOtherRepeatsRefused() throws Exception {
+    QueryParams q = QueryParams.parse("t=a&t=b&t=c&q=1");
+    assertThat(q.all("t")).containsExactly("a", "b", "c");
+    assertThat(q.get("t")).contains("a");
+    assertThat(q.encode()).isEqualTo("t=a&t=b&t=c&q=1");
+    assertThat(q.with("t", "z").all("t")).containsExactly("z");
+    assertThat(q.without("t").all("t")).isEmpty();
+    assertThat(q.without("q").all("t")).containsExactly("a", "b", "c");
+    assertThat(q.all("nope")).isEmpty();
+    assertThatThrownBy(() -> QueryParams.parse("q=1&q=2"))
+        .isInstanceOf(RequestException.class);
   }
 
   @Test
