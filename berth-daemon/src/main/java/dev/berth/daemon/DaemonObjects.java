@@ -8,6 +8,7 @@ import dev.berth.policy.DockerObject;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -140,7 +141,7 @@ public final class DaemonObjects implements ObjectDirectory {
             JSON.createArrayNode().add("running").add("paused").add("restarting"))
         .toString();
     DaemonClient.Answer a = call("GET", "/containers/json?filters="
-        + java.net.URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
+        + URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
     if (a.status() != 200) {
       throw new LookupException("the daemon answered " + a.status() + " to a container list");
     }

@@ -2,7 +2,9 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.berth.policy.ObjectDirectory.LookupException;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A change berth itself makes on the daemon for an allowed request, before forwarding it.
@@ -15,6 +17,14 @@ import java.util.Map;
 public sealed interface Effect {
 
   /**
+   * Performs the effect on the daemon behind {@code objects}.
+   *
+   * @return empty when done, else the refusal the caller gets instead of the forwarded request
+   * @throws LookupException when the daemon could not be asked or refused to act
+   */
+  Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException;
+
+  /**
    * Make sure the named volume exists and is {@code owner}'s: create it labelled for the owner if
    * it does not exist (as the daemon would implicitly for {@code -v name:/path}), then confirm the
    * volume that exists afterwards is the owner's; another caller may have created it in between.
@@ -23,6 +33,25 @@ public sealed interface Effect {
     public EnsureVolume {
       requireNonNull(name, "name");
       requireNonNull(owner, "owner");
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException {
+      DockerObject v = objects.ensureVolume(name, owner);
+      if (ownedBy(v.owner())) {
+        return Optional.empty();
+      }
+      return Optional.of(Decision.forbidden("ownership", "berth: the volume \"" + name
+          + "\" belongs to someone else; use a volume of your own"));
+    }
+
+    /**
+     * Whether a volume with owner {@code found} is this owner's, as {@link Grant#reaches} decides
+     * for the caller the owner was made for: the same user, or the same sharing group.
+     */
+    private boolean ownedBy(Optional<Owner> found) {
+      return found.map(o -> o.uid() == owner.uid() || (owner.gid() >= 0 && o.gid() == owner.gid()))
+          .orElse(false);
     }
   }
 
@@ -35,6 +64,16 @@ public sealed interface Effect {
     public EnsureNetwork {
       requireNonNull(name, "name");
       labels = Map.copyOf(labels);
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) {
+      try {
+        objects.ensureNetwork(name, labels);
+        return Optional.empty();
+      } catch (LookupException e) {
+        return Optional.of(Decision.forbidden("build_network", "berth: " + e.getMessage()));
+      }
     }
   }
 }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.rules.BuildRules;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -33,6 +33,8 @@ final class ClientConnection {
   /** How much of a refused upload berth reads and drops before it closes anyway. */
   static final long MAX_DRAIN = 64L * 1024 * 1024;
   private static final long DRAIN_SECONDS = 10;
+  /** A request whose end is unknown: what is in flight arrives at once, then berth closes. */
+  private static final long DRAIN_BROKEN_MILLIS = 2000;
 
   enum State {
     /** Between requests: the next request head may come. */
@@ -212,11 +214,13 @@ final class ClientConnection {
   private void drain(FullHttpResponse response) {
     state = State.DRAINING;
     drained = 0;
+    long millis = exchange != null && exchange.broken ? DRAIN_BROKEN_MILLIS
+        : TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
     channel.eventLoop().schedule(() -> {
       if (state == State.DRAINING) {
         closeBoth();
       }
-    }, DRAIN_SECONDS, TimeUnit.SECONDS);
+    }, millis, TimeUnit.MILLISECONDS);
     channel.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         closeBoth();

@@ -7,14 +7,15 @@ import dev.berth.enforce.Enforcer;
 import dev.berth.policy.Decision;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
+import dev.berth.policy.yaml.PolicyDefaults;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
@@ -53,7 +54,7 @@ final class PipelineFixture implements AutoCloseable {
     dir = Files.createTempDirectory("berth-pipeline-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     enforcer = new Enforcer(() -> engine, audit, ObjectDirectory.UNAVAILABLE, owners,
         Runnable::run, (action, d, nanos) -> decisions.add(d));
     metrics = new Metrics(audit::pending);
@@ -64,7 +65,8 @@ final class PipelineFixture implements AutoCloseable {
   final EmbeddedChannel start(Function<ClientConnection, ChannelHandler>... handlers) {
     channel = new EmbeddedChannel();
     channel.config().setAutoRead(false);
-    conn = new ClientConnection(channel, enforcer, null, Runnable::run, metrics);
+    conn = new ClientConnection(channel, enforcer, new UpstreamPool(new DomainSocketAddress(
+        dir.resolve("no-daemon.sock").toString())), Runnable::run, metrics);
     conn.caller = Caller.of(ALICE);
     channel.pipeline()
         .addLast(ProxyChannelInitializer.CODEC, new HttpServerCodec(new HttpDecoderConfig()

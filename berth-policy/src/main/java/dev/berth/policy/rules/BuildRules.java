@@ -1,11 +1,25 @@
-package dev.berth.policy;
+package dev.berth.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.Allowances;
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.DockerObject;
+import dev.berth.policy.Effect;
+import dev.berth.policy.Grant;
+import dev.berth.policy.Limits;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.Owner;
+import dev.berth.policy.Principal;
+import dev.berth.policy.QueryParams;
+import dev.berth.policy.RequestException;
+import dev.berth.policy.Scope;
 import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.docker.ImageRefs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -56,9 +70,9 @@ import java.util.Set;
  *
  * <p>The context (a tar stream) is not inspected: it is relayed as it arrives.
  */
-final class BuildRules {
+public final class BuildRules {
   /** Label on a build network berth made; the value is the uid it is for. */
-  static final String NETWORK_LABEL = "dev.berth.build-network";
+  public static final String NETWORK_LABEL = "dev.berth.build-network";
   private static final Set<String> DEFAULT_NETWORKS = Set.of("", "default", "bridge");
   /** Predefined build-args outside the cache key (Dockerfile reference, "Predefined ARGs"). */
   private static final Set<String> PROXY_ARGS = Set.of("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY",
@@ -66,11 +80,11 @@ final class BuildRules {
   private static final long CFS_PERIOD = 100_000L;
 
   /** The build network of {@code who}. */
-  static String networkName(Principal who) {
+  public static String networkName(Principal who) {
     return "berth-build-" + who.uid();
   }
 
-  Decision evaluate(Principal who, Grant grant, CanonicalRequest request,
+  public Decision evaluate(Principal who, Grant grant, CanonicalRequest request,
       ObjectDirectory objects) {
     try {
       return judge(who, grant, request, objects);
@@ -85,7 +99,7 @@ final class BuildRules {
   }
 
   /** {@code POST /build/cancel}: only BuildKit builds have ids, and users start none. */
-  static Decision cancel() {
+  public static Decision cancel() {
     return Decision.forbidden("image_build_cancel", "berth: only BuildKit builds can be "
         + "cancelled by id, and berth does not start those for you; interrupt the client "
         + "(Ctrl-C) to stop your build");
@@ -212,11 +226,7 @@ final class BuildRules {
     if (given != null && !given.isNull() && !given.isObject()) {
       throw RequestException.bad("labels: expected a JSON object");
     }
-    try {
-      OwnershipRules.checkBerthLabels(labels, owner, "--label");
-    } catch (OwnershipRules.Refusal r) {
-      throw new Refusal(r.getMessage());
-    }
+    OwnerLabels.checkBerthLabels(labels, owner, "--label");
     owner.labels().forEach(labels::put);
     return labels.toString();
   }
@@ -265,13 +275,6 @@ final class BuildRules {
       return Long.parseLong(v);
     } catch (NumberFormatException e) {
       throw RequestException.bad(key + ": expected an integer");
-    }
-  }
-
-  /** A refusal shown to the caller. */
-  private static final class Refusal extends Exception {
-    Refusal(String message) {
-      super(message, null, false, false);
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.berth.policy;
+package dev.berth.policy.docker;
 
 import java.util.Locale;
 
