@@ -34,6 +34,17 @@ public interface ObjectDirectory {
    */
   DockerObject ensureVolume(String name, Owner owner) throws LookupException;
 
+  /**
+   * Gives the roots of the volumes a container (by full id) mounts to their owners where the
+   * daemon left them root's (a fresh volume, or one the daemon filled from the image), so that
+   * the owner's container, which runs as the owner, can write to them.
+   *
+   * @return a note per volume changed
+   */
+  default java.util.List<String> claimVolumeRoots(String id) throws LookupException {
+    throw new LookupException("this directory cannot change volumes");
+  }
+
   /** What a container (by full id) holds against a quota. */
   default ContainerUsage usage(String id) throws LookupException {
     throw new LookupException("this directory cannot report resource usage");

@@ -117,7 +117,9 @@ final class OwnershipRules {
       }
       List<String> notes = new ArrayList<>(allowed.rewrites());
       notes.addAll(step.notes);
-      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp);
+      List<Effect> effects = new ArrayList<>(allowed.effects());
+      effects.addAll(step.effects);
+      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp, effects);
     } catch (Refusal r) {
       return new Decision.Deny("ownership", r.status, "berth: " + r.getMessage());
     } catch (RequestException e) {
@@ -150,6 +152,9 @@ final class OwnershipRules {
     if ((action == CONTAINER_START || action == CONTAINER_RESTART)
         && !grant.role().quota().isNone()) {
       checkQuota(c.id(), who, grant, objects);
+    }
+    if (action == CONTAINER_START || action == CONTAINER_RESTART) {
+      step.effects.add(new Effect.ClaimVolumeRoots(c.id()));
     }
     return step;
   }
@@ -570,6 +575,7 @@ final class OwnershipRules {
     CanonicalRequest request;
     final FollowUp followUp;
     final List<String> notes = new ArrayList<>();
+    final List<Effect> effects = new ArrayList<>();
 
     Step(CanonicalRequest request) {
       this(request, FollowUp.NONE);

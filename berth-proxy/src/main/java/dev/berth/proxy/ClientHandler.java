@@ -7,6 +7,8 @@ import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.DaemonObjects;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Effect;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
@@ -1092,8 +1094,46 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
             + "written, so berth refuses changes; tell your administrator", bodyConsumed);
         return;
       }
-      next.run();
+      if (allow.effects().isEmpty()) {
+        next.run();
+      } else {
+        perform(allow.effects(), next, bodyConsumed);
+      }
     }));
+  }
+
+  /**
+   * Performs a recorded allow's effects off the event loop, then continues with {@code next};
+   * if one fails, the request is refused with the reason (502: the daemon could not do it).
+   */
+  private void perform(List<Effect> effects, Runnable next, boolean bodyConsumed) {
+    State resume = state;
+    state = State.DECIDING;
+    lookups.execute(() -> {
+      String failure = null;
+      try {
+        for (Effect e : effects) {
+          switch (e) {
+            case Effect.EnsureVolume v -> objects.ensureVolume(v.name(), v.owner());
+            case Effect.ClaimVolumeRoots c -> objects.claimVolumeRoots(c.container());
+          }
+        }
+      } catch (ObjectDirectory.LookupException ex) {
+        failure = ex.getMessage();
+      }
+      String failed = failure;
+      ctx.executor().execute(() -> {
+        if (state != State.DECIDING) {
+          return; // the connection closed meanwhile
+        }
+        state = resume;
+        if (failed == null) {
+          next.run();
+        } else {
+          reject(HttpResponseStatus.BAD_GATEWAY, "berth: " + failed, bodyConsumed);
+        }
+      });
+    });
   }
 
   /**
