@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CliCompatIT extends ItBase {
   /** The refusals a CLI user meets in this suite, by the message fragment that names the rule. */
   static final List<String> DOCUMENTED_REFUSALS = List.of(
-      "docker load is reserved for administrators",
+      "docker load (image_load) is not granted to your role",
       "docker import is reserved for administrators");
 
   /** Where the CLI talks to. */

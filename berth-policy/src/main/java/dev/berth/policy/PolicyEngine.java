@@ -127,8 +127,9 @@ public final class PolicyEngine {
       ObjectDirectory objects) {
     Role role = grant.role();
     if (!role.actions().contains(route.route().action())) {
-      return Decision.forbidden("action_not_granted", "berth: " + route.route().action().id()
-          + " is not granted to your role (" + role.name() + ")");
+      return Decision.forbidden("action_not_granted", "berth: "
+          + UserCommands.describe(route.route().action()) + " is not granted to your role ("
+          + role.name() + ")");
     }
     if (role.passthrough()) {
       return route.route().action() == Action.CONTAINER_CREATE
