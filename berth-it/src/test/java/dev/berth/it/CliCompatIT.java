@@ -373,6 +373,7 @@ class CliCompatIT extends ItBase {
     ok(side, "network", "prune", "-f", "--filter", "label=" + label);
     ok(side, "volume", "prune", "-f", "--filter", "label=" + label);
     ok(side, "image", "prune", "-f", "--filter", "label=" + label);
+    ok(side, "builder", "prune", "-f");
   }
 
   @ParameterizedTest

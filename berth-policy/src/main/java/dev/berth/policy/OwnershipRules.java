@@ -52,7 +52,13 @@ final class OwnershipRules {
   private static final Set<Action> ON_NETWORK = EnumSet.of(NETWORK_INSPECT, NETWORK_DELETE,
       NETWORK_CONNECT, NETWORK_DISCONNECT);
   private static final Set<Action> LISTS = EnumSet.of(CONTAINER_LIST, CONTAINER_PRUNE,
-      VOLUME_LIST, VOLUME_PRUNE, NETWORK_LIST, NETWORK_PRUNE, SYSTEM_EVENTS);
+      VOLUME_LIST, VOLUME_PRUNE, NETWORK_LIST, NETWORK_PRUNE, SYSTEM_EVENTS, IMAGE_PRUNE);
+  /**
+   * A build-cache filter no record matches (buildkit compares ids, hex digests): the cache is
+   * shared by every build on the daemon, so no user owns any of it, and {@code docker builder
+   * prune} (also a step of {@code docker system prune}) completes without removing anything.
+   */
+  static final String NO_BUILD_CACHE = "{\"id\":[\"berth-users-own-no-build-cache\"]}";
   private static final Set<Action> CONSULTS;
 
   static {
@@ -112,6 +118,12 @@ final class OwnershipRules {
           case IMAGE_PUSH -> imagePush(who, grant, request, objects);
           case CONTAINER_COMMIT -> commit(who, grant, request, objects);
           case VOLUME_CREATE -> volumeCreate(who, grant, request, objects);
+          case IMAGE_BUILD_PRUNE -> {
+            Step none = new Step(request.withQuery(QueryParams.empty()
+                .with("filters", NO_BUILD_CACHE)));
+            none.note("build cache is shared: nothing of it is yours to prune");
+            yield none;
+          }
           default -> new Step(request);
         };
       }

@@ -127,6 +127,14 @@ public final class PolicyEngine {
       ObjectDirectory objects) {
     Role role = grant.role();
     if (!role.actions().contains(route.route().action())) {
+      if (route.route().action() == Action.PLUGIN && request.method().equals("GET")
+          && route.route().template().equals("/plugins/{name*}/json")) {
+        // docker inspect NAME tries every kind of object, plugins last; to a role without
+        // plugins there are none, so the daemon's own answer for a missing one (moby
+        // plugin/store.go: 404 'plugin "x" not found') lets the CLI say "No such object".
+        return new Decision.Deny("plugin_not_visible", Decision.Status.NOT_FOUND,
+            "plugin \"" + route.param("name") + "\" not found");
+      }
       return Decision.forbidden("action_not_granted", "berth: "
           + UserCommands.describe(route.route().action()) + " is not granted to your role ("
           + role.name() + ")");

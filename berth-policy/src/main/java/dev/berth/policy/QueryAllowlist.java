@@ -50,6 +50,9 @@ final class QueryAllowlist {
     allow(Set.of("term", "limit", "filters"), IMAGE_SEARCH);
     allow(Set.of("filters"), NETWORK_LIST, VOLUME_LIST, CONTAINER_PRUNE, NETWORK_PRUNE);
     allow(Set.of("filters", "all"), VOLUME_PRUNE);
+    allow(Set.of("filters"), IMAGE_PRUNE);
+    allow(Set.of("filters", "all", "keep-storage", "reserved-space", "max-used-space",
+        "min-free-space"), IMAGE_BUILD_PRUNE);
     allow(Set.of(), NETWORK_CREATE, NETWORK_DELETE, NETWORK_CONNECT, NETWORK_DISCONNECT);
     allow(Set.of("force"), VOLUME_DELETE);
     allow(Set.of("container", "repo", "tag", "comment", "author", "pause", "changes"),

@@ -367,11 +367,23 @@ class OwnershipRulesTest {
 
   @ParameterizedTest
   @CsvSource({"GET,/containers/json", "GET,/volumes", "GET,/networks", "GET,/events",
-      "POST,/containers/prune", "POST,/volumes/prune", "POST,/networks/prune"})
+      "POST,/containers/prune", "POST,/volumes/prune", "POST,/networks/prune",
+      "POST,/images/prune"})
   void list_narrowedToOwnerLabel(String method, String path) throws Exception {
     Decision.Allow a = allowed(decide(ALICE, method, path, null));
     JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
     assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+  }
+
+  @Test
+  void buildPrune_user_matchesNoCacheWhateverTheFilters() throws Exception {
+    // docker system prune ends with a build-cache prune; the cache is everyone's, so a user's
+    // prune completes and removes nothing (label filters are not applied by the 20.10 builder)
+    String f = java.net.URLEncoder.encode("{\"label\":[\"x=y\"]}",
+        java.nio.charset.StandardCharsets.UTF_8);
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/build/prune?all=1&filters=" + f, null));
+    assertThat(a.forward().query().asMap()).containsOnlyKeys("filters");
+    assertThat(a.forward().query().get("filters")).contains(OwnershipRules.NO_BUILD_CACHE);
   }
 
   @Test

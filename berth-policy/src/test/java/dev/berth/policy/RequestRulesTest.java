@@ -29,7 +29,7 @@ class RequestRulesTest {
   @CsvSource({
       "POST,/swarm/init", "POST,/services/create", "GET,/secrets", "POST,/plugins/pull",
       "POST,/plugins/authz/disable", "POST,/session", "POST,/grpc", "POST,/build",
-      "POST,/images/load", "POST,/images/prune", "POST,/build/prune",
+      "POST,/images/load",
       "GET,/containers/abc/attach/ws"})
   void evaluate_adminOnlyAction_deniedForUser(String method, String path) {
     Decision d = decide(ALICE, method, path, method.equals("GET") || method.equals("DELETE")
@@ -37,6 +37,25 @@ class RequestRulesTest {
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(d.rule()).isEqualTo("action_not_granted");
     assertThat(((Decision.Deny) d).reason()).contains("is not granted to your role (user)");
+  }
+
+  @Test
+  void evaluate_adminOnlyAction_namesTheDockerCommand() {
+    assertThat(((Decision.Deny) decide(ALICE, "POST", "/build", "{}")).reason())
+        .contains("docker build (image_build) is not granted");
+    assertThat(((Decision.Deny) decide(ALICE, "POST", "/images/load", "{}")).reason())
+        .contains("docker load (image_load) is not granted");
+  }
+
+  @Test
+  void pluginInspect_roleWithoutPlugins_answersTheDaemonsNotFound() {
+    // docker inspect <unknown> asks for a plugin last; a 403 there made the CLI print it
+    Decision d = decide(ALICE, "GET", "/plugins/it-nothing/json", null);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.NOT_FOUND);
+    assertThat(((Decision.Deny) d).reason()).isEqualTo("plugin \"it-nothing\" not found");
+    assertThat(decide(ALICE, "POST", "/plugins/x/enable", null).rule())
+        .isEqualTo("action_not_granted");
   }
 
   @Test
