@@ -282,6 +282,22 @@ class CliCompatIT extends ItBase {
 
   @ParameterizedTest
   @EnumSource(Side.class)
+  void ownContainers_linkVolumesFromAndNamespacesJoin(Side side) {
+    String net = network("own");
+    ok(side, "network", "create", net);
+    String a = container("own-a");
+    ok(side, "run", "-d", "--name", a, "--network", net, "-v", "/shared", image, "sleep", "60");
+    ok(side, "run", "--rm", "--volumes-from", a, image, "sh", "-c", "echo x > /shared/f");
+    assertThat(ok(side, "exec", a, "cat", "/shared/f").stdout()).isEqualTo("x\n");
+    ok(side, "run", "--rm", "--network", net, "--link", a + ":db", image, "true");
+    ok(side, "run", "--rm", "--network", "container:" + a, image, "true");
+    assertThat(ok(side, "run", "--rm", "--pid", "container:" + a, image, "ps", "-o", "args")
+        .stdout()).contains("sleep 60");
+    ok(side, "run", "--rm", "--log-driver", "none", image, "true");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Side.class)
   void volumes_aNamedVolumeIsWritableByTheContainersThatMountIt(Side side) {
     String vol = volume("vol");
     ok(side, "volume", "create", "--label", "app=compat", vol);

@@ -163,6 +163,37 @@ class OwnershipRulesTest {
         Decision.Status.CONFLICT);
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"VolumesFrom\":[\"bobweb\"]}|--volumes-from",
+      "{\"VolumesFrom\":[\"site:ro\"]}|--volumes-from",
+      "{\"Links\":[\"bobweb:db\"]}|--link",
+      "{\"NetworkMode\":\"container:bobweb\"}|NetworkMode",
+      "{\"PidMode\":\"container:b0b2\"}|PidMode",
+      "{\"IpcMode\":\"container:site\"}|IpcMode"})
+  void create_referenceToAContainerNotTheCallers_refused(String hostConfig, String what) {
+    // HC-06: --volumes-from another user's container would mount what it mounts (their home)
+    Decision.Deny d = denied(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\","
+        + "\"HostConfig\":" + hostConfig + "}"), Decision.Status.FORBIDDEN);
+    assertThat(d.reason()).contains(what).contains("no such container of yours");
+  }
+
+  @Test
+  void create_referencesToTheCallersOwnContainer_forwardedWithItsFullId() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\","
+        + "\"HostConfig\":{\"VolumesFrom\":[\"abc:ro\"],\"Links\":[\"/abc:db\", \"abc\"],"
+        + "\"NetworkMode\":\"container:abc\",\"PidMode\":\"container:abc\","
+        + "\"IpcMode\":\"container:abc\"}}"));
+    JsonNode hc = ((Body.Json) a.forward().body()).value().path("HostConfig");
+    String id = Fixtures.ALICE_CONTAINER;
+    assertThat(hc.at("/VolumesFrom/0").asText()).isEqualTo(id + ":ro");
+    assertThat(hc.at("/Links/0").asText()).isEqualTo(id + ":db");
+    assertThat(hc.at("/Links/1").asText()).isEqualTo(id + ":abc");
+    assertThat(hc.path("NetworkMode").asText()).isEqualTo("container:" + id);
+    assertThat(hc.path("PidMode").asText()).isEqualTo("container:" + id);
+    assertThat(hc.path("IpcMode").asText()).isEqualTo("container:" + id);
+  }
+
   @Test
   void create_nameThatIsTheCallersOwnIdPrefix_allowed() {
     allowed(decide(ALICE, "POST", "/containers/create?name=abc111", "{\"Image\":\"x\"}"));
