@@ -113,6 +113,13 @@ public final class DaemonObjects implements ObjectDirectory {
     return notes;
   }
 
+  @Override
+  public boolean inSwarm() throws LookupException {
+    String state = inspect("/info").orElseThrow(() -> new LookupException("no /info"))
+        .path("Swarm").path("LocalNodeState").asText("");
+    return !state.isEmpty() && !state.equals("inactive");
+  }
+
   /** Gives a local volume's root to the owner its labels name; whether it changed. */
   private static boolean claimRoot(JsonNode volume) throws LookupException {
     Optional<Owner> owner = Owner.fromLabels(labels(volume.path("Labels")));

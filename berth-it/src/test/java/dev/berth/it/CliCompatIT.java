@@ -423,6 +423,18 @@ class CliCompatIT extends ItBase {
 
   @ParameterizedTest
   @EnumSource(Side.class)
+  void swarm_nodeInNoSwarm_theDaemonsOwnAnswers(Side side) {
+    Proc.Result leave = cli(side).run(alice, "swarm", "leave", "--force");
+    assertThat(leave.exitCode()).as(leave.describe()).isNotZero();
+    assertThat(leave.stderr()).as(leave.describe())
+        .contains("Error response from daemon: This node is not part of a swarm");
+    Proc.Result services = cli(side).run(alice, "service", "ls");
+    assertThat(services.exitCode()).as(services.describe()).isNotZero();
+    assertThat(services.stderr()).as(services.describe()).contains("is not a swarm manager");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Side.class)
   void inspect_unknownObject_saysNoSuchObject(Side side) {
     Proc.Result r = cli(side).run(alice, "inspect", "it-compat-does-not-exist");
     assertThat(r.exitCode()).as(r.describe()).isNotZero();

@@ -45,6 +45,14 @@ public interface ObjectDirectory {
     throw new LookupException("this directory cannot change volumes");
   }
 
+  /**
+   * Whether the daemon's node takes part in a swarm (its {@code Swarm.LocalNodeState} is
+   * neither empty nor {@code inactive}).
+   */
+  default boolean inSwarm() throws LookupException {
+    throw new LookupException("this directory cannot tell the swarm state");
+  }
+
   /** What a container (by full id) holds against a quota. */
   default ContainerUsage usage(String id) throws LookupException {
     throw new LookupException("this directory cannot report resource usage");

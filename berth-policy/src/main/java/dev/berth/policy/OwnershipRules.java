@@ -60,6 +60,9 @@ final class OwnershipRules {
    */
   static final String NO_BUILD_CACHE = "{\"id\":[\"berth-users-own-no-build-cache\"]}";
   private static final Set<Action> CONSULTS;
+  /** The swarm's endpoints: without a swarm, the daemon answers them with 503. */
+  static final Set<Action> SWARM_OBJECTS = EnumSet.of(SWARM, NODE, SERVICE, TASK, SECRET,
+      CONFIG);
 
   static {
     Set<Action> s = EnumSet.of(CONTAINER_CREATE, CONTAINER_COMMIT, IMAGE_CREATE, IMAGE_TAG,
@@ -68,6 +71,7 @@ final class OwnershipRules {
     s.addAll(ON_EXEC);
     s.addAll(ON_VOLUME);
     s.addAll(ON_NETWORK);
+    s.addAll(SWARM_OBJECTS); // the swarm state, for the daemon's own answer when there is none
     CONSULTS = s;
   }
 

@@ -135,6 +135,10 @@ public final class PolicyEngine {
         return new Decision.Deny("plugin_not_visible", Decision.Status.NOT_FOUND,
             "plugin \"" + route.param("name") + "\" not found");
       }
+      Optional<Decision> noSwarm = noSwarm(route, request, objects);
+      if (noSwarm.isPresent()) {
+        return noSwarm.get();
+      }
       return Decision.forbidden("action_not_granted", "berth: "
           + UserCommands.describe(route.route().action()) + " is not granted to your role ("
           + role.name() + ")");
@@ -153,6 +157,32 @@ public final class PolicyEngine {
     Decision d = containers.evaluate(who, grant, request, route);
     return d instanceof Decision.Allow allow
         ? ownership.evaluate(who, grant, allow, route, objects) : d;
+  }
+
+  /**
+   * Without a swarm, the daemon answers every swarm endpoint with 503 (moby
+   * {@code daemon/cluster}: {@code errNoSwarm} for leave, {@code errNoManager} for the rest), and
+   * clients rely on it: SDK teardowns call {@code swarm/leave?force=1} and take "not part of a
+   * swarm" as success. To a role without swarm actions berth gives the same answer when the node
+   * is in no swarm (asked, never assumed); otherwise, or when it cannot tell, the refusal stands.
+   */
+  private static Optional<Decision> noSwarm(RouteMatch route, CanonicalRequest request,
+      ObjectDirectory objects) {
+    if (!OwnershipRules.SWARM_OBJECTS.contains(route.route().action())) {
+      return Optional.empty();
+    }
+    try {
+      if (objects.inSwarm()) {
+        return Optional.empty();
+      }
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.empty();
+    }
+    String message = route.route().template().equals("/swarm/leave")
+        ? "This node is not part of a swarm"
+        : "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm "
+            + "join\" to connect this node to swarm and try again.";
+    return Optional.of(new Decision.Deny("no_swarm", Decision.Status.UNAVAILABLE, message));
   }
 
   /**

@@ -48,6 +48,31 @@ class RequestRulesTest {
   }
 
   @Test
+  void swarmLeave_nodeInNoSwarm_answersTheDaemons503() {
+    // SDK teardowns call swarm/leave?force=1 and take the daemon's 503 as success
+    FakeObjects objects = Fixtures.objects();
+    objects.swarm = false;
+    Decision d = Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST",
+        "/swarm/leave?force=1", null);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.UNAVAILABLE);
+    assertThat(((Decision.Deny) d).reason()).isEqualTo("This node is not part of a swarm");
+    assertThat(((Decision.Deny) Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "GET",
+        "/services/x", null)).reason()).contains("is not a swarm manager");
+  }
+
+  @Test
+  void swarmLeave_nodeInASwarmOrStateUnknown_refused() {
+    FakeObjects objects = Fixtures.objects();
+    objects.swarm = true;
+    assertThat(Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST", "/swarm/leave", null)
+        .rule()).isEqualTo("action_not_granted");
+    objects.swarm = null;
+    assertThat(Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST", "/swarm/leave", null)
+        .rule()).isEqualTo("action_not_granted");
+  }
+
+  @Test
   void pluginInspect_roleWithoutPlugins_answersTheDaemonsNotFound() {
     // docker inspect <unknown> asks for a plugin last; a 403 there made the CLI print it
     Decision d = decide(ALICE, "GET", "/plugins/it-nothing/json", null);
