@@ -9,6 +9,8 @@ import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -148,6 +150,8 @@ public final class PolicyEngine {
           ? nobodysContainer(request) : new Decision.Allow("passthrough", request,
           java.util.List.of());
     }
+    IgnoredQuery.Stripped stripped = IgnoredQuery.strip(route.route().action(), request);
+    request = stripped.request();
     Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(),
         request.query());
     if (refused.isPresent()) {
@@ -155,6 +159,12 @@ public final class PolicyEngine {
           + "' is not allowed on " + route.route().action().id());
     }
     Decision d = containers.evaluate(who, grant, request, route);
+    if (d instanceof Decision.Allow allow && !stripped.notes().isEmpty()) {
+      List<String> notes = new ArrayList<>(stripped.notes());
+      notes.addAll(allow.rewrites());
+      d = new Decision.Allow(allow.rule(), allow.forward(), notes, allow.followUp(),
+          allow.effects());
+    }
     return d instanceof Decision.Allow allow
         ? ownership.evaluate(who, grant, allow, route, objects) : d;
   }

@@ -47,6 +47,28 @@ class RequestRulesTest {
         .contains("docker load (image_load) is not granted");
   }
 
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+      "GET,/containers/json?all=1&trunc_cmd=0,trunc_cmd,trunc_cmd",
+      "GET,/images/json?only_ids=0,only_ids,only_ids",
+      "POST,/images/busybox:latest/tag?repo=r&tag=t&force=0,force,force",
+      "DELETE,/containers/abc?v=0&link=0&force=0,link,link=false"})
+  void ignoredQueryParameter_droppedAndNoted(String method, String target, String param,
+      String note) {
+    // docker-py sends these; the daemon does not read them (or reads false as absent)
+    Decision d = decide(ALICE, method, target, null);
+    assertThat(d).as("%s", d).isInstanceOf(Decision.Allow.class);
+    Decision.Allow a = (Decision.Allow) d;
+    assertThat(a.forward().query().has(param)).isFalse();
+    assertThat(a.rewrites()).anyMatch(r -> r.contains(note) && r.contains("dropped"));
+  }
+
+  @Test
+  void containerDelete_linkTrue_stillRefused() {
+    assertThat(decide(ALICE, "DELETE", "/containers/abc?link=1", null).rule())
+        .isEqualTo("query_parameter");
+  }
+
   @Test
   void swarmLeave_nodeInNoSwarm_answersTheDaemons503() {
     // SDK teardowns call swarm/leave?force=1 and take the daemon's 503 as success
