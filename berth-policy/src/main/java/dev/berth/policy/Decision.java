@@ -2,7 +2,9 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Outcome of evaluating one request. Only {@link Allow} lets a request through, and it carries the
@@ -53,7 +55,7 @@ public sealed interface Decision {
      * Rewrite the JSON answer before relaying it ({@code system df} lists every user's objects;
      * the caller gets only what it may see).
      */
-    record FilterResponse(java.util.function.UnaryOperator<com.fasterxml.jackson.databind.JsonNode>
+    record FilterResponse(UnaryOperator<JsonNode>
         filter) implements FollowUp {
       public FilterResponse {
         requireNonNull(filter, "filter");

@@ -7,9 +7,9 @@ import dev.berth.enforce.Enforcer;
 import dev.berth.policy.Decision;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
+import dev.berth.policy.yaml.PolicyDefaults;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -54,7 +54,7 @@ final class PipelineFixture implements AutoCloseable {
     dir = Files.createTempDirectory("berth-pipeline-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     enforcer = new Enforcer(() -> engine, audit, ObjectDirectory.UNAVAILABLE, owners,
         Runnable::run, (action, d, nanos) -> decisions.add(d));
     metrics = new Metrics(audit::pending);

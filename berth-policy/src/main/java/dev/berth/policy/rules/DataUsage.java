@@ -1,8 +1,10 @@
-package dev.berth.policy;
+package dev.berth.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.Owner;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -53,7 +55,7 @@ final class DataUsage {
   }
 
   private static JsonNode owned(JsonNode list, Predicate<Optional<Owner>> reaches) {
-    ArrayNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
     if (!list.isArray()) {
       return out; // null or a shape berth does not know: nothing to show
     }

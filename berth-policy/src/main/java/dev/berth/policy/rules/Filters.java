@@ -1,12 +1,14 @@
-package dev.berth.policy;
+package dev.berth.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code filters} query parameter of list, prune and events endpoints, narrowed to what a
@@ -25,7 +27,7 @@ final class Filters {
   private Filters() {}
 
   /** {@code raw} (absent or "" for none) with {@code label} added to its label filters. */
-  static String withLabel(java.util.Optional<String> raw, String label) throws RequestException {
+  static String withLabel(Optional<String> raw, String label) throws RequestException {
     ObjectNode out = NODES.objectNode();
     String text = raw.orElse("");
     if (!text.isEmpty()) {

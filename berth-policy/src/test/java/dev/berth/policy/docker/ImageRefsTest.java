@@ -1,4 +1,4 @@
-package dev.berth.policy;
+package dev.berth.policy.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

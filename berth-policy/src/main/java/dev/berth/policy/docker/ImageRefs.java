@@ -1,4 +1,4 @@
-package dev.berth.policy;
+package dev.berth.policy.docker;
 
 import java.util.Locale;
 
@@ -11,11 +11,11 @@ import java.util.Locale;
  * Hub, whose {@code docker.io/} and {@code library/} prefixes the familiar form drops; a reference
  * without tag or digest means {@code :latest}.
  */
-final class ImageRefs {
+public final class ImageRefs {
   private ImageRefs() {}
 
   /** The familiar form of {@code ref}. */
-  static String familiar(String ref) {
+  public static String familiar(String ref) {
     String name = ref;
     String suffix = "";
     int at = name.indexOf('@');
