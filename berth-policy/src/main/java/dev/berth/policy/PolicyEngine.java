@@ -11,6 +11,7 @@ import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.ImageRefs;
+import dev.berth.policy.docker.Ownership;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
@@ -223,8 +224,21 @@ public final class PolicyEngine {
     Role role = grant.role();
     ActionSpec spec = DockerApi.spec(route.route().action());
     if (!role.actions().contains(spec.action())) {
-      return Decision.forbidden("action_not_granted", "berth: " + spec.action().id()
-          + " is not granted to your role (" + role.name() + ")");
+      if (spec.action() == Action.PLUGIN && request.method().equals("GET")
+          && route.route().template().equals("/plugins/{name*}/json")) {
+        // docker inspect NAME tries every kind of object, plugins last; to a role without
+        // plugins there are none, so the daemon's own answer for a missing one (moby
+        // plugin/store.go: 404 'plugin "x" not found') lets the CLI say "No such object".
+        return new Decision.Deny("plugin_not_visible", Decision.Status.NOT_FOUND,
+            "plugin \"" + route.param("name") + "\" not found");
+      }
+      Optional<Decision> noSwarm = noSwarm(spec, route, objects);
+      if (noSwarm.isPresent()) {
+        return noSwarm.get();
+      }
+      return Decision.forbidden("action_not_granted", "berth: "
+          + UserCommands.describe(spec.action()) + " is not granted to your role ("
+          + role.name() + ")");
     }
     if (role.passthrough()) {
       return spec.action() == Action.CONTAINER_CREATE
@@ -262,6 +276,32 @@ public final class PolicyEngine {
       return new Decision.Allow(a.rule(), a.forward(), dropped, a.followUp(), a.effects());
     }
     return d;
+  }
+
+  /**
+   * Without a swarm, the daemon answers every swarm endpoint with 503 (moby
+   * {@code daemon/cluster}: {@code errNoSwarm} for leave, {@code errNoManager} for the rest), and
+   * clients rely on it: SDK teardowns call {@code swarm/leave?force=1} and take "not part of a
+   * swarm" as success. To a role without swarm actions berth gives the same answer when the node
+   * is in no swarm (asked, never assumed); otherwise, or when it cannot tell, the refusal stands.
+   */
+  private static Optional<Decision> noSwarm(ActionSpec spec, RouteMatch route,
+      ObjectDirectory objects) {
+    if (spec.ownership() != Ownership.SWARM_STATE) {
+      return Optional.empty();
+    }
+    try {
+      if (objects.inSwarm()) {
+        return Optional.empty();
+      }
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.empty();
+    }
+    String message = route.route().template().equals("/swarm/leave")
+        ? "This node is not part of a swarm"
+        : "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm "
+            + "join\" to connect this node to swarm and try again.";
+    return Optional.of(new Decision.Deny("no_swarm", Decision.Status.UNAVAILABLE, message));
   }
 
   /**

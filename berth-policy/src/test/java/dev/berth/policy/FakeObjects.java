@@ -18,6 +18,16 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> images = new HashMap<>();
   private final Map<String, ContainerUsage> usage = new HashMap<>();
   boolean broken;
+  /** The node's swarm state: null when this directory cannot tell. */
+  Boolean swarm;
+
+  @Override
+  public boolean inSwarm() throws LookupException {
+    if (broken || swarm == null) {
+      throw new LookupException("cannot tell");
+    }
+    return swarm;
+  }
 
   /** Resources of a container (by full id); its owner label decides whose quota it counts in. */
   FakeObjects usage(ContainerUsage u) {

@@ -168,6 +168,37 @@ class OwnershipRulesTest {
         Decision.Status.CONFLICT);
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{\"VolumesFrom\":[\"bobweb\"]}|--volumes-from",
+      "{\"VolumesFrom\":[\"site:ro\"]}|--volumes-from",
+      "{\"Links\":[\"bobweb:db\"]}|--link",
+      "{\"NetworkMode\":\"container:bobweb\"}|NetworkMode",
+      "{\"PidMode\":\"container:b0b2\"}|PidMode",
+      "{\"IpcMode\":\"container:site\"}|IpcMode"})
+  void create_referenceToAContainerNotTheCallers_refused(String hostConfig, String what) {
+    // HC-06: --volumes-from another user's container would mount what it mounts (their home)
+    Decision.Deny d = denied(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\","
+        + "\"HostConfig\":" + hostConfig + "}"), Decision.Status.FORBIDDEN);
+    assertThat(d.reason()).contains(what).contains("no such container of yours");
+  }
+
+  @Test
+  void create_referencesToTheCallersOwnContainer_forwardedWithItsFullId() {
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\","
+        + "\"HostConfig\":{\"VolumesFrom\":[\"abc:ro\"],\"Links\":[\"/abc:db\", \"abc\"],"
+        + "\"NetworkMode\":\"container:abc\",\"PidMode\":\"container:abc\","
+        + "\"IpcMode\":\"container:abc\"}}"));
+    JsonNode hc = ((Body.Json) a.forward().body()).value().path("HostConfig");
+    String id = Fixtures.ALICE_CONTAINER;
+    assertThat(hc.at("/VolumesFrom/0").asText()).isEqualTo(id + ":ro");
+    assertThat(hc.at("/Links/0").asText()).isEqualTo(id + ":db");
+    assertThat(hc.at("/Links/1").asText()).isEqualTo(id + ":abc");
+    assertThat(hc.path("NetworkMode").asText()).isEqualTo("container:" + id);
+    assertThat(hc.path("PidMode").asText()).isEqualTo("container:" + id);
+    assertThat(hc.path("IpcMode").asText()).isEqualTo("container:" + id);
+  }
+
   @Test
   void create_nameThatIsTheCallersOwnIdPrefix_allowed() {
     allowed(decide(ALICE, "POST", "/containers/create?name=abc111", "{\"Image\":\"x\"}"));
@@ -430,11 +461,23 @@ class OwnershipRulesTest {
 
   @ParameterizedTest
   @CsvSource({"GET,/containers/json", "GET,/volumes", "GET,/networks", "GET,/events",
-      "POST,/containers/prune", "POST,/volumes/prune", "POST,/networks/prune"})
+      "POST,/containers/prune", "POST,/volumes/prune", "POST,/networks/prune",
+      "POST,/images/prune"})
   void list_narrowedToOwnerLabel(String method, String path) throws Exception {
     Decision.Allow a = allowed(decide(ALICE, method, path, null));
     JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
     assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+  }
+
+  @Test
+  void buildPrune_user_matchesNoCacheWhateverTheFilters() throws Exception {
+    // docker system prune ends with a build-cache prune; the cache is everyone's, so a user's
+    // prune completes and removes nothing (label filters are not applied by the 20.10 builder)
+    String f = URLEncoder.encode("{\"label\":[\"x=y\"]}", StandardCharsets.UTF_8);
+    Decision.Allow a = allowed(decide(ALICE, "POST", "/build/prune?all=1&filters=" + f, null));
+    assertThat(a.forward().query().asMap()).containsOnlyKeys("filters");
+    assertThat(a.forward().query().get("filters")).contains(
+        "{\"id\":[\"berth-users-own-no-build-cache\"]}");
   }
 
   @Test

@@ -17,10 +17,16 @@ public enum Ownership {
   /** The daemon's answer lists every user's objects and is filtered on the way back. */
   FILTERED,
   /** An ownership rule of its own (in {@code dev.berth.policy.rules}), which asks the daemon. */
-  RULE;
+  RULE,
+  /**
+   * A swarm endpoint: nothing of a user's to check, but to a role without the action berth asks
+   * the daemon whether the node is in a swarm, and when it is in none gives the daemon's own
+   * answer (503), as SDK teardowns expect.
+   */
+  SWARM_STATE;
 
   /** Whether deciding asks the daemon about existing objects (and so may block). */
   public boolean consultsDirectory() {
-    return this == NAMED || this == RULE;
+    return this == NAMED || this == RULE || this == SWARM_STATE;
   }
 }

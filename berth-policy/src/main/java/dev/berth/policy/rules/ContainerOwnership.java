@@ -16,6 +16,7 @@ import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
@@ -25,6 +26,7 @@ import dev.berth.policy.docker.ActionSpec;
 import dev.berth.policy.docker.ObjectKind;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -59,6 +61,9 @@ final class ContainerOwnership {
     if ((action == CONTAINER_START || action == CONTAINER_RESTART)
         && !grant.role().quota().isNone()) {
       ContainerQuota.check(c.id(), who, grant, objects);
+    }
+    if (action == CONTAINER_START || action == CONTAINER_RESTART) {
+      step.effects.add(new Effect.ClaimVolumeRoots(c.id()));
     }
     return step;
   }
@@ -156,8 +161,9 @@ final class ContainerOwnership {
         VolumeOwnership.useVolume(source, "--mount source=" + source, who, grant, objects, step);
       }
     }
+    ownContainerReferences(hc, who, objects);
     String mode = hc.path("NetworkMode").asText("");
-    if (!SHARED_NETWORKS.contains(mode)) {
+    if (!SHARED_NETWORKS.contains(mode) && !mode.startsWith("container:")) {
       NetworkOwnership.useNetwork(mode, who, grant, objects);
     }
     for (Iterator<String> it = body.path("NetworkingConfig").path("EndpointsConfig").fieldNames();
@@ -169,6 +175,53 @@ final class ContainerOwnership {
     }
     step.request = request.withBody(new Body.Json(body));
     return step;
+  }
+
+  /**
+   * {@code --volumes-from}, {@code --link} and {@code --network/--pid/--ipc container:NAME} name
+   * other containers. Each must be the caller's own (their uid, not only their sharing group:
+   * a container's mounts may include its owner's home, and its namespaces its owner's
+   * processes), and is forwarded as the full id that was judged.
+   */
+  private static void ownContainerReferences(ObjectNode hc, Principal who,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    if (hc.get("VolumesFrom") instanceof ArrayNode from) {
+      for (int i = 0; i < from.size(); i++) {
+        String entry = from.get(i).asText("");
+        int colon = entry.lastIndexOf(':');
+        boolean mode = colon > 0 && Set.of("ro", "rw").contains(entry.substring(colon + 1));
+        String ref = mode ? entry.substring(0, colon) : entry;
+        from.set(i, ownContainer(ref, "--volumes-from", who, objects)
+            + (mode ? entry.substring(colon) : ""));
+      }
+    }
+    if (hc.get("Links") instanceof ArrayNode links) {
+      for (int i = 0; i < links.size(); i++) {
+        String entry = links.get(i).asText("");
+        int colon = entry.indexOf(':');
+        String ref = colon < 0 ? entry : entry.substring(0, colon);
+        String alias = colon < 0 ? ref : entry.substring(colon + 1);
+        String plain = ref.startsWith("/") ? ref.substring(1) : ref;
+        links.set(i, ownContainer(plain, "--link", who, objects) + ":" + alias);
+      }
+    }
+    for (String key : List.of("NetworkMode", "PidMode", "IpcMode")) {
+      String v = hc.path(key).asText("");
+      if (v.startsWith("container:")) {
+        String ref = v.substring("container:".length());
+        hc.put(key, "container:" + ownContainer(ref, key, who, objects));
+      }
+    }
+  }
+
+  private static String ownContainer(String ref, String what, Principal who,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    Optional<DockerObject> c = objects.container(ref);
+    if (c.isEmpty() || c.get().owner().filter(o -> o.uid() == who.uid()).isEmpty()) {
+      throw new Refusal(Decision.Status.FORBIDDEN, what + " " + ref + ": no such container of "
+          + "yours");
+    }
+    return c.get().id();
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
+import dev.berth.policy.QueryParams;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +21,21 @@ import java.util.Optional;
  * caller once the daemon succeeds.
  */
 final class ImageOwnership {
+  /**
+   * A build-cache filter no record matches (buildkit compares ids, hex digests): the cache is
+   * shared by every build on the daemon, so no user owns any of it, and {@code docker builder
+   * prune} (also a step of {@code docker system prune}) completes without removing anything.
+   */
+  static final String NO_BUILD_CACHE = "{\"id\":[\"berth-users-own-no-build-cache\"]}";
+
   private ImageOwnership() {}
+
+  /** {@code docker builder prune}: whatever the filters, forwarded to match no cache. */
+  static Step buildPrune(CanonicalRequest request) {
+    Step none = new Step(request.withQuery(QueryParams.empty().with("filters", NO_BUILD_CACHE)));
+    none.note("build cache is shared: nothing of it is yours to prune");
+    return none;
+  }
 
 
   static Step imagePull(Principal who, Grant grant, CanonicalRequest request,

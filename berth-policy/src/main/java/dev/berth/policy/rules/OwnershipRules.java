@@ -4,6 +4,7 @@ import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
@@ -69,14 +70,16 @@ public final class OwnershipRules {
           case IMAGE_PUSH -> ImageOwnership.imagePush(who, grant, request, objects);
           case CONTAINER_COMMIT -> ImageOwnership.commit(who, grant, request, objects);
           case VOLUME_CREATE -> VolumeOwnership.volumeCreate(who, grant, request, objects);
+          case IMAGE_BUILD_PRUNE -> ImageOwnership.buildPrune(request);
           default -> throw new IllegalStateException(action.id() + " has no ownership rule");
         };
-        case NONE -> new Step(request);
+        case NONE, SWARM_STATE -> new Step(request);
       };
       List<String> notes = new ArrayList<>(allowed.rewrites());
       notes.addAll(step.notes);
-      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp,
-          step.effects);
+      List<Effect> effects = new ArrayList<>(allowed.effects());
+      effects.addAll(step.effects);
+      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp, effects);
     } catch (Refusal r) {
       return new Decision.Deny("ownership", r.status, "berth: " + r.getMessage());
     } catch (RequestException e) {
