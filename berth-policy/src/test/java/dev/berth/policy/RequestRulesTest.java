@@ -44,8 +44,8 @@ class RequestRulesTest {
 
   @Test
   void evaluate_adminOnlyAction_namesTheDockerCommand() {
-    assertThat(((Decision.Deny) decide(ALICE, "POST", "/build", "{}")).reason())
-        .contains("docker build (image_build) is not granted");
+    assertThat(((Decision.Deny) decide(ALICE, "POST", "/auth", "{}")).reason())
+        .contains("docker login (system_auth) is not granted");
     assertThat(((Decision.Deny) decide(ALICE, "POST", "/images/load", "{}")).reason())
         .contains("docker load (image_load) is not granted");
   }
