@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
 import java.io.IOException;
@@ -69,6 +70,11 @@ public final class DaemonObjects implements ObjectDirectory {
       i.path("RepoTags").forEach(t -> tags.put(t.asText(), store.tagOwner(t.asText(), id)));
       return new DockerObject(id, "", store.imageOwner(id), tags);
     });
+  }
+
+  @Override
+  public ImageClaims imageClaims() {
+    return store;
   }
 
   @Override

@@ -258,6 +258,17 @@ final class PluginJudge {
       // containers; see the README's plugin mode section).
       return allow;
     }
+    try {
+      Optional<String> renamed = ImageRenames.needed(route.route().action(),
+          CanonicalRequest.parse(m.requestMethod(), m.requestUri()), allow.forward(),
+          m.requestBody());
+      if (renamed.isPresent()) {
+        return deny("plugin_rewrite", "berth cannot change requests in plugin mode; name the "
+            + "image as the daemon knows it: " + renamed.get());
+      }
+    } catch (RequestException e) {
+      return deny("request_target", "berth: " + e.getMessage());
+    }
     if (allow.followUp() instanceof Decision.FollowUp.FilterResponse) {
       return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
           + "in plugin mode (berth would have to filter the answer)");

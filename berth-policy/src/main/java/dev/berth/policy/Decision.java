@@ -61,6 +61,19 @@ public sealed interface Decision {
     }
 
     /**
+     * Rename what the JSON answer names back to the names the caller uses (the daemon's names of
+     * the caller's own objects, such as the tags of its image namespace). Nothing the caller may
+     * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer
+     * as it is, and the caller then sees the daemon's names of its own objects.
+     */
+    record MapNames(java.util.function.UnaryOperator<com.fasterxml.jackson.databind.JsonNode>
+        mapping) implements FollowUp {
+      public MapNames {
+        requireNonNull(mapping, "mapping");
+      }
+    }
+
+    /**
      * Record that the exec the daemon created (the answer's {@code Id}) belongs to {@code owner},
      * before the caller learns its id.
      */

@@ -57,7 +57,7 @@ final class OwnershipRules {
 
   static {
     Set<Action> s = EnumSet.of(CONTAINER_CREATE, CONTAINER_COMMIT, IMAGE_CREATE, IMAGE_TAG,
-        IMAGE_DELETE, IMAGE_PUSH, VOLUME_CREATE);
+        IMAGE_DELETE, IMAGE_PUSH, IMAGE_INSPECT, IMAGE_HISTORY, IMAGE_EXPORT, VOLUME_CREATE);
     s.addAll(ON_CONTAINER);
     s.addAll(ON_EXEC);
     s.addAll(ON_VOLUME);
@@ -99,18 +99,28 @@ final class OwnershipRules {
       } else if (LISTS.contains(action)) {
         String label = ownerFilter(who, grant);
         step = new Step(request.withQuery(request.query().with("filters",
-            Filters.withLabel(request.query().get("filters"), label))));
+            Filters.withLabel(request.query().get("filters"), label))),
+            action == CONTAINER_LIST ? containerImageNames(who, grant) : FollowUp.NONE);
         step.note("filters narrowed to label " + label);
       } else {
         step = switch (action) {
           case CONTAINER_CREATE -> containerCreate(who, grant, request, objects);
-          case SYSTEM_DF -> new Step(request, new FollowUp.FilterResponse(
-              df -> DataUsage.narrow(df, owner -> grant.reaches(who, owner))));
-          case IMAGE_CREATE -> imagePull(who, grant, request, objects);
-          case IMAGE_TAG -> imageTag(who, grant, request, objects);
-          case IMAGE_DELETE -> imageDelete(who, grant, request, objects);
-          case IMAGE_PUSH -> imagePush(who, grant, request, objects);
-          case CONTAINER_COMMIT -> commit(who, grant, request, objects);
+          case SYSTEM_DF -> {
+            ImageClaims claims = objects.imageClaims();
+            yield new Step(request, new FollowUp.FilterResponse(df -> DataUsage.narrow(df,
+                owner -> grant.reaches(who, owner), images -> ImageAccess.narrowList(images, who,
+                grant, claims))));
+          }
+          case IMAGE_LIST -> Step.of(ImageRules.list(who, grant, request, objects));
+          case IMAGE_INSPECT -> Step.of(ImageRules.inspect(who, grant, request, objects));
+          case IMAGE_HISTORY -> Step.of(ImageRules.history(who, grant, request, objects));
+          case IMAGE_EXPORT -> Step.of(ImageRules.export(who, grant, request, objects));
+          case IMAGE_CREATE -> Step.of(ImageRules.pull(who, grant, request, objects));
+          case IMAGE_TAG -> Step.of(ImageRules.tag(who, grant, request, objects));
+          case IMAGE_DELETE -> Step.of(ImageRules.delete(who, grant, request, objects));
+          case IMAGE_PUSH -> Step.of(ImageRules.push(who, grant, request, objects));
+          case CONTAINER_COMMIT -> Step.of(ImageRules.commit(who, grant, request,
+              container(request.query().get("container").orElse(""), who, grant, objects).id()));
           case VOLUME_CREATE -> volumeCreate(who, grant, request, objects);
           default -> new Step(request);
         };
@@ -142,7 +152,8 @@ final class OwnershipRules {
     String ref = segment(request, 1);
     DockerObject c = container(ref, who, grant, objects);
     Step step = new Step(request.withSegment(1, c.id()),
-        action == EXEC_CREATE ? new FollowUp.ClaimExec(grant.ownerFor(who)) : FollowUp.NONE);
+        action == EXEC_CREATE ? new FollowUp.ClaimExec(grant.ownerFor(who))
+            : action == CONTAINER_INSPECT ? containerImageNames(who, grant) : FollowUp.NONE);
     if (action == CONTAINER_RENAME) {
       step.request = prefixedName(step.request, who, grant, step);
       checkNameFree(step.request.query().get("name").orElse(""), who, grant, objects);
@@ -152,6 +163,22 @@ final class OwnershipRules {
       checkQuota(c.id(), who, grant, objects);
     }
     return step;
+  }
+
+  /** The image a container list or inspect names, as the caller named it ({@link ImageAccess}). */
+  private static FollowUp containerImageNames(Principal who, Grant grant) {
+    return new FollowUp.MapNames(answer -> {
+      JsonNode out = answer.deepCopy();
+      for (JsonNode c : out.isArray() ? out : NODES.arrayNode().add(out)) {
+        if (c instanceof ObjectNode o && o.path("Image").isTextual()) {
+          o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), who, grant));
+        }
+        if (c.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
+          config.put("Image", ImageAccess.shownImage(config.path("Image").asText(), who, grant));
+        }
+      }
+      return out;
+    });
   }
 
   /**
@@ -269,6 +296,14 @@ final class OwnershipRules {
     ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
     ObjectNode hc = body.path("HostConfig") instanceof ObjectNode o ? o : NODES.objectNode();
     Owner owner = grant.ownerFor(who);
+    if (body.path("Image").isTextual()) {
+      String image = body.path("Image").asText();
+      String resolved = ImageRules.containerImage(image, who, grant, objects);
+      if (!resolved.equals(image)) {
+        body.put("Image", resolved);
+        step.note("image " + image + " is " + resolved);
+      }
+    }
     for (JsonNode bind : hc.path("Binds")) {
       String source = bind.asText().split(":", -1)[0];
       if (!source.startsWith("/") && bind.asText().contains(":")) {
@@ -447,109 +482,6 @@ final class OwnershipRules {
     return out;
   }
 
-  // ---- images -------------------------------------------------------------------------------
-
-  private Step imagePull(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String from = request.query().get("fromImage").orElse("");
-    String tag = request.query().get("tag").orElse("");
-    if (from.contains("@") || tag.startsWith("sha256:")) {
-      return new Step(request); // by digest: no tag changes
-    }
-    String last = from.substring(from.lastIndexOf('/') + 1);
-    if (tag.isEmpty() && !last.contains(":")) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "pull one tag at a time (docker pull "
-          + "NAME:TAG); pulling every tag (-a) is not allowed");
-    }
-    String target = ImageRefs.familiar(tag.isEmpty() ? from : from + ":" + tag);
-    return claimTag(target, who, grant, objects, request);
-  }
-
-  private Step imageTag(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String source = imagePath(request);
-    if (objects.image(source).isEmpty()) {
-      throw notFound("No such image: " + source);
-    }
-    String repo = request.query().get("repo").orElse("");
-    String tag = request.query().get("tag").orElse("");
-    String target = ImageRefs.familiar(tag.isEmpty() ? repo : repo + ":" + tag);
-    return claimTag(target, who, grant, objects, request);
-  }
-
-  private Step commit(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String ref = request.query().get("container").orElse("");
-    DockerObject c = container(ref, who, grant, objects);
-    CanonicalRequest out = request.withQuery(request.query().with("container", c.id()));
-    String repo = request.query().get("repo").orElse("");
-    if (repo.isEmpty()) {
-      return new Step(out, new FollowUp.ClaimImage("", grant.ownerFor(who)));
-    }
-    String tag = request.query().get("tag").orElse("");
-    return claimTag(ImageRefs.familiar(tag.isEmpty() ? repo : repo + ":" + tag), who, grant,
-        objects, out);
-  }
-
-  /**
-   * A request that points {@code target} at an image: refused when the tag exists and is not
-   * the caller's (a user must not replace an image others run), else the tag is claimed once
-   * the daemon succeeds.
-   */
-  private static Step claimTag(String target, Principal who, Grant grant,
-      ObjectDirectory objects, CanonicalRequest request) throws Refusal, LookupException {
-    Optional<DockerObject> existing = objects.image(target);
-    if (existing.isPresent()
-        && !grant.reaches(who, existing.get().tags().getOrDefault(target, Optional.empty()))) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + target + " is already on this "
-          + "host and is not yours: use it as it is, or give your image another name");
-    }
-    return new Step(request, new FollowUp.ClaimImage(target, grant.ownerFor(who)));
-  }
-
-  private Step imageDelete(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String ref = imagePath(request);
-    DockerObject image = objects.image(ref)
-        .orElseThrow(() -> notFound("No such image: " + ref));
-    String asTag = ImageRefs.familiar(ref);
-    boolean mine;
-    if (image.tags().containsKey(asTag)) {
-      mine = grant.reaches(who, image.tags().get(asTag));
-    } else {
-      // By id or digest: every tag of the image goes, so every tag (or, untagged, the image)
-      // must be the caller's.
-      mine = image.tags().isEmpty() ? grant.reaches(who, image.owner())
-          : image.tags().values().stream().allMatch(o -> grant.reaches(who, o));
-    }
-    if (!mine) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + ref + " is not yours; only "
-          + "its owner or an administrator may remove it");
-    }
-    return new Step(request);
-  }
-
-  private Step imagePush(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String name = imagePath(request);
-    String tag = request.query().get("tag").orElse("");
-    String target = ImageRefs.familiar(tag.isEmpty() ? name : name + ":" + tag);
-    DockerObject image = objects.image(target)
-        .orElseThrow(() -> notFound("No such image: " + target));
-    if (!grant.reaches(who, image.tags().getOrDefault(target, Optional.empty()))) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + target + " is not yours; "
-          + "only its owner may push it");
-    }
-    return new Step(request);
-  }
-
-  /** The {@code {name*}} of an image route: the segments after {@code /images/}. */
-  private static String imagePath(CanonicalRequest request) {
-    List<String> s = request.segments();
-    int end = request.method().equals("DELETE") ? s.size() : s.size() - 1;
-    return String.join("/", s.subList(1, end));
-  }
-
   // ---- helpers ------------------------------------------------------------------------------
 
   private static Optional<DockerObject> reach(Optional<DockerObject> found, Principal who,
@@ -578,6 +510,12 @@ final class OwnershipRules {
     Step(CanonicalRequest request, FollowUp followUp) {
       this.request = request;
       this.followUp = followUp;
+    }
+
+    static Step of(ImageRules.Outcome outcome) {
+      Step step = new Step(outcome.request(), outcome.followUp());
+      step.notes.addAll(outcome.notes());
+      return step;
     }
 
     void note(String s) {

@@ -15,6 +15,7 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> execs = new HashMap<>();
   private final Map<String, DockerObject> images = new HashMap<>();
   private final Map<String, ContainerUsage> usage = new HashMap<>();
+  private final Map<String, Owner> heldTags = new HashMap<>();
   boolean broken;
 
   /** Resources of a container (by full id); its owner label decides whose quota it counts in. */
@@ -111,8 +112,33 @@ class FakeObjects implements ObjectDirectory {
 
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
-    return find(images, ImageRefs.familiar(ref).equals(ref) || images.containsKey(ref) ? ref
-        : ImageRefs.familiar(ref));
+    Optional<DockerObject> byName = find(images, ImageRefs.familiar(ref).equals(ref)
+        || images.containsKey(ref) ? ref : ImageRefs.familiar(ref));
+    return byName.isPresent() ? byName : find(images, ref); // then as an id prefix
+  }
+
+  /** A shared tag a user made before image namespaces (berth 0.1's {@code tag} record). */
+  FakeObjects held(String tag, Owner owner) {
+    heldTags.put(tag, owner);
+    return this;
+  }
+
+  @Override
+  public ImageClaims imageClaims() {
+    return new ImageClaims() {
+      @Override
+      public Optional<Owner> imageOwner(String imageId) {
+        DockerObject image = images.get(imageId);
+        return image == null ? Optional.empty() : image.owner();
+      }
+
+      @Override
+      public Optional<Owner> heldTag(String tag, String imageId) {
+        DockerObject image = images.get(imageId);
+        return image != null && image.tags().containsKey(tag)
+            ? Optional.ofNullable(heldTags.get(tag)) : Optional.empty();
+      }
+    };
   }
 
   @Override

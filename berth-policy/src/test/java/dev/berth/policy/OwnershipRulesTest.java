@@ -138,11 +138,14 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void commit_own_containerResolvedAndTagClaimed() {
+  void commit_own_containerResolvedImageClaimedNameInNamespace() {
     Decision.Allow a = allowed(decide(ALICE, "POST", "/commit?container=abc&repo=mine&tag=v1",
         "{}"));
     assertThat(a.forward().query().get("container")).hasValue(ALICE_CONTAINER);
-    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("mine:v1", new Owner(1001, -1)));
+    assertThat(a.forward().query().get("repo"))
+        .hasValue("berth.invalid/u1001/docker.io/library/mine");
+    assertThat(a.forward().query().get("tag")).hasValue("v1");
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("", new Owner(1001, -1)));
   }
 
   // ---- create -------------------------------------------------------------------------------
@@ -430,15 +433,24 @@ class OwnershipRulesTest {
 
   @ParameterizedTest
   @CsvSource({
+      "DELETE,/images/busybox:latest", "DELETE,/images/busybox",
+      "POST,/images/busybox/push?tag=latest"})
+  void image_removingOrPushingSitesTag_denied(String method, String path) {
+    denied(decide(ALICE, method, path, null), Decision.Status.FORBIDDEN);
+    allowed(decide(ROOT, method, path, null));
+  }
+
+  /** A pull of a shared name only refreshes it from the registry; a tag lands in the namespace. */
+  @ParameterizedTest
+  @CsvSource({
       "POST,/images/create?fromImage=busybox&tag=latest",
       "POST,/images/create?fromImage=docker.io/library/busybox&tag=latest",
       "POST,/images/create?fromImage=busybox:latest",
-      "POST,/images/alice/tool:1/tag?repo=busybox&tag=latest",
-      "DELETE,/images/busybox:latest", "DELETE,/images/busybox",
-      "POST,/images/busybox/push?tag=latest"})
-  void image_replacingOrRemovingSitesTag_denied(String method, String path) {
-    denied(decide(ALICE, method, path, null), Decision.Status.FORBIDDEN);
-    allowed(decide(ROOT, method, path, null));
+      "POST,/images/alice/tool:1/tag?repo=busybox&tag=latest"})
+  void image_pullOverSharedTagOrTagToItsName_allowed(String method, String path) {
+    Decision.Allow a = allowed(decide(ALICE, method, path, null));
+    assertThat(a.forward().query().get("repo").orElse(""))
+        .isIn("", "berth.invalid/u1001/docker.io/library/busybox");
   }
 
   @Test
@@ -484,10 +496,12 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void image_tagToNewName_claimedForCaller() {
+  void image_tagToNewName_writtenInCallersNamespace() {
     Decision.Allow a = allowed(decide(ALICE, "POST", "/images/busybox/tag?repo=mine", null));
-    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("mine:latest",
-        new Owner(1001, -1)));
+    assertThat(a.forward().query().get("repo"))
+        .hasValue("berth.invalid/u1001/docker.io/library/mine");
+    assertThat(a.forward().query().get("tag")).hasValue("latest");
+    assertThat(a.followUp()).isEqualTo(FollowUp.NONE);
   }
 
   @Test

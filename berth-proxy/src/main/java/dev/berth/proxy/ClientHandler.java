@@ -687,6 +687,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
   private boolean holdsAnswer(HttpResponse resp) {
     return resp.status().code() / 100 == 2
         && (followUp instanceof Decision.FollowUp.FilterResponse
+        || followUp instanceof Decision.FollowUp.MapNames
         || followUp instanceof Decision.FollowUp.ClaimExec);
   }
 
@@ -735,6 +736,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Exchan
     switch (followUp) {
       case Decision.FollowUp.FilterResponse f ->
           body = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
+      case Decision.FollowUp.MapNames m ->
+          body = DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
       case Decision.FollowUp.ClaimExec c -> {
         String id = DockerJson.parse(bytes).path("Id").asText("");
         if (id.isEmpty()) {
