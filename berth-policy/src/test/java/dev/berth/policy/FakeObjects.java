@@ -86,7 +86,8 @@ class FakeObjects implements ObjectDirectory {
         return Optional.of(o);
       }
     }
-    var prefixed = all.values().stream().filter(o -> o.id().startsWith(ref)).toList();
+    var prefixed = all.values().stream().filter(o -> o.id().startsWith(ref)
+        || o.id().startsWith("sha256:" + ref)).toList();
     return prefixed.size() == 1 ? Optional.of(prefixed.get(0)) : Optional.empty();
   }
 
