@@ -349,6 +349,15 @@ final class Tenants implements AutoCloseable {
 
   // ---- the daemon's view, as root -------------------------------------------------------------
 
+  /**
+   * The daemon's name of the tag {@code ref} ({@code it-…/x:1}) that {@code u} gave an image: in
+   * u's image namespace (issue 13).
+   */
+  static String daemonImage(UnixUser u, String ref) {
+    return "berth.invalid/u" + u.uid() + "/docker.io/" + (ref.contains("/") ? ref
+        : "library/" + ref);
+  }
+
   /** {@code docker TYPE inspect --format FORMAT ref} as root on the daemon; must succeed. */
   static String upstreamFormat(String type, String ref, String format) {
     Proc.Result r = DockerCli.upstream(type, "inspect", "--format", format, ref);
@@ -567,7 +576,9 @@ final class Tenants implements AutoCloseable {
           .toArray(String[]::new));
     }
     List<String> images = lines(DockerCli.upstream("image", "ls", "--format",
-        "{{.Repository}}:{{.Tag}}", "--filter", "reference=" + imageRepo + "*"));
+        "{{.Repository}}:{{.Tag}}", "--filter", "reference=" + imageRepo + "*",
+        "--filter", "reference=" + daemonImage(alice, imageRepo) + "*",
+        "--filter", "reference=" + daemonImage(bob, imageRepo) + "*"));
     if (!images.isEmpty()) {
       DockerCli.upstream(Stream.concat(Stream.of("rmi", "-f"), images.stream())
           .toArray(String[]::new));

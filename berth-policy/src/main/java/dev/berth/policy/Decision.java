@@ -2,7 +2,9 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Outcome of evaluating one request. Only {@link Allow} lets a request through, and it carries the
@@ -66,8 +68,7 @@ public sealed interface Decision {
      * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer
      * as it is, and the caller then sees the daemon's names of its own objects.
      */
-    record MapNames(java.util.function.UnaryOperator<com.fasterxml.jackson.databind.JsonNode>
-        mapping) implements FollowUp {
+    record MapNames(UnaryOperator<JsonNode> mapping) implements FollowUp {
       public MapNames {
         requireNonNull(mapping, "mapping");
       }

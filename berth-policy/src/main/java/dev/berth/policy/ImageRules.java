@@ -2,6 +2,8 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.OwnershipRules.Refusal;
@@ -153,7 +155,20 @@ final class ImageRules {
       throw new Refusal(Decision.Status.FORBIDDEN, "the image " + ref + " is not yours; only "
           + "its owner or an administrator may remove it");
     }
-    return new Outcome(withImagePath(request, r.forward()), FollowUp.NONE);
+    return new Outcome(withImagePath(request, r.forward()), new FollowUp.MapNames(
+        answer -> untaggedAsNamed(answer, who, grant)));
+  }
+
+  /** The answer of {@code rmi} ({@code [{"Untagged": tag}, {"Deleted": id}]}) in caller's names. */
+  private static JsonNode untaggedAsNamed(JsonNode answer, Principal who, Grant grant) {
+    JsonNode out = answer.deepCopy();
+    for (JsonNode item : out) {
+      if (item instanceof ObjectNode o
+          && o.path("Untagged").isTextual()) {
+        o.put("Untagged", ImageAccess.shownImage(o.path("Untagged").asText(), who, grant));
+      }
+    }
+    return out;
   }
 
   /**
