@@ -1,7 +1,11 @@
 package dev.berth.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** {@code berth}: the entry point. */
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
@@ -13,7 +17,7 @@ import picocli.CommandLine.Command;
         "run as the caller. Point the stock docker CLI at it:",
         "  export DOCKER_HOST=unix:///run/berth/docker.sock"},
     subcommands = {ServeCommand.class, PluginCommand.class, RunCommand.class, PolicyCommand.class,
-        AuditCommand.class, MetricsCommand.class, PkiCommand.class,
+        AuditCommand.class, MetricsCommand.class, PkiCommand.class, DoctorCommand.class,
         CommandLine.HelpCommand.class})
 public final class BerthCommand implements Runnable {
   @CommandLine.Spec
@@ -30,7 +34,34 @@ public final class BerthCommand implements Runnable {
     // goes to docker as it is.
     cl.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true)
         .setStopAtPositional(true);
+    cl.setUsageHelpWidth(100);
+    cl.setExecutionStrategy(BerthCommand::rejectUnmatchedThenRun);
+    cl.setParameterExceptionHandler(BerthCommand::usageError);
     return cl;
+  }
+
+  /**
+   * picocli lets a help option win over arguments it did not match ({@code berth login --help}
+   * printed the top-level help and exited 0); an argument nobody asked for is an error even then.
+   */
+  private static int rejectUnmatchedThenRun(ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (!p.unmatched().isEmpty()) {
+        throw new UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+      }
+    }
+    return new CommandLine.RunLast().execute(parsed);
+  }
+
+  /** A usage error: what was wrong, what was probably meant, where the help is; status 2. */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine cl = e.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println("berth: " + e.getMessage());
+    UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Run '" + cl.getCommandSpec().qualifiedName() + " --help' for usage.");
+    err.flush();
+    return 2;
   }
 
   @Override

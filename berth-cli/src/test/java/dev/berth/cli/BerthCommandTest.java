@@ -1,0 +1,47 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BerthCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int execute(String... args) {
+    CommandLine cl = BerthCommand.commandLine();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    return cl.execute(args);
+  }
+
+  @Test
+  void execute_unknownCommandWithHelp_isAUsageErrorNotTheTopLevelHelp() {
+    assertThat(execute("sing", "--help")).isEqualTo(2);
+    assertThat(err.toString()).contains("berth: Unmatched argument").contains("'sing'")
+        .contains("Run 'berth --help' for usage.");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void execute_misspelledCommand_suggestsTheRightOne() {
+    assertThat(execute("doctr")).isEqualTo(2);
+    assertThat(err.toString()).contains("Did you mean").contains("doctor");
+  }
+
+  @Test
+  void execute_unknownOption_namesItAndTheCommandsHelp() {
+    assertThat(execute("doctor", "--bogus")).isEqualTo(2);
+    assertThat(err.toString()).contains("Unknown option: '--bogus'")
+        .contains("Run 'berth doctor --help' for usage.");
+  }
+
+  @Test
+  void execute_help_printsUsageAndSucceeds() {
+    assertThat(execute("--help")).isZero();
+    assertThat(out.toString()).contains("Usage: berth").contains("doctor");
+  }
+}
