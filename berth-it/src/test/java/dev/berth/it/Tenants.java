@@ -360,14 +360,39 @@ final class Tenants implements AutoCloseable {
 
   /** {@code docker TYPE inspect --format FORMAT ref} as root on the daemon; must succeed. */
   static String upstreamFormat(String type, String ref, String format) {
-    Proc.Result r = DockerCli.upstream(type, "inspect", "--format", format, ref);
+    Proc.Result r = DockerCli.upstream(type, "inspect", "--format", format,
+        upstreamName(type, ref));
     assertOk(r);
     return r.stdout().strip();
   }
 
   /** Whether {@code docker TYPE inspect ref} finds the object on the daemon. */
   static boolean existsUpstream(String type, String ref) {
-    return DockerCli.upstream(type, "inspect", ref).ok();
+    return DockerCli.upstream(type, "inspect", upstreamName(type, ref)).ok();
+  }
+
+  /**
+   * The daemon's name of a container, network or volume a user named {@code ref} (issue 13:
+   * alice's {@code web} is {@code u1001_web}): {@code ref} itself when the daemon knows it (an
+   * id, root's object, an object from before private names), else the first of alice's and
+   * bob's names for it that the daemon knows.
+   */
+  static String upstreamName(String type, String ref) {
+    if (type.equals("image") || DockerCli.upstream(type, "inspect", ref).ok()) {
+      return ref;
+    }
+    for (String user : List.of("alice", "bob")) {
+      String own = "u" + ItEnvironment.user(user).uid() + "_" + ref;
+      if (DockerCli.upstream(type, "inspect", own).ok()) {
+        return own;
+      }
+    }
+    return ref;
+  }
+
+  /** The daemon's name of the container, network or volume {@code u} named {@code name}. */
+  static String daemonName(UnixUser u, String name) {
+    return u.name().equals("root") ? name : "u" + u.uid() + "_" + name;
   }
 
   /**
@@ -393,6 +418,9 @@ final class Tenants implements AutoCloseable {
   /** {@code GET /containers/REF/json} as root on the daemon; must succeed. */
   static JsonNode inspectContainer(String ref) {
     Reply r = daemonGet("/containers/" + ref + "/json");
+    if (r.status() == 404) {
+      r = daemonGet("/containers/" + upstreamName("container", ref) + "/json");
+    }
     assertThat(r.status()).as("inspect %s on the daemon: %s", ref, r.text()).isEqualTo(200);
     try {
       return JSON.readTree(r.body());

@@ -109,7 +109,7 @@ final class PluginJudge {
     try {
       d = route.isPresent() ? pluginRefusal(route.get(), m).orElse(null) : null;
       if (d == null) {
-        d = engine.evaluate(who, head, m.requestBody(), objects);
+        d = engine.evaluateAsSent(who, head, m.requestBody(), objects);
       }
       if (d instanceof Decision.Allow allow && route.isPresent()) {
         d = withoutRewrites(allow, route.get(), m, who);

@@ -76,40 +76,43 @@ final class OwnershipRules {
    * @param allowed what the body rules allowed (its request and rewrites are kept)
    */
   Decision evaluate(Principal who, Grant grant, Decision.Allow allowed, RouteMatch route,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     if (grant.role().scope() == Scope.ALL) {
       return allowed;
     }
     Action action = route.route().action();
     CanonicalRequest request = allowed.forward();
+    PrivateNames names = mapNames ? PrivateNames.of(who, grant) : PrivateNames.NONE;
     try {
       Step step;
       if (ON_CONTAINER.contains(action)) {
-        step = onContainer(who, grant, request, objects, action);
+        step = onContainer(who, grant, request, objects, action, names);
       } else if (ON_EXEC.contains(action)) {
         DockerObject exec = reach(objects.exec(segment(request, 1)), who, grant)
             .orElseThrow(() -> notFound("No such exec instance: " + segment(request, 1)));
         step = new Step(request.withSegment(1, exec.id()));
       } else if (ON_VOLUME.contains(action)) {
-        reach(objects.volume(segment(request, 1)), who, grant)
+        DockerObject v = volume(segment(request, 1), who, grant, objects, names)
             .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
-        step = new Step(request);
+        step = new Step(request.withSegment(1, v.id()),
+            action == VOLUME_INSPECT ? shownNames(who, grant, names) : FollowUp.NONE);
       } else if (ON_NETWORK.contains(action)) {
-        step = onNetwork(who, grant, request, objects, action);
+        step = onNetwork(who, grant, request, objects, action, names);
       } else if (LISTS.contains(action)) {
         String label = ownerFilter(who, grant);
         step = new Step(request.withQuery(request.query().with("filters",
             Filters.withLabel(request.query().get("filters"), label))),
-            action == CONTAINER_LIST ? containerImageNames(who, grant) : FollowUp.NONE);
+            action == SYSTEM_EVENTS || action.name().endsWith("_PRUNE") ? FollowUp.NONE
+                : shownNames(who, grant, names));
         step.note("filters narrowed to label " + label);
       } else {
         step = switch (action) {
-          case CONTAINER_CREATE -> containerCreate(who, grant, request, objects);
+          case CONTAINER_CREATE -> containerCreate(who, grant, request, objects, names);
           case SYSTEM_DF -> {
             ImageClaims claims = objects.imageClaims();
-            yield new Step(request, new FollowUp.FilterResponse(df -> DataUsage.narrow(df,
-                owner -> grant.reaches(who, owner), images -> ImageAccess.narrowList(images, who,
-                grant, claims))));
+            yield new Step(request, new FollowUp.FilterResponse(df -> names.answer(
+                DataUsage.narrow(df, owner -> grant.reaches(who, owner),
+                    images -> ImageAccess.narrowList(images, who, grant, claims)))));
           }
           case IMAGE_LIST -> Step.of(ImageRules.list(who, grant, request, objects));
           case IMAGE_INSPECT -> Step.of(ImageRules.inspect(who, grant, request, objects));
@@ -120,8 +123,10 @@ final class OwnershipRules {
           case IMAGE_DELETE -> Step.of(ImageRules.delete(who, grant, request, objects));
           case IMAGE_PUSH -> Step.of(ImageRules.push(who, grant, request, objects));
           case CONTAINER_COMMIT -> Step.of(ImageRules.commit(who, grant, request,
-              container(request.query().get("container").orElse(""), who, grant, objects).id()));
-          case VOLUME_CREATE -> volumeCreate(who, grant, request, objects);
+              container(request.query().get("container").orElse(""), who, grant, objects, names)
+                  .id()));
+          case VOLUME_CREATE -> volumeCreate(who, grant, request, objects, names);
+          case NETWORK_CREATE -> networkCreate(request, names);
           default -> new Step(request);
         };
       }
@@ -148,14 +153,15 @@ final class OwnershipRules {
   // ---- containers ---------------------------------------------------------------------------
 
   private Step onContainer(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action) throws Refusal, LookupException {
+      ObjectDirectory objects, Action action, PrivateNames names)
+      throws Refusal, LookupException {
     String ref = segment(request, 1);
-    DockerObject c = container(ref, who, grant, objects);
+    DockerObject c = container(ref, who, grant, objects, names);
     Step step = new Step(request.withSegment(1, c.id()),
         action == EXEC_CREATE ? new FollowUp.ClaimExec(grant.ownerFor(who))
-            : action == CONTAINER_INSPECT ? containerImageNames(who, grant) : FollowUp.NONE);
+            : action == CONTAINER_INSPECT ? shownNames(who, grant, names) : FollowUp.NONE);
     if (action == CONTAINER_RENAME) {
-      step.request = prefixedName(step.request, who, grant, step);
+      step.request = prefixedName(step.request, names, step);
       checkNameFree(step.request.query().get("name").orElse(""), who, grant, objects);
     }
     if ((action == CONTAINER_START || action == CONTAINER_RESTART)
@@ -165,10 +171,13 @@ final class OwnershipRules {
     return step;
   }
 
-  /** The image a container list or inspect names, as the caller named it ({@link ImageAccess}). */
-  private static FollowUp containerImageNames(Principal who, Grant grant) {
+  /**
+   * An answer that names the caller's objects ({@link PrivateNames#answer}) and images
+   * ({@code Image}, {@code Config.Image}), in the names the caller gave them.
+   */
+  private static FollowUp shownNames(Principal who, Grant grant, PrivateNames names) {
     return new FollowUp.MapNames(answer -> {
-      JsonNode out = answer.deepCopy();
+      JsonNode out = names.answer(answer);
       for (JsonNode c : out.isArray() ? out : NODES.arrayNode().add(out)) {
         if (c instanceof ObjectNode o && o.path("Image").isTextual()) {
           o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), who, grant));
@@ -229,37 +238,65 @@ final class OwnershipRules {
   }
 
   /**
-   * The caller's container named by {@code ref}. With a role name prefix, the caller's own
-   * namespace is tried first ({@code web} finds {@code alice-web}), then the reference as given.
+   * The caller's container named by {@code ref}: the caller's own name first ({@code web} is
+   * {@code u1001_web}), then the reference as given (an id, or a container from before private
+   * names); either must be the caller's.
    */
   private static DockerObject container(String ref, Principal who, Grant grant,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String prefix = grant.role().namePrefixFor(who);
-    if (!prefix.isEmpty() && !ref.startsWith(prefix)) {
-      Optional<DockerObject> prefixed = reach(objects.container(prefix + ref), who, grant)
-          .filter(c -> c.name().equals(prefix + ref));
-      if (prefixed.isPresent()) {
-        return prefixed.get();
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+    String own = names.toDaemon(ref);
+    if (!own.equals(ref)) {
+      Optional<DockerObject> mine = reach(objects.container(own), who, grant)
+          .filter(c -> c.name().equals(own));
+      if (mine.isPresent()) {
+        return mine.get();
       }
     }
     return reach(objects.container(ref), who, grant)
         .orElseThrow(() -> notFound("No such container: " + ref));
   }
 
-  /** {@code request} with its {@code name} query parameter given the role's prefix. */
-  private static CanonicalRequest prefixedName(CanonicalRequest request, Principal who,
-      Grant grant, Step step) {
-    String prefix = grant.role().namePrefixFor(who);
+  /** The caller's volume named {@code name}: its own name first, then as given. */
+  private static Optional<DockerObject> volume(String name, Principal who, Grant grant,
+      ObjectDirectory objects, PrivateNames names) throws LookupException {
+    String own = names.toDaemon(name);
+    if (!own.equals(name)) {
+      Optional<DockerObject> mine = reach(objects.volume(own), who, grant);
+      if (mine.isPresent()) {
+        return mine;
+      }
+    }
+    return reach(objects.volume(name), who, grant);
+  }
+
+  /** The caller's network named {@code ref}: its own name first, then as given (or an id). */
+  private static Optional<DockerObject> network(String ref, Principal who, Grant grant,
+      ObjectDirectory objects, PrivateNames names) throws LookupException {
+    String own = names.toDaemon(ref);
+    if (!own.equals(ref)) {
+      Optional<DockerObject> mine = reach(objects.network(own), who, grant)
+          .filter(n -> n.name().equals(own));
+      if (mine.isPresent()) {
+        return mine;
+      }
+    }
+    return reach(objects.network(ref), who, grant);
+  }
+
+  /** {@code request} with its {@code name} query parameter in the caller's namespace. */
+  private static CanonicalRequest prefixedName(CanonicalRequest request, PrivateNames names,
+      Step step) {
     Optional<String> name = request.query().get("name");
-    if (prefix.isEmpty() || name.isEmpty() || name.get().isEmpty()) {
+    if (name.isEmpty() || name.get().isEmpty()) {
       return request;
     }
     String plain = name.get().startsWith("/") ? name.get().substring(1) : name.get();
-    if (plain.startsWith(prefix)) {
+    String daemon = names.toDaemon(plain);
+    if (daemon.equals(plain)) {
       return request;
     }
-    step.note("name " + plain + " became " + prefix + plain);
-    return request.withQuery(request.query().with("name", prefix + plain));
+    step.note("name " + plain + " is " + daemon);
+    return request.withQuery(request.query().with("name", daemon));
   }
 
   /**
@@ -289,9 +326,9 @@ final class OwnershipRules {
   }
 
   private Step containerCreate(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
     Step step = new Step(request);
-    request = prefixedName(request, who, grant, step);
+    request = prefixedName(request, names, step);
     checkNameFree(request.query().get("name").orElse(""), who, grant, objects);
     ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
     ObjectNode hc = body.path("HostConfig") instanceof ObjectNode o ? o : NODES.objectNode();
@@ -304,11 +341,18 @@ final class OwnershipRules {
         step.note("image " + image + " is " + resolved);
       }
     }
-    for (JsonNode bind : hc.path("Binds")) {
-      String source = bind.asText().split(":", -1)[0];
-      if (!source.startsWith("/") && bind.asText().contains(":")) {
-        useVolume(source, "-v " + bind.asText(), who, grant, objects, step);
+    if (hc.path("Binds") instanceof ArrayNode binds) {
+      ArrayNode out = binds.arrayNode();
+      for (JsonNode bind : binds) {
+        String text = bind.asText();
+        String source = text.split(":", -1)[0];
+        if (!source.startsWith("/") && text.contains(":")) {
+          String daemon = useVolume(source, "-v " + text, who, grant, objects, names, step);
+          text = daemon + text.substring(source.length());
+        }
+        out.add(text);
       }
+      hc.set("Binds", out);
     }
     labelAnonymousVolumes(body, hc, owner, step);
     for (JsonNode node : hc.path("Mounts")) {
@@ -326,19 +370,22 @@ final class OwnershipRules {
         owner.labels().forEach(labels::put);
         step.note("anonymous volume at " + m.path("Target").asText("") + " labelled as yours");
       } else {
-        useVolume(source, "--mount source=" + source, who, grant, objects, step);
+        m.put("Source", useVolume(source, "--mount source=" + source, who, grant, objects, names,
+            step));
       }
     }
     String mode = hc.path("NetworkMode").asText("");
     if (!SHARED_NETWORKS.contains(mode)) {
-      useNetwork(mode, who, grant, objects);
+      hc.put("NetworkMode", useNetwork(mode, who, grant, objects, names));
     }
-    for (Iterator<String> it = body.path("NetworkingConfig").path("EndpointsConfig").fieldNames();
-        it.hasNext(); ) {
-      String net = it.next();
-      if (!SHARED_NETWORKS.contains(net)) {
-        useNetwork(net, who, grant, objects);
+    if (body.path("NetworkingConfig").path("EndpointsConfig") instanceof ObjectNode endpoints) {
+      ObjectNode out = endpoints.objectNode();
+      for (Iterator<Map.Entry<String, JsonNode>> it = endpoints.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        out.set(SHARED_NETWORKS.contains(e.getKey()) ? e.getKey()
+            : useNetwork(e.getKey(), who, grant, objects, names), e.getValue());
       }
+      ((ObjectNode) body.path("NetworkingConfig")).set("EndpointsConfig", out);
     }
     step.request = request.withBody(new Body.Json(body));
     return step;
@@ -375,25 +422,38 @@ final class OwnershipRules {
     }
   }
 
-  private static void useVolume(String name, String what, Principal who, Grant grant,
-      ObjectDirectory objects, Step step) throws Refusal, LookupException {
-    DockerObject v = objects.ensureVolume(name, grant.ownerFor(who));
+  /**
+   * The daemon's name of the volume {@code name} a new container mounts: the caller's own
+   * (created for the caller first if it does not exist, as the daemon would create it), or a
+   * volume from before private names that is the caller's.
+   */
+  private static String useVolume(String name, String what, Principal who, Grant grant,
+      ObjectDirectory objects, PrivateNames names, Step step) throws Refusal, LookupException {
+    String own = names.toDaemon(name);
+    if (!own.equals(name) && objects.volume(own).isEmpty()) {
+      Optional<DockerObject> before = objects.volume(name);
+      if (before.isPresent() && grant.reaches(who, before.get().owner())) {
+        step.note("volume " + name + " is yours");
+        return name;
+      }
+    }
+    DockerObject v = objects.ensureVolume(own, grant.ownerFor(who));
     if (!grant.reaches(who, v.owner())) {
       throw new Refusal(Decision.Status.FORBIDDEN, what + ": the volume \"" + name
           + "\" belongs to someone else; use a volume of your own");
     }
-    step.note("volume " + name + " is yours");
+    step.note("volume " + name + " is yours (" + own + ")");
+    return own;
   }
 
   /**
-   * A network a new container joins. Refused with 403, not 404: the CLI takes a 404 from create
-   * for a missing image and would try to pull it.
+   * The daemon's name of a network a new container joins. Refused with 403, not 404: the CLI
+   * takes a 404 from create for a missing image and would try to pull it.
    */
-  private static void useNetwork(String ref, Principal who, Grant grant, ObjectDirectory objects)
-      throws Refusal, LookupException {
-    if (reach(objects.network(ref), who, grant).isEmpty()) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "network " + ref + " not found");
-    }
+  private static String useNetwork(String ref, Principal who, Grant grant,
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+    return network(ref, who, grant, objects, names).map(DockerObject::name).orElseThrow(() ->
+        new Refusal(Decision.Status.FORBIDDEN, "network " + ref + " not found"));
   }
 
   /**
@@ -401,16 +461,38 @@ final class OwnershipRules {
    * whoever owns it: refused for a volume the caller may not reach, so that nothing of it leaks.
    */
   private static Step volumeCreate(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String name = request.body() instanceof Body.Json j ? j.value().path("Name").asText("") : "";
-    if (!name.isEmpty()) {
-      Optional<DockerObject> existing = objects.volume(name);
-      if (existing.isPresent() && !grant.reaches(who, existing.get().owner())) {
-        throw new Refusal(Decision.Status.CONFLICT, "the volume name \"" + name
-            + "\" is already used by another user; choose another name");
-      }
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+    if (!(request.body() instanceof Body.Json j) || j.value().path("Name").asText("").isEmpty()) {
+      return new Step(request);
     }
-    return new Step(request);
+    String name = j.value().path("Name").asText("");
+    String daemon = names.toDaemon(name);
+    Optional<DockerObject> existing = objects.volume(daemon);
+    if (existing.isPresent() && !grant.reaches(who, existing.get().owner())) {
+      throw new Refusal(Decision.Status.CONFLICT, "the volume name \"" + name
+          + "\" is already used by another user; choose another name");
+    }
+    Step step = new Step(request.withBody(new Body.Json(((ObjectNode) j.value()).deepCopy()
+        .put("Name", daemon))), shownNames(who, grant, names));
+    if (!daemon.equals(name)) {
+      step.note("volume " + name + " is " + daemon);
+    }
+    return step;
+  }
+
+  /** {@code docker network create NAME}: the name is the caller's. */
+  private static Step networkCreate(CanonicalRequest request, PrivateNames names) {
+    if (!(request.body() instanceof Body.Json j) || !j.value().path("Name").isTextual()) {
+      return new Step(request);
+    }
+    String name = j.value().path("Name").asText();
+    String daemon = names.toDaemon(name);
+    Step step = new Step(request.withBody(new Body.Json(((ObjectNode) j.value()).deepCopy()
+        .put("Name", daemon))));
+    if (!daemon.equals(name)) {
+      step.note("network " + name + " is " + daemon);
+    }
+    return step;
   }
 
   /**
@@ -432,15 +514,18 @@ final class OwnershipRules {
   // ---- networks -----------------------------------------------------------------------------
 
   private Step onNetwork(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action) throws Refusal, LookupException, RequestException {
+      ObjectDirectory objects, Action action, PrivateNames names)
+      throws Refusal, LookupException, RequestException {
     String ref = segment(request, 1);
-    DockerObject net = reach(objects.network(ref), who, grant)
+    DockerObject net = network(ref, who, grant, objects, names)
         .orElseThrow(() -> notFound("network " + ref + " not found"));
     CanonicalRequest out = request.withSegment(1, net.id());
     if (action == NETWORK_CONNECT || action == NETWORK_DISCONNECT) {
-      out = out.withBody(new Body.Json(connectBody(who, grant, request, objects, action)));
+      out = out.withBody(new Body.Json(connectBody(who, grant, request, objects, action,
+          names)));
     }
-    return new Step(out);
+    return new Step(out, action == NETWORK_INSPECT ? shownNames(who, grant, names)
+        : FollowUp.NONE);
   }
 
   /**
@@ -448,7 +533,8 @@ final class OwnershipRules {
    * matched case-insensitively, as Go's decoder does) with the container resolved to its id.
    */
   private ObjectNode connectBody(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action) throws Refusal, LookupException, RequestException {
+      ObjectDirectory objects, Action action, PrivateNames names)
+      throws Refusal, LookupException, RequestException {
     JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
     if (!in.isObject()) {
       throw RequestException.bad("body: expected a JSON object");
@@ -478,7 +564,7 @@ final class OwnershipRules {
         default -> { }
       }
     }
-    out.put("Container", container(container, who, grant, objects).id());
+    out.put("Container", container(container, who, grant, objects, names).id());
     return out;
   }
 

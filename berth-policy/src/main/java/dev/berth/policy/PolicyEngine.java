@@ -81,8 +81,23 @@ public final class PolicyEngine {
    */
   public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
       ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, true);
+  }
+
+  /**
+   * Decides a request that will reach the daemon exactly as sent (plugin mode): container,
+   * network and volume names are not mapped into the caller's namespace ({@link PrivateNames}),
+   * since neither the request nor the answer can be renamed.
+   */
+  public Decision evaluateAsSent(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, false);
+  }
+
+  private Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects, boolean mapNames) {
     try {
-      return decide(who, head, body, objects);
+      return decide(who, head, body, objects, mapNames);
     } catch (RuntimeException e) {
       return new Decision.Indeterminate("internal_error",
           "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
@@ -90,7 +105,7 @@ public final class PolicyEngine {
   }
 
   private Decision decide(Principal who, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     Optional<RouteMatch> match = route(head);
     if (match.isEmpty()) {
       return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
@@ -113,7 +128,7 @@ public final class PolicyEngine {
           + "; ask an administrator");
     }
     Role role = grant.get().role();
-    Decision d = judge(who, grant.get(), route, request, objects);
+    Decision d = judge(who, grant.get(), route, request, objects, mapNames);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
       return new Decision.Allow("audit_only", request, java.util.List.of("audit-only: would be "
@@ -124,7 +139,7 @@ public final class PolicyEngine {
 
   /** The rules for a caller with a role, on a request whose body is parsed. */
   private Decision judge(Principal who, Grant grant, RouteMatch route, CanonicalRequest request,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     Role role = grant.role();
     if (!role.actions().contains(route.route().action())) {
       return Decision.forbidden("action_not_granted", "berth: " + route.route().action().id()
@@ -143,7 +158,7 @@ public final class PolicyEngine {
     }
     Decision d = containers.evaluate(who, grant, request, route);
     return d instanceof Decision.Allow allow
-        ? ownership.evaluate(who, grant, allow, route, objects) : d;
+        ? ownership.evaluate(who, grant, allow, route, objects, mapNames) : d;
   }
 
   /**

@@ -31,6 +31,11 @@ class OwnershipRulesTest {
     return Fixtures.decide(ENGINE, Fixtures.objects(), who, method, target, body);
   }
 
+  /** Plugin mode: names as sent, so names of other users' objects are taken. */
+  private static Decision asSent(Principal who, String method, String target, String body) {
+    return Fixtures.decideAsSent(ENGINE, Fixtures.objects(), who, method, target, body);
+  }
+
   private static Decision.Allow allowed(Decision d) {
     assertThat(d).isInstanceOf(Decision.Allow.class);
     return (Decision.Allow) d;
@@ -105,8 +110,8 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void rename_toOthersName_conflict() {
-    Decision.Deny deny = denied(decide(ALICE, "POST", "/containers/abc/rename?name=bobweb",
+  void rename_toOthersName_conflict_namesAsSent() {
+    Decision.Deny deny = denied(asSent(ALICE, "POST", "/containers/abc/rename?name=bobweb",
         null), Decision.Status.CONFLICT);
     assertThat(deny.reason()).contains("already used by another user");
   }
@@ -151,18 +156,18 @@ class OwnershipRulesTest {
   // ---- create -------------------------------------------------------------------------------
 
   @Test
-  void create_nameOfOthersContainer_conflict() {
-    denied(decide(ALICE, "POST", "/containers/create?name=bobweb", "{\"Image\":\"x\"}"),
+  void create_nameOfOthersContainer_conflict_namesAsSent() {
+    denied(asSent(ALICE, "POST", "/containers/create?name=bobweb", "{\"Image\":\"x\"}"),
         Decision.Status.CONFLICT);
   }
 
   @Test
-  void create_nameThatIsAnotherUsersShortId_conflict() {
+  void create_nameThatIsAnotherUsersShortId_conflict_namesAsSent() {
     // the daemon resolves names before id prefixes: the name would take bob's short id over
-    Decision.Deny d = denied(decide(ALICE, "POST", "/containers/create?name=b0b222222222",
+    Decision.Deny d = denied(asSent(ALICE, "POST", "/containers/create?name=b0b222222222",
         "{\"Image\":\"x\"}"), Decision.Status.CONFLICT);
     assertThat(d.reason()).contains("is the id of another user's container");
-    denied(decide(ALICE, "POST", "/containers/abc/rename?name=b0b2", null),
+    denied(asSent(ALICE, "POST", "/containers/abc/rename?name=b0b2", null),
         Decision.Status.CONFLICT);
   }
 
@@ -198,19 +203,19 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void create_othersVolume_denied() {
-    Decision.Deny deny = denied(decide(ALICE, "POST", "/containers/create",
+  void create_othersVolume_denied_namesAsSent() {
+    Decision.Deny deny = denied(asSent(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"bobdata:/d\"]}}"),
         Decision.Status.FORBIDDEN);
     assertThat(deny.reason()).contains("the volume \"bobdata\" belongs to someone else");
-    denied(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"HostConfig\":"
+    denied(asSent(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"HostConfig\":"
         + "{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"bobdata\",\"Target\":\"/d\"}]}}"),
         Decision.Status.FORBIDDEN);
   }
 
   @Test
-  void create_siteVolume_denied() {
-    denied(decide(ALICE, "POST", "/containers/create",
+  void create_siteVolume_denied_namesAsSent() {
+    denied(asSent(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"sitedata:/d\"]}}"),
         Decision.Status.FORBIDDEN);
   }
@@ -218,9 +223,11 @@ class OwnershipRulesTest {
   @Test
   void create_newNamedVolume_createdAsCallers() throws Exception {
     FakeObjects objects = Fixtures.objects();
-    allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    assertThat(objects.volume("fresh")).hasValueSatisfying(v ->
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
+        "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    assertThat(((Body.Json) a.forward().body()).value().at("/HostConfig/Binds/0").asText())
+        .isEqualTo("u1001_fresh:/d");
+    assertThat(objects.volume("u1001_fresh")).hasValueSatisfying(v ->
         assertThat(v.owner()).hasValue(new Owner(1001, -1)));
   }
 
@@ -293,12 +300,12 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void volumeCreate_nameOfOthersVolume_conflictWithoutItsDetails() {
-    Decision.Deny d = denied(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"bobdata\"}"),
+  void volumeCreate_nameOfOthersVolume_conflictWithoutItsDetails_namesAsSent() {
+    Decision.Deny d = denied(asSent(ALICE, "POST", "/volumes/create", "{\"Name\":\"bobdata\"}"),
         Decision.Status.CONFLICT);
     assertThat(d.reason()).contains("already used by another user");
-    allowed(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"a\"}"));
-    allowed(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"new\"}"));
+    allowed(asSent(ALICE, "POST", "/volumes/create", "{\"Name\":\"a\"}"));
+    allowed(asSent(ALICE, "POST", "/volumes/create", "{\"Name\":\"new\"}"));
   }
 
   @Test
@@ -559,7 +566,7 @@ class OwnershipRulesTest {
     assertThat(list.rewrites()).contains("filters narrowed to label dev.berth.owner.uid=1001");
     Decision.Allow create = allowed(decide(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    assertThat(create.rewrites()).contains("volume fresh is yours");
+    assertThat(create.rewrites()).contains("volume fresh is yours (u1001_fresh)");
   }
 
   @Test
