@@ -10,7 +10,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import dev.berth.policy.Policy;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,8 +43,29 @@ class ComposeNamesIT extends ItBase {
         back: {}
       """;
 
+  private static BerthServer named;
+  private static DockerCli cli;
   private final String project = "lab" + ItEnvironment.RUN_ID;
   private final List<Path> dirs = new ArrayList<>();
+
+  /** berth on the default policy with private names on, as the README recommends. */
+  @BeforeAll
+  static void start() throws IOException {
+    ItEnvironment.require();
+    Path policy = Files.createTempFile(Path.of("/tmp"), "it-names-", ".yaml");
+    Files.writeString(policy, Policy.defaultText().replace("    scope: own\n",
+        "    scope: own\n    name_prefix: \"u{uid}_\"\n"));
+    named = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy",
+        policy.toString()));
+    cli = new DockerCli(named.socket());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (named != null) {
+      named.close();
+    }
+  }
 
   @AfterEach
   void removeProjects() {
@@ -75,10 +99,10 @@ class ComposeNamesIT extends ItBase {
       assertThat(state).as("%s's web reads what %s's db wrote", u.name(), u.name())
           .isEqualTo("ready-" + u.uid());
       assertThat(compose(u, dir, "logs", "--no-color", "db").stdout()).contains("db-started");
-      Proc.Result ps = docker.run(u, "ps", "--format", "{{.Names}} {{.Networks}}");
+      Proc.Result ps = cli.run(u, "ps", "--format", "{{.Names}} {{.Networks}}");
       assertThat(ps.stdout()).as(ps.describe()).contains(project + "-db-1 " + project + "_back")
           .doesNotContain("u" + u.uid() + "_");
-      Proc.Result vols = docker.run(u, "volume", "ls", "--format", "{{.Name}}");
+      Proc.Result vols = cli.run(u, "volume", "ls", "--format", "{{.Name}}");
       assertThat(vols.stdout().lines()).as(vols.describe()).contains(project + "_data");
     }
     String aliceIds = compose(alice, aliceDir, "ps", "-q").stdout();
@@ -103,7 +127,7 @@ class ComposeNamesIT extends ItBase {
     List<String> full = new ArrayList<>(List.of("--config", dir.resolve(".docker").toString(),
         "compose", "--project-directory", dir.toString(), "-p", project));
     full.addAll(List.of(args));
-    Proc.Result r = Proc.run(docker.docker(u, full.toArray(String[]::new)), null,
+    Proc.Result r = Proc.run(cli.docker(u, full.toArray(String[]::new)), null,
         Duration.ofSeconds(120));
     assertThat(r.exitCode()).as("%s: %s", u.name(), r.describe()).isZero();
     return r;

@@ -372,9 +372,9 @@ final class Tenants implements AutoCloseable {
   }
 
   /**
-   * The daemon's name of a container, network or volume a user named {@code ref} (issue 13:
-   * alice's {@code web} is {@code u1001_web}): {@code ref} itself when the daemon knows it (an
-   * id, root's object, an object from before private names), else the first of alice's and
+   * The daemon's name of a container, network or volume a user named {@code ref}: {@code ref}
+   * itself when the daemon knows it, else, when a policy gives private names ({@code name_prefix:
+   * "u{uid}_"}, issue 13: alice's {@code web} is {@code u1001_web}), the first of alice's and
    * bob's names for it that the daemon knows.
    */
   static String upstreamName(String type, String ref) {
@@ -390,10 +390,6 @@ final class Tenants implements AutoCloseable {
     return ref;
   }
 
-  /** The daemon's name of the container, network or volume {@code u} named {@code name}. */
-  static String daemonName(UnixUser u, String name) {
-    return u.name().equals("root") ? name : "u" + u.uid() + "_" + name;
-  }
 
   /**
    * Everything a command on a container could change: identity, name, state, start time, limits,

@@ -12,9 +12,9 @@ import java.util.Map;
  * Each user's container, network and volume names, mapped to the daemon's names and back
  * (issue 13).
  *
- * <p>Design note. Every name a user gives a container, network or volume is stored in the daemon
- * with the user's prefix ({@code u1001_web}; a role's {@code name_prefix} replaces the default
- * {@code u{uid}_}), so alice's {@code web} and bob's {@code web} are two daemon objects that
+ * <p>Design note. With a role's {@code name_prefix} (recommended: {@code u{uid}_}), every name
+ * a user gives a container, network or volume is stored in the daemon with the user's prefix
+ * ({@code u1001_web}), so alice's {@code web} and bob's {@code web} are two daemon objects that
  * never collide. The prefix is added to every name a user gives, also one that already looks
  * prefixed ({@code u1002_web} given by alice is {@code u1001_u1002_web}), so the mapping is a
  * bijection and no user can produce a name in another user's namespace. In requests, references
@@ -38,7 +38,8 @@ final class PrivateNames {
   /** The caller's namespace; none for callers who reach all objects. */
   static PrivateNames of(Principal who, Grant grant) {
     boolean all = grant.role().passthrough() || grant.role().scope() == Scope.ALL;
-    return all ? NONE : new PrivateNames(grant.role().namePrefixFor(who));
+    String prefix = grant.role().namePrefixFor(who);
+    return all || prefix.isEmpty() ? NONE : new PrivateNames(prefix);
   }
 
   String prefix() {

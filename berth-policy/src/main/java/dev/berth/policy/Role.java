@@ -20,8 +20,8 @@ import java.util.Set;
  * @param profiles the profiles holders may ask for
  * @param quota what the holder's running containers may use together
  * @param namePrefix the prefix of a holder's container, network and volume names in the daemon
- *     ({@code {user}} is the user name), "" for the default {@code u<uid>_} (see
- *     {@link PrivateNames})
+ *     ({@code {user}} is the user name, {@code {uid}} the uid; {@code u{uid}_} is the
+ *     recommended one), "" for none: names are then the daemon's (see {@link PrivateNames})
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
  */
@@ -40,9 +40,9 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
     requireNonNull(namePrefix, "namePrefix");
   }
 
-  /** The name prefix for {@code who}: the role's, or {@code u<uid>_}. */
+  /** The name prefix for {@code who}, "" when the role has none (names are not private). */
   public String namePrefixFor(Principal who) {
-    return namePrefix.isEmpty() ? "u" + who.uid() + "_" : namePrefix.replace("{user}",
-        who.name());
+    return namePrefix.replace("{user}", who.name()).replace("{uid}",
+        Integer.toString(who.uid()));
   }
 }

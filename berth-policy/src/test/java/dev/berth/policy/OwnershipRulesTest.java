@@ -226,8 +226,8 @@ class OwnershipRulesTest {
     Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
         "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
     assertThat(((Body.Json) a.forward().body()).value().at("/HostConfig/Binds/0").asText())
-        .isEqualTo("u1001_fresh:/d");
-    assertThat(objects.volume("u1001_fresh")).hasValueSatisfying(v ->
+        .isEqualTo("fresh:/d");
+    assertThat(objects.volume("fresh")).hasValueSatisfying(v ->
         assertThat(v.owner()).hasValue(new Owner(1001, -1)));
   }
 
@@ -566,7 +566,7 @@ class OwnershipRulesTest {
     assertThat(list.rewrites()).contains("filters narrowed to label dev.berth.owner.uid=1001");
     Decision.Allow create = allowed(decide(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    assertThat(create.rewrites()).contains("volume fresh is yours (u1001_fresh)");
+    assertThat(create.rewrites()).contains("volume fresh is yours (fresh)");
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.berth.policy;
 
 import static dev.berth.policy.Fixtures.ALICE;
 import static dev.berth.policy.Fixtures.BOB;
-import static dev.berth.policy.Fixtures.ENGINE;
 import static dev.berth.policy.Fixtures.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Issue 13: container, network and volume names are per user, mapped both ways. */
@@ -18,6 +19,19 @@ class PrivateNamesTest {
   private static final String ALICE_WEB = "a1" + "8".repeat(62);
   private static final String BOB_WEB = "b2" + "8".repeat(62);
   private static final String ALICE_NET = "a3" + "8".repeat(62);
+
+  /** The default policy with private names on, as the README recommends. */
+  private static final PolicyEngine ENGINE = engine();
+
+  private static PolicyEngine engine() {
+    try {
+      return new PolicyEngine(PolicyLoader.load(Policy.defaultText().replace(
+          "    scope: own\n", "    scope: own\n    name_prefix: \"u{uid}_\"\n"), "t.yaml",
+          g -> Optional.empty()), Fixtures.HOST);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
 
   private static FakeObjects host() {
     return Fixtures.objects()
@@ -137,6 +151,13 @@ class PrivateNamesTest {
         "{\"Name\":\"u1001_lab_default\",\"Containers\":{\"c\":{\"Name\":\"u1001_lab-web-1\"}}}"))
         .toString()).isEqualTo("{\"Name\":\"lab_default\",\"Containers\":{\"c\":{\"Name\":"
             + "\"lab-web-1\"}}}");
+  }
+
+  @Test
+  void withoutNamePrefix_namesAreTheDaemons() {
+    Decision d = Fixtures.decide(Fixtures.ENGINE, host(), ALICE, "POST",
+        "/containers/create?name=app", "{\"Image\":\"x\"}");
+    assertThat(((Decision.Allow) d).forward().query().get("name")).hasValue("app");
   }
 
   @Test
