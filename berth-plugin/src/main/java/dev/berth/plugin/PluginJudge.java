@@ -3,11 +3,12 @@ package dev.berth.plugin;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
-import dev.berth.audit.AuditResult;
-import dev.berth.audit.DecisionIds;
 import dev.berth.daemon.OwnerStore;
+import dev.berth.enforce.Caller;
+import dev.berth.enforce.Enforcement;
+import dev.berth.enforce.Enforcer;
+import dev.berth.enforce.Refusals;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
@@ -48,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * caller of the daemon's unix socket: never a real user, it is treated as {@code socketUser}
  * (root by default: keep that socket root-only) or refused.
  *
+ * <p>Enforcement is the proxy's ({@link Enforcer}): one policy snapshot per request, and an
+ * allow of a state-changing request is answered only once its audit record is durable, since the
+ * daemon acts as soon as it reads the answer. The record names the certificate subject the daemon
+ * verified.
+ *
  * <p>Ownership: containers, volumes and networks carry the owner labels the caller had to add;
  * execs and images are claimed from the AuthZRes of their creation, before the daemon answers
  * the caller.
@@ -58,11 +64,8 @@ final class PluginJudge {
   static final int MAX_JUDGED_BODY = 1024 * 1024 - 1;
   private static final Set<Action> NEVER = Set.of(Action.PLUGIN, Action.GRPC, Action.SESSION);
 
-  private final Supplier<PolicyEngine> engines;
+  private final Enforcer core;
   private final UserDirectory users;
-  private final ObjectDirectory objects;
-  private final OwnerStore owners;
-  private final AuditLog audit;
   private final Revocations revocations;
   private final Optional<String> socketUser;
   /**
@@ -72,69 +75,61 @@ final class PluginJudge {
   private final Map<String, java.util.Deque<Pending>> pending = new ConcurrentHashMap<>();
   private static final long PENDING_TTL_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
 
-  private record Pending(String decisionId, Decision.FollowUp followUp, long startedNanos) {}
+  private record Pending(Enforcement enforcement, Decision.FollowUp followUp) {
+    long startedNanos() {
+      return enforcement.startedNanos();
+    }
+  }
 
   PluginJudge(Supplier<PolicyEngine> engines, UserDirectory users, ObjectDirectory objects,
       OwnerStore owners, AuditLog audit, Revocations revocations, Optional<String> socketUser) {
-    this.engines = requireNonNull(engines, "engines");
+    // Judging runs on a virtual thread per request, so effects may run where they are due.
+    this.core = new Enforcer(engines, audit, objects, owners, Runnable::run,
+        Enforcer.Observer.NONE);
     this.users = requireNonNull(users, "users");
-    this.objects = requireNonNull(objects, "objects");
-    this.owners = requireNonNull(owners, "owners");
-    this.audit = requireNonNull(audit, "audit");
     this.revocations = requireNonNull(revocations, "revocations");
     this.socketUser = requireNonNull(socketUser, "socketUser");
   }
 
-  /** {@code /AuthZPlugin.AuthZReq}: may the daemon run this request? */
+  /**
+   * {@code /AuthZPlugin.AuthZReq}: may the daemon run this request? An allow of a state-changing
+   * request is answered only once its record is durable (the daemon acts on the answer).
+   */
   AuthzAnswer request(AuthzMessage m) {
-    String decisionId = DecisionIds.next();
-    PolicyEngine engine = engines.get();
-    Principal who;
-    try {
-      who = identify(m);
-    } catch (Refusal r) {
-      record(decisionId, engine, null, m, null, "deny", "identity", r.getMessage(), List.of());
-      return AuthzAnswer.denied(r.getMessage());
+    Enforcement e = core.begin(identify(m));
+    if (e.caller().principal().isEmpty()) {
+      return answer(e.commit(Refusals.identity(e.caller().identityError())).join());
     }
-    CanonicalRequest head;
-    try {
-      head = CanonicalRequest.parse(m.requestMethod(), m.requestUri());
-    } catch (RequestException e) {
-      String msg = "berth: " + e.getMessage();
-      record(decisionId, engine, who, m, null, "deny", "request", msg, List.of());
-      return AuthzAnswer.denied(msg);
+    Optional<Decision.Deny> unreadable = e.parse(m.requestMethod(), m.requestUri());
+    if (unreadable.isPresent()) {
+      return answer(e.commit(unreadable.get()).join());
     }
-    Optional<RouteMatch> route = engine.route(head);
     Decision d;
     try {
-      d = route.isPresent() ? pluginRefusal(route.get(), m).orElse(null) : null;
+      d = e.route().flatMap(r -> pluginRefusal(r, m)).orElse(null);
       if (d == null) {
-        d = engine.evaluateAsSent(who, head, m.requestBody(), objects);
+        d = e.decideAsSent(m.requestBody());
       }
-      if (d instanceof Decision.Allow allow && route.isPresent()) {
-        d = withoutRewrites(allow, route.get(), m, who);
+      if (d instanceof Decision.Allow allow && e.route().isPresent()) {
+        d = withoutRewrites(allow, e, m);
       }
-    } catch (RuntimeException e) {
-      LOG.atError().addKeyValue("cause", e.toString()).log("plugin evaluation failed");
+    } catch (RuntimeException ex) {
+      LOG.atError().addKeyValue("cause", ex.toString()).log("plugin evaluation failed");
       d = new Decision.Indeterminate("internal_error", "berth could not evaluate this request");
     }
-    String action = route.map(r -> r.route().action().id()).orElse("");
-    switch (d) {
-      case Decision.Allow a -> {
-        record(decisionId, engine, who, m, head, "allow", a.rule(), "", a.rewrites(), action);
-        remember(key(m), new Pending(decisionId, a.followUp(), System.nanoTime()));
-        return AuthzAnswer.allowed();
-      }
-      case Decision.Deny x -> {
-        record(decisionId, engine, who, m, head, "deny", x.rule(), x.reason(), List.of(), action);
-        return AuthzAnswer.denied(x.reason());
-      }
-      case Decision.Indeterminate i -> {
-        record(decisionId, engine, who, m, head, "error", i.rule(), i.detail(), List.of(),
-            action);
-        return AuthzAnswer.error(i.detail());
-      }
+    Decision outcome = e.commit(d).join();
+    if (outcome instanceof Decision.Allow a) {
+      remember(key(m), new Pending(e, a.followUp()));
     }
+    return answer(outcome);
+  }
+
+  private static AuthzAnswer answer(Decision d) {
+    return switch (d) {
+      case Decision.Allow a -> AuthzAnswer.allowed();
+      case Decision.Deny x -> AuthzAnswer.denied(x.reason());
+      case Decision.Indeterminate i -> AuthzAnswer.error(i.detail());
+    };
   }
 
   /**
@@ -147,41 +142,26 @@ final class PluginJudge {
     if (p == null) {
       return AuthzAnswer.allowed(); // a request refused before (nothing to claim)
     }
-    audit.append(new AuditResult(p.decisionId(), m.responseStatusCode(), createdId(m),
-        (System.nanoTime() - p.startedNanos()) / 1_000_000));
-    if (m.responseStatusCode() / 100 != 2) {
-      return AuthzAnswer.allowed();
-    }
-    switch (p.followUp()) {
-      case Decision.FollowUp.ClaimExec c -> {
-        String id = createdId(m);
-        if (id.isEmpty()) {
-          return AuthzAnswer.error("berth: the exec create answer names no exec");
-        }
-        owners.claimExec(id, c.owner());
-      }
-      case Decision.FollowUp.ClaimImage c -> {
-        try {
-          if (c.ref().isEmpty()) {
-            String id = createdId(m);
-            if (!id.isEmpty()) {
-              owners.claimImage(id, c.owner());
-            }
-          } else {
-            objects.image(c.ref()).filter(i -> i.tags().containsKey(c.ref()))
-                .ifPresent(i -> owners.claimTag(c.ref(), i.id(), c.owner()));
-          }
-        } catch (ObjectDirectory.LookupException e) {
-          LOG.atWarn().addKeyValue("image", c.ref()).addKeyValue("cause", e.getMessage())
-              .log("image not claimed; it stays nobody's");
-        }
-      }
-      default -> { }
+    String created = Enforcement.createdId(m.responseBody());
+    p.enforcement().result(m.responseStatusCode(), created);
+    try {
+      p.enforcement().claim(p.followUp(), m.responseStatusCode(), created);
+    } catch (Enforcement.ClaimException ex) {
+      return AuthzAnswer.error("berth: the exec create answer names no exec");
     }
     return AuthzAnswer.allowed();
   }
 
-  private Principal identify(AuthzMessage m) throws Refusal {
+  /** The caller the daemon names, checked against the CRL and resolved through NSS. */
+  private Caller identify(AuthzMessage m) {
+    try {
+      return Caller.of(principal(m));
+    } catch (Refusal r) {
+      return Caller.unidentified(m.user(), r.getMessage());
+    }
+  }
+
+  private Principal principal(AuthzMessage m) throws Refusal {
     String name = m.user();
     if (name.isEmpty()) {
       name = socketUser.orElseThrow(() -> new Refusal("berth: the daemon's unix socket is not "
@@ -203,7 +183,9 @@ final class PluginJudge {
     } catch (UserDirectory.LookupException e) {
       throw new Refusal("berth: cannot look up user '" + name + "': " + e.getMessage());
     }
-    return new Principal(a.uid(), a.gid(), -1, a.name(), a.home(), a.groups(), -1);
+    String subject = m.user().isEmpty() ? "" : PeerCertificates.subject(
+        m.requestPeerCertificates());
+    return new Principal(a.uid(), a.gid(), -1, a.name(), a.home(), a.groups(), -1, subject);
   }
 
   /** What the plugin refuses before the engine, because it cannot see or change it whole. */
@@ -251,23 +233,19 @@ final class PluginJudge {
    * An allow whose request the proxy would have rewritten: refused with the flags that make the
    * rewrite unnecessary. List filters must already name the caller's owner label.
    */
-  private Decision withoutRewrites(Decision.Allow allow, RouteMatch route, AuthzMessage m,
-      Principal who) {
+  private static Decision withoutRewrites(Decision.Allow allow, Enforcement e, AuthzMessage m) {
+    RouteMatch route = e.route().orElseThrow();
+    Principal who = e.caller().principal().orElseThrow();
     if (allow.rule().equals("passthrough")) {
       // Administrators' requests pass as sent (the proxy only empties the owner labels of their
       // containers; see the README's plugin mode section).
       return allow;
     }
-    try {
-      Optional<String> renamed = ImageRenames.needed(route.route().action(),
-          CanonicalRequest.parse(m.requestMethod(), m.requestUri()), allow.forward(),
-          m.requestBody());
-      if (renamed.isPresent()) {
-        return deny("plugin_rewrite", "berth cannot change requests in plugin mode; name the "
-            + "image as the daemon knows it: " + renamed.get());
-      }
-    } catch (RequestException e) {
-      return deny("request_target", "berth: " + e.getMessage());
+    Optional<String> renamed = ImageRenames.needed(route.route().action(), e.request(),
+        allow.forward(), m.requestBody());
+    if (renamed.isPresent()) {
+      return deny("plugin_rewrite", "berth cannot change requests in plugin mode; name the "
+          + "image as the daemon knows it: " + renamed.get());
     }
     if (allow.followUp() instanceof Decision.FollowUp.FilterResponse) {
       return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
@@ -275,8 +253,8 @@ final class PluginJudge {
     }
     List<String> flags = new java.util.ArrayList<>();
     String judgedFilters = allow.forward().query().get("filters").orElse(null);
-    if (judgedFilters != null && !sameFilters(m, judgedFilters)) {
-      Grant grant = engines.get().policy().grantOf(who).orElseThrow();
+    if (judgedFilters != null && !sameFilters(e.request(), judgedFilters)) {
+      Grant grant = e.engine().policy().grantOf(who).orElseThrow();
       flags.add("--filter label=" + (grant.shareGid() >= 0
           ? dev.berth.policy.Owner.GID_LABEL + "=" + grant.shareGid()
           : dev.berth.policy.Owner.UID_LABEL + "=" + who.uid()));
@@ -287,15 +265,15 @@ final class PluginJudge {
         JsonNode sent = DockerJson.read(m.requestBody(),
             DockerSchemas.forAction(route.route().action()));
         flags.addAll(RequiredFlags.missing(sent, judged.value()));
-      } catch (RequestException e) {
-        return deny("request_body", "berth: " + e.getMessage());
+      } catch (RequestException ex) {
+        return deny("request_body", "berth: " + ex.getMessage());
       }
     } else if (allow.forward().body() instanceof CanonicalRequest.Body.Json judged
         && m.requestBody().length > 0) {
       try {
         flags.addAll(RequiredFlags.missing(DockerJson.parse(m.requestBody()), judged.value()));
-      } catch (RequestException e) {
-        return deny("request_body", "berth: " + e.getMessage());
+      } catch (RequestException ex) {
+        return deny("request_body", "berth: " + ex.getMessage());
       }
     }
     if (flags.isEmpty()) {
@@ -306,9 +284,8 @@ final class PluginJudge {
   }
 
   /** Whether the caller's own filters already select only what berth would narrow them to. */
-  private static boolean sameFilters(AuthzMessage m, String judged) {
+  private static boolean sameFilters(CanonicalRequest sent, String judged) {
     try {
-      CanonicalRequest sent = CanonicalRequest.parse(m.requestMethod(), m.requestUri());
       Optional<String> raw = sent.query().get("filters");
       if (raw.isEmpty()) {
         return false;
@@ -341,18 +318,6 @@ final class PluginJudge {
     return new Decision.Deny(rule, Decision.Status.FORBIDDEN, reason);
   }
 
-  private static String createdId(AuthzMessage m) {
-    if (m.responseBody().length == 0) {
-      return "";
-    }
-    try {
-      JsonNode body = DockerJson.parse(m.responseBody());
-      return body.path("Id").asText(body.path("Name").asText(""));
-    } catch (RequestException e) {
-      return "";
-    }
-  }
-
   private void remember(String key, Pending p) {
     if (pending.size() > 10_000) {
       // Answers that never came (a daemon that failed the request): forget the oldest.
@@ -367,20 +332,6 @@ final class PluginJudge {
   /** Request and answer share no id; the same caller, method and target pair them up. */
   private static String key(AuthzMessage m) {
     return m.user() + "\n" + m.requestMethod() + "\n" + m.requestUri();
-  }
-
-  private void record(String decisionId, PolicyEngine engine, Principal who, AuthzMessage m,
-      CanonicalRequest head, String decision, String rule, String reason, List<String> rewrites) {
-    record(decisionId, engine, who, m, head, decision, rule, reason, rewrites, "");
-  }
-
-  private void record(String decisionId, PolicyEngine engine, Principal who, AuthzMessage m,
-      CanonicalRequest head, String decision, String rule, String reason, List<String> rewrites,
-      String action) {
-    audit.append(new AuditEvent(decisionId, decision, rule, reason,
-        who == null ? -1 : who.uid(), who == null ? m.user() : who.name(),
-        who == null ? -1 : who.gid(), -1, -1, action, m.requestMethod(),
-        head == null ? "(unparsed)" : head.path(), rewrites, engine.policy().digest()));
   }
 
   /** A caller the plugin cannot identify. */

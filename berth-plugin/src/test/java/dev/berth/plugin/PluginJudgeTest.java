@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.audit.AuditLog;
 import dev.berth.daemon.OwnerStore;
+import dev.berth.pki.CertificateAuthority;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -291,5 +294,33 @@ class PluginJudgeTest {
     assertThat(JSON.writeValueAsString(AuthzAnswer.allowed())).isEqualTo("{\"Allow\":true}");
     assertThat(JSON.writeValueAsString(AuthzAnswer.error("x")))
         .isEqualTo("{\"Allow\":false,\"Err\":\"x\"}");
+  }
+
+  @Test
+  void tlsCaller_auditRecordCarriesCertificateSubject() throws Exception {
+    CertificateAuthority ca = CertificateAuthority.create(dir.resolve("pki"),
+        Duration.ofDays(30), Clock.systemUTC());
+    String pem = ca.issueUser("alice", Duration.ofDays(1)).certificatePem();
+    AuthzMessage m = new AuthzMessage("alice", "TLS", "GET", "/v1.51/version", null, Map.of(),
+        List.of(Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII))), 0,
+        null, null);
+    assertThat(judge.request(m).allow()).isTrue();
+    audit.close();
+    String trail = Files.readString(dir.resolve("audit.jsonl"));
+    assertThat(trail).contains("\"tls\":\"CN=alice");
+    audit = AuditLog.open(dir.resolve("audit-reopened.jsonl"));
+  }
+
+  @Test
+  void stateChangingAllow_answeredOnlyOnceItsRecordIsOnDisk() throws Exception {
+    String body = "{\"Cmd\":[\"id\"],\"User\":\"1001:1001\"}";
+    for (int i = 0; i < 20; i++) {
+      assertThat(judge.request(request("alice", "POST", "/v1.51/containers/web/exec", body))
+          .allow()).isTrue();
+      // Read straight after the answer, without closing the log: the record must be there.
+      long allows = Files.readAllLines(dir.resolve("audit.jsonl")).stream()
+          .filter(l -> l.contains("\"decision\":\"allow\"")).count();
+      assertThat(allows).isEqualTo(i + 1);
+    }
   }
 }

@@ -76,6 +76,7 @@ final class ContainerRules {
       List<Profile> asked = askedProfiles(body, role);
       ObjectNode hc = object(body, "HostConfig");
       checkHostConfig(hc, who, role, rw);
+      checkAnonymousVolumes(body);
       applyProfiles(body, hc, asked, rw);
       checkNetworking(body);
       stampOwner(body, grant.ownerFor(who), rw);
@@ -83,6 +84,18 @@ final class ContainerRules {
       return Decision.forbidden("container_create", "berth: " + r.getMessage());
     }
     return new Decision.Allow("container_create", request.withBody(new Body.Json(body)), rw.notes);
+  }
+
+  /**
+   * {@code -v /data} arrives as {@code Config.Volumes}; its targets are judged as every other
+   * mount target is. (Found by fuzzing: a relative target was let through here, and then refused
+   * when berth's own forwarded body, where it had become a labelled mount, was judged again.)
+   */
+  private static void checkAnonymousVolumes(ObjectNode body) throws Refusal {
+    for (Iterator<String> it = body.path("Volumes").fieldNames(); it.hasNext(); ) {
+      String target = it.next();
+      checkTarget(target, "-v " + target);
+    }
   }
 
   private void checkHostConfig(ObjectNode hc, Principal who, Role role, Rewrites rw)

@@ -38,6 +38,7 @@ class CanonicalRequestTest {
       "/containers/a%2fb/json",
       "/containers/a%00/json", // NUL
       "/containers/a%5Cb/json",
+      "/containers/a\\b/json", // raw backslash: refused as its encoded form is (fuzzing)
       "/containers/%2e%2e/json", // encoded dot segment
       "/containers/a%zz/json", // bad escape
       "/containers/a%4/json",

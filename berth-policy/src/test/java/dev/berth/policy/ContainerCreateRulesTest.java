@@ -171,6 +171,10 @@ class ContainerCreateRulesTest {
         arguments(named("JSON-06 legacy top-level HostConfig is not honoured; binds still judged",
             "{\"Image\":\"x\",\"Binds\":[\"/:/host\"],\"HostConfig\":{\"Binds\":"
             + "[\"/:/h\"]}}"), "outside the directories"),
+        arguments(named("-v with a relative target (found by fuzzing)",
+            "{\"Volumes\":{\"no-new-privileges:false\":{}}}"), "must be an absolute path"),
+        arguments(named("-v over /proc", "{\"Volumes\":{\"/proc\":{}}}"),
+            "mounting over /proc"),
         arguments(named("endpoint driver opts", "{\"NetworkingConfig\":{\"EndpointsConfig\":"
             + "{\"bridge\":{\"DriverOpts\":{\"x\":\"y\"}}}}}"), "driver options"));
   }

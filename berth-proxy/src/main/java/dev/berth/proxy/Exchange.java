@@ -1,12 +1,90 @@
 package dev.berth.proxy;
 
-/** What an upstream connection reports to the client connection it currently serves. */
-interface Exchange {
-  void onUpstreamRead(Object msg);
+import dev.berth.enforce.Enforcement;
+import dev.berth.policy.Decision;
+import dev.berth.policy.docker.TarSanitizer;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import java.io.ByteArrayOutputStream;
 
-  void onUpstreamReadComplete();
+/**
+ * The state of one request and its answer, from the request head to the end of the answer. The
+ * pipeline's handlers pass it along ({@link FramingHandler} creates it) instead of each keeping
+ * fields reset by hand between requests; a new request gets a new exchange.
+ */
+final class Exchange {
+  /** The most of a create answer berth keeps to read the created object's id. */
+  static final int MAX_CREATED_BODY = 4096;
 
-  void onUpstreamInputShutdown();
+  final HttpRequest request;
+  final Enforcement enforcement;
+  /** Whether the client announced a body (Content-Length above 0, or chunked). */
+  final boolean hasBody;
+  /** The client wants to keep the connection; cleared when the exchange cannot allow it. */
+  boolean keepAlive;
+  /** The request's last content has been read from the client. */
+  boolean requestEnded;
+  /** The judged body of an inspected route, once aggregated (null for none or a stream). */
+  byte[] body;
+  /** The allow being carried out, once the enforcement let the request through. */
+  Decision.Allow allow;
+  /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
+  TarSanitizer tarSanitizer;
+  /** The request has been sent to the daemon completely. */
+  boolean requestComplete;
+  /** The daemon's status line has arrived. */
+  boolean responseStarted;
+  /** The daemon's status, 0 until it answers. */
+  int status;
+  /** The start of a create answer's JSON body, kept to record the created object's id. */
+  ByteArrayOutputStream createdBody;
+  /**
+   * The request's framing cannot be trusted (the decoder failed, a length is malformed): its end
+   * is unknown, so after the answer everything the client still sends is dropped until it stops.
+   */
+  boolean broken;
+  /** Sent to the daemon, and its result not recorded yet. */
+  boolean resultDue;
+  /** A response is being relayed and more of it is expected from the daemon. */
+  boolean responseOpen;
+  /** Relayed parts wait for the flush at the end of the daemon's read cycle. */
+  boolean flushPending;
+  /** The client's buffer was full: read the daemon again once it drains. */
+  boolean readUpstreamWhenWritable;
+  /** The daemon half-closed its side of the upstream connection. */
+  boolean upstreamInputClosed;
+  /** An answer held back until complete (claims, {@code system df}), or null. */
+  HeldAnswer held;
+  /** Whether the exchange counts as an open stream in {@link Metrics}. */
+  boolean streamCounted;
 
-  void onUpstreamClosed();
+  Exchange(HttpRequest request, Enforcement enforcement) {
+    this.request = request;
+    this.enforcement = enforcement;
+    this.keepAlive = HttpUtil.isKeepAlive(request);
+    this.hasBody = HttpUtil.isTransferEncodingChunked(request)
+        || contentLength(request) > 0;
+  }
+
+  /** The announced Content-Length; malformed values are refused by the framing handler first. */
+  private static long contentLength(HttpRequest request) {
+    try {
+      return HttpUtil.getContentLength(request, 0L);
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  Decision.FollowUp followUp() {
+    return allow == null ? Decision.FollowUp.NONE : allow.followUp();
+  }
+
+  /** The id of the object the daemon's create answer names, or "". */
+  String createdId() {
+    return createdBody == null ? "" : Enforcement.createdId(createdBody.toByteArray());
+  }
+
+  boolean isHead() {
+    return request.method().name().equals("HEAD");
+  }
 }

@@ -4,6 +4,8 @@ import dev.berth.audit.AuditLog;
 import dev.berth.daemon.DaemonClient;
 import dev.berth.daemon.DaemonObjects;
 import dev.berth.daemon.OwnerStore;
+import dev.berth.enforce.Enforcer;
+import dev.berth.policy.Decision;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
 import io.netty.bootstrap.ServerBootstrap;
@@ -22,6 +24,7 @@ import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.time.Clock;
@@ -87,7 +90,7 @@ public final class ProxyServer implements AutoCloseable {
             java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
           throw new IOException(socket + " exists and is not a socket; refusing to replace it");
         }
-        Files.delete(socket); // a stale socket of an earlier run
+        // a stale socket of an earlier run: replaced by the rename below, never missing meanwhile
       }
     }
     TlsListener tls = config.tls();
@@ -102,6 +105,12 @@ public final class ProxyServer implements AutoCloseable {
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
     Metrics metrics = new Metrics(audit::pending);
+    Enforcer enforcer = new Enforcer(engines, audit, objects, owners, lookups,
+        (action, decision, nanos) -> metrics.decided(action, switch (decision) {
+          case Decision.Allow a -> "allow";
+          case Decision.Deny x -> "deny";
+          case Decision.Indeterminate i -> "error";
+        }, decision.rule(), nanos));
     List<Channel> channels = new ArrayList<>();
     String where = tls != null ? String.valueOf(tls.address()) : String.valueOf(socket);
     try {
@@ -115,8 +124,8 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(new ProxyChannelInitializer(engines, new TlsPeerIdentity(users),
-                upstreams, audit, objects, lookups, metrics, sslContext))
+            .childHandler(new ProxyChannelInitializer(enforcer, new TlsPeerIdentity(users),
+                upstreams, lookups, metrics, sslContext))
             .bind(tls.address())
             .sync()
             .channel());
@@ -135,12 +144,18 @@ public final class ProxyServer implements AutoCloseable {
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childHandler(new ProxyChannelInitializer(engines, new UnixPeerIdentity(users),
-                upstreams, audit, objects, lookups, metrics, null));
-        channels.add((inherited.isPresent() ? unix.register()
-            : unix.bind(new DomainSocketAddress(socket.toString()))).sync().channel());
-        if (inherited.isEmpty()) {
-          applyPermissions(config);
+            .childHandler(new ProxyChannelInitializer(enforcer, new UnixPeerIdentity(users),
+                upstreams, lookups, metrics, null));
+        if (inherited.isPresent()) {
+          channels.add(unix.register().sync().channel());
+        } else {
+          // Bound under a temporary name, given its mode and group, then renamed into place:
+          // the socket is connectable with its final mode from the moment it exists.
+          Path fresh = socket.resolveSibling("." + socket.getFileName() + ".new");
+          Files.deleteIfExists(fresh);
+          channels.add(unix.bind(new DomainSocketAddress(fresh.toString())).sync().channel());
+          applyPermissions(fresh, config);
+          Files.move(fresh, socket, StandardCopyOption.ATOMIC_MOVE);
         }
         LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
             .addKeyValue("mode", inherited.isPresent() ? "socket-unit"
@@ -203,8 +218,7 @@ public final class ProxyServer implements AutoCloseable {
     }
   }
 
-  private static void applyPermissions(ProxyConfig config) throws IOException {
-    Path socket = config.listen();
+  private static void applyPermissions(Path socket, ProxyConfig config) throws IOException {
     Files.setPosixFilePermissions(socket, config.socketMode());
     if (config.socketGroup() != null) {
       GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code channelActive} is passed on only once the handshake succeeded, so
- *       {@link ClientHandler} identifies the caller from a verified certificate; a failed
+ *       {@link ConnectionHandler} identifies the caller from a verified certificate; a failed
  *       handshake is logged with its reason and the connection closes without ever reaching it.
  *   <li>The client's {@code close_notify} (Go's {@code CloseWrite}, how the docker CLI says
  *       "no more stdin" on a hijacked stream) becomes a {@link ChannelInputShutdownEvent}, as a

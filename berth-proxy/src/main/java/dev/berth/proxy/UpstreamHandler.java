@@ -6,14 +6,14 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The daemon side of one connection: hands everything it reads to the {@link Exchange} that owns
+ * The daemon side of one connection: hands everything it reads to the {@link UpstreamListener} that owns
  * the connection at the moment. A pooled connection has no owner; any byte it receives then is
  * unexpected and closes it.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-  private Exchange owner;
+  private UpstreamListener owner;
 
-  void attach(Exchange exchange) {
+  void attach(UpstreamListener exchange) {
     this.owner = exchange;
   }
 

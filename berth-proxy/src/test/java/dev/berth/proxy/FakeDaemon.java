@@ -15,7 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A stand-in for dockerd on a unix socket: answers every request with {@code 200 OK} and a small
- * JSON body naming the request it received, so tests can see exactly what berth forwarded.
+ * JSON body naming the request it received, so tests can see exactly what berth forwarded. It
+ * goes away in the middle of {@code GET /events} (after one event) and before answering
+ * {@code POST /containers/{id}/wait}.
  */
 final class FakeDaemon implements AutoCloseable {
   final Path socket;
@@ -73,6 +75,19 @@ final class FakeDaemon implements AutoCloseable {
             buf.reset();
             buf.write(rest, end + 4 + length, rest.length - end - 4 - length);
             String json;
+            if (line.matches("GET /v[0-9.]+/events.*")) {
+              // one event, then the daemon goes away mid-stream (a restart, a crash)
+              received.add(line);
+              String event = "{\"status\":\"start\"}\n";
+              c.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                  + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(event.length())
+                  + "\r\n" + event + "\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+              return;
+            }
+            if (line.matches("POST /v[0-9.]+/containers/[^/]+/wait.*")) {
+              received.add(line);
+              return; // the daemon goes away before it answers
+            }
             if (head.toLowerCase().contains("\r\nuser-agent: berth")) {
               json = lookup(line); // berth asking who owns an object: not part of "received"
             } else {

@@ -325,7 +325,7 @@ class ProxyServerTest {
 
   @Test
   void oversizeJsonBody_tooLarge() throws IOException {
-    int size = ClientHandler.MAX_JSON_BODY + 10;
+    int size = BodyHandler.MAX_JSON_BODY + 10;
     String head = "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json"
         + "\r\nContent-Length: " + size + "\r\n\r\n";
     byte[] req = new byte[head.length() + size];
@@ -390,5 +390,46 @@ class ProxyServerTest {
     }
     assertThat(exchange("GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")).startsWith("HTTP/1.1 200 OK");
     assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 2);
+  }
+
+  /** Sends without half-closing; everything until berth closes, or null if it did not in 10 s. */
+  private static String untilClosed(String request) throws IOException {
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      c.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));
+      c.configureBlocking(false);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteBuffer buf = ByteBuffer.allocate(8192);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline) {
+        buf.clear();
+        int n = c.read(buf);
+        if (n < 0) {
+          return out.toString(StandardCharsets.ISO_8859_1);
+        }
+        out.write(buf.array(), 0, n);
+        if (n == 0) {
+          Thread.onSpinWait();
+        }
+      }
+      return null;
+    }
+  }
+
+  @Test
+  void eventStream_daemonGoesMidStream_clientGetsLastEventThenEndOfFile() throws IOException {
+    // issue 18 item 1: docker events through berth ends as it does directly ("unexpected EOF")
+    String answer = untilClosed("GET /v1.51/events HTTP/1.1\r\nHost: d\r\n\r\n");
+    assertThat(answer).as("berth kept the stream open after the daemon went").isNotNull()
+        .startsWith("HTTP/1.1 200 OK").contains("{\"status\":\"start\"}")
+        .doesNotContain("\r\n0\r\n\r\n"); // not a clean end of the chunked stream
+  }
+
+  @Test
+  void pendingRequest_daemonGoesBeforeAnswering_badGatewayInDockerFormat() throws IOException {
+    String answer = untilClosed("POST /v1.51/containers/abc/wait HTTP/1.1\r\nHost: d\r\n"
+        + "Content-Length: 0\r\n\r\n");
+    assertThat(answer).as("berth kept the request pending after the daemon went").isNotNull()
+        .startsWith("HTTP/1.1 502").contains("{\"message\":\"berth: the Docker daemon closed");
   }
 }

@@ -57,6 +57,10 @@ public final class DockerJson {
       return node;
     } catch (JsonProcessingException e) {
       throw RequestException.bad("body: not valid JSON (" + e.getOriginalMessage() + ")");
+    } catch (NumberFormatException e) {
+      // Jackson throws this one unwrapped for numbers it cannot represent, such as 1e66706667422
+      // (found by fuzzing); the daemon's decoder refuses them too.
+      throw RequestException.bad("body: a number out of range (" + e.getMessage() + ")");
     } catch (IOException e) {
       throw RequestException.bad("body: unreadable (" + e.getMessage() + ")");
     }

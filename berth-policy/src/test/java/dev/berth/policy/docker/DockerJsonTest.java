@@ -26,6 +26,7 @@ class DockerJsonTest {
       "{\"Tty\":\"true\"}", // wrong type: string for bool
       "{\"StopTimeout\":1.5}", // fraction into an integer
       "{\"StopTimeout\":1e3}", // exponent into an integer
+      "{\"Memory\":3333350e66706667422}", // a number Jackson cannot hold (fuzzing)
       "{\"HostConfig\":[]}", // array for a struct
       "{\"Env\":\"A=1\"}", // string for a list (not a StrSlice)
       "[]", "null", "\"x\"", "", "{\"Image\":\"a\" /*c*/}"})

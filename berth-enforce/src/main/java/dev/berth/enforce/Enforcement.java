@@ -1,0 +1,322 @@
+package dev.berth.enforce;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.audit.AuditEvent;
+import dev.berth.audit.AuditResult;
+import dev.berth.audit.DecisionIds;
+import dev.berth.policy.Action;
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
+import dev.berth.policy.DockerObject;
+import dev.berth.policy.Effect;
+import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.Owner;
+import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.Principal;
+import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.docker.RouteMatch;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The enforcement of one request (see {@link Enforcer}): its caller, its policy snapshot, its
+ * decision id, and the steps every front end takes in this order: {@link #parse}, {@link #decide}
+ * (or a refusal of the front end's own), {@link #commit}, then after forwarding {@link #claim} and
+ * {@link #result}.
+ */
+public final class Enforcement {
+  private static final Logger LOG = LoggerFactory.getLogger(Enforcement.class);
+  /** Actions whose answer names the object they created ({@code Id}, or a volume's {@code Name}). */
+  private static final Set<Action> CREATES = EnumSet.of(Action.CONTAINER_CREATE,
+      Action.EXEC_CREATE, Action.VOLUME_CREATE, Action.NETWORK_CREATE, Action.CONTAINER_COMMIT);
+
+  private final Enforcer core;
+  private final Caller caller;
+  private final PolicyEngine engine;
+  private final String id = DecisionIds.next();
+  private final long startedNanos = System.nanoTime();
+  private String method = "?";
+  private CanonicalRequest request;
+  private RouteMatch route;
+  private long decisionNanos;
+  private boolean resultDue;
+
+  Enforcement(Enforcer core, Caller caller, PolicyEngine engine) {
+    this.core = core;
+    this.caller = caller;
+    this.engine = engine;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public Caller caller() {
+    return caller;
+  }
+
+  /** The policy this request is judged by, read once when the request arrived. */
+  public PolicyEngine engine() {
+    return engine;
+  }
+
+  public long startedNanos() {
+    return startedNanos;
+  }
+
+  /**
+   * Reads the request line as a canonical Docker API request and matches its route (once).
+   *
+   * @return a refusal when the line cannot be read; the caller commits it
+   */
+  public Optional<Decision.Deny> parse(String rawMethod, String uri) {
+    method = rawMethod;
+    try {
+      request = CanonicalRequest.parse(rawMethod, uri);
+    } catch (RequestException e) {
+      return Optional.of(Refusals.request(e.getMessage()));
+    }
+    route = engine.route(request).orElse(null);
+    return Optional.empty();
+  }
+
+  /** The canonical request, once {@link #parse} succeeded. */
+  public CanonicalRequest request() {
+    return request;
+  }
+
+  /** The matched route, or empty for a request no route matches (the engine refuses it). */
+  public Optional<RouteMatch> route() {
+    return Optional.ofNullable(route);
+  }
+
+  /** Whether deciding asks the daemon who owns an object (then decide off any event loop). */
+  public boolean needsLookups() {
+    return caller.principal().isPresent() && route != null
+        && engine.consultsDirectory(caller.principal().get(), route);
+  }
+
+  /** Whether the daemon's answer names an object the request created. */
+  public boolean creates() {
+    return route != null && CREATES.contains(route.route().action());
+  }
+
+  /**
+   * Decides the parsed request with this request's policy snapshot. May block on lookups (see
+   * {@link #needsLookups}).
+   *
+   * @param body the complete body for routes whose body is judged, or null
+   */
+  public Decision decide(byte[] body) {
+    return decide(body, false);
+  }
+
+  /**
+   * Decides as {@link #decide}, for a front end that cannot rename the request or its answer
+   * (the plugin): container, network and volume names are judged as sent.
+   */
+  public Decision decideAsSent(byte[] body) {
+    return decide(body, true);
+  }
+
+  private Decision decide(byte[] body, boolean asSent) {
+    if (caller.principal().isEmpty()) {
+      return Refusals.identity(caller.identityError());
+    }
+    long t0 = System.nanoTime();
+    Decision d = asSent
+        ? engine.evaluateAsSent(caller.principal().get(), request, body, core.objects)
+        : engine.evaluate(caller.principal().get(), request, body, core.objects);
+    decisionNanos = System.nanoTime() - t0;
+    return d;
+  }
+
+  /**
+   * Records {@code d} and completes with what the front end must do: a refusal at once; an allow
+   * of a read at once (its record follows in the same group commit); any other allow only when
+   * its record is durable and its effects are performed. It completes with a refusal instead when
+   * the record cannot be written (503) or an effect fails.
+   */
+  public CompletableFuture<Decision> commit(Decision d) {
+    CompletableFuture<Long> written = record(d);
+    if (!(d instanceof Decision.Allow allow)) {
+      return CompletableFuture.completedFuture(d);
+    }
+    String m = allow.forward().method();
+    if ((m.equals("GET") || m.equals("HEAD")) && allow.effects().isEmpty()) {
+      return CompletableFuture.completedFuture(allow);
+    }
+    CompletableFuture<Decision> out = new CompletableFuture<>();
+    written.whenComplete((seq, error) -> {
+      if (error != null) {
+        LOG.atError().addKeyValue("audit", core.auditFile()).addKeyValue("cause", error.toString())
+            .log("audit record not written; request refused");
+        Decision refusal = Refusals.auditUnavailable();
+        record(refusal);
+        out.complete(refusal);
+      } else if (allow.effects().isEmpty()) {
+        out.complete(allow);
+      } else {
+        core.blocking.execute(() -> out.complete(perform(allow)));
+      }
+    });
+    return out;
+  }
+
+  /** Performs the allow's effects (after its record); the allow, or the refusal that replaces it. */
+  private Decision perform(Decision.Allow allow) {
+    for (Effect e : allow.effects()) {
+      switch (e) {
+        case Effect.EnsureVolume v -> {
+          Optional<Decision> refusal = ensureVolume(v);
+          if (refusal.isPresent()) {
+            record(refusal.get());
+            return refusal.get();
+          }
+        }
+      }
+    }
+    return allow;
+  }
+
+  private Optional<Decision> ensureVolume(Effect.EnsureVolume v) {
+    DockerObject volume;
+    try {
+      volume = core.objects.ensureVolume(v.name(), v.owner());
+    } catch (LookupException ex) {
+      return Optional.of(Refusals.upstream(ex.getMessage()));
+    }
+    Owner want = v.owner();
+    boolean ours = volume.owner().filter(o -> o.uid() == want.uid()
+        || (want.gid() >= 0 && o.gid() == want.gid())).isPresent();
+    if (!ours) {
+      return Optional.of(Decision.forbidden("volume_owner", "berth: the volume \"" + v.name()
+          + "\" belongs to someone else; use a volume of your own"));
+    }
+    return Optional.empty();
+  }
+
+  /** Appends {@code d} to the audit trail (and the log, and the observer). */
+  public CompletableFuture<Long> record(Decision d) {
+    Optional<Principal> p = caller.principal();
+    String action = route == null ? "" : route.route().action().id();
+    log(d, p);
+    core.observer.decided(action, d, decisionNanos);
+    String outcome = switch (d) {
+      case Decision.Allow a -> "allow";
+      case Decision.Deny x -> "deny";
+      case Decision.Indeterminate i -> "error";
+    };
+    String reason = switch (d) {
+      case Decision.Allow a -> "";
+      case Decision.Deny x -> x.reason();
+      case Decision.Indeterminate i -> i.detail();
+    };
+    List<String> rewrites = d instanceof Decision.Allow a ? a.rewrites() : List.of();
+    return core.audit.append(new AuditEvent(id, outcome, d.rule(), reason,
+        p.map(Principal::uid).orElse(-1), p.map(Principal::name).orElse(caller.claimedName()),
+        p.map(Principal::gid).orElse(-1), p.map(Principal::pid).orElse(-1),
+        p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1), action,
+        request == null ? method : request.method(),
+        request == null ? "(unparsed)" : request.path(), rewrites,
+        engine.policy().digest(), p.map(Principal::tlsSubject).orElse("")));
+  }
+
+  private void log(Decision d, Optional<Principal> p) {
+    var event = d instanceof Decision.Allow ? LOG.atDebug() : LOG.atInfo();
+    event.addKeyValue("user", p.map(Principal::name).orElse("?"))
+        .addKeyValue("uid", p.map(Principal::uid).orElse(-1))
+        .addKeyValue("method", request == null ? method : request.method())
+        .addKeyValue("path", request == null ? "?" : request.path())
+        .addKeyValue("decision", d.getClass().getSimpleName().toLowerCase(Locale.ROOT))
+        .addKeyValue("rule", d.rule())
+        .log("decision");
+  }
+
+  /** The request went to the daemon: a result record is due (see {@link #result}). */
+  public void forwarded() {
+    resultDue = true;
+  }
+
+  /**
+   * Appends the daemon's result once: its status (0 when it never answered), the id of a created
+   * object, and the time taken since the request arrived.
+   */
+  public void result(int status, String createdId) {
+    if (!resultDue) {
+      return;
+    }
+    resultDue = false;
+    core.audit.append(new AuditResult(id, status, createdId,
+        (System.nanoTime() - startedNanos) / 1_000_000));
+  }
+
+  /**
+   * Claims what a successful request created for its caller: the exec the answer names, or the
+   * image now tagged (or named) by it. Runs after the decision's record; may block on a lookup.
+   *
+   * @throws ClaimException when the answer names no exec (the caller must not learn of it)
+   */
+  public void claim(Decision.FollowUp followUp, int status, String createdId)
+      throws ClaimException {
+    if (status / 100 != 2) {
+      return;
+    }
+    switch (followUp) {
+      case Decision.FollowUp.ClaimExec c -> {
+        if (createdId.isEmpty()) {
+          throw new ClaimException("an exec create answer without an Id");
+        }
+        core.owners.claimExec(createdId, c.owner());
+      }
+      case Decision.FollowUp.ClaimImage c -> {
+        try {
+          if (c.ref().isEmpty()) {
+            if (!createdId.isEmpty()) {
+              core.owners.claimImage(createdId, c.owner());
+            }
+          } else {
+            core.objects.image(c.ref()).filter(i -> i.tags().containsKey(c.ref()))
+                .ifPresent(i -> core.owners.claimTag(c.ref(), i.id(), c.owner()));
+          }
+        } catch (LookupException e) {
+          LOG.atWarn().addKeyValue("image", c.ref()).addKeyValue("cause", e.getMessage())
+              .log("image not claimed; it stays nobody's");
+        }
+      }
+      default -> { }
+    }
+  }
+
+  /** Whether claiming after {@code followUp} may ask the daemon (then claim off any loop). */
+  public static boolean claimLooksUp(Decision.FollowUp followUp) {
+    return followUp instanceof Decision.FollowUp.ClaimImage;
+  }
+
+  /** The id of the object a create answer names ({@code Id}, or a volume's {@code Name}), or "". */
+  public static String createdId(byte[] answer) {
+    if (answer == null || answer.length == 0) {
+      return "";
+    }
+    try {
+      JsonNode json = DockerJson.parse(answer);
+      return json.path("Id").asText(json.path("Name").asText(""));
+    } catch (RequestException e) {
+      return ""; // not the JSON a create answers with (or cut where berth stopped keeping it)
+    }
+  }
+
+  /** A created object that cannot be claimed; the caller must not learn of it. */
+  public static final class ClaimException extends Exception {
+    ClaimException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

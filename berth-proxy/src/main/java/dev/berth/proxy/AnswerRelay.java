@@ -1,0 +1,262 @@
+package dev.berth.proxy;
+
+import dev.berth.enforce.Enforcement;
+import dev.berth.enforce.Refusals;
+import dev.berth.policy.Decision;
+import dev.berth.policy.RequestException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's answer to a forwarded exchange, relayed to the client (the daemon connection's
+ * {@link UpstreamListener} while the exchange owns it).
+ *
+ * <p>The answer is relayed part by part, flushed once per read cycle of the daemon connection,
+ * which is read again only while the client keeps up. An answer that needs a claim or a rewrite is
+ * held ({@link HeldAnswer}); an image tag is claimed before the end of its answer goes out; a
+ * hijack hands both connections to {@link TunnelHandler}s. The daemon ending or failing ends the
+ * client's side the way the daemon would have: a Docker-format 502 when nothing was relayed yet,
+ * else end of file right after the last byte relayed (never a clean end of a cut chunked stream).
+ */
+final class AnswerRelay implements UpstreamListener {
+  private static final Logger LOG = LoggerFactory.getLogger(AnswerRelay.class);
+  private final ClientConnection conn;
+
+  AnswerRelay(ClientConnection conn) {
+    this.conn = conn;
+  }
+
+  @Override
+  public void onUpstreamRead(Object msg) {
+    Exchange ex = conn.exchange;
+    if (ex == null || conn.state == ClientConnection.State.CLOSED
+        || !(msg instanceof HttpObject)) {
+      ReferenceCountUtil.release(msg);
+      conn.closeBoth();
+      return;
+    }
+    if (msg instanceof HttpResponse resp) {
+      if (resp.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        upstreamFailed(ex, "the Docker daemon's answer could not be read");
+        return;
+      }
+      if (answerHead(ex, resp)) {
+        return;
+      }
+    }
+    if (ex.createdBody != null && msg instanceof HttpContent c
+        && ex.createdBody.size() < Exchange.MAX_CREATED_BODY) {
+      ByteBuf data = c.content();
+      int n = Math.min(data.readableBytes(), Exchange.MAX_CREATED_BODY - ex.createdBody.size());
+      byte[] part = new byte[n];
+      data.getBytes(data.readerIndex(), part);
+      ex.createdBody.writeBytes(part);
+    }
+    if (msg instanceof LastHttpContent end && end.decoderResult().isFailure()) {
+      // The daemon closed in the middle of the answer (a stream cut by a restart or a crash):
+      // the client's side ends after the last byte relayed, never with a clean end of stream.
+      end.release();
+      conn.recordResult(ex);
+      conn.closeAfterFlush();
+    } else if (ex.held != null) {
+      hold(ex, msg);
+    } else if (msg instanceof LastHttpContent) {
+      ex.responseOpen = false;
+      ex.flushPending = false;
+      String created = ex.createdId();
+      conn.recordResult(ex);
+      afterClaims(ex, created, () -> conn.channel.writeAndFlush(msg)
+          .addListener((ChannelFutureListener) f -> complete(ex, f.isSuccess())));
+    } else {
+      // Flushed once per upstream read cycle (onUpstreamReadComplete): a small response goes out
+      // in one write instead of one per part.
+      conn.channel.write(msg).addListener((ChannelFutureListener) f -> {
+        if (!f.isSuccess()) {
+          conn.closeBoth();
+        }
+      });
+      ex.flushPending = true;
+    }
+  }
+
+  /** The status line and headers; true when the exchange became a tunnel. */
+  private boolean answerHead(Exchange ex, HttpResponse resp) {
+    ex.responseStarted = true;
+    ex.status = resp.status().code();
+    if (ex.enforcement.creates() && ex.status / 100 == 2) {
+      ex.createdBody = new ByteArrayOutputStream();
+    }
+    if (HeldAnswer.holds(resp, ex.followUp())) {
+      ex.held = HeldAnswer.of(resp, conn.channel.alloc());
+    }
+    if (ex.enforcement.route().map(r -> r.route().hijacks()).orElse(false)
+        && TunnelHandler.isHijack(resp)) {
+      TunnelHandler.start(conn, ex, resp);
+      return true;
+    }
+    boolean framed = HttpUtil.isContentLengthSet(resp) || HttpUtil.isTransferEncodingChunked(resp)
+        || ex.isHead() || ex.status == 204 || ex.status == 304;
+    ex.keepAlive = ex.keepAlive && !conn.inputClosed && HttpUtil.isKeepAlive(resp) && framed;
+    if (!HttpUtil.isContentLengthSet(resp) && !ex.isHead()) {
+      conn.countStream(ex); // logs -f, events, stats, pulls: open until the daemon ends them
+    }
+    UpstreamRequests.stripHopByHop(resp.headers());
+    if (!ex.keepAlive) {
+      resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    return false;
+  }
+
+  private void hold(Exchange ex, Object msg) {
+    if (msg instanceof HttpContent c && !ex.held.add(c)) {
+      ex.held = null;
+      conn.closeBoth();
+      return;
+    }
+    if (!(msg instanceof LastHttpContent)) {
+      return; // onUpstreamReadComplete reads on while responseOpen
+    }
+    ex.responseOpen = false;
+    HeldAnswer held = ex.held;
+    ex.held = null;
+    conn.recordResult(ex);
+    FullHttpResponse out;
+    try {
+      out = held.complete(ex.followUp(), ex.enforcement);
+    } catch (RequestException e) {
+      LOG.atWarn().addKeyValue("cause", e.getMessage()).log("daemon answer not understood");
+      conn.refuse(ex, Refusals.upstream("the daemon's answer could not be checked ("
+          + e.getMessage() + ")"));
+      return;
+    }
+    conn.channel.writeAndFlush(out).addListener((ChannelFutureListener) f ->
+        complete(ex, f.isSuccess()));
+  }
+
+  /**
+   * Runs {@code next} (the end of a successful answer) after the image it named is claimed for
+   * the caller, so that the caller's next command already finds the tag theirs.
+   */
+  private void afterClaims(Exchange ex, String createdId, Runnable next) {
+    Decision.FollowUp followUp = ex.followUp();
+    if (!Enforcement.claimLooksUp(followUp) || ex.status / 100 != 2) {
+      next.run();
+      return;
+    }
+    conn.lookups.execute(() -> {
+      try {
+        ex.enforcement.claim(followUp, ex.status, createdId);
+      } catch (Enforcement.ClaimException e) {
+        LOG.atWarn().addKeyValue("cause", e.getMessage()).log("created object not claimed");
+      }
+      conn.channel.eventLoop().execute(next);
+    });
+  }
+
+  private void complete(Exchange ex, boolean written) {
+    if (!written) {
+      conn.closeBoth();
+      return;
+    }
+    if (!ex.requestComplete) {
+      // The daemon answered before the request body ended: the upstream connection holds a
+      // partial request and must not be reused, and the client may still be sending.
+      ex.keepAlive = false;
+    }
+    conn.finish(ex, ex.keepAlive && ex.requestComplete && !ex.upstreamInputClosed);
+  }
+
+  /**
+   * The end of one read from the daemon: flush what was relayed, and read on while the client
+   * keeps up. When the client's buffer is full, reading resumes in
+   * {@link #channelWritabilityChanged} (backpressure for logs -f, events, exports).
+   */
+  @Override
+  public void onUpstreamReadComplete() {
+    Exchange ex = conn.exchange;
+    if (ex == null || conn.state != ClientConnection.State.EXCHANGE || conn.upstream == null) {
+      return;
+    }
+    if (ex.flushPending) {
+      ex.flushPending = false;
+      conn.channel.flush();
+    }
+    if (ex.responseOpen) {
+      if (conn.channel.isWritable()) {
+        conn.upstream.read();
+      } else {
+        ex.readUpstreamWhenWritable = true;
+      }
+    }
+  }
+
+  /**
+   * The daemon half-closed its side. The codec has already turned what it buffered into the end
+   * of the answer (or a premature end, see {@link #onUpstreamRead}); if the answer is still open,
+   * the daemon went away: a 502 when nothing was relayed yet, else end of file for the client.
+   */
+  @Override
+  public void onUpstreamInputShutdown() {
+    Exchange ex = conn.exchange;
+    if (ex == null || conn.state != ClientConnection.State.EXCHANGE) {
+      return;
+    }
+    ex.upstreamInputClosed = true;
+    if (!ex.responseStarted) {
+      upstreamFailed(ex, "the Docker daemon closed the connection without answering");
+    } else if (ex.responseOpen) {
+      conn.recordResult(ex);
+      conn.closeAfterFlush();
+    }
+  }
+
+  @Override
+  public void onUpstreamClosed() {
+    Exchange ex = conn.exchange;
+    if (conn.state == ClientConnection.State.CLOSED || ex == null) {
+      return;
+    }
+    conn.upstream = null;
+    if (!ex.responseStarted) {
+      upstreamFailed(ex, "the Docker daemon closed the connection without answering");
+      return;
+    }
+    // The daemon ended the answer by closing (read-to-close) or died mid-answer: the client's
+    // side ends the same way, after the last byte relayed.
+    conn.closeAfterFlush();
+  }
+
+  /** The client's buffer drained: read the daemon again if it waited for that. */
+  void clientWritable() {
+    Exchange ex = conn.exchange;
+    if (ex != null && conn.channel.isWritable() && ex.readUpstreamWhenWritable
+        && conn.upstream != null) {
+      ex.readUpstreamWhenWritable = false;
+      conn.upstream.read();
+    }
+  }
+
+  /** The daemon failed before answering (502), or mid-answer (the client's side ends). */
+  void upstreamFailed(Exchange ex, String message) {
+    if (ex.responseStarted) {
+      conn.closeBoth();
+      return;
+    }
+    ex.keepAlive = false;
+    conn.recordResult(ex); // forwarded, never answered: status 0
+    conn.refuse(ex, Refusals.upstream(message));
+  }
+}

@@ -1,0 +1,275 @@
+package dev.berth.proxy;
+
+import dev.berth.enforce.Caller;
+import dev.berth.enforce.Enforcer;
+import dev.berth.policy.Decision;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the handlers of one client connection share: the caller, the connection's state between
+ * exchanges, the upstream channel of the current exchange, and the ways an exchange ends (an
+ * answer berth makes itself, the end of a relayed answer, closing). Everything here runs on the
+ * connection's event loop.
+ *
+ * <p>An answer berth makes itself ({@link #answer}) never leaves unread request bytes behind a
+ * close, which the kernel would turn into a reset that destroys the answer: a request whose body
+ * was read keeps the connection; one whose body is still coming (or whose framing is broken) gets
+ * the answer with {@code Connection: close}, the write side is half-closed, and what the client
+ * still sends is read and dropped (bounded in bytes and time) before the connection closes.
+ */
+final class ClientConnection {
+  /** How much of a refused upload berth reads and drops before it closes anyway. */
+  static final long MAX_DRAIN = 64L * 1024 * 1024;
+  private static final long DRAIN_SECONDS = 10;
+
+  enum State {
+    /** Between requests: the next request head may come. */
+    READY,
+    /** A request is being judged, forwarded or answered. */
+    EXCHANGE,
+    /** Answered; the (empty) end of that request is still to be read and dropped. */
+    SKIPPING,
+    /** Answered with close; the rest of the request is read and dropped, then it closes. */
+    DRAINING,
+    /** Hijacked: a raw byte relay (see {@link TunnelHandler}). */
+    TUNNEL,
+    CLOSED
+  }
+
+  final Channel channel;
+  final Enforcer enforcer;
+  final UpstreamPool upstreams;
+  final Executor lookups;
+  final Metrics metrics;
+  Caller caller = Caller.unidentified("", "berth: you could not be identified");
+  State state = State.READY;
+  /** The client has half-closed its side (or TLS close_notify). */
+  boolean inputClosed;
+  /** The current exchange, or null between requests. */
+  Exchange exchange;
+  /** The daemon connection of the current exchange, or null. */
+  Channel upstream;
+  private boolean wantRead;
+  private long drained;
+
+  ClientConnection(Channel channel, Enforcer enforcer, UpstreamPool upstreams, Executor lookups,
+      Metrics metrics) {
+    this.channel = channel;
+    this.enforcer = enforcer;
+    this.upstreams = upstreams;
+    this.lookups = lookups;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Asks for the next message from the client. A {@code read()} may end in a read-complete event
+   * without any message (the FlowControlHandler counts it as satisfied then), so the wish is kept
+   * and renewed by {@link #readCompleted} until a message arrives.
+   */
+  void read() {
+    wantRead = true;
+    channel.read();
+  }
+
+  /** A message arrived from the client. */
+  void messageArrived() {
+    wantRead = false;
+  }
+
+  void readCompleted() {
+    if (wantRead && state != State.CLOSED) {
+      channel.read();
+    }
+  }
+
+  /** Records a refusal of the current request and answers it in Docker's format. */
+  void refuse(Exchange ex, Decision refusal) {
+    ex.enforcement.commit(refusal);
+    answer(ex, DockerErrors.of(refusal, true));
+  }
+
+  /** Writes an answer berth makes itself (a refusal, the metrics); nothing goes upstream. */
+  void answer(Exchange ex, FullHttpResponse response) {
+    closeUpstream();
+    if (state == State.CLOSED) {
+      ReferenceCountUtil.release(response);
+      return;
+    }
+    boolean bodyPending = ex.broken || (ex.hasBody && !ex.requestEnded);
+    boolean keep = ex.keepAlive && !inputClosed && !bodyPending;
+    if (!keep) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    if (bodyPending && !inputClosed) {
+      drain(response);
+    } else if (keep) {
+      state = ex.requestEnded ? State.READY : State.SKIPPING;
+      exchange = null;
+      channel.writeAndFlush(response).addListener(readNextOrClose());
+    } else {
+      state = State.CLOSED;
+      channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** Answers, half-closes, then reads and drops the rest of the request before closing. */
+  private void drain(FullHttpResponse response) {
+    state = State.DRAINING;
+    drained = 0;
+    channel.eventLoop().schedule(() -> {
+      if (state == State.DRAINING) {
+        closeBoth();
+      }
+    }, DRAIN_SECONDS, TimeUnit.SECONDS);
+    channel.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        closeBoth();
+        return;
+      }
+      shutdownOutputAfterWrites(channel);
+      read();
+    });
+  }
+
+  /**
+   * A piece of a request that was already answered (states SKIPPING and DRAINING).
+   *
+   * @param bytes its size
+   * @param last whether it ends the request
+   */
+  void dropped(long bytes, boolean last) {
+    if (state == State.SKIPPING) {
+      if (last) {
+        state = State.READY;
+        read();
+      } else if (bytes > 0) {
+        closeBoth(); // a body nobody announced
+      } else {
+        read();
+      }
+      return;
+    }
+    drained += bytes;
+    boolean broken = exchange != null && exchange.broken;
+    if ((last && !broken) || drained > MAX_DRAIN) {
+      closeBoth();
+    } else {
+      read();
+    }
+  }
+
+  /** The current exchange's answer ended; the connection goes on with the next request. */
+  void finish(Exchange ex, boolean reuseUpstream) {
+    uncountStream(ex);
+    Channel up = upstream;
+    upstream = null;
+    if (up != null) {
+      if (reuseUpstream) {
+        upstreams.release(up);
+      } else {
+        discard(up);
+      }
+    }
+    if (!ex.keepAlive || inputClosed) {
+      closeAfterFlush();
+      return;
+    }
+    exchange = null;
+    state = State.READY;
+    read();
+  }
+
+  /** Appends the daemon's result for a forwarded request, once. */
+  void recordResult(Exchange ex) {
+    if (!ex.resultDue) {
+      return;
+    }
+    ex.resultDue = false;
+    if (!ex.streamCounted && state != State.TUNNEL) {
+      metrics.relayed(System.nanoTime() - ex.enforcement.startedNanos());
+    }
+    ex.enforcement.result(ex.status, ex.createdId());
+  }
+
+  void countStream(Exchange ex) {
+    if (!ex.streamCounted) {
+      ex.streamCounted = true;
+      metrics.streamOpened();
+    }
+  }
+
+  void uncountStream(Exchange ex) {
+    if (ex.streamCounted) {
+      ex.streamCounted = false;
+      metrics.streamClosed();
+    }
+  }
+
+  void closeAfterFlush() {
+    state = State.CLOSED;
+    closeUpstream();
+    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  void closeBoth() {
+    state = State.CLOSED;
+    closeUpstream();
+    channel.close();
+  }
+
+  void closeUpstream() {
+    if (upstream != null) {
+      discard(upstream);
+      upstream = null;
+    }
+  }
+
+  /**
+   * Closes a daemon connection this exchange is done with. Its close is reported later (Netty
+   * fires it on a later turn of the loop), when the next exchange may own the connection's
+   * listener slot: the closed channel's handler is detached first so that report goes nowhere.
+   */
+  private static void discard(Channel up) {
+    if (up.pipeline().get(UpstreamPool.HANDLER) instanceof UpstreamHandler h) {
+      h.detach();
+    }
+    up.close();
+  }
+
+  ChannelFutureListener readNextOrClose() {
+    return f -> {
+      if (f.isSuccess()) {
+        read();
+      } else {
+        closeBoth();
+      }
+    };
+  }
+
+  /**
+   * Half-closes {@code ch} once everything written to it so far has gone out: Netty's
+   * {@code shutdownOutput} fails writes still queued, which would cut the end of a stream.
+   */
+  static void shutdownOutputAfterWrites(Channel ch) {
+    ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+      if (ch.isActive()) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls != null) {
+          tls.closeOutbound(); // TLS half-close: close_notify, what Go's CloseWrite reads as EOF
+        } else if (ch instanceof DuplexChannel duplex) {
+          duplex.shutdownOutput();
+        }
+      }
+    });
+  }
+}

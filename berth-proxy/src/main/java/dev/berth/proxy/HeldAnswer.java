@@ -1,0 +1,90 @@
+package dev.berth.proxy;
+
+import dev.berth.enforce.Enforcement;
+import dev.berth.policy.Decision;
+import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.DockerJson;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * An answer berth holds back until it is complete: a successful {@code system df} (rewritten for
+ * the caller) and a created exec (claimed for the caller before the caller learns its id).
+ */
+final class HeldAnswer {
+  /** The most of an answer berth holds back. */
+  static final int MAX_HELD_ANSWER = 16 * 1024 * 1024;
+
+  private final HttpResponse head;
+  private final CompositeByteBuf body;
+
+  private HeldAnswer(HttpResponse head, ByteBufAllocator alloc) {
+    this.head = head;
+    this.body = alloc.compositeBuffer(1024);
+  }
+
+  /** Whether this answer to a request with {@code followUp} is held back. */
+  static boolean holds(HttpResponse resp, Decision.FollowUp followUp) {
+    return resp.status().code() / 100 == 2
+        && (followUp instanceof Decision.FollowUp.FilterResponse
+        || followUp instanceof Decision.FollowUp.MapNames
+        || followUp instanceof Decision.FollowUp.ClaimExec);
+  }
+
+  static HeldAnswer of(HttpResponse head, ByteBufAllocator alloc) {
+    return new HeldAnswer(head, alloc);
+  }
+
+  /** Adds a part of the body; false (and everything released) when it grows too large. */
+  boolean add(HttpContent c) {
+    if (body.readableBytes() + c.content().readableBytes() > MAX_HELD_ANSWER) {
+      c.release();
+      release();
+      return false;
+    }
+    body.addComponent(true, c.content().retain());
+    c.release();
+    return true;
+  }
+
+  /** The complete answer: filtered, or with its exec claimed first. Releases what it held. */
+  FullHttpResponse complete(Decision.FollowUp followUp, Enforcement enforcement)
+      throws RequestException {
+    byte[] bytes = new byte[body.readableBytes()];
+    body.readBytes(bytes);
+    release();
+    byte[] out = bytes;
+    switch (followUp) {
+      case Decision.FollowUp.FilterResponse f ->
+          out = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
+      case Decision.FollowUp.MapNames m ->
+          out = DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
+      case Decision.FollowUp.ClaimExec c -> {
+        try {
+          enforcement.claim(c, head.status().code(), Enforcement.createdId(bytes));
+        } catch (Enforcement.ClaimException e) {
+          throw RequestException.bad(e.getMessage());
+        }
+      }
+      default -> { }
+    }
+    FullHttpResponse full = new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
+        Unpooled.wrappedBuffer(out));
+    full.headers().set(head.headers());
+    full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    full.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, out.length);
+    return full;
+  }
+
+  void release() {
+    if (body.refCnt() > 0) {
+      body.release();
+    }
+  }
+}

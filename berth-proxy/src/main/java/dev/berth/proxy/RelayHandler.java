@@ -1,0 +1,135 @@
+package dev.berth.proxy;
+
+import dev.berth.enforce.Refusals;
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.DockerJson;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler: sends an allowed exchange to the daemon; its answer comes back through
+ * {@link AnswerRelay}.
+ *
+ * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request;
+ * a streamed body follows piece by piece (through the tar sanitizer for {@code docker cp}), the
+ * next piece read from the client only once the previous one is written (backpressure).
+ */
+final class RelayHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
+  private final ClientConnection conn;
+  private final AnswerRelay answers;
+
+  RelayHandler(ClientConnection conn) {
+    this.conn = conn;
+    this.answers = new AnswerRelay(conn);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Exchange ex = conn.exchange;
+    if (msg instanceof Exchange allowed) {
+      forward(allowed);
+    } else if (msg instanceof HttpContent content && ex != null && conn.upstream != null) {
+      relayBody(ex, content);
+    } else {
+      ReferenceCountUtil.release(msg);
+      conn.closeBoth();
+    }
+  }
+
+  private void forward(Exchange ex) {
+    boolean streamed = ex.allow.forward().body() instanceof CanonicalRequest.Body.Stream;
+    byte[] json = ex.allow.forward().body() instanceof CanonicalRequest.Body.Json j
+        ? DockerJson.write(j.value()) : null;
+    Channel idle = conn.upstreams.pollIdle(conn.channel.eventLoop());
+    if (idle != null) {
+      send(ex, idle, json, streamed);
+      return;
+    }
+    conn.upstreams.connect(conn.channel.eventLoop()).addListener((ChannelFutureListener) f -> {
+      if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
+        f.channel().close();
+      } else if (!f.isSuccess()) {
+        LOG.atError().addKeyValue("upstream", conn.upstreams.describe())
+            .addKeyValue("cause", String.valueOf(f.cause())).log("daemon unreachable");
+        conn.refuse(ex, Refusals.upstream("the Docker daemon is not reachable at "
+            + conn.upstreams.describe()));
+      } else {
+        send(ex, f.channel(), json, streamed);
+      }
+    });
+  }
+
+  private void send(Exchange ex, Channel ch, byte[] json, boolean streamed) {
+    ex.resultDue = true;
+    ex.enforcement.forwarded();
+    ex.responseOpen = true;
+    conn.upstream = ch;
+    ((UpstreamHandler) ch.pipeline().get(UpstreamPool.HANDLER)).attach(answers);
+    boolean hijacks = ex.enforcement.route().map(r -> r.route().hijacks()).orElse(false);
+    if (!streamed) {
+      ex.requestComplete = true;
+    }
+    ch.writeAndFlush(UpstreamRequests.build(ex.request, ex.allow.forward(), json, streamed,
+        hijacks)).addListener((ChannelFutureListener) f -> {
+          if (!f.isSuccess()) {
+            answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
+            return;
+          }
+          ch.read();
+          if (streamed) {
+            conn.read();
+          }
+        });
+  }
+
+  /** A piece of a streamed request body; trailers are never forwarded (nothing judged them). */
+  private void relayBody(Exchange ex, HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    ByteBuf data = content.content();
+    if (ex.tarSanitizer != null) {
+      try {
+        byte[] in = new byte[data.readableBytes()];
+        data.readBytes(in);
+        content.release();
+        data = Unpooled.wrappedBuffer(ex.tarSanitizer.next(in));
+        if (last) {
+          ex.tarSanitizer.finish();
+        }
+      } catch (RequestException e) {
+        ex.keepAlive = false;
+        conn.refuse(ex, Refusals.body(e.getMessage()));
+        return;
+      }
+    }
+    HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
+    conn.upstream.writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        conn.closeBoth();
+      } else if (last) {
+        ex.requestComplete = true;
+      } else {
+        conn.read();
+      }
+    });
+  }
+
+  /** The client's buffer drained: the daemon's answer may be read again (backpressure). */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    answers.clientWritable();
+    ctx.fireChannelWritabilityChanged();
+  }
+}

@@ -1,0 +1,78 @@
+package dev.berth.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.enforce.Caller;
+import dev.berth.policy.Decision;
+import dev.berth.policy.Owner;
+import dev.berth.policy.RequestException;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Answers held back until complete: the exec is the caller's before they learn its id. */
+class HeldAnswerTest {
+  private static final String EXEC_ID = "e" + "1".repeat(63);
+  private PipelineFixture f;
+
+  @BeforeEach
+  void start() throws IOException {
+    f = new PipelineFixture();
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    f.close();
+  }
+
+  private static HttpResponse created() {
+    HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CREATED);
+    r.headers().set("Transfer-Encoding", "chunked");
+    return r;
+  }
+
+  @Test
+  void execCreate_claimedBeforeTheAnswerIsComplete() throws Exception {
+    Decision.FollowUp claim = new Decision.FollowUp.ClaimExec(new Owner(1000, -1));
+    assertThat(HeldAnswer.holds(created(), claim)).isTrue();
+    HeldAnswer held = HeldAnswer.of(created(), ByteBufAllocator.DEFAULT);
+    held.add(new DefaultHttpContent(Unpooled.copiedBuffer("{\"Id\":\"" + EXEC_ID,
+        StandardCharsets.UTF_8)));
+    held.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("\"}", StandardCharsets.UTF_8)));
+    FullHttpResponse out = held.complete(claim, f.enforcer.begin(Caller.of(PipelineFixture.ALICE)));
+    assertThat(f.owners.execOwner(EXEC_ID)).hasValue(new Owner(1000, -1));
+    assertThat(out.headers().get("Content-Length")).isEqualTo(String.valueOf(
+        out.content().readableBytes()));
+    assertThat(out.headers().contains("Transfer-Encoding")).isFalse();
+    out.release();
+  }
+
+  @Test
+  void execAnswerWithoutId_neverReachesTheCaller() {
+    Decision.FollowUp claim = new Decision.FollowUp.ClaimExec(new Owner(1000, -1));
+    HeldAnswer held = HeldAnswer.of(created(), ByteBufAllocator.DEFAULT);
+    held.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8)));
+    assertThatThrownBy(() -> held.complete(claim, f.enforcer.begin(
+        Caller.of(PipelineFixture.ALICE)))).isInstanceOf(RequestException.class);
+  }
+
+  @Test
+  void failedAnswers_notHeld() {
+    assertThat(HeldAnswer.holds(new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.NOT_FOUND), new Decision.FollowUp.ClaimExec(new Owner(1, -1))))
+        .isFalse();
+    assertThat(HeldAnswer.holds(created(), Decision.FollowUp.NONE)).isFalse();
+  }
+}
