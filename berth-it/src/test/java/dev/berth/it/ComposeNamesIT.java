@@ -28,14 +28,15 @@ class ComposeNamesIT extends ItBase {
       services:
         db:
           image: %1$s
-          command: ["sh", "-c", "echo ready-$$(id -u) > /data/state; echo db-started; exec sleep 300"]
-          volumes: [data:/data]
+          command: ["sh", "-c", "echo ready-$$(id -u) > /var/tmp/state; echo db-started;
+            exec sleep 300"]
+          volumes: [data:/var/tmp]
           networks: [back]
         web:
           image: %1$s
           command: ["sh", "-c", "echo web-started; exec sleep 300"]
           depends_on: [db]
-          volumes: ["data:/data:ro"]
+          volumes: ["data:/var/tmp:ro"]
           networks: [back]
       volumes:
         data: {}
@@ -94,7 +95,7 @@ class ComposeNamesIT extends ItBase {
       String state = "";
       for (int i = 0; i < 20 && !state.startsWith("ready"); i++) {
         Thread.sleep(i == 0 ? 0 : 250);
-        state = compose(u, dir, "exec", "-T", "web", "cat", "/data/state").stdout().strip();
+        state = run(u, dir, "exec", "-T", "web", "cat", "/var/tmp/state").stdout().strip();
       }
       assertThat(state).as("%s's web reads what %s's db wrote", u.name(), u.name())
           .isEqualTo("ready-" + u.uid());
@@ -124,13 +125,16 @@ class ComposeNamesIT extends ItBase {
   }
 
   private Proc.Result compose(UnixUser u, Path dir, String... args) {
+    Proc.Result r = run(u, dir, args);
+    assertThat(r.exitCode()).as("%s: %s", u.name(), r.describe()).isZero();
+    return r;
+  }
+
+  private Proc.Result run(UnixUser u, Path dir, String... args) {
     List<String> full = new ArrayList<>(List.of("--config", dir.resolve(".docker").toString(),
         "compose", "--project-directory", dir.toString(), "-p", project));
     full.addAll(List.of(args));
-    Proc.Result r = Proc.run(cli.docker(u, full.toArray(String[]::new)), null,
-        Duration.ofSeconds(120));
-    assertThat(r.exitCode()).as("%s: %s", u.name(), r.describe()).isZero();
-    return r;
+    return Proc.run(cli.docker(u, full.toArray(String[]::new)), null, Duration.ofSeconds(120));
   }
 
   /** A project directory owned by {@code u}, with a docker config that finds compose. */
