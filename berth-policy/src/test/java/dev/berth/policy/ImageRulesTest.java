@@ -228,4 +228,93 @@ class ImageRulesTest {
     assertThat(image(allowed(decide(host(), BOB, "POST", "/containers/create",
         "{\"Image\":\"newthing:1\"}")))).isEqualTo("newthing:1");
   }
+
+  @Test
+  void save_withoutAName_denied() {
+    denied(decide(host(), BOB, "GET", "/images/get", null), Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void pull_everyTag_denied_byDigest_noClaim() {
+    denied(decide(host(), BOB, "POST", "/images/create?fromImage=python", null),
+        Decision.Status.FORBIDDEN);
+    assertThat(allowed(decide(host(), BOB, "POST", "/images/create?fromImage=python@sha256:"
+        + "b".repeat(64), null)).followUp()).isEqualTo(FollowUp.NONE);
+  }
+
+  @Test
+  void push_sharedTagTheCallerPulled_allowed_othersPull_denied() {
+    FakeObjects objects = host().image("sha256:" + "d".repeat(64), Optional.empty(),
+        Map.of("bob/tool:1", FakeObjects.owner(1002)));
+    allowed(decide(objects, BOB, "POST", "/images/bob/tool/push?tag=1", null));
+    denied(decide(objects, ALICE, "POST", "/images/bob/tool/push?tag=1", null),
+        Decision.Status.FORBIDDEN);
+    allowed(decide(objects, BOB, "DELETE", "/images/bob/tool:1", null));
+  }
+
+  @Test
+  void delete_byIdOfAnImageAllOfWhoseTagsAreTheCallers_allowed() {
+    Decision.Allow a = allowed(decide(host(), ALICE, "DELETE", "/images/" + ALICE_MADE, null));
+    assertThat(a.forward().path()).isEqualTo("/images/" + ALICE_MADE);
+    JsonNode shown = ((FollowUp.MapNames) a.followUp()).mapping().apply(JSON.createArrayNode()
+        .add(JSON.createObjectNode().put("Untagged", ALICE_PYTHON))
+        .add(JSON.createObjectNode().put("Deleted", ALICE_MADE)));
+    assertThat(shown.toString()).isEqualTo("[{\"Untagged\":\"python:3.12\"},{\"Deleted\":\""
+        + ALICE_MADE + "\"}]");
+  }
+
+  @Test
+  void delete_untaggedImage_onlyItsMaker() {
+    String untagged = "sha256:" + "e".repeat(64);
+    FakeObjects objects = host().image(untagged, FakeObjects.owner(1001), Map.of());
+    allowed(decide(objects, ALICE, "DELETE", "/images/" + untagged, null));
+    denied(decide(objects, BOB, "DELETE", "/images/" + untagged, null),
+        Decision.Status.NOT_FOUND);
+    FakeObjects nobodys = host().image(untagged, Optional.empty(), Map.of());
+    denied(decide(nobodys, BOB, "DELETE", "/images/" + untagged, null),
+        Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void history_tagsOfOtherUsersDropped_ownRenamed() throws Exception {
+    Decision.Allow a = allowed(decide(host(), ALICE, "GET", "/images/python:3.12/history",
+        null));
+    assertThat(a.forward().path()).isEqualTo("/images/" + ALICE_PYTHON + "/history");
+    JsonNode shown = ((FollowUp.MapNames) a.followUp()).mapping().apply(JSON.readTree(
+        "[{\"Id\":\"" + ALICE_MADE + "\",\"Tags\":[\"" + ALICE_PYTHON + "\",\"berth.invalid/u1002/"
+            + "docker.io/library/x:1\"]},{\"Id\":\"<missing>\",\"Tags\":null}]"));
+    assertThat(shown.toString()).isEqualTo("[{\"Id\":\"" + ALICE_MADE + "\",\"Tags\":"
+        + "[\"python:3.12\"]},{\"Id\":\"<missing>\",\"Tags\":null}]");
+  }
+
+  @Test
+  void run_unknownIdOrReservedName_notFound_notForwarded() {
+    for (String ref : new String[] {"sha256:" + "f".repeat(64), "fffff",
+        "Berth.Invalid/u1001/x"}) {
+      denied(decide(host(), BOB, "POST", "/containers/create", "{\"Image\":\"" + ref + "\"}"),
+          Decision.Status.NOT_FOUND);
+    }
+  }
+
+  @Test
+  void imageWithOnlyAnotherUsersTagsAndNoMaker_hiddenByIdAndInLists() throws Exception {
+    String tagged = "sha256:" + "9".repeat(64);
+    FakeObjects objects = host().image(tagged, Optional.empty(), Map.of(ALICE_PYTHON.replace(
+        "3.12", "x"), Optional.empty()));
+    denied(decide(objects, BOB, "GET", "/images/" + tagged + "/json", null),
+        Decision.Status.NOT_FOUND);
+    allowed(decide(objects, ALICE, "GET", "/images/" + tagged + "/json", null));
+  }
+
+  @Test
+  void admin_listsAndInspectsUnchanged() throws Exception {
+    JsonNode list = JSON.readTree("[{\"Id\":\"" + ALICE_MADE + "\",\"RepoTags\":[\""
+        + ALICE_PYTHON + "\"]}]");
+    Decision.Allow a = allowed(decide(host(), ROOT, "GET", "/images/json", null));
+    assertThat(a.followUp()).isEqualTo(FollowUp.NONE);
+    assertThat(ImageAccess.narrowList(list, ROOT, Fixtures.ENGINE.policy().grantOf(ROOT)
+        .orElseThrow(), ImageClaims.NONE)).isEqualTo(list);
+    assertThat(ImageAccess.shownImage(ALICE_PYTHON, ROOT, Fixtures.ENGINE.policy()
+        .grantOf(ROOT).orElseThrow())).isEqualTo(ALICE_PYTHON);
+  }
 }

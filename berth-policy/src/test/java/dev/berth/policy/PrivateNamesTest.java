@@ -166,4 +166,33 @@ class PrivateNamesTest {
         "{\"Image\":\"x\"}");
     assertThat(a.forward().query().get("name")).hasValue("web");
   }
+
+  @Test
+  void shown_takesOnlyTheCallersOwnPrefixOff() {
+    Grant grant = ENGINE.policy().grantOf(ALICE).orElseThrow();
+    PrivateNames names = PrivateNames.of(ALICE, grant);
+    assertThat(names.shown("u1001_web")).isEqualTo("web");
+    assertThat(names.shown("/u1001_web")).isEqualTo("/web");
+    assertThat(names.shown("u1001_")).isEqualTo("u1001_");
+    assertThat(names.shown("/u1001_")).isEqualTo("/u1001_");
+    assertThat(names.shown("u1002_web")).isEqualTo("u1002_web");
+    assertThat(names.toDaemon("/web")).isEqualTo("/u1001_web");
+    assertThat(names.toDaemon("")).isEmpty();
+    assertThat(PrivateNames.NONE.shown("u1001_web")).isEqualTo("u1001_web");
+  }
+
+  @Test
+  void answer_containerInspectBindsAndVolumesInDf() throws Exception {
+    PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
+    assertThat(names.answer(JSON.readTree("""
+        {"Name": "/u1001_web", "HostConfig": {"Binds": ["u1001_data:/d", "/home/alice:/h"]},
+         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}""")).toString())
+        .isEqualTo(JSON.readTree("""
+        {"Name": "/web", "HostConfig": {"Binds": ["data:/d", "/home/alice:/h"]},
+         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}""").toString());
+    assertThat(names.answer(JSON.readTree("""
+        {"Volumes": [{"Name": "u1001_data"}], "Containers": [{"Names": ["/u1001_web"]}]}"""))
+        .toString()).isEqualTo("{\"Volumes\":[{\"Name\":\"data\"}],\"Containers\":"
+            + "[{\"Names\":[\"/web\"]}]}");
+  }
 }
