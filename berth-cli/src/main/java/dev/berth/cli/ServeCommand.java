@@ -43,6 +43,9 @@ final class ServeCommand implements Callable<Integer> {
   @CommandLine.Mixin
   Services.Options serviceOptions;
 
+  @CommandLine.Mixin
+  BoundsOptions bounds;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -59,7 +62,8 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ProxyConfig config = listeners.config(unixPath(upstream, "--upstream"), mode(socketMode),
         socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
-        .withInheritedFd(SocketActivation.inherited());
+        .withInheritedFd(SocketActivation.inherited()).withBounds(bounds.bounds());
+    long files = FileLimit.raise();
     NssUserDirectory users = new NssUserDirectory();
     Optional<Services> opened = serviceOptions.open(users, spec.commandLine().getErr());
     if (opened.isEmpty()) {
@@ -70,8 +74,8 @@ final class ServeCommand implements Callable<Integer> {
         services.owners);
     ListenOptions.reloadOnHangup(server);
     services.closeOnShutdown(server, spec.commandLine().getErr());
-    spec.commandLine().getOut().printf("berth: serving %s -> %s%n",
-        ListenOptions.describe(config), config.upstream());
+    spec.commandLine().getOut().printf("berth: serving %s -> %s (up to %d open files)%n",
+        ListenOptions.describe(config), config.upstream(), files);
     spec.commandLine().getOut().flush();
     Readiness.ready("serving " + config.listen() + " -> " + config.upstream());
     server.awaitClose();

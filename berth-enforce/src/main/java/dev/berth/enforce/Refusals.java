@@ -53,6 +53,11 @@ public final class Refusals {
         + "cannot be written, so berth refuses changes; tell your administrator");
   }
 
+  /** The request (its head, or a body berth judges) did not arrive in time: 408. */
+  public static Decision.Deny timeout(String message) {
+    return new Decision.Deny("request_timeout", Status.REQUEST_TIMEOUT, "berth: " + message);
+  }
+
   /** A per-user bound is reached: 429. */
   public static Decision.Deny limit(String message) {
     return new Decision.Deny("limit", Status.TOO_MANY_REQUESTS, "berth: " + message);

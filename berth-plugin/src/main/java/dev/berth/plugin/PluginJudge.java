@@ -3,6 +3,7 @@ package dev.berth.plugin;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.berth.audit.AuditLog;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.enforce.Caller;
@@ -14,6 +15,7 @@ import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
@@ -22,11 +24,16 @@ import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.RouteMatch;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,8 +79,8 @@ final class PluginJudge {
    * Follow-ups of allowed requests, by request, until their AuthZRes arrives; identical
    * concurrent requests queue in arrival order.
    */
-  private final Map<String, java.util.Deque<Pending>> pending = new ConcurrentHashMap<>();
-  private static final long PENDING_TTL_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+  private final Map<String, Deque<Pending>> pending = new ConcurrentHashMap<>();
+  private static final long PENDING_TTL_NANOS = TimeUnit.HOURS.toNanos(1);
 
   private record Pending(Enforcement enforcement, Decision.FollowUp followUp) {
     long startedNanos() {
@@ -137,7 +144,7 @@ final class PluginJudge {
    * or image the request created for its caller, before the daemon answers the caller.
    */
   AuthzAnswer response(AuthzMessage m) {
-    java.util.Deque<Pending> queue = pending.get(key(m));
+    Deque<Pending> queue = pending.get(key(m));
     Pending p = queue == null ? null : queue.pollFirst();
     if (p == null) {
       return AuthzAnswer.allowed(); // a request refused before (nothing to claim)
@@ -251,13 +258,13 @@ final class PluginJudge {
       return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
           + "in plugin mode (berth would have to filter the answer)");
     }
-    List<String> flags = new java.util.ArrayList<>();
+    List<String> flags = new ArrayList<>();
     String judgedFilters = allow.forward().query().get("filters").orElse(null);
     if (judgedFilters != null && !sameFilters(e.request(), judgedFilters)) {
       Grant grant = e.engine().policy().grantOf(who).orElseThrow();
       flags.add("--filter label=" + (grant.shareGid() >= 0
-          ? dev.berth.policy.Owner.GID_LABEL + "=" + grant.shareGid()
-          : dev.berth.policy.Owner.UID_LABEL + "=" + who.uid()));
+          ? Owner.GID_LABEL + "=" + grant.shareGid()
+          : Owner.UID_LABEL + "=" + who.uid()));
     }
     if (route.route().body() == BodyKind.JSON && allow.forward().body()
         instanceof CanonicalRequest.Body.Json judged) {
@@ -291,9 +298,9 @@ final class PluginJudge {
         return false;
       }
       JsonNode a = normalise(DockerJson.parse(raw.get().getBytes(
-          java.nio.charset.StandardCharsets.UTF_8)));
+          StandardCharsets.UTF_8)));
       JsonNode b = normalise(DockerJson.parse(judged.getBytes(
-          java.nio.charset.StandardCharsets.UTF_8)));
+          StandardCharsets.UTF_8)));
       return a.equals(b);
     } catch (RequestException e) {
       return false;
@@ -302,7 +309,7 @@ final class PluginJudge {
 
   /** Filters as name to set of values ({@code ["a"]} and {@code {"a":true}} are the same). */
   private static JsonNode normalise(JsonNode filters) {
-    var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    var out = JsonNodeFactory.instance.objectNode();
     filters.fields().forEachRemaining(e -> {
       var values = out.putObject(e.getKey());
       if (e.getValue().isArray()) {
@@ -323,9 +330,9 @@ final class PluginJudge {
       // Answers that never came (a daemon that failed the request): forget the oldest.
       long now = System.nanoTime();
       pending.values().forEach(q -> q.removeIf(x -> now - x.startedNanos() > PENDING_TTL_NANOS));
-      pending.values().removeIf(java.util.Deque::isEmpty);
+      pending.values().removeIf(Deque::isEmpty);
     }
-    pending.computeIfAbsent(key, k -> new java.util.concurrent.ConcurrentLinkedDeque<>())
+    pending.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>())
         .addLast(p);
   }
 

@@ -127,6 +127,8 @@ public sealed interface Decision {
     CONFLICT,
     /** A per-user bound (connections, requests in flight) is reached: 429. */
     TOO_MANY_REQUESTS,
+    /** The request did not arrive in time (a slow head or judged body): 408. */
+    REQUEST_TIMEOUT,
     /** The {@code Expect} header asks for something berth and the daemon do not do: 417. */
     EXPECTATION_FAILED,
     /** The daemon could not be reached or failed before answering: 502. */

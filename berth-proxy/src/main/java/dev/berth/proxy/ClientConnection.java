@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import dev.berth.enforce.Caller;
 import dev.berth.enforce.Enforcer;
+import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +33,8 @@ final class ClientConnection {
   /** How much of a refused upload berth reads and drops before it closes anyway. */
   static final long MAX_DRAIN = 64L * 1024 * 1024;
   private static final long DRAIN_SECONDS = 10;
+  /** A request whose end is unknown: what is in flight arrives at once, then berth closes. */
+  private static final long DRAIN_BROKEN_MILLIS = 2000;
 
   enum State {
     /** Between requests: the next request head may come. */
@@ -51,6 +55,10 @@ final class ClientConnection {
   final UpstreamPool upstreams;
   final Executor lookups;
   final Metrics metrics;
+  private final UserBounds bounds;
+  final ClientBounds limits;
+  /** The uid this connection counts against, or -1 before identification (or when over). */
+  private int countedUid = -1;
   Caller caller = Caller.unidentified("", "berth: you could not be identified");
   State state = State.READY;
   /** The client has half-closed its side (or TLS close_notify). */
@@ -61,14 +69,89 @@ final class ClientConnection {
   Channel upstream;
   private boolean wantRead;
   private long drained;
+  /** When the connection last became ready for a request head (its event loop's ticker). */
+  long readySince;
+  /** Bytes of the next request head received since then (see {@link DeadlineHandler}). */
+  long headBytes;
+  /** When the first of them arrived. */
+  long headStarted;
+  /** Why this connection's requests are refused (a per-user bound), or null. */
+  Decision overLimit;
 
   ClientConnection(Channel channel, Enforcer enforcer, UpstreamPool upstreams, Executor lookups,
       Metrics metrics) {
+    this(channel, enforcer, upstreams, lookups, metrics, new UserBounds(), ClientBounds.DEFAULT);
+  }
+
+  ClientConnection(Channel channel, Enforcer enforcer, UpstreamPool upstreams, Executor lookups,
+      Metrics metrics, UserBounds bounds, ClientBounds limits) {
     this.channel = channel;
     this.enforcer = enforcer;
     this.upstreams = upstreams;
     this.lookups = lookups;
     this.metrics = metrics;
+    this.bounds = bounds;
+    this.limits = limits;
+    this.readySince = now();
+  }
+
+  /** The time of the connection's event loop (a test may freeze and advance it). */
+  long now() {
+    return channel.eventLoop().ticker().nanoTime();
+  }
+
+  /**
+   * Counts this connection against its caller's bound once the caller is known; a connection
+   * over it gets its requests refused with 429 (and is closed after the first answer).
+   */
+  void openFor(int uid) {
+    if (bounds.openConnection(uid, limits.connectionsPerUser())) {
+      countedUid = uid;
+    } else {
+      metrics.limited("connections");
+      overLimit = Refusals.limit("you have " + limits.connectionsPerUser() + " connections open to "
+          + "berth, the most one user may have; close some (docker commands left running)");
+    }
+  }
+
+  /**
+   * Counts {@code ex} against its caller's requests in flight (streams included until they end);
+   * empty when admitted, else the 429 refusal.
+   */
+  Optional<Decision> admit(Exchange ex) {
+    if (overLimit != null) {
+      return Optional.of(overLimit);
+    }
+    if (countedUid < 0) {
+      return Optional.empty(); // an unidentified caller is refused for that reason
+    }
+    if (!bounds.startRequest(countedUid, limits.requestsPerUser())) {
+      metrics.limited("requests");
+      return Optional.of(Refusals.limit("you have " + limits.requestsPerUser() + " requests in "
+          + "flight through berth (streams such as logs -f and attach included), the most one "
+          + "user may have; end some"));
+    }
+    ex.admitted = true;
+    return Optional.empty();
+  }
+
+  /** The exchange no longer counts as in flight (idempotent). */
+  void endRequest(Exchange ex) {
+    if (ex.admitted) {
+      ex.admitted = false;
+      bounds.endRequest(countedUid);
+    }
+  }
+
+  /** The connection closed: it no longer counts. */
+  void closed() {
+    if (exchange != null) {
+      endRequest(exchange);
+    }
+    if (countedUid >= 0) {
+      bounds.closeConnection(countedUid);
+      countedUid = -1;
+    }
   }
 
   /**
@@ -100,6 +183,7 @@ final class ClientConnection {
 
   /** Writes an answer berth makes itself (a refusal, the metrics); nothing goes upstream. */
   void answer(Exchange ex, FullHttpResponse response) {
+    endRequest(ex);
     closeUpstream();
     if (state == State.CLOSED) {
       ReferenceCountUtil.release(response);
@@ -113,7 +197,11 @@ final class ClientConnection {
     if (bodyPending && !inputClosed) {
       drain(response);
     } else if (keep) {
-      state = ex.requestEnded ? State.READY : State.SKIPPING;
+      if (ex.requestEnded) {
+        becomeReady();
+      } else {
+        state = State.SKIPPING;
+      }
       exchange = null;
       channel.writeAndFlush(response).addListener(readNextOrClose());
     } else {
@@ -126,11 +214,13 @@ final class ClientConnection {
   private void drain(FullHttpResponse response) {
     state = State.DRAINING;
     drained = 0;
+    long millis = exchange != null && exchange.broken ? DRAIN_BROKEN_MILLIS
+        : TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
     channel.eventLoop().schedule(() -> {
       if (state == State.DRAINING) {
         closeBoth();
       }
-    }, DRAIN_SECONDS, TimeUnit.SECONDS);
+    }, millis, TimeUnit.MILLISECONDS);
     channel.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         closeBoth();
@@ -150,7 +240,7 @@ final class ClientConnection {
   void dropped(long bytes, boolean last) {
     if (state == State.SKIPPING) {
       if (last) {
-        state = State.READY;
+        becomeReady();
         read();
       } else if (bytes > 0) {
         closeBoth(); // a body nobody announced
@@ -170,6 +260,7 @@ final class ClientConnection {
 
   /** The current exchange's answer ended; the connection goes on with the next request. */
   void finish(Exchange ex, boolean reuseUpstream) {
+    endRequest(ex);
     uncountStream(ex);
     Channel up = upstream;
     upstream = null;
@@ -185,8 +276,15 @@ final class ClientConnection {
       return;
     }
     exchange = null;
-    state = State.READY;
+    becomeReady();
     read();
+  }
+
+  /** Between requests again: the time a client may take for the next head starts now. */
+  void becomeReady() {
+    state = State.READY;
+    readySince = now();
+    headBytes = 0;
   }
 
   /** Appends the daemon's result for a forwarded request, once. */

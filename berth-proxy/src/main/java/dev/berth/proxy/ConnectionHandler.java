@@ -26,6 +26,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     conn.metrics.connectionOpened();
     try {
       conn.caller = Caller.of(identity.resolve(ctx.channel()));
+      conn.caller.principal().ifPresent(p -> conn.openFor(p.uid()));
     } catch (PeerIdentity.IdentityException e) {
       conn.caller = Caller.unidentified("", "berth: you could not be identified ("
           + e.getMessage() + ")");
@@ -40,6 +41,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     conn.state = ClientConnection.State.CLOSED;
     conn.metrics.connectionClosed();
     Exchange ex = conn.exchange;
+    conn.closed();
     if (ex != null) {
       conn.uncountStream(ex);
       conn.recordResult(ex); // a stream the client left, or a request the daemon never answered

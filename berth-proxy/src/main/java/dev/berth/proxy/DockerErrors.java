@@ -46,6 +46,7 @@ final class DockerErrors {
       case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
       case CONFLICT -> HttpResponseStatus.CONFLICT;
       case TOO_MANY_REQUESTS -> HttpResponseStatus.TOO_MANY_REQUESTS;
+      case REQUEST_TIMEOUT -> HttpResponseStatus.REQUEST_TIMEOUT;
       case EXPECTATION_FAILED -> HttpResponseStatus.EXPECTATION_FAILED;
       case BAD_GATEWAY -> HttpResponseStatus.BAD_GATEWAY;
       case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;

@@ -57,6 +57,8 @@ final class Exchange {
   HeldAnswer held;
   /** Whether the exchange counts as an open stream in {@link Metrics}. */
   boolean streamCounted;
+  /** Whether the exchange counts against its caller's requests in flight ({@link UserBounds}). */
+  boolean admitted;
 
   Exchange(HttpRequest request, Enforcement enforcement) {
     this.request = request;

@@ -72,6 +72,9 @@ final class FramingHandler extends ChannelInboundHandlerAdapter {
     if (refusal.isEmpty() && conn.caller.principal().isEmpty()) {
       refusal = Optional.of(Refusals.identity(conn.caller.identityError()));
     }
+    if (refusal.isEmpty()) {
+      refusal = conn.admit(ex);
+    }
     if (refusal.isPresent()) {
       // A request berth cannot read ends the connection (after its body, see answer()).
       ex.keepAlive = false;

@@ -25,6 +25,8 @@ public final class Metrics {
   private final Histogram relaySeconds = new Histogram();
   private final AtomicLong activeStreams = new AtomicLong();
   private final AtomicLong connections = new AtomicLong();
+  private final Map<String, LongAdder> timeouts = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> limited = new ConcurrentHashMap<>();
   private final IntSupplier auditPending;
 
   /** @param auditPending audit records queued and not yet on disk */
@@ -58,6 +60,16 @@ public final class Metrics {
     connections.decrementAndGet();
   }
 
+  /** A connection was ended by a time limit ({@code idle}, {@code request_head}, …). */
+  void timedOut(String what) {
+    timeouts.computeIfAbsent(label("limit", what), k -> new LongAdder()).increment();
+  }
+
+  /** A request was refused by a per-user bound ({@code connections}, {@code requests}). */
+  void limited(String bound) {
+    limited.computeIfAbsent(label("bound", bound), k -> new LongAdder()).increment();
+  }
+
   /** The exposition text. */
   public String render() {
     StringBuilder sb = new StringBuilder(4096);
@@ -72,9 +84,21 @@ public final class Metrics {
     gauge(sb, "berth_active_streams", "Hijacked or streaming exchanges open now.",
         activeStreams.get());
     gauge(sb, "berth_connections", "Client connections open now.", connections.get());
+    counters(sb, "berth_timeouts_total", "Connections ended by a time limit, by limit.",
+        timeouts);
+    counters(sb, "berth_limited_total", "Requests refused by a per-user bound, by bound.",
+        limited);
     gauge(sb, "berth_audit_pending_records", "Audit records queued and not yet on disk.",
         auditPending.getAsInt());
     return sb.toString();
+  }
+
+  private static void counters(StringBuilder sb, String name, String help,
+      Map<String, LongAdder> byLabels) {
+    sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(" counter\n");
+    byLabels.forEach((labels, n) -> sb.append(name).append('{').append(labels).append("} ")
+        .append(n.sum()).append('\n'));
   }
 
   private static void gauge(StringBuilder sb, String name, String help, long value) {

@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
  * <pre>
  *   [SslHandler -&gt; TlsHandshakeHandler]    mutual TLS listener only
  *   ConnectionHandler        identity, counting, cleanup on close (stays for the whole connection)
+ *   DeadlineHandler          idle and slow clients (request time, idle time); stays too
  *   HttpServerCodec (strict) CR LF only, no duplicate Content-Length, RFC 9112 Transfer-Encoding
  *   FlowControlHandler       one message per read()
  *   FramingHandler           head -&gt; Exchange; framing refusals; 100-continue; drops what
@@ -72,9 +73,14 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final Metrics metrics;
   /** The TLS listener's context (mutual TLS), or null on the unix socket. */
   private final SslContext tls;
+  private final UserBounds userBounds;
+  private final ClientBounds bounds;
 
   ProxyChannelInitializer(Enforcer enforcer, PeerIdentity identity, UpstreamPool upstreams,
-      Executor lookups, Metrics metrics, SslContext tls) {
+      Executor lookups, Metrics metrics, SslContext tls, UserBounds userBounds,
+      ClientBounds bounds) {
+    this.userBounds = userBounds;
+    this.bounds = bounds;
     this.enforcer = enforcer;
     this.identity = identity;
     this.upstreams = upstreams;
@@ -89,8 +95,10 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
       ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc()))
           .addLast(TLS_HANDSHAKE, new TlsHandshakeHandler());
     }
-    ClientConnection conn = new ClientConnection(ch, enforcer, upstreams, lookups, metrics);
-    ch.pipeline().addLast(CONNECTION, new ConnectionHandler(conn, identity));
+    ClientConnection conn = new ClientConnection(ch, enforcer, upstreams, lookups, metrics,
+        userBounds, bounds);
+    ch.pipeline().addLast(CONNECTION, new ConnectionHandler(conn, identity))
+        .addLast(DeadlineHandler.NAME, new DeadlineHandler(conn, bounds));
     addHttpHandlers(ch.pipeline(), conn);
   }
 

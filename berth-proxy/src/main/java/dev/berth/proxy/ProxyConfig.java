@@ -20,9 +20,11 @@ import java.util.Set;
  * @param tls the TCP listener with mutual TLS, or null for none
  * @param inheritedFd a listening socket the service manager already bound to {@code listen}
  *     (systemd socket activation): served as it is, never bound, chmod-ed or removed
+ * @param bounds what one client may hold of berth, and for how long
  */
 public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-    String socketGroup, int threads, TlsListener tls, OptionalInt inheritedFd) {
+    String socketGroup, int threads, TlsListener tls, OptionalInt inheritedFd,
+    ClientBounds bounds) {
 
   public static final Set<PosixFilePermission> DEFAULT_MODE =
       PosixFilePermissions.fromString("rw-rw-rw-");
@@ -31,13 +33,14 @@ public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> s
   public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
       String socketGroup, int threads) {
     this(requireNonNull(listen, "listen"), upstream, socketMode, socketGroup, threads, null,
-        OptionalInt.empty());
+        OptionalInt.empty(), ClientBounds.DEFAULT);
   }
 
   /** Listeners bound by berth. */
   public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
       String socketGroup, int threads, TlsListener tls) {
-    this(listen, upstream, socketMode, socketGroup, threads, tls, OptionalInt.empty());
+    this(listen, upstream, socketMode, socketGroup, threads, tls, OptionalInt.empty(),
+        ClientBounds.DEFAULT);
   }
 
   public ProxyConfig {
@@ -47,6 +50,7 @@ public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> s
     requireNonNull(upstream, "upstream");
     socketMode = Set.copyOf(socketMode);
     requireNonNull(inheritedFd, "inheritedFd");
+    requireNonNull(bounds, "bounds");
     if (inheritedFd.isPresent() && listen == null) {
       throw new IllegalArgumentException("an inherited socket needs its path (--listen)");
     }
@@ -57,6 +61,12 @@ public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> s
 
   /** The same, serving {@code fd} (when present) instead of binding {@code listen}. */
   public ProxyConfig withInheritedFd(OptionalInt fd) {
-    return new ProxyConfig(listen, upstream, socketMode, socketGroup, threads, tls, fd);
+    return new ProxyConfig(listen, upstream, socketMode, socketGroup, threads, tls, fd, bounds);
+  }
+
+  /** The same, with other bounds per client. */
+  public ProxyConfig withBounds(ClientBounds newBounds) {
+    return new ProxyConfig(listen, upstream, socketMode, socketGroup, threads, tls, inheritedFd,
+        newBounds);
   }
 }

@@ -105,6 +105,7 @@ public final class ProxyServer implements AutoCloseable {
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
     Metrics metrics = new Metrics(audit::pending);
+    UserBounds userBounds = new UserBounds();
     Enforcer enforcer = new Enforcer(engines, audit, objects, owners, lookups,
         (action, decision, nanos) -> metrics.decided(action, switch (decision) {
           case Decision.Allow a -> "allow";
@@ -125,7 +126,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new ProxyChannelInitializer(enforcer, new TlsPeerIdentity(users),
-                upstreams, lookups, metrics, sslContext))
+                upstreams, lookups, metrics, sslContext, userBounds, config.bounds()))
             .bind(tls.address())
             .sync()
             .channel());
@@ -145,7 +146,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(new ProxyChannelInitializer(enforcer, new UnixPeerIdentity(users),
-                upstreams, lookups, metrics, null));
+                upstreams, lookups, metrics, null, userBounds, config.bounds()));
         if (inherited.isPresent()) {
           channels.add(unix.register().sync().channel());
         } else {

@@ -51,7 +51,8 @@ class InheritedSocketTest {
 
       PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
       ProxyServer proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket,
-          ProxyConfig.DEFAULT_MODE, null, 1, null, OptionalInt.of(fd)), () -> engine,
+          ProxyConfig.DEFAULT_MODE, null, 1, null, OptionalInt.of(fd), ClientBounds.DEFAULT),
+          () -> engine,
           TestCallers.everyUidIsAlice(), audit,
           OwnerStore.open(dir.resolve("state")));
       try {

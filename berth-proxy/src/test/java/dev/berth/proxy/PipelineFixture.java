@@ -17,6 +17,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
@@ -103,7 +104,8 @@ final class PipelineFixture implements AutoCloseable {
   final EmbeddedChannel start(Function<ClientConnection, ChannelHandler>... handlers) {
     channel = new EmbeddedChannel();
     channel.config().setAutoRead(false);
-    conn = new ClientConnection(channel, enforcer, null, Runnable::run, metrics);
+    conn = new ClientConnection(channel, enforcer, new UpstreamPool(new DomainSocketAddress(
+        dir.resolve("no-daemon.sock").toString())), Runnable::run, metrics);
     conn.caller = Caller.of(ALICE);
     channel.pipeline()
         .addLast(ProxyChannelInitializer.CODEC, new HttpServerCodec(new HttpDecoderConfig()

@@ -1,0 +1,220 @@
+package dev.berth.enforce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.audit.AuditLog;
+import dev.berth.daemon.OwnerStore;
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
+import dev.berth.policy.DockerObject;
+import dev.berth.policy.Effect;
+import dev.berth.policy.HostPaths;
+import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.Owner;
+import dev.berth.policy.Policy;
+import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.Principal;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The enforcement core: one snapshot, the record before anything acts, every refusal typed. */
+class EnforcementTest {
+  private static final Principal ALICE = new Principal(1000, 1000, 77, "alice", "/home/alice",
+      List.of(1000), 1000, "CN=alice,O=berth");
+  private static final Owner ALICES = new Owner(1000, -1);
+
+  private Path dir;
+  private AuditLog audit;
+  private OwnerStore owners;
+  private final List<String> volumesCreated = new CopyOnWriteArrayList<>();
+  /** What the audit file held when the daemon was asked to create a volume. */
+  private final List<String> trailAtEffect = new ArrayList<>();
+  private Optional<Owner> volumeOwner = Optional.of(ALICES);
+  private final AtomicInteger engineReads = new AtomicInteger();
+  private Enforcer core;
+
+  private final ObjectDirectory objects = new ObjectDirectory() {
+    @Override
+    public Optional<DockerObject> container(String ref) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<DockerObject> volume(String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<DockerObject> network(String ref) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<DockerObject> exec(String id) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<DockerObject> image(String ref) {
+      return Optional.empty();
+    }
+
+    @Override
+    public DockerObject ensureVolume(String name, Owner owner) {
+      try {
+        trailAtEffect.add(Files.readString(dir.resolve("audit.jsonl")));
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+      volumesCreated.add(name);
+      return DockerObject.of(name, name, volumeOwner);
+    }
+  };
+
+  @BeforeEach
+  void start() throws IOException {
+    dir = Files.createTempDirectory("berth-enforce-test");
+    audit = AuditLog.open(dir.resolve("audit.jsonl"));
+    owners = OwnerStore.open(dir.resolve("state"));
+    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    core = new Enforcer(() -> {
+      engineReads.incrementAndGet();
+      return engine;
+    }, audit, objects, owners, Runnable::run, Enforcer.Observer.NONE);
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    owners.close();
+    audit.close();
+  }
+
+  private static Decision.Allow allowWithVolume() throws Exception {
+    CanonicalRequest req = CanonicalRequest.parse("POST", "/v1.51/containers/create");
+    return new Decision.Allow("test", req, List.of(), Decision.FollowUp.NONE,
+        List.of(new Effect.EnsureVolume("data", ALICES)));
+  }
+
+  @Test
+  void oneRequest_readsThePolicyOnce() {
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("GET", "/v1.51/containers/json");
+    e.decide(null);
+    e.commit(e.decide(null)).join();
+    assertThat(engineReads).hasValue(1);
+  }
+
+  @Test
+  void effect_performedOnlyOnceTheDecisionIsOnDisk() throws Exception {
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("POST", "/v1.51/containers/create");
+    Decision out = e.commit(allowWithVolume()).get(10, TimeUnit.SECONDS);
+    assertThat(out).isInstanceOf(Decision.Allow.class);
+    assertThat(volumesCreated).containsExactly("data");
+    assertThat(trailAtEffect).singleElement().asString()
+        .contains("\"decisionId\":\"" + e.id() + "\"");
+  }
+
+  @Test
+  void auditUnavailable_refusedWith503AndNothingActs() throws Exception {
+    audit.close();
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("POST", "/v1.51/containers/create");
+    Decision out = e.commit(allowWithVolume()).get(10, TimeUnit.SECONDS);
+    assertThat(out).isInstanceOfSatisfying(Decision.Deny.class, d ->
+        assertThat(d.status()).isEqualTo(Decision.Status.UNAVAILABLE));
+    assertThat(volumesCreated).isEmpty();
+    audit = AuditLog.open(dir.resolve("audit-2.jsonl"));
+  }
+
+  @Test
+  void volumeTakenByAnotherMeanwhile_refusedAsForbidden() throws Exception {
+    volumeOwner = Optional.of(new Owner(2000, -1));
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("POST", "/v1.51/containers/create");
+    Decision out = e.commit(allowWithVolume()).get(10, TimeUnit.SECONDS);
+    assertThat(out).isInstanceOfSatisfying(Decision.Deny.class, d -> {
+      assertThat(d.status()).isEqualTo(Decision.Status.FORBIDDEN);
+      assertThat(d.reason()).contains("belongs to someone else");
+    });
+  }
+
+  @Test
+  void readAllow_goesOnAtOnceItsRecordFollows() {
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("GET", "/v1.51/containers/json");
+    assertThat(e.commit(e.decide(null))).isCompleted();
+  }
+
+  @Test
+  void record_namesTheCallerIncludingTheCertificateSubject() throws Exception {
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("GET", "/v1.51/version");
+    e.record(e.decide(null)).get(10, TimeUnit.SECONDS);
+    assertThat(Files.readString(dir.resolve("audit.jsonl")))
+        .contains("\"user\":\"alice\"").contains("\"tls\":\"CN=alice,O=berth\"")
+        .contains("\"path\":\"/version\"");
+  }
+
+  @Test
+  void unidentifiedCaller_refusedWithTheReasonAndRecordedUnderTheClaimedName() throws Exception {
+    Enforcement e = core.begin(Caller.unidentified("mallory", "berth: no such user"));
+    e.parse("GET", "/v1.51/version");
+    Decision d = e.decide(null);
+    assertThat(d).isInstanceOfSatisfying(Decision.Deny.class, x -> {
+      assertThat(x.status()).isEqualTo(Decision.Status.FORBIDDEN);
+      assertThat(x.reason()).isEqualTo("berth: no such user");
+    });
+    e.record(d).get(10, TimeUnit.SECONDS);
+    assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"user\":\"mallory\"");
+  }
+
+  @Test
+  void refusals_carryTheirTrueStatus() {
+    assertThat(Refusals.framing("x").status()).isEqualTo(Decision.Status.BAD_REQUEST);
+    assertThat(Refusals.expectation("x").status())
+        .isEqualTo(Decision.Status.EXPECTATION_FAILED);
+    assertThat(Refusals.tooLarge(1).status()).isEqualTo(Decision.Status.TOO_LARGE);
+    assertThat(Refusals.upstream("x").status()).isEqualTo(Decision.Status.BAD_GATEWAY);
+    assertThat(Refusals.auditUnavailable().status()).isEqualTo(Decision.Status.UNAVAILABLE);
+    assertThat(Refusals.limit("x").status()).isEqualTo(Decision.Status.TOO_MANY_REQUESTS);
+    assertThat(Refusals.identity("x").status()).isEqualTo(Decision.Status.FORBIDDEN);
+  }
+
+  @Test
+  void execClaim_afterSuccessOnly_andNeverWithoutAnId() throws Exception {
+    Enforcement e = core.begin(Caller.of(ALICE));
+    Decision.FollowUp claim = new Decision.FollowUp.ClaimExec(ALICES);
+    e.claim(claim, 500, "e1");
+    assertThat(owners.execOwner("e1")).isEmpty();
+    e.claim(claim, 201, "e1");
+    assertThat(owners.execOwner("e1")).hasValue(ALICES);
+    assertThatThrownBy(() -> e.claim(claim, 201, ""))
+        .isInstanceOf(Enforcement.ClaimException.class);
+  }
+
+  @Test
+  void result_recordedOnceAfterForwarding() throws Exception {
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("POST", "/v1.51/containers/create");
+    e.result(201, "c1"); // not forwarded: nothing due
+    e.forwarded();
+    e.result(201, "c1");
+    e.result(201, "c1");
+    audit.close();
+    String trail = Files.readString(dir.resolve("audit.jsonl"));
+    assertThat(trail.split("\"result\":", -1)).hasSize(2);
+    audit = AuditLog.open(dir.resolve("audit-2.jsonl"));
+  }
+}
