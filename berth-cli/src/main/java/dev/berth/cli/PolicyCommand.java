@@ -5,6 +5,7 @@ import dev.berth.policy.Action;
 import dev.berth.policy.Binding;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Role;
+import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class PolicyCommand {
 
     @Override
     public Integer call() {
-      spec.commandLine().getOut().print(Policy.defaultText());
+      spec.commandLine().getOut().print(PolicyDefaults.text());
       spec.commandLine().getOut().flush();
       return 0;
     }

@@ -4,6 +4,7 @@ import dev.berth.policy.HostPaths;
 import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyException;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.io.IOException;
@@ -52,7 +53,7 @@ final class PolicySource implements Supplier<PolicyEngine>, AutoCloseable {
 
   static Policy load(Path file, UserDirectory users) throws PolicyException, IOException {
     if (file == null) {
-      return Policy.defaults();
+      return PolicyDefaults.policy();
     }
     return PolicyLoader.load(file, users::groupId);
   }

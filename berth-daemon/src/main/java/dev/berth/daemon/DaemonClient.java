@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +47,7 @@ public final class DaemonClient {
   }
 
   /** Sends a request and waits for the answer; call off the event loops (it blocks). */
-  public Answer call(String method, String path, byte[] json) throws java.io.IOException {
+  public Answer call(String method, String path, byte[] json) throws IOException {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
         HttpMethod.valueOf(method), path,
@@ -79,14 +81,14 @@ public final class DaemonClient {
                   @Override
                   public void channelInactive(ChannelHandlerContext ctx) {
                     answer.completeExceptionally(
-                        new java.io.IOException("the daemon closed the connection"));
+                        new IOException("the daemon closed the connection"));
                   }
                 });
           }
         })
         .connect(address).addListener(f -> {
           if (f.isSuccess()) {
-            ((io.netty.channel.ChannelFuture) f).channel().writeAndFlush(req);
+            ((ChannelFuture) f).channel().writeAndFlush(req);
           } else {
             req.release();
             answer.completeExceptionally(f.cause());
@@ -96,11 +98,11 @@ public final class DaemonClient {
       return answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.IOException("interrupted while asking the daemon", e);
+      throw new IOException("interrupted while asking the daemon", e);
     } catch (ExecutionException e) {
-      throw new java.io.IOException(String.valueOf(e.getCause().getMessage()), e.getCause());
+      throw new IOException(String.valueOf(e.getCause().getMessage()), e.getCause());
     } catch (TimeoutException e) {
-      throw new java.io.IOException("the daemon did not answer within " + TIMEOUT_SECONDS + " s");
+      throw new IOException("the daemon did not answer within " + TIMEOUT_SECONDS + " s");
     }
   }
 }

@@ -2,12 +2,14 @@ package dev.berth.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -80,7 +82,7 @@ public final class DaemonObjects implements ObjectDirectory {
   @Override
   public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     byte[] body = JSON.createObjectNode().put("Name", name)
-        .<com.fasterxml.jackson.databind.node.ObjectNode>set("Labels", JSON.valueToTree(
+        .<ObjectNode>set("Labels", JSON.valueToTree(
             owner.labels())).toString().getBytes(StandardCharsets.UTF_8);
     DaemonClient.Answer a = call("POST", "/volumes/create", body);
     if (a.status() / 100 != 2) {
@@ -110,13 +112,13 @@ public final class DaemonObjects implements ObjectDirectory {
   @Override
   public List<ContainerUsage> active(String label) throws LookupException {
     String filters = JSON.createObjectNode()
-        .<com.fasterxml.jackson.databind.node.ObjectNode>set("label",
+        .<ObjectNode>set("label",
             JSON.createArrayNode().add(label))
-        .<com.fasterxml.jackson.databind.node.ObjectNode>set("status",
+        .<ObjectNode>set("status",
             JSON.createArrayNode().add("running").add("paused").add("restarting"))
         .toString();
     DaemonClient.Answer a = call("GET", "/containers/json?filters="
-        + java.net.URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
+        + URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
     if (a.status() != 200) {
       throw new LookupException("the daemon answered " + a.status() + " to a container list");
     }

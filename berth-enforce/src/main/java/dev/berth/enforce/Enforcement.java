@@ -4,23 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
-import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
-import dev.berth.policy.DockerObject;
 import dev.berth.policy.Effect;
 import dev.berth.policy.ObjectDirectory.LookupException;
-import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.RouteMatch;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Enforcement {
   private static final Logger LOG = LoggerFactory.getLogger(Enforcement.class);
-  /** Actions whose answer names the object they created ({@code Id}, or a volume's {@code Name}). */
-  private static final Set<Action> CREATES = EnumSet.of(Action.CONTAINER_CREATE,
-      Action.EXEC_CREATE, Action.VOLUME_CREATE, Action.NETWORK_CREATE, Action.CONTAINER_COMMIT);
 
   private final Enforcer core;
   private final Caller caller;
@@ -46,6 +39,8 @@ public final class Enforcement {
   private CanonicalRequest request;
   private RouteMatch route;
   private long decisionNanos;
+  /** The caller as the engine sees them: their grant, looked up once per request. */
+  private PolicyEngine.Caller judged;
   private boolean resultDue;
 
   Enforcement(Enforcer core, Caller caller, PolicyEngine engine) {
@@ -100,12 +95,19 @@ public final class Enforcement {
   /** Whether deciding asks the daemon who owns an object (then decide off any event loop). */
   public boolean needsLookups() {
     return caller.principal().isPresent() && route != null
-        && engine.consultsDirectory(caller.principal().get(), route);
+        && judged().consultsDirectory(route);
+  }
+
+  private PolicyEngine.Caller judged() {
+    if (judged == null) {
+      judged = engine.caller(caller.principal().orElseThrow());
+    }
+    return judged;
   }
 
   /** Whether the daemon's answer names an object the request created. */
   public boolean creates() {
-    return route != null && CREATES.contains(route.route().action());
+    return route != null && DockerApi.spec(route.route().action()).creates().isPresent();
   }
 
   /**
@@ -131,9 +133,15 @@ public final class Enforcement {
       return Refusals.identity(caller.identityError());
     }
     long t0 = System.nanoTime();
-    Decision d = asSent
-        ? engine.evaluateAsSent(caller.principal().get(), request, body, core.objects)
-        : engine.evaluate(caller.principal().get(), request, body, core.objects);
+    PolicyEngine.Caller judging = route == null ? null : judged();
+    Decision d;
+    if (judging == null) {
+      d = asSent ? engine.evaluateAsSent(caller.principal().get(), request, body, core.objects)
+          : engine.evaluate(caller.principal().get(), request, body, core.objects);
+    } else {
+      d = asSent ? judging.evaluateAsSent(route, request, body, core.objects)
+          : judging.evaluate(route, request, body, core.objects);
+    }
     decisionNanos = System.nanoTime() - t0;
     return d;
   }
@@ -173,34 +181,18 @@ public final class Enforcement {
   /** Performs the allow's effects (after its record); the allow, or the refusal that replaces it. */
   private Decision perform(Decision.Allow allow) {
     for (Effect e : allow.effects()) {
-      switch (e) {
-        case Effect.EnsureVolume v -> {
-          Optional<Decision> refusal = ensureVolume(v);
-          if (refusal.isPresent()) {
-            record(refusal.get());
-            return refusal.get();
-          }
-        }
+      Optional<? extends Decision> refusal;
+      try {
+        refusal = e.perform(core.objects);
+      } catch (LookupException ex) {
+        refusal = Optional.of(Refusals.upstream(ex.getMessage()));
+      }
+      if (refusal.isPresent()) {
+        record(refusal.get());
+        return refusal.get();
       }
     }
     return allow;
-  }
-
-  private Optional<Decision> ensureVolume(Effect.EnsureVolume v) {
-    DockerObject volume;
-    try {
-      volume = core.objects.ensureVolume(v.name(), v.owner());
-    } catch (LookupException ex) {
-      return Optional.of(Refusals.upstream(ex.getMessage()));
-    }
-    Owner want = v.owner();
-    boolean ours = volume.owner().filter(o -> o.uid() == want.uid()
-        || (want.gid() >= 0 && o.gid() == want.gid())).isPresent();
-    if (!ours) {
-      return Optional.of(Decision.forbidden("volume_owner", "berth: the volume \"" + v.name()
-          + "\" belongs to someone else; use a volume of your own"));
-    }
-    return Optional.empty();
   }
 
   /** Appends {@code d} to the audit trail (and the log, and the observer). */

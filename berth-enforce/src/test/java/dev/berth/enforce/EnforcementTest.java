@@ -12,9 +12,9 @@ import dev.berth.policy.Effect;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +87,7 @@ class EnforcementTest {
     dir = Files.createTempDirectory("berth-enforce-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     core = new Enforcer(() -> {
       engineReads.incrementAndGet();
       return engine;

@@ -4,9 +4,9 @@ import dev.berth.policy.DockerObject;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,7 +40,7 @@ final class FuzzHost {
     throw new NoSuchFileException(p.toString());
   };
 
-  static final PolicyEngine ENGINE = new PolicyEngine(Policy.defaults(), PATHS);
+  static final PolicyEngine ENGINE = new PolicyEngine(PolicyDefaults.policy(), PATHS);
 
   /** A daemon with a few objects of alice's and bob's; everything else does not exist. */
   static final ObjectDirectory OBJECTS = new ObjectDirectory() {

@@ -3,6 +3,7 @@ package dev.berth.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -52,7 +53,7 @@ class BerthRunIT {
     Files.writeString(scratch.resolve("shared.txt"), "from the site\n");
     Files.writeString(other.resolve("hidden.txt"), "not in any profile\n");
     Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, dev.berth.policy.Policy.defaultText()
+    Files.writeString(policy, PolicyDefaults.text()
         .replace("roles:\n", "profiles:\n  scratch:\n    mounts: [\"" + scratch
             + ":/scratch:ro\"]\n    env: [SCRATCH=/scratch]\nroles:\n")
         .replace("    scope: own\n", "    scope: own\n    profiles: [scratch]\n"));

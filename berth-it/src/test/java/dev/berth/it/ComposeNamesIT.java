@@ -10,7 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import dev.berth.policy.Policy;
+import dev.berth.policy.yaml.PolicyDefaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +54,7 @@ class ComposeNamesIT extends ItBase {
   static void start() throws IOException {
     ItEnvironment.require();
     Path policy = Files.createTempFile(Path.of("/tmp"), "it-names-", ".yaml");
-    Files.writeString(policy, Policy.defaultText().replace("    scope: own\n",
+    Files.writeString(policy, PolicyDefaults.text().replace("    scope: own\n",
         "    scope: own\n    name_prefix: \"u{uid}_\"\n"));
     named = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy",
         policy.toString()));

@@ -3,6 +3,7 @@ package dev.berth.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -93,7 +94,7 @@ class RolloutIT {
   /** The embedded default policy's user role, with a placeholder for one more role key. */
   private static final class Policy {
     static String defaultUserRole() {
-      String text = dev.berth.policy.Policy.defaultText();
+      String text = PolicyDefaults.text();
       return text.replace("    scope: own\n", "    scope: own\n    ROLE_EXTRA\n");
     }
   }

@@ -21,8 +21,10 @@ import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.UserDirectory;
 import dev.berth.policy.docker.BodyKind;
+import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
+import dev.berth.policy.docker.PluginMode;
 import dev.berth.policy.docker.RouteMatch;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,7 +32,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +70,6 @@ final class PluginJudge {
   private static final Logger LOG = LoggerFactory.getLogger(PluginJudge.class);
   /** Daemons before 29.3.1 forward bodies below 1 MiB only; berth judges no more than that. */
   static final int MAX_JUDGED_BODY = 1024 * 1024 - 1;
-  private static final Set<Action> NEVER = Set.of(Action.PLUGIN, Action.GRPC, Action.SESSION);
 
   private final Enforcer core;
   private final UserDirectory users;
@@ -198,7 +198,8 @@ final class PluginJudge {
   /** What the plugin refuses before the engine, because it cannot see or change it whole. */
   private static Optional<Decision> pluginRefusal(RouteMatch route, AuthzMessage m) {
     Action action = route.route().action();
-    if (NEVER.contains(action)) {
+    PluginMode mode = DockerApi.spec(action).plugin();
+    if (mode == PluginMode.CLOSED) {
       return Optional.of(deny("plugin_mode", "berth: " + action.id() + " is closed in plugin "
           + "mode (it would bypass or switch off authorization)"));
     }
@@ -218,7 +219,7 @@ final class PluginJudge {
     boolean bodyExpected = declared > 0 || (chunked != null && !chunked.isBlank());
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
-      if (action == Action.CONTAINER_ARCHIVE_PUT) {
+      if (mode == PluginMode.CLOSED_STREAM_REWRITE) {
         return Optional.of(deny("plugin_mode", "berth: docker cp into a container is not "
             + "available in plugin mode (berth would have to rewrite the archive); use a bind "
             + "mount of your own directory"));

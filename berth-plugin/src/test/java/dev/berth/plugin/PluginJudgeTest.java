@@ -10,9 +10,9 @@ import dev.berth.policy.DockerObject;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -109,7 +109,7 @@ class PluginJudgeTest {
     dir = Files.createTempDirectory("berth-plugin-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     judge = new PluginJudge(() -> engine, USERS, OBJECTS, owners, audit, Revocations.none(),
         Optional.of("root"));
   }
@@ -245,7 +245,7 @@ class PluginJudgeTest {
   void emptyUser_isTheSocketUserNeverARealOne() throws IOException {
     assertThat(judge.request(request("", "POST", "/v1.51/containers/bobweb/stop", null))
         .allow()).as("socket caller is root: passthrough").isTrue();
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     PluginJudge strict = new PluginJudge(() -> engine, USERS, OBJECTS, owners, audit,
         Revocations.none(), Optional.empty());
     assertThat(strict.request(request("", "GET", "/v1.51/version", null)).msg())

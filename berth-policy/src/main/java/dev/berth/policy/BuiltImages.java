@@ -2,6 +2,7 @@ package dev.berth.policy;
 
 import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.rules.ImageAccess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

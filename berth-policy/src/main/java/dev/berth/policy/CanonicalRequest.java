@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -171,14 +172,14 @@ public record CanonicalRequest(String method, String apiVersion, String path,
      * @param tarOwner when present, the stream is a tar archive whose entries the relay rewrites
      *     to belong to this owner (see {@link dev.berth.policy.docker.TarSanitizer})
      */
-    record Stream(java.util.Optional<TarOwner> tarOwner) implements Body {
+    record Stream(Optional<TarOwner> tarOwner) implements Body {
       public Stream {
         requireNonNull(tarOwner, "tarOwner");
       }
 
       /** A stream relayed unchanged. */
       public static Stream opaque() {
-        return new Stream(java.util.Optional.empty());
+        return new Stream(Optional.empty());
       }
     }
 

@@ -55,7 +55,7 @@ public sealed interface Decision {
      * Rewrite the JSON answer before relaying it ({@code system df} lists every user's objects;
      * the caller gets only what it may see).
      */
-    record FilterResponse(java.util.function.UnaryOperator<com.fasterxml.jackson.databind.JsonNode>
+    record FilterResponse(UnaryOperator<JsonNode>
         filter) implements FollowUp {
       public FilterResponse {
         requireNonNull(filter, "filter");

@@ -2,6 +2,9 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.berth.policy.ObjectDirectory.LookupException;
+import java.util.Optional;
+
 /**
  * A change berth itself makes on the daemon for an allowed request, before forwarding it.
  *
@@ -13,6 +16,14 @@ import static java.util.Objects.requireNonNull;
 public sealed interface Effect {
 
   /**
+   * Performs the effect on the daemon behind {@code objects}.
+   *
+   * @return empty when done, else the refusal the caller gets instead of the forwarded request
+   * @throws LookupException when the daemon could not be asked or refused to act
+   */
+  Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException;
+
+  /**
    * Make sure the named volume exists and is {@code owner}'s: create it labelled for the owner if
    * it does not exist (as the daemon would implicitly for {@code -v name:/path}), then confirm the
    * volume that exists afterwards is the owner's; another caller may have created it in between.
@@ -21,6 +32,25 @@ public sealed interface Effect {
     public EnsureVolume {
       requireNonNull(name, "name");
       requireNonNull(owner, "owner");
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException {
+      DockerObject v = objects.ensureVolume(name, owner);
+      if (ownedBy(v.owner())) {
+        return Optional.empty();
+      }
+      return Optional.of(Decision.forbidden("ownership", "berth: the volume \"" + name
+          + "\" belongs to someone else; use a volume of your own"));
+    }
+
+    /**
+     * Whether a volume with owner {@code found} is this owner's, as {@link Grant#reaches} decides
+     * for the caller the owner was made for: the same user, or the same sharing group.
+     */
+    private boolean ownedBy(Optional<Owner> found) {
+      return found.map(o -> o.uid() == owner.uid() || (owner.gid() >= 0 && o.gid() == owner.gid()))
+          .orElse(false);
     }
   }
 }

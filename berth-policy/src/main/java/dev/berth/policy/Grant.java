@@ -2,6 +2,8 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Optional;
+
 /**
  * A caller's role as a binding gave it.
  *
@@ -21,7 +23,7 @@ public record Grant(Role role, int shareGid) {
   }
 
   /** Whether this caller may see and act on an object with this owner (empty: nobody's). */
-  public boolean reaches(Principal who, java.util.Optional<Owner> owner) {
+  public boolean reaches(Principal who, Optional<Owner> owner) {
     if (role.passthrough() || role.scope() == Scope.ALL) {
       return true;
     }

@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import dev.berth.policy.docker.ImageRefs;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;

@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -11,28 +12,44 @@ import java.util.Optional;
  * labels berth stamped at creation, or, for objects without labels (execs, images), from berth's
  * durable side store.
  *
- * <p>Every method may block (it runs off the event loop). Empty means the daemon knows no such
+ * <p>Every method may block (it runs off the event loop). A method an implementation does not
+ * provide fails, so that the engine refuses (fail closed). Empty means the daemon knows no such
  * object, or the reference is ambiguous; a {@link LookupException} means the question could not
  * be answered, and the engine then refuses (fail closed).
  */
 public interface ObjectDirectory {
-  Optional<DockerObject> container(String ref) throws LookupException;
+  /** A directory with no daemon behind it ({@code berth policy explain}): every lookup fails. */
+  ObjectDirectory UNAVAILABLE = new ObjectDirectory() {};
 
-  Optional<DockerObject> volume(String name) throws LookupException;
+  default Optional<DockerObject> container(String ref) throws LookupException {
+    throw unavailable();
+  }
 
-  Optional<DockerObject> network(String ref) throws LookupException;
+  default Optional<DockerObject> volume(String name) throws LookupException {
+    throw unavailable();
+  }
 
-  Optional<DockerObject> exec(String id) throws LookupException;
+  default Optional<DockerObject> network(String ref) throws LookupException {
+    throw unavailable();
+  }
+
+  default Optional<DockerObject> exec(String id) throws LookupException {
+    throw unavailable();
+  }
 
   /** An image by tag, id or id prefix; {@link DockerObject#tags} carry the recorded owners. */
-  Optional<DockerObject> image(String ref) throws LookupException;
+  default Optional<DockerObject> image(String ref) throws LookupException {
+    throw unavailable();
+  }
 
   /**
    * The named volume, created for {@code owner} first if it does not exist (as the daemon would
-   * create it implicitly for {@code -v name:/path}, but labelled). Creating first makes the check
-   * race-free: afterwards the volume exists and its owner cannot change.
+   * create it implicitly for {@code -v name:/path}, but labelled). The only write: the engine
+   * never calls it; {@link Effect.EnsureVolume} does, after the decision is recorded.
    */
-  DockerObject ensureVolume(String name, Owner owner) throws LookupException;
+  default DockerObject ensureVolume(String name, Owner owner) throws LookupException {
+    throw unavailable();
+  }
 
   /** berth's records about images (who made which image, and tags held from before namespaces). */
   default ImageClaims imageClaims() {
@@ -45,7 +62,7 @@ public interface ObjectDirectory {
   }
 
   /** The active (running, paused, restarting) containers carrying {@code label} ({@code k=v}). */
-  default java.util.List<ContainerUsage> active(String label) throws LookupException {
+  default List<ContainerUsage> active(String label) throws LookupException {
     throw new LookupException("this directory cannot list containers");
   }
 
@@ -56,40 +73,7 @@ public interface ObjectDirectory {
     }
   }
 
-  /** A directory with no daemon behind it ({@code berth policy explain}): every lookup fails. */
-  ObjectDirectory UNAVAILABLE = new ObjectDirectory() {
-    private Optional<DockerObject> none() throws LookupException {
-      throw new LookupException("no daemon to ask about existing objects");
-    }
-
-    @Override
-    public Optional<DockerObject> container(String ref) throws LookupException {
-      return none();
-    }
-
-    @Override
-    public Optional<DockerObject> volume(String name) throws LookupException {
-      return none();
-    }
-
-    @Override
-    public Optional<DockerObject> network(String ref) throws LookupException {
-      return none();
-    }
-
-    @Override
-    public Optional<DockerObject> exec(String id) throws LookupException {
-      return none();
-    }
-
-    @Override
-    public Optional<DockerObject> image(String ref) throws LookupException {
-      return none();
-    }
-
-    @Override
-    public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
-      throw new LookupException("no daemon to ask about existing objects");
-    }
-  };
+  private static LookupException unavailable() {
+    return new LookupException("no daemon to ask about existing objects");
+  }
 }

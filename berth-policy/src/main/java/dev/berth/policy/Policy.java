@@ -2,11 +2,8 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.berth.policy.yaml.PolicyException;
-import dev.berth.policy.yaml.PolicyLoader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,10 +20,8 @@ import java.util.Optional;
  */
 public record Policy(Map<String, Role> roles, List<Binding> bindings,
     Map<String, Profile> profiles, String source, String digest) {
-  private static final String DEFAULT_RESOURCE = "default-policy.yaml";
-
   public Policy {
-    roles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roles));
+    roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
     bindings = List.copyOf(bindings);
     profiles = Map.copyOf(profiles);
     requireNonNull(source, "source");
@@ -59,30 +54,5 @@ public record Policy(Map<String, Role> roles, List<Binding> bindings,
       }
     }
     return Optional.empty();
-  }
-
-  /** The text of the embedded default policy. */
-  public static String defaultText() {
-    try (InputStream in = Policy.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("the embedded default policy is missing from the build");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read the embedded default policy", e);
-    }
-  }
-
-  /**
-   * The embedded default policy: safe on a shared host. Root is the administrator; everyone
-   * else is an ordinary user (see {@code default-policy.yaml}).
-   */
-  public static Policy defaults() {
-    try {
-      return PolicyLoader.load(defaultText(), "embedded default policy", name -> Optional.empty());
-    } catch (PolicyException e) {
-      throw new IllegalStateException("the embedded default policy is invalid: " + e.getMessage(),
-          e);
-    }
   }
 }

@@ -2,14 +2,25 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.docker.ActionSpec;
+import dev.berth.policy.docker.ApiVersions;
 import dev.berth.policy.docker.BodyKind;
+import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
+import dev.berth.policy.rules.BodyRules;
+import dev.berth.policy.rules.OwnershipRules;
+import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Decides every request, for every entry point.
@@ -19,24 +30,29 @@ import java.util.Optional;
  * a rule all end in a {@link Decision.Deny} or {@link Decision.Indeterminate}; only an explicit
  * rule produces {@link Decision.Allow}, and the Allow carries the request to forward.
  *
+ * <p>Design note. A request is decided in one pass on one policy: the caller matches the route
+ * once ({@link #route}) and takes the caller's {@link Caller} once (the grant, looked up once on
+ * this engine's policy), then asks {@link Caller#consultsDirectory} and {@link Caller#evaluate}
+ * with them. Deciding has no side effects: the directory is only read, and what berth must do on
+ * the daemon before forwarding (create a named volume for its owner) is planned as an
+ * {@link Effect} on the Allow, performed by the enforcement core once the decision is recorded.
+ *
  * <p>Thread-safe and immutable.
  */
 public final class PolicyEngine {
-  /** Oldest API version berth judges; older ones had other body shapes (HostConfig on start). */
-  static final String MIN_API_VERSION = "1.24";
   /** Refusals a role in audit-only mode lets through; malformed requests stay refused. */
-  private static final java.util.Set<Decision.Status> AUDIT_ONLY_WAIVES = java.util.EnumSet.of(
+  private static final Set<Decision.Status> AUDIT_ONLY_WAIVES = EnumSet.of(
       Decision.Status.FORBIDDEN, Decision.Status.NOT_FOUND, Decision.Status.CONFLICT);
 
   private final Policy policy;
   private final RouteTable routes;
-  private final ContainerRules containers;
+  private final BodyRules bodies;
   private final OwnershipRules ownership = new OwnershipRules();
 
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
-    this.containers = new ContainerRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"));
+    this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"));
   }
 
   public Policy policy() {
@@ -48,21 +64,22 @@ public final class PolicyEngine {
     return routes.match(head.method(), head.path());
   }
 
+  /** A caller of this engine, with their grant looked up once on this engine's policy. */
+  public Caller caller(Principal who) {
+    return new Caller(who, policy.grantOf(who));
+  }
+
   /**
    * Whether deciding this request for this caller asks the daemon about existing objects, so
    * that a caller on an event loop evaluates it elsewhere ({@link ObjectDirectory} may block).
    */
   public boolean consultsDirectory(Principal who, CanonicalRequest head) {
-    return route(head).map(r -> consultsDirectory(who, r)).orElse(false);
+    return route(head).map(r -> caller(who).consultsDirectory(r)).orElse(false);
   }
 
   /** The same, for a request whose route the caller has matched already. */
   public boolean consultsDirectory(Principal who, RouteMatch route) {
-    if (!OwnershipRules.consultsDirectory(route.route().action())) {
-      return false;
-    }
-    Optional<Grant> grant = policy.grantOf(who);
-    return grant.isPresent() && grant.get().role().scope() != Scope.ALL;
+    return caller(who).consultsDirectory(route);
   }
 
   /** Decides a request that names no existing object (or for a caller who reaches all). */
@@ -77,44 +94,140 @@ public final class PolicyEngine {
    * @param head the request line, already canonical
    * @param body the complete body for routes whose body is inspected ({@link BodyKind#JSON},
    *     {@link BodyKind#JSON_OPAQUE}, {@link BodyKind#NONE}); ignored for {@link BodyKind#STREAM}
-   * @param objects where existing objects are looked up (see {@link #consultsDirectory})
+   * @param objects where existing objects are looked up, and only looked up (see
+   *     {@link #consultsDirectory})
    */
   public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects) {
-    return evaluate(who, head, body, objects, true);
-  }
-
-  /**
-   * Decides a request that will reach the daemon exactly as sent (plugin mode): container,
-   * network and volume names are not mapped into the caller's namespace ({@link PrivateNames}),
-   * since neither the request nor the answer can be renamed.
-   */
-  public Decision evaluateAsSent(Principal who, CanonicalRequest head, byte[] body,
       ObjectDirectory objects) {
     return evaluate(who, head, body, objects, false);
   }
 
-  private Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects, boolean mapNames) {
-    try {
-      return decide(who, head, body, objects, mapNames);
-    } catch (RuntimeException e) {
-      return new Decision.Indeterminate("internal_error",
-          "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
-    }
+  /**
+   * Decides a request that will reach the daemon exactly as sent (plugin mode): container,
+   * network and volume names are not mapped into the caller's namespace
+   * ({@link dev.berth.policy.rules.PrivateNames}), since neither the request nor the answer can
+   * be renamed.
+   */
+  public Decision evaluateAsSent(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, true);
   }
 
-  private Decision decide(Principal who, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects, boolean mapNames) {
-    Optional<RouteMatch> match = route(head);
+  private Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects, boolean asSent) {
+    Optional<RouteMatch> match;
+    try {
+      match = route(head);
+    } catch (RuntimeException e) {
+      return internalError(e);
+    }
     if (match.isEmpty()) {
       return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
           + " is not an endpoint of the Docker API that berth allows");
     }
-    RouteMatch route = match.get();
-    if (!head.apiVersion().isEmpty() && compareVersions(head.apiVersion(), MIN_API_VERSION) < 0) {
+    Caller caller;
+    try {
+      caller = caller(who);
+    } catch (RuntimeException e) {
+      return internalError(e);
+    }
+    return asSent ? caller.evaluateAsSent(match.get(), head, body, objects)
+        : caller.evaluate(match.get(), head, body, objects);
+  }
+
+  /** Decides a request whose route the caller has matched already ({@link #route}). */
+  public Decision evaluate(Principal who, RouteMatch route, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
+    Caller caller;
+    try {
+      caller = caller(who);
+    } catch (RuntimeException e) {
+      return internalError(e);
+    }
+    return caller.evaluate(route, head, body, objects);
+  }
+
+  /**
+   * One caller of this engine: who they are and the grant this engine's policy gives them,
+   * looked up once. Every question about one request goes through one {@code Caller}, so that
+   * a request is decided on one policy, whatever reloads happen meanwhile.
+   */
+  public final class Caller {
+    private final Principal who;
+    private final Optional<Grant> grant;
+
+    private Caller(Principal who, Optional<Grant> grant) {
+      this.who = requireNonNull(who, "who");
+      this.grant = grant;
+    }
+
+    public Principal who() {
+      return who;
+    }
+
+    /** The caller's grant, or empty when no binding gives them a role. */
+    public Optional<Grant> grant() {
+      return grant;
+    }
+
+    /** The engine (and so the policy) this caller is judged by. */
+    public PolicyEngine engine() {
+      return PolicyEngine.this;
+    }
+
+    /**
+     * Whether deciding a request on {@code route} asks the daemon about existing objects (see
+     * {@link PolicyEngine#consultsDirectory(Principal, CanonicalRequest)}).
+     */
+    public boolean consultsDirectory(RouteMatch route) {
+      return DockerApi.spec(route.route().action()).ownership().consultsDirectory()
+          && grant.isPresent() && grant.get().role().scope() != Scope.ALL;
+    }
+
+    /**
+     * Decides a request on its matched route; never throws (see {@link PolicyEngine}).
+     *
+     * @param route the request's route, as {@link PolicyEngine#route} matched it
+     * @param head the request line, already canonical
+     * @param body as for {@link PolicyEngine#evaluate(Principal, CanonicalRequest, byte[],
+     *     ObjectDirectory)}
+     * @param objects where existing objects are looked up; deciding never writes to it
+     */
+    public Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, true);
+    }
+
+    /**
+     * Decides as {@link #evaluate(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a
+     * request that reaches the daemon exactly as sent (plugin mode): names are judged as sent.
+     */
+    public Decision evaluateAsSent(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, false);
+    }
+
+    private Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects, boolean mapNames) {
+      try {
+        return decide(this, route, head, body, objects, mapNames);
+      } catch (RuntimeException e) {
+        return internalError(e);
+      }
+    }
+  }
+
+  private static Decision internalError(RuntimeException e) {
+    return new Decision.Indeterminate("internal_error",
+        "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
+  }
+
+  private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects, boolean mapNames) {
+    if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
+        < 0) {
       return Decision.badRequest("api_version", "berth: API version " + head.apiVersion()
-          + " is too old; berth accepts " + MIN_API_VERSION + " and newer");
+          + " is too old; berth accepts " + ApiVersions.MIN + " and newer");
     }
     CanonicalRequest request;
     try {
@@ -122,16 +235,17 @@ public final class PolicyEngine {
     } catch (RequestException e) {
       return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
     }
-    Optional<Grant> grant = policy.grantOf(who);
-    if (grant.isEmpty()) {
+    Principal who = caller.who();
+    if (caller.grant().isEmpty()) {
       return Decision.forbidden("no_role", "berth: no role is granted to " + who.name()
           + "; ask an administrator");
     }
-    Role role = grant.get().role();
-    Decision d = judge(who, grant.get(), route, request, objects, mapNames);
+    Grant grant = caller.grant().get();
+    Role role = grant.role();
+    Decision d = judge(who, grant, route, request, objects, mapNames);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
-      return new Decision.Allow("audit_only", request, java.util.List.of("audit-only: would be "
+      return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
           + "refused by " + deny.rule() + ": " + deny.reason()));
     }
     return d;
@@ -141,24 +255,33 @@ public final class PolicyEngine {
   private Decision judge(Principal who, Grant grant, RouteMatch route, CanonicalRequest request,
       ObjectDirectory objects, boolean mapNames) {
     Role role = grant.role();
-    if (!role.actions().contains(route.route().action())) {
-      return Decision.forbidden("action_not_granted", "berth: " + route.route().action().id()
+    ActionSpec spec = DockerApi.spec(route.route().action());
+    if (!role.actions().contains(spec.action())) {
+      return Decision.forbidden("action_not_granted", "berth: " + spec.action().id()
           + " is not granted to your role (" + role.name() + ")");
     }
     if (role.passthrough()) {
-      return route.route().action() == Action.CONTAINER_CREATE
-          ? nobodysContainer(request) : new Decision.Allow("passthrough", request,
-          java.util.List.of());
+      return spec.action() == Action.CONTAINER_CREATE
+          ? nobodysContainer(request) : new Decision.Allow("passthrough", request, List.of());
     }
-    Optional<String> refused = QueryAllowlist.firstRefused(route.route().action(),
+    Optional<String> refused = QueryAllowlist.firstRefused(spec, request.apiVersion(),
         request.query());
     if (refused.isPresent()) {
       return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
-          + "' is not allowed on " + route.route().action().id());
+          + "' is not allowed on " + spec.action().id());
     }
-    Decision d = containers.evaluate(who, grant, request, route);
-    return d instanceof Decision.Allow allow
-        ? ownership.evaluate(who, grant, allow, route, objects, mapNames) : d;
+    List<String> dropped = new ArrayList<>();
+    request = request.withQuery(QueryAllowlist.withoutDropped(spec, request.apiVersion(),
+        request.query(), dropped));
+    Decision d = bodies.evaluate(who, grant, request, route);
+    if (d instanceof Decision.Allow allow) {
+      d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
+    }
+    if (!dropped.isEmpty() && d instanceof Decision.Allow a) {
+      dropped.addAll(a.rewrites());
+      return new Decision.Allow(a.rule(), a.forward(), dropped, a.followUp(), a.effects());
+    }
+    return d;
   }
 
   /**
@@ -169,21 +292,19 @@ public final class PolicyEngine {
    */
   private static Decision nobodysContainer(CanonicalRequest request) {
     if (!(request.body() instanceof Body.Json json) || !json.value().isObject()) {
-      return new Decision.Allow("passthrough", request, java.util.List.of());
+      return new Decision.Allow("passthrough", request, List.of());
     }
-    com.fasterxml.jackson.databind.node.ObjectNode body =
-        (com.fasterxml.jackson.databind.node.ObjectNode) json.value().deepCopy();
-    com.fasterxml.jackson.databind.node.ObjectNode labels = body.get("Labels")
-        instanceof com.fasterxml.jackson.databind.node.ObjectNode o ? o : body.putObject("Labels");
+    ObjectNode body = (ObjectNode) json.value().deepCopy();
+    ObjectNode labels = body.get("Labels") instanceof ObjectNode o ? o : body.putObject("Labels");
     if (labels.has(Owner.UID_LABEL)) {
-      return new Decision.Allow("passthrough", request, java.util.List.of());
+      return new Decision.Allow("passthrough", request, List.of());
     }
     labels.put(Owner.UID_LABEL, "");
     if (!labels.has(Owner.GID_LABEL)) {
       labels.put(Owner.GID_LABEL, "");
     }
     return new Decision.Allow("passthrough", request.withBody(new Body.Json(body)),
-        java.util.List.of("owner labels set empty (an administrator's container is nobody's, "
+        List.of("owner labels set empty (an administrator's container is nobody's, "
             + "whatever its image carries)"));
   }
 
@@ -211,19 +332,5 @@ public final class PolicyEngine {
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");
     };
-  }
-
-  /** Compares dotted API versions numerically ({@code 1.9 < 1.24}). */
-  static int compareVersions(String a, String b) {
-    String[] x = a.split("\\.");
-    String[] y = b.split("\\.");
-    for (int i = 0; i < Math.max(x.length, y.length); i++) {
-      long p = i < x.length ? Long.parseLong(x[i]) : 0;
-      long q = i < y.length ? Long.parseLong(y[i]) : 0;
-      if (p != q) {
-        return Long.compare(p, q);
-      }
-    }
-    return 0;
   }
 }

@@ -21,7 +21,7 @@ import java.util.Set;
  * @param quota what the holder's running containers may use together
  * @param namePrefix the prefix of a holder's container, network and volume names in the daemon
  *     ({@code {user}} is the user name, {@code {uid}} the uid; {@code u{uid}_} is the
- *     recommended one), "" for none: names are then the daemon's (see {@link PrivateNames})
+ *     recommended one), "" for none: names are then the daemon's (see {@link dev.berth.policy.rules.PrivateNames})
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
  */

@@ -1,5 +1,7 @@
 package dev.berth.policy;
 
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -21,11 +23,11 @@ public interface UserDirectory {
   Optional<Integer> groupId(String group) throws LookupException;
 
   /** A user account as NSS describes it. */
-  record Account(String name, int uid, int gid, String home, java.util.List<Integer> groups) {
+  record Account(String name, int uid, int gid, String home, List<Integer> groups) {
     public Account {
-      java.util.Objects.requireNonNull(name, "name");
-      java.util.Objects.requireNonNull(home, "home");
-      groups = java.util.List.copyOf(groups);
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(home, "home");
+      groups = List.copyOf(groups);
     }
   }
 

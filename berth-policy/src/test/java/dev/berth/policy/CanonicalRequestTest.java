@@ -3,10 +3,11 @@ package dev.berth.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URLEncoder;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class CanonicalRequestTest {
 
@@ -65,7 +66,7 @@ class CanonicalRequestTest {
   @CsvSource({"1,true", "true,true", "True,true", "yes,true", "0,false", "false,false",
       "FALSE,false", "no,false", "none,false", "' 0 ',false", "'',false"})
   void bool_followsDockerSemantics(String value, boolean expected) throws Exception {
-    QueryParams q = QueryParams.parse("x=" + java.net.URLEncoder.encode(value, "UTF-8"));
+    QueryParams q = QueryParams.parse("x=" + URLEncoder.encode(value, "UTF-8"));
     assertThat(q.bool("x")).isEqualTo(expected);
   }
 

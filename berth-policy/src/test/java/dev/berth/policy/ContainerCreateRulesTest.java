@@ -4,10 +4,15 @@ import static dev.berth.policy.Fixtures.ALICE;
 import static dev.berth.policy.Fixtures.ROOT;
 import static dev.berth.policy.Fixtures.create;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Named.named;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -244,7 +249,7 @@ class ContainerCreateRulesTest {
             limits: {memory: {default: 1g, max: 2g}, cpus: {max: 2}}
         bindings: [{role: user, users: ["*"]}]
         """);
-    java.util.function.Function<String, Decision> run =
+    Function<String, Decision> run =
         body -> post(engine, "/containers/create", body);
     assertThat(run.apply("{\"HostConfig\":{\"Memory\":4294967296}}"))
         .isInstanceOf(Decision.Deny.class);
@@ -261,8 +266,8 @@ class ContainerCreateRulesTest {
 
   /** An engine on a policy given as YAML, with the fake host file system. */
   private static PolicyEngine engineFor(String yaml) throws Exception {
-    return new PolicyEngine(dev.berth.policy.yaml.PolicyLoader.load(yaml, "t.yaml",
-        g -> java.util.Optional.empty()), Fixtures.HOST);
+    return new PolicyEngine(PolicyLoader.load(yaml, "t.yaml",
+        g -> Optional.empty()), Fixtures.HOST);
   }
 
   private static Decision post(PolicyEngine engine, String target, String body) {
@@ -314,7 +319,7 @@ class ContainerCreateRulesTest {
             limits: {memory: {max: 2g}, cpus: {default: 1, max: 2}, pids: {max: 100}}
         bindings: [{role: user, users: ["*"]}]
         """);
-    java.util.function.BiFunction<String, String, Decision> run =
+    BiFunction<String, String, Decision> run =
         (target, body) -> post(engine, target, body);
     String create = "/containers/create";
     // exactly the maximum is allowed; one more is not
@@ -386,7 +391,7 @@ class ContainerCreateRulesTest {
               min_host_port: 8000
         bindings: [{role: user, users: ["*"]}]
         """);
-    java.util.function.Function<String, Decision> run =
+    Function<String, Decision> run =
         body -> post(engine, "/containers/create", body);
     JsonNode out = allowedBody(run.apply("{\"HostConfig\":{\"CapAdd\":[\"cap_net_bind_service\","
         + "\"NET_RAW\"],\"Sysctls\":{\"net.ipv4.ping_group_range\":\"0 1\"},\"Annotations\":"
@@ -407,9 +412,9 @@ class ContainerCreateRulesTest {
 
   @Test
   void create_capAddAll_refusedInPolicy() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.berth.policy.yaml.PolicyLoader
+    assertThatThrownBy(() -> PolicyLoader
         .load("roles: {user: {actions: [ping], allow: {cap_add: [ALL]}}}\nbindings: []\n", "t",
-            g -> java.util.Optional.empty()))
+            g -> Optional.empty()))
         .hasMessageContaining("ALL is never allowed");
   }
 

@@ -1,6 +1,8 @@
 package dev.berth.policy;
 
+import dev.berth.policy.docker.ImageRefs;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,7 +35,7 @@ class FakeObjects implements ObjectDirectory {
   }
 
   @Override
-  public java.util.List<ContainerUsage> active(String label) throws LookupException {
+  public List<ContainerUsage> active(String label) throws LookupException {
     if (broken) {
       throw new LookupException("daemon unreachable");
     }

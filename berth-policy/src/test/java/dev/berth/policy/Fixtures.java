@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -45,7 +46,7 @@ final class Fixtures {
   static final Principal BOB =
       new Principal(1002, 1002, 4343, "bob", "/home/bob", List.of(1002, 2000), -1);
 
-  static final PolicyEngine ENGINE = new PolicyEngine(Policy.defaults(), HOST);
+  static final PolicyEngine ENGINE = new PolicyEngine(PolicyDefaults.policy(), HOST);
 
   /** Full ids of the objects in {@link #objects()}. */
   static final String ALICE_CONTAINER = "abc" + "1".repeat(61);

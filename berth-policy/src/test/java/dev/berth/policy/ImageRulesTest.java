@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.rules.ImageAccess;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

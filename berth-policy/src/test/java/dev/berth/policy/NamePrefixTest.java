@@ -2,6 +2,7 @@ package dev.berth.policy;
 
 import static dev.berth.policy.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.yaml.PolicyLoader;
 import java.util.Optional;
@@ -57,7 +58,7 @@ class NamePrefixTest {
 
   @Test
   void loader_badPrefix_reported() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicyLoader.load("""
+    assertThatThrownBy(() -> PolicyLoader.load("""
         roles: {user: {name_prefix: "{uid}/", actions: [ping]}}
         bindings: [{role: user, users: ["*"]}]
         """, "t.yaml", g -> Optional.empty())).hasMessageContaining("roles.user.name_prefix");

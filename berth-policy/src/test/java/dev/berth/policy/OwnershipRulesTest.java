@@ -11,11 +11,16 @@ import static dev.berth.policy.Fixtures.BOB_EXEC;
 import static dev.berth.policy.Fixtures.ENGINE;
 import static dev.berth.policy.Fixtures.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -227,8 +232,66 @@ class OwnershipRulesTest {
         "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
     assertThat(((Body.Json) a.forward().body()).value().at("/HostConfig/Binds/0").asText())
         .isEqualTo("fresh:/d");
+    assertThat(objects.volume("fresh")).as("not while deciding").isEmpty();
+    assertThat(a.effects()).containsExactly(new Effect.EnsureVolume("fresh", new Owner(1001, -1)));
+    assertThat(a.effects().get(0).perform(objects)).isEmpty();
     assertThat(objects.volume("fresh")).hasValueSatisfying(v ->
         assertThat(v.owner()).hasValue(new Owner(1001, -1)));
+  }
+
+  @Test
+  void create_ownNamedVolume_ensuredAfterTheRecord() throws Exception {
+    FakeObjects objects = Fixtures.objects().volume("alicedata", FakeObjects.owner(1001));
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
+        "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":"
+            + "\"volume\",\"Source\":\"alicedata\",\"Target\":\"/d\"}]}}"));
+    assertThat(a.effects())
+        .containsExactly(new Effect.EnsureVolume("alicedata", new Owner(1001, -1)));
+    assertThat(a.effects().get(0).perform(objects)).isEmpty();
+  }
+
+  @Test
+  void decide_anyRequest_writesNothingToTheDirectory() {
+    ObjectDirectory readOnly = new ReadOnlyObjects(
+        Fixtures.objects().volume("alicedata", FakeObjects.owner(1001)));
+    for (String body : new String[] {
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\",\"alicedata:/e\"]}}",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\","
+            + "\"Source\":\"new2\",\"Target\":\"/d\"}]}}",
+        "{\"Image\":\"x\",\"Volumes\":{\"/data\":{}}}"}) {
+      allowed(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/containers/create", body));
+    }
+    denied(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"bobdata:/d\"]}}"),
+        Decision.Status.FORBIDDEN);
+    allowed(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/volumes/create",
+        "{\"Name\":\"new\"}"));
+  }
+
+  @Test
+  void ensureVolume_createdBySomeoneElseAfterTheDecision_refused() throws Exception {
+    FakeObjects objects = Fixtures.objects();
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
+        "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    objects.volume("fresh", FakeObjects.owner(1002)); // bob wins the race
+    Decision.Deny deny = a.effects().get(0).perform(objects).orElseThrow();
+    assertThat(deny.status()).isEqualTo(Decision.Status.FORBIDDEN);
+    assertThat(deny.reason()).contains("the volume \"fresh\" belongs to someone else");
+  }
+
+  @Test
+  void ensureVolume_groupScope_groupMatesVolumeAccepted() throws Exception {
+    FakeObjects objects = Fixtures.objects().volume("shared", Optional.of(new Owner(1002, 2000)));
+    Effect mine = new Effect.EnsureVolume("shared", new Owner(1001, 2000));
+    assertThat(mine.perform(objects)).isEmpty();
+    Effect unshared = new Effect.EnsureVolume("shared", new Owner(1001, -1));
+    assertThat(unshared.perform(objects)).isPresent();
+    objects.volume("root-group", Optional.of(new Owner(1002, 0)));
+    assertThat(new Effect.EnsureVolume("root-group", new Owner(1001, 0)).perform(objects))
+        .as("group 0 is a group like any other").isEmpty();
+    objects.volume("nobodys", Optional.empty());
+    assertThat(new Effect.EnsureVolume("nobodys", new Owner(1001, 2000)).perform(objects))
+        .isPresent();
   }
 
   @Test
@@ -386,8 +449,8 @@ class OwnershipRulesTest {
 
   @Test
   void list_callersFiltersKept_legacyFormNormalised() throws Exception {
-    String f = java.net.URLEncoder.encode("{\"name\":[\"web\"],\"label\":{\"app=x\":true}}",
-        java.nio.charset.StandardCharsets.UTF_8);
+    String f = URLEncoder.encode("{\"name\":[\"web\"],\"label\":{\"app=x\":true}}",
+        StandardCharsets.UTF_8);
     Decision.Allow a = allowed(decide(ALICE, "GET", "/containers/json?all=1&filters=" + f, null));
     JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
     assertThat(filters).isEqualTo(JSON.readTree("{\"name\":{\"web\":true},\"label\":"
@@ -396,8 +459,8 @@ class OwnershipRulesTest {
 
   @Test
   void list_callerAsksForOthersLabel_stillAndedWithOwn() throws Exception {
-    String f = java.net.URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1002\"]}",
-        java.nio.charset.StandardCharsets.UTF_8);
+    String f = URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1002\"]}",
+        StandardCharsets.UTF_8);
     Decision.Allow a = allowed(decide(ALICE, "GET", "/containers/json?filters=" + f, null));
     JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
     assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
@@ -407,14 +470,14 @@ class OwnershipRulesTest {
   @ValueSource(strings = {"[1]", "{\"label\":\"x\"}", "{\"label\":[1]}", "{\"label\":{\"a\":1}}",
       "{\"label\":[\"a\"],\"label\":[\"b\"]}", "{\"a\":[]} x", "nope"})
   void list_malformedFilters_badRequest(String filters) {
-    String f = java.net.URLEncoder.encode(filters, java.nio.charset.StandardCharsets.UTF_8);
+    String f = URLEncoder.encode(filters, StandardCharsets.UTF_8);
     denied(decide(ALICE, "GET", "/containers/json?filters=" + f, null),
         Decision.Status.BAD_REQUEST);
   }
 
   @Test
   void list_repeatedFilters_refusedWhenParsed() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CanonicalRequest.parse("GET",
+    assertThatThrownBy(() -> CanonicalRequest.parse("GET",
         "/containers/json?filters=%7B%7D&filters=%7B%7D"))
         .isInstanceOf(RequestException.class).hasMessageContaining("more than once");
   }
@@ -591,7 +654,7 @@ class OwnershipRulesTest {
       """;
 
   private static PolicyEngine labEngine() throws Exception {
-    return new PolicyEngine(dev.berth.policy.yaml.PolicyLoader.load(LAB_POLICY, "t.yaml",
+    return new PolicyEngine(PolicyLoader.load(LAB_POLICY, "t.yaml",
         g -> g.equals("lab") ? Optional.of(2000) : Optional.empty()), Fixtures.HOST);
   }
 
@@ -621,7 +684,7 @@ class OwnershipRulesTest {
   void allScope_noLookupNeeded() throws Exception {
     FakeObjects broken = Fixtures.objects();
     broken.broken = true;
-    Principal carol = new Principal(1003, 1003, 1, "carol", "/home/carol", java.util.List.of(1003),
+    Principal carol = new Principal(1003, 1003, 1, "carol", "/home/carol", List.of(1003),
         -1);
     allowed(Fixtures.decide(labEngine(), broken, carol, "POST", "/containers/bobweb/stop", null));
     assertThat(labEngine().consultsDirectory(carol, Fixtures.parse("POST",

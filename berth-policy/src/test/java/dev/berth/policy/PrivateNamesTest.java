@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.rules.PrivateNames;
+import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ class PrivateNamesTest {
 
   private static PolicyEngine engine() {
     try {
-      return new PolicyEngine(PolicyLoader.load(Policy.defaultText().replace(
+      return new PolicyEngine(PolicyLoader.load(PolicyDefaults.text().replace(
           "    scope: own\n", "    scope: own\n    name_prefix: \"u{uid}_\"\n"), "t.yaml",
           g -> Optional.empty()), Fixtures.HOST);
     } catch (Exception e) {
@@ -93,6 +95,12 @@ class PrivateNamesTest {
             + "\"volume\",\"Source\":\"data\",\"Target\":\"/e\"}]}}");
     assertThat(body(a).at("/HostConfig/Binds/0").asText()).isEqualTo("u1001_u1002_data:/d");
     assertThat(body(a).at("/HostConfig/Mounts/0/Source").asText()).isEqualTo("u1001_data");
+    assertThat(objects.volume("u1001_u1002_data")).as("not while deciding").isEmpty();
+    assertThat(a.effects()).extracting(e -> ((Effect.EnsureVolume) e).name())
+        .containsExactly("u1001_u1002_data", "u1001_data");
+    for (Effect e : a.effects()) {
+      assertThat(e.perform(objects)).isEmpty();
+    }
     assertThat(objects.volume("u1001_u1002_data")).hasValueSatisfying(v ->
         assertThat(v.owner()).isEqualTo(FakeObjects.owner(1001)));
   }

@@ -3,8 +3,10 @@ package dev.berth.policy;
 import static dev.berth.policy.Fixtures.ALICE;
 import static dev.berth.policy.Fixtures.ALICE_CONTAINER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.yaml.PolicyLoader;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -100,8 +102,8 @@ class QuotaTest {
     // caller pay for it twice
     FakeObjects o = new FakeObjects() {
       @Override
-      public java.util.List<ContainerUsage> active(String label) {
-        return java.util.List.of(new ContainerUsage(SECOND, true, GIB, 0, 100));
+      public List<ContainerUsage> active(String label) {
+        return List.of(new ContainerUsage(SECOND, true, GIB, 0, 100));
       }
     };
     o.container(SECOND, "second", FakeObjects.owner(1001))
@@ -112,7 +114,7 @@ class QuotaTest {
 
   @Test
   void quota_invalidAmount_reportedWithPlace() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine("{memory: lots}"))
+    assertThatThrownBy(() -> engine("{memory: lots}"))
         .hasMessageContaining("roles.user.quota.memory");
   }
 }

@@ -6,6 +6,9 @@ import static dev.berth.policy.Fixtures.decide;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.policy.docker.RouteMatch;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -72,9 +75,9 @@ class RequestRulesTest {
 
   @Test
   void evaluate_noMatchingBinding_deniedEverything() throws Exception {
-    Policy p = dev.berth.policy.yaml.PolicyLoader.load(
+    Policy p = PolicyLoader.load(
         "roles: {user: {actions: [ping]}}\nbindings: [{role: user, users: [bob]}]\n", "t",
-        g -> java.util.Optional.empty());
+        g -> Optional.empty());
     Decision d = new PolicyEngine(p, Fixtures.HOST).evaluate(ALICE,
         CanonicalRequest.parse("GET", "/_ping"), null);
     assertThat(d.rule()).isEqualTo("no_role");
@@ -238,5 +241,32 @@ class RequestRulesTest {
     Decision d = decide(ALICE, "POST", "/containers/abc/update",
         "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}]}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void caller_oneGrantOnePolicy_sameDecisionAsEvaluate() {
+    PolicyEngine.Caller alice = Fixtures.ENGINE.caller(Fixtures.ALICE);
+    assertThat(alice.engine()).isSameAs(Fixtures.ENGINE);
+    assertThat(alice.who()).isEqualTo(Fixtures.ALICE);
+    assertThat(alice.grant()).isPresent();
+    CanonicalRequest stop = Fixtures.parse("POST", "/containers/abc/stop");
+    RouteMatch route = Fixtures.ENGINE.route(stop).orElseThrow();
+    assertThat(alice.consultsDirectory(route)).isTrue();
+    assertThat(Fixtures.ENGINE.consultsDirectory(Fixtures.ALICE, route)).isTrue();
+    assertThat(Fixtures.ENGINE.consultsDirectory(Fixtures.ROOT, route)).isFalse();
+    Decision viaCaller = alice.evaluate(route, stop, null, Fixtures.objects());
+    Decision viaRoute = Fixtures.ENGINE.evaluate(Fixtures.ALICE, route, stop, null,
+        Fixtures.objects());
+    assertThat(viaCaller).isInstanceOf(Decision.Allow.class).isEqualTo(viaRoute);
+    assertThat(((Decision.Allow) viaCaller).forward().target())
+        .isEqualTo("/containers/" + Fixtures.ALICE_CONTAINER + "/stop");
+  }
+
+  @Test
+  void evaluateWithRoute_noPrincipal_indeterminate() {
+    CanonicalRequest ping = Fixtures.parse("GET", "/_ping");
+    RouteMatch route = Fixtures.ENGINE.route(ping).orElseThrow();
+    assertThat(Fixtures.ENGINE.evaluate(null, route, ping, null, ObjectDirectory.UNAVAILABLE))
+        .isInstanceOf(Decision.Indeterminate.class);
   }
 }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.audit.AuditLog;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.HostPaths;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -49,7 +49,7 @@ class InheritedSocketTest {
           .getBytes(StandardCharsets.ISO_8859_1)));
       early.shutdownOutput();
 
-      PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+      PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
       ProxyServer proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket,
           ProxyConfig.DEFAULT_MODE, null, 1, null, OptionalInt.of(fd), ClientBounds.DEFAULT),
           () -> engine,

@@ -5,13 +5,12 @@ import dev.berth.daemon.OwnerStore;
 import dev.berth.enforce.Caller;
 import dev.berth.enforce.Enforcer;
 import dev.berth.policy.Decision;
-import dev.berth.policy.HostPaths;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
-import dev.berth.policy.Owner;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
+import dev.berth.policy.yaml.PolicyDefaults;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -59,33 +58,8 @@ final class PipelineFixture implements AutoCloseable {
    */
   private static final ObjectDirectory NO_IMAGES = new ObjectDirectory() {
     @Override
-    public Optional<DockerObject> container(String ref) throws LookupException {
-      return UNAVAILABLE.container(ref);
-    }
-
-    @Override
-    public Optional<DockerObject> volume(String name) throws LookupException {
-      return UNAVAILABLE.volume(name);
-    }
-
-    @Override
-    public Optional<DockerObject> network(String ref) throws LookupException {
-      return UNAVAILABLE.network(ref);
-    }
-
-    @Override
-    public Optional<DockerObject> exec(String id) throws LookupException {
-      return UNAVAILABLE.exec(id);
-    }
-
-    @Override
     public Optional<DockerObject> image(String ref) {
       return Optional.empty();
-    }
-
-    @Override
-    public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
-      return UNAVAILABLE.ensureVolume(name, owner);
     }
   };
 
@@ -93,7 +67,7 @@ final class PipelineFixture implements AutoCloseable {
     dir = Files.createTempDirectory("berth-pipeline-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     enforcer = new Enforcer(() -> engine, audit, NO_IMAGES, owners,
         Runnable::run, (action, d, nanos) -> decisions.add(d));
     metrics = new Metrics(audit::pending);

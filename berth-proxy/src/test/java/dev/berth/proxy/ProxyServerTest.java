@@ -4,9 +4,9 @@ import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditVerifier;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.HostPaths;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -40,7 +40,7 @@ class ProxyServerTest {
     daemon = new FakeDaemon(dir.resolve("d.sock"), TestCallers.currentUid());
     socket = dir.resolve("b.sock");
     UserDirectory users = TestCallers.everyUidIsAlice();
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket, ProxyConfig.DEFAULT_MODE,
         null, 1), () -> engine, users, audit, OwnerStore.open(dir.resolve("state")));

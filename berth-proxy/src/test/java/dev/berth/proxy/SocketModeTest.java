@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.audit.AuditLog;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.HostPaths;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ class SocketModeTest {
     Path dir = Files.createTempDirectory("berth-socket-mode");
     Path socket = dir.resolve("b.sock");
     Set<PosixFilePermission> mode = PosixFilePermissions.fromString("rw-rw----");
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     for (int round = 0; round < 5; round++) {
       AtomicReference<Set<PosixFilePermission>> firstSeen = new AtomicReference<>();
       Thread watcher = Thread.ofPlatform().start(() -> {

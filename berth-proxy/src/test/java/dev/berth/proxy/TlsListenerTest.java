@@ -8,9 +8,9 @@ import dev.berth.pki.CertificateAuthority;
 import dev.berth.pki.CertificateBundle;
 import dev.berth.pki.SubjectAltName;
 import dev.berth.policy.HostPaths;
-import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,7 +62,7 @@ class TlsListenerTest {
     ca.writeServerFiles(server, "berth", dir.resolve("pki"));
     daemon = new FakeDaemon(dir.resolve("d.sock"), 1001);
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
-    PolicyEngine engine = new PolicyEngine(Policy.defaults(), HostPaths.local());
+    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     Path pki = dir.resolve("pki");
     TlsListener tls = new TlsListener(new InetSocketAddress("127.0.0.1", 0),
         pki.resolve("berth-cert.pem"), pki.resolve("berth-key.pem"), pki.resolve("ca.pem"),

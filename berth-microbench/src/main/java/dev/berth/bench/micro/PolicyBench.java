@@ -7,6 +7,7 @@ import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyException;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.nio.charset.StandardCharsets;
@@ -122,7 +123,7 @@ public final class PolicyBench {
 
   /** The default user role, bound to 1000 users one binding each. */
   private static Policy thousandUserPolicy() throws PolicyException {
-    String text = Policy.defaultText();
+    String text = PolicyDefaults.text();
     String roles = text.substring(text.indexOf("roles:"), text.indexOf("bindings:"));
     StringBuilder yaml = new StringBuilder(roles).append("bindings:\n");
     yaml.append("  - {role: admin, users: [root]}\n");

@@ -10,6 +10,9 @@ import static dev.berth.policy.docker.Schema.STR_MAP;
 import static dev.berth.policy.docker.Schema.STR_SLICE;
 import static dev.berth.policy.docker.Schema.struct;
 
+import dev.berth.policy.Action;
+import java.util.Arrays;
+
 /**
  * Schemas of the request bodies berth inspects, as subsets of moby's Go types (named in each
  * struct). A field missing here is dropped from what is forwarded; add one only together with the
@@ -110,18 +113,13 @@ public final class DockerSchemas {
       concat(RESOURCES, new Object[] {"RestartPolicy", RESTART_POLICY}));
 
   /** The schema for a route whose body is {@link BodyKind#JSON}. */
-  public static Schema.Struct forAction(dev.berth.policy.Action action) {
-    return switch (action) {
-      case CONTAINER_CREATE -> CONTAINER_CREATE;
-      case EXEC_CREATE -> EXEC_CREATE;
-      case EXEC_START -> EXEC_START;
-      case CONTAINER_UPDATE -> CONTAINER_UPDATE;
-      default -> throw new IllegalArgumentException("no schema for " + action.id());
-    };
+  public static Schema.Struct forAction(Action action) {
+    return DockerApi.spec(action).schema()
+        .orElseThrow(() -> new IllegalArgumentException("no schema for " + action.id()));
   }
 
   private static Object[] concat(Object[] a, Object[] b) {
-    Object[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    Object[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }

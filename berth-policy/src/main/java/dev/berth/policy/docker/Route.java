@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.berth.policy.Action;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -16,20 +17,23 @@ import java.util.regex.Pattern;
  * segments (image and plugin references contain {@code /}, as dockerd's {@code {name:.*}}).
  *
  * @param hijacks whether the daemon may take the connection over (attach, exec start, session)
+ * @param reference where the Engine API reference (or moby's source) defines the endpoint
  */
 public record Route(String method, String template, Action action, BodyKind body, boolean hijacks,
-    Pattern pattern, List<String> params) {
+    String reference, Pattern pattern, List<String> params) {
 
   public Route {
     requireNonNull(method, "method");
     requireNonNull(template, "template");
     requireNonNull(action, "action");
     requireNonNull(body, "body");
+    requireNonNull(reference, "reference");
     requireNonNull(pattern, "pattern");
     params = List.copyOf(params);
   }
 
-  static Route of(String method, String template, Action action, BodyKind body, boolean hijacks) {
+  static Route of(String method, String template, Action action, BodyKind body, boolean hijacks,
+      String reference) {
     StringBuilder regex = new StringBuilder("^");
     List<String> params = new ArrayList<>();
     Matcher m = Pattern.compile("\\{([a-z]+)(\\*?)}|[^{]+").matcher(template);
@@ -42,8 +46,8 @@ public record Route(String method, String template, Action action, BodyKind body
       }
     }
     regex.append('$');
-    return new Route(method, template, action, body, hijacks, Pattern.compile(regex.toString()),
-        params);
+    return new Route(method, template, action, body, hijacks, reference,
+        Pattern.compile(regex.toString()), params);
   }
 
   /** The path parameters when this route matches, or null. */
@@ -58,7 +62,7 @@ public record Route(String method, String template, Action action, BodyKind body
     if (params.isEmpty()) {
       return Map.of();
     }
-    Map<String, String> values = new java.util.HashMap<>();
+    Map<String, String> values = new HashMap<>();
     for (int i = 0; i < params.size(); i++) {
       values.put(params.get(i), m.group(i + 1));
     }

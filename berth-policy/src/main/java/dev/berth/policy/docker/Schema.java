@@ -2,6 +2,7 @@ package dev.berth.policy.docker;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,7 +51,7 @@ public sealed interface Schema {
   record Struct(String name, Map<String, Schema> fields) implements Schema {
     public Struct {
       requireNonNull(name, "name");
-      fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+      fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
   }
 

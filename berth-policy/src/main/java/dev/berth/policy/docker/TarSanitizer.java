@@ -3,6 +3,7 @@ package dev.berth.policy.docker;
 import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Rewrites a tar stream on its way to {@code PUT /containers/{id}/archive} ({@code docker cp})
@@ -140,9 +141,9 @@ public final class TarSanitizer {
     writeOctal(100, 8, mode);
     writeOctal(108, 8, uid);
     writeOctal(116, 8, gid);
-    java.util.Arrays.fill(header, 265, 265 + 32, (byte) 0);
-    java.util.Arrays.fill(header, 297, 297 + 32, (byte) 0);
-    java.util.Arrays.fill(header, 329, 329 + 16, (byte) 0); // device numbers
+    Arrays.fill(header, 265, 265 + 32, (byte) 0);
+    Arrays.fill(header, 297, 297 + 32, (byte) 0);
+    Arrays.fill(header, 329, 329 + 16, (byte) 0); // device numbers
     writeChecksum();
     return header.clone();
   }

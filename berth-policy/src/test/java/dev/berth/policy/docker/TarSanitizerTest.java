@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +55,7 @@ class TarSanitizerTest {
     TarSanitizer t = new TarSanitizer(1001, 1002);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < in.length; i += chunk) {
-      byte[] piece = java.util.Arrays.copyOfRange(in, i, Math.min(in.length, i + chunk));
+      byte[] piece = Arrays.copyOfRange(in, i, Math.min(in.length, i + chunk));
       out.writeBytes(t.next(piece));
     }
     t.finish();
@@ -125,7 +127,7 @@ class TarSanitizerTest {
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
       byte[] noise = new byte[4096];
-      new java.util.Random(42).nextBytes(noise); // incompressible, so the stream spans blocks
+      new Random(42).nextBytes(noise); // incompressible, so the stream spans blocks
       z.write(tar(header("rootsh", '0', 04755, 0, 0, noise.length), noise));
     }
     assertThatThrownBy(() -> run(gz.toByteArray(), 512))
@@ -155,7 +157,7 @@ class TarSanitizerTest {
   @Test
   void next_base256Size_followed() throws Exception {
     byte[] h = header("big", '0', 0644, 0, 0, 0);
-    java.util.Arrays.fill(h, 124, 136, (byte) 0);
+    Arrays.fill(h, 124, 136, (byte) 0);
     h[124] = (byte) 0x80;
     h[135] = 5; // size 5 in GNU base-256
     byte[] in = tar(rechecksum(h), data("hello"));
@@ -173,7 +175,7 @@ class TarSanitizerTest {
   void next_entryPadding_respected() throws Exception {
     // 513 bytes of data take two blocks; the next header starts at 1536
     byte[] big = new byte[1024];
-    java.util.Arrays.fill(big, 0, 513, (byte) 'x');
+    Arrays.fill(big, 0, 513, (byte) 'x');
     byte[] in = tar(header("a", '0', 0644, 0, 0, 513), big, header("b", '0', 04755, 0, 0, 0));
     byte[] out = run(in, 512);
     assertThat(octal(out, 1536 + 100, 8)).isEqualTo(0755);

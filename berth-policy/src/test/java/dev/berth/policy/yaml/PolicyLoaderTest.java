@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.Action;
 import dev.berth.policy.Policy;
-import dev.berth.policy.Scope;
 import dev.berth.policy.Principal;
+import dev.berth.policy.Scope;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PolicyLoaderTest {
   private static final PolicyLoader.GroupResolver GROUPS =
@@ -26,7 +31,7 @@ class PolicyLoaderTest {
 
   @Test
   void defaults_embeddedPolicyLoads_rootIsAdminOthersUsers() {
-    Policy p = Policy.defaults();
+    Policy p = PolicyDefaults.policy();
     assertThat(p.roleOf(new Principal(0, 0, 1, "root", "/root", List.of(0), -1)))
         .hasValueSatisfying(r -> assertThat(r.passthrough()).isTrue());
     assertThat(p.roleOf(ALICE)).hasValueSatisfying(r -> {
@@ -160,8 +165,8 @@ class PolicyLoaderTest {
         .hasMessageContaining("needs users or groups");
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
       "roles: [a];;bindings: []|roles: expected a mapping of role names",
       "roles: {};;bindings: {}|bindings: expected a list of bindings",
       "roles: {user: [ping]};;bindings: []|roles.user: expected a mapping with actions",
@@ -195,12 +200,12 @@ class PolicyLoaderTest {
   }
 
   @Test
-  void load_fromFile_namesTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+  void load_fromFile_namesTheFile(@TempDir Path dir)
       throws Exception {
-    java.nio.file.Path f = dir.resolve("policy.yaml");
-    java.nio.file.Files.writeString(f, "roles: {user: {actions: [pong]}}\nbindings: []\n");
+    Path f = dir.resolve("policy.yaml");
+    Files.writeString(f, "roles: {user: {actions: [pong]}}\nbindings: []\n");
     assertThatThrownBy(() -> PolicyLoader.load(f, GROUPS)).hasMessageStartingWith(f + ":1:");
-    java.nio.file.Files.writeString(f, "roles: {user: {actions: [ping]}}\nbindings: []\n");
+    Files.writeString(f, "roles: {user: {actions: [ping]}}\nbindings: []\n");
     assertThat(PolicyLoader.load(f, GROUPS).source()).isEqualTo(f.toString());
   }
 

@@ -1,0 +1,421 @@
+package dev.berth.policy.docker;
+
+import static dev.berth.policy.Action.*;
+import static dev.berth.policy.docker.ActionSpec.api;
+import static dev.berth.policy.docker.BodyKind.*;
+import static dev.berth.policy.docker.ObjectKind.*;
+import static dev.berth.policy.docker.Ownership.FILTERED;
+import static dev.berth.policy.docker.Ownership.NAMED;
+import static dev.berth.policy.docker.Ownership.NARROWED;
+import static dev.berth.policy.docker.Ownership.RULE;
+import static dev.berth.policy.docker.PluginMode.*;
+
+import dev.berth.policy.Action;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Docker Engine API as berth knows it (up to API 1.51): one {@link ActionSpec} per action.
+ *
+ * <p>To add an action, add its entry here (and its constant to {@link Action}): its routes with
+ * their body kind and Engine API reference, the schema of a JSON body, the query parameters a
+ * user may send, the object its path names and the object it creates, and how ownership treats
+ * it; then give it its rule (see {@code docs/adding-an-action.md}). Nothing else lists actions.
+ *
+ * <p>Routes are matched in the order of this table, each entry's routes in turn, and the first
+ * match wins: a fixed path ({@code /images/json}) must come before a template that could match
+ * it ({@code /images/{name*}/json}); {@code DockerApiTest} checks that no route is shadowed.
+ */
+public final class DockerApi {
+  private static final String GET = "GET";
+  private static final String HEAD = "HEAD";
+  private static final String POST = "POST";
+  private static final String PUT = "PUT";
+  private static final String DELETE = "DELETE";
+  private static final String EXPERIMENTAL_CHECKPOINT =
+      "experimental checkpoint API, not in the Engine API reference";
+  private static final String BUILD_CANCEL = "BuildKit build cancel, not in the Engine API "
+      + "reference";
+  private static final String GRPC_TUNNEL = "BuildKit gRPC tunnel (deprecated), not in the "
+      + "Engine API reference";
+
+  private static final List<ActionSpec> ALL = build(
+      entry(PING)
+          .route(GET, "/_ping", NONE, api("System", "SystemPing"))
+          .route(HEAD, "/_ping", NONE, api("System", "SystemPingHead")),
+      entry(SYSTEM_VERSION)
+          .route(GET, "/version", NONE, api("System", "SystemVersion")),
+      entry(SYSTEM_INFO)
+          .route(GET, "/info", NONE, api("System", "SystemInfo")),
+      entry(SYSTEM_EVENTS)
+          .route(GET, "/events", NONE, api("System", "SystemEvents"))
+          .query("since", "until", "filters")
+          .ownership(NARROWED),
+      entry(SYSTEM_DF)
+          .route(GET, "/system/df", NONE, api("System", "SystemDataUsage"))
+          .query("type")
+          .ownership(FILTERED),
+      entry(SYSTEM_AUTH)
+          .route(POST, "/auth", JSON_OPAQUE, api("System", "SystemAuth")),
+      entry(CONTAINER_LIST)
+          .route(GET, "/containers/json", NONE, api("Container", "ContainerList"))
+          .query("all", "limit", "size", "filters")
+          .ownership(NARROWED),
+      entry(CONTAINER_CREATE)
+          .route(POST, "/containers/create", JSON, api("Container", "ContainerCreate"))
+          .schema(DockerSchemas.CONTAINER_CREATE)
+          .query("name", "platform")
+          .ownership(RULE)
+          .creates(CONTAINER),
+      entry(CONTAINER_PRUNE)
+          .route(POST, "/containers/prune", NONE, api("Container", "ContainerPrune"))
+          .query("filters")
+          .ownership(NARROWED),
+      entry(CONTAINER_INSPECT)
+          .route(GET, "/containers/{id}/json", NONE, api("Container", "ContainerInspect"))
+          .query("size")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_TOP)
+          .route(GET, "/containers/{id}/top", NONE, api("Container", "ContainerTop"))
+          .query("ps_args")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_LOGS)
+          .route(GET, "/containers/{id}/logs", NONE, api("Container", "ContainerLogs"))
+          .query("follow", "stdout", "stderr", "since", "until", "timestamps", "tail", "details")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_CHANGES)
+          .route(GET, "/containers/{id}/changes", NONE, api("Container", "ContainerChanges"))
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_EXPORT)
+          .route(GET, "/containers/{id}/export", NONE, api("Container", "ContainerExport"))
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_STATS)
+          .route(GET, "/containers/{id}/stats", NONE, api("Container", "ContainerStats"))
+          .query("stream", "one-shot")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_RESIZE)
+          .route(POST, "/containers/{id}/resize", NONE, api("Container", "ContainerResize"))
+          .query("h", "w")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_START)
+          .route(POST, "/containers/{id}/start", NONE, api("Container", "ContainerStart"))
+          .query("detachKeys")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_STOP)
+          .route(POST, "/containers/{id}/stop", NONE, api("Container", "ContainerStop"))
+          .query("t", "signal")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_RESTART)
+          .route(POST, "/containers/{id}/restart", NONE, api("Container", "ContainerRestart"))
+          .query("t", "signal")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_KILL)
+          .route(POST, "/containers/{id}/kill", NONE, api("Container", "ContainerKill"))
+          .query("signal")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_UPDATE)
+          .route(POST, "/containers/{id}/update", JSON, api("Container", "ContainerUpdate"))
+          .schema(DockerSchemas.CONTAINER_UPDATE)
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_RENAME)
+          .route(POST, "/containers/{id}/rename", NONE, api("Container", "ContainerRename"))
+          .query("name")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_PAUSE)
+          .route(POST, "/containers/{id}/pause", NONE, api("Container", "ContainerPause"))
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_UNPAUSE)
+          .route(POST, "/containers/{id}/unpause", NONE, api("Container", "ContainerUnpause"))
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_ATTACH)
+          .hijacking(POST, "/containers/{id}/attach", NONE, api("Container", "ContainerAttach"))
+          .query("detachKeys", "logs", "stream", "stdin", "stdout", "stderr")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_ATTACH_WEBSOCKET)
+          .hijacking(GET, "/containers/{id}/attach/ws", NONE,
+              api("Container", "ContainerAttachWebsocket"))
+          .query("detachKeys", "logs", "stream", "stdin", "stdout", "stderr")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_WAIT)
+          .route(POST, "/containers/{id}/wait", NONE, api("Container", "ContainerWait"))
+          .query("condition")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_DELETE)
+          .route(DELETE, "/containers/{id}", NONE, api("Container", "ContainerDelete"))
+          .query("v", "force")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_ARCHIVE_STAT)
+          .route(HEAD, "/containers/{id}/archive", NONE, api("Container", "ContainerArchiveInfo"))
+          .query("path")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_ARCHIVE_GET)
+          .route(GET, "/containers/{id}/archive", NONE, api("Container", "ContainerArchive"))
+          .query("path")
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(CONTAINER_ARCHIVE_PUT)
+          .route(PUT, "/containers/{id}/archive", STREAM, api("Container", "PutContainerArchive"))
+          .query("path", "noOverwriteDirNonDir", "copyUIDGID")
+          .names(CONTAINER)
+          .ownership(NAMED)
+          .plugin(CLOSED_STREAM_REWRITE),
+      entry(CONTAINER_CHECKPOINT)
+          .route(GET, "/containers/{id}/checkpoints", NONE, EXPERIMENTAL_CHECKPOINT)
+          .route(POST, "/containers/{id}/checkpoints", JSON_OPAQUE, EXPERIMENTAL_CHECKPOINT)
+          .route(DELETE, "/containers/{id}/checkpoints/{checkpoint}", NONE, EXPERIMENTAL_CHECKPOINT)
+          .names(CONTAINER)
+          .ownership(NAMED),
+      entry(EXEC_CREATE)
+          .route(POST, "/containers/{id}/exec", JSON, api("Exec", "ContainerExec"))
+          .schema(DockerSchemas.EXEC_CREATE)
+          .names(CONTAINER)
+          .ownership(NAMED)
+          .creates(EXEC),
+      entry(EXEC_START)
+          .hijacking(POST, "/exec/{id}/start", JSON, api("Exec", "ExecStart"))
+          .schema(DockerSchemas.EXEC_START)
+          .names(EXEC)
+          .ownership(NAMED),
+      entry(EXEC_RESIZE)
+          .route(POST, "/exec/{id}/resize", NONE, api("Exec", "ExecResize"))
+          .query("h", "w")
+          .names(EXEC)
+          .ownership(NAMED),
+      entry(EXEC_INSPECT)
+          .route(GET, "/exec/{id}/json", NONE, api("Exec", "ExecInspect"))
+          .names(EXEC)
+          .ownership(NAMED),
+      entry(CONTAINER_COMMIT)
+          .route(POST, "/commit", JSON_OPAQUE, api("Image", "ImageCommit"))
+          .query("container", "repo", "tag", "comment", "author", "pause", "changes")
+          .ownership(RULE)
+          .creates(IMAGE),
+      entry(IMAGE_LIST)
+          .route(GET, "/images/json", NONE, api("Image", "ImageList"))
+          .query("all", "filters", "shared-size", "digests", "manifests")
+          .ownership(FILTERED),
+      entry(IMAGE_BUILD)
+          .route(POST, "/build", STREAM, api("Image", "ImageBuild")),
+      entry(IMAGE_BUILD_PRUNE)
+          .route(POST, "/build/prune", NONE, api("Image", "BuildPrune")),
+      entry(IMAGE_BUILD_CANCEL)
+          .route(POST, "/build/cancel", NONE, BUILD_CANCEL),
+      entry(IMAGE_CREATE)
+          .route(POST, "/images/create", STREAM, api("Image", "ImageCreate"))
+          .query("fromImage", "fromSrc", "repo", "tag", "message", "changes", "platform")
+          .ownership(RULE),
+      entry(IMAGE_SEARCH)
+          .route(GET, "/images/search", NONE, api("Image", "ImageSearch"))
+          .query("term", "limit", "filters"),
+      entry(IMAGE_PRUNE)
+          .route(POST, "/images/prune", NONE, api("Image", "ImagePrune")),
+      entry(IMAGE_EXPORT)
+          .route(GET, "/images/get", NONE, api("Image", "ImageGetAll"))
+          .route(GET, "/images/{name*}/get", NONE, api("Image", "ImageGet"))
+          .query("names", "platform")
+          .ownership(RULE),
+      entry(IMAGE_LOAD)
+          .route(POST, "/images/load", STREAM, api("Image", "ImageLoad")),
+      entry(IMAGE_INSPECT)
+          .route(GET, "/images/{name*}/json", NONE, api("Image", "ImageInspect"))
+          .query("manifests")
+          .names(IMAGE)
+          .ownership(RULE),
+      entry(IMAGE_HISTORY)
+          .route(GET, "/images/{name*}/history", NONE, api("Image", "ImageHistory"))
+          .query("platform")
+          .names(IMAGE)
+          .ownership(RULE),
+      entry(IMAGE_PUSH)
+          .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
+          .query("tag", "platform")
+          .names(IMAGE)
+          .ownership(RULE),
+      entry(IMAGE_TAG)
+          .route(POST, "/images/{name*}/tag", NONE, api("Image", "ImageTag"))
+          .query("repo", "tag")
+          .names(IMAGE)
+          .ownership(RULE),
+      entry(IMAGE_DELETE)
+          .route(DELETE, "/images/{name*}", NONE, api("Image", "ImageDelete"))
+          .query("force", "noprune", "platforms")
+          .names(IMAGE)
+          .ownership(RULE),
+      entry(DISTRIBUTION_INSPECT)
+          .route(GET, "/distribution/{name*}/json", NONE,
+              api("Distribution", "DistributionInspect")),
+      entry(NETWORK_LIST)
+          .route(GET, "/networks", NONE, api("Network", "NetworkList"))
+          .query("filters")
+          .ownership(NARROWED),
+      entry(NETWORK_CREATE)
+          .route(POST, "/networks/create", JSON_OPAQUE, api("Network", "NetworkCreate"))
+          .ownership(RULE)
+          .creates(NETWORK),
+      entry(NETWORK_PRUNE)
+          .route(POST, "/networks/prune", NONE, api("Network", "NetworkPrune"))
+          .query("filters")
+          .ownership(NARROWED),
+      entry(NETWORK_INSPECT)
+          .route(GET, "/networks/{id}", NONE, api("Network", "NetworkInspect"))
+          .query("verbose", "scope")
+          .names(NETWORK)
+          .ownership(NAMED),
+      entry(NETWORK_DELETE)
+          .route(DELETE, "/networks/{id}", NONE, api("Network", "NetworkDelete"))
+          .names(NETWORK)
+          .ownership(NAMED),
+      entry(NETWORK_CONNECT)
+          .route(POST, "/networks/{id}/connect", JSON_OPAQUE, api("Network", "NetworkConnect"))
+          .names(NETWORK)
+          .ownership(NAMED),
+      entry(NETWORK_DISCONNECT)
+          .route(POST, "/networks/{id}/disconnect", JSON_OPAQUE,
+              api("Network", "NetworkDisconnect"))
+          .names(NETWORK)
+          .ownership(NAMED),
+      entry(VOLUME_LIST)
+          .route(GET, "/volumes", NONE, api("Volume", "VolumeList"))
+          .query("filters")
+          .ownership(NARROWED),
+      entry(VOLUME_CREATE)
+          .route(POST, "/volumes/create", JSON_OPAQUE, api("Volume", "VolumeCreate"))
+          .ownership(RULE)
+          .creates(VOLUME),
+      entry(VOLUME_PRUNE)
+          .route(POST, "/volumes/prune", NONE, api("Volume", "VolumePrune"))
+          .query("filters", "all")
+          .ownership(NARROWED),
+      entry(VOLUME_INSPECT)
+          .route(GET, "/volumes/{id}", NONE, api("Volume", "VolumeInspect"))
+          .names(VOLUME)
+          .ownership(NAMED),
+      entry(VOLUME_UPDATE)
+          .route(PUT, "/volumes/{id}", JSON_OPAQUE, api("Volume", "VolumeUpdate"))
+          .names(VOLUME)
+          .ownership(NAMED),
+      entry(VOLUME_DELETE)
+          .route(DELETE, "/volumes/{id}", NONE, api("Volume", "VolumeDelete"))
+          .query("force")
+          .names(VOLUME)
+          .ownership(NAMED),
+      entry(SWARM)
+          .route(GET, "/swarm", NONE, api("Swarm", "SwarmInspect"))
+          .route(POST, "/swarm/init", JSON_OPAQUE, api("Swarm", "SwarmInit"))
+          .route(POST, "/swarm/join", JSON_OPAQUE, api("Swarm", "SwarmJoin"))
+          .route(POST, "/swarm/leave", NONE, api("Swarm", "SwarmLeave"))
+          .route(POST, "/swarm/update", JSON_OPAQUE, api("Swarm", "SwarmUpdate"))
+          .route(GET, "/swarm/unlockkey", NONE, api("Swarm", "SwarmUnlockkey"))
+          .route(POST, "/swarm/unlock", JSON_OPAQUE, api("Swarm", "SwarmUnlock")),
+      entry(NODE)
+          .route(GET, "/nodes", NONE, api("Node", "NodeList"))
+          .route(GET, "/nodes/{id}", NONE, api("Node", "NodeInspect"))
+          .route(DELETE, "/nodes/{id}", NONE, api("Node", "NodeDelete"))
+          .route(POST, "/nodes/{id}/update", JSON_OPAQUE, api("Node", "NodeUpdate")),
+      entry(SERVICE)
+          .route(GET, "/services", NONE, api("Service", "ServiceList"))
+          .route(POST, "/services/create", JSON_OPAQUE, api("Service", "ServiceCreate"))
+          .route(GET, "/services/{id}", NONE, api("Service", "ServiceInspect"))
+          .route(DELETE, "/services/{id}", NONE, api("Service", "ServiceDelete"))
+          .route(POST, "/services/{id}/update", JSON_OPAQUE, api("Service", "ServiceUpdate"))
+          .route(GET, "/services/{id}/logs", NONE, api("Service", "ServiceLogs")),
+      entry(TASK)
+          .route(GET, "/tasks", NONE, api("Task", "TaskList"))
+          .route(GET, "/tasks/{id}", NONE, api("Task", "TaskInspect"))
+          .route(GET, "/tasks/{id}/logs", NONE, api("Task", "TaskLogs")),
+      entry(SECRET)
+          .route(GET, "/secrets", NONE, api("Secret", "SecretList"))
+          .route(POST, "/secrets/create", JSON_OPAQUE, api("Secret", "SecretCreate"))
+          .route(GET, "/secrets/{id}", NONE, api("Secret", "SecretInspect"))
+          .route(DELETE, "/secrets/{id}", NONE, api("Secret", "SecretDelete"))
+          .route(POST, "/secrets/{id}/update", JSON_OPAQUE, api("Secret", "SecretUpdate")),
+      entry(CONFIG)
+          .route(GET, "/configs", NONE, api("Config", "ConfigList"))
+          .route(POST, "/configs/create", JSON_OPAQUE, api("Config", "ConfigCreate"))
+          .route(GET, "/configs/{id}", NONE, api("Config", "ConfigInspect"))
+          .route(DELETE, "/configs/{id}", NONE, api("Config", "ConfigDelete"))
+          .route(POST, "/configs/{id}/update", JSON_OPAQUE, api("Config", "ConfigUpdate")),
+      entry(PLUGIN)
+          .route(GET, "/plugins", NONE, api("Plugin", "PluginList"))
+          .route(GET, "/plugins/privileges", NONE, api("Plugin", "GetPluginPrivileges"))
+          .route(POST, "/plugins/pull", JSON_OPAQUE, api("Plugin", "PluginPull"))
+          .route(POST, "/plugins/create", STREAM, api("Plugin", "PluginCreate"))
+          .route(GET, "/plugins/{name*}/json", NONE, api("Plugin", "PluginInspect"))
+          .route(DELETE, "/plugins/{name*}", NONE, api("Plugin", "PluginDelete"))
+          .route(POST, "/plugins/{name*}/enable", NONE, api("Plugin", "PluginEnable"))
+          .route(POST, "/plugins/{name*}/disable", NONE, api("Plugin", "PluginDisable"))
+          .route(POST, "/plugins/{name*}/upgrade", JSON_OPAQUE, api("Plugin", "PluginUpgrade"))
+          .route(POST, "/plugins/{name*}/push", NONE, api("Plugin", "PluginPush"))
+          .route(POST, "/plugins/{name*}/set", JSON_OPAQUE, api("Plugin", "PluginSet"))
+          .plugin(CLOSED),
+      entry(SESSION)
+          .hijacking(POST, "/session", NONE, api("Session", "Session"))
+          .plugin(CLOSED),
+      entry(GRPC)
+          .hijacking(POST, "/grpc", NONE, GRPC_TUNNEL)
+          .plugin(CLOSED));
+
+  private static final Map<Action, ActionSpec> BY_ACTION = index(ALL);
+
+  private DockerApi() {}
+
+  /** Every entry, in matching order. */
+  public static List<ActionSpec> all() {
+    return ALL;
+  }
+
+  /** The entry of {@code action}; every {@link Action} has one. */
+  public static ActionSpec spec(Action action) {
+    return BY_ACTION.get(action);
+  }
+
+  private static ActionSpec.Builder entry(Action action) {
+    return ActionSpec.of(action);
+  }
+
+  private static List<ActionSpec> build(ActionSpec.Builder... entries) {
+    List<ActionSpec> out = new ArrayList<>();
+    for (ActionSpec.Builder b : entries) {
+      out.add(b.build());
+    }
+    return List.copyOf(out);
+  }
+
+  private static Map<Action, ActionSpec> index(List<ActionSpec> specs) {
+    Map<Action, ActionSpec> out = new EnumMap<>(Action.class);
+    for (ActionSpec s : specs) {
+      if (out.put(s.action(), s) != null) {
+        throw new IllegalStateException(s.action().id() + " has two entries");
+      }
+    }
+    for (Action a : Action.values()) {
+      if (!out.containsKey(a)) {
+        throw new IllegalStateException(a.id() + " has no entry");
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+}

@@ -1,0 +1,42 @@
+package dev.berth.policy.rules;
+
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
+import dev.berth.policy.Grant;
+import dev.berth.policy.HostPaths;
+import dev.berth.policy.Principal;
+import dev.berth.policy.Profile;
+import dev.berth.policy.Role;
+import dev.berth.policy.docker.RouteMatch;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rules for an ordinary user's request bodies, by action: each body kind has its rules class
+ * ({@link ContainerCreateRules} with {@link HostConfigRules} and {@link MountRules},
+ * {@link ExecRules}, {@link UpdateRules}, {@link ArchiveRules}, {@link ImagePullRules},
+ * {@link VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of existing objects is judged afterwards, by
+ * {@link OwnershipRules}.
+ */
+public final class BodyRules {
+  private final ContainerCreateRules create;
+
+  public BodyRules(Map<String, Profile> profiles, HostPaths hostPaths) {
+    this.create = new ContainerCreateRules(profiles, new MountRules(hostPaths));
+  }
+
+  /** The body rules of {@code route}'s action; an action without any is allowed as it is. */
+  public Decision evaluate(Principal who, Grant grant, CanonicalRequest request, RouteMatch route) {
+    Role role = grant.role();
+    return switch (route.route().action()) {
+      case CONTAINER_CREATE -> create.evaluate(who, grant, request);
+      case EXEC_CREATE -> ExecRules.evaluate(who, request);
+      case CONTAINER_UPDATE -> UpdateRules.evaluate(role, request);
+      case CONTAINER_ARCHIVE_PUT -> ArchiveRules.evaluate(who, request);
+      case IMAGE_CREATE -> ImagePullRules.evaluate(request);
+      case VOLUME_CREATE -> VolumeCreateRules.evaluate(grant.ownerFor(who), request);
+      case NETWORK_CREATE -> NetworkCreateRules.evaluate(grant.ownerFor(who), request);
+      default -> new Decision.Allow("user_action", request, List.of());
+    };
+  }
+}

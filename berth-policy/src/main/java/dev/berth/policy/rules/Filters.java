@@ -1,0 +1,71 @@
+package dev.berth.policy.rules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.DockerJson;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code filters} query parameter of list, prune and events endpoints, narrowed to what a
+ * caller may see.
+ *
+ * <p>dockerd reads {@code filters} as a JSON object of filter name to either a set
+ * ({@code {"label":{"a=b":true}}}) or, from old clients, a list ({@code {"label":["a=b"]}}).
+ * Label filters are conjunctive on every endpoint berth narrows (an object must carry every
+ * listed label), so adding berth's owner label can only narrow what the caller's own filters
+ * select. The caller's filters are parsed strictly (duplicate or case-folded keys, wrong types
+ * and trailing data are refused) and re-serialised in the set form.
+ */
+final class Filters {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private Filters() {}
+
+  /** {@code raw} (absent or "" for none) with {@code label} added to its label filters. */
+  static String withLabel(Optional<String> raw, String label) throws RequestException {
+    ObjectNode out = NODES.objectNode();
+    String text = raw.orElse("");
+    if (!text.isEmpty()) {
+      JsonNode in = DockerJson.parse(text.getBytes(StandardCharsets.UTF_8));
+      if (!in.isObject()) {
+        throw RequestException.bad("filters: expected a JSON object");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        ObjectNode values = out.putObject(e.getKey());
+        JsonNode v = e.getValue();
+        if (v.isArray()) {
+          for (JsonNode item : v) {
+            values.put(text(item, e.getKey()), true);
+          }
+        } else if (v.isObject()) {
+          for (Iterator<Map.Entry<String, JsonNode>> vs = v.fields(); vs.hasNext(); ) {
+            Map.Entry<String, JsonNode> item = vs.next();
+            if (!item.getValue().isBoolean()) {
+              throw RequestException.bad("filters: " + e.getKey() + ": expected true or false");
+            }
+            values.put(item.getKey(), true);
+          }
+        } else {
+          throw RequestException.bad("filters: " + e.getKey() + ": expected a list or an object");
+        }
+      }
+    }
+    JsonNode labels = out.get("label");
+    ObjectNode l = labels instanceof ObjectNode o ? o : out.putObject("label");
+    l.put(label, true);
+    return new String(DockerJson.write(out), StandardCharsets.UTF_8);
+  }
+
+  private static String text(JsonNode item, String key) throws RequestException {
+    if (!item.isTextual()) {
+      throw RequestException.bad("filters: " + key + ": expected strings");
+    }
+    return item.asText();
+  }
+}

@@ -1,0 +1,54 @@
+package dev.berth.policy.rules;
+
+import dev.berth.policy.Action;
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.DockerObject;
+import dev.berth.policy.Grant;
+import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.Principal;
+
+/**
+ * Ownership of images (issue 13), handed to {@link ImageRules}: a reference is resolved in the
+ * caller's namespace first and must name an image the caller sees ({@link ImageAccess}); names
+ * a user gives (tag, commit) are written into the user's namespace; pulls write shared names and
+ * are recorded for the puller; what the answer names is shown in the caller's names.
+ */
+final class ImageOwnership {
+  private ImageOwnership() {}
+
+  /** The image actions whose path or query names an image, and pulls. */
+  static Step evaluate(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects, Action action) throws Refusal, LookupException {
+    return of(switch (action) {
+      case IMAGE_INSPECT -> ImageRules.inspect(who, grant, request, objects);
+      case IMAGE_HISTORY -> ImageRules.history(who, grant, request, objects);
+      case IMAGE_EXPORT -> ImageRules.export(who, grant, request, objects);
+      case IMAGE_CREATE -> ImageRules.pull(who, grant, request, objects);
+      case IMAGE_TAG -> ImageRules.tag(who, grant, request, objects);
+      case IMAGE_DELETE -> ImageRules.delete(who, grant, request, objects);
+      case IMAGE_PUSH -> ImageRules.push(who, grant, request, objects);
+      default -> throw new IllegalStateException(action.id() + " is not an image rule");
+    });
+  }
+
+  /** {@code docker images}: the answer narrowed to the images the caller sees. */
+  static Step list(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects) {
+    return of(ImageRules.list(who, grant, request, objects));
+  }
+
+  /** {@code docker commit}: of the caller's container (by its private name first). */
+  static Step commit(Principal who, Grant grant, CanonicalRequest request,
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+    DockerObject c = ContainerOwnership.container(
+        request.query().get("container").orElse(""), who, grant, objects, names);
+    return of(ImageRules.commit(who, grant, request, c.id()));
+  }
+
+  private static Step of(ImageRules.Outcome outcome) {
+    Step step = new Step(outcome.request(), outcome.followUp());
+    step.notes.addAll(outcome.notes());
+    return step;
+  }
+}

@@ -1,0 +1,209 @@
+package dev.berth.policy.rules;
+
+import static dev.berth.policy.rules.BodyFields.*;
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.HostPaths;
+import dev.berth.policy.Principal;
+import dev.berth.policy.Role;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Mounts a new container asks for: {@code -v} binds, {@code --mount}, {@code --tmpfs}. Host
+ * sources must resolve (on the host, once) under one of the caller's roots, and the resolved path
+ * is what is forwarded; targets must not cover {@code /proc}, {@code /sys}, {@code /dev} or
+ * {@code /}, and each target is mounted once.
+ */
+final class MountRules {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private static final Pattern VOLUME_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
+
+  private static final List<String> FORBIDDEN_TARGETS = List.of("/proc", "/sys", "/dev");
+
+  private static final Set<String> BIND_OPTIONS =
+      Set.of("ro", "rw", "nocopy", "private", "rprivate", "consistent", "cached", "delegated");
+
+
+
+  private final HostPaths hostPaths;
+
+  MountRules(HostPaths hostPaths) {
+    this.hostPaths = requireNonNull(hostPaths, "hostPaths");
+  }
+
+
+  void checkBinds(ObjectNode hc, Principal who, Role role, Rewrites rw) throws Refusal {
+    if (!hc.hasNonNull("Binds")) {
+      return;
+    }
+    ArrayNode out = NODES.arrayNode();
+    for (String bind : strings(hc, "Binds")) {
+      String[] parts = bind.split(":", -1);
+      if (parts.length < 1 || parts.length > 3) {
+        throw new Refusal("-v " + bind + ": expected source:target[:options]");
+      }
+      if (parts.length == 1) {
+        checkTarget(parts[0], "-v " + bind);
+        out.add(bind);
+        continue;
+      }
+      String source = parts[0];
+      String target = parts[1];
+      checkTarget(target, "-v " + bind);
+      if (parts.length == 3) {
+        for (String opt : parts[2].split(",", -1)) {
+          if (!BIND_OPTIONS.contains(opt)) {
+            throw new Refusal("-v " + bind + ": option '" + opt + "' is not allowed (allowed: "
+                + BIND_OPTIONS + ")");
+          }
+        }
+      }
+      if (source.startsWith("/")) {
+        String real = checkHostSource(source, who, role, "-v " + bind);
+        if (!real.equals(source)) {
+          rw.note("bind source " + source + " resolved to " + real);
+        }
+        source = real;
+      } else if (!VOLUME_NAME.matcher(source).matches()) {
+        throw new Refusal("-v " + bind + ": '" + source + "' is neither an absolute host path "
+            + "nor a volume name");
+      }
+      out.add(source + ":" + target + (parts.length == 3 ? ":" + parts[2] : ""));
+    }
+    hc.set("Binds", out);
+  }
+
+  void checkMounts(ObjectNode hc, Principal who, Role role, Rewrites rw)
+      throws Refusal {
+    JsonNode mounts = hc.get("Mounts");
+    if (mounts == null || mounts.isNull()) {
+      return;
+    }
+    for (JsonNode node : mounts) {
+      ObjectNode m = (ObjectNode) node;
+      String type = m.path("Type").asText("");
+      String what = "--mount type=" + type + ",target=" + m.path("Target").asText("");
+      checkTarget(m.path("Target").asText(""), what);
+      switch (type) {
+        case "bind" -> {
+          JsonNode opts = m.path("BindOptions");
+          String propagation = opts.path("Propagation").asText("");
+          if (!propagation.isEmpty() && !propagation.equals("private")
+              && !propagation.equals("rprivate")) {
+            throw new Refusal(what + ": bind propagation '" + propagation + "' is not allowed");
+          }
+          if (opts.path("CreateMountpoint").asBoolean(false)) {
+            throw new Refusal(what + ": creating host mount points is not allowed");
+          }
+          String source = m.path("Source").asText("");
+          String real = checkHostSource(source, who, role, what);
+          if (!real.equals(source)) {
+            rw.note("mount source " + source + " resolved to " + real);
+          }
+          m.put("Source", real);
+        }
+        case "volume" -> {
+          String source = m.path("Source").asText("");
+          if (!source.isEmpty() && !VOLUME_NAME.matcher(source).matches()) {
+            throw new Refusal(what + ": '" + source + "' is not a volume name");
+          }
+          if (m.path("VolumeOptions").hasNonNull("DriverConfig")) {
+            throw new Refusal(what + ": volume driver options are not allowed");
+          }
+        }
+        case "tmpfs" -> { }
+        default -> throw new Refusal(what + ": mount type '" + type + "' is not allowed");
+      }
+    }
+  }
+
+  static void checkTmpfs(ObjectNode hc) throws Refusal {
+    for (Iterator<String> it = hc.path("Tmpfs").fieldNames(); it.hasNext(); ) {
+      String target = it.next();
+      checkTarget(target, "--tmpfs " + target);
+    }
+  }
+
+  /** Resolves a host bind source and checks that it lies under one of the caller's roots. */
+  private String checkHostSource(String source, Principal who, Role role, String what)
+      throws Refusal {
+    if (!source.startsWith("/")) {
+      throw new Refusal(what + ": the source must be an absolute host path");
+    }
+    HostPaths.Resolved resolved;
+    try {
+      resolved = hostPaths.resolve(Path.of(source));
+    } catch (IOException | RuntimeException e) {
+      throw new Refusal(what + ": host path " + source + " does not exist or cannot be "
+          + "resolved; create it first");
+    }
+    Path real = resolved.realPath();
+    if (resolved.kind() == HostPaths.Kind.OTHER) {
+      throw new Refusal(what + ": " + real + " is a socket, device or pipe; only files and "
+          + "directories may be mounted");
+    }
+    for (String template : role.bindRoots()) {
+      Path root;
+      try {
+        root = hostPaths.resolve(Path.of(template.replace("{home}", who.home())
+            .replace("{user}", who.name()))).realPath();
+      } catch (IOException | RuntimeException e) {
+        continue;
+      }
+      if (root.getNameCount() > 0 && real.startsWith(root)) {
+        return real.toString();
+      }
+    }
+    throw new Refusal(what + ": host path " + source + " is outside the directories you may "
+        + "mount (" + (role.bindRoots().isEmpty() ? "none"
+        : String.join(", ", role.bindRoots()).replace("{home}", who.home())
+            .replace("{user}", who.name())) + ")");
+  }
+
+  static void checkTarget(String target, String what) throws Refusal {
+    if (!target.startsWith("/")) {
+      throw new Refusal(what + ": the mount target must be an absolute path");
+    }
+    Path t = Path.of(target).normalize();
+    if (t.getNameCount() == 0) {
+      throw new Refusal(what + ": mounting over / is not allowed");
+    }
+    for (String forbidden : FORBIDDEN_TARGETS) {
+      if (t.startsWith(forbidden)) {
+        throw new Refusal(what + ": mounting over " + forbidden + " is not allowed");
+      }
+    }
+  }
+
+  /**
+   * One mount per target (HC-07): runc's mount-target races (CVE-2021-30465) used several mounts
+   * on one path. Nested targets stay allowed: {@code -v $HOME:$HOME -v data:$HOME/data} is common.
+   */
+  static void checkDistinctTargets(JsonNode hc) throws Refusal {
+    Set<Path> seen = new HashSet<>();
+    List<String> targets = new ArrayList<>();
+    for (String bind : strings(hc, "Binds")) {
+      String[] parts = bind.split(":", -1);
+      targets.add(parts.length == 1 ? parts[0] : parts[1]);
+    }
+    hc.path("Mounts").forEach(m -> targets.add(m.path("Target").asText("")));
+    hc.path("Tmpfs").fieldNames().forEachRemaining(targets::add);
+    for (String t : targets) {
+      if (!seen.add(Path.of(t).normalize())) {
+        throw new Refusal("mount target " + t + " is used more than once");
+      }
+    }
+  }
+}

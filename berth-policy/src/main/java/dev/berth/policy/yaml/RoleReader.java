@@ -1,0 +1,349 @@
+package dev.berth.policy.yaml;
+
+import dev.berth.policy.Action;
+import dev.berth.policy.Allowances;
+import dev.berth.policy.Limits;
+import dev.berth.policy.Profile;
+import dev.berth.policy.Quota;
+import dev.berth.policy.Role;
+import dev.berth.policy.Scope;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * Reads one role of a policy file: actions, scope, mode, bind roots, limits, quota, profiles and
+ * allowances.
+ */
+final class RoleReader extends NodeReader {
+  private static final Set<String> ROLE_KEYS =
+      Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
+          "profiles", "name_prefix", "allow");
+
+  private static final Set<String> ALLOW_KEYS =
+      Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
+
+  private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
+
+  private static final Set<String> LIMIT_KEYS = Set.of("memory", "cpus", "pids");
+
+  private static final Set<String> QUOTA_KEYS = Set.of("containers", "memory", "cpus", "pids");
+
+  private static final Set<String> BOUND_KEYS = Set.of("default", "max");
+
+  private static final Pattern SIZE = Pattern.compile("^([0-9]+)([kmgt]?)b?$");
+
+  private static final Pattern DECIMAL = Pattern.compile("^[0-9]+(\\.[0-9]{1,9})?$");
+
+  private static final Pattern TEMPLATE = Pattern.compile("\\{([^}]*)}");
+
+
+
+  RoleReader(String source, List<String> errors) {
+    super(source, errors);
+  }
+
+  Role role(String name, Node node, Map<String, Profile> profiles) {
+    String at = "roles." + name;
+    if (!(node instanceof MappingNode m)) {
+      error(node, at, "expected a mapping with actions");
+      return null;
+    }
+    Map<String, Node> f = fields(m, at, ROLE_KEYS);
+    Set<Action> actions = EnumSet.noneOf(Action.class);
+    Node actionsNode = require(f, "actions", m, at);
+    if (actionsNode instanceof ScalarNode s && s.getValue().equals("all")) {
+      actions = EnumSet.allOf(Action.class);
+    } else if (actionsNode instanceof SequenceNode seq) {
+      List<String> known = Arrays.stream(Action.values()).map(Action::id).toList();
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        Node item = seq.getValue().get(i);
+        String id = scalar(item, at + ".actions[" + i + "]");
+        if (id == null) {
+          continue;
+        }
+        Optional<Action> a = Action.byId(id);
+        if (a.isEmpty()) {
+          error(item, at + ".actions[" + i + "]", "unknown action \"" + id + "\""
+              + suggestion(id, known));
+        } else if (!actions.add(a.get())) {
+          error(item, at + ".actions[" + i + "]", "action \"" + id + "\" listed twice");
+        }
+      }
+    } else if (actionsNode != null) {
+      error(actionsNode, at + ".actions", "expected a list of actions or the word all");
+    }
+    boolean passthrough = false;
+    Node p = f.get("passthrough");
+    if (p != null) {
+      String v = scalar(p, at + ".passthrough");
+      if ("true".equals(v) || "false".equals(v)) {
+        passthrough = Boolean.parseBoolean(v);
+      } else if (v != null) {
+        error(p, at + ".passthrough", "expected true or false");
+      }
+    }
+    Scope scope = passthrough ? Scope.ALL : Scope.OWN;
+    Node sc = f.get("scope");
+    if (sc != null) {
+      String v = scalar(sc, at + ".scope");
+      Optional<Scope> parsed = v == null ? Optional.empty() : Scope.byId(v);
+      if (parsed.isPresent()) {
+        scope = parsed.get();
+      } else if (v != null) {
+        error(sc, at + ".scope", "expected own, group or all");
+      }
+      if (passthrough && scope != Scope.ALL) {
+        error(sc, at + ".scope", "a passthrough role reaches every object; drop scope or "
+            + "use scope: all");
+      }
+    }
+    boolean auditOnly = false;
+    Node md = f.get("mode");
+    if (md != null) {
+      String v = scalar(md, at + ".mode");
+      if ("audit-only".equals(v)) {
+        auditOnly = true;
+      } else if (v != null && !"enforce".equals(v)) {
+        error(md, at + ".mode", "expected enforce or audit-only" + suggestion(v,
+            List.of("enforce", "audit-only")));
+      }
+    }
+    String namePrefix = "";
+    Node np = f.get("name_prefix");
+    if (np != null) {
+      String v = scalar(np, at + ".name_prefix");
+      if (v != null && v.replace("{user}", "alice").replace("{uid}", "1001")
+          .matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+          && !v.replace("{user}", "").replace("{uid}", "").contains("{")) {
+        namePrefix = v;
+      } else if (v != null) {
+        error(np, at + ".name_prefix", "expected letters, digits, '_', '.', '-', {user} and "
+            + "{uid}");
+      }
+    }
+    List<String> roots = new ArrayList<>();
+    Node r = f.get("bind_roots");
+    if (r instanceof SequenceNode seq) {
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        Node item = seq.getValue().get(i);
+        String root = scalar(item, at + ".bind_roots[" + i + "]");
+        if (root != null && validRoot(item, at + ".bind_roots[" + i + "]", root)) {
+          roots.add(root);
+        }
+      }
+    } else if (r != null) {
+      error(r, at + ".bind_roots", "expected a list of directories");
+    }
+    Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
+        "memory, cpus and pids");
+    Set<String> granted = new LinkedHashSet<>();
+    List<String> asked = strings(f.get("profiles"), at + ".profiles");
+    for (int i = 0; i < asked.size(); i++) {
+      if (!profiles.containsKey(asked.get(i))) {
+        error(f.get("profiles"), at + ".profiles[" + i + "]", "unknown profile \""
+            + asked.get(i) + "\"" + suggestion(asked.get(i), List.copyOf(profiles.keySet())));
+      } else {
+        granted.add(asked.get(i));
+      }
+    }
+    Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
+        "containers, memory, cpus and pids");
+    Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
+        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
+    return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
+        auditOnly, namePrefix);
+  }
+
+  /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
+  private <T> T section(Node node, String at, T absent,
+      BiFunction<MappingNode, String, T> reader, String keys) {
+    if (node instanceof MappingNode m) {
+      return reader.apply(m, at);
+    }
+    if (node != null) {
+      error(node, at, "expected a mapping of " + keys);
+    }
+    return absent;
+  }
+
+  /** The role's allowlists; each key not given keeps the baseline. */
+  private Allowances allowances(MappingNode m, String at) {
+    Map<String, Node> f = fields(m, at, ALLOW_KEYS);
+    Allowances base = Allowances.BASELINE;
+    Set<String> caps = new LinkedHashSet<>();
+    List<String> capNames = strings(f.get("cap_add"), at + ".cap_add");
+    for (int i = 0; i < capNames.size(); i++) {
+      String c = capNames.get(i).toUpperCase(Locale.ROOT);
+      c = c.startsWith("CAP_") ? c.substring(4) : c;
+      Node item = ((SequenceNode) f.get("cap_add")).getValue().get(i);
+      if (!CAPABILITY.matcher(c).matches() || c.equals("ALL")) {
+        error(item, at + ".cap_add[" + i + "]", "expected a capability name such as "
+            + "NET_BIND_SERVICE (ALL is never allowed)");
+      } else {
+        caps.add(c);
+      }
+    }
+    Set<String> logDrivers = f.containsKey("log_drivers")
+        ? new LinkedHashSet<>(strings(f.get("log_drivers"), at + ".log_drivers"))
+        : base.logDrivers();
+    int minPort = base.minHostPort();
+    Node p = f.get("min_host_port");
+    if (p != null) {
+      String v = scalar(p, at + ".min_host_port");
+      long n = v == null ? -1 : count(v);
+      if (n < 1 || n > 65535) {
+        error(p, at + ".min_host_port", "expected a port number 1-65535");
+      } else {
+        minPort = (int) n;
+      }
+    }
+    return new Allowances(caps,
+        new LinkedHashSet<>(strings(f.get("sysctls"), at + ".sysctls")),
+        new LinkedHashSet<>(strings(f.get("annotations"), at + ".annotations")),
+        logDrivers, minPort);
+  }
+
+  private Limits limits(MappingNode m, String at) {
+    Map<String, Node> f = fields(m, at, LIMIT_KEYS);
+    long[] memory = bounds(f.get("memory"), at + ".memory", this::bytes);
+    long[] cpus = bounds(f.get("cpus"), at + ".cpus", this::nanoCpus);
+    long[] pids = bounds(f.get("pids"), at + ".pids", this::count);
+    try {
+      return new Limits(memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1]);
+    } catch (IllegalArgumentException e) {
+      error(m, at, e.getMessage());
+      return Limits.NONE;
+    }
+  }
+
+  private Quota quota(MappingNode m, String at) {
+    Map<String, Node> f = fields(m, at, QUOTA_KEYS);
+    return new Quota(amount(f.get("containers"), at + ".containers", this::count),
+        amount(f.get("memory"), at + ".memory", this::bytes),
+        amount(f.get("cpus"), at + ".cpus", this::nanoCpus),
+        amount(f.get("pids"), at + ".pids", this::count));
+  }
+
+  /** One positive amount, or 0 when not given (or invalid, which is reported). */
+  private long amount(Node node, String at, Parser parser) {
+    String text = node == null ? null : scalar(node, at);
+    if (text == null) {
+      return 0;
+    }
+    long parsed = parser.parse(text.strip().toLowerCase(Locale.ROOT));
+    if (parsed <= 0) {
+      error(node, at, "expected a positive amount, got \"" + text + "\"");
+      return 0;
+    }
+    return parsed;
+  }
+
+  /** {default, max} of one limit; zeros where not given. */
+  private long[] bounds(Node node, String at, Parser parser) {
+    long[] out = new long[2];
+    if (node == null) {
+      return out;
+    }
+    if (!(node instanceof MappingNode m)) {
+      error(node, at, "expected a mapping with default and/or max");
+      return out;
+    }
+    Map<String, Node> f = fields(m, at, BOUND_KEYS);
+    String[] keys = {"default", "max"};
+    for (int i = 0; i < 2; i++) {
+      Node v = f.get(keys[i]);
+      String text = v == null ? null : scalar(v, at + "." + keys[i]);
+      if (text != null) {
+        long parsed = parser.parse(text.strip().toLowerCase(Locale.ROOT));
+        if (parsed <= 0) {
+          error(v, at + "." + keys[i], "expected a positive amount, got \"" + text + "\"");
+        } else {
+          out[i] = parsed;
+        }
+      }
+    }
+    return out;
+  }
+
+  @FunctionalInterface
+  private interface Parser {
+    /** The value, or -1 when the text is not one. */
+    long parse(String text);
+  }
+
+  private long bytes(String text) {
+    var m = SIZE.matcher(text);
+    if (!m.matches()) {
+      return -1;
+    }
+    int shift = switch (m.group(2)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      case "t" -> 40;
+      default -> 0;
+    };
+    try {
+      long v = Long.parseLong(m.group(1));
+      return v > (Long.MAX_VALUE >> shift) ? -1 : v << shift;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private long nanoCpus(String text) {
+    if (!DECIMAL.matcher(text).matches()) {
+      return -1;
+    }
+    try {
+      return new BigDecimal(text).movePointRight(9).longValueExact();
+    } catch (ArithmeticException e) {
+      return -1;
+    }
+  }
+
+  private long count(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private boolean validRoot(Node node, String at, String root) {
+    var m = TEMPLATE.matcher(root);
+    while (m.find()) {
+      if (!m.group(1).equals("home") && !m.group(1).equals("user")) {
+        error(node, at, "unknown placeholder {" + m.group(1) + "} (use {home} or {user})");
+        return false;
+      }
+    }
+    String expanded = root.replace("{home}", "/home/x").replace("{user}", "x");
+    if (!expanded.startsWith("/") || expanded.contains("/../") || expanded.endsWith("/..")
+        || expanded.equals("/")) {
+      error(node, at, "must be an absolute directory other than / (or start with {home})");
+      return false;
+    }
+    for (String forbidden : List.of("/proc", "/sys", "/dev", "/run", "/var/run")) {
+      if (expanded.equals(forbidden) || expanded.startsWith(forbidden + "/")) {
+        error(node, at, forbidden + " cannot be a bind root");
+        return false;
+      }
+    }
+    return true;
+  }
+}
