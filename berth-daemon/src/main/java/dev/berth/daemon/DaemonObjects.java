@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
 import java.io.IOException;
@@ -71,6 +72,11 @@ public final class DaemonObjects implements ObjectDirectory {
       i.path("RepoTags").forEach(t -> tags.put(t.asText(), store.tagOwner(t.asText(), id)));
       return new DockerObject(id, "", store.imageOwner(id), tags);
     });
+  }
+
+  @Override
+  public ImageClaims imageClaims() {
+    return store;
   }
 
   @Override

@@ -115,6 +115,10 @@ final class DockerCli {
     }
     List<String> args = new ArrayList<>(List.of("rm", "-f"));
     args.addAll(names);
+    for (String user : List.of("alice", "bob")) {
+      // what alice and bob named so is theirs in the daemon (issue 13)
+      names.forEach(n -> args.add("u" + ItEnvironment.user(user).uid() + "_" + n));
+    }
     upstream(args.toArray(String[]::new));
   }
 

@@ -80,6 +80,11 @@ public interface ObjectDirectory {
     throw new LookupException("this directory cannot tell the swarm state");
   }
 
+  /** berth's records about images (who made which image, and tags held from before namespaces). */
+  default ImageClaims imageClaims() {
+    return ImageClaims.NONE;
+  }
+
   /** What a container (by full id) holds against a quota. */
   default ContainerUsage usage(String id) throws LookupException {
     throw new LookupException("this directory cannot report resource usage");

@@ -103,6 +103,22 @@ public final class PolicyEngine {
    */
   public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
       ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, false);
+  }
+
+  /**
+   * Decides a request that will reach the daemon exactly as sent (plugin mode): container,
+   * network and volume names are not mapped into the caller's namespace
+   * ({@link dev.berth.policy.rules.PrivateNames}), since neither the request nor the answer can
+   * be renamed.
+   */
+  public Decision evaluateAsSent(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, true);
+  }
+
+  private Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects, boolean asSent) {
     Optional<RouteMatch> match;
     try {
       match = route(head);
@@ -113,7 +129,14 @@ public final class PolicyEngine {
       return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
           + " is not an endpoint of the Docker API that berth allows");
     }
-    return evaluate(who, match.get(), head, body, objects);
+    Caller caller;
+    try {
+      caller = caller(who);
+    } catch (RuntimeException e) {
+      return internalError(e);
+    }
+    return asSent ? caller.evaluateAsSent(match.get(), head, body, objects)
+        : caller.evaluate(match.get(), head, body, objects);
   }
 
   /** Decides a request whose route the caller has matched already ({@link #route}). */
@@ -176,8 +199,22 @@ public final class PolicyEngine {
      */
     public Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
         ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, true);
+    }
+
+    /**
+     * Decides as {@link #evaluate(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a
+     * request that reaches the daemon exactly as sent (plugin mode): names are judged as sent.
+     */
+    public Decision evaluateAsSent(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, false);
+    }
+
+    private Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects, boolean mapNames) {
       try {
-        return decide(this, route, head, body, objects);
+        return decide(this, route, head, body, objects, mapNames);
       } catch (RuntimeException e) {
         return internalError(e);
       }
@@ -190,7 +227,7 @@ public final class PolicyEngine {
   }
 
   private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
         < 0) {
       return Decision.badRequest("api_version", "berth: API version " + head.apiVersion()
@@ -209,7 +246,7 @@ public final class PolicyEngine {
     }
     Grant grant = caller.grant().get();
     Role role = grant.role();
-    Decision d = judge(who, grant, route, request, objects);
+    Decision d = judge(who, grant, route, request, objects, mapNames);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
       return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
@@ -220,7 +257,7 @@ public final class PolicyEngine {
 
   /** The rules for a caller with a role, on a request whose body is parsed. */
   private Decision judge(Principal who, Grant grant, RouteMatch route, CanonicalRequest request,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     Role role = grant.role();
     ActionSpec spec = DockerApi.spec(route.route().action());
     if (!role.actions().contains(spec.action())) {
@@ -269,7 +306,7 @@ public final class PolicyEngine {
         request.query(), dropped));
     Decision d = bodies.evaluate(who, grant, request, route);
     if (d instanceof Decision.Allow allow) {
-      d = ownership.evaluate(who, grant, allow, route, objects);
+      d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
     }
     if (!dropped.isEmpty() && d instanceof Decision.Allow a) {
       dropped.addAll(a.rewrites());

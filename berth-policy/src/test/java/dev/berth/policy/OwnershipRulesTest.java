@@ -36,6 +36,11 @@ class OwnershipRulesTest {
     return Fixtures.decide(ENGINE, Fixtures.objects(), who, method, target, body);
   }
 
+  /** Plugin mode: names as sent, so names of other users' objects are taken. */
+  private static Decision asSent(Principal who, String method, String target, String body) {
+    return Fixtures.decideAsSent(ENGINE, Fixtures.objects(), who, method, target, body);
+  }
+
   private static Decision.Allow allowed(Decision d) {
     assertThat(d).isInstanceOf(Decision.Allow.class);
     return (Decision.Allow) d;
@@ -110,8 +115,8 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void rename_toOthersName_conflict() {
-    Decision.Deny deny = denied(decide(ALICE, "POST", "/containers/abc/rename?name=bobweb",
+  void rename_toOthersName_conflict_namesAsSent() {
+    Decision.Deny deny = denied(asSent(ALICE, "POST", "/containers/abc/rename?name=bobweb",
         null), Decision.Status.CONFLICT);
     assertThat(deny.reason()).contains("already used by another user");
   }
@@ -143,28 +148,31 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void commit_own_containerResolvedAndTagClaimed() {
+  void commit_own_containerResolvedImageClaimedNameInNamespace() {
     Decision.Allow a = allowed(decide(ALICE, "POST", "/commit?container=abc&repo=mine&tag=v1",
         "{}"));
     assertThat(a.forward().query().get("container")).hasValue(ALICE_CONTAINER);
-    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("mine:v1", new Owner(1001, -1)));
+    assertThat(a.forward().query().get("repo"))
+        .hasValue("berth.invalid/u1001/docker.io/library/mine");
+    assertThat(a.forward().query().get("tag")).hasValue("v1");
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("", new Owner(1001, -1)));
   }
 
   // ---- create -------------------------------------------------------------------------------
 
   @Test
-  void create_nameOfOthersContainer_conflict() {
-    denied(decide(ALICE, "POST", "/containers/create?name=bobweb", "{\"Image\":\"x\"}"),
+  void create_nameOfOthersContainer_conflict_namesAsSent() {
+    denied(asSent(ALICE, "POST", "/containers/create?name=bobweb", "{\"Image\":\"x\"}"),
         Decision.Status.CONFLICT);
   }
 
   @Test
-  void create_nameThatIsAnotherUsersShortId_conflict() {
+  void create_nameThatIsAnotherUsersShortId_conflict_namesAsSent() {
     // the daemon resolves names before id prefixes: the name would take bob's short id over
-    Decision.Deny d = denied(decide(ALICE, "POST", "/containers/create?name=b0b222222222",
+    Decision.Deny d = denied(asSent(ALICE, "POST", "/containers/create?name=b0b222222222",
         "{\"Image\":\"x\"}"), Decision.Status.CONFLICT);
     assertThat(d.reason()).contains("is the id of another user's container");
-    denied(decide(ALICE, "POST", "/containers/abc/rename?name=b0b2", null),
+    denied(asSent(ALICE, "POST", "/containers/abc/rename?name=b0b2", null),
         Decision.Status.CONFLICT);
   }
 
@@ -231,19 +239,19 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void create_othersVolume_denied() {
-    Decision.Deny deny = denied(decide(ALICE, "POST", "/containers/create",
+  void create_othersVolume_denied_namesAsSent() {
+    Decision.Deny deny = denied(asSent(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"bobdata:/d\"]}}"),
         Decision.Status.FORBIDDEN);
     assertThat(deny.reason()).contains("the volume \"bobdata\" belongs to someone else");
-    denied(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"HostConfig\":"
+    denied(asSent(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"HostConfig\":"
         + "{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"bobdata\",\"Target\":\"/d\"}]}}"),
         Decision.Status.FORBIDDEN);
   }
 
   @Test
-  void create_siteVolume_denied() {
-    denied(decide(ALICE, "POST", "/containers/create",
+  void create_siteVolume_denied_namesAsSent() {
+    denied(asSent(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"sitedata:/d\"]}}"),
         Decision.Status.FORBIDDEN);
   }
@@ -253,6 +261,8 @@ class OwnershipRulesTest {
     FakeObjects objects = Fixtures.objects();
     Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
         "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    assertThat(((Body.Json) a.forward().body()).value().at("/HostConfig/Binds/0").asText())
+        .isEqualTo("fresh:/d");
     assertThat(objects.volume("fresh")).as("not while deciding").isEmpty();
     assertThat(a.effects()).containsExactly(new Effect.EnsureVolume("fresh", new Owner(1001, -1)));
     assertThat(a.effects().get(0).perform(objects)).isEmpty();
@@ -384,12 +394,12 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void volumeCreate_nameOfOthersVolume_conflictWithoutItsDetails() {
-    Decision.Deny d = denied(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"bobdata\"}"),
+  void volumeCreate_nameOfOthersVolume_conflictWithoutItsDetails_namesAsSent() {
+    Decision.Deny d = denied(asSent(ALICE, "POST", "/volumes/create", "{\"Name\":\"bobdata\"}"),
         Decision.Status.CONFLICT);
     assertThat(d.reason()).contains("already used by another user");
-    allowed(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"a\"}"));
-    allowed(decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"new\"}"));
+    allowed(asSent(ALICE, "POST", "/volumes/create", "{\"Name\":\"a\"}"));
+    allowed(asSent(ALICE, "POST", "/volumes/create", "{\"Name\":\"new\"}"));
   }
 
   @Test
@@ -536,15 +546,24 @@ class OwnershipRulesTest {
 
   @ParameterizedTest
   @CsvSource({
+      "DELETE,/images/busybox:latest", "DELETE,/images/busybox",
+      "POST,/images/busybox/push?tag=latest"})
+  void image_removingOrPushingSitesTag_denied(String method, String path) {
+    denied(decide(ALICE, method, path, null), Decision.Status.FORBIDDEN);
+    allowed(decide(ROOT, method, path, null));
+  }
+
+  /** A pull of a shared name only refreshes it from the registry; a tag lands in the namespace. */
+  @ParameterizedTest
+  @CsvSource({
       "POST,/images/create?fromImage=busybox&tag=latest",
       "POST,/images/create?fromImage=docker.io/library/busybox&tag=latest",
       "POST,/images/create?fromImage=busybox:latest",
-      "POST,/images/alice/tool:1/tag?repo=busybox&tag=latest",
-      "DELETE,/images/busybox:latest", "DELETE,/images/busybox",
-      "POST,/images/busybox/push?tag=latest"})
-  void image_replacingOrRemovingSitesTag_denied(String method, String path) {
-    denied(decide(ALICE, method, path, null), Decision.Status.FORBIDDEN);
-    allowed(decide(ROOT, method, path, null));
+      "POST,/images/alice/tool:1/tag?repo=busybox&tag=latest"})
+  void image_pullOverSharedTagOrTagToItsName_allowed(String method, String path) {
+    Decision.Allow a = allowed(decide(ALICE, method, path, null));
+    assertThat(a.forward().query().get("repo").orElse(""))
+        .isIn("", "berth.invalid/u1001/docker.io/library/busybox");
   }
 
   @Test
@@ -590,10 +609,12 @@ class OwnershipRulesTest {
   }
 
   @Test
-  void image_tagToNewName_claimedForCaller() {
+  void image_tagToNewName_writtenInCallersNamespace() {
     Decision.Allow a = allowed(decide(ALICE, "POST", "/images/busybox/tag?repo=mine", null));
-    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("mine:latest",
-        new Owner(1001, -1)));
+    assertThat(a.forward().query().get("repo"))
+        .hasValue("berth.invalid/u1001/docker.io/library/mine");
+    assertThat(a.forward().query().get("tag")).hasValue("latest");
+    assertThat(a.followUp()).isEqualTo(FollowUp.NONE);
   }
 
   @Test
@@ -651,7 +672,7 @@ class OwnershipRulesTest {
     assertThat(list.rewrites()).contains("filters narrowed to label dev.berth.owner.uid=1001");
     Decision.Allow create = allowed(decide(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    assertThat(create.rewrites()).contains("volume fresh is yours");
+    assertThat(create.rewrites()).contains("volume fresh is yours (fresh)");
   }
 
   @Test

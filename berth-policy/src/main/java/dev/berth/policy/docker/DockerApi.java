@@ -228,7 +228,8 @@ public final class DockerApi {
           .query("all", "filters", "shared-size", "digests", "manifests")
           // docker-py's client-side option: moby's getImagesJSON (api/server/router/image/
           // image_routes.go, 20.10.24 and 28.5.2) does not read it
-          .query(DROPPED, "only_ids"),
+          .query(DROPPED, "only_ids")
+          .ownership(FILTERED),
       entry(IMAGE_BUILD)
           .route(POST, "/build", STREAM, api("Image", "ImageBuild"))
           // judged one by one in BuildRules (the classic builder's parameters, build_routes.go)
@@ -260,17 +261,20 @@ public final class DockerApi {
       entry(IMAGE_EXPORT)
           .route(GET, "/images/get", NONE, api("Image", "ImageGetAll"))
           .route(GET, "/images/{name*}/get", NONE, api("Image", "ImageGet"))
-          .query("names", "platform"),
+          .query("names", "platform")
+          .ownership(RULE),
       entry(IMAGE_LOAD)
           .route(POST, "/images/load", STREAM, api("Image", "ImageLoad")),
       entry(IMAGE_INSPECT)
           .route(GET, "/images/{name*}/json", NONE, api("Image", "ImageInspect"))
           .query("manifests")
-          .names(IMAGE),
+          .names(IMAGE)
+          .ownership(RULE),
       entry(IMAGE_HISTORY)
           .route(GET, "/images/{name*}/history", NONE, api("Image", "ImageHistory"))
           .query("platform")
-          .names(IMAGE),
+          .names(IMAGE)
+          .ownership(RULE),
       entry(IMAGE_PUSH)
           .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
           .query("tag", "platform")
@@ -298,6 +302,7 @@ public final class DockerApi {
           .ownership(NARROWED),
       entry(NETWORK_CREATE)
           .route(POST, "/networks/create", JSON_OPAQUE, api("Network", "NetworkCreate"))
+          .ownership(RULE)
           .creates(NETWORK),
       entry(NETWORK_PRUNE)
           .route(POST, "/networks/prune", NONE, api("Network", "NetworkPrune"))

@@ -5,7 +5,7 @@ package dev.berth.policy.docker;
  * their group's) objects. Callers whose role reaches everything skip ownership altogether.
  */
 public enum Ownership {
-  /** Nothing to check: the action touches no user's object (or reads shared images). */
+  /** Nothing to check: the action touches no user's object. */
   NONE,
   /**
    * The path names an object of the entry's {@link ActionSpec#names() kind}: it is resolved
