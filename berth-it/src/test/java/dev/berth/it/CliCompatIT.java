@@ -48,6 +48,9 @@ class CliCompatIT extends ItBase {
       DockerCli.upstream("volume", "rm", "-f", v);
     }
     for (String i : images) {
+      // A tag alice made through berth lives in her namespace on the daemon (issue 13): only
+      // she, through berth, names it as she gave it.
+      docker.run(alice, "rmi", "-f", i);
       DockerCli.upstream("rmi", "-f", i);
     }
     for (Path d : dirs) {
