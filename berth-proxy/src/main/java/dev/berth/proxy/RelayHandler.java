@@ -16,8 +16,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,11 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   private void forward(Exchange ex) {
     Decision.Allow allow = requireNonNull(ex.allow);
+    Optional<Decision> sessionRefused = BuildKitHandOff.claimSession(conn, ex);
+    if (sessionRefused.isPresent()) {
+      conn.refuse(ex, sessionRefused.get());
+      return;
+    }
     boolean streamed = allow.forward().body() instanceof CanonicalRequest.Body.Stream;
     byte[] json = allow.forward().body() instanceof CanonicalRequest.Body.Json j
         ? DockerJson.write(j.value()) : null;
@@ -87,8 +94,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (!streamed) {
       ex.requestComplete = true;
     }
-    ch.writeAndFlush(UpstreamRequests.build(ex.request, requireNonNull(ex.allow).forward(), json, streamed,
-        hijacks)).addListener((ChannelFutureListener) f -> {
+    HttpRequest out = UpstreamRequests.build(ex.request, requireNonNull(ex.allow).forward(), json,
+        streamed, hijacks);
+    if (BuildKitHandOff.applies(ex)) {
+      BuildKitHandOff.upgradeHeaders(ex, out);
+    }
+    ch.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
             answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
             return;
