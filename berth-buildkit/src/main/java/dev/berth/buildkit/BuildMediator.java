@@ -56,8 +56,8 @@ public final class BuildMediator {
     client.pipeline().addAfter(clientCodec, HOLD, new Hold());
     upstream.pipeline().addAfter(upstreamCodec, HOLD, new Hold());
     removeProxyHandlers.run();
-    H2Bridge bridge = new H2Bridge(endpoint, caller, judge, judging);
-    bridge.install(client, HOLD, upstream, HOLD);
+    H2Bridge bridge = new H2Bridge(endpoint, caller, judge, judging, client, upstream);
+    bridge.install(HOLD, HOLD);
     if (endpoint == H2Bridge.Endpoint.SESSION) {
       client.closeFuture().addListener(f -> owners.closeSession(sessionId, caller.uid()));
     }
