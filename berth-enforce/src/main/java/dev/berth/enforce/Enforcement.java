@@ -133,6 +133,31 @@ public final class Enforcement {
     return decide(body, true);
   }
 
+  /**
+   * The request with its body read, once (strict JSON against the action's schema: see
+   * {@link PolicyEngine#read}), for a front end that cannot rewrite the request and so compares
+   * what was sent with what was judged (the plugin); {@link #decideAsSent(CanonicalRequest)}
+   * judges exactly this.
+   *
+   * @throws RequestException what is wrong with the body ({@link PolicyEngine#bodyRefused})
+   */
+  public CanonicalRequest readAsSent(byte @Nullable [] body) throws RequestException {
+    RouteMatch matched = requireNonNull(route, "a body is read for a request with a route");
+    return PolicyEngine.read(matched, request(), body);
+  }
+
+  /** Decides as {@link #decideAsSent(byte[])} a request {@link #readAsSent} read. */
+  public Decision decideAsSent(CanonicalRequest read) {
+    if (caller.principal().isEmpty()) {
+      return Refusals.identity(caller.identityError());
+    }
+    long t0 = System.nanoTime();
+    RouteMatch matched = requireNonNull(route, "a body is read for a request with a route");
+    Decision d = judged().evaluateReadAsSent(matched, read, core.objects);
+    decisionNanos = System.nanoTime() - t0;
+    return d;
+  }
+
   private Decision decide(byte @Nullable [] body, boolean asSent) {
     if (caller.principal().isEmpty()) {
       return Refusals.identity(caller.identityError());

@@ -220,6 +220,43 @@ public final class PolicyEngine {
         return internalError(e);
       }
     }
+
+    /**
+     * Decides as {@link #evaluateAsSent(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)}
+     * a request whose body {@link PolicyEngine#read} has read: the body is not read again, so
+     * what the front end compares with the judged request is what was judged.
+     */
+    public Decision evaluateReadAsSent(RouteMatch route, CanonicalRequest read,
+        ObjectDirectory objects) {
+      try {
+        Optional<Decision> old = tooOld(read);
+        return old.isPresent() ? old.get() : judgeRead(this, route, read, objects, false);
+      } catch (RuntimeException e) {
+        return internalError(e);
+      }
+    }
+  }
+
+  /**
+   * Reads a request's body the one way every decision reads it: a JSON body strictly and against
+   * its action's schema (duplicate or case-variant keys, trailing data and wrong types refused),
+   * a body-less endpoint's body as empty, a stream as opaque.
+   *
+   * @throws RequestException what is wrong with the body (the decision refuses it as
+   *     {@code request_body}, with the exception's status)
+   */
+  public static CanonicalRequest read(RouteMatch route, CanonicalRequest head,
+      byte @Nullable [] body) throws RequestException {
+    return head.withBody(readBody(route, body));
+  }
+
+  private static Optional<Decision> tooOld(CanonicalRequest head) {
+    if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
+        < 0) {
+      return Optional.of(Decision.badRequest("api_version", "berth: API version "
+          + head.apiVersion() + " is too old; berth accepts " + ApiVersions.MIN + " and newer"));
+    }
+    return Optional.empty();
   }
 
   private static Decision internalError(RuntimeException e) {
@@ -229,17 +266,26 @@ public final class PolicyEngine {
 
   private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head,
       byte @Nullable [] body, ObjectDirectory objects, boolean mapNames) {
-    if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
-        < 0) {
-      return Decision.badRequest("api_version", "berth: API version " + head.apiVersion()
-          + " is too old; berth accepts " + ApiVersions.MIN + " and newer");
+    Optional<Decision> old = tooOld(head);
+    if (old.isPresent()) {
+      return old.get();
     }
     CanonicalRequest request;
     try {
-      request = head.withBody(readBody(route, body));
+      request = read(route, head, body);
     } catch (RequestException e) {
-      return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
+      return bodyRefused(e);
     }
+    return judgeRead(caller, route, request, objects, mapNames);
+  }
+
+  /** The refusal of a body {@link #read} could not read. */
+  public static Decision.Deny bodyRefused(RequestException e) {
+    return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
+  }
+
+  private Decision judgeRead(Caller caller, RouteMatch route, CanonicalRequest request,
+      ObjectDirectory objects, boolean mapNames) {
     Principal who = caller.who();
     if (caller.grant().isEmpty()) {
       return Decision.forbidden("no_role", "berth: no role is granted to " + who.name()
