@@ -118,11 +118,8 @@ final class RunCommand implements Callable<Integer> {
     }
     cmd.addAll(List.of("-v", identity.resolve("passwd") + ":/etc/passwd:ro",
         "-v", identity.resolve("group") + ":/etc/group:ro"));
-    if (!noHome) {
-      cmd.addAll(List.of("-v", me.home() + ":" + me.home()));
-    }
-    if (!Path.of(pwd).startsWith(me.home()) || noHome) {
-      cmd.addAll(List.of("-v", pwd + ":" + pwd));
+    for (String dir : directoryMounts(noHome ? List.of(pwd) : List.of(me.home(), pwd))) {
+      cmd.addAll(List.of("-v", dir + ":" + dir));
     }
     cmd.addAll(List.of("-w", pwd, "-e", "HOME=" + home, "-e", "USER=" + me.name(),
         "-e", "LOGNAME=" + me.name()));
@@ -134,6 +131,26 @@ final class RunCommand implements Callable<Integer> {
     }
     cmd.addAll(dockerArgs);
     return cmd;
+  }
+
+  /**
+   * The directories to mount, each at its own path, leaving out any that lies inside (or is)
+   * another: the policy refuses nested or repeated mount targets (HC-07), and the outer mount
+   * shows the inner directory anyway. So from a directory inside the home only the home is
+   * mounted, and from a directory above it only that directory.
+   */
+  static List<String> directoryMounts(List<String> dirs) {
+    List<Path> paths = dirs.stream().map(d -> Path.of(d).normalize()).toList();
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < dirs.size(); i++) {
+      Path p = paths.get(i);
+      boolean inAnother = paths.stream().anyMatch(o -> !o.equals(p) && p.startsWith(o));
+      boolean repeated = paths.subList(0, i).contains(p);
+      if (!inAnother && !repeated) {
+        out.add(dirs.get(i));
+      }
+    }
+    return out;
   }
 
   /**

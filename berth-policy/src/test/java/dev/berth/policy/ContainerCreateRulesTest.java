@@ -172,7 +172,20 @@ class ContainerCreateRulesTest {
         arguments(named("bind source missing (HC-03 auto-create)", "{\"HostConfig\":{\"Binds\":"
             + "[\"/home/alice/new:/d\"]}}"), "does not exist"),
         arguments(named("HC-07 duplicate mount targets", "{\"HostConfig\":{\"Binds\":"
-            + "[\"v1:/data\"],\"Tmpfs\":{\"/data/\":\"\"}}}"), "used more than once"),
+            + "[\"v1:/data\"],\"Tmpfs\":{\"/data/\":\"\"}}}"), "are the same path"),
+        arguments(named("HC-07 duplicate targets spelled with // and ..", "{\"HostConfig\":{"
+            + "\"Binds\":[\"v1://data/x/..\"],\"Mounts\":[{\"Type\":\"volume\","
+            + "\"Source\":\"v2\",\"Target\":\"/data/.\"}]}}"), "are the same path"),
+        arguments(named("HC-07 nested bind and volume", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice:/home/alice\",\"data:/home/alice/data\"]}}"),
+            "/home/alice and /home/alice/data nest"),
+        arguments(named("HC-07 tmpfs nested in a mount", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"volume\",\"Source\":\"v1\",\"Target\":\"/a/\"}],"
+            + "\"Tmpfs\":{\"/a//b\":\"\"}}}"), "/a/ and /a//b nest"),
+        arguments(named("HC-07 anonymous volume inside a bind", "{\"Volumes\":{\"/d/x\":{}},"
+            + "\"HostConfig\":{\"Binds\":[\"v1:/d\"]}}"), "/d and /d/x nest"),
+        arguments(named("HC-07 bind nested in an anonymous volume", "{\"Volumes\":{\"/d\":{}},"
+            + "\"HostConfig\":{\"Binds\":[\"v1:/d/./x/y/..\"]}}"), "nest"),
         arguments(named("JSON-06 legacy top-level HostConfig is not honoured; binds still judged",
             "{\"Image\":\"x\",\"Binds\":[\"/:/host\"],\"HostConfig\":{\"Binds\":"
             + "[\"/:/h\"]}}"), "outside the directories"),
@@ -372,9 +385,10 @@ class ContainerCreateRulesTest {
   }
 
   @Test
-  void create_nestedMountTargets_allowed() {
-    assertThat(create(ALICE, "{\"HostConfig\":{\"Binds\":[\"/home/alice:/home/alice\","
-        + "\"data:/home/alice/data\"]}}")).isInstanceOf(Decision.Allow.class);
+  void create_siblingMountTargets_allowed() {
+    assertThat(create(ALICE, "{\"Volumes\":{\"/data\":{},\"/ab\":{}},\"HostConfig\":"
+        + "{\"Binds\":[\"/home/alice:/home/alice\",\"data:/home/alice-data\",\"v1:/data\"],"
+        + "\"Tmpfs\":{\"/a\":\"\"}}}")).isInstanceOf(Decision.Allow.class);
   }
 
   @Test

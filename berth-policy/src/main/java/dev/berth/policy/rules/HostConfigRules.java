@@ -1,7 +1,6 @@
 package dev.berth.policy.rules;
 
 import static dev.berth.policy.rules.BodyFields.*;
-import static dev.berth.policy.rules.MountRules.checkDistinctTargets;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,7 +96,6 @@ final class HostConfigRules {
     mounts.checkBinds(hc, who, role, rw);
     mounts.checkMounts(hc, who, role, rw);
     MountRules.checkTmpfs(hc);
-    checkDistinctTargets(hc);
   }
 
   /**
