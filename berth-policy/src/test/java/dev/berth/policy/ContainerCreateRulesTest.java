@@ -186,9 +186,9 @@ class ContainerCreateRulesTest {
             + "\"HostConfig\":{\"Binds\":[\"v1:/d\"]}}"), "/d and /d/x nest"),
         arguments(named("HC-07 bind nested in an anonymous volume", "{\"Volumes\":{\"/d\":{}},"
             + "\"HostConfig\":{\"Binds\":[\"v1:/d/./x/y/..\"]}}"), "nest"),
-        arguments(named("JSON-06 legacy top-level HostConfig is not honoured; binds still judged",
+        arguments(named("JSON-06 legacy top-level Binds refused with a reason",
             "{\"Image\":\"x\",\"Binds\":[\"/:/host\"],\"HostConfig\":{\"Binds\":"
-            + "[\"/:/h\"]}}"), "outside the directories"),
+            + "[\"/home/alice/data:/h\"]}}"), "Binds: a HostConfig field at the top level"),
         arguments(named("-v with a relative target (found by fuzzing)",
             "{\"Volumes\":{\"no-new-privileges:false\":{}}}"), "must be an absolute path"),
         arguments(named("-v over /proc", "{\"Volumes\":{\"/proc\":{}}}"),
@@ -375,14 +375,27 @@ class ContainerCreateRulesTest {
   }
 
   @Test
-  void create_legacyTopLevelHostConfig_droppedAndReplaced() {
-    // JSON-06: Engine <= 26 used top-level HostConfig fields when "HostConfig" was absent
-    JsonNode out = allowedBody(create(ALICE,
-        "{\"Image\":\"x\",\"Privileged\":true,\"Binds\":[\"/:/host\"],\"PidMode\":\"host\"}"));
-    assertThat(out.has("Privileged")).isFalse();
-    assertThat(out.has("Binds")).isFalse();
-    assertThat(out.has("PidMode")).isFalse();
-    assertThat(out.get("HostConfig").isObject()).isTrue(); // present, so the daemon uses it
+  void create_legacyTopLevelHostConfig_refusedNamingTheField() {
+    // JSON-06: Engine <= 26 used top-level HostConfig fields when "HostConfig" was absent;
+    // current engines ignore them, so the caller is told instead of silently losing them
+    for (String field : new String[] {"\"Privileged\":true", "\"binds\":[\"/:/host\"]",
+        "\"PidMode\":\"host\"", "\"Memory\":1"}) {
+      Decision d = create(ALICE, "{\"Image\":\"x\"," + field + "}");
+      Decision.Deny deny = (Decision.Deny) d;
+      assertThat(deny.status()).isEqualTo(Decision.Status.BAD_REQUEST);
+      assertThat(deny.reason()).contains(field.substring(1, field.indexOf('"', 1)) + ": a "
+          + "HostConfig field at the top level").contains("send it under HostConfig");
+    }
+  }
+
+  @Test
+  void create_keyWithInvalidUtf8_refusedWithTheReason() throws Exception {
+    // an overlong '/': Jackson would read "Priv/", Go "Priv\uFFFD\uFFFD"
+    byte[] body = {'{', '"', 'P', 'r', 'i', 'v', (byte) 0xc0, (byte) 0xaf, '"', ':', '1', '}'};
+    Decision.Deny deny = (Decision.Deny) Fixtures.ENGINE.evaluate(ALICE,
+        CanonicalRequest.parse("POST", "/containers/create"), body, Fixtures.objects());
+    assertThat(deny.status()).isEqualTo(Decision.Status.BAD_REQUEST);
+    assertThat(deny.reason()).contains("invalid UTF-8 at byte 6");
   }
 
   @Test
@@ -436,8 +449,8 @@ class ContainerCreateRulesTest {
   @Test
   void create_unknownFields_dropped() {
     JsonNode out = allowedBody(create(ALICE,
-        "{\"Image\":\"x\",\"Privileged\":true,\"HostConfig\":{\"Bogus\":1}}"));
-    assertThat(out.has("Privileged")).isFalse();
+        "{\"Image\":\"x\",\"Bogus\":true,\"HostConfig\":{\"Bogus\":1}}"));
+    assertThat(out.has("Bogus")).isFalse();
     assertThat(out.get("HostConfig").has("Bogus")).isFalse();
   }
 
