@@ -6,6 +6,11 @@
 #
 #   scripts/engine.sh fetch-current   download+unpack if needed; print dockerd path
 #   scripts/engine.sh path-current    print dockerd path if already unpacked, else fail
+#   scripts/engine.sh fetch-buildx    download+unpack Debian's docker-buildx (the CLI plugin
+#                                     `docker build` uses with current Docker packages) into
+#                                     its own cache; print the plugin's path. Nothing is
+#                                     installed: tests point DOCKER_CONFIG at a directory whose
+#                                     cli-plugins/ links to it.
 #
 # Environment:
 #   BERTH_ENGINE_CACHE   cache dir (default /var/cache/berth-test/engine-current)
@@ -147,11 +152,53 @@ fetch_current() {
   die "could not fetch a current docker engine"
 }
 
+# docker-buildx from the first suite that has it, unpacked into its own cache.
+fetch_buildx() {
+  local cache=${BERTH_BUILDX_CACHE:-/var/cache/berth-test/buildx}
+  local plugin=$cache/root/usr/libexec/docker/cli-plugins/docker-buildx
+  if [[ -f $cache/.complete && -x $plugin ]]; then
+    printf '%s
+' "$plugin"
+    return
+  fi
+  require_root
+  mkdir -p "$cache"
+  exec 8>"$cache/.lock"
+  flock 8
+  if [[ -f $cache/.complete && -x $plugin ]]; then
+    printf '%s
+' "$plugin"
+    return
+  fi
+  ensure_packages apt-get:apt dpkg-deb:dpkg /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
+  local mirror suite keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  mirror=$(derive_mirror)
+  CACHE=$cache
+  for suite in ${BERTH_ENGINE_SUITES:-sid trixie}; do
+    rm -rf "$cache/apt" "$cache/debs" "$cache/root"
+    mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial" "$cache/debs"
+    echo "deb [signed-by=$keyring] $mirror $suite main" >"$cache/apt/sources.list"
+    if private_apt apt-get -qq update >&2 \
+        && (cd "$cache/debs" && private_apt apt-get -qq download docker-buildx >&2); then
+      dpkg-deb -x "$cache"/debs/docker-buildx_*.deb "$cache/root"
+      "$plugin" version >&2 || continue
+      echo "suite=$suite" >"$cache/.complete"
+      rm -rf "$cache/apt" "$cache/debs"
+      log "unpacked docker-buildx from $suite into $cache/root"
+      printf '%s\n' "$plugin"
+      return
+    fi
+    log "fetching docker-buildx from $suite failed; trying next suite"
+  done
+  die "could not fetch docker-buildx"
+}
+
 case ${1:-} in
   fetch-current) fetch_current ;;
+  fetch-buildx) fetch_buildx ;;
   path-current)
     [[ -f $STAMP && -x $DOCKERD ]] || die "current engine not fetched; run: $0 fetch-current"
     printf '%s\n' "$DOCKERD" ;;
   mirror) derive_mirror ;;
-  *) echo "usage: $0 fetch-current | path-current | mirror" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch-current | path-current | fetch-buildx | mirror" >&2; exit 2 ;;
 esac

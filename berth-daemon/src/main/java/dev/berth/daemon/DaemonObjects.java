@@ -86,6 +86,35 @@ public final class DaemonObjects implements ObjectDirectory {
     return volumeOf(parse(a));
   }
 
+  /**
+   * Inspects first and creates only when the name is free; a concurrent create of the same name
+   * makes the daemon answer 409, after which the network that won is inspected and judged by its
+   * labels like any other.
+   */
+  @Override
+  public DockerObject ensureNetwork(String name, Map<String, String> labels)
+      throws LookupException {
+    Optional<JsonNode> found = inspect("/networks/" + segment(name));
+    if (found.isEmpty()) {
+      byte[] body = JSON.createObjectNode().put("Name", name).put("Driver", "bridge")
+          .put("CheckDuplicate", true)
+          .<ObjectNode>set("Labels", JSON.valueToTree(labels))
+          .toString().getBytes(StandardCharsets.UTF_8);
+      DaemonClient.Answer a = call("POST", "/networks/create", body);
+      if (a.status() / 100 != 2 && a.status() != 409) {
+        throw new LookupException("the daemon refused to create network " + name + " ("
+            + a.status() + ")");
+      }
+      found = inspect("/networks/" + segment(name));
+    }
+    JsonNode n = found.orElseThrow(() -> new LookupException("network " + name + " is gone"));
+    if (!n.path("Name").asText("").equals(name) || !labels(n.path("Labels")).equals(labels)) {
+      throw new LookupException("a network named " + name + " exists and is not berth's; an "
+          + "administrator must remove it");
+    }
+    return DockerObject.of(n.path("Id").asText(), name, Optional.empty());
+  }
+
   @Override
   public ContainerUsage usage(String id) throws LookupException {
     JsonNode c = inspect("/containers/" + segment(id) + "/json")

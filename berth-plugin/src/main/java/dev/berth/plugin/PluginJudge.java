@@ -249,6 +249,15 @@ final class PluginJudge {
       // containers; see the README's plugin mode section).
       return allow;
     }
+    if (!allow.effects().isEmpty()
+        || allow.followUp() instanceof Decision.FollowUp.ClaimBuild) {
+      // A build's steps would run on the shared bridge with the caller's own labels and limits:
+      // berth chooses the build network, labels and limits, and claims the image from the
+      // build's progress stream, none of which a plugin can do.
+      return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
+          + "in plugin mode (berth would have to choose the build's network and limits and "
+          + "claim the image it makes); build through berth's socket (proxy mode)");
+    }
     if (allow.followUp() instanceof Decision.FollowUp.FilterResponse) {
       return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
           + "in plugin mode (berth would have to filter the answer)");

@@ -82,6 +82,18 @@ public sealed interface Decision {
         requireNonNull(owner, "owner");
       }
     }
+
+    /**
+     * Record that what a build made belongs to {@code owner}: the image whose id the build's
+     * progress stream announces ({@code {"aux":{"ID":"sha256:..."}}}) and each of {@code tags}
+     * that points at an image once the daemon's answer ended.
+     */
+    record ClaimBuild(List<String> tags, Owner owner) implements FollowUp {
+      public ClaimBuild {
+        tags = List.copyOf(tags);
+        requireNonNull(owner, "owner");
+      }
+    }
   }
 
   /** The request is refused; {@code reason} is shown to the user. */

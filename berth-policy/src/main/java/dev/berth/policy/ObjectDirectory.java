@@ -1,6 +1,7 @@
 package dev.berth.policy;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,6 +50,15 @@ public interface ObjectDirectory {
    */
   default DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     throw unavailable();
+  }
+
+  /**
+   * The named bridge network, created with {@code labels} first if it does not exist; refused
+   * ({@link LookupException}) when a network of that name exists without exactly those labels.
+   */
+  default DockerObject ensureNetwork(String name, Map<String, String> labels)
+      throws LookupException {
+    throw new LookupException("this directory cannot create networks");
   }
 
   /** What a container (by full id) holds against a quota. */

@@ -10,9 +10,11 @@ import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
+import dev.berth.policy.docker.ImageRefs;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
+import dev.berth.policy.rules.BuildRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +50,7 @@ public final class PolicyEngine {
   private final RouteTable routes;
   private final BodyRules bodies;
   private final OwnershipRules ownership = new OwnershipRules();
+  private final BuildRules builds = new BuildRules();
 
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
     this.policy = requireNonNull(policy, "policy");
@@ -233,6 +236,20 @@ public final class PolicyEngine {
       return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
           + "' is not allowed on " + spec.action().id());
     }
+    switch (spec.action()) {
+      case IMAGE_BUILD -> {
+        return builds.evaluate(who, grant, request, objects);
+      }
+      case IMAGE_BUILD_CANCEL -> {
+        return BuildRules.cancel();
+      }
+      case GRPC, SESSION -> {
+        // The upgrade itself names nothing; berth-buildkit judges every call inside it.
+        return new Decision.Allow("buildkit_mediated", request, List.of(
+            "BuildKit calls judged one by one"));
+      }
+      default -> { }
+    }
     List<String> dropped = new ArrayList<>();
     request = request.withQuery(QueryAllowlist.withoutDropped(spec, request.apiVersion(),
         request.query(), dropped));
@@ -295,5 +312,33 @@ public final class PolicyEngine {
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");
     };
+  }
+
+  /**
+   * Why {@code who} may not point the image name {@code name} at a build's result (the rule of
+   * {@code docker tag}: a tag that exists and is not the caller's), or empty when they may.
+   * Asks {@code objects} (may block).
+   */
+  public Optional<String> tagRefusal(Principal who, String name, ObjectDirectory objects) {
+    Optional<Grant> grant = policy.grantOf(who);
+    if (grant.isEmpty()) {
+      return Optional.of("no role is granted to " + who.name());
+    }
+    if (grant.get().role().scope() == Scope.ALL) {
+      return Optional.empty();
+    }
+    String target = ImageRefs.familiar(name);
+    try {
+      Optional<DockerObject> existing = objects.image(target);
+      if (existing.isPresent() && !grant.get().reaches(who,
+          existing.get().tags().getOrDefault(target, Optional.empty()))) {
+        return Optional.of("the image " + target + " is already on this host and is not yours; "
+            + "give your image another name");
+      }
+      return Optional.empty();
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.of("berth could not check who owns " + target + " (" + e.getMessage()
+          + ")");
+    }
   }
 }

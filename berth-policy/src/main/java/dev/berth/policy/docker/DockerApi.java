@@ -217,11 +217,19 @@ public final class DockerApi {
           .route(GET, "/images/json", NONE, api("Image", "ImageList"))
           .query("all", "filters", "shared-size", "digests", "manifests"),
       entry(IMAGE_BUILD)
-          .route(POST, "/build", STREAM, api("Image", "ImageBuild")),
+          .route(POST, "/build", STREAM, api("Image", "ImageBuild"))
+          // judged one by one in BuildRules (the classic builder's parameters, build_routes.go)
+          .query("dockerfile", "t", "extrahosts", "remote", "q", "nocache", "cachefrom", "pull",
+              "rm", "forcerm", "memory", "memswap", "cpushares", "cpusetcpus", "cpusetmems",
+              "cpuperiod", "cpuquota", "buildargs", "shmsize", "squash", "labels", "networkmode",
+              "platform", "target", "outputs", "ulimits", "version", "cgroupparent", "isolation",
+              "securityopt", "session", "buildid")
+          .ownership(RULE),
       entry(IMAGE_BUILD_PRUNE)
           .route(POST, "/build/prune", NONE, api("Image", "BuildPrune")),
       entry(IMAGE_BUILD_CANCEL)
-          .route(POST, "/build/cancel", NONE, BUILD_CANCEL),
+          .route(POST, "/build/cancel", NONE, BUILD_CANCEL)
+          .query("id"),
       entry(IMAGE_CREATE)
           .route(POST, "/images/create", STREAM, api("Image", "ImageCreate"))
           .query("fromImage", "fromSrc", "repo", "tag", "message", "changes", "platform")
