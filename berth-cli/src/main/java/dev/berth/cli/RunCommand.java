@@ -68,6 +68,9 @@ final class RunCommand implements Callable<Integer> {
       description = "Passed on to docker run.")
   List<String> dockerArgs;
 
+  /** What {@link #command} did not do as asked, for the user (printed to standard error). */
+  final List<String> notices = new ArrayList<>();
+
   /** Where the caller's environment comes from; a test may replace it. */
   Map<String, String> environment = System.getenv();
 
@@ -78,6 +81,8 @@ final class RunCommand implements Callable<Integer> {
     UserDirectory.Account me = nss.byUid(uid).orElseThrow(() -> new CommandLine.ExecutionException(
         spec.commandLine(), "berth run: uid " + uid + " has no user entry"));
     List<String> cmd = command(me, nss);
+    notices.forEach(spec.commandLine().getErr()::println);
+    spec.commandLine().getErr().flush();
     String host = environment.get("DOCKER_HOST");
     if (print) {
       spec.commandLine().getOut().println((host == null ? "DOCKER_HOST=" + DEFAULT_HOST + " "
@@ -118,10 +123,25 @@ final class RunCommand implements Callable<Integer> {
     }
     cmd.addAll(List.of("-v", identity.resolve("passwd") + ":/etc/passwd:ro",
         "-v", identity.resolve("group") + ":/etc/group:ro"));
-    for (String dir : directoryMounts(noHome ? List.of(pwd) : List.of(me.home(), pwd))) {
-      cmd.addAll(List.of("-v", dir + ":" + dir));
+    if (!noHome) {
+      cmd.addAll(List.of("-v", me.home() + ":" + me.home()));
     }
-    cmd.addAll(List.of("-w", pwd, "-e", "HOME=" + home, "-e", "USER=" + me.name(),
+    boolean inHome = Path.of(pwd).startsWith(me.home());
+    String workdir = pwd;
+    if (!inHome) {
+      // The default policy lets users bind only their home: mounting the working directory from
+      // elsewhere would be refused (with a message about a -v the user never typed). Say so.
+      workdir = noHome ? "" : me.home();
+      notices.add("berth run: " + pwd + " is outside your home, so it is not mounted"
+          + (workdir.isEmpty() ? "" : "; the container starts in " + workdir)
+          + " (add -v " + pwd + ":" + pwd + " if your site allows it)");
+    } else if (noHome) {
+      cmd.addAll(List.of("-v", pwd + ":" + pwd));
+    }
+    if (!workdir.isEmpty()) {
+      cmd.addAll(List.of("-w", workdir));
+    }
+    cmd.addAll(List.of("-e", "HOME=" + home, "-e", "USER=" + me.name(),
         "-e", "LOGNAME=" + me.name()));
     for (String name : ENV_ALLOWLIST) {
       String v = environment.get(name);
@@ -131,26 +151,6 @@ final class RunCommand implements Callable<Integer> {
     }
     cmd.addAll(dockerArgs);
     return cmd;
-  }
-
-  /**
-   * The directories to mount, each at its own path, leaving out any that lies inside (or is)
-   * another: the policy refuses nested or repeated mount targets (HC-07), and the outer mount
-   * shows the inner directory anyway. So from a directory inside the home only the home is
-   * mounted, and from a directory above it only that directory.
-   */
-  static List<String> directoryMounts(List<String> dirs) {
-    List<Path> paths = dirs.stream().map(d -> Path.of(d).normalize()).toList();
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < dirs.size(); i++) {
-      Path p = paths.get(i);
-      boolean inAnother = paths.stream().anyMatch(o -> !o.equals(p) && p.startsWith(o));
-      boolean repeated = paths.subList(0, i).contains(p);
-      if (!inAnother && !repeated) {
-        out.add(dirs.get(i));
-      }
-    }
-    return out;
   }
 
   /**

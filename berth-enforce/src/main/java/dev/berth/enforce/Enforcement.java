@@ -119,13 +119,31 @@ public final class Enforcement {
    * @param body the complete body for routes whose body is judged, or null
    */
   public Decision decide(byte[] body) {
+    return decide(body, false);
+  }
+
+  /**
+   * Decides as {@link #decide}, for a front end that cannot rename the request or its answer
+   * (the plugin): container, network and volume names are judged as sent.
+   */
+  public Decision decideAsSent(byte[] body) {
+    return decide(body, true);
+  }
+
+  private Decision decide(byte[] body, boolean asSent) {
     if (caller.principal().isEmpty()) {
       return Refusals.identity(caller.identityError());
     }
     long t0 = System.nanoTime();
-    Decision d = route == null
-        ? engine.evaluate(caller.principal().get(), request, body, core.objects)
-        : judged().evaluate(route, request, body, core.objects);
+    PolicyEngine.Caller judging = route == null ? null : judged();
+    Decision d;
+    if (judging == null) {
+      d = asSent ? engine.evaluateAsSent(caller.principal().get(), request, body, core.objects)
+          : engine.evaluate(caller.principal().get(), request, body, core.objects);
+    } else {
+      d = asSent ? judging.evaluateAsSent(route, request, body, core.objects)
+          : judging.evaluate(route, request, body, core.objects);
+    }
     decisionNanos = System.nanoTime() - t0;
     return d;
   }

@@ -19,9 +19,10 @@ import java.util.Set;
 public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
     Set<String> logDrivers, int minHostPort, Set<String> buildRemote) {
 
-  /** The baseline: nothing extra, local log drivers, unprivileged host ports. */
+  /** The baseline: nothing extra, the log drivers that stay on the host, unprivileged ports. */
   public static final Allowances BASELINE =
-      new Allowances(Set.of(), Set.of(), Set.of(), Set.of("json-file", "local"), 1024);
+      new Allowances(Set.of(), Set.of(), Set.of(), Set.of("json-file", "local", "none",
+          "journald"), 1024);
 
   public Allowances {
     capAdd = Set.copyOf(capAdd);

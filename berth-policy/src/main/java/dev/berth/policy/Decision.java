@@ -63,6 +63,18 @@ public sealed interface Decision {
     }
 
     /**
+     * Rename what the JSON answer names back to the names the caller uses (the daemon's names of
+     * the caller's own objects, such as the tags of its image namespace). Nothing the caller may
+     * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer
+     * as it is, and the caller then sees the daemon's names of its own objects.
+     */
+    record MapNames(UnaryOperator<JsonNode> mapping) implements FollowUp {
+      public MapNames {
+        requireNonNull(mapping, "mapping");
+      }
+    }
+
+    /**
      * Record that the exec the daemon created (the answer's {@code Id}) belongs to {@code owner},
      * before the caller learns its id.
      */

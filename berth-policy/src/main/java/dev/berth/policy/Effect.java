@@ -76,4 +76,22 @@ public sealed interface Effect {
       }
     }
   }
+
+  /**
+   * Give the roots of the local volumes that the container (full id) mounts to their owners
+   * where the daemon left them root's: a fresh volume's root is {@code root:root 0755}, and the
+   * daemon copies an image directory's owner onto an empty volume it fills at creation. Done
+   * before the container starts, so that its process, which runs as the caller, can write there.
+   */
+  record ClaimVolumeRoots(String container) implements Effect {
+    public ClaimVolumeRoots {
+      requireNonNull(container, "container");
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException {
+      objects.claimVolumeRoots(container);
+      return Optional.empty();
+    }
+  }
 }

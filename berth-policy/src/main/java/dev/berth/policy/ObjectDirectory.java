@@ -61,6 +61,30 @@ public interface ObjectDirectory {
     throw new LookupException("this directory cannot create networks");
   }
 
+  /**
+   * Gives the roots of the volumes a container (by full id) mounts to their owners where the
+   * daemon left them root's (a fresh volume, or one the daemon filled from the image), so that
+   * the owner's container, which runs as the owner, can write to them.
+   *
+   * @return a note per volume changed
+   */
+  default List<String> claimVolumeRoots(String id) throws LookupException {
+    throw new LookupException("this directory cannot change volumes");
+  }
+
+  /**
+   * Whether the daemon's node takes part in a swarm (its {@code Swarm.LocalNodeState} is
+   * neither empty nor {@code inactive}).
+   */
+  default boolean inSwarm() throws LookupException {
+    throw new LookupException("this directory cannot tell the swarm state");
+  }
+
+  /** berth's records about images (who made which image, and tags held from before namespaces). */
+  default ImageClaims imageClaims() {
+    return ImageClaims.NONE;
+  }
+
   /** What a container (by full id) holds against a quota. */
   default ContainerUsage usage(String id) throws LookupException {
     throw new LookupException("this directory cannot report resource usage");

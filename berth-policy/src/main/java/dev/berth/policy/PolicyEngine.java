@@ -11,6 +11,7 @@ import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.ImageRefs;
+import dev.berth.policy.docker.Ownership;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
@@ -102,6 +103,22 @@ public final class PolicyEngine {
    */
   public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
       ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, false);
+  }
+
+  /**
+   * Decides a request that will reach the daemon exactly as sent (plugin mode): container,
+   * network and volume names are not mapped into the caller's namespace
+   * ({@link dev.berth.policy.rules.PrivateNames}), since neither the request nor the answer can
+   * be renamed.
+   */
+  public Decision evaluateAsSent(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, true);
+  }
+
+  private Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects, boolean asSent) {
     Optional<RouteMatch> match;
     try {
       match = route(head);
@@ -112,7 +129,14 @@ public final class PolicyEngine {
       return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
           + " is not an endpoint of the Docker API that berth allows");
     }
-    return evaluate(who, match.get(), head, body, objects);
+    Caller caller;
+    try {
+      caller = caller(who);
+    } catch (RuntimeException e) {
+      return internalError(e);
+    }
+    return asSent ? caller.evaluateAsSent(match.get(), head, body, objects)
+        : caller.evaluate(match.get(), head, body, objects);
   }
 
   /** Decides a request whose route the caller has matched already ({@link #route}). */
@@ -175,8 +199,22 @@ public final class PolicyEngine {
      */
     public Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
         ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, true);
+    }
+
+    /**
+     * Decides as {@link #evaluate(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a
+     * request that reaches the daemon exactly as sent (plugin mode): names are judged as sent.
+     */
+    public Decision evaluateAsSent(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, false);
+    }
+
+    private Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects, boolean mapNames) {
       try {
-        return decide(this, route, head, body, objects);
+        return decide(this, route, head, body, objects, mapNames);
       } catch (RuntimeException e) {
         return internalError(e);
       }
@@ -189,7 +227,7 @@ public final class PolicyEngine {
   }
 
   private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
         < 0) {
       return Decision.badRequest("api_version", "berth: API version " + head.apiVersion()
@@ -208,7 +246,7 @@ public final class PolicyEngine {
     }
     Grant grant = caller.grant().get();
     Role role = grant.role();
-    Decision d = judge(who, grant, route, request, objects);
+    Decision d = judge(who, grant, route, request, objects, mapNames);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
       return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
@@ -219,12 +257,25 @@ public final class PolicyEngine {
 
   /** The rules for a caller with a role, on a request whose body is parsed. */
   private Decision judge(Principal who, Grant grant, RouteMatch route, CanonicalRequest request,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     Role role = grant.role();
     ActionSpec spec = DockerApi.spec(route.route().action());
     if (!role.actions().contains(spec.action())) {
-      return Decision.forbidden("action_not_granted", "berth: " + spec.action().id()
-          + " is not granted to your role (" + role.name() + ")");
+      if (spec.action() == Action.PLUGIN && request.method().equals("GET")
+          && route.route().template().equals("/plugins/{name*}/json")) {
+        // docker inspect NAME tries every kind of object, plugins last; to a role without
+        // plugins there are none, so the daemon's own answer for a missing one (moby
+        // plugin/store.go: 404 'plugin "x" not found') lets the CLI say "No such object".
+        return new Decision.Deny("plugin_not_visible", Decision.Status.NOT_FOUND,
+            "plugin \"" + route.param("name") + "\" not found");
+      }
+      Optional<Decision> noSwarm = noSwarm(spec, route, objects);
+      if (noSwarm.isPresent()) {
+        return noSwarm.get();
+      }
+      return Decision.forbidden("action_not_granted", "berth: "
+          + UserCommands.describe(spec.action()) + " is not granted to your role ("
+          + role.name() + ")");
     }
     if (role.passthrough()) {
       return spec.action() == Action.CONTAINER_CREATE
@@ -255,13 +306,39 @@ public final class PolicyEngine {
         request.query(), dropped));
     Decision d = bodies.evaluate(who, grant, request, route);
     if (d instanceof Decision.Allow allow) {
-      d = ownership.evaluate(who, grant, allow, route, objects);
+      d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
     }
     if (!dropped.isEmpty() && d instanceof Decision.Allow a) {
       dropped.addAll(a.rewrites());
       return new Decision.Allow(a.rule(), a.forward(), dropped, a.followUp(), a.effects());
     }
     return d;
+  }
+
+  /**
+   * Without a swarm, the daemon answers every swarm endpoint with 503 (moby
+   * {@code daemon/cluster}: {@code errNoSwarm} for leave, {@code errNoManager} for the rest), and
+   * clients rely on it: SDK teardowns call {@code swarm/leave?force=1} and take "not part of a
+   * swarm" as success. To a role without swarm actions berth gives the same answer when the node
+   * is in no swarm (asked, never assumed); otherwise, or when it cannot tell, the refusal stands.
+   */
+  private static Optional<Decision> noSwarm(ActionSpec spec, RouteMatch route,
+      ObjectDirectory objects) {
+    if (spec.ownership() != Ownership.SWARM_STATE) {
+      return Optional.empty();
+    }
+    try {
+      if (objects.inSwarm()) {
+        return Optional.empty();
+      }
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.empty();
+    }
+    String message = route.route().template().equals("/swarm/leave")
+        ? "This node is not part of a swarm"
+        : "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm "
+            + "join\" to connect this node to swarm and try again.";
+    return Optional.of(new Decision.Deny("no_swarm", Decision.Status.UNAVAILABLE, message));
   }
 
   /**

@@ -17,24 +17,29 @@ import java.util.StringJoiner;
  *
  * <p>dockerd uses Go's {@code url.ParseQuery} and {@code FormValue}, which takes the first of
  * repeated keys; a proxy that took the last one would judge a different value than the daemon
- * uses. Only one key is legitimately repeated: {@code t} on {@code POST /build}, which dockerd
- * reads as a list ({@code r.Form["t"]}, moby {@code daemon/server/router/build/build_routes.go});
- * its values are all kept ({@link #all}), and {@link #get} gives the first, as Go's
- * {@code FormValue} does. Every other repeat is refused outright, as well as {@code ;} separators
- * (Go rejects them since 1.17) and malformed percent escapes.
+ * uses. So berth refuses repeats, except for the keys the daemon reads only as lists, whichever
+ * endpoint they are on ({@code r.Form["..."]} in moby's routers, 20.10 and 28.x alike):
+ * {@code changes} (commit, import: {@code api/server/router/container/container_routes.go},
+ * {@code image/image_routes.go}), {@code names} (save), {@code platforms} (image delete) and
+ * {@code type} (system df), and {@code t} on {@code POST /build} (moby
+ * {@code daemon/server/router/build/build_routes.go}). Their values are kept in order and all
+ * forwarded; {@link #get} gives the first, as Go's {@code FormValue} does. berth also refuses
+ * {@code ;} separators (Go rejects them since 1.17) and malformed percent escapes.
  */
 public final class QueryParams {
+  /** Keys the daemon reads as lists on every endpoint that takes them. */
+  static final Set<String> LIST_KEYS = Set.of("changes", "names", "platforms", "type", "t");
+
   private static final QueryParams EMPTY = new QueryParams(Map.of(), Map.of());
-  /** Keys whose repeats dockerd reads as a list. */
-  private static final Set<String> LISTS = Set.of("t");
 
+  /** The first value of each key, in order. */
   private final Map<String, String> values;
-  /** Every value of a {@link #LISTS} key given more than once, in order. */
-  private final Map<String, List<String>> repeated;
+  /** The further values of list keys. */
+  private final Map<String, List<String>> more;
 
-  private QueryParams(Map<String, String> values, Map<String, List<String>> repeated) {
+  private QueryParams(Map<String, String> values, Map<String, List<String>> more) {
     this.values = values;
-    this.repeated = repeated;
+    this.more = more;
   }
 
   public static QueryParams empty() {
@@ -50,7 +55,7 @@ public final class QueryParams {
       throw RequestException.bad("query: ';' is not a parameter separator");
     }
     Map<String, String> values = new LinkedHashMap<>();
-    Map<String, List<String>> repeated = new LinkedHashMap<>();
+    Map<String, List<String>> more = new LinkedHashMap<>();
     for (String pair : rawQuery.split("&", -1)) {
       if (pair.isEmpty()) {
         continue;
@@ -61,30 +66,36 @@ public final class QueryParams {
       if (key.isEmpty()) {
         throw RequestException.bad("query: empty parameter name");
       }
-      String first = values.putIfAbsent(key, value);
-      if (first != null && LISTS.contains(key)) {
-        repeated.computeIfAbsent(key, k -> new ArrayList<>(List.of(first)))
-            .add(value);
-      } else if (first != null) {
-        throw RequestException.bad("query: parameter '" + key + "' given more than once");
+      if (values.putIfAbsent(key, value) != null) {
+        if (!LIST_KEYS.contains(key)) {
+          throw RequestException.bad("query: parameter '" + key + "' given more than once");
+        }
+        more.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
       }
     }
-    return new QueryParams(Collections.unmodifiableMap(values),
-        Collections.unmodifiableMap(repeated));
+    return new QueryParams(Collections.unmodifiableMap(values), freeze(more));
+  }
+
+  private static Map<String, List<String>> freeze(Map<String, List<String>> more) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    more.forEach((k, v) -> out.put(k, List.copyOf(v)));
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Every value of {@code key} in order (one for keys that are not lists). */
+  public List<String> getAll(String key) {
+    String first = values.get(key);
+    if (first == null) {
+      return List.of();
+    }
+    List<String> all = new ArrayList<>();
+    all.add(first);
+    all.addAll(more.getOrDefault(key, List.of()));
+    return List.copyOf(all);
   }
 
   public Optional<String> get(String key) {
     return Optional.ofNullable(values.get(key));
-  }
-
-  /** Every value of {@code key}, in order (several only for a list key such as {@code t}). */
-  public List<String> all(String key) {
-    List<String> many = repeated.get(key);
-    if (many != null) {
-      return List.copyOf(many);
-    }
-    String v = values.get(key);
-    return v == null ? List.of() : List.of(v);
   }
 
   public boolean has(String key) {
@@ -109,11 +120,13 @@ public final class QueryParams {
     return values;
   }
 
-  /** A copy with {@code key} set to {@code value}. */
+  /** A copy with {@code key} set to {@code value} (its only value). */
   public QueryParams with(String key, String value) {
     Map<String, String> copy = new LinkedHashMap<>(values);
     copy.put(key, value);
-    return new QueryParams(Collections.unmodifiableMap(copy), withoutList(key));
+    Map<String, List<String>> rest = new LinkedHashMap<>(more);
+    rest.remove(key);
+    return new QueryParams(Collections.unmodifiableMap(copy), Collections.unmodifiableMap(rest));
   }
 
   /** A copy without {@code key}. */
@@ -123,25 +136,18 @@ public final class QueryParams {
     }
     Map<String, String> copy = new LinkedHashMap<>(values);
     copy.remove(key);
-    return new QueryParams(Collections.unmodifiableMap(copy), withoutList(key));
-  }
-
-  private Map<String, List<String>> withoutList(String key) {
-    if (!repeated.containsKey(key)) {
-      return repeated;
-    }
-    Map<String, List<String>> copy = new LinkedHashMap<>(repeated);
-    copy.remove(key);
-    return Collections.unmodifiableMap(copy);
+    Map<String, List<String>> rest = new LinkedHashMap<>(more);
+    rest.remove(key);
+    return new QueryParams(Collections.unmodifiableMap(copy), Collections.unmodifiableMap(rest));
   }
 
   /** Re-serialises the parameters; what berth forwards is this, never the client's raw query. */
   public String encode() {
     StringJoiner out = new StringJoiner("&");
-    values.forEach((k, first) -> {
-      for (String v : all(k)) {
+    values.forEach((k, v) -> {
+      for (String each : getAll(k)) {
         out.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
-            + URLEncoder.encode(v, StandardCharsets.UTF_8));
+            + URLEncoder.encode(each, StandardCharsets.UTF_8));
       }
     });
     return out.toString();

@@ -240,13 +240,13 @@ class BuildRulesTest {
   @Test
   void query_repeatedTag_keptInOrderOtherRepeatsRefused() throws Exception {
     QueryParams q = QueryParams.parse("t=a&t=b&t=c&q=1");
-    assertThat(q.all("t")).containsExactly("a", "b", "c");
+    assertThat(q.getAll("t")).containsExactly("a", "b", "c");
     assertThat(q.get("t")).contains("a");
     assertThat(q.encode()).isEqualTo("t=a&t=b&t=c&q=1");
-    assertThat(q.with("t", "z").all("t")).containsExactly("z");
-    assertThat(q.without("t").all("t")).isEmpty();
-    assertThat(q.without("q").all("t")).containsExactly("a", "b", "c");
-    assertThat(q.all("nope")).isEmpty();
+    assertThat(q.with("t", "z").getAll("t")).containsExactly("z");
+    assertThat(q.without("t").getAll("t")).isEmpty();
+    assertThat(q.without("q").getAll("t")).containsExactly("a", "b", "c");
+    assertThat(q.getAll("nope")).isEmpty();
     assertThatThrownBy(() -> QueryParams.parse("q=1&q=2"))
         .isInstanceOf(RequestException.class);
   }

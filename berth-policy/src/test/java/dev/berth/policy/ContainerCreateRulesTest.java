@@ -78,9 +78,9 @@ class ContainerCreateRulesTest {
         arguments(named("HC-22 UsernsMode host", "{\"HostConfig\":{\"UsernsMode\":\"host\"}}"),
             "--userns"),
         arguments(named("HC-23 container: namespaces", "{\"HostConfig\":"
-            + "{\"NetworkMode\":\"container:victim\"}}"), "another container"),
+            + "{\"NetworkMode\":\"container:victim\"}}"), "no such container of yours"),
         arguments(named("HC-23 PidMode container:", "{\"HostConfig\":"
-            + "{\"PidMode\":\"container:victim\"}}"), "--pid"),
+            + "{\"PidMode\":\"container:victim\"}}"), "PidMode victim: no such container of yours"),
         arguments(named("HC-09 CapAdd SYS_ADMIN", "{\"HostConfig\":{\"CapAdd\":[\"SYS_ADMIN\"]}}"),
             "--cap-add"),
         arguments(named("HC-09 CapAdd as a single string", "{\"HostConfig\":{\"CapAdd\":\"ALL\"}}"),
@@ -117,8 +117,6 @@ class ContainerCreateRulesTest {
         arguments(named("user 0", "{\"User\":\"0\"}"), "--user 0"),
         arguments(named("user root by name", "{\"User\":\"root\"}"), "--user root"),
         arguments(named("user alice with gid 0", "{\"User\":\"1001:0\"}"), "--user 1001:0"),
-        arguments(named("VolumesFrom (HC-06)", "{\"HostConfig\":{\"VolumesFrom\":[\"victim\"]}}"),
-            "--volumes-from"),
         arguments(named("Runtime other than runc", "{\"HostConfig\":{\"Runtime\":\"nvidia\"}}"),
             "--runtime"),
         arguments(named("log driver syslog", "{\"HostConfig\":{\"LogConfig\":"
@@ -133,7 +131,6 @@ class ContainerCreateRulesTest {
             "HostConfig.Cgroup"),
         arguments(named("StorageOpt", "{\"HostConfig\":{\"StorageOpt\":{\"size\":\"1G\"}}}"),
             "--storage-opt"),
-        arguments(named("Links", "{\"HostConfig\":{\"Links\":[\"victim:v\"]}}"), "--link"),
         arguments(named("Annotations", "{\"HostConfig\":{\"Annotations\":{\"a\":\"b\"}}}"),
             "--annotation"),
         arguments(named("VolumeDriver", "{\"HostConfig\":{\"VolumeDriver\":\"evil\"}}"),
@@ -403,6 +400,25 @@ class ContainerCreateRulesTest {
     assertThat(create(ALICE, "{\"Volumes\":{\"/data\":{},\"/ab\":{}},\"HostConfig\":"
         + "{\"Binds\":[\"/home/alice:/home/alice\",\"data:/home/alice-data\",\"v1:/data\"],"
         + "\"Tmpfs\":{\"/a\":\"\"}}}")).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void create_composeNodeModulesVolumeInsideTheAppBind_refusedSayingWhereToMountItInstead() {
+    // compose's `.:/app` plus an anonymous `/app/node_modules`: the CVE-2021-30465 shape, since
+    // the user controls /app from the host while the runtime mounts inside it
+    Decision d = create(ALICE, "{\"Volumes\":{\"/app/node_modules\":{}},\"HostConfig\":"
+        + "{\"Binds\":[\"/home/alice/data:/app:rw\"]}}");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).reason())
+        .contains("/app and /app/node_modules nest")
+        .contains("at a path outside /app instead (for example /node_modules)")
+        .contains("point the tool at it");
+  }
+
+  @Test
+  void create_nodeModulesVolumeBesideTheAppBind_allowed() {
+    assertThat(create(ALICE, "{\"Volumes\":{\"/node_modules\":{}},\"HostConfig\":"
+        + "{\"Binds\":[\"/home/alice/data:/app:rw\"]}}")).isInstanceOf(Decision.Allow.class);
   }
 
   @Test

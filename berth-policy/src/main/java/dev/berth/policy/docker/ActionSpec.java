@@ -130,6 +130,17 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
       return this;
     }
 
+    /**
+     * Parameters with another treatment than forwarding (say {@link QueryParam.Treatment#DROPPED}
+     * for what clients send and the daemon does not read), in every API version berth judges.
+     */
+    Builder query(QueryParam.Treatment treatment, String... params) {
+      for (String p : params) {
+        query.add(new QueryParam(p, "", "", treatment, routes.get(0).reference()));
+      }
+      return this;
+    }
+
     Builder query(QueryParam... params) {
       query.addAll(List.of(params));
       return this;

@@ -8,6 +8,9 @@ import static dev.berth.policy.docker.Ownership.FILTERED;
 import static dev.berth.policy.docker.Ownership.NAMED;
 import static dev.berth.policy.docker.Ownership.NARROWED;
 import static dev.berth.policy.docker.Ownership.RULE;
+import static dev.berth.policy.docker.Ownership.SWARM_STATE;
+import static dev.berth.policy.docker.QueryParam.Treatment.DROPPED;
+import static dev.berth.policy.docker.QueryParam.Treatment.DROPPED_WHEN_FALSE;
 import static dev.berth.policy.docker.PluginMode.*;
 
 import dev.berth.policy.Action;
@@ -63,6 +66,10 @@ public final class DockerApi {
       entry(CONTAINER_LIST)
           .route(GET, "/containers/json", NONE, api("Container", "ContainerList"))
           .query("all", "limit", "size", "filters")
+          // docker-py's client-side option: moby's getContainersJSON (api/server/router/
+          // container/container_routes.go, 20.10.24 and 28.5.2) reads all, size, before,
+          // filters, limit and since only
+          .query(DROPPED, "trunc_cmd")
           .ownership(NARROWED),
       entry(CONTAINER_CREATE)
           .route(POST, "/containers/create", JSON, api("Container", "ContainerCreate"))
@@ -164,6 +171,9 @@ public final class DockerApi {
       entry(CONTAINER_DELETE)
           .route(DELETE, "/containers/{id}", NONE, api("Container", "ContainerDelete"))
           .query("v", "force")
+          // moby's deleteContainers (container_routes.go) reads link with BoolValue: false is
+          // the same as absent; true (remove a legacy link) stays refused
+          .query(DROPPED_WHEN_FALSE, "link")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_ARCHIVE_STAT)
@@ -215,7 +225,11 @@ public final class DockerApi {
           .creates(IMAGE),
       entry(IMAGE_LIST)
           .route(GET, "/images/json", NONE, api("Image", "ImageList"))
-          .query("all", "filters", "shared-size", "digests", "manifests"),
+          .query("all", "filters", "shared-size", "digests", "manifests")
+          // docker-py's client-side option: moby's getImagesJSON (api/server/router/image/
+          // image_routes.go, 20.10.24 and 28.5.2) does not read it
+          .query(DROPPED, "only_ids")
+          .ownership(FILTERED),
       entry(IMAGE_BUILD)
           .route(POST, "/build", STREAM, api("Image", "ImageBuild"))
           // judged one by one in BuildRules (the classic builder's parameters, build_routes.go)
@@ -226,7 +240,10 @@ public final class DockerApi {
               "securityopt", "session", "buildid")
           .ownership(RULE),
       entry(IMAGE_BUILD_PRUNE)
-          .route(POST, "/build/prune", NONE, api("Image", "BuildPrune")),
+          .route(POST, "/build/prune", NONE, api("Image", "BuildPrune"))
+          .query("filters", "all", "keep-storage", "reserved-space", "max-used-space",
+              "min-free-space")
+          .ownership(RULE),
       entry(IMAGE_BUILD_CANCEL)
           .route(POST, "/build/cancel", NONE, BUILD_CANCEL)
           .query("id"),
@@ -238,21 +255,26 @@ public final class DockerApi {
           .route(GET, "/images/search", NONE, api("Image", "ImageSearch"))
           .query("term", "limit", "filters"),
       entry(IMAGE_PRUNE)
-          .route(POST, "/images/prune", NONE, api("Image", "ImagePrune")),
+          .route(POST, "/images/prune", NONE, api("Image", "ImagePrune"))
+          .query("filters")
+          .ownership(NARROWED),
       entry(IMAGE_EXPORT)
           .route(GET, "/images/get", NONE, api("Image", "ImageGetAll"))
           .route(GET, "/images/{name*}/get", NONE, api("Image", "ImageGet"))
-          .query("names", "platform"),
+          .query("names", "platform")
+          .ownership(RULE),
       entry(IMAGE_LOAD)
           .route(POST, "/images/load", STREAM, api("Image", "ImageLoad")),
       entry(IMAGE_INSPECT)
           .route(GET, "/images/{name*}/json", NONE, api("Image", "ImageInspect"))
           .query("manifests")
-          .names(IMAGE),
+          .names(IMAGE)
+          .ownership(RULE),
       entry(IMAGE_HISTORY)
           .route(GET, "/images/{name*}/history", NONE, api("Image", "ImageHistory"))
           .query("platform")
-          .names(IMAGE),
+          .names(IMAGE)
+          .ownership(RULE),
       entry(IMAGE_PUSH)
           .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
           .query("tag", "platform")
@@ -261,6 +283,9 @@ public final class DockerApi {
       entry(IMAGE_TAG)
           .route(POST, "/images/{name*}/tag", NONE, api("Image", "ImageTag"))
           .query("repo", "tag")
+          // gone from the API since 1.25: moby's postImagesTag (image_routes.go, 20.10.24 and
+          // 28.5.2) reads repo and tag only
+          .query(DROPPED, "force")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_DELETE)
@@ -277,6 +302,7 @@ public final class DockerApi {
           .ownership(NARROWED),
       entry(NETWORK_CREATE)
           .route(POST, "/networks/create", JSON_OPAQUE, api("Network", "NetworkCreate"))
+          .ownership(RULE)
           .creates(NETWORK),
       entry(NETWORK_PRUNE)
           .route(POST, "/networks/prune", NONE, api("Network", "NetworkPrune"))
@@ -332,35 +358,41 @@ public final class DockerApi {
           .route(POST, "/swarm/leave", NONE, api("Swarm", "SwarmLeave"))
           .route(POST, "/swarm/update", JSON_OPAQUE, api("Swarm", "SwarmUpdate"))
           .route(GET, "/swarm/unlockkey", NONE, api("Swarm", "SwarmUnlockkey"))
-          .route(POST, "/swarm/unlock", JSON_OPAQUE, api("Swarm", "SwarmUnlock")),
+          .route(POST, "/swarm/unlock", JSON_OPAQUE, api("Swarm", "SwarmUnlock"))
+          .ownership(SWARM_STATE),
       entry(NODE)
           .route(GET, "/nodes", NONE, api("Node", "NodeList"))
           .route(GET, "/nodes/{id}", NONE, api("Node", "NodeInspect"))
           .route(DELETE, "/nodes/{id}", NONE, api("Node", "NodeDelete"))
-          .route(POST, "/nodes/{id}/update", JSON_OPAQUE, api("Node", "NodeUpdate")),
+          .route(POST, "/nodes/{id}/update", JSON_OPAQUE, api("Node", "NodeUpdate"))
+          .ownership(SWARM_STATE),
       entry(SERVICE)
           .route(GET, "/services", NONE, api("Service", "ServiceList"))
           .route(POST, "/services/create", JSON_OPAQUE, api("Service", "ServiceCreate"))
           .route(GET, "/services/{id}", NONE, api("Service", "ServiceInspect"))
           .route(DELETE, "/services/{id}", NONE, api("Service", "ServiceDelete"))
           .route(POST, "/services/{id}/update", JSON_OPAQUE, api("Service", "ServiceUpdate"))
-          .route(GET, "/services/{id}/logs", NONE, api("Service", "ServiceLogs")),
+          .route(GET, "/services/{id}/logs", NONE, api("Service", "ServiceLogs"))
+          .ownership(SWARM_STATE),
       entry(TASK)
           .route(GET, "/tasks", NONE, api("Task", "TaskList"))
           .route(GET, "/tasks/{id}", NONE, api("Task", "TaskInspect"))
-          .route(GET, "/tasks/{id}/logs", NONE, api("Task", "TaskLogs")),
+          .route(GET, "/tasks/{id}/logs", NONE, api("Task", "TaskLogs"))
+          .ownership(SWARM_STATE),
       entry(SECRET)
           .route(GET, "/secrets", NONE, api("Secret", "SecretList"))
           .route(POST, "/secrets/create", JSON_OPAQUE, api("Secret", "SecretCreate"))
           .route(GET, "/secrets/{id}", NONE, api("Secret", "SecretInspect"))
           .route(DELETE, "/secrets/{id}", NONE, api("Secret", "SecretDelete"))
-          .route(POST, "/secrets/{id}/update", JSON_OPAQUE, api("Secret", "SecretUpdate")),
+          .route(POST, "/secrets/{id}/update", JSON_OPAQUE, api("Secret", "SecretUpdate"))
+          .ownership(SWARM_STATE),
       entry(CONFIG)
           .route(GET, "/configs", NONE, api("Config", "ConfigList"))
           .route(POST, "/configs/create", JSON_OPAQUE, api("Config", "ConfigCreate"))
           .route(GET, "/configs/{id}", NONE, api("Config", "ConfigInspect"))
           .route(DELETE, "/configs/{id}", NONE, api("Config", "ConfigDelete"))
-          .route(POST, "/configs/{id}/update", JSON_OPAQUE, api("Config", "ConfigUpdate")),
+          .route(POST, "/configs/{id}/update", JSON_OPAQUE, api("Config", "ConfigUpdate"))
+          .ownership(SWARM_STATE),
       entry(PLUGIN)
           .route(GET, "/plugins", NONE, api("Plugin", "PluginList"))
           .route(GET, "/plugins/privileges", NONE, api("Plugin", "GetPluginPrivileges"))

@@ -32,6 +32,11 @@ public record QueryParam(String name, String since, String until, Treatment trea
     JUDGED,
     /** Removed before forwarding: the daemon of that version ignores it anyway. */
     DROPPED,
+    /**
+     * A boolean the daemon reads ({@code httputils.BoolValue}) whose false is the same as
+     * absent: removed when false, refused when true.
+     */
+    DROPPED_WHEN_FALSE,
     /** Refused: an ordinary user may not send it. */
     REFUSED
   }

@@ -160,7 +160,7 @@ public final class BuildRules {
     }
     q = q.with("rm", "1").with("forcerm", "1");
     List<String> tags = new ArrayList<>();
-    for (String t : request.query().all("t")) {
+    for (String t : request.query().getAll("t")) {
       String target = ImageRefs.familiar(t.strip());
       Optional<DockerObject> existing = grant.role().scope() == Scope.ALL ? Optional.empty()
           : objects.image(target);

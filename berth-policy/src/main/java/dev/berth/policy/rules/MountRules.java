@@ -223,11 +223,18 @@ final class MountRules {
         Path inner = sorted.get(j);
         if (inner.startsWith(outer)) {
           throw new Refusal("mount targets " + all.get(outer) + " and " + all.get(inner)
-              + " nest (one is inside the other); mount only the parent " + all.get(outer)
-              + ", or move " + all.get(inner) + " to a sibling path outside it");
+              + " nest (one is inside the other, the shape of the runc mount race"
+              + " CVE-2021-30465); mount the inner one at a path outside " + all.get(outer)
+              + " instead (for example " + outside(inner) + ") and point the tool at it"
+              + " (for node_modules: NODE_PATH), or mount only " + all.get(outer));
         }
       }
     }
+  }
+
+  /** A path for {@code inner} outside every other mount: its last name at the root. */
+  private static String outside(Path inner) {
+    return "/" + inner.getFileName();
   }
 
   private static Path canonical(String target) {

@@ -134,11 +134,13 @@ final class RoleReader extends NodeReader {
     Node np = f.get("name_prefix");
     if (np != null) {
       String v = scalar(np, at + ".name_prefix");
-      if (v != null && v.replace("{user}", "alice").matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
-          && !v.replace("{user}", "").contains("{")) {
+      if (v != null && v.replace("{user}", "alice").replace("{uid}", "1001")
+          .matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+          && !v.replace("{user}", "").replace("{uid}", "").contains("{")) {
         namePrefix = v;
       } else if (v != null) {
-        error(np, at + ".name_prefix", "expected letters, digits, '_', '.', '-' and {user}");
+        error(np, at + ".name_prefix", "expected letters, digits, '_', '.', '-', {user} and "
+            + "{uid}");
       }
     }
     List<String> roots = new ArrayList<>();
