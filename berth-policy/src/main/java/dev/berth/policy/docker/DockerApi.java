@@ -2,6 +2,7 @@ package dev.berth.policy.docker;
 
 import static dev.berth.policy.Action.*;
 import static dev.berth.policy.docker.ActionSpec.api;
+import static dev.berth.policy.docker.ActionSpec.router;
 import static dev.berth.policy.docker.BodyKind.*;
 import static dev.berth.policy.docker.ObjectKind.*;
 import static dev.berth.policy.docker.Ownership.FILTERED;
@@ -41,6 +42,10 @@ public final class DockerApi {
       + "reference";
   private static final String GRPC_TUNNEL = "BuildKit gRPC tunnel (deprecated), not in the "
       + "Engine API reference";
+  private static final String CONTAINERS = "container/container_routes.go";
+  private static final String IMAGES = "image/image_routes.go";
+  private static final String NAMED_BY_ID = "ownership (NAMED) forwards the container by its "
+      + "full id";
 
   private static final List<ActionSpec> ALL = build(
       entry(PING)
@@ -62,12 +67,23 @@ public final class DockerApi {
           .route(POST, "/auth", JSON_OPAQUE, api("System", "SystemAuth")),
       entry(CONTAINER_LIST)
           .route(GET, "/containers/json", NONE, api("Container", "ContainerList"))
-          .query("all", "limit", "size", "filters")
+          .query("all", "limit", "size")
+          .judged("filters", "ownership (NARROWED): the caller's owner label is added")
+          .refused("since", router(CONTAINERS, "getContainersJSON"), "names another container "
+              + "by id or name, resolved among every user's containers (an existence oracle); "
+              + "use filters=since")
+          .refused("before", router(CONTAINERS, "getContainersJSON"), "names another container "
+              + "by id or name, resolved among every user's containers (an existence oracle); "
+              + "use filters=before")
+          .dropped("trunc_cmd", router(CONTAINERS, "getContainersJSON"), "docker-py's "
+              + "client-side option; the router of 20.10 and 28.x reads all, limit, size, "
+              + "since, before and filters only")
           .ownership(NARROWED),
       entry(CONTAINER_CREATE)
           .route(POST, "/containers/create", JSON, api("Container", "ContainerCreate"))
           .schema(DockerSchemas.CONTAINER_CREATE)
-          .query("name", "platform")
+          .judged("name", "ContainerOwnership: the name must be free or the caller's")
+          .query("platform")
           .ownership(RULE)
           .creates(CONTAINER),
       entry(CONTAINER_PRUNE)
@@ -110,6 +126,10 @@ public final class DockerApi {
       entry(CONTAINER_START)
           .route(POST, "/containers/{id}/start", NONE, api("Container", "ContainerStart"))
           .query("detachKeys")
+          .refused("checkpoint", router(CONTAINERS, "postContainersStart"),
+              "restores the container from a checkpoint (experimental, corpus PATH-08)")
+          .refused("checkpoint-dir", router(CONTAINERS, "postContainersStart"),
+              "restores from a directory the daemon reads as root (corpus PATH-08)")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_STOP)
@@ -164,6 +184,9 @@ public final class DockerApi {
       entry(CONTAINER_DELETE)
           .route(DELETE, "/containers/{id}", NONE, api("Container", "ContainerDelete"))
           .query("v", "force")
+          .judged("link", NAMED_BY_ID + "; the daemon removes a link only when the path is "
+              + "the link's name /parent/alias, so with an id it removes none (rmLink in "
+              + "daemon/delete.go)")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_ARCHIVE_STAT)
@@ -178,7 +201,9 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_ARCHIVE_PUT)
           .route(PUT, "/containers/{id}/archive", STREAM, api("Container", "PutContainerArchive"))
-          .query("path", "noOverwriteDirNonDir", "copyUIDGID")
+          .judged("path", "ArchiveRules")
+          .query("noOverwriteDirNonDir")
+          .judged("copyUIDGID", "ArchiveRules: dropped in the rewrite, ownership is the caller's")
           .names(CONTAINER)
           .ownership(NAMED)
           .plugin(CLOSED_STREAM_REWRITE),
@@ -210,12 +235,21 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_COMMIT)
           .route(POST, "/commit", JSON_OPAQUE, api("Image", "ImageCommit"))
-          .query("container", "repo", "tag", "comment", "author", "pause", "changes")
+          .judged("container", "ImageOwnership.commit: the container must be the caller's")
+          .judged("repo", "ImageOwnership.commit: the tag must be free or the caller's")
+          .judged("tag", "ImageOwnership.commit: the tag must be free or the caller's")
+          .query("comment", "author", "pause")
+          .judged("changes", "image config only; a container made from the image is judged "
+              + "at create like any other")
           .ownership(RULE)
           .creates(IMAGE),
       entry(IMAGE_LIST)
           .route(GET, "/images/json", NONE, api("Image", "ImageList"))
-          .query("all", "filters", "shared-size", "digests", "manifests"),
+          .query("all", "filters", "shared-size", "digests", "manifests")
+          .query("filter")
+          .dropped("only_ids", router(IMAGES, "getImagesJSON"), "docker-py's client-side "
+              + "option; the router of 20.10 and 28.x reads all, filter, filters (and on 28.x "
+              + "shared-size, manifests) only"),
       entry(IMAGE_BUILD)
           .route(POST, "/build", STREAM, api("Image", "ImageBuild")),
       entry(IMAGE_BUILD_PRUNE)
@@ -224,22 +258,31 @@ public final class DockerApi {
           .route(POST, "/build/cancel", NONE, BUILD_CANCEL),
       entry(IMAGE_CREATE)
           .route(POST, "/images/create", STREAM, api("Image", "ImageCreate"))
-          .query("fromImage", "fromSrc", "repo", "tag", "message", "changes", "platform")
+          .judged("fromImage", "ImageOwnership.imagePull: the tag pulled must be free or the "
+              + "caller's")
+          .judged("tag", "ImageOwnership.imagePull")
+          .judged("fromSrc", "ImagePullRules: an import is refused to users")
+          .judged("repo", "read by the daemon only with fromSrc, which ImagePullRules refuses")
+          .judged("message", "read by the daemon only with fromSrc (refused to users)")
+          .judged("changes", "read by the daemon only with fromSrc (refused to users)")
+          .query("platform")
           .ownership(RULE),
       entry(IMAGE_SEARCH)
           .route(GET, "/images/search", NONE, api("Image", "ImageSearch"))
           .query("term", "limit", "filters"),
       entry(IMAGE_PRUNE)
-          .route(POST, "/images/prune", NONE, api("Image", "ImagePrune")),
+          .route(POST, "/images/prune", NONE, api("Image", "ImagePrune"))
+          .query("filters"),
       entry(IMAGE_EXPORT)
           .route(GET, "/images/get", NONE, api("Image", "ImageGetAll"))
           .route(GET, "/images/{name*}/get", NONE, api("Image", "ImageGet"))
           .query("names", "platform"),
       entry(IMAGE_LOAD)
-          .route(POST, "/images/load", STREAM, api("Image", "ImageLoad")),
+          .route(POST, "/images/load", STREAM, api("Image", "ImageLoad"))
+          .query("quiet", "platform"),
       entry(IMAGE_INSPECT)
           .route(GET, "/images/{name*}/json", NONE, api("Image", "ImageInspect"))
-          .query("manifests")
+          .query("manifests", "platform")
           .names(IMAGE),
       entry(IMAGE_HISTORY)
           .route(GET, "/images/{name*}/history", NONE, api("Image", "ImageHistory"))
@@ -247,17 +290,25 @@ public final class DockerApi {
           .names(IMAGE),
       entry(IMAGE_PUSH)
           .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
-          .query("tag", "platform")
+          .judged("tag", "ImageOwnership.imagePush: the tag pushed must be the caller's")
+          .query("platform")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_TAG)
           .route(POST, "/images/{name*}/tag", NONE, api("Image", "ImageTag"))
-          .query("repo", "tag")
+          .judged("repo", "ImageOwnership.imageTag: the new tag must be free or the caller's")
+          .judged("tag", "ImageOwnership.imageTag")
+          .dropped("force", router(IMAGES, "postImagesTag"), "gone from the API since 1.25; "
+              + "the router of 20.10 and 28.x reads repo and tag only, so an existing tag is "
+              + "replaced with or without it (and ImageOwnership.imageTag refuses replacing "
+              + "another user's)")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_DELETE)
           .route(DELETE, "/images/{name*}", NONE, api("Image", "ImageDelete"))
-          .query("force", "noprune", "platforms")
+          .judged("force", "ImageOwnership.imageDelete: the tag, or by id every tag, must be "
+              + "the caller's")
+          .query("noprune", "platforms")
           .names(IMAGE)
           .ownership(RULE),
       entry(DISTRIBUTION_INSPECT)
@@ -310,6 +361,7 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(VOLUME_UPDATE)
           .route(PUT, "/volumes/{id}", JSON_OPAQUE, api("Volume", "VolumeUpdate"))
+          .query("version")
           .names(VOLUME)
           .ownership(NAMED),
       entry(VOLUME_DELETE)
@@ -322,46 +374,65 @@ public final class DockerApi {
           .route(POST, "/swarm/init", JSON_OPAQUE, api("Swarm", "SwarmInit"))
           .route(POST, "/swarm/join", JSON_OPAQUE, api("Swarm", "SwarmJoin"))
           .route(POST, "/swarm/leave", NONE, api("Swarm", "SwarmLeave"))
+          .query("force")
           .route(POST, "/swarm/update", JSON_OPAQUE, api("Swarm", "SwarmUpdate"))
+          .query("version", "rotateWorkerToken", "rotateManagerToken", "rotateManagerUnlockKey")
           .route(GET, "/swarm/unlockkey", NONE, api("Swarm", "SwarmUnlockkey"))
           .route(POST, "/swarm/unlock", JSON_OPAQUE, api("Swarm", "SwarmUnlock")),
       entry(NODE)
           .route(GET, "/nodes", NONE, api("Node", "NodeList"))
+          .query("filters")
           .route(GET, "/nodes/{id}", NONE, api("Node", "NodeInspect"))
           .route(DELETE, "/nodes/{id}", NONE, api("Node", "NodeDelete"))
-          .route(POST, "/nodes/{id}/update", JSON_OPAQUE, api("Node", "NodeUpdate")),
+          .query("force")
+          .route(POST, "/nodes/{id}/update", JSON_OPAQUE, api("Node", "NodeUpdate"))
+          .query("version"),
       entry(SERVICE)
           .route(GET, "/services", NONE, api("Service", "ServiceList"))
+          .query("filters", "status")
           .route(POST, "/services/create", JSON_OPAQUE, api("Service", "ServiceCreate"))
           .route(GET, "/services/{id}", NONE, api("Service", "ServiceInspect"))
+          .query("insertDefaults")
           .route(DELETE, "/services/{id}", NONE, api("Service", "ServiceDelete"))
           .route(POST, "/services/{id}/update", JSON_OPAQUE, api("Service", "ServiceUpdate"))
-          .route(GET, "/services/{id}/logs", NONE, api("Service", "ServiceLogs")),
+          .query("version", "registryAuthFrom", "rollback")
+          .route(GET, "/services/{id}/logs", NONE, api("Service", "ServiceLogs"))
+          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail"),
       entry(TASK)
           .route(GET, "/tasks", NONE, api("Task", "TaskList"))
+          .query("filters")
           .route(GET, "/tasks/{id}", NONE, api("Task", "TaskInspect"))
-          .route(GET, "/tasks/{id}/logs", NONE, api("Task", "TaskLogs")),
+          .route(GET, "/tasks/{id}/logs", NONE, api("Task", "TaskLogs"))
+          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail"),
       entry(SECRET)
           .route(GET, "/secrets", NONE, api("Secret", "SecretList"))
+          .query("filters")
           .route(POST, "/secrets/create", JSON_OPAQUE, api("Secret", "SecretCreate"))
           .route(GET, "/secrets/{id}", NONE, api("Secret", "SecretInspect"))
           .route(DELETE, "/secrets/{id}", NONE, api("Secret", "SecretDelete"))
-          .route(POST, "/secrets/{id}/update", JSON_OPAQUE, api("Secret", "SecretUpdate")),
+          .route(POST, "/secrets/{id}/update", JSON_OPAQUE, api("Secret", "SecretUpdate"))
+          .query("version"),
       entry(CONFIG)
           .route(GET, "/configs", NONE, api("Config", "ConfigList"))
+          .query("filters")
           .route(POST, "/configs/create", JSON_OPAQUE, api("Config", "ConfigCreate"))
           .route(GET, "/configs/{id}", NONE, api("Config", "ConfigInspect"))
           .route(DELETE, "/configs/{id}", NONE, api("Config", "ConfigDelete"))
-          .route(POST, "/configs/{id}/update", JSON_OPAQUE, api("Config", "ConfigUpdate")),
+          .route(POST, "/configs/{id}/update", JSON_OPAQUE, api("Config", "ConfigUpdate"))
+          .query("version"),
       entry(PLUGIN)
           .route(GET, "/plugins", NONE, api("Plugin", "PluginList"))
+          .query("filters")
           .route(GET, "/plugins/privileges", NONE, api("Plugin", "GetPluginPrivileges"))
+          .query("remote", "name")
           .route(POST, "/plugins/pull", JSON_OPAQUE, api("Plugin", "PluginPull"))
           .route(POST, "/plugins/create", STREAM, api("Plugin", "PluginCreate"))
           .route(GET, "/plugins/{name*}/json", NONE, api("Plugin", "PluginInspect"))
           .route(DELETE, "/plugins/{name*}", NONE, api("Plugin", "PluginDelete"))
           .route(POST, "/plugins/{name*}/enable", NONE, api("Plugin", "PluginEnable"))
+          .query("timeout")
           .route(POST, "/plugins/{name*}/disable", NONE, api("Plugin", "PluginDisable"))
+          .query("force")
           .route(POST, "/plugins/{name*}/upgrade", JSON_OPAQUE, api("Plugin", "PluginUpgrade"))
           .route(POST, "/plugins/{name*}/push", NONE, api("Plugin", "PluginPush"))
           .route(POST, "/plugins/{name*}/set", JSON_OPAQUE, api("Plugin", "PluginSet"))

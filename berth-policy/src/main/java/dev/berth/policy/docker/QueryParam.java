@@ -15,15 +15,27 @@ import static java.util.Objects.requireNonNull;
  * @param until the last API version that has it, or "" for every later version
  * @param treatment what berth does with it
  * @param reference where the Engine API (or moby's source) defines it
+ * @param note for a dropped parameter why dropping it is safe, for a refused one the reason
+ *     (both required); for a judged one, optionally, which rule judges it
  */
 public record QueryParam(String name, String since, String until, Treatment treatment,
-    String reference) {
+    String reference, String note) {
   public QueryParam {
     requireNonNull(name, "name");
     requireNonNull(since, "since");
     requireNonNull(until, "until");
     requireNonNull(treatment, "treatment");
     requireNonNull(reference, "reference");
+    requireNonNull(note, "note");
+    if (treatment != Treatment.JUDGED && note.isBlank()) {
+      throw new IllegalArgumentException(name + ": a " + treatment + " parameter needs a note");
+    }
+  }
+
+  /** A parameter without a note (a judged one). */
+  public QueryParam(String name, String since, String until, Treatment treatment,
+      String reference) {
+    this(name, since, until, treatment, reference, "");
   }
 
   /** What berth does with a parameter a request carries. */
