@@ -25,8 +25,9 @@ log() { printf '[build-deb] %s\n' "$*" >&2; }
 # Modules berth needs (jdeps --print-module-deps lists java.desktop, java.sql and java.naming
 # too: optional, `requires static` in Jackson and Netty, for types berth never uses).
 # jdk.unsupported: sun.misc.Signal (SIGHUP reload) and Netty's Unsafe; jdk.jfr: Netty's JFR
-# events. Everything else is in java.base, FFM included.
-modules=java.base,jdk.unsupported,jdk.jfr
+# events; java.security.jgss: Kerberos (GSS-API, SPNEGO) for berth login and its service;
+# java.net.http: berth login's HTTPS client. Everything else is in java.base, FFM included.
+modules=java.base,jdk.unsupported,jdk.jfr,java.security.jgss,java.net.http
 
 for tool in dpkg-deb asciidoctor gzip; do
   command -v "$tool" >/dev/null || { log "$tool is missing (apt-get install dpkg asciidoctor)"; exit 1; }

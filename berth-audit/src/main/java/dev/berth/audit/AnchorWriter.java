@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * is separate so that a sink that blocks (a stalled journald) never holds up the audit writer, and
  * a sink that fails is reported to {@code problems} and tried again at the next interval: anchors
  * are a check made elsewhere, not a condition for recording, so they never refuse a request. A
- * trail without records (seq 0) has nothing to anchor.
+ * trail without records (seq 0) has nothing to anchor. Each anchor is also handed to the
+ * forwarder to a collector, if any, before the sink.
  */
 final class AnchorWriter {
   /** Marks the end: write the final head, then stop. Compared by identity. */
@@ -26,6 +27,7 @@ final class AnchorWriter {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final AnchorSink sink;
+  private final TrailForwarder forwarder;
   private final Duration interval;
   private final InstantSource clock;
   private final Supplier<ChainHead> head;
@@ -35,9 +37,10 @@ final class AnchorWriter {
   /** The head of the last anchor written; only the anchor thread touches it. */
   private ChainHead last;
 
-  AnchorWriter(AnchorSink sink, Duration interval, InstantSource clock, Supplier<ChainHead> head,
-      Consumer<String> problems) {
+  AnchorWriter(AnchorSink sink, TrailForwarder forwarder, Duration interval, InstantSource clock,
+      Supplier<ChainHead> head, Consumer<String> problems) {
     this.sink = sink;
+    this.forwarder = forwarder;
     this.interval = interval;
     this.clock = clock;
     this.head = head;
@@ -91,8 +94,10 @@ final class AnchorWriter {
     if (h.seq() < 1 || h.equals(last)) {
       return;
     }
+    Anchor anchor = Anchor.of(h, clock.instant());
+    forwarder.anchor(anchor); // only queues
     try {
-      sink.write(Anchor.of(h, clock.instant()));
+      sink.write(anchor);
       last = h;
     } catch (IOException | RuntimeException e) {
       problems.accept("audit anchor seq=" + h.seq() + " not written: " + e.getMessage());

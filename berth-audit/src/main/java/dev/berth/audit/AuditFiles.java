@@ -1,7 +1,5 @@
 package dev.berth.audit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,7 +31,6 @@ import java.util.stream.Stream;
  * shell glob ({@code audit*.jsonl}) the rotated files sort before the active one.
  */
 public final class AuditFiles {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
@@ -107,7 +104,8 @@ public final class AuditFiles {
       return Long.MAX_VALUE;
     }
     try {
-      return JSON.readTree(first).path("seq").asLong(Long.MAX_VALUE - 1);
+      long seq = AuditEntry.parse(first).seq();
+      return seq == -1 ? Long.MAX_VALUE - 1 : seq; // a record without a seq: before empty files
     } catch (IOException e) {
       return Long.MAX_VALUE - 1;
     }

@@ -2,33 +2,11 @@ package dev.berth.audit;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
 /**
@@ -57,15 +35,18 @@ import java.util.function.Consumer;
  *
  * <p>Anchors. With a sink in the options, an {@link AnchorWriter} copies the chain head out of
  * the file: at start, every interval when it changed, on rotation and on close.
+ *
+ * <p>Forwarding. With a {@link TrailForwarder} in the options, each batch's lines are handed to
+ * it once they are durable, and every anchor too (anchors are then made even without a sink);
+ * it only queues, so a collector never slows or fails the local write.
+ *
+ * <p>Parts: this class is the API and owns the threads; {@link AuditWriter} is the writer
+ * thread (group commit, chain state, rotation), {@link ActiveFile} the file it appends to and
+ * renames, {@link AuditCodec} the one place that turns a record into a line and back.
  */
 public final class AuditLog implements AutoCloseable {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
-  private static final int MAX_BATCH = 4096;
-  private static final FileAttribute<?> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
-      PosixFilePermissions.fromString("rw-------"));
-
   /**
-   * How a trail is rotated and anchored.
+   * How a trail is rotated, anchored and forwarded.
    *
    * @param maxBytes rotate before a batch would take the active file past this size
    * @param maxAge rotate before a batch once the active file's first record is this old
@@ -73,9 +54,11 @@ public final class AuditLog implements AutoCloseable {
    * @param anchors where anchors of the chain head go ({@link AnchorSink#NONE}: nowhere)
    * @param anchorInterval how often the head is anchored when it changed
    * @param problems told when an anchor cannot be written (berth's log)
+   * @param forwarder where durable records and anchors are copied ({@link TrailForwarder#NONE}:
+   *     nowhere); closed with the log
    */
   public record Options(long maxBytes, Duration maxAge, InstantSource clock, AnchorSink anchors,
-      Duration anchorInterval, Consumer<String> problems) {
+      Duration anchorInterval, Consumer<String> problems, TrailForwarder forwarder) {
     public static final long DEFAULT_MAX_BYTES = 100L << 20;
     public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(1);
     public static final Duration DEFAULT_ANCHOR_INTERVAL = Duration.ofSeconds(60);
@@ -86,69 +69,55 @@ public final class AuditLog implements AutoCloseable {
       requireNonNull(anchors, "anchors");
       requireNonNull(anchorInterval, "anchorInterval");
       requireNonNull(problems, "problems");
+      requireNonNull(forwarder, "forwarder");
       if (maxBytes < 1 || !maxAge.isPositive() || !anchorInterval.isPositive()) {
         throw new IllegalArgumentException("maxBytes, maxAge and anchorInterval must be "
             + "positive: " + maxBytes + ", " + maxAge + ", " + anchorInterval);
       }
     }
 
-    /** 100 MiB, one day, the system clock, no anchors. */
+    /** Options without a forwarder. */
+    public Options(long maxBytes, Duration maxAge, InstantSource clock, AnchorSink anchors,
+        Duration anchorInterval, Consumer<String> problems) {
+      this(maxBytes, maxAge, clock, anchors, anchorInterval, problems, TrailForwarder.NONE);
+    }
+
+    /** 100 MiB, one day, the system clock, no anchors, no forwarding. */
     public static Options defaults() {
       return new Options(DEFAULT_MAX_BYTES, DEFAULT_MAX_AGE, InstantSource.system(),
           AnchorSink.NONE, DEFAULT_ANCHOR_INTERVAL, problem -> {});
     }
 
     public Options withRotation(long maxBytes, Duration maxAge) {
-      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems);
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
     }
 
     public Options withClock(InstantSource clock) {
-      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems);
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
     }
 
     public Options withAnchors(AnchorSink anchors, Duration interval, Consumer<String> problems) {
-      return new Options(maxBytes, maxAge, clock, anchors, interval, problems);
+      return new Options(maxBytes, maxAge, clock, anchors, interval, problems, forwarder);
+    }
+
+    public Options withForwarder(TrailForwarder forwarder) {
+      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
     }
   }
 
-  private record Pending(AuditRecord record, CompletableFuture<Long> done) {}
-
-  private final Path file;
-  private final Path dir;
-  private final Options options;
-  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final Thread writer;
+  private final ActiveFile file;
+  private final AuditWriter writer;
   private final AnchorWriter anchors;
-  private volatile boolean closed;
-  /** The newest record; written by the writer thread, read by the anchor thread. */
-  private volatile ChainHead head;
+  private final TrailForwarder forwarder;
 
-  // Writer thread state.
-  /** The active file, or null after a rotation's rename whose new file is not created yet. */
-  private FileChannel channel;
-  private long size;
-  /** Seq and time of the active file's first record; seq 0 while the file is empty. */
-  private long firstSeq;
-  private Instant firstTime;
-  private long seq;
-  private String prev;
-
-  private AuditLog(Path file, Options options, FileChannel channel, long firstSeq,
-      Instant firstTime, ChainHead head) throws IOException {
+  private AuditLog(ActiveFile file, ChainHead head, Options options) {
     this.file = file;
-    this.dir = file.toAbsolutePath().getParent();
-    this.options = options;
-    this.channel = channel;
-    this.size = channel.size();
-    this.firstSeq = firstSeq;
-    this.firstTime = firstTime;
-    this.seq = head.seq();
-    this.prev = head.hash();
-    this.head = head;
-    this.anchors = options.anchors() == AnchorSink.NONE ? null : new AnchorWriter(
-        options.anchors(), options.anchorInterval(), options.clock(), () -> this.head,
-        options.problems());
-    this.writer = Thread.ofPlatform().name("berth-audit-writer").daemon().start(this::writeLoop);
+    this.forwarder = options.forwarder();
+    this.writer = new AuditWriter(file, head, options);
+    boolean anchored = options.anchors() != AnchorSink.NONE || forwarder != TrailForwarder.NONE;
+    this.anchors = !anchored ? null : new AnchorWriter(options.anchors(), forwarder,
+        options.anchorInterval(), options.clock(), writer::head, options.problems());
+    writer.start(anchors == null ? h -> {} : anchors::rotated, forwarder);
   }
 
   /** {@link #open(Path, Options)} with the default options. */
@@ -164,313 +133,48 @@ public final class AuditLog implements AutoCloseable {
    * @throws IOException when the file cannot be opened or its last line is not a record
    */
   public static AuditLog open(Path file, Options options) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    if (!Files.exists(file)) {
-      Files.createFile(file, OWNER_ONLY);
-      AuditFiles.syncDirectory(dir);
-    }
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    try {
-      String last = lastLine(ch, file);
-      if (last != null) {
-        JsonNode first = record(AuditFiles.firstLine(file), file);
-        Instant firstTime;
-        try {
-          firstTime = Instant.parse(first.path("time").asText());
-        } catch (DateTimeParseException e) {
-          firstTime = options.clock().instant(); // a broken first record: age counts from now
-        }
-        return new AuditLog(file, options, ch, first.path("seq").asLong(), firstTime,
-            new ChainHead(seqOf(last, file), AuditChain.hash(last), name(file)));
-      }
-      ChainHead head = new ChainHead(0, AuditChain.GENESIS, name(file));
-      Optional<Path> rotated = AuditFiles.latestRotated(file);
-      if (rotated.isPresent()) {
-        String rotatedLast = lastLine(rotated.get());
-        if (rotatedLast != null) {
-          head = new ChainHead(seqOf(rotatedLast, rotated.get()), AuditChain.hash(rotatedLast),
-              name(rotated.get()));
-        }
-      }
-      return new AuditLog(file, options, ch, 0, null, head);
-    } catch (IOException | RuntimeException e) {
-      ch.close();
-      throw e;
-    }
-  }
-
-  private static String lastLine(FileChannel ch, Path file) throws IOException {
-    try {
-      return AuditFiles.lastLine(ch);
-    } catch (IOException e) {
-      throw new IOException(file + ": " + e.getMessage() + "; run 'berth audit verify' and "
-          + "move the file aside", e);
-    }
-  }
-
-  private static String lastLine(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      return lastLine(ch, file);
-    }
-  }
-
-  private static JsonNode record(String line, Path file) throws IOException {
-    try {
-      return JSON.readTree(line);
-    } catch (IOException e) {
-      throw new IOException(file + ": a line is not an audit record; run 'berth audit "
-          + "verify' and move the file aside", e);
-    }
-  }
-
-  private static long seqOf(String line, Path file) throws IOException {
-    long s = record(line, file).path("seq").asLong(-1);
-    if (s < 1) {
-      throw new IOException(file + ": the last line has no sequence number");
-    }
-    return s;
-  }
-
-  private static String name(Path file) {
-    return file.getFileName().toString();
+    ActiveFile.Opened opened = ActiveFile.open(file, options.clock());
+    return new AuditLog(opened.file(), opened.head(), options);
   }
 
   /** The active file. */
   public Path file() {
-    return file;
+    return file.path();
   }
 
   /** Records queued and not yet on disk (the audit lag, in records). */
   public int pending() {
-    return queue.size();
+    return writer.pending();
   }
 
   /** The newest record on disk. */
   public ChainHead head() {
-    return head;
+    return writer.head();
+  }
+
+  /** What the forwarder to a collector did so far (not enabled without one). */
+  public TrailForwarder.Counters forwarded() {
+    return forwarder.counters();
   }
 
   /** Queues a decision; the future completes with its sequence number once it is on disk. */
   public CompletableFuture<Long> append(AuditEvent event) {
-    return enqueue(event);
+    return writer.enqueue(event);
   }
 
   /** Queues the result of a forwarded request (nobody waits for it). */
   public CompletableFuture<Long> append(AuditResult result) {
-    return enqueue(result);
-  }
-
-  private CompletableFuture<Long> enqueue(AuditRecord record) {
-    CompletableFuture<Long> done = new CompletableFuture<>();
-    if (closed) {
-      done.completeExceptionally(new IOException("the audit log is closed"));
-      return done;
-    }
-    queue.add(new Pending(record, done));
-    return done;
-  }
-
-  private void writeLoop() {
-    List<Pending> batch = new ArrayList<>();
-    while (!closed || !queue.isEmpty()) {
-      try {
-        Pending first = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
-        commit(batch);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } finally {
-        batch.clear();
-      }
-    }
-  }
-
-  private void commit(List<Pending> batch) {
-    long nextSeq = seq;
-    String nextPrev = prev;
-    Instant now = options.clock().instant();
-    StringBuilder text = new StringBuilder(batch.size() * 400);
-    try {
-      String time = now.toString();
-      for (Pending p : batch) {
-        nextSeq++;
-        ObjectNode json = JSON.createObjectNode();
-        json.put("seq", nextSeq);
-        json.put("prev", nextPrev);
-        json.put("time", time);
-        switch (p.record()) {
-          case AuditEvent e -> decision(json, e);
-          case AuditResult r -> result(json, r);
-        }
-        String line = JSON.writeValueAsString(json);
-        nextPrev = AuditChain.hash(line);
-        text.append(line).append('\n');
-      }
-    } catch (IOException e) {
-      fail(batch, e);
-      return;
-    }
-    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-    if (rotationDue(bytes.length, now)) {
-      try {
-        rotate();
-      } catch (IOException e) {
-        fail(batch, new IOException("cannot rotate the audit trail " + file + ": " + e, e));
-        return;
-      }
-    }
-    long start;
-    try {
-      start = channel.size();
-    } catch (IOException e) {
-      fail(batch, e);
-      return;
-    }
-    try {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        channel.write(buf, channel.size());
-      }
-      channel.force(false);
-    } catch (IOException e) {
-      try {
-        channel.truncate(start); // no half record may stay behind to break the chain
-      } catch (IOException ignored) {
-        // the verifier will name the broken line
-      }
-      fail(batch, e);
-      return;
-    }
-    long first = seq + 1;
-    if (size == 0) {
-      firstSeq = first;
-      firstTime = now;
-    }
-    size = start + bytes.length;
-    seq = nextSeq;
-    prev = nextPrev;
-    head = new ChainHead(seq, prev, name(file));
-    for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).done().complete(first + i);
-    }
-  }
-
-  /** Whether the active file must be rotated before a batch of {@code bytes} is written. */
-  private boolean rotationDue(long bytes, Instant now) {
-    return channel == null || (size > 0 && (size + bytes > options.maxBytes()
-        || !now.isBefore(firstTime.plus(options.maxAge()))));
-  }
-
-  /**
-   * Renames the active file and starts a new one (see the design note). Resumable: a failure
-   * after the rename leaves {@code channel} null, and the next call only creates the new file.
-   */
-  private void rotate() throws IOException {
-    if (channel != null) {
-      Path rotated = AuditFiles.rotatedName(file, firstTime, firstSeq);
-      if (Files.exists(rotated, LinkOption.NOFOLLOW_LINKS)) {
-        // rename(2) would silently replace it: never lose a rotated file
-        throw new FileAlreadyExistsException(rotated.toString(), null,
-            "a rotated file of that name exists already");
-      }
-      Files.move(file, rotated, StandardCopyOption.ATOMIC_MOVE);
-      try {
-        channel.close(); // its records were forced with their batch
-      } catch (IOException ignored) {
-        // nothing is lost: the file descriptor only refers to a file that is complete
-      }
-      channel = null;
-      head = new ChainHead(seq, prev, name(rotated));
-      AuditFiles.syncDirectory(dir);
-      if (anchors != null) {
-        anchors.rotated(head);
-      }
-    }
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE, StandardOpenOption.READ), OWNER_ONLY);
-    } catch (FileAlreadyExistsException e) {
-      ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
-      if (ch.size() != 0) { // not what a retry of this rotation left behind
-        ch.close();
-        throw new IOException(file + " was created by someone else while rotating");
-      }
-    }
-    try {
-      AuditFiles.syncDirectory(dir);
-    } catch (IOException e) {
-      ch.close();
-      throw e;
-    }
-    channel = ch;
-    size = 0;
-    firstSeq = 0;
-    firstTime = null;
-  }
-
-  private static void fail(List<Pending> batch, IOException e) {
-    for (Pending p : batch) {
-      p.done().completeExceptionally(e);
-    }
-  }
-
-  private static void result(ObjectNode n, AuditResult r) {
-    n.put("result", r.decisionId());
-    n.put("status", r.status());
-    if (!r.objectId().isEmpty()) {
-      n.put("objectId", r.objectId());
-    }
-    n.put("millis", r.millis());
-  }
-
-  private static void decision(ObjectNode n, AuditEvent e) {
-    n.put("decisionId", e.decisionId());
-    n.put("decision", e.decision());
-    n.put("rule", e.rule());
-    if (!e.reason().isEmpty()) {
-      n.put("reason", e.reason());
-    }
-    ObjectNode who = n.putObject("principal");
-    who.put("uid", e.uid());
-    who.put("user", e.user());
-    who.put("gid", e.gid());
-    who.put("pid", e.pid());
-    if (e.loginUid() >= 0) {
-      who.put("loginUid", e.loginUid());
-    }
-    if (!e.tlsSubject().isEmpty()) {
-      who.put("tls", e.tlsSubject());
-    }
-    n.put("action", e.action());
-    n.put("method", e.method());
-    n.put("path", e.path());
-    if (!e.rewrites().isEmpty()) {
-      e.rewrites().forEach(n.putArray("rewrites")::add);
-    }
-    n.put("policy", e.policyDigest());
+    return writer.enqueue(result);
   }
 
   /** Writes what is queued, then closes the file. */
   @Override
   public void close() throws IOException {
-    closed = true;
-    try {
-      writer.join(5000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (channel != null) {
-      channel.close();
-    }
+    writer.stop(5000);
+    file.close();
     if (anchors != null) {
       anchors.close();
     }
+    forwarder.close();
   }
 }

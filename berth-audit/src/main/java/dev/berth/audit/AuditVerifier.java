@@ -2,9 +2,6 @@ package dev.berth.audit;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +28,6 @@ import java.util.Optional;
  * checked while the records stream by, so memory does not grow with the trail.
  */
 public final class AuditVerifier {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
-
   /** What the trail says about one anchor. */
   public enum AnchorStatus {
     /** The record of that seq has the anchor's hash. */
@@ -220,14 +215,14 @@ public final class AuditVerifier {
 
     /** Checks one record and advances the chain; returns what is wrong with it, or null. */
     private String check(String text, long line, Path before) {
-      JsonNode n;
+      AuditEntry entry;
       try {
-        n = JSON.readTree(text);
+        entry = AuditEntry.parse(text);
       } catch (IOException e) {
         return "not a JSON record";
       }
-      long seq = n.path("seq").asLong(-1);
-      String linked = n.path("prev").asText();
+      long seq = entry.seq();
+      String linked = entry.prev();
       if (expected < 0) {
         expected = linked.equals(AuditChain.GENESIS) ? 1 : seq;
         firstSeq = expected;
@@ -250,7 +245,7 @@ public final class AuditVerifier {
             : "its prev does not match the record before it (that record was changed, or "
                 + "records were reordered)";
       }
-      String hash = AuditChain.hash(text);
+      String hash = entry.hash();
       for (; nextAnchor < anchors.size() && anchors.get(nextAnchor).seq() <= seq; nextAnchor++) {
         Anchor a = anchors.get(nextAnchor);
         if (a.seq() < seq) {

@@ -3,8 +3,11 @@ package dev.berth.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -56,7 +59,7 @@ class AuditLogFullDiskTest {
           out.write(block);
           out.flush();
         }
-      } catch (java.io.IOException full) {
+      } catch (IOException full) {
         // no space left
       }
       // the records still fit in the file's last allocated page; the first one that needs a new
@@ -71,7 +74,7 @@ class AuditLogFullDiskTest {
         }
       }
       assertThat(failure).as("an append on a full disk fails").isInstanceOf(
-          java.io.IOException.class);
+          IOException.class);
       AuditVerifier.Result partial = AuditVerifier.verify(file);
       assertThat(partial.ok()).as("no half record left behind").isTrue();
       assertThat(partial.records()).isEqualTo(written);
@@ -81,5 +84,51 @@ class AuditLogFullDiskTest {
     }
     AuditVerifier.Result r = AuditVerifier.verify(file);
     assertThat(r.ok()).isTrue();
+  }
+
+  @Test
+  void forwarder_diskFull_getsOnlyTheRecordsThatAreOnDisk() throws Exception {
+    Path file = mount.resolve("audit.jsonl");
+    Path filler = mount.resolve("filler");
+    List<String> forwarded = new CopyOnWriteArrayList<>();
+    TrailForwarder recording = new TrailForwarder() {
+      @Override
+      public void records(List<String> lines) {
+        forwarded.addAll(lines);
+      }
+
+      @Override
+      public void anchor(Anchor anchor) {}
+
+      @Override
+      public Counters counters() {
+        return new Counters(true, true, 0, forwarded.size(), 0, 0);
+      }
+    };
+    try (AuditLog log = AuditLog.open(file, AuditLog.Options.defaults()
+        .withForwarder(recording))) {
+      log.append(AuditLogTest.event("alice", "/a")).get();
+      try (var out = Files.newOutputStream(filler)) {
+        while (true) {
+          out.write(new byte[4096]);
+          out.flush();
+        }
+      } catch (IOException full) {
+        // no space left
+      }
+      boolean failed = false;
+      for (int i = 0; i < 100 && !failed; i++) {
+        try {
+          log.append(AuditLogTest.event("alice", "/b" + i)).get();
+        } catch (ExecutionException e) {
+          failed = true;
+        }
+      }
+      assertThat(failed).as("an append on a full disk fails").isTrue();
+      assertThat(forwarded).as("what the collector gets").isEqualTo(Files.readAllLines(file));
+      Files.delete(filler);
+      log.append(AuditLogTest.event("alice", "/c")).get();
+    }
+    assertThat(forwarded).isEqualTo(Files.readAllLines(file));
   }
 }

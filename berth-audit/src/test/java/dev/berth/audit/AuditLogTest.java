@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -127,7 +128,7 @@ class AuditLogTest {
   @Test
   void verify_garbageLine_detected() throws Exception {
     Path f = write(2);
-    Files.writeString(f, "not json\n", java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(f, "not json\n", StandardOpenOption.APPEND);
     AuditVerifier.Result r = AuditVerifier.verify(f);
     assertThat(r.badLine()).isEqualTo(3);
     assertThat(r.head()).isEqualTo(AuditChain.hash(lines(f).get(1)));
@@ -136,7 +137,7 @@ class AuditLogTest {
   @Test
   void open_partialLastLine_refused() throws Exception {
     Path f = write(2);
-    Files.writeString(f, "{\"seq\":3", java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(f, "{\"seq\":3", StandardOpenOption.APPEND);
     assertThatThrownBy(() -> AuditLog.open(f)).hasMessageContaining("partial line");
   }
 }

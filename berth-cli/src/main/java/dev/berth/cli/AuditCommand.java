@@ -1,19 +1,27 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.berth.audit.Anchor;
+import dev.berth.audit.AuditEntry;
+import dev.berth.audit.AuditEvent;
+import dev.berth.audit.AuditFiles;
+import dev.berth.audit.AuditResult;
 import dev.berth.audit.AuditVerifier;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,8 +34,6 @@ import picocli.CommandLine.Parameters;
         AuditCommand.Search.class})
 final class AuditCommand {
   static final String DEFAULT_FILE = "/var/log/berth/audit.jsonl";
-  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
-      JsonMapper.builder().build();
 
   /** {@code berth audit verify}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -51,7 +57,7 @@ final class AuditCommand {
     String anchors;
 
     @CommandLine.Mixin
-    AuditFiles trail;
+    TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
@@ -98,11 +104,11 @@ final class AuditCommand {
     }
 
     /** The anchors of the {@code --anchors} input, or null after reporting a bad input. */
-    private List<Anchor> readAnchors(PrintWriter err) throws java.io.IOException {
+    private List<Anchor> readAnchors(PrintWriter err) throws IOException {
       String name = anchors.equals("-") ? "standard input" : anchors;
       List<String> lines;
       if (anchors.equals("-")) {
-        lines = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+        lines = new BufferedReader(new InputStreamReader(System.in,
             StandardCharsets.UTF_8)).lines().toList();
       } else {
         lines = Files.readAllLines(Path.of(anchors), StandardCharsets.UTF_8);
@@ -158,7 +164,7 @@ final class AuditCommand {
     boolean json;
 
     @CommandLine.Mixin
-    AuditFiles trail;
+    TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
@@ -173,7 +179,7 @@ final class AuditCommand {
   }
 
   /** The audit files every subcommand takes. */
-  static final class AuditFiles {
+  static final class TrailFiles {
     @Parameters(paramLabel = "FILE", arity = "0..*", defaultValue = DEFAULT_FILE,
         description = {"Audit files, or directories of them, read in chain order (default: "
             + "${DEFAULT-VALUE}). For the whole trail give its directory, or the active file "
@@ -195,9 +201,9 @@ final class AuditCommand {
     }
 
     /** Every record of the files, in chain order. */
-    List<String> lines() throws java.io.IOException {
+    List<String> lines() throws IOException {
       List<String> all = new ArrayList<>();
-      for (Path f : dev.berth.audit.AuditFiles.inChainOrder(existing())) {
+      for (Path f : AuditFiles.inChainOrder(existing())) {
         all.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
       }
       return all;
@@ -205,27 +211,25 @@ final class AuditCommand {
   }
 
   /** Prints one record as stored ({@code json}) or as a readable line. */
-  static void print(PrintWriter out, String line, boolean json) throws java.io.IOException {
+  static void print(PrintWriter out, String line, boolean json) throws IOException {
     if (json) {
       out.println(line);
       return;
     }
-    JsonNode n = MAPPER.readTree(line);
-    if (n.has("result")) {
-      out.printf("%s #%d   result of %s: status %d%s in %d ms%n", n.path("time").asText(),
-          n.path("seq").asLong(), n.path("result").asText(), n.path("status").asInt(),
-          n.has("objectId") ? ", created " + n.path("objectId").asText() : "",
-          n.path("millis").asLong());
-      return;
+    print(out, AuditEntry.parse(line));
+  }
+
+  private static void print(PrintWriter out, AuditEntry entry) {
+    switch (entry.record()) {
+      case AuditResult r -> out.printf("%s #%d   result of %s: status %d%s in %d ms%n",
+          entry.time(), entry.seq(), r.decisionId(), r.status(),
+          r.objectId().isEmpty() ? "" : ", created " + r.objectId(), r.millis());
+      case AuditEvent e -> out.printf("%s #%d %s %s(%d)%s %s %s %s %s%s%n", entry.time(),
+          entry.seq(), e.decisionId(), e.user(), e.uid(),
+          e.loginUid() >= 0 ? " via login uid " + e.loginUid() : "",
+          e.decision(), e.method(), e.path(), e.rule(),
+          e.reason().isEmpty() ? "" : ": " + e.reason());
     }
-    JsonNode p = n.path("principal");
-    out.printf("%s #%d %s %s(%d)%s %s %s %s %s%s%n", n.path("time").asText(),
-        n.path("seq").asLong(), n.path("decisionId").asText(), p.path("user").asText(),
-        p.path("uid").asInt(),
-        p.has("loginUid") ? " via login uid " + p.path("loginUid").asInt() : "",
-        n.path("decision").asText(), n.path("method").asText(), n.path("path").asText(),
-        n.path("rule").asText(),
-        n.has("reason") ? ": " + n.path("reason").asText() : "");
   }
 
   /** {@code berth audit search}. */
@@ -249,43 +253,47 @@ final class AuditCommand {
     String object;
 
     @Option(names = "--since", description = "ISO-8601 time, e.g. 2026-11-24T08:00:00Z.")
-    java.time.Instant since;
+    Instant since;
 
     @Option(names = "--until", description = "ISO-8601 time.")
-    java.time.Instant until;
+    Instant until;
 
     @Option(names = "--json", description = "Print the records as stored.")
     boolean json;
 
     @CommandLine.Mixin
-    AuditFiles trail;
+    TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      java.util.Set<String> matched = new java.util.HashSet<>();
+      Set<String> matched = new HashSet<>();
       int count = 0;
       for (String line : trail.lines()) {
-        JsonNode n = MAPPER.readTree(line);
-        boolean hit;
-        if (n.has("result")) {
-          hit = matched.contains(n.path("result").asText())
+        AuditEntry entry = AuditEntry.parse(line);
+        boolean hit = switch (entry.record()) {
+          case AuditResult r -> matched.contains(r.decisionId())
               || (object != null && user == null && action == null && decision == null
-                  && n.path("objectId").asText().contains(object) && inTime(n));
-        } else {
-          JsonNode p = n.path("principal");
-          hit = (user == null || user.equals(p.path("user").asText())
-                  || user.equals(p.path("uid").asText()))
-              && (action == null || action.equals(n.path("action").asText()))
-              && (decision == null || decision.equals(n.path("decision").asText()))
-              && (object == null || n.path("path").asText().contains(object))
-              && inTime(n);
-          if (hit) {
-            matched.add(n.path("decisionId").asText());
+                  && r.objectId().contains(object) && inTime(entry));
+          case AuditEvent e -> {
+            boolean match = (user == null || user.equals(e.user())
+                    || user.equals(Integer.toString(e.uid())))
+                && (action == null || action.equals(e.action()))
+                && (decision == null || decision.equals(e.decision()))
+                && (object == null || e.path().contains(object))
+                && inTime(entry);
+            if (match) {
+              matched.add(e.decisionId());
+            }
+            yield match;
           }
-        }
+        };
         if (hit) {
-          print(out, line, json);
+          if (json) {
+            out.println(line);
+          } else {
+            print(out, entry);
+          }
           count++;
         }
       }
@@ -293,8 +301,8 @@ final class AuditCommand {
       return count > 0 ? 0 : 1;
     }
 
-    private boolean inTime(JsonNode n) {
-      java.time.Instant t = java.time.Instant.parse(n.path("time").asText());
+    private boolean inTime(AuditEntry entry) {
+      Instant t = entry.instant();
       return (since == null || !t.isBefore(since)) && (until == null || t.isBefore(until));
     }
   }

@@ -4,6 +4,7 @@ import dev.berth.audit.AnchorSink;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.FileAnchorSink;
 import dev.berth.audit.SyslogAnchorSink;
+import dev.berth.audit.TrailForwarder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,7 +18,10 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** The options of {@code berth serve} that rotate and anchor the audit trail. */
+/**
+ * The options of {@code berth serve} and {@code berth plugin} that rotate, anchor and forward the
+ * audit trail.
+ */
 final class AuditOptions {
   private static final Logger LOG = LoggerFactory.getLogger("dev.berth.audit");
   /** Where the C library sends syslog messages. */
@@ -49,11 +53,17 @@ final class AuditOptions {
           + "${DEFAULT-VALUE}).")
   Duration anchorInterval;
 
+  @CommandLine.Mixin
+  AuditForwardOptions forward;
+
   /** Opens the trail whose active file is {@code file} with these options. */
   AuditLog open(Path file) throws IOException {
+    TrailForwarder forwarder = forward.open(
+        problem -> LOG.atWarn().addKeyValue("problem", problem).log("audit forward"));
     AuditLog.Options options = AuditLog.Options.defaults().withRotation(maxSize, maxAge)
         .withAnchors(sink(), anchorInterval,
-            problem -> LOG.atWarn().addKeyValue("problem", problem).log("audit anchor"));
+            problem -> LOG.atWarn().addKeyValue("problem", problem).log("audit anchor"))
+        .withForwarder(forwarder);
     return AuditLog.open(file, options);
   }
 

@@ -18,6 +18,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "  export DOCKER_HOST=unix:///run/berth/docker.sock"},
     subcommands = {ServeCommand.class, PluginCommand.class, RunCommand.class, PolicyCommand.class,
         AuditCommand.class, MetricsCommand.class, PkiCommand.class, DoctorCommand.class,
+        LoginCommand.class,
         CommandLine.HelpCommand.class})
 public final class BerthCommand implements Runnable {
   @CommandLine.Spec

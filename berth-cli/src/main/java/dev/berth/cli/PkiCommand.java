@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,10 +51,16 @@ final class PkiCommand {
     }
   }
 
-  /** Runs a PKI operation; a {@link PkiException} becomes its message and exit status 1. */
+  /**
+   * Runs a PKI operation; a {@link PkiException} becomes its message and exit status 1. Every
+   * subcommand extends it, and so takes {@code --dir} from here.
+   */
   abstract static class PkiOperation implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    PkiDir pki;
 
     @Override
     public final Integer call() throws Exception {
@@ -85,9 +92,6 @@ final class PkiCommand {
       description = {"Create the CA: ca.pem, ca-key.pem (mode 0600), index.tsv and an empty "
           + "crl.pem.", "Refuses to touch a directory that already holds a CA."})
   static final class Init extends PkiOperation {
-    @CommandLine.Mixin
-    PkiDir pki;
-
     @Option(names = "--days", paramLabel = "N", defaultValue = "3650",
         description = "How long the CA is valid (default: ${DEFAULT-VALUE}).")
     int days;
@@ -110,9 +114,6 @@ final class PkiCommand {
           "Writes NAME-cert.pem and NAME-key.pem (mode 0600) into --out, replacing earlier ones; "
               + "and ca.pem when --out is not the CA's directory."})
   static final class Server extends PkiOperation {
-    @CommandLine.Mixin
-    PkiDir pki;
-
     @Option(names = "--san", paramLabel = "DNS:NAME|IP:ADDRESS", required = true,
         description = "A name clients connect to (repeat for each). Clients check only these.")
     List<String> sans;
@@ -160,9 +161,6 @@ final class PkiCommand {
               + "DOCKER_CERT_PATH to it. Earlier certificates of the user stay valid until they "
               + "expire or are revoked."})
   static final class User extends PkiOperation {
-    @CommandLine.Mixin
-    PkiDir pki;
-
     @Parameters(index = "0", paramLabel = "NAME", description = "The user's name.")
     String name;
 
@@ -205,9 +203,6 @@ final class PkiCommand {
       description = {"Revoke every valid client certificate of a user and write a new crl.pem.",
           "berth's TLS listener (--tls-crl) picks the new CRL up at the next connection."})
   static final class Revoke extends PkiOperation {
-    @CommandLine.Mixin
-    PkiDir pki;
-
     @Parameters(index = "0", paramLabel = "NAME", description = "The user's name.")
     String name;
 
@@ -231,9 +226,6 @@ final class PkiCommand {
           "berth refuses every TLS client once its CRL is past nextUpdate: run this from cron "
               + "well before then, e.g. weekly with the default 30 days."})
   static final class Crl extends PkiOperation {
-    @CommandLine.Mixin
-    PkiDir pki;
-
     @Option(names = "--crl-days", paramLabel = "N", defaultValue = "30",
         description = "How long the CRL is valid (default: ${DEFAULT-VALUE}).")
     int crlDays;
@@ -250,9 +242,6 @@ final class PkiCommand {
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List the certificates the CA issued: serial, kind, not-after, status, name.")
   static final class ListCommand extends PkiOperation {
-    @CommandLine.Mixin
-    PkiDir pki;
-
     @Override
     void run(PrintWriter w) throws PkiException {
       Instant now = Instant.now();
@@ -260,7 +249,7 @@ final class PkiCommand {
         String status = e.revoked() != null ? "revoked " + e.revoked()
             : e.notAfter().isAfter(now) ? "valid" : "expired";
         w.printf("%-34s %-6s %-20s %-30s %s%n", e.serialHex(),
-            e.kind().name().toLowerCase(java.util.Locale.ROOT), e.notAfter(), status, e.name());
+            e.kind().name().toLowerCase(Locale.ROOT), e.notAfter(), status, e.name());
       }
     }
   }

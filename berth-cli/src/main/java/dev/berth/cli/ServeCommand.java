@@ -1,6 +1,9 @@
 package dev.berth.cli;
 
+import dev.berth.cli.dashboard.DashboardServer;
+import dev.berth.cli.login.LoginServer;
 import dev.berth.cli.systemd.SocketActivation;
+import dev.berth.nss.AccountCache;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.proxy.ProxyConfig;
 import dev.berth.proxy.ProxyServer;
@@ -8,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -46,6 +50,22 @@ final class ServeCommand implements Callable<Integer> {
   @CommandLine.Mixin
   BoundsOptions bounds;
 
+  @CommandLine.Mixin
+  LoginOptions loginOptions;
+
+  @Option(names = "--dashboard", paramLabel = "unix:///PATH",
+      description = {"Serve the read-only admin dashboard (a web page: who runs what, refusals "
+          + "by rule, audit search and chain status, live) on this unix socket, mode 0600, for "
+          + "root and berth's own user only. Reach it with e.g. ssh -L 8080:PATH host."})
+  String dashboard;
+
+  @Option(names = "--identity-cache", paramLabel = "DURATION", defaultValue = "60s",
+      converter = AuditOptions.DurationConverter.class,
+      description = {"How long a caller's account and groups, once found in NSS (files, LDAP, "
+          + "SSSD), are used without asking again (default: ${DEFAULT-VALUE}). A user removed "
+          + "from a group loses the roles it gave after at most this long."})
+  Duration identityCache;
+
   @Option(names = "--socket-mode", paramLabel = "MODE", defaultValue = "0666",
       description = "Octal permissions of the listen socket (default: ${DEFAULT-VALUE}).")
   String socketMode;
@@ -64,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
         socketGroup, threads > 0 ? threads : Runtime.getRuntime().availableProcessors())
         .withInheritedFd(SocketActivation.inherited()).withBounds(bounds.bounds());
     long files = FileLimit.raise();
-    NssUserDirectory users = new NssUserDirectory();
+    AccountCache users = new AccountCache(new NssUserDirectory(), identityCache);
     Optional<Services> opened = serviceOptions.open(users, spec.commandLine().getErr());
     if (opened.isEmpty()) {
       return 1;
@@ -73,7 +93,17 @@ final class ServeCommand implements Callable<Integer> {
     ProxyServer server = ProxyServer.start(config, services.policies, users, services.audit,
         services.owners);
     ListenOptions.reloadOnHangup(server);
-    services.closeOnShutdown(server, spec.commandLine().getErr());
+    Optional<LoginServer> login = loginOptions.start(spec.commandLine(), listeners.tlsCert,
+        listeners.tlsKey, users, services.audit);
+    Optional<DashboardServer> admin = dashboard == null ? Optional.empty()
+        : Optional.of(DashboardServer.start(unixPath(dashboard, "--dashboard"),
+            config.upstream(), services.owners, users, services.policies,
+            serviceOptions.auditLog));
+    services.closeOnShutdown(() -> {
+      admin.ifPresent(DashboardServer::close);
+      login.ifPresent(LoginServer::close);
+      server.close();
+    }, spec.commandLine().getErr());
     spec.commandLine().getOut().printf("berth: serving %s -> %s (up to %d open files)%n",
         ListenOptions.describe(config), config.upstream(), files);
     spec.commandLine().getOut().flush();

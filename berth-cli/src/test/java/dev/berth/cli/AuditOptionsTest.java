@@ -3,7 +3,9 @@ package dev.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.audit.TrailForwarder;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -54,5 +56,36 @@ class AuditOptionsTest {
     assertThat(o.maxAge).isEqualTo(Duration.ofDays(1));
     assertThat(o.anchors).isEqualTo("syslog");
     assertThat(o.anchorInterval).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  private static AuditOptions parse(String... args) {
+    AuditOptions o = new AuditOptions();
+    new CommandLine(o).parseArgs(args);
+    return o;
+  }
+
+  @Test
+  void forward_notGiven_noForwarder() throws Exception {
+    assertThat(parse().forward.open(p -> {})).isSameAs(TrailForwarder.NONE);
+  }
+
+  @Test
+  void forward_badUsage_refusedBeforeStarting() {
+    List<List<String>> bad = List.of(
+        List.of("--audit-forward", "syslog+tls://logs:6514"),
+        List.of("--audit-forward", "tcp://logs:6514", "--audit-forward-ca", "ca.pem"),
+        List.of("--audit-forward-ca", "ca.pem"),
+        List.of("--audit-forward", "syslog+tls://logs:6514", "--audit-forward-ca", "ca.pem",
+            "--audit-forward-cert", "c.pem"),
+        List.of("--audit-forward", "syslog+tls://logs:6514", "--audit-forward-ca", "ca.pem",
+            "--audit-forward-queue", "0"));
+    List<String> messages = List.of("needs --audit-forward-ca", "syslog+tls://HOST:PORT",
+        "need --audit-forward", "go together", "at least 1");
+    for (int i = 0; i < bad.size(); i++) {
+      AuditOptions o = parse(bad.get(i).toArray(String[]::new));
+      assertThatThrownBy(() -> o.forward.open(p -> {})).as(bad.get(i).toString())
+          .isInstanceOf(CommandLine.ParameterException.class)
+          .hasMessageContaining(messages.get(i));
+    }
   }
 }

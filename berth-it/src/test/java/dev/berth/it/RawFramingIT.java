@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * HTTP framing that a smuggling or desync attack would use, written by hand on the raw socket.
@@ -55,6 +57,54 @@ class RawFramingIT extends ItBase {
     assertRefused(r, 400, "Transfer-Encoding");
     assertThat(r.closedByServer()).as(r.describe()).isTrue();
     assertThat(r.responseCount()).as(r.describe()).isEqualTo(1);
+  }
+
+  /** The status line the daemon itself gives the same bytes (sent as root, straight to it). */
+  private static String daemonsStatus(byte[] bytes) throws IOException {
+    RawHttp.Response direct = RawHttp.exchange(ItEnvironment.upstreamSocket(), bytes,
+        KEEP_ALIVE_WAIT);
+    return direct.statusLine().replaceAll("^(HTTP/1\\.1 [0-9]{3}).*", "$1");
+  }
+
+  @ParameterizedTest(name = "Content-Length: {0}")
+  @ValueSource(strings = {"abc", "95, 95", "-1"})
+  void malformedContentLength_answeredInDockerFormatWithTheDaemonsStatus(String length)
+      throws IOException {
+    // issue 18: these closed the connection with no answer and no audit record
+    byte[] req = ("POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: "
+        + "application/json\r\nContent-Length: " + length + "\r\n\r\n{\"Image\":\"x\"}")
+        .getBytes(StandardCharsets.ISO_8859_1);
+    RawHttp.Response r = send(req, WAIT);
+    assertRefused(r, 400, "Content-Length");
+    assertThat(r.closedByServer()).as(r.describe()).isTrue();
+    assertThat(daemonsStatus(req)).isEqualTo("HTTP/1.1 400");
+  }
+
+  @Test
+  void expectOtherThanContinue_answered417InDockerFormatAsTheDaemonDoes() throws IOException {
+    byte[] req = ("POST /containers/create HTTP/1.1\r\nHost: docker\r\nExpect: foo\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"Image\":\"x\"}")
+        .getBytes(StandardCharsets.ISO_8859_1);
+    RawHttp.Response r = send(req, WAIT);
+    assertThat(r.statusLine()).as(r.describe()).isEqualTo("HTTP/1.1 417 Expectation Failed");
+    assertThat(r.text()).as(r.describe()).contains("{\"message\":\"berth: unsupported Expect");
+    assertThat(daemonsStatus(req)).isEqualTo("HTTP/1.1 417");
+  }
+
+  @Test
+  void createSentAsTextPlain_answeredWithTheDaemonsOwn400NotForwarded() throws IOException {
+    String name = container("textplain");
+    String body = "{\"Image\":\"" + image + "\"}";
+    byte[] req = ("POST /containers/create?name=" + name + " HTTP/1.1\r\nHost: docker\r\n"
+        + "Content-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+        .getBytes(StandardCharsets.ISO_8859_1);
+    RawHttp.Response r = send(req, WAIT);
+    assertThat(r.statusLine()).as(r.describe()).isEqualTo("HTTP/1.1 400 Bad Request");
+    assertThat(r.text()).as(r.describe()).contains("(text/plain)")
+        .contains("must be 'application/json'");
+    assertThat(existsUpstream(name)).as("created through berth").isFalse();
+    assertThat(daemonsStatus(req)).isEqualTo("HTTP/1.1 400");
+    assertThat(existsUpstream(name)).as("created by the daemon itself").isFalse();
   }
 
   @Test

@@ -91,8 +91,7 @@ public final class NssUserDirectory implements UserDirectory {
           continue;
         }
         if (rc != 0) {
-          throw new LookupException("NSS lookup of group " + group + " failed (errno " + rc
-              + ")");
+          throw new LookupException(failure("group " + group, rc));
         }
         if (result.get(ValueLayout.ADDRESS, 0).equals(MemorySegment.NULL)) {
           return Optional.empty();
@@ -120,7 +119,7 @@ public final class NssUserDirectory implements UserDirectory {
           continue;
         }
         if (rc != 0) {
-          throw new LookupException("NSS lookup of gid " + gid + " failed (errno " + rc + ")");
+          throw new LookupException(failure("gid " + gid, rc));
         }
         if (result.get(ValueLayout.ADDRESS, 0).equals(MemorySegment.NULL)) {
           return Optional.empty();
@@ -150,8 +149,7 @@ public final class NssUserDirectory implements UserDirectory {
           continue;
         }
         if (rc != 0) {
-          throw new LookupException("NSS lookup of " + (name == null ? "uid " + uid : name)
-              + " failed (errno " + rc + ")");
+          throw new LookupException(failure(name == null ? "uid " + uid : name, rc));
         }
         if (result.get(ValueLayout.ADDRESS, 0).equals(MemorySegment.NULL)) {
           return Optional.empty();
@@ -194,6 +192,24 @@ public final class NssUserDirectory implements UserDirectory {
       }
     }
     throw new LookupException("user " + user + " is in more than " + MAX_GROUPS + " groups");
+  }
+
+  /**
+   * Why a lookup failed. glibc answers "not found" with 0 and a null result; a non-zero code is
+   * the errno of a source that could not answer (nss-ldapd gives ENOENT when nslcd cannot reach
+   * the directory, sssd EAGAIN or ETIMEDOUT while it is offline).
+   */
+  static String failure(String what, int rc) {
+    String code = switch (rc) {
+      case 2 -> "ENOENT";
+      case 5 -> "EIO";
+      case 11 -> "EAGAIN";
+      case 110 -> "ETIMEDOUT";
+      case 111 -> "ECONNREFUSED";
+      default -> "errno " + rc;
+    };
+    return "the user directory did not answer for " + what + " (NSS: " + code
+        + "; is LDAP/nslcd/sssd up?)";
   }
 
   private static String cString(MemorySegment p) {

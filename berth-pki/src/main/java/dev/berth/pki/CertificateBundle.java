@@ -18,6 +18,13 @@ public record CertificateBundle(X509Certificate certificate, PrivateKey key, X50
     requireNonNull(ca, "ca");
   }
 
+  /** A bundle received as PEM text ({@code berth login} gets one from the login service). */
+  public static CertificateBundle fromPem(String certificate, String key, String ca)
+      throws PkiException {
+    return new CertificateBundle(Pem.parseCertificate(certificate, "the certificate"),
+        Pem.parsePrivateKey(key, "the private key"), Pem.parseCertificate(ca, "the CA"));
+  }
+
   /** The certificate as PEM text. */
   public String certificatePem() {
     return Pem.certificate(certificate);
@@ -25,7 +32,7 @@ public record CertificateBundle(X509Certificate certificate, PrivateKey key, X50
 
   /** The private key as PKCS#8 PEM text ({@code -----BEGIN PRIVATE KEY-----}). */
   public String keyPem() {
-    return Pem.privateKey(key);
+    return Pem.privateKey(key, certificate.getPublicKey());
   }
 
   /** The CA certificate as PEM text. */

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -42,7 +43,7 @@ public record IndexEntry(BigInteger serial, Kind kind, String name, Instant notA
 
   /** The serial in the hexadecimal form openssl prints. */
   public String serialHex() {
-    return serial.toString(16).toUpperCase(java.util.Locale.ROOT);
+    return serial.toString(16).toUpperCase(Locale.ROOT);
   }
 
   IndexEntry revokedAt(Instant when) {

@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Set;
 
@@ -203,7 +204,7 @@ final class SafeDirectory implements AutoCloseable {
       while (buf.hasRemaining() && ch.read(buf) >= 0) {
         // until full or EOF
       }
-      return java.util.Arrays.copyOf(buf.array(), buf.position());
+      return Arrays.copyOf(buf.array(), buf.position());
     } catch (IOException e) {
       throw new PkiException("cannot read " + path.resolve(name) + ": " + e.getMessage(), e);
     }

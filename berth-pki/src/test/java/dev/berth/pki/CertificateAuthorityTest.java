@@ -2,6 +2,7 @@ package dev.berth.pki;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
@@ -17,8 +19,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Base64;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +59,25 @@ class CertificateAuthorityTest {
     assertThat(mode(dir.resolve("ca.pem"))).isEqualTo("rw-r--r--");
     assertThat(Files.readString(dir.resolve("ca-key.pem")))
         .startsWith("-----BEGIN PRIVATE KEY-----");
+  }
+
+  @Test
+  void keyPem_ecPrivateKey_carriesItsPublicKeyForGnuTls() throws Exception {
+    CertificateAuthority ca = newCa();
+    CertificateBundle b = ca.issueServer("collector", List.of(SubjectAltName.parse(
+        "IP:127.0.0.1")), Duration.ofDays(1));
+    for (String pem : List.of(b.keyPem(), Files.readString(tmp.resolve("pki/ca-key.pem")))) {
+      String base64 = pem.replaceAll("-----[A-Z ]+-----|\\s", "");
+      PrivateKeyInfo info = PrivateKeyInfo.getInstance(Base64.getDecoder().decode(base64));
+      ECPrivateKey sec1 = ECPrivateKey.getInstance(info.parsePrivateKey());
+      assertThat(sec1.getPublicKey()).as("RFC 5915 publicKey, which GnuTLS requires").isNotNull();
+    }
+    assertThat(ECPrivateKey.getInstance(PrivateKeyInfo.getInstance(Base64.getDecoder().decode(
+        b.keyPem().replaceAll("-----[A-Z ]+-----|\\s", ""))).parsePrivateKey()).getPublicKey()
+        .getBytes()).isEqualTo(SubjectPublicKeyInfo.getInstance(b.certificate().getPublicKey()
+            .getEncoded()).getPublicKeyData().getBytes());
+    assertThat(CertificateTemplate.matches(b.certificate(), Pem.parsePrivateKey(b.keyPem(), "key")))
+        .isTrue();
   }
 
   @Test
@@ -155,10 +180,10 @@ class CertificateAuthorityTest {
     List<IndexEntry> index = CertificateAuthority.open(tmp.resolve("pki"), CLOCK).index();
     assertThat(index).extracting(IndexEntry::kind, IndexEntry::name, IndexEntry::serial)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.CA, "berth CA",
+            tuple(IndexEntry.Kind.CA, "berth CA",
                 ca.certificate().getSerialNumber()),
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.USER, "alice", alice),
-            org.assertj.core.groups.Tuple.tuple(IndexEntry.Kind.SERVER, "berth", server));
+            tuple(IndexEntry.Kind.USER, "alice", alice),
+            tuple(IndexEntry.Kind.SERVER, "berth", server));
   }
 
   @Test
@@ -227,7 +252,7 @@ class CertificateAuthorityTest {
     newCa();
     CertificateAuthority.create(tmp.resolve("other"), Duration.ofDays(1), CLOCK);
     Files.copy(tmp.resolve("other/ca-key.pem"), tmp.resolve("pki/ca-key.pem"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StandardCopyOption.REPLACE_EXISTING);
 
     assertThatThrownBy(() -> CertificateAuthority.open(tmp.resolve("pki"), CLOCK))
         .isInstanceOf(PkiException.class).hasMessageContaining("is not the key of");

@@ -3,37 +3,65 @@ package dev.berth.proxy;
 import dev.berth.enforce.Caller;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The life of a client connection, for as long as it lasts (it stays when a hijack swaps the
- * HTTP handlers for a tunnel): identifies the caller when the connection is ready, counts it,
- * and on close records what is still due and releases the daemon side.
+ * HTTP handlers for a tunnel): identifies the caller when the connection is ready (off the event
+ * loop, see {@link CallerIdentification}), counts it, and on close records what is still due and
+ * releases the daemon side.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
   private final ClientConnection conn;
   private final PeerIdentity identity;
+  private final CallerIdentification callers;
+  /** The caller is being looked up (off the loop); nothing is read until then. */
+  private boolean identifying;
+  /** The client half-closed while it was being identified: passed on once it is. */
+  private boolean inputClosedMeanwhile;
 
-  ConnectionHandler(ClientConnection conn, PeerIdentity identity) {
+  ConnectionHandler(ClientConnection conn, PeerIdentity identity,
+      CallerIdentification callers) {
     this.conn = conn;
     this.identity = identity;
+    this.callers = callers;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     conn.metrics.connectionOpened();
-    try {
-      conn.caller = Caller.of(identity.resolve(ctx.channel()));
-      conn.caller.principal().ifPresent(p -> conn.openFor(p.uid()));
-    } catch (PeerIdentity.IdentityException e) {
-      conn.caller = Caller.unidentified("", "berth: you could not be identified ("
-          + e.getMessage() + ")");
-      LOG.atWarn().addKeyValue("reason", e.getMessage()).log("caller not identified");
+    identifying = true;
+    callers.identify(identity, ctx.channel()).whenCompleteAsync((who, failure) -> {
+      identifying = false;
+      if (conn.state == ClientConnection.State.CLOSED) {
+        return;
+      }
+      if (failure == null) {
+        conn.caller = Caller.of(who);
+        conn.caller.principal().ifPresent(p -> conn.openFor(p.uid()));
+      } else {
+        conn.caller = Caller.unidentified("", "berth: you could not be identified ("
+            + failure.getMessage() + ")");
+        LOG.atWarn().addKeyValue("reason", failure.getMessage()).log("caller not identified");
+      }
+      ctx.fireChannelActive();
+      conn.read();
+      if (inputClosedMeanwhile) {
+        ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+      }
+    }, ctx.executor());
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (identifying && evt instanceof ChannelInputShutdownEvent) {
+      inputClosedMeanwhile = true; // after the request the client sent before it, if any
+      return;
     }
-    ctx.fireChannelActive();
-    conn.read();
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override

@@ -1,10 +1,12 @@
 package dev.berth.proxy;
 
+import dev.berth.audit.TrailForwarder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * berth's own counters, in the Prometheus text exposition format (version 0.0.4).
@@ -28,10 +30,20 @@ public final class Metrics {
   private final Map<String, LongAdder> timeouts = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> limited = new ConcurrentHashMap<>();
   private final IntSupplier auditPending;
+  private final Supplier<TrailForwarder.Counters> auditForwarded;
 
   /** @param auditPending audit records queued and not yet on disk */
   public Metrics(IntSupplier auditPending) {
+    this(auditPending, TrailForwarder.NONE::counters);
+  }
+
+  /**
+   * @param auditPending audit records queued and not yet on disk
+   * @param auditForwarded what the audit trail's forwarder to a collector did so far
+   */
+  public Metrics(IntSupplier auditPending, Supplier<TrailForwarder.Counters> auditForwarded) {
     this.auditPending = auditPending;
+    this.auditForwarded = auditForwarded;
   }
 
   void decided(String action, String outcome, String rule, long nanos) {
@@ -90,6 +102,20 @@ public final class Metrics {
         limited);
     gauge(sb, "berth_audit_pending_records", "Audit records queued and not yet on disk.",
         auditPending.getAsInt());
+    TrailForwarder.Counters f = auditForwarded.get();
+    if (f.enabled()) {
+      gauge(sb, "berth_audit_forward_connected", "1 while connected to the audit collector.",
+          f.connected() ? 1 : 0);
+      gauge(sb, "berth_audit_forward_queued_messages",
+          "Audit records and anchors waiting for the collector.", f.queued());
+      counter(sb, "berth_audit_forward_sent_total",
+          "Audit records and anchors written to the collector's connection.", f.sent());
+      counter(sb, "berth_audit_forward_dropped_total",
+          "Audit records and anchors dropped because the queue for the collector was full "
+              + "(the local trail has them).", f.dropped());
+      counter(sb, "berth_audit_forward_failures_total",
+          "Connections to the audit collector that failed or broke.", f.failures());
+    }
     return sb.toString();
   }
 
@@ -104,6 +130,12 @@ public final class Metrics {
   private static void gauge(StringBuilder sb, String name, String help, long value) {
     sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
         .append("# TYPE ").append(name).append(" gauge\n")
+        .append(name).append(' ').append(value).append('\n');
+  }
+
+  private static void counter(StringBuilder sb, String name, String help, long value) {
+    sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(" counter\n")
         .append(name).append(' ').append(value).append('\n');
   }
 

@@ -27,7 +27,8 @@ import java.util.concurrent.Executor;
  *   MetricsHandler           GET /berth/metrics, for administrators
  *   BodyHandler              judged bodies read whole (bounded); streams pass
  *   EnforcementHandler       the enforcement core: decide, record (durably), effects, or refuse
- *   RelayHandler             the canonical request to the daemon, the answer back
+ *   RelayHandler             the canonical request to the daemon; its answer comes back
+ *                            through AnswerRelay (the daemon connection's listener)
  * </pre>
  *
  * <p>After a hijack (attach, exec start: the daemon's 101 or raw-stream answer) everything from
@@ -68,6 +69,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
 
   private final Enforcer enforcer;
   private final PeerIdentity identity;
+  private final CallerIdentification callers;
   private final UpstreamPool upstreams;
   private final Executor lookups;
   private final Metrics metrics;
@@ -76,13 +78,15 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final UserBounds userBounds;
   private final ClientBounds bounds;
 
-  ProxyChannelInitializer(Enforcer enforcer, PeerIdentity identity, UpstreamPool upstreams,
+  ProxyChannelInitializer(Enforcer enforcer, PeerIdentity identity,
+      CallerIdentification callers, UpstreamPool upstreams,
       Executor lookups, Metrics metrics, SslContext tls, UserBounds userBounds,
       ClientBounds bounds) {
     this.userBounds = userBounds;
     this.bounds = bounds;
     this.enforcer = enforcer;
     this.identity = identity;
+    this.callers = callers;
     this.upstreams = upstreams;
     this.lookups = lookups;
     this.metrics = metrics;
@@ -97,7 +101,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     }
     ClientConnection conn = new ClientConnection(ch, enforcer, upstreams, lookups, metrics,
         userBounds, bounds);
-    ch.pipeline().addLast(CONNECTION, new ConnectionHandler(conn, identity))
+    ch.pipeline().addLast(CONNECTION, new ConnectionHandler(conn, identity, callers))
         .addLast(DeadlineHandler.NAME, new DeadlineHandler(conn, bounds));
     addHttpHandlers(ch.pipeline(), conn);
   }

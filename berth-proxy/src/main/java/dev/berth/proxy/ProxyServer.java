@@ -59,13 +59,15 @@ public final class ProxyServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final List<Channel> serverChannels;
   private final ClientCertificateVerifier verifier;
+  private final CallerIdentification callers;
 
   private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Channel> serverChannels,
-      ClientCertificateVerifier verifier) {
+      ClientCertificateVerifier verifier, CallerIdentification callers) {
     this.config = config;
     this.group = group;
     this.serverChannels = List.copyOf(serverChannels);
     this.verifier = verifier;
+    this.callers = callers;
   }
 
   /**
@@ -104,8 +106,9 @@ public final class ProxyServer implements AutoCloseable {
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
     java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
-    Metrics metrics = new Metrics(audit::pending);
+    Metrics metrics = new Metrics(audit::pending, audit::forwarded);
     UserBounds userBounds = new UserBounds();
+    CallerIdentification callers = new CallerIdentification();
     Enforcer enforcer = new Enforcer(engines, audit, objects, owners, lookups,
         (action, decision, nanos) -> metrics.decided(action, switch (decision) {
           case Decision.Allow a -> "allow";
@@ -126,7 +129,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new ProxyChannelInitializer(enforcer, new TlsPeerIdentity(users),
-                upstreams, lookups, metrics, sslContext, userBounds, config.bounds()))
+                callers, upstreams, lookups, metrics, sslContext, userBounds, config.bounds()))
             .bind(tls.address())
             .sync()
             .channel());
@@ -146,7 +149,7 @@ public final class ProxyServer implements AutoCloseable {
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(new ProxyChannelInitializer(enforcer, new UnixPeerIdentity(users),
-                upstreams, lookups, metrics, null, userBounds, config.bounds()));
+                callers, upstreams, lookups, metrics, null, userBounds, config.bounds()));
         if (inherited.isPresent()) {
           channels.add(unix.register().sync().channel());
         } else {
@@ -164,13 +167,15 @@ public final class ProxyServer implements AutoCloseable {
             .addKeyValue("fd", inherited.isPresent() ? "inherited" : "bound")
             .log("berth is serving");
       }
-      return new ProxyServer(config, group, channels, verifier);
+      return new ProxyServer(config, group, channels, verifier, callers);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeAll(channels, group);
+      callers.close();
       throw new IOException("interrupted while binding " + where, e);
     } catch (RuntimeException | IOException e) {
       closeAll(channels, group);
+      callers.close();
       throw e instanceof IOException io ? io : new IOException("cannot listen on " + where
           + ": " + e.getMessage(), e);
     }
@@ -254,6 +259,7 @@ public final class ProxyServer implements AutoCloseable {
       }
       group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
           .awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS);
+      callers.close();
       LOG.atInfo().addKeyValue("listen", config.listen()).log("berth stopped");
     }
   }
