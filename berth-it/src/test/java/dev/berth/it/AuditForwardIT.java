@@ -8,7 +8,7 @@ import dev.berth.pki.CertificateAuthority;
 import dev.berth.pki.CertificateBundle;
 import dev.berth.pki.FileOwner;
 import dev.berth.pki.SubjectAltName;
-import dev.berth.policy.Policy;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,7 +66,7 @@ class AuditForwardIT {
         client, new FileOwner("root", 0, 0));
 
     policyFile = dir.resolve("policy.yaml");
-    String v1 = Policy.defaultText();
+    String v1 = PolicyDefaults.text();
     String v2 = v1 + "\n# version 2, as configuration management would roll it out\n";
     digest1 = sha256(v1);
     digest2 = sha256(v2);

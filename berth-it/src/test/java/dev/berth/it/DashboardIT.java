@@ -3,6 +3,7 @@ package dev.berth.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ class DashboardIT {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     adminSocket = dir.resolve("admin.sock");
     Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, dev.berth.policy.Policy.defaultText()
+    Files.writeString(policy, PolicyDefaults.text()
         .replace("    scope: own\n", "    scope: own\n    quota: {containers: 4}\n"));
     berth = BerthServer.start(ItEnvironment.upstreamUrl(),
         List.of("--policy", policy.toString(), "--dashboard", "unix://" + adminSocket));

@@ -2,6 +2,7 @@ package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ class DirectoryUsersIT {
         + LdapDirectory.group("dockerusers", DOCKERUSERS, "ann")
         + LdapDirectory.group("gpulab", GPULAB, "ann"));
     Path policy = dir.resolve("policy.yaml");
-    String text = dev.berth.policy.Policy.defaultText();
+    String text = PolicyDefaults.text();
     String bindings = text.substring(text.indexOf("\nbindings:"));
     Files.writeString(policy, text.replace(bindings, """
 
