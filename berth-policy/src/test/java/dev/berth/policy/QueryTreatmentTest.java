@@ -21,6 +21,8 @@ class QueryTreatmentTest {
       "GET,/v1.41/containers/json?all=1&trunc_cmd=1,trunc_cmd",
       "GET,/images/json?only_ids=0&all=0,only_ids",
       "GET,/v1.24/images/json?only_ids=1&all=1,only_ids",
+      "GET,/images/json?digests=1&all=1,digests",
+      "POST,/volumes/prune?all=1&filters=%7B%7D,all",
       "POST,/images/busybox/tag?repo=alice/new&tag=1&force=0,force",
       "POST,/v1.41/images/busybox/tag?repo=alice/new&tag=1&force=1,force"})
   void droppedParameter_absentFromForwardAndNoted(String method, String target, String param) {

@@ -211,6 +211,8 @@ public final class DockerApi {
           .route(GET, "/containers/{id}/checkpoints", NONE, EXPERIMENTAL_CHECKPOINT)
           .route(POST, "/containers/{id}/checkpoints", JSON_OPAQUE, EXPERIMENTAL_CHECKPOINT)
           .route(DELETE, "/containers/{id}/checkpoints/{checkpoint}", NONE, EXPERIMENTAL_CHECKPOINT)
+          .refused("dir", router("checkpoint/checkpoint_routes.go", "getContainerCheckpoints"),
+              "a checkpoint directory the daemon reads and writes as root (corpus PATH-08)")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(EXEC_CREATE)
@@ -245,8 +247,9 @@ public final class DockerApi {
           .creates(IMAGE),
       entry(IMAGE_LIST)
           .route(GET, "/images/json", NONE, api("Image", "ImageList"))
-          .query("all", "filters", "shared-size", "digests", "manifests")
-          .query("filter")
+          .query("all", "filters", "shared-size", "manifests", "filter")
+          .dropped("digests", router(IMAGES, "getImagesJSON"), "listed by the reference, read "
+              + "by no router of 20.10 or 28.x (digests are always in the answer)")
           .dropped("only_ids", router(IMAGES, "getImagesJSON"), "docker-py's client-side "
               + "option; the router of 20.10 and 28.x reads all, filter, filters (and on 28.x "
               + "shared-size, manifests) only"),
@@ -353,7 +356,10 @@ public final class DockerApi {
           .creates(VOLUME),
       entry(VOLUME_PRUNE)
           .route(POST, "/volumes/prune", NONE, api("Volume", "VolumePrune"))
-          .query("filters", "all")
+          .query("filters")
+          .dropped("all", router("volume/volume_routes.go", "postVolumesPrune"), "the router "
+              + "of 20.10 and 28.x reads filters only; pruning named volumes is the all=true "
+              + "filter, which is judged with the filters")
           .ownership(NARROWED),
       entry(VOLUME_INSPECT)
           .route(GET, "/volumes/{id}", NONE, api("Volume", "VolumeInspect"))
