@@ -97,7 +97,8 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_TOP)
           .route(GET, "/containers/{id}/top", NONE, api("Container", "ContainerTop"))
-          .query("ps_args")
+          .judged("ps_args", "given to ps on the host, whose rows the daemon keeps to the "
+              + "container's own processes (ownership NAMED: the caller's container)")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_LOGS)
@@ -154,7 +155,7 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_RENAME)
           .route(POST, "/containers/{id}/rename", NONE, api("Container", "ContainerRename"))
-          .query("name")
+          .judged("name", "ContainerOwnership: the new name must be free or the caller's")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_PAUSE)
