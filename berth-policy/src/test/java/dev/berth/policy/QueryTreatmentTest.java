@@ -4,6 +4,7 @@ import static dev.berth.policy.Fixtures.ALICE;
 import static dev.berth.policy.Fixtures.ALICE_CONTAINER;
 import static dev.berth.policy.Fixtures.decide;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +44,15 @@ class QueryTreatmentTest {
     Decision.Allow a = (Decision.Allow) d;
     assertThat(a.forward().segments()).containsExactly("containers", ALICE_CONTAINER);
     assertThat(a.forward().query().bool("link")).isTrue();
+  }
+
+  /** The daemon removes a link only for a path /parent/alias; berth never forwards one. */
+  @Test
+  void containerDelete_linkPathParentAlias_refused() {
+    assertThat(decide(ALICE, "DELETE", "/containers/abc/x?link=1", null).rule())
+        .isEqualTo("unknown_route");
+    assertThatThrownBy(() -> CanonicalRequest.parse("DELETE", "/containers/%2Fabc%2Fx?link=1"))
+        .isInstanceOf(RequestException.class);
   }
 
   @Test

@@ -44,8 +44,6 @@ public final class DockerApi {
       + "Engine API reference";
   private static final String CONTAINERS = "container/container_routes.go";
   private static final String IMAGES = "image/image_routes.go";
-  private static final String NAMED_BY_ID = "ownership (NAMED) forwards the container by its "
-      + "full id";
 
   private static final List<ActionSpec> ALL = build(
       entry(PING)
@@ -185,9 +183,10 @@ public final class DockerApi {
       entry(CONTAINER_DELETE)
           .route(DELETE, "/containers/{id}", NONE, api("Container", "ContainerDelete"))
           .query("v", "force")
-          .judged("link", NAMED_BY_ID + "; the daemon removes a link only when the path is "
-              + "the link's name /parent/alias, so with an id it removes none (rmLink in "
-              + "daemon/delete.go)")
+          .judged("link", "the daemon removes a link only when the path names it as "
+              + "/parent/alias (rmLink in daemon/delete.go); {id} is one segment (an encoded / "
+              + "is refused) and ownership (NAMED) forwards the container by its full id, so "
+              + "link=1 removes no link, in plugin mode too")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_ARCHIVE_STAT)

@@ -15,7 +15,8 @@ import java.util.Optional;
  * limits. So for every action a user holds, the parameters are an allowlist taken from the
  * Engine API reference; anything else is refused, and so is a parameter the table marks
  * refused or lists only for other API versions. Parameters the table marks dropped are removed
- * before forwarding. Passthrough roles are not limited.
+ * before forwarding. Passthrough roles are not limited. In plugin mode, where berth cannot
+ * change a request, a dropped parameter reaches the daemon, which ignores it: the same request.
  */
 public final class QueryAllowlist {
   private QueryAllowlist() {}
