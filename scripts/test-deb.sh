@@ -96,7 +96,7 @@ check "berth on PATH is /usr/bin/berth" test "$(command -v berth)" = /usr/bin/be
 check "berth --version" sh -c 'berth --version | grep -qx "berth [0-9.]*"'
 check "the bundled runtime has only berth's modules" sh -c \
   '/usr/lib/berth/runtime/bin/java --list-modules | sed "s/@.*//" | sort | tr "\n" " " |
-   grep -qx "java.base jdk.jfr jdk.unsupported "'
+   grep -qx "java.base java.logging java.naming java.net.http java.security.jgss java.security.sasl jdk.jfr jdk.unsupported "'
 check "the launcher runs the bundled runtime" grep -q '^exec /usr/lib/berth/runtime/bin/java ' \
   /usr/bin/berth
 check "man berth" sh -c 'man -w berth | grep -qx /usr/share/man/man1/berth.1.gz &&

@@ -68,6 +68,9 @@ final class RunCommand implements Callable<Integer> {
       description = "Passed on to docker run.")
   List<String> dockerArgs;
 
+  /** What {@link #command} did not do as asked, for the user (printed to standard error). */
+  final List<String> notices = new ArrayList<>();
+
   /** Where the caller's environment comes from; a test may replace it. */
   Map<String, String> environment = System.getenv();
 
@@ -78,6 +81,8 @@ final class RunCommand implements Callable<Integer> {
     UserDirectory.Account me = nss.byUid(uid).orElseThrow(() -> new CommandLine.ExecutionException(
         spec.commandLine(), "berth run: uid " + uid + " has no user entry"));
     List<String> cmd = command(me, nss);
+    notices.forEach(spec.commandLine().getErr()::println);
+    spec.commandLine().getErr().flush();
     String host = environment.get("DOCKER_HOST");
     if (print) {
       spec.commandLine().getOut().println((host == null ? "DOCKER_HOST=" + DEFAULT_HOST + " "
@@ -121,10 +126,22 @@ final class RunCommand implements Callable<Integer> {
     if (!noHome) {
       cmd.addAll(List.of("-v", me.home() + ":" + me.home()));
     }
-    if (!Path.of(pwd).startsWith(me.home()) || noHome) {
+    boolean inHome = Path.of(pwd).startsWith(me.home());
+    String workdir = pwd;
+    if (!inHome) {
+      // The default policy lets users bind only their home: mounting the working directory from
+      // elsewhere would be refused (with a message about a -v the user never typed). Say so.
+      workdir = noHome ? "" : me.home();
+      notices.add("berth run: " + pwd + " is outside your home, so it is not mounted"
+          + (workdir.isEmpty() ? "" : "; the container starts in " + workdir)
+          + " (add -v " + pwd + ":" + pwd + " if your site allows it)");
+    } else if (noHome) {
       cmd.addAll(List.of("-v", pwd + ":" + pwd));
     }
-    cmd.addAll(List.of("-w", pwd, "-e", "HOME=" + home, "-e", "USER=" + me.name(),
+    if (!workdir.isEmpty()) {
+      cmd.addAll(List.of("-w", workdir));
+    }
+    cmd.addAll(List.of("-e", "HOME=" + home, "-e", "USER=" + me.name(),
         "-e", "LOGNAME=" + me.name()));
     for (String name : ENV_ALLOWLIST) {
       String v = environment.get(name);

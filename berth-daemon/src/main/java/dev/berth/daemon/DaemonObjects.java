@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
 import java.io.IOException;
@@ -74,6 +75,11 @@ public final class DaemonObjects implements ObjectDirectory {
   }
 
   @Override
+  public ImageClaims imageClaims() {
+    return store;
+  }
+
+  @Override
   public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     byte[] body = JSON.createObjectNode().put("Name", name)
         .<ObjectNode>set("Labels", JSON.valueToTree(
@@ -83,7 +89,89 @@ public final class DaemonObjects implements ObjectDirectory {
       throw new LookupException("the daemon refused to create volume " + name + " ("
           + a.status() + ")");
     }
-    return volumeOf(parse(a));
+    JsonNode volume = parse(a);
+    DockerObject v = volumeOf(volume);
+    if (v.owner().filter(owner::equals).isPresent()) {
+      claimRoot(volume);
+    }
+    return v;
+  }
+
+  /**
+   * Gives the roots of the local volumes that container {@code id} mounts to their owners (the
+   * owner labels of each volume), where they are still root's: see {@link VolumeRoots}. Volumes
+   * without owner labels are nobody's and stay as they are.
+   *
+   * @return one note per root given
+   */
+  @Override
+  public List<String> claimVolumeRoots(String id) throws LookupException {
+    JsonNode c = inspect("/containers/" + segment(id) + "/json")
+        .orElseThrow(() -> new LookupException("container " + id + " is gone"));
+    List<String> notes = new ArrayList<>();
+    for (JsonNode m : c.path("Mounts")) {
+      if (!m.path("Type").asText().equals("volume") || !m.path("Driver").asText().equals("local")) {
+        continue;
+      }
+      Optional<JsonNode> v = inspect("/volumes/" + segment(m.path("Name").asText()));
+      if (v.isPresent() && claimRoot(v.get())) {
+        notes.add("volume " + v.get().path("Name").asText() + " root given to its owner");
+      }
+    }
+    return notes;
+  }
+
+  @Override
+  public boolean inSwarm() throws LookupException {
+    String state = inspect("/info").orElseThrow(() -> new LookupException("no /info"))
+        .path("Swarm").path("LocalNodeState").asText("");
+    return !state.isEmpty() && !state.equals("inactive");
+  }
+
+  /** Gives a local volume's root to the owner its labels name; whether it changed. */
+  private static boolean claimRoot(JsonNode volume) throws LookupException {
+    Optional<Owner> owner = Owner.fromLabels(labels(volume.path("Labels")));
+    String mountpoint = volume.path("Mountpoint").asText("");
+    if (owner.isEmpty() || !volume.path("Driver").asText().equals("local")
+        || mountpoint.isEmpty()) {
+      return false;
+    }
+    try {
+      return VolumeRoots.claim(mountpoint, owner.get().uid(), owner.get().gid())
+          == VolumeRoots.Outcome.CLAIMED;
+    } catch (IOException e) {
+      throw new LookupException("cannot give volume " + volume.path("Name").asText()
+          + " to its owner: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Inspects first and creates only when the name is free; a concurrent create of the same name
+   * makes the daemon answer 409, after which the network that won is inspected and judged by its
+   * labels like any other.
+   */
+  @Override
+  public DockerObject ensureNetwork(String name, Map<String, String> labels)
+      throws LookupException {
+    Optional<JsonNode> found = inspect("/networks/" + segment(name));
+    if (found.isEmpty()) {
+      byte[] body = JSON.createObjectNode().put("Name", name).put("Driver", "bridge")
+          .put("CheckDuplicate", true)
+          .<ObjectNode>set("Labels", JSON.valueToTree(labels))
+          .toString().getBytes(StandardCharsets.UTF_8);
+      DaemonClient.Answer a = call("POST", "/networks/create", body);
+      if (a.status() / 100 != 2 && a.status() != 409) {
+        throw new LookupException("the daemon refused to create network " + name + " ("
+            + a.status() + ")");
+      }
+      found = inspect("/networks/" + segment(name));
+    }
+    JsonNode n = found.orElseThrow(() -> new LookupException("network " + name + " is gone"));
+    if (!n.path("Name").asText("").equals(name) || !labels(n.path("Labels")).equals(labels)) {
+      throw new LookupException("a network named " + name + " exists and is not berth's; an "
+          + "administrator must remove it");
+    }
+    return DockerObject.of(n.path("Id").asText(), name, Optional.empty());
   }
 
   @Override

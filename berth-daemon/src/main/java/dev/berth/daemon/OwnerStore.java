@@ -3,6 +3,7 @@ package dev.berth.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.ImageClaims;
 import dev.berth.policy.Owner;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,12 +33,17 @@ import org.slf4j.LoggerFactory;
  * and the object is nobody's, which only an administrator reaches (fail closed). A tag claim
  * names the image id the tag pointed to, and counts only while the tag still points there: an
  * administrator who re-tags the name takes it back without editing this file.
+ *
+ * <p>Tag records: {@code pull} names who pulled a shared tag (they may remove or push it; the tag
+ * stays shared). {@code tag} records come from berth 0.1, where a user's {@code docker tag} or
+ * {@code commit} wrote a shared name: such a tag stays its maker's and hidden from other users
+ * ({@link #heldTag}); since issue 13 users' tags live in their own namespace and need no record.
  */
-public final class OwnerStore implements AutoCloseable {
+public final class OwnerStore implements AutoCloseable, ImageClaims {
   private static final Logger LOG = LoggerFactory.getLogger(OwnerStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private record TagClaim(String imageId, Owner owner) {}
+  private record TagClaim(String imageId, Owner owner, boolean made) {}
 
   private final Path file;
   private final FileChannel channel;
@@ -85,7 +91,8 @@ public final class OwnerStore implements AutoCloseable {
     switch (rec.get("kind").textValue()) {
       case "exec" -> execs.put(id, owner);
       case "image" -> images.put(id, owner);
-      case "tag" -> tags.put(rec.get("tag").textValue(), new TagClaim(id, owner));
+      case "tag" -> tags.put(rec.get("tag").textValue(), new TagClaim(id, owner, true));
+      case "pull" -> tags.put(rec.get("tag").textValue(), new TagClaim(id, owner, false));
       default -> throw new IllegalArgumentException("unknown kind");
     }
   }
@@ -94,6 +101,7 @@ public final class OwnerStore implements AutoCloseable {
     return Optional.ofNullable(execs.get(execId));
   }
 
+  @Override
   public Optional<Owner> imageOwner(String imageId) {
     return Optional.ofNullable(images.get(imageId));
   }
@@ -102,6 +110,13 @@ public final class OwnerStore implements AutoCloseable {
   public Optional<Owner> tagOwner(String tag, String imageId) {
     TagClaim c = tags.get(tag);
     return c != null && c.imageId().equals(imageId) ? Optional.of(c.owner()) : Optional.empty();
+  }
+
+  @Override
+  public Optional<Owner> heldTag(String tag, String imageId) {
+    TagClaim c = tags.get(tag);
+    return c != null && c.made() && c.imageId().equals(imageId) ? Optional.of(c.owner())
+        : Optional.empty();
   }
 
   public void claimExec(String execId, Owner owner) {
@@ -114,9 +129,13 @@ public final class OwnerStore implements AutoCloseable {
     persist("image", imageId, null, owner);
   }
 
+  /**
+   * Records that {@code owner} pulled the shared tag {@code tag} (now pointing at
+   * {@code imageId}); it stays shared.
+   */
   public void claimTag(String tag, String imageId, Owner owner) {
-    tags.put(tag, new TagClaim(imageId, owner));
-    persist("tag", imageId, tag, owner);
+    tags.put(tag, new TagClaim(imageId, owner, false));
+    persist("pull", imageId, tag, owner);
   }
 
   private void persist(String kind, String id, String tag, Owner owner) {

@@ -8,11 +8,13 @@ import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Effect;
 import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.docker.ImageRefs;
 import dev.berth.policy.docker.RouteMatch;
 import java.util.List;
 import java.util.Locale;
@@ -117,13 +119,31 @@ public final class Enforcement {
    * @param body the complete body for routes whose body is judged, or null
    */
   public Decision decide(byte[] body) {
+    return decide(body, false);
+  }
+
+  /**
+   * Decides as {@link #decide}, for a front end that cannot rename the request or its answer
+   * (the plugin): container, network and volume names are judged as sent.
+   */
+  public Decision decideAsSent(byte[] body) {
+    return decide(body, true);
+  }
+
+  private Decision decide(byte[] body, boolean asSent) {
     if (caller.principal().isEmpty()) {
       return Refusals.identity(caller.identityError());
     }
     long t0 = System.nanoTime();
-    Decision d = route == null
-        ? engine.evaluate(caller.principal().get(), request, body, core.objects)
-        : judged().evaluate(route, request, body, core.objects);
+    PolicyEngine.Caller judging = route == null ? null : judged();
+    Decision d;
+    if (judging == null) {
+      d = asSent ? engine.evaluateAsSent(caller.principal().get(), request, body, core.objects)
+          : engine.evaluate(caller.principal().get(), request, body, core.objects);
+    } else {
+      d = asSent ? judging.evaluateAsSent(route, request, body, core.objects)
+          : judging.evaluate(route, request, body, core.objects);
+    }
     decisionNanos = System.nanoTime() - t0;
     return d;
   }
@@ -265,13 +285,60 @@ public final class Enforcement {
               .log("image not claimed; it stays nobody's");
         }
       }
+      case Decision.FollowUp.ClaimBuild b -> {
+        // The image the build's progress announced, and every tag it was asked for that points
+        // at an image now (a failed build made none; its tags were judged the caller's or free).
+        if (!createdId.isEmpty()) {
+          core.owners.claimImage(createdId, b.owner());
+        }
+        for (String tag : b.tags()) {
+          try {
+            core.objects.image(tag).filter(i -> i.tags().containsKey(tag))
+                .ifPresent(i -> core.owners.claimTag(tag, i.id(), b.owner()));
+          } catch (LookupException e) {
+            LOG.atWarn().addKeyValue("image", tag).addKeyValue("cause", e.getMessage())
+                .log("built image not claimed; it stays nobody's");
+          }
+        }
+      }
       default -> { }
     }
   }
 
+  /**
+   * Records one gRPC call of the BuildKit connection this request opened (judged in
+   * berth-buildkit after the hand-off): a decision record of its own, with the call's path.
+   */
+  public CompletableFuture<Long> recordCall(String path, boolean allowed, String rule,
+      String reason, List<String> notes) {
+    Optional<Principal> p = caller.principal();
+    return core.audit.append(new AuditEvent(DecisionIds.next(), allowed ? "allow" : "deny", rule,
+        reason, p.map(Principal::uid).orElse(-1), p.map(Principal::name).orElse(
+        caller.claimedName()), p.map(Principal::gid).orElse(-1), p.map(Principal::pid).orElse(-1),
+        p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
+        route == null ? "" : route.route().action().id(), "GRPC", path, notes,
+        engine.policy().digest(), p.map(Principal::tlsSubject).orElse("")));
+  }
+
+  /**
+   * Why the caller may not point the image name {@code name} at a build's result, or empty
+   * ({@link PolicyEngine#tagRefusal}). May block.
+   */
+  public Optional<String> tagRefusal(String name) {
+    return caller.principal().map(p -> engine.tagRefusal(p, name, core.objects))
+        .orElse(Optional.of("you could not be identified"));
+  }
+
+  /** Claims an image a BuildKit build exported, and its names, for {@code owner}. */
+  public void claimBuilt(String imageId, List<String> names, Owner owner) {
+    core.owners.claimImage(imageId, owner);
+    names.forEach(n -> core.owners.claimTag(ImageRefs.familiar(n), imageId, owner));
+  }
+
   /** Whether claiming after {@code followUp} may ask the daemon (then claim off any loop). */
   public static boolean claimLooksUp(Decision.FollowUp followUp) {
-    return followUp instanceof Decision.FollowUp.ClaimImage;
+    return followUp instanceof Decision.FollowUp.ClaimImage
+        || followUp instanceof Decision.FollowUp.ClaimBuild;
   }
 
   /** The id of the object a create answer names ({@code Id}, or a volume's {@code Name}), or "". */

@@ -47,13 +47,27 @@ final class SafeCreate {
     if (!hc.path("SecurityOpt").toString().equals("[\"no-new-privileges\"]")) {
       bad.add("SecurityOpt " + hc.path("SecurityOpt"));
     }
+    // Another container's namespaces, mounts and links: only alice's own, by the full id judged.
+    String alices = "a".repeat(64);
     for (String ns : List.of("NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode",
         "CgroupnsMode")) {
       String v = hc.path(ns).asText("").toLowerCase(Locale.ROOT);
-      if (v.equals("host") || v.startsWith("container:") && !ns.equals("NetworkMode")) {
+      boolean ownContainer = v.equals("container:" + alices)
+          && List.of("NetworkMode", "PidMode", "IpcMode").contains(ns);
+      if (v.equals("host") || v.startsWith("container:") && !ownContainer) {
         bad.add(ns + " " + v);
       }
     }
+    hc.path("VolumesFrom").forEach(v -> {
+      if (!v.asText().equals(alices) && !v.asText().startsWith(alices + ":")) {
+        bad.add("VolumesFrom " + v);
+      }
+    });
+    hc.path("Links").forEach(l -> {
+      if (!l.asText().startsWith(alices + ":")) {
+        bad.add("Links " + l);
+      }
+    });
     for (String list : List.of("Devices", "DeviceRequests", "DeviceCgroupRules")) {
       if (hc.path(list).size() > 0) {
         bad.add(list + " " + hc.path(list));

@@ -32,7 +32,7 @@ class AttachIT extends ItBase {
       assertThat(attach.isAlive()).as("attach ended early: %s", attach.stderr()).isTrue();
     }
     Proc.Result stillRunning = DockerCli.upstream("inspect", "--format", "{{.State.Running}}",
-        name);
+        Tenants.upstreamName("container", name));
     assertThat(stillRunning.stdout().strip()).as("killing the attach client must not stop the "
         + "container: %s", stillRunning.describe()).isEqualTo("true");
   }

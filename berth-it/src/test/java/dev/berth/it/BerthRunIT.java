@@ -123,6 +123,15 @@ class BerthRunIT {
   }
 
   @Test
+  void run_outsideHome_worksWithoutMountingItAndSaysSo() throws Exception {
+    // /tmp is outside alice's home: mounting it would be refused by the default policy
+    Proc.Result r = berthRun(alice, Path.of("/tmp"), "--rm", ItEnvironment.image(), "pwd");
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    assertThat(r.stdout().strip()).isEqualTo(alice.home());
+    assertThat(r.stderr()).contains("/tmp is outside your home, so it is not mounted");
+  }
+
+  @Test
   void profile_grantsExactlyItsMounts() throws Exception {
     Proc.Result with = berthRun(alice, workDir(), "--profile", "scratch", "--rm",
         ItEnvironment.image(), "sh", "-c", "cat /scratch/shared.txt; echo $SCRATCH; "

@@ -18,26 +18,43 @@ final class DockerCli {
 
   /** DOCKER_HOST and, for TLS, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. */
   private final List<String> env;
+  /** A group added to the user's own groups (the daemon's socket group), or null. */
+  private final String extraGroup;
 
   DockerCli(Path berthSocket) {
-    this.env = List.of("DOCKER_HOST=unix://" + berthSocket);
+    this(List.of("DOCKER_HOST=unix://" + berthSocket), null);
   }
 
-  private DockerCli(List<String> env) {
+  private DockerCli(List<String> env, String extraGroup) {
     this.env = List.copyOf(env);
+    this.extraGroup = extraGroup;
+  }
+
+  /**
+   * The CLI straight against the daemon's socket, as a user who is also a member of the
+   * socket's group ({@code docker}): what berth replaces, for side-by-side comparisons.
+   */
+  static DockerCli dockerGroupMember(Path daemonSocket, String socketGroup) {
+    return new DockerCli(List.of("DOCKER_HOST=unix://" + daemonSocket), socketGroup);
   }
 
   /** The CLI against berth's TLS listener with the client certificate in {@code certPath}. */
   static DockerCli overTls(String hostPort, Path certPath) {
     return new DockerCli(List.of("DOCKER_HOST=tcp://" + hostPort, "DOCKER_TLS_VERIFY=1",
-        "DOCKER_CERT_PATH=" + certPath));
+        "DOCKER_CERT_PATH=" + certPath), null);
   }
 
   /** {@code cmd} run as {@code user} with a clean environment pointing docker at berth. */
   List<String> asUser(UnixUser user, List<String> cmd) {
     List<String> full = new ArrayList<>(List.of("setpriv",
-        "--reuid", Integer.toString(user.uid()), "--regid", Integer.toString(user.gid()),
-        "--init-groups", "env", "-i", "PATH=" + PATH, "HOME=" + user.home(),
+        "--reuid", Integer.toString(user.uid()), "--regid", Integer.toString(user.gid())));
+    if (extraGroup == null) {
+      full.add("--init-groups");
+    } else {
+      String groups = Proc.run(List.of("id", "-G", user.name())).stdout().strip();
+      full.addAll(List.of("--groups", groups.replace(' ', ',') + "," + extraGroup));
+    }
+    full.addAll(List.of("env", "-i", "PATH=" + PATH, "HOME=" + user.home(),
         "USER=" + user.name(), "LOGNAME=" + user.name(), "LANG=C.UTF-8", "TERM=xterm"));
     full.addAll(env);
     full.addAll(cmd);
@@ -98,6 +115,10 @@ final class DockerCli {
     }
     List<String> args = new ArrayList<>(List.of("rm", "-f"));
     args.addAll(names);
+    for (String user : List.of("alice", "bob")) {
+      // what alice and bob named so is theirs in the daemon (issue 13)
+      names.forEach(n -> args.add("u" + ItEnvironment.user(user).uid() + "_" + n));
+    }
     upstream(args.toArray(String[]::new));
   }
 

@@ -138,15 +138,21 @@ class IsolationIT {
     Tenants.assertOk(t.as(t.root, "network", "inspect", network));
   }
 
-  /** The owner labels a user's image carries do not make another user's container hers. */
+  /**
+   * The owner labels a user's image carries do not make another user's container hers (the
+   * image reaches bob through a shared name root gave it: users' own images are private).
+   */
   @Test
   void run_fromAnImageWithAnotherUsersOwnerLabels_givesTheContainerToTheCaller() {
     String image = t.imageRef("alice-for-bob");
     Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(), image));
-    assertThat(Tenants.upstreamFormat("image", image, "{{json .Config.Labels}}"))
+    String daemonName = Tenants.daemonImage(t.alice, image);
+    assertThat(Tenants.upstreamFormat("image", daemonName, "{{json .Config.Labels}}"))
         .contains("\"dev.berth.owner.uid\":\"" + t.alice.uid() + "\"");
+    String shared = t.imageRef("shared-from-alice");
+    Tenants.assertOk(t.as(t.root, "tag", daemonName, shared));
     String name = ItEnvironment.uniqueName("bob-from-alice");
-    Tenants.assertOk(t.as(t.bob, "run", "-d", "--name", name, "--label", t.label, image,
+    Tenants.assertOk(t.as(t.bob, "run", "-d", "--name", name, "--label", t.label, shared,
         "sleep", "3600"));
     assertThat(Tenants.upstreamFormat("container", name, "{{index .Config.Labels "
         + "\"dev.berth.owner.uid\"}}")).isEqualTo(Integer.toString(t.bob.uid()));
@@ -163,8 +169,9 @@ class IsolationIT {
    */
   @Test
   void containerRequest_onRootsContainerFromAUsersImage_isNotFoundForThatUser() {
-    String image = t.imageRef("alice-for-root");
-    Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(), image));
+    String image = Tenants.daemonImage(t.alice, t.imageRef("alice-for-root"));
+    Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(),
+        image.substring(image.indexOf("/docker.io/") + "/docker.io/".length())));
     String name = ItEnvironment.uniqueName("root-from-alice");
     Tenants.assertOk(t.as(t.root, "run", "-d", "--name", name, "--label", t.label, image,
         "sleep", "3600"));
@@ -520,66 +527,71 @@ class IsolationIT {
     assertThat(Tenants.upstreamFormat("image", t.image, "{{.Id}}")).isEqualTo(id);
   }
 
+  /** issue 13: alice's tag of the administrator's name is hers; everyone else keeps the shared. */
   @Test
-  void tag_overTheAdministratorsTag_isForbiddenAndKeepsItsTarget() {
+  void tag_overTheAdministratorsTag_landsInTheTaggersNamespaceAndKeepsTheShared() {
     String id = Tenants.upstreamFormat("image", t.image, "{{.Id}}");
     String hers = t.imageRef("alice-own");
     Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(), hers));
-    Proc.Result r = t.as(t.alice, "tag", hers, t.image);
-    assertThat(r.exitCode()).as(r.describe()).isNotZero();
-    assertThat(r.stderr()).as(r.describe()).contains("Error response from daemon: berth: the "
-        + "image " + t.image + " is already on this host and is not yours: use it as it is, or "
-        + "give your image another name");
+    Tenants.assertOk(t.as(t.alice, "tag", hers, t.image));
+    try {
+      assertThat(Tenants.upstreamFormat("image", t.image, "{{.Id}}")).isEqualTo(id);
+      Proc.Result bobs = t.as(t.bob, "image", "inspect", "--format", "{{.Id}}", t.image);
+      assertThat(bobs.stdout().strip()).as(bobs.describe()).isEqualTo(id);
+      Proc.Result alices = t.as(t.alice, "image", "inspect", "--format", "{{.Id}}", t.image);
+      assertThat(alices.stdout().strip()).as(alices.describe()).isNotEqualTo(id);
+    } finally {
+      Tenants.assertOk(t.as(t.alice, "rmi", t.image)); // her own tag: the shared one stays
+    }
     assertThat(Tenants.upstreamFormat("image", t.image, "{{.Id}}")).isEqualTo(id);
   }
 
   @Test
-  void rmiTagAndCommit_overAnotherUsersTag_areForbiddenAndTheOwnerRemovesIt() {
+  void rmiTagAndCommit_overAnotherUsersTagName_reachOnlyTheCallersOwnAndTheOwnerRemovesIt() {
     String tag = t.imageRef("alice-tag");
     Tenants.assertOk(t.as(t.alice, "tag", t.image, tag));
-    String id = Tenants.upstreamFormat("image", tag, "{{.Id}}");
+    String daemonName = Tenants.daemonImage(t.alice, tag);
+    String id = Tenants.upstreamFormat("image", daemonName, "{{.Id}}");
     Proc.Result rmi = t.as(t.bob, "rmi", tag);
     assertThat(rmi.exitCode()).as(rmi.describe()).isNotZero();
     assertThat(rmi.stderr()).as(rmi.describe()).contains("Error response from daemon: berth: "
-        + "the image " + tag + " is not yours; only its owner or an administrator may remove it");
+        + "No such image: " + tag);
     String his = t.imageRef("bob-own");
     Tenants.assertOk(t.as(t.bob, "commit", t.bobOwns.container(Kind.RUNNING).name(), his));
-    Proc.Result retag = t.as(t.bob, "tag", his, tag);
-    assertThat(retag.exitCode()).as(retag.describe()).isNotZero();
-    assertThat(retag.stderr()).as(retag.describe()).contains("Error response from daemon: "
-        + "berth: the image " + tag + " is already on this host and is not yours");
-    Proc.Result commit = t.as(t.bob, "commit", t.bobOwns.container(Kind.RUNNING).name(), tag);
-    assertThat(commit.exitCode()).as(commit.describe()).isNotZero();
-    assertThat(commit.stderr()).as(commit.describe()).contains("Error response from daemon: "
-        + "berth: the image " + tag + " is already on this host and is not yours");
-    assertThat(Tenants.upstreamFormat("image", tag, "{{.Id}}")).isEqualTo(id);
+    Tenants.assertOk(t.as(t.bob, "tag", his, tag));
+    Tenants.assertOk(t.as(t.bob, "commit", t.bobOwns.container(Kind.RUNNING).name(), tag));
+    assertThat(Tenants.upstreamFormat("image", daemonName, "{{.Id}}")).isEqualTo(id);
+    assertThat(Tenants.existsUpstream("image", tag)).as("no shared name was written").isFalse();
 
     Proc.Result own = t.as(t.alice, "rmi", tag);
     assertThat(own.stdout()).as(own.describe()).contains("Untagged: " + tag);
-    assertThat(Tenants.existsUpstream("image", tag)).isFalse();
+    assertThat(Tenants.existsUpstream("image", daemonName)).isFalse();
+    assertThat(Tenants.existsUpstream("image", Tenants.daemonImage(t.bob, tag))).isTrue();
   }
 
   @Test
-  void rmi_byIdOfAnotherUsersImage_isForbiddenAndTheOwnerRemovesIt() {
+  void rmi_byIdOfAnotherUsersImage_isNotFoundAndTheOwnerRemovesIt() {
     String hers = t.imageRef("alice-image");
     Tenants.assertOk(t.as(t.alice, "commit", t.aliceOwns.container(Kind.RUNNING).name(), hers));
-    String id = Tenants.upstreamFormat("image", hers, "{{.Id}}");
+    String daemonName = Tenants.daemonImage(t.alice, hers);
+    String id = Tenants.upstreamFormat("image", daemonName, "{{.Id}}");
     Proc.Result bobs = t.as(t.bob, "rmi", id);
     assertThat(bobs.exitCode()).as(bobs.describe()).isNotZero();
     assertThat(bobs.stderr()).as(bobs.describe()).contains("Error response from daemon: berth: "
-        + "the image " + id + " is not yours; only its owner or an administrator may remove it");
-    assertThat(Tenants.upstreamFormat("image", hers, "{{.Id}}")).isEqualTo(id);
+        + "No such image: " + id);
+    assertThat(Tenants.upstreamFormat("image", daemonName, "{{.Id}}")).isEqualTo(id);
     Proc.Result own = t.as(t.alice, "rmi", id);
     assertThat(own.stdout()).as(own.describe()).contains("Untagged: " + hers)
         .contains("Deleted: " + id);
   }
 
   @Test
-  void rmi_asRoot_removesAUsersTag() {
+  void rmi_asRoot_removesAUsersTagByTheDaemonsName() {
     String tag = t.imageRef("alice-tag");
     Tenants.assertOk(t.as(t.alice, "tag", t.image, tag));
-    Proc.Result r = t.as(t.root, "rmi", tag);
-    assertThat(r.stdout()).as(r.describe()).contains("Untagged: " + tag);
-    assertThat(Tenants.existsUpstream("image", tag)).isFalse();
+    String daemonName = Tenants.daemonImage(t.alice, tag);
+    Proc.Result r = t.as(t.root, "rmi", daemonName);
+    assertThat(r.stdout()).as(r.describe()).contains("Untagged: " + daemonName);
+    assertThat(Tenants.existsUpstream("image", daemonName)).isFalse();
   }
 }

@@ -46,9 +46,13 @@ abstract class ItBase {
     return BERTH.server();
   }
 
-  /** Whether a container of this name exists on the daemon (asked as root, upstream). */
+  /**
+   * Whether a container of this name exists on the daemon (asked as root, upstream), under the
+   * name as given or in any user's namespace ({@code u1001_name}, issue 13).
+   */
   protected static boolean existsUpstream(String name) {
-    Proc.Result r = DockerCli.upstream("ps", "-aq", "--filter", "name=^/" + name + "$");
+    Proc.Result r = DockerCli.upstream("ps", "-aq", "--filter",
+        "name=^/(u[0-9]+_)?" + name + "$");
     return !r.stdout().isBlank();
   }
 }

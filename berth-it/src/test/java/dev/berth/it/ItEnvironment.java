@@ -93,6 +93,21 @@ final class ItEnvironment {
     throw new AssertionError("unreachable");
   }
 
+  /**
+   * The directory holding the {@code docker-compose} CLI plugin: {@code BERTH_IT_COMPOSE_PLUGINS},
+   * else where {@code scripts/engine.sh fetch-compose} unpacks it.
+   */
+  static String composePluginDir() {
+    String v = System.getenv("BERTH_IT_COMPOSE_PLUGINS");
+    String dir = v == null || v.isBlank()
+        ? "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins" : v.strip();
+    if (!Files.isExecutable(Path.of(dir, "docker-compose"))) {
+      unavailable("no docker-compose plugin in " + dir + " (run scripts/engine.sh fetch-compose "
+          + "or set BERTH_IT_COMPOSE_PLUGINS)");
+    }
+    return dir;
+  }
+
   /** The repository root: the parent of this module's directory. */
   static Path repoRoot() {
     String base = System.getProperty("basedir", System.getProperty("user.dir"));

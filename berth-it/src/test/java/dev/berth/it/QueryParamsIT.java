@@ -65,9 +65,11 @@ class QueryParamsIT extends ItBase {
       Proc.Result tag = call("POST", "/v1.41/images/" + image + "/tag?repo=" + repo
           + "&tag=1&force=1");
       assertThat(status(tag)).as(tag.describe()).isEqualTo("201");
-      assertThat(DockerCli.upstream("image", "inspect", repo + ":1").exitCode()).isZero();
+      // the tag lives in alice's namespace on the daemon (issue 13): she names it as she gave it
+      Proc.Result inspect = docker.run(alice, "image", "inspect", repo + ":1");
+      assertThat(inspect.exitCode()).as(inspect.describe()).isZero();
     } finally {
-      DockerCli.upstream("rmi", repo + ":1");
+      docker.run(alice, "rmi", "-f", repo + ":1");
     }
   }
 

@@ -35,7 +35,7 @@ class RunAsCallerIT extends ItBase {
     Proc.Result inspect = DockerCli.upstream("inspect", "--format",
         "{{.Config.User}}|{{json .HostConfig.CapDrop}}|{{json .HostConfig.SecurityOpt}}"
             + "|{{.HostConfig.Privileged}}|{{index .Config.Labels \"dev.berth.owner.uid\"}}",
-        name);
+        Tenants.upstreamName("container", name));
     assertThat(inspect.exitCode()).as(inspect.describe()).isZero();
     assertThat(inspect.stdout().strip()).as(inspect.describe()).isEqualTo(
         alice.uid() + ":" + alice.gid() + "|[\"ALL\"]|[\"no-new-privileges\"]|false|"

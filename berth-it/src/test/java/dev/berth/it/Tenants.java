@@ -349,17 +349,47 @@ final class Tenants implements AutoCloseable {
 
   // ---- the daemon's view, as root -------------------------------------------------------------
 
+  /**
+   * The daemon's name of the tag {@code ref} ({@code it-…/x:1}) that {@code u} gave an image: in
+   * u's image namespace (issue 13).
+   */
+  static String daemonImage(UnixUser u, String ref) {
+    return "berth.invalid/u" + u.uid() + "/docker.io/" + (ref.contains("/") ? ref
+        : "library/" + ref);
+  }
+
   /** {@code docker TYPE inspect --format FORMAT ref} as root on the daemon; must succeed. */
   static String upstreamFormat(String type, String ref, String format) {
-    Proc.Result r = DockerCli.upstream(type, "inspect", "--format", format, ref);
+    Proc.Result r = DockerCli.upstream(type, "inspect", "--format", format,
+        upstreamName(type, ref));
     assertOk(r);
     return r.stdout().strip();
   }
 
   /** Whether {@code docker TYPE inspect ref} finds the object on the daemon. */
   static boolean existsUpstream(String type, String ref) {
-    return DockerCli.upstream(type, "inspect", ref).ok();
+    return DockerCli.upstream(type, "inspect", upstreamName(type, ref)).ok();
   }
+
+  /**
+   * The daemon's name of a container, network or volume a user named {@code ref}: {@code ref}
+   * itself when the daemon knows it, else, when a policy gives private names ({@code name_prefix:
+   * "u{uid}_"}, issue 13: alice's {@code web} is {@code u1001_web}), the first of alice's and
+   * bob's names for it that the daemon knows.
+   */
+  static String upstreamName(String type, String ref) {
+    if (type.equals("image") || DockerCli.upstream(type, "inspect", ref).ok()) {
+      return ref;
+    }
+    for (String user : List.of("alice", "bob")) {
+      String own = "u" + ItEnvironment.user(user).uid() + "_" + ref;
+      if (DockerCli.upstream(type, "inspect", own).ok()) {
+        return own;
+      }
+    }
+    return ref;
+  }
+
 
   /**
    * Everything a command on a container could change: identity, name, state, start time, limits,
@@ -384,6 +414,9 @@ final class Tenants implements AutoCloseable {
   /** {@code GET /containers/REF/json} as root on the daemon; must succeed. */
   static JsonNode inspectContainer(String ref) {
     Reply r = daemonGet("/containers/" + ref + "/json");
+    if (r.status() == 404) {
+      r = daemonGet("/containers/" + upstreamName("container", ref) + "/json");
+    }
     assertThat(r.status()).as("inspect %s on the daemon: %s", ref, r.text()).isEqualTo(200);
     try {
       return JSON.readTree(r.body());
@@ -567,7 +600,9 @@ final class Tenants implements AutoCloseable {
           .toArray(String[]::new));
     }
     List<String> images = lines(DockerCli.upstream("image", "ls", "--format",
-        "{{.Repository}}:{{.Tag}}", "--filter", "reference=" + imageRepo + "*"));
+        "{{.Repository}}:{{.Tag}}", "--filter", "reference=" + imageRepo + "*",
+        "--filter", "reference=" + daemonImage(alice, imageRepo) + "*",
+        "--filter", "reference=" + daemonImage(bob, imageRepo) + "*"));
     if (!images.isEmpty()) {
       DockerCli.upstream(Stream.concat(Stream.of("rmi", "-f"), images.stream())
           .toArray(String[]::new));

@@ -13,6 +13,7 @@ import dev.berth.enforce.Refusals;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
@@ -115,7 +116,7 @@ final class PluginJudge {
     try {
       d = e.route().flatMap(r -> pluginRefusal(r, m)).orElse(null);
       if (d == null) {
-        d = e.decide(m.requestBody());
+        d = e.decideAsSent(m.requestBody());
       }
       if (d instanceof Decision.Allow allow && e.route().isPresent()) {
         d = withoutRewrites(allow, e, m);
@@ -248,6 +249,21 @@ final class PluginJudge {
       // Administrators' requests pass as sent (the proxy only empties the owner labels of their
       // containers; see the README's plugin mode section).
       return allow;
+    }
+    if (allow.followUp() instanceof Decision.FollowUp.ClaimBuild
+        || allow.effects().stream().anyMatch(Effect.EnsureNetwork.class::isInstance)) {
+      // A build's steps would run on the shared bridge with the caller's own labels and limits:
+      // berth chooses the build network, labels and limits, and claims the image from the
+      // build's progress stream, none of which a plugin can do.
+      return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
+          + "in plugin mode (berth would have to choose the build's network and limits and "
+          + "claim the image it makes); build through berth's socket (proxy mode)");
+    }
+    Optional<String> renamed = ImageRenames.needed(route.route().action(), e.request(),
+        allow.forward(), m.requestBody());
+    if (renamed.isPresent()) {
+      return deny("plugin_rewrite", "berth cannot change requests in plugin mode; name the "
+          + "image as the daemon knows it: " + renamed.get());
     }
     if (allow.followUp() instanceof Decision.FollowUp.FilterResponse) {
       return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "

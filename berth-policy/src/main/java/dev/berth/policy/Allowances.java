@@ -13,13 +13,16 @@ import java.util.Set;
  * @param annotations annotation keys a container may carry
  * @param logDrivers log drivers a container may use
  * @param minHostPort the lowest host port a container may publish
+ * @param buildRemote URL prefixes a build may name as its remote context ({@code docker build
+ *     https://...} or a git URL), which the daemon fetches as root; empty: none
  */
 public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-    Set<String> logDrivers, int minHostPort) {
+    Set<String> logDrivers, int minHostPort, Set<String> buildRemote) {
 
-  /** The baseline: nothing extra, local log drivers, unprivileged host ports. */
+  /** The baseline: nothing extra, the log drivers that stay on the host, unprivileged ports. */
   public static final Allowances BASELINE =
-      new Allowances(Set.of(), Set.of(), Set.of(), Set.of("json-file", "local"), 1024);
+      new Allowances(Set.of(), Set.of(), Set.of(), Set.of("json-file", "local", "none",
+          "journald"), 1024);
 
   public Allowances {
     capAdd = Set.copyOf(capAdd);
@@ -29,5 +32,12 @@ public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> an
     if (minHostPort < 1 || minHostPort > 65535) {
       throw new IllegalArgumentException("min_host_port must be 1-65535");
     }
+    buildRemote = Set.copyOf(buildRemote);
+  }
+
+  /** Allowances without remote build contexts. */
+  public Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
+      Set<String> logDrivers, int minHostPort) {
+    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of());
   }
 }

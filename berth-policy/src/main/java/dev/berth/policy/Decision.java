@@ -63,6 +63,18 @@ public sealed interface Decision {
     }
 
     /**
+     * Rename what the JSON answer names back to the names the caller uses (the daemon's names of
+     * the caller's own objects, such as the tags of its image namespace). Nothing the caller may
+     * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer
+     * as it is, and the caller then sees the daemon's names of its own objects.
+     */
+    record MapNames(UnaryOperator<JsonNode> mapping) implements FollowUp {
+      public MapNames {
+        requireNonNull(mapping, "mapping");
+      }
+    }
+
+    /**
      * Record that the exec the daemon created (the answer's {@code Id}) belongs to {@code owner},
      * before the caller learns its id.
      */
@@ -79,6 +91,18 @@ public sealed interface Decision {
     record ClaimImage(String ref, Owner owner) implements FollowUp {
       public ClaimImage {
         requireNonNull(ref, "ref");
+        requireNonNull(owner, "owner");
+      }
+    }
+
+    /**
+     * Record that what a build made belongs to {@code owner}: the image whose id the build's
+     * progress stream announces ({@code {"aux":{"ID":"sha256:..."}}}) and each of {@code tags}
+     * that points at an image once the daemon's answer ended.
+     */
+    record ClaimBuild(List<String> tags, Owner owner) implements FollowUp {
+      public ClaimBuild {
+        tags = List.copyOf(tags);
         requireNonNull(owner, "owner");
       }
     }

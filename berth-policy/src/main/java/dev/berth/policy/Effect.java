@@ -3,6 +3,7 @@ package dev.berth.policy;
 import static java.util.Objects.requireNonNull;
 
 import dev.berth.policy.ObjectDirectory.LookupException;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,6 +52,46 @@ public sealed interface Effect {
     private boolean ownedBy(Optional<Owner> found) {
       return found.map(o -> o.uid() == owner.uid() || (owner.gid() >= 0 && o.gid() == owner.gid()))
           .orElse(false);
+    }
+  }
+
+  /**
+   * Make sure the named bridge network exists and carries exactly {@code labels} (berth's marks,
+   * never an owner's): create it so if it does not exist, then confirm that the network that
+   * exists afterwards carries them; a network of that name made by anyone else is refused.
+   */
+  record EnsureNetwork(String name, Map<String, String> labels) implements Effect {
+    public EnsureNetwork {
+      requireNonNull(name, "name");
+      labels = Map.copyOf(labels);
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) {
+      try {
+        objects.ensureNetwork(name, labels);
+        return Optional.empty();
+      } catch (LookupException e) {
+        return Optional.of(Decision.forbidden("build_network", "berth: " + e.getMessage()));
+      }
+    }
+  }
+
+  /**
+   * Give the roots of the local volumes that the container (full id) mounts to their owners
+   * where the daemon left them root's: a fresh volume's root is {@code root:root 0755}, and the
+   * daemon copies an image directory's owner onto an empty volume it fills at creation. Done
+   * before the container starts, so that its process, which runs as the caller, can write there.
+   */
+  record ClaimVolumeRoots(String container) implements Effect {
+    public ClaimVolumeRoots {
+      requireNonNull(container, "container");
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException {
+      objects.claimVolumeRoots(container);
+      return Optional.empty();
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.berth.policy;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,6 +50,39 @@ public interface ObjectDirectory {
    */
   default DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     throw unavailable();
+  }
+
+  /**
+   * The named bridge network, created with {@code labels} first if it does not exist; refused
+   * ({@link LookupException}) when a network of that name exists without exactly those labels.
+   */
+  default DockerObject ensureNetwork(String name, Map<String, String> labels)
+      throws LookupException {
+    throw new LookupException("this directory cannot create networks");
+  }
+
+  /**
+   * Gives the roots of the volumes a container (by full id) mounts to their owners where the
+   * daemon left them root's (a fresh volume, or one the daemon filled from the image), so that
+   * the owner's container, which runs as the owner, can write to them.
+   *
+   * @return a note per volume changed
+   */
+  default List<String> claimVolumeRoots(String id) throws LookupException {
+    throw new LookupException("this directory cannot change volumes");
+  }
+
+  /**
+   * Whether the daemon's node takes part in a swarm (its {@code Swarm.LocalNodeState} is
+   * neither empty nor {@code inactive}).
+   */
+  default boolean inSwarm() throws LookupException {
+    throw new LookupException("this directory cannot tell the swarm state");
+  }
+
+  /** berth's records about images (who made which image, and tags held from before namespaces). */
+  default ImageClaims imageClaims() {
+    return ImageClaims.NONE;
   }
 
   /** What a container (by full id) holds against a quota. */

@@ -10,10 +10,13 @@ import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
+import dev.berth.policy.docker.ImageRefs;
+import dev.berth.policy.docker.Ownership;
 import dev.berth.policy.docker.QueryParam;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
+import dev.berth.policy.rules.BuildRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +52,7 @@ public final class PolicyEngine {
   private final RouteTable routes;
   private final BodyRules bodies;
   private final OwnershipRules ownership = new OwnershipRules();
+  private final BuildRules builds = new BuildRules();
 
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
     this.policy = requireNonNull(policy, "policy");
@@ -100,6 +104,22 @@ public final class PolicyEngine {
    */
   public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
       ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, false);
+  }
+
+  /**
+   * Decides a request that will reach the daemon exactly as sent (plugin mode): container,
+   * network and volume names are not mapped into the caller's namespace
+   * ({@link dev.berth.policy.rules.PrivateNames}), since neither the request nor the answer can
+   * be renamed.
+   */
+  public Decision evaluateAsSent(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects) {
+    return evaluate(who, head, body, objects, true);
+  }
+
+  private Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+      ObjectDirectory objects, boolean asSent) {
     Optional<RouteMatch> match;
     try {
       match = route(head);
@@ -110,7 +130,14 @@ public final class PolicyEngine {
       return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
           + " is not an endpoint of the Docker API that berth allows");
     }
-    return evaluate(who, match.get(), head, body, objects);
+    Caller caller;
+    try {
+      caller = caller(who);
+    } catch (RuntimeException e) {
+      return internalError(e);
+    }
+    return asSent ? caller.evaluateAsSent(match.get(), head, body, objects)
+        : caller.evaluate(match.get(), head, body, objects);
   }
 
   /** Decides a request whose route the caller has matched already ({@link #route}). */
@@ -173,8 +200,22 @@ public final class PolicyEngine {
      */
     public Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
         ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, true);
+    }
+
+    /**
+     * Decides as {@link #evaluate(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a
+     * request that reaches the daemon exactly as sent (plugin mode): names are judged as sent.
+     */
+    public Decision evaluateAsSent(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects) {
+      return evaluate(route, head, body, objects, false);
+    }
+
+    private Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+        ObjectDirectory objects, boolean mapNames) {
       try {
-        return decide(this, route, head, body, objects);
+        return decide(this, route, head, body, objects, mapNames);
       } catch (RuntimeException e) {
         return internalError(e);
       }
@@ -187,7 +228,7 @@ public final class PolicyEngine {
   }
 
   private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
         < 0) {
       return Decision.badRequest("api_version", "berth: API version " + head.apiVersion()
@@ -206,7 +247,7 @@ public final class PolicyEngine {
     }
     Grant grant = caller.grant().get();
     Role role = grant.role();
-    Decision d = judge(who, grant, route, request, objects);
+    Decision d = judge(who, grant, route, request, objects, mapNames);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
       return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
@@ -217,12 +258,25 @@ public final class PolicyEngine {
 
   /** The rules for a caller with a role, on a request whose body is parsed. */
   private Decision judge(Principal who, Grant grant, RouteMatch route, CanonicalRequest request,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     Role role = grant.role();
     ActionSpec spec = DockerApi.spec(route.route().action());
     if (!role.actions().contains(spec.action())) {
-      return Decision.forbidden("action_not_granted", "berth: " + spec.action().id()
-          + " is not granted to your role (" + role.name() + ")");
+      if (spec.action() == Action.PLUGIN && request.method().equals("GET")
+          && route.route().template().equals("/plugins/{name*}/json")) {
+        // docker inspect NAME tries every kind of object, plugins last; to a role without
+        // plugins there are none, so the daemon's own answer for a missing one (moby
+        // plugin/store.go: 404 'plugin "x" not found') lets the CLI say "No such object".
+        return new Decision.Deny("plugin_not_visible", Decision.Status.NOT_FOUND,
+            "plugin \"" + route.param("name") + "\" not found");
+      }
+      Optional<Decision> noSwarm = noSwarm(spec, route, objects);
+      if (noSwarm.isPresent()) {
+        return noSwarm.get();
+      }
+      return Decision.forbidden("action_not_granted", "berth: "
+          + UserCommands.describe(spec.action()) + " is not granted to your role ("
+          + role.name() + ")");
     }
     if (role.passthrough()) {
       return spec.action() == Action.CONTAINER_CREATE
@@ -236,18 +290,58 @@ public final class PolicyEngine {
       return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
           + "' is not allowed on " + spec.action().id() + why);
     }
+    switch (spec.action()) {
+      case IMAGE_BUILD -> {
+        return builds.evaluate(who, grant, request, objects);
+      }
+      case IMAGE_BUILD_CANCEL -> {
+        return BuildRules.cancel();
+      }
+      case GRPC, SESSION -> {
+        // The upgrade itself names nothing; berth-buildkit judges every call inside it.
+        return new Decision.Allow("buildkit_mediated", request, List.of(
+            "BuildKit calls judged one by one"));
+      }
+      default -> { }
+    }
     List<String> dropped = new ArrayList<>();
     request = request.withQuery(QueryAllowlist.withoutDropped(spec, request.apiVersion(),
         request.query(), dropped));
     Decision d = bodies.evaluate(who, grant, request, route);
     if (d instanceof Decision.Allow allow) {
-      d = ownership.evaluate(who, grant, allow, route, objects);
+      d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
     }
     if (!dropped.isEmpty() && d instanceof Decision.Allow a) {
       dropped.addAll(a.rewrites());
       return new Decision.Allow(a.rule(), a.forward(), dropped, a.followUp(), a.effects());
     }
     return d;
+  }
+
+  /**
+   * Without a swarm, the daemon answers every swarm endpoint with 503 (moby
+   * {@code daemon/cluster}: {@code errNoSwarm} for leave, {@code errNoManager} for the rest), and
+   * clients rely on it: SDK teardowns call {@code swarm/leave?force=1} and take "not part of a
+   * swarm" as success. To a role without swarm actions berth gives the same answer when the node
+   * is in no swarm (asked, never assumed); otherwise, or when it cannot tell, the refusal stands.
+   */
+  private static Optional<Decision> noSwarm(ActionSpec spec, RouteMatch route,
+      ObjectDirectory objects) {
+    if (spec.ownership() != Ownership.SWARM_STATE) {
+      return Optional.empty();
+    }
+    try {
+      if (objects.inSwarm()) {
+        return Optional.empty();
+      }
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.empty();
+    }
+    String message = route.route().template().equals("/swarm/leave")
+        ? "This node is not part of a swarm"
+        : "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm "
+            + "join\" to connect this node to swarm and try again.";
+    return Optional.of(new Decision.Deny("no_swarm", Decision.Status.UNAVAILABLE, message));
   }
 
   /**
@@ -298,5 +392,33 @@ public final class PolicyEngine {
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");
     };
+  }
+
+  /**
+   * Why {@code who} may not point the image name {@code name} at a build's result (the rule of
+   * {@code docker tag}: a tag that exists and is not the caller's), or empty when they may.
+   * Asks {@code objects} (may block).
+   */
+  public Optional<String> tagRefusal(Principal who, String name, ObjectDirectory objects) {
+    Optional<Grant> grant = policy.grantOf(who);
+    if (grant.isEmpty()) {
+      return Optional.of("no role is granted to " + who.name());
+    }
+    if (grant.get().role().scope() == Scope.ALL) {
+      return Optional.empty();
+    }
+    String target = ImageRefs.familiar(name);
+    try {
+      Optional<DockerObject> existing = objects.image(target);
+      if (existing.isPresent() && !grant.get().reaches(who,
+          existing.get().tags().getOrDefault(target, Optional.empty()))) {
+        return Optional.of("the image " + target + " is already on this host and is not yours; "
+            + "give your image another name");
+      }
+      return Optional.empty();
+    } catch (ObjectDirectory.LookupException e) {
+      return Optional.of("berth could not check who owns " + target + " (" + e.getMessage()
+          + ")");
+    }
   }
 }

@@ -2,11 +2,14 @@ package dev.berth.policy;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -14,16 +17,29 @@ import java.util.StringJoiner;
  *
  * <p>dockerd uses Go's {@code url.ParseQuery} and {@code FormValue}, which takes the first of
  * repeated keys; a proxy that took the last one would judge a different value than the daemon
- * uses. No Docker endpoint needs a repeated key, so berth refuses repeats outright, as well as
+ * uses. So berth refuses repeats, except for the keys the daemon reads only as lists, whichever
+ * endpoint they are on ({@code r.Form["..."]} in moby's routers, 20.10 and 28.x alike):
+ * {@code changes} (commit, import: {@code api/server/router/container/container_routes.go},
+ * {@code image/image_routes.go}), {@code names} (save), {@code platforms} (image delete) and
+ * {@code type} (system df), and {@code t} on {@code POST /build} (moby
+ * {@code daemon/server/router/build/build_routes.go}). Their values are kept in order and all
+ * forwarded; {@link #get} gives the first, as Go's {@code FormValue} does. berth also refuses
  * {@code ;} separators (Go rejects them since 1.17) and malformed percent escapes.
  */
 public final class QueryParams {
-  private static final QueryParams EMPTY = new QueryParams(Map.of());
+  /** Keys the daemon reads as lists on every endpoint that takes them. */
+  static final Set<String> LIST_KEYS = Set.of("changes", "names", "platforms", "type", "t");
 
+  private static final QueryParams EMPTY = new QueryParams(Map.of(), Map.of());
+
+  /** The first value of each key, in order. */
   private final Map<String, String> values;
+  /** The further values of list keys. */
+  private final Map<String, List<String>> more;
 
-  private QueryParams(Map<String, String> values) {
+  private QueryParams(Map<String, String> values, Map<String, List<String>> more) {
     this.values = values;
+    this.more = more;
   }
 
   public static QueryParams empty() {
@@ -39,6 +55,7 @@ public final class QueryParams {
       throw RequestException.bad("query: ';' is not a parameter separator");
     }
     Map<String, String> values = new LinkedHashMap<>();
+    Map<String, List<String>> more = new LinkedHashMap<>();
     for (String pair : rawQuery.split("&", -1)) {
       if (pair.isEmpty()) {
         continue;
@@ -50,10 +67,31 @@ public final class QueryParams {
         throw RequestException.bad("query: empty parameter name");
       }
       if (values.putIfAbsent(key, value) != null) {
-        throw RequestException.bad("query: parameter '" + key + "' given more than once");
+        if (!LIST_KEYS.contains(key)) {
+          throw RequestException.bad("query: parameter '" + key + "' given more than once");
+        }
+        more.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
       }
     }
-    return new QueryParams(Collections.unmodifiableMap(values));
+    return new QueryParams(Collections.unmodifiableMap(values), freeze(more));
+  }
+
+  private static Map<String, List<String>> freeze(Map<String, List<String>> more) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    more.forEach((k, v) -> out.put(k, List.copyOf(v)));
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Every value of {@code key} in order (one for keys that are not lists). */
+  public List<String> getAll(String key) {
+    String first = values.get(key);
+    if (first == null) {
+      return List.of();
+    }
+    List<String> all = new ArrayList<>();
+    all.add(first);
+    all.addAll(more.getOrDefault(key, List.of()));
+    return List.copyOf(all);
   }
 
   public Optional<String> get(String key) {
@@ -82,11 +120,13 @@ public final class QueryParams {
     return values;
   }
 
-  /** A copy with {@code key} set to {@code value}. */
+  /** A copy with {@code key} set to {@code value} (its only value). */
   public QueryParams with(String key, String value) {
     Map<String, String> copy = new LinkedHashMap<>(values);
     copy.put(key, value);
-    return new QueryParams(Collections.unmodifiableMap(copy));
+    Map<String, List<String>> rest = new LinkedHashMap<>(more);
+    rest.remove(key);
+    return new QueryParams(Collections.unmodifiableMap(copy), Collections.unmodifiableMap(rest));
   }
 
   /** A copy without {@code key}. */
@@ -96,14 +136,20 @@ public final class QueryParams {
     }
     Map<String, String> copy = new LinkedHashMap<>(values);
     copy.remove(key);
-    return new QueryParams(Collections.unmodifiableMap(copy));
+    Map<String, List<String>> rest = new LinkedHashMap<>(more);
+    rest.remove(key);
+    return new QueryParams(Collections.unmodifiableMap(copy), Collections.unmodifiableMap(rest));
   }
 
   /** Re-serialises the parameters; what berth forwards is this, never the client's raw query. */
   public String encode() {
     StringJoiner out = new StringJoiner("&");
-    values.forEach((k, v) -> out.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
-        + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+    values.forEach((k, v) -> {
+      for (String each : getAll(k)) {
+        out.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
+            + URLEncoder.encode(each, StandardCharsets.UTF_8));
+      }
+    });
     return out.toString();
   }
 

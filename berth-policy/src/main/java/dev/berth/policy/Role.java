@@ -19,8 +19,9 @@ import java.util.Set;
  * @param allow what the holder may ask for beyond the safe baseline
  * @param profiles the profiles holders may ask for
  * @param quota what the holder's running containers may use together
- * @param namePrefix a prefix every container name of a holder gets ({@code {user}} is the user
- *     name), "" for none; names without it are given it, and references try it first
+ * @param namePrefix the prefix of a holder's container, network and volume names in the daemon
+ *     ({@code {user}} is the user name, {@code {uid}} the uid; {@code u{uid}_} is the
+ *     recommended one), "" for none: names are then the daemon's (see {@link dev.berth.policy.rules.PrivateNames})
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
  */
@@ -39,8 +40,9 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
     requireNonNull(namePrefix, "namePrefix");
   }
 
-  /** The name prefix for {@code who}, "" when the role has none. */
+  /** The name prefix for {@code who}, "" when the role has none (names are not private). */
   public String namePrefixFor(Principal who) {
-    return namePrefix.replace("{user}", who.name());
+    return namePrefix.replace("{user}", who.name()).replace("{uid}",
+        Integer.toString(who.uid()));
   }
 }

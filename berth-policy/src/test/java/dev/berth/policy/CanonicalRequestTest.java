@@ -86,6 +86,25 @@ class CanonicalRequestTest {
   }
 
   @Test
+  void queryParams_listKeys_keptInOrderAndAllForwarded() throws Exception {
+    // docker save a b, docker commit -c X -c Y: the daemon reads r.Form["names"], r.Form["changes"]
+    QueryParams q = QueryParams.parse("names=a&names=b&changes=ENV+A%3D1&changes=LABEL+x%3Dy");
+    assertThat(q.getAll("names")).containsExactly("a", "b");
+    assertThat(q.getAll("changes")).containsExactly("ENV A=1", "LABEL x=y");
+    assertThat(q).hasToString("names=a&names=b&changes=ENV+A%3D1&changes=LABEL+x%3Dy");
+    assertThat(q.with("names", "c").getAll("names")).containsExactly("c");
+    assertThat(q.without("changes").getAll("changes")).isEmpty();
+    assertThat(q.getAll("missing")).isEmpty();
+  }
+
+  @Test
+  void queryParams_repeatedSingleValueKey_refused() {
+    // the daemon takes the first value (FormValue): judging another would be a smuggle
+    assertThatThrownBy(() -> QueryParams.parse("name=a&name=b"))
+        .isInstanceOf(RequestException.class).hasMessageContaining("more than once");
+  }
+
+  @Test
   void parse_rootAndEncodedCharacters() throws Exception {
     CanonicalRequest r = CanonicalRequest.parse("GET", "/");
     assertThat(r.target()).isEqualTo("/");

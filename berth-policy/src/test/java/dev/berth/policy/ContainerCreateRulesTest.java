@@ -78,9 +78,9 @@ class ContainerCreateRulesTest {
         arguments(named("HC-22 UsernsMode host", "{\"HostConfig\":{\"UsernsMode\":\"host\"}}"),
             "--userns"),
         arguments(named("HC-23 container: namespaces", "{\"HostConfig\":"
-            + "{\"NetworkMode\":\"container:victim\"}}"), "another container"),
+            + "{\"NetworkMode\":\"container:victim\"}}"), "no such container of yours"),
         arguments(named("HC-23 PidMode container:", "{\"HostConfig\":"
-            + "{\"PidMode\":\"container:victim\"}}"), "--pid"),
+            + "{\"PidMode\":\"container:victim\"}}"), "PidMode victim: no such container of yours"),
         arguments(named("HC-09 CapAdd SYS_ADMIN", "{\"HostConfig\":{\"CapAdd\":[\"SYS_ADMIN\"]}}"),
             "--cap-add"),
         arguments(named("HC-09 CapAdd as a single string", "{\"HostConfig\":{\"CapAdd\":\"ALL\"}}"),
@@ -117,8 +117,6 @@ class ContainerCreateRulesTest {
         arguments(named("user 0", "{\"User\":\"0\"}"), "--user 0"),
         arguments(named("user root by name", "{\"User\":\"root\"}"), "--user root"),
         arguments(named("user alice with gid 0", "{\"User\":\"1001:0\"}"), "--user 1001:0"),
-        arguments(named("VolumesFrom (HC-06)", "{\"HostConfig\":{\"VolumesFrom\":[\"victim\"]}}"),
-            "--volumes-from"),
         arguments(named("Runtime other than runc", "{\"HostConfig\":{\"Runtime\":\"nvidia\"}}"),
             "--runtime"),
         arguments(named("log driver syslog", "{\"HostConfig\":{\"LogConfig\":"
@@ -133,7 +131,6 @@ class ContainerCreateRulesTest {
             "HostConfig.Cgroup"),
         arguments(named("StorageOpt", "{\"HostConfig\":{\"StorageOpt\":{\"size\":\"1G\"}}}"),
             "--storage-opt"),
-        arguments(named("Links", "{\"HostConfig\":{\"Links\":[\"victim:v\"]}}"), "--link"),
         arguments(named("Annotations", "{\"HostConfig\":{\"Annotations\":{\"a\":\"b\"}}}"),
             "--annotation"),
         arguments(named("VolumeDriver", "{\"HostConfig\":{\"VolumeDriver\":\"evil\"}}"),

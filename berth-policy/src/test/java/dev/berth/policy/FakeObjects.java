@@ -17,7 +17,18 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> execs = new HashMap<>();
   private final Map<String, DockerObject> images = new HashMap<>();
   private final Map<String, ContainerUsage> usage = new HashMap<>();
+  private final Map<String, Owner> heldTags = new HashMap<>();
   boolean broken;
+  /** The node's swarm state: null when this directory cannot tell. */
+  Boolean swarm;
+
+  @Override
+  public boolean inSwarm() throws LookupException {
+    if (broken || swarm == null) {
+      throw new LookupException("cannot tell");
+    }
+    return swarm;
+  }
 
   /** Resources of a container (by full id); its owner label decides whose quota it counts in. */
   FakeObjects usage(ContainerUsage u) {
@@ -87,7 +98,8 @@ class FakeObjects implements ObjectDirectory {
         return Optional.of(o);
       }
     }
-    var prefixed = all.values().stream().filter(o -> o.id().startsWith(ref)).toList();
+    var prefixed = all.values().stream().filter(o -> o.id().startsWith(ref)
+        || o.id().startsWith("sha256:" + ref)).toList();
     return prefixed.size() == 1 ? Optional.of(prefixed.get(0)) : Optional.empty();
   }
 
@@ -113,8 +125,33 @@ class FakeObjects implements ObjectDirectory {
 
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
-    return find(images, ImageRefs.familiar(ref).equals(ref) || images.containsKey(ref) ? ref
-        : ImageRefs.familiar(ref));
+    Optional<DockerObject> byName = find(images, ImageRefs.familiar(ref).equals(ref)
+        || images.containsKey(ref) ? ref : ImageRefs.familiar(ref));
+    return byName.isPresent() ? byName : find(images, ref); // then as an id prefix
+  }
+
+  /** A shared tag a user made before image namespaces (berth 0.1's {@code tag} record). */
+  FakeObjects held(String tag, Owner owner) {
+    heldTags.put(tag, owner);
+    return this;
+  }
+
+  @Override
+  public ImageClaims imageClaims() {
+    return new ImageClaims() {
+      @Override
+      public Optional<Owner> imageOwner(String imageId) {
+        DockerObject image = images.get(imageId);
+        return image == null ? Optional.empty() : image.owner();
+      }
+
+      @Override
+      public Optional<Owner> heldTag(String tag, String imageId) {
+        DockerObject image = images.get(imageId);
+        return image != null && image.tags().containsKey(tag)
+            ? Optional.ofNullable(heldTags.get(tag)) : Optional.empty();
+      }
+    };
   }
 
   @Override

@@ -84,6 +84,17 @@ final class Fixtures {
     return decide(ENGINE, objects(), who, method, target, body);
   }
 
+  /** As plugin mode decides: names reach the daemon as sent (no private names). */
+  static Decision decideAsSent(PolicyEngine engine, ObjectDirectory objects, Principal who,
+      String method, String target, String body) {
+    try {
+      return engine.evaluateAsSent(who, CanonicalRequest.parse(method, target),
+          body == null ? null : body.getBytes(StandardCharsets.UTF_8), objects);
+    } catch (RequestException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   static Decision decide(PolicyEngine engine, ObjectDirectory objects, Principal who,
       String method, String target, String body) {
     try {

@@ -57,6 +57,9 @@ final class AnswerRelay implements UpstreamListener {
         return;
       }
     }
+    if (ex.builtImage != null && msg instanceof HttpContent c) {
+      ex.builtImage.accept(c.content());
+    }
     if (ex.createdBody != null && msg instanceof HttpContent c
         && ex.createdBody.size() < Exchange.MAX_CREATED_BODY) {
       ByteBuf data = c.content();
@@ -98,6 +101,9 @@ final class AnswerRelay implements UpstreamListener {
     ex.status = resp.status().code();
     if (ex.enforcement.creates() && ex.status / 100 == 2) {
       ex.createdBody = new ByteArrayOutputStream();
+    }
+    if (ex.followUp() instanceof Decision.FollowUp.ClaimBuild && ex.status / 100 == 2) {
+      ex.builtImage = new BuiltImageWatcher();
     }
     if (HeldAnswer.holds(resp, ex.followUp())) {
       ex.held = HeldAnswer.of(resp, conn.channel.alloc());

@@ -38,6 +38,10 @@ final class Exchange {
   int status;
   /** The start of a create answer's JSON body, kept to record the created object's id. */
   ByteArrayOutputStream createdBody;
+  /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
+  BuiltImageWatcher builtImage;
+  /** The BuildKit session id this request claimed, until it is handed off. */
+  String buildSession;
   /**
    * The request's framing cannot be trusted (the decoder failed, a length is malformed): its end
    * is unknown, so after the answer everything the client still sends is dropped until it stops.
@@ -83,6 +87,9 @@ final class Exchange {
 
   /** The id of the object the daemon's create answer names, or "". */
   String createdId() {
+    if (builtImage != null) {
+      return builtImage.imageId();
+    }
     return createdBody == null ? "" : Enforcement.createdId(createdBody.toByteArray());
   }
 

@@ -57,9 +57,11 @@ final class FramingRules {
       }
     }
     List<String> upgrade = h.getAll(HttpHeaderNames.UPGRADE);
-    if (upgrade.size() == 1 && !upgrade.get(0).strip().equalsIgnoreCase("tcp")) {
-      return Optional.of(Refusals.framing("only 'Upgrade: tcp' (attach, exec) is supported; "
-          + "HTTP/2 and other protocols are not"));
+    boolean h2c = upgrade.size() == 1 && upgrade.get(0).strip().equalsIgnoreCase("h2c")
+        && BuildKitHandOff.PATH.matcher(req.uri()).matches();
+    if (upgrade.size() == 1 && !h2c && !upgrade.get(0).strip().equalsIgnoreCase("tcp")) {
+      return Optional.of(Refusals.framing("only 'Upgrade: tcp' (attach, exec) and 'Upgrade: "
+          + "h2c' on /grpc and /session (BuildKit) are supported"));
     }
     String type = h.get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
     if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {

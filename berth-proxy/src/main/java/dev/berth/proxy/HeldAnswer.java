@@ -33,6 +33,7 @@ final class HeldAnswer {
   static boolean holds(HttpResponse resp, Decision.FollowUp followUp) {
     return resp.status().code() / 100 == 2
         && (followUp instanceof Decision.FollowUp.FilterResponse
+        || followUp instanceof Decision.FollowUp.MapNames
         || followUp instanceof Decision.FollowUp.ClaimExec);
   }
 
@@ -62,6 +63,8 @@ final class HeldAnswer {
     switch (followUp) {
       case Decision.FollowUp.FilterResponse f ->
           out = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
+      case Decision.FollowUp.MapNames m ->
+          out = DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
       case Decision.FollowUp.ClaimExec c -> {
         try {
           enforcement.claim(c, head.status().code(), Enforcement.createdId(bytes));

@@ -85,10 +85,8 @@ public final class Metrics {
   /** The exposition text. */
   public String render() {
     StringBuilder sb = new StringBuilder(4096);
-    sb.append("# HELP berth_decisions_total Requests decided, by action, outcome and rule.\n")
-        .append("# TYPE berth_decisions_total counter\n");
-    decisions.forEach((labels, n) -> sb.append("berth_decisions_total{").append(labels)
-        .append("} ").append(n.sum()).append('\n'));
+    counters(sb, "berth_decisions_total", "Requests decided, by action, outcome and rule.",
+        decisions);
     decisionSeconds.render(sb, "berth_decision_seconds",
         "Time to decide a request (including ownership lookups).");
     relaySeconds.render(sb, "berth_relay_seconds",

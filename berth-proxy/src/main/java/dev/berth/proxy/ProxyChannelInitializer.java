@@ -140,4 +140,18 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     p.remove(CODEC);
     p.remove(FLOW);
   }
+
+  /**
+   * Takes the HTTP handlers out of a client pipeline whose connection berth-buildkit takes over
+   * ({@link BuildKitHandOff}); the bytes the codec held go to the handler placed after it.
+   */
+  static void toBuildKit(ChannelPipeline p) {
+    for (String name : AFTER_FLOW) {
+      if (p.get(name) != null) {
+        p.remove(name);
+      }
+    }
+    p.remove(FLOW);
+    p.remove(CODEC);
+  }
 }

@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import io.netty.buffer.ByteBuf;
@@ -13,8 +14,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +53,11 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void forward(Exchange ex) {
+    Optional<Decision> sessionRefused = BuildKitHandOff.claimSession(conn, ex);
+    if (sessionRefused.isPresent()) {
+      conn.refuse(ex, sessionRefused.get());
+      return;
+    }
     boolean streamed = ex.allow.forward().body() instanceof CanonicalRequest.Body.Stream;
     byte[] json = ex.allow.forward().body() instanceof CanonicalRequest.Body.Json j
         ? DockerJson.write(j.value()) : null;
@@ -82,8 +90,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (!streamed) {
       ex.requestComplete = true;
     }
-    ch.writeAndFlush(UpstreamRequests.build(ex.request, ex.allow.forward(), json, streamed,
-        hijacks)).addListener((ChannelFutureListener) f -> {
+    HttpRequest out = UpstreamRequests.build(ex.request, ex.allow.forward(), json, streamed,
+        hijacks);
+    if (BuildKitHandOff.applies(ex)) {
+      BuildKitHandOff.upgradeHeaders(ex, out);
+    }
+    ch.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
             answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
             return;

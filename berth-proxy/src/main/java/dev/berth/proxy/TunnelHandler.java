@@ -56,6 +56,10 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     conn.state = ClientConnection.State.TUNNEL;
     conn.recordResult(ex);
     conn.countStream(ex);
+    if (BuildKitHandOff.applies(ex)) {
+      BuildKitHandOff.start(conn, ex, resp);
+      return;
+    }
     boolean upgraded = resp.status().code() == 101;
     UpstreamRequests.stripHopByHop(resp.headers());
     Channel client = conn.channel;

@@ -5,6 +5,7 @@ import dev.berth.daemon.OwnerStore;
 import dev.berth.enforce.Caller;
 import dev.berth.enforce.Enforcer;
 import dev.berth.policy.Decision;
+import dev.berth.policy.DockerObject;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.PolicyEngine;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
@@ -50,12 +52,23 @@ final class PipelineFixture implements AutoCloseable {
   EmbeddedChannel channel;
   ClientConnection conn;
 
+  /**
+   * No daemon to ask, except that no image exists (a create's image is looked up, issue 13; the
+   * daemon then answers for a missing one).
+   */
+  private static final ObjectDirectory NO_IMAGES = new ObjectDirectory() {
+    @Override
+    public Optional<DockerObject> image(String ref) {
+      return Optional.empty();
+    }
+  };
+
   PipelineFixture() throws IOException {
     dir = Files.createTempDirectory("berth-pipeline-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
     PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
-    enforcer = new Enforcer(() -> engine, audit, ObjectDirectory.UNAVAILABLE, owners,
+    enforcer = new Enforcer(() -> engine, audit, NO_IMAGES, owners,
         Runnable::run, (action, d, nanos) -> decisions.add(d));
     metrics = new Metrics(audit::pending);
   }

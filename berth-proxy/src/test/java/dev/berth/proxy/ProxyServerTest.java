@@ -356,7 +356,7 @@ class ProxyServerTest {
         c.write(ByteBuffer.wrap(chunk)); // throws IOException (broken pipe) if berth closed
       }
       assertThat(readToEnd(c)).startsWith("HTTP/1.1 403")
-          .contains("image_load is not granted");
+          .contains("docker load (image_load) is not granted");
     }
     assertThat(daemon.received).noneMatch(r -> r.contains("/images/load"));
   }

@@ -9,6 +9,7 @@ import static dev.berth.policy.docker.Ownership.FILTERED;
 import static dev.berth.policy.docker.Ownership.NAMED;
 import static dev.berth.policy.docker.Ownership.NARROWED;
 import static dev.berth.policy.docker.Ownership.RULE;
+import static dev.berth.policy.docker.Ownership.SWARM_STATE;
 import static dev.berth.policy.docker.PluginMode.*;
 
 import dev.berth.policy.Action;
@@ -238,8 +239,8 @@ public final class DockerApi {
       entry(CONTAINER_COMMIT)
           .route(POST, "/commit", JSON_OPAQUE, api("Image", "ImageCommit"))
           .judged("container", "ImageOwnership.commit: the container must be the caller's")
-          .judged("repo", "ImageOwnership.commit: the tag must be free or the caller's")
-          .judged("tag", "ImageOwnership.commit: the tag must be free or the caller's")
+          .judged("repo", "ImageRules.commit: written into the caller's namespace")
+          .judged("tag", "ImageRules.commit: written into the caller's namespace")
           .query("comment", "author", "pause")
           .judged("changes", "image config only; a container made from the image is judged "
               + "at create like any other")
@@ -252,18 +253,30 @@ public final class DockerApi {
               + "by no router of 20.10 or 28.x (digests are always in the answer)")
           .dropped("only_ids", router(IMAGES, "getImagesJSON"), "docker-py's client-side "
               + "option; the router of 20.10 and 28.x reads all, filter, filters (and on 28.x "
-              + "shared-size, manifests) only"),
+              + "shared-size, manifests) only")
+          .ownership(FILTERED),
       entry(IMAGE_BUILD)
-          .route(POST, "/build", STREAM, api("Image", "ImageBuild")),
+          .route(POST, "/build", STREAM, api("Image", "ImageBuild"))
+          // judged one by one in BuildRules (the classic builder's parameters, build_routes.go)
+          .query("dockerfile", "t", "extrahosts", "remote", "q", "nocache", "cachefrom", "pull",
+              "rm", "forcerm", "memory", "memswap", "cpushares", "cpusetcpus", "cpusetmems",
+              "cpuperiod", "cpuquota", "buildargs", "shmsize", "squash", "labels", "networkmode",
+              "platform", "target", "outputs", "ulimits", "version", "cgroupparent", "isolation",
+              "securityopt", "session", "buildid")
+          .ownership(RULE),
       entry(IMAGE_BUILD_PRUNE)
-          .route(POST, "/build/prune", NONE, api("Image", "BuildPrune")),
+          .route(POST, "/build/prune", NONE, api("Image", "BuildPrune"))
+          .query("filters", "all", "keep-storage", "reserved-space", "max-used-space",
+              "min-free-space")
+          .ownership(RULE),
       entry(IMAGE_BUILD_CANCEL)
-          .route(POST, "/build/cancel", NONE, BUILD_CANCEL),
+          .route(POST, "/build/cancel", NONE, BUILD_CANCEL)
+          .query("id"),
       entry(IMAGE_CREATE)
           .route(POST, "/images/create", STREAM, api("Image", "ImageCreate"))
-          .judged("fromImage", "ImageOwnership.imagePull: the tag pulled must be free or the "
-              + "caller's")
-          .judged("tag", "ImageOwnership.imagePull")
+          .judged("fromImage", "ImageRules.pull: one shared tag, not over a tag another user "
+              + "made")
+          .judged("tag", "ImageRules.pull")
           .judged("fromSrc", "ImagePullRules: an import is refused to users")
           .judged("repo", "read by the daemon only with fromSrc, which ImagePullRules refuses")
           .judged("message", "read by the daemon only with fromSrc (refused to users)")
@@ -275,42 +288,46 @@ public final class DockerApi {
           .query("term", "limit", "filters"),
       entry(IMAGE_PRUNE)
           .route(POST, "/images/prune", NONE, api("Image", "ImagePrune"))
-          .query("filters"),
+          .query("filters")
+          .ownership(NARROWED),
       entry(IMAGE_EXPORT)
           .route(GET, "/images/get", NONE, api("Image", "ImageGetAll"))
           .route(GET, "/images/{name*}/get", NONE, api("Image", "ImageGet"))
-          .query("names", "platform"),
+          .query("names", "platform")
+          .ownership(RULE),
       entry(IMAGE_LOAD)
           .route(POST, "/images/load", STREAM, api("Image", "ImageLoad"))
           .query("quiet", "platform"),
       entry(IMAGE_INSPECT)
           .route(GET, "/images/{name*}/json", NONE, api("Image", "ImageInspect"))
           .query("manifests", "platform")
-          .names(IMAGE),
+          .names(IMAGE)
+          .ownership(RULE),
       entry(IMAGE_HISTORY)
           .route(GET, "/images/{name*}/history", NONE, api("Image", "ImageHistory"))
           .query("platform")
-          .names(IMAGE),
+          .names(IMAGE)
+          .ownership(RULE),
       entry(IMAGE_PUSH)
           .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
-          .judged("tag", "ImageOwnership.imagePush: the tag pushed must be the caller's")
+          .judged("tag", "ImageRules.push: a shared tag the caller pulled")
           .query("platform")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_TAG)
           .route(POST, "/images/{name*}/tag", NONE, api("Image", "ImageTag"))
-          .judged("repo", "ImageOwnership.imageTag: the new tag must be free or the caller's")
-          .judged("tag", "ImageOwnership.imageTag")
+          .judged("repo", "ImageRules.tag: written into the caller's namespace")
+          .judged("tag", "ImageRules.tag")
           .dropped("force", router(IMAGES, "postImagesTag"), "gone from the API since 1.25; "
               + "the router of 20.10 and 28.x reads repo and tag only, so an existing tag is "
-              + "replaced with or without it (and ImageOwnership.imageTag refuses replacing "
-              + "another user's)")
+              + "replaced with or without it (and ImageRules.tag writes only into the caller's "
+              + "namespace)")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_DELETE)
           .route(DELETE, "/images/{name*}", NONE, api("Image", "ImageDelete"))
-          .judged("force", "ImageOwnership.imageDelete: the tag, or by id every tag, must be "
-              + "the caller's")
+          .judged("force", "ImageRules.delete: the tag, or by id every tag, must be the "
+              + "caller's")
           .query("noprune", "platforms")
           .names(IMAGE)
           .ownership(RULE),
@@ -323,6 +340,7 @@ public final class DockerApi {
           .ownership(NARROWED),
       entry(NETWORK_CREATE)
           .route(POST, "/networks/create", JSON_OPAQUE, api("Network", "NetworkCreate"))
+          .ownership(RULE)
           .creates(NETWORK),
       entry(NETWORK_PRUNE)
           .route(POST, "/networks/prune", NONE, api("Network", "NetworkPrune"))
@@ -384,7 +402,8 @@ public final class DockerApi {
           .route(POST, "/swarm/update", JSON_OPAQUE, api("Swarm", "SwarmUpdate"))
           .query("version", "rotateWorkerToken", "rotateManagerToken", "rotateManagerUnlockKey")
           .route(GET, "/swarm/unlockkey", NONE, api("Swarm", "SwarmUnlockkey"))
-          .route(POST, "/swarm/unlock", JSON_OPAQUE, api("Swarm", "SwarmUnlock")),
+          .route(POST, "/swarm/unlock", JSON_OPAQUE, api("Swarm", "SwarmUnlock"))
+          .ownership(SWARM_STATE),
       entry(NODE)
           .route(GET, "/nodes", NONE, api("Node", "NodeList"))
           .query("filters")
@@ -392,7 +411,8 @@ public final class DockerApi {
           .route(DELETE, "/nodes/{id}", NONE, api("Node", "NodeDelete"))
           .query("force")
           .route(POST, "/nodes/{id}/update", JSON_OPAQUE, api("Node", "NodeUpdate"))
-          .query("version"),
+          .query("version")
+          .ownership(SWARM_STATE),
       entry(SERVICE)
           .route(GET, "/services", NONE, api("Service", "ServiceList"))
           .query("filters", "status")
@@ -403,13 +423,15 @@ public final class DockerApi {
           .route(POST, "/services/{id}/update", JSON_OPAQUE, api("Service", "ServiceUpdate"))
           .query("version", "registryAuthFrom", "rollback")
           .route(GET, "/services/{id}/logs", NONE, api("Service", "ServiceLogs"))
-          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail"),
+          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail")
+          .ownership(SWARM_STATE),
       entry(TASK)
           .route(GET, "/tasks", NONE, api("Task", "TaskList"))
           .query("filters")
           .route(GET, "/tasks/{id}", NONE, api("Task", "TaskInspect"))
           .route(GET, "/tasks/{id}/logs", NONE, api("Task", "TaskLogs"))
-          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail"),
+          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail")
+          .ownership(SWARM_STATE),
       entry(SECRET)
           .route(GET, "/secrets", NONE, api("Secret", "SecretList"))
           .query("filters")
@@ -417,7 +439,8 @@ public final class DockerApi {
           .route(GET, "/secrets/{id}", NONE, api("Secret", "SecretInspect"))
           .route(DELETE, "/secrets/{id}", NONE, api("Secret", "SecretDelete"))
           .route(POST, "/secrets/{id}/update", JSON_OPAQUE, api("Secret", "SecretUpdate"))
-          .query("version"),
+          .query("version")
+          .ownership(SWARM_STATE),
       entry(CONFIG)
           .route(GET, "/configs", NONE, api("Config", "ConfigList"))
           .query("filters")
@@ -425,7 +448,8 @@ public final class DockerApi {
           .route(GET, "/configs/{id}", NONE, api("Config", "ConfigInspect"))
           .route(DELETE, "/configs/{id}", NONE, api("Config", "ConfigDelete"))
           .route(POST, "/configs/{id}/update", JSON_OPAQUE, api("Config", "ConfigUpdate"))
-          .query("version"),
+          .query("version")
+          .ownership(SWARM_STATE),
       entry(PLUGIN)
           .route(GET, "/plugins", NONE, api("Plugin", "PluginList"))
           .query("filters")

@@ -5,7 +5,7 @@ package dev.berth.policy.docker;
  * their group's) objects. Callers whose role reaches everything skip ownership altogether.
  */
 public enum Ownership {
-  /** Nothing to check: the action touches no user's object (or reads shared images). */
+  /** Nothing to check: the action touches no user's object. */
   NONE,
   /**
    * The path names an object of the entry's {@link ActionSpec#names() kind}: it is resolved
@@ -17,10 +17,16 @@ public enum Ownership {
   /** The daemon's answer lists every user's objects and is filtered on the way back. */
   FILTERED,
   /** An ownership rule of its own (in {@code dev.berth.policy.rules}), which asks the daemon. */
-  RULE;
+  RULE,
+  /**
+   * A swarm endpoint: nothing of a user's to check, but to a role without the action berth asks
+   * the daemon whether the node is in a swarm, and when it is in none gives the daemon's own
+   * answer (503), as SDK teardowns expect.
+   */
+  SWARM_STATE;
 
   /** Whether deciding asks the daemon about existing objects (and so may block). */
   public boolean consultsDirectory() {
-    return this == NAMED || this == RULE;
+    return this == NAMED || this == RULE || this == SWARM_STATE;
   }
 }

@@ -26,6 +26,8 @@ import java.util.Arrays;
  * <p>Not thread-safe: one instance per request body.
  */
 public final class TarSanitizer {
+  private static final String COMPRESSED = "archive: not an uncompressed tar archive "
+      + "(compressed archives are refused; send a plain tar)";
   private static final int BLOCK = 512;
   private static final int MAX_EXTENSION = 1 << 20;
 
@@ -94,6 +96,9 @@ public final class TarSanitizer {
    * @throws RequestException when the stream ended inside an entry or a header
    */
   public void finish() throws RequestException {
+    if (!sawHeader && headerFill >= 2 && header[0] == (byte) 0x1f && header[1] == (byte) 0x8b) {
+      throw RequestException.bad(COMPRESSED); // a gzip stream shorter than one tar block
+    }
     if (headerFill != 0 || dataRemaining != 0 || extension != null) {
       throw RequestException.bad("archive: truncated tar stream");
     }
@@ -111,8 +116,7 @@ public final class TarSanitizer {
       throw RequestException.bad("archive: data after the end-of-archive marker");
     }
     if (!checksumValid()) {
-      throw RequestException.bad(sawHeader ? "archive: corrupt tar header"
-          : "archive: not an uncompressed tar archive (compressed archives are refused)");
+      throw RequestException.bad(sawHeader ? "archive: corrupt tar header" : COMPRESSED);
     }
     sawHeader = true;
     byte type = header[156];

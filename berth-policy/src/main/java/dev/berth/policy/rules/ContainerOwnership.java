@@ -5,6 +5,7 @@ import static dev.berth.policy.rules.OwnerLabels.checkBerthLabels;
 import static dev.berth.policy.rules.OwnershipRules.notFound;
 import static dev.berth.policy.rules.OwnershipRules.reach;
 import static dev.berth.policy.rules.OwnershipRules.segment;
+import static dev.berth.policy.rules.OwnershipRules.shownNames;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,6 +17,7 @@ import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
@@ -25,13 +27,16 @@ import dev.berth.policy.docker.ActionSpec;
 import dev.berth.policy.docker.ObjectKind;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Ownership of containers: the container a path names (with the role's name prefix tried first),
+ * Ownership of containers: the container a path names (the caller's private name tried first),
  * names of new and renamed containers, and what a new container uses (volumes, networks,
- * anonymous volumes labelled for the caller).
+ * anonymous volumes labelled for the caller), the image it runs (through {@link ImageRules}),
+ * and inspect answers in the caller's names.
  */
 final class ContainerOwnership {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -45,56 +50,62 @@ final class ContainerOwnership {
 
 
   static Step onContainer(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, ActionSpec spec) throws Refusal, LookupException {
+      ObjectDirectory objects, ActionSpec spec, PrivateNames names)
+      throws Refusal, LookupException {
     Action action = spec.action();
     String ref = segment(request, 1);
-    DockerObject c = container(ref, who, grant, objects);
+    DockerObject c = container(ref, who, grant, objects, names);
     Step step = new Step(request.withSegment(1, c.id()),
         spec.creates().equals(Optional.of(ObjectKind.EXEC))
-            ? new FollowUp.ClaimExec(grant.ownerFor(who)) : FollowUp.NONE);
+            ? new FollowUp.ClaimExec(grant.ownerFor(who))
+            : action == CONTAINER_INSPECT ? shownNames(who, grant, names) : FollowUp.NONE);
     if (action == CONTAINER_RENAME) {
-      step.request = prefixedName(step.request, who, grant, step);
+      step.request = prefixedName(step.request, names, step);
       checkNameFree(step.request.query().get("name").orElse(""), who, grant, objects);
     }
     if ((action == CONTAINER_START || action == CONTAINER_RESTART)
         && !grant.role().quota().isNone()) {
       ContainerQuota.check(c.id(), who, grant, objects);
     }
+    if (action == CONTAINER_START || action == CONTAINER_RESTART) {
+      step.effects.add(new Effect.ClaimVolumeRoots(c.id()));
+    }
     return step;
   }
 
   /**
-   * The caller's container named by {@code ref}. With a role name prefix, the caller's own
-   * namespace is tried first ({@code web} finds {@code alice-web}), then the reference as given.
+   * The caller's container named by {@code ref}: the caller's own name first ({@code web} is
+   * {@code u1001_web}), then the reference as given (an id, or a container from before private
+   * names); either must be the caller's.
    */
   static DockerObject container(String ref, Principal who, Grant grant,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    String prefix = grant.role().namePrefixFor(who);
-    if (!prefix.isEmpty() && !ref.startsWith(prefix)) {
-      Optional<DockerObject> prefixed = reach(objects.container(prefix + ref), who, grant)
-          .filter(c -> c.name().equals(prefix + ref));
-      if (prefixed.isPresent()) {
-        return prefixed.get();
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+    String own = names.toDaemon(ref);
+    if (!own.equals(ref)) {
+      Optional<DockerObject> mine = reach(objects.container(own), who, grant)
+          .filter(c -> c.name().equals(own));
+      if (mine.isPresent()) {
+        return mine.get();
       }
     }
     return reach(objects.container(ref), who, grant)
         .orElseThrow(() -> notFound("No such container: " + ref));
   }
 
-  /** {@code request} with its {@code name} query parameter given the role's prefix. */
-  static CanonicalRequest prefixedName(CanonicalRequest request, Principal who,
-      Grant grant, Step step) {
-    String prefix = grant.role().namePrefixFor(who);
+  /** {@code request} with its {@code name} query parameter in the caller's namespace. */
+  static CanonicalRequest prefixedName(CanonicalRequest request, PrivateNames names,
+      Step step) {
     Optional<String> name = request.query().get("name");
-    if (prefix.isEmpty() || name.isEmpty() || name.get().isEmpty()) {
+    if (name.isEmpty() || name.get().isEmpty()) {
       return request;
     }
     String plain = name.get().startsWith("/") ? name.get().substring(1) : name.get();
-    if (plain.startsWith(prefix)) {
+    String daemon = names.toDaemon(plain);
+    if (daemon.equals(plain)) {
       return request;
     }
-    step.note("name " + plain + " became " + prefix + plain);
-    return request.withQuery(request.query().with("name", prefix + plain));
+    step.note("name " + plain + " is " + daemon);
+    return request.withQuery(request.query().with("name", daemon));
   }
 
   /**
@@ -124,18 +135,34 @@ final class ContainerOwnership {
   }
 
   static Step containerCreate(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
     Step step = new Step(request);
-    request = prefixedName(request, who, grant, step);
+    request = prefixedName(request, names, step);
     checkNameFree(request.query().get("name").orElse(""), who, grant, objects);
     ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
     ObjectNode hc = body.path("HostConfig") instanceof ObjectNode o ? o : NODES.objectNode();
     Owner owner = grant.ownerFor(who);
-    for (JsonNode bind : hc.path("Binds")) {
-      String source = bind.asText().split(":", -1)[0];
-      if (!source.startsWith("/") && bind.asText().contains(":")) {
-        VolumeOwnership.useVolume(source, "-v " + bind.asText(), who, grant, objects, step);
+    if (body.path("Image").isTextual()) {
+      String image = body.path("Image").asText();
+      String resolved = ImageRules.containerImage(image, who, grant, objects);
+      if (!resolved.equals(image)) {
+        body.put("Image", resolved);
+        step.note("image " + image + " is " + resolved);
       }
+    }
+    if (hc.path("Binds") instanceof ArrayNode binds) {
+      ArrayNode out = binds.arrayNode();
+      for (JsonNode bind : binds) {
+        String text = bind.asText();
+        String source = text.split(":", -1)[0];
+        if (!source.startsWith("/") && text.contains(":")) {
+          String daemon = VolumeOwnership.useVolume(source, "-v " + text, who, grant, objects,
+              names, step);
+          text = daemon + text.substring(source.length());
+        }
+        out.add(text);
+      }
+      hc.set("Binds", out);
     }
     labelAnonymousVolumes(body, hc, owner, step);
     for (JsonNode node : hc.path("Mounts")) {
@@ -153,22 +180,73 @@ final class ContainerOwnership {
         owner.labels().forEach(labels::put);
         step.note("anonymous volume at " + m.path("Target").asText("") + " labelled as yours");
       } else {
-        VolumeOwnership.useVolume(source, "--mount source=" + source, who, grant, objects, step);
+        m.put("Source", VolumeOwnership.useVolume(source, "--mount source=" + source, who,
+            grant, objects, names, step));
       }
     }
+    ownContainerReferences(hc, who, objects);
     String mode = hc.path("NetworkMode").asText("");
-    if (!SHARED_NETWORKS.contains(mode)) {
-      NetworkOwnership.useNetwork(mode, who, grant, objects);
+    if (!SHARED_NETWORKS.contains(mode) && !mode.startsWith("container:")) {
+      hc.put("NetworkMode", NetworkOwnership.useNetwork(mode, who, grant, objects, names));
     }
-    for (Iterator<String> it = body.path("NetworkingConfig").path("EndpointsConfig").fieldNames();
-        it.hasNext(); ) {
-      String net = it.next();
-      if (!SHARED_NETWORKS.contains(net)) {
-        NetworkOwnership.useNetwork(net, who, grant, objects);
+    if (body.path("NetworkingConfig").path("EndpointsConfig") instanceof ObjectNode endpoints) {
+      ObjectNode out = endpoints.objectNode();
+      for (Iterator<Map.Entry<String, JsonNode>> it = endpoints.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        out.set(SHARED_NETWORKS.contains(e.getKey()) ? e.getKey()
+            : NetworkOwnership.useNetwork(e.getKey(), who, grant, objects, names), e.getValue());
       }
+      ((ObjectNode) body.path("NetworkingConfig")).set("EndpointsConfig", out);
     }
     step.request = request.withBody(new Body.Json(body));
     return step;
+  }
+
+  /**
+   * {@code --volumes-from}, {@code --link} and {@code --network/--pid/--ipc container:NAME} name
+   * other containers. Each must be the caller's own (their uid, not only their sharing group:
+   * a container's mounts may include its owner's home, and its namespaces its owner's
+   * processes), and is forwarded as the full id that was judged.
+   */
+  private static void ownContainerReferences(ObjectNode hc, Principal who,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    if (hc.get("VolumesFrom") instanceof ArrayNode from) {
+      for (int i = 0; i < from.size(); i++) {
+        String entry = from.get(i).asText("");
+        int colon = entry.lastIndexOf(':');
+        boolean mode = colon > 0 && Set.of("ro", "rw").contains(entry.substring(colon + 1));
+        String ref = mode ? entry.substring(0, colon) : entry;
+        from.set(i, ownContainer(ref, "--volumes-from", who, objects)
+            + (mode ? entry.substring(colon) : ""));
+      }
+    }
+    if (hc.get("Links") instanceof ArrayNode links) {
+      for (int i = 0; i < links.size(); i++) {
+        String entry = links.get(i).asText("");
+        int colon = entry.indexOf(':');
+        String ref = colon < 0 ? entry : entry.substring(0, colon);
+        String alias = colon < 0 ? ref : entry.substring(colon + 1);
+        String plain = ref.startsWith("/") ? ref.substring(1) : ref;
+        links.set(i, ownContainer(plain, "--link", who, objects) + ":" + alias);
+      }
+    }
+    for (String key : List.of("NetworkMode", "PidMode", "IpcMode")) {
+      String v = hc.path(key).asText("");
+      if (v.startsWith("container:")) {
+        String ref = v.substring("container:".length());
+        hc.put(key, "container:" + ownContainer(ref, key, who, objects));
+      }
+    }
+  }
+
+  private static String ownContainer(String ref, String what, Principal who,
+      ObjectDirectory objects) throws Refusal, LookupException {
+    Optional<DockerObject> c = objects.container(ref);
+    if (c.isEmpty() || c.get().owner().filter(o -> o.uid() == who.uid()).isEmpty()) {
+      throw new Refusal(Decision.Status.FORBIDDEN, what + " " + ref + ": no such container of "
+          + "yours");
+    }
+    return c.get().id();
   }
 
   /**

@@ -10,20 +10,22 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The answer of {@code GET /system/df} narrowed to what one caller may see.
  *
  * <p>The daemon has no filter for this endpoint, so the answer is rewritten: containers and
- * volumes the caller may not reach are dropped, images (shared for reading) stay but count only
- * the caller's containers, the build cache (other users' build steps) is emptied, and any field
+ * volumes the caller may not reach are dropped, images are those the caller sees
+ * ({@link ImageAccess}) and count only the caller's containers, the build cache (other users' build steps) is emptied, and any field
  * berth does not know is dropped, so that a newer daemon's additions cannot leak other users'
  * objects.
  */
 final class DataUsage {
   private DataUsage() {}
 
-  static JsonNode narrow(JsonNode df, Predicate<Optional<Owner>> reaches) {
+  static JsonNode narrow(JsonNode df, Predicate<Optional<Owner>> reaches,
+      UnaryOperator<JsonNode> seenImages) {
     if (!(df instanceof ObjectNode in)) {
       return df;
     }
@@ -31,7 +33,8 @@ final class DataUsage {
     for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       switch (e.getKey()) {
-        case "LayersSize", "Images" -> out.set(e.getKey(), e.getValue());
+        case "LayersSize" -> out.set(e.getKey(), e.getValue());
+        case "Images" -> out.set(e.getKey(), seenImages.apply(e.getValue()));
         case "Containers", "Volumes" -> out.set(e.getKey(), owned(e.getValue(), reaches));
         case "BuildCache" -> out.putArray("BuildCache");
         default -> { }

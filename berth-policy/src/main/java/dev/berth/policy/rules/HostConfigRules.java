@@ -40,10 +40,11 @@ final class HostConfigRules {
       throw new Refusal("HostConfig.Privileged: privileged containers are not allowed; "
           + "drop --privileged");
     }
-    requireOneOf(hc, "PidMode", Set.of(""), "--pid: only the container's own PID namespace "
-        + "is allowed; drop --pid");
-    requireOneOf(hc, "IpcMode", Set.of("", "private", "shareable", "none"),
-        "--ipc: only a private IPC namespace is allowed; drop --ipc");
+    // container:NAME (a container of the caller's own: ContainerOwnership checks it)
+    requireOneOfOrContainer(hc, "PidMode", Set.of(""), "--pid: only the container's own PID "
+        + "namespace or one of your containers' is allowed; drop --pid");
+    requireOneOfOrContainer(hc, "IpcMode", Set.of("", "private", "shareable", "none"),
+        "--ipc: only a private IPC namespace or one of your containers' is allowed; drop --ipc");
     requireOneOf(hc, "UTSMode", Set.of(""), "--uts: the host UTS namespace is not allowed; "
         + "drop --uts");
     requireOneOf(hc, "UsernsMode", Set.of(""), "--userns: leaving the daemon's user namespace "
@@ -53,9 +54,9 @@ final class HostConfigRules {
     requireOneOf(hc, "Cgroup", Set.of(""), "HostConfig.Cgroup: joining another cgroup is not "
         + "allowed");
     String net = text(hc, "NetworkMode");
-    if (net.equals("host") || net.startsWith("container:") || net.startsWith("ns:")) {
-      throw new Refusal("--network " + net + ": the host's or another container's network "
-          + "namespace is not allowed; use the default network or one of your networks");
+    if (net.equals("host") || net.startsWith("ns:") || net.equals("container:")) {
+      throw new Refusal("--network " + net + ": the host's network namespace is not allowed; "
+          + "use the default network, one of your networks or container:NAME of yours");
     }
     requireEmpty(hc, "Devices", "--device: host devices are not allowed");
     requireEmpty(hc, "DeviceRequests", "--gpus/--device: device requests are not allowed");
@@ -63,8 +64,6 @@ final class HostConfigRules {
     checkCapAdd(hc, role.allow());
     checkKeys(hc, "Sysctls", role.allow().sysctls(), "--sysctl");
     requireEmpty(hc, "StorageOpt", "--storage-opt is not allowed");
-    requireEmpty(hc, "VolumesFrom", "--volumes-from is not allowed");
-    requireEmpty(hc, "Links", "--link is not allowed; use a network of your own");
     checkKeys(hc, "Annotations", role.allow().annotations(), "--annotation");
     requireEmpty(hc, "CgroupParent", "--cgroup-parent is not allowed");
     requireEmpty(hc, "VolumeDriver", "--volume-driver is not allowed");
@@ -260,5 +259,15 @@ final class HostConfigRules {
         }
       }
     }
+  }
+
+  /** {@link BodyFields#requireOneOf}, or {@code container:NAME} (its owner is checked later). */
+  private static void requireOneOfOrContainer(ObjectNode hc, String key, Set<String> allowed,
+      String message) throws Refusal {
+    String v = text(hc, key);
+    if (v.startsWith("container:") && v.length() > "container:".length()) {
+      return;
+    }
+    requireOneOf(hc, key, allowed, message);
   }
 }

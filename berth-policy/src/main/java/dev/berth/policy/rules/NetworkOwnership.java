@@ -4,6 +4,7 @@ import static dev.berth.policy.Action.*;
 import static dev.berth.policy.rules.OwnershipRules.notFound;
 import static dev.berth.policy.rules.OwnershipRules.reach;
 import static dev.berth.policy.rules.OwnershipRules.segment;
+import static dev.berth.policy.rules.OwnershipRules.shownNames;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -12,6 +13,7 @@ import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
@@ -21,6 +23,7 @@ import dev.berth.policy.RequestException;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Ownership of networks: the network a path names, the container it connects, and the networks a
@@ -35,15 +38,47 @@ final class NetworkOwnership {
 
 
   static Step onNetwork(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action) throws Refusal, LookupException, RequestException {
+      ObjectDirectory objects, Action action, PrivateNames names)
+      throws Refusal, LookupException, RequestException {
     String ref = segment(request, 1);
-    DockerObject net = reach(objects.network(ref), who, grant)
+    DockerObject net = network(ref, who, grant, objects, names)
         .orElseThrow(() -> notFound("network " + ref + " not found"));
     CanonicalRequest out = request.withSegment(1, net.id());
     if (action == NETWORK_CONNECT || action == NETWORK_DISCONNECT) {
-      out = out.withBody(new Body.Json(connectBody(who, grant, request, objects, action)));
+      out = out.withBody(new Body.Json(connectBody(who, grant, request, objects, action,
+          names)));
     }
-    return new Step(out);
+    return new Step(out, action == NETWORK_INSPECT ? shownNames(who, grant, names)
+        : FollowUp.NONE);
+  }
+
+  /** The caller's network named {@code ref}: its own name first, then as given (or an id). */
+  private static Optional<DockerObject> network(String ref, Principal who, Grant grant,
+      ObjectDirectory objects, PrivateNames names) throws LookupException {
+    String own = names.toDaemon(ref);
+    if (!own.equals(ref)) {
+      Optional<DockerObject> mine = reach(objects.network(own), who, grant)
+          .filter(n -> n.name().equals(own));
+      if (mine.isPresent()) {
+        return mine;
+      }
+    }
+    return reach(objects.network(ref), who, grant);
+  }
+
+  /** {@code docker network create NAME}: the name is the caller's. */
+  static Step networkCreate(CanonicalRequest request, PrivateNames names) {
+    if (!(request.body() instanceof Body.Json j) || !j.value().path("Name").isTextual()) {
+      return new Step(request);
+    }
+    String name = j.value().path("Name").asText();
+    String daemon = names.toDaemon(name);
+    Step step = new Step(request.withBody(new Body.Json(((ObjectNode) j.value()).deepCopy()
+        .put("Name", daemon))));
+    if (!daemon.equals(name)) {
+      step.note("network " + name + " is " + daemon);
+    }
+    return step;
   }
 
   /**
@@ -51,7 +86,8 @@ final class NetworkOwnership {
    * matched case-insensitively, as Go's decoder does) with the container resolved to its id.
    */
   static ObjectNode connectBody(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action) throws Refusal, LookupException, RequestException {
+      ObjectDirectory objects, Action action, PrivateNames names)
+      throws Refusal, LookupException, RequestException {
     JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
     if (!in.isObject()) {
       throw RequestException.bad("body: expected a JSON object");
@@ -81,18 +117,18 @@ final class NetworkOwnership {
         default -> { }
       }
     }
-    out.put("Container", ContainerOwnership.container(container, who, grant, objects).id());
+    out.put("Container", ContainerOwnership.container(container, who, grant, objects, names)
+        .id());
     return out;
   }
 
   /**
-   * A network a new container joins. Refused with 403, not 404: the CLI takes a 404 from create
-   * for a missing image and would try to pull it.
+   * The daemon's name of a network a new container joins. Refused with 403, not 404: the CLI
+   * takes a 404 from create for a missing image and would try to pull it.
    */
-  static void useNetwork(String ref, Principal who, Grant grant, ObjectDirectory objects)
-      throws Refusal, LookupException {
-    if (reach(objects.network(ref), who, grant).isEmpty()) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "network " + ref + " not found");
-    }
+  static String useNetwork(String ref, Principal who, Grant grant, ObjectDirectory objects,
+      PrivateNames names) throws Refusal, LookupException {
+    return network(ref, who, grant, objects, names).map(DockerObject::name).orElseThrow(() ->
+        new Refusal(Decision.Status.FORBIDDEN, "network " + ref + " not found"));
   }
 }

@@ -1,9 +1,14 @@
 package dev.berth.policy.rules;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
@@ -30,53 +35,67 @@ import java.util.Optional;
  * names of other users' objects do not leak through error messages. Lists, events and prunes are
  * narrowed by adding the owner label to the caller's filters (label filters are conjunctive on
  * all of them); {@code system df}, which cannot be filtered, is rewritten on the way back.
- * Images are shared for reading; changing a tag (pull over it, tag over it, push or delete it)
- * needs the tag to be the caller's. One class per object kind holds the rules
+ * Images are judged by {@link ImageRules} (issue 13: users' tags in their own namespace, images
+ * users made seen only by them). With private names ({@link PrivateNames}), container, network
+ * and volume names are mapped into the caller's namespace in requests, and back in answers
+ * ({@link FollowUp.MapNames}). One class per object kind holds the rules
  * ({@link ContainerOwnership}, {@link ExecOwnership}, {@link VolumeOwnership},
  * {@link NetworkOwnership}, {@link ImageOwnership}, {@link ListOwnership}); this one picks them by
  * the action's {@link dev.berth.policy.docker.Ownership} in the table.
  */
 public final class OwnershipRules {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
   /**
    * Narrows an allowed request to the caller's objects.
    *
    * @param allowed what the body rules allowed (its request and rewrites are kept)
+   * @param mapNames whether names are mapped into the caller's namespace ({@link PrivateNames});
+   *     false when the request reaches the daemon as sent (plugin mode)
    */
   public Decision evaluate(Principal who, Grant grant, Decision.Allow allowed, RouteMatch route,
-      ObjectDirectory objects) {
+      ObjectDirectory objects, boolean mapNames) {
     if (grant.role().scope() == Scope.ALL) {
       return allowed;
     }
     Action action = route.route().action();
     CanonicalRequest request = allowed.forward();
+    PrivateNames names = mapNames ? PrivateNames.of(who, grant) : PrivateNames.NONE;
     try {
       ActionSpec spec = DockerApi.spec(action);
       Step step = switch (spec.ownership()) {
         case NAMED -> switch (spec.names().orElseThrow()) {
-          case CONTAINER -> ContainerOwnership.onContainer(who, grant, request, objects, spec);
+          case CONTAINER -> ContainerOwnership.onContainer(who, grant, request, objects, spec,
+              names);
           case EXEC -> ExecOwnership.onExec(who, grant, request, objects);
-          case VOLUME -> VolumeOwnership.onVolume(who, grant, request, objects);
-          case NETWORK -> NetworkOwnership.onNetwork(who, grant, request, objects, action);
+          case VOLUME -> VolumeOwnership.onVolume(who, grant, request, objects, action, names);
+          case NETWORK -> NetworkOwnership.onNetwork(who, grant, request, objects, action, names);
           case IMAGE -> throw new IllegalStateException("images are judged by their own rules");
         };
-        case NARROWED -> ListOwnership.narrowed(who, grant, request);
-        case FILTERED -> ListOwnership.dataUsage(who, grant, request);
+        case NARROWED -> ListOwnership.narrowed(who, grant, request, action, names);
+        case FILTERED -> switch (action) {
+          case SYSTEM_DF -> ListOwnership.dataUsage(who, grant, request, objects, names);
+          case IMAGE_LIST -> ImageOwnership.list(who, grant, request, objects);
+          default -> throw new IllegalStateException(action.id() + " has no answer filter");
+        };
         case RULE -> switch (action) {
-          case CONTAINER_CREATE -> ContainerOwnership.containerCreate(who, grant, request, objects);
-          case IMAGE_CREATE -> ImageOwnership.imagePull(who, grant, request, objects);
-          case IMAGE_TAG -> ImageOwnership.imageTag(who, grant, request, objects);
-          case IMAGE_DELETE -> ImageOwnership.imageDelete(who, grant, request, objects);
-          case IMAGE_PUSH -> ImageOwnership.imagePush(who, grant, request, objects);
-          case CONTAINER_COMMIT -> ImageOwnership.commit(who, grant, request, objects);
-          case VOLUME_CREATE -> VolumeOwnership.volumeCreate(who, grant, request, objects);
+          case CONTAINER_CREATE -> ContainerOwnership.containerCreate(who, grant, request, objects,
+              names);
+          case IMAGE_CREATE, IMAGE_TAG, IMAGE_DELETE, IMAGE_PUSH, IMAGE_INSPECT, IMAGE_HISTORY,
+              IMAGE_EXPORT -> ImageOwnership.evaluate(who, grant, request, objects, action);
+          case CONTAINER_COMMIT -> ImageOwnership.commit(who, grant, request, objects, names);
+          case VOLUME_CREATE -> VolumeOwnership.volumeCreate(who, grant, request, objects, names);
+          case NETWORK_CREATE -> NetworkOwnership.networkCreate(request, names);
+          case IMAGE_BUILD_PRUNE -> ImageOwnership.buildPrune(request);
           default -> throw new IllegalStateException(action.id() + " has no ownership rule");
         };
-        case NONE -> new Step(request);
+        case NONE, SWARM_STATE -> new Step(request);
       };
       List<String> notes = new ArrayList<>(allowed.rewrites());
       notes.addAll(step.notes);
-      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp,
-          step.effects);
+      List<Effect> effects = new ArrayList<>(allowed.effects());
+      effects.addAll(step.effects);
+      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp, effects);
     } catch (Refusal r) {
       return new Decision.Deny("ownership", r.status, "berth: " + r.getMessage());
     } catch (RequestException e) {
@@ -94,6 +113,25 @@ public final class OwnershipRules {
         : Owner.UID_LABEL + "=" + who.uid();
   }
 
+
+  /**
+   * An answer that names the caller's objects ({@link PrivateNames#answer}) and images
+   * ({@code Image}, {@code Config.Image}), in the names the caller gave them.
+   */
+  static FollowUp shownNames(Principal who, Grant grant, PrivateNames names) {
+    return new FollowUp.MapNames(answer -> {
+      JsonNode out = names.answer(answer);
+      for (JsonNode c : out.isArray() ? out : NODES.arrayNode().add(out)) {
+        if (c instanceof ObjectNode o && o.path("Image").isTextual()) {
+          o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), who, grant));
+        }
+        if (c.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
+          config.put("Image", ImageAccess.shownImage(config.path("Image").asText(), who, grant));
+        }
+      }
+      return out;
+    });
+  }
 
   static Optional<DockerObject> reach(Optional<DockerObject> found, Principal who,
       Grant grant) {

@@ -34,7 +34,8 @@ final class RoleReader extends NodeReader {
           "profiles", "name_prefix", "allow");
 
   private static final Set<String> ALLOW_KEYS =
-      Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port");
+      Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
+          "build_remote");
 
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
 
@@ -126,11 +127,13 @@ final class RoleReader extends NodeReader {
     Node np = f.get("name_prefix");
     if (np != null) {
       String v = scalar(np, at + ".name_prefix");
-      if (v != null && v.replace("{user}", "alice").matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
-          && !v.replace("{user}", "").contains("{")) {
+      if (v != null && v.replace("{user}", "alice").replace("{uid}", "1001")
+          .matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+          && !v.replace("{user}", "").replace("{uid}", "").contains("{")) {
         namePrefix = v;
       } else if (v != null) {
-        error(np, at + ".name_prefix", "expected letters, digits, '_', '.', '-' and {user}");
+        error(np, at + ".name_prefix", "expected letters, digits, '_', '.', '-', {user} and "
+            + "{uid}");
       }
     }
     List<String> roots = new ArrayList<>();
@@ -161,7 +164,7 @@ final class RoleReader extends NodeReader {
     Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
         "containers, memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
-        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port");
+        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
         auditOnly, namePrefix);
   }
@@ -212,7 +215,8 @@ final class RoleReader extends NodeReader {
     return new Allowances(caps,
         new LinkedHashSet<>(strings(f.get("sysctls"), at + ".sysctls")),
         new LinkedHashSet<>(strings(f.get("annotations"), at + ".annotations")),
-        logDrivers, minPort);
+        logDrivers, minPort,
+        new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")));
   }
 
   private Limits limits(MappingNode m, String at) {

@@ -68,7 +68,7 @@ class DockerApiTest {
     assertThat(DockerApi.spec(Action.CONTAINER_ARCHIVE_PUT).plugin())
         .isEqualTo(PluginMode.CLOSED_STREAM_REWRITE);
     assertThat(DockerApi.spec(Action.CONTAINER_CREATE).plugin()).isEqualTo(PluginMode.JUDGED);
-    assertThat(DockerApi.spec(Action.IMAGE_INSPECT).ownership()).isEqualTo(Ownership.NONE);
+    assertThat(DockerApi.spec(Action.IMAGE_INSPECT).ownership()).isEqualTo(Ownership.RULE);
     assertThat(Ownership.RULE.consultsDirectory()).isTrue();
     assertThat(Ownership.NARROWED.consultsDirectory()).isFalse();
     assertThat(DockerApi.all().stream().filter(s -> s.creates().isPresent())

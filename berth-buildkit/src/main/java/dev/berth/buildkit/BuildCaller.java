@@ -1,0 +1,44 @@
+package dev.berth.buildkit;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.berth.policy.Owner;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The caller of a mediated BuildKit connection, as the proxy identified and judged it.
+ *
+ * @param uid the caller's uid
+ * @param owner the owner of what the caller's builds create
+ * @param tags the caller's rule for image names (like {@code docker tag})
+ * @param recorder where each judged call is recorded; the call goes on only once the record is
+ *     durable
+ * @param claims where the images the caller's builds make are claimed for the caller
+ */
+public record BuildCaller(int uid, Owner owner, TagJudge tags, Recorder recorder,
+    Claims claims) {
+  public BuildCaller {
+    requireNonNull(owner, "owner");
+    requireNonNull(tags, "tags");
+    requireNonNull(recorder, "recorder");
+    requireNonNull(claims, "claims");
+  }
+
+  /** Records who owns what a build exported into the daemon's image store. */
+  @FunctionalInterface
+  public interface Claims {
+    /**
+     * Claims the image {@code imageId} and each of {@code tags} (which point at it) for the
+     * caller, before the caller learns the build finished.
+     */
+    void claim(String imageId, List<String> tags);
+  }
+
+  /** Records one judged gRPC call (the audit trail). */
+  @FunctionalInterface
+  public interface Recorder {
+    /** Completes once the record is durable; fails when it cannot be written. */
+    CompletableFuture<?> record(String path, Verdict verdict);
+  }
+}

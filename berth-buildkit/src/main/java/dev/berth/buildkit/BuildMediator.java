@@ -1,0 +1,91 @@
+package dev.berth.buildkit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+
+/**
+ * The seam between the proxy and BuildKit mediation: the proxy judges the {@code POST /grpc} or
+ * {@code POST /session} upgrade like any request, and once the daemon has answered {@code 101}
+ * it hands both connections here ({@link #handOff}); from then on this module owns them.
+ *
+ * <p>One instance per berth process: sessions and build refs are bound to their callers across
+ * all connections ({@link BuildOwners}).
+ */
+public final class BuildMediator {
+  private final BuildOwners owners = new BuildOwners();
+  private final CallJudge judge = new CallJudge(owners);
+
+  /**
+   * Claims the session id of a {@code /session} request for its caller before the request goes
+   * upstream; a refusal reason when the id is live (for anyone: dockerd would silently replace
+   * the first connection with the second).
+   */
+  public Optional<String> openSession(String id, int uid) {
+    if (id == null || id.isBlank()) {
+      return Optional.of("a BuildKit session needs an id (X-Docker-Expose-Session-Uuid)");
+    }
+    return owners.openSession(id, uid) ? Optional.empty()
+        : Optional.of("the BuildKit session id " + id + " is in use; start a new build");
+  }
+
+  /** Releases a session id whose request never reached the hand-off (refused, failed). */
+  public void closeSession(String id, int uid) {
+    owners.closeSession(id, uid);
+  }
+
+  /**
+   * Takes over a hijacked connection pair right after the daemon's {@code 101} (already relayed
+   * to the client). The bytes that the HTTP/1.1 codecs named {@code clientCodec} and
+   * {@code upstreamCodec} buffered are held, {@code removeProxyHandlers} takes the proxy's own
+   * handlers out (those codecs included), the HTTP/2 codecs go in, and the held bytes reach them
+   * in order.
+   *
+   * @param sessionId for {@link H2Bridge.Endpoint#SESSION}, the id {@link #openSession} claimed;
+   *     released when the connection closes
+   * @param judging where calls are judged (the judge may ask the daemon about image names)
+   */
+  public void handOff(H2Bridge.Endpoint endpoint, BuildCaller caller, String sessionId,
+      Channel client, String clientCodec, Channel upstream, String upstreamCodec,
+      Executor judging, Runnable removeProxyHandlers) {
+    client.pipeline().addAfter(clientCodec, HOLD, new Hold());
+    upstream.pipeline().addAfter(upstreamCodec, HOLD, new Hold());
+    removeProxyHandlers.run();
+    H2Bridge bridge = new H2Bridge(endpoint, caller, judge, judging);
+    bridge.install(client, HOLD, upstream, HOLD);
+    if (endpoint == H2Bridge.Endpoint.SESSION) {
+      client.closeFuture().addListener(f -> owners.closeSession(sessionId, caller.uid()));
+    }
+    client.pipeline().remove(HOLD);
+    upstream.pipeline().remove(HOLD);
+    bridge.start();
+  }
+
+  private static final String HOLD = "berth-h2-hold";
+
+  /**
+   * Keeps the bytes that arrive while the pipeline changes; on removal (a
+   * {@link ByteToMessageDecoder}) it passes them on to the HTTP/2 codec. What the HTTP/1.1
+   * codec emits besides bytes (its end marker after a {@code 101}) is dropped.
+   */
+  private static final class Hold extends ByteToMessageDecoder {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      if (msg instanceof ByteBuf) {
+        super.channelRead(ctx, msg);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      // held until removal
+    }
+  }
+}

@@ -1,0 +1,517 @@
+package dev.berth.buildkit;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import moby.buildkit.v1.ControlOuterClass;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Terminates HTTP/2 on both legs of a hijacked {@code /grpc} or {@code /session} connection and
+ * relays it stream by stream, judging each call (issue 14, item 2).
+ *
+ * <p>Design note. After the daemon's {@code 101} both connections speak HTTP/2 (h2c, prior
+ * knowledge). berth runs Netty's HTTP/2 codec on each: as the server where the peer is the gRPC
+ * client (the CLI on {@code /grpc}, the daemon on {@code /session}) and as the client on the
+ * other leg. Every stream the gRPC client opens is judged before anything of it goes on: the
+ * {@code :path} against the allowed methods, and on {@code /grpc} the request message (exactly
+ * one per call, uncompressed, at most {@link #MAX_MESSAGE} bytes) by {@link CallJudge}; the judged
+ * (possibly re-encoded) message is sent on a new stream of the other leg once the record of the
+ * call is durable. Responses are relayed as they come. A refusal ends only that stream, with a
+ * gRPC status in trailers; too many refusals, an idle connection or any protocol error close
+ * both connections. Nothing is byte-spliced.
+ *
+ * <p>Limits (after sockguard's and the HTTP/2 Rapid Reset advisories, CVE-2023-44487): 100
+ * concurrent streams per connection, 16 MiB per request message, 256 refused streams per
+ * connection, 10 minutes without traffic.
+ */
+public final class H2Bridge {
+  private static final Logger LOG = LoggerFactory.getLogger(H2Bridge.class);
+  static final int MAX_MESSAGE = 16 * 1024 * 1024;
+  private static final int MAX_STREAMS = 100;
+  private static final int MAX_REFUSED = 256;
+  /** The gRPC metadata that names the build an LLBBridge call belongs to. */
+  private static final String BUILD_ID = "buildkit-controlapi-buildid";
+  private static final int IDLE_SECONDS = 600;
+  private static final int NOT_YET_TRIES = 80;
+  private static final long NOT_YET_DELAY_MS = 100;
+
+  /** Which hijacked endpoint this is. */
+  public enum Endpoint {
+    /** The client calls the daemon's control and gateway APIs. */
+    GRPC,
+    /** The daemon calls the client's session services. */
+    SESSION
+  }
+
+  private final Endpoint endpoint;
+  private final BuildCaller caller;
+  private final CallJudge judge;
+  private final Executor judging;
+  private final AtomicInteger refused = new AtomicInteger();
+  private Channel client;
+  private Channel upstream;
+
+  public H2Bridge(Endpoint endpoint, BuildCaller caller, CallJudge judge, Executor judging) {
+    this.endpoint = endpoint;
+    this.caller = caller;
+    this.judge = judge;
+    this.judging = judging;
+  }
+
+  /** Installs the HTTP/2 codecs, in each pipeline after the named handler. */
+  public void install(Channel clientChannel, String clientAfter, Channel upstreamChannel,
+      String upstreamAfter) {
+    this.client = clientChannel;
+    this.upstream = upstreamChannel;
+    boolean clientCallsIn = endpoint == Endpoint.GRPC;
+    addCodec(client.pipeline(), clientAfter, clientCallsIn);
+    addCodec(upstream.pipeline(), upstreamAfter, !clientCallsIn);
+    client.closeFuture().addListener(f -> upstream.close());
+    upstream.closeFuture().addListener(f -> client.close());
+  }
+
+  /** Starts reading both connections. */
+  public void start() {
+    client.config().setAutoRead(true);
+    upstream.config().setAutoRead(true);
+    client.read();
+    upstream.read();
+  }
+
+  @SuppressWarnings("deprecation") // Http2MultiplexCodec, see below
+  private void addCodec(ChannelPipeline p, String after, boolean server) {
+    Http2Settings settings = Http2Settings.defaultSettings().maxConcurrentStreams(MAX_STREAMS)
+        .maxHeaderListSize(64 * 1024);
+    ChannelInitializer<Http2StreamChannel> inbound = new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Http2StreamChannel ch) {
+        if (server) {
+          ch.pipeline().addLast(new CallerStream());
+        } else {
+          ch.pipeline().addLast(new RefuseStream());
+        }
+      }
+    };
+    p.addAfter(after, "berth-h2-idle", new IdleStateHandler(0, 0, IDLE_SECONDS) {
+      @Override
+      protected void channelIdle(ChannelHandlerContext ctx,
+          IdleStateEvent evt) {
+        ctx.close();
+      }
+    });
+    if (server) {
+      // Http2MultiplexHandler takes a connection for a server only when its channel has a
+      // server parent; the daemon's leg of /session is a client socket on which berth serves,
+      // and the daemon's stream 1 would be taken for an h2c upgrade. The multiplexing codec
+      // asks the connection itself.
+      p.addAfter("berth-h2-idle", "berth-h2", Http2MultiplexCodecBuilder.forServer(inbound)
+          .initialSettings(settings).build());
+      p.addAfter("berth-h2", "berth-h2-mux", new ChannelInboundHandlerAdapter());
+    } else {
+      Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
+          .build();
+      p.addAfter("berth-h2-idle", "berth-h2", codec);
+      p.addAfter("berth-h2", "berth-h2-mux", new Http2MultiplexHandler(inbound));
+    }
+    p.addAfter("berth-h2-mux", "berth-h2-errors", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.atWarn().addKeyValue("leg", ctx.channel() == client ? "client" : "daemon")
+            .addKeyValue("endpoint", endpoint).addKeyValue("cause", cause.toString())
+            .log("build connection failed");
+        client.close();
+        upstream.close();
+      }
+    });
+  }
+
+  /** The leg where the peer is the gRPC client. */
+  private Channel callerParent() {
+    return endpoint == Endpoint.GRPC ? client : upstream;
+  }
+
+  /** The leg where the peer serves. */
+  private Channel calleeParent() {
+    return endpoint == Endpoint.GRPC ? upstream : client;
+  }
+
+  /** Streams the serving side opens towards berth: none are expected (gRPC servers never do). */
+  private static final class RefuseStream extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg);
+      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+      ctx.close();
+    }
+  }
+
+  /** One call of the gRPC client: judged, then relayed to a stream of the other leg. */
+  private final class CallerStream extends ChannelInboundHandlerAdapter {
+    private Http2StreamChannel callee;
+    private Http2Headers headers;
+    private String path = "";
+    private ByteBuf request;
+    private boolean judged;
+    private boolean done;
+    /** What waits for the other leg's stream to open; null once it is open. */
+    private List<Runnable> pending;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        read(ctx, msg);
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    private void read(ChannelHandlerContext ctx, Object msg) {
+      if (done) {
+        return;
+      }
+      if (msg instanceof Http2ResetFrame) {
+        finish(ctx);
+        return;
+      }
+      if (msg instanceof Http2HeadersFrame h && headers == null) {
+        headers = h.headers();
+        path = headers.path() == null ? "" : headers.path().toString();
+        CharSequence encoding = headers.get("grpc-encoding");
+        boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path)
+            : SessionMethods.allowed(path);
+        if (!allowed) {
+          refuse(ctx, new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_method",
+              "berth: " + path + " is not allowed through berth"));
+          return;
+        }
+        if (encoding != null && !encoding.toString().equals("identity")) {
+          refuse(ctx, new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_compression",
+              "berth: compressed gRPC messages are not accepted"));
+          return;
+        }
+        if (endpoint == Endpoint.SESSION) {
+          pending = new ArrayList<>();
+          record(ctx, new Verdict.Forward(new byte[0], ""), () -> relayHeaders(ctx,
+              h.isEndStream(), null, () -> { }));
+        } else {
+          request = ctx.alloc().buffer();
+          if (h.isEndStream()) {
+            judgeRequest(ctx, 0);
+          }
+        }
+        return;
+      }
+      if (msg instanceof Http2DataFrame d) {
+        if (endpoint == Endpoint.SESSION) {
+          DefaultHttp2DataFrame copy = new DefaultHttp2DataFrame(d.content().retain(),
+              d.isEndStream());
+          whenOpen(() -> callee.writeAndFlush(copy));
+          return;
+        }
+        if (judged || request.readableBytes() + d.content().readableBytes() > MAX_MESSAGE + 5) {
+          refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
+              "berth: one request message of at most " + MAX_MESSAGE + " bytes per call"));
+          return;
+        }
+        request.writeBytes(d.content());
+        if (d.isEndStream()) {
+          judgeRequest(ctx, 0);
+        }
+        return;
+      }
+      if (msg instanceof Http2HeadersFrame trailers && trailers.isEndStream()
+          && endpoint == Endpoint.SESSION) {
+        whenOpen(() -> callee.writeAndFlush(new DefaultHttp2HeadersFrame(trailers.headers(),
+            true)));
+      }
+    }
+
+    /** Judges the one request message (off the event loop), then acts on the verdict. */
+    private void judgeRequest(ChannelHandlerContext ctx, int attempt) {
+      judged = true;
+      byte[] message;
+      if (request.readableBytes() < 5 || request.getByte(0) != 0
+          || request.getUnsignedInt(1) != request.readableBytes() - 5) {
+        refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+            "berth: a call must carry exactly one uncompressed request message"));
+        return;
+      }
+      message = new byte[request.readableBytes() - 5];
+      request.getBytes(5, message);
+      // buildkit client/buildid/metadata.go; BuildKit takes it only when given exactly once.
+      List<CharSequence> ids = headers.getAll(BUILD_ID);
+      String buildId = ids.size() == 1 ? ids.getFirst().toString() : "";
+      judging.execute(() -> {
+        Verdict v;
+        try {
+          v = judge.judge(caller.uid(), caller.owner(), caller.tags(), path, buildId, message);
+        } catch (RuntimeException e) {
+          v = new Verdict.Refuse(Verdict.UNAVAILABLE, "internal_error",
+              "berth could not judge this call (" + e.getClass().getSimpleName() + ")");
+        }
+        Verdict verdict = v;
+        ctx.executor().execute(() -> act(ctx, verdict, attempt));
+      });
+    }
+
+    private void act(ChannelHandlerContext ctx, Verdict v, int attempt) {
+      if (done) {
+        return;
+      }
+      switch (v) {
+        case Verdict.NotYet n when attempt < NOT_YET_TRIES -> ctx.executor().schedule(
+            () -> judgeRequest(ctx, attempt + 1), NOT_YET_DELAY_MS, TimeUnit.MILLISECONDS);
+        case Verdict.NotYet n -> refuse(ctx, Verdict.denied("buildkit_unknown", n.what()
+            + " is not one of yours"));
+        case Verdict.Refuse r -> refuse(ctx, r);
+        case Verdict.Forward f -> record(ctx, f, () -> relayHeaders(ctx, false,
+            path.equals(CallJudge.CONTROL + "Solve") ? ExportWatch.of(f, caller.claims()) : null,
+            () -> {
+          ByteBuf frame = ctx.alloc().buffer(5 + f.message().length).writeByte(0)
+              .writeInt(f.message().length).writeBytes(f.message());
+          callee.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
+        }));
+      }
+    }
+
+    /** Records the verdict, then runs {@code then} on the stream's loop once it is durable. */
+    private void record(ChannelHandlerContext ctx, Verdict v, Runnable then) {
+      caller.recorder().record(path, v).whenComplete((ok, error) -> ctx.executor().execute(() -> {
+        if (error != null) {
+          reply(ctx, Verdict.UNAVAILABLE, "berth: the audit trail cannot be written");
+        } else if (!done) {
+          then.run();
+        }
+      }));
+    }
+
+    /**
+     * Opens the stream on the other leg, sends the call's headers, then runs {@code then} and
+     * whatever arrived meanwhile.
+     */
+    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream, ExportWatch exports,
+        Runnable then) {
+      if (pending == null) {
+        pending = new ArrayList<>();
+      }
+      pending.addFirst(then);
+      new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
+          (Http2StreamChannel) ctx.channel(), exports)).open().addListener(f -> {
+            if (!f.isSuccess() || done) {
+              reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
+              return;
+            }
+            callee = (Http2StreamChannel) f.getNow();
+            Http2Headers out = new DefaultHttp2Headers();
+            headers.forEach(e -> {
+              String name = e.getKey().toString();
+              if (!name.equals("grpc-encoding") && !name.equals("grpc-accept-encoding")) {
+                out.add(e.getKey(), e.getValue());
+              }
+            });
+            callee.writeAndFlush(new DefaultHttp2HeadersFrame(out, endStream));
+            ctx.channel().closeFuture().addListener(c -> callee.close());
+            List<Runnable> run = pending;
+            pending = null;
+            run.forEach(Runnable::run);
+          });
+    }
+
+    /** Runs {@code r} once the other leg's stream is open (now, if it is). */
+    private void whenOpen(Runnable r) {
+      if (pending != null) {
+        pending.add(r);
+      } else if (callee != null) {
+        r.run();
+      }
+    }
+
+    private void refuse(ChannelHandlerContext ctx, Verdict.Refuse r) {
+      int n = refused.incrementAndGet();
+      caller.recorder().record(path, r);
+      LOG.atInfo().addKeyValue("uid", caller.uid()).addKeyValue("call", path)
+          .addKeyValue("rule", r.rule()).log(r.message());
+      reply(ctx, r.code(), r.message());
+      if (n > MAX_REFUSED) {
+        callerParent().close();
+      }
+    }
+
+    /** A trailers-only gRPC answer with {@code code} and {@code message}. */
+    private void reply(ChannelHandlerContext ctx, int code, String message) {
+      done = true;
+      Http2Headers h = new DefaultHttp2Headers().status("200")
+          .set("content-type", "application/grpc")
+          .setInt("grpc-status", code)
+          .set("grpc-message", URLEncoder.encode(message, StandardCharsets.UTF_8)
+              .replace("+", "%20"));
+      ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true))
+          .addListener(ChannelFutureListener.CLOSE);
+      if (callee != null) {
+        callee.close();
+      }
+    }
+
+    private void finish(ChannelHandlerContext ctx) {
+      done = true;
+      if (callee != null) {
+        callee.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+        callee.close();
+      }
+      ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (request != null) {
+        request.release();
+        request = null;
+      }
+      if (callee != null) {
+        callee.close();
+      }
+      ctx.fireChannelInactive();
+    }
+  }
+
+  /**
+   * Claims the image a Solve exported for its caller: the daemon's {@code SolveResponse} names
+   * the image id ({@code containerimage.config.digest}, buildkit
+   * {@code exporter/containerimage/exptypes/types.go}); its names are those the judged Solve gave
+   * its exporters. The answer is one small message;
+   * bytes beyond {@link #MAX_MESSAGE} are not looked at (nothing claimed: the image stays
+   * nobody's, fail closed).
+   */
+  private static final class ExportWatch {
+    private final BuildCaller.Claims claims;
+    /** The image names the judged Solve asked its exporters for. */
+    private final List<String> names;
+    private final ByteBuf seen = Unpooled.buffer();
+
+    private ExportWatch(BuildCaller.Claims claims, List<String> names) {
+      this.claims = claims;
+      this.names = names;
+    }
+
+    /** The watch for the answer to the Solve that {@code judged} forwards. */
+    static ExportWatch of(Verdict.Forward judged, BuildCaller.Claims claims) {
+      List<String> names = new ArrayList<>();
+      try {
+        for (ControlOuterClass.Exporter e : ControlOuterClass.SolveRequest.parseFrom(
+            judged.message()).getExportersList()) {
+          for (String n : e.getAttrsMap().getOrDefault("name", "").split(",")) {
+            if (!n.isBlank()) {
+              names.add(n.strip());
+            }
+          }
+        }
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("berth's own Solve does not decode", e);
+      }
+      return new ExportWatch(claims, names);
+    }
+
+    void accept(ByteBuf data) {
+      if (seen.readableBytes() + data.readableBytes() > MAX_MESSAGE + 5) {
+        return;
+      }
+      seen.writeBytes(data, data.readerIndex(), data.readableBytes());
+      if (seen.readableBytes() < 5 || seen.getByte(0) != 0
+          || seen.readableBytes() < 5 + seen.getUnsignedInt(1)) {
+        return;
+      }
+      byte[] message = new byte[(int) seen.getUnsignedInt(1)];
+      seen.getBytes(5, message);
+      seen.clear();
+      try {
+        Map<String, String> response = ControlOuterClass.SolveResponse.parseFrom(message)
+            .getExporterResponseMap();
+        // Engines before 23 (BuildKit 0.8's moby exporter) give the image id as
+        // containerimage.digest only.
+        String id = response.getOrDefault("containerimage.config.digest",
+            response.getOrDefault("containerimage.digest", ""));
+        if (id.startsWith("sha256:")) {
+          claims.claim(id, names);
+        }
+      } catch (InvalidProtocolBufferException e) {
+        LOG.atWarn().log("a Solve answer did not decode; the image it made stays nobody's");
+      }
+    }
+  }
+
+  /**
+   * The serving side's answer to one call, relayed to the caller's stream as it comes; the answer
+   * to a Solve is looked at first ({@link ExportWatch}).
+   */
+  private static final class CalleeStream extends ChannelInboundHandlerAdapter {
+    private final Http2StreamChannel callerStream;
+    private final ExportWatch exports;
+
+    CalleeStream(Http2StreamChannel callerStream, ExportWatch exports) {
+      this.callerStream = callerStream;
+      this.exports = exports;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      switch (msg) {
+        case Http2HeadersFrame h -> callerStream.writeAndFlush(
+            new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
+        case Http2DataFrame d -> {
+          if (exports != null) {
+            exports.accept(d.content());
+          }
+          callerStream.writeAndFlush(new DefaultHttp2DataFrame(d.content().retain(),
+              d.isEndStream()));
+        }
+        case Http2ResetFrame r -> {
+          callerStream.writeAndFlush(new DefaultHttp2ResetFrame(r.errorCode()));
+          callerStream.close();
+        }
+        default -> { }
+      }
+      ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      callerStream.close();
+      ctx.fireChannelInactive();
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package dev.berth.buildkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
+import dev.berth.policy.Owner;
+import java.util.Map;
+import java.util.Optional;
+import moby.buildkit.v1.ControlOuterClass;
+import moby.buildkit.v1.frontend.Gateway;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import pb.Ops;
+
+/** Issue 14, item 2: each BuildKit call of a build judged for its caller. */
+class CallJudgeTest {
+  private static final int ALICE = 1001;
+  private static final int BOB = 1002;
+  private static final Owner ALICE_OWNER = new Owner(ALICE, -1);
+  private static final TagJudge TAGS = name -> name.startsWith("busybox")
+      ? Optional.of("the image " + name + " is not yours") : Optional.empty();
+  private static final String SOLVE = CallJudge.CONTROL + "Solve";
+
+  private BuildOwners owners;
+  private CallJudge judge;
+
+  @BeforeEach
+  void setUp() {
+    owners = new BuildOwners();
+    judge = new CallJudge(owners);
+    owners.openSession("alice-session", ALICE);
+    owners.openSession("bob-session", BOB);
+    owners.claimRef("bob-ref", BOB);
+  }
+
+  /** A Solve as buildx sends it for {@code docker build -t NAME .} on the docker driver. */
+  private static ControlOuterClass.SolveRequest.Builder stock(String ref) {
+    ControlOuterClass.Exporter moby = ControlOuterClass.Exporter.newBuilder().setType("moby")
+        .putAttrs("name", "mine:1").build();
+    return ControlOuterClass.SolveRequest.newBuilder().setRef(ref).setSession("alice-session")
+        .putFrontendAttrs("filename", "Dockerfile")
+        .putFrontendAttrs("attest:provenance", "mode=min,inline-only=true")
+        .addExporters(moby).setExporterDeprecated("moby")
+        .putAllExporterAttrsDeprecated(moby.getAttrsMap());
+  }
+
+  private Verdict solve(ControlOuterClass.SolveRequest.Builder s) {
+    return judge.judge(ALICE, ALICE_OWNER, TAGS, SOLVE, "", s.build().toByteArray());
+  }
+
+  private static String refused(Verdict v) {
+    assertThat(v).isInstanceOf(Verdict.Refuse.class);
+    return ((Verdict.Refuse) v).message();
+  }
+
+  @Test
+  void solve_stockBuildx_forwardedWithCacheNamespaceAndOwnerLabels() throws Exception {
+    Verdict v = solve(stock("r1").putFrontendAttrs(FrontendAttrs.CACHE_NS, "bob"));
+    assertThat(v).isInstanceOf(Verdict.Forward.class);
+    ControlOuterClass.SolveRequest out = ControlOuterClass.SolveRequest.parseFrom(
+        ((Verdict.Forward) v).message());
+    assertThat(out.getFrontendAttrsMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001")
+        .containsEntry("label:" + Owner.UID_LABEL, "1001")
+        .containsEntry(FrontendAttrs.NETWORK, "none")
+        .containsEntry(FrontendAttrs.CMDLINE, "dockerfile.v0");
+    assertThat(owners.refOwner("r1")).contains(ALICE);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"security.insecure", "network.host", "device",
+      "device=nvidia.com/gpu=all"})
+  void solve_entitlement_refused(String entitlement) {
+    assertThat(refused(solve(stock("r2").addEntitlements(entitlement))))
+        .contains("entitlement");
+  }
+
+  @Test
+  void solve_forceNetworkModeHost_refused() {
+    refused(solve(stock("r3").putFrontendAttrs("force-network-mode", "host")));
+  }
+
+  @Test
+  void solve_cgroupParent_refused() {
+    assertThat(refused(solve(stock("r4").putFrontendAttrs("cgroup-parent", "/system.slice"))))
+        .contains("--cgroup-parent");
+  }
+
+  @Test
+  void solve_customFrontend_refused() {
+    refused(solve(stock("r5").setFrontend("gateway.v0").putFrontendAttrs("source",
+        "docker/dockerfile:1")));
+  }
+
+  @Test
+  void solve_buildkitSyntaxBuildArg_refused() {
+    assertThat(refused(solve(stock("r6").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX",
+        "evil/frontend")))).contains("BUILDKIT_SYNTAX");
+  }
+
+  @Test
+  void solve_proxyBuildArg_refused() {
+    assertThat(refused(solve(stock("r7").putFrontendAttrs("build-arg:https_proxy",
+        "http://10.0.0.1:3128")))).contains("proxy build-args");
+  }
+
+  @Test
+  void solve_sessionOfAnotherUser_refused() {
+    assertThat(refused(solve(stock("r8").setSession("bob-session")))).contains("session");
+  }
+
+  @Test
+  void solve_localSessionIdOfAnotherUser_refused() {
+    assertThat(refused(solve(stock("r9").putFrontendAttrs("local-sessionid:context",
+        "bob-session")))).contains("not yours");
+  }
+
+  @Test
+  void solve_sessionNotOpenYet_notYet() {
+    assertThat(solve(stock("r10").setSession("later"))).isInstanceOf(Verdict.NotYet.class);
+  }
+
+  @Test
+  void solve_proxyNetwork_refused() {
+    assertThat(refused(solve(stock("r11").setProxyNetwork(true)))).contains("proxy network");
+  }
+
+  @Test
+  void solve_tagOverAnotherUsersTag_refused() {
+    ControlOuterClass.Exporter moby = ControlOuterClass.Exporter.newBuilder().setType("moby")
+        .putAttrs("name", "mine:2,busybox:latest").build();
+    assertThat(refused(solve(stock("r12").clearExporters().addExporters(moby)
+        .clearExporterAttrsDeprecated().putAllExporterAttrsDeprecated(moby.getAttrsMap()))))
+        .contains("busybox:latest");
+  }
+
+  @Test
+  void solve_push_refused() {
+    ControlOuterClass.Exporter image = ControlOuterClass.Exporter.newBuilder().setType("image")
+        .putAttrs("name", "reg.example/mine:1").putAttrs("push", "true").build();
+    refused(solve(stock("r13").clearExporters().addExporters(image).setExporterDeprecated("image")
+        .clearExporterAttrsDeprecated().putAllExporterAttrsDeprecated(image.getAttrsMap())));
+  }
+
+  @Test
+  void solve_refOfAnotherUser_refused() {
+    refused(solve(stock("bob-ref")));
+  }
+
+  @Test
+  void solve_ownerLabelOfAnotherUser_refused() {
+    refused(solve(stock("r14").putFrontendAttrs("label:" + Owner.UID_LABEL, "1002")));
+  }
+
+  @Test
+  void solve_remoteContext_refused() {
+    refused(solve(stock("r15").putFrontendAttrs("context", "https://github.com/x/y.git")));
+  }
+
+  @Test
+  void solve_unknownField_refused() {
+    byte[] bytes = stock("r16").setUnknownFields(UnknownFieldSet.newBuilder().addField(99,
+        UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()).build().toByteArray();
+    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, SOLVE, "", bytes);
+    assertThat(refused(v)).contains("not known to berth");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"DiskUsage", "Prune", "UpdateBuildHistory", "Session"})
+  void control_crossUserMethods_refused(String method) {
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + method, "", new byte[0]));
+  }
+
+  @Test
+  void content_read_refused() {
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS,
+        "/containerd.services.content.v1.Content/Read", "", new byte[0]));
+  }
+
+  @Test
+  void status_buildOfAnotherUser_refused() {
+    byte[] req = ControlOuterClass.StatusRequest.newBuilder().setRef("bob-ref").build()
+        .toByteArray();
+    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "Status", "",
+        req))).contains("not yours");
+  }
+
+  @Test
+  void history_withoutRef_refused() {
+    byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setActiveOnly(true).build()
+        .toByteArray();
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "ListenBuildHistory", "",
+        req));
+  }
+
+  @Test
+  void history_buildOfAnotherUser_refused() {
+    byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setRef("bob-ref")
+        .setEarlyExit(true).build().toByteArray();
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "ListenBuildHistory", "",
+        req));
+  }
+
+  @Test
+  void bridge_buildIdOfAnotherUser_refused() {
+    byte[] req = Gateway.ReadFileRequest.newBuilder().setFilePath("/etc/shadow").build()
+        .toByteArray();
+    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "ReadFile",
+        "bob-ref", req))).contains("not yours");
+  }
+
+  @Test
+  void bridge_newContainer_refused() {
+    owners.claimRef("alice-ref", ALICE);
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "NewContainer",
+        "alice-ref", new byte[0]));
+  }
+
+  @Test
+  void bridge_dockerfileSolve_cacheNamespaceForced() throws Exception {
+    owners.claimRef("alice-ref", ALICE);
+    byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("dockerfile.v0")
+        .putFrontendOpt("filename", "Dockerfile").build().toByteArray();
+    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "Solve", "alice-ref",
+        req);
+    assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message())
+        .getFrontendOptMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001");
+  }
+
+  @Test
+  void bridge_rawDefinitionWithCacheMount_refused() {
+    owners.claimRef("alice-ref", ALICE);
+    Ops.Op exec = Ops.Op.newBuilder().setExec(Ops.ExecOp.newBuilder().addMounts(
+        Ops.Mount.newBuilder().setDest("/root/.m2").setMountType(Ops.MountType.CACHE)
+            .setCacheOpt(Ops.CacheOpt.newBuilder().setID("/root/.m2")))).build();
+    byte[] req = Gateway.SolveRequest.newBuilder().setDefinition(Ops.Definition.newBuilder()
+        .addDef(ByteString.copyFrom(exec.toByteArray()))).build().toByteArray();
+    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "Solve",
+        "alice-ref", req))).contains("cache mounts");
+  }
+
+  @Test
+  void session_duplicateIdOfAnotherUser_refused() {
+    assertThat(owners.openSession("bob-session", ALICE)).isFalse();
+    assertThat(owners.sessionOwner("bob-session")).contains(BOB);
+    owners.closeSession("bob-session", ALICE);
+    assertThat(owners.sessionOwner("bob-session")).contains(BOB);
+  }
+
+  @Test
+  void frontendAttrs_unknownKey_refused() {
+    assertThat(FrontendAttrs.judge(Map.of("exotic", "1"), ALICE, ALICE_OWNER, id -> true)
+        .refusal()).contains("exotic");
+  }
+}

@@ -1,0 +1,141 @@
+package dev.berth.policy.rules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.Grant;
+import dev.berth.policy.Principal;
+import dev.berth.policy.Scope;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Each user's container, network and volume names, mapped to the daemon's names and back
+ * (issue 13).
+ *
+ * <p>Design note. With a role's {@code name_prefix} (recommended: {@code u{uid}_}), every name
+ * a user gives a container, network or volume is stored in the daemon with the user's prefix
+ * ({@code u1001_web}), so alice's {@code web} and bob's {@code web} are two daemon objects that
+ * never collide. The prefix is added to every name a user gives, also one that already looks
+ * prefixed ({@code u1002_web} given by alice is {@code u1001_u1002_web}), so the mapping is a
+ * bijection and no user can produce a name in another user's namespace. In requests, references
+ * are tried with the caller's prefix first and then as given (objects from before, and ids), and
+ * whatever they resolve to must still be the caller's by its owner label: the mapping decides
+ * which object a plain name means, never whether the caller may reach it. In answers the
+ * caller's prefix is taken off again ({@link #answer}); names of objects the caller cannot reach
+ * never reach it, since lists are narrowed by owner labels before. Administrators (scope
+ * {@code all}) use and see the daemon's real names.
+ */
+public final class PrivateNames {
+  /** No mapping: administrators, and plugin mode (which cannot rename requests or answers). */
+  public static final PrivateNames NONE = new PrivateNames("");
+
+  private final String prefix;
+
+  private PrivateNames(String prefix) {
+    this.prefix = prefix;
+  }
+
+  /** The caller's namespace; none for callers who reach all objects. */
+  public static PrivateNames of(Principal who, Grant grant) {
+    boolean all = grant.role().passthrough() || grant.role().scope() == Scope.ALL;
+    String prefix = grant.role().namePrefixFor(who);
+    return all || prefix.isEmpty() ? NONE : new PrivateNames(prefix);
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** The daemon's name of {@code name} (a leading {@code /} is kept). */
+  public String toDaemon(String name) {
+    if (prefix.isEmpty() || name.isEmpty()) {
+      return name;
+    }
+    return name.startsWith("/") ? "/" + prefix + name.substring(1) : prefix + name;
+  }
+
+  /** The name the caller uses for the daemon's {@code name}: without the caller's prefix. */
+  public String shown(String name) {
+    if (prefix.isEmpty()) {
+      return name;
+    }
+    if (name.startsWith("/" + prefix) && name.length() > prefix.length() + 1) {
+      return "/" + name.substring(prefix.length() + 1);
+    }
+    return name.startsWith(prefix) && name.length() > prefix.length()
+        ? name.substring(prefix.length()) : name;
+  }
+
+  /**
+   * An answer that names containers, networks or volumes (lists and inspects of each, and
+   * {@code system df}), with the caller's prefix taken off every name it knows: container
+   * {@code Name}/{@code Names}, {@code HostConfig.NetworkMode}, {@code HostConfig.Binds},
+   * {@code Mounts[].Name}, the keys of {@code NetworkSettings.Networks}, network and volume
+   * {@code Name}, the {@code Containers} of a network.
+   */
+  public JsonNode answer(JsonNode answer) {
+    if (prefix.isEmpty()) {
+      return answer;
+    }
+    JsonNode out = answer.deepCopy();
+    if (out instanceof ObjectNode o && o.path("Volumes").isArray()) {
+      o.path("Volumes").forEach(this::object); // volume list
+      o.path("Containers").forEach(this::object); // system df
+    } else if (out.isArray()) {
+      out.forEach(this::object);
+    } else {
+      object(out);
+    }
+    return out;
+  }
+
+  private void object(JsonNode node) {
+    if (!(node instanceof ObjectNode o)) {
+      return;
+    }
+    rename(o, "Name");
+    if (o.path("Names") instanceof ArrayNode names) {
+      ArrayNode shownNames = names.arrayNode();
+      names.forEach(n -> shownNames.add(shown(n.asText(""))));
+      o.set("Names", shownNames);
+    }
+    if (o.path("HostConfig") instanceof ObjectNode hc) {
+      rename(hc, "NetworkMode");
+      if (hc.path("Binds") instanceof ArrayNode binds) {
+        ArrayNode out = binds.arrayNode();
+        binds.forEach(b -> out.add(b.asText("").startsWith("/") ? b.asText("")
+            : shown(b.asText(""))));
+        hc.set("Binds", out);
+      }
+    }
+    o.path("Mounts").forEach(m -> {
+      if (m instanceof ObjectNode mount && "volume".equals(mount.path("Type").asText())) {
+        rename(mount, "Name");
+      }
+    });
+    if (o.path("NetworkSettings").path("Networks") instanceof ObjectNode nets) {
+      List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = nets.fields(); it.hasNext(); ) {
+        entries.add(it.next());
+      }
+      nets.removeAll();
+      entries.forEach(e -> nets.set(shown(e.getKey()), e.getValue()));
+    }
+    if (o.path("Containers") instanceof ObjectNode members) {
+      members.forEach(m -> {
+        if (m instanceof ObjectNode member) {
+          rename(member, "Name");
+        }
+      });
+    }
+  }
+
+  private void rename(ObjectNode node, String field) {
+    if (node.path(field).isTextual()) {
+      node.put(field, shown(node.path(field).asText()));
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static dev.berth.policy.Fixtures.ENGINE;
+import static dev.berth.policy.Fixtures.ROOT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.rules.BuildRules;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Issue 14, item 1: the classic builder for ordinary users. */
+class BuildRulesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** What the docker CLI sends for {@code DOCKER_BUILDKIT=0 docker build -t NAME .} (moby client). */
+  private static final String CLI = "/v1.51/build?networkmode=default&cgroupparent=&cpusetcpus="
+      + "&cpusetmems=&cpushares=0&cpuquota=0&cpuperiod=0&memory=0&memswap=0&shmsize=0"
+      + "&dockerfile=Dockerfile&target=&ulimits=null&buildargs=%7B%7D&labels=%7B%7D"
+      + "&cachefrom=%5B%5D&rm=1";
+
+  private static PolicyEngine engine(String yaml) throws Exception {
+    return new PolicyEngine(PolicyLoader.load(yaml, "test", g -> Optional.empty()),
+        Fixtures.HOST);
+  }
+
+  private static Decision build(Principal who, String extra) {
+    return Fixtures.decide(ENGINE, Fixtures.objects(), who, "POST", CLI + extra, null);
+  }
+
+  private static Decision.Allow allowed(Decision d) {
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    return (Decision.Allow) d;
+  }
+
+  private static String refused(Decision d) {
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.FORBIDDEN);
+    return ((Decision.Deny) d).reason();
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void build_stockCli_allowedOnOwnBuildNetworkWithOwnerLabelsAndClaims() throws Exception {
+    Decision.Allow a = allowed(build(ALICE, "&t=mine%3A1&t=mine%3A2"));
+    QueryParams q = a.forward().query();
+    assertThat(q.get("networkmode")).contains("berth-build-1001");
+    assertThat(a.effects()).containsExactly(new Effect.EnsureNetwork("berth-build-1001",
+        Map.of(BuildRules.NETWORK_LABEL, "1001")));
+    assertThat(q.get("rm")).contains("1");
+    assertThat(q.get("forcerm")).contains("1");
+    JsonNode labels = JSON.readTree(q.get("labels").orElseThrow());
+    assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimBuild(List.of("mine:1", "mine:2"),
+        new Owner(1001, -1)));
+    assertThat(a.forward().target()).contains("t=mine%3A1&t=mine%3A2");
+  }
+
+  @Test
+  void build_networkNone_kept() {
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("networkmode=default", "networkmode=none"), null));
+    assertThat(a.forward().query().get("networkmode")).contains("none");
+    assertThat(a.effects()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"host", "container%3Abobweb", "container%3Aabc", "alicenet", "bobnet",
+      "ns%3A%2Fproc%2F1%2Fns%2Fnet"})
+  void build_networkModeHostContainerOrNamed_refused(String mode) {
+    String reason = refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("networkmode=default", "networkmode=" + mode), null));
+    assertThat(reason).contains("--network");
+  }
+
+  @Test
+  void build_networkModeContainerOfOther_refused() {
+    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("networkmode=default", "networkmode=container%3Abobweb"), null));
+  }
+
+  @Test
+  void build_cgroupParent_refused() {
+    assertThat(refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("cgroupparent=", "cgroupparent=%2Fsystem.slice"), null)))
+        .contains("--cgroup-parent");
+  }
+
+  @Test
+  void build_remoteContext_refusedUnlessRoleAllowsPrefix() throws Exception {
+    String remote = "&remote=" + enc("https://github.com/x/y.git");
+    assertThat(refused(build(ALICE, remote))).contains("remote build contexts");
+    PolicyEngine allowing = engine(
+        """
+        roles:
+          user:
+            actions: [image_build]
+            allow:
+              build_remote: ["https://github.com/x/"]
+        bindings:
+          - role: user
+            users: ["*"]
+        """);
+    allowed(Fixtures.decide(allowing, Fixtures.objects(), ALICE, "POST", CLI + remote, null));
+    refused(Fixtures.decide(allowing, Fixtures.objects(), ALICE, "POST",
+        CLI + "&remote=" + enc("https://github.com/other/z.git"), null));
+  }
+
+  @Test
+  void build_tagOverAnotherUsersTag_refused() {
+    assertThat(refused(build(ALICE, "&t=busybox"))).contains("busybox:latest")
+        .contains("not yours");
+  }
+
+  @Test
+  void build_tagOverOwnTag_allowed() {
+    allowed(build(ALICE, "&t=alice%2Ftool%3A1"));
+  }
+
+  @Test
+  void build_secondTagOverAnotherUsersTag_refused() {
+    refused(build(ALICE, "&t=mine&t=busybox%3Alatest"));
+  }
+
+  @Test
+  void build_proxyBuildArg_refused() {
+    assertThat(refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("buildargs=%7B%7D",
+            "buildargs=" + enc("{\"http_proxy\":\"http://10.0.0.1:3128\"}")), null)))
+        .contains("proxy build-args");
+  }
+
+  @Test
+  void build_ordinaryBuildArg_allowed() {
+    allowed(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace(
+        "buildargs=%7B%7D", "buildargs=" + enc("{\"VERSION\":\"1\"}")), null));
+  }
+
+  @Test
+  void build_extraHosts_refused() {
+    refused(build(ALICE, "&extrahosts=" + enc("pypi.org:10.0.0.1")));
+  }
+
+  @Test
+  void build_foreignOwnerLabel_refused() {
+    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace(
+        "labels=%7B%7D", "labels=" + enc("{\"" + Owner.UID_LABEL + "\":\"1002\"}")), null));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"&squash=1", "&isolation=hyperv", "&securityopt=seccomp%3Dunconfined",
+      "&session=abc", "&buildid=abc", "&outputs=" + "%5B%7B%22Type%22%3A%22local%22%7D%5D",
+      "&version=2"})
+  void build_optionsOutsideTheClassicBuilder_refused(String extra) {
+    refused(build(ALICE, extra));
+  }
+
+  @Test
+  void build_ulimits_refused() {
+    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace(
+        "ulimits=null", "ulimits=" + enc("[{\"Name\":\"nproc\",\"Hard\":99999,\"Soft\":99999}]")),
+        null));
+  }
+
+  @Test
+  void build_rmZero_forcedToOne() {
+    Decision.Allow a = allowed(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("rm=1", "rm=0"), null));
+    assertThat(a.forward().query().get("rm")).contains("1");
+    assertThat(a.forward().query().get("forcerm")).contains("1");
+  }
+
+  @Test
+  void build_limits_forcedWithinRole() throws Exception {
+    PolicyEngine limited = engine(
+        """
+        roles:
+          user:
+            actions: [image_build]
+            limits:
+              memory: {default: 1g, max: 2g}
+              cpus: {max: 2}
+        bindings:
+          - role: user
+            users: ["*"]
+        """);
+    Decision.Allow a = allowed(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST", CLI,
+        null));
+    assertThat(a.forward().query().get("memory")).contains(Long.toString(1L << 30));
+    assertThat(a.forward().query().get("cpuquota")).contains("200000");
+    assertThat(a.forward().query().get("cpuperiod")).contains("100000");
+    refused(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("memory=0", "memory=" + (3L << 30)), null));
+    refused(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST",
+        CLI.replace("cpuquota=0", "cpuquota=400000"), null));
+  }
+
+  @Test
+  void buildCancel_anyBuildId_refused() throws Exception {
+    PolicyEngine granting = engine(
+        """
+        roles:
+          user:
+            actions: [image_build, image_build_cancel]
+        bindings:
+          - role: user
+            users: ["*"]
+        """);
+    refused(Fixtures.decide(granting, Fixtures.objects(), ALICE, "POST",
+        "/v1.51/build/cancel?id=bobs-build", null));
+    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
+        "/v1.51/build/cancel?id=bobs-build", null));
+  }
+
+  @Test
+  void tagRefusal_othersTagRefusedOwnAndFreeAllowed() {
+    FakeObjects objects = Fixtures.objects();
+    assertThat(ENGINE.tagRefusal(ALICE, "busybox", objects)).get().asString()
+        .contains("busybox:latest").contains("not yours");
+    assertThat(ENGINE.tagRefusal(ALICE, "docker.io/alice/tool:1", objects)).isEmpty();
+    assertThat(ENGINE.tagRefusal(ALICE, "fresh:1", objects)).isEmpty();
+    assertThat(ENGINE.tagRefusal(ROOT, "busybox", objects)).isEmpty();
+    assertThat(ENGINE.tagRefusal(ALICE, "busybox", ObjectDirectory.UNAVAILABLE)).get().asString()
+        .contains("could not check");
+  }
+
+  @Test
+  void query_repeatedTag_keptInOrderOtherRepeatsRefused() throws Exception {
+    QueryParams q = QueryParams.parse("t=a&t=b&t=c&q=1");
+    assertThat(q.getAll("t")).containsExactly("a", "b", "c");
+    assertThat(q.get("t")).contains("a");
+    assertThat(q.encode()).isEqualTo("t=a&t=b&t=c&q=1");
+    assertThat(q.with("t", "z").getAll("t")).containsExactly("z");
+    assertThat(q.without("t").getAll("t")).isEmpty();
+    assertThat(q.without("q").getAll("t")).containsExactly("a", "b", "c");
+    assertThat(q.getAll("nope")).isEmpty();
+    assertThatThrownBy(() -> QueryParams.parse("q=1&q=2"))
+        .isInstanceOf(RequestException.class);
+  }
+
+  @Test
+  void build_admin_passesAsSent() {
+    Decision.Allow a = allowed(build(ROOT, "&t=busybox"));
+    assertThat(a.forward().query().get("networkmode")).contains("default");
+  }
+}

@@ -1,0 +1,206 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static dev.berth.policy.Fixtures.BOB;
+import static dev.berth.policy.Fixtures.ROOT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.rules.PrivateNames;
+import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Issue 13: container, network and volume names are per user, mapped both ways. */
+class PrivateNamesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ALICE_WEB = "a1" + "8".repeat(62);
+  private static final String BOB_WEB = "b2" + "8".repeat(62);
+  private static final String ALICE_NET = "a3" + "8".repeat(62);
+
+  /** The default policy with private names on, as the README recommends. */
+  private static final PolicyEngine ENGINE = engine();
+
+  private static PolicyEngine engine() {
+    try {
+      return new PolicyEngine(PolicyLoader.load(PolicyDefaults.text().replace(
+          "    scope: own\n", "    scope: own\n    name_prefix: \"u{uid}_\"\n"), "t.yaml",
+          g -> Optional.empty()), Fixtures.HOST);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static FakeObjects host() {
+    return Fixtures.objects()
+        .container(ALICE_WEB, "u1001_web", FakeObjects.owner(1001))
+        .container(BOB_WEB, "u1002_web", FakeObjects.owner(1002))
+        .network(ALICE_NET, "u1001_lab_default", FakeObjects.owner(1001))
+        .volume("u1002_data", FakeObjects.owner(1002))
+        .volume("olddata", FakeObjects.owner(1001));
+  }
+
+  private static Decision.Allow allowed(FakeObjects objects, Principal who, String method,
+      String target, String body) {
+    Decision d = Fixtures.decide(ENGINE, objects, who, method, target, body);
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    return (Decision.Allow) d;
+  }
+
+  private static JsonNode body(Decision.Allow a) {
+    return ((Body.Json) a.forward().body()).value();
+  }
+
+  @Test
+  void create_sameNameByTwoUsers_eachInTheirOwnNamespace() {
+    assertThat(allowed(host(), ALICE, "POST", "/containers/create?name=app", "{\"Image\":\"x\"}")
+        .forward().query().get("name")).hasValue("u1001_app");
+    assertThat(allowed(host(), BOB, "POST", "/containers/create?name=web", "{\"Image\":\"x\"}")
+        .forward().query().get("name")).hasValue("u1002_web");
+  }
+
+  @Test
+  void reference_plainName_isTheCallersOwn() {
+    assertThat(allowed(host(), ALICE, "POST", "/containers/web/stop", null).forward().path())
+        .isEqualTo("/containers/" + ALICE_WEB + "/stop");
+    assertThat(allowed(host(), BOB, "POST", "/containers/web/stop", null).forward().path())
+        .isEqualTo("/containers/" + BOB_WEB + "/stop");
+  }
+
+  @Test
+  void reference_anotherUsersDaemonName_notFound() {
+    Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/containers/u1002_web/stop",
+        null);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.NOT_FOUND);
+  }
+
+  @Test
+  void create_nameInAnotherUsersNamespace_staysInTheCallers() {
+    assertThat(allowed(host(), ALICE, "POST", "/containers/create?name=u1002_web",
+        "{\"Image\":\"x\"}").forward().query().get("name")).hasValue("u1001_u1002_web");
+    assertThat(allowed(host(), ALICE, "POST", "/containers/web/rename?name=u1002_x", null)
+        .forward().query().get("name")).hasValue("u1001_u1002_x");
+  }
+
+  @Test
+  void volume_anotherUsersDaemonName_givesTheCallerItsOwn() throws Exception {
+    FakeObjects objects = host();
+    Decision.Allow a = allowed(objects, ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"u1002_data:/d\"],\"Mounts\":[{\"Type\":"
+            + "\"volume\",\"Source\":\"data\",\"Target\":\"/e\"}]}}");
+    assertThat(body(a).at("/HostConfig/Binds/0").asText()).isEqualTo("u1001_u1002_data:/d");
+    assertThat(body(a).at("/HostConfig/Mounts/0/Source").asText()).isEqualTo("u1001_data");
+    assertThat(objects.volume("u1001_u1002_data")).as("not while deciding").isEmpty();
+    assertThat(a.effects()).extracting(e -> ((Effect.EnsureVolume) e).name())
+        .containsExactly("u1001_u1002_data", "u1001_data");
+    for (Effect e : a.effects()) {
+      assertThat(e.perform(objects)).isEmpty();
+    }
+    assertThat(objects.volume("u1001_u1002_data")).hasValueSatisfying(v ->
+        assertThat(v.owner()).isEqualTo(FakeObjects.owner(1001)));
+  }
+
+  @Test
+  void volume_fromBeforePrivateNames_keepsWorkingForItsOwner() {
+    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"olddata:/d\"]}}");
+    assertThat(body(a).at("/HostConfig/Binds/0").asText()).isEqualTo("olddata:/d");
+    assertThat(allowed(host(), ALICE, "GET", "/volumes/olddata", null).forward().path())
+        .isEqualTo("/volumes/olddata");
+  }
+
+  @Test
+  void volumeAndNetworkCreate_namedInTheCallersNamespace() {
+    assertThat(body(allowed(host(), BOB, "POST", "/volumes/create", "{\"Name\":\"data\"}"))
+        .path("Name").asText()).isEqualTo("u1002_data");
+    assertThat(body(allowed(host(), ALICE, "POST", "/volumes/create", "{\"Name\":\"data\"}"))
+        .path("Name").asText()).isEqualTo("u1001_data");
+    assertThat(body(allowed(host(), ALICE, "POST", "/networks/create",
+        "{\"Name\":\"lab_default\"}")).path("Name").asText()).isEqualTo("u1001_lab_default");
+  }
+
+  @Test
+  void composeCreate_networkModeAndEndpointsMapped() {
+    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/create?name=lab-web-1",
+        "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"lab_default\"},\"NetworkingConfig\":"
+            + "{\"EndpointsConfig\":{\"lab_default\":{\"Aliases\":[\"web\"]}}}}");
+    assertThat(a.forward().query().get("name")).hasValue("u1001_lab-web-1");
+    assertThat(body(a).at("/HostConfig/NetworkMode").asText()).isEqualTo("u1001_lab_default");
+    assertThat(body(a).at("/NetworkingConfig/EndpointsConfig/u1001_lab_default/Aliases/0")
+        .asText()).isEqualTo("web");
+    Decision bobs = Fixtures.decide(ENGINE, host(), BOB, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"lab_default\"}}");
+    assertThat(bobs).isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void answers_showTheCallersNames() throws Exception {
+    Decision.Allow list = allowed(host(), ALICE, "GET", "/containers/json", null);
+    JsonNode shown = ((FollowUp.MapNames) list.followUp()).mapping().apply(JSON.readTree("""
+        [{"Names": ["/u1001_lab-web-1"], "HostConfig": {"NetworkMode": "u1001_lab_default"},
+          "NetworkSettings": {"Networks": {"u1001_lab_default": {"NetworkID": "n"}}},
+          "Mounts": [{"Type": "volume", "Name": "u1001_lab_data"}]}]"""));
+    assertThat(shown.toString()).isEqualTo(JSON.readTree("""
+        [{"Names": ["/lab-web-1"], "HostConfig": {"NetworkMode": "lab_default"},
+          "NetworkSettings": {"Networks": {"lab_default": {"NetworkID": "n"}}},
+          "Mounts": [{"Type": "volume", "Name": "lab_data"}]}]""").toString());
+    Decision.Allow vols = allowed(host(), ALICE, "GET", "/volumes", null);
+    assertThat(((FollowUp.MapNames) vols.followUp()).mapping().apply(JSON.readTree(
+        "{\"Volumes\":[{\"Name\":\"u1001_lab_data\"}]}")).at("/Volumes/0/Name").asText())
+        .isEqualTo("lab_data");
+    Decision.Allow net = allowed(host(), ALICE, "GET", "/networks/lab_default", null);
+    assertThat(net.forward().path()).isEqualTo("/networks/" + ALICE_NET);
+    assertThat(((FollowUp.MapNames) net.followUp()).mapping().apply(JSON.readTree(
+        "{\"Name\":\"u1001_lab_default\",\"Containers\":{\"c\":{\"Name\":\"u1001_lab-web-1\"}}}"))
+        .toString()).isEqualTo("{\"Name\":\"lab_default\",\"Containers\":{\"c\":{\"Name\":"
+            + "\"lab-web-1\"}}}");
+  }
+
+  @Test
+  void withoutNamePrefix_namesAreTheDaemons() {
+    Decision d = Fixtures.decide(Fixtures.ENGINE, host(), ALICE, "POST",
+        "/containers/create?name=app", "{\"Image\":\"x\"}");
+    assertThat(((Decision.Allow) d).forward().query().get("name")).hasValue("app");
+  }
+
+  @Test
+  void admin_usesTheDaemonsRealNames() {
+    Decision.Allow a = allowed(host(), ROOT, "POST", "/containers/create?name=web",
+        "{\"Image\":\"x\"}");
+    assertThat(a.forward().query().get("name")).hasValue("web");
+  }
+
+  @Test
+  void shown_takesOnlyTheCallersOwnPrefixOff() {
+    Grant grant = ENGINE.policy().grantOf(ALICE).orElseThrow();
+    PrivateNames names = PrivateNames.of(ALICE, grant);
+    assertThat(names.shown("u1001_web")).isEqualTo("web");
+    assertThat(names.shown("/u1001_web")).isEqualTo("/web");
+    assertThat(names.shown("u1001_")).isEqualTo("u1001_");
+    assertThat(names.shown("/u1001_")).isEqualTo("/u1001_");
+    assertThat(names.shown("u1002_web")).isEqualTo("u1002_web");
+    assertThat(names.toDaemon("/web")).isEqualTo("/u1001_web");
+    assertThat(names.toDaemon("")).isEmpty();
+    assertThat(PrivateNames.NONE.shown("u1001_web")).isEqualTo("u1001_web");
+  }
+
+  @Test
+  void answer_containerInspectBindsAndVolumesInDf() throws Exception {
+    PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
+    assertThat(names.answer(JSON.readTree("""
+        {"Name": "/u1001_web", "HostConfig": {"Binds": ["u1001_data:/d", "/home/alice:/h"]},
+         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}""")).toString())
+        .isEqualTo(JSON.readTree("""
+        {"Name": "/web", "HostConfig": {"Binds": ["data:/d", "/home/alice:/h"]},
+         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}""").toString());
+    assertThat(names.answer(JSON.readTree("""
+        {"Volumes": [{"Name": "u1001_data"}], "Containers": [{"Names": ["/u1001_web"]}]}"""))
+        .toString()).isEqualTo("{\"Volumes\":[{\"Name\":\"data\"}],\"Containers\":"
+            + "[{\"Names\":[\"/web\"]}]}");
+  }
+}

@@ -1,0 +1,116 @@
+package dev.berth.proxy;
+
+import dev.berth.buildkit.BuildCaller;
+import dev.berth.buildkit.BuildMediator;
+import dev.berth.buildkit.H2Bridge;
+import dev.berth.buildkit.SessionMethods;
+import dev.berth.buildkit.Verdict;
+import dev.berth.enforce.Enforcement;
+import dev.berth.policy.Action;
+import dev.berth.policy.Decision;
+import dev.berth.policy.Owner;
+import dev.berth.policy.Principal;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The proxy's side of BuildKit mediation (issue 14): {@code POST /grpc} and {@code POST /session}
+ * are judged as requests like any other, go upstream as an h2c upgrade, and once the daemon
+ * answers {@code 101} both connections are handed to {@link BuildMediator} (berth-buildkit),
+ * which judges and records every gRPC call inside them through this request's enforcement.
+ */
+final class BuildKitHandOff {
+  /** The BuildKit endpoints, the only ones that may ask for {@code Upgrade: h2c}. */
+  static final Pattern PATH = Pattern.compile("^(/v[0-9]+\\.[0-9]+)?/(grpc|session)$");
+  private static final AsciiString SESSION_ID =
+      AsciiString.cached("X-Docker-Expose-Session-Uuid");
+  private static final AsciiString SESSION_METHOD =
+      AsciiString.cached("X-Docker-Expose-Session-Grpc-Method");
+  /** Sessions and build refs of every connection (one berth process, one daemon). */
+  private static final BuildMediator BUILDS = new BuildMediator();
+
+  private BuildKitHandOff() {}
+
+  static boolean applies(Exchange ex) {
+    return ex.enforcement.route().map(r -> r.route().action())
+        .map(a -> a == Action.GRPC || a == Action.SESSION).orElse(false);
+  }
+
+  private static boolean isSession(Exchange ex) {
+    return ex.enforcement.route().map(r -> r.route().action() == Action.SESSION).orElse(false);
+  }
+
+  /**
+   * Before a {@code /session} request goes upstream: claims its session id for the caller, or
+   * the refusal (the id is live: dockerd would silently replace the first connection with it).
+   */
+  static Optional<Decision> claimSession(ClientConnection conn, Exchange ex) {
+    if (!isSession(ex)) {
+      return Optional.empty();
+    }
+    int uid = conn.caller.principal().map(Principal::uid).orElse(-1);
+    String id = ex.request.headers().get(SESSION_ID, "");
+    Optional<String> refused = BUILDS.openSession(id, uid);
+    if (refused.isPresent()) {
+      return Optional.of(Decision.forbidden("buildkit_session", "berth: " + refused.get()));
+    }
+    ex.buildSession = id;
+    conn.channel.closeFuture().addListener(f -> {
+      if (ex.buildSession != null) {
+        BUILDS.closeSession(id, uid); // never handed off
+      }
+    });
+    return Optional.empty();
+  }
+
+  /** The upstream request of a BuildKit endpoint: an h2c upgrade, session methods narrowed. */
+  static void upgradeHeaders(Exchange ex, HttpRequest out) {
+    out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    out.headers().set(HttpHeaderNames.UPGRADE, "h2c");
+    if (isSession(ex)) {
+      ex.request.headers().getAll(SESSION_METHOD).stream().filter(SessionMethods::allowed)
+          .forEach(m -> out.headers().add(SESSION_METHOD, m));
+    }
+  }
+
+  /** The daemon answered the upgrade: relay its 101 as h2c and hand both connections over. */
+  static void start(ClientConnection conn, Exchange ex, HttpResponse resp) {
+    Channel client = conn.channel;
+    Channel up = conn.upstream;
+    if (resp.status().code() != 101) {
+      conn.closeBoth();
+      return;
+    }
+    resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    resp.headers().set(HttpHeaderNames.UPGRADE, "h2c");
+    client.write(resp);
+    client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    Enforcement e = ex.enforcement;
+    Principal who = conn.caller.principal().orElseThrow();
+    Owner owner = e.engine().policy().grantOf(who).map(g -> g.ownerFor(who))
+        .orElse(new Owner(who.uid(), -1));
+    BuildCaller caller = new BuildCaller(who.uid(), owner, e::tagRefusal,
+        (path, v) -> e.recordCall(path, v instanceof Verdict.Forward,
+            v instanceof Verdict.Refuse r ? r.rule() : "buildkit_call",
+            v instanceof Verdict.Refuse r ? r.message() : "",
+            v instanceof Verdict.Forward f && !f.note().isEmpty() ? List.of(f.note()) : List.of()),
+        (imageId, names) -> e.claimBuilt(imageId, names, owner));
+    String session = ex.buildSession;
+    ex.buildSession = null;
+    BUILDS.handOff(isSession(ex) ? H2Bridge.Endpoint.SESSION : H2Bridge.Endpoint.GRPC, caller,
+        session, client, ProxyChannelInitializer.CODEC, up, UpstreamPool.CODEC, conn.lookups,
+        () -> {
+          ProxyChannelInitializer.toBuildKit(client.pipeline());
+          up.pipeline().remove(UpstreamPool.HANDLER);
+          up.pipeline().remove(UpstreamPool.CODEC);
+        });
+  }
+}
