@@ -251,7 +251,7 @@ final class RoleReader extends NodeReader {
    * {@code ulimits: {nofile: 1048576, core: 0, stack: 8m, rtprio: unlimited}}: the ulimits a
    * container may set, each with the most its soft and hard values may be.
    */
-  private Map<String, Long> ulimits(Node node, String at) {
+  private Map<String, Long> ulimits(@Nullable Node node, String at) {
     Map<String, Long> out = new LinkedHashMap<>();
     if (node == null) {
       return out;
