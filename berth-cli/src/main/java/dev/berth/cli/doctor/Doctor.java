@@ -80,6 +80,7 @@ public final class Doctor {
     out.add(Finding.ok("live-restore", info.path("LiveRestoreEnabled").asBoolean(false)
         ? "on: containers keep running while dockerd restarts"
         : "off: a dockerd restart stops every user's containers"));
+    out.add(AddressPoolCheck.check(info.path("DefaultAddressPools")));
     if (mode == Mode.PLUGIN) {
       List<String> authz = new ArrayList<>();
       info.path("Plugins").path("Authorization").forEach(n -> authz.add(n.asText()));
