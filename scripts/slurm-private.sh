@@ -5,6 +5,7 @@
 # test cluster trusts its own host only and listens on the loopback).
 #
 #   scripts/slurm-private.sh start DIR    start it; prints SLURM_CONF=DIR/slurm.conf
+#       (Epilog=DIR/epilog: a no-op unless the caller writes one)
 #   scripts/slurm-private.sh stop DIR     stop it (by the pids it wrote); safe to repeat
 #
 # Jobs are tracked with proctrack/cgroup and task/cgroup on the host's cgroup hierarchy (v1 or
@@ -34,7 +35,9 @@ start() {
   mkdir -p "$DIR"/{state,spool}
   chmod 755 "$DIR"
   local node cgplugin ctl_port d_port
-  node=berthnode
+  # unique per DIR: Slurm names its cgroup root after the node (/slurm_NODE) and numbers jobs
+  # from 1, so two clusters must not share a node name
+  node=b$(printf '%s' "$DIR" | sha256sum | cut -c1-8)
   ctl_port=$(free_port)
   d_port=$(free_port)
   if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then cgplugin=cgroup/v2; else cgplugin=cgroup/v1; fi
@@ -65,6 +68,7 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 MpiDefault=none
 KillWait=5
+Epilog=$DIR/epilog
 InactiveLimit=0
 NodeName=$node NodeAddr=127.0.0.1 NodeHostname=$(hostname) CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=$node Default=YES MaxTime=60 State=UP
@@ -76,6 +80,9 @@ ConstrainCores=no
 ConstrainRAMSpace=no
 ConstrainDevices=no
 EOF
+  # the tests replace it (berth's epilog, packaging/slurm/berth-epilog, with their socket)
+  [[ -e $DIR/epilog ]] || printf '#!/bin/sh\nexit 0\n' >"$DIR/epilog"
+  chmod 755 "$DIR/epilog"
   export SLURM_CONF=$DIR/slurm.conf
   slurmctld -c -f "$DIR/slurm.conf" >"$DIR/slurmctld.out" 2>&1
   slurmd -c -N "$node" -f "$DIR/slurm.conf" >"$DIR/slurmd.out" 2>&1
