@@ -1,6 +1,7 @@
 package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.berth.it.ItEnvironment.UnixUser;
 import dev.berth.policy.yaml.PolicyDefaults;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,6 +182,75 @@ class SchedulerPlacementIT {
     assertThat(Files.readString(berth.auditLog())).containsPattern(
         "HostConfig.CgroupParent set to /slurm(_[^/]+)?/uid_" + alice.uid() + "/job_[0-9]+ "
             + "\\(your job [0-9]+\\)");
+  }
+
+  /**
+   * {@code placement: user_slice} on a cgroup tree shaped by the test: this machine runs no
+   * systemd, so the test makes systemd's user slices itself (in the name=systemd hierarchy on
+   * cgroup v1, the unified one on v2) and starts the docker CLI inside one, as logind would.
+   * Skipped where a real systemd owns user.slice.
+   */
+  @Test
+  void userSlice_callerInOwnSlice_placedThere_inAnothersSlice_refused() throws Exception {
+    Path tree = Files.isDirectory(Path.of("/sys/fs/cgroup/systemd"))
+        ? Path.of("/sys/fs/cgroup/systemd") : Path.of("/sys/fs/cgroup");
+    assumeFalse(Files.exists(tree.resolve("user.slice")), "a real systemd owns user.slice");
+    UnixUser bob = ItEnvironment.user("bob");
+    Path policy = slurmDir.resolve("slice.yaml");
+    Files.writeString(policy, PolicyDefaults.text().replace("    scope: own\n",
+        "    scope: own\n    placement: user_slice\n"));
+    BerthServer sliced = BerthServer.start(ItEnvironment.upstreamUrl(),
+        List.of("--policy", policy.toString()));
+    try {
+      Path own = slice(tree, alice);
+      Path others = slice(tree, bob);
+      Proc.Result r = inCgroup(own, sliced, alice, "run", "--rm", ItEnvironment.image(), "true");
+      assertThat(r.exitCode()).as(r.describe()).isZero();
+      assertThat(Files.readString(sliced.auditLog())).contains("HostConfig.CgroupParent set to "
+          + "/user.slice/user-" + alice.uid() + ".slice (your user slice)");
+      Proc.Result refused = inCgroup(others, sliced, alice, "run", "--rm",
+          ItEnvironment.image(), "true");
+      assertThat(refused.exitCode()).isNotZero();
+      assertThat(refused.stderr()).contains("placement user_slice")
+          .contains("user slice of uid " + bob.uid());
+      Proc.Result outside = Proc.run(new DockerCli(sliced.socket()).docker(alice, "run", "--rm",
+          ItEnvironment.image(), "true"));
+      assertThat(outside.stderr()).contains("not in your user slice");
+    } finally {
+      sliced.close();
+      // what the test and the daemon made in every hierarchy, deepest first
+      for (Path h : hierarchies()) {
+        for (String uid : List.of(Integer.toString(alice.uid()), Integer.toString(bob.uid()))) {
+          Files.deleteIfExists(h.resolve("user.slice/user-" + uid + ".slice/berth-it.scope"));
+          Files.deleteIfExists(h.resolve("user.slice/user-" + uid + ".slice"));
+        }
+        Files.deleteIfExists(h.resolve("user.slice"));
+      }
+    }
+  }
+
+  private static List<Path> hierarchies() throws IOException {
+    try (Stream<Path> dirs = Files.list(Path.of("/sys/fs/cgroup"))) {
+      List<Path> out = new ArrayList<>(dirs.filter(Files::isDirectory).toList());
+      out.add(Path.of("/sys/fs/cgroup"));
+      return out;
+    }
+  }
+
+  /** systemd's {@code user.slice/user-UID.slice/berth-it.scope}, made for the test. */
+  private static Path slice(Path tree, UnixUser user) throws IOException {
+    Path scope = tree.resolve("user.slice/user-" + user.uid() + ".slice/berth-it.scope");
+    Files.createDirectories(scope);
+    return scope;
+  }
+
+  /** The docker CLI as {@code user} through {@code server}, started inside {@code cgroup}. */
+  private static Proc.Result inCgroup(Path cgroup, BerthServer server, UnixUser user,
+      String... args) {
+    List<String> cmd = new ArrayList<>(List.of("sh", "-c",
+        "echo $$ > " + cgroup.resolve("cgroup.procs") + " && exec \"$@\"", "sh"));
+    cmd.addAll(new DockerCli(server.socket()).docker(user, args));
+    return Proc.run(cmd);
   }
 
   private static String[] listWith(String a, String b, List<String> rest) {
