@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.policy.yaml.PolicyException;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -261,18 +264,46 @@ class PlacementTest {
 
   @Test
   void scontrol_gresIndices_parsed() throws Exception {
-    assertThat(HostJobs.SlurmJobs.gpus("""
+    assertThat(LocalJobs.gpusOf("""
         JobId=5 JobName=wrap
            JOB_GRES=gpu:2
              Nodes=n1 CPU_IDs=0-1 Mem=0 GRES=gpu:a100:1(IDX:0),gpu:v100:2(IDX:2-3)
         """)).containsExactly(0, 2, 3);
-    assertThat(HostJobs.SlurmJobs.gpus("""
+    assertThat(LocalJobs.gpusOf("""
            JOB_GRES=(null)
              Nodes=berthnode CPU_IDs=0 Mem=0 GRES=
         """)).isEmpty();
-    assertThatThrownBy(() -> HostJobs.SlurmJobs.gpus("""
+    assertThatThrownBy(() -> LocalJobs.gpusOf("""
              Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:1(IDX:0)
              Nodes=n2 CPU_IDs=0 Mem=0 GRES=gpu:1(IDX:1)
         """)).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void local_ownProcess_cgroupLinesAndRealUid() throws Exception {
+    long pid = ProcessHandle.current().pid();
+    HostJobs.CallerProcess me = HostJobs.local().process((int) pid);
+    assertThat(me.cgroups()).isNotEmpty().allMatch(l -> l.split(":", 3).length == 3);
+    assertThat(me.uid()).isEqualTo(Files.getAttribute(Path.of("/proc", Long.toString(pid)),
+        "unix:uid"));
+    assertThatThrownBy(() -> HostJobs.local().process(Integer.MAX_VALUE))
+        .isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void local_scontrol_answerParsed_failureAndSilenceAreErrors() throws Exception {
+    LocalJobs answering = new LocalJobs(List.of("sh", "-c",
+        "echo \"   Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:2(IDX:4-5) for $3 $4\"", "sh"),
+        Duration.ofSeconds(20));
+    assertThat(answering.gpus("42")).containsExactly(4, 5);
+    LocalJobs failing = new LocalJobs(List.of("sh", "-c",
+        "echo slurm_load_jobs error: Invalid job id specified; exit 1", "sh"),
+        Duration.ofSeconds(20));
+    assertThatThrownBy(() -> failing.gpus("42")).isInstanceOf(IOException.class)
+        .hasMessageContaining("Invalid job id");
+    LocalJobs silent = new LocalJobs(List.of("sh", "-c", "exec sleep 30", "sh"),
+        Duration.ofMillis(200));
+    assertThatThrownBy(() -> silent.gpus("42")).isInstanceOf(IOException.class)
+        .hasMessageContaining("did not answer");
   }
 }
