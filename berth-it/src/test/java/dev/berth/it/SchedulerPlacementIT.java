@@ -148,6 +148,11 @@ class SchedulerPlacementIT {
       Proc.Result cancel = slurm("scancel", job);
       assertThat(cancel.exitCode()).as(cancel.describe()).isZero();
       assertThat(await(job, false)).as("containers of cancelled job " + job).isEmpty();
+      Path jobCgroup = Path.of("/sys/fs/cgroup/freezer" + parent);
+      for (int i = 0; i < 100 && Files.exists(jobCgroup); i++) {
+        Thread.sleep(100);
+      }
+      assertThat(jobCgroup).as("the epilog removes the job's emptied cgroup").doesNotExist();
       assertThat(Files.readString(berth.auditLog())).as("the epilog went through berth")
           .contains("\"user\":\"root\"").contains(id.substring(0, 12));
     } finally {
