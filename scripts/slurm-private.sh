@@ -106,8 +106,11 @@ stop() {
     pid=$(<"$DIR/$f.pid")
     if alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$DIR/slurm.conf"; then
       kill "$pid" || true
-      for ((i = 0; i < 40 && $(alive "$pid" && echo 1 || echo 0); i++)); do sleep 0.25; done
-      alive "$pid" && kill -9 "$pid" || true
+      for ((i = 0; i < 40; i++)); do
+        alive "$pid" || break
+        sleep 0.25
+      done
+      if alive "$pid"; then kill -9 "$pid" || true; fi
     fi
     rm -f "$DIR/$f.pid"
   done
