@@ -72,6 +72,7 @@ class SchedulerPlacementIT {
     if (slurmDir != null) {
       Proc.run(List.of(ItEnvironment.repoRoot().resolve("scripts/slurm-private.sh").toString(),
           "stop", slurmDir.toString()));
+      Proc.run(List.of("rm", "-rf", "--one-file-system", slurmDir.toString()));
     }
   }
 
