@@ -33,7 +33,7 @@ final class LocalJobs implements HostJobs {
     List<String> lines = Files.readAllLines(dir.resolve("cgroup"));
     for (String line : Files.readAllLines(dir.resolve("status"))) {
       if (line.startsWith("Uid:")) {
-        return new CallerProcess(Integer.parseInt(line.substring(4).strip().split("\\s+")[0]),
+        return new CallerProcess(Integer.parseInt(line.substring(4).strip().split("\\s+", -1)[0]),
             lines);
       }
     }
@@ -82,7 +82,7 @@ final class LocalJobs implements HostJobs {
    */
   static List<Integer> gpusOf(String showJob) throws IOException {
     List<String> detail = new ArrayList<>();
-    for (String line : showJob.split("\n")) {
+    for (String line : showJob.split("\n", -1)) {
       String l = line.strip();
       if (l.startsWith("Nodes=")) {
         int at = l.indexOf(" GRES=");
@@ -97,13 +97,13 @@ final class LocalJobs implements HostJobs {
     if (detail.isEmpty()) {
       return out;
     }
-    for (String gres : detail.get(0).split(",(?=[a-zA-Z])")) {
+    for (String gres : detail.get(0).split(",(?=[a-zA-Z])", -1)) {
       int idx = gres.indexOf("(IDX:");
       if (!gres.startsWith("gpu") || idx < 0) {
         continue;
       }
       int end = gres.indexOf(')', idx);
-      for (String part : gres.substring(idx + 5, end < 0 ? gres.length() : end).split(",")) {
+      for (String part : gres.substring(idx + 5, end < 0 ? gres.length() : end).split(",", -1)) {
         if (part.isBlank() || part.equals("N/A")) {
           continue;
         }

@@ -167,8 +167,8 @@ final class CgroupPlacement {
     for (String line : lines) {
       String[] f = line.split(":", 3);
       // systemd's own hierarchy: name=systemd on v1, the unified one (0::) on v2
-      if (f.length != 3 || !(f[1].equals("name=systemd") || f[0].equals("0")
-          && f[1].isEmpty())) {
+      if (f.length != 3 || !(f[1].equals("name=systemd") || (f[0].equals("0")
+          && f[1].isEmpty()))) {
         continue;
       }
       Matcher m = USER_SLICE.matcher(f[2]);
