@@ -112,6 +112,7 @@ check "/etc/berth/policy.yaml is a conffile" sh -c \
   "dpkg-query -W -f='\${Conffiles}' berth | grep -q ' /etc/berth/policy.yaml '"
 check "plugin spec shipped, not installed" sh -c \
   'test -f /usr/share/berth/berth.spec && test ! -e /etc/docker/plugins/berth.spec'
+check "Slurm epilog shipped" test -x /usr/share/berth/slurm-epilog
 check "/var/log/berth and /var/lib/berth are 0700" sh -c \
   'test "$(stat -c %a /var/log/berth) $(stat -c %a /var/lib/berth)" = "700 700"'
 check "copyright" test -s /usr/share/doc/berth/copyright

@@ -90,6 +90,8 @@ install -m 0644 "$packaging"/systemd/berth.service "$packaging"/systemd/berth.so
   "$packaging"/systemd/berth-plugin.service "$root/usr/lib/systemd/system/"
 # Plugin mode is opt-in: dockerd reads /etc/docker/plugins, so the spec file waits here.
 install -m 0644 "$packaging/docker/berth.spec" "$root/usr/share/berth/berth.spec"
+# Slurm sites opt in too: Epilog=/usr/share/berth/slurm-epilog (docs/scheduler.md)
+install -m 0755 "$packaging/slurm/berth-epilog" "$root/usr/share/berth/slurm-epilog"
 install -m 0644 "$here/copyright" "$root/usr/share/doc/berth/copyright"
 
 # --- control files ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.nss.NssUserDirectory;
 import dev.berth.policy.Action;
 import dev.berth.policy.Binding;
+import dev.berth.policy.Placement;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Role;
 import dev.berth.policy.yaml.PolicyDefaults;
@@ -92,6 +93,10 @@ final class PolicyCommand {
       out.printf("  allow: cap_add %s, sysctls %s, annotations %s, log_drivers %s, host ports >= %d%n",
           new TreeSet<>(a.capAdd()), new TreeSet<>(a.sysctls()), new TreeSet<>(a.annotations()),
           new TreeSet<>(a.logDrivers()), a.minHostPort());
+      if (r.placement().mode() != Placement.Mode.NONE) {
+        out.printf("  placement: %s (daemon's cgroup driver %s)%n", r.placement().mode().id(),
+            r.placement().driver().id());
+      }
     }
     int i = 0;
     for (Binding b : policy.bindings()) {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class BerthCommandTest {
@@ -43,5 +46,17 @@ class BerthCommandTest {
   void execute_help_printsUsageAndSucceeds() {
     assertThat(execute("--help")).isZero();
     assertThat(out.toString()).contains("Usage: berth").contains("doctor");
+  }
+
+  @Test
+  void policyCheck_roleWithPlacement_showsIt(@TempDir Path dir) throws Exception {
+    Path policy = dir.resolve("p.yaml");
+    Files.writeString(policy, """
+        roles:
+          user: {actions: [container_create], placement: job}
+        bindings: [{role: user, users: ["*"]}]
+        """);
+    assertThat(execute("policy", "check", policy.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("  placement: job (daemon's cgroup driver cgroupfs)");
   }
 }

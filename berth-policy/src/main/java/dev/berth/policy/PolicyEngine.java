@@ -55,10 +55,16 @@ public final class PolicyEngine {
   private final OwnershipRules ownership = new OwnershipRules();
   private final BuildRules builds = new BuildRules();
 
+  /** An engine on this host's processes and batch jobs ({@link HostJobs#local()}). */
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
+    this(policy, hostPaths, HostJobs.local());
+  }
+
+  public PolicyEngine(Policy policy, HostPaths hostPaths, HostJobs hostJobs) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
-    this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"));
+    this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"),
+        requireNonNull(hostJobs, "hostJobs"));
   }
 
   public Policy policy() {

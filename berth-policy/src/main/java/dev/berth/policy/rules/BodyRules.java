@@ -3,6 +3,7 @@ package dev.berth.policy.rules;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
+import dev.berth.policy.HostJobs;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Profile;
@@ -21,8 +22,8 @@ import java.util.Map;
 public final class BodyRules {
   private final ContainerCreateRules create;
 
-  public BodyRules(Map<String, Profile> profiles, HostPaths hostPaths) {
-    this.create = new ContainerCreateRules(profiles, new MountRules(hostPaths));
+  public BodyRules(Map<String, Profile> profiles, HostPaths hostPaths, HostJobs hostJobs) {
+    this.create = new ContainerCreateRules(profiles, new MountRules(hostPaths), hostJobs);
   }
 
   /** The body rules of {@code route}'s action; an action without any is allowed as it is. */

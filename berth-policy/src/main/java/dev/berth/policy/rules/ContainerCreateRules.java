@@ -12,6 +12,7 @@ import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
+import dev.berth.policy.HostJobs;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Profile;
@@ -43,10 +44,12 @@ import java.util.TreeSet;
 final class ContainerCreateRules {
   private final Map<String, Profile> profiles;
   private final HostConfigRules hostConfig;
+  private final CgroupPlacement placement;
 
-  ContainerCreateRules(Map<String, Profile> profiles, MountRules mounts) {
+  ContainerCreateRules(Map<String, Profile> profiles, MountRules mounts, HostJobs jobs) {
     this.profiles = Map.copyOf(profiles);
     this.hostConfig = new HostConfigRules(mounts);
+    this.placement = new CgroupPlacement(jobs);
   }
 
   Decision evaluate(Principal who, Grant grant, CanonicalRequest request) {
@@ -59,10 +62,12 @@ final class ContainerCreateRules {
       ObjectNode hc = object(body, "HostConfig");
       hostConfig.checkHostConfig(hc, who, role, rw);
       checkAnonymousVolumes(body);
+      String job = placement.apply(hc, who, role.placement(), rw);
       applyProfiles(body, hc, asked, rw);
       checkTargets(body, hc);
       checkNetworking(body);
       stampOwner(body, grant.ownerFor(who), rw);
+      CgroupPlacement.stampJob(body, job, rw);
     } catch (Refusal r) {
       return Decision.forbidden("container_create", "berth: " + r.getMessage());
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Allowances;
 import dev.berth.policy.Limits;
+import dev.berth.policy.Placement;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Role;
 import java.util.Iterator;
@@ -58,7 +59,12 @@ final class HostConfigRules {
           + "use the default network, one of your networks or container:NAME of yours");
     }
     requireEmpty(hc, "Devices", "--device: host devices are not allowed");
-    requireEmpty(hc, "DeviceRequests", "--gpus/--device: device requests are not allowed");
+    if (role.placement().mode() != Placement.Mode.JOB) {
+      requireEmpty(hc, "DeviceRequests", role.placement().mode() == Placement.Mode.NONE
+          ? "--gpus/--device: device requests are not allowed"
+          : "--gpus: GPUs are given inside a batch job only (placement "
+              + role.placement().mode().id() + ")");
+    }
     requireEmpty(hc, "DeviceCgroupRules", "--device-cgroup-rule is not allowed");
     checkCapAdd(hc, role.allow());
     checkKeys(hc, "Sysctls", role.allow().sysctls(), "--sysctl");

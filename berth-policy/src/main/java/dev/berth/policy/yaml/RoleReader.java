@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.berth.policy.Action;
 import dev.berth.policy.Allowances;
 import dev.berth.policy.Limits;
+import dev.berth.policy.Placement;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Quota;
 import dev.berth.policy.Role;
@@ -35,7 +36,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 final class RoleReader extends NodeReader {
   private static final Set<String> ROLE_KEYS =
       Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
-          "profiles", "name_prefix", "allow");
+          "profiles", "name_prefix", "allow", "placement", "cgroup_driver");
 
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
@@ -176,7 +177,44 @@ final class RoleReader extends NodeReader {
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
-        auditOnly, namePrefix);
+        auditOnly, namePrefix, placement(f, at));
+  }
+
+  /**
+   * {@code placement: job | user_slice | none} and {@code cgroup_driver: cgroupfs | systemd}
+   * (the daemon's; a job's cgroup is a path, so job needs cgroupfs).
+   */
+  private Placement placement(Map<String, Node> f, String at) {
+    Placement.Mode mode = Placement.Mode.NONE;
+    Node pl = f.get("placement");
+    if (pl != null) {
+      String v = scalar(pl, at + ".placement");
+      Optional<Placement.Mode> parsed = v == null ? Optional.empty() : Placement.Mode.byId(v);
+      if (parsed.isPresent()) {
+        mode = parsed.get();
+      } else if (v != null) {
+        error(pl, at + ".placement", "expected job, user_slice or none" + suggestion(v,
+            List.of("job", "user_slice", "none")));
+      }
+    }
+    Placement.Driver driver = Placement.Driver.CGROUPFS;
+    Node dr = f.get("cgroup_driver");
+    if (dr != null) {
+      String v = scalar(dr, at + ".cgroup_driver");
+      Optional<Placement.Driver> parsed = v == null ? Optional.empty()
+          : Placement.Driver.byId(v);
+      if (parsed.isPresent()) {
+        driver = parsed.get();
+      } else if (v != null) {
+        error(dr, at + ".cgroup_driver", "expected cgroupfs or systemd (docker info -f "
+            + "'{{.CgroupDriver}}')");
+      }
+      if (mode == Placement.Mode.JOB && driver == Placement.Driver.SYSTEMD) {
+        error(dr, at + ".cgroup_driver", "placement job needs a daemon with the cgroupfs "
+            + "driver: a job's cgroup is not a systemd slice");
+      }
+    }
+    return new Placement(mode, driver);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
