@@ -173,7 +173,7 @@ final class RoleReader extends NodeReader {
     }
     Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
         "containers, memory, cpus and pids");
-    Bounds bounds = section(f.get("bounds"), at + ".bounds", Bounds.NONE, this::bounds,
+    Bounds bounds = section(f.get("bounds"), at + ".bounds", Bounds.NONE, this::perUserBounds,
         "connections and requests_in_flight");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
@@ -288,7 +288,7 @@ final class RoleReader extends NodeReader {
   }
 
   /** {@code bounds: {connections: 256, requests_in_flight: 128}}: per user, across connections. */
-  private Bounds bounds(MappingNode m, String at) {
+  private Bounds perUserBounds(MappingNode m, String at) {
     Map<String, Node> f = fields(m, at, BOUNDS_KEYS);
     long connections = amount(f.get("connections"), at + ".connections", this::count);
     long requests = amount(f.get("requests_in_flight"), at + ".requests_in_flight", this::count);
