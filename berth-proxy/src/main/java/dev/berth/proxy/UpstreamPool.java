@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keep-alive connections to the daemon, one idle list per event loop.
@@ -78,7 +79,7 @@ final class UpstreamPool {
   }
 
   /** An idle connection of {@code loop}, or null when there is none. Call on {@code loop}. */
-  Channel pollIdle(EventLoop loop) {
+  @Nullable Channel pollIdle(EventLoop loop) {
     ArrayDeque<Channel> list = idle.get(loop);
     while (list != null && !list.isEmpty()) {
       Channel ch = list.pollLast();
