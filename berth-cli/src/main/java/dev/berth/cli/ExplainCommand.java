@@ -1,12 +1,14 @@
 package dev.berth.cli;
 
 import dev.berth.nss.NssUserDirectory;
+import dev.berth.policy.Bounds;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.Role;
 import dev.berth.policy.UserDirectory;
 import dev.berth.policy.docker.DockerJson;
 import java.io.InputStream;
@@ -78,6 +80,7 @@ final class ExplainCommand implements Callable<Integer> {
     out.printf("user:     %s (uid %d, gid %d, groups %s)%n", who.name(), who.uid(), who.gid(),
         who.groups());
     out.printf("policy:   %s (sha256 %s)%n", engine.policy().source(), engine.policy().digest());
+    engine.policy().roleOf(who).ifPresent(role -> out.printf("bounds:   %s%n", bounds(role)));
     switch (d) {
       case Decision.Allow allow -> {
         out.printf("decision: allow (rule %s)%n", allow.rule());
@@ -95,6 +98,18 @@ final class ExplainCommand implements Callable<Integer> {
     }
     out.flush();
     return d instanceof Decision.Allow ? 0 : 1;
+  }
+
+  /** The caller's per-user bounds on berth itself, as their role sets them. */
+  static String bounds(Role role) {
+    Bounds b = role.bounds();
+    String at = "roles." + role.name() + ".bounds.";
+    return (b.connections() > 0 ? b.connections() + " connections (" + at + "connections)"
+        : "connections as berth serve --max-connections-per-user")
+        + ", " + (b.requestsInFlight() > 0
+            ? b.requestsInFlight() + " requests in flight (" + at + "requests_in_flight)"
+            : "requests in flight as berth serve --max-requests-per-user")
+        + "; never more than berth serve's --max-*-per-user";
   }
 
   private static int indexOf(byte[] data, byte[] pattern) {

@@ -7,6 +7,9 @@ import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.Decision;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.Principal;
+import dev.berth.policy.Role;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -64,6 +67,15 @@ public final class Enforcer {
   /** Opens the enforcement of one request by {@code caller}, with the policy in force now. */
   public Enforcement begin(Caller caller) {
     return new Enforcement(this, requireNonNull(caller, "caller"), engines.get());
+  }
+
+  /**
+   * The role the policy in force now gives {@code who}, if any: a front end reads it once per
+   * connection for the caller's {@link dev.berth.policy.Bounds}, so a reload applies to the
+   * connections opened after it.
+   */
+  public Optional<Role> roleOf(Principal who) {
+    return engines.get().policy().roleOf(who);
   }
 
   /** Where the audit trail is written (for messages). */

@@ -58,8 +58,12 @@ public final class Refusals {
     return new Decision.Deny("request_timeout", Status.REQUEST_TIMEOUT, "berth: " + message);
   }
 
-  /** A per-user bound is reached: 429. */
-  public static Decision.Deny limit(String message) {
-    return new Decision.Deny("limit", Status.TOO_MANY_REQUESTS, "berth: " + message);
+  /**
+   * A per-user bound is reached: 429, naming the rule that set the bound (a role's
+   * {@code bounds} key, or berth's host-wide option).
+   */
+  public static Decision.Deny limit(String rule, String message) {
+    return new Decision.Deny(rule, Status.TOO_MANY_REQUESTS, "berth: " + message + " (" + rule
+        + ")");
   }
 }

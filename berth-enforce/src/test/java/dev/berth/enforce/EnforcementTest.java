@@ -188,7 +188,8 @@ class EnforcementTest {
     assertThat(Refusals.tooLarge(1).status()).isEqualTo(Decision.Status.TOO_LARGE);
     assertThat(Refusals.upstream("x").status()).isEqualTo(Decision.Status.BAD_GATEWAY);
     assertThat(Refusals.auditUnavailable().status()).isEqualTo(Decision.Status.UNAVAILABLE);
-    assertThat(Refusals.limit("x").status()).isEqualTo(Decision.Status.TOO_MANY_REQUESTS);
+    assertThat(Refusals.limit("roles.user.bounds.connections", "x").status())
+        .isEqualTo(Decision.Status.TOO_MANY_REQUESTS);
     assertThat(Refusals.identity("x").status()).isEqualTo(Decision.Status.FORBIDDEN);
   }
 

@@ -65,7 +65,8 @@ class ClientBoundsIT {
       assertThat(bobs.exitCode()).as(bobs.describe()).isZero();
       Proc.Result alices = cli.run(alice, "version");
       assertThat(alices.exitCode()).as("alice herself, while at the bound").isNotZero();
-      assertThat(alices.stderr()).contains("connections open to berth, the most one user may have");
+      assertThat(alices.stderr()).contains("connections open to berth, the most you may have")
+          .contains("(berth serve --max-connections-per-user)");
       pressure.closeStdin();
       pressure.waitFor(Duration.ofSeconds(20));
     }

@@ -22,6 +22,7 @@ import java.util.Set;
  * @param namePrefix the prefix of a holder's container, network and volume names in the daemon
  *     ({@code {user}} is the user name, {@code {uid}} the uid; {@code u{uid}_} is the
  *     recommended one), "" for none: names are then the daemon's (see {@link dev.berth.policy.rules.PrivateNames})
+ * @param bounds what one holder may hold of berth at once (connections, requests in flight)
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
  * @param placement where holders' containers go in the host's cgroup tree (their batch job, their
@@ -29,7 +30,7 @@ import java.util.Set;
  */
 public record Role(String name, Set<Action> actions, boolean passthrough, Scope scope,
     List<String> bindRoots, Limits limits, Allowances allow, Set<String> profiles, Quota quota,
-    boolean auditOnly, String namePrefix, Placement placement) {
+    Bounds bounds, boolean auditOnly, String namePrefix, Placement placement) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
@@ -39,6 +40,7 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
     requireNonNull(allow, "allow");
     profiles = Set.copyOf(profiles);
     requireNonNull(quota, "quota");
+    requireNonNull(bounds, "bounds");
     requireNonNull(namePrefix, "namePrefix");
     requireNonNull(placement, "placement");
   }

@@ -4,6 +4,7 @@ import dev.berth.enforce.Caller;
 import dev.berth.enforce.Enforcer;
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Principal;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -58,6 +59,8 @@ final class ClientConnection {
   final Metrics metrics;
   private final UserBounds bounds;
   final ClientBounds limits;
+  /** The caller's bounds, from their role once they are identified. */
+  private ClientBounds.Caps caps;
   /** The uid this connection counts against, or -1 before identification (or when over). */
   private int countedUid = -1;
   Caller caller = Caller.unidentified("", "berth: you could not be identified");
@@ -93,6 +96,7 @@ final class ClientConnection {
     this.metrics = metrics;
     this.bounds = bounds;
     this.limits = limits;
+    this.caps = limits.capsOf(Optional.empty());
     this.readySince = now();
   }
 
@@ -102,16 +106,19 @@ final class ClientConnection {
   }
 
   /**
-   * Counts this connection against its caller's bound once the caller is known; a connection
-   * over it gets its requests refused with 429 (and is closed after the first answer).
+   * Counts this connection against its caller's bound once the caller is known, with the bounds
+   * of the role the policy in force gives them now (a reload applies to later connections); a
+   * connection over it gets its requests refused with 429 (and is closed after the first answer).
    */
-  void openFor(int uid) {
-    if (bounds.openConnection(uid, limits.connectionsPerUser())) {
-      countedUid = uid;
+  void openFor(Principal who) {
+    caps = limits.capsOf(enforcer.roleOf(who));
+    if (bounds.openConnection(who.uid(), caps.connections())) {
+      countedUid = who.uid();
     } else {
       metrics.limited("connections");
-      overLimit = Refusals.limit("you have " + limits.connectionsPerUser() + " connections open to "
-          + "berth, the most one user may have; close some (docker commands left running)");
+      overLimit = Refusals.limit(caps.connectionsRule(), "you have " + caps.connections()
+          + " connections open to berth, the most you may have; close some (docker commands "
+          + "left running)");
     }
   }
 
@@ -126,11 +133,11 @@ final class ClientConnection {
     if (countedUid < 0) {
       return Optional.empty(); // an unidentified caller is refused for that reason
     }
-    if (!bounds.startRequest(countedUid, limits.requestsPerUser())) {
+    if (!bounds.startRequest(countedUid, caps.requests())) {
       metrics.limited("requests");
-      return Optional.of(Refusals.limit("you have " + limits.requestsPerUser() + " requests in "
-          + "flight through berth (streams such as logs -f and attach included), the most one "
-          + "user may have; end some"));
+      return Optional.of(Refusals.limit(caps.requestsRule(), "you have " + caps.requests()
+          + " requests in flight through berth (streams such as logs -f and attach included), "
+          + "the most you may have; end some"));
     }
     ex.admitted = true;
     return Optional.empty();

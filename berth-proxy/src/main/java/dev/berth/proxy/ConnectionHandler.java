@@ -41,7 +41,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       }
       if (failure == null) {
         conn.caller = Caller.of(who);
-        conn.caller.principal().ifPresent(p -> conn.openFor(p.uid()));
+        conn.openFor(who);
       } else {
         conn.caller = Caller.unidentified("", "berth: you could not be identified ("
             + failure.getMessage() + ")");

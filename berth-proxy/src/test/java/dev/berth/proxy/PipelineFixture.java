@@ -8,6 +8,7 @@ import dev.berth.policy.Decision;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.yaml.PolicyDefaults;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The client side of the proxy pipeline in an {@link EmbeddedChannel}: the strict codec, flow
@@ -63,14 +65,37 @@ final class PipelineFixture implements AutoCloseable {
     }
   };
 
+  /** What every user holds of berth, shared by the connections this fixture makes. */
+  final UserBounds userBounds = new UserBounds();
+
   PipelineFixture() throws IOException {
+    this(PolicyDefaults.policy());
+  }
+
+  /** The same, judged by {@code policy}. */
+  PipelineFixture(Policy policy) throws IOException {
+    this(inForce(new PolicyEngine(policy, HostPaths.local())));
+  }
+
+  private static Supplier<PolicyEngine> inForce(PolicyEngine engine) {
+    return () -> engine;
+  }
+
+  /** The same, judged by the policy {@code engines} has in force (a test may reload it). */
+  PipelineFixture(Supplier<PolicyEngine> engines) throws IOException {
     dir = Files.createTempDirectory("berth-pipeline-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
-    enforcer = new Enforcer(() -> engine, audit, NO_IMAGES, owners,
+    enforcer = new Enforcer(engines, audit, NO_IMAGES, owners,
         Runnable::run, (action, d, nanos) -> decisions.add(d));
     metrics = new Metrics(audit::pending);
+  }
+
+  /** A client connection with this fixture's shared per-user counts, on its own channel. */
+  ClientConnection connection(ClientBounds bounds) {
+    return new ClientConnection(new EmbeddedChannel(), enforcer, new UpstreamPool(
+        new DomainSocketAddress(dir.resolve("no-daemon.sock").toString())), Runnable::run,
+        metrics, userBounds, bounds);
   }
 
   /** Builds codec, flow control, framing, then {@code handlers}, then the sink. */
@@ -79,7 +104,8 @@ final class PipelineFixture implements AutoCloseable {
     channel = new EmbeddedChannel();
     channel.config().setAutoRead(false);
     conn = new ClientConnection(channel, enforcer, new UpstreamPool(new DomainSocketAddress(
-        dir.resolve("no-daemon.sock").toString())), Runnable::run, metrics);
+        dir.resolve("no-daemon.sock").toString())), Runnable::run, metrics, userBounds,
+        ClientBounds.DEFAULT);
     conn.caller = Caller.of(ALICE);
     channel.pipeline()
         .addLast(ProxyChannelInitializer.CODEC, new HttpServerCodec(new HttpDecoderConfig()

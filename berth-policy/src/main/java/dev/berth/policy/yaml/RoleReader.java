@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.berth.policy.Action;
 import dev.berth.policy.Allowances;
+import dev.berth.policy.Bounds;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Placement;
 import dev.berth.policy.Profile;
@@ -36,7 +37,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 final class RoleReader extends NodeReader {
   private static final Set<String> ROLE_KEYS =
       Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
-          "profiles", "name_prefix", "allow", "placement", "cgroup_driver");
+          "bounds", "profiles", "name_prefix", "allow", "placement", "cgroup_driver");
 
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
@@ -55,6 +56,8 @@ final class RoleReader extends NodeReader {
   private static final Set<String> QUOTA_KEYS = Set.of("containers", "memory", "cpus", "pids");
 
   private static final Set<String> BOUND_KEYS = Set.of("default", "max");
+
+  private static final Set<String> BOUNDS_KEYS = Set.of("connections", "requests_in_flight");
 
   private static final Pattern SIZE = Pattern.compile("^([0-9]+)([kmgt]?)b?$");
 
@@ -174,10 +177,12 @@ final class RoleReader extends NodeReader {
     }
     Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
         "containers, memory, cpus and pids");
+    Bounds bounds = section(f.get("bounds"), at + ".bounds", Bounds.NONE, this::perUserBounds,
+        "connections and requests_in_flight");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
-        auditOnly, namePrefix, placement(f, at));
+        bounds, auditOnly, namePrefix, placement(f, at));
   }
 
   /**
@@ -322,6 +327,18 @@ final class RoleReader extends NodeReader {
         amount(f.get("memory"), at + ".memory", this::bytes),
         amount(f.get("cpus"), at + ".cpus", this::nanoCpus),
         amount(f.get("pids"), at + ".pids", this::count));
+  }
+
+  /** {@code bounds: {connections: 256, requests_in_flight: 128}}: per user, across connections. */
+  private Bounds perUserBounds(MappingNode m, String at) {
+    Map<String, Node> f = fields(m, at, BOUNDS_KEYS);
+    long connections = amount(f.get("connections"), at + ".connections", this::count);
+    long requests = amount(f.get("requests_in_flight"), at + ".requests_in_flight", this::count);
+    if (connections > Integer.MAX_VALUE || requests > Integer.MAX_VALUE) {
+      error(m, at, "expected at most " + Integer.MAX_VALUE);
+      return Bounds.NONE;
+    }
+    return new Bounds((int) connections, (int) requests);
   }
 
   /** One positive amount, or 0 when not given (or invalid, which is reported). */

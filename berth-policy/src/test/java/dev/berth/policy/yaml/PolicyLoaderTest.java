@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.Action;
+import dev.berth.policy.Bounds;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Principal;
@@ -171,6 +172,47 @@ class PolicyLoaderTest {
         .anySatisfy(m -> assertThat(m).contains("policy.yaml:7:").contains(
             "limits.ulimits.core: expected a number"))
         .anySatisfy(m -> assertThat(m).contains("limits.ulimits.nproc: expected a single value")));
+  }
+
+  @Test
+  void load_bounds_perRoleAndNotSetIsNone() throws Exception {
+    Policy p = load("""
+        roles:
+          user: {actions: [ping], bounds: {connections: 16, requests_in_flight: 4}}
+          ci: {actions: [ping], bounds: {requests_in_flight: 64}}
+          admin: {actions: all, passthrough: true}
+        bindings: []
+        """);
+    assertThat(p.roles().get("user").bounds()).isEqualTo(new Bounds(16, 4));
+    assertThat(p.roles().get("ci").bounds()).isEqualTo(new Bounds(0, 64));
+    assertThat(p.roles().get("admin").bounds()).isEqualTo(Bounds.NONE);
+  }
+
+  @Test
+  void defaults_embeddedPolicy_boundsUsersNotAdmin() {
+    Policy p = PolicyDefaults.policy();
+    assertThat(p.roleOf(ALICE)).hasValueSatisfying(
+        r -> assertThat(r.bounds()).isEqualTo(new Bounds(256, 128)));
+    assertThat(p.roles().get("admin").bounds()).isEqualTo(Bounds.NONE);
+  }
+
+  @Test
+  void load_badBounds_located() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user:
+            actions: [ping]
+            bounds: {connections: 0, requests_in_flight: many, streams: 3}
+          other: {actions: [ping], bounds: 5}
+        bindings: []
+        """)).isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.errors())
+        .anySatisfy(m -> assertThat(m).contains("policy.yaml:4:")
+            .contains("roles.user.bounds.connections: expected a positive amount"))
+        .anySatisfy(m -> assertThat(m).contains(
+            "roles.user.bounds.requests_in_flight: expected a positive amount, got \"many\""))
+        .anySatisfy(m -> assertThat(m).contains("unknown key \"streams\""))
+        .anySatisfy(m -> assertThat(m).contains(
+            "roles.other.bounds: expected a mapping of connections and requests_in_flight")));
   }
 
   @Test
