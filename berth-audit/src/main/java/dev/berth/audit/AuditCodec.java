@@ -3,7 +3,6 @@ package dev.berth.audit;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -22,7 +21,7 @@ import java.util.List;
  * as their "not set" value.
  */
 final class AuditCodec {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper JSON = AuditJson.mapper();
 
   private AuditCodec() {}
 

@@ -1,5 +1,7 @@
 package dev.berth.daemon;
 
+import static java.util.Objects.requireNonNullElse;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -28,6 +30,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * berth's own small requests to the daemon (inspecting an object before deciding on it). Kept
@@ -59,7 +62,7 @@ public final class DaemonClient {
   }
 
   /** Sends a request and waits for the answer; call off the event loops (it blocks). */
-  public Answer call(String method, String path, byte[] json) throws IOException {
+  public Answer call(String method, String path, byte @Nullable [] json) throws IOException {
     boolean reusable = method.equals("GET") && json == null;
     if (reusable) {
       for (Channel ch = idle.pollFirst(); ch != null; ch = idle.pollFirst()) {
@@ -117,7 +120,8 @@ public final class DaemonClient {
     return f.channel();
   }
 
-  private Answer exchange(Channel ch, String method, String path, byte[] json, boolean keep)
+  private Answer exchange(Channel ch, String method, String path, byte @Nullable [] json,
+      boolean keep)
       throws IOException, StaleConnection {
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
         HttpMethod.valueOf(method), path,
@@ -147,10 +151,11 @@ public final class DaemonClient {
       throw new IOException("interrupted while asking the daemon", e);
     } catch (ExecutionException e) {
       ch.close();
-      if (e.getCause() instanceof StaleConnection stale) {
+      Throwable cause = requireNonNullElse(e.getCause(), e);
+      if (cause instanceof StaleConnection stale) {
         throw stale;
       }
-      throw new IOException(String.valueOf(e.getCause().getMessage()), e.getCause());
+      throw new IOException(String.valueOf(cause.getMessage()), cause);
     } catch (TimeoutException e) {
       ch.close();
       throw new IOException("the daemon did not answer within " + TIMEOUT_SECONDS + " s");
@@ -167,7 +172,7 @@ public final class DaemonClient {
 
   /** The answer to the one request in flight on its connection. */
   private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
-    private volatile CompletableFuture<FullAnswer> pending;
+    private volatile @Nullable CompletableFuture<FullAnswer> pending;
 
     CompletableFuture<FullAnswer> expect() {
       CompletableFuture<FullAnswer> f = new CompletableFuture<>();
