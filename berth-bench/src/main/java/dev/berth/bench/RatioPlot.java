@@ -71,7 +71,7 @@ public final class RatioPlot {
             if (d != null && d[0] > 0 && round.getValue()[0] > 0) {
               double a = round.getValue()[0] / round.getValue()[1];
               double b = d[0] / d[1];
-              perRound.add(units.get(scenario.getKey()).equals("ms") ? b / a : a / b);
+              perRound.add("ms".equals(units.get(scenario.getKey())) ? b / a : a / b);
             }
           }
         }
