@@ -161,8 +161,9 @@ final class ActiveFile implements AutoCloseable {
     long start = channel.size();
     try {
       ByteBuffer buf = ByteBuffer.wrap(bytes);
+      long at = start;
       while (buf.hasRemaining()) {
-        channel.write(buf, channel.size());
+        at += channel.write(buf, at);
       }
       channel.force(false);
     } catch (IOException e) {

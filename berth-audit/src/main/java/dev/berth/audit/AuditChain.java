@@ -34,6 +34,23 @@ public final class AuditChain {
     }
   }
 
+  /**
+   * SHA-256 of one line with a digest the caller owns (the audit writer keeps one for its
+   * thread rather than looking the algorithm up for every record).
+   */
+  static String hash(MessageDigest sha256, byte[] line) {
+    return HexFormat.of().formatHex(sha256.digest(line));
+  }
+
+  /** A new SHA-256 digest. */
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
   static String hash(String line) {
     return hash(line.getBytes(StandardCharsets.UTF_8));
   }

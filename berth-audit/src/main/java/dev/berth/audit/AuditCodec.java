@@ -1,18 +1,19 @@
 package dev.berth.audit;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The one place that knows how a record looks as a line of the trail, both ways.
  *
- * <p>Design note. {@link #encode} writes the fields in a fixed order with Jackson, so values are
- * always JSON strings and numbers (no input can forge a line or a field) and the bytes, which the
- * chain hashes, are the same for the same record. {@link #decode} is lenient on purpose: a field
+ * <p>Design note. {@link #encode} streams the fields in a fixed order through Jackson's
+ * generator, so values are always JSON strings and numbers (no input can forge a line or a
+ * field) and the bytes, which the chain hashes, are the same for the same record. {@link #decode} is lenient on purpose: a field
  * that is missing or of the wrong type reads as its empty value (as {@code JsonNode.path} gives
  * it), so the verifier can still check the chain of a record it could not fully read and name the
  * line; only text that is not JSON at all is refused. Optional fields are written only when set
@@ -24,18 +25,28 @@ final class AuditCodec {
 
   private AuditCodec() {}
 
-  /** One line of the trail (without its newline). */
+  /**
+   * One line of the trail (without its newline), streamed through one generator: no tree per
+   * record, and the same characters the mapper wrote for the tree it replaced (the writer thread
+   * encodes every record of every request). A character generator, as the mapper used: a string
+   * that is not valid UTF-16 (a lone surrogate from a JSON escape) is written as it is and becomes
+   * '?' in the file's UTF-8, never an error that would fail the other records of its batch.
+   */
   static String encode(long seq, String prev, String time, AuditRecord record)
       throws IOException {
-    ObjectNode json = JSON.createObjectNode();
-    json.put("seq", seq);
-    json.put("prev", prev);
-    json.put("time", time);
-    switch (record) {
-      case AuditEvent e -> decision(json, e);
-      case AuditResult r -> result(json, r);
+    StringWriter out = new StringWriter(512);
+    try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("seq", seq);
+      g.writeStringField("prev", prev);
+      g.writeStringField("time", time);
+      switch (record) {
+        case AuditEvent e -> decision(g, e);
+        case AuditResult r -> result(g, r);
+      }
+      g.writeEndObject();
     }
-    return JSON.writeValueAsString(json);
+    return out.toString();
   }
 
   /**
@@ -51,13 +62,13 @@ final class AuditCodec {
         n.path("time").asText(), record, line);
   }
 
-  private static void result(ObjectNode n, AuditResult r) {
-    n.put("result", r.decisionId());
-    n.put("status", r.status());
+  private static void result(JsonGenerator g, AuditResult r) throws IOException {
+    g.writeStringField("result", r.decisionId());
+    g.writeNumberField("status", r.status());
     if (!r.objectId().isEmpty()) {
-      n.put("objectId", r.objectId());
+      g.writeStringField("objectId", r.objectId());
     }
-    n.put("millis", r.millis());
+    g.writeNumberField("millis", r.millis());
   }
 
   private static AuditResult result(JsonNode n) {
@@ -65,31 +76,36 @@ final class AuditCodec {
         n.path("objectId").asText(), n.path("millis").asLong());
   }
 
-  private static void decision(ObjectNode n, AuditEvent e) {
-    n.put("decisionId", e.decisionId());
-    n.put("decision", e.decision());
-    n.put("rule", e.rule());
+  private static void decision(JsonGenerator g, AuditEvent e) throws IOException {
+    g.writeStringField("decisionId", e.decisionId());
+    g.writeStringField("decision", e.decision());
+    g.writeStringField("rule", e.rule());
     if (!e.reason().isEmpty()) {
-      n.put("reason", e.reason());
+      g.writeStringField("reason", e.reason());
     }
-    ObjectNode who = n.putObject("principal");
-    who.put("uid", e.uid());
-    who.put("user", e.user());
-    who.put("gid", e.gid());
-    who.put("pid", e.pid());
+    g.writeObjectFieldStart("principal");
+    g.writeNumberField("uid", e.uid());
+    g.writeStringField("user", e.user());
+    g.writeNumberField("gid", e.gid());
+    g.writeNumberField("pid", e.pid());
     if (e.loginUid() >= 0) {
-      who.put("loginUid", e.loginUid());
+      g.writeNumberField("loginUid", e.loginUid());
     }
     if (!e.tlsSubject().isEmpty()) {
-      who.put("tls", e.tlsSubject());
+      g.writeStringField("tls", e.tlsSubject());
     }
-    n.put("action", e.action());
-    n.put("method", e.method());
-    n.put("path", e.path());
+    g.writeEndObject();
+    g.writeStringField("action", e.action());
+    g.writeStringField("method", e.method());
+    g.writeStringField("path", e.path());
     if (!e.rewrites().isEmpty()) {
-      e.rewrites().forEach(n.putArray("rewrites")::add);
+      g.writeArrayFieldStart("rewrites");
+      for (String r : e.rewrites()) {
+        g.writeString(r);
+      }
+      g.writeEndArray();
     }
-    n.put("policy", e.policyDigest());
+    g.writeStringField("policy", e.policyDigest());
   }
 
   private static AuditEvent decision(JsonNode n) {

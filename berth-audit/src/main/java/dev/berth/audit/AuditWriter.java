@@ -1,7 +1,9 @@
 package dev.berth.audit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +43,7 @@ final class AuditWriter {
   // Writer thread state.
   private long seq;
   private String prev;
+  private final MessageDigest sha256 = AuditChain.sha256();
 
   AuditWriter(ActiveFile file, ChainHead head, AuditLog.Options options) {
     this.file = file;
@@ -118,21 +121,23 @@ final class AuditWriter {
     String nextPrev = prev;
     Instant now = options.clock().instant();
     List<String> lines = new ArrayList<>(batch.size());
-    StringBuilder text = new StringBuilder(batch.size() * 400);
+    ByteArrayOutputStream text = new ByteArrayOutputStream(batch.size() * 400);
     try {
       String time = now.toString();
       for (Pending p : batch) {
         nextSeq++;
         String line = AuditCodec.encode(nextSeq, nextPrev, time, p.record());
-        nextPrev = AuditChain.hash(line);
+        byte[] utf8 = line.getBytes(StandardCharsets.UTF_8);
+        nextPrev = AuditChain.hash(sha256, utf8);
         lines.add(line);
-        text.append(line).append('\n');
+        text.write(utf8);
+        text.write('\n');
       }
     } catch (IOException e) {
       fail(batch, e);
       return;
     }
-    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = text.toByteArray();
     if (file.rotationDue(bytes.length, now, options.maxBytes(), options.maxAge())) {
       try {
         rotate();

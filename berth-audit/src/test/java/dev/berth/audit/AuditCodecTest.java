@@ -24,6 +24,19 @@ class AuditCodecTest {
   }
 
   @Test
+  void encode_loneSurrogateInARewrite_writtenAsACharacterNotAFailureOfTheBatch()
+      throws Exception {
+    // A JSON escape such as "\ud800" in a request body reaches the record as a lone surrogate;
+    // the line must still be written (a failed encode would refuse the whole batch's requests).
+    AuditEvent e = new AuditEvent("d-1", "deny", "r", "name \ud800\n\"x\"", 1001, "alice",
+        1001, 42, 5, "container_create", "POST", "/containers/create", List.of("\ud800"), "abc");
+    String line = AuditCodec.encode(1, AuditChain.GENESIS, TIME, e);
+    assertThat(line).contains("\"reason\":\"name \ud800\\n\\\"x\\\"\"")
+        .contains("\"loginUid\":5").contains("\"rewrites\":[\"\ud800\"]");
+    assertThat(AuditEntry.parse(line).record()).isEqualTo(e);
+  }
+
+  @Test
   void decode_decisionAndResult_giveBackTheRecordsWritten() throws Exception {
     AuditEvent e = AuditLogTest.event("alice", "/containers/x/start");
     AuditResult r = new AuditResult("d-1", 201, "abc123", 17);

@@ -58,6 +58,8 @@ public final class SocketBench {
     String method = "GET";
     /** A file of request bodies, one per line, sent in turn; null for no body. */
     @Nullable String bodies;
+    /** Measured requests per connection after which it stops (0: until the window ends). */
+    long count;
   }
 
   private static void usage(@Nullable String problem) {
@@ -78,7 +80,9 @@ public final class SocketBench {
           --expect-status N    status that counts as success (default 200)
           --method NAME        request method (default GET)
           --bodies FILE        request bodies, one per line, sent in turn (JSON); each
-                               connection starts at a different line""");
+                               connection starts at a different line
+          --count N            stop a connection after N measured requests (for requests
+                               that create something); rps is then over the time taken""");
     System.exit(2);
   }
 
@@ -114,6 +118,7 @@ public final class SocketBench {
           case "--expect-status" -> o.expectStatus = Integer.parseInt(v);
           case "--method" -> o.method = v;
           case "--bodies" -> o.bodies = v;
+          case "--count" -> o.count = Long.parseLong(v);
           default -> usage("unknown option " + a);
         }
       } catch (NumberFormatException e) {
@@ -548,6 +553,9 @@ public final class SocketBench {
     final Path socket;
     final byte[][] toSend;
     final int expectStatus;
+    final long count;
+    /** nanoTime at which this worker stopped early (its count reached), or 0. */
+    volatile long doneAt;
     final CountDownLatch ready;
     final CountDownLatch go;
     final Histogram histogram = new Histogram();
@@ -570,9 +578,10 @@ public final class SocketBench {
     int lastBadStatus;
     @Nullable String firstError;
 
-    Worker(int id, Path socket, byte[][] requests, int expectStatus, CountDownLatch ready,
-        CountDownLatch go) {
+    Worker(int id, Path socket, byte[][] requests, int expectStatus, long count,
+        CountDownLatch ready, CountDownLatch go) {
       this.id = id;
+      this.count = count;
       this.socket = socket;
       this.toSend = requests;
       this.expectStatus = expectStatus;
@@ -643,6 +652,10 @@ public final class SocketBench {
             requests++;
             bodyBytes += body;
             histogram.record(t1 - t0);
+            if (count > 0 && requests >= count) {
+              doneAt = t1;
+              break;
+            }
           }
           continue;
         }
@@ -758,7 +771,7 @@ public final class SocketBench {
     List<Worker> workers = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < o.connections; i++) {
-      Worker w = new Worker(i, socket, toSend, o.expectStatus, ready, go);
+      Worker w = new Worker(i, socket, toSend, o.expectStatus, o.count, ready, go);
       workers.add(w);
       Thread t = Thread.ofPlatform().name("bench-" + i).daemon(true).unstarted(w);
       threads.add(t);
@@ -831,6 +844,17 @@ public final class SocketBench {
     }
     long errors = ioErrors + timeouts + badStatus;
     double seconds = measureNs / 1e9;
+    if (o.count > 0) {
+      long last = mStart;
+      boolean allDone = true;
+      for (Worker w : workers) {
+        allDone &= w.doneAt != 0;
+        last = Math.max(last, w.doneAt);
+      }
+      if (allDone) {
+        seconds = (last - mStart) / 1e9;
+      }
+    }
     double rps = requests / seconds;
     double p50 = all.quantile(0.50) / 1e3;
     double p90 = all.quantile(0.90) / 1e3;

@@ -29,11 +29,27 @@ public final class BerthCommand implements Runnable {
 
   public static void main(String[] args) {
     JournalLogging.select(); // before the first logger is made
-    System.exit(commandLine().execute(args));
+    boolean run = args.length > 0 && args[0].equals("run");
+    System.exit((run ? runOnly() : commandLine()).execute(args));
   }
 
   static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new BerthCommand());
+    return configure(new CommandLine(new BerthCommand()));
+  }
+
+  /**
+   * {@code berth} with only its {@code run} subcommand: what a user types in front of every
+   * container. picocli inspects every subcommand's class when it builds the full command line,
+   * and some of them reach BouncyCastle, whose signed jars the JVM verifies (RSA, the algorithm
+   * constraints) and cannot keep in a class-data cache: half of {@code berth run}'s start-up.
+   */
+  static CommandLine runOnly() {
+    CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.create().name("berth"));
+    root.addSubcommand("run", new RunCommand());
+    return configure(root);
+  }
+
+  private static CommandLine configure(CommandLine cl) {
     // berth run: berth's options first, then everything (docker run options, image, command)
     // goes to docker as it is.
     requireNonNull(cl.getSubcommands().get("run")).setUnmatchedOptionsArePositionalParams(true)

@@ -43,6 +43,23 @@ class BerthCommandTest {
   }
 
   @Test
+  void runOnly_runHelpAndPrint_sameAsTheFullCommandLine() {
+    for (String[] args : new String[][] {{"run", "--help"},
+        {"run", "--print", "--no-home", "busybox", "true"}}) {
+      StringWriter fullOut = new StringWriter();
+      StringWriter lightOut = new StringWriter();
+      CommandLine full = BerthCommand.commandLine();
+      full.setOut(new PrintWriter(fullOut));
+      full.setErr(new PrintWriter(new StringWriter()));
+      CommandLine light = BerthCommand.runOnly();
+      light.setOut(new PrintWriter(lightOut));
+      light.setErr(new PrintWriter(new StringWriter()));
+      assertThat(light.execute(args)).isEqualTo(full.execute(args)).isZero();
+      assertThat(lightOut.toString()).isEqualTo(fullOut.toString()).isNotEmpty();
+    }
+  }
+
+  @Test
   void execute_help_printsUsageAndSucceeds() {
     assertThat(execute("--help")).isZero();
     assertThat(out.toString()).contains("Usage: berth").contains("doctor");

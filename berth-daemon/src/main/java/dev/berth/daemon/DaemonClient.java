@@ -21,28 +21,40 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
+import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * berth's own small requests to the daemon (inspecting an object before deciding on it), each on
- * a fresh connection that closes after the answer. Kept apart from the relay's pool so that a
- * lookup never shares a connection with a user's exchange.
+ * berth's own small requests to the daemon (inspecting an object before deciding on it). Kept
+ * apart from the relay's pool so that a lookup never shares a connection with a user's exchange.
+ *
+ * <p>Design note. A {@code GET} goes on a keep-alive connection of this client's own small pool
+ * (the profile of container create showed a connect and a close per lookup, two or three lookups
+ * per create); one request at a time per connection, back to the pool only once its whole
+ * answer is read and the daemon kept it open. A pooled connection the daemon closed meanwhile
+ * fails before any answer: the {@code GET} is then sent once more on a fresh connection.
+ * Anything else ({@code POST}: creating a volume or network) goes on a fresh connection that
+ * closes after the answer, and is never sent twice.
  */
 public final class DaemonClient {
   private static final int MAX_ANSWER = 8 * 1024 * 1024;
   private static final long TIMEOUT_SECONDS = 10;
+  private static final int MAX_IDLE = 8;
 
   /** A complete answer. */
   public record Answer(int status, byte[] body) {}
 
   private final EventLoopGroup group;
   private final DomainSocketAddress address;
+  private final Deque<Channel> idle = new ConcurrentLinkedDeque<>();
 
   public DaemonClient(EventLoopGroup group, DomainSocketAddress address) {
     this.group = group;
@@ -51,62 +63,153 @@ public final class DaemonClient {
 
   /** Sends a request and waits for the answer; call off the event loops (it blocks). */
   public Answer call(String method, String path, byte @Nullable [] json) throws IOException {
-    CompletableFuture<Answer> answer = new CompletableFuture<>();
+    boolean reusable = method.equals("GET") && json == null;
+    if (reusable) {
+      for (Channel ch = idle.pollFirst(); ch != null; ch = idle.pollFirst()) {
+        if (!ch.isActive()) {
+          continue;
+        }
+        try {
+          return exchange(ch, method, path, json, true);
+        } catch (StaleConnection e) {
+          ch.close(); // closed by the daemon while idle: nothing was answered, send it afresh
+        }
+      }
+    }
+    Channel fresh = connect();
+    try {
+      return exchange(fresh, method, path, json, reusable);
+    } catch (StaleConnection e) {
+      throw new IOException("the daemon closed the connection", e);
+    }
+  }
+
+  /** A connection closed (or failed) before any byte of its answer: safe to retry a GET. */
+  private static final class StaleConnection extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    StaleConnection(Throwable cause) {
+      super(cause);
+    }
+  }
+
+  private Channel connect() throws IOException {
+    ChannelFuture f = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER),
+                new AnswerHandler());
+          }
+        })
+        .connect(address);
+    try {
+      if (!f.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        f.channel().close();
+        throw new IOException("the daemon did not accept a connection within "
+            + TIMEOUT_SECONDS + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.channel().close();
+      throw new IOException("interrupted while connecting to the daemon", e);
+    }
+    if (!f.isSuccess()) {
+      throw new IOException(String.valueOf(f.cause().getMessage()), f.cause());
+    }
+    return f.channel();
+  }
+
+  private Answer exchange(Channel ch, String method, String path, byte @Nullable [] json,
+      boolean keep)
+      throws IOException, StaleConnection {
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
         HttpMethod.valueOf(method), path,
         json == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(json));
     req.headers().set(HttpHeaderNames.HOST, "docker");
-    req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    if (!keep) {
+      req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
     req.headers().set(HttpHeaderNames.USER_AGENT, "berth");
     req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, json == null ? 0 : json.length);
     if (json != null) {
       req.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     }
-    new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER),
-                new SimpleChannelInboundHandler<FullHttpResponse>() {
-                  @Override
-                  protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
-                    answer.complete(new Answer(r.status().code(),
-                        ByteBufUtil.getBytes(r.content())));
-                    ctx.close();
-                  }
-
-                  @Override
-                  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                    answer.completeExceptionally(cause);
-                    ctx.close();
-                  }
-
-                  @Override
-                  public void channelInactive(ChannelHandlerContext ctx) {
-                    answer.completeExceptionally(
-                        new IOException("the daemon closed the connection"));
-                  }
-                });
-          }
-        })
-        .connect(address).addListener(f -> {
-          if (f.isSuccess()) {
-            ((ChannelFuture) f).channel().writeAndFlush(req);
-          } else {
-            req.release();
-            answer.completeExceptionally(f.cause());
-          }
-        });
+    AnswerHandler handler = ch.pipeline().get(AnswerHandler.class);
+    CompletableFuture<FullAnswer> answer = handler.expect();
+    ch.writeAndFlush(req).addListener(f -> {
+      if (!f.isSuccess()) {
+        answer.completeExceptionally(new StaleConnection(f.cause()));
+      }
+    });
+    FullAnswer a;
     try {
-      return answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      a = answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      ch.close();
       throw new IOException("interrupted while asking the daemon", e);
     } catch (ExecutionException e) {
+      ch.close();
       Throwable cause = requireNonNullElse(e.getCause(), e);
+      if (cause instanceof StaleConnection stale) {
+        throw stale;
+      }
       throw new IOException(String.valueOf(cause.getMessage()), cause);
     } catch (TimeoutException e) {
+      ch.close();
       throw new IOException("the daemon did not answer within " + TIMEOUT_SECONDS + " s");
+    }
+    if (keep && a.keepAlive() && ch.isActive() && idle.size() < MAX_IDLE) {
+      idle.offerFirst(ch);
+    } else {
+      ch.close();
+    }
+    return a.answer();
+  }
+
+  private record FullAnswer(Answer answer, boolean keepAlive) {}
+
+  /** The answer to the one request in flight on its connection. */
+  private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+    private volatile @Nullable CompletableFuture<FullAnswer> pending;
+
+    CompletableFuture<FullAnswer> expect() {
+      CompletableFuture<FullAnswer> f = new CompletableFuture<>();
+      pending = f;
+      return f;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+      CompletableFuture<FullAnswer> f = pending;
+      pending = null;
+      if (f == null) {
+        ctx.close(); // an answer nobody asked for: the connection is out of step
+        return;
+      }
+      f.complete(new FullAnswer(new Answer(r.status().code(), ByteBufUtil.getBytes(r.content())),
+          HttpUtil.isKeepAlive(r)));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      CompletableFuture<FullAnswer> f = pending;
+      pending = null;
+      if (f != null) {
+        f.completeExceptionally(cause);
+      }
+      ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      CompletableFuture<FullAnswer> f = pending;
+      pending = null;
+      if (f != null) {
+        f.completeExceptionally(new StaleConnection(
+            new IOException("the daemon closed the connection")));
+      }
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.berth.policy.docker.TarSanitizer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Hands each exchange to the enforcement core ({@link dev.berth.enforce.Enforcement}): decides
@@ -52,20 +53,31 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
         d = type.get();
       }
     }
-    ex.enforcement.commit(d).whenComplete((outcome, error) -> ctx.executor().execute(() -> {
-      if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
-        return;
-      }
-      if (error != null) {
-        conn.closeBoth();
-      } else if (outcome instanceof Decision.Allow allow) {
-        ex.allow = allow;
-        ex.tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
-            ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
-        ctx.fireChannelRead(ex);
-      } else {
-        conn.answer(ex, DockerErrors.of(outcome, true));
-      }
-    }));
+    CompletableFuture<Decision> committed = ex.enforcement.commit(d);
+    if (committed.isDone() && ctx.executor().inEventLoop()) {
+      // A refusal or a read: decided on this loop and not waiting for the disk, so it goes on
+      // at once, in this read cycle (its record follows in the writer's next group commit).
+      committed.whenComplete((outcome, error) -> proceed(ctx, ex, outcome, error));
+    } else {
+      committed.whenComplete((outcome, error) ->
+          ctx.executor().execute(() -> proceed(ctx, ex, outcome, error)));
+    }
+  }
+
+  private void proceed(ChannelHandlerContext ctx, Exchange ex, Decision outcome,
+      Throwable error) {
+    if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
+      return;
+    }
+    if (error != null) {
+      conn.closeBoth();
+    } else if (outcome instanceof Decision.Allow allow) {
+      ex.allow = allow;
+      ex.tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
+          ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
+      ctx.fireChannelRead(ex);
+    } else {
+      conn.answer(ex, DockerErrors.of(outcome, true));
+    }
   }
 }

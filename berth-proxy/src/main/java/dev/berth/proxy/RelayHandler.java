@@ -7,7 +7,9 @@ import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.docker.TarSanitizer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -116,19 +118,35 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     boolean last = content instanceof LastHttpContent;
     ByteBuf data = content.content();
     if (ex.tarSanitizer != null) {
+      // Entry data is forwarded from the client's own buffer (slices); only the rewritten
+      // headers are new. Nothing of this piece is written when any of it is refused.
+      CompositeByteBuf out = conn.channel.alloc().compositeBuffer(Integer.MAX_VALUE);
+      ByteBuf in = data;
+      int base = in.readerIndex();
       try {
-        byte[] in = new byte[data.readableBytes()];
-        data.readBytes(in);
-        content.release();
-        data = Unpooled.wrappedBuffer(ex.tarSanitizer.next(in));
+        ex.tarSanitizer.next(in.nioBuffer(), new TarSanitizer.Output() {
+          @Override
+          public void input(int offset, int length) {
+            out.addComponent(true, in.retainedSlice(base + offset, length));
+          }
+
+          @Override
+          public void header(byte[] block) {
+            out.addComponent(true, Unpooled.wrappedBuffer(block));
+          }
+        });
         if (last) {
           ex.tarSanitizer.finish();
         }
       } catch (RequestException e) {
+        out.release();
+        content.release();
         ex.keepAlive = false;
         conn.refuse(ex, Refusals.body(String.valueOf(e.getMessage())));
         return;
       }
+      content.release();
+      data = out;
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
     requireNonNull(conn.upstream).writeAndFlush(copy).addListener((ChannelFutureListener) f -> {

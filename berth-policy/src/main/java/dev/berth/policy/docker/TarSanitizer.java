@@ -2,6 +2,7 @@ package dev.berth.policy.docker;
 
 import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
@@ -52,6 +53,18 @@ public final class TarSanitizer {
   }
 
   /**
+   * Where {@link #next(ByteBuffer, Output)} puts what may be forwarded, in stream order: runs of
+   * the input that pass unchanged (entry data, extension records) and rewritten headers.
+   */
+  public interface Output {
+    /** {@code length} bytes of the input from {@code offset} (relative to its position) pass. */
+    void input(int offset, int length);
+
+    /** A rewritten (or end-of-archive) 512-byte header block, berth's own copy. */
+    void header(byte[] block);
+  }
+
+  /**
    * Feeds the next piece of the stream and returns what may be forwarded now (possibly less than
    * was fed, when a header is incomplete).
    *
@@ -59,12 +72,39 @@ public final class TarSanitizer {
    */
   public byte[] next(byte[] in) throws RequestException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + BLOCK);
+    next(ByteBuffer.wrap(in), new Output() {
+      @Override
+      public void input(int offset, int length) {
+        out.write(in, offset, length);
+      }
+
+      @Override
+      public void header(byte[] block) {
+        out.writeBytes(block);
+      }
+    });
+    return out.toByteArray();
+  }
+
+  /**
+   * Feeds the next piece of the stream without copying what passes unchanged: entry data is
+   * named as ranges of {@code in}, which the caller forwards from its own buffer; only header
+   * blocks are copied (to be rewritten). {@code in}'s position is not moved.
+   *
+   * @throws RequestException when the stream is not an acceptable tar archive
+   */
+  public void next(ByteBuffer in, Output out) throws RequestException {
+    int base = in.position();
+    int length = in.remaining();
     int i = 0;
-    while (i < in.length) {
+    int run = -1; // start of the pending run of input that passes unchanged
+    while (i < length) {
       if (extension != null) {
-        int n = (int) Math.min(extensionRemaining, in.length - i);
-        extension.write(in, i, n);
-        out.write(in, i, n);
+        int n = (int) Math.min(extensionRemaining, length - i);
+        byte[] part = new byte[n];
+        in.get(base + i, part);
+        extension.write(part, 0, n);
+        run = run < 0 ? i : run;
         i += n;
         extensionRemaining -= n;
         if (extensionRemaining == 0) {
@@ -73,22 +113,28 @@ public final class TarSanitizer {
           dataRemaining = extensionPadding;
         }
       } else if (dataRemaining > 0) {
-        int n = (int) Math.min(dataRemaining, in.length - i);
-        out.write(in, i, n);
+        int n = (int) Math.min(dataRemaining, length - i);
+        run = run < 0 ? i : run;
         i += n;
         dataRemaining -= n;
       } else {
-        int n = Math.min(BLOCK - headerFill, in.length - i);
-        System.arraycopy(in, i, header, headerFill, n);
+        if (run >= 0) {
+          out.input(run, i - run);
+          run = -1;
+        }
+        int n = Math.min(BLOCK - headerFill, length - i);
+        in.get(base + i, header, headerFill, n);
         headerFill += n;
         i += n;
         if (headerFill == BLOCK) {
           headerFill = 0;
-          out.writeBytes(processHeader());
+          out.header(processHeader());
         }
       }
     }
-    return out.toByteArray();
+    if (run >= 0) {
+      out.input(run, i - run);
+    }
   }
 
   /**

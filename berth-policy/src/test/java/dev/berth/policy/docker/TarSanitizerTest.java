@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
@@ -62,9 +63,51 @@ class TarSanitizerTest {
     return out.toByteArray();
   }
 
+  /** The same stream through the buffer API, as the relay feeds it: direct pieces, in place. */
+  private static byte[] runInPlace(byte[] in, int chunk) throws RequestException {
+    TarSanitizer t = new TarSanitizer(1001, 1002);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < in.length; i += chunk) {
+      int n = Math.min(in.length, i + chunk) - i;
+      ByteBuffer piece = ByteBuffer.allocateDirect(n + 7).position(7);
+      piece.put(in, i, n).position(7);
+      t.next(piece, new TarSanitizer.Output() {
+        @Override
+        public void input(int offset, int length) {
+          assertThat(offset).isNotNegative();
+          assertThat(offset + length).isLessThanOrEqualTo(n);
+          byte[] b = new byte[length];
+          piece.get(7 + offset, b);
+          out.writeBytes(b);
+        }
+
+        @Override
+        public void header(byte[] block) {
+          assertThat(block).hasSize(512);
+          out.writeBytes(block);
+        }
+      });
+      assertThat(piece.position()).isEqualTo(7);
+    }
+    t.finish();
+    return out.toByteArray();
+  }
+
   private static long octal(byte[] block, int off, int len) {
     String s = new String(block, off, len, StandardCharsets.US_ASCII).replace("\0", "").trim();
     return Long.parseLong(s, 8);
+  }
+
+  @Test
+  void next_inPlace_forwardsTheSameBytesAsTheCopyingFeed() throws Exception {
+    byte[] pax = "31 path=a/very/long/name/x.txt\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] in = tar(header("suid", '0', 04755, 0, 0, 700), data("x"), data("y"),
+        header("././@PaxHeader", 'x', 0644, 0, 0, pax.length), Arrays.copyOf(pax, 512),
+        header("x.txt", '0', 0644, 0, 0, 3), data("abc"), header("d", '5', 02755, 0, 0, 0));
+    byte[] expected = run(in, in.length);
+    for (int chunk : new int[] {1, 7, 100, 511, 512, 513, 1500, in.length}) {
+      assertThat(runInPlace(in, chunk)).as("pieces of %d", chunk).isEqualTo(expected);
+    }
   }
 
   @Test
