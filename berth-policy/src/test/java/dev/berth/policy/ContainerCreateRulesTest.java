@@ -284,7 +284,8 @@ class ContainerCreateRulesTest {
   @Test
   void create_alreadySafeBody_reportsOnlyTheLabel() {
     Decision.Allow a = (Decision.Allow) create(ALICE, "{\"User\":\"1001:1001\",\"HostConfig\":"
-        + "{\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"],\"PidsLimit\":10}}");
+        + "{\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"],\"PidsLimit\":10,"
+        + "\"NetworkMode\":\"none\"}}");
     assertThat(a.rewrites()).containsExactly("label dev.berth.owner.uid=1001");
   }
 

@@ -264,7 +264,8 @@ class OwnershipRulesTest {
     assertThat(((Body.Json) a.forward().body()).value().at("/HostConfig/Binds/0").asText())
         .isEqualTo("fresh:/d");
     assertThat(objects.volume("fresh")).as("not while deciding").isEmpty();
-    assertThat(a.effects()).containsExactly(new Effect.EnsureVolume("fresh", new Owner(1001, -1)));
+    assertThat(a.effects()).filteredOn(Effect.EnsureVolume.class::isInstance)
+        .containsExactly(new Effect.EnsureVolume("fresh", new Owner(1001, -1)));
     assertThat(a.effects().get(0).perform(objects)).isEmpty();
     assertThat(objects.volume("fresh")).hasValueSatisfying(v ->
         assertThat(v.owner()).hasValue(new Owner(1001, -1)));
@@ -276,7 +277,7 @@ class OwnershipRulesTest {
     Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
         "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":"
             + "\"volume\",\"Source\":\"alicedata\",\"Target\":\"/d\"}]}}"));
-    assertThat(a.effects())
+    assertThat(a.effects()).filteredOn(Effect.EnsureVolume.class::isInstance)
         .containsExactly(new Effect.EnsureVolume("alicedata", new Owner(1001, -1)));
     assertThat(a.effects().get(0).perform(objects)).isEmpty();
   }

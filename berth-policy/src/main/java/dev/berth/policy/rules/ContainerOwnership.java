@@ -41,7 +41,10 @@ import java.util.Set;
 final class ContainerOwnership {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  /** Networks every container may join: the daemon's own, not any user's. */
+  /**
+   * Networks every container may join: the daemon's own, not any user's (with private names
+   * the default ones are the caller's own instead, see {@link PrivateNames}).
+   */
   private static final Set<String> SHARED_NETWORKS = Set.of("", "default", "bridge", "none");
 
 
@@ -186,20 +189,36 @@ final class ContainerOwnership {
     }
     ownContainerReferences(hc, who, objects);
     String mode = hc.path("NetworkMode").asText("");
-    if (!SHARED_NETWORKS.contains(mode) && !mode.startsWith("container:")) {
+    if (names.isDefaultNetwork(mode)) {
+      hc.put("NetworkMode", ownDefaultNetwork(names, step));
+    } else if (!SHARED_NETWORKS.contains(mode) && !mode.startsWith("container:")) {
       hc.put("NetworkMode", NetworkOwnership.useNetwork(mode, who, grant, objects, names));
     }
     if (body.path("NetworkingConfig").path("EndpointsConfig") instanceof ObjectNode endpoints) {
       ObjectNode out = endpoints.objectNode();
       for (Iterator<Map.Entry<String, JsonNode>> it = endpoints.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        out.set(SHARED_NETWORKS.contains(e.getKey()) ? e.getKey()
-            : NetworkOwnership.useNetwork(e.getKey(), who, grant, objects, names), e.getValue());
+        String net = names.isDefaultNetwork(e.getKey()) ? ownDefaultNetwork(names, step)
+            : SHARED_NETWORKS.contains(e.getKey()) ? e.getKey()
+            : NetworkOwnership.useNetwork(e.getKey(), who, grant, objects, names);
+        out.set(net, e.getValue());
       }
       ((ObjectNode) body.path("NetworkingConfig")).set("EndpointsConfig", out);
     }
     step.request = request.withBody(new Body.Json(body));
     return step;
+  }
+
+  /**
+   * The caller's own default network, which the container joins instead of the daemon's shared
+   * bridge (see {@link PrivateNames}); created on first use, once the decision is recorded.
+   */
+  private static String ownDefaultNetwork(PrivateNames names, Step step) {
+    if (step.effects.stream().noneMatch(Effect.EnsureNetwork.class::isInstance)) {
+      step.effects.add(names.ensureDefaultNetwork());
+      step.note("network bridge is your own " + names.defaultNetwork());
+    }
+    return names.defaultNetwork();
   }
 
   /**
