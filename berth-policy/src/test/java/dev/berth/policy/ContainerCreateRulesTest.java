@@ -436,7 +436,7 @@ class ContainerCreateRulesTest {
     JsonNode out = allowedBody(create(ALICE,
         "{\"HostConfig\":{\"Binds\":[\"/home/alice/data:/data:ro\",\"vol:/v\"]}}"));
     assertThat(out.at("/HostConfig/Binds").toString())
-        .isEqualTo("[\"/home/alice/data:/data:ro\",\"vol:/v\"]");
+        .isEqualTo("[\"/home/alice/data:/data:ro\",\"u1001_vol:/v\"]");
   }
 
   @Test

@@ -22,18 +22,8 @@ class PrivateNamesTest {
   private static final String BOB_WEB = "b2" + "8".repeat(62);
   private static final String ALICE_NET = "a3" + "8".repeat(62);
 
-  /** The default policy with private names on, as the README recommends. */
-  private static final PolicyEngine ENGINE = engine();
-
-  private static PolicyEngine engine() {
-    try {
-      return new PolicyEngine(PolicyLoader.load(PolicyDefaults.text().replace(
-          "    scope: own\n", "    scope: own\n    name_prefix: \"u{uid}_\"\n"), "t.yaml",
-          g -> Optional.empty()), Fixtures.HOST);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
+  /** The default policy: private names on. */
+  private static final PolicyEngine ENGINE = Fixtures.ENGINE;
 
   private static FakeObjects host() {
     return Fixtures.objects()
@@ -163,9 +153,11 @@ class PrivateNamesTest {
   }
 
   @Test
-  void withoutNamePrefix_namesAreTheDaemons() {
-    Decision d = Fixtures.decide(Fixtures.ENGINE, host(), ALICE, "POST",
-        "/containers/create?name=app", "{\"Image\":\"x\"}");
+  void withoutNamePrefix_namesAreTheDaemons() throws Exception {
+    Decision d = Fixtures.decide(new PolicyEngine(PolicyLoader.load(PolicyDefaults.text()
+        .replace("    name_prefix: \"u{uid}_\"\n", ""), "t.yaml", g -> Optional.empty()),
+        Fixtures.HOST), host(), ALICE, "POST", "/containers/create?name=app",
+        "{\"Image\":\"x\"}");
     assertThat(((Decision.Allow) d).forward().query().get("name")).hasValue("app");
   }
 

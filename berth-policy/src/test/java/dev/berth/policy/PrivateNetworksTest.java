@@ -26,14 +26,15 @@ class PrivateNetworksTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, String> ALICE_NET_LABELS = Map.of(Owner.UID_LABEL, "1001",
       Owner.GID_LABEL, "", PrivateNames.NETWORK_LABEL, "1001");
-  private static final PolicyEngine PREFIXED = prefixed();
+  private static final PolicyEngine PREFIXED = Fixtures.ENGINE;
+  /** The default policy without {@code name_prefix}. */
+  private static final PolicyEngine UNPREFIXED = unprefixed();
 
-  private static PolicyEngine prefixed() {
+  private static PolicyEngine unprefixed() {
     try {
       return new PolicyEngine(PolicyLoader.load(PolicyDefaults.text().replace(
-          "    scope: own\n", "    scope: own\n    name_prefix: \"u{uid}_\"\n")
-          .replace("name_prefix: \"u{uid}_\"\n    name_prefix: \"u{uid}_\"\n",
-              "name_prefix: \"u{uid}_\"\n"), "t.yaml", g -> Optional.empty()), Fixtures.HOST);
+          "    name_prefix: \"u{uid}_\"\n", ""), "t.yaml", g -> Optional.empty()),
+          Fixtures.HOST);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -69,7 +70,7 @@ class PrivateNetworksTest {
 
   @Test
   void userContainer_defaultNetworkWithoutPrefix_joinsBerthBridgeOfTheUid() {
-    Decision.Allow a = allowed(Fixtures.ENGINE, Fixtures.objects(), BOB, "POST",
+    Decision.Allow a = allowed(UNPREFIXED, Fixtures.objects(), BOB, "POST",
         "/containers/create", "{\"Image\":\"x\"}");
     assertThat(body(a).at("/HostConfig/NetworkMode").asText()).isEqualTo("berth-bridge-1002");
   }
@@ -123,7 +124,7 @@ class PrivateNetworksTest {
 
   @Test
   void userNetworkCreate_anotherUsersDefaultNetworkName_refused() {
-    Decision d = Fixtures.decide(Fixtures.ENGINE, Fixtures.objects(), ALICE, "POST",
+    Decision d = Fixtures.decide(UNPREFIXED, Fixtures.objects(), ALICE, "POST",
         "/networks/create", "{\"Name\":\"berth-bridge-1002\"}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(((Decision.Deny) d).reason()).contains("berth's own");
