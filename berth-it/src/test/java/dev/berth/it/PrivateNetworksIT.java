@@ -68,7 +68,7 @@ class PrivateNetworksIT {
 
   @Test
   void otherUsersContainer_unpublishedPort_unreachable() {
-    String ip = server(alice, "srv", List.of());
+    String ip = ip(alice, server(alice, "srv", List.of()));
     assertThat(connect(bob, ip, 8080)).as("bob's container on bob's default network")
         .doesNotContain("hello-from-");
     assertThat(connect(alice, ip, 8080)).as("alice's own containers share her default network")
@@ -108,7 +108,7 @@ class PrivateNetworksIT {
     assertThat(nets.stdout().strip()).as(nets.describe()).isEqualTo("bridge");
   }
 
-  /** A container of {@code u} answering on port 8080; its address as {@code u} sees it. */
+  /** A new container of {@code u} answering on port 8080 (its name). */
   private static String server(UnixUser u, String hint, List<String> options) {
     String name = ItEnvironment.uniqueName(hint);
     List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name));
@@ -116,6 +116,11 @@ class PrivateNetworksIT {
     args.addAll(List.of(IMAGE, "sh", "-c", LISTEN));
     Proc.Result run = cli.run(u, args.toArray(String[]::new));
     assertThat(run.ok()).as(run.describe()).isTrue();
+    return name;
+  }
+
+  /** The address of container {@code name} of {@code u}, as {@code u} sees it. */
+  private static String ip(UnixUser u, String name) {
     Proc.Result ip = cli.run(u, "inspect", "-f",
         "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
     assertThat(ip.stdout().strip()).as(ip.describe()).isNotEmpty();

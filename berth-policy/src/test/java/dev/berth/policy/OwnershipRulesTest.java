@@ -669,7 +669,8 @@ class OwnershipRulesTest {
   @Test
   void container_plainAction_hasNoFollowUpAndNotes() {
     Decision.Allow stop = allowed(decide(ALICE, "POST", "/containers/abc/stop", null));
-    assertThat(stop.followUp()).isEqualTo(FollowUp.NONE);
+    assertThat(stop.followUp()).as("only the daemon's errors are renamed")
+        .isInstanceOf(FollowUp.MapErrors.class);
     Decision.Allow list = allowed(decide(ALICE, "GET", "/containers/json", null));
     assertThat(list.rewrites()).contains("filters narrowed to label dev.berth.owner.uid=1001");
     Decision.Allow create = allowed(decide(ALICE, "POST", "/containers/create",

@@ -13,6 +13,7 @@ import dev.berth.policy.rules.PrivateNames;
 import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** Issue 13: container, network and volume names are per user, mapped both ways. */
@@ -195,5 +196,43 @@ class PrivateNamesTest {
         {"Volumes": [{"Name": "u1001_data"}], "Containers": [{"Names": ["/u1001_web"]}]}"""))
         .toString()).isEqualTo("{\"Volumes\":[{\"Name\":\"data\"}],\"Containers\":"
             + "[{\"Names\":[\"/web\"]}]}");
+  }
+
+  @Test
+  void daemonError_namingTheCallersObject_readsTheCallersName() {
+    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/web/start", null);
+    UnaryOperator<String> errors = ((FollowUp.MapErrors) a.followUp()).message();
+    assertThat(errors.apply("No such container: u1001_web")).isEqualTo("No such container: web");
+    assertThat(errors.apply("Conflict. The container name \"/u1001_web\" is already in use"))
+        .isEqualTo("Conflict. The container name \"/web\" is already in use");
+    assertThat(errors.apply("endpoint u1001_web on network u1001_bridge"))
+        .isEqualTo("endpoint web on network bridge");
+    assertThat(errors.apply("xu1001_web and u1002_web")).isEqualTo("xu1001_web and u1002_web");
+  }
+
+  @Test
+  void events_namesOfTheCallersObjects_shownWithoutPrefix() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/events", null);
+    UnaryOperator<JsonNode> events = ((FollowUp.MapEvents) a.followUp()).event();
+    assertThat(events.apply(JSON.readTree("""
+        {"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":
+         {"name":"u1001_web","image":"x"}}}""")).at("/Actor/Attributes/name").asText())
+        .isEqualTo("web");
+    assertThat(events.apply(JSON.readTree("""
+        {"Type":"network","Action":"connect","Actor":{"ID":"n","Attributes":
+         {"name":"u1001_bridge","container":"abc"}}}""")).at("/Actor/Attributes/name").asText())
+        .isEqualTo("bridge");
+    JsonNode volume = events.apply(JSON.readTree("""
+        {"Type":"volume","Action":"create","Actor":{"ID":"u1001_data","Attributes":
+         {"driver":"local"}}}"""));
+    assertThat(volume.at("/Actor/ID").asText()).isEqualTo("data");
+  }
+
+  @Test
+  void admin_eventsAndErrors_unmapped() {
+    assertThat(allowed(host(), ROOT, "GET", "/events", null).followUp())
+        .isEqualTo(FollowUp.NONE);
+    assertThat(allowed(host(), ROOT, "POST", "/containers/u1001_web/start", null).followUp())
+        .isEqualTo(FollowUp.NONE);
   }
 }

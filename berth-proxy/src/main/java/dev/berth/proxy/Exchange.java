@@ -40,6 +40,8 @@ final class Exchange {
   ByteArrayOutputStream createdBody;
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
   BuiltImageWatcher builtImage;
+  /** Renames the events of {@code docker events} for the caller as they pass, or null. */
+  EventLines events;
   /** The BuildKit session id this request claimed, until it is handed off. */
   String buildSession;
   /**

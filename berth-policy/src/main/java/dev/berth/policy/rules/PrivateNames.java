@@ -13,7 +13,10 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * Each user's container, network and volume names, mapped to the daemon's names and back
@@ -99,6 +102,78 @@ public final class PrivateNames {
     Map<String, String> labels = new HashMap<>(new Owner(uid, -1).labels());
     labels.put(NETWORK_LABEL, Integer.toString(uid));
     return new Effect.EnsureNetwork(defaultNetwork, labels);
+  }
+
+  /**
+   * A message of the daemon's with the caller's names: the caller's prefix taken off every word
+   * it starts ({@code No such container: u1001_web} reads {@code web}), the default network
+   * named {@code bridge}. Other users' names never reach a message the caller gets: berth
+   * forwards only references it resolved to the caller's own objects.
+   */
+  public String shownInText(String text) {
+    String out = text;
+    if (!defaultNetwork.isEmpty()) {
+      out = wordStart(defaultNetwork).matcher(out).replaceAll("bridge");
+    }
+    return prefix.isEmpty() ? out : wordStart(prefix).matcher(out).replaceAll("");
+  }
+
+  private static Pattern wordStart(String s) {
+    return Pattern.compile("(?<![A-Za-z0-9_.-])" + Pattern.quote(s)
+        + (s.endsWith("_") || s.endsWith("-") ? "(?=[A-Za-z0-9])" : "(?![A-Za-z0-9_.-])"));
+  }
+
+  /**
+   * An event of {@code docker events} with the caller's names: the actor's {@code name}
+   * attribute (a container's, network's or volume's name) and, for volumes, the actor's id,
+   * which is the volume's name; {@code container} attributes are ids.
+   */
+  public JsonNode event(JsonNode event) {
+    if ((prefix.isEmpty() && defaultNetwork.isEmpty()) || !(event instanceof ObjectNode o)) {
+      return event;
+    }
+    ObjectNode out = o.deepCopy();
+    String type = out.path("Type").asText("");
+    if (out.path("Actor") instanceof ObjectNode actor) {
+      if (actor.path("Attributes") instanceof ObjectNode attrs && attrs.path("name").isTextual()) {
+        String name = attrs.path("name").asText();
+        attrs.put("name", type.equals("network") ? shownNetwork(name) : shown(name));
+      }
+      if (type.equals("volume") && actor.path("ID").isTextual()) {
+        actor.put("ID", shown(actor.path("ID").asText()));
+        if (out.path("id").isTextual()) {
+          out.put("id", shown(out.path("id").asText()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** {@link #shownInText} as a value (decisions compare equal when their mappings do). */
+  public record Errors(PrivateNames names) implements UnaryOperator<String> {
+    @Override
+    public String apply(String message) {
+      return names.shownInText(message);
+    }
+  }
+
+  /** {@link #event} as a value (decisions compare equal when their mappings do). */
+  public record Events(PrivateNames names) implements UnaryOperator<JsonNode> {
+    @Override
+    public JsonNode apply(JsonNode event) {
+      return names.event(event);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PrivateNames n && n.prefix.equals(prefix)
+        && n.defaultNetwork.equals(defaultNetwork) && n.uid == uid;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(prefix, defaultNetwork, uid);
   }
 
   /** The name the caller uses for the daemon's network {@code name}. */
