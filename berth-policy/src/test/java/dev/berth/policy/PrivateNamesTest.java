@@ -12,6 +12,8 @@ import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.rules.PrivateNames;
 import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyLoader;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -234,5 +236,40 @@ class PrivateNamesTest {
         .isEqualTo(FollowUp.NONE);
     assertThat(allowed(host(), ROOT, "POST", "/containers/u1001_web/start", null).followUp())
         .isEqualTo(FollowUp.NONE);
+  }
+
+  @Test
+  void create_volumesFromLinkAndContainerModes_plainNameIsTheCallersOwn() {
+    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"web:ro\"],\"Links\":[\"web:db\"],"
+            + "\"PidMode\":\"container:web\",\"NetworkMode\":\"container:web\"}}");
+    assertThat(body(a).at("/HostConfig/VolumesFrom/0").asText()).isEqualTo(ALICE_WEB + ":ro");
+    assertThat(body(a).at("/HostConfig/Links/0").asText()).isEqualTo(ALICE_WEB + ":db");
+    assertThat(body(a).at("/HostConfig/PidMode").asText()).isEqualTo("container:" + ALICE_WEB);
+    assertThat(body(a).at("/HostConfig/NetworkMode").asText())
+        .isEqualTo("container:" + ALICE_WEB);
+    Decision bobs = Fixtures.decide(ENGINE, host(), BOB, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"u1001_web\"]}}");
+    assertThat(bobs).isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void eventsAndListFilters_namedObject_alsoSelectTheDaemonsName() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/events?filters="
+        + URLEncoder.encode("{\"container\":[\"web\"],\"network\":[\"bridge\"]}",
+            StandardCharsets.UTF_8), null);
+    JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
+    assertThat(filters.path("container").has("web")).isTrue();
+    assertThat(filters.path("container").has("u1001_web")).isTrue();
+    assertThat(filters.path("network").has("u1001_bridge")).isTrue();
+    assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+  }
+
+  @Test
+  void stats_sampleName_shownWithoutPrefix() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/containers/web/stats?stream=false", null);
+    UnaryOperator<JsonNode> samples = ((FollowUp.MapEvents) a.followUp()).event();
+    assertThat(samples.apply(JSON.readTree("{\"name\":\"/u1001_web\",\"id\":\"a\"}"))
+        .path("name").asText()).isEqualTo("/web");
   }
 }

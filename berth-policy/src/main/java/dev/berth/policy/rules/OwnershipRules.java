@@ -96,7 +96,8 @@ public final class OwnershipRules {
       List<Effect> effects = new ArrayList<>(allowed.effects());
       effects.addAll(step.effects);
       FollowUp followUp = step.followUp;
-      if (names != PrivateNames.NONE && action == Action.SYSTEM_EVENTS) {
+      if (names != PrivateNames.NONE
+          && (action == Action.SYSTEM_EVENTS || action == Action.CONTAINER_STATS)) {
         followUp = new FollowUp.MapEvents(new PrivateNames.Events(names));
       } else if (names != PrivateNames.NONE && followUp.equals(FollowUp.NONE)
           && !action.id().startsWith("image_")) {

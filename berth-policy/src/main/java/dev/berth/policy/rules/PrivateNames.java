@@ -124,7 +124,8 @@ public final class PrivateNames {
   }
 
   /**
-   * An event of {@code docker events} with the caller's names: the actor's {@code name}
+   * An event of {@code docker events}, or a sample of {@code docker stats} (its {@code name}),
+   * with the caller's names: the actor's {@code name}
    * attribute (a container's, network's or volume's name) and, for volumes, the actor's id,
    * which is the volume's name; {@code container} attributes are ids.
    */
@@ -133,6 +134,9 @@ public final class PrivateNames {
       return event;
     }
     ObjectNode out = o.deepCopy();
+    if (out.path("name").isTextual()) { // container stats
+      out.put("name", shown(out.path("name").asText()));
+    }
     String type = out.path("Type").asText("");
     if (out.path("Actor") instanceof ObjectNode actor) {
       if (actor.path("Attributes") instanceof ObjectNode attrs && attrs.path("name").isTextual()) {
