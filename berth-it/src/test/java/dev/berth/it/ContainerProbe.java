@@ -261,7 +261,8 @@ sealed interface ContainerProbe {
       if (actor.equals(t.alice) || actor.equals(t.bob)) {
         return (actor.equals(t.alice) ? t.aliceOwns : t.bobOwns).network();
       }
-      return (owner == t.aliceOwns ? t.bobOwns : t.aliceOwns).network();
+      Estate other = owner == t.aliceOwns ? t.bobOwns : t.aliceOwns;
+      return Tenants.daemonName(other.owner(), other.network()); // root uses the daemon's names
     }
 
     byte[] tar() {
