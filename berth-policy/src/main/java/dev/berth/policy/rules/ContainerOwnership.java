@@ -95,7 +95,7 @@ final class ContainerOwnership {
         .orElseThrow(() -> notFound("No such container: " + ref));
   }
 
-  /** {@code request} with its {@code name} query parameter in the caller's namespace. */
+  /** {@code request} with its {@code ?name=} query parameter in the caller's namespace. */
   static CanonicalRequest prefixedName(CanonicalRequest request, PrivateNames names,
       Step step) {
     Optional<String> name = request.query().get("name");

@@ -27,7 +27,7 @@ final class ListOwnership {
     String filters = Filters.withLabel(request.query().get("filters"), label);
     Set<String> named = action == Action.SYSTEM_EVENTS ? Set.of("container", "network", "volume")
         : action == Action.CONTAINER_LIST ? Set.of("network", "volume") : Set.of();
-    if (names != PrivateNames.NONE && !named.isEmpty()) {
+    if (!names.equals(PrivateNames.NONE) && !named.isEmpty()) {
       filters = Filters.alsoAs(filters, named, (key, v) -> key.equals("network")
           ? names.network(v) : names.toDaemon(v));
     }

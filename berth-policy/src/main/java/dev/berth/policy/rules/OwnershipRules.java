@@ -96,10 +96,10 @@ public final class OwnershipRules {
       List<Effect> effects = new ArrayList<>(allowed.effects());
       effects.addAll(step.effects);
       FollowUp followUp = step.followUp;
-      if (names != PrivateNames.NONE
+      if (!names.equals(PrivateNames.NONE)
           && (action == Action.SYSTEM_EVENTS || action == Action.CONTAINER_STATS)) {
         followUp = new FollowUp.MapEvents(new PrivateNames.Events(names));
-      } else if (names != PrivateNames.NONE && followUp.equals(FollowUp.NONE)
+      } else if (!names.equals(PrivateNames.NONE) && followUp.equals(FollowUp.NONE)
           && !action.id().startsWith("image_")) {
         followUp = new FollowUp.MapErrors(new PrivateNames.Errors(names));
       }
