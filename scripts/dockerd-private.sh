@@ -16,7 +16,13 @@
 #
 # Keep DIR short (unix socket paths are limited to 108 bytes), e.g. /tmp/bd1.
 # Environment: BERTH_DOCKERD_TIMEOUT (start wait, default 60 s),
-#              BERTH_DOCKERD_ARGS (extra dockerd arguments).
+#              BERTH_DOCKERD_ARGS (extra dockerd arguments),
+#              BERTH_DOCKERD_NETNS=1: run the daemon in its own network namespace
+#                with its default bridge, its own iptables rules (isolation between
+#                bridge networks) and the userland proxy for published ports, as on a
+#                production host; the host's
+#                network and firewall stay untouched. Its containers cannot reach the
+#                host's 127.0.0.1 (no local registry), so only tests of networking use it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -142,12 +148,20 @@ start() {
     --exec-root "$DIR/exec"
     --pidfile "$DIR/docker.pid"
     --config-file "$DIR/daemon.json"
-    --bridge=none --iptables=false --ip6tables=false --userland-proxy=false
+    --ip6tables=false
     --default-address-pool "base=$(address_pool),size=24"
     --exec-opt native.cgroupdriver=cgroupfs
     --cgroup-parent "/$(cgroup_name)"
     --shutdown-timeout 5
   )
+  local netns=()
+  if [[ ${BERTH_DOCKERD_NETNS:-} == 1 ]]; then
+    netns=(--net)
+    echo netns >"$DIR/netns"
+  else
+    args+=(--bridge=none --iptables=false --userland-proxy=false)
+    rm -f "$DIR/netns"
+  fi
   # shellcheck disable=SC2206
   [[ -n ${BERTH_DOCKERD_ARGS:-} ]] && args+=(${BERTH_DOCKERD_ARGS})
 
@@ -161,6 +175,7 @@ start() {
   # shellcheck disable=SC2016 # expanded by the inner sh
   local inner='
     set -e
+    [ -n "$BERTH_NETNS" ] && ip link set lo up
     mkdir -p /run/docker/plugins /run/containerd /etc/docker
     mount -t tmpfs -o size=16m,mode=0711 berth-containerd /run/containerd
     mount --bind "$BERTH_DIR/etc" /etc/docker
@@ -173,7 +188,8 @@ start() {
   {
     echo "=== $(date -Is) start $flavor: $dockerd ${args[*]}"
   } >>"$DIR/dockerd.log"
-  BERTH_DIR=$DIR setsid unshare --mount --propagation slave -- /bin/sh -c "$inner" berth-dockerd \
+  BERTH_DIR=$DIR BERTH_NETNS=${netns[*]} setsid unshare --mount "${netns[@]}" \
+    --propagation slave -- /bin/sh -c "$inner" berth-dockerd \
     env -i PATH="$path" HOME=/root "$dockerd" "${args[@]}" \
     >>"$DIR/dockerd.log" 2>&1 </dev/null &
   echo $! >"$DIR/launcher.pid"

@@ -7,6 +7,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Effect;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import java.nio.charset.StandardCharsets;
@@ -31,17 +33,25 @@ class ContainerCreateFuzzTest {
 
   static void check(byte[] body) throws RequestException {
     CanonicalRequest head = CanonicalRequest.parse("POST", "/v1.51/containers/create");
-    Decision d = FuzzHost.ENGINE.evaluate(FuzzHost.ALICE, head, body, FuzzHost.OBJECTS);
+    ObjectDirectory daemon = FuzzHost.daemon();
+    Decision d = FuzzHost.ENGINE.evaluate(FuzzHost.ALICE, head, body, daemon);
     if (!(d instanceof Decision.Allow allow)) {
       return;
+    }
+    for (Effect e : allow.effects()) { // the volumes and network it uses exist from now on
+      try {
+        assertThat(e.perform(daemon)).as("%s", e).isEmpty();
+      } catch (ObjectDirectory.LookupException x) {
+        throw new AssertionError(x);
+      }
     }
     JsonNode forwarded = json(allow.forward());
     assertThat(SafeCreate.violations(forwarded)).as("forwarded %s for %s", forwarded,
         new String(body, StandardCharsets.UTF_8)).isEmpty();
-    // Judge and forward the same thing: what berth forwards, judged again, goes through as it is.
+    // Judge and forward the same thing: what berth forwards, judged again once its effects are
+    // done, goes through as it is (daemon names of the caller's own objects resolve to them).
     byte[] again = DockerJson.write(forwarded);
-    Decision second = FuzzHost.ENGINE.evaluate(FuzzHost.ALICE, allow.forward(), again,
-        FuzzHost.OBJECTS);
+    Decision second = FuzzHost.ENGINE.evaluate(FuzzHost.ALICE, allow.forward(), again, daemon);
     assertThat(second).as("the forwarded body judged again: %s", forwarded)
         .isInstanceOf(Decision.Allow.class);
     assertThat(DockerJson.write(json(((Decision.Allow) second).forward())))

@@ -9,7 +9,9 @@ import dev.berth.policy.Principal;
 import dev.berth.policy.yaml.PolicyDefaults;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -84,6 +86,57 @@ final class FuzzHost {
       return volume(name).orElse(DockerObject.of("c".repeat(64), name, Optional.of(owner)));
     }
   };
+
+  /**
+   * {@link #OBJECTS} plus the volumes and networks that berth's effects create ({@code -v name:}
+   * and the caller's default network), as a real daemon would hold them after the decision.
+   */
+  static ObjectDirectory daemon() {
+    Map<String, DockerObject> made = new HashMap<>();
+    return new ObjectDirectory() {
+      @Override
+      public Optional<DockerObject> container(String ref) throws LookupException {
+        return OBJECTS.container(ref);
+      }
+
+      @Override
+      public Optional<DockerObject> volume(String name) throws LookupException {
+        Optional<DockerObject> v = OBJECTS.volume(name);
+        return v.isPresent() ? v : Optional.ofNullable(made.get("volume/" + name));
+      }
+
+      @Override
+      public Optional<DockerObject> network(String ref) throws LookupException {
+        Optional<DockerObject> n = OBJECTS.network(ref);
+        return n.isPresent() ? n : Optional.ofNullable(made.get("network/" + ref));
+      }
+
+      @Override
+      public Optional<DockerObject> exec(String id) {
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<DockerObject> image(String ref) {
+        return Optional.empty();
+      }
+
+      @Override
+      public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
+        Optional<DockerObject> v = volume(name);
+        return v.isPresent() ? v.get() : made.computeIfAbsent("volume/" + name,
+            k -> DockerObject.of(name, name, Optional.of(owner)));
+      }
+
+      @Override
+      public DockerObject ensureNetwork(String name, Map<String, String> labels)
+          throws LookupException {
+        Optional<DockerObject> n = network(name);
+        return n.isPresent() ? n.get() : made.computeIfAbsent("network/" + name,
+            k -> DockerObject.of("d".repeat(64), name, Owner.fromLabels(labels)));
+      }
+    };
+  }
 
   private FuzzHost() {}
 }

@@ -10,7 +10,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import dev.berth.policy.yaml.PolicyDefaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,15 +48,11 @@ class ComposeNamesIT extends ItBase {
   private final String project = "lab" + ItEnvironment.RUN_ID;
   private final List<Path> dirs = new ArrayList<>();
 
-  /** berth on the default policy with private names on, as the README recommends. */
+  /** berth on the default policy (private names are on by default). */
   @BeforeAll
-  static void start() throws IOException {
+  static void start() {
     ItEnvironment.require();
-    Path policy = Files.createTempFile(Path.of("/tmp"), "it-names-", ".yaml");
-    Files.writeString(policy, PolicyDefaults.text().replace("    scope: own\n",
-        "    scope: own\n    name_prefix: \"u{uid}_\"\n"));
-    named = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy",
-        policy.toString()));
+    named = BerthServer.start(ItEnvironment.upstreamUrl());
     cli = new DockerCli(named.socket());
   }
 

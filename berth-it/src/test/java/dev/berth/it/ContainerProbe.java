@@ -110,7 +110,8 @@ sealed interface ContainerProbe {
             "restart", "-t", "0", "{c}"),
         cli("pause", Kind.RUNNING, true, "", "{{.State.Status}}=paused", "pause", "{c}"),
         cli("unpause", Kind.PAUSED, true, "", "{{.State.Status}}=running", "unpause", "{c}"),
-        cli("rename", Kind.CREATED, true, "", "{{.Name}}=/{name}", "rename", "{c}", "{name}"),
+        cli("rename", Kind.CREATED, true, "", "{{.Name}}=/{daemonname}", "rename", "{c}",
+            "{name}"),
         cli("update", Kind.RUNNING, true, "", "{{.HostConfig.PidsLimit}}=2000",
             "update", "--pids-limit", "2000", "{c}"),
         cli("wait", Kind.EXITED, false, "3", null, "wait", "{c}"),
@@ -240,7 +241,8 @@ sealed interface ContainerProbe {
     }
 
     String apply(String s) {
-      return s.replace("{c}", ref).replace("{name}", name).replace("{image}", image)
+      return s.replace("{c}", ref).replace("{daemonname}", actor.uid() == 0 ? name
+          : Tenants.daemonName(actor, name)).replace("{name}", name).replace("{image}", image)
           .replace("{file}", t.hostFile.toString()).replace("{net}", network())
           .replace("{owner}", owner.owner().name()).replace("{uid}", owner.owner().idPrefix())
           .replace("{id}", c.id());
@@ -259,7 +261,8 @@ sealed interface ContainerProbe {
       if (actor.equals(t.alice) || actor.equals(t.bob)) {
         return (actor.equals(t.alice) ? t.aliceOwns : t.bobOwns).network();
       }
-      return (owner == t.aliceOwns ? t.bobOwns : t.aliceOwns).network();
+      Estate other = owner == t.aliceOwns ? t.bobOwns : t.aliceOwns;
+      return Tenants.daemonName(other.owner(), other.network()); // root uses the daemon's names
     }
 
     byte[] tar() {

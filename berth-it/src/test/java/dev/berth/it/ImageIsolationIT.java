@@ -173,7 +173,7 @@ class ImageIsolationIT {
         name);
     assertThat(inspect.stdout().strip()).as(inspect.describe()).isEqualTo(ref);
     Proc.Result root = t.as(t.root, "container", "inspect", "--format", "{{.Config.Image}}",
-        name);
+        "u" + t.alice.uid() + "_" + name); // root sees the daemon's names (issue 13)
     assertThat(root.stdout().strip()).as(root.describe())
         .isEqualTo(Tenants.daemonImage(t.alice, ref));
   }

@@ -193,42 +193,51 @@ class IsolationIT {
         arguments(Named.of("run -d --name", List.of("run", "-d", "--name"))));
   }
 
+  /**
+   * Private names (issue 13): alice's container named like bob's (by his plain name or by the
+   * daemon's name of his) is hers, in her namespace; his keeps its name and state.
+   */
   @ParameterizedTest(name = "{0}")
   @MethodSource("creations")
-  void create_withNameOfAnotherUsersContainer_isConflictAndLeavesTheirs(List<String> create) {
+  void create_withNameOfAnotherUsersContainer_isHersAndLeavesTheirs(List<String> create) {
     Container bobs = t.bobOwns.container(Kind.RUNNING);
     String before = Tenants.containerState(bobs.id());
-    List<String> args = new ArrayList<>(create);
-    args.addAll(List.of(bobs.name(), "--label", t.label, t.image, "sleep", "60"));
-    Proc.Result r = t.as(t.alice, Tenants.QUICK, args);
-    assertThat(r.exitCode()).as(r.describe()).isNotZero();
-    assertThat(r.stderr()).as(r.describe()).contains("Error response from daemon: berth: the "
-        + "container name \"" + bobs.name() + "\" is already used by another user; choose "
-        + "another name");
-    assertThat(r.stderr()).as("the other container's id must not leak").doesNotContain(
-        bobs.id().substring(0, 12));
+    for (String name : List.of(bobs.name(), Tenants.daemonName(t.bob, bobs.name()))) {
+      List<String> args = new ArrayList<>(create);
+      args.addAll(List.of(name, "--label", t.label, t.image, "sleep", "60"));
+      Proc.Result r = t.as(t.alice, Tenants.QUICK, args);
+      Tenants.assertOk(r);
+      String hers = Tenants.daemonName(t.alice, name);
+      assertThat(Tenants.upstreamFormat("container", hers, "{{index .Config.Labels "
+          + "\"dev.berth.owner.uid\"}}")).isEqualTo(Integer.toString(t.alice.uid()));
+      Tenants.assertOk(t.as(t.alice, "rm", "-f", name));
+    }
     assertThat(Tenants.containerState(bobs.id())).isEqualTo(before);
   }
 
   @Test
-  void containerCreate_withNameOfAnotherUsersContainer_answers409() {
+  void containerCreate_withNameOfAnotherUsersContainer_createsHers() {
     Container bobs = t.bobOwns.container(Kind.EXITED);
     Tenants.Answer a = t.api(t.alice, "POST", "/containers/create?name=" + bobs.name(),
         Tenants.json("{\"Image\":\"" + t.image + "\",\"Labels\":{\"" + t.label
             .replace("=", "\":\"") + "\"}}"));
-    assertThat(a.status()).as(a.describe()).isEqualTo(409);
-    assertThat(a.body()).isEqualTo("{\"message\":\"berth: the container name \\\"" + bobs.name()
-        + "\\\" is already used by another user; choose another name\"}");
+    assertThat(a.status()).as(a.describe()).isEqualTo(201);
+    assertThat(a.body()).doesNotContain(bobs.id());
+    Tenants.assertOk(t.as(t.alice, "rm", "-f", bobs.name()));
+    assertThat(Tenants.upstreamFormat("container", bobs.id(), "{{.Name}}"))
+        .isEqualTo("/" + Tenants.daemonName(t.bob, bobs.name()));
   }
 
   /**
    * regression (container_create): the daemon resolves a reference as a full id, then as a name,
    * then as an id prefix. A user who names her container after the short id of another user's
-   * (the one {@code docker ps} shows) takes that reference over: his own {@code docker stop
-   * <short id>} is refused as if his container did not exist, and root's acts on hers.
+   * (the one {@code docker ps} shows) took that reference over: his own {@code docker stop
+   * <short id>} was refused as if his container did not exist, and root's acted on hers. With
+   * private names her container's daemon name is {@code u<uid>_<short id>}, which his reference
+   * never resolves to.
    */
   @Test
-  void create_withNameThatIsAnotherUsersShortId_isRefusedAndLeavesHimHisReference() {
+  void create_withNameThatIsAnotherUsersShortId_leavesHimHisReference() {
     Container bobs = t.spareContainer(t.bob, Kind.RUNNING);
     String shortId = bobs.id().substring(0, 12);
     Proc.Result create = t.as(t.alice, "create", "--name", shortId, "--label", t.label, t.image,
@@ -238,22 +247,24 @@ class IsolationIT {
         + "named %s, the short id of bob's %s (%s); now bob's 'docker stop %s' resolves to "
         + "hers and is refused:\n%s", shortId, bobs.name(), create.describe().strip(), shortId,
         stop.describe()).isZero();
-    assertThat(create.exitCode()).as(create.describe()).isNotZero();
+    if (create.ok()) {
+      Tenants.assertOk(t.as(t.alice, "rm", "-f", shortId));
+    }
   }
 
   @Test
-  void rename_toNameOfAnotherUsersContainer_isConflictAndKeepsBothNames() {
+  void rename_toNameOfAnotherUsersContainer_isHersAndKeepsHis() {
     Container bobs = t.bobOwns.container(Kind.EXITED);
     Container alices = t.aliceOwns.container(Kind.EXITED);
-    Proc.Result r = t.as(t.alice, "rename", alices.name(), bobs.name());
-    assertThat(r.exitCode()).as(r.describe()).isNotZero();
-    assertThat(r.stderr()).as(r.describe()).contains("Error response from daemon: berth: the "
-        + "container name \"" + bobs.name() + "\" is already used by another user; choose "
-        + "another name");
-    assertThat(Tenants.upstreamFormat("container", bobs.id(), "{{.Name}}"))
-        .isEqualTo("/" + bobs.name());
-    assertThat(Tenants.upstreamFormat("container", alices.id(), "{{.Name}}"))
-        .isEqualTo("/" + alices.name());
+    Tenants.assertOk(t.as(t.alice, "rename", alices.name(), bobs.name()));
+    try {
+      assertThat(Tenants.upstreamFormat("container", alices.id(), "{{.Name}}"))
+          .isEqualTo("/" + Tenants.daemonName(t.alice, bobs.name()));
+      assertThat(Tenants.upstreamFormat("container", bobs.id(), "{{.Name}}"))
+          .isEqualTo("/" + Tenants.daemonName(t.bob, bobs.name()));
+    } finally {
+      Tenants.assertOk(t.as(t.alice, "rename", bobs.name(), alices.name()));
+    }
   }
 
   // ---- execs --------------------------------------------------------------------------------
@@ -308,27 +319,39 @@ class IsolationIT {
   // ---- volumes ------------------------------------------------------------------------------
 
   static Stream<Arguments> volumeRefusals() {
-    String write = "echo pwned > /d/data";
-    String someoneElses = "the volume \"{v}\" belongs to someone else; use a volume of your own";
     return Stream.of(
         arguments(Named.of("volume inspect", List.of("volume", "inspect", "{v}")),
             "get {v}: no such volume"),
         arguments(Named.of("volume rm", List.of("volume", "rm", "{v}")),
             "get {v}: no such volume"),
         arguments(Named.of("volume rm -f", List.of("volume", "rm", "-f", "{v}")),
-            "get {v}: no such volume"),
-        arguments(Named.of("run -v", List.of("run", "--rm", "-v", "{v}:/d", "{image}", "sh", "-c",
-            write)), "-v {v}:/d: " + someoneElses),
-        arguments(Named.of("run --mount", List.of("run", "--rm", "--mount",
-            "source={v},target=/d", "{image}", "sh", "-c", write)),
-            "--mount source={v}: " + someoneElses));
+            "get {v}: no such volume"));
+  }
+
+  /**
+   * Private names (issue 13): {@code -v NAME} and {@code --mount source=NAME} with bob's volume
+   * name, plain or the daemon's, give alice a volume of her own; his is not touched.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"-v", "--mount"})
+  void volumeMount_withAnotherUsersVolumeName_isHersAndLeavesHis(String option) {
+    String v = Tenants.daemonName(t.bob, t.bobOwns.volume());
+    String before = t.volumeState(v);
+    for (String name : List.of(t.bobOwns.volume(), v)) {
+      Proc.Result r = t.as(t.alice, "run", "--rm", "--label", t.label, option,
+          option.equals("-v") ? name + ":/d" : "source=" + name + ",target=/d", t.image, "sh",
+          "-c", "cat /d/data; echo mine > /d/data");
+      assertThat(r.stdout()).as(r.describe()).doesNotContain("data-bob");
+      DockerCli.upstream("volume", "rm", "-f", Tenants.daemonName(t.alice, name));
+    }
+    assertThat(t.volumeState(v)).isEqualTo(before);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("volumeRefusals")
   void volumeRequest_onAnotherUsersVolume_isRefusedAndChangesNothing(List<String> command,
       String message) {
-    String v = t.bobOwns.volume();
+    String v = Tenants.daemonName(t.bob, t.bobOwns.volume()); // a plain name would be hers
     String before = t.volumeState(v);
     Proc.Result r = t.as(t.alice, Tenants.QUICK, command.stream()
         .map(a -> a.replace("{v}", v).replace("{image}", t.image)).toList());
@@ -345,22 +368,22 @@ class IsolationIT {
    * and sees its owner's labels, creation time and mount point.
    */
   @Test
-  void volumeCreate_withNameOfAnotherUsersVolume_isRefusedWithoutItsDetails() {
-    String v = t.bobOwns.volume();
+  void volumeCreate_withNameOfAnotherUsersVolume_isHersWithoutHisDetails() {
+    String v = Tenants.daemonName(t.bob, t.bobOwns.volume());
     String before = t.volumeState(v);
-    Tenants.Answer a = t.api(t.alice, "POST", "/volumes/create",
-        Tenants.json("{\"Name\":\"" + v + "\"}"));
-    Proc.Result cli = t.as(t.alice, "volume", "create", v);
+    for (String name : List.of(t.bobOwns.volume(), v)) {
+      Tenants.Answer a = t.api(t.alice, "POST", "/volumes/create",
+          Tenants.json("{\"Name\":\"" + name + "\"}"));
+      assertThat(a.status()).as(a.describe()).isEqualTo(201);
+      assertThat(a.body()).as("regression (volume_create): alice's create of bob's volume name "
+          + "answered with bob's volume (owner labels, creation time, mount point)")
+          .doesNotContain("\"dev.berth.owner.uid\":\"" + t.bob.uid() + "\"")
+          .doesNotContain("/" + v + "/");
+      Tenants.assertOk(t.as(t.alice, "volume", "rm", name));
+    }
     assertThat(t.volumeState(v)).isEqualTo(before);
-    assertThat(a.body()).as("regression (volume_create): POST /volumes/create {\"Name\":\"%s\"} "
-        + "as alice for bob's volume answered %d with bob's volume (owner labels, creation time, "
-        + "mount point); expected a refusal like the one for container names (409 'the volume "
-        + "name is already used by another user') that leaks nothing.\n%s", v, a.status(),
-        a.describe()).doesNotContain("dev.berth.owner.uid").doesNotContain("Mountpoint");
-    assertThat(a.status()).as(a.describe()).isGreaterThanOrEqualTo(400);
-    assertThat(cli.exitCode()).as("regression (volume_create): 'docker volume create %s' as alice "
-        + "succeeds although the volume is bob's: %s", v, cli.describe()).isNotZero();
   }
+
 
   @Test
   void volumeRequests_onOwnVolume_work() {
@@ -417,14 +440,15 @@ class IsolationIT {
   @Test
   void volumeRequests_asRoot_workOnEveryonesVolumes() {
     for (Tenants.Estate e : List.of(t.aliceOwns, t.bobOwns)) {
+      String daemons = Tenants.daemonName(e.owner(), e.volume()); // root uses the daemon's names
       Proc.Result inspect = t.as(t.root, "volume", "inspect", "--format", "{{.Name}}",
-          e.volume());
-      assertThat(inspect.stdout().strip()).as(inspect.describe()).isEqualTo(e.volume());
+          daemons);
+      assertThat(inspect.stdout().strip()).as(inspect.describe()).isEqualTo(daemons);
       Proc.Result run = t.as(t.root, "run", "--rm", "--label", t.label, "-v",
-          e.volume() + ":/d", t.image, "cat", "/d/data");
+          daemons + ":/d", t.image, "cat", "/d/data");
       assertThat(run.stdout()).as(run.describe()).startsWith("data-" + e.owner().name());
       String fresh = t.newVolume(e.owner());
-      Tenants.assertOk(t.as(t.root, "volume", "rm", fresh));
+      Tenants.assertOk(t.as(t.root, "volume", "rm", Tenants.daemonName(e.owner(), fresh)));
       assertThat(Tenants.existsUpstream("volume", fresh)).isFalse();
     }
   }
@@ -500,17 +524,19 @@ class IsolationIT {
   @Test
   void networkRequests_asRoot_workOnEveryonesNetworks() {
     for (Tenants.Estate e : List.of(t.aliceOwns, t.bobOwns)) {
+      String daemons = Tenants.daemonName(e.owner(), e.network()); // root uses the daemon's names
       Proc.Result inspect = t.as(t.root, "network", "inspect", "--format", "{{.Name}}",
-          e.network());
-      assertThat(inspect.stdout().strip()).as(inspect.describe()).isEqualTo(e.network());
+          daemons);
+      assertThat(inspect.stdout().strip()).as(inspect.describe()).isEqualTo(daemons);
       String fresh = t.newNetwork(e.owner());
-      Tenants.assertOk(t.as(t.root, "network", "rm", fresh));
+      Tenants.assertOk(t.as(t.root, "network", "rm", Tenants.daemonName(e.owner(), fresh)));
       assertThat(Tenants.existsUpstream("network", fresh)).isFalse();
     }
     Container alices = t.newContainer(t.alice, Kind.RUNNING);
-    Tenants.assertOk(t.as(t.root, "network", "connect", t.bobOwns.network(), alices.name()));
-    Tenants.assertOk(t.as(t.root, "network", "disconnect", t.bobOwns.network(),
-        alices.name()));
+    String bobsNet = Tenants.daemonName(t.bob, t.bobOwns.network());
+    String hers = Tenants.daemonName(t.alice, alices.name());
+    Tenants.assertOk(t.as(t.root, "network", "connect", bobsNet, hers));
+    Tenants.assertOk(t.as(t.root, "network", "disconnect", bobsNet, hers));
   }
 
   // ---- images -------------------------------------------------------------------------------

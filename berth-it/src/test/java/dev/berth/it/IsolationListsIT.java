@@ -61,6 +61,11 @@ class IsolationListsIT {
     return e.containers().values().stream().map(Container::name).toList();
   }
 
+  /** The daemon's names of an estate's containers (what root sees, issue 13). */
+  private static List<String> daemonNames(Estate e) {
+    return names(e).stream().map(n -> Tenants.daemonName(e.owner(), n)).toList();
+  }
+
   private List<String> list(UnixUser who, String... args) {
     Proc.Result r = t.as(who, args);
     Tenants.assertOk(r);
@@ -78,8 +83,8 @@ class IsolationListsIT {
     assertThat(bobs).containsAll(names(t.bobOwns))
         .doesNotContainAnyElementsOf(names(t.aliceOwns)).doesNotContain(unowned.name());
     List<String> roots = list(t.root, "ps", "-a", "--format", "{{.Names}}");
-    assertThat(roots).containsAll(names(t.aliceOwns)).containsAll(names(t.bobOwns))
-        .contains(unowned.name());
+    assertThat(roots).as("root sees the daemon's names").containsAll(daemonNames(t.aliceOwns))
+        .containsAll(daemonNames(t.bobOwns)).contains(unowned.name());
   }
 
   @Test
@@ -112,7 +117,8 @@ class IsolationListsIT {
         .doesNotContain(b);
     assertThat(list(t.bob, "volume", "ls", "--format", "{{.Name}}")).contains(b)
         .doesNotContain(a);
-    assertThat(list(t.root, "volume", "ls", "--format", "{{.Name}}")).contains(a, b);
+    assertThat(list(t.root, "volume", "ls", "--format", "{{.Name}}"))
+        .contains(Tenants.daemonName(t.alice, a), Tenants.daemonName(t.bob, b));
     assertThat(list(t.alice, "volume", "ls", "-q", "--filter", "label=" + t.label))
         .containsExactly(a);
     assertThat(list(t.alice, "volume", "ls", "-q", "--filter", "name=" + b)).isEmpty();
@@ -126,7 +132,8 @@ class IsolationListsIT {
         .doesNotContain(b);
     assertThat(list(t.bob, "network", "ls", "--format", "{{.Name}}")).contains(b)
         .doesNotContain(a);
-    assertThat(list(t.root, "network", "ls", "--format", "{{.Name}}")).contains(a, b);
+    assertThat(list(t.root, "network", "ls", "--format", "{{.Name}}"))
+        .contains(Tenants.daemonName(t.alice, a), Tenants.daemonName(t.bob, b));
     assertThat(list(t.alice, "network", "ls", "--format", "{{.Name}}", "--filter",
         "label=" + t.label)).containsExactly(a);
     assertThat(list(t.alice, "network", "ls", "-q", "--filter", "id=" + t.bobOwns.networkId()))
@@ -160,7 +167,8 @@ class IsolationListsIT {
     }
     List<String> roots = list(t.root, "system", "df", "-v", "--format", DF);
     assertThat(roots).contains("container " + unowned.name(),
-        "volume " + t.aliceOwns.volume(), "volume " + t.bobOwns.volume());
+        "volume " + Tenants.daemonName(t.alice, t.aliceOwns.volume()),
+        "volume " + Tenants.daemonName(t.bob, t.bobOwns.volume()));
   }
 
   /**
@@ -244,8 +252,9 @@ class IsolationListsIT {
       for (Proc.Result p : List.of(a, s, r)) {
         assertThat(p.ok()).as("docker events ends at --until: %s", p.describe()).isTrue();
       }
-      assertThat(r.stdout()).as("root sees bob's events: %s", r.describe())
-          .contains("\"name\":\"" + bobs + "\"").contains("\"name\":\"" + hers + "\"");
+      assertThat(r.stdout()).as("root sees bob's events, in the daemon's names: %s",
+          r.describe()).contains("\"name\":\"" + Tenants.daemonName(t.bob, bobs) + "\"")
+          .contains("\"name\":\"" + Tenants.daemonName(t.alice, hers) + "\"");
       assertThat(a.stdout()).as(a.describe())
           .contains("\"name\":\"" + hers + "\"")
           .doesNotContain(bobs).doesNotContain(bobsOthers[0]).doesNotContain(bobsOthers[1])

@@ -55,18 +55,26 @@ final class Tenants implements AutoCloseable {
   /** A container's state, for commands that need it in that state. */
   enum Kind { RUNNING, CREATED, PAUSED, EXITED }
 
-  /** How a command names a container. */
+  /**
+   * How a command names a container. By name is the daemon's name ({@code u1002_web} under
+   * private names, issue 13): a plain name means the caller's own namespace, so only the
+   * daemon's name can address another user's container (and it is what administrators use).
+   */
   enum Ref {
     NAME, ID, PREFIX;
 
     String of(Container c) {
       return switch (this) {
-        case NAME -> c.name();
+        case NAME -> DAEMON_NAMES.computeIfAbsent(c.name(),
+            n -> upstreamName("container", n));
         case ID -> c.id();
         case PREFIX -> c.id().substring(0, 12);
       };
     }
   }
+
+  /** The daemon's names of the containers named so far, by the names their owners gave. */
+  private static final Map<String, String> DAEMON_NAMES = new ConcurrentHashMap<>();
 
   record Container(String name, String id) {}
 
@@ -378,6 +386,14 @@ final class Tenants implements AutoCloseable {
    * "u{uid}_"}, issue 13: alice's {@code web} is {@code u1001_web}), the first of alice's and
    * bob's names for it that the daemon knows.
    */
+  /**
+   * The daemon's name of what {@code owner} named {@code name} under the default policy's
+   * private names ({@code u<uid>_name}, issue 13); what administrators see.
+   */
+  static String daemonName(UnixUser owner, String name) {
+    return "u" + owner.uid() + "_" + name;
+  }
+
   static String upstreamName(String type, String ref) {
     if (type.equals("image") || DockerCli.upstream(type, "inspect", ref).ok()) {
       return ref;

@@ -75,6 +75,28 @@ public sealed interface Decision {
     }
 
     /**
+     * Relay a successful answer as it is; in an error answer ({@code {"message": ...}}, status
+     * 400 and above) rename what the daemon's message names back to the caller's names
+     * ({@code No such container: u1001_web} reads {@code web}). A relay that cannot rewrite
+     * answers relays the error as it is.
+     */
+    record MapErrors(UnaryOperator<String> message) implements FollowUp {
+      public MapErrors {
+        requireNonNull(message, "message");
+      }
+    }
+
+    /**
+     * A stream of JSON objects, one a line ({@code docker events}): each is renamed back to the
+     * names the caller uses as it passes, never held.
+     */
+    record MapEvents(UnaryOperator<JsonNode> event) implements FollowUp {
+      public MapEvents {
+        requireNonNull(event, "event");
+      }
+    }
+
+    /**
      * Record that the exec the daemon created (the answer's {@code Id}) belongs to {@code owner},
      * before the caller learns its id.
      */

@@ -56,8 +56,8 @@ public sealed interface Effect {
   }
 
   /**
-   * Make sure the named bridge network exists and carries exactly {@code labels} (berth's marks,
-   * never an owner's): create it so if it does not exist, then confirm that the network that
+   * Make sure the named bridge network exists and carries exactly {@code labels} (berth's marks
+   * and, for a user's default network, the user's owner labels): create it so if it does not exist, then confirm that the network that
    * exists afterwards carries them; a network of that name made by anyone else is refused.
    */
   record EnsureNetwork(String name, Map<String, String> labels) implements Effect {
@@ -72,7 +72,7 @@ public sealed interface Effect {
         objects.ensureNetwork(name, labels);
         return Optional.empty();
       } catch (LookupException e) {
-        return Optional.of(Decision.forbidden("build_network", "berth: " + e.getMessage()));
+        return Optional.of(Decision.forbidden("network", "berth: " + e.getMessage()));
       }
     }
   }

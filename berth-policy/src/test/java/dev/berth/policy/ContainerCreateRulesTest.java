@@ -299,7 +299,7 @@ class ContainerCreateRulesTest {
   void create_alreadySafeBody_reportsOnlyTheLabel() {
     Decision.Allow a = (Decision.Allow) create(ALICE, "{\"User\":\"1001:1001\",\"HostConfig\":"
         + "{\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"],\"PidsLimit\":10,"
-        + "\"ShmSize\":67108864}}");
+        + "\"ShmSize\":67108864,\"NetworkMode\":\"none\"}}");
     assertThat(a.rewrites()).containsExactly("label dev.berth.owner.uid=1001");
   }
 
@@ -483,7 +483,7 @@ class ContainerCreateRulesTest {
     JsonNode out = allowedBody(create(ALICE,
         "{\"HostConfig\":{\"Binds\":[\"/home/alice/data:/data:ro\",\"vol:/v\"]}}"));
     assertThat(out.at("/HostConfig/Binds").toString())
-        .isEqualTo("[\"/home/alice/data:/data:ro\",\"vol:/v\"]");
+        .isEqualTo("[\"/home/alice/data:/data:ro\",\"u1001_vol:/v\"]");
   }
 
   @Test

@@ -18,6 +18,7 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> images = new HashMap<>();
   private final Map<String, ContainerUsage> usage = new HashMap<>();
   private final Map<String, Owner> heldTags = new HashMap<>();
+  private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
   /** The node's swarm state: null when this directory cannot tell. */
   Boolean swarm;
@@ -162,5 +163,24 @@ class FakeObjects implements ObjectDirectory {
     }
     volume(name, Optional.of(owner));
     return volumes.get(name);
+  }
+
+  /** A network with labels (berth's marks), as {@link #ensureNetwork} makes and judges them. */
+  FakeObjects network(String name, Map<String, String> labels) {
+    networks.put(name, DockerObject.of(name, name, Owner.fromLabels(labels)));
+    networkLabels.put(name, Map.copyOf(labels));
+    return this;
+  }
+
+  @Override
+  public DockerObject ensureNetwork(String name, Map<String, String> labels)
+      throws LookupException {
+    if (!networks.containsKey(name)) {
+      network(name, labels);
+    }
+    if (!labels.equals(networkLabels.get(name))) {
+      throw new LookupException("a network named " + name + " exists and is not berth's");
+    }
+    return networks.get(name);
   }
 }

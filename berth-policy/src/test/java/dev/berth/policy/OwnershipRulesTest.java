@@ -263,29 +263,31 @@ class OwnershipRulesTest {
     Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
         "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
     assertThat(((Body.Json) a.forward().body()).value().at("/HostConfig/Binds/0").asText())
-        .isEqualTo("fresh:/d");
-    assertThat(objects.volume("fresh")).as("not while deciding").isEmpty();
-    assertThat(a.effects()).containsExactly(new Effect.EnsureVolume("fresh", new Owner(1001, -1)));
+        .isEqualTo("u1001_fresh:/d");
+    assertThat(objects.volume("u1001_fresh")).as("not while deciding").isEmpty();
+    assertThat(a.effects()).filteredOn(Effect.EnsureVolume.class::isInstance)
+        .containsExactly(new Effect.EnsureVolume("u1001_fresh", new Owner(1001, -1)));
     assertThat(a.effects().get(0).perform(objects)).isEmpty();
-    assertThat(objects.volume("fresh")).hasValueSatisfying(v ->
+    assertThat(objects.volume("u1001_fresh")).hasValueSatisfying(v ->
         assertThat(v.owner()).hasValue(new Owner(1001, -1)));
   }
 
   @Test
   void create_ownNamedVolume_ensuredAfterTheRecord() throws Exception {
-    FakeObjects objects = Fixtures.objects().volume("alicedata", FakeObjects.owner(1001));
+    FakeObjects objects = Fixtures.objects().volume("u1001_alicedata", FakeObjects.owner(1001));
     Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
         "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":"
             + "\"volume\",\"Source\":\"alicedata\",\"Target\":\"/d\"}]}}"));
-    assertThat(a.effects())
-        .containsExactly(new Effect.EnsureVolume("alicedata", new Owner(1001, -1)));
+    assertThat(a.effects()).filteredOn(Effect.EnsureVolume.class::isInstance)
+        .containsExactly(new Effect.EnsureVolume("u1001_alicedata", new Owner(1001, -1)));
     assertThat(a.effects().get(0).perform(objects)).isEmpty();
   }
 
   @Test
   void decide_anyRequest_writesNothingToTheDirectory() {
     ObjectDirectory readOnly = new ReadOnlyObjects(
-        Fixtures.objects().volume("alicedata", FakeObjects.owner(1001)));
+        Fixtures.objects().volume("alicedata", FakeObjects.owner(1001))
+            .volume("u1001_squat", FakeObjects.owner(1002)));
     for (String body : new String[] {
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\",\"alicedata:/e\"]}}",
         "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\","
@@ -294,7 +296,7 @@ class OwnershipRulesTest {
       allowed(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/containers/create", body));
     }
     denied(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"bobdata:/d\"]}}"),
+        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"squat:/d\"]}}"),
         Decision.Status.FORBIDDEN);
     allowed(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/volumes/create",
         "{\"Name\":\"new\"}"));
@@ -305,10 +307,10 @@ class OwnershipRulesTest {
     FakeObjects objects = Fixtures.objects();
     Decision.Allow a = allowed(Fixtures.decide(ENGINE, objects, ALICE, "POST",
         "/containers/create", "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    objects.volume("fresh", FakeObjects.owner(1002)); // bob wins the race
+    objects.volume("u1001_fresh", FakeObjects.owner(1002)); // somebody wins the race
     Decision.Deny deny = a.effects().get(0).perform(objects).orElseThrow();
     assertThat(deny.status()).isEqualTo(Decision.Status.FORBIDDEN);
-    assertThat(deny.reason()).contains("the volume \"fresh\" belongs to someone else");
+    assertThat(deny.reason()).contains("the volume \"u1001_fresh\" belongs to someone else");
   }
 
   @Test
@@ -668,12 +670,13 @@ class OwnershipRulesTest {
   @Test
   void container_plainAction_hasNoFollowUpAndNotes() {
     Decision.Allow stop = allowed(decide(ALICE, "POST", "/containers/abc/stop", null));
-    assertThat(stop.followUp()).isEqualTo(FollowUp.NONE);
+    assertThat(stop.followUp()).as("only the daemon's errors are renamed")
+        .isInstanceOf(FollowUp.MapErrors.class);
     Decision.Allow list = allowed(decide(ALICE, "GET", "/containers/json", null));
     assertThat(list.rewrites()).contains("filters narrowed to label dev.berth.owner.uid=1001");
     Decision.Allow create = allowed(decide(ALICE, "POST", "/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    assertThat(create.rewrites()).contains("volume fresh is yours (fresh)");
+    assertThat(create.rewrites()).contains("volume fresh is yours (u1001_fresh)");
   }
 
   @Test

@@ -12,7 +12,10 @@ import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.rules.PrivateNames;
 import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyLoader;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** Issue 13: container, network and volume names are per user, mapped both ways. */
@@ -22,18 +25,8 @@ class PrivateNamesTest {
   private static final String BOB_WEB = "b2" + "8".repeat(62);
   private static final String ALICE_NET = "a3" + "8".repeat(62);
 
-  /** The default policy with private names on, as the README recommends. */
-  private static final PolicyEngine ENGINE = engine();
-
-  private static PolicyEngine engine() {
-    try {
-      return new PolicyEngine(PolicyLoader.load(PolicyDefaults.text().replace(
-          "    scope: own\n", "    scope: own\n    name_prefix: \"u{uid}_\"\n"), "t.yaml",
-          g -> Optional.empty()), Fixtures.HOST);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
+  /** The default policy: private names on. */
+  private static final PolicyEngine ENGINE = Fixtures.ENGINE;
 
   private static FakeObjects host() {
     return Fixtures.objects()
@@ -96,7 +89,8 @@ class PrivateNamesTest {
     assertThat(body(a).at("/HostConfig/Binds/0").asText()).isEqualTo("u1001_u1002_data:/d");
     assertThat(body(a).at("/HostConfig/Mounts/0/Source").asText()).isEqualTo("u1001_data");
     assertThat(objects.volume("u1001_u1002_data")).as("not while deciding").isEmpty();
-    assertThat(a.effects()).extracting(e -> ((Effect.EnsureVolume) e).name())
+    assertThat(a.effects()).filteredOn(Effect.EnsureVolume.class::isInstance)
+        .extracting(e -> ((Effect.EnsureVolume) e).name())
         .containsExactly("u1001_u1002_data", "u1001_data");
     for (Effect e : a.effects()) {
       assertThat(e.perform(objects)).isEmpty();
@@ -162,9 +156,11 @@ class PrivateNamesTest {
   }
 
   @Test
-  void withoutNamePrefix_namesAreTheDaemons() {
-    Decision d = Fixtures.decide(Fixtures.ENGINE, host(), ALICE, "POST",
-        "/containers/create?name=app", "{\"Image\":\"x\"}");
+  void withoutNamePrefix_namesAreTheDaemons() throws Exception {
+    Decision d = Fixtures.decide(new PolicyEngine(PolicyLoader.load(PolicyDefaults.text()
+        .replace("    name_prefix: \"u{uid}_\"\n", ""), "t.yaml", g -> Optional.empty()),
+        Fixtures.HOST), host(), ALICE, "POST", "/containers/create?name=app",
+        "{\"Image\":\"x\"}");
     assertThat(((Decision.Allow) d).forward().query().get("name")).hasValue("app");
   }
 
@@ -202,5 +198,78 @@ class PrivateNamesTest {
         {"Volumes": [{"Name": "u1001_data"}], "Containers": [{"Names": ["/u1001_web"]}]}"""))
         .toString()).isEqualTo("{\"Volumes\":[{\"Name\":\"data\"}],\"Containers\":"
             + "[{\"Names\":[\"/web\"]}]}");
+  }
+
+  @Test
+  void daemonError_namingTheCallersObject_readsTheCallersName() {
+    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/web/start", null);
+    UnaryOperator<String> errors = ((FollowUp.MapErrors) a.followUp()).message();
+    assertThat(errors.apply("No such container: u1001_web")).isEqualTo("No such container: web");
+    assertThat(errors.apply("Conflict. The container name \"/u1001_web\" is already in use"))
+        .isEqualTo("Conflict. The container name \"/web\" is already in use");
+    assertThat(errors.apply("endpoint u1001_web on network u1001_bridge"))
+        .isEqualTo("endpoint web on network bridge");
+    assertThat(errors.apply("xu1001_web and u1002_web")).isEqualTo("xu1001_web and u1002_web");
+  }
+
+  @Test
+  void events_namesOfTheCallersObjects_shownWithoutPrefix() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/events", null);
+    UnaryOperator<JsonNode> events = ((FollowUp.MapEvents) a.followUp()).event();
+    assertThat(events.apply(JSON.readTree("""
+        {"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":
+         {"name":"u1001_web","image":"x"}}}""")).at("/Actor/Attributes/name").asText())
+        .isEqualTo("web");
+    assertThat(events.apply(JSON.readTree("""
+        {"Type":"network","Action":"connect","Actor":{"ID":"n","Attributes":
+         {"name":"u1001_bridge","container":"abc"}}}""")).at("/Actor/Attributes/name").asText())
+        .isEqualTo("bridge");
+    JsonNode volume = events.apply(JSON.readTree("""
+        {"Type":"volume","Action":"create","Actor":{"ID":"u1001_data","Attributes":
+         {"driver":"local"}}}"""));
+    assertThat(volume.at("/Actor/ID").asText()).isEqualTo("data");
+  }
+
+  @Test
+  void admin_eventsAndErrors_unmapped() {
+    assertThat(allowed(host(), ROOT, "GET", "/events", null).followUp())
+        .isEqualTo(FollowUp.NONE);
+    assertThat(allowed(host(), ROOT, "POST", "/containers/u1001_web/start", null).followUp())
+        .isEqualTo(FollowUp.NONE);
+  }
+
+  @Test
+  void create_volumesFromLinkAndContainerModes_plainNameIsTheCallersOwn() {
+    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"web:ro\"],\"Links\":[\"web:db\"],"
+            + "\"PidMode\":\"container:web\",\"NetworkMode\":\"container:web\"}}");
+    assertThat(body(a).at("/HostConfig/VolumesFrom/0").asText()).isEqualTo(ALICE_WEB + ":ro");
+    assertThat(body(a).at("/HostConfig/Links/0").asText()).isEqualTo(ALICE_WEB + ":db");
+    assertThat(body(a).at("/HostConfig/PidMode").asText()).isEqualTo("container:" + ALICE_WEB);
+    assertThat(body(a).at("/HostConfig/NetworkMode").asText())
+        .isEqualTo("container:" + ALICE_WEB);
+    Decision bobs = Fixtures.decide(ENGINE, host(), BOB, "POST", "/containers/create",
+        "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"u1001_web\"]}}");
+    assertThat(bobs).isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void eventsAndListFilters_namedObject_alsoSelectTheDaemonsName() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/events?filters="
+        + URLEncoder.encode("{\"container\":[\"web\"],\"network\":[\"bridge\"]}",
+            StandardCharsets.UTF_8), null);
+    JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
+    assertThat(filters.path("container").has("web")).isTrue();
+    assertThat(filters.path("container").has("u1001_web")).isTrue();
+    assertThat(filters.path("network").has("u1001_bridge")).isTrue();
+    assertThat(filters.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+  }
+
+  @Test
+  void stats_sampleName_shownWithoutPrefix() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/containers/web/stats?stream=false", null);
+    UnaryOperator<JsonNode> samples = ((FollowUp.MapEvents) a.followUp()).event();
+    assertThat(samples.apply(JSON.readTree("{\"name\":\"/u1001_web\",\"id\":\"a\"}"))
+        .path("name").asText()).isEqualTo("/web");
   }
 }

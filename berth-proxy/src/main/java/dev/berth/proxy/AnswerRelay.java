@@ -41,17 +41,17 @@ final class AnswerRelay implements UpstreamListener {
   }
 
   @Override
-  public void onUpstreamRead(Object msg) {
+  public void onUpstreamRead(Object read) {
     Exchange ex = conn.exchange;
     if (ex == null || conn.state == ClientConnection.State.CLOSED
-        || !(msg instanceof HttpObject)) {
-      ReferenceCountUtil.release(msg);
+        || !(read instanceof HttpObject)) {
+      ReferenceCountUtil.release(read);
       conn.closeBoth();
       return;
     }
-    if (msg instanceof HttpResponse resp) {
+    if (read instanceof HttpResponse resp) {
       if (resp.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
+        ReferenceCountUtil.release(read);
         upstreamFailed(ex, "the Docker daemon's answer could not be read");
         return;
       }
@@ -59,6 +59,9 @@ final class AnswerRelay implements UpstreamListener {
         return;
       }
     }
+    Object msg = ex.events != null && read instanceof HttpContent c
+        && !(read instanceof LastHttpContent end && end.decoderResult().isFailure())
+        ? ex.events.map(c) : read;
     if (ex.builtImage != null && msg instanceof HttpContent c) {
       ex.builtImage.accept(c.content());
     }
@@ -106,6 +109,9 @@ final class AnswerRelay implements UpstreamListener {
     }
     if (ex.followUp() instanceof Decision.FollowUp.ClaimBuild && ex.status / 100 == 2) {
       ex.builtImage = new BuiltImageWatcher();
+    }
+    if (ex.followUp() instanceof Decision.FollowUp.MapEvents m && ex.status / 100 == 2) {
+      ex.events = new EventLines(m);
     }
     if (HeldAnswer.holds(resp, ex.followUp())) {
       ex.held = HeldAnswer.of(resp, conn.channel.alloc());

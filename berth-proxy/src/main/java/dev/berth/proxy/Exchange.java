@@ -41,6 +41,8 @@ final class Exchange {
   @Nullable ByteArrayOutputStream createdBody;
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
   @Nullable BuiltImageWatcher builtImage;
+  /** Renames the events of {@code docker events} for the caller as they pass, or null. */
+  @Nullable EventLines events;
   /** The BuildKit session id this request claimed, until it is handed off. */
   @Nullable String buildSession;
   /**

@@ -1,5 +1,6 @@
 package dev.berth.proxy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.enforce.Enforcement;
 import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
@@ -15,7 +16,8 @@ import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * An answer berth holds back until it is complete: a successful {@code system df} (rewritten for
- * the caller) and a created exec (claimed for the caller before the caller learns its id).
+ * the caller), a created exec (claimed for the caller before the caller learns its id), and an
+ * error whose message is given back the caller's names.
  */
 final class HeldAnswer {
   /** The most of an answer berth holds back. */
@@ -31,6 +33,9 @@ final class HeldAnswer {
 
   /** Whether this answer to a request with {@code followUp} is held back. */
   static boolean holds(HttpResponse resp, Decision.FollowUp followUp) {
+    if (resp.status().code() >= 400) {
+      return followUp instanceof Decision.FollowUp.MapErrors;
+    }
     return resp.status().code() / 100 == 2
         && (followUp instanceof Decision.FollowUp.FilterResponse
         || followUp instanceof Decision.FollowUp.MapNames
@@ -65,6 +70,7 @@ final class HeldAnswer {
           out = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
       case Decision.FollowUp.MapNames m ->
           out = DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
+      case Decision.FollowUp.MapErrors m -> out = errorMessage(bytes, m);
       case Decision.FollowUp.ClaimExec c -> {
         try {
           enforcement.claim(c, head.status().code(), Enforcement.createdId(bytes));
@@ -80,6 +86,23 @@ final class HeldAnswer {
     full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
     full.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, out.length);
     return full;
+  }
+
+  /**
+   * The daemon's error with its message in the caller's names; anything that is not Docker's
+   * {@code {"message": ...}} goes out as it came.
+   */
+  private static byte[] errorMessage(byte[] bytes, Decision.FollowUp.MapErrors m) {
+    try {
+      if (DockerJson.parse(bytes) instanceof ObjectNode o && o.path("message").isTextual()) {
+        ObjectNode out = o.deepCopy();
+        out.put("message", m.message().apply(o.path("message").asText()));
+        return DockerJson.write(out);
+      }
+    } catch (RequestException e) {
+      // not JSON: relayed as it is
+    }
+    return bytes;
   }
 
   void release() {

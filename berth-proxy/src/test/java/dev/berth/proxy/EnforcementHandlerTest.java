@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 class EnforcementHandlerTest {
   private static final String PRIVILEGED =
       "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
-  private static final String PLAIN = "{\"Image\":\"x\"}";
+  /** On network none: the default network would be the caller's own, made first (issue 13). */
+  private static final String PLAIN =
+      "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"none\"}}";
   private PipelineFixture f;
 
   @BeforeEach

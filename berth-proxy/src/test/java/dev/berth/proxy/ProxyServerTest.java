@@ -129,7 +129,8 @@ class ProxyServerTest {
 
   @Test
   void allowedCreate_resultRecordedWithObjectId() throws Exception {
-    String body = "{\"Image\":\"x\",\"Labels\":{\"test\":\"result-record\"}}";
+    String body = "{\"Image\":\"x\",\"Labels\":{\"test\":\"result-record\"},"
+        + "\"HostConfig\":{\"NetworkMode\":\"none\"}}";
     assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
         + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
         + body)).startsWith("HTTP/1.1 200 OK").contains("c0ffee");

@@ -41,7 +41,10 @@ import java.util.Set;
 final class ContainerOwnership {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  /** Networks every container may join: the daemon's own, not any user's. */
+  /**
+   * Networks every container may join: the daemon's own, not any user's (with private names
+   * the default ones are the caller's own instead, see {@link PrivateNames}).
+   */
   private static final Set<String> SHARED_NETWORKS = Set.of("", "default", "bridge", "none");
 
 
@@ -92,7 +95,7 @@ final class ContainerOwnership {
         .orElseThrow(() -> notFound("No such container: " + ref));
   }
 
-  /** {@code request} with its {@code name} query parameter in the caller's namespace. */
+  /** {@code request} with its {@code ?name=} query parameter in the caller's namespace. */
   static CanonicalRequest prefixedName(CanonicalRequest request, PrivateNames names,
       Step step) {
     Optional<String> name = request.query().get("name");
@@ -184,17 +187,21 @@ final class ContainerOwnership {
             grant, objects, names, step));
       }
     }
-    ownContainerReferences(hc, who, objects);
+    ownContainerReferences(hc, who, objects, names);
     String mode = hc.path("NetworkMode").asText("");
-    if (!SHARED_NETWORKS.contains(mode) && !mode.startsWith("container:")) {
+    if (names.isDefaultNetwork(mode)) {
+      hc.put("NetworkMode", ownDefaultNetwork(names, step));
+    } else if (!SHARED_NETWORKS.contains(mode) && !mode.startsWith("container:")) {
       hc.put("NetworkMode", NetworkOwnership.useNetwork(mode, who, grant, objects, names));
     }
     if (body.path("NetworkingConfig").path("EndpointsConfig") instanceof ObjectNode endpoints) {
       ObjectNode out = endpoints.objectNode();
       for (Iterator<Map.Entry<String, JsonNode>> it = endpoints.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        out.set(SHARED_NETWORKS.contains(e.getKey()) ? e.getKey()
-            : NetworkOwnership.useNetwork(e.getKey(), who, grant, objects, names), e.getValue());
+        String net = names.isDefaultNetwork(e.getKey()) ? ownDefaultNetwork(names, step)
+            : SHARED_NETWORKS.contains(e.getKey()) ? e.getKey()
+            : NetworkOwnership.useNetwork(e.getKey(), who, grant, objects, names);
+        out.set(net, e.getValue());
       }
       ((ObjectNode) body.path("NetworkingConfig")).set("EndpointsConfig", out);
     }
@@ -203,20 +210,33 @@ final class ContainerOwnership {
   }
 
   /**
+   * The caller's own default network, which the container joins instead of the daemon's shared
+   * bridge (see {@link PrivateNames}); created on first use, once the decision is recorded.
+   */
+  private static String ownDefaultNetwork(PrivateNames names, Step step) {
+    if (step.effects.stream().noneMatch(Effect.EnsureNetwork.class::isInstance)) {
+      step.effects.add(names.ensureDefaultNetwork());
+      step.note("network bridge is your own " + names.defaultNetwork());
+    }
+    return names.defaultNetwork();
+  }
+
+  /**
    * {@code --volumes-from}, {@code --link} and {@code --network/--pid/--ipc container:NAME} name
-   * other containers. Each must be the caller's own (their uid, not only their sharing group:
+   * other containers (a plain name is the caller's own first, as everywhere). Each must be the
+   * caller's own (their uid, not only their sharing group:
    * a container's mounts may include its owner's home, and its namespaces its owner's
    * processes), and is forwarded as the full id that was judged.
    */
   private static void ownContainerReferences(ObjectNode hc, Principal who,
-      ObjectDirectory objects) throws Refusal, LookupException {
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
     if (hc.get("VolumesFrom") instanceof ArrayNode from) {
       for (int i = 0; i < from.size(); i++) {
         String entry = from.get(i).asText("");
         int colon = entry.lastIndexOf(':');
         boolean mode = colon > 0 && Set.of("ro", "rw").contains(entry.substring(colon + 1));
         String ref = mode ? entry.substring(0, colon) : entry;
-        from.set(i, ownContainer(ref, "--volumes-from", who, objects)
+        from.set(i, ownContainer(ref, "--volumes-from", who, objects, names)
             + (mode ? entry.substring(colon) : ""));
       }
     }
@@ -227,20 +247,29 @@ final class ContainerOwnership {
         String ref = colon < 0 ? entry : entry.substring(0, colon);
         String alias = colon < 0 ? ref : entry.substring(colon + 1);
         String plain = ref.startsWith("/") ? ref.substring(1) : ref;
-        links.set(i, ownContainer(plain, "--link", who, objects) + ":" + alias);
+        links.set(i, ownContainer(plain, "--link", who, objects, names) + ":" + alias);
       }
     }
     for (String key : List.of("NetworkMode", "PidMode", "IpcMode")) {
       String v = hc.path(key).asText("");
       if (v.startsWith("container:")) {
         String ref = v.substring("container:".length());
-        hc.put(key, "container:" + ownContainer(ref, key, who, objects));
+        hc.put(key, "container:" + ownContainer(ref, key, who, objects, names));
       }
     }
   }
 
   private static String ownContainer(String ref, String what, Principal who,
-      ObjectDirectory objects) throws Refusal, LookupException {
+      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+    String own = names.toDaemon(ref);
+    if (!own.equals(ref)) {
+      Optional<DockerObject> mine = objects.container(own)
+          .filter(c -> c.name().equals(own) && c.owner().filter(o -> o.uid() == who.uid())
+              .isPresent());
+      if (mine.isPresent()) {
+        return mine.get().id();
+      }
+    }
     Optional<DockerObject> c = objects.container(ref);
     if (c.isEmpty() || c.get().owner().filter(o -> o.uid() == who.uid()).isEmpty()) {
       throw new Refusal(Decision.Status.FORBIDDEN, what + " " + ref + ": no such container of "

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BinaryOperator;
 
 /**
  * The {@code filters} query parameter of list, prune and events endpoints, narrowed to what a
@@ -59,6 +63,25 @@ final class Filters {
     JsonNode labels = out.get("label");
     ObjectNode l = labels instanceof ObjectNode o ? o : out.putObject("label");
     l.put(label, true);
+    return new String(DockerJson.write(out), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code filters} (as {@link #withLabel} wrote them) where each value of the {@code keys} also
+   * selects its daemon name ({@code container=web} also {@code u1001_web}): values of one key are
+   * alternatives, and the owner label still narrows to the caller's objects, so the added names
+   * can select nothing of anyone else's.
+   */
+  static String alsoAs(String filters, Set<String> keys, BinaryOperator<String> daemonName)
+      throws RequestException {
+    ObjectNode out = (ObjectNode) DockerJson.parse(filters.getBytes(StandardCharsets.UTF_8));
+    for (String key : keys) {
+      if (out.get(key) instanceof ObjectNode values) {
+        List<String> given = new ArrayList<>();
+        values.fieldNames().forEachRemaining(given::add);
+        given.forEach(v -> values.put(daemonName.apply(key, v), true));
+      }
+    }
     return new String(DockerJson.write(out), StandardCharsets.UTF_8);
   }
 

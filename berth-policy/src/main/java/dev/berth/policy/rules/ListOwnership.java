@@ -11,6 +11,7 @@ import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import java.util.Set;
 
 /**
  * Lists, prunes and events narrowed to the caller's objects (label filters are conjunctive on
@@ -23,8 +24,14 @@ final class ListOwnership {
   static Step narrowed(Principal who, Grant grant, CanonicalRequest request, Action action,
       PrivateNames names) throws RequestException {
     String label = ownerFilter(who, grant);
-    Step step = new Step(request.withQuery(request.query().with("filters",
-        Filters.withLabel(request.query().get("filters"), label))),
+    String filters = Filters.withLabel(request.query().get("filters"), label);
+    Set<String> named = action == Action.SYSTEM_EVENTS ? Set.of("container", "network", "volume")
+        : action == Action.CONTAINER_LIST ? Set.of("network", "volume") : Set.of();
+    if (!names.equals(PrivateNames.NONE) && !named.isEmpty()) {
+      filters = Filters.alsoAs(filters, named, (key, v) -> key.equals("network")
+          ? names.network(v) : names.toDaemon(v));
+    }
+    Step step = new Step(request.withQuery(request.query().with("filters", filters)),
         action == Action.SYSTEM_EVENTS || action.name().endsWith("_PRUNE") ? FollowUp.NONE
             : shownNames(who, grant, names));
     step.note("filters narrowed to label " + label);

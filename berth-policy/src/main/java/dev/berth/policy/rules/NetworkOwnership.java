@@ -24,6 +24,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Ownership of networks: the network a path names, the container it connects, and the networks a
@@ -31,6 +32,8 @@ import java.util.Optional;
  */
 final class NetworkOwnership {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** Network names the daemon keeps for itself (moby {@code IsPreDefinedNetwork}). */
+  private static final Set<String> PREDEFINED = Set.of("bridge", "host", "none", "default");
 
 
 
@@ -41,6 +44,14 @@ final class NetworkOwnership {
       ObjectDirectory objects, Action action, PrivateNames names)
       throws Refusal, LookupException, RequestException {
     String ref = segment(request, 1);
+    if (action == NETWORK_CONNECT && names.isDefaultNetwork(ref)) {
+      // docker network connect bridge c: the caller's own default network, made on first use
+      Step step = new Step(request.withSegment(1, names.defaultNetwork())
+          .withBody(new Body.Json(connectBody(who, grant, request, objects, action, names))));
+      step.effects.add(names.ensureDefaultNetwork());
+      step.note("network " + ref + " is your own " + names.defaultNetwork());
+      return step;
+    }
     DockerObject net = network(ref, who, grant, objects, names)
         .orElseThrow(() -> notFound("network " + ref + " not found"));
     CanonicalRequest out = request.withSegment(1, net.id());
@@ -55,7 +66,7 @@ final class NetworkOwnership {
   /** The caller's network named {@code ref}: its own name first, then as given (or an id). */
   private static Optional<DockerObject> network(String ref, Principal who, Grant grant,
       ObjectDirectory objects, PrivateNames names) throws LookupException {
-    String own = names.toDaemon(ref);
+    String own = names.network(ref);
     if (!own.equals(ref)) {
       Optional<DockerObject> mine = reach(objects.network(own), who, grant)
           .filter(n -> n.name().equals(own));
@@ -66,13 +77,26 @@ final class NetworkOwnership {
     return reach(objects.network(ref), who, grant);
   }
 
-  /** {@code docker network create NAME}: the name is the caller's. */
-  static Step networkCreate(CanonicalRequest request, PrivateNames names) {
+  /**
+   * {@code docker network create NAME}: the name is the caller's. The predefined names are
+   * refused as the daemon refuses them (with private names, {@code bridge} would otherwise
+   * become the name of the caller's default network), and so are daemon names starting
+   * {@code berth-}: those are berth's (build and default networks).
+   */
+  static Step networkCreate(CanonicalRequest request, PrivateNames names) throws Refusal {
     if (!(request.body() instanceof Body.Json j) || !j.value().path("Name").isTextual()) {
       return new Step(request);
     }
     String name = j.value().path("Name").asText();
+    if (PREDEFINED.contains(name)) {
+      throw new Refusal(Decision.Status.FORBIDDEN, name + " is a pre-defined network and "
+          + "cannot be created");
+    }
     String daemon = names.toDaemon(name);
+    if (daemon.startsWith("berth-")) {
+      throw new Refusal(Decision.Status.FORBIDDEN, "network names starting with berth- are "
+          + "berth's own; choose another name");
+    }
     Step step = new Step(request.withBody(new Body.Json(((ObjectNode) j.value()).deepCopy()
         .put("Name", daemon))));
     if (!daemon.equals(name)) {

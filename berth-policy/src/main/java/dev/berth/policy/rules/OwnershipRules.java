@@ -95,7 +95,15 @@ public final class OwnershipRules {
       notes.addAll(step.notes);
       List<Effect> effects = new ArrayList<>(allowed.effects());
       effects.addAll(step.effects);
-      return new Decision.Allow(allowed.rule(), step.request, notes, step.followUp, effects);
+      FollowUp followUp = step.followUp;
+      if (!names.equals(PrivateNames.NONE)
+          && (action == Action.SYSTEM_EVENTS || action == Action.CONTAINER_STATS)) {
+        followUp = new FollowUp.MapEvents(new PrivateNames.Events(names));
+      } else if (!names.equals(PrivateNames.NONE) && followUp.equals(FollowUp.NONE)
+          && !action.id().startsWith("image_")) {
+        followUp = new FollowUp.MapErrors(new PrivateNames.Errors(names));
+      }
+      return new Decision.Allow(allowed.rule(), step.request, notes, followUp, effects);
     } catch (Refusal r) {
       return new Decision.Deny("ownership", r.status, "berth: " + r.getMessage());
     } catch (RequestException e) {

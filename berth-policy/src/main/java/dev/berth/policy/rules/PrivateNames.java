@@ -3,13 +3,20 @@ package dev.berth.policy.rules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
+import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Scope;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * Each user's container, network and volume names, mapped to the daemon's names and back
@@ -27,26 +34,155 @@ import java.util.Map;
  * caller's prefix is taken off again ({@link #answer}); names of objects the caller cannot reach
  * never reach it, since lists are narrowed by owner labels before. Administrators (scope
  * {@code all}) use and see the daemon's real names.
+ *
+ * <p>Private default networks (issue 13, item 3). On the daemon's default bridge every
+ * container reaches every other container's unpublished ports. So the default network a user's
+ * container asks for ({@code bridge}, {@code default} or none given) is the user's own bridge
+ * network instead: the daemon's name is the user's prefix and {@code bridge}
+ * ({@code u1001_bridge}), or {@code berth-bridge-<uid>} for a role without a prefix; it carries
+ * the user's owner labels and {@value #NETWORK_LABEL}{@code =<uid>}, which no user can set, and
+ * berth creates it on first use ({@link Effect.EnsureNetwork}, after the decision is recorded).
+ * The user sees it as {@code bridge}. The daemon isolates bridge networks from each other, so
+ * containers of two users meet only through published ports. Users cannot create networks with
+ * the predefined names (the daemon refuses them too) nor names starting {@code berth-}, so the
+ * name cannot be squatted; a network of that name without the label is refused by the effect.
  */
 public final class PrivateNames {
   /** No mapping: administrators, and plugin mode (which cannot rename requests or answers). */
-  public static final PrivateNames NONE = new PrivateNames("");
+  public static final PrivateNames NONE = new PrivateNames("", "", -1);
+
+  /** Label on a user's default network; the value is the uid it is for. */
+  public static final String NETWORK_LABEL = "dev.berth.default-network";
+
+  /** The names a container uses to ask for the default network. */
+  static final Set<String> DEFAULT_NETWORKS = Set.of("", "default", "bridge");
 
   private final String prefix;
+  private final String defaultNetwork;
+  private final int uid;
 
-  private PrivateNames(String prefix) {
+  private PrivateNames(String prefix, String defaultNetwork, int uid) {
     this.prefix = prefix;
+    this.defaultNetwork = defaultNetwork;
+    this.uid = uid;
   }
 
   /** The caller's namespace; none for callers who reach all objects. */
   public static PrivateNames of(Principal who, Grant grant) {
     boolean all = grant.role().passthrough() || grant.role().scope() == Scope.ALL;
+    if (all) {
+      return NONE;
+    }
     String prefix = grant.role().namePrefixFor(who);
-    return all || prefix.isEmpty() ? NONE : new PrivateNames(prefix);
+    return new PrivateNames(prefix, prefix.isEmpty() ? "berth-bridge-" + who.uid()
+        : prefix + "bridge", who.uid());
   }
 
   public String prefix() {
     return prefix;
+  }
+
+  /** The daemon's name of the caller's own default network; empty when there is none. */
+  public String defaultNetwork() {
+    return defaultNetwork;
+  }
+
+  /** Whether {@code ref} asks for the caller's own default network. */
+  boolean isDefaultNetwork(String ref) {
+    return !defaultNetwork.isEmpty() && DEFAULT_NETWORKS.contains(ref);
+  }
+
+  /** The daemon's name of network {@code ref}: the own default network for the default names. */
+  String network(String ref) {
+    return isDefaultNetwork(ref) ? defaultNetwork : toDaemon(ref);
+  }
+
+  /** The effect that creates the caller's default network on first use. */
+  Effect ensureDefaultNetwork() {
+    Map<String, String> labels = new HashMap<>(new Owner(uid, -1).labels());
+    labels.put(NETWORK_LABEL, Integer.toString(uid));
+    return new Effect.EnsureNetwork(defaultNetwork, labels);
+  }
+
+  /**
+   * A message of the daemon's with the caller's names: the caller's prefix taken off every word
+   * it starts ({@code No such container: u1001_web} reads {@code web}), the default network
+   * named {@code bridge}. Other users' names never reach a message the caller gets: berth
+   * forwards only references it resolved to the caller's own objects.
+   */
+  public String shownInText(String text) {
+    String out = text;
+    if (!defaultNetwork.isEmpty()) {
+      out = wordStart(defaultNetwork).matcher(out).replaceAll("bridge");
+    }
+    return prefix.isEmpty() ? out : wordStart(prefix).matcher(out).replaceAll("");
+  }
+
+  private static Pattern wordStart(String s) {
+    return Pattern.compile("(?<![A-Za-z0-9_.-])" + Pattern.quote(s)
+        + (s.endsWith("_") || s.endsWith("-") ? "(?=[A-Za-z0-9])" : "(?![A-Za-z0-9_.-])"));
+  }
+
+  /**
+   * An event of {@code docker events}, or a sample of {@code docker stats} (its {@code name}),
+   * with the caller's names: the actor's {@code name}
+   * attribute (a container's, network's or volume's name) and, for volumes, the actor's id,
+   * which is the volume's name; {@code container} attributes are ids.
+   */
+  public JsonNode event(JsonNode event) {
+    if ((prefix.isEmpty() && defaultNetwork.isEmpty()) || !(event instanceof ObjectNode o)) {
+      return event;
+    }
+    ObjectNode out = o.deepCopy();
+    if (out.path("name").isTextual()) { // container stats
+      out.put("name", shown(out.path("name").asText()));
+    }
+    String type = out.path("Type").asText("");
+    if (out.path("Actor") instanceof ObjectNode actor) {
+      if (actor.path("Attributes") instanceof ObjectNode attrs && attrs.path("name").isTextual()) {
+        String name = attrs.path("name").asText();
+        attrs.put("name", type.equals("network") ? shownNetwork(name) : shown(name));
+      }
+      if (type.equals("volume") && actor.path("ID").isTextual()) {
+        actor.put("ID", shown(actor.path("ID").asText()));
+        if (out.path("id").isTextual()) {
+          out.put("id", shown(out.path("id").asText()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** {@link #shownInText} as a value (decisions compare equal when their mappings do). */
+  public record Errors(PrivateNames names) implements UnaryOperator<String> {
+    @Override
+    public String apply(String message) {
+      return names.shownInText(message);
+    }
+  }
+
+  /** {@link #event} as a value (decisions compare equal when their mappings do). */
+  public record Events(PrivateNames names) implements UnaryOperator<JsonNode> {
+    @Override
+    public JsonNode apply(JsonNode event) {
+      return names.event(event);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PrivateNames n && n.prefix.equals(prefix)
+        && n.defaultNetwork.equals(defaultNetwork) && n.uid == uid;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(prefix, defaultNetwork, uid);
+  }
+
+  /** The name the caller uses for the daemon's network {@code name}. */
+  public String shownNetwork(String name) {
+    return !defaultNetwork.isEmpty() && name.equals(defaultNetwork) ? "bridge" : shown(name);
   }
 
   /** The daemon's name of {@code name} (a leading {@code /} is kept). */
@@ -77,7 +213,7 @@ public final class PrivateNames {
    * {@code Name}, the {@code Containers} of a network.
    */
   public JsonNode answer(JsonNode answer) {
-    if (prefix.isEmpty()) {
+    if (prefix.isEmpty() && defaultNetwork.isEmpty()) {
       return answer;
     }
     JsonNode out = answer.deepCopy();
@@ -96,14 +232,22 @@ public final class PrivateNames {
     if (!(node instanceof ObjectNode o)) {
       return;
     }
-    rename(o, "Name");
+    if (o.has("IPAM") || o.has("EnableIPv6")) { // a network
+      if (o.path("Name").isTextual()) {
+        o.put("Name", shownNetwork(o.path("Name").asText()));
+      }
+    } else {
+      rename(o, "Name");
+    }
     if (o.path("Names") instanceof ArrayNode names) {
       ArrayNode shownNames = names.arrayNode();
       names.forEach(n -> shownNames.add(shown(n.asText(""))));
       o.set("Names", shownNames);
     }
     if (o.path("HostConfig") instanceof ObjectNode hc) {
-      rename(hc, "NetworkMode");
+      if (hc.path("NetworkMode").isTextual()) {
+        hc.put("NetworkMode", shownNetwork(hc.path("NetworkMode").asText()));
+      }
       if (hc.path("Binds") instanceof ArrayNode binds) {
         ArrayNode out = binds.arrayNode();
         binds.forEach(b -> out.add(b.asText("").startsWith("/") ? b.asText("")
@@ -122,7 +266,7 @@ public final class PrivateNames {
         entries.add(it.next());
       }
       nets.removeAll();
-      entries.forEach(e -> nets.set(shown(e.getKey()), e.getValue()));
+      entries.forEach(e -> nets.set(shownNetwork(e.getKey()), e.getValue()));
     }
     if (o.path("Containers") instanceof ObjectNode members) {
       members.forEach(m -> {
