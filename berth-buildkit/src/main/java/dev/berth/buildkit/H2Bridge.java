@@ -64,6 +64,8 @@ public final class H2Bridge {
   static final int MAX_MESSAGE = 16 * 1024 * 1024;
   private static final int MAX_STREAMS = 100;
   private static final int MAX_REFUSED = 256;
+  /** The gRPC metadata that names the directory a FileSync call transfers. */
+  private static final String DIR_NAME = "dir-name";
   /** The gRPC metadata that names the build an LLBBridge call belongs to. */
   private static final String BUILD_ID = "buildkit-controlapi-buildid";
   private static final int IDLE_SECONDS = 600;
@@ -188,6 +190,11 @@ public final class H2Bridge {
     private ByteBuf request;
     private boolean judged;
     private boolean done;
+    /** On /session: the call's judge, and the daemon's messages as they arrive. */
+    private SessionCall session;
+    private GrpcMessages daemonMessages;
+    /** Whether the answer's headers went to the gRPC client (a refusal is then trailers). */
+    private boolean answered;
     /** What waits for the other leg's stream to open; null once it is open. */
     private List<Runnable> pending;
 
@@ -212,8 +219,12 @@ public final class H2Bridge {
         headers = h.headers();
         path = headers.path() == null ? "" : headers.path().toString();
         CharSequence encoding = headers.get("grpc-encoding");
-        boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path)
-            : SessionMethods.allowed(path);
+        if (endpoint == Endpoint.SESSION) {
+          CharSequence dir = headers.get(DIR_NAME);
+          session = SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins())
+              .orElse(null);
+        }
+        boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path) : session != null;
         if (!allowed) {
           refuse(ctx, new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_method",
               "berth: " + path + " is not allowed through berth"));
@@ -226,6 +237,7 @@ public final class H2Bridge {
         }
         if (endpoint == Endpoint.SESSION) {
           pending = new ArrayList<>();
+          daemonMessages = new GrpcMessages(MAX_MESSAGE);
           record(ctx, new Verdict.Forward(new byte[0], ""), () -> relayHeaders(ctx,
               h.isEndStream(), null, () -> { }));
         } else {
@@ -238,9 +250,7 @@ public final class H2Bridge {
       }
       if (msg instanceof Http2DataFrame d) {
         if (endpoint == Endpoint.SESSION) {
-          DefaultHttp2DataFrame copy = new DefaultHttp2DataFrame(d.content().retain(),
-              d.isEndStream());
-          whenOpen(() -> callee.writeAndFlush(copy));
+          relayDaemonData(ctx, d);
           return;
         }
         if (judged || request.readableBytes() + d.content().readableBytes() > MAX_MESSAGE + 5) {
@@ -258,6 +268,59 @@ public final class H2Bridge {
           && endpoint == Endpoint.SESSION) {
         whenOpen(() -> callee.writeAndFlush(new DefaultHttp2HeadersFrame(trailers.headers(),
             true)));
+      }
+    }
+
+    /**
+     * On /session: each message of the daemon's request is judged ({@link SessionCall}) and the
+     * judged message relayed; a refusal ends the call.
+     */
+    private void relayDaemonData(ChannelHandlerContext ctx, Http2DataFrame d) {
+      List<byte[]> messages;
+      try {
+        messages = daemonMessages.add(d.content());
+      } catch (GrpcMessages.BadFrame e) {
+        refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
+            "berth: " + e.getMessage()));
+        return;
+      }
+      for (byte[] m : messages) {
+        switch (session.fromDaemon(m)) {
+          case Verdict.Forward f -> {
+            ByteBuf frame = GrpcMessages.frame(ctx.alloc(), f.message());
+            whenOpen(() -> callee.writeAndFlush(new DefaultHttp2DataFrame(frame, false)));
+          }
+          case Verdict.Refuse r -> {
+            refuse(ctx, r);
+            return;
+          }
+          case Verdict.NotYet n -> throw new IllegalStateException("session calls never wait");
+        }
+      }
+      if (d.isEndStream()) {
+        if (daemonMessages.partial()) {
+          refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+              "berth: the request ended inside a message"));
+          return;
+        }
+        whenOpen(() -> callee.writeAndFlush(new DefaultHttp2DataFrame(true)));
+      }
+    }
+
+    /**
+     * On /session: a message of the caller's answer, judged ({@link SessionCall}); the judged
+     * message to relay to the daemon, or null when the call was refused.
+     */
+    private byte[] judgeAnswer(ChannelHandlerContext ctx, byte[] message) {
+      switch (session.fromCaller(message)) {
+        case Verdict.Forward f -> {
+          return f.message();
+        }
+        case Verdict.Refuse r -> {
+          refuse(ctx, r);
+          return null;
+        }
+        case Verdict.NotYet n -> throw new IllegalStateException("session calls never wait");
       }
     }
 
@@ -279,7 +342,7 @@ public final class H2Bridge {
       judging.execute(() -> {
         Verdict v;
         try {
-          v = judge.judge(caller.uid(), caller.owner(), caller.tags(), path, buildId, message);
+          v = judge.judge(caller, path, buildId, message);
         } catch (RuntimeException e) {
           v = new Verdict.Refuse(Verdict.UNAVAILABLE, "internal_error",
               "berth could not judge this call (" + e.getClass().getSimpleName() + ")");
@@ -331,7 +394,7 @@ public final class H2Bridge {
       }
       pending.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          (Http2StreamChannel) ctx.channel(), exports)).open().addListener(f -> {
+          ctx, exports)).open().addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
@@ -372,17 +435,21 @@ public final class H2Bridge {
       }
     }
 
-    /** A trailers-only gRPC answer with {@code code} and {@code message}. */
+    /**
+     * Ends the call with {@code code} and {@code message}: trailers-only, or trailers after the
+     * answer's headers.
+     */
     private void reply(ChannelHandlerContext ctx, int code, String message) {
       done = true;
-      Http2Headers h = new DefaultHttp2Headers().status("200")
-          .set("content-type", "application/grpc")
-          .setInt("grpc-status", code)
+      Http2Headers h = answered ? new DefaultHttp2Headers() : new DefaultHttp2Headers()
+          .status("200").set("content-type", "application/grpc");
+      h.setInt("grpc-status", code)
           .set("grpc-message", URLEncoder.encode(message, StandardCharsets.UTF_8)
               .replace("+", "%20"));
       ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true))
           .addListener(ChannelFutureListener.CLOSE);
       if (callee != null) {
+        callee.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
         callee.close();
       }
     }
@@ -401,6 +468,10 @@ public final class H2Bridge {
       if (request != null) {
         request.release();
         request = null;
+      }
+      if (daemonMessages != null) {
+        daemonMessages.release();
+        daemonMessages = null;
       }
       if (callee != null) {
         callee.close();
@@ -476,22 +547,43 @@ public final class H2Bridge {
 
   /**
    * The serving side's answer to one call, relayed to the caller's stream as it comes; the answer
-   * to a Solve is looked at first ({@link ExportWatch}).
+   * to a Solve is looked at first ({@link ExportWatch}); on /session each message of the
+   * caller's answer is judged first ({@link SessionCall}).
    */
-  private static final class CalleeStream extends ChannelInboundHandlerAdapter {
+  private final class CalleeStream extends ChannelInboundHandlerAdapter {
+    private final ChannelHandlerContext callerCtx;
     private final Http2StreamChannel callerStream;
+    private final CallerStream call;
     private final ExportWatch exports;
+    private final GrpcMessages answer;
 
-    CalleeStream(Http2StreamChannel callerStream, ExportWatch exports) {
-      this.callerStream = callerStream;
+    CalleeStream(ChannelHandlerContext callerCtx, ExportWatch exports) {
+      this.callerCtx = callerCtx;
+      this.callerStream = (Http2StreamChannel) callerCtx.channel();
+      this.call = (CallerStream) callerCtx.handler();
       this.exports = exports;
+      this.answer = call.session == null ? null : new GrpcMessages(MAX_MESSAGE);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        relay(msg);
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    private void relay(Object msg) {
+      if (call.done) {
+        return;
+      }
       switch (msg) {
-        case Http2HeadersFrame h -> callerStream.writeAndFlush(
-            new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
+        case Http2HeadersFrame h -> {
+          call.answered = true;
+          callerStream.writeAndFlush(new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
+        }
+        case Http2DataFrame d when answer != null -> relayAnswer(d);
         case Http2DataFrame d -> {
           if (exports != null) {
             exports.accept(d.content());
@@ -505,11 +597,41 @@ public final class H2Bridge {
         }
         default -> { }
       }
-      ReferenceCountUtil.release(msg);
+    }
+
+    private void relayAnswer(Http2DataFrame d) {
+      List<byte[]> messages;
+      try {
+        messages = answer.add(d.content());
+      } catch (GrpcMessages.BadFrame e) {
+        call.refuse(callerCtx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
+            "berth: " + e.getMessage()));
+        return;
+      }
+      for (byte[] m : messages) {
+        byte[] judged = call.judgeAnswer(callerCtx, m);
+        if (judged == null) {
+          return;
+        }
+        callerStream.write(new DefaultHttp2DataFrame(GrpcMessages.frame(callerStream.alloc(),
+            judged), false));
+      }
+      if (d.isEndStream()) {
+        if (answer.partial()) {
+          call.refuse(callerCtx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+              "berth: the answer ended inside a message"));
+          return;
+        }
+        callerStream.write(new DefaultHttp2DataFrame(true));
+      }
+      callerStream.flush();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+      if (answer != null) {
+        answer.release();
+      }
       callerStream.close();
       ctx.fireChannelInactive();
     }

@@ -35,7 +35,7 @@ final class RoleReader extends NodeReader {
 
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
-          "build_remote");
+          "build_remote", "build_frontends");
 
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
 
@@ -164,7 +164,8 @@ final class RoleReader extends NodeReader {
     Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
         "containers, memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
-        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
+        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote, "
+        + "build_frontends");
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
         auditOnly, namePrefix);
   }
@@ -216,7 +217,23 @@ final class RoleReader extends NodeReader {
         new LinkedHashSet<>(strings(f.get("sysctls"), at + ".sysctls")),
         new LinkedHashSet<>(strings(f.get("annotations"), at + ".annotations")),
         logDrivers, minPort,
-        new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")));
+        new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")),
+        frontends(f.get("build_frontends"), at + ".build_frontends"));
+  }
+
+  /** BuildKit frontend images, each pinned by digest. */
+  private Set<String> frontends(Node node, String at) {
+    Set<String> pinned = new LinkedHashSet<>();
+    List<String> refs = strings(node, at);
+    for (int i = 0; i < refs.size(); i++) {
+      if (Allowances.PINNED.matcher(refs.get(i)).matches()) {
+        pinned.add(refs.get(i));
+      } else {
+        error(((SequenceNode) node).getValue().get(i), at + "[" + i + "]", "expected an image "
+            + "pinned by digest, such as docker/dockerfile:1.7@sha256:<64 hex digits>");
+      }
+    }
+    return pinned;
   }
 
   private Limits limits(MappingNode m, String at) {
