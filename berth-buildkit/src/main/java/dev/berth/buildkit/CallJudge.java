@@ -27,7 +27,8 @@ import pb.Ops;
  *       session (and source-policy session) the caller's own; entitlements none (the daemon
  *       grants {@code network.host} and {@code device} to every client by default, berth grants
  *       no role either, and {@code security.insecure} never); the Dockerfile frontend (or
- *       buildx's gateway-forwarder mode, no definition), its options judged by
+ *       buildx's gateway-forwarder mode, no definition, or {@code gateway.v0} with a frontend
+ *       image the caller's role pins, {@link FrontendPins}), its options judged by
  *       {@link FrontendAttrs}; exporters {@code moby}/{@code image} only, without push, their
  *       {@code name} tags judged like {@code docker tag} ({@link TagJudge}); no cache imports or
  *       exports, frontend inputs, source policies, session exporter or proxy network.

@@ -51,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * {@code :path} against the allowed methods, and on {@code /grpc} the request message (exactly
  * one per call, uncompressed, at most {@link #MAX_MESSAGE} bytes) by {@link CallJudge}; the judged
  * (possibly re-encoded) message is sent on a new stream of the other leg once the record of the
- * call is durable. Responses are relayed as they come. A refusal ends only that stream, with a
+ * call is durable. Responses are relayed as they come. On {@code /session} the calls stream both
+ * ways, so each message in either direction is cut out of the DATA frames ({@link GrpcMessages})
+ * and judged by {@link SessionCall} before it is relayed (the Dockerfile's directory is held and
+ * read there). A refusal ends only that stream, with a
  * gRPC status in trailers; too many refusals, an idle connection or any protocol error close
  * both connections. Nothing is byte-spliced.
  *
