@@ -185,6 +185,15 @@ class SessionCallTest {
   }
 
   @Test
+  void sharedKey_sameClientKeyOfTwoUsers_neverEqual() {
+    assertThat(BuildMediator.sharedKey(1001, "k")).isNotEqualTo(BuildMediator.sharedKey(1002,
+        "k"));
+    assertThat(BuildMediator.sharedKey(1, "0-k")).isNotEqualTo(BuildMediator.sharedKey(10, "k"));
+    assertThat(BuildMediator.sharedKey(1002, "q")).doesNotContain(":");
+    assertThat(BuildMediator.sharedKey(1001, "z:berth-1002-q")).doesNotContain(":");
+  }
+
+  @Test
   void frontendPins_tagIgnoredRepositoryAndDigestCompared() {
     assertThat(CallJudgeTest.PINS.refusal("docker.io/docker/dockerfile@"
         + CallJudgeTest.PINNED_DIGEST, "x")).isEmpty();

@@ -76,14 +76,9 @@ final class BuildKitHandOff {
 
   /**
    * The upstream request of a BuildKit endpoint: an h2c upgrade; on {@code /session} the
-   * advertised methods narrowed to those berth allows, and the shared key made the caller's.
-   *
-   * <p>The daemon keeps each session directory it copied (the build context, the Dockerfile)
-   * under a key made of the directory's name, a hint from the build definition and the session's
-   * shared key, both chosen by the client (buildkit {@code source/local/source.go}), and on the
-   * next build asks only for files whose metadata changed. Another user who sent the same key
-   * and the metadata of a file of yours would build with your file's contents; berth prefixes
-   * the shared key with the caller's uid, so directories are kept per user.
+   * advertised methods narrowed to those berth allows, and the shared key made the caller's
+   * ({@link BuildMediator#sharedKey}: another user who sent the same key and the metadata of a
+   * file of yours would otherwise build with your file's contents).
    */
   static void upgradeHeaders(ClientConnection conn, Exchange ex, HttpRequest out) {
     out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -93,8 +88,8 @@ final class BuildKitHandOff {
       ex.request.headers().getAll(SESSION_METHOD).stream().filter(SessionMethods::allowed)
           .forEach(m -> out.headers().add(SESSION_METHOD, m));
       int uid = conn.caller.principal().map(Principal::uid).orElse(-1);
-      out.headers().set(SHARED_KEY, "berth-" + uid + "-"
-          + ex.request.headers().get(SHARED_KEY, ""));
+      out.headers().set(SHARED_KEY, BuildMediator.sharedKey(uid,
+          ex.request.headers().get(SHARED_KEY, "")));
     }
   }
 
