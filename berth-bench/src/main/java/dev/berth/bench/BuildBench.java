@@ -33,7 +33,7 @@ public final class BuildBench {
     int warmup = 1;
     long timeoutSeconds = 600;
     for (int i = 0; i < args.length; i++) {
-      String value = i + 1 < args.length ? args[i + 1] : null;
+      String value = i + 1 < args.length ? args[i + 1] : "";
       switch (args[i]) {
         case "--direct" -> direct = value;
         case "--berth" -> berth = value;
@@ -47,6 +47,7 @@ public final class BuildBench {
     }
     if (direct == null || berth == null || rounds < 1 || warmup < 0) {
       usage("--direct and --berth are required; --rounds >= 1");
+      return;
     }
     for (int i = 0; i < warmup; i++) {
       time(direct, timeoutSeconds);

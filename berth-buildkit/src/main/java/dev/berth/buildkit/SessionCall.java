@@ -51,9 +51,11 @@ final class SessionCall {
 
   private final String path;
   private final SessionMethods.Types types;
-  private final DockerfileWatch dockerfile;
+  /** The Dockerfile directory's transfer, held and read; empty for any other call. */
+  private final Optional<DockerfileWatch> dockerfile;
 
-  private SessionCall(String path, SessionMethods.Types types, DockerfileWatch dockerfile) {
+  private SessionCall(String path, SessionMethods.Types types,
+      Optional<DockerfileWatch> dockerfile) {
     this.path = path;
     this.types = types;
     this.dockerfile = dockerfile;
@@ -67,8 +69,8 @@ final class SessionCall {
    */
   static Optional<SessionCall> open(String path, String dirName, FrontendPins pins) {
     return SessionMethods.types(path).map(t -> new SessionCall(path, t,
-        path.equals(DIFF_COPY) && dirName.equals(DOCKERFILE_DIR) ? new DockerfileWatch(pins)
-            : null));
+        path.equals(DIFF_COPY) && dirName.equals(DOCKERFILE_DIR)
+            ? Optional.of(new DockerfileWatch(pins)) : Optional.empty()));
   }
 
   /** A request message, from the daemon to the caller's CLI. */
@@ -97,8 +99,8 @@ final class SessionCall {
       if (!FROM_SENDER.contains(p.getType())) {
         return refuse("a session may not send " + p.getType() + " packets");
       }
-      if (dockerfile != null) {
-        return dockerfile.accept(p, bytes);
+      if (dockerfile.isPresent()) {
+        return dockerfile.get().accept(p, bytes);
       }
     }
     return new Verdict.Forward(bytes, "");
