@@ -77,8 +77,8 @@ public final class BuildBench {
 
   private static void usage(String problem) {
     System.err.println("build-bench: " + problem);
-    System.err.println("""
-        usage: java -cp berth-bench.jar dev.berth.bench.BuildBench --direct CMD --berth CMD
+    System.err.println("usage: java -cp berth-bench.jar " + BuildBench.class.getName() + " " + """
+         --direct CMD --berth CMD
                  [--label NAME] [--rounds N (5)] [--warmup N (1)] [--timeout SECONDS (600)]
           CMD is run with sh -c; direct and berth alternate, their order swapped every round""");
     System.exit(2);
