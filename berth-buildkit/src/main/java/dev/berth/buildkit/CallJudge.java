@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import moby.buildkit.v1.ControlOuterClass;
 import moby.buildkit.v1.frontend.Gateway;
+import org.jspecify.annotations.Nullable;
 import pb.Ops;
 
 /**
@@ -269,7 +270,7 @@ public final class CallJudge {
    * no definition), or a definition without cache mounts or non-sandbox network and security.
    */
   private static void frontend(String frontend, Map<String, String> attrs, FrontendPins pins,
-      Ops.Definition def, List<String> problems) {
+      Ops.@Nullable Definition def, List<String> problems) {
     if (frontend.equals("dockerfile.v0")) {
       return;
     }

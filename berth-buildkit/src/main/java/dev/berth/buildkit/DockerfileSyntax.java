@@ -3,6 +3,7 @@ package dev.berth.buildkit;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.docker.DockerJson;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,8 @@ import java.util.regex.Pattern;
 final class DockerfileSyntax {
   private static final Pattern DIRECTIVE =
       Pattern.compile("^([a-zA-Z][a-zA-Z0-9]*)\\s*=\\s*(.+?)\\s*$");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Jackson's defaults: lenient like Go's encoding/json (the last of repeated keys wins). */
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   private DockerfileSyntax() {}
 

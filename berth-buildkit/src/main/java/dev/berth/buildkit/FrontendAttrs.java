@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options a BuildKit build passes to its frontend ({@code Control.Solve.FrontendAttrs},
@@ -83,7 +84,7 @@ final class FrontendAttrs {
       String value = e.getValue();
       String refusal = refusal(key, value, sessions, caller.pins(), frontend);
       if (refusal != null) {
-        return new Judged(null, refusal);
+        return new Judged(Map.of(), refusal);
       }
       if (!key.equals(CACHE_NS) && !key.startsWith("label:dev.berth.")) {
         out.put(key, value);
@@ -102,7 +103,7 @@ final class FrontendAttrs {
   }
 
   /** Why {@code key=value} is refused, or null. */
-  private static String refusal(String key, String value, Predicate<String> sessions,
+  private static @Nullable String refusal(String key, String value, Predicate<String> sessions,
       FrontendPins pins, String frontend) {
     switch (key) {
       case SYNTAX_ARG -> {
@@ -172,6 +173,6 @@ final class FrontendAttrs {
     }
   }
 
-  /** The attributes to forward, or why not. */
-  record Judged(Map<String, String> attrs, String refusal) {}
+  /** The attributes to forward (none when refused), or why not. */
+  record Judged(Map<String, String> attrs, @Nullable String refusal) {}
 }

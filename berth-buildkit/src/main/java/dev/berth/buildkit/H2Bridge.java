@@ -1,5 +1,7 @@
 package dev.berth.buildkit;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -36,7 +38,9 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import moby.buildkit.v1.ControlOuterClass;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,21 +92,25 @@ public final class H2Bridge {
   private final CallJudge judge;
   private final Executor judging;
   private final AtomicInteger refused = new AtomicInteger();
-  private Channel client;
-  private Channel upstream;
+  private final Channel client;
+  private final Channel upstream;
 
-  public H2Bridge(Endpoint endpoint, BuildCaller caller, CallJudge judge, Executor judging) {
+  /**
+   * A bridge between the hijacked {@code client} connection and its {@code upstream} to the
+   * daemon.
+   */
+  public H2Bridge(Endpoint endpoint, BuildCaller caller, CallJudge judge, Executor judging,
+      Channel client, Channel upstream) {
     this.endpoint = endpoint;
     this.caller = caller;
     this.judge = judge;
     this.judging = judging;
+    this.client = client;
+    this.upstream = upstream;
   }
 
   /** Installs the HTTP/2 codecs, in each pipeline after the named handler. */
-  public void install(Channel clientChannel, String clientAfter, Channel upstreamChannel,
-      String upstreamAfter) {
-    this.client = clientChannel;
-    this.upstream = upstreamChannel;
+  public void install(String clientAfter, String upstreamAfter) {
     boolean clientCallsIn = endpoint == Endpoint.GRPC;
     addCodec(client.pipeline(), clientAfter, clientCallsIn);
     addCodec(upstream.pipeline(), upstreamAfter, !clientCallsIn);
@@ -187,19 +195,23 @@ public final class H2Bridge {
 
   /** One call of the gRPC client: judged, then relayed to a stream of the other leg. */
   private final class CallerStream extends ChannelInboundHandlerAdapter {
-    private Http2StreamChannel callee;
-    private Http2Headers headers;
+    /** The other leg's stream, once it is open. */
+    private @Nullable Http2StreamChannel callee;
+    /** The call's headers, once they have arrived (the first frame of every stream). */
+    private @Nullable Http2Headers headers;
     private String path = "";
-    private ByteBuf request;
+    /** The request message being collected ({@code /grpc}); released when the stream closes. */
+    private @Nullable ByteBuf request;
     private boolean judged;
     private boolean done;
-    /** On /session: the call's judge, and the daemon's messages as they arrive. */
-    private SessionCall session;
-    private GrpcMessages daemonMessages;
+    /** What waits for the other leg's stream to open; null once it is open. */
+    private @Nullable List<Consumer<Http2StreamChannel>> pending;
+    /** On /session: the call's judge, once its headers named an allowed method. */
+    private @Nullable SessionCall session;
+    /** On /session: the daemon's messages as they arrive; released when the stream closes. */
+    private @Nullable GrpcMessages daemonMessages;
     /** Whether the answer's headers went to the gRPC client (a refusal is then trailers). */
     private boolean answered;
-    /** What waits for the other leg's stream to open; null once it is open. */
-    private List<Runnable> pending;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -219,11 +231,12 @@ public final class H2Bridge {
         return;
       }
       if (msg instanceof Http2HeadersFrame h && headers == null) {
-        headers = h.headers();
-        path = headers.path() == null ? "" : headers.path().toString();
-        CharSequence encoding = headers.get("grpc-encoding");
+        Http2Headers in = h.headers();
+        headers = in;
+        path = in.path() == null ? "" : String.valueOf(in.path());
+        CharSequence encoding = in.get("grpc-encoding");
         if (endpoint == Endpoint.SESSION) {
-          CharSequence dir = headers.get(DIR_NAME);
+          CharSequence dir = in.get(DIR_NAME);
           session = SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins())
               .orElse(null);
         }
@@ -242,7 +255,7 @@ public final class H2Bridge {
           pending = new ArrayList<>();
           daemonMessages = new GrpcMessages(MAX_MESSAGE);
           record(ctx, new Verdict.Forward(new byte[0], ""), () -> relayHeaders(ctx,
-              h.isEndStream(), null, () -> { }));
+              h.isEndStream(), null, c -> { }));
         } else {
           request = ctx.alloc().buffer();
           if (h.isEndStream()) {
@@ -256,12 +269,19 @@ public final class H2Bridge {
           relayDaemonData(ctx, d);
           return;
         }
-        if (judged || request.readableBytes() + d.content().readableBytes() > MAX_MESSAGE + 5) {
+        ByteBuf collected = request;
+        if (collected == null) {
+          // data before the call's headers: HTTP/2 opens every stream with headers
+          refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+              "berth: a call's message came before its headers"));
+          return;
+        }
+        if (judged || collected.readableBytes() + d.content().readableBytes() > MAX_MESSAGE + 5) {
           refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
               "berth: one request message of at most " + MAX_MESSAGE + " bytes per call"));
           return;
         }
-        request.writeBytes(d.content());
+        collected.writeBytes(d.content());
         if (d.isEndStream()) {
           judgeRequest(ctx, 0);
         }
@@ -269,8 +289,7 @@ public final class H2Bridge {
       }
       if (msg instanceof Http2HeadersFrame trailers && trailers.isEndStream()
           && endpoint == Endpoint.SESSION) {
-        whenOpen(() -> callee.writeAndFlush(new DefaultHttp2HeadersFrame(trailers.headers(),
-            true)));
+        whenOpen(c -> c.writeAndFlush(new DefaultHttp2HeadersFrame(trailers.headers(), true)));
       }
     }
 
@@ -279,19 +298,26 @@ public final class H2Bridge {
      * judged message relayed; a refusal ends the call.
      */
     private void relayDaemonData(ChannelHandlerContext ctx, Http2DataFrame d) {
+      GrpcMessages collected = daemonMessages;
+      SessionCall call = session;
+      if (collected == null || call == null) {
+        refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+            "berth: a call's message came before its headers"));
+        return;
+      }
       List<byte[]> messages;
       try {
-        messages = daemonMessages.add(d.content());
+        messages = collected.add(d.content());
       } catch (GrpcMessages.BadFrame e) {
         refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
             "berth: " + e.getMessage()));
         return;
       }
       for (byte[] m : messages) {
-        switch (session.fromDaemon(m)) {
+        switch (call.fromDaemon(m)) {
           case Verdict.Forward f -> {
             ByteBuf frame = GrpcMessages.frame(ctx.alloc(), f.message());
-            whenOpen(() -> callee.writeAndFlush(new DefaultHttp2DataFrame(frame, false)));
+            whenOpen(c -> c.writeAndFlush(new DefaultHttp2DataFrame(frame, false)));
           }
           case Verdict.Refuse r -> {
             refuse(ctx, r);
@@ -301,12 +327,12 @@ public final class H2Bridge {
         }
       }
       if (d.isEndStream()) {
-        if (daemonMessages.partial()) {
+        if (collected.partial()) {
           refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
               "berth: the request ended inside a message"));
           return;
         }
-        whenOpen(() -> callee.writeAndFlush(new DefaultHttp2DataFrame(true)));
+        whenOpen(c -> c.writeAndFlush(new DefaultHttp2DataFrame(true)));
       }
     }
 
@@ -314,8 +340,9 @@ public final class H2Bridge {
      * On /session: a message of the caller's answer, judged ({@link SessionCall}); the judged
      * message to relay to the daemon, or null when the call was refused.
      */
-    private byte[] judgeAnswer(ChannelHandlerContext ctx, byte[] message) {
-      switch (session.fromCaller(message)) {
+    private byte @Nullable [] judgeAnswer(ChannelHandlerContext ctx, byte[] message) {
+      SessionCall call = requireNonNull(session, "answers are judged on /session only");
+      switch (call.fromCaller(message)) {
         case Verdict.Forward f -> {
           return f.message();
         }
@@ -330,17 +357,22 @@ public final class H2Bridge {
     /** Judges the one request message (off the event loop), then acts on the verdict. */
     private void judgeRequest(ChannelHandlerContext ctx, int attempt) {
       judged = true;
+      ByteBuf collected = request;
+      if (collected == null || done) {
+        return; // the stream closed while an earlier try waited (released in channelInactive)
+      }
       byte[] message;
-      if (request.readableBytes() < 5 || request.getByte(0) != 0
-          || request.getUnsignedInt(1) != request.readableBytes() - 5) {
+      if (collected.readableBytes() < 5 || collected.getByte(0) != 0
+          || collected.getUnsignedInt(1) != collected.readableBytes() - 5) {
         refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
             "berth: a call must carry exactly one uncompressed request message"));
         return;
       }
-      message = new byte[request.readableBytes() - 5];
-      request.getBytes(5, message);
+      message = new byte[collected.readableBytes() - 5];
+      collected.getBytes(5, message);
       // buildkit client/buildid/metadata.go; BuildKit takes it only when given exactly once.
-      List<CharSequence> ids = headers.getAll(BUILD_ID);
+      List<CharSequence> ids = requireNonNull(headers, "a call is judged after its headers")
+          .getAll(BUILD_ID);
       String buildId = ids.size() == 1 ? ids.getFirst().toString() : "";
       judging.execute(() -> {
         Verdict v;
@@ -367,10 +399,10 @@ public final class H2Bridge {
         case Verdict.Refuse r -> refuse(ctx, r);
         case Verdict.Forward f -> record(ctx, f, () -> relayHeaders(ctx, false,
             path.equals(CallJudge.CONTROL + "Solve") ? ExportWatch.of(f, caller.claims()) : null,
-            () -> {
+            c -> {
           ByteBuf frame = ctx.alloc().buffer(5 + f.message().length).writeByte(0)
               .writeInt(f.message().length).writeBytes(f.message());
-          callee.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
+          c.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
         }));
       }
     }
@@ -390,40 +422,48 @@ public final class H2Bridge {
      * Opens the stream on the other leg, sends the call's headers, then runs {@code then} and
      * whatever arrived meanwhile.
      */
-    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream, ExportWatch exports,
-        Runnable then) {
-      if (pending == null) {
-        pending = new ArrayList<>();
+    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream,
+        @Nullable ExportWatch exports, Consumer<Http2StreamChannel> then) {
+      Http2Headers in = requireNonNull(headers, "a call is relayed after its headers");
+      List<Consumer<Http2StreamChannel>> waiting = pending;
+      if (waiting == null) {
+        waiting = new ArrayList<>();
+        pending = waiting;
       }
-      pending.addFirst(then);
+      waiting.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          ctx, exports)).open().addListener(f -> {
+          ctx, this, exports)).open().addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
             }
-            callee = (Http2StreamChannel) f.getNow();
+            Http2StreamChannel opened = (Http2StreamChannel) f.getNow();
+            callee = opened;
             Http2Headers out = new DefaultHttp2Headers();
-            headers.forEach(e -> {
+            in.forEach(e -> {
               String name = e.getKey().toString();
               if (!name.equals("grpc-encoding") && !name.equals("grpc-accept-encoding")) {
                 out.add(e.getKey(), e.getValue());
               }
             });
-            callee.writeAndFlush(new DefaultHttp2HeadersFrame(out, endStream));
-            ctx.channel().closeFuture().addListener(c -> callee.close());
-            List<Runnable> run = pending;
+            opened.writeAndFlush(new DefaultHttp2HeadersFrame(out, endStream));
+            ctx.channel().closeFuture().addListener(c -> opened.close());
+            List<Consumer<Http2StreamChannel>> run = pending;
             pending = null;
-            run.forEach(Runnable::run);
+            if (run != null) {
+              run.forEach(r -> r.accept(opened));
+            }
           });
     }
 
     /** Runs {@code r} once the other leg's stream is open (now, if it is). */
-    private void whenOpen(Runnable r) {
-      if (pending != null) {
-        pending.add(r);
-      } else if (callee != null) {
-        r.run();
+    private void whenOpen(Consumer<Http2StreamChannel> r) {
+      List<Consumer<Http2StreamChannel>> waiting = pending;
+      Http2StreamChannel open = callee;
+      if (waiting != null) {
+        waiting.add(r);
+      } else if (open != null) {
+        r.accept(open);
       }
     }
 
@@ -553,17 +593,18 @@ public final class H2Bridge {
    * to a Solve is looked at first ({@link ExportWatch}); on /session each message of the
    * caller's answer is judged first ({@link SessionCall}).
    */
-  private final class CalleeStream extends ChannelInboundHandlerAdapter {
+  private static final class CalleeStream extends ChannelInboundHandlerAdapter {
     private final ChannelHandlerContext callerCtx;
     private final Http2StreamChannel callerStream;
     private final CallerStream call;
-    private final ExportWatch exports;
-    private final GrpcMessages answer;
+    private final @Nullable ExportWatch exports;
+    private final @Nullable GrpcMessages answer;
 
-    CalleeStream(ChannelHandlerContext callerCtx, ExportWatch exports) {
+    CalleeStream(ChannelHandlerContext callerCtx, CallerStream call,
+        @Nullable ExportWatch exports) {
       this.callerCtx = callerCtx;
       this.callerStream = (Http2StreamChannel) callerCtx.channel();
-      this.call = (CallerStream) callerCtx.handler();
+      this.call = call;
       this.exports = exports;
       this.answer = call.session == null ? null : new GrpcMessages(MAX_MESSAGE);
     }
@@ -586,8 +627,11 @@ public final class H2Bridge {
           call.answered = true;
           callerStream.writeAndFlush(new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
         }
-        case Http2DataFrame d when answer != null -> relayAnswer(d);
         case Http2DataFrame d -> {
+          if (answer != null) {
+            relayAnswer(answer, d);
+            return;
+          }
           if (exports != null) {
             exports.accept(d.content());
           }
@@ -602,10 +646,10 @@ public final class H2Bridge {
       }
     }
 
-    private void relayAnswer(Http2DataFrame d) {
+    private void relayAnswer(GrpcMessages collected, Http2DataFrame d) {
       List<byte[]> messages;
       try {
-        messages = answer.add(d.content());
+        messages = collected.add(d.content());
       } catch (GrpcMessages.BadFrame e) {
         call.refuse(callerCtx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
             "berth: " + e.getMessage()));
@@ -620,7 +664,7 @@ public final class H2Bridge {
             judged), false));
       }
       if (d.isEndStream()) {
-        if (answer.partial()) {
+        if (collected.partial()) {
           call.refuse(callerCtx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
               "berth: the answer ended inside a message"));
           return;
