@@ -207,7 +207,9 @@ class BuildKitIT extends ItBase {
   @Test
   void build_cacheMountOfAnotherUser_neitherReadNorPoisoned() {
     String nonce = ItEnvironment.uniqueName("cache");
-    String mount = "FROM " + image + "\nRUN --mount=type=cache,target=/berth-cache ";
+    // The same cache id for both users, fresh for every run (the daemon keeps cache mounts).
+    String mount = "FROM " + image + "\nRUN --mount=type=cache,id=" + nonce
+        + ",target=/berth-cache ";
     dockerfile(mount + "echo " + nonce + " > /berth-cache/f\n");
     Proc.Result alices = buildx(alice, "build");
     assertThat(alices.ok()).as(alices.describe()).isTrue();
