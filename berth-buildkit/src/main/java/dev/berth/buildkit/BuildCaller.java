@@ -12,15 +12,17 @@ import java.util.concurrent.CompletableFuture;
  * @param uid the caller's uid
  * @param owner the owner of what the caller's builds create
  * @param tags the caller's rule for image names (like {@code docker tag})
+ * @param pins the frontend images the caller's role may run
  * @param recorder where each judged call is recorded; the call goes on only once the record is
  *     durable
  * @param claims where the images the caller's builds make are claimed for the caller
  */
-public record BuildCaller(int uid, Owner owner, TagJudge tags, Recorder recorder,
-    Claims claims) {
+public record BuildCaller(int uid, Owner owner, TagJudge tags, FrontendPins pins,
+    Recorder recorder, Claims claims) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");
+    requireNonNull(pins, "pins");
     requireNonNull(recorder, "recorder");
     requireNonNull(claims, "claims");
   }

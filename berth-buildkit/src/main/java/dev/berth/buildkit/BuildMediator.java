@@ -37,6 +37,18 @@ public final class BuildMediator {
         : Optional.of("the BuildKit session id " + id + " is in use; start a new build");
   }
 
+  /**
+   * The shared key to send upstream for a session's client key: the daemon keeps each session
+   * directory it copied under a key made of the directory's name, a hint from the build
+   * definition and this key, all chosen by clients (buildkit {@code source/local/source.go}),
+   * and on the next build asks only for files whose metadata changed. Prefixed with the caller's
+   * uid (and without the client's {@code :}, the separator of those parts), no two users' keys
+   * are equal, so one user's kept directory is never the base of another user's copy.
+   */
+  public static String sharedKey(int uid, String clientKey) {
+    return "berth-" + uid + "-" + clientKey.replace(':', '_');
+  }
+
   /** Releases a session id whose request never reached the hand-off (refused, failed). */
   public void closeSession(String id, int uid) {
     owners.closeSession(id, uid);

@@ -3,7 +3,6 @@ package dev.berth.buildkit;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import dev.berth.policy.Owner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,8 @@ import pb.Ops;
  *       session (and source-policy session) the caller's own; entitlements none (the daemon
  *       grants {@code network.host} and {@code device} to every client by default, berth grants
  *       no role either, and {@code security.insecure} never); the Dockerfile frontend (or
- *       buildx's gateway-forwarder mode, no definition), its options judged by
+ *       buildx's gateway-forwarder mode, no definition, or {@code gateway.v0} with a frontend
+ *       image the caller's role pins, {@link FrontendPins}), its options judged by
  *       {@link FrontendAttrs}; exporters {@code moby}/{@code image} only, without push, their
  *       {@code name} tags judged like {@code docker tag} ({@link TagJudge}); no cache imports or
  *       exports, frontend inputs, source policies, session exporter or proxy network.
@@ -69,15 +69,13 @@ public final class CallJudge {
   /**
    * Judges one request message.
    *
-   * @param uid the caller
-   * @param owner the owner of what the caller creates
-   * @param tags the caller's rule for image names
+   * @param caller who calls, with the rules of their role
    * @param path the HTTP/2 {@code :path}, {@code /package.Service/Method}
    * @param buildId the call's {@code buildid} metadata (empty when absent)
    * @param bytes the message (one gRPC frame's payload, uncompressed)
    */
-  public Verdict judge(int uid, Owner owner, TagJudge tags, String path, String buildId,
-      byte[] bytes) {
+  public Verdict judge(BuildCaller caller, String path, String buildId, byte[] bytes) {
+    int uid = caller.uid();
     Optional<Message> prototype = message(path);
     if (prototype.isEmpty()) {
       return new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_method",
@@ -102,11 +100,11 @@ public final class CallJudge {
       }
     }
     return switch (m) {
-      case ControlOuterClass.SolveRequest s -> solve(uid, owner, tags, s);
+      case ControlOuterClass.SolveRequest s -> solve(caller, s);
       case ControlOuterClass.StatusRequest s -> ownRef(s.getRef(), uid, "Status")
           .orElse(forward(bytes));
       case ControlOuterClass.BuildHistoryRequest h -> history(uid, h, bytes);
-      case Gateway.SolveRequest s -> bridgeSolve(uid, owner, s);
+      case Gateway.SolveRequest s -> bridgeSolve(caller, s);
       default -> forward(bytes);
     };
   }
@@ -173,8 +171,8 @@ public final class CallJudge {
     return ownRef(h.getRef(), uid, "ListenBuildHistory").orElse(forward(bytes));
   }
 
-  private Verdict solve(int uid, Owner owner, TagJudge tags,
-      ControlOuterClass.SolveRequest s) {
+  private Verdict solve(BuildCaller caller, ControlOuterClass.SolveRequest s) {
+    int uid = caller.uid();
     if (s.getRef().isEmpty()) {
       return Verdict.denied("buildkit_solve", "a Solve needs a ref");
     }
@@ -206,9 +204,11 @@ public final class CallJudge {
     if (s.hasCache() && !s.getCache().equals(ControlOuterClass.CacheOptions.getDefaultInstance())) {
       problems.add("cache imports and exports (--cache-from, --cache-to) are not allowed");
     }
-    frontend(s.getFrontend(), s.hasDefinition() ? s.getDefinition() : null, problems);
-    exporters(s, tags, problems);
-    FrontendAttrs.Judged attrs = FrontendAttrs.judge(s.getFrontendAttrsMap(), uid, owner, mine);
+    frontend(s.getFrontend(), s.getFrontendAttrsMap(), caller.pins(),
+        s.hasDefinition() ? s.getDefinition() : null, problems);
+    exporters(s, caller.tags(), problems);
+    FrontendAttrs.Judged attrs = FrontendAttrs.judge(s.getFrontendAttrsMap(), caller, mine,
+        s.getFrontend(), false);
     if (attrs.refusal() != null) {
       problems.add(attrs.refusal());
     }
@@ -223,10 +223,12 @@ public final class CallJudge {
     return new Verdict.Forward(out.toByteArray(), "cache mounts namespaced, owner labels set");
   }
 
-  private Verdict bridgeSolve(int uid, Owner owner, Gateway.SolveRequest s) {
+  private Verdict bridgeSolve(BuildCaller caller, Gateway.SolveRequest s) {
     List<String> problems = new ArrayList<>();
-    Predicate<String> mine = id -> owners.sessionOwner(id).map(o -> o == uid).orElse(false);
-    frontend(s.getFrontend(), s.hasDefinition() ? s.getDefinition() : null, problems);
+    Predicate<String> mine = id -> owners.sessionOwner(id).map(o -> o == caller.uid())
+        .orElse(false);
+    frontend(s.getFrontend(), s.getFrontendOptMap(), caller.pins(),
+        s.hasDefinition() ? s.getDefinition() : null, problems);
     if (s.getCacheImportsCount() > 0) {
       problems.add("cache imports (--cache-from) are not allowed");
     }
@@ -236,7 +238,8 @@ public final class CallJudge {
     if (s.getSourcePoliciesCount() > 0) {
       problems.add("source policies are not allowed");
     }
-    FrontendAttrs.Judged attrs = FrontendAttrs.judge(s.getFrontendOptMap(), uid, owner, mine);
+    FrontendAttrs.Judged attrs = FrontendAttrs.judge(s.getFrontendOptMap(), caller, mine,
+        s.getFrontend(), s.getFrontendInputsCount() > 0);
     if (attrs.refusal() != null) {
       problems.add(attrs.refusal());
     }
@@ -262,17 +265,22 @@ public final class CallJudge {
   }
 
   /**
-   * The built-in Dockerfile frontend, buildx's gateway-forwarder mode (no frontend, no
-   * definition), or a definition without cache mounts or non-sandbox network and security.
+   * The built-in Dockerfile frontend, a frontend image the caller's role pins
+   * ({@code gateway.v0} with its {@code source}), buildx's gateway-forwarder mode (no frontend,
+   * no definition), or a definition without cache mounts or non-sandbox network and security.
    */
-  private static void frontend(String frontend, Ops.@Nullable Definition def,
-      List<String> problems) {
+  private static void frontend(String frontend, Map<String, String> attrs, FrontendPins pins,
+      Ops.@Nullable Definition def, List<String> problems) {
     if (frontend.equals("dockerfile.v0")) {
       return;
     }
+    if (frontend.equals("gateway.v0")) {
+      pins.refusal(attrs.getOrDefault("source", ""), "the build").ifPresent(problems::add);
+      return;
+    }
     if (!frontend.isEmpty()) {
-      problems.add("the frontend " + frontend + " is not allowed (custom frontends and # syntax= "
-          + "need an administrator's allowlist, which berth does not have yet)");
+      problems.add("the frontend " + frontend + " is not allowed (the built-in Dockerfile "
+          + "frontend, or a frontend image an administrator pinned)");
       return;
     }
     if (def == null) {

@@ -1,6 +1,5 @@
 package dev.berth.buildkit;
 
-import dev.berth.policy.Owner;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -32,32 +31,37 @@ import org.jspecify.annotations.Nullable;
  *       {@code dockerfile2llb/convert.go}); {@code RUN --network=host} needs the
  *       {@code network.host} entitlement, which berth never passes. Builds that need the
  *       network use the classic builder, whose steps get the caller's own build network.
- *   <li>{@code cmdline} is set: the built-in Dockerfile frontend then ignores a
- *       {@code # syntax=} line instead of running the frontend image it names
- *       (buildkit {@code frontend/dockerfile/builder/build.go}, {@code Build}); that image would
- *       run inside the daemon with the gateway API, outside berth's view. There is no
- *       administrator allowlist of pinned frontends yet, so every build uses the built-in one.
+ *   <li>Frontend images: the built-in Dockerfile frontend runs the image a
+ *       {@code BUILDKIT_SYNTAX} build-arg or a {@code syntax} directive names, inside the daemon
+ *       with the gateway API, outside berth's view (buildkit
+ *       {@code frontend/dockerfile/builder/build.go}, {@code Build}), unless {@code cmdline} is
+ *       set. {@code BUILDKIT_SYNTAX} must name an image the caller's role pins
+ *       ({@link FrontendPins}); the directive is checked as the Dockerfile crosses the caller's
+ *       session ({@link SessionCall}). When the Dockerfile would not come through that check (a
+ *       frontend input or another {@code dockerfilekey} names where it comes from),
+ *       {@code cmdline} is set and the built-in frontend builds whatever the directive says.
  * </ul>
  *
  * And what it refuses: {@code force-network-mode=host} (the entitlement is never granted),
  * {@code cgroup-parent} (escapes the daemon's cgroup), {@code ulimit}, {@code add-hosts} and the
  * proxy build-args (outside the cache key: a layer fetched through one user's proxy or host
  * entry would be reused by another user's build; BuildKit's cache is shared, so berth refuses
- * them rather than forcing no-cache), {@code BUILDKIT_SYNTAX} and custom frontends (no
- * administrator allowlist of pinned frontends exists yet), remote or named contexts (fetched by
- * the daemon), cache imports, SBOM generators (they run an image), and another caller's session
- * in {@code local-sessionid:*}.
+ * them rather than forcing no-cache), frontend images that are not pinned, remote or named
+ * contexts (fetched by the daemon), cache imports, SBOM generators (they run an image), and
+ * another caller's session in {@code local-sessionid:*}.
  */
 final class FrontendAttrs {
   static final String CACHE_NS = "build-arg:BUILDKIT_CACHE_MOUNT_NS";
   static final String NETWORK = "force-network-mode";
   static final String CMDLINE = "cmdline";
+  static final String SYNTAX_ARG = "build-arg:BUILDKIT_SYNTAX";
+  private static final String GATEWAY = "gateway.v0";
   /** Keys passed as they are (values need no check). */
   private static final Set<String> PLAIN = Set.of("filename", "target", "no-cache", "platform",
       "image-resolve-mode", "hostname", "dockerfilekey", "contextkey", "frontend.caps",
       "multi-platform", "requestid", "contextsubdir", "build-arg:BUILDKIT_INLINE_CACHE",
       "build-arg:BUILDKIT_MULTI_PLATFORM", "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", "call",
-      "exporter-image-config", "add-hosts", "shm-size", "force-network-mode", "cgroup-parent",
+      "exporter-image-config", "cmdline", "add-hosts", "shm-size", "force-network-mode", "cgroup-parent",
       "ulimit", "attest:provenance");
   private static final Set<String> PROXY_ARGS = Set.of("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY",
       "NO_PROXY", "ALL_PROXY");
@@ -66,17 +70,19 @@ final class FrontendAttrs {
   private FrontendAttrs() {}
 
   /**
-   * The attributes to forward for {@code owner} (uid {@code uid}), or a refusal.
+   * The attributes to forward for {@code caller}, or a refusal.
    *
    * @param sessions whether a session id is the caller's
+   * @param frontend the frontend the attributes are for ({@code ""} in buildx's forwarder mode)
+   * @param inputs whether the solve gives the frontend inputs (a Dockerfile among them, maybe)
    */
-  static Judged judge(Map<String, String> in, int uid, Owner owner,
-      Predicate<String> sessions) {
+  static Judged judge(Map<String, String> in, BuildCaller caller, Predicate<String> sessions,
+      String frontend, boolean inputs) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : in.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      String refusal = refusal(key, value, sessions);
+      String refusal = refusal(key, value, sessions, caller.pins(), frontend);
       if (refusal != null) {
         return new Judged(Map.of(), refusal);
       }
@@ -85,15 +91,28 @@ final class FrontendAttrs {
       }
     }
     out.put(NETWORK, "none");
-    out.put(CMDLINE, "dockerfile.v0");
-    out.put(CACHE_NS, "berth-" + uid);
-    owner.labels().forEach((k, v) -> out.put("label:" + k, v));
+    boolean checkedDockerfile = !inputs
+        && in.getOrDefault("dockerfilekey", SessionCall.DOCKERFILE_DIR)
+            .equals(SessionCall.DOCKERFILE_DIR);
+    if (!frontend.equals(GATEWAY) && !in.containsKey(SYNTAX_ARG) && !checkedDockerfile) {
+      out.put(CMDLINE, "dockerfile.v0");
+    }
+    out.put(CACHE_NS, "berth-" + caller.uid());
+    caller.owner().labels().forEach((k, v) -> out.put("label:" + k, v));
     return new Judged(out, null);
   }
 
   /** Why {@code key=value} is refused, or null. */
-  private static @Nullable String refusal(String key, String value, Predicate<String> sessions) {
+  private static @Nullable String refusal(String key, String value, Predicate<String> sessions,
+      FrontendPins pins, String frontend) {
     switch (key) {
+      case SYNTAX_ARG -> {
+        return pins.refusal(value.strip().split(" ", 2)[0], "BUILDKIT_SYNTAX").orElse(null);
+      }
+      case "source" -> {
+        return frontend.equals(GATEWAY) ? null : "frontend option source is only for a frontend "
+            + "image";
+      }
       case "force-network-mode" -> {
         return Set.of("", "sandbox", "none", "default").contains(value) ? null
             : "--network " + value + ": build steps run in their own network namespace "
@@ -127,10 +146,6 @@ final class FrontendAttrs {
         return "--build-arg " + name + " is not allowed: proxy build-args are left out of the "
             + "shared build cache's key, so what a step fetched through your proxy would be "
             + "reused by other users' builds; set the proxy inside the Dockerfile (ENV) instead";
-      }
-      if (name.equals("BUILDKIT_SYNTAX")) {
-        return "BUILDKIT_SYNTAX: custom frontends are not allowed (only the built-in Dockerfile "
-            + "frontend)";
       }
       return null;
     }

@@ -55,7 +55,10 @@ import org.slf4j.LoggerFactory;
  * {@code :path} against the allowed methods, and on {@code /grpc} the request message (exactly
  * one per call, uncompressed, at most {@link #MAX_MESSAGE} bytes) by {@link CallJudge}; the judged
  * (possibly re-encoded) message is sent on a new stream of the other leg once the record of the
- * call is durable. Responses are relayed as they come. A refusal ends only that stream, with a
+ * call is durable. Responses are relayed as they come. On {@code /session} the calls stream both
+ * ways, so each message in either direction is cut out of the DATA frames ({@link GrpcMessages})
+ * and judged by {@link SessionCall} before it is relayed (the Dockerfile's directory is held and
+ * read there). A refusal ends only that stream, with a
  * gRPC status in trailers; too many refusals, an idle connection or any protocol error close
  * both connections. Nothing is byte-spliced.
  *
@@ -68,6 +71,8 @@ public final class H2Bridge {
   static final int MAX_MESSAGE = 16 * 1024 * 1024;
   private static final int MAX_STREAMS = 100;
   private static final int MAX_REFUSED = 256;
+  /** The gRPC metadata that names the directory a FileSync call transfers. */
+  private static final String DIR_NAME = "dir-name";
   /** The gRPC metadata that names the build an LLBBridge call belongs to. */
   private static final String BUILD_ID = "buildkit-controlapi-buildid";
   private static final int IDLE_SECONDS = 600;
@@ -201,6 +206,12 @@ public final class H2Bridge {
     private boolean done;
     /** What waits for the other leg's stream to open; null once it is open. */
     private @Nullable List<Consumer<Http2StreamChannel>> pending;
+    /** On /session: the call's judge, once its headers named an allowed method. */
+    private @Nullable SessionCall session;
+    /** On /session: the daemon's messages as they arrive; released when the stream closes. */
+    private @Nullable GrpcMessages daemonMessages;
+    /** Whether the answer's headers went to the gRPC client (a refusal is then trailers). */
+    private boolean answered;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -224,8 +235,12 @@ public final class H2Bridge {
         headers = in;
         path = in.path() == null ? "" : String.valueOf(in.path());
         CharSequence encoding = in.get("grpc-encoding");
-        boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path)
-            : SessionMethods.allowed(path);
+        if (endpoint == Endpoint.SESSION) {
+          CharSequence dir = in.get(DIR_NAME);
+          session = SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins())
+              .orElse(null);
+        }
+        boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path) : session != null;
         if (!allowed) {
           refuse(ctx, new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_method",
               "berth: " + path + " is not allowed through berth"));
@@ -238,6 +253,7 @@ public final class H2Bridge {
         }
         if (endpoint == Endpoint.SESSION) {
           pending = new ArrayList<>();
+          daemonMessages = new GrpcMessages(MAX_MESSAGE);
           record(ctx, new Verdict.Forward(new byte[0], ""), () -> relayHeaders(ctx,
               h.isEndStream(), null, c -> { }));
         } else {
@@ -250,9 +266,7 @@ public final class H2Bridge {
       }
       if (msg instanceof Http2DataFrame d) {
         if (endpoint == Endpoint.SESSION) {
-          DefaultHttp2DataFrame copy = new DefaultHttp2DataFrame(d.content().retain(),
-              d.isEndStream());
-          whenOpen(c -> c.writeAndFlush(copy));
+          relayDaemonData(ctx, d);
           return;
         }
         ByteBuf collected = request;
@@ -279,6 +293,67 @@ public final class H2Bridge {
       }
     }
 
+    /**
+     * On /session: each message of the daemon's request is judged ({@link SessionCall}) and the
+     * judged message relayed; a refusal ends the call.
+     */
+    private void relayDaemonData(ChannelHandlerContext ctx, Http2DataFrame d) {
+      GrpcMessages collected = daemonMessages;
+      SessionCall call = session;
+      if (collected == null || call == null) {
+        refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+            "berth: a call's message came before its headers"));
+        return;
+      }
+      List<byte[]> messages;
+      try {
+        messages = collected.add(d.content());
+      } catch (GrpcMessages.BadFrame e) {
+        refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
+            "berth: " + e.getMessage()));
+        return;
+      }
+      for (byte[] m : messages) {
+        switch (call.fromDaemon(m)) {
+          case Verdict.Forward f -> {
+            ByteBuf frame = GrpcMessages.frame(ctx.alloc(), f.message());
+            whenOpen(c -> c.writeAndFlush(new DefaultHttp2DataFrame(frame, false)));
+          }
+          case Verdict.Refuse r -> {
+            refuse(ctx, r);
+            return;
+          }
+          case Verdict.NotYet n -> throw new IllegalStateException("session calls never wait");
+        }
+      }
+      if (d.isEndStream()) {
+        if (collected.partial()) {
+          refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+              "berth: the request ended inside a message"));
+          return;
+        }
+        whenOpen(c -> c.writeAndFlush(new DefaultHttp2DataFrame(true)));
+      }
+    }
+
+    /**
+     * On /session: a message of the caller's answer, judged ({@link SessionCall}); the judged
+     * message to relay to the daemon, or null when the call was refused.
+     */
+    private byte @Nullable [] judgeAnswer(ChannelHandlerContext ctx, byte[] message) {
+      SessionCall call = requireNonNull(session, "answers are judged on /session only");
+      switch (call.fromCaller(message)) {
+        case Verdict.Forward f -> {
+          return f.message();
+        }
+        case Verdict.Refuse r -> {
+          refuse(ctx, r);
+          return null;
+        }
+        case Verdict.NotYet n -> throw new IllegalStateException("session calls never wait");
+      }
+    }
+
     /** Judges the one request message (off the event loop), then acts on the verdict. */
     private void judgeRequest(ChannelHandlerContext ctx, int attempt) {
       judged = true;
@@ -302,7 +377,7 @@ public final class H2Bridge {
       judging.execute(() -> {
         Verdict v;
         try {
-          v = judge.judge(caller.uid(), caller.owner(), caller.tags(), path, buildId, message);
+          v = judge.judge(caller, path, buildId, message);
         } catch (RuntimeException e) {
           v = new Verdict.Refuse(Verdict.UNAVAILABLE, "internal_error",
               "berth could not judge this call (" + e.getClass().getSimpleName() + ")");
@@ -357,7 +432,7 @@ public final class H2Bridge {
       }
       waiting.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          (Http2StreamChannel) ctx.channel(), exports)).open().addListener(f -> {
+          ctx, this, exports)).open().addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
@@ -403,17 +478,21 @@ public final class H2Bridge {
       }
     }
 
-    /** A trailers-only gRPC answer with {@code code} and {@code message}. */
+    /**
+     * Ends the call with {@code code} and {@code message}: trailers-only, or trailers after the
+     * answer's headers.
+     */
     private void reply(ChannelHandlerContext ctx, int code, String message) {
       done = true;
-      Http2Headers h = new DefaultHttp2Headers().status("200")
-          .set("content-type", "application/grpc")
-          .setInt("grpc-status", code)
+      Http2Headers h = answered ? new DefaultHttp2Headers() : new DefaultHttp2Headers()
+          .status("200").set("content-type", "application/grpc");
+      h.setInt("grpc-status", code)
           .set("grpc-message", URLEncoder.encode(message, StandardCharsets.UTF_8)
               .replace("+", "%20"));
       ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true))
           .addListener(ChannelFutureListener.CLOSE);
       if (callee != null) {
+        callee.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
         callee.close();
       }
     }
@@ -432,6 +511,10 @@ public final class H2Bridge {
       if (request != null) {
         request.release();
         request = null;
+      }
+      if (daemonMessages != null) {
+        daemonMessages.release();
+        daemonMessages = null;
       }
       if (callee != null) {
         callee.close();
@@ -507,23 +590,48 @@ public final class H2Bridge {
 
   /**
    * The serving side's answer to one call, relayed to the caller's stream as it comes; the answer
-   * to a Solve is looked at first ({@link ExportWatch}).
+   * to a Solve is looked at first ({@link ExportWatch}); on /session each message of the
+   * caller's answer is judged first ({@link SessionCall}).
    */
   private static final class CalleeStream extends ChannelInboundHandlerAdapter {
+    private final ChannelHandlerContext callerCtx;
     private final Http2StreamChannel callerStream;
+    private final CallerStream call;
     private final @Nullable ExportWatch exports;
+    private final @Nullable GrpcMessages answer;
 
-    CalleeStream(Http2StreamChannel callerStream, @Nullable ExportWatch exports) {
-      this.callerStream = callerStream;
+    CalleeStream(ChannelHandlerContext callerCtx, CallerStream call,
+        @Nullable ExportWatch exports) {
+      this.callerCtx = callerCtx;
+      this.callerStream = (Http2StreamChannel) callerCtx.channel();
+      this.call = call;
       this.exports = exports;
+      this.answer = call.session == null ? null : new GrpcMessages(MAX_MESSAGE);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        relay(msg);
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    private void relay(Object msg) {
+      if (call.done) {
+        return;
+      }
       switch (msg) {
-        case Http2HeadersFrame h -> callerStream.writeAndFlush(
-            new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
+        case Http2HeadersFrame h -> {
+          call.answered = true;
+          callerStream.writeAndFlush(new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
+        }
         case Http2DataFrame d -> {
+          if (answer != null) {
+            relayAnswer(answer, d);
+            return;
+          }
           if (exports != null) {
             exports.accept(d.content());
           }
@@ -536,11 +644,41 @@ public final class H2Bridge {
         }
         default -> { }
       }
-      ReferenceCountUtil.release(msg);
+    }
+
+    private void relayAnswer(GrpcMessages collected, Http2DataFrame d) {
+      List<byte[]> messages;
+      try {
+        messages = collected.add(d.content());
+      } catch (GrpcMessages.BadFrame e) {
+        call.refuse(callerCtx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
+            "berth: " + e.getMessage()));
+        return;
+      }
+      for (byte[] m : messages) {
+        byte[] judged = call.judgeAnswer(callerCtx, m);
+        if (judged == null) {
+          return;
+        }
+        callerStream.write(new DefaultHttp2DataFrame(GrpcMessages.frame(callerStream.alloc(),
+            judged), false));
+      }
+      if (d.isEndStream()) {
+        if (collected.partial()) {
+          call.refuse(callerCtx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+              "berth: the answer ended inside a message"));
+          return;
+        }
+        callerStream.write(new DefaultHttp2DataFrame(true));
+      }
+      callerStream.flush();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+      if (answer != null) {
+        answer.release();
+      }
       callerStream.close();
       ctx.fireChannelInactive();
     }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import dev.berth.policy.Owner;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import moby.buildkit.v1.ControlOuterClass;
 import moby.buildkit.v1.frontend.Gateway;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +25,12 @@ class CallJudgeTest {
   private static final TagJudge TAGS = name -> name.startsWith("busybox")
       ? Optional.of("the image " + name + " is not yours") : Optional.empty();
   private static final String SOLVE = CallJudge.CONTROL + "Solve";
+  /** The digest of a frontend image an administrator pinned. */
+  static final String PINNED_DIGEST = "sha256:" + "ab".repeat(32);
+  static final FrontendPins PINS = FrontendPins.of(List.of("docker/dockerfile:1.7@"
+      + PINNED_DIGEST));
+  private static final BuildCaller ALICE_CALLER = new BuildCaller(ALICE, ALICE_OWNER, TAGS,
+      PINS, (path, v) -> CompletableFuture.completedFuture(null), (id, names) -> { });
 
   private BuildOwners owners;
   private CallJudge judge;
@@ -48,7 +56,7 @@ class CallJudgeTest {
   }
 
   private Verdict solve(ControlOuterClass.SolveRequest.Builder s) {
-    return judge.judge(ALICE, ALICE_OWNER, TAGS, SOLVE, "", s.build().toByteArray());
+    return judge.judge(ALICE_CALLER, SOLVE, "", s.build().toByteArray());
   }
 
   private static String refused(Verdict v) {
@@ -65,7 +73,7 @@ class CallJudgeTest {
     assertThat(out.getFrontendAttrsMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001")
         .containsEntry("label:" + Owner.UID_LABEL, "1001")
         .containsEntry(FrontendAttrs.NETWORK, "none")
-        .containsEntry(FrontendAttrs.CMDLINE, "dockerfile.v0");
+        .doesNotContainKey(FrontendAttrs.CMDLINE);
     assertThat(owners.refOwner("r1")).contains(ALICE);
   }
 
@@ -97,7 +105,43 @@ class CallJudgeTest {
   @Test
   void solve_buildkitSyntaxBuildArg_refused() {
     assertThat(refused(solve(stock("r6").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX",
-        "evil/frontend")))).contains("BUILDKIT_SYNTAX");
+        "evil/frontend")))).contains("BUILDKIT_SYNTAX", "not pinned by digest");
+  }
+
+  @Test
+  void solve_buildkitSyntaxOtherDigest_refused() {
+    assertThat(refused(solve(stock("r6b").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX",
+        "docker/dockerfile@sha256:" + "cd".repeat(32))))).contains("allow.build_frontends");
+  }
+
+  @Test
+  void solve_buildkitSyntaxPinned_forwardedForTheFrontendToRun() throws Exception {
+    Verdict v = solve(stock("r6c").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX",
+        "docker.io/docker/dockerfile:1.7@" + PINNED_DIGEST));
+    assertThat(ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message())
+        .getFrontendAttrsMap()).doesNotContainKey(FrontendAttrs.CMDLINE)
+        .containsEntry(FrontendAttrs.CACHE_NS, "berth-1001");
+  }
+
+  @Test
+  void bridge_gatewayWithPinnedSource_forwarded() {
+    owners.claimRef("alice-ref", ALICE);
+    byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("gateway.v0")
+        .putFrontendOpt("source", "docker/dockerfile@" + PINNED_DIGEST)
+        .putFrontendOpt("cmdline", "docker/dockerfile@" + PINNED_DIGEST).build().toByteArray();
+    assertThat(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req))
+        .isInstanceOf(Verdict.Forward.class);
+  }
+
+  @Test
+  void bridge_dockerfileFromInput_builtInFrontendForced() throws Exception {
+    owners.claimRef("alice-ref", ALICE);
+    byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("dockerfile.v0")
+        .putFrontendInputs("dockerfile", Ops.Definition.getDefaultInstance()).build()
+        .toByteArray();
+    Verdict v = judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req);
+    assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message())
+        .getFrontendOptMap()).containsEntry(FrontendAttrs.CMDLINE, "dockerfile.v0");
   }
 
   @Test
@@ -163,27 +207,26 @@ class CallJudgeTest {
   void solve_unknownField_refused() {
     byte[] bytes = stock("r16").setUnknownFields(UnknownFieldSet.newBuilder().addField(99,
         UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()).build().toByteArray();
-    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, SOLVE, "", bytes);
+    Verdict v = judge.judge(ALICE_CALLER, SOLVE, "", bytes);
     assertThat(refused(v)).contains("not known to berth");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"DiskUsage", "Prune", "UpdateBuildHistory", "Session"})
   void control_crossUserMethods_refused(String method) {
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + method, "", new byte[0]));
+    refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + method, "", new byte[0]));
   }
 
   @Test
   void content_read_refused() {
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS,
-        "/containerd.services.content.v1.Content/Read", "", new byte[0]));
+    refused(judge.judge(ALICE_CALLER, "/containerd.services.content.v1.Content/Read", "", new byte[0]));
   }
 
   @Test
   void status_buildOfAnotherUser_refused() {
     byte[] req = ControlOuterClass.StatusRequest.newBuilder().setRef("bob-ref").build()
         .toByteArray();
-    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "Status", "",
+    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "Status", "",
         req))).contains("not yours");
   }
 
@@ -191,7 +234,7 @@ class CallJudgeTest {
   void history_withoutRef_refused() {
     byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setActiveOnly(true).build()
         .toByteArray();
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "ListenBuildHistory", "",
+    refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "ListenBuildHistory", "",
         req));
   }
 
@@ -199,7 +242,7 @@ class CallJudgeTest {
   void history_buildOfAnotherUser_refused() {
     byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setRef("bob-ref")
         .setEarlyExit(true).build().toByteArray();
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "ListenBuildHistory", "",
+    refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "ListenBuildHistory", "",
         req));
   }
 
@@ -207,14 +250,14 @@ class CallJudgeTest {
   void bridge_buildIdOfAnotherUser_refused() {
     byte[] req = Gateway.ReadFileRequest.newBuilder().setFilePath("/etc/shadow").build()
         .toByteArray();
-    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "ReadFile",
+    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "ReadFile",
         "bob-ref", req))).contains("not yours");
   }
 
   @Test
   void bridge_newContainer_refused() {
     owners.claimRef("alice-ref", ALICE);
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "NewContainer",
+    refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "NewContainer",
         "alice-ref", new byte[0]));
   }
 
@@ -223,7 +266,7 @@ class CallJudgeTest {
     owners.claimRef("alice-ref", ALICE);
     byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("dockerfile.v0")
         .putFrontendOpt("filename", "Dockerfile").build().toByteArray();
-    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "Solve", "alice-ref",
+    Verdict v = judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref",
         req);
     assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message())
         .getFrontendOptMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001");
@@ -237,7 +280,7 @@ class CallJudgeTest {
             .setCacheOpt(Ops.CacheOpt.newBuilder().setID("/root/.m2")))).build();
     byte[] req = Gateway.SolveRequest.newBuilder().setDefinition(Ops.Definition.newBuilder()
         .addDef(ByteString.copyFrom(exec.toByteArray()))).build().toByteArray();
-    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "Solve",
+    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve",
         "alice-ref", req))).contains("cache mounts");
   }
 
@@ -251,7 +294,7 @@ class CallJudgeTest {
 
   @Test
   void frontendAttrs_unknownKey_refused() {
-    assertThat(FrontendAttrs.judge(Map.of("exotic", "1"), ALICE, ALICE_OWNER, id -> true)
-        .refusal()).contains("exotic");
+    assertThat(FrontendAttrs.judge(Map.of("exotic", "1"), ALICE_CALLER, id -> true,
+        "dockerfile.v0", false).refusal()).contains("exotic");
   }
 }

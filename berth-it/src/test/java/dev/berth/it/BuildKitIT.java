@@ -82,15 +82,26 @@ class BuildKitIT extends ItBase {
 
   /** {@code docker ARGS... CONTEXT} as {@code user} through berth, with the buildx plugin. */
   private Proc.Result buildx(UnixUser user, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add(context.toString());
+    return cli(user, all);
+  }
+
+  /** {@code docker ARGS...} as {@code user} through berth, with the buildx and compose plugins. */
+  private Proc.Result cli(UnixUser user, List<String> args) {
     try {
       Path config = dir(user);
       Path plugins = Files.createDirectory(config.resolve("cli-plugins"));
       Files.createSymbolicLink(plugins.resolve("docker-buildx"), PLUGIN);
+      Path compose = Path.of(System.getenv().getOrDefault("BERTH_IT_COMPOSE_PLUGINS",
+          "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins"), "docker-compose");
+      if (Files.isExecutable(compose)) {
+        Files.createSymbolicLink(plugins.resolve("docker-compose"), compose);
+      }
       Proc.run(List.of("chown", "-R", user.uid() + ":" + user.gid(), config.toString()));
       List<String> cmd = new ArrayList<>(List.of("DOCKER_CONFIG=" + config,
           ItEnvironment.dockerCli()));
-      cmd.addAll(List.of(args));
-      cmd.add(context.toString());
+      cmd.addAll(args);
       return Proc.run(docker.asUser(user, cmd), null, BUILD_TIMEOUT);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -171,13 +182,101 @@ class BuildKitIT extends ItBase {
         "berth:");
   }
 
-  /** The named frontend image does not exist: had it been used, the build would fail. */
+  /** The directive is read as the Dockerfile crosses alice's session, before the daemon runs it. */
   @Test
-  void build_customSyntaxLine_builtWithTheBuiltInFrontend() {
+  void build_customSyntaxLine_refused() {
     dockerfile("# syntax=berth-test/no-such-frontend:1\nFROM " + image + "\nRUN true\n");
-    Proc.Result r = buildx(alice, "build");
+    assertRefused(buildx(alice, "build"), "berth:", "no-such-frontend", "allow.build_frontends");
+  }
+
+  /**
+   * {@code RUN --security=insecure} needs the labs frontend image (the built-in frontend does not
+   * know the flag) and the entitlement: the frontend is refused first.
+   */
+  @Test
+  void build_runSecurityInsecure_refused() {
+    dockerfile("# syntax=docker/dockerfile:1-labs\nFROM " + image
+        + "\nRUN --security=insecure true\n");
+    assertRefused(buildx(alice, "build"), "berth:", "docker/dockerfile:1-labs");
+  }
+
+  /**
+   * Two users' {@code RUN --mount=type=cache} with the same target: bob finds alice's cache
+   * empty, and what bob writes does not reach alice's next build.
+   */
+  @Test
+  void build_cacheMountOfAnotherUser_neitherReadNorPoisoned() {
+    String nonce = ItEnvironment.uniqueName("cache");
+    // The same cache id for both users, fresh for every run (the daemon keeps cache mounts).
+    String mount = "FROM " + image + "\nRUN --mount=type=cache,id=" + nonce
+        + ",target=/berth-cache ";
+    dockerfile(mount + "echo " + nonce + " > /berth-cache/f\n");
+    Proc.Result alices = buildx(alice, "build");
+    assertThat(alices.ok()).as(alices.describe()).isTrue();
+    dockerfile(mount + "! test -e /berth-cache/f && echo bob-" + nonce + " > /berth-cache/f\n");
+    Proc.Result bobs = buildx(bob, "build");
+    assertThat(bobs.ok()).as("bob sees alice's cache mount: " + bobs.describe()).isTrue();
+    dockerfile(mount + "grep -qx " + nonce + " /berth-cache/f\n");
+    Proc.Result again = buildx(alice, "build");
+    assertThat(again.ok()).as("alice's cache mount was changed: " + again.describe()).isTrue();
+  }
+
+  /** {@code --secret}: the daemon asks alice's session for it (Secrets/GetSecret, judged). */
+  @Test
+  void build_secretMountAsOwner_readsTheSecret() throws IOException {
+    String nonce = ItEnvironment.uniqueName("secret");
+    Path secret = dir(alice).resolve("token");
+    Files.writeString(secret, nonce);
+    Proc.run(List.of("chown", alice.uid() + ":" + alice.gid(), secret.toString()));
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    dockerfile("FROM " + image + "\nRUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = "
+        + nonce + "\n");
+    Proc.Result r = buildx(alice, "build", "--secret", "id=tok,src=" + secret);
     assertThat(r.ok()).as(r.describe()).isTrue();
-    assertThat(r.stderr()).doesNotContain("no-such-frontend");
+  }
+
+  @Test
+  void composeBuild_asAlice_builtAndTheImageIsHers() throws IOException {
+    if (!Files.isExecutable(Path.of(ItEnvironment.composePluginDir(), "docker-compose"))) {
+      ItEnvironment.unavailable("no compose plugin");
+    }
+    String tag = tag("bkcompose");
+    Path compose = context.resolve("compose.yaml");
+    Files.writeString(compose, "services:\n  app:\n    build: .\n    image: " + tag + "\n");
+    Files.setPosixFilePermissions(compose, PosixFilePermissions.fromString("rw-r--r--"));
+    Proc.Result r = cli(alice, List.of("compose", "-p", ItEnvironment.uniqueName("bkc"),
+        "--project-directory", context.toString(), "build"));
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    Proc.Result labels = DockerCli.upstream("image", "inspect", "--format",
+        "{{index .Config.Labels \"dev.berth.owner.uid\"}}", tag);
+    assertThat(labels.stdout().strip()).as(labels.describe())
+        .isEqualTo(Integer.toString(alice.uid()));
+  }
+
+  /** A {@code POST /session} as {@code user} with session id {@code id}, held up to 15 s. */
+  private List<String> session(UnixUser user, String id) {
+    return docker.asUser(user, List.of("curl", "-sS", "-N", "-i", "-m", "15", "--http1.1",
+        "--unix-socket", berth().socket().toString(), "-X", "POST",
+        "-H", "Connection: Upgrade", "-H", "Upgrade: h2c",
+        "-H", "X-Docker-Expose-Session-Uuid: " + id, "-H", "X-Docker-Expose-Session-Name: it",
+        "-H", "X-Docker-Expose-Session-Sharedkey: it", "http://docker/session"));
+  }
+
+  /**
+   * dockerd keeps sessions by the id the client chose and silently gives a second connection
+   * with the same id the first one's place (buildkit {@code session/manager.go}): bob's
+   * connection with alice's live session id is refused and hers stays.
+   */
+  @Test
+  void session_secondConnectionWithAnothersSessionId_refusedAndTheFirstKept() {
+    String id = ItEnvironment.uniqueName("sess");
+    try (Proc.Running first = Proc.start(session(alice, id))) {
+      assertThat(first.awaitStdout("101", Duration.ofSeconds(10))).as(first.stdout()).isTrue();
+      Proc.Result second = Proc.run(session(bob, id), null, Duration.ofSeconds(30));
+      assertThat(second.stdout()).as(second.describe()).doesNotContain("101")
+          .contains("berth:", "is in use");
+      assertThat(first.isAlive()).as(first.stdout()).isTrue();
+    }
   }
 
   /** A step reaches nothing: no shared bridge, no host network (forced network none). */

@@ -3,6 +3,7 @@ package dev.berth.policy;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * What a role may ask for beyond the safe baseline, each an allowlist set by the administrator.
@@ -15,9 +16,17 @@ import java.util.Set;
  * @param minHostPort the lowest host port a container may publish
  * @param buildRemote URL prefixes a build may name as its remote context ({@code docker build
  *     https://...} or a git URL), which the daemon fetches as root; empty: none
+ * @param buildFrontends BuildKit frontend images a build may run ({@code # syntax=} or
+ *     {@code BUILDKIT_SYNTAX}), each pinned by digest ({@code docker/dockerfile:1.7@sha256:...});
+ *     empty: only the daemon's built-in Dockerfile frontend
  */
 public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-    Set<String> logDrivers, int minHostPort, Set<String> buildRemote) {
+    Set<String> logDrivers, int minHostPort, Set<String> buildRemote,
+    Set<String> buildFrontends) {
+
+  /** An image reference pinned by digest, with or without a tag. */
+  public static final Pattern PINNED =
+      Pattern.compile("^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$");
 
   /** The baseline: nothing extra, the log drivers that stay on the host, unprivileged ports. */
   public static final Allowances BASELINE =
@@ -33,11 +42,18 @@ public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> an
       throw new IllegalArgumentException("min_host_port must be 1-65535");
     }
     buildRemote = Set.copyOf(buildRemote);
+    buildFrontends = Set.copyOf(buildFrontends);
+    for (String f : buildFrontends) {
+      if (!PINNED.matcher(f).matches()) {
+        throw new IllegalArgumentException("build_frontends: " + f + " is not pinned by digest "
+            + "(NAME@sha256:<64 hex digits>)");
+      }
+    }
   }
 
   /** Allowances without remote build contexts. */
   public Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
       Set<String> logDrivers, int minHostPort) {
-    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of());
+    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of(), Set.of());
   }
 }

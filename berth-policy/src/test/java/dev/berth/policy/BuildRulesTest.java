@@ -120,6 +120,26 @@ class BuildRulesTest {
   }
 
   @Test
+  void policy_buildFrontendsPinnedByDigest_readAndUnpinnedRefused() throws Exception {
+    String pinned = "docker/dockerfile:1.7@sha256:" + "ab".repeat(32);
+    String yaml = """
+        roles:
+          user:
+            actions: [image_build]
+            allow:
+              build_frontends: ["%s"]
+        bindings:
+          - role: user
+            users: ["*"]
+        """;
+    PolicyEngine allowing = engine(yaml.formatted(pinned));
+    assertThat(allowing.policy().roleOf(ALICE).orElseThrow().allow().buildFrontends())
+        .containsExactly(pinned);
+    assertThatThrownBy(() -> engine(yaml.formatted("docker/dockerfile:1.7")))
+        .hasMessageContaining("build_frontends[0]").hasMessageContaining("pinned by digest");
+  }
+
+  @Test
   void build_tagOverAnotherUsersTag_refused() {
     assertThat(refused(build(ALICE, "&t=busybox"))).contains("busybox:latest")
         .contains("not yours");

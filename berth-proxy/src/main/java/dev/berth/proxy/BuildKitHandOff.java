@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.berth.buildkit.BuildCaller;
 import dev.berth.buildkit.BuildMediator;
+import dev.berth.buildkit.FrontendPins;
 import dev.berth.buildkit.H2Bridge;
 import dev.berth.buildkit.SessionMethods;
 import dev.berth.buildkit.Verdict;
@@ -36,6 +37,8 @@ final class BuildKitHandOff {
       AsciiString.cached("X-Docker-Expose-Session-Uuid");
   private static final AsciiString SESSION_METHOD =
       AsciiString.cached("X-Docker-Expose-Session-Grpc-Method");
+  private static final AsciiString SHARED_KEY =
+      AsciiString.cached("X-Docker-Expose-Session-Sharedkey");
   /** Sessions and build refs of every connection (one berth process, one daemon). */
   private static final BuildMediator BUILDS = new BuildMediator();
 
@@ -73,13 +76,22 @@ final class BuildKitHandOff {
     return Optional.empty();
   }
 
-  /** The upstream request of a BuildKit endpoint: an h2c upgrade, session methods narrowed. */
-  static void upgradeHeaders(Exchange ex, HttpRequest out) {
+  /**
+   * The upstream request of a BuildKit endpoint: an h2c upgrade; on {@code /session} the
+   * advertised methods narrowed to those berth allows, and the shared key made the caller's
+   * ({@link BuildMediator#sharedKey}: another user who sent the same key and the metadata of a
+   * file of yours would otherwise build with your file's contents).
+   */
+  static void upgradeHeaders(ClientConnection conn, Exchange ex, HttpRequest out) {
     out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     out.headers().set(HttpHeaderNames.UPGRADE, "h2c");
     if (isSession(ex)) {
+      out.headers().remove(SESSION_METHOD);
       ex.request.headers().getAll(SESSION_METHOD).stream().filter(SessionMethods::allowed)
           .forEach(m -> out.headers().add(SESSION_METHOD, m));
+      int uid = conn.caller.principal().map(Principal::uid).orElse(-1);
+      out.headers().set(SHARED_KEY, BuildMediator.sharedKey(uid,
+          ex.request.headers().get(SHARED_KEY, "")));
     }
   }
 
@@ -99,7 +111,9 @@ final class BuildKitHandOff {
     Principal who = conn.caller.principal().orElseThrow();
     Owner owner = e.engine().policy().grantOf(who).map(g -> g.ownerFor(who))
         .orElse(new Owner(who.uid(), -1));
-    BuildCaller caller = new BuildCaller(who.uid(), owner, e::tagRefusal,
+    FrontendPins pins = e.engine().policy().roleOf(who)
+        .map(r -> FrontendPins.of(r.allow().buildFrontends())).orElse(FrontendPins.NONE);
+    BuildCaller caller = new BuildCaller(who.uid(), owner, e::tagRefusal, pins,
         (path, v) -> e.recordCall(path, v instanceof Verdict.Forward,
             v instanceof Verdict.Refuse r ? r.rule() : "buildkit_call",
             v instanceof Verdict.Refuse r ? r.message() : "",

@@ -99,7 +99,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     HttpRequest out = UpstreamRequests.build(ex.request, requireNonNull(ex.allow).forward(), json,
         streamed, hijacks);
     if (BuildKitHandOff.applies(ex)) {
-      BuildKitHandOff.upgradeHeaders(ex, out);
+      BuildKitHandOff.upgradeHeaders(conn, ex, out);
     }
     ch.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {

@@ -41,7 +41,7 @@ final class RoleReader extends NodeReader {
 
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
-          "build_remote");
+          "build_remote", "build_frontends");
 
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
 
@@ -180,7 +180,8 @@ final class RoleReader extends NodeReader {
     Bounds bounds = section(f.get("bounds"), at + ".bounds", Bounds.NONE, this::perUserBounds,
         "connections and requests_in_flight");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
-        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
+        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote, "
+        + "build_frontends");
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
         bounds, auditOnly, namePrefix, placement(f, at));
   }
@@ -270,7 +271,23 @@ final class RoleReader extends NodeReader {
         new LinkedHashSet<>(strings(f.get("sysctls"), at + ".sysctls")),
         new LinkedHashSet<>(strings(f.get("annotations"), at + ".annotations")),
         logDrivers, minPort,
-        new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")));
+        new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")),
+        frontends(f.get("build_frontends"), at + ".build_frontends"));
+  }
+
+  /** BuildKit frontend images, each pinned by digest. */
+  private Set<String> frontends(@Nullable Node node, String at) {
+    Set<String> pinned = new LinkedHashSet<>();
+    List<String> refs = strings(node, at);
+    for (int i = 0; i < refs.size(); i++) {
+      if (Allowances.PINNED.matcher(refs.get(i)).matches()) {
+        pinned.add(refs.get(i));
+      } else if (node instanceof SequenceNode seq) {
+        error(seq.getValue().get(i), at + "[" + i + "]", "expected an image "
+            + "pinned by digest, such as docker/dockerfile:1.7@sha256:<64 hex digits>");
+      }
+    }
+    return pinned;
   }
 
   private Limits limits(MappingNode m, String at) {
