@@ -70,7 +70,9 @@ public final class DaemonObjects implements ObjectDirectory {
       String id = i.path("Id").asText();
       Map<String, Optional<Owner>> tags = new HashMap<>();
       i.path("RepoTags").forEach(t -> tags.put(t.asText(), store.tagOwner(t.asText(), id)));
-      return new DockerObject(id, "", store.imageOwner(id), tags);
+      List<String> digests = new ArrayList<>();
+      i.path("RepoDigests").forEach(d -> digests.add(d.asText()));
+      return new DockerObject(id, "", store.imageOwner(id), tags, digests);
     });
   }
 

@@ -24,10 +24,11 @@ import java.util.Set;
  *     recommended one), "" for none: names are then the daemon's (see {@link dev.berth.policy.rules.PrivateNames})
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
+ * @param images which images holders may pull, run and build from ({@link ImagePolicy#ANY}: any)
  */
 public record Role(String name, Set<Action> actions, boolean passthrough, Scope scope,
     List<String> bindRoots, Limits limits, Allowances allow, Set<String> profiles, Quota quota,
-    boolean auditOnly, String namePrefix) {
+    boolean auditOnly, String namePrefix, ImagePolicy images) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
@@ -38,6 +39,7 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
     profiles = Set.copyOf(profiles);
     requireNonNull(quota, "quota");
     requireNonNull(namePrefix, "namePrefix");
+    requireNonNull(images, "images");
   }
 
   /** The name prefix for {@code who}, "" when the role has none (names are not private). */

@@ -85,6 +85,12 @@ class FakeObjects implements ObjectDirectory {
     return this;
   }
 
+  /** An image pulled from registries: {@code repoDigests} as the daemon lists them. */
+  FakeObjects pulled(String id, Map<String, Optional<Owner>> tags, List<String> repoDigests) {
+    images.put(id, new DockerObject(id, "", Optional.empty(), tags, repoDigests));
+    return this;
+  }
+
   private Optional<DockerObject> find(Map<String, DockerObject> all, String ref)
       throws LookupException {
     if (broken) {
@@ -94,7 +100,7 @@ class FakeObjects implements ObjectDirectory {
       return Optional.of(all.get(ref));
     }
     for (DockerObject o : all.values()) {
-      if (o.name().equals(ref) || o.tags().containsKey(ref)) {
+      if (o.name().equals(ref) || o.tags().containsKey(ref) || o.repoDigests().contains(ref)) {
         return Optional.of(o);
       }
     }

@@ -2,6 +2,7 @@ package dev.berth.policy.yaml;
 
 import dev.berth.policy.Action;
 import dev.berth.policy.Allowances;
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Quota;
@@ -31,7 +32,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 final class RoleReader extends NodeReader {
   private static final Set<String> ROLE_KEYS =
       Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
-          "profiles", "name_prefix", "allow");
+          "profiles", "name_prefix", "allow", "images");
 
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
@@ -165,8 +166,18 @@ final class RoleReader extends NodeReader {
         "containers, memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
+    ImagePolicy images = new ImageRulesReader(source, errors).images(f.get("images"),
+        at + ".images");
+    if (images.restricts() && passthrough) {
+      error(f.get("images"), at + ".images", "a passthrough role is not judged, so image rules "
+          + "would not apply; drop passthrough or images");
+    }
+    if (images.restricts() && actions.contains(Action.IMAGE_LOAD)) {
+      error(f.get("images"), at + ".images", "docker load (image_load) writes images whose "
+          + "names and origin image rules cannot judge; drop image_load from this role");
+    }
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
-        auditOnly, namePrefix);
+        auditOnly, namePrefix, images);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
