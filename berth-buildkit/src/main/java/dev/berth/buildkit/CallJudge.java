@@ -3,6 +3,7 @@ package dev.berth.buildkit;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,8 @@ import pb.Ops;
  *       buildx's gateway-forwarder mode, no definition), its options judged by
  *       {@link FrontendAttrs}; exporters {@code moby}/{@code image} only, without push, their
  *       {@code name} tags judged like {@code docker tag} ({@link TagJudge}); no cache imports or
- *       exports, frontend inputs, source policies, session exporter or proxy network.
+ *       exports, frontend inputs, source policies, session exporter or proxy network; under
+ *       image rules, berth's own source policy is set ({@link ImageSourcePolicy}).
  *   <li>{@code Control/Status}, {@code ListenBuildHistory} (with {@code Ref}): the caller's own
  *       ref only; {@code DiskUsage}, {@code Prune}, {@code UpdateBuildHistory},
  *       {@code Control/Session} and the content store are refused (they show or change every
@@ -71,12 +73,13 @@ public final class CallJudge {
    * @param uid the caller
    * @param owner the owner of what the caller creates
    * @param tags the caller's rule for image names
+   * @param images the caller's image rules: sent with each Solve as a source policy
    * @param path the HTTP/2 {@code :path}, {@code /package.Service/Method}
    * @param buildId the call's {@code buildid} metadata (empty when absent)
    * @param bytes the message (one gRPC frame's payload, uncompressed)
    */
-  public Verdict judge(int uid, Owner owner, TagJudge tags, String path, String buildId,
-      byte[] bytes) {
+  public Verdict judge(int uid, Owner owner, TagJudge tags, ImagePolicy images, String path,
+      String buildId, byte[] bytes) {
     Optional<Message> prototype = message(path);
     if (prototype.isEmpty()) {
       return new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_method",
@@ -101,7 +104,7 @@ public final class CallJudge {
       }
     }
     return switch (m) {
-      case ControlOuterClass.SolveRequest s -> solve(uid, owner, tags, s);
+      case ControlOuterClass.SolveRequest s -> solve(uid, owner, tags, images, s);
       case ControlOuterClass.StatusRequest s -> ownRef(s.getRef(), uid, "Status")
           .orElse(forward(bytes));
       case ControlOuterClass.BuildHistoryRequest h -> history(uid, h, bytes);
@@ -172,7 +175,7 @@ public final class CallJudge {
     return ownRef(h.getRef(), uid, "ListenBuildHistory").orElse(forward(bytes));
   }
 
-  private Verdict solve(int uid, Owner owner, TagJudge tags,
+  private Verdict solve(int uid, Owner owner, TagJudge tags, ImagePolicy images,
       ControlOuterClass.SolveRequest s) {
     if (s.getRef().isEmpty()) {
       return Verdict.denied("buildkit_solve", "a Solve needs a ref");
@@ -187,6 +190,9 @@ public final class CallJudge {
     }
     if (!s.getSourcePolicySession().isEmpty() && !mine.test(s.getSourcePolicySession())) {
       problems.add("the source-policy session is not yours");
+    }
+    if (!s.getSourcePolicySession().isEmpty() && images.restricts()) {
+      problems.add("a source-policy session is not allowed under your role's image rules");
     }
     entitlements(s.getEntitlementsList(), problems);
     if (s.getProxyNetwork()) {
@@ -217,9 +223,15 @@ public final class CallJudge {
     if (!owners.claimRef(s.getRef(), uid)) {
       return Verdict.denied("buildkit_ref", "build ref " + s.getRef() + " is someone else's");
     }
-    ControlOuterClass.SolveRequest out = s.toBuilder().clearFrontendAttrs()
-        .putAllFrontendAttrs(attrs.attrs()).build();
-    return new Verdict.Forward(out.toByteArray(), "cache mounts namespaced, owner labels set");
+    ControlOuterClass.SolveRequest.Builder out = s.toBuilder().clearFrontendAttrs()
+        .putAllFrontendAttrs(attrs.attrs());
+    String note = "cache mounts namespaced, owner labels set";
+    if (images.restricts()) {
+      out.setSourcePolicy(ImageSourcePolicy.of(images));
+      note += "; image rules for build sent as a source policy ("
+          + String.join(", ", ImageSourcePolicy.names(images)) + ")";
+    }
+    return new Verdict.Forward(out.build().toByteArray(), note);
   }
 
   private Verdict bridgeSolve(int uid, Owner owner, Gateway.SolveRequest s) {

@@ -279,7 +279,8 @@ public final class H2Bridge {
       judging.execute(() -> {
         Verdict v;
         try {
-          v = judge.judge(caller.uid(), caller.owner(), caller.tags(), path, buildId, message);
+          v = judge.judge(caller.uid(), caller.owner(), caller.tags(), caller.images(), path,
+              buildId, message);
         } catch (RuntimeException e) {
           v = new Verdict.Refuse(Verdict.UNAVAILABLE, "internal_error",
               "berth could not judge this call (" + e.getClass().getSimpleName() + ")");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.Map;
 import java.util.Optional;
@@ -48,7 +49,8 @@ class CallJudgeTest {
   }
 
   private Verdict solve(ControlOuterClass.SolveRequest.Builder s) {
-    return judge.judge(ALICE, ALICE_OWNER, TAGS, SOLVE, "", s.build().toByteArray());
+    return judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        SOLVE, "", s.build().toByteArray());
   }
 
   private static String refused(Verdict v) {
@@ -163,19 +165,20 @@ class CallJudgeTest {
   void solve_unknownField_refused() {
     byte[] bytes = stock("r16").setUnknownFields(UnknownFieldSet.newBuilder().addField(99,
         UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()).build().toByteArray();
-    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, SOLVE, "", bytes);
+    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY, SOLVE, "", bytes);
     assertThat(refused(v)).contains("not known to berth");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"DiskUsage", "Prune", "UpdateBuildHistory", "Session"})
   void control_crossUserMethods_refused(String method) {
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + method, "", new byte[0]));
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.CONTROL + method, "", new byte[0]));
   }
 
   @Test
   void content_read_refused() {
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS,
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
         "/containerd.services.content.v1.Content/Read", "", new byte[0]));
   }
 
@@ -183,7 +186,8 @@ class CallJudgeTest {
   void status_buildOfAnotherUser_refused() {
     byte[] req = ControlOuterClass.StatusRequest.newBuilder().setRef("bob-ref").build()
         .toByteArray();
-    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "Status", "",
+    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.CONTROL + "Status", "",
         req))).contains("not yours");
   }
 
@@ -191,7 +195,8 @@ class CallJudgeTest {
   void history_withoutRef_refused() {
     byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setActiveOnly(true).build()
         .toByteArray();
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "ListenBuildHistory", "",
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.CONTROL + "ListenBuildHistory", "",
         req));
   }
 
@@ -199,7 +204,8 @@ class CallJudgeTest {
   void history_buildOfAnotherUser_refused() {
     byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setRef("bob-ref")
         .setEarlyExit(true).build().toByteArray();
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.CONTROL + "ListenBuildHistory", "",
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.CONTROL + "ListenBuildHistory", "",
         req));
   }
 
@@ -207,14 +213,16 @@ class CallJudgeTest {
   void bridge_buildIdOfAnotherUser_refused() {
     byte[] req = Gateway.ReadFileRequest.newBuilder().setFilePath("/etc/shadow").build()
         .toByteArray();
-    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "ReadFile",
+    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.BRIDGE + "ReadFile",
         "bob-ref", req))).contains("not yours");
   }
 
   @Test
   void bridge_newContainer_refused() {
     owners.claimRef("alice-ref", ALICE);
-    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "NewContainer",
+    refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.BRIDGE + "NewContainer",
         "alice-ref", new byte[0]));
   }
 
@@ -223,7 +231,8 @@ class CallJudgeTest {
     owners.claimRef("alice-ref", ALICE);
     byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("dockerfile.v0")
         .putFrontendOpt("filename", "Dockerfile").build().toByteArray();
-    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "Solve", "alice-ref",
+    Verdict v = judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.BRIDGE + "Solve", "alice-ref",
         req);
     assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message())
         .getFrontendOptMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001");
@@ -237,7 +246,8 @@ class CallJudgeTest {
             .setCacheOpt(Ops.CacheOpt.newBuilder().setID("/root/.m2")))).build();
     byte[] req = Gateway.SolveRequest.newBuilder().setDefinition(Ops.Definition.newBuilder()
         .addDef(ByteString.copyFrom(exec.toByteArray()))).build().toByteArray();
-    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, CallJudge.BRIDGE + "Solve",
+    assertThat(refused(judge.judge(ALICE, ALICE_OWNER, TAGS, ImagePolicy.ANY,
+        CallJudge.BRIDGE + "Solve",
         "alice-ref", req))).contains("cache mounts");
   }
 

@@ -1,0 +1,68 @@
+package dev.berth.buildkit;
+
+import dev.berth.policy.ImagePattern;
+import dev.berth.policy.ImagePolicy;
+import dev.berth.policy.ImageRule;
+import dev.berth.policy.ImageUse;
+import java.util.List;
+import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.MatchType;
+import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Policy;
+import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.PolicyAction;
+import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Rule;
+import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
+
+/**
+ * A role's image rules for {@code build} ({@link ImagePolicy}) as a BuildKit source policy, sent
+ * with each Solve of the role's builds: BuildKit applies it to every image source the build
+ * loads and every image the frontend resolves ({@code FROM}, {@code COPY --from},
+ * {@code RUN --mount=from=}), inside the daemon where berth sees nothing.
+ *
+ * <p>Design note. BuildKit's engine (buildkit {@code sourcepolicy/engine.go}, v0.12 to v0.29)
+ * takes the last matching allow or deny rule, and matches a {@code REGEX} selector against the
+ * whole source identifier ({@code docker-image://docker.io/library/alpine:3.20}, with
+ * {@code @sha256:...} when pinned), unanchored ({@code sourcepolicy/matcher.go}). So the policy is
+ * one deny of every image source, then one anchored allow per pattern of each repository rule,
+ * its tag and digest part written from the rule ({@code digests: required}: a digest must
+ * follow; listed: one of those). Rules {@code made_by: admin/self} have no counterpart: BuildKit
+ * judges names, not who made an image, so under BuildKit those images are refused as bases.
+ * Sources other than images (the context, git, http) are left alone.
+ */
+final class ImageSourcePolicy {
+  private static final String SCHEME = "docker-image://";
+  private static final String TAG = "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?";
+  private static final String DIGEST = "sha256:[0-9a-f]{64}";
+
+  private ImageSourcePolicy() {}
+
+  /** The source policy for builds under {@code images} (which restricts). */
+  static Policy of(ImagePolicy images) {
+    Policy.Builder p = Policy.newBuilder().setVersion(1).addRules(rule(PolicyAction.DENY,
+        "^" + SCHEME));
+    for (ImageRule r : images.rulesFor(ImageUse.BUILD)) {
+      if (r.madeBy() != ImageRule.MadeBy.REGISTRY) {
+        continue;
+      }
+      String suffix = switch (r.digests()) {
+        case ANY -> TAG + "(?:@" + DIGEST + ")?";
+        case REQUIRED -> TAG + "@" + DIGEST;
+        case LISTED -> TAG + "@(?:" + String.join("|", r.allowedDigests().stream().sorted()
+            .toList()) + ")";
+      };
+      for (ImagePattern pattern : r.repos()) {
+        p.addRules(rule(PolicyAction.ALLOW, "^" + SCHEME + pattern.regex() + suffix + "$"));
+      }
+    }
+    return p.build();
+  }
+
+  /** The rule names that reach BuildKit, for the audit note. */
+  static List<String> names(ImagePolicy images) {
+    return images.rulesFor(ImageUse.BUILD).stream()
+        .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY).map(ImageRule::name).toList();
+  }
+
+  private static Rule rule(PolicyAction action, String regex) {
+    return Rule.newBuilder().setAction(action).setSelector(Selector.newBuilder()
+        .setIdentifier(regex).setMatchType(MatchType.REGEX)).build();
+  }
+}
