@@ -91,6 +91,12 @@ final class PolicyCommand {
       out.printf("  allow: cap_add %s, sysctls %s, annotations %s, log_drivers %s, host ports >= %d%n",
           new TreeSet<>(a.capAdd()), new TreeSet<>(a.sysctls()), new TreeSet<>(a.annotations()),
           new TreeSet<>(a.logDrivers()), a.minHostPort());
+      if (!r.images().restricts()) {
+        out.printf("  images: any (no image rules)%n");
+      } else if (r.images().rules().isEmpty()) {
+        out.printf("  images: none (an empty list of image rules)%n");
+      }
+      r.images().rules().forEach(rule -> out.printf("  image rule %s%n", rule.summary()));
     }
     int i = 0;
     for (Binding b : policy.bindings()) {

@@ -2,6 +2,7 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -62,5 +63,11 @@ public record ImageRule(String name, List<ImagePattern> repos, Set<ImageUse> use
       case SELF -> "made by you";
     };
     return name + " (" + what + ")";
+  }
+
+  /** {@link #describe()} and the uses: {@code site (registry.site.edu/*) for pull, run, build}. */
+  public String summary() {
+    return describe() + " for " + String.join(", ", Arrays.stream(ImageUse.values())
+        .filter(uses::contains).map(ImageUse::id).toList());
   }
 }
