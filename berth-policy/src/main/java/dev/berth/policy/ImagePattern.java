@@ -27,6 +27,10 @@ public final class ImagePattern {
   /** The pattern {@code text}; throws {@link IllegalArgumentException} with what is wrong. */
   public static ImagePattern of(String text) {
     int slash = text.indexOf('/');
+    if (slash < 0 && !text.isEmpty()) {
+      throw new IllegalArgumentException("expected registry/repository (write docker.io/library/"
+          + text + " for Docker Hub)");
+    }
     if (slash <= 0 || slash == text.length() - 1) {
       throw new IllegalArgumentException("expected registry/repository such as "
           + "docker.io/library/* or registry.site.edu/*");
