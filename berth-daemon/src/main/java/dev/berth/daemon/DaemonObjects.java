@@ -130,6 +130,16 @@ public final class DaemonObjects implements ObjectDirectory {
     return !state.isEmpty() && !state.equals("inactive");
   }
 
+  @Override
+  public String apiVersion() throws LookupException {
+    String v = inspect("/version").orElseThrow(() -> new LookupException("no /version"))
+        .path("ApiVersion").asText("");
+    if (v.isEmpty()) {
+      throw new LookupException("the daemon's /version names no ApiVersion");
+    }
+    return v;
+  }
+
   /** Gives a local volume's root to the owner its labels name; whether it changed. */
   private static boolean claimRoot(JsonNode volume) throws LookupException {
     Optional<Owner> owner = Owner.fromLabels(labels(volume.path("Labels")));

@@ -19,6 +19,8 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, ContainerUsage> usage = new HashMap<>();
   private final Map<String, Owner> heldTags = new HashMap<>();
   boolean broken;
+  /** The daemon's API version ({@link #apiVersion}). */
+  String api = "1.51";
   /** The node's swarm state: null when this directory cannot tell. */
   Boolean swarm;
 
@@ -134,6 +136,14 @@ class FakeObjects implements ObjectDirectory {
     Optional<DockerObject> byName = find(images, ImageRefs.familiar(ref).equals(ref)
         || images.containsKey(ref) ? ref : ImageRefs.familiar(ref));
     return byName.isPresent() ? byName : find(images, ref); // then as an id prefix
+  }
+
+  @Override
+  public String apiVersion() throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    return api;
   }
 
   /** A shared tag a user made before image namespaces (berth 0.1's {@code tag} record). */

@@ -288,9 +288,20 @@ class ImagePolicyTest {
 
   @Test
   void grpc_engineWithoutSourcePolicies_refused() {
-    Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.41/grpc", null);
-    assertThat(refusal(d)).contains("source policy", "1.44");
-    allowed(Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.47/grpc", null));
+    FakeObjects old = host();
+    old.api = "1.41";
+    Decision d = Fixtures.decide(ENGINE, old, ALICE, "POST", "/grpc", null);
+    assertThat(refusal(d)).contains("source policy", "1.44", "speaks API 1.41");
+    assertThat(allowed(Fixtures.decide(ENGINE, host(), ALICE, "POST", "/grpc", null))
+        .rewrites()).anyMatch(n -> n.contains("sent to BuildKit as a source policy"));
+  }
+
+  @Test
+  void grpc_engineVersionUnknown_refused() {
+    FakeObjects broken = host();
+    broken.broken = true;
+    assertThat(Fixtures.decide(ENGINE, broken, ALICE, "POST", "/grpc", null))
+        .isNotInstanceOf(Decision.Allow.class);
   }
 
   // --- the default ---

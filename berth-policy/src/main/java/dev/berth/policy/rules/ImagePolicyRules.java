@@ -61,9 +61,13 @@ public final class ImagePolicyRules {
 
   private ImagePolicyRules() {}
 
-  /** Whether the image policy of {@code role} looks up an image for {@code action}. */
+  /**
+   * Whether the image policy of {@code role} asks the daemon for {@code action}: the image a
+   * container is created from, the engine's version for BuildKit.
+   */
   public static boolean consultsDirectory(Role role, Action action) {
-    return role.images().restricts() && action == Action.CONTAINER_CREATE;
+    return role.images().restricts()
+        && (action == Action.CONTAINER_CREATE || action == Action.GRPC);
   }
 
   /** Whether {@code action} names an image the policy judges. */
@@ -82,7 +86,6 @@ public final class ImagePolicyRules {
     if (!policy.restricts() || !JUDGED.contains(action)) {
       return allowed;
     }
-    CanonicalRequest request = allowed.forward();
     try {
       return switch (action) {
         case CONTAINER_CREATE -> create(who, grant, allowed, objects);
@@ -95,12 +98,12 @@ public final class ImagePolicyRules {
                 .toList()) + ") cannot judge the classic builder's FROM (the daemon resolves "
             + "and pulls it itself); build with BuildKit (docker buildx build), where they "
             + "apply to every image the build uses");
-        case GRPC -> buildKit(role, request);
+        case GRPC -> buildKit(role, allowed, objects.apiVersion());
         default -> allowed;
       };
     } catch (LookupException e) {
       return new Decision.Indeterminate("ownership_lookup",
-          "berth could not look up the image for the image rules (" + e.getMessage() + ")");
+          "berth could not ask the daemon for the image rules (" + e.getMessage() + ")");
     }
   }
 
@@ -176,17 +179,21 @@ public final class ImagePolicyRules {
         allowed.effects());
   }
 
-  private static Decision buildKit(Role role, CanonicalRequest request) {
-    if (request.apiVersion().isEmpty()
-        || ApiVersions.compare(request.apiVersion(), SOURCE_POLICY_API) < 0) {
+  /**
+   * BuildKit is mediated under image rules only on an engine that enforces a Solve's source
+   * policy (asked of the daemon: the upgrade request itself names no API version).
+   */
+  private static Decision buildKit(Role role, Decision.Allow allowed, String engineApi) {
+    if (ApiVersions.compare(engineApi, SOURCE_POLICY_API) < 0) {
       return refuse("berth: the image rules of role " + role.name() + " reach BuildKit builds "
           + "as a source policy, which engines before API " + SOURCE_POLICY_API + " (Docker "
-          + "25) ignore; this request asks for API "
-          + (request.apiVersion().isEmpty() ? "(none)" : request.apiVersion())
-          + ": upgrade the engine, or ask an administrator to build");
+          + "25) ignore, and this engine speaks API " + engineApi + "; ask an administrator "
+          + "to upgrade the engine or to build for you");
     }
-    return new Decision.Allow("buildkit_mediated", request, List.of("BuildKit calls judged one "
-        + "by one; image rules of role " + role.name() + " sent as a source policy"));
+    List<String> notes = new ArrayList<>(allowed.rewrites());
+    notes.add("image rules of role " + role.name() + " sent to BuildKit as a source policy");
+    return new Decision.Allow(allowed.rule(), allowed.forward(), notes, allowed.followUp(),
+        allowed.effects());
   }
 
   /**
