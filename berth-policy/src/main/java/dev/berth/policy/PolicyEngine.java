@@ -12,6 +12,7 @@ import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.ImageRefs;
 import dev.berth.policy.docker.Ownership;
+import dev.berth.policy.docker.QueryParam;
 import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
@@ -287,8 +288,10 @@ public final class PolicyEngine {
     Optional<String> refused = QueryAllowlist.firstRefused(spec, request.apiVersion(),
         request.query());
     if (refused.isPresent()) {
+      String why = spec.param(refused.get(), request.apiVersion()).map(QueryParam::note)
+          .map(n -> ": " + n).orElse("");
       return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
-          + "' is not allowed on " + spec.action().id());
+          + "' is not allowed on " + spec.action().id() + why);
     }
     switch (spec.action()) {
       case IMAGE_BUILD -> {

@@ -54,11 +54,10 @@ class RequestRulesTest {
   @CsvSource({
       "GET,/containers/json?all=1&trunc_cmd=0,trunc_cmd,trunc_cmd",
       "GET,/images/json?only_ids=0,only_ids,only_ids",
-      "POST,/images/busybox:latest/tag?repo=r&tag=t&force=0,force,force",
-      "DELETE,/containers/abc?v=0&link=0&force=0,link,link=false"})
+      "POST,/images/busybox:latest/tag?repo=r&tag=t&force=0,force,force"})
   void ignoredQueryParameter_droppedAndNoted(String method, String target, String param,
       String note) {
-    // docker-py sends these; the daemon does not read them (or reads false as absent)
+    // docker-py sends these; the daemon does not read them
     Decision d = decide(ALICE, method, target, null);
     assertThat(d).as("%s", d).isInstanceOf(Decision.Allow.class);
     Decision.Allow a = (Decision.Allow) d;
@@ -66,10 +65,19 @@ class RequestRulesTest {
     assertThat(a.rewrites()).anyMatch(r -> r.contains(note) && r.contains("dropped"));
   }
 
-  @Test
-  void containerDelete_linkTrue_stillRefused() {
-    assertThat(decide(ALICE, "DELETE", "/containers/abc?link=1", null).rule())
-        .isEqualTo("query_parameter");
+  @ParameterizedTest(name = "link={0}")
+  @CsvSource({"0", "1"})
+  void containerDelete_linkFalseOrTrue_forwardedAsOneFullIdSegmentOnly(String link) {
+    // docker-py sends link=0 on every remove. The daemon cuts a legacy link only for a path
+    // /parent/alias (moby's rmLink); berth forwards the caller's container by its full id, one
+    // segment, where link=1 cuts nothing (the daemon answers its own error)
+    Decision d = decide(ALICE, "DELETE", "/containers/abc?v=0&link=" + link + "&force=0", null);
+    assertThat(d).as("%s", d).isInstanceOf(Decision.Allow.class);
+    Decision.Allow a = (Decision.Allow) d;
+    assertThat(a.forward().target()).startsWith("/containers/" + Fixtures.ALICE_CONTAINER + "?");
+    assertThat(a.forward().query().get("link")).contains(link);
+    assertThat(decide(ALICE, "DELETE", "/containers/abc/bobweb?link=1", null))
+        .isInstanceOf(Decision.Deny.class);
   }
 
   @Test
@@ -300,6 +308,13 @@ class RequestRulesTest {
     assertThat(decide(ALICE, "POST", "/containers/abc/update", "{\"CgroupParent\":\"\","
         + "\"Devices\":[],\"OomKillDisable\":false,\"DeviceRequests\":null,"
         + "\"RestartPolicy\":{\"Name\":\"always\"}}")).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void containerUpdate_ulimits_denied() {
+    Decision d = decide(ALICE, "POST", "/containers/abc/update",
+        "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":99999999,\"Hard\":99999999}]}");
+    assertThat(((Decision.Deny) d).reason()).contains("Ulimits");
   }
 
   @Test

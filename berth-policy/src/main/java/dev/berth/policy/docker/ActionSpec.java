@@ -33,6 +33,8 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
 
   private static final String ENGINE_API =
       "https://docs.docker.com/reference/api/engine/version/v1.51/";
+  private static final String MOBY_ROUTER =
+      "https://github.com/moby/moby/blob/v28.5.2/api/server/router/";
 
   public ActionSpec {
     requireNonNull(action, "action");
@@ -86,6 +88,14 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
     return ENGINE_API + "#tag/" + tag + "/operation/" + operation;
   }
 
+  /**
+   * moby's router source of {@code handler} in {@code file} (under {@code api/server/router/}),
+   * for parameters the daemon reads (or ignores) that the Engine API reference does not list.
+   */
+  static String router(String file, String handler) {
+    return MOBY_ROUTER + file + " (" + handler + ")";
+  }
+
   /** Builds one table entry; each method sets one fact, in the order the record lists them. */
   static final class Builder {
     private final Action action;
@@ -120,25 +130,41 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
 
     /**
      * Parameters forwarded as sent, in every API version berth judges; their reference is the
-     * action's first route. (For a range or another treatment, use {@link #query(QueryParam...)}.)
+     * route declared last. (For a range or another treatment, use {@link #query(QueryParam...)}
+     * or the methods below.) A daemon of a version that does not know one ignores it, so
+     * forwarding it in every version judges no less than the daemon does.
      */
     Builder query(String... params) {
       for (String p : params) {
-        query.add(new QueryParam(p, "", "", QueryParam.Treatment.JUDGED,
-            routes.get(0).reference()));
+        query.add(new QueryParam(p, "", "", QueryParam.Treatment.JUDGED, lastReference()));
       }
       return this;
     }
 
-    /**
-     * Parameters with another treatment than forwarding (say {@link QueryParam.Treatment#DROPPED}
-     * for what clients send and the daemon does not read), in every API version berth judges.
-     */
-    Builder query(QueryParam.Treatment treatment, String... params) {
-      for (String p : params) {
-        query.add(new QueryParam(p, "", "", treatment, routes.get(0).reference()));
-      }
+    /** A parameter forwarded as sent, with the rule that judges it named in {@code judgedBy}. */
+    Builder judged(String param, String judgedBy) {
+      query.add(new QueryParam(param, "", "", QueryParam.Treatment.JUDGED, lastReference(),
+          judgedBy));
       return this;
+    }
+
+    /**
+     * A parameter clients send that the daemon does not read (shown in {@code reference}):
+     * removed before forwarding, noted in the audit record; {@code why} says why that is safe.
+     */
+    Builder dropped(String param, String reference, String why) {
+      query.add(new QueryParam(param, "", "", QueryParam.Treatment.DROPPED, reference, why));
+      return this;
+    }
+
+    /** A parameter the daemon reads that an ordinary user may not send, and why. */
+    Builder refused(String param, String reference, String why) {
+      query.add(new QueryParam(param, "", "", QueryParam.Treatment.REFUSED, reference, why));
+      return this;
+    }
+
+    private String lastReference() {
+      return routes.get(routes.size() - 1).reference();
     }
 
     Builder query(QueryParam... params) {

@@ -2,6 +2,7 @@ package dev.berth.policy.docker;
 
 import static dev.berth.policy.Action.*;
 import static dev.berth.policy.docker.ActionSpec.api;
+import static dev.berth.policy.docker.ActionSpec.router;
 import static dev.berth.policy.docker.BodyKind.*;
 import static dev.berth.policy.docker.ObjectKind.*;
 import static dev.berth.policy.docker.Ownership.FILTERED;
@@ -9,8 +10,6 @@ import static dev.berth.policy.docker.Ownership.NAMED;
 import static dev.berth.policy.docker.Ownership.NARROWED;
 import static dev.berth.policy.docker.Ownership.RULE;
 import static dev.berth.policy.docker.Ownership.SWARM_STATE;
-import static dev.berth.policy.docker.QueryParam.Treatment.DROPPED;
-import static dev.berth.policy.docker.QueryParam.Treatment.DROPPED_WHEN_FALSE;
 import static dev.berth.policy.docker.PluginMode.*;
 
 import dev.berth.policy.Action;
@@ -44,6 +43,8 @@ public final class DockerApi {
       + "reference";
   private static final String GRPC_TUNNEL = "BuildKit gRPC tunnel (deprecated), not in the "
       + "Engine API reference";
+  private static final String CONTAINERS = "container/container_routes.go";
+  private static final String IMAGES = "image/image_routes.go";
 
   private static final List<ActionSpec> ALL = build(
       entry(PING)
@@ -65,16 +66,23 @@ public final class DockerApi {
           .route(POST, "/auth", JSON_OPAQUE, api("System", "SystemAuth")),
       entry(CONTAINER_LIST)
           .route(GET, "/containers/json", NONE, api("Container", "ContainerList"))
-          .query("all", "limit", "size", "filters")
-          // docker-py's client-side option: moby's getContainersJSON (api/server/router/
-          // container/container_routes.go, 20.10.24 and 28.5.2) reads all, size, before,
-          // filters, limit and since only
-          .query(DROPPED, "trunc_cmd")
+          .query("all", "limit", "size")
+          .judged("filters", "ownership (NARROWED): the caller's owner label is added")
+          .refused("since", router(CONTAINERS, "getContainersJSON"), "names another container "
+              + "by id or name, resolved among every user's containers (an existence oracle); "
+              + "use filters=since")
+          .refused("before", router(CONTAINERS, "getContainersJSON"), "names another container "
+              + "by id or name, resolved among every user's containers (an existence oracle); "
+              + "use filters=before")
+          .dropped("trunc_cmd", router(CONTAINERS, "getContainersJSON"), "docker-py's "
+              + "client-side option; the router of 20.10 and 28.x reads all, limit, size, "
+              + "since, before and filters only")
           .ownership(NARROWED),
       entry(CONTAINER_CREATE)
           .route(POST, "/containers/create", JSON, api("Container", "ContainerCreate"))
           .schema(DockerSchemas.CONTAINER_CREATE)
-          .query("name", "platform")
+          .judged("name", "ContainerOwnership: the name must be free or the caller's")
+          .query("platform")
           .ownership(RULE)
           .creates(CONTAINER),
       entry(CONTAINER_PRUNE)
@@ -88,7 +96,8 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_TOP)
           .route(GET, "/containers/{id}/top", NONE, api("Container", "ContainerTop"))
-          .query("ps_args")
+          .judged("ps_args", "given to ps on the host, whose rows the daemon keeps to the "
+              + "container's own processes (ownership NAMED: the caller's container)")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_LOGS)
@@ -117,6 +126,10 @@ public final class DockerApi {
       entry(CONTAINER_START)
           .route(POST, "/containers/{id}/start", NONE, api("Container", "ContainerStart"))
           .query("detachKeys")
+          .refused("checkpoint", router(CONTAINERS, "postContainersStart"),
+              "restores the container from a checkpoint (experimental, corpus PATH-08)")
+          .refused("checkpoint-dir", router(CONTAINERS, "postContainersStart"),
+              "restores from a directory the daemon reads as root (corpus PATH-08)")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_STOP)
@@ -141,7 +154,7 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_RENAME)
           .route(POST, "/containers/{id}/rename", NONE, api("Container", "ContainerRename"))
-          .query("name")
+          .judged("name", "ContainerOwnership: the new name must be free or the caller's")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_PAUSE)
@@ -171,9 +184,10 @@ public final class DockerApi {
       entry(CONTAINER_DELETE)
           .route(DELETE, "/containers/{id}", NONE, api("Container", "ContainerDelete"))
           .query("v", "force")
-          // moby's deleteContainers (container_routes.go) reads link with BoolValue: false is
-          // the same as absent; true (remove a legacy link) stays refused
-          .query(DROPPED_WHEN_FALSE, "link")
+          .judged("link", "the daemon removes a link only when the path names it as "
+              + "/parent/alias (rmLink in daemon/delete.go); {id} is one segment (an encoded / "
+              + "is refused) and ownership (NAMED) forwards the container by its full id, so "
+              + "link=1 removes no link, in plugin mode too")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(CONTAINER_ARCHIVE_STAT)
@@ -188,7 +202,9 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_ARCHIVE_PUT)
           .route(PUT, "/containers/{id}/archive", STREAM, api("Container", "PutContainerArchive"))
-          .query("path", "noOverwriteDirNonDir", "copyUIDGID")
+          .judged("path", "ArchiveRules")
+          .query("noOverwriteDirNonDir")
+          .judged("copyUIDGID", "ArchiveRules: dropped in the rewrite, ownership is the caller's")
           .names(CONTAINER)
           .ownership(NAMED)
           .plugin(CLOSED_STREAM_REWRITE),
@@ -196,6 +212,8 @@ public final class DockerApi {
           .route(GET, "/containers/{id}/checkpoints", NONE, EXPERIMENTAL_CHECKPOINT)
           .route(POST, "/containers/{id}/checkpoints", JSON_OPAQUE, EXPERIMENTAL_CHECKPOINT)
           .route(DELETE, "/containers/{id}/checkpoints/{checkpoint}", NONE, EXPERIMENTAL_CHECKPOINT)
+          .refused("dir", router("checkpoint/checkpoint_routes.go", "getContainerCheckpoints"),
+              "a checkpoint directory the daemon reads and writes as root (corpus PATH-08)")
           .names(CONTAINER)
           .ownership(NAMED),
       entry(EXEC_CREATE)
@@ -220,15 +238,22 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(CONTAINER_COMMIT)
           .route(POST, "/commit", JSON_OPAQUE, api("Image", "ImageCommit"))
-          .query("container", "repo", "tag", "comment", "author", "pause", "changes")
+          .judged("container", "ImageOwnership.commit: the container must be the caller's")
+          .judged("repo", "ImageRules.commit: written into the caller's namespace")
+          .judged("tag", "ImageRules.commit: written into the caller's namespace")
+          .query("comment", "author", "pause")
+          .judged("changes", "image config only; a container made from the image is judged "
+              + "at create like any other")
           .ownership(RULE)
           .creates(IMAGE),
       entry(IMAGE_LIST)
           .route(GET, "/images/json", NONE, api("Image", "ImageList"))
-          .query("all", "filters", "shared-size", "digests", "manifests")
-          // docker-py's client-side option: moby's getImagesJSON (api/server/router/image/
-          // image_routes.go, 20.10.24 and 28.5.2) does not read it
-          .query(DROPPED, "only_ids")
+          .query("all", "filters", "shared-size", "manifests", "filter")
+          .dropped("digests", router(IMAGES, "getImagesJSON"), "listed by the reference, read "
+              + "by no router of 20.10 or 28.x (digests are always in the answer)")
+          .dropped("only_ids", router(IMAGES, "getImagesJSON"), "docker-py's client-side "
+              + "option; the router of 20.10 and 28.x reads all, filter, filters (and on 28.x "
+              + "shared-size, manifests) only")
           .ownership(FILTERED),
       entry(IMAGE_BUILD)
           .route(POST, "/build", STREAM, api("Image", "ImageBuild"))
@@ -249,7 +274,14 @@ public final class DockerApi {
           .query("id"),
       entry(IMAGE_CREATE)
           .route(POST, "/images/create", STREAM, api("Image", "ImageCreate"))
-          .query("fromImage", "fromSrc", "repo", "tag", "message", "changes", "platform")
+          .judged("fromImage", "ImageRules.pull: one shared tag, not over a tag another user "
+              + "made")
+          .judged("tag", "ImageRules.pull")
+          .judged("fromSrc", "ImagePullRules: an import is refused to users")
+          .judged("repo", "read by the daemon only with fromSrc, which ImagePullRules refuses")
+          .judged("message", "read by the daemon only with fromSrc (refused to users)")
+          .judged("changes", "read by the daemon only with fromSrc (refused to users)")
+          .query("platform")
           .ownership(RULE),
       entry(IMAGE_SEARCH)
           .route(GET, "/images/search", NONE, api("Image", "ImageSearch"))
@@ -264,10 +296,11 @@ public final class DockerApi {
           .query("names", "platform")
           .ownership(RULE),
       entry(IMAGE_LOAD)
-          .route(POST, "/images/load", STREAM, api("Image", "ImageLoad")),
+          .route(POST, "/images/load", STREAM, api("Image", "ImageLoad"))
+          .query("quiet", "platform"),
       entry(IMAGE_INSPECT)
           .route(GET, "/images/{name*}/json", NONE, api("Image", "ImageInspect"))
-          .query("manifests")
+          .query("manifests", "platform")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_HISTORY)
@@ -277,20 +310,25 @@ public final class DockerApi {
           .ownership(RULE),
       entry(IMAGE_PUSH)
           .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
-          .query("tag", "platform")
+          .judged("tag", "ImageRules.push: a shared tag the caller pulled")
+          .query("platform")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_TAG)
           .route(POST, "/images/{name*}/tag", NONE, api("Image", "ImageTag"))
-          .query("repo", "tag")
-          // gone from the API since 1.25: moby's postImagesTag (image_routes.go, 20.10.24 and
-          // 28.5.2) reads repo and tag only
-          .query(DROPPED, "force")
+          .judged("repo", "ImageRules.tag: written into the caller's namespace")
+          .judged("tag", "ImageRules.tag")
+          .dropped("force", router(IMAGES, "postImagesTag"), "gone from the API since 1.25; "
+              + "the router of 20.10 and 28.x reads repo and tag only, so an existing tag is "
+              + "replaced with or without it (and ImageRules.tag writes only into the caller's "
+              + "namespace)")
           .names(IMAGE)
           .ownership(RULE),
       entry(IMAGE_DELETE)
           .route(DELETE, "/images/{name*}", NONE, api("Image", "ImageDelete"))
-          .query("force", "noprune", "platforms")
+          .judged("force", "ImageRules.delete: the tag, or by id every tag, must be the "
+              + "caller's")
+          .query("noprune", "platforms")
           .names(IMAGE)
           .ownership(RULE),
       entry(DISTRIBUTION_INSPECT)
@@ -336,7 +374,10 @@ public final class DockerApi {
           .creates(VOLUME),
       entry(VOLUME_PRUNE)
           .route(POST, "/volumes/prune", NONE, api("Volume", "VolumePrune"))
-          .query("filters", "all")
+          .query("filters")
+          .dropped("all", router("volume/volume_routes.go", "postVolumesPrune"), "the router "
+              + "of 20.10 and 28.x reads filters only; pruning named volumes is the all=true "
+              + "filter, which is judged with the filters")
           .ownership(NARROWED),
       entry(VOLUME_INSPECT)
           .route(GET, "/volumes/{id}", NONE, api("Volume", "VolumeInspect"))
@@ -344,6 +385,7 @@ public final class DockerApi {
           .ownership(NAMED),
       entry(VOLUME_UPDATE)
           .route(PUT, "/volumes/{id}", JSON_OPAQUE, api("Volume", "VolumeUpdate"))
+          .query("version")
           .names(VOLUME)
           .ownership(NAMED),
       entry(VOLUME_DELETE)
@@ -356,52 +398,71 @@ public final class DockerApi {
           .route(POST, "/swarm/init", JSON_OPAQUE, api("Swarm", "SwarmInit"))
           .route(POST, "/swarm/join", JSON_OPAQUE, api("Swarm", "SwarmJoin"))
           .route(POST, "/swarm/leave", NONE, api("Swarm", "SwarmLeave"))
+          .query("force")
           .route(POST, "/swarm/update", JSON_OPAQUE, api("Swarm", "SwarmUpdate"))
+          .query("version", "rotateWorkerToken", "rotateManagerToken", "rotateManagerUnlockKey")
           .route(GET, "/swarm/unlockkey", NONE, api("Swarm", "SwarmUnlockkey"))
           .route(POST, "/swarm/unlock", JSON_OPAQUE, api("Swarm", "SwarmUnlock"))
           .ownership(SWARM_STATE),
       entry(NODE)
           .route(GET, "/nodes", NONE, api("Node", "NodeList"))
+          .query("filters")
           .route(GET, "/nodes/{id}", NONE, api("Node", "NodeInspect"))
           .route(DELETE, "/nodes/{id}", NONE, api("Node", "NodeDelete"))
+          .query("force")
           .route(POST, "/nodes/{id}/update", JSON_OPAQUE, api("Node", "NodeUpdate"))
+          .query("version")
           .ownership(SWARM_STATE),
       entry(SERVICE)
           .route(GET, "/services", NONE, api("Service", "ServiceList"))
+          .query("filters", "status")
           .route(POST, "/services/create", JSON_OPAQUE, api("Service", "ServiceCreate"))
           .route(GET, "/services/{id}", NONE, api("Service", "ServiceInspect"))
+          .query("insertDefaults")
           .route(DELETE, "/services/{id}", NONE, api("Service", "ServiceDelete"))
           .route(POST, "/services/{id}/update", JSON_OPAQUE, api("Service", "ServiceUpdate"))
+          .query("version", "registryAuthFrom", "rollback")
           .route(GET, "/services/{id}/logs", NONE, api("Service", "ServiceLogs"))
+          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail")
           .ownership(SWARM_STATE),
       entry(TASK)
           .route(GET, "/tasks", NONE, api("Task", "TaskList"))
+          .query("filters")
           .route(GET, "/tasks/{id}", NONE, api("Task", "TaskInspect"))
           .route(GET, "/tasks/{id}/logs", NONE, api("Task", "TaskLogs"))
+          .query("details", "follow", "stdout", "stderr", "since", "timestamps", "tail")
           .ownership(SWARM_STATE),
       entry(SECRET)
           .route(GET, "/secrets", NONE, api("Secret", "SecretList"))
+          .query("filters")
           .route(POST, "/secrets/create", JSON_OPAQUE, api("Secret", "SecretCreate"))
           .route(GET, "/secrets/{id}", NONE, api("Secret", "SecretInspect"))
           .route(DELETE, "/secrets/{id}", NONE, api("Secret", "SecretDelete"))
           .route(POST, "/secrets/{id}/update", JSON_OPAQUE, api("Secret", "SecretUpdate"))
+          .query("version")
           .ownership(SWARM_STATE),
       entry(CONFIG)
           .route(GET, "/configs", NONE, api("Config", "ConfigList"))
+          .query("filters")
           .route(POST, "/configs/create", JSON_OPAQUE, api("Config", "ConfigCreate"))
           .route(GET, "/configs/{id}", NONE, api("Config", "ConfigInspect"))
           .route(DELETE, "/configs/{id}", NONE, api("Config", "ConfigDelete"))
           .route(POST, "/configs/{id}/update", JSON_OPAQUE, api("Config", "ConfigUpdate"))
+          .query("version")
           .ownership(SWARM_STATE),
       entry(PLUGIN)
           .route(GET, "/plugins", NONE, api("Plugin", "PluginList"))
+          .query("filters")
           .route(GET, "/plugins/privileges", NONE, api("Plugin", "GetPluginPrivileges"))
+          .query("remote", "name")
           .route(POST, "/plugins/pull", JSON_OPAQUE, api("Plugin", "PluginPull"))
           .route(POST, "/plugins/create", STREAM, api("Plugin", "PluginCreate"))
           .route(GET, "/plugins/{name*}/json", NONE, api("Plugin", "PluginInspect"))
           .route(DELETE, "/plugins/{name*}", NONE, api("Plugin", "PluginDelete"))
           .route(POST, "/plugins/{name*}/enable", NONE, api("Plugin", "PluginEnable"))
+          .query("timeout")
           .route(POST, "/plugins/{name*}/disable", NONE, api("Plugin", "PluginDisable"))
+          .query("force")
           .route(POST, "/plugins/{name*}/upgrade", JSON_OPAQUE, api("Plugin", "PluginUpgrade"))
           .route(POST, "/plugins/{name*}/push", NONE, api("Plugin", "PluginPush"))
           .route(POST, "/plugins/{name*}/set", JSON_OPAQUE, api("Plugin", "PluginSet"))

@@ -15,15 +15,27 @@ import static java.util.Objects.requireNonNull;
  * @param until the last API version that has it, or "" for every later version
  * @param treatment what berth does with it
  * @param reference where the Engine API (or moby's source) defines it
+ * @param note for a dropped parameter why dropping it is safe, for a refused one the reason
+ *     (both required); for a judged one, optionally, which rule judges it
  */
 public record QueryParam(String name, String since, String until, Treatment treatment,
-    String reference) {
+    String reference, String note) {
   public QueryParam {
     requireNonNull(name, "name");
     requireNonNull(since, "since");
     requireNonNull(until, "until");
     requireNonNull(treatment, "treatment");
     requireNonNull(reference, "reference");
+    requireNonNull(note, "note");
+    if (treatment != Treatment.JUDGED && note.isBlank()) {
+      throw new IllegalArgumentException(name + ": a " + treatment + " parameter needs a note");
+    }
+  }
+
+  /** A parameter without a note (a judged one). */
+  public QueryParam(String name, String since, String until, Treatment treatment,
+      String reference) {
+    this(name, since, until, treatment, reference, "");
   }
 
   /** What berth does with a parameter a request carries. */
@@ -32,11 +44,6 @@ public record QueryParam(String name, String since, String until, Treatment trea
     JUDGED,
     /** Removed before forwarding: the daemon of that version ignores it anyway. */
     DROPPED,
-    /**
-     * A boolean the daemon reads ({@code httputils.BoolValue}) whose false is the same as
-     * absent: removed when false, refused when true.
-     */
-    DROPPED_WHEN_FALSE,
     /** Refused: an ordinary user may not send it. */
     REFUSED
   }

@@ -15,7 +15,8 @@ import java.util.Optional;
  * limits. So for every action a user holds, the parameters are an allowlist taken from the
  * Engine API reference; anything else is refused, and so is a parameter the table marks
  * refused or lists only for other API versions. Parameters the table marks dropped are removed
- * before forwarding (a boolean dropped when false is refused when true). Passthrough roles are not limited.
+ * before forwarding. Passthrough roles are not limited. In plugin mode, where berth cannot
+ * change a request, a dropped parameter reaches the daemon, which ignores it: the same request.
  */
 public final class QueryAllowlist {
   private QueryAllowlist() {}
@@ -25,9 +26,7 @@ public final class QueryAllowlist {
       QueryParams query) {
     return query.asMap().keySet().stream()
         .filter(k -> spec.param(k, apiVersion)
-            .map(p -> p.treatment() == QueryParam.Treatment.REFUSED
-                || (p.treatment() == QueryParam.Treatment.DROPPED_WHEN_FALSE && query.bool(k)))
-            .orElse(true))
+            .map(p -> p.treatment() == QueryParam.Treatment.REFUSED).orElse(true))
         .findFirst();
   }
 
@@ -36,15 +35,11 @@ public final class QueryAllowlist {
       List<String> notes) {
     QueryParams out = query;
     for (String k : query.asMap().keySet()) {
-      QueryParam.Treatment t = spec.param(k, apiVersion).map(QueryParam::treatment)
-          .orElse(QueryParam.Treatment.REFUSED);
-      if (t == QueryParam.Treatment.DROPPED) {
+      if (spec.param(k, apiVersion).map(p -> p.treatment() == QueryParam.Treatment.DROPPED)
+          .orElse(false)) {
         out = out.without(k);
         notes.add("query parameter '" + k + "' dropped (the daemon ignores it in API "
             + (apiVersion.isEmpty() ? "its newest version" : apiVersion) + ")");
-      } else if (t == QueryParam.Treatment.DROPPED_WHEN_FALSE && !query.bool(k)) {
-        out = out.without(k);
-        notes.add("query parameter '" + k + "' dropped: " + k + "=false is the same as absent");
       }
     }
     return out;

@@ -37,7 +37,15 @@ class DockerApiTest {
         assertThat(r.reference()).as(r.template()).isNotBlank();
       }
       assertThat(s.reference()).isEqualTo(s.routes().get(0).reference());
-      s.query().forEach(p -> assertThat(p.reference()).isEqualTo(s.reference()));
+      List<String> routeRefs = s.routes().stream().map(Route::reference).toList();
+      for (QueryParam p : s.query()) {
+        if (p.treatment() == QueryParam.Treatment.JUDGED) {
+          assertThat(routeRefs).as(p.name()).contains(p.reference());
+        } else {
+          assertThat(p.reference()).as(p.name()).startsWith("https://");
+          assertThat(p.note()).as(p.name()).isNotBlank();
+        }
+      }
     }
   }
 
@@ -109,7 +117,7 @@ class DockerApiTest {
         .route("GET", "/exec/{id}/x", BodyKind.NONE, "other")
         .schema(DockerSchemas.EXEC_START)
         .query("a")
-        .query(new QueryParam("b", "1.40", "", QueryParam.Treatment.DROPPED, "ref"))
+        .query(new QueryParam("b", "1.40", "", QueryParam.Treatment.DROPPED, "ref", "ignored"))
         .names(ObjectKind.EXEC)
         .creates(ObjectKind.EXEC)
         .ownership(Ownership.NAMED)
@@ -120,7 +128,7 @@ class DockerApiTest {
         + "v1.51/#tag/Exec/operation/ExecStart");
     assertThat(s.schema()).containsSame(DockerSchemas.EXEC_START);
     assertThat(s.query()).extracting(QueryParam::name).containsExactly("a", "b");
-    assertThat(s.query().get(0).reference()).isEqualTo(s.reference());
+    assertThat(s.query().get(0).reference()).as("the route declared last").isEqualTo("other");
     assertThat(s.param("b", "1.39")).isEmpty();
     assertThat(s.param("b", "1.40")).hasValueSatisfying(
         p -> assertThat(p.treatment()).isEqualTo(QueryParam.Treatment.DROPPED));

@@ -46,13 +46,13 @@ class QueryAllowlistTest {
 
   @Test
   void refusedTreatment_refused() {
-    ActionSpec spec = logsWith(new QueryParam("tail", "", "", Treatment.REFUSED, "ref"));
+    ActionSpec spec = logsWith(new QueryParam("tail", "", "", Treatment.REFUSED, "ref", "reason"));
     assertThat(QueryAllowlist.firstRefused(spec, "1.51", query("tail=1"))).hasValue("tail");
   }
 
   @Test
   void droppedTreatment_removedWithANote() {
-    ActionSpec spec = logsWith(new QueryParam("tail", "", "", Treatment.DROPPED, "ref"),
+    ActionSpec spec = logsWith(new QueryParam("tail", "", "", Treatment.DROPPED, "ref", "ignored"),
         new QueryParam("follow", "", "", Treatment.JUDGED, "ref"));
     List<String> notes = new ArrayList<>();
     QueryParams q = query("follow=1&tail=5");
