@@ -169,7 +169,10 @@ class ImagePolicyIT {
     Proc.Result allowed = buildx(context("FROM " + ItEnvironment.image() + "\nRUN true\n"));
     Proc.Result denied = buildx(context("FROM " + other + "\nRUN true\n"));
     if (ApiVersions.compare(api, "1.44") < 0) {
-      assertRefused(allowed, "source policy", "1.44");
+      // berth refuses /grpc (no source policies before API 1.44); buildx's probe of /grpc fails,
+      // it falls back to its docker-container driver, whose BuildKit image pull is judged too
+      assertRefused(allowed, "no image rule of role user allows pulling");
+      assertRefused(denied, "no image rule of role user allows pulling");
       return;
     }
     assertThat(allowed.exitCode()).as(allowed.describe()).isZero();
