@@ -183,6 +183,13 @@ final class RoleReader extends NodeReader {
       error(f.get("images"), at + ".images", "docker load (image_load) writes images whose "
           + "names and origin image rules cannot judge; drop image_load from this role");
     }
+    for (Action unjudged : List.of(Action.SERVICE, Action.PLUGIN)) {
+      if (images.restricts() && actions.contains(unjudged)) {
+        error(f.get("images"), at + ".images", unjudged.id() + " names images (a service's "
+            + "tasks, a plugin's) that image rules do not judge; drop " + unjudged.id()
+            + " from this role");
+      }
+    }
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
         auditOnly, namePrefix, images);
   }

@@ -127,6 +127,17 @@ class ImageRulesReaderTest {
         """, "p.yaml", g -> Optional.empty())).hasMessageContaining("drop image_load");
   }
 
+  @ParameterizedTest
+  @CsvSource({"service", "plugin"})
+  void load_servicesOrPluginsWithImageRules_refused(String action) {
+    assertThatThrownBy(() -> PolicyLoader.load("""
+        roles:
+          ops: {actions: [%s], scope: all, images: [{rule: a, made_by: admin}]}
+        bindings: []
+        """.formatted(action), "p.yaml", g -> Optional.empty()))
+        .hasMessageContaining("drop " + action + " from this role");
+  }
+
   @Test
   void load_anotherRoleLoadsWhileAdminImagesAreTrusted_refused() {
     assertThatThrownBy(() -> PolicyLoader.load("""
