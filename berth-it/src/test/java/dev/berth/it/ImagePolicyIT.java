@@ -114,6 +114,11 @@ class ImagePolicyIT {
     assertRefused(docker.run(alice, "run", "--rm", otherId, "true"), "no image rule");
     assertRefused(docker.run(alice, "create", otherId.substring(7, 19), "true"),
         "no image rule");
+    // an allowed name with the id of a disallowed image as its digest never runs that image
+    // (the daemon has no such repository digest; the pull the CLI tries then is judged by name)
+    Proc.Result byDigest = docker.run(alice, "run", "--rm", ItEnvironment.image()
+        .replace(":latest", "") + "@" + otherId, "true");
+    assertThat(byDigest.exitCode()).as(byDigest.describe()).isNotZero();
   }
 
   @Test
@@ -179,6 +184,10 @@ class ImagePolicyIT {
     assertThat(denied.exitCode()).as(denied.describe()).isNotZero();
     assertThat(denied.stderr()).as(denied.describe()).contains("denied by policy")
         .contains(other.substring(0, other.indexOf(':')));
+    // an allowed name with the id of a disallowed image is not that image for BuildKit
+    Proc.Result byId = buildx(context("FROM " + ItEnvironment.image().replace(":latest", "")
+        + "@" + otherId + "\nRUN true\n"));
+    assertThat(byId.exitCode()).as(byId.describe()).isNotZero();
   }
 
   private static Path context(String dockerfile) throws IOException {
