@@ -1,6 +1,7 @@
 package dev.berth.buildkit;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.berth.policy.ImagePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -332,7 +333,8 @@ public final class H2Bridge {
       }
       pending.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          (Http2StreamChannel) ctx.channel(), exports)).open().addListener(f -> {
+          (Http2StreamChannel) ctx.channel(), exports, caller.images())).open()
+          .addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
@@ -482,17 +484,20 @@ public final class H2Bridge {
   private static final class CalleeStream extends ChannelInboundHandlerAdapter {
     private final Http2StreamChannel callerStream;
     private final ExportWatch exports;
+    private final ImagePolicy images;
 
-    CalleeStream(Http2StreamChannel callerStream, ExportWatch exports) {
+    CalleeStream(Http2StreamChannel callerStream, ExportWatch exports, ImagePolicy images) {
       this.callerStream = callerStream;
       this.exports = exports;
+      this.images = images;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       switch (msg) {
-        case Http2HeadersFrame h -> callerStream.writeAndFlush(
-            new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
+        case Http2HeadersFrame h -> callerStream.writeAndFlush(new DefaultHttp2HeadersFrame(
+            h.isEndStream() ? ImageSourcePolicy.explainDenial(h.headers(), images)
+                : h.headers(), h.isEndStream()));
         case Http2DataFrame d -> {
           if (exports != null) {
             exports.accept(d.content());

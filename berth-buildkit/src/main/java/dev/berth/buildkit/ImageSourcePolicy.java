@@ -4,6 +4,10 @@ import dev.berth.policy.ImagePattern;
 import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.ImageRule;
 import dev.berth.policy.ImageUse;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.MatchType;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Policy;
@@ -31,6 +35,9 @@ final class ImageSourcePolicy {
   private static final String SCHEME = "docker-image://";
   private static final String TAG = "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?";
   private static final String DIGEST = "sha256:[0-9a-f]{64}";
+  private static final String GRPC_MESSAGE = "grpc-message";
+  /** BuildKit's refusal of a source ({@code sourcepolicy.ErrSourceDenied}). */
+  private static final String DENIED = "denied by policy";
 
   private ImageSourcePolicy() {}
 
@@ -59,6 +66,30 @@ final class ImageSourcePolicy {
   static List<String> names(ImagePolicy images) {
     return images.rulesFor(ImageUse.BUILD).stream()
         .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY).map(ImageRule::name).toList();
+  }
+
+  /**
+   * The trailers of an answer, with BuildKit's refusal of an image source ({@code source
+   * "docker-image://..." denied by policy}, gRPC status message) followed by the caller's image
+   * rules for {@code build}, so that the refusal names them; other trailers as they are.
+   */
+  static Http2Headers explainDenial(Http2Headers trailers, ImagePolicy images) {
+    CharSequence message = trailers.get(GRPC_MESSAGE);
+    if (!images.restricts() || message == null || !(message.toString().contains(DENIED)
+        || message.toString().contains(DENIED.replace(" ", "%20")))) {
+      return trailers;
+    }
+    List<String> rules = images.rulesFor(ImageUse.BUILD).stream()
+        .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY).map(ImageRule::describe)
+        .toList();
+    String note = " (berth: your role's image rules for build allow "
+        + (rules.isEmpty() ? "no image" : String.join(", ", rules))
+        + "; build FROM an image they allow)";
+    Http2Headers out = new DefaultHttp2Headers();
+    out.set(trailers);
+    out.set(GRPC_MESSAGE, message + URLEncoder.encode(note, StandardCharsets.UTF_8)
+        .replace("+", "%20"));
+    return out;
   }
 
   private static Rule rule(PolicyAction action, String regex) {

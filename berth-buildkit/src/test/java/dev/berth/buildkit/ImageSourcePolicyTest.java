@@ -7,6 +7,10 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.ImageRule;
 import dev.berth.policy.ImageUse;
 import dev.berth.policy.Owner;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -124,5 +128,26 @@ class ImageSourcePolicyTest {
     Verdict v = new CallJudge(owners).judge(1001, new Owner(1001, -1), name -> Optional.empty(),
         IMAGES, CallJudge.CONTROL + "Solve", "", s.toByteArray());
     assertThat(v).isInstanceOf(Verdict.Refuse.class);
+  }
+
+  @Test
+  void explainDenial_buildKitsRefusal_namesTheRules() {
+    Http2Headers trailers = new DefaultHttp2Headers().setInt("grpc-status", 2).set(
+        "grpc-message", "source%20%22docker-image://docker.io/evil/x:1%22%20denied%20by%20policy");
+    String message = ImageSourcePolicy.explainDenial(trailers, IMAGES).get("grpc-message")
+        .toString();
+    assertThat(URLDecoder.decode(message, StandardCharsets.UTF_8))
+        .startsWith("source \"docker-image://docker.io/evil/x:1\" denied by policy (berth: ")
+        .contains("your role's image rules for build allow site (registry.site.edu/*), "
+            + "hub-pinned (docker.io/library/* by digest), tool (ghcr.io/org/tool at listed "
+            + "digests)");
+  }
+
+  @Test
+  void explainDenial_otherTrailersOrNoRules_unchanged() {
+    Http2Headers ok = new DefaultHttp2Headers().setInt("grpc-status", 0);
+    assertThat(ImageSourcePolicy.explainDenial(ok, IMAGES)).isSameAs(ok);
+    Http2Headers denied = new DefaultHttp2Headers().set("grpc-message", "denied by policy");
+    assertThat(ImageSourcePolicy.explainDenial(denied, ImagePolicy.ANY)).isSameAs(denied);
   }
 }

@@ -183,7 +183,8 @@ class ImagePolicyIT {
     assertThat(allowed.exitCode()).as(allowed.describe()).isZero();
     assertThat(denied.exitCode()).as(denied.describe()).isNotZero();
     assertThat(denied.stderr()).as(denied.describe()).contains("denied by policy")
-        .contains(other.substring(0, other.indexOf(':')));
+        .contains(other.substring(0, other.indexOf(':')))
+        .contains("berth: your role's image rules for build allow test-base");
     // an allowed name with the id of a disallowed image is not that image for BuildKit
     Proc.Result byId = buildx(context("FROM " + ItEnvironment.image().replace(":latest", "")
         + "@" + otherId + "\nRUN true\n"));
