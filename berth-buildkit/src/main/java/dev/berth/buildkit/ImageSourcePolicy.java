@@ -1,13 +1,16 @@
 package dev.berth.buildkit;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.berth.policy.ImagePattern;
 import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.ImageRule;
 import dev.berth.policy.ImageUse;
+import google.rpc.StatusOuterClass.Status;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.MatchType;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Policy;
@@ -36,6 +39,7 @@ final class ImageSourcePolicy {
   private static final String TAG = "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?";
   private static final String DIGEST = "sha256:[0-9a-f]{64}";
   private static final String GRPC_MESSAGE = "grpc-message";
+  private static final String GRPC_DETAILS = "grpc-status-details-bin";
   /** BuildKit's refusal of a source ({@code sourcepolicy.ErrSourceDenied}). */
   private static final String DENIED = "denied by policy";
 
@@ -89,6 +93,18 @@ final class ImageSourcePolicy {
     out.set(trailers);
     out.set(GRPC_MESSAGE, message + URLEncoder.encode(note, StandardCharsets.UTF_8)
         .replace("+", "%20"));
+    CharSequence details = trailers.get(GRPC_DETAILS);
+    if (details != null) {
+      // grpc-go takes the message from the status details when they are sent (BuildKit sends
+      // them): the same note goes there, the details themselves unchanged
+      try {
+        Status status = Status.parseFrom(Base64.getDecoder().decode(details.toString()));
+        out.set(GRPC_DETAILS, Base64.getEncoder().withoutPadding().encodeToString(
+            status.toBuilder().setMessage(status.getMessage() + note).build().toByteArray()));
+      } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
+        return out; // details berth cannot read are relayed as they are
+      }
+    }
     return out;
   }
 

@@ -7,10 +7,12 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.ImageRule;
 import dev.berth.policy.ImageUse;
 import dev.berth.policy.Owner;
+import google.rpc.StatusOuterClass.Status;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -149,5 +151,19 @@ class ImageSourcePolicyTest {
     assertThat(ImageSourcePolicy.explainDenial(ok, IMAGES)).isSameAs(ok);
     Http2Headers denied = new DefaultHttp2Headers().set("grpc-message", "denied by policy");
     assertThat(ImageSourcePolicy.explainDenial(denied, ImagePolicy.ANY)).isSameAs(denied);
+  }
+
+  @Test
+  void explainDenial_statusDetails_carryTheNoteToo() throws Exception {
+    String details = Base64.getEncoder().withoutPadding().encodeToString(Status.newBuilder()
+        .setCode(2).setMessage("source \"docker-image://docker.io/evil/x:1\" denied by policy")
+        .build().toByteArray());
+    Http2Headers trailers = new DefaultHttp2Headers().set("grpc-message",
+        "source%20denied%20by%20policy").set("grpc-status-details-bin", details);
+    Status out = Status.parseFrom(Base64.getDecoder().decode(ImageSourcePolicy.explainDenial(
+        trailers, IMAGES).get("grpc-status-details-bin").toString()));
+    assertThat(out.getCode()).isEqualTo(2);
+    assertThat(out.getMessage()).contains("denied by policy (berth: your role's image rules "
+        + "for build allow site (registry.site.edu/*)");
   }
 }
