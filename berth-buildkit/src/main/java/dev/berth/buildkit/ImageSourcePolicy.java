@@ -42,6 +42,7 @@ final class ImageSourcePolicy {
   private static final String GRPC_DETAILS = "grpc-status-details-bin";
   /** BuildKit's refusal of a source ({@code sourcepolicy.ErrSourceDenied}). */
   private static final String DENIED = "denied by policy";
+  private static final String MARK = "(berth: your role's";
 
   private ImageSourcePolicy() {}
 
@@ -80,25 +81,28 @@ final class ImageSourcePolicy {
   static Http2Headers explainDenial(Http2Headers trailers, ImagePolicy images) {
     CharSequence message = trailers.get(GRPC_MESSAGE);
     if (!images.restricts() || message == null || !(message.toString().contains(DENIED)
-        || message.toString().contains(DENIED.replace(" ", "%20")))) {
-      return trailers;
+        || message.toString().contains(DENIED.replace(" ", "%20")))
+        || message.toString().contains(MARK) || message.toString().contains(encode(MARK))) {
+      return trailers; // not a refusal of a source, or one explained on an inner call already
     }
     List<String> rules = images.rulesFor(ImageUse.BUILD).stream()
         .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY).map(ImageRule::describe)
         .toList();
-    String note = " (berth: your role's image rules for build allow "
+    String note = " " + MARK + " image rules for build allow "
         + (rules.isEmpty() ? "no image" : String.join(", ", rules))
         + "; build FROM an image they allow)";
     Http2Headers out = new DefaultHttp2Headers();
     out.set(trailers);
-    out.set(GRPC_MESSAGE, message + URLEncoder.encode(note, StandardCharsets.UTF_8)
-        .replace("+", "%20"));
+    out.set(GRPC_MESSAGE, message + encode(note));
     CharSequence details = trailers.get(GRPC_DETAILS);
     if (details != null) {
       // grpc-go takes the message from the status details when they are sent (BuildKit sends
       // them): the same note goes there, the details themselves unchanged
       try {
         Status status = Status.parseFrom(Base64.getDecoder().decode(details.toString()));
+        if (status.getMessage().contains(MARK)) {
+          return out;
+        }
         out.set(GRPC_DETAILS, Base64.getEncoder().withoutPadding().encodeToString(
             status.toBuilder().setMessage(status.getMessage() + note).build().toByteArray()));
       } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
@@ -106,6 +110,11 @@ final class ImageSourcePolicy {
       }
     }
     return out;
+  }
+
+  /** gRPC's percent-encoding of a status message. */
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private static Rule rule(PolicyAction action, String regex) {

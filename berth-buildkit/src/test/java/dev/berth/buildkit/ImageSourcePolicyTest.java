@@ -151,6 +151,10 @@ class ImageSourcePolicyTest {
     assertThat(ImageSourcePolicy.explainDenial(ok, IMAGES)).isSameAs(ok);
     Http2Headers denied = new DefaultHttp2Headers().set("grpc-message", "denied by policy");
     assertThat(ImageSourcePolicy.explainDenial(denied, ImagePolicy.ANY)).isSameAs(denied);
+    Http2Headers once = ImageSourcePolicy.explainDenial(denied, IMAGES);
+    assertThat(ImageSourcePolicy.explainDenial(new DefaultHttp2Headers().set("grpc-message",
+        "outer: " + once.get("grpc-message")), IMAGES).get("grpc-message").toString())
+        .containsOnlyOnce("berth");
   }
 
   @Test

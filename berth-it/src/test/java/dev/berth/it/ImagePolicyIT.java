@@ -184,7 +184,8 @@ class ImagePolicyIT {
     assertThat(denied.exitCode()).as(denied.describe()).isNotZero();
     assertThat(denied.stderr()).as(denied.describe()).contains("denied by policy")
         .contains(other.substring(0, other.indexOf(':')))
-        .contains("berth: your role's image rules for build allow test-base");
+        .containsOnlyOnce("(berth: your role's image rules for build allow site")
+        .contains("test-base (" + testImage() + ")");
     // an allowed name with the id of a disallowed image is not that image for BuildKit
     Proc.Result byId = buildx(context("FROM " + ItEnvironment.image().replace(":latest", "")
         + "@" + otherId + "\nRUN true\n"));
