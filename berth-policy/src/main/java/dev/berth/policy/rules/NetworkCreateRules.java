@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** {@code POST /networks/create}: a plain bridge network labelled for its owner. */
 final class NetworkCreateRules {
@@ -96,7 +97,7 @@ final class NetworkCreateRules {
         List.of("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")"));
   }
 
-  private static String oneOf(JsonNode v, Set<String> allowed, String refusal) {
+  private static @Nullable String oneOf(JsonNode v, Set<String> allowed, String refusal) {
     return v.isNull() || allowed.contains(v.asText("")) ? null : refusal;
   }
 }
