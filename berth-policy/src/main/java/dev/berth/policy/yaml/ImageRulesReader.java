@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -39,7 +40,7 @@ final class ImageRulesReader extends NodeReader {
     super(source, errors);
   }
 
-  ImagePolicy images(Node node, String at) {
+  ImagePolicy images(@Nullable Node node, String at) {
     if (node == null) {
       return ImagePolicy.ANY;
     }
@@ -70,8 +71,8 @@ final class ImageRulesReader extends NodeReader {
   private Optional<ImageRule> rule(MappingNode m, String at) {
     Map<String, Node> f = fields(m, at, KEYS);
     int before = errors.size();
-    String name = Optional.ofNullable(require(f, "rule", m, at)).map(n -> scalar(n,
-        at + ".rule")).orElse(null);
+    Node nameNode = require(f, "rule", m, at);
+    String name = nameNode == null ? null : scalar(nameNode, at + ".rule");
     if (name != null && !NAME.matcher(name).matches()) {
       error(f.get("rule"), at + ".rule", "rule names are lower-case letters, digits, '_', '.' "
           + "and '-'");
@@ -96,8 +97,8 @@ final class ImageRulesReader extends NodeReader {
       try {
         repos.add(ImagePattern.of(texts.get(i)));
       } catch (IllegalArgumentException e) {
-        error(((SequenceNode) rn).getValue().get(i), at + ".repos[" + i + "]", "\""
-            + texts.get(i) + "\": " + e.getMessage());
+        error(rn instanceof SequenceNode seq ? seq.getValue().get(i) : m, at + ".repos[" + i
+            + "]", "\"" + texts.get(i) + "\": " + e.getMessage());
       }
     }
     if (madeBy == ImageRule.MadeBy.REGISTRY && rn == null) {
