@@ -2,6 +2,7 @@ package dev.berth.buildkit;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,16 +14,19 @@ import java.util.concurrent.CompletableFuture;
  * @param owner the owner of what the caller's builds create
  * @param tags the caller's rule for image names (like {@code docker tag})
  * @param pins the frontend images the caller's role may run
+ * @param images the caller's image rules, sent to BuildKit as a source policy with each Solve
  * @param recorder where each judged call is recorded; the call goes on only once the record is
  *     durable
  * @param claims where the images the caller's builds make are claimed for the caller
  */
 public record BuildCaller(int uid, Owner owner, TagJudge tags, FrontendPins pins,
+    ImagePolicy images,
     Recorder recorder, Claims claims) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");
     requireNonNull(pins, "pins");
+    requireNonNull(images, "images");
     requireNonNull(recorder, "recorder");
     requireNonNull(claims, "claims");
   }

@@ -3,6 +3,7 @@ package dev.berth.buildkit;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.berth.policy.ImagePolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ import pb.Ops;
  *       image the caller's role pins, {@link FrontendPins}), its options judged by
  *       {@link FrontendAttrs}; exporters {@code moby}/{@code image} only, without push, their
  *       {@code name} tags judged like {@code docker tag} ({@link TagJudge}); no cache imports or
- *       exports, frontend inputs, source policies, session exporter or proxy network.
+ *       exports, frontend inputs, source policies, session exporter or proxy network; under
+ *       image rules, berth's own source policy is set ({@link ImageSourcePolicy}).
  *   <li>{@code Control/Status}, {@code ListenBuildHistory} (with {@code Ref}): the caller's own
  *       ref only; {@code DiskUsage}, {@code Prune}, {@code UpdateBuildHistory},
  *       {@code Control/Session} and the content store are refused (they show or change every
@@ -173,6 +175,7 @@ public final class CallJudge {
 
   private Verdict solve(BuildCaller caller, ControlOuterClass.SolveRequest s) {
     int uid = caller.uid();
+    ImagePolicy images = caller.images();
     if (s.getRef().isEmpty()) {
       return Verdict.denied("buildkit_solve", "a Solve needs a ref");
     }
@@ -186,6 +189,9 @@ public final class CallJudge {
     }
     if (!s.getSourcePolicySession().isEmpty() && !mine.test(s.getSourcePolicySession())) {
       problems.add("the source-policy session is not yours");
+    }
+    if (!s.getSourcePolicySession().isEmpty() && images.restricts()) {
+      problems.add("a source-policy session is not allowed under your role's image rules");
     }
     entitlements(s.getEntitlementsList(), problems);
     if (s.getProxyNetwork()) {
@@ -218,9 +224,15 @@ public final class CallJudge {
     if (!owners.claimRef(s.getRef(), uid)) {
       return Verdict.denied("buildkit_ref", "build ref " + s.getRef() + " is someone else's");
     }
-    ControlOuterClass.SolveRequest out = s.toBuilder().clearFrontendAttrs()
-        .putAllFrontendAttrs(attrs.attrs()).build();
-    return new Verdict.Forward(out.toByteArray(), "cache mounts namespaced, owner labels set");
+    ControlOuterClass.SolveRequest.Builder out = s.toBuilder().clearFrontendAttrs()
+        .putAllFrontendAttrs(attrs.attrs());
+    String note = "cache mounts namespaced, owner labels set";
+    if (images.restricts()) {
+      out.setSourcePolicy(ImageSourcePolicy.of(images));
+      note += "; image rules for build sent as a source policy ("
+          + String.join(", ", ImageSourcePolicy.names(images)) + ")";
+    }
+    return new Verdict.Forward(out.build().toByteArray(), note);
   }
 
   private Verdict bridgeSolve(BuildCaller caller, Gateway.SolveRequest s) {

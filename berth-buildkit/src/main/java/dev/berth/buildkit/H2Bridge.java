@@ -3,6 +3,7 @@ package dev.berth.buildkit;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.berth.policy.ImagePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -432,7 +433,7 @@ public final class H2Bridge {
       }
       waiting.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          ctx, this, exports)).open().addListener(f -> {
+          ctx, this, exports, caller.images())).open().addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
@@ -599,14 +600,16 @@ public final class H2Bridge {
     private final CallerStream call;
     private final @Nullable ExportWatch exports;
     private final @Nullable GrpcMessages answer;
+    private final ImagePolicy images;
 
     CalleeStream(ChannelHandlerContext callerCtx, CallerStream call,
-        @Nullable ExportWatch exports) {
+        @Nullable ExportWatch exports, ImagePolicy images) {
       this.callerCtx = callerCtx;
       this.callerStream = (Http2StreamChannel) callerCtx.channel();
       this.call = call;
       this.exports = exports;
       this.answer = call.session == null ? null : new GrpcMessages(MAX_MESSAGE);
+      this.images = images;
     }
 
     @Override
@@ -625,7 +628,9 @@ public final class H2Bridge {
       switch (msg) {
         case Http2HeadersFrame h -> {
           call.answered = true;
-          callerStream.writeAndFlush(new DefaultHttp2HeadersFrame(h.headers(), h.isEndStream()));
+          callerStream.writeAndFlush(new DefaultHttp2HeadersFrame(h.isEndStream()
+              ? ImageSourcePolicy.explainDenial(h.headers(), images) : h.headers(),
+              h.isEndStream()));
         }
         case Http2DataFrame d -> {
           if (answer != null) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ class CallJudgeTest {
   static final FrontendPins PINS = FrontendPins.of(List.of("docker/dockerfile:1.7@"
       + PINNED_DIGEST));
   private static final BuildCaller ALICE_CALLER = new BuildCaller(ALICE, ALICE_OWNER, TAGS,
-      PINS, (path, v) -> CompletableFuture.completedFuture(null), (id, names) -> { });
+      PINS, ImagePolicy.ANY, (path, v) -> CompletableFuture.completedFuture(null), (id, names) -> { });
 
   private BuildOwners owners;
   private CallJudge judge;

@@ -4,7 +4,10 @@ import dev.berth.nss.NssUserDirectory;
 import dev.berth.policy.Bounds;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.DockerObject;
+import dev.berth.policy.Grant;
 import dev.berth.policy.HostPaths;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
@@ -17,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,7 +75,7 @@ final class ExplainCommand implements Callable<Integer> {
     byte[] body = Arrays.copyOfRange(raw, bodyStart, raw.length);
     Decision d;
     try {
-      d = engine.evaluate(who, CanonicalRequest.parse(line[0], line[1]), body);
+      d = engine.evaluate(who, CanonicalRequest.parse(line[0], line[1]), body, NO_IMAGES);
     } catch (RequestException e) {
       out.printf("decision: deny (request)%nreason:   berth: %s%n", e.getMessage());
       out.flush();
@@ -81,6 +85,12 @@ final class ExplainCommand implements Callable<Integer> {
         who.groups());
     out.printf("policy:   %s (sha256 %s)%n", engine.policy().source(), engine.policy().digest());
     engine.policy().roleOf(who).ifPresent(role -> out.printf("bounds:   %s%n", bounds(role)));
+    engine.policy().grantOf(who).map(Grant::role).filter(r -> r.images().restricts())
+        .ifPresent(r -> {
+          out.printf("images:   role %s allows only what its image rules allow (images are "
+              + "judged by name: explain asks no daemon)%n", r.name());
+          r.images().rules().forEach(rule -> out.printf("          %s%n", rule.summary()));
+        });
     switch (d) {
       case Decision.Allow allow -> {
         out.printf("decision: allow (rule %s)%n", allow.rule());
@@ -111,6 +121,16 @@ final class ExplainCommand implements Callable<Integer> {
             : "requests in flight as berth serve --max-requests-per-user")
         + "; never more than berth serve's --max-*-per-user";
   }
+  /**
+   * Explain asks no daemon: every image is taken to be absent, so an image reference is judged by
+   * its name, as the daemon's 404 and the pull that follows would be (other lookups fail).
+   */
+  private static final ObjectDirectory NO_IMAGES = new ObjectDirectory() {
+    @Override
+    public Optional<DockerObject> image(String ref) {
+      return Optional.empty();
+    }
+  };
 
   private static int indexOf(byte[] data, byte[] pattern) {
     outer:

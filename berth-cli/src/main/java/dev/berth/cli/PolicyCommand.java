@@ -97,6 +97,12 @@ final class PolicyCommand {
         out.printf("  placement: %s (daemon's cgroup driver %s)%n", r.placement().mode().id(),
             r.placement().driver().id());
       }
+      if (!r.images().restricts()) {
+        out.printf("  images: any (no image rules)%n");
+      } else if (r.images().rules().isEmpty()) {
+        out.printf("  images: none (an empty list of image rules)%n");
+      }
+      r.images().rules().forEach(rule -> out.printf("  image rule %s%n", rule.summary()));
     }
     int i = 0;
     for (Binding b : policy.bindings()) {

@@ -72,7 +72,9 @@ public final class DaemonObjects implements ObjectDirectory {
       String id = i.path("Id").asText();
       Map<String, Optional<Owner>> tags = new HashMap<>();
       i.path("RepoTags").forEach(t -> tags.put(t.asText(), store.tagOwner(t.asText(), id)));
-      return new DockerObject(id, "", store.imageOwner(id), tags);
+      List<String> digests = new ArrayList<>();
+      i.path("RepoDigests").forEach(d -> digests.add(d.asText()));
+      return new DockerObject(id, "", store.imageOwner(id), tags, digests);
     });
   }
 
@@ -128,6 +130,16 @@ public final class DaemonObjects implements ObjectDirectory {
     String state = inspect("/info").orElseThrow(() -> new LookupException("no /info"))
         .path("Swarm").path("LocalNodeState").asText("");
     return !state.isEmpty() && !state.equals("inactive");
+  }
+
+  @Override
+  public String apiVersion() throws LookupException {
+    String v = inspect("/version").orElseThrow(() -> new LookupException("no /version"))
+        .path("ApiVersion").asText("");
+    if (v.isEmpty()) {
+      throw new LookupException("the daemon's /version names no ApiVersion");
+    }
+    return v;
   }
 
   /** Gives a local volume's root to the owner its labels name; whether it changed. */

@@ -15,14 +15,23 @@ import java.util.Optional;
  * @param owner who it belongs to; empty when nobody does
  * @param tags for images: each repository tag (familiar form, {@code busybox:latest}) with its
  *     owner when one is recorded for the image the tag points to now
+ * @param repoDigests for images: the daemon's {@code RepoDigests} ({@code repository@digest}
+ *     for each registry repository its content was pulled from; a tag adds none)
  */
 public record DockerObject(String id, String name, Optional<Owner> owner,
-    Map<String, Optional<Owner>> tags) {
+    Map<String, Optional<Owner>> tags, List<String> repoDigests) {
   public DockerObject {
     requireNonNull(id, "id");
     requireNonNull(name, "name");
     requireNonNull(owner, "owner");
     tags = Map.copyOf(tags);
+    repoDigests = List.copyOf(repoDigests);
+  }
+
+  /** An image that came from no registry (or whose registry digests do not matter). */
+  public DockerObject(String id, String name, Optional<Owner> owner,
+      Map<String, Optional<Owner>> tags) {
+    this(id, name, owner, tags, List.of());
   }
 
   /** A container, volume, network or exec. */

@@ -80,6 +80,11 @@ public interface ObjectDirectory {
     throw new LookupException("this directory cannot tell the swarm state");
   }
 
+  /** The daemon's API version ({@code GET /version}'s {@code ApiVersion}, such as {@code 1.51}). */
+  default String apiVersion() throws LookupException {
+    throw new LookupException("this directory cannot tell the daemon's API version");
+  }
+
   /** berth's records about images (who made which image, and tags held from before namespaces). */
   default ImageClaims imageClaims() {
     return ImageClaims.NONE;

@@ -17,6 +17,7 @@ import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
 import dev.berth.policy.rules.BuildRules;
+import dev.berth.policy.rules.ImagePolicyRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
@@ -192,8 +193,10 @@ public final class PolicyEngine {
      * {@link PolicyEngine#consultsDirectory(Principal, CanonicalRequest)}).
      */
     public boolean consultsDirectory(RouteMatch route) {
-      return DockerApi.spec(route.route().action()).ownership().consultsDirectory()
-          && grant.isPresent() && grant.get().role().scope() != Scope.ALL;
+      Action action = route.route().action();
+      return grant.isPresent() && (DockerApi.spec(action).ownership().consultsDirectory()
+          && grant.get().role().scope() != Scope.ALL
+          || ImagePolicyRules.consultsDirectory(grant.get().role(), action));
     }
 
     /**
@@ -345,15 +348,16 @@ public final class PolicyEngine {
     }
     switch (spec.action()) {
       case IMAGE_BUILD -> {
-        return builds.evaluate(who, grant, request, objects);
+        return imagePolicy(who, grant, spec.action(), builds.evaluate(who, grant, request,
+            objects), objects);
       }
       case IMAGE_BUILD_CANCEL -> {
         return BuildRules.cancel();
       }
       case GRPC, SESSION -> {
         // The upgrade itself names nothing; berth-buildkit judges every call inside it.
-        return new Decision.Allow("buildkit_mediated", request, List.of(
-            "BuildKit calls judged one by one"));
+        return imagePolicy(who, grant, spec.action(), new Decision.Allow("buildkit_mediated",
+            request, List.of("BuildKit calls judged one by one")), objects);
       }
       default -> { }
     }
@@ -364,11 +368,19 @@ public final class PolicyEngine {
     if (d instanceof Decision.Allow allow) {
       d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
     }
+    d = imagePolicy(who, grant, spec.action(), d, objects);
     if (!dropped.isEmpty() && d instanceof Decision.Allow a) {
       dropped.addAll(a.rewrites());
       return new Decision.Allow(a.rule(), a.forward(), dropped, a.followUp(), a.effects());
     }
     return d;
+  }
+
+  /** An allowed request judged by the caller's image rules ({@link ImagePolicyRules}). */
+  private static Decision imagePolicy(Principal who, Grant grant, Action action, Decision d,
+      ObjectDirectory objects) {
+    return d instanceof Decision.Allow a
+        ? ImagePolicyRules.evaluate(who, grant, action, a, objects) : d;
   }
 
   /**

@@ -27,10 +27,11 @@ import java.util.Set;
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
  * @param placement where holders' containers go in the host's cgroup tree (their batch job, their
  *     user slice, or the daemon's choice)
+ * @param images which images holders may pull, run and build from ({@link ImagePolicy#ANY}: any)
  */
 public record Role(String name, Set<Action> actions, boolean passthrough, Scope scope,
     List<String> bindRoots, Limits limits, Allowances allow, Set<String> profiles, Quota quota,
-    Bounds bounds, boolean auditOnly, String namePrefix, Placement placement) {
+    Bounds bounds, boolean auditOnly, String namePrefix, Placement placement, ImagePolicy images) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
@@ -43,6 +44,7 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
     requireNonNull(bounds, "bounds");
     requireNonNull(namePrefix, "namePrefix");
     requireNonNull(placement, "placement");
+    requireNonNull(images, "images");
   }
 
   /** The name prefix for {@code who}, "" when the role has none (names are not private). */

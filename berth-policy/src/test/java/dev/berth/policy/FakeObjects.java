@@ -20,6 +20,8 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, Owner> heldTags = new HashMap<>();
   private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
+  /** The daemon's API version ({@link #apiVersion}). */
+  String api = "1.51";
   /** The node's swarm state: null when this directory cannot tell. */
   Boolean swarm;
 
@@ -86,6 +88,12 @@ class FakeObjects implements ObjectDirectory {
     return this;
   }
 
+  /** An image pulled from registries: {@code repoDigests} as the daemon lists them. */
+  FakeObjects pulled(String id, Map<String, Optional<Owner>> tags, List<String> repoDigests) {
+    images.put(id, new DockerObject(id, "", Optional.empty(), tags, repoDigests));
+    return this;
+  }
+
   private Optional<DockerObject> find(Map<String, DockerObject> all, String ref)
       throws LookupException {
     if (broken) {
@@ -95,7 +103,7 @@ class FakeObjects implements ObjectDirectory {
       return Optional.of(all.get(ref));
     }
     for (DockerObject o : all.values()) {
-      if (o.name().equals(ref) || o.tags().containsKey(ref)) {
+      if (o.name().equals(ref) || o.tags().containsKey(ref) || o.repoDigests().contains(ref)) {
         return Optional.of(o);
       }
     }
@@ -129,6 +137,14 @@ class FakeObjects implements ObjectDirectory {
     Optional<DockerObject> byName = find(images, ImageRefs.familiar(ref).equals(ref)
         || images.containsKey(ref) ? ref : ImageRefs.familiar(ref));
     return byName.isPresent() ? byName : find(images, ref); // then as an id prefix
+  }
+
+  @Override
+  public String apiVersion() throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    return api;
   }
 
   /** A shared tag a user made before image namespaces (berth 0.1's {@code tag} record). */

@@ -11,6 +11,8 @@ import dev.berth.buildkit.Verdict;
 import dev.berth.enforce.Enforcement;
 import dev.berth.policy.Action;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Grant;
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import io.netty.channel.Channel;
@@ -109,11 +111,13 @@ final class BuildKitHandOff {
     client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     Enforcement e = ex.enforcement;
     Principal who = conn.caller.principal().orElseThrow();
-    Owner owner = e.engine().policy().grantOf(who).map(g -> g.ownerFor(who))
-        .orElse(new Owner(who.uid(), -1));
+    Optional<Grant> grant = e.engine().policy().grantOf(who);
+    Owner owner = grant.map(g -> g.ownerFor(who)).orElse(new Owner(who.uid(), -1));
     FrontendPins pins = e.engine().policy().roleOf(who)
         .map(r -> FrontendPins.of(r.allow().buildFrontends())).orElse(FrontendPins.NONE);
-    BuildCaller caller = new BuildCaller(who.uid(), owner, e::tagRefusal, pins,
+    ImagePolicy images = grant.map(g -> g.role().images()).orElse(new ImagePolicy(true,
+        List.of()));
+    BuildCaller caller = new BuildCaller(who.uid(), owner, e::tagRefusal, pins, images,
         (path, v) -> e.recordCall(path, v instanceof Verdict.Forward,
             v instanceof Verdict.Refuse r ? r.rule() : "buildkit_call",
             v instanceof Verdict.Refuse r ? r.message() : "",

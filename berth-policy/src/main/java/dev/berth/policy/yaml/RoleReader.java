@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.berth.policy.Action;
 import dev.berth.policy.Allowances;
 import dev.berth.policy.Bounds;
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Placement;
 import dev.berth.policy.Profile;
@@ -37,7 +38,8 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 final class RoleReader extends NodeReader {
   private static final Set<String> ROLE_KEYS =
       Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
-          "bounds", "profiles", "name_prefix", "allow", "placement", "cgroup_driver");
+          "bounds", "profiles", "name_prefix", "allow", "placement", "cgroup_driver",
+          "images");
 
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
@@ -182,8 +184,25 @@ final class RoleReader extends NodeReader {
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
         this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote, "
         + "build_frontends");
+    ImagePolicy images = new ImageRulesReader(source, errors).images(f.get("images"),
+        at + ".images");
+    if (images.restricts() && passthrough) {
+      error(f.get("images"), at + ".images", "a passthrough role is not judged, so image rules "
+          + "would not apply; drop passthrough or images");
+    }
+    if (images.restricts() && actions.contains(Action.IMAGE_LOAD)) {
+      error(f.get("images"), at + ".images", "docker load (image_load) writes images whose "
+          + "names and origin image rules cannot judge; drop image_load from this role");
+    }
+    for (Action unjudged : List.of(Action.SERVICE, Action.PLUGIN)) {
+      if (images.restricts() && actions.contains(unjudged)) {
+        error(f.get("images"), at + ".images", unjudged.id() + " names images (a service's "
+            + "tasks, a plugin's) that image rules do not judge; drop " + unjudged.id()
+            + " from this role");
+      }
+    }
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
-        bounds, auditOnly, namePrefix, placement(f, at));
+        bounds, auditOnly, namePrefix, placement(f, at), images);
   }
 
   /**

@@ -1,0 +1,322 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 16 item 2: which images a role may pull, run and build from. Every refusal names the
+ * rule; each attack has its own test.
+ */
+class ImagePolicyTest {
+  private static final String D1 = "sha256:" + "d1".repeat(32);
+  private static final String D2 = "sha256:" + "d2".repeat(32);
+  private static final String TOOL_OK = "sha256:" + "e1".repeat(32);
+  /** Pulled from docker.io/evil/miner: no rule allows it. */
+  private static final String EVIL = "sha256:" + "ee".repeat(32);
+  /** Pulled from registry.site.edu/tool. */
+  private static final String SITE = "sha256:" + "51".repeat(32);
+  /** Pulled from docker.io/library/busybox. */
+  private static final String HUB_BUSYBOX = "sha256:" + "b0".repeat(32);
+  /** Made on the host by an administrator: a shared name, no registry digest, no maker. */
+  private static final String ADMIN_MADE = "sha256:" + "ad".repeat(32);
+  /** Built by alice. */
+  private static final String ALICE_BUILT = "sha256:" + "a1".repeat(32);
+  /** Pulled from ghcr.io/org/tool at a digest the rule does not list. */
+  private static final String TOOL_OTHER = "sha256:" + "e2".repeat(32);
+
+  private static final String POLICY = """
+      roles:
+        admin: {actions: all, passthrough: true}
+        user:
+          actions: [container_create, image_create, image_tag, image_inspect, image_build, grpc,
+                    session]
+          bind_roots: ["{home}"]
+          images:
+            - {rule: site, repos: ["registry.site.edu/*"]}
+            - {rule: hub-pinned, repos: ["docker.io/library/*"], digests: required}
+            - {rule: tool, repos: ["ghcr.io/org/tool"], digests: ["%s"], for: [pull, run]}
+            - {rule: site-made, made_by: admin}
+            - {rule: own-builds, made_by: self}
+      bindings:
+        - {role: admin, users: [root]}
+        - {role: user, users: ["*"]}
+      """.formatted(TOOL_OK);
+
+  private static final PolicyEngine ENGINE = engine(POLICY);
+
+  private static PolicyEngine engine(String yaml) {
+    try {
+      return new PolicyEngine(PolicyLoader.load(yaml, "t.yaml", g -> Optional.empty()),
+          Fixtures.HOST);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static FakeObjects host() {
+    return Fixtures.objects()
+        .pulled(EVIL, Map.of("evil/miner:1", Optional.empty()), List.of("evil/miner@" + D1))
+        .pulled(SITE, Map.of("registry.site.edu/tool:1", Optional.empty()),
+            List.of("registry.site.edu/tool@" + D2))
+        .pulled(HUB_BUSYBOX, Map.of("busybox:1.36", Optional.empty()),
+            List.of("busybox@" + D2))
+        .pulled(TOOL_OK, Map.of("ghcr.io/org/tool:1", Optional.empty()),
+            List.of("ghcr.io/org/tool@" + TOOL_OK))
+        .pulled(TOOL_OTHER, Map.of("ghcr.io/org/tool:2", Optional.empty()),
+            List.of("ghcr.io/org/tool@" + D1))
+        .image(ADMIN_MADE, Optional.empty(), Map.of("sitebase:1", Optional.empty()))
+        .image(ALICE_BUILT, FakeObjects.owner(1001),
+            Map.of("berth.invalid/u1001/docker.io/library/mytool:1", Optional.empty()));
+  }
+
+  private static Decision run(PolicyEngine engine, FakeObjects objects, String image) {
+    return Fixtures.decide(engine, objects, ALICE, "POST", "/v1.51/containers/create",
+        "{\"Image\":\"" + image + "\"}");
+  }
+
+  private static Decision run(String image) {
+    return run(ENGINE, host(), image);
+  }
+
+  private static Decision pull(String query) {
+    return Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.51/images/create?" + query, null);
+  }
+
+  private static String refusal(Decision d) {
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    Decision.Deny deny = (Decision.Deny) d;
+    assertThat(deny.status()).isEqualTo(Decision.Status.FORBIDDEN);
+    assertThat(deny.rule()).isEqualTo("image_policy");
+    return deny.reason();
+  }
+
+  private static Decision.Allow allowed(Decision d) {
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    return (Decision.Allow) d;
+  }
+
+  private static String image(Decision.Allow a) {
+    return ((Body.Json) a.forward().body()).value().path("Image").asText();
+  }
+
+  // --- pull ---
+
+  @Test
+  void pull_unpinnedOfPinnedOnlyRepo_refusedNamingTheRule() {
+    assertThat(refusal(pull("fromImage=busybox&tag=1.36")))
+        .contains("image rule \"hub-pinned\"", "only pinned by digest",
+            "docker pull docker.io/library/busybox@sha256:<digest>");
+  }
+
+  @Test
+  void pull_pinnedOfPinnedOnlyRepo_allowedNamingTheRule() {
+    assertThat(allowed(pull("fromImage=busybox%40" + D1)).rewrites())
+        .anyMatch(n -> n.contains("image rule \"hub-pinned\" allows pulling"));
+    allowed(pull("fromImage=busybox&tag=" + D1));
+  }
+
+  @Test
+  void pull_digestThenTagParameter_staysPinned() {
+    allowed(pull("fromImage=busybox%40" + D1 + "&tag=1"));
+  }
+
+  @Test
+  void pull_disallowedRegistry_refusedListingTheRules() {
+    assertThat(refusal(pull("fromImage=evil/miner&tag=1")))
+        .contains("no image rule of role user allows pulling docker.io/evil/miner:1",
+            "site (registry.site.edu/*)", "hub-pinned (docker.io/library/* by digest)",
+            "tool (ghcr.io/org/tool at listed digests)", "ask an administrator");
+  }
+
+  @Test
+  void pull_registryLookalike_refused() {
+    refusal(pull("fromImage=registry.site.edu.evil.com/tool&tag=1"));
+    refusal(pull("fromImage=evil.com/registry.site.edu/tool&tag=1"));
+    refusal(pull("fromImage=docker.io/registry.site.edu/tool&tag=1"));
+  }
+
+  @Test
+  void pull_siteRegistryAnyDepth_allowed() {
+    allowed(pull("fromImage=registry.site.edu/group/tool&tag=1"));
+    allowed(pull("fromImage=REGISTRY.site.edu/tool&tag=1"));
+  }
+
+  @Test
+  void pull_listedDigest_allowed_otherDigestOrTag_refused() {
+    allowed(pull("fromImage=ghcr.io/org/tool%40" + TOOL_OK));
+    assertThat(refusal(pull("fromImage=ghcr.io/org/tool%40" + D1)))
+        .contains("image rule \"tool\"", "only at the digests it lists", "not " + D1);
+    assertThat(refusal(pull("fromImage=ghcr.io/org/tool&tag=2")))
+        .contains("image rule \"tool\"", "ghcr.io/org/tool@sha256:<digest>");
+  }
+
+  @Test
+  void pull_invalidReference_badRequest() {
+    Decision d = pull("fromImage=Evil/Miner&tag=1");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.BAD_REQUEST);
+  }
+
+  @Test
+  void import_underImageRules_refused() {
+    assertThat(pull("fromSrc=-&repo=registry.site.edu/tool&tag=1"))
+        .isInstanceOf(Decision.Deny.class);
+  }
+
+  // --- create (docker run, berth run) ---
+
+  @Test
+  void create_siteImageByTag_allowedNamingTheRule() {
+    assertThat(allowed(run("registry.site.edu/tool:1")).rewrites())
+        .anyMatch(n -> n.contains("image rule \"site\" allows running registry.site.edu/tool:1")
+            && n.contains("registry.site.edu/tool@" + D2));
+  }
+
+  @Test
+  void create_disallowedImageByName_refused() {
+    assertThat(refusal(run("evil/miner:1")))
+        .contains("no image rule of role user allows running evil/miner:1",
+            "from docker.io/evil/miner");
+  }
+
+  @Test
+  void create_byIdOfDisallowedImage_refused() {
+    refusal(run(EVIL));
+    refusal(run(EVIL.substring("sha256:".length())));
+    refusal(run(EVIL.substring("sha256:".length(), 19)));
+  }
+
+  @Test
+  void create_byDigestOfDisallowedImage_refused() {
+    refusal(run("evil/miner@" + D1));
+  }
+
+  @Test
+  void create_tagRenameOfDisallowedImage_refused() {
+    // alice tagged evil/miner:1 as registry.site.edu/tool:2 (in her namespace: docker tag)
+    FakeObjects objects = host();
+    objects.pulled(EVIL, Map.of("evil/miner:1", Optional.empty(),
+        "berth.invalid/u1001/registry.site.edu/tool:2", Optional.empty()),
+        List.of("evil/miner@" + D1));
+    assertThat(refusal(run(ENGINE, objects, "registry.site.edu/tool:2")))
+        .contains("registry.site.edu/tool:2", "from docker.io/evil/miner")
+        .doesNotContain("berth.invalid");
+  }
+
+  @Test
+  void create_tagRenameAsPinnedRepoName_refused() {
+    FakeObjects objects = host();
+    objects.pulled(EVIL, Map.of("berth.invalid/u1001/docker.io/library/busybox:1.36",
+        Optional.empty()), List.of("evil/miner@" + D1));
+    refusal(run(ENGINE, objects, "busybox:1.36"));
+  }
+
+  @Test
+  void create_pinnedRepoByTag_refused_byDigestOrId_allowed() {
+    assertThat(refusal(run("busybox:1.36"))).contains("image rule \"hub-pinned\"",
+        "docker run docker.io/library/busybox@sha256:<digest>");
+    allowed(run("busybox@" + D2));
+    allowed(run(HUB_BUSYBOX));
+  }
+
+  @Test
+  void create_listedDigestByTag_forwardedAsTheJudgedId() {
+    Decision.Allow a = allowed(run("ghcr.io/org/tool:1"));
+    assertThat(image(a)).isEqualTo(TOOL_OK);
+    assertThat(refusal(run("ghcr.io/org/tool:2"))).contains("image rule \"tool\"", "not " + D1);
+  }
+
+  @Test
+  void create_adminMadeImage_allowed() {
+    assertThat(allowed(run("sitebase:1")).rewrites())
+        .anyMatch(n -> n.contains("image rule \"site-made\"")
+            && n.contains("an administrator made it"));
+    allowed(run(ADMIN_MADE));
+  }
+
+  @Test
+  void create_pulledImageRetaggedByNobody_isNotAdminMade() {
+    // evil/miner pulled: its shared tag names the repository it was pulled from
+    refusal(run("evil/miner:1"));
+  }
+
+  @Test
+  void create_ownBuild_allowedBySelfRule_refusedWithoutIt() {
+    allowed(run("mytool:1"));
+    PolicyEngine strict = engine(POLICY.replace(
+        "      - {rule: own-builds, made_by: self}\n", ""));
+    assertThat(refusal(run(strict, host(), "mytool:1"))).contains("made by you");
+  }
+
+  @Test
+  void create_nameNotOnHost_judgedByName() {
+    allowed(run("registry.site.edu/new:1"));
+    refusal(run("evil/other:1"));
+  }
+
+  @Test
+  void create_emptyImageRules_refuseEverything() {
+    PolicyEngine none = engine(POLICY.replaceAll("(?s)images:.*?bindings:",
+        "images: []\nbindings:"));
+    assertThat(refusal(run(none, host(), "registry.site.edu/tool:1")))
+        .contains("may not use any image");
+  }
+
+  @Test
+  void create_lookupFails_indeterminate() {
+    FakeObjects broken = host();
+    broken.broken = true;
+    assertThat(run(ENGINE, broken, "registry.site.edu/tool:1"))
+        .isNotInstanceOf(Decision.Allow.class);
+  }
+
+  // --- builds ---
+
+  @Test
+  void build_classicBuilderUnderImageRules_refusedNamingTheRules() {
+    Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.51/build?t=x", null);
+    assertThat(refusal(d)).contains("image rules of role user (site, hub-pinned, site-made, "
+        + "own-builds)", "classic builder", "BuildKit");
+  }
+
+  @Test
+  void grpc_engineWithoutSourcePolicies_refused() {
+    FakeObjects old = host();
+    old.api = "1.41";
+    Decision d = Fixtures.decide(ENGINE, old, ALICE, "POST", "/grpc", null);
+    assertThat(refusal(d)).contains("source policy", "1.44", "speaks API 1.41");
+    assertThat(allowed(Fixtures.decide(ENGINE, host(), ALICE, "POST", "/grpc", null))
+        .rewrites()).anyMatch(n -> n.contains("sent to BuildKit as a source policy"));
+  }
+
+  @Test
+  void grpc_engineVersionUnknown_refused() {
+    FakeObjects broken = host();
+    broken.broken = true;
+    assertThat(Fixtures.decide(ENGINE, broken, ALICE, "POST", "/grpc", null))
+        .isNotInstanceOf(Decision.Allow.class);
+  }
+
+  // --- the default ---
+
+  @Test
+  void defaultPolicy_noImageRules_anyImageAsToday() {
+    allowed(Fixtures.decide(Fixtures.ENGINE, host(), ALICE, "POST",
+        "/v1.51/images/create?fromImage=evil/miner&tag=1", null));
+    allowed(run(Fixtures.ENGINE, host(), "evil/miner:1"));
+    allowed(run(Fixtures.ENGINE, host(), EVIL));
+  }
+
+  @Test
+  void administrator_withoutImageRules_unjudged() {
+    allowed(Fixtures.decide(ENGINE, host(), Fixtures.ROOT, "POST",
+        "/v1.51/images/create?fromImage=evil/miner&tag=1", null));
+  }
+}
