@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@link AnswerRelay}.
  *
  * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request;
- * a streamed body follows piece by piece (through the tar sanitizer for {@code docker cp}), the
- * next piece read from the client only once the previous one is written (backpressure).
+ * a streamed body follows piece by piece (decompressed and rewritten by {@link ArchiveUpload} for
+ * {@code docker cp}), the next piece read from the client only once the previous one is written
+ * (backpressure).
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
@@ -111,20 +112,17 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   private void relayBody(Exchange ex, HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     ByteBuf data = content.content();
-    if (ex.tarSanitizer != null) {
+    if (ex.archive != null) {
       try {
-        byte[] in = new byte[data.readableBytes()];
-        data.readBytes(in);
-        content.release();
-        data = Unpooled.wrappedBuffer(ex.tarSanitizer.next(in));
-        if (last) {
-          ex.tarSanitizer.finish();
-        }
+        ex.archive.add(data.retain(), last);
       } catch (RequestException e) {
-        ex.keepAlive = false;
-        conn.refuse(ex, Refusals.body(e.getMessage()));
+        refuseArchive(ex, e);
         return;
+      } finally {
+        content.release();
       }
+      relayArchive(ex, last);
+      return;
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
     conn.upstream.writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
@@ -136,6 +134,40 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         conn.read();
       }
     });
+  }
+
+  /**
+   * Forwards the archive's next rewritten piece and, once it is written, the one after; reads the
+   * client again when the archive needs more input (one piece in flight: bounded memory).
+   */
+  private void relayArchive(Exchange ex, boolean last) {
+    byte[] piece;
+    try {
+      piece = ex.archive.next();
+    } catch (RequestException e) {
+      refuseArchive(ex, e);
+      return;
+    }
+    if (piece == null && !last) {
+      conn.read();
+      return;
+    }
+    HttpContent out = piece == null ? LastHttpContent.EMPTY_LAST_CONTENT
+        : new DefaultHttpContent(Unpooled.wrappedBuffer(piece));
+    conn.upstream.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
+      if (!f.isSuccess()) {
+        conn.closeBoth();
+      } else if (piece == null) {
+        ex.requestComplete = true;
+      } else if (conn.exchange == ex && conn.state != ClientConnection.State.CLOSED) {
+        relayArchive(ex, last);
+      }
+    });
+  }
+
+  private void refuseArchive(Exchange ex, RequestException e) {
+    ex.keepAlive = false;
+    conn.refuse(ex, Refusals.body(e.getMessage()));
   }
 
   /** The client's buffer drained: the daemon's answer may be read again (backpressure). */
