@@ -29,6 +29,12 @@ public final class TarSanitizer {
   private static final String COMPRESSED = "archive: not a tar archive "
       + "(berth accepts a plain tar, or one compressed with gzip or bzip2)";
   private static final int BLOCK = 512;
+  /**
+   * A file's creation time, which commons-compress (docker-java's archives) writes; Go's
+   * archive/tar keeps it uninterpreted and moby reads only {@code SCHILY.xattr.*} from PAX
+   * records, so it passes (other {@code LIBARCHIVE.*} records, such as its xattrs, do not).
+   */
+  private static final String CREATION_TIME = "LIBARCHIVE.creationtime";
   private static final int MAX_EXTENSION = 1 << 20;
 
   private final int uid;
@@ -168,7 +174,7 @@ public final class TarSanitizer {
       String key = text.substring(space + 1, eq);
       if (key.equals("uid") || key.equals("gid") || key.equals("uname") || key.equals("gname")
           || key.startsWith("GNU.sparse") || key.startsWith("SCHILY.")
-          || key.startsWith("LIBARCHIVE.")) {
+          || (key.startsWith("LIBARCHIVE.") && !key.equals(CREATION_TIME))) {
         throw RequestException.bad("archive: PAX record '" + key + "' is not allowed");
       }
       int len;
