@@ -37,7 +37,10 @@ final class CreateBodies {
       "apparmor=unconfined", "label=disable", "0:0", "root", "0", "1001:0", "bind", "volume",
       "tmpfs", "npipe", "cluster", "local", "device", "o", "type", "none", "rbind", "runc",
       "sysbox-runc", "/dev/sda", "/dev/mem", "kernel.core_pattern", "net.ipv4.ip_forward",
-      "busybox", "web", "bobweb", "private", "shareable", "", "\u0000", "1001:1001");
+      "busybox", "web", "bobweb", "private", "shareable", "", "\u0000", "1001:1001",
+      "/d", "/d/", "/d/x", "/h/sub", "/d/../h", "data:/d/x", "size=2g", "size=0", "size=64m",
+      "size=50%", "nr_blocks=9999999", "rw,size=1g", "nofile", "NOFILE", "core", "rtprio",
+      "\u017ftack");
 
   /** A JSON object text; never throws. */
   static String body(FuzzedDataProvider in) {

@@ -3,8 +3,11 @@ package dev.berth.fuzz;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What a container-create body berth forwards for alice (default policy) must satisfy, whatever
@@ -12,6 +15,10 @@ import java.util.Locale;
  * serialisation, and a key in another case would itself be a finding (the daemon folds case).
  */
 final class SafeCreate {
+  private static final long GIB = 1L << 30;
+  private static final Map<String, Long> ULIMITS = Map.of("nofile", 1048576L, "nproc", 32768L,
+      "core", 0L, "memlock", 64L << 20, "stack", 64L << 20);
+
   private SafeCreate() {}
 
   /** The violations of the invariants; empty when the body is safe. */
@@ -102,7 +109,86 @@ final class SafeCreate {
         bad.add("volume driver options " + m);
       }
     });
+    checkSizes(hc, bad);
+    checkTargets(body, hc, bad);
     return bad;
+  }
+
+  /** HC-27 on the default policy: shm and every tmpfs sized within 1 GiB, ulimits as listed. */
+  private static void checkSizes(JsonNode hc, List<String> bad) {
+    long shm = hc.path("ShmSize").asLong(0);
+    if (shm <= 0 || shm > GIB) {
+      bad.add("ShmSize " + hc.path("ShmSize"));
+    }
+    hc.path("Tmpfs").fields().forEachRemaining(e -> {
+      List<String> sizes = new ArrayList<>();
+      for (String opt : e.getValue().asText("").split(",", -1)) {
+        if (opt.startsWith("size=")) {
+          sizes.add(opt.substring(5));
+        } else if (opt.startsWith("nr_blocks=")) {
+          bad.add("tmpfs in blocks " + e);
+        }
+      }
+      if (sizes.size() != 1 || !sizes.get(0).matches("[1-9][0-9]*[kmgKMG]?")
+          || tmpfsBytes(sizes.get(0)) > GIB) {
+        bad.add("tmpfs size " + e);
+      }
+    });
+    hc.path("Mounts").forEach(m -> {
+      if (m.path("Type").asText("").equals("tmpfs")) {
+        long size = m.path("TmpfsOptions").path("SizeBytes").asLong(0);
+        if (size <= 0 || size > GIB || m.path("TmpfsOptions").path("Options").size() > 0
+            && m.path("TmpfsOptions").path("Options").toString().contains("size")) {
+          bad.add("tmpfs mount size " + m);
+        }
+      }
+    });
+    hc.path("Ulimits").forEach(u -> {
+      Long max = ULIMITS.get(u.path("Name").asText(""));
+      long soft = u.path("Soft").asLong(0);
+      long hard = u.path("Hard").asLong(0);
+      if (max == null || soft < 0 || hard < 0 || soft > max || hard > max) {
+        bad.add("ulimit " + u);
+      }
+    });
+  }
+
+  private static long tmpfsBytes(String size) {
+    char unit = Character.toLowerCase(size.charAt(size.length() - 1));
+    int shift = unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
+    String digits = shift == 0 ? size : size.substring(0, size.length() - 1);
+    if (digits.length() > 12) {
+      return Long.MAX_VALUE;
+    }
+    return Long.parseLong(digits) << shift;
+  }
+
+  /**
+   * HC-07: mount targets neither repeat nor nest, cleaned as the runtime cleans them; an
+   * anonymous volume on an explicit mount's own target is merged by the daemon.
+   */
+  private static void checkTargets(JsonNode body, JsonNode hc, List<String> bad) {
+    List<Path> explicit = new ArrayList<>();
+    hc.path("Binds").forEach(b -> {
+      String[] parts = b.asText().split(":", -1);
+      explicit.add(Path.of(parts.length == 1 ? parts[0] : parts[1]).normalize());
+    });
+    hc.path("Mounts").forEach(m -> explicit.add(Path.of(m.path("Target").asText("")).normalize()));
+    hc.path("Tmpfs").fieldNames().forEachRemaining(t -> explicit.add(Path.of(t).normalize()));
+    Set<Path> all = new HashSet<>();
+    for (Path p : explicit) {
+      if (!all.add(p)) {
+        bad.add("mount target repeated " + p);
+      }
+    }
+    body.path("Volumes").fieldNames().forEachRemaining(t -> all.add(Path.of(t).normalize()));
+    for (Path a : all) {
+      for (Path b : all) {
+        if (!a.equals(b) && b.startsWith(a)) {
+          bad.add("mount targets nest " + a + " " + b);
+        }
+      }
+    }
   }
 
   private static boolean isCanonical(String key) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -96,21 +97,67 @@ class ComposeIT extends ItBase {
         "label=com.docker.compose.project=" + project).stdout()).isBlank();
   }
 
+  /**
+   * HC-07: compose's {@code .:/app} plus an anonymous {@code /app/node_modules} nests a mount in a
+   * directory the user controls from the host (the CVE-2021-30465 shape), so berth refuses it and
+   * says where to mount the volume instead; mounted there, the same project runs.
+   */
+  @Test
+  void compose_nodeModulesVolumeInsideTheAppBind_refusedSayingWhereToMountIt_thereItRuns()
+      throws IOException {
+    String project = "it" + ItEnvironment.RUN_ID + "nm" + projects.size();
+    projects.add(project);
+    Path home = Files.createDirectories(Path.of(alice.home(), "berth-it"));
+    chownToAlice(home);
+    Path dir = projectDir(home);
+    String app = """
+        services:
+          app:
+            image: %s
+            working_dir: /app
+            command: ["sh", "-c", "test -f /app/compose.yaml && test -d /node_modules && echo ok"]
+            volumes: [".:/app", "%s"]
+        """;
+    Files.writeString(dir.resolve("compose.yaml"), app.formatted(image, "/app/node_modules"));
+    chownToAlice(dir.resolve("compose.yaml"));
+
+    Proc.Result nested = composeAnswer(CliCompatIT.Side.BERTH, dir, project, "run", "--rm", "-T",
+        "app");
+    assertThat(nested.exitCode()).as(nested.describe()).isNotZero();
+    assertThat(nested.stderr()).as(nested.describe())
+        .contains("/app and /app/node_modules nest")
+        .contains("(for example /node_modules) and point the tool at it");
+
+    Files.writeString(dir.resolve("compose.yaml"), app.formatted(image, "/node_modules"));
+    assertThat(compose(CliCompatIT.Side.BERTH, dir, project, "run", "--rm", "-T", "app").stdout())
+        .contains("ok");
+    compose(CliCompatIT.Side.BERTH, dir, project, "down", "-v", "-t", "1");
+  }
+
   private Proc.Result compose(CliCompatIT.Side side, Path dir, String project, String... args) {
+    Proc.Result r = composeAnswer(side, dir, project, args);
+    assertThat(r.exitCode()).as("%s: %s", side, r.describe()).isZero();
+    return r;
+  }
+
+  private Proc.Result composeAnswer(CliCompatIT.Side side, Path dir, String project,
+      String... args) {
     List<String> full = new ArrayList<>(List.of("--config", dir.resolve(".docker").toString(),
         "compose", "--project-directory", dir.toString(), "-p", project));
     full.addAll(List.of(args));
     DockerCli cli = side == CliCompatIT.Side.BERTH ? docker
         : DockerCli.dockerGroupMember(ItEnvironment.upstreamSocket(), "docker");
-    Proc.Result r = Proc.run(cli.docker(alice, full.toArray(String[]::new)), null,
+    return Proc.run(cli.docker(alice, full.toArray(String[]::new)), null,
         Duration.ofSeconds(120));
-    assertThat(r.exitCode()).as("%s: %s", side, r.describe()).isZero();
-    return r;
   }
 
   /** A project directory owned by alice, with a docker config that finds the compose plugin. */
   private Path projectDir() throws IOException {
-    Path d = Files.createTempDirectory(Path.of("/tmp"), "it-compose-",
+    return projectDir(Path.of("/tmp"));
+  }
+
+  private Path projectDir(Path parent) throws IOException {
+    Path d = Files.createTempDirectory(parent, "it-compose-",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     dirs.add(d);
     Path config = Files.createDirectory(d.resolve(".docker"));

@@ -44,7 +44,16 @@ class DenialsIT extends ItBase {
         Arguments.of("--mount type=bind,source=/etc,target=/h", "host path /etc"),
         Arguments.of("--tmpfs /proc", "--tmpfs /proc"),
         Arguments.of("-v /home/bob:/b", "-v /home/bob:/b"),
-        Arguments.of("--sysctl kernel.shm_rmid_forced=1", "--sysctl"));
+        Arguments.of("--sysctl kernel.shm_rmid_forced=1", "--sysctl"),
+        // HC-07: nested mount targets (the runc mount-race shape)
+        Arguments.of("--tmpfs /d --tmpfs /d/x", "/d and /d/x nest"),
+        Arguments.of("-v /d -v " + "/d//x/", "nest"),
+        // HC-27: sizes and ulimits above the role's limits
+        Arguments.of("--shm-size 2g", "--shm-size"),
+        Arguments.of("--tmpfs /t:size=2g", "--tmpfs /t"),
+        Arguments.of("--mount type=tmpfs,target=/t,tmpfs-size=4294967296", "type=tmpfs"),
+        Arguments.of("--ulimit rtprio=99", "--ulimit rtprio"),
+        Arguments.of("--ulimit nofile=4096:2000000", "--ulimit nofile"));
   }
 
   @ParameterizedTest(name = "[{index}] docker run {0}")

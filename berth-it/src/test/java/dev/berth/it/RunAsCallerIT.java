@@ -51,6 +51,17 @@ class RunAsCallerIT extends ItBase {
   }
 
   @Test
+  void run_asAliceWithUnsizedTmpfsAndShm_getsTheRolesDefaultSizes() {
+    // HC-27: an unsized tmpfs could fill half the host's RAM; the default policy gives 64 MiB
+    Proc.Result r = docker.run(alice, "run", "--rm", "--name", container("tmpfs"),
+        "--tmpfs", "/t", "--ulimit", "nofile=1024:2048", image, "sh", "-c",
+        "df -k /t /dev/shm | tail -n 2 | awk '{print $2}'; ulimit -n");
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    assertThat(r.stdout().strip().split("\\s+")).as(r.describe())
+        .containsExactly("65536", "65536", "1024");
+  }
+
+  @Test
   void run_asAliceWithBindOfHerHome_isAllowedAndSeesHerFiles() {
     Proc.Result r = docker.run(alice, "run", "--rm", "--name", container("home"),
         "-v", alice.home() + ":/h:ro", image, "sh", "-c", "test -r /h/.profile && echo readable");

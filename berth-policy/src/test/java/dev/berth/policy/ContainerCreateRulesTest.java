@@ -169,10 +169,23 @@ class ContainerCreateRulesTest {
         arguments(named("bind source missing (HC-03 auto-create)", "{\"HostConfig\":{\"Binds\":"
             + "[\"/home/alice/new:/d\"]}}"), "does not exist"),
         arguments(named("HC-07 duplicate mount targets", "{\"HostConfig\":{\"Binds\":"
-            + "[\"v1:/data\"],\"Tmpfs\":{\"/data/\":\"\"}}}"), "used more than once"),
-        arguments(named("JSON-06 legacy top-level HostConfig is not honoured; binds still judged",
+            + "[\"v1:/data\"],\"Tmpfs\":{\"/data/\":\"\"}}}"), "are the same path"),
+        arguments(named("HC-07 duplicate targets spelled with // and ..", "{\"HostConfig\":{"
+            + "\"Binds\":[\"v1://data/x/..\"],\"Mounts\":[{\"Type\":\"volume\","
+            + "\"Source\":\"v2\",\"Target\":\"/data/.\"}]}}"), "are the same path"),
+        arguments(named("HC-07 nested bind and volume", "{\"HostConfig\":{\"Binds\":"
+            + "[\"/home/alice:/home/alice\",\"data:/home/alice/data\"]}}"),
+            "/home/alice and /home/alice/data nest"),
+        arguments(named("HC-07 tmpfs nested in a mount", "{\"HostConfig\":{\"Mounts\":"
+            + "[{\"Type\":\"volume\",\"Source\":\"v1\",\"Target\":\"/a/\"}],"
+            + "\"Tmpfs\":{\"/a//b\":\"\"}}}"), "/a/ and /a//b nest"),
+        arguments(named("HC-07 anonymous volume inside a bind", "{\"Volumes\":{\"/d/x\":{}},"
+            + "\"HostConfig\":{\"Binds\":[\"v1:/d\"]}}"), "/d and /d/x nest"),
+        arguments(named("HC-07 bind nested in an anonymous volume", "{\"Volumes\":{\"/d\":{}},"
+            + "\"HostConfig\":{\"Binds\":[\"v1:/d/./x/y/..\"]}}"), "nest"),
+        arguments(named("JSON-06 legacy top-level Binds refused with a reason",
             "{\"Image\":\"x\",\"Binds\":[\"/:/host\"],\"HostConfig\":{\"Binds\":"
-            + "[\"/:/h\"]}}"), "outside the directories"),
+            + "[\"/home/alice/data:/h\"]}}"), "Binds: a HostConfig field at the top level"),
         arguments(named("-v with a relative target (found by fuzzing)",
             "{\"Volumes\":{\"no-new-privileges:false\":{}}}"), "must be an absolute path"),
         arguments(named("-v over /proc", "{\"Volumes\":{\"/proc\":{}}}"),
@@ -284,7 +297,8 @@ class ContainerCreateRulesTest {
   @Test
   void create_alreadySafeBody_reportsOnlyTheLabel() {
     Decision.Allow a = (Decision.Allow) create(ALICE, "{\"User\":\"1001:1001\",\"HostConfig\":"
-        + "{\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"],\"PidsLimit\":10}}");
+        + "{\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"],\"PidsLimit\":10,"
+        + "\"ShmSize\":67108864}}");
     assertThat(a.rewrites()).containsExactly("label dev.berth.owner.uid=1001");
   }
 
@@ -358,20 +372,53 @@ class ContainerCreateRulesTest {
   }
 
   @Test
-  void create_legacyTopLevelHostConfig_droppedAndReplaced() {
-    // JSON-06: Engine <= 26 used top-level HostConfig fields when "HostConfig" was absent
-    JsonNode out = allowedBody(create(ALICE,
-        "{\"Image\":\"x\",\"Privileged\":true,\"Binds\":[\"/:/host\"],\"PidMode\":\"host\"}"));
-    assertThat(out.has("Privileged")).isFalse();
-    assertThat(out.has("Binds")).isFalse();
-    assertThat(out.has("PidMode")).isFalse();
-    assertThat(out.get("HostConfig").isObject()).isTrue(); // present, so the daemon uses it
+  void create_legacyTopLevelHostConfig_refusedNamingTheField() {
+    // JSON-06: Engine <= 26 used top-level HostConfig fields when "HostConfig" was absent;
+    // current engines ignore them, so the caller is told instead of silently losing them
+    for (String field : new String[] {"\"Privileged\":true", "\"binds\":[\"/:/host\"]",
+        "\"PidMode\":\"host\"", "\"Memory\":1"}) {
+      Decision d = create(ALICE, "{\"Image\":\"x\"," + field + "}");
+      Decision.Deny deny = (Decision.Deny) d;
+      assertThat(deny.status()).isEqualTo(Decision.Status.BAD_REQUEST);
+      assertThat(deny.reason()).contains(field.substring(1, field.indexOf('"', 1)) + ": a "
+          + "HostConfig field at the top level").contains("send it under HostConfig");
+    }
   }
 
   @Test
-  void create_nestedMountTargets_allowed() {
-    assertThat(create(ALICE, "{\"HostConfig\":{\"Binds\":[\"/home/alice:/home/alice\","
-        + "\"data:/home/alice/data\"]}}")).isInstanceOf(Decision.Allow.class);
+  void create_keyWithInvalidUtf8_refusedWithTheReason() throws Exception {
+    // an overlong '/': Jackson would read "Priv/", Go "Priv\uFFFD\uFFFD"
+    byte[] body = {'{', '"', 'P', 'r', 'i', 'v', (byte) 0xc0, (byte) 0xaf, '"', ':', '1', '}'};
+    Decision.Deny deny = (Decision.Deny) Fixtures.ENGINE.evaluate(ALICE,
+        CanonicalRequest.parse("POST", "/containers/create"), body, Fixtures.objects());
+    assertThat(deny.status()).isEqualTo(Decision.Status.BAD_REQUEST);
+    assertThat(deny.reason()).contains("invalid UTF-8 at byte 6");
+  }
+
+  @Test
+  void create_siblingMountTargets_allowed() {
+    assertThat(create(ALICE, "{\"Volumes\":{\"/data\":{},\"/ab\":{}},\"HostConfig\":"
+        + "{\"Binds\":[\"/home/alice:/home/alice\",\"data:/home/alice-data\",\"v1:/data\"],"
+        + "\"Tmpfs\":{\"/a\":\"\"}}}")).isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void create_composeNodeModulesVolumeInsideTheAppBind_refusedSayingWhereToMountItInstead() {
+    // compose's `.:/app` plus an anonymous `/app/node_modules`: the CVE-2021-30465 shape, since
+    // the user controls /app from the host while the runtime mounts inside it
+    Decision d = create(ALICE, "{\"Volumes\":{\"/app/node_modules\":{}},\"HostConfig\":"
+        + "{\"Binds\":[\"/home/alice/data:/app:rw\"]}}");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).reason())
+        .contains("/app and /app/node_modules nest")
+        .contains("at a path outside /app instead (for example /node_modules)")
+        .contains("point the tool at it");
+  }
+
+  @Test
+  void create_nodeModulesVolumeBesideTheAppBind_allowed() {
+    assertThat(create(ALICE, "{\"Volumes\":{\"/node_modules\":{}},\"HostConfig\":"
+        + "{\"Binds\":[\"/home/alice/data:/app:rw\"]}}")).isInstanceOf(Decision.Allow.class);
   }
 
   @Test
@@ -418,8 +465,8 @@ class ContainerCreateRulesTest {
   @Test
   void create_unknownFields_dropped() {
     JsonNode out = allowedBody(create(ALICE,
-        "{\"Image\":\"x\",\"Privileged\":true,\"HostConfig\":{\"Bogus\":1}}"));
-    assertThat(out.has("Privileged")).isFalse();
+        "{\"Image\":\"x\",\"Bogus\":true,\"HostConfig\":{\"Bogus\":1}}"));
+    assertThat(out.has("Bogus")).isFalse();
     assertThat(out.get("HostConfig").has("Bogus")).isFalse();
   }
 

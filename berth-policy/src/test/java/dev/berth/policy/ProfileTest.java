@@ -86,6 +86,20 @@ class ProfileTest {
   }
 
   @Test
+  void profileMountNestedInTheCallersMount_refused() throws Exception {
+    Decision d = create("{\"dev.berth.profile\":\"scratch\"}",
+        "{\"Binds\":[\"vol1:/data/mine\"]}");
+    assertThat(((Decision.Deny) d).reason()).contains("/data and /data/mine nest");
+  }
+
+  @Test
+  void callersMountNestedInAProfileMount_refused() throws Exception {
+    Decision d = create("{\"dev.berth.profile\":\"scratch\"}",
+        "{\"Tmpfs\":{\"/scratch/tmp\":\"\"}}");
+    assertThat(((Decision.Deny) d).reason()).contains("/scratch and /scratch/tmp nest");
+  }
+
+  @Test
   void loader_badProfilesReportedWithPlace() {
     assertThatThrownBy(() -> PolicyLoader.load("""
         profiles:

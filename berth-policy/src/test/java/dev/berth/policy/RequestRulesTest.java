@@ -311,6 +311,13 @@ class RequestRulesTest {
   }
 
   @Test
+  void containerUpdate_ulimits_denied() {
+    Decision d = decide(ALICE, "POST", "/containers/abc/update",
+        "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":99999999,\"Hard\":99999999}]}");
+    assertThat(((Decision.Deny) d).reason()).contains("Ulimits");
+  }
+
+  @Test
   void containerUpdate_devices_denied() {
     Decision d = decide(ALICE, "POST", "/containers/abc/update",
         "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}]}");

@@ -13,6 +13,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.RequestException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -23,7 +29,7 @@ import java.util.Map;
  *
  * <p>Design note. Go matches struct keys case-insensitively (with Unicode simple case folding:
  * {@code "ſ"} matches {@code "s"}, KELVIN SIGN matches {@code "k"}), lets the last of duplicate
- * keys win, ignores unknown keys, and replaces invalid UTF-8. A filter that reads
+ * keys win, ignores unknown keys, and replaces invalid UTF-8 with U+FFFD. A filter that reads
  * {@code {"HostConfig":{"Privileged":false,"privileged":true}}} with exact-key matching judges a
  * harmless body that the daemon runs privileged. So this reader: rejects exact duplicates (at
  * every level, via Jackson), rejects two keys of one struct that fold to the same field, rejects
@@ -49,6 +55,7 @@ public final class DockerJson {
 
   /** Parses a complete body strictly, without a schema (duplicates, trailing data refused). */
   public static JsonNode parse(byte[] body) throws RequestException {
+    requireUtf8(body);
     try {
       JsonNode node = MAPPER.readTree(body);
       if (node == null || node.isMissingNode()) {
@@ -63,6 +70,30 @@ public final class DockerJson {
       throw RequestException.bad("body: a number out of range (" + e.getMessage() + ")");
     } catch (IOException e) {
       throw RequestException.bad("body: unreadable (" + e.getMessage() + ")");
+    }
+  }
+
+  /**
+   * Refuses a body that is not strict UTF-8 (overlong forms, surrogates, code points above
+   * U+10FFFF, truncated sequences), in keys as in values: Go replaces each bad byte with U+FFFD
+   * where Jackson may decode some of them, so the daemon would read another key than berth judged.
+   */
+  private static void requireUtf8(byte[] body) throws RequestException {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(8192);
+    while (true) {
+      CoderResult r = decoder.decode(in, out, true);
+      if (r.isError()) {
+        throw RequestException.bad("body: invalid UTF-8 at byte " + in.position()
+            + "; keys and strings must be valid UTF-8");
+      }
+      if (!r.isOverflow()) {
+        return; // all read: a truncated sequence at the end is an error above
+      }
+      out.clear();
     }
   }
 
@@ -141,6 +172,11 @@ public final class DockerJson {
       }
       String canonical = byFold.get(folded);
       if (canonical == null) {
+        for (Map.Entry<String, String> r : schema.refused().entrySet()) {
+          if (fold(r.getKey()).equals(folded)) {
+            throw RequestException.bad("body: " + path(at, key) + ": " + r.getValue());
+          }
+        }
         continue; // unknown to berth: dropped, never forwarded
       }
       out.set(canonical,

@@ -96,7 +96,11 @@ public final class DockerSchemas {
       "Labels", STR_MAP, "StopSignal", STR, "StopTimeout", INT, "Shell", STR_SLICE,
       "HostConfig", HOST_CONFIG,
       "NetworkingConfig", struct("NetworkingConfig",
-          "EndpointsConfig", new Schema.MapOf(ENDPOINT_SETTINGS)));
+          "EndpointsConfig", new Schema.MapOf(ENDPOINT_SETTINGS)))
+      // Engines up to 26 read these from the top level when HostConfig was absent (JSON-06);
+      // current ones ignore them there, so a client that sends them is told, not ignored.
+      .refusing(HOST_CONFIG.fields().keySet(), "a HostConfig field at the top level of a "
+          + "create body, where the daemon ignores it; send it under HostConfig");
 
   /** moby {@code api/types/container.ExecOptions}. */
   public static final Schema.Struct EXEC_CREATE = struct("ExecOptions",

@@ -47,11 +47,31 @@ public sealed interface Schema {
    *
    * @param name the Go type, used in messages
    * @param fields canonical field name to schema, in Docker's order
+   * @param refused names that are not fields but are refused rather than dropped (matched as
+   *     fields are), each with the reason: fields a client may have meant elsewhere, which the
+   *     daemon would silently ignore
    */
-  record Struct(String name, Map<String, Schema> fields) implements Schema {
+  record Struct(String name, Map<String, Schema> fields, Map<String, String> refused)
+      implements Schema {
     public Struct {
       requireNonNull(name, "name");
       fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+      refused = Map.copyOf(refused);
+    }
+
+    public Struct(String name, Map<String, Schema> fields) {
+      this(name, fields, Map.of());
+    }
+
+    /** This struct, refusing every one of {@code names} that is not its own field. */
+    public Struct refusing(Iterable<String> names, String reason) {
+      Map<String, String> out = new LinkedHashMap<>(refused);
+      for (String n : names) {
+        if (!fields.containsKey(n)) {
+          out.put(n, reason);
+        }
+      }
+      return new Struct(name, fields, out);
     }
   }
 

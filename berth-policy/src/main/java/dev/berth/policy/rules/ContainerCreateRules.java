@@ -1,7 +1,7 @@
 package dev.berth.policy.rules;
 
 import static dev.berth.policy.rules.BodyFields.*;
-import static dev.berth.policy.rules.MountRules.checkDistinctTargets;
+import static dev.berth.policy.rules.MountRules.checkTargets;
 import static dev.berth.policy.rules.OwnerLabels.checkBerthLabels;
 import static dev.berth.policy.rules.RunAs.forceUser;
 
@@ -60,6 +60,7 @@ final class ContainerCreateRules {
       hostConfig.checkHostConfig(hc, who, role, rw);
       checkAnonymousVolumes(body);
       applyProfiles(body, hc, asked, rw);
+      checkTargets(body, hc);
       checkNetworking(body);
       stampOwner(body, grant.ownerFor(who), rw);
     } catch (Refusal r) {
@@ -100,7 +101,7 @@ final class ContainerCreateRules {
   /**
    * Adds what the administrator vetted, after the caller's own request was checked: the mounts
    * and devices of a profile are allowed because the policy names them, not because the caller
-   * asked. Targets must still be distinct.
+   * asked. Their targets are then judged with the caller's (neither repeat nor nest).
    */
   private static void applyProfiles(ObjectNode body, ObjectNode hc, List<Profile> asked,
       Rewrites rw) throws Refusal {
@@ -122,9 +123,6 @@ final class ContainerCreateRules {
       ArrayNode env = body.get("Env") instanceof ArrayNode a ? a : body.putArray("Env");
       p.env().forEach(env::add);
       rw.note("profile " + p.name() + " applied");
-    }
-    if (!asked.isEmpty()) {
-      checkDistinctTargets(hc);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.berth.policy.rules;
 
 import static dev.berth.policy.rules.BodyFields.*;
-import static dev.berth.policy.rules.MountRules.checkDistinctTargets;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,7 +20,7 @@ import java.util.TreeSet;
 
 /**
  * The {@code HostConfig} of a new container: no privileges, host namespaces, devices or kernel
- * paths; the role's limits applied; no-new-privileges and {@code CapDrop ALL} forced; group,
+ * paths; the role's limits applied (tmpfs, shm and ulimits by {@link TmpfsAndUlimitRules}); no-new-privileges and {@code CapDrop ALL} forced; group,
  * capability, sysctl, annotation, log and port allowlists; mounts judged by {@link MountRules}.
  */
 final class HostConfigRules {
@@ -88,6 +87,7 @@ final class HostConfigRules {
       hc.put("IpcMode", "private");
     }
     applyLimits(hc, role.limits(), rw);
+    TmpfsAndUlimitRules.apply(hc, role.limits(), rw);
     checkSecurityOpt(hc, rw);
     forceCapDrop(hc, rw);
     checkGroupAdd(hc, who);
@@ -96,7 +96,6 @@ final class HostConfigRules {
     mounts.checkBinds(hc, who, role, rw);
     mounts.checkMounts(hc, who, role, rw);
     MountRules.checkTmpfs(hc);
-    checkDistinctTargets(hc);
   }
 
   /**

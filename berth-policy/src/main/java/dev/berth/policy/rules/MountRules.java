@@ -13,9 +13,10 @@ import dev.berth.policy.Role;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
  * Mounts a new container asks for: {@code -v} binds, {@code --mount}, {@code --tmpfs}. Host
  * sources must resolve (on the host, once) under one of the caller's roots, and the resolved path
  * is what is forwarded; targets must not cover {@code /proc}, {@code /sys}, {@code /dev} or
- * {@code /}, and each target is mounted once.
+ * {@code /}, and targets neither repeat nor nest.
  */
 final class MountRules {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -188,22 +189,55 @@ final class MountRules {
   }
 
   /**
-   * One mount per target (HC-07): runc's mount-target races (CVE-2021-30465) used several mounts
-   * on one path. Nested targets stay allowed: {@code -v $HOME:$HOME -v data:$HOME/data} is common.
+   * One mount per target, and no target inside another (HC-07): runc's mount-target races
+   * (CVE-2021-30465) mounted over a path inside another mount the attacker controlled, and
+   * several mounts on one path. Targets come from {@code HostConfig.Binds}, {@code Mounts},
+   * {@code Tmpfs} and {@code Config.Volumes} (anonymous {@code -v /data}), compared after
+   * canonicalising them as the runtime does (Go's {@code path.Clean}, which for absolute paths is
+   * what {@link Path#normalize()} does on Unix). An anonymous volume on the very target of an
+   * explicit mount is not a second mount: the daemon lets the explicit mount replace it.
    */
-  static void checkDistinctTargets(JsonNode hc) throws Refusal {
-    Set<Path> seen = new HashSet<>();
-    List<String> targets = new ArrayList<>();
+  static void checkTargets(JsonNode body, JsonNode hc) throws Refusal {
+    Map<Path, String> explicit = new LinkedHashMap<>();
+    List<String> asked = new ArrayList<>();
     for (String bind : strings(hc, "Binds")) {
       String[] parts = bind.split(":", -1);
-      targets.add(parts.length == 1 ? parts[0] : parts[1]);
+      asked.add(parts.length == 1 ? parts[0] : parts[1]);
     }
-    hc.path("Mounts").forEach(m -> targets.add(m.path("Target").asText("")));
-    hc.path("Tmpfs").fieldNames().forEachRemaining(targets::add);
-    for (String t : targets) {
-      if (!seen.add(Path.of(t).normalize())) {
-        throw new Refusal("mount target " + t + " is used more than once");
+    hc.path("Mounts").forEach(m -> asked.add(m.path("Target").asText("")));
+    hc.path("Tmpfs").fieldNames().forEachRemaining(asked::add);
+    for (String t : asked) {
+      String before = explicit.putIfAbsent(canonical(t), t);
+      if (before != null) {
+        throw new Refusal("mount targets " + before + " and " + t + " are the same path; "
+            + "mount it once");
       }
     }
+    Map<Path, String> all = new LinkedHashMap<>(explicit);
+    body.path("Volumes").fieldNames().forEachRemaining(t -> all.putIfAbsent(canonical(t), t));
+    List<Path> sorted = new ArrayList<>(all.keySet());
+    sorted.sort(null);
+    for (int i = 0; i < sorted.size(); i++) {
+      for (int j = i + 1; j < sorted.size(); j++) {
+        Path outer = sorted.get(i);
+        Path inner = sorted.get(j);
+        if (inner.startsWith(outer)) {
+          throw new Refusal("mount targets " + all.get(outer) + " and " + all.get(inner)
+              + " nest (one is inside the other, the shape of the runc mount race"
+              + " CVE-2021-30465); mount the inner one at a path outside " + all.get(outer)
+              + " instead (for example " + outside(inner) + ") and point the tool at it"
+              + " (for node_modules: NODE_PATH), or mount only " + all.get(outer));
+        }
+      }
+    }
+  }
+
+  /** A path for {@code inner} outside every other mount: its last name at the root. */
+  private static String outside(Path inner) {
+    return "/" + inner.getFileName();
+  }
+
+  private static Path canonical(String target) {
+    return Path.of(target).normalize();
   }
 }

@@ -18,7 +18,7 @@ final class UpdateRules {
     JsonNode body = ((Body.Json) request.body()).value();
     for (String field : List.of("CgroupParent", "Devices", "DeviceCgroupRules", "DeviceRequests",
         "OomKillDisable", "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
-        "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps")) {
+        "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "Ulimits")) {
       JsonNode v = body.get(field);
       if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty())
           && !(v.isBoolean() && !v.booleanValue()) && !(v.isTextual() && v.asText().isEmpty())) {

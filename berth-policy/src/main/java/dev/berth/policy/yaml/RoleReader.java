@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +40,13 @@ final class RoleReader extends NodeReader {
 
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
 
-  private static final Set<String> LIMIT_KEYS = Set.of("memory", "cpus", "pids");
+  private static final Set<String> LIMIT_KEYS =
+      Set.of("memory", "cpus", "pids", "shm", "tmpfs", "ulimits");
+
+  /** The names Docker's {@code --ulimit} knows (go-units), as {@code RLIMIT_<NAME>}. */
+  private static final Set<String> ULIMIT_NAMES = Set.of("core", "cpu", "data", "fsize", "locks",
+      "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending",
+      "stack");
 
   private static final Set<String> QUOTA_KEYS = Set.of("containers", "memory", "cpus", "pids");
 
@@ -150,7 +157,7 @@ final class RoleReader extends NodeReader {
       error(r, at + ".bind_roots", "expected a list of directories");
     }
     Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
-        "memory, cpus and pids");
+        "memory, cpus, pids, shm, tmpfs and ulimits");
     Set<String> granted = new LinkedHashSet<>();
     List<String> asked = strings(f.get("profiles"), at + ".profiles");
     for (int i = 0; i < asked.size(); i++) {
@@ -224,12 +231,47 @@ final class RoleReader extends NodeReader {
     long[] memory = bounds(f.get("memory"), at + ".memory", this::bytes);
     long[] cpus = bounds(f.get("cpus"), at + ".cpus", this::nanoCpus);
     long[] pids = bounds(f.get("pids"), at + ".pids", this::count);
+    long[] shm = bounds(f.get("shm"), at + ".shm", this::bytes);
+    long[] tmpfs = bounds(f.get("tmpfs"), at + ".tmpfs", this::bytes);
+    Map<String, Long> ulimits = ulimits(f.get("ulimits"), at + ".ulimits");
     try {
-      return new Limits(memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1]);
+      return new Limits(memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1], shm[0],
+          shm[1], tmpfs[0], tmpfs[1], ulimits);
     } catch (IllegalArgumentException e) {
       error(m, at, e.getMessage());
       return Limits.NONE;
     }
+  }
+
+  /**
+   * {@code ulimits: {nofile: 1048576, core: 0, stack: 8m, rtprio: unlimited}}: the ulimits a
+   * container may set, each with the most its soft and hard values may be.
+   */
+  private Map<String, Long> ulimits(Node node, String at) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    if (node == null) {
+      return out;
+    }
+    if (!(node instanceof MappingNode m)) {
+      error(node, at, "expected a mapping of ulimit names to maxima");
+      return out;
+    }
+    Map<String, Node> f = fields(m, at, ULIMIT_NAMES);
+    f.forEach((name, v) -> {
+      String text = scalar(v, at + "." + name);
+      if (text == null) {
+        return;
+      }
+      String t = text.strip().toLowerCase(Locale.ROOT);
+      long max = t.equals("unlimited") ? Limits.UNLIMITED : bytes(t);
+      if (max < -1 || max == -1 && !t.equals("unlimited")) {
+        error(v, at + "." + name, "expected a number (k/m/g/t suffixes allowed) or unlimited, "
+            + "got \"" + text + "\"");
+      } else {
+        out.put(name, max);
+      }
+    });
+    return out;
   }
 
   private Quota quota(MappingNode m, String at) {

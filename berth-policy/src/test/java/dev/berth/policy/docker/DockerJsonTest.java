@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.RequestException;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,25 @@ class DockerJsonTest {
     byte[] body = {'{', '"', 'I', 'm', 'a', 'g', 'e', '"', ':', '"', (byte) 0xff, '"', '}'};
     assertThatThrownBy(() -> DockerJson.read(body, DockerSchemas.CONTAINER_CREATE))
         .isInstanceOf(RequestException.class);
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  // a stray byte, an overlong '/', a surrogate, above U+10FFFF, truncated, a lone continuation
+  @ValueSource(strings = {"ff", "c0af", "eda080", "f4908080", "e282", "80"})
+  void read_invalidUtf8InAKey_refused(String hex) {
+    byte[] bad = HexFormat.of().parseHex(hex);
+    for (String where : new String[] {"{\"X%s\":1}", "{\"HostConfig\":{\"X%s\":1}}",
+        "{\"Labels\":{\"X%s\":\"v\"}}"}) {
+      String[] parts = where.split("%s");
+      byte[] pre = b(parts[0]);
+      byte[] post = b(parts[1]);
+      byte[] body = new byte[pre.length + bad.length + post.length];
+      System.arraycopy(pre, 0, body, 0, pre.length);
+      System.arraycopy(bad, 0, body, pre.length, bad.length);
+      System.arraycopy(post, 0, body, pre.length + bad.length, post.length);
+      assertThatThrownBy(() -> DockerJson.read(body, DockerSchemas.CONTAINER_CREATE))
+          .as(where + " " + hex).isInstanceOf(RequestException.class);
+    }
   }
 
   @Test

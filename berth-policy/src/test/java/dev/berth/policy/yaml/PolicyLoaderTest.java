@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.Action;
+import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Scope;
@@ -127,6 +128,59 @@ class PolicyLoaderTest {
     assertThat(l.nanoCpusMax()).isEqualTo(2_000_000_000L);
     assertThat(l.pidsDefault()).isZero();
     assertThat(l.pidsMax()).isEqualTo(100);
+  }
+
+  @Test
+  void load_shmTmpfsAndUlimits_parsedWithUnits() throws Exception {
+    Policy p = load("""
+        roles:
+          user:
+            actions: [ping]
+            limits:
+              shm: {default: 64m, max: 1g}
+              tmpfs: {max: 2g}
+              ulimits: {nofile: 1048576, core: 0, stack: 8m, rtprio: unlimited}
+        bindings: []
+        """);
+    var l = p.roles().get("user").limits();
+    assertThat(l.shmDefault()).isEqualTo(64L << 20);
+    assertThat(l.shmMax()).isEqualTo(1L << 30);
+    assertThat(l.tmpfsDefault()).isZero();
+    assertThat(l.tmpfsMax()).isEqualTo(2L << 30);
+    assertThat(l.ulimits()).containsEntry("nofile", 1048576L).containsEntry("core", 0L)
+        .containsEntry("stack", 8L << 20).containsEntry("rtprio", Limits.UNLIMITED).hasSize(4);
+  }
+
+  @Test
+  void load_badShmTmpfsAndUlimits_located() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user:
+            actions: [ping]
+            limits:
+              shm: {default: 2g, max: 1g}
+              tmpfs: {max: huge}
+              ulimits: {nofiles: 10, core: -5, nproc: [1]}
+        bindings: []
+        """)).isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.errors())
+        .anySatisfy(m -> assertThat(m).contains("shm default exceeds its maximum"))
+        .anySatisfy(m -> assertThat(m).contains("policy.yaml:6:").contains(
+            "limits.tmpfs.max: expected a positive"))
+        .anySatisfy(m -> assertThat(m).contains("limits.ulimits.nofiles: unknown key")
+            .contains("did you mean \"nofile\""))
+        .anySatisfy(m -> assertThat(m).contains("policy.yaml:7:").contains(
+            "limits.ulimits.core: expected a number"))
+        .anySatisfy(m -> assertThat(m).contains("limits.ulimits.nproc: expected a single value")));
+  }
+
+  @Test
+  void load_ulimitsNotAMapping_located() {
+    assertThatThrownBy(() -> load("""
+        roles:
+          user: {actions: [ping], limits: {ulimits: [nofile]}}
+        bindings: []
+        """)).isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.errors())
+        .anySatisfy(m -> assertThat(m).contains("limits.ulimits: expected a mapping")));
   }
 
   @Test

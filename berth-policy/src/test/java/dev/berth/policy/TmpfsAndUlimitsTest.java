@@ -1,0 +1,187 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static dev.berth.policy.Fixtures.create;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HC-27: {@code ShmSize}, tmpfs sizes and ulimits within the role's limits. The default policy
+ * gives users shm and tmpfs {default 64m, max 1g} and ulimits nofile 1048576, nproc 32768,
+ * core 0, memlock 64m, stack 64m.
+ */
+class TmpfsAndUlimitsTest {
+  private static final long MIB = 1L << 20;
+  private static final long GIB = 1L << 30;
+
+  private static JsonNode allowed(String hostConfig) {
+    Decision d = create(ALICE, "{\"Image\":\"x\",\"HostConfig\":" + hostConfig + "}");
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    return ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value()
+        .path("HostConfig");
+  }
+
+  private static String refused(String hostConfig) {
+    Decision d = create(ALICE, "{\"Image\":\"x\",\"HostConfig\":" + hostConfig + "}");
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    return ((Decision.Deny) d).reason();
+  }
+
+  @Test
+  void create_noShmSize_getsTheRoleDefault() {
+    assertThat(allowed("{}").path("ShmSize").asLong()).isEqualTo(64 * MIB);
+  }
+
+  @Test
+  void create_shmSizeAtTheMaximum_allowed() {
+    assertThat(allowed("{\"ShmSize\":" + GIB + "}").path("ShmSize").asLong()).isEqualTo(GIB);
+  }
+
+  @Test
+  void create_shmSizeAboveTheMaximum_refused() {
+    assertThat(refused("{\"ShmSize\":" + (GIB + 1) + "}"))
+        .contains("--shm-size").contains("exceeds your role's maximum of " + GIB);
+  }
+
+  @Test
+  void create_negativeShmSize_refused() {
+    assertThat(refused("{\"ShmSize\":-1}")).contains("must not be negative");
+  }
+
+  @Test
+  void create_unsizedTmpfs_getsTheDefaultSize() {
+    JsonNode hc = allowed("{\"Tmpfs\":{\"/t\":\"\",\"/u\":\"rw,noexec\"}}");
+    assertThat(hc.path("Tmpfs").path("/t").asText()).isEqualTo("size=" + 64 * MIB);
+    assertThat(hc.path("Tmpfs").path("/u").asText()).isEqualTo("rw,noexec,size=" + 64 * MIB);
+  }
+
+  @Test
+  void create_tmpfsSizeWithinTheMaximum_keptAsSent() {
+    JsonNode hc = allowed("{\"Tmpfs\":{\"/t\":\"size=1g,mode=1777\",\"/u\":\"size=512k\"}}");
+    assertThat(hc.path("Tmpfs").path("/t").asText()).isEqualTo("size=1g,mode=1777");
+    assertThat(hc.path("Tmpfs").path("/u").asText()).isEqualTo("size=512k");
+  }
+
+  @Test
+  void create_tmpfsSizeAboveTheMaximum_refused() {
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=2g\"}}"))
+        .contains("--tmpfs /t").contains("exceeds your role's maximum");
+  }
+
+  @Test
+  void create_tmpfsSizeZero_isUnlimitedAndRefused() {
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=0\"}}")).contains("unlimited size");
+  }
+
+  @Test
+  void create_tmpfsSizeInPercentHexOrOctal_refused() {
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=50%\"}}")).contains("is not a size");
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=0x40000000\"}}")).contains("is not a size");
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=010g\"}}")).contains("is not a size");
+  }
+
+  @Test
+  void create_tmpfsSizeGivenTwice_refused() {
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=1m,size=100g\"}}")).contains("given twice");
+  }
+
+  @Test
+  void create_tmpfsSizedInBlocks_refused() {
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"nr_blocks=99999999\"}}")).contains("nr_blocks");
+  }
+
+  @Test
+  void create_unsizedTmpfsMount_getsTheDefaultSize() {
+    JsonNode hc = allowed("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\"},"
+        + "{\"Type\":\"tmpfs\",\"Target\":\"/u\",\"TmpfsOptions\":{\"Mode\":1023}}]}");
+    assertThat(hc.at("/Mounts/0/TmpfsOptions/SizeBytes").asLong()).isEqualTo(64 * MIB);
+    assertThat(hc.at("/Mounts/1/TmpfsOptions/SizeBytes").asLong()).isEqualTo(64 * MIB);
+    assertThat(hc.at("/Mounts/1/TmpfsOptions/Mode").asInt()).isEqualTo(1023);
+  }
+
+  @Test
+  void create_tmpfsMountAboveTheMaximum_refused() {
+    assertThat(refused("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":"
+        + "{\"SizeBytes\":" + (2 * GIB) + "}}]}")).contains("type=tmpfs,target=/t")
+        .contains("exceeds your role's maximum");
+  }
+
+  @Test
+  void create_tmpfsMountSizedThroughOptions_refused() {
+    assertThat(refused("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":"
+        + "{\"Options\":[[\"size\",\"100g\"]]}}]}")).contains("tmpfs-size");
+  }
+
+  @Test
+  void create_ulimitWithinTheMaximum_forwardedInLowerCase() {
+    JsonNode hc = allowed("{\"Ulimits\":[{\"Name\":\"NOFILE\",\"Soft\":1024,\"Hard\":4096},"
+        + "{\"Name\":\"core\",\"Soft\":0,\"Hard\":0}]}");
+    assertThat(hc.path("Ulimits").toString()).isEqualTo("[{\"Name\":\"nofile\",\"Soft\":1024,"
+        + "\"Hard\":4096},{\"Name\":\"core\",\"Soft\":0,\"Hard\":0}]");
+  }
+
+  @Test
+  void create_noUlimits_leavesTheDaemonsDefaults() {
+    assertThat(allowed("{}").has("Ulimits")).isFalse();
+  }
+
+  @Test
+  void create_ulimitNotListedForTheRole_refused() {
+    assertThat(refused("{\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":99,\"Hard\":99}]}"))
+        .contains("--ulimit rtprio").contains("not allowed").contains("nofile");
+  }
+
+  @Test
+  void create_ulimitHardAboveTheMaximum_refused() {
+    assertThat(refused("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1024,\"Hard\":2000000}]}"))
+        .contains("exceeds your role's maximum of 1048576");
+  }
+
+  @Test
+  void create_ulimitSoftAboveTheMaximum_refused() {
+    assertThat(refused("{\"Ulimits\":[{\"Name\":\"core\",\"Soft\":1,\"Hard\":0}]}"))
+        .contains("exceeds your role's maximum of 0");
+  }
+
+  @Test
+  void create_ulimitUnlimited_refusedUnderAMaximum() {
+    assertThat(refused("{\"Ulimits\":[{\"Name\":\"nproc\",\"Soft\":-1,\"Hard\":-1}]}"))
+        .contains("exceeds");
+  }
+
+  @Test
+  void create_ulimitNameWithNonAsciiFoldingToAListedOne_refused() {
+    // Go's strings.ToUpper turns "ſ" into "S": "ſtack" would become RLIMIT_STACK
+    assertThat(refused("{\"Ulimits\":[{\"Name\":\"ſtack\",\"Soft\":1,\"Hard\":1}]}"))
+        .contains("ASCII");
+  }
+
+  @Test
+  void create_ulimitGivenTwice_refused() {
+    assertThat(refused("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":1},"
+        + "{\"Name\":\"NOFILE\",\"Soft\":2,\"Hard\":2}]}")).contains("given twice");
+  }
+
+  @Test
+  void create_roleWithoutTmpfsOrUlimitLimits_noDefaultsAndNoUlimits() throws Exception {
+    PolicyEngine engine = new PolicyEngine(PolicyLoader.load("""
+        roles:
+          user:
+            actions: [container_create]
+            limits: {ulimits: {rtprio: unlimited}}
+        bindings: [{role: user, users: ["*"]}]
+        """, "t.yaml", g -> Optional.empty()), Fixtures.HOST);
+    Decision d = Fixtures.decide(engine, Fixtures.objects(), ALICE, "POST", "/containers/create",
+        "{\"HostConfig\":{\"Tmpfs\":{\"/t\":\"\"},\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":-1,"
+            + "\"Hard\":-1}]}}");
+    JsonNode hc = ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value()
+        .path("HostConfig");
+    assertThat(hc.path("Tmpfs").path("/t").asText()).isEmpty();
+    assertThat(hc.has("ShmSize") && hc.path("ShmSize").asLong() != 0).isFalse();
+    assertThat(hc.at("/Ulimits/0/Soft").asLong()).isEqualTo(-1);
+  }
+}
