@@ -2,6 +2,7 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,9 +16,12 @@ import java.util.Set;
  * @param minHostPort the lowest host port a container may publish
  * @param buildRemote URL prefixes a build may name as its remote context ({@code docker build
  *     https://...} or a git URL), which the daemon fetches as root; empty: none
+ * @param addressPools where the subnets users name for their networks must lie
+ *     ({@code --subnet}); by default dockerd's own default pools
  */
 public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-    Set<String> logDrivers, int minHostPort, Set<String> buildRemote) {
+    Set<String> logDrivers, int minHostPort, Set<String> buildRemote,
+    List<AddressPool> addressPools) {
 
   /** The baseline: nothing extra, the log drivers that stay on the host, unprivileged ports. */
   public static final Allowances BASELINE =
@@ -33,11 +37,20 @@ public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> an
       throw new IllegalArgumentException("min_host_port must be 1-65535");
     }
     buildRemote = Set.copyOf(buildRemote);
+    addressPools = List.copyOf(addressPools);
+  }
+
+  /** Allowances with dockerd's default address pools. */
+  public Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
+      Set<String> logDrivers, int minHostPort, Set<String> buildRemote) {
+    this(capAdd, sysctls, annotations, logDrivers, minHostPort, buildRemote,
+        AddressPool.DAEMON_DEFAULTS);
   }
 
   /** Allowances without remote build contexts. */
   public Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
       Set<String> logDrivers, int minHostPort) {
-    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of());
+    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of(),
+        AddressPool.DAEMON_DEFAULTS);
   }
 }

@@ -54,10 +54,16 @@ public final class PolicyEngine {
   private final OwnershipRules ownership = new OwnershipRules();
   private final BuildRules builds = new BuildRules();
 
+  /** An engine judging against this host's routes ({@link HostRoutes#local()}). */
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
+    this(policy, hostPaths, HostRoutes.local());
+  }
+
+  public PolicyEngine(Policy policy, HostPaths hostPaths, HostRoutes hostRoutes) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
-    this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"));
+    this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"),
+        requireNonNull(hostRoutes, "hostRoutes"));
   }
 
   public Policy policy() {

@@ -4,6 +4,7 @@ import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
 import dev.berth.policy.HostPaths;
+import dev.berth.policy.HostRoutes;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
@@ -20,9 +21,11 @@ import java.util.Map;
  */
 public final class BodyRules {
   private final ContainerCreateRules create;
+  private final HostRoutes routes;
 
-  public BodyRules(Map<String, Profile> profiles, HostPaths hostPaths) {
+  public BodyRules(Map<String, Profile> profiles, HostPaths hostPaths, HostRoutes routes) {
     this.create = new ContainerCreateRules(profiles, new MountRules(hostPaths));
+    this.routes = routes;
   }
 
   /** The body rules of {@code route}'s action; an action without any is allowed as it is. */
@@ -35,7 +38,8 @@ public final class BodyRules {
       case CONTAINER_ARCHIVE_PUT -> ArchiveRules.evaluate(who, request);
       case IMAGE_CREATE -> ImagePullRules.evaluate(request);
       case VOLUME_CREATE -> VolumeCreateRules.evaluate(grant.ownerFor(who), request);
-      case NETWORK_CREATE -> NetworkCreateRules.evaluate(grant.ownerFor(who), request);
+      case NETWORK_CREATE -> NetworkCreateRules.evaluate(grant.ownerFor(who), request,
+          role.allow().addressPools(), routes);
       default -> new Decision.Allow("user_action", request, List.of());
     };
   }

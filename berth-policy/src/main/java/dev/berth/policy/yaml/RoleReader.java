@@ -1,7 +1,9 @@
 package dev.berth.policy.yaml;
 
 import dev.berth.policy.Action;
+import dev.berth.policy.AddressPool;
 import dev.berth.policy.Allowances;
+import dev.berth.policy.Ipv4Block;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Quota;
@@ -36,7 +38,9 @@ final class RoleReader extends NodeReader {
 
   private static final Set<String> ALLOW_KEYS =
       Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
-          "build_remote");
+          "build_remote", "address_pools");
+
+  private static final Set<String> POOL_KEYS = Set.of("base", "size");
 
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
 
@@ -171,7 +175,8 @@ final class RoleReader extends NodeReader {
     Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
         "containers, memory, cpus and pids");
     Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
-        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote");
+        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, "
+        + "build_remote, address_pools");
     return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
         auditOnly, namePrefix);
   }
@@ -223,7 +228,46 @@ final class RoleReader extends NodeReader {
         new LinkedHashSet<>(strings(f.get("sysctls"), at + ".sysctls")),
         new LinkedHashSet<>(strings(f.get("annotations"), at + ".annotations")),
         logDrivers, minPort,
-        new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")));
+        new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")),
+        f.containsKey("address_pools")
+            ? addressPools(f.get("address_pools"), at + ".address_pools")
+            : base.addressPools());
+  }
+
+  /**
+   * {@code address_pools}: a list of {@code {base: 10.20.0.0/16, size: 24}}, as dockerd's
+   * {@code default-address-pools}.
+   */
+  private List<AddressPool> addressPools(Node node, String at) {
+    List<AddressPool> out = new ArrayList<>();
+    if (!(node instanceof SequenceNode seq)) {
+      error(node, at, "expected a list of {base: A.B.C.D/N, size: N}");
+      return out;
+    }
+    for (int i = 0; i < seq.getValue().size(); i++) {
+      Node item = seq.getValue().get(i);
+      String here = at + "[" + i + "]";
+      if (!(item instanceof MappingNode m)) {
+        error(item, here, "expected {base: A.B.C.D/N, size: N}");
+        continue;
+      }
+      Map<String, Node> f = fields(m, here, POOL_KEYS);
+      Node baseNode = require(f, "base", item, here);
+      Node sizeNode = require(f, "size", item, here);
+      String base = baseNode == null ? null : scalar(baseNode, here + ".base");
+      String size = sizeNode == null ? null : scalar(sizeNode, here + ".size");
+      if (base == null || size == null) {
+        continue;
+      }
+      try {
+        out.add(new AddressPool(Ipv4Block.parse(base), Integer.parseInt(size)));
+      } catch (NumberFormatException e) {
+        error(sizeNode, here + ".size", "expected a prefix length");
+      } catch (IllegalArgumentException e) {
+        error(item, here, e.getMessage());
+      }
+    }
+    return out;
   }
 
   private Limits limits(MappingNode m, String at) {
