@@ -55,6 +55,15 @@ daemon_pid() {
   return 1
 }
 
+# A /16 of 10.0.0.0/8 chosen by DIR, cut into /24 networks (256 per daemon): daemons side by side
+# each draw from their own pool instead of sharing dockerd's default 31 (172.17-31/16 and
+# 192.168/20s), which their leftover routes exhaust.
+address_pool() {
+  local sum
+  sum=$(printf '%s' "$DIR" | cksum | cut -d' ' -f1)
+  echo "10.$((sum % 200 + 40)).0.0/16"
+}
+
 dk() { "$DOCKER" -H "unix://$DIR/docker.sock" "$@"; }
 
 api_version() { dk version --format '{{.Server.APIVersion}}' 2>/dev/null; }
@@ -134,6 +143,7 @@ start() {
     --pidfile "$DIR/docker.pid"
     --config-file "$DIR/daemon.json"
     --bridge=none --iptables=false --ip6tables=false --userland-proxy=false
+    --default-address-pool "base=$(address_pool),size=24"
     --exec-opt native.cgroupdriver=cgroupfs
     --cgroup-parent "/$(cgroup_name)"
     --shutdown-timeout 5
@@ -209,8 +219,13 @@ daemon_side_pids() {
 }
 
 stop() {
-  local pid i running=() left=()
+  local pid i running=() left=() bridges=()
   if pid=$(daemon_pid); then
+    # The daemons share the host's network namespace: the bridges of their networks stay in it
+    # after dockerd exits (their routes then use up every other daemon's address pools). Note
+    # them now, delete them once the daemon is gone; a restart on DIR recreates them.
+    mapfile -t bridges < <(timeout 10 "$DOCKER" -H "unix://$DIR/docker.sock" network ls -q \
+      --no-trunc --filter driver=bridge 2>/dev/null | cut -c1-12 | sed 's/^/br-/' || true)
     # Containers would each get their own stop timeout (10 s; a shell or
     # sleep as PID 1 ignores SIGTERM) during daemon shutdown: kill them first.
     mapfile -t running < <(timeout 10 "$DOCKER" -H "unix://$DIR/docker.sock" ps -q 2>/dev/null || true)
@@ -261,6 +276,9 @@ stop() {
   done < <(awk -v d="$DIR" '{ gsub(/\\040/, " ", $5) } $5 == d || index($5, d "/") == 1 { print $5 }' \
     /proc/self/mountinfo | sort -r)
 
+  for i in "${bridges[@]}"; do
+    ip link delete "$i" 2>/dev/null || true
+  done
   rm -f "$DIR/docker.sock" "$DIR/docker.pid" "$DIR/launcher.pid"
   log "stopped ($DIR)"
 }
