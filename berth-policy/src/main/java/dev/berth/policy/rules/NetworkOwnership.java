@@ -101,11 +101,7 @@ final class NetworkOwnership {
         case "container" -> container = v.asText("");
         case "endpointconfig" -> {
           if (action == NETWORK_CONNECT && v.isObject()) {
-            JsonNode opts = v.path("DriverOpts");
-            if (opts.isObject() && !opts.isEmpty()) {
-              throw new Refusal(Decision.Status.FORBIDDEN,
-                  "endpoint driver options are not allowed");
-            }
+            EndpointOptions.checkEndpoint(v, "--driver-opt");
             out.set("EndpointConfig", v);
           }
         }
