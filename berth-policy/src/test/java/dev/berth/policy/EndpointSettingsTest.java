@@ -3,6 +3,8 @@ package dev.berth.policy;
 import static dev.berth.policy.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.berth.policy.CanonicalRequest.Body;
 import org.junit.jupiter.api.Test;
 
@@ -89,5 +91,41 @@ class EndpointSettingsTest {
       assertThat(deny.status()).isEqualTo(Decision.Status.NOT_FOUND);
       assertThat(deny.reason()).contains("network a b not found");
     });
+  }
+
+  private static JsonNode listed(String target, FakeObjects objects) throws Exception {
+    Decision d = Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "GET", target, null);
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    Decision.Allow a = (Decision.Allow) d;
+    assertThat(a.forward().query().get("filters").orElseThrow())
+        .contains("dev.berth.owner.uid=1001");
+    JsonNode answer = JsonNodeFactory.instance.arrayNode()
+        .add(JsonNodeFactory.instance.objectNode().put("Name", "alicenet"));
+    return a.followUp() instanceof Decision.FollowUp.MapNames m ? m.mapping().apply(answer)
+        : answer;
+  }
+
+  @Test
+  void networkList_predefinedNetworksAppendedReadOnly() throws Exception {
+    JsonNode shown = listed("/networks", Fixtures.objects());
+    assertThat(shown.findValuesAsText("Name")).containsExactly("alicenet", "bridge", "host",
+        "none");
+  }
+
+  @Test
+  void networkList_callersTypeFilterCustomOnly_noPredefinedAndNoOtherCustom() throws Exception {
+    FakeObjects objects = Fixtures.objects();
+    JsonNode shown = listed("/networks?filters=%7B%22type%22%3A%7B%22custom%22%3Atrue%7D%7D",
+        objects);
+    assertThat(shown.findValuesAsText("Name")).containsExactly("alicenet");
+    assertThat(objects.builtinFilters).isNull(); // never asked with type=custom widened
+  }
+
+  @Test
+  void networkList_callersFiltersKeptOnThePredefinedLookup() throws Exception {
+    FakeObjects objects = Fixtures.objects();
+    listed("/networks?filters=%7B%22name%22%3A%5B%22br%22%5D%7D", objects);
+    assertThat(objects.builtinFilters).isEqualTo(
+        "{\"name\":{\"br\":true},\"type\":{\"builtin\":true}}");
   }
 }
