@@ -12,11 +12,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code docker network create --subnet} as alice through berth on the real daemon: a subnet in
- * the daemon's default pools that no host route covers works; one over a host route (here, the
- * bridges of the daemons on this machine) or outside the pools is refused with the reason.
+ * alice's networks through berth on the real daemon: {@code docker network create --subnet} (a
+ * subnet in the daemon's default pools that no host route covers works; one over a host route,
+ * here the bridges of the daemons on this machine, or outside the pools is refused with the
+ * reason), endpoint driver options, the predefined networks in {@code docker network ls}, and
+ * the daemon's own answer to a name no network can have.
  */
-class NetworkSubnetsIT extends ItBase {
+class UserNetworksIT extends ItBase {
   private final List<String> networks = new ArrayList<>();
 
   @AfterEach
@@ -86,5 +88,51 @@ class NetworkSubnetsIT extends ItBase {
     assertThat(create.exitCode()).as(create.describe()).isNotZero();
     assertThat(create.stderr()).as(create.describe())
         .contains("is not inside the address pools of your role");
+  }
+
+  @Test
+  void networkLs_listsThePredefinedNetworksAsTheDaemonDoes() {
+    Proc.Result daemon = DockerCli.upstream("network", "ls", "--filter", "type=builtin",
+        "--format", "{{.Name}}");
+    Proc.Result mine = docker.run(alice, "network", "ls", "--format", "{{.Name}}");
+    assertThat(mine.exitCode()).as(mine.describe()).isZero();
+    assertThat(mine.stdout().lines()).as(mine.describe())
+        .containsAll(daemon.stdout().lines().toList());
+    Proc.Result rm = docker.run(alice, "network", "rm", "none");
+    assertThat(rm.exitCode()).as("predefined networks are read-only: %s", rm.describe())
+        .isNotZero();
+  }
+
+  @Test
+  void networkRm_nameWithASpace_getsTheDaemonsNotFound() {
+    Proc.Result rm = docker.run(alice, "network", "rm", "a b");
+    assertThat(rm.exitCode()).as(rm.describe()).isNotZero();
+    assertThat(rm.stderr()).as(rm.describe()).contains("network a b not found")
+        .doesNotContain("must not contain");
+  }
+
+  @Test
+  void connect_aliasAndIfnameDriverOptOnOwnNetwork_works() {
+    String first = network("ep1");
+    String net = network("ep2");
+    for (String n : List.of(first, net)) {
+      Proc.Result create = docker.run(alice, "network", "create", n);
+      assertThat(create.exitCode()).as(create.describe()).isZero();
+    }
+    String name = container("ep");
+    Proc.Result run = docker.run(alice, "run", "-d", "--name", name, "--network", first,
+        image, "sleep", "60");
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    Proc.Result connect = docker.run(alice, "network", "connect", "--alias", "db",
+        "--driver-opt", "com.docker.network.endpoint.ifname=data0", net, name);
+    assertThat(connect.exitCode()).as(connect.describe()).isZero();
+    Proc.Result aliases = docker.run(alice, "inspect", "--format",
+        "{{range .NetworkSettings.Networks}}{{.Aliases}}{{end}}", name);
+    assertThat(aliases.stdout()).as(aliases.describe()).contains("db");
+    Proc.Result other = docker.run(alice, "network", "connect", "--driver-opt",
+        "com.docker.network.bridge.name=docker0", net, name);
+    assertThat(other.exitCode()).as(other.describe()).isNotZero();
+    assertThat(other.stderr()).as(other.describe())
+        .contains("'com.docker.network.bridge.name' is not allowed");
   }
 }
