@@ -128,4 +128,12 @@ class EndpointSettingsTest {
     assertThat(objects.builtinFilters).isEqualTo(
         "{\"name\":{\"br\":true},\"type\":{\"builtin\":true}}");
   }
+
+  @Test
+  void networkList_daemonUnreachableForThePredefined_ownListStillAnswered() throws Exception {
+    FakeObjects objects = Fixtures.objects();
+    objects.broken = true;
+    assertThat(listed("/networks", objects).findValuesAsText("Name"))
+        .containsExactly("alicenet");
+  }
 }

@@ -80,14 +80,22 @@ final class NetworkOwnership {
    * unreachable by reference, as before).
    */
   static Step list(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects,
-      PrivateNames names) throws RequestException, LookupException {
+      PrivateNames names) throws RequestException {
     Step narrowed = ListOwnership.narrowed(who, grant, request, NETWORK_LIST, names);
     Optional<String> filters = Filters.builtinNetworks(request.query().get("filters"));
     if (filters.isEmpty() || !(narrowed.followUp instanceof FollowUp.MapNames shown)) {
       return narrowed;
     }
+    List<JsonNode> builtin;
+    try {
+      builtin = objects.builtinNetworks(filters.get());
+    } catch (LookupException e) {
+      // Only the listing of what every user may see is lost; the caller's own list stands.
+      narrowed.note("predefined networks not listed (" + e.getMessage() + ")");
+      return narrowed;
+    }
     List<JsonNode> predefined = new ArrayList<>();
-    for (JsonNode n : objects.builtinNetworks(filters.get())) {
+    for (JsonNode n : builtin) {
       if (PREDEFINED.contains(n.path("Name").asText()) && n.path("Labels").isEmpty()) {
         predefined.add(n);
       }
