@@ -241,8 +241,9 @@ public final class PolicyEngine {
           + " is too old; berth accepts " + ApiVersions.MIN + " and newer");
     }
     CanonicalRequest request;
+    List<String> dropped = new ArrayList<>();
     try {
-      request = head.withBody(readBody(route, body));
+      request = head.withBody(readBody(route, body, dropped));
     } catch (RequestException e) {
       return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
     }
@@ -253,7 +254,7 @@ public final class PolicyEngine {
     }
     Grant grant = caller.grant().get();
     Role role = grant.role();
-    Decision d = judge(who, grant, route, request, objects, mapNames);
+    Decision d = withDropped(judge(who, grant, route, request, objects, mapNames), dropped);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
       return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
@@ -374,7 +375,21 @@ public final class PolicyEngine {
             + "whatever its image carries)"));
   }
 
-  private static Body readBody(RouteMatch route, byte[] body) throws RequestException {
+  /**
+   * The record of an allowed request says which body fields were left out: fields of API
+   * versions berth has no rule for, or that no daemon reads (they never reach the daemon).
+   */
+  private static Decision withDropped(Decision d, List<String> dropped) {
+    if (dropped.isEmpty() || !(d instanceof Decision.Allow a)) {
+      return d;
+    }
+    List<String> notes = new ArrayList<>(a.rewrites());
+    notes.add("body fields berth does not judge, dropped: " + String.join(", ", dropped));
+    return new Decision.Allow(a.rule(), a.forward(), notes, a.followUp(), a.effects());
+  }
+
+  private static Body readBody(RouteMatch route, byte[] body, List<String> dropped)
+      throws RequestException {
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
       return Body.Stream.opaque();
@@ -393,7 +408,7 @@ public final class PolicyEngine {
           throw RequestException.bad("this endpoint needs a JSON body and none was sent");
         }
         yield new Body.Json(DockerJson.read(bytes,
-            DockerSchemas.forAction(route.route().action())));
+            DockerSchemas.forAction(route.route().action()), dropped));
       }
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");

@@ -471,6 +471,13 @@ class ContainerCreateRulesTest {
   }
 
   @Test
+  void create_unknownFields_droppedWithANoteInTheRecord() {
+    Decision d = create(ALICE, "{\"Image\":\"x\",\"Bogus\":true,\"HostConfig\":{\"Bogus\":1}}");
+    assertThat(d).isInstanceOfSatisfying(Decision.Allow.class, a -> assertThat(a.rewrites())
+        .contains("body fields berth does not judge, dropped: Bogus, HostConfig.Bogus"));
+  }
+
+  @Test
   void create_caseVariantKeys_canonicalised() {
     JsonNode out = allowedBody(create(ALICE, "{\"image\":\"x\",\"hostCONFIG\":{\"autoremove\":true}}"));
     assertThat(out.get("Image").asText()).isEqualTo("x");

@@ -19,8 +19,10 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -99,11 +101,20 @@ public final class DockerJson {
 
   /** Parses a body and canonicalises it against {@code schema}, which must be a struct. */
   public static ObjectNode read(byte[] body, Schema.Struct schema) throws RequestException {
+    return read(body, schema, new ArrayList<>());
+  }
+
+  /**
+   * The same, adding to {@code dropped} the path of every field the schema does not know (a
+   * field of another API version, or one berth does not judge), which is left out of the tree.
+   */
+  public static ObjectNode read(byte[] body, Schema.Struct schema, List<String> dropped)
+      throws RequestException {
     JsonNode node = parse(body);
     if (!node.isObject()) {
       throw RequestException.bad("body: expected a JSON object (" + schema.name() + ")");
     }
-    return (ObjectNode) canonicalise(node, schema, "");
+    return (ObjectNode) canonicalise(node, schema, "", dropped);
   }
 
   /** Serialises a tree as compact JSON. */
@@ -117,6 +128,11 @@ public final class DockerJson {
 
   /** Canonicalises {@code node} against {@code schema}; {@code at} names it in messages. */
   static JsonNode canonicalise(JsonNode node, Schema schema, String at) throws RequestException {
+    return canonicalise(node, schema, at, new ArrayList<>());
+  }
+
+  private static JsonNode canonicalise(JsonNode node, Schema schema, String at,
+      List<String> dropped) throws RequestException {
     if (node.isNull()) {
       return node; // Go leaves the zero value; null stays null so that absent, [] and null differ
     }
@@ -129,13 +145,13 @@ public final class DockerJson {
         if (node.isTextual()) {
           yield NODES.arrayNode().add(node.textValue());
         }
-        yield canonicalise(node, Schema.STR_LIST, at);
+        yield canonicalise(node, Schema.STR_LIST, at, dropped);
       }
       case Schema.ListOf l -> {
         expect(node, node.isArray(), "an array", at);
         ArrayNode out = NODES.arrayNode(node.size());
         for (int i = 0; i < node.size(); i++) {
-          out.add(canonicalise(node.get(i), l.item(), at + "[" + i + "]"));
+          out.add(canonicalise(node.get(i), l.item(), at + "[" + i + "]", dropped));
         }
         yield out;
       }
@@ -144,16 +160,17 @@ public final class DockerJson {
         ObjectNode out = NODES.objectNode();
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
-          out.set(e.getKey(), canonicalise(e.getValue(), m.value(), at + "[" + e.getKey() + "]"));
+          out.set(e.getKey(), canonicalise(e.getValue(), m.value(), at + "[" + e.getKey() + "]",
+              dropped));
         }
         yield out;
       }
-      case Schema.Struct s -> canonicaliseStruct(node, s, at);
+      case Schema.Struct s -> canonicaliseStruct(node, s, at, dropped);
     };
   }
 
-  private static ObjectNode canonicaliseStruct(JsonNode node, Schema.Struct schema, String at)
-      throws RequestException {
+  private static ObjectNode canonicaliseStruct(JsonNode node, Schema.Struct schema, String at,
+      List<String> dropped) throws RequestException {
     expect(node, node.isObject(), "an object", at);
     Map<String, String> byFold = new HashMap<>();
     for (String field : schema.fields().keySet()) {
@@ -177,10 +194,11 @@ public final class DockerJson {
             throw RequestException.bad("body: " + path(at, key) + ": " + r.getValue());
           }
         }
+        dropped.add(path(at, key));
         continue; // unknown to berth: dropped, never forwarded
       }
-      out.set(canonical,
-          canonicalise(e.getValue(), schema.fields().get(canonical), path(at, canonical)));
+      out.set(canonical, canonicalise(e.getValue(), schema.fields().get(canonical),
+          path(at, canonical), dropped));
     }
     return out;
   }
