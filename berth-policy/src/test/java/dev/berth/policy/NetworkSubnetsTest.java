@@ -151,4 +151,14 @@ class NetworkSubnetsTest {
     assertThat(HOST_ROUTES.routes()).containsExactly(Ipv4Block.parse("192.168.1.0/24"),
         Ipv4Block.parse("172.20.0.0/16"));
   }
+
+  @Test
+  void create_fieldNoRuleJudges_droppedWithANote() {
+    Decision d = Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST", "/networks/create",
+        "{\"Name\":\"n\",\"Bogus\":1}");
+    assertThat(d).isInstanceOfSatisfying(Decision.Allow.class, a -> {
+      assertThat(((Body.Json) a.forward().body()).value().has("Bogus")).isFalse();
+      assertThat(a.rewrites()).contains("body fields berth does not judge, dropped: Bogus");
+    });
+  }
 }

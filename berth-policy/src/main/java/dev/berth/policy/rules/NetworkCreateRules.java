@@ -15,6 +15,7 @@ import dev.berth.policy.HostRoutes;
 import dev.berth.policy.Ipv4Block;
 import dev.berth.policy.Owner;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +44,7 @@ final class NetworkCreateRules {
     }
     ObjectNode out = NODES.objectNode();
     ObjectNode labels = NODES.objectNode();
+    List<String> dropped = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();
@@ -62,7 +64,6 @@ final class NetworkCreateRules {
           }
           yield null;
         }
-        case "checkduplicate" -> null;
         case "attachable", "ingress", "configonly" -> v.asBoolean(false)
             ? "--" + e.getKey().toLowerCase(Locale.ROOT) + " networks are not allowed" : null;
         case "configfrom" -> v.isNull() || v.isEmpty() ? null : "--config-from is not allowed";
@@ -86,7 +87,11 @@ final class NetworkCreateRules {
           }
           yield v.isNull() ? null : "--label: expected labels";
         }
-        default -> null;
+        case "checkduplicate" -> null;
+        default -> {
+          dropped.add(e.getKey()); // no rule judges it: left out, never forwarded
+          yield null;
+        }
       };
       if (refusal != null) {
         return Decision.forbidden("network_create", "berth: " + refusal);
@@ -104,8 +109,12 @@ final class NetworkCreateRules {
     out.put("Driver", "bridge");
     out.put("CheckDuplicate", true);
     out.set("Labels", labels);
-    return new Decision.Allow("network_create", request.withBody(new Body.Json(out)),
-        List.of("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")"));
+    List<String> notes = new ArrayList<>();
+    notes.add("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")");
+    if (!dropped.isEmpty()) {
+      notes.add("body fields berth does not judge, dropped: " + String.join(", ", dropped));
+    }
+    return new Decision.Allow("network_create", request.withBody(new Body.Json(out)), notes);
   }
 
   /**
