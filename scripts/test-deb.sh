@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the sh -c scripts in single quotes expand in the child shell
 # test-deb.sh — the Debian package end to end, as a site installs it. Run as root; scripts/test
 # calls it. On a machine without a running systemd (CI, containers):
 #   1. builds the .deb with Maven (mvn -Pdeb package -pl berth-dist -am),
@@ -192,6 +193,7 @@ wait_for_socket "$work/notify"
 : >"$work/journal.err"
 # systemd-socket-activate binds the socket, waits for the first connection, then execs berth
 # with LISTEN_FDS=1 and the socket on fd 3.
+# shellcheck disable=SC2094  # stat names journal.err (the journal stream), it does not read it
 (exec env NOTIFY_SOCKET="$work/notify" \
   JOURNAL_STREAM="$(stat -c '%d:%i' "$work/journal.err")" \
   systemd-socket-activate -l "$asock" -E NOTIFY_SOCKET -E JOURNAL_STREAM \

@@ -77,6 +77,7 @@ grep -q '^roles:' "$root/etc/berth/policy.yaml" || { log "berth policy show prin
 "${berth[@]}" picocli.codegen.docgen.manpage.ManPageGenerator -d "$tmp/adoc" dev.berth.cli.BerthCommand
 asciidoctor -b manpage -D "$tmp/man" "$tmp"/adoc/*.adoc
 for page in "$tmp"/man/*.1; do
+  # shellcheck disable=SC2094  # reads $page, writes a .gz beside the other man pages
   gzip -9n <"$page" >"$root/usr/share/man/man1/$(basename "$page").gz"
 done
 "${berth[@]}" picocli.AutoComplete -n berth -o "$root/usr/share/bash-completion/completions/berth" \

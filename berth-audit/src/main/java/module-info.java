@@ -3,6 +3,7 @@
  * the active file and the codec are package-private within it.
  */
 module dev.berth.audit {
+  requires static org.jspecify;
   requires com.fasterxml.jackson.databind;
 
   exports dev.berth.audit;

@@ -1,5 +1,6 @@
 /** berth's own requests to the Docker daemon: object lookups for ownership, and the owner store. */
 module dev.berth.daemon {
+  requires static org.jspecify;
   requires transitive dev.berth.policy;
   requires io.netty.buffer;
   requires io.netty.common;

@@ -3,6 +3,7 @@
  * certificate template, the locked directory and the credential files are package-private.
  */
 module dev.berth.pki {
+  requires static org.jspecify;
   requires org.bouncycastle.pkix;
   requires org.bouncycastle.provider;
 

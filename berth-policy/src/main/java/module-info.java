@@ -5,6 +5,7 @@
  * are not exported.
  */
 module dev.berth.policy {
+  requires static org.jspecify;
   requires transitive com.fasterxml.jackson.databind;
   requires org.snakeyaml.engine;
 

@@ -1,5 +1,7 @@
 package dev.berth.audit;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,6 +19,7 @@ import java.time.InstantSource;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The file the writer appends to, and its rotation (see {@link AuditLog} for the order of the
@@ -42,15 +45,15 @@ final class ActiveFile implements AutoCloseable {
   record Opened(ActiveFile file, ChainHead head) {}
 
   private final Path path;
-  private final Path dir;
+  private final @Nullable Path dir;
   /** The open file, or null after a rotation's rename whose new file is not created yet. */
-  private FileChannel channel;
+  private @Nullable FileChannel channel;
   private long size;
   /** Seq and time of the file's first record; seq 0 while the file is empty. */
   private long firstSeq;
-  private Instant firstTime;
+  private @Nullable Instant firstTime;
 
-  private ActiveFile(Path path, FileChannel channel, long firstSeq, Instant firstTime)
+  private ActiveFile(Path path, FileChannel channel, long firstSeq, @Nullable Instant firstTime)
       throws IOException {
     this.path = path;
     this.dir = path.toAbsolutePath().getParent();
@@ -67,7 +70,7 @@ final class ActiveFile implements AutoCloseable {
    * @throws IOException when the file cannot be opened or its last line is not a record
    */
   static Opened open(Path file, InstantSource clock) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
+    Path dir = requireNonNull(file.toAbsolutePath().getParent(), "parent");
     Files.createDirectories(dir);
     if (!Files.exists(file)) {
       Files.createFile(file, OWNER_ONLY);
@@ -103,7 +106,7 @@ final class ActiveFile implements AutoCloseable {
     }
   }
 
-  private static String lastLine(FileChannel ch, Path file) throws IOException {
+  private static @Nullable String lastLine(FileChannel ch, Path file) throws IOException {
     try {
       return AuditFiles.lastLine(ch);
     } catch (IOException e) {
@@ -112,7 +115,7 @@ final class ActiveFile implements AutoCloseable {
     }
   }
 
-  private static String lastLine(Path file) throws IOException {
+  private static @Nullable String lastLine(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       return lastLine(ch, file);
     }
@@ -146,7 +149,7 @@ final class ActiveFile implements AutoCloseable {
   /** Whether the file must be rotated before a batch of {@code bytes} is written at {@code now}. */
   boolean rotationDue(long bytes, Instant now, long maxBytes, Duration maxAge) {
     return channel == null || (size > 0 && (size + bytes > maxBytes
-        || !now.isBefore(firstTime.plus(maxAge))));
+        || !now.isBefore(requireNonNull(firstTime, "first time").plus(maxAge))));
   }
 
   /**
@@ -154,6 +157,7 @@ final class ActiveFile implements AutoCloseable {
    * disk; on failure truncates the file back to where the batch began.
    */
   void append(byte[] bytes, long seq, Instant now) throws IOException {
+    FileChannel channel = requireNonNull(this.channel, "no active file");
     long start = channel.size();
     try {
       ByteBuffer buf = ByteBuffer.wrap(bytes);
@@ -188,6 +192,7 @@ final class ActiveFile implements AutoCloseable {
    * @return the rotated file
    */
   Path renameActive() throws IOException {
+    FileChannel channel = requireNonNull(this.channel, "no active file");
     Path rotated = AuditFiles.rotatedName(path, firstTime, firstSeq);
     if (Files.exists(rotated, LinkOption.NOFOLLOW_LINKS)) {
       // rename(2) would silently replace it: never lose a rotated file
@@ -200,7 +205,7 @@ final class ActiveFile implements AutoCloseable {
     } catch (IOException ignored) {
       // nothing is lost: the file descriptor only refers to a file that is complete
     }
-    channel = null;
+    this.channel = null;
     return rotated;
   }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes anchors of the chain head to a sink, on a thread of its own.
@@ -35,7 +36,7 @@ final class AnchorWriter {
   private final BlockingQueue<ChainHead> urgent = new LinkedBlockingQueue<>();
   private final Thread thread;
   /** The head of the last anchor written; only the anchor thread touches it. */
-  private ChainHead last;
+  private @Nullable ChainHead last;
 
   AnchorWriter(AnchorSink sink, TrailForwarder forwarder, Duration interval, InstantSource clock,
       Supplier<ChainHead> head, Consumer<String> problems) {

@@ -1,5 +1,6 @@
 package dev.berth.audit;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The files of an audit trail.
@@ -37,7 +39,7 @@ public final class AuditFiles {
   private AuditFiles() {}
 
   /** The name the active file gets when it is rotated. */
-  static Path rotatedName(Path active, Instant firstTime, long firstSeq) {
+  static Path rotatedName(Path active, @Nullable Instant firstTime, long firstSeq) {
     String[] parts = stemAndExtension(active);
     return active.resolveSibling(parts[0] + "-" + STAMP.format(firstTime) + "-" + firstSeq
         + parts[1]);
@@ -123,7 +125,7 @@ public final class AuditFiles {
    *
    * @throws IOException when the file does not end with a newline (a torn write)
    */
-  static String lastLine(FileChannel ch) throws IOException {
+  static @Nullable String lastLine(FileChannel ch) throws IOException {
     long size = ch.size();
     if (size == 0) {
       return null;
@@ -140,7 +142,7 @@ public final class AuditFiles {
   }
 
   /** Makes a rename or a creation in {@code dir} durable. */
-  static void syncDirectory(Path dir) throws IOException {
+  static void syncDirectory(@Nullable Path dir) throws IOException {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
     }

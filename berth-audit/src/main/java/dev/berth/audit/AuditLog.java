@@ -2,12 +2,18 @@ package dev.berth.audit;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The append-only audit trail, written by one thread with group commit, rotated by size and age.
@@ -107,7 +113,7 @@ public final class AuditLog implements AutoCloseable {
 
   private final ActiveFile file;
   private final AuditWriter writer;
-  private final AnchorWriter anchors;
+  private final @Nullable AnchorWriter anchors;
   private final TrailForwarder forwarder;
 
   private AuditLog(ActiveFile file, ChainHead head, Options options) {

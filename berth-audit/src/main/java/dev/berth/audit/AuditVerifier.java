@@ -2,6 +2,8 @@ package dev.berth.audit;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks the hash chain of a trail, one file or several, and compares it with anchors.
@@ -160,7 +163,7 @@ public final class AuditVerifier {
     private long expected = -1;
     private String prev = AuditChain.GENESIS;
     private String headFile = "";
-    private Break broken;
+    private @Nullable Break broken;
 
     Walk(List<Path> files, List<Anchor> anchors) {
       this.files = files;
@@ -196,7 +199,7 @@ public final class AuditVerifier {
     }
 
     /** Reads one file's records; false once the chain is broken. */
-    private boolean readFile(Path file, Path before) throws IOException {
+    private boolean readFile(Path file, @Nullable Path before) throws IOException {
       long line = 0;
       try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         String text;
@@ -214,7 +217,7 @@ public final class AuditVerifier {
     }
 
     /** Checks one record and advances the chain; returns what is wrong with it, or null. */
-    private String check(String text, long line, Path before) {
+    private @Nullable String check(String text, long line, @Nullable Path before) {
       AuditEntry entry;
       try {
         entry = AuditEntry.parse(text);
@@ -240,7 +243,7 @@ public final class AuditVerifier {
       }
       if (records > 0 && !linked.equals(prev)) {
         return line == 1
-            ? "its prev does not match the last record of " + before.getFileName()
+            ? "its prev does not match the last record of " + requireNonNull(before).getFileName()
                 + " (one of them was changed)"
             : "its prev does not match the record before it (that record was changed, or "
                 + "records were reordered)";

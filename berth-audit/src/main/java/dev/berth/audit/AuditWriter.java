@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The writer thread of a trail: group commit, the chain state, rotation (see {@link AuditLog}
@@ -33,7 +34,7 @@ final class AuditWriter {
   private volatile boolean closed;
   /** The newest record; written by the writer thread, read by the anchor thread. */
   private volatile ChainHead head;
-  private Thread thread;
+  private @Nullable Thread thread;
   private Consumer<ChainHead> rotated = h -> {};
   private TrailForwarder forwarder = TrailForwarder.NONE;
 
@@ -82,6 +83,9 @@ final class AuditWriter {
   /** Writes what is queued (waiting up to {@code millis}), then stops; the file stays open. */
   void stop(long millis) {
     closed = true;
+    if (thread == null) {
+      return;
+    }
     try {
       thread.join(millis);
     } catch (InterruptedException e) {

@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Copies every durable record and every anchor to a central syslog collector: RFC 5424 messages
@@ -104,7 +105,7 @@ public final class SyslogForwarder implements TrailForwarder {
   private final Thread thread;
   private volatile boolean closed;
   /** The open connection, or null. */
-  private volatile Connection connection;
+  private volatile @Nullable Connection connection;
 
   private record Connection(SSLSocket socket, OutputStream out) {}
 

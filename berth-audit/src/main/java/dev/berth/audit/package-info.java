@@ -4,4 +4,7 @@
  * syslog (the C library, through FFM) or a file. Depends on the JDK and Jackson only; the policy
  * engine knows nothing of it.
  */
+@NullMarked
 package dev.berth.audit;
+
+import org.jspecify.annotations.NullMarked;

@@ -8,11 +8,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Closed-loop HTTP/1.1 load generator over a unix domain socket, JDK only.
@@ -43,7 +46,7 @@ public final class SocketBench {
   // ---- options --------------------------------------------------------------------------------
 
   static final class Options {
-    String socket;
+    @Nullable String socket;
     String path = "/v1.41/_ping";
     int connections = 4;
     double warmupSeconds = 3;
@@ -54,10 +57,10 @@ public final class SocketBench {
     int expectStatus = 200;
     String method = "GET";
     /** A file of request bodies, one per line, sent in turn; null for no body. */
-    String bodies;
+    @Nullable String bodies;
   }
 
-  private static void usage(String problem) {
+  private static void usage(@Nullable String problem) {
     if (problem != null) {
       System.err.println("socket-bench: " + problem);
     }
@@ -555,7 +558,7 @@ public final class SocketBench {
 
     /** nanoTime at which the current request started, or 0 when idle (read by the watchdog). */
     volatile long inFlightSince;
-    volatile HttpConnection conn;
+    volatile @Nullable HttpConnection conn;
     volatile boolean abortedByWatchdog;
 
     long requests; // completed OK inside the measured window
@@ -565,7 +568,7 @@ public final class SocketBench {
     long unmeasuredErrors;
     long bodyBytes;
     int lastBadStatus;
-    String firstError;
+    @Nullable String firstError;
 
     Worker(int id, Path socket, byte[][] requests, int expectStatus, CountDownLatch ready,
         CountDownLatch go) {
@@ -672,7 +675,7 @@ public final class SocketBench {
       }
     }
 
-    private void noteError(String e) {
+    private void noteError(@Nullable String e) {
       if (firstError == null) {
         firstError = e;
       }
@@ -683,7 +686,7 @@ public final class SocketBench {
     if (o.bodies == null) {
       return new byte[][] {buildRequest(o, null)};
     }
-    List<String> lines = java.nio.file.Files.readAllLines(Path.of(o.bodies),
+    List<String> lines = Files.readAllLines(Path.of(o.bodies),
         StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
     if (lines.isEmpty()) {
       usage("--bodies " + o.bodies + " has no lines");
@@ -695,7 +698,7 @@ public final class SocketBench {
     return out;
   }
 
-  private static byte[] buildRequest(Options o, byte[] body) {
+  private static byte[] buildRequest(Options o, byte @Nullable [] body) {
     String r = o.method + " " + o.path + " HTTP/1.1\r\n"
         + "Host: " + o.host + "\r\n"
         + "User-Agent: berth-bench/1\r\n"
@@ -707,7 +710,7 @@ public final class SocketBench {
     if (body == null) {
       return head;
     }
-    byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
+    byte[] all = Arrays.copyOf(head, head.length + body.length);
     System.arraycopy(body, 0, all, head.length, body.length);
     return all;
   }

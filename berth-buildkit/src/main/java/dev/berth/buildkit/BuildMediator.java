@@ -1,5 +1,7 @@
 package dev.berth.buildkit;
 
+import static java.util.Objects.requireNonNull;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,6 +10,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The seam between the proxy and BuildKit mediation: the proxy judges the {@code POST /grpc} or
@@ -46,20 +49,21 @@ public final class BuildMediator {
    * handlers out (those codecs included), the HTTP/2 codecs go in, and the held bytes reach them
    * in order.
    *
-   * @param sessionId for {@link H2Bridge.Endpoint#SESSION}, the id {@link #openSession} claimed;
-   *     released when the connection closes
+   * @param sessionId for {@link H2Bridge.Endpoint#SESSION}, the id {@link #openSession} claimed,
+   *     released when the connection closes; null for {@link H2Bridge.Endpoint#GRPC}
    * @param judging where calls are judged (the judge may ask the daemon about image names)
    */
-  public void handOff(H2Bridge.Endpoint endpoint, BuildCaller caller, String sessionId,
+  public void handOff(H2Bridge.Endpoint endpoint, BuildCaller caller, @Nullable String sessionId,
       Channel client, String clientCodec, Channel upstream, String upstreamCodec,
       Executor judging, Runnable removeProxyHandlers) {
     client.pipeline().addAfter(clientCodec, HOLD, new Hold());
     upstream.pipeline().addAfter(upstreamCodec, HOLD, new Hold());
     removeProxyHandlers.run();
-    H2Bridge bridge = new H2Bridge(endpoint, caller, judge, judging);
-    bridge.install(client, HOLD, upstream, HOLD);
+    H2Bridge bridge = new H2Bridge(endpoint, caller, judge, judging, client, upstream);
+    bridge.install(HOLD, HOLD);
     if (endpoint == H2Bridge.Endpoint.SESSION) {
-      client.closeFuture().addListener(f -> owners.closeSession(sessionId, caller.uid()));
+      String id = requireNonNull(sessionId, "a /session connection is handed off with its id");
+      client.closeFuture().addListener(f -> owners.closeSession(id, caller.uid()));
     }
     client.pipeline().remove(HOLD);
     upstream.pipeline().remove(HOLD);

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import moby.buildkit.v1.ControlOuterClass;
 import moby.buildkit.v1.frontend.Gateway;
+import org.jspecify.annotations.Nullable;
 import pb.Ops;
 
 /**
@@ -264,7 +265,8 @@ public final class CallJudge {
    * The built-in Dockerfile frontend, buildx's gateway-forwarder mode (no frontend, no
    * definition), or a definition without cache mounts or non-sandbox network and security.
    */
-  private static void frontend(String frontend, Ops.Definition def, List<String> problems) {
+  private static void frontend(String frontend, Ops.@Nullable Definition def,
+      List<String> problems) {
     if (frontend.equals("dockerfile.v0")) {
       return;
     }

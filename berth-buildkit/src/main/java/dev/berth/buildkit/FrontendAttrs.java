@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options a BuildKit build passes to its frontend ({@code Control.Solve.FrontendAttrs},
@@ -77,7 +78,7 @@ final class FrontendAttrs {
       String value = e.getValue();
       String refusal = refusal(key, value, sessions);
       if (refusal != null) {
-        return new Judged(null, refusal);
+        return new Judged(Map.of(), refusal);
       }
       if (!key.equals(CACHE_NS) && !key.startsWith("label:dev.berth.")) {
         out.put(key, value);
@@ -91,7 +92,7 @@ final class FrontendAttrs {
   }
 
   /** Why {@code key=value} is refused, or null. */
-  private static String refusal(String key, String value, Predicate<String> sessions) {
+  private static @Nullable String refusal(String key, String value, Predicate<String> sessions) {
     switch (key) {
       case "force-network-mode" -> {
         return Set.of("", "sandbox", "none", "default").contains(value) ? null
@@ -157,6 +158,6 @@ final class FrontendAttrs {
     }
   }
 
-  /** The attributes to forward, or why not. */
-  record Judged(Map<String, String> attrs, String refusal) {}
+  /** The attributes to forward (none when refused), or why not. */
+  record Judged(Map<String, String> attrs, @Nullable String refusal) {}
 }

@@ -1,5 +1,7 @@
 package dev.berth.buildkit;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -36,7 +38,9 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import moby.buildkit.v1.ControlOuterClass;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,21 +87,25 @@ public final class H2Bridge {
   private final CallJudge judge;
   private final Executor judging;
   private final AtomicInteger refused = new AtomicInteger();
-  private Channel client;
-  private Channel upstream;
+  private final Channel client;
+  private final Channel upstream;
 
-  public H2Bridge(Endpoint endpoint, BuildCaller caller, CallJudge judge, Executor judging) {
+  /**
+   * A bridge between the hijacked {@code client} connection and its {@code upstream} to the
+   * daemon.
+   */
+  public H2Bridge(Endpoint endpoint, BuildCaller caller, CallJudge judge, Executor judging,
+      Channel client, Channel upstream) {
     this.endpoint = endpoint;
     this.caller = caller;
     this.judge = judge;
     this.judging = judging;
+    this.client = client;
+    this.upstream = upstream;
   }
 
   /** Installs the HTTP/2 codecs, in each pipeline after the named handler. */
-  public void install(Channel clientChannel, String clientAfter, Channel upstreamChannel,
-      String upstreamAfter) {
-    this.client = clientChannel;
-    this.upstream = upstreamChannel;
+  public void install(String clientAfter, String upstreamAfter) {
     boolean clientCallsIn = endpoint == Endpoint.GRPC;
     addCodec(client.pipeline(), clientAfter, clientCallsIn);
     addCodec(upstream.pipeline(), upstreamAfter, !clientCallsIn);
@@ -182,14 +190,17 @@ public final class H2Bridge {
 
   /** One call of the gRPC client: judged, then relayed to a stream of the other leg. */
   private final class CallerStream extends ChannelInboundHandlerAdapter {
-    private Http2StreamChannel callee;
-    private Http2Headers headers;
+    /** The other leg's stream, once it is open. */
+    private @Nullable Http2StreamChannel callee;
+    /** The call's headers, once they have arrived (the first frame of every stream). */
+    private @Nullable Http2Headers headers;
     private String path = "";
-    private ByteBuf request;
+    /** The request message being collected ({@code /grpc}); released when the stream closes. */
+    private @Nullable ByteBuf request;
     private boolean judged;
     private boolean done;
     /** What waits for the other leg's stream to open; null once it is open. */
-    private List<Runnable> pending;
+    private @Nullable List<Consumer<Http2StreamChannel>> pending;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -209,9 +220,10 @@ public final class H2Bridge {
         return;
       }
       if (msg instanceof Http2HeadersFrame h && headers == null) {
-        headers = h.headers();
-        path = headers.path() == null ? "" : headers.path().toString();
-        CharSequence encoding = headers.get("grpc-encoding");
+        Http2Headers in = h.headers();
+        headers = in;
+        path = in.path() == null ? "" : String.valueOf(in.path());
+        CharSequence encoding = in.get("grpc-encoding");
         boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path)
             : SessionMethods.allowed(path);
         if (!allowed) {
@@ -227,7 +239,7 @@ public final class H2Bridge {
         if (endpoint == Endpoint.SESSION) {
           pending = new ArrayList<>();
           record(ctx, new Verdict.Forward(new byte[0], ""), () -> relayHeaders(ctx,
-              h.isEndStream(), null, () -> { }));
+              h.isEndStream(), null, c -> { }));
         } else {
           request = ctx.alloc().buffer();
           if (h.isEndStream()) {
@@ -240,15 +252,22 @@ public final class H2Bridge {
         if (endpoint == Endpoint.SESSION) {
           DefaultHttp2DataFrame copy = new DefaultHttp2DataFrame(d.content().retain(),
               d.isEndStream());
-          whenOpen(() -> callee.writeAndFlush(copy));
+          whenOpen(c -> c.writeAndFlush(copy));
           return;
         }
-        if (judged || request.readableBytes() + d.content().readableBytes() > MAX_MESSAGE + 5) {
+        ByteBuf collected = request;
+        if (collected == null) {
+          // data before the call's headers: HTTP/2 opens every stream with headers
+          refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+              "berth: a call's message came before its headers"));
+          return;
+        }
+        if (judged || collected.readableBytes() + d.content().readableBytes() > MAX_MESSAGE + 5) {
           refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
               "berth: one request message of at most " + MAX_MESSAGE + " bytes per call"));
           return;
         }
-        request.writeBytes(d.content());
+        collected.writeBytes(d.content());
         if (d.isEndStream()) {
           judgeRequest(ctx, 0);
         }
@@ -256,25 +275,29 @@ public final class H2Bridge {
       }
       if (msg instanceof Http2HeadersFrame trailers && trailers.isEndStream()
           && endpoint == Endpoint.SESSION) {
-        whenOpen(() -> callee.writeAndFlush(new DefaultHttp2HeadersFrame(trailers.headers(),
-            true)));
+        whenOpen(c -> c.writeAndFlush(new DefaultHttp2HeadersFrame(trailers.headers(), true)));
       }
     }
 
     /** Judges the one request message (off the event loop), then acts on the verdict. */
     private void judgeRequest(ChannelHandlerContext ctx, int attempt) {
       judged = true;
+      ByteBuf collected = request;
+      if (collected == null || done) {
+        return; // the stream closed while an earlier try waited (released in channelInactive)
+      }
       byte[] message;
-      if (request.readableBytes() < 5 || request.getByte(0) != 0
-          || request.getUnsignedInt(1) != request.readableBytes() - 5) {
+      if (collected.readableBytes() < 5 || collected.getByte(0) != 0
+          || collected.getUnsignedInt(1) != collected.readableBytes() - 5) {
         refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
             "berth: a call must carry exactly one uncompressed request message"));
         return;
       }
-      message = new byte[request.readableBytes() - 5];
-      request.getBytes(5, message);
+      message = new byte[collected.readableBytes() - 5];
+      collected.getBytes(5, message);
       // buildkit client/buildid/metadata.go; BuildKit takes it only when given exactly once.
-      List<CharSequence> ids = headers.getAll(BUILD_ID);
+      List<CharSequence> ids = requireNonNull(headers, "a call is judged after its headers")
+          .getAll(BUILD_ID);
       String buildId = ids.size() == 1 ? ids.getFirst().toString() : "";
       judging.execute(() -> {
         Verdict v;
@@ -301,10 +324,10 @@ public final class H2Bridge {
         case Verdict.Refuse r -> refuse(ctx, r);
         case Verdict.Forward f -> record(ctx, f, () -> relayHeaders(ctx, false,
             path.equals(CallJudge.CONTROL + "Solve") ? ExportWatch.of(f, caller.claims()) : null,
-            () -> {
+            c -> {
           ByteBuf frame = ctx.alloc().buffer(5 + f.message().length).writeByte(0)
               .writeInt(f.message().length).writeBytes(f.message());
-          callee.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
+          c.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
         }));
       }
     }
@@ -324,40 +347,48 @@ public final class H2Bridge {
      * Opens the stream on the other leg, sends the call's headers, then runs {@code then} and
      * whatever arrived meanwhile.
      */
-    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream, ExportWatch exports,
-        Runnable then) {
-      if (pending == null) {
-        pending = new ArrayList<>();
+    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream,
+        @Nullable ExportWatch exports, Consumer<Http2StreamChannel> then) {
+      Http2Headers in = requireNonNull(headers, "a call is relayed after its headers");
+      List<Consumer<Http2StreamChannel>> waiting = pending;
+      if (waiting == null) {
+        waiting = new ArrayList<>();
+        pending = waiting;
       }
-      pending.addFirst(then);
+      waiting.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
           (Http2StreamChannel) ctx.channel(), exports)).open().addListener(f -> {
             if (!f.isSuccess() || done) {
               reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
               return;
             }
-            callee = (Http2StreamChannel) f.getNow();
+            Http2StreamChannel opened = (Http2StreamChannel) f.getNow();
+            callee = opened;
             Http2Headers out = new DefaultHttp2Headers();
-            headers.forEach(e -> {
+            in.forEach(e -> {
               String name = e.getKey().toString();
               if (!name.equals("grpc-encoding") && !name.equals("grpc-accept-encoding")) {
                 out.add(e.getKey(), e.getValue());
               }
             });
-            callee.writeAndFlush(new DefaultHttp2HeadersFrame(out, endStream));
-            ctx.channel().closeFuture().addListener(c -> callee.close());
-            List<Runnable> run = pending;
+            opened.writeAndFlush(new DefaultHttp2HeadersFrame(out, endStream));
+            ctx.channel().closeFuture().addListener(c -> opened.close());
+            List<Consumer<Http2StreamChannel>> run = pending;
             pending = null;
-            run.forEach(Runnable::run);
+            if (run != null) {
+              run.forEach(r -> r.accept(opened));
+            }
           });
     }
 
     /** Runs {@code r} once the other leg's stream is open (now, if it is). */
-    private void whenOpen(Runnable r) {
-      if (pending != null) {
-        pending.add(r);
-      } else if (callee != null) {
-        r.run();
+    private void whenOpen(Consumer<Http2StreamChannel> r) {
+      List<Consumer<Http2StreamChannel>> waiting = pending;
+      Http2StreamChannel open = callee;
+      if (waiting != null) {
+        waiting.add(r);
+      } else if (open != null) {
+        r.accept(open);
       }
     }
 
@@ -480,9 +511,9 @@ public final class H2Bridge {
    */
   private static final class CalleeStream extends ChannelInboundHandlerAdapter {
     private final Http2StreamChannel callerStream;
-    private final ExportWatch exports;
+    private final @Nullable ExportWatch exports;
 
-    CalleeStream(Http2StreamChannel callerStream, ExportWatch exports) {
+    CalleeStream(Http2StreamChannel callerStream, @Nullable ExportWatch exports) {
       this.callerStream = callerStream;
       this.exports = exports;
     }

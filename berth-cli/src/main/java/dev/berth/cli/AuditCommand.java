@@ -5,6 +5,9 @@ import dev.berth.audit.AuditEntry;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditFiles;
 import dev.berth.audit.AuditResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.audit.AuditJson;
 import dev.berth.audit.AuditVerifier;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,9 +26,11 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code berth audit}: read and check the audit trail. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
@@ -104,7 +109,7 @@ final class AuditCommand {
     }
 
     /** The anchors of the {@code --anchors} input, or null after reporting a bad input. */
-    private List<Anchor> readAnchors(PrintWriter err) throws IOException {
+    private @Nullable List<Anchor> readAnchors(PrintWriter err) throws IOException {
       String name = anchors.equals("-") ? "standard input" : anchors;
       List<String> lines;
       if (anchors.equals("-")) {

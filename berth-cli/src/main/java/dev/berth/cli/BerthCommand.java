@@ -1,11 +1,14 @@
 package dev.berth.cli;
 
+import static java.util.Objects.requireNonNull;
+
+import dev.berth.cli.systemd.JournalLogging;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
 /** {@code berth}: the entry point. */
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
@@ -25,7 +28,7 @@ public final class BerthCommand implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    dev.berth.cli.systemd.JournalLogging.select(); // before the first logger is made
+    JournalLogging.select(); // before the first logger is made
     System.exit(commandLine().execute(args));
   }
 
@@ -33,7 +36,7 @@ public final class BerthCommand implements Runnable {
     CommandLine cl = new CommandLine(new BerthCommand());
     // berth run: berth's options first, then everything (docker run options, image, command)
     // goes to docker as it is.
-    cl.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true)
+    requireNonNull(cl.getSubcommands().get("run")).setUnmatchedOptionsArePositionalParams(true)
         .setStopAtPositional(true);
     cl.setUsageHelpWidth(100);
     cl.setExecutionStrategy(BerthCommand::rejectUnmatchedThenRun);

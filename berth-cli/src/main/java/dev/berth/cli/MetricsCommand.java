@@ -5,10 +5,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code berth metrics}: prints berth's counters (Prometheus text format) from a running
@@ -25,7 +27,7 @@ final class MetricsCommand implements Callable<Integer> {
 
   @Option(names = "--socket", paramLabel = "FILE", defaultValue = "/run/berth/docker.sock",
       description = "berth's socket (default: ${DEFAULT-VALUE}).")
-  java.nio.file.Path socket;
+  Path socket;
 
   @Override
   public Integer call() throws Exception {
@@ -42,7 +44,7 @@ final class MetricsCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
       return 0;
     } finally {
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 }

@@ -8,12 +8,13 @@ import dev.berth.policy.Role;
 import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code berth policy}: work with policy files. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
@@ -69,7 +70,7 @@ final class PolicyCommand {
   }
 
   private static String cpus(long nano) {
-    return nano == 0 ? "-" : java.math.BigDecimal.valueOf(nano, 9).stripTrailingZeros()
+    return nano == 0 ? "-" : BigDecimal.valueOf(nano, 9).stripTrailingZeros()
         .toPlainString();
   }
 

@@ -1,5 +1,7 @@
 package dev.berth.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.Policy;
 import dev.berth.policy.PolicyEngine;
@@ -16,6 +18,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -33,7 +36,7 @@ final class PolicySource implements Supplier<PolicyEngine>, AutoCloseable {
   private final Path file;
   private final UserDirectory users;
   private final AtomicReference<PolicyEngine> current = new AtomicReference<>();
-  private WatchService watcher;
+  private @Nullable WatchService watcher;
 
   private PolicySource(Path file, UserDirectory users) {
     this.file = file;
@@ -91,9 +94,10 @@ final class PolicySource implements Supplier<PolicyEngine>, AutoCloseable {
     if (file == null) {
       return;
     }
-    Path dir = file.toAbsolutePath().getParent();
-    watcher = FileSystems.getDefault().newWatchService();
-    dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+    Path dir = requireNonNull(file.toAbsolutePath().getParent());
+    WatchService w = FileSystems.getDefault().newWatchService();
+    watcher = w;
+    dir.register(w, StandardWatchEventKinds.ENTRY_CREATE,
         StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
     Thread t = new Thread(this::watchLoop, "berth-policy-watch");
     t.setDaemon(true);
@@ -104,7 +108,7 @@ final class PolicySource implements Supplier<PolicyEngine>, AutoCloseable {
     Path name = file.getFileName();
     try {
       while (true) {
-        WatchKey key = watcher.take();
+        WatchKey key = requireNonNull(watcher).take();
         boolean ours = key.pollEvents().stream().anyMatch(e -> name.equals(e.context()));
         key.reset();
         if (ours) {

@@ -6,10 +6,12 @@ import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditResult;
 import dev.berth.audit.FileAnchorSink;
+import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,9 +77,9 @@ class AuditCommandTest {
   private Path rotatedTrail() throws Exception {
     Path trail = Files.createDirectory(dir.resolve("trail"));
     AuditLog.Options options = AuditLog.Options.defaults()
-        .withRotation(1, java.time.Duration.ofDays(1))
+        .withRotation(1, Duration.ofDays(1))
         .withAnchors(new FileAnchorSink(dir.resolve("anchors.log")),
-            java.time.Duration.ofHours(1), problem -> {});
+            Duration.ofHours(1), problem -> {});
     try (AuditLog log = AuditLog.open(trail.resolve("audit.jsonl"), options)) {
       for (String user : List.of("alice", "bob", "carol")) {
         log.append(event(user + "-1", user, "allow", "/containers/create")).get();
@@ -126,7 +128,7 @@ class AuditCommandTest {
         .replace("berth-audit anchor", "anchor");
     var stdin = System.in;
     try {
-      System.setIn(new java.io.ByteArrayInputStream(journal.getBytes()));
+      System.setIn(new ByteArrayInputStream(journal.getBytes()));
       assertThat(run("audit", "verify", "--anchors", "-", trail.toString())).isEqualTo(1);
     } finally {
       System.setIn(stdin);

@@ -1,5 +1,7 @@
 package dev.berth.daemon;
 
+import static java.util.Objects.requireNonNullElse;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -25,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * berth's own small requests to the daemon (inspecting an object before deciding on it), each on
@@ -47,7 +50,7 @@ public final class DaemonClient {
   }
 
   /** Sends a request and waits for the answer; call off the event loops (it blocks). */
-  public Answer call(String method, String path, byte[] json) throws IOException {
+  public Answer call(String method, String path, byte @Nullable [] json) throws IOException {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
         HttpMethod.valueOf(method), path,
@@ -100,7 +103,8 @@ public final class DaemonClient {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while asking the daemon", e);
     } catch (ExecutionException e) {
-      throw new IOException(String.valueOf(e.getCause().getMessage()), e.getCause());
+      Throwable cause = requireNonNullElse(e.getCause(), e);
+      throw new IOException(String.valueOf(cause.getMessage()), cause);
     } catch (TimeoutException e) {
       throw new IOException("the daemon did not answer within " + TIMEOUT_SECONDS + " s");
     }

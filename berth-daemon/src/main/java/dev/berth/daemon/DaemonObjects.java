@@ -8,6 +8,7 @@ import dev.berth.policy.DockerObject;
 import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
+import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link ObjectDirectory} of a real daemon: each question is the daemon's own inspect
@@ -24,7 +26,7 @@ import java.util.Optional;
  * or from the {@link OwnerStore} for execs and images.
  */
 public final class DaemonObjects implements ObjectDirectory {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   private final DaemonClient daemon;
   private final OwnerStore store;
@@ -247,7 +249,7 @@ public final class DaemonObjects implements ObjectDirectory {
     return Optional.of(found);
   }
 
-  private DaemonClient.Answer call(String method, String path, byte[] body)
+  private DaemonClient.Answer call(String method, String path, byte @Nullable [] body)
       throws LookupException {
     try {
       return daemon.call(method, path, body);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.ImageClaims;
 import dev.berth.policy.Owner;
+import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OwnerStore implements AutoCloseable, ImageClaims {
   private static final Logger LOG = LoggerFactory.getLogger(OwnerStore.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   private record TagClaim(String imageId, Owner owner, boolean made) {}
 
@@ -138,7 +140,7 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
     persist("pull", imageId, tag, owner);
   }
 
-  private void persist(String kind, String id, String tag, Owner owner) {
+  private void persist(String kind, String id, @Nullable String tag, Owner owner) {
     ObjectNode rec = JSON.createObjectNode().put("kind", kind).put("id", id);
     if (tag != null) {
       rec.put("tag", tag);

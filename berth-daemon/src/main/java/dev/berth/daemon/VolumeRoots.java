@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ final class VolumeRoots {
       throw new IOException("not a plain absolute path: " + mountpoint);
     }
     Path root = path.getRoot();
-    try (DirectoryStream<Path> top = java.nio.file.Files.newDirectoryStream(root)) {
+    try (DirectoryStream<Path> top = Files.newDirectoryStream(root)) {
       if (!(top instanceof SecureDirectoryStream<Path> start)) {
         throw new IOException("this platform cannot open directories without following links");
       }

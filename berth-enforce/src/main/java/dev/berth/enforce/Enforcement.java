@@ -1,5 +1,7 @@
 package dev.berth.enforce;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditResult;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +41,11 @@ public final class Enforcement {
   private final String id = DecisionIds.next();
   private final long startedNanos = System.nanoTime();
   private String method = "?";
-  private CanonicalRequest request;
-  private RouteMatch route;
+  private @Nullable CanonicalRequest request;
+  private @Nullable RouteMatch route;
   private long decisionNanos;
   /** The caller as the engine sees them: their grant, looked up once per request. */
-  private PolicyEngine.Caller judged;
+  private PolicyEngine.@Nullable Caller judged;
   private boolean resultDue;
 
   Enforcement(Enforcer core, Caller caller, PolicyEngine engine) {
@@ -78,7 +81,7 @@ public final class Enforcement {
     try {
       request = CanonicalRequest.parse(rawMethod, uri);
     } catch (RequestException e) {
-      return Optional.of(Refusals.request(e.getMessage()));
+      return Optional.of(Refusals.request(String.valueOf(e.getMessage())));
     }
     route = engine.route(request).orElse(null);
     return Optional.empty();
@@ -86,7 +89,7 @@ public final class Enforcement {
 
   /** The canonical request, once {@link #parse} succeeded. */
   public CanonicalRequest request() {
-    return request;
+    return requireNonNull(request, "parse first");
   }
 
   /** The matched route, or empty for a request no route matches (the engine refuses it). */
@@ -118,7 +121,7 @@ public final class Enforcement {
    *
    * @param body the complete body for routes whose body is judged, or null
    */
-  public Decision decide(byte[] body) {
+  public Decision decide(byte @Nullable [] body) {
     return decide(body, false);
   }
 
@@ -126,23 +129,50 @@ public final class Enforcement {
    * Decides as {@link #decide}, for a front end that cannot rename the request or its answer
    * (the plugin): container, network and volume names are judged as sent.
    */
-  public Decision decideAsSent(byte[] body) {
+  public Decision decideAsSent(byte @Nullable [] body) {
     return decide(body, true);
   }
 
-  private Decision decide(byte[] body, boolean asSent) {
+  /**
+   * The request with its body read, once (strict JSON against the action's schema: see
+   * {@link PolicyEngine#read}), for a front end that cannot rewrite the request and so compares
+   * what was sent with what was judged (the plugin); {@link #decideAsSent(CanonicalRequest)}
+   * judges exactly this.
+   *
+   * @throws RequestException what is wrong with the body ({@link PolicyEngine#bodyRefused})
+   */
+  public CanonicalRequest readAsSent(byte @Nullable [] body) throws RequestException {
+    RouteMatch matched = requireNonNull(route, "a body is read for a request with a route");
+    return PolicyEngine.read(matched, request(), body);
+  }
+
+  /** Decides as {@link #decideAsSent(byte[])} a request {@link #readAsSent} read. */
+  public Decision decideAsSent(CanonicalRequest read) {
     if (caller.principal().isEmpty()) {
       return Refusals.identity(caller.identityError());
     }
     long t0 = System.nanoTime();
-    PolicyEngine.Caller judging = route == null ? null : judged();
+    RouteMatch matched = requireNonNull(route, "a body is read for a request with a route");
+    Decision d = judged().evaluateReadAsSent(matched, read, core.objects);
+    decisionNanos = System.nanoTime() - t0;
+    return d;
+  }
+
+  private Decision decide(byte @Nullable [] body, boolean asSent) {
+    if (caller.principal().isEmpty()) {
+      return Refusals.identity(caller.identityError());
+    }
+    long t0 = System.nanoTime();
+    CanonicalRequest parsed = requireNonNull(request, "a request is parsed before it is decided");
+    RouteMatch matched = route;
     Decision d;
-    if (judging == null) {
-      d = asSent ? engine.evaluateAsSent(caller.principal().get(), request, body, core.objects)
-          : engine.evaluate(caller.principal().get(), request, body, core.objects);
+    if (matched == null) {
+      d = asSent ? engine.evaluateAsSent(caller.principal().get(), parsed, body, core.objects)
+          : engine.evaluate(caller.principal().get(), parsed, body, core.objects);
     } else {
-      d = asSent ? judging.evaluateAsSent(route, request, body, core.objects)
-          : judging.evaluate(route, request, body, core.objects);
+      PolicyEngine.Caller judging = judged();
+      d = asSent ? judging.evaluateAsSent(matched, parsed, body, core.objects)
+          : judging.evaluate(matched, parsed, body, core.objects);
     }
     decisionNanos = System.nanoTime() - t0;
     return d;
@@ -187,7 +217,7 @@ public final class Enforcement {
       try {
         refusal = e.perform(core.objects);
       } catch (LookupException ex) {
-        refusal = Optional.of(Refusals.upstream(ex.getMessage()));
+        refusal = Optional.of(Refusals.upstream(String.valueOf(ex.getMessage())));
       }
       if (refusal.isPresent()) {
         record(refusal.get());

@@ -3,4 +3,7 @@
  * daemon, shared by the proxy, the AuthZ plugin and the BuildKit mediator. See {@link
  * dev.berth.enforce.Enforcer}.
  */
+@NullMarked
 package dev.berth.enforce;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,4 +6,7 @@
  * Findings are saved under {@code src/test/resources/dev/berth/fuzz/<Test>Inputs/} by Jazzer and
  * replayed by every build from then on (regression mode), so each becomes a named test.
  */
+@NullMarked
 package dev.berth.fuzz;
+
+import org.jspecify.annotations.NullMarked;

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -225,7 +226,7 @@ class AttacksIT extends ItBase {
 
   private void assertDenied(List<String> mountArgs, String fragment) {
     String name = container("attack-c");
-    List<String> args = new java.util.ArrayList<>(List.of("run", "--rm", "--name", name));
+    List<String> args = new ArrayList<>(List.of("run", "--rm", "--name", name));
     args.addAll(mountArgs);
     args.addAll(List.of(image, "ls", "-l", "/var/run/docker.sock"));
     Proc.Result r = docker.run(alice, args.toArray(String[]::new));

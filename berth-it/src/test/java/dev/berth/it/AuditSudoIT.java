@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.berth.it.ItEnvironment.UnixUser;
+import dev.berth.testing.FakeDockerd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * <p>The login is simulated the way {@code pam_loginuid} makes it: a root process writes alice's
  * uid to its own {@code /proc/self/loginuid}, then becomes alice ({@code setpriv}), who runs
  * {@code sudo -u bob} under a sudoers rule that exists for the test only. That needs the kernel's
- * audit support; without it the test is skipped, saying so. A {@link FakeUpstream} stands in for
+ * audit support; without it the test is skipped, saying so. A {@link FakeDockerd} stands in for
  * the daemon. Needs root, sudo ({@code scripts/test} installs it), the docker CLI and the users
  * alice and bob.
  */
@@ -34,7 +35,7 @@ class AuditSudoIT {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private Path dir;
-  private FakeUpstream upstream;
+  private FakeDockerd upstream;
   private Path sudoers;
 
   @BeforeEach
@@ -51,7 +52,7 @@ class AuditSudoIT {
         + "kernel lacks audit support (CONFIG_AUDITSYSCALL) or login uids are immutable "
         + "(loginuid_immutable), so a login cannot be simulated here");
     dir = Files.createTempDirectory(Path.of("/tmp"), "bsudo-");
-    upstream = new FakeUpstream(dir.resolve("up.sock"));
+    upstream = new FakeDockerd(dir.resolve("up.sock"));
   }
 
   @AfterEach

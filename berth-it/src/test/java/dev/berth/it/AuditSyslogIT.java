@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.audit.Anchor;
 import dev.berth.audit.AuditVerifier;
+import dev.berth.testing.FakeDockerd;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -38,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * <p>berth runs in a private mount namespace whose {@code /dev} is a tmpfs of symbolic links to
  * the real device nodes, plus {@code /dev/log} pointing to a datagram socket of this test: the
  * host's syslog never sees the test's anchors. Needs root (mounts) and util-linux's
- * {@code unshare}; no Docker daemon (a {@link FakeUpstream} stands in).
+ * {@code unshare}; no Docker daemon (a {@link FakeDockerd} stands in).
  */
 class AuditSyslogIT {
   /** {@code LOG_AUTHPRIV | LOG_NOTICE}: facility 10, severity 5. */
@@ -47,7 +49,7 @@ class AuditSyslogIT {
       Pattern.compile("<(\\d+)>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d berth-audit\\[(\\d+)\\]: (.*)");
 
   private Path dir;
-  private FakeUpstream upstream;
+  private FakeDockerd upstream;
   private EventLoopGroup group;
   private Channel devLog;
   private final BlockingQueue<String> datagrams = new LinkedBlockingQueue<>();
@@ -58,7 +60,7 @@ class AuditSyslogIT {
       ItEnvironment.unavailable("a private /dev/log needs root (mount namespaces)");
     }
     dir = Files.createTempDirectory(Path.of("/tmp"), "bsyslog-");
-    upstream = new FakeUpstream(dir.resolve("up.sock"));
+    upstream = new FakeDockerd(dir.resolve("up.sock"));
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     devLog = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
         .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
@@ -81,7 +83,7 @@ class AuditSyslogIT {
     }
     if (dir != null) {
       try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);
         }
       }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.berth.audit.Anchor;
 import dev.berth.audit.AuditFiles;
 import dev.berth.audit.AuditVerifier;
+import dev.berth.testing.FakeDockerd;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +27,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * match it, and a restarted berth continues the chain. And when rotation fails, changes are
  * refused and berth's log says why.
  *
- * <p>Needs no Docker daemon: a {@link FakeUpstream} stands in for it, so this runs in every
+ * <p>Needs no Docker daemon: a {@link FakeDockerd} stands in for it, so this runs in every
  * build that runs berth-it, whatever {@code BERTH_IT_DOCKER_HOST} says. It does need the
  * {@code ./berth} launcher's jar ({@code mvn package}), as every test of this module.
  */
@@ -52,12 +55,12 @@ class AuditTrailIT {
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(60);
 
   private Path dir;
-  private FakeUpstream upstream;
+  private FakeDockerd upstream;
 
   @BeforeEach
   void fakeDaemon() throws IOException {
     dir = Files.createTempDirectory(Path.of("/tmp"), "bcrash-");
-    upstream = new FakeUpstream(dir.resolve("up.sock"));
+    upstream = new FakeDockerd(dir.resolve("up.sock"));
   }
 
   @AfterEach
@@ -151,7 +154,7 @@ class AuditTrailIT {
       List<String> lines;
       try {
         lines = Files.readAllLines(file);
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (NoSuchFileException e) {
         lines = List.of(); // between a rotation's rename and the new file: look again
       }
       if (!lines.isEmpty()) {
@@ -226,12 +229,12 @@ class AuditTrailIT {
       while (request.hasRemaining()) {
         c.write(request);
       }
-      String head = FakeUpstream.readHead(in);
+      String head = FakeDockerd.readHead(in);
       if (head == null) {
         return -1;
       }
       for (String line : head.split("\r\n")) {
-        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
           in.skipNBytes(Long.parseLong(line.substring(15).strip()));
         }
       }

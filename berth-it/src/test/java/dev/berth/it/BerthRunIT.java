@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
 import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.policy.Policy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

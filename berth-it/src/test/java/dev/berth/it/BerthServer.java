@@ -2,14 +2,17 @@ package dev.berth.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -91,7 +94,7 @@ final class BerthServer implements AutoCloseable {
       fail("socket path too long for a unix socket: " + socket);
     }
     Path root = ItEnvironment.repoRoot();
-    List<String> args = new java.util.ArrayList<>(wrapper);
+    List<String> args = new ArrayList<>(wrapper);
     args.addAll(List.of(root.resolve("berth").toString(), "serve", "--listen",
         "unix://" + socket, "--upstream", upstreamUrl,
         "--audit-log", socket.resolveSibling("audit.jsonl").toString(),
@@ -100,7 +103,7 @@ final class BerthServer implements AutoCloseable {
     args.addAll(serveOptions);
     ProcessBuilder pb = new ProcessBuilder(args)
         .directory(root.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(dir.resolve("stdout.log").toFile())
         .redirectError(dir.resolve("stderr.log").toFile());
     Process p;
@@ -287,7 +290,7 @@ final class BerthServer implements AutoCloseable {
         Path log = dir.resolve(name);
         if (Files.exists(log)) {
           Files.copy(log, target.resolve(dir.getFileName() + "-" + name),
-              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+              StandardCopyOption.REPLACE_EXISTING);
         }
       }
     } catch (IOException e) {

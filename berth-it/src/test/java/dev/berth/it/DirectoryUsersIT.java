@@ -3,15 +3,19 @@ package dev.berth.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.testing.RawHttp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,7 +82,7 @@ class DirectoryUsersIT {
     }
     if (dir != null) {
       try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }
@@ -260,16 +264,15 @@ class DirectoryUsersIT {
   private static void report(long[] well, long[] frozen) throws IOException {
     Arrays.sort(well);
     Arrays.sort(frozen);
-    String line = String.format(java.util.Locale.ROOT, "root's /_ping on a new connection, one "
+    String line = String.format(Locale.ROOT, "root's /_ping on a new connection, one "
         + "event loop, %d each: directory well median %.2f ms p95 %.2f ms; directory frozen "
         + "(ann's lookups waiting) median %.2f ms p95 %.2f ms; median ratio frozen/well %.2f%n",
         well.length, well[well.length / 2] / 1e6, well[well.length * 95 / 100] / 1e6,
         frozen[frozen.length / 2] / 1e6, frozen[frozen.length * 95 / 100] / 1e6,
         (double) frozen[frozen.length / 2] / well[well.length / 2]);
-    System.out.print(line);
     Path out = Path.of(System.getProperty("basedir", "."), "target", "directory-latency.txt");
     Files.createDirectories(out.getParent());
-    Files.writeString(out, line, java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(out, line, StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 }

@@ -13,6 +13,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -263,7 +264,7 @@ class IsolationListsIT {
   @Test
   void prunes_asUser_removeOnlyTheirOwnObjectsAndAsRootEveryones() {
     String prune = "it.berth.prune=" + ItEnvironment.uniqueName("prune");
-    Map<UnixUser, String[]> objects = new java.util.LinkedHashMap<>();
+    Map<UnixUser, String[]> objects = new LinkedHashMap<>();
     for (UnixUser u : List.of(t.alice, t.bob, t.root)) {
       objects.put(u, new String[] {t.newContainer(u, Kind.EXITED, "--label", prune).name(),
           t.newVolume(u, "--label", prune), t.newNetwork(u, "--label", prune)});

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -157,7 +158,7 @@ final class KerberosRealm implements AutoCloseable {
     if (kdc != null) {
       kdc.destroy();
       try {
-        kdc.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        kdc.waitFor(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -251,7 +252,7 @@ final class LdapDirectory implements AutoCloseable {
     thawQuietly();
     slapd.destroy();
     try {
-      slapd.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      slapd.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -3,6 +3,7 @@ package dev.berth.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
+import dev.berth.testing.RawHttp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

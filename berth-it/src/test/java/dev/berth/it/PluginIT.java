@@ -13,14 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Plugin mode end to end (issue #7): a private dockerd started with
  * {@code --authorization-plugin=berth --tlsverify} on a TCP port, berth's plugin in front of its
  * decisions, and alice and bob with client certificates of their own, through the real CLI.
  */
-@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PluginIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static Path dir;
@@ -214,7 +217,7 @@ class PluginIT {
   }
 
   @Test
-  @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+  @Order(Integer.MAX_VALUE)
   void revokedUser_refusedByThePlugin_othersStillServed() {
     assertThat(docker(bob, "version").exitCode()).isZero();
     pki("revoke", bob.name(), "--dir", dir.resolve("ca").toString());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
 import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.policy.Policy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,7 +30,7 @@ class RolloutIT {
     bob = ItEnvironment.user("bob");
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "bro-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    String base = Policy.defaultUserRole();
+    String base = RolePolicy.defaultUserRole();
     Path quotaPolicy = dir.resolve("quota.yaml");
     Files.writeString(quotaPolicy, base.replace("ROLE_EXTRA", "quota: {containers: 2}"));
     Path auditPolicy = dir.resolve("audit-only.yaml");
@@ -92,7 +93,7 @@ class RolloutIT {
   }
 
   /** The embedded default policy's user role, with a placeholder for one more role key. */
-  private static final class Policy {
+  private static final class RolePolicy {
     static String defaultUserRole() {
       String text = PolicyDefaults.text();
       return text.replace("    scope: own\n", "    scope: own\n    ROLE_EXTRA\n");

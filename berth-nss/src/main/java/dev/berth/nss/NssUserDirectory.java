@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link UserDirectory} backed by glibc's reentrant {@code getpwuid_r}, {@code getpwnam_r} and
@@ -135,7 +136,7 @@ public final class NssUserDirectory implements UserDirectory {
         + " bytes");
   }
 
-  private Optional<Account> lookup(int uid, String name) throws LookupException {
+  private Optional<Account> lookup(int uid, @Nullable String name) throws LookupException {
     for (int size = 4096; size <= MAX_BUFFER; size *= 4) {
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment pwd = arena.allocate(PASSWD_SIZE, 8);

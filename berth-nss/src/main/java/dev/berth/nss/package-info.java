@@ -3,4 +3,7 @@
  * with (files, LDAP, SSSD, …) answers exactly as it does for {@code id} and {@code ls -l}. Uses the
  * FFM API (no JNI, no private user database, no parsing of {@code /etc/passwd}).
  */
+@NullMarked
 package dev.berth.nss;
+
+import org.jspecify.annotations.NullMarked;

@@ -37,7 +37,8 @@ final class CredentialFiles {
   static void writeUser(CertificateBundle bundle, Path out, FileOwner owner)
       throws PkiException {
     requireNonNull(owner, "owner");
-    try (SafeDirectory d = SafeDirectory.open(out, owner, null)) {
+    // the mode applies only when no owner is given
+    try (SafeDirectory d = SafeDirectory.open(out, owner, LockedDirectory.DIR_MODE)) {
       d.write("key.pem", ascii(bundle.keyPem()), LockedDirectory.SECRET, true);
       d.write("cert.pem", ascii(bundle.certificatePem()), LockedDirectory.PUBLIC, true);
       d.write("ca.pem", ascii(bundle.caPem()), LockedDirectory.PUBLIC, true);

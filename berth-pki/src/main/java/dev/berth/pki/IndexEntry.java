@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One certificate the CA issued, as its index records it.
@@ -17,7 +18,7 @@ import java.util.Optional;
  * @param revoked when it was revoked, or null
  */
 public record IndexEntry(BigInteger serial, Kind kind, String name, Instant notAfter,
-    Instant revoked) {
+    @Nullable Instant revoked) {
 
   /** What a certificate is for. */
   public enum Kind {

@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The CA's directory, opened without following links ({@link SafeDirectory}) and, for changes,
@@ -23,9 +24,9 @@ final class LockedDirectory implements AutoCloseable {
 
   private final SafeDirectory dir;
   /** The lock, or null when opened for reading. */
-  private final FileChannel lock;
+  private final @Nullable FileChannel lock;
 
-  private LockedDirectory(SafeDirectory dir, FileChannel lock) {
+  private LockedDirectory(SafeDirectory dir, @Nullable FileChannel lock) {
     this.dir = dir;
     this.lock = lock;
   }

@@ -24,6 +24,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A directory berth writes key material into, opened once and then used only relative to its
@@ -49,12 +50,12 @@ final class SafeDirectory implements AutoCloseable {
 
   private final Path path;
   private final SecureDirectoryStream<Path> dir;
-  private final UserPrincipal user;
-  private final GroupPrincipal group;
+  private final @Nullable UserPrincipal user;
+  private final @Nullable GroupPrincipal group;
   private final SecureRandom random = new SecureRandom();
 
-  private SafeDirectory(Path path, SecureDirectoryStream<Path> dir, UserPrincipal user,
-      GroupPrincipal group) {
+  private SafeDirectory(Path path, SecureDirectoryStream<Path> dir, @Nullable UserPrincipal user,
+      @Nullable GroupPrincipal group) {
     this.path = path;
     this.dir = dir;
     this.user = user;
@@ -71,7 +72,7 @@ final class SafeDirectory implements AutoCloseable {
    * @param dirMode the mode of {@code target} when no owner is given
    * @throws PkiException when a component is a symbolic link or not a directory, or on I/O errors
    */
-  static SafeDirectory open(Path target, FileOwner owner, Set<PosixFilePermission> dirMode)
+  static SafeDirectory open(Path target, @Nullable FileOwner owner, Set<PosixFilePermission> dirMode)
       throws PkiException {
     Path abs = target.toAbsolutePath().normalize();
     Path parent = abs.getParent();
@@ -123,7 +124,7 @@ final class SafeDirectory implements AutoCloseable {
    * through a symbolic link. When {@code adjust} is set, gives it the owner and mode.
    */
   private static SecureDirectoryStream<Path> child(SecureDirectoryStream<Path> parent,
-      Path parentPath, Path name, UserPrincipal user, GroupPrincipal group,
+      Path parentPath, Path name, @Nullable UserPrincipal user, @Nullable GroupPrincipal group,
       Set<PosixFilePermission> mode, boolean adjust) throws IOException, PkiException {
     Path full = parentPath.resolve(name);
     boolean created = false;

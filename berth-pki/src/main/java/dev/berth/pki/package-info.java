@@ -6,4 +6,7 @@
  * <p>The only module that depends on BouncyCastle; it must not depend on berth's other modules
  * (the CLI resolves users through NSS and passes names and ids in).
  */
+@NullMarked
 package dev.berth.pki;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,7 +1,9 @@
 package dev.berth.plugin;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The plugin's answer. A denial is {@code 200} with {@code Allow:false} and a {@code Msg} the
@@ -13,14 +15,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 record AuthzAnswer(@JsonProperty("Allow") boolean allow, @JsonProperty("Msg") String msg,
-    @JsonProperty("Err") String err, @com.fasterxml.jackson.annotation.JsonIgnore int httpStatus) {
+    @JsonProperty("Err") String err, @JsonIgnore int httpStatus) {
 
   static AuthzAnswer allowed() {
     return new AuthzAnswer(true, "", "", 200);
   }
 
-  static AuthzAnswer denied(String msg) {
-    return new AuthzAnswer(false, msg, "", 200);
+  static AuthzAnswer denied(@Nullable String msg) {
+    return new AuthzAnswer(false, msg == null ? "" : msg, "", 200);
   }
 
   static AuthzAnswer error(String err) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the daemon sends to {@code /AuthZPlugin.AuthZReq} and {@code /AuthZPlugin.AuthZRes},
@@ -39,7 +40,7 @@ record AuthzMessage(
   }
 
   /** A request header by name, case-insensitively (Go canonicalises the names). */
-  String header(String name) {
+  @Nullable String header(String name) {
     for (Map.Entry<String, String> e : requestHeaders.entrySet()) {
       if (e.getKey().equalsIgnoreCase(name)) {
         return e.getValue();

@@ -3,6 +3,8 @@ package dev.berth.plugin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.daemon.DaemonClient;
+import dev.berth.policy.docker.DockerJson;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -23,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class BlindSpots {
   private static final Logger LOG = LoggerFactory.getLogger(BlindSpots.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   private BlindSpots() {}
 
@@ -57,7 +59,7 @@ final class BlindSpots {
             }
             return;
           }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           // the daemon is not up yet
         }
         try {

@@ -1,10 +1,7 @@
 package dev.berth.plugin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
-import dev.berth.policy.RequestException;
-import dev.berth.policy.docker.DockerJson;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -24,8 +21,7 @@ final class ImageRenames {
   private ImageRenames() {}
 
   /** What the caller must send instead, or empty when the judged request names the same. */
-  static Optional<String> needed(Action action, CanonicalRequest sent, CanonicalRequest judged,
-      byte[] sentBody) {
+  static Optional<String> needed(Action action, CanonicalRequest sent, CanonicalRequest judged) {
     if (IMAGE_ACTIONS.contains(action)) {
       if (!sent.path().equals(judged.path())) {
         return Optional.of("the path " + judged.path());
@@ -39,12 +35,9 @@ final class ImageRenames {
     if (action == Action.CONTAINER_CREATE && judged.body() instanceof CanonicalRequest.Body.Json j
         && j.value().path("Image").isTextual()) {
       String image = j.value().path("Image").asText();
-      try {
-        JsonNode body = DockerJson.parse(sentBody);
-        if (!body.path("Image").asText("").equals(image)) {
-          return Optional.of("the image " + image);
-        }
-      } catch (RequestException e) {
+      String given = sent.body() instanceof CanonicalRequest.Body.Json s
+          ? s.value().path("Image").asText("") : "";
+      if (!given.equals(image)) {
         return Optional.of("the image " + image);
       }
     }

@@ -24,7 +24,6 @@ import dev.berth.policy.UserDirectory;
 import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
-import dev.berth.policy.docker.DockerSchemas;
 import dev.berth.policy.docker.PluginMode;
 import dev.berth.policy.docker.RouteMatch;
 import java.nio.charset.StandardCharsets;
@@ -116,10 +115,7 @@ final class PluginJudge {
     try {
       d = e.route().flatMap(r -> pluginRefusal(r, m)).orElse(null);
       if (d == null) {
-        d = e.decideAsSent(m.requestBody());
-      }
-      if (d instanceof Decision.Allow allow && e.route().isPresent()) {
-        d = withoutRewrites(allow, e, m);
+        d = e.route().isPresent() ? decideOnce(e, m) : e.decideAsSent(m.requestBody());
       }
     } catch (RuntimeException ex) {
       LOG.atError().addKeyValue("cause", ex.toString()).log("plugin evaluation failed");
@@ -130,6 +126,21 @@ final class PluginJudge {
       remember(key(m), new Pending(e, a.followUp()));
     }
     return answer(outcome);
+  }
+
+  /**
+   * Reads the body once, judges it, and compares what was sent with what was judged (the
+   * daemon acts on what was sent).
+   */
+  private static Decision decideOnce(Enforcement e, AuthzMessage m) {
+    CanonicalRequest sent;
+    try {
+      sent = e.readAsSent(m.requestBody());
+    } catch (RequestException ex) {
+      return PolicyEngine.bodyRefused(ex);
+    }
+    Decision d = e.decideAsSent(sent);
+    return d instanceof Decision.Allow allow ? withoutRewrites(allow, e, sent) : d;
   }
 
   private static AuthzAnswer answer(Decision d) {
@@ -165,7 +176,7 @@ final class PluginJudge {
     try {
       return Caller.of(principal(m));
     } catch (Refusal r) {
-      return Caller.unidentified(m.user(), r.getMessage());
+      return Caller.unidentified(m.user(), String.valueOf(r.getMessage()));
     }
   }
 
@@ -242,7 +253,8 @@ final class PluginJudge {
    * An allow whose request the proxy would have rewritten: refused with the flags that make the
    * rewrite unnecessary. List filters must already name the caller's owner label.
    */
-  private static Decision withoutRewrites(Decision.Allow allow, Enforcement e, AuthzMessage m) {
+  private static Decision withoutRewrites(Decision.Allow allow, Enforcement e,
+      CanonicalRequest sent) {
     RouteMatch route = e.route().orElseThrow();
     Principal who = e.caller().principal().orElseThrow();
     if (allow.rule().equals("passthrough")) {
@@ -259,8 +271,8 @@ final class PluginJudge {
           + "in plugin mode (berth would have to choose the build's network and limits and "
           + "claim the image it makes); build through berth's socket (proxy mode)");
     }
-    Optional<String> renamed = ImageRenames.needed(route.route().action(), e.request(),
-        allow.forward(), m.requestBody());
+    Optional<String> renamed = ImageRenames.needed(route.route().action(), sent,
+        allow.forward());
     if (renamed.isPresent()) {
       return deny("plugin_rewrite", "berth cannot change requests in plugin mode; name the "
           + "image as the daemon knows it: " + renamed.get());
@@ -271,28 +283,15 @@ final class PluginJudge {
     }
     List<String> flags = new ArrayList<>();
     String judgedFilters = allow.forward().query().get("filters").orElse(null);
-    if (judgedFilters != null && !sameFilters(e.request(), judgedFilters)) {
+    if (judgedFilters != null && !sameFilters(sent, judgedFilters)) {
       Grant grant = e.engine().policy().grantOf(who).orElseThrow();
       flags.add("--filter label=" + (grant.shareGid() >= 0
           ? Owner.GID_LABEL + "=" + grant.shareGid()
           : Owner.UID_LABEL + "=" + who.uid()));
     }
-    if (route.route().body() == BodyKind.JSON && allow.forward().body()
-        instanceof CanonicalRequest.Body.Json judged) {
-      try {
-        JsonNode sent = DockerJson.read(m.requestBody(),
-            DockerSchemas.forAction(route.route().action()));
-        flags.addAll(RequiredFlags.missing(sent, judged.value()));
-      } catch (RequestException ex) {
-        return deny("request_body", "berth: " + ex.getMessage());
-      }
-    } else if (allow.forward().body() instanceof CanonicalRequest.Body.Json judged
-        && m.requestBody().length > 0) {
-      try {
-        flags.addAll(RequiredFlags.missing(DockerJson.parse(m.requestBody()), judged.value()));
-      } catch (RequestException ex) {
-        return deny("request_body", "berth: " + ex.getMessage());
-      }
+    if (sent.body() instanceof CanonicalRequest.Body.Json given
+        && allow.forward().body() instanceof CanonicalRequest.Body.Json judged) {
+      flags.addAll(RequiredFlags.missing(given.value(), judged.value()));
     }
     if (flags.isEmpty()) {
       return allow;

@@ -10,6 +10,7 @@ import dev.berth.daemon.DaemonObjects;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.docker.DockerJson;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -34,10 +35,13 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +60,7 @@ public final class PluginServer implements AutoCloseable {
   /** A 4 MiB body, base64 in JSON, plus headers: well above what the daemon sends. */
   private static final int MAX_MESSAGE = 8 * 1024 * 1024;
   private static final String JSON_TYPE = "application/vnd.docker.plugins.v1.2+json";
-  private static final ObjectMapper JSON = new ObjectMapper()
+  private static final ObjectMapper JSON = DockerJson.mapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final Path socket;
@@ -99,9 +103,9 @@ public final class PluginServer implements AutoCloseable {
       throws IOException {
     requireNonNull(judge, "judge");
     Files.createDirectories(socket.toAbsolutePath().getParent());
-    if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
+    if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.readAttributes(socket, BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS).isOther()) {
         throw new IOException(socket + " exists and is not a socket; refusing to replace it");
       }
       Files.delete(socket);
@@ -132,14 +136,14 @@ public final class PluginServer implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+    channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     try {
       Files.deleteIfExists(socket);
     } catch (IOException e) {
       LOG.atWarn().addKeyValue("socket", socket).log("could not remove the plugin socket");
     }
-    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
-        .awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+        .awaitUninterruptibly(3, TimeUnit.SECONDS);
   }
 
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

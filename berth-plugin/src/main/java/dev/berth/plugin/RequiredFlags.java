@@ -15,7 +15,7 @@ import java.util.List;
  * compared (who the process runs as, no-new-privileges, dropped capabilities, the real paths of
  * bind mounts, the owner labels that make ownership work, exec without privileges); defaults the
  * proxy adds for convenience (resource limits, explicit private namespaces) are not demanded,
- * and that difference between the modes is documented in the README.
+ * and that difference between the modes is documented in docs/plugin-mode.md.
  */
 final class RequiredFlags {
   /** @param strict whether an absent field differs from an empty one (labels: an absent label is

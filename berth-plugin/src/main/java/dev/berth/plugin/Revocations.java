@@ -1,5 +1,7 @@
 package dev.berth.plugin;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +15,9 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Certificate revocation for plugin mode. dockerd's {@code --tlsverify} checks the chain but not
@@ -23,11 +27,11 @@ import java.util.Optional;
  * nothing is revoked; with one that cannot be read, every TLS caller is refused (fail closed).
  */
 final class Revocations {
-  private final Path crlFile;
-  private FileTime loadedAt;
-  private X509CRL crl;
+  private final @Nullable Path crlFile;
+  private @Nullable FileTime loadedAt;
+  private @Nullable X509CRL crl;
 
-  Revocations(Path crlFile) {
+  Revocations(@Nullable Path crlFile) {
     this.crlFile = crlFile;
   }
 
@@ -40,7 +44,7 @@ final class Revocations {
    * Why the first of {@code certificates} (base64 of PEM text, as the daemon sends them) must be
    * refused, or empty when it may pass.
    */
-  synchronized Optional<String> refusal(java.util.List<String> certificates) {
+  synchronized Optional<String> refusal(List<String> certificates) {
     if (crlFile == null) {
       return Optional.empty();
     }
@@ -61,7 +65,7 @@ final class Revocations {
       return Optional.of("the revocation list " + crlFile + " cannot be read ("
           + e.getMessage() + ")");
     }
-    return crl.isRevoked(cert) ? Optional.of("your certificate (serial "
+    return requireNonNull(crl).isRevoked(cert) ? Optional.of("your certificate (serial "
         + cert.getSerialNumber().toString(16) + ") has been revoked") : Optional.empty();
   }
 

@@ -4,4 +4,7 @@
  * judges, but since a plugin cannot change a request, where the proxy would rewrite the plugin
  * refuses and says which flags to add.
  */
+@NullMarked
 package dev.berth.plugin;
+
+import org.jspecify.annotations.NullMarked;

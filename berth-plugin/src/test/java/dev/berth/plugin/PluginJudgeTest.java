@@ -14,6 +14,7 @@ import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
 import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -221,9 +222,9 @@ class PluginJudgeTest {
 
   @Test
   void list_withOwnerFilterInEitherForm_allowed() {
-    String set = java.net.URLEncoder.encode("{\"label\":{\"dev.berth.owner.uid=1001\":true}}",
+    String set = URLEncoder.encode("{\"label\":{\"dev.berth.owner.uid=1001\":true}}",
         StandardCharsets.UTF_8);
-    String list = java.net.URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1001\"]}",
+    String list = URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1001\"]}",
         StandardCharsets.UTF_8);
     assertThat(judge.request(request("alice", "GET", "/v1.51/containers/json?filters=" + set,
         null)).allow()).isTrue();

@@ -2,6 +2,11 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.berth.policy.yaml.PolicyException;
+import dev.berth.policy.yaml.PolicyLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +54,7 @@ public record Policy(Map<String, Role> roles, List<Binding> bindings,
   public Optional<Grant> grantOf(Principal who) {
     for (Binding b : bindings) {
       if (b.matches(who)) {
-        Role role = roles.get(b.role());
+        Role role = requireNonNull(roles.get(b.role()), "binding to an undefined role"); // the loader checks
         return Optional.of(new Grant(role, role.scope() == Scope.GROUP ? b.shareGid(who) : -1));
       }
     }

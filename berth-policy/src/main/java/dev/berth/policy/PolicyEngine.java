@@ -25,6 +25,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides every request, for every entry point.
@@ -94,7 +95,7 @@ public final class PolicyEngine {
   }
 
   /** Decides a request that names no existing object (or for a caller who reaches all). */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body) {
+  public Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body) {
     return evaluate(who, head, body, ObjectDirectory.UNAVAILABLE);
   }
 
@@ -108,7 +109,7 @@ public final class PolicyEngine {
    * @param objects where existing objects are looked up, and only looked up (see
    *     {@link #consultsDirectory})
    */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+  public Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects) {
     return evaluate(who, head, body, objects, false);
   }
@@ -119,12 +120,12 @@ public final class PolicyEngine {
    * ({@link dev.berth.policy.rules.PrivateNames}), since neither the request nor the answer can
    * be renamed.
    */
-  public Decision evaluateAsSent(Principal who, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects) {
+  public Decision evaluateAsSent(Principal who, CanonicalRequest head,
+      byte @Nullable [] body, ObjectDirectory objects) {
     return evaluate(who, head, body, objects, true);
   }
 
-  private Decision evaluate(Principal who, CanonicalRequest head, byte[] body,
+  private Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects, boolean asSent) {
     Optional<RouteMatch> match;
     try {
@@ -147,7 +148,7 @@ public final class PolicyEngine {
   }
 
   /** Decides a request whose route the caller has matched already ({@link #route}). */
-  public Decision evaluate(Principal who, RouteMatch route, CanonicalRequest head, byte[] body,
+  public Decision evaluate(Principal who, RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
       ObjectDirectory objects) {
     Caller caller;
     try {
@@ -204,7 +205,7 @@ public final class PolicyEngine {
      *     ObjectDirectory)}
      * @param objects where existing objects are looked up; deciding never writes to it
      */
-    public Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+    public Decision evaluate(RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
         ObjectDirectory objects) {
       return evaluate(route, head, body, objects, true);
     }
@@ -213,12 +214,12 @@ public final class PolicyEngine {
      * Decides as {@link #evaluate(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a
      * request that reaches the daemon exactly as sent (plugin mode): names are judged as sent.
      */
-    public Decision evaluateAsSent(RouteMatch route, CanonicalRequest head, byte[] body,
-        ObjectDirectory objects) {
+    public Decision evaluateAsSent(RouteMatch route, CanonicalRequest head,
+        byte @Nullable [] body, ObjectDirectory objects) {
       return evaluate(route, head, body, objects, false);
     }
 
-    private Decision evaluate(RouteMatch route, CanonicalRequest head, byte[] body,
+    private Decision evaluate(RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
         ObjectDirectory objects, boolean mapNames) {
       try {
         return decide(this, route, head, body, objects, mapNames);
@@ -226,6 +227,43 @@ public final class PolicyEngine {
         return internalError(e);
       }
     }
+
+    /**
+     * Decides as {@link #evaluateAsSent(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)}
+     * a request whose body {@link PolicyEngine#read} has read: the body is not read again, so
+     * what the front end compares with the judged request is what was judged.
+     */
+    public Decision evaluateReadAsSent(RouteMatch route, CanonicalRequest read,
+        ObjectDirectory objects) {
+      try {
+        Optional<Decision> old = tooOld(read);
+        return old.isPresent() ? old.get() : judgeRead(this, route, read, objects, false);
+      } catch (RuntimeException e) {
+        return internalError(e);
+      }
+    }
+  }
+
+  /**
+   * Reads a request's body the one way every decision reads it: a JSON body strictly and against
+   * its action's schema (duplicate or case-variant keys, trailing data and wrong types refused),
+   * a body-less endpoint's body as empty, a stream as opaque.
+   *
+   * @throws RequestException what is wrong with the body (the decision refuses it as
+   *     {@code request_body}, with the exception's status)
+   */
+  public static CanonicalRequest read(RouteMatch route, CanonicalRequest head,
+      byte @Nullable [] body) throws RequestException {
+    return head.withBody(readBody(route, body));
+  }
+
+  private static Optional<Decision> tooOld(CanonicalRequest head) {
+    if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
+        < 0) {
+      return Optional.of(Decision.badRequest("api_version", "berth: API version "
+          + head.apiVersion() + " is too old; berth accepts " + ApiVersions.MIN + " and newer"));
+    }
+    return Optional.empty();
   }
 
   private static Decision internalError(RuntimeException e) {
@@ -233,20 +271,28 @@ public final class PolicyEngine {
         "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
   }
 
-  private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head, byte[] body,
-      ObjectDirectory objects, boolean mapNames) {
-    if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
-        < 0) {
-      return Decision.badRequest("api_version", "berth: API version " + head.apiVersion()
-          + " is too old; berth accepts " + ApiVersions.MIN + " and newer");
+  private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head,
+      byte @Nullable [] body, ObjectDirectory objects, boolean mapNames) {
+    Optional<Decision> old = tooOld(head);
+    if (old.isPresent()) {
+      return old.get();
     }
     CanonicalRequest request;
-    List<String> dropped = new ArrayList<>();
     try {
-      request = head.withBody(readBody(route, body, dropped));
+      request = read(route, head, body);
     } catch (RequestException e) {
-      return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
+      return bodyRefused(e);
     }
+    return judgeRead(caller, route, request, objects, mapNames);
+  }
+
+  /** The refusal of a body {@link #read} could not read. */
+  public static Decision.Deny bodyRefused(RequestException e) {
+    return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
+  }
+
+  private Decision judgeRead(Caller caller, RouteMatch route, CanonicalRequest request,
+      ObjectDirectory objects, boolean mapNames) {
     Principal who = caller.who();
     if (caller.grant().isEmpty()) {
       return Decision.forbidden("no_role", "berth: no role is granted to " + who.name()
@@ -254,7 +300,7 @@ public final class PolicyEngine {
     }
     Grant grant = caller.grant().get();
     Role role = grant.role();
-    Decision d = withDropped(judge(who, grant, route, request, objects, mapNames), dropped);
+    Decision d = judge(who, grant, route, request, objects, mapNames);
     if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
         deny.status())) {
       return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
@@ -375,21 +421,7 @@ public final class PolicyEngine {
             + "whatever its image carries)"));
   }
 
-  /**
-   * The record of an allowed request says which body fields were left out: fields of API
-   * versions berth has no rule for, or that no daemon reads (they never reach the daemon).
-   */
-  private static Decision withDropped(Decision d, List<String> dropped) {
-    if (dropped.isEmpty() || !(d instanceof Decision.Allow a)) {
-      return d;
-    }
-    List<String> notes = new ArrayList<>(a.rewrites());
-    notes.add("body fields berth does not judge, dropped: " + String.join(", ", dropped));
-    return new Decision.Allow(a.rule(), a.forward(), notes, a.followUp(), a.effects());
-  }
-
-  private static Body readBody(RouteMatch route, byte[] body, List<String> dropped)
-      throws RequestException {
+  private static Body readBody(RouteMatch route, byte @Nullable [] body) throws RequestException {
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
       return Body.Stream.opaque();
@@ -408,7 +440,7 @@ public final class PolicyEngine {
           throw RequestException.bad("this endpoint needs a JSON body and none was sent");
         }
         yield new Body.Json(DockerJson.read(bytes,
-            DockerSchemas.forAction(route.route().action()), dropped));
+            DockerSchemas.forAction(route.route().action())));
       }
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");

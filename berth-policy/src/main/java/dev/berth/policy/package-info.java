@@ -5,4 +5,7 @@
  * <p>This package and its sub-packages depend on the JDK and Jackson only. They do no I/O:
  * both entry points (the proxy, later the AuthZ plugin) hand them a fully read request.
  */
+@NullMarked
 package dev.berth.policy;
+
+import org.jspecify.annotations.NullMarked;

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -468,13 +469,6 @@ class ContainerCreateRulesTest {
         "{\"Image\":\"x\",\"Bogus\":true,\"HostConfig\":{\"Bogus\":1}}"));
     assertThat(out.has("Bogus")).isFalse();
     assertThat(out.get("HostConfig").has("Bogus")).isFalse();
-  }
-
-  @Test
-  void create_unknownFields_droppedWithANoteInTheRecord() {
-    Decision d = create(ALICE, "{\"Image\":\"x\",\"Bogus\":true,\"HostConfig\":{\"Bogus\":1}}");
-    assertThat(d).isInstanceOfSatisfying(Decision.Allow.class, a -> assertThat(a.rewrites())
-        .contains("body fields berth does not judge, dropped: Bogus, HostConfig.Bogus"));
   }
 
   @Test

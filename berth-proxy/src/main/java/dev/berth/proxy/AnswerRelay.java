@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.enforce.Enforcement;
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
@@ -127,7 +129,7 @@ final class AnswerRelay implements UpstreamListener {
   }
 
   private void hold(Exchange ex, Object msg) {
-    if (msg instanceof HttpContent c && !ex.held.add(c)) {
+    if (msg instanceof HttpContent c && !requireNonNull(ex.held).add(c)) {
       ex.held = null;
       conn.closeBoth();
       return;
@@ -141,7 +143,7 @@ final class AnswerRelay implements UpstreamListener {
     conn.recordResult(ex);
     FullHttpResponse out;
     try {
-      out = held.complete(ex.followUp(), ex.enforcement);
+      out = requireNonNull(held).complete(ex.followUp(), ex.enforcement);
     } catch (RequestException e) {
       LOG.atWarn().addKeyValue("cause", e.getMessage()).log("daemon answer not understood");
       conn.refuse(ex, Refusals.upstream("the daemon's answer could not be checked ("

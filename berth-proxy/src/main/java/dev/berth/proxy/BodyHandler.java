@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.docker.BodyKind;
 import io.netty.buffer.CompositeByteBuf;
@@ -8,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the body of a route whose body is judged (JSON, or none) whole before the exchange
@@ -23,8 +26,8 @@ final class BodyHandler extends ChannelInboundHandlerAdapter {
 
   private final ClientConnection conn;
   /** The exchange whose body is being read, or null. */
-  private Exchange reading;
-  private CompositeByteBuf body;
+  private @Nullable Exchange reading;
+  private @Nullable CompositeByteBuf body;
   private int limit;
 
   BodyHandler(ClientConnection conn) {
@@ -52,7 +55,8 @@ final class BodyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void aggregate(ChannelHandlerContext ctx, HttpContent content) {
-    Exchange ex = reading;
+    Exchange ex = requireNonNull(reading);
+    CompositeByteBuf body = requireNonNull(this.body);
     if (body.readableBytes() + content.content().readableBytes() > limit) {
       content.release();
       release();

@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.buildkit.BuildCaller;
 import dev.berth.buildkit.BuildMediator;
 import dev.berth.buildkit.H2Bridge;
@@ -84,7 +86,7 @@ final class BuildKitHandOff {
   /** The daemon answered the upgrade: relay its 101 as h2c and hand both connections over. */
   static void start(ClientConnection conn, Exchange ex, HttpResponse resp) {
     Channel client = conn.channel;
-    Channel up = conn.upstream;
+    Channel up = requireNonNull(conn.upstream, "the daemon answered on its connection");
     if (resp.status().code() != 101) {
       conn.closeBoth();
       return;

@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.docker.DockerJson;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  * held back: the relay copies its bytes and forwards them as they come.
  */
 final class BuiltImageWatcher {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
   private static final int MAX_LINE = 64 * 1024;
 
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();

@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -30,6 +32,7 @@ import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,14 +61,15 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
 
   private final List<X509Certificate> cas;
   private final Set<TrustAnchor> anchors;
-  private final Path crlFile;
+  private final @Nullable Path crlFile;
   private final Clock clock;
-  private CrlState crl;
+  private @Nullable CrlState crl;
 
   /** The CRL as last read: its file's identity, and the CRL or the reason it is unusable. */
-  private record CrlState(Object fileKey, long modified, long size, X509CRL crl, String problem) {}
+  private record CrlState(@Nullable Object fileKey, long modified, long size, @Nullable X509CRL crl, @Nullable String problem) {}
 
-  private ClientCertificateVerifier(List<X509Certificate> cas, Path crlFile, Clock clock) {
+  private ClientCertificateVerifier(List<X509Certificate> cas, @Nullable Path crlFile,
+      Clock clock) {
     this.cas = List.copyOf(cas);
     Set<TrustAnchor> a = new HashSet<>();
     for (X509Certificate ca : cas) {
@@ -114,7 +118,7 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
       }
       CrlState s = currentCrl();
       if (s.problem() == null) {
-        LOG.atInfo().addKeyValue("crl", crlFile).addKeyValue("revoked", revokedCount(s.crl()))
+        LOG.atInfo().addKeyValue("crl", crlFile).addKeyValue("revoked", revokedCount(requireNonNull(s.crl())))
             .log("CRL reloaded");
       }
     }
@@ -170,7 +174,7 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
     if (s.problem() != null) {
       throw new CertificateException("refusing every client: " + s.problem());
     }
-    X509CRL list = s.crl();
+    X509CRL list = requireNonNull(s.crl());
     if (!list.getIssuerX500Principal().equals(leaf.getIssuerX500Principal())) {
       throw new CertificateException("no CRL for the issuer of " + subject(leaf));
     }
@@ -244,7 +248,7 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
         LOG.atError().addKeyValue("crl", crlFile).log("{}; every TLS client is refused",
             s.problem());
       } else if (changed) {
-        Date next = s.crl().getNextUpdate();
+        Date next = requireNonNull(s.crl()).getNextUpdate();
         if (next != null && next.toInstant().isBefore(clock.instant().plusSeconds(7 * 86400))) {
           LOG.atWarn().addKeyValue("crl", crlFile).addKeyValue("nextUpdate", next.toInstant())
               .log("the CRL expires within a week; sign a fresh one with berth pki crl");

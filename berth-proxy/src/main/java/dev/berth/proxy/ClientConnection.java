@@ -16,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the handlers of one client connection share: the caller, the connection's state between
@@ -64,9 +65,9 @@ final class ClientConnection {
   /** The client has half-closed its side (or TLS close_notify). */
   boolean inputClosed;
   /** The current exchange, or null between requests. */
-  Exchange exchange;
+  @Nullable Exchange exchange;
   /** The daemon connection of the current exchange, or null. */
-  Channel upstream;
+  @Nullable Channel upstream;
   private boolean wantRead;
   private long drained;
   /** When the connection last became ready for a request head (its event loop's ticker). */
@@ -76,7 +77,7 @@ final class ClientConnection {
   /** When the first of them arrived. */
   long headStarted;
   /** Why this connection's requests are refused (a per-user bound), or null. */
-  Decision overLimit;
+  @Nullable Decision overLimit;
 
   ClientConnection(Channel channel, Enforcer enforcer, UpstreamPool upstreams, Executor lookups,
       Metrics metrics) {

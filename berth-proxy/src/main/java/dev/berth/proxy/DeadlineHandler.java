@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Time limits of a client connection (slow-loris and idle clients), in front of the HTTP codec so
@@ -33,9 +34,9 @@ final class DeadlineHandler extends ChannelInboundHandlerAdapter {
 
   private final ClientConnection conn;
   private final ClientBounds timeouts;
-  private ScheduledFuture<?> tick;
+  private @Nullable ScheduledFuture<?> tick;
   /** The exchange the last check saw, and when it first saw it. */
-  private Exchange seen;
+  private @Nullable Exchange seen;
   private long seenSince;
 
   DeadlineHandler(ClientConnection conn, ClientBounds timeouts) {

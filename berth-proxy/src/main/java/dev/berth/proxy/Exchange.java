@@ -5,6 +5,7 @@ import dev.berth.policy.Decision;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import java.io.ByteArrayOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The state of one request and its answer, from the request head to the end of the answer. The
@@ -24,11 +25,11 @@ final class Exchange {
   /** The request's last content has been read from the client. */
   boolean requestEnded;
   /** The judged body of an inspected route, once aggregated (null for none or a stream). */
-  byte[] body;
+  byte @Nullable [] body;
   /** The allow being carried out, once the enforcement let the request through. */
-  Decision.Allow allow;
+  Decision.@Nullable Allow allow;
   /** Decompresses and rewrites a streamed tar body ({@code docker cp} into a container), or null. */
-  ArchiveUpload archive;
+  @Nullable ArchiveUpload archive;
   /** The request has been sent to the daemon completely. */
   boolean requestComplete;
   /** The daemon's status line has arrived. */
@@ -36,11 +37,11 @@ final class Exchange {
   /** The daemon's status, 0 until it answers. */
   int status;
   /** The start of a create answer's JSON body, kept to record the created object's id. */
-  ByteArrayOutputStream createdBody;
+  @Nullable ByteArrayOutputStream createdBody;
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
-  BuiltImageWatcher builtImage;
+  @Nullable BuiltImageWatcher builtImage;
   /** The BuildKit session id this request claimed, until it is handed off. */
-  String buildSession;
+  @Nullable String buildSession;
   /**
    * The request's framing cannot be trusted (the decoder failed, a length is malformed): its end
    * is unknown, so after the answer everything the client still sends is dropped until it stops.
@@ -57,7 +58,7 @@ final class Exchange {
   /** The daemon half-closed its side of the upstream connection. */
   boolean upstreamInputClosed;
   /** An answer held back until complete (claims, {@code system df}), or null. */
-  HeldAnswer held;
+  @Nullable HeldAnswer held;
   /** Whether the exchange counts as an open stream in {@link Metrics}. */
   boolean streamCounted;
   /** Whether the exchange counts against its caller's requests in flight ({@link UserBounds}). */

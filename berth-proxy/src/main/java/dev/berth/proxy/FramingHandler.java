@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
 import io.netty.buffer.Unpooled;
@@ -91,7 +93,7 @@ final class FramingHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onContent(ChannelHandlerContext ctx, HttpContent content) {
-    Exchange ex = conn.exchange;
+    Exchange ex = requireNonNull(conn.exchange);
     if (content instanceof LastHttpContent) {
       ex.requestEnded = true;
     }

@@ -69,7 +69,7 @@ final class HeldAnswer {
         try {
           enforcement.claim(c, head.status().code(), Enforcement.createdId(bytes));
         } catch (Enforcement.ClaimException e) {
-          throw RequestException.bad(e.getMessage());
+          throw RequestException.bad(String.valueOf(e.getMessage()));
         }
       }
       default -> { }

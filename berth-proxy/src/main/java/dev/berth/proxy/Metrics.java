@@ -16,13 +16,19 @@ import java.util.function.Supplier;
  * exporter's textfile collector. The format is a few lines of text, so it is written here
  * rather than pulling in a metrics library: counters are {@link LongAdder}s keyed by their
  * label values, histograms have fixed buckets.
+ *
+ * <p>Counting is on every request's path, so it allocates nothing: a counter is found by its raw
+ * label values, one map level per label (a present key is a plain lookup), and the label text
+ * ({@code name="value"}, escaped) is written only when the text is rendered.
  */
 public final class Metrics {
   /** Upper bounds of the latency buckets, seconds. */
   private static final double[] BUCKETS = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-  private final Map<String, LongAdder> decisions = new ConcurrentHashMap<>();
+  /** Decisions by action, then outcome, then rule. */
+  private final Map<String, Map<String, Map<String, LongAdder>>> decisions =
+      new ConcurrentHashMap<>();
   private final Histogram decisionSeconds = new Histogram();
   private final Histogram relaySeconds = new Histogram();
   private final AtomicLong activeStreams = new AtomicLong();
@@ -47,8 +53,9 @@ public final class Metrics {
   }
 
   void decided(String action, String outcome, String rule, long nanos) {
-    decisions.computeIfAbsent(label("action", action) + "," + label("outcome", outcome) + ","
-        + label("rule", rule), k -> new LongAdder()).increment();
+    decisions.computeIfAbsent(action, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(outcome, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(rule, k -> new LongAdder()).increment();
     decisionSeconds.observe(nanos);
   }
 
@@ -74,19 +81,26 @@ public final class Metrics {
 
   /** A connection was ended by a time limit ({@code idle}, {@code request_head}, …). */
   void timedOut(String what) {
-    timeouts.computeIfAbsent(label("limit", what), k -> new LongAdder()).increment();
+    timeouts.computeIfAbsent(what, k -> new LongAdder()).increment();
   }
 
   /** A request was refused by a per-user bound ({@code connections}, {@code requests}). */
   void limited(String bound) {
-    limited.computeIfAbsent(label("bound", bound), k -> new LongAdder()).increment();
+    limited.computeIfAbsent(bound, k -> new LongAdder()).increment();
   }
 
   /** The exposition text. */
   public String render() {
     StringBuilder sb = new StringBuilder(4096);
-    counters(sb, "berth_decisions_total", "Requests decided, by action, outcome and rule.",
-        decisions);
+    header(sb, "berth_decisions_total", "Requests decided, by action, outcome and rule.",
+        "counter");
+    decisions.forEach((action, byOutcome) -> byOutcome.forEach((outcome, byRule) ->
+        byRule.forEach((rule, n) -> {
+          sb.append("berth_decisions_total{");
+          label(sb, "action", action).append(',');
+          label(sb, "outcome", outcome).append(',');
+          label(sb, "rule", rule).append("} ").append(n.sum()).append('\n');
+        })));
     decisionSeconds.render(sb, "berth_decision_seconds",
         "Time to decide a request (including ownership lookups).");
     relaySeconds.render(sb, "berth_relay_seconds",
@@ -95,9 +109,9 @@ public final class Metrics {
         activeStreams.get());
     gauge(sb, "berth_connections", "Client connections open now.", connections.get());
     counters(sb, "berth_timeouts_total", "Connections ended by a time limit, by limit.",
-        timeouts);
+        "limit", timeouts);
     counters(sb, "berth_limited_total", "Requests refused by a per-user bound, by bound.",
-        limited);
+        "bound", limited);
     gauge(sb, "berth_audit_pending_records", "Audit records queued and not yet on disk.",
         auditPending.getAsInt());
     TrailForwarder.Counters f = auditForwarded.get();
@@ -117,12 +131,18 @@ public final class Metrics {
     return sb.toString();
   }
 
-  private static void counters(StringBuilder sb, String name, String help,
-      Map<String, LongAdder> byLabels) {
+  private static void header(StringBuilder sb, String name, String help, String type) {
     sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
-        .append("# TYPE ").append(name).append(" counter\n");
-    byLabels.forEach((labels, n) -> sb.append(name).append('{').append(labels).append("} ")
-        .append(n.sum()).append('\n'));
+        .append("# TYPE ").append(name).append(' ').append(type).append('\n');
+  }
+
+  private static void counters(StringBuilder sb, String name, String help, String label,
+      Map<String, LongAdder> byValue) {
+    header(sb, name, help, "counter");
+    byValue.forEach((value, n) -> {
+      sb.append(name).append('{');
+      label(sb, label, value).append("} ").append(n.sum()).append('\n');
+    });
   }
 
   private static void gauge(StringBuilder sb, String name, String help, long value) {
@@ -137,10 +157,10 @@ public final class Metrics {
         .append(name).append(' ').append(value).append('\n');
   }
 
-  /** {@code name="value"} with the value escaped as the format requires. */
-  private static String label(String name, String value) {
-    return name + "=\"" + value.replace("\\", "\\\\").replace("\"", "\\\"")
-        .replace("\n", "\\n") + "\"";
+  /** Appends {@code name="value"} with the value escaped as the format requires. */
+  private static StringBuilder label(StringBuilder sb, String name, String value) {
+    return sb.append(name).append("=\"").append(value.replace("\\", "\\\\")
+        .replace("\"", "\\\"").replace("\n", "\\n")).append('"');
   }
 
   private static final class Histogram {

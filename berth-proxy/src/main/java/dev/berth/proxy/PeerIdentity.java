@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import dev.berth.policy.Principal;
 import io.netty.channel.Channel;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who is on the other end of a client connection. Each listener has its own: the unix socket
@@ -21,7 +22,7 @@ sealed interface PeerIdentity permits UnixPeerIdentity, TlsPeerIdentity {
 
   /** The peer could not be identified. */
   final class IdentityException extends Exception {
-    IdentityException(String message) {
+    IdentityException(@Nullable String message) {
       super(message);
     }
   }

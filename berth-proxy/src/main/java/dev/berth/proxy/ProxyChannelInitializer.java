@@ -10,6 +10,7 @@ import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.SslContext;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the pipeline of a client connection.
@@ -74,13 +75,13 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final Executor lookups;
   private final Metrics metrics;
   /** The TLS listener's context (mutual TLS), or null on the unix socket. */
-  private final SslContext tls;
+  private final @Nullable SslContext tls;
   private final UserBounds userBounds;
   private final ClientBounds bounds;
 
   ProxyChannelInitializer(Enforcer enforcer, PeerIdentity identity,
       CallerIdentification callers, UpstreamPool upstreams,
-      Executor lookups, Metrics metrics, SslContext tls, UserBounds userBounds,
+      Executor lookups, Metrics metrics, @Nullable SslContext tls, UserBounds userBounds,
       ClientBounds bounds) {
     this.userBounds = userBounds;
     this.bounds = bounds;

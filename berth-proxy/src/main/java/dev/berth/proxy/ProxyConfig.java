@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the proxy listens and where it relays to.
@@ -22,8 +23,9 @@ import java.util.Set;
  *     (systemd socket activation): served as it is, never bound, chmod-ed or removed
  * @param bounds what one client may hold of berth, and for how long
  */
-public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-    String socketGroup, int threads, TlsListener tls, OptionalInt inheritedFd,
+public record ProxyConfig(@Nullable Path listen, Path upstream,
+    Set<PosixFilePermission> socketMode,
+    String socketGroup, int threads, @Nullable TlsListener tls, OptionalInt inheritedFd,
     ClientBounds bounds) {
 
   public static final Set<PosixFilePermission> DEFAULT_MODE =
@@ -37,8 +39,8 @@ public record ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> s
   }
 
   /** Listeners bound by berth. */
-  public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-      String socketGroup, int threads, TlsListener tls) {
+  public ProxyConfig(@Nullable Path listen, Path upstream, Set<PosixFilePermission> socketMode,
+      String socketGroup, int threads, @Nullable TlsListener tls) {
     this(listen, upstream, socketMode, socketGroup, threads, tls, OptionalInt.empty(),
         ClientBounds.DEFAULT);
   }

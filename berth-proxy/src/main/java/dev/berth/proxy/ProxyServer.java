@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.audit.AuditLog;
 import dev.berth.daemon.DaemonClient;
 import dev.berth.daemon.DaemonObjects;
@@ -22,19 +24,27 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import static java.util.Objects.requireNonNull;
 
 /**
  * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes
@@ -58,11 +68,11 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxyConfig config;
   private final EventLoopGroup group;
   private final List<Channel> serverChannels;
-  private final ClientCertificateVerifier verifier;
+  private final @Nullable ClientCertificateVerifier verifier;
   private final CallerIdentification callers;
 
   private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Channel> serverChannels,
-      ClientCertificateVerifier verifier, CallerIdentification callers) {
+      @Nullable ClientCertificateVerifier verifier, CallerIdentification callers) {
     this.config = config;
     this.group = group;
     this.serverChannels = List.copyOf(serverChannels);
@@ -88,8 +98,8 @@ public final class ProxyServer implements AutoCloseable {
     if (socket != null && inherited.isEmpty()) {
       Files.createDirectories(socket.toAbsolutePath().getParent());
       if (Files.exists(socket)) {
-        if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-            java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
+        if (!Files.readAttributes(socket, BasicFileAttributes.class,
+            LinkOption.NOFOLLOW_LINKS).isOther()) {
           throw new IOException(socket + " exists and is not a socket; refusing to replace it");
         }
         // a stale socket of an earlier run: replaced by the rename below, never missing meanwhile
@@ -98,13 +108,13 @@ public final class ProxyServer implements AutoCloseable {
     TlsListener tls = config.tls();
     ClientCertificateVerifier verifier = tls == null ? null
         : ClientCertificateVerifier.open(tls.ca(), tls.crl(), Clock.systemUTC());
-    SslContext sslContext = tls == null ? null : sslContext(tls, verifier);
+    SslContext sslContext = tls == null ? null : sslContext(tls, requireNonNull(verifier));
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
         StickyEpollIoHandler.newFactory());
     DomainSocketAddress daemon = new DomainSocketAddress(config.upstream().toString());
     UpstreamPool upstreams = new UpstreamPool(daemon);
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
-    java.util.concurrent.Executor lookups = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+    Executor lookups = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-lookup-", 0).factory());
     Metrics metrics = new Metrics(audit::pending, audit::forwarded);
     UserBounds userBounds = new UserBounds();
@@ -163,7 +173,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
             .addKeyValue("mode", inherited.isPresent() ? "socket-unit"
-                : java.nio.file.attribute.PosixFilePermissions.toString(config.socketMode()))
+                : PosixFilePermissions.toString(config.socketMode()))
             .addKeyValue("fd", inherited.isPresent() ? "inherited" : "bound")
             .log("berth is serving");
       }
@@ -197,7 +207,7 @@ public final class ProxyServer implements AutoCloseable {
           .protocols(PROTOCOLS)
           .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
           .build();
-    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+    } catch (SSLException | IllegalArgumentException e) {
       throw new IOException("cannot use " + tls.certificate() + " and " + tls.key() + ": "
           + e.getMessage(), e);
     }
@@ -210,7 +220,7 @@ public final class ProxyServer implements AutoCloseable {
   /** The TLS listener's port (useful with port 0), or -1 when there is none. */
   public int tlsPort() {
     for (Channel ch : serverChannels) {
-      if (ch.localAddress() instanceof java.net.InetSocketAddress a) {
+      if (ch.localAddress() instanceof InetSocketAddress a) {
         return a.getPort();
       }
     }
@@ -245,7 +255,7 @@ public final class ProxyServer implements AutoCloseable {
   public void close() {
     try {
       for (Channel ch : serverChannels) {
-        ch.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+        ch.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
       }
     } finally {
       // The socket goes first: whatever happens while connections wind down, no client should
@@ -257,8 +267,8 @@ public final class ProxyServer implements AutoCloseable {
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
       }
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
-          .awaitUninterruptibly(3, java.util.concurrent.TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+          .awaitUninterruptibly(3, TimeUnit.SECONDS);
       callers.close();
       LOG.atInfo().addKeyValue("listen", config.listen()).log("berth stopped");
     }

@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,13 +57,14 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void forward(Exchange ex) {
+    Decision.Allow allow = requireNonNull(ex.allow);
     Optional<Decision> sessionRefused = BuildKitHandOff.claimSession(conn, ex);
     if (sessionRefused.isPresent()) {
       conn.refuse(ex, sessionRefused.get());
       return;
     }
-    boolean streamed = ex.allow.forward().body() instanceof CanonicalRequest.Body.Stream;
-    byte[] json = ex.allow.forward().body() instanceof CanonicalRequest.Body.Json j
+    boolean streamed = allow.forward().body() instanceof CanonicalRequest.Body.Stream;
+    byte[] json = allow.forward().body() instanceof CanonicalRequest.Body.Json j
         ? DockerJson.write(j.value()) : null;
     Channel idle = conn.upstreams.pollIdle(conn.channel.eventLoop());
     if (idle != null) {
@@ -81,7 +85,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  private void send(Exchange ex, Channel ch, byte[] json, boolean streamed) {
+  private void send(Exchange ex, Channel ch, byte @Nullable [] json, boolean streamed) {
     ex.resultDue = true;
     ex.enforcement.forwarded();
     ex.responseOpen = true;
@@ -91,8 +95,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (!streamed) {
       ex.requestComplete = true;
     }
-    HttpRequest out = UpstreamRequests.build(ex.request, ex.allow.forward(), json, streamed,
-        hijacks);
+    HttpRequest out = UpstreamRequests.build(ex.request, requireNonNull(ex.allow).forward(), json,
+        streamed, hijacks);
     if (BuildKitHandOff.applies(ex)) {
       BuildKitHandOff.upgradeHeaders(ex, out);
     }
@@ -125,7 +129,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
-    conn.upstream.writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
+    requireNonNull(conn.upstream).writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         conn.closeBoth();
       } else if (last) {
@@ -154,7 +158,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     }
     HttpContent out = piece == null ? LastHttpContent.EMPTY_LAST_CONTENT
         : new DefaultHttpContent(Unpooled.wrappedBuffer(piece));
-    conn.upstream.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
+    requireNonNull(conn.upstream).writeAndFlush(out).addListener((ChannelFutureListener) f -> {
       if (!f.isSuccess()) {
         conn.closeBoth();
       } else if (piece == null) {
@@ -167,7 +171,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   private void refuseArchive(Exchange ex, RequestException e) {
     ex.keepAlive = false;
-    conn.refuse(ex, Refusals.body(e.getMessage()));
+    conn.refuse(ex, Refusals.body(String.valueOf(e.getMessage())));
   }
 
   /** The client's buffer drained: the daemon's answer may be read again (backpressure). */

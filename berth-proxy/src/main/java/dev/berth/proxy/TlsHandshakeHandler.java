@@ -5,6 +5,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.CertificateException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +67,13 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** The innermost message: the verifier's reason, not the TLS stack's wrapper. */
-  private static String reason(Throwable t) {
+  private static @Nullable String reason(Throwable t) {
     String msg = String.valueOf(t);
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c.getMessage() != null) {
         msg = c.getMessage();
       }
-      if (c instanceof java.security.cert.CertificateException) {
+      if (c instanceof CertificateException) {
         return c.getMessage();
       }
     }

@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -12,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +77,7 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     client.flush();
     // From here on both connections carry raw bytes. Removing a codec hands the bytes it
     // already buffered to the handler after it, in order: the tunnel handler.
-    ChannelPipeline up = conn.upstream.pipeline();
+    ChannelPipeline up = requireNonNull(conn.upstream).pipeline();
     up.addAfter(UpstreamPool.CODEC, NAME, new TunnelHandler(conn, ex, false));
     up.remove(UpstreamPool.HANDLER);
     up.remove(UpstreamPool.CODEC);
@@ -85,7 +88,7 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
   }
 
   private Channel peer() {
-    return clientSide ? conn.upstream : conn.channel;
+    return clientSide ? requireNonNull(conn.upstream) : conn.channel;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The daemon side of one connection: hands everything it reads to the {@link UpstreamListener} that owns
@@ -11,7 +12,7 @@ import io.netty.util.ReferenceCountUtil;
  * unexpected and closes it.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-  private UpstreamListener owner;
+  private @Nullable UpstreamListener owner;
 
   void attach(UpstreamListener exchange) {
     this.owner = exchange;

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keep-alive connections to the daemon, one idle list per event loop.
@@ -37,7 +38,7 @@ final class UpstreamPool {
   }
 
   /** An idle connection of {@code loop}, or null when there is none. Call on {@code loop}. */
-  Channel pollIdle(EventLoop loop) {
+  @Nullable Channel pollIdle(EventLoop loop) {
     ArrayDeque<Channel> list = idle.get(loop);
     while (list != null && !list.isEmpty()) {
       Channel ch = list.pollLast();

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The request the daemon receives: built only from what berth judged (the canonical request, and
@@ -36,7 +37,7 @@ final class UpstreamRequests {
    * @param json berth's serialisation of the judged JSON body, or null
    * @param streamed whether the client's body content follows as a stream
    */
-  static HttpRequest build(HttpRequest client, CanonicalRequest request, byte[] json,
+  static HttpRequest build(HttpRequest client, CanonicalRequest request, byte @Nullable [] json,
       boolean streamed, boolean hijacks) {
     HttpMethod method = HttpMethod.valueOf(request.method());
     HttpRequest out;

@@ -3,4 +3,7 @@
  * (SO_PEERCRED), judges every request with the {@link dev.berth.policy.PolicyEngine}, and relays
  * what is allowed, re-serialised, to the real daemon. Holds no policy logic of its own.
  */
+@NullMarked
 package dev.berth.proxy;
+
+import org.jspecify.annotations.NullMarked;

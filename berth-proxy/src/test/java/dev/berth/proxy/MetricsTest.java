@@ -20,6 +20,24 @@ class MetricsTest {
   }
 
   @Test
+  void decided_sameLabelsTwice_oneCounterOfTwo_labelsEscaped() {
+    Metrics m = new Metrics(() -> 0);
+    m.decided("container_create", "deny", "host_\"config\"", 1_000);
+    m.decided("container_create", "deny", "host_\"config\"", 1_000);
+    m.decided("container_create", "allow", "baseline", 1_000);
+    m.timedOut("idle");
+    m.limited("requests");
+    assertThat(m.render())
+        .contains("# TYPE berth_decisions_total counter\n")
+        .contains("berth_decisions_total{action=\"container_create\",outcome=\"deny\","
+            + "rule=\"host_\\\"config\\\"\"} 2\n")
+        .contains("berth_decisions_total{action=\"container_create\",outcome=\"allow\","
+            + "rule=\"baseline\"} 1\n")
+        .contains("berth_timeouts_total{limit=\"idle\"} 1\n")
+        .contains("berth_limited_total{bound=\"requests\"} 1\n");
+  }
+
+  @Test
   void render_noForwarder_noForwardLines() {
     assertThat(new Metrics(() -> 0).render()).doesNotContain("berth_audit_forward");
   }

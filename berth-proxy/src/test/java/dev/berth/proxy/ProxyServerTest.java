@@ -1,5 +1,7 @@
 package dev.berth.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.berth.audit.AuditLog;
 import dev.berth.audit.AuditVerifier;
 import dev.berth.daemon.OwnerStore;
@@ -21,7 +23,6 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The proxy over real unix sockets, in front of a {@link FakeDaemon}. The test process is root,

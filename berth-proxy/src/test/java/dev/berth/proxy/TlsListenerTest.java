@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Clock;
@@ -169,7 +170,7 @@ class TlsListenerTest {
     CertificateBundle alice = ca.issueUser("alice", YEAR);
     CertificateAuthority.create(dir.resolve("other"), YEAR, Clock.systemUTC());
     Files.copy(dir.resolve("other/crl.pem"), dir.resolve("pki/crl.pem"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StandardCopyOption.REPLACE_EXISTING);
 
     assertThat(exchange(alice, PING)).startsWith("refused:");
   }

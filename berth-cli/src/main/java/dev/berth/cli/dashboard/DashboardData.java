@@ -13,6 +13,7 @@ import dev.berth.policy.Principal;
 import dev.berth.policy.Quota;
 import dev.berth.policy.Role;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the dashboard shows, as JSON, read when asked: the daemon's containers, volumes and images
@@ -34,7 +36,7 @@ import java.util.function.Supplier;
  * Read-only: it only ever sends GETs to the daemon and reads the audit file.
  */
 final class DashboardData {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
   private static final String OWNER_UID = "dev.berth.owner.uid";
   /** The most records a search or the refusal list returns (the newest). */
   static final int MAX_RECORDS = 200;
@@ -155,7 +157,8 @@ final class DashboardData {
   }
 
   /** Decisions matching every filter given (null: any), newest first. */
-  ArrayNode search(String user, String action, String decision, String text) throws IOException {
+  ArrayNode search(@Nullable String user, @Nullable String action, @Nullable String decision,
+      @Nullable String text) throws IOException {
     Deque<JsonNode> hits = new ArrayDeque<>();
     for (JsonNode n : records()) {
       if (n.has("result")) {

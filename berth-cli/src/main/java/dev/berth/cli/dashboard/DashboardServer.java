@@ -6,6 +6,7 @@ import dev.berth.daemon.DaemonClient;
 import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.docker.DockerJson;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -47,6 +48,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +66,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DashboardServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DashboardServer.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
   private static final Map<String, String> STATIC = Map.of(
       "/", "index.html", "/index.html", "index.html",
       "/dashboard.js", "dashboard.js", "/dashboard.css", "dashboard.css");
@@ -131,7 +133,7 @@ public final class DashboardServer implements AutoCloseable {
     private final DashboardData data;
     private final ExecutorService work;
     private final int self;
-    private ScheduledFuture<?> feed;
+    private @Nullable ScheduledFuture<?> feed;
 
     Handler(DashboardData data, ExecutorService work, int self) {
       this.data = data;
@@ -197,7 +199,7 @@ public final class DashboardServer implements AutoCloseable {
       });
     }
 
-    private static String param(QueryStringDecoder q, String name) {
+    private static @Nullable String param(QueryStringDecoder q, String name) {
       List<String> v = q.parameters().get(name);
       return v == null || v.isEmpty() || v.getFirst().isBlank() ? null : v.getFirst().strip();
     }
@@ -244,7 +246,7 @@ public final class DashboardServer implements AutoCloseable {
             : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
         send(ctx, HttpResponseStatus.OK, type, in.readAllBytes());
       } catch (IOException e) {
-        send(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain", bytes(e.getMessage()));
+        send(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain", bytes(String.valueOf(e.getMessage())));
       }
     }
 

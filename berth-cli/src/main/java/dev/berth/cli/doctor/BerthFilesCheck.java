@@ -1,5 +1,7 @@
 package dev.berth.cli.doctor;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -19,7 +21,7 @@ final class BerthFilesCheck {
     if (f.isEmpty()) {
       return Finding.ok(name, file + " does not exist (berth runs on its embedded default)");
     }
-    Finding dir = writableByOthers(name, file.toAbsolutePath().getParent());
+    Finding dir = writableByOthers(name, requireNonNull(file.toAbsolutePath().getParent()));
     if (dir.severity() != Finding.Severity.OK) {
       return dir;
     }

@@ -2,7 +2,7 @@ package dev.berth.cli.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ import java.util.Optional;
 record DaemonSettings(List<String> hosts, boolean tlsVerify, Optional<Boolean> networkHost,
     Optional<Boolean> securityInsecure, Optional<Boolean> device, boolean usernsRemap,
     Optional<Path> configFile) {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   DaemonSettings {
     hosts = List.copyOf(hosts);

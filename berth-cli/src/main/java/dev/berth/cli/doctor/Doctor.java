@@ -1,9 +1,11 @@
 package dev.berth.cli.doctor;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.berth.daemon.DaemonClient;
+import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +17,7 @@ import java.util.Optional;
  * reports a warning that says so; it never passes silently.
  */
 public final class Doctor {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   /** Where to look; the defaults are those of the Debian package. */
   public record Paths(Path upstream, Path daemonConfig, Path pluginDir, Path policy,
@@ -46,7 +48,7 @@ public final class Doctor {
         () -> List.of(PluginDirectoryCheck.check(paths.pluginDir())));
     guarded(out, "policy file", () -> List.of(BerthFilesCheck.policy(paths.policy())));
     guarded(out, "audit trail", () -> List.of(BerthFilesCheck.privateDirectory("audit trail",
-        paths.auditLog().toAbsolutePath().getParent())));
+        requireNonNull(paths.auditLog().toAbsolutePath().getParent()))));
     guarded(out, "state directory",
         () -> List.of(BerthFilesCheck.privateDirectory("state directory", paths.stateDir())));
     if (mode == Mode.PROXY) {

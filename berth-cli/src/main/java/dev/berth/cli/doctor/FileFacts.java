@@ -1,5 +1,7 @@
 package dev.berth.cli.doctor;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,9 +22,9 @@ record FileFacts(Path path, int uid, int gid, int mode, boolean link, boolean di
     }
     Map<String, Object> a = Files.readAttributes(path, "unix:uid,gid,mode,isSymbolicLink,"
         + "isDirectory", LinkOption.NOFOLLOW_LINKS);
-    return Optional.of(new FileFacts(path, (Integer) a.get("uid"), (Integer) a.get("gid"),
-        (Integer) a.get("mode") & 07777, (Boolean) a.get("isSymbolicLink"),
-        (Boolean) a.get("isDirectory")));
+    return Optional.of(new FileFacts(path, requireNonNull((Integer) a.get("uid")), requireNonNull((Integer) a.get("gid")),
+        requireNonNull((Integer) a.get("mode")) & 07777, requireNonNull((Boolean) a.get("isSymbolicLink")),
+        requireNonNull((Boolean) a.get("isDirectory"))));
   }
 
   boolean groupWritable() {

@@ -6,4 +6,7 @@
  * dev.berth.cli.doctor.Finding}s; {@code DoctorCommand} prints them and sets the exit status.
  * Depends on the JDK, Jackson and berth-daemon's client only.
  */
+@NullMarked
 package dev.berth.cli.doctor;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import dev.berth.pki.CertificateAuthority;
 import dev.berth.pki.CertificateBundle;
 import dev.berth.pki.FileOwner;
 import dev.berth.pki.PkiException;
+import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -35,7 +36,7 @@ import org.ietf.jgss.Oid;
  * written where the docker CLI looks ({@code ca.pem}, {@code cert.pem}, {@code key.pem}).
  */
 public final class LoginClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   private LoginClient() {}
 

@@ -1,5 +1,7 @@
 package dev.berth.cli.login;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditLog;
@@ -8,6 +10,7 @@ import dev.berth.pki.CertificateAuthority;
 import dev.berth.pki.CertificateBundle;
 import dev.berth.pki.PkiException;
 import dev.berth.policy.UserDirectory;
+import dev.berth.policy.docker.DockerJson;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -44,7 +47,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.ietf.jgss.GSSException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +74,7 @@ import org.slf4j.LoggerFactory;
 public final class LoginServer implements AutoCloseable {
   static final String PATH = "/berth/login";
   private static final Logger LOG = LoggerFactory.getLogger(LoginServer.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   private final EventLoopGroup group;
   private final Channel channel;
@@ -128,7 +133,7 @@ public final class LoginServer implements AutoCloseable {
   @Override
   public void close() {
     channel.close().awaitUninterruptibly();
-    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     work.shutdownNow();
   }
 
@@ -156,7 +161,7 @@ public final class LoginServer implements AutoCloseable {
   private record Issuer(KerberosAcceptor acceptor, CertificateAuthority ca, UserDirectory users,
       AuditLog audit, Config config) {
 
-    Answer login(String authorization) {
+    Answer login(@Nullable String authorization) {
       if (authorization == null || !authorization.regionMatches(true, 0, "Negotiate ", 0, 10)) {
         return Answer.refused(HttpResponseStatus.UNAUTHORIZED,
             "log in with Kerberos (Authorization: Negotiate); run kinit, then berth login");
@@ -177,7 +182,7 @@ public final class LoginServer implements AutoCloseable {
       try {
         account = users.byName(name.get());
       } catch (UserDirectory.LookupException e) {
-        return record(null, principal, e.getMessage());
+        return record(null, principal, String.valueOf(e.getMessage()));
       }
       if (account.isEmpty()) {
         return record(null, principal, "no user " + name.get() + " on this host (NSS)");
@@ -186,7 +191,8 @@ public final class LoginServer implements AutoCloseable {
     }
 
     /** Records the decision durably, then issues the certificate if it is granted. */
-    private Answer record(UserDirectory.Account a, String principal, String refusal) {
+    private Answer record(UserDirectory.@Nullable Account a, String principal,
+        @Nullable String refusal) {
       String id = DecisionIds.next();
       AuditEvent event = new AuditEvent(id, refusal == null ? "allow" : "deny", "kerberos_login",
           refusal == null ? "" : "berth: " + refusal, a == null ? -1 : a.uid(),
@@ -204,6 +210,7 @@ public final class LoginServer implements AutoCloseable {
             .log("login refused");
         return Answer.refused(HttpResponseStatus.FORBIDDEN, refusal);
       }
+      requireNonNull(a, "a granted login has an account");
       try {
         CertificateBundle b = ca.issueUser(a.name(), config.validity());
         Map<String, String> body = new LinkedHashMap<>();

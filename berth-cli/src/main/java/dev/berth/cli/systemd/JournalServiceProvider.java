@@ -2,6 +2,7 @@ package dev.berth.cli.systemd;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -87,7 +88,7 @@ public final class JournalServiceProvider implements SLF4JServiceProvider {
   }
 
   private static Level parse(String level) {
-    return switch (level.strip().toLowerCase(java.util.Locale.ROOT)) {
+    return switch (level.strip().toLowerCase(Locale.ROOT)) {
       case "trace" -> Level.TRACE;
       case "debug" -> Level.DEBUG;
       case "warn" -> Level.WARN;

@@ -4,4 +4,7 @@
  * Each piece is inert outside systemd (its variables are absent). Depends on the JDK (FFM for
  * the datagram socket and {@code fcntl}) and on slf4j-api only.
  */
+@NullMarked
 package dev.berth.cli.systemd;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import dev.berth.policy.Action;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything berth knows about one Docker action, in one place: its routes (each with its body
@@ -100,10 +101,10 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
   static final class Builder {
     private final Action action;
     private final List<Route> routes = new ArrayList<>();
-    private Schema.Struct schema;
+    private Schema.@Nullable Struct schema;
     private final List<QueryParam> query = new ArrayList<>();
-    private ObjectKind names;
-    private ObjectKind creates;
+    private @Nullable ObjectKind names;
+    private @Nullable ObjectKind creates;
     private Ownership ownership = Ownership.NONE;
     private PluginMode plugin = PluginMode.JUDGED;
 

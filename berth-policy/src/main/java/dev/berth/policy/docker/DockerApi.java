@@ -4,6 +4,7 @@ import static dev.berth.policy.Action.*;
 import static dev.berth.policy.docker.ActionSpec.api;
 import static dev.berth.policy.docker.ActionSpec.router;
 import static dev.berth.policy.docker.BodyKind.*;
+import static java.util.Objects.requireNonNull;
 import static dev.berth.policy.docker.ObjectKind.*;
 import static dev.berth.policy.docker.Ownership.FILTERED;
 import static dev.berth.policy.docker.Ownership.NAMED;
@@ -485,7 +486,7 @@ public final class DockerApi {
 
   /** The entry of {@code action}; every {@link Action} has one. */
   public static ActionSpec spec(Action action) {
-    return BY_ACTION.get(action);
+    return requireNonNull(BY_ACTION.get(action), "every action has an entry");
   }
 
   private static ActionSpec.Builder entry(Action action) {

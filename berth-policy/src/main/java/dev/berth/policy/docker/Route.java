@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One entry of the route table: a method and an anchored path template, compiled once.
@@ -51,7 +52,7 @@ public record Route(String method, String template, Action action, BodyKind body
   }
 
   /** The path parameters when this route matches, or null. */
-  Map<String, String> match(String reqMethod, String path) {
+  @Nullable Map<String, String> match(String reqMethod, String path) {
     if (!method.equals(reqMethod)) {
       return null;
     }

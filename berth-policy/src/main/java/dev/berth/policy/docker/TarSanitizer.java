@@ -4,6 +4,7 @@ import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rewrites a tar stream on its way to {@code PUT /containers/{id}/archive} ({@code docker cp})
@@ -44,7 +45,7 @@ public final class TarSanitizer {
   /** Bytes of entry data (including padding) still to pass through unchanged. */
   private long dataRemaining;
   /** When inside a PAX or GNU long-name block, its content is collected here to be inspected. */
-  private ByteArrayOutputStream extension;
+  private @Nullable ByteArrayOutputStream extension;
   private long extensionRemaining;
   private long extensionPadding;
   private boolean pax;

@@ -6,4 +6,7 @@
  * ambiguities, and the schemas of the bodies berth inspects. How to add an action:
  * {@code docs/adding-an-action.md}.
  */
+@NullMarked
 package dev.berth.policy.docker;
+
+import org.jspecify.annotations.NullMarked;

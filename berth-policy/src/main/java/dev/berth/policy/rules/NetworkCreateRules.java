@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /** {@code POST /networks/create}: a plain bridge network labelled for its owner. */
 final class NetworkCreateRules {
@@ -128,7 +129,8 @@ final class NetworkCreateRules {
    * @return the IPAM to forward, or null for none
    * @throws IllegalArgumentException with the refusal's reason
    */
-  private static ObjectNode ipam(JsonNode v, List<AddressPool> pools, HostRoutes routes) {
+  private static @Nullable ObjectNode ipam(JsonNode v, List<AddressPool> pools,
+      HostRoutes routes) {
     if (v.isNull()) {
       return null;
     }
@@ -249,7 +251,7 @@ final class NetworkCreateRules {
     return MissingNode.getInstance();
   }
 
-  private static String oneOf(JsonNode v, Set<String> allowed, String refusal) {
+  private static @Nullable String oneOf(JsonNode v, Set<String> allowed, String refusal) {
     return v.isNull() || allowed.contains(v.asText("")) ? null : refusal;
   }
 }

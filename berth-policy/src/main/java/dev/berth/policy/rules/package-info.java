@@ -7,4 +7,7 @@
  * the daemon first is planned as an {@link dev.berth.policy.Effect}. Not exported: the engine is
  * the API.
  */
+@NullMarked
 package dev.berth.policy.rules;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,5 +1,7 @@
 package dev.berth.policy.yaml;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.policy.Binding;
 import dev.berth.policy.Role;
 import java.util.LinkedHashSet;
@@ -7,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
@@ -24,7 +27,7 @@ final class BindingReader extends NodeReader {
     this.groups = groups;
   }
 
-  Binding binding(String at, Node node, Map<String, Role> roles) {
+  @Nullable Binding binding(String at, Node node, Map<String, Role> roles) {
     if (!(node instanceof MappingNode m)) {
       error(node, at, "expected a mapping with role and users or groups");
       return null;
@@ -51,7 +54,8 @@ final class BindingReader extends NodeReader {
     List<String> groupNames = strings(groupsNode, at + ".groups");
     for (int i = 0; i < groupNames.size(); i++) {
       String g = groupNames.get(i);
-      Node item = ((SequenceNode) groupsNode).getValue().get(i);
+      // strings() lists the items of a sequence only
+      Node item = ((SequenceNode) requireNonNull(groupsNode)).getValue().get(i);
       try {
         Optional<Integer> gid = groups.gidOf(g);
         if (gid.isEmpty()) {

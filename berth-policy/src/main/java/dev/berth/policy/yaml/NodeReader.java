@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -32,7 +33,7 @@ class NodeReader {
     this.errors = errors;
   }
 
-  List<String> strings(Node node, String at) {
+  List<String> strings(@Nullable Node node, String at) {
     List<String> out = new ArrayList<>();
     if (node == null) {
       return out;
@@ -68,7 +69,7 @@ class NodeReader {
     return out;
   }
 
-  Node require(Map<String, Node> fields, String key, Node parent, String at) {
+  @Nullable Node require(Map<String, Node> fields, String key, Node parent, String at) {
     Node n = fields.get(key);
     if (n == null) {
       error(parent, at.isEmpty() ? key : at + "." + key, "missing (required)");
@@ -76,7 +77,7 @@ class NodeReader {
     return n;
   }
 
-  String scalar(Node node, String at) {
+  @Nullable String scalar(Node node, String at) {
     if (node instanceof ScalarNode s) {
       return s.getValue();
     }
@@ -84,8 +85,8 @@ class NodeReader {
     return null;
   }
 
-  void error(Node node, String at, String message) {
-    Optional<Mark> mark = node.getStartMark();
+  void error(@Nullable Node node, String at, String message) {
+    Optional<Mark> mark = node == null ? Optional.empty() : node.getStartMark();
     String where = mark.map(m -> source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
         .orElse(source);
     errors.add(where + " " + at + ": " + message);

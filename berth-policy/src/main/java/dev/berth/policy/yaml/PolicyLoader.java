@@ -1,11 +1,16 @@
 package dev.berth.policy.yaml;
 
+import static java.util.Objects.requireNonNull;
+
+import dev.berth.policy.Action;
+import dev.berth.policy.Allowances;
 import dev.berth.policy.Binding;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
 import java.io.IOException;
 import java.io.StringReader;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +20,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;

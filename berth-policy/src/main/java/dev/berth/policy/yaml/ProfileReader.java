@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -30,7 +31,7 @@ final class ProfileReader extends NodeReader {
     super(source, errors);
   }
 
-  Map<String, Profile> profiles(Node node) {
+  Map<String, Profile> profiles(@Nullable Node node) {
     Map<String, Profile> out = new LinkedHashMap<>();
     if (node == null) {
       return out;

@@ -1,5 +1,7 @@
 package dev.berth.policy.yaml;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.policy.Action;
 import dev.berth.policy.AddressPool;
 import dev.berth.policy.Allowances;
@@ -22,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -68,7 +71,7 @@ final class RoleReader extends NodeReader {
     super(source, errors);
   }
 
-  Role role(String name, Node node, Map<String, Profile> profiles) {
+  @Nullable Role role(String name, Node node, Map<String, Profile> profiles) {
     String at = "roles." + name;
     if (!(node instanceof MappingNode m)) {
       error(node, at, "expected a mapping with actions");
@@ -182,7 +185,7 @@ final class RoleReader extends NodeReader {
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
-  private <T> T section(Node node, String at, T absent,
+  private <T> T section(@Nullable Node node, String at, T absent,
       BiFunction<MappingNode, String, T> reader, String keys) {
     if (node instanceof MappingNode m) {
       return reader.apply(m, at);
@@ -202,7 +205,8 @@ final class RoleReader extends NodeReader {
     for (int i = 0; i < capNames.size(); i++) {
       String c = capNames.get(i).toUpperCase(Locale.ROOT);
       c = c.startsWith("CAP_") ? c.substring(4) : c;
-      Node item = ((SequenceNode) f.get("cap_add")).getValue().get(i);
+      // strings() lists the items of a sequence only
+      Node item = ((SequenceNode) requireNonNull(f.get("cap_add"))).getValue().get(i);
       if (!CAPABILITY.matcher(c).matches() || c.equals("ALL")) {
         error(item, at + ".cap_add[" + i + "]", "expected a capability name such as "
             + "NET_BIND_SERVICE (ALL is never allowed)");
@@ -282,7 +286,7 @@ final class RoleReader extends NodeReader {
       return new Limits(memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1], shm[0],
           shm[1], tmpfs[0], tmpfs[1], ulimits);
     } catch (IllegalArgumentException e) {
-      error(m, at, e.getMessage());
+      error(m, at, String.valueOf(e.getMessage()));
       return Limits.NONE;
     }
   }
@@ -291,7 +295,7 @@ final class RoleReader extends NodeReader {
    * {@code ulimits: {nofile: 1048576, core: 0, stack: 8m, rtprio: unlimited}}: the ulimits a
    * container may set, each with the most its soft and hard values may be.
    */
-  private Map<String, Long> ulimits(Node node, String at) {
+  private Map<String, Long> ulimits(@Nullable Node node, String at) {
     Map<String, Long> out = new LinkedHashMap<>();
     if (node == null) {
       return out;
@@ -327,7 +331,7 @@ final class RoleReader extends NodeReader {
   }
 
   /** One positive amount, or 0 when not given (or invalid, which is reported). */
-  private long amount(Node node, String at, Parser parser) {
+  private long amount(@Nullable Node node, String at, Parser parser) {
     String text = node == null ? null : scalar(node, at);
     if (text == null) {
       return 0;
@@ -341,7 +345,7 @@ final class RoleReader extends NodeReader {
   }
 
   /** {default, max} of one limit; zeros where not given. */
-  private long[] bounds(Node node, String at, Parser parser) {
+  private long[] bounds(@Nullable Node node, String at, Parser parser) {
     long[] out = new long[2];
     if (node == null) {
       return out;

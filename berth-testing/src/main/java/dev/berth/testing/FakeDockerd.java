@@ -1,4 +1,4 @@
-package dev.berth.it;
+package dev.berth.testing;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,16 +14,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A stand-in for dockerd on a unix socket, for tests that need no real daemon: it answers
  * {@code 204 No Content} to every request that changes something, an empty JSON list to every
  * {@code GET} (enough for {@code docker ps}), keeps connections alive, and remembers the path of
- * each request it received, before it answers.
+ * each request it received, before it answers. A test scripts other answers with
+ * {@link #answer(String, String)}.
  */
-final class FakeUpstream implements AutoCloseable {
+public final class FakeDockerd implements AutoCloseable {
   private static final byte[] NO_CONTENT =
       "HTTP/1.1 204 No Content\r\nApi-Version: 1.47\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EMPTY_LIST = ("HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\n"
@@ -35,22 +38,35 @@ final class FakeUpstream implements AutoCloseable {
   private final Path socket;
   private final ServerSocketChannel server;
   private final Set<String> received = ConcurrentHashMap.newKeySet();
+  private final Map<String, byte[]> scripted = new ConcurrentHashMap<>();
 
-  FakeUpstream(Path socket) throws IOException {
+  /** Listens on {@code socket} (replacing a stale one) until {@link #close()}. */
+  public FakeDockerd(Path socket) throws IOException {
     this.socket = socket;
     Files.deleteIfExists(socket);
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
-    Thread.ofPlatform().name("fake-upstream").daemon().start(this::acceptLoop);
+    Thread.ofPlatform().name("fake-dockerd").daemon().start(this::acceptLoop);
   }
 
-  String url() {
+  /** The {@code unix://} URL of the socket, for {@code --upstream}. */
+  public String url() {
     return "unix://" + socket;
   }
 
   /** The paths of every request received so far. */
-  Set<String> received() {
+  public Set<String> received() {
     return Set.copyOf(received);
+  }
+
+  /**
+   * Answers requests whose request line is {@code requestLine} (such as
+   * {@code "GET /v1.47/containers/json?all=1 HTTP/1.1"}) with {@code response}, a whole HTTP/1.1
+   * response as it goes on the wire, instead of the default answer.
+   */
+  public FakeDockerd answer(String requestLine, String response) {
+    scripted.put(requestLine, response.getBytes(StandardCharsets.ISO_8859_1));
+    return this;
   }
 
   private void acceptLoop() {
@@ -89,7 +105,8 @@ final class FakeUpstream implements AutoCloseable {
         } else {
           in.skipNBytes(length);
         }
-        out.write(lines[0].startsWith("GET ") ? EMPTY_LIST
+        byte[] script = scripted.get(lines[0]);
+        out.write(script != null ? script : lines[0].startsWith("GET ") ? EMPTY_LIST
             : lines[0].startsWith("HEAD ") ? HEAD_OK : NO_CONTENT);
         out.flush();
       }
@@ -102,7 +119,7 @@ final class FakeUpstream implements AutoCloseable {
    * The start line and headers of an HTTP/1.1 message, without the blank line; null at the end
    * of the stream. Reads byte by byte (use a buffered stream), so nothing after the head is taken.
    */
-  static String readHead(InputStream in) throws IOException {
+  public static @Nullable String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     int b;

@@ -1,4 +1,4 @@
-package dev.berth.it;
+package dev.berth.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,15 +10,20 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Hand-written HTTP over a unix socket, for the framing tests that the docker CLI cannot express.
- * Runs as the test JVM's user (root).
+ * The one hand-written HTTP/1.1 client of berth's tests: bytes over a unix socket, for the
+ * framing cases that no real client sends (smuggling, pipelining, oversized or half-sent
+ * bodies). Runs as the test JVM's user.
  */
-final class RawHttp {
+public final class RawHttp {
   private RawHttp() {}
 
   /**
@@ -27,25 +32,25 @@ final class RawHttp {
    * @param text everything the server sent, as ISO-8859-1
    * @param closedByServer whether the server closed the connection (EOF) before the wait ended
    */
-  record Response(String text, boolean closedByServer) {
+  public record Response(String text, boolean closedByServer) {
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.1 [1-5][0-9]{2} ");
 
     /** The status line of the first response, or "" when none arrived. */
-    String statusLine() {
+    public String statusLine() {
       int i = text.indexOf("\r\n");
       return i < 0 ? text : text.substring(0, i);
     }
 
     /** How many HTTP responses start in the text. */
-    int responseCount() {
+    public int responseCount() {
       return (int) STATUS_LINE.matcher(text).results().count();
     }
 
     /** The text split where each response's status line starts. */
-    java.util.List<String> responses() {
-      java.util.List<Integer> starts = STATUS_LINE.matcher(text).results()
-          .map(java.util.regex.MatchResult::start).toList();
-      java.util.List<String> out = new java.util.ArrayList<>();
+    public List<String> responses() {
+      List<Integer> starts = STATUS_LINE.matcher(text).results()
+          .map(MatchResult::start).toList();
+      List<String> out = new ArrayList<>();
       for (int i = 0; i < starts.size(); i++) {
         out.add(text.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1)
             : text.length()));
@@ -53,14 +58,14 @@ final class RawHttp {
       return out;
     }
 
-    String describe() {
+    public String describe() {
       return (closedByServer ? "[closed by server]" : "[still open when the wait ended]")
           + "\n" + text;
     }
   }
 
   /** A request head (request line plus headers, {@code Host: docker} added) with no body. */
-  static byte[] request(String requestLine, String... headers) {
+  public static byte[] request(String requestLine, String... headers) {
     StringBuilder sb = new StringBuilder(requestLine).append("\r\nHost: docker\r\n");
     for (String h : headers) {
       sb.append(h).append("\r\n");
@@ -68,7 +73,7 @@ final class RawHttp {
     return sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       out.writeBytes(p);
@@ -80,7 +85,7 @@ final class RawHttp {
    * Sends {@code bytes} in one write and reads until the server closes the connection or
    * {@code wait} has passed.
    */
-  static Response exchange(Path socket, byte[] bytes, Duration wait) throws IOException {
+  public static Response exchange(Path socket, byte[] bytes, Duration wait) throws IOException {
     AtomicBoolean sent = new AtomicBoolean();
     return exchange(socket, () -> sent.getAndSet(true) ? null : ByteBuffer.wrap(bytes), wait);
   }
@@ -89,7 +94,7 @@ final class RawHttp {
    * Sends what {@code body} supplies (a writer thread keeps writing buffers until it returns null
    * or the server stops reading) while reading the answer, until EOF or {@code wait}.
    */
-  static Response exchange(Path socket, Supplier<ByteBuffer> body, Duration wait)
+  public static Response exchange(Path socket, Supplier<@Nullable ByteBuffer> body, Duration wait)
       throws IOException {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     try {
