@@ -11,6 +11,7 @@ import io.netty.handler.codec.compression.Decompressor;
 import io.netty.handler.codec.compression.JdkZlibDecompressor;
 import io.netty.handler.codec.compression.ZlibWrapper;
 import java.io.ByteArrayOutputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The body of an archive upload ({@code PUT /containers/{id}/archive}: {@code docker cp} into a
@@ -46,12 +47,12 @@ final class ArchiveUpload implements AutoCloseable {
   private final TarSanitizer tar;
   private final ByteBufAllocator alloc;
   /** The stream's first bytes, until its format is known. */
-  private ByteBuf head;
-  private Format format;
+  private @Nullable ByteBuf head;
+  private @Nullable Format format;
   /** Decodes a compressed stream; null for a plain tar or before the format is known. */
-  private Decompressor decoder;
+  private @Nullable Decompressor decoder;
   /** Plain tar bytes waiting for {@link #next()}. */
-  private byte[] pending;
+  private byte @Nullable [] pending;
   private boolean inputEnded;
   private boolean endSignalled;
   private boolean finished;
@@ -108,7 +109,7 @@ final class ArchiveUpload implements AutoCloseable {
   }
 
   /** The format, once the first bytes told it (null before). */
-  Format format() {
+  @Nullable Format format() {
     return format;
   }
 
@@ -144,7 +145,7 @@ final class ArchiveUpload implements AutoCloseable {
         boolean extra = in.isReadable();
         in.release();
         if (extra) {
-          throw RequestException.bad("archive: data after the end of the " + format.label
+          throw RequestException.bad("archive: data after the end of the " + label()
               + " stream");
         }
         return;
@@ -161,7 +162,7 @@ final class ArchiveUpload implements AutoCloseable {
    *
    * @throws RequestException when the stream is refused (not a tar, corrupt, a bomb, truncated)
    */
-  byte[] next() throws RequestException {
+  byte @Nullable [] next() throws RequestException {
     if (closed || finished || format == null) {
       return null;
     }
@@ -209,7 +210,7 @@ final class ArchiveUpload implements AutoCloseable {
     }
   }
 
-  private byte[] finishIfEnded() throws RequestException {
+  private byte @Nullable [] finishIfEnded() throws RequestException {
     if (inputEnded) {
       finished = true;
       tar.finish();
@@ -219,15 +220,20 @@ final class ArchiveUpload implements AutoCloseable {
 
   private void checkRatio() throws RequestException {
     if (tarBytes > FREE_BYTES && tarBytes > MAX_RATIO * compressedBytes) {
-      throw RequestException.bad("archive: the " + format.label + " stream expands more than "
+      throw RequestException.bad("archive: the " + label() + " stream expands more than "
           + MAX_RATIO + " times (" + compressedBytes + " bytes became more than " + tarBytes
           + "): refused as a compression bomb; send the tar uncompressed");
     }
   }
 
   private RequestException corrupt(DecompressionException e) {
-    return RequestException.bad("archive: corrupt " + format.label + " stream ("
+    return RequestException.bad("archive: corrupt " + label() + " stream ("
         + e.getMessage() + ")");
+  }
+
+  /** The format's name for messages. */
+  private String label() {
+    return format == null ? "compressed" : format.label;
   }
 
   /** Tells the format by the stream's first bytes, as dockerd does. */

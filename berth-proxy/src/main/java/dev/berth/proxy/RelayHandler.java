@@ -147,7 +147,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   private void relayArchive(Exchange ex, boolean last) {
     byte[] piece;
     try {
-      piece = ex.archive.next();
+      piece = requireNonNull(ex.archive).next();
     } catch (RequestException e) {
       refuseArchive(ex, e);
       return;

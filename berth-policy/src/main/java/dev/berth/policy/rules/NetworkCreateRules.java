@@ -78,7 +78,7 @@ final class NetworkCreateRules {
             }
             yield null;
           } catch (IllegalArgumentException r) {
-            yield r.getMessage();
+            yield String.valueOf(r.getMessage()); // never null: a refusal
           }
         }
         case "labels" -> {

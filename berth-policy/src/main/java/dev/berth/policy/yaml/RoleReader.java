@@ -268,7 +268,7 @@ final class RoleReader extends NodeReader {
       } catch (NumberFormatException e) {
         error(sizeNode, here + ".size", "expected a prefix length");
       } catch (IllegalArgumentException e) {
-        error(item, here, e.getMessage());
+        error(item, here, String.valueOf(e.getMessage()));
       }
     }
     return out;
