@@ -225,6 +225,18 @@ public final class DaemonObjects implements ObjectDirectory {
     return out;
   }
 
+  @Override
+  public List<JsonNode> builtinNetworks(String filters) throws LookupException {
+    DaemonClient.Answer a = call("GET", "/networks?filters="
+        + URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
+    if (a.status() != 200) {
+      throw new LookupException("the daemon answered " + a.status() + " to a network list");
+    }
+    List<JsonNode> out = new ArrayList<>();
+    parse(a).forEach(out::add);
+    return out;
+  }
+
   private static DockerObject volumeOf(JsonNode v) {
     return DockerObject.of(v.path("Name").asText(), v.path("Name").asText(),
         Owner.fromLabels(labels(v.path("Labels"))));

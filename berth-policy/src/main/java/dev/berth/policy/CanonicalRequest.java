@@ -95,8 +95,11 @@ public record CanonicalRequest(String method, String apiVersion, String path,
         }
         for (int i = 0; i < seg.length(); i++) {
           char c = seg.charAt(i);
-          if (c < 0x21 || c == 0x7f) {
-            throw RequestException.bad("path must not contain spaces or control characters");
+          // A space (sent as %20) is one unambiguous character that no object name can hold:
+          // the reference is then looked up and not found, as the daemon answers
+          // (`docker network rm "a b"`), and forwarded re-encoded where nothing looks it up.
+          if (c < 0x20 || c == 0x7f) {
+            throw RequestException.bad("path must not contain control characters");
           }
           // A backslash is refused encoded (%5C) above, so it is refused raw too: else berth
           // would forward, as %5C, a path it refuses itself (found by fuzzing).

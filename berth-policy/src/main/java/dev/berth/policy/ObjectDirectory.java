@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +99,14 @@ public interface ObjectDirectory {
   /** The active (running, paused, restarting) containers carrying {@code label} ({@code k=v}). */
   default List<ContainerUsage> active(String label) throws LookupException {
     throw new LookupException("this directory cannot list containers");
+  }
+
+  /**
+   * The daemon's networks that {@code filters} (a {@code GET /networks} filter, which selects
+   * {@code type=builtin}) selects, as the daemon lists them.
+   */
+  default List<JsonNode> builtinNetworks(String filters) throws LookupException {
+    throw new LookupException("this directory cannot list networks");
   }
 
   /** Why an ownership question could not be answered. */

@@ -56,16 +56,27 @@ public final class PolicyEngine {
   private final OwnershipRules ownership = new OwnershipRules();
   private final BuildRules builds = new BuildRules();
 
-  /** An engine on this host's processes and batch jobs ({@link HostJobs#local()}). */
+  /** An engine on this host's processes, batch jobs and routes. */
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
-    this(policy, hostPaths, HostJobs.local());
+    this(policy, hostPaths, HostJobs.local(), HostRoutes.local());
   }
 
+  /** An engine on this host's routes ({@link HostRoutes#local()}) and the given jobs. */
   public PolicyEngine(Policy policy, HostPaths hostPaths, HostJobs hostJobs) {
+    this(policy, hostPaths, hostJobs, HostRoutes.local());
+  }
+
+  /** An engine on this host's batch jobs ({@link HostJobs#local()}) and the given routes. */
+  public PolicyEngine(Policy policy, HostPaths hostPaths, HostRoutes hostRoutes) {
+    this(policy, hostPaths, HostJobs.local(), hostRoutes);
+  }
+
+  public PolicyEngine(Policy policy, HostPaths hostPaths, HostJobs hostJobs,
+      HostRoutes hostRoutes) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
     this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"),
-        requireNonNull(hostJobs, "hostJobs"));
+        requireNonNull(hostJobs, "hostJobs"), requireNonNull(hostRoutes, "hostRoutes"));
   }
 
   public Policy policy() {

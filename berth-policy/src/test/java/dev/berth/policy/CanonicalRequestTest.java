@@ -43,7 +43,7 @@ class CanonicalRequestTest {
       "/containers/%2e%2e/json", // encoded dot segment
       "/containers/a%zz/json", // bad escape
       "/containers/a%4/json",
-      "/containers/a%20b/json", // space
+      "/containers/a%09b/json", // tab
       "/v1..2/containers/json", // malformed version
       "/v1.47.0/containers/create", // PATH-01: three-part version
       "/v1.47.9.9/containers/create",
@@ -53,6 +53,13 @@ class CanonicalRequestTest {
   void parse_ambiguousTarget_refused(String target) {
     assertThatThrownBy(() -> CanonicalRequest.parse("GET", target))
         .isInstanceOf(RequestException.class);
+  }
+
+  @Test
+  void parse_spaceInASegment_oneSegmentForwardedReEncoded() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("DELETE", "/v1.51/networks/a%20b");
+    assertThat(r.path()).isEqualTo("/networks/a b");
+    assertThat(r.target()).isEqualTo("/v1.51/networks/a%20b");
   }
 
   @ParameterizedTest(name = "[{index}] {0}")

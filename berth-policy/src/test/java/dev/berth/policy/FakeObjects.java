@@ -1,5 +1,8 @@
 package dev.berth.policy;
 
+import java.util.ArrayList;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +40,24 @@ class FakeObjects implements ObjectDirectory {
   FakeObjects usage(ContainerUsage u) {
     usage.put(u.id(), u);
     return this;
+  }
+
+  /** The filters of the last predefined-network lookup, or null. */
+  String builtinFilters;
+
+  /** The daemon's predefined networks, as it lists them. */
+  @Override
+  public List<JsonNode> builtinNetworks(String filters) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    builtinFilters = filters;
+    List<JsonNode> out = new ArrayList<>();
+    for (String name : List.of("bridge", "host", "none")) {
+      out.add(JsonNodeFactory.instance.objectNode().put("Name", name).put("Id", name + "-id")
+          .putNull("Labels"));
+    }
+    return out;
   }
 
   @Override

@@ -145,6 +145,9 @@ final class ClientConnection {
 
   /** The exchange no longer counts as in flight (idempotent). */
   void endRequest(Exchange ex) {
+    if (ex.archive != null) {
+      ex.archive.close();
+    }
     if (ex.admitted) {
       ex.admitted = false;
       bounds.endRequest(countedUid);

@@ -73,8 +73,9 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       conn.closeBoth();
     } else if (outcome instanceof Decision.Allow allow) {
       ex.allow = allow;
-      ex.tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
-          ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
+      ex.archive = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
+          ? st.tarOwner().map(o -> new ArchiveUpload(new TarSanitizer(o.uid(), o.gid()),
+              ctx.alloc())).orElse(null) : null;
       ctx.fireChannelRead(ex);
     } else {
       conn.answer(ex, DockerErrors.of(outcome, true));

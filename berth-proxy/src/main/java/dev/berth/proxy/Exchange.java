@@ -2,7 +2,6 @@ package dev.berth.proxy;
 
 import dev.berth.enforce.Enforcement;
 import dev.berth.policy.Decision;
-import dev.berth.policy.docker.TarSanitizer;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import java.io.ByteArrayOutputStream;
@@ -29,8 +28,8 @@ final class Exchange {
   byte @Nullable [] body;
   /** The allow being carried out, once the enforcement let the request through. */
   Decision.@Nullable Allow allow;
-  /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
-  @Nullable TarSanitizer tarSanitizer;
+  /** Decompresses and rewrites a streamed tar body ({@code docker cp} into a container), or null. */
+  @Nullable ArchiveUpload archive;
   /** The request has been sent to the daemon completely. */
   boolean requestComplete;
   /** The daemon's status line has arrived. */

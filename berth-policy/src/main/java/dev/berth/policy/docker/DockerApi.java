@@ -338,7 +338,7 @@ public final class DockerApi {
       entry(NETWORK_LIST)
           .route(GET, "/networks", NONE, api("Network", "NetworkList"))
           .query("filters")
-          .ownership(NARROWED),
+          .ownership(RULE),
       entry(NETWORK_CREATE)
           .route(POST, "/networks/create", JSON_OPAQUE, api("Network", "NetworkCreate"))
           .ownership(RULE)

@@ -20,17 +20,23 @@ import org.jspecify.annotations.Nullable;
  * forwards headers it rewrote: uid and gid become the caller's, user and group names are
  * cleared, mode keeps only the permission bits, and the checksum is recomputed. Entry types other
  * than files, directories, links and the PAX/GNU name extensions are refused (devices, FIFOs,
- * sparse files), as are PAX records that would override ownership, and anything that is not an
- * uncompressed tar (the daemon would transparently decompress gzip, so a compressed stream
- * would otherwise hide its headers). Entry data passes through untouched, so the stream keeps its
- * length and its Content-Length.
+ * sparse files), as are PAX records that would override ownership, and anything that is not a
+ * tar (the daemon would transparently decompress gzip, bzip2 or xz, so a compressed stream would
+ * hide its headers: the proxy decompresses before this class sees the stream, see its
+ * {@code ArchiveUpload}). Entry data passes through untouched, so the stream keeps its length.
  *
  * <p>Not thread-safe: one instance per request body.
  */
 public final class TarSanitizer {
-  private static final String COMPRESSED = "archive: not an uncompressed tar archive "
-      + "(compressed archives are refused; send a plain tar)";
+  private static final String COMPRESSED = "archive: not a tar archive "
+      + "(berth accepts a plain tar, or one compressed with gzip or bzip2)";
   private static final int BLOCK = 512;
+  /**
+   * A file's creation time, which commons-compress (docker-java's archives) writes; Go's
+   * archive/tar keeps it uninterpreted and moby reads only {@code SCHILY.xattr.*} from PAX
+   * records, so it passes (other {@code LIBARCHIVE.*} records, such as its xattrs, do not).
+   */
+  private static final String CREATION_TIME = "LIBARCHIVE.creationtime";
   private static final int MAX_EXTENSION = 1 << 20;
 
   private final int uid;
@@ -215,7 +221,7 @@ public final class TarSanitizer {
       String key = text.substring(space + 1, eq);
       if (key.equals("uid") || key.equals("gid") || key.equals("uname") || key.equals("gname")
           || key.startsWith("GNU.sparse") || key.startsWith("SCHILY.")
-          || key.startsWith("LIBARCHIVE.")) {
+          || (key.startsWith("LIBARCHIVE.") && !key.equals(CREATION_TIME))) {
         throw RequestException.bad("archive: PAX record '" + key + "' is not allowed");
       }
       int len;

@@ -86,6 +86,7 @@ public final class OwnershipRules {
           case CONTAINER_COMMIT -> ImageOwnership.commit(who, grant, request, objects, names);
           case VOLUME_CREATE -> VolumeOwnership.volumeCreate(who, grant, request, objects, names);
           case NETWORK_CREATE -> NetworkOwnership.networkCreate(request, names);
+          case NETWORK_LIST -> NetworkOwnership.list(who, grant, request, objects, names);
           case IMAGE_BUILD_PRUNE -> ImageOwnership.buildPrune(request);
           default -> throw new IllegalStateException(action.id() + " has no ownership rule");
         };
