@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * alice's networks through berth on the real daemon: {@code docker network create --subnet} (a
- * subnet in the daemon's default pools that no host route covers works; one over a host route,
- * here the bridges of the daemons on this machine, or outside the pools is refused with the
- * reason), endpoint driver options, the predefined networks in {@code docker network ls}, and
- * the daemon's own answer to a name no network can have.
+ * subnet in the daemon's default pools that no host route covers works; one over a host route, here
+ * the bridges of the daemons on this machine, or outside the pools is refused with the reason),
+ * endpoint driver options, the predefined networks in {@code docker network ls}, and the daemon's
+ * own answer to a name no network can have.
  */
 class UserNetworksIT extends ItBase {
   private final List<String> networks = new ArrayList<>();
@@ -57,49 +57,80 @@ class UserNetworksIT extends ItBase {
   void createWithSubnetInThePools_containerGetsItsAddress() throws IOException {
     Ipv4Block subnet = freeSubnet();
     String net = network("subnet");
-    Proc.Result create = docker.run(alice, "network", "create", "--subnet", subnet.toString(),
-        "--gateway", address(subnet, 1), net);
+    Proc.Result create =
+        docker.run(
+            alice,
+            "network",
+            "create",
+            "--subnet",
+            subnet.toString(),
+            "--gateway",
+            address(subnet, 1),
+            net);
     assertThat(create.exitCode()).as(create.describe()).isZero();
     String name = container("subnet");
-    Proc.Result run = docker.run(alice, "run", "-d", "--name", name, "--network", net, "--ip",
-        address(subnet, 10), image, "sleep", "60");
+    Proc.Result run =
+        docker.run(
+            alice,
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            net,
+            "--ip",
+            address(subnet, 10),
+            image,
+            "sleep",
+            "60");
     assertThat(run.exitCode()).as(run.describe()).isZero();
-    Proc.Result ip = docker.run(alice, "inspect", "--format",
-        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
+    Proc.Result ip =
+        docker.run(
+            alice,
+            "inspect",
+            "--format",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+            name);
     assertThat(ip.stdout().strip()).as(ip.describe()).isEqualTo(address(subnet, 10));
   }
 
   @Test
   void createWithSubnetOverAHostRoute_refusedNamingTheRoute() throws IOException {
-    Ipv4Block route = HostRoutes.local().routes().stream()
-        .filter(r -> AddressPool.DAEMON_DEFAULTS.stream().anyMatch(p -> p.base().overlaps(r)))
-        .findFirst().orElseThrow(() -> new AssertionError("no daemon bridge route on this host"));
+    Ipv4Block route =
+        HostRoutes.local().routes().stream()
+            .filter(r -> AddressPool.DAEMON_DEFAULTS.stream().anyMatch(p -> p.base().overlaps(r)))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no daemon bridge route on this host"));
     Ipv4Block inside = new Ipv4Block(route.start(), Math.max(24, route.prefix()));
-    Proc.Result create = docker.run(alice, "network", "create", "--subnet", inside.toString(),
-        network("over-route"));
+    Proc.Result create =
+        docker.run(
+            alice, "network", "create", "--subnet", inside.toString(), network("over-route"));
     assertThat(create.exitCode()).as(create.describe()).isNotZero();
     assertThat(create.stderr()).as(create.describe()).contains("overlaps the host's route to");
   }
 
   @Test
   void createWithSubnetOutsideThePools_refused() {
-    Proc.Result create = docker.run(alice, "network", "create", "--subnet", "10.99.0.0/24",
-        network("outside"));
+    Proc.Result create =
+        docker.run(alice, "network", "create", "--subnet", "10.99.0.0/24", network("outside"));
     assertThat(create.exitCode()).as(create.describe()).isNotZero();
-    assertThat(create.stderr()).as(create.describe())
+    assertThat(create.stderr())
+        .as(create.describe())
         .contains("is not inside the address pools of your role");
   }
 
   @Test
   void networkLs_listsThePredefinedNetworksAsTheDaemonDoes() {
-    Proc.Result daemon = DockerCli.upstream("network", "ls", "--filter", "type=builtin",
-        "--format", "{{.Name}}");
+    Proc.Result daemon =
+        DockerCli.upstream("network", "ls", "--filter", "type=builtin", "--format", "{{.Name}}");
     Proc.Result mine = docker.run(alice, "network", "ls", "--format", "{{.Name}}");
     assertThat(mine.exitCode()).as(mine.describe()).isZero();
-    assertThat(mine.stdout().lines()).as(mine.describe())
+    assertThat(mine.stdout().lines())
+        .as(mine.describe())
         .containsAll(daemon.stdout().lines().toList());
     Proc.Result rm = docker.run(alice, "network", "rm", "none");
-    assertThat(rm.exitCode()).as("predefined networks are read-only: %s", rm.describe())
+    assertThat(rm.exitCode())
+        .as("predefined networks are read-only: %s", rm.describe())
         .isNotZero();
   }
 
@@ -107,7 +138,9 @@ class UserNetworksIT extends ItBase {
   void networkRm_nameWithASpace_getsTheDaemonsNotFound() {
     Proc.Result rm = docker.run(alice, "network", "rm", "a b");
     assertThat(rm.exitCode()).as(rm.describe()).isNotZero();
-    assertThat(rm.stderr()).as(rm.describe()).contains("network a b not found")
+    assertThat(rm.stderr())
+        .as(rm.describe())
+        .contains("network a b not found")
         .doesNotContain("must not contain");
   }
 
@@ -120,19 +153,41 @@ class UserNetworksIT extends ItBase {
       assertThat(create.exitCode()).as(create.describe()).isZero();
     }
     String name = container("ep");
-    Proc.Result run = docker.run(alice, "run", "-d", "--name", name, "--network", first,
-        image, "sleep", "60");
+    Proc.Result run =
+        docker.run(alice, "run", "-d", "--name", name, "--network", first, image, "sleep", "60");
     assertThat(run.exitCode()).as(run.describe()).isZero();
-    Proc.Result connect = docker.run(alice, "network", "connect", "--alias", "db",
-        "--driver-opt", "com.docker.network.endpoint.ifname=data0", net, name);
+    Proc.Result connect =
+        docker.run(
+            alice,
+            "network",
+            "connect",
+            "--alias",
+            "db",
+            "--driver-opt",
+            "com.docker.network.endpoint.ifname=data0",
+            net,
+            name);
     assertThat(connect.exitCode()).as(connect.describe()).isZero();
-    Proc.Result aliases = docker.run(alice, "inspect", "--format",
-        "{{range .NetworkSettings.Networks}}{{.Aliases}}{{end}}", name);
+    Proc.Result aliases =
+        docker.run(
+            alice,
+            "inspect",
+            "--format",
+            "{{range .NetworkSettings.Networks}}{{.Aliases}}{{end}}",
+            name);
     assertThat(aliases.stdout()).as(aliases.describe()).contains("db");
-    Proc.Result other = docker.run(alice, "network", "connect", "--driver-opt",
-        "com.docker.network.bridge.name=docker0", net, name);
+    Proc.Result other =
+        docker.run(
+            alice,
+            "network",
+            "connect",
+            "--driver-opt",
+            "com.docker.network.bridge.name=docker0",
+            net,
+            name);
     assertThat(other.exitCode()).as(other.describe()).isNotZero();
-    assertThat(other.stderr()).as(other.describe())
+    assertThat(other.stderr())
+        .as(other.describe())
         .contains("'com.docker.network.bridge.name' is not allowed");
   }
 }

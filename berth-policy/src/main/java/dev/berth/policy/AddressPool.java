@@ -13,8 +13,8 @@ import java.util.List;
 public record AddressPool(Ipv4Block base, int size) {
   public AddressPool {
     if (size < base.prefix() || size > 32) {
-      throw new IllegalArgumentException("size must be between the base's prefix length ("
-          + base.prefix() + ") and 32");
+      throw new IllegalArgumentException(
+          "size must be between the base's prefix length (" + base.prefix() + ") and 32");
     }
   }
 

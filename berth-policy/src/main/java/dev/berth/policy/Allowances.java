@@ -17,15 +17,21 @@ import java.util.regex.Pattern;
  * @param minHostPort the lowest host port a container may publish
  * @param buildRemote URL prefixes a build may name as its remote context ({@code docker build
  *     https://...} or a git URL), which the daemon fetches as root; empty: none
- * @param buildFrontends BuildKit frontend images a build may run ({@code # syntax=} or
- *     {@code BUILDKIT_SYNTAX}), each pinned by digest ({@code docker/dockerfile:1.7@sha256:...});
- *     empty: only the daemon's built-in Dockerfile frontend
- * @param addressPools where the subnets users name for their networks must lie
- *     ({@code --subnet}); by default dockerd's own default pools
+ * @param buildFrontends BuildKit frontend images a build may run ({@code # syntax=} or {@code
+ *     BUILDKIT_SYNTAX}), each pinned by digest ({@code docker/dockerfile:1.7@sha256:...}); empty:
+ *     only the daemon's built-in Dockerfile frontend
+ * @param addressPools where the subnets users name for their networks must lie ({@code --subnet});
+ *     by default dockerd's own default pools
  */
-public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-    Set<String> logDrivers, int minHostPort, Set<String> buildRemote,
-    Set<String> buildFrontends, List<AddressPool> addressPools) {
+public record Allowances(
+    Set<String> capAdd,
+    Set<String> sysctls,
+    Set<String> annotations,
+    Set<String> logDrivers,
+    int minHostPort,
+    Set<String> buildRemote,
+    Set<String> buildFrontends,
+    List<AddressPool> addressPools) {
 
   /** An image reference pinned by digest, with or without a tag. */
   public static final Pattern PINNED =
@@ -33,8 +39,8 @@ public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> an
 
   /** The baseline: nothing extra, the log drivers that stay on the host, unprivileged ports. */
   public static final Allowances BASELINE =
-      new Allowances(Set.of(), Set.of(), Set.of(), Set.of("json-file", "local", "none",
-          "journald"), 1024);
+      new Allowances(
+          Set.of(), Set.of(), Set.of(), Set.of("json-file", "local", "none", "journald"), 1024);
 
   public Allowances {
     capAdd = Set.copyOf(capAdd);
@@ -48,24 +54,50 @@ public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> an
     buildFrontends = Set.copyOf(buildFrontends);
     for (String f : buildFrontends) {
       if (!PINNED.matcher(f).matches()) {
-        throw new IllegalArgumentException("build_frontends: " + f + " is not pinned by digest "
-            + "(NAME@sha256:<64 hex digits>)");
+        throw new IllegalArgumentException(
+            "build_frontends: "
+                + f
+                + " is not pinned by digest "
+                + "(NAME@sha256:<64 hex digits>)");
       }
     }
     addressPools = List.copyOf(addressPools);
   }
 
   /** Allowances with dockerd's default address pools. */
-  public Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-      Set<String> logDrivers, int minHostPort, Set<String> buildRemote) {
-    this(capAdd, sysctls, annotations, logDrivers, minHostPort, buildRemote, Set.of(),
+  public Allowances(
+      Set<String> capAdd,
+      Set<String> sysctls,
+      Set<String> annotations,
+      Set<String> logDrivers,
+      int minHostPort,
+      Set<String> buildRemote) {
+    this(
+        capAdd,
+        sysctls,
+        annotations,
+        logDrivers,
+        minHostPort,
+        buildRemote,
+        Set.of(),
         AddressPool.DAEMON_DEFAULTS);
   }
 
   /** Allowances without remote build contexts. */
-  public Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-      Set<String> logDrivers, int minHostPort) {
-    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of(), Set.of(),
+  public Allowances(
+      Set<String> capAdd,
+      Set<String> sysctls,
+      Set<String> annotations,
+      Set<String> logDrivers,
+      int minHostPort) {
+    this(
+        capAdd,
+        sysctls,
+        annotations,
+        logDrivers,
+        minHostPort,
+        Set.of(),
+        Set.of(),
         AddressPool.DAEMON_DEFAULTS);
   }
 }

@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * The IPv4 routes of the host berth runs on, which a user's custom subnet must not shadow (a
- * network on the host's LAN or DNS server's subnet would capture their traffic). The default
- * route is left out: every subnet lies inside it.
+ * network on the host's LAN or DNS server's subnet would capture their traffic). The default route
+ * is left out: every subnet lies inside it.
  */
 public interface HostRoutes {
   /** The routes' destinations, without the default route. */
@@ -36,8 +36,8 @@ public interface HostRoutes {
         continue;
       }
       try {
-        long dest = Integer.toUnsignedLong(Integer.reverseBytes(Integer.parseUnsignedInt(f[1],
-            16)));
+        long dest =
+            Integer.toUnsignedLong(Integer.reverseBytes(Integer.parseUnsignedInt(f[1], 16)));
         int prefix = Integer.bitCount(Integer.parseUnsignedInt(f[7], 16));
         if (prefix > 0) {
           out.add(new Ipv4Block(dest, prefix));

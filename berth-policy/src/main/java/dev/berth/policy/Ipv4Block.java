@@ -21,8 +21,8 @@ public record Ipv4Block(long start, int prefix) {
   }
 
   /**
-   * Parses {@code a.b.c.d/n}; the address must be the block's first (as dockerd demands of a
-   * subnet it is given).
+   * Parses {@code a.b.c.d/n}; the address must be the block's first (as dockerd demands of a subnet
+   * it is given).
    *
    * @throws IllegalArgumentException with the reason when it is not such a block
    */
@@ -42,8 +42,10 @@ public record Ipv4Block(long start, int prefix) {
       throw new IllegalArgumentException("prefix length must be 0-32");
     }
     if ((address & ~mask(prefix)) != 0) {
-      throw new IllegalArgumentException("host bits are set (the subnet starts at "
-          + new Ipv4Block(address & mask(prefix), prefix) + ")");
+      throw new IllegalArgumentException(
+          "host bits are set (the subnet starts at "
+              + new Ipv4Block(address & mask(prefix), prefix)
+              + ")");
     }
     return new Ipv4Block(address, prefix);
   }
@@ -89,7 +91,14 @@ public record Ipv4Block(long start, int prefix) {
 
   @Override
   public String toString() {
-    return (start >> 24) + "." + ((start >> 16) & 0xff) + "." + ((start >> 8) & 0xff) + "."
-        + (start & 0xff) + "/" + prefix;
+    return (start >> 24)
+        + "."
+        + ((start >> 16) & 0xff)
+        + "."
+        + ((start >> 8) & 0xff)
+        + "."
+        + (start & 0xff)
+        + "/"
+        + prefix;
   }
 }

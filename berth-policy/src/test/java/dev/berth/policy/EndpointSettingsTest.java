@@ -15,13 +15,22 @@ import org.junit.jupiter.api.Test;
  */
 class EndpointSettingsTest {
   private static Decision connect(String network, String endpoint) {
-    return Fixtures.decide(ALICE, "POST", "/networks/" + network + "/connect",
+    return Fixtures.decide(
+        ALICE,
+        "POST",
+        "/networks/" + network + "/connect",
         "{\"Container\":\"abc\",\"EndpointConfig\":" + endpoint + "}");
   }
 
   private static Decision run(String endpoint) {
-    return Fixtures.decide(ALICE, "POST", "/containers/create", "{\"Image\":\"busybox\","
-        + "\"NetworkingConfig\":{\"EndpointsConfig\":{\"alicenet\":" + endpoint + "}}}");
+    return Fixtures.decide(
+        ALICE,
+        "POST",
+        "/containers/create",
+        "{\"Image\":\"busybox\","
+            + "\"NetworkingConfig\":{\"EndpointsConfig\":{\"alicenet\":"
+            + endpoint
+            + "}}}");
   }
 
   private static String reason(Decision d) {
@@ -31,32 +40,47 @@ class EndpointSettingsTest {
 
   @Test
   void connect_aliasesAndIfnameOnOwnNetwork_forwarded() {
-    Decision d = connect("alicenet", "{\"Aliases\":[\"db\",\"bobweb\"],\"DriverOpts\":{"
-        + "\"com.docker.network.endpoint.ifname\":\"data0\"}}");
+    Decision d =
+        connect(
+            "alicenet",
+            "{\"Aliases\":[\"db\",\"bobweb\"],\"DriverOpts\":{"
+                + "\"com.docker.network.endpoint.ifname\":\"data0\"}}");
     assertThat(d).isInstanceOf(Decision.Allow.class);
-    assertThat(((Body.Json) ((Decision.Allow) d).forward().body()).value()
-        .at("/EndpointConfig/DriverOpts/com.docker.network.endpoint.ifname").asText())
+    assertThat(
+            ((Body.Json) ((Decision.Allow) d).forward().body())
+                .value()
+                .at("/EndpointConfig/DriverOpts/com.docker.network.endpoint.ifname")
+                .asText())
         .isEqualTo("data0");
   }
 
   @Test
   void connect_foreignAliasOnOthersNetwork_notFound() {
     Decision d = connect("bobnet", "{\"Aliases\":[\"db\"]}");
-    assertThat(d).isInstanceOfSatisfying(Decision.Deny.class,
-        deny -> assertThat(deny.status()).isEqualTo(Decision.Status.NOT_FOUND));
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            Decision.Deny.class,
+            deny -> assertThat(deny.status()).isEqualTo(Decision.Status.NOT_FOUND));
   }
 
   @Test
   void connect_unknownDriverOpt_refusedNamingTheKey() {
-    assertThat(reason(connect("alicenet",
-        "{\"DriverOpts\":{\"com.docker.network.bridge.name\":\"docker0\"}}")))
+    assertThat(
+            reason(
+                connect(
+                    "alicenet",
+                    "{\"DriverOpts\":{\"com.docker.network.bridge.name\":\"docker0\"}}")))
         .contains("'com.docker.network.bridge.name' is not allowed");
   }
 
   @Test
   void connect_endpointSysctls_refusedPointingToSysctl() {
-    assertThat(reason(connect("alicenet", "{\"DriverOpts\":{"
-        + "\"com.docker.network.endpoint.sysctls\":\"net.ipv4.conf.IFNAME.forwarding=1\"}}")))
+    assertThat(
+            reason(
+                connect(
+                    "alicenet",
+                    "{\"DriverOpts\":{"
+                        + "\"com.docker.network.endpoint.sysctls\":\"net.ipv4.conf.IFNAME.forwarding=1\"}}")))
         .contains("use --sysctl");
   }
 
@@ -68,8 +92,12 @@ class EndpointSettingsTest {
 
   @Test
   void connect_ifnameNotAnInterfaceName_refused() {
-    assertThat(reason(connect("alicenet", "{\"DriverOpts\":{"
-        + "\"com.docker.network.endpoint.ifname\":\"../../eth0\"}}")))
+    assertThat(
+            reason(
+                connect(
+                    "alicenet",
+                    "{\"DriverOpts\":{"
+                        + "\"com.docker.network.endpoint.ifname\":\"../../eth0\"}}")))
         .contains("must be an interface name");
   }
 
@@ -87,10 +115,13 @@ class EndpointSettingsTest {
   @Test
   void networkRemove_nameWithASpace_notFoundAsTheDaemonAnswers() {
     Decision d = Fixtures.decide(ALICE, "DELETE", "/networks/a%20b", null);
-    assertThat(d).isInstanceOfSatisfying(Decision.Deny.class, deny -> {
-      assertThat(deny.status()).isEqualTo(Decision.Status.NOT_FOUND);
-      assertThat(deny.reason()).contains("network a b not found");
-    });
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            Decision.Deny.class,
+            deny -> {
+              assertThat(deny.status()).isEqualTo(Decision.Status.NOT_FOUND);
+              assertThat(deny.reason()).contains("network a b not found");
+            });
   }
 
   private static JsonNode listed(String target, FakeObjects objects) throws Exception {
@@ -99,24 +130,27 @@ class EndpointSettingsTest {
     Decision.Allow a = (Decision.Allow) d;
     assertThat(a.forward().query().get("filters").orElseThrow())
         .contains("dev.berth.owner.uid=1001");
-    JsonNode answer = JsonNodeFactory.instance.arrayNode()
-        .add(JsonNodeFactory.instance.objectNode().put("Name", "alicenet"));
-    return a.followUp() instanceof Decision.FollowUp.MapNames m ? m.mapping().apply(answer)
+    JsonNode answer =
+        JsonNodeFactory.instance
+            .arrayNode()
+            .add(JsonNodeFactory.instance.objectNode().put("Name", "alicenet"));
+    return a.followUp() instanceof Decision.FollowUp.MapNames m
+        ? m.mapping().apply(answer)
         : answer;
   }
 
   @Test
   void networkList_predefinedNetworksAppendedReadOnly() throws Exception {
     JsonNode shown = listed("/networks", Fixtures.objects());
-    assertThat(shown.findValuesAsText("Name")).containsExactly("alicenet", "bridge", "host",
-        "none");
+    assertThat(shown.findValuesAsText("Name"))
+        .containsExactly("alicenet", "bridge", "host", "none");
   }
 
   @Test
   void networkList_callersTypeFilterCustomOnly_noPredefinedAndNoOtherCustom() throws Exception {
     FakeObjects objects = Fixtures.objects();
-    JsonNode shown = listed("/networks?filters=%7B%22type%22%3A%7B%22custom%22%3Atrue%7D%7D",
-        objects);
+    JsonNode shown =
+        listed("/networks?filters=%7B%22type%22%3A%7B%22custom%22%3Atrue%7D%7D", objects);
     assertThat(shown.findValuesAsText("Name")).containsExactly("alicenet");
     assertThat(objects.builtinFilters).isNull(); // never asked with type=custom widened
   }
@@ -125,15 +159,14 @@ class EndpointSettingsTest {
   void networkList_callersFiltersKeptOnThePredefinedLookup() throws Exception {
     FakeObjects objects = Fixtures.objects();
     listed("/networks?filters=%7B%22name%22%3A%5B%22br%22%5D%7D", objects);
-    assertThat(objects.builtinFilters).isEqualTo(
-        "{\"name\":{\"br\":true},\"type\":{\"builtin\":true}}");
+    assertThat(objects.builtinFilters)
+        .isEqualTo("{\"name\":{\"br\":true},\"type\":{\"builtin\":true}}");
   }
 
   @Test
   void networkList_daemonUnreachableForThePredefined_ownListStillAnswered() throws Exception {
     FakeObjects objects = Fixtures.objects();
     objects.broken = true;
-    assertThat(listed("/networks", objects).findValuesAsText("Name"))
-        .containsExactly("alicenet");
+    assertThat(listed("/networks", objects).findValuesAsText("Name")).containsExactly("alicenet");
   }
 }

@@ -1,9 +1,9 @@
 package dev.berth.policy;
 
-import java.util.ArrayList;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.berth.policy.docker.ImageRefs;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +23,10 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, Owner> heldTags = new HashMap<>();
   private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
+
   /** The daemon's API version ({@link #apiVersion}). */
   String api = "1.51";
+
   /** The node's swarm state: null when this directory cannot tell. */
   Boolean swarm;
 
@@ -54,8 +56,12 @@ class FakeObjects implements ObjectDirectory {
     builtinFilters = filters;
     List<JsonNode> out = new ArrayList<>();
     for (String name : List.of("bridge", "host", "none")) {
-      out.add(JsonNodeFactory.instance.objectNode().put("Name", name).put("Id", name + "-id")
-          .putNull("Labels"));
+      out.add(
+          JsonNodeFactory.instance
+              .objectNode()
+              .put("Name", name)
+              .put("Id", name + "-id")
+              .putNull("Labels"));
     }
     return out;
   }
@@ -74,10 +80,15 @@ class FakeObjects implements ObjectDirectory {
       throw new LookupException("daemon unreachable");
     }
     String[] kv = label.split("=", 2);
-    return usage.values().stream().filter(ContainerUsage::active).filter(u -> {
-      DockerObject c = containers.get(u.id());
-      return c != null && c.owner().map(o -> o.labels().get(kv[0]).equals(kv[1])).orElse(false);
-    }).toList();
+    return usage.values().stream()
+        .filter(ContainerUsage::active)
+        .filter(
+            u -> {
+              DockerObject c = containers.get(u.id());
+              return c != null
+                  && c.owner().map(o -> o.labels().get(kv[0]).equals(kv[1])).orElse(false);
+            })
+        .toList();
   }
 
   static Optional<Owner> owner(int uid) {
@@ -128,8 +139,10 @@ class FakeObjects implements ObjectDirectory {
         return Optional.of(o);
       }
     }
-    var prefixed = all.values().stream().filter(o -> o.id().startsWith(ref)
-        || o.id().startsWith("sha256:" + ref)).toList();
+    var prefixed =
+        all.values().stream()
+            .filter(o -> o.id().startsWith(ref) || o.id().startsWith("sha256:" + ref))
+            .toList();
     return prefixed.size() == 1 ? Optional.of(prefixed.get(0)) : Optional.empty();
   }
 
@@ -155,8 +168,12 @@ class FakeObjects implements ObjectDirectory {
 
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
-    Optional<DockerObject> byName = find(images, ImageRefs.familiar(ref).equals(ref)
-        || images.containsKey(ref) ? ref : ImageRefs.familiar(ref));
+    Optional<DockerObject> byName =
+        find(
+            images,
+            ImageRefs.familiar(ref).equals(ref) || images.containsKey(ref)
+                ? ref
+                : ImageRefs.familiar(ref));
     return byName.isPresent() ? byName : find(images, ref); // then as an id prefix
   }
 
@@ -187,7 +204,8 @@ class FakeObjects implements ObjectDirectory {
       public Optional<Owner> heldTag(String tag, String imageId) {
         DockerObject image = images.get(imageId);
         return image != null && image.tags().containsKey(tag)
-            ? Optional.ofNullable(heldTags.get(tag)) : Optional.empty();
+            ? Optional.ofNullable(heldTags.get(tag))
+            : Optional.empty();
       }
     };
   }

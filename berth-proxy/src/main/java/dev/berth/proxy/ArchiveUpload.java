@@ -20,44 +20,52 @@ import org.jspecify.annotations.Nullable;
  * container, an SDK's copy) on its way to the daemon: decompressed when it is compressed, then
  * rewritten by the {@link TarSanitizer}, and forwarded as a plain tar.
  *
- * <p>Design note. dockerd accepts a plain tar or one compressed with gzip, bzip2 or xz there
- * (moby {@code pkg/archive} {@code DecompressStream}, chosen by the stream's first bytes, as
- * {@code DetectCompression} does; 23.0 and later also zstd), and docker-java's
- * {@code withHostResource} sends gzip. berth must see every tar header to give each entry to the
- * caller, so it decompresses on the way and forwards the plain tar it rewrote, with chunked
- * framing (its length is unknown when the request head goes out). Both kinds go through the
- * sanitizer's zero-copy form ({@link TarSanitizer#next(java.nio.ByteBuffer, TarSanitizer.Output)}):
- * what is forwarded is slices of the buffer the bytes arrived in (the client's own for a plain
- * tar, the decoder's for a compressed one) around berth's rewritten header blocks, so a plain tar
- * costs no copy. gzip and bzip2 are decoded by Netty's {@link Decompressor}s, which hand out at
- * most {@link #PIECE} bytes at a time and take more input only once their output was taken:
- * {@link #next()} returns about one piece, the caller forwards it, waits until it is written,
- * then asks for the next, so memory stays bounded (a few pieces) however much a stream expands. A
- * compression bomb is refused once the tar exceeds {@link #FREE_BYTES} and {@link #MAX_RATIO}
- * times the compressed bytes received. xz and zstd are refused with their name: neither has a
- * decoder among berth's dependencies that can be fed piece by piece.
+ * <p>Design note. dockerd accepts a plain tar or one compressed with gzip, bzip2 or xz there (moby
+ * {@code pkg/archive} {@code DecompressStream}, chosen by the stream's first bytes, as {@code
+ * DetectCompression} does; 23.0 and later also zstd), and docker-java's {@code withHostResource}
+ * sends gzip. berth must see every tar header to give each entry to the caller, so it decompresses
+ * on the way and forwards the plain tar it rewrote, with chunked framing (its length is unknown
+ * when the request head goes out). Both kinds go through the sanitizer's zero-copy form ({@link
+ * TarSanitizer#next(java.nio.ByteBuffer, TarSanitizer.Output)}): what is forwarded is slices of the
+ * buffer the bytes arrived in (the client's own for a plain tar, the decoder's for a compressed
+ * one) around berth's rewritten header blocks, so a plain tar costs no copy. gzip and bzip2 are
+ * decoded by Netty's {@link Decompressor}s, which hand out at most {@link #PIECE} bytes at a time
+ * and take more input only once their output was taken: {@link #next()} returns about one piece,
+ * the caller forwards it, waits until it is written, then asks for the next, so memory stays
+ * bounded (a few pieces) however much a stream expands. A compression bomb is refused once the tar
+ * exceeds {@link #FREE_BYTES} and {@link #MAX_RATIO} times the compressed bytes received. xz and
+ * zstd are refused with their name: neither has a decoder among berth's dependencies that can be
+ * fed piece by piece.
  *
  * <p>Not thread-safe: one instance per request body, used on its connection's event loop.
  */
 final class ArchiveUpload implements AutoCloseable {
   /** The most a decompressor hands out at once. */
   static final int PIECE = 64 * 1024;
+
   /** The tar may grow this large whatever its compression ratio. */
   static final long FREE_BYTES = 64L << 20;
+
   /** Beyond {@link #FREE_BYTES}, the most the tar may expand over the compressed bytes. */
   static final long MAX_RATIO = 200;
+
   /** Enough of the stream's start to tell its format (xz's magic is the longest). */
   private static final int MAGIC = 6;
 
   private final TarSanitizer tar;
   private final ByteBufAllocator alloc;
+
   /** The stream's first bytes, until its format is known. */
   private @Nullable ByteBuf head;
+
   private @Nullable Format format;
+
   /** Decodes a compressed stream; null for a plain tar or before the format is known. */
   private @Nullable Decompressor decoder;
+
   /** Plain tar bytes waiting for {@link #next()}. */
   private @Nullable ByteBuf pending;
+
   private boolean inputEnded;
   private boolean endSignalled;
   private boolean finished;
@@ -67,7 +75,11 @@ final class ArchiveUpload implements AutoCloseable {
 
   /** The formats dockerd detects; this proxy decodes the first three. */
   enum Format {
-    TAR("tar"), GZIP("gzip"), BZIP2("bzip2"), XZ("xz"), ZSTD("zstd");
+    TAR("tar"),
+    GZIP("gzip"),
+    BZIP2("bzip2"),
+    XZ("xz"),
+    ZSTD("zstd");
 
     final String label;
 
@@ -125,14 +137,22 @@ final class ArchiveUpload implements AutoCloseable {
         feed(first);
         return;
       }
-      case GZIP -> decoder = JdkZlibDecompressor.builder().wrapper(ZlibWrapper.GZIP)
-          .maxAllocation(PIECE).decompressConcatenated(true).build(alloc);
+      case GZIP ->
+          decoder =
+              JdkZlibDecompressor.builder()
+                  .wrapper(ZlibWrapper.GZIP)
+                  .maxAllocation(PIECE)
+                  .decompressConcatenated(true)
+                  .build(alloc);
       case BZIP2 -> decoder = Bzip2Decompressor.builder().outputBufferSize(PIECE).build(alloc);
       case XZ, ZSTD -> {
         first.release();
-        throw RequestException.bad("archive: " + format.label + "-compressed archives are not "
-            + "accepted by berth (it rewrites every entry's owner and decodes gzip and bzip2 "
-            + "only); send a plain tar or gzip");
+        throw RequestException.bad(
+            "archive: "
+                + format.label
+                + "-compressed archives are not "
+                + "accepted by berth (it rewrites every entry's owner and decodes gzip and bzip2 "
+                + "only); send a plain tar or gzip");
       }
       default -> throw new IllegalStateException(format.name());
     }
@@ -149,8 +169,7 @@ final class ArchiveUpload implements AutoCloseable {
         boolean extra = in.isReadable();
         in.release();
         if (extra) {
-          throw RequestException.bad("archive: data after the end of the " + label()
-              + " stream");
+          throw RequestException.bad("archive: data after the end of the " + label() + " stream");
         }
         return;
       }
@@ -239,17 +258,19 @@ final class ArchiveUpload implements AutoCloseable {
    */
   private void rewrite(ByteBuf in, CompositeByteBuf out) throws RequestException {
     int base = in.readerIndex();
-    tar.next(in.nioBuffer(), new TarSanitizer.Output() {
-      @Override
-      public void input(int offset, int length) {
-        out.addComponent(true, in.retainedSlice(base + offset, length));
-      }
+    tar.next(
+        in.nioBuffer(),
+        new TarSanitizer.Output() {
+          @Override
+          public void input(int offset, int length) {
+            out.addComponent(true, in.retainedSlice(base + offset, length));
+          }
 
-      @Override
-      public void header(byte[] block) {
-        out.addComponent(true, Unpooled.wrappedBuffer(block));
-      }
-    });
+          @Override
+          public void header(byte[] block) {
+            out.addComponent(true, Unpooled.wrappedBuffer(block));
+          }
+        });
   }
 
   private @Nullable ByteBuf finishIfEnded() throws RequestException {
@@ -262,15 +283,21 @@ final class ArchiveUpload implements AutoCloseable {
 
   private void checkRatio() throws RequestException {
     if (tarBytes > FREE_BYTES && tarBytes > MAX_RATIO * compressedBytes) {
-      throw RequestException.bad("archive: the " + label() + " stream expands more than "
-          + MAX_RATIO + " times (" + compressedBytes + " bytes became more than " + tarBytes
-          + "): refused as a compression bomb; send the tar uncompressed");
+      throw RequestException.bad(
+          "archive: the "
+              + label()
+              + " stream expands more than "
+              + MAX_RATIO
+              + " times ("
+              + compressedBytes
+              + " bytes became more than "
+              + tarBytes
+              + "): refused as a compression bomb; send the tar uncompressed");
     }
   }
 
   private RequestException corrupt(DecompressionException e) {
-    return RequestException.bad("archive: corrupt " + label() + " stream ("
-        + e.getMessage() + ")");
+    return RequestException.bad("archive: corrupt " + label() + " stream (" + e.getMessage() + ")");
   }
 
   /** The format's name for messages. */

@@ -7,10 +7,7 @@ import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
-import dev.berth.policy.docker.TarSanitizer;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler: sends an allowed exchange to the daemon; its answer comes back through
- * {@link AnswerRelay}.
+ * The last handler: sends an allowed exchange to the daemon; its answer comes back through {@link
+ * AnswerRelay}.
  *
- * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request;
- * a streamed body follows piece by piece (decompressed and rewritten by {@link ArchiveUpload} for
+ * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request; a
+ * streamed body follows piece by piece (decompressed and rewritten by {@link ArchiveUpload} for
  * {@code docker cp}), the next piece read from the client only once the previous one is written
  * (backpressure).
  */
@@ -66,25 +63,35 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean streamed = allow.forward().body() instanceof CanonicalRequest.Body.Stream;
-    byte[] json = allow.forward().body() instanceof CanonicalRequest.Body.Json j
-        ? DockerJson.write(j.value()) : null;
+    byte[] json =
+        allow.forward().body() instanceof CanonicalRequest.Body.Json j
+            ? DockerJson.write(j.value())
+            : null;
     Channel idle = conn.upstreams.pollIdle(conn.channel.eventLoop());
     if (idle != null) {
       send(ex, idle, json, streamed);
       return;
     }
-    conn.upstreams.connect(conn.channel.eventLoop()).addListener((ChannelFutureListener) f -> {
-      if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
-        f.channel().close();
-      } else if (!f.isSuccess()) {
-        LOG.atError().addKeyValue("upstream", conn.upstreams.describe())
-            .addKeyValue("cause", String.valueOf(f.cause())).log("daemon unreachable");
-        conn.refuse(ex, Refusals.upstream("the Docker daemon is not reachable at "
-            + conn.upstreams.describe()));
-      } else {
-        send(ex, f.channel(), json, streamed);
-      }
-    });
+    conn.upstreams
+        .connect(conn.channel.eventLoop())
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
+                    f.channel().close();
+                  } else if (!f.isSuccess()) {
+                    LOG.atError()
+                        .addKeyValue("upstream", conn.upstreams.describe())
+                        .addKeyValue("cause", String.valueOf(f.cause()))
+                        .log("daemon unreachable");
+                    conn.refuse(
+                        ex,
+                        Refusals.upstream(
+                            "the Docker daemon is not reachable at " + conn.upstreams.describe()));
+                  } else {
+                    send(ex, f.channel(), json, streamed);
+                  }
+                });
   }
 
   private void send(Exchange ex, Channel ch, byte @Nullable [] json, boolean streamed) {
@@ -97,21 +104,25 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (!streamed) {
       ex.requestComplete = true;
     }
-    HttpRequest out = UpstreamRequests.build(ex.request, requireNonNull(ex.allow).forward(), json,
-        streamed, hijacks);
+    HttpRequest out =
+        UpstreamRequests.build(
+            ex.request, requireNonNull(ex.allow).forward(), json, streamed, hijacks);
     if (BuildKitHandOff.applies(ex)) {
       BuildKitHandOff.upgradeHeaders(conn, ex, out);
     }
-    ch.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
-          if (!f.isSuccess()) {
-            answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
-            return;
-          }
-          ch.read();
-          if (streamed) {
-            conn.read();
-          }
-        });
+    ch.writeAndFlush(out)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
+                    return;
+                  }
+                  ch.read();
+                  if (streamed) {
+                    conn.read();
+                  }
+                });
   }
 
   /** A piece of a streamed request body; trailers are never forwarded (nothing judged them). */
@@ -131,15 +142,19 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
-    requireNonNull(conn.upstream).writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        conn.closeBoth();
-      } else if (last) {
-        ex.requestComplete = true;
-      } else {
-        conn.read();
-      }
-    });
+    requireNonNull(conn.upstream)
+        .writeAndFlush(copy)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    conn.closeBoth();
+                  } else if (last) {
+                    ex.requestComplete = true;
+                  } else {
+                    conn.read();
+                  }
+                });
   }
 
   /**
@@ -158,17 +173,21 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       conn.read();
       return;
     }
-    HttpContent out = piece == null ? LastHttpContent.EMPTY_LAST_CONTENT
-        : new DefaultHttpContent(piece);
-    requireNonNull(conn.upstream).writeAndFlush(out).addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        conn.closeBoth();
-      } else if (piece == null) {
-        ex.requestComplete = true;
-      } else if (conn.exchange == ex && conn.state != ClientConnection.State.CLOSED) {
-        relayArchive(ex, last);
-      }
-    });
+    HttpContent out =
+        piece == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultHttpContent(piece);
+    requireNonNull(conn.upstream)
+        .writeAndFlush(out)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    conn.closeBoth();
+                  } else if (piece == null) {
+                    ex.requestComplete = true;
+                  } else if (conn.exchange == ex && conn.state != ClientConnection.State.CLOSED) {
+                    relayArchive(ex, last);
+                  }
+                });
   }
 
   private void refuseArchive(Exchange ex, RequestException e) {

@@ -19,7 +19,10 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
-/** Archive uploads: decompressed, rewritten, forwarded as a plain tar; bombs and odd formats refused. */
+/**
+ * Archive uploads: decompressed, rewritten, forwarded as a plain tar; bombs and odd formats
+ * refused.
+ */
 class ArchiveUploadTest {
   private static final int UID = 1001;
   private static final int GID = 1002;
@@ -88,14 +91,15 @@ class ArchiveUploadTest {
   private record Forwarded(byte[] tar, int largestPiece) {}
 
   private static Forwarded run(byte[] body, int chunk) throws RequestException {
-    try (ArchiveUpload up = new ArchiveUpload(new TarSanitizer(UID, GID),
-        UnpooledByteBufAllocator.DEFAULT)) {
+    try (ArchiveUpload up =
+        new ArchiveUpload(new TarSanitizer(UID, GID), UnpooledByteBufAllocator.DEFAULT)) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       int largest = 0;
       for (int i = 0; i < body.length || i == 0; i += chunk) {
         boolean last = i + chunk >= body.length;
-        up.add(Unpooled.wrappedBuffer(
-            Arrays.copyOfRange(body, i, Math.min(body.length, i + chunk))), last);
+        up.add(
+            Unpooled.wrappedBuffer(Arrays.copyOfRange(body, i, Math.min(body.length, i + chunk))),
+            last);
         for (ByteBuf piece = up.next(); piece != null; piece = up.next()) {
           largest = Math.max(largest, piece.readableBytes());
           out.writeBytes(ByteBufUtil.getBytes(piece));
@@ -145,8 +149,8 @@ class ArchiveUploadTest {
   void add_plainTar_entryDataForwardedFromTheClientsBuffer() throws Exception {
     byte[] plain = tar("f", 0644, "abc".getBytes(StandardCharsets.US_ASCII));
     ByteBuf client = Unpooled.wrappedBuffer(plain);
-    try (ArchiveUpload up = new ArchiveUpload(new TarSanitizer(UID, GID),
-        UnpooledByteBufAllocator.DEFAULT)) {
+    try (ArchiveUpload up =
+        new ArchiveUpload(new TarSanitizer(UID, GID), UnpooledByteBufAllocator.DEFAULT)) {
       up.add(client.retain(), true);
       ByteBuf piece = up.next();
       assertThat(piece).isNotNull();
@@ -204,7 +208,8 @@ class ArchiveUploadTest {
   void add_truncatedGzip_refused() throws Exception {
     byte[] gz = gzip(tar("f", 0644, new byte[5000]));
     byte[] cut = Arrays.copyOf(gz, gz.length - 6);
-    assertThatThrownBy(() -> run(cut, 512)).isInstanceOf(RequestException.class)
+    assertThatThrownBy(() -> run(cut, 512))
+        .isInstanceOf(RequestException.class)
         .hasMessageContaining("archive:");
   }
 
@@ -214,14 +219,16 @@ class ArchiveUploadTest {
     new Random(7).nextBytes(noise);
     byte[] gz = gzip(tar("f", 0644, noise));
     gz[gz.length / 2] ^= 0x55;
-    assertThatThrownBy(() -> run(gz, 512)).isInstanceOf(RequestException.class)
+    assertThatThrownBy(() -> run(gz, 512))
+        .isInstanceOf(RequestException.class)
         .hasMessageContaining("archive:");
   }
 
   @Test
   void add_gzipOfSomethingElse_refusedAsNotATar() throws Exception {
-    byte[] gz = gzip("just some text, no tar headers at all".repeat(20)
-        .getBytes(StandardCharsets.US_ASCII));
+    byte[] gz =
+        gzip(
+            "just some text, no tar headers at all".repeat(20).getBytes(StandardCharsets.US_ASCII));
     assertThatThrownBy(() -> run(gz, 512)).hasMessageContaining("not a tar archive");
   }
 

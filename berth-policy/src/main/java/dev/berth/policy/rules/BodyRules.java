@@ -15,17 +15,17 @@ import java.util.Map;
 
 /**
  * The rules for an ordinary user's request bodies, by action: each body kind has its rules class
- * ({@link ContainerCreateRules} with {@link HostConfigRules} and {@link MountRules},
- * {@link ExecRules}, {@link UpdateRules}, {@link ArchiveRules}, {@link ImagePullRules},
- * {@link VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of existing objects is judged afterwards, by
- * {@link OwnershipRules}.
+ * ({@link ContainerCreateRules} with {@link HostConfigRules} and {@link MountRules}, {@link
+ * ExecRules}, {@link UpdateRules}, {@link ArchiveRules}, {@link ImagePullRules}, {@link
+ * VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of existing objects is judged
+ * afterwards, by {@link OwnershipRules}.
  */
 public final class BodyRules {
   private final ContainerCreateRules create;
   private final HostRoutes routes;
 
-  public BodyRules(Map<String, Profile> profiles, HostPaths hostPaths, HostJobs hostJobs,
-      HostRoutes routes) {
+  public BodyRules(
+      Map<String, Profile> profiles, HostPaths hostPaths, HostJobs hostJobs, HostRoutes routes) {
     this.create = new ContainerCreateRules(profiles, new MountRules(hostPaths), hostJobs);
     this.routes = routes;
   }
@@ -40,8 +40,9 @@ public final class BodyRules {
       case CONTAINER_ARCHIVE_PUT -> ArchiveRules.evaluate(who, request);
       case IMAGE_CREATE -> ImagePullRules.evaluate(request);
       case VOLUME_CREATE -> VolumeCreateRules.evaluate(grant.ownerFor(who), request);
-      case NETWORK_CREATE -> NetworkCreateRules.evaluate(grant.ownerFor(who), request,
-          role.allow().addressPools(), routes);
+      case NETWORK_CREATE ->
+          NetworkCreateRules.evaluate(
+              grant.ownerFor(who), request, role.allow().addressPools(), routes);
       default -> new Decision.Allow("user_action", request, List.of());
     };
   }

@@ -31,14 +31,14 @@ final class NetworkCreateRules {
   private NetworkCreateRules() {}
 
   /**
-   * {@code docker network create}: a plain bridge network, addressed by the daemon or on a
-   * subnet the caller names inside the role's address pools (see {@link #ipam}); driver options
-   * can attach to host interfaces or existing bridges, and other drivers reach the host's
-   * network (macvlan, ipvlan) or need swarm. Keys are matched case-insensitively, as Go's
-   * decoder does; the body is rebuilt from the known ones.
+   * {@code docker network create}: a plain bridge network, addressed by the daemon or on a subnet
+   * the caller names inside the role's address pools (see {@link #ipam}); driver options can attach
+   * to host interfaces or existing bridges, and other drivers reach the host's network (macvlan,
+   * ipvlan) or need swarm. Keys are matched case-insensitively, as Go's decoder does; the body is
+   * rebuilt from the known ones.
    */
-  static Decision evaluate(Owner owner, CanonicalRequest request, List<AddressPool> pools,
-      HostRoutes routes) {
+  static Decision evaluate(
+      Owner owner, CanonicalRequest request, List<AddressPool> pools, HostRoutes routes) {
     JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
     if (!in.isObject()) {
       return Decision.badRequest("network_create", "berth: body: expected a JSON object");
@@ -49,51 +49,59 @@ final class NetworkCreateRules {
     for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();
-      String refusal = switch (e.getKey().toLowerCase(Locale.ROOT)) {
-        case "name" -> {
-          out.put("Name", v.asText(""));
-          yield null;
-        }
-        case "driver" -> oneOf(v, Set.of("", "bridge"), "--driver: only bridge networks are "
-            + "allowed");
-        case "scope" -> oneOf(v, Set.of("", "local"), "--scope: only local networks are allowed");
-        case "internal", "enableipv6", "enableipv4" -> {
-          if (!v.isNull()) {
-            out.put(e.getKey().equalsIgnoreCase("internal") ? "Internal"
-                : e.getKey().equalsIgnoreCase("enableipv6") ? "EnableIPv6" : "EnableIPv4",
-                v.asBoolean(false));
-          }
-          yield null;
-        }
-        case "attachable", "ingress", "configonly" -> v.asBoolean(false)
-            ? "--" + e.getKey().toLowerCase(Locale.ROOT) + " networks are not allowed" : null;
-        case "configfrom" -> v.isNull() || v.isEmpty() ? null : "--config-from is not allowed";
-        case "options" -> v.isNull() || v.isEmpty() ? null
-            : "-o/--opt: network driver options are not allowed";
-        case "ipam" -> {
-          try {
-            ObjectNode ipam = ipam(v, pools, routes);
-            if (ipam != null) {
-              out.set("IPAM", ipam);
+      String refusal =
+          switch (e.getKey().toLowerCase(Locale.ROOT)) {
+            case "name" -> {
+              out.put("Name", v.asText(""));
+              yield null;
             }
-            yield null;
-          } catch (IllegalArgumentException r) {
-            yield String.valueOf(r.getMessage()); // never null: a refusal
-          }
-        }
-        case "labels" -> {
-          if (v.isObject()) {
-            labels.setAll((ObjectNode) v);
-            yield null;
-          }
-          yield v.isNull() ? null : "--label: expected labels";
-        }
-        case "checkduplicate" -> null;
-        default -> {
-          dropped.add(e.getKey()); // no rule judges it: left out, never forwarded
-          yield null;
-        }
-      };
+            case "driver" ->
+                oneOf(v, Set.of("", "bridge"), "--driver: only bridge networks are " + "allowed");
+            case "scope" ->
+                oneOf(v, Set.of("", "local"), "--scope: only local networks are allowed");
+            case "internal", "enableipv6", "enableipv4" -> {
+              if (!v.isNull()) {
+                out.put(
+                    e.getKey().equalsIgnoreCase("internal")
+                        ? "Internal"
+                        : e.getKey().equalsIgnoreCase("enableipv6") ? "EnableIPv6" : "EnableIPv4",
+                    v.asBoolean(false));
+              }
+              yield null;
+            }
+            case "attachable", "ingress", "configonly" ->
+                v.asBoolean(false)
+                    ? "--" + e.getKey().toLowerCase(Locale.ROOT) + " networks are not allowed"
+                    : null;
+            case "configfrom" -> v.isNull() || v.isEmpty() ? null : "--config-from is not allowed";
+            case "options" ->
+                v.isNull() || v.isEmpty()
+                    ? null
+                    : "-o/--opt: network driver options are not allowed";
+            case "ipam" -> {
+              try {
+                ObjectNode ipam = ipam(v, pools, routes);
+                if (ipam != null) {
+                  out.set("IPAM", ipam);
+                }
+                yield null;
+              } catch (IllegalArgumentException r) {
+                yield String.valueOf(r.getMessage()); // never null: a refusal
+              }
+            }
+            case "labels" -> {
+              if (v.isObject()) {
+                labels.setAll((ObjectNode) v);
+                yield null;
+              }
+              yield v.isNull() ? null : "--label: expected labels";
+            }
+            case "checkduplicate" -> null;
+            default -> {
+              dropped.add(e.getKey()); // no rule judges it: left out, never forwarded
+              yield null;
+            }
+          };
       if (refusal != null) {
         return Decision.forbidden("network_create", "berth: " + refusal);
       }
@@ -129,8 +137,7 @@ final class NetworkCreateRules {
    * @return the IPAM to forward, or null for none
    * @throws IllegalArgumentException with the refusal's reason
    */
-  private static @Nullable ObjectNode ipam(JsonNode v, List<AddressPool> pools,
-      HostRoutes routes) {
+  private static @Nullable ObjectNode ipam(JsonNode v, List<AddressPool> pools, HostRoutes routes) {
     if (v.isNull()) {
       return null;
     }
@@ -139,8 +146,8 @@ final class NetworkCreateRules {
     }
     String driver = field(v, "Driver").asText("");
     if (!Set.of("", "default").contains(driver)) {
-      throw new IllegalArgumentException("--ipam-driver: only the default IPAM driver is "
-          + "allowed");
+      throw new IllegalArgumentException(
+          "--ipam-driver: only the default IPAM driver is " + "allowed");
     }
     JsonNode options = field(v, "Options");
     if (!options.isNull() && !options.isMissingNode() && !options.isEmpty()) {
@@ -158,8 +165,10 @@ final class NetworkCreateRules {
     try {
       hostRoutes = routes.routes();
     } catch (IOException e) {
-      throw new IllegalArgumentException("--subnet: the host's routes cannot be read ("
-          + e.getMessage() + "), so no subnet can be judged");
+      throw new IllegalArgumentException(
+          "--subnet: the host's routes cannot be read ("
+              + e.getMessage()
+              + "), so no subnet can be judged");
     }
     ArrayNode judged = out.putArray("Config");
     for (JsonNode c : config) {
@@ -168,8 +177,8 @@ final class NetworkCreateRules {
     return out;
   }
 
-  private static ObjectNode ipamConfig(JsonNode c, List<AddressPool> pools,
-      List<Ipv4Block> hostRoutes) {
+  private static ObjectNode ipamConfig(
+      JsonNode c, List<AddressPool> pools, List<Ipv4Block> hostRoutes) {
     if (!c.isObject()) {
       throw new IllegalArgumentException("IPAM.Config: expected objects");
     }
@@ -178,19 +187,30 @@ final class NetworkCreateRules {
       throw new IllegalArgumentException("--ip-range/--gateway/--aux-address need a --subnet");
     }
     if (subnetText.contains(":")) {
-      throw new IllegalArgumentException("--subnet " + subnetText + ": IPv6 subnets are not "
-          + "drawn from berth's address pools; use --ipv6 without a subnet");
+      throw new IllegalArgumentException(
+          "--subnet "
+              + subnetText
+              + ": IPv6 subnets are not "
+              + "drawn from berth's address pools; use --ipv6 without a subnet");
     }
     Ipv4Block subnet = block("--subnet", subnetText);
     if (pools.stream().noneMatch(p -> p.admits(subnet))) {
-      throw new IllegalArgumentException("--subnet " + subnet + " is not inside the address "
-          + "pools of your role (" + pools.stream().map(AddressPool::toString)
-              .collect(Collectors.joining(", ")) + ")");
+      throw new IllegalArgumentException(
+          "--subnet "
+              + subnet
+              + " is not inside the address "
+              + "pools of your role ("
+              + pools.stream().map(AddressPool::toString).collect(Collectors.joining(", "))
+              + ")");
     }
     for (Ipv4Block route : hostRoutes) {
       if (route.overlaps(subnet)) {
-        throw new IllegalArgumentException("--subnet " + subnet + " overlaps the host's route to "
-            + route + "; choose a subnet the host does not route");
+        throw new IllegalArgumentException(
+            "--subnet "
+                + subnet
+                + " overlaps the host's route to "
+                + route
+                + "; choose a subnet the host does not route");
       }
     }
     ObjectNode out = NODES.objectNode().put("Subnet", subnet.toString());
