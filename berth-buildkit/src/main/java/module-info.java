@@ -17,16 +17,28 @@ module dev.berth.buildkit {
 
   exports dev.berth.buildkit;
 
-  opens fsutil.types to com.google.protobuf;
-  opens google.rpc to com.google.protobuf;
-  opens grpc.health.v1 to com.google.protobuf;
-  opens moby.buildkit.secrets.v1 to com.google.protobuf;
-  opens moby.buildkit.v1 to com.google.protobuf;
-  opens moby.buildkit.v1.apicaps to com.google.protobuf;
-  opens moby.buildkit.v1.frontend to com.google.protobuf;
-  opens moby.buildkit.v1.sourcepolicy to com.google.protobuf;
-  opens moby.buildkit.v1.types to com.google.protobuf;
-  opens moby.filesync.v1 to com.google.protobuf;
-  opens moby.sshforward.v1 to com.google.protobuf;
-  opens pb to com.google.protobuf;
+  opens fsutil.types to
+      com.google.protobuf;
+  opens google.rpc to
+      com.google.protobuf;
+  opens grpc.health.v1 to
+      com.google.protobuf;
+  opens moby.buildkit.secrets.v1 to
+      com.google.protobuf;
+  opens moby.buildkit.v1 to
+      com.google.protobuf;
+  opens moby.buildkit.v1.apicaps to
+      com.google.protobuf;
+  opens moby.buildkit.v1.frontend to
+      com.google.protobuf;
+  opens moby.buildkit.v1.sourcepolicy to
+      com.google.protobuf;
+  opens moby.buildkit.v1.types to
+      com.google.protobuf;
+  opens moby.filesync.v1 to
+      com.google.protobuf;
+  opens moby.sshforward.v1 to
+      com.google.protobuf;
+  opens pb to
+      com.google.protobuf;
 }

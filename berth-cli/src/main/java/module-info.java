@@ -25,7 +25,9 @@ module dev.berth.cli {
   requires org.slf4j;
 
   exports dev.berth.cli;
-  exports dev.berth.cli.systemd to org.slf4j;
+  exports dev.berth.cli.systemd to
+      org.slf4j;
 
-  opens dev.berth.cli to info.picocli;
+  opens dev.berth.cli to
+      info.picocli;
 }

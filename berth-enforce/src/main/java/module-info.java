@@ -1,6 +1,6 @@
 /**
- * The enforcement core shared by the proxy and the plugin (see {@code dev.berth.enforce}):
- * one policy snapshot per request, the audit record before anything acts, effects and claims.
+ * The enforcement core shared by the proxy and the plugin (see {@code dev.berth.enforce}): one
+ * policy snapshot per request, the audit record before anything acts, effects and claims.
  */
 module dev.berth.enforce {
   requires static org.jspecify;

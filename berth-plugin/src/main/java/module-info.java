@@ -17,5 +17,6 @@ module dev.berth.plugin {
 
   exports dev.berth.plugin;
 
-  opens dev.berth.plugin to com.fasterxml.jackson.databind;
+  opens dev.berth.plugin to
+      com.fasterxml.jackson.databind;
 }

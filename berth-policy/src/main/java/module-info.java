@@ -1,8 +1,7 @@
 /**
- * berth's policy: the model and the engine ({@code dev.berth.policy}), the Docker Engine API
- * table ({@code dev.berth.policy.docker}) and the policy file loader
- * ({@code dev.berth.policy.yaml}). The rules behind the engine ({@code dev.berth.policy.rules})
- * are not exported.
+ * berth's policy: the model and the engine ({@code dev.berth.policy}), the Docker Engine API table
+ * ({@code dev.berth.policy.docker}) and the policy file loader ({@code dev.berth.policy.yaml}). The
+ * rules behind the engine ({@code dev.berth.policy.rules}) are not exported.
  */
 module dev.berth.policy {
   requires static org.jspecify;

@@ -22,19 +22,19 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The file the writer appends to, and its rotation (see {@link AuditLog} for the order of the
- * steps and why it is crash safe). Used by the writer thread only.
+ * The file the writer appends to, and its rotation (see {@link AuditLog} for the order of the steps
+ * and why it is crash safe). Used by the writer thread only.
  *
- * <p>Design note. {@link #open} finds where the chain continues: at the file's last line, or,
- * when the file is missing or empty (a rotation cut short by a crash), at the last line of the
- * newest rotated file beside it. {@link #append} writes a batch and forces it; when either fails
- * the file is truncated back to where the batch began, so no half record stays behind to break
- * the chain. Rotation is two steps, {@link #renameActive} and {@link #createActive}, so that the
- * writer can anchor the rotated head between them and a failed creation is retried alone.
+ * <p>Design note. {@link #open} finds where the chain continues: at the file's last line, or, when
+ * the file is missing or empty (a rotation cut short by a crash), at the last line of the newest
+ * rotated file beside it. {@link #append} writes a batch and forces it; when either fails the file
+ * is truncated back to where the batch began, so no half record stays behind to break the chain.
+ * Rotation is two steps, {@link #renameActive} and {@link #createActive}, so that the writer can
+ * anchor the rotated head between them and a failed creation is retried alone.
  */
 final class ActiveFile implements AutoCloseable {
-  private static final FileAttribute<?> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
-      PosixFilePermissions.fromString("rw-------"));
+  private static final FileAttribute<?> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   /**
    * The opened file and the head of the chain it continues.
@@ -46,11 +46,15 @@ final class ActiveFile implements AutoCloseable {
 
   private final Path path;
   private final @Nullable Path dir;
+
   /** The open file, or null after a rotation's rename whose new file is not created yet. */
   private @Nullable FileChannel channel;
+
   private long size;
+
   /** Seq and time of the file's first record; seq 0 while the file is empty. */
   private long firstSeq;
+
   private @Nullable Instant firstTime;
 
   private ActiveFile(Path path, FileChannel channel, long firstSeq, @Nullable Instant firstTime)
@@ -87,7 +91,8 @@ final class ActiveFile implements AutoCloseable {
         } catch (DateTimeParseException e) {
           firstTime = clock.instant(); // a broken first record: age counts from now
         }
-        return new Opened(new ActiveFile(file, ch, first.seq(), firstTime),
+        return new Opened(
+            new ActiveFile(file, ch, first.seq(), firstTime),
             new ChainHead(seqOf(last, file), AuditChain.hash(last), name(file)));
       }
       ChainHead head = new ChainHead(0, AuditChain.GENESIS, name(file));
@@ -95,8 +100,11 @@ final class ActiveFile implements AutoCloseable {
       if (rotated.isPresent()) {
         String rotatedLast = lastLine(rotated.get());
         if (rotatedLast != null) {
-          head = new ChainHead(seqOf(rotatedLast, rotated.get()), AuditChain.hash(rotatedLast),
-              name(rotated.get()));
+          head =
+              new ChainHead(
+                  seqOf(rotatedLast, rotated.get()),
+                  AuditChain.hash(rotatedLast),
+                  name(rotated.get()));
         }
       }
       return new Opened(new ActiveFile(file, ch, 0, null), head);
@@ -110,8 +118,9 @@ final class ActiveFile implements AutoCloseable {
     try {
       return AuditFiles.lastLine(ch);
     } catch (IOException e) {
-      throw new IOException(file + ": " + e.getMessage() + "; run 'berth audit verify' and "
-          + "move the file aside", e);
+      throw new IOException(
+          file + ": " + e.getMessage() + "; run 'berth audit verify' and " + "move the file aside",
+          e);
     }
   }
 
@@ -125,8 +134,11 @@ final class ActiveFile implements AutoCloseable {
     try {
       return AuditCodec.decode(line);
     } catch (IOException e) {
-      throw new IOException(file + ": a line is not an audit record; run 'berth audit "
-          + "verify' and move the file aside", e);
+      throw new IOException(
+          file
+              + ": a line is not an audit record; run 'berth audit "
+              + "verify' and move the file aside",
+          e);
     }
   }
 
@@ -148,8 +160,10 @@ final class ActiveFile implements AutoCloseable {
 
   /** Whether the file must be rotated before a batch of {@code bytes} is written at {@code now}. */
   boolean rotationDue(long bytes, Instant now, long maxBytes, Duration maxAge) {
-    return channel == null || (size > 0 && (size + bytes > maxBytes
-        || !now.isBefore(requireNonNull(firstTime, "first time").plus(maxAge))));
+    return channel == null
+        || (size > 0
+            && (size + bytes > maxBytes
+                || !now.isBefore(requireNonNull(firstTime, "first time").plus(maxAge))));
   }
 
   /**
@@ -197,8 +211,8 @@ final class ActiveFile implements AutoCloseable {
     Path rotated = AuditFiles.rotatedName(path, firstTime, firstSeq);
     if (Files.exists(rotated, LinkOption.NOFOLLOW_LINKS)) {
       // rename(2) would silently replace it: never lose a rotated file
-      throw new FileAlreadyExistsException(rotated.toString(), null,
-          "a rotated file of that name exists already");
+      throw new FileAlreadyExistsException(
+          rotated.toString(), null, "a rotated file of that name exists already");
     }
     Files.move(path, rotated, StandardCopyOption.ATOMIC_MOVE);
     try {
@@ -222,8 +236,12 @@ final class ActiveFile implements AutoCloseable {
   void createActive() throws IOException {
     FileChannel ch;
     try {
-      ch = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE, StandardOpenOption.READ), OWNER_ONLY);
+      ch =
+          FileChannel.open(
+              path,
+              Set.of(
+                  StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ),
+              OWNER_ONLY);
     } catch (FileAlreadyExistsException e) {
       ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ);
       if (ch.size() != 0) { // not what a retry of this rotation left behind

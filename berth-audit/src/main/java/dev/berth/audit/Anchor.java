@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * A copy of the chain head kept outside the audit file, so that a cut-off or rewritten tail can be
- * told from a trail that simply ended there (see {@link AuditChain}). As a line:
- * {@code anchor seq=123 hash=<64 hex> file=audit.jsonl time=2026-11-24T22:44:45Z}.
+ * told from a trail that simply ended there (see {@link AuditChain}). As a line: {@code anchor
+ * seq=123 hash=<64 hex> file=audit.jsonl time=2026-11-24T22:44:45Z}.
  *
  * @param seq the head's sequence number
  * @param hash the head record's SHA-256
@@ -28,19 +28,19 @@ public record Anchor(long seq, String hash, String file, Instant time) {
     requireNonNull(file, "file");
     requireNonNull(time, "time");
     if (seq < 0 || !HASH.matcher(hash).matches() || !FILE.matcher(file).matches()) {
-      throw new IllegalArgumentException("not an anchor: seq=" + seq + " hash=" + hash
-          + " file=" + file);
+      throw new IllegalArgumentException(
+          "not an anchor: seq=" + seq + " hash=" + hash + " file=" + file);
     }
   }
 
   /**
-   * The anchor of {@code head}. Blanks and control characters in the file name (an odd
-   * {@code --audit-log}) become {@code _}, so the anchor stays one line of space-separated fields;
-   * the name is for people, the check uses seq and hash.
+   * The anchor of {@code head}. Blanks and control characters in the file name (an odd {@code
+   * --audit-log}) become {@code _}, so the anchor stays one line of space-separated fields; the
+   * name is for people, the check uses seq and hash.
    */
   static Anchor of(ChainHead head, Instant time) {
-    return new Anchor(head.seq(), head.hash(),
-        head.file().replaceAll("[\\s\\p{Cntrl}]", "_"), time);
+    return new Anchor(
+        head.seq(), head.hash(), head.file().replaceAll("[\\s\\p{Cntrl}]", "_"), time);
   }
 
   /** The anchor as one line of text (no newline). */
@@ -49,10 +49,10 @@ public record Anchor(long seq, String hash, String file, Instant time) {
   }
 
   /**
-   * Finds an anchor in a log line, wherever it starts: a line of {@code journalctl -t
-   * berth-audit -o cat}, of {@code /var/log/auth.log} (after its syslog prefix) or of an anchor
-   * file. Lines without an anchor give empty; so do lines that name one but are malformed, which
-   * {@link #isAnchorLike} tells apart.
+   * Finds an anchor in a log line, wherever it starts: a line of {@code journalctl -t berth-audit
+   * -o cat}, of {@code /var/log/auth.log} (after its syslog prefix) or of an anchor file. Lines
+   * without an anchor give empty; so do lines that name one but are malformed, which {@link
+   * #isAnchorLike} tells apart.
    */
   public static Optional<Anchor> parse(String line) {
     int at = line.indexOf("anchor seq=");
@@ -67,9 +67,12 @@ public record Anchor(long seq, String hash, String file, Instant time) {
       }
     }
     try {
-      return Optional.of(new Anchor(Long.parseLong(fields.getOrDefault("seq", "")),
-          fields.getOrDefault("hash", ""), fields.getOrDefault("file", ""),
-          Instant.parse(fields.getOrDefault("time", ""))));
+      return Optional.of(
+          new Anchor(
+              Long.parseLong(fields.getOrDefault("seq", "")),
+              fields.getOrDefault("hash", ""),
+              fields.getOrDefault("file", ""),
+              Instant.parse(fields.getOrDefault("time", ""))));
     } catch (IllegalArgumentException | DateTimeParseException e) {
       return Optional.empty(); // includes NumberFormatException
     }

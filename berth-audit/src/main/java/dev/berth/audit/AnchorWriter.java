@@ -15,16 +15,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Design note. An anchor is written when the thread starts (the head berth found), every
  * interval when the head has changed since the last anchor, at once when the audit writer rotates
- * (the head now lives in the rotated file), and when the log closes (the final head). The thread
- * is separate so that a sink that blocks (a stalled journald) never holds up the audit writer, and
- * a sink that fails is reported to {@code problems} and tried again at the next interval: anchors
- * are a check made elsewhere, not a condition for recording, so they never refuse a request. A
- * trail without records (seq 0) has nothing to anchor. Each anchor is also handed to the
- * forwarder to a collector, if any, before the sink.
+ * (the head now lives in the rotated file), and when the log closes (the final head). The thread is
+ * separate so that a sink that blocks (a stalled journald) never holds up the audit writer, and a
+ * sink that fails is reported to {@code problems} and tried again at the next interval: anchors are
+ * a check made elsewhere, not a condition for recording, so they never refuse a request. A trail
+ * without records (seq 0) has nothing to anchor. Each anchor is also handed to the forwarder to a
+ * collector, if any, before the sink.
  */
 final class AnchorWriter {
   /** Marks the end: write the final head, then stop. Compared by identity. */
   private static final ChainHead STOP = new ChainHead(-1, "", "");
+
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final AnchorSink sink;
@@ -35,11 +36,17 @@ final class AnchorWriter {
   private final Consumer<String> problems;
   private final BlockingQueue<ChainHead> urgent = new LinkedBlockingQueue<>();
   private final Thread thread;
+
   /** The head of the last anchor written; only the anchor thread touches it. */
   private @Nullable ChainHead last;
 
-  AnchorWriter(AnchorSink sink, TrailForwarder forwarder, Duration interval, InstantSource clock,
-      Supplier<ChainHead> head, Consumer<String> problems) {
+  AnchorWriter(
+      AnchorSink sink,
+      TrailForwarder forwarder,
+      Duration interval,
+      InstantSource clock,
+      Supplier<ChainHead> head,
+      Consumer<String> problems) {
     this.sink = sink;
     this.forwarder = forwarder;
     this.interval = interval;
@@ -56,8 +63,8 @@ final class AnchorWriter {
 
   /**
    * Writes the final head (call it once all records are written), then closes the sink; a sink
-   * still blocked after {@link #CLOSE_TIMEOUT} is left open (closing it under a running call
-   * could fail) and reported.
+   * still blocked after {@link #CLOSE_TIMEOUT} is left open (closing it under a running call could
+   * fail) and reported.
    */
   void close() throws IOException {
     urgent.add(STOP);
@@ -67,8 +74,10 @@ final class AnchorWriter {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
-      problems.accept("the anchor sink did not answer within " + CLOSE_TIMEOUT.toSeconds()
-          + " s of shutdown: the final anchor may be missing");
+      problems.accept(
+          "the anchor sink did not answer within "
+              + CLOSE_TIMEOUT.toSeconds()
+              + " s of shutdown: the final anchor may be missing");
       return;
     }
     sink.close();

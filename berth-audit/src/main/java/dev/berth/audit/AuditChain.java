@@ -13,11 +13,10 @@ import java.util.HexFormat;
  * {@code prev} of 64 zeros. So changing, inserting, deleting or reordering any record breaks the
  * link of the record after it, and {@link AuditVerifier} names the first broken one. What a chain
  * alone cannot show is the loss of its tail: deleting the last records leaves a valid, shorter
- * chain, and so does rewriting the tail with every hash recomputed. That is what external
- * {@link Anchor}s of the chain head are for: {@link AuditVerifier} reports an anchor beyond the
- * last record, or whose hash differs from the record of its seq. Rotation does not interrupt the
- * chain: the first record of a new file links to the last record of the one before
- * ({@link AuditLog}).
+ * chain, and so does rewriting the tail with every hash recomputed. That is what external {@link
+ * Anchor}s of the chain head are for: {@link AuditVerifier} reports an anchor beyond the last
+ * record, or whose hash differs from the record of its seq. Rotation does not interrupt the chain:
+ * the first record of a new file links to the last record of the one before ({@link AuditLog}).
  */
 public final class AuditChain {
   /** The {@code prev} of the first record. */
@@ -35,8 +34,8 @@ public final class AuditChain {
   }
 
   /**
-   * SHA-256 of one line with a digest the caller owns (the audit writer keeps one for its
-   * thread rather than looking the algorithm up for every record).
+   * SHA-256 of one line with a digest the caller owns (the audit writer keeps one for its thread
+   * rather than looking the algorithm up for every record).
    */
   static String hash(MessageDigest sha256, byte[] line) {
     return HexFormat.of().formatHex(sha256.digest(line));

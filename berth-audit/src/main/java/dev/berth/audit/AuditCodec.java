@@ -11,14 +11,14 @@ import java.util.List;
 /**
  * The one place that knows how a record looks as a line of the trail, both ways.
  *
- * <p>Design note. {@link #encode} streams the fields in a fixed order through Jackson's
- * generator, so values are always JSON strings and numbers (no input can forge a line or a
- * field) and the bytes, which the chain hashes, are the same for the same record. {@link #decode} is lenient on purpose: a field
- * that is missing or of the wrong type reads as its empty value (as {@code JsonNode.path} gives
- * it), so the verifier can still check the chain of a record it could not fully read and name the
- * line; only text that is not JSON at all is refused. Optional fields are written only when set
- * ({@code reason}, {@code loginUid}, {@code tls}, {@code rewrites}, {@code objectId}) and read back
- * as their "not set" value.
+ * <p>Design note. {@link #encode} streams the fields in a fixed order through Jackson's generator,
+ * so values are always JSON strings and numbers (no input can forge a line or a field) and the
+ * bytes, which the chain hashes, are the same for the same record. {@link #decode} is lenient on
+ * purpose: a field that is missing or of the wrong type reads as its empty value (as {@code
+ * JsonNode.path} gives it), so the verifier can still check the chain of a record it could not
+ * fully read and name the line; only text that is not JSON at all is refused. Optional fields are
+ * written only when set ({@code reason}, {@code loginUid}, {@code tls}, {@code rewrites}, {@code
+ * objectId}) and read back as their "not set" value.
  */
 final class AuditCodec {
   private static final ObjectMapper JSON = AuditJson.mapper();
@@ -32,8 +32,7 @@ final class AuditCodec {
    * that is not valid UTF-16 (a lone surrogate from a JSON escape) is written as it is and becomes
    * '?' in the file's UTF-8, never an error that would fail the other records of its batch.
    */
-  static String encode(long seq, String prev, String time, AuditRecord record)
-      throws IOException {
+  static String encode(long seq, String prev, String time, AuditRecord record) throws IOException {
     StringWriter out = new StringWriter(512);
     try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
       g.writeStartObject();
@@ -58,8 +57,8 @@ final class AuditCodec {
   static AuditEntry decode(String line) throws IOException {
     JsonNode n = JSON.readTree(line);
     AuditRecord record = n.has("result") ? result(n) : decision(n);
-    return new AuditEntry(n.path("seq").asLong(-1), n.path("prev").asText(),
-        n.path("time").asText(), record, line);
+    return new AuditEntry(
+        n.path("seq").asLong(-1), n.path("prev").asText(), n.path("time").asText(), record, line);
   }
 
   private static void result(JsonGenerator g, AuditResult r) throws IOException {
@@ -72,8 +71,11 @@ final class AuditCodec {
   }
 
   private static AuditResult result(JsonNode n) {
-    return new AuditResult(n.path("result").asText(), n.path("status").asInt(),
-        n.path("objectId").asText(), n.path("millis").asLong());
+    return new AuditResult(
+        n.path("result").asText(),
+        n.path("status").asInt(),
+        n.path("objectId").asText(),
+        n.path("millis").asLong());
   }
 
   private static void decision(JsonGenerator g, AuditEvent e) throws IOException {
@@ -112,10 +114,21 @@ final class AuditCodec {
     JsonNode who = n.path("principal");
     List<String> rewrites = new ArrayList<>();
     n.path("rewrites").forEach(r -> rewrites.add(r.asText()));
-    return new AuditEvent(n.path("decisionId").asText(), n.path("decision").asText(),
-        n.path("rule").asText(), n.path("reason").asText(), who.path("uid").asInt(),
-        who.path("user").asText(), who.path("gid").asInt(), who.path("pid").asInt(),
-        who.path("loginUid").asInt(-1), n.path("action").asText(), n.path("method").asText(),
-        n.path("path").asText(), rewrites, n.path("policy").asText(), who.path("tls").asText());
+    return new AuditEvent(
+        n.path("decisionId").asText(),
+        n.path("decision").asText(),
+        n.path("rule").asText(),
+        n.path("reason").asText(),
+        who.path("uid").asInt(),
+        who.path("user").asText(),
+        who.path("gid").asInt(),
+        who.path("pid").asInt(),
+        who.path("loginUid").asInt(-1),
+        n.path("action").asText(),
+        n.path("method").asText(),
+        n.path("path").asText(),
+        rewrites,
+        n.path("policy").asText(),
+        who.path("tls").asText());
   }
 }

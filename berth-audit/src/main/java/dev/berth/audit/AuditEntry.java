@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.time.Instant;
 
 /**
- * One line of the trail as read back: its place in the chain and the record it holds. This is
- * what the verifier and {@code berth audit} read, instead of parsing the JSON themselves.
+ * One line of the trail as read back: its place in the chain and the record it holds. This is what
+ * the verifier and {@code berth audit} read, instead of parsing the JSON themselves.
  *
  * @param seq the sequence number, -1 when the line has none
  * @param prev the SHA-256 of the line before, "" when the line has none

@@ -25,16 +25,56 @@ import java.util.List;
  * @param policyDigest SHA-256 of the policy in force
  * @param tlsSubject the subject of the caller's client certificate (TLS listener), or ""
  */
-public record AuditEvent(String decisionId, String decision, String rule, String reason, int uid, String user,
-    int gid, int pid, int loginUid, String action, String method, String path,
-    List<String> rewrites, String policyDigest, String tlsSubject) implements AuditRecord {
+public record AuditEvent(
+    String decisionId,
+    String decision,
+    String rule,
+    String reason,
+    int uid,
+    String user,
+    int gid,
+    int pid,
+    int loginUid,
+    String action,
+    String method,
+    String path,
+    List<String> rewrites,
+    String policyDigest,
+    String tlsSubject)
+    implements AuditRecord {
 
   /** A decision about a unix-socket caller (no client certificate). */
-  public AuditEvent(String decisionId, String decision, String rule, String reason, int uid,
-      String user, int gid, int pid, int loginUid, String action, String method, String path,
-      List<String> rewrites, String policyDigest) {
-    this(decisionId, decision, rule, reason, uid, user, gid, pid, loginUid, action, method, path,
-        rewrites, policyDigest, "");
+  public AuditEvent(
+      String decisionId,
+      String decision,
+      String rule,
+      String reason,
+      int uid,
+      String user,
+      int gid,
+      int pid,
+      int loginUid,
+      String action,
+      String method,
+      String path,
+      List<String> rewrites,
+      String policyDigest) {
+    this(
+        decisionId,
+        decision,
+        rule,
+        reason,
+        uid,
+        user,
+        gid,
+        pid,
+        loginUid,
+        action,
+        method,
+        path,
+        rewrites,
+        policyDigest,
+        "");
   }
 
   public AuditEvent {

@@ -1,6 +1,5 @@
 package dev.berth.audit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,11 +25,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The files of an audit trail.
  *
- * <p>The writer appends to one active file, say {@code audit.jsonl}. Rotation renames it to
- * {@code audit-<UTC time of its first record>-<seq of its first record>.jsonl} in the same
- * directory. Both parts of the name describe the file's content, not the moment of rotation: two
- * rotated files never share a name, and the name says where in the chain a file begins. In a
- * shell glob ({@code audit*.jsonl}) the rotated files sort before the active one.
+ * <p>The writer appends to one active file, say {@code audit.jsonl}. Rotation renames it to {@code
+ * audit-<UTC time of its first record>-<seq of its first record>.jsonl} in the same directory. Both
+ * parts of the name describe the file's content, not the moment of rotation: two rotated files
+ * never share a name, and the name says where in the chain a file begins. In a shell glob ({@code
+ * audit*.jsonl}) the rotated files sort before the active one.
  */
 public final class AuditFiles {
   private static final DateTimeFormatter STAMP =
@@ -41,19 +40,20 @@ public final class AuditFiles {
   /** The name the active file gets when it is rotated. */
   static Path rotatedName(Path active, @Nullable Instant firstTime, long firstSeq) {
     String[] parts = stemAndExtension(active);
-    return active.resolveSibling(parts[0] + "-" + STAMP.format(firstTime) + "-" + firstSeq
-        + parts[1]);
+    return active.resolveSibling(
+        parts[0] + "-" + STAMP.format(firstTime) + "-" + firstSeq + parts[1]);
   }
 
   /**
-   * The rotated file of {@code active} that holds the latest records (the highest first seq in
-   * its name), if any. After a crash between rotation's rename and the creation of the new active
-   * file, this is where the chain continues.
+   * The rotated file of {@code active} that holds the latest records (the highest first seq in its
+   * name), if any. After a crash between rotation's rename and the creation of the new active file,
+   * this is where the chain continues.
    */
   static Optional<Path> latestRotated(Path active) throws IOException {
     String[] parts = stemAndExtension(active);
-    Pattern name = Pattern.compile(Pattern.quote(parts[0]) + "-\\d{8}T\\d{6}Z-(\\d{1,18})"
-        + Pattern.quote(parts[1]));
+    Pattern name =
+        Pattern.compile(
+            Pattern.quote(parts[0]) + "-\\d{8}T\\d{6}Z-(\\d{1,18})" + Pattern.quote(parts[1]));
     Path dir = active.toAbsolutePath().getParent();
     Path latest = null;
     long latestSeq = -1;
@@ -70,11 +70,11 @@ public final class AuditFiles {
   }
 
   /**
-   * The files of a trail in chain order. A directory stands for the {@code .jsonl} files in it;
-   * a file named twice counts once. Files are ordered by the seq of their first record, so the
-   * order does not depend on names or on the order of the arguments; empty files come last (the
-   * active file just after a rotation), and files whose first line is not a record just before
-   * them, where the verifier reports them.
+   * The files of a trail in chain order. A directory stands for the {@code .jsonl} files in it; a
+   * file named twice counts once. Files are ordered by the seq of their first record, so the order
+   * does not depend on names or on the order of the arguments; empty files come last (the active
+   * file just after a rotation), and files whose first line is not a record just before them, where
+   * the verifier reports them.
    */
   public static List<Path> inChainOrder(List<Path> paths) throws IOException {
     Set<Path> files = new LinkedHashSet<>();
@@ -82,7 +82,8 @@ public final class AuditFiles {
       if (Files.isDirectory(p)) {
         try (Stream<Path> s = Files.list(p)) {
           s.filter(f -> f.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(f))
-              .sorted().forEach(f -> files.add(f.toAbsolutePath().normalize()));
+              .sorted()
+              .forEach(f -> files.add(f.toAbsolutePath().normalize()));
         }
       } else {
         files.add(p.toAbsolutePath().normalize());
@@ -151,7 +152,8 @@ public final class AuditFiles {
   private static String[] stemAndExtension(Path file) {
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');
-    return dot > 0 ? new String[] {name.substring(0, dot), name.substring(dot)}
+    return dot > 0
+        ? new String[] {name.substring(0, dot), name.substring(dot)}
         : new String[] {name, ""};
   }
 }

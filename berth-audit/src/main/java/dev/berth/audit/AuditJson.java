@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * The JSON factory of the audit trail: every mapper that writes or reads audit records is built
- * here, so one place decides how records are encoded. berth-audit stands alone (it does not
- * depend on berth-policy, whose {@code DockerJson} is the factory for request bodies).
+ * here, so one place decides how records are encoded. berth-audit stands alone (it does not depend
+ * on berth-policy, whose {@code DockerJson} is the factory for request bodies).
  */
 public final class AuditJson {
   private AuditJson() {}

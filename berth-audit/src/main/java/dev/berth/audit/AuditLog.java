@@ -2,53 +2,48 @@ package dev.berth.audit;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The append-only audit trail, written by one thread with group commit, rotated by size and age.
  *
- * <p>Design note. Callers {@link #append} an event and get a future that completes once the
- * record is on disk ({@code fsync}). One writer thread takes every event queued since its last
- * write, gives each its {@code seq} and {@code prev} (see {@link AuditChain}), writes them in one
- * call and forces the file once, so a burst of N decisions costs one fsync, not N. If the write
- * or the fsync fails (disk full, I/O error) the file is truncated back to where the batch began,
- * the chain state is not advanced, and every future of the batch fails: callers refuse the
- * request rather than act unrecorded. Only one process may write a trail at a time.
+ * <p>Design note. Callers {@link #append} an event and get a future that completes once the record
+ * is on disk ({@code fsync}). One writer thread takes every event queued since its last write,
+ * gives each its {@code seq} and {@code prev} (see {@link AuditChain}), writes them in one call and
+ * forces the file once, so a burst of N decisions costs one fsync, not N. If the write or the fsync
+ * fails (disk full, I/O error) the file is truncated back to where the batch began, the chain state
+ * is not advanced, and every future of the batch fails: callers refuse the request rather than act
+ * unrecorded. Only one process may write a trail at a time.
  *
  * <p>Rotation. Before it writes a batch, the writer rotates the active file when the batch would
  * take it past {@link Options#maxBytes} or its first record is {@link Options#maxAge} old: it
  * renames the file (see {@link AuditFiles} for the name), makes the rename durable (directory
- * fsync), creates an empty active file (fsync again) and writes the batch there. The chain
- * simply goes on: the seq and hash of the last record stay in memory, so the new file's first
- * record links to the rotated file's last one. A batch is never split, and an idle trail is
- * rotated with its next record. If any step fails, the batch fails like any unwritten batch (so
- * changes are refused, and berth's log says why), and the next batch resumes rotation where it
- * stopped. Crash safety follows from the order of the steps: every record is on disk before the
- * rename; after a crash before the rename nothing happened, and after a crash between the rename
- * and the first record of the new file, {@link #open} finds the active file missing or empty and
- * continues the chain from the last line of the newest rotated file.
+ * fsync), creates an empty active file (fsync again) and writes the batch there. The chain simply
+ * goes on: the seq and hash of the last record stay in memory, so the new file's first record links
+ * to the rotated file's last one. A batch is never split, and an idle trail is rotated with its
+ * next record. If any step fails, the batch fails like any unwritten batch (so changes are refused,
+ * and berth's log says why), and the next batch resumes rotation where it stopped. Crash safety
+ * follows from the order of the steps: every record is on disk before the rename; after a crash
+ * before the rename nothing happened, and after a crash between the rename and the first record of
+ * the new file, {@link #open} finds the active file missing or empty and continues the chain from
+ * the last line of the newest rotated file.
  *
- * <p>Anchors. With a sink in the options, an {@link AnchorWriter} copies the chain head out of
- * the file: at start, every interval when it changed, on rotation and on close.
+ * <p>Anchors. With a sink in the options, an {@link AnchorWriter} copies the chain head out of the
+ * file: at start, every interval when it changed, on rotation and on close.
  *
- * <p>Forwarding. With a {@link TrailForwarder} in the options, each batch's lines are handed to
- * it once they are durable, and every anchor too (anchors are then made even without a sink);
- * it only queues, so a collector never slows or fails the local write.
+ * <p>Forwarding. With a {@link TrailForwarder} in the options, each batch's lines are handed to it
+ * once they are durable, and every anchor too (anchors are then made even without a sink); it only
+ * queues, so a collector never slows or fails the local write.
  *
- * <p>Parts: this class is the API and owns the threads; {@link AuditWriter} is the writer
- * thread (group commit, chain state, rotation), {@link ActiveFile} the file it appends to and
- * renames, {@link AuditCodec} the one place that turns a record into a line and back.
+ * <p>Parts: this class is the API and owns the threads; {@link AuditWriter} is the writer thread
+ * (group commit, chain state, rotation), {@link ActiveFile} the file it appends to and renames,
+ * {@link AuditCodec} the one place that turns a record into a line and back.
  */
 public final class AuditLog implements AutoCloseable {
   /**
@@ -63,8 +58,14 @@ public final class AuditLog implements AutoCloseable {
    * @param forwarder where durable records and anchors are copied ({@link TrailForwarder#NONE}:
    *     nowhere); closed with the log
    */
-  public record Options(long maxBytes, Duration maxAge, InstantSource clock, AnchorSink anchors,
-      Duration anchorInterval, Consumer<String> problems, TrailForwarder forwarder) {
+  public record Options(
+      long maxBytes,
+      Duration maxAge,
+      InstantSource clock,
+      AnchorSink anchors,
+      Duration anchorInterval,
+      Consumer<String> problems,
+      TrailForwarder forwarder) {
     public static final long DEFAULT_MAX_BYTES = 100L << 20;
     public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(1);
     public static final Duration DEFAULT_ANCHOR_INTERVAL = Duration.ofSeconds(60);
@@ -77,21 +78,37 @@ public final class AuditLog implements AutoCloseable {
       requireNonNull(problems, "problems");
       requireNonNull(forwarder, "forwarder");
       if (maxBytes < 1 || !maxAge.isPositive() || !anchorInterval.isPositive()) {
-        throw new IllegalArgumentException("maxBytes, maxAge and anchorInterval must be "
-            + "positive: " + maxBytes + ", " + maxAge + ", " + anchorInterval);
+        throw new IllegalArgumentException(
+            "maxBytes, maxAge and anchorInterval must be "
+                + "positive: "
+                + maxBytes
+                + ", "
+                + maxAge
+                + ", "
+                + anchorInterval);
       }
     }
 
     /** Options without a forwarder. */
-    public Options(long maxBytes, Duration maxAge, InstantSource clock, AnchorSink anchors,
-        Duration anchorInterval, Consumer<String> problems) {
+    public Options(
+        long maxBytes,
+        Duration maxAge,
+        InstantSource clock,
+        AnchorSink anchors,
+        Duration anchorInterval,
+        Consumer<String> problems) {
       this(maxBytes, maxAge, clock, anchors, anchorInterval, problems, TrailForwarder.NONE);
     }
 
     /** 100 MiB, one day, the system clock, no anchors, no forwarding. */
     public static Options defaults() {
-      return new Options(DEFAULT_MAX_BYTES, DEFAULT_MAX_AGE, InstantSource.system(),
-          AnchorSink.NONE, DEFAULT_ANCHOR_INTERVAL, problem -> {});
+      return new Options(
+          DEFAULT_MAX_BYTES,
+          DEFAULT_MAX_AGE,
+          InstantSource.system(),
+          AnchorSink.NONE,
+          DEFAULT_ANCHOR_INTERVAL,
+          problem -> {});
     }
 
     public Options withRotation(long maxBytes, Duration maxAge) {
@@ -121,8 +138,16 @@ public final class AuditLog implements AutoCloseable {
     this.forwarder = options.forwarder();
     this.writer = new AuditWriter(file, head, options);
     boolean anchored = options.anchors() != AnchorSink.NONE || forwarder != TrailForwarder.NONE;
-    this.anchors = !anchored ? null : new AnchorWriter(options.anchors(), forwarder,
-        options.anchorInterval(), options.clock(), writer::head, options.problems());
+    this.anchors =
+        !anchored
+            ? null
+            : new AnchorWriter(
+                options.anchors(),
+                forwarder,
+                options.anchorInterval(),
+                options.clock(),
+                writer::head,
+                options.problems());
     writer.start(anchors == null ? h -> {} : anchors::rotated, forwarder);
   }
 

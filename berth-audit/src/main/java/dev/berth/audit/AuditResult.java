@@ -3,8 +3,8 @@ package dev.berth.audit;
 import static java.util.Objects.requireNonNull;
 
 /**
- * What came of a forwarded request, recorded after the daemon answered: its status, the id of
- * the object it created (a container, exec instance, volume or network), and how long it took.
+ * What came of a forwarded request, recorded after the daemon answered: its status, the id of the
+ * object it created (a container, exec instance, volume or network), and how long it took.
  *
  * @param decisionId the decision this result belongs to
  * @param status the daemon's HTTP status (101 for a hijacked stream), or 0 when it never answered

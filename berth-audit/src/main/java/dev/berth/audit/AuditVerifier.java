@@ -2,8 +2,6 @@ package dev.berth.audit;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Design note. The files are read in chain order ({@link AuditFiles#inChainOrder}) as one
  * sequence of records: each record must have the next seq and the hash of the record before it,
  * across file boundaries too, so a rotated file that is missing from the middle shows as a gap in
- * the seqs where the next file begins. The first record given need not be the first of the trail:
- * a trail whose oldest files were archived, or a single rotated file, "continues from" the seq and
+ * the seqs where the next file begins. The first record given need not be the first of the trail: a
+ * trail whose oldest files were archived, or a single rotated file, "continues from" the seq and
  * hash before its first record, which {@link Result#start} reports instead of failing; only a first
  * record whose prev is {@link AuditChain#GENESIS} must have seq 1. The chain alone cannot show a
  * cut-off tail (see {@link AuditChain}); anchors can: each anchor names a seq and its hash, so an
@@ -91,16 +89,24 @@ public final class AuditVerifier {
    * @param files the files read, in chain order
    * @param records good records read (all of them when the chain holds)
    * @param firstSeq seq of the first record, 0 when there is none
-   * @param start the prev of the first record: {@link AuditChain#GENESIS} when the files begin
-   *     the trail, else the hash of the record before them
+   * @param start the prev of the first record: {@link AuditChain#GENESIS} when the files begin the
+   *     trail, else the hash of the record before them
    * @param headSeq seq of the last good record, 0 when there is none
    * @param head hash of the last good record (the value to compare with an anchor)
    * @param headFile the file of the last good record, or "" when there is none
    * @param broken the first bad record, if any
    * @param anchors the anchors given, each with its outcome, in seq order
    */
-  public record Result(List<Path> files, long records, long firstSeq, String start, long headSeq,
-      String head, String headFile, Optional<Break> broken, List<AnchorCheck> anchors) {
+  public record Result(
+      List<Path> files,
+      long records,
+      long firstSeq,
+      String start,
+      long headSeq,
+      String head,
+      String headFile,
+      Optional<Break> broken,
+      List<AnchorCheck> anchors) {
     public Result {
       files = List.copyOf(files);
       requireNonNull(start, "start");
@@ -184,18 +190,45 @@ public final class AuditVerifier {
       for (; nextAnchor < anchors.size(); nextAnchor++) {
         Anchor a = anchors.get(nextAnchor);
         if (broken != null) {
-          checks.add(new AnchorCheck(a, AnchorStatus.UNCHECKED, "the chain breaks at "
-              + broken.file().getFileName() + ":" + broken.line() + ", before this record"));
+          checks.add(
+              new AnchorCheck(
+                  a,
+                  AnchorStatus.UNCHECKED,
+                  "the chain breaks at "
+                      + broken.file().getFileName()
+                      + ":"
+                      + broken.line()
+                      + ", before this record"));
         } else if (records > 0 && a.seq() < firstSeq) {
-          checks.add(new AnchorCheck(a, AnchorStatus.BEFORE_START, "before the first record "
-              + "given (seq " + firstSeq + ")"));
+          checks.add(
+              new AnchorCheck(
+                  a,
+                  AnchorStatus.BEFORE_START,
+                  "before the first record " + "given (seq " + firstSeq + ")"));
         } else {
-          checks.add(new AnchorCheck(a, AnchorStatus.CUT_OFF, "the trail ends at seq " + headSeq
-              + ": records " + (headSeq + 1) + " to " + a.seq() + " were cut off"));
+          checks.add(
+              new AnchorCheck(
+                  a,
+                  AnchorStatus.CUT_OFF,
+                  "the trail ends at seq "
+                      + headSeq
+                      + ": records "
+                      + (headSeq + 1)
+                      + " to "
+                      + a.seq()
+                      + " were cut off"));
         }
       }
-      return new Result(files, records, firstSeq, records == 0 ? AuditChain.GENESIS : start,
-          headSeq, prev, headFile, Optional.ofNullable(broken), checks);
+      return new Result(
+          files,
+          records,
+          firstSeq,
+          records == 0 ? AuditChain.GENESIS : start,
+          headSeq,
+          prev,
+          headFile,
+          Optional.ofNullable(broken),
+          checks);
     }
 
     /** Reads one file's records; false once the chain is broken. */
@@ -233,17 +266,30 @@ public final class AuditVerifier {
       }
       if (seq != expected) {
         if (line == 1 && before != null && seq > expected) {
-          return "sequence " + seq + " where " + expected + " was expected: records "
-              + expected + " to " + (seq - 1) + " are missing (a file between "
-              + before.getFileName() + " and this one was removed, or " + before.getFileName()
+          return "sequence "
+              + seq
+              + " where "
+              + expected
+              + " was expected: records "
+              + expected
+              + " to "
+              + (seq - 1)
+              + " are missing (a file between "
+              + before.getFileName()
+              + " and this one was removed, or "
+              + before.getFileName()
               + " was cut short)";
         }
-        return "sequence " + seq + " where " + expected
+        return "sequence "
+            + seq
+            + " where "
+            + expected
             + " was expected (a record was deleted, inserted or moved)";
       }
       if (records > 0 && !linked.equals(prev)) {
         return line == 1
-            ? "its prev does not match the last record of " + requireNonNull(before).getFileName()
+            ? "its prev does not match the last record of "
+                + requireNonNull(before).getFileName()
                 + " (one of them was changed)"
             : "its prev does not match the record before it (that record was changed, or "
                 + "records were reordered)";
@@ -252,13 +298,24 @@ public final class AuditVerifier {
       for (; nextAnchor < anchors.size() && anchors.get(nextAnchor).seq() <= seq; nextAnchor++) {
         Anchor a = anchors.get(nextAnchor);
         if (a.seq() < seq) {
-          checks.add(new AnchorCheck(a, AnchorStatus.BEFORE_START, "before the first record "
-              + "given (seq " + firstSeq + ")"));
+          checks.add(
+              new AnchorCheck(
+                  a,
+                  AnchorStatus.BEFORE_START,
+                  "before the first record " + "given (seq " + firstSeq + ")"));
         } else if (a.hash().equals(hash)) {
           checks.add(new AnchorCheck(a, AnchorStatus.MATCHES, ""));
         } else {
-          checks.add(new AnchorCheck(a, AnchorStatus.REWRITTEN, "record " + seq + " has hash "
-              + hash + ": the trail was rewritten at or before seq " + seq));
+          checks.add(
+              new AnchorCheck(
+                  a,
+                  AnchorStatus.REWRITTEN,
+                  "record "
+                      + seq
+                      + " has hash "
+                      + hash
+                      + ": the trail was rewritten at or before seq "
+                      + seq));
         }
       }
       prev = hash;

@@ -15,15 +15,15 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The writer thread of a trail: group commit, the chain state, rotation (see {@link AuditLog}
- * for the design).
+ * The writer thread of a trail: group commit, the chain state, rotation (see {@link AuditLog} for
+ * the design).
  *
- * <p>Design note. The thread takes every record queued since its last write, gives each its seq
- * and prev, encodes them ({@link AuditCodec}), rotates the file first when the batch is due
- * ({@link ActiveFile#rotationDue}), then appends the batch with one fsync. The chain state
- * ({@code seq}, {@code prev}) advances only once the batch is on disk; a batch that fails leaves
- * it as it was and fails every future of the batch. Once a batch is durable its lines go to
- * the {@link TrailForwarder}, on this thread and before the futures complete: it only queues them.
+ * <p>Design note. The thread takes every record queued since its last write, gives each its seq and
+ * prev, encodes them ({@link AuditCodec}), rotates the file first when the batch is due ({@link
+ * ActiveFile#rotationDue}), then appends the batch with one fsync. The chain state ({@code seq},
+ * {@code prev}) advances only once the batch is on disk; a batch that fails leaves it as it was and
+ * fails every future of the batch. Once a batch is durable its lines go to the {@link
+ * TrailForwarder}, on this thread and before the futures complete: it only queues them.
  */
 final class AuditWriter {
   private static final int MAX_BATCH = 4096;
@@ -34,8 +34,10 @@ final class AuditWriter {
   private final AuditLog.Options options;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private volatile boolean closed;
+
   /** The newest record; written by the writer thread, read by the anchor thread. */
   private volatile ChainHead head;
+
   private @Nullable Thread thread;
   private Consumer<ChainHead> rotated = h -> {};
   private TrailForwarder forwarder = TrailForwarder.NONE;
@@ -142,8 +144,7 @@ final class AuditWriter {
       try {
         rotate();
       } catch (IOException e) {
-        fail(batch, new IOException("cannot rotate the audit trail " + file.path() + ": " + e,
-            e));
+        fail(batch, new IOException("cannot rotate the audit trail " + file.path() + ": " + e, e));
         return;
       }
     }
@@ -164,8 +165,8 @@ final class AuditWriter {
   }
 
   /**
-   * Rotates the file (see {@link AuditLog}). Resumable: a failure after the rename leaves the
-   * file closed, and the next call only creates the new one.
+   * Rotates the file (see {@link AuditLog}). Resumable: a failure after the rename leaves the file
+   * closed, and the next call only creates the new one.
    */
   private void rotate() throws IOException {
     if (file.isOpen()) {

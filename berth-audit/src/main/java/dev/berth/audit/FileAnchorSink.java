@@ -10,9 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Appends anchors to a file, one {@code berth-audit anchor ...} line each, forced to disk. The
- * file should live where the audit trail's writer cannot rewrite it unnoticed (another disk, a
- * shipped log); next to the trail it only helps tests.
+ * Appends anchors to a file, one {@code berth-audit anchor ...} line each, forced to disk. The file
+ * should live where the audit trail's writer cannot rewrite it unnoticed (another disk, a shipped
+ * log); next to the trail it only helps tests.
  */
 public final class FileAnchorSink implements AnchorSink {
   private final FileChannel channel;
@@ -21,16 +21,16 @@ public final class FileAnchorSink implements AnchorSink {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     if (!Files.exists(file)) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
     channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 
   @Override
   public void write(Anchor anchor) throws IOException {
-    ByteBuffer line = ByteBuffer.wrap(("berth-audit " + anchor.line() + "\n")
-        .getBytes(StandardCharsets.UTF_8));
+    ByteBuffer line =
+        ByteBuffer.wrap(("berth-audit " + anchor.line() + "\n").getBytes(StandardCharsets.UTF_8));
     while (line.hasRemaining()) {
       channel.write(line);
     }

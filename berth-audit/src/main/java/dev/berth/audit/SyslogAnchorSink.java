@@ -15,23 +15,27 @@ import java.lang.invoke.MethodHandle;
  * facility {@code LOG_AUTHPRIV} (kept with root-only permissions by default: {@code
  * /var/log/auth.log}, the journal), priority {@code LOG_NOTICE}, and the pid.
  *
- * <p>Design note. The message is passed as the argument of a constant {@code "%s"} format, never
- * as the format itself. {@code openlog} keeps the identifier's pointer, so it lives in an arena
- * that is closed only after {@code closelog}. The C library sends each message as one datagram
- * to {@code /dev/log} and, when nothing listens there, drops it without an error: {@link #write}
- * cannot report a missing syslog daemon, which is why {@code berth serve} checks for
- * {@code /dev/log} at startup. The send may block while journald is stalled, which is why
- * anchors are written on a thread of their own ({@link AnchorWriter}), never on the audit writer.
+ * <p>Design note. The message is passed as the argument of a constant {@code "%s"} format, never as
+ * the format itself. {@code openlog} keeps the identifier's pointer, so it lives in an arena that
+ * is closed only after {@code closelog}. The C library sends each message as one datagram to {@code
+ * /dev/log} and, when nothing listens there, drops it without an error: {@link #write} cannot
+ * report a missing syslog daemon, which is why {@code berth serve} checks for {@code /dev/log} at
+ * startup. The send may block while journald is stalled, which is why anchors are written on a
+ * thread of their own ({@link AnchorWriter}), never on the audit writer.
  */
 public final class SyslogAnchorSink implements AnchorSink {
   /** The syslog identifier (tag). */
   private static final String IDENTIFIER = "berth-audit";
+
   /** {@code LOG_PID}: add the pid to each message. */
   private static final int LOG_PID = 0x01;
+
   /** {@code LOG_NDELAY}: connect at {@code openlog}, before any privileges could change. */
   private static final int LOG_NDELAY = 0x08;
+
   /** {@code LOG_AUTHPRIV} from {@code <syslog.h>}: facility 10. */
   private static final int LOG_AUTHPRIV = 10 << 3;
+
   /** {@code LOG_NOTICE}. */
   private static final int LOG_NOTICE = 5;
 
@@ -43,13 +47,17 @@ public final class SyslogAnchorSink implements AnchorSink {
   public SyslogAnchorSink() {
     Linker linker = Linker.nativeLinker();
     SymbolLookup libc = linker.defaultLookup();
-    MethodHandle openlog = linker.downcallHandle(find(libc, "openlog"),
-        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT));
-    syslog = linker.downcallHandle(find(libc, "syslog"),
-        FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-            ValueLayout.ADDRESS),
-        Linker.Option.firstVariadicArg(2));
+    MethodHandle openlog =
+        linker.downcallHandle(
+            find(libc, "openlog"),
+            FunctionDescriptor.ofVoid(
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    syslog =
+        linker.downcallHandle(
+            find(libc, "syslog"),
+            FunctionDescriptor.ofVoid(
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
+            Linker.Option.firstVariadicArg(2));
     closelog = linker.downcallHandle(find(libc, "closelog"), FunctionDescriptor.ofVoid());
     format = arena.allocateFrom("%s");
     try {
@@ -81,7 +89,8 @@ public final class SyslogAnchorSink implements AnchorSink {
   }
 
   private static MemorySegment find(SymbolLookup lookup, String symbol) {
-    return lookup.find(symbol).orElseThrow(
-        () -> new IllegalStateException("the C library has no " + symbol));
+    return lookup
+        .find(symbol)
+        .orElseThrow(() -> new IllegalStateException("the C library has no " + symbol));
   }
 }

@@ -31,24 +31,25 @@ import org.jspecify.annotations.Nullable;
  * with the {@code gtls} driver, syslog-ng's {@code network(transport("tls"))}).
  *
  * <p>Design note. The audit writer hands over each batch once it is on disk ({@link #records});
- * this only puts the lines in a bounded queue and returns, so a slow, full or absent collector
- * can never hold up or fail a durable write: when the queue is full the message is dropped and
- * counted. One thread of its own connects (TLS with the collector's name checked against its
- * certificate, optionally a client certificate), sends the queue in order, and on any failure
- * closes the connection, waits (1 s doubling to 10 s) and reconnects, sending the message it
- * was holding again. A failure is logged once per outage, and again on reconnection.
+ * this only puts the lines in a bounded queue and returns, so a slow, full or absent collector can
+ * never hold up or fail a durable write: when the queue is full the message is dropped and counted.
+ * One thread of its own connects (TLS with the collector's name checked against its certificate,
+ * optionally a client certificate), sends the queue in order, and on any failure closes the
+ * connection, waits (1 s doubling to 10 s) and reconnects, sending the message it was holding
+ * again. A failure is logged once per outage, and again on reconnection.
  *
  * <p>Each record is one message whose MSG is the record's line exactly as stored, so the
- * collector's copy of the bodies is a trail that {@code berth audit verify} checks: a record
- * lost on the way (queue overflow, or bytes in flight when a connection broke: syslog over TLS
- * has no acknowledgements) shows as a gap in the seqs, a changed one as a broken link; the local
- * trail holds every record. Anchors are messages of their own (MSGID {@code anchor}).
- * Facility authpriv, severity notice, APP-NAME {@code berth-audit}, MSGID {@code record} or
- * {@code anchor}, no structured data.
+ * collector's copy of the bodies is a trail that {@code berth audit verify} checks: a record lost
+ * on the way (queue overflow, or bytes in flight when a connection broke: syslog over TLS has no
+ * acknowledgements) shows as a gap in the seqs, a changed one as a broken link; the local trail
+ * holds every record. Anchors are messages of their own (MSGID {@code anchor}). Facility authpriv,
+ * severity notice, APP-NAME {@code berth-audit}, MSGID {@code record} or {@code anchor}, no
+ * structured data.
  */
 public final class SyslogForwarder implements TrailForwarder {
   /** {@code LOG_AUTHPRIV | LOG_NOTICE}. */
   private static final int PRI = 10 * 8 + 5;
+
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
@@ -75,8 +76,11 @@ public final class SyslogForwarder implements TrailForwarder {
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException("expected syslog+tls://HOST:PORT, got " + url, e);
       }
-      if (!"syslog+tls".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
-          || !(uri.getPath() == null || uri.getPath().isEmpty()) || uri.getQuery() != null
+      if (!"syslog+tls".equals(uri.getScheme())
+          || uri.getHost() == null
+          || uri.getPort() < 0
+          || !(uri.getPath() == null || uri.getPath().isEmpty())
+          || uri.getQuery() != null
           || uri.getUserInfo() != null) {
         throw new IllegalArgumentException("expected syslog+tls://HOST:PORT, got " + url);
       }
@@ -104,6 +108,7 @@ public final class SyslogForwarder implements TrailForwarder {
   private final AtomicLong failures = new AtomicLong();
   private final Thread thread;
   private volatile boolean closed;
+
   /** The open connection, or null. */
   private volatile @Nullable Connection connection;
 
@@ -113,16 +118,22 @@ public final class SyslogForwarder implements TrailForwarder {
    * Starts forwarding.
    *
    * @param target the collector
-   * @param tls makes the TLS connections (trusting the collector's CA; with a client key when
-   *     the collector asks for one)
+   * @param tls makes the TLS connections (trusting the collector's CA; with a client key when the
+   *     collector asks for one)
    * @param capacity how many messages may wait; more are dropped and counted
    * @param hostname the HOSTNAME of the messages (this host's name)
    * @param pid the PROCID of the messages
    * @param clock the TIMESTAMP of the messages
    * @param problems told when the collector cannot be reached, and when it can again
    */
-  public SyslogForwarder(Target target, SSLSocketFactory tls, int capacity, String hostname,
-      long pid, InstantSource clock, Consumer<String> problems) {
+  public SyslogForwarder(
+      Target target,
+      SSLSocketFactory tls,
+      int capacity,
+      String hostname,
+      long pid,
+      InstantSource clock,
+      Consumer<String> problems) {
     this.target = requireNonNull(target, "target");
     this.tls = requireNonNull(tls, "tls");
     this.clock = requireNonNull(clock, "clock");
@@ -155,8 +166,8 @@ public final class SyslogForwarder implements TrailForwarder {
 
   @Override
   public Counters counters() {
-    return new Counters(true, connection != null, queue.size(), sent.get(), dropped.get(),
-        failures.get());
+    return new Counters(
+        true, connection != null, queue.size(), sent.get(), dropped.get(), failures.get());
   }
 
   private void offer(String msgid, String body) {
@@ -175,8 +186,9 @@ public final class SyslogForwarder implements TrailForwarder {
    * MSGID - MSG}, the timestamp in microseconds (RFC 5424 allows six fraction digits).
    */
   static byte[] frame(Instant time, String header, String msgid, String body) {
-    byte[] message = ("<" + PRI + ">1 " + time.truncatedTo(ChronoUnit.MICROS) + header + msgid
-        + " - " + body).getBytes(StandardCharsets.UTF_8);
+    byte[] message =
+        ("<" + PRI + ">1 " + time.truncatedTo(ChronoUnit.MICROS) + header + msgid + " - " + body)
+            .getBytes(StandardCharsets.UTF_8);
     byte[] length = (message.length + " ").getBytes(StandardCharsets.US_ASCII);
     byte[] framed = new byte[length.length + message.length];
     System.arraycopy(length, 0, framed, 0, length.length);
@@ -235,10 +247,15 @@ public final class SyslogForwarder implements TrailForwarder {
           return;
         }
         if (!reported) {
-          problems.accept("audit forward: cannot send to " + target + ": " + e.getMessage()
-              + "; retrying, records wait in a queue of " + (queue.size()
-              + queue.remainingCapacity()) + " and are dropped (counted) when it is full; the "
-              + "local trail has them all");
+          problems.accept(
+              "audit forward: cannot send to "
+                  + target
+                  + ": "
+                  + e.getMessage()
+                  + "; retrying, records wait in a queue of "
+                  + (queue.size() + queue.remainingCapacity())
+                  + " and are dropped (counted) when it is full; the "
+                  + "local trail has them all");
           reported = true;
         }
         try {
@@ -246,8 +263,10 @@ public final class SyslogForwarder implements TrailForwarder {
         } catch (InterruptedException ie) {
           return;
         }
-        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
-            : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                ? MAX_BACKOFF
+                : backoff.multipliedBy(2);
       }
     }
   }
@@ -255,8 +274,8 @@ public final class SyslogForwarder implements TrailForwarder {
   private Connection connect() throws IOException {
     Socket plain = new Socket();
     try {
-      plain.connect(new InetSocketAddress(target.host(), target.port()),
-          (int) CONNECT_TIMEOUT.toMillis());
+      plain.connect(
+          new InetSocketAddress(target.host(), target.port()), (int) CONNECT_TIMEOUT.toMillis());
       SSLSocket s = (SSLSocket) tls.createSocket(plain, target.host(), target.port(), true);
       SSLParameters params = s.getSSLParameters();
       params.setEndpointIdentificationAlgorithm("HTTPS"); // the name must match its certificate
@@ -293,8 +312,8 @@ public final class SyslogForwarder implements TrailForwarder {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
-      problems.accept("audit forward: " + queue.size() + " messages not sent to " + target
-          + " at shutdown");
+      problems.accept(
+          "audit forward: " + queue.size() + " messages not sent to " + target + " at shutdown");
       thread.interrupt();
     }
     disconnect();

@@ -21,8 +21,7 @@ class AuditAnchorTest {
   private static final Instant T0 = Instant.parse("2026-11-24T22:44:45Z");
   private static final String HASH = "ab".repeat(32);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   final TestClock clock = new TestClock(T0);
   final List<String> problems = new CopyOnWriteArrayList<>();
 
@@ -35,8 +34,12 @@ class AuditAnchorTest {
   }
 
   private AuditLog open(AnchorSink sink, long maxBytes, Duration interval) throws IOException {
-    return AuditLog.open(active(), AuditLog.Options.defaults().withClock(clock)
-        .withRotation(maxBytes, Duration.ofDays(1)).withAnchors(sink, interval, problems::add));
+    return AuditLog.open(
+        active(),
+        AuditLog.Options.defaults()
+            .withClock(clock)
+            .withRotation(maxBytes, Duration.ofDays(1))
+            .withAnchors(sink, interval, problems::add));
   }
 
   private static void append(AuditLog log, int n) throws Exception {
@@ -46,7 +49,8 @@ class AuditAnchorTest {
   }
 
   private List<Anchor> anchors() throws IOException {
-    return Files.readAllLines(anchorFile()).stream().map(l -> Anchor.parse(l).orElseThrow())
+    return Files.readAllLines(anchorFile()).stream()
+        .map(l -> Anchor.parse(l).orElseThrow())
         .toList();
   }
 
@@ -68,17 +72,23 @@ class AuditAnchorTest {
       append(log, 3);
     }
     List<Anchor> anchors = anchors();
-    assertThat(Files.readAllLines(anchorFile())).allSatisfy(l -> assertThat(l)
-        .startsWith("berth-audit anchor seq=").contains(" time=2026-11-24T22:44:45Z"));
+    assertThat(Files.readAllLines(anchorFile()))
+        .allSatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith("berth-audit anchor seq=")
+                    .contains(" time=2026-11-24T22:44:45Z"));
     // rotation anchors name the rotated file that now holds the head; close names the head
-    assertThat(anchors).extracting(a -> a.seq() + " " + a.file()).contains(
-        "1 audit-20261124T224445Z-1.jsonl", "2 audit-20261124T224445Z-2.jsonl");
+    assertThat(anchors)
+        .extracting(a -> a.seq() + " " + a.file())
+        .contains("1 audit-20261124T224445Z-1.jsonl", "2 audit-20261124T224445Z-2.jsonl");
     assertThat(anchors.getLast().seq()).isEqualTo(3);
     assertThat(anchors.getLast().file()).isEqualTo("audit.jsonl");
     AuditVerifier.Result r = AuditVerifier.verify(List.of(dir), anchors);
     assertThat(r.ok()).isTrue();
-    assertThat(r.anchors()).isNotEmpty().allSatisfy(c -> assertThat(c.status())
-        .isEqualTo(AuditVerifier.AnchorStatus.MATCHES));
+    assertThat(r.anchors())
+        .isNotEmpty()
+        .allSatisfy(c -> assertThat(c.status()).isEqualTo(AuditVerifier.AnchorStatus.MATCHES));
     assertThat(problems).isEmpty();
   }
 
@@ -116,9 +126,10 @@ class AuditAnchorTest {
 
   @Test
   void anchors_sinkFails_reportedAndRecordsStillWritten() throws Exception {
-    AnchorSink broken = anchor -> {
-      throw new IOException("syslog is gone");
-    };
+    AnchorSink broken =
+        anchor -> {
+          throw new IOException("syslog is gone");
+        };
     try (AuditLog log = open(broken, 1L << 30, Duration.ofHours(1))) {
       append(log, 2);
     }
@@ -129,13 +140,17 @@ class AuditAnchorTest {
   @Test
   void anchors_fileNameWithBlanks_stillOneParsableLine() throws Exception {
     Path odd = dir.resolve("audit trail.jsonl");
-    try (AuditLog log = AuditLog.open(odd, AuditLog.Options.defaults().withClock(clock)
-        .withAnchors(new FileAnchorSink(anchorFile()), Duration.ofHours(1), problems::add))) {
+    try (AuditLog log =
+        AuditLog.open(
+            odd,
+            AuditLog.Options.defaults()
+                .withClock(clock)
+                .withAnchors(
+                    new FileAnchorSink(anchorFile()), Duration.ofHours(1), problems::add))) {
       append(log, 1);
     }
     assertThat(problems).isEmpty();
-    assertThat(anchors()).singleElement().extracting(Anchor::file)
-        .isEqualTo("audit_trail.jsonl");
+    assertThat(anchors()).singleElement().extracting(Anchor::file).isEqualTo("audit_trail.jsonl");
     assertThat(AuditVerifier.verify(List.of(odd), anchors()).ok()).isTrue();
   }
 
@@ -192,7 +207,8 @@ class AuditAnchorTest {
     }
     AuditVerifier.Result r = verify(anchors());
     assertThat(r.ok()).isTrue();
-    assertThat(r.anchors()).extracting(AuditVerifier.AnchorCheck::status)
+    assertThat(r.anchors())
+        .extracting(AuditVerifier.AnchorCheck::status)
         .contains(AuditVerifier.AnchorStatus.BEFORE_START, AuditVerifier.AnchorStatus.MATCHES);
   }
 

@@ -12,27 +12,62 @@ class AuditCodecTest {
 
   @Test
   void encode_decision_fieldsInTheStoredOrder() throws Exception {
-    AuditEvent e = new AuditEvent("d-1", "allow", "container_create", "", 1001, "alice", 1001,
-        42, -1, "container_create", "POST", "/containers/create", List.of("User set to 1001"),
-        "abc", "CN=alice");
-    assertThat(AuditCodec.encode(7, AuditChain.GENESIS, TIME, e)).isEqualTo("{\"seq\":7,"
-        + "\"prev\":\"" + AuditChain.GENESIS + "\",\"time\":\"" + TIME + "\",\"decisionId\":"
-        + "\"d-1\",\"decision\":\"allow\",\"rule\":\"container_create\",\"principal\":{\"uid\":"
-        + "1001,\"user\":\"alice\",\"gid\":1001,\"pid\":42,\"tls\":\"CN=alice\"},\"action\":"
-        + "\"container_create\",\"method\":\"POST\",\"path\":\"/containers/create\","
-        + "\"rewrites\":[\"User set to 1001\"],\"policy\":\"abc\"}");
+    AuditEvent e =
+        new AuditEvent(
+            "d-1",
+            "allow",
+            "container_create",
+            "",
+            1001,
+            "alice",
+            1001,
+            42,
+            -1,
+            "container_create",
+            "POST",
+            "/containers/create",
+            List.of("User set to 1001"),
+            "abc",
+            "CN=alice");
+    assertThat(AuditCodec.encode(7, AuditChain.GENESIS, TIME, e))
+        .isEqualTo(
+            "{\"seq\":7,"
+                + "\"prev\":\""
+                + AuditChain.GENESIS
+                + "\",\"time\":\""
+                + TIME
+                + "\",\"decisionId\":"
+                + "\"d-1\",\"decision\":\"allow\",\"rule\":\"container_create\",\"principal\":{\"uid\":"
+                + "1001,\"user\":\"alice\",\"gid\":1001,\"pid\":42,\"tls\":\"CN=alice\"},\"action\":"
+                + "\"container_create\",\"method\":\"POST\",\"path\":\"/containers/create\","
+                + "\"rewrites\":[\"User set to 1001\"],\"policy\":\"abc\"}");
   }
 
   @Test
-  void encode_loneSurrogateInARewrite_writtenAsACharacterNotAFailureOfTheBatch()
-      throws Exception {
+  void encode_loneSurrogateInARewrite_writtenAsACharacterNotAFailureOfTheBatch() throws Exception {
     // A JSON escape such as "\ud800" in a request body reaches the record as a lone surrogate;
     // the line must still be written (a failed encode would refuse the whole batch's requests).
-    AuditEvent e = new AuditEvent("d-1", "deny", "r", "name \ud800\n\"x\"", 1001, "alice",
-        1001, 42, 5, "container_create", "POST", "/containers/create", List.of("\ud800"), "abc");
+    AuditEvent e =
+        new AuditEvent(
+            "d-1",
+            "deny",
+            "r",
+            "name \ud800\n\"x\"",
+            1001,
+            "alice",
+            1001,
+            42,
+            5,
+            "container_create",
+            "POST",
+            "/containers/create",
+            List.of("\ud800"),
+            "abc");
     String line = AuditCodec.encode(1, AuditChain.GENESIS, TIME, e);
-    assertThat(line).contains("\"reason\":\"name \ud800\\n\\\"x\\\"\"")
-        .contains("\"loginUid\":5").contains("\"rewrites\":[\"\ud800\"]");
+    assertThat(line)
+        .contains("\"reason\":\"name \ud800\\n\\\"x\\\"\"")
+        .contains("\"loginUid\":5")
+        .contains("\"rewrites\":[\"\ud800\"]");
     assertThat(AuditEntry.parse(line).record()).isEqualTo(e);
   }
 
@@ -57,11 +92,14 @@ class AuditCodecTest {
     AuditEntry entry = AuditEntry.parse("{\"decisionId\":\"d-1\"}");
     assertThat(entry.seq()).isEqualTo(-1);
     assertThat(entry.prev()).isEmpty();
-    assertThat(entry.record()).isInstanceOfSatisfying(AuditEvent.class, e -> {
-      assertThat(e.loginUid()).isEqualTo(-1);
-      assertThat(e.tlsSubject()).isEmpty();
-      assertThat(e.rewrites()).isEmpty();
-    });
+    assertThat(entry.record())
+        .isInstanceOfSatisfying(
+            AuditEvent.class,
+            e -> {
+              assertThat(e.loginUid()).isEqualTo(-1);
+              assertThat(e.tlsSubject()).isEmpty();
+              assertThat(e.rewrites()).isEmpty();
+            });
   }
 
   @Test

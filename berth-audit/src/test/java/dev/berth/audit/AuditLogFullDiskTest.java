@@ -17,12 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The audit trail on a real, tiny tmpfs: when the disk is full the record fails (so the proxy
- * refuses the request), the file keeps no half record, and writing works again once space
- * returns. Needs root to mount; CI runs as root and fails rather than skips there.
+ * refuses the request), the file keeps no half record, and writing works again once space returns.
+ * Needs root to mount; CI runs as root and fails rather than skips there.
  */
 class AuditLogFullDiskTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private Path mount;
 
   @BeforeEach
@@ -32,17 +31,22 @@ class AuditLogFullDiskTest {
       assumeTrue(root, "mounting a tmpfs needs root");
     }
     mount = Files.createDirectory(dir.resolve("small"));
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
-        mount.toString()).inheritIO().start();
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount.toString())
+            .inheritIO()
+            .start();
     assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0)
-        .as("mount a 64 KiB tmpfs").isTrue();
+        .as("mount a 64 KiB tmpfs")
+        .isTrue();
   }
 
   @AfterEach
   void unmount() throws Exception {
     if (mount != null) {
-      new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor(30,
-          TimeUnit.SECONDS);
+      new ProcessBuilder("umount", mount.toString())
+          .inheritIO()
+          .start()
+          .waitFor(30, TimeUnit.SECONDS);
     }
   }
 
@@ -73,8 +77,7 @@ class AuditLogFullDiskTest {
           failure = e.getCause();
         }
       }
-      assertThat(failure).as("an append on a full disk fails").isInstanceOf(
-          IOException.class);
+      assertThat(failure).as("an append on a full disk fails").isInstanceOf(IOException.class);
       AuditVerifier.Result partial = AuditVerifier.verify(file);
       assertThat(partial.ok()).as("no half record left behind").isTrue();
       assertThat(partial.records()).isEqualTo(written);
@@ -91,22 +94,22 @@ class AuditLogFullDiskTest {
     Path file = mount.resolve("audit.jsonl");
     Path filler = mount.resolve("filler");
     List<String> forwarded = new CopyOnWriteArrayList<>();
-    TrailForwarder recording = new TrailForwarder() {
-      @Override
-      public void records(List<String> lines) {
-        forwarded.addAll(lines);
-      }
+    TrailForwarder recording =
+        new TrailForwarder() {
+          @Override
+          public void records(List<String> lines) {
+            forwarded.addAll(lines);
+          }
 
-      @Override
-      public void anchor(Anchor anchor) {}
+          @Override
+          public void anchor(Anchor anchor) {}
 
-      @Override
-      public Counters counters() {
-        return new Counters(true, true, 0, forwarded.size(), 0, 0);
-      }
-    };
-    try (AuditLog log = AuditLog.open(file, AuditLog.Options.defaults()
-        .withForwarder(recording))) {
+          @Override
+          public Counters counters() {
+            return new Counters(true, true, 0, forwarded.size(), 0, 0);
+          }
+        };
+    try (AuditLog log = AuditLog.open(file, AuditLog.Options.defaults().withForwarder(recording))) {
       log.append(AuditLogTest.event("alice", "/a")).get();
       try (var out = Files.newOutputStream(filler)) {
         while (true) {

@@ -14,12 +14,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuditLogTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static AuditEvent event(String user, String path) {
-    return new AuditEvent("d-1", "deny", "container_create", "berth: no\n{\"forged\":1}", 1001,
-        user, 1001, 42, 1000, "container_create", "POST", path, List.of("User set to 1001:1001"),
+    return new AuditEvent(
+        "d-1",
+        "deny",
+        "container_create",
+        "berth: no\n{\"forged\":1}",
+        1001,
+        user,
+        1001,
+        42,
+        1000,
+        "container_create",
+        "POST",
+        path,
+        List.of("User set to 1001:1001"),
         "abc");
   }
 
@@ -52,7 +63,8 @@ class AuditLogTest {
     AuditVerifier.Result r = AuditVerifier.verify(f);
     assertThat(r.ok()).isTrue();
     assertThat(r.records()).isEqualTo(50);
-    assertThat(lines(f).get(0)).contains("\"prev\":\"" + AuditChain.GENESIS + "\"")
+    assertThat(lines(f).get(0))
+        .contains("\"prev\":\"" + AuditChain.GENESIS + "\"")
         .contains("\"loginUid\":1000");
   }
 
@@ -69,8 +81,9 @@ class AuditLogTest {
       log.append(event("alice", "/containers/create")).get();
       assertThat(log.append(new AuditResult("d-1", 201, "c0ffee", 12)).get()).isEqualTo(2L);
     }
-    assertThat(lines(f).get(1)).contains("\"result\":\"d-1\"", "\"status\":201",
-        "\"objectId\":\"c0ffee\"", "\"millis\":12");
+    assertThat(lines(f).get(1))
+        .contains(
+            "\"result\":\"d-1\"", "\"status\":201", "\"objectId\":\"c0ffee\"", "\"millis\":12");
     assertThat(AuditVerifier.verify(f).ok()).isTrue();
   }
 

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AuditRotationTest {
   private static final Instant T0 = Instant.parse("2026-11-24T22:44:45.123Z");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   final TestClock clock = new TestClock(T0);
 
   private Path active() {
@@ -27,8 +26,8 @@ class AuditRotationTest {
   }
 
   private AuditLog open(long maxBytes, Duration maxAge) throws Exception {
-    return AuditLog.open(active(), AuditLog.Options.defaults().withClock(clock)
-        .withRotation(maxBytes, maxAge));
+    return AuditLog.open(
+        active(), AuditLog.Options.defaults().withClock(clock).withRotation(maxBytes, maxAge));
   }
 
   /** Appends records one by one (one batch each), checking their seqs. */
@@ -58,7 +57,9 @@ class AuditRotationTest {
     List<Path> files = files();
     assertThat(files).hasSizeGreaterThanOrEqualTo(3).last().isEqualTo(active());
     for (Path f : files) {
-      assertThat(Files.size(f)).as(f.toString()).isLessThanOrEqualTo(3000)
+      assertThat(Files.size(f))
+          .as(f.toString())
+          .isLessThanOrEqualTo(3000)
           .isGreaterThanOrEqualTo(recordBytes - 100);
     }
     // each file's first record links to the last record of the file before
@@ -79,8 +80,10 @@ class AuditRotationTest {
     try (AuditLog log = open(1, Duration.ofDays(1))) {
       appendEach(log, 1, 3);
     }
-    assertThat(files()).extracting(p -> p.getFileName().toString()).containsExactly(
-        "audit-20261124T224445Z-1.jsonl", "audit-20261124T224445Z-2.jsonl", "audit.jsonl");
+    assertThat(files())
+        .extracting(p -> p.getFileName().toString())
+        .containsExactly(
+            "audit-20261124T224445Z-1.jsonl", "audit-20261124T224445Z-2.jsonl", "audit.jsonl");
     assertThat(lines(active())).hasSize(1).first().asString().startsWith("{\"seq\":3,");
   }
 
@@ -88,8 +91,11 @@ class AuditRotationTest {
   void rotate_batchLargerThanMaxSize_writtenWholeIntoOneFile() throws Exception {
     try (AuditLog log = open(1, Duration.ofDays(1))) {
       // queued together, so the writer takes them as one batch (or a few): none is split
-      var all = Stream.iterate(0, i -> i + 1).limit(200)
-          .map(i -> log.append(AuditLogTest.event("alice", "/b/" + i))).toList();
+      var all =
+          Stream.iterate(0, i -> i + 1)
+              .limit(200)
+              .map(i -> log.append(AuditLogTest.event("alice", "/b/" + i)))
+              .toList();
       for (var f : all) {
         f.get();
       }
@@ -112,7 +118,8 @@ class AuditRotationTest {
       clock.advance(Duration.ofMinutes(1));
       appendEach(log, 4, 1);
     }
-    assertThat(files()).extracting(p -> p.getFileName().toString())
+    assertThat(files())
+        .extracting(p -> p.getFileName().toString())
         .containsExactly("audit-20261124T224445Z-1.jsonl", "audit.jsonl");
     assertThat(lines(dir.resolve("audit-20261124T224445Z-1.jsonl"))).hasSize(3);
     assertThat(lines(active())).hasSize(1);
@@ -206,7 +213,8 @@ class AuditRotationTest {
     assertThat(r.chainOk()).isFalse();
     assertThat(r.broken().orElseThrow().file().getFileName())
         .hasToString("audit-20261124T224445Z-3.jsonl");
-    assertThat(r.problem()).contains("records 2 to 2 are missing")
+    assertThat(r.problem())
+        .contains("records 2 to 2 are missing")
         .contains("between audit-20261124T224445Z-1.jsonl and this one");
     assertThat(r.records()).isEqualTo(1);
   }
@@ -221,8 +229,9 @@ class AuditRotationTest {
     assertThat(r.ok()).isTrue();
     assertThat(r.fromGenesis()).isFalse();
     assertThat(r.firstSeq()).isEqualTo(2);
-    assertThat(r.start()).isEqualTo(AuditChain.hash(
-        lines(dir.resolve("audit-20261124T224445Z-1.jsonl")).getFirst()));
+    assertThat(r.start())
+        .isEqualTo(
+            AuditChain.hash(lines(dir.resolve("audit-20261124T224445Z-1.jsonl")).getFirst()));
   }
 
   @Test
@@ -247,7 +256,7 @@ class AuditRotationTest {
     assertThat(r.badLine()).isEqualTo(1);
     assertThat(r.broken().orElseThrow().file().getFileName())
         .hasToString("audit-20261124T224445Z-2.jsonl");
-    assertThat(r.problem()).contains("does not match the last record of "
-        + "audit-20261124T224445Z-1.jsonl");
+    assertThat(r.problem())
+        .contains("does not match the last record of " + "audit-20261124T224445Z-1.jsonl");
   }
 }

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SyslogForwarderTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void target_syslogTlsUrl_hostAndPort() {
@@ -35,9 +34,16 @@ class SyslogForwarderTest {
 
   @Test
   void target_otherSchemeOrNoPortOrPath_refused() {
-    for (String bad : List.of("syslog://h:514", "tcp://h:6514", "syslog+tls://h",
-        "syslog+tls://h:6514/x", "syslog+tls://u@h:6514", "h:6514")) {
-      assertThatThrownBy(() -> SyslogForwarder.Target.parse(bad)).as(bad)
+    for (String bad :
+        List.of(
+            "syslog://h:514",
+            "tcp://h:6514",
+            "syslog+tls://h",
+            "syslog+tls://h:6514/x",
+            "syslog+tls://u@h:6514",
+            "h:6514")) {
+      assertThatThrownBy(() -> SyslogForwarder.Target.parse(bad))
+          .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("syslog+tls://HOST:PORT");
     }
@@ -46,8 +52,12 @@ class SyslogForwarderTest {
   @Test
   void frame_octetCountedRfc5424_bodyAsStored() {
     String body = "{\"seq\":1,\"user\":\"zoë\"}";
-    byte[] framed = SyslogForwarder.frame(Instant.parse("2026-12-06T17:00:00.123456789Z"),
-        SyslogForwarder.header("login 1\n", 42), "record", body);
+    byte[] framed =
+        SyslogForwarder.frame(
+            Instant.parse("2026-12-06T17:00:00.123456789Z"),
+            SyslogForwarder.header("login 1\n", 42),
+            "record",
+            body);
     String text = new String(framed, StandardCharsets.UTF_8);
     String message = "<85>1 2026-12-06T17:00:00.123456Z login1 berth-audit 42 record - " + body;
     assertThat(text).isEqualTo(message.getBytes(StandardCharsets.UTF_8).length + " " + message);
@@ -61,12 +71,17 @@ class SyslogForwarderTest {
       port = s.getLocalPort(); // closed again: nothing listens there
     }
     List<String> problems = new CopyOnWriteArrayList<>();
-    SyslogForwarder forwarder = new SyslogForwarder(new SyslogForwarder.Target("127.0.0.1",
-        port), (SSLSocketFactory) SSLSocketFactory.getDefault(), 2, "host", 1,
-        InstantSource.system(), problems::add);
+    SyslogForwarder forwarder =
+        new SyslogForwarder(
+            new SyslogForwarder.Target("127.0.0.1", port),
+            (SSLSocketFactory) SSLSocketFactory.getDefault(),
+            2,
+            "host",
+            1,
+            InstantSource.system(),
+            problems::add);
     Path file = dir.resolve("audit.jsonl");
-    try (AuditLog log = AuditLog.open(file, AuditLog.Options.defaults()
-        .withForwarder(forwarder))) {
+    try (AuditLog log = AuditLog.open(file, AuditLog.Options.defaults().withForwarder(forwarder))) {
       List<CompletableFuture<Long>> all = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
         all.add(log.append(AuditLogTest.event("alice", "/containers/" + i)));
@@ -86,7 +101,6 @@ class SyslogForwarderTest {
       assertThat(c.dropped()).isGreaterThanOrEqualTo(10 - 2 - 1); // queue of 2, one held
     }
     assertThat(Files.readAllLines(file)).hasSize(10);
-    assertThat(problems).anyMatch(p -> p.contains("cannot send to syslog+tls://127.0.0.1:"
-        + port));
+    assertThat(problems).anyMatch(p -> p.contains("cannot send to syslog+tls://127.0.0.1:" + port));
   }
 }

@@ -12,15 +12,15 @@ import java.util.concurrent.TimeUnit;
  * Wall time of two commands run in turn, for {@code docker build} through berth against the
  * daemon's own socket (issue 14, item 6), JDK only.
  *
- * <p>Each round runs the direct command, then the berth command (the order alternates every
- * round, so neither side always runs on a warmer machine), each through {@code sh -c}, and times
- * it from start to exit ({@link System#nanoTime}). Warm-up rounds are run and not counted. A
- * command that fails or runs past the timeout ends the benchmark with its output: a failed build
- * has no meaningful time.
+ * <p>Each round runs the direct command, then the berth command (the order alternates every round,
+ * so neither side always runs on a warmer machine), each through {@code sh -c}, and times it from
+ * start to exit ({@link System#nanoTime}). Warm-up rounds are run and not counted. A command that
+ * fails or runs past the timeout ends the benchmark with its output: a failed build has no
+ * meaningful time.
  *
- * <p>Output: a human summary on stderr and one {@code key=value} line on stdout:
- * {@code label= rounds= direct_median_ms= berth_median_ms= ratio_median= direct_sum_ms=
- * berth_sum_ms= ratio_sum=}; ratio = berth / direct (above 1: berth is slower).
+ * <p>Output: a human summary on stderr and one {@code key=value} line on stdout: {@code label=
+ * rounds= direct_median_ms= berth_median_ms= ratio_median= direct_sum_ms= berth_sum_ms=
+ * ratio_sum=}; ratio = berth / direct (above 1: berth is slower).
  */
 public final class BuildBench {
   private BuildBench() {}
@@ -63,21 +63,34 @@ public final class BuildBench {
         b[i] = time(berth, timeoutSeconds);
         d[i] = time(direct, timeoutSeconds);
       }
-      System.err.printf(Locale.ROOT, "%s round %d: direct %d ms, berth %d ms%n", label, i + 1,
-          d[i], b[i]);
+      System.err.printf(
+          Locale.ROOT, "%s round %d: direct %d ms, berth %d ms%n", label, i + 1, d[i], b[i]);
     }
     long dm = median(d);
     long bm = median(b);
     long ds = Arrays.stream(d).sum();
     long bs = Arrays.stream(b).sum();
-    System.out.printf(Locale.ROOT, "label=%s rounds=%d direct_median_ms=%d berth_median_ms=%d "
-        + "ratio_median=%.3f direct_sum_ms=%d berth_sum_ms=%d ratio_sum=%.3f%n", label, rounds,
-        dm, bm, (double) bm / dm, ds, bs, (double) bs / ds);
+    System.out.printf(
+        Locale.ROOT,
+        "label=%s rounds=%d direct_median_ms=%d berth_median_ms=%d "
+            + "ratio_median=%.3f direct_sum_ms=%d berth_sum_ms=%d ratio_sum=%.3f%n",
+        label,
+        rounds,
+        dm,
+        bm,
+        (double) bm / dm,
+        ds,
+        bs,
+        (double) bs / ds);
   }
 
   private static void usage(String problem) {
     System.err.println("build-bench: " + problem);
-    System.err.println("usage: java -cp berth-bench.jar " + BuildBench.class.getName() + " " + """
+    System.err.println(
+        "usage: java -cp berth-bench.jar "
+            + BuildBench.class.getName()
+            + " "
+            + """
          --direct CMD --berth CMD
                  [--label NAME] [--rounds N (5)] [--warmup N (1)] [--timeout SECONDS (600)]
           CMD is run with sh -c; direct and berth alternate, their order swapped every round""");
@@ -89,16 +102,23 @@ public final class BuildBench {
       throws IOException, InterruptedException {
     Path log = Files.createTempFile("build-bench", ".log");
     try {
-      ProcessBuilder pb = new ProcessBuilder(List.of("sh", "-c", command))
-          .redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(List.of("sh", "-c", command))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
       long start = System.nanoTime();
       Process p = pb.start();
       boolean exited = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       if (!exited || p.exitValue() != 0) {
         p.destroyForcibly();
-        System.err.println("build-bench: failed (" + (exited ? "exit " + p.exitValue()
-            : "timed out") + "): " + command + "\n" + Files.readString(log));
+        System.err.println(
+            "build-bench: failed ("
+                + (exited ? "exit " + p.exitValue() : "timed out")
+                + "): "
+                + command
+                + "\n"
+                + Files.readString(log));
         System.exit(1);
       }
       return ms;

@@ -25,18 +25,18 @@ import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Flame graph of a JFR recording, rendered to PNG with the JDK alone (Java2D, ImageIO), plus a
- * text reading of the same samples on stdout: the hottest frames by self weight and the berth
- * frames by inclusive weight.
+ * Flame graph of a JFR recording, rendered to PNG with the JDK alone (Java2D, ImageIO), plus a text
+ * reading of the same samples on stdout: the hottest frames by self weight and the berth frames by
+ * inclusive weight.
  *
  * <p>Design note. CPU samples are {@code jdk.CPUTimeSample} when the recording has them (JDK 25,
- * Linux: sampled by CPU time, so a thread that waits costs nothing, and sampling is dense enough
- * on a loaded machine) and {@code jdk.ExecutionSample} otherwise; allocation samples are
- * {@code jdk.ObjectAllocationSample}, each weighted by the bytes it stands for. Stacks are merged
- * root first into a tree; a frame is a class's simple name and a method. Colour says whose code a
- * frame is: berth (orange), Netty (blue), Jackson (green), the JDK (grey), anything else (sand).
- * Only threads whose name starts with one of the given prefixes count, so the recorder's own
- * threads and the JIT stay out.
+ * Linux: sampled by CPU time, so a thread that waits costs nothing, and sampling is dense enough on
+ * a loaded machine) and {@code jdk.ExecutionSample} otherwise; allocation samples are {@code
+ * jdk.ObjectAllocationSample}, each weighted by the bytes it stands for. Stacks are merged root
+ * first into a tree; a frame is a class's simple name and a method. Colour says whose code a frame
+ * is: berth (orange), Netty (blue), Jackson (green), the JDK (grey), anything else (sand). Only
+ * threads whose name starts with one of the given prefixes count, so the recorder's own threads and
+ * the JIT stay out.
  */
 public final class FlameGraph {
   private static final int WIDTH = 1800;
@@ -74,8 +74,9 @@ public final class FlameGraph {
     String out = null;
     String kind = "cpu";
     String title = "";
-    List<String> threads = new ArrayList<>(List.of("multiThreadIoEventLoopGroup",
-        "berth-", "ForkJoinPool", "virtual"));
+    List<String> threads =
+        new ArrayList<>(
+            List.of("multiThreadIoEventLoopGroup", "berth-", "ForkJoinPool", "virtual"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--jfr" -> in = args[i + 1];
@@ -87,14 +88,18 @@ public final class FlameGraph {
       }
     }
     if (in == null || !(kind.equals("cpu") || kind.equals("alloc"))) {
-      System.err.println("usage: FlameGraph --jfr FILE [--out PNG] [--kind cpu|alloc] "
-          + "[--title TEXT] [--threads PREFIX,...]");
+      System.err.println(
+          "usage: FlameGraph --jfr FILE [--out PNG] [--kind cpu|alloc] "
+              + "[--title TEXT] [--threads PREFIX,...]");
       System.exit(2);
     }
     List<RecordedEvent> events = RecordingFile.readAllEvents(Path.of(in));
-    String eventName = kind.equals("alloc") ? "jdk.ObjectAllocationSample"
-        : events.stream().anyMatch(e -> e.getEventType().getName().equals("jdk.CPUTimeSample"))
-            ? "jdk.CPUTimeSample" : "jdk.ExecutionSample";
+    String eventName =
+        kind.equals("alloc")
+            ? "jdk.ObjectAllocationSample"
+            : events.stream().anyMatch(e -> e.getEventType().getName().equals("jdk.CPUTimeSample"))
+                ? "jdk.CPUTimeSample"
+                : "jdk.ExecutionSample";
     Node root = new Node("all");
     Map<String, Long> selfByFrame = new HashMap<>();
     Map<String, Long> berthInclusive = new HashMap<>();
@@ -102,8 +107,10 @@ public final class FlameGraph {
       if (!e.getEventType().getName().equals(eventName) || e.getStackTrace() == null) {
         continue;
       }
-      RecordedThread t = e.hasField("eventThread") ? e.getThread("eventThread")
-          : e.hasField("sampledThread") ? e.getThread("sampledThread") : null;
+      RecordedThread t =
+          e.hasField("eventThread")
+              ? e.getThread("eventThread")
+              : e.hasField("sampledThread") ? e.getThread("sampledThread") : null;
       String tn = t == null || t.getJavaName() == null ? "?" : t.getJavaName();
       if (t != null && t.isVirtual()) {
         tn = "virtual";
@@ -141,8 +148,13 @@ public final class FlameGraph {
     return kind.equals("alloc") ? String.format(Locale.ROOT, "%.1f MB", v / 1e6) : v + " samples";
   }
 
-  private static void report(String title, String eventName, Node root, Map<String, Long> self,
-      Map<String, Long> berth, String kind) {
+  private static void report(
+      String title,
+      String eventName,
+      Node root,
+      Map<String, Long> self,
+      Map<String, Long> berth,
+      String kind) {
     System.out.printf(Locale.ROOT, "== %s: %s, %s%n", title, eventName, unit(root.total, kind));
     System.out.println("-- top frames by self weight");
     top(self, root.total, 20);
@@ -151,18 +163,30 @@ public final class FlameGraph {
   }
 
   private static void top(Map<String, Long> m, long total, int n) {
-    m.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
-        .forEach(en -> System.out.printf(Locale.ROOT, "%6.2f%%  %s%n",
-            100.0 * en.getValue() / Math.max(1, total), en.getKey()));
+    m.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(n)
+        .forEach(
+            en ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "%6.2f%%  %s%n",
+                    100.0 * en.getValue() / Math.max(1, total),
+                    en.getKey()));
   }
 
   private static String frameName(RecordedFrame f) {
     String cls = f.getMethod().getType().getName();
-    String owner = cls.startsWith("dev.berth.") ? "berth:"
-        : cls.startsWith("io.netty.") ? "netty:"
-        : cls.startsWith("com.fasterxml.") ? "jackson:"
-        : cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.") ? "jdk:"
-        : "lib:";
+    String owner =
+        cls.startsWith("dev.berth.")
+            ? "berth:"
+            : cls.startsWith("io.netty.")
+                ? "netty:"
+                : cls.startsWith("com.fasterxml.")
+                    ? "jackson:"
+                    : cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.")
+                        ? "jdk:"
+                        : "lib:";
     String simple = cls.substring(cls.lastIndexOf('.') + 1);
     return owner + simple + "." + f.getMethod().getName();
   }
@@ -186,8 +210,8 @@ public final class FlameGraph {
     int height = (depth + 2) * ROW + 8;
     BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-        RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, WIDTH, height);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
@@ -198,8 +222,8 @@ public final class FlameGraph {
     ImageIO.write(img, "png", out.toFile());
   }
 
-  private static void draw(Graphics2D g, Node n, double x, double w, int y, int level,
-      double scale) {
+  private static void draw(
+      Graphics2D g, Node n, double x, double w, int y, int level, double scale) {
     if (w < 1 || level >= MAX_DEPTH) {
       return;
     }

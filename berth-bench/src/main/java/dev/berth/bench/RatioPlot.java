@@ -18,14 +18,18 @@ import javax.imageio.ImageIO;
 
 /**
  * Bar chart of bench/run's results (its TSV) as PNG, JDK only: per scenario, each proxy's
- * throughput as a fraction of direct (median of the per-round ratios; for wall times, direct
- * time over the proxy's), with a line at 1.0 (as fast as the daemon's own socket).
+ * throughput as a fraction of direct (median of the per-round ratios; for wall times, direct time
+ * over the proxy's), with a line at 1.0 (as fast as the daemon's own socket).
  *
  * <p>Usage: {@code RatioPlot RESULTS.tsv OUT.png [TITLE]}.
  */
 public final class RatioPlot {
-  private static final Color[] COLOURS = {new Color(70, 130, 200), new Color(235, 120, 40),
-      new Color(150, 150, 150), new Color(90, 180, 90)};
+  private static final Color[] COLOURS = {
+    new Color(70, 130, 200),
+    new Color(235, 120, 40),
+    new Color(150, 150, 150),
+    new Color(90, 180, 90)
+  };
 
   private RatioPlot() {}
 
@@ -51,9 +55,10 @@ public final class RatioPlot {
         targets.add(f[2]);
       }
       units.put(f[1], f[4]);
-      double[] acc = data.computeIfAbsent(f[1], k -> new LinkedHashMap<>())
-          .computeIfAbsent(f[2], k -> new LinkedHashMap<>())
-          .computeIfAbsent(f[0], k -> new double[2]);
+      double[] acc =
+          data.computeIfAbsent(f[1], k -> new LinkedHashMap<>())
+              .computeIfAbsent(f[2], k -> new LinkedHashMap<>())
+              .computeIfAbsent(f[0], k -> new double[2]);
       acc[0] += v;
       acc[1]++;
     }
@@ -79,7 +84,10 @@ public final class RatioPlot {
       }
       ratios.put(scenario.getKey(), r);
     }
-    render(ratios, targets, args.length > 2 ? args[2] : "throughput relative to direct",
+    render(
+        ratios,
+        targets,
+        args.length > 2 ? args[2] : "throughput relative to direct",
         Path.of(args[1]));
   }
 
@@ -93,8 +101,9 @@ public final class RatioPlot {
     return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
-  private static void render(Map<String, double[]> ratios, List<String> targets, String title,
-      Path out) throws IOException {
+  private static void render(
+      Map<String, double[]> ratios, List<String> targets, String title, Path out)
+      throws IOException {
     int left = 120;
     int top = 40;
     int groupHeight = 14 * targets.size() + 14;
@@ -110,8 +119,8 @@ public final class RatioPlot {
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-        RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, width, height);
     g.setColor(Color.BLACK);
@@ -134,8 +143,9 @@ public final class RatioPlot {
     }
     int one = left + (int) (1.0 / max * plotWidth);
     g.setColor(Color.DARK_GRAY);
-    g.setStroke(new BasicStroke(1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10,
-        new float[] {4, 4}, 0));
+    g.setStroke(
+        new BasicStroke(
+            1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {4, 4}, 0));
     g.drawLine(one, top - 6, one, y);
     g.drawString("1.0 = direct", one - 30, y + 14);
     int lx = left;

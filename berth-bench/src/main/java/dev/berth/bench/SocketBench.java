@@ -24,21 +24,21 @@ import org.jspecify.annotations.Nullable;
  * keep-alive connection, reads the whole response (status line, headers, then a Content-Length,
  * chunked or read-to-close body), and sends the next request at once: one request in flight per
  * connection, no pipelining. A warm-up phase (JIT, connection pools) is followed by a measured
- * phase of fixed length; a request counts in the measurement when it <em>completes</em> inside
- * the measured window, and its latency (write of the request to last byte of the body, from
- * {@link System#nanoTime}) goes into a per-thread log-linear histogram that is merged at the end.
+ * phase of fixed length; a request counts in the measurement when it <em>completes</em> inside the
+ * measured window, and its latency (write of the request to last byte of the body, from {@link
+ * System#nanoTime}) goes into a per-thread log-linear histogram that is merged at the end.
  *
- * <p>Bounded: threads stop at the end of the measured phase; a watchdog closes any connection
- * whose request has been in flight longer than the per-request timeout (counted as a timeout),
- * so a hanging server cannot keep the run going.
+ * <p>Bounded: threads stop at the end of the measured phase; a watchdog closes any connection whose
+ * request has been in flight longer than the per-request timeout (counted as a timeout), so a
+ * hanging server cannot keep the run going.
  *
  * <p>Output: a human summary on stderr and one {@code key=value} line on stdout (for scripts):
- * {@code label= path= connections= seconds= requests= rps= p50_us= p90_us= p99_us= max_us=
- * mean_us= errors= io_errors= timeouts= bad_status= unmeasured_errors= body_bytes_avg=
- * last_bad_status=}. {@code errors} counts failures inside the measured window (I/O errors,
- * timeouts, unexpected statuses); {@code unmeasured_errors} those in the warm-up or of the last
- * request of a connection, which completed after the window.
- * Exit status 0 when the run completed (even with errors; they are reported), 2 on bad usage.
+ * {@code label= path= connections= seconds= requests= rps= p50_us= p90_us= p99_us= max_us= mean_us=
+ * errors= io_errors= timeouts= bad_status= unmeasured_errors= body_bytes_avg= last_bad_status=}.
+ * {@code errors} counts failures inside the measured window (I/O errors, timeouts, unexpected
+ * statuses); {@code unmeasured_errors} those in the warm-up or of the last request of a connection,
+ * which completed after the window. Exit status 0 when the run completed (even with errors; they
+ * are reported), 2 on bad usage.
  */
 public final class SocketBench {
   private SocketBench() {}
@@ -56,8 +56,10 @@ public final class SocketBench {
     String host = "docker";
     int expectStatus = 200;
     String method = "GET";
+
     /** A file of request bodies, one per line, sent in turn; null for no body. */
     @Nullable String bodies;
+
     /** Measured requests per connection after which it stops (0: until the window ends). */
     long count;
   }
@@ -66,7 +68,8 @@ public final class SocketBench {
     if (problem != null) {
       System.err.println("socket-bench: " + problem);
     }
-    System.err.println("""
+    System.err.println(
+        """
         usage: java -jar berth-bench.jar --socket PATH [options]
           --socket PATH        unix socket to connect to (a unix:// prefix is accepted)
           --path PATH          request target (default /v1.41/_ping)
@@ -144,8 +147,8 @@ public final class SocketBench {
 
   /**
    * Fixed log-linear buckets over nanoseconds: exact below 128 ns, then 128 sub-buckets per power
-   * of two (relative error under 0.8 %), up to 2^40 ns (about 18 minutes). Not thread-safe: one
-   * per thread, merged after the threads have stopped.
+   * of two (relative error under 0.8 %), up to 2^40 ns (about 18 minutes). Not thread-safe: one per
+   * thread, merged after the threads have stopped.
    */
   static final class Histogram {
     static final int SUB_BITS = 7;
@@ -235,7 +238,8 @@ public final class SocketBench {
 
   /** One connection; reads into a reusable heap buffer and parses without allocating per byte. */
   static final class HttpConnection implements AutoCloseable {
-    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH =
+        "content-length".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRANSFER_ENCODING =
         "transfer-encoding".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION = "connection".getBytes(StandardCharsets.US_ASCII);
@@ -455,10 +459,16 @@ public final class SocketBench {
       // Status line: HTTP/1.x SP 3DIGIT SP reason
       int nl = lineEnd();
       int end = contentEnd(nl);
-      if (end - pos < 12 || buf[pos] != 'H' || buf[pos + 1] != 'T' || buf[pos + 2] != 'T'
-          || buf[pos + 3] != 'P' || buf[pos + 4] != '/' || buf[pos + 8] != ' ') {
-        throw new ProtocolException("bad status line: "
-            + new String(buf, pos, Math.min(end - pos, 80), StandardCharsets.ISO_8859_1));
+      if (end - pos < 12
+          || buf[pos] != 'H'
+          || buf[pos + 1] != 'T'
+          || buf[pos + 2] != 'T'
+          || buf[pos + 3] != 'P'
+          || buf[pos + 4] != '/'
+          || buf[pos + 8] != ' ') {
+        throw new ProtocolException(
+            "bad status line: "
+                + new String(buf, pos, Math.min(end - pos, 80), StandardCharsets.ISO_8859_1));
       }
       boolean http10 = buf[pos + 5] == '1' && buf[pos + 7] == '0';
       int s = 0;
@@ -554,8 +564,10 @@ public final class SocketBench {
     final byte[][] toSend;
     final int expectStatus;
     final long count;
+
     /** nanoTime at which this worker stopped early (its count reached), or 0. */
     volatile long doneAt;
+
     final CountDownLatch ready;
     final CountDownLatch go;
     final Histogram histogram = new Histogram();
@@ -566,6 +578,7 @@ public final class SocketBench {
 
     /** nanoTime at which the current request started, or 0 when idle (read by the watchdog). */
     volatile long inFlightSince;
+
     volatile @Nullable HttpConnection conn;
     volatile boolean abortedByWatchdog;
 
@@ -578,8 +591,14 @@ public final class SocketBench {
     int lastBadStatus;
     @Nullable String firstError;
 
-    Worker(int id, Path socket, byte[][] requests, int expectStatus, long count,
-        CountDownLatch ready, CountDownLatch go) {
+    Worker(
+        int id,
+        Path socket,
+        byte[][] requests,
+        int expectStatus,
+        long count,
+        CountDownLatch ready,
+        CountDownLatch go) {
       this.id = id;
       this.count = count;
       this.socket = socket;
@@ -633,8 +652,8 @@ public final class SocketBench {
             conn = null;
           }
         } catch (IOException | RuntimeException e) {
-          error = e instanceof ClosedChannelException && abortedByWatchdog
-              ? "timeout" : e.toString();
+          error =
+              e instanceof ClosedChannelException && abortedByWatchdog ? "timeout" : e.toString();
           HttpConnection c = conn;
           if (c != null) {
             c.close();
@@ -671,8 +690,10 @@ public final class SocketBench {
         } else {
           ioErrors++;
         }
-        noteError(timedOut ? "request timed out (aborted by watchdog)"
-            : ok ? "unexpected status " + status : error);
+        noteError(
+            timedOut
+                ? "request timed out (aborted by watchdog)"
+                : ok ? "unexpected status " + status : error);
         if (consecutiveFailures > 3) {
           try {
             Thread.sleep(Math.min(100, consecutiveFailures * 5L)); // don't spin on a dead server
@@ -699,8 +720,10 @@ public final class SocketBench {
     if (o.bodies == null) {
       return new byte[][] {buildRequest(o, null)};
     }
-    List<String> lines = Files.readAllLines(Path.of(o.bodies),
-        StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+    List<String> lines =
+        Files.readAllLines(Path.of(o.bodies), StandardCharsets.UTF_8).stream()
+            .filter(l -> !l.isBlank())
+            .toList();
     if (lines.isEmpty()) {
       usage("--bodies " + o.bodies + " has no lines");
     }
@@ -712,13 +735,20 @@ public final class SocketBench {
   }
 
   private static byte[] buildRequest(Options o, byte @Nullable [] body) {
-    String r = o.method + " " + o.path + " HTTP/1.1\r\n"
-        + "Host: " + o.host + "\r\n"
-        + "User-Agent: berth-bench/1\r\n"
-        + "Accept: */*\r\n"
-        + (body == null ? "" : "Content-Type: application/json\r\nContent-Length: "
-        + body.length + "\r\n")
-        + "\r\n";
+    String r =
+        o.method
+            + " "
+            + o.path
+            + " HTTP/1.1\r\n"
+            + "Host: "
+            + o.host
+            + "\r\n"
+            + "User-Agent: berth-bench/1\r\n"
+            + "Accept: */*\r\n"
+            + (body == null
+                ? ""
+                : "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n")
+            + "\r\n";
     byte[] head = r.getBytes(StandardCharsets.US_ASCII);
     if (body == null) {
       return head;
@@ -732,18 +762,23 @@ public final class SocketBench {
   private static void probe(Options o, Path socket, byte[] request) throws InterruptedException {
     HttpConnection[] holder = new HttpConnection[1];
     String[] outcome = new String[1];
-    Thread t = Thread.ofPlatform().name("bench-probe").daemon(true).start(() -> {
-      try (HttpConnection probe = new HttpConnection(socket)) {
-        synchronized (holder) {
-          holder[0] = probe;
-        }
-        probe.write(ByteBuffer.wrap(request));
-        probe.readResponse();
-        outcome[0] = "-> " + probe.status + " (" + probe.bodyBytes + " body bytes)";
-      } catch (IOException | RuntimeException e) {
-        outcome[0] = "failed: " + e;
-      }
-    });
+    Thread t =
+        Thread.ofPlatform()
+            .name("bench-probe")
+            .daemon(true)
+            .start(
+                () -> {
+                  try (HttpConnection probe = new HttpConnection(socket)) {
+                    synchronized (holder) {
+                      holder[0] = probe;
+                    }
+                    probe.write(ByteBuffer.wrap(request));
+                    probe.readResponse();
+                    outcome[0] = "-> " + probe.status + " (" + probe.bodyBytes + " body bytes)";
+                  } catch (IOException | RuntimeException e) {
+                    outcome[0] = "failed: " + e;
+                  }
+                });
     t.join((long) (o.timeoutSeconds * 1000));
     if (t.isAlive()) {
       synchronized (holder) {
@@ -811,8 +846,12 @@ public final class SocketBench {
         }
       }
       if (now > hardDeadline) {
-        System.err.printf(Locale.ROOT, "socket-bench[%s]: threads still running %.1f s after "
-            + "the end; giving up on them%n", o.label, (now - mEnd) / 1e9);
+        System.err.printf(
+            Locale.ROOT,
+            "socket-bench[%s]: threads still running %.1f s after "
+                + "the end; giving up on them%n",
+            o.label,
+            (now - mEnd) / 1e9);
         break;
       }
       Thread.sleep(50);
@@ -863,21 +902,51 @@ public final class SocketBench {
     double mean = all.total == 0 ? 0 : all.sum / (double) all.total / 1e3;
     long bodyAvg = requests == 0 ? 0 : bodyBytes / requests;
 
-    System.err.printf(Locale.ROOT,
+    System.err.printf(
+        Locale.ROOT,
         "socket-bench[%s]: %s x%d  %.0f req/s  p50 %.0f us  p90 %.0f us  p99 %.0f us  "
             + "max %.0f us  errors %d (io %d, timeouts %d, status %d; outside the window %d)  "
             + "body %d B/resp%n",
-        o.label, o.path, o.connections, rps, p50, p90, p99, max, errors, ioErrors, timeouts,
-        badStatus, unmeasuredErrors, bodyAvg);
+        o.label,
+        o.path,
+        o.connections,
+        rps,
+        p50,
+        p90,
+        p99,
+        max,
+        errors,
+        ioErrors,
+        timeouts,
+        badStatus,
+        unmeasuredErrors,
+        bodyAvg);
     for (String e : errorSamples) {
       System.err.printf(Locale.ROOT, "socket-bench[%s]:   error sample: %s%n", o.label, e);
     }
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "label=%s path=%s connections=%d seconds=%.3f requests=%d rps=%.1f p50_us=%.1f "
             + "p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f errors=%d io_errors=%d "
             + "timeouts=%d bad_status=%d unmeasured_errors=%d body_bytes_avg=%d last_bad_status=%d%n",
-        o.label, o.path, o.connections, seconds, requests, rps, p50, p90, p99, max, mean,
-        errors, ioErrors, timeouts, badStatus, unmeasuredErrors, bodyAvg, lastBadStatus);
+        o.label,
+        o.path,
+        o.connections,
+        seconds,
+        requests,
+        rps,
+        p50,
+        p90,
+        p99,
+        max,
+        mean,
+        errors,
+        ioErrors,
+        timeouts,
+        badStatus,
+        unmeasuredErrors,
+        bodyAvg,
+        lastBadStatus);
     System.out.flush();
     System.exit(0);
   }

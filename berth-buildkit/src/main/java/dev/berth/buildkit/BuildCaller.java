@@ -19,9 +19,14 @@ import java.util.concurrent.CompletableFuture;
  *     durable
  * @param claims where the images the caller's builds make are claimed for the caller
  */
-public record BuildCaller(int uid, Owner owner, TagJudge tags, FrontendPins pins,
+public record BuildCaller(
+    int uid,
+    Owner owner,
+    TagJudge tags,
+    FrontendPins pins,
     ImagePolicy images,
-    Recorder recorder, Claims claims) {
+    Recorder recorder,
+    Claims claims) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");
@@ -35,8 +40,8 @@ public record BuildCaller(int uid, Owner owner, TagJudge tags, FrontendPins pins
   @FunctionalInterface
   public interface Claims {
     /**
-     * Claims the image {@code imageId} and each of {@code tags} (which point at it) for the
-     * caller, before the caller learns the build finished.
+     * Claims the image {@code imageId} and each of {@code tags} (which point at it) for the caller,
+     * before the caller learns the build finished.
      */
     void claim(String imageId, List<String> tags);
   }

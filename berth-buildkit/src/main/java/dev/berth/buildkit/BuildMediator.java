@@ -14,11 +14,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The seam between the proxy and BuildKit mediation: the proxy judges the {@code POST /grpc} or
- * {@code POST /session} upgrade like any request, and once the daemon has answered {@code 101}
- * it hands both connections here ({@link #handOff}); from then on this module owns them.
+ * {@code POST /session} upgrade like any request, and once the daemon has answered {@code 101} it
+ * hands both connections here ({@link #handOff}); from then on this module owns them.
  *
- * <p>One instance per berth process: sessions and build refs are bound to their callers across
- * all connections ({@link BuildOwners}).
+ * <p>One instance per berth process: sessions and build refs are bound to their callers across all
+ * connections ({@link BuildOwners}).
  */
 public final class BuildMediator {
   private final BuildOwners owners = new BuildOwners();
@@ -26,24 +26,25 @@ public final class BuildMediator {
 
   /**
    * Claims the session id of a {@code /session} request for its caller before the request goes
-   * upstream; a refusal reason when the id is live (for anyone: dockerd would silently replace
-   * the first connection with the second).
+   * upstream; a refusal reason when the id is live (for anyone: dockerd would silently replace the
+   * first connection with the second).
    */
   public Optional<String> openSession(String id, int uid) {
     if (id == null || id.isBlank()) {
       return Optional.of("a BuildKit session needs an id (X-Docker-Expose-Session-Uuid)");
     }
-    return owners.openSession(id, uid) ? Optional.empty()
+    return owners.openSession(id, uid)
+        ? Optional.empty()
         : Optional.of("the BuildKit session id " + id + " is in use; start a new build");
   }
 
   /**
    * The shared key to send upstream for a session's client key: the daemon keeps each session
-   * directory it copied under a key made of the directory's name, a hint from the build
-   * definition and this key, all chosen by clients (buildkit {@code source/local/source.go}),
-   * and on the next build asks only for files whose metadata changed. Prefixed with the caller's
-   * uid (and without the client's {@code :}, the separator of those parts), no two users' keys
-   * are equal, so one user's kept directory is never the base of another user's copy.
+   * directory it copied under a key made of the directory's name, a hint from the build definition
+   * and this key, all chosen by clients (buildkit {@code source/local/source.go}), and on the next
+   * build asks only for files whose metadata changed. Prefixed with the caller's uid (and without
+   * the client's {@code :}, the separator of those parts), no two users' keys are equal, so one
+   * user's kept directory is never the base of another user's copy.
    */
   public static String sharedKey(int uid, String clientKey) {
     return "berth-" + uid + "-" + clientKey.replace(':', '_');
@@ -55,19 +56,25 @@ public final class BuildMediator {
   }
 
   /**
-   * Takes over a hijacked connection pair right after the daemon's {@code 101} (already relayed
-   * to the client). The bytes that the HTTP/1.1 codecs named {@code clientCodec} and
-   * {@code upstreamCodec} buffered are held, {@code removeProxyHandlers} takes the proxy's own
-   * handlers out (those codecs included), the HTTP/2 codecs go in, and the held bytes reach them
-   * in order.
+   * Takes over a hijacked connection pair right after the daemon's {@code 101} (already relayed to
+   * the client). The bytes that the HTTP/1.1 codecs named {@code clientCodec} and {@code
+   * upstreamCodec} buffered are held, {@code removeProxyHandlers} takes the proxy's own handlers
+   * out (those codecs included), the HTTP/2 codecs go in, and the held bytes reach them in order.
    *
    * @param sessionId for {@link H2Bridge.Endpoint#SESSION}, the id {@link #openSession} claimed,
    *     released when the connection closes; null for {@link H2Bridge.Endpoint#GRPC}
    * @param judging where calls are judged (the judge may ask the daemon about image names)
    */
-  public void handOff(H2Bridge.Endpoint endpoint, BuildCaller caller, @Nullable String sessionId,
-      Channel client, String clientCodec, Channel upstream, String upstreamCodec,
-      Executor judging, Runnable removeProxyHandlers) {
+  public void handOff(
+      H2Bridge.Endpoint endpoint,
+      BuildCaller caller,
+      @Nullable String sessionId,
+      Channel client,
+      String clientCodec,
+      Channel upstream,
+      String upstreamCodec,
+      Executor judging,
+      Runnable removeProxyHandlers) {
     client.pipeline().addAfter(clientCodec, HOLD, new Hold());
     upstream.pipeline().addAfter(upstreamCodec, HOLD, new Hold());
     removeProxyHandlers.run();
@@ -85,9 +92,9 @@ public final class BuildMediator {
   private static final String HOLD = "berth-h2-hold";
 
   /**
-   * Keeps the bytes that arrive while the pipeline changes; on removal (a
-   * {@link ByteToMessageDecoder}) it passes them on to the HTTP/2 codec. What the HTTP/1.1
-   * codec emits besides bytes (its end marker after a {@code 101}) is dropped.
+   * Keeps the bytes that arrive while the pipeline changes; on removal (a {@link
+   * ByteToMessageDecoder}) it passes them on to the HTTP/2 codec. What the HTTP/1.1 codec emits
+   * besides bytes (its end marker after a {@code 101}) is dropped.
    */
   private static final class Hold extends ByteToMessageDecoder {
     @Override

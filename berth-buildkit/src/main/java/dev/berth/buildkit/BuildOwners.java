@@ -7,14 +7,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Who owns each live BuildKit session and each build ref, for the whole berth process.
  *
- * <p>Design note. dockerd keeps sessions in a map keyed by the id the client chose, with no
- * check for duplicates: a second {@code /session} with the same id silently replaces the first
- * (buildkit {@code session/manager.go}, {@code handleConn}), and a Solve names its session by id.
- * A build ref (the Solve's {@code Ref}) is also the {@code buildid} through which
- * {@code LLBBridge} calls drive the job, and the key of its status and history. So berth binds
- * both to the caller who first used them: a session id is claimed when its {@code /session}
- * connection is opened and released when that connection closes (never reused across callers);
- * a ref is claimed by the Solve that starts it and stays the caller's for the life of berth.
+ * <p>Design note. dockerd keeps sessions in a map keyed by the id the client chose, with no check
+ * for duplicates: a second {@code /session} with the same id silently replaces the first (buildkit
+ * {@code session/manager.go}, {@code handleConn}), and a Solve names its session by id. A build ref
+ * (the Solve's {@code Ref}) is also the {@code buildid} through which {@code LLBBridge} calls drive
+ * the job, and the key of its status and history. So berth binds both to the caller who first used
+ * them: a session id is claimed when its {@code /session} connection is opened and released when
+ * that connection closes (never reused across callers); a ref is claimed by the Solve that starts
+ * it and stays the caller's for the life of berth.
  */
 public final class BuildOwners {
   private final Map<String, Integer> sessions = new ConcurrentHashMap<>();

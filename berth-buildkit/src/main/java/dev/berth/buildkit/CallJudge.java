@@ -18,44 +18,53 @@ import pb.Ops;
 /**
  * Judges each gRPC request of a BuildKit build on {@code /grpc} (the client calls the daemon).
  *
- * <p>Design note. Default deny on {@code (service, method)}: only what a stock {@code docker
- * build} with buildx needs (buildkit {@code client/build.go}, {@code client/solve.go}; buildx
- * {@code build/build.go}) is listed. Each message is decoded with BuildKit's own schema, any field
- * the schema does not know is refused ({@link UnknownFields}), and a message berth changes is
+ * <p>Design note. Default deny on {@code (service, method)}: only what a stock {@code docker build}
+ * with buildx needs (buildkit {@code client/build.go}, {@code client/solve.go}; buildx {@code
+ * build/build.go}) is listed. Each message is decoded with BuildKit's own schema, any field the
+ * schema does not know is refused ({@link UnknownFields}), and a message berth changes is
  * re-encoded from the judged object (never the client's bytes). The rules, by call:
  *
  * <ul>
  *   <li>{@code Control/Solve}: a fresh ref, claimed for the caller ({@link BuildOwners}); the
- *       session (and source-policy session) the caller's own; entitlements none (the daemon
- *       grants {@code network.host} and {@code device} to every client by default, berth grants
- *       no role either, and {@code security.insecure} never); the Dockerfile frontend (or
- *       buildx's gateway-forwarder mode, no definition, or {@code gateway.v0} with a frontend
- *       image the caller's role pins, {@link FrontendPins}), its options judged by
- *       {@link FrontendAttrs}; exporters {@code moby}/{@code image} only, without push, their
- *       {@code name} tags judged like {@code docker tag} ({@link TagJudge}); no cache imports or
- *       exports, frontend inputs, source policies, session exporter or proxy network; under
- *       image rules, berth's own source policy is set ({@link ImageSourcePolicy}).
- *   <li>{@code Control/Status}, {@code ListenBuildHistory} (with {@code Ref}): the caller's own
- *       ref only; {@code DiskUsage}, {@code Prune}, {@code UpdateBuildHistory},
- *       {@code Control/Session} and the content store are refused (they show or change every
- *       user's builds and cache).
- *   <li>{@code LLBBridge/*}: the {@code buildid} metadata must be the caller's ref (the
- *       forwarder is looked up by it alone, buildkit {@code control/gateway/gateway.go});
- *       {@code LLBBridge/Solve} follows the Solve rules; a raw definition may not use cache
- *       mounts or host networking; interactive containers ({@code NewContainer},
- *       {@code ExecProcess}) are refused.
+ *       session (and source-policy session) the caller's own; entitlements none (the daemon grants
+ *       {@code network.host} and {@code device} to every client by default, berth grants no role
+ *       either, and {@code security.insecure} never); the Dockerfile frontend (or buildx's
+ *       gateway-forwarder mode, no definition, or {@code gateway.v0} with a frontend image the
+ *       caller's role pins, {@link FrontendPins}), its options judged by {@link FrontendAttrs};
+ *       exporters {@code moby}/{@code image} only, without push, their {@code name} tags judged
+ *       like {@code docker tag} ({@link TagJudge}); no cache imports or exports, frontend inputs,
+ *       source policies, session exporter or proxy network; under image rules, berth's own source
+ *       policy is set ({@link ImageSourcePolicy}).
+ *   <li>{@code Control/Status}, {@code ListenBuildHistory} (with {@code Ref}): the caller's own ref
+ *       only; {@code DiskUsage}, {@code Prune}, {@code UpdateBuildHistory}, {@code Control/Session}
+ *       and the content store are refused (they show or change every user's builds and cache).
+ *   <li>{@code LLBBridge/*}: the {@code buildid} metadata must be the caller's ref (the forwarder
+ *       is looked up by it alone, buildkit {@code control/gateway/gateway.go}); {@code
+ *       LLBBridge/Solve} follows the Solve rules; a raw definition may not use cache mounts or host
+ *       networking; interactive containers ({@code NewContainer}, {@code ExecProcess}) are refused.
  * </ul>
  */
 public final class CallJudge {
   static final String CONTROL = "/moby.buildkit.v1.Control/";
   static final String BRIDGE = "/moby.buildkit.v1.frontend.LLBBridge/";
+
   /** LLBBridge calls a build needs, all bound to the caller's build id. */
-  private static final Set<String> BRIDGE_READS = Set.of("ResolveImageConfig",
-      "ResolveSourceMeta", "ReadFile", "ReadDir", "StatFile", "Evaluate", "Ping", "Return",
-      "Inputs", "Warn");
+  private static final Set<String> BRIDGE_READS =
+      Set.of(
+          "ResolveImageConfig",
+          "ResolveSourceMeta",
+          "ReadFile",
+          "ReadDir",
+          "StatFile",
+          "Evaluate",
+          "Ping",
+          "Return",
+          "Inputs",
+          "Warn");
+
   private static final Set<String> EXPORTERS = Set.of("moby", "image");
-  private static final Set<String> EXPORTER_ATTRS = Set.of("name", "push", "push-by-digest",
-      "prefer-image-digest");
+  private static final Set<String> EXPORTER_ATTRS =
+      Set.of("name", "push", "push-by-digest", "prefer-image-digest");
 
   private final BuildOwners owners;
 
@@ -80,19 +89,25 @@ public final class CallJudge {
     int uid = caller.uid();
     Optional<Message> prototype = message(path);
     if (prototype.isEmpty()) {
-      return new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_method",
+      return new Verdict.Refuse(
+          Verdict.UNIMPLEMENTED,
+          "buildkit_method",
           "berth: " + path + " is not allowed through berth");
     }
     Message m;
     try {
       m = prototype.get().getParserForType().parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      return new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
+      return new Verdict.Refuse(
+          Verdict.INVALID_ARGUMENT,
+          "buildkit_message",
           "berth: " + path + ": the message does not decode (" + e.getMessage() + ")");
     }
     Optional<String> unknown = UnknownFields.first(m);
     if (unknown.isPresent()) {
-      return new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_unknown_field",
+      return new Verdict.Refuse(
+          Verdict.INVALID_ARGUMENT,
+          "buildkit_unknown_field",
           "berth: " + path + ": " + unknown.get() + " is not known to berth");
     }
     if (path.startsWith(BRIDGE)) {
@@ -103,8 +118,8 @@ public final class CallJudge {
     }
     return switch (m) {
       case ControlOuterClass.SolveRequest s -> solve(caller, s);
-      case ControlOuterClass.StatusRequest s -> ownRef(s.getRef(), uid, "Status")
-          .orElse(forward(bytes));
+      case ControlOuterClass.StatusRequest s ->
+          ownRef(s.getRef(), uid, "Status").orElse(forward(bytes));
       case ControlOuterClass.BuildHistoryRequest h -> history(uid, h, bytes);
       case Gateway.SolveRequest s -> bridgeSolve(caller, s);
       default -> forward(bytes);
@@ -114,14 +129,15 @@ public final class CallJudge {
   /** The request type of a method berth passes, by path. */
   private static Optional<Message> message(String path) {
     if (path.startsWith(CONTROL)) {
-      return Optional.ofNullable(switch (path.substring(CONTROL.length())) {
-        case "Solve" -> ControlOuterClass.SolveRequest.getDefaultInstance();
-        case "Status" -> ControlOuterClass.StatusRequest.getDefaultInstance();
-        case "ListWorkers" -> ControlOuterClass.ListWorkersRequest.getDefaultInstance();
-        case "Info" -> ControlOuterClass.InfoRequest.getDefaultInstance();
-        case "ListenBuildHistory" -> ControlOuterClass.BuildHistoryRequest.getDefaultInstance();
-        default -> null;
-      });
+      return Optional.ofNullable(
+          switch (path.substring(CONTROL.length())) {
+            case "Solve" -> ControlOuterClass.SolveRequest.getDefaultInstance();
+            case "Status" -> ControlOuterClass.StatusRequest.getDefaultInstance();
+            case "ListWorkers" -> ControlOuterClass.ListWorkersRequest.getDefaultInstance();
+            case "Info" -> ControlOuterClass.InfoRequest.getDefaultInstance();
+            case "ListenBuildHistory" -> ControlOuterClass.BuildHistoryRequest.getDefaultInstance();
+            default -> null;
+          });
     }
     if (path.startsWith(BRIDGE)) {
       String method = path.substring(BRIDGE.length());
@@ -131,18 +147,19 @@ public final class CallJudge {
       if (!BRIDGE_READS.contains(method)) {
         return Optional.empty();
       }
-      return Optional.of(switch (method) {
-        case "ResolveImageConfig" -> Gateway.ResolveImageConfigRequest.getDefaultInstance();
-        case "ResolveSourceMeta" -> Gateway.ResolveSourceMetaRequest.getDefaultInstance();
-        case "ReadFile" -> Gateway.ReadFileRequest.getDefaultInstance();
-        case "ReadDir" -> Gateway.ReadDirRequest.getDefaultInstance();
-        case "StatFile" -> Gateway.StatFileRequest.getDefaultInstance();
-        case "Evaluate" -> Gateway.EvaluateRequest.getDefaultInstance();
-        case "Ping" -> Gateway.PingRequest.getDefaultInstance();
-        case "Return" -> Gateway.ReturnRequest.getDefaultInstance();
-        case "Inputs" -> Gateway.InputsRequest.getDefaultInstance();
-        default -> Gateway.WarnRequest.getDefaultInstance();
-      });
+      return Optional.of(
+          switch (method) {
+            case "ResolveImageConfig" -> Gateway.ResolveImageConfigRequest.getDefaultInstance();
+            case "ResolveSourceMeta" -> Gateway.ResolveSourceMetaRequest.getDefaultInstance();
+            case "ReadFile" -> Gateway.ReadFileRequest.getDefaultInstance();
+            case "ReadDir" -> Gateway.ReadDirRequest.getDefaultInstance();
+            case "StatFile" -> Gateway.StatFileRequest.getDefaultInstance();
+            case "Evaluate" -> Gateway.EvaluateRequest.getDefaultInstance();
+            case "Ping" -> Gateway.PingRequest.getDefaultInstance();
+            case "Return" -> Gateway.ReturnRequest.getDefaultInstance();
+            case "Inputs" -> Gateway.InputsRequest.getDefaultInstance();
+            default -> Gateway.WarnRequest.getDefaultInstance();
+          });
     }
     return Optional.empty();
   }
@@ -154,21 +171,24 @@ public final class CallJudge {
   /** Refused unless {@code ref} is the caller's; not yet when nobody has claimed it so far. */
   private Optional<Verdict> ownRef(String ref, int uid, String what) {
     if (ref.isEmpty()) {
-      return Optional.of(Verdict.denied("buildkit_ref", what + " needs the ref of one of your "
-          + "builds"));
+      return Optional.of(
+          Verdict.denied("buildkit_ref", what + " needs the ref of one of your " + "builds"));
     }
     Optional<Integer> owner = owners.refOwner(ref);
     if (owner.isEmpty()) {
       return Optional.of(new Verdict.NotYet("build " + ref));
     }
-    return owner.get() == uid ? Optional.empty() : Optional.of(Verdict.denied("buildkit_ref",
-        what + ": build " + ref + " is not yours"));
+    return owner.get() == uid
+        ? Optional.empty()
+        : Optional.of(Verdict.denied("buildkit_ref", what + ": build " + ref + " is not yours"));
   }
 
   private Verdict history(int uid, ControlOuterClass.BuildHistoryRequest h, byte[] bytes) {
     if (h.getRef().isEmpty() || h.getActiveOnly() || h.getFilterCount() > 0) {
-      return Verdict.denied("buildkit_history", "the build history lists every user's builds; "
-          + "only the history of one of your own builds (by ref) is allowed");
+      return Verdict.denied(
+          "buildkit_history",
+          "the build history lists every user's builds; "
+              + "only the history of one of your own builds (by ref) is allowed");
     }
     return ownRef(h.getRef(), uid, "ListenBuildHistory").orElse(forward(bytes));
   }
@@ -195,8 +215,8 @@ public final class CallJudge {
     }
     entitlements(s.getEntitlementsList(), problems);
     if (s.getProxyNetwork()) {
-      problems.add("the proxy network (build egress through the daemon's host network) is not "
-          + "allowed");
+      problems.add(
+          "the proxy network (build egress through the daemon's host network) is not " + "allowed");
     }
     if (s.getEnableSessionExporter()) {
       problems.add("session exporters are not allowed");
@@ -210,11 +230,15 @@ public final class CallJudge {
     if (s.hasCache() && !s.getCache().equals(ControlOuterClass.CacheOptions.getDefaultInstance())) {
       problems.add("cache imports and exports (--cache-from, --cache-to) are not allowed");
     }
-    frontend(s.getFrontend(), s.getFrontendAttrsMap(), caller.pins(),
-        s.hasDefinition() ? s.getDefinition() : null, problems);
+    frontend(
+        s.getFrontend(),
+        s.getFrontendAttrsMap(),
+        caller.pins(),
+        s.hasDefinition() ? s.getDefinition() : null,
+        problems);
     exporters(s, caller.tags(), problems);
-    FrontendAttrs.Judged attrs = FrontendAttrs.judge(s.getFrontendAttrsMap(), caller, mine,
-        s.getFrontend(), false);
+    FrontendAttrs.Judged attrs =
+        FrontendAttrs.judge(s.getFrontendAttrsMap(), caller, mine, s.getFrontend(), false);
     if (attrs.refusal() != null) {
       problems.add(attrs.refusal());
     }
@@ -224,23 +248,29 @@ public final class CallJudge {
     if (!owners.claimRef(s.getRef(), uid)) {
       return Verdict.denied("buildkit_ref", "build ref " + s.getRef() + " is someone else's");
     }
-    ControlOuterClass.SolveRequest.Builder out = s.toBuilder().clearFrontendAttrs()
-        .putAllFrontendAttrs(attrs.attrs());
+    ControlOuterClass.SolveRequest.Builder out =
+        s.toBuilder().clearFrontendAttrs().putAllFrontendAttrs(attrs.attrs());
     String note = "cache mounts namespaced, owner labels set";
     if (images.restricts()) {
       out.setSourcePolicy(ImageSourcePolicy.of(images));
-      note += "; image rules for build sent as a source policy ("
-          + String.join(", ", ImageSourcePolicy.names(images)) + ")";
+      note +=
+          "; image rules for build sent as a source policy ("
+              + String.join(", ", ImageSourcePolicy.names(images))
+              + ")";
     }
     return new Verdict.Forward(out.build().toByteArray(), note);
   }
 
   private Verdict bridgeSolve(BuildCaller caller, Gateway.SolveRequest s) {
     List<String> problems = new ArrayList<>();
-    Predicate<String> mine = id -> owners.sessionOwner(id).map(o -> o == caller.uid())
-        .orElse(false);
-    frontend(s.getFrontend(), s.getFrontendOptMap(), caller.pins(),
-        s.hasDefinition() ? s.getDefinition() : null, problems);
+    Predicate<String> mine =
+        id -> owners.sessionOwner(id).map(o -> o == caller.uid()).orElse(false);
+    frontend(
+        s.getFrontend(),
+        s.getFrontendOptMap(),
+        caller.pins(),
+        s.hasDefinition() ? s.getDefinition() : null,
+        problems);
     if (s.getCacheImportsCount() > 0) {
       problems.add("cache imports (--cache-from) are not allowed");
     }
@@ -250,39 +280,48 @@ public final class CallJudge {
     if (s.getSourcePoliciesCount() > 0) {
       problems.add("source policies are not allowed");
     }
-    FrontendAttrs.Judged attrs = FrontendAttrs.judge(s.getFrontendOptMap(), caller, mine,
-        s.getFrontend(), s.getFrontendInputsCount() > 0);
+    FrontendAttrs.Judged attrs =
+        FrontendAttrs.judge(
+            s.getFrontendOptMap(), caller, mine, s.getFrontend(), s.getFrontendInputsCount() > 0);
     if (attrs.refusal() != null) {
       problems.add(attrs.refusal());
     }
     if (!problems.isEmpty()) {
       return Verdict.denied("buildkit_solve", problems.getFirst());
     }
-    Gateway.SolveRequest out = s.getFrontend().isEmpty() ? s
-        : s.toBuilder().clearFrontendOpt().putAllFrontendOpt(attrs.attrs()).build();
+    Gateway.SolveRequest out =
+        s.getFrontend().isEmpty()
+            ? s
+            : s.toBuilder().clearFrontendOpt().putAllFrontendOpt(attrs.attrs()).build();
     return new Verdict.Forward(out.toByteArray(), "");
   }
 
   private static void entitlements(List<String> asked, List<String> problems) {
     for (String e : asked) {
       String name = e.split("=", 2)[0];
-      problems.add(switch (name) {
-        case "security.insecure" -> "the security.insecure entitlement is never allowed";
-        case "network.host" -> "the network.host entitlement (--network host, RUN "
-            + "--network=host) is not granted to your role";
-        case "device" -> "the device entitlement (RUN --device) is not granted to your role";
-        default -> "the entitlement " + e + " is not allowed";
-      });
+      problems.add(
+          switch (name) {
+            case "security.insecure" -> "the security.insecure entitlement is never allowed";
+            case "network.host" ->
+                "the network.host entitlement (--network host, RUN "
+                    + "--network=host) is not granted to your role";
+            case "device" -> "the device entitlement (RUN --device) is not granted to your role";
+            default -> "the entitlement " + e + " is not allowed";
+          });
     }
   }
 
   /**
-   * The built-in Dockerfile frontend, a frontend image the caller's role pins
-   * ({@code gateway.v0} with its {@code source}), buildx's gateway-forwarder mode (no frontend,
-   * no definition), or a definition without cache mounts or non-sandbox network and security.
+   * The built-in Dockerfile frontend, a frontend image the caller's role pins ({@code gateway.v0}
+   * with its {@code source}), buildx's gateway-forwarder mode (no frontend, no definition), or a
+   * definition without cache mounts or non-sandbox network and security.
    */
-  private static void frontend(String frontend, Map<String, String> attrs, FrontendPins pins,
-      Ops.@Nullable Definition def, List<String> problems) {
+  private static void frontend(
+      String frontend,
+      Map<String, String> attrs,
+      FrontendPins pins,
+      Ops.@Nullable Definition def,
+      List<String> problems) {
     if (frontend.equals("dockerfile.v0")) {
       return;
     }
@@ -291,8 +330,11 @@ public final class CallJudge {
       return;
     }
     if (!frontend.isEmpty()) {
-      problems.add("the frontend " + frontend + " is not allowed (the built-in Dockerfile "
-          + "frontend, or a frontend image an administrator pinned)");
+      problems.add(
+          "the frontend "
+              + frontend
+              + " is not allowed (the built-in Dockerfile "
+              + "frontend, or a frontend image an administrator pinned)");
       return;
     }
     if (def == null) {
@@ -321,8 +363,9 @@ public final class CallJudge {
         }
         for (Ops.Mount mount : exec.getMountsList()) {
           if (mount.getMountType() == Ops.MountType.CACHE) {
-            problems.add("build definition: cache mounts are allowed only through the "
-                + "Dockerfile frontend (which namespaces them per user)");
+            problems.add(
+                "build definition: cache mounts are allowed only through the "
+                    + "Dockerfile frontend (which namespaces them per user)");
           }
         }
       }
@@ -332,12 +375,13 @@ public final class CallJudge {
     }
   }
 
-  private static void exporters(ControlOuterClass.SolveRequest s, TagJudge tags,
-      List<String> problems) {
+  private static void exporters(
+      ControlOuterClass.SolveRequest s, TagJudge tags, List<String> problems) {
     List<ControlOuterClass.Exporter> list = s.getExportersList();
-    if (!s.getExporterDeprecated().isEmpty() && (list.isEmpty()
-        || !list.getFirst().getType().equals(s.getExporterDeprecated())
-        || !list.getFirst().getAttrsMap().equals(s.getExporterAttrsDeprecatedMap()))) {
+    if (!s.getExporterDeprecated().isEmpty()
+        && (list.isEmpty()
+            || !list.getFirst().getType().equals(s.getExporterDeprecated())
+            || !list.getFirst().getAttrsMap().equals(s.getExporterAttrsDeprecatedMap()))) {
       problems.add("the deprecated exporter fields must repeat the first exporter");
     }
     if (s.getExporterDeprecated().isEmpty() && s.getExporterAttrsDeprecatedCount() > 0) {
@@ -345,8 +389,11 @@ public final class CallJudge {
     }
     for (ControlOuterClass.Exporter e : list) {
       if (!EXPORTERS.contains(e.getType())) {
-        problems.add("the exporter " + e.getType() + " is not allowed (images only: --load or "
-            + "the default)");
+        problems.add(
+            "the exporter "
+                + e.getType()
+                + " is not allowed (images only: --load or "
+                + "the default)");
         continue;
       }
       for (Map.Entry<String, String> a : e.getAttrsMap().entrySet()) {

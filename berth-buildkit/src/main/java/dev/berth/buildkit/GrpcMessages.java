@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * gRPC's length-prefixed messages on one stream (a compressed-flag byte, a 4-byte length, the
  * message; grpc {@code doc/PROTOCOL-HTTP2.md}), cut out of the HTTP/2 DATA frames they arrive in,
- * which need not line up with them. Compressed messages and messages over the limit are
- * refused before their bytes are held.
+ * which need not line up with them. Compressed messages and messages over the limit are refused
+ * before their bytes are held.
  */
 final class GrpcMessages {
   private final ByteBuf held = Unpooled.buffer();
@@ -54,7 +54,10 @@ final class GrpcMessages {
 
   /** {@code message} with its gRPC prefix. */
   static ByteBuf frame(ByteBufAllocator alloc, byte[] message) {
-    return alloc.buffer(5 + message.length).writeByte(0).writeInt(message.length)
+    return alloc
+        .buffer(5 + message.length)
+        .writeByte(0)
+        .writeInt(message.length)
         .writeBytes(message);
   }
 

@@ -51,17 +51,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Design note. After the daemon's {@code 101} both connections speak HTTP/2 (h2c, prior
  * knowledge). berth runs Netty's HTTP/2 codec on each: as the server where the peer is the gRPC
- * client (the CLI on {@code /grpc}, the daemon on {@code /session}) and as the client on the
- * other leg. Every stream the gRPC client opens is judged before anything of it goes on: the
- * {@code :path} against the allowed methods, and on {@code /grpc} the request message (exactly
- * one per call, uncompressed, at most {@link #MAX_MESSAGE} bytes) by {@link CallJudge}; the judged
+ * client (the CLI on {@code /grpc}, the daemon on {@code /session}) and as the client on the other
+ * leg. Every stream the gRPC client opens is judged before anything of it goes on: the {@code
+ * :path} against the allowed methods, and on {@code /grpc} the request message (exactly one per
+ * call, uncompressed, at most {@link #MAX_MESSAGE} bytes) by {@link CallJudge}; the judged
  * (possibly re-encoded) message is sent on a new stream of the other leg once the record of the
  * call is durable. Responses are relayed as they come. On {@code /session} the calls stream both
  * ways, so each message in either direction is cut out of the DATA frames ({@link GrpcMessages})
  * and judged by {@link SessionCall} before it is relayed (the Dockerfile's directory is held and
- * read there). A refusal ends only that stream, with a
- * gRPC status in trailers; too many refusals, an idle connection or any protocol error close
- * both connections. Nothing is byte-spliced.
+ * read there). A refusal ends only that stream, with a gRPC status in trailers; too many refusals,
+ * an idle connection or any protocol error close both connections. Nothing is byte-spliced.
  *
  * <p>Limits (after sockguard's and the HTTP/2 Rapid Reset advisories, CVE-2023-44487): 100
  * concurrent streams per connection, 16 MiB per request message, 256 refused streams per
@@ -72,10 +71,13 @@ public final class H2Bridge {
   static final int MAX_MESSAGE = 16 * 1024 * 1024;
   private static final int MAX_STREAMS = 100;
   private static final int MAX_REFUSED = 256;
+
   /** The gRPC metadata that names the directory a FileSync call transfers. */
   private static final String DIR_NAME = "dir-name";
+
   /** The gRPC metadata that names the build an LLBBridge call belongs to. */
   private static final String BUILD_ID = "buildkit-controlapi-buildid";
+
   private static final int IDLE_SECONDS = 600;
   private static final int NOT_YET_TRIES = 80;
   private static final long NOT_YET_DELAY_MS = 100;
@@ -97,11 +99,15 @@ public final class H2Bridge {
   private final Channel upstream;
 
   /**
-   * A bridge between the hijacked {@code client} connection and its {@code upstream} to the
-   * daemon.
+   * A bridge between the hijacked {@code client} connection and its {@code upstream} to the daemon.
    */
-  public H2Bridge(Endpoint endpoint, BuildCaller caller, CallJudge judge, Executor judging,
-      Channel client, Channel upstream) {
+  public H2Bridge(
+      Endpoint endpoint,
+      BuildCaller caller,
+      CallJudge judge,
+      Executor judging,
+      Channel client,
+      Channel upstream) {
     this.endpoint = endpoint;
     this.caller = caller;
     this.judge = judge;
@@ -129,49 +135,60 @@ public final class H2Bridge {
 
   @SuppressWarnings("deprecation") // Http2MultiplexCodec, see below
   private void addCodec(ChannelPipeline p, String after, boolean server) {
-    Http2Settings settings = Http2Settings.defaultSettings().maxConcurrentStreams(MAX_STREAMS)
-        .maxHeaderListSize(64 * 1024);
-    ChannelInitializer<Http2StreamChannel> inbound = new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Http2StreamChannel ch) {
-        if (server) {
-          ch.pipeline().addLast(new CallerStream());
-        } else {
-          ch.pipeline().addLast(new RefuseStream());
-        }
-      }
-    };
-    p.addAfter(after, "berth-h2-idle", new IdleStateHandler(0, 0, IDLE_SECONDS) {
-      @Override
-      protected void channelIdle(ChannelHandlerContext ctx,
-          IdleStateEvent evt) {
-        ctx.close();
-      }
-    });
+    Http2Settings settings =
+        Http2Settings.defaultSettings()
+            .maxConcurrentStreams(MAX_STREAMS)
+            .maxHeaderListSize(64 * 1024);
+    ChannelInitializer<Http2StreamChannel> inbound =
+        new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Http2StreamChannel ch) {
+            if (server) {
+              ch.pipeline().addLast(new CallerStream());
+            } else {
+              ch.pipeline().addLast(new RefuseStream());
+            }
+          }
+        };
+    p.addAfter(
+        after,
+        "berth-h2-idle",
+        new IdleStateHandler(0, 0, IDLE_SECONDS) {
+          @Override
+          protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+            ctx.close();
+          }
+        });
     if (server) {
       // Http2MultiplexHandler takes a connection for a server only when its channel has a
       // server parent; the daemon's leg of /session is a client socket on which berth serves,
       // and the daemon's stream 1 would be taken for an h2c upgrade. The multiplexing codec
       // asks the connection itself.
-      p.addAfter("berth-h2-idle", "berth-h2", Http2MultiplexCodecBuilder.forServer(inbound)
-          .initialSettings(settings).build());
+      p.addAfter(
+          "berth-h2-idle",
+          "berth-h2",
+          Http2MultiplexCodecBuilder.forServer(inbound).initialSettings(settings).build());
       p.addAfter("berth-h2", "berth-h2-mux", new ChannelInboundHandlerAdapter());
     } else {
-      Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
-          .build();
+      Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings).build();
       p.addAfter("berth-h2-idle", "berth-h2", codec);
       p.addAfter("berth-h2", "berth-h2-mux", new Http2MultiplexHandler(inbound));
     }
-    p.addAfter("berth-h2-mux", "berth-h2-errors", new ChannelInboundHandlerAdapter() {
-      @Override
-      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.atWarn().addKeyValue("leg", ctx.channel() == client ? "client" : "daemon")
-            .addKeyValue("endpoint", endpoint).addKeyValue("cause", cause.toString())
-            .log("build connection failed");
-        client.close();
-        upstream.close();
-      }
-    });
+    p.addAfter(
+        "berth-h2-mux",
+        "berth-h2-errors",
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.atWarn()
+                .addKeyValue("leg", ctx.channel() == client ? "client" : "daemon")
+                .addKeyValue("endpoint", endpoint)
+                .addKeyValue("cause", cause.toString())
+                .log("build connection failed");
+            client.close();
+            upstream.close();
+          }
+        });
   }
 
   /** The leg where the peer is the gRPC client. */
@@ -198,19 +215,27 @@ public final class H2Bridge {
   private final class CallerStream extends ChannelInboundHandlerAdapter {
     /** The other leg's stream, once it is open. */
     private @Nullable Http2StreamChannel callee;
+
     /** The call's headers, once they have arrived (the first frame of every stream). */
     private @Nullable Http2Headers headers;
+
     private String path = "";
+
     /** The request message being collected ({@code /grpc}); released when the stream closes. */
     private @Nullable ByteBuf request;
+
     private boolean judged;
     private boolean done;
+
     /** What waits for the other leg's stream to open; null once it is open. */
     private @Nullable List<Consumer<Http2StreamChannel>> pending;
+
     /** On /session: the call's judge, once its headers named an allowed method. */
     private @Nullable SessionCall session;
+
     /** On /session: the daemon's messages as they arrive; released when the stream closes. */
     private @Nullable GrpcMessages daemonMessages;
+
     /** Whether the answer's headers went to the gRPC client (a refusal is then trailers). */
     private boolean answered;
 
@@ -238,25 +263,35 @@ public final class H2Bridge {
         CharSequence encoding = in.get("grpc-encoding");
         if (endpoint == Endpoint.SESSION) {
           CharSequence dir = in.get(DIR_NAME);
-          session = SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins())
-              .orElse(null);
+          session =
+              SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins()).orElse(null);
         }
         boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path) : session != null;
         if (!allowed) {
-          refuse(ctx, new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_method",
-              "berth: " + path + " is not allowed through berth"));
+          refuse(
+              ctx,
+              new Verdict.Refuse(
+                  Verdict.UNIMPLEMENTED,
+                  "buildkit_method",
+                  "berth: " + path + " is not allowed through berth"));
           return;
         }
         if (encoding != null && !encoding.toString().equals("identity")) {
-          refuse(ctx, new Verdict.Refuse(Verdict.UNIMPLEMENTED, "buildkit_compression",
-              "berth: compressed gRPC messages are not accepted"));
+          refuse(
+              ctx,
+              new Verdict.Refuse(
+                  Verdict.UNIMPLEMENTED,
+                  "buildkit_compression",
+                  "berth: compressed gRPC messages are not accepted"));
           return;
         }
         if (endpoint == Endpoint.SESSION) {
           pending = new ArrayList<>();
           daemonMessages = new GrpcMessages(MAX_MESSAGE);
-          record(ctx, new Verdict.Forward(new byte[0], ""), () -> relayHeaders(ctx,
-              h.isEndStream(), null, c -> { }));
+          record(
+              ctx,
+              new Verdict.Forward(new byte[0], ""),
+              () -> relayHeaders(ctx, h.isEndStream(), null, c -> {}));
         } else {
           request = ctx.alloc().buffer();
           if (h.isEndStream()) {
@@ -273,13 +308,21 @@ public final class H2Bridge {
         ByteBuf collected = request;
         if (collected == null) {
           // data before the call's headers: HTTP/2 opens every stream with headers
-          refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
-              "berth: a call's message came before its headers"));
+          refuse(
+              ctx,
+              new Verdict.Refuse(
+                  Verdict.INVALID_ARGUMENT,
+                  "buildkit_message",
+                  "berth: a call's message came before its headers"));
           return;
         }
         if (judged || collected.readableBytes() + d.content().readableBytes() > MAX_MESSAGE + 5) {
-          refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
-              "berth: one request message of at most " + MAX_MESSAGE + " bytes per call"));
+          refuse(
+              ctx,
+              new Verdict.Refuse(
+                  Verdict.RESOURCE_EXHAUSTED,
+                  "buildkit_message",
+                  "berth: one request message of at most " + MAX_MESSAGE + " bytes per call"));
           return;
         }
         collected.writeBytes(d.content());
@@ -288,7 +331,8 @@ public final class H2Bridge {
         }
         return;
       }
-      if (msg instanceof Http2HeadersFrame trailers && trailers.isEndStream()
+      if (msg instanceof Http2HeadersFrame trailers
+          && trailers.isEndStream()
           && endpoint == Endpoint.SESSION) {
         whenOpen(c -> c.writeAndFlush(new DefaultHttp2HeadersFrame(trailers.headers(), true)));
       }
@@ -302,16 +346,22 @@ public final class H2Bridge {
       GrpcMessages collected = daemonMessages;
       SessionCall call = session;
       if (collected == null || call == null) {
-        refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
-            "berth: a call's message came before its headers"));
+        refuse(
+            ctx,
+            new Verdict.Refuse(
+                Verdict.INVALID_ARGUMENT,
+                "buildkit_message",
+                "berth: a call's message came before its headers"));
         return;
       }
       List<byte[]> messages;
       try {
         messages = collected.add(d.content());
       } catch (GrpcMessages.BadFrame e) {
-        refuse(ctx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
-            "berth: " + e.getMessage()));
+        refuse(
+            ctx,
+            new Verdict.Refuse(
+                Verdict.RESOURCE_EXHAUSTED, "buildkit_message", "berth: " + e.getMessage()));
         return;
       }
       for (byte[] m : messages) {
@@ -329,8 +379,12 @@ public final class H2Bridge {
       }
       if (d.isEndStream()) {
         if (collected.partial()) {
-          refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
-              "berth: the request ended inside a message"));
+          refuse(
+              ctx,
+              new Verdict.Refuse(
+                  Verdict.INVALID_ARGUMENT,
+                  "buildkit_message",
+                  "berth: the request ended inside a message"));
           return;
         }
         whenOpen(c -> c.writeAndFlush(new DefaultHttp2DataFrame(true)));
@@ -363,29 +417,38 @@ public final class H2Bridge {
         return; // the stream closed while an earlier try waited (released in channelInactive)
       }
       byte[] message;
-      if (collected.readableBytes() < 5 || collected.getByte(0) != 0
+      if (collected.readableBytes() < 5
+          || collected.getByte(0) != 0
           || collected.getUnsignedInt(1) != collected.readableBytes() - 5) {
-        refuse(ctx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
-            "berth: a call must carry exactly one uncompressed request message"));
+        refuse(
+            ctx,
+            new Verdict.Refuse(
+                Verdict.INVALID_ARGUMENT,
+                "buildkit_message",
+                "berth: a call must carry exactly one uncompressed request message"));
         return;
       }
       message = new byte[collected.readableBytes() - 5];
       collected.getBytes(5, message);
       // buildkit client/buildid/metadata.go; BuildKit takes it only when given exactly once.
-      List<CharSequence> ids = requireNonNull(headers, "a call is judged after its headers")
-          .getAll(BUILD_ID);
+      List<CharSequence> ids =
+          requireNonNull(headers, "a call is judged after its headers").getAll(BUILD_ID);
       String buildId = ids.size() == 1 ? ids.getFirst().toString() : "";
-      judging.execute(() -> {
-        Verdict v;
-        try {
-          v = judge.judge(caller, path, buildId, message);
-        } catch (RuntimeException e) {
-          v = new Verdict.Refuse(Verdict.UNAVAILABLE, "internal_error",
-              "berth could not judge this call (" + e.getClass().getSimpleName() + ")");
-        }
-        Verdict verdict = v;
-        ctx.executor().execute(() -> act(ctx, verdict, attempt));
-      });
+      judging.execute(
+          () -> {
+            Verdict v;
+            try {
+              v = judge.judge(caller, path, buildId, message);
+            } catch (RuntimeException e) {
+              v =
+                  new Verdict.Refuse(
+                      Verdict.UNAVAILABLE,
+                      "internal_error",
+                      "berth could not judge this call (" + e.getClass().getSimpleName() + ")");
+            }
+            Verdict verdict = v;
+            ctx.executor().execute(() -> act(ctx, verdict, attempt));
+          });
     }
 
     private void act(ChannelHandlerContext ctx, Verdict v, int attempt) {
@@ -393,38 +456,66 @@ public final class H2Bridge {
         return;
       }
       switch (v) {
-        case Verdict.NotYet n when attempt < NOT_YET_TRIES -> ctx.executor().schedule(
-            () -> judgeRequest(ctx, attempt + 1), NOT_YET_DELAY_MS, TimeUnit.MILLISECONDS);
-        case Verdict.NotYet n -> refuse(ctx, Verdict.denied("buildkit_unknown", n.what()
-            + " is not one of yours"));
+        case Verdict.NotYet n when attempt < NOT_YET_TRIES ->
+            ctx.executor()
+                .schedule(
+                    () -> judgeRequest(ctx, attempt + 1), NOT_YET_DELAY_MS, TimeUnit.MILLISECONDS);
+        case Verdict.NotYet n ->
+            refuse(ctx, Verdict.denied("buildkit_unknown", n.what() + " is not one of yours"));
         case Verdict.Refuse r -> refuse(ctx, r);
-        case Verdict.Forward f -> record(ctx, f, () -> relayHeaders(ctx, false,
-            path.equals(CallJudge.CONTROL + "Solve") ? ExportWatch.of(f, caller.claims()) : null,
-            c -> {
-          ByteBuf frame = ctx.alloc().buffer(5 + f.message().length).writeByte(0)
-              .writeInt(f.message().length).writeBytes(f.message());
-          c.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
-        }));
+        case Verdict.Forward f ->
+            record(
+                ctx,
+                f,
+                () ->
+                    relayHeaders(
+                        ctx,
+                        false,
+                        path.equals(CallJudge.CONTROL + "Solve")
+                            ? ExportWatch.of(f, caller.claims())
+                            : null,
+                        c -> {
+                          ByteBuf frame =
+                              ctx.alloc()
+                                  .buffer(5 + f.message().length)
+                                  .writeByte(0)
+                                  .writeInt(f.message().length)
+                                  .writeBytes(f.message());
+                          c.writeAndFlush(new DefaultHttp2DataFrame(frame, true));
+                        }));
       }
     }
 
     /** Records the verdict, then runs {@code then} on the stream's loop once it is durable. */
     private void record(ChannelHandlerContext ctx, Verdict v, Runnable then) {
-      caller.recorder().record(path, v).whenComplete((ok, error) -> ctx.executor().execute(() -> {
-        if (error != null) {
-          reply(ctx, Verdict.UNAVAILABLE, "berth: the audit trail cannot be written");
-        } else if (!done) {
-          then.run();
-        }
-      }));
+      caller
+          .recorder()
+          .record(path, v)
+          .whenComplete(
+              (ok, error) ->
+                  ctx.executor()
+                      .execute(
+                          () -> {
+                            if (error != null) {
+                              reply(
+                                  ctx,
+                                  Verdict.UNAVAILABLE,
+                                  "berth: the audit trail cannot be written");
+                            } else if (!done) {
+                              then.run();
+                            }
+                          }));
     }
 
     /**
      * Opens the stream on the other leg, sends the call's headers, then runs {@code then} and
      * whatever arrived meanwhile.
      */
-    private void relayHeaders(ChannelHandlerContext ctx, boolean endStream,
-        @Nullable ExportWatch exports, Consumer<Http2StreamChannel> then) {
+    private void relayHeaders(
+        ChannelHandlerContext ctx,
+        boolean endStream,
+        @Nullable ExportWatch exports,
+        Consumer<Http2StreamChannel> then) {
       Http2Headers in = requireNonNull(headers, "a call is relayed after its headers");
       List<Consumer<Http2StreamChannel>> waiting = pending;
       if (waiting == null) {
@@ -432,29 +523,33 @@ public final class H2Bridge {
         pending = waiting;
       }
       waiting.addFirst(then);
-      new Http2StreamChannelBootstrap(calleeParent()).handler(new CalleeStream(
-          ctx, this, exports, caller.images())).open().addListener(f -> {
-            if (!f.isSuccess() || done) {
-              reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
-              return;
-            }
-            Http2StreamChannel opened = (Http2StreamChannel) f.getNow();
-            callee = opened;
-            Http2Headers out = new DefaultHttp2Headers();
-            in.forEach(e -> {
-              String name = e.getKey().toString();
-              if (!name.equals("grpc-encoding") && !name.equals("grpc-accept-encoding")) {
-                out.add(e.getKey(), e.getValue());
-              }
-            });
-            opened.writeAndFlush(new DefaultHttp2HeadersFrame(out, endStream));
-            ctx.channel().closeFuture().addListener(c -> opened.close());
-            List<Consumer<Http2StreamChannel>> run = pending;
-            pending = null;
-            if (run != null) {
-              run.forEach(r -> r.accept(opened));
-            }
-          });
+      new Http2StreamChannelBootstrap(calleeParent())
+          .handler(new CalleeStream(ctx, this, exports, caller.images()))
+          .open()
+          .addListener(
+              f -> {
+                if (!f.isSuccess() || done) {
+                  reply(ctx, Verdict.UNAVAILABLE, "berth: the daemon's connection is gone");
+                  return;
+                }
+                Http2StreamChannel opened = (Http2StreamChannel) f.getNow();
+                callee = opened;
+                Http2Headers out = new DefaultHttp2Headers();
+                in.forEach(
+                    e -> {
+                      String name = e.getKey().toString();
+                      if (!name.equals("grpc-encoding") && !name.equals("grpc-accept-encoding")) {
+                        out.add(e.getKey(), e.getValue());
+                      }
+                    });
+                opened.writeAndFlush(new DefaultHttp2HeadersFrame(out, endStream));
+                ctx.channel().closeFuture().addListener(c -> opened.close());
+                List<Consumer<Http2StreamChannel>> run = pending;
+                pending = null;
+                if (run != null) {
+                  run.forEach(r -> r.accept(opened));
+                }
+              });
     }
 
     /** Runs {@code r} once the other leg's stream is open (now, if it is). */
@@ -471,8 +566,11 @@ public final class H2Bridge {
     private void refuse(ChannelHandlerContext ctx, Verdict.Refuse r) {
       int n = refused.incrementAndGet();
       caller.recorder().record(path, r);
-      LOG.atInfo().addKeyValue("uid", caller.uid()).addKeyValue("call", path)
-          .addKeyValue("rule", r.rule()).log(r.message());
+      LOG.atInfo()
+          .addKeyValue("uid", caller.uid())
+          .addKeyValue("call", path)
+          .addKeyValue("rule", r.rule())
+          .log(r.message());
       reply(ctx, r.code(), r.message());
       if (n > MAX_REFUSED) {
         callerParent().close();
@@ -485,11 +583,14 @@ public final class H2Bridge {
      */
     private void reply(ChannelHandlerContext ctx, int code, String message) {
       done = true;
-      Http2Headers h = answered ? new DefaultHttp2Headers() : new DefaultHttp2Headers()
-          .status("200").set("content-type", "application/grpc");
+      Http2Headers h =
+          answered
+              ? new DefaultHttp2Headers()
+              : new DefaultHttp2Headers().status("200").set("content-type", "application/grpc");
       h.setInt("grpc-status", code)
-          .set("grpc-message", URLEncoder.encode(message, StandardCharsets.UTF_8)
-              .replace("+", "%20"));
+          .set(
+              "grpc-message",
+              URLEncoder.encode(message, StandardCharsets.UTF_8).replace("+", "%20"));
       ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true))
           .addListener(ChannelFutureListener.CLOSE);
       if (callee != null) {
@@ -525,17 +626,18 @@ public final class H2Bridge {
   }
 
   /**
-   * Claims the image a Solve exported for its caller: the daemon's {@code SolveResponse} names
-   * the image id ({@code containerimage.config.digest}, buildkit
-   * {@code exporter/containerimage/exptypes/types.go}); its names are those the judged Solve gave
-   * its exporters. The answer is one small message;
-   * bytes beyond {@link #MAX_MESSAGE} are not looked at (nothing claimed: the image stays
-   * nobody's, fail closed).
+   * Claims the image a Solve exported for its caller: the daemon's {@code SolveResponse} names the
+   * image id ({@code containerimage.config.digest}, buildkit {@code
+   * exporter/containerimage/exptypes/types.go}); its names are those the judged Solve gave its
+   * exporters. The answer is one small message; bytes beyond {@link #MAX_MESSAGE} are not looked at
+   * (nothing claimed: the image stays nobody's, fail closed).
    */
   private static final class ExportWatch {
     private final BuildCaller.Claims claims;
+
     /** The image names the judged Solve asked its exporters for. */
     private final List<String> names;
+
     private final ByteBuf seen = Unpooled.buffer();
 
     private ExportWatch(BuildCaller.Claims claims, List<String> names) {
@@ -547,8 +649,8 @@ public final class H2Bridge {
     static ExportWatch of(Verdict.Forward judged, BuildCaller.Claims claims) {
       List<String> names = new ArrayList<>();
       try {
-        for (ControlOuterClass.Exporter e : ControlOuterClass.SolveRequest.parseFrom(
-            judged.message()).getExportersList()) {
+        for (ControlOuterClass.Exporter e :
+            ControlOuterClass.SolveRequest.parseFrom(judged.message()).getExportersList()) {
           for (String n : e.getAttrsMap().getOrDefault("name", "").split(",")) {
             if (!n.isBlank()) {
               names.add(n.strip());
@@ -566,7 +668,8 @@ public final class H2Bridge {
         return;
       }
       seen.writeBytes(data, data.readerIndex(), data.readableBytes());
-      if (seen.readableBytes() < 5 || seen.getByte(0) != 0
+      if (seen.readableBytes() < 5
+          || seen.getByte(0) != 0
           || seen.readableBytes() < 5 + seen.getUnsignedInt(1)) {
         return;
       }
@@ -574,12 +677,13 @@ public final class H2Bridge {
       seen.getBytes(5, message);
       seen.clear();
       try {
-        Map<String, String> response = ControlOuterClass.SolveResponse.parseFrom(message)
-            .getExporterResponseMap();
+        Map<String, String> response =
+            ControlOuterClass.SolveResponse.parseFrom(message).getExporterResponseMap();
         // Engines before 23 (BuildKit 0.8's moby exporter) give the image id as
         // containerimage.digest only.
-        String id = response.getOrDefault("containerimage.config.digest",
-            response.getOrDefault("containerimage.digest", ""));
+        String id =
+            response.getOrDefault(
+                "containerimage.config.digest", response.getOrDefault("containerimage.digest", ""));
         if (id.startsWith("sha256:")) {
           claims.claim(id, names);
         }
@@ -591,8 +695,8 @@ public final class H2Bridge {
 
   /**
    * The serving side's answer to one call, relayed to the caller's stream as it comes; the answer
-   * to a Solve is looked at first ({@link ExportWatch}); on /session each message of the
-   * caller's answer is judged first ({@link SessionCall}).
+   * to a Solve is looked at first ({@link ExportWatch}); on /session each message of the caller's
+   * answer is judged first ({@link SessionCall}).
    */
   private static final class CalleeStream extends ChannelInboundHandlerAdapter {
     private final ChannelHandlerContext callerCtx;
@@ -602,8 +706,11 @@ public final class H2Bridge {
     private final @Nullable GrpcMessages answer;
     private final ImagePolicy images;
 
-    CalleeStream(ChannelHandlerContext callerCtx, CallerStream call,
-        @Nullable ExportWatch exports, ImagePolicy images) {
+    CalleeStream(
+        ChannelHandlerContext callerCtx,
+        CallerStream call,
+        @Nullable ExportWatch exports,
+        ImagePolicy images) {
       this.callerCtx = callerCtx;
       this.callerStream = (Http2StreamChannel) callerCtx.channel();
       this.call = call;
@@ -628,9 +735,12 @@ public final class H2Bridge {
       switch (msg) {
         case Http2HeadersFrame h -> {
           call.answered = true;
-          callerStream.writeAndFlush(new DefaultHttp2HeadersFrame(h.isEndStream()
-              ? ImageSourcePolicy.explainDenial(h.headers(), images) : h.headers(),
-              h.isEndStream()));
+          callerStream.writeAndFlush(
+              new DefaultHttp2HeadersFrame(
+                  h.isEndStream()
+                      ? ImageSourcePolicy.explainDenial(h.headers(), images)
+                      : h.headers(),
+                  h.isEndStream()));
         }
         case Http2DataFrame d -> {
           if (answer != null) {
@@ -640,14 +750,14 @@ public final class H2Bridge {
           if (exports != null) {
             exports.accept(d.content());
           }
-          callerStream.writeAndFlush(new DefaultHttp2DataFrame(d.content().retain(),
-              d.isEndStream()));
+          callerStream.writeAndFlush(
+              new DefaultHttp2DataFrame(d.content().retain(), d.isEndStream()));
         }
         case Http2ResetFrame r -> {
           callerStream.writeAndFlush(new DefaultHttp2ResetFrame(r.errorCode()));
           callerStream.close();
         }
-        default -> { }
+        default -> {}
       }
     }
 
@@ -656,8 +766,10 @@ public final class H2Bridge {
       try {
         messages = collected.add(d.content());
       } catch (GrpcMessages.BadFrame e) {
-        call.refuse(callerCtx, new Verdict.Refuse(Verdict.RESOURCE_EXHAUSTED, "buildkit_message",
-            "berth: " + e.getMessage()));
+        call.refuse(
+            callerCtx,
+            new Verdict.Refuse(
+                Verdict.RESOURCE_EXHAUSTED, "buildkit_message", "berth: " + e.getMessage()));
         return;
       }
       for (byte[] m : messages) {
@@ -665,13 +777,17 @@ public final class H2Bridge {
         if (judged == null) {
           return;
         }
-        callerStream.write(new DefaultHttp2DataFrame(GrpcMessages.frame(callerStream.alloc(),
-            judged), false));
+        callerStream.write(
+            new DefaultHttp2DataFrame(GrpcMessages.frame(callerStream.alloc(), judged), false));
       }
       if (d.isEndStream()) {
         if (collected.partial()) {
-          call.refuse(callerCtx, new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
-              "berth: the answer ended inside a message"));
+          call.refuse(
+              callerCtx,
+              new Verdict.Refuse(
+                  Verdict.INVALID_ARGUMENT,
+                  "buildkit_message",
+                  "berth: the answer ended inside a message"));
           return;
         }
         callerStream.write(new DefaultHttp2DataFrame(true));

@@ -20,19 +20,19 @@ import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
 
 /**
  * A role's image rules for {@code build} ({@link ImagePolicy}) as a BuildKit source policy, sent
- * with each Solve of the role's builds: BuildKit applies it to every image source the build
- * loads and every image the frontend resolves ({@code FROM}, {@code COPY --from},
- * {@code RUN --mount=from=}), inside the daemon where berth sees nothing.
+ * with each Solve of the role's builds: BuildKit applies it to every image source the build loads
+ * and every image the frontend resolves ({@code FROM}, {@code COPY --from}, {@code RUN
+ * --mount=from=}), inside the daemon where berth sees nothing.
  *
- * <p>Design note. BuildKit's engine (buildkit {@code sourcepolicy/engine.go}, v0.12 to v0.29)
- * takes the last matching allow or deny rule, and matches a {@code REGEX} selector against the
- * whole source identifier ({@code docker-image://docker.io/library/alpine:3.20}, with
- * {@code @sha256:...} when pinned), unanchored ({@code sourcepolicy/matcher.go}). So the policy is
- * one deny of every image source, then one anchored allow per pattern of each repository rule,
- * its tag and digest part written from the rule ({@code digests: required}: a digest must
- * follow; listed: one of those). Rules {@code made_by: admin/self} have no counterpart: BuildKit
- * judges names, not who made an image, so under BuildKit those images are refused as bases.
- * Sources other than images (the context, git, http) are left alone.
+ * <p>Design note. BuildKit's engine (buildkit {@code sourcepolicy/engine.go}, v0.12 to v0.29) takes
+ * the last matching allow or deny rule, and matches a {@code REGEX} selector against the whole
+ * source identifier ({@code docker-image://docker.io/library/alpine:3.20}, with {@code @sha256:...}
+ * when pinned), unanchored ({@code sourcepolicy/matcher.go}). So the policy is one deny of every
+ * image source, then one anchored allow per pattern of each repository rule, its tag and digest
+ * part written from the rule ({@code digests: required}: a digest must follow; listed: one of
+ * those). Rules {@code made_by: admin/self} have no counterpart: BuildKit judges names, not who
+ * made an image, so under BuildKit those images are refused as bases. Sources other than images
+ * (the context, git, http) are left alone.
  */
 final class ImageSourcePolicy {
   private static final String SCHEME = "docker-image://";
@@ -40,26 +40,32 @@ final class ImageSourcePolicy {
   private static final String DIGEST = "sha256:[0-9a-f]{64}";
   private static final String GRPC_MESSAGE = "grpc-message";
   private static final String GRPC_DETAILS = "grpc-status-details-bin";
+
   /** BuildKit's refusal of a source ({@code sourcepolicy.ErrSourceDenied}). */
   private static final String DENIED = "denied by policy";
+
   private static final String MARK = "(berth: your role's";
 
   private ImageSourcePolicy() {}
 
   /** The source policy for builds under {@code images} (which restricts). */
   static Policy of(ImagePolicy images) {
-    Policy.Builder p = Policy.newBuilder().setVersion(1).addRules(rule(PolicyAction.DENY,
-        "^" + SCHEME));
+    Policy.Builder p =
+        Policy.newBuilder().setVersion(1).addRules(rule(PolicyAction.DENY, "^" + SCHEME));
     for (ImageRule r : images.rulesFor(ImageUse.BUILD)) {
       if (r.madeBy() != ImageRule.MadeBy.REGISTRY) {
         continue;
       }
-      String suffix = switch (r.digests()) {
-        case ANY -> TAG + "(?:@" + DIGEST + ")?";
-        case REQUIRED -> TAG + "@" + DIGEST;
-        case LISTED -> TAG + "@(?:" + String.join("|", r.allowedDigests().stream().sorted()
-            .toList()) + ")";
-      };
+      String suffix =
+          switch (r.digests()) {
+            case ANY -> TAG + "(?:@" + DIGEST + ")?";
+            case REQUIRED -> TAG + "@" + DIGEST;
+            case LISTED ->
+                TAG
+                    + "@(?:"
+                    + String.join("|", r.allowedDigests().stream().sorted().toList())
+                    + ")";
+          };
       for (ImagePattern pattern : r.repos()) {
         p.addRules(rule(PolicyAction.ALLOW, "^" + SCHEME + pattern.regex() + suffix + "$"));
       }
@@ -70,7 +76,9 @@ final class ImageSourcePolicy {
   /** The rule names that reach BuildKit, for the audit note. */
   static List<String> names(ImagePolicy images) {
     return images.rulesFor(ImageUse.BUILD).stream()
-        .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY).map(ImageRule::name).toList();
+        .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY)
+        .map(ImageRule::name)
+        .toList();
   }
 
   /**
@@ -80,17 +88,25 @@ final class ImageSourcePolicy {
    */
   static Http2Headers explainDenial(Http2Headers trailers, ImagePolicy images) {
     CharSequence message = trailers.get(GRPC_MESSAGE);
-    if (!images.restricts() || message == null || !(message.toString().contains(DENIED)
-        || message.toString().contains(DENIED.replace(" ", "%20")))
-        || message.toString().contains(MARK) || message.toString().contains(encode(MARK))) {
+    if (!images.restricts()
+        || message == null
+        || !(message.toString().contains(DENIED)
+            || message.toString().contains(DENIED.replace(" ", "%20")))
+        || message.toString().contains(MARK)
+        || message.toString().contains(encode(MARK))) {
       return trailers; // not a refusal of a source, or one explained on an inner call already
     }
-    List<String> rules = images.rulesFor(ImageUse.BUILD).stream()
-        .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY).map(ImageRule::describe)
-        .toList();
-    String note = " " + MARK + " image rules for build allow "
-        + (rules.isEmpty() ? "no image" : String.join(", ", rules))
-        + "; build FROM an image they allow)";
+    List<String> rules =
+        images.rulesFor(ImageUse.BUILD).stream()
+            .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY)
+            .map(ImageRule::describe)
+            .toList();
+    String note =
+        " "
+            + MARK
+            + " image rules for build allow "
+            + (rules.isEmpty() ? "no image" : String.join(", ", rules))
+            + "; build FROM an image they allow)";
     Http2Headers out = new DefaultHttp2Headers();
     out.set(trailers);
     out.set(GRPC_MESSAGE, message + encode(note));
@@ -103,8 +119,15 @@ final class ImageSourcePolicy {
         if (status.getMessage().contains(MARK)) {
           return out;
         }
-        out.set(GRPC_DETAILS, Base64.getEncoder().withoutPadding().encodeToString(
-            status.toBuilder().setMessage(status.getMessage() + note).build().toByteArray()));
+        out.set(
+            GRPC_DETAILS,
+            Base64.getEncoder()
+                .withoutPadding()
+                .encodeToString(
+                    status.toBuilder()
+                        .setMessage(status.getMessage() + note)
+                        .build()
+                        .toByteArray()));
       } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
         return out; // details berth cannot read are relayed as they are
       }
@@ -118,7 +141,9 @@ final class ImageSourcePolicy {
   }
 
   private static Rule rule(PolicyAction action, String regex) {
-    return Rule.newBuilder().setAction(action).setSelector(Selector.newBuilder()
-        .setIdentifier(regex).setMatchType(MatchType.REGEX)).build();
+    return Rule.newBuilder()
+        .setAction(action)
+        .setSelector(Selector.newBuilder().setIdentifier(regex).setMatchType(MatchType.REGEX))
+        .build();
   }
 }

@@ -18,44 +18,52 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused when it does not decode or carries a field berth does not know; in a file transfer
  * ({@code FileSync/DiffCopy}, fsutil's protocol: the caller's CLI sends a {@code STAT} packet per
  * file, the daemon asks for contents by the {@code STAT}'s index with {@code REQ}, the CLI sends
- * {@code DATA} packets ending with an empty one, then both send {@code FIN}; fsutil
- * {@code send.go}, {@code receive.go}) only the packet types of each side pass.
+ * {@code DATA} packets ending with an empty one, then both send {@code FIN}; fsutil {@code
+ * send.go}, {@code receive.go}) only the packet types of each side pass.
  *
- * <p>The transfer of the directory the Dockerfile frontend reads its Dockerfile from (gRPC
- * metadata {@code dir-name: dockerfile}) is held and inspected: a {@code syntax} directive
- * would make the daemon run the frontend image it names, so each one must be a pinned frontend
- * of the caller's role ({@link FrontendPins}, {@link DockerfileSyntax}), else the transfer ends
- * with the reason and the build fails. The daemon keeps each directory between builds and asks
- * only for files whose {@code STAT} changed, so berth gives each file of this directory a fresh
- * modification time (never copied into an image: the frontend only reads it) and the daemon asks
- * for all of them; a file the daemon did not ask for anyway, or larger than
- * {@link #MAX_DOCKERFILE}, ends the transfer before its {@code FIN}, so the daemon never uses a
- * Dockerfile berth has not read.
+ * <p>The transfer of the directory the Dockerfile frontend reads its Dockerfile from (gRPC metadata
+ * {@code dir-name: dockerfile}) is held and inspected: a {@code syntax} directive would make the
+ * daemon run the frontend image it names, so each one must be a pinned frontend of the caller's
+ * role ({@link FrontendPins}, {@link DockerfileSyntax}), else the transfer ends with the reason and
+ * the build fails. The daemon keeps each directory between builds and asks only for files whose
+ * {@code STAT} changed, so berth gives each file of this directory a fresh modification time (never
+ * copied into an image: the frontend only reads it) and the daemon asks for all of them; a file the
+ * daemon did not ask for anyway, or larger than {@link #MAX_DOCKERFILE}, ends the transfer before
+ * its {@code FIN}, so the daemon never uses a Dockerfile berth has not read.
  */
 final class SessionCall {
   static final String DIFF_COPY = "/moby.filesync.v1.FileSync/DiffCopy";
+
   /** The local name the Dockerfile frontend reads the Dockerfile from (buildkit dockerui). */
   static final String DOCKERFILE_DIR = "dockerfile";
+
   static final int MAX_DOCKERFILE = 1024 * 1024;
+
   /** Go's os.ModeType: directory, symlink, pipe, socket, device, char device, irregular. */
-  private static final long MODE_TYPE = (1L << 31) | (1L << 27) | (1L << 25) | (1L << 24)
-      | (1L << 26) | (1L << 21) | (1L << 19);
-  private static final Set<Wire.Packet.PacketType> FROM_RECEIVER = Set.of(
-      Wire.Packet.PacketType.PACKET_REQ, Wire.Packet.PacketType.PACKET_FIN,
-      Wire.Packet.PacketType.PACKET_ERR);
-  private static final Set<Wire.Packet.PacketType> FROM_SENDER = Set.of(
-      Wire.Packet.PacketType.PACKET_STAT, Wire.Packet.PacketType.PACKET_DATA,
-      Wire.Packet.PacketType.PACKET_FIN, Wire.Packet.PacketType.PACKET_ERR);
+  private static final long MODE_TYPE =
+      (1L << 31) | (1L << 27) | (1L << 25) | (1L << 24) | (1L << 26) | (1L << 21) | (1L << 19);
+
+  private static final Set<Wire.Packet.PacketType> FROM_RECEIVER =
+      Set.of(
+          Wire.Packet.PacketType.PACKET_REQ,
+          Wire.Packet.PacketType.PACKET_FIN,
+          Wire.Packet.PacketType.PACKET_ERR);
+  private static final Set<Wire.Packet.PacketType> FROM_SENDER =
+      Set.of(
+          Wire.Packet.PacketType.PACKET_STAT, Wire.Packet.PacketType.PACKET_DATA,
+          Wire.Packet.PacketType.PACKET_FIN, Wire.Packet.PacketType.PACKET_ERR);
+
   /** Modification times berth gives Dockerfiles: never one the daemon has seen before. */
   private static final AtomicLong FRESH = new AtomicLong(System.currentTimeMillis() * 1_000_000L);
 
   private final String path;
   private final SessionMethods.Types types;
+
   /** The Dockerfile directory's transfer, held and read; empty for any other call. */
   private final Optional<DockerfileWatch> dockerfile;
 
-  private SessionCall(String path, SessionMethods.Types types,
-      Optional<DockerfileWatch> dockerfile) {
+  private SessionCall(
+      String path, SessionMethods.Types types, Optional<DockerfileWatch> dockerfile) {
     this.path = path;
     this.types = types;
     this.dockerfile = dockerfile;
@@ -68,9 +76,15 @@ final class SessionCall {
    * @param pins the frontends the caller's role may run
    */
   static Optional<SessionCall> open(String path, String dirName, FrontendPins pins) {
-    return SessionMethods.types(path).map(t -> new SessionCall(path, t,
-        path.equals(DIFF_COPY) && dirName.equals(DOCKERFILE_DIR)
-            ? Optional.of(new DockerfileWatch(pins)) : Optional.empty()));
+    return SessionMethods.types(path)
+        .map(
+            t ->
+                new SessionCall(
+                    path,
+                    t,
+                    path.equals(DIFF_COPY) && dirName.equals(DOCKERFILE_DIR)
+                        ? Optional.of(new DockerfileWatch(pins))
+                        : Optional.empty()));
   }
 
   /** A request message, from the daemon to the caller's CLI. */
@@ -111,13 +125,19 @@ final class SessionCall {
     try {
       m = type.getParserForType().parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      throw new Refused(new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_message",
-          "berth: " + path + ": the message does not decode (" + e.getMessage() + ")"));
+      throw new Refused(
+          new Verdict.Refuse(
+              Verdict.INVALID_ARGUMENT,
+              "buildkit_message",
+              "berth: " + path + ": the message does not decode (" + e.getMessage() + ")"));
     }
     Optional<String> unknown = UnknownFields.first(m);
     if (unknown.isPresent()) {
-      throw new Refused(new Verdict.Refuse(Verdict.INVALID_ARGUMENT, "buildkit_unknown_field",
-          "berth: " + path + ": " + unknown.get() + " is not known to berth"));
+      throw new Refused(
+          new Verdict.Refuse(
+              Verdict.INVALID_ARGUMENT,
+              "buildkit_unknown_field",
+              "berth: " + path + ": " + unknown.get() + " is not known to berth"));
     }
     return m;
   }
@@ -140,10 +160,13 @@ final class SessionCall {
   /** The Dockerfile directory's transfer, from the caller's side. */
   private static final class DockerfileWatch {
     private final FrontendPins pins;
+
     /** The index the next STAT gets (fsutil numbers files by the order of their STATs). */
     private int next;
+
     /** Files to read: by index, their path (regular files, not .dockerignore). */
     private final Map<Integer, String> files = new HashMap<>();
+
     private final Map<Integer, ByteString> contents = new HashMap<>();
 
     DockerfileWatch(FrontendPins pins) {
@@ -163,8 +186,10 @@ final class SessionCall {
           }
           files.put(id, name);
           contents.put(id, ByteString.EMPTY);
-          Wire.Packet fresh = p.toBuilder().setStat(p.getStat().toBuilder()
-              .setModTime(FRESH.incrementAndGet())).build();
+          Wire.Packet fresh =
+              p.toBuilder()
+                  .setStat(p.getStat().toBuilder().setModTime(FRESH.incrementAndGet()))
+                  .build();
           return new Verdict.Forward(fresh.toByteArray(), "");
         }
         case PACKET_DATA -> {
@@ -206,8 +231,11 @@ final class SessionCall {
     }
 
     private static Verdict refused(String why) {
-      return Verdict.denied("buildkit_frontend", "the Dockerfile is read by berth before the "
-          + "build uses it (syntax directives): " + why);
+      return Verdict.denied(
+          "buildkit_frontend",
+          "the Dockerfile is read by berth before the "
+              + "build uses it (syntax directives): "
+              + why);
     }
   }
 }

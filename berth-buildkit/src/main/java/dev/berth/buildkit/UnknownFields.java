@@ -8,9 +8,8 @@ import java.util.Optional;
 
 /**
  * Finds fields a decoded message carries that the compiled schema does not know. protobuf-java
- * keeps them aside ({@link Message#getUnknownFields}) and would re-encode them; berth refuses
- * them instead, since a field it did not judge could be one the daemon acts on (a newer
- * BuildKit's).
+ * keeps them aside ({@link Message#getUnknownFields}) and would re-encode them; berth refuses them
+ * instead, since a field it did not judge could be one the daemon acts on (a newer BuildKit's).
  */
 final class UnknownFields {
   private static final int MAX_DEPTH = 64;

@@ -27,8 +27,8 @@ public sealed interface Verdict {
 
   /**
    * The call names a session or build ref that is not known yet: the client opens its session,
-   * starts its Solve and asks for the Solve's status at the same time, in any order. Judge again
-   * a little later; after a few seconds the call is refused.
+   * starts its Solve and asks for the Solve's status at the same time, in any order. Judge again a
+   * little later; after a few seconds the call is refused.
    */
   record NotYet(String what) implements Verdict {
     public NotYet {
@@ -38,6 +38,7 @@ public sealed interface Verdict {
 
   /** gRPC status codes berth answers with (grpc/codes). */
   int PERMISSION_DENIED = 7;
+
   int INVALID_ARGUMENT = 3;
   int UNIMPLEMENTED = 12;
   int RESOURCE_EXHAUSTED = 8;

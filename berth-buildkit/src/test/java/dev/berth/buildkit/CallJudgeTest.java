@@ -23,15 +23,27 @@ class CallJudgeTest {
   private static final int ALICE = 1001;
   private static final int BOB = 1002;
   private static final Owner ALICE_OWNER = new Owner(ALICE, -1);
-  private static final TagJudge TAGS = name -> name.startsWith("busybox")
-      ? Optional.of("the image " + name + " is not yours") : Optional.empty();
+  private static final TagJudge TAGS =
+      name ->
+          name.startsWith("busybox")
+              ? Optional.of("the image " + name + " is not yours")
+              : Optional.empty();
   private static final String SOLVE = CallJudge.CONTROL + "Solve";
+
   /** The digest of a frontend image an administrator pinned. */
   static final String PINNED_DIGEST = "sha256:" + "ab".repeat(32);
-  static final FrontendPins PINS = FrontendPins.of(List.of("docker/dockerfile:1.7@"
-      + PINNED_DIGEST));
-  private static final BuildCaller ALICE_CALLER = new BuildCaller(ALICE, ALICE_OWNER, TAGS,
-      PINS, ImagePolicy.ANY, (path, v) -> CompletableFuture.completedFuture(null), (id, names) -> { });
+
+  static final FrontendPins PINS =
+      FrontendPins.of(List.of("docker/dockerfile:1.7@" + PINNED_DIGEST));
+  private static final BuildCaller ALICE_CALLER =
+      new BuildCaller(
+          ALICE,
+          ALICE_OWNER,
+          TAGS,
+          PINS,
+          ImagePolicy.ANY,
+          (path, v) -> CompletableFuture.completedFuture(null),
+          (id, names) -> {});
 
   private BuildOwners owners;
   private CallJudge judge;
@@ -47,12 +59,15 @@ class CallJudgeTest {
 
   /** A Solve as buildx sends it for {@code docker build -t NAME .} on the docker driver. */
   private static ControlOuterClass.SolveRequest.Builder stock(String ref) {
-    ControlOuterClass.Exporter moby = ControlOuterClass.Exporter.newBuilder().setType("moby")
-        .putAttrs("name", "mine:1").build();
-    return ControlOuterClass.SolveRequest.newBuilder().setRef(ref).setSession("alice-session")
+    ControlOuterClass.Exporter moby =
+        ControlOuterClass.Exporter.newBuilder().setType("moby").putAttrs("name", "mine:1").build();
+    return ControlOuterClass.SolveRequest.newBuilder()
+        .setRef(ref)
+        .setSession("alice-session")
         .putFrontendAttrs("filename", "Dockerfile")
         .putFrontendAttrs("attest:provenance", "mode=min,inline-only=true")
-        .addExporters(moby).setExporterDeprecated("moby")
+        .addExporters(moby)
+        .setExporterDeprecated("moby")
         .putAllExporterAttrsDeprecated(moby.getAttrsMap());
   }
 
@@ -69,9 +84,10 @@ class CallJudgeTest {
   void solve_stockBuildx_forwardedWithCacheNamespaceAndOwnerLabels() throws Exception {
     Verdict v = solve(stock("r1").putFrontendAttrs(FrontendAttrs.CACHE_NS, "bob"));
     assertThat(v).isInstanceOf(Verdict.Forward.class);
-    ControlOuterClass.SolveRequest out = ControlOuterClass.SolveRequest.parseFrom(
-        ((Verdict.Forward) v).message());
-    assertThat(out.getFrontendAttrsMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001")
+    ControlOuterClass.SolveRequest out =
+        ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message());
+    assertThat(out.getFrontendAttrsMap())
+        .containsEntry(FrontendAttrs.CACHE_NS, "berth-1001")
         .containsEntry("label:" + Owner.UID_LABEL, "1001")
         .containsEntry(FrontendAttrs.NETWORK, "none")
         .doesNotContainKey(FrontendAttrs.CMDLINE);
@@ -79,11 +95,10 @@ class CallJudgeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"security.insecure", "network.host", "device",
-      "device=nvidia.com/gpu=all"})
+  @ValueSource(
+      strings = {"security.insecure", "network.host", "device", "device=nvidia.com/gpu=all"})
   void solve_entitlement_refused(String entitlement) {
-    assertThat(refused(solve(stock("r2").addEntitlements(entitlement))))
-        .contains("entitlement");
+    assertThat(refused(solve(stock("r2").addEntitlements(entitlement)))).contains("entitlement");
   }
 
   @Test
@@ -99,37 +114,58 @@ class CallJudgeTest {
 
   @Test
   void solve_customFrontend_refused() {
-    refused(solve(stock("r5").setFrontend("gateway.v0").putFrontendAttrs("source",
-        "docker/dockerfile:1")));
+    refused(
+        solve(
+            stock("r5")
+                .setFrontend("gateway.v0")
+                .putFrontendAttrs("source", "docker/dockerfile:1")));
   }
 
   @Test
   void solve_buildkitSyntaxBuildArg_refused() {
-    assertThat(refused(solve(stock("r6").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX",
-        "evil/frontend")))).contains("BUILDKIT_SYNTAX", "not pinned by digest");
+    assertThat(
+            refused(
+                solve(stock("r6").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX", "evil/frontend"))))
+        .contains("BUILDKIT_SYNTAX", "not pinned by digest");
   }
 
   @Test
   void solve_buildkitSyntaxOtherDigest_refused() {
-    assertThat(refused(solve(stock("r6b").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX",
-        "docker/dockerfile@sha256:" + "cd".repeat(32))))).contains("allow.build_frontends");
+    assertThat(
+            refused(
+                solve(
+                    stock("r6b")
+                        .putFrontendAttrs(
+                            "build-arg:BUILDKIT_SYNTAX",
+                            "docker/dockerfile@sha256:" + "cd".repeat(32)))))
+        .contains("allow.build_frontends");
   }
 
   @Test
   void solve_buildkitSyntaxPinned_forwardedForTheFrontendToRun() throws Exception {
-    Verdict v = solve(stock("r6c").putFrontendAttrs("build-arg:BUILDKIT_SYNTAX",
-        "docker.io/docker/dockerfile:1.7@" + PINNED_DIGEST));
-    assertThat(ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message())
-        .getFrontendAttrsMap()).doesNotContainKey(FrontendAttrs.CMDLINE)
+    Verdict v =
+        solve(
+            stock("r6c")
+                .putFrontendAttrs(
+                    "build-arg:BUILDKIT_SYNTAX",
+                    "docker.io/docker/dockerfile:1.7@" + PINNED_DIGEST));
+    assertThat(
+            ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message())
+                .getFrontendAttrsMap())
+        .doesNotContainKey(FrontendAttrs.CMDLINE)
         .containsEntry(FrontendAttrs.CACHE_NS, "berth-1001");
   }
 
   @Test
   void bridge_gatewayWithPinnedSource_forwarded() {
     owners.claimRef("alice-ref", ALICE);
-    byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("gateway.v0")
-        .putFrontendOpt("source", "docker/dockerfile@" + PINNED_DIGEST)
-        .putFrontendOpt("cmdline", "docker/dockerfile@" + PINNED_DIGEST).build().toByteArray();
+    byte[] req =
+        Gateway.SolveRequest.newBuilder()
+            .setFrontend("gateway.v0")
+            .putFrontendOpt("source", "docker/dockerfile@" + PINNED_DIGEST)
+            .putFrontendOpt("cmdline", "docker/dockerfile@" + PINNED_DIGEST)
+            .build()
+            .toByteArray();
     assertThat(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req))
         .isInstanceOf(Verdict.Forward.class);
   }
@@ -137,18 +173,24 @@ class CallJudgeTest {
   @Test
   void bridge_dockerfileFromInput_builtInFrontendForced() throws Exception {
     owners.claimRef("alice-ref", ALICE);
-    byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("dockerfile.v0")
-        .putFrontendInputs("dockerfile", Ops.Definition.getDefaultInstance()).build()
-        .toByteArray();
+    byte[] req =
+        Gateway.SolveRequest.newBuilder()
+            .setFrontend("dockerfile.v0")
+            .putFrontendInputs("dockerfile", Ops.Definition.getDefaultInstance())
+            .build()
+            .toByteArray();
     Verdict v = judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req);
-    assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message())
-        .getFrontendOptMap()).containsEntry(FrontendAttrs.CMDLINE, "dockerfile.v0");
+    assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message()).getFrontendOptMap())
+        .containsEntry(FrontendAttrs.CMDLINE, "dockerfile.v0");
   }
 
   @Test
   void solve_proxyBuildArg_refused() {
-    assertThat(refused(solve(stock("r7").putFrontendAttrs("build-arg:https_proxy",
-        "http://10.0.0.1:3128")))).contains("proxy build-args");
+    assertThat(
+            refused(
+                solve(
+                    stock("r7").putFrontendAttrs("build-arg:https_proxy", "http://10.0.0.1:3128"))))
+        .contains("proxy build-args");
   }
 
   @Test
@@ -158,8 +200,9 @@ class CallJudgeTest {
 
   @Test
   void solve_localSessionIdOfAnotherUser_refused() {
-    assertThat(refused(solve(stock("r9").putFrontendAttrs("local-sessionid:context",
-        "bob-session")))).contains("not yours");
+    assertThat(
+            refused(solve(stock("r9").putFrontendAttrs("local-sessionid:context", "bob-session"))))
+        .contains("not yours");
   }
 
   @Test
@@ -174,19 +217,38 @@ class CallJudgeTest {
 
   @Test
   void solve_tagOverAnotherUsersTag_refused() {
-    ControlOuterClass.Exporter moby = ControlOuterClass.Exporter.newBuilder().setType("moby")
-        .putAttrs("name", "mine:2,busybox:latest").build();
-    assertThat(refused(solve(stock("r12").clearExporters().addExporters(moby)
-        .clearExporterAttrsDeprecated().putAllExporterAttrsDeprecated(moby.getAttrsMap()))))
+    ControlOuterClass.Exporter moby =
+        ControlOuterClass.Exporter.newBuilder()
+            .setType("moby")
+            .putAttrs("name", "mine:2,busybox:latest")
+            .build();
+    assertThat(
+            refused(
+                solve(
+                    stock("r12")
+                        .clearExporters()
+                        .addExporters(moby)
+                        .clearExporterAttrsDeprecated()
+                        .putAllExporterAttrsDeprecated(moby.getAttrsMap()))))
         .contains("busybox:latest");
   }
 
   @Test
   void solve_push_refused() {
-    ControlOuterClass.Exporter image = ControlOuterClass.Exporter.newBuilder().setType("image")
-        .putAttrs("name", "reg.example/mine:1").putAttrs("push", "true").build();
-    refused(solve(stock("r13").clearExporters().addExporters(image).setExporterDeprecated("image")
-        .clearExporterAttrsDeprecated().putAllExporterAttrsDeprecated(image.getAttrsMap())));
+    ControlOuterClass.Exporter image =
+        ControlOuterClass.Exporter.newBuilder()
+            .setType("image")
+            .putAttrs("name", "reg.example/mine:1")
+            .putAttrs("push", "true")
+            .build();
+    refused(
+        solve(
+            stock("r13")
+                .clearExporters()
+                .addExporters(image)
+                .setExporterDeprecated("image")
+                .clearExporterAttrsDeprecated()
+                .putAllExporterAttrsDeprecated(image.getAttrsMap())));
   }
 
   @Test
@@ -206,8 +268,14 @@ class CallJudgeTest {
 
   @Test
   void solve_unknownField_refused() {
-    byte[] bytes = stock("r16").setUnknownFields(UnknownFieldSet.newBuilder().addField(99,
-        UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()).build().toByteArray();
+    byte[] bytes =
+        stock("r16")
+            .setUnknownFields(
+                UnknownFieldSet.newBuilder()
+                    .addField(99, UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+                    .build())
+            .build()
+            .toByteArray();
     Verdict v = judge.judge(ALICE_CALLER, SOLVE, "", bytes);
     assertThat(refused(v)).contains("not known to berth");
   }
@@ -220,69 +288,88 @@ class CallJudgeTest {
 
   @Test
   void content_read_refused() {
-    refused(judge.judge(ALICE_CALLER, "/containerd.services.content.v1.Content/Read", "", new byte[0]));
+    refused(
+        judge.judge(ALICE_CALLER, "/containerd.services.content.v1.Content/Read", "", new byte[0]));
   }
 
   @Test
   void status_buildOfAnotherUser_refused() {
-    byte[] req = ControlOuterClass.StatusRequest.newBuilder().setRef("bob-ref").build()
-        .toByteArray();
-    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "Status", "",
-        req))).contains("not yours");
+    byte[] req =
+        ControlOuterClass.StatusRequest.newBuilder().setRef("bob-ref").build().toByteArray();
+    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "Status", "", req)))
+        .contains("not yours");
   }
 
   @Test
   void history_withoutRef_refused() {
-    byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setActiveOnly(true).build()
-        .toByteArray();
-    refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "ListenBuildHistory", "",
-        req));
+    byte[] req =
+        ControlOuterClass.BuildHistoryRequest.newBuilder()
+            .setActiveOnly(true)
+            .build()
+            .toByteArray();
+    refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "ListenBuildHistory", "", req));
   }
 
   @Test
   void history_buildOfAnotherUser_refused() {
-    byte[] req = ControlOuterClass.BuildHistoryRequest.newBuilder().setRef("bob-ref")
-        .setEarlyExit(true).build().toByteArray();
-    refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "ListenBuildHistory", "",
-        req));
+    byte[] req =
+        ControlOuterClass.BuildHistoryRequest.newBuilder()
+            .setRef("bob-ref")
+            .setEarlyExit(true)
+            .build()
+            .toByteArray();
+    refused(judge.judge(ALICE_CALLER, CallJudge.CONTROL + "ListenBuildHistory", "", req));
   }
 
   @Test
   void bridge_buildIdOfAnotherUser_refused() {
-    byte[] req = Gateway.ReadFileRequest.newBuilder().setFilePath("/etc/shadow").build()
-        .toByteArray();
-    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "ReadFile",
-        "bob-ref", req))).contains("not yours");
+    byte[] req =
+        Gateway.ReadFileRequest.newBuilder().setFilePath("/etc/shadow").build().toByteArray();
+    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "ReadFile", "bob-ref", req)))
+        .contains("not yours");
   }
 
   @Test
   void bridge_newContainer_refused() {
     owners.claimRef("alice-ref", ALICE);
-    refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "NewContainer",
-        "alice-ref", new byte[0]));
+    refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "NewContainer", "alice-ref", new byte[0]));
   }
 
   @Test
   void bridge_dockerfileSolve_cacheNamespaceForced() throws Exception {
     owners.claimRef("alice-ref", ALICE);
-    byte[] req = Gateway.SolveRequest.newBuilder().setFrontend("dockerfile.v0")
-        .putFrontendOpt("filename", "Dockerfile").build().toByteArray();
-    Verdict v = judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref",
-        req);
-    assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message())
-        .getFrontendOptMap()).containsEntry(FrontendAttrs.CACHE_NS, "berth-1001");
+    byte[] req =
+        Gateway.SolveRequest.newBuilder()
+            .setFrontend("dockerfile.v0")
+            .putFrontendOpt("filename", "Dockerfile")
+            .build()
+            .toByteArray();
+    Verdict v = judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req);
+    assertThat(Gateway.SolveRequest.parseFrom(((Verdict.Forward) v).message()).getFrontendOptMap())
+        .containsEntry(FrontendAttrs.CACHE_NS, "berth-1001");
   }
 
   @Test
   void bridge_rawDefinitionWithCacheMount_refused() {
     owners.claimRef("alice-ref", ALICE);
-    Ops.Op exec = Ops.Op.newBuilder().setExec(Ops.ExecOp.newBuilder().addMounts(
-        Ops.Mount.newBuilder().setDest("/root/.m2").setMountType(Ops.MountType.CACHE)
-            .setCacheOpt(Ops.CacheOpt.newBuilder().setID("/root/.m2")))).build();
-    byte[] req = Gateway.SolveRequest.newBuilder().setDefinition(Ops.Definition.newBuilder()
-        .addDef(ByteString.copyFrom(exec.toByteArray()))).build().toByteArray();
-    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve",
-        "alice-ref", req))).contains("cache mounts");
+    Ops.Op exec =
+        Ops.Op.newBuilder()
+            .setExec(
+                Ops.ExecOp.newBuilder()
+                    .addMounts(
+                        Ops.Mount.newBuilder()
+                            .setDest("/root/.m2")
+                            .setMountType(Ops.MountType.CACHE)
+                            .setCacheOpt(Ops.CacheOpt.newBuilder().setID("/root/.m2"))))
+            .build();
+    byte[] req =
+        Gateway.SolveRequest.newBuilder()
+            .setDefinition(
+                Ops.Definition.newBuilder().addDef(ByteString.copyFrom(exec.toByteArray())))
+            .build()
+            .toByteArray();
+    assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req)))
+        .contains("cache mounts");
   }
 
   @Test
@@ -295,7 +382,10 @@ class CallJudgeTest {
 
   @Test
   void frontendAttrs_unknownKey_refused() {
-    assertThat(FrontendAttrs.judge(Map.of("exotic", "1"), ALICE_CALLER, id -> true,
-        "dockerfile.v0", false).refusal()).contains("exotic");
+    assertThat(
+            FrontendAttrs.judge(
+                    Map.of("exotic", "1"), ALICE_CALLER, id -> true, "dockerfile.v0", false)
+                .refusal())
+        .contains("exotic");
   }
 }

@@ -32,19 +32,41 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ImageSourcePolicyTest {
   private static final String OK = "sha256:" + "e1".repeat(32);
   private static final String OTHER = "sha256:" + "e2".repeat(32);
-  private static final ImagePolicy IMAGES = new ImagePolicy(true, List.of(
-      rule("site", List.of("registry.site.edu/*"), ImageRule.Digests.ANY, Set.of()),
-      rule("hub-pinned", List.of("docker.io/library/*"), ImageRule.Digests.REQUIRED, Set.of()),
-      rule("tool", List.of("ghcr.io/org/tool"), ImageRule.Digests.LISTED, Set.of(OK)),
-      new ImageRule("site-made", List.of(), EnumSet.of(ImageUse.RUN, ImageUse.BUILD),
-          ImageRule.Digests.ANY, Set.of(), ImageRule.MadeBy.ADMIN),
-      new ImageRule("run-only", List.of(ImagePattern.of("quay.io/*")), EnumSet.of(ImageUse.RUN),
-          ImageRule.Digests.ANY, Set.of(), ImageRule.MadeBy.REGISTRY)));
+  private static final ImagePolicy IMAGES =
+      new ImagePolicy(
+          true,
+          List.of(
+              rule("site", List.of("registry.site.edu/*"), ImageRule.Digests.ANY, Set.of()),
+              rule(
+                  "hub-pinned",
+                  List.of("docker.io/library/*"),
+                  ImageRule.Digests.REQUIRED,
+                  Set.of()),
+              rule("tool", List.of("ghcr.io/org/tool"), ImageRule.Digests.LISTED, Set.of(OK)),
+              new ImageRule(
+                  "site-made",
+                  List.of(),
+                  EnumSet.of(ImageUse.RUN, ImageUse.BUILD),
+                  ImageRule.Digests.ANY,
+                  Set.of(),
+                  ImageRule.MadeBy.ADMIN),
+              new ImageRule(
+                  "run-only",
+                  List.of(ImagePattern.of("quay.io/*")),
+                  EnumSet.of(ImageUse.RUN),
+                  ImageRule.Digests.ANY,
+                  Set.of(),
+                  ImageRule.MadeBy.REGISTRY)));
 
-  private static ImageRule rule(String name, List<String> repos, ImageRule.Digests digests,
-      Set<String> listed) {
-    return new ImageRule(name, repos.stream().map(ImagePattern::of).toList(),
-        EnumSet.allOf(ImageUse.class), digests, listed, ImageRule.MadeBy.REGISTRY);
+  private static ImageRule rule(
+      String name, List<String> repos, ImageRule.Digests digests, Set<String> listed) {
+    return new ImageRule(
+        name,
+        repos.stream().map(ImagePattern::of).toList(),
+        EnumSet.allOf(ImageUse.class),
+        digests,
+        listed,
+        ImageRule.MadeBy.REGISTRY);
   }
 
   /** BuildKit's decision: the last matching allow or deny wins (sourcepolicy/engine.go). */
@@ -61,27 +83,28 @@ class ImageSourcePolicyTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
-      "docker-image://registry.site.edu/tool:1, true",
-      "docker-image://registry.site.edu/group/tool:1@" + "sha256:"
-          + "abababababababababababababababababababababababababababababababab, true",
-      "docker-image://registry.site.edu.evil.com/tool:1, false",
-      "docker-image://evil.com/registry.site.edu/tool:1, false",
-      "docker-image://docker.io/library/alpine:3.20, false",
-      "docker-image://docker.io/library/alpine@sha256:"
-          + "abababababababababababababababababababababababababababababababab, true",
-      "docker-image://docker.io/library/alpine:3.20@sha256:"
-          + "abababababababababababababababababababababababababababababababab, true",
-      "docker-image://docker.io/evil/alpine@sha256:"
-          + "abababababababababababababababababababababababababababababababab, false",
-      "docker-image://ghcr.io/org/tool:1, false",
-      "docker-image://ghcr.io/org/tool@sha256:"
-          + "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1, true",
-      "docker-image://ghcr.io/org/tool@sha256:"
-          + "e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2, false",
-      "docker-image://quay.io/org/tool:1, false",
-      "docker-image://docker.io/library/sitebase:1, false",
-      "local://context, true",
-      "git://github.com/org/repo, true",
+    "docker-image://registry.site.edu/tool:1, true",
+    "docker-image://registry.site.edu/group/tool:1@"
+        + "sha256:"
+        + "abababababababababababababababababababababababababababababababab, true",
+    "docker-image://registry.site.edu.evil.com/tool:1, false",
+    "docker-image://evil.com/registry.site.edu/tool:1, false",
+    "docker-image://docker.io/library/alpine:3.20, false",
+    "docker-image://docker.io/library/alpine@sha256:"
+        + "abababababababababababababababababababababababababababababababab, true",
+    "docker-image://docker.io/library/alpine:3.20@sha256:"
+        + "abababababababababababababababababababababababababababababababab, true",
+    "docker-image://docker.io/evil/alpine@sha256:"
+        + "abababababababababababababababababababababababababababababababab, false",
+    "docker-image://ghcr.io/org/tool:1, false",
+    "docker-image://ghcr.io/org/tool@sha256:"
+        + "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1, true",
+    "docker-image://ghcr.io/org/tool@sha256:"
+        + "e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2, false",
+    "docker-image://quay.io/org/tool:1, false",
+    "docker-image://docker.io/library/sitebase:1, false",
+    "local://context, true",
+    "git://github.com/org/repo, true",
   })
   void of_sourceIdentifiers_judgedAsTheRules(String identifier, boolean allowed) {
     assertThat(allowed(ImageSourcePolicy.of(IMAGES), identifier)).isEqualTo(allowed);
@@ -95,18 +118,28 @@ class ImageSourcePolicyTest {
   }
 
   private static BuildCaller caller() {
-    return new BuildCaller(1001, new Owner(1001, -1), name -> Optional.empty(), FrontendPins.NONE,
-        IMAGES, (path, v) -> CompletableFuture.completedFuture(null), (id, names) -> { });
+    return new BuildCaller(
+        1001,
+        new Owner(1001, -1),
+        name -> Optional.empty(),
+        FrontendPins.NONE,
+        IMAGES,
+        (path, v) -> CompletableFuture.completedFuture(null),
+        (id, names) -> {});
   }
 
   @Test
   void solve_underImageRules_forwardedWithTheSourcePolicy() throws Exception {
     BuildOwners owners = new BuildOwners();
     owners.openSession("s", 1001);
-    ControlOuterClass.SolveRequest s = ControlOuterClass.SolveRequest.newBuilder().setRef("r")
-        .setSession("s").putFrontendAttrs("filename", "Dockerfile").build();
-    Verdict v = new CallJudge(owners).judge(caller(), CallJudge.CONTROL + "Solve", "",
-        s.toByteArray());
+    ControlOuterClass.SolveRequest s =
+        ControlOuterClass.SolveRequest.newBuilder()
+            .setRef("r")
+            .setSession("s")
+            .putFrontendAttrs("filename", "Dockerfile")
+            .build();
+    Verdict v =
+        new CallJudge(owners).judge(caller(), CallJudge.CONTROL + "Solve", "", s.toByteArray());
     assertThat(v).isInstanceOf(Verdict.Forward.class);
     Verdict.Forward f = (Verdict.Forward) v;
     assertThat(ControlOuterClass.SolveRequest.parseFrom(f.message()).getSourcePolicy())
@@ -118,10 +151,14 @@ class ImageSourcePolicyTest {
   void solve_sourcePolicySessionUnderImageRules_refused() {
     BuildOwners owners = new BuildOwners();
     owners.openSession("s", 1001);
-    ControlOuterClass.SolveRequest s = ControlOuterClass.SolveRequest.newBuilder().setRef("r")
-        .setSession("s").setSourcePolicySession("s").build();
-    Verdict v = new CallJudge(owners).judge(caller(), CallJudge.CONTROL + "Solve", "",
-        s.toByteArray());
+    ControlOuterClass.SolveRequest s =
+        ControlOuterClass.SolveRequest.newBuilder()
+            .setRef("r")
+            .setSession("s")
+            .setSourcePolicySession("s")
+            .build();
+    Verdict v =
+        new CallJudge(owners).judge(caller(), CallJudge.CONTROL + "Solve", "", s.toByteArray());
     assertThat(v).isInstanceOf(Verdict.Refuse.class);
     assertThat(((Verdict.Refuse) v).message()).contains("source-policy session");
   }
@@ -130,25 +167,36 @@ class ImageSourcePolicyTest {
   void solve_ownSourcePolicyUnderImageRules_refused() {
     BuildOwners owners = new BuildOwners();
     owners.openSession("s", 1001);
-    ControlOuterClass.SolveRequest s = ControlOuterClass.SolveRequest.newBuilder().setRef("r")
-        .setSession("s").setSourcePolicy(Policy.newBuilder().setVersion(1).addRules(
-            Rule.newBuilder().setAction(PolicyAction.ALLOW))).build();
-    Verdict v = new CallJudge(owners).judge(caller(), CallJudge.CONTROL + "Solve", "",
-        s.toByteArray());
+    ControlOuterClass.SolveRequest s =
+        ControlOuterClass.SolveRequest.newBuilder()
+            .setRef("r")
+            .setSession("s")
+            .setSourcePolicy(
+                Policy.newBuilder()
+                    .setVersion(1)
+                    .addRules(Rule.newBuilder().setAction(PolicyAction.ALLOW)))
+            .build();
+    Verdict v =
+        new CallJudge(owners).judge(caller(), CallJudge.CONTROL + "Solve", "", s.toByteArray());
     assertThat(v).isInstanceOf(Verdict.Refuse.class);
   }
 
   @Test
   void explainDenial_buildKitsRefusal_namesTheRules() {
-    Http2Headers trailers = new DefaultHttp2Headers().setInt("grpc-status", 2).set(
-        "grpc-message", "source%20%22docker-image://docker.io/evil/x:1%22%20denied%20by%20policy");
-    String message = ImageSourcePolicy.explainDenial(trailers, IMAGES).get("grpc-message")
-        .toString();
+    Http2Headers trailers =
+        new DefaultHttp2Headers()
+            .setInt("grpc-status", 2)
+            .set(
+                "grpc-message",
+                "source%20%22docker-image://docker.io/evil/x:1%22%20denied%20by%20policy");
+    String message =
+        ImageSourcePolicy.explainDenial(trailers, IMAGES).get("grpc-message").toString();
     assertThat(URLDecoder.decode(message, StandardCharsets.UTF_8))
         .startsWith("source \"docker-image://docker.io/evil/x:1\" denied by policy (berth: ")
-        .contains("your role's image rules for build allow site (registry.site.edu/*), "
-            + "hub-pinned (docker.io/library/* by digest), tool (ghcr.io/org/tool at listed "
-            + "digests)");
+        .contains(
+            "your role's image rules for build allow site (registry.site.edu/*), "
+                + "hub-pinned (docker.io/library/* by digest), tool (ghcr.io/org/tool at listed "
+                + "digests)");
   }
 
   @Test
@@ -158,22 +206,42 @@ class ImageSourcePolicyTest {
     Http2Headers denied = new DefaultHttp2Headers().set("grpc-message", "denied by policy");
     assertThat(ImageSourcePolicy.explainDenial(denied, ImagePolicy.ANY)).isSameAs(denied);
     Http2Headers once = ImageSourcePolicy.explainDenial(denied, IMAGES);
-    assertThat(ImageSourcePolicy.explainDenial(new DefaultHttp2Headers().set("grpc-message",
-        "outer: " + once.get("grpc-message")), IMAGES).get("grpc-message").toString())
+    assertThat(
+            ImageSourcePolicy.explainDenial(
+                    new DefaultHttp2Headers()
+                        .set("grpc-message", "outer: " + once.get("grpc-message")),
+                    IMAGES)
+                .get("grpc-message")
+                .toString())
         .containsOnlyOnce("berth");
   }
 
   @Test
   void explainDenial_statusDetails_carryTheNoteToo() throws Exception {
-    String details = Base64.getEncoder().withoutPadding().encodeToString(Status.newBuilder()
-        .setCode(2).setMessage("source \"docker-image://docker.io/evil/x:1\" denied by policy")
-        .build().toByteArray());
-    Http2Headers trailers = new DefaultHttp2Headers().set("grpc-message",
-        "source%20denied%20by%20policy").set("grpc-status-details-bin", details);
-    Status out = Status.parseFrom(Base64.getDecoder().decode(ImageSourcePolicy.explainDenial(
-        trailers, IMAGES).get("grpc-status-details-bin").toString()));
+    String details =
+        Base64.getEncoder()
+            .withoutPadding()
+            .encodeToString(
+                Status.newBuilder()
+                    .setCode(2)
+                    .setMessage("source \"docker-image://docker.io/evil/x:1\" denied by policy")
+                    .build()
+                    .toByteArray());
+    Http2Headers trailers =
+        new DefaultHttp2Headers()
+            .set("grpc-message", "source%20denied%20by%20policy")
+            .set("grpc-status-details-bin", details);
+    Status out =
+        Status.parseFrom(
+            Base64.getDecoder()
+                .decode(
+                    ImageSourcePolicy.explainDenial(trailers, IMAGES)
+                        .get("grpc-status-details-bin")
+                        .toString()));
     assertThat(out.getCode()).isEqualTo(2);
-    assertThat(out.getMessage()).contains("denied by policy (berth: your role's image rules "
-        + "for build allow site (registry.site.edu/*)");
+    assertThat(out.getMessage())
+        .contains(
+            "denied by policy (berth: your role's image rules "
+                + "for build allow site (registry.site.edu/*)");
   }
 }

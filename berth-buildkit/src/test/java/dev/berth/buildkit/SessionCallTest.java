@@ -20,19 +20,30 @@ class SessionCallTest {
   private static final int DIRECTORY = (int) (1L << 31) | 0755;
 
   private static SessionCall dockerfileCopy() {
-    return SessionCall.open(SessionCall.DIFF_COPY, SessionCall.DOCKERFILE_DIR,
-        CallJudgeTest.PINS).orElseThrow();
+    return SessionCall.open(SessionCall.DIFF_COPY, SessionCall.DOCKERFILE_DIR, CallJudgeTest.PINS)
+        .orElseThrow();
   }
 
   private static byte[] stat(String path, int mode, long modTime) {
-    return Wire.Packet.newBuilder().setType(Wire.Packet.PacketType.PACKET_STAT)
-        .setStat(StatOuterClass.Stat.newBuilder().setPath(path).setMode(mode).setSize(10)
-            .setModTime(modTime)).build().toByteArray();
+    return Wire.Packet.newBuilder()
+        .setType(Wire.Packet.PacketType.PACKET_STAT)
+        .setStat(
+            StatOuterClass.Stat.newBuilder()
+                .setPath(path)
+                .setMode(mode)
+                .setSize(10)
+                .setModTime(modTime))
+        .build()
+        .toByteArray();
   }
 
   private static byte[] data(int id, String text) {
-    return Wire.Packet.newBuilder().setType(Wire.Packet.PacketType.PACKET_DATA).setID(id)
-        .setData(ByteString.copyFrom(text, StandardCharsets.UTF_8)).build().toByteArray();
+    return Wire.Packet.newBuilder()
+        .setType(Wire.Packet.PacketType.PACKET_DATA)
+        .setID(id)
+        .setData(ByteString.copyFrom(text, StandardCharsets.UTF_8))
+        .build()
+        .toByteArray();
   }
 
   private static byte[] packet(Wire.Packet.PacketType type) {
@@ -41,12 +52,16 @@ class SessionCallTest {
 
   /** The caller's side of a transfer of one Dockerfile; the verdict on its last packet. */
   private static Verdict transfer(SessionCall call, String dockerfile) {
-    assertThat(call.fromCaller(stat("Dockerfile", REGULAR, 1))).isInstanceOf(
-        Verdict.Forward.class);
+    assertThat(call.fromCaller(stat("Dockerfile", REGULAR, 1))).isInstanceOf(Verdict.Forward.class);
     assertThat(call.fromCaller(packet(Wire.Packet.PacketType.PACKET_STAT)))
         .isInstanceOf(Verdict.Forward.class);
-    assertThat(call.fromDaemon(Wire.Packet.newBuilder()
-        .setType(Wire.Packet.PacketType.PACKET_REQ).setID(0).build().toByteArray()))
+    assertThat(
+            call.fromDaemon(
+                Wire.Packet.newBuilder()
+                    .setType(Wire.Packet.PacketType.PACKET_REQ)
+                    .setID(0)
+                    .build()
+                    .toByteArray()))
         .isInstanceOf(Verdict.Forward.class);
     assertThat(call.fromCaller(data(0, dockerfile))).isInstanceOf(Verdict.Forward.class);
     return call.fromCaller(data(0, ""));
@@ -84,14 +99,13 @@ class SessionCallTest {
     SessionCall call = dockerfileCopy();
     Verdict first = call.fromCaller(stat("Dockerfile", REGULAR, 1));
     Verdict dir = call.fromCaller(stat("sub", DIRECTORY, 1));
-    long sent = Wire.Packet.parseFrom(((Verdict.Forward) first).message()).getStat()
-        .getModTime();
+    long sent = Wire.Packet.parseFrom(((Verdict.Forward) first).message()).getStat().getModTime();
     assertThat(sent).isNotEqualTo(1);
     assertThat(Wire.Packet.parseFrom(((Verdict.Forward) dir).message()).getStat().getModTime())
         .isEqualTo(1);
     Verdict again = dockerfileCopy().fromCaller(stat("Dockerfile", REGULAR, 1));
-    assertThat(Wire.Packet.parseFrom(((Verdict.Forward) again).message()).getStat()
-        .getModTime()).isNotEqualTo(sent);
+    assertThat(Wire.Packet.parseFrom(((Verdict.Forward) again).message()).getStat().getModTime())
+        .isNotEqualTo(sent);
   }
 
   @Test
@@ -115,8 +129,8 @@ class SessionCallTest {
 
   @Test
   void diffCopy_contextDirectory_notHeld() {
-    SessionCall call = SessionCall.open(SessionCall.DIFF_COPY, "context", CallJudgeTest.PINS)
-        .orElseThrow();
+    SessionCall call =
+        SessionCall.open(SessionCall.DIFF_COPY, "context", CallJudgeTest.PINS).orElseThrow();
     byte[] stat = stat("Dockerfile", REGULAR, 1);
     assertThat(((Verdict.Forward) call.fromCaller(stat)).message()).isEqualTo(stat);
     assertThat(call.fromCaller(data(0, "# syntax=evil/frontend:1\n")))
@@ -125,43 +139,63 @@ class SessionCallTest {
 
   @Test
   void diffCopy_daemonSendsFiles_refused() {
-    assertThat(refused(dockerfileCopy().fromDaemon(stat("x", REGULAR, 1))))
-        .contains("PACKET_STAT");
+    assertThat(refused(dockerfileCopy().fromDaemon(stat("x", REGULAR, 1)))).contains("PACKET_STAT");
   }
 
   @Test
   void diffCopy_unknownField_refused() {
-    byte[] bytes = Wire.Packet.newBuilder().setType(Wire.Packet.PacketType.PACKET_REQ)
-        .setUnknownFields(UnknownFieldSet.newBuilder().addField(99,
-            UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()).build()
-        .toByteArray();
+    byte[] bytes =
+        Wire.Packet.newBuilder()
+            .setType(Wire.Packet.PacketType.PACKET_REQ)
+            .setUnknownFields(
+                UnknownFieldSet.newBuilder()
+                    .addField(99, UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+                    .build())
+            .build()
+            .toByteArray();
     assertThat(refused(dockerfileCopy().fromDaemon(bytes))).contains("not known to berth");
   }
 
   @Test
   void secrets_getSecret_forwardedBothWays() {
-    SessionCall call = SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "",
-        FrontendPins.NONE).orElseThrow();
-    assertThat(call.fromDaemon(SecretsOuterClass.GetSecretRequest.newBuilder().setID("token")
-        .build().toByteArray())).isInstanceOf(Verdict.Forward.class);
-    assertThat(call.fromCaller(SecretsOuterClass.GetSecretResponse.newBuilder()
-        .setData(ByteString.copyFromUtf8("s3cret")).build().toByteArray()))
+    SessionCall call =
+        SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "", FrontendPins.NONE)
+            .orElseThrow();
+    assertThat(
+            call.fromDaemon(
+                SecretsOuterClass.GetSecretRequest.newBuilder()
+                    .setID("token")
+                    .build()
+                    .toByteArray()))
+        .isInstanceOf(Verdict.Forward.class);
+    assertThat(
+            call.fromCaller(
+                SecretsOuterClass.GetSecretResponse.newBuilder()
+                    .setData(ByteString.copyFromUtf8("s3cret"))
+                    .build()
+                    .toByteArray()))
         .isInstanceOf(Verdict.Forward.class);
   }
 
   @Test
   void secrets_undecodableMessage_refused() {
-    SessionCall call = SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "",
-        FrontendPins.NONE).orElseThrow();
+    SessionCall call =
+        SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "", FrontendPins.NONE)
+            .orElseThrow();
     assertThat(refused(call.fromDaemon(new byte[] {(byte) 0xff, 0x01})))
         .contains("does not decode");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/moby.filesync.v1.FileSync/TarStream",
-      "/moby.filesync.v1.FileSend/DiffCopy", "/moby.upload.v1.Upload/Pull",
-      "/moby.exporter.v1.Exporter/FindExporters",
-      "/moby.buildkit.v1.frontend.LLBBridge/ReadFile", "/grpc.health.v1.Health/Watch"})
+  @ValueSource(
+      strings = {
+        "/moby.filesync.v1.FileSync/TarStream",
+        "/moby.filesync.v1.FileSend/DiffCopy",
+        "/moby.upload.v1.Upload/Pull",
+        "/moby.exporter.v1.Exporter/FindExporters",
+        "/moby.buildkit.v1.frontend.LLBBridge/ReadFile",
+        "/grpc.health.v1.Health/Watch"
+      })
   void session_methodNotListed_refused(String path) {
     assertThat(SessionCall.open(path, "", FrontendPins.NONE)).isEmpty();
     assertThat(SessionMethods.allowed(path)).isFalse();
@@ -171,8 +205,7 @@ class SessionCallTest {
   void dockerfileSyntax_everyFormAnyEngineFollows_found() {
     assertThat(DockerfileSyntax.frontends(bytes("\uFEFF#!/usr/bin/env x\n#  Syntax = a/b:1 x\n")))
         .containsExactly("a/b:1");
-    assertThat(DockerfileSyntax.frontends(bytes("// syntax=c/d\nFROM x\n")))
-        .containsExactly("c/d");
+    assertThat(DockerfileSyntax.frontends(bytes("// syntax=c/d\nFROM x\n"))).containsExactly("c/d");
     assertThat(DockerfileSyntax.frontends(bytes("{\"syntax\": \"e/f\"}"))).containsExactly("e/f");
     assertThat(DockerfileSyntax.frontends(bytes("# foo=bar\n# syntax=g/h\r\n# syntax=i/j\n")))
         .containsExactly("g/h", "i/j");
@@ -186,8 +219,7 @@ class SessionCallTest {
 
   @Test
   void sharedKey_sameClientKeyOfTwoUsers_neverEqual() {
-    assertThat(BuildMediator.sharedKey(1001, "k")).isNotEqualTo(BuildMediator.sharedKey(1002,
-        "k"));
+    assertThat(BuildMediator.sharedKey(1001, "k")).isNotEqualTo(BuildMediator.sharedKey(1002, "k"));
     assertThat(BuildMediator.sharedKey(1, "0-k")).isNotEqualTo(BuildMediator.sharedKey(10, "k"));
     assertThat(BuildMediator.sharedKey(1002, "q")).doesNotContain(":");
     assertThat(BuildMediator.sharedKey(1001, "z:berth-1002-q")).doesNotContain(":");
@@ -195,13 +227,19 @@ class SessionCallTest {
 
   @Test
   void frontendPins_tagIgnoredRepositoryAndDigestCompared() {
-    assertThat(CallJudgeTest.PINS.refusal("docker.io/docker/dockerfile@"
-        + CallJudgeTest.PINNED_DIGEST, "x")).isEmpty();
-    assertThat(CallJudgeTest.PINS.refusal("other/dockerfile:1.7@"
-        + CallJudgeTest.PINNED_DIGEST, "x")).isPresent();
-    assertThat(CallJudgeTest.PINS.refusal("docker/dockerfile:1.7", "x")).get().asString()
+    assertThat(
+            CallJudgeTest.PINS.refusal(
+                "docker.io/docker/dockerfile@" + CallJudgeTest.PINNED_DIGEST, "x"))
+        .isEmpty();
+    assertThat(
+            CallJudgeTest.PINS.refusal("other/dockerfile:1.7@" + CallJudgeTest.PINNED_DIGEST, "x"))
+        .isPresent();
+    assertThat(CallJudgeTest.PINS.refusal("docker/dockerfile:1.7", "x"))
+        .get()
+        .asString()
         .contains("not pinned by digest");
-    assertThat(FrontendPins.of(List.of("docker/dockerfile:1.7")).refusal("docker/dockerfile:1.7",
-        "x")).isPresent();
+    assertThat(
+            FrontendPins.of(List.of("docker/dockerfile:1.7")).refusal("docker/dockerfile:1.7", "x"))
+        .isPresent();
   }
 }

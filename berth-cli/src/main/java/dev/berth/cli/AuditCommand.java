@@ -5,9 +5,6 @@ import dev.berth.audit.AuditEntry;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditFiles;
 import dev.berth.audit.AuditResult;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.audit.AuditJson;
 import dev.berth.audit.AuditVerifier;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,44 +22,50 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code berth audit}: read and check the audit trail. */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
     description = "Check and read the audit trail.",
-    subcommands = {AuditCommand.Verify.class, AuditCommand.Tail.class,
-        AuditCommand.Search.class})
+    subcommands = {AuditCommand.Verify.class, AuditCommand.Tail.class, AuditCommand.Search.class})
 final class AuditCommand {
   static final String DEFAULT_FILE = "/var/log/berth/audit.jsonl";
 
   /** {@code berth audit verify}. */
-  @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = {"Check the hash chain of an audit trail: one file, several, or a directory.",
-          "Rotated files are read in chain order, and a missing one shows as a gap. Files that "
-              + "do not begin the trail are reported as continuing from the record before them.",
-          "Exit status 0 when every record links to the one before (and every anchor given "
-              + "matches); 1 naming the first record that was changed, inserted, deleted or "
-              + "moved, or the anchor that shows a cut-off or rewritten tail. Prints the chain "
-              + "head, to compare with an anchor kept elsewhere."})
+  @Command(
+      name = "verify",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Check the hash chain of an audit trail: one file, several, or a directory.",
+        "Rotated files are read in chain order, and a missing one shows as a gap. Files that "
+            + "do not begin the trail are reported as continuing from the record before them.",
+        "Exit status 0 when every record links to the one before (and every anchor given "
+            + "matches); 1 naming the first record that was changed, inserted, deleted or "
+            + "moved, or the anchor that shows a cut-off or rewritten tail. Prints the chain "
+            + "head, to compare with an anchor kept elsewhere."
+      })
   static final class Verify implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--anchors", paramLabel = "FILE|-",
-        description = {"Check the trail against the anchor lines in FILE (- for standard "
-            + "input), for example",
-            "  journalctl -t berth-audit -o cat | berth audit verify --anchors - DIR",
-            "  grep berth-audit /var/log/auth.log | berth audit verify --anchors - DIR",
-            "Other lines are ignored."})
+    @Option(
+        names = "--anchors",
+        paramLabel = "FILE|-",
+        description = {
+          "Check the trail against the anchor lines in FILE (- for standard "
+              + "input), for example",
+          "  journalctl -t berth-audit -o cat | berth audit verify --anchors - DIR",
+          "  grep berth-audit /var/log/auth.log | berth audit verify --anchors - DIR",
+          "Other lines are ignored."
+        })
     String anchors;
 
-    @CommandLine.Mixin
-    TrailFiles trail;
+    @CommandLine.Mixin TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
@@ -79,24 +82,38 @@ final class AuditCommand {
       AuditVerifier.Result r = AuditVerifier.verify(trail.existing(), given);
       String label = label(r.files());
       if (r.chainOk()) {
-        out.printf("%s: ok, %d records, head %s (seq %d in %s)%n", label, r.records(), r.head(),
-            r.headSeq(), r.headFile().isEmpty() ? "no file" : r.headFile());
+        out.printf(
+            "%s: ok, %d records, head %s (seq %d in %s)%n",
+            label,
+            r.records(),
+            r.head(),
+            r.headSeq(),
+            r.headFile().isEmpty() ? "no file" : r.headFile());
         if (!r.fromGenesis()) {
-          out.printf("%s: continues from seq %d (hash %s), which is in an earlier file%n", label,
-              r.firstSeq() - 1, r.start());
+          out.printf(
+              "%s: continues from seq %d (hash %s), which is in an earlier file%n",
+              label, r.firstSeq() - 1, r.start());
         }
       } else {
         AuditVerifier.Break b = r.broken().orElseThrow();
-        err.printf("%s:%d: %s (the %d records before it are intact; head %s)%n", b.file(),
-            b.line(), b.problem(), r.records(), r.head());
+        err.printf(
+            "%s:%d: %s (the %d records before it are intact; head %s)%n",
+            b.file(), b.line(), b.problem(), r.records(), r.head());
       }
       if (anchors != null) {
-        Map<AuditVerifier.AnchorStatus, Long> counts = r.anchors().stream().collect(
-            Collectors.groupingBy(AuditVerifier.AnchorCheck::status,
-                () -> new EnumMap<>(AuditVerifier.AnchorStatus.class), Collectors.counting()));
-        out.printf("anchors: %d given: %s%n", r.anchors().size(), counts.entrySet().stream()
-            .map(e -> e.getValue() + " " + label(e.getKey()))
-            .collect(Collectors.joining(", ")));
+        Map<AuditVerifier.AnchorStatus, Long> counts =
+            r.anchors().stream()
+                .collect(
+                    Collectors.groupingBy(
+                        AuditVerifier.AnchorCheck::status,
+                        () -> new EnumMap<>(AuditVerifier.AnchorStatus.class),
+                        Collectors.counting()));
+        out.printf(
+            "anchors: %d given: %s%n",
+            r.anchors().size(),
+            counts.entrySet().stream()
+                .map(e -> e.getValue() + " " + label(e.getKey()))
+                .collect(Collectors.joining(", ")));
         for (AuditVerifier.AnchorCheck c : r.anchors()) {
           if (c.status().failure()) {
             err.printf("%s: %s: %s%n", c.anchor().line(), label(c.status()), c.detail());
@@ -113,8 +130,10 @@ final class AuditCommand {
       String name = anchors.equals("-") ? "standard input" : anchors;
       List<String> lines;
       if (anchors.equals("-")) {
-        lines = new BufferedReader(new InputStreamReader(System.in,
-            StandardCharsets.UTF_8)).lines().toList();
+        lines =
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                .lines()
+                .toList();
       } else {
         lines = Files.readAllLines(Path.of(anchors), StandardCharsets.UTF_8);
       }
@@ -150,26 +169,33 @@ final class AuditCommand {
       if (files.size() == 1) {
         return files.getFirst().toString();
       }
-      return files.size() + " files in chain order (" + files.getFirst() + " ... "
-          + files.getLast().getFileName() + ")";
+      return files.size()
+          + " files in chain order ("
+          + files.getFirst()
+          + " ... "
+          + files.getLast().getFileName()
+          + ")";
     }
   }
 
   /** {@code berth audit tail}. */
-  @Command(name = "tail", mixinStandardHelpOptions = true,
+  @Command(
+      name = "tail",
+      mixinStandardHelpOptions = true,
       description = "Print the last records of an audit file as readable lines (or JSON).")
   static final class Tail implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-n", "--lines"}, defaultValue = "20", description = "How many records.")
+    @Option(
+        names = {"-n", "--lines"},
+        defaultValue = "20",
+        description = "How many records.")
     int lines;
 
     @Option(names = "--json", description = "Print the records as stored.")
     boolean json;
 
-    @CommandLine.Mixin
-    TrailFiles trail;
+    @CommandLine.Mixin TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
@@ -185,10 +211,15 @@ final class AuditCommand {
 
   /** The audit files every subcommand takes. */
   static final class TrailFiles {
-    @Parameters(paramLabel = "FILE", arity = "0..*", defaultValue = DEFAULT_FILE,
-        description = {"Audit files, or directories of them, read in chain order (default: "
-            + "${DEFAULT-VALUE}). For the whole trail give its directory, or the active file "
-            + "and its rotated files: /var/log/berth/audit*.jsonl."})
+    @Parameters(
+        paramLabel = "FILE",
+        arity = "0..*",
+        defaultValue = DEFAULT_FILE,
+        description = {
+          "Audit files, or directories of them, read in chain order (default: "
+              + "${DEFAULT-VALUE}). For the whole trail give its directory, or the active file "
+              + "and its rotated files: /var/log/berth/audit*.jsonl."
+        })
     List<Path> files;
 
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
@@ -198,8 +229,8 @@ final class AuditCommand {
     List<Path> existing() {
       for (Path f : files) {
         if (!Files.exists(f)) {
-          throw new CommandLine.ParameterException(spec.commandLine(),
-              f + ": no such file or directory");
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), f + ": no such file or directory");
         }
       }
       return files;
@@ -226,24 +257,42 @@ final class AuditCommand {
 
   private static void print(PrintWriter out, AuditEntry entry) {
     switch (entry.record()) {
-      case AuditResult r -> out.printf("%s #%d   result of %s: status %d%s in %d ms%n",
-          entry.time(), entry.seq(), r.decisionId(), r.status(),
-          r.objectId().isEmpty() ? "" : ", created " + r.objectId(), r.millis());
-      case AuditEvent e -> out.printf("%s #%d %s %s(%d)%s %s %s %s %s%s%n", entry.time(),
-          entry.seq(), e.decisionId(), e.user(), e.uid(),
-          e.loginUid() >= 0 ? " via login uid " + e.loginUid() : "",
-          e.decision(), e.method(), e.path(), e.rule(),
-          e.reason().isEmpty() ? "" : ": " + e.reason());
+      case AuditResult r ->
+          out.printf(
+              "%s #%d   result of %s: status %d%s in %d ms%n",
+              entry.time(),
+              entry.seq(),
+              r.decisionId(),
+              r.status(),
+              r.objectId().isEmpty() ? "" : ", created " + r.objectId(),
+              r.millis());
+      case AuditEvent e ->
+          out.printf(
+              "%s #%d %s %s(%d)%s %s %s %s %s%s%n",
+              entry.time(),
+              entry.seq(),
+              e.decisionId(),
+              e.user(),
+              e.uid(),
+              e.loginUid() >= 0 ? " via login uid " + e.loginUid() : "",
+              e.decision(),
+              e.method(),
+              e.path(),
+              e.rule(),
+              e.reason().isEmpty() ? "" : ": " + e.reason());
     }
   }
 
   /** {@code berth audit search}. */
-  @Command(name = "search", mixinStandardHelpOptions = true,
-      description = {"Print the records that match every filter given.",
-          "A result record matches when the decision it belongs to matches."})
+  @Command(
+      name = "search",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Print the records that match every filter given.",
+        "A result record matches when the decision it belongs to matches."
+      })
   static final class Search implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--user", description = "User name or uid.")
     String user;
@@ -266,8 +315,7 @@ final class AuditCommand {
     @Option(names = "--json", description = "Print the records as stored.")
     boolean json;
 
-    @CommandLine.Mixin
-    TrailFiles trail;
+    @CommandLine.Mixin TrailFiles trail;
 
     @Override
     public Integer call() throws Exception {
@@ -276,23 +324,31 @@ final class AuditCommand {
       int count = 0;
       for (String line : trail.lines()) {
         AuditEntry entry = AuditEntry.parse(line);
-        boolean hit = switch (entry.record()) {
-          case AuditResult r -> matched.contains(r.decisionId())
-              || (object != null && user == null && action == null && decision == null
-                  && r.objectId().contains(object) && inTime(entry));
-          case AuditEvent e -> {
-            boolean match = (user == null || user.equals(e.user())
-                    || user.equals(Integer.toString(e.uid())))
-                && (action == null || action.equals(e.action()))
-                && (decision == null || decision.equals(e.decision()))
-                && (object == null || e.path().contains(object))
-                && inTime(entry);
-            if (match) {
-              matched.add(e.decisionId());
-            }
-            yield match;
-          }
-        };
+        boolean hit =
+            switch (entry.record()) {
+              case AuditResult r ->
+                  matched.contains(r.decisionId())
+                      || (object != null
+                          && user == null
+                          && action == null
+                          && decision == null
+                          && r.objectId().contains(object)
+                          && inTime(entry));
+              case AuditEvent e -> {
+                boolean match =
+                    (user == null
+                            || user.equals(e.user())
+                            || user.equals(Integer.toString(e.uid())))
+                        && (action == null || action.equals(e.action()))
+                        && (decision == null || decision.equals(e.decision()))
+                        && (object == null || e.path().contains(object))
+                        && inTime(entry);
+                if (match) {
+                  matched.add(e.decisionId());
+                }
+                yield match;
+              }
+            };
         if (hit) {
           if (json) {
             out.println(line);

@@ -24,46 +24,65 @@ import picocli.CommandLine.Option;
  */
 final class AuditOptions {
   private static final Logger LOG = LoggerFactory.getLogger("dev.berth.audit");
+
   /** Where the C library sends syslog messages. */
   private static final Path DEV_LOG = Path.of("/dev/log");
 
-  @Option(names = "--audit-max-size", paramLabel = "SIZE", defaultValue = "100m",
+  @Option(
+      names = "--audit-max-size",
+      paramLabel = "SIZE",
+      defaultValue = "100m",
       converter = SizeConverter.class,
-      description = "Rotate the audit file before a write would take it past SIZE: bytes, or "
-          + "with k, m or g (default: ${DEFAULT-VALUE}).")
+      description =
+          "Rotate the audit file before a write would take it past SIZE: bytes, or "
+              + "with k, m or g (default: ${DEFAULT-VALUE}).")
   long maxSize;
 
-  @Option(names = "--audit-max-age", paramLabel = "DURATION", defaultValue = "1d",
+  @Option(
+      names = "--audit-max-age",
+      paramLabel = "DURATION",
+      defaultValue = "1d",
       converter = DurationConverter.class,
-      description = "Rotate the audit file once its first record is DURATION old: a number "
-          + "with ms, s, m, h or d (default: ${DEFAULT-VALUE}). An idle trail is rotated with "
-          + "its next record.")
+      description =
+          "Rotate the audit file once its first record is DURATION old: a number "
+              + "with ms, s, m, h or d (default: ${DEFAULT-VALUE}). An idle trail is rotated with "
+              + "its next record.")
   Duration maxAge;
 
-  @Option(names = "--audit-anchors", paramLabel = "syslog|FILE|none", defaultValue = "syslog",
-      description = "Where anchors of the chain head go (on start, rotation, shutdown, and "
-          + "every interval when it changed): syslog (identifier berth-audit, facility "
-          + "authpriv), a file (./syslog for a file of that name), or none (default: "
-          + "${DEFAULT-VALUE}).")
+  @Option(
+      names = "--audit-anchors",
+      paramLabel = "syslog|FILE|none",
+      defaultValue = "syslog",
+      description =
+          "Where anchors of the chain head go (on start, rotation, shutdown, and "
+              + "every interval when it changed): syslog (identifier berth-audit, facility "
+              + "authpriv), a file (./syslog for a file of that name), or none (default: "
+              + "${DEFAULT-VALUE}).")
   String anchors;
 
-  @Option(names = "--audit-anchor-interval", paramLabel = "DURATION", defaultValue = "60s",
+  @Option(
+      names = "--audit-anchor-interval",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
       converter = DurationConverter.class,
-      description = "How often the chain head is anchored when it changed (default: "
-          + "${DEFAULT-VALUE}).")
+      description =
+          "How often the chain head is anchored when it changed (default: " + "${DEFAULT-VALUE}).")
   Duration anchorInterval;
 
-  @CommandLine.Mixin
-  AuditForwardOptions forward;
+  @CommandLine.Mixin AuditForwardOptions forward;
 
   /** Opens the trail whose active file is {@code file} with these options. */
   AuditLog open(Path file) throws IOException {
-    TrailForwarder forwarder = forward.open(
-        problem -> LOG.atWarn().addKeyValue("problem", problem).log("audit forward"));
-    AuditLog.Options options = AuditLog.Options.defaults().withRotation(maxSize, maxAge)
-        .withAnchors(sink(), anchorInterval,
-            problem -> LOG.atWarn().addKeyValue("problem", problem).log("audit anchor"))
-        .withForwarder(forwarder);
+    TrailForwarder forwarder =
+        forward.open(problem -> LOG.atWarn().addKeyValue("problem", problem).log("audit forward"));
+    AuditLog.Options options =
+        AuditLog.Options.defaults()
+            .withRotation(maxSize, maxAge)
+            .withAnchors(
+                sink(),
+                anchorInterval,
+                problem -> LOG.atWarn().addKeyValue("problem", problem).log("audit anchor"))
+            .withForwarder(forwarder);
     return AuditLog.open(file, options);
   }
 
@@ -73,8 +92,11 @@ final class AuditOptions {
       case "syslog" -> {
         if (!Files.exists(DEV_LOG, LinkOption.NOFOLLOW_LINKS)) {
           // the C library drops messages silently when nothing listens
-          LOG.atWarn().addKeyValue("socket", DEV_LOG).log("no syslog daemon listens: audit "
-              + "anchors are lost; run rsyslog or journald, or use --audit-anchors FILE");
+          LOG.atWarn()
+              .addKeyValue("socket", DEV_LOG)
+              .log(
+                  "no syslog daemon listens: audit "
+                      + "anchors are lost; run rsyslog or journald, or use --audit-anchors FILE");
         }
         yield new SyslogAnchorSink();
       }
@@ -93,12 +115,13 @@ final class AuditOptions {
         throw new CommandLine.TypeConversionException(
             "expected a size such as 100m, 512k, 1g or a number of bytes, got " + value);
       }
-      int shift = switch (m.group(2)) {
-        case "k" -> 10;
-        case "m" -> 20;
-        case "g" -> 30;
-        default -> 0;
-      };
+      int shift =
+          switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+          };
       return Long.parseLong(m.group(1)) << shift;
     }
   }

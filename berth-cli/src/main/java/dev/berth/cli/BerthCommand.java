@@ -4,28 +4,39 @@ import static java.util.Objects.requireNonNull;
 
 import dev.berth.cli.systemd.JournalLogging;
 import java.io.PrintWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
-import picocli.CommandLine;
 
 /** {@code berth}: the entry point. */
-@Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
+@Command(
+    name = "berth",
+    mixinStandardHelpOptions = true,
+    version = "berth 0.1.0",
     description = {
-        "Lets the non-root users of a shared host use Docker safely.",
-        "",
-        "berth listens on its own unix socket, learns from the kernel who is calling, and relays to",
-        "the real Docker daemon only what its policy allows, after rewriting it so that containers",
-        "run as the caller. Point the stock docker CLI at it:",
-        "  export DOCKER_HOST=unix:///run/berth/docker.sock"},
-    subcommands = {ServeCommand.class, PluginCommand.class, RunCommand.class, PolicyCommand.class,
-        AuditCommand.class, MetricsCommand.class, PkiCommand.class, DoctorCommand.class,
-        LoginCommand.class,
-        CommandLine.HelpCommand.class})
+      "Lets the non-root users of a shared host use Docker safely.",
+      "",
+      "berth listens on its own unix socket, learns from the kernel who is calling, and relays to",
+      "the real Docker daemon only what its policy allows, after rewriting it so that containers",
+      "run as the caller. Point the stock docker CLI at it:",
+      "  export DOCKER_HOST=unix:///run/berth/docker.sock"
+    },
+    subcommands = {
+      ServeCommand.class,
+      PluginCommand.class,
+      RunCommand.class,
+      PolicyCommand.class,
+      AuditCommand.class,
+      MetricsCommand.class,
+      PkiCommand.class,
+      DoctorCommand.class,
+      LoginCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class BerthCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     JournalLogging.select(); // before the first logger is made
@@ -39,8 +50,8 @@ public final class BerthCommand implements Runnable {
 
   /**
    * {@code berth} with only its {@code run} subcommand: what a user types in front of every
-   * container. picocli inspects every subcommand's class when it builds the full command line,
-   * and some of them reach BouncyCastle, whose signed jars the JVM verifies (RSA, the algorithm
+   * container. picocli inspects every subcommand's class when it builds the full command line, and
+   * some of them reach BouncyCastle, whose signed jars the JVM verifies (RSA, the algorithm
    * constraints) and cannot keep in a class-data cache: half of {@code berth run}'s start-up.
    */
   static CommandLine runOnly() {
@@ -52,7 +63,8 @@ public final class BerthCommand implements Runnable {
   private static CommandLine configure(CommandLine cl) {
     // berth run: berth's options first, then everything (docker run options, image, command)
     // goes to docker as it is.
-    requireNonNull(cl.getSubcommands().get("run")).setUnmatchedOptionsArePositionalParams(true)
+    requireNonNull(cl.getSubcommands().get("run"))
+        .setUnmatchedOptionsArePositionalParams(true)
         .setStopAtPositional(true);
     cl.setUsageHelpWidth(100);
     cl.setExecutionStrategy(BerthCommand::rejectUnmatchedThenRun);

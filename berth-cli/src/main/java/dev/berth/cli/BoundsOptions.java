@@ -13,30 +13,45 @@ final class BoundsOptions {
   @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--max-connections-per-user", paramLabel = "N",
+  @Option(
+      names = "--max-connections-per-user",
+      paramLabel = "N",
       defaultValue = "256",
-      description = "Host-wide: connections one user may have open at once, for roles without "
-          + "bounds.connections, and the most a role may give; more are answered 429 "
-          + "(default: ${DEFAULT-VALUE}).")
+      description =
+          "Host-wide: connections one user may have open at once, for roles without "
+              + "bounds.connections, and the most a role may give; more are answered 429 "
+              + "(default: ${DEFAULT-VALUE}).")
   int connections;
 
-  @Option(names = "--max-requests-per-user", paramLabel = "N", defaultValue = "128",
-      description = "Host-wide: requests one user may have in flight at once, streams (logs -f, "
-          + "attach, events) included until they end, for roles without "
-          + "bounds.requests_in_flight, and the most a role may give; more are answered 429 "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-requests-per-user",
+      paramLabel = "N",
+      defaultValue = "128",
+      description =
+          "Host-wide: requests one user may have in flight at once, streams (logs -f, "
+              + "attach, events) included until they end, for roles without "
+              + "bounds.requests_in_flight, and the most a role may give; more are answered 429 "
+              + "(default: ${DEFAULT-VALUE}).")
   int requests;
 
-  @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "30s",
+  @Option(
+      names = "--request-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
       converter = AuditOptions.DurationConverter.class,
-      description = "Time a client has to send a request head once it began, and a body berth "
-          + "judges from its head on; then 408 (default: ${DEFAULT-VALUE}).")
+      description =
+          "Time a client has to send a request head once it began, and a body berth "
+              + "judges from its head on; then 408 (default: ${DEFAULT-VALUE}).")
   Duration requestTimeout;
 
-  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m",
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
       converter = AuditOptions.DurationConverter.class,
-      description = "Time a connection may stay open between requests without sending anything "
-          + "(default: ${DEFAULT-VALUE}).")
+      description =
+          "Time a connection may stay open between requests without sending anything "
+              + "(default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
   ClientBounds bounds() {

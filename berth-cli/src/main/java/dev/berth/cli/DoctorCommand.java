@@ -21,46 +21,74 @@ import picocli.CommandLine.Option;
  * {@code berth doctor}: checks that the host gives berth what its guarantees rest on, and exits
  * non-zero when they do not hold.
  */
-@Command(name = "doctor", mixinStandardHelpOptions = true,
-    description = {"Check the host posture berth relies on.",
-        "The raw daemon socket must be root's only (else users go around berth), no TCP endpoint",
-        "may lack client certificates, the daemon's build entitlements and version are checked",
-        "against known bypasses, and the plugin directory and berth's own files must be root's.",
-        "Exit status: 0 when berth's guarantees hold (warnings allowed), 1 when one does not."})
+@Command(
+    name = "doctor",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Check the host posture berth relies on.",
+      "The raw daemon socket must be root's only (else users go around berth), no TCP endpoint",
+      "may lack client certificates, the daemon's build entitlements and version are checked",
+      "against known bypasses, and the plugin directory and berth's own files must be root's.",
+      "Exit status: 0 when berth's guarantees hold (warnings allowed), 1 when one does not."
+    })
 final class DoctorCommand implements Callable<Integer> {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--mode", defaultValue = "proxy", paramLabel = "proxy|plugin",
+  @Option(
+      names = "--mode",
+      defaultValue = "proxy",
+      paramLabel = "proxy|plugin",
       description = "How berth stands in front of the daemon (default: ${DEFAULT-VALUE}).")
   String mode;
 
-  @Option(names = "--upstream", defaultValue = "/var/run/docker.sock", paramLabel = "FILE",
+  @Option(
+      names = "--upstream",
+      defaultValue = "/var/run/docker.sock",
+      paramLabel = "FILE",
       description = "The daemon's socket (default: ${DEFAULT-VALUE}).")
   Path upstream;
 
-  @Option(names = "--daemon-config", defaultValue = "/etc/docker/daemon.json", paramLabel = "FILE",
-      description = "dockerd's configuration, unless its command line names another "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--daemon-config",
+      defaultValue = "/etc/docker/daemon.json",
+      paramLabel = "FILE",
+      description =
+          "dockerd's configuration, unless its command line names another "
+              + "(default: ${DEFAULT-VALUE}).")
   Path daemonConfig;
 
-  @Option(names = "--plugins-dir", defaultValue = "/run/docker/plugins", paramLabel = "DIR",
+  @Option(
+      names = "--plugins-dir",
+      defaultValue = "/run/docker/plugins",
+      paramLabel = "DIR",
       description = "Where dockerd looks for plugins (default: ${DEFAULT-VALUE}).")
   Path pluginDir;
 
-  @Option(names = "--policy", defaultValue = "/etc/berth/policy.yaml", paramLabel = "FILE",
+  @Option(
+      names = "--policy",
+      defaultValue = "/etc/berth/policy.yaml",
+      paramLabel = "FILE",
       description = "berth's policy file (default: ${DEFAULT-VALUE}).")
   Path policy;
 
-  @Option(names = "--audit-log", defaultValue = "/var/log/berth/audit.jsonl", paramLabel = "FILE",
+  @Option(
+      names = "--audit-log",
+      defaultValue = "/var/log/berth/audit.jsonl",
+      paramLabel = "FILE",
       description = "berth's audit trail (default: ${DEFAULT-VALUE}).")
   Path auditLog;
 
-  @Option(names = "--state-dir", defaultValue = "/var/lib/berth", paramLabel = "DIR",
+  @Option(
+      names = "--state-dir",
+      defaultValue = "/var/lib/berth",
+      paramLabel = "DIR",
       description = "berth's owner store (default: ${DEFAULT-VALUE}).")
   Path stateDir;
 
-  @Option(names = "--socket", defaultValue = "/run/berth/docker.sock", paramLabel = "FILE",
+  @Option(
+      names = "--socket",
+      defaultValue = "/run/berth/docker.sock",
+      paramLabel = "FILE",
       description = "berth's own socket, in proxy mode (default: ${DEFAULT-VALUE}).")
   Path socket;
 
@@ -70,11 +98,21 @@ final class DoctorCommand implements Callable<Integer> {
     try {
       m = Mode.valueOf(mode.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "--mode must be proxy or plugin, not '" + mode + "'");
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--mode must be proxy or plugin, not '" + mode + "'");
     }
-    Doctor doctor = new Doctor(new Doctor.Paths(upstream, daemonConfig, pluginDir, policy,
-        auditLog, stateDir, socket, Path.of("/proc")), m);
+    Doctor doctor =
+        new Doctor(
+            new Doctor.Paths(
+                upstream,
+                daemonConfig,
+                pluginDir,
+                policy,
+                auditLog,
+                stateDir,
+                socket,
+                Path.of("/proc")),
+            m);
     var group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     List<Finding> findings;
     try {
@@ -91,7 +129,11 @@ final class DoctorCommand implements Callable<Integer> {
     }
     long failed = findings.stream().filter(f -> f.severity() == Finding.Severity.FAIL).count();
     long warned = findings.stream().filter(f -> f.severity() == Finding.Severity.WARN).count();
-    out.printf("%n%d check(s): %d failed, %d warning(s). %s%n", findings.size(), failed, warned,
+    out.printf(
+        "%n%d check(s): %d failed, %d warning(s). %s%n",
+        findings.size(),
+        failed,
+        warned,
         failed > 0 ? "berth's guarantees do NOT hold on this host." : "berth's guarantees hold.");
     out.flush();
     return failed > 0 ? 1 : 0;

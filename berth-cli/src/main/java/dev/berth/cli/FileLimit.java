@@ -16,8 +16,8 @@ import java.nio.file.Path;
 /**
  * berth's own limit on open files, raised at start-up: every client connection holds a descriptor
  * and every relayed one a second, so the usual soft limit of 1024 (or the JVM's raise to the hard
- * limit) would let a few hundred connections starve everyone. As root, berth raises both limits
- * to the kernel's ceiling ({@code fs.nr_open}); otherwise the soft limit to the hard one. Through
+ * limit) would let a few hundred connections starve everyone. As root, berth raises both limits to
+ * the kernel's ceiling ({@code fs.nr_open}); otherwise the soft limit to the hard one. Through
  * {@code getrlimit(2)}/{@code setrlimit(2)} with the FFM API, as berth's other system calls.
  */
 final class FileLimit {
@@ -67,8 +67,8 @@ final class FileLimit {
   }
 
   private static boolean tryCall(String name, MemorySegment limit) {
-    MethodHandle h = LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(),
-        RLIMIT_CALL);
+    MethodHandle h =
+        LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), RLIMIT_CALL);
     try {
       return (int) h.invokeExact(RLIMIT_NOFILE, limit) == 0;
     } catch (Throwable t) {

@@ -17,35 +17,47 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Where {@code berth serve} listens: a unix socket, a TCP port with mutual TLS, or both
- * ({@code --listen} twice). TCP is served only with TLS and a client certificate.
+ * Where {@code berth serve} listens: a unix socket, a TCP port with mutual TLS, or both ({@code
+ * --listen} twice). TCP is served only with TLS and a client certificate.
  */
 final class ListenOptions {
   @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--listen", paramLabel = "URL", defaultValue = "unix:///run/berth/docker.sock",
-      description = {"Where to listen (default: ${DEFAULT-VALUE}): unix:///path/docker.sock, "
-          + "or tcp://HOST:PORT with mutual TLS (needs --tls-cert, --tls-key and --tls-ca).",
-          "Repeat for both; at most one of each. Only the listeners given are opened."})
+  @Option(
+      names = "--listen",
+      paramLabel = "URL",
+      defaultValue = "unix:///run/berth/docker.sock",
+      description = {
+        "Where to listen (default: ${DEFAULT-VALUE}): unix:///path/docker.sock, "
+            + "or tcp://HOST:PORT with mutual TLS (needs --tls-cert, --tls-key and --tls-ca).",
+        "Repeat for both; at most one of each. Only the listeners given are opened."
+      })
   List<String> listen;
 
-  @Option(names = "--tls-cert", paramLabel = "FILE",
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
       description = "The TLS listener's certificate (PEM), e.g. from 'berth pki server'.")
   Path tlsCert;
 
-  @Option(names = "--tls-key", paramLabel = "FILE",
-      description = "Its private key (PKCS#8 PEM).")
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "Its private key (PKCS#8 PEM).")
   Path tlsKey;
 
-  @Option(names = "--tls-ca", paramLabel = "FILE",
-      description = "CA certificate(s) that client certificates must chain to (PEM). A client "
-          + "certificate's CommonName names the user (NSS).")
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      description =
+          "CA certificate(s) that client certificates must chain to (PEM). A client "
+              + "certificate's CommonName names the user (NSS).")
   Path tlsCa;
 
-  @Option(names = "--tls-crl", paramLabel = "FILE",
-      description = "The CA's revocation list (PEM), re-read when it changes and on SIGHUP. "
-          + "While it cannot be read or is past its nextUpdate, every TLS client is refused.")
+  @Option(
+      names = "--tls-crl",
+      paramLabel = "FILE",
+      description =
+          "The CA's revocation list (PEM), re-read when it changes and on SIGHUP. "
+              + "While it cannot be read or is past its nextUpdate, every TLS client is refused.")
   Path tlsCrl;
 
   /** The proxy configuration for these listeners. */
@@ -73,8 +85,10 @@ final class ListenOptions {
     TlsListener tls = null;
     if (tcp != null) {
       if (tlsCert == null || tlsKey == null || tlsCa == null) {
-        throw usage("--listen " + "tcp://...: berth serves TCP only with mutual TLS; give "
-            + "--tls-cert, --tls-key and --tls-ca (see 'berth pki')");
+        throw usage(
+            "--listen "
+                + "tcp://...: berth serves TCP only with mutual TLS; give "
+                + "--tls-cert, --tls-key and --tls-ca (see 'berth pki')");
       }
       tls = new TlsListener(tcp, tlsCert, tlsKey, tlsCa, tlsCrl);
     } else if (tlsCert != null || tlsKey != null || tlsCa != null || tlsCrl != null) {
@@ -91,12 +105,13 @@ final class ListenOptions {
     } catch (URISyntaxException e) {
       throw usage("--listen: not a URL: " + url);
     }
-    if ("unix".equals(uri.getScheme())
-        && (uri.getPath() == null || uri.getPath().isEmpty())) {
+    if ("unix".equals(uri.getScheme()) && (uri.getPath() == null || uri.getPath().isEmpty())) {
       throw usage("--listen: expected unix:///path/to/socket, got " + url);
     }
-    if ("tcp".equals(uri.getScheme()) && (uri.getHost() == null || uri.getPort() < 0
-        || (uri.getPath() != null && !uri.getPath().isEmpty()))) {
+    if ("tcp".equals(uri.getScheme())
+        && (uri.getHost() == null
+            || uri.getPort() < 0
+            || (uri.getPath() != null && !uri.getPath().isEmpty()))) {
       throw usage("--listen: expected tcp://HOST:PORT (e.g. tcp://0.0.0.0:2376), got " + url);
     }
     if (uri.getScheme() == null) {
@@ -112,8 +127,12 @@ final class ListenOptions {
       where.add(config.listen().toString());
     }
     if (config.tls() != null) {
-      where.add("tcp://" + config.tls().address().getHostString() + ":"
-          + config.tls().address().getPort() + " (mutual TLS)");
+      where.add(
+          "tcp://"
+              + config.tls().address().getHostString()
+              + ":"
+              + config.tls().address().getPort()
+              + " (mutual TLS)");
     }
     return String.join(" and ", where);
   }
@@ -121,13 +140,16 @@ final class ListenOptions {
   /** SIGHUP also re-reads the CRL, after whatever handled it before (the policy reload). */
   static void reloadOnHangup(ProxyServer server) {
     SignalHandler[] previous = new SignalHandler[1];
-    previous[0] = Signal.handle(new Signal("HUP"), sig -> {
-      SignalHandler p = previous[0];
-      if (p != null && p != SignalHandler.SIG_DFL && p != SignalHandler.SIG_IGN) {
-        p.handle(sig);
-      }
-      server.reloadRevocations();
-    });
+    previous[0] =
+        Signal.handle(
+            new Signal("HUP"),
+            sig -> {
+              SignalHandler p = previous[0];
+              if (p != null && p != SignalHandler.SIG_DFL && p != SignalHandler.SIG_IGN) {
+                p.handle(sig);
+              }
+              server.reloadRevocations();
+            });
   }
 
   private CommandLine.ParameterException usage(String message) {

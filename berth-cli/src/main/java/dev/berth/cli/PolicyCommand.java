@@ -13,23 +13,28 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code berth policy}: work with policy files. */
-@Command(name = "policy", mixinStandardHelpOptions = true,
+@Command(
+    name = "policy",
+    mixinStandardHelpOptions = true,
     description = "Validate, show and try out policies.",
     subcommands = {PolicyCommand.Check.class, PolicyCommand.Show.class, ExplainCommand.class})
 final class PolicyCommand {
 
   /** {@code berth policy check FILE}. */
-  @Command(name = "check", mixinStandardHelpOptions = true,
-      description = {"Validate a policy file and print the effective policy.",
-          "Exit status 0 when valid, 1 with every problem located (file:line:column) otherwise."})
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Validate a policy file and print the effective policy.",
+        "Exit status 0 when valid, 1 with every problem located (file:line:column) otherwise."
+      })
   static final class Check implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(paramLabel = "FILE", description = "The policy file.")
     Path file;
@@ -52,11 +57,12 @@ final class PolicyCommand {
   }
 
   /** {@code berth policy show}: the embedded default. */
-  @Command(name = "show", mixinStandardHelpOptions = true,
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
       description = "Print the embedded default policy file (a starting point for your own).")
   static final class Show implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -71,8 +77,7 @@ final class PolicyCommand {
   }
 
   private static String cpus(long nano) {
-    return nano == 0 ? "-" : BigDecimal.valueOf(nano, 9).stripTrailingZeros()
-        .toPlainString();
+    return nano == 0 ? "-" : BigDecimal.valueOf(nano, 9).stripTrailingZeros().toPlainString();
   }
 
   static void print(Policy policy, PrintWriter out) {
@@ -81,21 +86,33 @@ final class PolicyCommand {
       out.printf("role %s%s%n", r.name(), r.passthrough() ? " (passthrough)" : "");
       TreeSet<String> ids = new TreeSet<>();
       r.actions().forEach(a -> ids.add(a.id()));
-      out.printf("  actions: %s%n", r.actions().size() == Action.values().length ? "all"
-          : String.join(", ", ids));
-      out.printf("  bind roots: %s%n", r.bindRoots().isEmpty() ? "none"
-          : String.join(", ", r.bindRoots()));
+      out.printf(
+          "  actions: %s%n",
+          r.actions().size() == Action.values().length ? "all" : String.join(", ", ids));
+      out.printf(
+          "  bind roots: %s%n",
+          r.bindRoots().isEmpty() ? "none" : String.join(", ", r.bindRoots()));
       var l = r.limits();
-      out.printf("  limits: memory %s/%s bytes, cpus %s/%s, pids %s/%s (default/max, - = none)%n",
-          dash(l.memoryDefault()), dash(l.memoryMax()), cpus(l.nanoCpusDefault()),
-          cpus(l.nanoCpusMax()), dash(l.pidsDefault()), dash(l.pidsMax()));
+      out.printf(
+          "  limits: memory %s/%s bytes, cpus %s/%s, pids %s/%s (default/max, - = none)%n",
+          dash(l.memoryDefault()),
+          dash(l.memoryMax()),
+          cpus(l.nanoCpusDefault()),
+          cpus(l.nanoCpusMax()),
+          dash(l.pidsDefault()),
+          dash(l.pidsMax()));
       var a = r.allow();
-      out.printf("  allow: cap_add %s, sysctls %s, annotations %s, log_drivers %s, host ports >= %d%n",
-          new TreeSet<>(a.capAdd()), new TreeSet<>(a.sysctls()), new TreeSet<>(a.annotations()),
-          new TreeSet<>(a.logDrivers()), a.minHostPort());
+      out.printf(
+          "  allow: cap_add %s, sysctls %s, annotations %s, log_drivers %s, host ports >= %d%n",
+          new TreeSet<>(a.capAdd()),
+          new TreeSet<>(a.sysctls()),
+          new TreeSet<>(a.annotations()),
+          new TreeSet<>(a.logDrivers()),
+          a.minHostPort());
       if (r.placement().mode() != Placement.Mode.NONE) {
-        out.printf("  placement: %s (daemon's cgroup driver %s)%n", r.placement().mode().id(),
-            r.placement().driver().id());
+        out.printf(
+            "  placement: %s (daemon's cgroup driver %s)%n",
+            r.placement().mode().id(), r.placement().driver().id());
       }
       if (!r.images().restricts()) {
         out.printf("  images: any (no image rules)%n");
@@ -106,7 +123,10 @@ final class PolicyCommand {
     }
     int i = 0;
     for (Binding b : policy.bindings()) {
-      out.printf("binding %d: role %s for %s%s%n", i++, b.role(),
+      out.printf(
+          "binding %d: role %s for %s%s%n",
+          i++,
+          b.role(),
           b.everyone() ? "everyone" : "users " + b.users(),
           b.gids().isEmpty() ? "" : ", gids " + b.gids());
     }

@@ -26,9 +26,9 @@ import sun.misc.Signal;
 /**
  * The policy in force, swapped atomically on reload.
  *
- * <p>A reload happens on SIGHUP and when the policy file changes. A file that does not load
- * keeps the old policy in force, and the log says why; requests already being judged finish on
- * the policy they started with.
+ * <p>A reload happens on SIGHUP and when the policy file changes. A file that does not load keeps
+ * the old policy in force, and the log says why; requests already being judged finish on the policy
+ * they started with.
  */
 final class PolicySource implements Supplier<PolicyEngine>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PolicySource.class);
@@ -79,10 +79,13 @@ final class PolicySource implements Supplier<PolicyEngine>, AutoCloseable {
     try {
       Policy p = load();
       current.set(new PolicyEngine(p, HostPaths.local()));
-      LOG.atInfo().addKeyValue("policy", file).addKeyValue("digest", p.digest())
+      LOG.atInfo()
+          .addKeyValue("policy", file)
+          .addKeyValue("digest", p.digest())
           .log("policy reloaded");
     } catch (PolicyException | IOException | RuntimeException e) {
-      LOG.atError().addKeyValue("policy", file)
+      LOG.atError()
+          .addKeyValue("policy", file)
           .addKeyValue("digest", current.get().policy().digest())
           .log("policy not reloaded; the previous policy stays in force:\n{}", e.getMessage());
     }
@@ -97,8 +100,11 @@ final class PolicySource implements Supplier<PolicyEngine>, AutoCloseable {
     Path dir = requireNonNull(file.toAbsolutePath().getParent());
     WatchService w = FileSystems.getDefault().newWatchService();
     watcher = w;
-    dir.register(w, StandardWatchEventKinds.ENTRY_CREATE,
-        StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+    dir.register(
+        w,
+        StandardWatchEventKinds.ENTRY_CREATE,
+        StandardWatchEventKinds.ENTRY_MODIFY,
+        StandardWatchEventKinds.ENTRY_DELETE);
     Thread t = new Thread(this::watchLoop, "berth-policy-watch");
     t.setDaemon(true);
     t.start();

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What {@code serve} and {@code plugin} tell systemd ({@code Type=notify}): ready once the socket
- * accepts connections, stopping when shutdown begins. Nothing outside systemd. A notification
- * that cannot be sent is logged, never fatal: systemd then times the start out and says so.
+ * accepts connections, stopping when shutdown begins. Nothing outside systemd. A notification that
+ * cannot be sent is logged, never fatal: systemd then times the start out and says so.
  */
 final class Readiness {
   private static final Logger LOG = LoggerFactory.getLogger(Readiness.class);
@@ -32,13 +32,16 @@ final class Readiness {
       LOG.atWarn().addKeyValue("error", e.getMessage()).log("cannot notify systemd");
       return;
     }
-    manager.ifPresent(m -> {
-      try {
-        m.notify(state);
-      } catch (IOException | RuntimeException e) {
-        LOG.atWarn().addKeyValue("socket", m).addKeyValue("error", e.getMessage())
-            .log("cannot notify systemd");
-      }
-    });
+    manager.ifPresent(
+        m -> {
+          try {
+            m.notify(state);
+          } catch (IOException | RuntimeException e) {
+            LOG.atWarn()
+                .addKeyValue("socket", m)
+                .addKeyValue("error", e.getMessage())
+                .log("cannot notify systemd");
+          }
+        });
   }
 }

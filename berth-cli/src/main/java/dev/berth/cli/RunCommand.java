@@ -20,32 +20,34 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code berth run}: {@code docker run} as the caller, with the caller's identity inside.
  *
- * <p>Design note. It is a convenience, not a privilege: it builds a {@code docker run} command
- * line and runs the caller's own docker CLI against berth (or, in plugin mode, against dockerd's
- * TLS endpoint), where the policy judges it like any other request. It adds the caller's uid,
- * gid and supplementary groups; a passwd and a group file with the caller's entries (written
- * under {@code ~/.cache/berth}, inside the home the policy lets users mount) so that
- * {@code whoami}, {@code id -n} and {@code ls -l} work; the home directory and the working
- * directory; an allowlist of environment variables; and the flags plugin mode asks for.
+ * <p>Design note. It is a convenience, not a privilege: it builds a {@code docker run} command line
+ * and runs the caller's own docker CLI against berth (or, in plugin mode, against dockerd's TLS
+ * endpoint), where the policy judges it like any other request. It adds the caller's uid, gid and
+ * supplementary groups; a passwd and a group file with the caller's entries (written under {@code
+ * ~/.cache/berth}, inside the home the policy lets users mount) so that {@code whoami}, {@code id
+ * -n} and {@code ls -l} work; the home directory and the working directory; an allowlist of
+ * environment variables; and the flags plugin mode asks for.
  */
-@Command(name = "run",
+@Command(
+    name = "run",
     description = {
-        "Run a container as yourself: your uid, gid and groups, your user name inside, your home",
-        "and current directory mounted, and the working directory set to where you are.",
-        "",
-        "Every other docker run option is passed on (put them before IMAGE) and judged by the",
-        "policy as usual; berth options come first. Example:",
-        "  berth run --profile gpu -it --rm python:3 python train.py"})
+      "Run a container as yourself: your uid, gid and groups, your user name inside, your home",
+      "and current directory mounted, and the working directory set to where you are.",
+      "",
+      "Every other docker run option is passed on (put them before IMAGE) and judged by the",
+      "policy as usual; berth options come first. Example:",
+      "  berth run --profile gpu -it --rm python:3 python train.py"
+    })
 final class RunCommand implements Callable<Integer> {
   /** Environment variables passed into the container when they are set. */
-  static final List<String> ENV_ALLOWLIST = List.of("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
-      "LC_MESSAGES", "TERM", "TZ", "COLORTERM");
+  static final List<String> ENV_ALLOWLIST =
+      List.of("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TERM", "TZ", "COLORTERM");
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** The label that asks for profiles (comma-separated names); see the policy's profiles. */
   static final String PROFILE_LABEL = "dev.berth.profile";
+
   /** berth's socket, used when DOCKER_HOST is not set. */
   static final String DEFAULT_HOST = "unix:///run/berth/docker.sock";
 
@@ -53,9 +55,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
   boolean help;
 
-  @Option(names = "--profile", paramLabel = "NAME",
-      description = "An admin-defined profile (mounts, devices, environment) granted to your "
-          + "role; repeatable.")
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME",
+      description =
+          "An admin-defined profile (mounts, devices, environment) granted to your "
+              + "role; repeatable.")
   List<String> profiles = new ArrayList<>();
 
   @Option(names = "--print", description = "Print the docker command line instead of running it.")
@@ -64,7 +69,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-home", description = "Do not mount your home directory.")
   boolean noHome;
 
-  @Parameters(paramLabel = "[DOCKER-RUN-OPTIONS] IMAGE [COMMAND [ARG...]]", arity = "1..*",
+  @Parameters(
+      paramLabel = "[DOCKER-RUN-OPTIONS] IMAGE [COMMAND [ARG...]]",
+      arity = "1..*",
       description = "Passed on to docker run.")
   List<String> dockerArgs;
 
@@ -78,15 +85,20 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     NssUserDirectory nss = new NssUserDirectory();
     int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    UserDirectory.Account me = nss.byUid(uid).orElseThrow(() -> new CommandLine.ExecutionException(
-        spec.commandLine(), "berth run: uid " + uid + " has no user entry"));
+    UserDirectory.Account me =
+        nss.byUid(uid)
+            .orElseThrow(
+                () ->
+                    new CommandLine.ExecutionException(
+                        spec.commandLine(), "berth run: uid " + uid + " has no user entry"));
     List<String> cmd = command(me, nss);
     notices.forEach(spec.commandLine().getErr()::println);
     spec.commandLine().getErr().flush();
     String host = environment.get("DOCKER_HOST");
     if (print) {
-      spec.commandLine().getOut().println((host == null ? "DOCKER_HOST=" + DEFAULT_HOST + " "
-          : "") + shellQuote(cmd));
+      spec.commandLine()
+          .getOut()
+          .println((host == null ? "DOCKER_HOST=" + DEFAULT_HOST + " " : "") + shellQuote(cmd));
       spec.commandLine().getOut().flush();
       return 0;
     }
@@ -98,15 +110,16 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** The docker command line for {@code me}. */
-  List<String> command(UserDirectory.Account me, NssUserDirectory nss) throws IOException,
-      UserDirectory.LookupException {
+  List<String> command(UserDirectory.Account me, NssUserDirectory nss)
+      throws IOException, UserDirectory.LookupException {
     String home = environment.getOrDefault("HOME", me.home());
     String pwd = workingDirectory();
-    boolean pluginMode = environment.getOrDefault("DOCKER_HOST", "").startsWith("tcp://")
-        && !environment.getOrDefault("DOCKER_TLS_VERIFY", "").isEmpty();
+    boolean pluginMode =
+        environment.getOrDefault("DOCKER_HOST", "").startsWith("tcp://")
+            && !environment.getOrDefault("DOCKER_TLS_VERIFY", "").isEmpty();
     Path identity = writeIdentityFiles(me, nss, Path.of(me.home(), ".cache", "berth"));
-    List<String> cmd = new ArrayList<>(List.of("docker", "run",
-        "--user", me.uid() + ":" + me.gid()));
+    List<String> cmd =
+        new ArrayList<>(List.of("docker", "run", "--user", me.uid() + ":" + me.gid()));
     for (int gid : me.groups()) {
       if (gid != me.gid()) {
         cmd.addAll(List.of("--group-add", Integer.toString(gid)));
@@ -115,14 +128,18 @@ final class RunCommand implements Callable<Integer> {
     cmd.addAll(List.of("--security-opt", "no-new-privileges", "--cap-drop", "ALL"));
     if (pluginMode) {
       // dockerd with berth as its plugin cannot add these itself
-      cmd.addAll(List.of("--label", "dev.berth.owner.uid=" + me.uid(),
-          "--label", "dev.berth.owner.gid="));
+      cmd.addAll(
+          List.of("--label", "dev.berth.owner.uid=" + me.uid(), "--label", "dev.berth.owner.gid="));
     }
     if (!profiles.isEmpty()) {
       cmd.addAll(List.of("--label", PROFILE_LABEL + "=" + String.join(",", profiles)));
     }
-    cmd.addAll(List.of("-v", identity.resolve("passwd") + ":/etc/passwd:ro",
-        "-v", identity.resolve("group") + ":/etc/group:ro"));
+    cmd.addAll(
+        List.of(
+            "-v",
+            identity.resolve("passwd") + ":/etc/passwd:ro",
+            "-v",
+            identity.resolve("group") + ":/etc/group:ro"));
     if (!noHome) {
       cmd.addAll(List.of("-v", me.home() + ":" + me.home()));
     }
@@ -132,17 +149,24 @@ final class RunCommand implements Callable<Integer> {
       // The default policy lets users bind only their home: mounting the working directory from
       // elsewhere would be refused (with a message about a -v the user never typed). Say so.
       workdir = noHome ? "" : me.home();
-      notices.add("berth run: " + pwd + " is outside your home, so it is not mounted"
-          + (workdir.isEmpty() ? "" : "; the container starts in " + workdir)
-          + " (add -v " + pwd + ":" + pwd + " if your site allows it)");
+      notices.add(
+          "berth run: "
+              + pwd
+              + " is outside your home, so it is not mounted"
+              + (workdir.isEmpty() ? "" : "; the container starts in " + workdir)
+              + " (add -v "
+              + pwd
+              + ":"
+              + pwd
+              + " if your site allows it)");
     } else if (noHome) {
       cmd.addAll(List.of("-v", pwd + ":" + pwd));
     }
     if (!workdir.isEmpty()) {
       cmd.addAll(List.of("-w", workdir));
     }
-    cmd.addAll(List.of("-e", "HOME=" + home, "-e", "USER=" + me.name(),
-        "-e", "LOGNAME=" + me.name()));
+    cmd.addAll(
+        List.of("-e", "HOME=" + home, "-e", "USER=" + me.name(), "-e", "LOGNAME=" + me.name()));
     for (String name : ENV_ALLOWLIST) {
       String v = environment.get(name);
       if (v != null) {
@@ -173,16 +197,23 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * {@code passwd} and {@code group} files with root, the caller, and the caller's groups,
-   * replaced atomically so concurrent runs never see half a file.
+   * {@code passwd} and {@code group} files with root, the caller, and the caller's groups, replaced
+   * atomically so concurrent runs never see half a file.
    */
   static Path writeIdentityFiles(UserDirectory.Account me, NssUserDirectory nss, Path dir)
       throws IOException, UserDirectory.LookupException {
     Files.createDirectories(dir);
-    StringBuilder passwd = new StringBuilder("root:x:0:0:root:/root:/bin/sh\n")
-        .append(me.name()).append(":x:").append(me.uid()).append(':').append(me.gid())
-        .append("::").append(me.home()).append(":/bin/sh\n")
-        .append("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+    StringBuilder passwd =
+        new StringBuilder("root:x:0:0:root:/root:/bin/sh\n")
+            .append(me.name())
+            .append(":x:")
+            .append(me.uid())
+            .append(':')
+            .append(me.gid())
+            .append("::")
+            .append(me.home())
+            .append(":/bin/sh\n")
+            .append("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
     StringBuilder group = new StringBuilder("root:x:0:\n");
     for (int gid : me.groups()) {
       if (gid == 0) {
@@ -198,8 +229,12 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private static void replace(Path file, String text) throws IOException {
-    Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+    Path tmp =
+        Files.createTempFile(
+            file.getParent(),
+            file.getFileName().toString(),
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }

@@ -11,31 +11,39 @@ import java.util.Optional;
 import picocli.CommandLine;
 
 /**
- * What {@code berth serve} and {@code berth plugin} both run on: the policy in force (reloaded
- * on change and SIGHUP), the audit trail and the owner store, opened in that order and closed
- * after the server on shutdown, so that the last decisions still reach the disk.
+ * What {@code berth serve} and {@code berth plugin} both run on: the policy in force (reloaded on
+ * change and SIGHUP), the audit trail and the owner store, opened in that order and closed after
+ * the server on shutdown, so that the last decisions still reach the disk.
  */
 final class Services {
   /** The options of both commands that say where these come from (a picocli mixin). */
   static final class Options {
-    @CommandLine.Option(names = "--policy", paramLabel = "FILE",
-        description = "Policy file (default: the embedded default policy, see 'berth policy "
-            + "show'). Reloaded on SIGHUP and when the file changes.")
+    @CommandLine.Option(
+        names = "--policy",
+        paramLabel = "FILE",
+        description =
+            "Policy file (default: the embedded default policy, see 'berth policy "
+                + "show'). Reloaded on SIGHUP and when the file changes.")
     Path policy;
 
-    @CommandLine.Option(names = "--audit-log", paramLabel = "FILE",
+    @CommandLine.Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
         defaultValue = AuditCommand.DEFAULT_FILE,
-        description = "The audit trail: one hash-chained record per decision (default: "
-            + "${DEFAULT-VALUE}). Changes are forwarded only once their record is on disk.")
+        description =
+            "The audit trail: one hash-chained record per decision (default: "
+                + "${DEFAULT-VALUE}). Changes are forwarded only once their record is on disk.")
     Path auditLog;
 
-    @CommandLine.Mixin
-    AuditOptions auditOptions;
+    @CommandLine.Mixin AuditOptions auditOptions;
 
-    @CommandLine.Option(names = "--state-dir", paramLabel = "DIR",
+    @CommandLine.Option(
+        names = "--state-dir",
+        paramLabel = "DIR",
         defaultValue = "/var/lib/berth",
-        description = "Where berth keeps the owners of execs and images, which carry no "
-            + "labels (default: ${DEFAULT-VALUE}).")
+        description =
+            "Where berth keeps the owners of execs and images, which carry no "
+                + "labels (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
     /** See {@link Services#open}. */
@@ -55,11 +63,17 @@ final class Services {
   }
 
   /**
-   * Opens everything, or reports an invalid policy on {@code err} and returns empty (berth does
-   * not start on a policy it cannot read).
+   * Opens everything, or reports an invalid policy on {@code err} and returns empty (berth does not
+   * start on a policy it cannot read).
    */
-  static Optional<Services> open(Path policy, UserDirectory users, AuditOptions auditOptions,
-      Path auditLog, Path stateDir, PrintWriter err) throws IOException {
+  static Optional<Services> open(
+      Path policy,
+      UserDirectory users,
+      AuditOptions auditOptions,
+      Path auditLog,
+      Path stateDir,
+      PrintWriter err)
+      throws IOException {
     PolicySource policies;
     try {
       policies = PolicySource.open(policy, users);
@@ -76,16 +90,20 @@ final class Services {
 
   /** On SIGTERM or SIGINT: tell systemd, close {@code server}, then the stores. */
   void closeOnShutdown(AutoCloseable server, PrintWriter err) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      Readiness.stopping();
-      try {
-        server.close();
-        owners.close();
-        audit.close();
-      } catch (Exception e) {
-        err.println("berth: shutting down: " + e.getMessage());
-        err.flush();
-      }
-    }, "berth-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  Readiness.stopping();
+                  try {
+                    server.close();
+                    owners.close();
+                    audit.close();
+                  } catch (Exception e) {
+                    err.println("berth: shutting down: " + e.getMessage());
+                    err.flush();
+                  }
+                },
+                "berth-shutdown"));
   }
 }

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class AuditCommandTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   Path file;
   final StringWriter out = new StringWriter();
   final StringWriter err = new StringWriter();
@@ -36,8 +35,21 @@ class AuditCommandTest {
   }
 
   private static AuditEvent event(String id, String user, String decision, String path) {
-    return new AuditEvent(id, decision, "container_create", decision.equals("deny") ? "no" : "",
-        1001, user, 1001, 1, -1, "container_create", "POST", path, List.of(), "p");
+    return new AuditEvent(
+        id,
+        decision,
+        "container_create",
+        decision.equals("deny") ? "no" : "",
+        1001,
+        user,
+        1001,
+        1,
+        -1,
+        "container_create",
+        "POST",
+        path,
+        List.of(),
+        "p");
   }
 
   private int run(String... args) {
@@ -64,8 +76,10 @@ class AuditCommandTest {
   @Test
   void search_byUser_includesTheResultOfItsDecisions() {
     assertThat(run("audit", "search", "--user", "alice", file.toString())).isZero();
-    assertThat(out.toString()).contains("alice(1001) allow POST /containers/create")
-        .contains("result of a-1: status 201, created c0ffee").doesNotContain("bob");
+    assertThat(out.toString())
+        .contains("alice(1001) allow POST /containers/create")
+        .contains("result of a-1: status 201, created c0ffee")
+        .doesNotContain("bob");
   }
 
   @Test
@@ -76,10 +90,11 @@ class AuditCommandTest {
   /** A trail of three files (one record each), anchored in {@code anchors.log}; returns its dir. */
   private Path rotatedTrail() throws Exception {
     Path trail = Files.createDirectory(dir.resolve("trail"));
-    AuditLog.Options options = AuditLog.Options.defaults()
-        .withRotation(1, Duration.ofDays(1))
-        .withAnchors(new FileAnchorSink(dir.resolve("anchors.log")),
-            Duration.ofHours(1), problem -> {});
+    AuditLog.Options options =
+        AuditLog.Options.defaults()
+            .withRotation(1, Duration.ofDays(1))
+            .withAnchors(
+                new FileAnchorSink(dir.resolve("anchors.log")), Duration.ofHours(1), problem -> {});
     try (AuditLog log = AuditLog.open(trail.resolve("audit.jsonl"), options)) {
       for (String user : List.of("alice", "bob", "carol")) {
         log.append(event(user + "-1", user, "allow", "/containers/create")).get();
@@ -90,8 +105,10 @@ class AuditCommandTest {
 
   private Path rotated(Path trail, long firstSeq) throws Exception {
     try (var files = Files.list(trail)) {
-      return files.filter(f -> f.getFileName().toString().endsWith("-" + firstSeq + ".jsonl"))
-          .findFirst().orElseThrow();
+      return files
+          .filter(f -> f.getFileName().toString().endsWith("-" + firstSeq + ".jsonl"))
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -99,8 +116,9 @@ class AuditCommandTest {
   void verify_directoryOfRotatedFiles_ok() throws Exception {
     Path trail = rotatedTrail();
     assertThat(run("audit", "verify", trail.toString())).as(err.toString()).isZero();
-    assertThat(out.toString()).contains("3 files in chain order", "ok, 3 records, head ",
-        "(seq 3 in audit.jsonl)").doesNotContain("continues from");
+    assertThat(out.toString())
+        .contains("3 files in chain order", "ok, 3 records, head ", "(seq 3 in audit.jsonl)")
+        .doesNotContain("continues from");
   }
 
   @Test
@@ -108,8 +126,8 @@ class AuditCommandTest {
     Path trail = rotatedTrail();
     Files.delete(rotated(trail, 2));
     assertThat(run("audit", "verify", trail.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("audit.jsonl:1: sequence 3 where 2 was expected",
-        "records 2 to 2 are missing");
+    assertThat(err.toString())
+        .contains("audit.jsonl:1: sequence 3 where 2 was expected", "records 2 to 2 are missing");
   }
 
   @Test
@@ -124,8 +142,9 @@ class AuditCommandTest {
     Path trail = rotatedTrail();
     Path active = trail.resolve("audit.jsonl");
     Files.writeString(active, "");
-    String journal = "-- Journal begins --\n" + Files.readString(dir.resolve("anchors.log"))
-        .replace("berth-audit anchor", "anchor");
+    String journal =
+        "-- Journal begins --\n"
+            + Files.readString(dir.resolve("anchors.log")).replace("berth-audit anchor", "anchor");
     var stdin = System.in;
     try {
       System.setIn(new ByteArrayInputStream(journal.getBytes()));
@@ -134,24 +153,33 @@ class AuditCommandTest {
       System.setIn(stdin);
     }
     assertThat(out.toString()).contains("ok, 2 records").contains("1 cut off");
-    assertThat(err.toString()).contains("anchor seq=3 hash=").contains("file=audit.jsonl")
+    assertThat(err.toString())
+        .contains("anchor seq=3 hash=")
+        .contains("file=audit.jsonl")
         .contains(": cut off: the trail ends at seq 2: records 3 to 3 were cut off");
   }
 
   @Test
   void verify_anchorsFile_allMatch() throws Exception {
     Path trail = rotatedTrail();
-    assertThat(run("audit", "verify", "--anchors", dir.resolve("anchors.log").toString(),
-        trail.resolve("audit.jsonl").toString(), rotated(trail, 1).toString(),
-        rotated(trail, 2).toString())).as(err.toString()).isZero();
+    assertThat(
+            run(
+                "audit",
+                "verify",
+                "--anchors",
+                dir.resolve("anchors.log").toString(),
+                trail.resolve("audit.jsonl").toString(),
+                rotated(trail, 1).toString(),
+                rotated(trail, 2).toString()))
+        .as(err.toString())
+        .isZero();
     assertThat(out.toString()).containsPattern("anchors: \\d+ given: \\d+ match\n");
   }
 
   @Test
   void verify_anchorsFileWithoutAnchors_exitsOne() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.log"), "nothing here\n");
-    assertThat(run("audit", "verify", "--anchors", empty.toString(), file.toString()))
-        .isEqualTo(1);
+    assertThat(run("audit", "verify", "--anchors", empty.toString(), file.toString())).isEqualTo(1);
     assertThat(err.toString()).contains("no anchor lines");
   }
 

@@ -24,7 +24,8 @@ class AuditOptionsTest {
   @Test
   void size_zeroOrGarbage_refused() {
     for (String bad : new String[] {"0m", "-1m", "10x", "m", ""}) {
-      assertThatThrownBy(() -> size.convert(bad)).as(bad)
+      assertThatThrownBy(() -> size.convert(bad))
+          .as(bad)
           .isInstanceOf(CommandLine.TypeConversionException.class)
           .hasMessageContaining("expected a size");
     }
@@ -42,7 +43,8 @@ class AuditOptionsTest {
   @Test
   void duration_zeroOrNoUnit_refused() {
     for (String bad : new String[] {"0s", "60", "1w", "PT1H"}) {
-      assertThatThrownBy(() -> duration.convert(bad)).as(bad)
+      assertThatThrownBy(() -> duration.convert(bad))
+          .as(bad)
           .isInstanceOf(CommandLine.TypeConversionException.class)
           .hasMessageContaining("expected a duration");
     }
@@ -71,19 +73,36 @@ class AuditOptionsTest {
 
   @Test
   void forward_badUsage_refusedBeforeStarting() {
-    List<List<String>> bad = List.of(
-        List.of("--audit-forward", "syslog+tls://logs:6514"),
-        List.of("--audit-forward", "tcp://logs:6514", "--audit-forward-ca", "ca.pem"),
-        List.of("--audit-forward-ca", "ca.pem"),
-        List.of("--audit-forward", "syslog+tls://logs:6514", "--audit-forward-ca", "ca.pem",
-            "--audit-forward-cert", "c.pem"),
-        List.of("--audit-forward", "syslog+tls://logs:6514", "--audit-forward-ca", "ca.pem",
-            "--audit-forward-queue", "0"));
-    List<String> messages = List.of("needs --audit-forward-ca", "syslog+tls://HOST:PORT",
-        "need --audit-forward", "go together", "at least 1");
+    List<List<String>> bad =
+        List.of(
+            List.of("--audit-forward", "syslog+tls://logs:6514"),
+            List.of("--audit-forward", "tcp://logs:6514", "--audit-forward-ca", "ca.pem"),
+            List.of("--audit-forward-ca", "ca.pem"),
+            List.of(
+                "--audit-forward",
+                "syslog+tls://logs:6514",
+                "--audit-forward-ca",
+                "ca.pem",
+                "--audit-forward-cert",
+                "c.pem"),
+            List.of(
+                "--audit-forward",
+                "syslog+tls://logs:6514",
+                "--audit-forward-ca",
+                "ca.pem",
+                "--audit-forward-queue",
+                "0"));
+    List<String> messages =
+        List.of(
+            "needs --audit-forward-ca",
+            "syslog+tls://HOST:PORT",
+            "need --audit-forward",
+            "go together",
+            "at least 1");
     for (int i = 0; i < bad.size(); i++) {
       AuditOptions o = parse(bad.get(i).toArray(String[]::new));
-      assertThatThrownBy(() -> o.forward.open(p -> {})).as(bad.get(i).toString())
+      assertThatThrownBy(() -> o.forward.open(p -> {}))
+          .as(bad.get(i).toString())
           .isInstanceOf(CommandLine.ParameterException.class)
           .hasMessageContaining(messages.get(i));
     }

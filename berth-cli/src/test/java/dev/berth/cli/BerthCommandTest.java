@@ -24,7 +24,9 @@ class BerthCommandTest {
   @Test
   void execute_unknownCommandWithHelp_isAUsageErrorNotTheTopLevelHelp() {
     assertThat(execute("sing", "--help")).isEqualTo(2);
-    assertThat(err.toString()).contains("berth: Unmatched argument").contains("'sing'")
+    assertThat(err.toString())
+        .contains("berth: Unmatched argument")
+        .contains("'sing'")
         .contains("Run 'berth --help' for usage.");
     assertThat(out.toString()).isEmpty();
   }
@@ -38,14 +40,15 @@ class BerthCommandTest {
   @Test
   void execute_unknownOption_namesItAndTheCommandsHelp() {
     assertThat(execute("doctor", "--bogus")).isEqualTo(2);
-    assertThat(err.toString()).contains("Unknown option: '--bogus'")
+    assertThat(err.toString())
+        .contains("Unknown option: '--bogus'")
         .contains("Run 'berth doctor --help' for usage.");
   }
 
   @Test
   void runOnly_runHelpAndPrint_sameAsTheFullCommandLine() {
-    for (String[] args : new String[][] {{"run", "--help"},
-        {"run", "--print", "--no-home", "busybox", "true"}}) {
+    for (String[] args :
+        new String[][] {{"run", "--help"}, {"run", "--print", "--no-home", "busybox", "true"}}) {
       StringWriter fullOut = new StringWriter();
       StringWriter lightOut = new StringWriter();
       CommandLine full = BerthCommand.commandLine();
@@ -68,7 +71,9 @@ class BerthCommandTest {
   @Test
   void policyCheck_roleWithPlacement_showsIt(@TempDir Path dir) throws Exception {
     Path policy = dir.resolve("p.yaml");
-    Files.writeString(policy, """
+    Files.writeString(
+        policy,
+        """
         roles:
           user: {actions: [container_create], placement: job}
         bindings: [{role: user, users: ["*"]}]

@@ -12,8 +12,7 @@ import picocli.CommandLine;
 
 /** {@code berth pki} as an operator types it; the CA itself is tested in berth-pki. */
 class PkiCommandTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   final StringWriter out = new StringWriter();
   final StringWriter err = new StringWriter();
 
@@ -33,16 +32,18 @@ class PkiCommandTest {
     assertThat(run("pki", "init", "--dir", dir())).as(err.toString()).isZero();
 
     assertThat(run("pki", "init", "--dir", dir())).isEqualTo(1);
-    assertThat(err.toString()).startsWith("berth pki: " + tmp.resolve("pki/ca.pem")
-        + " exists: there is a CA in");
+    assertThat(err.toString())
+        .startsWith("berth pki: " + tmp.resolve("pki/ca.pem") + " exists: there is a CA in");
   }
 
   @Test
   void server_writesCertificateAndKeyIntoTheCaDirectory() {
     run("pki", "init", "--dir", dir());
 
-    assertThat(run("pki", "server", "--dir", dir(), "--san", "DNS:localhost", "--san",
-        "IP:127.0.0.1")).as(err.toString()).isZero();
+    assertThat(
+            run("pki", "server", "--dir", dir(), "--san", "DNS:localhost", "--san", "IP:127.0.0.1"))
+        .as(err.toString())
+        .isZero();
     assertThat(tmp.resolve("pki/berth-cert.pem")).exists();
     assertThat(tmp.resolve("pki/berth-key.pem")).exists();
   }
@@ -59,8 +60,16 @@ class PkiCommandTest {
   void user_unknownToNss_isRefused() {
     run("pki", "init", "--dir", dir());
 
-    assertThat(run("pki", "user", "no-such-user-berth", "--dir", dir(), "--out",
-        tmp.resolve("out").toString())).isEqualTo(1);
+    assertThat(
+            run(
+                "pki",
+                "user",
+                "no-such-user-berth",
+                "--dir",
+                dir(),
+                "--out",
+                tmp.resolve("out").toString()))
+        .isEqualTo(1);
     assertThat(err.toString()).contains("no user no-such-user-berth (NSS)");
     assertThat(tmp.resolve("out")).doesNotExist();
   }
@@ -69,8 +78,8 @@ class PkiCommandTest {
   void user_root_isRefused() {
     run("pki", "init", "--dir", dir());
 
-    assertThat(run("pki", "user", "root", "--dir", dir(), "--out",
-        tmp.resolve("out").toString())).isEqualTo(1);
+    assertThat(run("pki", "user", "root", "--dir", dir(), "--out", tmp.resolve("out").toString()))
+        .isEqualTo(1);
     assertThat(err.toString()).contains("root is uid 0");
   }
 
@@ -81,10 +90,10 @@ class PkiCommandTest {
     Files.createDirectories(certs.getParent());
 
     assertThat(run("pki", "user", "nobody", "--dir", dir(), "--out", certs.toString()))
-        .as(err.toString()).isZero();
+        .as(err.toString())
+        .isZero();
     assertThat(certs.resolve("key.pem")).exists();
-    assertThat(out.toString()).contains("DOCKER_CERT_PATH=" + certs)
-        .doesNotContain("PRIVATE KEY");
+    assertThat(out.toString()).contains("DOCKER_CERT_PATH=" + certs).doesNotContain("PRIVATE KEY");
     assertThat(run("pki", "revoke", "nobody", "--dir", dir())).as(err.toString()).isZero();
     assertThat(run("pki", "list", "--dir", dir())).isZero();
     assertThat(out.toString()).containsPattern("user +\\S+ +revoked \\S+ +nobody");

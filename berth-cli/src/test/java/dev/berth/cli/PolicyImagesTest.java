@@ -12,7 +12,8 @@ import picocli.CommandLine;
 
 /** Issue 16 item 2: {@code policy check} and {@code policy explain} show a role's image rules. */
 class PolicyImagesTest {
-  private static final String POLICY = """
+  private static final String POLICY =
+      """
       roles:
         user:
           actions: [container_create, image_create]
@@ -24,8 +25,7 @@ class PolicyImagesTest {
         - {role: user, users: ["*"]}
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private final StringWriter out = new StringWriter();
 
   private int execute(String... args) {
@@ -38,7 +38,14 @@ class PolicyImagesTest {
   private String explain(String request) throws Exception {
     Path policy = Files.writeString(dir.resolve("p.yaml"), POLICY);
     Path req = Files.writeString(dir.resolve("req.http"), request);
-    execute("policy", "explain", "--user", "root", "--policy", policy.toString(), "--request",
+    execute(
+        "policy",
+        "explain",
+        "--user",
+        "root",
+        "--policy",
+        policy.toString(),
+        "--request",
         req.toString());
     return out.toString();
   }
@@ -58,14 +65,17 @@ class PolicyImagesTest {
     assertThat(explain("POST /v1.51/images/create?fromImage=busybox&tag=1 HTTP/1.1\r\n\r\n"))
         .contains("images:   role user allows only what its image rules allow")
         .contains("decision: deny (rule image_policy")
-        .contains("image rule \"hub-pinned\" of role user allows docker.io/library/busybox "
-            + "only pinned by digest");
+        .contains(
+            "image rule \"hub-pinned\" of role user allows docker.io/library/busybox "
+                + "only pinned by digest");
   }
 
   @Test
   void explain_allowedRun_namesTheRule() throws Exception {
-    assertThat(explain("POST /v1.51/containers/create HTTP/1.1\r\n\r\n"
-        + "{\"Image\":\"registry.site.edu/tool:1\"}"))
+    assertThat(
+            explain(
+                "POST /v1.51/containers/create HTTP/1.1\r\n\r\n"
+                    + "{\"Image\":\"registry.site.edu/tool:1\"}"))
         .contains("decision: allow")
         .contains("image rule \"site\" allows running registry.site.edu/tool:1");
   }

@@ -22,8 +22,9 @@ class ServeListenOptionsTest {
   @Test
   void tcpListener_withoutTls_isRefused() {
     assertThat(run("serve", "--listen", "tcp://127.0.0.1:2376")).isEqualTo(2);
-    assertThat(err.toString()).contains("berth serves TCP only with mutual TLS; give "
-        + "--tls-cert, --tls-key and --tls-ca");
+    assertThat(err.toString())
+        .contains(
+            "berth serves TCP only with mutual TLS; give " + "--tls-cert, --tls-key and --tls-ca");
   }
 
   @Test

@@ -24,22 +24,23 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * docker-java, used as applications use it ({@link DockerJavaScenarios}), as alice: once
- * straight on the daemon (alice with the socket's group, a {@code docker} group member) and once
- * through berth, each in a JVM of its own started with {@code setpriv}, so that the socket sees
- * alice. Every scenario passes on both sides, except those berth refuses by a documented rule
- * ({@link #DOCUMENTED_REFUSALS}), which must fail through berth with that rule's message.
+ * docker-java, used as applications use it ({@link DockerJavaScenarios}), as alice: once straight
+ * on the daemon (alice with the socket's group, a {@code docker} group member) and once through
+ * berth, each in a JVM of its own started with {@code setpriv}, so that the socket sees alice.
+ * Every scenario passes on both sides, except those berth refuses by a documented rule ({@link
+ * #DOCUMENTED_REFUSALS}), which must fail through berth with that rule's message.
  *
- * <p>Environment as for berth-it: {@code BERTH_IT_DOCKER_HOST} (the daemon), the users from
- * {@code scripts/test-users.sh}, image {@code berth-test:latest}, run as root; skipped when
- * missing, failed when {@code CI=true}.
+ * <p>Environment as for berth-it: {@code BERTH_IT_DOCKER_HOST} (the daemon), the users from {@code
+ * scripts/test-users.sh}, image {@code berth-test:latest}, run as root; skipped when missing,
+ * failed when {@code CI=true}.
  */
 class DockerJavaIT {
   /** Scenario name to the message fragment of the rule that refuses it through berth. */
-  static final Map<String, String> DOCUMENTED_REFUSALS = Map.of(
-      // docker-java's withHostResource sends a gzip-compressed tar; berth rewrites archives for
-      // ownership and takes plain tar only (withTarInputStream with a plain tar works)
-      "copy_toAndFromContainer", "compressed archives are refused");
+  static final Map<String, String> DOCUMENTED_REFUSALS =
+      Map.of(
+          // docker-java's withHostResource sends a gzip-compressed tar; berth rewrites archives for
+          // ownership and takes plain tar only (withTarInputStream with a plain tar works)
+          "copy_toAndFromContainer", "compressed archives are refused");
 
   private static Path dir;
   private static Process berth;
@@ -54,17 +55,31 @@ class DockerJavaIT {
       assertThat(ci).as("BERTH_IT_DOCKER_HOST must be set on CI").isFalse();
       assumeTrue(false, "BERTH_IT_DOCKER_HOST is not set");
     }
-    dir = Files.createTempDirectory(Path.of("/tmp"), "bjc-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    dir =
+        Files.createTempDirectory(
+            Path.of("/tmp"),
+            "bjc-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     classpath = readableClasspath(dir.resolve("cp"));
     Files.createDirectory(dir.resolve("tmp"));
     new ProcessBuilder("chmod", "1777", dir.resolve("tmp").toString()).start().waitFor();
     socket = dir.resolve("docker.sock");
     Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
-    berth = new ProcessBuilder(root.resolve("berth").toString(), "serve", "--listen",
-        "unix://" + socket, "--upstream", upstream.strip(), "--audit-log",
-        dir.resolve("audit.jsonl").toString(), "--state-dir", dir.resolve("state").toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("berth.log").toFile()).start();
+    berth =
+        new ProcessBuilder(
+                root.resolve("berth").toString(),
+                "serve",
+                "--listen",
+                "unix://" + socket,
+                "--upstream",
+                upstream.strip(),
+                "--audit-log",
+                dir.resolve("audit.jsonl").toString(),
+                "--state-dir",
+                dir.resolve("state").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("berth.log").toFile())
+            .start();
     for (int i = 0; i < 300 && !Files.exists(socket); i++) {
       Thread.sleep(100);
     }
@@ -85,22 +100,30 @@ class DockerJavaIT {
   @TestFactory
   Stream<DynamicTest> dockerJava_onTheDaemon_everyScenarioPasses() throws Exception {
     Map<String, String> results = runAsAlice("unix://" + upstreamSocket(), true);
-    return DockerJavaScenarios.NAMES.stream().map(name -> DynamicTest.dynamicTest(name, () ->
-        assertThat(results.get(name)).as(name).isEqualTo("PASS")));
+    return DockerJavaScenarios.NAMES.stream()
+        .map(
+            name ->
+                DynamicTest.dynamicTest(
+                    name, () -> assertThat(results.get(name)).as(name).isEqualTo("PASS")));
   }
 
   @TestFactory
   Stream<DynamicTest> dockerJava_throughBerth_passesOrIsRefusedByADocumentedRule()
       throws Exception {
     Map<String, String> results = runAsAlice("unix://" + socket, false);
-    return DockerJavaScenarios.NAMES.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
-      String rule = DOCUMENTED_REFUSALS.get(name);
-      if (rule == null) {
-        assertThat(results.get(name)).as(name + "\n" + log()).isEqualTo("PASS");
-      } else {
-        assertThat(results.get(name)).as(name).startsWith("FAIL").contains(rule);
-      }
-    }));
+    return DockerJavaScenarios.NAMES.stream()
+        .map(
+            name ->
+                DynamicTest.dynamicTest(
+                    name,
+                    () -> {
+                      String rule = DOCUMENTED_REFUSALS.get(name);
+                      if (rule == null) {
+                        assertThat(results.get(name)).as(name + "\n" + log()).isEqualTo("PASS");
+                      } else {
+                        assertThat(results.get(name)).as(name).startsWith("FAIL").contains(rule);
+                      }
+                    }));
   }
 
   private static Path upstreamSocket() {
@@ -111,16 +134,30 @@ class DockerJavaIT {
   private static Map<String, String> runAsAlice(String host, boolean dockerGroup)
       throws IOException, InterruptedException {
     String groups = run("id", "-G", "alice").strip().replace(' ', ',');
-    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid", run("id", "-u", "alice")
-        .strip(), "--regid", run("id", "-g", "alice").strip(), "--groups",
-        dockerGroup ? groups + ",docker" : groups, "env", "-i", "HOME=/home/alice",
-        "PATH=/usr/bin:/bin",
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.io.tmpdir=" + dir.resolve("tmp"), "-cp", classpath,
-        DockerJavaScenarios.class.getName(), host,
-        System.getenv().getOrDefault("BERTH_IT_IMAGE", "berth-test:latest"),
-        "it-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3))
-            + (dockerGroup ? "-d" : "-b")));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "setpriv",
+                "--reuid",
+                run("id", "-u", "alice").strip(),
+                "--regid",
+                run("id", "-g", "alice").strip(),
+                "--groups",
+                dockerGroup ? groups + ",docker" : groups,
+                "env",
+                "-i",
+                "HOME=/home/alice",
+                "PATH=/usr/bin:/bin",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + dir.resolve("tmp"),
+                "-cp",
+                classpath,
+                DockerJavaScenarios.class.getName(),
+                host,
+                System.getenv().getOrDefault("BERTH_IT_IMAGE", "berth-test:latest"),
+                "it-"
+                    + HexFormat.of().formatHex(new SecureRandom().generateSeed(3))
+                    + (dockerGroup ? "-d" : "-b")));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     p.getOutputStream().close();
     byte[] out = p.getInputStream().readAllBytes();
@@ -135,7 +172,8 @@ class DockerJavaIT {
         results.put(line.substring(5, colon), "FAIL" + line.substring(colon));
       }
     }
-    assertThat(results).as("the scenarios' JVM printed:\n" + text)
+    assertThat(results)
+        .as("the scenarios' JVM printed:\n" + text)
         .hasSize(DockerJavaScenarios.NAMES.size());
     return results;
   }

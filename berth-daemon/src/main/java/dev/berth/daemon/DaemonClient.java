@@ -33,16 +33,16 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * berth's own small requests to the daemon (inspecting an object before deciding on it). Kept
- * apart from the relay's pool so that a lookup never shares a connection with a user's exchange.
+ * berth's own small requests to the daemon (inspecting an object before deciding on it). Kept apart
+ * from the relay's pool so that a lookup never shares a connection with a user's exchange.
  *
  * <p>Design note. A {@code GET} goes on a keep-alive connection of this client's own small pool
  * (the profile of container create showed a connect and a close per lookup, two or three lookups
- * per create); one request at a time per connection, back to the pool only once its whole
- * answer is read and the daemon kept it open. A pooled connection the daemon closed meanwhile
- * fails before any answer: the {@code GET} is then sent once more on a fresh connection.
- * Anything else ({@code POST}: creating a volume or network) goes on a fresh connection that
- * closes after the answer, and is never sent twice.
+ * per create); one request at a time per connection, back to the pool only once its whole answer is
+ * read and the daemon kept it open. A pooled connection the daemon closed meanwhile fails before
+ * any answer: the {@code GET} is then sent once more on a fresh connection. Anything else ({@code
+ * POST}: creating a volume or network) goes on a fresh connection that closes after the answer, and
+ * is never sent twice.
  */
 public final class DaemonClient {
   private static final int MAX_ANSWER = 8 * 1024 * 1024;
@@ -94,20 +94,27 @@ public final class DaemonClient {
   }
 
   private Channel connect() throws IOException {
-    ChannelFuture f = new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER),
-                new AnswerHandler());
-          }
-        })
-        .connect(address);
+    ChannelFuture f =
+        new Bootstrap()
+            .group(group)
+            .channel(EpollDomainSocketChannel.class)
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new HttpClientCodec(),
+                            new HttpObjectAggregator(MAX_ANSWER),
+                            new AnswerHandler());
+                  }
+                })
+            .connect(address);
     try {
       if (!f.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         f.channel().close();
-        throw new IOException("the daemon did not accept a connection within "
-            + TIMEOUT_SECONDS + " s");
+        throw new IOException(
+            "the daemon did not accept a connection within " + TIMEOUT_SECONDS + " s");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -120,12 +127,15 @@ public final class DaemonClient {
     return f.channel();
   }
 
-  private Answer exchange(Channel ch, String method, String path, byte @Nullable [] json,
-      boolean keep)
+  private Answer exchange(
+      Channel ch, String method, String path, byte @Nullable [] json, boolean keep)
       throws IOException, StaleConnection {
-    FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
-        HttpMethod.valueOf(method), path,
-        json == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(json));
+    FullHttpRequest req =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.valueOf(method),
+            path,
+            json == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(json));
     req.headers().set(HttpHeaderNames.HOST, "docker");
     if (!keep) {
       req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -137,11 +147,13 @@ public final class DaemonClient {
     }
     AnswerHandler handler = ch.pipeline().get(AnswerHandler.class);
     CompletableFuture<FullAnswer> answer = handler.expect();
-    ch.writeAndFlush(req).addListener(f -> {
-      if (!f.isSuccess()) {
-        answer.completeExceptionally(new StaleConnection(f.cause()));
-      }
-    });
+    ch.writeAndFlush(req)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                answer.completeExceptionally(new StaleConnection(f.cause()));
+              }
+            });
     FullAnswer a;
     try {
       a = answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -188,8 +200,10 @@ public final class DaemonClient {
         ctx.close(); // an answer nobody asked for: the connection is out of step
         return;
       }
-      f.complete(new FullAnswer(new Answer(r.status().code(), ByteBufUtil.getBytes(r.content())),
-          HttpUtil.isKeepAlive(r)));
+      f.complete(
+          new FullAnswer(
+              new Answer(r.status().code(), ByteBufUtil.getBytes(r.content())),
+              HttpUtil.isKeepAlive(r)));
     }
 
     @Override
@@ -207,8 +221,8 @@ public final class DaemonClient {
       CompletableFuture<FullAnswer> f = pending;
       pending = null;
       if (f != null) {
-        f.completeExceptionally(new StaleConnection(
-            new IOException("the daemon closed the connection")));
+        f.completeExceptionally(
+            new StaleConnection(new IOException("the daemon closed the connection")));
       }
     }
   }

@@ -20,10 +20,10 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@link ObjectDirectory} of a real daemon: each question is the daemon's own inspect
- * endpoint, so names, ids and id prefixes resolve exactly as the daemon resolves them, and an
- * ambiguous prefix (the daemon answers 400) resolves to nothing. Owners come from berth's labels,
- * or from the {@link OwnerStore} for execs and images.
+ * The {@link ObjectDirectory} of a real daemon: each question is the daemon's own inspect endpoint,
+ * so names, ids and id prefixes resolve exactly as the daemon resolves them, and an ambiguous
+ * prefix (the daemon answers 400) resolves to nothing. Owners come from berth's labels, or from the
+ * {@link OwnerStore} for execs and images.
  */
 public final class DaemonObjects implements ObjectDirectory {
   private static final ObjectMapper JSON = DockerJson.mapper();
@@ -42,9 +42,13 @@ public final class DaemonObjects implements ObjectDirectory {
 
   @Override
   public Optional<DockerObject> container(String ref) throws LookupException {
-    return inspect("/containers/" + segment(ref) + "/json").map(c -> DockerObject.of(
-        c.path("Id").asText(), stripSlash(c.path("Name").asText("")),
-        Owner.fromLabels(labels(c.path("Config").path("Labels")))));
+    return inspect("/containers/" + segment(ref) + "/json")
+        .map(
+            c ->
+                DockerObject.of(
+                    c.path("Id").asText(),
+                    stripSlash(c.path("Name").asText("")),
+                    Owner.fromLabels(labels(c.path("Config").path("Labels")))));
   }
 
   @Override
@@ -54,28 +58,37 @@ public final class DaemonObjects implements ObjectDirectory {
 
   @Override
   public Optional<DockerObject> network(String ref) throws LookupException {
-    return inspect("/networks/" + segment(ref)).map(n -> DockerObject.of(n.path("Id").asText(),
-        n.path("Name").asText(""), Owner.fromLabels(labels(n.path("Labels")))));
+    return inspect("/networks/" + segment(ref))
+        .map(
+            n ->
+                DockerObject.of(
+                    n.path("Id").asText(),
+                    n.path("Name").asText(""),
+                    Owner.fromLabels(labels(n.path("Labels")))));
   }
 
   @Override
   public Optional<DockerObject> exec(String id) throws LookupException {
-    return inspect("/exec/" + segment(id) + "/json").map(e -> {
-      String execId = e.path("ID").asText();
-      return DockerObject.of(execId, "", store.execOwner(execId));
-    });
+    return inspect("/exec/" + segment(id) + "/json")
+        .map(
+            e -> {
+              String execId = e.path("ID").asText();
+              return DockerObject.of(execId, "", store.execOwner(execId));
+            });
   }
 
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
-    return inspect("/images/" + imagePath(ref) + "/json").map(i -> {
-      String id = i.path("Id").asText();
-      Map<String, Optional<Owner>> tags = new HashMap<>();
-      i.path("RepoTags").forEach(t -> tags.put(t.asText(), store.tagOwner(t.asText(), id)));
-      List<String> digests = new ArrayList<>();
-      i.path("RepoDigests").forEach(d -> digests.add(d.asText()));
-      return new DockerObject(id, "", store.imageOwner(id), tags, digests);
-    });
+    return inspect("/images/" + imagePath(ref) + "/json")
+        .map(
+            i -> {
+              String id = i.path("Id").asText();
+              Map<String, Optional<Owner>> tags = new HashMap<>();
+              i.path("RepoTags").forEach(t -> tags.put(t.asText(), store.tagOwner(t.asText(), id)));
+              List<String> digests = new ArrayList<>();
+              i.path("RepoDigests").forEach(d -> digests.add(d.asText()));
+              return new DockerObject(id, "", store.imageOwner(id), tags, digests);
+            });
   }
 
   @Override
@@ -85,13 +98,16 @@ public final class DaemonObjects implements ObjectDirectory {
 
   @Override
   public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
-    byte[] body = JSON.createObjectNode().put("Name", name)
-        .<ObjectNode>set("Labels", JSON.valueToTree(
-            owner.labels())).toString().getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        JSON.createObjectNode()
+            .put("Name", name)
+            .<ObjectNode>set("Labels", JSON.valueToTree(owner.labels()))
+            .toString()
+            .getBytes(StandardCharsets.UTF_8);
     DaemonClient.Answer a = call("POST", "/volumes/create", body);
     if (a.status() / 100 != 2) {
-      throw new LookupException("the daemon refused to create volume " + name + " ("
-          + a.status() + ")");
+      throw new LookupException(
+          "the daemon refused to create volume " + name + " (" + a.status() + ")");
     }
     JsonNode volume = parse(a);
     DockerObject v = volumeOf(volume);
@@ -110,8 +126,9 @@ public final class DaemonObjects implements ObjectDirectory {
    */
   @Override
   public List<String> claimVolumeRoots(String id) throws LookupException {
-    JsonNode c = inspect("/containers/" + segment(id) + "/json")
-        .orElseThrow(() -> new LookupException("container " + id + " is gone"));
+    JsonNode c =
+        inspect("/containers/" + segment(id) + "/json")
+            .orElseThrow(() -> new LookupException("container " + id + " is gone"));
     List<String> notes = new ArrayList<>();
     for (JsonNode m : c.path("Mounts")) {
       if (!m.path("Type").asText().equals("volume") || !m.path("Driver").asText().equals("local")) {
@@ -127,15 +144,22 @@ public final class DaemonObjects implements ObjectDirectory {
 
   @Override
   public boolean inSwarm() throws LookupException {
-    String state = inspect("/info").orElseThrow(() -> new LookupException("no /info"))
-        .path("Swarm").path("LocalNodeState").asText("");
+    String state =
+        inspect("/info")
+            .orElseThrow(() -> new LookupException("no /info"))
+            .path("Swarm")
+            .path("LocalNodeState")
+            .asText("");
     return !state.isEmpty() && !state.equals("inactive");
   }
 
   @Override
   public String apiVersion() throws LookupException {
-    String v = inspect("/version").orElseThrow(() -> new LookupException("no /version"))
-        .path("ApiVersion").asText("");
+    String v =
+        inspect("/version")
+            .orElseThrow(() -> new LookupException("no /version"))
+            .path("ApiVersion")
+            .asText("");
     if (v.isEmpty()) {
       throw new LookupException("the daemon's /version names no ApiVersion");
     }
@@ -146,7 +170,8 @@ public final class DaemonObjects implements ObjectDirectory {
   private static boolean claimRoot(JsonNode volume) throws LookupException {
     Optional<Owner> owner = Owner.fromLabels(labels(volume.path("Labels")));
     String mountpoint = volume.path("Mountpoint").asText("");
-    if (owner.isEmpty() || !volume.path("Driver").asText().equals("local")
+    if (owner.isEmpty()
+        || !volume.path("Driver").asText().equals("local")
         || mountpoint.isEmpty()) {
       return false;
     }
@@ -154,8 +179,11 @@ public final class DaemonObjects implements ObjectDirectory {
       return VolumeRoots.claim(mountpoint, owner.get().uid(), owner.get().gid())
           == VolumeRoots.Outcome.CLAIMED;
     } catch (IOException e) {
-      throw new LookupException("cannot give volume " + volume.path("Name").asText()
-          + " to its owner: " + e.getMessage());
+      throw new LookupException(
+          "cannot give volume "
+              + volume.path("Name").asText()
+              + " to its owner: "
+              + e.getMessage());
     }
   }
 
@@ -169,29 +197,37 @@ public final class DaemonObjects implements ObjectDirectory {
       throws LookupException {
     Optional<JsonNode> found = inspect("/networks/" + segment(name));
     if (found.isEmpty()) {
-      byte[] body = JSON.createObjectNode().put("Name", name).put("Driver", "bridge")
-          .put("CheckDuplicate", true)
-          .<ObjectNode>set("Labels", JSON.valueToTree(labels))
-          .toString().getBytes(StandardCharsets.UTF_8);
+      byte[] body =
+          JSON.createObjectNode()
+              .put("Name", name)
+              .put("Driver", "bridge")
+              .put("CheckDuplicate", true)
+              .<ObjectNode>set("Labels", JSON.valueToTree(labels))
+              .toString()
+              .getBytes(StandardCharsets.UTF_8);
       DaemonClient.Answer a = call("POST", "/networks/create", body);
       if (a.status() / 100 != 2 && a.status() != 409) {
-        throw new LookupException("the daemon refused to create network " + name + " ("
-            + a.status() + ")");
+        throw new LookupException(
+            "the daemon refused to create network " + name + " (" + a.status() + ")");
       }
       found = inspect("/networks/" + segment(name));
     }
     JsonNode n = found.orElseThrow(() -> new LookupException("network " + name + " is gone"));
     if (!n.path("Name").asText("").equals(name) || !labels(n.path("Labels")).equals(labels)) {
-      throw new LookupException("a network named " + name + " exists and is not berth's; an "
-          + "administrator must remove it");
+      throw new LookupException(
+          "a network named "
+              + name
+              + " exists and is not berth's; an "
+              + "administrator must remove it");
     }
     return DockerObject.of(n.path("Id").asText(), name, Optional.empty());
   }
 
   @Override
   public ContainerUsage usage(String id) throws LookupException {
-    JsonNode c = inspect("/containers/" + segment(id) + "/json")
-        .orElseThrow(() -> new LookupException("container " + id + " is gone"));
+    JsonNode c =
+        inspect("/containers/" + segment(id) + "/json")
+            .orElseThrow(() -> new LookupException("container " + id + " is gone"));
     JsonNode state = c.path("State");
     JsonNode hc = c.path("HostConfig");
     long nano = hc.path("NanoCpus").asLong(0);
@@ -200,21 +236,29 @@ public final class DaemonObjects implements ObjectDirectory {
       long period = hc.path("CpuPeriod").asLong(0);
       nano = Math.max(nano, quota * 1_000_000_000L / (period > 0 ? period : 100_000L));
     }
-    return new ContainerUsage(c.path("Id").asText(), state.path("Running").asBoolean(false)
-        || state.path("Paused").asBoolean(false) || state.path("Restarting").asBoolean(false),
-        hc.path("Memory").asLong(0), nano, hc.path("PidsLimit").asLong(0));
+    return new ContainerUsage(
+        c.path("Id").asText(),
+        state.path("Running").asBoolean(false)
+            || state.path("Paused").asBoolean(false)
+            || state.path("Restarting").asBoolean(false),
+        hc.path("Memory").asLong(0),
+        nano,
+        hc.path("PidsLimit").asLong(0));
   }
 
   @Override
   public List<ContainerUsage> active(String label) throws LookupException {
-    String filters = JSON.createObjectNode()
-        .<ObjectNode>set("label",
-            JSON.createArrayNode().add(label))
-        .<ObjectNode>set("status",
-            JSON.createArrayNode().add("running").add("paused").add("restarting"))
-        .toString();
-    DaemonClient.Answer a = call("GET", "/containers/json?filters="
-        + URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
+    String filters =
+        JSON.createObjectNode()
+            .<ObjectNode>set("label", JSON.createArrayNode().add(label))
+            .<ObjectNode>set(
+                "status", JSON.createArrayNode().add("running").add("paused").add("restarting"))
+            .toString();
+    DaemonClient.Answer a =
+        call(
+            "GET",
+            "/containers/json?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8),
+            null);
     if (a.status() != 200) {
       throw new LookupException("the daemon answered " + a.status() + " to a container list");
     }
@@ -226,13 +270,18 @@ public final class DaemonObjects implements ObjectDirectory {
   }
 
   private static DockerObject volumeOf(JsonNode v) {
-    return DockerObject.of(v.path("Name").asText(), v.path("Name").asText(),
+    return DockerObject.of(
+        v.path("Name").asText(),
+        v.path("Name").asText(),
         Owner.fromLabels(labels(v.path("Labels"))));
   }
 
   private Optional<JsonNode> inspect(String path) throws LookupException {
-    if (path.contains("//") || path.contains("/./") || path.contains("/../")
-        || path.endsWith("/.") || path.endsWith("/..")) {
+    if (path.contains("//")
+        || path.contains("/./")
+        || path.contains("/../")
+        || path.endsWith("/.")
+        || path.endsWith("/..")) {
       return Optional.empty(); // an empty or dot reference names no object
     }
     DaemonClient.Answer a = call("GET", path, null);
@@ -290,8 +339,15 @@ public final class DaemonObjects implements ObjectDirectory {
     StringBuilder sb = new StringBuilder();
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '@'
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~'
+          || c == ':'
+          || c == '@'
           || (keepSlash && c == '/')) {
         sb.append((char) c);
       } else {

@@ -28,13 +28,13 @@ import org.slf4j.LoggerFactory;
  * Owners of what carries no label: execs, and images users pulled, tagged or committed.
  *
  * <p>Design note. Containers, volumes and networks record their owner in labels, so the daemon is
- * the source of truth for them. Execs and images have no labels, so berth keeps an append-only
- * JSON Lines file ({@code owners.jsonl} in the state directory, mode 0600) and a map in memory.
- * A claim is visible in memory at once (an exec id is claimed before the caller learns it) and
- * is appended and fsynced on a single writer thread; if berth dies before that, the claim is lost
- * and the object is nobody's, which only an administrator reaches (fail closed). A tag claim
- * names the image id the tag pointed to, and counts only while the tag still points there: an
- * administrator who re-tags the name takes it back without editing this file.
+ * the source of truth for them. Execs and images have no labels, so berth keeps an append-only JSON
+ * Lines file ({@code owners.jsonl} in the state directory, mode 0600) and a map in memory. A claim
+ * is visible in memory at once (an exec id is claimed before the caller learns it) and is appended
+ * and fsynced on a single writer thread; if berth dies before that, the claim is lost and the
+ * object is nobody's, which only an administrator reaches (fail closed). A tag claim names the
+ * image id the tag pointed to, and counts only while the tag still points there: an administrator
+ * who re-tags the name takes it back without editing this file.
  *
  * <p>Tag records: {@code pull} names who pulled a shared tag (they may remove or push it; the tag
  * stays shared). {@code tag} records come from berth 0.1, where a user's {@code docker tag} or
@@ -49,8 +49,9 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
 
   private final Path file;
   private final FileChannel channel;
-  private final ExecutorService writer = Executors.newSingleThreadExecutor(
-      Thread.ofPlatform().name("berth-owners").daemon().factory());
+  private final ExecutorService writer =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("berth-owners").daemon().factory());
   private final Map<String, Owner> execs = new ConcurrentHashMap<>();
   private final Map<String, Owner> images = new ConcurrentHashMap<>();
   private final Map<String, TagClaim> tags = new ConcurrentHashMap<>();
@@ -63,16 +64,17 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
   /** Opens (or creates) {@code dir/owners.jsonl} and loads its claims. */
   public static OwnerStore open(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     Path file = dir.resolve("owners.jsonl");
     if (!Files.exists(file)) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
-    OwnerStore store = new OwnerStore(file, FileChannel.open(file, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND));
+    OwnerStore store =
+        new OwnerStore(
+            file, FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
     int lineNo = 0;
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       lineNo++;
@@ -80,7 +82,9 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
         store.apply(JSON.readTree(line));
       } catch (IOException | RuntimeException e) {
         // A torn last line from a crash, or an edited file: that claim is nobody's.
-        LOG.atWarn().addKeyValue("file", file).addKeyValue("line", lineNo)
+        LOG.atWarn()
+            .addKeyValue("file", file)
+            .addKeyValue("line", lineNo)
             .log("ignoring an unreadable ownership record");
       }
     }
@@ -117,7 +121,8 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
   @Override
   public Optional<Owner> heldTag(String tag, String imageId) {
     TagClaim c = tags.get(tag);
-    return c != null && c.made() && c.imageId().equals(imageId) ? Optional.of(c.owner())
+    return c != null && c.made() && c.imageId().equals(imageId)
+        ? Optional.of(c.owner())
         : Optional.empty();
   }
 
@@ -132,8 +137,8 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
   }
 
   /**
-   * Records that {@code owner} pulled the shared tag {@code tag} (now pointing at
-   * {@code imageId}); it stays shared.
+   * Records that {@code owner} pulled the shared tag {@code tag} (now pointing at {@code imageId});
+   * it stays shared.
    */
   public void claimTag(String tag, String imageId, Owner owner) {
     tags.put(tag, new TagClaim(imageId, owner, false));
@@ -147,18 +152,21 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
     }
     rec.put("uid", owner.uid()).put("gid", owner.gid());
     byte[] line = (rec + "\n").getBytes(StandardCharsets.UTF_8);
-    writer.execute(() -> {
-      try {
-        ByteBuffer buf = ByteBuffer.wrap(line);
-        while (buf.hasRemaining()) {
-          channel.write(buf);
-        }
-        channel.force(false);
-      } catch (IOException e) {
-        LOG.atError().addKeyValue("file", file).addKeyValue("cause", e.toString())
-            .log("ownership record not written; the object will be nobody's after a restart");
-      }
-    });
+    writer.execute(
+        () -> {
+          try {
+            ByteBuffer buf = ByteBuffer.wrap(line);
+            while (buf.hasRemaining()) {
+              channel.write(buf);
+            }
+            channel.force(false);
+          } catch (IOException e) {
+            LOG.atError()
+                .addKeyValue("file", file)
+                .addKeyValue("cause", e.toString())
+                .log("ownership record not written; the object will be nobody's after a restart");
+          }
+        });
   }
 
   /** Waits for queued claims to reach the disk, then closes the file. */

@@ -20,23 +20,23 @@ import java.nio.file.attribute.UserPrincipalLookupService;
  * Gives the root directory of a local volume to its owner, so that the owner's containers (which
  * berth runs as the owner's uid:gid) can write to it.
  *
- * <p>Design note. The daemon makes a local volume's root ({@code Mountpoint}, e.g.
- * {@code /var/lib/docker/volumes/NAME/_data}, the same layout on 20.10 and current engines)
- * {@code root:root 0755}, and on a container's creation copies the image's directory into an
- * empty volume together with that directory's owner and mode (moby
- * {@code daemon/create_unix.go populateVolumes} → {@code container_unix.go
- * copyExistingContents}, continuity's {@code fs.CopyDir}). So berth gives the root to its owner
- * twice: right after it creates a volume, and when one of the owner's containers starts (after any
- * copy-up, before the container's process sees the volume). It changes only a root that is still
- * root's (uid 0): what the daemon made, never what the owner or an image gave another owner.
+ * <p>Design note. The daemon makes a local volume's root ({@code Mountpoint}, e.g. {@code
+ * /var/lib/docker/volumes/NAME/_data}, the same layout on 20.10 and current engines) {@code
+ * root:root 0755}, and on a container's creation copies the image's directory into an empty volume
+ * together with that directory's owner and mode (moby {@code daemon/create_unix.go populateVolumes}
+ * → {@code container_unix.go copyExistingContents}, continuity's {@code fs.CopyDir}). So berth
+ * gives the root to its owner twice: right after it creates a volume, and when one of the owner's
+ * containers starts (after any copy-up, before the container's process sees the volume). It changes
+ * only a root that is still root's (uid 0): what the daemon made, never what the owner or an image
+ * gave another owner.
  *
- * <p>Nothing is followed: the path is walked from {@code /} one component at a time with
- * {@link SecureDirectoryStream}, which opens each directory relative to the previous one with
- * {@code O_NOFOLLOW} ({@code openat}), and the root is changed with {@code fchownat(...,
- * AT_SYMLINK_NOFOLLOW)} relative to its parent. A symlink anywhere on the way (the owner
- * controls what is inside a volume, not the daemon's directories, but a volume's root is the
- * last component) ends the walk with an error instead of changing what it points to. Only the
- * root changes; its contents keep their owners.
+ * <p>Nothing is followed: the path is walked from {@code /} one component at a time with {@link
+ * SecureDirectoryStream}, which opens each directory relative to the previous one with {@code
+ * O_NOFOLLOW} ({@code openat}), and the root is changed with {@code fchownat(...,
+ * AT_SYMLINK_NOFOLLOW)} relative to its parent. A symlink anywhere on the way (the owner controls
+ * what is inside a volume, not the daemon's directories, but a volume's root is the last component)
+ * ends the walk with an error instead of changing what it points to. Only the root changes; its
+ * contents keep their owners.
  */
 final class VolumeRoots {
   private VolumeRoots() {}
@@ -77,17 +77,23 @@ final class VolumeRoots {
     }
   }
 
-  private static Outcome claimIn(SecureDirectoryStream<Path> dir, Path path, int index, int uid,
-      int gid, UserPrincipalLookupService names) throws IOException {
+  private static Outcome claimIn(
+      SecureDirectoryStream<Path> dir,
+      Path path,
+      int index,
+      int uid,
+      int gid,
+      UserPrincipalLookupService names)
+      throws IOException {
     Path name = path.getName(index);
     if (index < path.getNameCount() - 1) {
-      try (SecureDirectoryStream<Path> next = dir.newDirectoryStream(name,
-          LinkOption.NOFOLLOW_LINKS)) {
+      try (SecureDirectoryStream<Path> next =
+          dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
         return claimIn(next, path, index + 1, uid, gid, names);
       }
     }
-    PosixFileAttributeView view = dir.getFileAttributeView(name, PosixFileAttributeView.class,
-        LinkOption.NOFOLLOW_LINKS);
+    PosixFileAttributeView view =
+        dir.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     PosixFileAttributes attrs = view.readAttributes();
     if (!attrs.isDirectory()) {
       throw new IOException(path + " is not a directory");

@@ -27,15 +27,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The lookup client against a small fake daemon that counts its connections. */
 class DaemonClientTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private ServerSocketChannel server;
   private MultiThreadIoEventLoopGroup group;
   private final AtomicInteger connections = new AtomicInteger();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+
   /** Whether the fake daemon closes each connection after its first answer, unannounced. */
   private volatile boolean closeAfterAnswer;
+
   private DaemonClient client;
 
   @BeforeEach
@@ -69,8 +70,9 @@ class DaemonClientTest {
   /** Answers each request head (bodies are only sent by POSTs with Content-Length). */
   private void serve(SocketChannel c) {
     try (c) {
-      BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c),
-          StandardCharsets.ISO_8859_1));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(Channels.newInputStream(c), StandardCharsets.ISO_8859_1));
       OutputStream out = Channels.newOutputStream(c);
       String line;
       while ((line = in.readLine()) != null) {
@@ -87,9 +89,14 @@ class DaemonClientTest {
         in.skip(length); // ISO-8859-1: one char per byte
         requests.add(head);
         String body = "{\"n\":" + requests.size() + "}";
-        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-            + body.length() + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n" + body)
-            .getBytes(StandardCharsets.ISO_8859_1));
+        out.write(
+            ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length()
+                    + "\r\n"
+                    + (close ? "Connection: close\r\n" : "")
+                    + "\r\n"
+                    + body)
+                .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         if (close || closeAfterAnswer) {
           return; // after closeAfterAnswer without saying so, as a daemon that restarts would
@@ -104,7 +111,8 @@ class DaemonClientTest {
   void call_successiveGets_shareOneKeptAliveConnection() throws IOException {
     assertThat(client.call("GET", "/images/a/json", null).status()).isEqualTo(200);
     assertThat(client.call("GET", "/volumes/v", null).body())
-        .asString(StandardCharsets.UTF_8).isEqualTo("{\"n\":2}");
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("{\"n\":2}");
     assertThat(connections).hasValue(1);
   }
 
@@ -114,8 +122,11 @@ class DaemonClientTest {
     client.call("POST", "/volumes/create", "{}".getBytes(StandardCharsets.UTF_8));
     client.call("GET", "/images/a/json", null);
     assertThat(connections).hasValue(2);
-    assertThat(requests).containsExactly("GET /images/a/json HTTP/1.1",
-        "POST /volumes/create HTTP/1.1", "GET /images/a/json HTTP/1.1");
+    assertThat(requests)
+        .containsExactly(
+            "GET /images/a/json HTTP/1.1",
+            "POST /volumes/create HTTP/1.1",
+            "GET /images/a/json HTTP/1.1");
   }
 
   @Test
@@ -124,7 +135,7 @@ class DaemonClientTest {
     client.call("GET", "/images/a/json", null);
     Thread.sleep(200); // the daemon's close arrives while the connection is idle
     assertThat(client.call("GET", "/images/b/json", null).status()).isEqualTo(200);
-    assertThat(requests).containsExactly("GET /images/a/json HTTP/1.1",
-        "GET /images/b/json HTTP/1.1");
+    assertThat(requests)
+        .containsExactly("GET /images/a/json HTTP/1.1", "GET /images/b/json HTTP/1.1");
   }
 }

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class VolumeRootsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void root() {
-    assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"),
+    assumeTrue(
+        ProcessHandle.current().info().user().orElse("").equals("root"),
         "changing owners needs root");
   }
 
@@ -29,8 +29,7 @@ class VolumeRootsTest {
   @Test
   void claim_freshRootOwnedVolume_becomesTheOwners() throws IOException {
     Path data = Files.createDirectories(dir.resolve("volumes/v1/_data"));
-    assertThat(VolumeRoots.claim(data.toString(), 4321, -1))
-        .isEqualTo(VolumeRoots.Outcome.CLAIMED);
+    assertThat(VolumeRoots.claim(data.toString(), 4321, -1)).isEqualTo(VolumeRoots.Outcome.CLAIMED);
     assertThat(uid(data)).isEqualTo(4321);
   }
 
@@ -49,8 +48,9 @@ class VolumeRootsTest {
     Path target = Files.createDirectories(dir.resolve("elsewhere/_data"));
     Files.createDirectories(dir.resolve("volumes"));
     Files.createSymbolicLink(dir.resolve("volumes/v3"), dir.resolve("elsewhere"));
-    assertThatThrownBy(() -> VolumeRoots.claim(dir.resolve("volumes/v3/_data").toString(), 4321,
-        -1)).isInstanceOf(IOException.class);
+    assertThatThrownBy(
+            () -> VolumeRoots.claim(dir.resolve("volumes/v3/_data").toString(), 4321, -1))
+        .isInstanceOf(IOException.class);
     assertThat(uid(target)).isZero();
   }
 

@@ -44,8 +44,10 @@ public final class Enforcement {
   private @Nullable CanonicalRequest request;
   private @Nullable RouteMatch route;
   private long decisionNanos;
+
   /** The caller as the engine sees them: their grant, looked up once per request. */
   private PolicyEngine.@Nullable Caller judged;
+
   private boolean resultDue;
 
   Enforcement(Enforcer core, Caller caller, PolicyEngine engine) {
@@ -99,8 +101,7 @@ public final class Enforcement {
 
   /** Whether deciding asks the daemon who owns an object (then decide off any event loop). */
   public boolean needsLookups() {
-    return caller.principal().isPresent() && route != null
-        && judged().consultsDirectory(route);
+    return caller.principal().isPresent() && route != null && judged().consultsDirectory(route);
   }
 
   private PolicyEngine.Caller judged() {
@@ -126,18 +127,18 @@ public final class Enforcement {
   }
 
   /**
-   * Decides as {@link #decide}, for a front end that cannot rename the request or its answer
-   * (the plugin): container, network and volume names are judged as sent.
+   * Decides as {@link #decide}, for a front end that cannot rename the request or its answer (the
+   * plugin): container, network and volume names are judged as sent.
    */
   public Decision decideAsSent(byte @Nullable [] body) {
     return decide(body, true);
   }
 
   /**
-   * The request with its body read, once (strict JSON against the action's schema: see
-   * {@link PolicyEngine#read}), for a front end that cannot rewrite the request and so compares
-   * what was sent with what was judged (the plugin); {@link #decideAsSent(CanonicalRequest)}
-   * judges exactly this.
+   * The request with its body read, once (strict JSON against the action's schema: see {@link
+   * PolicyEngine#read}), for a front end that cannot rewrite the request and so compares what was
+   * sent with what was judged (the plugin); {@link #decideAsSent(CanonicalRequest)} judges exactly
+   * this.
    *
    * @throws RequestException what is wrong with the body ({@link PolicyEngine#bodyRefused})
    */
@@ -167,22 +168,26 @@ public final class Enforcement {
     RouteMatch matched = route;
     Decision d;
     if (matched == null) {
-      d = asSent ? engine.evaluateAsSent(caller.principal().get(), parsed, body, core.objects)
-          : engine.evaluate(caller.principal().get(), parsed, body, core.objects);
+      d =
+          asSent
+              ? engine.evaluateAsSent(caller.principal().get(), parsed, body, core.objects)
+              : engine.evaluate(caller.principal().get(), parsed, body, core.objects);
     } else {
       PolicyEngine.Caller judging = judged();
-      d = asSent ? judging.evaluateAsSent(matched, parsed, body, core.objects)
-          : judging.evaluate(matched, parsed, body, core.objects);
+      d =
+          asSent
+              ? judging.evaluateAsSent(matched, parsed, body, core.objects)
+              : judging.evaluate(matched, parsed, body, core.objects);
     }
     decisionNanos = System.nanoTime() - t0;
     return d;
   }
 
   /**
-   * Records {@code d} and completes with what the front end must do: a refusal at once; an allow
-   * of a read at once (its record follows in the same group commit); any other allow only when
-   * its record is durable and its effects are performed. It completes with a refusal instead when
-   * the record cannot be written (503) or an effect fails.
+   * Records {@code d} and completes with what the front end must do: a refusal at once; an allow of
+   * a read at once (its record follows in the same group commit); any other allow only when its
+   * record is durable and its effects are performed. It completes with a refusal instead when the
+   * record cannot be written (503) or an effect fails.
    */
   public CompletableFuture<Decision> commit(Decision d) {
     CompletableFuture<Long> written = record(d);
@@ -194,23 +199,28 @@ public final class Enforcement {
       return CompletableFuture.completedFuture(allow);
     }
     CompletableFuture<Decision> out = new CompletableFuture<>();
-    written.whenComplete((seq, error) -> {
-      if (error != null) {
-        LOG.atError().addKeyValue("audit", core.auditFile()).addKeyValue("cause", error.toString())
-            .log("audit record not written; request refused");
-        Decision refusal = Refusals.auditUnavailable();
-        record(refusal);
-        out.complete(refusal);
-      } else if (allow.effects().isEmpty()) {
-        out.complete(allow);
-      } else {
-        core.blocking.execute(() -> out.complete(perform(allow)));
-      }
-    });
+    written.whenComplete(
+        (seq, error) -> {
+          if (error != null) {
+            LOG.atError()
+                .addKeyValue("audit", core.auditFile())
+                .addKeyValue("cause", error.toString())
+                .log("audit record not written; request refused");
+            Decision refusal = Refusals.auditUnavailable();
+            record(refusal);
+            out.complete(refusal);
+          } else if (allow.effects().isEmpty()) {
+            out.complete(allow);
+          } else {
+            core.blocking.execute(() -> out.complete(perform(allow)));
+          }
+        });
     return out;
   }
 
-  /** Performs the allow's effects (after its record); the allow, or the refusal that replaces it. */
+  /**
+   * Performs the allow's effects (after its record); the allow, or the refusal that replaces it.
+   */
   private Decision perform(Decision.Allow allow) {
     for (Effect e : allow.effects()) {
       Optional<? extends Decision> refusal;
@@ -233,29 +243,42 @@ public final class Enforcement {
     String action = route == null ? "" : route.route().action().id();
     log(d, p);
     core.observer.decided(action, d, decisionNanos);
-    String outcome = switch (d) {
-      case Decision.Allow a -> "allow";
-      case Decision.Deny x -> "deny";
-      case Decision.Indeterminate i -> "error";
-    };
-    String reason = switch (d) {
-      case Decision.Allow a -> "";
-      case Decision.Deny x -> x.reason();
-      case Decision.Indeterminate i -> i.detail();
-    };
+    String outcome =
+        switch (d) {
+          case Decision.Allow a -> "allow";
+          case Decision.Deny x -> "deny";
+          case Decision.Indeterminate i -> "error";
+        };
+    String reason =
+        switch (d) {
+          case Decision.Allow a -> "";
+          case Decision.Deny x -> x.reason();
+          case Decision.Indeterminate i -> i.detail();
+        };
     List<String> rewrites = d instanceof Decision.Allow a ? a.rewrites() : List.of();
-    return core.audit.append(new AuditEvent(id, outcome, d.rule(), reason,
-        p.map(Principal::uid).orElse(-1), p.map(Principal::name).orElse(caller.claimedName()),
-        p.map(Principal::gid).orElse(-1), p.map(Principal::pid).orElse(-1),
-        p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1), action,
-        request == null ? method : request.method(),
-        request == null ? "(unparsed)" : request.path(), rewrites,
-        engine.policy().digest(), p.map(Principal::tlsSubject).orElse("")));
+    return core.audit.append(
+        new AuditEvent(
+            id,
+            outcome,
+            d.rule(),
+            reason,
+            p.map(Principal::uid).orElse(-1),
+            p.map(Principal::name).orElse(caller.claimedName()),
+            p.map(Principal::gid).orElse(-1),
+            p.map(Principal::pid).orElse(-1),
+            p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
+            action,
+            request == null ? method : request.method(),
+            request == null ? "(unparsed)" : request.path(),
+            rewrites,
+            engine.policy().digest(),
+            p.map(Principal::tlsSubject).orElse("")));
   }
 
   private void log(Decision d, Optional<Principal> p) {
     var event = d instanceof Decision.Allow ? LOG.atDebug() : LOG.atInfo();
-    event.addKeyValue("user", p.map(Principal::name).orElse("?"))
+    event
+        .addKeyValue("user", p.map(Principal::name).orElse("?"))
         .addKeyValue("uid", p.map(Principal::uid).orElse(-1))
         .addKeyValue("method", request == null ? method : request.method())
         .addKeyValue("path", request == null ? "?" : request.path())
@@ -278,8 +301,8 @@ public final class Enforcement {
       return;
     }
     resultDue = false;
-    core.audit.append(new AuditResult(id, status, createdId,
-        (System.nanoTime() - startedNanos) / 1_000_000));
+    core.audit.append(
+        new AuditResult(id, status, createdId, (System.nanoTime() - startedNanos) / 1_000_000));
   }
 
   /**
@@ -307,11 +330,15 @@ public final class Enforcement {
               core.owners.claimImage(createdId, c.owner());
             }
           } else {
-            core.objects.image(c.ref()).filter(i -> i.tags().containsKey(c.ref()))
+            core.objects
+                .image(c.ref())
+                .filter(i -> i.tags().containsKey(c.ref()))
                 .ifPresent(i -> core.owners.claimTag(c.ref(), i.id(), c.owner()));
           }
         } catch (LookupException e) {
-          LOG.atWarn().addKeyValue("image", c.ref()).addKeyValue("cause", e.getMessage())
+          LOG.atWarn()
+              .addKeyValue("image", c.ref())
+              .addKeyValue("cause", e.getMessage())
               .log("image not claimed; it stays nobody's");
         }
       }
@@ -323,39 +350,56 @@ public final class Enforcement {
         }
         for (String tag : b.tags()) {
           try {
-            core.objects.image(tag).filter(i -> i.tags().containsKey(tag))
+            core.objects
+                .image(tag)
+                .filter(i -> i.tags().containsKey(tag))
                 .ifPresent(i -> core.owners.claimTag(tag, i.id(), b.owner()));
           } catch (LookupException e) {
-            LOG.atWarn().addKeyValue("image", tag).addKeyValue("cause", e.getMessage())
+            LOG.atWarn()
+                .addKeyValue("image", tag)
+                .addKeyValue("cause", e.getMessage())
                 .log("built image not claimed; it stays nobody's");
           }
         }
       }
-      default -> { }
+      default -> {}
     }
   }
 
   /**
-   * Records one gRPC call of the BuildKit connection this request opened (judged in
-   * berth-buildkit after the hand-off): a decision record of its own, with the call's path.
+   * Records one gRPC call of the BuildKit connection this request opened (judged in berth-buildkit
+   * after the hand-off): a decision record of its own, with the call's path.
    */
-  public CompletableFuture<Long> recordCall(String path, boolean allowed, String rule,
-      String reason, List<String> notes) {
+  public CompletableFuture<Long> recordCall(
+      String path, boolean allowed, String rule, String reason, List<String> notes) {
     Optional<Principal> p = caller.principal();
-    return core.audit.append(new AuditEvent(DecisionIds.next(), allowed ? "allow" : "deny", rule,
-        reason, p.map(Principal::uid).orElse(-1), p.map(Principal::name).orElse(
-        caller.claimedName()), p.map(Principal::gid).orElse(-1), p.map(Principal::pid).orElse(-1),
-        p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
-        route == null ? "" : route.route().action().id(), "GRPC", path, notes,
-        engine.policy().digest(), p.map(Principal::tlsSubject).orElse("")));
+    return core.audit.append(
+        new AuditEvent(
+            DecisionIds.next(),
+            allowed ? "allow" : "deny",
+            rule,
+            reason,
+            p.map(Principal::uid).orElse(-1),
+            p.map(Principal::name).orElse(caller.claimedName()),
+            p.map(Principal::gid).orElse(-1),
+            p.map(Principal::pid).orElse(-1),
+            p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
+            route == null ? "" : route.route().action().id(),
+            "GRPC",
+            path,
+            notes,
+            engine.policy().digest(),
+            p.map(Principal::tlsSubject).orElse("")));
   }
 
   /**
-   * Why the caller may not point the image name {@code name} at a build's result, or empty
-   * ({@link PolicyEngine#tagRefusal}). May block.
+   * Why the caller may not point the image name {@code name} at a build's result, or empty ({@link
+   * PolicyEngine#tagRefusal}). May block.
    */
   public Optional<String> tagRefusal(String name) {
-    return caller.principal().map(p -> engine.tagRefusal(p, name, core.objects))
+    return caller
+        .principal()
+        .map(p -> engine.tagRefusal(p, name, core.objects))
         .orElse(Optional.of("you could not be identified"));
   }
 

@@ -4,9 +4,9 @@ import dev.berth.policy.Decision;
 import dev.berth.policy.Decision.Status;
 
 /**
- * Refusals that are not the policy's: the request's framing, the caller's identity, its size,
- * the daemon, the audit trail, per-user limits. Each is a {@link Decision.Deny} with its true
- * status, so it is answered and recorded like any policy refusal.
+ * Refusals that are not the policy's: the request's framing, the caller's identity, its size, the
+ * daemon, the audit trail, per-user limits. Each is a {@link Decision.Deny} with its true status,
+ * so it is answered and recorded like any policy refusal.
  */
 public final class Refusals {
   private Refusals() {}
@@ -33,8 +33,12 @@ public final class Refusals {
 
   /** The body is larger than berth inspects: 413. */
   public static Decision.Deny tooLarge(long limit) {
-    return new Decision.Deny("body_size", Status.TOO_LARGE, "berth: request body larger than "
-        + limit + " bytes, the most berth inspects for this endpoint");
+    return new Decision.Deny(
+        "body_size",
+        Status.TOO_LARGE,
+        "berth: request body larger than "
+            + limit
+            + " bytes, the most berth inspects for this endpoint");
   }
 
   /** A body berth could not read (malformed chunking, a tar it cannot check): 400. */
@@ -49,8 +53,11 @@ public final class Refusals {
 
   /** The audit trail cannot record, so nothing may change: 503. */
   public static Decision.Deny auditUnavailable() {
-    return new Decision.Deny("audit_unavailable", Status.UNAVAILABLE, "berth: the audit trail "
-        + "cannot be written, so berth refuses changes; tell your administrator");
+    return new Decision.Deny(
+        "audit_unavailable",
+        Status.UNAVAILABLE,
+        "berth: the audit trail "
+            + "cannot be written, so berth refuses changes; tell your administrator");
   }
 
   /** The request (its head, or a body berth judges) did not arrive in time: 408. */
@@ -59,11 +66,11 @@ public final class Refusals {
   }
 
   /**
-   * A per-user bound is reached: 429, naming the rule that set the bound (a role's
-   * {@code bounds} key, or berth's host-wide option).
+   * A per-user bound is reached: 429, naming the rule that set the bound (a role's {@code bounds}
+   * key, or berth's host-wide option).
    */
   public static Decision.Deny limit(String rule, String message) {
-    return new Decision.Deny(rule, Status.TOO_MANY_REQUESTS, "berth: " + message + " (" + rule
-        + ")");
+    return new Decision.Deny(
+        rule, Status.TOO_MANY_REQUESTS, "berth: " + message + " (" + rule + ")");
   }
 }

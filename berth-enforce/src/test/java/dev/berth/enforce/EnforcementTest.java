@@ -30,57 +30,61 @@ import org.junit.jupiter.api.Test;
 
 /** The enforcement core: one snapshot, the record before anything acts, every refusal typed. */
 class EnforcementTest {
-  private static final Principal ALICE = new Principal(1000, 1000, 77, "alice", "/home/alice",
-      List.of(1000), 1000, "CN=alice,O=berth");
+  private static final Principal ALICE =
+      new Principal(
+          1000, 1000, 77, "alice", "/home/alice", List.of(1000), 1000, "CN=alice,O=berth");
   private static final Owner ALICES = new Owner(1000, -1);
 
   private Path dir;
   private AuditLog audit;
   private OwnerStore owners;
   private final List<String> volumesCreated = new CopyOnWriteArrayList<>();
+
   /** What the audit file held when the daemon was asked to create a volume. */
   private final List<String> trailAtEffect = new ArrayList<>();
+
   private Optional<Owner> volumeOwner = Optional.of(ALICES);
   private final AtomicInteger engineReads = new AtomicInteger();
   private Enforcer core;
 
-  private final ObjectDirectory objects = new ObjectDirectory() {
-    @Override
-    public Optional<DockerObject> container(String ref) {
-      return Optional.empty();
-    }
+  private final ObjectDirectory objects =
+      new ObjectDirectory() {
+        @Override
+        public Optional<DockerObject> container(String ref) {
+          return Optional.empty();
+        }
 
-    @Override
-    public Optional<DockerObject> volume(String name) {
-      return Optional.empty();
-    }
+        @Override
+        public Optional<DockerObject> volume(String name) {
+          return Optional.empty();
+        }
 
-    @Override
-    public Optional<DockerObject> network(String ref) {
-      return Optional.empty();
-    }
+        @Override
+        public Optional<DockerObject> network(String ref) {
+          return Optional.empty();
+        }
 
-    @Override
-    public Optional<DockerObject> exec(String id) {
-      return Optional.empty();
-    }
+        @Override
+        public Optional<DockerObject> exec(String id) {
+          return Optional.empty();
+        }
 
-    @Override
-    public Optional<DockerObject> image(String ref) {
-      return Optional.empty();
-    }
+        @Override
+        public Optional<DockerObject> image(String ref) {
+          return Optional.empty();
+        }
 
-    @Override
-    public DockerObject ensureVolume(String name, Owner owner) {
-      try {
-        trailAtEffect.add(Files.readString(dir.resolve("audit.jsonl")));
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-      volumesCreated.add(name);
-      return DockerObject.of(name, name, volumeOwner);
-    }
-  };
+        @Override
+        public DockerObject ensureVolume(String name, Owner owner) {
+          try {
+            trailAtEffect.add(Files.readString(dir.resolve("audit.jsonl")));
+          } catch (IOException e) {
+            throw new AssertionError(e);
+          }
+          volumesCreated.add(name);
+          return DockerObject.of(name, name, volumeOwner);
+        }
+      };
 
   @BeforeEach
   void start() throws IOException {
@@ -88,10 +92,17 @@ class EnforcementTest {
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
     PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
-    core = new Enforcer(() -> {
-      engineReads.incrementAndGet();
-      return engine;
-    }, audit, objects, owners, Runnable::run, Enforcer.Observer.NONE);
+    core =
+        new Enforcer(
+            () -> {
+              engineReads.incrementAndGet();
+              return engine;
+            },
+            audit,
+            objects,
+            owners,
+            Runnable::run,
+            Enforcer.Observer.NONE);
   }
 
   @AfterEach
@@ -102,7 +113,11 @@ class EnforcementTest {
 
   private static Decision.Allow allowWithVolume() throws Exception {
     CanonicalRequest req = CanonicalRequest.parse("POST", "/v1.51/containers/create");
-    return new Decision.Allow("test", req, List.of(), Decision.FollowUp.NONE,
+    return new Decision.Allow(
+        "test",
+        req,
+        List.of(),
+        Decision.FollowUp.NONE,
         List.of(new Effect.EnsureVolume("data", ALICES)));
   }
 
@@ -122,7 +137,9 @@ class EnforcementTest {
     Decision out = e.commit(allowWithVolume()).get(10, TimeUnit.SECONDS);
     assertThat(out).isInstanceOf(Decision.Allow.class);
     assertThat(volumesCreated).containsExactly("data");
-    assertThat(trailAtEffect).singleElement().asString()
+    assertThat(trailAtEffect)
+        .singleElement()
+        .asString()
         .contains("\"decisionId\":\"" + e.id() + "\"");
   }
 
@@ -132,8 +149,10 @@ class EnforcementTest {
     Enforcement e = core.begin(Caller.of(ALICE));
     e.parse("POST", "/v1.51/containers/create");
     Decision out = e.commit(allowWithVolume()).get(10, TimeUnit.SECONDS);
-    assertThat(out).isInstanceOfSatisfying(Decision.Deny.class, d ->
-        assertThat(d.status()).isEqualTo(Decision.Status.UNAVAILABLE));
+    assertThat(out)
+        .isInstanceOfSatisfying(
+            Decision.Deny.class,
+            d -> assertThat(d.status()).isEqualTo(Decision.Status.UNAVAILABLE));
     assertThat(volumesCreated).isEmpty();
     audit = AuditLog.open(dir.resolve("audit-2.jsonl"));
   }
@@ -144,10 +163,13 @@ class EnforcementTest {
     Enforcement e = core.begin(Caller.of(ALICE));
     e.parse("POST", "/v1.51/containers/create");
     Decision out = e.commit(allowWithVolume()).get(10, TimeUnit.SECONDS);
-    assertThat(out).isInstanceOfSatisfying(Decision.Deny.class, d -> {
-      assertThat(d.status()).isEqualTo(Decision.Status.FORBIDDEN);
-      assertThat(d.reason()).contains("belongs to someone else");
-    });
+    assertThat(out)
+        .isInstanceOfSatisfying(
+            Decision.Deny.class,
+            d -> {
+              assertThat(d.status()).isEqualTo(Decision.Status.FORBIDDEN);
+              assertThat(d.reason()).contains("belongs to someone else");
+            });
   }
 
   @Test
@@ -163,7 +185,8 @@ class EnforcementTest {
     e.parse("GET", "/v1.51/version");
     e.record(e.decide(null)).get(10, TimeUnit.SECONDS);
     assertThat(Files.readString(dir.resolve("audit.jsonl")))
-        .contains("\"user\":\"alice\"").contains("\"tls\":\"CN=alice,O=berth\"")
+        .contains("\"user\":\"alice\"")
+        .contains("\"tls\":\"CN=alice,O=berth\"")
         .contains("\"path\":\"/version\"");
   }
 
@@ -172,10 +195,13 @@ class EnforcementTest {
     Enforcement e = core.begin(Caller.unidentified("mallory", "berth: no such user"));
     e.parse("GET", "/v1.51/version");
     Decision d = e.decide(null);
-    assertThat(d).isInstanceOfSatisfying(Decision.Deny.class, x -> {
-      assertThat(x.status()).isEqualTo(Decision.Status.FORBIDDEN);
-      assertThat(x.reason()).isEqualTo("berth: no such user");
-    });
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            Decision.Deny.class,
+            x -> {
+              assertThat(x.status()).isEqualTo(Decision.Status.FORBIDDEN);
+              assertThat(x.reason()).isEqualTo("berth: no such user");
+            });
     e.record(d).get(10, TimeUnit.SECONDS);
     assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("\"user\":\"mallory\"");
   }
@@ -183,8 +209,7 @@ class EnforcementTest {
   @Test
   void refusals_carryTheirTrueStatus() {
     assertThat(Refusals.framing("x").status()).isEqualTo(Decision.Status.BAD_REQUEST);
-    assertThat(Refusals.expectation("x").status())
-        .isEqualTo(Decision.Status.EXPECTATION_FAILED);
+    assertThat(Refusals.expectation("x").status()).isEqualTo(Decision.Status.EXPECTATION_FAILED);
     assertThat(Refusals.tooLarge(1).status()).isEqualTo(Decision.Status.TOO_LARGE);
     assertThat(Refusals.upstream("x").status()).isEqualTo(Decision.Status.BAD_GATEWAY);
     assertThat(Refusals.auditUnavailable().status()).isEqualTo(Decision.Status.UNAVAILABLE);

@@ -14,9 +14,9 @@ import dev.berth.policy.docker.DockerJson;
 import java.nio.charset.StandardCharsets;
 
 /**
- * {@code POST /containers/create} as alice on the default policy: refused, or forwarded safe and
- * as judged. Two views of the input: bodies assembled from attack pieces (deep coverage of the
- * rules), and raw bytes (the JSON reader's corners).
+ * {@code POST /containers/create} as alice on the default policy: refused, or forwarded safe and as
+ * judged. Two views of the input: bodies assembled from attack pieces (deep coverage of the rules),
+ * and raw bytes (the JSON reader's corners).
  */
 class ContainerCreateFuzzTest {
 
@@ -46,16 +46,19 @@ class ContainerCreateFuzzTest {
       }
     }
     JsonNode forwarded = json(allow.forward());
-    assertThat(SafeCreate.violations(forwarded)).as("forwarded %s for %s", forwarded,
-        new String(body, StandardCharsets.UTF_8)).isEmpty();
+    assertThat(SafeCreate.violations(forwarded))
+        .as("forwarded %s for %s", forwarded, new String(body, StandardCharsets.UTF_8))
+        .isEmpty();
     // Judge and forward the same thing: what berth forwards, judged again once its effects are
     // done, goes through as it is (daemon names of the caller's own objects resolve to them).
     byte[] again = DockerJson.write(forwarded);
     Decision second = FuzzHost.ENGINE.evaluate(FuzzHost.ALICE, allow.forward(), again, daemon);
-    assertThat(second).as("the forwarded body judged again: %s", forwarded)
+    assertThat(second)
+        .as("the forwarded body judged again: %s", forwarded)
         .isInstanceOf(Decision.Allow.class);
     assertThat(DockerJson.write(json(((Decision.Allow) second).forward())))
-        .as("a forwarded body is a fixed point of the rules").isEqualTo(again);
+        .as("a forwarded body is a fixed point of the rules")
+        .isEqualTo(again);
   }
 
   private static JsonNode json(CanonicalRequest forward) {

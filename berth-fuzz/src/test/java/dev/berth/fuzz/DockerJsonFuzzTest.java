@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The strict JSON model: any bytes are refused, or read into a value whose serialisation (what
- * berth forwards) reads back to the same value and the same bytes. A value that changed on the
- * way would mean berth judged one body and forwarded another.
+ * berth forwards) reads back to the same value and the same bytes. A value that changed on the way
+ * would mean berth judged one body and forwarded another.
  */
 class DockerJsonFuzzTest {
 
@@ -29,8 +29,12 @@ class DockerJsonFuzzTest {
     try {
       second = DockerJson.read(written, DockerSchemas.CONTAINER_CREATE);
     } catch (RequestException e) {
-      throw new AssertionError("berth refuses its own serialisation " + new String(written,
-          StandardCharsets.UTF_8) + ": " + e.getMessage(), e);
+      throw new AssertionError(
+          "berth refuses its own serialisation "
+              + new String(written, StandardCharsets.UTF_8)
+              + ": "
+              + e.getMessage(),
+          e);
     }
     assertThat(second).isEqualTo(first);
     assertThat(DockerJson.write(second)).isEqualTo(written);

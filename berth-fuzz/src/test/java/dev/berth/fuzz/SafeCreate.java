@@ -10,14 +10,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What a container-create body berth forwards for alice (default policy) must satisfy, whatever
- * the request was. Field names are matched exactly: the forwarded body is berth's own
- * serialisation, and a key in another case would itself be a finding (the daemon folds case).
+ * What a container-create body berth forwards for alice (default policy) must satisfy, whatever the
+ * request was. Field names are matched exactly: the forwarded body is berth's own serialisation,
+ * and a key in another case would itself be a finding (the daemon folds case).
  */
 final class SafeCreate {
   private static final long GIB = 1L << 30;
-  private static final Map<String, Long> ULIMITS = Map.of("nofile", 1048576L, "nproc", 32768L,
-      "core", 0L, "memlock", 64L << 20, "stack", 64L << 20);
+  private static final Map<String, Long> ULIMITS =
+      Map.of(
+          "nofile", 1048576L, "nproc", 32768L, "core", 0L, "memlock", 64L << 20, "stack",
+          64L << 20);
 
   private SafeCreate() {}
 
@@ -28,11 +30,13 @@ final class SafeCreate {
       bad.add("forwarded body is not an object");
       return bad;
     }
-    body.fieldNames().forEachRemaining(k -> {
-      if (!k.equals(k.strip()) || !isCanonical(k)) {
-        bad.add("top-level key not canonical: " + k);
-      }
-    });
+    body.fieldNames()
+        .forEachRemaining(
+            k -> {
+              if (!k.equals(k.strip()) || !isCanonical(k)) {
+                bad.add("top-level key not canonical: " + k);
+              }
+            });
     if (!"1001:1001".equals(body.path("User").asText())) {
       bad.add("User is " + body.path("User"));
     }
@@ -47,7 +51,8 @@ final class SafeCreate {
     if (!hc.path("CapDrop").toString().equals("[\"ALL\"]")) {
       bad.add("CapDrop " + hc.path("CapDrop"));
     }
-    if (!hc.path("CapAdd").isMissingNode() && !hc.path("CapAdd").isNull()
+    if (!hc.path("CapAdd").isMissingNode()
+        && !hc.path("CapAdd").isNull()
         && !hc.path("CapAdd").isEmpty()) {
       bad.add("CapAdd " + hc.path("CapAdd"));
     }
@@ -56,25 +61,30 @@ final class SafeCreate {
     }
     // Another container's namespaces, mounts and links: only alice's own, by the full id judged.
     String alices = "a".repeat(64);
-    for (String ns : List.of("NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode",
-        "CgroupnsMode")) {
+    for (String ns :
+        List.of("NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode")) {
       String v = hc.path(ns).asText("").toLowerCase(Locale.ROOT);
-      boolean ownContainer = v.equals("container:" + alices)
-          && List.of("NetworkMode", "PidMode", "IpcMode").contains(ns);
+      boolean ownContainer =
+          v.equals("container:" + alices)
+              && List.of("NetworkMode", "PidMode", "IpcMode").contains(ns);
       if (v.equals("host") || v.startsWith("container:") && !ownContainer) {
         bad.add(ns + " " + v);
       }
     }
-    hc.path("VolumesFrom").forEach(v -> {
-      if (!v.asText().equals(alices) && !v.asText().startsWith(alices + ":")) {
-        bad.add("VolumesFrom " + v);
-      }
-    });
-    hc.path("Links").forEach(l -> {
-      if (!l.asText().startsWith(alices + ":")) {
-        bad.add("Links " + l);
-      }
-    });
+    hc.path("VolumesFrom")
+        .forEach(
+            v -> {
+              if (!v.asText().equals(alices) && !v.asText().startsWith(alices + ":")) {
+                bad.add("VolumesFrom " + v);
+              }
+            });
+    hc.path("Links")
+        .forEach(
+            l -> {
+              if (!l.asText().startsWith(alices + ":")) {
+                bad.add("Links " + l);
+              }
+            });
     for (String list : List.of("Devices", "DeviceRequests", "DeviceCgroupRules")) {
       if (hc.path(list).size() > 0) {
         bad.add(list + " " + hc.path(list));
@@ -88,27 +98,31 @@ final class SafeCreate {
     if (hc.path("Sysctls").size() > 0) {
       bad.add("Sysctls " + hc.path("Sysctls"));
     }
-    hc.path("Binds").forEach(b -> {
-      // One part is an anonymous volume at that path; two or more start with the source.
-      String[] parts = b.asText().split(":", 2);
-      String src = parts[0];
-      if (parts.length > 1 && src.startsWith("/") && !underAlicesHome(src)) {
-        bad.add("bind " + b);
-      }
-    });
-    hc.path("Mounts").forEach(m -> {
-      String type = m.path("Type").asText("");
-      String src = m.path("Source").asText("");
-      if (type.equals("bind") && !underAlicesHome(src)) {
-        bad.add("bind mount " + m);
-      }
-      if (!type.equals("bind") && !type.equals("volume") && !type.equals("tmpfs")) {
-        bad.add("mount type " + m);
-      }
-      if (m.path("VolumeOptions").path("DriverConfig").path("Options").size() > 0) {
-        bad.add("volume driver options " + m);
-      }
-    });
+    hc.path("Binds")
+        .forEach(
+            b -> {
+              // One part is an anonymous volume at that path; two or more start with the source.
+              String[] parts = b.asText().split(":", 2);
+              String src = parts[0];
+              if (parts.length > 1 && src.startsWith("/") && !underAlicesHome(src)) {
+                bad.add("bind " + b);
+              }
+            });
+    hc.path("Mounts")
+        .forEach(
+            m -> {
+              String type = m.path("Type").asText("");
+              String src = m.path("Source").asText("");
+              if (type.equals("bind") && !underAlicesHome(src)) {
+                bad.add("bind mount " + m);
+              }
+              if (!type.equals("bind") && !type.equals("volume") && !type.equals("tmpfs")) {
+                bad.add("mount type " + m);
+              }
+              if (m.path("VolumeOptions").path("DriverConfig").path("Options").size() > 0) {
+                bad.add("volume driver options " + m);
+              }
+            });
     checkSizes(hc, bad);
     checkTargets(body, hc, bad);
     return bad;
@@ -120,37 +134,47 @@ final class SafeCreate {
     if (shm <= 0 || shm > GIB) {
       bad.add("ShmSize " + hc.path("ShmSize"));
     }
-    hc.path("Tmpfs").fields().forEachRemaining(e -> {
-      List<String> sizes = new ArrayList<>();
-      for (String opt : e.getValue().asText("").split(",", -1)) {
-        if (opt.startsWith("size=")) {
-          sizes.add(opt.substring(5));
-        } else if (opt.startsWith("nr_blocks=")) {
-          bad.add("tmpfs in blocks " + e);
-        }
-      }
-      if (sizes.size() != 1 || !sizes.get(0).matches("[1-9][0-9]*[kmgKMG]?")
-          || tmpfsBytes(sizes.get(0)) > GIB) {
-        bad.add("tmpfs size " + e);
-      }
-    });
-    hc.path("Mounts").forEach(m -> {
-      if (m.path("Type").asText("").equals("tmpfs")) {
-        long size = m.path("TmpfsOptions").path("SizeBytes").asLong(0);
-        if (size <= 0 || size > GIB || m.path("TmpfsOptions").path("Options").size() > 0
-            && m.path("TmpfsOptions").path("Options").toString().contains("size")) {
-          bad.add("tmpfs mount size " + m);
-        }
-      }
-    });
-    hc.path("Ulimits").forEach(u -> {
-      Long max = ULIMITS.get(u.path("Name").asText(""));
-      long soft = u.path("Soft").asLong(0);
-      long hard = u.path("Hard").asLong(0);
-      if (max == null || soft < 0 || hard < 0 || soft > max || hard > max) {
-        bad.add("ulimit " + u);
-      }
-    });
+    hc.path("Tmpfs")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              List<String> sizes = new ArrayList<>();
+              for (String opt : e.getValue().asText("").split(",", -1)) {
+                if (opt.startsWith("size=")) {
+                  sizes.add(opt.substring(5));
+                } else if (opt.startsWith("nr_blocks=")) {
+                  bad.add("tmpfs in blocks " + e);
+                }
+              }
+              if (sizes.size() != 1
+                  || !sizes.get(0).matches("[1-9][0-9]*[kmgKMG]?")
+                  || tmpfsBytes(sizes.get(0)) > GIB) {
+                bad.add("tmpfs size " + e);
+              }
+            });
+    hc.path("Mounts")
+        .forEach(
+            m -> {
+              if (m.path("Type").asText("").equals("tmpfs")) {
+                long size = m.path("TmpfsOptions").path("SizeBytes").asLong(0);
+                if (size <= 0
+                    || size > GIB
+                    || m.path("TmpfsOptions").path("Options").size() > 0
+                        && m.path("TmpfsOptions").path("Options").toString().contains("size")) {
+                  bad.add("tmpfs mount size " + m);
+                }
+              }
+            });
+    hc.path("Ulimits")
+        .forEach(
+            u -> {
+              Long max = ULIMITS.get(u.path("Name").asText(""));
+              long soft = u.path("Soft").asLong(0);
+              long hard = u.path("Hard").asLong(0);
+              if (max == null || soft < 0 || hard < 0 || soft > max || hard > max) {
+                bad.add("ulimit " + u);
+              }
+            });
   }
 
   private static long tmpfsBytes(String size) {
@@ -164,15 +188,17 @@ final class SafeCreate {
   }
 
   /**
-   * HC-07: mount targets neither repeat nor nest, cleaned as the runtime cleans them; an
-   * anonymous volume on an explicit mount's own target is merged by the daemon.
+   * HC-07: mount targets neither repeat nor nest, cleaned as the runtime cleans them; an anonymous
+   * volume on an explicit mount's own target is merged by the daemon.
    */
   private static void checkTargets(JsonNode body, JsonNode hc, List<String> bad) {
     List<Path> explicit = new ArrayList<>();
-    hc.path("Binds").forEach(b -> {
-      String[] parts = b.asText().split(":", -1);
-      explicit.add(Path.of(parts.length == 1 ? parts[0] : parts[1]).normalize());
-    });
+    hc.path("Binds")
+        .forEach(
+            b -> {
+              String[] parts = b.asText().split(":", -1);
+              explicit.add(Path.of(parts.length == 1 ? parts[0] : parts[1]).normalize());
+            });
     hc.path("Mounts").forEach(m -> explicit.add(Path.of(m.path("Target").asText("")).normalize()));
     hc.path("Tmpfs").fieldNames().forEachRemaining(t -> explicit.add(Path.of(t).normalize()));
     Set<Path> all = new HashSet<>();
@@ -192,7 +218,9 @@ final class SafeCreate {
   }
 
   private static boolean isCanonical(String key) {
-    return !key.isEmpty() && Character.isUpperCase(key.charAt(0)) && key.chars().allMatch(c -> c < 128);
+    return !key.isEmpty()
+        && Character.isUpperCase(key.charAt(0))
+        && key.chars().allMatch(c -> c < 128);
   }
 
   private static boolean underAlicesHome(String source) {

@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 class AttachIT extends ItBase {
 
   /**
-   * Keystrokes reach the container and its output comes back. stdin stays open: with
-   * {@code run -i} (not {@code --attach}), closing stdin makes the daemon end the attach at once,
-   * racing the echo; and docker attach ignores SIGTERM, so it is killed with SIGKILL.
+   * Keystrokes reach the container and its output comes back. stdin stays open: with {@code run -i}
+   * (not {@code --attach}), closing stdin makes the daemon end the attach at once, racing the echo;
+   * and docker attach ignores SIGTERM, so it is killed with SIGKILL.
    */
   @Test
   void attach_toInteractiveCat_relaysStdinAndStdout() {
@@ -27,21 +27,38 @@ class AttachIT extends ItBase {
         attach.write("hello\n");
         echoed = attach.awaitStdout("hello", Duration.ofSeconds(2));
       }
-      assertThat(echoed).as("no echo through docker attach; stdout: %s stderr: %s",
-          attach.stdout(), attach.stderr()).isTrue();
+      assertThat(echoed)
+          .as(
+              "no echo through docker attach; stdout: %s stderr: %s",
+              attach.stdout(), attach.stderr())
+          .isTrue();
       assertThat(attach.isAlive()).as("attach ended early: %s", attach.stderr()).isTrue();
     }
-    Proc.Result stillRunning = DockerCli.upstream("inspect", "--format", "{{.State.Running}}",
-        Tenants.upstreamName("container", name));
-    assertThat(stillRunning.stdout().strip()).as("killing the attach client must not stop the "
-        + "container: %s", stillRunning.describe()).isEqualTo("true");
+    Proc.Result stillRunning =
+        DockerCli.upstream(
+            "inspect", "--format", "{{.State.Running}}", Tenants.upstreamName("container", name));
+    assertThat(stillRunning.stdout().strip())
+        .as(
+            "killing the attach client must not stop the " + "container: %s",
+            stillRunning.describe())
+        .isEqualTo("true");
   }
 
   @Test
   void attach_containerExits_attachExitsWithItsStatus() {
     String name = container("attach-exit");
-    Proc.Result run = docker.run(alice, "run", "-d", "-i", "--name", name, image,
-        "sh", "-c", "read x; echo got:$x; exit 3");
+    Proc.Result run =
+        docker.run(
+            alice,
+            "run",
+            "-d",
+            "-i",
+            "--name",
+            name,
+            image,
+            "sh",
+            "-c",
+            "read x; echo got:$x; exit 3");
     assertThat(run.exitCode()).as(run.describe()).isZero();
 
     try (Proc.Running attach = docker.start(alice, "attach", name)) {
@@ -50,11 +67,11 @@ class AttachIT extends ItBase {
         attach.write("ping\n");
         answered = attach.awaitStdout("got:ping", Duration.ofSeconds(2));
       }
-      assertThat(answered).as("stdout: %s stderr: %s", attach.stdout(), attach.stderr())
-          .isTrue();
+      assertThat(answered).as("stdout: %s stderr: %s", attach.stdout(), attach.stderr()).isTrue();
       Proc.Result r = attach.waitFor(Duration.ofSeconds(20));
-      assertThat(r.timedOut()).as("docker attach did not exit after the container did: %s",
-          r.describe()).isFalse();
+      assertThat(r.timedOut())
+          .as("docker attach did not exit after the container did: %s", r.describe())
+          .isFalse();
       assertThat(r.exitCode()).as(r.describe()).isEqualTo(3);
     }
   }
@@ -67,8 +84,9 @@ class AttachIT extends ItBase {
 
     try (Proc.Running wait = docker.start(alice, "wait", name)) {
       // docker wait must block while the container runs.
-      assertThat(wait.awaitStdout("\n", Duration.ofSeconds(2))).as("docker wait returned early: "
-          + "%s %s", wait.stdout(), wait.stderr()).isFalse();
+      assertThat(wait.awaitStdout("\n", Duration.ofSeconds(2)))
+          .as("docker wait returned early: " + "%s %s", wait.stdout(), wait.stderr())
+          .isFalse();
       assertThat(wait.isAlive()).isTrue();
 
       Proc.Result stop = docker.run(alice, "stop", "-t", "1", name);
@@ -76,8 +94,9 @@ class AttachIT extends ItBase {
       assertThat(stop.stdout().strip()).isEqualTo(name);
 
       Proc.Result w = wait.waitFor(Duration.ofSeconds(20));
-      assertThat(w.timedOut()).as("docker wait did not return after docker stop: %s",
-          w.describe()).isFalse();
+      assertThat(w.timedOut())
+          .as("docker wait did not return after docker stop: %s", w.describe())
+          .isFalse();
       assertThat(w.exitCode()).as(w.describe()).isZero();
       // cat as PID 1 ignores SIGTERM, so stop ends it with SIGKILL after 1 s: 137.
       assertThat(w.stdout().strip()).as(w.describe()).isEqualTo("137");
@@ -85,7 +104,8 @@ class AttachIT extends ItBase {
 
     Proc.Result rm = docker.run(alice, "rm", name);
     assertThat(rm.exitCode()).as(rm.describe()).isZero();
-    assertThat(existsUpstream(name)).as("container %s still exists after docker rm", name)
+    assertThat(existsUpstream(name))
+        .as("container %s still exists after docker rm", name)
         .isFalse();
   }
 }

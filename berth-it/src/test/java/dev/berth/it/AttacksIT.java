@@ -42,19 +42,46 @@ class AttacksIT extends ItBase {
   @Test
   void attackA_privilegedContainerChrootingIntoHostRoot_isDenied() {
     String name = container("attack-a");
-    Proc.Result r = docker.run(alice, "run", "--rm", "--name", name, "--privileged",
-        "-v", "/:/host", image, "chroot", "/host", "id");
+    Proc.Result r =
+        docker.run(
+            alice,
+            "run",
+            "--rm",
+            "--name",
+            name,
+            "--privileged",
+            "-v",
+            "/:/host",
+            image,
+            "chroot",
+            "/host",
+            "id");
     assertThat(r.exitCode()).as(r.describe()).isNotZero();
-    assertThat(r.stderr()).as(r.describe())
-        .contains("Error response from daemon: berth:").contains("Privileged");
+    assertThat(r.stderr())
+        .as(r.describe())
+        .contains("Error response from daemon: berth:")
+        .contains("Privileged");
     assertThat(r.stdout()).as(r.describe()).doesNotContain("uid=0");
     assertThat(existsUpstream(name)).isFalse();
 
-    Proc.Result unprivileged = docker.run(alice, "run", "--rm", "--name", container("attack-a2"),
-        "-v", "/:/host", image, "chroot", "/host", "id");
+    Proc.Result unprivileged =
+        docker.run(
+            alice,
+            "run",
+            "--rm",
+            "--name",
+            container("attack-a2"),
+            "-v",
+            "/:/host",
+            image,
+            "chroot",
+            "/host",
+            "id");
     assertThat(unprivileged.exitCode()).as(unprivileged.describe()).isNotZero();
-    assertThat(unprivileged.stderr()).as(unprivileged.describe())
-        .contains("Error response from daemon: berth:").contains("-v /:/host");
+    assertThat(unprivileged.stderr())
+        .as(unprivileged.describe())
+        .contains("Error response from daemon: berth:")
+        .contains("-v /:/host");
   }
 
   /**
@@ -64,22 +91,39 @@ class AttacksIT extends ItBase {
   @Test
   void attackB_setuidRootShellThroughHomeBind_leavesNoRootOwnedSetuidFileOnHost()
       throws IOException {
-    Proc.Result r = docker.run(alice, "run", "--rm", "--name", container("attack-b"),
-        "-v", alice.home() + ":/h", image, "sh", "-c",
-        "cp /bin/busybox /h/rootsh && chmod 4755 /h/rootsh; chown 0:0 /h/rootsh");
+    Proc.Result r =
+        docker.run(
+            alice,
+            "run",
+            "--rm",
+            "--name",
+            container("attack-b"),
+            "-v",
+            alice.home() + ":/h",
+            image,
+            "sh",
+            "-c",
+            "cp /bin/busybox /h/rootsh && chmod 4755 /h/rootsh; chown 0:0 /h/rootsh");
     assertThat(r.timedOut()).as(r.describe()).isFalse();
     // The chown must fail inside the container: it runs as alice with every capability dropped.
     assertThat(r.exitCode()).as(r.describe()).isNotZero();
     assertThat(r.stderr()).as(r.describe()).contains("Operation not permitted");
 
     if (Files.exists(rootsh, LinkOption.NOFOLLOW_LINKS)) {
-      PosixFileAttributes attrs = Files.readAttributes(rootsh, PosixFileAttributes.class,
-          LinkOption.NOFOLLOW_LINKS);
+      PosixFileAttributes attrs =
+          Files.readAttributes(rootsh, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       int ownerUid = (Integer) Files.getAttribute(rootsh, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      boolean setuid = ((Integer) Files.getAttribute(rootsh, "unix:mode",
-          LinkOption.NOFOLLOW_LINKS) & 04000) != 0;
-      String what = rootsh + " (owner " + attrs.owner() + ", " + (setuid ? "setuid, " : "")
-          + attrs.permissions() + ")";
+      boolean setuid =
+          ((Integer) Files.getAttribute(rootsh, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 04000)
+              != 0;
+      String what =
+          rootsh
+              + " (owner "
+              + attrs.owner()
+              + ", "
+              + (setuid ? "setuid, " : "")
+              + attrs.permissions()
+              + ")";
       assertThat(ownerUid == 0 && setuid).as("a setuid-root file was planted: %s", what).isFalse();
       assertThat(ownerUid).as("owner uid of %s", what).isNotZero().isEqualTo(alice.uid());
     }
@@ -89,48 +133,65 @@ class AttacksIT extends ItBase {
   @Test
   void attackB_setuidRootShellAsUserRoot_isDenied() {
     String name = container("attack-b-root");
-    Proc.Result r = docker.run(alice, "run", "--rm", "--name", name, "--user", "0",
-        "-v", alice.home() + ":/h", image, "sh", "-c",
-        "cp /bin/busybox /h/rootsh && chmod 4755 /h/rootsh; chown 0:0 /h/rootsh");
+    Proc.Result r =
+        docker.run(
+            alice,
+            "run",
+            "--rm",
+            "--name",
+            name,
+            "--user",
+            "0",
+            "-v",
+            alice.home() + ":/h",
+            image,
+            "sh",
+            "-c",
+            "cp /bin/busybox /h/rootsh && chmod 4755 /h/rootsh; chown 0:0 /h/rootsh");
     assertThat(r.exitCode()).as(r.describe()).isNotZero();
-    assertThat(r.stderr()).as(r.describe())
-        .contains("Error response from daemon: berth:").contains("--user 0");
+    assertThat(r.stderr())
+        .as(r.describe())
+        .contains("Error response from daemon: berth:")
+        .contains("--user 0");
     assertThat(existsUpstream(name)).isFalse();
     assertThat(Files.exists(rootsh, LinkOption.NOFOLLOW_LINKS)).as("%s planted", rootsh).isFalse();
   }
 
   /**
    * (b'') The same result without running anything as root in the container: {@code docker cp -}
-   * sends a tar archive the caller wrote herself, and the daemon extracts it as root, honouring
-   * the uid, gid and mode in each tar header. Into a bind mount of her home, an entry with uid 0
-   * and mode 04755 becomes a setuid-root file on the host.
+   * sends a tar archive the caller wrote herself, and the daemon extracts it as root, honouring the
+   * uid, gid and mode in each tar header. Into a bind mount of her home, an entry with uid 0 and
+   * mode 04755 becomes a setuid-root file on the host.
    */
   @Test
   void attackB_craftedTarWithSetuidRootEntryThroughDockerCp_leavesNoRootOwnedSetuidFileOnHost()
       throws IOException {
     String name = container("attack-b-tar");
-    Proc.Result run = docker.run(alice, "run", "-d", "--name", name, "-v", alice.home() + ":/h",
-        image, "sleep", "60");
+    Proc.Result run =
+        docker.run(
+            alice, "run", "-d", "--name", name, "-v", alice.home() + ":/h", image, "sleep", "60");
     assertThat(run.exitCode()).as(run.describe()).isZero();
 
-    byte[] tar = Tar.singleFile("rootsh", "#!/bin/sh\nid\n".getBytes(StandardCharsets.UTF_8),
-        04755, 0, 0);
-    Proc.Result cp = Proc.run(docker.docker(alice, "cp", "-", name + ":/h"), tar,
-        ItEnvironment.PROCESS_TIMEOUT);
+    byte[] tar =
+        Tar.singleFile("rootsh", "#!/bin/sh\nid\n".getBytes(StandardCharsets.UTF_8), 04755, 0, 0);
+    Proc.Result cp =
+        Proc.run(docker.docker(alice, "cp", "-", name + ":/h"), tar, ItEnvironment.PROCESS_TIMEOUT);
     assertThat(cp.timedOut()).as(cp.describe()).isFalse();
 
     if (Files.exists(rootsh, LinkOption.NOFOLLOW_LINKS)) {
       int ownerUid = (Integer) Files.getAttribute(rootsh, "unix:uid", LinkOption.NOFOLLOW_LINKS);
       int mode = (Integer) Files.getAttribute(rootsh, "unix:mode", LinkOption.NOFOLLOW_LINKS);
       assertThat(ownerUid == 0 && (mode & 04000) != 0)
-          .as("BERTH BUG (container_archive_put): 'docker cp - %s:/h' with a crafted tar entry "
-              + "(uid 0, mode 04755) planted a setuid-root file on the host: %s is owned by uid "
-              + "%d with mode %o. The daemon extracts archives as root and keeps each header's "
-              + "owner and mode, so berth must rewrite the tar stream (entries owned by the "
-              + "caller, no setuid/setgid bits, no devices) before it reaches the daemon.",
+          .as(
+              "BERTH BUG (container_archive_put): 'docker cp - %s:/h' with a crafted tar entry "
+                  + "(uid 0, mode 04755) planted a setuid-root file on the host: %s is owned by uid "
+                  + "%d with mode %o. The daemon extracts archives as root and keeps each header's "
+                  + "owner and mode, so berth must rewrite the tar stream (entries owned by the "
+                  + "caller, no setuid/setgid bits, no devices) before it reaches the daemon.",
               name, rootsh, ownerUid, mode)
           .isFalse();
-      assertThat(ownerUid).as("owner of %s planted through docker cp", rootsh)
+      assertThat(ownerUid)
+          .as("owner of %s planted through docker cp", rootsh)
           .isEqualTo(alice.uid());
       assertThat(mode & 06000).as("setuid/setgid bits of %s", rootsh).isZero();
     }
@@ -140,7 +201,8 @@ class AttacksIT extends ItBase {
   @Test
   void attackC_bindOfDaemonSocketWithVolumeFlag_isDenied() {
     String socket = ItEnvironment.upstreamSocket().toString();
-    assertThat(Path.of(socket)).as("the upstream socket exists, so this is a real attempt")
+    assertThat(Path.of(socket))
+        .as("the upstream socket exists, so this is a real attempt")
         .exists();
     assertDenied(List.of("-v", socket + ":/var/run/docker.sock"), "socket");
   }
@@ -148,7 +210,8 @@ class AttacksIT extends ItBase {
   @Test
   void attackC_bindOfDaemonSocketWithMountFlag_isDenied() {
     String socket = ItEnvironment.upstreamSocket().toString();
-    assertDenied(List.of("--mount", "type=bind,source=" + socket + ",target=/var/run/docker.sock"),
+    assertDenied(
+        List.of("--mount", "type=bind,source=" + socket + ",target=/var/run/docker.sock"),
         "--mount type=bind");
   }
 
@@ -173,8 +236,8 @@ class AttacksIT extends ItBase {
   }
 
   private void plantSymlink(Path link, Path target) {
-    Proc.Result ln = Proc.run(docker.asUser(alice,
-        List.of("ln", "-s", target.toString(), link.toString())));
+    Proc.Result ln =
+        Proc.run(docker.asUser(alice, List.of("ln", "-s", target.toString(), link.toString())));
     assertThat(ln.exitCode()).as(ln.describe()).isZero();
   }
 
@@ -185,8 +248,10 @@ class AttacksIT extends ItBase {
     args.addAll(List.of(image, "ls", "-l", "/var/run/docker.sock"));
     Proc.Result r = docker.run(alice, args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.describe()).isNotZero();
-    assertThat(r.stderr()).as(r.describe())
-        .contains("Error response from daemon: berth:").contains(fragment);
+    assertThat(r.stderr())
+        .as(r.describe())
+        .contains("Error response from daemon: berth:")
+        .contains(fragment);
     assertThat(existsUpstream(name)).isFalse();
   }
 }

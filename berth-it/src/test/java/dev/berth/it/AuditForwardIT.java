@@ -28,13 +28,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 16 (fleet): the audit trail and its anchors reach a real rsyslog over TLS (RFC 5425),
- * and the collector's copy is a trail that {@code berth audit verify} checks.
+ * Issue 16 (fleet): the audit trail and its anchors reach a real rsyslog over TLS (RFC 5425), and
+ * the collector's copy is a trail that {@code berth audit verify} checks.
  *
- * <p>One berth in front of the real daemon forwards to one rsyslog; both use certificates made
- * here with berth's own CA (a server certificate for the collector, a client certificate for
- * berth, which rsyslog requires). The policy changes once while berth runs, so the collected
- * records carry two policy digests. A second berth starts while its collector is down.
+ * <p>One berth in front of the real daemon forwards to one rsyslog; both use certificates made here
+ * with berth's own CA (a server certificate for the collector, a client certificate for berth,
+ * which rsyslog requires). The policy changes once while berth runs, so the collected records carry
+ * two policy digests. A second berth starts while its collector is down.
  */
 class AuditForwardIT {
   private static Path dir;
@@ -53,17 +53,18 @@ class AuditForwardIT {
   static void forwardATrail() throws Exception {
     ItEnvironment.require();
     dir = Files.createTempDirectory(Path.of("/tmp"), "bfwd-");
-    CertificateAuthority pki = CertificateAuthority.create(dir.resolve("pki"),
-        Duration.ofDays(1), Clock.systemUTC());
+    CertificateAuthority pki =
+        CertificateAuthority.create(dir.resolve("pki"), Duration.ofDays(1), Clock.systemUTC());
     ca = pki.directory().resolve(CertificateAuthority.CA_CERT);
-    CertificateBundle server = pki.issueServer("collector",
-        List.of(SubjectAltName.parse("IP:127.0.0.1")), Duration.ofDays(1));
+    CertificateBundle server =
+        pki.issueServer(
+            "collector", List.of(SubjectAltName.parse("IP:127.0.0.1")), Duration.ofDays(1));
     pki.writeServerFiles(server, "collector", pki.directory());
     collectorCert = pki.directory().resolve("collector-cert.pem");
     collectorKey = pki.directory().resolve("collector-key.pem");
     client = dir.resolve("client");
-    CertificateAuthority.writeUserFiles(pki.issueUser("berth-host", Duration.ofDays(1)),
-        client, new FileOwner("root", 0, 0));
+    CertificateAuthority.writeUserFiles(
+        pki.issueUser("berth-host", Duration.ofDays(1)), client, new FileOwner("root", 0, 0));
 
     policyFile = dir.resolve("policy.yaml");
     String v1 = PolicyDefaults.text();
@@ -72,27 +73,31 @@ class AuditForwardIT {
     digest2 = sha256(v2);
     Files.writeString(policyFile, v1, StandardCharsets.UTF_8);
 
-    try (Rsyslog collector = Rsyslog.start(dir.resolve("collector"), Rsyslog.freePort(), ca,
-        collectorCert, collectorKey)) {
-      BerthServer berth = BerthServer.start(ItEnvironment.upstreamUrl(),
-          forwardOptions(collector.port(), "--policy", policyFile.toString()));
+    try (Rsyslog collector =
+        Rsyslog.start(
+            dir.resolve("collector"), Rsyslog.freePort(), ca, collectorCert, collectorKey)) {
+      BerthServer berth =
+          BerthServer.start(
+              ItEnvironment.upstreamUrl(),
+              forwardOptions(collector.port(), "--policy", policyFile.toString()));
       try {
         for (int i = 0; i < 3; i++) {
-          AuditTrailIT.post(berth.socket(), "/containers/" + ItEnvironment.uniqueName("fwd")
-              + "/stop");
+          AuditTrailIT.post(
+              berth.socket(), "/containers/" + ItEnvironment.uniqueName("fwd") + "/stop");
         }
         Files.writeString(policyFile, v2, StandardCharsets.UTF_8);
         Proc.Result hup = Proc.run(List.of("kill", "-HUP", Long.toString(berth.pid())));
         assertThat(hup.exitCode()).as(hup.describe()).isZero();
         awaitDigest(berth, digest2);
         for (int i = 0; i < 3; i++) {
-          AuditTrailIT.post(berth.socket(), "/containers/" + ItEnvironment.uniqueName("fwd")
-              + "/stop");
+          AuditTrailIT.post(
+              berth.socket(), "/containers/" + ItEnvironment.uniqueName("fwd") + "/stop");
         }
         berth.stop(); // the final anchor, then the forwarder drains
         trail = Files.readAllLines(berth.auditLog(), StandardCharsets.UTF_8);
         assertThat(collector.awaitRecords(trail, Duration.ofSeconds(20)))
-            .as("the collector's copy of " + berth.auditLog()).isEqualTo(trail);
+            .as("the collector's copy of " + berth.auditLog())
+            .isEqualTo(trail);
         collected = collector.records();
         collectedAnchors = collector.anchors();
       } finally {
@@ -113,12 +118,21 @@ class AuditForwardIT {
   }
 
   private static List<String> forwardOptions(int port, String... more) {
-    List<String> options = new ArrayList<>(List.of(
-        "--audit-forward", "syslog+tls://127.0.0.1:" + port,
-        "--audit-forward-ca", ca.toString(),
-        "--audit-forward-cert", client.resolve("cert.pem").toString(),
-        "--audit-forward-key", client.resolve("key.pem").toString(),
-        "--audit-anchors", "none", "--audit-anchor-interval", "100ms"));
+    List<String> options =
+        new ArrayList<>(
+            List.of(
+                "--audit-forward",
+                "syslog+tls://127.0.0.1:" + port,
+                "--audit-forward-ca",
+                ca.toString(),
+                "--audit-forward-cert",
+                client.resolve("cert.pem").toString(),
+                "--audit-forward-key",
+                client.resolve("key.pem").toString(),
+                "--audit-anchors",
+                "none",
+                "--audit-anchor-interval",
+                "100ms"));
     options.addAll(List.of(more));
     return options;
   }
@@ -135,8 +149,8 @@ class AuditForwardIT {
     assertThat(anchors.getLast()).contains("anchor seq=" + trail.size() + " ");
     Proc.Result both = verify("--anchors", collectedAnchors.toString(), collected.toString());
     assertThat(both.exitCode()).as(both.describe()).isZero();
-    assertThat(both.stdout()).contains("anchors: " + anchors.size() + " given: "
-        + anchors.size() + " match");
+    assertThat(both.stdout())
+        .contains("anchors: " + anchors.size() + " given: " + anchors.size() + " match");
     Path local = dir.resolve("local.jsonl"); // berth's own trail, checked against the anchors
     Files.write(local, trail, StandardCharsets.UTF_8);
     Proc.Result own = verify("--anchors", collectedAnchors.toString(), local.toString());
@@ -185,18 +199,22 @@ class AuditForwardIT {
     BerthServer berth = BerthServer.start(ItEnvironment.upstreamUrl(), forwardOptions(port));
     try {
       for (int i = 0; i < 3; i++) {
-        assertThat(AuditTrailIT.post(berth.socket(), "/containers/"
-            + ItEnvironment.uniqueName("down") + "/stop")).isBetween(200, 499);
+        assertThat(
+                AuditTrailIT.post(
+                    berth.socket(), "/containers/" + ItEnvironment.uniqueName("down") + "/stop"))
+            .isBetween(200, 499);
       }
       String metrics = awaitMetric(berth, "berth_audit_forward_failures_total [1-9]");
-      assertThat(metrics).contains("berth_audit_forward_connected 0")
+      assertThat(metrics)
+          .contains("berth_audit_forward_connected 0")
           .contains("berth_audit_forward_dropped_total 0");
       assertThat(Files.readString(berth.dir().resolve("stderr.log")))
-          .contains("audit forward").contains("cannot send to syslog+tls://127.0.0.1:" + port);
-      try (Rsyslog collector = Rsyslog.start(dir.resolve("late"), port, ca, collectorCert,
-          collectorKey)) {
-        AuditTrailIT.post(berth.socket(), "/containers/" + ItEnvironment.uniqueName("up")
-            + "/stop");
+          .contains("audit forward")
+          .contains("cannot send to syslog+tls://127.0.0.1:" + port);
+      try (Rsyslog collector =
+          Rsyslog.start(dir.resolve("late"), port, ca, collectorCert, collectorKey)) {
+        AuditTrailIT.post(
+            berth.socket(), "/containers/" + ItEnvironment.uniqueName("up") + "/stop");
         awaitMetric(berth, "berth_audit_forward_connected 1");
         berth.stop();
         List<String> local = Files.readAllLines(berth.auditLog(), StandardCharsets.UTF_8);
@@ -210,8 +228,9 @@ class AuditForwardIT {
   }
 
   private static Proc.Result verify(String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        ItEnvironment.repoRoot().resolve("berth").toString(), "audit", "verify"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(ItEnvironment.repoRoot().resolve("berth").toString(), "audit", "verify"));
     command.addAll(List.of(args));
     return Proc.run(command, null, Duration.ofSeconds(60));
   }
@@ -224,8 +243,16 @@ class AuditForwardIT {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     String text = "";
     while (System.nanoTime() < deadline) {
-      Proc.Result r = Proc.run(List.of("curl", "-sS", "--unix-socket", berth.socket().toString(),
-          "http://berth/berth/metrics"), null, Duration.ofSeconds(30));
+      Proc.Result r =
+          Proc.run(
+              List.of(
+                  "curl",
+                  "-sS",
+                  "--unix-socket",
+                  berth.socket().toString(),
+                  "http://berth/berth/metrics"),
+              null,
+              Duration.ofSeconds(30));
       assertThat(r.exitCode()).as(r.describe()).isZero();
       text = r.stdout();
       if (text.lines().anyMatch(l -> l.matches(regex))) {
@@ -240,8 +267,8 @@ class AuditForwardIT {
   private static void awaitDigest(BerthServer berth, String digest) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (System.nanoTime() < deadline) {
-      AuditTrailIT.post(berth.socket(), "/containers/" + ItEnvironment.uniqueName("reload")
-          + "/stop");
+      AuditTrailIT.post(
+          berth.socket(), "/containers/" + ItEnvironment.uniqueName("reload") + "/stop");
       Thread.sleep(100);
       List<String> lines = Files.readAllLines(berth.auditLog(), StandardCharsets.UTF_8);
       for (String line : lines.reversed()) {
@@ -253,12 +280,13 @@ class AuditForwardIT {
         }
       }
     }
-    throw new AssertionError("berth did not reload the policy (digest " + digest + ")\n"
-        + berth.logs());
+    throw new AssertionError(
+        "berth did not reload the policy (digest " + digest + ")\n" + berth.logs());
   }
 
   private static String sha256(String text) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(text.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
  * which sudo does not change and the caller cannot.
  *
  * <p>The login is simulated the way {@code pam_loginuid} makes it: a root process writes alice's
- * uid to its own {@code /proc/self/loginuid}, then becomes alice ({@code setpriv}), who runs
- * {@code sudo -u bob} under a sudoers rule that exists for the test only. That needs the kernel's
- * audit support; without it the test is skipped, saying so. A {@link FakeDockerd} stands in for
- * the daemon. Needs root, sudo ({@code scripts/test} installs it), the docker CLI and the users
- * alice and bob.
+ * uid to its own {@code /proc/self/loginuid}, then becomes alice ({@code setpriv}), who runs {@code
+ * sudo -u bob} under a sudoers rule that exists for the test only. That needs the kernel's audit
+ * support; without it the test is skipped, saying so. A {@link FakeDockerd} stands in for the
+ * daemon. Needs root, sudo ({@code scripts/test} installs it), the docker CLI and the users alice
+ * and bob.
  */
 class AuditSudoIT {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -44,13 +44,17 @@ class AuditSudoIT {
       ItEnvironment.unavailable("the test sets a login uid and writes a sudoers rule: needs root");
     }
     if (!Files.isExecutable(Path.of("/usr/bin/sudo"))) {
-      ItEnvironment.unavailable("/usr/bin/sudo is missing (apt-get install sudo; scripts/test "
-          + "installs it)");
+      ItEnvironment.unavailable(
+          "/usr/bin/sudo is missing (apt-get install sudo; scripts/test " + "installs it)");
     }
     Proc.Result probe = Proc.run(List.of("sh", "-c", "echo 0 > /proc/self/loginuid"));
-    assumeTrue(probe.ok(), "cannot set a login uid (" + probe.stderr().strip() + "): the "
-        + "kernel lacks audit support (CONFIG_AUDITSYSCALL) or login uids are immutable "
-        + "(loginuid_immutable), so a login cannot be simulated here");
+    assumeTrue(
+        probe.ok(),
+        "cannot set a login uid ("
+            + probe.stderr().strip()
+            + "): the "
+            + "kernel lacks audit support (CONFIG_AUDITSYSCALL) or login uids are immutable "
+            + "(loginuid_immutable), so a login cannot be simulated here");
     dir = Files.createTempDirectory(Path.of("/tmp"), "bsudo-");
     upstream = new FakeDockerd(dir.resolve("up.sock"));
   }
@@ -79,15 +83,36 @@ class AuditSudoIT {
     Proc.Result check = Proc.run(List.of("visudo", "-cf", sudoers.toString()));
     assertThat(check.ok()).as(check.describe()).isTrue();
 
-    try (BerthServer berth = BerthServer.start(upstream.url(), List.of("--audit-anchors",
-        "none"))) {
-      List<String> cmd = new ArrayList<>(List.of("sh", "-c",
-          "echo \"$1\" > /proc/self/loginuid && shift && exec \"$@\"", "sh",
-          Integer.toString(alice.uid()),
-          "setpriv", "--reuid", Integer.toString(alice.uid()), "--regid",
-          Integer.toString(alice.gid()), "--init-groups",
-          "env", "-i", "PATH=" + PATH, "HOME=" + alice.home(), "USER=alice", "LOGNAME=alice",
-          "sudo", "-n", "-u", "bob", docker, "-H", "unix://" + berth.socket(), "ps"));
+    try (BerthServer berth =
+        BerthServer.start(upstream.url(), List.of("--audit-anchors", "none"))) {
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  "sh",
+                  "-c",
+                  "echo \"$1\" > /proc/self/loginuid && shift && exec \"$@\"",
+                  "sh",
+                  Integer.toString(alice.uid()),
+                  "setpriv",
+                  "--reuid",
+                  Integer.toString(alice.uid()),
+                  "--regid",
+                  Integer.toString(alice.gid()),
+                  "--init-groups",
+                  "env",
+                  "-i",
+                  "PATH=" + PATH,
+                  "HOME=" + alice.home(),
+                  "USER=alice",
+                  "LOGNAME=alice",
+                  "sudo",
+                  "-n",
+                  "-u",
+                  "bob",
+                  docker,
+                  "-H",
+                  "unix://" + berth.socket(),
+                  "ps"));
       Proc.Result ps = Proc.run(cmd);
       assertThat(ps.ok()).as(ps.describe()).isTrue();
       assertThat(ps.stdout()).as(ps.describe()).startsWith("CONTAINER ID");

@@ -15,7 +15,6 @@ import io.netty.channel.epoll.EpollDomainDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainDatagramPacket;
 import io.netty.channel.unix.DomainSocketAddress;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,16 +36,18 @@ import org.junit.jupiter.api.Test;
  * library's {@code syslog(3)}, called with FFM, as one datagram to {@code /dev/log} with facility
  * authpriv, identifier {@code berth-audit} and berth's pid, naming the chain head.
  *
- * <p>berth runs in a private mount namespace whose {@code /dev} is a tmpfs of symbolic links to
- * the real device nodes, plus {@code /dev/log} pointing to a datagram socket of this test: the
- * host's syslog never sees the test's anchors. Needs root (mounts) and util-linux's
- * {@code unshare}; no Docker daemon (a {@link FakeDockerd} stands in).
+ * <p>berth runs in a private mount namespace whose {@code /dev} is a tmpfs of symbolic links to the
+ * real device nodes, plus {@code /dev/log} pointing to a datagram socket of this test: the host's
+ * syslog never sees the test's anchors. Needs root (mounts) and util-linux's {@code unshare}; no
+ * Docker daemon (a {@link FakeDockerd} stands in).
  */
 class AuditSyslogIT {
   /** {@code LOG_AUTHPRIV | LOG_NOTICE}: facility 10, severity 5. */
   private static final int AUTHPRIV_NOTICE = 10 * 8 + 5;
+
   private static final Pattern DATAGRAM =
-      Pattern.compile("<(\\d+)>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d berth-audit\\[(\\d+)\\]: (.*)");
+      Pattern.compile(
+          "<(\\d+)>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d berth-audit\\[(\\d+)\\]: (.*)");
 
   private Path dir;
   private FakeDockerd upstream;
@@ -62,14 +63,20 @@ class AuditSyslogIT {
     dir = Files.createTempDirectory(Path.of("/tmp"), "bsyslog-");
     upstream = new FakeDockerd(dir.resolve("up.sock"));
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    devLog = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-        .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-          @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket p) {
-            datagrams.add(p.content().toString(StandardCharsets.UTF_8));
-          }
-        })
-        .bind(new DomainSocketAddress(dir.resolve("log").toString())).sync().channel();
+    devLog =
+        new Bootstrap()
+            .group(group)
+            .channel(EpollDomainDatagramChannel.class)
+            .handler(
+                new SimpleChannelInboundHandler<DomainDatagramPacket>() {
+                  @Override
+                  protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket p) {
+                    datagrams.add(p.content().toString(StandardCharsets.UTF_8));
+                  }
+                })
+            .bind(new DomainSocketAddress(dir.resolve("log").toString()))
+            .sync()
+            .channel();
   }
 
   @AfterEach
@@ -92,7 +99,8 @@ class AuditSyslogIT {
 
   /** {@code unshare --mount}, then /dev as links to the real nodes and /dev/log to ours. */
   private List<String> privateDevLog() {
-    String script = """
+    String script =
+        """
         set -e
         mkdir "$1/olddev"
         mount --rbind /dev "$1/olddev"
@@ -105,21 +113,26 @@ class AuditSyslogIT {
         shift
         exec "$@"
         """;
-    return List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-        dir.toString());
+    return List.of(
+        "unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", dir.toString());
   }
 
   @Test
   void anchors_syslog_datagramsToDevLogAsAuthprivWithTheHead() throws Exception {
-    try (BerthServer berth = BerthServer.start(privateDevLog(), upstream.url(), List.of(
-        "--audit-anchors", "syslog", "--audit-anchor-interval", "100ms"))) {
+    try (BerthServer berth =
+        BerthServer.start(
+            privateDevLog(),
+            upstream.url(),
+            List.of("--audit-anchors", "syslog", "--audit-anchor-interval", "100ms"))) {
       assertThat(AuditTrailIT.post(berth.socket(), "/containers/c1/stop")).isEqualTo(204);
       Anchor periodic = awaitAnchor(berth, 2); // the decision and its result
       assertThat(periodic.file()).isEqualTo("audit.jsonl");
       berth.stop();
       AuditVerifier.Result r = AuditVerifier.verify(List.of(berth.dir()), List.of(periodic));
       assertThat(r.ok()).as(r.anchors().toString()).isTrue();
-      assertThat(r.anchors()).singleElement().extracting(AuditVerifier.AnchorCheck::status)
+      assertThat(r.anchors())
+          .singleElement()
+          .extracting(AuditVerifier.AnchorCheck::status)
           .isEqualTo(AuditVerifier.AnchorStatus.MATCHES);
       assertThat(berth.logs()).doesNotContain("no syslog daemon listens");
     }
@@ -135,16 +148,18 @@ class AuditSyslogIT {
       }
       Matcher m = DATAGRAM.matcher(datagram);
       assertThat(m.matches()).as("a syslog datagram: " + datagram).isTrue();
-      assertThat(Integer.parseInt(m.group(1))).as("facility authpriv, severity notice")
+      assertThat(Integer.parseInt(m.group(1)))
+          .as("facility authpriv, severity notice")
           .isEqualTo(AUTHPRIV_NOTICE);
       assertThat(Long.parseLong(m.group(2))).as("berth's pid").isEqualTo(berth.pid());
-      Anchor anchor = Anchor.parse(m.group(3)).orElseThrow(
-          () -> new AssertionError("not an anchor: " + datagram));
+      Anchor anchor =
+          Anchor.parse(m.group(3))
+              .orElseThrow(() -> new AssertionError("not an anchor: " + datagram));
       if (anchor.seq() == seq) {
         return anchor;
       }
     }
-    throw new AssertionError("no anchor of seq " + seq + " on /dev/log within 20 s\n"
-        + berth.logs());
+    throw new AssertionError(
+        "no anchor of seq " + seq + " on /dev/log within 20 s\n" + berth.logs());
   }
 }

@@ -39,19 +39,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The audit trail of the real {@code berth serve}. It survives {@code kill -9} in the middle of a
- * load of state-changing requests: every request the daemon received has its allow record on
- * disk, the chain verifies across the files rotated during the load, the anchors berth wrote
- * match it, and a restarted berth continues the chain. And when rotation fails, changes are
- * refused and berth's log says why.
+ * load of state-changing requests: every request the daemon received has its allow record on disk,
+ * the chain verifies across the files rotated during the load, the anchors berth wrote match it,
+ * and a restarted berth continues the chain. And when rotation fails, changes are refused and
+ * berth's log says why.
  *
- * <p>Needs no Docker daemon: a {@link FakeDockerd} stands in for it, so this runs in every
- * build that runs berth-it, whatever {@code BERTH_IT_DOCKER_HOST} says. It does need the
- * {@code ./berth} launcher's jar ({@code mvn package}), as every test of this module.
+ * <p>Needs no Docker daemon: a {@link FakeDockerd} stands in for it, so this runs in every build
+ * that runs berth-it, whatever {@code BERTH_IT_DOCKER_HOST} says. It does need the {@code ./berth}
+ * launcher's jar ({@code mvn package}), as every test of this module.
  */
 class AuditTrailIT {
   private static final int CLIENTS = 8;
+
   /** Requests the daemon must have answered before the kill, so that the kill lands mid-load. */
   private static final int BEFORE_KILL = 1500;
+
   private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(60);
 
   private Path dir;
@@ -77,9 +79,16 @@ class AuditTrailIT {
   @Test
   void killNine_underLoad_everyChangeTheDaemonReceivedIsRecorded() throws Exception {
     Path anchors = dir.resolve("anchors.log");
-    try (BerthServer berth = BerthServer.start(upstream.url(), List.of(
-        "--audit-max-size", "64k", "--audit-anchors", anchors.toString(),
-        "--audit-anchor-interval", "100ms"))) {
+    try (BerthServer berth =
+        BerthServer.start(
+            upstream.url(),
+            List.of(
+                "--audit-max-size",
+                "64k",
+                "--audit-anchors",
+                anchors.toString(),
+                "--audit-anchor-interval",
+                "100ms"))) {
       Load load = new Load(berth.socket());
       load.awaitAnswered(BEFORE_KILL, berth);
       berth.kill();
@@ -87,8 +96,9 @@ class AuditTrailIT {
       Set<String> received = upstream.received();
 
       assertThat(load.unexpected).as("answers other than 204 before the kill").isEmpty();
-      assertThat(received).as("requests the daemon received").hasSizeGreaterThanOrEqualTo(
-          BEFORE_KILL);
+      assertThat(received)
+          .as("requests the daemon received")
+          .hasSizeGreaterThanOrEqualTo(BEFORE_KILL);
       List<Path> files = AuditFiles.inChainOrder(List.of(berth.dir()));
       assertThat(files).as("the load rotated the trail").hasSizeGreaterThan(2);
       AuditVerifier.Result chain = AuditVerifier.verify(files, anchors(anchors));
@@ -96,7 +106,8 @@ class AuditTrailIT {
       assertThat(chain.fromGenesis()).isTrue();
       assertThat(chain.anchors()).as("anchors written before the kill").isNotEmpty();
       Set<String> allowed = allowedPaths(files);
-      assertThat(new HashSet<>(received)).as("forwarded without an allow record on disk")
+      assertThat(new HashSet<>(received))
+          .as("forwarded without an allow record on disk")
           .isSubsetOf(allowed);
 
       // berth starts again on the trail a crash left behind, and continues the chain
@@ -113,21 +124,31 @@ class AuditTrailIT {
 
   @Test
   void rotationFails_changesRefusedAndLogged_thenResumed() throws Exception {
-    try (BerthServer berth = BerthServer.start(upstream.url(), List.of(
-        "--audit-max-size", "1", "--audit-anchors", "none"))) {
+    try (BerthServer berth =
+        BerthServer.start(
+            upstream.url(), List.of("--audit-max-size", "1", "--audit-anchors", "none"))) {
       assertThat(post(berth.socket(), "/containers/first/stop")).isEqualTo(204);
       // every batch rotates (--audit-max-size 1): once the result of that request (seq 2) is in
       // the active file, the next record will rotate it to the name its first record gives it
       JsonNode result = awaitFirstRecord(berth.auditLog(), 2);
-      Path obstacle = berth.dir().resolve("audit-" + DateTimeFormatter
-          .ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
-          .format(Instant.parse(result.path("time").asText())) + "-2.jsonl");
+      Path obstacle =
+          berth
+              .dir()
+              .resolve(
+                  "audit-"
+                      + DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
+                          .withZone(ZoneOffset.UTC)
+                          .format(Instant.parse(result.path("time").asText()))
+                      + "-2.jsonl");
       Files.writeString(obstacle, "not berth's\n");
 
       assertThat(post(berth.socket(), "/containers/refused/stop")).isEqualTo(503);
       assertThat(upstream.received()).doesNotContain("/containers/refused/stop");
-      assertThat(berth.logs()).contains("audit record not written; request refused",
-          "cannot rotate the audit trail", obstacle.getFileName().toString());
+      assertThat(berth.logs())
+          .contains(
+              "audit record not written; request refused",
+              "cannot rotate the audit trail",
+              obstacle.getFileName().toString());
 
       Files.delete(obstacle);
       assertThat(post(berth.socket(), "/containers/resumed/stop")).isEqualTo(204);
@@ -222,10 +243,11 @@ class AuditTrailIT {
     }
 
     /** One keep-alive request; the status, or -1 when the connection ended. */
-    private static int exchange(SocketChannel c, InputStream in, String path)
-        throws IOException {
-      ByteBuffer request = ByteBuffer.wrap(("POST " + path + " HTTP/1.1\r\nHost: docker\r\n"
-          + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    private static int exchange(SocketChannel c, InputStream in, String path) throws IOException {
+      ByteBuffer request =
+          ByteBuffer.wrap(
+              ("POST " + path + " HTTP/1.1\r\nHost: docker\r\n" + "Content-Length: 0\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       while (request.hasRemaining()) {
         c.write(request);
       }
@@ -244,12 +266,22 @@ class AuditTrailIT {
     void awaitAnswered(int count, BerthServer berth) throws InterruptedException {
       long deadline = System.nanoTime() + LOAD_TIMEOUT.toNanos();
       while (answered.get() < count) {
-        if (System.nanoTime() > deadline || !berth.isAlive()
+        if (System.nanoTime() > deadline
+            || !berth.isAlive()
             || clients.stream().noneMatch(Thread::isAlive)) {
           stop.set(true);
-          throw new AssertionError("only " + answered.get() + " of " + count + " requests "
-              + "answered within " + LOAD_TIMEOUT.toSeconds() + " s; unexpected answers: "
-              + unexpected + "\n" + berth.logs());
+          throw new AssertionError(
+              "only "
+                  + answered.get()
+                  + " of "
+                  + count
+                  + " requests "
+                  + "answered within "
+                  + LOAD_TIMEOUT.toSeconds()
+                  + " s; unexpected answers: "
+                  + unexpected
+                  + "\n"
+                  + berth.logs());
         }
         Thread.sleep(5);
       }

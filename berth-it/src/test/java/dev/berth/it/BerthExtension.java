@@ -11,11 +11,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One berth for the whole suite: started before the first test class that needs it, stopped with
- * SIGTERM when the test plan ends (the root store closes it), and checked then that it removed
- * its socket. {@link LifecycleIT} tests that contract on instances of its own as well.
+ * SIGTERM when the test plan ends (the root store closes it), and checked then that it removed its
+ * socket. {@link LifecycleIT} tests that contract on instances of its own as well.
  */
-final class BerthExtension
-    implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+final class BerthExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
   private static final ExtensionContext.Namespace NS =
       ExtensionContext.Namespace.create(BerthExtension.class);
 
@@ -29,8 +28,11 @@ final class BerthExtension
       }
       return; // each test is skipped in beforeEach, so that the report counts them as skipped
     }
-    Shared shared = context.getRoot().getStore(NS)
-        .getOrComputeIfAbsent("berth", k -> new Shared(), Shared.class);
+    Shared shared =
+        context
+            .getRoot()
+            .getStore(NS)
+            .getOrComputeIfAbsent("berth", k -> new Shared(), Shared.class);
     server = shared.server;
   }
 
@@ -70,8 +72,11 @@ final class BerthExtension
       try {
         server.stop();
         if (Files.exists(server.socket(), LinkOption.NOFOLLOW_LINKS)) {
-          throw new AssertionError("berth left its socket " + server.socket()
-              + " behind after SIGTERM\n" + server.logs());
+          throw new AssertionError(
+              "berth left its socket "
+                  + server.socket()
+                  + " behind after SIGTERM\n"
+                  + server.logs());
         }
       } finally {
         server.close();

@@ -23,13 +23,14 @@ import java.util.stream.Stream;
  * berth as a subprocess, started through the repository's {@code berth} launcher exactly as an
  * operator would: {@code berth serve --listen unix://DIR/docker.sock --upstream URL}.
  *
- * <p>DIR is a fresh directory under /tmp with mode 0755 (so alice and bob can reach the socket)
- * and a short path (unix socket paths are limited to 108 bytes). berth's stdout and stderr go to
- * files in DIR; their tail is part of every startup or shutdown failure message.
+ * <p>DIR is a fresh directory under /tmp with mode 0755 (so alice and bob can reach the socket) and
+ * a short path (unix socket paths are limited to 108 bytes). berth's stdout and stderr go to files
+ * in DIR; their tail is part of every startup or shutdown failure message.
  */
 final class BerthServer implements AutoCloseable {
   static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
   /** The default {@code --socket-mode}. */
   static final Set<PosixFilePermission> SOCKET_MODE = PosixFilePermissions.fromString("rw-rw-rw-");
 
@@ -39,8 +40,8 @@ final class BerthServer implements AutoCloseable {
   private Process process;
   private final String upstream;
 
-  private BerthServer(Path dir, Path socket, ProcessBuilder command, Process process,
-      String upstream) {
+  private BerthServer(
+      Path dir, Path socket, ProcessBuilder command, Process process, String upstream) {
     this.dir = dir;
     this.socket = socket;
     this.command = command;
@@ -54,8 +55,8 @@ final class BerthServer implements AutoCloseable {
   }
 
   /**
-   * Starts berth in front of {@code upstreamUrl}, with more {@code berth serve} options, and
-   * waits until its socket is ready. The audit trail is {@link #auditLog()}.
+   * Starts berth in front of {@code upstreamUrl}, with more {@code berth serve} options, and waits
+   * until its socket is ready. The audit trail is {@link #auditLog()}.
    */
   static BerthServer start(String upstreamUrl, List<String> serveOptions) {
     return start(List.of(), upstreamUrl, serveOptions, null);
@@ -71,17 +72,16 @@ final class BerthServer implements AutoCloseable {
   }
 
   /**
-   * Starts berth as above, through {@code wrapper}: a command that ends by running the command
-   * line appended to it in the same process (e.g. {@code unshare --mount sh -c '...; exec "$@"'
-   * sh}), so that {@link #pid} is still berth's.
+   * Starts berth as above, through {@code wrapper}: a command that ends by running the command line
+   * appended to it in the same process (e.g. {@code unshare --mount sh -c '...; exec "$@"' sh}), so
+   * that {@link #pid} is still berth's.
    */
-  static BerthServer start(List<String> wrapper, String upstreamUrl,
-      List<String> serveOptions) {
+  static BerthServer start(List<String> wrapper, String upstreamUrl, List<String> serveOptions) {
     return start(wrapper, upstreamUrl, serveOptions, null);
   }
 
-  private static BerthServer start(List<String> wrapper, String upstreamUrl,
-      List<String> serveOptions, Path stateDir) {
+  private static BerthServer start(
+      List<String> wrapper, String upstreamUrl, List<String> serveOptions, Path stateDir) {
     Path dir;
     try {
       dir = Files.createTempDirectory(Path.of("/tmp"), "bit-");
@@ -95,17 +95,25 @@ final class BerthServer implements AutoCloseable {
     }
     Path root = ItEnvironment.repoRoot();
     List<String> args = new ArrayList<>(wrapper);
-    args.addAll(List.of(root.resolve("berth").toString(), "serve", "--listen",
-        "unix://" + socket, "--upstream", upstreamUrl,
-        "--audit-log", socket.resolveSibling("audit.jsonl").toString(),
-        "--state-dir", (stateDir != null ? stateDir : socket.resolveSibling("state"))
-        .toString()));
+    args.addAll(
+        List.of(
+            root.resolve("berth").toString(),
+            "serve",
+            "--listen",
+            "unix://" + socket,
+            "--upstream",
+            upstreamUrl,
+            "--audit-log",
+            socket.resolveSibling("audit.jsonl").toString(),
+            "--state-dir",
+            (stateDir != null ? stateDir : socket.resolveSibling("state")).toString()));
     args.addAll(serveOptions);
-    ProcessBuilder pb = new ProcessBuilder(args)
-        .directory(root.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectOutput(dir.resolve("stdout.log").toFile())
-        .redirectError(dir.resolve("stderr.log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(args)
+            .directory(root.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(dir.resolve("stdout.log").toFile())
+            .redirectError(dir.resolve("stderr.log").toFile());
     Process p;
     try {
       p = pb.start();
@@ -143,7 +151,8 @@ final class BerthServer implements AutoCloseable {
     }
     try {
       Files.deleteIfExists(socket);
-      command.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()))
+      command
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()))
           .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.log").toFile()));
       process = command.start();
     } catch (IOException e) {
@@ -182,8 +191,8 @@ final class BerthServer implements AutoCloseable {
       }
       sleep(50);
     }
-    String why = "berth did not create " + socket + " within " + START_TIMEOUT.toSeconds()
-        + " s\n" + logs();
+    String why =
+        "berth did not create " + socket + " within " + START_TIMEOUT.toSeconds() + " s\n" + logs();
     close();
     fail(why);
   }
@@ -210,9 +219,13 @@ final class BerthServer implements AutoCloseable {
 
   /** berth's stdout and the tail of its stderr, for failure messages. */
   String logs() {
-    return "--- berth stdout (" + dir.resolve("stdout.log") + ") ---\n"
+    return "--- berth stdout ("
+        + dir.resolve("stdout.log")
+        + ") ---\n"
         + tail(dir.resolve("stdout.log"), 20)
-        + "\n--- berth stderr (" + dir.resolve("stderr.log") + "), last lines ---\n"
+        + "\n--- berth stderr ("
+        + dir.resolve("stderr.log")
+        + "), last lines ---\n"
         + tail(dir.resolve("stderr.log"), 60);
   }
 
@@ -228,13 +241,16 @@ final class BerthServer implements AutoCloseable {
   /** Open unix sockets in the berth process: its listener, client and upstream connections. */
   int socketCount() {
     try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
-      return (int) fds.filter(fd -> {
-        try {
-          return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-        } catch (IOException e) {
-          return false; // closed while listing
-        }
-      }).count();
+      return (int)
+          fds.filter(
+                  fd -> {
+                    try {
+                      return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                    } catch (IOException e) {
+                      return false; // closed while listing
+                    }
+                  })
+              .count();
     } catch (IOException e) {
       throw new AssertionError("cannot list berth's file descriptors: " + e, e);
     }
@@ -283,13 +299,18 @@ final class BerthServer implements AutoCloseable {
   /** Keeps berth's logs under target/berth-logs for a post-mortem (CI artifacts). */
   private void saveLogs() {
     try {
-      Path target = Path.of(System.getProperty("basedir", System.getProperty("user.dir")),
-          "target", "berth-logs");
+      Path target =
+          Path.of(
+              System.getProperty("basedir", System.getProperty("user.dir")),
+              "target",
+              "berth-logs");
       Files.createDirectories(target);
       for (String name : List.of("stdout.log", "stderr.log")) {
         Path log = dir.resolve(name);
         if (Files.exists(log)) {
-          Files.copy(log, target.resolve(dir.getFileName() + "-" + name),
+          Files.copy(
+              log,
+              target.resolve(dir.getFileName() + "-" + name),
               StandardCopyOption.REPLACE_EXISTING);
         }
       }
@@ -300,13 +321,15 @@ final class BerthServer implements AutoCloseable {
 
   private void deleteDir() {
     try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // best effort
-        }
-      });
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // best effort
+                }
+              });
     } catch (IOException e) {
       // best effort
     }

@@ -28,8 +28,10 @@ class BuildIT extends ItBase {
 
   @BeforeEach
   void context() throws IOException {
-    context = Files.createTempDirectory("berth-build-it",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    context =
+        Files.createTempDirectory(
+            "berth-build-it",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     // The step prints its IPv4 address, to show which network it ran on.
     dockerfile("FROM " + image + "\nRUN ip -4 -o addr show eth0\nCMD [\"id\"]\n");
   }
@@ -62,8 +64,8 @@ class BuildIT extends ItBase {
 
   /** {@code DOCKER_BUILDKIT=0 docker build ARGS... CONTEXT} as {@code user}, through berth. */
   private Proc.Result classicBuild(UnixUser user, String... args) {
-    List<String> cmd = new ArrayList<>(List.of("DOCKER_BUILDKIT=0", ItEnvironment.dockerCli(),
-        "build"));
+    List<String> cmd =
+        new ArrayList<>(List.of("DOCKER_BUILDKIT=0", ItEnvironment.dockerCli(), "build"));
     cmd.addAll(List.of(args));
     cmd.add(context.toString());
     return Proc.run(docker.asUser(user, cmd), null, BUILD_TIMEOUT);
@@ -83,15 +85,21 @@ class BuildIT extends ItBase {
 
     // The step ran on berth-build-<uid>, not on the shared default bridge.
     String net = "berth-build-" + alice.uid();
-    Proc.Result subnet = DockerCli.upstream("network", "inspect", "--format",
-        "{{(index .IPAM.Config 0).Subnet}} {{index .Labels \"dev.berth.build-network\"}}", net);
+    Proc.Result subnet =
+        DockerCli.upstream(
+            "network",
+            "inspect",
+            "--format",
+            "{{(index .IPAM.Config 0).Subnet}} {{index .Labels \"dev.berth.build-network\"}}",
+            net);
     assertThat(subnet.ok()).as(subnet.describe()).isTrue();
     String[] parts = subnet.stdout().strip().split(" ");
     assertThat(parts[1]).isEqualTo(Integer.toString(alice.uid()));
     String prefix = parts[0].substring(0, parts[0].lastIndexOf('.'));
     assertThat(r.stdout()).as(r.describe()).contains("inet " + prefix + ".");
-    Proc.Result bridge = DockerCli.upstream("network", "inspect", "--format",
-        "{{(index .IPAM.Config 0).Subnet}}", "bridge");
+    Proc.Result bridge =
+        DockerCli.upstream(
+            "network", "inspect", "--format", "{{(index .IPAM.Config 0).Subnet}}", "bridge");
     if (bridge.ok()) { // the test daemons run without the default bridge
       String b = bridge.stdout().strip();
       assertThat(r.stdout()).doesNotContain("inet " + b.substring(0, b.lastIndexOf('.')) + ".");
@@ -140,9 +148,19 @@ class BuildIT extends ItBase {
 
   /** {@code curl -X POST} of {@code target} as {@code user} through berth: body, then status. */
   private Proc.Result post(UnixUser user, String target) {
-    return Proc.run(docker.asUser(user, List.of("curl", "-s", "-w", "\n%{http_code}",
-        "--unix-socket", BERTH.server().socket().toString(), "-X", "POST",
-        "http://docker" + target)));
+    return Proc.run(
+        docker.asUser(
+            user,
+            List.of(
+                "curl",
+                "-s",
+                "-w",
+                "\n%{http_code}",
+                "--unix-socket",
+                BERTH.server().socket().toString(),
+                "-X",
+                "POST",
+                "http://docker" + target)));
   }
 
   /**
@@ -151,8 +169,10 @@ class BuildIT extends ItBase {
    */
   @Test
   void build_remoteContext_refused() {
-    Proc.Result r = post(alice, "/v1.41/build?remote="
-        + "https%3A%2F%2Fgithub.com%2Fdocker-library%2Fhello-world.git");
+    Proc.Result r =
+        post(
+            alice,
+            "/v1.41/build?remote=" + "https%3A%2F%2Fgithub.com%2Fdocker-library%2Fhello-world.git");
     assertThat(r.stdout()).as(r.describe()).contains("remote build contexts").endsWith("403");
   }
 

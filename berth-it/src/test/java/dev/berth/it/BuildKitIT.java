@@ -19,13 +19,17 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 14, item 2: {@code docker build} with the buildx plugin (BuildKit over {@code /grpc} and
  * {@code /session}, HTTP/2 judged call by call) as alice and bob through berth, and the attacks
- * through its options. Needs the plugin from {@code scripts/engine.sh fetch-buildx}; each user
- * gets a {@code DOCKER_CONFIG} whose {@code cli-plugins/} links to it, so nothing is installed.
+ * through its options. Needs the plugin from {@code scripts/engine.sh fetch-buildx}; each user gets
+ * a {@code DOCKER_CONFIG} whose {@code cli-plugins/} links to it, so nothing is installed.
  */
 class BuildKitIT extends ItBase {
   private static final Duration BUILD_TIMEOUT = Duration.ofSeconds(180);
-  private static final Path PLUGIN = Path.of(System.getenv().getOrDefault("BERTH_IT_BUILDX",
-      "/var/cache/berth-test/buildx/root/usr/libexec/docker/cli-plugins/docker-buildx"));
+  private static final Path PLUGIN =
+      Path.of(
+          System.getenv()
+              .getOrDefault(
+                  "BERTH_IT_BUILDX",
+                  "/var/cache/berth-test/buildx/root/usr/libexec/docker/cli-plugins/docker-buildx"));
 
   private Path context;
   private final List<Path> dirs = new ArrayList<>();
@@ -34,8 +38,8 @@ class BuildKitIT extends ItBase {
   @BeforeEach
   void context() throws IOException {
     if (!Files.isExecutable(PLUGIN)) {
-      ItEnvironment.unavailable("no buildx plugin at " + PLUGIN
-          + " (scripts/engine.sh fetch-buildx)");
+      ItEnvironment.unavailable(
+          "no buildx plugin at " + PLUGIN + " (scripts/engine.sh fetch-buildx)");
     }
     context = dir(null);
     dockerfile("FROM " + image + "\nRUN echo built > /built\nCMD [\"id\"]\n");
@@ -55,8 +59,10 @@ class BuildKitIT extends ItBase {
 
   /** A fresh 0755 directory, owned by {@code user} when given. */
   private Path dir(UnixUser user) throws IOException {
-    Path d = Files.createTempDirectory("berth-bk-it",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    Path d =
+        Files.createTempDirectory(
+            "berth-bk-it",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     dirs.add(d);
     if (user != null) {
       Proc.run(List.of("chown", user.uid() + ":" + user.gid(), d.toString()));
@@ -93,14 +99,19 @@ class BuildKitIT extends ItBase {
       Path config = dir(user);
       Path plugins = Files.createDirectory(config.resolve("cli-plugins"));
       Files.createSymbolicLink(plugins.resolve("docker-buildx"), PLUGIN);
-      Path compose = Path.of(System.getenv().getOrDefault("BERTH_IT_COMPOSE_PLUGINS",
-          "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins"), "docker-compose");
+      Path compose =
+          Path.of(
+              System.getenv()
+                  .getOrDefault(
+                      "BERTH_IT_COMPOSE_PLUGINS",
+                      "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins"),
+              "docker-compose");
       if (Files.isExecutable(compose)) {
         Files.createSymbolicLink(plugins.resolve("docker-compose"), compose);
       }
       Proc.run(List.of("chown", "-R", user.uid() + ":" + user.gid(), config.toString()));
-      List<String> cmd = new ArrayList<>(List.of("DOCKER_CONFIG=" + config,
-          ItEnvironment.dockerCli()));
+      List<String> cmd =
+          new ArrayList<>(List.of("DOCKER_CONFIG=" + config, ItEnvironment.dockerCli()));
       cmd.addAll(args);
       return Proc.run(docker.asUser(user, cmd), null, BUILD_TIMEOUT);
     } catch (IOException e) {
@@ -119,8 +130,13 @@ class BuildKitIT extends ItBase {
     String tag = tag("bk");
     Proc.Result r = buildx(alice, "build", "-t", tag);
     assertThat(r.ok()).as(r.describe()).isTrue();
-    Proc.Result labels = DockerCli.upstream("image", "inspect", "--format",
-        "{{index .Config.Labels \"dev.berth.owner.uid\"}}", tag);
+    Proc.Result labels =
+        DockerCli.upstream(
+            "image",
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"dev.berth.owner.uid\"}}",
+            tag);
     assertThat(labels.stdout().strip()).isEqualTo(Integer.toString(alice.uid()));
     Proc.Result bobRmi = docker.run(bob, "rmi", tag);
     assertThat(bobRmi.exitCode()).as(bobRmi.describe()).isNotZero();
@@ -132,8 +148,8 @@ class BuildKitIT extends ItBase {
   void buildxBuild_loadWithMetadataFile_builds() throws IOException {
     String tag = tag("bkload");
     Path meta = dir(alice).resolve("meta.json");
-    Proc.Result r = buildx(alice, "buildx", "build", "--load", "--metadata-file",
-        meta.toString(), "-t", tag);
+    Proc.Result r =
+        buildx(alice, "buildx", "build", "--load", "--metadata-file", meta.toString(), "-t", tag);
     assertThat(r.ok()).as(r.describe()).isTrue();
     assertThat(Files.readString(meta)).contains("containerimage.digest");
   }
@@ -160,26 +176,27 @@ class BuildKitIT extends ItBase {
     dockerfile("FROM " + image + "\nRUN --network=host true\n");
     Proc.Result r = buildx(alice, "build");
     assertRefused(r, "ERROR");
-    assertThat(r.stderr()).as(r.describe()).containsAnyOf("network.host",
-        "Unknown flag: network");
+    assertThat(r.stderr()).as(r.describe()).containsAnyOf("network.host", "Unknown flag: network");
   }
 
   @Test
   void build_allowSecurityInsecure_refused() {
-    assertRefused(buildx(alice, "buildx", "build", "--allow", "security.insecure"), "berth:",
+    assertRefused(
+        buildx(alice, "buildx", "build", "--allow", "security.insecure"),
+        "berth:",
         "security.insecure");
   }
 
   @Test
   void build_cgroupParent_refused() {
-    assertRefused(buildx(alice, "build", "--cgroup-parent", "/system.slice"), "berth:",
-        "--cgroup-parent");
+    assertRefused(
+        buildx(alice, "build", "--cgroup-parent", "/system.slice"), "berth:", "--cgroup-parent");
   }
 
   @Test
   void build_buildkitSyntaxArg_refused() {
-    assertRefused(buildx(alice, "build", "--build-arg", "BUILDKIT_SYNTAX=evil/frontend:1"),
-        "berth:");
+    assertRefused(
+        buildx(alice, "build", "--build-arg", "BUILDKIT_SYNTAX=evil/frontend:1"), "berth:");
   }
 
   /** The directive is read as the Dockerfile crosses alice's session, before the daemon runs it. */
@@ -195,21 +212,21 @@ class BuildKitIT extends ItBase {
    */
   @Test
   void build_runSecurityInsecure_refused() {
-    dockerfile("# syntax=docker/dockerfile:1-labs\nFROM " + image
-        + "\nRUN --security=insecure true\n");
+    dockerfile(
+        "# syntax=docker/dockerfile:1-labs\nFROM " + image + "\nRUN --security=insecure true\n");
     assertRefused(buildx(alice, "build"), "berth:", "docker/dockerfile:1-labs");
   }
 
   /**
-   * Two users' {@code RUN --mount=type=cache} with the same target: bob finds alice's cache
-   * empty, and what bob writes does not reach alice's next build.
+   * Two users' {@code RUN --mount=type=cache} with the same target: bob finds alice's cache empty,
+   * and what bob writes does not reach alice's next build.
    */
   @Test
   void build_cacheMountOfAnotherUser_neitherReadNorPoisoned() {
     String nonce = ItEnvironment.uniqueName("cache");
     // The same cache id for both users, fresh for every run (the daemon keeps cache mounts).
-    String mount = "FROM " + image + "\nRUN --mount=type=cache,id=" + nonce
-        + ",target=/berth-cache ";
+    String mount =
+        "FROM " + image + "\nRUN --mount=type=cache,id=" + nonce + ",target=/berth-cache ";
     dockerfile(mount + "echo " + nonce + " > /berth-cache/f\n");
     Proc.Result alices = buildx(alice, "build");
     assertThat(alices.ok()).as(alices.describe()).isTrue();
@@ -229,8 +246,12 @@ class BuildKitIT extends ItBase {
     Files.writeString(secret, nonce);
     Proc.run(List.of("chown", alice.uid() + ":" + alice.gid(), secret.toString()));
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-    dockerfile("FROM " + image + "\nRUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = "
-        + nonce + "\n");
+    dockerfile(
+        "FROM "
+            + image
+            + "\nRUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = "
+            + nonce
+            + "\n");
     Proc.Result r = buildx(alice, "build", "--secret", "id=tok,src=" + secret);
     assertThat(r.ok()).as(r.describe()).isTrue();
   }
@@ -244,28 +265,62 @@ class BuildKitIT extends ItBase {
     Path compose = context.resolve("compose.yaml");
     Files.writeString(compose, "services:\n  app:\n    build: .\n    image: " + tag + "\n");
     Files.setPosixFilePermissions(compose, PosixFilePermissions.fromString("rw-r--r--"));
-    Proc.Result r = cli(alice, List.of("compose", "-p", ItEnvironment.uniqueName("bkc"),
-        "--project-directory", context.toString(), "build"));
+    Proc.Result r =
+        cli(
+            alice,
+            List.of(
+                "compose",
+                "-p",
+                ItEnvironment.uniqueName("bkc"),
+                "--project-directory",
+                context.toString(),
+                "build"));
     assertThat(r.ok()).as(r.describe()).isTrue();
-    Proc.Result labels = DockerCli.upstream("image", "inspect", "--format",
-        "{{index .Config.Labels \"dev.berth.owner.uid\"}}", tag);
-    assertThat(labels.stdout().strip()).as(labels.describe())
+    Proc.Result labels =
+        DockerCli.upstream(
+            "image",
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"dev.berth.owner.uid\"}}",
+            tag);
+    assertThat(labels.stdout().strip())
+        .as(labels.describe())
         .isEqualTo(Integer.toString(alice.uid()));
   }
 
   /** A {@code POST /session} as {@code user} with session id {@code id}, held up to 15 s. */
   private List<String> session(UnixUser user, String id) {
-    return docker.asUser(user, List.of("curl", "-sS", "-N", "-i", "-m", "15", "--http1.1",
-        "--unix-socket", berth().socket().toString(), "-X", "POST",
-        "-H", "Connection: Upgrade", "-H", "Upgrade: h2c",
-        "-H", "X-Docker-Expose-Session-Uuid: " + id, "-H", "X-Docker-Expose-Session-Name: it",
-        "-H", "X-Docker-Expose-Session-Sharedkey: it", "http://docker/session"));
+    return docker.asUser(
+        user,
+        List.of(
+            "curl",
+            "-sS",
+            "-N",
+            "-i",
+            "-m",
+            "15",
+            "--http1.1",
+            "--unix-socket",
+            berth().socket().toString(),
+            "-X",
+            "POST",
+            "-H",
+            "Connection: Upgrade",
+            "-H",
+            "Upgrade: h2c",
+            "-H",
+            "X-Docker-Expose-Session-Uuid: " + id,
+            "-H",
+            "X-Docker-Expose-Session-Name: it",
+            "-H",
+            "X-Docker-Expose-Session-Sharedkey: it",
+            "http://docker/session"));
   }
 
   /**
-   * dockerd keeps sessions by the id the client chose and silently gives a second connection
-   * with the same id the first one's place (buildkit {@code session/manager.go}): bob's
-   * connection with alice's live session id is refused and hers stays.
+   * dockerd keeps sessions by the id the client chose and silently gives a second connection with
+   * the same id the first one's place (buildkit {@code session/manager.go}): bob's connection with
+   * alice's live session id is refused and hers stays.
    */
   @Test
   void session_secondConnectionWithAnothersSessionId_refusedAndTheFirstKept() {
@@ -273,7 +328,9 @@ class BuildKitIT extends ItBase {
     try (Proc.Running first = Proc.start(session(alice, id))) {
       assertThat(first.awaitStdout("101", Duration.ofSeconds(10))).as(first.stdout()).isTrue();
       Proc.Result second = Proc.run(session(bob, id), null, Duration.ofSeconds(30));
-      assertThat(second.stdout()).as(second.describe()).doesNotContain("101")
+      assertThat(second.stdout())
+          .as(second.describe())
+          .doesNotContain("101")
           .contains("berth:", "is in use");
       assertThat(first.isAlive()).as(first.stdout()).isTrue();
     }
@@ -282,8 +339,8 @@ class BuildKitIT extends ItBase {
   /** A step reaches nothing: no shared bridge, no host network (forced network none). */
   @Test
   void build_stepNetwork_none() {
-    dockerfile("FROM " + image + "\nRUN ip -4 -o addr show; ! ip -4 -o addr show | grep -v ' lo '"
-        + "\n");
+    dockerfile(
+        "FROM " + image + "\nRUN ip -4 -o addr show; ! ip -4 -o addr show | grep -v ' lo '" + "\n");
     Proc.Result r = buildx(alice, "build", "--progress=plain");
     assertThat(r.ok()).as(r.describe()).isTrue();
   }

@@ -16,22 +16,26 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The docker CLI's everyday commands, side by side: each scenario runs once as alice straight on
- * the daemon (alice with the socket's group added, i.e. a member of the {@code docker} group:
- * what berth replaces) and once as alice through berth, with the same asserted outcome.
+ * the daemon (alice with the socket's group added, i.e. a member of the {@code docker} group: what
+ * berth replaces) and once as alice through berth, with the same asserted outcome.
  *
- * <p>Every scenario must pass on both sides. The commands that berth refuses by a documented
- * rule ({@link #DOCUMENTED_REFUSALS}) are asserted as such: on the daemon they work, through
- * berth they fail with the rule's message; the README lists the same rules. A scenario that
- * passes on the daemon and fails through berth for any other reason is a berth bug.
+ * <p>Every scenario must pass on both sides. The commands that berth refuses by a documented rule
+ * ({@link #DOCUMENTED_REFUSALS}) are asserted as such: on the daemon they work, through berth they
+ * fail with the rule's message; the README lists the same rules. A scenario that passes on the
+ * daemon and fails through berth for any other reason is a berth bug.
  */
 class CliCompatIT extends ItBase {
   /** The refusals a CLI user meets in this suite, by the message fragment that names the rule. */
-  static final List<String> DOCUMENTED_REFUSALS = List.of(
-      "docker load (image_load) is not granted to your role",
-      "docker import is reserved for administrators");
+  static final List<String> DOCUMENTED_REFUSALS =
+      List.of(
+          "docker load (image_load) is not granted to your role",
+          "docker import is reserved for administrators");
 
   /** Where the CLI talks to. */
-  enum Side { DAEMON, BERTH }
+  enum Side {
+    DAEMON,
+    BERTH
+  }
 
   private final List<String> networks = new ArrayList<>();
   private final List<String> volumes = new ArrayList<>();
@@ -59,7 +63,8 @@ class CliCompatIT extends ItBase {
   }
 
   private DockerCli cli(Side side) {
-    return side == Side.BERTH ? docker
+    return side == Side.BERTH
+        ? docker
         : DockerCli.dockerGroupMember(ItEnvironment.upstreamSocket(), "docker");
   }
 
@@ -89,8 +94,11 @@ class CliCompatIT extends ItBase {
 
   /** A fresh directory owned by alice (0700), removed after the test. */
   private Path aliceDir() throws IOException {
-    Path d = Files.createTempDirectory(Path.of("/tmp"), "it-compat-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path d =
+        Files.createTempDirectory(
+            Path.of("/tmp"),
+            "it-compat-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     dirs.add(d);
     Proc.run(List.of("chown", alice.uid() + ":" + alice.gid(), d.toString()));
     return d;
@@ -109,8 +117,21 @@ class CliCompatIT extends ItBase {
   @EnumSource(Side.class)
   void runInteractiveTty_stdinIsATerminal(Side side) {
     String name = container("tty");
-    Proc.Result r = Proc.run(ptyCommand(side, "run", "--rm", "-it", "--name", name, image,
-        "sh", "-c", "test -t 0 && echo tty-yes"), null, ItEnvironment.PROCESS_TIMEOUT);
+    Proc.Result r =
+        Proc.run(
+            ptyCommand(
+                side,
+                "run",
+                "--rm",
+                "-it",
+                "--name",
+                name,
+                image,
+                "sh",
+                "-c",
+                "test -t 0 && echo tty-yes"),
+            null,
+            ItEnvironment.PROCESS_TIMEOUT);
     assertThat(r.exitCode()).as(r.describe()).isZero();
     assertThat(r.stdout()).as(r.describe()).contains("tty-yes");
   }
@@ -120,8 +141,11 @@ class CliCompatIT extends ItBase {
   void execInteractiveTty_runsInTheContainer(Side side) {
     String name = container("exec");
     ok(side, "run", "-d", "--name", name, image, "sleep", "60");
-    Proc.Result r = Proc.run(ptyCommand(side, "exec", "-it", name, "sh", "-c",
-        "test -t 0 && echo exec-$((40+2))"), null, ItEnvironment.PROCESS_TIMEOUT);
+    Proc.Result r =
+        Proc.run(
+            ptyCommand(side, "exec", "-it", name, "sh", "-c", "test -t 0 && echo exec-$((40+2))"),
+            null,
+            ItEnvironment.PROCESS_TIMEOUT);
     assertThat(r.exitCode()).as(r.describe()).isZero();
     assertThat(r.stdout()).as(r.describe()).contains("exec-42");
     Proc.Result plain = ok(side, "exec", name, "cat", "/proc/1/cmdline");
@@ -143,8 +167,7 @@ class CliCompatIT extends ItBase {
         attach.write("ping\n");
         answered = attach.awaitStdout("got:ping", Duration.ofSeconds(2));
       }
-      assertThat(answered).as("stdout: %s stderr: %s", attach.stdout(), attach.stderr())
-          .isTrue();
+      assertThat(answered).as("stdout: %s stderr: %s", attach.stdout(), attach.stderr()).isTrue();
       Proc.Result r = attach.waitFor(Duration.ofSeconds(20));
       assertThat(r.exitCode()).as(r.describe()).isEqualTo(3);
     }
@@ -173,10 +196,14 @@ class CliCompatIT extends ItBase {
     assertThat(ok(side, "stats", "--no-stream", "--format", "{{.Name}}", name).stdout().strip())
         .isEqualTo(name);
     assertThat(ok(side, "top", name).stdout()).contains("sleep 60");
-    assertThat(ok(side, "inspect", "--format", "{{.State.Running}} {{.Name}}", name).stdout()
-        .strip()).isEqualTo("true /" + name);
-    assertThat(ok(side, "container", "ls", "--filter", "name=" + name, "--format",
-        "{{.Names}}").stdout().strip()).isEqualTo(name);
+    assertThat(
+            ok(side, "inspect", "--format", "{{.State.Running}} {{.Name}}", name).stdout().strip())
+        .isEqualTo("true /" + name);
+    assertThat(
+            ok(side, "container", "ls", "--filter", "name=" + name, "--format", "{{.Names}}")
+                .stdout()
+                .strip())
+        .isEqualTo(name);
   }
 
   @ParameterizedTest
@@ -193,8 +220,11 @@ class CliCompatIT extends ItBase {
     assertThat(ok(side, "inspect", "--format", "{{.State.Status}}", renamed).stdout().strip())
         .isEqualTo("paused");
     ok(side, "unpause", renamed);
-    assertThat(ok(side, "inspect", "--format", "{{.RestartCount}} {{.State.Status}}", renamed)
-        .stdout().strip()).endsWith("running");
+    assertThat(
+            ok(side, "inspect", "--format", "{{.RestartCount}} {{.State.Status}}", renamed)
+                .stdout()
+                .strip())
+        .endsWith("running");
   }
 
   @ParameterizedTest
@@ -212,8 +242,19 @@ class CliCompatIT extends ItBase {
     String net = network("port");
     ok(side, "network", "create", net);
     String name = container("port");
-    ok(side, "run", "-d", "--name", name, "--network", net, "-p", "127.0.0.1::8080", image,
-        "sleep", "60");
+    ok(
+        side,
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        net,
+        "-p",
+        "127.0.0.1::8080",
+        image,
+        "sleep",
+        "60");
     assertThat(ok(side, "port", name, "8080").stdout().strip()).matches("127\\.0\\.0\\.1:\\d+");
   }
 
@@ -221,8 +262,21 @@ class CliCompatIT extends ItBase {
   @EnumSource(Side.class)
   void healthcheck_becomesHealthy(Side side) throws InterruptedException {
     String name = container("health");
-    ok(side, "run", "-d", "--name", name, "--health-cmd", "true", "--health-interval", "1s",
-        "--health-start-period", "0s", image, "sleep", "60");
+    ok(
+        side,
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        "--health-start-period",
+        "0s",
+        image,
+        "sleep",
+        "60");
     String status = "";
     for (int i = 0; i < 30 && !status.equals("healthy"); i++) {
       Thread.sleep(500);
@@ -234,8 +288,8 @@ class CliCompatIT extends ItBase {
   @ParameterizedTest
   @EnumSource(Side.class)
   void init_runsTheCommandUnderAnInitProcess(Side side) {
-    Proc.Result r = ok(side, "run", "--rm", "--init", image, "sh", "-c",
-        "cat /proc/1/cmdline | tr '\\0' ' '");
+    Proc.Result r =
+        ok(side, "run", "--rm", "--init", image, "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '");
     assertThat(r.stdout()).contains("sh -c").doesNotStartWith("sh");
   }
 
@@ -252,11 +306,31 @@ class CliCompatIT extends ItBase {
   @EnumSource(Side.class)
   void limits_areAppliedAsAsked(Side side) {
     String name = container("limits");
-    ok(side, "run", "-d", "--name", name, "-m", "64m", "--cpus", "0.5", "--pids-limit", "100",
-        image, "sleep", "60");
-    assertThat(ok(side, "inspect", "--format",
-        "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}", name)
-        .stdout().strip()).isEqualTo("67108864 500000000 100");
+    ok(
+        side,
+        "run",
+        "-d",
+        "--name",
+        name,
+        "-m",
+        "64m",
+        "--cpus",
+        "0.5",
+        "--pids-limit",
+        "100",
+        image,
+        "sleep",
+        "60");
+    assertThat(
+            ok(
+                    side,
+                    "inspect",
+                    "--format",
+                    "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}",
+                    name)
+                .stdout()
+                .strip())
+        .isEqualTo("67108864 500000000 100");
     ok(side, "update", "--memory", "128m", "--memory-swap", "256m", name);
     assertThat(ok(side, "inspect", "--format", "{{.HostConfig.Memory}}", name).stdout().strip())
         .isEqualTo("134217728");
@@ -267,17 +341,28 @@ class CliCompatIT extends ItBase {
   void networks_createConnectInspectRemove(Side side) {
     String net = network("net");
     ok(side, "network", "create", "--label", "app=compat", net);
-    assertThat(ok(side, "network", "ls", "--format", "{{.Name}}").stdout().lines())
-        .contains(net);
+    assertThat(ok(side, "network", "ls", "--format", "{{.Name}}").stdout().lines()).contains(net);
     String a = container("net-a");
     String b = container("net-b");
-    ok(side, "run", "-d", "--name", a, "--network", net, "--network-alias", "db", image,
-        "sleep", "60");
+    ok(
+        side,
+        "run",
+        "-d",
+        "--name",
+        a,
+        "--network",
+        net,
+        "--network-alias",
+        "db",
+        image,
+        "sleep",
+        "60");
     ok(side, "run", "-d", "--name", b, image, "sleep", "60");
     ok(side, "network", "connect", "--alias", "web", net, b);
     assertThat(ok(side, "exec", b, "cat", "/etc/hosts").stdout()).isNotEmpty();
-    assertThat(ok(side, "network", "inspect", "--format", "{{len .Containers}}", net).stdout()
-        .strip()).isEqualTo("2");
+    assertThat(
+            ok(side, "network", "inspect", "--format", "{{len .Containers}}", net).stdout().strip())
+        .isEqualTo("2");
     ok(side, "network", "disconnect", net, b);
     ok(side, "rm", "-f", a, b);
     ok(side, "network", "rm", net);
@@ -294,8 +379,9 @@ class CliCompatIT extends ItBase {
     assertThat(ok(side, "exec", a, "cat", "/shared/f").stdout()).isEqualTo("x\n");
     ok(side, "run", "--rm", "--network", net, "--link", a + ":db", image, "true");
     ok(side, "run", "--rm", "--network", "container:" + a, image, "true");
-    assertThat(ok(side, "run", "--rm", "--pid", "container:" + a, image, "ps", "-o", "args")
-        .stdout()).contains("sleep 60");
+    assertThat(
+            ok(side, "run", "--rm", "--pid", "container:" + a, image, "ps", "-o", "args").stdout())
+        .contains("sleep 60");
     ok(side, "run", "--rm", "--log-driver", "none", image, "true");
   }
 
@@ -305,10 +391,9 @@ class CliCompatIT extends ItBase {
     String vol = volume("vol");
     ok(side, "volume", "create", "--label", "app=compat", vol);
     ok(side, "run", "--rm", "-v", vol + ":/data", image, "sh", "-c", "echo kept > /data/f");
-    assertThat(ok(side, "run", "--rm", "-v", vol + ":/data:ro", image, "cat", "/data/f")
-        .stdout()).isEqualTo("kept\n");
-    assertThat(ok(side, "volume", "ls", "--format", "{{.Name}}").stdout().lines())
-        .contains(vol);
+    assertThat(ok(side, "run", "--rm", "-v", vol + ":/data:ro", image, "cat", "/data/f").stdout())
+        .isEqualTo("kept\n");
+    assertThat(ok(side, "volume", "ls", "--format", "{{.Name}}").stdout().lines()).contains(vol);
     assertThat(ok(side, "volume", "inspect", "--format", "{{.Labels.app}}", vol).stdout().strip())
         .isEqualTo("compat");
     ok(side, "volume", "rm", vol);
@@ -334,12 +419,16 @@ class CliCompatIT extends ItBase {
     ok(side, "run", "--name", name, image, "sh", "-c", "echo c > /tmp/committed");
     String committed = imageRef("commit");
     ok(side, "commit", "-c", "ENV COMPAT=1", "-c", "LABEL compat=yes", name, committed);
-    assertThat(ok(side, "image", "inspect", "--format", "{{.Config.Labels.compat}}", committed)
-        .stdout().strip()).isEqualTo("yes");
-    assertThat(ok(side, "run", "--rm", committed, "sh", "-c", "echo $COMPAT; cat /tmp/committed")
-        .stdout()).isEqualTo("1\nc\n");
-    assertThat(ok(side, "history", "--format", "{{.CreatedBy}}", committed).stdout())
-        .isNotBlank();
+    assertThat(
+            ok(side, "image", "inspect", "--format", "{{.Config.Labels.compat}}", committed)
+                .stdout()
+                .strip())
+        .isEqualTo("yes");
+    assertThat(
+            ok(side, "run", "--rm", committed, "sh", "-c", "echo $COMPAT; cat /tmp/committed")
+                .stdout())
+        .isEqualTo("1\nc\n");
+    assertThat(ok(side, "history", "--format", "{{.CreatedBy}}", committed).stdout()).isNotBlank();
     assertThat(ok(side, "images", "--format", "{{.Repository}}:{{.Tag}}").stdout().lines())
         .contains(tagged, committed);
     ok(side, "rmi", committed, tagged);
@@ -374,7 +463,9 @@ class CliCompatIT extends ItBase {
       assertThat(r.exitCode()).as(r.describe()).isZero();
     } else {
       assertThat(r.exitCode()).as(r.describe()).isNotZero();
-      assertThat(r.stderr()).as(r.describe()).contains("Error response from daemon: berth: ")
+      assertThat(r.stderr())
+          .as(r.describe())
+          .contains("Error response from daemon: berth: ")
           .contains(rule);
     }
   }
@@ -402,8 +493,18 @@ class CliCompatIT extends ItBase {
     String name = container("events");
     ok(side, "run", "--name", name, image, "true");
     String until = Long.toString(Instant.now().getEpochSecond() + 1);
-    Proc.Result ev = ok(side, "events", "--since", since, "--until", until, "--filter",
-        "container=" + name, "--format", "{{.Action}}");
+    Proc.Result ev =
+        ok(
+            side,
+            "events",
+            "--since",
+            since,
+            "--until",
+            until,
+            "--filter",
+            "container=" + name,
+            "--format",
+            "{{.Action}}");
     assertThat(ev.stdout().lines()).contains("create", "start", "die");
   }
 
@@ -412,12 +513,21 @@ class CliCompatIT extends ItBase {
   void context_createUseAndRemove(Side side) throws IOException {
     Path config = aliceDir();
     String ctx = "compat-" + ItEnvironment.RUN_ID;
-    String host = side == Side.BERTH ? "unix://" + berth().socket()
-        : ItEnvironment.upstreamUrl();
-    ok(side, "--config", config.toString(), "context", "create", ctx, "--docker",
-        "host=" + host);
-    assertThat(ok(side, "--config", config.toString(), "--context", ctx, "version", "--format",
-        "{{.Server.APIVersion}}").stdout().strip()).matches("1\\.\\d+");
+    String host = side == Side.BERTH ? "unix://" + berth().socket() : ItEnvironment.upstreamUrl();
+    ok(side, "--config", config.toString(), "context", "create", ctx, "--docker", "host=" + host);
+    assertThat(
+            ok(
+                    side,
+                    "--config",
+                    config.toString(),
+                    "--context",
+                    ctx,
+                    "version",
+                    "--format",
+                    "{{.Server.APIVersion}}")
+                .stdout()
+                .strip())
+        .matches("1\\.\\d+");
     ok(side, "--config", config.toString(), "context", "use", ctx);
     ok(side, "--config", config.toString(), "ps");
     ok(side, "--config", config.toString(), "context", "use", "default");
@@ -429,7 +539,8 @@ class CliCompatIT extends ItBase {
   void swarm_nodeInNoSwarm_theDaemonsOwnAnswers(Side side) {
     Proc.Result leave = cli(side).run(alice, "swarm", "leave", "--force");
     assertThat(leave.exitCode()).as(leave.describe()).isNotZero();
-    assertThat(leave.stderr()).as(leave.describe())
+    assertThat(leave.stderr())
+        .as(leave.describe())
         .contains("Error response from daemon: This node is not part of a swarm");
     Proc.Result services = cli(side).run(alice, "service", "ls");
     assertThat(services.exitCode()).as(services.describe()).isNotZero();

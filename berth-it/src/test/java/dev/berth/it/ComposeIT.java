@@ -18,11 +18,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * docker compose v2 (Debian's {@code docker-compose} package, fetched by {@code scripts/engine.sh
  * fetch-compose} and installed as a CLI plugin through the user's {@code cliPluginsExtraDirs})
  * driving a two-service project, side by side on the daemon and through berth: a named volume a
- * service writes to, a custom network, {@code depends_on}, a published port, {@code exec},
- * {@code run --rm}, {@code logs} and {@code down -v}.
+ * service writes to, a custom network, {@code depends_on}, a published port, {@code exec}, {@code
+ * run --rm}, {@code logs} and {@code down -v}.
  */
 class ComposeIT extends ItBase {
-  private static final String PROJECT = """
+  private static final String PROJECT =
+      """
       services:
         db:
           image: %1$s
@@ -50,8 +51,7 @@ class ComposeIT extends ItBase {
     for (String p : projects) {
       String label = "label=com.docker.compose.project=" + p;
       Proc.Result ids = DockerCli.upstream("ps", "-aq", "--filter", label);
-      List<String> all = ids.stdout().lines().map(String::strip).filter(l -> !l.isEmpty())
-          .toList();
+      List<String> all = ids.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
       DockerCli.removeContainers(all);
       DockerCli.upstream("network", "prune", "-f", "--filter", label);
       DockerCli.upstream("volume", "prune", "-af", "--filter", label);
@@ -76,25 +76,50 @@ class ComposeIT extends ItBase {
         .containsExactlyInAnyOrder("db", "web");
     String state = "";
     for (int i = 0; i < 20 && !state.equals("ready"); i++) {
-      state = compose(side, dir, project, "exec", "-T", "web", "cat", "/data/state").stdout()
-          .strip();
+      state =
+          compose(side, dir, project, "exec", "-T", "web", "cat", "/data/state").stdout().strip();
       Thread.sleep(i == 0 ? 0 : 250);
     }
-    assertThat(state).as("web reads what db wrote into the shared named volume")
-        .isEqualTo("ready");
+    assertThat(state).as("web reads what db wrote into the shared named volume").isEqualTo("ready");
     assertThat(compose(side, dir, project, "port", "web", "8080").stdout().strip())
         .matches("127\\.0\\.0\\.1:\\d+");
-    assertThat(compose(side, dir, project, "run", "--rm", "-T", "--no-deps", "db", "sh", "-c",
-        "cat /data/state; echo ran").stdout()).contains("ready", "ran");
+    assertThat(
+            compose(
+                    side,
+                    dir,
+                    project,
+                    "run",
+                    "--rm",
+                    "-T",
+                    "--no-deps",
+                    "db",
+                    "sh",
+                    "-c",
+                    "cat /data/state; echo ran")
+                .stdout())
+        .contains("ready", "ran");
     assertThat(compose(side, dir, project, "logs", "--no-color", "db", "web").stdout())
         .contains("db-started", "web-started");
     compose(side, dir, project, "down", "-v", "-t", "1");
-    assertThat(DockerCli.upstream("ps", "-aq", "--filter",
-        "label=com.docker.compose.project=" + project).stdout()).isBlank();
-    assertThat(DockerCli.upstream("volume", "ls", "-q", "--filter",
-        "label=com.docker.compose.project=" + project).stdout()).isBlank();
-    assertThat(DockerCli.upstream("network", "ls", "-q", "--filter",
-        "label=com.docker.compose.project=" + project).stdout()).isBlank();
+    assertThat(
+            DockerCli.upstream(
+                    "ps", "-aq", "--filter", "label=com.docker.compose.project=" + project)
+                .stdout())
+        .isBlank();
+    assertThat(
+            DockerCli.upstream(
+                    "volume", "ls", "-q", "--filter", "label=com.docker.compose.project=" + project)
+                .stdout())
+        .isBlank();
+    assertThat(
+            DockerCli.upstream(
+                    "network",
+                    "ls",
+                    "-q",
+                    "--filter",
+                    "label=com.docker.compose.project=" + project)
+                .stdout())
+        .isBlank();
   }
 
   /**
@@ -110,7 +135,8 @@ class ComposeIT extends ItBase {
     Path home = Files.createDirectories(Path.of(alice.home(), "berth-it"));
     chownToAlice(home);
     Path dir = projectDir(home);
-    String app = """
+    String app =
+        """
         services:
           app:
             image: %s
@@ -121,10 +147,11 @@ class ComposeIT extends ItBase {
     Files.writeString(dir.resolve("compose.yaml"), app.formatted(image, "/app/node_modules"));
     chownToAlice(dir.resolve("compose.yaml"));
 
-    Proc.Result nested = composeAnswer(CliCompatIT.Side.BERTH, dir, project, "run", "--rm", "-T",
-        "app");
+    Proc.Result nested =
+        composeAnswer(CliCompatIT.Side.BERTH, dir, project, "run", "--rm", "-T", "app");
     assertThat(nested.exitCode()).as(nested.describe()).isNotZero();
-    assertThat(nested.stderr()).as(nested.describe())
+    assertThat(nested.stderr())
+        .as(nested.describe())
         .contains("/app and /app/node_modules nest")
         .contains("(for example /node_modules) and point the tool at it");
 
@@ -140,15 +167,24 @@ class ComposeIT extends ItBase {
     return r;
   }
 
-  private Proc.Result composeAnswer(CliCompatIT.Side side, Path dir, String project,
-      String... args) {
-    List<String> full = new ArrayList<>(List.of("--config", dir.resolve(".docker").toString(),
-        "compose", "--project-directory", dir.toString(), "-p", project));
+  private Proc.Result composeAnswer(
+      CliCompatIT.Side side, Path dir, String project, String... args) {
+    List<String> full =
+        new ArrayList<>(
+            List.of(
+                "--config",
+                dir.resolve(".docker").toString(),
+                "compose",
+                "--project-directory",
+                dir.toString(),
+                "-p",
+                project));
     full.addAll(List.of(args));
-    DockerCli cli = side == CliCompatIT.Side.BERTH ? docker
-        : DockerCli.dockerGroupMember(ItEnvironment.upstreamSocket(), "docker");
-    return Proc.run(cli.docker(alice, full.toArray(String[]::new)), null,
-        Duration.ofSeconds(120));
+    DockerCli cli =
+        side == CliCompatIT.Side.BERTH
+            ? docker
+            : DockerCli.dockerGroupMember(ItEnvironment.upstreamSocket(), "docker");
+    return Proc.run(cli.docker(alice, full.toArray(String[]::new)), null, Duration.ofSeconds(120));
   }
 
   /** A project directory owned by alice, with a docker config that finds the compose plugin. */
@@ -157,12 +193,16 @@ class ComposeIT extends ItBase {
   }
 
   private Path projectDir(Path parent) throws IOException {
-    Path d = Files.createTempDirectory(parent, "it-compose-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path d =
+        Files.createTempDirectory(
+            parent,
+            "it-compose-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     dirs.add(d);
     Path config = Files.createDirectory(d.resolve(".docker"));
-    Files.writeString(config.resolve("config.json"), "{\"cliPluginsExtraDirs\": [\""
-        + ItEnvironment.composePluginDir() + "\"]}\n");
+    Files.writeString(
+        config.resolve("config.json"),
+        "{\"cliPluginsExtraDirs\": [\"" + ItEnvironment.composePluginDir() + "\"]}\n");
     Proc.run(List.of("chown", "-R", alice.uid() + ":" + alice.gid(), d.toString()));
     return d;
   }

@@ -19,11 +19,12 @@ import org.junit.jupiter.api.Test;
  * Issue 13 end to end: alice and bob run the same compose project (same project name, same
  * container, network and volume names) at the same time through berth, with docker compose v2
  * (Debian's {@code docker-compose}, as a CLI plugin). Each sees only their own unprefixed names;
- * {@code ps}, {@code logs}, {@code exec}, re-running {@code up} (no recreation) and
- * {@code down -v} work for each without touching the other's project.
+ * {@code ps}, {@code logs}, {@code exec}, re-running {@code up} (no recreation) and {@code down -v}
+ * work for each without touching the other's project.
  */
 class ComposeNamesIT extends ItBase {
-  private static final String PROJECT = """
+  private static final String PROJECT =
+      """
       services:
         db:
           image: %1$s
@@ -67,8 +68,8 @@ class ComposeNamesIT extends ItBase {
   void removeProjects() {
     String label = "label=com.docker.compose.project=" + project;
     Proc.Result ids = DockerCli.upstream("ps", "-aq", "--filter", label);
-    DockerCli.removeContainers(ids.stdout().lines().map(String::strip)
-        .filter(l -> !l.isEmpty()).toList());
+    DockerCli.removeContainers(
+        ids.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
     DockerCli.upstream("network", "prune", "-f", "--filter", label);
     DockerCli.upstream("volume", "prune", "-af", "--filter", label);
     for (Path d : dirs) {
@@ -92,11 +93,14 @@ class ComposeNamesIT extends ItBase {
         Thread.sleep(i == 0 ? 0 : 250);
         state = run(u, dir, "exec", "-T", "web", "cat", "/var/tmp/state").stdout().strip();
       }
-      assertThat(state).as("%s's web reads what %s's db wrote", u.name(), u.name())
+      assertThat(state)
+          .as("%s's web reads what %s's db wrote", u.name(), u.name())
           .isEqualTo("ready-" + u.uid());
       assertThat(compose(u, dir, "logs", "--no-color", "db").stdout()).contains("db-started");
       Proc.Result ps = cli.run(u, "ps", "--format", "{{.Names}} {{.Networks}}");
-      assertThat(ps.stdout()).as(ps.describe()).contains(project + "-db-1 " + project + "_back")
+      assertThat(ps.stdout())
+          .as(ps.describe())
+          .contains(project + "-db-1 " + project + "_back")
           .doesNotContain("u" + u.uid() + "_");
       Proc.Result vols = cli.run(u, "volume", "ls", "--format", "{{.Name}}");
       assertThat(vols.stdout().lines()).as(vols.describe()).contains(project + "_data");
@@ -104,19 +108,27 @@ class ComposeNamesIT extends ItBase {
     String aliceIds = compose(alice, aliceDir, "ps", "-q").stdout();
     Proc.Result again = compose(alice, aliceDir, "up", "-d");
     assertThat(again.stderr()).as(again.describe()).doesNotContain("Recreate");
-    assertThat(compose(alice, aliceDir, "ps", "-q").stdout()).as("no spurious recreation")
+    assertThat(compose(alice, aliceDir, "ps", "-q").stdout())
+        .as("no spurious recreation")
         .isEqualTo(aliceIds);
 
     compose(bob, bobDir, "down", "-v", "-t", "1");
     assertThat(compose(alice, aliceDir, "ps", "--format", "{{.Name}}").stdout().lines())
-        .as("bob's down leaves alice's project").hasSize(2);
-    assertThat(DockerCli.upstream("volume", "inspect", "u" + alice.uid() + "_" + project
-        + "_data").ok()).isTrue();
-    assertThat(DockerCli.upstream("volume", "inspect", "u" + bob.uid() + "_" + project
-        + "_data").ok()).isFalse();
+        .as("bob's down leaves alice's project")
+        .hasSize(2);
+    assertThat(
+            DockerCli.upstream("volume", "inspect", "u" + alice.uid() + "_" + project + "_data")
+                .ok())
+        .isTrue();
+    assertThat(
+            DockerCli.upstream("volume", "inspect", "u" + bob.uid() + "_" + project + "_data").ok())
+        .isFalse();
     compose(alice, aliceDir, "down", "-v", "-t", "1");
-    assertThat(DockerCli.upstream("ps", "-aq", "--filter",
-        "label=com.docker.compose.project=" + project).stdout()).isBlank();
+    assertThat(
+            DockerCli.upstream(
+                    "ps", "-aq", "--filter", "label=com.docker.compose.project=" + project)
+                .stdout())
+        .isBlank();
   }
 
   private Proc.Result compose(UnixUser u, Path dir, String... args) {
@@ -126,20 +138,32 @@ class ComposeNamesIT extends ItBase {
   }
 
   private Proc.Result run(UnixUser u, Path dir, String... args) {
-    List<String> full = new ArrayList<>(List.of("--config", dir.resolve(".docker").toString(),
-        "compose", "--project-directory", dir.toString(), "-p", project));
+    List<String> full =
+        new ArrayList<>(
+            List.of(
+                "--config",
+                dir.resolve(".docker").toString(),
+                "compose",
+                "--project-directory",
+                dir.toString(),
+                "-p",
+                project));
     full.addAll(List.of(args));
     return Proc.run(cli.docker(u, full.toArray(String[]::new)), null, Duration.ofSeconds(120));
   }
 
   /** A project directory owned by {@code u}, with a docker config that finds compose. */
   private Path projectDir(UnixUser u) throws IOException {
-    Path d = Files.createTempDirectory(Path.of("/tmp"), "it-names-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path d =
+        Files.createTempDirectory(
+            Path.of("/tmp"),
+            "it-names-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     dirs.add(d);
     Path config = Files.createDirectory(d.resolve(".docker"));
-    Files.writeString(config.resolve("config.json"), "{\"cliPluginsExtraDirs\": [\""
-        + composePluginDir() + "\"]}\n");
+    Files.writeString(
+        config.resolve("config.json"),
+        "{\"cliPluginsExtraDirs\": [\"" + composePluginDir() + "\"]}\n");
     Files.writeString(d.resolve("compose.yaml"), PROJECT.formatted(image));
     Proc.run(List.of("chown", "-R", u.uid() + ":" + u.gid(), d.toString()));
     return d;
@@ -148,11 +172,13 @@ class ComposeNamesIT extends ItBase {
   /** Where the compose plugin was unpacked (see the compat suite's scripts). */
   private static String composePluginDir() {
     String v = System.getenv("BERTH_IT_COMPOSE_PLUGINS");
-    String dir = v == null || v.isBlank()
-        ? "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins" : v.strip();
+    String dir =
+        v == null || v.isBlank()
+            ? "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins"
+            : v.strip();
     if (!Files.isExecutable(Path.of(dir, "docker-compose"))) {
-      ItEnvironment.unavailable("no docker-compose plugin in " + dir
-          + " (set BERTH_IT_COMPOSE_PLUGINS)");
+      ItEnvironment.unavailable(
+          "no docker-compose plugin in " + dir + " (set BERTH_IT_COMPOSE_PLUGINS)");
     }
     return dir;
   }

@@ -12,15 +12,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One request that names a container, for the isolation matrix (issue #5): refused with 404
- * {@code No such container: <ref>} to a user who does not own the container, leaving it exactly
- * as it was; working for its owner and for root.
+ * One request that names a container, for the isolation matrix (issue #5): refused with 404 {@code
+ * No such container: <ref>} to a user who does not own the container, leaving it exactly as it was;
+ * working for its owner and for root.
  *
  * <p>Arguments may hold placeholders: {@code {c}} the container reference, {@code {name}} a
- * container name nobody uses, {@code {image}} an image reference nobody uses, {@code {file}} a
- * host file anyone may read, {@code {net}} a network the actor may use. Expected output may hold
- * {@code {owner}} (the owner's name), {@code {uid}} (the owner's {@code uid=U gid=G}) and
- * {@code {id}} (the container's id).
+ * container name nobody uses, {@code {image}} an image reference nobody uses, {@code {file}} a host
+ * file anyone may read, {@code {net}} a network the actor may use. Expected output may hold {@code
+ * {owner}} (the owner's name), {@code {uid}} (the owner's {@code uid=U gid=G}) and {@code {id}}
+ * (the container's id).
  */
 sealed interface ContainerProbe {
   String MISSING = "Error response from daemon: berth: No such container: ";
@@ -35,8 +35,9 @@ sealed interface ContainerProbe {
   boolean changes();
 
   /** A docker CLI command. */
-  record Cli(String label, Kind target, boolean changes, List<String> args, String output,
-      String after) implements ContainerProbe {
+  record Cli(
+      String label, Kind target, boolean changes, List<String> args, String output, String after)
+      implements ContainerProbe {
     @Override
     public String toString() {
       return "docker " + label;
@@ -80,65 +81,132 @@ sealed interface ContainerProbe {
   }
 
   /**
-   * Every request of the Docker API that names a container and that a user's role may send
-   * (the default policy's container actions), one probe each.
+   * Every request of the Docker API that names a container and that a user's role may send (the
+   * default policy's container actions), one probe each.
    */
   static List<ContainerProbe> all() {
     String exited = "{{.State.Status}}=exited";
     return List.of(
-        cli("container inspect", Kind.RUNNING, false, "{id}", null,
-            "container", "inspect", "--format", "{{.Id}}", "{c}"),
+        cli(
+            "container inspect",
+            Kind.RUNNING,
+            false,
+            "{id}",
+            null,
+            "container",
+            "inspect",
+            "--format",
+            "{{.Id}}",
+            "{c}"),
         cli("logs", Kind.RUNNING, false, "log-{owner}", null, "logs", "{c}"),
         cli("top", Kind.RUNNING, false, "sleep", null, "top", "{c}"),
-        cli("stats", Kind.RUNNING, false, "", null,
-            "stats", "--no-stream", "--format", "{{.ID}}", "{c}"),
+        cli(
+            "stats",
+            Kind.RUNNING,
+            false,
+            "",
+            null,
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.ID}}",
+            "{c}"),
         cli("diff", Kind.RUNNING, false, "/tmp/marker", null, "diff", "{c}"),
         cli("export", Kind.RUNNING, false, "bin/busybox", null, "export", "{c}"),
-        cli("exec", Kind.RUNNING, false, "{uid}", null,
-            "exec", "{c}", "sh", "-c", "id; touch /tmp/exec-ran"),
-        cli("cp (out of the container)", Kind.RUNNING, false, "marker-{owner}", null,
-            "cp", "{c}:/tmp/marker", "-"),
-        cli("cp (into the container)", Kind.RUNNING, false, "", null,
-            "cp", "{file}", "{c}:/tmp/intruder.txt"),
+        cli(
+            "exec",
+            Kind.RUNNING,
+            false,
+            "{uid}",
+            null,
+            "exec",
+            "{c}",
+            "sh",
+            "-c",
+            "id; touch /tmp/exec-ran"),
+        cli(
+            "cp (out of the container)",
+            Kind.RUNNING,
+            false,
+            "marker-{owner}",
+            null,
+            "cp",
+            "{c}:/tmp/marker",
+            "-"),
+        cli(
+            "cp (into the container)",
+            Kind.RUNNING,
+            false,
+            "",
+            null,
+            "cp",
+            "{file}",
+            "{c}:/tmp/intruder.txt"),
         new Attach(),
-        cli("start --attach", Kind.CREATED, true, "started-{owner}", null,
-            "start", "--attach", "{c}"),
+        cli(
+            "start --attach",
+            Kind.CREATED,
+            true,
+            "started-{owner}",
+            null,
+            "start",
+            "--attach",
+            "{c}"),
         cli("start", Kind.CREATED, true, "", null, "start", "{c}"),
         cli("kill", Kind.RUNNING, true, "", exited, "kill", "{c}"),
         cli("stop", Kind.RUNNING, true, "", exited, "stop", "-t", "0", "{c}"),
-        cli("restart", Kind.RUNNING, true, "", "{{.State.Status}}=running",
-            "restart", "-t", "0", "{c}"),
+        cli(
+            "restart",
+            Kind.RUNNING,
+            true,
+            "",
+            "{{.State.Status}}=running",
+            "restart",
+            "-t",
+            "0",
+            "{c}"),
         cli("pause", Kind.RUNNING, true, "", "{{.State.Status}}=paused", "pause", "{c}"),
         cli("unpause", Kind.PAUSED, true, "", "{{.State.Status}}=running", "unpause", "{c}"),
-        cli("rename", Kind.CREATED, true, "", "{{.Name}}=/{daemonname}", "rename", "{c}",
-            "{name}"),
-        cli("update", Kind.RUNNING, true, "", "{{.HostConfig.PidsLimit}}=2000",
-            "update", "--pids-limit", "2000", "{c}"),
+        cli("rename", Kind.CREATED, true, "", "{{.Name}}=/{daemonname}", "rename", "{c}", "{name}"),
+        cli(
+            "update",
+            Kind.RUNNING,
+            true,
+            "",
+            "{{.HostConfig.PidsLimit}}=2000",
+            "update",
+            "--pids-limit",
+            "2000",
+            "{c}"),
         cli("wait", Kind.EXITED, false, "3", null, "wait", "{c}"),
         cli("rm", Kind.EXITED, true, "", "gone", "rm", "{c}"),
         cli("rm -f", Kind.RUNNING, true, "", "gone", "rm", "-f", "{c}"),
         cli("commit", Kind.RUNNING, false, "sha256:", null, "commit", "{c}", "{image}"),
-        cli("network connect", Kind.RUNNING, true, "", null, "network", "connect", "{net}",
-            "{c}"),
-        new Api("/containers/{c}/resize", Kind.RUNNING, "POST",
-            "/containers/{c}/resize?h=24&w=80"),
-        new Api("/containers/{c}/archive", Kind.RUNNING, "HEAD",
+        cli("network connect", Kind.RUNNING, true, "", null, "network", "connect", "{net}", "{c}"),
+        new Api("/containers/{c}/resize", Kind.RUNNING, "POST", "/containers/{c}/resize?h=24&w=80"),
+        new Api(
+            "/containers/{c}/archive",
+            Kind.RUNNING,
+            "HEAD",
             "/containers/{c}/archive?path=/tmp/marker"),
-        new Api("/containers/{c}/archive", Kind.RUNNING, "GET",
+        new Api(
+            "/containers/{c}/archive",
+            Kind.RUNNING,
+            "GET",
             "/containers/{c}/archive?path=/tmp/marker"),
-        new Api("/containers/{c}/archive", Kind.RUNNING, "PUT",
-            "/containers/{c}/archive?path=/tmp"));
+        new Api(
+            "/containers/{c}/archive", Kind.RUNNING, "PUT", "/containers/{c}/archive?path=/tmp"));
   }
 
-  private static Cli cli(String label, Kind target, boolean changes, String output,
-      String after, String... args) {
+  private static Cli cli(
+      String label, Kind target, boolean changes, String output, String after, String... args) {
     return new Cli(label, target, changes, List.of(args), output, after);
   }
 
   /**
    * {@code actor} sends this naming {@code victim}'s container by {@code ref}: refused as if the
-   * container did not exist, and the container (state, name, limits, networks, files) is
-   * unchanged, with no image or container made from it.
+   * container did not exist, and the container (state, name, limits, networks, files) is unchanged,
+   * with no image or container made from it.
    */
   default void assertRefused(Tenants t, UnixUser actor, Estate victim, Ref ref) {
     Container c = victim.container(target());
@@ -154,24 +222,35 @@ sealed interface ContainerProbe {
           // docker rm -f reports "No such container" but exits 0, whoever answers it.
           assertThat(res.exitCode()).as(res.describe()).isNotZero();
         }
-        assertThat(res.stdout()).as(res.describe()).doesNotContain(c.id().substring(0, 12))
-            .doesNotContain("log-").doesNotContain("marker-");
+        assertThat(res.stdout())
+            .as(res.describe())
+            .doesNotContain(c.id().substring(0, 12))
+            .doesNotContain("log-")
+            .doesNotContain("marker-");
         if (cli.args().contains("{image}")) {
-          assertThat(Tenants.existsUpstream("image", p.image)
-              || Tenants.existsUpstream("image", Tenants.daemonImage(actor, p.image)))
-              .as("committed %s", p.image).isFalse();
+          assertThat(
+                  Tenants.existsUpstream("image", p.image)
+                      || Tenants.existsUpstream("image", Tenants.daemonImage(actor, p.image)))
+              .as("committed %s", p.image)
+              .isFalse();
         }
         if (cli.args().contains("{name}")) {
-          assertThat(Tenants.existsUpstream("container", p.name)).as("renamed to %s", p.name)
+          assertThat(Tenants.existsUpstream("container", p.name))
+              .as("renamed to %s", p.name)
               .isFalse();
         }
       }
       case Api api -> {
-        Tenants.Answer a = t.api(actor, api.method(), p.apply(api.path()),
-            api.method().equals("PUT") ? p.tar() : null);
+        Tenants.Answer a =
+            t.api(
+                actor,
+                api.method(),
+                p.apply(api.path()),
+                api.method().equals("PUT") ? p.tar() : null);
         assertThat(a.status()).as(a.describe()).isEqualTo(404);
         if (!api.method().equals("HEAD")) {
-          assertThat(a.body()).as(a.describe())
+          assertThat(a.body())
+              .as(a.describe())
               .isEqualTo("{\"message\":\"berth: No such container: " + r + "\"}");
         }
       }
@@ -183,8 +262,7 @@ sealed interface ContainerProbe {
       }
     }
     assertThat(Tenants.containerState(c.id()))
-        .as("%s's container %s after %s as %s", victim.owner().name(), c.name(), this,
-            actor.name())
+        .as("%s's container %s after %s as %s", victim.owner().name(), c.name(), this, actor.name())
         .isEqualTo(before);
   }
 
@@ -193,8 +271,7 @@ sealed interface ContainerProbe {
    * it works. A probe that changes the container gets a fresh one.
    */
   default void assertWorks(Tenants t, UnixUser actor, Estate owner, Ref ref) {
-    Container c = changes() ? t.spareContainer(owner.owner(), target())
-        : owner.container(target());
+    Container c = changes() ? t.spareContainer(owner.owner(), target()) : owner.container(target());
     String r = ref.of(c);
     Placeholders p = new Placeholders(t, actor, owner, c, r);
     switch (this) {
@@ -208,13 +285,18 @@ sealed interface ContainerProbe {
           } else {
             String[] check = p.apply(cli.after()).split("=", 2);
             assertThat(Tenants.upstreamFormat("container", c.id(), check[0]))
-                .as("%s after %s", check[0], res.describe()).isEqualTo(check[1]);
+                .as("%s after %s", check[0], res.describe())
+                .isEqualTo(check[1]);
           }
         }
       }
       case Api api -> {
-        Tenants.Answer a = t.api(actor, api.method(), p.apply(api.path()),
-            api.method().equals("PUT") ? p.tar() : null);
+        Tenants.Answer a =
+            t.api(
+                actor,
+                api.method(),
+                p.apply(api.path()),
+                api.method().equals("PUT") ? p.tar() : null);
         assertThat(a.status()).as(a.describe()).isEqualTo(200);
       }
       case Attach _ -> throw new IllegalStateException("attach is probed as start --attach");
@@ -241,10 +323,14 @@ sealed interface ContainerProbe {
     }
 
     String apply(String s) {
-      return s.replace("{c}", ref).replace("{daemonname}", actor.uid() == 0 ? name
-          : Tenants.daemonName(actor, name)).replace("{name}", name).replace("{image}", image)
-          .replace("{file}", t.hostFile.toString()).replace("{net}", network())
-          .replace("{owner}", owner.owner().name()).replace("{uid}", owner.owner().idPrefix())
+      return s.replace("{c}", ref)
+          .replace("{daemonname}", actor.uid() == 0 ? name : Tenants.daemonName(actor, name))
+          .replace("{name}", name)
+          .replace("{image}", image)
+          .replace("{file}", t.hostFile.toString())
+          .replace("{net}", network())
+          .replace("{owner}", owner.owner().name())
+          .replace("{uid}", owner.owner().idPrefix())
           .replace("{id}", c.id());
     }
 
@@ -266,8 +352,12 @@ sealed interface ContainerProbe {
     }
 
     byte[] tar() {
-      return Tar.singleFile("put-by-" + actor.name(),
-          "put\n".getBytes(StandardCharsets.UTF_8), 0644, actor.uid(), actor.gid());
+      return Tar.singleFile(
+          "put-by-" + actor.name(),
+          "put\n".getBytes(StandardCharsets.UTF_8),
+          0644,
+          actor.uid(),
+          actor.gid());
     }
   }
 }

@@ -24,8 +24,8 @@ class CopyIT extends ItBase {
   void aliceWorkDir() throws IOException {
     work = Files.createTempDirectory(Path.of("/tmp"), "bit-cp-");
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx------"));
-    Proc.Result chown = Proc.run(List.of("chown", alice.uid() + ":" + alice.gid(),
-        work.toString()));
+    Proc.Result chown =
+        Proc.run(List.of("chown", alice.uid() + ":" + alice.gid(), work.toString()));
     assertThat(chown.exitCode()).as(chown.describe()).isZero();
   }
 
@@ -46,9 +46,11 @@ class CopyIT extends ItBase {
 
     String content = "berth cp " + UUID.randomUUID() + "\nsecond line\n";
     Path in = work.resolve("in.txt");
-    Proc.Result write = Proc.run(docker.asUser(alice, List.of("sh", "-c",
-        "cat > " + DockerCli.quote(in.toString()))),
-        content.getBytes(StandardCharsets.UTF_8), ItEnvironment.PROCESS_TIMEOUT);
+    Proc.Result write =
+        Proc.run(
+            docker.asUser(alice, List.of("sh", "-c", "cat > " + DockerCli.quote(in.toString()))),
+            content.getBytes(StandardCharsets.UTF_8),
+            ItEnvironment.PROCESS_TIMEOUT);
     assertThat(write.exitCode()).as(write.describe()).isZero();
 
     Proc.Result up = docker.run(alice, "cp", in.toString(), name + ":/tmp/x");
@@ -59,8 +61,9 @@ class CopyIT extends ItBase {
     assertThat(cat.stdout()).isEqualTo(content);
 
     Proc.Result owner = docker.run(alice, "exec", name, "stat", "-c", "%u", "/tmp/x");
-    assertThat(owner.stdout().strip()).as("owner of the copied file in the container: %s",
-        owner.describe()).isNotEqualTo("0");
+    assertThat(owner.stdout().strip())
+        .as("owner of the copied file in the container: %s", owner.describe())
+        .isNotEqualTo("0");
 
     Path out = work.resolve("out.txt");
     Proc.Result down = docker.run(alice, "cp", name + ":/tmp/x", out.toString());

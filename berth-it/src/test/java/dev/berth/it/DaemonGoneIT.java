@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * issue 18 item 1: when the daemon goes away, every exchange relayed through berth ends as it
- * does for a client of the daemon itself, and berth lets go of both connections. Before, {@code
- * docker events} through berth hung forever across a daemon restart (directly, the CLI ends within
- * a second), each such client holding two descriptors in berth.
+ * issue 18 item 1: when the daemon goes away, every exchange relayed through berth ends as it does
+ * for a client of the daemon itself, and berth lets go of both connections. Before, {@code docker
+ * events} through berth hung forever across a daemon restart (directly, the CLI ends within a
+ * second), each such client holding two descriptors in berth.
  */
 class DaemonGoneIT extends ItBase {
 
@@ -28,8 +28,8 @@ class DaemonGoneIT extends ItBase {
     Proc.Result run = docker.run(alice, "run", "-d", "-i", "--name", name, image, "cat");
     assertThat(run.exitCode()).as(run.describe()).isZero();
     int idle = berth().socketCount();
-    List<String> direct = List.of(ItEnvironment.dockerCli(), "-H", ItEnvironment.upstreamUrl(),
-        "events");
+    List<String> direct =
+        List.of(ItEnvironment.dockerCli(), "-H", ItEnvironment.upstreamUrl(), "events");
     Map<String, Proc.Running> viaBerth = new LinkedHashMap<>();
     try (Proc.Running directly = Proc.start(direct)) {
       viaBerth.put("events", docker.start(alice, "events")); // chunked stream
@@ -38,8 +38,9 @@ class DaemonGoneIT extends ItBase {
       viaBerth.put("attach", docker.start(alice, "attach", "--sig-proxy=false", name)); // hijack
       viaBerth.put("exec -i", docker.start(alice, "exec", "-i", name, "cat")); // hijack
       Thread.sleep(1500); // every request reaches the daemon
-      viaBerth.forEach((what, p) ->
-          assertThat(p.isAlive()).as("%s through berth: %s", what, p.stderr()).isTrue());
+      viaBerth.forEach(
+          (what, p) ->
+              assertThat(p.isAlive()).as("%s through berth: %s", what, p.stderr()).isTrue());
       assertThat(directly.isAlive()).as("events directly: %s", directly.stderr()).isTrue();
 
       daemon.get().restart();
@@ -48,11 +49,16 @@ class DaemonGoneIT extends ItBase {
       assertThat(d.timedOut()).as("directly: %s", d.describe()).isFalse();
       for (Map.Entry<String, Proc.Running> e : viaBerth.entrySet()) {
         Proc.Result b = e.getValue().waitFor(Duration.ofSeconds(30));
-        assertThat(b.timedOut()).as("regression: %s through berth still running 30 s after the "
-            + "daemon restarted: %s", e.getKey(), b.describe()).isFalse();
+        assertThat(b.timedOut())
+            .as(
+                "regression: %s through berth still running 30 s after the "
+                    + "daemon restarted: %s",
+                e.getKey(), b.describe())
+            .isFalse();
         if (e.getKey().equals("events")) {
-          assertThat(b.exitCode()).as("events through berth: %s\ndirectly: %s", b.describe(),
-              d.describe()).isEqualTo(d.exitCode());
+          assertThat(b.exitCode())
+              .as("events through berth: %s\ndirectly: %s", b.describe(), d.describe())
+              .isEqualTo(d.exitCode());
         }
       }
     } finally {

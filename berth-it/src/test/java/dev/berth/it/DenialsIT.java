@@ -11,15 +11,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every way out of the container sandbox that {@code docker run} offers is refused with a 403 whose
- * message names the offending option, so the CLI prints
- * {@code Error response from daemon: berth: <option>: ...}, and nothing is created.
+ * message names the offending option, so the CLI prints {@code Error response from daemon: berth:
+ * <option>: ...}, and nothing is created.
  */
 class DenialsIT extends ItBase {
 
   static Stream<Arguments> forbiddenOptions() {
     // Evaluated before each test's environment check: never skip or fail from here.
-    String upstream = ItEnvironment.problem() == null
-        ? ItEnvironment.upstreamSocket().toString() : "/nonexistent/docker.sock";
+    String upstream =
+        ItEnvironment.problem() == null
+            ? ItEnvironment.upstreamSocket().toString()
+            : "/nonexistent/docker.sock";
     return Stream.of(
         Arguments.of("--privileged", "HostConfig.Privileged"),
         Arguments.of("-v /:/host", "-v /:/host"),
@@ -67,7 +69,8 @@ class DenialsIT extends ItBase {
 
     assertThat(r.timedOut()).as(r.describe()).isFalse();
     assertThat(r.exitCode()).as(r.describe()).isNotZero();
-    assertThat(r.stderr()).as(r.describe())
+    assertThat(r.stderr())
+        .as(r.describe())
         .contains("Error response from daemon: berth:")
         .contains(field);
     assertThat(r.stdout()).as(r.describe()).doesNotContain("uid=");

@@ -9,15 +9,16 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The real docker CLI, run as a real Unix user against berth:
- * {@code setpriv --reuid U --regid G --init-groups env -i HOME=... DOCKER_HOST=unix://SOCK docker
- * ...}; or, for setup and cleanup, as root straight against the upstream daemon.
+ * The real docker CLI, run as a real Unix user against berth: {@code setpriv --reuid U --regid G
+ * --init-groups env -i HOME=... DOCKER_HOST=unix://SOCK docker ...}; or, for setup and cleanup, as
+ * root straight against the upstream daemon.
  */
 final class DockerCli {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   /** DOCKER_HOST and, for TLS, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH. */
   private final List<String> env;
+
   /** A group added to the user's own groups (the daemon's socket group), or null. */
   private final String extraGroup;
 
@@ -31,8 +32,8 @@ final class DockerCli {
   }
 
   /**
-   * The CLI straight against the daemon's socket, as a user who is also a member of the
-   * socket's group ({@code docker}): what berth replaces, for side-by-side comparisons.
+   * The CLI straight against the daemon's socket, as a user who is also a member of the socket's
+   * group ({@code docker}): what berth replaces, for side-by-side comparisons.
    */
   static DockerCli dockerGroupMember(Path daemonSocket, String socketGroup) {
     return new DockerCli(List.of("DOCKER_HOST=unix://" + daemonSocket), socketGroup);
@@ -40,22 +41,38 @@ final class DockerCli {
 
   /** The CLI against berth's TLS listener with the client certificate in {@code certPath}. */
   static DockerCli overTls(String hostPort, Path certPath) {
-    return new DockerCli(List.of("DOCKER_HOST=tcp://" + hostPort, "DOCKER_TLS_VERIFY=1",
-        "DOCKER_CERT_PATH=" + certPath), null);
+    return new DockerCli(
+        List.of(
+            "DOCKER_HOST=tcp://" + hostPort, "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH=" + certPath),
+        null);
   }
 
   /** {@code cmd} run as {@code user} with a clean environment pointing docker at berth. */
   List<String> asUser(UnixUser user, List<String> cmd) {
-    List<String> full = new ArrayList<>(List.of("setpriv",
-        "--reuid", Integer.toString(user.uid()), "--regid", Integer.toString(user.gid())));
+    List<String> full =
+        new ArrayList<>(
+            List.of(
+                "setpriv",
+                "--reuid",
+                Integer.toString(user.uid()),
+                "--regid",
+                Integer.toString(user.gid())));
     if (extraGroup == null) {
       full.add("--init-groups");
     } else {
       String groups = Proc.run(List.of("id", "-G", user.name())).stdout().strip();
       full.addAll(List.of("--groups", groups.replace(' ', ',') + "," + extraGroup));
     }
-    full.addAll(List.of("env", "-i", "PATH=" + PATH, "HOME=" + user.home(),
-        "USER=" + user.name(), "LOGNAME=" + user.name(), "LANG=C.UTF-8", "TERM=xterm"));
+    full.addAll(
+        List.of(
+            "env",
+            "-i",
+            "PATH=" + PATH,
+            "HOME=" + user.home(),
+            "USER=" + user.name(),
+            "LOGNAME=" + user.name(),
+            "LANG=C.UTF-8",
+            "TERM=xterm"));
     full.addAll(env);
     full.addAll(cmd);
     return full;
@@ -85,8 +102,8 @@ final class DockerCli {
   }
 
   /**
-   * The docker command line wrapped in {@code script -qec "..." /dev/null}, so that docker's
-   * stdin and stdout are a pseudo-terminal (needed for {@code -t}).
+   * The docker command line wrapped in {@code script -qec "..." /dev/null}, so that docker's stdin
+   * and stdout are a pseudo-terminal (needed for {@code -t}).
    */
   List<String> dockerInPty(UnixUser user, String... args) {
     StringBuilder sh = new StringBuilder(quote(ItEnvironment.dockerCli()));
@@ -102,8 +119,8 @@ final class DockerCli {
 
   /** Runs docker as root directly against the upstream daemon (setup, inspection, cleanup). */
   static Proc.Result upstream(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(ItEnvironment.dockerCli(), "-H",
-        ItEnvironment.upstreamUrl()));
+    List<String> cmd =
+        new ArrayList<>(List.of(ItEnvironment.dockerCli(), "-H", ItEnvironment.upstreamUrl()));
     cmd.addAll(List.of(args));
     return Proc.run(cmd);
   }

@@ -13,12 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code berth doctor} against the real private daemon (issue 18): it finds the dockerd behind the
- * socket, reads the configuration file that daemon was started with, asks its API, and exits 1
- * when one of berth's guarantees does not hold.
+ * socket, reads the configuration file that daemon was started with, asks its API, and exits 1 when
+ * one of berth's guarantees does not hold.
  */
 class DoctorIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void environment() {
@@ -28,14 +27,23 @@ class DoctorIT {
   private Proc.Result doctor(String... extra) throws Exception {
     Path plugins = dir.resolve("plugins");
     Files.createDirectories(plugins);
-    List<String> cmd = new ArrayList<>(List.of(ItEnvironment.repoRoot().resolve("berth")
-            .toString(), "doctor",
-        "--upstream", ItEnvironment.upstreamUrl().substring("unix://".length()),
-        "--plugins-dir", plugins.toString(),
-        "--policy", dir.resolve("policy.yaml").toString(),
-        "--audit-log", dir.resolve("audit/audit.jsonl").toString(),
-        "--state-dir", dir.resolve("state").toString(),
-        "--socket", dir.resolve("berth.sock").toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                ItEnvironment.repoRoot().resolve("berth").toString(),
+                "doctor",
+                "--upstream",
+                ItEnvironment.upstreamUrl().substring("unix://".length()),
+                "--plugins-dir",
+                plugins.toString(),
+                "--policy",
+                dir.resolve("policy.yaml").toString(),
+                "--audit-log",
+                dir.resolve("audit/audit.jsonl").toString(),
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--socket",
+                dir.resolve("berth.sock").toString()));
     cmd.addAll(List.of(extra));
     return Proc.run(cmd);
   }
@@ -44,9 +52,10 @@ class DoctorIT {
   void doctor_privateDaemon_readsItsCommandLineConfigAndApi() throws Exception {
     Proc.Result r = doctor();
     assertThat(r.exitCode()).as(r.describe()).isZero();
-    String daemonDir = Path.of(ItEnvironment.upstreamUrl().substring("unix://".length()))
-        .getParent().toString();
-    assertThat(r.stdout()).as(r.describe())
+    String daemonDir =
+        Path.of(ItEnvironment.upstreamUrl().substring("unix://".length())).getParent().toString();
+    assertThat(r.stdout())
+        .as(r.describe())
         .containsPattern("OK +daemon socket")
         .containsPattern("OK +daemon endpoints +no TCP endpoint")
         // dockerd-private.sh starts the daemon with its own empty daemon.json
@@ -63,7 +72,8 @@ class DoctorIT {
     Files.setPosixFilePermissions(plugins, PosixFilePermissions.fromString("rwxrwxrwx"));
     Proc.Result r = doctor();
     assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
-    assertThat(r.stdout()).containsPattern("FAIL +plugin directory")
+    assertThat(r.stdout())
+        .containsPattern("FAIL +plugin directory")
         .contains("berth's guarantees do NOT hold");
   }
 
@@ -71,7 +81,8 @@ class DoctorIT {
   void doctor_pluginModeOnADaemonThatDoesNotAskBerth_fails() throws Exception {
     Proc.Result r = doctor("--mode", "plugin");
     assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
-    assertThat(r.stdout()).containsPattern("FAIL +authorization plugin +dockerd does not ask berth");
+    assertThat(r.stdout())
+        .containsPattern("FAIL +authorization plugin +dockerd does not ask berth");
   }
 
   @Test

@@ -13,16 +13,18 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Issue 13, with two real users and root through the real docker CLI: an image a user makes is
- * theirs (others can neither run, inspect, save, history, tag nor remove it, by name or by id,
- * nor see it in their lists), a name a user gives is resolved in that user's namespace first and
- * never shadows the shared name for anyone else, and root sees the daemon's real names. The
- * shared name stands for a registry image: root tags it (the test daemons have no registry).
+ * theirs (others can neither run, inspect, save, history, tag nor remove it, by name or by id, nor
+ * see it in their lists), a name a user gives is resolved in that user's namespace first and never
+ * shadows the shared name for anyone else, and root sees the daemon's real names. The shared name
+ * stands for a registry image: root tags it (the test daemons have no registry).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ImageIsolationIT {
   private Tenants t;
+
   /** A shared name (root's, as a pull would make it) and the image it holds. */
   private String shared;
+
   private String sharedId;
 
   @BeforeAll
@@ -50,8 +52,14 @@ class ImageIsolationIT {
 
   /** alice's own image (a commit of her running container, so another id than the shared). */
   private String commit(UnixUser u, String ref) {
-    Tenants.assertOk(t.as(u, "commit", "--change", "LABEL made.by=" + u.name(),
-        (u.equals(t.alice) ? t.aliceOwns : t.bobOwns).container(Kind.RUNNING).name(), ref));
+    Tenants.assertOk(
+        t.as(
+            u,
+            "commit",
+            "--change",
+            "LABEL made.by=" + u.name(),
+            (u.equals(t.alice) ? t.aliceOwns : t.bobOwns).container(Kind.RUNNING).name(),
+            ref));
     return Tenants.upstreamFormat("image", Tenants.daemonImage(u, ref), "{{.Id}}");
   }
 
@@ -74,7 +82,8 @@ class ImageIsolationIT {
     Tenants.assertOk(t.as(t.alice, "tag", hers, shared));
     assertThat(Tenants.upstreamFormat("image", shared, "{{.Id}}")).isEqualTo(sharedId);
     assertThat(idAs(t.bob, shared)).isEqualTo(sharedId);
-    assertThat(runsAs(t.bob, shared)).as("bob runs the shared image, not alice's")
+    assertThat(runsAs(t.bob, shared))
+        .as("bob runs the shared image, not alice's")
         .isEqualTo(sharedId);
     assertThat(idAs(t.alice, shared)).as("alice's own name comes first for her").isEqualTo(hers);
     assertThat(runsAs(t.alice, shared)).isEqualTo(hers);
@@ -96,26 +105,46 @@ class ImageIsolationIT {
     String id = commit(t.alice, ref);
     String daemonName = Tenants.daemonImage(t.alice, ref);
     for (String r : List.of(ref, id, id.substring(7, 19), daemonName)) {
-      for (List<String> cmd : List.of(List.of("image", "inspect", r), List.of("history", r),
-          List.of("save", "-o", "/tmp/" + ItEnvironment.uniqueName("bob-save") + ".tar", r), List.of("tag", r, t.imageRef("bob-copy")),
-          List.of("rmi", r), List.of("run", "--rm", "--pull", "never", r, "true"))) {
+      for (List<String> cmd :
+          List.of(
+              List.of("image", "inspect", r),
+              List.of("history", r),
+              List.of("save", "-o", "/tmp/" + ItEnvironment.uniqueName("bob-save") + ".tar", r),
+              List.of("tag", r, t.imageRef("bob-copy")),
+              List.of("rmi", r),
+              List.of("run", "--rm", "--pull", "never", r, "true"))) {
         Proc.Result res = t.as(t.bob, Tenants.QUICK, cmd);
         assertThat(res.exitCode()).as(res.describe()).isNotZero();
-        assertThat(res.stderr().toLowerCase()).as(res.describe()).containsAnyOf(
-            "no such image", "berth.invalid");
+        assertThat(res.stderr().toLowerCase())
+            .as(res.describe())
+            .containsAnyOf("no such image", "berth.invalid");
       }
     }
     assertThat(Tenants.upstreamFormat("image", daemonName, "{{.Id}}")).isEqualTo(id);
-    Proc.Result list = t.as(t.bob, "image", "ls", "-a", "--no-trunc", "--format",
-        "{{.Repository}}:{{.Tag}} {{.ID}}");
-    assertThat(list.stdout()).as(list.describe()).doesNotContain(id).doesNotContain(ref)
+    Proc.Result list =
+        t.as(
+            t.bob,
+            "image",
+            "ls",
+            "-a",
+            "--no-trunc",
+            "--format",
+            "{{.Repository}}:{{.Tag}} {{.ID}}");
+    assertThat(list.stdout())
+        .as(list.describe())
+        .doesNotContain(id)
+        .doesNotContain(ref)
         .doesNotContain("berth.invalid");
     Proc.Result df = t.as(t.bob, "system", "df", "-v", "--format", "{{json .}}");
-    assertThat(df.stdout()).as(df.describe()).doesNotContain(id.substring(7, 19))
+    assertThat(df.stdout())
+        .as(df.describe())
+        .doesNotContain(id.substring(7, 19))
         .doesNotContain("berth.invalid");
-    Proc.Result own = t.as(t.alice, "image", "ls", "--no-trunc", "--format",
-        "{{.Repository}}:{{.Tag}} {{.ID}}");
-    assertThat(own.stdout()).as(own.describe()).contains(ref + " " + id)
+    Proc.Result own =
+        t.as(t.alice, "image", "ls", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
+    assertThat(own.stdout())
+        .as(own.describe())
+        .contains(ref + " " + id)
         .doesNotContain("berth.invalid");
   }
 
@@ -166,15 +195,22 @@ class ImageIsolationIT {
     commit(t.alice, ref);
     String name = ItEnvironment.uniqueName("alice-shown");
     Tenants.assertOk(t.as(t.alice, "create", "--name", name, "--label", t.label, ref, "true"));
-    Proc.Result ps = t.as(t.alice, "ps", "-a", "--filter", "name=" + name, "--format",
-        "{{.Image}}");
+    Proc.Result ps =
+        t.as(t.alice, "ps", "-a", "--filter", "name=" + name, "--format", "{{.Image}}");
     assertThat(ps.stdout().strip()).as(ps.describe()).isEqualTo(ref);
-    Proc.Result inspect = t.as(t.alice, "container", "inspect", "--format", "{{.Config.Image}}",
-        name);
+    Proc.Result inspect =
+        t.as(t.alice, "container", "inspect", "--format", "{{.Config.Image}}", name);
     assertThat(inspect.stdout().strip()).as(inspect.describe()).isEqualTo(ref);
-    Proc.Result root = t.as(t.root, "container", "inspect", "--format", "{{.Config.Image}}",
-        "u" + t.alice.uid() + "_" + name); // root sees the daemon's names (issue 13)
-    assertThat(root.stdout().strip()).as(root.describe())
+    Proc.Result root =
+        t.as(
+            t.root,
+            "container",
+            "inspect",
+            "--format",
+            "{{.Config.Image}}",
+            "u" + t.alice.uid() + "_" + name); // root sees the daemon's names (issue 13)
+    assertThat(root.stdout().strip())
+        .as(root.describe())
         .isEqualTo(Tenants.daemonImage(t.alice, ref));
   }
 }

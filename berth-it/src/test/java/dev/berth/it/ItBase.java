@@ -12,8 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Containers named with {@link #container} are removed (as root, on the daemon) after each test.
  */
 abstract class ItBase {
-  @RegisterExtension
-  static final BerthExtension BERTH = new BerthExtension();
+  @RegisterExtension static final BerthExtension BERTH = new BerthExtension();
 
   protected UnixUser alice;
   protected UnixUser bob;
@@ -47,12 +46,11 @@ abstract class ItBase {
   }
 
   /**
-   * Whether a container of this name exists on the daemon (asked as root, upstream), under the
-   * name as given or in any user's namespace ({@code u1001_name}, issue 13).
+   * Whether a container of this name exists on the daemon (asked as root, upstream), under the name
+   * as given or in any user's namespace ({@code u1001_name}, issue 13).
    */
   protected static boolean existsUpstream(String name) {
-    Proc.Result r = DockerCli.upstream("ps", "-aq", "--filter",
-        "name=^/(u[0-9]+_)?" + name + "$");
+    Proc.Result r = DockerCli.upstream("ps", "-aq", "--filter", "name=^/(u[0-9]+_)?" + name + "$");
     return !r.stdout().isBlank();
   }
 }

@@ -19,21 +19,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The environment contract of the end-to-end tests.
  *
  * <ul>
- *   <li>{@code BERTH_IT_DOCKER_HOST}: the upstream daemon, {@code unix:///path/docker.sock}
- *       (start one with {@code scripts/dockerd-private.sh start /tmp/bdit current}).
+ *   <li>{@code BERTH_IT_DOCKER_HOST}: the upstream daemon, {@code unix:///path/docker.sock} (start
+ *       one with {@code scripts/dockerd-private.sh start /tmp/bdit current}).
  *   <li>{@code BERTH_IT_IMAGE}: the test image, default {@code berth-test:latest} (busybox-static,
  *       default user root; imported by {@code dockerd-private.sh}).
- *   <li>Users {@code alice} and {@code bob} ({@code scripts/test-users.sh}); the tests run as
- *       root so that they can become them with {@code setpriv}.
+ *   <li>Users {@code alice} and {@code bob} ({@code scripts/test-users.sh}); the tests run as root
+ *       so that they can become them with {@code setpriv}.
  *   <li>The docker CLI: {@code /usr/local/bin/docker}, else {@code docker} on PATH.
  * </ul>
  *
- * <p>When something is missing the tests are skipped (JUnit assumptions), except when
- * {@code CI=true}: then they fail, so that a CI job cannot pass by testing nothing.
+ * <p>When something is missing the tests are skipped (JUnit assumptions), except when {@code
+ * CI=true}: then they fail, so that a CI job cannot pass by testing nothing.
  */
 final class ItEnvironment {
   /** The limit for every child process unless a test says otherwise. */
   static final Duration PROCESS_TIMEOUT = Duration.ofSeconds(60);
+
   /** Prefix of every container this run creates: {@code it-<RUN_ID>-}. */
   static final String RUN_ID = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
 
@@ -60,8 +61,9 @@ final class ItEnvironment {
   static String upstreamUrl() {
     String v = System.getenv("BERTH_IT_DOCKER_HOST");
     if (v == null || v.isBlank()) {
-      unavailable("BERTH_IT_DOCKER_HOST is not set (e.g. unix:///tmp/bdit/docker.sock, from "
-          + "scripts/dockerd-private.sh start /tmp/bdit current)");
+      unavailable(
+          "BERTH_IT_DOCKER_HOST is not set (e.g. unix:///tmp/bdit/docker.sock, from "
+              + "scripts/dockerd-private.sh start /tmp/bdit current)");
     }
     if (!v.startsWith("unix://")) {
       unavailable("BERTH_IT_DOCKER_HOST must be a unix:// URL, got " + v);
@@ -100,11 +102,16 @@ final class ItEnvironment {
    */
   static String composePluginDir() {
     String v = System.getenv("BERTH_IT_COMPOSE_PLUGINS");
-    String dir = v == null || v.isBlank()
-        ? "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins" : v.strip();
+    String dir =
+        v == null || v.isBlank()
+            ? "/var/cache/berth-test/compose/root/usr/libexec/docker/cli-plugins"
+            : v.strip();
     if (!Files.isExecutable(Path.of(dir, "docker-compose"))) {
-      unavailable("no docker-compose plugin in " + dir + " (run scripts/engine.sh fetch-compose "
-          + "or set BERTH_IT_COMPOSE_PLUGINS)");
+      unavailable(
+          "no docker-compose plugin in "
+              + dir
+              + " (run scripts/engine.sh fetch-compose "
+              + "or set BERTH_IT_COMPOSE_PLUGINS)");
     }
     return dir;
   }
@@ -120,8 +127,8 @@ final class ItEnvironment {
   }
 
   /**
-   * Checks everything the tests need once per JVM: root, setpriv, users, docker CLI, a daemon
-   * that answers {@code /_ping}, and the test image. Skips or fails (CI) otherwise.
+   * Checks everything the tests need once per JVM: root, setpriv, users, docker CLI, a daemon that
+   * answers {@code /_ping}, and the test image. Skips or fails (CI) otherwise.
    */
   static void require() {
     String problem = problem();
@@ -165,16 +172,22 @@ final class ItEnvironment {
     Path socket = Path.of(v.strip().substring("unix://".length()));
     String ping;
     try {
-      ping = RawHttp.exchange(socket, RawHttp.request("GET /_ping HTTP/1.1",
-          "Connection: close"), Duration.ofSeconds(5)).text();
+      ping =
+          RawHttp.exchange(
+                  socket,
+                  RawHttp.request("GET /_ping HTTP/1.1", "Connection: close"),
+                  Duration.ofSeconds(5))
+              .text();
     } catch (IOException e) {
       return "the daemon at " + v + " does not answer /_ping (" + e.getMessage() + ")";
     }
     if (!ping.startsWith("HTTP/1.1 200") || !ping.endsWith("OK")) {
       return "the daemon at " + v + " answered /_ping with: " + ping;
     }
-    Proc.Result img = Proc.run(List.of(dockerCli(), "-H", v.strip(), "image", "inspect",
-        "--format", "{{.Id}}", image()));
+    Proc.Result img =
+        Proc.run(
+            List.of(
+                dockerCli(), "-H", v.strip(), "image", "inspect", "--format", "{{.Id}}", image()));
     if (!img.ok()) {
       return "image " + image() + " is missing on " + v + ": " + img.stderr().strip();
     }
@@ -199,8 +212,11 @@ final class ItEnvironment {
       unavailable("user " + name + " does not exist; run scripts/test-users.sh as root");
     }
     String[] fields = pw.stdout().strip().split(":");
-    return new UnixUser(name, Integer.parseInt(uid.stdout().strip()),
-        Integer.parseInt(gid.stdout().strip()), fields[5]);
+    return new UnixUser(
+        name,
+        Integer.parseInt(uid.stdout().strip()),
+        Integer.parseInt(gid.stdout().strip()),
+        fields[5]);
   }
 
   /** A Unix account the tests act as. */

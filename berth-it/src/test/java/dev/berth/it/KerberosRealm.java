@@ -34,11 +34,15 @@ final class KerberosRealm implements AutoCloseable {
   }
 
   static KerberosRealm start() throws IOException, InterruptedException {
-    for (String tool : List.of("/usr/sbin/krb5kdc", "/usr/sbin/kdb5_util",
-        "/usr/sbin/kadmin.local", "/usr/bin/kinit")) {
+    for (String tool :
+        List.of(
+            "/usr/sbin/krb5kdc",
+            "/usr/sbin/kdb5_util",
+            "/usr/sbin/kadmin.local",
+            "/usr/bin/kinit")) {
       if (!Files.isExecutable(Path.of(tool))) {
-        ItEnvironment.unavailable(tool + " is missing (krb5-kdc, krb5-user; scripts/test "
-            + "installs them)");
+        ItEnvironment.unavailable(
+            tool + " is missing (krb5-kdc, krb5-user; scripts/test " + "installs them)");
       }
     }
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "krb-");
@@ -47,7 +51,9 @@ final class KerberosRealm implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Files.writeString(dir.resolve("krb5.conf"), """
+    Files.writeString(
+        dir.resolve("krb5.conf"),
+        """
         [libdefaults]
           default_realm = %1$s
           dns_lookup_realm = false
@@ -61,8 +67,11 @@ final class KerberosRealm implements AutoCloseable {
           }
         [domain_realm]
           localhost = %1$s
-        """.formatted(REALM, port));
-    Files.writeString(dir.resolve("kdc.conf"), """
+        """
+            .formatted(REALM, port));
+    Files.writeString(
+        dir.resolve("kdc.conf"),
+        """
         [kdcdefaults]
           kdc_ports = %2$d
           kdc_tcp_ports = %2$d
@@ -74,12 +83,15 @@ final class KerberosRealm implements AutoCloseable {
           }
         [logging]
           kdc = FILE:%3$s/kdc.log
-        """.formatted(REALM, port, dir));
+        """
+            .formatted(REALM, port, dir));
     KerberosRealm realm = new KerberosRealm(dir, null);
     realm.admin(List.of("kdb5_util", "create", "-s", "-r", REALM, "-P", "test-only-master"));
-    ProcessBuilder pb = new ProcessBuilder("krb5kdc", "-n", "-r", REALM)
-        .directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("krb5kdc.out").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder("krb5kdc", "-n", "-r", REALM)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("krb5kdc.out").toFile());
     pb.environment().put("KRB5_CONFIG", dir.resolve("krb5.conf").toString());
     pb.environment().put("KRB5_KDC_PROFILE", dir.resolve("kdc.conf").toString());
     realm = new KerberosRealm(dir, pb.start());
@@ -104,9 +116,9 @@ final class KerberosRealm implements AutoCloseable {
 
   String log() {
     try {
-      return Files.readString(dir.resolve("krb5kdc.out")) + "\n"
-          + (Files.exists(dir.resolve("kdc.log")) ? Files.readString(dir.resolve("kdc.log"))
-              : "");
+      return Files.readString(dir.resolve("krb5kdc.out"))
+          + "\n"
+          + (Files.exists(dir.resolve("kdc.log")) ? Files.readString(dir.resolve("kdc.log")) : "");
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
     }
@@ -122,8 +134,8 @@ final class KerberosRealm implements AutoCloseable {
 
   /** The variables every Kerberos command of the test runs with. */
   List<String> env() {
-    return List.of("KRB5_CONFIG=" + dir.resolve("krb5.conf"),
-        "KRB5_KDC_PROFILE=" + dir.resolve("kdc.conf"));
+    return List.of(
+        "KRB5_CONFIG=" + dir.resolve("krb5.conf"), "KRB5_KDC_PROFILE=" + dir.resolve("kdc.conf"));
   }
 
   /** Runs an administration command ({@code kdb5_util}, {@code kadmin.local}) as root. */
@@ -137,8 +149,7 @@ final class KerberosRealm implements AutoCloseable {
 
   /** Adds a user principal with a password. */
   void addUser(String name, String password) {
-    admin(List.of("kadmin.local", "-r", REALM, "-q",
-        "addprinc -pw " + password + " " + name));
+    admin(List.of("kadmin.local", "-r", REALM, "-q", "addprinc -pw " + password + " " + name));
   }
 
   /** Adds a service principal with a random key and writes its keytab (0600) to {@code out}. */

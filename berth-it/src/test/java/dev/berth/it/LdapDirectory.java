@@ -18,15 +18,15 @@ import java.util.stream.Stream;
 
 /**
  * A real OpenLDAP directory ({@code slapd}, Debian's package) on a free loopback port, with its
- * database, configuration and logs in a temporary directory, and the NSS wiring sites use to
- * reach it: {@code libnss-ldapd} in {@code nsswitch.conf} and the {@code nslcd} daemon.
+ * database, configuration and logs in a temporary directory, and the NSS wiring sites use to reach
+ * it: {@code libnss-ldapd} in {@code nsswitch.conf} and the {@code nslcd} daemon.
  *
  * <p>NSS is configured host-wide ({@code /etc/nsswitch.conf}, {@code /etc/nslcd.conf}, nslcd's
  * socket in {@code /run/nslcd}), so nothing is changed on the host: {@link #wrapper} gives a
- * command that enters a private mount namespace, bind-mounts this directory's copies of those
- * files over the host's, starts an nslcd of its own there, and then runs the command appended to
- * it (berth) in the same process. Processes that need the directory's users by name (setpriv
- * {@code --init-groups}, {@code berth run}) join that namespace with {@link #inNamespace}.
+ * command that enters a private mount namespace, bind-mounts this directory's copies of those files
+ * over the host's, starts an nslcd of its own there, and then runs the command appended to it
+ * (berth) in the same process. Processes that need the directory's users by name (setpriv {@code
+ * --init-groups}, {@code berth run}) join that namespace with {@link #inNamespace}.
  *
  * <p>The users and groups exist only in the directory (uids and gids from 20001), never in
  * /etc/passwd.
@@ -49,15 +49,15 @@ final class LdapDirectory implements AutoCloseable {
   }
 
   /**
-   * Starts slapd with {@code entries} (LDIF, after the base entries) loaded by slapadd, and
-   * waits until it answers.
+   * Starts slapd with {@code entries} (LDIF, after the base entries) loaded by slapadd, and waits
+   * until it answers.
    */
   static LdapDirectory start(String entries) throws IOException, InterruptedException {
-    for (String tool : List.of("/usr/sbin/slapd", "/usr/sbin/slapadd", "/usr/sbin/nslcd",
-        "/usr/bin/ldapmodify")) {
+    for (String tool :
+        List.of("/usr/sbin/slapd", "/usr/sbin/slapadd", "/usr/sbin/nslcd", "/usr/bin/ldapmodify")) {
       if (!Files.isExecutable(Path.of(tool))) {
-        ItEnvironment.unavailable(tool + " is missing (slapd, nslcd, ldap-utils; scripts/test "
-            + "installs them)");
+        ItEnvironment.unavailable(
+            tool + " is missing (slapd, nslcd, ldap-utils; scripts/test " + "installs them)");
       }
     }
     if (!Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libnss_ldap.so.2"))) {
@@ -66,7 +66,9 @@ final class LdapDirectory implements AutoCloseable {
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "ldap-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.createDirectories(dir.resolve("db"));
-    Files.writeString(dir.resolve("slapd.conf"), """
+    Files.writeString(
+        dir.resolve("slapd.conf"),
+        """
         include /etc/ldap/schema/core.schema
         include /etc/ldap/schema/cosine.schema
         include /etc/ldap/schema/nis.schema
@@ -80,8 +82,11 @@ final class LdapDirectory implements AutoCloseable {
         rootpw %4$s
         directory %1$s/db
         maxsize 16777216
-        """.formatted(dir, SUFFIX, ADMIN, PASSWORD));
-    Files.writeString(dir.resolve("data.ldif"), """
+        """
+            .formatted(dir, SUFFIX, ADMIN, PASSWORD));
+    Files.writeString(
+        dir.resolve("data.ldif"),
+        """
         dn: %1$s
         objectClass: dcObject
         objectClass: organization
@@ -96,22 +101,39 @@ final class LdapDirectory implements AutoCloseable {
         objectClass: organizationalUnit
         ou: groups
 
-        """.formatted(SUFFIX) + entries);
-    Proc.Result add = Proc.run(List.of("slapadd", "-f", dir.resolve("slapd.conf").toString(),
-        "-l", dir.resolve("data.ldif").toString()));
+        """
+                .formatted(SUFFIX)
+            + entries);
+    Proc.Result add =
+        Proc.run(
+            List.of(
+                "slapadd",
+                "-f",
+                dir.resolve("slapd.conf").toString(),
+                "-l",
+                dir.resolve("data.ldif").toString()));
     assertThat(add.ok()).as(add.describe()).isTrue();
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process slapd = new ProcessBuilder("slapd", "-f", dir.resolve("slapd.conf").toString(),
-        "-h", "ldap://127.0.0.1:" + port + "/", "-d", "0")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("slapd.log").toFile()).start();
+    Process slapd =
+        new ProcessBuilder(
+                "slapd",
+                "-f",
+                dir.resolve("slapd.conf").toString(),
+                "-h",
+                "ldap://127.0.0.1:" + port + "/",
+                "-d",
+                "0")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("slapd.log").toFile())
+            .start();
     LdapDirectory ldap = new LdapDirectory(dir, port, slapd);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (true) {
-      Proc.Result r = Proc.run(List.of("ldapsearch", "-x", "-H", ldap.uri(), "-b", SUFFIX,
-          "-s", "base", "dn"));
+      Proc.Result r =
+          Proc.run(List.of("ldapsearch", "-x", "-H", ldap.uri(), "-b", SUFFIX, "-s", "base", "dn"));
       if (r.ok()) {
         break;
       }
@@ -143,13 +165,24 @@ final class LdapDirectory implements AutoCloseable {
         cn: %1$s
         gidNumber: %2$d
 
-        """.formatted(name, id, SUFFIX, home);
+        """
+        .formatted(name, id, SUFFIX, home);
   }
 
   /** An LDIF group entry listing {@code members}. */
   static String group(String name, int gid, String... members) {
-    StringBuilder b = new StringBuilder("dn: cn=" + name + ",ou=groups," + SUFFIX + "\n"
-        + "objectClass: posixGroup\ncn: " + name + "\ngidNumber: " + gid + "\n");
+    StringBuilder b =
+        new StringBuilder(
+            "dn: cn="
+                + name
+                + ",ou=groups,"
+                + SUFFIX
+                + "\n"
+                + "objectClass: posixGroup\ncn: "
+                + name
+                + "\ngidNumber: "
+                + gid
+                + "\n");
     for (String m : members) {
       b.append("memberUid: ").append(m).append('\n');
     }
@@ -167,16 +200,21 @@ final class LdapDirectory implements AutoCloseable {
   /** nslcd gives up on an unanswered search after 2 s (so NSS answers "unavailable"). */
   private void writeNssConfiguration() throws IOException {
     Path nslcd = dir.resolve("nslcd.conf");
-    Files.writeString(nslcd, """
+    Files.writeString(
+        nslcd,
+        """
         uri %s
         base %s
         timelimit 2
         bind_timelimit 2
         reconnect_sleeptime 1
         reconnect_retrytime 2
-        """.formatted(uri(), SUFFIX));
+        """
+            .formatted(uri(), SUFFIX));
     Files.setPosixFilePermissions(nslcd, PosixFilePermissions.fromString("rw-------"));
-    Files.writeString(dir.resolve("nsswitch.conf"), """
+    Files.writeString(
+        dir.resolve("nsswitch.conf"),
+        """
         passwd: files ldap
         group: files ldap
         shadow: files
@@ -194,17 +232,19 @@ final class LdapDirectory implements AutoCloseable {
     Path run = Files.createDirectories(dir.resolve("run-" + n));
     Path pid = dir.resolve("nslcd-" + n + ".pid");
     nslcdPids.add(pid);
-    String script = String.join("\n",
-        "set -e",
-        "mount --bind " + dir.resolve("nsswitch.conf") + " /etc/nsswitch.conf",
-        "mount --bind " + dir.resolve("nslcd.conf") + " /etc/nslcd.conf",
-        "mkdir -p /run/nslcd",
-        "mount --bind " + run + " /run/nslcd",
-        "nslcd -n >" + dir.resolve("nslcd-" + n + ".log") + " 2>&1 &",
-        "echo $! >" + pid,
-        "i=0; while [ ! -S /run/nslcd/socket ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); "
-            + "done",
-        "exec \"$@\"");
+    String script =
+        String.join(
+            "\n",
+            "set -e",
+            "mount --bind " + dir.resolve("nsswitch.conf") + " /etc/nsswitch.conf",
+            "mount --bind " + dir.resolve("nslcd.conf") + " /etc/nslcd.conf",
+            "mkdir -p /run/nslcd",
+            "mount --bind " + run + " /run/nslcd",
+            "nslcd -n >" + dir.resolve("nslcd-" + n + ".log") + " 2>&1 &",
+            "echo $! >" + pid,
+            "i=0; while [ ! -S /run/nslcd/socket ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); "
+                + "done",
+            "exec \"$@\"");
     return List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh");
   }
 
@@ -217,8 +257,11 @@ final class LdapDirectory implements AutoCloseable {
 
   /** Applies an LDIF change (ldapmodify as the directory's administrator). */
   void modify(String ldif) {
-    Proc.Result r = Proc.run(List.of("ldapmodify", "-x", "-H", uri(), "-D", ADMIN, "-w",
-        PASSWORD), ldif.getBytes(StandardCharsets.UTF_8), ItEnvironment.PROCESS_TIMEOUT);
+    Proc.Result r =
+        Proc.run(
+            List.of("ldapmodify", "-x", "-H", uri(), "-D", ADMIN, "-w", PASSWORD),
+            ldif.getBytes(StandardCharsets.UTF_8),
+            ItEnvironment.PROCESS_TIMEOUT);
     assertThat(r.ok()).as(r.describe()).isTrue();
   }
 

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * berth's process contract, on instances of its own: ready when the socket exists (with mode
- * 0666), gone with its socket on SIGTERM, and a clear 502 when the daemon is not there.
+ * berth's process contract, on instances of its own: ready when the socket exists (with mode 0666),
+ * gone with its socket on SIGTERM, and a clear 502 when the daemon is not there.
  */
 class LifecycleIT {
 
@@ -29,14 +29,18 @@ class LifecycleIT {
     UnixUser alice = ItEnvironment.user("alice");
     try (BerthServer berth = BerthServer.start(ItEnvironment.upstreamUrl())) {
       Path socket = berth.socket();
-      PosixFileAttributes attrs = Files.readAttributes(socket, PosixFileAttributes.class,
-          LinkOption.NOFOLLOW_LINKS);
+      PosixFileAttributes attrs =
+          Files.readAttributes(socket, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       assertThat(attrs.isOther()).as("%s is a socket", socket).isTrue();
-      assertThat(attrs.permissions()).as("default --socket-mode 0666")
+      assertThat(attrs.permissions())
+          .as("default --socket-mode 0666")
           .isEqualTo(BerthServer.SOCKET_MODE);
 
-      Proc.Result ping = Proc.run(new DockerCli(socket).docker(alice, "version", "--format",
-          "{{.Server.APIVersion}}"), null, Duration.ofSeconds(30));
+      Proc.Result ping =
+          Proc.run(
+              new DockerCli(socket).docker(alice, "version", "--format", "{{.Server.APIVersion}}"),
+              null,
+              Duration.ofSeconds(30));
       assertThat(ping.exitCode()).as(ping.describe() + "\n" + berth.logs()).isZero();
       assertThat(ping.stdout().strip()).matches("1\\.[0-9]+");
 
@@ -46,14 +50,16 @@ class LifecycleIT {
         long t0 = System.nanoTime();
         int exit = berth.stop();
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(millis).as("berth took %d ms to exit on SIGTERM\n%s", millis, berth.logs())
+        assertThat(millis)
+            .as("berth took %d ms to exit on SIGTERM\n%s", millis, berth.logs())
             .isLessThan(10_000);
         assertThat(Files.exists(socket, LinkOption.NOFOLLOW_LINKS))
             .as("berth must remove %s on SIGTERM (exit code %d)\n%s", socket, exit, berth.logs())
             .isFalse();
         Proc.Result ev = events.waitFor(Duration.ofSeconds(10));
-        assertThat(ev.timedOut()).as("the events client must see berth go away: %s",
-            ev.describe()).isFalse();
+        assertThat(ev.timedOut())
+            .as("the events client must see berth go away: %s", ev.describe())
+            .isFalse();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError(e);
@@ -67,16 +73,21 @@ class LifecycleIT {
     Path missing = Path.of("/tmp", "bit-no-daemon-" + ItEnvironment.RUN_ID + ".sock");
     assertThat(missing).doesNotExist();
     try (BerthServer berth = BerthServer.start("unix://" + missing)) {
-      Proc.Result r = Proc.run(new DockerCli(berth.socket()).docker(alice, "version"), null,
-          Duration.ofSeconds(30));
+      Proc.Result r =
+          Proc.run(
+              new DockerCli(berth.socket()).docker(alice, "version"), null, Duration.ofSeconds(30));
       assertThat(r.timedOut()).as(r.describe()).isFalse();
       assertThat(r.exitCode()).as(r.describe()).isNotZero();
-      assertThat(r.stderr()).as(r.describe() + "\n" + berth.logs())
+      assertThat(r.stderr())
+          .as(r.describe() + "\n" + berth.logs())
           .contains("Error response from daemon: berth:")
           .contains("not reachable")
           .contains(missing.toString());
-      RawHttp.Response raw = RawHttp.exchange(berth.socket(),
-          RawHttp.request("GET /_ping HTTP/1.1", "Connection: close"), Duration.ofSeconds(10));
+      RawHttp.Response raw =
+          RawHttp.exchange(
+              berth.socket(),
+              RawHttp.request("GET /_ping HTTP/1.1", "Connection: close"),
+              Duration.ofSeconds(10));
       assertThat(raw.statusLine()).as(raw.describe()).isEqualTo("HTTP/1.1 502 Bad Gateway");
       assertThat(raw.text()).as(raw.describe()).contains("not reachable");
       assertThat(berth.isAlive()).as("berth keeps running without its daemon").isTrue();

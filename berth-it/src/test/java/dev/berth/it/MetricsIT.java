@@ -19,20 +19,41 @@ class MetricsIT {
       assertThat(cli.run(alice, "ps").exitCode()).isZero();
       assertThat(cli.run(alice, "run", "--privileged", ItEnvironment.image(), "true").exitCode())
           .isNotZero();
-      Proc.Result root = Proc.run(List.of(ItEnvironment.repoRoot().resolve("berth").toString(),
-          "metrics", "--socket", berth.socket().toString()), null, Duration.ofSeconds(30));
+      Proc.Result root =
+          Proc.run(
+              List.of(
+                  ItEnvironment.repoRoot().resolve("berth").toString(),
+                  "metrics",
+                  "--socket",
+                  berth.socket().toString()),
+              null,
+              Duration.ofSeconds(30));
       assertThat(root.exitCode()).as(root.describe()).isZero();
       assertThat(root.stdout())
-          .contains("berth_decisions_total{action=\"container_list\",outcome=\"allow\","
-              + "rule=\"user_action\"} 1")
-          .contains("berth_decisions_total{action=\"container_create\",outcome=\"deny\","
-              + "rule=\"container_create\"} 1")
-          .contains("# TYPE berth_decision_seconds histogram", "berth_active_streams ",
+          .contains(
+              "berth_decisions_total{action=\"container_list\",outcome=\"allow\","
+                  + "rule=\"user_action\"} 1")
+          .contains(
+              "berth_decisions_total{action=\"container_create\",outcome=\"deny\","
+                  + "rule=\"container_create\"} 1")
+          .contains(
+              "# TYPE berth_decision_seconds histogram",
+              "berth_active_streams ",
               "berth_audit_pending_records ");
-      Proc.Result asAlice = Proc.run(cli.asUser(alice, List.of("curl", "-s",
-          "--unix-socket", berth.socket().toString(), "http://berth/berth/metrics")), null,
-          Duration.ofSeconds(30));
-      assertThat(asAlice.stdout()).contains("metrics are for administrators")
+      Proc.Result asAlice =
+          Proc.run(
+              cli.asUser(
+                  alice,
+                  List.of(
+                      "curl",
+                      "-s",
+                      "--unix-socket",
+                      berth.socket().toString(),
+                      "http://berth/berth/metrics")),
+              null,
+              Duration.ofSeconds(30));
+      assertThat(asAlice.stdout())
+          .contains("metrics are for administrators")
           .doesNotContain("berth_decisions_total");
     }
   }

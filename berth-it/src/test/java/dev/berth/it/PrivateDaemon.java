@@ -14,10 +14,10 @@ import java.util.Optional;
  * The upstream daemon when {@code scripts/dockerd-private.sh} started it, so that a test can stop
  * and start it again.
  *
- * <p>Its DIR is {@code BERTH_IT_DOCKER_DIR}, else the directory of the socket named by
- * {@code BERTH_IT_DOCKER_HOST} when that is {@code DIR/docker.sock} and DIR holds the script's
- * {@code flavor} file. Its engine is {@code BERTH_IT_ENGINE} (set by {@code scripts/test}), else
- * the content of that file. Any other daemon (the system's, one started by hand) is not ours to
+ * <p>Its DIR is {@code BERTH_IT_DOCKER_DIR}, else the directory of the socket named by {@code
+ * BERTH_IT_DOCKER_HOST} when that is {@code DIR/docker.sock} and DIR holds the script's {@code
+ * flavor} file. Its engine is {@code BERTH_IT_ENGINE} (set by {@code scripts/test}), else the
+ * content of that file. Any other daemon (the system's, one started by hand) is not ours to
  * restart: {@link #ofEnvironment} is then empty.
  *
  * @param dir the daemon's DIR
@@ -31,8 +31,8 @@ record PrivateDaemon(Path dir, String engine) {
   static Optional<PrivateDaemon> ofEnvironment() {
     Path socket = ItEnvironment.upstreamSocket();
     String explicit = System.getenv("BERTH_IT_DOCKER_DIR");
-    Path dir = explicit != null && !explicit.isBlank() ? Path.of(explicit.strip())
-        : socket.getParent();
+    Path dir =
+        explicit != null && !explicit.isBlank() ? Path.of(explicit.strip()) : socket.getParent();
     if (dir == null || !socket.equals(dir.resolve("docker.sock"))) {
       return Optional.empty();
     }
@@ -59,16 +59,16 @@ record PrivateDaemon(Path dir, String engine) {
   }
 
   /**
-   * Stops the daemon (the script kills running containers first) and starts it again with the
-   * same DIR and engine: same data root, so containers, volumes and networks come back, stopped.
+   * Stops the daemon (the script kills running containers first) and starts it again with the same
+   * DIR and engine: same data root, so containers, volumes and networks come back, stopped.
    */
   void restart() {
     Path script = ItEnvironment.repoRoot().resolve("scripts").resolve("dockerd-private.sh");
-    Proc.Result stop = Proc.run(List.of(script.toString(), "stop", dir.toString()), null,
-        STOP_TIMEOUT);
+    Proc.Result stop =
+        Proc.run(List.of(script.toString(), "stop", dir.toString()), null, STOP_TIMEOUT);
     assertThat(stop.ok()).as("stopping the daemon: %s", stop.describe()).isTrue();
-    Proc.Result start = Proc.run(List.of(script.toString(), "start", dir.toString(), engine),
-        null, START_TIMEOUT);
+    Proc.Result start =
+        Proc.run(List.of(script.toString(), "start", dir.toString(), engine), null, START_TIMEOUT);
     assertThat(start.ok()).as("starting the daemon again: %s", start.describe()).isTrue();
   }
 }

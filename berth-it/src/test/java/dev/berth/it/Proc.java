@@ -17,8 +17,13 @@ final class Proc {
   private Proc() {}
 
   /** How a finished (or killed) process ended. */
-  record Result(List<String> command, int exitCode, String stdout, String stderr,
-      boolean timedOut, Duration elapsed) {
+  record Result(
+      List<String> command,
+      int exitCode,
+      String stdout,
+      String stderr,
+      boolean timedOut,
+      Duration elapsed) {
 
     boolean ok() {
       return !timedOut && exitCode == 0;
@@ -26,11 +31,18 @@ final class Proc {
 
     /** A multi-line description for assertion messages. */
     String describe() {
-      return "command: " + String.join(" ", command)
-          + "\nexit: " + exitCode + (timedOut ? " (KILLED after timeout)" : "")
-          + " after " + elapsed.toMillis() + " ms"
-          + "\n--- stdout ---\n" + tail(stdout)
-          + "\n--- stderr ---\n" + tail(stderr);
+      return "command: "
+          + String.join(" ", command)
+          + "\nexit: "
+          + exitCode
+          + (timedOut ? " (KILLED after timeout)" : "")
+          + " after "
+          + elapsed.toMillis()
+          + " ms"
+          + "\n--- stdout ---\n"
+          + tail(stdout)
+          + "\n--- stderr ---\n"
+          + tail(stderr);
     }
 
     private static String tail(String s) {
@@ -204,7 +216,12 @@ final class Proc {
       joinQuietly(outReader);
       joinQuietly(errReader);
       int code = process.isAlive() ? -1 : process.exitValue();
-      return new Result(command, code, stdout(), stderr(), timedOut,
+      return new Result(
+          command,
+          code,
+          stdout(),
+          stderr(),
+          timedOut,
           Duration.ofNanos(System.nanoTime() - started));
     }
 

@@ -17,8 +17,17 @@ class QueryParamsIT extends ItBase {
 
   /** {@code curl} as alice on berth's socket: the answer's body, then its status on a line. */
   private Proc.Result call(String method, String target) {
-    List<String> curl = List.of("curl", "-sS", "--unix-socket", berth().socket().toString(),
-        "-X", method, "-w", "\n%{http_code}", "http://berth" + target);
+    List<String> curl =
+        List.of(
+            "curl",
+            "-sS",
+            "--unix-socket",
+            berth().socket().toString(),
+            "-X",
+            method,
+            "-w",
+            "\n%{http_code}",
+            "http://berth" + target);
     return Proc.run(docker.asUser(alice, curl), null, ItEnvironment.PROCESS_TIMEOUT);
   }
 
@@ -54,16 +63,15 @@ class QueryParamsIT extends ItBase {
     assertThat(c.exitCode()).as(c.describe()).isZero();
     Proc.Result rm = call("DELETE", "/containers/" + name + "?link=1");
     assertThat(status(rm)).as(rm.describe()).doesNotStartWith("2");
-    assertThat(existsUpstream(name)).as("a link removal by full id removes no container")
-        .isTrue();
+    assertThat(existsUpstream(name)).as("a link removal by full id removes no container").isTrue();
   }
 
   @Test
   void sdkTag_withForce_tagsAndForce_isNotForwarded() {
     String repo = ItEnvironment.uniqueName("qtag");
     try {
-      Proc.Result tag = call("POST", "/v1.41/images/" + image + "/tag?repo=" + repo
-          + "&tag=1&force=1");
+      Proc.Result tag =
+          call("POST", "/v1.41/images/" + image + "/tag?repo=" + repo + "&tag=1&force=1");
       assertThat(status(tag)).as(tag.describe()).isEqualTo("201");
       // the tag lives in alice's namespace on the daemon (issue 13): she names it as she gave it
       Proc.Result inspect = docker.run(alice, "image", "inspect", repo + ":1");

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Per-user bounds from the policy (issue 18 item 2): alice's role bounds her connections below
- * berth's host-wide bound, bob's role sets none; at her bound alice is answered 429 naming the
- * rule while bob, holding more connections than she may, is still served; a reload that raises
- * her role's bound applies to her next connections. Two real users through the real socket.
+ * berth's host-wide bound, bob's role sets none; at her bound alice is answered 429 naming the rule
+ * while bob, holding more connections than she may, is still served; a reload that raises her
+ * role's bound applies to her next connections. Two real users through the real socket.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RoleBoundsIT {
@@ -46,7 +46,8 @@ class RoleBoundsIT {
         bindings:
           - {role: user, users: [alice]}
           - {role: ci, users: [bob]}
-        """.formatted(aliceConnections);
+        """
+        .formatted(aliceConnections);
   }
 
   @BeforeAll
@@ -57,8 +58,14 @@ class RoleBoundsIT {
     dir = Files.createTempDirectory("berth-role-bounds");
     policy = dir.resolve("policy.yaml");
     Files.writeString(policy, policyText(ALICE), StandardCharsets.UTF_8);
-    berth = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString(),
-        "--max-connections-per-user", Integer.toString(HOST)));
+    berth =
+        BerthServer.start(
+            ItEnvironment.upstreamUrl(),
+            List.of(
+                "--policy",
+                policy.toString(),
+                "--max-connections-per-user",
+                Integer.toString(HOST)));
     cli = new DockerCli(berth.socket());
     script = dir.resolve("hold-connections.py");
     try (InputStream in = RoleBoundsIT.class.getResourceAsStream("hold-connections.py")) {
@@ -77,26 +84,39 @@ class RoleBoundsIT {
 
   /** Holds {@code n} connections as {@code who}; the first line is the status of one more. */
   private static Proc.Running hold(UnixUser who, int n) {
-    return Proc.start(cli.asUser(who, List.of("python3", script.toString(),
-        berth.socket().toString(), "idle", Integer.toString(n))));
+    return Proc.start(
+        cli.asUser(
+            who,
+            List.of(
+                "python3",
+                script.toString(),
+                berth.socket().toString(),
+                "idle",
+                Integer.toString(n))));
   }
 
   @Test
   @Order(1)
   void roleBound_aliceAtHerRoleBound_refused429NamingTheRule_bobHoldingMoreServed()
       throws Exception {
-    try (Proc.Running alices = hold(alice, ALICE); Proc.Running bobs = hold(bob, ALICE * 2)) {
+    try (Proc.Running alices = hold(alice, ALICE);
+        Proc.Running bobs = hold(bob, ALICE * 2)) {
       assertThat(alices.awaitStdout("HELD", Duration.ofSeconds(30)))
-          .as(alices.stdout() + alices.stderr()).isTrue();
-      assertThat(alices.stdout()).as("alice's connection beyond her role's bound")
+          .as(alices.stdout() + alices.stderr())
+          .isTrue();
+      assertThat(alices.stdout())
+          .as("alice's connection beyond her role's bound")
           .startsWith("HTTP/1.1 429 ");
       Proc.Result refused = cli.run(alice, "version");
       assertThat(refused.exitCode()).as("alice herself, at her bound").isNotZero();
-      assertThat(refused.stderr()).contains("you have " + ALICE + " connections open to berth")
+      assertThat(refused.stderr())
+          .contains("you have " + ALICE + " connections open to berth")
           .contains("(roles.user.bounds.connections)");
       assertThat(bobs.awaitStdout("HELD", Duration.ofSeconds(30)))
-          .as(bobs.stdout() + bobs.stderr()).isTrue();
-      assertThat(bobs.stdout()).as("bob's connection beyond alice's bound, within the host's")
+          .as(bobs.stdout() + bobs.stderr())
+          .isTrue();
+      assertThat(bobs.stdout())
+          .as("bob's connection beyond alice's bound, within the host's")
           .startsWith("HTTP/1.1 200 ");
       Proc.Result served = cli.run(bob, "version", "--format", "{{.Server.APIVersion}}");
       assertThat(served.exitCode()).as(served.describe()).isZero();
@@ -118,7 +138,8 @@ class RoleBoundsIT {
     while (System.nanoTime() < deadline) {
       try (Proc.Running alices = hold(alice, ALICE)) {
         assertThat(alices.awaitStdout("HELD", Duration.ofSeconds(30)))
-            .as(alices.stdout() + alices.stderr()).isTrue();
+            .as(alices.stdout() + alices.stderr())
+            .isTrue();
         status = alices.stdout().lines().findFirst().orElse("");
         alices.closeStdin();
         alices.waitFor(Duration.ofSeconds(20));
@@ -128,7 +149,8 @@ class RoleBoundsIT {
       }
       Thread.sleep(200); // the reload is asynchronous: the old bound until it is in force
     }
-    assertThat(status).as("alice's connection beyond her old bound, after the reload\n"
-        + berth.logs()).startsWith("HTTP/1.1 200 ");
+    assertThat(status)
+        .as("alice's connection beyond her old bound, after the reload\n" + berth.logs())
+        .startsWith("HTTP/1.1 200 ");
   }
 }

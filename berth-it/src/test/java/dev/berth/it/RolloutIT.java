@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
 import dev.berth.policy.yaml.PolicyDefaults;
-import dev.berth.policy.Policy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue #8 through the real CLI: a quota stops the N+1th container, and a role in audit-only
- * mode lets a would-be refusal through and records it as such.
+ * Issue #8 through the real CLI: a quota stops the N+1th container, and a role in audit-only mode
+ * lets a would-be refusal through and records it as such.
  */
 class RolloutIT {
   private static BerthServer quota;
@@ -35,10 +34,10 @@ class RolloutIT {
     Files.writeString(quotaPolicy, base.replace("ROLE_EXTRA", "quota: {containers: 2}"));
     Path auditPolicy = dir.resolve("audit-only.yaml");
     Files.writeString(auditPolicy, base.replace("ROLE_EXTRA", "mode: audit-only"));
-    quota = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy",
-        quotaPolicy.toString()));
-    auditOnly = BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy",
-        auditPolicy.toString()));
+    quota =
+        BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", quotaPolicy.toString()));
+    auditOnly =
+        BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", auditPolicy.toString()));
   }
 
   @AfterAll
@@ -53,18 +52,23 @@ class RolloutIT {
   @Test
   void quota_thirdRunningContainer_refusedWithClearError() {
     DockerCli cli = new DockerCli(quota.socket());
-    List<String> names = List.of(ItEnvironment.uniqueName("q"), ItEnvironment.uniqueName("q"),
-        ItEnvironment.uniqueName("q"));
+    List<String> names =
+        List.of(
+            ItEnvironment.uniqueName("q"),
+            ItEnvironment.uniqueName("q"),
+            ItEnvironment.uniqueName("q"));
     try {
       for (int i = 0; i < 2; i++) {
-        Proc.Result r = cli.run(bob, "run", "-d", "--name", names.get(i), ItEnvironment.image(),
-            "sleep", "120");
+        Proc.Result r =
+            cli.run(
+                bob, "run", "-d", "--name", names.get(i), ItEnvironment.image(), "sleep", "120");
         assertThat(r.exitCode()).as(r.describe()).isZero();
       }
-      Proc.Result third = cli.run(bob, "run", "-d", "--name", names.get(2),
-          ItEnvironment.image(), "sleep", "120");
+      Proc.Result third =
+          cli.run(bob, "run", "-d", "--name", names.get(2), ItEnvironment.image(), "sleep", "120");
       assertThat(third.exitCode()).isNotZero();
-      assertThat(third.stderr()).contains("quota exceeded")
+      assertThat(third.stderr())
+          .contains("quota exceeded")
           .contains("running containers are limited to 2 (2 running)");
       // another user's quota is their own
       Proc.Result alices = cli.run(alice, "run", "--rm", ItEnvironment.image(), "true");
@@ -83,11 +87,12 @@ class RolloutIT {
   @Test
   void auditOnly_wouldBeRefusal_allowedAndRecorded() throws Exception {
     DockerCli cli = new DockerCli(auditOnly.socket());
-    Proc.Result r = cli.run(alice, "run", "--rm", "--cap-add", "SYS_ADMIN",
-        ItEnvironment.image(), "true");
+    Proc.Result r =
+        cli.run(alice, "run", "--rm", "--cap-add", "SYS_ADMIN", ItEnvironment.image(), "true");
     assertThat(r.exitCode()).as(r.describe()).isZero();
     String audit = Files.readString(auditOnly.socket().resolveSibling("audit.jsonl"));
-    assertThat(audit).contains("\"rule\":\"audit_only\"")
+    assertThat(audit)
+        .contains("\"rule\":\"audit_only\"")
         .contains("audit-only: would be refused by container_create")
         .contains("\"user\":\"alice\"");
   }

@@ -43,18 +43,20 @@ final class Rsyslog implements AutoCloseable {
 
   /**
    * Starts rsyslogd in {@code dir} on {@code port}, with the collector's certificate and key and
-   * the CA that signs both sides, and waits until it accepts connections. Skips (fails on CI)
-   * when rsyslog or its gtls driver is not installed.
+   * the CA that signs both sides, and waits until it accepts connections. Skips (fails on CI) when
+   * rsyslog or its gtls driver is not installed.
    */
   static Rsyslog start(Path dir, int port, Path ca, Path cert, Path key) throws Exception {
     if (!Files.isExecutable(Path.of("/usr/sbin/rsyslogd"))
         || !Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so"))) {
-      ItEnvironment.unavailable("rsyslog and rsyslog-gnutls are not installed "
-          + "(scripts/test installs them)");
+      ItEnvironment.unavailable(
+          "rsyslog and rsyslog-gnutls are not installed " + "(scripts/test installs them)");
     }
     Files.createDirectories(dir.resolve("work"));
     Path conf = dir.resolve("rsyslog.conf");
-    Files.writeString(conf, """
+    Files.writeString(
+        conf,
+        """
         global(workDirectory="%1$s/work" maxMessageSize="64k"
           defaultNetstreamDriverCAFile="%2$s"
           defaultNetstreamDriverCertFile="%3$s"
@@ -69,18 +71,29 @@ final class Rsyslog implements AutoCloseable {
         if $app-name == "berth-audit" and $msgid == "anchor" then {
           action(type="omfile" file="%1$s/anchors.log" template="body")
         }
-        """.formatted(dir, ca, cert, key, port), StandardCharsets.UTF_8);
-    Process p = new ProcessBuilder("/usr/sbin/rsyslogd", "-n", "-f", conf.toString(), "-i",
-        dir.resolve("rsyslogd.pid").toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("rsyslogd.out").toFile())
-        .start();
+        """
+            .formatted(dir, ca, cert, key, port),
+        StandardCharsets.UTF_8);
+    Process p =
+        new ProcessBuilder(
+                "/usr/sbin/rsyslogd",
+                "-n",
+                "-f",
+                conf.toString(),
+                "-i",
+                dir.resolve("rsyslogd.pid").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("rsyslogd.out").toFile())
+            .start();
     Rsyslog r = new Rsyslog(dir, port, p);
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
-        throw new AssertionError("rsyslogd exited with " + p.exitValue() + ":\n"
-            + Files.readString(dir.resolve("rsyslogd.out")));
+        throw new AssertionError(
+            "rsyslogd exited with "
+                + p.exitValue()
+                + ":\n"
+                + Files.readString(dir.resolve("rsyslogd.out")));
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 500);
@@ -90,8 +103,8 @@ final class Rsyslog implements AutoCloseable {
       }
     }
     r.close();
-    throw new AssertionError("rsyslogd did not listen on " + port + " within "
-        + START_TIMEOUT.toSeconds() + " s");
+    throw new AssertionError(
+        "rsyslogd did not listen on " + port + " within " + START_TIMEOUT.toSeconds() + " s");
   }
 
   int port() {

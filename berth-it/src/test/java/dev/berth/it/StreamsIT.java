@@ -21,18 +21,22 @@ class StreamsIT extends ItBase {
 
   @Test
   void logsFollow_whileContainerPrints_streamsEachLineAsItIsWritten() {
-    String name = startDetached("logs", "sh", "-c",
-        "for i in 1 2 3; do echo line$i; sleep 1; done; sleep 60");
+    String name =
+        startDetached(
+            "logs", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 1; done; sleep 60");
     try (Proc.Running logs = docker.start(alice, "logs", "-f", name)) {
       assertThat(logs.awaitStdout("line1", Duration.ofSeconds(6)))
-          .as("line1 within 6 s; stdout: %s stderr: %s", logs.stdout(), logs.stderr()).isTrue();
+          .as("line1 within 6 s; stdout: %s stderr: %s", logs.stdout(), logs.stderr())
+          .isTrue();
       long first = System.nanoTime();
       assertThat(logs.awaitStdout("line3", Duration.ofSeconds(6)))
-          .as("line3 within 6 s; stdout: %s stderr: %s", logs.stdout(), logs.stderr()).isTrue();
+          .as("line3 within 6 s; stdout: %s stderr: %s", logs.stdout(), logs.stderr())
+          .isTrue();
       long gapMillis = (System.nanoTime() - first) / 1_000_000;
       // line3 is written ~1-2 s after line1: a relay that buffered the response would deliver
       // them together (or only at the end).
-      assertThat(gapMillis).as("line3 arrived %d ms after line1", gapMillis)
+      assertThat(gapMillis)
+          .as("line3 arrived %d ms after line1", gapMillis)
           .isGreaterThanOrEqualTo(500);
       assertThat(logs.stdout()).containsSubsequence("line1\n", "line2\n", "line3\n");
       // The container keeps running, so logs -f must still be following.
@@ -50,8 +54,8 @@ class StreamsIT extends ItBase {
   void execInteractive_withPipedStdin_echoesItAndExitsZeroEveryTime() {
     String name = startDetached("exec-i", "sleep", "120");
     for (int round = 1; round <= 5; round++) {
-      Proc.Result r = docker.runWithInput(alice, "hi\n", Duration.ofSeconds(30),
-          "exec", "-i", name, "cat");
+      Proc.Result r =
+          docker.runWithInput(alice, "hi\n", Duration.ofSeconds(30), "exec", "-i", name, "cat");
       assertThat(r.timedOut()).as("round %d hung: %s", round, r.describe()).isFalse();
       assertThat(r.exitCode()).as("round %d: %s", round, r.describe()).isZero();
       assertThat(r.stdout()).as("round %d: %s", round, r.describe()).isEqualTo("hi\n");
@@ -67,26 +71,31 @@ class StreamsIT extends ItBase {
 
     Proc.Result root = docker.run(alice, "exec", "--user", "0", name, "id");
     assertThat(root.exitCode()).as(root.describe()).isNotZero();
-    assertThat(root.stderr()).as(root.describe())
-        .contains("Error response from daemon: berth:").contains("--user 0");
+    assertThat(root.stderr())
+        .as(root.describe())
+        .contains("Error response from daemon: berth:")
+        .contains("--user 0");
 
     Proc.Result privileged = docker.run(alice, "exec", "--privileged", name, "id");
     assertThat(privileged.exitCode()).as(privileged.describe()).isNotZero();
-    assertThat(privileged.stderr()).as(privileged.describe())
-        .contains("Error response from daemon: berth:").contains("--privileged");
+    assertThat(privileged.stderr())
+        .as(privileged.describe())
+        .contains("Error response from daemon: berth:")
+        .contains("--privileged");
   }
 
   /** Why the large-output tests fail today; see {@link #assertAllLines}. */
-  private static final String TRUNCATION_BUG = "BERTH BUG (hijacked stream cut short, docker "
-      + "exits 0): the docker CLI half-closes its side right after the hijack when it has no "
-      + "(more) stdin, and berth shuts the client channel's input down (ALLOW_HALF_CLOSURE). When a "
-      + "later write to the client hits EAGAIN (reader slower than the container), Netty's "
-      + "epoll_ctl(MOD, EPOLLOUT) on the client fd fails with ENOENT - the fd was dropped from epoll "
-      + "when its interest set became empty (Netty 4.2, cf. netty/netty#16689). flush0 -> "
-      + "handleWriteError -> shutdownOutput fails the queued writes with "
-      + "ChannelOutputShutdownException, readNextFromUpstreamOrClose() calls closeBoth(), and the "
-      + "client sees a clean EOF. Seen with strace and an instrumented copy of berth; straight to "
-      + "the daemon the same command always delivers every line.";
+  private static final String TRUNCATION_BUG =
+      "BERTH BUG (hijacked stream cut short, docker "
+          + "exits 0): the docker CLI half-closes its side right after the hijack when it has no "
+          + "(more) stdin, and berth shuts the client channel's input down (ALLOW_HALF_CLOSURE). When a "
+          + "later write to the client hits EAGAIN (reader slower than the container), Netty's "
+          + "epoll_ctl(MOD, EPOLLOUT) on the client fd fails with ENOENT - the fd was dropped from epoll "
+          + "when its interest set became empty (Netty 4.2, cf. netty/netty#16689). flush0 -> "
+          + "handleWriteError -> shutdownOutput fails the queued writes with "
+          + "ChannelOutputShutdownException, readNextFromUpstreamOrClose() calls closeBoth(), and the "
+          + "client sees a clean EOF. Seen with strace and an instrumented copy of berth; straight to "
+          + "the daemon the same command always delivers every line.";
 
   @Test
   void exec_largeOutput_arrivesComplete() {
@@ -107,22 +116,34 @@ class StreamsIT extends ItBase {
   @Test
   void run_largeOutputToSlowReader_arrivesComplete() {
     String name = container("run-slow");
-    assertSlowReaderGetsAll("run --rm --name " + name + " " + image + " seq 1 300000",
-        "docker run (attach)");
+    assertSlowReaderGetsAll(
+        "run --rm --name " + name + " " + image + " seq 1 300000", "docker run (attach)");
   }
 
   private void assertSlowReaderGetsAll(String dockerArgs, String what) {
     String cli = DockerCli.quote(ItEnvironment.dockerCli());
-    Proc.Result r = Proc.run(docker.asUser(alice, List.of("sh", "-c",
-        "{ " + cli + " " + dockerArgs + "; echo \"docker-exit=$?\" >&2; } | { sleep 1; wc -l; }")),
-        null, ItEnvironment.PROCESS_TIMEOUT);
+    Proc.Result r =
+        Proc.run(
+            docker.asUser(
+                alice,
+                List.of(
+                    "sh",
+                    "-c",
+                    "{ "
+                        + cli
+                        + " "
+                        + dockerArgs
+                        + "; echo \"docker-exit=$?\" >&2; } | { sleep 1; wc -l; }")),
+            null,
+            ItEnvironment.PROCESS_TIMEOUT);
     assertThat(r.timedOut()).as(r.describe()).isFalse();
     assertThat(r.stderr()).as(r.describe()).contains("docker-exit=0");
     assertAllLines(Long.parseLong(r.stdout().strip()), what + ", read by a slow reader");
   }
 
   private static void assertAllLines(long lines, String what) {
-    assertThat(lines).as("%s: lines received of 300000. %s", what, TRUNCATION_BUG)
+    assertThat(lines)
+        .as("%s: lines received of 300000. %s", what, TRUNCATION_BUG)
         .isEqualTo(300000);
   }
 }

@@ -36,13 +36,13 @@ import java.util.stream.Stream;
 /**
  * Two users' objects behind a berth of their own, for the isolation tests of issue #5: alice and
  * bob each own containers in every state a command needs (running, created, paused, exited), a
- * volume with a file in it and a network, all created through berth as themselves; bob also owns
- * an exec that never ran. root is the administrator.
+ * volume with a file in it and a network, all created through berth as themselves; bob also owns an
+ * exec that never ran. root is the administrator.
  *
  * <p>berth runs with a {@code --state-dir} that outlives it, so {@link #restartBerth} hands the
- * owners of execs and images to a new berth. Every object carries the label {@link #label}
- * (volumes created on the fly by {@code -v} are remembered by name, images share the prefix
- * {@link #imageRepo}) and {@link #close} removes them as root, directly on the daemon.
+ * owners of execs and images to a new berth. Every object carries the label {@link #label} (volumes
+ * created on the fly by {@code -v} are remembered by name, images share the prefix {@link
+ * #imageRepo}) and {@link #close} removes them as root, directly on the daemon.
  */
 final class Tenants implements AutoCloseable {
   /** Shorter limit for commands that must be refused at once (attach, wait would block). */
@@ -53,20 +53,26 @@ final class Tenants implements AutoCloseable {
   private static final Pattern ID = Pattern.compile("\"Id\":\"([0-9a-f]{64})\"");
 
   /** A container's state, for commands that need it in that state. */
-  enum Kind { RUNNING, CREATED, PAUSED, EXITED }
+  enum Kind {
+    RUNNING,
+    CREATED,
+    PAUSED,
+    EXITED
+  }
 
   /**
-   * How a command names a container. By name is the daemon's name ({@code u1002_web} under
-   * private names, issue 13): a plain name means the caller's own namespace, so only the
-   * daemon's name can address another user's container (and it is what administrators use).
+   * How a command names a container. By name is the daemon's name ({@code u1002_web} under private
+   * names, issue 13): a plain name means the caller's own namespace, so only the daemon's name can
+   * address another user's container (and it is what administrators use).
    */
   enum Ref {
-    NAME, ID, PREFIX;
+    NAME,
+    ID,
+    PREFIX;
 
     String of(Container c) {
       return switch (this) {
-        case NAME -> DAEMON_NAMES.computeIfAbsent(c.name(),
-            n -> upstreamName("container", n));
+        case NAME -> DAEMON_NAMES.computeIfAbsent(c.name(), n -> upstreamName("container", n));
         case ID -> c.id();
         case PREFIX -> c.id().substring(0, 12);
       };
@@ -79,7 +85,11 @@ final class Tenants implements AutoCloseable {
   record Container(String name, String id) {}
 
   /** What one user owns. */
-  record Estate(UnixUser owner, Map<Kind, Container> containers, String volume, String network,
+  record Estate(
+      UnixUser owner,
+      Map<Kind, Container> containers,
+      String volume,
+      String network,
       String networkId) {
     Container container(Kind kind) {
       return containers.get(kind);
@@ -95,26 +105,31 @@ final class Tenants implements AutoCloseable {
 
   /** The label on every object of these tenants: {@code it.berth.tenants=<run>-<n>}. */
   final String label = "it.berth.tenants=" + ItEnvironment.RUN_ID + "-" + SEQ.incrementAndGet();
+
   /** The prefix of every image reference these tenants create: {@code it-<run>-<n>/}. */
   final String imageRepo = "it-" + ItEnvironment.RUN_ID + "-" + SEQ.incrementAndGet() + "/";
+
   final UnixUser alice = ItEnvironment.user("alice");
   final UnixUser bob = ItEnvironment.user("bob");
   final UnixUser root = ItEnvironment.user("root");
   final String image = ItEnvironment.image();
+
   /** The daemon's API version, e.g. {@code 1.41}. */
   final String apiVersion;
+
   final Estate aliceOwns;
   final Estate bobOwns;
+
   /** An exec in bob's running container that was created but never started. */
   final String bobExec;
+
   /** A file anyone may read, for {@code docker cp} into containers. */
   final Path hostFile;
 
   private final Path stateDir;
   private final Path work;
   private final List<String> looseVolumes = new ArrayList<>();
-  private final Map<String, Queue<Future<Container>>> spares =
-      new ConcurrentHashMap<>();
+  private final Map<String, Queue<Future<Container>>> spares = new ConcurrentHashMap<>();
   private final ExecutorService background =
       Executors.newFixedThreadPool(2, Thread.ofVirtual().factory());
   private volatile BerthServer berth;
@@ -161,8 +176,19 @@ final class Tenants implements AutoCloseable {
     String volume = ItEnvironment.uniqueName(u.name() + "-vol");
     assertOk(as(u, "volume", "create", "--label", label, volume));
     // The volume takes /var/tmp's mode (1777) from the image, so its owner can write into it.
-    assertOk(as(u, "run", "--rm", "--label", label, "-v", volume + ":/var/tmp", image,
-        "sh", "-c", "echo data-" + u.name() + " > /var/tmp/data"));
+    assertOk(
+        as(
+            u,
+            "run",
+            "--rm",
+            "--label",
+            label,
+            "-v",
+            volume + ":/var/tmp",
+            image,
+            "sh",
+            "-c",
+            "echo data-" + u.name() + " > /var/tmp/data"));
     Map<Kind, Container> containers = new EnumMap<>(Kind.class);
     Container running = newContainer(u, Kind.RUNNING, "--network", network);
     containers.put(Kind.RUNNING, running);
@@ -177,7 +203,8 @@ final class Tenants implements AutoCloseable {
   /** Stops berth with SIGTERM and starts a new one on the same state directory. */
   void restartBerth() {
     int exit = berth.stop();
-    assertThat(berth.socket()).as("berth exited with %d and removed its socket", exit)
+    assertThat(berth.socket())
+        .as("berth exited with %d and removed its socket", exit)
         .doesNotExist();
     berth.close();
     berth = BerthServer.start(ItEnvironment.upstreamUrl(), stateDir);
@@ -202,15 +229,26 @@ final class Tenants implements AutoCloseable {
 
   /**
    * One HTTP request as {@code who}, through berth, with curl: for what the CLI cannot send (a
-   * given exec's inspect, start and resize, a container resize, archive requests on a path of
-   * the test's choosing).
+   * given exec's inspect, start and resize, a container resize, archive requests on a path of the
+   * test's choosing).
    *
    * @param pathAndQuery without the version prefix, e.g. {@code /exec/ID/json}
    * @param body JSON, a tar ({@code application/x-tar} when it starts with no brace) or null
    */
   Answer api(UnixUser who, String method, String pathAndQuery, byte[] body) {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20",
-        "--unix-socket", berth.socket().toString(), "-o", "-", "-w", "\n%{http_code}"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "curl",
+                "-sS",
+                "--max-time",
+                "20",
+                "--unix-socket",
+                berth.socket().toString(),
+                "-o",
+                "-",
+                "-w",
+                "\n%{http_code}"));
     if (method.equals("HEAD")) {
       cmd.add("--head");
     } else {
@@ -218,16 +256,22 @@ final class Tenants implements AutoCloseable {
     }
     if (body != null) {
       boolean json = body.length > 0 && body[0] == '{';
-      cmd.addAll(List.of("-H", "Content-Type: " + (json ? "application/json"
-          : "application/x-tar"), "--data-binary", "@-"));
+      cmd.addAll(
+          List.of(
+              "-H",
+              "Content-Type: " + (json ? "application/json" : "application/x-tar"),
+              "--data-binary",
+              "@-"));
     }
     cmd.add("http://berth/v1.41" + pathAndQuery);
     Proc.Result r = Proc.run(cli.asUser(who, cmd), body, QUICK);
     assertThat(r.ok()).as("curl failed: %s", r.describe()).isTrue();
     String out = r.stdout();
     int nl = out.lastIndexOf('\n');
-    return new Answer(Integer.parseInt(out.substring(nl + 1).strip()),
-        out.substring(0, Math.max(nl, 0)).strip(), r);
+    return new Answer(
+        Integer.parseInt(out.substring(nl + 1).strip()),
+        out.substring(0, Math.max(nl, 0)).strip(),
+        r);
   }
 
   static byte[] json(String s) {
@@ -236,8 +280,12 @@ final class Tenants implements AutoCloseable {
 
   /** Creates (does not start) an exec as {@code who}; returns its id. */
   String createExec(UnixUser who, Container c, String shell) {
-    Answer a = api(who, "POST", "/containers/" + c.id() + "/exec",
-        json("{\"Cmd\":[\"sh\",\"-c\",\"" + shell + "\"]}"));
+    Answer a =
+        api(
+            who,
+            "POST",
+            "/containers/" + c.id() + "/exec",
+            json("{\"Cmd\":[\"sh\",\"-c\",\"" + shell + "\"]}"));
     assertThat(a.status()).as(a.describe()).isEqualTo(201);
     Matcher m = ID.matcher(a.body());
     assertThat(m.find()).as(a.describe()).isTrue();
@@ -248,24 +296,33 @@ final class Tenants implements AutoCloseable {
 
   /**
    * A new container of {@code owner}'s, created through berth as them, in state {@code kind}. A
-   * running one writes {@code marker-<owner>} to /tmp/marker and {@code log-<owner>} to its log,
-   * a created one will print {@code started-<owner>}, an exited one exited with 3.
+   * running one writes {@code marker-<owner>} to /tmp/marker and {@code log-<owner>} to its log, a
+   * created one will print {@code started-<owner>}, an exited one exited with 3.
    */
   Container newContainer(UnixUser owner, Kind kind, String... options) {
     String name = ItEnvironment.uniqueName(owner.name() + "-" + kind.name().toLowerCase());
-    List<String> args = new ArrayList<>(List.of(kind == Kind.CREATED ? "create" : "run",
-        "--name", name, "--label", label));
+    List<String> args =
+        new ArrayList<>(
+            List.of(kind == Kind.CREATED ? "create" : "run", "--name", name, "--label", label));
     if (kind == Kind.RUNNING || kind == Kind.PAUSED) {
       args.add("-d");
     }
     args.addAll(List.of(options));
     args.add(image);
-    args.addAll(switch (kind) {
-      case RUNNING, PAUSED -> List.of("sh", "-c", "echo marker-" + owner.name()
-          + " > /tmp/marker; echo log-" + owner.name() + "; exec sleep 3600");
-      case CREATED -> List.of("sh", "-c", "echo started-" + owner.name());
-      case EXITED -> List.of("sh", "-c", "echo log-" + owner.name() + "; exit 3");
-    });
+    args.addAll(
+        switch (kind) {
+          case RUNNING, PAUSED ->
+              List.of(
+                  "sh",
+                  "-c",
+                  "echo marker-"
+                      + owner.name()
+                      + " > /tmp/marker; echo log-"
+                      + owner.name()
+                      + "; exec sleep 3600");
+          case CREATED -> List.of("sh", "-c", "echo started-" + owner.name());
+          case EXITED -> List.of("sh", "-c", "echo log-" + owner.name() + "; exit 3");
+        });
     Proc.Result r = as(owner, args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.describe()).isEqualTo(kind == Kind.EXITED ? 3 : 0);
     String id = inspectContainer(name).path("Id").asText();
@@ -281,7 +338,8 @@ final class Tenants implements AutoCloseable {
   private static void awaitMarker(String id) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (daemonGet("/containers/" + id + "/archive?path=/tmp/marker").status() != 200) {
-      assertThat(System.nanoTime()).as("container %s never wrote /tmp/marker", id)
+      assertThat(System.nanoTime())
+          .as("container %s never wrote /tmp/marker", id)
           .isLessThan(deadline);
       sleep(20);
     }
@@ -309,12 +367,12 @@ final class Tenants implements AutoCloseable {
 
   /**
    * Starts making {@code count} containers of {@code owner}'s in state {@code kind} in the
-   * background (two at a time), for {@link #spareContainer}: tests that each need a fresh one
-   * then do not wait for it.
+   * background (two at a time), for {@link #spareContainer}: tests that each need a fresh one then
+   * do not wait for it.
    */
   void prepare(UnixUser owner, Kind kind, int count) {
-    Queue<Future<Container>> q = spares.computeIfAbsent(owner.name() + "/" + kind,
-        k -> new ConcurrentLinkedQueue<>());
+    Queue<Future<Container>> q =
+        spares.computeIfAbsent(owner.name() + "/" + kind, k -> new ConcurrentLinkedQueue<>());
     for (int i = 0; i < count; i++) {
       q.add(background.submit(() -> newContainer(owner, kind)));
     }
@@ -363,14 +421,16 @@ final class Tenants implements AutoCloseable {
    * u's image namespace (issue 13).
    */
   static String daemonImage(UnixUser u, String ref) {
-    return "berth.invalid/u" + u.uid() + "/docker.io/" + (ref.contains("/") ? ref
-        : "library/" + ref);
+    return "berth.invalid/u"
+        + u.uid()
+        + "/docker.io/"
+        + (ref.contains("/") ? ref : "library/" + ref);
   }
 
   /** {@code docker TYPE inspect --format FORMAT ref} as root on the daemon; must succeed. */
   static String upstreamFormat(String type, String ref, String format) {
-    Proc.Result r = DockerCli.upstream(type, "inspect", "--format", format,
-        upstreamName(type, ref));
+    Proc.Result r =
+        DockerCli.upstream(type, "inspect", "--format", format, upstreamName(type, ref));
     assertOk(r);
     return r.stdout().strip();
   }
@@ -383,12 +443,12 @@ final class Tenants implements AutoCloseable {
   /**
    * The daemon's name of a container, network or volume a user named {@code ref}: {@code ref}
    * itself when the daemon knows it, else, when a policy gives private names ({@code name_prefix:
-   * "u{uid}_"}, issue 13: alice's {@code web} is {@code u1001_web}), the first of alice's and
-   * bob's names for it that the daemon knows.
+   * "u{uid}_"}, issue 13: alice's {@code web} is {@code u1001_web}), the first of alice's and bob's
+   * names for it that the daemon knows.
    */
   /**
-   * The daemon's name of what {@code owner} named {@code name} under the default policy's
-   * private names ({@code u<uid>_name}, issue 13); what administrators see.
+   * The daemon's name of what {@code owner} named {@code name} under the default policy's private
+   * names ({@code u<uid>_name}, issue 13); what administrators see.
    */
   static String daemonName(UnixUser owner, String name) {
     return "u" + owner.uid() + "_" + name;
@@ -407,7 +467,6 @@ final class Tenants implements AutoCloseable {
     return ref;
   }
 
-
   /**
    * Everything a command on a container could change: identity, name, state, start time, limits,
    * labels and networks, and the files under /tmp (names, sizes and a digest of the archive the
@@ -421,11 +480,21 @@ final class Tenants implements AutoCloseable {
     networks.sort(null);
     Reply tmp = daemonGet("/containers/" + id + "/archive?path=/tmp");
     assertThat(tmp.status()).as("GET archive of /tmp in %s", id).isEqualTo(200);
-    return String.join("|", c.path("Id").asText(), c.path("Name").asText(),
-        st.path("Status").asText(), st.path("StartedAt").asText(), st.path("Paused").asText(),
-        c.path("RestartCount").asText(), c.path("HostConfig").path("PidsLimit").toString(),
-        c.path("Config").path("Labels").toString(), String.join(",", networks))
-        + "\n/tmp: " + tarEntries(tmp.body()) + " sha256=" + sha256(tmp.body());
+    return String.join(
+            "|",
+            c.path("Id").asText(),
+            c.path("Name").asText(),
+            st.path("Status").asText(),
+            st.path("StartedAt").asText(),
+            st.path("Paused").asText(),
+            c.path("RestartCount").asText(),
+            c.path("HostConfig").path("PidsLimit").toString(),
+            c.path("Config").path("Labels").toString(),
+            String.join(",", networks))
+        + "\n/tmp: "
+        + tarEntries(tmp.body())
+        + " sha256="
+        + sha256(tmp.body());
   }
 
   /** {@code GET /containers/REF/json} as root on the daemon; must succeed. */
@@ -456,8 +525,11 @@ final class Tenants implements AutoCloseable {
   static Reply daemonGet(String path) {
     RawHttp.Response r;
     try {
-      r = RawHttp.exchange(ItEnvironment.upstreamSocket(),
-          RawHttp.request("GET /v1.41" + path + " HTTP/1.0"), Duration.ofSeconds(20));
+      r =
+          RawHttp.exchange(
+              ItEnvironment.upstreamSocket(),
+              RawHttp.request("GET /v1.41" + path + " HTTP/1.0"),
+              Duration.ofSeconds(20));
     } catch (IOException e) {
       throw new AssertionError("GET " + path + " on the daemon: " + e, e);
     }
@@ -506,16 +578,29 @@ final class Tenants implements AutoCloseable {
   /** A volume's identity, labels and the content of its data file (read as root). */
   String volumeState(String name) {
     String state = upstreamFormat("volume", name, "{{.Name}}|{{.CreatedAt}}|{{json .Labels}}");
-    Proc.Result data = DockerCli.upstream("run", "--rm", "--label", label, "-v",
-        name + ":/d", image, "sh", "-c", "ls -a /d; cat /d/data");
+    Proc.Result data =
+        DockerCli.upstream(
+            "run",
+            "--rm",
+            "--label",
+            label,
+            "-v",
+            name + ":/d",
+            image,
+            "sh",
+            "-c",
+            "ls -a /d; cat /d/data");
     assertOk(data);
     return state + "\n" + data.stdout();
   }
 
   /** A network's identity, labels and the names of the containers on it. */
   static String networkState(String id) {
-    return upstreamFormat("network", id, "{{.Id}}|{{.Name}}|{{json .Labels}}|"
-        + "{{range $k, $v := .Containers}}{{$v.Name}},{{end}}");
+    return upstreamFormat(
+        "network",
+        id,
+        "{{.Id}}|{{.Name}}|{{json .Labels}}|"
+            + "{{range $k, $v := .Containers}}{{$v.Name}},{{end}}");
   }
 
   /** Whether the daemon's API is at least {@code 1.minor}. */
@@ -587,42 +672,59 @@ final class Tenants implements AutoCloseable {
 
   private void removeEverything() {
     // Full ids: a short one may be another container's name (see IsolationIT).
-    List<String> containers = lines(DockerCli.upstream("ps", "-aq", "--no-trunc", "--filter",
-        "label=" + label));
+    List<String> containers =
+        lines(DockerCli.upstream("ps", "-aq", "--no-trunc", "--filter", "label=" + label));
     if (!containers.isEmpty()) {
-      DockerCli.upstream(Stream.concat(Stream.of("rm", "-f"), containers.stream())
-          .toArray(String[]::new));
+      DockerCli.upstream(
+          Stream.concat(Stream.of("rm", "-f"), containers.stream()).toArray(String[]::new));
     }
-    List<String> networks = lines(DockerCli.upstream("network", "ls", "-q", "--no-trunc",
-        "--filter", "label=" + label));
+    List<String> networks =
+        lines(
+            DockerCli.upstream("network", "ls", "-q", "--no-trunc", "--filter", "label=" + label));
     for (String n : networks) {
       // dockerd 20.10 can keep the endpoints of containers removed while on the network
       // ("has active endpoints"); they go only with a forced disconnect.
-      for (String c : lines(DockerCli.upstream("network", "inspect", "--format",
-          "{{range .Containers}}{{.Name}}{{println}}{{end}}", n))) {
+      for (String c :
+          lines(
+              DockerCli.upstream(
+                  "network",
+                  "inspect",
+                  "--format",
+                  "{{range .Containers}}{{.Name}}{{println}}{{end}}",
+                  n))) {
         DockerCli.upstream("network", "disconnect", "-f", n, c);
       }
     }
     if (!networks.isEmpty()) {
-      DockerCli.upstream(Stream.concat(Stream.of("network", "rm"), networks.stream())
-          .toArray(String[]::new));
+      DockerCli.upstream(
+          Stream.concat(Stream.of("network", "rm"), networks.stream()).toArray(String[]::new));
     }
-    List<String> volumes = new ArrayList<>(lines(DockerCli.upstream("volume", "ls", "-q",
-        "--filter", "label=" + label)));
+    List<String> volumes =
+        new ArrayList<>(
+            lines(DockerCli.upstream("volume", "ls", "-q", "--filter", "label=" + label)));
     synchronized (looseVolumes) {
       volumes.addAll(looseVolumes);
     }
     if (!volumes.isEmpty()) {
-      DockerCli.upstream(Stream.concat(Stream.of("volume", "rm", "-f"), volumes.stream())
-          .toArray(String[]::new));
+      DockerCli.upstream(
+          Stream.concat(Stream.of("volume", "rm", "-f"), volumes.stream()).toArray(String[]::new));
     }
-    List<String> images = lines(DockerCli.upstream("image", "ls", "--format",
-        "{{.Repository}}:{{.Tag}}", "--filter", "reference=" + imageRepo + "*",
-        "--filter", "reference=" + daemonImage(alice, imageRepo) + "*",
-        "--filter", "reference=" + daemonImage(bob, imageRepo) + "*"));
+    List<String> images =
+        lines(
+            DockerCli.upstream(
+                "image",
+                "ls",
+                "--format",
+                "{{.Repository}}:{{.Tag}}",
+                "--filter",
+                "reference=" + imageRepo + "*",
+                "--filter",
+                "reference=" + daemonImage(alice, imageRepo) + "*",
+                "--filter",
+                "reference=" + daemonImage(bob, imageRepo) + "*"));
     if (!images.isEmpty()) {
-      DockerCli.upstream(Stream.concat(Stream.of("rmi", "-f"), images.stream())
-          .toArray(String[]::new));
+      DockerCli.upstream(
+          Stream.concat(Stream.of("rmi", "-f"), images.stream()).toArray(String[]::new));
     }
   }
 

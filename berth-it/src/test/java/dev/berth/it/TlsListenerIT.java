@@ -23,9 +23,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * berth's TLS listener end to end: a PKI made with {@code ./berth pki} in a temporary directory,
- * berth serving {@code --listen tcp://127.0.0.1:PORT} with it in front of the real daemon, and
- * the real docker CLI as alice and bob with {@code DOCKER_TLS_VERIFY=1} and
- * {@code DOCKER_CERT_PATH} pointing at what {@code berth pki user} wrote for them.
+ * berth serving {@code --listen tcp://127.0.0.1:PORT} with it in front of the real daemon, and the
+ * real docker CLI as alice and bob with {@code DOCKER_TLS_VERIFY=1} and {@code DOCKER_CERT_PATH}
+ * pointing at what {@code berth pki user} wrote for them.
  *
  * <p>The revocation test runs last: it revokes bob for the rest of the class.
  */
@@ -49,18 +49,39 @@ class TlsListenerIT {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path pki = dir.resolve("pki");
     berthCli("pki", "init", "--dir", pki.toString());
-    berthCli("pki", "server", "--dir", pki.toString(), "--san", "IP:127.0.0.1",
-        "--san", "DNS:localhost");
+    berthCli(
+        "pki",
+        "server",
+        "--dir",
+        pki.toString(),
+        "--san",
+        "IP:127.0.0.1",
+        "--san",
+        "DNS:localhost");
     for (UnixUser u : List.of(alice, bob)) {
-      berthCli("pki", "user", u.name(), "--dir", pki.toString(), "--out",
+      berthCli(
+          "pki",
+          "user",
+          u.name(),
+          "--dir",
+          pki.toString(),
+          "--out",
           dir.resolve(u.name()).toString());
     }
     // alice's certificate from another CA (same name "berth CA", another key); she still
     // trusts berth's server certificate, so only her client certificate differs.
     berthCli("pki", "init", "--dir", dir.resolve("other").toString());
-    berthCli("pki", "user", alice.name(), "--dir", dir.resolve("other").toString(), "--out",
+    berthCli(
+        "pki",
+        "user",
+        alice.name(),
+        "--dir",
+        dir.resolve("other").toString(),
+        "--out",
         dir.resolve("alice-other").toString());
-    Files.copy(pki.resolve("ca.pem"), dir.resolve("alice-other/ca.pem"),
+    Files.copy(
+        pki.resolve("ca.pem"),
+        dir.resolve("alice-other/ca.pem"),
         StandardCopyOption.REPLACE_EXISTING);
     // no client certificate at all: only the CA to check berth's server certificate
     Files.createDirectories(dir.resolve("nocert"));
@@ -71,12 +92,15 @@ class TlsListenerIT {
       port = s.getLocalPort();
     }
     hostPort = "127.0.0.1:" + port;
-    berth = BerthServer.start(ItEnvironment.upstreamUrl(), List.of(
-        "--listen", "tcp://" + hostPort,
-        "--tls-cert", pki.resolve("berth-cert.pem").toString(),
-        "--tls-key", pki.resolve("berth-key.pem").toString(),
-        "--tls-ca", pki.resolve("ca.pem").toString(),
-        "--tls-crl", pki.resolve("crl.pem").toString()));
+    berth =
+        BerthServer.start(
+            ItEnvironment.upstreamUrl(),
+            List.of(
+                "--listen", "tcp://" + hostPort,
+                "--tls-cert", pki.resolve("berth-cert.pem").toString(),
+                "--tls-key", pki.resolve("berth-key.pem").toString(),
+                "--tls-ca", pki.resolve("ca.pem").toString(),
+                "--tls-crl", pki.resolve("crl.pem").toString()));
   }
 
   @AfterAll
@@ -106,8 +130,8 @@ class TlsListenerIT {
   }
 
   private static Proc.Result berthCli(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(ItEnvironment.repoRoot().resolve("berth")
-        .toString()));
+    List<String> cmd =
+        new ArrayList<>(List.of(ItEnvironment.repoRoot().resolve("berth").toString()));
     cmd.addAll(List.of(args));
     Proc.Result r = Proc.run(cmd);
     assertThat(r.exitCode()).as(r.describe()).isZero();
@@ -121,8 +145,8 @@ class TlsListenerIT {
   @Test
   @Order(1)
   void run_asAliceWithHerCertificate_runsAsAlice() {
-    Proc.Result r = docker(alice, "alice", "run", "--rm", "--name", container("tls-id"), image,
-        "id", "-u");
+    Proc.Result r =
+        docker(alice, "alice", "run", "--rm", "--name", container("tls-id"), image, "id", "-u");
 
     assertThat(r.exitCode()).as(r.describe()).isZero();
     assertThat(r.stdout().strip()).as(r.describe()).isEqualTo(Integer.toString(alice.uid()));
@@ -131,13 +155,17 @@ class TlsListenerIT {
   @Test
   @Order(2)
   void run_asAliceWithHerCertificate_isAuditedWithTheCertificateSubject() throws IOException {
-    Proc.Result r = docker(alice, "alice", "run", "--rm", "--name", container("tls-audit"),
-        image, "true");
+    Proc.Result r =
+        docker(alice, "alice", "run", "--rm", "--name", container("tls-audit"), image, "true");
     assertThat(r.exitCode()).as(r.describe()).isZero();
 
     assertThat(Files.readString(berth.dir().resolve("audit.jsonl")))
-        .contains("\"principal\":{\"uid\":" + alice.uid() + ",\"user\":\"alice\",\"gid\":"
-            + alice.gid() + ",\"pid\":-1,\"tls\":\"CN=alice\"}");
+        .contains(
+            "\"principal\":{\"uid\":"
+                + alice.uid()
+                + ",\"user\":\"alice\",\"gid\":"
+                + alice.gid()
+                + ",\"pid\":-1,\"tls\":\"CN=alice\"}");
   }
 
   @Test
@@ -167,7 +195,8 @@ class TlsListenerIT {
 
     Proc.Result stop = docker(bob, "bob", "stop", "-t", "0", name);
     assertThat(stop.exitCode()).as(stop.describe()).isNotZero();
-    assertThat(stop.stderr()).as(stop.describe())
+    assertThat(stop.stderr())
+        .as(stop.describe())
         .contains("Error response from daemon: berth: No such container: " + name);
 
     Proc.Result own = docker(alice, "alice", "stop", "-t", "0", name);
@@ -177,9 +206,19 @@ class TlsListenerIT {
   @Test
   @Order(6)
   void stdin_overTls_reachesTheContainerAndEnds() {
-    Proc.Result r = DockerCli.overTls(hostPort, dir.resolve("alice")).runWithInput(alice,
-        "hello over tls\n", ItEnvironment.PROCESS_TIMEOUT, "run", "--rm", "-i", "--name",
-        container("tls-stdin"), image, "cat");
+    Proc.Result r =
+        DockerCli.overTls(hostPort, dir.resolve("alice"))
+            .runWithInput(
+                alice,
+                "hello over tls\n",
+                ItEnvironment.PROCESS_TIMEOUT,
+                "run",
+                "--rm",
+                "-i",
+                "--name",
+                container("tls-stdin"),
+                image,
+                "cat");
 
     assertThat(r.exitCode()).as(r.describe()).isZero();
     assertThat(r.stdout()).as(r.describe()).isEqualTo("hello over tls\n");

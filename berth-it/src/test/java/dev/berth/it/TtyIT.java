@@ -27,16 +27,16 @@ class TtyIT extends ItBase {
   @Test
   void runTty_interactiveShell_runsAsAliceAndExits() {
     String name = container("tty-run");
-    Proc.Result r = typeInto(docker.dockerInPty(alice, "run", "--rm", "-it", "--name", name,
-        image, "sh"));
+    Proc.Result r =
+        typeInto(docker.dockerInPty(alice, "run", "--rm", "-it", "--name", name, image, "sh"));
     assertThat(r.timedOut()).as(r.describe()).isFalse();
     assertThat(r.exitCode()).as(r.describe()).isZero();
     assertThat(r.stdout()).as(r.describe()).contains(alice.idPrefix() + " ");
   }
 
   /**
-   * Types {@code id} once the shell has printed a prompt, then {@code exit}; the terminal is a
-   * pty, so docker forwards keystrokes and the shell's answers through the hijacked connection.
+   * Types {@code id} once the shell has printed a prompt, then {@code exit}; the terminal is a pty,
+   * so docker forwards keystrokes and the shell's answers through the hijacked connection.
    */
   private static Proc.Result typeInto(List<String> command) {
     try (Proc.Running p = Proc.start(command)) {

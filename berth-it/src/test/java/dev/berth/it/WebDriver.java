@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}) driven with
- * the W3C WebDriver protocol over HTTP: chromedriver on a free loopback port, one session with a
- * fresh profile directory, and the few commands the dashboard test needs.
+ * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}) driven with the
+ * W3C WebDriver protocol over HTTP: chromedriver on a free loopback port, one session with a fresh
+ * profile directory, and the few commands the dashboard test needs.
  */
 final class WebDriver implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,17 +37,19 @@ final class WebDriver implements AutoCloseable {
   static WebDriver start(Path dir) throws IOException, InterruptedException {
     for (String tool : List.of("/usr/bin/chromium", "/usr/bin/chromedriver")) {
       if (!Files.isExecutable(Path.of(tool))) {
-        ItEnvironment.unavailable(tool + " is missing (chromium, chromium-driver; scripts/test "
-            + "installs them)");
+        ItEnvironment.unavailable(
+            tool + " is missing (chromium, chromium-driver; scripts/test " + "installs them)");
       }
     }
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process p = new ProcessBuilder("chromedriver", "--port=" + port)
-        .redirectErrorStream(true).redirectOutput(dir.resolve("chromedriver.log").toFile())
-        .start();
+    Process p =
+        new ProcessBuilder("chromedriver", "--port=" + port)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("chromedriver.log").toFile())
+            .start();
     WebDriver w = new WebDriver(p, URI.create("http://127.0.0.1:" + port));
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {
@@ -60,8 +62,8 @@ final class WebDriver implements AutoCloseable {
       }
       if (!p.isAlive() || System.nanoTime() > deadline) {
         w.close();
-        throw new AssertionError("chromedriver did not start: "
-            + Files.readString(dir.resolve("chromedriver.log")));
+        throw new AssertionError(
+            "chromedriver did not start: " + Files.readString(dir.resolve("chromedriver.log")));
       }
       Thread.sleep(200);
     }
@@ -70,9 +72,16 @@ final class WebDriver implements AutoCloseable {
     always.put("browserName", "chrome");
     ObjectNode chrome = always.putObject("goog:chromeOptions");
     chrome.put("binary", "/usr/bin/chromium");
-    chrome.putArray("args").add("--headless").add("--no-sandbox").add("--disable-gpu")
-        .add("--disable-background-networking").add("--disable-component-update")
-        .add("--disable-sync").add("--no-first-run").add("--window-size=1400,1000")
+    chrome
+        .putArray("args")
+        .add("--headless")
+        .add("--no-sandbox")
+        .add("--disable-gpu")
+        .add("--disable-background-networking")
+        .add("--disable-component-update")
+        .add("--disable-sync")
+        .add("--no-first-run")
+        .add("--window-size=1400,1000")
         .add("--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
     JsonNode created = w.call("POST", "/session", caps);
     w.session = created.path("value").path("sessionId").asText();
@@ -97,8 +106,11 @@ final class WebDriver implements AutoCloseable {
 
   /** The text of the first element matching {@code css}, or "" when there is none. */
   String text(String css) throws IOException, InterruptedException {
-    return script("const e = document.querySelector(" + JSON.writeValueAsString(css)
-        + "); return e ? e.innerText : '';").asText();
+    return script(
+            "const e = document.querySelector("
+                + JSON.writeValueAsString(css)
+                + "); return e ? e.innerText : '';")
+        .asText();
   }
 
   /** Waits until the text of {@code css} contains {@code needle}; the last text seen. */
@@ -115,21 +127,33 @@ final class WebDriver implements AutoCloseable {
 
   /** A PNG of the viewport. */
   byte[] screenshot() throws IOException, InterruptedException {
-    return Base64.getDecoder().decode(call("GET", "/session/" + session + "/screenshot", null)
-        .path("value").asText());
+    return Base64.getDecoder()
+        .decode(call("GET", "/session/" + session + "/screenshot", null).path("value").asText());
   }
 
   private JsonNode call(String method, String path, JsonNode body)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json");
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json");
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode n = JSON.readTree(r.body());
     if (r.statusCode() != 200) {
-      throw new IOException("WebDriver " + method + " " + path + ": " + r.statusCode() + " "
-          + n.path("value").path("message").asText(r.body()));
+      throw new IOException(
+          "WebDriver "
+              + method
+              + " "
+              + path
+              + ": "
+              + r.statusCode()
+              + " "
+              + n.path("value").path("message").asText(r.body()));
     }
     return n;
   }

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  * A {@link UserDirectory} that remembers the accounts another one found, for a fixed period.
  *
  * <p>Design note. A site's directory (LDAP through nslcd or sssd) answers in milliseconds when it
- * is well and in seconds, or not at all, when it is not; berth asks it once per connection, and
- * the docker CLI opens several connections per command. Accounts found are kept for {@code ttl}
+ * is well and in seconds, or not at all, when it is not; berth asks it once per connection, and the
+ * docker CLI opens several connections per command. Accounts found are kept for {@code ttl}
  * (berth's "cache period"): a user removed from a group keeps the group's role until their entry
  * expires, and no longer. Nothing else is kept: a user that was not found, or a lookup that failed,
  * is asked again next time, and an expired entry is never served while the directory is down, so

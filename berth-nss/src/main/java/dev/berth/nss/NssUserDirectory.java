@@ -21,9 +21,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Design note. The calls are the thread-safe {@code _r} variants with a per-call buffer that
  * grows on {@code ERANGE} up to a bound, so concurrent lookups from Netty's event loops need no
- * lock. NSS modules may block (an LDAP server); callers should not hold a lock while calling.
- * The {@code struct passwd} layout below is the one of glibc on 64-bit Linux, the only platform
- * berth's epoll transport runs on.
+ * lock. NSS modules may block (an LDAP server); callers should not hold a lock while calling. The
+ * {@code struct passwd} layout below is the one of glibc on 64-bit Linux, the only platform berth's
+ * epoll transport runs on.
  */
 public final class NssUserDirectory implements UserDirectory {
   private static final int ERANGE = 34;
@@ -51,22 +51,54 @@ public final class NssUserDirectory implements UserDirectory {
   public NssUserDirectory() {
     Linker linker = Linker.nativeLinker();
     SymbolLookup libc = linker.defaultLookup();
-    FunctionDescriptor pwLookup = FunctionDescriptor.of(ValueLayout.JAVA_INT,
-        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-        ValueLayout.ADDRESS);
+    FunctionDescriptor pwLookup =
+        FunctionDescriptor.of(
+            ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS);
     getpwuidR = linker.downcallHandle(find(libc, "getpwuid_r"), pwLookup);
-    getpwnamR = linker.downcallHandle(find(libc, "getpwnam_r"), FunctionDescriptor.of(
-        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-    getgrnamR = linker.downcallHandle(find(libc, "getgrnam_r"), FunctionDescriptor.of(
-        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-    getgrgidR = linker.downcallHandle(find(libc, "getgrgid_r"), FunctionDescriptor.of(
-        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-    getgrouplist = linker.downcallHandle(find(libc, "getgrouplist"), FunctionDescriptor.of(
-        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-        ValueLayout.ADDRESS));
+    getpwnamR =
+        linker.downcallHandle(
+            find(libc, "getpwnam_r"),
+            FunctionDescriptor.of(
+                ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS));
+    getgrnamR =
+        linker.downcallHandle(
+            find(libc, "getgrnam_r"),
+            FunctionDescriptor.of(
+                ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS));
+    getgrgidR =
+        linker.downcallHandle(
+            find(libc, "getgrgid_r"),
+            FunctionDescriptor.of(
+                ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS));
+    getgrouplist =
+        linker.downcallHandle(
+            find(libc, "getgrouplist"),
+            FunctionDescriptor.of(
+                ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS,
+                ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS));
   }
 
   @Override
@@ -86,8 +118,8 @@ public final class NssUserDirectory implements UserDirectory {
         MemorySegment grp = arena.allocate(GROUP_SIZE, 8);
         MemorySegment buf = arena.allocate(size);
         MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
-        int rc = (int) getgrnamR.invokeExact(arena.allocateFrom(group), grp, buf, (long) size,
-            result);
+        int rc =
+            (int) getgrnamR.invokeExact(arena.allocateFrom(group), grp, buf, (long) size, result);
         if (rc == ERANGE) {
           continue;
         }
@@ -104,8 +136,8 @@ public final class NssUserDirectory implements UserDirectory {
         throw new LookupException("NSS lookup failed: " + t);
       }
     }
-    throw new LookupException("NSS entry for group " + group + " is larger than " + MAX_BUFFER
-        + " bytes");
+    throw new LookupException(
+        "NSS entry for group " + group + " is larger than " + MAX_BUFFER + " bytes");
   }
 
   /** The name of the group with this gid, or empty when there is none. */
@@ -132,8 +164,8 @@ public final class NssUserDirectory implements UserDirectory {
         throw new LookupException("NSS lookup failed: " + t);
       }
     }
-    throw new LookupException("NSS entry for gid " + gid + " is larger than " + MAX_BUFFER
-        + " bytes");
+    throw new LookupException(
+        "NSS entry for gid " + gid + " is larger than " + MAX_BUFFER + " bytes");
   }
 
   private Optional<Account> lookup(int uid, @Nullable String name) throws LookupException {
@@ -142,10 +174,11 @@ public final class NssUserDirectory implements UserDirectory {
         MemorySegment pwd = arena.allocate(PASSWD_SIZE, 8);
         MemorySegment buf = arena.allocate(size);
         MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
-        int rc = name == null
-            ? (int) getpwuidR.invokeExact(uid, pwd, buf, (long) size, result)
-            : (int) getpwnamR.invokeExact(arena.allocateFrom(name), pwd, buf, (long) size,
-                result);
+        int rc =
+            name == null
+                ? (int) getpwuidR.invokeExact(uid, pwd, buf, (long) size, result)
+                : (int)
+                    getpwnamR.invokeExact(arena.allocateFrom(name), pwd, buf, (long) size, result);
         if (rc == ERANGE) {
           continue;
         }
@@ -166,8 +199,12 @@ public final class NssUserDirectory implements UserDirectory {
         throw new LookupException("NSS lookup failed: " + t);
       }
     }
-    throw new LookupException("NSS entry for " + (name == null ? "uid " + uid : name)
-        + " is larger than " + MAX_BUFFER + " bytes");
+    throw new LookupException(
+        "NSS entry for "
+            + (name == null ? "uid " + uid : name)
+            + " is larger than "
+            + MAX_BUFFER
+            + " bytes");
   }
 
   /** Every gid of the user, primary first, as {@code id -G} prints them. */
@@ -196,20 +233,24 @@ public final class NssUserDirectory implements UserDirectory {
   }
 
   /**
-   * Why a lookup failed. glibc answers "not found" with 0 and a null result; a non-zero code is
-   * the errno of a source that could not answer (nss-ldapd gives ENOENT when nslcd cannot reach
-   * the directory, sssd EAGAIN or ETIMEDOUT while it is offline).
+   * Why a lookup failed. glibc answers "not found" with 0 and a null result; a non-zero code is the
+   * errno of a source that could not answer (nss-ldapd gives ENOENT when nslcd cannot reach the
+   * directory, sssd EAGAIN or ETIMEDOUT while it is offline).
    */
   static String failure(String what, int rc) {
-    String code = switch (rc) {
-      case 2 -> "ENOENT";
-      case 5 -> "EIO";
-      case 11 -> "EAGAIN";
-      case 110 -> "ETIMEDOUT";
-      case 111 -> "ECONNREFUSED";
-      default -> "errno " + rc;
-    };
-    return "the user directory did not answer for " + what + " (NSS: " + code
+    String code =
+        switch (rc) {
+          case 2 -> "ENOENT";
+          case 5 -> "EIO";
+          case 11 -> "EAGAIN";
+          case 110 -> "ETIMEDOUT";
+          case 111 -> "ECONNREFUSED";
+          default -> "errno " + rc;
+        };
+    return "the user directory did not answer for "
+        + what
+        + " (NSS: "
+        + code
         + "; is LDAP/nslcd/sssd up?)";
   }
 
@@ -218,7 +259,8 @@ public final class NssUserDirectory implements UserDirectory {
   }
 
   private static MemorySegment find(SymbolLookup lookup, String symbol) {
-    return lookup.find(symbol).orElseThrow(
-        () -> new IllegalStateException("the C library has no " + symbol));
+    return lookup
+        .find(symbol)
+        .orElseThrow(() -> new IllegalStateException("the C library has no " + symbol));
   }
 }

@@ -16,8 +16,7 @@ import org.junit.jupiter.api.Test;
 class AccountCacheTest {
   private final AtomicLong now = new AtomicLong();
   private final Directory directory = new Directory();
-  private final AccountCache cache = new AccountCache(directory, Duration.ofSeconds(60),
-      now::get);
+  private final AccountCache cache = new AccountCache(directory, Duration.ofSeconds(60), now::get);
 
   /** A directory whose answers the test sets, counting the questions. */
   private static final class Directory implements UserDirectory {
@@ -50,8 +49,7 @@ class AccountCacheTest {
   }
 
   private void put(int uid, Integer... groups) {
-    directory.accounts.put(uid, new Account("u" + uid, uid, uid, "/home/u" + uid,
-        List.of(groups)));
+    directory.accounts.put(uid, new Account("u" + uid, uid, uid, "/home/u" + uid, List.of(groups)));
   }
 
   @Test
@@ -79,7 +77,8 @@ class AccountCacheTest {
     cache.byUid(1001);
     directory.down = true;
     now.addAndGet(Duration.ofSeconds(61).toNanos());
-    assertThatThrownBy(() -> cache.byUid(1001)).isInstanceOf(UserDirectory.LookupException.class)
+    assertThatThrownBy(() -> cache.byUid(1001))
+        .isInstanceOf(UserDirectory.LookupException.class)
         .hasMessageContaining("does not answer");
   }
 

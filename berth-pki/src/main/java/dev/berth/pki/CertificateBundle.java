@@ -6,8 +6,8 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 
 /**
- * A certificate just issued, with its private key and the CA certificate that signed it: what a
- * TLS client or server needs ({@code cert.pem}, {@code key.pem}, {@code ca.pem}).
+ * A certificate just issued, with its private key and the CA certificate that signed it: what a TLS
+ * client or server needs ({@code cert.pem}, {@code key.pem}, {@code ca.pem}).
  *
  * <p>{@link #toString()} never shows the key.
  */
@@ -21,8 +21,10 @@ public record CertificateBundle(X509Certificate certificate, PrivateKey key, X50
   /** A bundle received as PEM text ({@code berth login} gets one from the login service). */
   public static CertificateBundle fromPem(String certificate, String key, String ca)
       throws PkiException {
-    return new CertificateBundle(Pem.parseCertificate(certificate, "the certificate"),
-        Pem.parsePrivateKey(key, "the private key"), Pem.parseCertificate(ca, "the CA"));
+    return new CertificateBundle(
+        Pem.parseCertificate(certificate, "the certificate"),
+        Pem.parsePrivateKey(key, "the private key"),
+        Pem.parseCertificate(ca, "the CA"));
   }
 
   /** The certificate as PEM text. */
@@ -42,7 +44,10 @@ public record CertificateBundle(X509Certificate certificate, PrivateKey key, X50
 
   @Override
   public String toString() {
-    return "CertificateBundle[" + certificate.getSubjectX500Principal().getName()
-        + ", serial " + certificate.getSerialNumber().toString(16) + "]";
+    return "CertificateBundle["
+        + certificate.getSubjectX500Principal().getName()
+        + ", serial "
+        + certificate.getSerialNumber().toString(16)
+        + "]";
   }
 }

@@ -39,9 +39,8 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * What berth's certificates and CRLs contain: the only class that builds them (with
- * BouncyCastle), given keys, names and times. {@link CertificateAuthority} decides what to issue
- * and records it.
+ * What berth's certificates and CRLs contain: the only class that builds them (with BouncyCastle),
+ * given keys, names and times. {@link CertificateAuthority} decides what to issue and records it.
  *
  * <p>Keys are EC P-256 with ECDSA-SHA256 signatures: the security of RSA 3072 with keys and
  * signatures a tenth of the size and key generation in milliseconds instead of seconds; every TLS
@@ -63,16 +62,24 @@ final class CertificateTemplate {
   /** A self-signed CA certificate ({@code O=berth, CN=berth CA}, path length 0). */
   static X509Certificate ca(KeyPair pair, BigInteger serial, Instant now, Instant notAfter)
       throws GeneralSecurityException, CertIOException, OperatorCreationException {
-    X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "berth")
-        .addRDN(BCStyle.CN, "berth CA").build();
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial,
-        Date.from(now.minus(BACKDATE)), Date.from(notAfter), name, pair.getPublic());
+    X500Name name =
+        new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(BCStyle.O, "berth")
+            .addRDN(BCStyle.CN, "berth CA")
+            .build();
+    X509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            name,
+            serial,
+            Date.from(now.minus(BACKDATE)),
+            Date.from(notAfter),
+            name,
+            pair.getPublic());
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-    b.addExtension(Extension.keyUsage, true,
-        new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-    b.addExtension(Extension.subjectKeyIdentifier, false,
-        ext.createSubjectKeyIdentifier(pair.getPublic()));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    b.addExtension(
+        Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
     return new JcaX509CertificateConverter().getCertificate(b.build(signer(pair.getPrivate())));
   }
 
@@ -80,45 +87,76 @@ final class CertificateTemplate {
    * A server (serverAuth) or client (clientAuth) certificate whose CommonName is {@code name},
    * signed by the CA.
    */
-  static X509Certificate leaf(X509Certificate ca, PrivateKey caKey, IndexEntry.Kind kind,
-      String name, List<SubjectAltName> sans, KeyPair pair, BigInteger serial, Instant now,
+  static X509Certificate leaf(
+      X509Certificate ca,
+      PrivateKey caKey,
+      IndexEntry.Kind kind,
+      String name,
+      List<SubjectAltName> sans,
+      KeyPair pair,
+      BigInteger serial,
+      Instant now,
       Instant notAfter)
       throws GeneralSecurityException, CertIOException, OperatorCreationException {
     X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, name).build();
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial,
-        Date.from(now.minus(BACKDATE)), Date.from(notAfter), subject, pair.getPublic());
+    X509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            ca,
+            serial,
+            Date.from(now.minus(BACKDATE)),
+            Date.from(notAfter),
+            subject,
+            pair.getPublic());
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-        kind == IndexEntry.Kind.SERVER ? KeyPurposeId.id_kp_serverAuth
-            : KeyPurposeId.id_kp_clientAuth));
-    b.addExtension(Extension.subjectKeyIdentifier, false,
-        ext.createSubjectKeyIdentifier(pair.getPublic()));
-    b.addExtension(Extension.authorityKeyIdentifier, false,
-        ext.createAuthorityKeyIdentifier(ca));
+    b.addExtension(
+        Extension.extendedKeyUsage,
+        false,
+        new ExtendedKeyUsage(
+            kind == IndexEntry.Kind.SERVER
+                ? KeyPurposeId.id_kp_serverAuth
+                : KeyPurposeId.id_kp_clientAuth));
+    b.addExtension(
+        Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+    b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
     if (!sans.isEmpty()) {
-      ASN1Encodable[] names = sans.stream().map(s -> new GeneralName(
-          s.kind() == SubjectAltName.Kind.DNS ? GeneralName.dNSName : GeneralName.iPAddress,
-          s.value())).toArray(ASN1Encodable[]::new);
+      ASN1Encodable[] names =
+          sans.stream()
+              .map(
+                  s ->
+                      new GeneralName(
+                          s.kind() == SubjectAltName.Kind.DNS
+                              ? GeneralName.dNSName
+                              : GeneralName.iPAddress,
+                          s.value()))
+              .toArray(ASN1Encodable[]::new);
       b.addExtension(Extension.subjectAlternativeName, false, new DERSequence(names));
     }
     return new JcaX509CertificateConverter().getCertificate(b.build(signer(caKey)));
   }
 
   /** A CRL numbered {@code number} of the revoked entries of {@code index}. */
-  static X509CRL crl(X509Certificate ca, PrivateKey caKey, List<IndexEntry> index,
-      BigInteger number, Instant now, Duration validity)
+  static X509CRL crl(
+      X509Certificate ca,
+      PrivateKey caKey,
+      List<IndexEntry> index,
+      BigInteger number,
+      Instant now,
+      Duration validity)
       throws GeneralSecurityException, CertIOException, OperatorCreationException {
-    X509v2CRLBuilder b = new X509v2CRLBuilder(
-        X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), Date.from(now));
+    X509v2CRLBuilder b =
+        new X509v2CRLBuilder(
+            X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), Date.from(now));
     b.setNextUpdate(Date.from(now.plus(validity)));
     for (IndexEntry e : index) {
       if (e.revoked() != null) {
         b.addCRLEntry(e.serial(), Date.from(e.revoked()), CRLReason.privilegeWithdrawn);
       }
     }
-    b.addExtension(Extension.authorityKeyIdentifier, false,
+    b.addExtension(
+        Extension.authorityKeyIdentifier,
+        false,
         new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca));
     b.addExtension(Extension.cRLNumber, false, new CRLNumber(number));
     return new JcaX509CRLConverter().getCRL(b.build(signer(caKey)));

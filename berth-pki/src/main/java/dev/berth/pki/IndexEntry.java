@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param notAfter the end of its validity
  * @param revoked when it was revoked, or null
  */
-public record IndexEntry(BigInteger serial, Kind kind, String name, Instant notAfter,
-    @Nullable Instant revoked) {
+public record IndexEntry(
+    BigInteger serial, Kind kind, String name, Instant notAfter, @Nullable Instant revoked) {
 
   /** What a certificate is for. */
   public enum Kind {

@@ -12,17 +12,19 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The CA's directory, opened without following links ({@link SafeDirectory}) and, for changes,
- * held under an exclusive lock on {@code DIR/.lock}, so that two {@code berth pki} commands do not
- * lose each other's index entries. Reads and writes the CA's files by name.
+ * The CA's directory, opened without following links ({@link SafeDirectory}) and, for changes, held
+ * under an exclusive lock on {@code DIR/.lock}, so that two {@code berth pki} commands do not lose
+ * each other's index entries. Reads and writes the CA's files by name.
  */
 final class LockedDirectory implements AutoCloseable {
   /** The mode of the CA's directory. */
   static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+
   static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
   static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
 
   private final SafeDirectory dir;
+
   /** The lock, or null when opened for reading. */
   private final @Nullable FileChannel lock;
 
@@ -54,8 +56,8 @@ final class LockedDirectory implements AutoCloseable {
   }
 
   private static FileChannel lockFile(Path dir) throws IOException {
-    FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
+    FileChannel ch =
+        FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
       ch.lock();
       return ch;

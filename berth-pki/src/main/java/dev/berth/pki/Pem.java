@@ -25,8 +25,6 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.util.io.pem.PemGenerationException;
 
 /** PEM text of certificates, PKCS#8 keys and CRLs, in the forms openssl, Go and Netty read. */
 final class Pem {
@@ -54,12 +52,20 @@ final class Pem {
     }
     try {
       PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
-      DERBitString point = new DERBitString(SubjectPublicKeyInfo.getInstance(
-          publicKey.getEncoded()).getPublicKeyData().getBytes());
-      ECPrivateKey sec1 = new ECPrivateKey(ec.getParams().getOrder().bitLength(),
-          ECPrivateKey.getInstance(info.parsePrivateKey()).getKey(), point, null);
-      return write(new PemObject("PRIVATE KEY",
-          new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), sec1).getEncoded()));
+      DERBitString point =
+          new DERBitString(
+              SubjectPublicKeyInfo.getInstance(publicKey.getEncoded())
+                  .getPublicKeyData()
+                  .getBytes());
+      ECPrivateKey sec1 =
+          new ECPrivateKey(
+              ec.getParams().getOrder().bitLength(),
+              ECPrivateKey.getInstance(info.parsePrivateKey()).getKey(),
+              point,
+              null);
+      return write(
+          new PemObject(
+              "PRIVATE KEY", new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), sec1).getEncoded()));
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode the private key", e);
     }
@@ -101,11 +107,12 @@ final class Pem {
 
   static PrivateKey parsePrivateKey(String pem, String what) throws PkiException {
     Object o = readOne(pem, what);
-    PrivateKeyInfo info = switch (o) {
-      case PrivateKeyInfo i -> i;
-      case PEMKeyPair pair -> pair.getPrivateKeyInfo();
-      default -> throw new PkiException(what + ": expected an unencrypted PEM private key");
-    };
+    PrivateKeyInfo info =
+        switch (o) {
+          case PrivateKeyInfo i -> i;
+          case PEMKeyPair pair -> pair.getPrivateKeyInfo();
+          default -> throw new PkiException(what + ": expected an unencrypted PEM private key");
+        };
     try {
       return new JcaPEMKeyConverter().getPrivateKey(info);
     } catch (PEMException e) {

@@ -10,8 +10,8 @@ import java.util.Locale;
 
 /**
  * The CA's record of what it issued: {@code index.tsv}, one certificate a line, tab-separated
- * {@code serial kind not-after revoked name} (serial in hex, times in ISO-8601 UTC, {@code -}
- * when not revoked). A text file so that an operator can read it with {@code column -t}.
+ * {@code serial kind not-after revoked name} (serial in hex, times in ISO-8601 UTC, {@code -} when
+ * not revoked). A text file so that an operator can read it with {@code column -t}.
  */
 final class PkiIndex {
   static final String FILE = "index.tsv";
@@ -33,9 +33,13 @@ final class PkiIndex {
         throw new PkiException(FILE + ":" + (i + 1) + ": expected 5 tab-separated fields");
       }
       try {
-        entries.add(new IndexEntry(new BigInteger(f[0], 16),
-            IndexEntry.Kind.valueOf(f[1].toUpperCase(Locale.ROOT)), f[4], Instant.parse(f[2]),
-            f[3].equals("-") ? null : Instant.parse(f[3])));
+        entries.add(
+            new IndexEntry(
+                new BigInteger(f[0], 16),
+                IndexEntry.Kind.valueOf(f[1].toUpperCase(Locale.ROOT)),
+                f[4],
+                Instant.parse(f[2]),
+                f[3].equals("-") ? null : Instant.parse(f[3])));
       } catch (IllegalArgumentException | DateTimeParseException e) {
         throw new PkiException(FILE + ":" + (i + 1) + ": " + e.getMessage(), e);
       }
@@ -46,10 +50,16 @@ final class PkiIndex {
   static byte[] format(List<IndexEntry> entries) {
     StringBuilder sb = new StringBuilder(HEADER);
     for (IndexEntry e : entries) {
-      sb.append(e.serialHex()).append('\t').append(e.kind().name().toLowerCase(Locale.ROOT))
-          .append('\t').append(e.notAfter()).append('\t')
-          .append(e.revoked() == null ? "-" : e.revoked().toString()).append('\t')
-          .append(e.name()).append('\n');
+      sb.append(e.serialHex())
+          .append('\t')
+          .append(e.kind().name().toLowerCase(Locale.ROOT))
+          .append('\t')
+          .append(e.notAfter())
+          .append('\t')
+          .append(e.revoked() == null ? "-" : e.revoked().toString())
+          .append('\t')
+          .append(e.name())
+          .append('\n');
     }
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }

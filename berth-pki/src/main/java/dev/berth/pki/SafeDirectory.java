@@ -27,21 +27,20 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A directory berth writes key material into, opened once and then used only relative to its
- * open descriptor.
+ * A directory berth writes key material into, opened once and then used only relative to its open
+ * descriptor.
  *
  * <p>Design note. berth runs as root and writes a user's credentials into that user's home
  * directory, which the user controls: between two path lookups the user can swap any directory
- * there for a symbolic link to {@code /etc} and have root write or chown a file of theirs
- * choosing. So every step after opening the directory goes through a
- * {@link SecureDirectoryStream} (openat, fchown, renameat on Linux) with {@code NOFOLLOW_LINKS}:
- * the directory is opened without following a link, files are created with
- * {@code O_CREAT|O_EXCL|O_NOFOLLOW} under a random temporary name, written, flushed to disk,
- * given their owner and mode through their own descriptor, and renamed into place, so a reader
- * sees the old file or the new one, never half of one. The only path-based steps are the two
- * {@code mkdir}s, which never follow a link in their last component; a link swapped into the
- * middle of the path can at most make root create an empty directory elsewhere, which the
- * following descriptor-relative open then fails to find.
+ * there for a symbolic link to {@code /etc} and have root write or chown a file of theirs choosing.
+ * So every step after opening the directory goes through a {@link SecureDirectoryStream} (openat,
+ * fchown, renameat on Linux) with {@code NOFOLLOW_LINKS}: the directory is opened without following
+ * a link, files are created with {@code O_CREAT|O_EXCL|O_NOFOLLOW} under a random temporary name,
+ * written, flushed to disk, given their owner and mode through their own descriptor, and renamed
+ * into place, so a reader sees the old file or the new one, never half of one. The only path-based
+ * steps are the two {@code mkdir}s, which never follow a link in their last component; a link
+ * swapped into the middle of the path can at most make root create an empty directory elsewhere,
+ * which the following descriptor-relative open then fails to find.
  */
 final class SafeDirectory implements AutoCloseable {
   private static final Set<PosixFilePermission> DIR_MODE =
@@ -54,7 +53,10 @@ final class SafeDirectory implements AutoCloseable {
   private final @Nullable GroupPrincipal group;
   private final SecureRandom random = new SecureRandom();
 
-  private SafeDirectory(Path path, SecureDirectoryStream<Path> dir, @Nullable UserPrincipal user,
+  private SafeDirectory(
+      Path path,
+      SecureDirectoryStream<Path> dir,
+      @Nullable UserPrincipal user,
       @Nullable GroupPrincipal group) {
     this.path = path;
     this.dir = dir;
@@ -63,16 +65,17 @@ final class SafeDirectory implements AutoCloseable {
   }
 
   /**
-   * Opens {@code target}, creating it and, if need be, its parent when they do not exist. With
-   * an {@code owner}, {@code target} (and a parent berth creates) gets that owner and mode 0700,
-   * and so does every file written; without, everything keeps the process's owner and
-   * {@code target} gets {@code dirMode}.
+   * Opens {@code target}, creating it and, if need be, its parent when they do not exist. With an
+   * {@code owner}, {@code target} (and a parent berth creates) gets that owner and mode 0700, and
+   * so does every file written; without, everything keeps the process's owner and {@code target}
+   * gets {@code dirMode}.
    *
    * @param owner the account to own the directory and files, or null for the process's own
    * @param dirMode the mode of {@code target} when no owner is given
    * @throws PkiException when a component is a symbolic link or not a directory, or on I/O errors
    */
-  static SafeDirectory open(Path target, @Nullable FileOwner owner, Set<PosixFilePermission> dirMode)
+  static SafeDirectory open(
+      Path target, @Nullable FileOwner owner, Set<PosixFilePermission> dirMode)
       throws PkiException {
     Path abs = target.toAbsolutePath().normalize();
     Path parent = abs.getParent();
@@ -103,11 +106,25 @@ final class SafeDirectory implements AutoCloseable {
     SecureDirectoryStream<Path> top = secure(grandparent);
     try {
       // An existing parent (~/.docker) is left as it is; one berth creates belongs to the owner.
-      SecureDirectoryStream<Path> mid = child(top, grandparent, parent.getFileName(), user,
-          group, owner == null ? dirMode : DIR_MODE, false);
+      SecureDirectoryStream<Path> mid =
+          child(
+              top,
+              grandparent,
+              parent.getFileName(),
+              user,
+              group,
+              owner == null ? dirMode : DIR_MODE,
+              false);
       try {
-        SecureDirectoryStream<Path> leaf = child(mid, parent, abs.getFileName(), user, group,
-            owner == null ? dirMode : DIR_MODE, true);
+        SecureDirectoryStream<Path> leaf =
+            child(
+                mid,
+                parent,
+                abs.getFileName(),
+                user,
+                group,
+                owner == null ? dirMode : DIR_MODE,
+                true);
         return new SafeDirectory(abs, leaf, user, group);
       } finally {
         mid.close();
@@ -120,12 +137,18 @@ final class SafeDirectory implements AutoCloseable {
   }
 
   /**
-   * Opens (creating it if missing) the directory {@code name} inside {@code parent}, never
-   * through a symbolic link. When {@code adjust} is set, gives it the owner and mode.
+   * Opens (creating it if missing) the directory {@code name} inside {@code parent}, never through
+   * a symbolic link. When {@code adjust} is set, gives it the owner and mode.
    */
-  private static SecureDirectoryStream<Path> child(SecureDirectoryStream<Path> parent,
-      Path parentPath, Path name, @Nullable UserPrincipal user, @Nullable GroupPrincipal group,
-      Set<PosixFilePermission> mode, boolean adjust) throws IOException, PkiException {
+  private static SecureDirectoryStream<Path> child(
+      SecureDirectoryStream<Path> parent,
+      Path parentPath,
+      Path name,
+      @Nullable UserPrincipal user,
+      @Nullable GroupPrincipal group,
+      Set<PosixFilePermission> mode,
+      boolean adjust)
+      throws IOException, PkiException {
     Path full = parentPath.resolve(name);
     boolean created = false;
     try {
@@ -136,20 +159,24 @@ final class SafeDirectory implements AutoCloseable {
     }
     BasicFileAttributes attrs;
     try {
-      attrs = parent.getFileAttributeView(name, PosixFileAttributeView.class,
-          LinkOption.NOFOLLOW_LINKS).readAttributes();
+      attrs =
+          parent
+              .getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+              .readAttributes();
     } catch (NoSuchFileException e) {
       throw new PkiException(full + " disappeared while berth was creating it; try again");
     }
     if (attrs.isSymbolicLink()) {
-      throw new PkiException(full + " is a symbolic link; berth does not write key material "
-          + "through links (remove it, or choose another directory)");
+      throw new PkiException(
+          full
+              + " is a symbolic link; berth does not write key material "
+              + "through links (remove it, or choose another directory)");
     }
     if (!attrs.isDirectory()) {
       throw new PkiException(full + " exists and is not a directory");
     }
-    SecureDirectoryStream<Path> opened = (SecureDirectoryStream<Path>) parent.newDirectoryStream(
-        name, LinkOption.NOFOLLOW_LINKS);
+    SecureDirectoryStream<Path> opened =
+        (SecureDirectoryStream<Path>) parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
     if (adjust || created) {
       PosixFileAttributeView view = opened.getFileAttributeView(PosixFileAttributeView.class);
       if (user != null) {
@@ -170,8 +197,9 @@ final class SafeDirectory implements AutoCloseable {
     }
     if (!(s instanceof SecureDirectoryStream<Path> sds)) {
       closeQuietly(s);
-      throw new PkiException("this platform cannot write files relative to a directory "
-          + "descriptor (SecureDirectoryStream); berth pki needs Linux");
+      throw new PkiException(
+          "this platform cannot write files relative to a directory "
+              + "descriptor (SecureDirectoryStream); berth pki needs Linux");
     }
     return sds;
   }
@@ -183,8 +211,9 @@ final class SafeDirectory implements AutoCloseable {
   /** Whether {@code name} exists here (a link counts, and is not followed). */
   boolean exists(String name) throws PkiException {
     try {
-      dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class,
-          LinkOption.NOFOLLOW_LINKS).readAttributes();
+      dir.getFileAttributeView(
+              Path.of(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .readAttributes();
       return true;
     } catch (NoSuchFileException e) {
       return false;
@@ -195,8 +224,9 @@ final class SafeDirectory implements AutoCloseable {
 
   /** Reads {@code name} (not through a link). */
   byte[] read(String name) throws PkiException {
-    try (SeekableByteChannel ch = dir.newByteChannel(Path.of(name),
-        Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+    try (SeekableByteChannel ch =
+        dir.newByteChannel(
+            Path.of(name), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
       long size = ch.size();
       if (size > 16 * 1024 * 1024) {
         throw new PkiException(path.resolve(name) + " is too large");
@@ -224,13 +254,13 @@ final class SafeDirectory implements AutoCloseable {
       throw new PkiException(path.resolve(name) + " exists; refusing to overwrite it");
     }
     Path tmp = Path.of("." + name + ".tmp-" + HEX.formatHex(nextBytes()));
-    Set<OpenOption> create = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS);
+    Set<OpenOption> create =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     try {
       // Created with the final mode (the umask can only narrow it), so the key is never readable
       // by others, not even for a moment.
-      try (SeekableByteChannel ch = dir.newByteChannel(tmp, create,
-          PosixFilePermissions.asFileAttribute(mode))) {
+      try (SeekableByteChannel ch =
+          dir.newByteChannel(tmp, create, PosixFilePermissions.asFileAttribute(mode))) {
         ByteBuffer buf = ByteBuffer.wrap(content);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -239,16 +269,16 @@ final class SafeDirectory implements AutoCloseable {
           fc.force(true);
         }
       }
-      PosixFileAttributeView view = dir.getFileAttributeView(tmp, PosixFileAttributeView.class,
-          LinkOption.NOFOLLOW_LINKS);
+      PosixFileAttributeView view =
+          dir.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
       if (user != null) {
         view.setOwner(user);
         view.setGroup(group);
       }
       view.setPermissions(mode);
       if (!replace && exists(name)) {
-        throw new PkiException(path.resolve(name)
-            + " appeared meanwhile; refusing to overwrite it");
+        throw new PkiException(
+            path.resolve(name) + " appeared meanwhile; refusing to overwrite it");
       }
       dir.move(tmp, dir, target);
     } catch (IOException e) {

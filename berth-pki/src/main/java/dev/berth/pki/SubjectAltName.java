@@ -8,20 +8,24 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * A subject alternative name of a server certificate: {@code DNS:host.example} or
- * {@code IP:192.0.2.1} (the TLS client checks the name it dialled against these).
+ * A subject alternative name of a server certificate: {@code DNS:host.example} or {@code
+ * IP:192.0.2.1} (the TLS client checks the name it dialled against these).
  */
 public record SubjectAltName(Kind kind, String value) {
   private static final String LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+
   /** A DNS name: labels of letters, digits and hyphens; a leading {@code *.} wildcard allowed. */
-  private static final Pattern DNS =
-      Pattern.compile("(\\*\\.)?" + LABEL + "(\\." + LABEL + ")*");
+  private static final Pattern DNS = Pattern.compile("(\\*\\.)?" + LABEL + "(\\." + LABEL + ")*");
+
   /** IPv4 dotted quad or an IPv6 literal; never a name that would need a resolver. */
   private static final Pattern IP =
       Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
 
   /** The two kinds of name dockerd and the docker CLI check. */
-  public enum Kind { DNS, IP }
+  public enum Kind {
+    DNS,
+    IP
+  }
 
   public SubjectAltName {
     requireNonNull(kind, "kind");
@@ -56,8 +60,7 @@ public record SubjectAltName(Kind kind, String value) {
           throw new IllegalArgumentException("not an IP address: " + value);
         }
       }
-      default -> throw new IllegalArgumentException(
-          "expected DNS:name or IP:address, got " + text);
+      default -> throw new IllegalArgumentException("expected DNS:name or IP:address, got " + text);
     };
   }
 

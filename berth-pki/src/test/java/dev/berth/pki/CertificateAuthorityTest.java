@@ -21,12 +21,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
-import org.assertj.core.groups.Tuple;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.ECPrivateKey;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,8 +35,7 @@ class CertificateAuthorityTest {
   private static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private CertificateAuthority newCa() throws PkiException {
     return CertificateAuthority.create(tmp.resolve("pki"), Duration.ofDays(3650), CLOCK);
@@ -50,8 +48,9 @@ class CertificateAuthorityTest {
 
     X509Certificate cert = read(dir.resolve("ca.pem"));
     assertThat(cert.getBasicConstraints()).isZero(); // a CA, path length 0
-    assertThat(cert.getKeyUsage()).containsExactly(false, false, false, false, false, true, true,
-        false, false); // keyCertSign, cRLSign
+    assertThat(cert.getKeyUsage())
+        .containsExactly(
+            false, false, false, false, false, true, true, false, false); // keyCertSign, cRLSign
     assertThat(cert.getPublicKey().getAlgorithm()).isEqualTo("EC");
     assertThat(cert.getSigAlgName()).isEqualTo("SHA256withECDSA");
     assertThat(cert.getNotAfter().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(3650)));
@@ -65,18 +64,27 @@ class CertificateAuthorityTest {
   @Test
   void keyPem_ecPrivateKey_carriesItsPublicKeyForGnuTls() throws Exception {
     CertificateAuthority ca = newCa();
-    CertificateBundle b = ca.issueServer("collector", List.of(SubjectAltName.parse(
-        "IP:127.0.0.1")), Duration.ofDays(1));
+    CertificateBundle b =
+        ca.issueServer(
+            "collector", List.of(SubjectAltName.parse("IP:127.0.0.1")), Duration.ofDays(1));
     for (String pem : List.of(b.keyPem(), Files.readString(tmp.resolve("pki/ca-key.pem")))) {
       String base64 = pem.replaceAll("-----[A-Z ]+-----|\\s", "");
       PrivateKeyInfo info = PrivateKeyInfo.getInstance(Base64.getDecoder().decode(base64));
       ECPrivateKey sec1 = ECPrivateKey.getInstance(info.parsePrivateKey());
       assertThat(sec1.getPublicKey()).as("RFC 5915 publicKey, which GnuTLS requires").isNotNull();
     }
-    assertThat(ECPrivateKey.getInstance(PrivateKeyInfo.getInstance(Base64.getDecoder().decode(
-        b.keyPem().replaceAll("-----[A-Z ]+-----|\\s", ""))).parsePrivateKey()).getPublicKey()
-        .getBytes()).isEqualTo(SubjectPublicKeyInfo.getInstance(b.certificate().getPublicKey()
-            .getEncoded()).getPublicKeyData().getBytes());
+    assertThat(
+            ECPrivateKey.getInstance(
+                    PrivateKeyInfo.getInstance(
+                            Base64.getDecoder()
+                                .decode(b.keyPem().replaceAll("-----[A-Z ]+-----|\\s", "")))
+                        .parsePrivateKey())
+                .getPublicKey()
+                .getBytes())
+        .isEqualTo(
+            SubjectPublicKeyInfo.getInstance(b.certificate().getPublicKey().getEncoded())
+                .getPublicKeyData()
+                .getBytes());
     assertThat(CertificateTemplate.matches(b.certificate(), Pem.parsePrivateKey(b.keyPem(), "key")))
         .isTrue();
   }
@@ -87,7 +95,8 @@ class CertificateAuthorityTest {
     Path key = tmp.resolve("pki/ca-key.pem");
     byte[] before = Files.readAllBytes(key);
 
-    assertThatThrownBy(this::newCa).isInstanceOf(PkiException.class)
+    assertThatThrownBy(this::newCa)
+        .isInstanceOf(PkiException.class)
         .hasMessageContaining("there is a CA in " + tmp.resolve("pki") + " already");
     assertThat(Files.readAllBytes(key)).isEqualTo(before);
   }
@@ -97,7 +106,8 @@ class CertificateAuthorityTest {
     Files.createDirectories(tmp.resolve("pki"));
     Files.writeString(tmp.resolve("pki/ca-key.pem"), "precious");
 
-    assertThatThrownBy(this::newCa).isInstanceOf(PkiException.class)
+    assertThatThrownBy(this::newCa)
+        .isInstanceOf(PkiException.class)
         .hasMessageContaining("ca-key.pem exists");
     assertThat(Files.readString(tmp.resolve("pki/ca-key.pem"))).isEqualTo("precious");
   }
@@ -122,8 +132,9 @@ class CertificateAuthorityTest {
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=alice");
     assertThat(cert.getIssuerX500Principal()).isEqualTo(ca.certificate().getSubjectX500Principal());
     assertThat(cert.getExtendedKeyUsage()).containsExactly(CLIENT_AUTH);
-    assertThat(cert.getKeyUsage()).containsExactly(true, false, false, false, false, false, false,
-        false, false); // digitalSignature only
+    assertThat(cert.getKeyUsage())
+        .containsExactly(
+            true, false, false, false, false, false, false, false, false); // digitalSignature only
     assertThat(cert.getBasicConstraints()).isEqualTo(-1); // not a CA
     assertThat(cert.getSubjectAlternativeNames()).isNull();
     assertThat(cert.getNotBefore().toInstant()).isEqualTo(NOW.minus(Duration.ofMinutes(5)));
@@ -134,13 +145,20 @@ class CertificateAuthorityTest {
   @Test
   void issueServer_isAServerCertificateForItsNames() throws Exception {
     CertificateAuthority ca = newCa();
-    CertificateBundle b = ca.issueServer("berth", List.of(SubjectAltName.parse("DNS:Host.Example"),
-        SubjectAltName.parse("IP:127.0.0.1"), SubjectAltName.parse("IP:::1")), Duration.ofDays(30));
+    CertificateBundle b =
+        ca.issueServer(
+            "berth",
+            List.of(
+                SubjectAltName.parse("DNS:Host.Example"),
+                SubjectAltName.parse("IP:127.0.0.1"),
+                SubjectAltName.parse("IP:::1")),
+            Duration.ofDays(30));
     X509Certificate cert = b.certificate();
 
     cert.verify(ca.certificate().getPublicKey());
     assertThat(cert.getExtendedKeyUsage()).containsExactly(SERVER_AUTH);
-    assertThat(cert.getSubjectAlternativeNames()).extracting(l -> l.get(0) + ":" + l.get(1))
+    assertThat(cert.getSubjectAlternativeNames())
+        .extracting(l -> l.get(0) + ":" + l.get(1))
         .containsExactly("2:host.example", "7:127.0.0.1", "7:0:0:0:0:0:0:0:1");
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=berth");
   }
@@ -150,22 +168,24 @@ class CertificateAuthorityTest {
     CertificateAuthority ca = newCa();
 
     assertThatThrownBy(() -> ca.issueServer("berth", List.of(), Duration.ofDays(30)))
-        .isInstanceOf(PkiException.class).hasMessageContaining("at least one --san");
+        .isInstanceOf(PkiException.class)
+        .hasMessageContaining("at least one --san");
   }
 
   @Test
   void subjectAltName_parse_refusesWhatIsNotANameOrAddress() {
-    for (String bad : List.of("host", "URI:http://x", "DNS:a b", "DNS:-x.example", "IP:host",
-        "IP:1.2.3")) {
-      assertThatThrownBy(() -> SubjectAltName.parse(bad)).as(bad)
+    for (String bad :
+        List.of("host", "URI:http://x", "DNS:a b", "DNS:-x.example", "IP:host", "IP:1.2.3")) {
+      assertThatThrownBy(() -> SubjectAltName.parse(bad))
+          .as(bad)
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   @Test
   void issue_neverOutlivesTheCa() throws Exception {
-    CertificateAuthority ca = CertificateAuthority.create(tmp.resolve("pki"), Duration.ofDays(10),
-        CLOCK);
+    CertificateAuthority ca =
+        CertificateAuthority.create(tmp.resolve("pki"), Duration.ofDays(10), CLOCK);
 
     X509Certificate cert = ca.issueUser("alice", Duration.ofDays(365)).certificate();
     assertThat(cert.getNotAfter()).isEqualTo(ca.certificate().getNotAfter());
@@ -175,14 +195,16 @@ class CertificateAuthorityTest {
   void issue_recordsEveryCertificateInTheIndex() throws Exception {
     CertificateAuthority ca = newCa();
     BigInteger alice = ca.issueUser("alice", Duration.ofDays(1)).certificate().getSerialNumber();
-    BigInteger server = ca.issueServer("berth", List.of(SubjectAltName.parse("DNS:h")),
-        Duration.ofDays(1)).certificate().getSerialNumber();
+    BigInteger server =
+        ca.issueServer("berth", List.of(SubjectAltName.parse("DNS:h")), Duration.ofDays(1))
+            .certificate()
+            .getSerialNumber();
 
     List<IndexEntry> index = CertificateAuthority.open(tmp.resolve("pki"), CLOCK).index();
-    assertThat(index).extracting(IndexEntry::kind, IndexEntry::name, IndexEntry::serial)
+    assertThat(index)
+        .extracting(IndexEntry::kind, IndexEntry::name, IndexEntry::serial)
         .containsExactly(
-            tuple(IndexEntry.Kind.CA, "berth CA",
-                ca.certificate().getSerialNumber()),
+            tuple(IndexEntry.Kind.CA, "berth CA", ca.certificate().getSerialNumber()),
             tuple(IndexEntry.Kind.USER, "alice", alice),
             tuple(IndexEntry.Kind.SERVER, "berth", server));
   }
@@ -192,8 +214,10 @@ class CertificateAuthorityTest {
     CertificateAuthority ca = newCa();
 
     for (String bad : List.of("", "a\tb", "a\nb", "../x", "x".repeat(65))) {
-      assertThatThrownBy(() -> ca.issueUser(bad, Duration.ofDays(1))).as(bad)
-          .isInstanceOf(PkiException.class).hasMessageContaining("not a usable name");
+      assertThatThrownBy(() -> ca.issueUser(bad, Duration.ofDays(1)))
+          .as(bad)
+          .isInstanceOf(PkiException.class)
+          .hasMessageContaining("not a usable name");
     }
   }
 
@@ -210,13 +234,15 @@ class CertificateAuthorityTest {
     assertThat(revoked).extracting(IndexEntry::serial).containsExactly(bob1, bob2);
     X509CRL crl = readCrl(tmp.resolve("pki/crl.pem"));
     crl.verify(ca.certificate().getPublicKey());
-    assertThat(crl.getRevokedCertificates()).extracting(e -> e.getSerialNumber())
+    assertThat(crl.getRevokedCertificates())
+        .extracting(e -> e.getSerialNumber())
         .containsExactlyInAnyOrder(bob1, bob2);
     assertThat(crl.isRevoked(alice)).isFalse();
     assertThat(crl.getThisUpdate().toInstant()).isEqualTo(NOW);
     assertThat(crl.getNextUpdate().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(7)));
     assertThat(crlNumber(crl)).isEqualTo(before.add(BigInteger.ONE));
-    assertThat(ca.index()).filteredOn(e -> e.name().equals("bob"))
+    assertThat(ca.index())
+        .filteredOn(e -> e.name().equals("bob"))
         .allSatisfy(e -> assertThat(e.revokedAt()).contains(NOW));
   }
 
@@ -227,8 +253,8 @@ class CertificateAuthorityTest {
     byte[] crl = Files.readAllBytes(tmp.resolve("pki/crl.pem"));
 
     assertThatThrownBy(() -> ca.revoke("bob", Duration.ofDays(7)))
-        .isInstanceOf(PkiException.class).hasMessage("bob has no valid certificate to revoke "
-            + "(see berth pki list)");
+        .isInstanceOf(PkiException.class)
+        .hasMessage("bob has no valid certificate to revoke " + "(see berth pki list)");
     assertThat(Files.readAllBytes(tmp.resolve("pki/crl.pem"))).isEqualTo(crl);
   }
 
@@ -239,10 +265,11 @@ class CertificateAuthorityTest {
     ca.revoke("bob", Duration.ofDays(1));
     Clock later = Clock.offset(CLOCK, Duration.ofDays(2));
 
-    X509CRL crl = CertificateAuthority.open(tmp.resolve("pki"), later)
-        .refreshCrl(Duration.ofDays(30));
+    X509CRL crl =
+        CertificateAuthority.open(tmp.resolve("pki"), later).refreshCrl(Duration.ofDays(30));
 
-    assertThat(crl.getRevokedCertificates()).extracting(e -> e.getSerialNumber())
+    assertThat(crl.getRevokedCertificates())
+        .extracting(e -> e.getSerialNumber())
         .containsExactly(bob);
     assertThat(crl.getNextUpdate().toInstant())
         .isEqualTo(NOW.plus(Duration.ofDays(2)).plus(Duration.ofDays(30)));
@@ -252,11 +279,14 @@ class CertificateAuthorityTest {
   void open_withAnotherCasKey_isRefused() throws Exception {
     newCa();
     CertificateAuthority.create(tmp.resolve("other"), Duration.ofDays(1), CLOCK);
-    Files.copy(tmp.resolve("other/ca-key.pem"), tmp.resolve("pki/ca-key.pem"),
+    Files.copy(
+        tmp.resolve("other/ca-key.pem"),
+        tmp.resolve("pki/ca-key.pem"),
         StandardCopyOption.REPLACE_EXISTING);
 
     assertThatThrownBy(() -> CertificateAuthority.open(tmp.resolve("pki"), CLOCK))
-        .isInstanceOf(PkiException.class).hasMessageContaining("is not the key of");
+        .isInstanceOf(PkiException.class)
+        .hasMessageContaining("is not the key of");
   }
 
   @Test
@@ -295,14 +325,21 @@ class CertificateAuthorityTest {
     Path out = tmp.resolve("home/.docker/berth");
     Files.createDirectories(tmp.resolve("home"));
 
-    CertificateAuthority.writeUserFiles(ca.issueUser("nobody", Duration.ofDays(1)), out,
-        new FileOwner("nobody", 65534, 65534));
+    CertificateAuthority.writeUserFiles(
+        ca.issueUser("nobody", Duration.ofDays(1)), out, new FileOwner("nobody", 65534, 65534));
 
-    for (Path p : List.of(out, out.getParent(), out.resolve("key.pem"), out.resolve("cert.pem"),
-        out.resolve("ca.pem"))) {
-      assertThat(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).as(p.toString())
+    for (Path p :
+        List.of(
+            out,
+            out.getParent(),
+            out.resolve("key.pem"),
+            out.resolve("cert.pem"),
+            out.resolve("ca.pem"))) {
+      assertThat(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+          .as(p.toString())
           .isEqualTo(65534);
-      assertThat(Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)).as(p.toString())
+      assertThat(Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS))
+          .as(p.toString())
           .isEqualTo(65534);
     }
   }
@@ -312,8 +349,8 @@ class CertificateAuthorityTest {
     CertificateAuthority ca = newCa();
     Path out = tmp.resolve("home/.docker/berth");
     Files.createDirectories(tmp.resolve("home"));
-    CertificateAuthority.writeUserFiles(ca.issueUser("alice", Duration.ofDays(1)), out,
-        currentOwner());
+    CertificateAuthority.writeUserFiles(
+        ca.issueUser("alice", Duration.ofDays(1)), out, currentOwner());
     CertificateBundle second = ca.issueUser("alice", Duration.ofDays(1));
 
     CertificateAuthority.writeUserFiles(second, out, currentOwner());
@@ -330,10 +367,14 @@ class CertificateAuthorityTest {
     // The user swaps ~/.docker for a link to a directory of root's.
     Files.createSymbolicLink(tmp.resolve("home/.docker"), victim);
 
-    assertThatThrownBy(() -> CertificateAuthority.writeUserFiles(
-        ca.issueUser("alice", Duration.ofDays(1)), tmp.resolve("home/.docker/berth"),
-        currentOwner()))
-        .isInstanceOf(PkiException.class).hasMessageContaining("is a symbolic link");
+    assertThatThrownBy(
+            () ->
+                CertificateAuthority.writeUserFiles(
+                    ca.issueUser("alice", Duration.ofDays(1)),
+                    tmp.resolve("home/.docker/berth"),
+                    currentOwner()))
+        .isInstanceOf(PkiException.class)
+        .hasMessageContaining("is a symbolic link");
     try (var files = Files.list(victim)) {
       assertThat(files).isEmpty();
     }
@@ -346,8 +387,8 @@ class CertificateAuthorityTest {
     Path shadow = Files.writeString(tmp.resolve("shadow"), "root's secret");
     Files.createSymbolicLink(out.resolve("key.pem"), shadow);
 
-    CertificateAuthority.writeUserFiles(ca.issueUser("alice", Duration.ofDays(1)), out,
-        currentOwner());
+    CertificateAuthority.writeUserFiles(
+        ca.issueUser("alice", Duration.ofDays(1)), out, currentOwner());
 
     assertThat(Files.readString(shadow)).isEqualTo("root's secret");
     assertThat(Files.isSymbolicLink(out.resolve("key.pem"))).isFalse();
@@ -357,7 +398,9 @@ class CertificateAuthorityTest {
   void bundle_toString_neverShowsTheKey() throws Exception {
     CertificateBundle b = newCa().issueUser("alice", Duration.ofDays(1));
 
-    assertThat(b.toString()).contains("CN=alice").doesNotContain("PRIVATE")
+    assertThat(b.toString())
+        .contains("CN=alice")
+        .doesNotContain("PRIVATE")
         .doesNotContain(b.keyPem().lines().skip(1).findFirst().orElseThrow());
   }
 
@@ -368,8 +411,8 @@ class CertificateAuthorityTest {
   }
 
   private static String mode(Path p) throws IOException {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p,
-        LinkOption.NOFOLLOW_LINKS));
+    return PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
   }
 
   private static X509Certificate read(Path p) throws Exception {

@@ -7,15 +7,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The plugin's answer. A denial is {@code 200} with {@code Allow:false} and a {@code Msg} the
- * daemon shows as {@code authorization denied by plugin berth: <Msg>}; an internal error is
- * {@code 500} with {@code Err} (the daemon ignores {@code Err} on a 200, so an error must never be
- * sent as one).
+ * daemon shows as {@code authorization denied by plugin berth: <Msg>}; an internal error is {@code
+ * 500} with {@code Err} (the daemon ignores {@code Err} on a 200, so an error must never be sent as
+ * one).
  *
  * @param httpStatus the HTTP status to answer with (not part of the JSON)
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-record AuthzAnswer(@JsonProperty("Allow") boolean allow, @JsonProperty("Msg") String msg,
-    @JsonProperty("Err") String err, @JsonIgnore int httpStatus) {
+record AuthzAnswer(
+    @JsonProperty("Allow") boolean allow,
+    @JsonProperty("Msg") String msg,
+    @JsonProperty("Err") String err,
+    @JsonIgnore int httpStatus) {
 
   static AuthzAnswer allowed() {
     return new AuthzAnswer(true, "", "", 200);

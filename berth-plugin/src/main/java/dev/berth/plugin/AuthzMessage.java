@@ -7,11 +7,11 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the daemon sends to {@code /AuthZPlugin.AuthZReq} and {@code /AuthZPlugin.AuthZRes},
- * with the field names moby's {@code pkg/authorization} really uses (they differ from the
- * documentation: {@code RequestUri}, {@code RequestHeaders}, single-valued headers). Byte fields
- * arrive base64-encoded, as Go encodes {@code []byte}; each peer certificate is base64 of its PEM
- * text. Every field may be absent.
+ * What the daemon sends to {@code /AuthZPlugin.AuthZReq} and {@code /AuthZPlugin.AuthZRes}, with
+ * the field names moby's {@code pkg/authorization} really uses (they differ from the documentation:
+ * {@code RequestUri}, {@code RequestHeaders}, single-valued headers). Byte fields arrive
+ * base64-encoded, as Go encodes {@code []byte}; each peer certificate is base64 of its PEM text.
+ * Every field may be absent.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record AuthzMessage(
@@ -33,8 +33,8 @@ record AuthzMessage(
     requestUri = requestUri == null ? "" : requestUri;
     requestBody = requestBody == null ? new byte[0] : requestBody;
     requestHeaders = requestHeaders == null ? Map.of() : Map.copyOf(requestHeaders);
-    requestPeerCertificates = requestPeerCertificates == null ? List.of()
-        : List.copyOf(requestPeerCertificates);
+    requestPeerCertificates =
+        requestPeerCertificates == null ? List.of() : List.copyOf(requestPeerCertificates);
     responseBody = responseBody == null ? new byte[0] : responseBody;
     responseHeaders = responseHeaders == null ? Map.of() : Map.copyOf(responseHeaders);
   }

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * administrator reads it in berth's log rather than in an incident report.
  *
  * <ul>
- *   <li>Engine 29.2 and later (API 1.52+) serve HTTP/2 gRPC (BuildKit) straight from the
- *       listener, around the authorization middleware.
+ *   <li>Engine 29.2 and later (API 1.52+) serve HTTP/2 gRPC (BuildKit) straight from the listener,
+ *       around the authorization middleware.
  *   <li>With swarm active, the swarm executor creates task containers itself; a plugin sees the
  *       service request (berth refuses swarm to users) but never those containers.
  * </ul>
@@ -34,42 +34,51 @@ final class BlindSpots {
     List<String> out = new ArrayList<>();
     String api = version.path("ApiVersion").asText("");
     if (atLeast(api, 1, 52)) {
-      out.add("this daemon (API " + api + ", Engine " + version.path("Version").asText("?")
-          + ") serves native HTTP/2 gRPC without asking authorization plugins: BuildKit "
-          + "sessions bypass berth; keep the daemon's TCP endpoint for berth's users only "
-          + "through berth's own listener, or use the proxy mode");
+      out.add(
+          "this daemon (API "
+              + api
+              + ", Engine "
+              + version.path("Version").asText("?")
+              + ") serves native HTTP/2 gRPC without asking authorization plugins: BuildKit "
+              + "sessions bypass berth; keep the daemon's TCP endpoint for berth's users only "
+              + "through berth's own listener, or use the proxy mode");
     }
     if (info.path("Swarm").path("LocalNodeState").asText("").equals("active")) {
-      out.add("swarm is active: the swarm executor creates task containers without asking "
-          + "authorization plugins (berth refuses swarm and services to users; keep it so)");
+      out.add(
+          "swarm is active: the swarm executor creates task containers without asking "
+              + "authorization plugins (berth refuses swarm and services to users; keep it so)");
     }
     return out;
   }
 
   /** Probes the daemon in the background and logs what it finds. */
   static void probe(DaemonClient daemon) {
-    Thread.ofVirtual().name("berth-blind-spots").start(() -> {
-      for (int attempt = 0; attempt < 60; attempt++) {
-        try {
-          DaemonClient.Answer version = daemon.call("GET", "/version", null);
-          DaemonClient.Answer info = daemon.call("GET", "/info", null);
-          if (version.status() == 200 && info.status() == 200) {
-            for (String w : of(JSON.readTree(version.body()), JSON.readTree(info.body()))) {
-              LOG.atWarn().log("plugin blind spot: {}", w);
-            }
-            return;
-          }
-        } catch (IOException e) {
-          // the daemon is not up yet
-        }
-        try {
-          Thread.sleep(5000);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-      LOG.atWarn().log("could not ask the daemon about plugin blind spots (is it running?)");
-    });
+    Thread.ofVirtual()
+        .name("berth-blind-spots")
+        .start(
+            () -> {
+              for (int attempt = 0; attempt < 60; attempt++) {
+                try {
+                  DaemonClient.Answer version = daemon.call("GET", "/version", null);
+                  DaemonClient.Answer info = daemon.call("GET", "/info", null);
+                  if (version.status() == 200 && info.status() == 200) {
+                    for (String w : of(JSON.readTree(version.body()), JSON.readTree(info.body()))) {
+                      LOG.atWarn().log("plugin blind spot: {}", w);
+                    }
+                    return;
+                  }
+                } catch (IOException e) {
+                  // the daemon is not up yet
+                }
+                try {
+                  Thread.sleep(5000);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+              LOG.atWarn()
+                  .log("could not ask the daemon about plugin blind spots (is it running?)");
+            });
   }
 
   private static boolean atLeast(String version, int major, int minor) {

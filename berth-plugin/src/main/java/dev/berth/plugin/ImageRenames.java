@@ -7,15 +7,22 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Image references the proxy would have renamed (into the caller's image namespace, or to the
- * full id that was judged; issue 13), which a plugin cannot do: the daemon would act on the name
- * as sent, which may be another image than the one judged (a shared tag instead of the caller's
- * own, or a shared name a user must not write). Such requests are refused with the name to use.
+ * Image references the proxy would have renamed (into the caller's image namespace, or to the full
+ * id that was judged; issue 13), which a plugin cannot do: the daemon would act on the name as
+ * sent, which may be another image than the one judged (a shared tag instead of the caller's own,
+ * or a shared name a user must not write). Such requests are refused with the name to use.
  */
 final class ImageRenames {
-  private static final Set<Action> IMAGE_ACTIONS = Set.of(Action.IMAGE_INSPECT,
-      Action.IMAGE_HISTORY, Action.IMAGE_EXPORT, Action.IMAGE_TAG, Action.IMAGE_DELETE,
-      Action.IMAGE_PUSH, Action.IMAGE_CREATE, Action.CONTAINER_COMMIT);
+  private static final Set<Action> IMAGE_ACTIONS =
+      Set.of(
+          Action.IMAGE_INSPECT,
+          Action.IMAGE_HISTORY,
+          Action.IMAGE_EXPORT,
+          Action.IMAGE_TAG,
+          Action.IMAGE_DELETE,
+          Action.IMAGE_PUSH,
+          Action.IMAGE_CREATE,
+          Action.CONTAINER_COMMIT);
   private static final List<String> IMAGE_PARAMS = List.of("repo", "tag", "names", "fromImage");
 
   private ImageRenames() {}
@@ -32,11 +39,14 @@ final class ImageRenames {
         }
       }
     }
-    if (action == Action.CONTAINER_CREATE && judged.body() instanceof CanonicalRequest.Body.Json j
+    if (action == Action.CONTAINER_CREATE
+        && judged.body() instanceof CanonicalRequest.Body.Json j
         && j.value().path("Image").isTextual()) {
       String image = j.value().path("Image").asText();
-      String given = sent.body() instanceof CanonicalRequest.Body.Json s
-          ? s.value().path("Image").asText("") : "";
+      String given =
+          sent.body() instanceof CanonicalRequest.Body.Json s
+              ? s.value().path("Image").asText("")
+              : "";
       if (!given.equals(image)) {
         return Optional.of("the image " + image);
       }

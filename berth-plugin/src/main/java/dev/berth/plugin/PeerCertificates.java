@@ -13,8 +13,8 @@ final class PeerCertificates {
   private PeerCertificates() {}
 
   /**
-   * The subject (RFC 2253) of the first certificate, the one that named the caller, for the
-   * audit record; "" when there is none or it cannot be read (the daemon verified it already).
+   * The subject (RFC 2253) of the first certificate, the one that named the caller, for the audit
+   * record; "" when there is none or it cannot be read (the daemon verified it already).
    */
   static String subject(List<String> certificates) {
     if (certificates.isEmpty()) {
@@ -22,8 +22,10 @@ final class PeerCertificates {
     }
     try {
       byte[] pem = Base64.getDecoder().decode(certificates.get(0));
-      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(pem));
+      X509Certificate cert =
+          (X509Certificate)
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificate(new ByteArrayInputStream(pem));
       return cert.getSubjectX500Principal().getName(X500Principal.RFC2253);
     } catch (IllegalArgumentException | CertificateException e) {
       return "";

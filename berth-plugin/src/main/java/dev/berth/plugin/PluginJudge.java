@@ -43,31 +43,32 @@ import org.slf4j.LoggerFactory;
  * Judges the daemon's AuthZReq and AuthZRes with berth's engine.
  *
  * <p>Design note. The plugin sees what the daemon chose to show it, so it refuses whatever it
- * cannot see whole: a JSON endpoint whose body did not arrive (non-JSON Content-Type, a
- * {@code Content-Length} the body does not match, chunked with nothing forwarded, bodies of
- * 1 MiB and more, which daemons before Engine 29.3.1 silently leave out: CVE-2024-41110,
- * CVE-2026-34040), streamed bodies it would have to rewrite ({@code docker cp} into a
- * container), answers it would have to filter ({@code system df}), and the endpoints that would
- * switch authorization off or bypass it ({@code /plugins}, {@code /grpc}, {@code /session}).
- * Then the engine decides exactly as for the proxy; an allow that the proxy would have
- * rewritten becomes a refusal naming the flags to add (see {@link RequiredFlags}).
+ * cannot see whole: a JSON endpoint whose body did not arrive (non-JSON Content-Type, a {@code
+ * Content-Length} the body does not match, chunked with nothing forwarded, bodies of 1 MiB and
+ * more, which daemons before Engine 29.3.1 silently leave out: CVE-2024-41110, CVE-2026-34040),
+ * streamed bodies it would have to rewrite ({@code docker cp} into a container), answers it would
+ * have to filter ({@code system df}), and the endpoints that would switch authorization off or
+ * bypass it ({@code /plugins}, {@code /grpc}, {@code /session}). Then the engine decides exactly as
+ * for the proxy; an allow that the proxy would have rewritten becomes a refusal naming the flags to
+ * add (see {@link RequiredFlags}).
  *
- * <p>Identity is the TLS client certificate's common name, which the daemon has verified
- * against its CA, resolved through NSS and checked against berth's CRL. An empty user is a
- * caller of the daemon's unix socket: never a real user, it is treated as {@code socketUser}
- * (root by default: keep that socket root-only) or refused.
+ * <p>Identity is the TLS client certificate's common name, which the daemon has verified against
+ * its CA, resolved through NSS and checked against berth's CRL. An empty user is a caller of the
+ * daemon's unix socket: never a real user, it is treated as {@code socketUser} (root by default:
+ * keep that socket root-only) or refused.
  *
- * <p>Enforcement is the proxy's ({@link Enforcer}): one policy snapshot per request, and an
- * allow of a state-changing request is answered only once its audit record is durable, since the
- * daemon acts as soon as it reads the answer. The record names the certificate subject the daemon
+ * <p>Enforcement is the proxy's ({@link Enforcer}): one policy snapshot per request, and an allow
+ * of a state-changing request is answered only once its audit record is durable, since the daemon
+ * acts as soon as it reads the answer. The record names the certificate subject the daemon
  * verified.
  *
  * <p>Ownership: containers, volumes and networks carry the owner labels the caller had to add;
- * execs and images are claimed from the AuthZRes of their creation, before the daemon answers
- * the caller.
+ * execs and images are claimed from the AuthZRes of their creation, before the daemon answers the
+ * caller.
  */
 final class PluginJudge {
   private static final Logger LOG = LoggerFactory.getLogger(PluginJudge.class);
+
   /** Daemons before 29.3.1 forward bodies below 1 MiB only; berth judges no more than that. */
   static final int MAX_JUDGED_BODY = 1024 * 1024 - 1;
 
@@ -75,11 +76,13 @@ final class PluginJudge {
   private final UserDirectory users;
   private final Revocations revocations;
   private final Optional<String> socketUser;
+
   /**
-   * Follow-ups of allowed requests, by request, until their AuthZRes arrives; identical
-   * concurrent requests queue in arrival order.
+   * Follow-ups of allowed requests, by request, until their AuthZRes arrives; identical concurrent
+   * requests queue in arrival order.
    */
   private final Map<String, Deque<Pending>> pending = new ConcurrentHashMap<>();
+
   private static final long PENDING_TTL_NANOS = TimeUnit.HOURS.toNanos(1);
 
   private record Pending(Enforcement enforcement, Decision.FollowUp followUp) {
@@ -88,11 +91,17 @@ final class PluginJudge {
     }
   }
 
-  PluginJudge(Supplier<PolicyEngine> engines, UserDirectory users, ObjectDirectory objects,
-      OwnerStore owners, AuditLog audit, Revocations revocations, Optional<String> socketUser) {
+  PluginJudge(
+      Supplier<PolicyEngine> engines,
+      UserDirectory users,
+      ObjectDirectory objects,
+      OwnerStore owners,
+      AuditLog audit,
+      Revocations revocations,
+      Optional<String> socketUser) {
     // Judging runs on a virtual thread per request, so effects may run where they are due.
-    this.core = new Enforcer(engines, audit, objects, owners, Runnable::run,
-        Enforcer.Observer.NONE);
+    this.core =
+        new Enforcer(engines, audit, objects, owners, Runnable::run, Enforcer.Observer.NONE);
     this.users = requireNonNull(users, "users");
     this.revocations = requireNonNull(revocations, "revocations");
     this.socketUser = requireNonNull(socketUser, "socketUser");
@@ -129,8 +138,8 @@ final class PluginJudge {
   }
 
   /**
-   * Reads the body once, judges it, and compares what was sent with what was judged (the
-   * daemon acts on what was sent).
+   * Reads the body once, judges it, and compares what was sent with what was judged (the daemon
+   * acts on what was sent).
    */
   private static Decision decideOnce(Enforcement e, AuthzMessage m) {
     CanonicalRequest sent;
@@ -152,8 +161,8 @@ final class PluginJudge {
   }
 
   /**
-   * {@code /AuthZPlugin.AuthZRes}: the daemon has acted. Records the result, and claims the exec
-   * or image the request created for its caller, before the daemon answers the caller.
+   * {@code /AuthZPlugin.AuthZRes}: the daemon has acted. Records the result, and claims the exec or
+   * image the request created for its caller, before the daemon answers the caller.
    */
   AuthzAnswer response(AuthzMessage m) {
     Deque<Pending> queue = pending.get(key(m));
@@ -183,8 +192,12 @@ final class PluginJudge {
   private Principal principal(AuthzMessage m) throws Refusal {
     String name = m.user();
     if (name.isEmpty()) {
-      name = socketUser.orElseThrow(() -> new Refusal("berth: the daemon's unix socket is not "
-          + "for users; connect with your TLS certificate"));
+      name =
+          socketUser.orElseThrow(
+              () ->
+                  new Refusal(
+                      "berth: the daemon's unix socket is not "
+                          + "for users; connect with your TLS certificate"));
     } else {
       if (!m.userAuthNMethod().equals("TLS")) {
         throw new Refusal("berth: unknown authentication method '" + m.userAuthNMethod() + "'");
@@ -197,13 +210,20 @@ final class PluginJudge {
     UserDirectory.Account a;
     try {
       String lookup = name;
-      a = users.byName(name).orElseThrow(() -> new Refusal("berth: the certificate names '"
-          + lookup + "', who is not a user of this host"));
+      a =
+          users
+              .byName(name)
+              .orElseThrow(
+                  () ->
+                      new Refusal(
+                          "berth: the certificate names '"
+                              + lookup
+                              + "', who is not a user of this host"));
     } catch (UserDirectory.LookupException e) {
       throw new Refusal("berth: cannot look up user '" + name + "': " + e.getMessage());
     }
-    String subject = m.user().isEmpty() ? "" : PeerCertificates.subject(
-        m.requestPeerCertificates());
+    String subject =
+        m.user().isEmpty() ? "" : PeerCertificates.subject(m.requestPeerCertificates());
     return new Principal(a.uid(), a.gid(), -1, a.name(), a.home(), a.groups(), -1, subject);
   }
 
@@ -212,8 +232,13 @@ final class PluginJudge {
     Action action = route.route().action();
     PluginMode mode = DockerApi.spec(action).plugin();
     if (mode == PluginMode.CLOSED) {
-      return Optional.of(deny("plugin_mode", "berth: " + action.id() + " is closed in plugin "
-          + "mode (it would bypass or switch off authorization)"));
+      return Optional.of(
+          deny(
+              "plugin_mode",
+              "berth: "
+                  + action.id()
+                  + " is closed in plugin "
+                  + "mode (it would bypass or switch off authorization)"));
     }
     String length = m.header("Content-Length");
     String chunked = m.header("Transfer-Encoding");
@@ -225,26 +250,36 @@ final class PluginJudge {
     }
     int seen = m.requestBody().length;
     if (declared > MAX_JUDGED_BODY || seen > MAX_JUDGED_BODY) {
-      return Optional.of(deny("plugin_body", "berth: request bodies of 1 MiB and more are not "
-          + "judged in plugin mode"));
+      return Optional.of(
+          deny(
+              "plugin_body",
+              "berth: request bodies of 1 MiB and more are not " + "judged in plugin mode"));
     }
     boolean bodyExpected = declared > 0 || (chunked != null && !chunked.isBlank());
     BodyKind kind = route.route().body();
     if (kind == BodyKind.STREAM) {
       if (mode == PluginMode.CLOSED_STREAM_REWRITE) {
-        return Optional.of(deny("plugin_mode", "berth: docker cp into a container is not "
-            + "available in plugin mode (berth would have to rewrite the archive); use a bind "
-            + "mount of your own directory"));
+        return Optional.of(
+            deny(
+                "plugin_mode",
+                "berth: docker cp into a container is not "
+                    + "available in plugin mode (berth would have to rewrite the archive); use a bind "
+                    + "mount of your own directory"));
       }
       return Optional.empty();
     }
     if (bodyExpected && seen == 0) {
-      return Optional.of(deny("plugin_body", "berth: the daemon did not show berth the request "
-          + "body (send it as Content-Type: application/json)"));
+      return Optional.of(
+          deny(
+              "plugin_body",
+              "berth: the daemon did not show berth the request "
+                  + "body (send it as Content-Type: application/json)"));
     }
     if (declared >= 0 && seen > 0 && declared != seen) {
-      return Optional.of(deny("plugin_body", "berth: the body berth was shown is not the body "
-          + "the request declares"));
+      return Optional.of(
+          deny(
+              "plugin_body",
+              "berth: the body berth was shown is not the body " + "the request declares"));
     }
     return Optional.empty();
   }
@@ -253,8 +288,8 @@ final class PluginJudge {
    * An allow whose request the proxy would have rewritten: refused with the flags that make the
    * rewrite unnecessary. List filters must already name the caller's owner label.
    */
-  private static Decision withoutRewrites(Decision.Allow allow, Enforcement e,
-      CanonicalRequest sent) {
+  private static Decision withoutRewrites(
+      Decision.Allow allow, Enforcement e, CanonicalRequest sent) {
     RouteMatch route = e.route().orElseThrow();
     Principal who = e.caller().principal().orElseThrow();
     if (allow.rule().equals("passthrough")) {
@@ -267,27 +302,39 @@ final class PluginJudge {
       // A build's steps would run on the shared bridge with the caller's own labels and limits:
       // berth chooses the build network, labels and limits, and claims the image from the
       // build's progress stream, none of which a plugin can do.
-      return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
-          + "in plugin mode (berth would have to choose the build's network and limits and "
-          + "claim the image it makes); build through berth's socket (proxy mode)");
+      return deny(
+          "plugin_mode",
+          "berth: "
+              + route.route().action().id()
+              + " is not available "
+              + "in plugin mode (berth would have to choose the build's network and limits and "
+              + "claim the image it makes); build through berth's socket (proxy mode)");
     }
-    Optional<String> renamed = ImageRenames.needed(route.route().action(), sent,
-        allow.forward());
+    Optional<String> renamed = ImageRenames.needed(route.route().action(), sent, allow.forward());
     if (renamed.isPresent()) {
-      return deny("plugin_rewrite", "berth cannot change requests in plugin mode; name the "
-          + "image as the daemon knows it: " + renamed.get());
+      return deny(
+          "plugin_rewrite",
+          "berth cannot change requests in plugin mode; name the "
+              + "image as the daemon knows it: "
+              + renamed.get());
     }
     if (allow.followUp() instanceof Decision.FollowUp.FilterResponse) {
-      return deny("plugin_mode", "berth: " + route.route().action().id() + " is not available "
-          + "in plugin mode (berth would have to filter the answer)");
+      return deny(
+          "plugin_mode",
+          "berth: "
+              + route.route().action().id()
+              + " is not available "
+              + "in plugin mode (berth would have to filter the answer)");
     }
     List<String> flags = new ArrayList<>();
     String judgedFilters = allow.forward().query().get("filters").orElse(null);
     if (judgedFilters != null && !sameFilters(sent, judgedFilters)) {
       Grant grant = e.engine().policy().grantOf(who).orElseThrow();
-      flags.add("--filter label=" + (grant.shareGid() >= 0
-          ? Owner.GID_LABEL + "=" + grant.shareGid()
-          : Owner.UID_LABEL + "=" + who.uid()));
+      flags.add(
+          "--filter label="
+              + (grant.shareGid() >= 0
+                  ? Owner.GID_LABEL + "=" + grant.shareGid()
+                  : Owner.UID_LABEL + "=" + who.uid()));
     }
     if (sent.body() instanceof CanonicalRequest.Body.Json given
         && allow.forward().body() instanceof CanonicalRequest.Body.Json judged) {
@@ -296,8 +343,11 @@ final class PluginJudge {
     if (flags.isEmpty()) {
       return allow;
     }
-    return deny("plugin_rewrite", "berth cannot change requests in plugin mode; add "
-        + String.join(" ", flags) + " (or use berth run, which adds them)");
+    return deny(
+        "plugin_rewrite",
+        "berth cannot change requests in plugin mode; add "
+            + String.join(" ", flags)
+            + " (or use berth run, which adds them)");
   }
 
   /** Whether the caller's own filters already select only what berth would narrow them to. */
@@ -307,10 +357,8 @@ final class PluginJudge {
       if (raw.isEmpty()) {
         return false;
       }
-      JsonNode a = normalise(DockerJson.parse(raw.get().getBytes(
-          StandardCharsets.UTF_8)));
-      JsonNode b = normalise(DockerJson.parse(judged.getBytes(
-          StandardCharsets.UTF_8)));
+      JsonNode a = normalise(DockerJson.parse(raw.get().getBytes(StandardCharsets.UTF_8)));
+      JsonNode b = normalise(DockerJson.parse(judged.getBytes(StandardCharsets.UTF_8)));
       return a.equals(b);
     } catch (RequestException e) {
       return false;
@@ -320,14 +368,17 @@ final class PluginJudge {
   /** Filters as name to set of values ({@code ["a"]} and {@code {"a":true}} are the same). */
   private static JsonNode normalise(JsonNode filters) {
     var out = JsonNodeFactory.instance.objectNode();
-    filters.fields().forEachRemaining(e -> {
-      var values = out.putObject(e.getKey());
-      if (e.getValue().isArray()) {
-        e.getValue().forEach(v -> values.put(v.asText(), true));
-      } else {
-        e.getValue().fieldNames().forEachRemaining(v -> values.put(v, true));
-      }
-    });
+    filters
+        .fields()
+        .forEachRemaining(
+            e -> {
+              var values = out.putObject(e.getKey());
+              if (e.getValue().isArray()) {
+                e.getValue().forEach(v -> values.put(v.asText(), true));
+              } else {
+                e.getValue().fieldNames().forEachRemaining(v -> values.put(v, true));
+              }
+            });
     return out;
   }
 
@@ -342,8 +393,7 @@ final class PluginJudge {
       pending.values().forEach(q -> q.removeIf(x -> now - x.startedNanos() > PENDING_TTL_NANOS));
       pending.values().removeIf(Deque::isEmpty);
     }
-    pending.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>())
-        .addLast(p);
+    pending.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(p);
   }
 
   /** Request and answer share no id; the same caller, method and target pair them up. */

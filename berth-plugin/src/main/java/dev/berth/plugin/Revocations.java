@@ -20,11 +20,11 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Certificate revocation for plugin mode. dockerd's {@code --tlsverify} checks the chain but not
- * a CRL, so a revoked user would still reach the daemon; the plugin checks the caller's
- * certificate (from {@code RequestPeerCertificates}) against the CRL file that
- * {@code berth pki revoke} maintains, re-read when the file changes. Without a CRL configured,
- * nothing is revoked; with one that cannot be read, every TLS caller is refused (fail closed).
+ * Certificate revocation for plugin mode. dockerd's {@code --tlsverify} checks the chain but not a
+ * CRL, so a revoked user would still reach the daemon; the plugin checks the caller's certificate
+ * (from {@code RequestPeerCertificates}) against the CRL file that {@code berth pki revoke}
+ * maintains, re-read when the file changes. Without a CRL configured, nothing is revoked; with one
+ * that cannot be read, every TLS caller is refused (fail closed).
  */
 final class Revocations {
   private final @Nullable Path crlFile;
@@ -54,19 +54,25 @@ final class Revocations {
     X509Certificate cert;
     try {
       byte[] pem = Base64.getDecoder().decode(certificates.get(0));
-      cert = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(pem));
+      cert =
+          (X509Certificate)
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificate(new ByteArrayInputStream(pem));
     } catch (IllegalArgumentException | CertificateException e) {
       return Optional.of("the client certificate cannot be read (" + e.getMessage() + ")");
     }
     try {
       reloadIfChanged();
     } catch (IOException | CRLException | CertificateException e) {
-      return Optional.of("the revocation list " + crlFile + " cannot be read ("
-          + e.getMessage() + ")");
+      return Optional.of(
+          "the revocation list " + crlFile + " cannot be read (" + e.getMessage() + ")");
     }
-    return requireNonNull(crl).isRevoked(cert) ? Optional.of("your certificate (serial "
-        + cert.getSerialNumber().toString(16) + ") has been revoked") : Optional.empty();
+    return requireNonNull(crl).isRevoked(cert)
+        ? Optional.of(
+            "your certificate (serial "
+                + cert.getSerialNumber().toString(16)
+                + ") has been revoked")
+        : Optional.empty();
   }
 
   private void reloadIfChanged() throws IOException, CRLException, CertificateException {
@@ -74,8 +80,10 @@ final class Revocations {
     if (crl != null && modified.equals(loadedAt)) {
       return;
     }
-    try (InputStream in = new ByteArrayInputStream(Files.readString(crlFile,
-        StandardCharsets.US_ASCII).getBytes(StandardCharsets.US_ASCII))) {
+    try (InputStream in =
+        new ByteArrayInputStream(
+            Files.readString(crlFile, StandardCharsets.US_ASCII)
+                .getBytes(StandardCharsets.US_ASCII))) {
       crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(in);
       loadedAt = modified;
     }

@@ -10,20 +10,32 @@ class BlindSpotsTest {
 
   @Test
   void engine29_2_nativeGrpcReported() throws Exception {
-    assertThat(BlindSpots.of(JSON.readTree("{\"ApiVersion\":\"1.52\",\"Version\":\"29.2.0\"}"),
-        JSON.readTree("{}"))).singleElement().asString().contains("HTTP/2 gRPC");
+    assertThat(
+            BlindSpots.of(
+                JSON.readTree("{\"ApiVersion\":\"1.52\",\"Version\":\"29.2.0\"}"),
+                JSON.readTree("{}")))
+        .singleElement()
+        .asString()
+        .contains("HTTP/2 gRPC");
   }
 
   @Test
   void olderEngineWithoutSwarm_nothingReported() throws Exception {
-    assertThat(BlindSpots.of(JSON.readTree("{\"ApiVersion\":\"1.51\"}"),
-        JSON.readTree("{\"Swarm\":{\"LocalNodeState\":\"inactive\"}}"))).isEmpty();
+    assertThat(
+            BlindSpots.of(
+                JSON.readTree("{\"ApiVersion\":\"1.51\"}"),
+                JSON.readTree("{\"Swarm\":{\"LocalNodeState\":\"inactive\"}}")))
+        .isEmpty();
   }
 
   @Test
   void activeSwarm_reported() throws Exception {
-    assertThat(BlindSpots.of(JSON.readTree("{\"ApiVersion\":\"1.41\"}"),
-        JSON.readTree("{\"Swarm\":{\"LocalNodeState\":\"active\"}}"))).singleElement()
-        .asString().contains("swarm is active");
+    assertThat(
+            BlindSpots.of(
+                JSON.readTree("{\"ApiVersion\":\"1.41\"}"),
+                JSON.readTree("{\"Swarm\":{\"LocalNodeState\":\"active\"}}")))
+        .singleElement()
+        .asString()
+        .contains("swarm is active");
   }
 }

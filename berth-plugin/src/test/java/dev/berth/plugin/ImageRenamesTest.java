@@ -24,8 +24,7 @@ class ImageRenamesTest {
   void tagIntoTheCallersNamespace_sentAsTheSharedName_refused() throws Exception {
     CanonicalRequest sent = parse("POST", "/images/busybox/tag?repo=mine&tag=1");
     CanonicalRequest judged = sent.withQuery(QueryParams.parse("repo=" + ALICES + "&tag=1"));
-    assertThat(ImageRenames.needed(Action.IMAGE_TAG, sent, judged))
-        .hasValue("repo=" + ALICES);
+    assertThat(ImageRenames.needed(Action.IMAGE_TAG, sent, judged)).hasValue("repo=" + ALICES);
     assertThat(ImageRenames.needed(Action.IMAGE_TAG, judged, judged)).isEmpty();
   }
 

@@ -34,76 +34,83 @@ import org.junit.jupiter.params.provider.CsvSource;
 class PluginJudgeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ALICE_ID = "a11ce" + "0".repeat(59);
+
   /** What alice must add to a docker run in plugin mode (her primary gid is 1001 here). */
-  private static final String GUARANTEED = "\"User\":\"1001:1001\",\"Labels\":{"
-      + "\"dev.berth.owner.uid\":\"1001\",\"dev.berth.owner.gid\":\"\"},\"HostConfig\":{"
-      + "\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"]}";
+  private static final String GUARANTEED =
+      "\"User\":\"1001:1001\",\"Labels\":{"
+          + "\"dev.berth.owner.uid\":\"1001\",\"dev.berth.owner.gid\":\"\"},\"HostConfig\":{"
+          + "\"SecurityOpt\":[\"no-new-privileges\"],\"CapDrop\":[\"ALL\"]}";
 
   private Path dir;
   private AuditLog audit;
   private OwnerStore owners;
   private PluginJudge judge;
 
-  private static final UserDirectory USERS = new UserDirectory() {
-    private final Map<String, Account> accounts = Map.of(
-        "alice", new Account("alice", 1001, 1001, "/home/alice", List.of(1001)),
-        "bob", new Account("bob", 1002, 1002, "/home/bob", List.of(1002)),
-        "root", new Account("root", 0, 0, "/root", List.of(0)));
+  private static final UserDirectory USERS =
+      new UserDirectory() {
+        private final Map<String, Account> accounts =
+            Map.of(
+                "alice", new Account("alice", 1001, 1001, "/home/alice", List.of(1001)),
+                "bob", new Account("bob", 1002, 1002, "/home/bob", List.of(1002)),
+                "root", new Account("root", 0, 0, "/root", List.of(0)));
 
-    @Override
-    public Optional<Account> byUid(int uid) {
-      return accounts.values().stream().filter(a -> a.uid() == uid).findFirst();
-    }
+        @Override
+        public Optional<Account> byUid(int uid) {
+          return accounts.values().stream().filter(a -> a.uid() == uid).findFirst();
+        }
 
-    @Override
-    public Optional<Account> byName(String name) {
-      return Optional.ofNullable(accounts.get(name));
-    }
+        @Override
+        public Optional<Account> byName(String name) {
+          return Optional.ofNullable(accounts.get(name));
+        }
 
-    @Override
-    public Optional<Integer> groupId(String group) {
-      return Optional.empty();
-    }
-  };
+        @Override
+        public Optional<Integer> groupId(String group) {
+          return Optional.empty();
+        }
+      };
 
   /** alice owns container "web"; bob owns "bobweb". */
-  private static final ObjectDirectory OBJECTS = new ObjectDirectory() {
-    @Override
-    public Optional<DockerObject> container(String ref) {
-      return switch (ref) {
-        case "web" -> Optional.of(DockerObject.of(ALICE_ID, "web",
-            Optional.of(new Owner(1001, -1))));
-        case "bobweb" -> Optional.of(DockerObject.of("b0b" + "0".repeat(61), "bobweb",
-            Optional.of(new Owner(1002, -1))));
-        default -> Optional.empty();
+  private static final ObjectDirectory OBJECTS =
+      new ObjectDirectory() {
+        @Override
+        public Optional<DockerObject> container(String ref) {
+          return switch (ref) {
+            case "web" ->
+                Optional.of(DockerObject.of(ALICE_ID, "web", Optional.of(new Owner(1001, -1))));
+            case "bobweb" ->
+                Optional.of(
+                    DockerObject.of(
+                        "b0b" + "0".repeat(61), "bobweb", Optional.of(new Owner(1002, -1))));
+            default -> Optional.empty();
+          };
+        }
+
+        @Override
+        public Optional<DockerObject> volume(String name) {
+          return Optional.empty();
+        }
+
+        @Override
+        public Optional<DockerObject> network(String ref) {
+          return Optional.empty();
+        }
+
+        @Override
+        public Optional<DockerObject> exec(String id) {
+          return Optional.empty();
+        }
+
+        @Override
+        public Optional<DockerObject> image(String ref) {
+          return Optional.empty();
+        }
+
+        @Override
+        public DockerObject ensureVolume(String name, Owner owner) {
+          return DockerObject.of(name, name, Optional.of(owner));
+        }
       };
-    }
-
-    @Override
-    public Optional<DockerObject> volume(String name) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<DockerObject> network(String ref) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<DockerObject> exec(String id) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<DockerObject> image(String ref) {
-      return Optional.empty();
-    }
-
-    @Override
-    public DockerObject ensureVolume(String name, Owner owner) {
-      return DockerObject.of(name, name, Optional.of(owner));
-    }
-  };
 
   @BeforeEach
   void start() throws IOException {
@@ -111,8 +118,9 @@ class PluginJudgeTest {
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
     PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
-    judge = new PluginJudge(() -> engine, USERS, OBJECTS, owners, audit, Revocations.none(),
-        Optional.of("root"));
+    judge =
+        new PluginJudge(
+            () -> engine, USERS, OBJECTS, owners, audit, Revocations.none(), Optional.of("root"));
   }
 
   @AfterEach
@@ -121,41 +129,69 @@ class PluginJudgeTest {
     audit.close();
   }
 
-  private static AuthzMessage request(String user, String method, String uri, String body,
-      Map<String, String> headers) {
+  private static AuthzMessage request(
+      String user, String method, String uri, String body, Map<String, String> headers) {
     byte[] bytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
-    return new AuthzMessage(user, user.isEmpty() ? "" : "TLS", method, uri, bytes, headers,
-        List.of(), 0, null, null);
+    return new AuthzMessage(
+        user, user.isEmpty() ? "" : "TLS", method, uri, bytes, headers, List.of(), 0, null, null);
   }
 
   private static AuthzMessage request(String user, String method, String uri, String body) {
-    return request(user, method, uri, body, body == null ? Map.of()
-        : Map.of("Content-Type", "application/json", "Content-Length",
-            Integer.toString(body.getBytes(StandardCharsets.UTF_8).length)));
+    return request(
+        user,
+        method,
+        uri,
+        body,
+        body == null
+            ? Map.of()
+            : Map.of(
+                "Content-Type",
+                "application/json",
+                "Content-Length",
+                Integer.toString(body.getBytes(StandardCharsets.UTF_8).length)));
   }
 
   @Test
   void create_withoutGuaranteedFlags_deniedNamingThem() {
-    AuthzAnswer a = judge.request(request("alice", "POST", "/v1.51/containers/create",
-        "{\"Image\":\"x\"}"));
+    AuthzAnswer a =
+        judge.request(request("alice", "POST", "/v1.51/containers/create", "{\"Image\":\"x\"}"));
     assertThat(a.allow()).isFalse();
     assertThat(a.httpStatus()).isEqualTo(200);
-    assertThat(a.msg()).contains("--user 1001:1001", "--security-opt no-new-privileges",
-        "--cap-drop ALL", "--label dev.berth.owner.uid=1001", "--label dev.berth.owner.gid=",
-        "berth run");
+    assertThat(a.msg())
+        .contains(
+            "--user 1001:1001",
+            "--security-opt no-new-privileges",
+            "--cap-drop ALL",
+            "--label dev.berth.owner.uid=1001",
+            "--label dev.berth.owner.gid=",
+            "berth run");
   }
 
   @Test
   void create_withGuaranteedFlags_allowed() {
-    assertThat(judge.request(request("alice", "POST", "/v1.51/containers/create",
-        "{\"Image\":\"x\"," + GUARANTEED + "}")).allow()).isTrue();
+    assertThat(
+            judge
+                .request(
+                    request(
+                        "alice",
+                        "POST",
+                        "/v1.51/containers/create",
+                        "{\"Image\":\"x\"," + GUARANTEED + "}"))
+                .allow())
+        .isTrue();
   }
 
   @Test
   void create_privilegedEvenWithFlags_denied() {
-    AuthzAnswer a = judge.request(request("alice", "POST", "/v1.51/containers/create",
-        "{\"Image\":\"x\"," + GUARANTEED.replace("\"CapDrop\"", "\"Privileged\":true,"
-            + "\"CapDrop\"") + "}"));
+    AuthzAnswer a =
+        judge.request(
+            request(
+                "alice",
+                "POST",
+                "/v1.51/containers/create",
+                "{\"Image\":\"x\","
+                    + GUARANTEED.replace("\"CapDrop\"", "\"Privileged\":true," + "\"CapDrop\"")
+                    + "}"));
     assertThat(a.allow()).isFalse();
     assertThat(a.msg()).contains("privileged containers are not allowed");
   }
@@ -163,38 +199,75 @@ class PluginJudgeTest {
   @Test
   void bodyDeclaredButNotShown_denied() {
     // CVE-2024-41110: the daemon left the body out; the plugin must not judge an empty one
-    AuthzAnswer a = judge.request(request("alice", "POST", "/v1.51/containers/create", null,
-        Map.of("Content-Type", "application/json", "Content-Length", "120")));
+    AuthzAnswer a =
+        judge.request(
+            request(
+                "alice",
+                "POST",
+                "/v1.51/containers/create",
+                null,
+                Map.of("Content-Type", "application/json", "Content-Length", "120")));
     assertThat(a.allow()).isFalse();
     assertThat(a.msg()).contains("did not show berth the request body");
   }
 
   @Test
   void chunkedBodyNotShown_denied() {
-    assertThat(judge.request(request("alice", "POST", "/v1.51/containers/create", null,
-        Map.of("Transfer-Encoding", "chunked"))).allow()).isFalse();
+    assertThat(
+            judge
+                .request(
+                    request(
+                        "alice",
+                        "POST",
+                        "/v1.51/containers/create",
+                        null,
+                        Map.of("Transfer-Encoding", "chunked")))
+                .allow())
+        .isFalse();
   }
 
   @Test
   void bodyOfOneMiB_denied() {
     // CVE-2026-34040: daemons before 29.3.1 leave such bodies out of the plugin's view
-    AuthzAnswer a = judge.request(request("alice", "POST", "/v1.51/containers/create", null,
-        Map.of("Content-Type", "application/json", "Content-Length",
-            Integer.toString(1024 * 1024))));
+    AuthzAnswer a =
+        judge.request(
+            request(
+                "alice",
+                "POST",
+                "/v1.51/containers/create",
+                null,
+                Map.of(
+                    "Content-Type",
+                    "application/json",
+                    "Content-Length",
+                    Integer.toString(1024 * 1024))));
     assertThat(a.allow()).isFalse();
     assertThat(a.msg()).contains("1 MiB");
   }
 
   @Test
   void bodyShownDiffersFromDeclaredLength_denied() {
-    assertThat(judge.request(request("alice", "POST", "/v1.51/containers/create",
-        "{\"Image\":\"x\"," + GUARANTEED + "}", Map.of("Content-Length", "9"))).allow())
+    assertThat(
+            judge
+                .request(
+                    request(
+                        "alice",
+                        "POST",
+                        "/v1.51/containers/create",
+                        "{\"Image\":\"x\"," + GUARANTEED + "}",
+                        Map.of("Content-Length", "9")))
+                .allow())
         .isFalse();
   }
 
   @ParameterizedTest
-  @CsvSource({"POST,/v1.51/plugins/berth/disable", "DELETE,/v1.51/plugins/berth",
-      "POST,/v1.51/plugins/berth/set", "POST,/grpc", "POST,/session"})
+  @CsvSource({
+    "POST,/v1.51/plugins/berth/disable",
+    "DELETE,/v1.51/plugins/berth",
+    "POST,/v1.51/plugins/berth/set",
+    "POST,/grpc",
+    "POST,/session"
+  })
   void authorizationSwitchOrBypass_deniedEvenForAdmin(String method, String uri) {
     AuthzAnswer a = judge.request(request("", method, uri, null));
     assertThat(a.allow()).isFalse();
@@ -203,9 +276,17 @@ class PluginJudgeTest {
 
   @Test
   void archivePut_denied() {
-    assertThat(judge.request(request("alice", "PUT", "/v1.51/containers/web/archive?path=/tmp",
-        null, Map.of("Content-Type", "application/x-tar", "Content-Length", "1024")))
-        .msg()).contains("docker cp into a container is not available in plugin mode");
+    assertThat(
+            judge
+                .request(
+                    request(
+                        "alice",
+                        "PUT",
+                        "/v1.51/containers/web/archive?path=/tmp",
+                        null,
+                        Map.of("Content-Type", "application/x-tar", "Content-Length", "1024")))
+                .msg())
+        .contains("docker cp into a container is not available in plugin mode");
   }
 
   @Test
@@ -222,33 +303,41 @@ class PluginJudgeTest {
 
   @Test
   void list_withOwnerFilterInEitherForm_allowed() {
-    String set = URLEncoder.encode("{\"label\":{\"dev.berth.owner.uid=1001\":true}}",
-        StandardCharsets.UTF_8);
-    String list = URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1001\"]}",
-        StandardCharsets.UTF_8);
-    assertThat(judge.request(request("alice", "GET", "/v1.51/containers/json?filters=" + set,
-        null)).allow()).isTrue();
-    assertThat(judge.request(request("alice", "GET", "/v1.51/containers/json?filters=" + list,
-        null)).allow()).isTrue();
+    String set =
+        URLEncoder.encode(
+            "{\"label\":{\"dev.berth.owner.uid=1001\":true}}", StandardCharsets.UTF_8);
+    String list =
+        URLEncoder.encode("{\"label\":[\"dev.berth.owner.uid=1001\"]}", StandardCharsets.UTF_8);
+    assertThat(
+            judge
+                .request(request("alice", "GET", "/v1.51/containers/json?filters=" + set, null))
+                .allow())
+        .isTrue();
+    assertThat(
+            judge
+                .request(request("alice", "GET", "/v1.51/containers/json?filters=" + list, null))
+                .allow())
+        .isTrue();
   }
 
   @Test
   void othersContainer_deniedAsNotFound() {
-    AuthzAnswer a = judge.request(request("alice", "POST", "/v1.51/containers/bobweb/stop",
-        null));
+    AuthzAnswer a = judge.request(request("alice", "POST", "/v1.51/containers/bobweb/stop", null));
     assertThat(a.allow()).isFalse();
     assertThat(a.msg()).isEqualTo("berth: No such container: bobweb");
-    assertThat(judge.request(request("bob", "POST", "/v1.51/containers/bobweb/stop", null))
-        .allow()).isTrue();
+    assertThat(judge.request(request("bob", "POST", "/v1.51/containers/bobweb/stop", null)).allow())
+        .isTrue();
   }
 
   @Test
   void emptyUser_isTheSocketUserNeverARealOne() throws IOException {
-    assertThat(judge.request(request("", "POST", "/v1.51/containers/bobweb/stop", null))
-        .allow()).as("socket caller is root: passthrough").isTrue();
+    assertThat(judge.request(request("", "POST", "/v1.51/containers/bobweb/stop", null)).allow())
+        .as("socket caller is root: passthrough")
+        .isTrue();
     PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
-    PluginJudge strict = new PluginJudge(() -> engine, USERS, OBJECTS, owners, audit,
-        Revocations.none(), Optional.empty());
+    PluginJudge strict =
+        new PluginJudge(
+            () -> engine, USERS, OBJECTS, owners, audit, Revocations.none(), Optional.empty());
     assertThat(strict.request(request("", "GET", "/v1.51/version", null)).msg())
         .contains("unix socket is not for users");
   }
@@ -261,8 +350,8 @@ class PluginJudgeTest {
 
   @Test
   void userWithoutTlsMethod_denied() {
-    AuthzMessage m = new AuthzMessage("alice", "", "GET", "/v1.51/version", null, null, null, 0,
-        null, null);
+    AuthzMessage m =
+        new AuthzMessage("alice", "", "GET", "/v1.51/version", null, null, null, 0, null, null);
     assertThat(judge.request(m).allow()).isFalse();
   }
 
@@ -272,9 +361,18 @@ class PluginJudgeTest {
     AuthzMessage req = request("alice", "POST", "/v1.51/containers/web/exec", body);
     assertThat(judge.request(req).allow()).isTrue();
     String execId = "e" + "1".repeat(63);
-    AuthzMessage res = new AuthzMessage(req.user(), req.userAuthNMethod(), req.requestMethod(),
-        req.requestUri(), req.requestBody(), req.requestHeaders(), List.of(), 201,
-        ("{\"Id\":\"" + execId + "\"}").getBytes(StandardCharsets.UTF_8), Map.of());
+    AuthzMessage res =
+        new AuthzMessage(
+            req.user(),
+            req.userAuthNMethod(),
+            req.requestMethod(),
+            req.requestUri(),
+            req.requestBody(),
+            req.requestHeaders(),
+            List.of(),
+            201,
+            ("{\"Id\":\"" + execId + "\"}").getBytes(StandardCharsets.UTF_8),
+            Map.of());
     assertThat(judge.response(res).allow()).isTrue();
     assertThat(owners.execOwner(execId)).hasValue(new Owner(1001, -1));
   }
@@ -282,16 +380,19 @@ class PluginJudgeTest {
   @Test
   void wireFormat_exactFieldNamesAndBase64() throws Exception {
     String body = "{\"Image\":\"x\"}";
-    String json = "{\"User\":\"alice\",\"UserAuthNMethod\":\"TLS\",\"RequestMethod\":\"POST\","
-        + "\"RequestUri\":\"/v1.51/containers/create\",\"RequestBody\":\""
-        + Base64.getEncoder().encodeToString(body.getBytes(StandardCharsets.UTF_8))
-        + "\",\"RequestHeaders\":{\"Content-Type\":\"application/json\",\"Content-Length\":\""
-        + body.length() + "\"},\"RequestPeerCertificates\":[],\"SomethingNew\":1}";
+    String json =
+        "{\"User\":\"alice\",\"UserAuthNMethod\":\"TLS\",\"RequestMethod\":\"POST\","
+            + "\"RequestUri\":\"/v1.51/containers/create\",\"RequestBody\":\""
+            + Base64.getEncoder().encodeToString(body.getBytes(StandardCharsets.UTF_8))
+            + "\",\"RequestHeaders\":{\"Content-Type\":\"application/json\",\"Content-Length\":\""
+            + body.length()
+            + "\"},\"RequestPeerCertificates\":[],\"SomethingNew\":1}";
     AuthzMessage m = JSON.readValue(json, AuthzMessage.class);
     assertThat(new String(m.requestBody(), StandardCharsets.UTF_8)).isEqualTo(body);
     AuthzAnswer a = judge.request(m);
     assertThat(JSON.readTree(JSON.writeValueAsString(a)).fieldNames())
-        .toIterable().containsExactlyInAnyOrder("Allow", "Msg");
+        .toIterable()
+        .containsExactlyInAnyOrder("Allow", "Msg");
     assertThat(JSON.writeValueAsString(AuthzAnswer.allowed())).isEqualTo("{\"Allow\":true}");
     assertThat(JSON.writeValueAsString(AuthzAnswer.error("x")))
         .isEqualTo("{\"Allow\":false,\"Err\":\"x\"}");
@@ -299,12 +400,21 @@ class PluginJudgeTest {
 
   @Test
   void tlsCaller_auditRecordCarriesCertificateSubject() throws Exception {
-    CertificateAuthority ca = CertificateAuthority.create(dir.resolve("pki"),
-        Duration.ofDays(30), Clock.systemUTC());
+    CertificateAuthority ca =
+        CertificateAuthority.create(dir.resolve("pki"), Duration.ofDays(30), Clock.systemUTC());
     String pem = ca.issueUser("alice", Duration.ofDays(1)).certificatePem();
-    AuthzMessage m = new AuthzMessage("alice", "TLS", "GET", "/v1.51/version", null, Map.of(),
-        List.of(Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII))), 0,
-        null, null);
+    AuthzMessage m =
+        new AuthzMessage(
+            "alice",
+            "TLS",
+            "GET",
+            "/v1.51/version",
+            null,
+            Map.of(),
+            List.of(Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII))),
+            0,
+            null,
+            null);
     assertThat(judge.request(m).allow()).isTrue();
     audit.close();
     String trail = Files.readString(dir.resolve("audit.jsonl"));
@@ -316,11 +426,14 @@ class PluginJudgeTest {
   void stateChangingAllow_answeredOnlyOnceItsRecordIsOnDisk() throws Exception {
     String body = "{\"Cmd\":[\"id\"],\"User\":\"1001:1001\"}";
     for (int i = 0; i < 20; i++) {
-      assertThat(judge.request(request("alice", "POST", "/v1.51/containers/web/exec", body))
-          .allow()).isTrue();
+      assertThat(
+              judge.request(request("alice", "POST", "/v1.51/containers/web/exec", body)).allow())
+          .isTrue();
       // Read straight after the answer, without closing the log: the record must be there.
-      long allows = Files.readAllLines(dir.resolve("audit.jsonl")).stream()
-          .filter(l -> l.contains("\"decision\":\"allow\"")).count();
+      long allows =
+          Files.readAllLines(dir.resolve("audit.jsonl")).stream()
+              .filter(l -> l.contains("\"decision\":\"allow\""))
+              .count();
       assertThat(allows).isEqualTo(i + 1);
     }
   }

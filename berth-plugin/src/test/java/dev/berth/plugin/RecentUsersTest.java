@@ -13,26 +13,27 @@ class RecentUsersTest {
   private final AtomicInteger calls = new AtomicInteger();
   private boolean failing;
 
-  private final UserDirectory nss = new UserDirectory() {
-    @Override
-    public Optional<Account> byUid(int uid) {
-      return Optional.empty();
-    }
+  private final UserDirectory nss =
+      new UserDirectory() {
+        @Override
+        public Optional<Account> byUid(int uid) {
+          return Optional.empty();
+        }
 
-    @Override
-    public Optional<Account> byName(String name) throws LookupException {
-      calls.incrementAndGet();
-      if (failing) {
-        throw new LookupException("ldap down");
-      }
-      return Optional.of(new Account(name, 1001, 1001, "/home/" + name, List.of(1001)));
-    }
+        @Override
+        public Optional<Account> byName(String name) throws LookupException {
+          calls.incrementAndGet();
+          if (failing) {
+            throw new LookupException("ldap down");
+          }
+          return Optional.of(new Account(name, 1001, 1001, "/home/" + name, List.of(1001)));
+        }
 
-    @Override
-    public Optional<Integer> groupId(String group) {
-      return Optional.empty();
-    }
-  };
+        @Override
+        public Optional<Integer> groupId(String group) {
+          return Optional.empty();
+        }
+      };
 
   @Test
   void byName_repeatedWithinTtl_asksNssOnce() throws Exception {

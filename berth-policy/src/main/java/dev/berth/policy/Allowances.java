@@ -16,12 +16,17 @@ import java.util.regex.Pattern;
  * @param minHostPort the lowest host port a container may publish
  * @param buildRemote URL prefixes a build may name as its remote context ({@code docker build
  *     https://...} or a git URL), which the daemon fetches as root; empty: none
- * @param buildFrontends BuildKit frontend images a build may run ({@code # syntax=} or
- *     {@code BUILDKIT_SYNTAX}), each pinned by digest ({@code docker/dockerfile:1.7@sha256:...});
- *     empty: only the daemon's built-in Dockerfile frontend
+ * @param buildFrontends BuildKit frontend images a build may run ({@code # syntax=} or {@code
+ *     BUILDKIT_SYNTAX}), each pinned by digest ({@code docker/dockerfile:1.7@sha256:...}); empty:
+ *     only the daemon's built-in Dockerfile frontend
  */
-public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-    Set<String> logDrivers, int minHostPort, Set<String> buildRemote,
+public record Allowances(
+    Set<String> capAdd,
+    Set<String> sysctls,
+    Set<String> annotations,
+    Set<String> logDrivers,
+    int minHostPort,
+    Set<String> buildRemote,
     Set<String> buildFrontends) {
 
   /** An image reference pinned by digest, with or without a tag. */
@@ -30,8 +35,8 @@ public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> an
 
   /** The baseline: nothing extra, the log drivers that stay on the host, unprivileged ports. */
   public static final Allowances BASELINE =
-      new Allowances(Set.of(), Set.of(), Set.of(), Set.of("json-file", "local", "none",
-          "journald"), 1024);
+      new Allowances(
+          Set.of(), Set.of(), Set.of(), Set.of("json-file", "local", "none", "journald"), 1024);
 
   public Allowances {
     capAdd = Set.copyOf(capAdd);
@@ -45,15 +50,22 @@ public record Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> an
     buildFrontends = Set.copyOf(buildFrontends);
     for (String f : buildFrontends) {
       if (!PINNED.matcher(f).matches()) {
-        throw new IllegalArgumentException("build_frontends: " + f + " is not pinned by digest "
-            + "(NAME@sha256:<64 hex digits>)");
+        throw new IllegalArgumentException(
+            "build_frontends: "
+                + f
+                + " is not pinned by digest "
+                + "(NAME@sha256:<64 hex digits>)");
       }
     }
   }
 
   /** Allowances without remote build contexts. */
-  public Allowances(Set<String> capAdd, Set<String> sysctls, Set<String> annotations,
-      Set<String> logDrivers, int minHostPort) {
+  public Allowances(
+      Set<String> capAdd,
+      Set<String> sysctls,
+      Set<String> annotations,
+      Set<String> logDrivers,
+      int minHostPort) {
     this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of(), Set.of());
   }
 }

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.util.Set;
 
 /**
- * Gives a role to users and groups. A binding matches a caller whose user name is in
- * {@code users}, whose groups include one of {@code gids}, or anyone when {@code everyone}.
+ * Gives a role to users and groups. A binding matches a caller whose user name is in {@code users},
+ * whose groups include one of {@code gids}, or anyone when {@code everyone}.
  *
  * @param role the role's name
  * @param users user names
@@ -25,7 +25,10 @@ public record Binding(String role, Set<String> users, Set<Integer> gids, boolean
    * groups the caller is in, or the caller's primary group when the binding names users.
    */
   int shareGid(Principal who) {
-    return who.groups().stream().filter(gids::contains).mapToInt(Integer::intValue).min()
+    return who.groups().stream()
+        .filter(gids::contains)
+        .mapToInt(Integer::intValue)
+        .min()
         .orElse(who.gid());
   }
 

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the build rules need of issue 13's image model: an image a user builds is theirs, named
- * in their namespace, and built only from images they may see.
+ * What the build rules need of issue 13's image model: an image a user builds is theirs, named in
+ * their namespace, and built only from images they may see.
  */
 public final class BuiltImages {
   private BuiltImages() {}
@@ -27,26 +27,32 @@ public final class BuiltImages {
     }
     List<String> out = new ArrayList<>();
     for (String t : tags) {
-      out.add(ImageNamespace.privateName(t, who.uid()).orElseThrow(() ->
-          new IllegalArgumentException("the name " + t + " cannot be given to an image of "
-              + "yours; choose a plain name such as myimage:1")));
+      out.add(
+          ImageNamespace.privateName(t, who.uid())
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "the name "
+                              + t
+                              + " cannot be given to an image of "
+                              + "yours; choose a plain name such as myimage:1")));
     }
     return out;
   }
 
   /**
    * The image a {@code FROM} line (or {@code --cache-from}) names for this builder, as the
-   * reference to hand the daemon (the builder's own tag, the shared name, or the full id), or
-   * empty when the builder may not see such an image: refuse the build as for a missing image.
+   * reference to hand the daemon (the builder's own tag, the shared name, or the full id), or empty
+   * when the builder may not see such an image: refuse the build as for a missing image.
    */
-  public static Optional<String> base(String ref, Principal who, Grant grant,
-      ObjectDirectory objects) throws LookupException {
+  public static Optional<String> base(
+      String ref, Principal who, Grant grant, ObjectDirectory objects) throws LookupException {
     return ImageAccess.resolve(ref, who, grant, objects).map(ImageAccess.Resolved::forward);
   }
 
   /**
-   * Claims the built image for its builder: the follow-up to record the image id the build's
-   * answer names as {@code who}'s, so that it stays theirs when untagged or tagged again.
+   * Claims the built image for its builder: the follow-up to record the image id the build's answer
+   * names as {@code who}'s, so that it stays theirs when untagged or tagged again.
    */
   public static FollowUp.ClaimImage claimBuilt(Principal who, Grant grant) {
     return new FollowUp.ClaimImage("", grant.ownerFor(who));

@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
  *
  * <p>Design note. Every bypass of URL-filtering Docker proxies comes from judging one thing and
  * forwarding another: a cleaned path while the raw one goes upstream, a body the filter parsed
- * differently from the daemon. So the request is parsed once, strictly, into this value; the
- * engine decides on it and returns the (possibly rewritten) value to forward; the relay
- * re-serialises exactly that ({@link #target()} and the body's own serialisation). Anything the
- * parser cannot represent unambiguously is refused here, before any rule runs.
+ * differently from the daemon. So the request is parsed once, strictly, into this value; the engine
+ * decides on it and returns the (possibly rewritten) value to forward; the relay re-serialises
+ * exactly that ({@link #target()} and the body's own serialisation). Anything the parser cannot
+ * represent unambiguously is refused here, before any rule runs.
  *
  * @param method upper-case HTTP method
  * @param apiVersion the {@code /vX.Y} prefix the client used, without the {@code v}, or "" if none
@@ -29,8 +29,13 @@ import java.util.regex.Pattern;
  * @param query the parsed query
  * @param body what berth knows of the body
  */
-public record CanonicalRequest(String method, String apiVersion, String path,
-    List<String> segments, QueryParams query, Body body) {
+public record CanonicalRequest(
+    String method,
+    String apiVersion,
+    String path,
+    List<String> segments,
+    QueryParams query,
+    Body body) {
 
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE");
   private static final Pattern VERSION = Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$");
@@ -55,7 +60,8 @@ public record CanonicalRequest(String method, String apiVersion, String path,
    */
   public static CanonicalRequest parse(String method, String rawTarget) throws RequestException {
     if (!METHODS.contains(method)) {
-      throw new RequestException(Decision.Status.BAD_REQUEST,
+      throw new RequestException(
+          Decision.Status.BAD_REQUEST,
           "method " + printable(method) + " is not part of the Docker API");
     }
     if (!rawTarget.startsWith("/")) {
@@ -135,8 +141,8 @@ public record CanonicalRequest(String method, String apiVersion, String path,
   }
 
   /**
-   * The same request with path segment {@code index} replaced (a name resolved to the full id
-   * that was judged); the segment must be a single one (no {@code /}).
+   * The same request with path segment {@code index} replaced (a name resolved to the full id that
+   * was judged); the segment must be a single one (no {@code /}).
    */
   public CanonicalRequest withSegment(int index, String value) {
     if (value.isEmpty() || value.indexOf('/') >= 0) {
@@ -169,8 +175,8 @@ public record CanonicalRequest(String method, String apiVersion, String path,
     /**
      * A byte stream (a tar archive, an image tarball) relayed as it arrives, with backpressure.
      *
-     * @param tarOwner when present, the stream is a tar archive whose entries the relay rewrites
-     *     to belong to this owner (see {@link dev.berth.policy.docker.TarSanitizer})
+     * @param tarOwner when present, the stream is a tar archive whose entries the relay rewrites to
+     *     belong to this owner (see {@link dev.berth.policy.docker.TarSanitizer})
      */
     record Stream(Optional<TarOwner> tarOwner) implements Body {
       public Stream {
@@ -191,11 +197,19 @@ public record CanonicalRequest(String method, String apiVersion, String path,
     StringBuilder sb = new StringBuilder(s.length());
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '@') {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~'
+          || c == ':'
+          || c == '@') {
         sb.append((char) c);
       } else {
-        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+        sb.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }

@@ -19,11 +19,16 @@ public sealed interface Decision {
    * The request may go upstream as {@code forward}.
    *
    * @param rewrites human-readable notes of what berth changed (empty when nothing changed)
-   * @param effects what berth does on the daemon itself once the decision is recorded and before
-   *     it forwards {@code forward} (see {@link Effect})
+   * @param effects what berth does on the daemon itself once the decision is recorded and before it
+   *     forwards {@code forward} (see {@link Effect})
    */
-  record Allow(String rule, CanonicalRequest forward, List<String> rewrites, FollowUp followUp,
-      List<Effect> effects) implements Decision {
+  record Allow(
+      String rule,
+      CanonicalRequest forward,
+      List<String> rewrites,
+      FollowUp followUp,
+      List<Effect> effects)
+      implements Decision {
     public Allow {
       requireNonNull(rule, "rule");
       requireNonNull(forward, "forward");
@@ -52,11 +57,10 @@ public sealed interface Decision {
     record Relay() implements FollowUp {}
 
     /**
-     * Rewrite the JSON answer before relaying it ({@code system df} lists every user's objects;
-     * the caller gets only what it may see).
+     * Rewrite the JSON answer before relaying it ({@code system df} lists every user's objects; the
+     * caller gets only what it may see).
      */
-    record FilterResponse(UnaryOperator<JsonNode>
-        filter) implements FollowUp {
+    record FilterResponse(UnaryOperator<JsonNode> filter) implements FollowUp {
       public FilterResponse {
         requireNonNull(filter, "filter");
       }
@@ -65,8 +69,8 @@ public sealed interface Decision {
     /**
      * Rename what the JSON answer names back to the names the caller uses (the daemon's names of
      * the caller's own objects, such as the tags of its image namespace). Nothing the caller may
-     * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer
-     * as it is, and the caller then sees the daemon's names of its own objects.
+     * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer as
+     * it is, and the caller then sees the daemon's names of its own objects.
      */
     record MapNames(UnaryOperator<JsonNode> mapping) implements FollowUp {
       public MapNames {
@@ -75,10 +79,10 @@ public sealed interface Decision {
     }
 
     /**
-     * Relay a successful answer as it is; in an error answer ({@code {"message": ...}}, status
-     * 400 and above) rename what the daemon's message names back to the caller's names
-     * ({@code No such container: u1001_web} reads {@code web}). A relay that cannot rewrite
-     * answers relays the error as it is.
+     * Relay a successful answer as it is; in an error answer ({@code {"message": ...}}, status 400
+     * and above) rename what the daemon's message names back to the caller's names ({@code No such
+     * container: u1001_web} reads {@code web}). A relay that cannot rewrite answers relays the
+     * error as it is.
      */
     record MapErrors(UnaryOperator<String> message) implements FollowUp {
       public MapErrors {
@@ -119,8 +123,8 @@ public sealed interface Decision {
 
     /**
      * Record that what a build made belongs to {@code owner}: the image whose id the build's
-     * progress stream announces ({@code {"aux":{"ID":"sha256:..."}}}) and each of {@code tags}
-     * that points at an image once the daemon's answer ended.
+     * progress stream announces ({@code {"aux":{"ID":"sha256:..."}}}) and each of {@code tags} that
+     * points at an image once the daemon's answer ended.
      */
     record ClaimBuild(List<String> tags, Owner owner) implements FollowUp {
       public ClaimBuild {

@@ -11,8 +11,8 @@ import java.util.Optional;
  *
  * <p>The engine only plans effects; it never performs them while deciding. The enforcement core
  * performs them after the decision's audit record is durable (no action without a record) and
- * before the request is forwarded, and refuses the request if one fails. Each effect is
- * idempotent and re-checks what it relies on, so planning and performing may be apart in time.
+ * before the request is forwarded, and refuses the request if one fails. Each effect is idempotent
+ * and re-checks what it relies on, so planning and performing may be apart in time.
  */
 public sealed interface Effect {
 
@@ -41,8 +41,12 @@ public sealed interface Effect {
       if (ownedBy(v.owner())) {
         return Optional.empty();
       }
-      return Optional.of(Decision.forbidden("ownership", "berth: the volume \"" + name
-          + "\" belongs to someone else; use a volume of your own"));
+      return Optional.of(
+          Decision.forbidden(
+              "ownership",
+              "berth: the volume \""
+                  + name
+                  + "\" belongs to someone else; use a volume of your own"));
     }
 
     /**
@@ -50,15 +54,17 @@ public sealed interface Effect {
      * for the caller the owner was made for: the same user, or the same sharing group.
      */
     private boolean ownedBy(Optional<Owner> found) {
-      return found.map(o -> o.uid() == owner.uid() || (owner.gid() >= 0 && o.gid() == owner.gid()))
+      return found
+          .map(o -> o.uid() == owner.uid() || (owner.gid() >= 0 && o.gid() == owner.gid()))
           .orElse(false);
     }
   }
 
   /**
    * Make sure the named bridge network exists and carries exactly {@code labels} (berth's marks
-   * and, for a user's default network, the user's owner labels): create it so if it does not exist, then confirm that the network that
-   * exists afterwards carries them; a network of that name made by anyone else is refused.
+   * and, for a user's default network, the user's owner labels): create it so if it does not exist,
+   * then confirm that the network that exists afterwards carries them; a network of that name made
+   * by anyone else is refused.
    */
   record EnsureNetwork(String name, Map<String, String> labels) implements Effect {
     public EnsureNetwork {
@@ -78,10 +84,10 @@ public sealed interface Effect {
   }
 
   /**
-   * Give the roots of the local volumes that the container (full id) mounts to their owners
-   * where the daemon left them root's: a fresh volume's root is {@code root:root 0755}, and the
-   * daemon copies an image directory's owner onto an empty volume it fills at creation. Done
-   * before the container starts, so that its process, which runs as the caller, can write there.
+   * Give the roots of the local volumes that the container (full id) mounts to their owners where
+   * the daemon left them root's: a fresh volume's root is {@code root:root 0755}, and the daemon
+   * copies an image directory's owner onto an empty volume it fills at creation. Done before the
+   * container starts, so that its process, which runs as the caller, can write there.
    */
   record ClaimVolumeRoots(String container) implements Effect {
     public ClaimVolumeRoots {

@@ -19,7 +19,11 @@ public interface HostPaths {
   record Resolved(Path realPath, Kind kind) {}
 
   /** The kind of file a path resolves to. */
-  enum Kind { DIRECTORY, REGULAR_FILE, OTHER }
+  enum Kind {
+    DIRECTORY,
+    REGULAR_FILE,
+    OTHER
+  }
 
   /**
    * Resolves {@code path}.
@@ -34,8 +38,10 @@ public interface HostPaths {
       Path real = path.toRealPath();
       BasicFileAttributes attrs =
           Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      Kind kind = attrs.isDirectory() ? Kind.DIRECTORY
-          : attrs.isRegularFile() ? Kind.REGULAR_FILE : Kind.OTHER;
+      Kind kind =
+          attrs.isDirectory()
+              ? Kind.DIRECTORY
+              : attrs.isRegularFile() ? Kind.REGULAR_FILE : Kind.OTHER;
       return new Resolved(real, kind);
     };
   }

@@ -7,33 +7,34 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The daemon's names for the image tags users make: each user's tags live in a namespace of
- * their own, mapped both ways.
+ * The daemon's names for the image tags users make: each user's tags live in a namespace of their
+ * own, mapped both ways.
  *
  * <p>Design note. A user's tag {@code python:3.12} (any name the user gives: {@code docker tag},
- * {@code commit}, {@code build -t}) is stored in the daemon as
- * {@code berth.invalid/u1001/docker.io/library/python:3.12}: the reserved registry
- * {@code berth.invalid} (RFC 6761: it never resolves, so the daemon can never pull or push it),
- * the owner's uid, then the fully qualified name the user meant, its registry written as one
- * path component ({@code localhost:5000} becomes {@code localhost__5000}: a host name has no
- * {@code _}, so the mapping is reversible). The daemon's shared names (pulled from a registry or
- * made by an administrator) are therefore never written by a user, and no user's tag can shadow
- * one for anyone else. The owner is part of the name, so the mapping needs no side store and
- * survives berth and daemon restarts; an administrator sees the daemon's real names.
+ * {@code commit}, {@code build -t}) is stored in the daemon as {@code
+ * berth.invalid/u1001/docker.io/library/python:3.12}: the reserved registry {@code berth.invalid}
+ * (RFC 6761: it never resolves, so the daemon can never pull or push it), the owner's uid, then the
+ * fully qualified name the user meant, its registry written as one path component ({@code
+ * localhost:5000} becomes {@code localhost__5000}: a host name has no {@code _}, so the mapping is
+ * reversible). The daemon's shared names (pulled from a registry or made by an administrator) are
+ * therefore never written by a user, and no user's tag can shadow one for anyone else. The owner is
+ * part of the name, so the mapping needs no side store and survives berth and daemon restarts; an
+ * administrator sees the daemon's real names.
  *
  * <p>Where it is applied: {@link ImageAccess} resolves each reference a user gives (their own
  * namespace first, then the shared name, then an id) and forwards the daemon's name or full id;
- * answers that list tags (image list and inspect, history, system df, container list and
- * inspect) are mapped back, and tags of other users' namespaces are dropped. Any reference a user
- * gives inside {@code berth.invalid} is refused, so nobody can address another user's namespace
- * through it.
+ * answers that list tags (image list and inspect, history, system df, container list and inspect)
+ * are mapped back, and tags of other users' namespaces are dropped. Any reference a user gives
+ * inside {@code berth.invalid} is refused, so nobody can address another user's namespace through
+ * it.
  */
 public final class ImageNamespace {
   /** The reserved registry that holds every user's private tags. */
   public static final String REGISTRY = "berth.invalid";
+
   private static final String PREFIX = REGISTRY + "/u";
-  private static final Pattern PRIVATE = Pattern.compile(
-      "^berth\\.invalid/u([0-9]{1,9})/([a-z0-9][a-z0-9._-]*)/(.+)$");
+  private static final Pattern PRIVATE =
+      Pattern.compile("^berth\\.invalid/u([0-9]{1,9})/([a-z0-9][a-z0-9._-]*)/(.+)$");
 
   private ImageNamespace() {}
 
@@ -41,10 +42,10 @@ public final class ImageNamespace {
   public record PrivateTag(int uid, String name) {}
 
   /**
-   * The daemon's name for the tag {@code ref} (any form: {@code python:3.12},
-   * {@code docker.io/library/python}, {@code localhost:5000/app:1}) in {@code uid}'s namespace,
-   * or empty when the reference cannot be mapped (a digest, an IPv6 registry, or a name inside
-   * the reserved registry).
+   * The daemon's name for the tag {@code ref} (any form: {@code python:3.12}, {@code
+   * docker.io/library/python}, {@code localhost:5000/app:1}) in {@code uid}'s namespace, or empty
+   * when the reference cannot be mapped (a digest, an IPv6 registry, or a name inside the reserved
+   * registry).
    */
   public static Optional<String> privateName(String ref, int uid) {
     if (ref.contains("@") || isReserved(ref)) {
@@ -58,8 +59,8 @@ public final class ImageNamespace {
     int first = name.indexOf('/');
     String domain = first < 0 ? "" : name.substring(0, first);
     String path;
-    if (first >= 0 && (domain.contains(".") || domain.contains(":")
-        || domain.equals("localhost"))) {
+    if (first >= 0
+        && (domain.contains(".") || domain.contains(":") || domain.equals("localhost"))) {
       path = name.substring(first + 1);
     } else {
       domain = "docker.io";
@@ -79,14 +80,16 @@ public final class ImageNamespace {
       return Optional.empty();
     }
     String domain = m.group(2).replace("__", ":");
-    return Optional.of(new PrivateTag(Integer.parseInt(m.group(1)),
-        ImageRefs.familiar(domain + "/" + m.group(3))));
+    return Optional.of(
+        new PrivateTag(
+            Integer.parseInt(m.group(1)), ImageRefs.familiar(domain + "/" + m.group(3))));
   }
 
   /** Whether {@code ref} names something inside the reserved registry (in any letter case). */
   public static boolean isReserved(String ref) {
     String lower = ref.toLowerCase(Locale.ROOT);
-    return lower.startsWith(REGISTRY + "/") || lower.startsWith(REGISTRY + ":")
+    return lower.startsWith(REGISTRY + "/")
+        || lower.startsWith(REGISTRY + ":")
         || lower.equals(REGISTRY);
   }
 }

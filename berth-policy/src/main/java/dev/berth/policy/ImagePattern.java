@@ -5,15 +5,15 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * A pattern on canonical image names ({@link ImageRef#name()}, {@code registry/repository}):
- * {@code registry.site.edu/*}, {@code docker.io/library/*}, {@code ghcr.io/org/tool}.
+ * A pattern on canonical image names ({@link ImageRef#name()}, {@code registry/repository}): {@code
+ * registry.site.edu/*}, {@code docker.io/library/*}, {@code ghcr.io/org/tool}.
  *
- * <p>Design note. A pattern is written fully qualified, registry first, so that nothing about it
- * is implied; the registry part is matched on its own and lower-cased, and there {@code *}
- * never crosses the {@code /} that ends it ({@code *.site.edu/*} cannot match
- * {@code evil.com/x.site.edu/y}). In the repository part {@code *} matches any characters,
- * {@code /} included ({@code registry.site.edu/*} is everything in that registry). No other
- * character is special.
+ * <p>Design note. A pattern is written fully qualified, registry first, so that nothing about it is
+ * implied; the registry part is matched on its own and lower-cased, and there {@code *} never
+ * crosses the {@code /} that ends it ({@code *.site.edu/*} cannot match {@code
+ * evil.com/x.site.edu/y}). In the repository part {@code *} matches any characters, {@code /}
+ * included ({@code registry.site.edu/*} is everything in that registry). No other character is
+ * special.
  */
 public final class ImagePattern {
   private final String text;
@@ -28,26 +28,29 @@ public final class ImagePattern {
   public static ImagePattern of(String text) {
     int slash = text.indexOf('/');
     if (slash < 0 && !text.isEmpty()) {
-      throw new IllegalArgumentException("expected registry/repository (write docker.io/library/"
-          + text + " for Docker Hub)");
+      throw new IllegalArgumentException(
+          "expected registry/repository (write docker.io/library/" + text + " for Docker Hub)");
     }
     if (slash <= 0 || slash == text.length() - 1) {
-      throw new IllegalArgumentException("expected registry/repository such as "
-          + "docker.io/library/* or registry.site.edu/*");
+      throw new IllegalArgumentException(
+          "expected registry/repository such as " + "docker.io/library/* or registry.site.edu/*");
     }
     String registry = text.substring(0, slash).toLowerCase(Locale.ROOT);
     String repository = text.substring(slash + 1);
-    if (!registry.contains(".") && !registry.contains(":") && !registry.equals("localhost")
+    if (!registry.contains(".")
+        && !registry.contains(":")
+        && !registry.equals("localhost")
         && !registry.contains("*")) {
-      throw new IllegalArgumentException("the first part must be a registry (write "
-          + "docker.io/" + text + " for Docker Hub)");
+      throw new IllegalArgumentException(
+          "the first part must be a registry (write " + "docker.io/" + text + " for Docker Hub)");
     }
     if (registry.equals("index.docker.io")) {
       throw new IllegalArgumentException("write docker.io, the canonical name of Docker Hub");
     }
     if (!registry.matches("[a-z0-9.:*-]+") || !repository.matches("[a-z0-9._/*-]+")) {
-      throw new IllegalArgumentException("registry: lower-case letters, digits, '.', ':', '-' "
-          + "and '*'; repository: lower-case letters, digits, '.', '_', '-', '/' and '*'");
+      throw new IllegalArgumentException(
+          "registry: lower-case letters, digits, '.', ':', '-' "
+              + "and '*'; repository: lower-case letters, digits, '.', '_', '-', '/' and '*'");
     }
     String regex = glob(registry, "[^/]*") + "/" + glob(repository, ".*");
     return new ImagePattern(registry + "/" + repository, Pattern.compile(regex));

@@ -9,11 +9,11 @@ import java.util.Optional;
  * A role's image policy: which images its holders may pull, run and build from (issue 16).
  *
  * <p>Design note. An allowlist of named rules ({@link ImageRule}); an image is allowed for a use
- * when one rule for that use allows it, and refused otherwise, with the rule named: the rule
- * that matched the image's repository but not its digest (the nearest miss), or, when none
- * matched, every rule for that use. A role without {@code images} in its policy file has
- * {@link #ANY}: everything it may use today. Which repository an image counts as is decided by
- * {@link ImageSubject} (where the content came from, not the name asked for).
+ * when one rule for that use allows it, and refused otherwise, with the rule named: the rule that
+ * matched the image's repository but not its digest (the nearest miss), or, when none matched,
+ * every rule for that use. A role without {@code images} in its policy file has {@link #ANY}:
+ * everything it may use today. Which repository an image counts as is decided by {@link
+ * ImageSubject} (where the content came from, not the name asked for).
  *
  * @param given whether the policy file gave the role image rules; false: every image allowed
  * @param rules the rules, in the order written
@@ -57,8 +57,9 @@ public record ImagePolicy(boolean given, List<ImageRule> rules) {
     for (ImageRule rule : rulesFor(use)) {
       switch (rule.madeBy()) {
         case ADMIN -> {
-          if (subject.maker() == ImageSubject.Maker.ADMIN && (rule.repos().isEmpty()
-              || subject.adminNames().stream().anyMatch(n -> rule.matchesName(n.name())))) {
+          if (subject.maker() == ImageSubject.Maker.ADMIN
+              && (rule.repos().isEmpty()
+                  || subject.adminNames().stream().anyMatch(n -> rule.matchesName(n.name())))) {
             return allowed(rule, use, subject, "an administrator made it");
           }
         }
@@ -74,8 +75,11 @@ public record ImagePolicy(boolean given, List<ImageRule> rules) {
             }
             Optional<Refused> miss = digestMiss(rule, use, subject, from, role);
             if (miss.isEmpty()) {
-              return allowed(rule, use, subject, subject.local() ? "it came from "
-                  + from : "it comes from " + from.name());
+              return allowed(
+                  rule,
+                  use,
+                  subject,
+                  subject.local() ? "it came from " + from : "it comes from " + from.name());
             }
             if (nearest.isEmpty()) {
               nearest = miss;
@@ -95,23 +99,51 @@ public record ImagePolicy(boolean given, List<ImageRule> rules) {
     return s.ref().map(List::of).orElse(List.of());
   }
 
-  private static Optional<Refused> digestMiss(ImageRule rule, ImageUse use, ImageSubject s,
-      ImageRef from, String role) {
+  private static Optional<Refused> digestMiss(
+      ImageRule rule, ImageUse use, ImageSubject s, ImageRef from, String role) {
     return switch (rule.digests()) {
       case ANY -> Optional.empty();
-      case REQUIRED -> s.pinned() ? Optional.empty() : Optional.of(new Refused(rule.name(),
-          "image rule \"" + rule.name() + "\" of role " + role + " allows " + from.name()
-              + " only pinned by digest; name it as " + use.command() + " " + from.name()
-              + "@sha256:<digest>"));
+      case REQUIRED ->
+          s.pinned()
+              ? Optional.empty()
+              : Optional.of(
+                  new Refused(
+                      rule.name(),
+                      "image rule \""
+                          + rule.name()
+                          + "\" of role "
+                          + role
+                          + " allows "
+                          + from.name()
+                          + " only pinned by digest; name it as "
+                          + use.command()
+                          + " "
+                          + from.name()
+                          + "@sha256:<digest>"));
       case LISTED -> {
-        String digest = from.digest().isEmpty() ? s.ref().map(ImageRef::digest).orElse("")
-            : from.digest();
-        yield rule.allowedDigests().contains(digest) ? Optional.empty() : Optional.of(
-            new Refused(rule.name(), "image rule \"" + rule.name() + "\" of role " + role
-                + " allows " + from.name() + " only at the digests it lists ("
-                + String.join(", ", rule.allowedDigests().stream().sorted().toList())
-                + ")" + (digest.isEmpty() ? "; name one of them as " + use.command() + " "
-                + from.name() + "@sha256:<digest>" : ", not " + digest)));
+        String digest =
+            from.digest().isEmpty() ? s.ref().map(ImageRef::digest).orElse("") : from.digest();
+        yield rule.allowedDigests().contains(digest)
+            ? Optional.empty()
+            : Optional.of(
+                new Refused(
+                    rule.name(),
+                    "image rule \""
+                        + rule.name()
+                        + "\" of role "
+                        + role
+                        + " allows "
+                        + from.name()
+                        + " only at the digests it lists ("
+                        + String.join(", ", rule.allowedDigests().stream().sorted().toList())
+                        + ")"
+                        + (digest.isEmpty()
+                            ? "; name one of them as "
+                                + use.command()
+                                + " "
+                                + from.name()
+                                + "@sha256:<digest>"
+                            : ", not " + digest)));
       }
     };
   }
@@ -122,30 +154,53 @@ public record ImagePolicy(boolean given, List<ImageRule> rules) {
       names.add(r.describe());
     }
     String what = s.local() ? s.named() + " (" + provenance(s) + ")" : s.named();
-    return new Refused("", "no image rule of role " + role + " allows " + use.doing() + " "
-        + what + "; " + (names.isEmpty() ? "your role may not use any image for this"
-            : "the rules for " + use.id() + ": " + String.join(", ", names))
-        + "; use an image they allow, or ask an administrator");
+    return new Refused(
+        "",
+        "no image rule of role "
+            + role
+            + " allows "
+            + use.doing()
+            + " "
+            + what
+            + "; "
+            + (names.isEmpty()
+                ? "your role may not use any image for this"
+                : "the rules for " + use.id() + ": " + String.join(", ", names))
+            + "; use an image they allow, or ask an administrator");
   }
 
   private static String provenance(ImageSubject s) {
     List<String> parts = new ArrayList<>();
     if (!s.repoDigests().isEmpty()) {
-      parts.add("from " + String.join(", ", s.repoDigests().stream().map(ImageRef::name)
-          .distinct().toList()));
+      parts.add(
+          "from "
+              + String.join(
+                  ", ", s.repoDigests().stream().map(ImageRef::name).distinct().toList()));
     }
-    parts.add(switch (s.maker()) {
-      case NONE -> s.repoDigests().isEmpty() ? "from no registry, made by no administrator"
-          : "not made here";
-      case ADMIN -> "made by an administrator";
-      case CALLER -> "made by you";
-      case OTHER -> "made by another user";
-    });
+    parts.add(
+        switch (s.maker()) {
+          case NONE ->
+              s.repoDigests().isEmpty()
+                  ? "from no registry, made by no administrator"
+                  : "not made here";
+          case ADMIN -> "made by an administrator";
+          case CALLER -> "made by you";
+          case OTHER -> "made by another user";
+        });
     return String.join("; ", parts);
   }
 
   private static Allowed allowed(ImageRule rule, ImageUse use, ImageSubject s, String why) {
-    return new Allowed(rule.name(), "image rule \"" + rule.name() + "\" allows " + use.doing()
-        + " " + s.named() + " (" + why + ")");
+    return new Allowed(
+        rule.name(),
+        "image rule \""
+            + rule.name()
+            + "\" allows "
+            + use.doing()
+            + " "
+            + s.named()
+            + " ("
+            + why
+            + ")");
   }
 }

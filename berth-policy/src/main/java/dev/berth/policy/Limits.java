@@ -3,8 +3,8 @@ package dev.berth.policy;
 import java.util.Map;
 
 /**
- * Resource limits of a role: what a container gets when its creator asks for nothing, and the
- * most they may ask for. A zero means "not set" (no default, or no maximum).
+ * Resource limits of a role: what a container gets when its creator asks for nothing, and the most
+ * they may ask for. A zero means "not set" (no default, or no maximum).
  *
  * @param memoryDefault bytes
  * @param memoryMax bytes
@@ -17,12 +17,21 @@ import java.util.Map;
  * @param tmpfsDefault bytes of each tmpfs mount
  * @param tmpfsMax bytes
  * @param ulimits the ulimits a container may set (lower-case names such as {@code nofile}), each
- *     with the most its soft and hard values may be ({@link #UNLIMITED} for no maximum); a
- *     ulimit not listed may not be set, and the daemon's own defaults apply to what is not set
+ *     with the most its soft and hard values may be ({@link #UNLIMITED} for no maximum); a ulimit
+ *     not listed may not be set, and the daemon's own defaults apply to what is not set
  */
-public record Limits(long memoryDefault, long memoryMax, long nanoCpusDefault, long nanoCpusMax,
-    long pidsDefault, long pidsMax, long shmDefault, long shmMax, long tmpfsDefault,
-    long tmpfsMax, Map<String, Long> ulimits) {
+public record Limits(
+    long memoryDefault,
+    long memoryMax,
+    long nanoCpusDefault,
+    long nanoCpusMax,
+    long pidsDefault,
+    long pidsMax,
+    long shmDefault,
+    long shmMax,
+    long tmpfsDefault,
+    long tmpfsMax,
+    Map<String, Long> ulimits) {
 
   /** A ulimit maximum that lets any value through ({@code -1}, as Docker writes "unlimited"). */
   public static final long UNLIMITED = -1;

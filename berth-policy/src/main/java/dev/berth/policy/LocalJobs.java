@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link HostJobs} of this host: {@code /proc/PID/cgroup} and {@code /proc/PID/status}, and
- * Slurm's controller through {@code scontrol show job -d} (a child process with a time limit;
- * asked only for a create that requests GPUs).
+ * {@link HostJobs} of this host: {@code /proc/PID/cgroup} and {@code /proc/PID/status}, and Slurm's
+ * controller through {@code scontrol show job -d} (a child process with a time limit; asked only
+ * for a create that requests GPUs).
  */
 final class LocalJobs implements HostJobs {
   private final List<String> scontrol;
@@ -33,8 +33,8 @@ final class LocalJobs implements HostJobs {
     List<String> lines = Files.readAllLines(dir.resolve("cgroup"));
     for (String line : Files.readAllLines(dir.resolve("status"))) {
       if (line.startsWith("Uid:")) {
-        return new CallerProcess(Integer.parseInt(line.substring(4).strip().split("\\s+", -1)[0]),
-            lines);
+        return new CallerProcess(
+            Integer.parseInt(line.substring(4).strip().split("\\s+", -1)[0]), lines);
       }
     }
     throw new IOException("no Uid in " + dir.resolve("status"));
@@ -50,8 +50,11 @@ final class LocalJobs implements HostJobs {
     try {
       List<String> command = new ArrayList<>(scontrol);
       command.addAll(List.of("show", "job", "-d", jobId));
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(out.toFile()).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .start();
       p.getOutputStream().close();
       try {
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -74,11 +77,11 @@ final class LocalJobs implements HostJobs {
   }
 
   /**
-   * The GPU indices in {@code scontrol show job -d} output: the {@code IDX} lists of every
-   * {@code gpu} GRES on the job's node detail line ({@code GRES=gpu:2(IDX:0-1)},
-   * {@code GRES=gpu:a100:1(IDX:0),gpu:v100:2(IDX:2-3)}). berth serves one node, and a job placed
-   * here runs on it; a job whose detail lines name several node groups is refused, since berth
-   * cannot tell which line is this node's.
+   * The GPU indices in {@code scontrol show job -d} output: the {@code IDX} lists of every {@code
+   * gpu} GRES on the job's node detail line ({@code GRES=gpu:2(IDX:0-1)}, {@code
+   * GRES=gpu:a100:1(IDX:0),gpu:v100:2(IDX:2-3)}). berth serves one node, and a job placed here runs
+   * on it; a job whose detail lines name several node groups is refused, since berth cannot tell
+   * which line is this node's.
    */
   static List<Integer> gpusOf(String showJob) throws IOException {
     List<String> detail = new ArrayList<>();
@@ -90,8 +93,8 @@ final class LocalJobs implements HostJobs {
       }
     }
     if (detail.size() > 1) {
-      throw new IOException("the job spans several node groups; berth cannot tell which GPUs "
-          + "are this node's");
+      throw new IOException(
+          "the job spans several node groups; berth cannot tell which GPUs " + "are this node's");
     }
     List<Integer> out = new ArrayList<>();
     if (detail.isEmpty()) {

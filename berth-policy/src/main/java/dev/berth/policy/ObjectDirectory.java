@@ -7,16 +7,15 @@ import java.util.Optional;
 /**
  * What berth asks about existing objects before it lets a caller act on one.
  *
- * <p>Names, full ids and id prefixes are resolved by the daemon itself (the proxy's
- * implementation asks the daemon's inspect endpoints), so berth judges exactly the object the
- * daemon would act on; the engine then forwards the full id it judged. Ownership comes from the
- * labels berth stamped at creation, or, for objects without labels (execs, images), from berth's
- * durable side store.
+ * <p>Names, full ids and id prefixes are resolved by the daemon itself (the proxy's implementation
+ * asks the daemon's inspect endpoints), so berth judges exactly the object the daemon would act on;
+ * the engine then forwards the full id it judged. Ownership comes from the labels berth stamped at
+ * creation, or, for objects without labels (execs, images), from berth's durable side store.
  *
  * <p>Every method may block (it runs off the event loop). A method an implementation does not
  * provide fails, so that the engine refuses (fail closed). Empty means the daemon knows no such
- * object, or the reference is ambiguous; a {@link LookupException} means the question could not
- * be answered, and the engine then refuses (fail closed).
+ * object, or the reference is ambiguous; a {@link LookupException} means the question could not be
+ * answered, and the engine then refuses (fail closed).
  */
 public interface ObjectDirectory {
   /** A directory with no daemon behind it ({@code berth policy explain}): every lookup fails. */
@@ -45,8 +44,8 @@ public interface ObjectDirectory {
 
   /**
    * The named volume, created for {@code owner} first if it does not exist (as the daemon would
-   * create it implicitly for {@code -v name:/path}, but labelled). The only write: the engine
-   * never calls it; {@link Effect.EnsureVolume} does, after the decision is recorded.
+   * create it implicitly for {@code -v name:/path}, but labelled). The only write: the engine never
+   * calls it; {@link Effect.EnsureVolume} does, after the decision is recorded.
    */
   default DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     throw unavailable();
@@ -62,9 +61,9 @@ public interface ObjectDirectory {
   }
 
   /**
-   * Gives the roots of the volumes a container (by full id) mounts to their owners where the
-   * daemon left them root's (a fresh volume, or one the daemon filled from the image), so that
-   * the owner's container, which runs as the owner, can write to them.
+   * Gives the roots of the volumes a container (by full id) mounts to their owners where the daemon
+   * left them root's (a fresh volume, or one the daemon filled from the image), so that the owner's
+   * container, which runs as the owner, can write to them.
    *
    * @return a note per volume changed
    */
@@ -73,8 +72,8 @@ public interface ObjectDirectory {
   }
 
   /**
-   * Whether the daemon's node takes part in a swarm (its {@code Swarm.LocalNodeState} is
-   * neither empty nor {@code inactive}).
+   * Whether the daemon's node takes part in a swarm (its {@code Swarm.LocalNodeState} is neither
+   * empty nor {@code inactive}).
    */
   default boolean inSwarm() throws LookupException {
     throw new LookupException("this directory cannot tell the swarm state");

@@ -12,12 +12,13 @@ import java.util.Optional;
 public record Owner(int uid, int gid) {
   /** Label with the owner's uid, stamped on containers, volumes and networks. */
   public static final String UID_LABEL = "dev.berth.owner.uid";
+
   /** Label with the sharing group's gid (empty when not shared), stamped next to the uid. */
   public static final String GID_LABEL = "dev.berth.owner.gid";
 
   /**
-   * The owner recorded in an object's labels, or empty when the labels name none (an object
-   * created without berth, or labels that are not berth's decimal ids).
+   * The owner recorded in an object's labels, or empty when the labels name none (an object created
+   * without berth, or labels that are not berth's decimal ids).
    */
   public static Optional<Owner> fromLabels(Map<String, String> labels) {
     String uid = labels.get(UID_LABEL);
@@ -25,13 +26,14 @@ public record Owner(int uid, int gid) {
       return Optional.empty();
     }
     String gid = labels.getOrDefault(GID_LABEL, "");
-    return Optional.of(new Owner(Integer.parseInt(uid), isDecimal(gid) ? Integer.parseInt(gid)
-        : -1));
+    return Optional.of(
+        new Owner(Integer.parseInt(uid), isDecimal(gid) ? Integer.parseInt(gid) : -1));
   }
 
   /** The labels that record this owner. */
   public Map<String, String> labels() {
-    return Map.of(UID_LABEL, Integer.toString(uid), GID_LABEL, gid < 0 ? "" : Integer.toString(gid));
+    return Map.of(
+        UID_LABEL, Integer.toString(uid), GID_LABEL, gid < 0 ? "" : Integer.toString(gid));
   }
 
   private static boolean isDecimal(String s) {

@@ -20,8 +20,7 @@ final class Percent {
     return decode(s, true, what);
   }
 
-  private static String decode(String s, boolean plusIsSpace, String what)
-      throws RequestException {
+  private static String decode(String s, boolean plusIsSpace, String what) throws RequestException {
     if (s.indexOf('%') < 0 && !(plusIsSpace && s.indexOf('+') >= 0)) {
       return s;
     }
@@ -48,7 +47,8 @@ final class Percent {
       }
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(out.toByteArray()))

@@ -10,9 +10,9 @@ import java.util.Optional;
  * them. The caller never chooses; berth reads the cgroup of the calling process.
  *
  * @param mode where containers are placed
- * @param driver the cgroup driver of the daemon berth forwards to (role key
- *     {@code cgroup_driver}, {@code docker info -f '{{.CgroupDriver}}'}): a cgroupfs daemon takes a
- *     cgroup path as the parent, a systemd daemon a slice name
+ * @param driver the cgroup driver of the daemon berth forwards to (role key {@code cgroup_driver},
+ *     {@code docker info -f '{{.CgroupDriver}}'}): a cgroupfs daemon takes a cgroup path as the
+ *     parent, a systemd daemon a slice name
  */
 public record Placement(Mode mode, Driver driver) {
   /** Containers go wherever the daemon puts them. */

@@ -2,11 +2,6 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.berth.policy.yaml.PolicyException;
-import dev.berth.policy.yaml.PolicyLoader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a site allows: roles, and bindings that give them to users and groups. Immutable; a
- * reload builds a new one.
+ * What a site allows: roles, and bindings that give them to users and groups. Immutable; a reload
+ * builds a new one.
  *
  * @param roles roles by name
  * @param bindings in order; the first that matches a caller decides the caller's role
@@ -23,8 +18,12 @@ import java.util.Optional;
  * @param source where the policy came from (a file name, or "embedded default policy")
  * @param digest SHA-256 of the policy text, so that a decision can name the policy it applied
  */
-public record Policy(Map<String, Role> roles, List<Binding> bindings,
-    Map<String, Profile> profiles, String source, String digest) {
+public record Policy(
+    Map<String, Role> roles,
+    List<Binding> bindings,
+    Map<String, Profile> profiles,
+    String source,
+    String digest) {
   public Policy {
     roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
     bindings = List.copyOf(bindings);
@@ -54,7 +53,9 @@ public record Policy(Map<String, Role> roles, List<Binding> bindings,
   public Optional<Grant> grantOf(Principal who) {
     for (Binding b : bindings) {
       if (b.matches(who)) {
-        Role role = requireNonNull(roles.get(b.role()), "binding to an undefined role"); // the loader checks
+        Role role =
+            requireNonNull(
+                roles.get(b.role()), "binding to an undefined role"); // the loader checks
         return Optional.of(new Grant(role, role.scope() == Scope.GROUP ? b.shareGid(who) : -1));
       }
     }

@@ -32,23 +32,23 @@ import org.jspecify.annotations.Nullable;
  * Decides every request, for every entry point.
  *
  * <p>Contract: {@link #evaluate} never throws and fails closed. An unknown route, a body that is
- * missing, unparsable or ambiguous, an API version berth does not judge, and any exception inside
- * a rule all end in a {@link Decision.Deny} or {@link Decision.Indeterminate}; only an explicit
- * rule produces {@link Decision.Allow}, and the Allow carries the request to forward.
+ * missing, unparsable or ambiguous, an API version berth does not judge, and any exception inside a
+ * rule all end in a {@link Decision.Deny} or {@link Decision.Indeterminate}; only an explicit rule
+ * produces {@link Decision.Allow}, and the Allow carries the request to forward.
  *
- * <p>Design note. A request is decided in one pass on one policy: the caller matches the route
- * once ({@link #route}) and takes the caller's {@link Caller} once (the grant, looked up once on
- * this engine's policy), then asks {@link Caller#consultsDirectory} and {@link Caller#evaluate}
- * with them. Deciding has no side effects: the directory is only read, and what berth must do on
- * the daemon before forwarding (create a named volume for its owner) is planned as an
- * {@link Effect} on the Allow, performed by the enforcement core once the decision is recorded.
+ * <p>Design note. A request is decided in one pass on one policy: the caller matches the route once
+ * ({@link #route}) and takes the caller's {@link Caller} once (the grant, looked up once on this
+ * engine's policy), then asks {@link Caller#consultsDirectory} and {@link Caller#evaluate} with
+ * them. Deciding has no side effects: the directory is only read, and what berth must do on the
+ * daemon before forwarding (create a named volume for its owner) is planned as an {@link Effect} on
+ * the Allow, performed by the enforcement core once the decision is recorded.
  *
  * <p>Thread-safe and immutable.
  */
 public final class PolicyEngine {
   /** Refusals a role in audit-only mode lets through; malformed requests stay refused. */
-  private static final Set<Decision.Status> AUDIT_ONLY_WAIVES = EnumSet.of(
-      Decision.Status.FORBIDDEN, Decision.Status.NOT_FOUND, Decision.Status.CONFLICT);
+  private static final Set<Decision.Status> AUDIT_ONLY_WAIVES =
+      EnumSet.of(Decision.Status.FORBIDDEN, Decision.Status.NOT_FOUND, Decision.Status.CONFLICT);
 
   private final Policy policy;
   private final RouteTable routes;
@@ -64,8 +64,11 @@ public final class PolicyEngine {
   public PolicyEngine(Policy policy, HostPaths hostPaths, HostJobs hostJobs) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
-    this.bodies = new BodyRules(policy.profiles(), requireNonNull(hostPaths, "hostPaths"),
-        requireNonNull(hostJobs, "hostJobs"));
+    this.bodies =
+        new BodyRules(
+            policy.profiles(),
+            requireNonNull(hostPaths, "hostPaths"),
+            requireNonNull(hostJobs, "hostJobs"));
   }
 
   public Policy policy() {
@@ -83,8 +86,8 @@ public final class PolicyEngine {
   }
 
   /**
-   * Whether deciding this request for this caller asks the daemon about existing objects, so
-   * that a caller on an event loop evaluates it elsewhere ({@link ObjectDirectory} may block).
+   * Whether deciding this request for this caller asks the daemon about existing objects, so that a
+   * caller on an event loop evaluates it elsewhere ({@link ObjectDirectory} may block).
    */
   public boolean consultsDirectory(Principal who, CanonicalRequest head) {
     return route(head).map(r -> caller(who).consultsDirectory(r)).orElse(false);
@@ -105,29 +108,32 @@ public final class PolicyEngine {
    *
    * @param who the caller
    * @param head the request line, already canonical
-   * @param body the complete body for routes whose body is inspected ({@link BodyKind#JSON},
-   *     {@link BodyKind#JSON_OPAQUE}, {@link BodyKind#NONE}); ignored for {@link BodyKind#STREAM}
-   * @param objects where existing objects are looked up, and only looked up (see
-   *     {@link #consultsDirectory})
+   * @param body the complete body for routes whose body is inspected ({@link BodyKind#JSON}, {@link
+   *     BodyKind#JSON_OPAQUE}, {@link BodyKind#NONE}); ignored for {@link BodyKind#STREAM}
+   * @param objects where existing objects are looked up, and only looked up (see {@link
+   *     #consultsDirectory})
    */
-  public Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body,
-      ObjectDirectory objects) {
+  public Decision evaluate(
+      Principal who, CanonicalRequest head, byte @Nullable [] body, ObjectDirectory objects) {
     return evaluate(who, head, body, objects, false);
   }
 
   /**
-   * Decides a request that will reach the daemon exactly as sent (plugin mode): container,
-   * network and volume names are not mapped into the caller's namespace
-   * ({@link dev.berth.policy.rules.PrivateNames}), since neither the request nor the answer can
-   * be renamed.
+   * Decides a request that will reach the daemon exactly as sent (plugin mode): container, network
+   * and volume names are not mapped into the caller's namespace ({@link
+   * dev.berth.policy.rules.PrivateNames}), since neither the request nor the answer can be renamed.
    */
-  public Decision evaluateAsSent(Principal who, CanonicalRequest head,
-      byte @Nullable [] body, ObjectDirectory objects) {
+  public Decision evaluateAsSent(
+      Principal who, CanonicalRequest head, byte @Nullable [] body, ObjectDirectory objects) {
     return evaluate(who, head, body, objects, true);
   }
 
-  private Decision evaluate(Principal who, CanonicalRequest head, byte @Nullable [] body,
-      ObjectDirectory objects, boolean asSent) {
+  private Decision evaluate(
+      Principal who,
+      CanonicalRequest head,
+      byte @Nullable [] body,
+      ObjectDirectory objects,
+      boolean asSent) {
     Optional<RouteMatch> match;
     try {
       match = route(head);
@@ -135,8 +141,13 @@ public final class PolicyEngine {
       return internalError(e);
     }
     if (match.isEmpty()) {
-      return Decision.forbidden("unknown_route", "berth: " + head.method() + " " + head.path()
-          + " is not an endpoint of the Docker API that berth allows");
+      return Decision.forbidden(
+          "unknown_route",
+          "berth: "
+              + head.method()
+              + " "
+              + head.path()
+              + " is not an endpoint of the Docker API that berth allows");
     }
     Caller caller;
     try {
@@ -144,12 +155,17 @@ public final class PolicyEngine {
     } catch (RuntimeException e) {
       return internalError(e);
     }
-    return asSent ? caller.evaluateAsSent(match.get(), head, body, objects)
+    return asSent
+        ? caller.evaluateAsSent(match.get(), head, body, objects)
         : caller.evaluate(match.get(), head, body, objects);
   }
 
   /** Decides a request whose route the caller has matched already ({@link #route}). */
-  public Decision evaluate(Principal who, RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
+  public Decision evaluate(
+      Principal who,
+      RouteMatch route,
+      CanonicalRequest head,
+      byte @Nullable [] body,
       ObjectDirectory objects) {
     Caller caller;
     try {
@@ -161,9 +177,9 @@ public final class PolicyEngine {
   }
 
   /**
-   * One caller of this engine: who they are and the grant this engine's policy gives them,
-   * looked up once. Every question about one request goes through one {@code Caller}, so that
-   * a request is decided on one policy, whatever reloads happen meanwhile.
+   * One caller of this engine: who they are and the grant this engine's policy gives them, looked
+   * up once. Every question about one request goes through one {@code Caller}, so that a request is
+   * decided on one policy, whatever reloads happen meanwhile.
    */
   public final class Caller {
     private final Principal who;
@@ -194,9 +210,10 @@ public final class PolicyEngine {
      */
     public boolean consultsDirectory(RouteMatch route) {
       Action action = route.route().action();
-      return grant.isPresent() && (DockerApi.spec(action).ownership().consultsDirectory()
-          && grant.get().role().scope() != Scope.ALL
-          || ImagePolicyRules.consultsDirectory(grant.get().role(), action));
+      return grant.isPresent()
+          && (DockerApi.spec(action).ownership().consultsDirectory()
+                  && grant.get().role().scope() != Scope.ALL
+              || ImagePolicyRules.consultsDirectory(grant.get().role(), action));
     }
 
     /**
@@ -208,22 +225,26 @@ public final class PolicyEngine {
      *     ObjectDirectory)}
      * @param objects where existing objects are looked up; deciding never writes to it
      */
-    public Decision evaluate(RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
-        ObjectDirectory objects) {
+    public Decision evaluate(
+        RouteMatch route, CanonicalRequest head, byte @Nullable [] body, ObjectDirectory objects) {
       return evaluate(route, head, body, objects, true);
     }
 
     /**
-     * Decides as {@link #evaluate(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a
-     * request that reaches the daemon exactly as sent (plugin mode): names are judged as sent.
+     * Decides as {@link #evaluate(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a request
+     * that reaches the daemon exactly as sent (plugin mode): names are judged as sent.
      */
-    public Decision evaluateAsSent(RouteMatch route, CanonicalRequest head,
-        byte @Nullable [] body, ObjectDirectory objects) {
+    public Decision evaluateAsSent(
+        RouteMatch route, CanonicalRequest head, byte @Nullable [] body, ObjectDirectory objects) {
       return evaluate(route, head, body, objects, false);
     }
 
-    private Decision evaluate(RouteMatch route, CanonicalRequest head, byte @Nullable [] body,
-        ObjectDirectory objects, boolean mapNames) {
+    private Decision evaluate(
+        RouteMatch route,
+        CanonicalRequest head,
+        byte @Nullable [] body,
+        ObjectDirectory objects,
+        boolean mapNames) {
       try {
         return decide(this, route, head, body, objects, mapNames);
       } catch (RuntimeException e) {
@@ -232,12 +253,12 @@ public final class PolicyEngine {
     }
 
     /**
-     * Decides as {@link #evaluateAsSent(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)}
-     * a request whose body {@link PolicyEngine#read} has read: the body is not read again, so
-     * what the front end compares with the judged request is what was judged.
+     * Decides as {@link #evaluateAsSent(RouteMatch, CanonicalRequest, byte[], ObjectDirectory)} a
+     * request whose body {@link PolicyEngine#read} has read: the body is not read again, so what
+     * the front end compares with the judged request is what was judged.
      */
-    public Decision evaluateReadAsSent(RouteMatch route, CanonicalRequest read,
-        ObjectDirectory objects) {
+    public Decision evaluateReadAsSent(
+        RouteMatch route, CanonicalRequest read, ObjectDirectory objects) {
       try {
         Optional<Decision> old = tooOld(read);
         return old.isPresent() ? old.get() : judgeRead(this, route, read, objects, false);
@@ -249,33 +270,45 @@ public final class PolicyEngine {
 
   /**
    * Reads a request's body the one way every decision reads it: a JSON body strictly and against
-   * its action's schema (duplicate or case-variant keys, trailing data and wrong types refused),
-   * a body-less endpoint's body as empty, a stream as opaque.
+   * its action's schema (duplicate or case-variant keys, trailing data and wrong types refused), a
+   * body-less endpoint's body as empty, a stream as opaque.
    *
-   * @throws RequestException what is wrong with the body (the decision refuses it as
-   *     {@code request_body}, with the exception's status)
+   * @throws RequestException what is wrong with the body (the decision refuses it as {@code
+   *     request_body}, with the exception's status)
    */
-  public static CanonicalRequest read(RouteMatch route, CanonicalRequest head,
-      byte @Nullable [] body) throws RequestException {
+  public static CanonicalRequest read(
+      RouteMatch route, CanonicalRequest head, byte @Nullable [] body) throws RequestException {
     return head.withBody(readBody(route, body));
   }
 
   private static Optional<Decision> tooOld(CanonicalRequest head) {
-    if (!head.apiVersion().isEmpty() && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN)
-        < 0) {
-      return Optional.of(Decision.badRequest("api_version", "berth: API version "
-          + head.apiVersion() + " is too old; berth accepts " + ApiVersions.MIN + " and newer"));
+    if (!head.apiVersion().isEmpty()
+        && ApiVersions.compare(head.apiVersion(), ApiVersions.MIN) < 0) {
+      return Optional.of(
+          Decision.badRequest(
+              "api_version",
+              "berth: API version "
+                  + head.apiVersion()
+                  + " is too old; berth accepts "
+                  + ApiVersions.MIN
+                  + " and newer"));
     }
     return Optional.empty();
   }
 
   private static Decision internalError(RuntimeException e) {
-    return new Decision.Indeterminate("internal_error",
+    return new Decision.Indeterminate(
+        "internal_error",
         "berth could not evaluate this request (" + e.getClass().getSimpleName() + ")");
   }
 
-  private Decision decide(Caller caller, RouteMatch route, CanonicalRequest head,
-      byte @Nullable [] body, ObjectDirectory objects, boolean mapNames) {
+  private Decision decide(
+      Caller caller,
+      RouteMatch route,
+      CanonicalRequest head,
+      byte @Nullable [] body,
+      ObjectDirectory objects,
+      boolean mapNames) {
     Optional<Decision> old = tooOld(head);
     if (old.isPresent()) {
       return old.get();
@@ -294,76 +327,110 @@ public final class PolicyEngine {
     return new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage());
   }
 
-  private Decision judgeRead(Caller caller, RouteMatch route, CanonicalRequest request,
-      ObjectDirectory objects, boolean mapNames) {
+  private Decision judgeRead(
+      Caller caller,
+      RouteMatch route,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      boolean mapNames) {
     Principal who = caller.who();
     if (caller.grant().isEmpty()) {
-      return Decision.forbidden("no_role", "berth: no role is granted to " + who.name()
-          + "; ask an administrator");
+      return Decision.forbidden(
+          "no_role", "berth: no role is granted to " + who.name() + "; ask an administrator");
     }
     Grant grant = caller.grant().get();
     Role role = grant.role();
     Decision d = judge(who, grant, route, request, objects, mapNames);
-    if (role.auditOnly() && d instanceof Decision.Deny deny && AUDIT_ONLY_WAIVES.contains(
-        deny.status())) {
-      return new Decision.Allow("audit_only", request, List.of("audit-only: would be "
-          + "refused by " + deny.rule() + ": " + deny.reason()));
+    if (role.auditOnly()
+        && d instanceof Decision.Deny deny
+        && AUDIT_ONLY_WAIVES.contains(deny.status())) {
+      return new Decision.Allow(
+          "audit_only",
+          request,
+          List.of("audit-only: would be " + "refused by " + deny.rule() + ": " + deny.reason()));
     }
     return d;
   }
 
   /** The rules for a caller with a role, on a request whose body is parsed. */
-  private Decision judge(Principal who, Grant grant, RouteMatch route, CanonicalRequest request,
-      ObjectDirectory objects, boolean mapNames) {
+  private Decision judge(
+      Principal who,
+      Grant grant,
+      RouteMatch route,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      boolean mapNames) {
     Role role = grant.role();
     ActionSpec spec = DockerApi.spec(route.route().action());
     if (!role.actions().contains(spec.action())) {
-      if (spec.action() == Action.PLUGIN && request.method().equals("GET")
+      if (spec.action() == Action.PLUGIN
+          && request.method().equals("GET")
           && route.route().template().equals("/plugins/{name*}/json")) {
         // docker inspect NAME tries every kind of object, plugins last; to a role without
         // plugins there are none, so the daemon's own answer for a missing one (moby
         // plugin/store.go: 404 'plugin "x" not found') lets the CLI say "No such object".
-        return new Decision.Deny("plugin_not_visible", Decision.Status.NOT_FOUND,
+        return new Decision.Deny(
+            "plugin_not_visible",
+            Decision.Status.NOT_FOUND,
             "plugin \"" + route.param("name") + "\" not found");
       }
       Optional<Decision> noSwarm = noSwarm(spec, route, objects);
       if (noSwarm.isPresent()) {
         return noSwarm.get();
       }
-      return Decision.forbidden("action_not_granted", "berth: "
-          + UserCommands.describe(spec.action()) + " is not granted to your role ("
-          + role.name() + ")");
+      return Decision.forbidden(
+          "action_not_granted",
+          "berth: "
+              + UserCommands.describe(spec.action())
+              + " is not granted to your role ("
+              + role.name()
+              + ")");
     }
     if (role.passthrough()) {
       return spec.action() == Action.CONTAINER_CREATE
-          ? nobodysContainer(request) : new Decision.Allow("passthrough", request, List.of());
+          ? nobodysContainer(request)
+          : new Decision.Allow("passthrough", request, List.of());
     }
-    Optional<String> refused = QueryAllowlist.firstRefused(spec, request.apiVersion(),
-        request.query());
+    Optional<String> refused =
+        QueryAllowlist.firstRefused(spec, request.apiVersion(), request.query());
     if (refused.isPresent()) {
-      String why = spec.param(refused.get(), request.apiVersion()).map(QueryParam::note)
-          .map(n -> ": " + n).orElse("");
-      return Decision.forbidden("query_parameter", "berth: query parameter '" + refused.get()
-          + "' is not allowed on " + spec.action().id() + why);
+      String why =
+          spec.param(refused.get(), request.apiVersion())
+              .map(QueryParam::note)
+              .map(n -> ": " + n)
+              .orElse("");
+      return Decision.forbidden(
+          "query_parameter",
+          "berth: query parameter '"
+              + refused.get()
+              + "' is not allowed on "
+              + spec.action().id()
+              + why);
     }
     switch (spec.action()) {
       case IMAGE_BUILD -> {
-        return imagePolicy(who, grant, spec.action(), builds.evaluate(who, grant, request,
-            objects), objects);
+        return imagePolicy(
+            who, grant, spec.action(), builds.evaluate(who, grant, request, objects), objects);
       }
       case IMAGE_BUILD_CANCEL -> {
         return BuildRules.cancel();
       }
       case GRPC, SESSION -> {
         // The upgrade itself names nothing; berth-buildkit judges every call inside it.
-        return imagePolicy(who, grant, spec.action(), new Decision.Allow("buildkit_mediated",
-            request, List.of("BuildKit calls judged one by one")), objects);
+        return imagePolicy(
+            who,
+            grant,
+            spec.action(),
+            new Decision.Allow(
+                "buildkit_mediated", request, List.of("BuildKit calls judged one by one")),
+            objects);
       }
-      default -> { }
+      default -> {}
     }
     List<String> dropped = new ArrayList<>();
-    request = request.withQuery(QueryAllowlist.withoutDropped(spec, request.apiVersion(),
-        request.query(), dropped));
+    request =
+        request.withQuery(
+            QueryAllowlist.withoutDropped(spec, request.apiVersion(), request.query(), dropped));
     Decision d = bodies.evaluate(who, grant, request, route);
     if (d instanceof Decision.Allow allow) {
       d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
@@ -377,21 +444,22 @@ public final class PolicyEngine {
   }
 
   /** An allowed request judged by the caller's image rules ({@link ImagePolicyRules}). */
-  private static Decision imagePolicy(Principal who, Grant grant, Action action, Decision d,
-      ObjectDirectory objects) {
+  private static Decision imagePolicy(
+      Principal who, Grant grant, Action action, Decision d, ObjectDirectory objects) {
     return d instanceof Decision.Allow a
-        ? ImagePolicyRules.evaluate(who, grant, action, a, objects) : d;
+        ? ImagePolicyRules.evaluate(who, grant, action, a, objects)
+        : d;
   }
 
   /**
-   * Without a swarm, the daemon answers every swarm endpoint with 503 (moby
-   * {@code daemon/cluster}: {@code errNoSwarm} for leave, {@code errNoManager} for the rest), and
-   * clients rely on it: SDK teardowns call {@code swarm/leave?force=1} and take "not part of a
-   * swarm" as success. To a role without swarm actions berth gives the same answer when the node
-   * is in no swarm (asked, never assumed); otherwise, or when it cannot tell, the refusal stands.
+   * Without a swarm, the daemon answers every swarm endpoint with 503 (moby {@code daemon/cluster}:
+   * {@code errNoSwarm} for leave, {@code errNoManager} for the rest), and clients rely on it: SDK
+   * teardowns call {@code swarm/leave?force=1} and take "not part of a swarm" as success. To a role
+   * without swarm actions berth gives the same answer when the node is in no swarm (asked, never
+   * assumed); otherwise, or when it cannot tell, the refusal stands.
    */
-  private static Optional<Decision> noSwarm(ActionSpec spec, RouteMatch route,
-      ObjectDirectory objects) {
+  private static Optional<Decision> noSwarm(
+      ActionSpec spec, RouteMatch route, ObjectDirectory objects) {
     if (spec.ownership() != Ownership.SWARM_STATE) {
       return Optional.empty();
     }
@@ -402,18 +470,19 @@ public final class PolicyEngine {
     } catch (ObjectDirectory.LookupException e) {
       return Optional.empty();
     }
-    String message = route.route().template().equals("/swarm/leave")
-        ? "This node is not part of a swarm"
-        : "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm "
-            + "join\" to connect this node to swarm and try again.";
+    String message =
+        route.route().template().equals("/swarm/leave")
+            ? "This node is not part of a swarm"
+            : "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm "
+                + "join\" to connect this node to swarm and try again.";
     return Optional.of(new Decision.Deny("no_swarm", Decision.Status.UNAVAILABLE, message));
   }
 
   /**
-   * An administrator's container is nobody's: a container takes its image's labels, and an image
-   * a user committed (or anyone published) may carry {@code dev.berth.owner.uid}, which would
-   * hand the administrator's container to that user. Unless the administrator names an owner,
-   * both owner labels are set empty, which owns nothing.
+   * An administrator's container is nobody's: a container takes its image's labels, and an image a
+   * user committed (or anyone published) may carry {@code dev.berth.owner.uid}, which would hand
+   * the administrator's container to that user. Unless the administrator names an owner, both owner
+   * labels are set empty, which owns nothing.
    */
   private static Decision nobodysContainer(CanonicalRequest request) {
     if (!(request.body() instanceof Body.Json json) || !json.value().isObject()) {
@@ -428,9 +497,12 @@ public final class PolicyEngine {
     if (!labels.has(Owner.GID_LABEL)) {
       labels.put(Owner.GID_LABEL, "");
     }
-    return new Decision.Allow("passthrough", request.withBody(new Body.Json(body)),
-        List.of("owner labels set empty (an administrator's container is nobody's, "
-            + "whatever its image carries)"));
+    return new Decision.Allow(
+        "passthrough",
+        request.withBody(new Body.Json(body)),
+        List.of(
+            "owner labels set empty (an administrator's container is nobody's, "
+                + "whatever its image carries)"));
   }
 
   private static Body readBody(RouteMatch route, byte @Nullable [] body) throws RequestException {
@@ -451,8 +523,8 @@ public final class PolicyEngine {
         if (bytes.length == 0) {
           throw RequestException.bad("this endpoint needs a JSON body and none was sent");
         }
-        yield new Body.Json(DockerJson.read(bytes,
-            DockerSchemas.forAction(route.route().action())));
+        yield new Body.Json(
+            DockerJson.read(bytes, DockerSchemas.forAction(route.route().action())));
       }
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");
@@ -461,8 +533,8 @@ public final class PolicyEngine {
 
   /**
    * Why {@code who} may not point the image name {@code name} at a build's result (the rule of
-   * {@code docker tag}: a tag that exists and is not the caller's), or empty when they may.
-   * Asks {@code objects} (may block).
+   * {@code docker tag}: a tag that exists and is not the caller's), or empty when they may. Asks
+   * {@code objects} (may block).
    */
   public Optional<String> tagRefusal(Principal who, String name, ObjectDirectory objects) {
     Optional<Grant> grant = policy.grantOf(who);
@@ -475,15 +547,19 @@ public final class PolicyEngine {
     String target = ImageRefs.familiar(name);
     try {
       Optional<DockerObject> existing = objects.image(target);
-      if (existing.isPresent() && !grant.get().reaches(who,
-          existing.get().tags().getOrDefault(target, Optional.empty()))) {
-        return Optional.of("the image " + target + " is already on this host and is not yours; "
-            + "give your image another name");
+      if (existing.isPresent()
+          && !grant
+              .get()
+              .reaches(who, existing.get().tags().getOrDefault(target, Optional.empty()))) {
+        return Optional.of(
+            "the image "
+                + target
+                + " is already on this host and is not yours; "
+                + "give your image another name");
       }
       return Optional.empty();
     } catch (ObjectDirectory.LookupException e) {
-      return Optional.of("berth could not check who owns " + target + " (" + e.getMessage()
-          + ")");
+      return Optional.of("berth could not check who owns " + target + " (" + e.getMessage() + ")");
     }
   }
 }

@@ -16,11 +16,18 @@ import java.util.List;
  * @param groups every gid the user belongs to (primary first), as NSS gives them
  * @param loginUid the audit login uid of the calling process ({@code /proc/PID/loginuid}); differs
  *     from {@code uid} for a caller that used sudo; -1 when unset or unknown (always for TLS)
- * @param tlsSubject the subject of the client certificate that named the caller (RFC 2253), or
- *     "" for a unix-socket caller
+ * @param tlsSubject the subject of the client certificate that named the caller (RFC 2253), or ""
+ *     for a unix-socket caller
  */
-public record Principal(int uid, int gid, int pid, String name, String home, List<Integer> groups,
-    int loginUid, String tlsSubject) {
+public record Principal(
+    int uid,
+    int gid,
+    int pid,
+    String name,
+    String home,
+    List<Integer> groups,
+    int loginUid,
+    String tlsSubject) {
 
   public Principal {
     requireNonNull(name, "name");
@@ -33,8 +40,8 @@ public record Principal(int uid, int gid, int pid, String name, String home, Lis
   }
 
   /** A unix-socket caller. */
-  public Principal(int uid, int gid, int pid, String name, String home, List<Integer> groups,
-      int loginUid) {
+  public Principal(
+      int uid, int gid, int pid, String name, String home, List<Integer> groups, int loginUid) {
     this(uid, gid, pid, name, home, groups, loginUid, "");
   }
 

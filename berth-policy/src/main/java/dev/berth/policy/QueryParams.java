@@ -16,15 +16,15 @@ import java.util.StringJoiner;
  * Query parameters parsed the way dockerd reads them, with every ambiguity refused.
  *
  * <p>dockerd uses Go's {@code url.ParseQuery} and {@code FormValue}, which takes the first of
- * repeated keys; a proxy that took the last one would judge a different value than the daemon
- * uses. So berth refuses repeats, except for the keys the daemon reads only as lists, whichever
- * endpoint they are on ({@code r.Form["..."]} in moby's routers, 20.10 and 28.x alike):
- * {@code changes} (commit, import: {@code api/server/router/container/container_routes.go},
- * {@code image/image_routes.go}), {@code names} (save), {@code platforms} (image delete) and
- * {@code type} (system df), and {@code t} on {@code POST /build} (moby
- * {@code daemon/server/router/build/build_routes.go}). Their values are kept in order and all
- * forwarded; {@link #get} gives the first, as Go's {@code FormValue} does. berth also refuses
- * {@code ;} separators (Go rejects them since 1.17) and malformed percent escapes.
+ * repeated keys; a proxy that took the last one would judge a different value than the daemon uses.
+ * So berth refuses repeats, except for the keys the daemon reads only as lists, whichever endpoint
+ * they are on ({@code r.Form["..."]} in moby's routers, 20.10 and 28.x alike): {@code changes}
+ * (commit, import: {@code api/server/router/container/container_routes.go}, {@code
+ * image/image_routes.go}), {@code names} (save), {@code platforms} (image delete) and {@code type}
+ * (system df), and {@code t} on {@code POST /build} (moby {@code
+ * daemon/server/router/build/build_routes.go}). Their values are kept in order and all forwarded;
+ * {@link #get} gives the first, as Go's {@code FormValue} does. berth also refuses {@code ;}
+ * separators (Go rejects them since 1.17) and malformed percent escapes.
  */
 public final class QueryParams {
   /** Keys the daemon reads as lists on every endpoint that takes them. */
@@ -34,6 +34,7 @@ public final class QueryParams {
 
   /** The first value of each key, in order. */
   private final Map<String, String> values;
+
   /** The further values of list keys. */
   private final Map<String, List<String>> more;
 
@@ -112,7 +113,10 @@ public final class QueryParams {
       return false;
     }
     String s = v.strip().toLowerCase(Locale.ROOT);
-    return !(s.isEmpty() || s.equals("0") || s.equals("no") || s.equals("false")
+    return !(s.isEmpty()
+        || s.equals("0")
+        || s.equals("no")
+        || s.equals("false")
         || s.equals("none"));
   }
 
@@ -144,12 +148,15 @@ public final class QueryParams {
   /** Re-serialises the parameters; what berth forwards is this, never the client's raw query. */
   public String encode() {
     StringJoiner out = new StringJoiner("&");
-    values.forEach((k, v) -> {
-      for (String each : getAll(k)) {
-        out.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
-            + URLEncoder.encode(each, StandardCharsets.UTF_8));
-      }
-    });
+    values.forEach(
+        (k, v) -> {
+          for (String each : getAll(k)) {
+            out.add(
+                URLEncoder.encode(k, StandardCharsets.UTF_8)
+                    + "="
+                    + URLEncoder.encode(each, StandardCharsets.UTF_8));
+          }
+        });
     return out.toString();
   }
 

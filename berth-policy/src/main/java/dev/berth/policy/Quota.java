@@ -1,10 +1,10 @@
 package dev.berth.policy;
 
 /**
- * What one user's running containers may use together (or, for a role with scope
- * {@link Scope#GROUP}, what the sharing group's may). A zero means no quota for that resource.
- * Checked when a container starts; the per-container defaults of {@link Limits} apply when a
- * user asks for nothing, so every container counts with a definite amount.
+ * What one user's running containers may use together (or, for a role with scope {@link
+ * Scope#GROUP}, what the sharing group's may). A zero means no quota for that resource. Checked
+ * when a container starts; the per-container defaults of {@link Limits} apply when a user asks for
+ * nothing, so every container counts with a definite amount.
  *
  * @param containers running (or paused, or restarting) containers
  * @param memory bytes, summed over those containers' memory limits

@@ -10,8 +10,8 @@ import java.util.Set;
  *
  * @param name the role's name in the policy file
  * @param actions what holders of the role may ask for
- * @param passthrough whether requests are forwarded without the user rules (administrators);
- *     they are still parsed strictly and re-serialised; implies scope {@link Scope#ALL}
+ * @param passthrough whether requests are forwarded without the user rules (administrators); they
+ *     are still parsed strictly and re-serialised; implies scope {@link Scope#ALL}
  * @param scope which existing objects holders see and act on
  * @param bindRoots host directories a holder may bind-mount, as templates: {@code {home}} is the
  *     user's home directory, {@code {user}} the user name
@@ -20,8 +20,9 @@ import java.util.Set;
  * @param profiles the profiles holders may ask for
  * @param quota what the holder's running containers may use together
  * @param namePrefix the prefix of a holder's container, network and volume names in the daemon
- *     ({@code {user}} is the user name, {@code {uid}} the uid; {@code u{uid}_} is the
- *     recommended one), "" for none: names are then the daemon's (see {@link dev.berth.policy.rules.PrivateNames})
+ *     ({@code {user}} is the user name, {@code {uid}} the uid; {@code u{uid}_} is the recommended
+ *     one), "" for none: names are then the daemon's (see {@link
+ *     dev.berth.policy.rules.PrivateNames})
  * @param bounds what one holder may hold of berth at once (connections, requests in flight)
  * @param auditOnly rollout mode {@code audit-only}: requests the rules would refuse are forwarded
  *     as judged and recorded as would-be refusals (malformed requests are still refused)
@@ -29,9 +30,21 @@ import java.util.Set;
  *     user slice, or the daemon's choice)
  * @param images which images holders may pull, run and build from ({@link ImagePolicy#ANY}: any)
  */
-public record Role(String name, Set<Action> actions, boolean passthrough, Scope scope,
-    List<String> bindRoots, Limits limits, Allowances allow, Set<String> profiles, Quota quota,
-    Bounds bounds, boolean auditOnly, String namePrefix, Placement placement, ImagePolicy images) {
+public record Role(
+    String name,
+    Set<Action> actions,
+    boolean passthrough,
+    Scope scope,
+    List<String> bindRoots,
+    Limits limits,
+    Allowances allow,
+    Set<String> profiles,
+    Quota quota,
+    Bounds bounds,
+    boolean auditOnly,
+    String namePrefix,
+    Placement placement,
+    ImagePolicy images) {
   public Role {
     requireNonNull(name, "name");
     actions = Set.copyOf(actions);
@@ -49,7 +62,6 @@ public record Role(String name, Set<Action> actions, boolean passthrough, Scope 
 
   /** The name prefix for {@code who}, "" when the role has none (names are not private). */
   public String namePrefixFor(Principal who) {
-    return namePrefix.replace("{user}", who.name()).replace("{uid}",
-        Integer.toString(who.uid()));
+    return namePrefix.replace("{user}", who.name()).replace("{uid}", Integer.toString(who.uid()));
   }
 }

@@ -6,9 +6,9 @@ import java.util.Optional;
 /**
  * Which existing objects a role may see and act on.
  *
- * <p>Objects belong to the user who created them through berth (see {@link Owner}); objects
- * created some other way (by an administrator on the daemon's own socket, before berth was
- * installed) belong to nobody and only {@link #ALL} reaches them.
+ * <p>Objects belong to the user who created them through berth (see {@link Owner}); objects created
+ * some other way (by an administrator on the daemon's own socket, before berth was installed)
+ * belong to nobody and only {@link #ALL} reaches them.
  */
 public enum Scope {
   /** Only the caller's own objects. */

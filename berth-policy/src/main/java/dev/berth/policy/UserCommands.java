@@ -6,8 +6,8 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The docker command a user typed for an action, so that a refusal names what the user did
- * ({@code docker build}) and not only berth's action name ({@code image_build}).
+ * The docker command a user typed for an action, so that a refusal names what the user did ({@code
+ * docker build}) and not only berth's action name ({@code image_build}).
  */
 final class UserCommands {
   private static final Map<Action, String> COMMANDS = new EnumMap<>(Action.class);

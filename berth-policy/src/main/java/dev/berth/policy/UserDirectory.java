@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Resolves numeric ids to accounts. The production implementation asks the C library (NSS), so
- * LDAP and SSSD users work; tests may use a fixed table.
+ * Resolves numeric ids to accounts. The production implementation asks the C library (NSS), so LDAP
+ * and SSSD users work; tests may use a fixed table.
  *
  * <p>Implementations must be thread-safe. A lookup that fails (as opposed to a user that does not
  * exist) throws {@link LookupException}; callers deny the request.

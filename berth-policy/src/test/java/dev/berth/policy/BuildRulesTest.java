@@ -23,15 +23,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Issue 14, item 1: the classic builder for ordinary users. */
 class BuildRulesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** What the docker CLI sends for {@code DOCKER_BUILDKIT=0 docker build -t NAME .} (moby client). */
-  private static final String CLI = "/v1.51/build?networkmode=default&cgroupparent=&cpusetcpus="
-      + "&cpusetmems=&cpushares=0&cpuquota=0&cpuperiod=0&memory=0&memswap=0&shmsize=0"
-      + "&dockerfile=Dockerfile&target=&ulimits=null&buildargs=%7B%7D&labels=%7B%7D"
-      + "&cachefrom=%5B%5D&rm=1";
+
+  /**
+   * What the docker CLI sends for {@code DOCKER_BUILDKIT=0 docker build -t NAME .} (moby client).
+   */
+  private static final String CLI =
+      "/v1.51/build?networkmode=default&cgroupparent=&cpusetcpus="
+          + "&cpusetmems=&cpushares=0&cpuquota=0&cpuperiod=0&memory=0&memswap=0&shmsize=0"
+          + "&dockerfile=Dockerfile&target=&ulimits=null&buildargs=%7B%7D&labels=%7B%7D"
+          + "&cachefrom=%5B%5D&rm=1";
 
   private static PolicyEngine engine(String yaml) throws Exception {
-    return new PolicyEngine(PolicyLoader.load(yaml, "test", g -> Optional.empty()),
-        Fixtures.HOST);
+    return new PolicyEngine(PolicyLoader.load(yaml, "test", g -> Optional.empty()), Fixtures.HOST);
   }
 
   private static Decision build(Principal who, String extra) {
@@ -58,44 +61,79 @@ class BuildRulesTest {
     Decision.Allow a = allowed(build(ALICE, "&t=mine%3A1&t=mine%3A2"));
     QueryParams q = a.forward().query();
     assertThat(q.get("networkmode")).contains("berth-build-1001");
-    assertThat(a.effects()).containsExactly(new Effect.EnsureNetwork("berth-build-1001",
-        Map.of(BuildRules.NETWORK_LABEL, "1001")));
+    assertThat(a.effects())
+        .containsExactly(
+            new Effect.EnsureNetwork("berth-build-1001", Map.of(BuildRules.NETWORK_LABEL, "1001")));
     assertThat(q.get("rm")).contains("1");
     assertThat(q.get("forcerm")).contains("1");
     JsonNode labels = JSON.readTree(q.get("labels").orElseThrow());
     assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
-    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimBuild(List.of("mine:1", "mine:2"),
-        new Owner(1001, -1)));
+    assertThat(a.followUp())
+        .isEqualTo(new FollowUp.ClaimBuild(List.of("mine:1", "mine:2"), new Owner(1001, -1)));
     assertThat(a.forward().target()).contains("t=mine%3A1&t=mine%3A2");
   }
 
   @Test
   void build_networkNone_kept() {
-    Decision.Allow a = allowed(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("networkmode=default", "networkmode=none"), null));
+    Decision.Allow a =
+        allowed(
+            Fixtures.decide(
+                ENGINE,
+                Fixtures.objects(),
+                ALICE,
+                "POST",
+                CLI.replace("networkmode=default", "networkmode=none"),
+                null));
     assertThat(a.forward().query().get("networkmode")).contains("none");
     assertThat(a.effects()).isEmpty();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"host", "container%3Abobweb", "container%3Aabc", "alicenet", "bobnet",
-      "ns%3A%2Fproc%2F1%2Fns%2Fnet"})
+  @ValueSource(
+      strings = {
+        "host",
+        "container%3Abobweb",
+        "container%3Aabc",
+        "alicenet",
+        "bobnet",
+        "ns%3A%2Fproc%2F1%2Fns%2Fnet"
+      })
   void build_networkModeHostContainerOrNamed_refused(String mode) {
-    String reason = refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("networkmode=default", "networkmode=" + mode), null));
+    String reason =
+        refused(
+            Fixtures.decide(
+                ENGINE,
+                Fixtures.objects(),
+                ALICE,
+                "POST",
+                CLI.replace("networkmode=default", "networkmode=" + mode),
+                null));
     assertThat(reason).contains("--network");
   }
 
   @Test
   void build_networkModeContainerOfOther_refused() {
-    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("networkmode=default", "networkmode=container%3Abobweb"), null));
+    refused(
+        Fixtures.decide(
+            ENGINE,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            CLI.replace("networkmode=default", "networkmode=container%3Abobweb"),
+            null));
   }
 
   @Test
   void build_cgroupParent_refused() {
-    assertThat(refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("cgroupparent=", "cgroupparent=%2Fsystem.slice"), null)))
+    assertThat(
+            refused(
+                Fixtures.decide(
+                    ENGINE,
+                    Fixtures.objects(),
+                    ALICE,
+                    "POST",
+                    CLI.replace("cgroupparent=", "cgroupparent=%2Fsystem.slice"),
+                    null)))
         .contains("--cgroup-parent");
   }
 
@@ -103,8 +141,9 @@ class BuildRulesTest {
   void build_remoteContext_refusedUnlessRoleAllowsPrefix() throws Exception {
     String remote = "&remote=" + enc("https://github.com/x/y.git");
     assertThat(refused(build(ALICE, remote))).contains("remote build contexts");
-    PolicyEngine allowing = engine(
-        """
+    PolicyEngine allowing =
+        engine(
+            """
         roles:
           user:
             actions: [image_build]
@@ -115,14 +154,21 @@ class BuildRulesTest {
             users: ["*"]
         """);
     allowed(Fixtures.decide(allowing, Fixtures.objects(), ALICE, "POST", CLI + remote, null));
-    refused(Fixtures.decide(allowing, Fixtures.objects(), ALICE, "POST",
-        CLI + "&remote=" + enc("https://github.com/other/z.git"), null));
+    refused(
+        Fixtures.decide(
+            allowing,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            CLI + "&remote=" + enc("https://github.com/other/z.git"),
+            null));
   }
 
   @Test
   void policy_buildFrontendsPinnedByDigest_readAndUnpinnedRefused() throws Exception {
     String pinned = "docker/dockerfile:1.7@sha256:" + "ab".repeat(32);
-    String yaml = """
+    String yaml =
+        """
         roles:
           user:
             actions: [image_build]
@@ -136,12 +182,14 @@ class BuildRulesTest {
     assertThat(allowing.policy().roleOf(ALICE).orElseThrow().allow().buildFrontends())
         .containsExactly(pinned);
     assertThatThrownBy(() -> engine(yaml.formatted("docker/dockerfile:1.7")))
-        .hasMessageContaining("build_frontends[0]").hasMessageContaining("pinned by digest");
+        .hasMessageContaining("build_frontends[0]")
+        .hasMessageContaining("pinned by digest");
   }
 
   @Test
   void build_tagOverAnotherUsersTag_refused() {
-    assertThat(refused(build(ALICE, "&t=busybox"))).contains("busybox:latest")
+    assertThat(refused(build(ALICE, "&t=busybox")))
+        .contains("busybox:latest")
         .contains("not yours");
   }
 
@@ -157,16 +205,30 @@ class BuildRulesTest {
 
   @Test
   void build_proxyBuildArg_refused() {
-    assertThat(refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("buildargs=%7B%7D",
-            "buildargs=" + enc("{\"http_proxy\":\"http://10.0.0.1:3128\"}")), null)))
+    assertThat(
+            refused(
+                Fixtures.decide(
+                    ENGINE,
+                    Fixtures.objects(),
+                    ALICE,
+                    "POST",
+                    CLI.replace(
+                        "buildargs=%7B%7D",
+                        "buildargs=" + enc("{\"http_proxy\":\"http://10.0.0.1:3128\"}")),
+                    null)))
         .contains("proxy build-args");
   }
 
   @Test
   void build_ordinaryBuildArg_allowed() {
-    allowed(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace(
-        "buildargs=%7B%7D", "buildargs=" + enc("{\"VERSION\":\"1\"}")), null));
+    allowed(
+        Fixtures.decide(
+            ENGINE,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            CLI.replace("buildargs=%7B%7D", "buildargs=" + enc("{\"VERSION\":\"1\"}")),
+            null));
   }
 
   @Test
@@ -176,37 +238,60 @@ class BuildRulesTest {
 
   @Test
   void build_foreignOwnerLabel_refused() {
-    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace(
-        "labels=%7B%7D", "labels=" + enc("{\"" + Owner.UID_LABEL + "\":\"1002\"}")), null));
+    refused(
+        Fixtures.decide(
+            ENGINE,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            CLI.replace("labels=%7B%7D", "labels=" + enc("{\"" + Owner.UID_LABEL + "\":\"1002\"}")),
+            null));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"&squash=1", "&isolation=hyperv", "&securityopt=seccomp%3Dunconfined",
-      "&session=abc", "&buildid=abc", "&outputs=" + "%5B%7B%22Type%22%3A%22local%22%7D%5D",
-      "&version=2"})
+  @ValueSource(
+      strings = {
+        "&squash=1",
+        "&isolation=hyperv",
+        "&securityopt=seccomp%3Dunconfined",
+        "&session=abc",
+        "&buildid=abc",
+        "&outputs=" + "%5B%7B%22Type%22%3A%22local%22%7D%5D",
+        "&version=2"
+      })
   void build_optionsOutsideTheClassicBuilder_refused(String extra) {
     refused(build(ALICE, extra));
   }
 
   @Test
   void build_ulimits_refused() {
-    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace(
-        "ulimits=null", "ulimits=" + enc("[{\"Name\":\"nproc\",\"Hard\":99999,\"Soft\":99999}]")),
-        null));
+    refused(
+        Fixtures.decide(
+            ENGINE,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            CLI.replace(
+                "ulimits=null",
+                "ulimits=" + enc("[{\"Name\":\"nproc\",\"Hard\":99999,\"Soft\":99999}]")),
+            null));
   }
 
   @Test
   void build_rmZero_forcedToOne() {
-    Decision.Allow a = allowed(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("rm=1", "rm=0"), null));
+    Decision.Allow a =
+        allowed(
+            Fixtures.decide(
+                ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace("rm=1", "rm=0"), null));
     assertThat(a.forward().query().get("rm")).contains("1");
     assertThat(a.forward().query().get("forcerm")).contains("1");
   }
 
   @Test
   void build_limits_forcedWithinRole() throws Exception {
-    PolicyEngine limited = engine(
-        """
+    PolicyEngine limited =
+        engine(
+            """
         roles:
           user:
             actions: [image_build]
@@ -217,21 +302,34 @@ class BuildRulesTest {
           - role: user
             users: ["*"]
         """);
-    Decision.Allow a = allowed(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST", CLI,
-        null));
+    Decision.Allow a =
+        allowed(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST", CLI, null));
     assertThat(a.forward().query().get("memory")).contains(Long.toString(1L << 30));
     assertThat(a.forward().query().get("cpuquota")).contains("200000");
     assertThat(a.forward().query().get("cpuperiod")).contains("100000");
-    refused(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("memory=0", "memory=" + (3L << 30)), null));
-    refused(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST",
-        CLI.replace("cpuquota=0", "cpuquota=400000"), null));
+    refused(
+        Fixtures.decide(
+            limited,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            CLI.replace("memory=0", "memory=" + (3L << 30)),
+            null));
+    refused(
+        Fixtures.decide(
+            limited,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            CLI.replace("cpuquota=0", "cpuquota=400000"),
+            null));
   }
 
   @Test
   void buildCancel_anyBuildId_refused() throws Exception {
-    PolicyEngine granting = engine(
-        """
+    PolicyEngine granting =
+        engine(
+            """
         roles:
           user:
             actions: [image_build, image_build_cancel]
@@ -239,21 +337,33 @@ class BuildRulesTest {
           - role: user
             users: ["*"]
         """);
-    refused(Fixtures.decide(granting, Fixtures.objects(), ALICE, "POST",
-        "/v1.51/build/cancel?id=bobs-build", null));
-    refused(Fixtures.decide(ENGINE, Fixtures.objects(), ALICE, "POST",
-        "/v1.51/build/cancel?id=bobs-build", null));
+    refused(
+        Fixtures.decide(
+            granting,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            "/v1.51/build/cancel?id=bobs-build",
+            null));
+    refused(
+        Fixtures.decide(
+            ENGINE, Fixtures.objects(), ALICE, "POST", "/v1.51/build/cancel?id=bobs-build", null));
   }
 
   @Test
   void tagRefusal_othersTagRefusedOwnAndFreeAllowed() {
     FakeObjects objects = Fixtures.objects();
-    assertThat(ENGINE.tagRefusal(ALICE, "busybox", objects)).get().asString()
-        .contains("busybox:latest").contains("not yours");
+    assertThat(ENGINE.tagRefusal(ALICE, "busybox", objects))
+        .get()
+        .asString()
+        .contains("busybox:latest")
+        .contains("not yours");
     assertThat(ENGINE.tagRefusal(ALICE, "docker.io/alice/tool:1", objects)).isEmpty();
     assertThat(ENGINE.tagRefusal(ALICE, "fresh:1", objects)).isEmpty();
     assertThat(ENGINE.tagRefusal(ROOT, "busybox", objects)).isEmpty();
-    assertThat(ENGINE.tagRefusal(ALICE, "busybox", ObjectDirectory.UNAVAILABLE)).get().asString()
+    assertThat(ENGINE.tagRefusal(ALICE, "busybox", ObjectDirectory.UNAVAILABLE))
+        .get()
+        .asString()
         .contains("could not check");
   }
 
@@ -267,8 +377,7 @@ class BuildRulesTest {
     assertThat(q.without("t").getAll("t")).isEmpty();
     assertThat(q.without("q").getAll("t")).containsExactly("a", "b", "c");
     assertThat(q.getAll("nope")).isEmpty();
-    assertThatThrownBy(() -> QueryParams.parse("q=1&q=2"))
-        .isInstanceOf(RequestException.class);
+    assertThatThrownBy(() -> QueryParams.parse("q=1&q=2")).isInstanceOf(RequestException.class);
   }
 
   @Test

@@ -27,14 +27,16 @@ class BuiltImagesTest {
         .containsExactly(ALICE_PYTHON);
     assertThat(BuiltImages.daemonTags(List.of("python:3.12"), ROOT, grant(ROOT)))
         .containsExactly("python:3.12");
-    assertThatThrownBy(() -> BuiltImages.daemonTags(List.of("berth.invalid/u1002/x"), ALICE,
-        grant(ALICE))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> BuiltImages.daemonTags(List.of("berth.invalid/u1002/x"), ALICE, grant(ALICE)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void fromAnotherUsersImage_notSeen_ownAndSharedResolved() throws Exception {
-    FakeObjects objects = Fixtures.objects()
-        .image(ALICE_MADE, FakeObjects.owner(1001), Map.of(ALICE_PYTHON, Optional.empty()));
+    FakeObjects objects =
+        Fixtures.objects()
+            .image(ALICE_MADE, FakeObjects.owner(1001), Map.of(ALICE_PYTHON, Optional.empty()));
     assertThat(BuiltImages.base("python:3.12", ALICE, grant(ALICE), objects))
         .hasValue(ALICE_PYTHON);
     assertThat(BuiltImages.base(ALICE_MADE, BOB, grant(BOB), objects)).isEmpty();

@@ -28,28 +28,30 @@ class CanonicalRequestTest {
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
-  @ValueSource(strings = {
-      "http://docker/containers/create", // PROTO-16 absolute form
-      "*",
-      "/containers/../_ping", // dot segment
-      "/containers/./json",
-      "/containers//json", // empty segment
-      "/containers/json/", // trailing slash
-      "/containers/a%2Fb/json", // encoded slash
-      "/containers/a%2fb/json",
-      "/containers/a%00/json", // NUL
-      "/containers/a%5Cb/json",
-      "/containers/a\\b/json", // raw backslash: refused as its encoded form is (fuzzing)
-      "/containers/%2e%2e/json", // encoded dot segment
-      "/containers/a%zz/json", // bad escape
-      "/containers/a%4/json",
-      "/containers/a%20b/json", // space
-      "/v1..2/containers/json", // malformed version
-      "/v1.47.0/containers/create", // PATH-01: three-part version
-      "/v1.47.9.9/containers/create",
-      "/_ping?a=1&a=2", // repeated parameter
-      "/_ping?a=1;b=2", // semicolon separator
-      "/containers/json#frag"})
+  @ValueSource(
+      strings = {
+        "http://docker/containers/create", // PROTO-16 absolute form
+        "*",
+        "/containers/../_ping", // dot segment
+        "/containers/./json",
+        "/containers//json", // empty segment
+        "/containers/json/", // trailing slash
+        "/containers/a%2Fb/json", // encoded slash
+        "/containers/a%2fb/json",
+        "/containers/a%00/json", // NUL
+        "/containers/a%5Cb/json",
+        "/containers/a\\b/json", // raw backslash: refused as its encoded form is (fuzzing)
+        "/containers/%2e%2e/json", // encoded dot segment
+        "/containers/a%zz/json", // bad escape
+        "/containers/a%4/json",
+        "/containers/a%20b/json", // space
+        "/v1..2/containers/json", // malformed version
+        "/v1.47.0/containers/create", // PATH-01: three-part version
+        "/v1.47.9.9/containers/create",
+        "/_ping?a=1&a=2", // repeated parameter
+        "/_ping?a=1;b=2", // semicolon separator
+        "/containers/json#frag"
+      })
   void parse_ambiguousTarget_refused(String target) {
     assertThatThrownBy(() -> CanonicalRequest.parse("GET", target))
         .isInstanceOf(RequestException.class);
@@ -63,8 +65,19 @@ class CanonicalRequestTest {
   }
 
   @ParameterizedTest(name = "{0}={1}")
-  @CsvSource({"1,true", "true,true", "True,true", "yes,true", "0,false", "false,false",
-      "FALSE,false", "no,false", "none,false", "' 0 ',false", "'',false"})
+  @CsvSource({
+    "1,true",
+    "true,true",
+    "True,true",
+    "yes,true",
+    "0,false",
+    "false,false",
+    "FALSE,false",
+    "no,false",
+    "none,false",
+    "' 0 ',false",
+    "'',false"
+  })
   void bool_followsDockerSemantics(String value, boolean expected) throws Exception {
     QueryParams q = QueryParams.parse("x=" + URLEncoder.encode(value, "UTF-8"));
     assertThat(q.bool("x")).isEqualTo(expected);
@@ -101,7 +114,8 @@ class CanonicalRequestTest {
   void queryParams_repeatedSingleValueKey_refused() {
     // the daemon takes the first value (FormValue): judging another would be a smuggle
     assertThatThrownBy(() -> QueryParams.parse("name=a&name=b"))
-        .isInstanceOf(RequestException.class).hasMessageContaining("more than once");
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("more than once");
   }
 
   @Test

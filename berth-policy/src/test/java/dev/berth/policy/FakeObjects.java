@@ -20,8 +20,10 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, Owner> heldTags = new HashMap<>();
   private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
+
   /** The daemon's API version ({@link #apiVersion}). */
   String api = "1.51";
+
   /** The node's swarm state: null when this directory cannot tell. */
   Boolean swarm;
 
@@ -53,10 +55,15 @@ class FakeObjects implements ObjectDirectory {
       throw new LookupException("daemon unreachable");
     }
     String[] kv = label.split("=", 2);
-    return usage.values().stream().filter(ContainerUsage::active).filter(u -> {
-      DockerObject c = containers.get(u.id());
-      return c != null && c.owner().map(o -> o.labels().get(kv[0]).equals(kv[1])).orElse(false);
-    }).toList();
+    return usage.values().stream()
+        .filter(ContainerUsage::active)
+        .filter(
+            u -> {
+              DockerObject c = containers.get(u.id());
+              return c != null
+                  && c.owner().map(o -> o.labels().get(kv[0]).equals(kv[1])).orElse(false);
+            })
+        .toList();
   }
 
   static Optional<Owner> owner(int uid) {
@@ -107,8 +114,10 @@ class FakeObjects implements ObjectDirectory {
         return Optional.of(o);
       }
     }
-    var prefixed = all.values().stream().filter(o -> o.id().startsWith(ref)
-        || o.id().startsWith("sha256:" + ref)).toList();
+    var prefixed =
+        all.values().stream()
+            .filter(o -> o.id().startsWith(ref) || o.id().startsWith("sha256:" + ref))
+            .toList();
     return prefixed.size() == 1 ? Optional.of(prefixed.get(0)) : Optional.empty();
   }
 
@@ -134,8 +143,12 @@ class FakeObjects implements ObjectDirectory {
 
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
-    Optional<DockerObject> byName = find(images, ImageRefs.familiar(ref).equals(ref)
-        || images.containsKey(ref) ? ref : ImageRefs.familiar(ref));
+    Optional<DockerObject> byName =
+        find(
+            images,
+            ImageRefs.familiar(ref).equals(ref) || images.containsKey(ref)
+                ? ref
+                : ImageRefs.familiar(ref));
     return byName.isPresent() ? byName : find(images, ref); // then as an id prefix
   }
 
@@ -166,7 +179,8 @@ class FakeObjects implements ObjectDirectory {
       public Optional<Owner> heldTag(String tag, String imageId) {
         DockerObject image = images.get(imageId);
         return image != null && image.tags().containsKey(tag)
-            ? Optional.ofNullable(heldTags.get(tag)) : Optional.empty();
+            ? Optional.ofNullable(heldTags.get(tag))
+            : Optional.empty();
       }
     };
   }

@@ -18,26 +18,28 @@ final class Fixtures {
   static final Principal ROOT = new Principal(0, 0, 1, "root", "/root", List.of(0), -1);
 
   /** Real paths of the fake host: symlinks resolved as the map says. */
-  static final HostPaths HOST = new HostPaths() {
-    private final Map<String, Resolved> files = Map.of(
-        "/home/alice", dir("/home/alice"),
-        "/home/alice/data", dir("/home/alice/data"),
-        "/home/alice/link-to-root", dir("/"),
-        "/home/alice/docker.sock", new Resolved(Path.of("/run/docker.sock"), Kind.OTHER),
-        "/home/bob", dir("/home/bob"),
-        "/", dir("/"),
-        "/proc", dir("/proc"),
-        "/var/run/docker.sock", new Resolved(Path.of("/run/docker.sock"), Kind.OTHER));
+  static final HostPaths HOST =
+      new HostPaths() {
+        private final Map<String, Resolved> files =
+            Map.of(
+                "/home/alice", dir("/home/alice"),
+                "/home/alice/data", dir("/home/alice/data"),
+                "/home/alice/link-to-root", dir("/"),
+                "/home/alice/docker.sock", new Resolved(Path.of("/run/docker.sock"), Kind.OTHER),
+                "/home/bob", dir("/home/bob"),
+                "/", dir("/"),
+                "/proc", dir("/proc"),
+                "/var/run/docker.sock", new Resolved(Path.of("/run/docker.sock"), Kind.OTHER));
 
-    @Override
-    public Resolved resolve(Path path) throws IOException {
-      Resolved r = files.get(path.normalize().toString());
-      if (r == null) {
-        throw new NoSuchFileException(path.toString());
-      }
-      return r;
-    }
-  };
+        @Override
+        public Resolved resolve(Path path) throws IOException {
+          Resolved r = files.get(path.normalize().toString());
+          if (r == null) {
+            throw new NoSuchFileException(path.toString());
+          }
+          return r;
+        }
+      };
 
   private static HostPaths.Resolved dir(String p) {
     return new HostPaths.Resolved(Path.of(p), HostPaths.Kind.DIRECTORY);
@@ -50,6 +52,7 @@ final class Fixtures {
 
   /** Full ids of the objects in {@link #objects()}. */
   static final String ALICE_CONTAINER = "abc" + "1".repeat(61);
+
   static final String BOB_CONTAINER = "b0b" + "2".repeat(61);
   static final String SITE_CONTAINER = "5173" + "3".repeat(60);
   static final String ALICE_EXEC = "e1" + "1".repeat(62);
@@ -76,8 +79,8 @@ final class Fixtures {
         .network(ALICE_NETWORK, "alicenet", FakeObjects.owner(1001))
         .network(BOB_NETWORK, "bobnet", FakeObjects.owner(1002))
         .image(BASE_IMAGE, Optional.empty(), Map.of("busybox:latest", Optional.empty()))
-        .image(ALICE_IMAGE, FakeObjects.owner(1001),
-            Map.of("alice/tool:1", FakeObjects.owner(1001)));
+        .image(
+            ALICE_IMAGE, FakeObjects.owner(1001), Map.of("alice/tool:1", FakeObjects.owner(1001)));
   }
 
   static Decision decide(Principal who, String method, String target, String body) {
@@ -85,21 +88,37 @@ final class Fixtures {
   }
 
   /** As plugin mode decides: names reach the daemon as sent (no private names). */
-  static Decision decideAsSent(PolicyEngine engine, ObjectDirectory objects, Principal who,
-      String method, String target, String body) {
+  static Decision decideAsSent(
+      PolicyEngine engine,
+      ObjectDirectory objects,
+      Principal who,
+      String method,
+      String target,
+      String body) {
     try {
-      return engine.evaluateAsSent(who, CanonicalRequest.parse(method, target),
-          body == null ? null : body.getBytes(StandardCharsets.UTF_8), objects);
+      return engine.evaluateAsSent(
+          who,
+          CanonicalRequest.parse(method, target),
+          body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+          objects);
     } catch (RequestException e) {
       throw new AssertionError(e);
     }
   }
 
-  static Decision decide(PolicyEngine engine, ObjectDirectory objects, Principal who,
-      String method, String target, String body) {
+  static Decision decide(
+      PolicyEngine engine,
+      ObjectDirectory objects,
+      Principal who,
+      String method,
+      String target,
+      String body) {
     try {
-      return engine.evaluate(who, CanonicalRequest.parse(method, target),
-          body == null ? null : body.getBytes(StandardCharsets.UTF_8), objects);
+      return engine.evaluate(
+          who,
+          CanonicalRequest.parse(method, target),
+          body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+          objects);
     } catch (RequestException e) {
       throw new AssertionError(e);
     }

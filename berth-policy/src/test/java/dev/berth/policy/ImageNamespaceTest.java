@@ -12,14 +12,15 @@ class ImageNamespaceTest {
 
   @ParameterizedTest
   @CsvSource({
-      "python:3.12, berth.invalid/u1001/docker.io/library/python:3.12, python:3.12",
-      "python, berth.invalid/u1001/docker.io/library/python:latest, python:latest",
-      "docker.io/library/python:3, berth.invalid/u1001/docker.io/library/python:3, python:3",
-      "alice/tool:1, berth.invalid/u1001/docker.io/alice/tool:1, alice/tool:1",
-      "ghcr.io/org/tool:1.2, berth.invalid/u1001/ghcr.io/org/tool:1.2, ghcr.io/org/tool:1.2",
-      "localhost:5000/app:v1, berth.invalid/u1001/localhost__5000/app:v1, localhost:5000/app:v1",
-      "Reg.Example.com:443/a/b, berth.invalid/u1001/reg.example.com__443/a/b:latest,"
-          + " reg.example.com:443/a/b:latest"})
+    "python:3.12, berth.invalid/u1001/docker.io/library/python:3.12, python:3.12",
+    "python, berth.invalid/u1001/docker.io/library/python:latest, python:latest",
+    "docker.io/library/python:3, berth.invalid/u1001/docker.io/library/python:3, python:3",
+    "alice/tool:1, berth.invalid/u1001/docker.io/alice/tool:1, alice/tool:1",
+    "ghcr.io/org/tool:1.2, berth.invalid/u1001/ghcr.io/org/tool:1.2, ghcr.io/org/tool:1.2",
+    "localhost:5000/app:v1, berth.invalid/u1001/localhost__5000/app:v1, localhost:5000/app:v1",
+    "Reg.Example.com:443/a/b, berth.invalid/u1001/reg.example.com__443/a/b:latest,"
+        + " reg.example.com:443/a/b:latest"
+  })
   void privateName_roundTrips(String ref, String daemon, String shown) {
     assertThat(ImageNamespace.privateName(ref, 1001)).hasValue(daemon);
     ImageNamespace.PrivateTag p = ImageNamespace.parse(daemon).orElseThrow();
@@ -28,8 +29,13 @@ class ImageNamespaceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"berth.invalid/u1002/docker.io/library/x:1", "BERTH.INVALID/u1/x",
-      "berth.invalid:5000/x", "Berth.Invalid/x"})
+  @ValueSource(
+      strings = {
+        "berth.invalid/u1002/docker.io/library/x:1",
+        "BERTH.INVALID/u1/x",
+        "berth.invalid:5000/x",
+        "Berth.Invalid/x"
+      })
   void reservedNames_cannotBeMappedOrGiven(String ref) {
     assertThat(ImageNamespace.isReserved(ref)).isTrue();
     assertThat(ImageNamespace.privateName(ref, 1001)).isEmpty();
@@ -42,8 +48,13 @@ class ImageNamespaceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"busybox:latest", "berth.invalid/docker.io/x:1",
-      "berth.invalid/ux/docker.io/x:1", "evil.example/berth.invalid/u1/docker.io/x:1"})
+  @ValueSource(
+      strings = {
+        "busybox:latest",
+        "berth.invalid/docker.io/x:1",
+        "berth.invalid/ux/docker.io/x:1",
+        "evil.example/berth.invalid/u1/docker.io/x:1"
+      })
   void sharedTags_areNotPrivate(String tag) {
     assertThat(ImageNamespace.parse(tag)).isEmpty();
   }

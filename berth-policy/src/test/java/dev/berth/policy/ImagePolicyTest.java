@@ -11,27 +11,34 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 16 item 2: which images a role may pull, run and build from. Every refusal names the
- * rule; each attack has its own test.
+ * Issue 16 item 2: which images a role may pull, run and build from. Every refusal names the rule;
+ * each attack has its own test.
  */
 class ImagePolicyTest {
   private static final String D1 = "sha256:" + "d1".repeat(32);
   private static final String D2 = "sha256:" + "d2".repeat(32);
   private static final String TOOL_OK = "sha256:" + "e1".repeat(32);
+
   /** Pulled from docker.io/evil/miner: no rule allows it. */
   private static final String EVIL = "sha256:" + "ee".repeat(32);
+
   /** Pulled from registry.site.edu/tool. */
   private static final String SITE = "sha256:" + "51".repeat(32);
+
   /** Pulled from docker.io/library/busybox. */
   private static final String HUB_BUSYBOX = "sha256:" + "b0".repeat(32);
+
   /** Made on the host by an administrator: a shared name, no registry digest, no maker. */
   private static final String ADMIN_MADE = "sha256:" + "ad".repeat(32);
+
   /** Built by alice. */
   private static final String ALICE_BUILT = "sha256:" + "a1".repeat(32);
+
   /** Pulled from ghcr.io/org/tool at a digest the rule does not list. */
   private static final String TOOL_OTHER = "sha256:" + "e2".repeat(32);
 
-  private static final String POLICY = """
+  private static final String POLICY =
+      """
       roles:
         admin: {actions: all, passthrough: true}
         user:
@@ -47,14 +54,15 @@ class ImagePolicyTest {
       bindings:
         - {role: admin, users: [root]}
         - {role: user, users: ["*"]}
-      """.formatted(TOOL_OK);
+      """
+          .formatted(TOOL_OK);
 
   private static final PolicyEngine ENGINE = engine(POLICY);
 
   private static PolicyEngine engine(String yaml) {
     try {
-      return new PolicyEngine(PolicyLoader.load(yaml, "t.yaml", g -> Optional.empty()),
-          Fixtures.HOST);
+      return new PolicyEngine(
+          PolicyLoader.load(yaml, "t.yaml", g -> Optional.empty()), Fixtures.HOST);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -63,21 +71,33 @@ class ImagePolicyTest {
   private static FakeObjects host() {
     return Fixtures.objects()
         .pulled(EVIL, Map.of("evil/miner:1", Optional.empty()), List.of("evil/miner@" + D1))
-        .pulled(SITE, Map.of("registry.site.edu/tool:1", Optional.empty()),
+        .pulled(
+            SITE,
+            Map.of("registry.site.edu/tool:1", Optional.empty()),
             List.of("registry.site.edu/tool@" + D2))
-        .pulled(HUB_BUSYBOX, Map.of("busybox:1.36", Optional.empty()),
-            List.of("busybox@" + D2))
-        .pulled(TOOL_OK, Map.of("ghcr.io/org/tool:1", Optional.empty()),
+        .pulled(HUB_BUSYBOX, Map.of("busybox:1.36", Optional.empty()), List.of("busybox@" + D2))
+        .pulled(
+            TOOL_OK,
+            Map.of("ghcr.io/org/tool:1", Optional.empty()),
             List.of("ghcr.io/org/tool@" + TOOL_OK))
-        .pulled(TOOL_OTHER, Map.of("ghcr.io/org/tool:2", Optional.empty()),
+        .pulled(
+            TOOL_OTHER,
+            Map.of("ghcr.io/org/tool:2", Optional.empty()),
             List.of("ghcr.io/org/tool@" + D1))
         .image(ADMIN_MADE, Optional.empty(), Map.of("sitebase:1", Optional.empty()))
-        .image(ALICE_BUILT, FakeObjects.owner(1001),
+        .image(
+            ALICE_BUILT,
+            FakeObjects.owner(1001),
             Map.of("berth.invalid/u1001/docker.io/library/mytool:1", Optional.empty()));
   }
 
   private static Decision run(PolicyEngine engine, FakeObjects objects, String image) {
-    return Fixtures.decide(engine, objects, ALICE, "POST", "/v1.51/containers/create",
+    return Fixtures.decide(
+        engine,
+        objects,
+        ALICE,
+        "POST",
+        "/v1.51/containers/create",
         "{\"Image\":\"" + image + "\"}");
   }
 
@@ -111,7 +131,9 @@ class ImagePolicyTest {
   @Test
   void pull_unpinnedOfPinnedOnlyRepo_refusedNamingTheRule() {
     assertThat(refusal(pull("fromImage=busybox&tag=1.36")))
-        .contains("image rule \"hub-pinned\"", "only pinned by digest",
+        .contains(
+            "image rule \"hub-pinned\"",
+            "only pinned by digest",
             "docker pull docker.io/library/busybox@sha256:<digest>");
   }
 
@@ -130,9 +152,12 @@ class ImagePolicyTest {
   @Test
   void pull_disallowedRegistry_refusedListingTheRules() {
     assertThat(refusal(pull("fromImage=evil/miner&tag=1")))
-        .contains("no image rule of role user allows pulling docker.io/evil/miner:1",
-            "site (registry.site.edu/*)", "hub-pinned (docker.io/library/* by digest)",
-            "tool (ghcr.io/org/tool at listed digests)", "ask an administrator");
+        .contains(
+            "no image rule of role user allows pulling docker.io/evil/miner:1",
+            "site (registry.site.edu/*)",
+            "hub-pinned (docker.io/library/* by digest)",
+            "tool (ghcr.io/org/tool at listed digests)",
+            "ask an administrator");
   }
 
   @Test
@@ -175,15 +200,17 @@ class ImagePolicyTest {
   @Test
   void create_siteImageByTag_allowedNamingTheRule() {
     assertThat(allowed(run("registry.site.edu/tool:1")).rewrites())
-        .anyMatch(n -> n.contains("image rule \"site\" allows running registry.site.edu/tool:1")
-            && n.contains("registry.site.edu/tool@" + D2));
+        .anyMatch(
+            n ->
+                n.contains("image rule \"site\" allows running registry.site.edu/tool:1")
+                    && n.contains("registry.site.edu/tool@" + D2));
   }
 
   @Test
   void create_disallowedImageByName_refused() {
     assertThat(refusal(run("evil/miner:1")))
-        .contains("no image rule of role user allows running evil/miner:1",
-            "from docker.io/evil/miner");
+        .contains(
+            "no image rule of role user allows running evil/miner:1", "from docker.io/evil/miner");
   }
 
   @Test
@@ -202,8 +229,13 @@ class ImagePolicyTest {
   void create_tagRenameOfDisallowedImage_refused() {
     // alice tagged evil/miner:1 as registry.site.edu/tool:2 (in her namespace: docker tag)
     FakeObjects objects = host();
-    objects.pulled(EVIL, Map.of("evil/miner:1", Optional.empty(),
-        "berth.invalid/u1001/registry.site.edu/tool:2", Optional.empty()),
+    objects.pulled(
+        EVIL,
+        Map.of(
+            "evil/miner:1",
+            Optional.empty(),
+            "berth.invalid/u1001/registry.site.edu/tool:2",
+            Optional.empty()),
         List.of("evil/miner@" + D1));
     assertThat(refusal(run(ENGINE, objects, "registry.site.edu/tool:2")))
         .contains("registry.site.edu/tool:2", "from docker.io/evil/miner")
@@ -213,15 +245,18 @@ class ImagePolicyTest {
   @Test
   void create_tagRenameAsPinnedRepoName_refused() {
     FakeObjects objects = host();
-    objects.pulled(EVIL, Map.of("berth.invalid/u1001/docker.io/library/busybox:1.36",
-        Optional.empty()), List.of("evil/miner@" + D1));
+    objects.pulled(
+        EVIL,
+        Map.of("berth.invalid/u1001/docker.io/library/busybox:1.36", Optional.empty()),
+        List.of("evil/miner@" + D1));
     refusal(run(ENGINE, objects, "busybox:1.36"));
   }
 
   @Test
   void create_pinnedRepoByTag_refused_byDigestOrId_allowed() {
-    assertThat(refusal(run("busybox:1.36"))).contains("image rule \"hub-pinned\"",
-        "docker run docker.io/library/busybox@sha256:<digest>");
+    assertThat(refusal(run("busybox:1.36")))
+        .contains(
+            "image rule \"hub-pinned\"", "docker run docker.io/library/busybox@sha256:<digest>");
     allowed(run("busybox@" + D2));
     allowed(run(HUB_BUSYBOX));
   }
@@ -236,8 +271,8 @@ class ImagePolicyTest {
   @Test
   void create_adminMadeImage_allowed() {
     assertThat(allowed(run("sitebase:1")).rewrites())
-        .anyMatch(n -> n.contains("image rule \"site-made\"")
-            && n.contains("an administrator made it"));
+        .anyMatch(
+            n -> n.contains("image rule \"site-made\"") && n.contains("an administrator made it"));
     allowed(run(ADMIN_MADE));
   }
 
@@ -250,8 +285,7 @@ class ImagePolicyTest {
   @Test
   void create_ownBuild_allowedBySelfRule_refusedWithoutIt() {
     allowed(run("mytool:1"));
-    PolicyEngine strict = engine(POLICY.replace(
-        "      - {rule: own-builds, made_by: self}\n", ""));
+    PolicyEngine strict = engine(POLICY.replace("      - {rule: own-builds, made_by: self}\n", ""));
     assertThat(refusal(run(strict, host(), "mytool:1"))).contains("made by you");
   }
 
@@ -263,8 +297,8 @@ class ImagePolicyTest {
 
   @Test
   void create_emptyImageRules_refuseEverything() {
-    PolicyEngine none = engine(POLICY.replaceAll("(?s)images:.*?bindings:",
-        "images: []\nbindings:"));
+    PolicyEngine none =
+        engine(POLICY.replaceAll("(?s)images:.*?bindings:", "images: []\nbindings:"));
     assertThat(refusal(run(none, host(), "registry.site.edu/tool:1")))
         .contains("may not use any image");
   }
@@ -282,8 +316,11 @@ class ImagePolicyTest {
   @Test
   void build_classicBuilderUnderImageRules_refusedNamingTheRules() {
     Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.51/build?t=x", null);
-    assertThat(refusal(d)).contains("image rules of role user (site, hub-pinned, site-made, "
-        + "own-builds)", "classic builder", "BuildKit");
+    assertThat(refusal(d))
+        .contains(
+            "image rules of role user (site, hub-pinned, site-made, " + "own-builds)",
+            "classic builder",
+            "BuildKit");
   }
 
   @Test
@@ -292,8 +329,8 @@ class ImagePolicyTest {
     old.api = "1.41";
     Decision d = Fixtures.decide(ENGINE, old, ALICE, "POST", "/grpc", null);
     assertThat(refusal(d)).contains("source policy", "1.44", "speaks API 1.41");
-    assertThat(allowed(Fixtures.decide(ENGINE, host(), ALICE, "POST", "/grpc", null))
-        .rewrites()).anyMatch(n -> n.contains("sent to BuildKit as a source policy"));
+    assertThat(allowed(Fixtures.decide(ENGINE, host(), ALICE, "POST", "/grpc", null)).rewrites())
+        .anyMatch(n -> n.contains("sent to BuildKit as a source policy"));
   }
 
   @Test
@@ -308,15 +345,27 @@ class ImagePolicyTest {
 
   @Test
   void defaultPolicy_noImageRules_anyImageAsToday() {
-    allowed(Fixtures.decide(Fixtures.ENGINE, host(), ALICE, "POST",
-        "/v1.51/images/create?fromImage=evil/miner&tag=1", null));
+    allowed(
+        Fixtures.decide(
+            Fixtures.ENGINE,
+            host(),
+            ALICE,
+            "POST",
+            "/v1.51/images/create?fromImage=evil/miner&tag=1",
+            null));
     allowed(run(Fixtures.ENGINE, host(), "evil/miner:1"));
     allowed(run(Fixtures.ENGINE, host(), EVIL));
   }
 
   @Test
   void administrator_withoutImageRules_unjudged() {
-    allowed(Fixtures.decide(ENGINE, host(), Fixtures.ROOT, "POST",
-        "/v1.51/images/create?fromImage=evil/miner&tag=1", null));
+    allowed(
+        Fixtures.decide(
+            ENGINE,
+            host(),
+            Fixtures.ROOT,
+            "POST",
+            "/v1.51/images/create?fromImage=evil/miner&tag=1",
+            null));
   }
 }

@@ -19,15 +19,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Issue #13: images users make are theirs; registry images are shared; a user's name never
- * shadows a shared one for anyone else.
+ * Issue #13: images users make are theirs; registry images are shared; a user's name never shadows
+ * a shared one for anyone else.
  */
 class ImageRulesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** An image alice made (committed) and tagged {@code python:3.12} in her namespace. */
   private static final String ALICE_MADE = "sha256:" + "a".repeat(64);
+
   /** The registry's python:3.12. */
   private static final String PYTHON = "sha256:" + "c".repeat(64);
+
   private static final String ALICE_PYTHON = "berth.invalid/u1001/docker.io/library/python:3.12";
 
   private static FakeObjects host() {
@@ -36,8 +39,8 @@ class ImageRulesTest {
         .image(PYTHON, Optional.empty(), Map.of("python:3.12", Optional.empty()));
   }
 
-  private static Decision decide(FakeObjects objects, Principal who, String method,
-      String target, String body) {
+  private static Decision decide(
+      FakeObjects objects, Principal who, String method, String target, String body) {
     return Fixtures.decide(ENGINE, objects, who, method, target, body);
   }
 
@@ -58,33 +61,66 @@ class ImageRulesTest {
 
   @Test
   void tag_userTagsSharedName_othersStillRunTheShared() {
-    Decision.Allow tag = allowed(decide(Fixtures.objects(), ALICE, "POST",
-        "/images/busybox/tag?repo=python&tag=3.12", null));
+    Decision.Allow tag =
+        allowed(
+            decide(
+                Fixtures.objects(),
+                ALICE,
+                "POST",
+                "/images/busybox/tag?repo=python&tag=3.12",
+                null));
     assertThat(tag.forward().query().get("repo"))
         .hasValue("berth.invalid/u1001/docker.io/library/python");
-    assertThat(image(allowed(decide(host(), BOB, "POST", "/containers/create",
-        "{\"Image\":\"python:3.12\"}")))).isEqualTo("python:3.12");
+    assertThat(
+            image(
+                allowed(
+                    decide(
+                        host(), BOB, "POST", "/containers/create", "{\"Image\":\"python:3.12\"}"))))
+        .isEqualTo("python:3.12");
   }
 
   @Test
   void run_ownTagResolvedFirst() {
-    assertThat(image(allowed(decide(host(), ALICE, "POST", "/containers/create",
-        "{\"Image\":\"python:3.12\"}")))).isEqualTo(ALICE_PYTHON);
+    assertThat(
+            image(
+                allowed(
+                    decide(
+                        host(),
+                        ALICE,
+                        "POST",
+                        "/containers/create",
+                        "{\"Image\":\"python:3.12\"}"))))
+        .isEqualTo(ALICE_PYTHON);
   }
 
   @Test
   void run_othersMadeImageById_notFound() {
     for (String ref : new String[] {ALICE_MADE, "aaaaaaaaaaaa", ALICE_PYTHON}) {
-      denied(decide(host(), BOB, "POST", "/containers/create", "{\"Image\":\"" + ref + "\"}"),
+      denied(
+          decide(host(), BOB, "POST", "/containers/create", "{\"Image\":\"" + ref + "\"}"),
           Decision.Status.NOT_FOUND);
     }
-    assertThat(image(allowed(decide(host(), ALICE, "POST", "/containers/create",
-        "{\"Image\":\"aaaaaaaaaaaa\"}")))).isEqualTo(ALICE_MADE);
+    assertThat(
+            image(
+                allowed(
+                    decide(
+                        host(),
+                        ALICE,
+                        "POST",
+                        "/containers/create",
+                        "{\"Image\":\"aaaaaaaaaaaa\"}"))))
+        .isEqualTo(ALICE_MADE);
   }
 
   @ParameterizedTest
-  @CsvSource({"GET,/json", "GET,/history", "GET,/get", "POST,/tag?repo=mine", "POST,/push",
-      "DELETE,"})
+  @CsvSource({
+    "GET,/json",
+    "GET,/history",
+    "GET,/get",
+    "POST,/tag?repo=mine",
+    "POST,/push",
+    "DELETE,"
+  })
   void referenceById_othersMadeImage_notFound(String method, String rest) {
     for (String ref : new String[] {ALICE_MADE, "aaaa", ALICE_PYTHON}) {
       String path = "/images/" + ref + (rest == null ? "" : rest);
@@ -94,20 +130,33 @@ class ImageRulesTest {
 
   @Test
   void save_byQueryName_othersMadeImage_notFound_ownResolved() {
-    denied(decide(host(), BOB, "GET", "/images/get?names=" + ALICE_MADE, null),
+    denied(
+        decide(host(), BOB, "GET", "/images/get?names=" + ALICE_MADE, null),
         Decision.Status.NOT_FOUND);
-    assertThat(allowed(decide(host(), ALICE, "GET", "/images/get?names=python:3.12", null))
-        .forward().query().get("names")).hasValue(ALICE_PYTHON);
+    assertThat(
+            allowed(decide(host(), ALICE, "GET", "/images/get?names=python:3.12", null))
+                .forward()
+                .query()
+                .get("names"))
+        .hasValue(ALICE_PYTHON);
   }
 
   @Test
   void inspect_ownTag_forwardedByDaemonName_answerRenamed() throws Exception {
-    Decision.Allow a = allowed(decide(host(), ALICE, "GET", "/v1.43/images/python:3.12/json",
-        null));
+    Decision.Allow a =
+        allowed(decide(host(), ALICE, "GET", "/v1.43/images/python:3.12/json", null));
     assertThat(a.forward().target()).isEqualTo("/v1.43/images/" + ALICE_PYTHON + "/json");
-    JsonNode shown = ((FollowUp.MapNames) a.followUp()).mapping().apply(JSON.readTree(
-        "{\"Id\":\"" + ALICE_MADE + "\",\"RepoTags\":[\"" + ALICE_PYTHON + "\","
-            + "\"berth.invalid/u1002/docker.io/library/x:1\"]}"));
+    JsonNode shown =
+        ((FollowUp.MapNames) a.followUp())
+            .mapping()
+            .apply(
+                JSON.readTree(
+                    "{\"Id\":\""
+                        + ALICE_MADE
+                        + "\",\"RepoTags\":[\""
+                        + ALICE_PYTHON
+                        + "\","
+                        + "\"berth.invalid/u1002/docker.io/library/x:1\"]}"));
     assertThat(shown.path("RepoTags").toString()).isEqualTo("[\"python:3.12\"]");
   }
 
@@ -119,22 +168,30 @@ class ImageRulesTest {
 
   @Test
   void tag_targetInsideReservedRegistry_denied() {
-    denied(decide(host(), BOB, "POST", "/images/busybox/tag?repo=berth.invalid/u1001/docker.io"
-        + "/library/python&tag=3.12", null), Decision.Status.FORBIDDEN);
-    denied(decide(host(), BOB, "POST", "/images/create?fromImage=BERTH.invalid/u1001/x&tag=1",
-        null), Decision.Status.FORBIDDEN);
+    denied(
+        decide(
+            host(),
+            BOB,
+            "POST",
+            "/images/busybox/tag?repo=berth.invalid/u1001/docker.io" + "/library/python&tag=3.12",
+            null),
+        Decision.Status.FORBIDDEN);
+    denied(
+        decide(host(), BOB, "POST", "/images/create?fromImage=BERTH.invalid/u1001/x&tag=1", null),
+        Decision.Status.FORBIDDEN);
   }
 
   @Test
   void tag_fromOthersMadeImage_notFound() {
-    denied(decide(host(), BOB, "POST", "/images/" + ALICE_MADE + "/tag?repo=mine", null),
+    denied(
+        decide(host(), BOB, "POST", "/images/" + ALICE_MADE + "/tag?repo=mine", null),
         Decision.Status.NOT_FOUND);
   }
 
   @Test
   void commit_claimsTheNewImageForItsMaker() {
-    Decision.Allow a = allowed(decide(host(), ALICE, "POST",
-        "/commit?container=abc&repo=python&tag=3.12", "{}"));
+    Decision.Allow a =
+        allowed(decide(host(), ALICE, "POST", "/commit?container=abc&repo=python&tag=3.12", "{}"));
     assertThat(a.forward().query().get("repo"))
         .hasValue("berth.invalid/u1001/docker.io/library/python");
     assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("", new Owner(1001, -1)));
@@ -142,37 +199,39 @@ class ImageRulesTest {
 
   @Test
   void pullOver_sharedTag_allowedAndRecorded() {
-    Decision.Allow a = allowed(decide(host(), BOB, "POST",
-        "/images/create?fromImage=python&tag=3.12", null));
-    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("python:3.12",
-        new Owner(1002, -1)));
+    Decision.Allow a =
+        allowed(decide(host(), BOB, "POST", "/images/create?fromImage=python&tag=3.12", null));
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ClaimImage("python:3.12", new Owner(1002, -1)));
   }
 
   @Test
   void pullOver_tagAnotherUserMadeBeforeNamespaces_denied() {
     FakeObjects legacy = host().held("python:3.12", new Owner(1001, -1));
-    denied(decide(legacy, BOB, "POST", "/images/create?fromImage=python&tag=3.12", null),
+    denied(
+        decide(legacy, BOB, "POST", "/images/create?fromImage=python&tag=3.12", null),
         Decision.Status.FORBIDDEN);
     allowed(decide(legacy, ALICE, "POST", "/images/create?fromImage=python&tag=3.12", null));
     // ... and bob neither runs nor sees it
-    denied(decide(legacy, BOB, "POST", "/containers/create", "{\"Image\":\"python:3.12\"}"),
+    denied(
+        decide(legacy, BOB, "POST", "/containers/create", "{\"Image\":\"python:3.12\"}"),
         Decision.Status.NOT_FOUND);
   }
 
   @Test
   void delete_ownTag_forwardedByDaemonName_othersMadeImage_notFound() {
-    assertThat(allowed(decide(host(), ALICE, "DELETE", "/images/python:3.12", null))
-        .forward().path()).isEqualTo("/images/" + ALICE_PYTHON);
-    denied(decide(host(), BOB, "DELETE", "/images/" + ALICE_MADE, null),
-        Decision.Status.NOT_FOUND);
-    denied(decide(host(), BOB, "DELETE", "/images/python:3.12", null),
-        Decision.Status.FORBIDDEN);
+    assertThat(
+            allowed(decide(host(), ALICE, "DELETE", "/images/python:3.12", null)).forward().path())
+        .isEqualTo("/images/" + ALICE_PYTHON);
+    denied(decide(host(), BOB, "DELETE", "/images/" + ALICE_MADE, null), Decision.Status.NOT_FOUND);
+    denied(decide(host(), BOB, "DELETE", "/images/python:3.12", null), Decision.Status.FORBIDDEN);
   }
 
   @Test
   void push_ownImage_refusedWithAReason() {
-    Decision.Deny d = denied(decide(host(), ALICE, "POST", "/images/python/push?tag=3.12", null),
-        Decision.Status.FORBIDDEN);
+    Decision.Deny d =
+        denied(
+            decide(host(), ALICE, "POST", "/images/python/push?tag=3.12", null),
+            Decision.Status.FORBIDDEN);
     assertThat(d.reason()).contains("not available through berth yet");
   }
 
@@ -180,10 +239,20 @@ class ImageRulesTest {
   void list_othersMadeImagesDropped_ownRenamed_sharedKept() throws Exception {
     FakeObjects objects = host();
     Decision.Allow a = allowed(decide(objects, BOB, "GET", "/images/json", null));
-    JsonNode list = JSON.readTree("[{\"Id\":\"" + ALICE_MADE + "\",\"RepoTags\":[\""
-        + ALICE_PYTHON + "\"]},{\"Id\":\"" + PYTHON + "\",\"RepoTags\":[\"python:3.12\","
-        + "\"" + ALICE_PYTHON.replace("3.12", "old") + "\"]},{\"Id\":\"" + BASE_IMAGE
-        + "\",\"RepoTags\":[]}]");
+    JsonNode list =
+        JSON.readTree(
+            "[{\"Id\":\""
+                + ALICE_MADE
+                + "\",\"RepoTags\":[\""
+                + ALICE_PYTHON
+                + "\"]},{\"Id\":\""
+                + PYTHON
+                + "\",\"RepoTags\":[\"python:3.12\","
+                + "\""
+                + ALICE_PYTHON.replace("3.12", "old")
+                + "\"]},{\"Id\":\""
+                + BASE_IMAGE
+                + "\",\"RepoTags\":[]}]");
     JsonNode bobs = ((FollowUp.FilterResponse) a.followUp()).filter().apply(list);
     assertThat(bobs.findValuesAsText("Id")).containsExactly(PYTHON, BASE_IMAGE);
     assertThat(bobs.path(0).path("RepoTags").toString()).isEqualTo("[\"python:3.12\"]");
@@ -197,37 +266,63 @@ class ImageRulesTest {
   @Test
   void systemDf_othersMadeImagesDropped() throws Exception {
     Decision.Allow a = allowed(decide(host(), BOB, "GET", "/system/df", null));
-    JsonNode df = ((FollowUp.FilterResponse) a.followUp()).filter().apply(JSON.readTree(
-        "{\"Images\":[{\"Id\":\"" + ALICE_MADE + "\",\"RepoTags\":[\"" + ALICE_PYTHON + "\"]}"
-            + "],\"Containers\":[],\"Volumes\":[]}"));
+    JsonNode df =
+        ((FollowUp.FilterResponse) a.followUp())
+            .filter()
+            .apply(
+                JSON.readTree(
+                    "{\"Images\":[{\"Id\":\""
+                        + ALICE_MADE
+                        + "\",\"RepoTags\":[\""
+                        + ALICE_PYTHON
+                        + "\"]}"
+                        + "],\"Containers\":[],\"Volumes\":[]}"));
     assertThat(df.path("Images").size()).isZero();
   }
 
   @Test
   void containerInspectAndList_showTheImageAsItsOwnerNamedIt() throws Exception {
     Decision.Allow a = allowed(decide(host(), ALICE, "GET", "/containers/abc/json", null));
-    JsonNode shown = ((FollowUp.MapNames) a.followUp()).mapping().apply(JSON.readTree(
-        "{\"Config\":{\"Image\":\"" + ALICE_PYTHON + "\"}}"));
+    JsonNode shown =
+        ((FollowUp.MapNames) a.followUp())
+            .mapping()
+            .apply(JSON.readTree("{\"Config\":{\"Image\":\"" + ALICE_PYTHON + "\"}}"));
     assertThat(shown.at("/Config/Image").asText()).isEqualTo("python:3.12");
     Decision.Allow l = allowed(decide(host(), ALICE, "GET", "/containers/json", null));
-    JsonNode list = ((FollowUp.MapNames) l.followUp()).mapping().apply(JSON.readTree(
-        "[{\"Image\":\"" + ALICE_PYTHON + "\"}]"));
+    JsonNode list =
+        ((FollowUp.MapNames) l.followUp())
+            .mapping()
+            .apply(JSON.readTree("[{\"Image\":\"" + ALICE_PYTHON + "\"}]"));
     assertThat(list.at("/0/Image").asText()).isEqualTo("python:3.12");
   }
 
   @Test
   void admin_seesAndUsesTheDaemonsRealNames() {
-    Decision.Allow a = allowed(decide(host(), ROOT, "POST", "/containers/create",
-        "{\"Image\":\"" + ALICE_PYTHON + "\"}"));
+    Decision.Allow a =
+        allowed(
+            decide(
+                host(),
+                ROOT,
+                "POST",
+                "/containers/create",
+                "{\"Image\":\"" + ALICE_PYTHON + "\"}"));
     assertThat(image(a)).isEqualTo(ALICE_PYTHON);
-    assertThat(allowed(decide(host(), ROOT, "POST", "/images/busybox/tag?repo=python", null))
-        .forward().query().get("repo")).hasValue("python");
+    assertThat(
+            allowed(decide(host(), ROOT, "POST", "/images/busybox/tag?repo=python", null))
+                .forward()
+                .query()
+                .get("repo"))
+        .hasValue("python");
   }
 
   @Test
   void run_unknownName_forwardedForTheDaemonsNotFound() {
-    assertThat(image(allowed(decide(host(), BOB, "POST", "/containers/create",
-        "{\"Image\":\"newthing:1\"}")))).isEqualTo("newthing:1");
+    assertThat(
+            image(
+                allowed(
+                    decide(
+                        host(), BOB, "POST", "/containers/create", "{\"Image\":\"newthing:1\"}"))))
+        .isEqualTo("newthing:1");
   }
 
   @Test
@@ -237,18 +332,32 @@ class ImageRulesTest {
 
   @Test
   void pull_everyTag_denied_byDigest_noClaim() {
-    denied(decide(host(), BOB, "POST", "/images/create?fromImage=python", null),
+    denied(
+        decide(host(), BOB, "POST", "/images/create?fromImage=python", null),
         Decision.Status.FORBIDDEN);
-    assertThat(allowed(decide(host(), BOB, "POST", "/images/create?fromImage=python@sha256:"
-        + "b".repeat(64), null)).followUp()).isEqualTo(FollowUp.NONE);
+    assertThat(
+            allowed(
+                    decide(
+                        host(),
+                        BOB,
+                        "POST",
+                        "/images/create?fromImage=python@sha256:" + "b".repeat(64),
+                        null))
+                .followUp())
+        .isEqualTo(FollowUp.NONE);
   }
 
   @Test
   void push_sharedTagTheCallerPulled_allowed_othersPull_denied() {
-    FakeObjects objects = host().image("sha256:" + "d".repeat(64), Optional.empty(),
-        Map.of("bob/tool:1", FakeObjects.owner(1002)));
+    FakeObjects objects =
+        host()
+            .image(
+                "sha256:" + "d".repeat(64),
+                Optional.empty(),
+                Map.of("bob/tool:1", FakeObjects.owner(1002)));
     allowed(decide(objects, BOB, "POST", "/images/bob/tool/push?tag=1", null));
-    denied(decide(objects, ALICE, "POST", "/images/bob/tool/push?tag=1", null),
+    denied(
+        decide(objects, ALICE, "POST", "/images/bob/tool/push?tag=1", null),
         Decision.Status.FORBIDDEN);
     allowed(decide(objects, BOB, "DELETE", "/images/bob/tool:1", null));
   }
@@ -257,11 +366,15 @@ class ImageRulesTest {
   void delete_byIdOfAnImageAllOfWhoseTagsAreTheCallers_allowed() {
     Decision.Allow a = allowed(decide(host(), ALICE, "DELETE", "/images/" + ALICE_MADE, null));
     assertThat(a.forward().path()).isEqualTo("/images/" + ALICE_MADE);
-    JsonNode shown = ((FollowUp.MapNames) a.followUp()).mapping().apply(JSON.createArrayNode()
-        .add(JSON.createObjectNode().put("Untagged", ALICE_PYTHON))
-        .add(JSON.createObjectNode().put("Deleted", ALICE_MADE)));
-    assertThat(shown.toString()).isEqualTo("[{\"Untagged\":\"python:3.12\"},{\"Deleted\":\""
-        + ALICE_MADE + "\"}]");
+    JsonNode shown =
+        ((FollowUp.MapNames) a.followUp())
+            .mapping()
+            .apply(
+                JSON.createArrayNode()
+                    .add(JSON.createObjectNode().put("Untagged", ALICE_PYTHON))
+                    .add(JSON.createObjectNode().put("Deleted", ALICE_MADE)));
+    assertThat(shown.toString())
+        .isEqualTo("[{\"Untagged\":\"python:3.12\"},{\"Deleted\":\"" + ALICE_MADE + "\"}]");
   }
 
   @Test
@@ -269,30 +382,39 @@ class ImageRulesTest {
     String untagged = "sha256:" + "e".repeat(64);
     FakeObjects objects = host().image(untagged, FakeObjects.owner(1001), Map.of());
     allowed(decide(objects, ALICE, "DELETE", "/images/" + untagged, null));
-    denied(decide(objects, BOB, "DELETE", "/images/" + untagged, null),
-        Decision.Status.NOT_FOUND);
+    denied(decide(objects, BOB, "DELETE", "/images/" + untagged, null), Decision.Status.NOT_FOUND);
     FakeObjects nobodys = host().image(untagged, Optional.empty(), Map.of());
-    denied(decide(nobodys, BOB, "DELETE", "/images/" + untagged, null),
-        Decision.Status.FORBIDDEN);
+    denied(decide(nobodys, BOB, "DELETE", "/images/" + untagged, null), Decision.Status.FORBIDDEN);
   }
 
   @Test
   void history_tagsOfOtherUsersDropped_ownRenamed() throws Exception {
-    Decision.Allow a = allowed(decide(host(), ALICE, "GET", "/images/python:3.12/history",
-        null));
+    Decision.Allow a = allowed(decide(host(), ALICE, "GET", "/images/python:3.12/history", null));
     assertThat(a.forward().path()).isEqualTo("/images/" + ALICE_PYTHON + "/history");
-    JsonNode shown = ((FollowUp.MapNames) a.followUp()).mapping().apply(JSON.readTree(
-        "[{\"Id\":\"" + ALICE_MADE + "\",\"Tags\":[\"" + ALICE_PYTHON + "\",\"berth.invalid/u1002/"
-            + "docker.io/library/x:1\"]},{\"Id\":\"<missing>\",\"Tags\":null}]"));
-    assertThat(shown.toString()).isEqualTo("[{\"Id\":\"" + ALICE_MADE + "\",\"Tags\":"
-        + "[\"python:3.12\"]},{\"Id\":\"<missing>\",\"Tags\":null}]");
+    JsonNode shown =
+        ((FollowUp.MapNames) a.followUp())
+            .mapping()
+            .apply(
+                JSON.readTree(
+                    "[{\"Id\":\""
+                        + ALICE_MADE
+                        + "\",\"Tags\":[\""
+                        + ALICE_PYTHON
+                        + "\",\"berth.invalid/u1002/"
+                        + "docker.io/library/x:1\"]},{\"Id\":\"<missing>\",\"Tags\":null}]"));
+    assertThat(shown.toString())
+        .isEqualTo(
+            "[{\"Id\":\""
+                + ALICE_MADE
+                + "\",\"Tags\":"
+                + "[\"python:3.12\"]},{\"Id\":\"<missing>\",\"Tags\":null}]");
   }
 
   @Test
   void run_unknownIdOrReservedName_notFound_notForwarded() {
-    for (String ref : new String[] {"sha256:" + "f".repeat(64), "fffff",
-        "Berth.Invalid/u1001/x"}) {
-      denied(decide(host(), BOB, "POST", "/containers/create", "{\"Image\":\"" + ref + "\"}"),
+    for (String ref : new String[] {"sha256:" + "f".repeat(64), "fffff", "Berth.Invalid/u1001/x"}) {
+      denied(
+          decide(host(), BOB, "POST", "/containers/create", "{\"Image\":\"" + ref + "\"}"),
           Decision.Status.NOT_FOUND);
     }
   }
@@ -300,22 +422,31 @@ class ImageRulesTest {
   @Test
   void imageWithOnlyAnotherUsersTagsAndNoMaker_hiddenByIdAndInLists() throws Exception {
     String tagged = "sha256:" + "9".repeat(64);
-    FakeObjects objects = host().image(tagged, Optional.empty(), Map.of(ALICE_PYTHON.replace(
-        "3.12", "x"), Optional.empty()));
-    denied(decide(objects, BOB, "GET", "/images/" + tagged + "/json", null),
+    FakeObjects objects =
+        host()
+            .image(
+                tagged,
+                Optional.empty(),
+                Map.of(ALICE_PYTHON.replace("3.12", "x"), Optional.empty()));
+    denied(
+        decide(objects, BOB, "GET", "/images/" + tagged + "/json", null),
         Decision.Status.NOT_FOUND);
     allowed(decide(objects, ALICE, "GET", "/images/" + tagged + "/json", null));
   }
 
   @Test
   void admin_listsAndInspectsUnchanged() throws Exception {
-    JsonNode list = JSON.readTree("[{\"Id\":\"" + ALICE_MADE + "\",\"RepoTags\":[\""
-        + ALICE_PYTHON + "\"]}]");
+    JsonNode list =
+        JSON.readTree("[{\"Id\":\"" + ALICE_MADE + "\",\"RepoTags\":[\"" + ALICE_PYTHON + "\"]}]");
     Decision.Allow a = allowed(decide(host(), ROOT, "GET", "/images/json", null));
     assertThat(a.followUp()).isEqualTo(FollowUp.NONE);
-    assertThat(ImageAccess.narrowList(list, ROOT, Fixtures.ENGINE.policy().grantOf(ROOT)
-        .orElseThrow(), ImageClaims.NONE)).isEqualTo(list);
-    assertThat(ImageAccess.shownImage(ALICE_PYTHON, ROOT, Fixtures.ENGINE.policy()
-        .grantOf(ROOT).orElseThrow())).isEqualTo(ALICE_PYTHON);
+    assertThat(
+            ImageAccess.narrowList(
+                list, ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow(), ImageClaims.NONE))
+        .isEqualTo(list);
+    assertThat(
+            ImageAccess.shownImage(
+                ALICE_PYTHON, ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow()))
+        .isEqualTo(ALICE_PYTHON);
   }
 }

@@ -18,12 +18,13 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 16 item 4: a role's {@code placement} puts the caller's containers under their batch
- * job's or user slice's cgroup, read from the calling process; GPU requests are mapped to the
- * GPUs the scheduler gave the job; anything undeterminable is refused.
+ * Issue 16 item 4: a role's {@code placement} puts the caller's containers under their batch job's
+ * or user slice's cgroup, read from the calling process; GPU requests are mapped to the GPUs the
+ * scheduler gave the job; anything undeterminable is refused.
  */
 class PlacementTest {
-  private static final String V1_JOB = """
+  private static final String V1_JOB =
+      """
       9:name=systemd:/
       6:freezer:/slurm_node1/uid_1001/job_42/step_0/task_0
       5:devices:/slurm_node1/uid_1001/job_42/step_0
@@ -33,7 +34,8 @@ class PlacementTest {
       """;
   private static final String V2_JOB =
       "0::/system.slice/slurmstepd.scope/job_77/step_batch/user/task_0\n";
-  private static final String V1_SLICE = """
+  private static final String V1_SLICE =
+      """
       9:name=systemd:/user.slice/user-1001.slice/session-3.scope
       1:cpu:/user.slice
       0::/user.slice/user-1001.slice/session-3.scope
@@ -66,15 +68,27 @@ class PlacementTest {
   }
 
   private static PolicyEngine engine(String placement, HostJobs jobs) throws Exception {
-    return new PolicyEngine(PolicyLoader.load("""
+    return new PolicyEngine(
+        PolicyLoader.load(
+            """
         roles:
           user: {%s, actions: [container_create]}
         bindings: [{role: user, users: ["*"]}]
-        """.formatted(placement), "t.yaml", g -> Optional.empty()), Fixtures.HOST, jobs);
+        """
+                .formatted(placement),
+            "t.yaml",
+            g -> Optional.empty()),
+        Fixtures.HOST,
+        jobs);
   }
 
   private static Decision create(PolicyEngine e, Principal who, String hostConfig) {
-    return Fixtures.decide(e, Fixtures.objects(), who, "POST", "/v1.51/containers/create",
+    return Fixtures.decide(
+        e,
+        Fixtures.objects(),
+        who,
+        "POST",
+        "/v1.51/containers/create",
         "{\"Image\":\"x\",\"HostConfig\":" + hostConfig + "}");
   }
 
@@ -109,14 +123,17 @@ class PlacementTest {
   @Test
   void job_callerOutsideAnyJob_refusedWithReason() throws Exception {
     PolicyEngine e = engine("placement: job", new FakeJobs().pid(4242, 1001, NOWHERE));
-    assertThat(reason(create(e, ALICE, "{}"))).contains("placement job")
+    assertThat(reason(create(e, ALICE, "{}")))
+        .contains("placement job")
         .contains("does not run in one");
   }
 
   @Test
   void job_anotherUidsJobCgroup_refused() throws Exception {
-    PolicyEngine e = engine("placement: job", new FakeJobs().pid(4242, 1001,
-        V1_JOB.replace("uid_1001", "uid_1002")));
+    PolicyEngine e =
+        engine(
+            "placement: job",
+            new FakeJobs().pid(4242, 1001, V1_JOB.replace("uid_1001", "uid_1002")));
     assertThat(reason(create(e, ALICE, "{}"))).contains("of another uid");
   }
 
@@ -135,16 +152,23 @@ class PlacementTest {
   @Test
   void job_noPid_tlsOrPluginCaller_refused() throws Exception {
     PolicyEngine e = engine("placement: job", new FakeJobs().pid(4242, 1001, V1_JOB));
-    Principal tls = new Principal(1001, 1001, -1, "alice", "/home/alice", List.of(1001), -1,
-        "CN=alice");
+    Principal tls =
+        new Principal(1001, 1001, -1, "alice", "/home/alice", List.of(1001), -1, "CN=alice");
     assertThat(reason(create(e, tls, "{}"))).contains("berth's unix socket");
   }
 
   @Test
   void job_twoDifferentJobCgroups_refused() throws Exception {
-    PolicyEngine e = engine("placement: job", new FakeJobs().pid(4242, 1001,
-        V1_JOB.replace("4:memory:/slurm_node1/uid_1001/job_42",
-            "4:memory:/slurm_node1/uid_1001/job_43")));
+    PolicyEngine e =
+        engine(
+            "placement: job",
+            new FakeJobs()
+                .pid(
+                    4242,
+                    1001,
+                    V1_JOB.replace(
+                        "4:memory:/slurm_node1/uid_1001/job_42",
+                        "4:memory:/slurm_node1/uid_1001/job_43")));
     assertThat(reason(create(e, ALICE, "{}"))).contains("several job cgroups");
   }
 
@@ -158,27 +182,42 @@ class PlacementTest {
   @Test
   void job_callerSetsJobLabel_refused() throws Exception {
     PolicyEngine e = engine("placement: job", new FakeJobs().pid(4242, 1001, V1_JOB));
-    Decision d = Fixtures.decide(e, Fixtures.objects(), ALICE, "POST",
-        "/v1.51/containers/create",
-        "{\"Image\":\"x\",\"Labels\":{\"dev.berth.job\":\"9\"},\"HostConfig\":{}}");
+    Decision d =
+        Fixtures.decide(
+            e,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            "/v1.51/containers/create",
+            "{\"Image\":\"x\",\"Labels\":{\"dev.berth.job\":\"9\"},\"HostConfig\":{}}");
     assertThat(reason(d)).contains("labels dev.berth.* are set by berth");
   }
 
   @Test
   void userSlice_callerInOwnSlice_cgroupfsPathOrSystemdSliceName() throws Exception {
     FakeJobs jobs = new FakeJobs().pid(4242, 1001, V1_SLICE);
-    assertThat(forwarded(create(engine("placement: user_slice", jobs), ALICE, "{}"))
-        .path("HostConfig").path("CgroupParent").asText())
+    assertThat(
+            forwarded(create(engine("placement: user_slice", jobs), ALICE, "{}"))
+                .path("HostConfig")
+                .path("CgroupParent")
+                .asText())
         .isEqualTo("/user.slice/user-1001.slice");
-    assertThat(forwarded(create(engine("placement: user_slice, cgroup_driver: systemd", jobs),
-        ALICE, "{}")).path("HostConfig").path("CgroupParent").asText())
+    assertThat(
+            forwarded(
+                    create(
+                        engine("placement: user_slice, cgroup_driver: systemd", jobs), ALICE, "{}"))
+                .path("HostConfig")
+                .path("CgroupParent")
+                .asText())
         .isEqualTo("user-1001.slice");
   }
 
   @Test
   void userSlice_anotherUsersSlice_refused() throws Exception {
-    PolicyEngine e = engine("placement: user_slice", new FakeJobs().pid(4242, 1001,
-        V1_SLICE.replace("user-1001", "user-1002")));
+    PolicyEngine e =
+        engine(
+            "placement: user_slice",
+            new FakeJobs().pid(4242, 1001, V1_SLICE.replace("user-1001", "user-1002")));
     assertThat(reason(create(e, ALICE, "{}"))).contains("user slice of uid 1002");
   }
 
@@ -194,15 +233,17 @@ class PlacementTest {
     assertThat(reason(create(e, ALICE, GPUS_ALL))).contains("inside a batch job only");
   }
 
-  private static final String GPUS_ALL = "{\"DeviceRequests\":[{\"Driver\":\"\",\"Count\":-1,"
-      + "\"Capabilities\":[[\"gpu\"]]}]}";
+  private static final String GPUS_ALL =
+      "{\"DeviceRequests\":[{\"Driver\":\"\",\"Count\":-1," + "\"Capabilities\":[[\"gpu\"]]}]}";
 
   @Test
   void gpus_all_mappedToTheJobsGpus() throws Exception {
     FakeJobs jobs = new FakeJobs().pid(4242, 1001, V1_JOB);
     jobs.gpus.put("42", List.of(1, 3));
-    JsonNode req = forwarded(create(engine("placement: job", jobs), ALICE, GPUS_ALL))
-        .path("HostConfig").path("DeviceRequests");
+    JsonNode req =
+        forwarded(create(engine("placement: job", jobs), ALICE, GPUS_ALL))
+            .path("HostConfig")
+            .path("DeviceRequests");
     assertThat(req).hasSize(1);
     assertThat(req.get(0).path("Driver").asText()).isEqualTo("nvidia");
     assertThat(req.get(0).path("DeviceIDs").toString()).isEqualTo("[\"1\",\"3\"]");
@@ -215,20 +256,27 @@ class PlacementTest {
     jobs.gpus.put("42", List.of(1, 3));
     PolicyEngine e = engine("placement: job", jobs);
     String one = GPUS_ALL.replace("-1", "1");
-    assertThat(forwarded(create(e, ALICE, one)).path("HostConfig").path("DeviceRequests")
-        .get(0).path("DeviceIDs").toString()).isEqualTo("[\"1\"]");
-    assertThat(reason(create(e, ALICE, GPUS_ALL.replace("-1", "3"))))
-        .contains("was given 2 GPUs");
+    assertThat(
+            forwarded(create(e, ALICE, one))
+                .path("HostConfig")
+                .path("DeviceRequests")
+                .get(0)
+                .path("DeviceIDs")
+                .toString())
+        .isEqualTo("[\"1\"]");
+    assertThat(reason(create(e, ALICE, GPUS_ALL.replace("-1", "3")))).contains("was given 2 GPUs");
   }
 
   @Test
   void gpus_deviceNotGivenToTheJob_refused() throws Exception {
     FakeJobs jobs = new FakeJobs().pid(4242, 1001, V1_JOB);
     jobs.gpus.put("42", List.of(1, 3));
-    String dev = "{\"DeviceRequests\":[{\"Driver\":\"nvidia\",\"DeviceIDs\":[\"0\"],"
-        + "\"Capabilities\":[[\"gpu\"]]}]}";
+    String dev =
+        "{\"DeviceRequests\":[{\"Driver\":\"nvidia\",\"DeviceIDs\":[\"0\"],"
+            + "\"Capabilities\":[[\"gpu\"]]}]}";
     assertThat(reason(create(engine("placement: job", jobs), ALICE, dev)))
-        .contains("device=0").contains("[1, 3] only");
+        .contains("device=0")
+        .contains("[1, 3] only");
   }
 
   @Test
@@ -250,33 +298,44 @@ class PlacementTest {
   void gpus_roleWithoutPlacement_stillRefused() throws Exception {
     PolicyEngine e = engine("placement: none", new FakeJobs().pid(4242, 1001, V1_JOB));
     assertThat(reason(create(e, ALICE, GPUS_ALL))).contains("device requests are not allowed");
-    assertThat(forwarded(create(e, ALICE, "{}")).path("HostConfig").has("CgroupParent"))
-        .isFalse();
+    assertThat(forwarded(create(e, ALICE, "{}")).path("HostConfig").has("CgroupParent")).isFalse();
   }
 
   @Test
   void policy_jobWithSystemdDriver_rejectedAtLoad() {
     assertThatThrownBy(() -> engine("placement: job, cgroup_driver: systemd", new FakeJobs()))
-        .isInstanceOf(PolicyException.class).hasMessageContaining("cgroupfs");
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("cgroupfs");
     assertThatThrownBy(() -> engine("placement: jobs", new FakeJobs()))
-        .isInstanceOf(PolicyException.class).hasMessageContaining("did you mean \"job\"");
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("did you mean \"job\"");
   }
 
   @Test
   void scontrol_gresIndices_parsed() throws Exception {
-    assertThat(LocalJobs.gpusOf("""
+    assertThat(
+            LocalJobs.gpusOf(
+                """
         JobId=5 JobName=wrap
            JOB_GRES=gpu:2
              Nodes=n1 CPU_IDs=0-1 Mem=0 GRES=gpu:a100:1(IDX:0),gpu:v100:2(IDX:2-3)
-        """)).containsExactly(0, 2, 3);
-    assertThat(LocalJobs.gpusOf("""
+        """))
+        .containsExactly(0, 2, 3);
+    assertThat(
+            LocalJobs.gpusOf(
+                """
            JOB_GRES=(null)
              Nodes=berthnode CPU_IDs=0 Mem=0 GRES=
-        """)).isEmpty();
-    assertThatThrownBy(() -> LocalJobs.gpusOf("""
+        """))
+        .isEmpty();
+    assertThatThrownBy(
+            () ->
+                LocalJobs.gpusOf(
+                    """
              Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:1(IDX:0)
              Nodes=n2 CPU_IDs=0 Mem=0 GRES=gpu:1(IDX:1)
-        """)).isInstanceOf(IOException.class);
+        """))
+        .isInstanceOf(IOException.class);
   }
 
   @Test
@@ -284,26 +343,35 @@ class PlacementTest {
     long pid = ProcessHandle.current().pid();
     HostJobs.CallerProcess me = HostJobs.local().process((int) pid);
     assertThat(me.cgroups()).isNotEmpty().allMatch(l -> l.split(":", 3).length == 3);
-    assertThat(me.uid()).isEqualTo(Files.getAttribute(Path.of("/proc", Long.toString(pid)),
-        "unix:uid"));
+    assertThat(me.uid())
+        .isEqualTo(Files.getAttribute(Path.of("/proc", Long.toString(pid)), "unix:uid"));
     assertThatThrownBy(() -> HostJobs.local().process(Integer.MAX_VALUE))
         .isInstanceOf(IOException.class);
   }
 
   @Test
   void local_scontrol_answerParsed_failureAndSilenceAreErrors() throws Exception {
-    LocalJobs answering = new LocalJobs(List.of("sh", "-c",
-        "echo \"   Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:2(IDX:4-5) for $3 $4\"", "sh"),
-        Duration.ofSeconds(20));
+    LocalJobs answering =
+        new LocalJobs(
+            List.of(
+                "sh",
+                "-c",
+                "echo \"   Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:2(IDX:4-5) for $3 $4\"",
+                "sh"),
+            Duration.ofSeconds(20));
     assertThat(answering.gpus("42")).containsExactly(4, 5);
-    LocalJobs failing = new LocalJobs(List.of("sh", "-c",
-        "echo slurm_load_jobs error: Invalid job id specified; exit 1", "sh"),
-        Duration.ofSeconds(20));
-    assertThatThrownBy(() -> failing.gpus("42")).isInstanceOf(IOException.class)
+    LocalJobs failing =
+        new LocalJobs(
+            List.of(
+                "sh", "-c", "echo slurm_load_jobs error: Invalid job id specified; exit 1", "sh"),
+            Duration.ofSeconds(20));
+    assertThatThrownBy(() -> failing.gpus("42"))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("Invalid job id");
-    LocalJobs silent = new LocalJobs(List.of("sh", "-c", "exec sleep 30", "sh"),
-        Duration.ofMillis(200));
-    assertThatThrownBy(() -> silent.gpus("42")).isInstanceOf(IOException.class)
+    LocalJobs silent =
+        new LocalJobs(List.of("sh", "-c", "exec sleep 30", "sh"), Duration.ofMillis(200));
+    assertThatThrownBy(() -> silent.gpus("42"))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("did not answer");
   }
 }

@@ -37,8 +37,8 @@ class PrivateNamesTest {
         .volume("olddata", FakeObjects.owner(1001));
   }
 
-  private static Decision.Allow allowed(FakeObjects objects, Principal who, String method,
-      String target, String body) {
+  private static Decision.Allow allowed(
+      FakeObjects objects, Principal who, String method, String target, String body) {
     Decision d = Fixtures.decide(ENGINE, objects, who, method, target, body);
     assertThat(d).isInstanceOf(Decision.Allow.class);
     return (Decision.Allow) d;
@@ -50,10 +50,18 @@ class PrivateNamesTest {
 
   @Test
   void create_sameNameByTwoUsers_eachInTheirOwnNamespace() {
-    assertThat(allowed(host(), ALICE, "POST", "/containers/create?name=app", "{\"Image\":\"x\"}")
-        .forward().query().get("name")).hasValue("u1001_app");
-    assertThat(allowed(host(), BOB, "POST", "/containers/create?name=web", "{\"Image\":\"x\"}")
-        .forward().query().get("name")).hasValue("u1002_web");
+    assertThat(
+            allowed(host(), ALICE, "POST", "/containers/create?name=app", "{\"Image\":\"x\"}")
+                .forward()
+                .query()
+                .get("name"))
+        .hasValue("u1001_app");
+    assertThat(
+            allowed(host(), BOB, "POST", "/containers/create?name=web", "{\"Image\":\"x\"}")
+                .forward()
+                .query()
+                .get("name"))
+        .hasValue("u1002_web");
   }
 
   @Test
@@ -66,43 +74,61 @@ class PrivateNamesTest {
 
   @Test
   void reference_anotherUsersDaemonName_notFound() {
-    Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/containers/u1002_web/stop",
-        null);
+    Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/containers/u1002_web/stop", null);
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.NOT_FOUND);
   }
 
   @Test
   void create_nameInAnotherUsersNamespace_staysInTheCallers() {
-    assertThat(allowed(host(), ALICE, "POST", "/containers/create?name=u1002_web",
-        "{\"Image\":\"x\"}").forward().query().get("name")).hasValue("u1001_u1002_web");
-    assertThat(allowed(host(), ALICE, "POST", "/containers/web/rename?name=u1002_x", null)
-        .forward().query().get("name")).hasValue("u1001_u1002_x");
+    assertThat(
+            allowed(host(), ALICE, "POST", "/containers/create?name=u1002_web", "{\"Image\":\"x\"}")
+                .forward()
+                .query()
+                .get("name"))
+        .hasValue("u1001_u1002_web");
+    assertThat(
+            allowed(host(), ALICE, "POST", "/containers/web/rename?name=u1002_x", null)
+                .forward()
+                .query()
+                .get("name"))
+        .hasValue("u1001_u1002_x");
   }
 
   @Test
   void volume_anotherUsersDaemonName_givesTheCallerItsOwn() throws Exception {
     FakeObjects objects = host();
-    Decision.Allow a = allowed(objects, ALICE, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"u1002_data:/d\"],\"Mounts\":[{\"Type\":"
-            + "\"volume\",\"Source\":\"data\",\"Target\":\"/e\"}]}}");
+    Decision.Allow a =
+        allowed(
+            objects,
+            ALICE,
+            "POST",
+            "/containers/create",
+            "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"u1002_data:/d\"],\"Mounts\":[{\"Type\":"
+                + "\"volume\",\"Source\":\"data\",\"Target\":\"/e\"}]}}");
     assertThat(body(a).at("/HostConfig/Binds/0").asText()).isEqualTo("u1001_u1002_data:/d");
     assertThat(body(a).at("/HostConfig/Mounts/0/Source").asText()).isEqualTo("u1001_data");
     assertThat(objects.volume("u1001_u1002_data")).as("not while deciding").isEmpty();
-    assertThat(a.effects()).filteredOn(Effect.EnsureVolume.class::isInstance)
+    assertThat(a.effects())
+        .filteredOn(Effect.EnsureVolume.class::isInstance)
         .extracting(e -> ((Effect.EnsureVolume) e).name())
         .containsExactly("u1001_u1002_data", "u1001_data");
     for (Effect e : a.effects()) {
       assertThat(e.perform(objects)).isEmpty();
     }
-    assertThat(objects.volume("u1001_u1002_data")).hasValueSatisfying(v ->
-        assertThat(v.owner()).isEqualTo(FakeObjects.owner(1001)));
+    assertThat(objects.volume("u1001_u1002_data"))
+        .hasValueSatisfying(v -> assertThat(v.owner()).isEqualTo(FakeObjects.owner(1001)));
   }
 
   @Test
   void volume_fromBeforePrivateNames_keepsWorkingForItsOwner() {
-    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"olddata:/d\"]}}");
+    Decision.Allow a =
+        allowed(
+            host(),
+            ALICE,
+            "POST",
+            "/containers/create",
+            "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"olddata:/d\"]}}");
     assertThat(body(a).at("/HostConfig/Binds/0").asText()).isEqualTo("olddata:/d");
     assertThat(allowed(host(), ALICE, "GET", "/volumes/olddata", null).forward().path())
         .isEqualTo("/volumes/olddata");
@@ -110,64 +136,111 @@ class PrivateNamesTest {
 
   @Test
   void volumeAndNetworkCreate_namedInTheCallersNamespace() {
-    assertThat(body(allowed(host(), BOB, "POST", "/volumes/create", "{\"Name\":\"data\"}"))
-        .path("Name").asText()).isEqualTo("u1002_data");
-    assertThat(body(allowed(host(), ALICE, "POST", "/volumes/create", "{\"Name\":\"data\"}"))
-        .path("Name").asText()).isEqualTo("u1001_data");
-    assertThat(body(allowed(host(), ALICE, "POST", "/networks/create",
-        "{\"Name\":\"lab_default\"}")).path("Name").asText()).isEqualTo("u1001_lab_default");
+    assertThat(
+            body(allowed(host(), BOB, "POST", "/volumes/create", "{\"Name\":\"data\"}"))
+                .path("Name")
+                .asText())
+        .isEqualTo("u1002_data");
+    assertThat(
+            body(allowed(host(), ALICE, "POST", "/volumes/create", "{\"Name\":\"data\"}"))
+                .path("Name")
+                .asText())
+        .isEqualTo("u1001_data");
+    assertThat(
+            body(allowed(host(), ALICE, "POST", "/networks/create", "{\"Name\":\"lab_default\"}"))
+                .path("Name")
+                .asText())
+        .isEqualTo("u1001_lab_default");
   }
 
   @Test
   void composeCreate_networkModeAndEndpointsMapped() {
-    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/create?name=lab-web-1",
-        "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"lab_default\"},\"NetworkingConfig\":"
-            + "{\"EndpointsConfig\":{\"lab_default\":{\"Aliases\":[\"web\"]}}}}");
+    Decision.Allow a =
+        allowed(
+            host(),
+            ALICE,
+            "POST",
+            "/containers/create?name=lab-web-1",
+            "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"lab_default\"},\"NetworkingConfig\":"
+                + "{\"EndpointsConfig\":{\"lab_default\":{\"Aliases\":[\"web\"]}}}}");
     assertThat(a.forward().query().get("name")).hasValue("u1001_lab-web-1");
     assertThat(body(a).at("/HostConfig/NetworkMode").asText()).isEqualTo("u1001_lab_default");
-    assertThat(body(a).at("/NetworkingConfig/EndpointsConfig/u1001_lab_default/Aliases/0")
-        .asText()).isEqualTo("web");
-    Decision bobs = Fixtures.decide(ENGINE, host(), BOB, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"lab_default\"}}");
+    assertThat(body(a).at("/NetworkingConfig/EndpointsConfig/u1001_lab_default/Aliases/0").asText())
+        .isEqualTo("web");
+    Decision bobs =
+        Fixtures.decide(
+            ENGINE,
+            host(),
+            BOB,
+            "POST",
+            "/containers/create",
+            "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"lab_default\"}}");
     assertThat(bobs).isInstanceOf(Decision.Deny.class);
   }
 
   @Test
   void answers_showTheCallersNames() throws Exception {
     Decision.Allow list = allowed(host(), ALICE, "GET", "/containers/json", null);
-    JsonNode shown = ((FollowUp.MapNames) list.followUp()).mapping().apply(JSON.readTree("""
+    JsonNode shown =
+        ((FollowUp.MapNames) list.followUp())
+            .mapping()
+            .apply(
+                JSON.readTree(
+                    """
         [{"Names": ["/u1001_lab-web-1"], "HostConfig": {"NetworkMode": "u1001_lab_default"},
           "NetworkSettings": {"Networks": {"u1001_lab_default": {"NetworkID": "n"}}},
           "Mounts": [{"Type": "volume", "Name": "u1001_lab_data"}]}]"""));
-    assertThat(shown.toString()).isEqualTo(JSON.readTree("""
+    assertThat(shown.toString())
+        .isEqualTo(
+            JSON.readTree(
+                    """
         [{"Names": ["/lab-web-1"], "HostConfig": {"NetworkMode": "lab_default"},
           "NetworkSettings": {"Networks": {"lab_default": {"NetworkID": "n"}}},
-          "Mounts": [{"Type": "volume", "Name": "lab_data"}]}]""").toString());
+          "Mounts": [{"Type": "volume", "Name": "lab_data"}]}]""")
+                .toString());
     Decision.Allow vols = allowed(host(), ALICE, "GET", "/volumes", null);
-    assertThat(((FollowUp.MapNames) vols.followUp()).mapping().apply(JSON.readTree(
-        "{\"Volumes\":[{\"Name\":\"u1001_lab_data\"}]}")).at("/Volumes/0/Name").asText())
+    assertThat(
+            ((FollowUp.MapNames) vols.followUp())
+                .mapping()
+                .apply(JSON.readTree("{\"Volumes\":[{\"Name\":\"u1001_lab_data\"}]}"))
+                .at("/Volumes/0/Name")
+                .asText())
         .isEqualTo("lab_data");
     Decision.Allow net = allowed(host(), ALICE, "GET", "/networks/lab_default", null);
     assertThat(net.forward().path()).isEqualTo("/networks/" + ALICE_NET);
-    assertThat(((FollowUp.MapNames) net.followUp()).mapping().apply(JSON.readTree(
-        "{\"Name\":\"u1001_lab_default\",\"Containers\":{\"c\":{\"Name\":\"u1001_lab-web-1\"}}}"))
-        .toString()).isEqualTo("{\"Name\":\"lab_default\",\"Containers\":{\"c\":{\"Name\":"
-            + "\"lab-web-1\"}}}");
+    assertThat(
+            ((FollowUp.MapNames) net.followUp())
+                .mapping()
+                .apply(
+                    JSON.readTree(
+                        "{\"Name\":\"u1001_lab_default\",\"Containers\":{\"c\":{\"Name\":\"u1001_lab-web-1\"}}}"))
+                .toString())
+        .isEqualTo(
+            "{\"Name\":\"lab_default\",\"Containers\":{\"c\":{\"Name\":" + "\"lab-web-1\"}}}");
   }
 
   @Test
   void withoutNamePrefix_namesAreTheDaemons() throws Exception {
-    Decision d = Fixtures.decide(new PolicyEngine(PolicyLoader.load(PolicyDefaults.text()
-        .replace("    name_prefix: \"u{uid}_\"\n", ""), "t.yaml", g -> Optional.empty()),
-        Fixtures.HOST), host(), ALICE, "POST", "/containers/create?name=app",
-        "{\"Image\":\"x\"}");
+    Decision d =
+        Fixtures.decide(
+            new PolicyEngine(
+                PolicyLoader.load(
+                    PolicyDefaults.text().replace("    name_prefix: \"u{uid}_\"\n", ""),
+                    "t.yaml",
+                    g -> Optional.empty()),
+                Fixtures.HOST),
+            host(),
+            ALICE,
+            "POST",
+            "/containers/create?name=app",
+            "{\"Image\":\"x\"}");
     assertThat(((Decision.Allow) d).forward().query().get("name")).hasValue("app");
   }
 
   @Test
   void admin_usesTheDaemonsRealNames() {
-    Decision.Allow a = allowed(host(), ROOT, "POST", "/containers/create?name=web",
-        "{\"Image\":\"x\"}");
+    Decision.Allow a =
+        allowed(host(), ROOT, "POST", "/containers/create?name=web", "{\"Image\":\"x\"}");
     assertThat(a.forward().query().get("name")).hasValue("web");
   }
 
@@ -188,16 +261,29 @@ class PrivateNamesTest {
   @Test
   void answer_containerInspectBindsAndVolumesInDf() throws Exception {
     PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
-    assertThat(names.answer(JSON.readTree("""
+    assertThat(
+            names
+                .answer(
+                    JSON.readTree(
+                        """
         {"Name": "/u1001_web", "HostConfig": {"Binds": ["u1001_data:/d", "/home/alice:/h"]},
-         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}""")).toString())
-        .isEqualTo(JSON.readTree("""
+         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}"""))
+                .toString())
+        .isEqualTo(
+            JSON.readTree(
+                    """
         {"Name": "/web", "HostConfig": {"Binds": ["data:/d", "/home/alice:/h"]},
-         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}""").toString());
-    assertThat(names.answer(JSON.readTree("""
+         "Mounts": [{"Type": "bind", "Name": "u1001_x"}]}""")
+                .toString());
+    assertThat(
+            names
+                .answer(
+                    JSON.readTree(
+                        """
         {"Volumes": [{"Name": "u1001_data"}], "Containers": [{"Names": ["/u1001_web"]}]}"""))
-        .toString()).isEqualTo("{\"Volumes\":[{\"Name\":\"data\"}],\"Containers\":"
-            + "[{\"Names\":[\"/web\"]}]}");
+                .toString())
+        .isEqualTo(
+            "{\"Volumes\":[{\"Name\":\"data\"}],\"Containers\":" + "[{\"Names\":[\"/web\"]}]}");
   }
 
   @Test
@@ -216,15 +302,30 @@ class PrivateNamesTest {
   void events_namesOfTheCallersObjects_shownWithoutPrefix() throws Exception {
     Decision.Allow a = allowed(host(), ALICE, "GET", "/events", null);
     UnaryOperator<JsonNode> events = ((FollowUp.MapEvents) a.followUp()).event();
-    assertThat(events.apply(JSON.readTree("""
+    assertThat(
+            events
+                .apply(
+                    JSON.readTree(
+                        """
         {"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":
-         {"name":"u1001_web","image":"x"}}}""")).at("/Actor/Attributes/name").asText())
+         {"name":"u1001_web","image":"x"}}}"""))
+                .at("/Actor/Attributes/name")
+                .asText())
         .isEqualTo("web");
-    assertThat(events.apply(JSON.readTree("""
+    assertThat(
+            events
+                .apply(
+                    JSON.readTree(
+                        """
         {"Type":"network","Action":"connect","Actor":{"ID":"n","Attributes":
-         {"name":"u1001_bridge","container":"abc"}}}""")).at("/Actor/Attributes/name").asText())
+         {"name":"u1001_bridge","container":"abc"}}}"""))
+                .at("/Actor/Attributes/name")
+                .asText())
         .isEqualTo("bridge");
-    JsonNode volume = events.apply(JSON.readTree("""
+    JsonNode volume =
+        events.apply(
+            JSON.readTree(
+                """
         {"Type":"volume","Action":"create","Actor":{"ID":"u1001_data","Attributes":
          {"driver":"local"}}}"""));
     assertThat(volume.at("/Actor/ID").asText()).isEqualTo("data");
@@ -232,32 +333,47 @@ class PrivateNamesTest {
 
   @Test
   void admin_eventsAndErrors_unmapped() {
-    assertThat(allowed(host(), ROOT, "GET", "/events", null).followUp())
-        .isEqualTo(FollowUp.NONE);
+    assertThat(allowed(host(), ROOT, "GET", "/events", null).followUp()).isEqualTo(FollowUp.NONE);
     assertThat(allowed(host(), ROOT, "POST", "/containers/u1001_web/start", null).followUp())
         .isEqualTo(FollowUp.NONE);
   }
 
   @Test
   void create_volumesFromLinkAndContainerModes_plainNameIsTheCallersOwn() {
-    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"web:ro\"],\"Links\":[\"web:db\"],"
-            + "\"PidMode\":\"container:web\",\"NetworkMode\":\"container:web\"}}");
+    Decision.Allow a =
+        allowed(
+            host(),
+            ALICE,
+            "POST",
+            "/containers/create",
+            "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"web:ro\"],\"Links\":[\"web:db\"],"
+                + "\"PidMode\":\"container:web\",\"NetworkMode\":\"container:web\"}}");
     assertThat(body(a).at("/HostConfig/VolumesFrom/0").asText()).isEqualTo(ALICE_WEB + ":ro");
     assertThat(body(a).at("/HostConfig/Links/0").asText()).isEqualTo(ALICE_WEB + ":db");
     assertThat(body(a).at("/HostConfig/PidMode").asText()).isEqualTo("container:" + ALICE_WEB);
-    assertThat(body(a).at("/HostConfig/NetworkMode").asText())
-        .isEqualTo("container:" + ALICE_WEB);
-    Decision bobs = Fixtures.decide(ENGINE, host(), BOB, "POST", "/containers/create",
-        "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"u1001_web\"]}}");
+    assertThat(body(a).at("/HostConfig/NetworkMode").asText()).isEqualTo("container:" + ALICE_WEB);
+    Decision bobs =
+        Fixtures.decide(
+            ENGINE,
+            host(),
+            BOB,
+            "POST",
+            "/containers/create",
+            "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"u1001_web\"]}}");
     assertThat(bobs).isInstanceOf(Decision.Deny.class);
   }
 
   @Test
   void eventsAndListFilters_namedObject_alsoSelectTheDaemonsName() throws Exception {
-    Decision.Allow a = allowed(host(), ALICE, "GET", "/events?filters="
-        + URLEncoder.encode("{\"container\":[\"web\"],\"network\":[\"bridge\"]}",
-            StandardCharsets.UTF_8), null);
+    Decision.Allow a =
+        allowed(
+            host(),
+            ALICE,
+            "GET",
+            "/events?filters="
+                + URLEncoder.encode(
+                    "{\"container\":[\"web\"],\"network\":[\"bridge\"]}", StandardCharsets.UTF_8),
+            null);
     JsonNode filters = JSON.readTree(a.forward().query().get("filters").orElseThrow());
     assertThat(filters.path("container").has("web")).isTrue();
     assertThat(filters.path("container").has("u1001_web")).isTrue();
@@ -269,7 +385,11 @@ class PrivateNamesTest {
   void stats_sampleName_shownWithoutPrefix() throws Exception {
     Decision.Allow a = allowed(host(), ALICE, "GET", "/containers/web/stats?stream=false", null);
     UnaryOperator<JsonNode> samples = ((FollowUp.MapEvents) a.followUp()).event();
-    assertThat(samples.apply(JSON.readTree("{\"name\":\"/u1001_web\",\"id\":\"a\"}"))
-        .path("name").asText()).isEqualTo("/web");
+    assertThat(
+            samples
+                .apply(JSON.readTree("{\"name\":\"/u1001_web\",\"id\":\"a\"}"))
+                .path("name")
+                .asText())
+        .isEqualTo("/web");
   }
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** Issue #8: admin-vetted profiles, granted to roles, asked for with a label. */
 class ProfileTest {
-  private static final String POLICY = """
+  private static final String POLICY =
+      """
       profiles:
         gpu:
           devices: [/dev/nvidia0]
@@ -30,9 +31,14 @@ class ProfileTest {
       """;
 
   private static Decision create(String labels, String hostConfig) throws Exception {
-    PolicyEngine e = new PolicyEngine(PolicyLoader.load(POLICY, "t.yaml",
-        g -> Optional.empty()), Fixtures.HOST);
-    return Fixtures.decide(e, Fixtures.objects(), ALICE, "POST", "/containers/create",
+    PolicyEngine e =
+        new PolicyEngine(PolicyLoader.load(POLICY, "t.yaml", g -> Optional.empty()), Fixtures.HOST);
+    return Fixtures.decide(
+        e,
+        Fixtures.objects(),
+        ALICE,
+        "POST",
+        "/containers/create",
         "{\"Image\":\"x\",\"Labels\":" + labels + ",\"HostConfig\":" + hostConfig + "}");
   }
 
@@ -49,8 +55,7 @@ class ProfileTest {
     assertThat(body.at("/HostConfig/Devices/0/PathOnHost").asText()).isEqualTo("/dev/nvidia0");
     assertThat(body.at("/HostConfig/DeviceRequests/0/Driver").asText()).isEqualTo("nvidia");
     assertThat(body.at("/HostConfig/DeviceRequests/0/Count").asInt()).isEqualTo(-1);
-    assertThat(body.at("/HostConfig/DeviceRequests/0/Capabilities/0/0").asText())
-        .isEqualTo("gpu");
+    assertThat(body.at("/HostConfig/DeviceRequests/0/Capabilities/0/0").asText()).isEqualTo("gpu");
     assertThat(body.at("/Env").toString()).contains("NVIDIA_VISIBLE_DEVICES=all");
     // never privileged or with capabilities, whatever the profile
     assertThat(body.at("/HostConfig/Privileged").asBoolean(false)).isFalse();
@@ -60,8 +65,10 @@ class ProfileTest {
   @Test
   void noProfile_sameRequestGetsNone() throws Exception {
     JsonNode body = forwarded(create("{}", "{}"));
-    assertThat(body.at("/HostConfig/Devices").isMissingNode()
-        || body.at("/HostConfig/Devices").isEmpty()).isTrue();
+    assertThat(
+            body.at("/HostConfig/Devices").isMissingNode()
+                || body.at("/HostConfig/Devices").isEmpty())
+        .isTrue();
     assertThat(body.at("/HostConfig/Binds").isMissingNode()).isTrue();
   }
 
@@ -73,47 +80,57 @@ class ProfileTest {
 
   @Test
   void devicesAskedDirectly_stillRefused() throws Exception {
-    Decision d = create("{\"dev.berth.profile\":\"gpu\"}",
-        "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\",\"PathInContainer\":\"/dev/sda\"}]}");
+    Decision d =
+        create(
+            "{\"dev.berth.profile\":\"gpu\"}",
+            "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\",\"PathInContainer\":\"/dev/sda\"}]}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
   }
 
   @Test
   void profileMountOnTheCallersTarget_refused() throws Exception {
-    Decision d = create("{\"dev.berth.profile\":\"scratch\"}",
-        "{\"Binds\":[\"/home/alice/data:/scratch\"]}");
+    Decision d =
+        create(
+            "{\"dev.berth.profile\":\"scratch\"}", "{\"Binds\":[\"/home/alice/data:/scratch\"]}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
   }
 
   @Test
   void profileMountNestedInTheCallersMount_refused() throws Exception {
-    Decision d = create("{\"dev.berth.profile\":\"scratch\"}",
-        "{\"Binds\":[\"vol1:/data/mine\"]}");
+    Decision d = create("{\"dev.berth.profile\":\"scratch\"}", "{\"Binds\":[\"vol1:/data/mine\"]}");
     assertThat(((Decision.Deny) d).reason()).contains("/data and /data/mine nest");
   }
 
   @Test
   void callersMountNestedInAProfileMount_refused() throws Exception {
-    Decision d = create("{\"dev.berth.profile\":\"scratch\"}",
-        "{\"Tmpfs\":{\"/scratch/tmp\":\"\"}}");
+    Decision d =
+        create("{\"dev.berth.profile\":\"scratch\"}", "{\"Tmpfs\":{\"/scratch/tmp\":\"\"}}");
     assertThat(((Decision.Deny) d).reason()).contains("/scratch and /scratch/tmp nest");
   }
 
   @Test
   void loader_badProfilesReportedWithPlace() {
-    assertThatThrownBy(() -> PolicyLoader.load("""
+    assertThatThrownBy(
+            () ->
+                PolicyLoader.load(
+                    """
         profiles:
           bad: {mounts: ["scratch"], devices: [/etc/passwd], env: ["1=x"], privileged: true}
         roles:
           user: {actions: [ping], profiles: [bda]}
         bindings: [{role: user, users: ["*"]}]
-        """, "t.yaml", g -> Optional.empty()))
+        """,
+                    "t.yaml",
+                    g -> Optional.empty()))
         .isInstanceOf(PolicyException.class)
-        .satisfies(e -> assertThat(((PolicyException) e).errors()).anyMatch(
-            m -> m.contains("profiles.bad.mounts[0]")).anyMatch(
-            m -> m.contains("profiles.bad.devices[0]")).anyMatch(
-            m -> m.contains("profiles.bad.env[0]")).anyMatch(
-            m -> m.contains("profiles.bad.privileged")).anyMatch(
-            m -> m.contains("unknown profile \"bda\"") && m.contains("did you mean")));
+        .satisfies(
+            e ->
+                assertThat(((PolicyException) e).errors())
+                    .anyMatch(m -> m.contains("profiles.bad.mounts[0]"))
+                    .anyMatch(m -> m.contains("profiles.bad.devices[0]"))
+                    .anyMatch(m -> m.contains("profiles.bad.env[0]"))
+                    .anyMatch(m -> m.contains("profiles.bad.privileged"))
+                    .anyMatch(
+                        m -> m.contains("unknown profile \"bda\"") && m.contains("did you mean")));
   }
 }

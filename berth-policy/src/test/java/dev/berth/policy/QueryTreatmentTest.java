@@ -11,29 +11,33 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The table's query treatments end to end through the engine: a dropped parameter never reaches
- * the daemon and the record says so; a refused one is refused with the table's reason.
+ * The table's query treatments end to end through the engine: a dropped parameter never reaches the
+ * daemon and the record says so; a refused one is refused with the table's reason.
  */
 class QueryTreatmentTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-      "GET,/containers/json?all=1&trunc_cmd=0&size=0,trunc_cmd",
-      "GET,/v1.41/containers/json?all=1&trunc_cmd=1,trunc_cmd",
-      "GET,/images/json?only_ids=0&all=0,only_ids",
-      "GET,/v1.24/images/json?only_ids=1&all=1,only_ids",
-      "GET,/images/json?digests=1&all=1,digests",
-      "POST,/volumes/prune?all=1&filters=%7B%7D,all",
-      "POST,/images/busybox/tag?repo=alice/new&tag=1&force=0,force",
-      "POST,/v1.41/images/busybox/tag?repo=alice/new&tag=1&force=1,force"})
+    "GET,/containers/json?all=1&trunc_cmd=0&size=0,trunc_cmd",
+    "GET,/v1.41/containers/json?all=1&trunc_cmd=1,trunc_cmd",
+    "GET,/images/json?only_ids=0&all=0,only_ids",
+    "GET,/v1.24/images/json?only_ids=1&all=1,only_ids",
+    "GET,/images/json?digests=1&all=1,digests",
+    "POST,/volumes/prune?all=1&filters=%7B%7D,all",
+    "POST,/images/busybox/tag?repo=alice/new&tag=1&force=0,force",
+    "POST,/v1.41/images/busybox/tag?repo=alice/new&tag=1&force=1,force"
+  })
   void droppedParameter_absentFromForwardAndNoted(String method, String target, String param) {
     Decision d = decide(ALICE, method, target, null);
     assertThat(d).isInstanceOf(Decision.Allow.class);
     Decision.Allow a = (Decision.Allow) d;
     assertThat(a.forward().query().has(param)).isFalse();
     assertThat(a.forward().query().asMap()).isNotEmpty();
-    assertThat(a.rewrites()).anySatisfy(n -> assertThat(n)
-        .startsWith("query parameter '" + param + "' dropped (the daemon ignores it"));
+    assertThat(a.rewrites())
+        .anySatisfy(
+            n ->
+                assertThat(n)
+                    .startsWith("query parameter '" + param + "' dropped (the daemon ignores it"));
   }
 
   /** link=1 with the caller's container: forwarded by full id, where the daemon removes no link. */
@@ -63,12 +67,13 @@ class QueryTreatmentTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-      "POST,/containers/abc/start?checkpoint-dir=%2Fhome%2Falice%2Fcp,checkpoint-dir,root",
-      "POST,/containers/abc/start?checkpoint=c1,checkpoint,checkpoint",
-      "GET,/containers/json?since=bobweb,since,existence oracle",
-      "GET,/containers/json?before=bobweb,before,existence oracle"})
-  void refusedParameter_deniedWithTheTablesReason(String method, String target, String param,
-      String reason) {
+    "POST,/containers/abc/start?checkpoint-dir=%2Fhome%2Falice%2Fcp,checkpoint-dir,root",
+    "POST,/containers/abc/start?checkpoint=c1,checkpoint,checkpoint",
+    "GET,/containers/json?since=bobweb,since,existence oracle",
+    "GET,/containers/json?before=bobweb,before,existence oracle"
+  })
+  void refusedParameter_deniedWithTheTablesReason(
+      String method, String target, String param, String reason) {
     Decision d = decide(ALICE, method, target, null);
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(((Decision.Deny) d).reason()).contains("'" + param + "'").contains(reason);

@@ -48,7 +48,7 @@ final class ReadOnlyObjects implements ObjectDirectory {
 
   @Override
   public DockerObject ensureVolume(String name, Owner owner) {
-    throw new AssertionError("the engine wrote to the daemon while deciding: created volume "
-        + name);
+    throw new AssertionError(
+        "the engine wrote to the daemon while deciding: created volume " + name);
   }
 }

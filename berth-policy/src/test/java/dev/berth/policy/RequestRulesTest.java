@@ -18,9 +18,13 @@ class RequestRulesTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-      "GET,/nope", "GET,/containers/abc", "PATCH_LIKE_POST,/containers/abc/json",
-      "POST,/CONTAINERS/create", "POST,/Containers/create",
-      "POST,/containers/abc/json"})
+    "GET,/nope",
+    "GET,/containers/abc",
+    "PATCH_LIKE_POST,/containers/abc/json",
+    "POST,/CONTAINERS/create",
+    "POST,/Containers/create",
+    "POST,/containers/abc/json"
+  })
   void evaluate_unknownRoute_denied(String method, String path) throws Exception {
     String m = method.equals("PATCH_LIKE_POST") ? "PUT" : method;
     Decision d = decide(ALICE, m, path, null);
@@ -30,13 +34,17 @@ class RequestRulesTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-      "POST,/swarm/init", "POST,/services/create", "GET,/secrets", "POST,/plugins/pull",
-      "POST,/plugins/authz/disable",
-      "POST,/images/load",
-      "GET,/containers/abc/attach/ws"})
+    "POST,/swarm/init",
+    "POST,/services/create",
+    "GET,/secrets",
+    "POST,/plugins/pull",
+    "POST,/plugins/authz/disable",
+    "POST,/images/load",
+    "GET,/containers/abc/attach/ws"
+  })
   void evaluate_adminOnlyAction_deniedForUser(String method, String path) {
-    Decision d = decide(ALICE, method, path, method.equals("GET") || method.equals("DELETE")
-        ? null : "{}");
+    Decision d =
+        decide(ALICE, method, path, method.equals("GET") || method.equals("DELETE") ? null : "{}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(d.rule()).isEqualTo("action_not_granted");
     assertThat(((Decision.Deny) d).reason()).contains("is not granted to your role (user)");
@@ -52,11 +60,12 @@ class RequestRulesTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-      "GET,/containers/json?all=1&trunc_cmd=0,trunc_cmd,trunc_cmd",
-      "GET,/images/json?only_ids=0,only_ids,only_ids",
-      "POST,/images/busybox:latest/tag?repo=r&tag=t&force=0,force,force"})
-  void ignoredQueryParameter_droppedAndNoted(String method, String target, String param,
-      String note) {
+    "GET,/containers/json?all=1&trunc_cmd=0,trunc_cmd,trunc_cmd",
+    "GET,/images/json?only_ids=0,only_ids,only_ids",
+    "POST,/images/busybox:latest/tag?repo=r&tag=t&force=0,force,force"
+  })
+  void ignoredQueryParameter_droppedAndNoted(
+      String method, String target, String param, String note) {
     // docker-py sends these; the daemon does not read them
     Decision d = decide(ALICE, method, target, null);
     assertThat(d).as("%s", d).isInstanceOf(Decision.Allow.class);
@@ -85,24 +94,29 @@ class RequestRulesTest {
     // SDK teardowns call swarm/leave?force=1 and take the daemon's 503 as success
     FakeObjects objects = Fixtures.objects();
     objects.swarm = false;
-    Decision d = Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST",
-        "/swarm/leave?force=1", null);
+    Decision d =
+        Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST", "/swarm/leave?force=1", null);
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.UNAVAILABLE);
     assertThat(((Decision.Deny) d).reason()).isEqualTo("This node is not part of a swarm");
-    assertThat(((Decision.Deny) Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "GET",
-        "/services/x", null)).reason()).contains("is not a swarm manager");
+    assertThat(
+            ((Decision.Deny)
+                    Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "GET", "/services/x", null))
+                .reason())
+        .contains("is not a swarm manager");
   }
 
   @Test
   void swarmLeave_nodeInASwarmOrStateUnknown_refused() {
     FakeObjects objects = Fixtures.objects();
     objects.swarm = true;
-    assertThat(Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST", "/swarm/leave", null)
-        .rule()).isEqualTo("action_not_granted");
+    assertThat(
+            Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST", "/swarm/leave", null).rule())
+        .isEqualTo("action_not_granted");
     objects.swarm = null;
-    assertThat(Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST", "/swarm/leave", null)
-        .rule()).isEqualTo("action_not_granted");
+    assertThat(
+            Fixtures.decide(Fixtures.ENGINE, objects, ALICE, "POST", "/swarm/leave", null).rule())
+        .isEqualTo("action_not_granted");
   }
 
   @Test
@@ -123,10 +137,11 @@ class RequestRulesTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-      "'/containers/abc/start?checkpoint=cp1&checkpoint-dir=%2Fhome%2Falice%2Fcp',checkpoint",
-      "/containers/create?name=x&bogus=1,bogus",
-      "/containers/abc/kill?signal=KILL&x=1,x",
-      "/images/create?fromImage=busybox&registry=evil,registry"})
+    "'/containers/abc/start?checkpoint=cp1&checkpoint-dir=%2Fhome%2Falice%2Fcp',checkpoint",
+    "/containers/create?name=x&bogus=1,bogus",
+    "/containers/abc/kill?signal=KILL&x=1,x",
+    "/images/create?fromImage=busybox&registry=evil,registry"
+  })
   void evaluate_unknownQueryParameter_denied(String target, String param) {
     Decision d = decide(ALICE, "POST", target, target.contains("create?name") ? "{}" : null);
     assertThat(d).isInstanceOf(Decision.Deny.class);
@@ -135,10 +150,16 @@ class RequestRulesTest {
 
   @Test
   void evaluate_knownQueryParameters_allowed() {
-    assertThat(decide(ALICE, "GET", "/containers/abc/logs?follow=1&stdout=1&stderr=1&tail=all",
-        null)).isInstanceOf(Decision.Allow.class);
-    assertThat(decide(ALICE, "POST", "/containers/abc/attach?stream=1&stdin=1&stdout=1"
-        + "&stderr=1", null)).isInstanceOf(Decision.Allow.class);
+    assertThat(
+            decide(ALICE, "GET", "/containers/abc/logs?follow=1&stdout=1&stderr=1&tail=all", null))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(
+            decide(
+                ALICE,
+                "POST",
+                "/containers/abc/attach?stream=1&stdin=1&stdout=1" + "&stderr=1",
+                null))
+        .isInstanceOf(Decision.Allow.class);
   }
 
   @Test
@@ -149,11 +170,14 @@ class RequestRulesTest {
 
   @Test
   void evaluate_noMatchingBinding_deniedEverything() throws Exception {
-    Policy p = PolicyLoader.load(
-        "roles: {user: {actions: [ping]}}\nbindings: [{role: user, users: [bob]}]\n", "t",
-        g -> Optional.empty());
-    Decision d = new PolicyEngine(p, Fixtures.HOST).evaluate(ALICE,
-        CanonicalRequest.parse("GET", "/_ping"), null);
+    Policy p =
+        PolicyLoader.load(
+            "roles: {user: {actions: [ping]}}\nbindings: [{role: user, users: [bob]}]\n",
+            "t",
+            g -> Optional.empty());
+    Decision d =
+        new PolicyEngine(p, Fixtures.HOST)
+            .evaluate(ALICE, CanonicalRequest.parse("GET", "/_ping"), null);
     assertThat(d.rule()).isEqualTo("no_role");
     assertThat(((Decision.Deny) d).reason()).contains("no role is granted to alice");
   }
@@ -167,8 +191,16 @@ class RequestRulesTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"1.24,true", "1.51,true", "1.100,true", "2.0,true", "01.024,true", "1.23,false",
-      "0.99,false", "1.9,false"})
+  @CsvSource({
+    "1.24,true",
+    "1.51,true",
+    "1.100,true",
+    "2.0,true",
+    "01.024,true",
+    "1.23,false",
+    "0.99,false",
+    "1.9,false"
+  })
   void evaluate_apiVersionBoundary(String version, boolean accepted) {
     Decision d = decide(ALICE, "GET", "/v" + version + "/_ping", null);
     assertThat(d.rule().equals("api_version")).isEqualTo(!accepted);
@@ -183,8 +215,8 @@ class RequestRulesTest {
   @Test
   void evaluate_bodyOnBodylessRoute_denied() {
     // API < 1.24 applied a HostConfig sent with start; berth forwards no body there at all.
-    Decision d = decide(ALICE, "POST", "/containers/abc/start",
-        "{\"HostConfig\":{\"Privileged\":true}}");
+    Decision d =
+        decide(ALICE, "POST", "/containers/abc/start", "{\"HostConfig\":{\"Privileged\":true}}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
     assertThat(((Decision.Deny) d).reason()).contains("takes no request body");
   }
@@ -197,8 +229,8 @@ class RequestRulesTest {
 
   @Test
   void execCreate_privileged_denied() {
-    Decision d = decide(ALICE, "POST", "/containers/abc/exec",
-        "{\"Cmd\":[\"sh\"],\"Privileged\":true}");
+    Decision d =
+        decide(ALICE, "POST", "/containers/abc/exec", "{\"Cmd\":[\"sh\"],\"Privileged\":true}");
     assertThat(((Decision.Deny) d).reason()).contains("exec --privileged");
   }
 
@@ -240,8 +272,8 @@ class RequestRulesTest {
 
   @Test
   void imageCreate_importFromUrl_denied() {
-    Decision d = decide(ALICE, "POST", "/images/create?fromSrc=http%3A%2F%2F169.254.169.254%2F",
-        null);
+    Decision d =
+        decide(ALICE, "POST", "/images/create?fromSrc=http%3A%2F%2F169.254.169.254%2F", null);
     assertThat(d).isInstanceOf(Decision.Deny.class);
   }
 
@@ -253,8 +285,13 @@ class RequestRulesTest {
 
   @Test
   void volumeCreate_bindDriverOptions_denied() {
-    Decision d = decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"v\",\"Driver\":\"local\","
-        + "\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/\"}}");
+    Decision d =
+        decide(
+            ALICE,
+            "POST",
+            "/volumes/create",
+            "{\"Name\":\"v\",\"Driver\":\"local\","
+                + "\"DriverOpts\":{\"type\":\"none\",\"o\":\"bind\",\"device\":\"/\"}}");
     assertThat(((Decision.Deny) d).reason()).contains("o=bind");
   }
 
@@ -273,8 +310,13 @@ class RequestRulesTest {
 
   @Test
   void volumeCreate_localDriverAndLabels_keptWithOwner() {
-    Decision d = decide(ALICE, "POST", "/volumes/create", "{\"Name\":\"v\",\"Driver\":\"local\","
-        + "\"DriverOpts\":{},\"Labels\":{\"x\":\"y\"}}");
+    Decision d =
+        decide(
+            ALICE,
+            "POST",
+            "/volumes/create",
+            "{\"Name\":\"v\",\"Driver\":\"local\","
+                + "\"DriverOpts\":{},\"Labels\":{\"x\":\"y\"}}");
     JsonNode body = ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value();
     assertThat(body.at("/Labels/x").asText()).isEqualTo("y");
     assertThat(body.at("/Labels/dev.berth.owner.uid").asText()).isEqualTo("1001");
@@ -283,8 +325,12 @@ class RequestRulesTest {
 
   @Test
   void volumeCreate_forgedOwnerLabel_denied() {
-    Decision d = decide(ALICE, "POST", "/volumes/create",
-        "{\"Name\":\"v\",\"Labels\":{\"dev.berth.owner.uid\":\"0\"}}");
+    Decision d =
+        decide(
+            ALICE,
+            "POST",
+            "/volumes/create",
+            "{\"Name\":\"v\",\"Labels\":{\"dev.berth.owner.uid\":\"0\"}}");
     assertThat(((Decision.Deny) d).reason()).contains("set by berth");
   }
 
@@ -295,9 +341,14 @@ class RequestRulesTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "{\"CgroupParent\":\"/\"}", "{\"DeviceCgroupRules\":[\"a\"]}", "{\"OomKillDisable\":true}",
-      "{\"BlkioDeviceReadBps\":[{}]}"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"CgroupParent\":\"/\"}",
+        "{\"DeviceCgroupRules\":[\"a\"]}",
+        "{\"OomKillDisable\":true}",
+        "{\"BlkioDeviceReadBps\":[{}]}"
+      })
   void containerUpdate_hostFields_denied(String body) {
     assertThat(decide(ALICE, "POST", "/containers/abc/update", body))
         .isInstanceOf(Decision.Deny.class);
@@ -305,22 +356,36 @@ class RequestRulesTest {
 
   @Test
   void containerUpdate_emptyOrFalseHostFields_allowed() {
-    assertThat(decide(ALICE, "POST", "/containers/abc/update", "{\"CgroupParent\":\"\","
-        + "\"Devices\":[],\"OomKillDisable\":false,\"DeviceRequests\":null,"
-        + "\"RestartPolicy\":{\"Name\":\"always\"}}")).isInstanceOf(Decision.Allow.class);
+    assertThat(
+            decide(
+                ALICE,
+                "POST",
+                "/containers/abc/update",
+                "{\"CgroupParent\":\"\","
+                    + "\"Devices\":[],\"OomKillDisable\":false,\"DeviceRequests\":null,"
+                    + "\"RestartPolicy\":{\"Name\":\"always\"}}"))
+        .isInstanceOf(Decision.Allow.class);
   }
 
   @Test
   void containerUpdate_ulimits_denied() {
-    Decision d = decide(ALICE, "POST", "/containers/abc/update",
-        "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":99999999,\"Hard\":99999999}]}");
+    Decision d =
+        decide(
+            ALICE,
+            "POST",
+            "/containers/abc/update",
+            "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":99999999,\"Hard\":99999999}]}");
     assertThat(((Decision.Deny) d).reason()).contains("Ulimits");
   }
 
   @Test
   void containerUpdate_devices_denied() {
-    Decision d = decide(ALICE, "POST", "/containers/abc/update",
-        "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}]}");
+    Decision d =
+        decide(
+            ALICE,
+            "POST",
+            "/containers/abc/update",
+            "{\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}]}");
     assertThat(d).isInstanceOf(Decision.Deny.class);
   }
 
@@ -336,8 +401,8 @@ class RequestRulesTest {
     assertThat(Fixtures.ENGINE.consultsDirectory(Fixtures.ALICE, route)).isTrue();
     assertThat(Fixtures.ENGINE.consultsDirectory(Fixtures.ROOT, route)).isFalse();
     Decision viaCaller = alice.evaluate(route, stop, null, Fixtures.objects());
-    Decision viaRoute = Fixtures.ENGINE.evaluate(Fixtures.ALICE, route, stop, null,
-        Fixtures.objects());
+    Decision viaRoute =
+        Fixtures.ENGINE.evaluate(Fixtures.ALICE, route, stop, null, Fixtures.objects());
     assertThat(viaCaller).isInstanceOf(Decision.Allow.class).isEqualTo(viaRoute);
     assertThat(((Decision.Allow) viaCaller).forward().target())
         .isEqualTo("/containers/" + Fixtures.ALICE_CONTAINER + "/stop");

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * HC-27: {@code ShmSize}, tmpfs sizes and ulimits within the role's limits. The default policy
- * gives users shm and tmpfs {default 64m, max 1g} and ulimits nofile 1048576, nproc 32768,
- * core 0, memlock 64m, stack 64m.
+ * gives users shm and tmpfs {default 64m, max 1g} and ulimits nofile 1048576, nproc 32768, core 0,
+ * memlock 64m, stack 64m.
  */
 class TmpfsAndUlimitsTest {
   private static final long MIB = 1L << 20;
@@ -21,7 +21,8 @@ class TmpfsAndUlimitsTest {
   private static JsonNode allowed(String hostConfig) {
     Decision d = create(ALICE, "{\"Image\":\"x\",\"HostConfig\":" + hostConfig + "}");
     assertThat(d).isInstanceOf(Decision.Allow.class);
-    return ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value()
+    return ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body())
+        .value()
         .path("HostConfig");
   }
 
@@ -44,7 +45,8 @@ class TmpfsAndUlimitsTest {
   @Test
   void create_shmSizeAboveTheMaximum_refused() {
     assertThat(refused("{\"ShmSize\":" + (GIB + 1) + "}"))
-        .contains("--shm-size").contains("exceeds your role's maximum of " + GIB);
+        .contains("--shm-size")
+        .contains("exceeds your role's maximum of " + GIB);
   }
 
   @Test
@@ -69,7 +71,8 @@ class TmpfsAndUlimitsTest {
   @Test
   void create_tmpfsSizeAboveTheMaximum_refused() {
     assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=2g\"}}"))
-        .contains("--tmpfs /t").contains("exceeds your role's maximum");
+        .contains("--tmpfs /t")
+        .contains("exceeds your role's maximum");
   }
 
   @Test
@@ -96,8 +99,10 @@ class TmpfsAndUlimitsTest {
 
   @Test
   void create_unsizedTmpfsMount_getsTheDefaultSize() {
-    JsonNode hc = allowed("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\"},"
-        + "{\"Type\":\"tmpfs\",\"Target\":\"/u\",\"TmpfsOptions\":{\"Mode\":1023}}]}");
+    JsonNode hc =
+        allowed(
+            "{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\"},"
+                + "{\"Type\":\"tmpfs\",\"Target\":\"/u\",\"TmpfsOptions\":{\"Mode\":1023}}]}");
     assertThat(hc.at("/Mounts/0/TmpfsOptions/SizeBytes").asLong()).isEqualTo(64 * MIB);
     assertThat(hc.at("/Mounts/1/TmpfsOptions/SizeBytes").asLong()).isEqualTo(64 * MIB);
     assertThat(hc.at("/Mounts/1/TmpfsOptions/Mode").asInt()).isEqualTo(1023);
@@ -105,23 +110,35 @@ class TmpfsAndUlimitsTest {
 
   @Test
   void create_tmpfsMountAboveTheMaximum_refused() {
-    assertThat(refused("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":"
-        + "{\"SizeBytes\":" + (2 * GIB) + "}}]}")).contains("type=tmpfs,target=/t")
+    assertThat(
+            refused(
+                "{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":"
+                    + "{\"SizeBytes\":"
+                    + (2 * GIB)
+                    + "}}]}"))
+        .contains("type=tmpfs,target=/t")
         .contains("exceeds your role's maximum");
   }
 
   @Test
   void create_tmpfsMountSizedThroughOptions_refused() {
-    assertThat(refused("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":"
-        + "{\"Options\":[[\"size\",\"100g\"]]}}]}")).contains("tmpfs-size");
+    assertThat(
+            refused(
+                "{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":"
+                    + "{\"Options\":[[\"size\",\"100g\"]]}}]}"))
+        .contains("tmpfs-size");
   }
 
   @Test
   void create_ulimitWithinTheMaximum_forwardedInLowerCase() {
-    JsonNode hc = allowed("{\"Ulimits\":[{\"Name\":\"NOFILE\",\"Soft\":1024,\"Hard\":4096},"
-        + "{\"Name\":\"core\",\"Soft\":0,\"Hard\":0}]}");
-    assertThat(hc.path("Ulimits").toString()).isEqualTo("[{\"Name\":\"nofile\",\"Soft\":1024,"
-        + "\"Hard\":4096},{\"Name\":\"core\",\"Soft\":0,\"Hard\":0}]");
+    JsonNode hc =
+        allowed(
+            "{\"Ulimits\":[{\"Name\":\"NOFILE\",\"Soft\":1024,\"Hard\":4096},"
+                + "{\"Name\":\"core\",\"Soft\":0,\"Hard\":0}]}");
+    assertThat(hc.path("Ulimits").toString())
+        .isEqualTo(
+            "[{\"Name\":\"nofile\",\"Soft\":1024,"
+                + "\"Hard\":4096},{\"Name\":\"core\",\"Soft\":0,\"Hard\":0}]");
   }
 
   @Test
@@ -132,7 +149,9 @@ class TmpfsAndUlimitsTest {
   @Test
   void create_ulimitNotListedForTheRole_refused() {
     assertThat(refused("{\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":99,\"Hard\":99}]}"))
-        .contains("--ulimit rtprio").contains("not allowed").contains("nofile");
+        .contains("--ulimit rtprio")
+        .contains("not allowed")
+        .contains("nofile");
   }
 
   @Test
@@ -162,24 +181,41 @@ class TmpfsAndUlimitsTest {
 
   @Test
   void create_ulimitGivenTwice_refused() {
-    assertThat(refused("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":1},"
-        + "{\"Name\":\"NOFILE\",\"Soft\":2,\"Hard\":2}]}")).contains("given twice");
+    assertThat(
+            refused(
+                "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":1},"
+                    + "{\"Name\":\"NOFILE\",\"Soft\":2,\"Hard\":2}]}"))
+        .contains("given twice");
   }
 
   @Test
   void create_roleWithoutTmpfsOrUlimitLimits_noDefaultsAndNoUlimits() throws Exception {
-    PolicyEngine engine = new PolicyEngine(PolicyLoader.load("""
+    PolicyEngine engine =
+        new PolicyEngine(
+            PolicyLoader.load(
+                """
         roles:
           user:
             actions: [container_create]
             limits: {ulimits: {rtprio: unlimited}}
         bindings: [{role: user, users: ["*"]}]
-        """, "t.yaml", g -> Optional.empty()), Fixtures.HOST);
-    Decision d = Fixtures.decide(engine, Fixtures.objects(), ALICE, "POST", "/containers/create",
-        "{\"HostConfig\":{\"Tmpfs\":{\"/t\":\"\"},\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":-1,"
-            + "\"Hard\":-1}]}}");
-    JsonNode hc = ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body()).value()
-        .path("HostConfig");
+        """,
+                "t.yaml",
+                g -> Optional.empty()),
+            Fixtures.HOST);
+    Decision d =
+        Fixtures.decide(
+            engine,
+            Fixtures.objects(),
+            ALICE,
+            "POST",
+            "/containers/create",
+            "{\"HostConfig\":{\"Tmpfs\":{\"/t\":\"\"},\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":-1,"
+                + "\"Hard\":-1}]}}");
+    JsonNode hc =
+        ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body())
+            .value()
+            .path("HostConfig");
     assertThat(hc.path("Tmpfs").path("/t").asText()).isEmpty();
     assertThat(hc.has("ShmSize") && hc.path("ShmSize").asLong() != 0).isFalse();
     assertThat(hc.at("/Ulimits/0/Soft").asLong()).isEqualTo(-1);

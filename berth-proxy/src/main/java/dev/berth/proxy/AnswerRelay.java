@@ -43,7 +43,8 @@ final class AnswerRelay implements UpstreamListener {
   @Override
   public void onUpstreamRead(Object read) {
     Exchange ex = conn.exchange;
-    if (ex == null || conn.state == ClientConnection.State.CLOSED
+    if (ex == null
+        || conn.state == ClientConnection.State.CLOSED
         || !(read instanceof HttpObject)) {
       ReferenceCountUtil.release(read);
       conn.closeBoth();
@@ -59,13 +60,17 @@ final class AnswerRelay implements UpstreamListener {
         return;
       }
     }
-    Object msg = ex.events != null && read instanceof HttpContent c
-        && !(read instanceof LastHttpContent end && end.decoderResult().isFailure())
-        ? ex.events.map(c) : read;
+    Object msg =
+        ex.events != null
+                && read instanceof HttpContent c
+                && !(read instanceof LastHttpContent end && end.decoderResult().isFailure())
+            ? ex.events.map(c)
+            : read;
     if (ex.builtImage != null && msg instanceof HttpContent c) {
       ex.builtImage.accept(c.content());
     }
-    if (ex.createdBody != null && msg instanceof HttpContent c
+    if (ex.createdBody != null
+        && msg instanceof HttpContent c
         && ex.createdBody.size() < Exchange.MAX_CREATED_BODY) {
       ByteBuf data = c.content();
       int n = Math.min(data.readableBytes(), Exchange.MAX_CREATED_BODY - ex.createdBody.size());
@@ -86,16 +91,25 @@ final class AnswerRelay implements UpstreamListener {
       ex.flushPending = false;
       String created = ex.createdId();
       conn.recordResult(ex);
-      afterClaims(ex, created, () -> conn.channel.writeAndFlush(msg)
-          .addListener((ChannelFutureListener) f -> complete(ex, f.isSuccess())));
+      afterClaims(
+          ex,
+          created,
+          () ->
+              conn.channel
+                  .writeAndFlush(msg)
+                  .addListener((ChannelFutureListener) f -> complete(ex, f.isSuccess())));
     } else {
       // Flushed once per upstream read cycle (onUpstreamReadComplete): a small response goes out
       // in one write instead of one per part.
-      conn.channel.write(msg).addListener((ChannelFutureListener) f -> {
-        if (!f.isSuccess()) {
-          conn.closeBoth();
-        }
-      });
+      conn.channel
+          .write(msg)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (!f.isSuccess()) {
+                      conn.closeBoth();
+                    }
+                  });
       ex.flushPending = true;
     }
   }
@@ -121,8 +135,12 @@ final class AnswerRelay implements UpstreamListener {
       TunnelHandler.start(conn, ex, resp);
       return true;
     }
-    boolean framed = HttpUtil.isContentLengthSet(resp) || HttpUtil.isTransferEncodingChunked(resp)
-        || ex.isHead() || ex.status == 204 || ex.status == 304;
+    boolean framed =
+        HttpUtil.isContentLengthSet(resp)
+            || HttpUtil.isTransferEncodingChunked(resp)
+            || ex.isHead()
+            || ex.status == 204
+            || ex.status == 304;
     ex.keepAlive = ex.keepAlive && !conn.inputClosed && HttpUtil.isKeepAlive(resp) && framed;
     if (!HttpUtil.isContentLengthSet(resp) && !ex.isHead()) {
       conn.countStream(ex); // logs -f, events, stats, pulls: open until the daemon ends them
@@ -152,17 +170,19 @@ final class AnswerRelay implements UpstreamListener {
       out = requireNonNull(held).complete(ex.followUp(), ex.enforcement);
     } catch (RequestException e) {
       LOG.atWarn().addKeyValue("cause", e.getMessage()).log("daemon answer not understood");
-      conn.refuse(ex, Refusals.upstream("the daemon's answer could not be checked ("
-          + e.getMessage() + ")"));
+      conn.refuse(
+          ex,
+          Refusals.upstream("the daemon's answer could not be checked (" + e.getMessage() + ")"));
       return;
     }
-    conn.channel.writeAndFlush(out).addListener((ChannelFutureListener) f ->
-        complete(ex, f.isSuccess()));
+    conn.channel
+        .writeAndFlush(out)
+        .addListener((ChannelFutureListener) f -> complete(ex, f.isSuccess()));
   }
 
   /**
-   * Runs {@code next} (the end of a successful answer) after the image it named is claimed for
-   * the caller, so that the caller's next command already finds the tag theirs.
+   * Runs {@code next} (the end of a successful answer) after the image it named is claimed for the
+   * caller, so that the caller's next command already finds the tag theirs.
    */
   private void afterClaims(Exchange ex, String createdId, Runnable next) {
     Decision.FollowUp followUp = ex.followUp();
@@ -170,14 +190,15 @@ final class AnswerRelay implements UpstreamListener {
       next.run();
       return;
     }
-    conn.lookups.execute(() -> {
-      try {
-        ex.enforcement.claim(followUp, ex.status, createdId);
-      } catch (Enforcement.ClaimException e) {
-        LOG.atWarn().addKeyValue("cause", e.getMessage()).log("created object not claimed");
-      }
-      conn.channel.eventLoop().execute(next);
-    });
+    conn.lookups.execute(
+        () -> {
+          try {
+            ex.enforcement.claim(followUp, ex.status, createdId);
+          } catch (Enforcement.ClaimException e) {
+            LOG.atWarn().addKeyValue("cause", e.getMessage()).log("created object not claimed");
+          }
+          conn.channel.eventLoop().execute(next);
+        });
   }
 
   private void complete(Exchange ex, boolean written) {
@@ -194,9 +215,9 @@ final class AnswerRelay implements UpstreamListener {
   }
 
   /**
-   * The end of one read from the daemon: flush what was relayed, and read on while the client
-   * keeps up. When the client's buffer is full, reading resumes in
-   * {@link #channelWritabilityChanged} (backpressure for logs -f, events, exports).
+   * The end of one read from the daemon: flush what was relayed, and read on while the client keeps
+   * up. When the client's buffer is full, reading resumes in {@link #channelWritabilityChanged}
+   * (backpressure for logs -f, events, exports).
    */
   @Override
   public void onUpstreamReadComplete() {
@@ -218,9 +239,9 @@ final class AnswerRelay implements UpstreamListener {
   }
 
   /**
-   * The daemon half-closed its side. The codec has already turned what it buffered into the end
-   * of the answer (or a premature end, see {@link #onUpstreamRead}); if the answer is still open,
-   * the daemon went away: a 502 when nothing was relayed yet, else end of file for the client.
+   * The daemon half-closed its side. The codec has already turned what it buffered into the end of
+   * the answer (or a premature end, see {@link #onUpstreamRead}); if the answer is still open, the
+   * daemon went away: a 502 when nothing was relayed yet, else end of file for the client.
    */
   @Override
   public void onUpstreamInputShutdown() {
@@ -256,7 +277,9 @@ final class AnswerRelay implements UpstreamListener {
   /** The client's buffer drained: read the daemon again if it waited for that. */
   void clientWritable() {
     Exchange ex = conn.exchange;
-    if (ex != null && conn.channel.isWritable() && ex.readUpstreamWhenWritable
+    if (ex != null
+        && conn.channel.isWritable()
+        && ex.readUpstreamWhenWritable
         && conn.upstream != null) {
       ex.readUpstreamWhenWritable = false;
       conn.upstream.read();

@@ -13,20 +13,23 @@ import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads the body of a route whose body is judged (JSON, or none) whole before the exchange
- * goes on to enforcement, bounded by what berth inspects; refuses a larger one with 413 (after
- * which the rest is drained, see {@link ClientConnection#answer}). An exchange whose body is a
- * stream, or whose route is unknown, goes on at once and its content follows as it arrives.
+ * Reads the body of a route whose body is judged (JSON, or none) whole before the exchange goes on
+ * to enforcement, bounded by what berth inspects; refuses a larger one with 413 (after which the
+ * rest is drained, see {@link ClientConnection#answer}). An exchange whose body is a stream, or
+ * whose route is unknown, goes on at once and its content follows as it arrives.
  */
 final class BodyHandler extends ChannelInboundHandlerAdapter {
   /** moby's limit for bodies sent to authorization plugins; berth inspects no more than this. */
   static final int MAX_JSON_BODY = 4 * 1024 * 1024;
+
   /** Bodies of routes that take none are read only to check they are empty. */
   static final int MAX_EMPTY_BODY = 4096;
 
   private final ClientConnection conn;
+
   /** The exchange whose body is being read, or null. */
   private @Nullable Exchange reading;
+
   private @Nullable CompositeByteBuf body;
   private int limit;
 

@@ -28,27 +28,31 @@ import java.util.regex.Pattern;
 
 /**
  * The proxy's side of BuildKit mediation (issue 14): {@code POST /grpc} and {@code POST /session}
- * are judged as requests like any other, go upstream as an h2c upgrade, and once the daemon
- * answers {@code 101} both connections are handed to {@link BuildMediator} (berth-buildkit),
- * which judges and records every gRPC call inside them through this request's enforcement.
+ * are judged as requests like any other, go upstream as an h2c upgrade, and once the daemon answers
+ * {@code 101} both connections are handed to {@link BuildMediator} (berth-buildkit), which judges
+ * and records every gRPC call inside them through this request's enforcement.
  */
 final class BuildKitHandOff {
   /** The BuildKit endpoints, the only ones that may ask for {@code Upgrade: h2c}. */
   static final Pattern PATH = Pattern.compile("^(/v[0-9]+\\.[0-9]+)?/(grpc|session)$");
-  private static final AsciiString SESSION_ID =
-      AsciiString.cached("X-Docker-Expose-Session-Uuid");
+
+  private static final AsciiString SESSION_ID = AsciiString.cached("X-Docker-Expose-Session-Uuid");
   private static final AsciiString SESSION_METHOD =
       AsciiString.cached("X-Docker-Expose-Session-Grpc-Method");
   private static final AsciiString SHARED_KEY =
       AsciiString.cached("X-Docker-Expose-Session-Sharedkey");
+
   /** Sessions and build refs of every connection (one berth process, one daemon). */
   private static final BuildMediator BUILDS = new BuildMediator();
 
   private BuildKitHandOff() {}
 
   static boolean applies(Exchange ex) {
-    return ex.enforcement.route().map(r -> r.route().action())
-        .map(a -> a == Action.GRPC || a == Action.SESSION).orElse(false);
+    return ex.enforcement
+        .route()
+        .map(r -> r.route().action())
+        .map(a -> a == Action.GRPC || a == Action.SESSION)
+        .orElse(false);
   }
 
   private static boolean isSession(Exchange ex) {
@@ -56,8 +60,8 @@ final class BuildKitHandOff {
   }
 
   /**
-   * Before a {@code /session} request goes upstream: claims its session id for the caller, or
-   * the refusal (the id is live: dockerd would silently replace the first connection with it).
+   * Before a {@code /session} request goes upstream: claims its session id for the caller, or the
+   * refusal (the id is live: dockerd would silently replace the first connection with it).
    */
   static Optional<Decision> claimSession(ClientConnection conn, Exchange ex) {
     if (!isSession(ex)) {
@@ -70,30 +74,34 @@ final class BuildKitHandOff {
       return Optional.of(Decision.forbidden("buildkit_session", "berth: " + refused.get()));
     }
     ex.buildSession = id;
-    conn.channel.closeFuture().addListener(f -> {
-      if (ex.buildSession != null) {
-        BUILDS.closeSession(id, uid); // never handed off
-      }
-    });
+    conn.channel
+        .closeFuture()
+        .addListener(
+            f -> {
+              if (ex.buildSession != null) {
+                BUILDS.closeSession(id, uid); // never handed off
+              }
+            });
     return Optional.empty();
   }
 
   /**
-   * The upstream request of a BuildKit endpoint: an h2c upgrade; on {@code /session} the
-   * advertised methods narrowed to those berth allows, and the shared key made the caller's
-   * ({@link BuildMediator#sharedKey}: another user who sent the same key and the metadata of a
-   * file of yours would otherwise build with your file's contents).
+   * The upstream request of a BuildKit endpoint: an h2c upgrade; on {@code /session} the advertised
+   * methods narrowed to those berth allows, and the shared key made the caller's ({@link
+   * BuildMediator#sharedKey}: another user who sent the same key and the metadata of a file of
+   * yours would otherwise build with your file's contents).
    */
   static void upgradeHeaders(ClientConnection conn, Exchange ex, HttpRequest out) {
     out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     out.headers().set(HttpHeaderNames.UPGRADE, "h2c");
     if (isSession(ex)) {
       out.headers().remove(SESSION_METHOD);
-      ex.request.headers().getAll(SESSION_METHOD).stream().filter(SessionMethods::allowed)
+      ex.request.headers().getAll(SESSION_METHOD).stream()
+          .filter(SessionMethods::allowed)
           .forEach(m -> out.headers().add(SESSION_METHOD, m));
       int uid = conn.caller.principal().map(Principal::uid).orElse(-1);
-      out.headers().set(SHARED_KEY, BuildMediator.sharedKey(uid,
-          ex.request.headers().get(SHARED_KEY, "")));
+      out.headers()
+          .set(SHARED_KEY, BuildMediator.sharedKey(uid, ex.request.headers().get(SHARED_KEY, "")));
     }
   }
 
@@ -113,20 +121,41 @@ final class BuildKitHandOff {
     Principal who = conn.caller.principal().orElseThrow();
     Optional<Grant> grant = e.engine().policy().grantOf(who);
     Owner owner = grant.map(g -> g.ownerFor(who)).orElse(new Owner(who.uid(), -1));
-    FrontendPins pins = e.engine().policy().roleOf(who)
-        .map(r -> FrontendPins.of(r.allow().buildFrontends())).orElse(FrontendPins.NONE);
-    ImagePolicy images = grant.map(g -> g.role().images()).orElse(new ImagePolicy(true,
-        List.of()));
-    BuildCaller caller = new BuildCaller(who.uid(), owner, e::tagRefusal, pins, images,
-        (path, v) -> e.recordCall(path, v instanceof Verdict.Forward,
-            v instanceof Verdict.Refuse r ? r.rule() : "buildkit_call",
-            v instanceof Verdict.Refuse r ? r.message() : "",
-            v instanceof Verdict.Forward f && !f.note().isEmpty() ? List.of(f.note()) : List.of()),
-        (imageId, names) -> e.claimBuilt(imageId, names, owner));
+    FrontendPins pins =
+        e.engine()
+            .policy()
+            .roleOf(who)
+            .map(r -> FrontendPins.of(r.allow().buildFrontends()))
+            .orElse(FrontendPins.NONE);
+    ImagePolicy images = grant.map(g -> g.role().images()).orElse(new ImagePolicy(true, List.of()));
+    BuildCaller caller =
+        new BuildCaller(
+            who.uid(),
+            owner,
+            e::tagRefusal,
+            pins,
+            images,
+            (path, v) ->
+                e.recordCall(
+                    path,
+                    v instanceof Verdict.Forward,
+                    v instanceof Verdict.Refuse r ? r.rule() : "buildkit_call",
+                    v instanceof Verdict.Refuse r ? r.message() : "",
+                    v instanceof Verdict.Forward f && !f.note().isEmpty()
+                        ? List.of(f.note())
+                        : List.of()),
+            (imageId, names) -> e.claimBuilt(imageId, names, owner));
     String session = ex.buildSession;
     ex.buildSession = null;
-    BUILDS.handOff(isSession(ex) ? H2Bridge.Endpoint.SESSION : H2Bridge.Endpoint.GRPC, caller,
-        session, client, ProxyChannelInitializer.CODEC, up, UpstreamPool.CODEC, conn.lookups,
+    BUILDS.handOff(
+        isSession(ex) ? H2Bridge.Endpoint.SESSION : H2Bridge.Endpoint.GRPC,
+        caller,
+        session,
+        client,
+        ProxyChannelInitializer.CODEC,
+        up,
+        UpstreamPool.CODEC,
+        conn.lookups,
         () -> {
           ProxyChannelInitializer.toBuildKit(client.pipeline());
           up.pipeline().remove(UpstreamPool.HANDLER);

@@ -12,11 +12,11 @@ import java.nio.charset.StandardCharsets;
  * Finds the id of the image a classic build made, in the build's progress stream as it is relayed.
  *
  * <p>The daemon answers {@code POST /build} with JSON messages, one per line; when the build
- * succeeds, one of them is {@code {"aux":{"ID":"sha256:..."}}} (moby
- * {@code daemon/builder/dockerfile/builder.go}, {@code buildAndLaunch} ... {@code aux.Emit}). The
- * watcher copies each line (bounded: a longer line is skipped, build output is short lines), parses
- * the lines that mention {@code "aux"} with Jackson and keeps the last image id. The stream is not
- * held back: the relay copies its bytes and forwards them as they come.
+ * succeeds, one of them is {@code {"aux":{"ID":"sha256:..."}}} (moby {@code
+ * daemon/builder/dockerfile/builder.go}, {@code buildAndLaunch} ... {@code aux.Emit}). The watcher
+ * copies each line (bounded: a longer line is skipped, build output is short lines), parses the
+ * lines that mention {@code "aux"} with Jackson and keeps the last image id. The stream is not held
+ * back: the relay copies its bytes and forwards them as they come.
  */
 final class BuiltImageWatcher {
   private static final ObjectMapper JSON = DockerJson.mapper();

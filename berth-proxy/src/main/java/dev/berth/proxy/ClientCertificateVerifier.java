@@ -37,19 +37,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides, during the TLS handshake, whether a client certificate may name a caller: it must
- * chain to one of the configured CA certificates (PKIX, signatures and validity), carry the
- * clientAuth extended key usage (a server certificate of the same CA does not do), and not be
- * on the CA's revocation list.
+ * Decides, during the TLS handshake, whether a client certificate may name a caller: it must chain
+ * to one of the configured CA certificates (PKIX, signatures and validity), carry the clientAuth
+ * extended key usage (a server certificate of the same CA does not do), and not be on the CA's
+ * revocation list.
  *
  * <p>Design note. The CRL file is checked for changes (modification time, size, inode) at every
  * handshake and re-read when it changed, so {@code berth pki revoke} takes effect with the next
  * connection; {@link #reloadCrl()} forces a re-read (SIGHUP). Fail closed: a CRL that cannot be
- * read, is not signed by a configured CA, or is past its nextUpdate refuses every client until
- * a good one is in place, and the log says why; a certificate whose issuer has no CRL is refused
- * when a CRL is configured. The CA list sent to clients is empty, so that a client always
- * presents its certificate and the refusal comes from here, with a reason in berth's log,
- * instead of from the client silently sending none.
+ * read, is not signed by a configured CA, or is past its nextUpdate refuses every client until a
+ * good one is in place, and the log says why; a certificate whose issuer has no CRL is refused when
+ * a CRL is configured. The CA list sent to clients is empty, so that a client always presents its
+ * certificate and the refusal comes from here, with a reason in berth's log, instead of from the
+ * client silently sending none.
  *
  * <p>Thread safety: handshakes run on every event loop; the current CRL is an immutable snapshot
  * swapped under this object's lock.
@@ -66,10 +66,15 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
   private @Nullable CrlState crl;
 
   /** The CRL as last read: its file's identity, and the CRL or the reason it is unusable. */
-  private record CrlState(@Nullable Object fileKey, long modified, long size, @Nullable X509CRL crl, @Nullable String problem) {}
+  private record CrlState(
+      @Nullable Object fileKey,
+      long modified,
+      long size,
+      @Nullable X509CRL crl,
+      @Nullable String problem) {}
 
-  private ClientCertificateVerifier(List<X509Certificate> cas, @Nullable Path crlFile,
-      Clock clock) {
+  private ClientCertificateVerifier(
+      List<X509Certificate> cas, @Nullable Path crlFile, Clock clock) {
     this.cas = List.copyOf(cas);
     Set<TrustAnchor> a = new HashSet<>();
     for (X509Certificate ca : cas) {
@@ -81,14 +86,13 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
   }
 
   /**
-   * Reads the CA certificates (one or more PEM certificates in {@code caFile}) and, when
-   * {@code crlFile} is not null, the CRL.
+   * Reads the CA certificates (one or more PEM certificates in {@code caFile}) and, when {@code
+   * crlFile} is not null, the CRL.
    *
    * @throws IOException when a file cannot be read or the CRL is unusable at startup (berth does
    *     not start on a bad CRL)
    */
-  static ClientCertificateVerifier open(Path caFile, Path crlFile, Clock clock)
-      throws IOException {
+  static ClientCertificateVerifier open(Path caFile, Path crlFile, Clock clock) throws IOException {
     List<X509Certificate> cas = new ArrayList<>();
     try (InputStream in = Files.newInputStream(caFile)) {
       for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
@@ -118,7 +122,9 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
       }
       CrlState s = currentCrl();
       if (s.problem() == null) {
-        LOG.atInfo().addKeyValue("crl", crlFile).addKeyValue("revoked", revokedCount(requireNonNull(s.crl())))
+        LOG.atInfo()
+            .addKeyValue("crl", crlFile)
+            .addKeyValue("revoked", revokedCount(requireNonNull(s.crl())))
             .log("CRL reloaded");
       }
     }
@@ -148,21 +154,27 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
       params.setDate(now);
       CertPathValidator.getInstance("PKIX").validate(cp, params);
     } catch (CertPathValidatorException e) {
-      throw new CertificateException("certificate of " + subject(leaf) + " does not chain to "
-          + "berth's CA: " + e.getMessage(), e);
-    } catch (GeneralSecurityException e) {
-      throw new CertificateException("cannot validate " + subject(leaf) + ": " + e.getMessage(),
+      throw new CertificateException(
+          "certificate of "
+              + subject(leaf)
+              + " does not chain to "
+              + "berth's CA: "
+              + e.getMessage(),
           e);
+    } catch (GeneralSecurityException e) {
+      throw new CertificateException("cannot validate " + subject(leaf) + ": " + e.getMessage(), e);
     }
     List<String> eku = leaf.getExtendedKeyUsage();
     if (eku == null || !eku.contains(CLIENT_AUTH)) {
-      throw new CertificateException("certificate of " + subject(leaf)
-          + " is not for TLS clients (no clientAuth extended key usage)");
+      throw new CertificateException(
+          "certificate of "
+              + subject(leaf)
+              + " is not for TLS clients (no clientAuth extended key usage)");
     }
     boolean[] ku = leaf.getKeyUsage();
     if (ku != null && !ku[DIGITAL_SIGNATURE]) {
-      throw new CertificateException("certificate of " + subject(leaf)
-          + " may not sign (key usage without digitalSignature)");
+      throw new CertificateException(
+          "certificate of " + subject(leaf) + " may not sign (key usage without digitalSignature)");
     }
     if (crlFile != null) {
       checkRevocation(leaf, now);
@@ -179,13 +191,22 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
       throw new CertificateException("no CRL for the issuer of " + subject(leaf));
     }
     if (list.getNextUpdate() == null || !now.before(list.getNextUpdate())) {
-      throw new CertificateException("refusing every client: the CRL " + crlFile
-          + " expired on " + (list.getNextUpdate() == null ? "(no nextUpdate)"
-              : list.getNextUpdate().toInstant()) + "; sign a fresh one with berth pki crl");
+      throw new CertificateException(
+          "refusing every client: the CRL "
+              + crlFile
+              + " expired on "
+              + (list.getNextUpdate() == null
+                  ? "(no nextUpdate)"
+                  : list.getNextUpdate().toInstant())
+              + "; sign a fresh one with berth pki crl");
     }
     if (list.isRevoked(leaf)) {
-      throw new CertificateException("certificate of " + subject(leaf) + " (serial "
-          + leaf.getSerialNumber().toString(16) + ") is revoked",
+      throw new CertificateException(
+          "certificate of "
+              + subject(leaf)
+              + " (serial "
+              + leaf.getSerialNumber().toString(16)
+              + ") is revoked",
           new CertPathValidatorException("revoked", null, null, -1, BasicReason.REVOKED));
     }
   }
@@ -196,13 +217,16 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
     try {
       attrs = Files.readAttributes(crlFile, BasicFileAttributes.class);
     } catch (IOException e) {
-      return remember(new CrlState(null, -1, -1, null, "cannot read the CRL " + crlFile + ": "
-          + e.getMessage()));
+      return remember(
+          new CrlState(
+              null, -1, -1, null, "cannot read the CRL " + crlFile + ": " + e.getMessage()));
     }
     synchronized (this) {
       CrlState s = crl;
-      if (s != null && Objects.equals(s.fileKey(), attrs.fileKey())
-          && s.modified() == attrs.lastModifiedTime().toMillis() && s.size() == attrs.size()) {
+      if (s != null
+          && Objects.equals(s.fileKey(), attrs.fileKey())
+          && s.modified() == attrs.lastModifiedTime().toMillis()
+          && s.size() == attrs.size()) {
         return s;
       }
     }
@@ -217,12 +241,16 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
     try (InputStream in = Files.newInputStream(crlFile)) {
       crls = CertificateFactory.getInstance("X.509").generateCRLs(in);
     } catch (IOException | GeneralSecurityException e) {
-      return new CrlState(key, modified, size, null, "the CRL " + crlFile + " is unreadable: "
-          + e.getMessage());
+      return new CrlState(
+          key, modified, size, null, "the CRL " + crlFile + " is unreadable: " + e.getMessage());
     }
     if (crls.size() != 1) {
-      return new CrlState(key, modified, size, null, "the CRL " + crlFile + " must hold exactly "
-          + "one CRL, it holds " + crls.size());
+      return new CrlState(
+          key,
+          modified,
+          size,
+          null,
+          "the CRL " + crlFile + " must hold exactly " + "one CRL, it holds " + crls.size());
     }
     X509CRL list = (X509CRL) crls.iterator().next();
     for (X509Certificate ca : cas) {
@@ -235,22 +263,25 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
         }
       }
     }
-    return new CrlState(key, modified, size, null, "the CRL " + crlFile
-        + " is not signed by a CA in --tls-ca");
+    return new CrlState(
+        key, modified, size, null, "the CRL " + crlFile + " is not signed by a CA in --tls-ca");
   }
 
   private CrlState remember(CrlState s) {
     synchronized (this) {
-      boolean changed = crl == null || !Objects.equals(crl.problem(), s.problem())
-          || crl.crl() != s.crl();
+      boolean changed =
+          crl == null || !Objects.equals(crl.problem(), s.problem()) || crl.crl() != s.crl();
       crl = s;
       if (changed && s.problem() != null) {
-        LOG.atError().addKeyValue("crl", crlFile).log("{}; every TLS client is refused",
-            s.problem());
+        LOG.atError()
+            .addKeyValue("crl", crlFile)
+            .log("{}; every TLS client is refused", s.problem());
       } else if (changed) {
         Date next = requireNonNull(s.crl()).getNextUpdate();
         if (next != null && next.toInstant().isBefore(clock.instant().plusSeconds(7 * 86400))) {
-          LOG.atWarn().addKeyValue("crl", crlFile).addKeyValue("nextUpdate", next.toInstant())
+          LOG.atWarn()
+              .addKeyValue("crl", crlFile)
+              .addKeyValue("nextUpdate", next.toInstant())
               .log("the CRL expires within a week; sign a fresh one with berth pki crl");
         }
       }
@@ -259,7 +290,8 @@ final class ClientCertificateVerifier extends X509ExtendedTrustManager {
   }
 
   private static int revokedCount(X509CRL crl) {
-    return crl == null || crl.getRevokedCertificates() == null ? 0
+    return crl == null || crl.getRevokedCertificates() == null
+        ? 0
         : crl.getRevokedCertificates().size();
   }
 

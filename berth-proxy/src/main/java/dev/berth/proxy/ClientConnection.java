@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the handlers of one client connection share: the caller, the connection's state between
- * exchanges, the upstream channel of the current exchange, and the ways an exchange ends (an
- * answer berth makes itself, the end of a relayed answer, closing). Everything here runs on the
+ * exchanges, the upstream channel of the current exchange, and the ways an exchange ends (an answer
+ * berth makes itself, the end of a relayed answer, closing). Everything here runs on the
  * connection's event loop.
  *
  * <p>An answer berth makes itself ({@link #answer}) never leaves unread request bytes behind a
@@ -34,7 +34,9 @@ import org.jspecify.annotations.Nullable;
 final class ClientConnection {
   /** How much of a refused upload berth reads and drops before it closes anyway. */
   static final long MAX_DRAIN = 64L * 1024 * 1024;
+
   private static final long DRAIN_SECONDS = 10;
+
   /** A request whose end is unknown: what is in flight arrives at once, then berth closes. */
   private static final long DRAIN_BROKEN_MILLIS = 2000;
 
@@ -59,36 +61,57 @@ final class ClientConnection {
   final Metrics metrics;
   private final UserBounds bounds;
   final ClientBounds limits;
+
   /** The caller's bounds, from their role once they are identified. */
   private ClientBounds.Caps caps;
+
   /** The uid this connection counts against, or -1 before identification (or when over). */
   private int countedUid = -1;
+
   Caller caller = Caller.unidentified("", "berth: you could not be identified");
   State state = State.READY;
+
   /** The client has half-closed its side (or TLS close_notify). */
   boolean inputClosed;
+
   /** The current exchange, or null between requests. */
   @Nullable Exchange exchange;
+
   /** The daemon connection of the current exchange, or null. */
   @Nullable Channel upstream;
+
   private boolean wantRead;
   private long drained;
+
   /** When the connection last became ready for a request head (its event loop's ticker). */
   long readySince;
+
   /** Bytes of the next request head received since then (see {@link DeadlineHandler}). */
   long headBytes;
+
   /** When the first of them arrived. */
   long headStarted;
+
   /** Why this connection's requests are refused (a per-user bound), or null. */
   @Nullable Decision overLimit;
 
-  ClientConnection(Channel channel, Enforcer enforcer, UpstreamPool upstreams, Executor lookups,
+  ClientConnection(
+      Channel channel,
+      Enforcer enforcer,
+      UpstreamPool upstreams,
+      Executor lookups,
       Metrics metrics) {
     this(channel, enforcer, upstreams, lookups, metrics, new UserBounds(), ClientBounds.DEFAULT);
   }
 
-  ClientConnection(Channel channel, Enforcer enforcer, UpstreamPool upstreams, Executor lookups,
-      Metrics metrics, UserBounds bounds, ClientBounds limits) {
+  ClientConnection(
+      Channel channel,
+      Enforcer enforcer,
+      UpstreamPool upstreams,
+      Executor lookups,
+      Metrics metrics,
+      UserBounds bounds,
+      ClientBounds limits) {
     this.channel = channel;
     this.enforcer = enforcer;
     this.upstreams = upstreams;
@@ -106,8 +129,8 @@ final class ClientConnection {
   }
 
   /**
-   * Counts this connection against its caller's bound once the caller is known, with the bounds
-   * of the role the policy in force gives them now (a reload applies to later connections); a
+   * Counts this connection against its caller's bound once the caller is known, with the bounds of
+   * the role the policy in force gives them now (a reload applies to later connections); a
    * connection over it gets its requests refused with 429 (and is closed after the first answer).
    */
   void openFor(Principal who) {
@@ -116,9 +139,13 @@ final class ClientConnection {
       countedUid = who.uid();
     } else {
       metrics.limited("connections");
-      overLimit = Refusals.limit(caps.connectionsRule(), "you have " + caps.connections()
-          + " connections open to berth, the most you may have; close some (docker commands "
-          + "left running)");
+      overLimit =
+          Refusals.limit(
+              caps.connectionsRule(),
+              "you have "
+                  + caps.connections()
+                  + " connections open to berth, the most you may have; close some (docker commands "
+                  + "left running)");
     }
   }
 
@@ -135,9 +162,13 @@ final class ClientConnection {
     }
     if (!bounds.startRequest(countedUid, caps.requests())) {
       metrics.limited("requests");
-      return Optional.of(Refusals.limit(caps.requestsRule(), "you have " + caps.requests()
-          + " requests in flight through berth (streams such as logs -f and attach included), "
-          + "the most you may have; end some"));
+      return Optional.of(
+          Refusals.limit(
+              caps.requestsRule(),
+              "you have "
+                  + caps.requests()
+                  + " requests in flight through berth (streams such as logs -f and attach included), "
+                  + "the most you may have; end some"));
     }
     ex.admitted = true;
     return Optional.empty();
@@ -222,21 +253,32 @@ final class ClientConnection {
   private void drain(FullHttpResponse response) {
     state = State.DRAINING;
     drained = 0;
-    long millis = exchange != null && exchange.broken ? DRAIN_BROKEN_MILLIS
-        : TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
-    channel.eventLoop().schedule(() -> {
-      if (state == State.DRAINING) {
-        closeBoth();
-      }
-    }, millis, TimeUnit.MILLISECONDS);
-    channel.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        closeBoth();
-        return;
-      }
-      shutdownOutputAfterWrites(channel);
-      read();
-    });
+    long millis =
+        exchange != null && exchange.broken
+            ? DRAIN_BROKEN_MILLIS
+            : TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              if (state == State.DRAINING) {
+                closeBoth();
+              }
+            },
+            millis,
+            TimeUnit.MILLISECONDS);
+    channel
+        .writeAndFlush(response)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    closeBoth();
+                    return;
+                  }
+                  shutdownOutputAfterWrites(channel);
+                  read();
+                });
   }
 
   /**
@@ -341,9 +383,9 @@ final class ClientConnection {
   }
 
   /**
-   * Closes a daemon connection this exchange is done with. Its close is reported later (Netty
-   * fires it on a later turn of the loop), when the next exchange may own the connection's
-   * listener slot: the closed channel's handler is detached first so that report goes nowhere.
+   * Closes a daemon connection this exchange is done with. Its close is reported later (Netty fires
+   * it on a later turn of the loop), when the next exchange may own the connection's listener slot:
+   * the closed channel's handler is detached first so that report goes nowhere.
    */
   private static void discard(Channel up) {
     if (up.pipeline().get(UpstreamPool.HANDLER) instanceof UpstreamHandler h) {
@@ -363,19 +405,23 @@ final class ClientConnection {
   }
 
   /**
-   * Half-closes {@code ch} once everything written to it so far has gone out: Netty's
-   * {@code shutdownOutput} fails writes still queued, which would cut the end of a stream.
+   * Half-closes {@code ch} once everything written to it so far has gone out: Netty's {@code
+   * shutdownOutput} fails writes still queued, which would cut the end of a stream.
    */
   static void shutdownOutputAfterWrites(Channel ch) {
-    ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-      if (ch.isActive()) {
-        SslHandler tls = ch.pipeline().get(SslHandler.class);
-        if (tls != null) {
-          tls.closeOutbound(); // TLS half-close: close_notify, what Go's CloseWrite reads as EOF
-        } else if (ch instanceof DuplexChannel duplex) {
-          duplex.shutdownOutput();
-        }
-      }
-    });
+    ch.writeAndFlush(Unpooled.EMPTY_BUFFER)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (ch.isActive()) {
+                    SslHandler tls = ch.pipeline().get(SslHandler.class);
+                    if (tls != null) {
+                      tls.closeOutbound(); // TLS half-close: close_notify, what Go's CloseWrite
+                      // reads as EOF
+                    } else if (ch instanceof DuplexChannel duplex) {
+                      duplex.shutdownOutput();
+                    }
+                  }
+                });
   }
 }

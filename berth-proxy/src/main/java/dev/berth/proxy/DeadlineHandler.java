@@ -24,10 +24,10 @@ import org.jspecify.annotations.Nullable;
  *       time from its head, else 408 through the enforcement core, so it is recorded.
  * </ul>
  *
- * Streams (uploads, logs, attach) have no time limit here, as on the daemon; they count against
- * the user's requests in flight ({@link UserBounds}). The check runs on the connection's event
- * loop four times per limit (one timer per connection, no per-byte work), so a limit is enforced
- * at most half of it late.
+ * Streams (uploads, logs, attach) have no time limit here, as on the daemon; they count against the
+ * user's requests in flight ({@link UserBounds}). The check runs on the connection's event loop
+ * four times per limit (one timer per connection, no per-byte work), so a limit is enforced at most
+ * half of it late.
  */
 final class DeadlineHandler extends ChannelInboundHandlerAdapter {
   static final String NAME = "deadlines";
@@ -35,8 +35,10 @@ final class DeadlineHandler extends ChannelInboundHandlerAdapter {
   private final ClientConnection conn;
   private final ClientBounds timeouts;
   private @Nullable ScheduledFuture<?> tick;
+
   /** The exchange the last check saw, and when it first saw it. */
   private @Nullable Exchange seen;
+
   private long seenSince;
 
   DeadlineHandler(ClientConnection conn, ClientBounds timeouts) {
@@ -46,10 +48,11 @@ final class DeadlineHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    long period = Math.max(50, Math.min(timeouts.requestTimeout().toMillis(),
-        timeouts.idleTimeout().toMillis()) / 4);
-    tick = ctx.executor().scheduleAtFixedRate(this::check, period, period,
-        TimeUnit.MILLISECONDS);
+    long period =
+        Math.max(
+            50,
+            Math.min(timeouts.requestTimeout().toMillis(), timeouts.idleTimeout().toMillis()) / 4);
+    tick = ctx.executor().scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
     ctx.fireChannelActive();
   }
 
@@ -63,7 +66,8 @@ final class DeadlineHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (conn.state == ClientConnection.State.READY && msg instanceof ByteBuf buf
+    if (conn.state == ClientConnection.State.READY
+        && msg instanceof ByteBuf buf
         && buf.isReadable()) {
       if (conn.headBytes == 0) {
         conn.headStarted = conn.now();
@@ -84,9 +88,14 @@ final class DeadlineHandler extends ChannelInboundHandlerAdapter {
             && now - conn.headStarted > timeouts.requestTimeout().toNanos()) {
           conn.metrics.timedOut("request_head");
           conn.state = ClientConnection.State.CLOSED;
-          conn.channel.writeAndFlush(DockerErrors.of(HttpResponseStatus.REQUEST_TIMEOUT,
-                  "berth: the request head did not arrive within "
-                      + timeouts.requestTimeout().toSeconds() + " s", false))
+          conn.channel
+              .writeAndFlush(
+                  DockerErrors.of(
+                      HttpResponseStatus.REQUEST_TIMEOUT,
+                      "berth: the request head did not arrive within "
+                          + timeouts.requestTimeout().toSeconds()
+                          + " s",
+                      false))
               .addListener(ChannelFutureListener.CLOSE);
         }
       }
@@ -96,15 +105,22 @@ final class DeadlineHandler extends ChannelInboundHandlerAdapter {
           seen = ex;
           seenSince = now; // within one check of its head
         }
-        if (ex != null && ex.allow == null && !ex.requestEnded && judged(ex)
+        if (ex != null
+            && ex.allow == null
+            && !ex.requestEnded
+            && judged(ex)
             && now - seenSince > timeouts.requestTimeout().toNanos()) {
           conn.metrics.timedOut("request_body");
           ex.keepAlive = false;
-          conn.refuse(ex, Refusals.timeout("the request body did not arrive within "
-              + timeouts.requestTimeout().toSeconds() + " s"));
+          conn.refuse(
+              ex,
+              Refusals.timeout(
+                  "the request body did not arrive within "
+                      + timeouts.requestTimeout().toSeconds()
+                      + " s"));
         }
       }
-      default -> { }
+      default -> {}
     }
   }
 

@@ -20,16 +20,16 @@ final class DockerErrors {
   static FullHttpResponse of(Decision refusal, boolean keepAlive) {
     return switch (refusal) {
       case Decision.Deny d -> of(status(d.status()), d.reason(), keepAlive);
-      case Decision.Indeterminate i -> of(HttpResponseStatus.FORBIDDEN,
-          "berth: request refused: " + i.detail(), keepAlive);
+      case Decision.Indeterminate i ->
+          of(HttpResponseStatus.FORBIDDEN, "berth: request refused: " + i.detail(), keepAlive);
       case Decision.Allow a -> throw new IllegalArgumentException("an Allow is not an error");
     };
   }
 
   static FullHttpResponse of(HttpResponseStatus status, String message, boolean keepAlive) {
     byte[] body = ("{\"message\":" + quote(message) + "}\n").getBytes(StandardCharsets.UTF_8);
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.wrappedBuffer(body));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     if (!keepAlive) {

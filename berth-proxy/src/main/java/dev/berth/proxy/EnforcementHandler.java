@@ -10,12 +10,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Hands each exchange to the enforcement core ({@link dev.berth.enforce.Enforcement}): decides
- * it with the policy snapshot of its arrival, waits until the decision is recorded (durably, for
- * anything that changes state) and its effects performed, then passes an allowed exchange on to
- * the relay, or answers the refusal. A request that names an existing object is decided on a
- * virtual thread, because the engine then asks the daemon who owns it; nothing is read from the
- * client meanwhile. Content of a streamed body passes through.
+ * Hands each exchange to the enforcement core ({@link dev.berth.enforce.Enforcement}): decides it
+ * with the policy snapshot of its arrival, waits until the decision is recorded (durably, for
+ * anything that changes state) and its effects performed, then passes an allowed exchange on to the
+ * relay, or answers the refusal. A request that names an existing object is decided on a virtual
+ * thread, because the engine then asks the daemon who owns it; nothing is read from the client
+ * meanwhile. Content of a streamed body passes through.
  */
 final class EnforcementHandler extends ChannelInboundHandlerAdapter {
   private final ClientConnection conn;
@@ -34,10 +34,11 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       enforce(ctx, ex, ex.enforcement.decide(ex.body));
       return;
     }
-    conn.lookups.execute(() -> {
-      Decision d = ex.enforcement.decide(ex.body);
-      ctx.executor().execute(() -> enforce(ctx, ex, d));
-    });
+    conn.lookups.execute(
+        () -> {
+          Decision d = ex.enforcement.decide(ex.body);
+          ctx.executor().execute(() -> enforce(ctx, ex, d));
+        });
   }
 
   private void enforce(ChannelHandlerContext ctx, Exchange ex, Decision decided) {
@@ -45,7 +46,9 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       return; // the connection closed meanwhile
     }
     Decision d = decided;
-    if (d instanceof Decision.Allow && ex.body != null && ex.body.length > 0
+    if (d instanceof Decision.Allow
+        && ex.body != null
+        && ex.body.length > 0
         && ex.enforcement.route().map(r -> r.route().body() == BodyKind.JSON).orElse(false)) {
       // Judged first (a refusal says why), then the daemon's own answer to a non-JSON type.
       Optional<Decision.Deny> type = FramingRules.checkJson(ex.request);
@@ -59,13 +62,12 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       // at once, in this read cycle (its record follows in the writer's next group commit).
       committed.whenComplete((outcome, error) -> proceed(ctx, ex, outcome, error));
     } else {
-      committed.whenComplete((outcome, error) ->
-          ctx.executor().execute(() -> proceed(ctx, ex, outcome, error)));
+      committed.whenComplete(
+          (outcome, error) -> ctx.executor().execute(() -> proceed(ctx, ex, outcome, error)));
     }
   }
 
-  private void proceed(ChannelHandlerContext ctx, Exchange ex, Decision outcome,
-      Throwable error) {
+  private void proceed(ChannelHandlerContext ctx, Exchange ex, Decision outcome, Throwable error) {
     if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
       return;
     }
@@ -73,8 +75,10 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       conn.closeBoth();
     } else if (outcome instanceof Decision.Allow allow) {
       ex.allow = allow;
-      ex.tarSanitizer = allow.forward().body() instanceof CanonicalRequest.Body.Stream st
-          ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null) : null;
+      ex.tarSanitizer =
+          allow.forward().body() instanceof CanonicalRequest.Body.Stream st
+              ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null)
+              : null;
       ctx.fireChannelRead(ex);
     } else {
       conn.answer(ex, DockerErrors.of(outcome, true));

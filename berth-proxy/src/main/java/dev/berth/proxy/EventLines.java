@@ -15,12 +15,11 @@ import java.util.Arrays;
 /**
  * The event stream ({@code GET /events}) in the caller's names, as it passes.
  *
- * <p>The daemon writes one JSON object a line and flushes each (moby's events route encodes
- * every event with {@code json.Encoder}); each complete line is parsed, given back the caller's
- * names ({@link Decision.FollowUp.MapEvents}) and written on at once, so the stream is never held
- * back. A line not complete yet waits for the next part of the answer (at most
- * {@value #MAX_LINE} bytes, then it goes on unchanged); a line that is not JSON goes on
- * unchanged.
+ * <p>The daemon writes one JSON object a line and flushes each (moby's events route encodes every
+ * event with {@code json.Encoder}); each complete line is parsed, given back the caller's names
+ * ({@link Decision.FollowUp.MapEvents}) and written on at once, so the stream is never held back. A
+ * line not complete yet waits for the next part of the answer (at most {@value #MAX_LINE} bytes,
+ * then it goes on unchanged); a line that is not JSON goes on unchanged.
  */
 final class EventLines {
   private static final int MAX_LINE = 1024 * 1024;
@@ -64,8 +63,8 @@ final class EventLines {
       return;
     }
     try {
-      out.writeBytes(DockerJson.write(mapping.event().apply(
-          DockerJson.parse(Arrays.copyOf(line, end)))));
+      out.writeBytes(
+          DockerJson.write(mapping.event().apply(DockerJson.parse(Arrays.copyOf(line, end)))));
       out.writeBytes(Arrays.copyOfRange(line, end, line.length));
     } catch (RequestException e) {
       out.writeBytes(line);

@@ -19,51 +19,73 @@ final class Exchange {
 
   final HttpRequest request;
   final Enforcement enforcement;
+
   /** Whether the client announced a body (Content-Length above 0, or chunked). */
   final boolean hasBody;
+
   /** The client wants to keep the connection; cleared when the exchange cannot allow it. */
   boolean keepAlive;
+
   /** The request's last content has been read from the client. */
   boolean requestEnded;
+
   /** The judged body of an inspected route, once aggregated (null for none or a stream). */
   byte @Nullable [] body;
+
   /** The allow being carried out, once the enforcement let the request through. */
   Decision.@Nullable Allow allow;
+
   /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
   @Nullable TarSanitizer tarSanitizer;
+
   /** The request has been sent to the daemon completely. */
   boolean requestComplete;
+
   /** The daemon's status line has arrived. */
   boolean responseStarted;
+
   /** The daemon's status, 0 until it answers. */
   int status;
+
   /** The start of a create answer's JSON body, kept to record the created object's id. */
   @Nullable ByteArrayOutputStream createdBody;
+
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
   @Nullable BuiltImageWatcher builtImage;
+
   /** Renames the events of {@code docker events} for the caller as they pass, or null. */
   @Nullable EventLines events;
+
   /** The BuildKit session id this request claimed, until it is handed off. */
   @Nullable String buildSession;
+
   /**
-   * The request's framing cannot be trusted (the decoder failed, a length is malformed): its end
-   * is unknown, so after the answer everything the client still sends is dropped until it stops.
+   * The request's framing cannot be trusted (the decoder failed, a length is malformed): its end is
+   * unknown, so after the answer everything the client still sends is dropped until it stops.
    */
   boolean broken;
+
   /** Sent to the daemon, and its result not recorded yet. */
   boolean resultDue;
+
   /** A response is being relayed and more of it is expected from the daemon. */
   boolean responseOpen;
+
   /** Relayed parts wait for the flush at the end of the daemon's read cycle. */
   boolean flushPending;
+
   /** The client's buffer was full: read the daemon again once it drains. */
   boolean readUpstreamWhenWritable;
+
   /** The daemon half-closed its side of the upstream connection. */
   boolean upstreamInputClosed;
+
   /** An answer held back until complete (claims, {@code system df}), or null. */
   @Nullable HeldAnswer held;
+
   /** Whether the exchange counts as an open stream in {@link Metrics}. */
   boolean streamCounted;
+
   /** Whether the exchange counts against its caller's requests in flight ({@link UserBounds}). */
   boolean admitted;
 
@@ -71,8 +93,7 @@ final class Exchange {
     this.request = request;
     this.enforcement = enforcement;
     this.keepAlive = HttpUtil.isKeepAlive(request);
-    this.hasBody = HttpUtil.isTransferEncodingChunked(request)
-        || contentLength(request) > 0;
+    this.hasBody = HttpUtil.isTransferEncodingChunked(request) || contentLength(request) > 0;
   }
 
   /** The announced Content-Length; malformed values are refused by the framing handler first. */

@@ -19,12 +19,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.Optional;
 
 /**
- * The first HTTP handler of a client connection: turns each request head into an
- * {@link Exchange}, refuses what cannot be judged unambiguously ({@link FramingRules}, an
- * unreadable request line, an unidentified caller), answers {@code 100-continue}, and passes
- * the rest on; drops what the
- * client still sends of a request that was already answered; and drives reading: one message at
- * a time, the next only when the previous exchange asks for it.
+ * The first HTTP handler of a client connection: turns each request head into an {@link Exchange},
+ * refuses what cannot be judged unambiguously ({@link FramingRules}, an unreadable request line, an
+ * unidentified caller), answers {@code 100-continue}, and passes the rest on; drops what the client
+ * still sends of a request that was already answered; and drives reading: one message at a time,
+ * the next only when the previous exchange asks for it.
  */
 final class FramingHandler extends ChannelInboundHandlerAdapter {
   private final ClientConnection conn;
@@ -86,8 +85,9 @@ final class FramingHandler extends ChannelInboundHandlerAdapter {
     }
     if (HttpUtil.is100ContinueExpected(req)) {
       // The client waits for this before it sends the body (any other Expect was refused).
-      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-          HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
     }
     ctx.fireChannelRead(ex);
   }
@@ -132,7 +132,7 @@ final class FramingHandler extends ChannelInboundHandlerAdapter {
           conn.closeBoth();
         }
       }
-      default -> { }
+      default -> {}
     }
     ReferenceCountUtil.release(evt);
   }

@@ -14,16 +14,21 @@ import java.util.Optional;
 
 /**
  * What berth refuses in a request head's framing, before any policy runs: what the strict decoder
- * let through but a daemon or another filter could read differently (the corpus PROTO and
- * AUTHZ-04 cases, see docs/corpus.md), and what the daemon itself would refuse before reading
- * the request ({@code Expect}).
+ * let through but a daemon or another filter could read differently (the corpus PROTO and AUTHZ-04
+ * cases, see docs/corpus.md), and what the daemon itself would refuse before reading the request
+ * ({@code Expect}).
  */
 final class FramingRules {
   /** Headers that must appear at most once (corpus AUTHZ-04). */
-  private static final List<AsciiString> SINGLE_VALUED = List.of(HttpHeaderNames.HOST,
-      HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.UPGRADE,
-      HttpHeaderNames.EXPECT, AsciiString.cached("X-Registry-Auth"),
-      AsciiString.cached("X-Registry-Config"));
+  private static final List<AsciiString> SINGLE_VALUED =
+      List.of(
+          HttpHeaderNames.HOST,
+          HttpHeaderNames.CONTENT_TYPE,
+          HttpHeaderNames.CONTENT_LENGTH,
+          HttpHeaderNames.UPGRADE,
+          HttpHeaderNames.EXPECT,
+          AsciiString.cached("X-Registry-Auth"),
+          AsciiString.cached("X-Registry-Config"));
 
   private FramingRules() {}
 
@@ -32,12 +37,13 @@ final class FramingRules {
     HttpHeaders h = req.headers();
     List<String> length = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
     if (length.size() > 1 || (length.size() == 1 && !length.get(0).matches("[0-9]{1,18}"))) {
-      return Optional.of(Refusals.framing("malformed or repeated Content-Length "
-          + String.join(", ", length)));
+      return Optional.of(
+          Refusals.framing("malformed or repeated Content-Length " + String.join(", ", length)));
     }
     if (req.decoderResult().isFailure()) {
-      return Optional.of(Refusals.framing("malformed HTTP request ("
-          + req.decoderResult().cause().getMessage() + ")"));
+      return Optional.of(
+          Refusals.framing(
+              "malformed HTTP request (" + req.decoderResult().cause().getMessage() + ")"));
     }
     if (req.protocolVersion() != HttpVersion.HTTP_1_1) {
       return Optional.of(Refusals.framing("only HTTP/1.1 is supported"));
@@ -47,8 +53,8 @@ final class FramingRules {
       return Optional.of(Refusals.framing("Transfer-Encoding must be exactly 'chunked'"));
     }
     if (!te.isEmpty() && !length.isEmpty()) {
-      return Optional.of(Refusals.framing("Content-Length and Transfer-Encoding must not both "
-          + "be present"));
+      return Optional.of(
+          Refusals.framing("Content-Length and Transfer-Encoding must not both " + "be present"));
     }
     for (AsciiString name : SINGLE_VALUED) {
       if (h.getAll(name).size() > 1) {
@@ -57,23 +63,28 @@ final class FramingRules {
       }
     }
     List<String> upgrade = h.getAll(HttpHeaderNames.UPGRADE);
-    boolean h2c = upgrade.size() == 1 && upgrade.get(0).strip().equalsIgnoreCase("h2c")
-        && BuildKitHandOff.PATH.matcher(req.uri()).matches();
+    boolean h2c =
+        upgrade.size() == 1
+            && upgrade.get(0).strip().equalsIgnoreCase("h2c")
+            && BuildKitHandOff.PATH.matcher(req.uri()).matches();
     if (upgrade.size() == 1 && !h2c && !upgrade.get(0).strip().equalsIgnoreCase("tcp")) {
-      return Optional.of(Refusals.framing("only 'Upgrade: tcp' (attach, exec) and 'Upgrade: "
-          + "h2c' on /grpc and /session (BuildKit) are supported"));
+      return Optional.of(
+          Refusals.framing(
+              "only 'Upgrade: tcp' (attach, exec) and 'Upgrade: "
+                  + "h2c' on /grpc and /session (BuildKit) are supported"));
     }
     String type = h.get(HttpHeaderNames.CONTENT_TYPE, "").toLowerCase(Locale.ROOT);
     if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
-      return Optional.of(Refusals.framing("form-encoded and multipart bodies are not accepted "
-          + "(dockerd would read them as query parameters)"));
+      return Optional.of(
+          Refusals.framing(
+              "form-encoded and multipart bodies are not accepted "
+                  + "(dockerd would read them as query parameters)"));
     }
     String expect = h.get(HttpHeaderNames.EXPECT);
-    if (expect != null && !expect.strip().equalsIgnoreCase(
-        HttpHeaderValues.CONTINUE.toString())) {
+    if (expect != null && !expect.strip().equalsIgnoreCase(HttpHeaderValues.CONTINUE.toString())) {
       // Go's server answers any other expectation with 417 before the daemon sees the request.
-      return Optional.of(Refusals.expectation("berth: unsupported Expect: " + expect
-          + " (only 100-continue)"));
+      return Optional.of(
+          Refusals.expectation("berth: unsupported Expect: " + expect + " (only 100-continue)"));
     }
     return Optional.empty();
   }
@@ -96,9 +107,9 @@ final class FramingRules {
   }
 
   /**
-   * The daemon's answer to a JSON body sent with another Content-Type (moby's
-   * {@code httputils.CheckForJSON}: "unsupported Content-Type header (...): must be
-   * 'application/json'"), or empty when the type is JSON or absent.
+   * The daemon's answer to a JSON body sent with another Content-Type (moby's {@code
+   * httputils.CheckForJSON}: "unsupported Content-Type header (...): must be 'application/json'"),
+   * or empty when the type is JSON or absent.
    */
   static Optional<Decision.Deny> checkJson(HttpRequest req) {
     String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
@@ -109,7 +120,10 @@ final class FramingRules {
     if (mime.equals("application/json")) {
       return Optional.empty();
     }
-    return Optional.of(new Decision.Deny("content_type", Decision.Status.BAD_REQUEST,
-        "unsupported Content-Type header (" + type + "): must be 'application/json'"));
+    return Optional.of(
+        new Decision.Deny(
+            "content_type",
+            Decision.Status.BAD_REQUEST,
+            "unsupported Content-Type header (" + type + "): must be 'application/json'"));
   }
 }

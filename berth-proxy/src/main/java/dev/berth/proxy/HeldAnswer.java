@@ -38,8 +38,8 @@ final class HeldAnswer {
     }
     return resp.status().code() / 100 == 2
         && (followUp instanceof Decision.FollowUp.FilterResponse
-        || followUp instanceof Decision.FollowUp.MapNames
-        || followUp instanceof Decision.FollowUp.ClaimExec);
+            || followUp instanceof Decision.FollowUp.MapNames
+            || followUp instanceof Decision.FollowUp.ClaimExec);
   }
 
   static HeldAnswer of(HttpResponse head, ByteBufAllocator alloc) {
@@ -78,10 +78,11 @@ final class HeldAnswer {
           throw RequestException.bad(String.valueOf(e.getMessage()));
         }
       }
-      default -> { }
+      default -> {}
     }
-    FullHttpResponse full = new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
-        Unpooled.wrappedBuffer(out));
+    FullHttpResponse full =
+        new DefaultFullHttpResponse(
+            head.protocolVersion(), head.status(), Unpooled.wrappedBuffer(out));
     full.headers().set(head.headers());
     full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
     full.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, out.length);
@@ -89,8 +90,8 @@ final class HeldAnswer {
   }
 
   /**
-   * The daemon's error with its message in the caller's names; anything that is not Docker's
-   * {@code {"message": ...}} goes out as it came.
+   * The daemon's error with its message in the caller's names; anything that is not Docker's {@code
+   * {"message": ...}} goes out as it came.
    */
   private static byte[] errorMessage(byte[] bytes, Decision.FollowUp.MapErrors m) {
     try {

@@ -5,10 +5,10 @@ import io.netty.channel.Channel;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who is on the other end of a client connection. Each listener has its own: the unix socket
- * asks the kernel ({@link UnixPeerIdentity}), the TLS listener reads the client certificate
- * ({@link TlsPeerIdentity}). Both resolve the caller through NSS to the same {@link Principal},
- * so policy, ownership and audit do not depend on how the caller connected.
+ * Who is on the other end of a client connection. Each listener has its own: the unix socket asks
+ * the kernel ({@link UnixPeerIdentity}), the TLS listener reads the client certificate ({@link
+ * TlsPeerIdentity}). Both resolve the caller through NSS to the same {@link Principal}, so policy,
+ * ownership and audit do not depend on how the caller connected.
  */
 sealed interface PeerIdentity permits UnixPeerIdentity, TlsPeerIdentity {
 

@@ -32,27 +32,27 @@ import org.jspecify.annotations.Nullable;
  *                            through AnswerRelay (the daemon connection's listener)
  * </pre>
  *
- * <p>After a hijack (attach, exec start: the daemon's 101 or raw-stream answer) everything from
- * the codec on is replaced by one {@link TunnelHandler}, and its peer replaces the daemon
- * connection's HTTP handlers.
+ * <p>After a hijack (attach, exec start: the daemon's 101 or raw-stream answer) everything from the
+ * codec on is replaced by one {@link TunnelHandler}, and its peer replaces the daemon connection's
+ * HTTP handlers.
  *
  * <p>Threads: everything of a connection runs on its event loop; its daemon connection is
  * registered on the same loop ({@link UpstreamPool}), so no handler state needs a lock. Decisions
- * that ask the daemon about an object, image claims and effects run on virtual threads and hop
- * back onto the loop; audit durability completes on the audit writer's thread and hops back too.
+ * that ask the daemon about an object, image claims and effects run on virtual threads and hop back
+ * onto the loop; audit durability completes on the audit writer's thread and hops back too.
  *
  * <p>Invariants. (1) {@code AUTO_READ} is off and the flow-control handler hands over one message
  * per {@code read()}: every request on a keep-alive or pipelined connection is judged on its own,
  * after the previous exchange finished; nothing is allowed per connection. (2) Backpressure both
- * ways: the next piece is read from one side only once the previous piece is written to the
- * other. (3) The daemon only receives what berth built from the canonical request: a new head with
- * allowlisted headers and either berth's serialisation of the judged body or the decoded content
- * of a streamed body. (4) No action without a record: a state-changing request is forwarded only
- * once its decision is on disk; the result follows when the exchange ends. (5) Every request gets
- * an answer in Docker's format, and a refusal never leaves unread request bytes behind a close
- * (the answer, then the rest is drained; see {@link ClientConnection}). (6) Per-request state
- * lives in one {@link Exchange}; a new request gets a new one. (7) A hijacked connection carries
- * raw bytes until both sides end; half-closes are passed on after the last byte written.
+ * ways: the next piece is read from one side only once the previous piece is written to the other.
+ * (3) The daemon only receives what berth built from the canonical request: a new head with
+ * allowlisted headers and either berth's serialisation of the judged body or the decoded content of
+ * a streamed body. (4) No action without a record: a state-changing request is forwarded only once
+ * its decision is on disk; the result follows when the exchange ends. (5) Every request gets an
+ * answer in Docker's format, and a refusal never leaves unread request bytes behind a close (the
+ * answer, then the rest is drained; see {@link ClientConnection}). (6) Per-request state lives in
+ * one {@link Exchange}; a new request gets a new one. (7) A hijacked connection carries raw bytes
+ * until both sides end; half-closes are passed on after the last byte written.
  */
 final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   static final String TLS = "tls";
@@ -65,8 +65,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   static final String BODY = "body";
   static final String ENFORCE = "enforce";
   static final String RELAY = "relay";
-  private static final List<String> AFTER_FLOW = List.of(FRAMING, METRICS, BODY, ENFORCE,
-      RELAY);
+  private static final List<String> AFTER_FLOW = List.of(FRAMING, METRICS, BODY, ENFORCE, RELAY);
 
   private final Enforcer enforcer;
   private final PeerIdentity identity;
@@ -74,14 +73,22 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final UpstreamPool upstreams;
   private final Executor lookups;
   private final Metrics metrics;
+
   /** The TLS listener's context (mutual TLS), or null on the unix socket. */
   private final @Nullable SslContext tls;
+
   private final UserBounds userBounds;
   private final ClientBounds bounds;
 
-  ProxyChannelInitializer(Enforcer enforcer, PeerIdentity identity,
-      CallerIdentification callers, UpstreamPool upstreams,
-      Executor lookups, Metrics metrics, @Nullable SslContext tls, UserBounds userBounds,
+  ProxyChannelInitializer(
+      Enforcer enforcer,
+      PeerIdentity identity,
+      CallerIdentification callers,
+      UpstreamPool upstreams,
+      Executor lookups,
+      Metrics metrics,
+      @Nullable SslContext tls,
+      UserBounds userBounds,
       ClientBounds bounds) {
     this.userBounds = userBounds;
     this.bounds = bounds;
@@ -97,26 +104,29 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     if (tls != null) {
-      ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc()))
+      ch.pipeline()
+          .addLast(TLS, tls.newHandler(ch.alloc()))
           .addLast(TLS_HANDSHAKE, new TlsHandshakeHandler());
     }
-    ClientConnection conn = new ClientConnection(ch, enforcer, upstreams, lookups, metrics,
-        userBounds, bounds);
-    ch.pipeline().addLast(CONNECTION, new ConnectionHandler(conn, identity, callers))
+    ClientConnection conn =
+        new ClientConnection(ch, enforcer, upstreams, lookups, metrics, userBounds, bounds);
+    ch.pipeline()
+        .addLast(CONNECTION, new ConnectionHandler(conn, identity, callers))
         .addLast(DeadlineHandler.NAME, new DeadlineHandler(conn, bounds));
     addHttpHandlers(ch.pipeline(), conn);
   }
 
   /** The HTTP handlers after the connection handler (also used by the handlers' tests). */
   static void addHttpHandlers(ChannelPipeline p, ClientConnection conn) {
-    HttpDecoderConfig config = new HttpDecoderConfig()
-        .setMaxInitialLineLength(16 * 1024)
-        .setMaxHeaderSize(64 * 1024)
-        .setMaxChunkSize(64 * 1024)
-        .setStrictLineParsing(true)
-        .setAllowDuplicateContentLengths(false)
-        .setUseRfc9112TransferEncoding(true)
-        .setValidateHeaders(true);
+    HttpDecoderConfig config =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(16 * 1024)
+            .setMaxHeaderSize(64 * 1024)
+            .setMaxChunkSize(64 * 1024)
+            .setStrictLineParsing(true)
+            .setAllowDuplicateContentLengths(false)
+            .setUseRfc9112TransferEncoding(true)
+            .setValidateHeaders(true);
     p.addLast(CODEC, new HttpServerCodec(config))
         .addLast(FLOW, new FlowControlHandler())
         .addLast(FRAMING, new FramingHandler(conn))

@@ -23,25 +23,53 @@ import org.jspecify.annotations.Nullable;
  *     (systemd socket activation): served as it is, never bound, chmod-ed or removed
  * @param bounds what one client may hold of berth, and for how long
  */
-public record ProxyConfig(@Nullable Path listen, Path upstream,
+public record ProxyConfig(
+    @Nullable Path listen,
+    Path upstream,
     Set<PosixFilePermission> socketMode,
-    String socketGroup, int threads, @Nullable TlsListener tls, OptionalInt inheritedFd,
+    String socketGroup,
+    int threads,
+    @Nullable TlsListener tls,
+    OptionalInt inheritedFd,
     ClientBounds bounds) {
 
   public static final Set<PosixFilePermission> DEFAULT_MODE =
       PosixFilePermissions.fromString("rw-rw-rw-");
 
   /** A unix-socket listener only, bound by berth. */
-  public ProxyConfig(Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-      String socketGroup, int threads) {
-    this(requireNonNull(listen, "listen"), upstream, socketMode, socketGroup, threads, null,
-        OptionalInt.empty(), ClientBounds.DEFAULT);
+  public ProxyConfig(
+      Path listen,
+      Path upstream,
+      Set<PosixFilePermission> socketMode,
+      String socketGroup,
+      int threads) {
+    this(
+        requireNonNull(listen, "listen"),
+        upstream,
+        socketMode,
+        socketGroup,
+        threads,
+        null,
+        OptionalInt.empty(),
+        ClientBounds.DEFAULT);
   }
 
   /** Listeners bound by berth. */
-  public ProxyConfig(@Nullable Path listen, Path upstream, Set<PosixFilePermission> socketMode,
-      String socketGroup, int threads, @Nullable TlsListener tls) {
-    this(listen, upstream, socketMode, socketGroup, threads, tls, OptionalInt.empty(),
+  public ProxyConfig(
+      @Nullable Path listen,
+      Path upstream,
+      Set<PosixFilePermission> socketMode,
+      String socketGroup,
+      int threads,
+      @Nullable TlsListener tls) {
+    this(
+        listen,
+        upstream,
+        socketMode,
+        socketGroup,
+        threads,
+        tls,
+        OptionalInt.empty(),
         ClientBounds.DEFAULT);
   }
 
@@ -68,7 +96,7 @@ public record ProxyConfig(@Nullable Path listen, Path upstream,
 
   /** The same, with other bounds per client. */
   public ProxyConfig withBounds(ClientBounds newBounds) {
-    return new ProxyConfig(listen, upstream, socketMode, socketGroup, threads, tls, inheritedFd,
-        newBounds);
+    return new ProxyConfig(
+        listen, upstream, socketMode, socketGroup, threads, tls, inheritedFd, newBounds);
   }
 }

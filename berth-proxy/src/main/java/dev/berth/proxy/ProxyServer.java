@@ -47,23 +47,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes
- * it again on {@link #close()}; and binds the TCP listener with mutual TLS when one is
- * configured. Both listeners share the event loops, the upstream pool and everything after the
- * caller's identity. A unix socket inherited from systemd ({@link ProxyConfig#inheritedFd()}) is
- * served as it is: systemd created it, owns its mode and removes it, and keeps queueing
- * connections while berth restarts.
+ * The proxy's lifecycle: binds the listening unix socket, sets its mode and group, and removes it
+ * again on {@link #close()}; and binds the TCP listener with mutual TLS when one is configured.
+ * Both listeners share the event loops, the upstream pool and everything after the caller's
+ * identity. A unix socket inherited from systemd ({@link ProxyConfig#inheritedFd()}) is served as
+ * it is: systemd created it, owns its mode and removes it, and keeps queueing connections while
+ * berth restarts.
  */
 public final class ProxyServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+
   /** TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only. */
   private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-  private static final List<String> CIPHERS = List.of(
-      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+  private static final List<String> CIPHERS =
+      List.of(
+          "TLS_AES_128_GCM_SHA256",
+          "TLS_AES_256_GCM_SHA384",
+          "TLS_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   private final ProxyConfig config;
   private final EventLoopGroup group;
@@ -71,8 +78,12 @@ public final class ProxyServer implements AutoCloseable {
   private final @Nullable ClientCertificateVerifier verifier;
   private final CallerIdentification callers;
 
-  private ProxyServer(ProxyConfig config, EventLoopGroup group, List<Channel> serverChannels,
-      @Nullable ClientCertificateVerifier verifier, CallerIdentification callers) {
+  private ProxyServer(
+      ProxyConfig config,
+      EventLoopGroup group,
+      List<Channel> serverChannels,
+      @Nullable ClientCertificateVerifier verifier,
+      CallerIdentification callers) {
     this.config = config;
     this.group = group;
     this.serverChannels = List.copyOf(serverChannels);
@@ -89,8 +100,12 @@ public final class ProxyServer implements AutoCloseable {
    * @param owners who owns the execs and images (objects without labels)
    * @throws IOException when the socket cannot be created
    */
-  public static ProxyServer start(ProxyConfig config, Supplier<PolicyEngine> engines,
-      UserDirectory users, AuditLog audit, OwnerStore owners)
+  public static ProxyServer start(
+      ProxyConfig config,
+      Supplier<PolicyEngine> engines,
+      UserDirectory users,
+      AuditLog audit,
+      OwnerStore owners)
       throws IOException {
     requireNonNull(config, "config");
     Path socket = config.listen();
@@ -98,68 +113,104 @@ public final class ProxyServer implements AutoCloseable {
     if (socket != null && inherited.isEmpty()) {
       Files.createDirectories(socket.toAbsolutePath().getParent());
       if (Files.exists(socket)) {
-        if (!Files.readAttributes(socket, BasicFileAttributes.class,
-            LinkOption.NOFOLLOW_LINKS).isOther()) {
+        if (!Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+            .isOther()) {
           throw new IOException(socket + " exists and is not a socket; refusing to replace it");
         }
         // a stale socket of an earlier run: replaced by the rename below, never missing meanwhile
       }
     }
     TlsListener tls = config.tls();
-    ClientCertificateVerifier verifier = tls == null ? null
-        : ClientCertificateVerifier.open(tls.ca(), tls.crl(), Clock.systemUTC());
+    ClientCertificateVerifier verifier =
+        tls == null ? null : ClientCertificateVerifier.open(tls.ca(), tls.crl(), Clock.systemUTC());
     SslContext sslContext = tls == null ? null : sslContext(tls, requireNonNull(verifier));
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.threads(),
-        StickyEpollIoHandler.newFactory());
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(config.threads(), StickyEpollIoHandler.newFactory());
     DomainSocketAddress daemon = new DomainSocketAddress(config.upstream().toString());
     UpstreamPool upstreams = new UpstreamPool(daemon);
     DaemonObjects objects = new DaemonObjects(new DaemonClient(group, daemon), owners);
-    Executor lookups = Executors.newThreadPerTaskExecutor(
-        Thread.ofVirtual().name("berth-lookup-", 0).factory());
+    Executor lookups =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-lookup-", 0).factory());
     Metrics metrics = new Metrics(audit::pending, audit::forwarded);
     UserBounds userBounds = new UserBounds();
     CallerIdentification callers = new CallerIdentification();
-    Enforcer enforcer = new Enforcer(engines, audit, objects, owners, lookups,
-        (action, decision, nanos) -> metrics.decided(action, switch (decision) {
-          case Decision.Allow a -> "allow";
-          case Decision.Deny x -> "deny";
-          case Decision.Indeterminate i -> "error";
-        }, decision.rule(), nanos));
+    Enforcer enforcer =
+        new Enforcer(
+            engines,
+            audit,
+            objects,
+            owners,
+            lookups,
+            (action, decision, nanos) ->
+                metrics.decided(
+                    action,
+                    switch (decision) {
+                      case Decision.Allow a -> "allow";
+                      case Decision.Deny x -> "deny";
+                      case Decision.Indeterminate i -> "error";
+                    },
+                    decision.rule(),
+                    nanos));
     List<Channel> channels = new ArrayList<>();
     String where = tls != null ? String.valueOf(tls.address()) : String.valueOf(socket);
     try {
       // TCP first: once the unix socket exists (berth's "ready" signal), both listen.
       if (tls != null) {
-        channels.add(new ServerBootstrap()
-            .group(group)
-            .channel(EpollServerSocketChannel.class)
-            .option(ChannelOption.SO_BACKLOG, 1024)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(new ProxyChannelInitializer(enforcer, new TlsPeerIdentity(users),
-                callers, upstreams, lookups, metrics, sslContext, userBounds, config.bounds()))
-            .bind(tls.address())
-            .sync()
-            .channel());
-        LOG.atInfo().addKeyValue("listen", "tcp://" + hostPort(tls))
-            .addKeyValue("upstream", config.upstream()).addKeyValue("ca", tls.ca())
+        channels.add(
+            new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(
+                    new ProxyChannelInitializer(
+                        enforcer,
+                        new TlsPeerIdentity(users),
+                        callers,
+                        upstreams,
+                        lookups,
+                        metrics,
+                        sslContext,
+                        userBounds,
+                        config.bounds()))
+                .bind(tls.address())
+                .sync()
+                .channel());
+        LOG.atInfo()
+            .addKeyValue("listen", "tcp://" + hostPort(tls))
+            .addKeyValue("upstream", config.upstream())
+            .addKeyValue("ca", tls.ca())
             .addKeyValue("crl", tls.crl() == null ? "(none)" : tls.crl())
             .log("berth is serving (mutual TLS)");
       }
       if (socket != null) {
         where = socket.toString();
-        ServerBootstrap unix = new ServerBootstrap()
-            .group(group)
-            .channelFactory(() -> inherited.isPresent()
-                ? new EpollServerDomainSocketChannel(inherited.getAsInt(), true) // listening
-                : new EpollServerDomainSocketChannel())
-            .option(ChannelOption.SO_BACKLOG, 1024)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childHandler(new ProxyChannelInitializer(enforcer, new UnixPeerIdentity(users),
-                callers, upstreams, lookups, metrics, null, userBounds, config.bounds()));
+        ServerBootstrap unix =
+            new ServerBootstrap()
+                .group(group)
+                .channelFactory(
+                    () ->
+                        inherited.isPresent()
+                            ? new EpollServerDomainSocketChannel(
+                                inherited.getAsInt(), true) // listening
+                            : new EpollServerDomainSocketChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(
+                    new ProxyChannelInitializer(
+                        enforcer,
+                        new UnixPeerIdentity(users),
+                        callers,
+                        upstreams,
+                        lookups,
+                        metrics,
+                        null,
+                        userBounds,
+                        config.bounds()));
         if (inherited.isPresent()) {
           channels.add(unix.register().sync().channel());
         } else {
@@ -171,9 +222,14 @@ public final class ProxyServer implements AutoCloseable {
           applyPermissions(fresh, config);
           Files.move(fresh, socket, StandardCopyOption.ATOMIC_MOVE);
         }
-        LOG.atInfo().addKeyValue("listen", socket).addKeyValue("upstream", config.upstream())
-            .addKeyValue("mode", inherited.isPresent() ? "socket-unit"
-                : PosixFilePermissions.toString(config.socketMode()))
+        LOG.atInfo()
+            .addKeyValue("listen", socket)
+            .addKeyValue("upstream", config.upstream())
+            .addKeyValue(
+                "mode",
+                inherited.isPresent()
+                    ? "socket-unit"
+                    : PosixFilePermissions.toString(config.socketMode()))
             .addKeyValue("fd", inherited.isPresent() ? "inherited" : "bound")
             .log("berth is serving");
       }
@@ -186,8 +242,9 @@ public final class ProxyServer implements AutoCloseable {
     } catch (RuntimeException | IOException e) {
       closeAll(channels, group);
       callers.close();
-      throw e instanceof IOException io ? io : new IOException("cannot listen on " + where
-          + ": " + e.getMessage(), e);
+      throw e instanceof IOException io
+          ? io
+          : new IOException("cannot listen on " + where + ": " + e.getMessage(), e);
     }
   }
 
@@ -208,8 +265,8 @@ public final class ProxyServer implements AutoCloseable {
           .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
           .build();
     } catch (SSLException | IllegalArgumentException e) {
-      throw new IOException("cannot use " + tls.certificate() + " and " + tls.key() + ": "
-          + e.getMessage(), e);
+      throw new IOException(
+          "cannot use " + tls.certificate() + " and " + tls.key() + ": " + e.getMessage(), e);
     }
   }
 
@@ -237,8 +294,11 @@ public final class ProxyServer implements AutoCloseable {
   private static void applyPermissions(Path socket, ProxyConfig config) throws IOException {
     Files.setPosixFilePermissions(socket, config.socketMode());
     if (config.socketGroup() != null) {
-      GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()
-          .lookupPrincipalByGroupName(config.socketGroup());
+      GroupPrincipal group =
+          socket
+              .getFileSystem()
+              .getUserPrincipalLookupService()
+              .lookupPrincipalByGroupName(config.socketGroup());
       Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
     }
   }
@@ -267,8 +327,7 @@ public final class ProxyServer implements AutoCloseable {
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("socket", config.listen()).log("could not remove the socket");
       }
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
-          .awaitUninterruptibly(3, TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
       callers.close();
       LOG.atInfo().addKeyValue("listen", config.listen()).log("berth stopped");
     }

@@ -27,12 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler: sends an allowed exchange to the daemon; its answer comes back through
- * {@link AnswerRelay}.
+ * The last handler: sends an allowed exchange to the daemon; its answer comes back through {@link
+ * AnswerRelay}.
  *
- * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request;
- * a streamed body follows piece by piece (through the tar sanitizer for {@code docker cp}), the
- * next piece read from the client only once the previous one is written (backpressure).
+ * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request; a
+ * streamed body follows piece by piece (through the tar sanitizer for {@code docker cp}), the next
+ * piece read from the client only once the previous one is written (backpressure).
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
@@ -65,25 +65,35 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean streamed = allow.forward().body() instanceof CanonicalRequest.Body.Stream;
-    byte[] json = allow.forward().body() instanceof CanonicalRequest.Body.Json j
-        ? DockerJson.write(j.value()) : null;
+    byte[] json =
+        allow.forward().body() instanceof CanonicalRequest.Body.Json j
+            ? DockerJson.write(j.value())
+            : null;
     Channel idle = conn.upstreams.pollIdle(conn.channel.eventLoop());
     if (idle != null) {
       send(ex, idle, json, streamed);
       return;
     }
-    conn.upstreams.connect(conn.channel.eventLoop()).addListener((ChannelFutureListener) f -> {
-      if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
-        f.channel().close();
-      } else if (!f.isSuccess()) {
-        LOG.atError().addKeyValue("upstream", conn.upstreams.describe())
-            .addKeyValue("cause", String.valueOf(f.cause())).log("daemon unreachable");
-        conn.refuse(ex, Refusals.upstream("the Docker daemon is not reachable at "
-            + conn.upstreams.describe()));
-      } else {
-        send(ex, f.channel(), json, streamed);
-      }
-    });
+    conn.upstreams
+        .connect(conn.channel.eventLoop())
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
+                    f.channel().close();
+                  } else if (!f.isSuccess()) {
+                    LOG.atError()
+                        .addKeyValue("upstream", conn.upstreams.describe())
+                        .addKeyValue("cause", String.valueOf(f.cause()))
+                        .log("daemon unreachable");
+                    conn.refuse(
+                        ex,
+                        Refusals.upstream(
+                            "the Docker daemon is not reachable at " + conn.upstreams.describe()));
+                  } else {
+                    send(ex, f.channel(), json, streamed);
+                  }
+                });
   }
 
   private void send(Exchange ex, Channel ch, byte @Nullable [] json, boolean streamed) {
@@ -96,21 +106,25 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (!streamed) {
       ex.requestComplete = true;
     }
-    HttpRequest out = UpstreamRequests.build(ex.request, requireNonNull(ex.allow).forward(), json,
-        streamed, hijacks);
+    HttpRequest out =
+        UpstreamRequests.build(
+            ex.request, requireNonNull(ex.allow).forward(), json, streamed, hijacks);
     if (BuildKitHandOff.applies(ex)) {
       BuildKitHandOff.upgradeHeaders(conn, ex, out);
     }
-    ch.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
-          if (!f.isSuccess()) {
-            answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
-            return;
-          }
-          ch.read();
-          if (streamed) {
-            conn.read();
-          }
-        });
+    ch.writeAndFlush(out)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    answers.upstreamFailed(ex, "lost the connection to the Docker daemon");
+                    return;
+                  }
+                  ch.read();
+                  if (streamed) {
+                    conn.read();
+                  }
+                });
   }
 
   /** A piece of a streamed request body; trailers are never forwarded (nothing judged them). */
@@ -124,17 +138,19 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       ByteBuf in = data;
       int base = in.readerIndex();
       try {
-        ex.tarSanitizer.next(in.nioBuffer(), new TarSanitizer.Output() {
-          @Override
-          public void input(int offset, int length) {
-            out.addComponent(true, in.retainedSlice(base + offset, length));
-          }
+        ex.tarSanitizer.next(
+            in.nioBuffer(),
+            new TarSanitizer.Output() {
+              @Override
+              public void input(int offset, int length) {
+                out.addComponent(true, in.retainedSlice(base + offset, length));
+              }
 
-          @Override
-          public void header(byte[] block) {
-            out.addComponent(true, Unpooled.wrappedBuffer(block));
-          }
-        });
+              @Override
+              public void header(byte[] block) {
+                out.addComponent(true, Unpooled.wrappedBuffer(block));
+              }
+            });
         if (last) {
           ex.tarSanitizer.finish();
         }
@@ -149,15 +165,19 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       data = out;
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
-    requireNonNull(conn.upstream).writeAndFlush(copy).addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        conn.closeBoth();
-      } else if (last) {
-        ex.requestComplete = true;
-      } else {
-        conn.read();
-      }
-    });
+    requireNonNull(conn.upstream)
+        .writeAndFlush(copy)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    conn.closeBoth();
+                  } else if (last) {
+                    ex.requestComplete = true;
+                  } else {
+                    conn.read();
+                  }
+                });
   }
 
   /** The client's buffer drained: the daemon's answer may be read again (backpressure). */

@@ -16,13 +16,13 @@ import io.netty.channel.epoll.EpollIoOps;
  * removes the fd from epoll ({@code EPOLL_CTL_DEL}) but remembers it as added; the next interest
  * ({@code EPOLLOUT} when a write would block) is then sent as {@code EPOLL_CTL_MOD}, which fails
  * with {@code ENOENT}, and Netty drops every queued write. berth hits this on every hijacked
- * stream: the docker CLI half-closes its side right after attach or exec start (no more stdin),
- * so the client channel stops reading and its interest set empties; the first time the reader is
+ * stream: the docker CLI half-closes its side right after attach or exec start (no more stdin), so
+ * the client channel stops reading and its interest set empties; the first time the reader is
  * slower than the container, the rest of the output was silently lost while docker exited 0.
  * Registering an empty interest set as {@code EPOLLET} alone keeps the fd in epoll with no events
- * of interest (edge-triggered, so a hang-up is reported at most once) and every later change is
- * a valid {@code EPOLL_CTL_MOD}. Remove this class when the Netty version berth can use fixes
- * the registration.
+ * of interest (edge-triggered, so a hang-up is reported at most once) and every later change is a
+ * valid {@code EPOLL_CTL_MOD}. Remove this class when the Netty version berth can use fixes the
+ * registration.
  */
 final class StickyEpollIoHandler implements IoHandler {
   private final IoHandler delegate;

@@ -15,18 +15,17 @@ import org.slf4j.LoggerFactory;
  * after it, like a unix-socket connection:
  *
  * <ul>
- *   <li>{@code channelActive} is passed on only once the handshake succeeded, so
- *       {@link ConnectionHandler} identifies the caller from a verified certificate; a failed
- *       handshake is logged with its reason and the connection closes without ever reaching it.
- *   <li>The client's {@code close_notify} (Go's {@code CloseWrite}, how the docker CLI says
- *       "no more stdin" on a hijacked stream) becomes a {@link ChannelInputShutdownEvent}, as a
- *       TCP half-close does on the unix socket.
+ *   <li>{@code channelActive} is passed on only once the handshake succeeded, so {@link
+ *       ConnectionHandler} identifies the caller from a verified certificate; a failed handshake is
+ *       logged with its reason and the connection closes without ever reaching it.
+ *   <li>The client's {@code close_notify} (Go's {@code CloseWrite}, how the docker CLI says "no
+ *       more stdin" on a hijacked stream) becomes a {@link ChannelInputShutdownEvent}, as a TCP
+ *       half-close does on the unix socket.
  * </ul>
  *
- * <p>Until the handshake succeeded, nothing else reaches the handlers after this one: they know
- * of no connection yet (errors and the close are handled here). The pipeline has
- * {@code AUTO_READ} off: the first read is asked for here; the SslHandler asks for more until the
- * handshake is done.
+ * <p>Until the handshake succeeded, nothing else reaches the handlers after this one: they know of
+ * no connection yet (errors and the close are handled here). The pipeline has {@code AUTO_READ}
+ * off: the first read is asked for here; the SslHandler asks for more until the handshake is done.
  */
 final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(TlsHandshakeHandler.class);
@@ -46,7 +45,8 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         active = true;
         ctx.fireChannelActive();
       } else {
-        LOG.atInfo().addKeyValue("remote", ctx.channel().remoteAddress())
+        LOG.atInfo()
+            .addKeyValue("remote", ctx.channel().remoteAddress())
             .addKeyValue("reason", reason(done.cause()))
             .log("TLS handshake refused");
         ctx.close();

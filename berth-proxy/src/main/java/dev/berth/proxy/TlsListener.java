@@ -15,8 +15,8 @@ import java.nio.file.Path;
  * @param ca the CA certificate(s) client certificates must chain to (PEM)
  * @param crl the CA's revocation list (PEM), re-read when it changes; null for none
  */
-public record TlsListener(InetSocketAddress address, Path certificate, Path key, Path ca,
-    Path crl) {
+public record TlsListener(
+    InetSocketAddress address, Path certificate, Path key, Path ca, Path crl) {
   public TlsListener {
     requireNonNull(address, "address");
     requireNonNull(certificate, "certificate");

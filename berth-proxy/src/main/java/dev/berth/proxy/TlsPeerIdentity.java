@@ -14,11 +14,11 @@ import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * Who is on the other end of a TLS connection: the CommonName of the client certificate that
- * {@link ClientCertificateVerifier} accepted during the handshake, resolved through NSS as a user
- * name. The principal has the account's uid, primary gid and groups, like a unix-socket caller of
- * that uid; its pid and login uid are unknown (-1), and it carries the certificate's subject for
- * the audit trail.
+ * Who is on the other end of a TLS connection: the CommonName of the client certificate that {@link
+ * ClientCertificateVerifier} accepted during the handshake, resolved through NSS as a user name.
+ * The principal has the account's uid, primary gid and groups, like a unix-socket caller of that
+ * uid; its pid and login uid are unknown (-1), and it carries the certificate's subject for the
+ * audit trail.
  */
 final class TlsPeerIdentity implements PeerIdentity {
   private final UserDirectory users;
@@ -48,8 +48,11 @@ final class TlsPeerIdentity implements PeerIdentity {
     } catch (UserDirectory.LookupException e) {
       throw new IdentityException(e.getMessage());
     }
-    UserDirectory.Account a = account.orElseThrow(() -> new IdentityException(
-        "the client certificate names \"" + name + "\", which is no user (NSS)"));
+    UserDirectory.Account a =
+        account.orElseThrow(
+            () ->
+                new IdentityException(
+                    "the client certificate names \"" + name + "\", which is no user (NSS)"));
     return new Principal(a.uid(), a.gid(), -1, a.name(), a.home(), a.groups(), -1, subject);
   }
 
@@ -64,13 +67,15 @@ final class TlsPeerIdentity implements PeerIdentity {
     if (rdns.stream().anyMatch(r -> r.size() != 1)) {
       throw new IdentityException("the client certificate's subject has a multi-valued name");
     }
-    List<String> cns = rdns.stream().filter(r -> r.getType().equalsIgnoreCase("CN"))
-        .map(r -> r.getValue())
-        .map(v -> v instanceof String s ? s : null)
-        .toList();
+    List<String> cns =
+        rdns.stream()
+            .filter(r -> r.getType().equalsIgnoreCase("CN"))
+            .map(r -> r.getValue())
+            .map(v -> v instanceof String s ? s : null)
+            .toList();
     if (cns.size() != 1 || cns.get(0) == null || cns.get(0).isEmpty()) {
-      throw new IdentityException("the client certificate must name exactly one user in its "
-          + "CommonName");
+      throw new IdentityException(
+          "the client certificate must name exactly one user in its " + "CommonName");
     }
     return cns.get(0);
   }

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * connection never carries another HTTP request.
  *
  * <p>Half-close: one side's end of input (stdin EOF, the container's output ending) becomes a
- * half-close of the other side once everything before it was written; when both inputs have
- * ended, the connection closes after the last write.
+ * half-close of the other side once everything before it was written; when both inputs have ended,
+ * the connection closes after the last write.
  */
 final class TunnelHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(TunnelHandler.class);
@@ -34,6 +33,7 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
 
   private final ClientConnection conn;
   private final Exchange ex;
+
   /** Whether this handler reads the client (else the daemon). */
   private final boolean clientSide;
 
@@ -51,7 +51,7 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     String type = resp.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     return resp.status().code() == 200
         && (type.startsWith("application/vnd.docker.raw-stream")
-        || type.startsWith("application/vnd.docker.multiplexed-stream"));
+            || type.startsWith("application/vnd.docker.multiplexed-stream"));
   }
 
   /** Relays the daemon's answer head, then swaps both connections' HTTP handlers for a pair. */
@@ -95,13 +95,16 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     Channel peer = peer();
     if (msg instanceof ByteBuf buf && peer != null) {
-      peer.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
-        if (f.isSuccess()) {
-          ctx.read();
-        } else {
-          conn.closeBoth();
-        }
-      });
+      peer.writeAndFlush(buf)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (f.isSuccess()) {
+                      ctx.read();
+                    } else {
+                      conn.closeBoth();
+                    }
+                  });
     } else if (!clientSide && !(msg instanceof ByteBuf)) {
       ReferenceCountUtil.release(msg); // the codec's end marker after a 101
       ctx.read();

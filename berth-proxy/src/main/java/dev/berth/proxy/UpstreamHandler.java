@@ -7,8 +7,8 @@ import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The daemon side of one connection: hands everything it reads to the {@link UpstreamListener} that owns
- * the connection at the moment. A pooled connection has no owner; any byte it receives then is
+ * The daemon side of one connection: hands everything it reads to the {@link UpstreamListener} that
+ * owns the connection at the moment. A pooled connection has no owner; any byte it receives then is
  * unexpected and closes it.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {

@@ -21,11 +21,11 @@ import org.jspecify.annotations.Nullable;
  * Keep-alive connections to the daemon, one idle list per event loop.
  *
  * <p>Design note. An upstream channel is always registered on the event loop of the client
- * connection it serves (as in Netty's proxy example), so a client connection and its upstream
- * share one thread and no handler state needs a lock. The idle list of a loop is touched only by
- * that loop. A channel goes back to the list only after a complete exchange in plain HTTP: the
- * request was fully written, the response fully read with a definite length, both sides agreed
- * on keep-alive, and no hijack happened. Everything else is closed, so a pooled connection never
+ * connection it serves (as in Netty's proxy example), so a client connection and its upstream share
+ * one thread and no handler state needs a lock. The idle list of a loop is touched only by that
+ * loop. A channel goes back to the list only after a complete exchange in plain HTTP: the request
+ * was fully written, the response fully read with a definite length, both sides agreed on
+ * keep-alive, and no hijack happened. Everything else is closed, so a pooled connection never
  * carries a half-sent request into another user's exchange (request smuggling across users).
  *
  * <p>A parked connection costs a descriptor here and a connection (goroutine, buffers) in the
@@ -36,8 +36,10 @@ final class UpstreamPool {
   static final String CODEC = "upstream-codec";
   static final String HANDLER = "upstream-handler";
   private static final int MAX_IDLE_PER_LOOP = 64;
+
   /** How long a daemon connection may stay parked unused before it is closed. */
   static final Duration IDLE = Duration.ofSeconds(30);
+
   /** When a parked connection was parked (its loop's ticker). */
   private static final AttributeKey<Long> PARKED = AttributeKey.valueOf("berth.upstream.parked");
 
@@ -56,12 +58,14 @@ final class UpstreamPool {
 
   /** The idle list of {@code loop}, created with its sweep on first use. */
   private ArrayDeque<Channel> idleList(EventLoop loop) {
-    return idle.computeIfAbsent(loop, l -> {
-      ArrayDeque<Channel> list = new ArrayDeque<>();
-      long period = Math.max(idleNanos / 2, 1);
-      l.scheduleAtFixedRate(() -> sweep(l, list), period, period, TimeUnit.NANOSECONDS);
-      return list;
-    });
+    return idle.computeIfAbsent(
+        loop,
+        l -> {
+          ArrayDeque<Channel> list = new ArrayDeque<>();
+          long period = Math.max(idleNanos / 2, 1);
+          l.scheduleAtFixedRate(() -> sweep(l, list), period, period, TimeUnit.NANOSECONDS);
+          return list;
+        });
   }
 
   /** Closes the connections of {@code list} parked longer than the idle timeout. On its loop. */
@@ -98,15 +102,16 @@ final class UpstreamPool {
         .channel(EpollDomainSocketChannel.class)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(CODEC, new HttpClientCodec(4096, 64 * 1024, 64 * 1024));
-            ch.pipeline().addLast(HANDLER, new UpstreamHandler());
-            // Registered once per connection: a closed connection leaves the idle list.
-            ch.closeFuture().addListener(f -> list.remove(ch));
-          }
-        })
+        .handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(CODEC, new HttpClientCodec(4096, 64 * 1024, 64 * 1024));
+                ch.pipeline().addLast(HANDLER, new UpstreamHandler());
+                // Registered once per connection: a closed connection leaves the idle list.
+                ch.closeFuture().addListener(f -> list.remove(ch));
+              }
+            })
         .connect(address);
   }
 

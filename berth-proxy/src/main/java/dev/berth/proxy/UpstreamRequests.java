@@ -22,12 +22,15 @@ import org.jspecify.annotations.Nullable;
  * Nothing else of the client's request head reaches the daemon.
  */
 final class UpstreamRequests {
-  private static final List<AsciiString> FORWARDED_HEADERS = List.of(
-      HttpHeaderNames.USER_AGENT, HttpHeaderNames.ACCEPT,
-      AsciiString.cached("X-Registry-Auth"), AsciiString.cached("X-Registry-Config"),
-      AsciiString.cached("X-Docker-Expose-Session-Uuid"),
-      AsciiString.cached("X-Docker-Expose-Session-Name"),
-      AsciiString.cached("X-Docker-Expose-Session-Sharedkey"));
+  private static final List<AsciiString> FORWARDED_HEADERS =
+      List.of(
+          HttpHeaderNames.USER_AGENT,
+          HttpHeaderNames.ACCEPT,
+          AsciiString.cached("X-Registry-Auth"),
+          AsciiString.cached("X-Registry-Config"),
+          AsciiString.cached("X-Docker-Expose-Session-Uuid"),
+          AsciiString.cached("X-Docker-Expose-Session-Name"),
+          AsciiString.cached("X-Docker-Expose-Session-Sharedkey"));
 
   private UpstreamRequests() {}
 
@@ -37,8 +40,12 @@ final class UpstreamRequests {
    * @param json berth's serialisation of the judged JSON body, or null
    * @param streamed whether the client's body content follows as a stream
    */
-  static HttpRequest build(HttpRequest client, CanonicalRequest request, byte @Nullable [] json,
-      boolean streamed, boolean hijacks) {
+  static HttpRequest build(
+      HttpRequest client,
+      CanonicalRequest request,
+      byte @Nullable [] json,
+      boolean streamed,
+      boolean hijacks) {
     HttpMethod method = HttpMethod.valueOf(request.method());
     HttpRequest out;
     HttpHeaders in = client.headers();

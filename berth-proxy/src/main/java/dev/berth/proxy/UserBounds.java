@@ -4,10 +4,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What each user holds of berth at this moment: open connections and requests in flight (a
- * stream such as {@code logs -f} or an attached session is in flight until it ends). One user
- * reaching a bound is refused with 429; nobody else is affected, which is the point: a user's
- * idle or slow connections must not use up the descriptors and threads other users need.
+ * What each user holds of berth at this moment: open connections and requests in flight (a stream
+ * such as {@code logs -f} or an attached session is in flight until it ends). One user reaching a
+ * bound is refused with 429; nobody else is affected, which is the point: a user's idle or slow
+ * connections must not use up the descriptors and threads other users need.
  *
  * <p>Thread-safe: connections of one user are served by several event loops.
  */

@@ -35,7 +35,9 @@ class AnswerRelayTest {
     f = new PipelineFixture();
     f.start();
     daemon = new EmbeddedChannel();
-    daemon.pipeline().addLast(UpstreamPool.CODEC, new HttpClientCodec())
+    daemon
+        .pipeline()
+        .addLast(UpstreamPool.CODEC, new HttpClientCodec())
         .addLast(UpstreamPool.HANDLER, new UpstreamHandler());
   }
 
@@ -48,8 +50,8 @@ class AnswerRelayTest {
   /** An exchange forwarded to the fake daemon connection, whose answer is now due. */
   private Exchange forwarded(String method, String uri, Decision.FollowUp followUp)
       throws Exception {
-    HttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
-        HttpMethod.valueOf(method), uri);
+    HttpRequest req =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), uri);
     Exchange ex = new Exchange(req, f.enforcer.begin(f.conn.caller));
     ex.enforcement.parse(method, uri);
     ex.allow = new Decision.Allow("test", ex.enforcement.request(), List.of(), followUp);
@@ -61,8 +63,7 @@ class AnswerRelayTest {
     f.conn.exchange = ex;
     f.conn.state = ClientConnection.State.EXCHANGE;
     f.conn.upstream = daemon;
-    ((UpstreamHandler) daemon.pipeline().get(UpstreamPool.HANDLER))
-        .attach(new AnswerRelay(f.conn));
+    ((UpstreamHandler) daemon.pipeline().get(UpstreamPool.HANDLER)).attach(new AnswerRelay(f.conn));
     daemon.writeOutbound(req); // the codec pairs the answer with its request
     for (Object o; (o = daemon.readOutbound()) != null; ) {
       ReferenceCountUtil.release(o);
@@ -109,18 +110,24 @@ class AnswerRelayTest {
   void daemonGoneBeforeAnswering_badGatewayInDockerFormat() throws Exception {
     forwarded("POST", "/v1.51/containers/abc/wait", Decision.FollowUp.NONE);
     daemonEndsInput();
-    assertThat(f.answer()).startsWith("HTTP/1.1 502")
-        .contains("{\"message\":\"berth: the Docker daemon closed the connection without "
-            + "answering\"}");
-    assertThat(f.decisions).last().isInstanceOfSatisfying(Decision.Deny.class, d ->
-        assertThat(d.status()).isEqualTo(Decision.Status.BAD_GATEWAY));
+    assertThat(f.answer())
+        .startsWith("HTTP/1.1 502")
+        .contains(
+            "{\"message\":\"berth: the Docker daemon closed the connection without "
+                + "answering\"}");
+    assertThat(f.decisions)
+        .last()
+        .isInstanceOfSatisfying(
+            Decision.Deny.class,
+            d -> assertThat(d.status()).isEqualTo(Decision.Status.BAD_GATEWAY));
   }
 
   @Test
   void readToCloseAnswer_endsWithTheDaemonsClose() throws Exception {
     forwarded("GET", "/v1.51/containers/abc/logs?follow=1&stdout=1", Decision.FollowUp.NONE);
-    daemonSends("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n"
-        + "log line\n");
+    daemonSends(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n"
+            + "log line\n");
     assertThat(f.answer()).contains("log line");
     daemonEndsInput();
     assertThat(f.channel.isOpen()).isFalse();
@@ -130,8 +137,8 @@ class AnswerRelayTest {
   void execCreate_answerHeldUntilTheExecIsTheCallers() throws Exception {
     Owner alice = new Owner(1000, -1);
     forwarded("POST", "/v1.51/containers/abc/exec", new Decision.FollowUp.ClaimExec(alice));
-    daemonSends("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "8\r\n{\"Id\":\"e\r\n");
+    daemonSends(
+        "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n" + "8\r\n{\"Id\":\"e\r\n");
     f.channel.runPendingTasks();
     assertThat((Object) f.channel.readOutbound()).as("nothing before the claim").isNull();
     String rest = "2".repeat(63) + "\"}";

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
  * each limit is checked exactly, with no sleeping.
  */
 class DeadlineHandlerTest {
-  private static final ClientBounds BOUNDS = new ClientBounds(8, 8, Duration.ofSeconds(30),
-      Duration.ofMinutes(5));
+  private static final ClientBounds BOUNDS =
+      new ClientBounds(8, 8, Duration.ofSeconds(30), Duration.ofMinutes(5));
   private PipelineFixture f;
   private EmbeddedChannel ch;
 
@@ -53,7 +53,8 @@ class DeadlineHandlerTest {
     assertThat(ch.isOpen()).isTrue();
     advance(Duration.ofSeconds(10));
     String answer = f.answer();
-    assertThat(answer).startsWith("HTTP/1.1 408 ")
+    assertThat(answer)
+        .startsWith("HTTP/1.1 408 ")
         .contains("{\"message\":\"berth: the request head did not arrive within 30 s\"}");
     assertThat(ch.isOpen()).isFalse();
   }
@@ -69,16 +70,20 @@ class DeadlineHandlerTest {
 
   @Test
   void slowJudgedBody_refused408AndRecorded() throws Exception {
-    f.send("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
-        + "Content-Length: 100\r\n\r\n{\"Image\":");
+    f.send(
+        "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{\"Image\":");
     advance(Duration.ofSeconds(20));
     assertThat(ch.isOpen()).isTrue();
     advance(Duration.ofSeconds(30)); // the limit, and at most two checks' periods late
-    assertThat(f.answer()).startsWith("HTTP/1.1 408 ")
+    assertThat(f.answer())
+        .startsWith("HTTP/1.1 408 ")
         .contains("the request body did not arrive within 30 s");
-    assertThat(f.decisions).last().hasToString(
-        "Deny[rule=request_timeout, status=REQUEST_TIMEOUT, reason=berth: the request body did "
-            + "not arrive within 30 s]");
+    assertThat(f.decisions)
+        .last()
+        .hasToString(
+            "Deny[rule=request_timeout, status=REQUEST_TIMEOUT, reason=berth: the request body did "
+                + "not arrive within 30 s]");
   }
 
   @Test

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 
 /** The enforcement step: decided once, recorded (durably for changes) before it goes on. */
 class EnforcementHandlerTest {
-  private static final String PRIVILEGED =
-      "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
+  private static final String PRIVILEGED = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
+
   /** On network none: the default network would be the caller's own, made first (issue 13). */
-  private static final String PLAIN =
-      "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"none\"}}";
+  private static final String PLAIN = "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"none\"}}";
+
   private PipelineFixture f;
 
   @BeforeEach
@@ -30,14 +30,21 @@ class EnforcementHandlerTest {
   }
 
   private void create(String type, String body) {
-    f.send("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: " + type + "\r\n"
-        + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+    f.send(
+        "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: "
+            + type
+            + "\r\n"
+            + "Content-Length: "
+            + body.length()
+            + "\r\n\r\n"
+            + body);
   }
 
   @Test
   void privilegedCreate_refusedWith403AndRecorded() throws Exception {
     create("application/json", PRIVILEGED);
-    assertThat(f.answer()).startsWith("HTTP/1.1 403")
+    assertThat(f.answer())
+        .startsWith("HTTP/1.1 403")
         .contains("privileged containers are not allowed");
     assertThat(f.passed).isEmpty();
     assertThat(f.decisions).singleElement().isInstanceOf(Decision.Deny.class);
@@ -46,15 +53,18 @@ class EnforcementHandlerTest {
   @Test
   void allowedCreate_passedOnOnlyOnceItsRecordIsOnDisk() throws Exception {
     create("application/json", PLAIN);
-    assertThat(f.awaitPassed()).isInstanceOfSatisfying(Exchange.class, ex -> {
-      assertThat(ex.allow).isNotNull();
-      try {
-        assertThat(Files.readString(f.dir.resolve("audit.jsonl")))
-            .contains("\"decisionId\":\"" + ex.enforcement.id() + "\"");
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    });
+    assertThat(f.awaitPassed())
+        .isInstanceOfSatisfying(
+            Exchange.class,
+            ex -> {
+              assertThat(ex.allow).isNotNull();
+              try {
+                assertThat(Files.readString(f.dir.resolve("audit.jsonl")))
+                    .contains("\"decisionId\":\"" + ex.enforcement.id() + "\"");
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+            });
   }
 
   @Test
@@ -68,7 +78,8 @@ class EnforcementHandlerTest {
   void nonJsonContentType_allowedBody_daemonsOwn400() throws Exception {
     // issue 18: what moby's CheckForJSON answers, not forwarded
     create("text/plain", PLAIN);
-    assertThat(f.answer()).startsWith("HTTP/1.1 400")
+    assertThat(f.answer())
+        .startsWith("HTTP/1.1 400")
         .contains("unsupported Content-Type header (text/plain): must be 'application/json'");
     assertThat(f.passed).isEmpty();
   }
@@ -76,7 +87,8 @@ class EnforcementHandlerTest {
   @Test
   void unknownRoute_refusedWith403KeepingTheConnection() throws Exception {
     f.send("GET /nope HTTP/1.1\r\nHost: d\r\n\r\n");
-    assertThat(f.answer()).startsWith("HTTP/1.1 403")
+    assertThat(f.answer())
+        .startsWith("HTTP/1.1 403")
         .contains("{\"message\":\"berth: GET /nope is not an endpoint");
     assertThat(f.channel.isOpen()).isTrue();
   }

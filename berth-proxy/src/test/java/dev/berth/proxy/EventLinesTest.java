@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /** The event stream renamed line by line as it passes (issue 13). */
 class EventLinesTest {
-  private static final Decision.FollowUp.MapEvents UPPER = new Decision.FollowUp.MapEvents(e ->
-      ((ObjectNode) e.deepCopy()).put("name", e.path("name").asText().toUpperCase()));
+  private static final Decision.FollowUp.MapEvents UPPER =
+      new Decision.FollowUp.MapEvents(
+          e -> ((ObjectNode) e.deepCopy()).put("name", e.path("name").asText().toUpperCase()));
 
   private static String text(HttpContent c) {
     String s = c.content().toString(StandardCharsets.UTF_8);

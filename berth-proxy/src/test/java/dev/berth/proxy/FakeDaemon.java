@@ -15,21 +15,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A stand-in for dockerd on a unix socket: answers every request with {@code 200 OK} and a small
- * JSON body naming the request it received, so tests can see exactly what berth forwarded. It
- * goes away in the middle of {@code GET /events} (after one event) and before answering
- * {@code POST /containers/{id}/wait}.
+ * JSON body naming the request it received, so tests can see exactly what berth forwarded. It goes
+ * away in the middle of {@code GET /events} (after one event) and before answering {@code POST
+ * /containers/{id}/wait}.
  */
 final class FakeDaemon implements AutoCloseable {
   final Path socket;
+
   /** Request line and body of every request, in order. */
   final List<String> received = new CopyOnWriteArrayList<>();
+
   /** The complete head (request line and headers) of every request, in order. */
   final List<String> heads = new CopyOnWriteArrayList<>();
+
   private final ServerSocketChannel server;
   private final Thread acceptor;
 
   /** The id of every exec this daemon creates. */
   static final String EXEC_ID = "e0c" + "0".repeat(61);
+
   /** The uid named as owner of every container berth asks about. */
   private final int ownerUid;
 
@@ -79,9 +83,15 @@ final class FakeDaemon implements AutoCloseable {
               // one event, then the daemon goes away mid-stream (a restart, a crash)
               received.add(line);
               String event = "{\"status\":\"start\"}\n";
-              c.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(event.length())
-                  + "\r\n" + event + "\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+              c.write(
+                  ByteBuffer.wrap(
+                      ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                              + "Transfer-Encoding: chunked\r\n\r\n"
+                              + Integer.toHexString(event.length())
+                              + "\r\n"
+                              + event
+                              + "\r\n")
+                          .getBytes(StandardCharsets.ISO_8859_1)));
               return;
             }
             if (line.matches("POST /v[0-9.]+/containers/[^/]+/wait.*")) {
@@ -93,14 +103,21 @@ final class FakeDaemon implements AutoCloseable {
             } else {
               received.add(line + (body.isEmpty() ? "" : " " + body));
               heads.add(head);
-              json = head.startsWith("POST /containers/create")
-                  ? "{\"Id\":\"c0ffee\",\"Warnings\":[]}"
-                  : line.matches("POST /containers/[^/]+/exec .*")
-                  ? "{\"Id\":\"" + EXEC_ID + "\"}" : "{\"ok\":true}";
+              json =
+                  head.startsWith("POST /containers/create")
+                      ? "{\"Id\":\"c0ffee\",\"Warnings\":[]}"
+                      : line.matches("POST /containers/[^/]+/exec .*")
+                          ? "{\"Id\":\"" + EXEC_ID + "\"}"
+                          : "{\"ok\":true}";
             }
-            c.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + json.length() + "\r\n\r\n" + json)
-                .getBytes(StandardCharsets.ISO_8859_1)));
+            c.write(
+                ByteBuffer.wrap(
+                    ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: "
+                            + json.length()
+                            + "\r\n\r\n"
+                            + json)
+                        .getBytes(StandardCharsets.ISO_8859_1)));
             continue;
           }
         }
@@ -121,9 +138,16 @@ final class FakeDaemon implements AutoCloseable {
     String path = requestLine.split(" ")[1];
     String ref = path.split("/")[2];
     String id = (ref + "0".repeat(64)).substring(0, 64);
-    return path.startsWith("/exec/") ? "{\"ID\":\"" + id + "\"}"
-        : "{\"Id\":\"" + id + "\",\"Name\":\"/" + ref + "\",\"Config\":{\"Labels\":"
-        + "{\"dev.berth.owner.uid\":\"" + ownerUid + "\"}}}";
+    return path.startsWith("/exec/")
+        ? "{\"ID\":\"" + id + "\"}"
+        : "{\"Id\":\""
+            + id
+            + "\",\"Name\":\"/"
+            + ref
+            + "\",\"Config\":{\"Labels\":"
+            + "{\"dev.berth.owner.uid\":\""
+            + ownerUid
+            + "\"}}}";
   }
 
   @Override

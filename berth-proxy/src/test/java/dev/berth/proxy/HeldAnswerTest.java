@@ -48,13 +48,14 @@ class HeldAnswerTest {
     Decision.FollowUp claim = new Decision.FollowUp.ClaimExec(new Owner(1000, -1));
     assertThat(HeldAnswer.holds(created(), claim)).isTrue();
     HeldAnswer held = HeldAnswer.of(created(), ByteBufAllocator.DEFAULT);
-    held.add(new DefaultHttpContent(Unpooled.copiedBuffer("{\"Id\":\"" + EXEC_ID,
-        StandardCharsets.UTF_8)));
+    held.add(
+        new DefaultHttpContent(
+            Unpooled.copiedBuffer("{\"Id\":\"" + EXEC_ID, StandardCharsets.UTF_8)));
     held.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("\"}", StandardCharsets.UTF_8)));
     FullHttpResponse out = held.complete(claim, f.enforcer.begin(Caller.of(PipelineFixture.ALICE)));
     assertThat(f.owners.execOwner(EXEC_ID)).hasValue(new Owner(1000, -1));
-    assertThat(out.headers().get("Content-Length")).isEqualTo(String.valueOf(
-        out.content().readableBytes()));
+    assertThat(out.headers().get("Content-Length"))
+        .isEqualTo(String.valueOf(out.content().readableBytes()));
     assertThat(out.headers().contains("Transfer-Encoding")).isFalse();
     out.release();
   }
@@ -64,14 +65,17 @@ class HeldAnswerTest {
     Decision.FollowUp claim = new Decision.FollowUp.ClaimExec(new Owner(1000, -1));
     HeldAnswer held = HeldAnswer.of(created(), ByteBufAllocator.DEFAULT);
     held.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8)));
-    assertThatThrownBy(() -> held.complete(claim, f.enforcer.begin(
-        Caller.of(PipelineFixture.ALICE)))).isInstanceOf(RequestException.class);
+    assertThatThrownBy(
+            () -> held.complete(claim, f.enforcer.begin(Caller.of(PipelineFixture.ALICE))))
+        .isInstanceOf(RequestException.class);
   }
 
   @Test
   void failedAnswers_notHeld() {
-    assertThat(HeldAnswer.holds(new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.NOT_FOUND), new Decision.FollowUp.ClaimExec(new Owner(1, -1))))
+    assertThat(
+            HeldAnswer.holds(
+                new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND),
+                new Decision.FollowUp.ClaimExec(new Owner(1, -1))))
         .isFalse();
     assertThat(HeldAnswer.holds(created(), Decision.FollowUp.NONE)).isFalse();
   }

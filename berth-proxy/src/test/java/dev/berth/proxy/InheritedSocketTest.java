@@ -27,15 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Socket activation: the proxy serves a listening socket it was handed (as systemd's
- * berth.socket hands it over), including connections queued before berth started, and leaves
- * the socket file to its owner when it stops.
+ * Socket activation: the proxy serves a listening socket it was handed (as systemd's berth.socket
+ * hands it over), including connections queued before berth started, and leaves the socket file to
+ * its owner when it stops.
  */
 class InheritedSocketTest {
   private static final Linker LINKER = Linker.nativeLinker();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void inheritedFd_connectionQueuedBeforeStart_servedAndSocketKept() throws Throwable {
@@ -45,16 +44,27 @@ class InheritedSocketTest {
         AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"));
         SocketChannel early = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       early.connect(UnixDomainSocketAddress.of(socket)); // in the backlog: nobody accepts yet
-      early.write(ByteBuffer.wrap("GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n"
-          .getBytes(StandardCharsets.ISO_8859_1)));
+      early.write(
+          ByteBuffer.wrap(
+              "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
       early.shutdownOutput();
 
       PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
-      ProxyServer proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket,
-          ProxyConfig.DEFAULT_MODE, null, 1, null, OptionalInt.of(fd), ClientBounds.DEFAULT),
-          () -> engine,
-          TestCallers.everyUidIsAlice(), audit,
-          OwnerStore.open(dir.resolve("state")));
+      ProxyServer proxy =
+          ProxyServer.start(
+              new ProxyConfig(
+                  socket,
+                  daemon.socket,
+                  ProxyConfig.DEFAULT_MODE,
+                  null,
+                  1,
+                  null,
+                  OptionalInt.of(fd),
+                  ClientBounds.DEFAULT),
+              () -> engine,
+              TestCallers.everyUidIsAlice(),
+              audit,
+              OwnerStore.open(dir.resolve("state")));
       try {
         assertThat(readAll(early)).startsWith("HTTP/1.1 200 OK");
       } finally {
@@ -67,15 +77,19 @@ class InheritedSocketTest {
   /** What systemd does for ListenStream=: a bound, listening AF_UNIX stream socket. */
   private static int listen(Path path) throws Throwable {
     try (Arena arena = Arena.ofConfined()) {
-      int fd = (int) handle("socket", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-          ValueLayout.JAVA_INT).invokeExact(1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0);
+      int fd =
+          (int)
+              handle("socket", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)
+                  .invokeExact(1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0);
       MemorySegment addr = arena.allocate(110);
       addr.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
       addr.asSlice(2).setString(0, path.toString());
-      int bound = (int) handle("bind", ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-          ValueLayout.JAVA_INT).invokeExact(fd, addr, 110);
-      int listening = (int) handle("listen", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)
-          .invokeExact(fd, 16);
+      int bound =
+          (int)
+              handle("bind", ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT)
+                  .invokeExact(fd, addr, 110);
+      int listening =
+          (int) handle("listen", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT).invokeExact(fd, 16);
       // systemd passes it blocking unless NonBlocking=yes; berth's cli sets O_NONBLOCK first.
       int flags = (int) fcntl().invokeExact(fd, 3 /* F_GETFL */, 0);
       int set = (int) fcntl().invokeExact(fd, 4 /* F_SETFL */, flags | 0x800 /* O_NONBLOCK */);
@@ -85,14 +99,17 @@ class InheritedSocketTest {
   }
 
   private static MethodHandle handle(String name, ValueLayout... args) {
-    return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(),
+    return LINKER.downcallHandle(
+        LINKER.defaultLookup().find(name).orElseThrow(),
         FunctionDescriptor.of(ValueLayout.JAVA_INT, args));
   }
 
   private static MethodHandle fcntl() {
-    return LINKER.downcallHandle(LINKER.defaultLookup().find("fcntl").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
+    return LINKER.downcallHandle(
+        LINKER.defaultLookup().find("fcntl").orElseThrow(),
+        FunctionDescriptor.of(
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+        Linker.Option.firstVariadicArg(2));
   }
 
   private static String readAll(SocketChannel c) throws IOException {

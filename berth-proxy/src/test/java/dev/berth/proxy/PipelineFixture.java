@@ -40,8 +40,8 @@ import java.util.function.Supplier;
  * a real audit log; the fixture keeps every recorded decision.
  */
 final class PipelineFixture implements AutoCloseable {
-  static final Principal ALICE = new Principal(1000, 1000, 4242, "alice", "/home/alice",
-      List.of(1000), 1000);
+  static final Principal ALICE =
+      new Principal(1000, 1000, 4242, "alice", "/home/alice", List.of(1000), 1000);
 
   final Path dir;
   final AuditLog audit;
@@ -49,8 +49,10 @@ final class PipelineFixture implements AutoCloseable {
   final Enforcer enforcer;
   final Metrics metrics;
   final List<Decision> decisions = new CopyOnWriteArrayList<>();
+
   /** What the handlers under test passed on. */
   final List<Object> passed = new ArrayList<>();
+
   EmbeddedChannel channel;
   ClientConnection conn;
 
@@ -58,12 +60,13 @@ final class PipelineFixture implements AutoCloseable {
    * No daemon to ask, except that no image exists (a create's image is looked up, issue 13; the
    * daemon then answers for a missing one).
    */
-  private static final ObjectDirectory NO_IMAGES = new ObjectDirectory() {
-    @Override
-    public Optional<DockerObject> image(String ref) {
-      return Optional.empty();
-    }
-  };
+  private static final ObjectDirectory NO_IMAGES =
+      new ObjectDirectory() {
+        @Override
+        public Optional<DockerObject> image(String ref) {
+          return Optional.empty();
+        }
+      };
 
   /** What every user holds of berth, shared by the connections this fixture makes. */
   final UserBounds userBounds = new UserBounds();
@@ -86,16 +89,27 @@ final class PipelineFixture implements AutoCloseable {
     dir = Files.createTempDirectory("berth-pipeline-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    enforcer = new Enforcer(engines, audit, NO_IMAGES, owners,
-        Runnable::run, (action, d, nanos) -> decisions.add(d));
+    enforcer =
+        new Enforcer(
+            engines,
+            audit,
+            NO_IMAGES,
+            owners,
+            Runnable::run,
+            (action, d, nanos) -> decisions.add(d));
     metrics = new Metrics(audit::pending);
   }
 
   /** A client connection with this fixture's shared per-user counts, on its own channel. */
   ClientConnection connection(ClientBounds bounds) {
-    return new ClientConnection(new EmbeddedChannel(), enforcer, new UpstreamPool(
-        new DomainSocketAddress(dir.resolve("no-daemon.sock").toString())), Runnable::run,
-        metrics, userBounds, bounds);
+    return new ClientConnection(
+        new EmbeddedChannel(),
+        enforcer,
+        new UpstreamPool(new DomainSocketAddress(dir.resolve("no-daemon.sock").toString())),
+        Runnable::run,
+        metrics,
+        userBounds,
+        bounds);
   }
 
   /** Builds codec, flow control, framing, then {@code handlers}, then the sink. */
@@ -103,33 +117,48 @@ final class PipelineFixture implements AutoCloseable {
   final EmbeddedChannel start(Function<ClientConnection, ChannelHandler>... handlers) {
     channel = new EmbeddedChannel();
     channel.config().setAutoRead(false);
-    conn = new ClientConnection(channel, enforcer, new UpstreamPool(new DomainSocketAddress(
-        dir.resolve("no-daemon.sock").toString())), Runnable::run, metrics, userBounds,
-        ClientBounds.DEFAULT);
+    conn =
+        new ClientConnection(
+            channel,
+            enforcer,
+            new UpstreamPool(new DomainSocketAddress(dir.resolve("no-daemon.sock").toString())),
+            Runnable::run,
+            metrics,
+            userBounds,
+            ClientBounds.DEFAULT);
     conn.caller = Caller.of(ALICE);
-    channel.pipeline()
-        .addLast(ProxyChannelInitializer.CODEC, new HttpServerCodec(new HttpDecoderConfig()
-            .setStrictLineParsing(true).setAllowDuplicateContentLengths(false)
-            .setUseRfc9112TransferEncoding(true).setValidateHeaders(true)))
+    channel
+        .pipeline()
+        .addLast(
+            ProxyChannelInitializer.CODEC,
+            new HttpServerCodec(
+                new HttpDecoderConfig()
+                    .setStrictLineParsing(true)
+                    .setAllowDuplicateContentLengths(false)
+                    .setUseRfc9112TransferEncoding(true)
+                    .setValidateHeaders(true)))
         .addLast(ProxyChannelInitializer.FLOW, new FlowControlHandler())
         .addLast(ProxyChannelInitializer.FRAMING, new FramingHandler(conn));
     for (Function<ClientConnection, ChannelHandler> h : handlers) {
       channel.pipeline().addLast(h.apply(conn));
     }
-    channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-      @Override
-      public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        passed.add(msg);
-      }
-    });
+    channel
+        .pipeline()
+        .addLast(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                passed.add(msg);
+              }
+            });
     conn.read();
     return channel;
   }
 
   /** Sends raw bytes from the client. */
   void send(String raw) {
-    channel.writeInbound(channel.alloc().buffer().writeBytes(
-        raw.getBytes(StandardCharsets.ISO_8859_1)));
+    channel.writeInbound(
+        channel.alloc().buffer().writeBytes(raw.getBytes(StandardCharsets.ISO_8859_1)));
     channel.runPendingTasks();
   }
 

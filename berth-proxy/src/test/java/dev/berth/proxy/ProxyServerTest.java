@@ -25,8 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The proxy over real unix sockets, in front of a {@link FakeDaemon}. The test process is root,
- * but the user directory names uid 0 "alice", so requests are judged as an ordinary user's.
+ * The proxy over real unix sockets, in front of a {@link FakeDaemon}. The test process is root, but
+ * the user directory names uid 0 "alice", so requests are judged as an ordinary user's.
  */
 class ProxyServerTest {
   private static Path dir;
@@ -43,8 +43,13 @@ class ProxyServerTest {
     UserDirectory users = TestCallers.everyUidIsAlice();
     PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
-    proxy = ProxyServer.start(new ProxyConfig(socket, daemon.socket, ProxyConfig.DEFAULT_MODE,
-        null, 1), () -> engine, users, audit, OwnerStore.open(dir.resolve("state")));
+    proxy =
+        ProxyServer.start(
+            new ProxyConfig(socket, daemon.socket, ProxyConfig.DEFAULT_MODE, null, 1),
+            () -> engine,
+            users,
+            audit,
+            OwnerStore.open(dir.resolve("state")));
   }
 
   @AfterAll
@@ -99,8 +104,7 @@ class ProxyServerTest {
       ByteBuffer buf = ByteBuffer.allocate(8192);
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (System.nanoTime() < deadline
-          && out.toString(StandardCharsets.ISO_8859_1).split("HTTP/1.1 ", -1).length
-              <= responses) {
+          && out.toString(StandardCharsets.ISO_8859_1).split("HTTP/1.1 ", -1).length <= responses) {
         buf.clear();
         int n = c.read(buf);
         if (n < 0) {
@@ -118,22 +122,35 @@ class ProxyServerTest {
   @Test
   void allowedChange_recordedBeforeForwarding() throws Exception {
     String exec = "{\"Cmd\":[\"id\"]}";
-    assertThat(exchange("POST /containers/audited/exec HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Type: application/json\r\nContent-Length: " + exec.length() + "\r\n\r\n"
-        + exec)).startsWith("HTTP/1.1 200 OK");
+    assertThat(
+            exchange(
+                "POST /containers/audited/exec HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: "
+                    + exec.length()
+                    + "\r\n\r\n"
+                    + exec))
+        .startsWith("HTTP/1.1 200 OK");
     // forwarded only after its record was forced to disk: the record is there now
     assertThat(Files.readString(dir.resolve("audit.jsonl")))
-        .contains("\"path\":\"/containers/audited/exec\"").contains("\"decision\":\"allow\"")
+        .contains("\"path\":\"/containers/audited/exec\"")
+        .contains("\"decision\":\"allow\"")
         .contains("User set to 0:0");
   }
 
   @Test
   void allowedCreate_resultRecordedWithObjectId() throws Exception {
-    String body = "{\"Image\":\"x\",\"Labels\":{\"test\":\"result-record\"},"
-        + "\"HostConfig\":{\"NetworkMode\":\"none\"}}";
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
-        + body)).startsWith("HTTP/1.1 200 OK").contains("c0ffee");
+    String body =
+        "{\"Image\":\"x\",\"Labels\":{\"test\":\"result-record\"},"
+            + "\"HostConfig\":{\"NetworkMode\":\"none\"}}";
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: "
+                    + body.length()
+                    + "\r\n\r\n"
+                    + body))
+        .startsWith("HTTP/1.1 200 OK")
+        .contains("c0ffee");
     String log = "";
     for (int i = 0; i < 50 && !log.contains("\"objectId\":\"c0ffee\""); i++) {
       Thread.sleep(20); // the result record is queued, not awaited
@@ -145,31 +162,43 @@ class ProxyServerTest {
   @Test
   void ping_relayedToDaemon() throws IOException {
     assertThat(exchange("GET /v1.51/_ping HTTP/1.1\r\nHost: d\r\n\r\n"))
-        .startsWith("HTTP/1.1 200 OK").contains("{\"ok\":true}");
+        .startsWith("HTTP/1.1 200 OK")
+        .contains("{\"ok\":true}");
   }
 
   @Test
   void contentLengthAndChunked_badRequest() throws IOException {
     // PROTO-02
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n"
-        + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n"))
-        .startsWith("HTTP/1.1 400").doesNotContain("200 OK");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 400")
+        .doesNotContain("200 OK");
   }
 
   @Test
   void http10WithTransferEncoding_badRequest() throws IOException {
     // PROTO-04
-    assertThat(exchange("POST /containers/create HTTP/1.0\r\nContent-Length: 2\r\n"
-        + "Transfer-Encoding: chunked\r\n\r\n{}")).startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.0\r\nContent-Length: 2\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n{}"))
+        .startsWith("HTTP/1.1 400");
   }
 
   @Test
   void obfuscatedTransferEncoding_badRequest() throws IOException {
     // PROTO-05
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n")).startsWith("HTTP/1.1 400");
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
         .startsWith("HTTP/1.1 400");
   }
 
@@ -183,28 +212,47 @@ class ProxyServerTest {
   @Test
   void duplicateContentLength_badRequest() throws IOException {
     // PROTO-08
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 2\r\n"
-        + "Content-Length: 3\r\n\r\n{}x")).startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 2\r\n"
+                    + "Content-Length: 3\r\n\r\n{}x"))
+        .startsWith("HTTP/1.1 400");
   }
 
   @Test
   void duplicateSecurityHeaders_badRequest() throws IOException {
     // AUTHZ-04: Go takes the first value of a repeated header
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
-        + "\r\n{}")).startsWith("HTTP/1.1 400").contains("more than once");
-    assertThat(exchange("GET /_ping HTTP/1.1\r\nHost: d\r\nX-Registry-Auth: a\r\n"
-        + "X-Registry-Auth: b\r\n\r\n")).startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                    + "\r\n{}"))
+        .startsWith("HTTP/1.1 400")
+        .contains("more than once");
+    assertThat(
+            exchange(
+                "GET /_ping HTTP/1.1\r\nHost: d\r\nX-Registry-Auth: a\r\n"
+                    + "X-Registry-Auth: b\r\n\r\n"))
+        .startsWith("HTTP/1.1 400");
   }
 
   @Test
   void pipelinedPrivilegedCreate_judgedOnItsOwn() throws IOException {
     // PROTO-03: the second request of one write is judged, not relayed with the first
-    String body = "{\"Image\":\"alpine\",\"HostConfig\":{\"Privileged\":true,\"Binds\":[\"/:/host\"]}}";
-    String answer = pipelined("GET /_ping HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
-        + "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + body.length() + "\r\n\r\n" + body, 2);
-    assertThat(answer).startsWith("HTTP/1.1 200 OK").contains("HTTP/1.1 403")
+    String body =
+        "{\"Image\":\"alpine\",\"HostConfig\":{\"Privileged\":true,\"Binds\":[\"/:/host\"]}}";
+    String answer =
+        pipelined(
+            "GET /_ping HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+                + "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body,
+            2);
+    assertThat(answer)
+        .startsWith("HTTP/1.1 200 OK")
+        .contains("HTTP/1.1 403")
         .contains("privileged containers are not allowed");
     assertThat(daemon.received).noneMatch(r -> r.contains("Privileged\":true"));
   }
@@ -215,27 +263,50 @@ class ProxyServerTest {
     String body = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
     String half = body.substring(0, 10);
     String rest = body.substring(10);
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + Integer.toHexString(half.length()) + "\r\n" + half + "\r\n"
-        + Integer.toHexString(rest.length()) + "\r\n" + rest + "\r\n0\r\n\r\n"))
-        .startsWith("HTTP/1.1 403").contains("privileged containers are not allowed");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(half.length())
+                    + "\r\n"
+                    + half
+                    + "\r\n"
+                    + Integer.toHexString(rest.length())
+                    + "\r\n"
+                    + rest
+                    + "\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 403")
+        .contains("privileged containers are not allowed");
   }
 
   @Test
   void upgradeRequestWithoutUpgradeResponse_nextRequestStillJudged() throws IOException {
     // PROTO-09: the tunnel opens on the daemon's 101, never on the client's Upgrade header
     String execCreate = "{\"Cmd\":[\"id\"]}";
-    assertThat(exchange("POST /containers/abc/exec HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Type: application/json\r\nContent-Length: " + execCreate.length()
-        + "\r\n\r\n" + execCreate)).contains(FakeDaemon.EXEC_ID); // claimed as the caller's
+    assertThat(
+            exchange(
+                "POST /containers/abc/exec HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: "
+                    + execCreate.length()
+                    + "\r\n\r\n"
+                    + execCreate))
+        .contains(FakeDaemon.EXEC_ID); // claimed as the caller's
     String exec = "{\"Detach\":false,\"Tty\":false}";
     String create = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
-    String answer = pipelined("POST /exec/e0c/start HTTP/1.1\r\nHost: d\r\n"
-        + "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + exec.length() + "\r\n\r\n" + exec
-        + "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + create.length() + "\r\n\r\n" + create, 2);
+    String answer =
+        pipelined(
+            "POST /exec/e0c/start HTTP/1.1\r\nHost: d\r\n"
+                + "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + exec.length()
+                + "\r\n\r\n"
+                + exec
+                + "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + create.length()
+                + "\r\n\r\n"
+                + create,
+            2);
     assertThat(answer).startsWith("HTTP/1.1 200 OK").contains("HTTP/1.1 403");
     assertThat(daemon.received).noneMatch(r -> r.contains("Privileged\":true"));
   }
@@ -244,10 +315,18 @@ class ProxyServerTest {
   void expectContinue_bodyConsumedBeforeNextRequest() throws IOException {
     // PROTO-14: the declared body is read whole; the bytes after it are the next request
     String exec = "{\"Cmd\":[\"id\"]}";
-    String answer = pipelined("POST /containers/abc/exec HTTP/1.1\r\nHost: d\r\n"
-        + "Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: "
-        + exec.length() + "\r\n\r\n" + exec + "GET /nope HTTP/1.1\r\nHost: d\r\n\r\n", 3);
-    assertThat(answer).startsWith("HTTP/1.1 100 Continue").contains("HTTP/1.1 200 OK")
+    String answer =
+        pipelined(
+            "POST /containers/abc/exec HTTP/1.1\r\nHost: d\r\n"
+                + "Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: "
+                + exec.length()
+                + "\r\n\r\n"
+                + exec
+                + "GET /nope HTTP/1.1\r\nHost: d\r\n\r\n",
+            3);
+    assertThat(answer)
+        .startsWith("HTTP/1.1 100 Continue")
+        .contains("HTTP/1.1 200 OK")
         .contains("HTTP/1.1 403");
   }
 
@@ -255,8 +334,13 @@ class ProxyServerTest {
   void nonJsonContentType_bodyStillJudged() throws IOException {
     // AUTHZ-03 / JSON-10: a JSON endpoint's body is judged whatever Content-Type says
     String body = "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}";
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body))
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Type: text/plain\r\nContent-Length: "
+                    + body.length()
+                    + "\r\n\r\n"
+                    + body))
         .startsWith("HTTP/1.1 403");
   }
 
@@ -265,23 +349,31 @@ class ProxyServerTest {
     // PROTO-13: a half-sent streamed body never prefixes another client's request
     try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       c.connect(UnixDomainSocketAddress.of(socket));
-      c.write(ByteBuffer.wrap(("PUT /containers/abc/archive?path=%2Ftmp HTTP/1.1\r\nHost: d\r\n"
-          + "Content-Length: 100000\r\n\r\nPOST /containers/create HTTP/1.1\r\n")
-          .getBytes(StandardCharsets.ISO_8859_1)));
+      c.write(
+          ByteBuffer.wrap(
+              ("PUT /containers/abc/archive?path=%2Ftmp HTTP/1.1\r\nHost: d\r\n"
+                      + "Content-Length: 100000\r\n\r\nPOST /containers/create HTTP/1.1\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1)));
     }
     assertThat(exchange("GET /v1.51/containers/json HTTP/1.1\r\nHost: d\r\n\r\n"))
         .startsWith("HTTP/1.1 200 OK");
-    assertThat(daemon.received).filteredOn(r -> r.contains("containers/json"))
+    assertThat(daemon.received)
+        .filteredOn(r -> r.contains("containers/json"))
         .allMatch(r -> r.startsWith("GET /v1.51/containers/json"));
   }
 
   @Test
   void spaceBeforeColonAndSignedLength_badRequest() throws IOException {
     // PROTO-05, PROTO-08 variants
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n")).startsWith("HTTP/1.1 400");
-    assertThat(exchange("POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: +2\r\n"
-        + "\r\n{}")).startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n"))
+        .startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: +2\r\n" + "\r\n{}"))
+        .startsWith("HTTP/1.1 400");
   }
 
   @Test
@@ -293,43 +385,58 @@ class ProxyServerTest {
   @Test
   void upgradeH2c_refused() throws IOException {
     // PROTO-12
-    assertThat(exchange("GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
-        + "Upgrade: h2c\r\n\r\n")).startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: h2c\r\n\r\n"))
+        .startsWith("HTTP/1.1 400");
   }
 
   @Test
   void absoluteFormTarget_badRequest() throws IOException {
     // PROTO-16
-    assertThat(exchange("POST http://docker/containers/create HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Length: 2\r\n\r\n{}")).startsWith("HTTP/1.1 400").contains("origin-form");
+    assertThat(
+            exchange(
+                "POST http://docker/containers/create HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Length: 2\r\n\r\n{}"))
+        .startsWith("HTTP/1.1 400")
+        .contains("origin-form");
   }
 
   @Test
   void formEncodedBody_badRequest() throws IOException {
     // dockerd would read form fields of a POST body as query parameters
-    assertThat(exchange("POST /images/create?fromImage=x HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\n"
-        + "fromSrc=http")).startsWith("HTTP/1.1 400");
+    assertThat(
+            exchange(
+                "POST /images/create?fromImage=x HTTP/1.1\r\nHost: d\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\n"
+                    + "fromSrc=http"))
+        .startsWith("HTTP/1.1 400");
   }
 
   @Test
   void unknownRoute_forbiddenInDockerFormat() throws IOException {
-    assertThat(exchange("GET /nope HTTP/1.1\r\nHost: d\r\n\r\n")).startsWith("HTTP/1.1 403")
+    assertThat(exchange("GET /nope HTTP/1.1\r\nHost: d\r\n\r\n"))
+        .startsWith("HTTP/1.1 403")
         .contains("{\"message\":\"berth: GET /nope is not an endpoint");
   }
 
   @Test
   void unknownRoute_keepAlive_nextPipelinedRequestAnswered() throws IOException {
-    String answer = pipelined("GET /nope HTTP/1.1\r\nHost: d\r\n\r\n"
-        + "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n", 2);
+    String answer =
+        pipelined(
+            "GET /nope HTTP/1.1\r\nHost: d\r\n\r\n" + "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n", 2);
     assertThat(answer).startsWith("HTTP/1.1 403").contains("HTTP/1.1 200 OK");
   }
 
   @Test
   void oversizeJsonBody_tooLarge() throws IOException {
     int size = BodyHandler.MAX_JSON_BODY + 10;
-    String head = "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json"
-        + "\r\nContent-Length: " + size + "\r\n\r\n";
+    String head =
+        "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json"
+            + "\r\nContent-Length: "
+            + size
+            + "\r\n\r\n";
     byte[] req = new byte[head.length() + size];
     System.arraycopy(head.getBytes(StandardCharsets.ISO_8859_1), 0, req, 0, head.length());
     assertThat(exchange(req)).startsWith("HTTP/1.1 413");
@@ -339,7 +446,8 @@ class ProxyServerTest {
   void metrics_refusedToOrdinaryUsers() throws IOException {
     // the test caller is "alice" (role user): the counters of everyone's requests are not hers
     assertThat(exchange("GET /berth/metrics HTTP/1.1\r\nHost: d\r\n\r\n"))
-        .startsWith("HTTP/1.1 403").contains("metrics are for administrators");
+        .startsWith("HTTP/1.1 403")
+        .contains("metrics are for administrators");
     assertThat(daemon.received).noneMatch(r -> r.contains("/berth/metrics"));
   }
 
@@ -350,14 +458,19 @@ class ProxyServerTest {
     int total = 4 * 1024 * 1024;
     try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       c.connect(UnixDomainSocketAddress.of(socket));
-      c.write(ByteBuffer.wrap(("POST /images/load HTTP/1.1\r\nHost: d\r\nContent-Type: "
-          + "application/x-tar\r\nContent-Length: " + total + "\r\n\r\n")
-          .getBytes(StandardCharsets.ISO_8859_1)));
+      c.write(
+          ByteBuffer.wrap(
+              ("POST /images/load HTTP/1.1\r\nHost: d\r\nContent-Type: "
+                      + "application/x-tar\r\nContent-Length: "
+                      + total
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1)));
       byte[] chunk = new byte[64 * 1024];
       for (int sent = 0; sent < total; sent += chunk.length) {
         c.write(ByteBuffer.wrap(chunk)); // throws IOException (broken pipe) if berth closed
       }
-      assertThat(readToEnd(c)).startsWith("HTTP/1.1 403")
+      assertThat(readToEnd(c))
+          .startsWith("HTTP/1.1 403")
           .contains("docker load (image_load) is not granted");
     }
     assertThat(daemon.received).noneMatch(r -> r.contains("/images/load"));
@@ -366,15 +479,23 @@ class ProxyServerTest {
   @Test
   void requestHeaders_onlyAllowlistedForwarded() throws IOException {
     int uid = TestCallers.currentUid();
-    exchange("GET /v1.51/containers/json?all=%31 HTTP/1.1\r\nHost: d\r\nX-Evil: 1\r\nUser-Agent: t\r\n"
-        + "Connection: keep-alive, X-Evil\r\n\r\n");
-    assertThat(daemon.heads).filteredOn(h -> h.startsWith("GET /v1.51/containers/json"))
-        .singleElement().satisfies(h -> {
-          // re-serialised, narrowed to the caller's containers
-          assertThat(h).startsWith("GET /v1.51/containers/json?all=1&filters=%7B%22label%22%3A"
-              + "%7B%22dev.berth.owner.uid%3D" + uid + "%22%3Atrue%7D%7D HTTP/1.1");
-          assertThat(h).contains("user-agent: t").doesNotContainIgnoringCase("x-evil");
-        });
+    exchange(
+        "GET /v1.51/containers/json?all=%31 HTTP/1.1\r\nHost: d\r\nX-Evil: 1\r\nUser-Agent: t\r\n"
+            + "Connection: keep-alive, X-Evil\r\n\r\n");
+    assertThat(daemon.heads)
+        .filteredOn(h -> h.startsWith("GET /v1.51/containers/json"))
+        .singleElement()
+        .satisfies(
+            h -> {
+              // re-serialised, narrowed to the caller's containers
+              assertThat(h)
+                  .startsWith(
+                      "GET /v1.51/containers/json?all=1&filters=%7B%22label%22%3A"
+                          + "%7B%22dev.berth.owner.uid%3D"
+                          + uid
+                          + "%22%3Atrue%7D%7D HTTP/1.1");
+              assertThat(h).contains("user-agent: t").doesNotContainIgnoringCase("x-evil");
+            });
   }
 
   @Test
@@ -422,16 +543,24 @@ class ProxyServerTest {
   void eventStream_daemonGoesMidStream_clientGetsLastEventThenEndOfFile() throws IOException {
     // issue 18 item 1: docker events through berth ends as it does directly ("unexpected EOF")
     String answer = untilClosed("GET /v1.51/events HTTP/1.1\r\nHost: d\r\n\r\n");
-    assertThat(answer).as("berth kept the stream open after the daemon went").isNotNull()
-        .startsWith("HTTP/1.1 200 OK").contains("{\"status\":\"start\"}")
+    assertThat(answer)
+        .as("berth kept the stream open after the daemon went")
+        .isNotNull()
+        .startsWith("HTTP/1.1 200 OK")
+        .contains("{\"status\":\"start\"}")
         .doesNotContain("\r\n0\r\n\r\n"); // not a clean end of the chunked stream
   }
 
   @Test
   void pendingRequest_daemonGoesBeforeAnswering_badGatewayInDockerFormat() throws IOException {
-    String answer = untilClosed("POST /v1.51/containers/abc/wait HTTP/1.1\r\nHost: d\r\n"
-        + "Content-Length: 0\r\n\r\n");
-    assertThat(answer).as("berth kept the request pending after the daemon went").isNotNull()
-        .startsWith("HTTP/1.1 502").contains("{\"message\":\"berth: the Docker daemon closed");
+    String answer =
+        untilClosed(
+            "POST /v1.51/containers/abc/wait HTTP/1.1\r\nHost: d\r\n"
+                + "Content-Length: 0\r\n\r\n");
+    assertThat(answer)
+        .as("berth kept the request pending after the daemon went")
+        .isNotNull()
+        .startsWith("HTTP/1.1 502")
+        .contains("{\"message\":\"berth: the Docker daemon closed");
   }
 }

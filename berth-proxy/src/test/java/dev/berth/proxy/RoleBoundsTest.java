@@ -17,20 +17,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Per-user bounds from the caller's role ({@code roles.<role>.bounds}): the role may lower berth's
- * host-wide bounds for its holders, never raise them; the 429 names the rule that set the bound;
- * a reload applies to connections opened after it.
+ * host-wide bounds for its holders, never raise them; the 429 names the rule that set the bound; a
+ * reload applies to connections opened after it.
  */
 class RoleBoundsTest {
   private static final Principal ALICE = PipelineFixture.ALICE;
-  private static final Principal BOB = new Principal(1002, 1002, 4243, "bob", "/home/bob",
-      List.of(1002), 1002);
-  private static final ClientBounds HOST = new ClientBounds(8, 8, Duration.ofSeconds(30),
-      Duration.ofMinutes(5));
+  private static final Principal BOB =
+      new Principal(1002, 1002, 4243, "bob", "/home/bob", List.of(1002), 1002);
+  private static final ClientBounds HOST =
+      new ClientBounds(8, 8, Duration.ofSeconds(30), Duration.ofMinutes(5));
   private static final String PING = "GET /v1.51/_ping HTTP/1.1\r\nHost: berth\r\n\r\n";
 
   private static PolicyEngine policy(int aliceConnections, int aliceRequests)
       throws PolicyException {
-    return new PolicyEngine(PolicyLoader.load("""
+    return new PolicyEngine(
+        PolicyLoader.load(
+            """
         roles:
           user:
             actions: [ping]
@@ -41,22 +43,28 @@ class RoleBoundsTest {
         bindings:
           - {role: user, users: [alice]}
           - {role: ci, users: [bob]}
-        """.formatted(aliceConnections, aliceRequests), "policy.yaml", g -> Optional.empty()),
+        """
+                .formatted(aliceConnections, aliceRequests),
+            "policy.yaml",
+            g -> Optional.empty()),
         HostPaths.local());
   }
 
   @Test
   void capsOf_roleBelowTheHostBound_roleRuleInForce() throws Exception {
     var caps = HOST.capsOf(policy(2, 3).policy().roleOf(ALICE));
-    assertThat(caps).isEqualTo(new ClientBounds.Caps(2, "roles.user.bounds.connections", 3,
-        "roles.user.bounds.requests_in_flight"));
+    assertThat(caps)
+        .isEqualTo(
+            new ClientBounds.Caps(
+                2, "roles.user.bounds.connections", 3, "roles.user.bounds.requests_in_flight"));
   }
 
   @Test
   void capsOf_roleAboveTheHostBoundOrUnset_hostBoundInForce() throws Exception {
     var caps = HOST.capsOf(policy(2, 3).policy().roleOf(BOB));
-    assertThat(caps).isEqualTo(new ClientBounds.Caps(8, ClientBounds.HOST_CONNECTIONS, 8,
-        ClientBounds.HOST_REQUESTS));
+    assertThat(caps)
+        .isEqualTo(
+            new ClientBounds.Caps(8, ClientBounds.HOST_CONNECTIONS, 8, ClientBounds.HOST_REQUESTS));
     assertThat(HOST.capsOf(Optional.empty()).connections()).isEqualTo(8);
   }
 
@@ -67,10 +75,13 @@ class RoleBoundsTest {
       f.start();
       f.conn.openFor(ALICE);
       f.send(PING);
-      assertThat(f.answer()).startsWith("HTTP/1.1 429").contains(
-          "you have 1 connections open to berth").contains("(roles.user.bounds.connections)");
-      assertThat(f.decisions).singleElement().satisfies(d -> assertThat(d.rule())
-          .isEqualTo("roles.user.bounds.connections"));
+      assertThat(f.answer())
+          .startsWith("HTTP/1.1 429")
+          .contains("you have 1 connections open to berth")
+          .contains("(roles.user.bounds.connections)");
+      assertThat(f.decisions)
+          .singleElement()
+          .satisfies(d -> assertThat(d.rule()).isEqualTo("roles.user.bounds.connections"));
       ClientConnection bobs = f.connection(HOST);
       bobs.openFor(BOB);
       assertThat(bobs.overLimit).isNull();
@@ -84,12 +95,17 @@ class RoleBoundsTest {
       f.start();
       f.conn.openFor(ALICE);
       f.send(PING);
-      assertThat(f.answer()).startsWith("HTTP/1.1 429").contains("1 requests in flight")
+      assertThat(f.answer())
+          .startsWith("HTTP/1.1 429")
+          .contains("1 requests in flight")
           .contains("(roles.user.bounds.requests_in_flight)");
-      assertThat(f.decisions).singleElement().satisfies(d -> {
-        assertThat(d).isInstanceOf(Decision.Deny.class);
-        assertThat(d.rule()).isEqualTo("roles.user.bounds.requests_in_flight");
-      });
+      assertThat(f.decisions)
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d).isInstanceOf(Decision.Deny.class);
+                assertThat(d.rule()).isEqualTo("roles.user.bounds.requests_in_flight");
+              });
     }
   }
 

@@ -27,22 +27,30 @@ class SocketModeTest {
     PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     for (int round = 0; round < 5; round++) {
       AtomicReference<Set<PosixFilePermission>> firstSeen = new AtomicReference<>();
-      Thread watcher = Thread.ofPlatform().start(() -> {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (firstSeen.get() == null && System.nanoTime() < deadline) {
-          try {
-            firstSeen.set(Files.getPosixFilePermissions(socket));
-          } catch (NoSuchFileException e) {
-            Thread.onSpinWait();
-          } catch (Exception e) {
-            throw new AssertionError(e);
-          }
-        }
-      });
+      Thread watcher =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (firstSeen.get() == null && System.nanoTime() < deadline) {
+                      try {
+                        firstSeen.set(Files.getPosixFilePermissions(socket));
+                      } catch (NoSuchFileException e) {
+                        Thread.onSpinWait();
+                      } catch (Exception e) {
+                        throw new AssertionError(e);
+                      }
+                    }
+                  });
       try (AuditLog audit = AuditLog.open(dir.resolve("audit-" + round + ".jsonl"));
           OwnerStore owners = OwnerStore.open(dir.resolve("state-" + round));
-          ProxyServer proxy = ProxyServer.start(new ProxyConfig(socket, dir.resolve("d.sock"),
-              mode, null, 1), () -> engine, TestCallers.everyUidIsAlice(), audit, owners)) {
+          ProxyServer proxy =
+              ProxyServer.start(
+                  new ProxyConfig(socket, dir.resolve("d.sock"), mode, null, 1),
+                  () -> engine,
+                  TestCallers.everyUidIsAlice(),
+                  audit,
+                  owners)) {
         watcher.join();
         assertThat(firstSeen.get()).isEqualTo(mode);
       }

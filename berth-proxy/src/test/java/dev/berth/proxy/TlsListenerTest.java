@@ -38,17 +38,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The TCP listener with mutual TLS, over real sockets, in front of a {@link FakeDaemon}: who gets
- * a handshake, and who they are once they have one. Each protection has a test that fails when
- * it is removed.
+ * The TCP listener with mutual TLS, over real sockets, in front of a {@link FakeDaemon}: who gets a
+ * handshake, and who they are once they have one. Each protection has a test that fails when it is
+ * removed.
  */
 class TlsListenerTest {
   private static final String PING = "GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n";
   private static final Duration YEAR = Duration.ofDays(365);
   private static final Map<String, Integer> USERS = Map.of("alice", 1001, "bob", 1002);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private FakeDaemon daemon;
   private ProxyServer proxy;
   private AuditLog audit;
@@ -58,18 +57,27 @@ class TlsListenerTest {
   @BeforeEach
   void start() throws Exception {
     ca = CertificateAuthority.create(dir.resolve("pki"), Duration.ofDays(3650), Clock.systemUTC());
-    CertificateBundle server = ca.issueServer("berth",
-        List.of(SubjectAltName.parse("IP:127.0.0.1")), YEAR);
+    CertificateBundle server =
+        ca.issueServer("berth", List.of(SubjectAltName.parse("IP:127.0.0.1")), YEAR);
     ca.writeServerFiles(server, "berth", dir.resolve("pki"));
     daemon = new FakeDaemon(dir.resolve("d.sock"), 1001);
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     Path pki = dir.resolve("pki");
-    TlsListener tls = new TlsListener(new InetSocketAddress("127.0.0.1", 0),
-        pki.resolve("berth-cert.pem"), pki.resolve("berth-key.pem"), pki.resolve("ca.pem"),
-        pki.resolve("crl.pem"));
-    proxy = ProxyServer.start(new ProxyConfig(null, daemon.socket, ProxyConfig.DEFAULT_MODE, null,
-        1, tls), () -> engine, users(), audit, OwnerStore.open(dir.resolve("state")));
+    TlsListener tls =
+        new TlsListener(
+            new InetSocketAddress("127.0.0.1", 0),
+            pki.resolve("berth-cert.pem"),
+            pki.resolve("berth-key.pem"),
+            pki.resolve("ca.pem"),
+            pki.resolve("crl.pem"));
+    proxy =
+        ProxyServer.start(
+            new ProxyConfig(null, daemon.socket, ProxyConfig.DEFAULT_MODE, null, 1, tls),
+            () -> engine,
+            users(),
+            audit,
+            OwnerStore.open(dir.resolve("state")));
     port = proxy.tlsPort();
   }
 
@@ -90,7 +98,8 @@ class TlsListenerTest {
       @Override
       public Optional<Account> byName(String name) {
         Integer uid = USERS.get(name);
-        return uid == null ? Optional.empty()
+        return uid == null
+            ? Optional.empty()
             : Optional.of(new Account(name, uid, uid, "/home/" + name, List.of(uid, 1000)));
       }
 
@@ -107,8 +116,10 @@ class TlsListenerTest {
 
     audit.close();
     String trail = Files.readString(dir.resolve("audit.jsonl"));
-    assertThat(trail).contains("\"principal\":{\"uid\":1001,\"user\":\"alice\",\"gid\":1001,"
-        + "\"pid\":-1,\"tls\":\"CN=alice\"}");
+    assertThat(trail)
+        .contains(
+            "\"principal\":{\"uid\":1001,\"user\":\"alice\",\"gid\":1001,"
+                + "\"pid\":-1,\"tls\":\"CN=alice\"}");
   }
 
   @Test
@@ -118,16 +129,17 @@ class TlsListenerTest {
 
   @Test
   void certificateOfAnotherCa_isRefusedInTheHandshake() throws Exception {
-    CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), YEAR,
-        Clock.systemUTC()); // same name "berth CA", another key
+    CertificateAuthority other =
+        CertificateAuthority.create(
+            dir.resolve("other"), YEAR, Clock.systemUTC()); // same name "berth CA", another key
 
     assertThat(exchange(other.issueUser("alice", YEAR), PING)).startsWith("refused:");
   }
 
   @Test
   void serverCertificateNamedAfterAUser_isRefusedWithoutClientAuthUsage() throws Exception {
-    CertificateBundle server = ca.issueServer("alice",
-        List.of(SubjectAltName.parse("DNS:alice")), YEAR);
+    CertificateBundle server =
+        ca.issueServer("alice", List.of(SubjectAltName.parse("DNS:alice")), YEAR);
 
     assertThat(exchange(server, PING)).startsWith("refused:");
   }
@@ -135,8 +147,9 @@ class TlsListenerTest {
   @Test
   void expiredCertificate_isRefused() throws Exception {
     Clock lastYear = Clock.fixed(Instant.now().minus(Duration.ofDays(400)), ZoneOffset.UTC);
-    CertificateBundle old = CertificateAuthority.open(dir.resolve("pki"), lastYear)
-        .issueUser("alice", Duration.ofDays(30));
+    CertificateBundle old =
+        CertificateAuthority.open(dir.resolve("pki"), lastYear)
+            .issueUser("alice", Duration.ofDays(30));
 
     assertThat(exchange(old, PING)).startsWith("refused:");
   }
@@ -169,7 +182,9 @@ class TlsListenerTest {
   void crlThatIsNotTheCas_refusesEveryone() throws Exception {
     CertificateBundle alice = ca.issueUser("alice", YEAR);
     CertificateAuthority.create(dir.resolve("other"), YEAR, Clock.systemUTC());
-    Files.copy(dir.resolve("other/crl.pem"), dir.resolve("pki/crl.pem"),
+    Files.copy(
+        dir.resolve("other/crl.pem"),
+        dir.resolve("pki/crl.pem"),
         StandardCopyOption.REPLACE_EXISTING);
 
     assertThat(exchange(alice, PING)).startsWith("refused:");
@@ -179,25 +194,30 @@ class TlsListenerTest {
   void certificateNamingNoUser_getsADockerFormatRefusal() throws Exception {
     String answer = exchange(ca.issueUser("mallory", YEAR), PING);
 
-    assertThat(answer).startsWith("HTTP/1.1 403 Forbidden").endsWith("{\"message\":\"berth: you "
-        + "could not be identified (the client certificate names \\\"mallory\\\", which is no "
-        + "user (NSS))\"}\n");
+    assertThat(answer)
+        .startsWith("HTTP/1.1 403 Forbidden")
+        .endsWith(
+            "{\"message\":\"berth: you "
+                + "could not be identified (the client certificate names \\\"mallory\\\", which is no "
+                + "user (NSS))\"}\n");
   }
 
   @Test
   void ownership_isTheCertificateUsers() throws Exception {
     // The fake daemon says every container belongs to uid 1001 (alice).
-    String req = "POST /containers/c1/stop HTTP/1.1\r\nHost: d\r\nConnection: close\r\n"
-        + "Content-Length: 0\r\n\r\n";
+    String req =
+        "POST /containers/c1/stop HTTP/1.1\r\nHost: d\r\nConnection: close\r\n"
+            + "Content-Length: 0\r\n\r\n";
 
     assertThat(exchange(ca.issueUser("alice", YEAR), req)).startsWith("HTTP/1.1 20");
-    assertThat(exchange(ca.issueUser("bob", YEAR), req)).startsWith("HTTP/1.1 404")
+    assertThat(exchange(ca.issueUser("bob", YEAR), req))
+        .startsWith("HTTP/1.1 404")
         .contains("No such container: c1");
   }
 
   /**
-   * One request over TLS as the holder of {@code client} (none when null); the response, or
-   * {@code refused: <reason>} when the connection failed before one arrived.
+   * One request over TLS as the holder of {@code client} (none when null); the response, or {@code
+   * refused: <reason>} when the connection failed before one arrived.
    */
   private String exchange(CertificateBundle client, String request) throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
@@ -212,8 +232,8 @@ class TlsListenerTest {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("berth", ca.certificate());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(
-        TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
     try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {

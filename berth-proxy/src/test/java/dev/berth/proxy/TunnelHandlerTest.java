@@ -29,16 +29,22 @@ class TunnelHandlerTest {
     f = new PipelineFixture();
     f.start(BodyHandler::new, EnforcementHandler::new);
     daemon = new EmbeddedChannel();
-    daemon.pipeline().addLast(UpstreamPool.CODEC, new HttpClientCodec())
+    daemon
+        .pipeline()
+        .addLast(UpstreamPool.CODEC, new HttpClientCodec())
         .addLast(UpstreamPool.HANDLER, new UpstreamHandler());
     f.conn.upstream = daemon;
-    ex = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-        "/exec/e0c/start"), f.enforcer.begin(f.conn.caller));
+    ex =
+        new Exchange(
+            new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/exec/e0c/start"),
+            f.enforcer.begin(f.conn.caller));
     f.conn.exchange = ex;
     f.conn.state = ClientConnection.State.EXCHANGE;
     ex.resultDue = true;
-    TunnelHandler.start(f.conn, ex, new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.SWITCHING_PROTOCOLS));
+    TunnelHandler.start(
+        f.conn,
+        ex,
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS));
   }
 
   @AfterEach
@@ -69,7 +75,8 @@ class TunnelHandlerTest {
   @Test
   void bytes_relayedBothWaysAsTheyAre() throws Exception {
     f.answer();
-    f.channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
+    f.channel.writeInbound(
+        Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
     assertThat(text(daemon)).isEqualTo("GET / HTTP/1.1\r\n\r\n"); // stdin, never parsed
     daemon.writeInbound(Unpooled.copiedBuffer("output", StandardCharsets.US_ASCII));
     assertThat(text(f.channel)).isEqualTo("output");

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** Parked daemon connections: reused while young, closed once unused for the idle timeout. */
 class UpstreamPoolTest {
-  private final UpstreamPool pool = new UpstreamPool(new DomainSocketAddress("/nonexistent"),
-      Duration.ofSeconds(30));
+  private final UpstreamPool pool =
+      new UpstreamPool(new DomainSocketAddress("/nonexistent"), Duration.ofSeconds(30));
 
   private static EmbeddedChannel daemonConnection() {
     EmbeddedChannel ch = new EmbeddedChannel();

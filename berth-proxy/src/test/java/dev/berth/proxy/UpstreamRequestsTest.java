@@ -15,8 +15,13 @@ import org.junit.jupiter.api.Test;
 class UpstreamRequestsTest {
   private static HttpRequest client(String uri) {
     HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri);
-    r.headers().set("Host", "d").set("User-Agent", "t").set("X-Evil", "1")
-        .set("Content-Type", "text/plain").set("Connection", "Upgrade").set("Upgrade", "tcp")
+    r.headers()
+        .set("Host", "d")
+        .set("User-Agent", "t")
+        .set("X-Evil", "1")
+        .set("Content-Type", "text/plain")
+        .set("Connection", "Upgrade")
+        .set("Upgrade", "tcp")
         .set("Content-Length", "99");
     return r;
   }
@@ -24,12 +29,21 @@ class UpstreamRequestsTest {
   @Test
   void judgedBody_sentAsBerthSerialisedIt() throws Exception {
     byte[] json = "{\"Image\":\"x\"}".getBytes(StandardCharsets.UTF_8);
-    HttpRequest out = UpstreamRequests.build(client("/containers/create?name=a"),
-        CanonicalRequest.parse("POST", "/v1.51/containers/create?name=a"), json, false, false);
-    assertThat(out).isInstanceOfSatisfying(FullHttpRequest.class, full -> {
-      assertThat(full.content().toString(StandardCharsets.UTF_8)).isEqualTo("{\"Image\":\"x\"}");
-      full.release();
-    });
+    HttpRequest out =
+        UpstreamRequests.build(
+            client("/containers/create?name=a"),
+            CanonicalRequest.parse("POST", "/v1.51/containers/create?name=a"),
+            json,
+            false,
+            false);
+    assertThat(out)
+        .isInstanceOfSatisfying(
+            FullHttpRequest.class,
+            full -> {
+              assertThat(full.content().toString(StandardCharsets.UTF_8))
+                  .isEqualTo("{\"Image\":\"x\"}");
+              full.release();
+            });
     assertThat(out.headers().get("Content-Length")).isEqualTo("13");
     assertThat(out.headers().get("Content-Type")).isEqualTo("application/json");
     assertThat(out.headers().get("User-Agent")).isEqualTo("t");
@@ -39,9 +53,13 @@ class UpstreamRequestsTest {
 
   @Test
   void hijackingRoute_asksForTheUpgrade() throws Exception {
-    HttpRequest out = UpstreamRequests.build(client("/exec/e/start"),
-        CanonicalRequest.parse("POST", "/v1.51/exec/e/start"), new byte[] {'{', '}'}, false,
-        true);
+    HttpRequest out =
+        UpstreamRequests.build(
+            client("/exec/e/start"),
+            CanonicalRequest.parse("POST", "/v1.51/exec/e/start"),
+            new byte[] {'{', '}'},
+            false,
+            true);
     assertThat(out.headers().get("Upgrade")).isEqualTo("tcp");
     assertThat(out.headers().get("Connection")).isEqualTo("upgrade");
     ((FullHttpRequest) out).release();
@@ -49,8 +67,13 @@ class UpstreamRequestsTest {
 
   @Test
   void streamedBody_keepsTheClientsLengthAndType() throws Exception {
-    HttpRequest out = UpstreamRequests.build(client("/images/load"),
-        CanonicalRequest.parse("POST", "/v1.51/images/load"), null, true, false);
+    HttpRequest out =
+        UpstreamRequests.build(
+            client("/images/load"),
+            CanonicalRequest.parse("POST", "/v1.51/images/load"),
+            null,
+            true,
+            false);
     assertThat(out).isNotInstanceOf(FullHttpRequest.class);
     assertThat(out.headers().get("Content-Length")).isEqualTo("99");
     assertThat(out.headers().get("Content-Type")).isEqualTo("text/plain");

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Who calls berth in tests that run without real users: the test process itself, whatever its
- * uid, named "alice" so that its requests are judged as an ordinary user's (root would pass
- * through). Isolation is proven with two real uids in berth-it, never with these.
+ * Who calls berth in tests that run without real users: the test process itself, whatever its uid,
+ * named "alice" so that its requests are judged as an ordinary user's (root would pass through).
+ * Isolation is proven with two real uids in berth-it, never with these.
  */
 public final class FakeCallers {
   private FakeCallers() {}

@@ -20,20 +20,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A stand-in for dockerd on a unix socket, for tests that need no real daemon: it answers
- * {@code 204 No Content} to every request that changes something, an empty JSON list to every
- * {@code GET} (enough for {@code docker ps}), keeps connections alive, and remembers the path of
- * each request it received, before it answers. A test scripts other answers with
- * {@link #answer(String, String)}.
+ * A stand-in for dockerd on a unix socket, for tests that need no real daemon: it answers {@code
+ * 204 No Content} to every request that changes something, an empty JSON list to every {@code GET}
+ * (enough for {@code docker ps}), keeps connections alive, and remembers the path of each request
+ * it received, before it answers. A test scripts other answers with {@link #answer(String,
+ * String)}.
  */
 public final class FakeDockerd implements AutoCloseable {
   private static final byte[] NO_CONTENT =
       "HTTP/1.1 204 No Content\r\nApi-Version: 1.47\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] EMPTY_LIST = ("HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\n"
-      + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]")
-      .getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] HEAD_OK = ("HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\n"
-      + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EMPTY_LIST =
+      ("HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\n"
+              + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]")
+          .getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HEAD_OK =
+      ("HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\n" + "Content-Length: 0\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII);
 
   private final Path socket;
   private final ServerSocketChannel server;
@@ -60,9 +62,9 @@ public final class FakeDockerd implements AutoCloseable {
   }
 
   /**
-   * Answers requests whose request line is {@code requestLine} (such as
-   * {@code "GET /v1.47/containers/json?all=1 HTTP/1.1"}) with {@code response}, a whole HTTP/1.1
-   * response as it goes on the wire, instead of the default answer.
+   * Answers requests whose request line is {@code requestLine} (such as {@code "GET
+   * /v1.47/containers/json?all=1 HTTP/1.1"}) with {@code response}, a whole HTTP/1.1 response as it
+   * goes on the wire, instead of the default answer.
    */
   public FakeDockerd answer(String requestLine, String response) {
     scripted.put(requestLine, response.getBytes(StandardCharsets.ISO_8859_1));
@@ -81,7 +83,8 @@ public final class FakeDockerd implements AutoCloseable {
   }
 
   private void serve(SocketChannel c) {
-    try (c; InputStream in = new BufferedInputStream(Channels.newInputStream(c));
+    try (c;
+        InputStream in = new BufferedInputStream(Channels.newInputStream(c));
         OutputStream out = Channels.newOutputStream(c)) {
       while (true) {
         String head = readHead(in);
@@ -106,8 +109,12 @@ public final class FakeDockerd implements AutoCloseable {
           in.skipNBytes(length);
         }
         byte[] script = scripted.get(lines[0]);
-        out.write(script != null ? script : lines[0].startsWith("GET ") ? EMPTY_LIST
-            : lines[0].startsWith("HEAD ") ? HEAD_OK : NO_CONTENT);
+        out.write(
+            script != null
+                ? script
+                : lines[0].startsWith("GET ")
+                    ? EMPTY_LIST
+                    : lines[0].startsWith("HEAD ") ? HEAD_OK : NO_CONTENT);
         out.flush();
       }
     } catch (IOException | RuntimeException e) {
@@ -116,8 +123,8 @@ public final class FakeDockerd implements AutoCloseable {
   }
 
   /**
-   * The start line and headers of an HTTP/1.1 message, without the blank line; null at the end
-   * of the stream. Reads byte by byte (use a buffered stream), so nothing after the head is taken.
+   * The start line and headers of an HTTP/1.1 message, without the blank line; null at the end of
+   * the stream. Reads byte by byte (use a buffered stream), so nothing after the head is taken.
    */
   public static @Nullable String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();

@@ -19,9 +19,9 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one hand-written HTTP/1.1 client of berth's tests: bytes over a unix socket, for the
- * framing cases that no real client sends (smuggling, pipelining, oversized or half-sent
- * bodies). Runs as the test JVM's user.
+ * The one hand-written HTTP/1.1 client of berth's tests: bytes over a unix socket, for the framing
+ * cases that no real client sends (smuggling, pipelining, oversized or half-sent bodies). Runs as
+ * the test JVM's user.
  */
 public final class RawHttp {
   private RawHttp() {}
@@ -48,19 +48,20 @@ public final class RawHttp {
 
     /** The text split where each response's status line starts. */
     public List<String> responses() {
-      List<Integer> starts = STATUS_LINE.matcher(text).results()
-          .map(MatchResult::start).toList();
+      List<Integer> starts = STATUS_LINE.matcher(text).results().map(MatchResult::start).toList();
       List<String> out = new ArrayList<>();
       for (int i = 0; i < starts.size(); i++) {
-        out.add(text.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1)
-            : text.length()));
+        out.add(
+            text.substring(
+                starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) : text.length()));
       }
       return out;
     }
 
     public String describe() {
       return (closedByServer ? "[closed by server]" : "[still open when the wait ended]")
-          + "\n" + text;
+          + "\n"
+          + text;
     }
   }
 
@@ -82,8 +83,8 @@ public final class RawHttp {
   }
 
   /**
-   * Sends {@code bytes} in one write and reads until the server closes the connection or
-   * {@code wait} has passed.
+   * Sends {@code bytes} in one write and reads until the server closes the connection or {@code
+   * wait} has passed.
    */
   public static Response exchange(Path socket, byte[] bytes, Duration wait) throws IOException {
     AtomicBoolean sent = new AtomicBoolean();
@@ -99,27 +100,33 @@ public final class RawHttp {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       ch.connect(UnixDomainSocketAddress.of(socket));
-      Thread writer = Thread.ofVirtual().start(() -> {
-        try {
-          for (ByteBuffer b = body.get(); b != null; b = body.get()) {
-            while (b.hasRemaining()) {
-              ch.write(b);
-            }
-          }
-        } catch (IOException e) {
-          // the server closed its side (e.g. after refusing an oversized body)
-        }
-      });
+      Thread writer =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      for (ByteBuffer b = body.get(); b != null; b = body.get()) {
+                        while (b.hasRemaining()) {
+                          ch.write(b);
+                        }
+                      }
+                    } catch (IOException e) {
+                      // the server closed its side (e.g. after refusing an oversized body)
+                    }
+                  });
       AtomicBoolean expired = new AtomicBoolean();
-      Thread watchdog = Thread.ofVirtual().start(() -> {
-        try {
-          Thread.sleep(wait);
-          expired.set(true);
-          ch.close(); // unblocks the read below
-        } catch (InterruptedException | IOException e) {
-          // finished in time
-        }
-      });
+      Thread watchdog =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      Thread.sleep(wait);
+                      expired.set(true);
+                      ch.close(); // unblocks the read below
+                    } catch (InterruptedException | IOException e) {
+                      // finished in time
+                    }
+                  });
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
       boolean eof = false;

@@ -31,13 +31,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the dashboard shows, as JSON, read when asked: the daemon's containers, volumes and images
- * grouped by owner (their labels, and berth's owner store for images), each owner's role and
- * quota from the policy in force, and the audit trail's refusals, search and chain status.
- * Read-only: it only ever sends GETs to the daemon and reads the audit file.
+ * grouped by owner (their labels, and berth's owner store for images), each owner's role and quota
+ * from the policy in force, and the audit trail's refusals, search and chain status. Read-only: it
+ * only ever sends GETs to the daemon and reads the audit file.
  */
 final class DashboardData {
   private static final ObjectMapper JSON = DockerJson.mapper();
   private static final String OWNER_UID = "dev.berth.owner.uid";
+
   /** The most records a search or the refusal list returns (the newest). */
   static final int MAX_RECORDS = 200;
 
@@ -47,8 +48,12 @@ final class DashboardData {
   private final Supplier<PolicyEngine> policies;
   private final Path auditLog;
 
-  DashboardData(DaemonClient daemon, OwnerStore owners, UserDirectory users,
-      Supplier<PolicyEngine> policies, Path auditLog) {
+  DashboardData(
+      DaemonClient daemon,
+      OwnerStore owners,
+      UserDirectory users,
+      Supplier<PolicyEngine> policies,
+      Path auditLog) {
     this.daemon = daemon;
     this.owners = owners;
     this.users = users;
@@ -103,10 +108,15 @@ final class DashboardData {
       }
       UserDirectory.Account acc = a.get();
       u.put("user", acc.name());
-      Optional<Role> role = engine.policy().roleOf(new Principal(acc.uid(), acc.gid(), -1,
-          acc.name(), acc.home(), acc.groups(), -1));
+      Optional<Role> role =
+          engine
+              .policy()
+              .roleOf(
+                  new Principal(
+                      acc.uid(), acc.gid(), -1, acc.name(), acc.home(), acc.groups(), -1));
       u.put("role", role.map(Role::name).orElse("(none)"));
-      role.map(Role::quota).filter(q -> q.containers() > 0)
+      role.map(Role::quota)
+          .filter(q -> q.containers() > 0)
           .ifPresent((Quota q) -> u.put("quotaContainers", q.containers()));
     } catch (UserDirectory.LookupException e) {
       u.put("user", "uid " + uid + " (" + e.getMessage() + ")");
@@ -120,11 +130,13 @@ final class DashboardData {
     } catch (NumberFormatException e) {
       uid = -1;
     }
-    return byUid.computeIfAbsent(uid, k -> {
-      ObjectNode n = JSON.createObjectNode();
-      n.put("uid", k);
-      return n;
-    });
+    return byUid.computeIfAbsent(
+        uid,
+        k -> {
+          ObjectNode n = JSON.createObjectNode();
+          n.put("uid", k);
+          return n;
+        });
   }
 
   private JsonNode get(String path) throws IOException {
@@ -157,20 +169,27 @@ final class DashboardData {
   }
 
   /** Decisions matching every filter given (null: any), newest first. */
-  ArrayNode search(@Nullable String user, @Nullable String action, @Nullable String decision,
-      @Nullable String text) throws IOException {
+  ArrayNode search(
+      @Nullable String user,
+      @Nullable String action,
+      @Nullable String decision,
+      @Nullable String text)
+      throws IOException {
     Deque<JsonNode> hits = new ArrayDeque<>();
     for (JsonNode n : records()) {
       if (n.has("result")) {
         continue;
       }
       JsonNode p = n.path("principal");
-      boolean hit = (user == null || user.equals(p.path("user").asText())
-              || user.equals(p.path("uid").asText()))
-          && (action == null || action.equals(n.path("action").asText()))
-          && (decision == null || decision.equals(n.path("decision").asText()))
-          && (text == null || n.path("path").asText().contains(text)
-              || n.path("reason").asText().contains(text));
+      boolean hit =
+          (user == null
+                  || user.equals(p.path("user").asText())
+                  || user.equals(p.path("uid").asText()))
+              && (action == null || action.equals(n.path("action").asText()))
+              && (decision == null || decision.equals(n.path("decision").asText()))
+              && (text == null
+                  || n.path("path").asText().contains(text)
+                  || n.path("reason").asText().contains(text));
       if (hit) {
         hits.addFirst(summary(n));
         if (hits.size() > MAX_RECORDS) {
@@ -191,10 +210,11 @@ final class DashboardData {
       return out;
     }
     AuditVerifier.Result r = AuditVerifier.verify(auditLog);
-    out.put("ok", r.chainOk()).put("records", r.records()).put("head", r.head())
+    out.put("ok", r.chainOk())
+        .put("records", r.records())
+        .put("head", r.head())
         .put("file", auditLog.toString());
-    r.broken().ifPresent(b -> out.put("problem", b.file() + ":" + b.line() + ": "
-        + b.problem()));
+    r.broken().ifPresent(b -> out.put("problem", b.file() + ":" + b.line() + ": " + b.problem()));
     return out;
   }
 

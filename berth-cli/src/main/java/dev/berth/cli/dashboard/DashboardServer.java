@@ -57,27 +57,34 @@ import org.slf4j.LoggerFactory;
  * (static HTML, JS and CSS from berth's jar) and the JSON it reads, on a unix socket of its own.
  *
  * <p>Design note. Administrators only: the socket is created 0600 (berth's own user, root), and
- * each connection's peer uid (SO_PEERCRED) must be root's or berth's own, or it is answered 403.
- * A browser reaches it through a forwarded port, e.g. {@code ssh -L 8080:/run/berth/admin.sock
- * host}. Read-only: only GETs are served, and it only sends GETs to the daemon and reads the audit
- * file. Live: {@code /api/events} is a server-sent event stream that says "changed" whenever the
- * audit file grows (checked every second), and the page then reloads its data. Work that may
- * block (the daemon, the audit file) runs on virtual threads, never on the event loop.
+ * each connection's peer uid (SO_PEERCRED) must be root's or berth's own, or it is answered 403. A
+ * browser reaches it through a forwarded port, e.g. {@code ssh -L 8080:/run/berth/admin.sock host}.
+ * Read-only: only GETs are served, and it only sends GETs to the daemon and reads the audit file.
+ * Live: {@code /api/events} is a server-sent event stream that says "changed" whenever the audit
+ * file grows (checked every second), and the page then reloads its data. Work that may block (the
+ * daemon, the audit file) runs on virtual threads, never on the event loop.
  */
 public final class DashboardServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DashboardServer.class);
   private static final ObjectMapper JSON = DockerJson.mapper();
-  private static final Map<String, String> STATIC = Map.of(
-      "/", "index.html", "/index.html", "index.html",
-      "/dashboard.js", "dashboard.js", "/dashboard.css", "dashboard.css");
+  private static final Map<String, String> STATIC =
+      Map.of(
+          "/",
+          "index.html",
+          "/index.html",
+          "index.html",
+          "/dashboard.js",
+          "dashboard.js",
+          "/dashboard.css",
+          "dashboard.css");
 
   private final EventLoopGroup group;
   private final Channel channel;
   private final ExecutorService work;
   private final Path socket;
 
-  private DashboardServer(EventLoopGroup group, Channel channel, ExecutorService work,
-      Path socket) {
+  private DashboardServer(
+      EventLoopGroup group, Channel channel, ExecutorService work, Path socket) {
     this.group = group;
     this.channel = channel;
     this.work = work;
@@ -85,27 +92,45 @@ public final class DashboardServer implements AutoCloseable {
   }
 
   /** Listens on {@code socket} (0600); the socket exists when this returns. */
-  public static DashboardServer start(Path socket, Path daemonSocket, OwnerStore owners,
-      UserDirectory users, Supplier<PolicyEngine> policies, Path auditLog) throws IOException {
+  public static DashboardServer start(
+      Path socket,
+      Path daemonSocket,
+      OwnerStore owners,
+      UserDirectory users,
+      Supplier<PolicyEngine> policies,
+      Path auditLog)
+      throws IOException {
     Files.deleteIfExists(socket);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    DashboardData data = new DashboardData(
-        new DaemonClient(group, new DomainSocketAddress(daemonSocket.toString())), owners, users,
-        policies, auditLog);
-    ExecutorService work = Executors.newThreadPerTaskExecutor(
-        Thread.ofVirtual().name("berth-dashboard-", 0).factory());
+    DashboardData data =
+        new DashboardData(
+            new DaemonClient(group, new DomainSocketAddress(daemonSocket.toString())),
+            owners,
+            users,
+            policies,
+            auditLog);
+    ExecutorService work =
+        Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("berth-dashboard-", 0).factory());
     int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     try {
-      Channel ch = new ServerBootstrap().group(group)
-          .channel(EpollServerDomainSocketChannel.class)
-          .childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel c) {
-              c.pipeline().addLast(new HttpServerCodec())
-                  .addLast(new HttpObjectAggregator(16 * 1024))
-                  .addLast(new Handler(data, work, self));
-            }
-          }).bind(new DomainSocketAddress(socket.toString())).sync().channel();
+      Channel ch =
+          new ServerBootstrap()
+              .group(group)
+              .channel(EpollServerDomainSocketChannel.class)
+              .childHandler(
+                  new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                      c.pipeline()
+                          .addLast(new HttpServerCodec())
+                          .addLast(new HttpObjectAggregator(16 * 1024))
+                          .addLast(new Handler(data, work, self));
+                    }
+                  })
+              .bind(new DomainSocketAddress(socket.toString()))
+              .sync()
+              .channel();
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
       LOG.atInfo().addKeyValue("listen", socket).log("berth dashboard (administrators)");
       return new DashboardServer(group, ch, work, socket);
@@ -150,12 +175,18 @@ public final class DashboardServer implements AutoCloseable {
         uid = -1;
       }
       if (uid != 0 && uid != self) {
-        send(ctx, HttpResponseStatus.FORBIDDEN, "application/json",
+        send(
+            ctx,
+            HttpResponseStatus.FORBIDDEN,
+            "application/json",
             bytes("{\"message\":\"berth: the dashboard is for administrators\"}"));
         return;
       }
       if (!req.method().equals(HttpMethod.GET)) {
-        send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "application/json",
+        send(
+            ctx,
+            HttpResponseStatus.METHOD_NOT_ALLOWED,
+            "application/json",
             bytes("{\"message\":\"berth: the dashboard is read-only\"}"));
         return;
       }
@@ -170,33 +201,38 @@ public final class DashboardServer implements AutoCloseable {
         events(ctx);
         return;
       }
-      work.execute(() -> {
-        HttpResponseStatus status = HttpResponseStatus.OK;
-        byte[] body;
-        try {
-          JsonNode n = switch (path) {
-            case "/api/overview" -> data.overview();
-            case "/api/refusals" -> data.refusals();
-            case "/api/chain" -> data.chain();
-            case "/api/audit" -> data.search(param(q, "user"), param(q, "action"),
-                param(q, "decision"), param(q, "text"));
-            default -> null;
-          };
-          if (n == null) {
-            status = HttpResponseStatus.NOT_FOUND;
-            body = bytes("{\"message\":\"berth: no such page\"}");
-          } else {
-            body = JSON.writeValueAsBytes(n);
-          }
-        } catch (IOException | RuntimeException e) {
-          status = HttpResponseStatus.BAD_GATEWAY;
-          body = bytes("{\"message\":" + JSON.valueToTree("berth: " + e.getMessage())
-              + "}");
-        }
-        HttpResponseStatus s = status;
-        byte[] b = body;
-        ctx.executor().execute(() -> send(ctx, s, "application/json", b));
-      });
+      work.execute(
+          () -> {
+            HttpResponseStatus status = HttpResponseStatus.OK;
+            byte[] body;
+            try {
+              JsonNode n =
+                  switch (path) {
+                    case "/api/overview" -> data.overview();
+                    case "/api/refusals" -> data.refusals();
+                    case "/api/chain" -> data.chain();
+                    case "/api/audit" ->
+                        data.search(
+                            param(q, "user"),
+                            param(q, "action"),
+                            param(q, "decision"),
+                            param(q, "text"));
+                    default -> null;
+                  };
+              if (n == null) {
+                status = HttpResponseStatus.NOT_FOUND;
+                body = bytes("{\"message\":\"berth: no such page\"}");
+              } else {
+                body = JSON.writeValueAsBytes(n);
+              }
+            } catch (IOException | RuntimeException e) {
+              status = HttpResponseStatus.BAD_GATEWAY;
+              body = bytes("{\"message\":" + JSON.valueToTree("berth: " + e.getMessage()) + "}");
+            }
+            HttpResponseStatus s = status;
+            byte[] b = body;
+            ctx.executor().execute(() -> send(ctx, s, "application/json", b));
+          });
     }
 
     private static @Nullable String param(QueryStringDecoder q, String name) {
@@ -207,22 +243,30 @@ public final class DashboardServer implements AutoCloseable {
     /** Server-sent events: "changed" when the audit file grows, a comment every 15 s. */
     private void events(ChannelHandlerContext ctx) {
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-      head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
+      head.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
           .set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
       HttpUtil.setTransferEncodingChunked(head, true);
       ctx.writeAndFlush(head);
       long[] last = {data.auditSize()};
       int[] ticks = {0};
       ctx.writeAndFlush(chunk("retry: 2000\nevent: changed\ndata: {}\n\n"));
-      feed = ctx.executor().scheduleAtFixedRate(() -> {
-        long size = data.auditSize();
-        if (size != last[0]) {
-          last[0] = size;
-          ctx.writeAndFlush(chunk("event: changed\ndata: {\"auditBytes\":" + size + "}\n\n"));
-        } else if (++ticks[0] % 15 == 0) {
-          ctx.writeAndFlush(chunk(": still here\n\n"));
-        }
-      }, 1, 1, TimeUnit.SECONDS);
+      feed =
+          ctx.executor()
+              .scheduleAtFixedRate(
+                  () -> {
+                    long size = data.auditSize();
+                    if (size != last[0]) {
+                      last[0] = size;
+                      ctx.writeAndFlush(
+                          chunk("event: changed\ndata: {\"auditBytes\":" + size + "}\n\n"));
+                    } else if (++ticks[0] % 15 == 0) {
+                      ctx.writeAndFlush(chunk(": still here\n\n"));
+                    }
+                  },
+                  1,
+                  1,
+                  TimeUnit.SECONDS);
     }
 
     private static DefaultHttpContent chunk(String text) {
@@ -242,19 +286,28 @@ public final class DashboardServer implements AutoCloseable {
           send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", bytes("missing " + name));
           return;
         }
-        String type = name.endsWith(".html") ? "text/html; charset=utf-8"
-            : name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+        String type =
+            name.endsWith(".html")
+                ? "text/html; charset=utf-8"
+                : name.endsWith(".js")
+                    ? "text/javascript; charset=utf-8"
+                    : "text/css; charset=utf-8";
         send(ctx, HttpResponseStatus.OK, type, in.readAllBytes());
       } catch (IOException e) {
-        send(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain", bytes(String.valueOf(e.getMessage())));
+        send(
+            ctx,
+            HttpResponseStatus.INTERNAL_SERVER_ERROR,
+            "text/plain",
+            bytes(String.valueOf(e.getMessage())));
       }
     }
 
-    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String type,
-        byte[] body) {
+    private static void send(
+        ChannelHandlerContext ctx, HttpResponseStatus status, String type, byte[] body) {
       ByteBuf buf = Unpooled.wrappedBuffer(body);
       FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, buf);
-      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
+      resp.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, type)
           .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
           .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
           .set("Content-Security-Policy", "default-src 'self'")

@@ -12,8 +12,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 final class AddressPoolCheck {
   static final String NAME = "address pools";
+
   /** Networks a host should be able to give: two each for a hundred-odd users. */
   static final long ENOUGH = 256;
+
   private static final long DOCKERD_DEFAULT = 15 + 16;
 
   private AddressPoolCheck() {}
@@ -31,10 +33,17 @@ final class AddressPoolCheck {
       networks = DOCKERD_DEFAULT;
       source = "dockerd's built-in pools (default-address-pools not set)";
     }
-    String detail = networks + " bridge networks from " + source + "; every user takes one "
-        + "for their default network and one more once they build";
-    return networks >= ENOUGH ? Finding.ok(NAME, detail)
-        : Finding.warn(NAME, detail,
+    String detail =
+        networks
+            + " bridge networks from "
+            + source
+            + "; every user takes one "
+            + "for their default network and one more once they build";
+    return networks >= ENOUGH
+        ? Finding.ok(NAME, detail)
+        : Finding.warn(
+            NAME,
+            detail,
             "set \"default-address-pools\": [{\"base\": \"10.200.0.0/16\", \"size\": 24}] in "
                 + "daemon.json (256 networks; pick a range no host route uses)");
   }

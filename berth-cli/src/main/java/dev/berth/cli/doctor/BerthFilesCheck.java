@@ -39,8 +39,8 @@ final class BerthFilesCheck {
       return w;
     }
     if (found.get().groupOrOtherReadable()) {
-      return Finding.warn(name, found.get().describe() + ": others can read it",
-          "chmod 0700 " + dir);
+      return Finding.warn(
+          name, found.get().describe() + ": others can read it", "chmod 0700 " + dir);
     }
     return Finding.ok(name, found.get().describe());
   }
@@ -50,11 +50,16 @@ final class BerthFilesCheck {
     String name = "berth socket";
     Optional<FileFacts> f = FileFacts.of(socket);
     if (f.isEmpty()) {
-      return Finding.warn(name, "no socket at " + socket + ": berth is not serving there",
+      return Finding.warn(
+          name,
+          "no socket at " + socket + ": berth is not serving there",
           "start berth (systemctl start berth.socket), or pass --socket");
     }
-    return f.get().uid() == 0 ? Finding.ok(name, f.get().describe())
-        : Finding.fail(name, f.get().describe() + ": not root's, so its owner can replace it",
+    return f.get().uid() == 0
+        ? Finding.ok(name, f.get().describe())
+        : Finding.fail(
+            name,
+            f.get().describe() + ": not root's, so its owner can replace it",
             "let berth or berth.socket create it");
   }
 
@@ -65,7 +70,9 @@ final class BerthFilesCheck {
     }
     FileFacts f = found.get();
     if (f.link() || f.uid() != 0 || f.groupWritable() && f.gid() != 0 || f.otherWritable()) {
-      return Finding.fail(name, f.describe() + ": someone other than root can change it",
+      return Finding.fail(
+          name,
+          f.describe() + ": someone other than root can change it",
           "chown root:root " + path + " and chmod go-w " + path);
     }
     return Finding.ok(name, f.describe());

@@ -43,9 +43,11 @@ record DaemonProcess(int pid, List<String> args) {
         withoutHost.add(p);
       }
     }
-    boolean standard = socket.equals(Path.of("/var/run/docker.sock"))
-        || socket.equals(Path.of("/run/docker.sock"));
-    return standard && withoutHost.size() == 1 ? Optional.of(withoutHost.getFirst())
+    boolean standard =
+        socket.equals(Path.of("/var/run/docker.sock"))
+            || socket.equals(Path.of("/run/docker.sock"));
+    return standard && withoutHost.size() == 1
+        ? Optional.of(withoutHost.getFirst())
         : Optional.empty();
   }
 

@@ -12,20 +12,25 @@ import java.util.Optional;
 
 /**
  * What the daemon was told at start-up: its configuration file merged with its command line, the
- * way dockerd merges them (a setting in both places is an error to dockerd, so either source may
- * be read first). Only the settings the checks need are kept.
+ * way dockerd merges them (a setting in both places is an error to dockerd, so either source may be
+ * read first). Only the settings the checks need are kept.
  *
  * @param hosts every {@code hosts} / {@code -H} endpoint ({@code unix://…}, {@code tcp://…}, …)
  * @param tlsVerify whether client certificates are required on TCP endpoints
- * @param networkHost {@code builder.Entitlements.network-host}; empty when unset (dockerd's
- *     default is on)
+ * @param networkHost {@code builder.Entitlements.network-host}; empty when unset (dockerd's default
+ *     is on)
  * @param securityInsecure {@code builder.Entitlements.security-insecure}; empty when unset (off)
  * @param device {@code builder.Entitlements.device}; empty when unset (on)
  * @param usernsRemap whether {@code userns-remap} is set
  * @param configFile the configuration file that was read, if any
  */
-record DaemonSettings(List<String> hosts, boolean tlsVerify, Optional<Boolean> networkHost,
-    Optional<Boolean> securityInsecure, Optional<Boolean> device, boolean usernsRemap,
+record DaemonSettings(
+    List<String> hosts,
+    boolean tlsVerify,
+    Optional<Boolean> networkHost,
+    Optional<Boolean> securityInsecure,
+    Optional<Boolean> device,
+    boolean usernsRemap,
     Optional<Path> configFile) {
   private static final ObjectMapper JSON = DockerJson.mapper();
 
@@ -56,9 +61,13 @@ record DaemonSettings(List<String> hosts, boolean tlsVerify, Optional<Boolean> n
           String v = inline != null ? inline : i + 1 < args.size() ? args.get(++i) : "";
           userns = !v.isEmpty();
         }
-        case "--config-file" -> config = Path.of(inline != null ? inline
-            : i + 1 < args.size() ? args.get(++i) : defaultConfig.toString());
-        default -> { }
+        case "--config-file" ->
+            config =
+                Path.of(
+                    inline != null
+                        ? inline
+                        : i + 1 < args.size() ? args.get(++i) : defaultConfig.toString());
+        default -> {}
       }
     }
     Optional<Boolean> networkHost = Optional.empty();

@@ -15,9 +15,9 @@ import java.util.List;
  *       shown, so this is a warning.
  * </ul>
  *
- * <p>A distribution build (a version with {@code +} or {@code ~}, as Debian's
- * {@code 20.10.24+dfsg1}) may carry backports that the version does not show; such a version is a
- * warning with the advice to check the package's changelog.
+ * <p>A distribution build (a version with {@code +} or {@code ~}, as Debian's {@code
+ * 20.10.24+dfsg1}) may carry backports that the version does not show; such a version is a warning
+ * with the advice to check the package's changelog.
  */
 final class DaemonVersionCheck {
   static final String NAME = "daemon version";
@@ -27,24 +27,38 @@ final class DaemonVersionCheck {
   static List<Finding> check(String version, Mode mode) {
     List<Finding> out = new ArrayList<>();
     if (mode == Mode.PROXY) {
-      out.add(Finding.ok(NAME, version + " (the AuthZ plugin bypasses of older daemons do not "
-          + "apply in proxy mode)"));
+      out.add(
+          Finding.ok(
+              NAME,
+              version
+                  + " (the AuthZ plugin bypasses of older daemons do not "
+                  + "apply in proxy mode)"));
       return out;
     }
     int[] v = parse(version);
     boolean distro = version.contains("+") || version.contains("~");
     if (affected41110(v)) {
-      String detail = version + " is affected by CVE-2024-41110 (a zero Content-Length hides the "
-          + "body from authorization plugins)";
+      String detail =
+          version
+              + " is affected by CVE-2024-41110 (a zero Content-Length hides the "
+              + "body from authorization plugins)";
       String remedy = "upgrade dockerd to 27.1.1 or newer (or 26.1.5, 23.0.15)";
-      out.add(distro ? Finding.warn(NAME, detail + " unless the distribution backported the fix",
-          remedy + ", or check the package changelog for CVE-2024-41110")
-          : Finding.fail(NAME, detail, remedy));
+      out.add(
+          distro
+              ? Finding.warn(
+                  NAME,
+                  detail + " unless the distribution backported the fix",
+                  remedy + ", or check the package changelog for CVE-2024-41110")
+              : Finding.fail(NAME, detail, remedy));
     }
     if (before(v, 29, 3, 1)) {
-      out.add(Finding.warn(NAME, version + " is affected by CVE-2026-34040 (bodies over 1 MiB "
-              + "are dropped before the plugin sees them; berth refuses such requests)",
-          "upgrade dockerd to 29.3.1 or newer"));
+      out.add(
+          Finding.warn(
+              NAME,
+              version
+                  + " is affected by CVE-2026-34040 (bodies over 1 MiB "
+                  + "are dropped before the plugin sees them; berth refuses such requests)",
+              "upgrade dockerd to 29.3.1 or newer"));
     }
     if (out.isEmpty()) {
       out.add(Finding.ok(NAME, version + ": no known authorization plugin bypass"));

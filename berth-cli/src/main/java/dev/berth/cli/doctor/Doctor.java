@@ -20,8 +20,15 @@ public final class Doctor {
   private static final ObjectMapper JSON = DockerJson.mapper();
 
   /** Where to look; the defaults are those of the Debian package. */
-  public record Paths(Path upstream, Path daemonConfig, Path pluginDir, Path policy,
-      Path auditLog, Path stateDir, Path berthSocket, Path proc) {}
+  public record Paths(
+      Path upstream,
+      Path daemonConfig,
+      Path pluginDir,
+      Path policy,
+      Path auditLog,
+      Path stateDir,
+      Path berthSocket,
+      Path proc) {}
 
   private final Paths paths;
   private final Mode mode;
@@ -40,16 +47,27 @@ public final class Doctor {
   /** Every finding, in the order they are printed. */
   public List<Finding> run(DaemonClient daemon) {
     List<Finding> out = new ArrayList<>();
-    guarded(out, DaemonSocketCheck.NAME,
+    guarded(
+        out,
+        DaemonSocketCheck.NAME,
         () -> List.of(DaemonSocketCheck.check(paths.upstream(), members)));
     guarded(out, DaemonConfigCheck.ENDPOINTS, this::daemonSettings);
     guarded(out, DaemonVersionCheck.NAME, () -> daemonApi(daemon));
-    guarded(out, PluginDirectoryCheck.NAME,
+    guarded(
+        out,
+        PluginDirectoryCheck.NAME,
         () -> List.of(PluginDirectoryCheck.check(paths.pluginDir())));
     guarded(out, "policy file", () -> List.of(BerthFilesCheck.policy(paths.policy())));
-    guarded(out, "audit trail", () -> List.of(BerthFilesCheck.privateDirectory("audit trail",
-        requireNonNull(paths.auditLog().toAbsolutePath().getParent()))));
-    guarded(out, "state directory",
+    guarded(
+        out,
+        "audit trail",
+        () ->
+            List.of(
+                BerthFilesCheck.privateDirectory(
+                    "audit trail", requireNonNull(paths.auditLog().toAbsolutePath().getParent()))));
+    guarded(
+        out,
+        "state directory",
         () -> List.of(BerthFilesCheck.privateDirectory("state directory", paths.stateDir())));
     if (mode == Mode.PROXY) {
       guarded(out, "berth socket", () -> List.of(BerthFilesCheck.socket(paths.berthSocket())));
@@ -63,31 +81,43 @@ public final class Doctor {
     List<String> listeners = p.isPresent() ? p.get().tcpListeners(paths.proc()) : List.of();
     List<Finding> out = new ArrayList<>();
     if (p.isEmpty()) {
-      out.add(Finding.warn(DaemonConfigCheck.ENDPOINTS, "no dockerd process serving "
-              + paths.upstream() + " was found; only " + paths.daemonConfig() + " was read",
-          "run berth doctor as root on the daemon's host"));
+      out.add(
+          Finding.warn(
+              DaemonConfigCheck.ENDPOINTS,
+              "no dockerd process serving "
+                  + paths.upstream()
+                  + " was found; only "
+                  + paths.daemonConfig()
+                  + " was read",
+              "run berth doctor as root on the daemon's host"));
     }
-    out.addAll(DaemonConfigCheck.check(DaemonSettings.read(args, paths.daemonConfig()),
-        listeners, mode));
+    out.addAll(
+        DaemonConfigCheck.check(DaemonSettings.read(args, paths.daemonConfig()), listeners, mode));
     return out;
   }
 
   private List<Finding> daemonApi(DaemonClient daemon) throws IOException {
     JsonNode version = get(daemon, "/version");
     JsonNode info = get(daemon, "/info");
-    List<Finding> out = new ArrayList<>(DaemonVersionCheck.check(version.path("Version")
-        .asText("unknown"), mode));
-    out.add(Finding.ok("live-restore", info.path("LiveRestoreEnabled").asBoolean(false)
-        ? "on: containers keep running while dockerd restarts"
-        : "off: a dockerd restart stops every user's containers"));
+    List<Finding> out =
+        new ArrayList<>(DaemonVersionCheck.check(version.path("Version").asText("unknown"), mode));
+    out.add(
+        Finding.ok(
+            "live-restore",
+            info.path("LiveRestoreEnabled").asBoolean(false)
+                ? "on: containers keep running while dockerd restarts"
+                : "off: a dockerd restart stops every user's containers"));
     out.add(AddressPoolCheck.check(info.path("DefaultAddressPools")));
     if (mode == Mode.PLUGIN) {
       List<String> authz = new ArrayList<>();
       info.path("Plugins").path("Authorization").forEach(n -> authz.add(n.asText()));
-      out.add(authz.contains("berth") ? Finding.ok("authorization plugin", "dockerd asks " + authz)
-          : Finding.fail("authorization plugin", "dockerd does not ask berth (its authorization "
-                  + "plugins: " + authz + ")",
-              "start dockerd with --authorization-plugin=berth"));
+      out.add(
+          authz.contains("berth")
+              ? Finding.ok("authorization plugin", "dockerd asks " + authz)
+              : Finding.fail(
+                  "authorization plugin",
+                  "dockerd does not ask berth (its authorization " + "plugins: " + authz + ")",
+                  "start dockerd with --authorization-plugin=berth"));
     }
     return out;
   }
@@ -108,8 +138,11 @@ public final class Doctor {
     try {
       out.addAll(check.run());
     } catch (IOException | RuntimeException e) {
-      out.add(Finding.warn(name, "could not be checked: " + e.getMessage(),
-          "run berth doctor as root on the daemon's host"));
+      out.add(
+          Finding.warn(
+              name,
+              "could not be checked: " + e.getMessage(),
+              "run berth doctor as root on the daemon's host"));
     }
   }
 }

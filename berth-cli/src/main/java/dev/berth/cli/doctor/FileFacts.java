@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Owner, group and mode of a path, read without following a final symbolic link (a link is
- * reported as what it is, so a check never vouches for a file an attacker can re-point).
+ * Owner, group and mode of a path, read without following a final symbolic link (a link is reported
+ * as what it is, so a check never vouches for a file an attacker can re-point).
  */
 record FileFacts(Path path, int uid, int gid, int mode, boolean link, boolean directory) {
 
@@ -20,11 +20,17 @@ record FileFacts(Path path, int uid, int gid, int mode, boolean link, boolean di
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
-    Map<String, Object> a = Files.readAttributes(path, "unix:uid,gid,mode,isSymbolicLink,"
-        + "isDirectory", LinkOption.NOFOLLOW_LINKS);
-    return Optional.of(new FileFacts(path, requireNonNull((Integer) a.get("uid")), requireNonNull((Integer) a.get("gid")),
-        requireNonNull((Integer) a.get("mode")) & 07777, requireNonNull((Boolean) a.get("isSymbolicLink")),
-        requireNonNull((Boolean) a.get("isDirectory"))));
+    Map<String, Object> a =
+        Files.readAttributes(
+            path, "unix:uid,gid,mode,isSymbolicLink," + "isDirectory", LinkOption.NOFOLLOW_LINKS);
+    return Optional.of(
+        new FileFacts(
+            path,
+            requireNonNull((Integer) a.get("uid")),
+            requireNonNull((Integer) a.get("gid")),
+            requireNonNull((Integer) a.get("mode")) & 07777,
+            requireNonNull((Boolean) a.get("isSymbolicLink")),
+            requireNonNull((Boolean) a.get("isDirectory"))));
   }
 
   boolean groupWritable() {
@@ -48,7 +54,14 @@ record FileFacts(Path path, int uid, int gid, int mode, boolean link, boolean di
   }
 
   String describe() {
-    return path + " (owner uid " + uid + ", gid " + gid + ", mode " + String.format("%04o", mode)
-        + (link ? ", a symbolic link" : "") + ")";
+    return path
+        + " (owner uid "
+        + uid
+        + ", gid "
+        + gid
+        + ", mode "
+        + String.format("%04o", mode)
+        + (link ? ", a symbolic link" : "")
+        + ")";
   }
 }

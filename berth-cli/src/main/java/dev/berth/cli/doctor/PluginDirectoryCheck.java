@@ -11,8 +11,8 @@ import java.util.Optional;
 /**
  * dockerd finds authorization plugins by name in {@code /run/docker/plugins} ({@code NAME.sock},
  * {@code NAME.spec}, {@code NAME.json}). Whoever can write there can answer in berth's place (or
- * for a plugin the daemon is told to use), so the directory and everything in it must be root's
- * and writable by root only.
+ * for a plugin the daemon is told to use), so the directory and everything in it must be root's and
+ * writable by root only.
  */
 final class PluginDirectoryCheck {
   static final String NAME = "plugin directory";
@@ -27,7 +27,8 @@ final class PluginDirectoryCheck {
     }
     Optional<FileFacts> found = FileFacts.of(dir);
     if (found.isEmpty()) {
-      return problems.isEmpty() ? Finding.ok(NAME, dir + " does not exist (no plugin installed)")
+      return problems.isEmpty()
+          ? Finding.ok(NAME, dir + " does not exist (no plugin installed)")
           : Finding.fail(NAME, String.join("; ", problems), "chown root and chmod go-w them");
     }
     unsafe(found.get(), problems);
@@ -38,8 +39,11 @@ final class PluginDirectoryCheck {
         }
       }
     }
-    return problems.isEmpty() ? Finding.ok(NAME, found.get().describe())
-        : Finding.fail(NAME, String.join("; ", problems) + ": a user can answer for a plugin",
+    return problems.isEmpty()
+        ? Finding.ok(NAME, found.get().describe())
+        : Finding.fail(
+            NAME,
+            String.join("; ", problems) + ": a user can answer for a plugin",
             "chown root and chmod go-w them, and remove entries you did not install");
   }
 

@@ -20,8 +20,8 @@ import org.ietf.jgss.GSSName;
 import org.ietf.jgss.Oid;
 
 /**
- * Checks a SPNEGO token (HTTP {@code Authorization: Negotiate}) with the JDK's own GSS-API
- * against the service's keytab and says which Kerberos principal presented it.
+ * Checks a SPNEGO token (HTTP {@code Authorization: Negotiate}) with the JDK's own GSS-API against
+ * the service's keytab and says which Kerberos principal presented it.
  *
  * <p>Design note. The service key comes from a keytab held in a {@link Subject}'s private
  * credentials (no JAAS configuration file, no ticket cache of the service). The keytab is the
@@ -40,15 +40,21 @@ final class KerberosAcceptor {
   private final String principal;
 
   KerberosAcceptor(Path keytab, String principal) throws IOException {
-    PosixFileAttributes a = Files.readAttributes(keytab, PosixFileAttributes.class,
-        LinkOption.NOFOLLOW_LINKS);
-    Set<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ,
-        PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ,
-        PosixFilePermission.OTHERS_WRITE);
+    PosixFileAttributes a =
+        Files.readAttributes(keytab, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    Set<PosixFilePermission> open =
+        EnumSet.of(
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE);
     open.retainAll(a.permissions());
     if (!a.isRegularFile() || !open.isEmpty()) {
-      throw new IOException(keytab + ": the keytab must be a regular file readable by berth "
-          + "only (chmod 600); it is " + (a.isRegularFile() ? "open to " + open : "not a file"));
+      throw new IOException(
+          keytab
+              + ": the keytab must be a regular file readable by berth "
+              + "only (chmod 600); it is "
+              + (a.isRegularFile() ? "open to " + open : "not a file"));
     }
     KerberosPrincipal kp = new KerberosPrincipal(principal);
     this.service = new Subject();
@@ -76,24 +82,29 @@ final class KerberosAcceptor {
    */
   String accept(byte[] token) throws GSSException {
     try {
-      return Subject.callAs(service, () -> {
-        GSSManager m = GSSManager.getInstance();
-        GSSCredential cred = m.createCredential(m.createName(principal, KRB5_PRINCIPAL),
-            GSSCredential.INDEFINITE_LIFETIME, new Oid[] {SPNEGO, KRB5},
-            GSSCredential.ACCEPT_ONLY);
-        GSSContext ctx = m.createContext(cred);
-        try {
-          ctx.acceptSecContext(token, 0, token.length);
-          if (!ctx.isEstablished()) {
-            throw new GSSException(GSSException.DEFECTIVE_TOKEN, 0,
-                "the token needs more than one round trip");
-          }
-          GSSName who = ctx.getSrcName();
-          return who.toString();
-        } finally {
-          ctx.dispose();
-        }
-      });
+      return Subject.callAs(
+          service,
+          () -> {
+            GSSManager m = GSSManager.getInstance();
+            GSSCredential cred =
+                m.createCredential(
+                    m.createName(principal, KRB5_PRINCIPAL),
+                    GSSCredential.INDEFINITE_LIFETIME,
+                    new Oid[] {SPNEGO, KRB5},
+                    GSSCredential.ACCEPT_ONLY);
+            GSSContext ctx = m.createContext(cred);
+            try {
+              ctx.acceptSecContext(token, 0, token.length);
+              if (!ctx.isEstablished()) {
+                throw new GSSException(
+                    GSSException.DEFECTIVE_TOKEN, 0, "the token needs more than one round trip");
+              }
+              GSSName who = ctx.getSrcName();
+              return who.toString();
+            } finally {
+              ctx.dispose();
+            }
+          });
     } catch (CompletionException e) {
       if (e.getCause() instanceof GSSException g) {
         throw g;

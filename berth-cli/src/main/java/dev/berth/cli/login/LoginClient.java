@@ -30,10 +30,10 @@ import org.ietf.jgss.GSSName;
 import org.ietf.jgss.Oid;
 
 /**
- * The client side of {@code berth login}: a SPNEGO token from the user's Kerberos ticket cache
- * (the JDK's GSS-API, {@code KRB5CCNAME} and {@code KRB5_CONFIG} as MIT's tools read them), sent
- * to the login service over TLS checked against the site's CA, and the certificate it returns
- * written where the docker CLI looks ({@code ca.pem}, {@code cert.pem}, {@code key.pem}).
+ * The client side of {@code berth login}: a SPNEGO token from the user's Kerberos ticket cache (the
+ * JDK's GSS-API, {@code KRB5CCNAME} and {@code KRB5_CONFIG} as MIT's tools read them), sent to the
+ * login service over TLS checked against the site's CA, and the certificate it returns written
+ * where the docker CLI looks ({@code ca.pem}, {@code cert.pem}, {@code key.pem}).
  */
 public final class LoginClient {
   private static final ObjectMapper JSON = DockerJson.mapper();
@@ -44,9 +44,9 @@ public final class LoginClient {
   public record Result(String user, String notAfter) {}
 
   /**
-   * Logs in to {@code server} (https://HOST:PORT) as the holder of the ticket cache, for
-   * {@code service} (a host-based name such as {@code HTTP@berth.example.org}), and writes the
-   * credentials into {@code out}, owned by {@code owner}.
+   * Logs in to {@code server} (https://HOST:PORT) as the holder of the ticket cache, for {@code
+   * service} (a host-based name such as {@code HTTP@berth.example.org}), and writes the credentials
+   * into {@code out}, owned by {@code owner}.
    */
   public static Result login(URI server, Path caFile, String service, Path out, FileOwner owner)
       throws IOException, GSSException, PkiException, InterruptedException {
@@ -54,8 +54,12 @@ public final class LoginClient {
     // The initiator's ticket comes from the ticket cache, not from a JAAS login.
     System.setProperty("javax.security.auth.useSubjectCredsOnly", "false");
     GSSManager m = GSSManager.getInstance();
-    GSSContext ctx = m.createContext(m.createName(service, GSSName.NT_HOSTBASED_SERVICE),
-        new Oid("1.3.6.1.5.5.2"), null, GSSContext.DEFAULT_LIFETIME);
+    GSSContext ctx =
+        m.createContext(
+            m.createName(service, GSSName.NT_HOSTBASED_SERVICE),
+            new Oid("1.3.6.1.5.5.2"),
+            null,
+            GSSContext.DEFAULT_LIFETIME);
     byte[] token;
     try {
       ctx.requestMutualAuth(false);
@@ -64,33 +68,40 @@ public final class LoginClient {
     } finally {
       ctx.dispose();
     }
-    HttpClient http = HttpClient.newBuilder().sslContext(trusting(caFile))
-        .connectTimeout(Duration.ofSeconds(10)).build();
-    HttpResponse<String> resp = http.send(HttpRequest.newBuilder(server.resolve(LoginServer.PATH))
-        .timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Negotiate " + Base64.getEncoder().encodeToString(token))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpClient http =
+        HttpClient.newBuilder()
+            .sslContext(trusting(caFile))
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    HttpResponse<String> resp =
+        http.send(
+            HttpRequest.newBuilder(server.resolve(LoginServer.PATH))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Negotiate " + Base64.getEncoder().encodeToString(token))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     JsonNode body = JSON.readTree(resp.body());
     if (resp.statusCode() != 200) {
-      throw new IOException(body.path("message").asText("the login service answered "
-          + resp.statusCode()));
+      throw new IOException(
+          body.path("message").asText("the login service answered " + resp.statusCode()));
     }
-    CertificateBundle b = CertificateBundle.fromPem(body.path("certificate").asText(),
-        body.path("key").asText(), body.path("ca").asText());
+    CertificateBundle b =
+        CertificateBundle.fromPem(
+            body.path("certificate").asText(), body.path("key").asText(), body.path("ca").asText());
     CertificateAuthority.writeUserFiles(b, out, owner);
     return new Result(body.path("user").asText(), body.path("notAfter").asText());
   }
 
   private static SSLContext trusting(Path caFile) throws IOException {
     try (InputStream in = Files.newInputStream(caFile)) {
-      X509Certificate ca = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(in);
+      X509Certificate ca =
+          (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setCertificateEntry("berth-ca", ca);
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(
-          TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       SSLContext ssl = SSLContext.getInstance("TLS");
       ssl.init(null, tmf.getTrustManagers(), null);

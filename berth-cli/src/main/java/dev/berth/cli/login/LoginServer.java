@@ -54,22 +54,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The login service of {@code berth serve --login tcp://HOST:PORT}: trades a Kerberos ticket for
- * a short-lived client certificate of berth's CA, which the TLS listener then accepts.
+ * The login service of {@code berth serve --login tcp://HOST:PORT}: trades a Kerberos ticket for a
+ * short-lived client certificate of berth's CA, which the TLS listener then accepts.
  *
- * <p>Design note (threat model). The service listens on its own port with server-authenticated
- * TLS (berth's server certificate; the client has no certificate yet). {@code POST /berth/login}
+ * <p>Design note (threat model). The service listens on its own port with server-authenticated TLS
+ * (berth's server certificate; the client has no certificate yet). {@code POST /berth/login}
  * carries {@code Authorization: Negotiate <SPNEGO token>} ({@link KerberosAcceptor}): the token
- * proves the caller holds a service ticket for berth's principal, issued by the site's KDC. A
- * token cannot be used twice (the JDK's replay cache) nor read on the wire (TLS, and the client
- * checks berth's certificate against the site's CA before sending it). Only principals of the
- * configured realm with a single component ({@code alice@REALM}, never {@code alice/admin@REALM})
- * that NSS knows as users get a certificate; its CommonName is that user, its lifetime
- * {@code --login-validity} (hours), and it is recorded in the CA's index, so {@code berth pki
- * revoke USER} revokes it. The key pair is made by berth's CA and returned once over the TLS
- * connection (a CSR would keep the key on the client: not done yet). The CA key and the keytab
- * must be readable by berth only. Every login, granted or refused, is an audit record, and a
- * certificate is issued only after its record is on disk.
+ * proves the caller holds a service ticket for berth's principal, issued by the site's KDC. A token
+ * cannot be used twice (the JDK's replay cache) nor read on the wire (TLS, and the client checks
+ * berth's certificate against the site's CA before sending it). Only principals of the configured
+ * realm with a single component ({@code alice@REALM}, never {@code alice/admin@REALM}) that NSS
+ * knows as users get a certificate; its CommonName is that user, its lifetime {@code
+ * --login-validity} (hours), and it is recorded in the CA's index, so {@code berth pki revoke USER}
+ * revokes it. The key pair is made by berth's CA and returned once over the TLS connection (a CSR
+ * would keep the key on the client: not done yet). The CA key and the keytab must be readable by
+ * berth only. Every login, granted or refused, is an audit record, and a certificate is issued only
+ * after its record is on disk.
  */
 public final class LoginServer implements AutoCloseable {
   static final String PATH = "/berth/login";
@@ -87,8 +87,15 @@ public final class LoginServer implements AutoCloseable {
   }
 
   /** What the service needs: where it listens, its keys, and whom it serves. */
-  public record Config(InetSocketAddress address, Path tlsCert, Path tlsKey, Path pkiDir,
-      Path keytab, String principal, String realm, Duration validity) {}
+  public record Config(
+      InetSocketAddress address,
+      Path tlsCert,
+      Path tlsKey,
+      Path pkiDir,
+      Path keytab,
+      String principal,
+      String realm,
+      Duration validity) {}
 
   /** Starts listening; the port is bound when this returns. */
   public static LoginServer start(Config config, UserDirectory users, AuditLog audit)
@@ -100,27 +107,43 @@ public final class LoginServer implements AutoCloseable {
     } catch (PkiException e) {
       throw new IOException("--login-pki " + config.pkiDir() + ": " + e.getMessage(), e);
     }
-    SslContext tls = SslContextBuilder.forServer(config.tlsCert().toFile(),
-        config.tlsKey().toFile()).sslProvider(SslProvider.JDK)
-        .protocols("TLSv1.3", "TLSv1.2").build();
+    SslContext tls =
+        SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile())
+            .sslProvider(SslProvider.JDK)
+            .protocols("TLSv1.3", "TLSv1.2")
+            .build();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    ExecutorService work = Executors.newThreadPerTaskExecutor(
-        Thread.ofVirtual().name("berth-login-", 0).factory());
+    ExecutorService work =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-login-", 0).factory());
     Issuer issuer = new Issuer(acceptor, ca, users, audit, config);
     try {
-      Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel c) {
-              c.pipeline().addLast(tls.newHandler(c.alloc()))
-                  .addLast(new HttpServerCodec())
-                  .addLast(new HttpObjectAggregator(64 * 1024))
-                  .addLast(new Handler(issuer, work));
-            }
-          }).bind(config.address()).sync().channel();
-      LOG.atInfo().addKeyValue("listen", "tcp://" + config.address().getHostString() + ":"
-          + ((InetSocketAddress) ch.localAddress()).getPort())
-          .addKeyValue("principal", config.principal()).addKeyValue("realm", config.realm())
+      Channel ch =
+          new ServerBootstrap()
+              .group(group)
+              .channel(NioServerSocketChannel.class)
+              .childHandler(
+                  new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                      c.pipeline()
+                          .addLast(tls.newHandler(c.alloc()))
+                          .addLast(new HttpServerCodec())
+                          .addLast(new HttpObjectAggregator(64 * 1024))
+                          .addLast(new Handler(issuer, work));
+                    }
+                  })
+              .bind(config.address())
+              .sync()
+              .channel();
+      LOG.atInfo()
+          .addKeyValue(
+              "listen",
+              "tcp://"
+                  + config.address().getHostString()
+                  + ":"
+                  + ((InetSocketAddress) ch.localAddress()).getPort())
+          .addKeyValue("principal", config.principal())
+          .addKeyValue("realm", config.realm())
           .log("berth login service (Kerberos to client certificates)");
       return new LoginServer(group, ch, work);
     } catch (InterruptedException e) {
@@ -158,25 +181,30 @@ public final class LoginServer implements AutoCloseable {
   }
 
   /** Decides one login (blocking: GSS, NSS, audit, CA files). */
-  private record Issuer(KerberosAcceptor acceptor, CertificateAuthority ca, UserDirectory users,
-      AuditLog audit, Config config) {
+  private record Issuer(
+      KerberosAcceptor acceptor,
+      CertificateAuthority ca,
+      UserDirectory users,
+      AuditLog audit,
+      Config config) {
 
     Answer login(@Nullable String authorization) {
       if (authorization == null || !authorization.regionMatches(true, 0, "Negotiate ", 0, 10)) {
-        return Answer.refused(HttpResponseStatus.UNAUTHORIZED,
+        return Answer.refused(
+            HttpResponseStatus.UNAUTHORIZED,
             "log in with Kerberos (Authorization: Negotiate); run kinit, then berth login");
       }
       String principal;
       try {
-        principal = acceptor.accept(Base64.getDecoder().decode(authorization.substring(10)
-            .strip()));
+        principal =
+            acceptor.accept(Base64.getDecoder().decode(authorization.substring(10).strip()));
       } catch (GSSException | IllegalArgumentException e) {
         return record(null, "", "the Kerberos token was refused: " + e.getMessage());
       }
       Optional<String> name = userOf(principal, config.realm());
       if (name.isEmpty()) {
-        return record(null, principal, principal + " is not a user principal of realm "
-            + config.realm());
+        return record(
+            null, principal, principal + " is not a user principal of realm " + config.realm());
       }
       Optional<UserDirectory.Account> account;
       try {
@@ -191,22 +219,37 @@ public final class LoginServer implements AutoCloseable {
     }
 
     /** Records the decision durably, then issues the certificate if it is granted. */
-    private Answer record(UserDirectory.@Nullable Account a, String principal,
-        @Nullable String refusal) {
+    private Answer record(
+        UserDirectory.@Nullable Account a, String principal, @Nullable String refusal) {
       String id = DecisionIds.next();
-      AuditEvent event = new AuditEvent(id, refusal == null ? "allow" : "deny", "kerberos_login",
-          refusal == null ? "" : "berth: " + refusal, a == null ? -1 : a.uid(),
-          a == null ? "" : a.name(), a == null ? -1 : a.gid(), -1, -1, "berth_login", "POST",
-          PATH, refusal == null ? List.of("client certificate for " + config.validity())
-              : List.of(), "", principal);
+      AuditEvent event =
+          new AuditEvent(
+              id,
+              refusal == null ? "allow" : "deny",
+              "kerberos_login",
+              refusal == null ? "" : "berth: " + refusal,
+              a == null ? -1 : a.uid(),
+              a == null ? "" : a.name(),
+              a == null ? -1 : a.gid(),
+              -1,
+              -1,
+              "berth_login",
+              "POST",
+              PATH,
+              refusal == null ? List.of("client certificate for " + config.validity()) : List.of(),
+              "",
+              principal);
       try {
         audit.append(event).get();
       } catch (Exception e) {
-        return Answer.refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+        return Answer.refused(
+            HttpResponseStatus.SERVICE_UNAVAILABLE,
             "the audit trail cannot record the login: " + e.getMessage());
       }
       if (refusal != null) {
-        LOG.atWarn().addKeyValue("principal", principal).addKeyValue("reason", refusal)
+        LOG.atWarn()
+            .addKeyValue("principal", principal)
+            .addKeyValue("reason", refusal)
             .log("login refused");
         return Answer.refused(HttpResponseStatus.FORBIDDEN, refusal);
       }
@@ -219,12 +262,15 @@ public final class LoginServer implements AutoCloseable {
         body.put("certificate", b.certificatePem());
         body.put("key", b.keyPem());
         body.put("ca", b.caPem());
-        LOG.atInfo().addKeyValue("principal", principal).addKeyValue("user", a.name())
+        LOG.atInfo()
+            .addKeyValue("principal", principal)
+            .addKeyValue("user", a.name())
             .addKeyValue("serial", b.certificate().getSerialNumber().toString(16))
             .log("client certificate issued");
         return new Answer(HttpResponseStatus.OK, body);
       } catch (PkiException e) {
-        return Answer.refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+        return Answer.refused(
+            HttpResponseStatus.INTERNAL_SERVER_ERROR,
             "cannot issue a certificate: " + e.getMessage());
       }
     }
@@ -243,15 +289,19 @@ public final class LoginServer implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
       if (!req.method().equals(HttpMethod.POST) || !req.uri().equals(PATH)) {
-        send(ctx, Answer.refused(HttpResponseStatus.NOT_FOUND,
-            "this port serves only POST " + PATH + " (berth login)"));
+        send(
+            ctx,
+            Answer.refused(
+                HttpResponseStatus.NOT_FOUND,
+                "this port serves only POST " + PATH + " (berth login)"));
         return;
       }
       String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-      work.execute(() -> {
-        Answer a = issuer.login(authorization);
-        ctx.executor().execute(() -> send(ctx, a));
-      });
+      work.execute(
+          () -> {
+            Answer a = issuer.login(authorization);
+            ctx.executor().execute(() -> send(ctx, a));
+          });
     }
 
     private static void send(ChannelHandlerContext ctx, Answer a) {
@@ -261,9 +311,11 @@ public final class LoginServer implements AutoCloseable {
       } catch (IOException e) {
         body = "{\"message\":\"berth: internal error\"}".getBytes(StandardCharsets.UTF_8);
       }
-      FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, a.status(),
-          Unpooled.wrappedBuffer(body));
-      resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+      FullHttpResponse resp =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, a.status(), Unpooled.wrappedBuffer(body));
+      resp.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, "application/json")
           .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
           .set(HttpHeaderNames.CONNECTION, "close");
       if (a.status().equals(HttpResponseStatus.UNAUTHORIZED)) {

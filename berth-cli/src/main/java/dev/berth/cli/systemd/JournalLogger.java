@@ -20,9 +20,9 @@ import org.slf4j.spi.LoggingEventAware;
  * journald turns into the entry's {@code PRIORITY}; the event's key-values follow the message as
  * logfmt pairs ({@code listen=/run/berth/docker.sock reason="a b"}), then {@code logger=}.
  *
- * <p>No timestamp or level word: journald records both. A message or stack trace of several
- * lines becomes several journal entries, each with the event's priority. One event is written
- * with one {@code print} call, so events from different threads do not interleave.
+ * <p>No timestamp or level word: journald records both. A message or stack trace of several lines
+ * becomes several journal entries, each with the event's priority. One event is written with one
+ * {@code print} call, so events from different threads do not interleave.
  */
 final class JournalLogger extends LegacyAbstractLogger implements LoggingEventAware {
   private static final long serialVersionUID = 1L;
@@ -73,8 +73,8 @@ final class JournalLogger extends LegacyAbstractLogger implements LoggingEventAw
   }
 
   @Override
-  protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern,
-      Object[] arguments, Throwable t) {
+  protected void handleNormalizedLoggingCall(
+      Level level, Marker marker, String pattern, Object[] arguments, Throwable t) {
     write(level, MessageFormatter.basicArrayFormat(pattern, arguments), List.of(), t);
   }
 
@@ -85,8 +85,11 @@ final class JournalLogger extends LegacyAbstractLogger implements LoggingEventAw
     }
     NormalizedParameters p = NormalizedParameters.normalize(event);
     List<KeyValuePair> pairs = event.getKeyValuePairs();
-    write(event.getLevel(), MessageFormatter.basicArrayFormat(p.getMessage(), p.getArguments()),
-        pairs == null ? List.of() : pairs, p.getThrowable());
+    write(
+        event.getLevel(),
+        MessageFormatter.basicArrayFormat(p.getMessage(), p.getArguments()),
+        pairs == null ? List.of() : pairs,
+        p.getThrowable());
   }
 
   private void write(Level level, String message, List<KeyValuePair> pairs, Throwable t) {
@@ -95,8 +98,8 @@ final class JournalLogger extends LegacyAbstractLogger implements LoggingEventAw
   }
 
   /** The text of one event: one or more lines, each with the priority prefix. */
-  static String format(Level level, String message, List<KeyValuePair> pairs, String logger,
-      Throwable t) {
+  static String format(
+      Level level, String message, List<KeyValuePair> pairs, String logger, Throwable t) {
     String prefix = "<" + priority(level) + ">";
     StringBuilder first = new StringBuilder(String.valueOf(message));
     int end = first.indexOf("\n");
@@ -133,8 +136,9 @@ final class JournalLogger extends LegacyAbstractLogger implements LoggingEventAw
   /** A logfmt value: bare when it has no space, quote, equals sign or control character. */
   static String value(Object v) {
     String s = String.valueOf(v);
-    boolean bare = !s.isEmpty() && s.chars().noneMatch(c -> c <= ' ' || c == '"' || c == '='
-        || c == '\\' || c == 0x7f);
+    boolean bare =
+        !s.isEmpty()
+            && s.chars().noneMatch(c -> c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f);
     if (bare) {
       return s;
     }

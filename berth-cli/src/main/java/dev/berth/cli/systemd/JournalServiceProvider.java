@@ -17,11 +17,11 @@ import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
  * The SLF4J back end berth uses under systemd: {@link JournalLogger}s writing to standard error
- * with syslog priority prefixes. Chosen by {@link JournalLogging#select} through the
- * {@code slf4j.provider} system property, never by service discovery (slf4j-simple stays the
- * back end everywhere else). Levels come from the same {@code simplelogger.properties} as
- * slf4j-simple's ({@code defaultLogLevel} and {@code log.<logger prefix>}), system properties
- * first, so {@code -Dorg.slf4j.simpleLogger.log.dev.berth=debug} works in both.
+ * with syslog priority prefixes. Chosen by {@link JournalLogging#select} through the {@code
+ * slf4j.provider} system property, never by service discovery (slf4j-simple stays the back end
+ * everywhere else). Levels come from the same {@code simplelogger.properties} as slf4j-simple's
+ * ({@code defaultLogLevel} and {@code log.<logger prefix>}), system properties first, so {@code
+ * -Dorg.slf4j.simpleLogger.log.dev.berth=debug} works in both.
  */
 public final class JournalServiceProvider implements SLF4JServiceProvider {
   private static final String PREFIX = "org.slf4j.simpleLogger.";
@@ -33,8 +33,8 @@ public final class JournalServiceProvider implements SLF4JServiceProvider {
 
   @Override
   public ILoggerFactory getLoggerFactory() {
-    return name -> loggers.computeIfAbsent(name,
-        n -> new JournalLogger(n, threshold(n), System.err));
+    return name ->
+        loggers.computeIfAbsent(name, n -> new JournalLogger(n, threshold(n), System.err));
   }
 
   @Override
@@ -54,8 +54,10 @@ public final class JournalServiceProvider implements SLF4JServiceProvider {
 
   @Override
   public void initialize() {
-    try (InputStream in = JournalServiceProvider.class.getClassLoader()
-        .getResourceAsStream("simplelogger.properties")) {
+    try (InputStream in =
+        JournalServiceProvider.class
+            .getClassLoader()
+            .getResourceAsStream("simplelogger.properties")) {
       if (in != null) {
         levels.load(in);
       }

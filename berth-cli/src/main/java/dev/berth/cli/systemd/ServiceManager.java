@@ -20,12 +20,12 @@ import java.util.Optional;
  * The service manager's notification socket ({@code sd_notify(3)}): tells systemd when berth is
  * ready ({@code READY=1}), reloading and stopping.
  *
- * <p>Design note. {@code $NOTIFY_SOCKET} names an {@code AF_UNIX} datagram socket (a path, or
- * an abstract name when it starts with {@code @}). The JDK's unix-domain channels are stream
- * only, so the datagram goes out through the C library over FFM: {@code socket}, {@code sendto}
- * and {@code close}, one short-lived socket per message, as {@code sd_notify} itself does. A
- * process that systemd did not start has no {@code $NOTIFY_SOCKET}; {@link #fromEnvironment}
- * is then empty and callers notify nobody. Thread-safe: every call has its own socket and arena.
+ * <p>Design note. {@code $NOTIFY_SOCKET} names an {@code AF_UNIX} datagram socket (a path, or an
+ * abstract name when it starts with {@code @}). The JDK's unix-domain channels are stream only, so
+ * the datagram goes out through the C library over FFM: {@code socket}, {@code sendto} and {@code
+ * close}, one short-lived socket per message, as {@code sd_notify} itself does. A process that
+ * systemd did not start has no {@code $NOTIFY_SOCKET}; {@link #fromEnvironment} is then empty and
+ * callers notify nobody. Thread-safe: every call has its own socket and arena.
  */
 public final class ServiceManager {
   private static final int AF_UNIX = 1;
@@ -35,11 +35,12 @@ public final class ServiceManager {
   private static final int SUN_PATH_MAX = 108;
 
   // struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }
-  private static final StructLayout SOCKADDR_UN = MemoryLayout.structLayout(
-      ValueLayout.JAVA_SHORT.withName("sun_family"),
-      MemoryLayout.sequenceLayout(SUN_PATH_MAX, ValueLayout.JAVA_BYTE).withName("sun_path"));
-  private static final long SUN_PATH = SOCKADDR_UN.byteOffset(
-      MemoryLayout.PathElement.groupElement("sun_path"));
+  private static final StructLayout SOCKADDR_UN =
+      MemoryLayout.structLayout(
+          ValueLayout.JAVA_SHORT.withName("sun_family"),
+          MemoryLayout.sequenceLayout(SUN_PATH_MAX, ValueLayout.JAVA_BYTE).withName("sun_path"));
+  private static final long SUN_PATH =
+      SOCKADDR_UN.byteOffset(MemoryLayout.PathElement.groupElement("sun_path"));
 
   private final byte[] address;
   private final String name;
@@ -52,8 +53,8 @@ public final class ServiceManager {
   /**
    * The notification socket systemd gave this process, if any.
    *
-   * @throws IllegalArgumentException when {@code NOTIFY_SOCKET} is set but is neither an
-   *     absolute path nor an abstract name, or is too long for a unix socket address
+   * @throws IllegalArgumentException when {@code NOTIFY_SOCKET} is set but is neither an absolute
+   *     path nor an abstract name, or is too long for a unix socket address
    */
   public static Optional<ServiceManager> fromEnvironment(Map<String, String> env) {
     String socket = env.get("NOTIFY_SOCKET");
@@ -64,12 +65,11 @@ public final class ServiceManager {
     if (path[0] == '@') {
       path[0] = 0; // abstract namespace: no trailing NUL, the length says where it ends
     } else if (path[0] != '/') {
-      throw new IllegalArgumentException("NOTIFY_SOCKET is neither a path nor an abstract "
-          + "socket name: " + socket);
+      throw new IllegalArgumentException(
+          "NOTIFY_SOCKET is neither a path nor an abstract " + "socket name: " + socket);
     }
     if (path.length >= SUN_PATH_MAX) {
-      throw new IllegalArgumentException("NOTIFY_SOCKET is too long for a unix socket: "
-          + socket);
+      throw new IllegalArgumentException("NOTIFY_SOCKET is too long for a unix socket: " + socket);
     }
     return Optional.of(new ServiceManager(socket, path));
   }
@@ -101,8 +101,10 @@ public final class ServiceManager {
         long length = SUN_PATH + address.length + (address[0] == 0 ? 0 : 1);
         byte[] bytes = state.getBytes(StandardCharsets.UTF_8);
         MemorySegment message = arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes);
-        long sent = (long) c.sendto.invokeExact(errno, fd, message, (long) bytes.length,
-            MSG_NOSIGNAL, addr, (int) length);
+        long sent =
+            (long)
+                c.sendto.invokeExact(
+                    errno, fd, message, (long) bytes.length, MSG_NOSIGNAL, addr, (int) length);
         if (sent < 0) {
           throw new IOException("sendto " + name + ": errno " + Native.errno(errno));
         }
@@ -125,8 +127,8 @@ public final class ServiceManager {
   static final class Native {
     static final Native INSTANCE = new Native();
     static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(
-        MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle ERRNO =
+        CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     final MethodHandle socket;
     final MethodHandle sendto;
@@ -136,18 +138,43 @@ public final class ServiceManager {
     private Native() {
       Linker linker = Linker.nativeLinker();
       Linker.Option errno = Linker.Option.captureCallState("errno");
-      socket = linker.downcallHandle(find(linker, "socket"), FunctionDescriptor.of(
-          ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-          errno);
-      sendto = linker.downcallHandle(find(linker, "sendto"), FunctionDescriptor.of(
-          ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-          ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), errno);
-      close = linker.downcallHandle(find(linker, "close"), FunctionDescriptor.of(
-          ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
+      socket =
+          linker.downcallHandle(
+              find(linker, "socket"),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT),
+              errno);
+      sendto =
+          linker.downcallHandle(
+              find(linker, "sendto"),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.ADDRESS,
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.ADDRESS,
+                  ValueLayout.JAVA_INT),
+              errno);
+      close =
+          linker.downcallHandle(
+              find(linker, "close"),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+              errno);
       // int fcntl(int fd, int cmd, ...): the third argument is variadic.
-      fcntl = linker.downcallHandle(find(linker, "fcntl"), FunctionDescriptor.of(
-          ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-          ValueLayout.JAVA_INT), errno, Linker.Option.firstVariadicArg(2));
+      fcntl =
+          linker.downcallHandle(
+              find(linker, "fcntl"),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT),
+              errno,
+              Linker.Option.firstVariadicArg(2));
     }
 
     static int errno(MemorySegment state) {
@@ -155,8 +182,10 @@ public final class ServiceManager {
     }
 
     private static MemorySegment find(Linker linker, String symbol) {
-      return linker.defaultLookup().find(symbol).orElseThrow(
-          () -> new IllegalStateException("the C library has no " + symbol));
+      return linker
+          .defaultLookup()
+          .find(symbol)
+          .orElseThrow(() -> new IllegalStateException("the C library has no " + symbol));
     }
   }
 }

@@ -7,13 +7,13 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * The listening socket systemd passed to this process ({@code sd_listen_fds(3)}), as
- * {@code berth.socket} does: {@code LISTEN_PID} names this process and {@code LISTEN_FDS}
- * counts the sockets, which start at fd 3.
+ * The listening socket systemd passed to this process ({@code sd_listen_fds(3)}), as {@code
+ * berth.socket} does: {@code LISTEN_PID} names this process and {@code LISTEN_FDS} counts the
+ * sockets, which start at fd 3.
  *
- * <p>berth serves one socket, so exactly one is accepted; more is a configuration error. The
- * fd is switched to non-blocking mode (Netty's epoll loop must never block in
- * {@code accept}) and close-on-exec, whatever the unit's {@code NonBlocking=} says.
+ * <p>berth serves one socket, so exactly one is accepted; more is a configuration error. The fd is
+ * switched to non-blocking mode (Netty's epoll loop must never block in {@code accept}) and
+ * close-on-exec, whatever the unit's {@code NonBlocking=} says.
  */
 public final class SocketActivation {
   /** The first passed fd ({@code SD_LISTEN_FDS_START}). */
@@ -29,12 +29,11 @@ public final class SocketActivation {
   private SocketActivation() {}
 
   /**
-   * The passed listening socket, or empty when this process was not socket-activated (no
-   * {@code LISTEN_FDS}, or a {@code LISTEN_PID} of another process, which inherited the
-   * variables from its parent).
+   * The passed listening socket, or empty when this process was not socket-activated (no {@code
+   * LISTEN_FDS}, or a {@code LISTEN_PID} of another process, which inherited the variables from its
+   * parent).
    *
-   * @throws IllegalArgumentException when the variables are malformed or pass more than one
-   *     socket
+   * @throws IllegalArgumentException when the variables are malformed or pass more than one socket
    */
   public static OptionalInt listenFd(Map<String, String> env, long pid) {
     String fds = env.get("LISTEN_FDS");
@@ -51,12 +50,15 @@ public final class SocketActivation {
         return OptionalInt.empty();
       }
       if (n != 1) {
-        throw new IllegalArgumentException("LISTEN_FDS=" + fds + ": berth serves exactly one "
-            + "socket; give the socket unit one ListenStream=");
+        throw new IllegalArgumentException(
+            "LISTEN_FDS="
+                + fds
+                + ": berth serves exactly one "
+                + "socket; give the socket unit one ListenStream=");
       }
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("LISTEN_FDS=" + fds + ", LISTEN_PID=" + listenPid
-          + ": not numbers", e);
+      throw new IllegalArgumentException(
+          "LISTEN_FDS=" + fds + ", LISTEN_PID=" + listenPid + ": not numbers", e);
     }
     return OptionalInt.of(FIRST_FD);
   }
@@ -80,14 +82,17 @@ public final class SocketActivation {
       MemorySegment errno = arena.allocate(ServiceManager.Native.CALL_STATE);
       int flags = (int) c.fcntl.invokeExact(errno, fd, F_GETFL, 0);
       if (flags < 0 || (int) c.fcntl.invokeExact(errno, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-        throw new IOException("fcntl(" + fd + ", O_NONBLOCK): errno "
-            + ServiceManager.Native.errno(errno) + "; was the socket passed?");
+        throw new IOException(
+            "fcntl("
+                + fd
+                + ", O_NONBLOCK): errno "
+                + ServiceManager.Native.errno(errno)
+                + "; was the socket passed?");
       }
       int fdFlags = (int) c.fcntl.invokeExact(errno, fd, F_GETFD, 0);
-      if (fdFlags < 0
-          || (int) c.fcntl.invokeExact(errno, fd, F_SETFD, fdFlags | FD_CLOEXEC) < 0) {
-        throw new IOException("fcntl(" + fd + ", FD_CLOEXEC): errno "
-            + ServiceManager.Native.errno(errno));
+      if (fdFlags < 0 || (int) c.fcntl.invokeExact(errno, fd, F_SETFD, fdFlags | FD_CLOEXEC) < 0) {
+        throw new IOException(
+            "fcntl(" + fd + ", FD_CLOEXEC): errno " + ServiceManager.Native.errno(errno));
       }
     } catch (IOException | RuntimeException | Error e) {
       throw e;

@@ -29,8 +29,11 @@ class AddressPoolCheckTest {
 
   @Test
   void check_smallPoolsAddUp_warnsBelowEnough() throws Exception {
-    Finding f = AddressPoolCheck.check(json("[{\"Base\":\"10.1.0.0/16\",\"Size\":20},"
-        + "{\"Base\":\"10.2.0.0/16\",\"Size\":22}]"));
+    Finding f =
+        AddressPoolCheck.check(
+            json(
+                "[{\"Base\":\"10.1.0.0/16\",\"Size\":20},"
+                    + "{\"Base\":\"10.2.0.0/16\",\"Size\":22}]"));
     assertThat(f.detail()).startsWith("80 bridge networks");
     assertThat(f.severity()).isEqualTo(Finding.Severity.WARN);
   }

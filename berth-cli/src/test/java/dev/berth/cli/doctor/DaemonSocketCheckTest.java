@@ -10,8 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DaemonSocketCheckTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path socket(String mode, int gid) throws Exception {
     Path s = Files.createFile(dir.resolve("docker.sock"));
@@ -50,8 +49,8 @@ class DaemonSocketCheckTest {
 
   @Test
   void check_rootOnly_ok() throws Exception {
-    assertThat(DaemonSocketCheck.check(socket("rw-------", 0), gid -> List.of("carol"))
-        .severity()).isEqualTo(Finding.Severity.OK);
+    assertThat(DaemonSocketCheck.check(socket("rw-------", 0), gid -> List.of("carol")).severity())
+        .isEqualTo(Finding.Severity.OK);
   }
 
   @Test

@@ -7,8 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class DaemonVersionCheckTest {
   private static List<Finding.Severity> severities(String version) {
-    return DaemonVersionCheck.check(version, Mode.PLUGIN).stream().map(Finding::severity)
-        .toList();
+    return DaemonVersionCheck.check(version, Mode.PLUGIN).stream().map(Finding::severity).toList();
   }
 
   @Test
@@ -36,8 +35,10 @@ class DaemonVersionCheckTest {
 
   @Test
   void check_proxyMode_notAGate() {
-    assertThat(DaemonVersionCheck.check("19.03.1", Mode.PROXY)).singleElement()
-        .extracting(Finding::severity).isEqualTo(Finding.Severity.OK);
+    assertThat(DaemonVersionCheck.check("19.03.1", Mode.PROXY))
+        .singleElement()
+        .extracting(Finding::severity)
+        .isEqualTo(Finding.Severity.OK);
   }
 
   @Test

@@ -9,8 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FilesChecksTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void pluginDirectory_entryOwnedByAUser_fails() throws Exception {

@@ -15,17 +15,24 @@ import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
 
 class JournalLoggerTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void format_keyValues_followTheMessageWithThePriorityPrefix() {
-    String line = JournalLogger.format(Level.INFO, "berth is serving",
-        List.of(new KeyValuePair("listen", Path.of("/run/berth/docker.sock")),
-            new KeyValuePair("threads", 4)), "ProxyServer", null);
+    String line =
+        JournalLogger.format(
+            Level.INFO,
+            "berth is serving",
+            List.of(
+                new KeyValuePair("listen", Path.of("/run/berth/docker.sock")),
+                new KeyValuePair("threads", 4)),
+            "ProxyServer",
+            null);
 
-    assertThat(line).isEqualTo("<6>berth is serving listen=/run/berth/docker.sock threads=4 "
-        + "logger=ProxyServer\n");
+    assertThat(line)
+        .isEqualTo(
+            "<6>berth is serving listen=/run/berth/docker.sock threads=4 "
+                + "logger=ProxyServer\n");
   }
 
   @Test
@@ -39,17 +46,25 @@ class JournalLoggerTest {
 
   @Test
   void format_multiLineMessage_everyLineKeepsThePriority() {
-    String text = JournalLogger.format(Level.ERROR, "policy not reloaded:\npolicy.yaml:3:21 bad",
-        List.of(new KeyValuePair("policy", "/etc/berth/policy.yaml")), "PolicySource", null);
+    String text =
+        JournalLogger.format(
+            Level.ERROR,
+            "policy not reloaded:\npolicy.yaml:3:21 bad",
+            List.of(new KeyValuePair("policy", "/etc/berth/policy.yaml")),
+            "PolicySource",
+            null);
 
-    assertThat(text).isEqualTo("<3>policy not reloaded: policy=/etc/berth/policy.yaml "
-        + "logger=PolicySource\n<3>policy.yaml:3:21 bad\n");
+    assertThat(text)
+        .isEqualTo(
+            "<3>policy not reloaded: policy=/etc/berth/policy.yaml "
+                + "logger=PolicySource\n<3>policy.yaml:3:21 bad\n");
   }
 
   @Test
   void format_throwable_stackTraceLinesArePrefixed() {
-    String text = JournalLogger.format(Level.WARN, "failed", List.of(), "X",
-        new IllegalStateException("boom"));
+    String text =
+        JournalLogger.format(
+            Level.WARN, "failed", List.of(), "X", new IllegalStateException("boom"));
 
     assertThat(text.lines()).allMatch(l -> l.startsWith("<4>"));
     assertThat(text).contains("<4>java.lang.IllegalStateException: boom\n");
@@ -58,8 +73,9 @@ class JournalLoggerTest {
   @Test
   void logger_belowThreshold_printsNothing() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    JournalLogger log = new JournalLogger("io.netty.X", Level.WARN,
-        new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    JournalLogger log =
+        new JournalLogger(
+            "io.netty.X", Level.WARN, new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     log.atInfo().addKeyValue("k", "v").log("quiet");
     log.atWarn().addKeyValue("k", "v").log("loud {}", 1);
@@ -85,7 +101,8 @@ class JournalLoggerTest {
     assertThat(JournalLogging.toJournal(Map.of("JOURNAL_STREAM", dev + ":" + ino), stderr))
         .isTrue();
     assertThat(JournalLogging.toJournal(Map.of("JOURNAL_STREAM", dev + ":" + (ino + 1)), stderr))
-        .as("stderr redirected away from the inherited stream").isFalse();
+        .as("stderr redirected away from the inherited stream")
+        .isFalse();
     assertThat(JournalLogging.toJournal(Map.of(), stderr)).isFalse();
     assertThat(JournalLogging.toJournal(Map.of("JOURNAL_STREAM", "junk"), stderr)).isFalse();
   }

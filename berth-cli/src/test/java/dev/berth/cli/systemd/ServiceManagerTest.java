@@ -17,8 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ServiceManagerTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void fromEnvironment_noNotifySocket_empty() {
@@ -35,7 +34,8 @@ class ServiceManagerTest {
   void notify_pathSocket_datagramArrives() throws Throwable {
     Path socket = dir.resolve("notify");
     try (Receiver receiver = new Receiver(socket)) {
-      ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", socket.toString())).orElseThrow()
+      ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", socket.toString()))
+          .orElseThrow()
           .notify("READY=1\nSTATUS=serving");
 
       assertThat(receiver.receive()).isEqualTo("READY=1\nSTATUS=serving");
@@ -44,10 +44,12 @@ class ServiceManagerTest {
 
   @Test
   void notify_nobodyListening_ioException() {
-    ServiceManager manager = ServiceManager.fromEnvironment(
-        Map.of("NOTIFY_SOCKET", dir.resolve("absent").toString())).orElseThrow();
+    ServiceManager manager =
+        ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", dir.resolve("absent").toString()))
+            .orElseThrow();
 
-    assertThatThrownBy(() -> manager.notify("READY=1")).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> manager.notify("READY=1"))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("errno");
   }
 
@@ -58,24 +60,46 @@ class ServiceManagerTest {
     private final int fd;
 
     Receiver(Path path) throws Throwable {
-      fd = (int) handle("socket", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-          ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT))
-          .invokeExact(1, 2, 0);
+      fd =
+          (int)
+              handle(
+                      "socket",
+                      FunctionDescriptor.of(
+                          ValueLayout.JAVA_INT,
+                          ValueLayout.JAVA_INT,
+                          ValueLayout.JAVA_INT,
+                          ValueLayout.JAVA_INT))
+                  .invokeExact(1, 2, 0);
       MemorySegment addr = arena.allocate(110);
       addr.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
       addr.asSlice(2).setString(0, path.toString());
-      int rc = (int) handle("bind", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-          ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT))
-          .invokeExact(fd, addr, 110);
+      int rc =
+          (int)
+              handle(
+                      "bind",
+                      FunctionDescriptor.of(
+                          ValueLayout.JAVA_INT,
+                          ValueLayout.JAVA_INT,
+                          ValueLayout.ADDRESS,
+                          ValueLayout.JAVA_INT))
+                  .invokeExact(fd, addr, 110);
       assertThat(fd).isPositive();
       assertThat(rc).isZero();
     }
 
     String receive() throws Throwable {
       MemorySegment buf = arena.allocate(4096);
-      long n = (long) handle("recv", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-          ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT))
-          .invokeExact(fd, buf, 4096L, 0x40 /* MSG_DONTWAIT */);
+      long n =
+          (long)
+              handle(
+                      "recv",
+                      FunctionDescriptor.of(
+                          ValueLayout.JAVA_LONG,
+                          ValueLayout.JAVA_INT,
+                          ValueLayout.ADDRESS,
+                          ValueLayout.JAVA_LONG,
+                          ValueLayout.JAVA_INT))
+                  .invokeExact(fd, buf, 4096L, 0x40 /* MSG_DONTWAIT */);
       assertThat(n).isPositive();
       return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
@@ -87,8 +111,10 @@ class ServiceManagerTest {
     @Override
     public void close() {
       try {
-        int ignored = (int) handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT)).invokeExact(fd);
+        int ignored =
+            (int)
+                handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT))
+                    .invokeExact(fd);
       } catch (Throwable t) {
         throw new AssertionError(t);
       } finally {

@@ -29,15 +29,16 @@ class SocketActivationTest {
 
   @Test
   void listenFd_twoSockets_refused() {
-    assertThatThrownBy(() -> SocketActivation.listenFd(
-        Map.of("LISTEN_FDS", "2", "LISTEN_PID", "42"), 42))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly one");
+    assertThatThrownBy(
+            () -> SocketActivation.listenFd(Map.of("LISTEN_FDS", "2", "LISTEN_PID", "42"), 42))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("exactly one");
   }
 
   @Test
   void listenFd_garbage_refused() {
-    assertThatThrownBy(() -> SocketActivation.listenFd(
-        Map.of("LISTEN_FDS", "x", "LISTEN_PID", "42"), 42))
+    assertThatThrownBy(
+            () -> SocketActivation.listenFd(Map.of("LISTEN_FDS", "x", "LISTEN_PID", "42"), 42))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -12,10 +12,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Durable audit records per second under concurrent load: W writer threads each append records
- * and wait until their own record is on disk, as the proxy does before forwarding a change; the
- * group commit shares each fsync among all records queued meanwhile. A benchmark, not a test.
- * Usage: {@code java -cp ... dev.berth.bench.micro.AuditBench [writers] [records-per-writer] [dir]}.
+ * Durable audit records per second under concurrent load: W writer threads each append records and
+ * wait until their own record is on disk, as the proxy does before forwarding a change; the group
+ * commit shares each fsync among all records queued meanwhile. A benchmark, not a test. Usage:
+ * {@code java -cp ... dev.berth.bench.micro.AuditBench [writers] [records-per-writer] [dir]}.
  */
 public final class AuditBench {
   private AuditBench() {}
@@ -27,21 +27,36 @@ public final class AuditBench {
     Path dir = ownDir ? Files.createTempDirectory("berth-audit-bench") : Path.of(args[2]);
     Path file = dir.resolve("audit-bench.jsonl");
     Files.deleteIfExists(file);
-    AuditEvent event = new AuditEvent("bench", "allow", "container_create", "", 1001, "alice",
-        1001, 4242, -1, "container_create", "POST", "/containers/create",
-        List.of("User set to 1001:1001", "HostConfig.CapDrop set to [ALL]"), "0".repeat(64));
+    AuditEvent event =
+        new AuditEvent(
+            "bench",
+            "allow",
+            "container_create",
+            "",
+            1001,
+            "alice",
+            1001,
+            4242,
+            -1,
+            "container_create",
+            "POST",
+            "/containers/create",
+            List.of("User set to 1001:1001", "HostConfig.CapDrop set to [ALL]"),
+            "0".repeat(64));
     double seconds;
     try (AuditLog log = AuditLog.open(file)) {
       ExecutorService pool = Executors.newFixedThreadPool(writers);
       long start = System.nanoTime();
       List<Future<?>> done = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < perWriter; i++) {
-            log.append(event).join();
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perWriter; i++) {
+                    log.append(event).join();
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : done) {
         f.get();
@@ -51,9 +66,11 @@ public final class AuditBench {
     }
     long records = (long) writers * perWriter;
     AuditVerifier.Result r = AuditVerifier.verify(file);
-    System.out.printf("audit trail, %s: %d writers x %d records, each awaiting its fsync%n",
+    System.out.printf(
+        "audit trail, %s: %d writers x %d records, each awaiting its fsync%n",
         file, writers, perWriter);
-    System.out.printf("durable records/s %.0f  (%d records in %.2f s; chain verified: %s)%n",
+    System.out.printf(
+        "durable records/s %.0f  (%d records in %.2f s; chain verified: %s)%n",
         records / seconds, records, seconds, r.ok() && r.records() == records);
     Files.deleteIfExists(file);
     if (ownDir) {

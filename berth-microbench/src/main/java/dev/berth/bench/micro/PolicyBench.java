@@ -17,16 +17,17 @@ import java.util.Optional;
 
 /**
  * Decisions per second and per-decision latency of {@link PolicyEngine} on a realistic mix:
- * container create with a full body, exec create, list and inspect, as the last of 1000 users
- * bound one by one (the worst case for binding lookup), with the host file system replaced by a
- * table so that only the engine is measured. Each decision includes parsing the request line
- * and the JSON body, as the proxy does.
+ * container create with a full body, exec create, list and inspect, as the last of 1000 users bound
+ * one by one (the worst case for binding lookup), with the host file system replaced by a table so
+ * that only the engine is measured. Each decision includes parsing the request line and the JSON
+ * body, as the proxy does.
  *
- * <p>A benchmark, not a test: it prints figures and asserts nothing. Usage:
- * {@code java -cp ... dev.berth.bench.micro.PolicyBench [seconds]}.
+ * <p>A benchmark, not a test: it prints figures and asserts nothing. Usage: {@code java -cp ...
+ * dev.berth.bench.micro.PolicyBench [seconds]}.
  */
 public final class PolicyBench {
-  private static final String CREATE = """
+  private static final String CREATE =
+      """
       {"Hostname":"","Domainname":"","User":"","AttachStdin":false,"AttachStdout":true,
        "AttachStderr":true,"Tty":false,"OpenStdin":false,"StdinOnce":false,
        "Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","OMP_NUM_THREADS=4"],
@@ -62,17 +63,19 @@ public final class PolicyBench {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     Policy policy = thousandUserPolicy();
-    HostPaths host = path -> new HostPaths.Resolved(path.normalize(),
-        HostPaths.Kind.DIRECTORY);
+    HostPaths host = path -> new HostPaths.Resolved(path.normalize(), HostPaths.Kind.DIRECTORY);
     PolicyEngine engine = new PolicyEngine(policy, host);
-    Principal user = new Principal(10999, 10999, 1, "user999", "/home/user999",
-        List.of(10999, 100), -1);
-    List<Sample> mix = List.of(
-        new Sample("POST", "/v1.51/containers/create?name=train-1", bytes(CREATE)),
-        new Sample("POST", "/v1.51/containers/train-1/exec", bytes(EXEC)),
-        new Sample("GET", "/v1.51/containers/json?all=1&filters=%7B%22label%22%3A%5B%22a%22%5D%7D",
-            new byte[0]),
-        new Sample("GET", "/v1.51/containers/train-1/json", new byte[0]));
+    Principal user =
+        new Principal(10999, 10999, 1, "user999", "/home/user999", List.of(10999, 100), -1);
+    List<Sample> mix =
+        List.of(
+            new Sample("POST", "/v1.51/containers/create?name=train-1", bytes(CREATE)),
+            new Sample("POST", "/v1.51/containers/train-1/exec", bytes(EXEC)),
+            new Sample(
+                "GET",
+                "/v1.51/containers/json?all=1&filters=%7B%22label%22%3A%5B%22a%22%5D%7D",
+                new byte[0]),
+            new Sample("GET", "/v1.51/containers/train-1/json", new byte[0]));
     for (Sample s : mix) {
       Decision d = decide(engine, user, s);
       if (!(d instanceof Decision.Allow)) {
@@ -83,10 +86,14 @@ public final class PolicyBench {
     long[] latencies = run(engine, user, mix, seconds);
     Arrays.sort(latencies);
     double rate = latencies.length / (double) seconds;
-    System.out.printf("policy engine, 1000-user policy, mix of %d request kinds, 1 thread%n",
-        mix.size());
-    System.out.printf("decisions/s %.0f  p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us%n",
-        rate, pct(latencies, 50), pct(latencies, 99), pct(latencies, 99.9),
+    System.out.printf(
+        "policy engine, 1000-user policy, mix of %d request kinds, 1 thread%n", mix.size());
+    System.out.printf(
+        "decisions/s %.0f  p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us%n",
+        rate,
+        pct(latencies, 50),
+        pct(latencies, 99),
+        pct(latencies, 99.9),
         latencies[latencies.length - 1] / 1000.0);
   }
 

@@ -1,6 +1,6 @@
 /**
- * Micro-benchmarks of policy decisions (bench/policy) and durable audit records (bench/audit),
- * run in-process against berth-policy and berth-audit.
+ * Micro-benchmarks of policy decisions (bench/policy) and durable audit records (bench/audit), run
+ * in-process against berth-policy and berth-audit.
  */
 @NullMarked
 package dev.berth.bench.micro;

@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
  * Everything berth knows about one Docker action, in one place: its routes (each with its body
  * kind, whether it hijacks the connection, and its Engine API reference), the schema of its JSON
  * body, the query parameters it takes, the object its path names, the object it creates, how the
- * ownership rules treat it, and whether plugin mode judges it. The entries live in
- * {@link DockerApi}; the route table, the query rule, the schema lookup, the ownership rules, the
- * proxy and the plugin all read them.
+ * ownership rules treat it, and whether plugin mode judges it. The entries live in {@link
+ * DockerApi}; the route table, the query rule, the schema lookup, the ownership rules, the proxy
+ * and the plugin all read them.
  *
  * @param action the policy name
  * @param routes method and path template of each endpoint, first match wins across the table
@@ -22,15 +22,21 @@ import org.jspecify.annotations.Nullable;
  * @param query the parameters a user may send (see {@link QueryParam}); anything else is refused
  * @param names the kind of object the path's first parameter ({@code {id}} or {@code {name*}})
  *     names, if any
- * @param creates the kind of object the action creates and names in its JSON answer ({@code Id},
- *     or a volume's {@code Name}); images pulled, built or loaded arrive in a progress stream and
- *     are claimed by tag instead, so those actions create none here
+ * @param creates the kind of object the action creates and names in its JSON answer ({@code Id}, or
+ *     a volume's {@code Name}); images pulled, built or loaded arrive in a progress stream and are
+ *     claimed by tag instead, so those actions create none here
  * @param ownership how the ownership rules treat it
  * @param plugin whether plugin mode judges it
  */
-public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Struct> schema,
-    List<QueryParam> query, Optional<ObjectKind> names, Optional<ObjectKind> creates,
-    Ownership ownership, PluginMode plugin) {
+public record ActionSpec(
+    Action action,
+    List<Route> routes,
+    Optional<Schema.Struct> schema,
+    List<QueryParam> query,
+    Optional<ObjectKind> names,
+    Optional<ObjectKind> creates,
+    Ownership ownership,
+    PluginMode plugin) {
 
   private static final String ENGINE_API =
       "https://docs.docker.com/reference/api/engine/version/v1.51/";
@@ -51,8 +57,8 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
     }
     boolean json = routes.stream().anyMatch(r -> r.body() == BodyKind.JSON);
     if (json != schema.isPresent()) {
-      throw new IllegalArgumentException(action.id() + ": a schema goes with a JSON body, and "
-          + "only with one");
+      throw new IllegalArgumentException(
+          action.id() + ": a schema goes with a JSON body, and " + "only with one");
     }
     if (ownership == Ownership.NAMED && names.isEmpty()) {
       throw new IllegalArgumentException(action.id() + ": NAMED ownership needs the kind named");
@@ -90,8 +96,8 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
   }
 
   /**
-   * moby's router source of {@code handler} in {@code file} (under {@code api/server/router/}),
-   * for parameters the daemon reads (or ignores) that the Engine API reference does not list.
+   * moby's router source of {@code handler} in {@code file} (under {@code api/server/router/}), for
+   * parameters the daemon reads (or ignores) that the Engine API reference does not list.
    */
   static String router(String file, String handler) {
     return MOBY_ROUTER + file + " (" + handler + ")";
@@ -130,10 +136,10 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
     }
 
     /**
-     * Parameters forwarded as sent, in every API version berth judges; their reference is the
-     * route declared last. (For a range or another treatment, use {@link #query(QueryParam...)}
-     * or the methods below.) A daemon of a version that does not know one ignores it, so
-     * forwarding it in every version judges no less than the daemon does.
+     * Parameters forwarded as sent, in every API version berth judges; their reference is the route
+     * declared last. (For a range or another treatment, use {@link #query(QueryParam...)} or the
+     * methods below.) A daemon of a version that does not know one ignores it, so forwarding it in
+     * every version judges no less than the daemon does.
      */
     Builder query(String... params) {
       for (String p : params) {
@@ -144,14 +150,14 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
 
     /** A parameter forwarded as sent, with the rule that judges it named in {@code judgedBy}. */
     Builder judged(String param, String judgedBy) {
-      query.add(new QueryParam(param, "", "", QueryParam.Treatment.JUDGED, lastReference(),
-          judgedBy));
+      query.add(
+          new QueryParam(param, "", "", QueryParam.Treatment.JUDGED, lastReference(), judgedBy));
       return this;
     }
 
     /**
-     * A parameter clients send that the daemon does not read (shown in {@code reference}):
-     * removed before forwarding, noted in the audit record; {@code why} says why that is safe.
+     * A parameter clients send that the daemon does not read (shown in {@code reference}): removed
+     * before forwarding, noted in the audit record; {@code why} says why that is safe.
      */
     Builder dropped(String param, String reference, String why) {
       query.add(new QueryParam(param, "", "", QueryParam.Treatment.DROPPED, reference, why));
@@ -194,8 +200,15 @@ public record ActionSpec(Action action, List<Route> routes, Optional<Schema.Stru
     }
 
     ActionSpec build() {
-      return new ActionSpec(action, routes, Optional.ofNullable(schema), query,
-          Optional.ofNullable(names), Optional.ofNullable(creates), ownership, plugin);
+      return new ActionSpec(
+          action,
+          routes,
+          Optional.ofNullable(schema),
+          query,
+          Optional.ofNullable(names),
+          Optional.ofNullable(creates),
+          ownership,
+          plugin);
     }
   }
 }

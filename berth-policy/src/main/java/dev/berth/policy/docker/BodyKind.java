@@ -7,7 +7,9 @@ public enum BodyKind {
    * dropped; anything else is refused.
    */
   NONE,
-  /** A JSON body berth reads whole (bounded), canonicalises against a schema, judges and rewrites. */
+  /**
+   * A JSON body berth reads whole (bounded), canonicalises against a schema, judges and rewrites.
+   */
   JSON,
   /** A JSON body berth reads whole, rejects if ambiguous, and re-serialises without a schema. */
   JSON_OPAQUE,

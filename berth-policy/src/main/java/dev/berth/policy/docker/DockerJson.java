@@ -26,39 +26,40 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Reads request bodies the way dockerd's Go {@code encoding/json} would, but refuses everything
- * on which a Java reader and the Go reader could disagree.
+ * Reads request bodies the way dockerd's Go {@code encoding/json} would, but refuses everything on
+ * which a Java reader and the Go reader could disagree.
  *
  * <p>Design note. Go matches struct keys case-insensitively (with Unicode simple case folding:
  * {@code "ſ"} matches {@code "s"}, KELVIN SIGN matches {@code "k"}), lets the last of duplicate
  * keys win, ignores unknown keys, and replaces invalid UTF-8 with U+FFFD. A filter that reads
  * {@code {"HostConfig":{"Privileged":false,"privileged":true}}} with exact-key matching judges a
- * harmless body that the daemon runs privileged. So this reader: rejects exact duplicates (at
- * every level, via Jackson), rejects two keys of one struct that fold to the same field, rejects
- * invalid UTF-8, trailing data and wrong types, keeps {@code null} distinct from absent, and builds
- * a new tree holding only the fields of the {@link Schema} under their canonical names. That tree
- * is what the rules judge and what is forwarded.
+ * harmless body that the daemon runs privileged. So this reader: rejects exact duplicates (at every
+ * level, via Jackson), rejects two keys of one struct that fold to the same field, rejects invalid
+ * UTF-8, trailing data and wrong types, keeps {@code null} distinct from absent, and builds a new
+ * tree holding only the fields of the {@link Schema} under their canonical names. That tree is what
+ * the rules judge and what is forwarded.
  *
  * <p>Folding here maps each code point through upper then lower case, which joins every pair Go's
  * simple folding joins (and a few more, such as dotless i); matching more keys than Go only ever
  * makes berth judge a field the daemon would ignore, never the reverse.
  */
 public final class DockerJson {
-  private static final ObjectMapper MAPPER = JsonMapper.builder(
-          JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-      .disable(JsonParser.Feature.ALLOW_COMMENTS)
-      .build();
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder(
+              JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+          .disable(JsonParser.Feature.ALLOW_COMMENTS)
+          .build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private DockerJson() {}
 
   /**
-   * A new mapper with Jackson's defaults, for JSON that is not a request body berth judges
-   * (plugin messages, daemon answers, berth's own state files). This class is berth's JSON
-   * factory: mappers are built here and nowhere else (checkstyle: newObjectMapper).
+   * A new mapper with Jackson's defaults, for JSON that is not a request body berth judges (plugin
+   * messages, daemon answers, berth's own state files). This class is berth's JSON factory: mappers
+   * are built here and nowhere else (checkstyle: newObjectMapper).
    */
   public static ObjectMapper mapper() {
     return JsonMapper.builder().build();
@@ -90,16 +91,20 @@ public final class DockerJson {
    * where Jackson may decode some of them, so the daemon would read another key than berth judged.
    */
   private static void requireUtf8(byte[] body) throws RequestException {
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(body);
     CharBuffer out = CharBuffer.allocate(8192);
     while (true) {
       CoderResult r = decoder.decode(in, out, true);
       if (r.isError()) {
-        throw RequestException.bad("body: invalid UTF-8 at byte " + in.position()
-            + "; keys and strings must be valid UTF-8");
+        throw RequestException.bad(
+            "body: invalid UTF-8 at byte "
+                + in.position()
+                + "; keys and strings must be valid UTF-8");
       }
       if (!r.isOverflow()) {
         return; // all read: a truncated sequence at the end is an error above
@@ -178,8 +183,14 @@ public final class DockerJson {
       String folded = fold(key);
       String earlier = seen.put(folded, key);
       if (earlier != null) {
-        throw RequestException.bad("body: " + path(at, key) + ": keys \"" + earlier + "\" and \""
-            + key + "\" name the same field; send it once");
+        throw RequestException.bad(
+            "body: "
+                + path(at, key)
+                + ": keys \""
+                + earlier
+                + "\" and \""
+                + key
+                + "\" name the same field; send it once");
       }
       String canonical = byFold.get(folded);
       if (canonical == null) {
@@ -190,8 +201,10 @@ public final class DockerJson {
         }
         continue; // unknown to berth: dropped, never forwarded
       }
-      out.set(canonical,
-          canonicalise(e.getValue(), requireNonNull(schema.fields().get(canonical)), path(at, canonical)));
+      out.set(
+          canonical,
+          canonicalise(
+              e.getValue(), requireNonNull(schema.fields().get(canonical)), path(at, canonical)));
     }
     return out;
   }
@@ -199,8 +212,8 @@ public final class DockerJson {
   /** Case folding that joins at least every pair Go's simple folding joins. */
   static String fold(String key) {
     StringBuilder sb = new StringBuilder(key.length());
-    key.codePoints().forEach(cp -> sb.appendCodePoint(
-        Character.toLowerCase(Character.toUpperCase(cp))));
+    key.codePoints()
+        .forEach(cp -> sb.appendCodePoint(Character.toLowerCase(Character.toUpperCase(cp))));
     return sb.toString();
   }
 

@@ -7,21 +7,20 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * An image reference in its one canonical form, {@code registry/repository[:tag][@digest]}, as
- * the image policy judges it ({@code docker.io/library/busybox:latest},
- * {@code ghcr.io/org/tool@sha256:...}).
+ * An image reference in its one canonical form, {@code registry/repository[:tag][@digest]}, as the
+ * image policy judges it ({@code docker.io/library/busybox:latest}, {@code
+ * ghcr.io/org/tool@sha256:...}).
  *
- * <p>Design note. The grammar and the defaults are those of the distribution reference package
- * that the daemon and the CLI use ({@code reference.ParseNormalizedNamed}, distribution
- * {@code reference/normalize.go}): the first path component is a registry when it contains a
- * {@code .} or a {@code :}, is {@code localhost}, or has an upper-case letter; otherwise the
- * registry is Docker Hub ({@code docker.io}, also written {@code index.docker.io}), whose
- * one-component names live under {@code library/}; a reference with neither tag nor digest means
- * {@code :latest}. The registry is lower-cased (host names are case-insensitive, so
- * {@code Docker.IO} reaches the same registry) and a pull's separate {@code tag} parameter is
- * applied as the daemon applies it ({@link #ofPull}). Anything outside the grammar (upper-case
- * repositories, IPv6 registries, digests other than sha256) is rejected: the policy refuses what
- * it cannot name.
+ * <p>Design note. The grammar and the defaults are those of the distribution reference package that
+ * the daemon and the CLI use ({@code reference.ParseNormalizedNamed}, distribution {@code
+ * reference/normalize.go}): the first path component is a registry when it contains a {@code .} or
+ * a {@code :}, is {@code localhost}, or has an upper-case letter; otherwise the registry is Docker
+ * Hub ({@code docker.io}, also written {@code index.docker.io}), whose one-component names live
+ * under {@code library/}; a reference with neither tag nor digest means {@code :latest}. The
+ * registry is lower-cased (host names are case-insensitive, so {@code Docker.IO} reaches the same
+ * registry) and a pull's separate {@code tag} parameter is applied as the daemon applies it ({@link
+ * #ofPull}). Anything outside the grammar (upper-case repositories, IPv6 registries, digests other
+ * than sha256) is rejected: the policy refuses what it cannot name.
  *
  * @param registry the registry host (and port), lower case
  * @param repository the path inside the registry, e.g. {@code library/busybox}
@@ -31,11 +30,13 @@ import java.util.regex.Pattern;
 public record ImageRef(String registry, String repository, String tag, String digest) {
   /** Docker Hub, as the canonical form names it. */
   public static final String HUB = "docker.io";
-  private static final Pattern DOMAIN = Pattern.compile(
-      "^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-          + "(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$");
-  private static final Pattern COMPONENT = Pattern.compile(
-      "^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$");
+
+  private static final Pattern DOMAIN =
+      Pattern.compile(
+          "^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+              + "(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$");
+  private static final Pattern COMPONENT =
+      Pattern.compile("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$");
   private static final Pattern TAG = Pattern.compile("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$");
   private static final Pattern DIGEST = Pattern.compile("^sha256:[0-9a-f]{64}$");
   private static final Pattern ID = Pattern.compile("^(?:sha256:)?[0-9a-f]{64}$");
@@ -51,8 +52,8 @@ public record ImageRef(String registry, String repository, String tag, String di
   /**
    * The canonical form of {@code ref} (a name as the CLI or API takes it).
    *
-   * @throws IllegalArgumentException when {@code ref} is not a valid image name, or is an image
-   *     id ({@link #isId})
+   * @throws IllegalArgumentException when {@code ref} is not a valid image name, or is an image id
+   *     ({@link #isId})
    */
   public static ImageRef parse(String ref) {
     if (isId(ref)) {
@@ -65,8 +66,8 @@ public record ImageRef(String registry, String repository, String tag, String di
       digest = name.substring(at + 1);
       name = name.substring(0, at);
       if (!DIGEST.matcher(digest).matches()) {
-        throw new IllegalArgumentException("invalid digest in " + ref
-            + " (expected sha256: and 64 lower-case hex digits)");
+        throw new IllegalArgumentException(
+            "invalid digest in " + ref + " (expected sha256: and 64 lower-case hex digits)");
       }
     }
     String tag = "";
@@ -86,7 +87,9 @@ public record ImageRef(String registry, String repository, String tag, String di
     String repository = name;
     if (slash >= 0) {
       String first = name.substring(0, slash);
-      if (first.contains(".") || first.contains(":") || first.equals("localhost")
+      if (first.contains(".")
+          || first.contains(":")
+          || first.equals("localhost")
           || !first.toLowerCase(Locale.ROOT).equals(first)) {
         if (!DOMAIN.matcher(first).matches()) {
           throw new IllegalArgumentException("invalid registry " + first + " in " + ref);
@@ -103,8 +106,12 @@ public record ImageRef(String registry, String repository, String tag, String di
     }
     for (String component : repository.split("/", -1)) {
       if (!COMPONENT.matcher(component).matches()) {
-        throw new IllegalArgumentException("invalid repository name " + repository + " in "
-            + ref + " (lower-case letters, digits and separators)");
+        throw new IllegalArgumentException(
+            "invalid repository name "
+                + repository
+                + " in "
+                + ref
+                + " (lower-case letters, digits and separators)");
       }
     }
     if (tag.isEmpty() && digest.isEmpty()) {
@@ -123,8 +130,8 @@ public record ImageRef(String registry, String repository, String tag, String di
   }
 
   /**
-   * What {@code POST /images/create?fromImage=F&tag=T} pulls: the daemon parses {@code F} and,
-   * when {@code T} is given, takes it as a digest if it parses as one (replacing the tag and digest
+   * What {@code POST /images/create?fromImage=F&tag=T} pulls: the daemon parses {@code F} and, when
+   * {@code T} is given, takes it as a digest if it parses as one (replacing the tag and digest
    * {@code F} named) and as the tag otherwise (replacing the tag, keeping a digest: distribution
    * {@code reference.WithTag}) (moby {@code postImagesCreate}).
    */

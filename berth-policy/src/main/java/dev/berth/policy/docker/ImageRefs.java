@@ -3,8 +3,8 @@ package dev.berth.policy.docker;
 import java.util.Locale;
 
 /**
- * Image references in the familiar form the daemon lists them in ({@code RepoTags}):
- * {@code busybox:latest}, {@code ghcr.io/org/tool:1.2}.
+ * Image references in the familiar form the daemon lists them in ({@code RepoTags}): {@code
+ * busybox:latest}, {@code ghcr.io/org/tool:1.2}.
  *
  * <p>Follows the normalisation of the distribution reference grammar: a first component with a
  * {@code .} or {@code :}, or {@code localhost}, is a registry; otherwise the registry is Docker
@@ -36,8 +36,8 @@ public final class ImageRefs {
     String domain = first < 0 ? "" : name.substring(0, first);
     if (first >= 0 && (domain.equals("docker.io") || domain.equals("index.docker.io"))) {
       name = name.substring(first + 1);
-    } else if (first >= 0 && (domain.contains(".") || domain.contains(":")
-        || domain.equals("localhost"))) {
+    } else if (first >= 0
+        && (domain.contains(".") || domain.contains(":") || domain.equals("localhost"))) {
       return domain.toLowerCase(Locale.ROOT) + name.substring(first) + suffix;
     }
     if (name.startsWith("library/") && name.indexOf('/', "library/".length()) < 0) {

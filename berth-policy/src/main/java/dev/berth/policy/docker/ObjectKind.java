@@ -2,5 +2,9 @@ package dev.berth.policy.docker;
 
 /** The kinds of Docker object a request can name or create. */
 public enum ObjectKind {
-  CONTAINER, EXEC, IMAGE, VOLUME, NETWORK
+  CONTAINER,
+  EXEC,
+  IMAGE,
+  VOLUME,
+  NETWORK
 }

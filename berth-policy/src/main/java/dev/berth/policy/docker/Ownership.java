@@ -1,15 +1,15 @@
 package dev.berth.policy.docker;
 
 /**
- * How the ownership rules treat an action for a caller whose role reaches only their own (or
- * their group's) objects. Callers whose role reaches everything skip ownership altogether.
+ * How the ownership rules treat an action for a caller whose role reaches only their own (or their
+ * group's) objects. Callers whose role reaches everything skip ownership altogether.
  */
 public enum Ownership {
   /** Nothing to check: the action touches no user's object. */
   NONE,
   /**
-   * The path names an object of the entry's {@link ActionSpec#names() kind}: it is resolved
-   * through the daemon, must be the caller's, and the full id judged is what is forwarded.
+   * The path names an object of the entry's {@link ActionSpec#names() kind}: it is resolved through
+   * the daemon, must be the caller's, and the full id judged is what is forwarded.
    */
   NAMED,
   /** A list, prune or event stream: the caller's filters are narrowed to their owner label. */
@@ -19,9 +19,9 @@ public enum Ownership {
   /** An ownership rule of its own (in {@code dev.berth.policy.rules}), which asks the daemon. */
   RULE,
   /**
-   * A swarm endpoint: nothing of a user's to check, but to a role without the action berth asks
-   * the daemon whether the node is in a swarm, and when it is in none gives the daemon's own
-   * answer (503), as SDK teardowns expect.
+   * A swarm endpoint: nothing of a user's to check, but to a role without the action berth asks the
+   * daemon whether the node is in a swarm, and when it is in none gives the daemon's own answer
+   * (503), as SDK teardowns expect.
    */
   SWARM_STATE;
 

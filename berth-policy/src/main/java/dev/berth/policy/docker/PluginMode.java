@@ -1,8 +1,6 @@
 package dev.berth.policy.docker;
 
-/**
- * Whether an action is judged in plugin mode, where berth sees requests but cannot change them.
- */
+/** Whether an action is judged in plugin mode, where berth sees requests but cannot change them. */
 public enum PluginMode {
   /** Judged as in the proxy. */
   JUDGED,
@@ -11,6 +9,8 @@ public enum PluginMode {
    * sessions).
    */
   CLOSED,
-  /** Closed: the proxy rewrites the action's streamed body (a tar archive), which a plugin cannot. */
+  /**
+   * Closed: the proxy rewrites the action's streamed body (a tar archive), which a plugin cannot.
+   */
   CLOSED_STREAM_REWRITE
 }

@@ -5,21 +5,21 @@ import static java.util.Objects.requireNonNull;
 /**
  * One query parameter of an action, as berth treats it.
  *
- * <p>A parameter not listed for an action is refused (corpus PATH-08: dockerd honours parameters
- * a filter does not model, such as {@code start?checkpoint-dir=}). A listed parameter applies
- * from API version {@code since} up to and including {@code until} (empty: no bound); outside
- * that range it is treated as unlisted.
+ * <p>A parameter not listed for an action is refused (corpus PATH-08: dockerd honours parameters a
+ * filter does not model, such as {@code start?checkpoint-dir=}). A listed parameter applies from
+ * API version {@code since} up to and including {@code until} (empty: no bound); outside that range
+ * it is treated as unlisted.
  *
  * @param name the parameter, exactly as the daemon reads it (names are case-sensitive)
  * @param since the first API version that has it, or "" for every version berth judges
  * @param until the last API version that has it, or "" for every later version
  * @param treatment what berth does with it
  * @param reference where the Engine API (or moby's source) defines it
- * @param note for a dropped parameter why dropping it is safe, for a refused one the reason
- *     (both required); for a judged one, optionally, which rule judges it
+ * @param note for a dropped parameter why dropping it is safe, for a refused one the reason (both
+ *     required); for a judged one, optionally, which rule judges it
  */
-public record QueryParam(String name, String since, String until, Treatment treatment,
-    String reference, String note) {
+public record QueryParam(
+    String name, String since, String until, Treatment treatment, String reference, String note) {
   public QueryParam {
     requireNonNull(name, "name");
     requireNonNull(since, "since");
@@ -33,8 +33,8 @@ public record QueryParam(String name, String since, String until, Treatment trea
   }
 
   /** A parameter without a note (a judged one). */
-  public QueryParam(String name, String since, String until, Treatment treatment,
-      String reference) {
+  public QueryParam(
+      String name, String since, String until, Treatment treatment, String reference) {
     this(name, since, until, treatment, reference, "");
   }
 
@@ -49,8 +49,8 @@ public record QueryParam(String name, String since, String until, Treatment trea
   }
 
   /**
-   * Whether this entry applies to a request made with API version {@code apiVersion} ("" when
-   * the request names none: the daemon then uses its newest).
+   * Whether this entry applies to a request made with API version {@code apiVersion} ("" when the
+   * request names none: the daemon then uses its newest).
    */
   public boolean appliesTo(String apiVersion) {
     if (apiVersion.isEmpty()) {

@@ -14,14 +14,21 @@ import org.jspecify.annotations.Nullable;
 /**
  * One entry of the route table: a method and an anchored path template, compiled once.
  *
- * <p>Templates use {@code {id}} for one path segment and {@code {name*}} for one or more
- * segments (image and plugin references contain {@code /}, as dockerd's {@code {name:.*}}).
+ * <p>Templates use {@code {id}} for one path segment and {@code {name*}} for one or more segments
+ * (image and plugin references contain {@code /}, as dockerd's {@code {name:.*}}).
  *
  * @param hijacks whether the daemon may take the connection over (attach, exec start, session)
  * @param reference where the Engine API reference (or moby's source) defines the endpoint
  */
-public record Route(String method, String template, Action action, BodyKind body, boolean hijacks,
-    String reference, Pattern pattern, List<String> params) {
+public record Route(
+    String method,
+    String template,
+    Action action,
+    BodyKind body,
+    boolean hijacks,
+    String reference,
+    Pattern pattern,
+    List<String> params) {
 
   public Route {
     requireNonNull(method, "method");
@@ -33,7 +40,12 @@ public record Route(String method, String template, Action action, BodyKind body
     params = List.copyOf(params);
   }
 
-  static Route of(String method, String template, Action action, BodyKind body, boolean hijacks,
+  static Route of(
+      String method,
+      String template,
+      Action action,
+      BodyKind body,
+      boolean hijacks,
       String reference) {
     StringBuilder regex = new StringBuilder("^");
     List<String> params = new ArrayList<>();
@@ -47,8 +59,15 @@ public record Route(String method, String template, Action action, BodyKind body
       }
     }
     regex.append('$');
-    return new Route(method, template, action, body, hijacks, reference,
-        Pattern.compile(regex.toString()), params);
+    return new Route(
+        method,
+        template,
+        action,
+        body,
+        hijacks,
+        reference,
+        Pattern.compile(regex.toString()),
+        params);
   }
 
   /** The path parameters when this route matches, or null. */

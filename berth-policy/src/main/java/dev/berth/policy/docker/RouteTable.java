@@ -6,17 +6,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The Docker Engine API (up to API 1.51), method and path to {@link Action}, compiled once from
- * the routes of the {@link DockerApi} entries, in their order.
+ * The Docker Engine API (up to API 1.51), method and path to {@link Action}, compiled once from the
+ * routes of the {@link DockerApi} entries, in their order.
  *
  * <p>Matching is exact and anchored on the canonical path (version prefix already stripped, see
- * {@code CanonicalRequest}); the first matching entry wins, so fixed paths such
- * as {@code /images/json} precede templates such as {@code /images/{name*}/json}. A request that
- * matches nothing has no action, and no rule allows it.
+ * {@code CanonicalRequest}); the first matching entry wins, so fixed paths such as {@code
+ * /images/json} precede templates such as {@code /images/{name*}/json}. A request that matches
+ * nothing has no action, and no rule allows it.
  */
 public final class RouteTable {
-  private static final RouteTable DOCKER = new RouteTable(
-      DockerApi.all().stream().flatMap(spec -> spec.routes().stream()).toList());
+  private static final RouteTable DOCKER =
+      new RouteTable(DockerApi.all().stream().flatMap(spec -> spec.routes().stream()).toList());
 
   private final List<Route> routes;
 

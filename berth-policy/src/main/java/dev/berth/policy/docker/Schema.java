@@ -47,9 +47,9 @@ public sealed interface Schema {
    *
    * @param name the Go type, used in messages
    * @param fields canonical field name to schema, in Docker's order
-   * @param refused names that are not fields but are refused rather than dropped (matched as
-   *     fields are), each with the reason: fields a client may have meant elsewhere, which the
-   *     daemon would silently ignore
+   * @param refused names that are not fields but are refused rather than dropped (matched as fields
+   *     are), each with the reason: fields a client may have meant elsewhere, which the daemon
+   *     would silently ignore
    */
   record Struct(String name, Map<String, Schema> fields, Map<String, String> refused)
       implements Schema {
@@ -85,6 +85,7 @@ public sealed interface Schema {
   Schema STR_LIST = new ListOf(STR);
   Schema STR_MAP = new MapOf(STR);
   Schema ANY = new Any();
+
   /** {@code map[string]struct{}} as used for ExposedPorts and Volumes. */
   Schema EMPTY_STRUCT_MAP = new MapOf(new Struct("struct{}", Map.of()));
 

@@ -8,28 +8,29 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Rewrites a tar stream on its way to {@code PUT /containers/{id}/archive} ({@code docker cp})
- * so that every entry belongs to the caller and carries no special bits.
+ * Rewrites a tar stream on its way to {@code PUT /containers/{id}/archive} ({@code docker cp}) so
+ * that every entry belongs to the caller and carries no special bits.
  *
  * <p>Design note. dockerd extracts the archive as root inside the container's mount namespace,
  * following the container's bind mounts, and applies each header's uid, gid and mode bits,
  * including setuid, and creates device nodes (moby {@code createTarFile}). A user who may bind
  * their home could therefore {@code docker cp} a setuid-root shell or a raw disk device into their
- * home on the host. The {@code copyUIDGID} query cannot help: with a numeric {@code User} it
- * fails on 20.10 and 26.x. So berth parses the stream itself, one 512-byte header at a time, and
- * forwards headers it rewrote: uid and gid become the caller's, user and group names are
- * cleared, mode keeps only the permission bits, and the checksum is recomputed. Entry types other
- * than files, directories, links and the PAX/GNU name extensions are refused (devices, FIFOs,
- * sparse files), as are PAX records that would override ownership, and anything that is not an
- * uncompressed tar (the daemon would transparently decompress gzip, so a compressed stream
- * would otherwise hide its headers). Entry data passes through untouched, so the stream keeps its
- * length and its Content-Length.
+ * home on the host. The {@code copyUIDGID} query cannot help: with a numeric {@code User} it fails
+ * on 20.10 and 26.x. So berth parses the stream itself, one 512-byte header at a time, and forwards
+ * headers it rewrote: uid and gid become the caller's, user and group names are cleared, mode keeps
+ * only the permission bits, and the checksum is recomputed. Entry types other than files,
+ * directories, links and the PAX/GNU name extensions are refused (devices, FIFOs, sparse files), as
+ * are PAX records that would override ownership, and anything that is not an uncompressed tar (the
+ * daemon would transparently decompress gzip, so a compressed stream would otherwise hide its
+ * headers). Entry data passes through untouched, so the stream keeps its length and its
+ * Content-Length.
  *
  * <p>Not thread-safe: one instance per request body.
  */
 public final class TarSanitizer {
-  private static final String COMPRESSED = "archive: not an uncompressed tar archive "
-      + "(compressed archives are refused; send a plain tar)";
+  private static final String COMPRESSED =
+      "archive: not an uncompressed tar archive "
+          + "(compressed archives are refused; send a plain tar)";
   private static final int BLOCK = 512;
   private static final int MAX_EXTENSION = 1 << 20;
 
@@ -37,10 +38,13 @@ public final class TarSanitizer {
   private final int gid;
   private final byte[] header = new byte[BLOCK];
   private int headerFill;
+
   /** Bytes of entry data (including padding) still to pass through unchanged. */
   private long dataRemaining;
+
   /** When inside a PAX or GNU long-name block, its content is collected here to be inspected. */
   private @Nullable ByteArrayOutputStream extension;
+
   private long extensionRemaining;
   private long extensionPadding;
   private boolean pax;
@@ -72,24 +76,26 @@ public final class TarSanitizer {
    */
   public byte[] next(byte[] in) throws RequestException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + BLOCK);
-    next(ByteBuffer.wrap(in), new Output() {
-      @Override
-      public void input(int offset, int length) {
-        out.write(in, offset, length);
-      }
+    next(
+        ByteBuffer.wrap(in),
+        new Output() {
+          @Override
+          public void input(int offset, int length) {
+            out.write(in, offset, length);
+          }
 
-      @Override
-      public void header(byte[] block) {
-        out.writeBytes(block);
-      }
-    });
+          @Override
+          public void header(byte[] block) {
+            out.writeBytes(block);
+          }
+        });
     return out.toByteArray();
   }
 
   /**
-   * Feeds the next piece of the stream without copying what passes unchanged: entry data is
-   * named as ranges of {@code in}, which the caller forwards from its own buffer; only header
-   * blocks are copied (to be rewritten). {@code in}'s position is not moved.
+   * Feeds the next piece of the stream without copying what passes unchanged: entry data is named
+   * as ranges of {@code in}, which the caller forwards from its own buffer; only header blocks are
+   * copied (to be rewritten). {@code in}'s position is not moved.
    *
    * @throws RequestException when the stream is not an acceptable tar archive
    */
@@ -184,8 +190,11 @@ public final class TarSanitizer {
           extensionPadding = padded(size) - size;
         }
       }
-      default -> throw RequestException.bad("archive: entry type '" + printable(type)
-          + "' (devices, FIFOs, sparse files) is not allowed");
+      default ->
+          throw RequestException.bad(
+              "archive: entry type '"
+                  + printable(type)
+                  + "' (devices, FIFOs, sparse files) is not allowed");
     }
     // Ownership is the caller's; no setuid, setgid or sticky bits; names cleared.
     long mode = parseNumber(100, 8) & 0777;
@@ -213,8 +222,12 @@ public final class TarSanitizer {
         throw RequestException.bad("archive: malformed PAX header");
       }
       String key = text.substring(space + 1, eq);
-      if (key.equals("uid") || key.equals("gid") || key.equals("uname") || key.equals("gname")
-          || key.startsWith("GNU.sparse") || key.startsWith("SCHILY.")
+      if (key.equals("uid")
+          || key.equals("gid")
+          || key.equals("uname")
+          || key.equals("gname")
+          || key.startsWith("GNU.sparse")
+          || key.startsWith("SCHILY.")
           || key.startsWith("LIBARCHIVE.")) {
         throw RequestException.bad("archive: PAX record '" + key + "' is not allowed");
       }

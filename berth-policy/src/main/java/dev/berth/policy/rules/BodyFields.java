@@ -10,7 +10,6 @@ import java.util.Set;
 final class BodyFields {
   private BodyFields() {}
 
-
   static ObjectNode object(ObjectNode parent, String field) {
     JsonNode n = parent.get(field);
     if (n instanceof ObjectNode o) {

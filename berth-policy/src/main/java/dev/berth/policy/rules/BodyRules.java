@@ -14,10 +14,10 @@ import java.util.Map;
 
 /**
  * The rules for an ordinary user's request bodies, by action: each body kind has its rules class
- * ({@link ContainerCreateRules} with {@link HostConfigRules} and {@link MountRules},
- * {@link ExecRules}, {@link UpdateRules}, {@link ArchiveRules}, {@link ImagePullRules},
- * {@link VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of existing objects is judged afterwards, by
- * {@link OwnershipRules}.
+ * ({@link ContainerCreateRules} with {@link HostConfigRules} and {@link MountRules}, {@link
+ * ExecRules}, {@link UpdateRules}, {@link ArchiveRules}, {@link ImagePullRules}, {@link
+ * VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of existing objects is judged
+ * afterwards, by {@link OwnershipRules}.
  */
 public final class BodyRules {
   private final ContainerCreateRules create;

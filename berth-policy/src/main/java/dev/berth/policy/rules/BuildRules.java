@@ -30,42 +30,41 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The classic builder ({@code POST /build} without {@code version=2}) for ordinary users
- * (issue 14, item 1).
+ * The classic builder ({@code POST /build} without {@code version=2}) for ordinary users (issue 14,
+ * item 1).
  *
- * <p>Design note. The daemon runs every {@code RUN} step in a container it creates itself, as
- * root with the default capabilities, from the query parameters of this one request
- * ({@code hostConfigFromOptions}, moby {@code daemon/builder/dockerfile/internals.go}; the
- * parameters are read in {@code daemon/server/router/build/build_routes.go}). berth never sees
- * those containers, so everything that shapes them is judged here:
+ * <p>Design note. The daemon runs every {@code RUN} step in a container it creates itself, as root
+ * with the default capabilities, from the query parameters of this one request ({@code
+ * hostConfigFromOptions}, moby {@code daemon/builder/dockerfile/internals.go}; the parameters are
+ * read in {@code daemon/server/router/build/build_routes.go}). berth never sees those containers,
+ * so everything that shapes them is judged here:
  *
  * <ul>
  *   <li>Network: {@code networkmode} goes straight to the step's {@code HostConfig.NetworkMode}
  *       ({@code host}, {@code container:<id>} of another user, any named network). The default
  *       (empty, {@code default}, {@code bridge}) would put the step on the shared default bridge,
- *       next to every user's containers with {@code NET_RAW}; it is rewritten to the caller's
- *       build network {@code berth-build-<uid>}, which berth creates on first use
- *       ({@link Effect.EnsureNetwork}) and which belongs to nobody, so no container (not even the
- *       caller's) can join it. {@code none} stays. Other networks, the caller's own included, are
- *       refused: the classic builder's cache key does not include the network, so a step run
- *       where the caller controls DNS (a network alias {@code pypi.org} on her own network) would
- *       leave a layer that another user's identical build reuses.
- *   <li>Cache poisoning: for the same reason the predefined proxy build-args (outside the cache
- *       key by design, Dockerfile reference "Predefined ARGs") and {@code extrahosts} are
- *       refused; the classic builder has no per-user cache to isolate them in, and
- *       {@code nocache} would only protect the caller, not the next user who hits her layers.
+ *       next to every user's containers with {@code NET_RAW}; it is rewritten to the caller's build
+ *       network {@code berth-build-<uid>}, which berth creates on first use ({@link
+ *       Effect.EnsureNetwork}) and which belongs to nobody, so no container (not even the caller's)
+ *       can join it. {@code none} stays. Other networks, the caller's own included, are refused:
+ *       the classic builder's cache key does not include the network, so a step run where the
+ *       caller controls DNS (a network alias {@code pypi.org} on her own network) would leave a
+ *       layer that another user's identical build reuses.
+ *   <li>Cache poisoning: for the same reason the predefined proxy build-args (outside the cache key
+ *       by design, Dockerfile reference "Predefined ARGs") and {@code extrahosts} are refused; the
+ *       classic builder has no per-user cache to isolate them in, and {@code nocache} would only
+ *       protect the caller, not the next user who hits her layers.
  *   <li>{@code cgroupparent} (escapes the daemon's cgroup), {@code isolation}, {@code squash},
  *       {@code securityopt}, {@code ulimits} and BuildKit's {@code session}, {@code buildid},
  *       {@code outputs} are refused; memory, CPU and {@code /dev/shm} are held within the role's
- *       limits (defaults applied as for containers); {@code rm} and {@code forcerm} are forced
- *       so that no ownerless intermediate container stays behind.
+ *       limits (defaults applied as for containers); {@code rm} and {@code forcerm} are forced so
+ *       that no ownerless intermediate container stays behind.
  *   <li>{@code remote} makes the daemon fetch a URL or run {@code git clone} as root
  *       (CVE-2019-13139, CVE-2022-39253): refused unless it starts with a prefix of the role's
  *       {@code allow.build_remote}.
  *   <li>Tags are judged like {@code docker tag}: a tag that exists and is not the caller's is
- *       refused; the owner labels are added to the image's labels, and the built image and its
- *       tags are claimed for the caller once the daemon's answer ends
- *       ({@link FollowUp.ClaimBuild}).
+ *       refused; the owner labels are added to the image's labels, and the built image and its tags
+ *       are claimed for the caller once the daemon's answer ends ({@link FollowUp.ClaimBuild}).
  * </ul>
  *
  * <p>The context (a tar stream) is not inspected: it is relayed as it arrives.
@@ -73,10 +72,13 @@ import java.util.Set;
 public final class BuildRules {
   /** Label on a build network berth made; the value is the uid it is for. */
   public static final String NETWORK_LABEL = "dev.berth.build-network";
+
   private static final Set<String> DEFAULT_NETWORKS = Set.of("", "default", "bridge");
+
   /** Predefined build-args outside the cache key (Dockerfile reference, "Predefined ARGs"). */
-  private static final Set<String> PROXY_ARGS = Set.of("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY",
-      "NO_PROXY", "ALL_PROXY");
+  private static final Set<String> PROXY_ARGS =
+      Set.of("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY");
+
   private static final long CFS_PERIOD = 100_000L;
 
   /** The build network of {@code who}. */
@@ -84,8 +86,8 @@ public final class BuildRules {
     return "berth-build-" + who.uid();
   }
 
-  public Decision evaluate(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) {
+  public Decision evaluate(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects) {
     try {
       return judge(who, grant, request, objects);
     } catch (Refusal r) {
@@ -93,26 +95,30 @@ public final class BuildRules {
     } catch (RequestException e) {
       return new Decision.Deny("image_build", e.status(), "berth: " + e.getMessage());
     } catch (LookupException e) {
-      return new Decision.Indeterminate("ownership_lookup",
-          "berth could not check who owns the image (" + e.getMessage() + ")");
+      return new Decision.Indeterminate(
+          "ownership_lookup", "berth could not check who owns the image (" + e.getMessage() + ")");
     }
   }
 
   /** {@code POST /build/cancel}: only BuildKit builds have ids, and users start none. */
   public static Decision cancel() {
-    return Decision.forbidden("image_build_cancel", "berth: only BuildKit builds can be "
-        + "cancelled by id, and berth does not start those for you; interrupt the client "
-        + "(Ctrl-C) to stop your build");
+    return Decision.forbidden(
+        "image_build_cancel",
+        "berth: only BuildKit builds can be "
+            + "cancelled by id, and berth does not start those for you; interrupt the client "
+            + "(Ctrl-C) to stop your build");
   }
 
-  private Decision judge(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, RequestException, LookupException {
+  private Decision judge(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, RequestException, LookupException {
     QueryParams q = request.query();
     List<String> notes = new ArrayList<>();
     String version = q.get("version").orElse("");
     if (version.equals("2")) {
-      throw new Refusal("BuildKit builds through /build?version=2 are not allowed; build with "
-          + "the classic builder (DOCKER_BUILDKIT=0 docker build ...)");
+      throw new Refusal(
+          "BuildKit builds through /build?version=2 are not allowed; build with "
+              + "the classic builder (DOCKER_BUILDKIT=0 docker build ...)");
     }
     if (!version.isEmpty() && !version.equals("1")) {
       throw RequestException.bad("unknown builder version " + version);
@@ -122,9 +128,12 @@ public final class BuildRules {
     }
     requireEmpty(q, "cgroupparent", "--cgroup-parent is not allowed");
     requireEmpty(q, "securityopt", "--security-opt is not allowed for builds");
-    requireEmpty(q, "extrahosts", "--add-host is not allowed for builds: the build cache is "
-        + "shared and does not record it, so a host entry of yours could plant a layer in "
-        + "another user's build");
+    requireEmpty(
+        q,
+        "extrahosts",
+        "--add-host is not allowed for builds: the build cache is "
+            + "shared and does not record it, so a host entry of yours could plant a layer in "
+            + "another user's build");
     String isolation = q.get("isolation").orElse("").strip();
     if (!isolation.isEmpty() && !isolation.equalsIgnoreCase("default")) {
       throw new Refusal("--isolation is not allowed");
@@ -146,14 +155,17 @@ public final class BuildRules {
     if (DEFAULT_NETWORKS.contains(network.toLowerCase(Locale.ROOT))) {
       String mine = networkName(who);
       q = q.with("networkmode", mine);
-      effects.add(new Effect.EnsureNetwork(mine,
-          Map.of(NETWORK_LABEL, Integer.toString(who.uid()))));
+      effects.add(
+          new Effect.EnsureNetwork(mine, Map.of(NETWORK_LABEL, Integer.toString(who.uid()))));
       notes.add("build steps run on your build network " + mine);
     } else if (!network.equalsIgnoreCase("none")) {
-      throw new Refusal("--network " + network + ": build steps run on your build network "
-          + "(the default) or with --network none; the host's, another container's and "
-          + "named networks are not allowed (the shared build cache does not record the "
-          + "network a step ran on)");
+      throw new Refusal(
+          "--network "
+              + network
+              + ": build steps run on your build network "
+              + "(the default) or with --network none; the host's, another container's and "
+              + "named networks are not allowed (the shared build cache does not record the "
+              + "network a step ran on)");
     }
     if (!q.bool("rm") || !q.bool("forcerm")) {
       notes.add("rm and forcerm forced: intermediate containers are removed");
@@ -162,17 +174,22 @@ public final class BuildRules {
     List<String> tags = new ArrayList<>();
     for (String t : request.query().getAll("t")) {
       String target = ImageRefs.familiar(t.strip());
-      Optional<DockerObject> existing = grant.role().scope() == Scope.ALL ? Optional.empty()
-          : objects.image(target);
-      if (existing.isPresent() && !grant.reaches(who,
-          existing.get().tags().getOrDefault(target, Optional.empty()))) {
-        throw new Refusal("-t " + t + ": the image " + target + " is already on this host and "
-            + "is not yours; give your image another name");
+      Optional<DockerObject> existing =
+          grant.role().scope() == Scope.ALL ? Optional.empty() : objects.image(target);
+      if (existing.isPresent()
+          && !grant.reaches(who, existing.get().tags().getOrDefault(target, Optional.empty()))) {
+        throw new Refusal(
+            "-t "
+                + t
+                + ": the image "
+                + target
+                + " is already on this host and "
+                + "is not yours; give your image another name");
       }
       tags.add(target);
     }
-    return new Decision.Allow("image_build", request.withQuery(q), notes,
-        new FollowUp.ClaimBuild(tags, owner), effects);
+    return new Decision.Allow(
+        "image_build", request.withQuery(q), notes, new FollowUp.ClaimBuild(tags, owner), effects);
   }
 
   private static void requireEmpty(QueryParams q, String key, String message) throws Refusal {
@@ -190,9 +207,12 @@ public final class BuildRules {
         return;
       }
     }
-    throw new Refusal("remote build contexts (" + remote + ") are fetched by the daemon as root "
-        + "and are not allowed for your role; clone or download it yourself and build the "
-        + "directory");
+    throw new Refusal(
+        "remote build contexts ("
+            + remote
+            + ") are fetched by the daemon as root "
+            + "and are not allowed for your role; clone or download it yourself and build the "
+            + "directory");
   }
 
   private static void checkBuildArgs(String json) throws Refusal, RequestException {
@@ -209,20 +229,25 @@ public final class BuildRules {
     for (Iterator<String> it = args.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (PROXY_ARGS.contains(name.toUpperCase(Locale.ROOT))) {
-        throw new Refusal("--build-arg " + name + " is not allowed: proxy build-args are left "
-            + "out of the shared build cache's key, so what a step fetched through your proxy "
-            + "would be reused by other users' builds; set the proxy inside the Dockerfile "
-            + "(ENV) instead");
+        throw new Refusal(
+            "--build-arg "
+                + name
+                + " is not allowed: proxy build-args are left "
+                + "out of the shared build cache's key, so what a step fetched through your proxy "
+                + "would be reused by other users' builds; set the proxy inside the Dockerfile "
+                + "(ENV) instead");
       }
     }
   }
 
-  /** The image labels with the owner's added; a {@code dev.berth.*} label of anyone else refused. */
+  /**
+   * The image labels with the owner's added; a {@code dev.berth.*} label of anyone else refused.
+   */
   private static String labels(String json, Owner owner) throws Refusal, RequestException {
-    JsonNode given = json.isBlank() ? null
-        : DockerJson.parse(json.getBytes(StandardCharsets.UTF_8));
-    ObjectNode labels = given instanceof ObjectNode o ? o.deepCopy()
-        : JsonNodeFactory.instance.objectNode();
+    JsonNode given =
+        json.isBlank() ? null : DockerJson.parse(json.getBytes(StandardCharsets.UTF_8));
+    ObjectNode labels =
+        given instanceof ObjectNode o ? o.deepCopy() : JsonNodeFactory.instance.objectNode();
     if (given != null && !given.isNull() && !given.isObject()) {
       throw RequestException.bad("labels: expected a JSON object");
     }
@@ -236,8 +261,12 @@ public final class BuildRules {
       throws Refusal, RequestException {
     long memory = number(q, "memory");
     if (limits.memoryMax() > 0 && memory > limits.memoryMax()) {
-      throw new Refusal("--memory " + memory + " exceeds your role's maximum of "
-          + limits.memoryMax() + " bytes");
+      throw new Refusal(
+          "--memory "
+              + memory
+              + " exceeds your role's maximum of "
+              + limits.memoryMax()
+              + " bytes");
     }
     long memoryDefault = limits.memoryDefault() > 0 ? limits.memoryDefault() : limits.memoryMax();
     if (memory <= 0 && memoryDefault > 0) {
@@ -253,14 +282,19 @@ public final class BuildRules {
     long period = number(q, "cpuperiod");
     long nano = quota > 0 ? quota * 1_000_000_000L / (period > 0 ? period : CFS_PERIOD) : 0;
     if (limits.nanoCpusMax() > 0 && nano > limits.nanoCpusMax()) {
-      throw new Refusal("--cpu-quota/--cpu-period ask for " + nano / 1e9 + " CPUs, more than "
-          + "your role's maximum of " + limits.nanoCpusMax() / 1e9);
+      throw new Refusal(
+          "--cpu-quota/--cpu-period ask for "
+              + nano / 1e9
+              + " CPUs, more than "
+              + "your role's maximum of "
+              + limits.nanoCpusMax() / 1e9);
     }
-    long cpuDefault = limits.nanoCpusDefault() > 0 ? limits.nanoCpusDefault()
-        : limits.nanoCpusMax();
+    long cpuDefault =
+        limits.nanoCpusDefault() > 0 ? limits.nanoCpusDefault() : limits.nanoCpusMax();
     if (nano <= 0 && cpuDefault > 0) {
-      q = q.with("cpuperiod", Long.toString(CFS_PERIOD))
-          .with("cpuquota", Long.toString(cpuDefault * CFS_PERIOD / 1_000_000_000L));
+      q =
+          q.with("cpuperiod", Long.toString(CFS_PERIOD))
+              .with("cpuquota", Long.toString(cpuDefault * CFS_PERIOD / 1_000_000_000L));
       notes.add("build step CPUs set to " + cpuDefault / 1e9);
     }
     return q;

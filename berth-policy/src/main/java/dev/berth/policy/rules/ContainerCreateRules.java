@@ -30,16 +30,16 @@ import java.util.TreeSet;
  *
  * <p>Design note. Every body arrives canonical (see {@code DockerJson}): known fields only, under
  * Docker's names. The rules then either refuse with a message that names the field and what to do
- * instead, or rewrite: {@code User} becomes the caller's numeric {@code uid:gid},
- * {@code SecurityOpt} exactly {@code no-new-privileges}, {@code CapDrop} {@code ALL}, and the owner
- * label is stamped. Host paths are resolved once on the host and the resolved path is forwarded.
+ * instead, or rewrite: {@code User} becomes the caller's numeric {@code uid:gid}, {@code
+ * SecurityOpt} exactly {@code no-new-privileges}, {@code CapDrop} {@code ALL}, and the owner label
+ * is stamped. Host paths are resolved once on the host and the resolved path is forwarded.
  *
- * <p>Check-then-mount race: between berth resolving a bind source and dockerd mounting it, the
- * user can swap a directory they own for a symlink. berth forwards the real path, so only
- * components the user controls inside an allowed root can be swapped; dockerd resolves symlinks
- * again at mount time. Closing the window fully needs the daemon to mount by file descriptor,
- * which Docker cannot; the allowed roots should therefore hold nothing the user could point at
- * that is more sensitive than the root itself (a home directory qualifies).
+ * <p>Check-then-mount race: between berth resolving a bind source and dockerd mounting it, the user
+ * can swap a directory they own for a symlink. berth forwards the real path, so only components the
+ * user controls inside an allowed root can be swapped; dockerd resolves symlinks again at mount
+ * time. Closing the window fully needs the daemon to mount by file descriptor, which Docker cannot;
+ * the allowed roots should therefore hold nothing the user could point at that is more sensitive
+ * than the root itself (a home directory qualifies).
  */
 final class ContainerCreateRules {
   private final Map<String, Profile> profiles;
@@ -75,9 +75,9 @@ final class ContainerCreateRules {
   }
 
   /**
-   * {@code -v /data} arrives as {@code Config.Volumes}; its targets are judged as every other
-   * mount target is. (Found by fuzzing: a relative target was let through here, and then refused
-   * when berth's own forwarded body, where it had become a labelled mount, was judged again.)
+   * {@code -v /data} arrives as {@code Config.Volumes}; its targets are judged as every other mount
+   * target is. (Found by fuzzing: a relative target was let through here, and then refused when
+   * berth's own forwarded body, where it had become a labelled mount, was judged again.)
    */
   private static void checkAnonymousVolumes(ObjectNode body) throws Refusal {
     for (Iterator<String> it = body.path("Volumes").fieldNames(); it.hasNext(); ) {
@@ -95,8 +95,14 @@ final class ContainerCreateRules {
     }
     for (String name : value.split(",", -1)) {
       if (!role.profiles().contains(name.strip())) {
-        throw new Refusal("profile \"" + name.strip() + "\" is not granted to your role ("
-            + role.name() + "; granted: " + new TreeSet<>(role.profiles()) + ")");
+        throw new Refusal(
+            "profile \""
+                + name.strip()
+                + "\" is not granted to your role ("
+                + role.name()
+                + "; granted: "
+                + new TreeSet<>(role.profiles())
+                + ")");
       }
       out.add(profiles.get(name.strip()));
     }
@@ -104,22 +110,25 @@ final class ContainerCreateRules {
   }
 
   /**
-   * Adds what the administrator vetted, after the caller's own request was checked: the mounts
-   * and devices of a profile are allowed because the policy names them, not because the caller
-   * asked. Their targets are then judged with the caller's (neither repeat nor nest).
+   * Adds what the administrator vetted, after the caller's own request was checked: the mounts and
+   * devices of a profile are allowed because the policy names them, not because the caller asked.
+   * Their targets are then judged with the caller's (neither repeat nor nest).
    */
-  private static void applyProfiles(ObjectNode body, ObjectNode hc, List<Profile> asked,
-      Rewrites rw) throws Refusal {
+  private static void applyProfiles(
+      ObjectNode body, ObjectNode hc, List<Profile> asked, Rewrites rw) throws Refusal {
     for (Profile p : asked) {
       ArrayNode binds = hc.get("Binds") instanceof ArrayNode a ? a : hc.putArray("Binds");
       p.mounts().forEach(binds::add);
       ArrayNode devices = hc.get("Devices") instanceof ArrayNode a ? a : hc.putArray("Devices");
       for (String d : p.devices()) {
-        devices.addObject().put("PathOnHost", d).put("PathInContainer", d)
+        devices
+            .addObject()
+            .put("PathOnHost", d)
+            .put("PathInContainer", d)
             .put("CgroupPermissions", "rwm");
       }
-      ArrayNode requests = hc.get("DeviceRequests") instanceof ArrayNode a ? a
-          : hc.putArray("DeviceRequests");
+      ArrayNode requests =
+          hc.get("DeviceRequests") instanceof ArrayNode a ? a : hc.putArray("DeviceRequests");
       for (Profile.DeviceRequest r : p.deviceRequests()) {
         ObjectNode req = requests.addObject().put("Driver", r.driver()).put("Count", r.count());
         ArrayNode caps = req.putArray("Capabilities").addArray();
@@ -133,23 +142,24 @@ final class ContainerCreateRules {
 
   private void checkNetworking(ObjectNode body) throws Refusal {
     for (Iterator<Map.Entry<String, JsonNode>> it =
-        body.path("NetworkingConfig").path("EndpointsConfig").fields(); it.hasNext(); ) {
+            body.path("NetworkingConfig").path("EndpointsConfig").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (e.getKey().equals("host")) {
         throw new Refusal("--network host is not allowed");
       }
       JsonNode opts = e.getValue().path("DriverOpts");
       if (opts.isObject() && !opts.isEmpty()) {
-        throw new Refusal("--network " + e.getKey() + ": endpoint driver options are not "
-            + "allowed");
+        throw new Refusal(
+            "--network " + e.getKey() + ": endpoint driver options are not " + "allowed");
       }
     }
   }
 
   /**
    * Both owner labels are always set (the group one empty when not shared): a container inherits
-   * its image's labels, and an image built with {@code LABEL dev.berth.owner.gid=…} must not
-   * share the container with that group.
+   * its image's labels, and an image built with {@code LABEL dev.berth.owner.gid=…} must not share
+   * the container with that group.
    */
   private static void stampOwner(ObjectNode body, Owner owner, Rewrites rw) throws Refusal {
     ObjectNode labels = object(body, "Labels");
@@ -159,7 +169,11 @@ final class ContainerCreateRules {
       return; // the caller gave them already
     }
     owner.labels().forEach(labels::put);
-    rw.note("label " + Owner.UID_LABEL + "=" + owner.uid()
-        + (owner.gid() >= 0 ? ", " + Owner.GID_LABEL + "=" + owner.gid() : ""));
+    rw.note(
+        "label "
+            + Owner.UID_LABEL
+            + "="
+            + owner.uid()
+            + (owner.gid() >= 0 ? ", " + Owner.GID_LABEL + "=" + owner.gid() : ""));
   }
 }

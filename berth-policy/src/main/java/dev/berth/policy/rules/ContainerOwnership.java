@@ -34,34 +34,38 @@ import java.util.Set;
 
 /**
  * Ownership of containers: the container a path names (the caller's private name tried first),
- * names of new and renamed containers, and what a new container uses (volumes, networks,
- * anonymous volumes labelled for the caller), the image it runs (through {@link ImageRules}),
- * and inspect answers in the caller's names.
+ * names of new and renamed containers, and what a new container uses (volumes, networks, anonymous
+ * volumes labelled for the caller), the image it runs (through {@link ImageRules}), and inspect
+ * answers in the caller's names.
  */
 final class ContainerOwnership {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   /**
-   * Networks every container may join: the daemon's own, not any user's (with private names
-   * the default ones are the caller's own instead, see {@link PrivateNames}).
+   * Networks every container may join: the daemon's own, not any user's (with private names the
+   * default ones are the caller's own instead, see {@link PrivateNames}).
    */
   private static final Set<String> SHARED_NETWORKS = Set.of("", "default", "bridge", "none");
 
-
-
   private ContainerOwnership() {}
 
-
-  static Step onContainer(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, ActionSpec spec, PrivateNames names)
+  static Step onContainer(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      ActionSpec spec,
+      PrivateNames names)
       throws Refusal, LookupException {
     Action action = spec.action();
     String ref = segment(request, 1);
     DockerObject c = container(ref, who, grant, objects, names);
-    Step step = new Step(request.withSegment(1, c.id()),
-        spec.creates().equals(Optional.of(ObjectKind.EXEC))
-            ? new FollowUp.ClaimExec(grant.ownerFor(who))
-            : action == CONTAINER_INSPECT ? shownNames(who, grant, names) : FollowUp.NONE);
+    Step step =
+        new Step(
+            request.withSegment(1, c.id()),
+            spec.creates().equals(Optional.of(ObjectKind.EXEC))
+                ? new FollowUp.ClaimExec(grant.ownerFor(who))
+                : action == CONTAINER_INSPECT ? shownNames(who, grant, names) : FollowUp.NONE);
     if (action == CONTAINER_RENAME) {
       step.request = prefixedName(step.request, names, step);
       checkNameFree(step.request.query().get("name").orElse(""), who, grant, objects);
@@ -77,16 +81,17 @@ final class ContainerOwnership {
   }
 
   /**
-   * The caller's container named by {@code ref}: the caller's own name first ({@code web} is
-   * {@code u1001_web}), then the reference as given (an id, or a container from before private
-   * names); either must be the caller's.
+   * The caller's container named by {@code ref}: the caller's own name first ({@code web} is {@code
+   * u1001_web}), then the reference as given (an id, or a container from before private names);
+   * either must be the caller's.
    */
-  static DockerObject container(String ref, Principal who, Grant grant,
-      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+  static DockerObject container(
+      String ref, Principal who, Grant grant, ObjectDirectory objects, PrivateNames names)
+      throws Refusal, LookupException {
     String own = names.toDaemon(ref);
     if (!own.equals(ref)) {
-      Optional<DockerObject> mine = reach(objects.container(own), who, grant)
-          .filter(c -> c.name().equals(own));
+      Optional<DockerObject> mine =
+          reach(objects.container(own), who, grant).filter(c -> c.name().equals(own));
       if (mine.isPresent()) {
         return mine.get();
       }
@@ -96,8 +101,7 @@ final class ContainerOwnership {
   }
 
   /** {@code request} with its {@code ?name=} query parameter in the caller's namespace. */
-  static CanonicalRequest prefixedName(CanonicalRequest request, PrivateNames names,
-      Step step) {
+  static CanonicalRequest prefixedName(CanonicalRequest request, PrivateNames names, Step step) {
     Optional<String> name = request.query().get("name");
     if (name.isEmpty() || name.get().isEmpty()) {
       return request;
@@ -112,11 +116,11 @@ final class ContainerOwnership {
   }
 
   /**
-   * A name used by a container the caller cannot see is refused with a clear message, instead
-   * of the daemon's conflict error that names the other container's id.
+   * A name used by a container the caller cannot see is refused with a clear message, instead of
+   * the daemon's conflict error that names the other container's id.
    */
-  static void checkNameFree(String name, Principal who, Grant grant,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static void checkNameFree(String name, Principal who, Grant grant, ObjectDirectory objects)
+      throws Refusal, LookupException {
     String plain = name.startsWith("/") ? name.substring(1) : name;
     if (plain.isEmpty()) {
       return;
@@ -126,19 +130,30 @@ final class ContainerOwnership {
       return;
     }
     if (existing.get().name().equals(plain)) {
-      throw new Refusal(Decision.Status.CONFLICT, "the container name \"" + plain
-          + "\" is already used by another user; choose another name");
+      throw new Refusal(
+          Decision.Status.CONFLICT,
+          "the container name \""
+              + plain
+              + "\" is already used by another user; choose another name");
     }
     if (existing.get().id().startsWith(plain)) {
       // The daemon resolves a name before an id prefix: this name would take the other user's
       // short id (as docker ps shows it) over.
-      throw new Refusal(Decision.Status.CONFLICT, "the container name \"" + plain
-          + "\" is the id of another user's container; choose another name");
+      throw new Refusal(
+          Decision.Status.CONFLICT,
+          "the container name \""
+              + plain
+              + "\" is the id of another user's container; choose another name");
     }
   }
 
-  static Step containerCreate(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+  static Step containerCreate(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      PrivateNames names)
+      throws Refusal, LookupException {
     Step step = new Step(request);
     request = prefixedName(request, names, step);
     checkNameFree(request.query().get("name").orElse(""), who, grant, objects);
@@ -159,8 +174,8 @@ final class ContainerOwnership {
         String text = bind.asText();
         String source = text.split(":", -1)[0];
         if (!source.startsWith("/") && text.contains(":")) {
-          String daemon = VolumeOwnership.useVolume(source, "-v " + text, who, grant, objects,
-              names, step);
+          String daemon =
+              VolumeOwnership.useVolume(source, "-v " + text, who, grant, objects, names, step);
           text = daemon + text.substring(source.length());
         }
         out.add(text);
@@ -175,16 +190,18 @@ final class ContainerOwnership {
       }
       String source = m.path("Source").asText("");
       if (source.isEmpty()) {
-        ObjectNode opts = m.path("VolumeOptions") instanceof ObjectNode o ? o
-            : m.putObject("VolumeOptions");
-        ObjectNode labels = opts.path("Labels") instanceof ObjectNode o ? o
-            : opts.putObject("Labels");
+        ObjectNode opts =
+            m.path("VolumeOptions") instanceof ObjectNode o ? o : m.putObject("VolumeOptions");
+        ObjectNode labels =
+            opts.path("Labels") instanceof ObjectNode o ? o : opts.putObject("Labels");
         checkBerthLabels(labels, owner, "--mount volume labels");
         owner.labels().forEach(labels::put);
         step.note("anonymous volume at " + m.path("Target").asText("") + " labelled as yours");
       } else {
-        m.put("Source", VolumeOwnership.useVolume(source, "--mount source=" + source, who,
-            grant, objects, names, step));
+        m.put(
+            "Source",
+            VolumeOwnership.useVolume(
+                source, "--mount source=" + source, who, grant, objects, names, step));
       }
     }
     ownContainerReferences(hc, who, objects, names);
@@ -198,9 +215,12 @@ final class ContainerOwnership {
       ObjectNode out = endpoints.objectNode();
       for (Iterator<Map.Entry<String, JsonNode>> it = endpoints.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        String net = names.isDefaultNetwork(e.getKey()) ? ownDefaultNetwork(names, step)
-            : SHARED_NETWORKS.contains(e.getKey()) ? e.getKey()
-            : NetworkOwnership.useNetwork(e.getKey(), who, grant, objects, names);
+        String net =
+            names.isDefaultNetwork(e.getKey())
+                ? ownDefaultNetwork(names, step)
+                : SHARED_NETWORKS.contains(e.getKey())
+                    ? e.getKey()
+                    : NetworkOwnership.useNetwork(e.getKey(), who, grant, objects, names);
         out.set(net, e.getValue());
       }
       ((ObjectNode) body.path("NetworkingConfig")).set("EndpointsConfig", out);
@@ -224,20 +244,23 @@ final class ContainerOwnership {
   /**
    * {@code --volumes-from}, {@code --link} and {@code --network/--pid/--ipc container:NAME} name
    * other containers (a plain name is the caller's own first, as everywhere). Each must be the
-   * caller's own (their uid, not only their sharing group:
-   * a container's mounts may include its owner's home, and its namespaces its owner's
-   * processes), and is forwarded as the full id that was judged.
+   * caller's own (their uid, not only their sharing group: a container's mounts may include its
+   * owner's home, and its namespaces its owner's processes), and is forwarded as the full id that
+   * was judged.
    */
-  private static void ownContainerReferences(ObjectNode hc, Principal who,
-      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+  private static void ownContainerReferences(
+      ObjectNode hc, Principal who, ObjectDirectory objects, PrivateNames names)
+      throws Refusal, LookupException {
     if (hc.get("VolumesFrom") instanceof ArrayNode from) {
       for (int i = 0; i < from.size(); i++) {
         String entry = from.get(i).asText("");
         int colon = entry.lastIndexOf(':');
         boolean mode = colon > 0 && Set.of("ro", "rw").contains(entry.substring(colon + 1));
         String ref = mode ? entry.substring(0, colon) : entry;
-        from.set(i, ownContainer(ref, "--volumes-from", who, objects, names)
-            + (mode ? entry.substring(colon) : ""));
+        from.set(
+            i,
+            ownContainer(ref, "--volumes-from", who, objects, names)
+                + (mode ? entry.substring(colon) : ""));
       }
     }
     if (hc.get("Links") instanceof ArrayNode links) {
@@ -259,21 +282,26 @@ final class ContainerOwnership {
     }
   }
 
-  private static String ownContainer(String ref, String what, Principal who,
-      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+  private static String ownContainer(
+      String ref, String what, Principal who, ObjectDirectory objects, PrivateNames names)
+      throws Refusal, LookupException {
     String own = names.toDaemon(ref);
     if (!own.equals(ref)) {
-      Optional<DockerObject> mine = objects.container(own)
-          .filter(c -> c.name().equals(own) && c.owner().filter(o -> o.uid() == who.uid())
-              .isPresent());
+      Optional<DockerObject> mine =
+          objects
+              .container(own)
+              .filter(
+                  c ->
+                      c.name().equals(own)
+                          && c.owner().filter(o -> o.uid() == who.uid()).isPresent());
       if (mine.isPresent()) {
         return mine.get().id();
       }
     }
     Optional<DockerObject> c = objects.container(ref);
     if (c.isEmpty() || c.get().owner().filter(o -> o.uid() == who.uid()).isEmpty()) {
-      throw new Refusal(Decision.Status.FORBIDDEN, what + " " + ref + ": no such container of "
-          + "yours");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN, what + " " + ref + ": no such container of " + "yours");
     }
     return c.get().id();
   }
@@ -281,20 +309,21 @@ final class ContainerOwnership {
   /**
    * {@code -v /data} reaches the API as {@code Config.Volumes}, which makes the daemon create an
    * anonymous volume without labels: nobody's, so its owner could not list or remove it. Each is
-   * turned into the equivalent {@code --mount type=volume,target=/data} carrying the owner
-   * labels (targets that a bind or mount also names stay as they are: there the volume is
-   * shadowed anyway). An image's own {@code VOLUME}s cannot be labelled this way.
+   * turned into the equivalent {@code --mount type=volume,target=/data} carrying the owner labels
+   * (targets that a bind or mount also names stay as they are: there the volume is shadowed
+   * anyway). An image's own {@code VOLUME}s cannot be labelled this way.
    */
-  static void labelAnonymousVolumes(ObjectNode body, ObjectNode hc, Owner owner,
-      Step step) {
+  static void labelAnonymousVolumes(ObjectNode body, ObjectNode hc, Owner owner, Step step) {
     if (!(body.get("Volumes") instanceof ObjectNode volumes) || volumes.isEmpty()) {
       return;
     }
     Set<String> taken = new HashSet<>();
-    hc.path("Binds").forEach(b -> {
-      String[] parts = b.asText().split(":", -1);
-      taken.add(parts.length > 1 ? parts[1] : parts[0]);
-    });
+    hc.path("Binds")
+        .forEach(
+            b -> {
+              String[] parts = b.asText().split(":", -1);
+              taken.add(parts.length > 1 ? parts[1] : parts[0]);
+            });
     hc.path("Mounts").forEach(m -> taken.add(m.path("Target").asText("")));
     ArrayNode mounts = hc.get("Mounts") instanceof ArrayNode a ? a : hc.putArray("Mounts");
     for (Iterator<String> it = volumes.fieldNames(); it.hasNext(); ) {

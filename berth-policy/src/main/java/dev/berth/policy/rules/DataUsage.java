@@ -15,17 +15,17 @@ import java.util.function.UnaryOperator;
 /**
  * The answer of {@code GET /system/df} narrowed to what one caller may see.
  *
- * <p>The daemon has no filter for this endpoint, so the answer is rewritten: containers and
- * volumes the caller may not reach are dropped, images are those the caller sees
- * ({@link ImageAccess}) and count only the caller's containers, the build cache (other users' build steps) is emptied, and any field
- * berth does not know is dropped, so that a newer daemon's additions cannot leak other users'
- * objects.
+ * <p>The daemon has no filter for this endpoint, so the answer is rewritten: containers and volumes
+ * the caller may not reach are dropped, images are those the caller sees ({@link ImageAccess}) and
+ * count only the caller's containers, the build cache (other users' build steps) is emptied, and
+ * any field berth does not know is dropped, so that a newer daemon's additions cannot leak other
+ * users' objects.
  */
 final class DataUsage {
   private DataUsage() {}
 
-  static JsonNode narrow(JsonNode df, Predicate<Optional<Owner>> reaches,
-      UnaryOperator<JsonNode> seenImages) {
+  static JsonNode narrow(
+      JsonNode df, Predicate<Optional<Owner>> reaches, UnaryOperator<JsonNode> seenImages) {
     if (!(df instanceof ObjectNode in)) {
       return df;
     }
@@ -37,13 +37,13 @@ final class DataUsage {
         case "Images" -> out.set(e.getKey(), seenImages.apply(e.getValue()));
         case "Containers", "Volumes" -> out.set(e.getKey(), owned(e.getValue(), reaches));
         case "BuildCache" -> out.putArray("BuildCache");
-        default -> { }
+        default -> {}
       }
     }
     if (out.get("Images") instanceof ArrayNode images) {
       Map<String, Integer> uses = new HashMap<>();
-      out.path("Containers").forEach(c -> uses.merge(c.path("ImageID").asText(""), 1,
-          Integer::sum));
+      out.path("Containers")
+          .forEach(c -> uses.merge(c.path("ImageID").asText(""), 1, Integer::sum));
       ArrayNode counted = images.arrayNode();
       for (JsonNode image : images) {
         ObjectNode copy = image.deepCopy();
@@ -64,8 +64,9 @@ final class DataUsage {
     }
     for (JsonNode item : list) {
       Map<String, String> labels = new HashMap<>();
-      item.path("Labels").fields().forEachRemaining(l -> labels.put(l.getKey(),
-          l.getValue().asText("")));
+      item.path("Labels")
+          .fields()
+          .forEachRemaining(l -> labels.put(l.getKey(), l.getValue().asText("")));
       if (reaches.test(Owner.fromLabels(labels))) {
         out.add(item);
       }

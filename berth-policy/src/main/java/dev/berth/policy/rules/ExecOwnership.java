@@ -15,10 +15,11 @@ import dev.berth.policy.Principal;
 final class ExecOwnership {
   private ExecOwnership() {}
 
-  static Step onExec(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    DockerObject exec = reach(objects.exec(segment(request, 1)), who, grant)
-        .orElseThrow(() -> notFound("No such exec instance: " + segment(request, 1)));
+  static Step onExec(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
+    DockerObject exec =
+        reach(objects.exec(segment(request, 1)), who, grant)
+            .orElseThrow(() -> notFound("No such exec instance: " + segment(request, 1)));
     return new Step(request.withSegment(1, exec.id()));
   }
 }

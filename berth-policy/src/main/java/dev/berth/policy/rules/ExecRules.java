@@ -13,12 +13,11 @@ import dev.berth.policy.Principal;
 final class ExecRules {
   private ExecRules() {}
 
-
   static Decision evaluate(Principal who, CanonicalRequest request) {
     ObjectNode body = ((Body.Json) request.body()).value().deepCopy();
     if (isTrue(body, "Privileged")) {
-      return Decision.forbidden("exec_create",
-          "berth: exec --privileged is not allowed; drop --privileged");
+      return Decision.forbidden(
+          "exec_create", "berth: exec --privileged is not allowed; drop --privileged");
     }
     Rewrites rw = new Rewrites();
     try {

@@ -18,12 +18,12 @@ import java.util.function.BinaryOperator;
  * The {@code filters} query parameter of list, prune and events endpoints, narrowed to what a
  * caller may see.
  *
- * <p>dockerd reads {@code filters} as a JSON object of filter name to either a set
- * ({@code {"label":{"a=b":true}}}) or, from old clients, a list ({@code {"label":["a=b"]}}).
- * Label filters are conjunctive on every endpoint berth narrows (an object must carry every
- * listed label), so adding berth's owner label can only narrow what the caller's own filters
- * select. The caller's filters are parsed strictly (duplicate or case-folded keys, wrong types
- * and trailing data are refused) and re-serialised in the set form.
+ * <p>dockerd reads {@code filters} as a JSON object of filter name to either a set ({@code
+ * {"label":{"a=b":true}}}) or, from old clients, a list ({@code {"label":["a=b"]}}). Label filters
+ * are conjunctive on every endpoint berth narrows (an object must carry every listed label), so
+ * adding berth's owner label can only narrow what the caller's own filters select. The caller's
+ * filters are parsed strictly (duplicate or case-folded keys, wrong types and trailing data are
+ * refused) and re-serialised in the set form.
  */
 final class Filters {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -69,8 +69,8 @@ final class Filters {
   /**
    * {@code filters} (as {@link #withLabel} wrote them) where each value of the {@code keys} also
    * selects its daemon name ({@code container=web} also {@code u1001_web}): values of one key are
-   * alternatives, and the owner label still narrows to the caller's objects, so the added names
-   * can select nothing of anyone else's.
+   * alternatives, and the owner label still narrows to the caller's objects, so the added names can
+   * select nothing of anyone else's.
    */
   static String alsoAs(String filters, Set<String> keys, BinaryOperator<String> daemonName)
       throws RequestException {

@@ -21,8 +21,9 @@ import java.util.TreeSet;
 
 /**
  * The {@code HostConfig} of a new container: no privileges, host namespaces, devices or kernel
- * paths; the role's limits applied (tmpfs, shm and ulimits by {@link TmpfsAndUlimitRules}); no-new-privileges and {@code CapDrop ALL} forced; group,
- * capability, sysctl, annotation, log and port allowlists; mounts judged by {@link MountRules}.
+ * paths; the role's limits applied (tmpfs, shm and ulimits by {@link TmpfsAndUlimitRules});
+ * no-new-privileges and {@code CapDrop ALL} forced; group, capability, sysctl, annotation, log and
+ * port allowlists; mounts judged by {@link MountRules}.
  */
 final class HostConfigRules {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -34,36 +35,55 @@ final class HostConfigRules {
     this.mounts = requireNonNull(mounts, "mounts");
   }
 
-  void checkHostConfig(ObjectNode hc, Principal who, Role role, Rewrites rw)
-      throws Refusal {
+  void checkHostConfig(ObjectNode hc, Principal who, Role role, Rewrites rw) throws Refusal {
     if (isTrue(hc, "Privileged")) {
-      throw new Refusal("HostConfig.Privileged: privileged containers are not allowed; "
-          + "drop --privileged");
+      throw new Refusal(
+          "HostConfig.Privileged: privileged containers are not allowed; " + "drop --privileged");
     }
     // container:NAME (a container of the caller's own: ContainerOwnership checks it)
-    requireOneOfOrContainer(hc, "PidMode", Set.of(""), "--pid: only the container's own PID "
-        + "namespace or one of your containers' is allowed; drop --pid");
-    requireOneOfOrContainer(hc, "IpcMode", Set.of("", "private", "shareable", "none"),
+    requireOneOfOrContainer(
+        hc,
+        "PidMode",
+        Set.of(""),
+        "--pid: only the container's own PID "
+            + "namespace or one of your containers' is allowed; drop --pid");
+    requireOneOfOrContainer(
+        hc,
+        "IpcMode",
+        Set.of("", "private", "shareable", "none"),
         "--ipc: only a private IPC namespace or one of your containers' is allowed; drop --ipc");
-    requireOneOf(hc, "UTSMode", Set.of(""), "--uts: the host UTS namespace is not allowed; "
-        + "drop --uts");
-    requireOneOf(hc, "UsernsMode", Set.of(""), "--userns: leaving the daemon's user namespace "
-        + "setting is not allowed; drop --userns");
-    requireOneOf(hc, "CgroupnsMode", Set.of("", "private"), "--cgroupns: only a private cgroup "
-        + "namespace is allowed; drop --cgroupns");
-    requireOneOf(hc, "Cgroup", Set.of(""), "HostConfig.Cgroup: joining another cgroup is not "
-        + "allowed");
+    requireOneOf(
+        hc, "UTSMode", Set.of(""), "--uts: the host UTS namespace is not allowed; " + "drop --uts");
+    requireOneOf(
+        hc,
+        "UsernsMode",
+        Set.of(""),
+        "--userns: leaving the daemon's user namespace " + "setting is not allowed; drop --userns");
+    requireOneOf(
+        hc,
+        "CgroupnsMode",
+        Set.of("", "private"),
+        "--cgroupns: only a private cgroup " + "namespace is allowed; drop --cgroupns");
+    requireOneOf(
+        hc, "Cgroup", Set.of(""), "HostConfig.Cgroup: joining another cgroup is not " + "allowed");
     String net = text(hc, "NetworkMode");
     if (net.equals("host") || net.startsWith("ns:") || net.equals("container:")) {
-      throw new Refusal("--network " + net + ": the host's network namespace is not allowed; "
-          + "use the default network, one of your networks or container:NAME of yours");
+      throw new Refusal(
+          "--network "
+              + net
+              + ": the host's network namespace is not allowed; "
+              + "use the default network, one of your networks or container:NAME of yours");
     }
     requireEmpty(hc, "Devices", "--device: host devices are not allowed");
     if (role.placement().mode() != Placement.Mode.JOB) {
-      requireEmpty(hc, "DeviceRequests", role.placement().mode() == Placement.Mode.NONE
-          ? "--gpus/--device: device requests are not allowed"
-          : "--gpus: GPUs are given inside a batch job only (placement "
-              + role.placement().mode().id() + ")");
+      requireEmpty(
+          hc,
+          "DeviceRequests",
+          role.placement().mode() == Placement.Mode.NONE
+              ? "--gpus/--device: device requests are not allowed"
+              : "--gpus: GPUs are given inside a batch job only (placement "
+                  + role.placement().mode().id()
+                  + ")");
     }
     requireEmpty(hc, "DeviceCgroupRules", "--device-cgroup-rule is not allowed");
     checkCapAdd(hc, role.allow());
@@ -73,8 +93,8 @@ final class HostConfigRules {
     requireEmpty(hc, "CgroupParent", "--cgroup-parent is not allowed");
     requireEmpty(hc, "VolumeDriver", "--volume-driver is not allowed");
     if (hc.hasNonNull("MaskedPaths") || hc.hasNonNull("ReadonlyPaths")) {
-      throw new Refusal("HostConfig.MaskedPaths/ReadonlyPaths: unmasking kernel paths is not "
-          + "allowed");
+      throw new Refusal(
+          "HostConfig.MaskedPaths/ReadonlyPaths: unmasking kernel paths is not " + "allowed");
     }
     if (isTrue(hc, "OomKillDisable")) {
       throw new Refusal("--oom-kill-disable is not allowed");
@@ -112,8 +132,12 @@ final class HostConfigRules {
   private static void applyLimits(ObjectNode hc, Limits limits, Rewrites rw) throws Refusal {
     long memory = hc.path("Memory").asLong(0);
     if (limits.memoryMax() > 0 && memory > limits.memoryMax()) {
-      throw new Refusal("--memory " + memory + " exceeds your role's maximum of "
-          + limits.memoryMax() + " bytes");
+      throw new Refusal(
+          "--memory "
+              + memory
+              + " exceeds your role's maximum of "
+              + limits.memoryMax()
+              + " bytes");
     }
     if (memory <= 0 && limits.memoryDefault() > 0) {
       hc.put("Memory", limits.memoryDefault());
@@ -124,19 +148,20 @@ final class HostConfigRules {
     }
     long cpus = effectiveNanoCpus(hc);
     if (limits.nanoCpusMax() > 0 && cpus > limits.nanoCpusMax()) {
-      throw new Refusal("--cpus " + cpus / 1e9 + " exceeds your role's maximum of "
-          + limits.nanoCpusMax() / 1e9);
+      throw new Refusal(
+          "--cpus " + cpus / 1e9 + " exceeds your role's maximum of " + limits.nanoCpusMax() / 1e9);
     }
-    long cpuDefault = limits.nanoCpusDefault() > 0 ? limits.nanoCpusDefault()
-        : limits.nanoCpusMax();
+    long cpuDefault =
+        limits.nanoCpusDefault() > 0 ? limits.nanoCpusDefault() : limits.nanoCpusMax();
     if (cpus <= 0 && cpuDefault > 0) {
       hc.put("NanoCpus", cpuDefault);
       rw.note("HostConfig.NanoCpus set to " + cpuDefault);
     }
     long pids = hc.path("PidsLimit").asLong(0);
-    if (limits.pidsMax() > 0 && (pids > limits.pidsMax() || pids < 0 && limits.pidsDefault() == 0)) {
-      throw new Refusal("--pids-limit " + pids + " exceeds your role's maximum of "
-          + limits.pidsMax());
+    if (limits.pidsMax() > 0
+        && (pids > limits.pidsMax() || pids < 0 && limits.pidsDefault() == 0)) {
+      throw new Refusal(
+          "--pids-limit " + pids + " exceeds your role's maximum of " + limits.pidsMax());
     }
     long pidsDefault = limits.pidsDefault() > 0 ? limits.pidsDefault() : limits.pidsMax();
     if (pids <= 0 && pidsDefault > 0) {
@@ -148,7 +173,8 @@ final class HostConfigRules {
   private static void checkSecurityOpt(ObjectNode hc, Rewrites rw) throws Refusal {
     for (String opt : strings(hc, "SecurityOpt")) {
       String o = opt.strip().toLowerCase(Locale.ROOT);
-      if (!(o.equals("no-new-privileges") || o.equals("no-new-privileges=true")
+      if (!(o.equals("no-new-privileges")
+          || o.equals("no-new-privileges=true")
           || o.equals("no-new-privileges:true"))) {
         throw new Refusal("--security-opt " + opt + ": only no-new-privileges is allowed");
       }
@@ -174,21 +200,21 @@ final class HostConfigRules {
       try {
         gid = Integer.parseInt(g);
       } catch (NumberFormatException e) {
-        throw new Refusal("--group-add " + g + ": give a numeric gid (names resolve inside the "
-            + "image)");
+        throw new Refusal(
+            "--group-add " + g + ": give a numeric gid (names resolve inside the " + "image)");
       }
       if (!g.equals(Integer.toString(gid)) || !who.groups().contains(gid)) {
-        throw new Refusal("--group-add " + g + ": you may add only your own groups "
-            + who.groups());
+        throw new Refusal(
+            "--group-add " + g + ": you may add only your own groups " + who.groups());
       }
     }
   }
 
   /**
    * Capabilities added back after {@code CapDrop: ALL}, from the role's allowlist only (HC-09).
-   * Names are compared in ASCII upper case without the {@code CAP_} prefix, the way moby
-   * normalises them; non-ASCII letters that Go's upper-casing would turn into ASCII
-   * ({@code ſ}, {@code ı}) are refused outright. Forwarded as {@code CAP_NAME}.
+   * Names are compared in ASCII upper case without the {@code CAP_} prefix, the way moby normalises
+   * them; non-ASCII letters that Go's upper-casing would turn into ASCII ({@code ſ}, {@code ı}) are
+   * refused outright. Forwarded as {@code CAP_NAME}.
    */
   private static void checkCapAdd(ObjectNode hc, Allowances allow) throws Refusal {
     List<String> asked = strings(hc, "CapAdd");
@@ -205,9 +231,13 @@ final class HostConfigRules {
         name = name.substring(4);
       }
       if (!allow.capAdd().contains(name)) {
-        throw new Refusal("--cap-add " + cap + ": adding this capability is not allowed"
-            + (allow.capAdd().isEmpty() ? "" : " (allowed: " + new TreeSet<>(
-                allow.capAdd()) + ")"));
+        throw new Refusal(
+            "--cap-add "
+                + cap
+                + ": adding this capability is not allowed"
+                + (allow.capAdd().isEmpty()
+                    ? ""
+                    : " (allowed: " + new TreeSet<>(allow.capAdd()) + ")"));
       }
       out.add("CAP_" + name);
     }
@@ -220,8 +250,12 @@ final class HostConfigRules {
     for (Iterator<String> it = hc.path(field).fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!allowed.contains(key)) {
-        throw new Refusal(flag + " " + key + ": not allowed" + (allowed.isEmpty() ? ""
-            : " (allowed: " + new TreeSet<>(allowed) + ")"));
+        throw new Refusal(
+            flag
+                + " "
+                + key
+                + ": not allowed"
+                + (allowed.isEmpty() ? "" : " (allowed: " + new TreeSet<>(allowed) + ")"));
       }
     }
   }
@@ -233,8 +267,8 @@ final class HostConfigRules {
     }
     String type = log.path("Type").asText("");
     if (!type.isEmpty() && !allow.logDrivers().contains(type)) {
-      throw new Refusal("--log-driver " + type + ": only " + new TreeSet<>(
-          allow.logDrivers()) + " are allowed");
+      throw new Refusal(
+          "--log-driver " + type + ": only " + new TreeSet<>(allow.logDrivers()) + " are allowed");
     }
     for (Iterator<String> it = log.path("Config").fieldNames(); it.hasNext(); ) {
       String k = it.next();
@@ -252,12 +286,16 @@ final class HostConfigRules {
         if (hostPort.isEmpty()) {
           continue;
         }
-        String low = hostPort.contains("-") ? hostPort.substring(0, hostPort.indexOf('-'))
-            : hostPort;
+        String low =
+            hostPort.contains("-") ? hostPort.substring(0, hostPort.indexOf('-')) : hostPort;
         try {
           if (Integer.parseInt(low) < allow.minHostPort()) {
-            throw new Refusal("--publish " + hostPort + ": host ports below "
-                + allow.minHostPort() + " are not allowed");
+            throw new Refusal(
+                "--publish "
+                    + hostPort
+                    + ": host ports below "
+                    + allow.minHostPort()
+                    + " are not allowed");
           }
         } catch (NumberFormatException e) {
           throw new Refusal("--publish " + hostPort + ": not a port number");
@@ -267,8 +305,8 @@ final class HostConfigRules {
   }
 
   /** {@link BodyFields#requireOneOf}, or {@code container:NAME} (its owner is checked later). */
-  private static void requireOneOfOrContainer(ObjectNode hc, String key, Set<String> allowed,
-      String message) throws Refusal {
+  private static void requireOneOfOrContainer(
+      ObjectNode hc, String key, Set<String> allowed, String message) throws Refusal {
     String v = text(hc, key);
     if (v.startsWith("container:") && v.length() > "container:".length()) {
       return;

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.Grant;
+import dev.berth.policy.ImageClaims;
+import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Scope;
-import dev.berth.policy.ImageClaims;
-import dev.berth.policy.ImageNamespace;
-import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +20,15 @@ import java.util.Optional;
 /**
  * Which images a caller sees, and under which names (issue #13).
  *
- * <p>Design note. An image is shared when it holds a shared tag (pulled from a registry, or made
- * by an administrator), or when it is untagged and nobody made it (an older version of a pulled
- * tag, a pull by digest). An image a user made ({@code commit}, {@code build}; recorded in
- * berth's side store) or tagged only in users' namespaces ({@link ImageNamespace}) is seen only by
- * that user. A reference is resolved in the caller's namespace first, then as the shared name,
- * then as an id, id prefix or digest; whatever it resolves to must be seen by the caller, and is
- * forwarded as the daemon's name (a tag) or the full id that was judged, so that the daemon acts
- * on exactly that image. Shared tags that a user made before namespaces existed stay that user's
- * ({@link ImageClaims#heldTag}). Administrators (scope {@code all}) see the daemon as it is.
+ * <p>Design note. An image is shared when it holds a shared tag (pulled from a registry, or made by
+ * an administrator), or when it is untagged and nobody made it (an older version of a pulled tag, a
+ * pull by digest). An image a user made ({@code commit}, {@code build}; recorded in berth's side
+ * store) or tagged only in users' namespaces ({@link ImageNamespace}) is seen only by that user. A
+ * reference is resolved in the caller's namespace first, then as the shared name, then as an id, id
+ * prefix or digest; whatever it resolves to must be seen by the caller, and is forwarded as the
+ * daemon's name (a tag) or the full id that was judged, so that the daemon acts on exactly that
+ * image. Shared tags that a user made before namespaces existed stay that user's ({@link
+ * ImageClaims#heldTag}). Administrators (scope {@code all}) see the daemon as it is.
  */
 public final class ImageAccess {
   private ImageAccess() {}
@@ -36,8 +36,8 @@ public final class ImageAccess {
   /**
    * What a caller's image reference resolves to.
    *
-   * @param forward the reference to forward: the daemon's name of the caller's tag, the shared
-   *     name as given, a digest reference as given, or the full id
+   * @param forward the reference to forward: the daemon's name of the caller's tag, the shared name
+   *     as given, a digest reference as given, or the full id
    * @param image the image it names now
    * @param tag the daemon's tag it resolved through (familiar form), or "" for an id or digest
    */
@@ -47,8 +47,8 @@ public final class ImageAccess {
    * The image {@code ref} names for this caller, or empty when there is none the caller may see
    * (answered like a missing image). Also what a build's {@code FROM} must go through.
    */
-  public static Optional<Resolved> resolve(String ref, Principal who, Grant grant,
-      ObjectDirectory objects) throws LookupException {
+  public static Optional<Resolved> resolve(
+      String ref, Principal who, Grant grant, ObjectDirectory objects) throws LookupException {
     if (reachesAll(grant)) {
       return objects.image(ref).map(i -> new Resolved(ref, i, tagOf(ref, i)));
     }
@@ -72,7 +72,8 @@ public final class ImageAccess {
     String asTag = ImageRefs.familiar(ref);
     if (!ref.contains("@") && image.tags().containsKey(asTag)) {
       return shownTag(asTag, image.id(), who, grant, claims).isPresent()
-          ? Optional.of(new Resolved(ref, image, asTag)) : Optional.empty();
+          ? Optional.of(new Resolved(ref, image, asTag))
+          : Optional.empty();
     }
     if (!sees(image.id(), image.tagNames(), image.owner(), who, grant, claims)) {
       return Optional.empty();
@@ -86,11 +87,16 @@ public final class ImageAccess {
   }
 
   /**
-   * Whether the caller sees the image {@code id} with the daemon tags {@code tags}: through a
-   * tag it may see, because it made the image, or because nobody made it and it has no tag.
+   * Whether the caller sees the image {@code id} with the daemon tags {@code tags}: through a tag
+   * it may see, because it made the image, or because nobody made it and it has no tag.
    */
-  static boolean sees(String id, List<String> tags, Optional<Owner> maker, Principal who,
-      Grant grant, ImageClaims claims) {
+  static boolean sees(
+      String id,
+      List<String> tags,
+      Optional<Owner> maker,
+      Principal who,
+      Grant grant,
+      ImageClaims claims) {
     if (reachesAll(grant)) {
       return true;
     }
@@ -109,8 +115,8 @@ public final class ImageAccess {
    * The name under which the caller sees the daemon tag {@code tag} of image {@code id}: its own
    * namespace's tags without the prefix, shared tags as they are; empty for tags of other users.
    */
-  static Optional<String> shownTag(String tag, String id, Principal who, Grant grant,
-      ImageClaims claims) {
+  static Optional<String> shownTag(
+      String tag, String id, Principal who, Grant grant, ImageClaims claims) {
     if (reachesAll(grant)) {
       return Optional.of(tag);
     }
@@ -161,8 +167,7 @@ public final class ImageAccess {
   }
 
   /** An image history answer: each layer's {@code Tags} renamed or dropped. */
-  static JsonNode narrowHistory(JsonNode history, Principal who, Grant grant,
-      ImageClaims claims) {
+  static JsonNode narrowHistory(JsonNode history, Principal who, Grant grant, ImageClaims claims) {
     if (reachesAll(grant) || !history.isArray()) {
       return history;
     }
@@ -185,18 +190,20 @@ public final class ImageAccess {
     if (reachesAll(grant)) {
       return image;
     }
-    return ImageNamespace.parse(image).filter(p -> p.uid() == who.uid())
-        .map(ImageNamespace.PrivateTag::name).orElse(image);
+    return ImageNamespace.parse(image)
+        .filter(p -> p.uid() == who.uid())
+        .map(ImageNamespace.PrivateTag::name)
+        .orElse(image);
   }
 
-  private static void renameAll(ObjectNode image, String id, Principal who, Grant grant,
-      ImageClaims claims) {
+  private static void renameAll(
+      ObjectNode image, String id, Principal who, Grant grant, ImageClaims claims) {
     rename(image, "RepoTags", id, who, grant, claims);
     rename(image, "RepoDigests", id, who, grant, claims);
   }
 
-  private static void rename(ObjectNode node, String field, String id, Principal who,
-      Grant grant, ImageClaims claims) {
+  private static void rename(
+      ObjectNode node, String field, String id, Principal who, Grant grant, ImageClaims claims) {
     if (!node.path(field).isArray()) {
       return;
     }

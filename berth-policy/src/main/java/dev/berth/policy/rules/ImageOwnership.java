@@ -11,9 +11,9 @@ import dev.berth.policy.QueryParams;
 
 /**
  * Ownership of images (issue 13), handed to {@link ImageRules}: a reference is resolved in the
- * caller's namespace first and must name an image the caller sees ({@link ImageAccess}); names
- * a user gives (tag, commit) are written into the user's namespace; pulls write shared names and
- * are recorded for the puller; what the answer names is shown in the caller's names.
+ * caller's namespace first and must name an image the caller sees ({@link ImageAccess}); names a
+ * user gives (tag, commit) are written into the user's namespace; pulls write shared names and are
+ * recorded for the puller; what the answer names is shown in the caller's names.
  */
 final class ImageOwnership {
   /**
@@ -33,31 +33,38 @@ final class ImageOwnership {
   }
 
   /** The image actions whose path or query names an image, and pulls. */
-  static Step evaluate(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action) throws Refusal, LookupException {
-    return of(switch (action) {
-      case IMAGE_INSPECT -> ImageRules.inspect(who, grant, request, objects);
-      case IMAGE_HISTORY -> ImageRules.history(who, grant, request, objects);
-      case IMAGE_EXPORT -> ImageRules.export(who, grant, request, objects);
-      case IMAGE_CREATE -> ImageRules.pull(who, grant, request, objects);
-      case IMAGE_TAG -> ImageRules.tag(who, grant, request, objects);
-      case IMAGE_DELETE -> ImageRules.delete(who, grant, request, objects);
-      case IMAGE_PUSH -> ImageRules.push(who, grant, request, objects);
-      default -> throw new IllegalStateException(action.id() + " is not an image rule");
-    });
+  static Step evaluate(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects, Action action)
+      throws Refusal, LookupException {
+    return of(
+        switch (action) {
+          case IMAGE_INSPECT -> ImageRules.inspect(who, grant, request, objects);
+          case IMAGE_HISTORY -> ImageRules.history(who, grant, request, objects);
+          case IMAGE_EXPORT -> ImageRules.export(who, grant, request, objects);
+          case IMAGE_CREATE -> ImageRules.pull(who, grant, request, objects);
+          case IMAGE_TAG -> ImageRules.tag(who, grant, request, objects);
+          case IMAGE_DELETE -> ImageRules.delete(who, grant, request, objects);
+          case IMAGE_PUSH -> ImageRules.push(who, grant, request, objects);
+          default -> throw new IllegalStateException(action.id() + " is not an image rule");
+        });
   }
 
   /** {@code docker images}: the answer narrowed to the images the caller sees. */
-  static Step list(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) {
+  static Step list(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects) {
     return of(ImageRules.list(who, grant, request, objects));
   }
 
   /** {@code docker commit}: of the caller's container (by its private name first). */
-  static Step commit(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
-    DockerObject c = ContainerOwnership.container(
-        request.query().get("container").orElse(""), who, grant, objects, names);
+  static Step commit(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      PrivateNames names)
+      throws Refusal, LookupException {
+    DockerObject c =
+        ContainerOwnership.container(
+            request.query().get("container").orElse(""), who, grant, objects, names);
     return of(ImageRules.commit(who, grant, request, c.id()));
   }
 

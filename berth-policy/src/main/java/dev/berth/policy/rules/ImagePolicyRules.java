@@ -26,22 +26,22 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Every request that names an image, judged by the caller's role's image policy
- * ({@link ImagePolicy}, issue 16 item 2), after the other rules allowed it: the policy judges the
- * request berth forwards, so it judges the image the daemon will act on.
+ * Every request that names an image, judged by the caller's role's image policy ({@link
+ * ImagePolicy}, issue 16 item 2), after the other rules allowed it: the policy judges the request
+ * berth forwards, so it judges the image the daemon will act on.
  *
  * <p>Design note. The paths that name an image, and how each is judged:
  *
  * <ul>
  *   <li>{@code POST /containers/create} ({@code docker run}, {@code create}, {@code berth run}):
- *       the forwarded {@code Image} is looked up on the daemon and judged by where its content
- *       came from ({@link ImageSubject}); a name the daemon does not have is judged by its name
- *       (the daemon answers 404, and the CLI's pull is judged next). When a rule with listed
- *       digests allowed a tag, the container is created from the full id that was judged, so a
- *       tag moved in between cannot substitute other content.
- *   <li>{@code POST /images/create?fromImage=&tag=} (pull): the canonical reference the daemon
- *       will pull ({@link ImageRef#ofPull}); imports ({@code fromSrc}) are refused (an import
- *       names no origin).
+ *       the forwarded {@code Image} is looked up on the daemon and judged by where its content came
+ *       from ({@link ImageSubject}); a name the daemon does not have is judged by its name (the
+ *       daemon answers 404, and the CLI's pull is judged next). When a rule with listed digests
+ *       allowed a tag, the container is created from the full id that was judged, so a tag moved in
+ *       between cannot substitute other content.
+ *   <li>{@code POST /images/create?fromImage=&tag=} (pull): the canonical reference the daemon will
+ *       pull ({@link ImageRef#ofPull}); imports ({@code fromSrc}) are refused (an import names no
+ *       origin).
  *   <li>{@code docker load}: refused (the archive names its own tags and origin, written before
  *       anything could be judged).
  *   <li>{@code POST /build} (the classic builder): refused. Its {@code FROM} lines are in the
@@ -49,15 +49,21 @@ import java.util.Set;
  *       berth sees; so they cannot be judged before the build runs its steps in them.
  *   <li>BuildKit ({@code /grpc}): the role's rules go to the daemon's BuildKit as a source policy
  *       with each Solve (berth-buildkit), which BuildKit applies to every image the build resolves
- *       or pulls; engines older than API 1.44 (BuildKit without source policies, which would
- *       ignore it) are refused.
+ *       or pulls; engines older than API 1.44 (BuildKit without source policies, which would ignore
+ *       it) are refused.
  * </ul>
  */
 public final class ImagePolicyRules {
   /** The first API version whose BuildKit (v0.12) enforces a Solve's source policy. */
   public static final String SOURCE_POLICY_API = "1.44";
-  private static final Set<Action> JUDGED = Set.of(Action.CONTAINER_CREATE, Action.IMAGE_CREATE,
-      Action.IMAGE_LOAD, Action.IMAGE_BUILD, Action.GRPC);
+
+  private static final Set<Action> JUDGED =
+      Set.of(
+          Action.CONTAINER_CREATE,
+          Action.IMAGE_CREATE,
+          Action.IMAGE_LOAD,
+          Action.IMAGE_BUILD,
+          Action.GRPC);
 
   private ImagePolicyRules() {}
 
@@ -79,8 +85,8 @@ public final class ImagePolicyRules {
    * The decision for an allowed request under the caller's image policy: {@code allowed} with a
    * note of the rule that allowed the image, or a refusal that names the rule.
    */
-  public static Decision evaluate(Principal who, Grant grant, Action action,
-      Decision.Allow allowed, ObjectDirectory objects) {
+  public static Decision evaluate(
+      Principal who, Grant grant, Action action, Decision.Allow allowed, ObjectDirectory objects) {
     Role role = grant.role();
     ImagePolicy policy = role.images();
     if (!policy.restricts() || !JUDGED.contains(action)) {
@@ -90,27 +96,40 @@ public final class ImagePolicyRules {
       return switch (action) {
         case CONTAINER_CREATE -> create(who, grant, allowed, objects);
         case IMAGE_CREATE -> pull(role, allowed);
-        case IMAGE_LOAD -> refuse("berth: docker load is not allowed under the image rules of "
-            + "role " + role.name() + " (an archive names its own tags and origin); pull from "
-            + "a registry they allow");
-        case IMAGE_BUILD -> refuse("berth: the image rules of role " + role.name() + " ("
-            + String.join(", ", policy.rulesFor(ImageUse.BUILD).stream().map(ImageRule::name)
-                .toList()) + ") cannot judge the classic builder's FROM (the daemon resolves "
-            + "and pulls it itself); build with BuildKit (docker buildx build), where they "
-            + "apply to every image the build uses");
+        case IMAGE_LOAD ->
+            refuse(
+                "berth: docker load is not allowed under the image rules of "
+                    + "role "
+                    + role.name()
+                    + " (an archive names its own tags and origin); pull from "
+                    + "a registry they allow");
+        case IMAGE_BUILD ->
+            refuse(
+                "berth: the image rules of role "
+                    + role.name()
+                    + " ("
+                    + String.join(
+                        ", ",
+                        policy.rulesFor(ImageUse.BUILD).stream().map(ImageRule::name).toList())
+                    + ") cannot judge the classic builder's FROM (the daemon resolves "
+                    + "and pulls it itself); build with BuildKit (docker buildx build), where they "
+                    + "apply to every image the build uses");
         case GRPC -> buildKit(role, allowed, objects.apiVersion());
         default -> allowed;
       };
     } catch (LookupException e) {
-      return new Decision.Indeterminate("ownership_lookup",
+      return new Decision.Indeterminate(
+          "ownership_lookup",
           "berth could not ask the daemon for the image rules (" + e.getMessage() + ")");
     }
   }
 
-  private static Decision create(Principal who, Grant grant, Decision.Allow allowed,
-      ObjectDirectory objects) throws LookupException {
+  private static Decision create(
+      Principal who, Grant grant, Decision.Allow allowed, ObjectDirectory objects)
+      throws LookupException {
     CanonicalRequest request = allowed.forward();
-    if (!(request.body() instanceof Body.Json json) || !(json.value() instanceof ObjectNode body)
+    if (!(request.body() instanceof Body.Json json)
+        || !(json.value() instanceof ObjectNode body)
         || !body.path("Image").isTextual()) {
       return allowed;
     }
@@ -122,22 +141,29 @@ public final class ImagePolicyRules {
     } else {
       Optional<ImageRef> ref = ImageRef.tryParse(image);
       if (ref.isEmpty()) {
-        return refuse("berth: " + image + " is not an image name the image rules of role "
-            + grant.role().name() + " can judge");
+        return refuse(
+            "berth: "
+                + image
+                + " is not an image name the image rules of role "
+                + grant.role().name()
+                + " can judge");
       }
       subject = ImageSubject.remote(ref.get());
     }
-    ImagePolicy.Verdict v = grant.role().images().judge(ImageUse.RUN, subject,
-        grant.role().name());
+    ImagePolicy.Verdict v = grant.role().images().judge(ImageUse.RUN, subject, grant.role().name());
     if (v instanceof ImagePolicy.Refused r) {
       return refuse("berth: " + shown(r.reason(), image, who, grant));
     }
     List<String> notes = new ArrayList<>(allowed.rewrites());
     notes.add(shown(v.reason(), image, who, grant));
     CanonicalRequest out = request;
-    Optional<ImageRule> rule = grant.role().images().rules().stream()
-        .filter(r -> r.name().equals(((ImagePolicy.Allowed) v).rule())).findFirst();
-    if (found.isPresent() && !subject.pinned() && rule.isPresent()
+    Optional<ImageRule> rule =
+        grant.role().images().rules().stream()
+            .filter(r -> r.name().equals(((ImagePolicy.Allowed) v).rule()))
+            .findFirst();
+    if (found.isPresent()
+        && !subject.pinned()
+        && rule.isPresent()
         && rule.get().digests() == ImageRule.Digests.LISTED) {
       ObjectNode copy = body.deepCopy();
       copy.put("Image", found.get().id());
@@ -150,8 +176,10 @@ public final class ImagePolicyRules {
   private static Decision pull(Role role, Decision.Allow allowed) {
     CanonicalRequest request = allowed.forward();
     if (request.query().has("fromSrc")) {
-      return refuse("berth: docker import is not allowed under the image rules of role "
-          + role.name() + " (an import names no origin); pull from a registry they allow");
+      return refuse(
+          "berth: docker import is not allowed under the image rules of role "
+              + role.name()
+              + " (an import names no origin); pull from a registry they allow");
     }
     String from = request.query().get("fromImage").orElse("");
     String tag = request.query().get("tag").orElse("");
@@ -165,9 +193,14 @@ public final class ImagePolicyRules {
     String last = from.substring(from.lastIndexOf('/') + 1);
     if (tag.isEmpty() && !from.contains("@") && !last.contains(":")) {
       // docker pull -a: every tag of the repository, so no digest is named
-      subject = new ImageSubject(ref.name() + " (all tags)", Optional.of(new ImageRef(
-          ref.registry(), ref.repository(), "latest", "")), false, List.of(),
-          ImageSubject.Maker.NONE, List.of());
+      subject =
+          new ImageSubject(
+              ref.name() + " (all tags)",
+              Optional.of(new ImageRef(ref.registry(), ref.repository(), "latest", "")),
+              false,
+              List.of(),
+              ImageSubject.Maker.NONE,
+              List.of());
     }
     ImagePolicy.Verdict v = role.images().judge(ImageUse.PULL, subject, role.name());
     if (v instanceof ImagePolicy.Refused r) {
@@ -175,31 +208,38 @@ public final class ImagePolicyRules {
     }
     List<String> notes = new ArrayList<>(allowed.rewrites());
     notes.add(v.reason());
-    return new Decision.Allow(allowed.rule(), request, notes, allowed.followUp(),
-        allowed.effects());
+    return new Decision.Allow(
+        allowed.rule(), request, notes, allowed.followUp(), allowed.effects());
   }
 
   /**
-   * BuildKit is mediated under image rules only on an engine that enforces a Solve's source
-   * policy (asked of the daemon: the upgrade request itself names no API version).
+   * BuildKit is mediated under image rules only on an engine that enforces a Solve's source policy
+   * (asked of the daemon: the upgrade request itself names no API version).
    */
   private static Decision buildKit(Role role, Decision.Allow allowed, String engineApi) {
     if (ApiVersions.compare(engineApi, SOURCE_POLICY_API) < 0) {
-      return refuse("berth: the image rules of role " + role.name() + " reach BuildKit builds "
-          + "as a source policy, which engines before API " + SOURCE_POLICY_API + " (Docker "
-          + "25) ignore, and this engine speaks API " + engineApi + "; ask an administrator "
-          + "to upgrade the engine or to build for you");
+      return refuse(
+          "berth: the image rules of role "
+              + role.name()
+              + " reach BuildKit builds "
+              + "as a source policy, which engines before API "
+              + SOURCE_POLICY_API
+              + " (Docker "
+              + "25) ignore, and this engine speaks API "
+              + engineApi
+              + "; ask an administrator "
+              + "to upgrade the engine or to build for you");
     }
     List<String> notes = new ArrayList<>(allowed.rewrites());
     notes.add("image rules of role " + role.name() + " sent to BuildKit as a source policy");
-    return new Decision.Allow(allowed.rule(), allowed.forward(), notes, allowed.followUp(),
-        allowed.effects());
+    return new Decision.Allow(
+        allowed.rule(), allowed.forward(), notes, allowed.followUp(), allowed.effects());
   }
 
   /**
    * What berth knows about {@code image} (found on the daemon as {@code found}) for the image
-   * policy: where its content came from (its registry digests), who made it, and the shared
-   * names an administrator gave it.
+   * policy: where its content came from (its registry digests), who made it, and the shared names
+   * an administrator gave it.
    */
   static ImageSubject subjectOf(String named, DockerObject found, Principal who, Grant grant) {
     List<ImageRef> digests = new ArrayList<>();
@@ -212,21 +252,20 @@ public final class ImagePolicyRules {
       if (ImageNamespace.parse(t.getKey()).isPresent() || t.getValue().isPresent()) {
         continue; // a user's tag, or one berth recorded a user for
       }
-      ImageRef.tryParse(t.getKey()).filter(r -> !pulledFrom.contains(r.name()))
+      ImageRef.tryParse(t.getKey())
+          .filter(r -> !pulledFrom.contains(r.name()))
           .ifPresent(adminNames::add);
     }
     ImageSubject.Maker by;
     if (found.owner().isPresent()) {
-      by = grant.reaches(who, found.owner()) ? ImageSubject.Maker.CALLER
-          : ImageSubject.Maker.OTHER;
+      by = grant.reaches(who, found.owner()) ? ImageSubject.Maker.CALLER : ImageSubject.Maker.OTHER;
       adminNames.clear();
     } else {
       by = adminNames.isEmpty() ? ImageSubject.Maker.NONE : ImageSubject.Maker.ADMIN;
     }
-    Optional<ImageRef> ref = idOf(named, found.id()) ? Optional.empty()
-        : ImageRef.tryParse(named);
-    return new ImageSubject(ImageAccess.shownImage(named, who, grant), ref, true, digests, by,
-        adminNames);
+    Optional<ImageRef> ref = idOf(named, found.id()) ? Optional.empty() : ImageRef.tryParse(named);
+    return new ImageSubject(
+        ImageAccess.shownImage(named, who, grant), ref, true, digests, by, adminNames);
   }
 
   /** Whether {@code named} is the image id {@code id}, or a prefix of it, rather than a name. */

@@ -6,16 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.Grant;
-import dev.berth.policy.ObjectDirectory;
-import dev.berth.policy.Owner;
-import dev.berth.policy.Principal;
 import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ImageNamespace;
-import dev.berth.policy.QueryParams;
-import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
+import dev.berth.policy.Owner;
+import dev.berth.policy.Principal;
+import dev.berth.policy.QueryParams;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,14 +23,14 @@ import java.util.Optional;
 
 /**
  * The image endpoints for a caller who does not reach all objects (issue #13): references are
- * resolved by {@link ImageAccess}, names a user gives are written into the user's namespace
- * ({@link ImageNamespace}), shared names are written only by pulls (and administrators).
+ * resolved by {@link ImageAccess}, names a user gives are written into the user's namespace ({@link
+ * ImageNamespace}), shared names are written only by pulls (and administrators).
  *
- * <p>Design note. A user makes tags only in their own namespace ({@code tag}, {@code commit});
- * so a shared name always holds what a registry (or an administrator) put there, and a pull of
- * a shared name cannot replace an image a user made: the only shared tags a pull is refused over
- * are those a user made before namespaces existed. An image a user made is claimed for them
- * ({@code commit}: the answer's id), so that it stays theirs when untagged or tagged again.
+ * <p>Design note. A user makes tags only in their own namespace ({@code tag}, {@code commit}); so a
+ * shared name always holds what a registry (or an administrator) put there, and a pull of a shared
+ * name cannot replace an image a user made: the only shared tags a pull is refused over are those a
+ * user made before namespaces existed. An image a user made is claimed for them ({@code commit}:
+ * the answer's id), so that it stays theirs when untagged or tagged again.
  */
 final class ImageRules {
   private ImageRules() {}
@@ -48,46 +48,58 @@ final class ImageRules {
     }
   }
 
-  static Outcome inspect(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static Outcome inspect(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
     ImageAccess.Resolved r = resolveOrNotFound(imagePath(request), who, grant, objects);
     ImageClaims claims = objects.imageClaims();
-    return new Outcome(withImagePath(request, r.forward()), new FollowUp.MapNames(
-        image -> ImageAccess.narrowInspect(image, who, grant, claims)));
+    return new Outcome(
+        withImagePath(request, r.forward()),
+        new FollowUp.MapNames(image -> ImageAccess.narrowInspect(image, who, grant, claims)));
   }
 
-  static Outcome history(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static Outcome history(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
     ImageAccess.Resolved r = resolveOrNotFound(imagePath(request), who, grant, objects);
     ImageClaims claims = objects.imageClaims();
-    return new Outcome(withImagePath(request, r.forward()), new FollowUp.MapNames(
-        layers -> ImageAccess.narrowHistory(layers, who, grant, claims)));
+    return new Outcome(
+        withImagePath(request, r.forward()),
+        new FollowUp.MapNames(layers -> ImageAccess.narrowHistory(layers, who, grant, claims)));
   }
 
   /** {@code docker save}: one image, by {@code /images/{name}/get} or {@code ?names=}. */
-  static Outcome export(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static Outcome export(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
     if (request.segments().size() == 2) {
-      String name = request.query().get("names").orElseThrow(() -> new Refusal(
-          Decision.Status.FORBIDDEN, "name the image to save (docker save NAME)"));
+      String name =
+          request
+              .query()
+              .get("names")
+              .orElseThrow(
+                  () ->
+                      new Refusal(
+                          Decision.Status.FORBIDDEN, "name the image to save (docker save NAME)"));
       ImageAccess.Resolved r = resolveOrNotFound(name, who, grant, objects);
-      return new Outcome(request.withQuery(request.query().with("names", r.forward())),
-          FollowUp.NONE);
+      return new Outcome(
+          request.withQuery(request.query().with("names", r.forward())), FollowUp.NONE);
     }
     ImageAccess.Resolved r = resolveOrNotFound(imagePath(request), who, grant, objects);
     return new Outcome(withImagePath(request, r.forward()), FollowUp.NONE);
   }
 
-  static Outcome list(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) {
+  static Outcome list(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects) {
     ImageClaims claims = objects.imageClaims();
-    return new Outcome(request, new FollowUp.FilterResponse(
-        list -> ImageAccess.narrowList(list, who, grant, claims)));
+    return new Outcome(
+        request,
+        new FollowUp.FilterResponse(list -> ImageAccess.narrowList(list, who, grant, claims)));
   }
 
   /** {@code docker tag SOURCE TARGET}: the source must be seen, the target is the caller's. */
-  static Outcome tag(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static Outcome tag(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
     ImageAccess.Resolved source = resolveOrNotFound(imagePath(request), who, grant, objects);
     String repo = request.query().get("repo").orElse("");
     String tag = request.query().get("tag").orElse("");
@@ -104,19 +116,20 @@ final class ImageRules {
     List<String> notes = new ArrayList<>();
     String repo = request.query().get("repo").orElse("");
     if (!repo.isEmpty()) {
-      out = out.withQuery(privateTarget(repo, request.query().get("tag").orElse(""), who,
-          out.query(), notes));
+      out =
+          out.withQuery(
+              privateTarget(repo, request.query().get("tag").orElse(""), who, out.query(), notes));
     }
     return new Outcome(out, new FollowUp.ClaimImage("", grant.ownerFor(who)), notes);
   }
 
   /**
-   * {@code docker pull NAME:TAG}: writes a shared name, refused only over a shared tag another
-   * user made before namespaces (a pull must not take an image from under its maker). The puller
-   * is recorded, so that they may remove the tag again.
+   * {@code docker pull NAME:TAG}: writes a shared name, refused only over a shared tag another user
+   * made before namespaces (a pull must not take an image from under its maker). The puller is
+   * recorded, so that they may remove the tag again.
    */
-  static Outcome pull(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static Outcome pull(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
     String from = request.query().get("fromImage").orElse("");
     String tag = request.query().get("tag").orElse("");
     if (ImageNamespace.isReserved(from)) {
@@ -127,17 +140,23 @@ final class ImageRules {
     }
     String last = from.substring(from.lastIndexOf('/') + 1);
     if (tag.isEmpty() && !last.contains(":")) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "pull one tag at a time (docker pull "
-          + "NAME:TAG); pulling every tag (-a) is not allowed");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN,
+          "pull one tag at a time (docker pull "
+              + "NAME:TAG); pulling every tag (-a) is not allowed");
     }
     String target = ImageRefs.familiar(tag.isEmpty() ? from : from + ":" + tag);
     Optional<DockerObject> existing = objects.image(target);
     if (existing.isPresent() && existing.get().tags().containsKey(target)) {
       Optional<Owner> held = objects.imageClaims().heldTag(target, existing.get().id());
       if (held.isPresent() && !grant.reaches(who, held)) {
-        throw new Refusal(Decision.Status.FORBIDDEN, "the name " + target + " holds an image "
-            + "another user made before images had private names; ask an administrator to "
-            + "move it");
+        throw new Refusal(
+            Decision.Status.FORBIDDEN,
+            "the name "
+                + target
+                + " holds an image "
+                + "another user made before images had private names; ask an administrator to "
+                + "move it");
       }
     }
     return new Outcome(request, new FollowUp.ClaimImage(target, grant.ownerFor(who)));
@@ -147,8 +166,9 @@ final class ImageRules {
    * {@code docker rmi}: the caller's own tag, a shared tag the caller pulled, or (by id) an image
    * all of whose tags the caller may remove.
    */
-  static Outcome delete(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static Outcome delete(
+      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
     String ref = imagePath(request);
     ImageAccess.Resolved r = resolveOrNotFound(ref, who, grant, objects);
     DockerObject image = r.image();
@@ -158,23 +178,29 @@ final class ImageRules {
     } else {
       // By id or digest: every tag of the image goes, so every tag (or, untagged, the image)
       // must be the caller's.
-      mine = image.tags().isEmpty() ? grant.reaches(who, image.owner())
-          : image.tagNames().stream().allMatch(t -> removable(t, image, who, grant));
+      mine =
+          image.tags().isEmpty()
+              ? grant.reaches(who, image.owner())
+              : image.tagNames().stream().allMatch(t -> removable(t, image, who, grant));
     }
     if (!mine) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + ref + " is not yours; only "
-          + "its owner or an administrator may remove it");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN,
+          "the image "
+              + ref
+              + " is not yours; only "
+              + "its owner or an administrator may remove it");
     }
-    return new Outcome(withImagePath(request, r.forward()), new FollowUp.MapNames(
-        answer -> untaggedAsNamed(answer, who, grant)));
+    return new Outcome(
+        withImagePath(request, r.forward()),
+        new FollowUp.MapNames(answer -> untaggedAsNamed(answer, who, grant)));
   }
 
   /** The answer of {@code rmi} ({@code [{"Untagged": tag}, {"Deleted": id}]}) in caller's names. */
   private static JsonNode untaggedAsNamed(JsonNode answer, Principal who, Grant grant) {
     JsonNode out = answer.deepCopy();
     for (JsonNode item : out) {
-      if (item instanceof ObjectNode o
-          && o.path("Untagged").isTextual()) {
+      if (item instanceof ObjectNode o && o.path("Untagged").isTextual()) {
         o.put("Untagged", ImageAccess.shownImage(o.path("Untagged").asText(), who, grant));
       }
     }
@@ -183,31 +209,35 @@ final class ImageRules {
 
   /**
    * {@code docker push NAME:TAG} of a shared tag the caller pulled. Pushing a tag of the caller's
-   * namespace needs the daemon to hold the name the user gave for the push's duration, which
-   * berth does not do yet: refused with what to do instead.
+   * namespace needs the daemon to hold the name the user gave for the push's duration, which berth
+   * does not do yet: refused with what to do instead.
    */
-  static Outcome push(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects) throws Refusal, LookupException {
+  static Outcome push(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException {
     String name = imagePath(request);
     String tag = request.query().get("tag").orElse("");
     String target = ImageRefs.familiar(tag.isEmpty() ? name : name + ":" + tag);
     ImageAccess.Resolved r = resolveOrNotFound(target, who, grant, objects);
     if (ImageNamespace.parse(r.tag()).isPresent()) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "pushing an image you made is not "
-          + "available through berth yet; push it from a Docker of your own (docker save "
-          + target + " | ...)");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN,
+          "pushing an image you made is not "
+              + "available through berth yet; push it from a Docker of your own (docker save "
+              + target
+              + " | ...)");
     }
     if (r.tag().isEmpty() || !removable(r.tag(), r.image(), who, grant)) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "the image " + target + " is not yours; "
-          + "only its owner may push it");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN,
+          "the image " + target + " is not yours; " + "only its owner may push it");
     }
     return new Outcome(request, FollowUp.NONE);
   }
 
   /**
-   * The image a new container runs: forwarded as the daemon's name or full id that was judged.
-   * A name the daemon does not know goes on as given (the daemon answers 404 and the CLI pulls
-   * it: a pull writes only shared names).
+   * The image a new container runs: forwarded as the daemon's name or full id that was judged. A
+   * name the daemon does not know goes on as given (the daemon answers 404 and the CLI pulls it: a
+   * pull writes only shared names).
    */
   static String containerImage(String ref, Principal who, Grant grant, ObjectDirectory objects)
       throws Refusal, LookupException {
@@ -230,37 +260,50 @@ final class ImageRules {
     return grant.reaches(who, image.tags().getOrDefault(tag, Optional.empty()));
   }
 
-  private static QueryParams privateTarget(String repo, String tag, Principal who,
-      QueryParams query, List<String> notes) throws Refusal {
+  private static QueryParams privateTarget(
+      String repo, String tag, Principal who, QueryParams query, List<String> notes)
+      throws Refusal {
     String target = ImageRefs.familiar(tag.isEmpty() ? repo : repo + ":" + tag);
     if (ImageNamespace.isReserved(repo)) {
       throw reserved(repo);
     }
-    String daemon = ImageNamespace.privateName(target, who.uid()).orElseThrow(() ->
-        new Refusal(Decision.Status.FORBIDDEN, "the name " + target + " cannot be given to "
-            + "an image of yours; choose a plain name such as myimage:1"));
+    String daemon =
+        ImageNamespace.privateName(target, who.uid())
+            .orElseThrow(
+                () ->
+                    new Refusal(
+                        Decision.Status.FORBIDDEN,
+                        "the name "
+                            + target
+                            + " cannot be given to "
+                            + "an image of yours; choose a plain name such as myimage:1"));
     int colon = daemon.lastIndexOf(':');
     notes.add("tag " + target + " is yours (" + daemon + ")");
-    return query.with("repo", daemon.substring(0, colon)).with("tag",
-        daemon.substring(colon + 1));
+    return query.with("repo", daemon.substring(0, colon)).with("tag", daemon.substring(colon + 1));
   }
 
-  private static ImageAccess.Resolved resolveOrNotFound(String ref, Principal who, Grant grant,
-      ObjectDirectory objects) throws Refusal, LookupException {
-    return ImageAccess.resolve(ref, who, grant, objects).orElseThrow(() ->
-        new Refusal(Decision.Status.NOT_FOUND, "No such image: " + ref));
+  private static ImageAccess.Resolved resolveOrNotFound(
+      String ref, Principal who, Grant grant, ObjectDirectory objects)
+      throws Refusal, LookupException {
+    return ImageAccess.resolve(ref, who, grant, objects)
+        .orElseThrow(() -> new Refusal(Decision.Status.NOT_FOUND, "No such image: " + ref));
   }
 
   private static Refusal reserved(String ref) {
-    return new Refusal(Decision.Status.FORBIDDEN, "names under " + ImageNamespace.REGISTRY
-        + " are berth's (" + ref + "); use the plain name");
+    return new Refusal(
+        Decision.Status.FORBIDDEN,
+        "names under "
+            + ImageNamespace.REGISTRY
+            + " are berth's ("
+            + ref
+            + "); use the plain name");
   }
 
   /** A full or short image id: what the daemon would resolve as an id prefix. */
   private static boolean looksLikeId(String ref) {
     String hex = ref.startsWith("sha256:") ? ref.substring("sha256:".length()) : ref;
-    return !hex.isEmpty() && hex.chars().allMatch(c -> (c >= '0' && c <= '9')
-        || (c >= 'a' && c <= 'f'));
+    return !hex.isEmpty()
+        && hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
   }
 
   /** The {@code {name*}} of an image route: the segments after {@code /images/}. */
@@ -278,7 +321,12 @@ final class ImageRules {
     out.add(s.get(0));
     out.addAll(List.of(ref.split("/", -1)));
     out.addAll(s.subList(end, s.size()));
-    return new CanonicalRequest(request.method(), request.apiVersion(),
-        "/" + String.join("/", out), out, request.query(), request.body());
+    return new CanonicalRequest(
+        request.method(),
+        request.apiVersion(),
+        "/" + String.join("/", out),
+        out,
+        request.query(),
+        request.body());
   }
 }

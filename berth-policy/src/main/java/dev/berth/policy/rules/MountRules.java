@@ -21,10 +21,10 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Mounts a new container asks for: {@code -v} binds, {@code --mount}, {@code --tmpfs}. Host
- * sources must resolve (on the host, once) under one of the caller's roots, and the resolved path
- * is what is forwarded; targets must not cover {@code /proc}, {@code /sys}, {@code /dev} or
- * {@code /}, and targets neither repeat nor nest.
+ * Mounts a new container asks for: {@code -v} binds, {@code --mount}, {@code --tmpfs}. Host sources
+ * must resolve (on the host, once) under one of the caller's roots, and the resolved path is what
+ * is forwarded; targets must not cover {@code /proc}, {@code /sys}, {@code /dev} or {@code /}, and
+ * targets neither repeat nor nest.
  */
 final class MountRules {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -36,14 +36,11 @@ final class MountRules {
   private static final Set<String> BIND_OPTIONS =
       Set.of("ro", "rw", "nocopy", "private", "rprivate", "consistent", "cached", "delegated");
 
-
-
   private final HostPaths hostPaths;
 
   MountRules(HostPaths hostPaths) {
     this.hostPaths = requireNonNull(hostPaths, "hostPaths");
   }
-
 
   void checkBinds(ObjectNode hc, Principal who, Role role, Rewrites rw) throws Refusal {
     if (!hc.hasNonNull("Binds")) {
@@ -66,8 +63,14 @@ final class MountRules {
       if (parts.length == 3) {
         for (String opt : parts[2].split(",", -1)) {
           if (!BIND_OPTIONS.contains(opt)) {
-            throw new Refusal("-v " + bind + ": option '" + opt + "' is not allowed (allowed: "
-                + BIND_OPTIONS + ")");
+            throw new Refusal(
+                "-v "
+                    + bind
+                    + ": option '"
+                    + opt
+                    + "' is not allowed (allowed: "
+                    + BIND_OPTIONS
+                    + ")");
           }
         }
       }
@@ -78,16 +81,20 @@ final class MountRules {
         }
         source = real;
       } else if (!VOLUME_NAME.matcher(source).matches()) {
-        throw new Refusal("-v " + bind + ": '" + source + "' is neither an absolute host path "
-            + "nor a volume name");
+        throw new Refusal(
+            "-v "
+                + bind
+                + ": '"
+                + source
+                + "' is neither an absolute host path "
+                + "nor a volume name");
       }
       out.add(source + ":" + target + (parts.length == 3 ? ":" + parts[2] : ""));
     }
     hc.set("Binds", out);
   }
 
-  void checkMounts(ObjectNode hc, Principal who, Role role, Rewrites rw)
-      throws Refusal {
+  void checkMounts(ObjectNode hc, Principal who, Role role, Rewrites rw) throws Refusal {
     JsonNode mounts = hc.get("Mounts");
     if (mounts == null || mounts.isNull()) {
       return;
@@ -101,7 +108,8 @@ final class MountRules {
         case "bind" -> {
           JsonNode opts = m.path("BindOptions");
           String propagation = opts.path("Propagation").asText("");
-          if (!propagation.isEmpty() && !propagation.equals("private")
+          if (!propagation.isEmpty()
+              && !propagation.equals("private")
               && !propagation.equals("rprivate")) {
             throw new Refusal(what + ": bind propagation '" + propagation + "' is not allowed");
           }
@@ -124,7 +132,7 @@ final class MountRules {
             throw new Refusal(what + ": volume driver options are not allowed");
           }
         }
-        case "tmpfs" -> { }
+        case "tmpfs" -> {}
         default -> throw new Refusal(what + ": mount type '" + type + "' is not allowed");
       }
     }
@@ -147,19 +155,30 @@ final class MountRules {
     try {
       resolved = hostPaths.resolve(Path.of(source));
     } catch (IOException | RuntimeException e) {
-      throw new Refusal(what + ": host path " + source + " does not exist or cannot be "
-          + "resolved; create it first");
+      throw new Refusal(
+          what
+              + ": host path "
+              + source
+              + " does not exist or cannot be "
+              + "resolved; create it first");
     }
     Path real = resolved.realPath();
     if (resolved.kind() == HostPaths.Kind.OTHER) {
-      throw new Refusal(what + ": " + real + " is a socket, device or pipe; only files and "
-          + "directories may be mounted");
+      throw new Refusal(
+          what
+              + ": "
+              + real
+              + " is a socket, device or pipe; only files and "
+              + "directories may be mounted");
     }
     for (String template : role.bindRoots()) {
       Path root;
       try {
-        root = hostPaths.resolve(Path.of(template.replace("{home}", who.home())
-            .replace("{user}", who.name()))).realPath();
+        root =
+            hostPaths
+                .resolve(
+                    Path.of(template.replace("{home}", who.home()).replace("{user}", who.name())))
+                .realPath();
       } catch (IOException | RuntimeException e) {
         continue;
       }
@@ -167,10 +186,18 @@ final class MountRules {
         return real.toString();
       }
     }
-    throw new Refusal(what + ": host path " + source + " is outside the directories you may "
-        + "mount (" + (role.bindRoots().isEmpty() ? "none"
-        : String.join(", ", role.bindRoots()).replace("{home}", who.home())
-            .replace("{user}", who.name())) + ")");
+    throw new Refusal(
+        what
+            + ": host path "
+            + source
+            + " is outside the directories you may "
+            + "mount ("
+            + (role.bindRoots().isEmpty()
+                ? "none"
+                : String.join(", ", role.bindRoots())
+                    .replace("{home}", who.home())
+                    .replace("{user}", who.name()))
+            + ")");
   }
 
   static void checkTarget(String target, String what) throws Refusal {
@@ -190,12 +217,12 @@ final class MountRules {
 
   /**
    * One mount per target, and no target inside another (HC-07): runc's mount-target races
-   * (CVE-2021-30465) mounted over a path inside another mount the attacker controlled, and
-   * several mounts on one path. Targets come from {@code HostConfig.Binds}, {@code Mounts},
-   * {@code Tmpfs} and {@code Config.Volumes} (anonymous {@code -v /data}), compared after
-   * canonicalising them as the runtime does (Go's {@code path.Clean}, which for absolute paths is
-   * what {@link Path#normalize()} does on Unix). An anonymous volume on the very target of an
-   * explicit mount is not a second mount: the daemon lets the explicit mount replace it.
+   * (CVE-2021-30465) mounted over a path inside another mount the attacker controlled, and several
+   * mounts on one path. Targets come from {@code HostConfig.Binds}, {@code Mounts}, {@code Tmpfs}
+   * and {@code Config.Volumes} (anonymous {@code -v /data}), compared after canonicalising them as
+   * the runtime does (Go's {@code path.Clean}, which for absolute paths is what {@link
+   * Path#normalize()} does on Unix). An anonymous volume on the very target of an explicit mount is
+   * not a second mount: the daemon lets the explicit mount replace it.
    */
   static void checkTargets(JsonNode body, JsonNode hc) throws Refusal {
     Map<Path, String> explicit = new LinkedHashMap<>();
@@ -209,8 +236,8 @@ final class MountRules {
     for (String t : asked) {
       String before = explicit.putIfAbsent(canonical(t), t);
       if (before != null) {
-        throw new Refusal("mount targets " + before + " and " + t + " are the same path; "
-            + "mount it once");
+        throw new Refusal(
+            "mount targets " + before + " and " + t + " are the same path; " + "mount it once");
       }
     }
     Map<Path, String> all = new LinkedHashMap<>(explicit);
@@ -222,11 +249,19 @@ final class MountRules {
         Path outer = sorted.get(i);
         Path inner = sorted.get(j);
         if (inner.startsWith(outer)) {
-          throw new Refusal("mount targets " + all.get(outer) + " and " + all.get(inner)
-              + " nest (one is inside the other, the shape of the runc mount race"
-              + " CVE-2021-30465); mount the inner one at a path outside " + all.get(outer)
-              + " instead (for example " + outside(inner) + ") and point the tool at it"
-              + " (for node_modules: NODE_PATH), or mount only " + all.get(outer));
+          throw new Refusal(
+              "mount targets "
+                  + all.get(outer)
+                  + " and "
+                  + all.get(inner)
+                  + " nest (one is inside the other, the shape of the runc mount race"
+                  + " CVE-2021-30465); mount the inner one at a path outside "
+                  + all.get(outer)
+                  + " instead (for example "
+                  + outside(inner)
+                  + ") and point the tool at it"
+                  + " (for node_modules: NODE_PATH), or mount only "
+                  + all.get(outer));
         }
       }
     }

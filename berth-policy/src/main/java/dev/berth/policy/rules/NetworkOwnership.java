@@ -32,44 +32,51 @@ import java.util.Set;
  */
 final class NetworkOwnership {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
   /** Network names the daemon keeps for itself (moby {@code IsPreDefinedNetwork}). */
   private static final Set<String> PREDEFINED = Set.of("bridge", "host", "none", "default");
 
-
-
   private NetworkOwnership() {}
 
-
-  static Step onNetwork(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action, PrivateNames names)
+  static Step onNetwork(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      Action action,
+      PrivateNames names)
       throws Refusal, LookupException, RequestException {
     String ref = segment(request, 1);
     if (action == NETWORK_CONNECT && names.isDefaultNetwork(ref)) {
       // docker network connect bridge c: the caller's own default network, made on first use
-      Step step = new Step(request.withSegment(1, names.defaultNetwork())
-          .withBody(new Body.Json(connectBody(who, grant, request, objects, action, names))));
+      Step step =
+          new Step(
+              request
+                  .withSegment(1, names.defaultNetwork())
+                  .withBody(
+                      new Body.Json(connectBody(who, grant, request, objects, action, names))));
       step.effects.add(names.ensureDefaultNetwork());
       step.note("network " + ref + " is your own " + names.defaultNetwork());
       return step;
     }
-    DockerObject net = network(ref, who, grant, objects, names)
-        .orElseThrow(() -> notFound("network " + ref + " not found"));
+    DockerObject net =
+        network(ref, who, grant, objects, names)
+            .orElseThrow(() -> notFound("network " + ref + " not found"));
     CanonicalRequest out = request.withSegment(1, net.id());
     if (action == NETWORK_CONNECT || action == NETWORK_DISCONNECT) {
-      out = out.withBody(new Body.Json(connectBody(who, grant, request, objects, action,
-          names)));
+      out = out.withBody(new Body.Json(connectBody(who, grant, request, objects, action, names)));
     }
-    return new Step(out, action == NETWORK_INSPECT ? shownNames(who, grant, names)
-        : FollowUp.NONE);
+    return new Step(out, action == NETWORK_INSPECT ? shownNames(who, grant, names) : FollowUp.NONE);
   }
 
   /** The caller's network named {@code ref}: its own name first, then as given (or an id). */
-  private static Optional<DockerObject> network(String ref, Principal who, Grant grant,
-      ObjectDirectory objects, PrivateNames names) throws LookupException {
+  private static Optional<DockerObject> network(
+      String ref, Principal who, Grant grant, ObjectDirectory objects, PrivateNames names)
+      throws LookupException {
     String own = names.network(ref);
     if (!own.equals(ref)) {
-      Optional<DockerObject> mine = reach(objects.network(own), who, grant)
-          .filter(n -> n.name().equals(own));
+      Optional<DockerObject> mine =
+          reach(objects.network(own), who, grant).filter(n -> n.name().equals(own));
       if (mine.isPresent()) {
         return mine;
       }
@@ -78,10 +85,10 @@ final class NetworkOwnership {
   }
 
   /**
-   * {@code docker network create NAME}: the name is the caller's. The predefined names are
-   * refused as the daemon refuses them (with private names, {@code bridge} would otherwise
-   * become the name of the caller's default network), and so are daemon names starting
-   * {@code berth-}: those are berth's (build and default networks).
+   * {@code docker network create NAME}: the name is the caller's. The predefined names are refused
+   * as the daemon refuses them (with private names, {@code bridge} would otherwise become the name
+   * of the caller's default network), and so are daemon names starting {@code berth-}: those are
+   * berth's (build and default networks).
    */
   static Step networkCreate(CanonicalRequest request, PrivateNames names) throws Refusal {
     if (!(request.body() instanceof Body.Json j) || !j.value().path("Name").isTextual()) {
@@ -89,16 +96,19 @@ final class NetworkOwnership {
     }
     String name = j.value().path("Name").asText();
     if (PREDEFINED.contains(name)) {
-      throw new Refusal(Decision.Status.FORBIDDEN, name + " is a pre-defined network and "
-          + "cannot be created");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN, name + " is a pre-defined network and " + "cannot be created");
     }
     String daemon = names.toDaemon(name);
     if (daemon.startsWith("berth-")) {
-      throw new Refusal(Decision.Status.FORBIDDEN, "network names starting with berth- are "
-          + "berth's own; choose another name");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN,
+          "network names starting with berth- are " + "berth's own; choose another name");
     }
-    Step step = new Step(request.withBody(new Body.Json(((ObjectNode) j.value()).deepCopy()
-        .put("Name", daemon))));
+    Step step =
+        new Step(
+            request.withBody(
+                new Body.Json(((ObjectNode) j.value()).deepCopy().put("Name", daemon))));
     if (!daemon.equals(name)) {
       step.note("network " + name + " is " + daemon);
     }
@@ -109,8 +119,13 @@ final class NetworkOwnership {
    * The body of network connect and disconnect, rebuilt from the fields the API defines (keys
    * matched case-insensitively, as Go's decoder does) with the container resolved to its id.
    */
-  static ObjectNode connectBody(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action, PrivateNames names)
+  static ObjectNode connectBody(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      Action action,
+      PrivateNames names)
       throws Refusal, LookupException, RequestException {
     JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
     if (!in.isObject()) {
@@ -127,8 +142,8 @@ final class NetworkOwnership {
           if (action == NETWORK_CONNECT && v.isObject()) {
             JsonNode opts = v.path("DriverOpts");
             if (opts.isObject() && !opts.isEmpty()) {
-              throw new Refusal(Decision.Status.FORBIDDEN,
-                  "endpoint driver options are not allowed");
+              throw new Refusal(
+                  Decision.Status.FORBIDDEN, "endpoint driver options are not allowed");
             }
             out.set("EndpointConfig", v);
           }
@@ -138,21 +153,22 @@ final class NetworkOwnership {
             out.put("Force", v.asBoolean(false));
           }
         }
-        default -> { }
+        default -> {}
       }
     }
-    out.put("Container", ContainerOwnership.container(container, who, grant, objects, names)
-        .id());
+    out.put("Container", ContainerOwnership.container(container, who, grant, objects, names).id());
     return out;
   }
 
   /**
-   * The daemon's name of a network a new container joins. Refused with 403, not 404: the CLI
-   * takes a 404 from create for a missing image and would try to pull it.
+   * The daemon's name of a network a new container joins. Refused with 403, not 404: the CLI takes
+   * a 404 from create for a missing image and would try to pull it.
    */
-  static String useNetwork(String ref, Principal who, Grant grant, ObjectDirectory objects,
-      PrivateNames names) throws Refusal, LookupException {
-    return network(ref, who, grant, objects, names).map(DockerObject::name).orElseThrow(() ->
-        new Refusal(Decision.Status.FORBIDDEN, "network " + ref + " not found"));
+  static String useNetwork(
+      String ref, Principal who, Grant grant, ObjectDirectory objects, PrivateNames names)
+      throws Refusal, LookupException {
+    return network(ref, who, grant, objects, names)
+        .map(DockerObject::name)
+        .orElseThrow(() -> new Refusal(Decision.Status.FORBIDDEN, "network " + ref + " not found"));
   }
 }

@@ -30,18 +30,17 @@ import java.util.Optional;
  * <p>Design note. Every endpoint that names an object resolves the reference through the daemon
  * ({@link ObjectDirectory}), checks the owner against the caller's {@link Grant}, and forwards the
  * full id it judged, so that a rename or a new object with a colliding name or id prefix between
- * the check and the daemon's action cannot redirect the request. An object the caller may not
- * reach is answered exactly like one that does not exist ({@code No such container: x}), so the
- * names of other users' objects do not leak through error messages. Lists, events and prunes are
- * narrowed by adding the owner label to the caller's filters (label filters are conjunctive on
- * all of them); {@code system df}, which cannot be filtered, is rewritten on the way back.
- * Images are judged by {@link ImageRules} (issue 13: users' tags in their own namespace, images
- * users made seen only by them). With private names ({@link PrivateNames}), container, network
- * and volume names are mapped into the caller's namespace in requests, and back in answers
- * ({@link FollowUp.MapNames}). One class per object kind holds the rules
- * ({@link ContainerOwnership}, {@link ExecOwnership}, {@link VolumeOwnership},
- * {@link NetworkOwnership}, {@link ImageOwnership}, {@link ListOwnership}); this one picks them by
- * the action's {@link dev.berth.policy.docker.Ownership} in the table.
+ * the check and the daemon's action cannot redirect the request. An object the caller may not reach
+ * is answered exactly like one that does not exist ({@code No such container: x}), so the names of
+ * other users' objects do not leak through error messages. Lists, events and prunes are narrowed by
+ * adding the owner label to the caller's filters (label filters are conjunctive on all of them);
+ * {@code system df}, which cannot be filtered, is rewritten on the way back. Images are judged by
+ * {@link ImageRules} (issue 13: users' tags in their own namespace, images users made seen only by
+ * them). With private names ({@link PrivateNames}), container, network and volume names are mapped
+ * into the caller's namespace in requests, and back in answers ({@link FollowUp.MapNames}). One
+ * class per object kind holds the rules ({@link ContainerOwnership}, {@link ExecOwnership}, {@link
+ * VolumeOwnership}, {@link NetworkOwnership}, {@link ImageOwnership}, {@link ListOwnership}); this
+ * one picks them by the action's {@link dev.berth.policy.docker.Ownership} in the table.
  */
 public final class OwnershipRules {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -53,8 +52,13 @@ public final class OwnershipRules {
    * @param mapNames whether names are mapped into the caller's namespace ({@link PrivateNames});
    *     false when the request reaches the daemon as sent (plugin mode)
    */
-  public Decision evaluate(Principal who, Grant grant, Decision.Allow allowed, RouteMatch route,
-      ObjectDirectory objects, boolean mapNames) {
+  public Decision evaluate(
+      Principal who,
+      Grant grant,
+      Decision.Allow allowed,
+      RouteMatch route,
+      ObjectDirectory objects,
+      boolean mapNames) {
     if (grant.role().scope() == Scope.ALL) {
       return allowed;
     }
@@ -63,34 +67,50 @@ public final class OwnershipRules {
     PrivateNames names = mapNames ? PrivateNames.of(who, grant) : PrivateNames.NONE;
     try {
       ActionSpec spec = DockerApi.spec(action);
-      Step step = switch (spec.ownership()) {
-        case NAMED -> switch (spec.names().orElseThrow()) {
-          case CONTAINER -> ContainerOwnership.onContainer(who, grant, request, objects, spec,
-              names);
-          case EXEC -> ExecOwnership.onExec(who, grant, request, objects);
-          case VOLUME -> VolumeOwnership.onVolume(who, grant, request, objects, action, names);
-          case NETWORK -> NetworkOwnership.onNetwork(who, grant, request, objects, action, names);
-          case IMAGE -> throw new IllegalStateException("images are judged by their own rules");
-        };
-        case NARROWED -> ListOwnership.narrowed(who, grant, request, action, names);
-        case FILTERED -> switch (action) {
-          case SYSTEM_DF -> ListOwnership.dataUsage(who, grant, request, objects, names);
-          case IMAGE_LIST -> ImageOwnership.list(who, grant, request, objects);
-          default -> throw new IllegalStateException(action.id() + " has no answer filter");
-        };
-        case RULE -> switch (action) {
-          case CONTAINER_CREATE -> ContainerOwnership.containerCreate(who, grant, request, objects,
-              names);
-          case IMAGE_CREATE, IMAGE_TAG, IMAGE_DELETE, IMAGE_PUSH, IMAGE_INSPECT, IMAGE_HISTORY,
-              IMAGE_EXPORT -> ImageOwnership.evaluate(who, grant, request, objects, action);
-          case CONTAINER_COMMIT -> ImageOwnership.commit(who, grant, request, objects, names);
-          case VOLUME_CREATE -> VolumeOwnership.volumeCreate(who, grant, request, objects, names);
-          case NETWORK_CREATE -> NetworkOwnership.networkCreate(request, names);
-          case IMAGE_BUILD_PRUNE -> ImageOwnership.buildPrune(request);
-          default -> throw new IllegalStateException(action.id() + " has no ownership rule");
-        };
-        case NONE, SWARM_STATE -> new Step(request);
-      };
+      Step step =
+          switch (spec.ownership()) {
+            case NAMED ->
+                switch (spec.names().orElseThrow()) {
+                  case CONTAINER ->
+                      ContainerOwnership.onContainer(who, grant, request, objects, spec, names);
+                  case EXEC -> ExecOwnership.onExec(who, grant, request, objects);
+                  case VOLUME ->
+                      VolumeOwnership.onVolume(who, grant, request, objects, action, names);
+                  case NETWORK ->
+                      NetworkOwnership.onNetwork(who, grant, request, objects, action, names);
+                  case IMAGE ->
+                      throw new IllegalStateException("images are judged by their own rules");
+                };
+            case NARROWED -> ListOwnership.narrowed(who, grant, request, action, names);
+            case FILTERED ->
+                switch (action) {
+                  case SYSTEM_DF -> ListOwnership.dataUsage(who, grant, request, objects, names);
+                  case IMAGE_LIST -> ImageOwnership.list(who, grant, request, objects);
+                  default -> throw new IllegalStateException(action.id() + " has no answer filter");
+                };
+            case RULE ->
+                switch (action) {
+                  case CONTAINER_CREATE ->
+                      ContainerOwnership.containerCreate(who, grant, request, objects, names);
+                  case IMAGE_CREATE,
+                      IMAGE_TAG,
+                      IMAGE_DELETE,
+                      IMAGE_PUSH,
+                      IMAGE_INSPECT,
+                      IMAGE_HISTORY,
+                      IMAGE_EXPORT ->
+                      ImageOwnership.evaluate(who, grant, request, objects, action);
+                  case CONTAINER_COMMIT ->
+                      ImageOwnership.commit(who, grant, request, objects, names);
+                  case VOLUME_CREATE ->
+                      VolumeOwnership.volumeCreate(who, grant, request, objects, names);
+                  case NETWORK_CREATE -> NetworkOwnership.networkCreate(request, names);
+                  case IMAGE_BUILD_PRUNE -> ImageOwnership.buildPrune(request);
+                  default ->
+                      throw new IllegalStateException(action.id() + " has no ownership rule");
+                };
+            case NONE, SWARM_STATE -> new Step(request);
+          };
       List<String> notes = new ArrayList<>(allowed.rewrites());
       notes.addAll(step.notes);
       List<Effect> effects = new ArrayList<>(allowed.effects());
@@ -99,7 +119,8 @@ public final class OwnershipRules {
       if (!names.equals(PrivateNames.NONE)
           && (action == Action.SYSTEM_EVENTS || action == Action.CONTAINER_STATS)) {
         followUp = new FollowUp.MapEvents(new PrivateNames.Events(names));
-      } else if (!names.equals(PrivateNames.NONE) && followUp.equals(FollowUp.NONE)
+      } else if (!names.equals(PrivateNames.NONE)
+          && followUp.equals(FollowUp.NONE)
           && !action.id().startsWith("image_")) {
         followUp = new FollowUp.MapErrors(new PrivateNames.Errors(names));
       }
@@ -109,8 +130,8 @@ public final class OwnershipRules {
     } catch (RequestException e) {
       return new Decision.Deny("ownership", e.status(), "berth: " + e.getMessage());
     } catch (LookupException e) {
-      return new Decision.Indeterminate("ownership_lookup",
-          "berth could not check who owns the object (" + e.getMessage() + ")");
+      return new Decision.Indeterminate(
+          "ownership_lookup", "berth could not check who owns the object (" + e.getMessage() + ")");
     }
   }
 
@@ -121,28 +142,28 @@ public final class OwnershipRules {
         : Owner.UID_LABEL + "=" + who.uid();
   }
 
-
   /**
-   * An answer that names the caller's objects ({@link PrivateNames#answer}) and images
-   * ({@code Image}, {@code Config.Image}), in the names the caller gave them.
+   * An answer that names the caller's objects ({@link PrivateNames#answer}) and images ({@code
+   * Image}, {@code Config.Image}), in the names the caller gave them.
    */
   static FollowUp shownNames(Principal who, Grant grant, PrivateNames names) {
-    return new FollowUp.MapNames(answer -> {
-      JsonNode out = names.answer(answer);
-      for (JsonNode c : out.isArray() ? out : NODES.arrayNode().add(out)) {
-        if (c instanceof ObjectNode o && o.path("Image").isTextual()) {
-          o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), who, grant));
-        }
-        if (c.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
-          config.put("Image", ImageAccess.shownImage(config.path("Image").asText(), who, grant));
-        }
-      }
-      return out;
-    });
+    return new FollowUp.MapNames(
+        answer -> {
+          JsonNode out = names.answer(answer);
+          for (JsonNode c : out.isArray() ? out : NODES.arrayNode().add(out)) {
+            if (c instanceof ObjectNode o && o.path("Image").isTextual()) {
+              o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), who, grant));
+            }
+            if (c.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
+              config.put(
+                  "Image", ImageAccess.shownImage(config.path("Image").asText(), who, grant));
+            }
+          }
+          return out;
+        });
   }
 
-  static Optional<DockerObject> reach(Optional<DockerObject> found, Principal who,
-      Grant grant) {
+  static Optional<DockerObject> reach(Optional<DockerObject> found, Principal who, Grant grant) {
     return found.filter(o -> grant.reaches(who, o.owner()));
   }
 

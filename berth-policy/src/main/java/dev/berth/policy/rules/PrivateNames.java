@@ -19,33 +19,33 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * Each user's container, network and volume names, mapped to the daemon's names and back
- * (issue 13).
+ * Each user's container, network and volume names, mapped to the daemon's names and back (issue
+ * 13).
  *
- * <p>Design note. With a role's {@code name_prefix} (recommended: {@code u{uid}_}), every name
- * a user gives a container, network or volume is stored in the daemon with the user's prefix
- * ({@code u1001_web}), so alice's {@code web} and bob's {@code web} are two daemon objects that
- * never collide. The prefix is added to every name a user gives, also one that already looks
- * prefixed ({@code u1002_web} given by alice is {@code u1001_u1002_web}), so the mapping is a
- * bijection and no user can produce a name in another user's namespace. In requests, references
- * are tried with the caller's prefix first and then as given (objects from before, and ids), and
- * whatever they resolve to must still be the caller's by its owner label: the mapping decides
- * which object a plain name means, never whether the caller may reach it. In answers the
- * caller's prefix is taken off again ({@link #answer}); names of objects the caller cannot reach
- * never reach it, since lists are narrowed by owner labels before. Administrators (scope
- * {@code all}) use and see the daemon's real names.
+ * <p>Design note. With a role's {@code name_prefix} (recommended: {@code u{uid}_}), every name a
+ * user gives a container, network or volume is stored in the daemon with the user's prefix ({@code
+ * u1001_web}), so alice's {@code web} and bob's {@code web} are two daemon objects that never
+ * collide. The prefix is added to every name a user gives, also one that already looks prefixed
+ * ({@code u1002_web} given by alice is {@code u1001_u1002_web}), so the mapping is a bijection and
+ * no user can produce a name in another user's namespace. In requests, references are tried with
+ * the caller's prefix first and then as given (objects from before, and ids), and whatever they
+ * resolve to must still be the caller's by its owner label: the mapping decides which object a
+ * plain name means, never whether the caller may reach it. In answers the caller's prefix is taken
+ * off again ({@link #answer}); names of objects the caller cannot reach never reach it, since lists
+ * are narrowed by owner labels before. Administrators (scope {@code all}) use and see the daemon's
+ * real names.
  *
- * <p>Private default networks (issue 13, item 3). On the daemon's default bridge every
- * container reaches every other container's unpublished ports. So the default network a user's
- * container asks for ({@code bridge}, {@code default} or none given) is the user's own bridge
- * network instead: the daemon's name is the user's prefix and {@code bridge}
- * ({@code u1001_bridge}), or {@code berth-bridge-<uid>} for a role without a prefix; it carries
- * the user's owner labels and {@value #NETWORK_LABEL}{@code =<uid>}, which no user can set, and
- * berth creates it on first use ({@link Effect.EnsureNetwork}, after the decision is recorded).
- * The user sees it as {@code bridge}. The daemon isolates bridge networks from each other, so
- * containers of two users meet only through published ports. Users cannot create networks with
- * the predefined names (the daemon refuses them too) nor names starting {@code berth-}, so the
- * name cannot be squatted; a network of that name without the label is refused by the effect.
+ * <p>Private default networks (issue 13, item 3). On the daemon's default bridge every container
+ * reaches every other container's unpublished ports. So the default network a user's container asks
+ * for ({@code bridge}, {@code default} or none given) is the user's own bridge network instead: the
+ * daemon's name is the user's prefix and {@code bridge} ({@code u1001_bridge}), or {@code
+ * berth-bridge-<uid>} for a role without a prefix; it carries the user's owner labels and {@value
+ * #NETWORK_LABEL}{@code =<uid>}, which no user can set, and berth creates it on first use ({@link
+ * Effect.EnsureNetwork}, after the decision is recorded). The user sees it as {@code bridge}. The
+ * daemon isolates bridge networks from each other, so containers of two users meet only through
+ * published ports. Users cannot create networks with the predefined names (the daemon refuses them
+ * too) nor names starting {@code berth-}, so the name cannot be squatted; a network of that name
+ * without the label is refused by the effect.
  */
 public final class PrivateNames {
   /** No mapping: administrators, and plugin mode (which cannot rename requests or answers). */
@@ -74,8 +74,8 @@ public final class PrivateNames {
       return NONE;
     }
     String prefix = grant.role().namePrefixFor(who);
-    return new PrivateNames(prefix, prefix.isEmpty() ? "berth-bridge-" + who.uid()
-        : prefix + "bridge", who.uid());
+    return new PrivateNames(
+        prefix, prefix.isEmpty() ? "berth-bridge-" + who.uid() : prefix + "bridge", who.uid());
   }
 
   public String prefix() {
@@ -105,10 +105,10 @@ public final class PrivateNames {
   }
 
   /**
-   * A message of the daemon's with the caller's names: the caller's prefix taken off every word
-   * it starts ({@code No such container: u1001_web} reads {@code web}), the default network
-   * named {@code bridge}. Other users' names never reach a message the caller gets: berth
-   * forwards only references it resolved to the caller's own objects.
+   * A message of the daemon's with the caller's names: the caller's prefix taken off every word it
+   * starts ({@code No such container: u1001_web} reads {@code web}), the default network named
+   * {@code bridge}. Other users' names never reach a message the caller gets: berth forwards only
+   * references it resolved to the caller's own objects.
    */
   public String shownInText(String text) {
     String out = text;
@@ -119,15 +119,17 @@ public final class PrivateNames {
   }
 
   private static Pattern wordStart(String s) {
-    return Pattern.compile("(?<![A-Za-z0-9_.-])" + Pattern.quote(s)
-        + (s.endsWith("_") || s.endsWith("-") ? "(?=[A-Za-z0-9])" : "(?![A-Za-z0-9_.-])"));
+    return Pattern.compile(
+        "(?<![A-Za-z0-9_.-])"
+            + Pattern.quote(s)
+            + (s.endsWith("_") || s.endsWith("-") ? "(?=[A-Za-z0-9])" : "(?![A-Za-z0-9_.-])"));
   }
 
   /**
-   * An event of {@code docker events}, or a sample of {@code docker stats} (its {@code name}),
-   * with the caller's names: the actor's {@code name}
-   * attribute (a container's, network's or volume's name) and, for volumes, the actor's id,
-   * which is the volume's name; {@code container} attributes are ids.
+   * An event of {@code docker events}, or a sample of {@code docker stats} (its {@code name}), with
+   * the caller's names: the actor's {@code name} attribute (a container's, network's or volume's
+   * name) and, for volumes, the actor's id, which is the volume's name; {@code container}
+   * attributes are ids.
    */
   public JsonNode event(JsonNode event) {
     if ((prefix.isEmpty() && defaultNetwork.isEmpty()) || !(event instanceof ObjectNode o)) {
@@ -171,8 +173,10 @@ public final class PrivateNames {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PrivateNames n && n.prefix.equals(prefix)
-        && n.defaultNetwork.equals(defaultNetwork) && n.uid == uid;
+    return o instanceof PrivateNames n
+        && n.prefix.equals(prefix)
+        && n.defaultNetwork.equals(defaultNetwork)
+        && n.uid == uid;
   }
 
   @Override
@@ -202,15 +206,16 @@ public final class PrivateNames {
       return "/" + name.substring(prefix.length() + 1);
     }
     return name.startsWith(prefix) && name.length() > prefix.length()
-        ? name.substring(prefix.length()) : name;
+        ? name.substring(prefix.length())
+        : name;
   }
 
   /**
-   * An answer that names containers, networks or volumes (lists and inspects of each, and
-   * {@code system df}), with the caller's prefix taken off every name it knows: container
-   * {@code Name}/{@code Names}, {@code HostConfig.NetworkMode}, {@code HostConfig.Binds},
-   * {@code Mounts[].Name}, the keys of {@code NetworkSettings.Networks}, network and volume
-   * {@code Name}, the {@code Containers} of a network.
+   * An answer that names containers, networks or volumes (lists and inspects of each, and {@code
+   * system df}), with the caller's prefix taken off every name it knows: container {@code
+   * Name}/{@code Names}, {@code HostConfig.NetworkMode}, {@code HostConfig.Binds}, {@code
+   * Mounts[].Name}, the keys of {@code NetworkSettings.Networks}, network and volume {@code Name},
+   * the {@code Containers} of a network.
    */
   public JsonNode answer(JsonNode answer) {
     if (prefix.isEmpty() && defaultNetwork.isEmpty()) {
@@ -250,16 +255,18 @@ public final class PrivateNames {
       }
       if (hc.path("Binds") instanceof ArrayNode binds) {
         ArrayNode out = binds.arrayNode();
-        binds.forEach(b -> out.add(b.asText("").startsWith("/") ? b.asText("")
-            : shown(b.asText(""))));
+        binds.forEach(
+            b -> out.add(b.asText("").startsWith("/") ? b.asText("") : shown(b.asText(""))));
         hc.set("Binds", out);
       }
     }
-    o.path("Mounts").forEach(m -> {
-      if (m instanceof ObjectNode mount && "volume".equals(mount.path("Type").asText())) {
-        rename(mount, "Name");
-      }
-    });
+    o.path("Mounts")
+        .forEach(
+            m -> {
+              if (m instanceof ObjectNode mount && "volume".equals(mount.path("Type").asText())) {
+                rename(mount, "Name");
+              }
+            });
     if (o.path("NetworkSettings").path("Networks") instanceof ObjectNode nets) {
       List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = nets.fields(); it.hasNext(); ) {
@@ -269,11 +276,12 @@ public final class PrivateNames {
       entries.forEach(e -> nets.set(shownNetwork(e.getKey()), e.getValue()));
     }
     if (o.path("Containers") instanceof ObjectNode members) {
-      members.forEach(m -> {
-        if (m instanceof ObjectNode member) {
-          rename(member, "Name");
-        }
-      });
+      members.forEach(
+          m -> {
+            if (m instanceof ObjectNode member) {
+              rename(member, "Name");
+            }
+          });
     }
   }
 

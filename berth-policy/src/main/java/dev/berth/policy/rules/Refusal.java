@@ -3,8 +3,8 @@ package dev.berth.policy.rules;
 import dev.berth.policy.Decision;
 
 /**
- * A refusal with a message that names the field and what to do instead, and the status the
- * caller sees.
+ * A refusal with a message that names the field and what to do instead, and the status the caller
+ * sees.
  */
 final class Refusal extends Exception {
   final Decision.Status status;

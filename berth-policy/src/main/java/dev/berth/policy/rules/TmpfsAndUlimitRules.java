@@ -35,8 +35,8 @@ final class TmpfsAndUlimitRules {
   /** The daemon's {@code /dev/shm} size when {@code ShmSize} is 0 (moby's default). */
   static final long DAEMON_SHM_DEFAULT = 64L << 20;
 
-  private static final Pattern SIZE = Pattern.compile("^(0|[1-9][0-9]{0,18})([kmgtpe]?)$",
-      Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE =
+      Pattern.compile("^(0|[1-9][0-9]{0,18})([kmgtpe]?)$", Pattern.CASE_INSENSITIVE);
 
   private TmpfsAndUlimitRules() {}
 
@@ -53,11 +53,13 @@ final class TmpfsAndUlimitRules {
       throw new Refusal("--shm-size " + shm + ": a size must not be negative");
     }
     if (limits.shmMax() > 0 && shm > limits.shmMax()) {
-      throw new Refusal("--shm-size " + shm + " exceeds your role's maximum of "
-          + limits.shmMax() + " bytes");
+      throw new Refusal(
+          "--shm-size " + shm + " exceeds your role's maximum of " + limits.shmMax() + " bytes");
     }
-    long fallback = limits.shmDefault() > 0 ? limits.shmDefault()
-        : limits.shmMax() > 0 ? Math.min(limits.shmMax(), DAEMON_SHM_DEFAULT) : 0;
+    long fallback =
+        limits.shmDefault() > 0
+            ? limits.shmDefault()
+            : limits.shmMax() > 0 ? Math.min(limits.shmMax(), DAEMON_SHM_DEFAULT) : 0;
     if (shm == 0 && fallback > 0) {
       hc.put("ShmSize", fallback);
       rw.note("HostConfig.ShmSize set to " + fallback);
@@ -110,8 +112,7 @@ final class TmpfsAndUlimitRules {
     }
   }
 
-  private static void applyMountTmpfs(ObjectNode hc, Limits limits, Rewrites rw)
-      throws Refusal {
+  private static void applyMountTmpfs(ObjectNode hc, Limits limits, Rewrites rw) throws Refusal {
     for (JsonNode node : hc.path("Mounts")) {
       if (!(node instanceof ObjectNode m) || !"tmpfs".equals(m.path("Type").asText())) {
         continue;
@@ -121,10 +122,14 @@ final class TmpfsAndUlimitRules {
       if (opts != null) {
         for (JsonNode opt : opts.path("Options")) {
           String key = opt.path(0).asText("").toLowerCase(Locale.ROOT);
-          if (key.equals("size") || key.equals("nr_blocks") || key.startsWith("size=")
+          if (key.equals("size")
+              || key.equals("nr_blocks")
+              || key.startsWith("size=")
               || key.startsWith("nr_blocks=")) {
-            throw new Refusal(what + ": give the size as tmpfs-size (TmpfsOptions.SizeBytes), "
-                + "not as an option");
+            throw new Refusal(
+                what
+                    + ": give the size as tmpfs-size (TmpfsOptions.SizeBytes), "
+                    + "not as an option");
           }
         }
       }
@@ -135,8 +140,7 @@ final class TmpfsAndUlimitRules {
       if (size > 0) {
         checkTmpfsSize(size, limits, what);
       } else if (tmpfsFallback(limits) > 0) {
-        (opts != null ? opts : m.putObject("TmpfsOptions"))
-            .put("SizeBytes", tmpfsFallback(limits));
+        (opts != null ? opts : m.putObject("TmpfsOptions")).put("SizeBytes", tmpfsFallback(limits));
         rw.note("tmpfs " + m.path("Target").asText("") + " sized " + tmpfsFallback(limits));
       }
     }
@@ -144,9 +148,13 @@ final class TmpfsAndUlimitRules {
 
   private static void checkTmpfsSize(long size, Limits limits, String what) throws Refusal {
     if (limits.tmpfsMax() > 0 && size > limits.tmpfsMax()) {
-      throw new Refusal(what + ": a tmpfs of " + (size == Long.MAX_VALUE ? "unlimited size"
-          : size + " bytes") + " exceeds your role's maximum of " + limits.tmpfsMax()
-          + " bytes");
+      throw new Refusal(
+          what
+              + ": a tmpfs of "
+              + (size == Long.MAX_VALUE ? "unlimited size" : size + " bytes")
+              + " exceeds your role's maximum of "
+              + limits.tmpfsMax()
+              + " bytes");
     }
   }
 
@@ -154,18 +162,19 @@ final class TmpfsAndUlimitRules {
   static long parseSize(String text, String what) throws Refusal {
     Matcher m = SIZE.matcher(text);
     if (!m.matches()) {
-      throw new Refusal(what + ": size " + text + " is not a size (give bytes, or a number "
-          + "with k, m or g)");
+      throw new Refusal(
+          what + ": size " + text + " is not a size (give bytes, or a number " + "with k, m or g)");
     }
-    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "k" -> 10;
-      case "m" -> 20;
-      case "g" -> 30;
-      case "t" -> 40;
-      case "p" -> 50;
-      case "e" -> 60;
-      default -> 0;
-    };
+    int shift =
+        switch (m.group(2).toLowerCase(Locale.ROOT)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          case "t" -> 40;
+          case "p" -> 50;
+          case "e" -> 60;
+          default -> 0;
+        };
     long v = Long.parseLong(m.group(1));
     return v > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : v << shift;
   }
@@ -186,8 +195,12 @@ final class TmpfsAndUlimitRules {
       String name = raw.toLowerCase(Locale.ROOT);
       Long max = limits.ulimits().get(name);
       if (max == null) {
-        throw new Refusal(what + ": setting this ulimit is not allowed" + (limits.ulimits()
-            .isEmpty() ? "" : " (allowed: " + new TreeSet<>(limits.ulimits().keySet()) + ")"));
+        throw new Refusal(
+            what
+                + ": setting this ulimit is not allowed"
+                + (limits.ulimits().isEmpty()
+                    ? ""
+                    : " (allowed: " + new TreeSet<>(limits.ulimits().keySet()) + ")"));
       }
       if (!seen.add(name)) {
         throw new Refusal(what + ": given twice");
@@ -195,8 +208,15 @@ final class TmpfsAndUlimitRules {
       long soft = u.path("Soft").asLong(0);
       long hard = u.path("Hard").asLong(0);
       if (max != Limits.UNLIMITED && (soft < 0 || hard < 0 || soft > max || hard > max)) {
-        throw new Refusal(what + "=" + soft + ":" + hard + " exceeds your role's maximum of "
-            + max + " (a negative value is unlimited)");
+        throw new Refusal(
+            what
+                + "="
+                + soft
+                + ":"
+                + hard
+                + " exceeds your role's maximum of "
+                + max
+                + " (a negative value is unlimited)");
       }
       out.addObject().put("Name", name).put("Soft", soft).put("Hard", hard);
     }

@@ -16,14 +16,27 @@ final class UpdateRules {
 
   static Decision evaluate(Role role, CanonicalRequest request) {
     JsonNode body = ((Body.Json) request.body()).value();
-    for (String field : List.of("CgroupParent", "Devices", "DeviceCgroupRules", "DeviceRequests",
-        "OomKillDisable", "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
-        "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "Ulimits")) {
+    for (String field :
+        List.of(
+            "CgroupParent",
+            "Devices",
+            "DeviceCgroupRules",
+            "DeviceRequests",
+            "OomKillDisable",
+            "BlkioWeightDevice",
+            "BlkioDeviceReadBps",
+            "BlkioDeviceWriteBps",
+            "BlkioDeviceReadIOps",
+            "BlkioDeviceWriteIOps",
+            "Ulimits")) {
       JsonNode v = body.get(field);
-      if (v != null && !v.isNull() && !(v.isArray() && v.isEmpty())
-          && !(v.isBoolean() && !v.booleanValue()) && !(v.isTextual() && v.asText().isEmpty())) {
-        return Decision.forbidden("container_update",
-            "berth: docker update of " + field + " is not allowed");
+      if (v != null
+          && !v.isNull()
+          && !(v.isArray() && v.isEmpty())
+          && !(v.isBoolean() && !v.booleanValue())
+          && !(v.isTextual() && v.asText().isEmpty())) {
+        return Decision.forbidden(
+            "container_update", "berth: docker update of " + field + " is not allowed");
       }
     }
     Limits limits = role.limits();
@@ -31,16 +44,19 @@ final class UpdateRules {
     long pids = body.path("PidsLimit").asLong(0);
     long cpus = effectiveNanoCpus(body);
     if (limits.memoryMax() > 0 && (memory > limits.memoryMax() || memory < 0)) {
-      return Decision.forbidden("container_update", "berth: --memory exceeds your role's "
-          + "maximum of " + limits.memoryMax() + " bytes");
+      return Decision.forbidden(
+          "container_update",
+          "berth: --memory exceeds your role's " + "maximum of " + limits.memoryMax() + " bytes");
     }
     if (limits.nanoCpusMax() > 0 && cpus > limits.nanoCpusMax()) {
-      return Decision.forbidden("container_update", "berth: --cpus exceeds your role's maximum "
-          + "of " + limits.nanoCpusMax() / 1e9);
+      return Decision.forbidden(
+          "container_update",
+          "berth: --cpus exceeds your role's maximum " + "of " + limits.nanoCpusMax() / 1e9);
     }
     if (limits.pidsMax() > 0 && (pids > limits.pidsMax() || pids < 0)) {
-      return Decision.forbidden("container_update", "berth: --pids-limit exceeds your role's "
-          + "maximum of " + limits.pidsMax());
+      return Decision.forbidden(
+          "container_update",
+          "berth: --pids-limit exceeds your role's " + "maximum of " + limits.pidsMax());
     }
     return new Decision.Allow("container_update", request, List.of());
   }

@@ -18,8 +18,6 @@ import java.util.Map;
 final class VolumeCreateRules {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-
-
   private VolumeCreateRules() {}
 
   static Decision evaluate(Owner owner, CanonicalRequest request) {
@@ -34,31 +32,38 @@ final class VolumeCreateRules {
         case "labels" -> out.set("Labels", v);
         case "driver" -> {
           if (!v.isNull() && !v.asText().isEmpty() && !v.asText().equals("local")) {
-            return Decision.forbidden("volume_create", "berth: volume driver '" + v.asText()
-                + "' is not allowed; use the local driver");
+            return Decision.forbidden(
+                "volume_create",
+                "berth: volume driver '" + v.asText() + "' is not allowed; use the local driver");
           }
         }
         case "driveropts" -> {
           if (!v.isNull() && !v.isEmpty()) {
-            return Decision.forbidden("volume_create", "berth: volume driver options (-o) are "
-                + "not allowed: a local volume with o=bind is a host bind mount");
+            return Decision.forbidden(
+                "volume_create",
+                "berth: volume driver options (-o) are "
+                    + "not allowed: a local volume with o=bind is a host bind mount");
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     if (out.has("Labels") && !out.get("Labels").isObject() && !out.get("Labels").isNull()) {
       return Decision.badRequest("volume_create", "berth: body: Labels: expected an object");
     }
-    ObjectNode labels = out.has("Labels") && out.get("Labels").isObject()
-        ? (ObjectNode) out.get("Labels") : out.putObject("Labels");
+    ObjectNode labels =
+        out.has("Labels") && out.get("Labels").isObject()
+            ? (ObjectNode) out.get("Labels")
+            : out.putObject("Labels");
     try {
       checkBerthLabels(labels, owner, "volume labels");
     } catch (Refusal r) {
       return Decision.forbidden("volume_create", "berth: " + r.getMessage());
     }
     owner.labels().forEach(labels::put);
-    return new Decision.Allow("volume_create", request.withBody(new Body.Json(out)),
+    return new Decision.Allow(
+        "volume_create",
+        request.withBody(new Body.Json(out)),
         List.of("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")"));
   }
 }

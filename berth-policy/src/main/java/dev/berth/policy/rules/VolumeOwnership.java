@@ -7,7 +7,6 @@ import static dev.berth.policy.rules.OwnershipRules.shownNames;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Action;
-
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision;
@@ -27,18 +26,26 @@ import java.util.Optional;
 final class VolumeOwnership {
   private VolumeOwnership() {}
 
-  static Step onVolume(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, Action action, PrivateNames names)
+  static Step onVolume(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      Action action,
+      PrivateNames names)
       throws Refusal, LookupException {
-    DockerObject v = volume(segment(request, 1), who, grant, objects, names)
-        .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
-    return new Step(request.withSegment(1, v.id()),
+    DockerObject v =
+        volume(segment(request, 1), who, grant, objects, names)
+            .orElseThrow(() -> notFound("get " + segment(request, 1) + ": no such volume"));
+    return new Step(
+        request.withSegment(1, v.id()),
         action == Action.VOLUME_INSPECT ? shownNames(who, grant, names) : FollowUp.NONE);
   }
 
   /** The caller's volume named {@code name}: its own name first, then as given. */
-  private static Optional<DockerObject> volume(String name, Principal who, Grant grant,
-      ObjectDirectory objects, PrivateNames names) throws LookupException {
+  private static Optional<DockerObject> volume(
+      String name, Principal who, Grant grant, ObjectDirectory objects, PrivateNames names)
+      throws LookupException {
     String own = names.toDaemon(name);
     if (!own.equals(name)) {
       Optional<DockerObject> mine = reach(objects.volume(own), who, grant);
@@ -56,8 +63,15 @@ final class VolumeOwnership {
    * (created labelled for the caller if it is absent, once the decision is recorded; the effect
    * checks the owner again after creating). Deciding only looks volumes up.
    */
-  static String useVolume(String name, String what, Principal who, Grant grant,
-      ObjectDirectory objects, PrivateNames names, Step step) throws Refusal, LookupException {
+  static String useVolume(
+      String name,
+      String what,
+      Principal who,
+      Grant grant,
+      ObjectDirectory objects,
+      PrivateNames names,
+      Step step)
+      throws Refusal, LookupException {
     String own = names.toDaemon(name);
     Optional<DockerObject> v = objects.volume(own);
     if (!own.equals(name) && v.isEmpty()) {
@@ -68,8 +82,9 @@ final class VolumeOwnership {
       }
     }
     if (v.isPresent() && !grant.reaches(who, v.get().owner())) {
-      throw new Refusal(Decision.Status.FORBIDDEN, what + ": the volume \"" + name
-          + "\" belongs to someone else; use a volume of your own");
+      throw new Refusal(
+          Decision.Status.FORBIDDEN,
+          what + ": the volume \"" + name + "\" belongs to someone else; use a volume of your own");
     }
     step.effects.add(new Effect.EnsureVolume(own, grant.ownerFor(who)));
     step.note("volume " + name + " is yours (" + own + ")");
@@ -80,8 +95,13 @@ final class VolumeOwnership {
    * {@code docker volume create NAME} answers with the existing volume when the name is taken,
    * whoever owns it: refused for a volume the caller may not reach, so that nothing of it leaks.
    */
-  static Step volumeCreate(Principal who, Grant grant, CanonicalRequest request,
-      ObjectDirectory objects, PrivateNames names) throws Refusal, LookupException {
+  static Step volumeCreate(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      PrivateNames names)
+      throws Refusal, LookupException {
     if (!(request.body() instanceof Body.Json j) || j.value().path("Name").asText("").isEmpty()) {
       return new Step(request);
     }
@@ -89,11 +109,15 @@ final class VolumeOwnership {
     String daemon = names.toDaemon(name);
     Optional<DockerObject> existing = objects.volume(daemon);
     if (existing.isPresent() && !grant.reaches(who, existing.get().owner())) {
-      throw new Refusal(Decision.Status.CONFLICT, "the volume name \"" + name
-          + "\" is already used by another user; choose another name");
+      throw new Refusal(
+          Decision.Status.CONFLICT,
+          "the volume name \"" + name + "\" is already used by another user; choose another name");
     }
-    Step step = new Step(request.withBody(new Body.Json(((ObjectNode) j.value()).deepCopy()
-        .put("Name", daemon))), shownNames(who, grant, names));
+    Step step =
+        new Step(
+            request.withBody(
+                new Body.Json(((ObjectNode) j.value()).deepCopy().put("Name", daemon))),
+            shownNames(who, grant, names));
     if (!daemon.equals(name)) {
       step.note("volume " + name + " is " + daemon);
     }

@@ -18,8 +18,6 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 final class BindingReader extends NodeReader {
   private static final Set<String> BINDING_KEYS = Set.of("role", "users", "groups");
 
-
-
   private final PolicyLoader.GroupResolver groups;
 
   BindingReader(String source, List<String> errors, PolicyLoader.GroupResolver groups) {
@@ -36,8 +34,10 @@ final class BindingReader extends NodeReader {
     Node roleNode = require(f, "role", m, at);
     String role = roleNode == null ? null : scalar(roleNode, at + ".role");
     if (role != null && !roles.containsKey(role)) {
-      error(roleNode, at + ".role", "unknown role \"" + role + "\""
-          + suggestion(role, List.copyOf(roles.keySet())));
+      error(
+          roleNode,
+          at + ".role",
+          "unknown role \"" + role + "\"" + suggestion(role, List.copyOf(roles.keySet())));
       role = null;
     }
     Set<String> users = new LinkedHashSet<>();
@@ -64,8 +64,10 @@ final class BindingReader extends NodeReader {
           gids.add(gid.get());
         }
       } catch (Exception e) {
-        error(item, at + ".groups[" + i + "]", "cannot look up group \"" + g + "\": "
-            + e.getMessage());
+        error(
+            item,
+            at + ".groups[" + i + "]",
+            "cannot look up group \"" + g + "\": " + e.getMessage());
       }
     }
     if (!f.containsKey("users") && !f.containsKey("groups")) {

@@ -57,13 +57,15 @@ final class ImageRulesReader extends NodeReader {
         error(item, here, "expected a mapping with rule and repos (or made_by)");
         continue;
       }
-      rule(m, here).ifPresent(r -> {
-        if (!names.add(r.name())) {
-          error(item, here + ".rule", "rule \"" + r.name() + "\" defined twice");
-        } else {
-          rules.add(r);
-        }
-      });
+      rule(m, here)
+          .ifPresent(
+              r -> {
+                if (!names.add(r.name())) {
+                  error(item, here + ".rule", "rule \"" + r.name() + "\" defined twice");
+                } else {
+                  rules.add(r);
+                }
+              });
     }
     return new ImagePolicy(true, rules);
   }
@@ -74,8 +76,10 @@ final class ImageRulesReader extends NodeReader {
     Node nameNode = require(f, "rule", m, at);
     String name = nameNode == null ? null : scalar(nameNode, at + ".rule");
     if (name != null && !NAME.matcher(name).matches()) {
-      error(f.get("rule"), at + ".rule", "rule names are lower-case letters, digits, '_', '.' "
-          + "and '-'");
+      error(
+          f.get("rule"),
+          at + ".rule",
+          "rule names are lower-case letters, digits, '_', '.' " + "and '-'");
     }
     ImageRule.MadeBy madeBy = ImageRule.MadeBy.REGISTRY;
     Node mb = f.get("made_by");
@@ -86,8 +90,10 @@ final class ImageRulesReader extends NodeReader {
       } else if ("self".equals(v)) {
         madeBy = ImageRule.MadeBy.SELF;
       } else if (v != null) {
-        error(mb, at + ".made_by", "expected admin or self" + suggestion(v,
-            List.of("admin", "self")));
+        error(
+            mb,
+            at + ".made_by",
+            "expected admin or self" + suggestion(v, List.of("admin", "self")));
       }
     }
     List<ImagePattern> repos = new ArrayList<>();
@@ -97,16 +103,21 @@ final class ImageRulesReader extends NodeReader {
       try {
         repos.add(ImagePattern.of(texts.get(i)));
       } catch (IllegalArgumentException e) {
-        error(rn instanceof SequenceNode seq ? seq.getValue().get(i) : m, at + ".repos[" + i
-            + "]", "\"" + texts.get(i) + "\": " + e.getMessage());
+        error(
+            rn instanceof SequenceNode seq ? seq.getValue().get(i) : m,
+            at + ".repos[" + i + "]",
+            "\"" + texts.get(i) + "\": " + e.getMessage());
       }
     }
     if (madeBy == ImageRule.MadeBy.REGISTRY && rn == null) {
       error(m, at, "give repos (patterns such as registry.site.edu/*) or made_by");
     }
     if (madeBy == ImageRule.MadeBy.SELF && rn != null) {
-      error(rn, at + ".repos", "a made_by: self rule takes no repos (it matches the images "
-          + "the caller made, whatever their names)");
+      error(
+          rn,
+          at + ".repos",
+          "a made_by: self rule takes no repos (it matches the images "
+              + "the caller made, whatever their names)");
     }
     ImageRule.Digests digests = ImageRule.Digests.ANY;
     Set<String> listed = new LinkedHashSet<>();
@@ -118,8 +129,10 @@ final class ImageRulesReader extends NodeReader {
       List<String> given = strings(ds, at + ".digests");
       for (int i = 0; i < given.size(); i++) {
         if (!DIGEST.matcher(given.get(i)).matches()) {
-          error(ds.getValue().get(i), at + ".digests[" + i + "]", "expected sha256: and 64 "
-              + "lower-case hex digits");
+          error(
+              ds.getValue().get(i),
+              at + ".digests[" + i + "]",
+              "expected sha256: and 64 " + "lower-case hex digits");
         }
         listed.add(given.get(i));
       }
@@ -130,11 +143,15 @@ final class ImageRulesReader extends NodeReader {
       error(dn, at + ".digests", "expected required or a list of sha256: digests");
     }
     if (dn != null && madeBy != ImageRule.MadeBy.REGISTRY) {
-      error(dn, at + ".digests", "digests apply to images from a registry, not to made_by "
-          + "rules");
+      error(
+          dn,
+          at + ".digests",
+          "digests apply to images from a registry, not to made_by " + "rules");
     }
-    Set<ImageUse> uses = madeBy == ImageRule.MadeBy.REGISTRY ? EnumSet.allOf(ImageUse.class)
-        : EnumSet.of(ImageUse.RUN, ImageUse.BUILD);
+    Set<ImageUse> uses =
+        madeBy == ImageRule.MadeBy.REGISTRY
+            ? EnumSet.allOf(ImageUse.class)
+            : EnumSet.of(ImageUse.RUN, ImageUse.BUILD);
     Node fn = f.get("for");
     if (fn != null) {
       uses = EnumSet.noneOf(ImageUse.class);
@@ -142,11 +159,17 @@ final class ImageRulesReader extends NodeReader {
       for (int i = 0; i < given.size(); i++) {
         Optional<ImageUse> u = ImageUse.byId(given.get(i));
         if (u.isEmpty()) {
-          error(((SequenceNode) fn).getValue().get(i), at + ".for[" + i + "]", "expected pull, "
-              + "run or build" + suggestion(given.get(i), List.of("pull", "run", "build")));
+          error(
+              ((SequenceNode) fn).getValue().get(i),
+              at + ".for[" + i + "]",
+              "expected pull, "
+                  + "run or build"
+                  + suggestion(given.get(i), List.of("pull", "run", "build")));
         } else if (u.get() == ImageUse.PULL && madeBy != ImageRule.MadeBy.REGISTRY) {
-          error(((SequenceNode) fn).getValue().get(i), at + ".for[" + i + "]", "a pull always "
-              + "comes from a registry; made_by rules are for run and build");
+          error(
+              ((SequenceNode) fn).getValue().get(i),
+              at + ".for[" + i + "]",
+              "a pull always " + "comes from a registry; made_by rules are for run and build");
         } else {
           uses.add(u.get());
         }

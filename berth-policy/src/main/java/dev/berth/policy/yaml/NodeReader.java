@@ -16,14 +16,12 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
- * Reads values out of SnakeYAML's node tree, keeping each value's line and column: every problem
- * is collected as {@code file:line:column path: message} into the list the readers of one file
- * share, and reported together.
+ * Reads values out of SnakeYAML's node tree, keeping each value's line and column: every problem is
+ * collected as {@code file:line:column path: message} into the list the readers of one file share,
+ * and reported together.
  */
 class NodeReader {
   static final Pattern ROLE_NAME = Pattern.compile("^[a-z][a-z0-9_-]*$");
-
-
 
   final String source;
   final List<String> errors;
@@ -60,8 +58,10 @@ class NodeReader {
       }
       String path = at.isEmpty() ? key : at + "." + key;
       if (!allowed.contains(key)) {
-        error(t.getKeyNode(), path, "unknown key \"" + key + "\""
-            + suggestion(key, List.copyOf(allowed)));
+        error(
+            t.getKeyNode(),
+            path,
+            "unknown key \"" + key + "\"" + suggestion(key, List.copyOf(allowed)));
       } else if (out.put(key, t.getValueNode()) != null) {
         error(t.getKeyNode(), path, "key given twice");
       }
@@ -87,8 +87,8 @@ class NodeReader {
 
   void error(@Nullable Node node, String at, String message) {
     Optional<Mark> mark = node == null ? Optional.empty() : node.getStartMark();
-    String where = mark.map(m -> source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
-        .orElse(source);
+    String where =
+        mark.map(m -> source + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)).orElse(source);
     errors.add(where + " " + at + ": " + message);
   }
 
@@ -104,7 +104,8 @@ class NodeReader {
       }
     }
     return best != null && bestDistance <= Math.max(2, word.length() / 4)
-        ? " (did you mean \"" + best + "\"?)" : "";
+        ? " (did you mean \"" + best + "\"?)"
+        : "";
   }
 
   static int distance(String a, String b) {

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * The embedded default policy: safe on a shared host. Root is the administrator; everyone else
- * is an ordinary user (see {@code default-policy.yaml} next to this class). It is written in the
+ * The embedded default policy: safe on a shared host. Root is the administrator; everyone else is
+ * an ordinary user (see {@code default-policy.yaml} next to this class). It is written in the
  * policy file format, so it is loaded here, on the loader's side (the model does not read YAML).
  */
 public final class PolicyDefaults {
@@ -33,8 +33,8 @@ public final class PolicyDefaults {
     try {
       return PolicyLoader.load(text(), "embedded default policy", name -> Optional.empty());
     } catch (PolicyException e) {
-      throw new IllegalStateException("the embedded default policy is invalid: " + e.getMessage(),
-          e);
+      throw new IllegalStateException(
+          "the embedded default policy is invalid: " + e.getMessage(), e);
     }
   }
 }

@@ -1,9 +1,6 @@
 package dev.berth.policy.yaml;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.berth.policy.Action;
-import dev.berth.policy.Allowances;
 import dev.berth.policy.Binding;
 import dev.berth.policy.ImageRule;
 import dev.berth.policy.Policy;
@@ -12,7 +9,6 @@ import dev.berth.policy.Role;
 import dev.berth.policy.Scope;
 import java.io.IOException;
 import java.io.StringReader;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +18,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -42,26 +34,22 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
 /**
  * Reads a policy file.
  *
- * <p>Works on SnakeYAML's node tree rather than on Java maps so that every value keeps its line
- * and column. All problems are collected, each as {@code file:line:column path: message}, and
- * reported together; unknown keys and unknown action names are errors (with a suggestion), and
- * nothing is defaulted except what the format documents ({@code passthrough: false},
- * {@code bind_roots: []}, both the safe choice). The sections have their readers
- * ({@link RoleReader}, {@link BindingReader}, {@link ProfileReader}), which share the node helpers
- * and the list of problems ({@link NodeReader}).
+ * <p>Works on SnakeYAML's node tree rather than on Java maps so that every value keeps its line and
+ * column. All problems are collected, each as {@code file:line:column path: message}, and reported
+ * together; unknown keys and unknown action names are errors (with a suggestion), and nothing is
+ * defaulted except what the format documents ({@code passthrough: false}, {@code bind_roots: []},
+ * both the safe choice). The sections have their readers ({@link RoleReader}, {@link
+ * BindingReader}, {@link ProfileReader}), which share the node helpers and the list of problems
+ * ({@link NodeReader}).
  */
 public final class PolicyLoader extends NodeReader {
   private static final Set<String> TOP_KEYS = Set.of("roles", "bindings", "profiles");
-
-
 
   /** Group name to gid, through NSS in production. */
   @FunctionalInterface
   public interface GroupResolver {
     Optional<Integer> gidOf(String group) throws Exception;
   }
-
-
 
   private final GroupResolver groups;
 
@@ -86,11 +74,18 @@ public final class PolicyLoader extends NodeReader {
     BindingReader bindingReader = new BindingReader(source, errors, groups);
     Optional<Node> root;
     try {
-      LoadSettings settings = LoadSettings.builder().setLabel(source)
-          .setAllowDuplicateKeys(false).setMaxAliasesForCollections(0).build();
+      LoadSettings settings =
+          LoadSettings.builder()
+              .setLabel(source)
+              .setAllowDuplicateKeys(false)
+              .setMaxAliasesForCollections(0)
+              .build();
       // What Compose.composeString does; its package is not exported by the module.
-      root = new Composer(settings, new ParserImpl(settings,
-          new StreamReader(settings, new StringReader(text)))).getSingleNode();
+      root =
+          new Composer(
+                  settings,
+                  new ParserImpl(settings, new StreamReader(settings, new StringReader(text))))
+              .getSingleNode();
     } catch (YamlEngineException e) {
       throw new PolicyException(List.of(source + ": not valid YAML: " + e.getMessage()));
     }
@@ -98,7 +93,8 @@ public final class PolicyLoader extends NodeReader {
       throw new PolicyException(List.of(source + ": expected a mapping with roles and bindings"));
     }
     Map<String, Node> fields = fields(top, "", TOP_KEYS);
-    Map<String, Profile> profiles = new ProfileReader(source, errors).profiles(fields.get("profiles"));
+    Map<String, Profile> profiles =
+        new ProfileReader(source, errors).profiles(fields.get("profiles"));
     Map<String, Role> roles = new LinkedHashMap<>();
     Node rolesNode = require(fields, "roles", top, "");
     if (rolesNode instanceof MappingNode rm) {
@@ -108,8 +104,10 @@ public final class PolicyLoader extends NodeReader {
           continue;
         }
         if (!ROLE_NAME.matcher(name).matches()) {
-          error(t.getKeyNode(), "roles." + name, "role names are lower-case letters, digits, "
-              + "'_' and '-'");
+          error(
+              t.getKeyNode(),
+              "roles." + name,
+              "role names are lower-case letters, digits, " + "'_' and '-'");
         }
         Role role = roleReader.role(name, t.getValueNode(), profiles);
         if (role != null && roles.put(name, role) != null) {
@@ -142,8 +140,9 @@ public final class PolicyLoader extends NodeReader {
 
   private static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
@@ -152,21 +151,29 @@ public final class PolicyLoader extends NodeReader {
   /**
    * An image rule {@code made_by: admin} trusts every shared image name that no registry and no
    * user gave; a {@code docker load} by a role that does not reach all objects writes such names
-   * (berth cannot see the archive's names before the daemon writes them), so no such role may
-   * load while any role trusts administrators' images.
+   * (berth cannot see the archive's names before the daemon writes them), so no such role may load
+   * while any role trusts administrators' images.
    */
-  private static void trustedLoads(Map<String, Role> roles, Node at, List<String> errors,
-      String source) {
-    boolean trusted = roles.values().stream().anyMatch(r -> r.images().rules().stream()
-        .anyMatch(i -> i.madeBy() == ImageRule.MadeBy.ADMIN));
+  private static void trustedLoads(
+      Map<String, Role> roles, Node at, List<String> errors, String source) {
+    boolean trusted =
+        roles.values().stream()
+            .anyMatch(
+                r ->
+                    r.images().rules().stream()
+                        .anyMatch(i -> i.madeBy() == ImageRule.MadeBy.ADMIN));
     if (!trusted) {
       return;
     }
     for (Role r : roles.values()) {
       if (r.scope() != Scope.ALL && r.actions().contains(Action.IMAGE_LOAD)) {
-        new NodeReader(source, errors).error(at, "roles." + r.name() + ".actions", "image_load "
-            + "lets this role write shared image names, which an image rule with made_by: admin "
-            + "would trust as an administrator's; drop image_load from this role");
+        new NodeReader(source, errors)
+            .error(
+                at,
+                "roles." + r.name() + ".actions",
+                "image_load "
+                    + "lets this role write shared image names, which an image rule with made_by: admin "
+                    + "would trust as an administrator's; drop image_load from this role");
       }
     }
   }

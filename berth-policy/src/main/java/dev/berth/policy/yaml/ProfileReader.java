@@ -18,14 +18,11 @@ final class ProfileReader extends NodeReader {
   private static final Set<String> PROFILE_KEYS =
       Set.of("mounts", "devices", "device_requests", "env");
 
-  private static final Set<String> DEVICE_REQUEST_KEYS =
-      Set.of("driver", "count", "capabilities");
+  private static final Set<String> DEVICE_REQUEST_KEYS = Set.of("driver", "count", "capabilities");
 
   private static final Pattern MOUNT = Pattern.compile("^(/[^:]*):(/[^:]*)(:ro|:rw)?$");
 
   private static final Pattern ENV = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*=.*$");
-
-
 
   ProfileReader(String source, List<String> errors) {
     super(source, errors);
@@ -57,8 +54,10 @@ final class ProfileReader extends NodeReader {
       List<String> mounts = strings(f.get("mounts"), at + ".mounts");
       for (int i = 0; i < mounts.size(); i++) {
         if (!MOUNT.matcher(mounts.get(i)).matches() || mounts.get(i).contains("/..")) {
-          error(f.get("mounts"), at + ".mounts[" + i + "]", "expected /host/path:/container/path"
-              + " or /host/path:/container/path:ro");
+          error(
+              f.get("mounts"),
+              at + ".mounts[" + i + "]",
+              "expected /host/path:/container/path" + " or /host/path:/container/path:ro");
         }
       }
       List<String> devices = strings(f.get("devices"), at + ".devices");
@@ -96,8 +95,11 @@ final class ProfileReader extends NodeReader {
               error(rf.get("count"), rat + ".count", "expected a positive number or all");
             }
           }
-          requests.add(new Profile.DeviceRequest(driver == null ? "" : driver, n,
-              strings(rf.get("capabilities"), rat + ".capabilities")));
+          requests.add(
+              new Profile.DeviceRequest(
+                  driver == null ? "" : driver,
+                  n,
+                  strings(rf.get("capabilities"), rat + ".capabilities")));
         }
       } else if (dr != null) {
         error(dr, at + ".device_requests", "expected a list of device requests");

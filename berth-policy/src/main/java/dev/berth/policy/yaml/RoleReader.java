@@ -37,13 +37,31 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 final class RoleReader extends NodeReader {
   private static final Set<String> ROLE_KEYS =
-      Set.of("actions", "passthrough", "scope", "mode", "bind_roots", "limits", "quota",
-          "bounds", "profiles", "name_prefix", "allow", "placement", "cgroup_driver",
+      Set.of(
+          "actions",
+          "passthrough",
+          "scope",
+          "mode",
+          "bind_roots",
+          "limits",
+          "quota",
+          "bounds",
+          "profiles",
+          "name_prefix",
+          "allow",
+          "placement",
+          "cgroup_driver",
           "images");
 
   private static final Set<String> ALLOW_KEYS =
-      Set.of("cap_add", "sysctls", "annotations", "log_drivers", "min_host_port",
-          "build_remote", "build_frontends");
+      Set.of(
+          "cap_add",
+          "sysctls",
+          "annotations",
+          "log_drivers",
+          "min_host_port",
+          "build_remote",
+          "build_frontends");
 
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
 
@@ -51,9 +69,23 @@ final class RoleReader extends NodeReader {
       Set.of("memory", "cpus", "pids", "shm", "tmpfs", "ulimits");
 
   /** The names Docker's {@code --ulimit} knows (go-units), as {@code RLIMIT_<NAME>}. */
-  private static final Set<String> ULIMIT_NAMES = Set.of("core", "cpu", "data", "fsize", "locks",
-      "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending",
-      "stack");
+  private static final Set<String> ULIMIT_NAMES =
+      Set.of(
+          "core",
+          "cpu",
+          "data",
+          "fsize",
+          "locks",
+          "memlock",
+          "msgqueue",
+          "nice",
+          "nofile",
+          "nproc",
+          "rss",
+          "rtprio",
+          "rttime",
+          "sigpending",
+          "stack");
 
   private static final Set<String> QUOTA_KEYS = Set.of("containers", "memory", "cpus", "pids");
 
@@ -66,8 +98,6 @@ final class RoleReader extends NodeReader {
   private static final Pattern DECIMAL = Pattern.compile("^[0-9]+(\\.[0-9]{1,9})?$");
 
   private static final Pattern TEMPLATE = Pattern.compile("\\{([^}]*)}");
-
-
 
   RoleReader(String source, List<String> errors) {
     super(source, errors);
@@ -94,8 +124,10 @@ final class RoleReader extends NodeReader {
         }
         Optional<Action> a = Action.byId(id);
         if (a.isEmpty()) {
-          error(item, at + ".actions[" + i + "]", "unknown action \"" + id + "\""
-              + suggestion(id, known));
+          error(
+              item,
+              at + ".actions[" + i + "]",
+              "unknown action \"" + id + "\"" + suggestion(id, known));
         } else if (!actions.add(a.get())) {
           error(item, at + ".actions[" + i + "]", "action \"" + id + "\" listed twice");
         }
@@ -124,8 +156,10 @@ final class RoleReader extends NodeReader {
         error(sc, at + ".scope", "expected own, group or all");
       }
       if (passthrough && scope != Scope.ALL) {
-        error(sc, at + ".scope", "a passthrough role reaches every object; drop scope or "
-            + "use scope: all");
+        error(
+            sc,
+            at + ".scope",
+            "a passthrough role reaches every object; drop scope or " + "use scope: all");
       }
     }
     boolean auditOnly = false;
@@ -135,21 +169,27 @@ final class RoleReader extends NodeReader {
       if ("audit-only".equals(v)) {
         auditOnly = true;
       } else if (v != null && !"enforce".equals(v)) {
-        error(md, at + ".mode", "expected enforce or audit-only" + suggestion(v,
-            List.of("enforce", "audit-only")));
+        error(
+            md,
+            at + ".mode",
+            "expected enforce or audit-only" + suggestion(v, List.of("enforce", "audit-only")));
       }
     }
     String namePrefix = "";
     Node np = f.get("name_prefix");
     if (np != null) {
       String v = scalar(np, at + ".name_prefix");
-      if (v != null && v.replace("{user}", "alice").replace("{uid}", "1001")
-          .matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+      if (v != null
+          && v.replace("{user}", "alice")
+              .replace("{uid}", "1001")
+              .matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")
           && !v.replace("{user}", "").replace("{uid}", "").contains("{")) {
         namePrefix = v;
       } else if (v != null) {
-        error(np, at + ".name_prefix", "expected letters, digits, '_', '.', '-', {user} and "
-            + "{uid}");
+        error(
+            np,
+            at + ".name_prefix",
+            "expected letters, digits, '_', '.', '-', {user} and " + "{uid}");
       }
     }
     List<String> roots = new ArrayList<>();
@@ -165,49 +205,98 @@ final class RoleReader extends NodeReader {
     } else if (r != null) {
       error(r, at + ".bind_roots", "expected a list of directories");
     }
-    Limits limits = section(f.get("limits"), at + ".limits", Limits.NONE, this::limits,
-        "memory, cpus, pids, shm, tmpfs and ulimits");
+    Limits limits =
+        section(
+            f.get("limits"),
+            at + ".limits",
+            Limits.NONE,
+            this::limits,
+            "memory, cpus, pids, shm, tmpfs and ulimits");
     Set<String> granted = new LinkedHashSet<>();
     List<String> asked = strings(f.get("profiles"), at + ".profiles");
     for (int i = 0; i < asked.size(); i++) {
       if (!profiles.containsKey(asked.get(i))) {
-        error(f.get("profiles"), at + ".profiles[" + i + "]", "unknown profile \""
-            + asked.get(i) + "\"" + suggestion(asked.get(i), List.copyOf(profiles.keySet())));
+        error(
+            f.get("profiles"),
+            at + ".profiles[" + i + "]",
+            "unknown profile \""
+                + asked.get(i)
+                + "\""
+                + suggestion(asked.get(i), List.copyOf(profiles.keySet())));
       } else {
         granted.add(asked.get(i));
       }
     }
-    Quota quota = section(f.get("quota"), at + ".quota", Quota.NONE, this::quota,
-        "containers, memory, cpus and pids");
-    Bounds bounds = section(f.get("bounds"), at + ".bounds", Bounds.NONE, this::perUserBounds,
-        "connections and requests_in_flight");
-    Allowances allow = section(f.get("allow"), at + ".allow", Allowances.BASELINE,
-        this::allowances, "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote, "
-        + "build_frontends");
-    ImagePolicy images = new ImageRulesReader(source, errors).images(f.get("images"),
-        at + ".images");
+    Quota quota =
+        section(
+            f.get("quota"),
+            at + ".quota",
+            Quota.NONE,
+            this::quota,
+            "containers, memory, cpus and pids");
+    Bounds bounds =
+        section(
+            f.get("bounds"),
+            at + ".bounds",
+            Bounds.NONE,
+            this::perUserBounds,
+            "connections and requests_in_flight");
+    Allowances allow =
+        section(
+            f.get("allow"),
+            at + ".allow",
+            Allowances.BASELINE,
+            this::allowances,
+            "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote, "
+                + "build_frontends");
+    ImagePolicy images =
+        new ImageRulesReader(source, errors).images(f.get("images"), at + ".images");
     if (images.restricts() && passthrough) {
-      error(f.get("images"), at + ".images", "a passthrough role is not judged, so image rules "
-          + "would not apply; drop passthrough or images");
+      error(
+          f.get("images"),
+          at + ".images",
+          "a passthrough role is not judged, so image rules "
+              + "would not apply; drop passthrough or images");
     }
     if (images.restricts() && actions.contains(Action.IMAGE_LOAD)) {
-      error(f.get("images"), at + ".images", "docker load (image_load) writes images whose "
-          + "names and origin image rules cannot judge; drop image_load from this role");
+      error(
+          f.get("images"),
+          at + ".images",
+          "docker load (image_load) writes images whose "
+              + "names and origin image rules cannot judge; drop image_load from this role");
     }
     for (Action unjudged : List.of(Action.SERVICE, Action.PLUGIN)) {
       if (images.restricts() && actions.contains(unjudged)) {
-        error(f.get("images"), at + ".images", unjudged.id() + " names images (a service's "
-            + "tasks, a plugin's) that image rules do not judge; drop " + unjudged.id()
-            + " from this role");
+        error(
+            f.get("images"),
+            at + ".images",
+            unjudged.id()
+                + " names images (a service's "
+                + "tasks, a plugin's) that image rules do not judge; drop "
+                + unjudged.id()
+                + " from this role");
       }
     }
-    return new Role(name, actions, passthrough, scope, roots, limits, allow, granted, quota,
-        bounds, auditOnly, namePrefix, placement(f, at), images);
+    return new Role(
+        name,
+        actions,
+        passthrough,
+        scope,
+        roots,
+        limits,
+        allow,
+        granted,
+        quota,
+        bounds,
+        auditOnly,
+        namePrefix,
+        placement(f, at),
+        images);
   }
 
   /**
-   * {@code placement: job | user_slice | none} and {@code cgroup_driver: cgroupfs | systemd}
-   * (the daemon's; a job's cgroup is a path, so job needs cgroupfs).
+   * {@code placement: job | user_slice | none} and {@code cgroup_driver: cgroupfs | systemd} (the
+   * daemon's; a job's cgroup is a path, so job needs cgroupfs).
    */
   private Placement placement(Map<String, Node> f, String at) {
     Placement.Mode mode = Placement.Mode.NONE;
@@ -218,33 +307,44 @@ final class RoleReader extends NodeReader {
       if (parsed.isPresent()) {
         mode = parsed.get();
       } else if (v != null) {
-        error(pl, at + ".placement", "expected job, user_slice or none" + suggestion(v,
-            List.of("job", "user_slice", "none")));
+        error(
+            pl,
+            at + ".placement",
+            "expected job, user_slice or none"
+                + suggestion(v, List.of("job", "user_slice", "none")));
       }
     }
     Placement.Driver driver = Placement.Driver.CGROUPFS;
     Node dr = f.get("cgroup_driver");
     if (dr != null) {
       String v = scalar(dr, at + ".cgroup_driver");
-      Optional<Placement.Driver> parsed = v == null ? Optional.empty()
-          : Placement.Driver.byId(v);
+      Optional<Placement.Driver> parsed = v == null ? Optional.empty() : Placement.Driver.byId(v);
       if (parsed.isPresent()) {
         driver = parsed.get();
       } else if (v != null) {
-        error(dr, at + ".cgroup_driver", "expected cgroupfs or systemd (docker info -f "
-            + "'{{.CgroupDriver}}')");
+        error(
+            dr,
+            at + ".cgroup_driver",
+            "expected cgroupfs or systemd (docker info -f " + "'{{.CgroupDriver}}')");
       }
       if (mode == Placement.Mode.JOB && driver == Placement.Driver.SYSTEMD) {
-        error(dr, at + ".cgroup_driver", "placement job needs a daemon with the cgroupfs "
-            + "driver: a job's cgroup is not a systemd slice");
+        error(
+            dr,
+            at + ".cgroup_driver",
+            "placement job needs a daemon with the cgroupfs "
+                + "driver: a job's cgroup is not a systemd slice");
       }
     }
     return new Placement(mode, driver);
   }
 
   /** An optional mapping read by {@code reader}; {@code absent} when not given or invalid. */
-  private <T> T section(@Nullable Node node, String at, T absent,
-      BiFunction<MappingNode, String, T> reader, String keys) {
+  private <T> T section(
+      @Nullable Node node,
+      String at,
+      T absent,
+      BiFunction<MappingNode, String, T> reader,
+      String keys) {
     if (node instanceof MappingNode m) {
       return reader.apply(m, at);
     }
@@ -266,15 +366,18 @@ final class RoleReader extends NodeReader {
       // strings() lists the items of a sequence only
       Node item = ((SequenceNode) requireNonNull(f.get("cap_add"))).getValue().get(i);
       if (!CAPABILITY.matcher(c).matches() || c.equals("ALL")) {
-        error(item, at + ".cap_add[" + i + "]", "expected a capability name such as "
-            + "NET_BIND_SERVICE (ALL is never allowed)");
+        error(
+            item,
+            at + ".cap_add[" + i + "]",
+            "expected a capability name such as " + "NET_BIND_SERVICE (ALL is never allowed)");
       } else {
         caps.add(c);
       }
     }
-    Set<String> logDrivers = f.containsKey("log_drivers")
-        ? new LinkedHashSet<>(strings(f.get("log_drivers"), at + ".log_drivers"))
-        : base.logDrivers();
+    Set<String> logDrivers =
+        f.containsKey("log_drivers")
+            ? new LinkedHashSet<>(strings(f.get("log_drivers"), at + ".log_drivers"))
+            : base.logDrivers();
     int minPort = base.minHostPort();
     Node p = f.get("min_host_port");
     if (p != null) {
@@ -286,10 +389,12 @@ final class RoleReader extends NodeReader {
         minPort = (int) n;
       }
     }
-    return new Allowances(caps,
+    return new Allowances(
+        caps,
         new LinkedHashSet<>(strings(f.get("sysctls"), at + ".sysctls")),
         new LinkedHashSet<>(strings(f.get("annotations"), at + ".annotations")),
-        logDrivers, minPort,
+        logDrivers,
+        minPort,
         new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")),
         frontends(f.get("build_frontends"), at + ".build_frontends"));
   }
@@ -302,8 +407,11 @@ final class RoleReader extends NodeReader {
       if (Allowances.PINNED.matcher(refs.get(i)).matches()) {
         pinned.add(refs.get(i));
       } else if (node instanceof SequenceNode seq) {
-        error(seq.getValue().get(i), at + "[" + i + "]", "expected an image "
-            + "pinned by digest, such as docker/dockerfile:1.7@sha256:<64 hex digits>");
+        error(
+            seq.getValue().get(i),
+            at + "[" + i + "]",
+            "expected an image "
+                + "pinned by digest, such as docker/dockerfile:1.7@sha256:<64 hex digits>");
       }
     }
     return pinned;
@@ -318,8 +426,9 @@ final class RoleReader extends NodeReader {
     long[] tmpfs = bounds(f.get("tmpfs"), at + ".tmpfs", this::bytes);
     Map<String, Long> ulimits = ulimits(f.get("ulimits"), at + ".ulimits");
     try {
-      return new Limits(memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1], shm[0],
-          shm[1], tmpfs[0], tmpfs[1], ulimits);
+      return new Limits(
+          memory[0], memory[1], cpus[0], cpus[1], pids[0], pids[1], shm[0], shm[1], tmpfs[0],
+          tmpfs[1], ulimits);
     } catch (IllegalArgumentException e) {
       error(m, at, String.valueOf(e.getMessage()));
       return Limits.NONE;
@@ -340,26 +449,33 @@ final class RoleReader extends NodeReader {
       return out;
     }
     Map<String, Node> f = fields(m, at, ULIMIT_NAMES);
-    f.forEach((name, v) -> {
-      String text = scalar(v, at + "." + name);
-      if (text == null) {
-        return;
-      }
-      String t = text.strip().toLowerCase(Locale.ROOT);
-      long max = t.equals("unlimited") ? Limits.UNLIMITED : bytes(t);
-      if (max < -1 || max == -1 && !t.equals("unlimited")) {
-        error(v, at + "." + name, "expected a number (k/m/g/t suffixes allowed) or unlimited, "
-            + "got \"" + text + "\"");
-      } else {
-        out.put(name, max);
-      }
-    });
+    f.forEach(
+        (name, v) -> {
+          String text = scalar(v, at + "." + name);
+          if (text == null) {
+            return;
+          }
+          String t = text.strip().toLowerCase(Locale.ROOT);
+          long max = t.equals("unlimited") ? Limits.UNLIMITED : bytes(t);
+          if (max < -1 || max == -1 && !t.equals("unlimited")) {
+            error(
+                v,
+                at + "." + name,
+                "expected a number (k/m/g/t suffixes allowed) or unlimited, "
+                    + "got \""
+                    + text
+                    + "\"");
+          } else {
+            out.put(name, max);
+          }
+        });
     return out;
   }
 
   private Quota quota(MappingNode m, String at) {
     Map<String, Node> f = fields(m, at, QUOTA_KEYS);
-    return new Quota(amount(f.get("containers"), at + ".containers", this::count),
+    return new Quota(
+        amount(f.get("containers"), at + ".containers", this::count),
         amount(f.get("memory"), at + ".memory", this::bytes),
         amount(f.get("cpus"), at + ".cpus", this::nanoCpus),
         amount(f.get("pids"), at + ".pids", this::count));
@@ -429,13 +545,14 @@ final class RoleReader extends NodeReader {
     if (!m.matches()) {
       return -1;
     }
-    int shift = switch (m.group(2)) {
-      case "k" -> 10;
-      case "m" -> 20;
-      case "g" -> 30;
-      case "t" -> 40;
-      default -> 0;
-    };
+    int shift =
+        switch (m.group(2)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          case "t" -> 40;
+          default -> 0;
+        };
     try {
       long v = Long.parseLong(m.group(1));
       return v > (Long.MAX_VALUE >> shift) ? -1 : v << shift;
@@ -472,7 +589,9 @@ final class RoleReader extends NodeReader {
       }
     }
     String expanded = root.replace("{home}", "/home/x").replace("{user}", "x");
-    if (!expanded.startsWith("/") || expanded.contains("/../") || expanded.endsWith("/..")
+    if (!expanded.startsWith("/")
+        || expanded.contains("/../")
+        || expanded.endsWith("/..")
         || expanded.equals("/")) {
       error(node, at, "must be an absolute directory other than / (or start with {home})");
       return false;

@@ -13,7 +13,8 @@ class DockerApiTest {
 
   @Test
   void table_everyActionHasOneEntry() {
-    assertThat(DockerApi.all()).extracting(ActionSpec::action)
+    assertThat(DockerApi.all())
+        .extracting(ActionSpec::action)
         .containsExactlyInAnyOrder(Action.values());
     for (Action a : Action.values()) {
       assertThat(DockerApi.spec(a).action()).isEqualTo(a);
@@ -26,7 +27,8 @@ class DockerApiTest {
     for (Route r : RouteTable.docker().routes()) {
       String path = r.template().replaceAll("\\{[a-z]+\\*?}", "x1");
       assertThat(RouteTable.docker().match(r.method(), path).orElseThrow().route())
-          .as(r.method() + " " + r.template()).isSameAs(r);
+          .as(r.method() + " " + r.template())
+          .isSameAs(r);
     }
   }
 
@@ -71,27 +73,67 @@ class DockerApiTest {
     assertThat(DockerApi.spec(Action.IMAGE_INSPECT).ownership()).isEqualTo(Ownership.RULE);
     assertThat(Ownership.RULE.consultsDirectory()).isTrue();
     assertThat(Ownership.NARROWED.consultsDirectory()).isFalse();
-    assertThat(DockerApi.all().stream().filter(s -> s.creates().isPresent())
-        .map(ActionSpec::action)).containsExactlyInAnyOrder(Action.CONTAINER_CREATE,
-        Action.EXEC_CREATE, Action.VOLUME_CREATE, Action.NETWORK_CREATE, Action.CONTAINER_COMMIT);
+    assertThat(
+            DockerApi.all().stream().filter(s -> s.creates().isPresent()).map(ActionSpec::action))
+        .containsExactlyInAnyOrder(
+            Action.CONTAINER_CREATE,
+            Action.EXEC_CREATE,
+            Action.VOLUME_CREATE,
+            Action.NETWORK_CREATE,
+            Action.CONTAINER_COMMIT);
   }
 
   @Test
   void entry_inconsistentFacts_refused() {
     List<Route> json = DockerApi.spec(Action.CONTAINER_CREATE).routes();
-    assertThatThrownBy(() -> new ActionSpec(Action.CONTAINER_CREATE, json, Optional.empty(),
-        List.of(), Optional.empty(), Optional.empty(), Ownership.NONE, PluginMode.JUDGED))
+    assertThatThrownBy(
+            () ->
+                new ActionSpec(
+                    Action.CONTAINER_CREATE,
+                    json,
+                    Optional.empty(),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Ownership.NONE,
+                    PluginMode.JUDGED))
         .hasMessageContaining("schema");
-    assertThatThrownBy(() -> new ActionSpec(Action.PING, json,
-        Optional.of(DockerSchemas.CONTAINER_CREATE), List.of(), Optional.empty(),
-        Optional.empty(), Ownership.NONE, PluginMode.JUDGED))
+    assertThatThrownBy(
+            () ->
+                new ActionSpec(
+                    Action.PING,
+                    json,
+                    Optional.of(DockerSchemas.CONTAINER_CREATE),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Ownership.NONE,
+                    PluginMode.JUDGED))
         .hasMessageContaining("belongs to container_create");
     List<Route> ping = DockerApi.spec(Action.PING).routes();
-    assertThatThrownBy(() -> new ActionSpec(Action.PING, ping, Optional.empty(), List.of(),
-        Optional.empty(), Optional.empty(), Ownership.NAMED, PluginMode.JUDGED))
+    assertThatThrownBy(
+            () ->
+                new ActionSpec(
+                    Action.PING,
+                    ping,
+                    Optional.empty(),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Ownership.NAMED,
+                    PluginMode.JUDGED))
         .hasMessageContaining("NAMED");
-    assertThatThrownBy(() -> new ActionSpec(Action.PING, List.of(), Optional.empty(), List.of(),
-        Optional.empty(), Optional.empty(), Ownership.NONE, PluginMode.JUDGED))
+    assertThatThrownBy(
+            () ->
+                new ActionSpec(
+                    Action.PING,
+                    List.of(),
+                    Optional.empty(),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Ownership.NONE,
+                    PluginMode.JUDGED))
         .hasMessageContaining("no route");
   }
 
@@ -112,26 +154,30 @@ class DockerApiTest {
 
   @Test
   void builder_everyFactSetEndsInTheEntry() {
-    ActionSpec s = ActionSpec.of(Action.EXEC_START)
-        .hijacking("POST", "/exec/{id}/start", BodyKind.JSON, ActionSpec.api("Exec", "ExecStart"))
-        .route("GET", "/exec/{id}/x", BodyKind.NONE, "other")
-        .schema(DockerSchemas.EXEC_START)
-        .query("a")
-        .query(new QueryParam("b", "1.40", "", QueryParam.Treatment.DROPPED, "ref", "ignored"))
-        .names(ObjectKind.EXEC)
-        .creates(ObjectKind.EXEC)
-        .ownership(Ownership.NAMED)
-        .plugin(PluginMode.CLOSED)
-        .build();
+    ActionSpec s =
+        ActionSpec.of(Action.EXEC_START)
+            .hijacking(
+                "POST", "/exec/{id}/start", BodyKind.JSON, ActionSpec.api("Exec", "ExecStart"))
+            .route("GET", "/exec/{id}/x", BodyKind.NONE, "other")
+            .schema(DockerSchemas.EXEC_START)
+            .query("a")
+            .query(new QueryParam("b", "1.40", "", QueryParam.Treatment.DROPPED, "ref", "ignored"))
+            .names(ObjectKind.EXEC)
+            .creates(ObjectKind.EXEC)
+            .ownership(Ownership.NAMED)
+            .plugin(PluginMode.CLOSED)
+            .build();
     assertThat(s.routes()).extracting(Route::hijacks).containsExactly(true, false);
-    assertThat(s.reference()).isEqualTo("https://docs.docker.com/reference/api/engine/version/"
-        + "v1.51/#tag/Exec/operation/ExecStart");
+    assertThat(s.reference())
+        .isEqualTo(
+            "https://docs.docker.com/reference/api/engine/version/"
+                + "v1.51/#tag/Exec/operation/ExecStart");
     assertThat(s.schema()).containsSame(DockerSchemas.EXEC_START);
     assertThat(s.query()).extracting(QueryParam::name).containsExactly("a", "b");
     assertThat(s.query().get(0).reference()).as("the route declared last").isEqualTo("other");
     assertThat(s.param("b", "1.39")).isEmpty();
-    assertThat(s.param("b", "1.40")).hasValueSatisfying(
-        p -> assertThat(p.treatment()).isEqualTo(QueryParam.Treatment.DROPPED));
+    assertThat(s.param("b", "1.40"))
+        .hasValueSatisfying(p -> assertThat(p.treatment()).isEqualTo(QueryParam.Treatment.DROPPED));
     assertThat(s.names()).hasValue(ObjectKind.EXEC);
     assertThat(s.creates()).hasValue(ObjectKind.EXEC);
     assertThat(s.ownership()).isEqualTo(Ownership.NAMED);

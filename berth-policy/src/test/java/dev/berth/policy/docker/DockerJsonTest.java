@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.berth.policy.RequestException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class DockerJsonTest {
 
@@ -17,20 +17,26 @@ class DockerJsonTest {
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
-  @ValueSource(strings = {
-      "{\"Image\":\"a\",\"Image\":\"b\"}", // exact duplicate
-      "{\"Image\":\"a\",\"image\":\"b\"}", // case-variant duplicate
-      "{\"HostConfig\":{\"Privileged\":false,\"PRIVILEGED\":true}}", // nested
-      "{\"HostConfig\":{\"CapAdd\":[],\"capadd\":[\"ALL\"]}}",
-      "{\"Image\":\"a\"} {\"Image\":\"b\"}", // trailing data
-      "{\"Image\":\"a\"}x",
-      "{\"Tty\":\"true\"}", // wrong type: string for bool
-      "{\"StopTimeout\":1.5}", // fraction into an integer
-      "{\"StopTimeout\":1e3}", // exponent into an integer
-      "{\"Memory\":3333350e66706667422}", // a number Jackson cannot hold (fuzzing)
-      "{\"HostConfig\":[]}", // array for a struct
-      "{\"Env\":\"A=1\"}", // string for a list (not a StrSlice)
-      "[]", "null", "\"x\"", "", "{\"Image\":\"a\" /*c*/}"})
+  @ValueSource(
+      strings = {
+        "{\"Image\":\"a\",\"Image\":\"b\"}", // exact duplicate
+        "{\"Image\":\"a\",\"image\":\"b\"}", // case-variant duplicate
+        "{\"HostConfig\":{\"Privileged\":false,\"PRIVILEGED\":true}}", // nested
+        "{\"HostConfig\":{\"CapAdd\":[],\"capadd\":[\"ALL\"]}}",
+        "{\"Image\":\"a\"} {\"Image\":\"b\"}", // trailing data
+        "{\"Image\":\"a\"}x",
+        "{\"Tty\":\"true\"}", // wrong type: string for bool
+        "{\"StopTimeout\":1.5}", // fraction into an integer
+        "{\"StopTimeout\":1e3}", // exponent into an integer
+        "{\"Memory\":3333350e66706667422}", // a number Jackson cannot hold (fuzzing)
+        "{\"HostConfig\":[]}", // array for a struct
+        "{\"Env\":\"A=1\"}", // string for a list (not a StrSlice)
+        "[]",
+        "null",
+        "\"x\"",
+        "",
+        "{\"Image\":\"a\" /*c*/}"
+      })
   void read_ambiguousOrWrongBody_refused(String body) {
     assertThatThrownBy(() -> DockerJson.read(b(body), DockerSchemas.CONTAINER_CREATE))
         .isInstanceOf(RequestException.class);
@@ -48,8 +54,10 @@ class DockerJsonTest {
   @ValueSource(strings = {"ff", "c0af", "eda080", "f4908080", "e282", "80"})
   void read_invalidUtf8InAKey_refused(String hex) {
     byte[] bad = HexFormat.of().parseHex(hex);
-    for (String where : new String[] {"{\"X%s\":1}", "{\"HostConfig\":{\"X%s\":1}}",
-        "{\"Labels\":{\"X%s\":\"v\"}}"}) {
+    for (String where :
+        new String[] {
+          "{\"X%s\":1}", "{\"HostConfig\":{\"X%s\":1}}", "{\"Labels\":{\"X%s\":\"v\"}}"
+        }) {
       String[] parts = where.split("%s");
       byte[] pre = b(parts[0]);
       byte[] post = b(parts[1]);
@@ -58,7 +66,8 @@ class DockerJsonTest {
       System.arraycopy(bad, 0, body, pre.length, bad.length);
       System.arraycopy(post, 0, body, pre.length + bad.length, post.length);
       assertThatThrownBy(() -> DockerJson.read(body, DockerSchemas.CONTAINER_CREATE))
-          .as(where + " " + hex).isInstanceOf(RequestException.class);
+          .as(where + " " + hex)
+          .isInstanceOf(RequestException.class);
     }
   }
 
@@ -72,8 +81,9 @@ class DockerJsonTest {
 
   @Test
   void read_labelsMap_keysKeptExactly() throws Exception {
-    var out = DockerJson.read(b("{\"Labels\":{\"a\":\"1\",\"A\":\"2\"}}"),
-        DockerSchemas.CONTAINER_CREATE);
+    var out =
+        DockerJson.read(
+            b("{\"Labels\":{\"a\":\"1\",\"A\":\"2\"}}"), DockerSchemas.CONTAINER_CREATE);
     assertThat(out.get("Labels").size()).isEqualTo(2);
   }
 

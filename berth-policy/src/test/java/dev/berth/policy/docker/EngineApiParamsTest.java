@@ -21,13 +21,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every query parameter the Engine API reference lists, for every version from 1.24 to 1.51, is
- * known to the table: judged, dropped with a note, or refused with a reason; none falls through
- * to "not allowed" by omission. The reference's parameters are data extracted from moby's
- * {@code api/docs/v1.NN.yaml} ({@code engine-api/query-params.tsv}); one case per route.
+ * known to the table: judged, dropped with a note, or refused with a reason; none falls through to
+ * "not allowed" by omission. The reference's parameters are data extracted from moby's {@code
+ * api/docs/v1.NN.yaml} ({@code engine-api/query-params.tsv}); one case per route.
  */
 class EngineApiParamsTest {
   private static final int FIRST_SWAGGER = 25;
   private static final int NEWEST = 51;
+
   /** The build entries are judged by the build rules, kept on their own branch of work. */
   private static final Set<Action> BUILD = Set.of(Action.IMAGE_BUILD, Action.IMAGE_BUILD_PRUNE);
 
@@ -36,18 +37,16 @@ class EngineApiParamsTest {
 
   static Stream<Arguments> routes() throws IOException {
     Map<String, List<Listed>> byRoute = new LinkedHashMap<>();
-    try (InputStream in = EngineApiParamsTest.class.getResourceAsStream(
-        "/engine-api/query-params.tsv");
-        BufferedReader r = new BufferedReader(new InputStreamReader(in,
-            StandardCharsets.UTF_8))) {
+    try (InputStream in =
+            EngineApiParamsTest.class.getResourceAsStream("/engine-api/query-params.tsv");
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         if (line.startsWith("#") || line.isBlank()) {
           continue;
         }
         String[] f = line.split("\t", -1);
-        Listed l = new Listed(f[1], f[2], f[3], minor(f[4]),
-            f[5].isEmpty() ? NEWEST : minor(f[5]));
+        Listed l = new Listed(f[1], f[2], f[3], minor(f[4]), f[5].isEmpty() ? NEWEST : minor(f[5]));
         byRoute.computeIfAbsent(l.method() + " " + l.path(), k -> new ArrayList<>()).add(l);
       }
     }
@@ -63,8 +62,10 @@ class EngineApiParamsTest {
   void route_everyListedParameterKnownInEveryVersion(String route, List<Listed> params) {
     Listed first = params.get(0);
     String concrete = first.path().replaceAll("\\{[A-Za-z]+}", "x1");
-    RouteMatch match = RouteTable.docker().match(first.method(), concrete).orElseThrow(
-        () -> new AssertionError(route + " has no entry"));
+    RouteMatch match =
+        RouteTable.docker()
+            .match(first.method(), concrete)
+            .orElseThrow(() -> new AssertionError(route + " has no entry"));
     ActionSpec spec = DockerApi.spec(match.route().action());
     if (BUILD.contains(spec.action())) {
       return;
@@ -74,14 +75,24 @@ class EngineApiParamsTest {
       int from = p.since() == FIRST_SWAGGER ? 24 : p.since();
       for (int v = from; v <= p.until(); v++) {
         String version = "1." + v;
-        QueryParam known = spec.param(p.name(), version).orElseThrow(() -> new AssertionError(
-            route + " ?" + p.name() + " (API " + version + ") is not in the table"));
+        QueryParam known =
+            spec.param(p.name(), version)
+                .orElseThrow(
+                    () ->
+                        new AssertionError(
+                            route
+                                + " ?"
+                                + p.name()
+                                + " (API "
+                                + version
+                                + ") is not in the table"));
         if (known.treatment() != QueryParam.Treatment.JUDGED) {
           assertThat(known.note()).as(route + " ?" + p.name()).isNotBlank();
         }
       }
       if (p.until() == NEWEST) {
-        assertThat(spec.param(p.name(), "")).as(route + " ?" + p.name() + " without a version")
+        assertThat(spec.param(p.name(), ""))
+            .as(route + " ?" + p.name() + " without a version")
             .isPresent();
       }
     }

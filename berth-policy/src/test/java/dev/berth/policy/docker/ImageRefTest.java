@@ -14,24 +14,24 @@ class ImageRefTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
-      "busybox, docker.io/library/busybox:latest",
-      "busybox:1.36, docker.io/library/busybox:1.36",
-      "library/busybox, docker.io/library/busybox:latest",
-      "docker.io/busybox, docker.io/library/busybox:latest",
-      "docker.io/library/busybox:1, docker.io/library/busybox:1",
-      "index.docker.io/library/busybox, docker.io/library/busybox:latest",
-      "index.docker.io/busybox:2, docker.io/library/busybox:2",
-      "Docker.IO/library/busybox, docker.io/library/busybox:latest",
-      "alice/tool:1, docker.io/alice/tool:1",
-      "alice/sub/tool, docker.io/alice/sub/tool:latest",
-      "ghcr.io/org/tool:1.2, ghcr.io/org/tool:1.2",
-      "GHCR.io/org/tool, ghcr.io/org/tool:latest",
-      "localhost/app, localhost/app:latest",
-      "localhost:5000/app:1, localhost:5000/app:1",
-      "registry.site.edu:443/a/b/c:x_1, registry.site.edu:443/a/b/c:x_1",
-      "Foo/bar, foo/bar:latest",
-      "localhost:5000, docker.io/library/localhost:5000",
-      "a.b-c/d__e/f.g-h, a.b-c/d__e/f.g-h:latest",
+    "busybox, docker.io/library/busybox:latest",
+    "busybox:1.36, docker.io/library/busybox:1.36",
+    "library/busybox, docker.io/library/busybox:latest",
+    "docker.io/busybox, docker.io/library/busybox:latest",
+    "docker.io/library/busybox:1, docker.io/library/busybox:1",
+    "index.docker.io/library/busybox, docker.io/library/busybox:latest",
+    "index.docker.io/busybox:2, docker.io/library/busybox:2",
+    "Docker.IO/library/busybox, docker.io/library/busybox:latest",
+    "alice/tool:1, docker.io/alice/tool:1",
+    "alice/sub/tool, docker.io/alice/sub/tool:latest",
+    "ghcr.io/org/tool:1.2, ghcr.io/org/tool:1.2",
+    "GHCR.io/org/tool, ghcr.io/org/tool:latest",
+    "localhost/app, localhost/app:latest",
+    "localhost:5000/app:1, localhost:5000/app:1",
+    "registry.site.edu:443/a/b/c:x_1, registry.site.edu:443/a/b/c:x_1",
+    "Foo/bar, foo/bar:latest",
+    "localhost:5000, docker.io/library/localhost:5000",
+    "a.b-c/d__e/f.g-h, a.b-c/d__e/f.g-h:latest",
   })
   void parse_canonicalForm(String ref, String canonical) {
     assertThat(ImageRef.parse(ref)).hasToString(canonical);
@@ -55,18 +55,33 @@ class ImageRefTest {
 
   @Test
   void parse_sameImageWrittenManyWays_oneCanonicalForm() {
-    assertThat(ImageRef.parse("busybox")).isEqualTo(ImageRef.parse("docker.io/library/busybox"))
+    assertThat(ImageRef.parse("busybox"))
+        .isEqualTo(ImageRef.parse("docker.io/library/busybox"))
         .isEqualTo(ImageRef.parse("index.docker.io/library/busybox:latest"))
         .isEqualTo(ImageRef.parse("library/busybox:latest"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "Busybox", "docker.io/Library/busybox", "busybox:", "busybox@",
-      "busybox@sha256:abc", "busybox@md5:0123456789abcdef0123456789abcdef",
-      "busybox@sha256:ABabababababababababababababababababababababababababababababababab",
-      "busybox:-x", "/busybox", "busybox/",
-      "a//b", "[::1]:5000/app", "reg_istry.io/app", "-bad.io/app", "busy..box",
-      "registry.site.edu/app:tag with space"})
+  @ValueSource(
+      strings = {
+        "",
+        "Busybox",
+        "docker.io/Library/busybox",
+        "busybox:",
+        "busybox@",
+        "busybox@sha256:abc",
+        "busybox@md5:0123456789abcdef0123456789abcdef",
+        "busybox@sha256:ABabababababababababababababababababababababababababababababababab",
+        "busybox:-x",
+        "/busybox",
+        "busybox/",
+        "a//b",
+        "[::1]:5000/app",
+        "reg_istry.io/app",
+        "-bad.io/app",
+        "busy..box",
+        "registry.site.edu/app:tag with space"
+      })
   void parse_outsideTheGrammar_refused(String ref) {
     assertThatThrownBy(() -> ImageRef.parse(ref)).isInstanceOf(IllegalArgumentException.class);
     assertThat(ImageRef.tryParse(ref)).isEmpty();
@@ -89,15 +104,16 @@ class ImageRefTest {
 
   @ParameterizedTest(name = "fromImage={0} tag={1} -> {2}")
   @CsvSource({
-      "busybox, '', docker.io/library/busybox:latest",
-      "busybox, 1.36, docker.io/library/busybox:1.36",
-      "busybox:1.35, 1.36, docker.io/library/busybox:1.36",
-      "busybox:1.35, " + "sha256:abababababababababababababababababababababababababababababababab"
-          + ", docker.io/library/busybox@"
-          + "sha256:abababababababababababababababababababababababababababababababab",
-      "busybox@sha256:abababababababababababababababababababababababababababababababab, 1, "
-          + "docker.io/library/busybox:1@"
-          + "sha256:abababababababababababababababababababababababababababababababab",
+    "busybox, '', docker.io/library/busybox:latest",
+    "busybox, 1.36, docker.io/library/busybox:1.36",
+    "busybox:1.35, 1.36, docker.io/library/busybox:1.36",
+    "busybox:1.35, "
+        + "sha256:abababababababababababababababababababababababababababababababab"
+        + ", docker.io/library/busybox@"
+        + "sha256:abababababababababababababababababababababababababababababababab",
+    "busybox@sha256:abababababababababababababababababababababababababababababababab, 1, "
+        + "docker.io/library/busybox:1@"
+        + "sha256:abababababababababababababababababababababababababababababababab",
   })
   void ofPull_tagParameter_appliedAsTheDaemonDoes(String from, String tag, String canonical) {
     assertThat(ImageRef.ofPull(from, tag)).hasToString(canonical);

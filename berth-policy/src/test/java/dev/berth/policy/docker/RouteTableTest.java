@@ -11,8 +11,9 @@ class RouteTableTest {
 
   @Test
   void match_singleSegmentParameter() {
-    Route r = Route.of("GET", "/containers/{id}/json", Action.CONTAINER_INSPECT, BodyKind.NONE,
-        false, "");
+    Route r =
+        Route.of(
+            "GET", "/containers/{id}/json", Action.CONTAINER_INSPECT, BodyKind.NONE, false, "");
     assertThat(r.match("GET", "/containers/abc/json")).isEqualTo(Map.of("id", "abc"));
     assertThat(r.match("GET", "/containers/a/b/json")).isNull();
     assertThat(r.match("POST", "/containers/abc/json")).isNull();
@@ -21,8 +22,8 @@ class RouteTableTest {
 
   @Test
   void match_multiSegmentParameter() {
-    Route r = Route.of("DELETE", "/plugins/{name*}/x/{id}", Action.PLUGIN, BodyKind.NONE, false,
-        "");
+    Route r =
+        Route.of("DELETE", "/plugins/{name*}/x/{id}", Action.PLUGIN, BodyKind.NONE, false, "");
     assertThat(r.match("DELETE", "/plugins/a/b/c/x/9"))
         .isEqualTo(Map.of("name", "a/b/c", "id", "9"));
   }

@@ -71,22 +71,24 @@ class TarSanitizerTest {
       int n = Math.min(in.length, i + chunk) - i;
       ByteBuffer piece = ByteBuffer.allocateDirect(n + 7).position(7);
       piece.put(in, i, n).position(7);
-      t.next(piece, new TarSanitizer.Output() {
-        @Override
-        public void input(int offset, int length) {
-          assertThat(offset).isNotNegative();
-          assertThat(offset + length).isLessThanOrEqualTo(n);
-          byte[] b = new byte[length];
-          piece.get(7 + offset, b);
-          out.writeBytes(b);
-        }
+      t.next(
+          piece,
+          new TarSanitizer.Output() {
+            @Override
+            public void input(int offset, int length) {
+              assertThat(offset).isNotNegative();
+              assertThat(offset + length).isLessThanOrEqualTo(n);
+              byte[] b = new byte[length];
+              piece.get(7 + offset, b);
+              out.writeBytes(b);
+            }
 
-        @Override
-        public void header(byte[] block) {
-          assertThat(block).hasSize(512);
-          out.writeBytes(block);
-        }
-      });
+            @Override
+            public void header(byte[] block) {
+              assertThat(block).hasSize(512);
+              out.writeBytes(block);
+            }
+          });
       assertThat(piece.position()).isEqualTo(7);
     }
     t.finish();
@@ -101,9 +103,16 @@ class TarSanitizerTest {
   @Test
   void next_inPlace_forwardsTheSameBytesAsTheCopyingFeed() throws Exception {
     byte[] pax = "31 path=a/very/long/name/x.txt\n".getBytes(StandardCharsets.US_ASCII);
-    byte[] in = tar(header("suid", '0', 04755, 0, 0, 700), data("x"), data("y"),
-        header("././@PaxHeader", 'x', 0644, 0, 0, pax.length), Arrays.copyOf(pax, 512),
-        header("x.txt", '0', 0644, 0, 0, 3), data("abc"), header("d", '5', 02755, 0, 0, 0));
+    byte[] in =
+        tar(
+            header("suid", '0', 04755, 0, 0, 700),
+            data("x"),
+            data("y"),
+            header("././@PaxHeader", 'x', 0644, 0, 0, pax.length),
+            Arrays.copyOf(pax, 512),
+            header("x.txt", '0', 0644, 0, 0, 3),
+            data("abc"),
+            header("d", '5', 02755, 0, 0, 0));
     byte[] expected = run(in, in.length);
     for (int chunk : new int[] {1, 7, 100, 511, 512, 513, 1500, in.length}) {
       assertThat(runInPlace(in, chunk)).as("pieces of %d", chunk).isEqualTo(expected);
@@ -137,7 +146,8 @@ class TarSanitizerTest {
   @Test
   void next_blockDevice_refused() {
     assertThatThrownBy(() -> run(tar(header("sda", '4', 0660, 0, 6, 0)), 512))
-        .isInstanceOf(RequestException.class).hasMessageContaining("entry type '4'");
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("entry type '4'");
   }
 
   @Test
@@ -152,16 +162,25 @@ class TarSanitizerTest {
   void next_paxUidRecord_refused() {
     String rec = "12 uid=0000\n";
     byte[] pax = data(rec);
-    assertThatThrownBy(() -> run(tar(header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()), pax,
-        header("f", '0', 0644, 0, 0, 0)), 512))
+    assertThatThrownBy(
+            () ->
+                run(
+                    tar(
+                        header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()),
+                        pax,
+                        header("f", '0', 0644, 0, 0, 0)),
+                    512))
         .hasMessageContaining("PAX record 'uid'");
   }
 
   @Test
   void next_paxPathRecord_accepted() throws Exception {
     String rec = "13 path=long\n";
-    byte[] in = tar(header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()), data(rec),
-        header("f", '0', 0644, 0, 0, 0));
+    byte[] in =
+        tar(
+            header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()),
+            data(rec),
+            header("f", '0', 0644, 0, 0, 0));
     assertThat(run(in, 3)).hasSameSizeAs(in);
   }
 
@@ -234,8 +253,16 @@ class TarSanitizerTest {
   @Test
   void next_malformedPax_refused() {
     for (String rec : new String[] {"nonsense\n", "x path=a\n", "0 path=\n", "99 path=a\n"}) {
-      assertThatThrownBy(() -> run(tar(header("P/f", 'x', 0644, 0, 0, rec.length()), data(rec),
-          header("f", '0', 0644, 0, 0, 0)), 512)).as(rec).hasMessageContaining("PAX");
+      assertThatThrownBy(
+              () ->
+                  run(
+                      tar(
+                          header("P/f", 'x', 0644, 0, 0, rec.length()),
+                          data(rec),
+                          header("f", '0', 0644, 0, 0, 0)),
+                      512))
+          .as(rec)
+          .hasMessageContaining("PAX");
     }
   }
 
@@ -249,8 +276,11 @@ class TarSanitizerTest {
   @Test
   void next_gnuLongNameWithUidText_accepted() throws Exception {
     String name = "12 uid=0000\n"; // a GNU long name is a path, not PAX records
-    byte[] in = tar(header("././@LongLink", 'L', 0644, 0, 0, name.length()), data(name),
-        header("f", '0', 0644, 0, 0, 0));
+    byte[] in =
+        tar(
+            header("././@LongLink", 'L', 0644, 0, 0, name.length()),
+            data(name),
+            header("f", '0', 0644, 0, 0, 0));
     assertThat(run(in, 512)).hasSameSizeAs(in);
   }
 
@@ -282,9 +312,11 @@ class TarSanitizerTest {
   void finish_truncatedEntry_refused() {
     byte[] h = header("f", '0', 0644, 0, 0, 1000);
     TarSanitizer t = new TarSanitizer(1, 1);
-    assertThatThrownBy(() -> {
-      t.next(h);
-      t.finish();
-    }).hasMessageContaining("truncated");
+    assertThatThrownBy(
+            () -> {
+              t.next(h);
+              t.finish();
+            })
+        .hasMessageContaining("truncated");
   }
 }

@@ -18,8 +18,15 @@ class QueryAllowlistTest {
   private static final ActionSpec LOGS = DockerApi.spec(Action.CONTAINER_LOGS);
 
   private static ActionSpec logsWith(QueryParam... params) {
-    return new ActionSpec(LOGS.action(), LOGS.routes(), LOGS.schema(), List.of(params),
-        LOGS.names(), LOGS.creates(), LOGS.ownership(), LOGS.plugin());
+    return new ActionSpec(
+        LOGS.action(),
+        LOGS.routes(),
+        LOGS.schema(),
+        List.of(params),
+        LOGS.names(),
+        LOGS.creates(),
+        LOGS.ownership(),
+        LOGS.plugin());
   }
 
   private static QueryParams query(String raw) {
@@ -52,15 +59,17 @@ class QueryAllowlistTest {
 
   @Test
   void droppedTreatment_removedWithANote() {
-    ActionSpec spec = logsWith(new QueryParam("tail", "", "", Treatment.DROPPED, "ref", "ignored"),
-        new QueryParam("follow", "", "", Treatment.JUDGED, "ref"));
+    ActionSpec spec =
+        logsWith(
+            new QueryParam("tail", "", "", Treatment.DROPPED, "ref", "ignored"),
+            new QueryParam("follow", "", "", Treatment.JUDGED, "ref"));
     List<String> notes = new ArrayList<>();
     QueryParams q = query("follow=1&tail=5");
     assertThat(QueryAllowlist.firstRefused(spec, "1.51", q)).isEmpty();
     assertThat(QueryAllowlist.withoutDropped(spec, "1.51", q, notes).asMap())
         .containsOnlyKeys("follow");
-    assertThat(notes).containsExactly("query parameter 'tail' dropped (the daemon ignores it in "
-        + "API 1.51)");
+    assertThat(notes)
+        .containsExactly("query parameter 'tail' dropped (the daemon ignores it in " + "API 1.51)");
     List<String> none = new ArrayList<>();
     assertThat(QueryAllowlist.withoutDropped(LOGS, "", q, none)).isSameAs(q);
     assertThat(none).isEmpty();
