@@ -190,32 +190,12 @@ class TmpfsAndUlimitsTest {
 
   @Test
   void create_roleWithoutTmpfsOrUlimitLimits_noDefaultsAndNoUlimits() throws Exception {
-    PolicyEngine engine =
-        new PolicyEngine(
-            PolicyLoader.load(
-                """
-        roles:
-          user:
-            actions: [container_create]
-            limits: {ulimits: {rtprio: unlimited}}
-        bindings: [{role: user, users: ["*"]}]
-        """,
-                "t.yaml",
-                g -> Optional.empty()),
-            Fixtures.HOST);
-    Decision d =
-        Fixtures.decide(
-            engine,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            "/containers/create",
-            "{\"HostConfig\":{\"Tmpfs\":{\"/t\":\"\"},\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":-1,"
-                + "\"Hard\":-1}]}}");
     JsonNode hc =
-        ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body())
-            .value()
-            .path("HostConfig");
+        hostConfig(
+            allowedWith(
+                "{ulimits: {rtprio: unlimited}}",
+                "{\"Tmpfs\":{\"/t\":\"\"},\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":-1,"
+                    + "\"Hard\":-1}]}"));
     assertThat(hc.path("Tmpfs").path("/t").asText()).isEmpty();
     assertThat(hc.has("ShmSize") && hc.path("ShmSize").asLong() != 0).isFalse();
     assertThat(hc.at("/Ulimits/0/Soft").asLong()).isEqualTo(-1);
