@@ -31,8 +31,8 @@ final class Percent {
         if (i + 2 >= s.length()) {
           throw RequestException.bad(what + ": truncated percent escape");
         }
-        int hi = Character.digit(s.charAt(i + 1), 16);
-        int lo = Character.digit(s.charAt(i + 2), 16);
+        int hi = hexDigit(s.charAt(i + 1));
+        int lo = hexDigit(s.charAt(i + 2));
         if (hi < 0 || lo < 0) {
           throw RequestException.bad(what + ": invalid percent escape");
         }
@@ -56,5 +56,13 @@ final class Percent {
     } catch (CharacterCodingException e) {
       throw RequestException.bad(what + ": not valid UTF-8");
     }
+  }
+
+  /**
+   * An ASCII hex digit's value, else -1 ({@link Character#digit} also takes Unicode digits such as
+   * U+06F2, which made {@code %\u06F2f} an encoded '/' that the raw-text check missed).
+   */
+  private static int hexDigit(char c) {
+    return c < 0x80 ? Character.digit(c, 16) : -1;
   }
 }

@@ -42,6 +42,7 @@ class CanonicalRequestTest {
         "/containers/a%5Cb/json",
         "/containers/a\\b/json", // raw backslash: refused as its encoded form is (fuzzing)
         "/containers/%2e%2e/json", // encoded dot segment
+        "/containers/a%\u06F2fb/json", // a Unicode digit in an escape (U+06F2 read as 2: fuzzing)
         "/containers/a%zz/json", // bad escape
         "/containers/a%4/json",
         "/containers/a%09b/json", // tab

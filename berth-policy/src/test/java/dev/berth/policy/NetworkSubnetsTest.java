@@ -208,7 +208,9 @@ class NetworkSubnetsTest {
             Decision.Allow.class,
             a -> {
               assertThat(((Body.Json) a.forward().body()).value().has("Bogus")).isFalse();
-              assertThat(a.rewrites()).contains("body fields berth does not judge, dropped: Bogus");
+              assertThat(a.rewrites())
+                  .contains(
+                      "body field Bogus dropped: berth does not judge it, so it is not forwarded");
             });
   }
 }

@@ -190,34 +190,97 @@ class TmpfsAndUlimitsTest {
 
   @Test
   void create_roleWithoutTmpfsOrUlimitLimits_noDefaultsAndNoUlimits() throws Exception {
-    PolicyEngine engine =
-        new PolicyEngine(
-            PolicyLoader.load(
-                """
-        roles:
-          user:
-            actions: [container_create]
-            limits: {ulimits: {rtprio: unlimited}}
-        bindings: [{role: user, users: ["*"]}]
-        """,
-                "t.yaml",
-                g -> Optional.empty()),
-            Fixtures.HOST);
-    Decision d =
-        Fixtures.decide(
-            engine,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            "/containers/create",
-            "{\"HostConfig\":{\"Tmpfs\":{\"/t\":\"\"},\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":-1,"
-                + "\"Hard\":-1}]}}");
     JsonNode hc =
-        ((CanonicalRequest.Body.Json) ((Decision.Allow) d).forward().body())
-            .value()
-            .path("HostConfig");
+        hostConfig(
+            allowedWith(
+                "{ulimits: {rtprio: unlimited}}",
+                "{\"Tmpfs\":{\"/t\":\"\"},\"Ulimits\":[{\"Name\":\"rtprio\",\"Soft\":-1,"
+                    + "\"Hard\":-1}]}"));
     assertThat(hc.path("Tmpfs").path("/t").asText()).isEmpty();
     assertThat(hc.has("ShmSize") && hc.path("ShmSize").asLong() != 0).isFalse();
     assertThat(hc.at("/Ulimits/0/Soft").asLong()).isEqualTo(-1);
+  }
+
+  private static Decision withLimits(String limits, String hostConfig) throws Exception {
+    PolicyEngine engine =
+        new PolicyEngine(
+            PolicyLoader.load(
+                "roles:\n  user:\n    actions: [container_create]\n    limits: "
+                    + limits
+                    + "\nbindings: [{role: user, users: [\"*\"]}]\n",
+                "t.yaml",
+                g -> Optional.empty()),
+            Fixtures.HOST);
+    return Fixtures.decide(
+        engine,
+        Fixtures.objects(),
+        ALICE,
+        "POST",
+        "/containers/create",
+        "{\"HostConfig\":" + hostConfig + "}");
+  }
+
+  private static Decision.Allow allowedWith(String limits, String hostConfig) throws Exception {
+    Decision d = withLimits(limits, hostConfig);
+    assertThat(d).isInstanceOf(Decision.Allow.class);
+    return (Decision.Allow) d;
+  }
+
+  private static JsonNode hostConfig(Decision.Allow a) {
+    return ((CanonicalRequest.Body.Json) a.forward().body()).value().path("HostConfig");
+  }
+
+  @Test
+  void create_shmMaximumBelowTheDaemonDefault_unsizedShmGetsTheMaximumAndIsNoted()
+      throws Exception {
+    Decision.Allow a = allowedWith("{shm: {max: 1m}}", "{}");
+    assertThat(hostConfig(a).path("ShmSize").asLong()).isEqualTo(MIB);
+    assertThat(a.rewrites()).contains("HostConfig.ShmSize set to " + MIB);
+  }
+
+  @Test
+  void create_shmMaximumAboveTheDaemonDefault_unsizedShmGetsTheDaemonDefault() throws Exception {
+    Decision.Allow a = allowedWith("{shm: {max: 1g}}", "{}");
+    assertThat(hostConfig(a).path("ShmSize").asLong()).isEqualTo(64 * MIB);
+  }
+
+  @Test
+  void create_shmExactlyAtAMaximumWithoutDefault_keptAndNotNoted() throws Exception {
+    Decision.Allow a = allowedWith("{shm: {max: 1m}}", "{\"ShmSize\":" + MIB + "}");
+    assertThat(hostConfig(a).path("ShmSize").asLong()).isEqualTo(MIB);
+    assertThat(a.rewrites()).noneMatch(r -> r.contains("ShmSize"));
+    assertThat(withLimits("{shm: {max: 1m}}", "{\"ShmSize\":" + (MIB + 1) + "}"))
+        .isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void create_tmpfsWithAMaximumOnly_unsizedGetsTheMaximumAndIsNoted() throws Exception {
+    Decision.Allow a = allowedWith("{tmpfs: {max: 2m}}", "{\"Tmpfs\":{\"/t\":\"\"}}");
+    assertThat(hostConfig(a).path("Tmpfs").path("/t").asText()).isEqualTo("size=" + 2 * MIB);
+    assertThat(a.rewrites()).contains("tmpfs /t sized " + 2 * MIB);
+  }
+
+  @Test
+  void create_tmpfsExactlyAtTheMaximum_allowedAndOneByteMoreRefused() throws Exception {
+    allowedWith("{tmpfs: {max: 2m}}", "{\"Tmpfs\":{\"/t\":\"size=2m\"}}");
+    assertThat(withLimits("{tmpfs: {max: 2m}}", "{\"Tmpfs\":{\"/t\":\"size=2097153\"}}"))
+        .isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void create_mountTmpfs_unsizedGetsTheDefaultAndIsNoted_atTheMaximumKept_aboveRefused()
+      throws Exception {
+    String mount = "{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/m\"%s}]}";
+    Decision.Allow a = allowedWith("{tmpfs: {default: 1m, max: 2m}}", mount.formatted(""));
+    assertThat(hostConfig(a).at("/Mounts/0/TmpfsOptions/SizeBytes").asLong()).isEqualTo(MIB);
+    assertThat(a.rewrites()).contains("tmpfs /m sized " + MIB);
+    String sized = ",\"TmpfsOptions\":{\"SizeBytes\":%d}";
+    Decision.Allow max =
+        allowedWith("{tmpfs: {default: 1m, max: 2m}}", mount.formatted(sized.formatted(2 * MIB)));
+    assertThat(hostConfig(max).at("/Mounts/0/TmpfsOptions/SizeBytes").asLong()).isEqualTo(2 * MIB);
+    assertThat(
+            withLimits(
+                "{tmpfs: {default: 1m, max: 2m}}", mount.formatted(sized.formatted(2 * MIB + 1))))
+        .isInstanceOf(Decision.Deny.class);
   }
 }

@@ -120,8 +120,9 @@ final class NetworkCreateRules {
     out.set("Labels", labels);
     List<String> notes = new ArrayList<>();
     notes.add("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")");
-    if (!dropped.isEmpty()) {
-      notes.add("body fields berth does not judge, dropped: " + String.join(", ", dropped));
+    for (String field : dropped) { // worded as the engine's notes for schema-read bodies
+      notes.add(
+          "body field " + field + " dropped: berth does not judge it, so it is not forwarded");
     }
     return new Decision.Allow("network_create", request.withBody(new Body.Json(out)), notes);
   }
