@@ -33,6 +33,11 @@ public record AddressPool(Ipv4Block base, int size) {
     return List.copyOf(pools);
   }
 
+  /** How many subnets of the pool's size it holds (what dockerd can allocate from it). */
+  public long subnets() {
+    return 1L << (size - base.prefix());
+  }
+
   /** Whether {@code subnet} may be drawn from this pool. */
   public boolean admits(Ipv4Block subnet) {
     return base.contains(subnet) && subnet.prefix() >= size;
