@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.policy.AddressPool;
 import dev.berth.policy.HostRoutes;
 import dev.berth.policy.Ipv4Block;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -94,19 +98,39 @@ class UserNetworksIT extends ItBase {
     assertThat(ip.stdout().strip()).as(ip.describe()).isEqualTo(address(subnet, 10));
   }
 
+  /**
+   * The daemon's default pools hold no route on a host whose daemons draw from other pools (the
+   * test daemons here take a /16 of 10.0.0.0/8 each), so this test runs its own berth whose user
+   * role draws from 10.0.0.0/8, where the test daemon's own bridge is a host route.
+   */
   @Test
   void createWithSubnetOverAHostRoute_refusedNamingTheRoute() throws IOException {
+    Ipv4Block pool = Ipv4Block.parse("10.0.0.0/8");
     Ipv4Block route =
         HostRoutes.local().routes().stream()
-            .filter(r -> AddressPool.DAEMON_DEFAULTS.stream().anyMatch(p -> p.base().overlaps(r)))
+            .filter(pool::contains)
             .findFirst()
-            .orElseThrow(() -> new AssertionError("no daemon bridge route on this host"));
+            .orElseThrow(() -> new AssertionError("no route in " + pool + " on this host"));
+    Path dir = Files.createTempDirectory("berth-pools");
+    Path policy = dir.resolve("policy.yaml");
+    String anchor = "bindings:\n";
+    String text = PolicyDefaults.text();
+    assertThat(text).contains("\n  user:\n").doesNotContain("    allow:");
+    Files.writeString(
+        policy,
+        text.replace(
+            anchor, "    allow:\n      address_pools: [{base: " + pool + ", size: 24}]\n" + anchor),
+        StandardCharsets.UTF_8);
     Ipv4Block inside = new Ipv4Block(route.start(), Math.max(24, route.prefix()));
-    Proc.Result create =
-        docker.run(
-            alice, "network", "create", "--subnet", inside.toString(), network("over-route"));
-    assertThat(create.exitCode()).as(create.describe()).isNotZero();
-    assertThat(create.stderr()).as(create.describe()).contains("overlaps the host's route to");
+    try (BerthServer own =
+        BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()))) {
+      Proc.Result create =
+          new DockerCli(own.socket())
+              .run(
+                  alice, "network", "create", "--subnet", inside.toString(), network("over-route"));
+      assertThat(create.exitCode()).as(create.describe()).isNotZero();
+      assertThat(create.stderr()).as(create.describe()).contains("overlaps the host's route to");
+    }
   }
 
   @Test

@@ -25,17 +25,20 @@ import org.jspecify.annotations.Nullable;
  * DetectCompression} does; 23.0 and later also zstd), and docker-java's {@code withHostResource}
  * sends gzip. berth must see every tar header to give each entry to the caller, so it decompresses
  * on the way and forwards the plain tar it rewrote, with chunked framing (its length is unknown
- * when the request head goes out). Both kinds go through the sanitizer's zero-copy form ({@link
- * TarSanitizer#next(java.nio.ByteBuffer, TarSanitizer.Output)}): what is forwarded is slices of the
- * buffer the bytes arrived in (the client's own for a plain tar, the decoder's for a compressed
- * one) around berth's rewritten header blocks, so a plain tar costs no copy. gzip and bzip2 are
- * decoded by Netty's {@link Decompressor}s, which hand out at most {@link #PIECE} bytes at a time
- * and take more input only once their output was taken: {@link #next()} returns about one piece,
- * the caller forwards it, waits until it is written, then asks for the next, so memory stays
- * bounded (a few pieces) however much a stream expands. A compression bomb is refused once the tar
- * exceeds {@link #FREE_BYTES} and {@link #MAX_RATIO} times the compressed bytes received. xz and
- * zstd are refused with their name: neither has a decoder among berth's dependencies that can be
- * fed piece by piece.
+ * when the request head goes out). Both kinds go through the sanitizer's zero-copy form ({@code
+ * TarSanitizer.next(ByteBuffer, Output)}): what is forwarded is slices of the buffer the bytes
+ * arrived in (the client's own for a plain tar, the decoder's for a compressed one) around berth's
+ * rewritten header blocks, so a plain tar costs no copy. gzip and bzip2 are decoded by Netty's
+ * {@link Decompressor}s, which hand out at most {@link #PIECE} bytes at a time and take more input
+ * only once their output was taken: {@link #next()} returns about one piece, the caller forwards
+ * it, waits until it is written, then asks for the next, so memory stays bounded (a few pieces)
+ * however much a stream expands. A compression bomb is refused once the tar exceeds {@link
+ * #FREE_BYTES} and {@link #MAX_RATIO} times the compressed bytes received. xz and zstd are refused
+ * with their name (send a plain tar or gzip): the pure-Java decoders (org.tukaani:xz,
+ * aircompressor's zstd) are pull {@code InputStream}s, which on an event loop would need a blocking
+ * thread per upload or the whole stream buffered, and zstd-jni is native code; no client we know
+ * sends them by default (the docker CLI sends a plain tar, docker-java gzip), so two such
+ * dependencies are not worth it.
  *
  * <p>Not thread-safe: one instance per request body, used on its connection's event loop.
  */
