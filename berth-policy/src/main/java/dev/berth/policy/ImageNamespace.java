@@ -36,6 +36,18 @@ public final class ImageNamespace {
   private static final Pattern PRIVATE =
       Pattern.compile("^berth\\.invalid/u([0-9]{1,9})/([a-z0-9][a-z0-9._-]*)/(.+)$");
 
+  /**
+   * A daemon name inside some user's namespace, as it appears in the daemon's words: the reserved
+   * registry, a uid, a registry component, then a repository path with an optional tag or digest
+   * (the characters of a reference; a trailing {@code .} or {@code :} is the sentence's).
+   */
+  private static final Pattern IN_TEXT =
+      Pattern.compile(
+          "berth\\.invalid/u[0-9]{1,9}/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9._/:@-]*[A-Za-z0-9_]");
+
+  /** What another user's private name reads as in the daemon's words shown to a caller. */
+  public static final String OTHERS = "(an image of another user)";
+
   private ImageNamespace() {}
 
   /** A daemon tag in a user's namespace: whose it is and the name its owner uses. */
@@ -83,6 +95,27 @@ public final class ImageNamespace {
     return Optional.of(
         new PrivateTag(
             Integer.parseInt(m.group(1)), ImageRefs.familiar(domain + "/" + m.group(3))));
+  }
+
+  /**
+   * {@code text} (a daemon's message, a line of a progress stream) with every daemon name of {@code
+   * uid}'s namespace written as that user gave it ({@code
+   * berth.invalid/u1001/docker.io/library/app:1} reads {@code app:1}) and every name of another
+   * user's namespace replaced by {@value #OTHERS}, so that no caller learns another user's tag.
+   */
+  public static String shownInText(String text, int uid) {
+    if (!text.contains(REGISTRY)) {
+      return text;
+    }
+    Matcher m = IN_TEXT.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String shown =
+          parse(m.group()).filter(p -> p.uid() == uid).map(PrivateTag::name).orElse(OTHERS);
+      m.appendReplacement(out, Matcher.quoteReplacement(shown));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   /** Whether {@code ref} names something inside the reserved registry (in any letter case). */

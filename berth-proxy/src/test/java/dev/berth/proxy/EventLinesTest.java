@@ -30,14 +30,14 @@ class EventLinesTest {
 
   @Test
   void events_splitAcrossParts_eachMappedWhenItsLineEnds() {
-    EventLines lines = new EventLines(UPPER);
+    EventLines lines = new EventLines(UPPER.event());
     assertThat(text(lines.map(part("{\"name\":\"a\"}\n{\"na")))).isEqualTo("{\"name\":\"A\"}\n");
     assertThat(text(lines.map(part("me\":\"b\"}\n")))).isEqualTo("{\"name\":\"B\"}\n");
   }
 
   @Test
   void lineNotJson_passesUnchanged_andTheEndFlushesWhatIsLeft() {
-    EventLines lines = new EventLines(UPPER);
+    EventLines lines = new EventLines(UPPER.event());
     assertThat(text(lines.map(part("not json}\n")))).isEqualTo("not json}\n");
     assertThat(text(lines.map(part("{\"name\":")))).isEmpty();
     HttpContent end = lines.map(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER));
