@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * <p>Where it is applied: {@link ImageAccess} resolves each reference a user gives (their own
  * namespace first, then the shared name, then an id) and forwards the daemon's name or full id;
  * answers that list tags (image list and inspect, history, system df, container list and inspect)
- * are mapped back, and tags of other users' namespaces are dropped. Any reference a user gives
+ * are mapped back, and tags of other users' namespaces are dropped; the daemon's own words (error
+ * messages, progress streams of pull, push, load and build, events) are mapped back by {@link
+ * #shownInText}, where another user's name reads {@value #OTHERS}. Any reference a user gives
  * inside {@code berth.invalid} is refused, so nobody can address another user's namespace through
  * it.
  */

@@ -603,4 +603,20 @@ class PrivateNamesTest {
     assertThat(tag.toString()).doesNotContain("u1002").doesNotContain("secret");
     assertThat(tag.at("/Actor/ID").asText()).isEqualTo("sha256:aa");
   }
+
+  @Test
+  void systemDf_containersImage_theCallersTagAsGiven() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/system/df", null);
+    JsonNode df =
+        ((FollowUp.FilterResponse) a.followUp())
+            .filter()
+            .apply(
+                JSON.readTree(
+                    """
+                    {"Images": [], "Volumes": [], "Containers": [{"Id": "c1",
+                     "Names": ["/u1001_web"], "Image": "berth.invalid/u1001/docker.io/library/app:1",
+                     "ImageID": "sha256:11", "Labels": {"dev.berth.owner.uid": "1001"}}]}"""));
+    assertThat(df.at("/Containers/0/Image").asText()).isEqualTo("app:1");
+    assertThat(df.at("/Containers/0/Names/0").asText()).isEqualTo("/web");
+  }
 }

@@ -44,4 +44,24 @@ class EventLinesTest {
     assertThat(end).isInstanceOf(LastHttpContent.class);
     assertThat(text(end)).isEqualTo("{\"name\":");
   }
+
+  @Test
+  void progressStream_everyTextOfEachLine_renamed() {
+    EventLines lines =
+        new EventLines(
+            EventLines.texts(t -> t.replace("berth.invalid/u1001/docker.io/library/", "")));
+    assertThat(
+            text(
+                lines.map(
+                    part(
+                        "{\"stream\":\"Loaded image: berth.invalid/u1001/docker.io/library/app:1\\n\"}\r\n"
+                            + "{\"errorDetail\":{\"message\":\"No such image:"
+                            + " berth.invalid/u1001/docker.io/library/b:2\"},"
+                            + "\"error\":\"No such image: berth.invalid/u1001/docker.io/library/b:2\","
+                            + "\"aux\":{\"Tags\":[\"berth.invalid/u1001/docker.io/library/c:3\"]}}\n"))))
+        .isEqualTo(
+            "{\"stream\":\"Loaded image: app:1\\n\"}\r\n"
+                + "{\"errorDetail\":{\"message\":\"No such image: b:2\"},"
+                + "\"error\":\"No such image: b:2\",\"aux\":{\"Tags\":[\"c:3\"]}}\n");
+  }
 }

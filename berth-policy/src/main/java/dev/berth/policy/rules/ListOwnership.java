@@ -3,6 +3,7 @@ package dev.berth.policy.rules;
 import static dev.berth.policy.rules.OwnershipRules.ownerFilter;
 import static dev.berth.policy.rules.OwnershipRules.shownNames;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision.FollowUp;
@@ -95,11 +96,15 @@ final class ListOwnership {
     return new Step(
         request,
         new FollowUp.FilterResponse(
-            df ->
-                names.answer(
-                    DataUsage.narrow(
-                        df,
-                        owner -> grant.reaches(who, owner),
-                        images -> ImageAccess.narrowList(images, who, grant, claims)))));
+            df -> {
+              JsonNode out =
+                  names.answer(
+                      DataUsage.narrow(
+                          df,
+                          owner -> grant.reaches(who, owner),
+                          images -> ImageAccess.narrowList(images, who, grant, claims)));
+              OwnershipRules.showImages(out.path("Containers"), who, grant);
+              return out;
+            }));
   }
 }

@@ -161,23 +161,30 @@ public final class OwnershipRules {
               list.remove(list.size() - 1);
             }
           }
-          for (JsonNode c : out.isArray() ? out : NODES.arrayNode().add(out)) {
-            if (!(c instanceof ObjectNode o)) {
-              continue;
-            }
-            // A list names the image id in ImageID; an inspect in Image (its Config.Image is the
-            // name the container was created with).
-            String id = o.path(o.has("ImageID") ? "ImageID" : "Image").asText("");
-            if (o.path("Image").isTextual()) {
-              o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), id, who, grant));
-            }
-            if (o.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
-              config.put(
-                  "Image", ImageAccess.shownImage(config.path("Image").asText(), id, who, grant));
-            }
-          }
+          showImages(out, who, grant);
           return out;
         });
+  }
+
+  /**
+   * The images that containers (a list, or one inspect) name, in the caller's names ({@link
+   * ImageAccess#shownImage}), in place.
+   */
+  static void showImages(JsonNode containers, Principal who, Grant grant) {
+    for (JsonNode c : containers.isArray() ? containers : NODES.arrayNode().add(containers)) {
+      if (!(c instanceof ObjectNode o)) {
+        continue;
+      }
+      // A list names the image id in ImageID; an inspect in Image (its Config.Image is the name
+      // the container was created with).
+      String id = o.path(o.has("ImageID") ? "ImageID" : "Image").asText("");
+      if (o.path("Image").isTextual()) {
+        o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), id, who, grant));
+      }
+      if (o.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
+        config.put("Image", ImageAccess.shownImage(config.path("Image").asText(), id, who, grant));
+      }
+    }
   }
 
   static Optional<DockerObject> reach(Optional<DockerObject> found, Principal who, Grant grant) {
