@@ -34,6 +34,8 @@ for tool in dpkg-deb asciidoctor gzip; do
 done
 [[ -x $jdk/bin/jlink ]] || { log "$jdk has no jlink"; exit 1; }
 
+# dpkg-deb clamps every file's time to this; the AOT cache checks the jars' times (below).
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$packaging" log -1 --format=%ct 2>/dev/null || date +%s)}
 debversion=$(printf '%s' "$version" | sed 's/-SNAPSHOT$/~snapshot/; s/-/~/g')
 root=$out/root
 rm -rf "$root"
@@ -60,6 +62,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tmp_launcher=$tmp/berth
 cp "$libs"/*.jar "$root/usr/lib/berth/lib/"
+touch -d "@$epoch" "$root"/usr/lib/berth/lib/*.jar # the time they have once installed
 # The launcher names the jars in a fixed order (a directory wildcard would follow readdir order,
 # which differs between file systems, and the AOT cache below needs the class path it was made with).
 jars=$(cd "$root/usr/lib/berth/lib" && printf '%s\n' *.jar | LC_ALL=C sort)
@@ -83,9 +86,10 @@ grep -q '^roles:' "$root/etc/berth/policy.yaml" || { log "berth policy show prin
 # One training run of `berth run --print` on the packaged runtime, with the packaged launcher's
 # flags for `run` and the same jars in the same order: the JVM then starts `berth run` with its
 # classes loaded and linked from the cache. Paths may differ (the stage here, /usr/lib/berth
-# installed): the JVM checks the jars' sizes and times, and dpkg keeps the times. A cache that does
-# not match is ignored; the launcher silences that (-Xlog:aot=off). It writes the identity files of
-# `berth run` (~/.cache/berth) of the user building the package, as any `berth run` does.
+# installed): the JVM checks the jars' sizes and times, which dpkg-deb sets to $epoch. A cache
+# that does not match is ignored; the launcher silences that (-Xlog:aot=off). The training writes
+# the identity files of `berth run` (~/.cache/berth) of the user building the package, as any
+# `berth run` does.
 log "AOT cache for berth run"
 rm -f "$root/usr/lib/berth/berth-run.aot"
 (cd / && "$root/usr/lib/berth/runtime/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC \
@@ -150,6 +154,5 @@ chmod 0644 "$root/etc/berth/policy.yaml" "$root/DEBIAN/conffiles" "$root/DEBIAN/
 
 deb=$out/berth_${debversion}_amd64.deb
 # gzip, not xz: 25% larger, but xz takes minutes on a busy 2-core machine.
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$packaging" log -1 --format=%ct 2>/dev/null || date +%s)} \
-  dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
+SOURCE_DATE_EPOCH=$epoch dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
 log "built $deb ($(du -h "$deb" | cut -f1), installed $((size / 1024)) MiB)"
