@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.berth.enforce.Enforcement;
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ImageArchiveNames;
 import dev.berth.policy.RequestException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -127,6 +128,16 @@ final class AnswerRelay implements UpstreamListener {
     if (ex.followUp() instanceof Decision.FollowUp.MapEvents m && ex.status / 100 == 2) {
       ex.events = new EventLines(m);
     }
+    if (ex.followUp() instanceof Decision.FollowUp.ClaimLoaded c && ex.status / 100 == 2) {
+      // Each line of the load's (or import's) answer: what it made is noted, then renamed.
+      ex.events =
+          new EventLines(
+              new Decision.FollowUp.MapEvents(
+                  line -> {
+                    ImageArchiveNames.madeImage(line).ifPresent(ex.madeImages::add);
+                    return c.shown().apply(line);
+                  }));
+    }
     if (HeldAnswer.holds(resp, ex.followUp())) {
       ex.held = HeldAnswer.of(resp, conn.channel.alloc());
     }
@@ -193,7 +204,11 @@ final class AnswerRelay implements UpstreamListener {
     conn.lookups.execute(
         () -> {
           try {
-            ex.enforcement.claim(followUp, ex.status, createdId);
+            if (followUp instanceof Decision.FollowUp.ClaimLoaded c) {
+              ex.enforcement.claimMade(c, ex.status, ex.madeImages);
+            } else {
+              ex.enforcement.claim(followUp, ex.status, createdId);
+            }
           } catch (Enforcement.ClaimException e) {
             LOG.atWarn().addKeyValue("cause", e.getMessage()).log("created object not claimed");
           }
