@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.ImageRef;
+import dev.berth.policy.docker.ImageRefs;
 import dev.berth.policy.docker.TarSanitizer;
 import java.util.Iterator;
 import java.util.Map;
@@ -241,6 +242,14 @@ public final class ImageArchiveNames implements TarSanitizer.TagEntries {
 
   /** The daemon's name, in the loader's namespace, for a tag the archive gives. */
   private String privateName(String tag) throws RequestException {
+    Optional<ImageNamespace.PrivateTag> own = ImageNamespace.parse(tag).filter(p -> p.uid() == uid);
+    if (own.isPresent()) {
+      // the loader's own name, as docker save of the loader's tag writes it: kept theirs
+      Optional<String> again = ImageNamespace.privateName(own.get().name(), uid);
+      if (again.isPresent() && again.get().equals(ImageRefs.familiar(tag))) {
+        return again.get();
+      }
+    }
     if (ImageNamespace.isReserved(tag)) {
       throw refused(
           "the archive's tag "

@@ -105,6 +105,17 @@ class ImageArchiveNamesTest {
   }
 
   @Test
+  void manifest_loadersOwnNamespaceTag_kept() throws Exception {
+    // docker save of alice's own tag through berth writes the daemon's name of it
+    JsonNode out =
+        rewrite(
+            "manifest.json",
+            "[{\"RepoTags\":[\"berth.invalid/u1001/docker.io/library/python:3.12\"]}]");
+    assertThat(out.get(0).get("RepoTags").get(0).asText())
+        .isEqualTo("berth.invalid/u1001/docker.io/library/python:3.12");
+  }
+
+  @Test
   void index_reservedImageName_refused() {
     assertThatThrownBy(
             () ->
