@@ -120,6 +120,33 @@ class ImageArchiveIT extends ItBase {
   }
 
   @Test
+  void load_untaggedArchive_claimedByItsLoader() {
+    Path dir = aliceDir();
+    String name = imageName("untagged");
+    String c = ItEnvironment.uniqueName("load-src");
+    upstreamOk("run", "--name", c, image, "sh", "-c", "echo " + c + " > /made");
+    Path file = dir.resolve("id.tar");
+    String id;
+    try {
+      upstreamOk("commit", c, name);
+      id = Tenants.upstreamFormat("image", name, "{{.Id}}");
+      upstreamOk("save", "-o", file.toString(), id); // by id: the archive names no tag
+      upstreamOk("rmi", name);
+      Proc.run(List.of("chown", alice.uid() + ":" + alice.gid(), file.toString()));
+    } finally {
+      DockerCli.upstream("rm", "-f", c);
+    }
+    upstreamImages.add(id);
+    assertThat(ok(alice, "load", "-i", file.toString()).stdout())
+        .contains("Loaded image ID: " + id);
+    assertThat(ok(alice, "run", "--rm", id, "cat", "/made").stdout()).contains("load-src");
+    // untagged and nobody's it would be everyone's: the load's answer claimed it for alice
+    Proc.Result r = docker.run(bob, "image", "inspect", id);
+    assertThat(r.exitCode()).as(r.describe()).isNotZero();
+    assertThat(r.stderr()).contains("No such image");
+  }
+
+  @Test
   void load_tagOverSharedName_staysPrivate() {
     Path dir = aliceDir();
     String shared = imageName("shared");
