@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.enforce.Enforcement;
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,19 +128,23 @@ final class AnswerRelay implements UpstreamListener {
       ex.builtImage = new BuiltImageWatcher();
     }
     if (ex.followUp() instanceof Decision.FollowUp.MapEvents m && ex.status / 100 == 2) {
-      ex.events = new EventLines(m);
+      ex.events = new EventLines(m.event());
+    } else if (ex.answerNames().progress() != null && ex.status / 100 == 2) {
+      ex.events = new EventLines(EventLines.texts(requireNonNull(ex.answerNames().progress())));
     }
     if (ex.followUp() instanceof Decision.FollowUp.ClaimLoaded c && ex.status / 100 == 2) {
       // Each line of the load's (or import's) answer: what it made is noted, then renamed.
+      UnaryOperator<String> progress = ex.answerNames().progress();
+      UnaryOperator<JsonNode> texts = progress == null ? null : EventLines.texts(progress);
       ex.events =
           new EventLines(
-              new Decision.FollowUp.MapEvents(
-                  line -> {
-                    ImageArchiveNames.madeImage(line).ifPresent(ex.madeImages::add);
-                    return c.shown().apply(line);
-                  }));
+              line -> {
+                ImageArchiveNames.madeImage(line).ifPresent(ex.madeImages::add);
+                JsonNode shown = c.shown().apply(line);
+                return texts == null ? shown : texts.apply(shown);
+              });
     }
-    if (HeldAnswer.holds(resp, ex.followUp())) {
+    if (HeldAnswer.holds(resp, ex.followUp(), ex.answerNames())) {
       ex.held = HeldAnswer.of(resp, conn.channel.alloc());
     }
     if (ex.enforcement.route().map(r -> r.route().hijacks()).orElse(false)
@@ -178,7 +184,7 @@ final class AnswerRelay implements UpstreamListener {
     conn.recordResult(ex);
     FullHttpResponse out;
     try {
-      out = requireNonNull(held).complete(ex.followUp(), ex.enforcement);
+      out = requireNonNull(held).complete(ex.followUp(), ex.answerNames(), ex.enforcement);
     } catch (RequestException e) {
       LOG.atWarn().addKeyValue("cause", e.getMessage()).log("daemon answer not understood");
       conn.refuse(
