@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ImageArchiveNames;
 import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.TarSanitizer;
 import io.netty.channel.ChannelHandlerContext;
@@ -78,7 +79,16 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       ex.archive =
           allow.forward().body() instanceof CanonicalRequest.Body.Stream st
               ? st.tarOwner()
-                  .map(o -> new ArchiveUpload(new TarSanitizer(o.uid(), o.gid()), ctx.alloc()))
+                  .map(
+                      o ->
+                          new ArchiveUpload(
+                              new TarSanitizer(
+                                  o.uid(),
+                                  o.gid(),
+                                  st.imageNames()
+                                      .map(n -> new ImageArchiveNames(n.uid()))
+                                      .orElse(null)),
+                              ctx.alloc()))
                   .orElse(null)
               : null;
       ctx.fireChannelRead(ex);

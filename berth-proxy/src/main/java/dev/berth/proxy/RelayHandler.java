@@ -192,7 +192,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   private void refuseArchive(Exchange ex, RequestException e) {
     ex.keepAlive = false;
-    conn.refuse(ex, Refusals.body(String.valueOf(e.getMessage())));
+    // The daemon gets no more of the body, never its end: it reads a truncated archive.
+    conn.refuse(ex, new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage()));
   }
 
   /** The client's buffer drained: the daemon's answer may be read again (backpressure). */

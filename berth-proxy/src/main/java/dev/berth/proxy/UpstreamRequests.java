@@ -53,7 +53,8 @@ final class UpstreamRequests {
       out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, request.target());
       boolean rewritten =
           request.body() instanceof CanonicalRequest.Body.Stream st
-              && st.tarOwner().isPresent(); // decompressed on the way: its length is unknown yet
+              && (st.tarOwner().isPresent() // decompressed on the way: its length is unknown yet
+                  || !st.keepsLength());
       if (rewritten || HttpUtil.isTransferEncodingChunked(client)) {
         HttpUtil.setTransferEncodingChunked(out, true);
       } else {
