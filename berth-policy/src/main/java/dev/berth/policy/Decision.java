@@ -122,6 +122,19 @@ public sealed interface Decision {
     }
 
     /**
+     * Undo a push's {@link Effect.HoldTag} and {@link Effect.TagImage} when its answer ended, with
+     * success or failure, or the connection closed first ({@link ObjectDirectory#releaseTag}): the
+     * temporary tag goes (or the shared image it replaced is tagged again), then the hold. The
+     * relay runs it once per request, also when an effect failed and nothing was forwarded.
+     */
+    record ReleaseTag(String tag, String imageId) implements FollowUp {
+      public ReleaseTag {
+        requireNonNull(tag, "tag");
+        requireNonNull(imageId, "imageId");
+      }
+    }
+
+    /**
      * Record that what a build made belongs to {@code owner}: the image whose id the build's
      * progress stream announces ({@code {"aux":{"ID":"sha256:..."}}}) and each of {@code tags} that
      * points at an image once the daemon's answer ended.
