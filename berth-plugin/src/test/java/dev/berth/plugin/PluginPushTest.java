@@ -89,7 +89,8 @@ class PluginPushTest {
                   null,
                   null));
       assertThat(a.allow()).isFalse();
-      assertThat(a.msg()).contains("docker push of an image you made is not available in plugin mode");
+      assertThat(a.msg())
+          .contains("docker push of an image you made is not available in plugin mode");
       assertThat(owners.pushHold(NAME)).isEmpty();
     }
   }
