@@ -2,6 +2,10 @@ package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.policy.yaml.PolicyDefaults;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -159,5 +163,34 @@ class ImagePushIT extends ItBase {
         docker.run(
             bob, "image", "inspect", "--format", "{{index .Config.Labels \"made.by\"}}", ref);
     assertThat(label.stdout().strip()).as(label.describe()).isEqualTo("v2");
+  }
+
+  @Test
+  void pull_protectedRepository_refusedForUser() throws Exception {
+    String ref = name("site", "base");
+    made(alice, ref, "site-base");
+    ok(docker.run(alice, "push", ref));
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "bpush-");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path policy = dir.resolve("protected.yaml");
+    Files.writeString(
+        policy,
+        PolicyDefaults.text()
+            .replace(
+                "protected_repositories: []",
+                "protected_repositories: [\"" + registry.host() + "/site/*\"]"));
+    try (BerthServer protecting =
+        BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()))) {
+      DockerCli cli = new DockerCli(protecting.socket());
+      Proc.Result pull = cli.run(alice, "pull", ref);
+      assertThat(pull.ok()).as(pull.describe()).isFalse();
+      assertThat(pull.stderr()).contains("is a protected repository").contains(registry.host());
+      assertThat(upstreamId(ref)).isEmpty();
+      ok(cli.run(ItEnvironment.user("root"), "pull", ref));
+      ok(cli.run(bob, "run", "--rm", "--name", container("bob-base"), ref, "true"));
+    } finally {
+      Files.deleteIfExists(policy);
+      Files.deleteIfExists(dir);
+    }
   }
 }
