@@ -98,6 +98,10 @@ public final class DaemonObjects implements ObjectDirectory {
 
   @Override
   public boolean holdTag(String tag, String imageId, Owner owner) throws LookupException {
+    Optional<OwnerStore.PushHold> left = store.pushHold(tag).filter(OwnerStore.PushHold::recovered);
+    if (left.isPresent()) {
+      releaseTag(tag, left.get().imageId()); // a push a previous berth did not finish: undone first
+    }
     Optional<String> previous =
         image(tag).filter(i -> i.tags().containsKey(tag)).map(DockerObject::id);
     try {

@@ -58,8 +58,12 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
 
   private record TagClaim(String imageId, Owner owner, boolean made) {}
 
-  /** A push's hold on a shared tag: the image pushed, its holder, what the tag named before. */
-  public record PushHold(String imageId, Owner owner, Optional<String> previous) {}
+  /**
+   * A push's hold on a shared tag: the image pushed, its holder, what the tag named before, and
+   * whether it was loaded from the file (a push a previous berth did not finish).
+   */
+  public record PushHold(
+      String imageId, Owner owner, Optional<String> previous, boolean recovered) {}
 
   private final Path file;
   private final FileChannel channel;
@@ -117,7 +121,7 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
       case "hold" ->
           holds.put(
               rec.get("tag").textValue(),
-              new PushHold(id, owner, Optional.ofNullable(rec.path("previous").textValue())));
+              new PushHold(id, owner, Optional.ofNullable(rec.path("previous").textValue()), true));
       case "release" -> holds.remove(rec.get("tag").textValue());
       default -> throw new IllegalArgumentException("unknown kind");
     }
@@ -179,7 +183,7 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
    */
   public boolean holdForPush(String tag, String imageId, Owner owner, Optional<String> previous)
       throws IOException {
-    PushHold hold = new PushHold(imageId, owner, previous);
+    PushHold hold = new PushHold(imageId, owner, previous, false);
     if (holds.putIfAbsent(tag, hold) != null) {
       return false;
     }

@@ -21,6 +21,7 @@ class OwnerStoreHoldsTest {
   void hold_hidesTheTagOnThePushedImageOnly_oneHoldPerTag() throws Exception {
     try (OwnerStore store = OwnerStore.open(dir)) {
       assertThat(store.holdForPush(TAG, ALICE_APP, ALICE, Optional.of(PULLED))).isTrue();
+      assertThat(store.pushHold(TAG).orElseThrow().recovered()).isFalse();
       assertThat(store.heldTag(TAG, ALICE_APP)).contains(ALICE);
       assertThat(store.tagOwner(TAG, ALICE_APP)).contains(ALICE);
       assertThat(store.heldTag(TAG, PULLED)).isEmpty();
@@ -52,7 +53,7 @@ class OwnerStoreHoldsTest {
     try (OwnerStore reopened = OwnerStore.open(dir)) {
       assertThat(reopened.heldTag(TAG, ALICE_APP)).contains(ALICE);
       assertThat(reopened.pushHold(TAG))
-          .contains(new OwnerStore.PushHold(ALICE_APP, ALICE, Optional.of(PULLED)));
+          .contains(new OwnerStore.PushHold(ALICE_APP, ALICE, Optional.of(PULLED), true));
     }
   }
 }

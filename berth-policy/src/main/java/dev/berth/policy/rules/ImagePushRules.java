@@ -45,10 +45,11 @@ import java.util.Optional;
  * restores only a tag that still points at the pushed image), and the push sends back what the
  * registry had. If berth dies mid-push, the hold and the tag remain (the hold is recorded before
  * the tag is made): the daemon holds the shared name on the caller's image, seen only by the caller
- * (who can remove it with a second {@code docker rmi} of the name, the first removes their own tag)
- * and by administrators; a shared image it replaced is then untagged until it is pulled again by an
- * administrator or the caller. Accepted: nothing is exposed to other users. In plugin mode berth
- * cannot act around a request, and such a push is refused there.
+ * (the next push of that name through berth undoes it first; the caller can also remove it with a
+ * second {@code docker rmi} of the name, the first removes their own tag) and by administrators; a
+ * shared image it replaced is then untagged until it is pulled again by an administrator or the
+ * caller. Accepted: nothing is exposed to other users. In plugin mode berth cannot act around a
+ * request, and such a push is refused there.
  */
 final class ImagePushRules {
   private ImagePushRules() {}
