@@ -443,7 +443,22 @@ class ImageRulesTest {
         .isEqualTo(list);
     assertThat(
             ImageAccess.shownImage(
-                ALICE_PYTHON, ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow()))
+                ALICE_PYTHON, "", ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow()))
         .isEqualTo(ALICE_PYTHON);
+  }
+
+  @Test
+  void containerImage_anotherUsersPrivateTag_shownAsTheImageId() {
+    Grant bobs = Fixtures.ENGINE.policy().grantOf(BOB).orElseThrow();
+    assertThat(ImageAccess.shownImage(ALICE_PYTHON, ALICE_MADE, BOB, bobs)).isEqualTo(ALICE_MADE);
+    assertThat(ImageAccess.shownImage(ALICE_PYTHON, "", BOB, bobs))
+        .isEqualTo(ImageNamespace.OTHERS);
+    assertThat(
+            ImageAccess.shownImage(
+                ALICE_PYTHON,
+                ALICE_MADE,
+                ALICE,
+                Fixtures.ENGINE.policy().grantOf(ALICE).orElseThrow()))
+        .isEqualTo("python:3.12");
   }
 }
