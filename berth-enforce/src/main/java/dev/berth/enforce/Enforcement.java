@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,10 @@ public final class Enforcement {
   private PolicyEngine.@Nullable Caller judged;
 
   private boolean resultDue;
+
+  /** A push's hold and temporary tag to undo once its answer ended ({@link #release}). */
+  private final AtomicReference<Decision.FollowUp.@Nullable ReleaseTag> releaseDue =
+      new AtomicReference<>();
 
   Enforcement(Enforcer core, Caller caller, PolicyEngine engine) {
     this.core = core;
@@ -224,6 +229,9 @@ public final class Enforcement {
    * Performs the allow's effects (after its record); the allow, or the refusal that replaces it.
    */
   private Decision perform(Decision.Allow allow) {
+    if (allow.followUp() instanceof Decision.FollowUp.ReleaseTag r) {
+      releaseDue.set(r); // due from the first effect on, whatever happens next
+    }
     for (Effect e : allow.effects()) {
       Optional<? extends Decision> refusal;
       try {
@@ -233,6 +241,7 @@ public final class Enforcement {
       }
       if (refusal.isPresent()) {
         record(refusal.get());
+        release();
         return refusal.get();
       }
     }
@@ -307,6 +316,32 @@ public final class Enforcement {
         new AuditResult(id, status, createdId, (System.nanoTime() - startedNanos) / 1_000_000));
   }
 
+  /** Whether a push's hold waits for {@link #release}. */
+  public boolean releaseDue() {
+    return releaseDue.get() != null;
+  }
+
+  /**
+   * Undoes a push's hold and temporary tag ({@link Decision.FollowUp.ReleaseTag}), once: when the
+   * push's answer ended, with success or failure, when the connection closed first, or when one of
+   * its effects failed. May block on the daemon (call it off any event loop). If the daemon cannot
+   * be asked, the tag stays held: hidden from everyone but the caller.
+   */
+  public void release() {
+    Decision.FollowUp.ReleaseTag r = releaseDue.getAndSet(null);
+    if (r == null) {
+      return;
+    }
+    try {
+      core.objects.releaseTag(r.tag(), r.imageId());
+    } catch (LookupException e) {
+      LOG.atWarn()
+          .addKeyValue("image", r.tag())
+          .addKeyValue("cause", e.getMessage())
+          .log("pushed tag not released; it stays held, hidden from other users");
+    }
+  }
+
   /**
    * Claims what a successful request created for its caller: the exec the answer names, or the
    * image now tagged (or named) by it. Runs after the decision's record; may block on a lookup.
@@ -315,6 +350,7 @@ public final class Enforcement {
    */
   public void claim(Decision.FollowUp followUp, int status, String createdId)
       throws ClaimException {
+    release();
     if (status / 100 != 2) {
       return;
     }
@@ -443,6 +479,7 @@ public final class Enforcement {
   public static boolean claimLooksUp(Decision.FollowUp followUp) {
     return followUp instanceof Decision.FollowUp.ClaimImage
         || followUp instanceof Decision.FollowUp.ClaimBuild
+        || followUp instanceof Decision.FollowUp.ReleaseTag
         || followUp instanceof Decision.FollowUp.ClaimLoaded;
   }
 

@@ -319,6 +319,15 @@ final class PluginJudge {
               + "in plugin mode (berth would have to choose the build's network and limits and "
               + "claim the image it makes); build through berth's socket (proxy mode)");
     }
+    if (allow.followUp() instanceof Decision.FollowUp.ReleaseTag) {
+      // The daemon would have to hold the name the user gave for the push's duration, tagged and
+      // untagged by berth around the request, which a plugin cannot do.
+      return deny(
+          "plugin_mode",
+          "berth: docker push of an image you made is not available in plugin mode (berth would"
+              + " have to tag it for the push's duration); push through berth's socket (proxy"
+              + " mode)");
+    }
     Optional<String> renamed = ImageRenames.needed(route.route().action(), sent, allow.forward());
     if (renamed.isPresent()) {
       return deny(

@@ -20,6 +20,7 @@ import dev.berth.policy.rules.BuildRules;
 import dev.berth.policy.rules.ImagePolicyRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.PrivateNames;
+import dev.berth.policy.rules.ProtectedRepositories;
 import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -469,6 +470,13 @@ public final class PolicyEngine {
     Decision d = bodies.evaluate(who, grant, request, route);
     if (d instanceof Decision.Allow allow) {
       d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
+    }
+    if (d instanceof Decision.Allow && spec.action() == Action.IMAGE_CREATE) {
+      Optional<Decision.Deny> intoProtected =
+          ProtectedRepositories.pull(policy.protectedRepositories(), grant, request);
+      if (intoProtected.isPresent()) {
+        return intoProtected.get();
+      }
     }
     d = imagePolicy(who, grant, spec.action(), d, objects);
     if (!dropped.isEmpty() && d instanceof Decision.Allow a) {

@@ -21,6 +21,7 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> images = new HashMap<>();
   private final Map<String, ContainerUsage> usage = new HashMap<>();
   private final Map<String, Owner> heldTags = new HashMap<>();
+  private final Map<String, Hold> holds = new HashMap<>();
   private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
 
@@ -202,6 +203,10 @@ class FakeObjects implements ObjectDirectory {
 
       @Override
       public Optional<Owner> heldTag(String tag, String imageId) {
+        Hold hold = holds.get(tag);
+        if (hold != null && hold.imageId().equals(imageId)) {
+          return Optional.of(hold.owner());
+        }
         DockerObject image = images.get(imageId);
         return image != null && image.tags().containsKey(tag)
             ? Optional.ofNullable(heldTags.get(tag))
@@ -237,5 +242,61 @@ class FakeObjects implements ObjectDirectory {
       throw new LookupException("a network named " + name + " exists and is not berth's");
     }
     return networks.get(name);
+  }
+
+  /** A push's hold on a shared tag ({@link #holdTag}). */
+  record Hold(String imageId, Owner owner, Optional<String> previous) {}
+
+  /** The holds in place, by tag. */
+  Map<String, Hold> holds() {
+    return holds;
+  }
+
+  @Override
+  public boolean holdTag(String tag, String imageId, Owner owner) throws LookupException {
+    if (holds.containsKey(tag)) {
+      return false;
+    }
+    Optional<String> previous =
+        image(tag).filter(i -> i.tags().containsKey(tag)).map(DockerObject::id);
+    holds.put(tag, new Hold(imageId, owner, previous));
+    return true;
+  }
+
+  @Override
+  public void tagImage(String imageId, String tag) throws LookupException {
+    for (DockerObject i : List.copyOf(images.values())) {
+      if (i.tags().containsKey(tag)) {
+        Map<String, Optional<Owner>> tags = new HashMap<>(i.tags());
+        tags.remove(tag);
+        images.put(i.id(), new DockerObject(i.id(), "", i.owner(), tags, i.repoDigests()));
+      }
+    }
+    DockerObject i = images.get(imageId);
+    if (i == null) {
+      throw new LookupException("No such image: " + imageId);
+    }
+    Map<String, Optional<Owner>> tags = new HashMap<>(i.tags());
+    tags.put(tag, Optional.empty());
+    images.put(imageId, new DockerObject(imageId, "", i.owner(), tags, i.repoDigests()));
+  }
+
+  @Override
+  public void releaseTag(String tag, String imageId) throws LookupException {
+    Hold hold = holds.get(tag);
+    if (hold == null || !hold.imageId().equals(imageId)) {
+      return;
+    }
+    DockerObject now = images.get(imageId);
+    if (now != null && now.tags().containsKey(tag)) {
+      if (hold.previous().isPresent()) {
+        tagImage(hold.previous().get(), tag);
+      } else {
+        Map<String, Optional<Owner>> tags = new HashMap<>(now.tags());
+        tags.remove(tag);
+        images.put(imageId, new DockerObject(imageId, "", now.owner(), tags, now.repoDigests()));
+      }
+    }
+    holds.remove(tag);
   }
 }

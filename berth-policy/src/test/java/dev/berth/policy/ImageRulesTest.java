@@ -227,12 +227,9 @@ class ImageRulesTest {
   }
 
   @Test
-  void push_ownImage_refusedWithAReason() {
-    Decision.Deny d =
-        denied(
-            decide(host(), ALICE, "POST", "/images/python/push?tag=3.12", null),
-            Decision.Status.FORBIDDEN);
-    assertThat(d.reason()).contains("not available through berth yet");
+  void push_ownImage_pushedUnderTheNameGiven() {
+    Decision.Allow a = allowed(decide(host(), ALICE, "POST", "/images/python/push?tag=3.12", null));
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ReleaseTag("python:3.12", ALICE_MADE));
   }
 
   @Test

@@ -199,11 +199,13 @@ final class AnswerRelay implements UpstreamListener {
 
   /**
    * Runs {@code next} (the end of a successful answer) after the image it named is claimed for the
-   * caller, so that the caller's next command already finds the tag theirs.
+   * caller, so that the caller's next command already finds the tag theirs; and the end of a push's
+   * answer, successful or not, after its temporary tag is released.
    */
   private void afterClaims(Exchange ex, String createdId, Runnable next) {
     Decision.FollowUp followUp = ex.followUp();
-    if (!Enforcement.claimLooksUp(followUp) || ex.status / 100 != 2) {
+    boolean release = ex.enforcement.releaseDue(); // a push's tag: released whatever the status
+    if (!Enforcement.claimLooksUp(followUp) || (ex.status / 100 != 2 && !release)) {
       next.run();
       return;
     }

@@ -70,6 +70,9 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
 
   private void proceed(ChannelHandlerContext ctx, Exchange ex, Decision outcome, Throwable error) {
     if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
+      if (ex.enforcement.releaseDue()) {
+        conn.lookups.execute(ex.enforcement::release); // a push whose client left meanwhile
+      }
       return;
     }
     if (error != null) {

@@ -383,7 +383,10 @@ public final class DockerApi {
               .ownership(RULE),
           entry(IMAGE_PUSH)
               .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
-              .judged("tag", "ImageRules.push: a shared tag the caller pulled")
+              .judged(
+                  "tag",
+                  "ImagePushRules: the caller's own tag (forwarded as the name the caller gave it),"
+                      + " or a shared tag the caller pulled")
               .query("platform")
               .names(IMAGE)
               .ownership(RULE),

@@ -1,6 +1,7 @@
 package dev.berth.policy.yaml;
 
 import dev.berth.policy.Binding;
+import dev.berth.policy.ImagePattern;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -40,7 +42,7 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
  * ({@link NodeReader}).
  */
 public final class PolicyLoader extends NodeReader {
-  private static final Set<String> TOP_KEYS = Set.of("roles", "bindings", "profiles");
+  private static final Set<String> TOP_KEYS = Set.of("roles", "bindings", "profiles", "images");
 
   /** Group name to gid, through NSS in production. */
   @FunctionalInterface
@@ -126,10 +128,40 @@ public final class PolicyLoader extends NodeReader {
     } else if (bindingsNode != null) {
       error(bindingsNode, "bindings", "expected a list of bindings");
     }
+    List<ImagePattern> protectedRepositories = protectedRepositories(fields.get("images"));
     if (!errors.isEmpty()) {
       throw new PolicyException(errors);
     }
-    return new Policy(roles, bindings, profiles, source, sha256(text));
+    return new Policy(roles, bindings, profiles, source, sha256(text), protectedRepositories);
+  }
+
+  /**
+   * The top-level {@code images} mapping: {@code protected_repositories}, patterns of shared
+   * repositories ({@link ImagePattern}, as a role's image rules write them) only administrators may
+   * write.
+   */
+  private List<ImagePattern> protectedRepositories(@Nullable Node images) {
+    List<ImagePattern> out = new ArrayList<>();
+    if (images == null) {
+      return out;
+    }
+    if (!(images instanceof MappingNode m)) {
+      error(images, "images", "expected a mapping (protected_repositories)");
+      return out;
+    }
+    Node list = fields(m, "images", Set.of("protected_repositories")).get("protected_repositories");
+    List<String> texts = strings(list, "images.protected_repositories");
+    for (int i = 0; i < texts.size(); i++) {
+      try {
+        out.add(ImagePattern.of(texts.get(i)));
+      } catch (IllegalArgumentException e) {
+        error(
+            list instanceof SequenceNode seq ? seq.getValue().get(i) : images,
+            "images.protected_repositories[" + i + "]",
+            "\"" + texts.get(i) + "\": " + e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static String sha256(String text) {
