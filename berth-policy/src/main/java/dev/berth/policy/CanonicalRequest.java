@@ -165,10 +165,21 @@ public record CanonicalRequest(
     /** No body. */
     record None() implements Body {}
 
-    /** A JSON body berth parsed, judged and will re-serialise. */
-    record Json(JsonNode value) implements Body {
+    /**
+     * A JSON body berth parsed, judged and will re-serialise.
+     *
+     * @param dropped where the body as sent had fields its schema does not know (such as {@code
+     *     HostConfig.Foo}): berth judged the body without them and never forwards them
+     */
+    record Json(JsonNode value, List<String> dropped) implements Body {
       public Json {
         requireNonNull(value, "value");
+        dropped = List.copyOf(dropped);
+      }
+
+      /** A body berth built or changed itself: nothing of it was dropped. */
+      public Json(JsonNode value) {
+        this(value, List.of());
       }
     }
 

@@ -340,7 +340,7 @@ public final class PolicyEngine {
     }
     Grant grant = caller.grant().get();
     Role role = grant.role();
-    Decision d = judge(who, grant, route, request, objects, mapNames);
+    Decision d = withDroppedFields(request, judge(who, grant, route, request, objects, mapNames));
     if (role.auditOnly()
         && d instanceof Decision.Deny deny
         && AUDIT_ONLY_WAIVES.contains(deny.status())) {
@@ -350,6 +350,25 @@ public final class PolicyEngine {
           List.of("audit-only: would be " + "refused by " + deny.rule() + ": " + deny.reason()));
     }
     return d;
+  }
+
+  /**
+   * An allowed request whose body as sent had fields berth does not know, with one note per field:
+   * the daemon accepts such a field in some API version, berth judged the body without it, and the
+   * record says it was not forwarded (issue 12: dropped with a note, never a silent change).
+   */
+  private static Decision withDroppedFields(CanonicalRequest request, Decision d) {
+    if (!(request.body() instanceof Body.Json json)
+        || json.dropped().isEmpty()
+        || !(d instanceof Decision.Allow a)) {
+      return d;
+    }
+    List<String> notes = new ArrayList<>(a.rewrites());
+    for (String field : json.dropped()) {
+      notes.add(
+          "body field " + field + " dropped: berth does not judge it, so it is not forwarded");
+    }
+    return new Decision.Allow(a.rule(), a.forward(), notes, a.followUp(), a.effects());
   }
 
   /** The rules for a caller with a role, on a request whose body is parsed. */
@@ -523,8 +542,10 @@ public final class PolicyEngine {
         if (bytes.length == 0) {
           throw RequestException.bad("this endpoint needs a JSON body and none was sent");
         }
-        yield new Body.Json(
-            DockerJson.read(bytes, DockerSchemas.forAction(route.route().action())));
+        List<String> dropped = new ArrayList<>();
+        ObjectNode value =
+            DockerJson.read(bytes, DockerSchemas.forAction(route.route().action()), dropped);
+        yield new Body.Json(value, dropped);
       }
       case JSON_OPAQUE -> bytes.length == 0 ? Body.NONE : new Body.Json(DockerJson.parse(bytes));
       case STREAM -> throw new AssertionError("handled above");

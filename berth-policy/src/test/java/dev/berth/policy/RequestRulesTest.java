@@ -74,6 +74,35 @@ class RequestRulesTest {
     assertThat(a.rewrites()).anyMatch(r -> r.contains(note) && r.contains("dropped"));
   }
 
+  @Test
+  void containerCreate_fieldsUnknownToBerth_droppedAndNotedPerField() {
+    // a field of a newer API version (or a typo) is judged away, never forwarded unjudged, and the
+    // record says which one went, so that a user's option that did nothing can be traced
+    Decision d =
+        decide(
+            ALICE,
+            "POST",
+            "/containers/create",
+            "{\"Image\":\"busybox\",\"FutureField\":1,\"HostConfig\":{\"NotYetKnown\":true}}");
+    assertThat(d).as("%s", d).isInstanceOf(Decision.Allow.class);
+    Decision.Allow a = (Decision.Allow) d;
+    JsonNode forwarded = ((CanonicalRequest.Body.Json) a.forward().body()).value();
+    assertThat(forwarded.has("FutureField")).isFalse();
+    assertThat(forwarded.path("HostConfig").has("NotYetKnown")).isFalse();
+    assertThat(a.rewrites())
+        .contains(
+            "body field FutureField dropped: berth does not judge it, so it is not forwarded",
+            "body field HostConfig.NotYetKnown dropped: berth does not judge it, so it is not"
+                + " forwarded");
+  }
+
+  @Test
+  void containerCreate_onlyKnownFields_noDropNote() {
+    Decision.Allow a =
+        (Decision.Allow) decide(ALICE, "POST", "/containers/create", "{\"Image\":\"busybox\"}");
+    assertThat(a.rewrites()).noneMatch(r -> r.startsWith("body field"));
+  }
+
   @ParameterizedTest(name = "link={0}")
   @CsvSource({"0", "1"})
   void containerDelete_linkFalseOrTrue_forwardedAsOneFullIdSegmentOnly(String link) {

@@ -21,8 +21,10 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -115,11 +117,20 @@ public final class DockerJson {
 
   /** Parses a body and canonicalises it against {@code schema}, which must be a struct. */
   public static ObjectNode read(byte[] body, Schema.Struct schema) throws RequestException {
+    return read(body, schema, new ArrayList<>());
+  }
+
+  /**
+   * Parses a body and canonicalises it against {@code schema}, adding to {@code dropped} the path
+   * of each field the schema does not know (dropped, never forwarded).
+   */
+  public static ObjectNode read(byte[] body, Schema.Struct schema, List<String> dropped)
+      throws RequestException {
     JsonNode node = parse(body);
     if (!node.isObject()) {
       throw RequestException.bad("body: expected a JSON object (" + schema.name() + ")");
     }
-    return (ObjectNode) canonicalise(node, schema, "");
+    return (ObjectNode) canonicalise(node, schema, "", dropped);
   }
 
   /** Serialises a tree as compact JSON. */
@@ -133,6 +144,11 @@ public final class DockerJson {
 
   /** Canonicalises {@code node} against {@code schema}; {@code at} names it in messages. */
   static JsonNode canonicalise(JsonNode node, Schema schema, String at) throws RequestException {
+    return canonicalise(node, schema, at, new ArrayList<>());
+  }
+
+  private static JsonNode canonicalise(
+      JsonNode node, Schema schema, String at, List<String> dropped) throws RequestException {
     if (node.isNull()) {
       return node; // Go leaves the zero value; null stays null so that absent, [] and null differ
     }
@@ -145,13 +161,13 @@ public final class DockerJson {
         if (node.isTextual()) {
           yield NODES.arrayNode().add(node.textValue());
         }
-        yield canonicalise(node, Schema.STR_LIST, at);
+        yield canonicalise(node, Schema.STR_LIST, at, dropped);
       }
       case Schema.ListOf l -> {
         expect(node, node.isArray(), "an array", at);
         ArrayNode out = NODES.arrayNode(node.size());
         for (int i = 0; i < node.size(); i++) {
-          out.add(canonicalise(node.get(i), l.item(), at + "[" + i + "]"));
+          out.add(canonicalise(node.get(i), l.item(), at + "[" + i + "]", dropped));
         }
         yield out;
       }
@@ -160,15 +176,18 @@ public final class DockerJson {
         ObjectNode out = NODES.objectNode();
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
-          out.set(e.getKey(), canonicalise(e.getValue(), m.value(), at + "[" + e.getKey() + "]"));
+          out.set(
+              e.getKey(),
+              canonicalise(e.getValue(), m.value(), at + "[" + e.getKey() + "]", dropped));
         }
         yield out;
       }
-      case Schema.Struct s -> canonicaliseStruct(node, s, at);
+      case Schema.Struct s -> canonicaliseStruct(node, s, at, dropped);
     };
   }
 
-  private static ObjectNode canonicaliseStruct(JsonNode node, Schema.Struct schema, String at)
+  private static ObjectNode canonicaliseStruct(
+      JsonNode node, Schema.Struct schema, String at, List<String> dropped)
       throws RequestException {
     expect(node, node.isObject(), "an object", at);
     Map<String, String> byFold = new HashMap<>();
@@ -199,12 +218,16 @@ public final class DockerJson {
             throw RequestException.bad("body: " + path(at, key) + ": " + r.getValue());
           }
         }
-        continue; // unknown to berth: dropped, never forwarded
+        dropped.add(path(at, key)); // unknown to berth: dropped, never forwarded
+        continue;
       }
       out.set(
           canonical,
           canonicalise(
-              e.getValue(), requireNonNull(schema.fields().get(canonical)), path(at, canonical)));
+              e.getValue(),
+              requireNonNull(schema.fields().get(canonical)),
+              path(at, canonical),
+              dropped));
     }
     return out;
   }
