@@ -466,9 +466,15 @@ class ContainerCreateRulesTest {
             """
         roles:
           user:
-            actions: [container_create]
+            actions: [container_create, container_update]
         bindings: [{role: user, users: ["*"]}]
         """);
+    assertThat(
+            post(
+                engine,
+                "/containers/abc/update",
+                "{\"Memory\":4294967296,\"NanoCpus\":3000000000,\"PidsLimit\":-1}"))
+        .isInstanceOf(Decision.Allow.class);
     Decision d =
         post(
             engine,
@@ -602,6 +608,11 @@ class ContainerCreateRulesTest {
     assertThat(run.apply(update, "{\"NanoCpus\":2000000001}")).isInstanceOf(Decision.Deny.class);
     assertThat(run.apply(update, "{\"PidsLimit\":101}")).isInstanceOf(Decision.Deny.class);
     assertThat(run.apply(update, "{\"PidsLimit\":-1}")).isInstanceOf(Decision.Deny.class);
+    // docker update --restart sends the limits as 0: "no change", not "unlimited"
+    assertThat(run.apply(update, "{\"Memory\":0,\"NanoCpus\":0,\"PidsLimit\":0}"))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(((Decision.Deny) run.apply(update, "{\"NanoCpus\":3000000000}")).reason())
+        .endsWith("maximum of 2.0");
   }
 
   @Test

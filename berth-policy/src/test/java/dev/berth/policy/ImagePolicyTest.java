@@ -474,7 +474,9 @@ class ImagePolicyTest {
                 Optional.empty(),
                 Map.of("othertool:1", Optional.empty()));
     allowed(run(sitebase, objects, "sitebase:1"));
-    assertThat(refusal(run(sitebase, objects, "othertool:1"))).contains("othertool:1");
+    assertThat(refusal(run(sitebase, objects, "othertool:1")))
+        .contains(
+            "othertool:1", "site-made (made by an administrator as docker.io/library/sitebase)");
     refusal(run(sitebase, objects, "mytool:1")); // alice built it: not an administrator's image
   }
 }

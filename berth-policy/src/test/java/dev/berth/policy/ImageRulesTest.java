@@ -449,4 +449,32 @@ class ImageRulesTest {
                 ALICE_PYTHON, ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow()))
         .isEqualTo(ALICE_PYTHON);
   }
+
+  @Test
+  void inspect_repoDigestsOfAnotherUsersPush_notShown() throws Exception {
+    Decision.Allow a =
+        allowed(decide(host(), ALICE, "GET", "/v1.43/images/python:3.12/json", null));
+    String bobs = "berth.invalid/u1002/registry.site.edu/bob/secret@sha256:" + "2".repeat(64);
+    JsonNode shown =
+        ((FollowUp.MapNames) a.followUp())
+            .mapping()
+            .apply(
+                JSON.readTree(
+                    "{\"Id\":\""
+                        + ALICE_MADE
+                        + "\",\"RepoTags\":[\""
+                        + ALICE_PYTHON
+                        + "\"],\"RepoDigests\":[\""
+                        + bobs
+                        + "\"]}"));
+    assertThat(shown.path("RepoDigests").toString()).doesNotContain("u1002");
+  }
+
+  @Test
+  void shownImage_anotherUsersPrivateTag_keepsItsNamespace() {
+    Grant grant = ENGINE.policy().grantOf(ALICE).orElseThrow();
+    assertThat(ImageAccess.shownImage(ALICE_PYTHON, ALICE, grant)).isEqualTo("python:3.12");
+    String bobs = "berth.invalid/u1002/docker.io/library/python:3.12";
+    assertThat(ImageAccess.shownImage(bobs, ALICE, grant)).isEqualTo(bobs);
+  }
 }

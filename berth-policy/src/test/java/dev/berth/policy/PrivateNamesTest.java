@@ -416,7 +416,15 @@ class PrivateNamesTest {
   }
 
   @Test
-  void volume_namesBerthChose_noted() {
+  void volumeAndNetwork_namesBerthChose_noted() {
+    assertThat(
+            allowed(host(), ALICE, "POST", "/networks/create", "{\"Name\":\"lab_default\"}")
+                .rewrites())
+        .contains("network lab_default is u1001_lab_default");
+    assertThat(
+            allowed(host(), ALICE, "POST", "/networks/bridge/connect", "{\"Container\":\"web\"}")
+                .rewrites())
+        .contains("network bridge is your own u1001_bridge");
     assertThat(allowed(host(), ALICE, "POST", "/volumes/create", "{\"Name\":\"data\"}").rewrites())
         .contains("volume data is u1001_data");
     assertThat(

@@ -387,6 +387,13 @@ class PolicyLoaderTest {
         "roles: {user: {actions: [ping]}};;bindings: [user]|expected a mapping with role",
         "roles: {user: {actions: [ping]}};;bindings: [{role: user, users: alice}]|users: expected a list",
         "roles: {user: {actions: [ping]}};;bindings: [{role: user, groups: [boom]}]|cannot look up group",
+        "profiles: [a];;roles: {};;bindings: []|profiles: expected a mapping of profile names to profiles",
+        "profiles: {Bad: {}};;roles: {};;bindings: []|profile names are lower-case letters",
+        "profiles: {p: [x]};;roles: {};;bindings: []|profiles.p: expected a mapping with",
+        "profiles: {p: {device_requests: [x]}};;roles: {};;bindings: []|profiles.p.device_requests[0]: expected a mapping with",
+        "profiles: {p: {device_requests: [{count: 0}]}};;roles: {};;bindings: []|profiles.p.device_requests[0].count: expected a positive number or all",
+        "profiles: {p: {device_requests: [{count: many}]}};;roles: {};;bindings: []|profiles.p.device_requests[0].count: expected a positive number or all",
+        "profiles: {p: {device_requests: gpu}};;roles: {};;bindings: []|profiles.p.device_requests: expected a list of device requests",
         "[1, 2]|expected a mapping with roles and bindings",
         "roles: {user: {actions: [ping]}};;bindings: [{role: user, users: [a], users: [b]}]|users",
         "'roles: {user: {actions: [ping]}'|not valid YAML"
