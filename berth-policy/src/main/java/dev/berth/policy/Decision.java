@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Outcome of evaluating one request. Only {@link Allow} lets a request through, and it carries the
@@ -27,7 +28,8 @@ public sealed interface Decision {
       CanonicalRequest forward,
       List<String> rewrites,
       FollowUp followUp,
-      List<Effect> effects)
+      List<Effect> effects,
+      AnswerNames answerNames)
       implements Decision {
     public Allow {
       requireNonNull(rule, "rule");
@@ -35,6 +37,17 @@ public sealed interface Decision {
       rewrites = List.copyOf(rewrites);
       requireNonNull(followUp, "followUp");
       effects = List.copyOf(effects);
+      requireNonNull(answerNames, "answerNames");
+    }
+
+    /** An allow whose answer names nothing that needs renaming. */
+    public Allow(
+        String rule,
+        CanonicalRequest forward,
+        List<String> rewrites,
+        FollowUp followUp,
+        List<Effect> effects) {
+      this(rule, forward, rewrites, followUp, effects, AnswerNames.AS_IS);
     }
 
     /** An allow that needs no effect before forwarding. */
@@ -45,6 +58,34 @@ public sealed interface Decision {
     /** An allow with nothing to do after the daemon answers. */
     public Allow(String rule, CanonicalRequest forward, List<String> rewrites) {
       this(rule, forward, rewrites, FollowUp.NONE);
+    }
+
+    /** This allow with {@code names} for the daemon's words in its answer. */
+    public Allow withAnswerNames(AnswerNames names) {
+      return new Allow(rule, forward, rewrites, followUp, effects, names);
+    }
+  }
+
+  /**
+   * The daemon's own words in an answer, given back the caller's names: the message of an error
+   * answer ({@code {"message": ...}}, status 400 and above: {@code No such container: u1001_web}
+   * reads {@code web}, {@code berth.invalid/u1001/docker.io/library/app:1} reads {@code app:1}),
+   * and, when {@code progress}, every text of each line of a successful progress stream (pull,
+   * push, load, build: {@code {"status": ...}}, {@code {"stream": ...}}, {@code {"errorDetail":
+   * ...}}) as it passes. Independent of {@link FollowUp}: an answer may be claimed or filtered and
+   * still have its errors renamed. A relay that cannot rewrite answers (plugin mode) relays them as
+   * they are.
+   *
+   * @param message the caller's names in a daemon's error message
+   * @param progress the caller's names in one text of a progress stream; null when the successful
+   *     answer is not a progress stream
+   */
+  record AnswerNames(UnaryOperator<String> message, @Nullable UnaryOperator<String> progress) {
+    /** The daemon's words as they are. */
+    public static final AnswerNames AS_IS = new AnswerNames(UnaryOperator.identity(), null);
+
+    public AnswerNames {
+      requireNonNull(message, "message");
     }
   }
 
@@ -75,18 +116,6 @@ public sealed interface Decision {
     record MapNames(UnaryOperator<JsonNode> mapping) implements FollowUp {
       public MapNames {
         requireNonNull(mapping, "mapping");
-      }
-    }
-
-    /**
-     * Relay a successful answer as it is; in an error answer ({@code {"message": ...}}, status 400
-     * and above) rename what the daemon's message names back to the caller's names ({@code No such
-     * container: u1001_web} reads {@code web}). A relay that cannot rewrite answers relays the
-     * error as it is.
-     */
-    record MapErrors(UnaryOperator<String> message) implements FollowUp {
-      public MapErrors {
-        requireNonNull(message, "message");
       }
     }
 

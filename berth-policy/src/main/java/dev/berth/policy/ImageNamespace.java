@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * <p>Where it is applied: {@link ImageAccess} resolves each reference a user gives (their own
  * namespace first, then the shared name, then an id) and forwards the daemon's name or full id;
  * answers that list tags (image list and inspect, history, system df, container list and inspect)
- * are mapped back, and tags of other users' namespaces are dropped. Any reference a user gives
+ * are mapped back, and tags of other users' namespaces are dropped; the daemon's own words (error
+ * messages, progress streams of pull, push, load and build, events) are mapped back by {@link
+ * #shownInText}, where another user's name reads {@value #OTHERS}. Any reference a user gives
  * inside {@code berth.invalid} is refused, so nobody can address another user's namespace through
  * it.
  */
@@ -35,6 +37,18 @@ public final class ImageNamespace {
   private static final String PREFIX = REGISTRY + "/u";
   private static final Pattern PRIVATE =
       Pattern.compile("^berth\\.invalid/u([0-9]{1,9})/([a-z0-9][a-z0-9._-]*)/(.+)$");
+
+  /**
+   * A daemon name inside some user's namespace, as it appears in the daemon's words: the reserved
+   * registry, a uid, a registry component, then a repository path with an optional tag or digest
+   * (the characters of a reference; a trailing {@code .} or {@code :} is the sentence's).
+   */
+  private static final Pattern IN_TEXT =
+      Pattern.compile(
+          "berth\\.invalid/u[0-9]{1,9}/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9._/:@-]*[A-Za-z0-9_]");
+
+  /** What another user's private name reads as in the daemon's words shown to a caller. */
+  public static final String OTHERS = "(an image of another user)";
 
   private ImageNamespace() {}
 
@@ -83,6 +97,27 @@ public final class ImageNamespace {
     return Optional.of(
         new PrivateTag(
             Integer.parseInt(m.group(1)), ImageRefs.familiar(domain + "/" + m.group(3))));
+  }
+
+  /**
+   * {@code text} (a daemon's message, a line of a progress stream) with every daemon name of {@code
+   * uid}'s namespace written as that user gave it ({@code
+   * berth.invalid/u1001/docker.io/library/app:1} reads {@code app:1}) and every name of another
+   * user's namespace replaced by {@value #OTHERS}, so that no caller learns another user's tag.
+   */
+  public static String shownInText(String text, int uid) {
+    if (!text.contains(REGISTRY)) {
+      return text;
+    }
+    Matcher m = IN_TEXT.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String shown =
+          parse(m.group()).filter(p -> p.uid() == uid).map(PrivateTag::name).orElse(OTHERS);
+      m.appendReplacement(out, Matcher.quoteReplacement(shown));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   /** Whether {@code ref} names something inside the reserved registry (in any letter case). */

@@ -19,6 +19,7 @@ import dev.berth.policy.rules.BodyRules;
 import dev.berth.policy.rules.BuildRules;
 import dev.berth.policy.rules.ImagePolicyRules;
 import dev.berth.policy.rules.OwnershipRules;
+import dev.berth.policy.rules.PrivateNames;
 import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -341,6 +342,9 @@ public final class PolicyEngine {
     Grant grant = caller.grant().get();
     Role role = grant.role();
     Decision d = withDroppedFields(request, judge(who, grant, route, request, objects, mapNames));
+    if (mapNames && d instanceof Decision.Allow a) {
+      d = a.withAnswerNames(PrivateNames.of(who, grant).answerNames(route.route().action()));
+    }
     if (role.auditOnly()
         && d instanceof Decision.Deny deny
         && AUDIT_ONLY_WAIVES.contains(deny.status())) {

@@ -446,7 +446,7 @@ class ImageRulesTest {
         .isEqualTo(list);
     assertThat(
             ImageAccess.shownImage(
-                ALICE_PYTHON, ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow()))
+                ALICE_PYTHON, "", ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow()))
         .isEqualTo(ALICE_PYTHON);
   }
 
@@ -471,10 +471,17 @@ class ImageRulesTest {
   }
 
   @Test
-  void shownImage_anotherUsersPrivateTag_keepsItsNamespace() {
-    Grant grant = ENGINE.policy().grantOf(ALICE).orElseThrow();
-    assertThat(ImageAccess.shownImage(ALICE_PYTHON, ALICE, grant)).isEqualTo("python:3.12");
-    String bobs = "berth.invalid/u1002/docker.io/library/python:3.12";
-    assertThat(ImageAccess.shownImage(bobs, ALICE, grant)).isEqualTo(bobs);
+  void containerImage_anotherUsersPrivateTag_shownAsTheImageId() {
+    Grant bobs = Fixtures.ENGINE.policy().grantOf(BOB).orElseThrow();
+    assertThat(ImageAccess.shownImage(ALICE_PYTHON, ALICE_MADE, BOB, bobs)).isEqualTo(ALICE_MADE);
+    assertThat(ImageAccess.shownImage(ALICE_PYTHON, "", BOB, bobs))
+        .isEqualTo(ImageNamespace.OTHERS);
+    assertThat(
+            ImageAccess.shownImage(
+                ALICE_PYTHON,
+                ALICE_MADE,
+                ALICE,
+                Fixtures.ENGINE.policy().grantOf(ALICE).orElseThrow()))
+        .isEqualTo("python:3.12");
   }
 }

@@ -14,6 +14,7 @@ import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -295,7 +296,7 @@ class PrivateNamesTest {
   @Test
   void daemonError_namingTheCallersObject_readsTheCallersName() {
     Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/web/start", null);
-    UnaryOperator<String> errors = ((FollowUp.MapErrors) a.followUp()).message();
+    UnaryOperator<String> errors = a.answerNames().message();
     assertThat(errors.apply("No such container: u1001_web")).isEqualTo("No such container: web");
     assertThat(errors.apply("Conflict. The container name \"/u1001_web\" is already in use"))
         .isEqualTo("Conflict. The container name \"/web\" is already in use");
@@ -436,5 +437,231 @@ class PrivateNamesTest {
                     "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"olddata:/d\"]}}")
                 .rewrites())
         .contains("volume olddata is yours");
+  }
+
+  private static String filtered(String filters) {
+    return "?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8);
+  }
+
+  private static JsonNode shown(Decision.Allow a, String answer) throws Exception {
+    return ((FollowUp.MapNames) a.followUp()).mapping().apply(JSON.readTree(answer));
+  }
+
+  @Test
+  void psNameFilter_anchored_matchesTheCallersName() throws Exception {
+    Decision.Allow a =
+        allowed(
+            host(), ALICE, "GET", "/containers/json" + filtered("{\"name\":[\"^web$\"]}"), null);
+    JsonNode forwarded = JSON.readTree(a.forward().query().get("filters").orElseThrow());
+    assertThat(forwarded.has("name")).as("the daemon never sees the expression").isFalse();
+    assertThat(forwarded.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+    JsonNode list =
+        shown(
+            a,
+            """
+            [{"Id": "1", "Names": ["/u1001_web"]}, {"Id": "2", "Names": ["/u1001_webapp"]},
+             {"Id": "3", "Names": ["/u1001_lab-web-1"]}]""");
+    assertThat(list.findValuesAsText("Id")).containsExactly("1");
+    assertThat(list.findValuesAsText("Names").toString()).doesNotContain("u1001_");
+  }
+
+  @Test
+  void psNameFilter_slashAnchoredAndPlain_likeOnAPrivateDaemon() throws Exception {
+    String answer =
+        """
+        [{"Id": "1", "Names": ["/u1001_web"]}, {"Id": "2", "Names": ["/u1001_webapp"]}]""";
+    Decision.Allow slash =
+        allowed(
+            host(),
+            ALICE,
+            "GET",
+            "/containers/json" + filtered("{\"name\":{\"^/web$\":true}}"),
+            null);
+    assertThat(shown(slash, answer).findValuesAsText("Id")).containsExactly("1");
+    Decision.Allow plain =
+        allowed(host(), ALICE, "GET", "/containers/json" + filtered("{\"name\":[\"web\"]}"), null);
+    assertThat(shown(plain, answer).findValuesAsText("Id")).containsExactly("1", "2");
+  }
+
+  @Test
+  void nameFilter_namingAnotherUsersPrefix_selectsNothingOfTheirs() throws Exception {
+    Decision.Allow a =
+        allowed(
+            host(),
+            ALICE,
+            "GET",
+            "/containers/json" + filtered("{\"name\":[\"^/?u1002_\",\"u1002_web\"]}"),
+            null);
+    JsonNode forwarded = JSON.readTree(a.forward().query().get("filters").orElseThrow());
+    assertThat(forwarded.has("name")).isFalse();
+    assertThat(forwarded.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+    // The daemon answers with alice's objects only; in her names none starts with bob's prefix.
+    assertThat(shown(a, "[{\"Id\": \"1\", \"Names\": [\"/u1001_web\"]}]")).isEmpty();
+  }
+
+  @Test
+  void psNameFilterWithLimit_limitAppliedAfterTheName() throws Exception {
+    Decision.Allow a =
+        allowed(
+            host(),
+            ALICE,
+            "GET",
+            "/containers/json" + filtered("{\"name\":[\"^web\"]}") + "&limit=1",
+            null);
+    assertThat(a.forward().query().get("limit")).isEmpty();
+    assertThat(a.forward().query().get("all")).hasValue("1");
+    JsonNode list =
+        shown(
+            a,
+            """
+            [{"Id": "1", "Names": ["/u1001_db"]}, {"Id": "2", "Names": ["/u1001_web"]},
+             {"Id": "3", "Names": ["/u1001_web2"]}]""");
+    assertThat(list.findValuesAsText("Id")).containsExactly("2");
+  }
+
+  @Test
+  void networkAndVolumeNameFilters_inTheCallersNames() throws Exception {
+    Decision.Allow nets =
+        allowed(host(), ALICE, "GET", "/networks" + filtered("{\"name\":[\"^bridge$\"]}"), null);
+    assertThat(JSON.readTree(nets.forward().query().get("filters").orElseThrow()).has("name"))
+        .isFalse();
+    assertThat(
+            shown(
+                    nets,
+                    """
+                    [{"Name": "u1001_bridge", "IPAM": {}}, {"Name": "u1001_lab_default", "IPAM": {}}]""")
+                .findValuesAsText("Name"))
+        .containsExactly("bridge");
+    Decision.Allow vols =
+        allowed(host(), ALICE, "GET", "/volumes" + filtered("{\"name\":[\"^data$\"]}"), null);
+    assertThat(
+            shown(
+                    vols,
+                    "{\"Volumes\": [{\"Name\": \"u1001_data\"}, {\"Name\": \"u1001_olddata\"}]}")
+                .path("Volumes")
+                .findValuesAsText("Name"))
+        .containsExactly("data");
+  }
+
+  @Test
+  void nameFilter_ofAnAdministrator_forwardedAsGiven() throws Exception {
+    Decision d =
+        Fixtures.decide(
+            ENGINE,
+            host(),
+            ROOT,
+            "GET",
+            "/containers/json" + filtered("{\"name\":[\"^/u1001_web$\"]}"),
+            null);
+    assertThat(((Decision.Allow) d).forward().query().get("filters").orElseThrow())
+        .contains("^/u1001_web$");
+  }
+
+  @Test
+  void imageErrors_namingTheCallersTag_readTheCallersName() {
+    FakeObjects objects =
+        host()
+            .image(
+                "sha256:" + "1".repeat(64),
+                FakeObjects.owner(1001),
+                Map.of("berth.invalid/u1001/docker.io/library/app:1", FakeObjects.owner(1001)));
+    Decision.Allow rmi = allowed(objects, ALICE, "DELETE", "/images/app:1", null);
+    UnaryOperator<String> errors = rmi.answerNames().message();
+    assertThat(
+            errors.apply(
+                "conflict: unable to remove repository reference"
+                    + " \"berth.invalid/u1001/docker.io/library/app:1\" (must force) - container"
+                    + " 0123abcd is using its referenced image 1111"))
+        .isEqualTo(
+            "conflict: unable to remove repository reference \"app:1\" (must force) - container"
+                + " 0123abcd is using its referenced image 1111");
+    assertThat(errors.apply("No such image: berth.invalid/u1001/docker.io/library/app:1"))
+        .isEqualTo("No such image: app:1");
+    Decision.Allow start = allowed(host(), ALICE, "POST", "/containers/web/start", null);
+    assertThat(
+            start
+                .answerNames()
+                .message()
+                .apply("No such image: berth.invalid/u1001/localhost__5000/lab/app:v2."))
+        .isEqualTo("No such image: localhost:5000/lab/app:v2.");
+  }
+
+  @Test
+  void imageErrors_namingAnotherUsersTag_neverShowIt() {
+    Decision.Allow a = allowed(host(), ALICE, "POST", "/containers/web/start", null);
+    String shown =
+        a.answerNames()
+            .message()
+            .apply(
+                "conflict: berth.invalid/u1002/docker.io/bob/secret-tool:v1 and"
+                    + " berth.invalid/u1001/docker.io/library/app:1");
+    assertThat(shown)
+        .doesNotContain("u1002")
+        .doesNotContain("secret-tool")
+        .isEqualTo("conflict: " + ImageNamespace.OTHERS + " and app:1");
+  }
+
+  @Test
+  void progressStream_ofAPull_renamed_otherAnswersNot() {
+    UnaryOperator<String> progress =
+        allowed(host(), ALICE, "POST", "/images/create?fromImage=busybox&tag=1", null)
+            .answerNames()
+            .progress();
+    assertThat(progress).isNotNull();
+    Decision.Allow start = allowed(host(), ALICE, "POST", "/containers/web/start", null);
+    assertThat(start.answerNames().progress())
+        .as("an answer that is not a progress stream")
+        .isNull();
+    assertThat(progress.apply("Loaded image: berth.invalid/u1001/docker.io/library/app:1\n"))
+        .isEqualTo("Loaded image: app:1\n");
+    assertThat(progress.apply("Step 2/3 : RUN echo u1001_x"))
+        .as("only image names are renamed in a progress stream")
+        .isEqualTo("Step 2/3 : RUN echo u1001_x");
+  }
+
+  @Test
+  void answerNames_ofAnAdministrator_asTheyAre() {
+    Decision d = Fixtures.decide(ENGINE, host(), ROOT, "DELETE", "/images/busybox", null);
+    assertThat(((Decision.Allow) d).answerNames()).isEqualTo(Decision.AnswerNames.AS_IS);
+  }
+
+  @Test
+  void events_imageNames_theCallersShown_othersRemoved() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/events", null);
+    UnaryOperator<JsonNode> events = ((FollowUp.MapEvents) a.followUp()).event();
+    JsonNode mine =
+        events.apply(
+            JSON.readTree(
+                """
+                {"status":"start","id":"c1","from":"berth.invalid/u1001/docker.io/library/app:1",
+                 "Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":
+                 {"image":"berth.invalid/u1001/docker.io/library/app:1","name":"u1001_web"}}}"""));
+    assertThat(mine.path("from").asText()).isEqualTo("app:1");
+    assertThat(mine.at("/Actor/Attributes/image").asText()).isEqualTo("app:1");
+    assertThat(mine.at("/Actor/Attributes/name").asText()).isEqualTo("web");
+    JsonNode tag =
+        events.apply(
+            JSON.readTree(
+                """
+                {"Type":"image","Action":"tag","Actor":{"ID":"sha256:aa","Attributes":
+                 {"name":"berth.invalid/u1002/docker.io/library/secret:1"}}}"""));
+    assertThat(tag.toString()).doesNotContain("u1002").doesNotContain("secret");
+    assertThat(tag.at("/Actor/ID").asText()).isEqualTo("sha256:aa");
+  }
+
+  @Test
+  void systemDf_containersImage_theCallersTagAsGiven() throws Exception {
+    Decision.Allow a = allowed(host(), ALICE, "GET", "/system/df", null);
+    JsonNode df =
+        ((FollowUp.FilterResponse) a.followUp())
+            .filter()
+            .apply(
+                JSON.readTree(
+                    """
+                    {"Images": [], "Volumes": [], "Containers": [{"Id": "c1",
+                     "Names": ["/u1001_web"], "Image": "berth.invalid/u1001/docker.io/library/app:1",
+                     "ImageID": "sha256:11", "Labels": {"dev.berth.owner.uid": "1001"}}]}"""));
+    assertThat(df.at("/Containers/0/Image").asText()).isEqualTo("app:1");
+    assertThat(df.at("/Containers/0/Names/0").asText()).isEqualTo("/web");
   }
 }

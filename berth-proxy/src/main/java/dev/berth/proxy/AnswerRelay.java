@@ -125,9 +125,11 @@ final class AnswerRelay implements UpstreamListener {
       ex.builtImage = new BuiltImageWatcher();
     }
     if (ex.followUp() instanceof Decision.FollowUp.MapEvents m && ex.status / 100 == 2) {
-      ex.events = new EventLines(m);
+      ex.events = new EventLines(m.event());
+    } else if (ex.answerNames().progress() != null && ex.status / 100 == 2) {
+      ex.events = new EventLines(EventLines.texts(requireNonNull(ex.answerNames().progress())));
     }
-    if (HeldAnswer.holds(resp, ex.followUp())) {
+    if (HeldAnswer.holds(resp, ex.followUp(), ex.answerNames())) {
       ex.held = HeldAnswer.of(resp, conn.channel.alloc());
     }
     if (ex.enforcement.route().map(r -> r.route().hijacks()).orElse(false)
@@ -167,7 +169,7 @@ final class AnswerRelay implements UpstreamListener {
     conn.recordResult(ex);
     FullHttpResponse out;
     try {
-      out = requireNonNull(held).complete(ex.followUp(), ex.enforcement);
+      out = requireNonNull(held).complete(ex.followUp(), ex.answerNames(), ex.enforcement);
     } catch (RequestException e) {
       LOG.atWarn().addKeyValue("cause", e.getMessage()).log("daemon answer not understood");
       conn.refuse(

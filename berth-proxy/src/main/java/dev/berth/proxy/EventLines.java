@@ -1,5 +1,9 @@
 package dev.berth.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
@@ -10,10 +14,14 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
- * The event stream ({@code GET /events}) in the caller's names, as it passes.
+ * The event stream ({@code GET /events}), or a progress stream of a pull, push, load or build
+ * ({@link Decision.AnswerNames#progress}), in the caller's names, as it passes.
  *
  * <p>The daemon writes one JSON object a line and flushes each (moby's events route encodes every
  * event with {@code json.Encoder}); each complete line is parsed, given back the caller's names
@@ -24,11 +32,36 @@ import java.util.Arrays;
 final class EventLines {
   private static final int MAX_LINE = 1024 * 1024;
 
-  private final Decision.FollowUp.MapEvents mapping;
+  private final UnaryOperator<JsonNode> mapping;
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
-  EventLines(Decision.FollowUp.MapEvents mapping) {
+  EventLines(UnaryOperator<JsonNode> mapping) {
     this.mapping = mapping;
+  }
+
+  /**
+   * A line mapping that renames every text of a progress message ({@code status}, {@code stream},
+   * {@code error}, {@code errorDetail.message}, {@code progress}, {@code aux}, ...) with {@code
+   * text}: the daemon's jsonmessage lines have no fixed set of fields that may name an image.
+   */
+  static UnaryOperator<JsonNode> texts(UnaryOperator<String> text) {
+    return line -> renamed(line.deepCopy(), text);
+  }
+
+  private static JsonNode renamed(JsonNode node, UnaryOperator<String> text) {
+    if (node.isTextual()) {
+      return TextNode.valueOf(text.apply(node.asText()));
+    }
+    if (node instanceof ObjectNode o) {
+      List<String> fields = new ArrayList<>();
+      o.fieldNames().forEachRemaining(fields::add);
+      fields.forEach(f -> o.set(f, renamed(o.get(f), text)));
+    } else if (node instanceof ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        a.set(i, renamed(a.get(i), text));
+      }
+    }
+    return node;
   }
 
   /** {@code part} with every line it completes mapped; releases {@code part}. */
@@ -63,8 +96,7 @@ final class EventLines {
       return;
     }
     try {
-      out.writeBytes(
-          DockerJson.write(mapping.event().apply(DockerJson.parse(Arrays.copyOf(line, end)))));
+      out.writeBytes(DockerJson.write(mapping.apply(DockerJson.parse(Arrays.copyOf(line, end)))));
       out.writeBytes(Arrays.copyOfRange(line, end, line.length));
     } catch (RequestException e) {
       out.writeBytes(line);

@@ -53,7 +53,10 @@ final class Exchange {
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
   @Nullable BuiltImageWatcher builtImage;
 
-  /** Renames the events of {@code docker events} for the caller as they pass, or null. */
+  /**
+   * Renames the lines of {@code docker events} or of a progress stream (pull, push, load, build)
+   * for the caller as they pass, or null.
+   */
   @Nullable EventLines events;
 
   /** The BuildKit session id this request claimed, until it is handed off. */
@@ -107,6 +110,10 @@ final class Exchange {
 
   Decision.FollowUp followUp() {
     return allow == null ? Decision.FollowUp.NONE : allow.followUp();
+  }
+
+  Decision.AnswerNames answerNames() {
+    return allow == null ? Decision.AnswerNames.AS_IS : allow.answerNames();
   }
 
   /** The id of the object the daemon's create answer names, or "". */

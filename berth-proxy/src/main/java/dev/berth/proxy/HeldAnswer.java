@@ -17,7 +17,8 @@ import io.netty.handler.codec.http.HttpResponse;
 /**
  * An answer berth holds back until it is complete: a successful {@code system df} (rewritten for
  * the caller), a created exec (claimed for the caller before the caller learns its id), and an
- * error whose message is given back the caller's names.
+ * error whose message is given back the caller's names ({@link Decision.AnswerNames}; never
+ * claimed).
  */
 final class HeldAnswer {
   /** The most of an answer berth holds back. */
@@ -31,10 +32,10 @@ final class HeldAnswer {
     this.body = alloc.compositeBuffer(1024);
   }
 
-  /** Whether this answer to a request with {@code followUp} is held back. */
-  static boolean holds(HttpResponse resp, Decision.FollowUp followUp) {
+  /** Whether this answer to a request with {@code followUp} and {@code names} is held back. */
+  static boolean holds(HttpResponse resp, Decision.FollowUp followUp, Decision.AnswerNames names) {
     if (resp.status().code() >= 400) {
-      return followUp instanceof Decision.FollowUp.MapErrors;
+      return !names.equals(Decision.AnswerNames.AS_IS);
     }
     return resp.status().code() / 100 == 2
         && (followUp instanceof Decision.FollowUp.FilterResponse
@@ -59,18 +60,21 @@ final class HeldAnswer {
   }
 
   /** The complete answer: filtered, or with its exec claimed first. Releases what it held. */
-  FullHttpResponse complete(Decision.FollowUp followUp, Enforcement enforcement)
+  FullHttpResponse complete(
+      Decision.FollowUp followUp, Decision.AnswerNames names, Enforcement enforcement)
       throws RequestException {
     byte[] bytes = new byte[body.readableBytes()];
     body.readBytes(bytes);
     release();
     byte[] out = bytes;
+    if (head.status().code() >= 400) {
+      return full(errorMessage(bytes, names));
+    }
     switch (followUp) {
       case Decision.FollowUp.FilterResponse f ->
           out = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
       case Decision.FollowUp.MapNames m ->
           out = DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
-      case Decision.FollowUp.MapErrors m -> out = errorMessage(bytes, m);
       case Decision.FollowUp.ClaimExec c -> {
         try {
           enforcement.claim(c, head.status().code(), Enforcement.createdId(bytes));
@@ -80,6 +84,10 @@ final class HeldAnswer {
       }
       default -> {}
     }
+    return full(out);
+  }
+
+  private FullHttpResponse full(byte[] out) {
     FullHttpResponse full =
         new DefaultFullHttpResponse(
             head.protocolVersion(), head.status(), Unpooled.wrappedBuffer(out));
@@ -93,11 +101,11 @@ final class HeldAnswer {
    * The daemon's error with its message in the caller's names; anything that is not Docker's {@code
    * {"message": ...}} goes out as it came.
    */
-  private static byte[] errorMessage(byte[] bytes, Decision.FollowUp.MapErrors m) {
+  private static byte[] errorMessage(byte[] bytes, Decision.AnswerNames names) {
     try {
       if (DockerJson.parse(bytes) instanceof ObjectNode o && o.path("message").isTextual()) {
         ObjectNode out = o.deepCopy();
-        out.put("message", m.message().apply(o.path("message").asText()));
+        out.put("message", names.message().apply(o.path("message").asText()));
         return DockerJson.write(out);
       }
     } catch (RequestException e) {

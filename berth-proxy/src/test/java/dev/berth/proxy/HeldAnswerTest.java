@@ -46,13 +46,15 @@ class HeldAnswerTest {
   @Test
   void execCreate_claimedBeforeTheAnswerIsComplete() throws Exception {
     Decision.FollowUp claim = new Decision.FollowUp.ClaimExec(new Owner(1000, -1));
-    assertThat(HeldAnswer.holds(created(), claim)).isTrue();
+    assertThat(HeldAnswer.holds(created(), claim, Decision.AnswerNames.AS_IS)).isTrue();
     HeldAnswer held = HeldAnswer.of(created(), ByteBufAllocator.DEFAULT);
     held.add(
         new DefaultHttpContent(
             Unpooled.copiedBuffer("{\"Id\":\"" + EXEC_ID, StandardCharsets.UTF_8)));
     held.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("\"}", StandardCharsets.UTF_8)));
-    FullHttpResponse out = held.complete(claim, f.enforcer.begin(Caller.of(PipelineFixture.ALICE)));
+    FullHttpResponse out =
+        held.complete(
+            claim, Decision.AnswerNames.AS_IS, f.enforcer.begin(Caller.of(PipelineFixture.ALICE)));
     assertThat(f.owners.execOwner(EXEC_ID)).hasValue(new Owner(1000, -1));
     assertThat(out.headers().get("Content-Length"))
         .isEqualTo(String.valueOf(out.content().readableBytes()));
@@ -66,7 +68,11 @@ class HeldAnswerTest {
     HeldAnswer held = HeldAnswer.of(created(), ByteBufAllocator.DEFAULT);
     held.add(new DefaultLastHttpContent(Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8)));
     assertThatThrownBy(
-            () -> held.complete(claim, f.enforcer.begin(Caller.of(PipelineFixture.ALICE))))
+            () ->
+                held.complete(
+                    claim,
+                    Decision.AnswerNames.AS_IS,
+                    f.enforcer.begin(Caller.of(PipelineFixture.ALICE))))
         .isInstanceOf(RequestException.class);
   }
 
@@ -75,8 +81,34 @@ class HeldAnswerTest {
     assertThat(
             HeldAnswer.holds(
                 new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND),
-                new Decision.FollowUp.ClaimExec(new Owner(1, -1))))
+                new Decision.FollowUp.ClaimExec(new Owner(1, -1)),
+                Decision.AnswerNames.AS_IS))
         .isFalse();
-    assertThat(HeldAnswer.holds(created(), Decision.FollowUp.NONE)).isFalse();
+    assertThat(HeldAnswer.holds(created(), Decision.FollowUp.NONE, Decision.AnswerNames.AS_IS))
+        .isFalse();
+  }
+
+  @Test
+  void imageError_ofAClaimedPull_heldAndGivenTheCallersNames() throws Exception {
+    Decision.FollowUp claim = new Decision.FollowUp.ClaimImage("app:1", new Owner(1001, -1));
+    Decision.AnswerNames names =
+        new Decision.AnswerNames(
+            m -> m.replace("berth.invalid/u1001/docker.io/library/", ""), null);
+    HttpResponse conflict =
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONFLICT);
+    assertThat(HeldAnswer.holds(conflict, claim, names)).isTrue();
+    assertThat(HeldAnswer.holds(conflict, claim, Decision.AnswerNames.AS_IS)).isFalse();
+    HeldAnswer held = HeldAnswer.of(conflict, ByteBufAllocator.DEFAULT);
+    held.add(
+        new DefaultLastHttpContent(
+            Unpooled.copiedBuffer(
+                "{\"message\":\"No such image: berth.invalid/u1001/docker.io/library/app:1\"}",
+                StandardCharsets.UTF_8)));
+    FullHttpResponse out =
+        held.complete(claim, names, f.enforcer.begin(Caller.of(PipelineFixture.ALICE)));
+    assertThat(out.content().toString(StandardCharsets.UTF_8))
+        .isEqualTo("{\"message\":\"No such image: app:1\"}");
+    assertThat(out.status().code()).isEqualTo(409);
+    out.release();
   }
 }

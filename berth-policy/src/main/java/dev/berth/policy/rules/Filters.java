@@ -85,6 +85,23 @@ final class Filters {
     return new String(DockerJson.write(out), StandardCharsets.UTF_8);
   }
 
+  /** The values of {@code key} in {@code filters} (as {@link #withLabel} wrote them). */
+  static List<String> values(String filters, String key) throws RequestException {
+    List<String> out = new ArrayList<>();
+    if (DockerJson.parse(filters.getBytes(StandardCharsets.UTF_8)).get(key)
+        instanceof ObjectNode values) {
+      values.fieldNames().forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  /** {@code filters} (as {@link #withLabel} wrote them) without {@code key}. */
+  static String without(String filters, String key) throws RequestException {
+    ObjectNode out = (ObjectNode) DockerJson.parse(filters.getBytes(StandardCharsets.UTF_8));
+    out.remove(key);
+    return new String(DockerJson.write(out), StandardCharsets.UTF_8);
+  }
+
   private static String text(JsonNode item, String key) throws RequestException {
     if (!item.isTextual()) {
       throw RequestException.bad("filters: " + key + ": expected strings");

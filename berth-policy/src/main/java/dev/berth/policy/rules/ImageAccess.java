@@ -184,15 +184,16 @@ public final class ImageAccess {
 
   /**
    * The image name a container list or inspect shows ({@code Image}, {@code Config.Image}): the
-   * caller's own tags without their namespace.
+   * caller's own tags without their namespace; another user's private tag (a container of a sharing
+   * group's member) as the image id {@code id}, or {@value ImageNamespace#OTHERS} when the answer
+   * names no id.
    */
-  public static String shownImage(String image, Principal who, Grant grant) {
+  public static String shownImage(String image, String id, Principal who, Grant grant) {
     if (reachesAll(grant)) {
       return image;
     }
     return ImageNamespace.parse(image)
-        .filter(p -> p.uid() == who.uid())
-        .map(ImageNamespace.PrivateTag::name)
+        .map(p -> p.uid() == who.uid() ? p.name() : id.isEmpty() ? ImageNamespace.OTHERS : id)
         .orElse(image);
   }
 

@@ -254,7 +254,7 @@ public final class ImagePolicyRules {
     }
     Optional<ImageRef> ref = idOf(named, found.id()) ? Optional.empty() : ImageRef.tryParse(named);
     return new ImageSubject(
-        ImageAccess.shownImage(named, who, grant), ref, true, digests, by, adminNames);
+        ImageAccess.shownImage(named, found.id(), who, grant), ref, true, digests, by, adminNames);
   }
 
   /** Whether {@code named} is the image id {@code id}, or a prefix of it, rather than a name. */
@@ -266,7 +266,7 @@ public final class ImagePolicyRules {
 
   /** A reason that names the daemon's name of the caller's own tag in the caller's name. */
   private static String shown(String reason, String image, Principal who, Grant grant) {
-    String mine = ImageAccess.shownImage(image, who, grant);
+    String mine = ImageAccess.shownImage(image, "", who, grant);
     return mine.equals(image) ? reason : reason.replace(image, mine);
   }
 

@@ -201,7 +201,7 @@ final class ImageRules {
     JsonNode out = answer.deepCopy();
     for (JsonNode item : out) {
       if (item instanceof ObjectNode o && o.path("Untagged").isTextual()) {
-        o.put("Untagged", ImageAccess.shownImage(o.path("Untagged").asText(), who, grant));
+        o.put("Untagged", ImageAccess.shownImage(o.path("Untagged").asText(), "", who, grant));
       }
     }
     return out;

@@ -3,6 +3,7 @@ package dev.berth.policy.rules;
 import static dev.berth.policy.rules.OwnershipRules.ownerFilter;
 import static dev.berth.policy.rules.OwnershipRules.shownNames;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision.FollowUp;
@@ -10,7 +11,9 @@ import dev.berth.policy.Grant;
 import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Principal;
+import dev.berth.policy.QueryParams;
 import dev.berth.policy.RequestException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -19,6 +22,12 @@ import java.util.Set;
  * answers name the caller's objects in the caller's names ({@link PrivateNames}).
  */
 final class ListOwnership {
+  /**
+   * The lists whose {@code name} filter berth applies in the caller's names ({@link NameFilter}).
+   */
+  private static final Set<Action> NAME_FILTERED =
+      Set.of(Action.CONTAINER_LIST, Action.NETWORK_LIST, Action.VOLUME_LIST);
+
   private ListOwnership() {}
 
   static Step narrowed(
@@ -37,14 +46,44 @@ final class ListOwnership {
               named,
               (key, v) -> key.equals("network") ? names.network(v) : names.toDaemon(v));
     }
+    QueryParams query = request.query();
+    NameFilter byName = NameFilter.of(List.of());
+    if (!names.equals(PrivateNames.NONE) && NAME_FILTERED.contains(action)) {
+      byName = NameFilter.of(Filters.values(filters, "name"));
+      if (!byName.isEmpty()) {
+        filters = Filters.without(filters, "name");
+        query = withoutLimit(query);
+      }
+    }
     Step step =
         new Step(
-            request.withQuery(request.query().with("filters", filters)),
+            request.withQuery(query.with("filters", filters)),
             action == Action.SYSTEM_EVENTS || action.name().endsWith("_PRUNE")
                 ? FollowUp.NONE
-                : shownNames(who, grant, names));
+                : shownNames(who, grant, names, byName, limit(request.query())));
     step.note("filters narrowed to label " + label);
+    if (!byName.isEmpty()) {
+      step.note("name filters applied by berth in your names");
+    }
     return step;
+  }
+
+  /**
+   * {@code query} without {@code limit}: the daemon counts only what its filters select, and the
+   * name filter is now berth's, so berth cuts the list; a limit also lists stopped containers (moby
+   * {@code daemon/list.go}), so {@code all} stands in for it.
+   */
+  private static QueryParams withoutLimit(QueryParams query) {
+    return limit(query) > 0 ? query.without("limit").with("all", "1") : query.without("limit");
+  }
+
+  /** The {@code limit} of a container list; 0 (none) when absent or not a number, as the daemon. */
+  private static int limit(QueryParams query) {
+    try {
+      return Integer.parseInt(query.get("limit").orElse("0").strip());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   static Step dataUsage(
@@ -57,11 +96,15 @@ final class ListOwnership {
     return new Step(
         request,
         new FollowUp.FilterResponse(
-            df ->
-                names.answer(
-                    DataUsage.narrow(
-                        df,
-                        owner -> grant.reaches(who, owner),
-                        images -> ImageAccess.narrowList(images, who, grant, claims)))));
+            df -> {
+              JsonNode out =
+                  names.answer(
+                      DataUsage.narrow(
+                          df,
+                          owner -> grant.reaches(who, owner),
+                          images -> ImageAccess.narrowList(images, who, grant, claims)));
+              OwnershipRules.showImages(out.path("Containers"), who, grant);
+              return out;
+            }));
   }
 }

@@ -1,6 +1,7 @@
 package dev.berth.policy.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Action;
@@ -119,10 +120,6 @@ public final class OwnershipRules {
       if (!names.equals(PrivateNames.NONE)
           && (action == Action.SYSTEM_EVENTS || action == Action.CONTAINER_STATS)) {
         followUp = new FollowUp.MapEvents(new PrivateNames.Events(names));
-      } else if (!names.equals(PrivateNames.NONE)
-          && followUp.equals(FollowUp.NONE)
-          && !action.id().startsWith("image_")) {
-        followUp = new FollowUp.MapErrors(new PrivateNames.Errors(names));
       }
       return new Decision.Allow(allowed.rule(), step.request, notes, followUp, effects);
     } catch (Refusal r) {
@@ -147,20 +144,47 @@ public final class OwnershipRules {
    * Image}, {@code Config.Image}), in the names the caller gave them.
    */
   static FollowUp shownNames(Principal who, Grant grant, PrivateNames names) {
+    return shownNames(who, grant, names, NameFilter.of(List.of()), 0);
+  }
+
+  /**
+   * {@link #shownNames(Principal, Grant, PrivateNames)}, then narrowed by the {@code name} filter
+   * berth applies in the caller's names and cut to {@code limit} containers (0: no limit).
+   */
+  static FollowUp shownNames(
+      Principal who, Grant grant, PrivateNames names, NameFilter byName, int limit) {
     return new FollowUp.MapNames(
         answer -> {
-          JsonNode out = names.answer(answer);
-          for (JsonNode c : out.isArray() ? out : NODES.arrayNode().add(out)) {
-            if (c instanceof ObjectNode o && o.path("Image").isTextual()) {
-              o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), who, grant));
-            }
-            if (c.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
-              config.put(
-                  "Image", ImageAccess.shownImage(config.path("Image").asText(), who, grant));
+          JsonNode out = byName.narrow(names.answer(answer));
+          if (!byName.isEmpty() && limit > 0 && out instanceof ArrayNode list) {
+            while (list.size() > limit) {
+              list.remove(list.size() - 1);
             }
           }
+          showImages(out, who, grant);
           return out;
         });
+  }
+
+  /**
+   * The images that containers (a list, or one inspect) name, in the caller's names ({@link
+   * ImageAccess#shownImage}), in place.
+   */
+  static void showImages(JsonNode containers, Principal who, Grant grant) {
+    for (JsonNode c : containers.isArray() ? containers : NODES.arrayNode().add(containers)) {
+      if (!(c instanceof ObjectNode o)) {
+        continue;
+      }
+      // A list names the image id in ImageID; an inspect in Image (its Config.Image is the name
+      // the container was created with).
+      String id = o.path(o.has("ImageID") ? "ImageID" : "Image").asText("");
+      if (o.path("Image").isTextual()) {
+        o.put("Image", ImageAccess.shownImage(o.path("Image").asText(), id, who, grant));
+      }
+      if (o.path("Config") instanceof ObjectNode config && config.path("Image").isTextual()) {
+        config.put("Image", ImageAccess.shownImage(config.path("Image").asText(), id, who, grant));
+      }
+    }
   }
 
   static Optional<DockerObject> reach(Optional<DockerObject> found, Principal who, Grant grant) {

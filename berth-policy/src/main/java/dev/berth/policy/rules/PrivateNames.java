@@ -3,8 +3,11 @@ package dev.berth.policy.rules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.Action;
+import dev.berth.policy.Decision;
 import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
+import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Scope;
@@ -14,6 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
@@ -50,6 +54,10 @@ import java.util.regex.Pattern;
 public final class PrivateNames {
   /** No mapping: administrators, and plugin mode (which cannot rename requests or answers). */
   public static final PrivateNames NONE = new PrivateNames("", "", -1);
+
+  /** The actions whose successful answer is a progress stream that may name images. */
+  private static final Set<Action> PROGRESS =
+      Set.of(Action.IMAGE_CREATE, Action.IMAGE_PUSH, Action.IMAGE_LOAD, Action.IMAGE_BUILD);
 
   /** Label on a user's default network; the value is the uid it is for. */
   public static final String NETWORK_LABEL = "dev.berth.default-network";
@@ -107,11 +115,13 @@ public final class PrivateNames {
   /**
    * A message of the daemon's with the caller's names: the caller's prefix taken off every word it
    * starts ({@code No such container: u1001_web} reads {@code web}), the default network named
-   * {@code bridge}. Other users' names never reach a message the caller gets: berth forwards only
-   * references it resolved to the caller's own objects.
+   * {@code bridge}, and image names of the caller's namespace as the caller gave them ({@link
+   * ImageNamespace#shownInText}; another user's private image name reads {@value
+   * ImageNamespace#OTHERS}). Other users' container, network and volume names never reach a message
+   * the caller gets: berth forwards only references it resolved to the caller's own objects.
    */
   public String shownInText(String text) {
-    String out = text;
+    String out = ImageNamespace.shownInText(text, uid);
     if (!defaultNetwork.isEmpty()) {
       out = wordStart(defaultNetwork).matcher(out).replaceAll("bridge");
     }
@@ -140,10 +150,20 @@ public final class PrivateNames {
       out.put("name", shown(out.path("name").asText()));
     }
     String type = out.path("Type").asText("");
+    image(out, "from"); // the container's image, in events of API versions before 1.22
+    if (type.equals("image")) {
+      image(out, "id");
+    }
     if (out.path("Actor") instanceof ObjectNode actor) {
-      if (actor.path("Attributes") instanceof ObjectNode attrs && attrs.path("name").isTextual()) {
-        String name = attrs.path("name").asText();
-        attrs.put("name", type.equals("network") ? shownNetwork(name) : shown(name));
+      if (actor.path("Attributes") instanceof ObjectNode attrs) {
+        if (type.equals("image")) {
+          image(attrs, "name");
+          image(actor, "ID");
+        } else if (attrs.path("name").isTextual()) {
+          String name = attrs.path("name").asText();
+          attrs.put("name", type.equals("network") ? shownNetwork(name) : shown(name));
+        }
+        image(attrs, "image");
       }
       if (type.equals("volume") && actor.path("ID").isTextual()) {
         actor.put("ID", shown(actor.path("ID").asText()));
@@ -155,12 +175,58 @@ public final class PrivateNames {
     return out;
   }
 
+  /**
+   * The image name in {@code node}'s {@code field} as the caller gave it; another user's private
+   * name is removed (an event's {@code ID} reads {@value ImageNamespace#OTHERS} instead).
+   */
+  private void image(ObjectNode node, String field) {
+    if (!node.path(field).isTextual()) {
+      return;
+    }
+    Optional<ImageNamespace.PrivateTag> p = ImageNamespace.parse(node.path(field).asText());
+    if (p.isEmpty()) {
+      return;
+    }
+    if (p.get().uid() == uid) {
+      node.put(field, p.get().name());
+    } else if (field.equals("ID") || field.equals("id")) {
+      node.put(field, ImageNamespace.OTHERS);
+    } else {
+      node.remove(field);
+    }
+  }
+
   /** {@link #shownInText} as a value (decisions compare equal when their mappings do). */
   public record Errors(PrivateNames names) implements UnaryOperator<String> {
     @Override
     public String apply(String message) {
       return names.shownInText(message);
     }
+  }
+
+  /**
+   * {@link ImageNamespace#shownInText} for one text of a progress stream (pull, push, load, build),
+   * as a value: only image names are renamed there, so a build's own output that happens to start a
+   * word with the caller's prefix stays as it is.
+   */
+  public record Progress(int uid) implements UnaryOperator<String> {
+    @Override
+    public String apply(String text) {
+      return ImageNamespace.shownInText(text, uid);
+    }
+  }
+
+  /**
+   * How the daemon's words in answers to {@code action} are given back this caller's names: every
+   * error message; the progress streams of pulls, pushes, loads and classic builds ({@link #NONE}:
+   * as they are).
+   */
+  public Decision.AnswerNames answerNames(Action action) {
+    if (equals(NONE)) {
+      return Decision.AnswerNames.AS_IS;
+    }
+    return new Decision.AnswerNames(
+        new Errors(this), PROGRESS.contains(action) ? new Progress(uid) : null);
   }
 
   /** {@link #event} as a value (decisions compare equal when their mappings do). */

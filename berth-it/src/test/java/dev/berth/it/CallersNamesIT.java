@@ -1,0 +1,140 @@
+package dev.berth.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.it.ItEnvironment.UnixUser;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13, the daemon's own words in the caller's names, with the real CLI as two real users on
+ * the default policy (private names on): {@code name} filters of {@code ps}, {@code network ls} and
+ * {@code volume ls} select by the names the caller gave (anchored expressions included) and never
+ * another user's object of the same name; a daemon error, {@code ps}, {@code inspect} and {@code
+ * events} name the caller's image by the tag the caller gave, never by berth's private name.
+ */
+class CallersNamesIT extends ItBase {
+  private final List<String> networks = new ArrayList<>();
+  private final List<String> volumes = new ArrayList<>();
+  private final List<String> images = new ArrayList<>();
+
+  @AfterEach
+  void removeTheRest() {
+    for (UnixUser u : List.of(alice, bob)) {
+      for (String n : networks) {
+        DockerCli.upstream("network", "rm", Tenants.daemonName(u, n));
+      }
+      for (String v : volumes) {
+        DockerCli.upstream("volume", "rm", "-f", Tenants.daemonName(u, v));
+      }
+      for (String i : images) {
+        DockerCli.upstream("rmi", "-f", Tenants.daemonImage(u, i));
+      }
+    }
+  }
+
+  private Proc.Result ok(UnixUser u, String... args) {
+    Proc.Result r = docker.run(u, args);
+    assertThat(r.exitCode()).as("%s: %s", u.name(), r.describe()).isZero();
+    return r;
+  }
+
+  private String idOf(UnixUser u, String name) {
+    return ok(u, "inspect", "--format", "{{.Id}}", name).stdout().strip();
+  }
+
+  @Test
+  void psNameFilter_anchored_findsAlicesWebNotBobs() {
+    String web = container("web");
+    container(web + "app");
+    ok(alice, "create", "--name", web, image, "true");
+    ok(alice, "create", "--name", web + "app", image, "true");
+    ok(bob, "create", "--name", web, image, "true");
+    String alices = idOf(alice, web);
+    String bobs = idOf(bob, web);
+    assertThat(alices).isNotEqualTo(bobs);
+
+    for (String filter : List.of("^" + web + "$", "^/" + web + "$", web + "$")) {
+      Proc.Result ps =
+          ok(alice, "ps", "-a", "--no-trunc", "-f", "name=" + filter, "--format", "{{.ID}}");
+      assertThat(ps.stdout().lines().toList()).as(filter).containsExactly(alices);
+      Proc.Result bobPs =
+          ok(bob, "ps", "-a", "--no-trunc", "-f", "name=" + filter, "--format", "{{.ID}}");
+      assertThat(bobPs.stdout().lines().toList()).as(filter).containsExactly(bobs);
+    }
+    Proc.Result plain = ok(alice, "ps", "-a", "-f", "name=" + web, "--format", "{{.Names}}");
+    assertThat(plain.stdout().lines().toList())
+        .as("unanchored, as on a private daemon")
+        .containsExactlyInAnyOrder(web, web + "app");
+    Proc.Result others =
+        ok(alice, "ps", "-a", "-f", "name=u" + bob.uid() + "_", "--format", "{{.Names}}");
+    assertThat(others.stdout()).as("bob's prefix selects nothing of bob's").isBlank();
+    Proc.Result invalid = docker.run(alice, "ps", "-a", "-f", "name=[", "--format", "{{.Names}}");
+    assertThat(invalid.exitCode()).as("an invalid expression selects nothing, no error").isZero();
+    assertThat(invalid.stdout()).isBlank();
+  }
+
+  @Test
+  void networkAndVolumeNameFilters_anchored_findTheCallersOwn() {
+    String net = ItEnvironment.uniqueName("net");
+    String vol = ItEnvironment.uniqueName("vol");
+    networks.add(net);
+    volumes.add(vol);
+    for (UnixUser u : List.of(alice, bob)) {
+      ok(u, "network", "create", net);
+      ok(u, "volume", "create", vol);
+    }
+    for (UnixUser u : List.of(alice, bob)) {
+      Proc.Result nets =
+          ok(u, "network", "ls", "--no-trunc", "-f", "name=^" + net + "$", "--format", "{{.ID}}");
+      assertThat(nets.stdout().lines().toList()).containsExactly(idOf(u, net));
+      Proc.Result vols = ok(u, "volume", "ls", "-f", "name=^" + vol + "$", "--format", "{{.Name}}");
+      assertThat(vols.stdout().lines().toList()).containsExactly(vol);
+    }
+  }
+
+  @Test
+  void rmi_ownTagUsedByAContainer_conflictNamesTheTagAsGiven() {
+    String source = container("src");
+    ok(alice, "create", "--name", source, image, "true");
+    String ref = ItEnvironment.uniqueName("app") + ":1";
+    images.add(ref);
+    ok(alice, "commit", source, ref);
+    String user = container("user");
+    Instant before = Instant.now().minusSeconds(2);
+    ok(alice, "create", "--name", user, ref, "true");
+
+    Proc.Result rmi = docker.run(alice, "rmi", ref);
+    assertThat(rmi.exitCode()).as(rmi.describe()).isNotZero();
+    assertThat(rmi.stderr())
+        .as(rmi.describe())
+        .contains("\"" + ref + "\"")
+        .contains("must force")
+        .doesNotContain("berth.invalid");
+
+    assertThat(
+            ok(alice, "ps", "-a", "-f", "name=^" + user + "$", "--format", "{{.Image}}").stdout())
+        .isEqualTo(ref + "\n");
+    assertThat(ok(alice, "inspect", "--format", "{{.Config.Image}}", user).stdout().strip())
+        .isEqualTo(ref);
+    Proc.Result events =
+        ok(
+            alice,
+            "events",
+            "--since",
+            Long.toString(before.getEpochSecond()),
+            "--until",
+            Long.toString(Instant.now().plusSeconds(1).getEpochSecond()),
+            "-f",
+            "container=" + user,
+            "--format",
+            "{{json .}}");
+    assertThat(events.stdout())
+        .as(events.describe())
+        .contains("\"" + ref + "\"")
+        .doesNotContain("berth.invalid");
+  }
+}
