@@ -8,7 +8,9 @@ import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.DockerObject;
 import dev.berth.policy.Effect;
+import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
@@ -367,6 +369,34 @@ public final class Enforcement {
   }
 
   /**
+   * Claims what a successful load or import made for its caller: each image {@code made} names (a
+   * name the answer says was loaded, or an image id) whose every tag is in the caller's namespace,
+   * so that an image that also holds a shared name (the same content as a pulled image) is not
+   * taken from the others. Runs after the decision's record; may block on a lookup.
+   */
+  public void claimMade(Decision.FollowUp.ClaimLoaded claim, int status, List<String> made) {
+    if (status / 100 != 2) {
+      return;
+    }
+    int uid = caller.principal().map(Principal::uid).orElse(-1);
+    for (String ref : made) {
+      try {
+        Optional<DockerObject> image = core.objects.image(ref);
+        if (image.isPresent()
+            && image.get().tagNames().stream()
+                .allMatch(t -> ImageNamespace.parse(t).map(p -> p.uid() == uid).orElse(false))) {
+          core.owners.claimImage(image.get().id(), claim.owner());
+        }
+      } catch (LookupException e) {
+        LOG.atWarn()
+            .addKeyValue("image", ref)
+            .addKeyValue("cause", e.getMessage())
+            .log("loaded image not claimed; it stays nobody's");
+      }
+    }
+  }
+
+  /**
    * Records one gRPC call of the BuildKit connection this request opened (judged in berth-buildkit
    * after the hand-off): a decision record of its own, with the call's path.
    */
@@ -412,7 +442,8 @@ public final class Enforcement {
   /** Whether claiming after {@code followUp} may ask the daemon (then claim off any loop). */
   public static boolean claimLooksUp(Decision.FollowUp followUp) {
     return followUp instanceof Decision.FollowUp.ClaimImage
-        || followUp instanceof Decision.FollowUp.ClaimBuild;
+        || followUp instanceof Decision.FollowUp.ClaimBuild
+        || followUp instanceof Decision.FollowUp.ClaimLoaded;
   }
 
   /** The id of the object a create answer names ({@code Id}, or a volume's {@code Name}), or "". */

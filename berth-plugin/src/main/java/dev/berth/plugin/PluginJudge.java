@@ -297,6 +297,15 @@ final class PluginJudge {
       // containers; see the README's plugin mode section).
       return allow;
     }
+    if (allow.forward().body() instanceof CanonicalRequest.Body.Stream s && !s.keepsLength()) {
+      // The daemon does not show an authorization plugin a streamed body, so berth could neither
+      // read nor rewrite the archive's tags (see ImageArchiveNames).
+      return deny(
+          "plugin_mode",
+          "berth: docker load is not available in plugin mode (berth would have to write the "
+              + "archive's tags into your namespace as it streams); load through berth's socket "
+              + "(proxy mode)");
+    }
     if (allow.followUp() instanceof Decision.FollowUp.ClaimBuild
         || allow.effects().stream().anyMatch(Effect.EnsureNetwork.class::isInstance)) {
       // A build's steps would run on the shared bridge with the caller's own labels and limits:

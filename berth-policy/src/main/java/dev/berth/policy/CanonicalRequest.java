@@ -188,10 +188,24 @@ public record CanonicalRequest(
      *
      * @param tarOwner when present, the stream is a tar archive whose entries the relay rewrites to
      *     belong to this owner (see {@link dev.berth.policy.docker.TarSanitizer})
+     * @param imageNames when present, the stream is an image archive ({@code docker load}) whose
+     *     tag-bearing entries the relay rewrites into this user's image namespace ({@link
+     *     ImageArchiveNames}); the forwarded stream then changes length
      */
-    record Stream(Optional<TarOwner> tarOwner) implements Body {
+    record Stream(Optional<TarOwner> tarOwner, Optional<ImageNames> imageNames) implements Body {
       public Stream {
         requireNonNull(tarOwner, "tarOwner");
+        requireNonNull(imageNames, "imageNames");
+      }
+
+      /** A stream, rewritten for {@code tarOwner} when present. */
+      public Stream(Optional<TarOwner> tarOwner) {
+        this(tarOwner, Optional.empty());
+      }
+
+      /** Whether the relay forwards exactly as many bytes as the client sent. */
+      public boolean keepsLength() {
+        return imageNames.isEmpty();
       }
 
       /** A stream relayed unchanged. */
@@ -202,6 +216,9 @@ public record CanonicalRequest(
 
     /** The owner every entry of a streamed tar archive is given. */
     record TarOwner(int uid, int gid) {}
+
+    /** The user whose image namespace the tags of a loaded image archive are written into. */
+    record ImageNames(int uid) {}
   }
 
   private static String encodeSegment(String s) {

@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ImageArchiveNames;
 import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.TarSanitizer;
 import io.netty.channel.ChannelHandlerContext;
@@ -77,7 +78,16 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       ex.allow = allow;
       ex.tarSanitizer =
           allow.forward().body() instanceof CanonicalRequest.Body.Stream st
-              ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null)
+              ? st.tarOwner()
+                  .map(
+                      o ->
+                          new TarSanitizer(
+                              o.uid(),
+                              o.gid(),
+                              st.imageNames()
+                                  .map(n -> new ImageArchiveNames(n.uid()))
+                                  .orElse(null)))
+                  .orElse(null)
               : null;
       ctx.fireChannelRead(ex);
     } else {

@@ -6,6 +6,8 @@ import dev.berth.policy.docker.TarSanitizer;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,6 +54,9 @@ final class Exchange {
 
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
   @Nullable BuiltImageWatcher builtImage;
+
+  /** The images a load or import answer said it made, to be claimed for the caller. */
+  final List<String> madeImages = new ArrayList<>();
 
   /**
    * Renames the lines of {@code docker events} or of a progress stream (pull, push, load, build)

@@ -158,7 +158,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         out.release();
         content.release();
         ex.keepAlive = false;
-        conn.refuse(ex, Refusals.body(String.valueOf(e.getMessage())));
+        // The daemon gets no more of the body, never its end: it reads a truncated archive.
+        conn.refuse(ex, new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage()));
         return;
       }
       content.release();

@@ -51,7 +51,8 @@ final class UpstreamRequests {
     HttpHeaders in = client.headers();
     if (streamed) {
       out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, request.target());
-      if (HttpUtil.isTransferEncodingChunked(client)) {
+      if (HttpUtil.isTransferEncodingChunked(client)
+          || (request.body() instanceof CanonicalRequest.Body.Stream s && !s.keepsLength())) {
         HttpUtil.setTransferEncodingChunked(out, true);
       } else {
         out.headers().set(HttpHeaderNames.CONTENT_LENGTH, HttpUtil.getContentLength(client, 0L));

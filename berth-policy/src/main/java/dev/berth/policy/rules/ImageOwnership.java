@@ -41,7 +41,11 @@ final class ImageOwnership {
           case IMAGE_INSPECT -> ImageRules.inspect(who, grant, request, objects);
           case IMAGE_HISTORY -> ImageRules.history(who, grant, request, objects);
           case IMAGE_EXPORT -> ImageRules.export(who, grant, request, objects);
-          case IMAGE_CREATE -> ImageRules.pull(who, grant, request, objects);
+          case IMAGE_CREATE ->
+              ImageArchiveRules.isImport(request)
+                  ? ImageArchiveRules.importInto(who, grant, request)
+                  : ImageRules.pull(who, grant, request, objects);
+          case IMAGE_LOAD -> ImageArchiveRules.load(who, grant, request);
           case IMAGE_TAG -> ImageRules.tag(who, grant, request, objects);
           case IMAGE_DELETE -> ImageRules.delete(who, grant, request, objects);
           case IMAGE_PUSH -> ImageRules.push(who, grant, request, objects);

@@ -260,7 +260,7 @@ final class ImageRules {
     return grant.reaches(who, image.tags().getOrDefault(tag, Optional.empty()));
   }
 
-  private static QueryParams privateTarget(
+  static QueryParams privateTarget(
       String repo, String tag, Principal who, QueryParams query, List<String> notes)
       throws Refusal {
     String target = ImageRefs.familiar(tag.isEmpty() ? repo : repo + ":" + tag);

@@ -94,6 +94,7 @@ public final class OwnershipRules {
                   case CONTAINER_CREATE ->
                       ContainerOwnership.containerCreate(who, grant, request, objects, names);
                   case IMAGE_CREATE,
+                      IMAGE_LOAD,
                       IMAGE_TAG,
                       IMAGE_DELETE,
                       IMAGE_PUSH,

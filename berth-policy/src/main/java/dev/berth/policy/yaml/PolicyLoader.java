@@ -1,12 +1,9 @@
 package dev.berth.policy.yaml;
 
-import dev.berth.policy.Action;
 import dev.berth.policy.Binding;
-import dev.berth.policy.ImageRule;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
-import dev.berth.policy.Scope;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -129,9 +126,6 @@ public final class PolicyLoader extends NodeReader {
     } else if (bindingsNode != null) {
       error(bindingsNode, "bindings", "expected a list of bindings");
     }
-    if (rolesNode != null) {
-      trustedLoads(roles, rolesNode, errors, source);
-    }
     if (!errors.isEmpty()) {
       throw new PolicyException(errors);
     }
@@ -145,36 +139,6 @@ public final class PolicyLoader extends NodeReader {
               MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
-
-  /**
-   * An image rule {@code made_by: admin} trusts every shared image name that no registry and no
-   * user gave; a {@code docker load} by a role that does not reach all objects writes such names
-   * (berth cannot see the archive's names before the daemon writes them), so no such role may load
-   * while any role trusts administrators' images.
-   */
-  private static void trustedLoads(
-      Map<String, Role> roles, Node at, List<String> errors, String source) {
-    boolean trusted =
-        roles.values().stream()
-            .anyMatch(
-                r ->
-                    r.images().rules().stream()
-                        .anyMatch(i -> i.madeBy() == ImageRule.MadeBy.ADMIN));
-    if (!trusted) {
-      return;
-    }
-    for (Role r : roles.values()) {
-      if (r.scope() != Scope.ALL && r.actions().contains(Action.IMAGE_LOAD)) {
-        new NodeReader(source, errors)
-            .error(
-                at,
-                "roles." + r.name() + ".actions",
-                "image_load "
-                    + "lets this role write shared image names, which an image rule with made_by: admin "
-                    + "would trust as an administrator's; drop image_load from this role");
-      }
     }
   }
 }
