@@ -151,4 +151,32 @@ class CanonicalRequestTest {
     assertThat(q.get("filters")).contains("{\"label\":[\"a=b\"]}");
     assertThat(QueryParams.parse(q.encode()).asMap()).isEqualTo(q.asMap());
   }
+
+  @Test
+  void parse_unreservedCharactersAtTheirRangeEnds_forwardedUnencoded() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("GET", "/containers/azAZ09-._~:@!/json");
+    assertThat(r.segments()).containsExactly("containers", "azAZ09-._~:@!", "json");
+    assertThat(r.target()).isEqualTo("/containers/azAZ09-._~:@%21/json");
+    CanonicalRequest around = CanonicalRequest.parse("GET", "/containers/%60%7B%40%5B/json");
+    assertThat(around.target()).isEqualTo("/containers/%60%7B@%5B/json");
+  }
+
+  @Test
+  void withSegment_pathInsteadOfAName_refused() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("POST", "/containers/abc/stop");
+    assertThatThrownBy(() -> r.withSegment(1, "/etc")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> r.withSegment(1, "")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(r.withSegment(1, "abc123").target()).isEqualTo("/containers/abc123/stop");
+  }
+
+  @Test
+  void parse_unknownMethod_namedOnlyWhenShortAndPrintable() {
+    assertThatThrownBy(() -> CanonicalRequest.parse("!ABCDEFGHIJKLMN~", "/_ping"))
+        .hasMessageContaining("method !ABCDEFGHIJKLMN~ is not");
+    for (String method : new String[] {"ABCDEFGHIJKLMNOPQ", "GET\u007f", "GET FOO", "G\u0080"}) {
+      assertThatThrownBy(() -> CanonicalRequest.parse(method, "/_ping"))
+          .as(method)
+          .hasMessageContaining("method (unprintable) is not");
+    }
+  }
 }

@@ -448,6 +448,26 @@ class ImageRulesTest {
   }
 
   @Test
+  void inspect_repoDigestsOfAnotherUsersPush_notShown() throws Exception {
+    Decision.Allow a =
+        allowed(decide(host(), ALICE, "GET", "/v1.43/images/python:3.12/json", null));
+    String bobs = "berth.invalid/u1002/registry.site.edu/bob/secret@sha256:" + "2".repeat(64);
+    JsonNode shown =
+        ((FollowUp.MapNames) a.followUp())
+            .mapping()
+            .apply(
+                JSON.readTree(
+                    "{\"Id\":\""
+                        + ALICE_MADE
+                        + "\",\"RepoTags\":[\""
+                        + ALICE_PYTHON
+                        + "\"],\"RepoDigests\":[\""
+                        + bobs
+                        + "\"]}"));
+    assertThat(shown.path("RepoDigests").toString()).doesNotContain("u1002");
+  }
+
+  @Test
   void containerImage_anotherUsersPrivateTag_shownAsTheImageId() {
     Grant bobs = Fixtures.ENGINE.policy().grantOf(BOB).orElseThrow();
     assertThat(ImageAccess.shownImage(ALICE_PYTHON, ALICE_MADE, BOB, bobs)).isEqualTo(ALICE_MADE);

@@ -188,7 +188,7 @@ public final class TarSanitizer {
         byte[] part = new byte[n];
         in.get(base + i, part);
         extension.write(part, 0, n);
-        run = run < 0 ? i : run;
+        run = i; // the extension's own header ended the previous run
         i += n;
         extensionRemaining -= n;
         if (extensionRemaining == 0) {
@@ -452,7 +452,7 @@ public final class TarSanitizer {
     int pos = 0;
     while (pos < text.length()) {
       int space = text.indexOf(' ', pos);
-      int eq = space < 0 ? -1 : text.indexOf('=', space);
+      int eq = text.indexOf('=', space);
       if (space < 0 || eq < 0) {
         throw RequestException.bad("archive: malformed PAX header");
       }
@@ -586,9 +586,10 @@ public final class TarSanitizer {
     if (i == end) {
       return 0;
     }
+    // At most 12 octal digits (36 bits): the value cannot overflow.
     for (; i < end && header[i] != 0 && header[i] != ' '; i++) {
       int d = header[i] - '0';
-      if (d < 0 || d > 7 || v > (Long.MAX_VALUE >> 3)) {
+      if (d < 0 || d > 7) {
         throw RequestException.bad("archive: invalid number in tar header");
       }
       v = (v << 3) | d;
