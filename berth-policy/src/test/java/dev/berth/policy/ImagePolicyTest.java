@@ -43,7 +43,7 @@ class ImagePolicyTest {
         admin: {actions: all, passthrough: true}
         user:
           actions: [container_create, image_create, image_tag, image_inspect, image_build, grpc,
-                    session]
+                    session, image_load]
           bind_roots: ["{home}"]
           images:
             - {rule: site, repos: ["registry.site.edu/*"]}
@@ -115,6 +115,14 @@ class ImagePolicyTest {
     assertThat(deny.status()).isEqualTo(Decision.Status.FORBIDDEN);
     assertThat(deny.rule()).isEqualTo("image_policy");
     return deny.reason();
+  }
+
+  @Test
+  void load_underImageRules_refusedNamingTheRole() {
+    Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.51/images/load", null);
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).reason())
+        .contains("docker load is not allowed under the image rules of role user");
   }
 
   private static Decision.Allow allowed(Decision d) {

@@ -263,13 +263,6 @@ final class RoleReader extends NodeReader {
           "a passthrough role is not judged, so image rules "
               + "would not apply; drop passthrough or images");
     }
-    if (images.restricts() && actions.contains(Action.IMAGE_LOAD)) {
-      error(
-          f.get("images"),
-          at + ".images",
-          "docker load (image_load) writes images whose "
-              + "names and origin image rules cannot judge; drop image_load from this role");
-    }
     for (Action unjudged : List.of(Action.SERVICE, Action.PLUGIN)) {
       if (images.restricts() && actions.contains(unjudged)) {
         error(
