@@ -433,7 +433,7 @@ public final class PolicyEngine {
     switch (spec.action()) {
       case IMAGE_BUILD -> {
         return imagePolicy(
-            who, grant, spec.action(), builds.evaluate(who, grant, request, objects), objects);
+            who, grant, spec.action(), builds.evaluate(who, grant, request), objects);
       }
       case IMAGE_BUILD_CANCEL -> {
         return BuildRules.cancel();

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -69,8 +70,40 @@ class BuildRulesTest {
     JsonNode labels = JSON.readTree(q.get("labels").orElseThrow());
     assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
     assertThat(a.followUp())
-        .isEqualTo(new FollowUp.ClaimBuild(List.of("mine:1", "mine:2"), new Owner(1001, -1)));
-    assertThat(a.forward().target()).contains("t=mine%3A1&t=mine%3A2");
+        .isEqualTo(
+            new FollowUp.ClaimBuild(
+                List.of(ALICE_NS + "mine:1", ALICE_NS + "mine:2"), new Owner(1001, -1)));
+    assertThat(q.getAll("t")).containsExactly(ALICE_NS + "mine:1", ALICE_NS + "mine:2");
+  }
+
+  private static final String ALICE_NS = "berth.invalid/u1001/docker.io/library/";
+
+  /** Issue 13: alice's build -t python:3.12 writes her private name, never the shared one. */
+  @Test
+  void build_tagOverSharedName_staysPrivate() {
+    Decision.Allow a = allowed(build(ALICE, "&t=python%3A3.12&t=busybox"));
+    assertThat(a.forward().query().getAll("t"))
+        .containsExactly(ALICE_NS + "python:3.12", ALICE_NS + "busybox:latest");
+    // the daemon's progress ("Successfully tagged ...") reads alice's plain names again
+    UnaryOperator<String> progress = a.answerNames().progress();
+    assertThat(progress).isNotNull();
+    assertThat(progress.apply("Successfully tagged " + ALICE_NS + "python:3.12\n"))
+        .isEqualTo("Successfully tagged python:3.12\n");
+    assertThat(progress.apply("Successfully tagged berth.invalid/u1002/docker.io/library/x:1\n"))
+        .doesNotContain("x:1");
+  }
+
+  @Test
+  void build_tagInReservedRegistry_refused() {
+    assertThat(refused(build(ALICE, "&t=" + enc("berth.invalid/u1002/docker.io/library/x:1"))))
+        .contains("berth.invalid");
+    refused(build(ALICE, "&t=mine&t=" + enc("BERTH.INVALID/u1002/x")));
+  }
+
+  @Test
+  void build_tagAsAdministrator_asGiven() {
+    Decision.Allow a = allowed(build(ROOT, "&t=python%3A3.12"));
+    assertThat(a.forward().query().getAll("t")).containsExactly("python:3.12");
   }
 
   @Test
@@ -184,23 +217,6 @@ class BuildRulesTest {
     assertThatThrownBy(() -> engine(yaml.formatted("docker/dockerfile:1.7")))
         .hasMessageContaining("build_frontends[0]")
         .hasMessageContaining("pinned by digest");
-  }
-
-  @Test
-  void build_tagOverAnotherUsersTag_refused() {
-    assertThat(refused(build(ALICE, "&t=busybox")))
-        .contains("busybox:latest")
-        .contains("not yours");
-  }
-
-  @Test
-  void build_tagOverOwnTag_allowed() {
-    allowed(build(ALICE, "&t=alice%2Ftool%3A1"));
-  }
-
-  @Test
-  void build_secondTagOverAnotherUsersTag_refused() {
-    refused(build(ALICE, "&t=mine&t=busybox%3Alatest"));
   }
 
   @Test
