@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
@@ -121,7 +120,7 @@ class ImageSourcePolicyTest {
     return new BuildCaller(
         1001,
         new Owner(1001, -1),
-        name -> Optional.empty(),
+        name -> name,
         FrontendPins.NONE,
         IMAGES,
         (path, v) -> CompletableFuture.completedFuture(null),

@@ -366,21 +366,18 @@ class BuildRulesTest {
             ENGINE, Fixtures.objects(), ALICE, "POST", "/v1.51/build/cancel?id=bobs-build", null));
   }
 
+  /** Issue 13 for BuildKit: the names a build exports are the builder's, never shared ones. */
   @Test
-  void tagRefusal_othersTagRefusedOwnAndFreeAllowed() {
-    FakeObjects objects = Fixtures.objects();
-    assertThat(ENGINE.tagRefusal(ALICE, "busybox", objects))
-        .get()
-        .asString()
-        .contains("busybox:latest")
-        .contains("not yours");
-    assertThat(ENGINE.tagRefusal(ALICE, "docker.io/alice/tool:1", objects)).isEmpty();
-    assertThat(ENGINE.tagRefusal(ALICE, "fresh:1", objects)).isEmpty();
-    assertThat(ENGINE.tagRefusal(ROOT, "busybox", objects)).isEmpty();
-    assertThat(ENGINE.tagRefusal(ALICE, "busybox", ObjectDirectory.UNAVAILABLE))
-        .get()
-        .asString()
-        .contains("could not check");
+  void buildTag_sharedNameStaysPrivate_reservedRefused_adminAsGiven() {
+    assertThat(ENGINE.buildTag(ALICE, "busybox")).isEqualTo(ALICE_NS + "busybox:latest");
+    assertThat(ENGINE.buildTag(ALICE, "docker.io/library/python:3.12"))
+        .isEqualTo(ALICE_NS + "python:3.12");
+    assertThat(ENGINE.buildTag(ROOT, "busybox")).isEqualTo("busybox");
+    assertThatThrownBy(() -> ENGINE.buildTag(ALICE, "berth.invalid/u1002/docker.io/library/x:1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("berth.invalid");
+    assertThatThrownBy(() -> ENGINE.buildTag(ALICE, "app@sha256:" + "a".repeat(64)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -132,7 +132,7 @@ final class BuildKitHandOff {
         new BuildCaller(
             who.uid(),
             owner,
-            e::tagRefusal,
+            e::buildTag,
             pins,
             images,
             (path, v) ->
