@@ -98,8 +98,15 @@ check "berth --version" sh -c 'berth --version | grep -qx "berth [0-9.]*"'
 check "the bundled runtime has only berth's modules" sh -c \
   '/usr/lib/berth/runtime/bin/java --list-modules | sed "s/@.*//" | sort | tr "\n" " " |
    grep -qx "java.base java.logging java.naming java.net.http java.security.jgss java.security.sasl jdk.jfr jdk.unsupported "'
-check "the launcher runs the bundled runtime" grep -q '^exec /usr/lib/berth/runtime/bin/java ' \
+check "the launcher runs the bundled runtime" grep -qx 'java=/usr/lib/berth/runtime/bin/java' \
   /usr/bin/berth
+# The cache holds berth's own classes; the JDK's default archive does not: a class of berth run
+# "source: shared objects file" means the JVM took the package's AOT cache.
+check "berth run starts from the package's AOT cache" sh -c \
+  'cd / && JAVA_TOOL_OPTIONS="-Xlog:class+load:file=/tmp/berth-deb-aot.log" \
+     berth run --print --no-home busybox true >/dev/null 2>&1 &&
+   grep -q "dev.berth.cli.RunCommand source: shared objects file" /tmp/berth-deb-aot.log;
+   rc=$?; rm -f /tmp/berth-deb-aot.log; exit $rc'
 check "man berth" sh -c 'man -w berth | grep -qx /usr/share/man/man1/berth.1.gz &&
   man -l /usr/share/man/man1/berth.1.gz | grep -q "^BERTH(1)"'
 check "man berth-serve" sh -c 'man -l /usr/share/man/man1/berth-serve.1.gz | grep -q -- --policy'

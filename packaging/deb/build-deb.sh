@@ -34,6 +34,8 @@ for tool in dpkg-deb asciidoctor gzip; do
 done
 [[ -x $jdk/bin/jlink ]] || { log "$jdk has no jlink"; exit 1; }
 
+# dpkg-deb clamps every file's time to this; the AOT cache checks the jars' times (below).
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$packaging" log -1 --format=%ct 2>/dev/null || date +%s)}
 debversion=$(printf '%s' "$version" | sed 's/-SNAPSHOT$/~snapshot/; s/-/~/g')
 root=$out/root
 rm -rf "$root"
@@ -56,11 +58,18 @@ fi
 cp -a "$out/runtime" "$root/usr/lib/berth/runtime"
 
 # --- berth's jars, launcher, native library ---------------------------------------------------
-cp "$libs"/*.jar "$root/usr/lib/berth/lib/"
-install -m 0755 "$here/berth" "$root/usr/bin/berth"
-epoll=$(ls "$libs"/netty-transport-native-epoll-*-linux-x86_64.jar)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+tmp_launcher=$tmp/berth
+cp "$libs"/*.jar "$root/usr/lib/berth/lib/"
+touch -d "@$epoch" "$root"/usr/lib/berth/lib/*.jar # the time they have once installed
+# The launcher names the jars in a fixed order (a directory wildcard would follow readdir order,
+# which differs between file systems, and the AOT cache below needs the class path it was made with).
+jars=$(cd "$root/usr/lib/berth/lib" && printf '%s\n' *.jar | LC_ALL=C sort)
+classpath() { printf '%s\n' "$jars" | sed "s|^|$1/|" | paste -sd:; }
+sed "s|@CLASSPATH@|$(classpath /usr/lib/berth/lib)|" "$here/berth" >"$tmp_launcher"
+install -m 0755 "$tmp_launcher" "$root/usr/bin/berth"
+epoll=$(ls "$libs"/netty-transport-native-epoll-*-linux-x86_64.jar)
 (cd "$tmp" && "$jdk/bin/jar" xf "$epoll" META-INF/native/libnetty_transport_native_epoll_x86_64.so)
 install -m 0644 "$tmp/META-INF/native/libnetty_transport_native_epoll_x86_64.so" \
   "$root/usr/lib/berth/native/"
@@ -72,6 +81,24 @@ berth=("$root/usr/lib/berth/runtime/bin/java" --enable-native-access=ALL-UNNAMED
 # --- the default policy: the embedded one, so there is one source -----------------------------
 "${berth[@]}" dev.berth.cli.BerthCommand policy show >"$root/etc/berth/policy.yaml"
 grep -q '^roles:' "$root/etc/berth/policy.yaml" || { log "berth policy show printed no policy"; exit 1; }
+
+# --- the AOT cache of `berth run` (JEP 483/514) -------------------------------------------------
+# One training run of `berth run --print` on the packaged runtime, with the packaged launcher's
+# flags for `run` and the same jars in the same order: the JVM then starts `berth run` with its
+# classes loaded and linked from the cache. Paths may differ (the stage here, /usr/lib/berth
+# installed): the JVM checks the jars' sizes and times, which dpkg-deb sets to $epoch. A cache
+# that does not match is ignored; the launcher silences that (-Xlog:aot=off). The training writes
+# the identity files of `berth run` (~/.cache/berth) of the user building the package, as any
+# `berth run` does.
+log "AOT cache for berth run"
+rm -f "$root/usr/lib/berth/berth-run.aot"
+(cd / && "$root/usr/lib/berth/runtime/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC \
+  -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+  -XX:AOTCacheOutput="$root/usr/lib/berth/berth-run.aot" \
+  -cp "$(classpath "$root/usr/lib/berth/lib")" dev.berth.cli.BerthCommand run --print --no-home \
+  busybox true) >"$tmp/aot.log" 2>&1 || { cat "$tmp/aot.log" >&2; log "the AOT training run failed"; exit 1; }
+[[ -s $root/usr/lib/berth/berth-run.aot ]] || { cat "$tmp/aot.log" >&2; log "no AOT cache made"; exit 1; }
+chmod 0644 "$root/usr/lib/berth/berth-run.aot"
 
 # --- man pages (picocli ManPageGenerator -> AsciiDoc -> troff) and bash completion ------------
 "${berth[@]}" picocli.codegen.docgen.manpage.ManPageGenerator -d "$tmp/adoc" dev.berth.cli.BerthCommand
@@ -127,6 +154,5 @@ chmod 0644 "$root/etc/berth/policy.yaml" "$root/DEBIAN/conffiles" "$root/DEBIAN/
 
 deb=$out/berth_${debversion}_amd64.deb
 # gzip, not xz: 25% larger, but xz takes minutes on a busy 2-core machine.
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$packaging" log -1 --format=%ct 2>/dev/null || date +%s)} \
-  dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
+SOURCE_DATE_EPOCH=$epoch dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
 log "built $deb ($(du -h "$deb" | cut -f1), installed $((size / 1024)) MiB)"

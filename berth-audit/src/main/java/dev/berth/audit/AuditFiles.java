@@ -30,6 +30,12 @@ import org.jspecify.annotations.Nullable;
  * parts of the name describe the file's content, not the moment of rotation: two rotated files
  * never share a name, and the name says where in the chain a file begins. In a shell glob ({@code
  * audit*.jsonl}) the rotated files sort before the active one.
+ *
+ * <p>The active file is preallocated (see {@link ActiveFile}): while berth runs, and after a crash,
+ * its records are followed by a tail of zero bytes. A record never holds a zero byte (JSON escapes
+ * control characters), so the records end at the first line that begins with one; every reader here
+ * stops there ({@link #records}, {@link #isZeroTail}). Rotated files and a file closed cleanly have
+ * no such tail.
  */
 public final class AuditFiles {
   private static final DateTimeFormatter STAMP =
@@ -99,10 +105,7 @@ public final class AuditFiles {
   }
 
   private static long firstSeq(Path file) throws IOException {
-    String first;
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      first = in.readLine();
-    }
+    String first = firstLine(file);
     if (first == null) {
       return Long.MAX_VALUE;
     }
@@ -114,20 +117,76 @@ public final class AuditFiles {
     }
   }
 
-  /** The first line of a file, or null when it is empty. */
-  static String firstLine(Path file) throws IOException {
+  /** The first line of a file, or null when it holds no record (empty, or only a zero tail). */
+  static @Nullable String firstLine(Path file) throws IOException {
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      return in.readLine();
+      String line = in.readLine();
+      return line == null || isZeroTail(line) ? null : line;
     }
   }
 
   /**
-   * The last line of a file (without its newline), or null when it is empty.
+   * The lines of an audit file up to its preallocated zero tail, if it has one: its records (and
+   * whatever else a damaged file holds before the tail, for the verifier to name).
+   */
+  public static List<String> records(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    for (int i = 0; i < lines.size(); i++) {
+      if (isZeroTail(lines.get(i))) {
+        return lines.subList(0, i);
+      }
+    }
+    return lines;
+  }
+
+  /** Whether a line read from an audit file is the start of its preallocated zero tail. */
+  static boolean isZeroTail(String line) {
+    return !line.isEmpty() && line.charAt(0) == '\0';
+  }
+
+  /**
+   * Where the records of a file end: its size less the zero bytes at its end (the preallocated tail
+   * of an active file).
+   */
+  static long dataEnd(FileChannel ch) throws IOException {
+    long end = ch.size();
+    ByteBuffer buf = ByteBuffer.allocate(64 << 10);
+    while (end > 0) {
+      int n = (int) Math.min(buf.capacity(), end);
+      buf.clear().limit(n);
+      long at = end - n;
+      while (buf.hasRemaining()) {
+        if (ch.read(buf, at + buf.position()) < 0) {
+          throw new IOException("the audit file shrank while it was read");
+        }
+      }
+      for (int i = n - 1; i >= 0; i--) {
+        if (buf.get(i) != 0) {
+          return at + i + 1;
+        }
+      }
+      end = at;
+    }
+    return 0;
+  }
+
+  /** {@link #dataEnd(FileChannel)} of a file, or -1 when it cannot be read. */
+  public static long dataEnd(Path file) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return dataEnd(ch);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The last line of a file (without its newline) before its zero tail, or null when it holds no
+   * record.
    *
-   * @throws IOException when the file does not end with a newline (a torn write)
+   * @throws IOException when the records do not end with a newline (a torn write)
    */
   static @Nullable String lastLine(FileChannel ch) throws IOException {
-    long size = ch.size();
+    long size = dataEnd(ch);
     if (size == 0) {
       return null;
     }

@@ -238,12 +238,37 @@ public final class AuditVerifier {
         String text;
         while ((text = in.readLine()) != null) {
           line++;
+          if (AuditFiles.isZeroTail(text)) {
+            return zeroTailOnly(file, line, text, in);
+          }
           String problem = check(text, line, before);
           if (problem != null) {
             broken = new Break(file, line, problem);
             return false;
           }
           headFile = file.getFileName().toString();
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Checks that the preallocated zero tail beginning at {@code line} holds only zero bytes to the
+     * end of the file; false (a break) when records or other bytes follow it.
+     */
+    private boolean zeroTailOnly(Path file, long line, String first, BufferedReader in)
+        throws IOException {
+      long at = line;
+      for (String text = first; text != null; text = in.readLine(), at++) {
+        if (!text.chars().allMatch(c -> c == 0)) {
+          broken =
+              new Break(
+                  file,
+                  at,
+                  "bytes after zero bytes that end the records at line "
+                      + line
+                      + " (records overwritten with zeros, or a batch torn by a crash)");
+          return false;
         }
       }
       return true;

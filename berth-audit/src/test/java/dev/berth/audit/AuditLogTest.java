@@ -49,7 +49,7 @@ class AuditLogTest {
   }
 
   private static List<String> lines(Path f) throws Exception {
-    return new ArrayList<>(Files.readAllLines(f, StandardCharsets.UTF_8));
+    return new ArrayList<>(AuditFiles.records(f));
   }
 
   private static void rewrite(Path f, List<String> lines) throws Exception {

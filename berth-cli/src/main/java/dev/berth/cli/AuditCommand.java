@@ -240,7 +240,7 @@ final class AuditCommand {
     List<String> lines() throws IOException {
       List<String> all = new ArrayList<>();
       for (Path f : AuditFiles.inChainOrder(existing())) {
-        all.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+        all.addAll(AuditFiles.records(f));
       }
       return all;
     }

@@ -228,14 +228,22 @@ final class RunCommand implements Callable<Integer> {
     return dir;
   }
 
+  /**
+   * Writes {@code text} to a file named after this process beside {@code file}, then renames it
+   * over {@code file}. No other process writes that name while this one lives, so it needs no
+   * random part (a random temporary name would start the JVM's SecureRandom: 10 ms of each {@code
+   * berth run}); one left behind by a process that died with the same pid is overwritten.
+   */
   private static void replace(Path file, String text) throws IOException {
     Path tmp =
-        Files.createTempFile(
-            file.getParent(),
-            file.getFileName().toString(),
-            ".tmp",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
-    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.writeString(
+        Files.createFile(
+            tmp,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"))),
+        text,
+        StandardCharsets.UTF_8);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.audit.AuditEntry;
 import dev.berth.audit.AuditEvent;
+import dev.berth.audit.AuditFiles;
 import dev.berth.pki.CertificateAuthority;
 import dev.berth.pki.CertificateBundle;
 import dev.berth.pki.FileOwner;
@@ -94,7 +95,7 @@ class AuditForwardIT {
               berth.socket(), "/containers/" + ItEnvironment.uniqueName("fwd") + "/stop");
         }
         berth.stop(); // the final anchor, then the forwarder drains
-        trail = Files.readAllLines(berth.auditLog(), StandardCharsets.UTF_8);
+        trail = AuditFiles.records(berth.auditLog());
         assertThat(collector.awaitRecords(trail, Duration.ofSeconds(20)))
             .as("the collector's copy of " + berth.auditLog())
             .isEqualTo(trail);
@@ -217,7 +218,7 @@ class AuditForwardIT {
             berth.socket(), "/containers/" + ItEnvironment.uniqueName("up") + "/stop");
         awaitMetric(berth, "berth_audit_forward_connected 1");
         berth.stop();
-        List<String> local = Files.readAllLines(berth.auditLog(), StandardCharsets.UTF_8);
+        List<String> local = AuditFiles.records(berth.auditLog());
         assertThat(collector.awaitRecords(local, Duration.ofSeconds(20))).isEqualTo(local);
         Proc.Result verify = verify(collector.records().toString());
         assertThat(verify.exitCode()).as(verify.describe()).isZero();
@@ -270,7 +271,7 @@ class AuditForwardIT {
       AuditTrailIT.post(
           berth.socket(), "/containers/" + ItEnvironment.uniqueName("reload") + "/stop");
       Thread.sleep(100);
-      List<String> lines = Files.readAllLines(berth.auditLog(), StandardCharsets.UTF_8);
+      List<String> lines = AuditFiles.records(berth.auditLog());
       for (String line : lines.reversed()) {
         if (AuditEntry.parse(line).record() instanceof AuditEvent e) {
           if (e.policyDigest().equals(digest)) {

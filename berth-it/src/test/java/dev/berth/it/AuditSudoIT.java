@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.berth.audit.AuditFiles;
 import dev.berth.it.ItEnvironment.UnixUser;
 import dev.berth.testing.FakeDockerd;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,12 +131,10 @@ class AuditSudoIT {
     var json = JsonMapper.builder().build();
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < deadline) {
-      try (Stream<String> lines = Files.lines(trail)) {
-        for (String line : lines.toList()) {
-          JsonNode n = json.readTree(line);
-          if (n.path("path").asText().equals(path)) {
-            return n;
-          }
+      for (String line : AuditFiles.records(trail)) {
+        JsonNode n = json.readTree(line);
+        if (n.path("path").asText().equals(path)) {
+          return n;
         }
       }
       Thread.sleep(20);

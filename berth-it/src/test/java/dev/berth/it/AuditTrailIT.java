@@ -174,7 +174,7 @@ class AuditTrailIT {
     while (System.nanoTime() < deadline) {
       List<String> lines;
       try {
-        lines = Files.readAllLines(file);
+        lines = AuditFiles.records(file);
       } catch (NoSuchFileException e) {
         lines = List.of(); // between a rotation's rename and the new file: look again
       }
@@ -198,7 +198,7 @@ class AuditTrailIT {
     var json = JsonMapper.builder().build();
     Set<String> paths = new HashSet<>();
     for (Path f : files) {
-      for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+      for (String line : AuditFiles.records(f)) {
         JsonNode n = json.readTree(line);
         if (n.path("decision").asText().equals("allow")) {
           paths.add(n.path("path").asText());

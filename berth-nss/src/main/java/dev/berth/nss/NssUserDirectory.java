@@ -38,61 +38,60 @@ public final class NssUserDirectory implements UserDirectory {
   private static final long PW_GID = 20;
   private static final long PW_DIR = 32;
 
-  private final MethodHandle getpwuidR;
-  private final MethodHandle getpwnamR;
-  private final MethodHandle getgrouplist;
-  private final MethodHandle getgrnamR;
-  private final MethodHandle getgrgidR;
-
   // struct group on LP64 glibc: char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem;
   private static final long GROUP_SIZE = 32;
   private static final long GR_GID = 16;
 
-  public NssUserDirectory() {
+  /**
+   * Each C function is linked on first use (a holder class per function): linking a downcall spins
+   * classes, and {@code berth run}, which starts a JVM in front of every container, needs only
+   * three of the five.
+   */
+  public NssUserDirectory() {}
+
+  private static final FunctionDescriptor BY_NAME =
+      FunctionDescriptor.of(
+          ValueLayout.JAVA_INT,
+          ValueLayout.ADDRESS,
+          ValueLayout.ADDRESS,
+          ValueLayout.ADDRESS,
+          ValueLayout.JAVA_LONG,
+          ValueLayout.ADDRESS);
+
+  private static final FunctionDescriptor BY_ID =
+      FunctionDescriptor.of(
+          ValueLayout.JAVA_INT,
+          ValueLayout.JAVA_INT,
+          ValueLayout.ADDRESS,
+          ValueLayout.ADDRESS,
+          ValueLayout.JAVA_LONG,
+          ValueLayout.ADDRESS);
+
+  private static MethodHandle link(String name, FunctionDescriptor descriptor) {
     Linker linker = Linker.nativeLinker();
-    SymbolLookup libc = linker.defaultLookup();
-    FunctionDescriptor pwLookup =
-        FunctionDescriptor.of(
-            ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS,
-            ValueLayout.ADDRESS,
-            ValueLayout.JAVA_LONG,
-            ValueLayout.ADDRESS);
-    getpwuidR = linker.downcallHandle(find(libc, "getpwuid_r"), pwLookup);
-    getpwnamR =
-        linker.downcallHandle(
-            find(libc, "getpwnam_r"),
-            FunctionDescriptor.of(
-                ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG,
-                ValueLayout.ADDRESS));
-    getgrnamR =
-        linker.downcallHandle(
-            find(libc, "getgrnam_r"),
-            FunctionDescriptor.of(
-                ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG,
-                ValueLayout.ADDRESS));
-    getgrgidR =
-        linker.downcallHandle(
-            find(libc, "getgrgid_r"),
-            FunctionDescriptor.of(
-                ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG,
-                ValueLayout.ADDRESS));
-    getgrouplist =
-        linker.downcallHandle(
-            find(libc, "getgrouplist"),
+    return linker.downcallHandle(find(linker.defaultLookup(), name), descriptor);
+  }
+
+  private static final class GetpwuidR {
+    static final MethodHandle HANDLE = link("getpwuid_r", BY_ID);
+  }
+
+  private static final class GetpwnamR {
+    static final MethodHandle HANDLE = link("getpwnam_r", BY_NAME);
+  }
+
+  private static final class GetgrnamR {
+    static final MethodHandle HANDLE = link("getgrnam_r", BY_NAME);
+  }
+
+  private static final class GetgrgidR {
+    static final MethodHandle HANDLE = link("getgrgid_r", BY_ID);
+  }
+
+  private static final class Getgrouplist {
+    static final MethodHandle HANDLE =
+        link(
+            "getgrouplist",
             FunctionDescriptor.of(
                 ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS,
@@ -119,7 +118,9 @@ public final class NssUserDirectory implements UserDirectory {
         MemorySegment buf = arena.allocate(size);
         MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
         int rc =
-            (int) getgrnamR.invokeExact(arena.allocateFrom(group), grp, buf, (long) size, result);
+            (int)
+                GetgrnamR.HANDLE.invokeExact(
+                    arena.allocateFrom(group), grp, buf, (long) size, result);
         if (rc == ERANGE) {
           continue;
         }
@@ -147,7 +148,7 @@ public final class NssUserDirectory implements UserDirectory {
         MemorySegment grp = arena.allocate(GROUP_SIZE, 8);
         MemorySegment buf = arena.allocate(size);
         MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
-        int rc = (int) getgrgidR.invokeExact(gid, grp, buf, (long) size, result);
+        int rc = (int) GetgrgidR.HANDLE.invokeExact(gid, grp, buf, (long) size, result);
         if (rc == ERANGE) {
           continue;
         }
@@ -176,9 +177,10 @@ public final class NssUserDirectory implements UserDirectory {
         MemorySegment result = arena.allocate(ValueLayout.ADDRESS);
         int rc =
             name == null
-                ? (int) getpwuidR.invokeExact(uid, pwd, buf, (long) size, result)
+                ? (int) GetpwuidR.HANDLE.invokeExact(uid, pwd, buf, (long) size, result)
                 : (int)
-                    getpwnamR.invokeExact(arena.allocateFrom(name), pwd, buf, (long) size, result);
+                    GetpwnamR.HANDLE.invokeExact(
+                        arena.allocateFrom(name), pwd, buf, (long) size, result);
         if (rc == ERANGE) {
           continue;
         }
@@ -215,7 +217,8 @@ public final class NssUserDirectory implements UserDirectory {
         MemorySegment groups = arena.allocate(ValueLayout.JAVA_INT, capacity);
         MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
         count.set(ValueLayout.JAVA_INT, 0, capacity);
-        int rc = (int) getgrouplist.invokeExact(arena.allocateFrom(user), primary, groups, count);
+        int rc =
+            (int) Getgrouplist.HANDLE.invokeExact(arena.allocateFrom(user), primary, groups, count);
         int n = count.get(ValueLayout.JAVA_INT, 0);
         if (rc == -1) {
           capacity = Math.max(capacity * 2, n);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.audit.AuditFiles;
 import dev.berth.audit.AuditVerifier;
 import dev.berth.daemon.DaemonClient;
 import dev.berth.daemon.OwnerStore;
@@ -15,7 +16,6 @@ import dev.berth.policy.Role;
 import dev.berth.policy.UserDirectory;
 import dev.berth.policy.docker.DockerJson;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -218,20 +218,19 @@ final class DashboardData {
     return out;
   }
 
-  /** How many bytes the active audit file has: the live feed's cue to refresh. */
+  /**
+   * How many bytes of records the active audit file has (its size less the preallocated zero tail):
+   * the live feed's cue to refresh.
+   */
   long auditSize() {
-    try {
-      return Files.size(auditLog);
-    } catch (IOException e) {
-      return -1;
-    }
+    return AuditFiles.dataEnd(auditLog);
   }
 
   private List<JsonNode> records() throws IOException {
     if (!Files.exists(auditLog)) {
       return List.of();
     }
-    List<String> lines = Files.readAllLines(auditLog, StandardCharsets.UTF_8);
+    List<String> lines = AuditFiles.records(auditLog);
     List<JsonNode> out = new ArrayList<>(lines.size());
     for (String l : lines) {
       if (!l.isBlank()) {

@@ -1,0 +1,123 @@
+package dev.berth.bench.micro;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.docker.DockerJson;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * What re-serialising a container list answer costs, and what a streaming rewrite could save: a
+ * {@code GET /containers/json?all=1} answer of N containers shaped like dockerd's, through (a) what
+ * berth does today for a held answer ({@link DockerJson#parse}: strict UTF-8 check, a tree with
+ * big-number nodes and duplicate detection, then {@link DockerJson#write}), (b) a tree with
+ * Jackson's default number nodes ({@link DockerJson#mapper}), (c) a streaming copy, parser to
+ * generator, without a tree (the lower bound of a rewrite that touches only the names). Variants
+ * rotate per round; it reports the median per-round time per answer and the ratio to (a), and
+ * whether the outputs are byte for byte the same. A benchmark, not a test. Usage: {@code java -cp
+ * ... dev.berth.bench.micro.ListAnswerBench [containers] [answers-per-round] [rounds]}.
+ */
+public final class ListAnswerBench {
+  private ListAnswerBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int containers = args.length > 0 ? Integer.parseInt(args[0]) : 26;
+    int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+    byte[] answer = answer(containers);
+    ObjectMapper defaults = DockerJson.mapper();
+    JsonFactory factory = defaults.getFactory();
+    byte[] a = DockerJson.write(DockerJson.parse(answer));
+    byte[] b = defaults.writeValueAsBytes(defaults.readTree(answer));
+    byte[] c = stream(factory, answer);
+    String[] names = {"tree, strict (today)", "tree, default numbers", "streaming copy"};
+    double[][] micros = new double[3][rounds];
+    long sink = 0;
+    for (int r = 0; r < rounds; r++) {
+      for (int k = 0; k < 3; k++) {
+        int v = (r + k) % 3;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < perRound; i++) {
+          byte[] out =
+              switch (v) {
+                case 0 -> DockerJson.write(DockerJson.parse(answer));
+                case 1 -> defaults.writeValueAsBytes(defaults.readTree(answer));
+                default -> stream(factory, answer);
+              };
+          sink += out.length;
+        }
+        micros[v][r] = (System.nanoTime() - t0) / 1e3 / perRound;
+      }
+    }
+    System.out.printf(
+        "container list answer, %d containers, %d bytes: %d answers x %d rounds (sink %d)%n",
+        containers, answer.length, perRound, rounds, sink);
+    for (int v = 0; v < 3; v++) {
+      double[] ratio = new double[rounds];
+      for (int r = 0; r < rounds; r++) {
+        ratio[r] = micros[v][r] / micros[0][r];
+      }
+      System.out.printf(
+          "%-24s %8.1f us/answer  %5.2f x today%n", names[v], median(micros[v]), median(ratio));
+    }
+    System.out.printf(
+        "same bytes as today: default numbers %s, streaming copy %s%n",
+        Arrays.equals(a, b), Arrays.equals(a, c));
+  }
+
+  private static byte[] stream(JsonFactory factory, byte[] answer) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(answer.length);
+    try (JsonParser p = factory.createParser(answer);
+        JsonGenerator g = factory.createGenerator(out)) {
+      p.nextToken();
+      g.copyCurrentStructure(p);
+    }
+    return out.toByteArray();
+  }
+
+  /** A list answer shaped like dockerd 28's for {@code n} running containers. */
+  static byte[] answer(int n) {
+    StringBuilder s = new StringBuilder("[");
+    for (int i = 0; i < n; i++) {
+      String id = String.format("%064x", 0xc0ffee00L + i);
+      s.append(i == 0 ? "" : ",")
+          .append("{\"Id\":\"")
+          .append(id)
+          .append("\",\"Names\":[\"/u1001-web-")
+          .append(i)
+          .append("\"],\"Image\":\"busybox\",\"ImageID\":\"sha256:")
+          .append(id)
+          .append("\",\"Command\":\"sh -c 'sleep 3600'\",\"Created\":")
+          .append(1765065600L + i)
+          .append(",\"Ports\":[{\"PrivatePort\":80,\"Type\":\"tcp\"}],")
+          .append("\"Labels\":{\"dev.berth.owner.uid\":\"1001\",\"dev.berth.owner.gid\":\"1001\",")
+          .append("\"dev.berth.name\":\"web-")
+          .append(i)
+          .append("\"},\"State\":\"running\",\"Status\":\"Up 2 hours\",")
+          .append("\"HostConfig\":{\"NetworkMode\":\"bridge\"},")
+          .append("\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"IPAMConfig\":null,")
+          .append("\"Links\":null,\"Aliases\":null,\"MacAddress\":\"02:42:ac:11:00:02\",")
+          .append("\"DriverOpts\":null,\"GwPriority\":0,\"NetworkID\":\"")
+          .append(id)
+          .append("\",\"EndpointID\":\"")
+          .append(id)
+          .append("\",\"Gateway\":\"172.17.0.1\",\"IPAddress\":\"172.17.0.2\",")
+          .append("\"IPPrefixLen\":16,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\",")
+          .append("\"GlobalIPv6PrefixLen\":0,\"DNSNames\":null}}},")
+          .append("\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"")
+          .append(id)
+          .append("\",\"Source\":\"\",\"Destination\":\"/data\",\"Driver\":\"local\",")
+          .append("\"Mode\":\"\",\"RW\":true,\"Propagation\":\"\"}]}");
+    }
+    return s.append("]").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+}
