@@ -6,6 +6,7 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The caller of a mediated BuildKit connection, as the proxy identified and judged it.
@@ -18,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
  * @param recorder where each judged call is recorded; the call goes on only once the record is
  *     durable
  * @param claims where the images the caller's builds make are claimed for the caller
+ * @param privateTags the daemon names of the caller's private tags (issue 13), asked at each Solve;
+ *     null for callers who see every image (administrators), whose builds get no namespace rules
  */
 public record BuildCaller(
     int uid,
@@ -26,7 +29,8 @@ public record BuildCaller(
     FrontendPins pins,
     ImagePolicy images,
     Recorder recorder,
-    Claims claims) {
+    Claims claims,
+    @Nullable PrivateTags privateTags) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");
@@ -34,6 +38,17 @@ public record BuildCaller(
     requireNonNull(images, "images");
     requireNonNull(recorder, "recorder");
     requireNonNull(claims, "claims");
+  }
+
+  /** The caller's private tags, as the daemon names them ({@code berth.invalid/u1001/...}). */
+  @FunctionalInterface
+  public interface PrivateTags {
+    /**
+     * The daemon names of the caller's tags now. May block.
+     *
+     * @throws IllegalStateException when they cannot be listed (the Solve is refused)
+     */
+    List<String> list();
   }
 
   /** Records who owns what a build exported into the daemon's image store. */

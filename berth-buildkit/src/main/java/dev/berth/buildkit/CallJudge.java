@@ -243,6 +243,15 @@ public final class CallJudge {
     if (attrs.refusal() != null) {
       problems.add(attrs.refusal());
     }
+    @Nullable List<String> privateTags = null;
+    BuildCaller.PrivateTags lister = caller.privateTags();
+    if (problems.isEmpty() && lister != null) {
+      try {
+        privateTags = List.copyOf(lister.list());
+      } catch (IllegalStateException e) {
+        problems.add(String.valueOf(e.getMessage()));
+      }
+    }
     if (!problems.isEmpty()) {
       return Verdict.denied("buildkit_solve", problems.getFirst());
     }
@@ -261,11 +270,16 @@ public final class CallJudge {
     }
     String note = "cache mounts namespaced, owner labels set, image names yours";
     if (images.restricts()) {
-      out.setSourcePolicy(ImageSourcePolicy.of(images));
       note +=
           "; image rules for build sent as a source policy ("
               + String.join(", ", ImageSourcePolicy.names(images))
               + ")";
+    }
+    if (privateTags != null) {
+      note += "; your images by your names (" + privateTags.size() + " private tags)";
+    }
+    if (images.restricts() || privateTags != null) {
+      out.setSourcePolicy(ImageSourcePolicy.of(images, uid, privateTags));
     }
     return new Verdict.Forward(out.build().toByteArray(), note);
   }

@@ -1,6 +1,7 @@
 package dev.berth.buildkit;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ImagePattern;
 import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.ImageRule;
@@ -12,11 +13,14 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.regex.Pattern;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.MatchType;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Policy;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.PolicyAction;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Rule;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
+import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Update;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A role's image rules for {@code build} ({@link ImagePolicy}) as a BuildKit source policy, sent
@@ -33,6 +37,17 @@ import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
  * those). Rules {@code made_by: admin/self} have no counterpart: BuildKit judges names, not who
  * made an image, so under BuildKit those images are refused as bases. Sources other than images
  * (the context, git, http) are left alone.
+ *
+ * <p>Issue 13 (an image a user makes is theirs, {@link ImageNamespace}) adds, for every caller but
+ * administrators: first one {@code CONVERT} per private tag the caller holds, from the name the
+ * caller uses ({@code docker-image://docker.io/library/app:1}, EXACT) to the daemon's name ({@code
+ * docker-image://berth.invalid/u1001/docker.io/library/app:1}), which the daemon's image store
+ * holds, so {@code FROM app:1} builds on the caller's own image (BuildKit re-evaluates a converted
+ * source from the first rule, and a CONVERT takes effect at once); then, last, a deny of every
+ * source under {@code berth.invalid} (another user's daemon name: the daemon would find it locally)
+ * and, unless the role's image rules restrict, an allow of the caller's own namespace. Image ids
+ * are not a way around it: the Dockerfile frontend parses {@code FROM <id>} as a name ({@code
+ * docker.io/library/sha256:<id>}), which the daemon looks up only among names.
  */
 final class ImageSourcePolicy {
   private static final String SCHEME = "docker-image://";
@@ -48,26 +63,61 @@ final class ImageSourcePolicy {
 
   private ImageSourcePolicy() {}
 
-  /** The source policy for builds under {@code images} (which restricts). */
-  static Policy of(ImagePolicy images) {
-    Policy.Builder p =
-        Policy.newBuilder().setVersion(1).addRules(rule(PolicyAction.DENY, "^" + SCHEME));
-    for (ImageRule r : images.rulesFor(ImageUse.BUILD)) {
-      if (r.madeBy() != ImageRule.MadeBy.REGISTRY) {
-        continue;
+  /**
+   * The source policy for builds of the user {@code uid} under {@code images}, who holds the
+   * private tags {@code privateTags} (daemon names); {@code privateTags} null for a caller who sees
+   * every image (then only the image rules, when they restrict).
+   */
+  static Policy of(ImagePolicy images, int uid, @Nullable List<String> privateTags) {
+    Policy.Builder p = Policy.newBuilder().setVersion(1);
+    if (privateTags != null) {
+      String own = ImageNamespace.REGISTRY + "/u" + uid + "/";
+      for (String tag : privateTags) {
+        if (ImageNamespace.parse(tag).filter(t -> t.uid() == uid).isEmpty()) {
+          continue;
+        }
+        String rest = tag.substring(own.length());
+        int slash = rest.indexOf('/');
+        String named = rest.substring(0, slash).replace("__", ":") + rest.substring(slash);
+        p.addRules(
+            Rule.newBuilder()
+                .setAction(PolicyAction.CONVERT)
+                .setSelector(
+                    Selector.newBuilder()
+                        .setIdentifier(SCHEME + named)
+                        .setMatchType(MatchType.EXACT))
+                .setUpdates(Update.newBuilder().setIdentifier(SCHEME + tag)));
       }
-      String suffix =
-          switch (r.digests()) {
-            case ANY -> TAG + "(?:@" + DIGEST + ")?";
-            case REQUIRED -> TAG + "@" + DIGEST;
-            case LISTED ->
-                TAG
-                    + "@(?:"
-                    + String.join("|", r.allowedDigests().stream().sorted().toList())
-                    + ")";
-          };
-      for (ImagePattern pattern : r.repos()) {
-        p.addRules(rule(PolicyAction.ALLOW, "^" + SCHEME + pattern.regex() + suffix + "$"));
+    }
+    if (images.restricts()) {
+      p.addRules(rule(PolicyAction.DENY, "^" + SCHEME));
+      for (ImageRule r : images.rulesFor(ImageUse.BUILD)) {
+        if (r.madeBy() != ImageRule.MadeBy.REGISTRY) {
+          continue;
+        }
+        String suffix =
+            switch (r.digests()) {
+              case ANY -> TAG + "(?:@" + DIGEST + ")?";
+              case REQUIRED -> TAG + "@" + DIGEST;
+              case LISTED ->
+                  TAG
+                      + "@(?:"
+                      + String.join("|", r.allowedDigests().stream().sorted().toList())
+                      + ")";
+            };
+        for (ImagePattern pattern : r.repos()) {
+          p.addRules(rule(PolicyAction.ALLOW, "^" + SCHEME + pattern.regex() + suffix + "$"));
+        }
+      }
+    }
+    if (privateTags != null) {
+      p.addRules(
+          rule(PolicyAction.DENY, "(?i)^" + SCHEME + Pattern.quote(ImageNamespace.REGISTRY)));
+      if (!images.restricts()) {
+        p.addRules(
+            rule(
+                PolicyAction.ALLOW,
+                "^" + SCHEME + Pattern.quote(ImageNamespace.REGISTRY + "/u" + uid + "/")));
       }
     }
     return p.build();

@@ -48,7 +48,8 @@ class CallJudgeTest {
           PINS,
           ImagePolicy.ANY,
           (path, v) -> CompletableFuture.completedFuture(null),
-          (id, names) -> {});
+          (id, names) -> {},
+          () -> List.of(ALICE_NS + "docker.io/library/app:1"));
 
   private BuildOwners owners;
   private CallJudge judge;
@@ -241,6 +242,38 @@ class CallJudgeTest {
     String names = ALICE_NS + "mine:2," + ALICE_NS + "busybox:latest";
     assertThat(out.getExporters(0).getAttrsMap()).containsEntry("name", names);
     assertThat(out.getExporterAttrsDeprecatedMap()).containsEntry("name", names);
+  }
+
+  /** Issue 13: every Solve of a user carries the source policy of their image namespace. */
+  @Test
+  void solve_user_forwardedWithTheirNamespaceAsSourcePolicy() throws Exception {
+    Verdict v = solve(stock("r12c"));
+    assertThat(v).isInstanceOf(Verdict.Forward.class);
+    ControlOuterClass.SolveRequest out =
+        ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message());
+    assertThat(out.getSourcePolicy())
+        .isEqualTo(
+            ImageSourcePolicy.of(
+                ImagePolicy.ANY, ALICE, List.of(ALICE_NS + "docker.io/library/app:1")));
+  }
+
+  @Test
+  void solve_privateTagsUnknown_refused() {
+    BuildCaller blind =
+        new BuildCaller(
+            ALICE,
+            ALICE_OWNER,
+            TAGS,
+            PINS,
+            ImagePolicy.ANY,
+            (path, v) -> CompletableFuture.completedFuture(null),
+            (id, names) -> {},
+            () -> {
+              throw new IllegalStateException("berth could not list your images (down)");
+            });
+    Verdict v = judge.judge(blind, SOLVE, "", stock("r12d").build().toByteArray());
+    assertThat(refused(v)).contains("could not list your images");
+    assertThat(owners.refOwner("r12d")).isEmpty();
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.berth.policy.Grant;
 import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
+import dev.berth.policy.Scope;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -144,7 +145,10 @@ final class BuildKitHandOff {
                     v instanceof Verdict.Forward f && !f.note().isEmpty()
                         ? List.of(f.note())
                         : List.of()),
-            (imageId, names) -> e.claimBuilt(imageId, names, owner));
+            (imageId, names) -> e.claimBuilt(imageId, names, owner),
+            grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false)
+                ? null
+                : () -> e.privateTags(who.uid()));
     String session = ex.buildSession;
     ex.buildSession = null;
     BUILDS.handOff(
