@@ -6,7 +6,6 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The caller of a mediated BuildKit connection, as the proxy identified and judged it.
@@ -19,8 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param recorder where each judged call is recorded; the call goes on only once the record is
  *     durable
  * @param claims where the images the caller's builds make are claimed for the caller
- * @param privateTags the daemon names of the caller's private tags (issue 13), asked at each Solve;
- *     null for callers who see every image (administrators), whose builds get no namespace rules
+ * @param namespaced whether the caller's images live in a namespace of their own (issue 13): false
+ *     for callers who see every image (administrators)
  */
 public record BuildCaller(
     int uid,
@@ -30,7 +29,7 @@ public record BuildCaller(
     ImagePolicy images,
     Recorder recorder,
     Claims claims,
-    @Nullable PrivateTags privateTags) {
+    boolean namespaced) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");
@@ -38,17 +37,6 @@ public record BuildCaller(
     requireNonNull(images, "images");
     requireNonNull(recorder, "recorder");
     requireNonNull(claims, "claims");
-  }
-
-  /** The caller's private tags, as the daemon names them ({@code berth.invalid/u1001/...}). */
-  @FunctionalInterface
-  public interface PrivateTags {
-    /**
-     * The daemon names of the caller's tags now. May block.
-     *
-     * @throws IllegalStateException when they cannot be listed (the Solve is refused)
-     */
-    List<String> list();
   }
 
   /** Records who owns what a build exported into the daemon's image store. */

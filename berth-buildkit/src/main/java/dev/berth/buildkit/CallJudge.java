@@ -243,15 +243,6 @@ public final class CallJudge {
     if (attrs.refusal() != null) {
       problems.add(attrs.refusal());
     }
-    @Nullable List<String> privateTags = null;
-    BuildCaller.PrivateTags lister = caller.privateTags();
-    if (problems.isEmpty() && lister != null) {
-      try {
-        privateTags = List.copyOf(lister.list());
-      } catch (IllegalStateException e) {
-        problems.add(String.valueOf(e.getMessage()));
-      }
-    }
     if (!problems.isEmpty()) {
       return Verdict.denied("buildkit_solve", problems.getFirst());
     }
@@ -275,11 +266,11 @@ public final class CallJudge {
               + String.join(", ", ImageSourcePolicy.names(images))
               + ")";
     }
-    if (privateTags != null) {
-      note += "; your images by your names (" + privateTags.size() + " private tags)";
+    if (caller.namespaced()) {
+      note += "; other users' images denied as build sources";
     }
-    if (images.restricts() || privateTags != null) {
-      out.setSourcePolicy(ImageSourcePolicy.of(images, uid, privateTags));
+    if (images.restricts() || caller.namespaced()) {
+      out.setSourcePolicy(ImageSourcePolicy.of(images, caller.namespaced()));
     }
     return new Verdict.Forward(out.build().toByteArray(), note);
   }

@@ -19,8 +19,6 @@ import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Policy;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.PolicyAction;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Rule;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
-import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Update;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A role's image rules for {@code build} ({@link ImagePolicy}) as a BuildKit source policy, sent
@@ -39,15 +37,14 @@ import org.jspecify.annotations.Nullable;
  * (the context, git, http) are left alone.
  *
  * <p>Issue 13 (an image a user makes is theirs, {@link ImageNamespace}) adds, for every caller but
- * administrators: first one {@code CONVERT} per private tag the caller holds, from the name the
- * caller uses ({@code docker-image://docker.io/library/app:1}, EXACT) to the daemon's name ({@code
- * docker-image://berth.invalid/u1001/docker.io/library/app:1}), which the daemon's image store
- * holds, so {@code FROM app:1} builds on the caller's own image (BuildKit re-evaluates a converted
- * source from the first rule, and a CONVERT takes effect at once); then, last, a deny of every
- * source under {@code berth.invalid} (another user's daemon name: the daemon would find it locally)
- * and, unless the role's image rules restrict, an allow of the caller's own namespace. Image ids
- * are not a way around it: the Dockerfile frontend parses {@code FROM <id>} as a name ({@code
- * docker.io/library/sha256:<id>}), which the daemon looks up only among names.
+ * administrators, a last rule that denies every source under {@code berth.invalid} (a daemon name
+ * in some user's namespace, which the daemon would find among its local images). Image ids are not
+ * a way around it: the Dockerfile frontend parses {@code FROM <id>} as a name ({@code
+ * docker.io/library/sha256:<id>}, a short id as {@code docker.io/library/<id>:latest}), which the
+ * daemon looks up only among names. A user's {@code FROM app:1} names the shared {@code app:1}, not
+ * their own: a CONVERT rule from the name to the daemon's name was tried, but the engines'
+ * Dockerfile frontend resolves the image's metadata under the name as written (Docker 28.5: it went
+ * to the registry), so it is not used.
  */
 final class ImageSourcePolicy {
   private static final String SCHEME = "docker-image://";
@@ -64,31 +61,11 @@ final class ImageSourcePolicy {
   private ImageSourcePolicy() {}
 
   /**
-   * The source policy for builds of the user {@code uid} under {@code images}, who holds the
-   * private tags {@code privateTags} (daemon names); {@code privateTags} null for a caller who sees
-   * every image (then only the image rules, when they restrict).
+   * The source policy for builds under {@code images}; {@code namespaced} for callers whose images
+   * live in a namespace of their own (everyone but administrators).
    */
-  static Policy of(ImagePolicy images, int uid, @Nullable List<String> privateTags) {
+  static Policy of(ImagePolicy images, boolean namespaced) {
     Policy.Builder p = Policy.newBuilder().setVersion(1);
-    if (privateTags != null) {
-      String own = ImageNamespace.REGISTRY + "/u" + uid + "/";
-      for (String tag : privateTags) {
-        if (ImageNamespace.parse(tag).filter(t -> t.uid() == uid).isEmpty()) {
-          continue;
-        }
-        String rest = tag.substring(own.length());
-        int slash = rest.indexOf('/');
-        String named = rest.substring(0, slash).replace("__", ":") + rest.substring(slash);
-        p.addRules(
-            Rule.newBuilder()
-                .setAction(PolicyAction.CONVERT)
-                .setSelector(
-                    Selector.newBuilder()
-                        .setIdentifier(SCHEME + named)
-                        .setMatchType(MatchType.EXACT))
-                .setUpdates(Update.newBuilder().setIdentifier(SCHEME + tag)));
-      }
-    }
     if (images.restricts()) {
       p.addRules(rule(PolicyAction.DENY, "^" + SCHEME));
       for (ImageRule r : images.rulesFor(ImageUse.BUILD)) {
@@ -110,15 +87,9 @@ final class ImageSourcePolicy {
         }
       }
     }
-    if (privateTags != null) {
+    if (namespaced) {
       p.addRules(
           rule(PolicyAction.DENY, "(?i)^" + SCHEME + Pattern.quote(ImageNamespace.REGISTRY)));
-      if (!images.restricts()) {
-        p.addRules(
-            rule(
-                PolicyAction.ALLOW,
-                "^" + SCHEME + Pattern.quote(ImageNamespace.REGISTRY + "/u" + uid + "/")));
-      }
     }
     return p.build();
   }

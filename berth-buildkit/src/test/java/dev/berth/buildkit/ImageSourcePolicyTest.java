@@ -106,85 +106,39 @@ class ImageSourcePolicyTest {
     "git://github.com/org/repo, true",
   })
   void of_sourceIdentifiers_judgedAsTheRules(String identifier, boolean allowed) {
-    assertThat(allowed(ImageSourcePolicy.of(IMAGES, 1001, null), identifier)).isEqualTo(allowed);
+    assertThat(allowed(ImageSourcePolicy.of(IMAGES, false), identifier)).isEqualTo(allowed);
   }
 
   private static final String ALICE_APP = "berth.invalid/u1001/docker.io/library/app:1";
-  private static final String ALICE_REG = "berth.invalid/u1001/localhost__5000/team/tool:2";
 
-  /**
-   * BuildKit's evaluation (sourcepolicy/engine.go): a matching CONVERT rewrites the identifier and
-   * starts over; otherwise the last matching allow or deny wins. The identifier the build loads, or
-   * null when it is denied.
-   */
+  /** The identifier a build loads under {@code p}, or null when BuildKit denies it. */
   private static String evaluate(Policy p, String identifier) {
-    for (int round = 0; round < 20; round++) {
-      boolean deny = false;
-      boolean converted = false;
-      for (Rule r : p.getRulesList()) {
-        boolean matches =
-            r.getSelector().getMatchType() == MatchType.EXACT
-                ? r.getSelector().getIdentifier().equals(identifier)
-                : Pattern.compile(r.getSelector().getIdentifier()).matcher(identifier).find();
-        if (!matches) {
-          continue;
-        }
-        if (r.getAction() == PolicyAction.CONVERT) {
-          if (!r.getUpdates().getIdentifier().equals(identifier)) {
-            identifier = r.getUpdates().getIdentifier();
-            converted = true;
-            break;
-          }
-          continue;
-        }
-        deny = r.getAction() == PolicyAction.DENY;
-      }
-      if (!converted) {
-        return deny ? null : identifier;
-      }
-    }
-    throw new AssertionError("too many conversions");
-  }
-
-  /** Issue 13: alice's FROM app:1 builds on her own private image, by the daemon's name. */
-  @Test
-  void of_ownPrivateTag_convertedToTheDaemonName() {
-    Policy p = ImageSourcePolicy.of(ImagePolicy.ANY, 1001, List.of(ALICE_APP, ALICE_REG));
-    assertThat(evaluate(p, "docker-image://docker.io/library/app:1"))
-        .isEqualTo("docker-image://" + ALICE_APP);
-    assertThat(evaluate(p, "docker-image://localhost:5000/team/tool:2"))
-        .isEqualTo("docker-image://" + ALICE_REG);
-    assertThat(evaluate(p, "docker-image://docker.io/library/python:3.12"))
-        .isEqualTo("docker-image://docker.io/library/python:3.12");
-    assertThat(evaluate(p, "docker-image://" + ALICE_APP)).isEqualTo("docker-image://" + ALICE_APP);
+    return allowed(p, identifier) ? identifier : null;
   }
 
   /** Issue 13: bob's FROM of alice's private image by its daemon name is denied by BuildKit. */
   @Test
   void build_fromOtherUsersImageByDaemonName_refused() {
-    Policy bobs = ImageSourcePolicy.of(ImagePolicy.ANY, 1002, List.of());
+    Policy bobs = ImageSourcePolicy.of(ImagePolicy.ANY, true);
     assertThat(evaluate(bobs, "docker-image://" + ALICE_APP)).isNull();
     assertThat(evaluate(bobs, "docker-image://BERTH.INVALID/u1001/docker.io/library/app:1"))
         .isNull();
     assertThat(evaluate(bobs, "docker-image://docker.io/library/app:1"))
         .isEqualTo("docker-image://docker.io/library/app:1");
-    // a tag list that names another user's tag (it cannot) converts nothing
-    Policy odd = ImageSourcePolicy.of(ImagePolicy.ANY, 1002, List.of(ALICE_APP));
-    assertThat(odd.getRulesList()).noneMatch(r -> r.getAction() == PolicyAction.CONVERT);
-  }
-
-  /** Under image rules, converted own images are denied too (the rules judge names only). */
-  @Test
-  void of_ownPrivateTagUnderImageRules_denied() {
-    Policy p = ImageSourcePolicy.of(IMAGES, 1001, List.of(ALICE_APP));
-    assertThat(evaluate(p, "docker-image://docker.io/library/app:1")).isNull();
-    assertThat(evaluate(p, "docker-image://registry.site.edu/tool:1"))
+    assertThat(
+            evaluate(ImageSourcePolicy.of(ImagePolicy.ANY, false), "docker-image://" + ALICE_APP))
+        .as("administrators see the daemon as it is")
+        .isEqualTo("docker-image://" + ALICE_APP);
+    assertThat(evaluate(ImageSourcePolicy.of(IMAGES, true), "docker-image://" + ALICE_APP))
+        .isNull();
+    assertThat(
+            evaluate(ImageSourcePolicy.of(IMAGES, true), "docker-image://registry.site.edu/tool:1"))
         .isEqualTo("docker-image://registry.site.edu/tool:1");
   }
 
   @Test
   void of_noRulesForBuild_deniesEveryImage() {
-    Policy p = ImageSourcePolicy.of(new ImagePolicy(true, List.of()), 1001, null);
+    Policy p = ImageSourcePolicy.of(new ImagePolicy(true, List.of()), false);
     assertThat(allowed(p, "docker-image://docker.io/library/alpine:3.20")).isFalse();
     assertThat(p.getVersion()).isEqualTo(1);
   }
@@ -198,7 +152,7 @@ class ImageSourcePolicyTest {
         IMAGES,
         (path, v) -> CompletableFuture.completedFuture(null),
         (id, names) -> {},
-        null);
+        false);
   }
 
   @Test
@@ -216,7 +170,7 @@ class ImageSourcePolicyTest {
     assertThat(v).isInstanceOf(Verdict.Forward.class);
     Verdict.Forward f = (Verdict.Forward) v;
     assertThat(ControlOuterClass.SolveRequest.parseFrom(f.message()).getSourcePolicy())
-        .isEqualTo(ImageSourcePolicy.of(IMAGES, 1001, null));
+        .isEqualTo(ImageSourcePolicy.of(IMAGES, false));
     assertThat(f.note()).contains("source policy (site, hub-pinned, tool)");
   }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.ImageClaims;
-import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Owner;
 import dev.berth.policy.docker.DockerJson;
@@ -90,23 +89,6 @@ public final class DaemonObjects implements ObjectDirectory {
               i.path("RepoDigests").forEach(d -> digests.add(d.asText()));
               return new DockerObject(id, "", store.imageOwner(id), tags, digests);
             });
-  }
-
-  @Override
-  public List<String> privateTags(int uid) throws LookupException {
-    DaemonClient.Answer a = call("GET", "/images/json", null);
-    if (a.status() != 200) {
-      throw new LookupException("the daemon answered " + a.status() + " to an image list");
-    }
-    List<String> out = new ArrayList<>();
-    for (JsonNode image : parse(a)) {
-      for (JsonNode tag : image.path("RepoTags")) {
-        ImageNamespace.parse(tag.asText())
-            .filter(p -> p.uid() == uid)
-            .ifPresent(p -> out.add(tag.asText()));
-      }
-    }
-    return out;
   }
 
   @Override

@@ -406,20 +406,6 @@ public final class Enforcement {
     return engine.buildTag(p, name);
   }
 
-  /**
-   * The daemon names of the private tags of the user {@code uid}, from the daemon's image list. May
-   * block.
-   *
-   * @throws IllegalStateException when the daemon cannot list them
-   */
-  public List<String> privateTags(int uid) {
-    try {
-      return core.objects.privateTags(uid);
-    } catch (LookupException e) {
-      throw new IllegalStateException("berth could not list your images (" + e.getMessage() + ")");
-    }
-  }
-
   /** Claims an image a BuildKit build exported, and its names, for {@code owner}. */
   public void claimBuilt(String imageId, List<String> names, Owner owner) {
     core.owners.claimImage(imageId, owner);

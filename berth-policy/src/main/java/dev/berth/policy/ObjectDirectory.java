@@ -43,14 +43,6 @@ public interface ObjectDirectory {
   }
 
   /**
-   * The daemon's names of the tags in {@code uid}'s image namespace ({@link ImageNamespace}), such
-   * as {@code berth.invalid/u1001/docker.io/library/app:1}.
-   */
-  default List<String> privateTags(int uid) throws LookupException {
-    throw unavailable();
-  }
-
-  /**
    * The named volume, created for {@code owner} first if it does not exist (as the daemon would
    * create it implicitly for {@code -v name:/path}, but labelled). The only write: the engine never
    * calls it; {@link Effect.EnsureVolume} does, after the decision is recorded.

@@ -146,9 +146,7 @@ final class BuildKitHandOff {
                         ? List.of(f.note())
                         : List.of()),
             (imageId, names) -> e.claimBuilt(imageId, names, owner),
-            grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false)
-                ? null
-                : () -> e.privateTags(who.uid()));
+            !grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false));
     String session = ex.buildSession;
     ex.buildSession = null;
     BUILDS.handOff(
