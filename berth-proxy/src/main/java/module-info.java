@@ -6,6 +6,7 @@ module dev.berth.proxy {
   requires java.naming;
   requires io.netty.buffer;
   requires io.netty.codec;
+  requires io.netty.codec.compression;
   requires io.netty.codec.http;
   requires io.netty.common;
   requires io.netty.handler;

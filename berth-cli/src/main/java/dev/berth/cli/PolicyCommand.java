@@ -130,6 +130,10 @@ final class PolicyCommand {
           b.everyone() ? "everyone" : "users " + b.users(),
           b.gids().isEmpty() ? "" : ", gids " + b.gids());
     }
+    policy
+        .protectedRepositories()
+        .forEach(
+            p -> out.printf("protected repository %s (only administrators pull into it)%n", p));
     out.flush();
   }
 }

@@ -97,6 +97,79 @@ public final class DaemonObjects implements ObjectDirectory {
   }
 
   @Override
+  public boolean holdTag(String tag, String imageId, Owner owner) throws LookupException {
+    Optional<OwnerStore.PushHold> left = store.pushHold(tag).filter(OwnerStore.PushHold::recovered);
+    if (left.isPresent()) {
+      releaseTag(tag, left.get().imageId()); // a push a previous berth did not finish: undone first
+    }
+    Optional<String> previous =
+        image(tag).filter(i -> i.tags().containsKey(tag)).map(DockerObject::id);
+    try {
+      return store.holdForPush(tag, imageId, owner, previous);
+    } catch (IOException e) {
+      throw new LookupException(String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** Tags {@code imageId} {@code tag}; false when the daemon refused (the image is gone). */
+  private boolean retag(String imageId, String tag) {
+    try {
+      tagImage(imageId, tag);
+      return true;
+    } catch (LookupException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void tagImage(String imageId, String tag) throws LookupException {
+    int colon = tag.lastIndexOf(':');
+    DaemonClient.Answer a =
+        call(
+            "POST",
+            "/images/"
+                + segment(imageId)
+                + "/tag?repo="
+                + encode(tag.substring(0, colon), false)
+                + "&tag="
+                + encode(tag.substring(colon + 1), false),
+            null);
+    if (a.status() / 100 != 2) {
+      throw new LookupException(
+          "the daemon refused to tag " + imageId + " as " + tag + " (" + a.status() + ")");
+    }
+  }
+
+  /**
+   * Ends a push's hold: the daemon's tag goes back to the image it named before the hold, or is
+   * removed ({@code noprune}: only the tag, the image keeps its other tags), while it still names
+   * the pushed image; then the hold is dropped. A tag that moved on meanwhile (a pull) is left.
+   */
+  @Override
+  public void releaseTag(String tag, String imageId) throws LookupException {
+    Optional<OwnerStore.PushHold> hold =
+        store.pushHold(tag).filter(h -> h.imageId().equals(imageId));
+    if (hold.isEmpty()) {
+      return;
+    }
+    boolean stillOurs =
+        image(tag).filter(i -> i.tags().containsKey(tag) && i.id().equals(imageId)).isPresent();
+    if (stillOurs) {
+      Optional<String> previous = hold.get().previous();
+      boolean keep = previous.filter(imageId::equals).isPresent();
+      boolean restored = !keep && previous.isPresent() && retag(previous.get(), tag);
+      if (!keep && !restored) {
+        DaemonClient.Answer a = call("DELETE", "/images/" + imagePath(tag) + "?noprune=1", null);
+        if (a.status() / 100 != 2 && a.status() != 404) {
+          throw new LookupException(
+              "the daemon refused to remove the tag " + tag + " (" + a.status() + ")");
+        }
+      }
+    }
+    store.release(tag, imageId);
+  }
+
+  @Override
   public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     byte[] body =
         JSON.createObjectNode()
@@ -266,6 +339,19 @@ public final class DaemonObjects implements ObjectDirectory {
     for (JsonNode c : parse(a)) {
       out.add(usage(c.path("Id").asText()));
     }
+    return out;
+  }
+
+  @Override
+  public List<JsonNode> builtinNetworks(String filters) throws LookupException {
+    DaemonClient.Answer a =
+        call(
+            "GET", "/networks?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8), null);
+    if (a.status() != 200) {
+      throw new LookupException("the daemon answered " + a.status() + " to a network list");
+    }
+    List<JsonNode> out = new ArrayList<>();
+    parse(a).forEach(out::add);
     return out;
   }
 

@@ -17,9 +17,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +44,26 @@ import org.slf4j.LoggerFactory;
  * stays shared). {@code tag} records come from berth 0.1, where a user's {@code docker tag} or
  * {@code commit} wrote a shared name: such a tag stays its maker's and hidden from other users
  * ({@link #heldTag}); since issue 13 users' tags live in their own namespace and need no record.
+ *
+ * <p>Push holds ({@code hold}, ended by {@code release}): while a user's image is pushed under the
+ * shared name the user gave it, that tag is held for the user ({@link #holdForPush}; see {@code
+ * ImagePushRules}), hidden from everyone else like a {@code tag} record, with the image the tag
+ * pointed at before. One hold per tag at a time. A hold is recorded before the daemon is asked to
+ * tag, so a hold berth did not release before it stopped is loaded again: the tag stays hidden from
+ * everyone but its holder.
  */
 public final class OwnerStore implements AutoCloseable, ImageClaims {
   private static final Logger LOG = LoggerFactory.getLogger(OwnerStore.class);
   private static final ObjectMapper JSON = DockerJson.mapper();
 
   private record TagClaim(String imageId, Owner owner, boolean made) {}
+
+  /**
+   * A push's hold on a shared tag: the image pushed, its holder, what the tag named before, and
+   * whether it was loaded from the file (a push a previous berth did not finish).
+   */
+  public record PushHold(
+      String imageId, Owner owner, Optional<String> previous, boolean recovered) {}
 
   private final Path file;
   private final FileChannel channel;
@@ -55,6 +73,7 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
   private final Map<String, Owner> execs = new ConcurrentHashMap<>();
   private final Map<String, Owner> images = new ConcurrentHashMap<>();
   private final Map<String, TagClaim> tags = new ConcurrentHashMap<>();
+  private final Map<String, PushHold> holds = new ConcurrentHashMap<>();
 
   private OwnerStore(Path file, FileChannel channel) {
     this.file = file;
@@ -99,6 +118,11 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
       case "image" -> images.put(id, owner);
       case "tag" -> tags.put(rec.get("tag").textValue(), new TagClaim(id, owner, true));
       case "pull" -> tags.put(rec.get("tag").textValue(), new TagClaim(id, owner, false));
+      case "hold" ->
+          holds.put(
+              rec.get("tag").textValue(),
+              new PushHold(id, owner, Optional.ofNullable(rec.path("previous").textValue()), true));
+      case "release" -> holds.remove(rec.get("tag").textValue());
       default -> throw new IllegalArgumentException("unknown kind");
     }
   }
@@ -114,12 +138,20 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
 
   /** The owner of {@code tag} if it was claimed while pointing at {@code imageId}. */
   public Optional<Owner> tagOwner(String tag, String imageId) {
+    PushHold hold = holds.get(tag);
+    if (hold != null && hold.imageId().equals(imageId)) {
+      return Optional.of(hold.owner());
+    }
     TagClaim c = tags.get(tag);
     return c != null && c.imageId().equals(imageId) ? Optional.of(c.owner()) : Optional.empty();
   }
 
   @Override
   public Optional<Owner> heldTag(String tag, String imageId) {
+    PushHold hold = holds.get(tag);
+    if (hold != null && hold.imageId().equals(imageId)) {
+      return Optional.of(hold.owner());
+    }
     TagClaim c = tags.get(tag);
     return c != null && c.made() && c.imageId().equals(imageId)
         ? Optional.of(c.owner())
@@ -145,14 +177,64 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
     persist("pull", imageId, tag, owner);
   }
 
+  /**
+   * Holds the shared tag {@code tag} for {@code owner} while it points at {@code imageId}, with the
+   * image it pointed at before; false when the tag is held already (one push of a name at a time).
+   */
+  public boolean holdForPush(String tag, String imageId, Owner owner, Optional<String> previous)
+      throws IOException {
+    PushHold hold = new PushHold(imageId, owner, previous, false);
+    if (holds.putIfAbsent(tag, hold) != null) {
+      return false;
+    }
+    ObjectNode rec = record("hold", imageId, tag, owner);
+    previous.ifPresent(p -> rec.put("previous", p));
+    boolean written;
+    try {
+      written = append(rec).get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      written = false;
+    } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+      written = false;
+    }
+    if (!written) {
+      // Durable first: a tag made without its hold on disk would be shared after a restart.
+      holds.remove(tag, hold);
+      throw new IOException("the hold on " + tag + " could not be recorded in " + file);
+    }
+    return true;
+  }
+
+  /** The hold on {@code tag}, if one is in place. */
+  public Optional<PushHold> pushHold(String tag) {
+    return Optional.ofNullable(holds.get(tag));
+  }
+
+  /** Drops the hold on {@code tag} of the push of {@code imageId} (nothing for another's). */
+  public void release(String tag, String imageId) {
+    PushHold hold = holds.get(tag);
+    if (hold != null && hold.imageId().equals(imageId) && holds.remove(tag, hold)) {
+      Future<Boolean> unused = append(record("release", imageId, tag, hold.owner()));
+    }
+  }
+
   private void persist(String kind, String id, @Nullable String tag, Owner owner) {
+    Future<Boolean> unused = append(record(kind, id, tag, owner));
+  }
+
+  private static ObjectNode record(String kind, String id, @Nullable String tag, Owner owner) {
     ObjectNode rec = JSON.createObjectNode().put("kind", kind).put("id", id);
     if (tag != null) {
       rec.put("tag", tag);
     }
-    rec.put("uid", owner.uid()).put("gid", owner.gid());
+    return rec.put("uid", owner.uid()).put("gid", owner.gid());
+  }
+
+  /** Appends and fsyncs {@code rec} on the writer thread; completes with whether it was written. */
+  private Future<Boolean> append(ObjectNode rec) {
     byte[] line = (rec + "\n").getBytes(StandardCharsets.UTF_8);
-    writer.execute(
+    return writer.submit(
         () -> {
           try {
             ByteBuffer buf = ByteBuffer.wrap(line);
@@ -160,11 +242,13 @@ public final class OwnerStore implements AutoCloseable, ImageClaims {
               channel.write(buf);
             }
             channel.force(false);
+            return true;
           } catch (IOException e) {
             LOG.atError()
                 .addKeyValue("file", file)
                 .addKeyValue("cause", e.toString())
                 .log("ownership record not written; the object will be nobody's after a restart");
+            return false;
           }
         });
   }

@@ -8,7 +8,9 @@ import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.DockerObject;
 import dev.berth.policy.Effect;
+import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,10 @@ public final class Enforcement {
   private PolicyEngine.@Nullable Caller judged;
 
   private boolean resultDue;
+
+  /** A push's hold and temporary tag to undo once its answer ended ({@link #release}). */
+  private final AtomicReference<Decision.FollowUp.@Nullable ReleaseTag> releaseDue =
+      new AtomicReference<>();
 
   Enforcement(Enforcer core, Caller caller, PolicyEngine engine) {
     this.core = core;
@@ -222,6 +229,9 @@ public final class Enforcement {
    * Performs the allow's effects (after its record); the allow, or the refusal that replaces it.
    */
   private Decision perform(Decision.Allow allow) {
+    if (allow.followUp() instanceof Decision.FollowUp.ReleaseTag r) {
+      releaseDue.set(r); // due from the first effect on, whatever happens next
+    }
     for (Effect e : allow.effects()) {
       Optional<? extends Decision> refusal;
       try {
@@ -231,6 +241,7 @@ public final class Enforcement {
       }
       if (refusal.isPresent()) {
         record(refusal.get());
+        release();
         return refusal.get();
       }
     }
@@ -305,6 +316,32 @@ public final class Enforcement {
         new AuditResult(id, status, createdId, (System.nanoTime() - startedNanos) / 1_000_000));
   }
 
+  /** Whether a push's hold waits for {@link #release}. */
+  public boolean releaseDue() {
+    return releaseDue.get() != null;
+  }
+
+  /**
+   * Undoes a push's hold and temporary tag ({@link Decision.FollowUp.ReleaseTag}), once: when the
+   * push's answer ended, with success or failure, when the connection closed first, or when one of
+   * its effects failed. May block on the daemon (call it off any event loop). If the daemon cannot
+   * be asked, the tag stays held: hidden from everyone but the caller.
+   */
+  public void release() {
+    Decision.FollowUp.ReleaseTag r = releaseDue.getAndSet(null);
+    if (r == null) {
+      return;
+    }
+    try {
+      core.objects.releaseTag(r.tag(), r.imageId());
+    } catch (LookupException e) {
+      LOG.atWarn()
+          .addKeyValue("image", r.tag())
+          .addKeyValue("cause", e.getMessage())
+          .log("pushed tag not released; it stays held, hidden from other users");
+    }
+  }
+
   /**
    * Claims what a successful request created for its caller: the exec the answer names, or the
    * image now tagged (or named) by it. Runs after the decision's record; may block on a lookup.
@@ -313,6 +350,7 @@ public final class Enforcement {
    */
   public void claim(Decision.FollowUp followUp, int status, String createdId)
       throws ClaimException {
+    release();
     if (status / 100 != 2) {
       return;
     }
@@ -367,6 +405,34 @@ public final class Enforcement {
   }
 
   /**
+   * Claims what a successful load or import made for its caller: each image {@code made} names (a
+   * name the answer says was loaded, or an image id) whose every tag is in the caller's namespace,
+   * so that an image that also holds a shared name (the same content as a pulled image) is not
+   * taken from the others. Runs after the decision's record; may block on a lookup.
+   */
+  public void claimMade(Decision.FollowUp.ClaimLoaded claim, int status, List<String> made) {
+    if (status / 100 != 2) {
+      return;
+    }
+    int uid = caller.principal().map(Principal::uid).orElse(-1);
+    for (String ref : made) {
+      try {
+        Optional<DockerObject> image = core.objects.image(ref);
+        if (image.isPresent()
+            && image.get().tagNames().stream()
+                .allMatch(t -> ImageNamespace.parse(t).map(p -> p.uid() == uid).orElse(false))) {
+          core.owners.claimImage(image.get().id(), claim.owner());
+        }
+      } catch (LookupException e) {
+        LOG.atWarn()
+            .addKeyValue("image", ref)
+            .addKeyValue("cause", e.getMessage())
+            .log("loaded image not claimed; it stays nobody's");
+      }
+    }
+  }
+
+  /**
    * Records one gRPC call of the BuildKit connection this request opened (judged in berth-buildkit
    * after the hand-off): a decision record of its own, with the call's path.
    */
@@ -415,7 +481,9 @@ public final class Enforcement {
   /** Whether claiming after {@code followUp} may ask the daemon (then claim off any loop). */
   public static boolean claimLooksUp(Decision.FollowUp followUp) {
     return followUp instanceof Decision.FollowUp.ClaimImage
-        || followUp instanceof Decision.FollowUp.ClaimBuild;
+        || followUp instanceof Decision.FollowUp.ClaimBuild
+        || followUp instanceof Decision.FollowUp.ReleaseTag
+        || followUp instanceof Decision.FollowUp.ClaimLoaded;
   }
 
   /** The id of the object a create answer names ({@code Id}, or a volume's {@code Name}), or "". */

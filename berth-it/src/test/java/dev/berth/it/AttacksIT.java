@@ -197,6 +197,57 @@ class AttacksIT extends ItBase {
     }
   }
 
+  /**
+   * (b, compressed) The same crafted entry inside a gzip stream: the daemon decompresses archives
+   * itself, so berth must decompress too and rewrite the headers inside; the copy succeeds and the
+   * file belongs to alice without its setuid bit.
+   */
+  @Test
+  void attackB_gzipTarWithSetuidRootEntryThroughDockerCp_copiedAsAlicesWithoutSetuid()
+      throws IOException {
+    String name = container("attack-b-gz");
+    Proc.Result run =
+        docker.run(
+            alice, "run", "-d", "--name", name, "-v", alice.home() + ":/h", image, "sleep", "60");
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+
+    byte[] tar =
+        Tar.singleFile("rootsh", "#!/bin/sh\nid\n".getBytes(StandardCharsets.UTF_8), 04755, 0, 0);
+    Proc.Result cp =
+        Proc.run(
+            docker.docker(alice, "cp", "-", name + ":/h"),
+            Tar.gzip(tar),
+            ItEnvironment.PROCESS_TIMEOUT);
+    assertThat(cp.exitCode()).as(cp.describe()).isZero();
+    assertThat(Files.exists(rootsh, LinkOption.NOFOLLOW_LINKS)).as("%s copied", rootsh).isTrue();
+    int ownerUid = (Integer) Files.getAttribute(rootsh, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    int mode = (Integer) Files.getAttribute(rootsh, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    assertThat(ownerUid).as("owner of %s copied from a gzip stream", rootsh).isEqualTo(alice.uid());
+    assertThat(mode & 07777).as("mode of %s", rootsh).isEqualTo(0755);
+  }
+
+  /** A gzip stream of a few hundred KiB that expands to 300 MiB is refused with the reason. */
+  @Test
+  void attackB_gzipBombThroughDockerCp_refusedAsCompressionBomb() throws IOException {
+    String name = container("attack-b-bomb");
+    Proc.Result run = docker.run(alice, "run", "-d", "--name", name, image, "sleep", "60");
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+
+    byte[] bomb = Tar.gzip(Tar.singleFile("zeros", new byte[300 << 20], 0644, 0, 0));
+    assertThat(bomb.length).isLessThan(1 << 20);
+    Proc.Result cp =
+        Proc.run(
+            docker.docker(alice, "cp", "-", name + ":/tmp"), bomb, ItEnvironment.PROCESS_TIMEOUT);
+    assertThat(cp.timedOut()).as(cp.describe()).isFalse();
+    assertThat(cp.exitCode()).as(cp.describe()).isNotZero();
+    assertThat(cp.stderr()).as(cp.describe()).contains("compression bomb");
+    Proc.Result size =
+        docker.run(alice, "exec", name, "sh", "-c", "wc -c < /tmp/zeros 2>/dev/null || echo 0");
+    assertThat(Long.parseLong(size.stdout().strip()))
+        .as("bytes of /tmp/zeros written")
+        .isLessThan(300L << 20);
+  }
+
   /** (c) Mount the Docker daemon's socket into a container and drive the daemon from inside. */
   @Test
   void attackC_bindOfDaemonSocketWithVolumeFlag_isDenied() {

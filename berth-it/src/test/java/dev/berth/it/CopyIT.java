@@ -83,4 +83,48 @@ class CopyIT extends ItBase {
     assertThat(r.timedOut()).as(r.describe()).isFalse();
     assertThat(r.exitCode()).as(r.describe()).isNotZero();
   }
+
+  /** A tar compressed by the system's tool ({@code bzip2} or {@code xz}), read back as bytes. */
+  private byte[] compressed(String tool, String suffix, byte[] tar) throws IOException {
+    Path plain = work.resolve("in.tar");
+    Files.write(plain, tar);
+    Proc.Result r = Proc.run(List.of(tool, "-kf", plain.toString()));
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    return Files.readAllBytes(work.resolve("in.tar" + suffix));
+  }
+
+  @Test
+  void cp_bzip2TarFromStdin_extractedAsAlice() throws IOException {
+    String name = container("cp-bz2");
+    Proc.Result run = docker.run(alice, "run", "-d", "--name", name, image, "sleep", "120");
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    byte[] tar =
+        Tar.singleFile("bz.txt", "bzip2 payload\n".getBytes(StandardCharsets.UTF_8), 04755, 0, 0);
+    Proc.Result up =
+        Proc.run(
+            docker.docker(alice, "cp", "-", name + ":/tmp"),
+            compressed("bzip2", ".bz2", tar),
+            ItEnvironment.PROCESS_TIMEOUT);
+    assertThat(up.exitCode()).as(up.describe()).isZero();
+    Proc.Result stat = docker.run(alice, "exec", name, "stat", "-c", "%u %a", "/tmp/bz.txt");
+    assertThat(stat.stdout().strip()).as(stat.describe()).isEqualTo(alice.uid() + " 755");
+    Proc.Result cat = docker.run(alice, "exec", name, "cat", "/tmp/bz.txt");
+    assertThat(cat.stdout()).isEqualTo("bzip2 payload\n");
+  }
+
+  @Test
+  void cp_xzTarFromStdin_refusedNamingTheFormat() throws IOException {
+    String name = container("cp-xz");
+    Proc.Result run = docker.run(alice, "run", "-d", "--name", name, image, "sleep", "120");
+    assertThat(run.exitCode()).as(run.describe()).isZero();
+    byte[] tar = Tar.singleFile("xz.txt", "xz\n".getBytes(StandardCharsets.UTF_8), 0644, 0, 0);
+    Proc.Result up =
+        Proc.run(
+            docker.docker(alice, "cp", "-", name + ":/tmp"),
+            compressed("xz", ".xz", tar),
+            ItEnvironment.PROCESS_TIMEOUT);
+    assertThat(up.timedOut()).as(up.describe()).isFalse();
+    assertThat(up.exitCode()).as(up.describe()).isNotZero();
+    assertThat(up.stderr()).as(up.describe()).contains("xz-compressed archives");
+  }
 }

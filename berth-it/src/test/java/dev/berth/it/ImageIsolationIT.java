@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
 import dev.berth.it.Tenants.Kind;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -180,13 +185,22 @@ class ImageIsolationIT {
   }
 
   @Test
-  void loadAndImport_areStillRefused() {
-    Proc.Result load = t.as(t.alice, Tenants.QUICK, List.of("load", "-i", "/dev/null"));
-    assertThat(load.exitCode()).as(load.describe()).isNotZero();
-    assertThat(load.stderr()).as(load.describe()).contains("berth");
-    Proc.Result imp = t.as(t.alice, Tenants.QUICK, List.of("import", "/dev/null", shared));
-    assertThat(imp.exitCode()).as(imp.describe()).isNotZero();
-    assertThat(Tenants.upstreamFormat("image", shared, "{{.Id}}")).isEqualTo(sharedId);
+  void import_overASharedName_staysTheImportersAndOthersKeepTheShared() throws IOException {
+    Path fs = Files.createTempFile(Path.of("/tmp"), "it-import-", ".tar");
+    try {
+      Files.write(fs, Tar.singleFile("hello", "hi\n".getBytes(StandardCharsets.UTF_8), 0644, 0, 0));
+      Files.setPosixFilePermissions(fs, PosixFilePermissions.fromString("rw-r--r--"));
+      Tenants.assertOk(t.as(t.alice, "import", fs.toString(), shared));
+      String mine = idAs(t.alice, shared);
+      assertThat(mine).isNotEqualTo(sharedId);
+      assertThat(Tenants.upstreamFormat("image", shared, "{{.Id}}")).isEqualTo(sharedId);
+      assertThat(idAs(t.bob, shared)).isEqualTo(sharedId);
+      assertThat(Tenants.upstreamFormat("image", Tenants.daemonImage(t.alice, shared), "{{.Id}}"))
+          .isEqualTo(mine);
+      Tenants.assertOk(t.as(t.alice, "rmi", shared));
+    } finally {
+      Files.deleteIfExists(fs);
+    }
   }
 
   @Test

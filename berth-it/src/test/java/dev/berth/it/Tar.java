@@ -1,7 +1,10 @@
 package dev.berth.it;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
 
 /** Minimal ustar writer, for archives with headers a normal tar tool would not write. */
 final class Tar {
@@ -39,6 +42,17 @@ final class Tar {
     out.writeBytes(content);
     out.writeBytes(new byte[(BLOCK - content.length % BLOCK) % BLOCK]);
     out.writeBytes(new byte[2 * BLOCK]);
+    return out.toByteArray();
+  }
+
+  /** The archive compressed with gzip, as docker-java's {@code withHostResource} sends it. */
+  static byte[] gzip(byte[] tar) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+      z.write(tar);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     return out.toByteArray();
   }
 

@@ -297,6 +297,15 @@ final class PluginJudge {
       // containers; see the README's plugin mode section).
       return allow;
     }
+    if (allow.forward().body() instanceof CanonicalRequest.Body.Stream s && !s.keepsLength()) {
+      // The daemon does not show an authorization plugin a streamed body, so berth could neither
+      // read nor rewrite the archive's tags (see ImageArchiveNames).
+      return deny(
+          "plugin_mode",
+          "berth: docker load is not available in plugin mode (berth would have to write the "
+              + "archive's tags into your namespace as it streams); load through berth's socket "
+              + "(proxy mode)");
+    }
     if (allow.followUp() instanceof Decision.FollowUp.ClaimBuild
         || allow.effects().stream().anyMatch(Effect.EnsureNetwork.class::isInstance)) {
       // A build's steps would run on the shared bridge with the caller's own labels and limits:
@@ -309,6 +318,15 @@ final class PluginJudge {
               + " is not available "
               + "in plugin mode (berth would have to choose the build's network and limits and "
               + "claim the image it makes); build through berth's socket (proxy mode)");
+    }
+    if (allow.followUp() instanceof Decision.FollowUp.ReleaseTag) {
+      // The daemon would have to hold the name the user gave for the push's duration, tagged and
+      // untagged by berth around the request, which a plugin cannot do.
+      return deny(
+          "plugin_mode",
+          "berth: docker push of an image you made is not available in plugin mode (berth would"
+              + " have to tag it for the push's duration); push through berth's socket (proxy"
+              + " mode)");
     }
     Optional<String> renamed = ImageRenames.needed(route.route().action(), sent, allow.forward());
     if (renamed.isPresent()) {

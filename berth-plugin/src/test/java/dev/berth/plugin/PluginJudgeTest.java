@@ -290,6 +290,22 @@ class PluginJudgeTest {
   }
 
   @Test
+  void load_asUser_deniedNamingDockerLoad() {
+    assertThat(
+            judge
+                .request(
+                    request(
+                        "alice",
+                        "POST",
+                        "/v1.51/images/load?quiet=1",
+                        null,
+                        Map.of(
+                            "Content-Type", "application/x-tar", "Transfer-Encoding", "chunked")))
+                .msg())
+        .contains("docker load is not available in plugin mode");
+  }
+
+  @Test
   void systemDf_denied() {
     assertThat(judge.request(request("alice", "GET", "/v1.51/system/df", null)).msg())
         .contains("not available in plugin mode");

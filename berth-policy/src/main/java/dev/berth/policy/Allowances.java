@@ -2,6 +2,7 @@ package dev.berth.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -19,6 +20,8 @@ import java.util.regex.Pattern;
  * @param buildFrontends BuildKit frontend images a build may run ({@code # syntax=} or {@code
  *     BUILDKIT_SYNTAX}), each pinned by digest ({@code docker/dockerfile:1.7@sha256:...}); empty:
  *     only the daemon's built-in Dockerfile frontend
+ * @param addressPools where the subnets users name for their networks must lie ({@code --subnet});
+ *     by default dockerd's own default pools
  */
 public record Allowances(
     Set<String> capAdd,
@@ -27,7 +30,8 @@ public record Allowances(
     Set<String> logDrivers,
     int minHostPort,
     Set<String> buildRemote,
-    Set<String> buildFrontends) {
+    Set<String> buildFrontends,
+    List<AddressPool> addressPools) {
 
   /** An image reference pinned by digest, with or without a tag. */
   public static final Pattern PINNED =
@@ -57,6 +61,26 @@ public record Allowances(
                 + "(NAME@sha256:<64 hex digits>)");
       }
     }
+    addressPools = List.copyOf(addressPools);
+  }
+
+  /** Allowances with dockerd's default address pools. */
+  public Allowances(
+      Set<String> capAdd,
+      Set<String> sysctls,
+      Set<String> annotations,
+      Set<String> logDrivers,
+      int minHostPort,
+      Set<String> buildRemote) {
+    this(
+        capAdd,
+        sysctls,
+        annotations,
+        logDrivers,
+        minHostPort,
+        buildRemote,
+        Set.of(),
+        AddressPool.DAEMON_DEFAULTS);
   }
 
   /** Allowances without remote build contexts. */
@@ -66,6 +90,14 @@ public record Allowances(
       Set<String> annotations,
       Set<String> logDrivers,
       int minHostPort) {
-    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of(), Set.of());
+    this(
+        capAdd,
+        sysctls,
+        annotations,
+        logDrivers,
+        minHostPort,
+        Set.of(),
+        Set.of(),
+        AddressPool.DAEMON_DEFAULTS);
   }
 }

@@ -101,8 +101,11 @@ public record CanonicalRequest(
         }
         for (int i = 0; i < seg.length(); i++) {
           char c = seg.charAt(i);
-          if (c < 0x21 || c == 0x7f) {
-            throw RequestException.bad("path must not contain spaces or control characters");
+          // A space (sent as %20) is one unambiguous character that no object name can hold:
+          // the reference is then looked up and not found, as the daemon answers
+          // (`docker network rm "a b"`), and forwarded re-encoded where nothing looks it up.
+          if (c < 0x20 || c == 0x7f) {
+            throw RequestException.bad("path must not contain control characters");
           }
           // A backslash is refused encoded (%5C) above, so it is refused raw too: else berth
           // would forward, as %5C, a path it refuses itself (found by fuzzing).
@@ -188,10 +191,24 @@ public record CanonicalRequest(
      *
      * @param tarOwner when present, the stream is a tar archive whose entries the relay rewrites to
      *     belong to this owner (see {@link dev.berth.policy.docker.TarSanitizer})
+     * @param imageNames when present, the stream is an image archive ({@code docker load}) whose
+     *     tag-bearing entries the relay rewrites into this user's image namespace ({@link
+     *     ImageArchiveNames}); the forwarded stream then changes length
      */
-    record Stream(Optional<TarOwner> tarOwner) implements Body {
+    record Stream(Optional<TarOwner> tarOwner, Optional<ImageNames> imageNames) implements Body {
       public Stream {
         requireNonNull(tarOwner, "tarOwner");
+        requireNonNull(imageNames, "imageNames");
+      }
+
+      /** A stream, rewritten for {@code tarOwner} when present. */
+      public Stream(Optional<TarOwner> tarOwner) {
+        this(tarOwner, Optional.empty());
+      }
+
+      /** Whether the relay forwards exactly as many bytes as the client sent. */
+      public boolean keepsLength() {
+        return imageNames.isEmpty();
       }
 
       /** A stream relayed unchanged. */
@@ -202,6 +219,9 @@ public record CanonicalRequest(
 
     /** The owner every entry of a streamed tar archive is given. */
     record TarOwner(int uid, int gid) {}
+
+    /** The user whose image namespace the tags of a loaded image archive are written into. */
+    record ImageNames(int uid) {}
   }
 
   private static String encodeSegment(String s) {

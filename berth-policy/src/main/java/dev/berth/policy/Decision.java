@@ -151,6 +151,34 @@ public sealed interface Decision {
     }
 
     /**
+     * Undo a push's {@link Effect.HoldTag} and {@link Effect.TagImage} when its answer ended, with
+     * success or failure, or the connection closed first ({@link ObjectDirectory#releaseTag}): the
+     * temporary tag goes (or the shared image it replaced is tagged again), then the hold. The
+     * relay runs it once per request, also when an effect failed and nothing was forwarded.
+     */
+    record ReleaseTag(String tag, String imageId) implements FollowUp {
+      public ReleaseTag {
+        requireNonNull(tag, "tag");
+        requireNonNull(imageId, "imageId");
+      }
+    }
+
+    /**
+     * Record that the images a {@code docker load} or {@code docker import} made belong to {@code
+     * owner}: the answer is a stream of JSON lines naming them ({@code Loaded image: NAME}, {@code
+     * Loaded image ID: ID}, an import's {@code {"status":"sha256:..."}}; see {@link
+     * ImageArchiveNames#madeImage}); each line is given to {@code shown} as it passes, which
+     * renames the caller's own tags back to the names the caller gave. The images are claimed once
+     * the answer ended, before its end reaches the caller.
+     */
+    record ClaimLoaded(Owner owner, UnaryOperator<JsonNode> shown) implements FollowUp {
+      public ClaimLoaded {
+        requireNonNull(owner, "owner");
+        requireNonNull(shown, "shown");
+      }
+    }
+
+    /**
      * Record that what a build made belongs to {@code owner}: the image whose id the build's
      * progress stream announces ({@code {"aux":{"ID":"sha256:..."}}}) and each of {@code tags} that
      * points at an image once the daemon's answer ended.

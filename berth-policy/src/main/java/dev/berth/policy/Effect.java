@@ -100,4 +100,49 @@ public sealed interface Effect {
       return Optional.empty();
     }
   }
+
+  /**
+   * Hold the shared tag {@code tag} for {@code owner} while it points at {@code imageId}: hidden
+   * from everyone else ({@link ImageClaims#heldTag}) and refused to their pulls, recorded durably
+   * with the image the tag points at now (restored by {@link ObjectDirectory#releaseTag}). Refused
+   * when the tag is held for another push: two pushes of one name would push each other's image.
+   */
+  record HoldTag(String tag, String imageId, Owner owner) implements Effect {
+    public HoldTag {
+      requireNonNull(tag, "tag");
+      requireNonNull(imageId, "imageId");
+      requireNonNull(owner, "owner");
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException {
+      if (objects.holdTag(tag, imageId, owner)) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new Decision.Deny(
+              "image_push",
+              Decision.Status.CONFLICT,
+              "berth: the name "
+                  + tag
+                  + " is being pushed by another push right now; push again when it ended"));
+    }
+  }
+
+  /**
+   * Give the image {@code imageId} (a full id) the daemon tag {@code tag}; done after {@link
+   * HoldTag}, so that no other caller ever sees the tag on that image.
+   */
+  record TagImage(String imageId, String tag) implements Effect {
+    public TagImage {
+      requireNonNull(imageId, "imageId");
+      requireNonNull(tag, "tag");
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException {
+      objects.tagImage(imageId, tag);
+      return Optional.empty();
+    }
+  }
 }

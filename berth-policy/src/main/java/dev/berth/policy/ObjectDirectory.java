@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,6 +85,31 @@ public interface ObjectDirectory {
     throw new LookupException("this directory cannot tell the daemon's API version");
   }
 
+  /**
+   * Holds the shared tag {@code tag} (familiar form) for {@code owner} while it points at {@code
+   * imageId}, durably, remembering the image the tag points at now; see {@link Effect.HoldTag}.
+   *
+   * @return false when the tag is held for another push already (nothing changed)
+   */
+  default boolean holdTag(String tag, String imageId, Owner owner) throws LookupException {
+    throw new LookupException("this directory cannot hold image tags");
+  }
+
+  /** Tags the image {@code imageId} (a full id) {@code tag} in the daemon. */
+  default void tagImage(String imageId, String tag) throws LookupException {
+    throw new LookupException("this directory cannot tag images");
+  }
+
+  /**
+   * Ends a hold of {@link #holdTag}: when the daemon's {@code tag} still points at {@code imageId},
+   * it points at the image it pointed at before the hold again, or is removed (the image keeps its
+   * other tags); then the hold is dropped. Nothing when no such hold exists (idempotent). When the
+   * daemon cannot be asked, the hold stays: the tag stays hidden from everyone but its holder.
+   */
+  default void releaseTag(String tag, String imageId) throws LookupException {
+    throw new LookupException("this directory cannot release image tags");
+  }
+
   /** berth's records about images (who made which image, and tags held from before namespaces). */
   default ImageClaims imageClaims() {
     return ImageClaims.NONE;
@@ -97,6 +123,14 @@ public interface ObjectDirectory {
   /** The active (running, paused, restarting) containers carrying {@code label} ({@code k=v}). */
   default List<ContainerUsage> active(String label) throws LookupException {
     throw new LookupException("this directory cannot list containers");
+  }
+
+  /**
+   * The daemon's networks that {@code filters} (a {@code GET /networks} filter, which selects
+   * {@code type=builtin}) selects, as the daemon lists them.
+   */
+  default List<JsonNode> builtinNetworks(String filters) throws LookupException {
+    throw new LookupException("this directory cannot list networks");
   }
 
   /** Why an ownership question could not be answered. */

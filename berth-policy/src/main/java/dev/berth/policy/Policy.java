@@ -17,17 +17,21 @@ import java.util.Optional;
  * @param profiles bundles of mounts, devices and environment roles may grant
  * @param source where the policy came from (a file name, or "embedded default policy")
  * @param digest SHA-256 of the policy text, so that a decision can name the policy it applied
+ * @param protectedRepositories shared repositories only administrators may write ({@code
+ *     images.protected_repositories}): a pull by anyone else into one is refused
  */
 public record Policy(
     Map<String, Role> roles,
     List<Binding> bindings,
     Map<String, Profile> profiles,
     String source,
-    String digest) {
+    String digest,
+    List<ImagePattern> protectedRepositories) {
   public Policy {
     roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
     bindings = List.copyOf(bindings);
     profiles = Map.copyOf(profiles);
+    protectedRepositories = List.copyOf(protectedRepositories);
     requireNonNull(source, "source");
     requireNonNull(digest, "digest");
     for (Binding b : bindings) {

@@ -19,6 +19,7 @@ import dev.berth.policy.rules.BuildRules;
 import dev.berth.policy.rules.ImagePolicyRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.PrivateNames;
+import dev.berth.policy.rules.ProtectedRepositories;
 import dev.berth.policy.rules.QueryAllowlist;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -56,19 +57,31 @@ public final class PolicyEngine {
   private final OwnershipRules ownership = new OwnershipRules();
   private final BuildRules builds = new BuildRules();
 
-  /** An engine on this host's processes and batch jobs ({@link HostJobs#local()}). */
+  /** An engine on this host's processes, batch jobs and routes. */
   public PolicyEngine(Policy policy, HostPaths hostPaths) {
-    this(policy, hostPaths, HostJobs.local());
+    this(policy, hostPaths, HostJobs.local(), HostRoutes.local());
   }
 
+  /** An engine on this host's routes ({@link HostRoutes#local()}) and the given jobs. */
   public PolicyEngine(Policy policy, HostPaths hostPaths, HostJobs hostJobs) {
+    this(policy, hostPaths, hostJobs, HostRoutes.local());
+  }
+
+  /** An engine on this host's batch jobs ({@link HostJobs#local()}) and the given routes. */
+  public PolicyEngine(Policy policy, HostPaths hostPaths, HostRoutes hostRoutes) {
+    this(policy, hostPaths, HostJobs.local(), hostRoutes);
+  }
+
+  public PolicyEngine(
+      Policy policy, HostPaths hostPaths, HostJobs hostJobs, HostRoutes hostRoutes) {
     this.policy = requireNonNull(policy, "policy");
     this.routes = RouteTable.docker();
     this.bodies =
         new BodyRules(
             policy.profiles(),
             requireNonNull(hostPaths, "hostPaths"),
-            requireNonNull(hostJobs, "hostJobs"));
+            requireNonNull(hostJobs, "hostJobs"),
+            requireNonNull(hostRoutes, "hostRoutes"));
   }
 
   public Policy policy() {
@@ -456,6 +469,13 @@ public final class PolicyEngine {
     Decision d = bodies.evaluate(who, grant, request, route);
     if (d instanceof Decision.Allow allow) {
       d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
+    }
+    if (d instanceof Decision.Allow && spec.action() == Action.IMAGE_CREATE) {
+      Optional<Decision.Deny> intoProtected =
+          ProtectedRepositories.pull(policy.protectedRepositories(), grant, request);
+      if (intoProtected.isPresent()) {
+        return intoProtected.get();
+      }
     }
     d = imagePolicy(who, grant, spec.action(), d, objects);
     if (!dropped.isEmpty() && d instanceof Decision.Allow a) {

@@ -45,11 +45,6 @@ public record Principal(
     this(uid, gid, pid, name, home, groups, loginUid, "");
   }
 
-  /** A caller that is root on the host. */
-  public boolean isRoot() {
-    return uid == 0;
-  }
-
   @Override
   public String toString() {
     return name + "(" + uid + ":" + gid + ")";

@@ -42,6 +42,18 @@ class BuildRulesTest {
     return Fixtures.decide(ENGINE, Fixtures.objects(), who, "POST", CLI + extra, null);
   }
 
+  /**
+   * Alice's stock CLI build with one parameter changed ({@code sent} replaced by {@code instead}).
+   */
+  private static Decision buildWith(String sent, String instead) {
+    return decide(ENGINE, CLI.replace(sent, instead));
+  }
+
+  /** Alice's {@code POST} to {@code target} under {@code engine}. */
+  private static Decision decide(PolicyEngine engine, String target) {
+    return Fixtures.decide(engine, Fixtures.objects(), ALICE, "POST", target, null);
+  }
+
   private static Decision.Allow allowed(Decision d) {
     assertThat(d).isInstanceOf(Decision.Allow.class);
     return (Decision.Allow) d;
@@ -108,15 +120,7 @@ class BuildRulesTest {
 
   @Test
   void build_networkNone_kept() {
-    Decision.Allow a =
-        allowed(
-            Fixtures.decide(
-                ENGINE,
-                Fixtures.objects(),
-                ALICE,
-                "POST",
-                CLI.replace("networkmode=default", "networkmode=none"),
-                null));
+    Decision.Allow a = allowed(buildWith("networkmode=default", "networkmode=none"));
     assertThat(a.forward().query().get("networkmode")).contains("none");
     assertThat(a.effects()).isEmpty();
   }
@@ -132,41 +136,18 @@ class BuildRulesTest {
         "ns%3A%2Fproc%2F1%2Fns%2Fnet"
       })
   void build_networkModeHostContainerOrNamed_refused(String mode) {
-    String reason =
-        refused(
-            Fixtures.decide(
-                ENGINE,
-                Fixtures.objects(),
-                ALICE,
-                "POST",
-                CLI.replace("networkmode=default", "networkmode=" + mode),
-                null));
+    String reason = refused(buildWith("networkmode=default", "networkmode=" + mode));
     assertThat(reason).contains("--network");
   }
 
   @Test
   void build_networkModeContainerOfOther_refused() {
-    refused(
-        Fixtures.decide(
-            ENGINE,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            CLI.replace("networkmode=default", "networkmode=container%3Abobweb"),
-            null));
+    refused(buildWith("networkmode=default", "networkmode=container%3Abobweb"));
   }
 
   @Test
   void build_cgroupParent_refused() {
-    assertThat(
-            refused(
-                Fixtures.decide(
-                    ENGINE,
-                    Fixtures.objects(),
-                    ALICE,
-                    "POST",
-                    CLI.replace("cgroupparent=", "cgroupparent=%2Fsystem.slice"),
-                    null)))
+    assertThat(refused(buildWith("cgroupparent=", "cgroupparent=%2Fsystem.slice")))
         .contains("--cgroup-parent");
   }
 
@@ -186,15 +167,8 @@ class BuildRulesTest {
           - role: user
             users: ["*"]
         """);
-    allowed(Fixtures.decide(allowing, Fixtures.objects(), ALICE, "POST", CLI + remote, null));
-    refused(
-        Fixtures.decide(
-            allowing,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            CLI + "&remote=" + enc("https://github.com/other/z.git"),
-            null));
+    allowed(decide(allowing, CLI + remote));
+    refused(decide(allowing, CLI + "&remote=" + enc("https://github.com/other/z.git")));
   }
 
   @Test
@@ -223,28 +197,15 @@ class BuildRulesTest {
   void build_proxyBuildArg_refused() {
     assertThat(
             refused(
-                Fixtures.decide(
-                    ENGINE,
-                    Fixtures.objects(),
-                    ALICE,
-                    "POST",
-                    CLI.replace(
-                        "buildargs=%7B%7D",
-                        "buildargs=" + enc("{\"http_proxy\":\"http://10.0.0.1:3128\"}")),
-                    null)))
+                buildWith(
+                    "buildargs=%7B%7D",
+                    "buildargs=" + enc("{\"http_proxy\":\"http://10.0.0.1:3128\"}"))))
         .contains("proxy build-args");
   }
 
   @Test
   void build_ordinaryBuildArg_allowed() {
-    allowed(
-        Fixtures.decide(
-            ENGINE,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            CLI.replace("buildargs=%7B%7D", "buildargs=" + enc("{\"VERSION\":\"1\"}")),
-            null));
+    allowed(buildWith("buildargs=%7B%7D", "buildargs=" + enc("{\"VERSION\":\"1\"}")));
   }
 
   @Test
@@ -254,14 +215,7 @@ class BuildRulesTest {
 
   @Test
   void build_foreignOwnerLabel_refused() {
-    refused(
-        Fixtures.decide(
-            ENGINE,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            CLI.replace("labels=%7B%7D", "labels=" + enc("{\"" + Owner.UID_LABEL + "\":\"1002\"}")),
-            null));
+    refused(buildWith("labels=%7B%7D", "labels=" + enc("{\"" + Owner.UID_LABEL + "\":\"1002\"}")));
   }
 
   @ParameterizedTest
@@ -282,25 +236,17 @@ class BuildRulesTest {
   @Test
   void build_ulimits_refused() {
     refused(
-        Fixtures.decide(
-            ENGINE,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            CLI.replace(
-                "ulimits=null",
-                "ulimits=" + enc("[{\"Name\":\"nproc\",\"Hard\":99999,\"Soft\":99999}]")),
-            null));
+        buildWith(
+            "ulimits=null",
+            "ulimits=" + enc("[{\"Name\":\"nproc\",\"Hard\":99999,\"Soft\":99999}]")));
   }
 
   @Test
   void build_rmZero_forcedToOne() {
-    Decision.Allow a =
-        allowed(
-            Fixtures.decide(
-                ENGINE, Fixtures.objects(), ALICE, "POST", CLI.replace("rm=1", "rm=0"), null));
+    Decision.Allow a = allowed(buildWith("rm=1", "rm=0"));
     assertThat(a.forward().query().get("rm")).contains("1");
     assertThat(a.forward().query().get("forcerm")).contains("1");
+    assertThat(a.rewrites()).contains("rm and forcerm forced: intermediate containers are removed");
   }
 
   @Test
@@ -318,27 +264,12 @@ class BuildRulesTest {
           - role: user
             users: ["*"]
         """);
-    Decision.Allow a =
-        allowed(Fixtures.decide(limited, Fixtures.objects(), ALICE, "POST", CLI, null));
+    Decision.Allow a = allowed(decide(limited, CLI));
     assertThat(a.forward().query().get("memory")).contains(Long.toString(1L << 30));
     assertThat(a.forward().query().get("cpuquota")).contains("200000");
     assertThat(a.forward().query().get("cpuperiod")).contains("100000");
-    refused(
-        Fixtures.decide(
-            limited,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            CLI.replace("memory=0", "memory=" + (3L << 30)),
-            null));
-    refused(
-        Fixtures.decide(
-            limited,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            CLI.replace("cpuquota=0", "cpuquota=400000"),
-            null));
+    refused(decide(limited, CLI.replace("memory=0", "memory=" + (3L << 30))));
+    refused(decide(limited, CLI.replace("cpuquota=0", "cpuquota=400000")));
   }
 
   @Test
@@ -353,17 +284,8 @@ class BuildRulesTest {
           - role: user
             users: ["*"]
         """);
-    refused(
-        Fixtures.decide(
-            granting,
-            Fixtures.objects(),
-            ALICE,
-            "POST",
-            "/v1.51/build/cancel?id=bobs-build",
-            null));
-    refused(
-        Fixtures.decide(
-            ENGINE, Fixtures.objects(), ALICE, "POST", "/v1.51/build/cancel?id=bobs-build", null));
+    refused(decide(granting, "/v1.51/build/cancel?id=bobs-build"));
+    refused(decide(ENGINE, "/v1.51/build/cancel?id=bobs-build"));
   }
 
   /** Issue 13 for BuildKit: the names a build exports are the builder's, never shared ones. */
@@ -397,5 +319,136 @@ class BuildRulesTest {
   void build_admin_passesAsSent() {
     Decision.Allow a = allowed(build(ROOT, "&t=busybox"));
     assertThat(a.forward().query().get("networkmode")).contains("default");
+  }
+
+  private static final String LIMITED =
+      """
+      roles:
+        user:
+          actions: [image_build]
+          limits:
+            memory: {default: 1g, max: 2g}
+            cpus: {max: 2}
+      bindings:
+        - role: user
+          users: ["*"]
+      """;
+
+  @Test
+  void build_roleWithoutLimits_resourcesForwardedAsSent() {
+    Decision.Allow a =
+        allowed(
+            decide(
+                ENGINE,
+                CLI.replace("shmsize=0", "shmsize=" + (1L << 30))
+                    .replace("cpuquota=0", "cpuquota=400000")));
+    QueryParams q = a.forward().query();
+    assertThat(q.get("memory")).contains("0");
+    assertThat(q.get("shmsize")).contains(Long.toString(1L << 30));
+    assertThat(q.get("cpuquota")).contains("400000");
+    assertThat(q.get("cpuperiod")).contains("0");
+    assertThat(a.rewrites()).noneMatch(n -> n.contains("set to"));
+    assertThat(
+            allowed(buildWith("memory=0", "memory=" + (3L << 30))).forward().query().get("memory"))
+        .contains(Long.toString(3L << 30));
+  }
+
+  @Test
+  void build_limitsExactlyAtTheRolesMaximum_allowed() throws Exception {
+    Decision.Allow a =
+        allowed(
+            decide(
+                engine(LIMITED),
+                CLI.replace("memory=0", "memory=" + (2L << 30))
+                    .replace("shmsize=0", "shmsize=" + (2L << 30))
+                    .replace("cpuquota=0", "cpuquota=200000")
+                    .replace("cpuperiod=0", "cpuperiod=100000")));
+    assertThat(a.forward().query().get("memory")).contains(Long.toString(2L << 30));
+    assertThat(a.forward().query().get("cpuquota")).contains("200000");
+  }
+
+  @Test
+  void build_shmOverTheBuildsMemory_refused() throws Exception {
+    assertThat(
+            refused(
+                decide(engine(LIMITED), CLI.replace("shmsize=0", "shmsize=" + ((1L << 30) + 1)))))
+        .contains("exceeds the build's memory limit of " + (1L << 30));
+  }
+
+  @Test
+  void build_cpuQuotaOverAShorterPeriod_countedInCpus() throws Exception {
+    PolicyEngine limited = engine(LIMITED);
+    allowed(
+        decide(
+            limited,
+            CLI.replace("cpuquota=0", "cpuquota=100000")
+                .replace("cpuperiod=0", "cpuperiod=50000")));
+    assertThat(
+            refused(
+                decide(
+                    limited,
+                    CLI.replace("cpuquota=0", "cpuquota=150000")
+                        .replace("cpuperiod=0", "cpuperiod=50000"))))
+        .contains("ask for 3.0 CPUs")
+        .endsWith("maximum of 2.0");
+  }
+
+  @Test
+  void build_roleWithOnlyMaxima_defaultsToTheMaxima() throws Exception {
+    PolicyEngine maxima =
+        engine(
+            """
+        roles:
+          user:
+            actions: [image_build]
+            limits:
+              memory: {max: 2g}
+              cpus: {max: 1.5}
+        bindings:
+          - role: user
+            users: ["*"]
+        """);
+    Decision.Allow a = allowed(decide(maxima, CLI));
+    assertThat(a.forward().query().get("memory")).contains(Long.toString(2L << 30));
+    assertThat(a.forward().query().get("cpuquota")).contains("150000");
+    assertThat(a.rewrites())
+        .contains("build step memory set to " + (2L << 30), "build step CPUs set to 1.5");
+  }
+
+  @Test
+  void build_rmAndForcermBothSent_noRewriteNoted() {
+    assertThat(allowed(build(ALICE, "&forcerm=1")).rewrites())
+        .noneMatch(n -> n.contains("rm and forcerm"));
+  }
+
+  @Test
+  void build_labelsAbsentOrNull_ownerLabelsStillAdded() throws Exception {
+    for (String labels : List.of("labels=", "labels=null")) {
+      Decision.Allow a = allowed(buildWith("labels=%7B%7D", labels));
+      JsonNode sent = JSON.readTree(a.forward().query().get("labels").orElseThrow());
+      assertThat(sent.path(Owner.UID_LABEL).asText()).as(labels).isEqualTo("1001");
+    }
+  }
+
+  @Test
+  void build_labelsNotAnObjectOrUnknownVersion_badRequest() {
+    for (Decision d :
+        List.of(
+            buildWith("labels=%7B%7D", "labels=" + enc("[\"x\"]")), build(ALICE, "&version=3"))) {
+      assertThat(d)
+          .isInstanceOfSatisfying(
+              Decision.Deny.class,
+              deny -> assertThat(deny.status()).isEqualTo(Decision.Status.BAD_REQUEST));
+    }
+  }
+
+  /**
+   * Issue 13: a build's tags are the builder's own names, so judging them asks the daemon nothing.
+   */
+  @Test
+  void build_tagWhileImageOwnersUnknown_writtenInOwnNamespace() {
+    Decision d =
+        Fixtures.decide(ENGINE, ObjectDirectory.UNAVAILABLE, ALICE, "POST", CLI + "&t=fresh", null);
+    assertThat(allowed(d).forward().query().getAll("t")).containsExactly(ALICE_NS + "fresh:latest");
   }
 }

@@ -45,7 +45,7 @@ class CanonicalRequestTest {
         "/containers/a%\u06F2fb/json", // a Unicode digit in an escape (U+06F2 read as 2: fuzzing)
         "/containers/a%zz/json", // bad escape
         "/containers/a%4/json",
-        "/containers/a%20b/json", // space
+        "/containers/a%09b/json", // tab
         "/v1..2/containers/json", // malformed version
         "/v1.47.0/containers/create", // PATH-01: three-part version
         "/v1.47.9.9/containers/create",
@@ -56,6 +56,13 @@ class CanonicalRequestTest {
   void parse_ambiguousTarget_refused(String target) {
     assertThatThrownBy(() -> CanonicalRequest.parse("GET", target))
         .isInstanceOf(RequestException.class);
+  }
+
+  @Test
+  void parse_spaceInASegment_oneSegmentForwardedReEncoded() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("DELETE", "/v1.51/networks/a%20b");
+    assertThat(r.path()).isEqualTo("/networks/a b");
+    assertThat(r.target()).isEqualTo("/v1.51/networks/a%20b");
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -143,5 +150,33 @@ class CanonicalRequestTest {
     QueryParams q = QueryParams.parse("filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D&all=1");
     assertThat(q.get("filters")).contains("{\"label\":[\"a=b\"]}");
     assertThat(QueryParams.parse(q.encode()).asMap()).isEqualTo(q.asMap());
+  }
+
+  @Test
+  void parse_unreservedCharactersAtTheirRangeEnds_forwardedUnencoded() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("GET", "/containers/azAZ09-._~:@!/json");
+    assertThat(r.segments()).containsExactly("containers", "azAZ09-._~:@!", "json");
+    assertThat(r.target()).isEqualTo("/containers/azAZ09-._~:@%21/json");
+    CanonicalRequest around = CanonicalRequest.parse("GET", "/containers/%60%7B%40%5B/json");
+    assertThat(around.target()).isEqualTo("/containers/%60%7B@%5B/json");
+  }
+
+  @Test
+  void withSegment_pathInsteadOfAName_refused() throws Exception {
+    CanonicalRequest r = CanonicalRequest.parse("POST", "/containers/abc/stop");
+    assertThatThrownBy(() -> r.withSegment(1, "/etc")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> r.withSegment(1, "")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(r.withSegment(1, "abc123").target()).isEqualTo("/containers/abc123/stop");
+  }
+
+  @Test
+  void parse_unknownMethod_namedOnlyWhenShortAndPrintable() {
+    assertThatThrownBy(() -> CanonicalRequest.parse("!ABCDEFGHIJKLMN~", "/_ping"))
+        .hasMessageContaining("method !ABCDEFGHIJKLMN~ is not");
+    for (String method : new String[] {"ABCDEFGHIJKLMNOPQ", "GET\u007f", "GET FOO", "G\u0080"}) {
+      assertThatThrownBy(() -> CanonicalRequest.parse(method, "/_ping"))
+          .as(method)
+          .hasMessageContaining("method (unprintable) is not");
+    }
   }
 }

@@ -448,11 +448,45 @@ class ContainerCreateRulesTest {
         .isInstanceOf(Decision.Deny.class);
     assertThat(run.apply("{\"HostConfig\":{\"CpuQuota\":400000,\"CpuPeriod\":100000}}"))
         .isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) run.apply("{\"HostConfig\":{\"NanoCpus\":3000000000}}")).reason())
+        .contains("--cpus 3.0 exceeds your role's maximum of 2.0");
     JsonNode out = allowedBody(run.apply("{\"Image\":\"x\"}"));
     assertThat(out.at("/HostConfig/Memory").asLong()).isEqualTo(1L << 30);
     assertThat(out.at("/HostConfig/NanoCpus").asLong()).isEqualTo(2_000_000_000L);
+    assertThat(((Decision.Allow) run.apply("{\"Image\":\"x\"}")).rewrites())
+        .contains("HostConfig.Memory set to the default 1073741824");
     assertThat(post(engine, "/containers/abc/update", "{\"Memory\":8589934592}"))
         .isInstanceOf(Decision.Deny.class);
+  }
+
+  @Test
+  void create_roleWithoutLimits_resourcesForwardedAsAsked() throws Exception {
+    PolicyEngine engine =
+        engineFor(
+            """
+        roles:
+          user:
+            actions: [container_create, container_update]
+        bindings: [{role: user, users: ["*"]}]
+        """);
+    assertThat(
+            post(
+                engine,
+                "/containers/abc/update",
+                "{\"Memory\":4294967296,\"NanoCpus\":3000000000,\"PidsLimit\":-1}"))
+        .isInstanceOf(Decision.Allow.class);
+    Decision d =
+        post(
+            engine,
+            "/containers/create",
+            "{\"Image\":\"x\",\"HostConfig\":{\"Memory\":4294967296,\"NanoCpus\":3000000000,"
+                + "\"PidsLimit\":-1}}");
+    JsonNode hc = allowedBody(d).path("HostConfig");
+    assertThat(hc.path("Memory").asLong()).isEqualTo(4294967296L);
+    assertThat(hc.path("NanoCpus").asLong()).isEqualTo(3_000_000_000L);
+    assertThat(hc.path("PidsLimit").asLong()).isEqualTo(-1);
+    assertThat(((Decision.Allow) d).rewrites())
+        .noneMatch(n -> n.matches("HostConfig\\.(Memory|NanoCpus|PidsLimit) set to.*"));
   }
 
   /** An engine on a policy given as YAML, with the fake host file system. */
@@ -574,6 +608,11 @@ class ContainerCreateRulesTest {
     assertThat(run.apply(update, "{\"NanoCpus\":2000000001}")).isInstanceOf(Decision.Deny.class);
     assertThat(run.apply(update, "{\"PidsLimit\":101}")).isInstanceOf(Decision.Deny.class);
     assertThat(run.apply(update, "{\"PidsLimit\":-1}")).isInstanceOf(Decision.Deny.class);
+    // docker update --restart sends the limits as 0: "no change", not "unlimited"
+    assertThat(run.apply(update, "{\"Memory\":0,\"NanoCpus\":0,\"PidsLimit\":0}"))
+        .isInstanceOf(Decision.Allow.class);
+    assertThat(((Decision.Deny) run.apply(update, "{\"NanoCpus\":3000000000}")).reason())
+        .endsWith("maximum of 2.0");
   }
 
   @Test

@@ -1,6 +1,9 @@
 package dev.berth.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.berth.policy.docker.ImageRefs;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +21,7 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, DockerObject> images = new HashMap<>();
   private final Map<String, ContainerUsage> usage = new HashMap<>();
   private final Map<String, Owner> heldTags = new HashMap<>();
+  private final Map<String, Hold> holds = new HashMap<>();
   private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
 
@@ -39,6 +43,28 @@ class FakeObjects implements ObjectDirectory {
   FakeObjects usage(ContainerUsage u) {
     usage.put(u.id(), u);
     return this;
+  }
+
+  /** The filters of the last predefined-network lookup, or null. */
+  String builtinFilters;
+
+  /** The daemon's predefined networks, as it lists them. */
+  @Override
+  public List<JsonNode> builtinNetworks(String filters) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    builtinFilters = filters;
+    List<JsonNode> out = new ArrayList<>();
+    for (String name : List.of("bridge", "host", "none")) {
+      out.add(
+          JsonNodeFactory.instance
+              .objectNode()
+              .put("Name", name)
+              .put("Id", name + "-id")
+              .putNull("Labels"));
+    }
+    return out;
   }
 
   @Override
@@ -177,6 +203,10 @@ class FakeObjects implements ObjectDirectory {
 
       @Override
       public Optional<Owner> heldTag(String tag, String imageId) {
+        Hold hold = holds.get(tag);
+        if (hold != null && hold.imageId().equals(imageId)) {
+          return Optional.of(hold.owner());
+        }
         DockerObject image = images.get(imageId);
         return image != null && image.tags().containsKey(tag)
             ? Optional.ofNullable(heldTags.get(tag))
@@ -212,5 +242,61 @@ class FakeObjects implements ObjectDirectory {
       throw new LookupException("a network named " + name + " exists and is not berth's");
     }
     return networks.get(name);
+  }
+
+  /** A push's hold on a shared tag ({@link #holdTag}). */
+  record Hold(String imageId, Owner owner, Optional<String> previous) {}
+
+  /** The holds in place, by tag. */
+  Map<String, Hold> holds() {
+    return holds;
+  }
+
+  @Override
+  public boolean holdTag(String tag, String imageId, Owner owner) throws LookupException {
+    if (holds.containsKey(tag)) {
+      return false;
+    }
+    Optional<String> previous =
+        image(tag).filter(i -> i.tags().containsKey(tag)).map(DockerObject::id);
+    holds.put(tag, new Hold(imageId, owner, previous));
+    return true;
+  }
+
+  @Override
+  public void tagImage(String imageId, String tag) throws LookupException {
+    for (DockerObject i : List.copyOf(images.values())) {
+      if (i.tags().containsKey(tag)) {
+        Map<String, Optional<Owner>> tags = new HashMap<>(i.tags());
+        tags.remove(tag);
+        images.put(i.id(), new DockerObject(i.id(), "", i.owner(), tags, i.repoDigests()));
+      }
+    }
+    DockerObject i = images.get(imageId);
+    if (i == null) {
+      throw new LookupException("No such image: " + imageId);
+    }
+    Map<String, Optional<Owner>> tags = new HashMap<>(i.tags());
+    tags.put(tag, Optional.empty());
+    images.put(imageId, new DockerObject(imageId, "", i.owner(), tags, i.repoDigests()));
+  }
+
+  @Override
+  public void releaseTag(String tag, String imageId) throws LookupException {
+    Hold hold = holds.get(tag);
+    if (hold == null || !hold.imageId().equals(imageId)) {
+      return;
+    }
+    DockerObject now = images.get(imageId);
+    if (now != null && now.tags().containsKey(tag)) {
+      if (hold.previous().isPresent()) {
+        tagImage(hold.previous().get(), tag);
+      } else {
+        Map<String, Optional<Owner>> tags = new HashMap<>(now.tags());
+        tags.remove(tag);
+        images.put(imageId, new DockerObject(imageId, "", now.owner(), tags, now.repoDigests()));
+      }
+    }
+    holds.remove(tag);
   }
 }

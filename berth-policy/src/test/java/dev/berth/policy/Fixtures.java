@@ -48,7 +48,8 @@ final class Fixtures {
   static final Principal BOB =
       new Principal(1002, 1002, 4343, "bob", "/home/bob", List.of(1002, 2000), -1);
 
-  static final PolicyEngine ENGINE = new PolicyEngine(PolicyDefaults.policy(), HOST);
+  static final PolicyEngine ENGINE =
+      new PolicyEngine(PolicyDefaults.policy(), HOST, HostRoutes.NONE);
 
   /** Full ids of the objects in {@link #objects()}. */
   static final String ALICE_CONTAINER = "abc" + "1".repeat(61);

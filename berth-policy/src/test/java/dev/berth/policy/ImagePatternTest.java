@@ -1,7 +1,9 @@
 package dev.berth.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,5 +38,32 @@ class ImagePatternTest {
   })
   void matches_canonicalNames(String pattern, String name, boolean matches) {
     assertThat(ImagePattern.of(pattern).matches(name)).isEqualTo(matches);
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "busybox|write docker.io/library/busybox for Docker Hub",
+        "library/busybox|write docker.io/library/busybox for Docker Hub",
+        "/library/busybox|expected registry/repository such as docker.io/library/*",
+        "docker.io/|expected registry/repository such as docker.io/library/*",
+        "index.docker.io/library/x|write docker.io, the canonical name of Docker Hub",
+        "docker.io/Library/x|repository: lower-case letters"
+      })
+  void of_malformedPattern_saysWhatToWrite(String pattern, String message) {
+    assertThatThrownBy(() -> ImagePattern.of(pattern))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void of_registryCase_samePatternAndTheRegexBuildKitGets() {
+    ImagePattern p = ImagePattern.of("*.Site.Edu/*");
+    assertThat(p)
+        .isEqualTo(ImagePattern.of("*.site.edu/*"))
+        .hasSameHashCodeAs(ImagePattern.of("*.site.edu/*"));
+    assertThat(p).isNotEqualTo(ImagePattern.of("*.site.edu/tool"));
+    assertThat(p.regex()).isEqualTo("[^/]*\\Q.site.edu\\E/.*");
   }
 }

@@ -368,4 +368,115 @@ class ImagePolicyTest {
             "/v1.51/images/create?fromImage=evil/miner&tag=1",
             null));
   }
+
+  // --- by id, all tags, the engine's version ---
+
+  @Test
+  void create_byIdUnderAnUnpinnedLibraryRule_judgedAsTheImageNotAsAName() {
+    // "sha256:eeee…" and "eeee…" are also valid names in docker.io/library; the image behind them
+    // was pulled from docker.io/evil/miner, and that is what the rule must judge.
+    PolicyEngine hub =
+        engine(
+            """
+            roles:
+              user:
+                actions: [container_create]
+                images:
+                  - {rule: hub, repos: ["docker.io/library/*"]}
+            bindings: [{role: user, users: ["*"]}]
+            """);
+    String hex = EVIL.substring("sha256:".length());
+    for (String id : List.of(EVIL, hex, hex.substring(0, 12))) {
+      assertThat(refusal(run(hub, host(), id))).as(id).contains("from docker.io/evil/miner");
+    }
+    allowed(run(hub, host(), HUB_BUSYBOX));
+  }
+
+  @Test
+  void create_byIdPrefixOfAPinnedOnlyImage_countsAsPinned() {
+    // an id names one content, so a digests-required rule accepts it; a 12-digit id prefix is also
+    // a valid repository name (docker.io/library/b0b0…), which must not be judged instead
+    String prefix = HUB_BUSYBOX.substring("sha256:".length(), "sha256:".length() + 12);
+    allowed(run(prefix));
+    allowed(run("sha256:" + prefix));
+  }
+
+  @Test
+  void pull_allTagsByARoleReachingAllImages_judgedAsEveryTagOfTheRepository() {
+    // docker pull -a: refused to users by ownership; a role with scope all gets this far.
+    PolicyEngine all =
+        engine(
+            """
+            roles:
+              builder:
+                actions: [image_create]
+                scope: all
+                images:
+                  - {rule: site, repos: ["registry.site.edu/*"]}
+                  - {rule: hub-pinned, repos: ["docker.io/library/*"], digests: required}
+            bindings: [{role: builder, users: ["*"]}]
+            """);
+    assertThat(allowed(pullAs(all, "fromImage=registry.site.edu/tool")).rewrites())
+        .anyMatch(n -> n.contains("registry.site.edu/tool (all tags)"));
+    for (String one :
+        List.of(
+            "fromImage=registry.site.edu/tool&tag=1",
+            "fromImage=registry.site.edu/tool%3A1",
+            "fromImage=registry.site.edu/tool%40" + D1)) {
+      assertThat(allowed(pullAs(all, one)).rewrites())
+          .as(one)
+          .noneMatch(n -> n.contains("(all tags)"));
+    }
+    assertThat(refusal(pullAs(all, "fromImage=busybox"))).contains("image rule \"hub-pinned\"");
+  }
+
+  private static Decision pullAs(PolicyEngine engine, String query) {
+    return Fixtures.decide(engine, host(), ALICE, "POST", "/v1.51/images/create?" + query, null);
+  }
+
+  @Test
+  void grpc_engineAtTheFirstSourcePolicyApi_allowed() {
+    FakeObjects first = host();
+    first.api = "1.44";
+    allowed(Fixtures.decide(ENGINE, first, ALICE, "POST", "/grpc", null));
+  }
+
+  @Test
+  void create_unparseableNameNotOnHost_refused() {
+    assertThat(refusal(run("Evil/Miner:1"))).contains("is not an image name");
+  }
+
+  @Test
+  void consultsDirectory_createAndBuildKitUnderImageRules_askTheDaemon() {
+    CanonicalRequest grpc = Fixtures.parse("POST", "/grpc");
+    CanonicalRequest info = Fixtures.parse("GET", "/v1.51/info");
+    assertThat(ENGINE.consultsDirectory(ALICE, grpc)).isTrue();
+    assertThat(ENGINE.consultsDirectory(ALICE, info)).isFalse();
+    assertThat(Fixtures.ENGINE.consultsDirectory(ALICE, grpc)).isFalse();
+  }
+
+  @Test
+  void create_adminMadeRuleLimitedToRepos_otherImagesRefused() {
+    PolicyEngine sitebase =
+        engine(
+            """
+            roles:
+              user:
+                actions: [container_create]
+                images:
+                  - {rule: site-made, made_by: admin, repos: ["docker.io/library/sitebase"]}
+            bindings: [{role: user, users: ["*"]}]
+            """);
+    FakeObjects objects =
+        host()
+            .image(
+                "sha256:" + "af".repeat(32),
+                Optional.empty(),
+                Map.of("othertool:1", Optional.empty()));
+    allowed(run(sitebase, objects, "sitebase:1"));
+    assertThat(refusal(run(sitebase, objects, "othertool:1")))
+        .contains(
+            "othertool:1", "site-made (made by an administrator as docker.io/library/sitebase)");
+    refusal(run(sitebase, objects, "mytool:1")); // alice built it: not an administrator's image
+  }
 }

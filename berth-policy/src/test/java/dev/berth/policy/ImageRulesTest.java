@@ -227,12 +227,9 @@ class ImageRulesTest {
   }
 
   @Test
-  void push_ownImage_refusedWithAReason() {
-    Decision.Deny d =
-        denied(
-            decide(host(), ALICE, "POST", "/images/python/push?tag=3.12", null),
-            Decision.Status.FORBIDDEN);
-    assertThat(d.reason()).contains("not available through berth yet");
+  void push_ownImage_pushedUnderTheNameGiven() {
+    Decision.Allow a = allowed(decide(host(), ALICE, "POST", "/images/python/push?tag=3.12", null));
+    assertThat(a.followUp()).isEqualTo(new FollowUp.ReleaseTag("python:3.12", ALICE_MADE));
   }
 
   @Test
@@ -448,6 +445,26 @@ class ImageRulesTest {
             ImageAccess.shownImage(
                 ALICE_PYTHON, "", ROOT, Fixtures.ENGINE.policy().grantOf(ROOT).orElseThrow()))
         .isEqualTo(ALICE_PYTHON);
+  }
+
+  @Test
+  void inspect_repoDigestsOfAnotherUsersPush_notShown() throws Exception {
+    Decision.Allow a =
+        allowed(decide(host(), ALICE, "GET", "/v1.43/images/python:3.12/json", null));
+    String bobs = "berth.invalid/u1002/registry.site.edu/bob/secret@sha256:" + "2".repeat(64);
+    JsonNode shown =
+        ((FollowUp.MapNames) a.followUp())
+            .mapping()
+            .apply(
+                JSON.readTree(
+                    "{\"Id\":\""
+                        + ALICE_MADE
+                        + "\",\"RepoTags\":[\""
+                        + ALICE_PYTHON
+                        + "\"],\"RepoDigests\":[\""
+                        + bobs
+                        + "\"]}"));
+    assertThat(shown.path("RepoDigests").toString()).doesNotContain("u1002");
   }
 
   @Test

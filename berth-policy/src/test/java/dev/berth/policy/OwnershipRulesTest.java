@@ -40,6 +40,21 @@ class OwnershipRulesTest {
     return Fixtures.decideAsSent(ENGINE, Fixtures.objects(), who, method, target, body);
   }
 
+  /** {@code who}'s {@code POST /containers/create} with {@code body}. */
+  private static Decision create(Principal who, String body) {
+    return decide(who, "POST", "/containers/create", body);
+  }
+
+  /** Alice's {@code POST /containers/create} with {@code body}, on the host {@code objects}. */
+  private static Decision create(ObjectDirectory objects, String body) {
+    return Fixtures.decide(ENGINE, objects, ALICE, "POST", "/containers/create", body);
+  }
+
+  /** The JSON body berth forwards. */
+  private static JsonNode forwarded(Decision.Allow a) {
+    return ((Body.Json) a.forward().body()).value();
+  }
+
   private static Decision.Allow allowed(Decision d) {
     assertThat(d).isInstanceOf(Decision.Allow.class);
     return (Decision.Allow) d;
@@ -215,11 +230,7 @@ class OwnershipRulesTest {
     // HC-06: --volumes-from another user's container would mount what it mounts (their home)
     Decision.Deny d =
         denied(
-            decide(
-                ALICE,
-                "POST",
-                "/containers/create",
-                "{\"Image\":\"x\"," + "\"HostConfig\":" + hostConfig + "}"),
+            create(ALICE, "{\"Image\":\"x\"," + "\"HostConfig\":" + hostConfig + "}"),
             Decision.Status.FORBIDDEN);
     assertThat(d.reason()).contains(what).contains("no such container of yours");
   }
@@ -228,15 +239,13 @@ class OwnershipRulesTest {
   void create_referencesToTheCallersOwnContainer_forwardedWithItsFullId() {
     Decision.Allow a =
         allowed(
-            decide(
+            create(
                 ALICE,
-                "POST",
-                "/containers/create",
                 "{\"Image\":\"x\","
                     + "\"HostConfig\":{\"VolumesFrom\":[\"abc:ro\"],\"Links\":[\"/abc:db\", \"abc\"],"
                     + "\"NetworkMode\":\"container:abc\",\"PidMode\":\"container:abc\","
                     + "\"IpcMode\":\"container:abc\"}}"));
-    JsonNode hc = ((Body.Json) a.forward().body()).value().path("HostConfig");
+    JsonNode hc = forwarded(a).path("HostConfig");
     String id = Fixtures.ALICE_CONTAINER;
     assertThat(hc.at("/VolumesFrom/0").asText()).isEqualTo(id + ":ro");
     assertThat(hc.at("/Links/0").asText()).isEqualTo(id + ":db");
@@ -255,13 +264,11 @@ class OwnershipRulesTest {
   void create_anonymousVolumeFromConfigVolumes_becomesALabelledMount() {
     Decision.Allow a =
         allowed(
-            decide(
+            create(
                 ALICE,
-                "POST",
-                "/containers/create",
                 "{\"Image\":\"x\",\"Volumes\":{\"/data\":{},\"/d\":{}},"
                     + "\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    JsonNode body = ((Body.Json) a.forward().body()).value();
+    JsonNode body = forwarded(a);
     assertThat(body.path("Volumes").has("/data")).isFalse();
     assertThat(body.path("Volumes").has("/d")).as("shadowed by a bind: left alone").isTrue();
     assertThat(body.at("/HostConfig/Mounts/0/Target").asText()).isEqualTo("/data");
@@ -271,21 +278,14 @@ class OwnershipRulesTest {
 
   @Test
   void create_byAdmin_ownerLabelsEmptiedUnlessGiven() {
-    Decision.Allow a = allowed(decide(ROOT, "POST", "/containers/create", "{\"Image\":\"x\"}"));
-    JsonNode labels = ((Body.Json) a.forward().body()).value().path("Labels");
+    Decision.Allow a = allowed(create(ROOT, "{\"Image\":\"x\"}"));
+    JsonNode labels = forwarded(a).path("Labels");
     assertThat(labels.path(Owner.UID_LABEL).asText("x")).isEmpty();
     assertThat(labels.has(Owner.UID_LABEL)).isTrue();
     assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, ""))).isEmpty();
     Decision.Allow given =
-        allowed(
-            decide(
-                ROOT,
-                "POST",
-                "/containers/create",
-                "{\"Image\":\"x\",\"Labels\":{\"dev.berth.owner.uid\":\"1001\"}}"));
-    assertThat(
-            ((Body.Json) given.forward().body()).value().at("/Labels/dev.berth.owner.uid").asText())
-        .isEqualTo("1001");
+        allowed(create(ROOT, "{\"Image\":\"x\",\"Labels\":{\"dev.berth.owner.uid\":\"1001\"}}"));
+    assertThat(forwarded(given).at("/Labels/dev.berth.owner.uid").asText()).isEqualTo("1001");
   }
 
   @Test
@@ -324,16 +324,8 @@ class OwnershipRulesTest {
   void create_newNamedVolume_createdAsCallers() throws Exception {
     FakeObjects objects = Fixtures.objects();
     Decision.Allow a =
-        allowed(
-            Fixtures.decide(
-                ENGINE,
-                objects,
-                ALICE,
-                "POST",
-                "/containers/create",
-                "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
-    assertThat(((Body.Json) a.forward().body()).value().at("/HostConfig/Binds/0").asText())
-        .isEqualTo("u1001_fresh:/d");
+        allowed(create(objects, "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+    assertThat(forwarded(a).at("/HostConfig/Binds/0").asText()).isEqualTo("u1001_fresh:/d");
     assertThat(objects.volume("u1001_fresh")).as("not while deciding").isEmpty();
     assertThat(a.effects())
         .filteredOn(Effect.EnsureVolume.class::isInstance)
@@ -348,12 +340,8 @@ class OwnershipRulesTest {
     FakeObjects objects = Fixtures.objects().volume("u1001_alicedata", FakeObjects.owner(1001));
     Decision.Allow a =
         allowed(
-            Fixtures.decide(
-                ENGINE,
+            create(
                 objects,
-                ALICE,
-                "POST",
-                "/containers/create",
                 "{\"Image\":\"x\",\"HostConfig\":{\"Mounts\":[{\"Type\":"
                     + "\"volume\",\"Source\":\"alicedata\",\"Target\":\"/d\"}]}}"));
     assertThat(a.effects())
@@ -376,16 +364,10 @@ class OwnershipRulesTest {
               + "\"Source\":\"new2\",\"Target\":\"/d\"}]}}",
           "{\"Image\":\"x\",\"Volumes\":{\"/data\":{}}}"
         }) {
-      allowed(Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/containers/create", body));
+      allowed(create(readOnly, body));
     }
     denied(
-        Fixtures.decide(
-            ENGINE,
-            readOnly,
-            ALICE,
-            "POST",
-            "/containers/create",
-            "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"squat:/d\"]}}"),
+        create(readOnly, "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"squat:/d\"]}}"),
         Decision.Status.FORBIDDEN);
     allowed(
         Fixtures.decide(ENGINE, readOnly, ALICE, "POST", "/volumes/create", "{\"Name\":\"new\"}"));
@@ -395,14 +377,7 @@ class OwnershipRulesTest {
   void ensureVolume_createdBySomeoneElseAfterTheDecision_refused() throws Exception {
     FakeObjects objects = Fixtures.objects();
     Decision.Allow a =
-        allowed(
-            Fixtures.decide(
-                ENGINE,
-                objects,
-                ALICE,
-                "POST",
-                "/containers/create",
-                "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+        allowed(create(objects, "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
     objects.volume("u1001_fresh", FakeObjects.owner(1002)); // somebody wins the race
     Decision.Deny deny = a.effects().get(0).perform(objects).orElseThrow();
     assertThat(deny.status()).isEqualTo(Decision.Status.FORBIDDEN);
@@ -429,24 +404,19 @@ class OwnershipRulesTest {
   void create_anonymousVolumeMount_labelledAsCallers() {
     Decision.Allow a =
         allowed(
-            decide(
+            create(
                 ALICE,
-                "POST",
-                "/containers/create",
                 "{\"Image\":\"x\","
                     + "\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/d\"}]}}"));
-    JsonNode labels =
-        ((Body.Json) a.forward().body()).value().at("/HostConfig/Mounts/0/VolumeOptions/Labels");
+    JsonNode labels = forwarded(a).at("/HostConfig/Mounts/0/VolumeOptions/Labels");
     assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
   }
 
   @Test
   void create_anonymousVolumeForgingOwnerLabel_denied() {
     denied(
-        decide(
+        create(
             ALICE,
-            "POST",
-            "/containers/create",
             "{\"Image\":\"x\",\"HostConfig\":"
                 + "{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/d\",\"VolumeOptions\":{\"Labels\":"
                 + "{\"dev.berth.owner.uid\":\"1002\"}}}]}}"),
@@ -462,26 +432,20 @@ class OwnershipRulesTest {
       })
   void create_othersNetwork_refusedAsNotFoundWith403(String body) {
     // 403, not 404: the CLI takes a 404 from create for a missing image and would pull
-    Decision.Deny d =
-        denied(decide(ALICE, "POST", "/containers/create", body), Decision.Status.FORBIDDEN);
+    Decision.Deny d = denied(create(ALICE, body), Decision.Status.FORBIDDEN);
     assertThat(d.reason()).endsWith(" not found");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"alicenet", "bridge", "none", "default"})
   void create_ownOrDaemonNetwork_allowed(String net) {
-    allowed(
-        decide(
-            ALICE,
-            "POST",
-            "/containers/create",
-            "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"" + net + "\"}}"));
+    allowed(create(ALICE, "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"" + net + "\"}}"));
   }
 
   @Test
   void create_stampsBothOwnerLabels_soImageLabelsCannotShare() {
-    Decision.Allow a = allowed(decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\"}"));
-    JsonNode labels = ((Body.Json) a.forward().body()).value().path("Labels");
+    Decision.Allow a = allowed(create(ALICE, "{\"Image\":\"x\"}"));
+    JsonNode labels = forwarded(a).path("Labels");
     assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
     assertThat(labels.has(Owner.GID_LABEL)).isTrue();
     assertThat(labels.path(Owner.GID_LABEL).asText()).isEmpty();
@@ -491,10 +455,8 @@ class OwnershipRulesTest {
   void create_ownerLabelsTheCallerWouldGet_acceptedAsGiven() {
     Decision.Allow a =
         allowed(
-            decide(
+            create(
                 ALICE,
-                "POST",
-                "/containers/create",
                 "{\"Image\":\"x\","
                     + "\"Labels\":{\"dev.berth.owner.uid\":\"1001\",\"dev.berth.owner.gid\":\"\"}}"));
     assertThat(a.rewrites()).noneMatch(r -> r.startsWith("label "));
@@ -508,9 +470,7 @@ class OwnershipRulesTest {
         "{\"dev.berth.other\":\"x\"}"
       })
   void create_forgedBerthLabels_denied(String labels) {
-    denied(
-        decide(ALICE, "POST", "/containers/create", "{\"Image\":\"x\",\"Labels\":" + labels + "}"),
-        Decision.Status.FORBIDDEN);
+    denied(create(ALICE, "{\"Image\":\"x\",\"Labels\":" + labels + "}"), Decision.Status.FORBIDDEN);
   }
 
   // ---- volumes and networks -----------------------------------------------------------------
@@ -586,7 +546,7 @@ class OwnershipRulesTest {
                 "/networks/alicenet/connect",
                 "{\"container\":\"abc\",\"EndpointConfig\":{\"Aliases\":[\"w\"]},\"Extra\":1}"));
     assertThat(a.forward().path()).isEqualTo("/networks/" + ALICE_NETWORK + "/connect");
-    assertThat(((Body.Json) a.forward().body()).value())
+    assertThat(forwarded(a))
         .isEqualTo(
             JSON.readTree(
                 "{\"EndpointConfig\":{\"Aliases\":[\"w\"]},\"Container\":\""
@@ -617,7 +577,7 @@ class OwnershipRulesTest {
                 "POST",
                 "/networks/create",
                 "{\"Name\":\"n\",\"Labels\":{\"app\":\"x\"},\"Internal\":true}"));
-    JsonNode out = ((Body.Json) a.forward().body()).value();
+    JsonNode out = forwarded(a);
     assertThat(out.path("Driver").asText()).isEqualTo("bridge");
     assertThat(out.path("Internal").asBoolean()).isTrue();
     assertThat(out.at("/Labels/app").asText()).isEqualTo("x");
@@ -859,7 +819,7 @@ class OwnershipRulesTest {
                 "POST",
                 "/networks/alicenet/disconnect",
                 "{\"Container\":\"abc\",\"force\":true,\"EndpointConfig\":{}}"));
-    assertThat(((Body.Json) a.forward().body()).value())
+    assertThat(forwarded(a))
         .isEqualTo(JSON.readTree("{\"Force\":true,\"Container\":\"" + ALICE_CONTAINER + "\"}"));
   }
 
@@ -887,12 +847,7 @@ class OwnershipRulesTest {
     Decision.Allow list = allowed(decide(ALICE, "GET", "/containers/json", null));
     assertThat(list.rewrites()).contains("filters narrowed to label dev.berth.owner.uid=1001");
     Decision.Allow create =
-        allowed(
-            decide(
-                ALICE,
-                "POST",
-                "/containers/create",
-                "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
+        allowed(create(ALICE, "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"fresh:/d\"]}}"));
     assertThat(create.rewrites()).contains("volume fresh is yours (u1001_fresh)");
   }
 
@@ -947,8 +902,7 @@ class OwnershipRulesTest {
                 "POST",
                 "/containers/create",
                 "{\"Image\":\"x\"}"));
-    assertThat(((Body.Json) a.forward().body()).value().at("/Labels/dev.berth.owner.gid").asText())
-        .isEqualTo("2000");
+    assertThat(forwarded(a).at("/Labels/dev.berth.owner.gid").asText()).isEqualTo("2000");
     Decision.Allow list =
         allowed(
             Fixtures.decide(
@@ -977,5 +931,32 @@ class OwnershipRulesTest {
     assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, "-1"))).isEmpty();
     assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, " 1001"))).isEmpty();
     assertThat(Owner.fromLabels(Map.of())).isEmpty();
+  }
+
+  @Test
+  void create_volumesFromANameOfTheCallersGivenToAnotherUser_refused() {
+    // an administrator named bob's container u1001_web: alice's "web" must not reach it
+    FakeObjects objects =
+        Fixtures.objects().container("c0" + "9".repeat(62), "u1001_web", FakeObjects.owner(1002));
+    assertThat(
+            denied(
+                    create(objects, "{\"Image\":\"x\",\"HostConfig\":{\"VolumesFrom\":[\"web\"]}}"),
+                    Decision.Status.FORBIDDEN)
+                .reason())
+        .contains("--volumes-from web: no such container of yours");
+  }
+
+  @Test
+  void create_configVolumeShadowedByAMount_leftAlone() {
+    Decision.Allow a =
+        allowed(
+            create(
+                ALICE,
+                "{\"Image\":\"x\",\"Volumes\":{\"/data\":{}},\"HostConfig\":{\"Mounts\":[{\"Type\":"
+                    + "\"volume\",\"Source\":\"fresh\",\"Target\":\"/data\"}]}}"));
+    JsonNode body = forwarded(a);
+    assertThat(body.at("/HostConfig/Mounts")).hasSize(1);
+    assertThat(body.at("/HostConfig/Mounts/0/Source").asText()).isEqualTo("u1001_fresh");
+    assertThat(body.path("Volumes").has("/data")).isTrue();
   }
 }

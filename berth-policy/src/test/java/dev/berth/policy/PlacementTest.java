@@ -374,4 +374,93 @@ class PlacementTest {
         .isInstanceOf(IOException.class)
         .hasMessageContaining("did not answer");
   }
+
+  private static List<String> rewrites(Decision d) {
+    assertThat(d).as(d.toString()).isInstanceOf(Decision.Allow.class);
+    return ((Decision.Allow) d).rewrites();
+  }
+
+  private static FakeJobs jobWithGpus(Integer... gpus) {
+    FakeJobs jobs = new FakeJobs().pid(4242, 1001, V1_JOB);
+    jobs.gpus.put("42", List.of(gpus));
+    return jobs;
+  }
+
+  private static JsonNode forwardedDeviceIds(Decision d) {
+    return forwarded(d).path("HostConfig").path("DeviceRequests").get(0).path("DeviceIDs");
+  }
+
+  @Test
+  void placement_jobOrSlice_rewritesNoted() throws Exception {
+    PolicyEngine job = engine("placement: job", jobWithGpus(1, 3));
+    assertThat(rewrites(create(job, ALICE, GPUS_ALL)))
+        .contains(
+            "HostConfig.CgroupParent set to /slurm_node1/uid_1001/job_42 (your job 42)",
+            "label dev.berth.job=42",
+            "HostConfig.DeviceRequests set to GPUs [1, 3] of job 42");
+    PolicyEngine slice = engine("placement: user_slice", new FakeJobs().pid(4242, 1001, V1_SLICE));
+    assertThat(rewrites(create(slice, ALICE, "{}")))
+        .contains("HostConfig.CgroupParent set to /user.slice/user-1001.slice (your user slice)")
+        .noneMatch(n -> n.startsWith("label dev.berth.job"));
+  }
+
+  @Test
+  void placement_callerWithoutPidOrPidZero_refusedNamingWhatIsLooked() throws Exception {
+    Principal tls =
+        new Principal(1001, 1001, -1, "alice", "/home/alice", List.of(1001), -1, "CN=alice");
+    Principal pidZero =
+        new Principal(1001, 1001, 0, "alice", "/home/alice", List.of(1001), -1, "CN=alice");
+    FakeJobs jobs = new FakeJobs().pid(0, 1001, V1_JOB).pid(4242, 1001, V1_SLICE);
+    assertThat(reason(create(engine("placement: job", jobs), pidZero, "{}")))
+        .contains("under your running batch job")
+        .contains("berth's unix socket");
+    assertThat(reason(create(engine("placement: user_slice", jobs), tls, "{}")))
+        .contains("under your user slice")
+        .contains("berth's unix socket");
+  }
+
+  @Test
+  void userSlice_cgroupV2Only_placedInOwnSlice() throws Exception {
+    PolicyEngine e =
+        engine(
+            "placement: user_slice",
+            new FakeJobs().pid(4242, 1001, "0::/user.slice/user-1001.slice/session-3.scope\n"));
+    assertThat(forwarded(create(e, ALICE, "{}")).path("HostConfig").path("CgroupParent").asText())
+        .isEqualTo("/user.slice/user-1001.slice");
+  }
+
+  @Test
+  void userSlice_sliceSeenOnlyInAControllerHierarchy_refused() throws Exception {
+    String cgroups =
+        "9:name=systemd:/\n4:memory:/user.slice/user-1001.slice/session-3.scope\n"
+            + "3::/user.slice/user-1001.slice/session-3.scope\n0::/\n";
+    PolicyEngine e = engine("placement: user_slice", new FakeJobs().pid(4242, 1001, cgroups));
+    assertThat(reason(create(e, ALICE, "{}"))).contains("not in your user slice");
+  }
+
+  @Test
+  void gpus_deviceGivenToTheJob_mapped() throws Exception {
+    String dev =
+        "{\"DeviceRequests\":[{\"Driver\":\"nvidia\",\"DeviceIDs\":[\"3\"],"
+            + "\"Capabilities\":[[\"gpu\"]]}]}";
+    assertThat(forwardedDeviceIds(create(engine("placement: job", jobWithGpus(1, 3)), ALICE, dev)))
+        .hasToString("[\"3\"]");
+  }
+
+  @Test
+  void gpus_countOfAllTheJobsGpus_allMapped_zeroRefused() throws Exception {
+    PolicyEngine e = engine("placement: job", jobWithGpus(1, 3));
+    assertThat(forwardedDeviceIds(create(e, ALICE, GPUS_ALL.replace("-1", "2"))))
+        .hasToString("[\"1\",\"3\"]");
+    assertThat(reason(create(e, ALICE, GPUS_ALL.replace("-1", "0")))).contains("--gpus 0");
+  }
+
+  @Test
+  void gpus_nvidiaRequestWithoutGpuCapability_refused() throws Exception {
+    String compute =
+        "{\"DeviceRequests\":[{\"Driver\":\"nvidia\",\"Count\":-1,"
+            + "\"Capabilities\":[[\"compute\",\"utility\"]]}]}";
+    assertThat(reason(create(engine("placement: job", jobWithGpus(1, 3)), ALICE, compute)))
+        .contains("only GPU requests");
+  }
 }

@@ -260,6 +260,12 @@ class PrivateNamesTest {
   }
 
   @Test
+  void daemonError_toAnAdministrator_unchanged() {
+    String text = "No such container: u1001_web (network bridge, berth-bridge-1001)";
+    assertThat(PrivateNames.NONE.shownInText(text)).isEqualTo(text);
+  }
+
+  @Test
   void answer_containerInspectBindsAndVolumesInDf() throws Exception {
     PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
     assertThat(
@@ -392,6 +398,45 @@ class PrivateNamesTest {
                 .path("name")
                 .asText())
         .isEqualTo("/web");
+  }
+
+  @Test
+  void volume_plainName_isTheCallersOwnAndShownAsNamed() throws Exception {
+    FakeObjects objects = host().volume("u1001_data", FakeObjects.owner(1001));
+    Decision.Allow inspect = allowed(objects, ALICE, "GET", "/volumes/data", null);
+    assertThat(inspect.forward().path()).isEqualTo("/volumes/u1001_data");
+    assertThat(
+            ((FollowUp.MapNames) inspect.followUp())
+                .mapping()
+                .apply(JSON.readTree("{\"Name\":\"u1001_data\"}"))
+                .path("Name")
+                .asText())
+        .isEqualTo("data");
+    assertThat(allowed(objects, ALICE, "DELETE", "/volumes/data", null).forward().path())
+        .isEqualTo("/volumes/u1001_data");
+  }
+
+  @Test
+  void volumeAndNetwork_namesBerthChose_noted() {
+    assertThat(
+            allowed(host(), ALICE, "POST", "/networks/create", "{\"Name\":\"lab_default\"}")
+                .rewrites())
+        .contains("network lab_default is u1001_lab_default");
+    assertThat(
+            allowed(host(), ALICE, "POST", "/networks/bridge/connect", "{\"Container\":\"web\"}")
+                .rewrites())
+        .contains("network bridge is your own u1001_bridge");
+    assertThat(allowed(host(), ALICE, "POST", "/volumes/create", "{\"Name\":\"data\"}").rewrites())
+        .contains("volume data is u1001_data");
+    assertThat(
+            allowed(
+                    host(),
+                    ALICE,
+                    "POST",
+                    "/containers/create",
+                    "{\"Image\":\"x\",\"HostConfig\":{\"Binds\":[\"olddata:/d\"]}}")
+                .rewrites())
+        .contains("volume olddata is yours");
   }
 
   private static String filtered(String filters) {

@@ -132,4 +132,35 @@ class QuotaTest {
     assertThatThrownBy(() -> engine("{memory: lots}"))
         .hasMessageContaining("roles.user.quota.memory");
   }
+
+  @Test
+  void restart_runningContainerWhileOverQuota_allowed() throws Exception {
+    // the quota was lowered while two ran: what runs already may still be restarted
+    FakeObjects o =
+        Fixtures.objects()
+            .container(SECOND, "second", FakeObjects.owner(1001))
+            .usage(new ContainerUsage(ALICE_CONTAINER, true, GIB, 0, 100))
+            .usage(new ContainerUsage(SECOND, true, GIB, 0, 100));
+    assertThat(
+            Fixtures.decide(
+                engine("{containers: 1}"), o, ALICE, "POST", "/containers/abc/restart", null))
+        .isInstanceOf(Decision.Allow.class);
+  }
+
+  @Test
+  void activeContainerReportingMinusOne_neverLowersTheCount() throws Exception {
+    // PidsLimit -1 is "unlimited": it counts as zero, not as one less
+    String third = "7d1" + "9".repeat(61);
+    FakeObjects o =
+        Fixtures.objects()
+            .container(SECOND, "second", FakeObjects.owner(1001))
+            .container(third, "third", FakeObjects.owner(1001))
+            .usage(new ContainerUsage(ALICE_CONTAINER, true, -1, -1, -1))
+            .usage(new ContainerUsage(third, true, GIB, 1_000_000_000L, 100))
+            .usage(new ContainerUsage(SECOND, false, GIB, 1_000_000_000L, 100));
+    assertThat(start(engine("{memory: " + (2 * GIB - 1) + "}"), o))
+        .isInstanceOf(Decision.Deny.class);
+    assertThat(start(engine("{cpus: 1.999999999}"), o)).isInstanceOf(Decision.Deny.class);
+    assertThat(start(engine("{pids: 199}"), o)).isInstanceOf(Decision.Deny.class);
+  }
 }

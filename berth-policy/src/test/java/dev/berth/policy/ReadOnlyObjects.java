@@ -1,5 +1,6 @@
 package dev.berth.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,6 +35,11 @@ final class ReadOnlyObjects implements ObjectDirectory {
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
     return objects.image(ref);
+  }
+
+  @Override
+  public List<JsonNode> builtinNetworks(String filters) throws LookupException {
+    return objects.builtinNetworks(filters);
   }
 
   @Override

@@ -2,9 +2,11 @@ package dev.berth.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.enforce.Enforcement;
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ImageArchiveNames;
 import dev.berth.policy.RequestException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,6 +132,18 @@ final class AnswerRelay implements UpstreamListener {
     } else if (ex.answerNames().progress() != null && ex.status / 100 == 2) {
       ex.events = new EventLines(EventLines.texts(requireNonNull(ex.answerNames().progress())));
     }
+    if (ex.followUp() instanceof Decision.FollowUp.ClaimLoaded c && ex.status / 100 == 2) {
+      // Each line of the load's (or import's) answer: what it made is noted, then renamed.
+      UnaryOperator<String> progress = ex.answerNames().progress();
+      UnaryOperator<JsonNode> texts = progress == null ? null : EventLines.texts(progress);
+      ex.events =
+          new EventLines(
+              line -> {
+                ImageArchiveNames.madeImage(line).ifPresent(ex.madeImages::add);
+                JsonNode shown = c.shown().apply(line);
+                return texts == null ? shown : texts.apply(shown);
+              });
+    }
     if (HeldAnswer.holds(resp, ex.followUp(), ex.answerNames())) {
       ex.held = HeldAnswer.of(resp, conn.channel.alloc());
     }
@@ -184,18 +199,24 @@ final class AnswerRelay implements UpstreamListener {
 
   /**
    * Runs {@code next} (the end of a successful answer) after the image it named is claimed for the
-   * caller, so that the caller's next command already finds the tag theirs.
+   * caller, so that the caller's next command already finds the tag theirs; and the end of a push's
+   * answer, successful or not, after its temporary tag is released.
    */
   private void afterClaims(Exchange ex, String createdId, Runnable next) {
     Decision.FollowUp followUp = ex.followUp();
-    if (!Enforcement.claimLooksUp(followUp) || ex.status / 100 != 2) {
+    boolean release = ex.enforcement.releaseDue(); // a push's tag: released whatever the status
+    if (!Enforcement.claimLooksUp(followUp) || (ex.status / 100 != 2 && !release)) {
       next.run();
       return;
     }
     conn.lookups.execute(
         () -> {
           try {
-            ex.enforcement.claim(followUp, ex.status, createdId);
+            if (followUp instanceof Decision.FollowUp.ClaimLoaded c) {
+              ex.enforcement.claimMade(c, ex.status, ex.madeImages);
+            } else {
+              ex.enforcement.claim(followUp, ex.status, createdId);
+            }
           } catch (Enforcement.ClaimException e) {
             LOG.atWarn().addKeyValue("cause", e.getMessage()).log("created object not claimed");
           }

@@ -174,8 +174,18 @@ final class ClientConnection {
     return Optional.empty();
   }
 
-  /** The exchange no longer counts as in flight (idempotent). */
+  /**
+   * The exchange no longer counts as in flight (idempotent); a push's temporary tag that its answer
+   * did not release (the client or the daemon went away first, or the request never went out) is
+   * released now.
+   */
   void endRequest(Exchange ex) {
+    if (ex.archive != null) {
+      ex.archive.close();
+    }
+    if (ex.enforcement.releaseDue()) {
+      lookups.execute(ex.enforcement::release);
+    }
     if (ex.admitted) {
       ex.admitted = false;
       bounds.endRequest(countedUid);

@@ -2,6 +2,7 @@ package dev.berth.proxy;
 
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ImageArchiveNames;
 import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.TarSanitizer;
 import io.netty.channel.ChannelHandlerContext;
@@ -69,15 +70,29 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
 
   private void proceed(ChannelHandlerContext ctx, Exchange ex, Decision outcome, Throwable error) {
     if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
+      if (ex.enforcement.releaseDue()) {
+        conn.lookups.execute(ex.enforcement::release); // a push whose client left meanwhile
+      }
       return;
     }
     if (error != null) {
       conn.closeBoth();
     } else if (outcome instanceof Decision.Allow allow) {
       ex.allow = allow;
-      ex.tarSanitizer =
+      ex.archive =
           allow.forward().body() instanceof CanonicalRequest.Body.Stream st
-              ? st.tarOwner().map(o -> new TarSanitizer(o.uid(), o.gid())).orElse(null)
+              ? st.tarOwner()
+                  .map(
+                      o ->
+                          new ArchiveUpload(
+                              new TarSanitizer(
+                                  o.uid(),
+                                  o.gid(),
+                                  st.imageNames()
+                                      .map(n -> new ImageArchiveNames(n.uid()))
+                                      .orElse(null)),
+                              ctx.alloc()))
+                  .orElse(null)
               : null;
       ctx.fireChannelRead(ex);
     } else {

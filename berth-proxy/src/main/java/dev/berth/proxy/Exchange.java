@@ -2,10 +2,11 @@ package dev.berth.proxy;
 
 import dev.berth.enforce.Enforcement;
 import dev.berth.policy.Decision;
-import dev.berth.policy.docker.TarSanitizer;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,8 +36,10 @@ final class Exchange {
   /** The allow being carried out, once the enforcement let the request through. */
   Decision.@Nullable Allow allow;
 
-  /** Rewrites a streamed tar body ({@code docker cp} into a container), or null. */
-  @Nullable TarSanitizer tarSanitizer;
+  /**
+   * Decompresses and rewrites a streamed tar body ({@code docker cp} into a container), or null.
+   */
+  @Nullable ArchiveUpload archive;
 
   /** The request has been sent to the daemon completely. */
   boolean requestComplete;
@@ -52,6 +55,9 @@ final class Exchange {
 
   /** Watches a build's progress for the id of the image it made (then claimed for the caller). */
   @Nullable BuiltImageWatcher builtImage;
+
+  /** The images a load or import answer said it made, to be claimed for the caller. */
+  final List<String> madeImages = new ArrayList<>();
 
   /**
    * Renames the lines of {@code docker events} or of a progress stream (pull, push, load, build)

@@ -7,10 +7,7 @@ import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
-import dev.berth.policy.docker.TarSanitizer;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -31,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * AnswerRelay}.
  *
  * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request; a
- * streamed body follows piece by piece (through the tar sanitizer for {@code docker cp}), the next
- * piece read from the client only once the previous one is written (backpressure).
+ * streamed body follows piece by piece (decompressed and rewritten by {@link ArchiveUpload} for
+ * {@code docker cp}), the next piece read from the client only once the previous one is written
+ * (backpressure).
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
@@ -131,38 +129,17 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   private void relayBody(Exchange ex, HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     ByteBuf data = content.content();
-    if (ex.tarSanitizer != null) {
-      // Entry data is forwarded from the client's own buffer (slices); only the rewritten
-      // headers are new. Nothing of this piece is written when any of it is refused.
-      CompositeByteBuf out = conn.channel.alloc().compositeBuffer(Integer.MAX_VALUE);
-      ByteBuf in = data;
-      int base = in.readerIndex();
+    if (ex.archive != null) {
       try {
-        ex.tarSanitizer.next(
-            in.nioBuffer(),
-            new TarSanitizer.Output() {
-              @Override
-              public void input(int offset, int length) {
-                out.addComponent(true, in.retainedSlice(base + offset, length));
-              }
-
-              @Override
-              public void header(byte[] block) {
-                out.addComponent(true, Unpooled.wrappedBuffer(block));
-              }
-            });
-        if (last) {
-          ex.tarSanitizer.finish();
-        }
+        ex.archive.add(data.retain(), last);
       } catch (RequestException e) {
-        out.release();
-        content.release();
-        ex.keepAlive = false;
-        conn.refuse(ex, Refusals.body(String.valueOf(e.getMessage())));
+        refuseArchive(ex, e);
         return;
+      } finally {
+        content.release();
       }
-      content.release();
-      data = out;
+      relayArchive(ex, last);
+      return;
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
     requireNonNull(conn.upstream)
@@ -178,6 +155,45 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                     conn.read();
                   }
                 });
+  }
+
+  /**
+   * Forwards the archive's next rewritten piece and, once it is written, the one after; reads the
+   * client again when the archive needs more input (one piece in flight: bounded memory).
+   */
+  private void relayArchive(Exchange ex, boolean last) {
+    ByteBuf piece;
+    try {
+      piece = requireNonNull(ex.archive).next();
+    } catch (RequestException e) {
+      refuseArchive(ex, e);
+      return;
+    }
+    if (piece == null && !last) {
+      conn.read();
+      return;
+    }
+    HttpContent out =
+        piece == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultHttpContent(piece);
+    requireNonNull(conn.upstream)
+        .writeAndFlush(out)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    conn.closeBoth();
+                  } else if (piece == null) {
+                    ex.requestComplete = true;
+                  } else if (conn.exchange == ex && conn.state != ClientConnection.State.CLOSED) {
+                    relayArchive(ex, last);
+                  }
+                });
+  }
+
+  private void refuseArchive(Exchange ex, RequestException e) {
+    ex.keepAlive = false;
+    // The daemon gets no more of the body, never its end: it reads a truncated archive.
+    conn.refuse(ex, new Decision.Deny("request_body", e.status(), "berth: " + e.getMessage()));
   }
 
   /** The client's buffer drained: the daemon's answer may be read again (backpressure). */

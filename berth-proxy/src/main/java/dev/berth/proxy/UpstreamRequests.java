@@ -51,7 +51,11 @@ final class UpstreamRequests {
     HttpHeaders in = client.headers();
     if (streamed) {
       out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, request.target());
-      if (HttpUtil.isTransferEncodingChunked(client)) {
+      boolean rewritten =
+          request.body() instanceof CanonicalRequest.Body.Stream st
+              && (st.tarOwner().isPresent() // decompressed on the way: its length is unknown yet
+                  || !st.keepsLength());
+      if (rewritten || HttpUtil.isTransferEncodingChunked(client)) {
         HttpUtil.setTransferEncodingChunked(out, true);
       } else {
         out.headers().set(HttpHeaderNames.CONTENT_LENGTH, HttpUtil.getContentLength(client, 0L));

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The daemon receives what berth judged, and only allowlisted headers of the client's. */
@@ -77,5 +78,18 @@ class UpstreamRequestsTest {
     assertThat(out).isNotInstanceOf(FullHttpRequest.class);
     assertThat(out.headers().get("Content-Length")).isEqualTo("99");
     assertThat(out.headers().get("Content-Type")).isEqualTo("text/plain");
+  }
+
+  @Test
+  void archiveUpload_forwardedChunked_itsLengthChangesOnTheWay() throws Exception {
+    CanonicalRequest put =
+        CanonicalRequest.parse("PUT", "/v1.51/containers/c/archive?path=/")
+            .withBody(
+                new CanonicalRequest.Body.Stream(
+                    Optional.of(new CanonicalRequest.Body.TarOwner(1001, 1001))));
+    HttpRequest out =
+        UpstreamRequests.build(client("/containers/c/archive?path=/"), put, null, true, false);
+    assertThat(out.headers().contains("Content-Length")).isFalse();
+    assertThat(out.headers().get("Transfer-Encoding")).isEqualTo("chunked");
   }
 }

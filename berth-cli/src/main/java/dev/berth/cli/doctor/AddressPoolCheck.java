@@ -1,6 +1,8 @@
 package dev.berth.cli.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.policy.AddressPool;
+import dev.berth.policy.Ipv4Block;
 
 /**
  * How many bridge networks the daemon can still hand out. berth gives every user who runs
@@ -16,7 +18,8 @@ final class AddressPoolCheck {
   /** Networks a host should be able to give: two each for a hundred-odd users. */
   static final long ENOUGH = 256;
 
-  private static final long DOCKERD_DEFAULT = 15 + 16;
+  private static final long DOCKERD_DEFAULT =
+      AddressPool.DAEMON_DEFAULTS.stream().mapToLong(AddressPool::subnets).sum();
 
   private AddressPoolCheck() {}
 
@@ -50,19 +53,10 @@ final class AddressPoolCheck {
 
   /** Networks of prefix length {@code size} in {@code base} (an IPv4 CIDR); 0 if unreadable. */
   static long networks(String base, int size) {
-    int slash = base.indexOf('/');
-    if (slash < 0 || base.contains(":")) {
-      return 0;
-    }
-    int prefix;
     try {
-      prefix = Integer.parseInt(base.substring(slash + 1));
-    } catch (NumberFormatException e) {
+      return new AddressPool(Ipv4Block.parse(base), size).subnets();
+    } catch (IllegalArgumentException e) {
       return 0;
     }
-    if (prefix < 0 || size < prefix || size > 32) {
-      return 0;
-    }
-    return 1L << Math.min(size - prefix, 31);
   }
 }

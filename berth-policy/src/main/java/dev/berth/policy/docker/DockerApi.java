@@ -346,10 +346,13 @@ public final class DockerApi {
                   "fromImage",
                   "ImageRules.pull: one shared tag, not over a tag another user " + "made")
               .judged("tag", "ImageRules.pull")
-              .judged("fromSrc", "ImagePullRules: an import is refused to users")
-              .judged("repo", "read by the daemon only with fromSrc, which ImagePullRules refuses")
-              .judged("message", "read by the daemon only with fromSrc (refused to users)")
-              .judged("changes", "read by the daemon only with fromSrc (refused to users)")
+              .judged("fromSrc", "ImageArchiveRules.importSource: only - (the body), never a URL")
+              .judged("repo", "ImageArchiveRules.importInto: written into the caller's namespace")
+              .judged("message", "an import's comment in the image's history, nothing more")
+              .judged(
+                  "changes",
+                  "ImageArchiveRules.importSource: ENV, LABEL (not dev.berth.*), WORKDIR, CMD, "
+                      + "ENTRYPOINT, EXPOSE, USER, VOLUME, one instruction each")
               .query("platform")
               .ownership(RULE),
           entry(IMAGE_SEARCH)
@@ -366,7 +369,8 @@ public final class DockerApi {
               .ownership(RULE),
           entry(IMAGE_LOAD)
               .route(POST, "/images/load", STREAM, api("Image", "ImageLoad"))
-              .query("quiet", "platform"),
+              .query("quiet", "platform")
+              .ownership(RULE),
           entry(IMAGE_INSPECT)
               .route(GET, "/images/{name*}/json", NONE, api("Image", "ImageInspect"))
               .query("manifests", "platform")
@@ -379,7 +383,10 @@ public final class DockerApi {
               .ownership(RULE),
           entry(IMAGE_PUSH)
               .route(POST, "/images/{name*}/push", NONE, api("Image", "ImagePush"))
-              .judged("tag", "ImageRules.push: a shared tag the caller pulled")
+              .judged(
+                  "tag",
+                  "ImagePushRules: the caller's own tag (forwarded as the name the caller gave it),"
+                      + " or a shared tag the caller pulled")
               .query("platform")
               .names(IMAGE)
               .ownership(RULE),
@@ -413,7 +420,7 @@ public final class DockerApi {
           entry(NETWORK_LIST)
               .route(GET, "/networks", NONE, api("Network", "NetworkList"))
               .query("filters")
-              .ownership(NARROWED),
+              .ownership(RULE),
           entry(NETWORK_CREATE)
               .route(POST, "/networks/create", JSON_OPAQUE, api("Network", "NetworkCreate"))
               .ownership(RULE)

@@ -1,10 +1,16 @@
 package dev.berth.policy.docker;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,22 +26,46 @@ import org.jspecify.annotations.Nullable;
  * headers it rewrote: uid and gid become the caller's, user and group names are cleared, mode keeps
  * only the permission bits, and the checksum is recomputed. Entry types other than files,
  * directories, links and the PAX/GNU name extensions are refused (devices, FIFOs, sparse files), as
- * are PAX records that would override ownership, and anything that is not an uncompressed tar (the
- * daemon would transparently decompress gzip, so a compressed stream would otherwise hide its
- * headers). Entry data passes through untouched, so the stream keeps its length and its
- * Content-Length.
+ * are PAX records that would override ownership, and anything that is not a tar (the daemon would
+ * transparently decompress gzip, bzip2 or xz, so a compressed stream would hide its headers: the
+ * proxy decompresses before this class sees the stream, see its {@code ArchiveUpload}). Entry data
+ * passes through untouched, so the stream keeps its length.
+ *
+ * <p>Entry names and sizes are read as the daemon's Go {@code archive/tar} reads them: a PAX {@code
+ * size} record gives the next entry's size (else berth and the daemon would disagree on where the
+ * next header starts), a PAX {@code path} or GNU long name gives its name.
+ *
+ * <p>An image archive ({@code docker load}, with {@link TagEntries}) is read the same way, and its
+ * tag-bearing entries ({@code manifest.json}, {@code repositories}, {@code index.json} at the
+ * archive's root, by their name as the daemon cleans it) are held whole (bounded), handed to {@link
+ * TagEntries#rewrite} and forwarded as berth re-serialised them, with a header of their new size:
+ * what the daemon reads its tags from is what berth judged. Such an entry must be a regular file
+ * without a PAX size, no entry may be written through an earlier link of the archive (a symlink
+ * {@code d -> .} would make {@code d/manifest.json} the root's), and PAX global headers are
+ * refused. A refusal stops the stream before its end-of-archive blocks, so the daemon reads a
+ * truncated archive and loads nothing. Other entries (layers, configs, blobs) pass as streamed.
  *
  * <p>Not thread-safe: one instance per request body.
  */
 public final class TarSanitizer {
   private static final String COMPRESSED =
-      "archive: not an uncompressed tar archive "
-          + "(compressed archives are refused; send a plain tar)";
+      "archive: not a tar archive "
+          + "(berth accepts a plain tar, or one compressed with gzip or bzip2)";
   private static final int BLOCK = 512;
+
+  /**
+   * A file's creation time, which commons-compress (docker-java's archives) writes; Go's
+   * archive/tar keeps it uninterpreted and moby reads only {@code SCHILY.xattr.*} from PAX records,
+   * so it passes (other {@code LIBARCHIVE.*} records, such as its xattrs, do not).
+   */
+  private static final String CREATION_TIME = "LIBARCHIVE.creationtime";
+
   private static final int MAX_EXTENSION = 1 << 20;
+  private static final int MAX_TAG_ENTRY = 8 << 20;
 
   private final int uid;
   private final int gid;
+  private final @Nullable TagEntries tagEntries;
   private final byte[] header = new byte[BLOCK];
   private int headerFill;
 
@@ -48,12 +78,57 @@ public final class TarSanitizer {
   private long extensionRemaining;
   private long extensionPadding;
   private boolean pax;
+  private byte extensionType;
+
+  /** The next entry's name from a GNU long-name block or a PAX path record, or null. */
+  private @Nullable String pendingName;
+
+  /** The next entry's size from a PAX size record, or -1. */
+  private long pendingSize = -1;
+
+  /** Names (cleaned) of the link entries of an image archive, seen so far. */
+  private final Set<String> links = new HashSet<>();
+
+  /** A tag-bearing entry being held: its cleaned name, rewritten header and content so far. */
+  private @Nullable String tagName;
+
+  private byte @Nullable [] tagHeader;
+  private @Nullable ByteArrayOutputStream tagContent;
+  private long tagRemaining;
+
+  /** Bytes of the input to drop (the padding of a held entry, forwarded as berth writes it). */
+  private long skipRemaining;
+
   private boolean sawEnd;
   private boolean sawHeader;
 
   public TarSanitizer(int uid, int gid) {
+    this(uid, gid, null);
+  }
+
+  /**
+   * A sanitizer that also rewrites the tag-bearing entries of an image archive.
+   *
+   * @param tagEntries which entries bear tags and how they are rewritten, or null for none
+   */
+  public TarSanitizer(int uid, int gid, @Nullable TagEntries tagEntries) {
     this.uid = uid;
     this.gid = gid;
+    this.tagEntries = tagEntries;
+  }
+
+  /** The entries of an image archive that name tags, and their rewrite. */
+  public interface TagEntries {
+    /** Whether the entry at {@code name} (cleaned, relative to the archive's root) bears tags. */
+    boolean isTagEntry(String name);
+
+    /**
+     * The content to forward instead of {@code content} for the entry {@code name}.
+     *
+     * @throws RequestException when the entry is refused (a tag that cannot be the caller's) or
+     *     cannot be parsed
+     */
+    byte[] rewrite(String name, byte[] content) throws RequestException;
   }
 
   /**
@@ -64,7 +139,10 @@ public final class TarSanitizer {
     /** {@code length} bytes of the input from {@code offset} (relative to its position) pass. */
     void input(int offset, int length);
 
-    /** A rewritten (or end-of-archive) 512-byte header block, berth's own copy. */
+    /**
+     * Bytes berth wrote itself: a rewritten (or end-of-archive) 512-byte header block, or a
+     * rewritten tag entry of an image archive (its header, content and padding).
+     */
     void header(byte[] block);
   }
 
@@ -110,7 +188,7 @@ public final class TarSanitizer {
         byte[] part = new byte[n];
         in.get(base + i, part);
         extension.write(part, 0, n);
-        run = run < 0 ? i : run;
+        run = i; // the extension's own header ended the previous run
         i += n;
         extensionRemaining -= n;
         if (extensionRemaining == 0) {
@@ -128,13 +206,34 @@ public final class TarSanitizer {
           out.input(run, i - run);
           run = -1;
         }
-        int n = Math.min(BLOCK - headerFill, length - i);
-        in.get(base + i, header, headerFill, n);
-        headerFill += n;
-        i += n;
-        if (headerFill == BLOCK) {
-          headerFill = 0;
-          out.header(processHeader());
+        ByteArrayOutputStream held = tagContent;
+        if (held != null) {
+          int n = (int) Math.min(tagRemaining, length - i);
+          byte[] part = new byte[n];
+          in.get(base + i, part);
+          held.write(part, 0, n);
+          i += n;
+          tagRemaining -= n;
+          if (tagRemaining == 0) {
+            skipRemaining = padded(held.size()) - held.size();
+            out.header(rewrittenTagEntry());
+          }
+        } else if (skipRemaining > 0) {
+          int n = (int) Math.min(skipRemaining, length - i);
+          i += n;
+          skipRemaining -= n;
+        } else {
+          int n = Math.min(BLOCK - headerFill, length - i);
+          in.get(base + i, header, headerFill, n);
+          headerFill += n;
+          i += n;
+          if (headerFill == BLOCK) {
+            headerFill = 0;
+            byte[] block = processHeader();
+            if (block != null) {
+              out.header(block);
+            }
+          }
         }
       }
     }
@@ -152,7 +251,11 @@ public final class TarSanitizer {
     if (!sawHeader && headerFill >= 2 && header[0] == (byte) 0x1f && header[1] == (byte) 0x8b) {
       throw RequestException.bad(COMPRESSED); // a gzip stream shorter than one tar block
     }
-    if (headerFill != 0 || dataRemaining != 0 || extension != null) {
+    if (headerFill != 0
+        || dataRemaining != 0
+        || extension != null
+        || tagContent != null
+        || skipRemaining != 0) {
       throw RequestException.bad("archive: truncated tar stream");
     }
     if (!sawHeader) {
@@ -160,7 +263,8 @@ public final class TarSanitizer {
     }
   }
 
-  private byte[] processHeader() throws RequestException {
+  /** The rewritten header block to forward now, or null while a tag entry is being held. */
+  private byte @Nullable [] processHeader() throws RequestException {
     if (isZero(header)) {
       sawEnd = true; // end-of-archive blocks pass through
       return header.clone();
@@ -173,15 +277,36 @@ public final class TarSanitizer {
     }
     sawHeader = true;
     byte type = header[156];
+    boolean extensionEntry = type == 'x' || type == 'g' || type == 'L' || type == 'K';
     long size = parseNumber(124, 12);
+    String name = "";
+    long paxSize = -1;
+    if (!extensionEntry) {
+      name = clean(pendingName != null ? pendingName : ustarName());
+      paxSize = pendingSize;
+      size = paxSize >= 0 ? paxSize : size;
+      pendingName = null;
+      pendingSize = -1;
+    }
+    boolean tagEntry = false;
+    if (tagEntries != null) {
+      if (type == 'g') {
+        throw RequestException.bad(
+            "archive: PAX global headers are not allowed in an image archive");
+      }
+      if (!extensionEntry) {
+        tagEntry = judgeImageArchiveEntry(type, name, paxSize);
+      }
+    }
     switch (type) {
-      case '0', 0, '7' -> dataRemaining = padded(size);
+      case '0', 0, '7' -> dataRemaining = tagEntry ? 0 : padded(size);
       case '1', '2', '5' -> dataRemaining = padded(size);
       case 'x', 'g', 'L', 'K' -> {
         if (size > MAX_EXTENSION) {
           throw RequestException.bad("archive: extended header larger than " + MAX_EXTENSION);
         }
         pax = type == 'x' || type == 'g';
+        extensionType = type;
         if (size == 0) {
           dataRemaining = 0;
         } else {
@@ -205,19 +330,129 @@ public final class TarSanitizer {
     Arrays.fill(header, 297, 297 + 32, (byte) 0);
     Arrays.fill(header, 329, 329 + 16, (byte) 0); // device numbers
     writeChecksum();
+    if (tagEntry) {
+      if (size > MAX_TAG_ENTRY) {
+        throw RequestException.bad(
+            "archive: " + name + " is larger than " + MAX_TAG_ENTRY + " bytes");
+      }
+      tagName = name;
+      tagHeader = header.clone();
+      tagContent = new ByteArrayOutputStream((int) size);
+      tagRemaining = size;
+      return size == 0 ? rewrittenTagEntry() : null;
+    }
     return header.clone();
+  }
+
+  /**
+   * Checks an entry of an image archive; true when it bears tags (then held and rewritten).
+   *
+   * @param paxSize the size a PAX record gave it, or -1
+   */
+  private boolean judgeImageArchiveEntry(byte type, String name, long paxSize)
+      throws RequestException {
+    TagEntries entries = requireNonNull(tagEntries);
+    for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+      if (links.contains(name.substring(0, slash))) {
+        throw RequestException.bad(
+            "archive: " + name + " is written through the link " + name.substring(0, slash));
+      }
+    }
+    boolean tags = entries.isTagEntry(name);
+    if (type == '1' || type == '2') {
+      links.add(name);
+    }
+    if (!tags) {
+      return false;
+    }
+    if (type != '0' && type != 0 && type != '7') {
+      throw RequestException.bad("archive: " + name + " must be a regular file");
+    }
+    if (paxSize >= 0) {
+      throw RequestException.bad("archive: " + name + " may not carry a PAX size");
+    }
+    return true;
+  }
+
+  /** The held tag entry as berth forwards it: its header with the new size, content, padding. */
+  private byte[] rewrittenTagEntry() throws RequestException {
+    byte[] block = requireNonNull(tagHeader);
+    byte[] content =
+        requireNonNull(tagEntries)
+            .rewrite(requireNonNull(tagName), requireNonNull(tagContent).toByteArray());
+    tagContent = null;
+    tagHeader = null;
+    tagName = null;
+    writeOctal(block, 124, 12, content.length);
+    writeChecksum(block);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(BLOCK + (int) padded(content.length));
+    out.writeBytes(block);
+    out.writeBytes(content);
+    out.writeBytes(new byte[(int) (padded(content.length) - content.length)]);
+    return out.toByteArray();
+  }
+
+  /** The entry's name from its header: {@code prefix/name} in the POSIX ustar format. */
+  private String ustarName() {
+    String name = field(0, 100);
+    boolean posix =
+        header[257] == 'u'
+            && header[258] == 's'
+            && header[259] == 't'
+            && header[260] == 'a'
+            && header[261] == 'r'
+            && header[262] == 0;
+    String prefix = posix ? field(345, 155) : "";
+    return prefix.isEmpty() ? name : prefix + "/" + name;
+  }
+
+  private String field(int offset, int length) {
+    int end = offset;
+    while (end < offset + length && header[end] != 0) {
+      end++;
+    }
+    return new String(header, offset, end - offset, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A name as the daemon places it under the directory it extracts to (Go's {@code path.Clean} of
+   * the name below a root): no {@code .}, {@code ..} or empty components, no leading slash.
+   */
+  static String clean(String name) {
+    List<String> parts = new ArrayList<>();
+    for (String p : name.split("/", -1)) {
+      if (p.isEmpty() || p.equals(".")) {
+        continue;
+      }
+      if (p.equals("..")) {
+        if (!parts.isEmpty()) {
+          parts.remove(parts.size() - 1);
+        }
+      } else {
+        parts.add(p);
+      }
+    }
+    return String.join("/", parts);
   }
 
   private void inspectExtension(byte[] content) throws RequestException {
     if (!pax) {
-      return; // GNU long name or link name: a path, judged by the daemon like any other
+      // GNU long name or link name: a path, judged by the daemon like any other
+      if (extensionType == 'L') {
+        int end = 0;
+        while (end < content.length && content[end] != 0) {
+          end++;
+        }
+        pendingName = new String(content, 0, end, StandardCharsets.UTF_8);
+      }
+      return;
     }
     // PAX records: "<len> <key>=<value>\n"
     String text = new String(content, StandardCharsets.UTF_8);
     int pos = 0;
     while (pos < text.length()) {
       int space = text.indexOf(' ', pos);
-      int eq = space < 0 ? -1 : text.indexOf('=', space);
+      int eq = text.indexOf('=', space);
       if (space < 0 || eq < 0) {
         throw RequestException.bad("archive: malformed PAX header");
       }
@@ -228,7 +463,7 @@ public final class TarSanitizer {
           || key.equals("gname")
           || key.startsWith("GNU.sparse")
           || key.startsWith("SCHILY.")
-          || key.startsWith("LIBARCHIVE.")) {
+          || (key.startsWith("LIBARCHIVE.") && !key.equals(CREATION_TIME))) {
         throw RequestException.bad("archive: PAX record '" + key + "' is not allowed");
       }
       int len;
@@ -241,7 +476,23 @@ public final class TarSanitizer {
         throw RequestException.bad("archive: malformed PAX header");
       }
       // Lengths count bytes; the records berth accepts are ASCII keys, so advance by bytes.
-      pos = advanceBytes(text, pos, len);
+      int end = advanceBytes(text, pos, len);
+      if (extensionType == 'x' && end - 1 > eq) {
+        String value = text.substring(eq + 1, end - 1);
+        if (key.equals("path")) {
+          pendingName = value;
+        } else if (key.equals("size")) {
+          try {
+            pendingSize = Long.parseLong(value);
+          } catch (NumberFormatException e) {
+            throw RequestException.bad("archive: malformed PAX size");
+          }
+          if (pendingSize < 0) {
+            throw RequestException.bad("archive: malformed PAX size");
+          }
+        }
+      }
+      pos = end;
     }
   }
 
@@ -270,33 +521,45 @@ public final class TarSanitizer {
   }
 
   private long checksum() {
+    return checksum(header);
+  }
+
+  private static long checksum(byte[] block) {
     long sum = 0;
     for (int i = 0; i < BLOCK; i++) {
-      sum += (i >= 148 && i < 156) ? ' ' : (header[i] & 0xff);
+      sum += (i >= 148 && i < 156) ? ' ' : (block[i] & 0xff);
     }
     return sum;
   }
 
   private void writeChecksum() {
-    long sum = checksum();
+    writeChecksum(header);
+  }
+
+  private static void writeChecksum(byte[] block) {
+    long sum = checksum(block);
     String s = String.format("%06o", sum);
     for (int i = 0; i < 6; i++) {
-      header[148 + i] = (byte) s.charAt(i);
+      block[148 + i] = (byte) s.charAt(i);
     }
-    header[154] = 0;
-    header[155] = ' ';
+    block[154] = 0;
+    block[155] = ' ';
   }
 
   private void writeOctal(int offset, int length, long value) {
+    writeOctal(header, offset, length, value);
+  }
+
+  private static void writeOctal(byte[] block, int offset, int length, long value) {
     String s = Long.toOctalString(value);
     if (s.length() > length - 1) {
       throw new IllegalArgumentException("value does not fit the tar field");
     }
     s = "0".repeat(length - 1 - s.length()) + s;
     for (int i = 0; i < length - 1; i++) {
-      header[offset + i] = (byte) s.charAt(i);
+      block[offset + i] = (byte) s.charAt(i);
     }
-    header[offset + length - 1] = 0;
+    block[offset + length - 1] = 0;
   }
 
   /** A numeric field: octal (space or NUL terminated) or GNU base-256. */
@@ -323,9 +586,10 @@ public final class TarSanitizer {
     if (i == end) {
       return 0;
     }
+    // At most 12 octal digits (36 bits): the value cannot overflow.
     for (; i < end && header[i] != 0 && header[i] != ' '; i++) {
       int d = header[i] - '0';
-      if (d < 0 || d > 7 || v > (Long.MAX_VALUE >> 3)) {
+      if (d < 0 || d > 7) {
         throw RequestException.bad("archive: invalid number in tar header");
       }
       v = (v << 3) | d;

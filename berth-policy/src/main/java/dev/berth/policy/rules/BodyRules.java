@@ -5,6 +5,7 @@ import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
 import dev.berth.policy.HostJobs;
 import dev.berth.policy.HostPaths;
+import dev.berth.policy.HostRoutes;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
@@ -21,9 +22,12 @@ import java.util.Map;
  */
 public final class BodyRules {
   private final ContainerCreateRules create;
+  private final HostRoutes routes;
 
-  public BodyRules(Map<String, Profile> profiles, HostPaths hostPaths, HostJobs hostJobs) {
+  public BodyRules(
+      Map<String, Profile> profiles, HostPaths hostPaths, HostJobs hostJobs, HostRoutes routes) {
     this.create = new ContainerCreateRules(profiles, new MountRules(hostPaths), hostJobs);
+    this.routes = routes;
   }
 
   /** The body rules of {@code route}'s action; an action without any is allowed as it is. */
@@ -36,7 +40,9 @@ public final class BodyRules {
       case CONTAINER_ARCHIVE_PUT -> ArchiveRules.evaluate(who, request);
       case IMAGE_CREATE -> ImagePullRules.evaluate(request);
       case VOLUME_CREATE -> VolumeCreateRules.evaluate(grant.ownerFor(who), request);
-      case NETWORK_CREATE -> NetworkCreateRules.evaluate(grant.ownerFor(who), request);
+      case NETWORK_CREATE ->
+          NetworkCreateRules.evaluate(
+              grant.ownerFor(who), request, role.allow().addressPools(), routes);
       default -> new Decision.Allow("user_action", request, List.of());
     };
   }

@@ -148,11 +148,7 @@ final class ContainerCreateRules {
       if (e.getKey().equals("host")) {
         throw new Refusal("--network host is not allowed");
       }
-      JsonNode opts = e.getValue().path("DriverOpts");
-      if (opts.isObject() && !opts.isEmpty()) {
-        throw new Refusal(
-            "--network " + e.getKey() + ": endpoint driver options are not " + "allowed");
-      }
+      EndpointOptions.checkEndpoint(e.getValue(), "--network " + e.getKey());
     }
   }
 

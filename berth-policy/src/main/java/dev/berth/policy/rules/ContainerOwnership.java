@@ -182,7 +182,7 @@ final class ContainerOwnership {
       }
       hc.set("Binds", out);
     }
-    labelAnonymousVolumes(body, hc, owner, step);
+    volumesAsMounts(body, hc);
     for (JsonNode node : hc.path("Mounts")) {
       ObjectNode m = (ObjectNode) node;
       if (!m.path("Type").asText("").equals("volume")) {
@@ -309,11 +309,12 @@ final class ContainerOwnership {
   /**
    * {@code -v /data} reaches the API as {@code Config.Volumes}, which makes the daemon create an
    * anonymous volume without labels: nobody's, so its owner could not list or remove it. Each is
-   * turned into the equivalent {@code --mount type=volume,target=/data} carrying the owner labels
-   * (targets that a bind or mount also names stay as they are: there the volume is shadowed
-   * anyway). An image's own {@code VOLUME}s cannot be labelled this way.
+   * turned into the equivalent {@code --mount type=volume,target=/data}, which {@link
+   * #containerCreate} then labels as the caller's with the other anonymous mounts (targets that a
+   * bind or mount also names stay as they are: there the volume is shadowed anyway). An image's own
+   * {@code VOLUME}s cannot be labelled this way.
    */
-  static void labelAnonymousVolumes(ObjectNode body, ObjectNode hc, Owner owner, Step step) {
+  private static void volumesAsMounts(ObjectNode body, ObjectNode hc) {
     if (!(body.get("Volumes") instanceof ObjectNode volumes) || volumes.isEmpty()) {
       return;
     }
@@ -331,10 +332,8 @@ final class ContainerOwnership {
       if (taken.contains(target)) {
         continue;
       }
-      ObjectNode m = mounts.addObject().put("Type", "volume").put("Target", target);
-      ObjectNode labels = m.putObject("VolumeOptions").putObject("Labels");
-      owner.labels().forEach(labels::put);
-      it.remove(); // noted with the other anonymous mounts
+      mounts.addObject().put("Type", "volume").put("Target", target);
+      it.remove();
     }
   }
 }

@@ -32,6 +32,30 @@ final class Filters {
 
   /** {@code raw} (absent or "" for none) with {@code label} added to its label filters. */
   static String withLabel(Optional<String> raw, String label) throws RequestException {
+    ObjectNode out = canonical(raw);
+    JsonNode labels = out.get("label");
+    ObjectNode l = labels instanceof ObjectNode o ? o : out.putObject("label");
+    l.put(label, true);
+    return new String(DockerJson.write(out), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The caller's network filters selecting only the daemon's predefined networks ({@code
+   * type=builtin} in place of the caller's type filter), or empty when the caller's type filter
+   * excludes them.
+   */
+  static Optional<String> builtinNetworks(Optional<String> raw) throws RequestException {
+    ObjectNode out = canonical(raw);
+    JsonNode type = out.get("type");
+    if (type != null && !type.has("builtin")) {
+      return Optional.empty();
+    }
+    out.putObject("type").put("builtin", true);
+    return Optional.of(new String(DockerJson.write(out), StandardCharsets.UTF_8));
+  }
+
+  /** {@code raw} parsed strictly, in the set form. */
+  private static ObjectNode canonical(Optional<String> raw) throws RequestException {
     ObjectNode out = NODES.objectNode();
     String text = raw.orElse("");
     if (!text.isEmpty()) {
@@ -60,10 +84,7 @@ final class Filters {
         }
       }
     }
-    JsonNode labels = out.get("label");
-    ObjectNode l = labels instanceof ObjectNode o ? o : out.putObject("label");
-    l.put(label, true);
-    return new String(DockerJson.write(out), StandardCharsets.UTF_8);
+    return out;
   }
 
   /**

@@ -36,15 +36,21 @@ final class ImageOwnership {
   static Step evaluate(
       Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects, Action action)
       throws Refusal, LookupException {
+    if (action == Action.IMAGE_PUSH) {
+      return ImagePushRules.push(who, grant, request, objects);
+    }
     return of(
         switch (action) {
           case IMAGE_INSPECT -> ImageRules.inspect(who, grant, request, objects);
           case IMAGE_HISTORY -> ImageRules.history(who, grant, request, objects);
           case IMAGE_EXPORT -> ImageRules.export(who, grant, request, objects);
-          case IMAGE_CREATE -> ImageRules.pull(who, grant, request, objects);
+          case IMAGE_CREATE ->
+              ImageArchiveRules.isImport(request)
+                  ? ImageArchiveRules.importInto(who, grant, request)
+                  : ImageRules.pull(who, grant, request, objects);
+          case IMAGE_LOAD -> ImageArchiveRules.load(who, grant, request);
           case IMAGE_TAG -> ImageRules.tag(who, grant, request, objects);
           case IMAGE_DELETE -> ImageRules.delete(who, grant, request, objects);
-          case IMAGE_PUSH -> ImageRules.push(who, grant, request, objects);
           default -> throw new IllegalStateException(action.id() + " is not an image rule");
         });
   }
@@ -68,7 +74,7 @@ final class ImageOwnership {
     return of(ImageRules.commit(who, grant, request, c.id()));
   }
 
-  private static Step of(ImageRules.Outcome outcome) {
+  static Step of(ImageRules.Outcome outcome) {
     Step step = new Step(outcome.request(), outcome.followUp());
     step.notes.addAll(outcome.notes());
     return step;

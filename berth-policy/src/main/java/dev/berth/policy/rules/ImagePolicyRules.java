@@ -40,8 +40,8 @@ import java.util.Set;
  *       allowed a tag, the container is created from the full id that was judged, so a tag moved in
  *       between cannot substitute other content.
  *   <li>{@code POST /images/create?fromImage=&tag=} (pull): the canonical reference the daemon will
- *       pull ({@link ImageRef#ofPull}); imports ({@code fromSrc}) are refused (an import names no
- *       origin).
+ *       pull ({@link ImageRef#ofPull}); imports ({@code fromSrc}) never reach the image policy
+ *       ({@link ImagePullRules} refuses them to every role that is not a passthrough).
  *   <li>{@code docker load}: refused (the archive names its own tags and origin, written before
  *       anything could be judged).
  *   <li>{@code POST /build} (the classic builder): refused. Its {@code FROM} lines are in the
@@ -74,11 +74,6 @@ public final class ImagePolicyRules {
   public static boolean consultsDirectory(Role role, Action action) {
     return role.images().restricts()
         && (action == Action.CONTAINER_CREATE || action == Action.GRPC);
-  }
-
-  /** Whether {@code action} names an image the policy judges. */
-  public static boolean judges(Action action) {
-    return JUDGED.contains(action);
   }
 
   /**
@@ -175,12 +170,7 @@ public final class ImagePolicyRules {
 
   private static Decision pull(Role role, Decision.Allow allowed) {
     CanonicalRequest request = allowed.forward();
-    if (request.query().has("fromSrc")) {
-      return refuse(
-          "berth: docker import is not allowed under the image rules of role "
-              + role.name()
-              + " (an import names no origin); pull from a registry they allow");
-    }
+    // An import (fromSrc) never gets here: ImagePullRules refuses it to every judged role.
     String from = request.query().get("fromImage").orElse("");
     String tag = request.query().get("tag").orElse("");
     ImageRef ref;
@@ -246,21 +236,20 @@ public final class ImagePolicyRules {
     for (String d : found.repoDigests()) {
       ImageRef.tryParse(d).filter(ImageRef::pinned).ifPresent(digests::add);
     }
-    Set<String> pulledFrom = Set.copyOf(digests.stream().map(ImageRef::name).toList());
     List<ImageRef> adminNames = new ArrayList<>();
-    for (Map.Entry<String, Optional<Owner>> t : found.tags().entrySet()) {
-      if (ImageNamespace.parse(t.getKey()).isPresent() || t.getValue().isPresent()) {
-        continue; // a user's tag, or one berth recorded a user for
-      }
-      ImageRef.tryParse(t.getKey())
-          .filter(r -> !pulledFrom.contains(r.name()))
-          .ifPresent(adminNames::add);
-    }
     ImageSubject.Maker by;
     if (found.owner().isPresent()) {
       by = grant.reaches(who, found.owner()) ? ImageSubject.Maker.CALLER : ImageSubject.Maker.OTHER;
-      adminNames.clear();
     } else {
+      Set<String> pulledFrom = Set.copyOf(digests.stream().map(ImageRef::name).toList());
+      for (Map.Entry<String, Optional<Owner>> t : found.tags().entrySet()) {
+        if (ImageNamespace.parse(t.getKey()).isPresent() || t.getValue().isPresent()) {
+          continue; // a user's tag, or one berth recorded a user for
+        }
+        ImageRef.tryParse(t.getKey())
+            .filter(r -> !pulledFrom.contains(r.name()))
+            .ifPresent(adminNames::add);
+      }
       by = adminNames.isEmpty() ? ImageSubject.Maker.NONE : ImageSubject.Maker.ADMIN;
     }
     Optional<ImageRef> ref = idOf(named, found.id()) ? Optional.empty() : ImageRef.tryParse(named);

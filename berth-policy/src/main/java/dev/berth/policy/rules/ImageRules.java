@@ -208,9 +208,8 @@ final class ImageRules {
   }
 
   /**
-   * {@code docker push NAME:TAG} of a shared tag the caller pulled. Pushing a tag of the caller's
-   * namespace needs the daemon to hold the name the user gave for the push's duration, which berth
-   * does not do yet: refused with what to do instead.
+   * {@code docker push NAME:TAG} of a shared tag the caller pulled (a tag of the caller's namespace
+   * is {@link ImagePushRules}'s).
    */
   static Outcome push(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
       throws Refusal, LookupException {
@@ -218,14 +217,6 @@ final class ImageRules {
     String tag = request.query().get("tag").orElse("");
     String target = ImageRefs.familiar(tag.isEmpty() ? name : name + ":" + tag);
     ImageAccess.Resolved r = resolveOrNotFound(target, who, grant, objects);
-    if (ImageNamespace.parse(r.tag()).isPresent()) {
-      throw new Refusal(
-          Decision.Status.FORBIDDEN,
-          "pushing an image you made is not "
-              + "available through berth yet; push it from a Docker of your own (docker save "
-              + target
-              + " | ...)");
-    }
     if (r.tag().isEmpty() || !removable(r.tag(), r.image(), who, grant)) {
       throw new Refusal(
           Decision.Status.FORBIDDEN,
@@ -260,7 +251,7 @@ final class ImageRules {
     return grant.reaches(who, image.tags().getOrDefault(tag, Optional.empty()));
   }
 
-  private static QueryParams privateTarget(
+  static QueryParams privateTarget(
       String repo, String tag, Principal who, QueryParams query, List<String> notes)
       throws Refusal {
     String target = ImageRefs.familiar(tag.isEmpty() ? repo : repo + ":" + tag);

@@ -3,17 +3,25 @@ package dev.berth.policy.rules;
 import static dev.berth.policy.rules.OwnerLabels.checkBerthLabels;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.AddressPool;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision;
+import dev.berth.policy.HostRoutes;
+import dev.berth.policy.Ipv4Block;
 import dev.berth.policy.Owner;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /** {@code POST /networks/create}: a plain bridge network labelled for its owner. */
@@ -23,19 +31,21 @@ final class NetworkCreateRules {
   private NetworkCreateRules() {}
 
   /**
-   * {@code docker network create}: a plain bridge network the daemon addresses from its own pools.
-   * Custom subnets could shadow host routes (the host's DNS server or LAN), driver options can
-   * attach to host interfaces or existing bridges, and other drivers reach the host's network
-   * (macvlan, ipvlan) or need swarm. Keys are matched case-insensitively, as Go's decoder does; the
-   * body is rebuilt from the known ones.
+   * {@code docker network create}: a plain bridge network, addressed by the daemon or on a subnet
+   * the caller names inside the role's address pools (see {@link #ipam}); driver options can attach
+   * to host interfaces or existing bridges, and other drivers reach the host's network (macvlan,
+   * ipvlan) or need swarm. Keys are matched case-insensitively, as Go's decoder does; the body is
+   * rebuilt from the known ones.
    */
-  static Decision evaluate(Owner owner, CanonicalRequest request) {
+  static Decision evaluate(
+      Owner owner, CanonicalRequest request, List<AddressPool> pools, HostRoutes routes) {
     JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
     if (!in.isObject()) {
       return Decision.badRequest("network_create", "berth: body: expected a JSON object");
     }
     ObjectNode out = NODES.objectNode();
     ObjectNode labels = NODES.objectNode();
+    List<String> dropped = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();
@@ -59,7 +69,6 @@ final class NetworkCreateRules {
               }
               yield null;
             }
-            case "checkduplicate" -> null;
             case "attachable", "ingress", "configonly" ->
                 v.asBoolean(false)
                     ? "--" + e.getKey().toLowerCase(Locale.ROOT) + " networks are not allowed"
@@ -69,14 +78,17 @@ final class NetworkCreateRules {
                 v.isNull() || v.isEmpty()
                     ? null
                     : "-o/--opt: network driver options are not allowed";
-            case "ipam" ->
-                v.isNull()
-                        || (v.path("Config").isEmpty()
-                            && v.path("Options").isEmpty()
-                            && Set.of("", "default").contains(v.path("Driver").asText("")))
-                    ? null
-                    : "--subnet/--ip-range/--gateway/--ipam-*: addresses come from the daemon's "
-                        + "pools; custom IPAM is not allowed";
+            case "ipam" -> {
+              try {
+                ObjectNode ipam = ipam(v, pools, routes);
+                if (ipam != null) {
+                  out.set("IPAM", ipam);
+                }
+                yield null;
+              } catch (IllegalArgumentException r) {
+                yield String.valueOf(r.getMessage()); // never null: a refusal
+              }
+            }
             case "labels" -> {
               if (v.isObject()) {
                 labels.setAll((ObjectNode) v);
@@ -84,7 +96,11 @@ final class NetworkCreateRules {
               }
               yield v.isNull() ? null : "--label: expected labels";
             }
-            default -> null;
+            case "checkduplicate" -> null;
+            default -> {
+              dropped.add(e.getKey()); // no rule judges it: left out, never forwarded
+              yield null;
+            }
           };
       if (refusal != null) {
         return Decision.forbidden("network_create", "berth: " + refusal);
@@ -102,10 +118,158 @@ final class NetworkCreateRules {
     out.put("Driver", "bridge");
     out.put("CheckDuplicate", true);
     out.set("Labels", labels);
-    return new Decision.Allow(
-        "network_create",
-        request.withBody(new Body.Json(out)),
-        List.of("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")"));
+    List<String> notes = new ArrayList<>();
+    notes.add("labelled as yours (" + Owner.UID_LABEL + "=" + owner.uid() + ")");
+    for (String field : dropped) { // worded as the engine's notes for schema-read bodies
+      notes.add(
+          "body field " + field + " dropped: berth does not judge it, so it is not forwarded");
+    }
+    return new Decision.Allow("network_create", request.withBody(new Body.Json(out)), notes);
+  }
+
+  /**
+   * The IPAM section, judged field by field: the default driver without options, and for each
+   * configured subnet: an IPv4 subnet inside one of the role's address pools (by default the
+   * daemon's own), overlapping none of the host's routes (a network on the host's LAN or its DNS
+   * server's subnet would capture their traffic), with its IP range, gateway and auxiliary
+   * addresses inside it. Overlaps with other networks are the daemon's to refuse (its IPAM
+   * allocates each pool once: "Pool overlaps with other one on this address space").
+   *
+   * @return the IPAM to forward, or null for none
+   * @throws IllegalArgumentException with the refusal's reason
+   */
+  private static @Nullable ObjectNode ipam(JsonNode v, List<AddressPool> pools, HostRoutes routes) {
+    if (v.isNull()) {
+      return null;
+    }
+    if (!v.isObject()) {
+      throw new IllegalArgumentException("IPAM: expected an object");
+    }
+    String driver = field(v, "Driver").asText("");
+    if (!Set.of("", "default").contains(driver)) {
+      throw new IllegalArgumentException(
+          "--ipam-driver: only the default IPAM driver is " + "allowed");
+    }
+    JsonNode options = field(v, "Options");
+    if (!options.isNull() && !options.isMissingNode() && !options.isEmpty()) {
+      throw new IllegalArgumentException("--ipam-opt: IPAM driver options are not allowed");
+    }
+    JsonNode config = field(v, "Config");
+    ObjectNode out = NODES.objectNode().put("Driver", "default");
+    if (config.isNull() || config.isMissingNode() || config.isEmpty()) {
+      return out;
+    }
+    if (!config.isArray()) {
+      throw new IllegalArgumentException("IPAM.Config: expected a list");
+    }
+    List<Ipv4Block> hostRoutes;
+    try {
+      hostRoutes = routes.routes();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--subnet: the host's routes cannot be read ("
+              + e.getMessage()
+              + "), so no subnet can be judged");
+    }
+    ArrayNode judged = out.putArray("Config");
+    for (JsonNode c : config) {
+      judged.add(ipamConfig(c, pools, hostRoutes));
+    }
+    return out;
+  }
+
+  private static ObjectNode ipamConfig(
+      JsonNode c, List<AddressPool> pools, List<Ipv4Block> hostRoutes) {
+    if (!c.isObject()) {
+      throw new IllegalArgumentException("IPAM.Config: expected objects");
+    }
+    String subnetText = field(c, "Subnet").asText("");
+    if (subnetText.isEmpty()) {
+      throw new IllegalArgumentException("--ip-range/--gateway/--aux-address need a --subnet");
+    }
+    if (subnetText.contains(":")) {
+      throw new IllegalArgumentException(
+          "--subnet "
+              + subnetText
+              + ": IPv6 subnets are not "
+              + "drawn from berth's address pools; use --ipv6 without a subnet");
+    }
+    Ipv4Block subnet = block("--subnet", subnetText);
+    if (pools.stream().noneMatch(p -> p.admits(subnet))) {
+      throw new IllegalArgumentException(
+          "--subnet "
+              + subnet
+              + " is not inside the address "
+              + "pools of your role ("
+              + pools.stream().map(AddressPool::toString).collect(Collectors.joining(", "))
+              + ")");
+    }
+    for (Ipv4Block route : hostRoutes) {
+      if (route.overlaps(subnet)) {
+        throw new IllegalArgumentException(
+            "--subnet "
+                + subnet
+                + " overlaps the host's route to "
+                + route
+                + "; choose a subnet the host does not route");
+      }
+    }
+    ObjectNode out = NODES.objectNode().put("Subnet", subnet.toString());
+    String range = field(c, "IPRange").asText("");
+    if (!range.isEmpty()) {
+      Ipv4Block r = block("--ip-range", range);
+      if (!subnet.contains(r)) {
+        throw new IllegalArgumentException("--ip-range " + r + " is not inside " + subnet);
+      }
+      out.put("IPRange", r.toString());
+    }
+    String gateway = field(c, "Gateway").asText("");
+    if (!gateway.isEmpty()) {
+      out.put("Gateway", inside("--gateway", gateway, subnet));
+    }
+    JsonNode aux = field(c, "AuxiliaryAddresses");
+    if (aux.isObject() && !aux.isEmpty()) {
+      ObjectNode judgedAux = out.putObject("AuxiliaryAddresses");
+      for (Iterator<Map.Entry<String, JsonNode>> it = aux.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        judgedAux.put(e.getKey(), inside("--aux-address", e.getValue().asText(""), subnet));
+      }
+    } else if (!aux.isNull() && !aux.isMissingNode() && !aux.isEmpty()) {
+      throw new IllegalArgumentException("--aux-address: expected names and addresses");
+    }
+    return out;
+  }
+
+  private static Ipv4Block block(String flag, String text) {
+    try {
+      return Ipv4Block.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + " " + text + ": " + e.getMessage());
+    }
+  }
+
+  private static String inside(String flag, String text, Ipv4Block subnet) {
+    long address;
+    try {
+      address = Ipv4Block.address(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + " " + text + ": " + e.getMessage());
+    }
+    if (!subnet.contains(address)) {
+      throw new IllegalArgumentException(flag + " " + text + " is not inside " + subnet);
+    }
+    return text;
+  }
+
+  /** A field matched case-insensitively, as Go's decoder matches it (missing node if absent). */
+  private static JsonNode field(JsonNode object, String name) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return MissingNode.getInstance();
   }
 
   private static @Nullable String oneOf(JsonNode v, Set<String> allowed, String refusal) {

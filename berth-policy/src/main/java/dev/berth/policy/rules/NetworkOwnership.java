@@ -7,6 +7,7 @@ import static dev.berth.policy.rules.OwnershipRules.segment;
 import static dev.berth.policy.rules.OwnershipRules.shownNames;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Action;
@@ -20,7 +21,9 @@ import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -85,6 +88,59 @@ final class NetworkOwnership {
   }
 
   /**
+   * {@code docker network ls}: the caller's networks (filters narrowed to the owner label) and,
+   * read-only, the daemon's predefined ones ({@code bridge}, {@code host}, {@code none}, which a
+   * private daemon lists too), looked up with the caller's own filters and {@code type=builtin} and
+   * appended to the answer. A relay that cannot rewrite answers (plugin mode) relays the narrowed
+   * list as it is; nothing else depends on them (the predefined networks stay unreachable by
+   * reference, as before).
+   */
+  static Step list(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      ObjectDirectory objects,
+      PrivateNames names)
+      throws RequestException {
+    Step narrowed = ListOwnership.narrowed(who, grant, request, NETWORK_LIST, names);
+    Optional<String> filters = Filters.builtinNetworks(request.query().get("filters"));
+    if (filters.isEmpty() || !(narrowed.followUp instanceof FollowUp.MapNames shown)) {
+      return narrowed;
+    }
+    List<JsonNode> builtin;
+    try {
+      builtin = objects.builtinNetworks(filters.get());
+    } catch (LookupException e) {
+      // Only the listing of what every user may see is lost; the caller's own list stands.
+      narrowed.note("predefined networks not listed (" + e.getMessage() + ")");
+      return narrowed;
+    }
+    List<JsonNode> predefined = new ArrayList<>();
+    for (JsonNode n : builtin) {
+      if (PREDEFINED.contains(n.path("Name").asText()) && n.path("Labels").isEmpty()) {
+        predefined.add(n);
+      }
+    }
+    if (predefined.isEmpty()) {
+      return narrowed;
+    }
+    Step step =
+        new Step(
+            narrowed.request,
+            new FollowUp.MapNames(
+                answer -> {
+                  JsonNode out = shown.mapping().apply(answer);
+                  if (out instanceof ArrayNode list) {
+                    predefined.forEach(n -> list.add(n.deepCopy()));
+                  }
+                  return out;
+                }));
+    step.notes.addAll(narrowed.notes);
+    step.note("predefined networks listed read-only");
+    return step;
+  }
+
+  /**
    * {@code docker network create NAME}: the name is the caller's. The predefined names are refused
    * as the daemon refuses them (with private names, {@code bridge} would otherwise become the name
    * of the caller's default network), and so are daemon names starting {@code berth-}: those are
@@ -140,11 +196,7 @@ final class NetworkOwnership {
         case "container" -> container = v.asText("");
         case "endpointconfig" -> {
           if (action == NETWORK_CONNECT && v.isObject()) {
-            JsonNode opts = v.path("DriverOpts");
-            if (opts.isObject() && !opts.isEmpty()) {
-              throw new Refusal(
-                  Decision.Status.FORBIDDEN, "endpoint driver options are not allowed");
-            }
+            EndpointOptions.checkEndpoint(v, "--driver-opt");
             out.set("EndpointConfig", v);
           }
         }

@@ -94,6 +94,7 @@ public final class OwnershipRules {
                   case CONTAINER_CREATE ->
                       ContainerOwnership.containerCreate(who, grant, request, objects, names);
                   case IMAGE_CREATE,
+                      IMAGE_LOAD,
                       IMAGE_TAG,
                       IMAGE_DELETE,
                       IMAGE_PUSH,
@@ -106,6 +107,7 @@ public final class OwnershipRules {
                   case VOLUME_CREATE ->
                       VolumeOwnership.volumeCreate(who, grant, request, objects, names);
                   case NETWORK_CREATE -> NetworkOwnership.networkCreate(request, names);
+                  case NETWORK_LIST -> NetworkOwnership.list(who, grant, request, objects, names);
                   case IMAGE_BUILD_PRUNE -> ImageOwnership.buildPrune(request);
                   default ->
                       throw new IllegalStateException(action.id() + " has no ownership rule");

@@ -1,12 +1,10 @@
 package dev.berth.policy.yaml;
 
-import dev.berth.policy.Action;
 import dev.berth.policy.Binding;
-import dev.berth.policy.ImageRule;
+import dev.berth.policy.ImagePattern;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
-import dev.berth.policy.Scope;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -43,7 +42,7 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
  * ({@link NodeReader}).
  */
 public final class PolicyLoader extends NodeReader {
-  private static final Set<String> TOP_KEYS = Set.of("roles", "bindings", "profiles");
+  private static final Set<String> TOP_KEYS = Set.of("roles", "bindings", "profiles", "images");
 
   /** Group name to gid, through NSS in production. */
   @FunctionalInterface
@@ -129,13 +128,40 @@ public final class PolicyLoader extends NodeReader {
     } else if (bindingsNode != null) {
       error(bindingsNode, "bindings", "expected a list of bindings");
     }
-    if (rolesNode != null) {
-      trustedLoads(roles, rolesNode, errors, source);
-    }
+    List<ImagePattern> protectedRepositories = protectedRepositories(fields.get("images"));
     if (!errors.isEmpty()) {
       throw new PolicyException(errors);
     }
-    return new Policy(roles, bindings, profiles, source, sha256(text));
+    return new Policy(roles, bindings, profiles, source, sha256(text), protectedRepositories);
+  }
+
+  /**
+   * The top-level {@code images} mapping: {@code protected_repositories}, patterns of shared
+   * repositories ({@link ImagePattern}, as a role's image rules write them) only administrators may
+   * write.
+   */
+  private List<ImagePattern> protectedRepositories(@Nullable Node images) {
+    List<ImagePattern> out = new ArrayList<>();
+    if (images == null) {
+      return out;
+    }
+    if (!(images instanceof MappingNode m)) {
+      error(images, "images", "expected a mapping (protected_repositories)");
+      return out;
+    }
+    Node list = fields(m, "images", Set.of("protected_repositories")).get("protected_repositories");
+    List<String> texts = strings(list, "images.protected_repositories");
+    for (int i = 0; i < texts.size(); i++) {
+      try {
+        out.add(ImagePattern.of(texts.get(i)));
+      } catch (IllegalArgumentException e) {
+        error(
+            list instanceof SequenceNode seq ? seq.getValue().get(i) : images,
+            "images.protected_repositories[" + i + "]",
+            "\"" + texts.get(i) + "\": " + e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static String sha256(String text) {
@@ -145,36 +171,6 @@ public final class PolicyLoader extends NodeReader {
               MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
-
-  /**
-   * An image rule {@code made_by: admin} trusts every shared image name that no registry and no
-   * user gave; a {@code docker load} by a role that does not reach all objects writes such names
-   * (berth cannot see the archive's names before the daemon writes them), so no such role may load
-   * while any role trusts administrators' images.
-   */
-  private static void trustedLoads(
-      Map<String, Role> roles, Node at, List<String> errors, String source) {
-    boolean trusted =
-        roles.values().stream()
-            .anyMatch(
-                r ->
-                    r.images().rules().stream()
-                        .anyMatch(i -> i.madeBy() == ImageRule.MadeBy.ADMIN));
-    if (!trusted) {
-      return;
-    }
-    for (Role r : roles.values()) {
-      if (r.scope() != Scope.ALL && r.actions().contains(Action.IMAGE_LOAD)) {
-        new NodeReader(source, errors)
-            .error(
-                at,
-                "roles." + r.name() + ".actions",
-                "image_load "
-                    + "lets this role write shared image names, which an image rule with made_by: admin "
-                    + "would trust as an administrator's; drop image_load from this role");
-      }
     }
   }
 }

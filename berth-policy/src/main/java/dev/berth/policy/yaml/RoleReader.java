@@ -3,9 +3,11 @@ package dev.berth.policy.yaml;
 import static java.util.Objects.requireNonNull;
 
 import dev.berth.policy.Action;
+import dev.berth.policy.AddressPool;
 import dev.berth.policy.Allowances;
 import dev.berth.policy.Bounds;
 import dev.berth.policy.ImagePolicy;
+import dev.berth.policy.Ipv4Block;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Placement;
 import dev.berth.policy.Profile;
@@ -61,7 +63,10 @@ final class RoleReader extends NodeReader {
           "log_drivers",
           "min_host_port",
           "build_remote",
-          "build_frontends");
+          "build_frontends",
+          "address_pools");
+
+  private static final Set<String> POOL_KEYS = Set.of("base", "size");
 
   private static final Pattern CAPABILITY = Pattern.compile("^[A-Z][A-Z_]*$");
 
@@ -248,7 +253,7 @@ final class RoleReader extends NodeReader {
             Allowances.BASELINE,
             this::allowances,
             "cap_add, sysctls, annotations, log_drivers, min_host_port, build_remote, "
-                + "build_frontends");
+                + "build_frontends, address_pools");
     ImagePolicy images =
         new ImageRulesReader(source, errors).images(f.get("images"), at + ".images");
     if (images.restricts() && passthrough) {
@@ -396,7 +401,10 @@ final class RoleReader extends NodeReader {
         logDrivers,
         minPort,
         new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")),
-        frontends(f.get("build_frontends"), at + ".build_frontends"));
+        frontends(f.get("build_frontends"), at + ".build_frontends"),
+        f.containsKey("address_pools")
+            ? addressPools(f.get("address_pools"), at + ".address_pools")
+            : base.addressPools());
   }
 
   /** BuildKit frontend images, each pinned by digest. */
@@ -415,6 +423,42 @@ final class RoleReader extends NodeReader {
       }
     }
     return pinned;
+  }
+
+  /**
+   * {@code address_pools}: a list of {@code {base: 10.20.0.0/16, size: 24}}, as dockerd's {@code
+   * default-address-pools}.
+   */
+  private List<AddressPool> addressPools(Node node, String at) {
+    List<AddressPool> out = new ArrayList<>();
+    if (!(node instanceof SequenceNode seq)) {
+      error(node, at, "expected a list of {base: A.B.C.D/N, size: N}");
+      return out;
+    }
+    for (int i = 0; i < seq.getValue().size(); i++) {
+      Node item = seq.getValue().get(i);
+      String here = at + "[" + i + "]";
+      if (!(item instanceof MappingNode m)) {
+        error(item, here, "expected {base: A.B.C.D/N, size: N}");
+        continue;
+      }
+      Map<String, Node> f = fields(m, here, POOL_KEYS);
+      Node baseNode = require(f, "base", item, here);
+      Node sizeNode = require(f, "size", item, here);
+      String base = baseNode == null ? null : scalar(baseNode, here + ".base");
+      String size = sizeNode == null ? null : scalar(sizeNode, here + ".size");
+      if (base == null || size == null) {
+        continue;
+      }
+      try {
+        out.add(new AddressPool(Ipv4Block.parse(base), Integer.parseInt(size)));
+      } catch (NumberFormatException e) {
+        error(sizeNode, here + ".size", "expected a prefix length");
+      } catch (IllegalArgumentException e) {
+        error(item, here, String.valueOf(e.getMessage()));
+      }
+    }
+    return out;
   }
 
   private Limits limits(MappingNode m, String at) {

@@ -185,6 +185,31 @@ class TarSanitizerTest {
   }
 
   @Test
+  void next_paxCreationTimeAsCommonsCompressWritesIt_accepted() throws Exception {
+    String rec = "35 LIBARCHIVE.creationtime=1700000\n";
+    byte[] in =
+        tar(
+            header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()),
+            data(rec),
+            header("f", '0', 0644, 0, 0, 0));
+    assertThat(run(in, 7)).hasSameSizeAs(in);
+  }
+
+  @Test
+  void next_paxLibarchiveXattr_refused() {
+    String rec = "43 LIBARCHIVE.xattr.security.capability=AQ\n";
+    assertThatThrownBy(
+            () ->
+                run(
+                    tar(
+                        header("PaxHeaders/f", 'x', 0644, 0, 0, rec.length()),
+                        data(rec),
+                        header("f", '0', 0644, 0, 0, 0)),
+                    512))
+        .hasMessageContaining("PAX record 'LIBARCHIVE.xattr.security.capability'");
+  }
+
+  @Test
   void next_gzipStream_refused() throws Exception {
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
@@ -192,15 +217,14 @@ class TarSanitizerTest {
       new Random(42).nextBytes(noise); // incompressible, so the stream spans blocks
       z.write(tar(header("rootsh", '0', 04755, 0, 0, noise.length), noise));
     }
-    assertThatThrownBy(() -> run(gz.toByteArray(), 512))
-        .hasMessageContaining("not an uncompressed tar");
+    assertThatThrownBy(() -> run(gz.toByteArray(), 512)).hasMessageContaining("not a tar archive");
   }
 
   @Test
   void next_corruptChecksum_refused() {
     byte[] h = header("f", '0', 0644, 0, 0, 0);
     h[0] = 'g';
-    assertThatThrownBy(() -> run(tar(h), 512)).hasMessageContaining("not an uncompressed tar");
+    assertThatThrownBy(() -> run(tar(h), 512)).hasMessageContaining("not a tar archive");
   }
 
   @Test
@@ -318,5 +342,176 @@ class TarSanitizerTest {
               t.finish();
             })
         .hasMessageContaining("truncated");
+  }
+
+  /** Writes {@code value} into a numeric field in GNU base-256 (high bit of the first byte set). */
+  private static void base256(byte[] h, int off, int len, long value) {
+    long v = value;
+    for (int i = off + len - 1; i > off; i--) {
+      h[i] = (byte) v;
+      v >>>= 8;
+    }
+    h[off] = (byte) 0x80;
+  }
+
+  private static void assertRewrittenSetuidHeaderAt(byte[] out, int offset) {
+    assertThat(octal(out, offset + 100, 8)).as("mode of the header at %d", offset).isEqualTo(0755);
+    assertThat(octal(out, offset + 108, 8)).as("uid of the header at %d", offset).isEqualTo(1001);
+  }
+
+  private static byte[] setuidRootShell() {
+    return header("rootsh", '0', 04755, 0, 0, 0);
+  }
+
+  @Test
+  void finish_gzipShorterThanOneBlock_refusedAsCompressed() throws Exception {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+      z.write(tar(setuidRootShell()));
+    }
+    assertThat(gz.size()).isLessThan(512);
+    assertThatThrownBy(() -> run(gz.toByteArray(), 512))
+        .hasMessageContaining("not an uncompressed tar");
+    assertThatThrownBy(() -> run(new byte[] {0x1f, (byte) 0x8b}, 512))
+        .hasMessageContaining("not an uncompressed tar");
+  }
+
+  @Test
+  void finish_shortStreamWithoutGzipMagic_refusedAsTruncated() {
+    for (byte[] in : new byte[][] {{0x1f, 0x00}, {0x00, (byte) 0x8b}, {0x1f}}) {
+      assertThatThrownBy(() -> run(in, 512))
+          .as(Arrays.toString(in))
+          .hasMessageContaining("truncated");
+    }
+  }
+
+  @Test
+  void finish_archiveEndingInGzipMagic_refusedAsTruncated() {
+    byte[] whole = tar(header("f", '0', 0644, 0, 0, 0));
+    byte[] in = Arrays.copyOf(whole, 512 + 2);
+    in[512] = 0x1f;
+    in[513] = (byte) 0x8b;
+    assertThatThrownBy(() -> run(in, 512)).hasMessageContaining("truncated");
+  }
+
+  @Test
+  void next_paxHeaderOfExactlyTheLimit_accepted() throws Exception {
+    int size = 1 << 20;
+    String prefix = size + " path=";
+    String rec = prefix + "a".repeat(size - prefix.length() - 1) + "\n";
+    byte[] pax = Arrays.copyOf(rec.getBytes(StandardCharsets.US_ASCII), size);
+    byte[] in =
+        tar(header("PaxHeaders/f", 'x', 0644, 0, 0, size), pax, header("f", '0', 0644, 0, 0, 0));
+    assertThat(run(in, 65536)).hasSameSizeAs(in);
+  }
+
+  @Test
+  void next_paxWithSeveralRecords_accepted() throws Exception {
+    String recs = "13 path=long\n" + "16 linkpath=abc\n" + "20 mtime=1700000000\n";
+    byte[] in =
+        tar(
+            header("PaxHeaders/f", 'x', 0644, 0, 0, recs.length()),
+            data(recs),
+            header("f", '0', 0644, 0, 0, 0));
+    assertThat(run(in, 512)).hasSameSizeAs(in);
+  }
+
+  @Test
+  void next_paxOwnershipInALaterRecord_refused() {
+    for (String late :
+        new String[] {"12 uid=0000\n", "15 uname=root\n", "26 SCHILY.xattr.user.x=1\n"}) {
+      String recs = "13 path=long\n" + late;
+      assertThatThrownBy(
+              () ->
+                  run(
+                      tar(
+                          header("PaxHeaders/f", 'x', 0644, 0, 0, recs.length()),
+                          data(recs),
+                          header("f", '0', 0644, 0, 0, 0)),
+                      512))
+          .as(late)
+          .hasMessageContaining("is not allowed");
+    }
+  }
+
+  @Test
+  void next_base256SizeOfSeveralBytes_nextHeaderStillRewritten() throws Exception {
+    byte[] h = header("big", '0', 0644, 0, 0, 0);
+    base256(h, 124, 12, 513);
+    byte[] in = tar(rechecksum(h), new byte[1024], setuidRootShell());
+    byte[] out = run(in, 100);
+    assertThat(out).hasSameSizeAs(in);
+    assertRewrittenSetuidHeaderAt(out, 1536);
+  }
+
+  @Test
+  void next_base256SizeBeyond63Bits_refused() {
+    byte[] h = header("huge", '0', 0644, 0, 0, 0);
+    base256(h, 124, 12, 5);
+    h[125] = (byte) 0x80; // 2^87 + 5: more than 63 bits; berth must not read it as 5
+    assertThatThrownBy(() -> run(tar(rechecksum(h), data("hello")), 512))
+        .hasMessageContaining("number too large");
+  }
+
+  @Test
+  void next_spacePaddedOctalSize_nextHeaderStillRewritten() throws Exception {
+    byte[] h = header("old", '0', 0644, 0, 0, 0);
+    put(h, 124, "       1001 "); // 513, the way old tars padded numeric fields
+    byte[] in = tar(rechecksum(h), new byte[1024], setuidRootShell());
+    byte[] out = run(in, 512);
+    assertRewrittenSetuidHeaderAt(out, 1536);
+  }
+
+  @Test
+  void next_octalSizeFillingTheWholeField_nextHeaderStillRewritten() throws Exception {
+    byte[] h = header("full", '0', 0644, 0, 0, 0);
+    put(h, 124, "000000001001"); // 12 digits, no terminator: the mtime field follows at once
+    put(h, 136, "14000000000");
+    byte[] in = tar(rechecksum(h), new byte[1024], setuidRootShell());
+    byte[] out = run(in, 512);
+    assertRewrittenSetuidHeaderAt(out, 1536);
+  }
+
+  @Test
+  void next_entryOfWholeBlocksThenSetuidFile_setuidStripped() throws Exception {
+    for (int size : new int[] {0, 512}) {
+      byte[] in = tar(header("a", '0', 0644, 0, 0, size), new byte[size], setuidRootShell());
+      byte[] out = run(in, 512);
+      assertRewrittenSetuidHeaderAt(out, 512 + size);
+    }
+  }
+
+  @Test
+  void next_rewrittenHeader_keepsEveryOtherFieldByteForByte() throws Exception {
+    byte[] h = header("n".repeat(100), '2', 0777, 0, 0, 0);
+    put(h, 136, "14000000000"); // mtime
+    put(h, 157, "l".repeat(100)); // link name
+    put(h, 345, "p".repeat(155)); // prefix
+    h = rechecksum(h);
+    byte[] out = run(tar(h), 512);
+    for (int i = 0; i < 512; i++) {
+      boolean rewritten = (i >= 100 && i < 124) || (i >= 148 && i < 156) || (i >= 265 && i < 345);
+      if (!rewritten) {
+        assertThat(out[i]).as("byte %d", i).isEqualTo(h[i]);
+      }
+    }
+  }
+
+  @Test
+  void next_idsOfSevenOctalDigits_written() throws Exception {
+    int id = 07777777;
+    TarSanitizer t = new TarSanitizer(id, id);
+    byte[] out = t.next(tar(header("f", '0', 0644, 0, 0, 0)));
+    t.finish();
+    assertThat(new String(out, 108, 8, StandardCharsets.US_ASCII)).isEqualTo("7777777\0");
+    assertThat(octal(out, 116, 8)).isEqualTo(id);
+  }
+
+  @Test
+  void next_unprintableEntryType_quotedEscaped() {
+    assertThatThrownBy(() -> run(tar(header("del", (char) 0x7f, 0644, 0, 0, 0)), 512))
+        .hasMessageContaining("entry type '\\x7f'");
+    assertThatThrownBy(() -> run(tar(header("bang", '!', 0644, 0, 0, 0)), 512))
+        .hasMessageContaining("entry type '!'");
   }
 }

@@ -8,6 +8,7 @@ import dev.berth.policy.Bounds;
 import dev.berth.policy.Limits;
 import dev.berth.policy.Policy;
 import dev.berth.policy.Principal;
+import dev.berth.policy.Role;
 import dev.berth.policy.Scope;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +44,9 @@ class PolicyLoaderTest {
               assertThat(r.passthrough()).isFalse();
               assertThat(r.actions())
                   .contains(Action.CONTAINER_CREATE)
-                  .doesNotContain(Action.SWARM, Action.PLUGIN, Action.IMAGE_LOAD);
-              assertThat(r.actions()).contains(Action.IMAGE_BUILD, Action.IMAGE_PRUNE);
+                  .doesNotContain(Action.SWARM, Action.PLUGIN);
+              assertThat(r.actions())
+                  .contains(Action.IMAGE_BUILD, Action.IMAGE_PRUNE, Action.IMAGE_LOAD);
               assertThat(r.scope()).isEqualTo(Scope.OWN);
               assertThat(r.bindRoots()).containsExactly("{home}");
             });
@@ -373,9 +375,26 @@ class PolicyLoaderTest {
         "roles: {user: {actions: [ping], limits: {cpus: {max: 1.5.5}}}};;bindings: []|expected a positive",
         "roles: {user: {actions: [ping], limits: {cpus: {max: 0.0000000001}}}};;bindings: []|expected a positive",
         "roles: {user: {actions: [ping], limits: {pids: {max: many}}}};;bindings: []|expected a positive",
+        "roles: {user: {actions: [ping], scope: everyone}};;bindings: []|expected own, group or all",
+        "roles: {user: {actions: all, passthrough: true, scope: own}};;bindings: []|a passthrough role reaches every object",
+        "roles: {user: {actions: [ping], mode: enforcing}};;bindings: []|expected enforce or audit-only",
+        "roles: {user: {actions: [ping], placement: job, cgroup_driver: upstart}};;bindings: []|expected cgroupfs or systemd",
+        "roles: {user: {actions: [ping], allow: {min_host_port: 0}}};;bindings: []|expected a port number 1-65535",
+        "roles: {user: {actions: [ping], allow: {min_host_port: 65536}}};;bindings: []|expected a port number 1-65535",
+        "roles: {user: {actions: [ping], bounds: {connections: 2147483648}}};;bindings: []|expected at most 2147483647",
+        "roles: {user: {actions: [ping], bounds: {requests_in_flight: 0}}};;bindings: []|expected a positive amount, got \"0\"",
+        "roles: {user: {actions: [ping], limits: {memory: {max: 99999999999999999999}}}};;bindings: []|expected a positive",
+        "roles: {user: {actions: [ping], limits: {cpus: {max: 99999999999}}}};;bindings: []|expected a positive",
         "roles: {user: {actions: [ping]}};;bindings: [user]|expected a mapping with role",
         "roles: {user: {actions: [ping]}};;bindings: [{role: user, users: alice}]|users: expected a list",
         "roles: {user: {actions: [ping]}};;bindings: [{role: user, groups: [boom]}]|cannot look up group",
+        "profiles: [a];;roles: {};;bindings: []|profiles: expected a mapping of profile names to profiles",
+        "profiles: {Bad: {}};;roles: {};;bindings: []|profile names are lower-case letters",
+        "profiles: {p: [x]};;roles: {};;bindings: []|profiles.p: expected a mapping with",
+        "profiles: {p: {device_requests: [x]}};;roles: {};;bindings: []|profiles.p.device_requests[0]: expected a mapping with",
+        "profiles: {p: {device_requests: [{count: 0}]}};;roles: {};;bindings: []|profiles.p.device_requests[0].count: expected a positive number or all",
+        "profiles: {p: {device_requests: [{count: many}]}};;roles: {};;bindings: []|profiles.p.device_requests[0].count: expected a positive number or all",
+        "profiles: {p: {device_requests: gpu}};;roles: {};;bindings: []|profiles.p.device_requests: expected a list of device requests",
         "[1, 2]|expected a mapping with roles and bindings",
         "roles: {user: {actions: [ping]}};;bindings: [{role: user, users: [a], users: [b]}]|users",
         "'roles: {user: {actions: [ping]}'|not valid YAML"
@@ -460,5 +479,30 @@ class PolicyLoaderTest {
           - {role: admin, groups: [lab]}
         """);
     assertThat(p.roleOf(ALICE).orElseThrow().name()).isEqualTo("user");
+  }
+
+  @Test
+  void load_valuesAtTheirLimits_accepted() throws Exception {
+    Policy p =
+        load(
+            """
+            roles:
+              user:
+                actions: [ping]
+                mode: enforce
+                allow: {min_host_port: 65535}
+                bounds: {connections: 2147483647, requests_in_flight: 1}
+                limits: {memory: {max: 8388607t}}
+              low:
+                actions: [ping]
+                allow: {min_host_port: 1}
+            bindings: []
+            """);
+    Role user = p.roles().get("user");
+    assertThat(user.auditOnly()).isFalse();
+    assertThat(user.allow().minHostPort()).isEqualTo(65535);
+    assertThat(user.bounds()).isEqualTo(new Bounds(Integer.MAX_VALUE, 1));
+    assertThat(user.limits().memoryMax()).isEqualTo(8388607L << 40);
+    assertThat(p.roles().get("low").allow().minHostPort()).isEqualTo(1);
   }
 }

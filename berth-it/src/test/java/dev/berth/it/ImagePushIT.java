@@ -1,0 +1,196 @@
+package dev.berth.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.policy.yaml.PolicyDefaults;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Issue 13: {@code docker push} of an image a user made, with the real CLI as the real users alice
+ * and bob, through berth, to a real registry on loopback ({@link Registry}). alice's image is
+ * pushed under the name she gave it; afterwards the daemon holds no such shared name (her image
+ * stays private), the registry has it, and a pull of it (by alice or bob) is a shared registry
+ * image. bob can neither push alice's image nor see it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ImagePushIT extends ItBase {
+  private Registry registry;
+  private final List<String> images = new ArrayList<>();
+
+  @BeforeAll
+  void startRegistry() throws Exception {
+    if (ItEnvironment.problem() != null && !ItEnvironment.isCi()) {
+      return; // each test is skipped by the extension, so that the report counts them
+    }
+    registry = Registry.start();
+  }
+
+  @AfterAll
+  void stopRegistry() throws Exception {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @AfterEach
+  void removeImages() {
+    if (!images.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("rmi", "-f"));
+      args.addAll(images);
+      DockerCli.upstream(args.toArray(String[]::new));
+      images.clear();
+    }
+  }
+
+  /** A name in the registry for this test: {@code 127.0.0.1:PORT/alice/it-RUN-hint-N:1}. */
+  private String name(String user, String hint) {
+    String repo = user + "/" + ItEnvironment.uniqueName(hint);
+    String ref = registry.host() + "/" + repo + ":1";
+    images.add(ref);
+    images.add(daemonName(alice, ref));
+    images.add(daemonName(bob, ref));
+    return ref;
+  }
+
+  /**
+   * The daemon's name of {@code user}'s tag {@code ref} ({@code
+   * berth.invalid/u1001/127.0.0.1__PORT/...}).
+   */
+  private static String daemonName(ItEnvironment.UnixUser user, String ref) {
+    int slash = ref.indexOf('/');
+    return "berth.invalid/u"
+        + user.uid()
+        + "/"
+        + ref.substring(0, slash).replace(":", "__")
+        + ref.substring(slash);
+  }
+
+  private static String repository(String ref) {
+    return ref.substring(ref.indexOf('/') + 1, ref.lastIndexOf(':'));
+  }
+
+  /** An image of {@code user}'s own, named {@code ref}: a commit of a new container of theirs. */
+  private String made(ItEnvironment.UnixUser user, String ref, String mark) {
+    String c = container(user.name() + "-made");
+    ok(docker.run(user, "create", "--name", c, image, "true"));
+    ok(docker.run(user, "commit", "--change", "LABEL made.by=" + mark, c, ref));
+    return upstreamId(daemonName(user, ref));
+  }
+
+  private static void ok(Proc.Result r) {
+    assertThat(r.ok()).as(r.describe()).isTrue();
+  }
+
+  private static String upstreamId(String ref) {
+    Proc.Result r = DockerCli.upstream("image", "inspect", "--format", "{{.Id}}", ref);
+    return r.ok() ? r.stdout().strip() : "";
+  }
+
+  @Test
+  void push_ownImage_reachesTheRegistry_sharedAfterAPull_bobPullsIt() throws Exception {
+    String ref = name("alice", "app");
+    String hers = made(alice, ref, "alice");
+
+    Proc.Result push = docker.run(alice, "push", ref);
+    ok(push);
+    assertThat(registry.tags(repository(ref))).startsWith("200").contains("\"1\"");
+    assertThat(upstreamId(ref))
+        .as("the temporary tag is gone after the push: the daemon has no shared name %s", ref)
+        .isEmpty();
+    assertThat(upstreamId(daemonName(alice, ref))).isEqualTo(hers);
+    Proc.Result bobSees = docker.run(bob, "image", "inspect", ref);
+    assertThat(bobSees.ok()).as(bobSees.describe()).isFalse();
+
+    ok(docker.run(alice, "rmi", ref));
+    ok(docker.run(alice, "pull", ref));
+    String pulled = upstreamId(ref);
+    assertThat(pulled).as("a shared registry image now").isNotEmpty();
+    Proc.Result digests =
+        DockerCli.upstream("image", "inspect", "--format", "{{json .RepoDigests}}", ref);
+    assertThat(digests.stdout()).contains(registry.host() + "/" + repository(ref) + "@sha256:");
+    Proc.Result label =
+        docker.run(
+            alice, "image", "inspect", "--format", "{{index .Config.Labels \"made.by\"}}", ref);
+    assertThat(label.stdout().strip()).as(label.describe()).isEqualTo("alice");
+
+    ok(docker.run(bob, "pull", ref));
+    Proc.Result bobs = docker.run(bob, "image", "inspect", "--format", "{{.Id}}", ref);
+    ok(bobs);
+    assertThat(bobs.stdout().strip()).isEqualTo(pulled);
+    ok(docker.run(bob, "run", "--rm", "--name", container("bob-runs"), ref, "true"));
+  }
+
+  @Test
+  void push_otherUsersImage_refused() throws Exception {
+    String ref = name("alice", "secret");
+    String hers = made(alice, ref, "alice-secret");
+    Proc.Result push = docker.run(bob, "push", ref);
+    assertThat(push.ok()).as(push.describe()).isFalse();
+    assertThat(push.stderr()).containsIgnoringCase("no such image");
+    Proc.Result byDaemonName = docker.run(bob, "push", daemonName(alice, ref));
+    assertThat(byDaemonName.ok()).as(byDaemonName.describe()).isFalse();
+    assertThat(registry.tags(repository(ref))).doesNotStartWith("200");
+    assertThat(upstreamId(ref)).isEmpty();
+    assertThat(upstreamId(daemonName(alice, ref))).isEqualTo(hers);
+  }
+
+  @Test
+  void push_overASharedNameOfTheSameRepository_sharedImageRestoredAfterwards() throws Exception {
+    String ref = name("alice", "tool");
+    made(alice, ref, "v1");
+    ok(docker.run(alice, "push", ref));
+    ok(docker.run(bob, "pull", ref));
+    String v1 = upstreamId(ref);
+    String v2 = made(alice, ref, "v2");
+    assertThat(v2).isNotEqualTo(v1);
+
+    ok(docker.run(alice, "push", ref));
+
+    assertThat(upstreamId(ref)).as("the shared name holds the pulled v1 again").isEqualTo(v1);
+    Proc.Result bobs = docker.run(bob, "image", "inspect", "--format", "{{.Id}}", ref);
+    assertThat(bobs.stdout().strip()).as(bobs.describe()).isEqualTo(v1);
+    ok(docker.run(bob, "pull", ref));
+    Proc.Result label =
+        docker.run(
+            bob, "image", "inspect", "--format", "{{index .Config.Labels \"made.by\"}}", ref);
+    assertThat(label.stdout().strip()).as(label.describe()).isEqualTo("v2");
+  }
+
+  @Test
+  void pull_protectedRepository_refusedForUser() throws Exception {
+    String ref = name("site", "base");
+    made(alice, ref, "site-base");
+    ok(docker.run(alice, "push", ref));
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "bpush-");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path policy = dir.resolve("protected.yaml");
+    Files.writeString(
+        policy,
+        PolicyDefaults.text()
+            .replace(
+                "protected_repositories: []",
+                "protected_repositories: [\"" + registry.host() + "/site/*\"]"));
+    try (BerthServer protecting =
+        BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()))) {
+      DockerCli cli = new DockerCli(protecting.socket());
+      Proc.Result pull = cli.run(alice, "pull", ref);
+      assertThat(pull.ok()).as(pull.describe()).isFalse();
+      assertThat(pull.stderr()).contains("is a protected repository").contains(registry.host());
+      assertThat(upstreamId(ref)).isEmpty();
+      ok(cli.run(ItEnvironment.user("root"), "pull", ref));
+      ok(cli.run(bob, "run", "--rm", "--name", container("bob-base"), ref, "true"));
+    } finally {
+      Files.deleteIfExists(policy);
+      Files.deleteIfExists(dir);
+    }
+  }
+}
