@@ -3,6 +3,7 @@ package dev.berth.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.it.ItEnvironment.UnixUser;
+import dev.berth.policy.docker.ApiVersions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -187,8 +188,15 @@ class BuildKitIT extends ItBase {
                 "image", "inspect", "--format", "{{.Id}}", Tenants.daemonImage(bob, bobs))
             .stdout()
             .strip();
-    for (String from :
-        List.of(Tenants.daemonImage(bob, bobs), id, id.substring(7, 19), id.substring(7), bobs)) {
+    List<String> froms = new ArrayList<>(List.of(id, id.substring(7, 19), id.substring(7), bobs));
+    String api =
+        DockerCli.upstream("version", "--format", "{{.Server.APIVersion}}").stdout().strip();
+    if (ApiVersions.compare(api, "1.44") >= 0) {
+      // before API 1.44 BuildKit ignores source policies: the daemon-name case is open there
+      // (docs/users.md, Builds)
+      froms.add(Tenants.daemonImage(bob, bobs));
+    }
+    for (String from : froms) {
       dockerfile("FROM " + from + "\nRUN cat /built\n");
       Proc.Result r = buildx(alice, "build", "-t", tag("bkfrom"));
       assertThat(r.exitCode()).as(from + ": " + r.describe()).isNotZero();
