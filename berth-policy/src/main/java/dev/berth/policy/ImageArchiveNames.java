@@ -47,7 +47,7 @@ public final class ImageArchiveNames implements TarSanitizer.TagEntries {
       Pattern.compile("^Loaded image(?: ID)?: (\\S+)\\s*$", Pattern.DOTALL);
   private static final Pattern IMAGE_ID = Pattern.compile("^sha256:[0-9a-f]{64}$");
   private static final Pattern PRIVATE_NAME =
-      Pattern.compile("berth\\.invalid/u[0-9]{1,9}/[a-z0-9][a-z0-9._-]*/[^\\s\"']+");
+      Pattern.compile("berth\\.invalid/u[0-9]{1,10}/[a-z0-9][a-z0-9._-]*/[^\\s\"']+");
 
   private final int uid;
 

@@ -36,7 +36,7 @@ public final class ImageNamespace {
 
   private static final String PREFIX = REGISTRY + "/u";
   private static final Pattern PRIVATE =
-      Pattern.compile("^berth\\.invalid/u([0-9]{1,9})/([a-z0-9][a-z0-9._-]*)/(.+)$");
+      Pattern.compile("^berth\\.invalid/u([0-9]{1,10})/([a-z0-9][a-z0-9._-]*)/(.+)$");
 
   /**
    * A daemon name inside some user's namespace, as it appears in the daemon's words: the reserved
@@ -45,7 +45,7 @@ public final class ImageNamespace {
    */
   private static final Pattern IN_TEXT =
       Pattern.compile(
-          "berth\\.invalid/u[0-9]{1,9}/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9._/:@-]*[A-Za-z0-9_]");
+          "berth\\.invalid/u[0-9]{1,10}/[a-z0-9][a-z0-9._-]*/[A-Za-z0-9._/:@-]*[A-Za-z0-9_]");
 
   /** What another user's private name reads as in the daemon's words shown to a caller. */
   public static final String OTHERS = "(an image of another user)";
@@ -94,9 +94,12 @@ public final class ImageNamespace {
       return Optional.empty();
     }
     String domain = m.group(2).replace("__", ":");
+    long uid = Long.parseLong(m.group(1));
+    // a uid no caller can have still makes the tag private: nobody's, never shared
     return Optional.of(
         new PrivateTag(
-            Integer.parseInt(m.group(1)), ImageRefs.familiar(domain + "/" + m.group(3))));
+            uid <= Integer.MAX_VALUE ? (int) uid : -1,
+            ImageRefs.familiar(domain + "/" + m.group(3))));
   }
 
   /**

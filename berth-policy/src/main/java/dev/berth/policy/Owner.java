@@ -36,8 +36,12 @@ public record Owner(int uid, int gid) {
         UID_LABEL, Integer.toString(uid), GID_LABEL, gid < 0 ? "" : Integer.toString(gid));
   }
 
+  /**
+   * Whether {@code s} is a uid or gid berth can hold: decimal digits up to {@link
+   * Integer#MAX_VALUE} (ten digits: SSSD maps directory users up to 2,000,200,000 by default).
+   */
   private static boolean isDecimal(String s) {
-    if (s.isEmpty() || s.length() > 9) {
+    if (s.isEmpty() || s.length() > 10) {
       return false;
     }
     for (int i = 0; i < s.length(); i++) {
@@ -45,6 +49,6 @@ public record Owner(int uid, int gid) {
         return false;
       }
     }
-    return true;
+    return Long.parseLong(s) <= Integer.MAX_VALUE;
   }
 }

@@ -156,11 +156,12 @@ class EndpointSettingsTest {
   }
 
   @Test
-  void networkList_callersFiltersKeptOnThePredefinedLookup() throws Exception {
+  void networkList_nameFilterAppliedByBerthToThePredefinedToo() throws Exception {
+    // the caller's name regex never reaches the daemon (NameFilter: its rules, bounded)
     FakeObjects objects = Fixtures.objects();
-    listed("/networks?filters=%7B%22name%22%3A%5B%22br%22%5D%7D", objects);
-    assertThat(objects.builtinFilters)
-        .isEqualTo("{\"name\":{\"br\":true},\"type\":{\"builtin\":true}}");
+    JsonNode shown = listed("/networks?filters=%7B%22name%22%3A%5B%22br%22%5D%7D", objects);
+    assertThat(objects.builtinFilters).isEqualTo("{\"type\":{\"builtin\":true}}");
+    assertThat(shown.findValuesAsText("Name")).contains("bridge").doesNotContain("host", "none");
   }
 
   @Test

@@ -58,4 +58,19 @@ class ImageNamespaceTest {
   void sharedTags_areNotPrivate(String tag) {
     assertThat(ImageNamespace.parse(tag)).isEmpty();
   }
+
+  @Test
+  void privateName_tenDigitDirectoryUid_mapsBothWays() {
+    String daemon = ImageNamespace.privateName("app:1", 2_000_200_000).orElseThrow();
+    ImageNamespace.PrivateTag p = ImageNamespace.parse(daemon).orElseThrow();
+    assertThat(p.uid()).isEqualTo(2_000_200_000);
+    assertThat(p.name()).isEqualTo("app:1");
+  }
+
+  @Test
+  void parse_uidBeyondAnInt_privateToNobodyNeverShared() {
+    ImageNamespace.PrivateTag p =
+        ImageNamespace.parse("berth.invalid/u9999999999/docker.io/library/app:1").orElseThrow();
+    assertThat(p.uid()).isEqualTo(-1);
+  }
 }

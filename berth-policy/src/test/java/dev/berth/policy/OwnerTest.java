@@ -26,4 +26,20 @@ class OwnerTest {
     assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, "1001", Owner.GID_LABEL, "x")))
         .contains(new Owner(1001, -1));
   }
+
+  @Test
+  void fromLabels_tenDigitDirectoryUid_isItsOwner() {
+    // SSSD's default id range reaches 2,000,200,000: such a user must reach their own objects
+    Owner directoryUser = new Owner(2_000_200_000, 2_000_200_000);
+    assertThat(Owner.fromLabels(directoryUser.labels())).contains(directoryUser);
+  }
+
+  @Test
+  void fromLabels_beyondAnIntOrElevenDigits_noOwner() {
+    for (String uid : new String[] {"2147483648", "99999999999", "00000000001"}) {
+      assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, uid))).as(uid).isEmpty();
+    }
+    assertThat(Owner.fromLabels(Map.of(Owner.UID_LABEL, "2147483647")))
+        .contains(new Owner(Integer.MAX_VALUE, -1));
+  }
 }

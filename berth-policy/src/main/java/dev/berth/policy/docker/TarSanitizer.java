@@ -53,6 +53,9 @@ public final class TarSanitizer {
           + "(berth accepts a plain tar, or one compressed with gzip or bzip2)";
   private static final int BLOCK = 512;
 
+  /** The largest entry berth relays: far beyond any real file, far below where sizes overflow. */
+  static final long MAX_ENTRY_SIZE = 1L << 50;
+
   /**
    * A file's creation time, which commons-compress (docker-java's archives) writes; Go's
    * archive/tar keeps it uninterpreted and moby reads only {@code SCHILY.xattr.*} from PAX records,
@@ -287,6 +290,11 @@ public final class TarSanitizer {
       size = paxSize >= 0 ? paxSize : size;
       pendingName = null;
       pendingSize = -1;
+    }
+    if (size > MAX_ENTRY_SIZE) {
+      // near 2^63 the padded size would overflow: berth would see no data where the daemon
+      // reads a huge entry, and the two would disagree on where the next header starts
+      throw RequestException.bad("archive: an entry of " + size + " bytes is too large");
     }
     boolean tagEntry = false;
     if (tagEntries != null) {
@@ -550,10 +558,21 @@ public final class TarSanitizer {
     writeOctal(header, offset, length, value);
   }
 
+  /**
+   * Writes {@code value} as octal digits, or, when it does not fit (a uid or gid of 2^21 or more:
+   * directory users from SSSD or AD), in GNU base-256 as GNU tar and Go's archive/tar write it and
+   * the daemon's reader reads it.
+   */
   private static void writeOctal(byte[] block, int offset, int length, long value) {
     String s = Long.toOctalString(value);
     if (s.length() > length - 1) {
-      throw new IllegalArgumentException("value does not fit the tar field");
+      long v = value;
+      for (int i = length - 1; i > 0; i--) {
+        block[offset + i] = (byte) v;
+        v >>>= 8;
+      }
+      block[offset] = (byte) 0x80;
+      return;
     }
     s = "0".repeat(length - 1 - s.length()) + s;
     for (int i = 0; i < length - 1; i++) {

@@ -22,6 +22,7 @@ import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -103,9 +104,16 @@ final class NetworkOwnership {
       PrivateNames names)
       throws RequestException {
     Step narrowed = ListOwnership.narrowed(who, grant, request, NETWORK_LIST, names);
-    Optional<String> filters = Filters.builtinNetworks(request.query().get("filters"));
+    Optional<String> raw = request.query().get("filters");
+    Optional<String> filters = Filters.builtinNetworks(raw);
     if (filters.isEmpty() || !(narrowed.followUp instanceof FollowUp.MapNames shown)) {
       return narrowed;
+    }
+    // name filters are berth's (NameFilter: the daemon's regex rules, bounded), for these too
+    NameFilter byName =
+        NameFilter.of(raw.isPresent() ? Filters.values(filters.get(), "name") : List.of());
+    if (!byName.isEmpty()) {
+      filters = Optional.of(Filters.without(filters.get(), "name"));
     }
     List<JsonNode> builtin;
     try {
@@ -117,7 +125,8 @@ final class NetworkOwnership {
     }
     List<JsonNode> predefined = new ArrayList<>();
     for (JsonNode n : builtin) {
-      if (PREDEFINED.contains(n.path("Name").asText()) && n.path("Labels").isEmpty()) {
+      String name = n.path("Name").asText();
+      if (PREDEFINED.contains(name) && n.path("Labels").isEmpty() && byName.selects(name)) {
         predefined.add(n);
       }
     }
@@ -131,7 +140,13 @@ final class NetworkOwnership {
                 answer -> {
                   JsonNode out = shown.mapping().apply(answer);
                   if (out instanceof ArrayNode list) {
-                    predefined.forEach(n -> list.add(n.deepCopy()));
+                    // the caller's own default network is shown as bridge: it stands for the
+                    // daemon's, which is not listed twice
+                    Set<String> shownNames = new HashSet<>();
+                    list.forEach(n -> shownNames.add(n.path("Name").asText()));
+                    predefined.stream()
+                        .filter(n -> !shownNames.contains(n.path("Name").asText()))
+                        .forEach(n -> list.add(n.deepCopy()));
                   }
                   return out;
                 }));

@@ -370,10 +370,9 @@ class TarSanitizerTest {
       z.write(tar(setuidRootShell()));
     }
     assertThat(gz.size()).isLessThan(512);
-    assertThatThrownBy(() -> run(gz.toByteArray(), 512))
-        .hasMessageContaining("not an uncompressed tar");
+    assertThatThrownBy(() -> run(gz.toByteArray(), 512)).hasMessageContaining("not a tar archive");
     assertThatThrownBy(() -> run(new byte[] {0x1f, (byte) 0x8b}, 512))
-        .hasMessageContaining("not an uncompressed tar");
+        .hasMessageContaining("not a tar archive");
   }
 
   @Test
@@ -505,6 +504,39 @@ class TarSanitizerTest {
     t.finish();
     assertThat(new String(out, 108, 8, StandardCharsets.US_ASCII)).isEqualTo("7777777\0");
     assertThat(octal(out, 116, 8)).isEqualTo(id);
+  }
+
+  @Test
+  void next_directoryUserIdsBeyondSevenOctalDigits_writtenInBase256() throws Exception {
+    // SSSD maps AD users to uids up to 2,000,200,000: more than a 7-digit octal field holds, so
+    // the owner is written the way GNU tar and Go write it (the daemon reads both)
+    int id = 2_000_200_000;
+    TarSanitizer t = new TarSanitizer(id, id + 1);
+    byte[] out = t.next(tar(header("f", '0', 0644, 0, 0, 0)));
+    t.finish();
+    assertThat(out[108] & 0xff).isEqualTo(0x80);
+    assertThat(base256Value(out, 108, 8)).isEqualTo(id);
+    assertThat(base256Value(out, 116, 8)).isEqualTo(id + 1);
+    byte[] back = new TarSanitizer(1, 1).next(out); // a valid header: its checksum holds
+    assertThat(octal(back, 108, 8)).isEqualTo(1);
+  }
+
+  @Test
+  void next_sizeNearLongMax_refusedNotWrappedToNoData() {
+    // padded(2^63 - 100) would overflow to a negative length: berth would see no data where the
+    // daemon reads a huge entry
+    byte[] h = header("huge", '0', 0644, 0, 0, 0);
+    base256(h, 124, 12, Long.MAX_VALUE - 100);
+    assertThatThrownBy(() -> run(tar(rechecksum(h), setuidRootShell()), 512))
+        .hasMessageContaining("too large");
+  }
+
+  private static long base256Value(byte[] block, int off, int len) {
+    long v = block[off] & 0x3f;
+    for (int i = off + 1; i < off + len; i++) {
+      v = (v << 8) | (block[i] & 0xff);
+    }
+    return v;
   }
 
   @Test
