@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * @param recorder where each judged call is recorded; the call goes on only once the record is
  *     durable
  * @param claims where the images the caller's builds make are claimed for the caller
+ * @param namespaced whether the caller's images live in a namespace of their own (issue 13): false
+ *     for callers who see every image (administrators)
  */
 public record BuildCaller(
     int uid,
@@ -26,7 +28,8 @@ public record BuildCaller(
     FrontendPins pins,
     ImagePolicy images,
     Recorder recorder,
-    Claims claims) {
+    Claims claims,
+    boolean namespaced) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");

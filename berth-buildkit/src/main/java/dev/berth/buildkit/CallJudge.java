@@ -31,10 +31,11 @@ import pb.Ops;
  *       either, and {@code security.insecure} never); the Dockerfile frontend (or buildx's
  *       gateway-forwarder mode, no definition, or {@code gateway.v0} with a frontend image the
  *       caller's role pins, {@link FrontendPins}), its options judged by {@link FrontendAttrs};
- *       exporters {@code moby}/{@code image} only, without push, their {@code name} tags judged
- *       like {@code docker tag} ({@link TagJudge}); no cache imports or exports, frontend inputs,
- *       source policies, session exporter or proxy network; under image rules, berth's own source
- *       policy is set ({@link ImageSourcePolicy}).
+ *       exporters {@code moby}/{@code image} only, without push, their {@code name} tags written in
+ *       the builder's namespace like {@code docker tag}'s ({@link TagJudge}): berth judges and
+ *       forwards the rewritten names; no cache imports or exports, frontend inputs, source
+ *       policies, session exporter or proxy network; under image rules, berth's own source policy
+ *       is set ({@link ImageSourcePolicy}).
  *   <li>{@code Control/Status}, {@code ListenBuildHistory} (with {@code Ref}): the caller's own ref
  *       only; {@code DiskUsage}, {@code Prune}, {@code UpdateBuildHistory}, {@code Control/Session}
  *       and the content store are refused (they show or change every user's builds and cache).
@@ -236,7 +237,7 @@ public final class CallJudge {
         caller.pins(),
         s.hasDefinition() ? s.getDefinition() : null,
         problems);
-    exporters(s, caller.tags(), problems);
+    List<ControlOuterClass.Exporter> exporters = exporters(s, caller.tags(), problems);
     FrontendAttrs.Judged attrs =
         FrontendAttrs.judge(s.getFrontendAttrsMap(), caller, mine, s.getFrontend(), false);
     if (attrs.refusal() != null) {
@@ -249,14 +250,27 @@ public final class CallJudge {
       return Verdict.denied("buildkit_ref", "build ref " + s.getRef() + " is someone else's");
     }
     ControlOuterClass.SolveRequest.Builder out =
-        s.toBuilder().clearFrontendAttrs().putAllFrontendAttrs(attrs.attrs());
-    String note = "cache mounts namespaced, owner labels set";
+        s.toBuilder()
+            .clearFrontendAttrs()
+            .putAllFrontendAttrs(attrs.attrs())
+            .clearExporters()
+            .addAllExporters(exporters);
+    if (!s.getExporterDeprecated().isEmpty()) {
+      out.clearExporterAttrsDeprecated()
+          .putAllExporterAttrsDeprecated(exporters.getFirst().getAttrsMap());
+    }
+    String note = "cache mounts namespaced, owner labels set, image names yours";
     if (images.restricts()) {
-      out.setSourcePolicy(ImageSourcePolicy.of(images));
       note +=
           "; image rules for build sent as a source policy ("
               + String.join(", ", ImageSourcePolicy.names(images))
               + ")";
+    }
+    if (caller.namespaced()) {
+      note += "; other users' images denied as build sources";
+    }
+    if (images.restricts() || caller.namespaced()) {
+      out.setSourcePolicy(ImageSourcePolicy.of(images, caller.namespaced()));
     }
     return new Verdict.Forward(out.build().toByteArray(), note);
   }
@@ -375,7 +389,13 @@ public final class CallJudge {
     }
   }
 
-  private static void exporters(
+  /**
+   * The exporters judged, their {@code name} attributes (buildkit {@code
+   * exporter/containerimage/exptypes}, {@code OptKeyName}: a comma-separated list of image names,
+   * split by both the moby and the image exporter) rewritten to the daemon's names ({@link
+   * TagJudge}); the deprecated fields repeat the first, as the client sent them.
+   */
+  private static List<ControlOuterClass.Exporter> exporters(
       ControlOuterClass.SolveRequest s, TagJudge tags, List<String> problems) {
     List<ControlOuterClass.Exporter> list = s.getExportersList();
     if (!s.getExporterDeprecated().isEmpty()
@@ -387,6 +407,7 @@ public final class CallJudge {
     if (s.getExporterDeprecated().isEmpty() && s.getExporterAttrsDeprecatedCount() > 0) {
       problems.add("exporter attributes without an exporter");
     }
+    List<ControlOuterClass.Exporter> out = new ArrayList<>();
     for (ControlOuterClass.Exporter e : list) {
       if (!EXPORTERS.contains(e.getType())) {
         problems.add(
@@ -400,15 +421,28 @@ public final class CallJudge {
         if (!EXPORTER_ATTRS.contains(a.getKey())) {
           problems.add("the exporter option " + a.getKey() + " is not allowed");
         } else if (a.getKey().startsWith("push") && Boolean.parseBoolean(a.getValue())) {
-          problems.add("pushing from a build is not allowed; docker push the image afterwards");
+          problems.add(
+              "pushing from a build is not allowed (the image is yours, in your own names, "
+                  + "until you push it); docker push the image afterwards");
         }
       }
-      String names = e.getAttrsMap().getOrDefault("name", "");
-      for (String name : names.split(",")) {
-        if (!name.isBlank()) {
-          tags.refusal(name.strip()).ifPresent(problems::add);
+      if (!e.getAttrsMap().containsKey("name")) {
+        out.add(e);
+        continue;
+      }
+      List<String> daemon = new ArrayList<>();
+      for (String name : e.getAttrsMap().get("name").split(",", -1)) {
+        if (name.isBlank()) {
+          continue;
+        }
+        try {
+          daemon.add(tags.daemonName(name.strip()));
+        } catch (IllegalArgumentException refused) {
+          problems.add(String.valueOf(refused.getMessage()));
         }
       }
+      out.add(e.toBuilder().putAttrs("name", String.join(",", daemon)).build());
     }
+    return out;
   }
 }

@@ -1,6 +1,7 @@
 package dev.berth.buildkit;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ImagePattern;
 import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.ImageRule;
@@ -12,6 +13,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.regex.Pattern;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.MatchType;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Policy;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.PolicyAction;
@@ -33,6 +35,16 @@ import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
  * those). Rules {@code made_by: admin/self} have no counterpart: BuildKit judges names, not who
  * made an image, so under BuildKit those images are refused as bases. Sources other than images
  * (the context, git, http) are left alone.
+ *
+ * <p>Issue 13 (an image a user makes is theirs, {@link ImageNamespace}) adds, for every caller but
+ * administrators, a last rule that denies every source under {@code berth.invalid} (a daemon name
+ * in some user's namespace, which the daemon would find among its local images). Image ids are not
+ * a way around it: the Dockerfile frontend parses {@code FROM <id>} as a name ({@code
+ * docker.io/library/sha256:<id>}, a short id as {@code docker.io/library/<id>:latest}), which the
+ * daemon looks up only among names. A user's {@code FROM app:1} names the shared {@code app:1}, not
+ * their own: a CONVERT rule from the name to the daemon's name was tried, but the engines'
+ * Dockerfile frontend resolves the image's metadata under the name as written (Docker 28.5: it went
+ * to the registry), so it is not used.
  */
 final class ImageSourcePolicy {
   private static final String SCHEME = "docker-image://";
@@ -48,27 +60,36 @@ final class ImageSourcePolicy {
 
   private ImageSourcePolicy() {}
 
-  /** The source policy for builds under {@code images} (which restricts). */
-  static Policy of(ImagePolicy images) {
-    Policy.Builder p =
-        Policy.newBuilder().setVersion(1).addRules(rule(PolicyAction.DENY, "^" + SCHEME));
-    for (ImageRule r : images.rulesFor(ImageUse.BUILD)) {
-      if (r.madeBy() != ImageRule.MadeBy.REGISTRY) {
-        continue;
+  /**
+   * The source policy for builds under {@code images}; {@code namespaced} for callers whose images
+   * live in a namespace of their own (everyone but administrators).
+   */
+  static Policy of(ImagePolicy images, boolean namespaced) {
+    Policy.Builder p = Policy.newBuilder().setVersion(1);
+    if (images.restricts()) {
+      p.addRules(rule(PolicyAction.DENY, "^" + SCHEME));
+      for (ImageRule r : images.rulesFor(ImageUse.BUILD)) {
+        if (r.madeBy() != ImageRule.MadeBy.REGISTRY) {
+          continue;
+        }
+        String suffix =
+            switch (r.digests()) {
+              case ANY -> TAG + "(?:@" + DIGEST + ")?";
+              case REQUIRED -> TAG + "@" + DIGEST;
+              case LISTED ->
+                  TAG
+                      + "@(?:"
+                      + String.join("|", r.allowedDigests().stream().sorted().toList())
+                      + ")";
+            };
+        for (ImagePattern pattern : r.repos()) {
+          p.addRules(rule(PolicyAction.ALLOW, "^" + SCHEME + pattern.regex() + suffix + "$"));
+        }
       }
-      String suffix =
-          switch (r.digests()) {
-            case ANY -> TAG + "(?:@" + DIGEST + ")?";
-            case REQUIRED -> TAG + "@" + DIGEST;
-            case LISTED ->
-                TAG
-                    + "@(?:"
-                    + String.join("|", r.allowedDigests().stream().sorted().toList())
-                    + ")";
-          };
-      for (ImagePattern pattern : r.repos()) {
-        p.addRules(rule(PolicyAction.ALLOW, "^" + SCHEME + pattern.regex() + suffix + "$"));
-      }
+    }
+    if (namespaced) {
+      p.addRules(
+          rule(PolicyAction.DENY, "(?i)^" + SCHEME + Pattern.quote(ImageNamespace.REGISTRY)));
     }
     return p.build();
   }

@@ -1,14 +1,17 @@
 package dev.berth.buildkit;
 
-import java.util.Optional;
-
 /**
- * Whether a build of one caller may write an image name (the same rule as {@code docker tag}: a tag
- * that exists and is not the caller's is refused). Implementations may ask the daemon, so calls run
- * off the event loop.
+ * The daemon's name for an image name a build of one caller exports (issue 13: an image a user
+ * builds is theirs, so its names are written in the builder's namespace, as {@code docker tag}
+ * writes them; administrators' names stay as given).
  */
 @FunctionalInterface
 public interface TagJudge {
-  /** Why the caller may not tag {@code name}, or empty when they may. */
-  Optional<String> refusal(String name);
+  /**
+   * The daemon's name for {@code name} as the caller gave it.
+   *
+   * @throws IllegalArgumentException with the reason when the name cannot be the caller's (a
+   *     digest, a name inside berth's reserved registry, a caller without a role)
+   */
+  String daemonName(String name);
 }

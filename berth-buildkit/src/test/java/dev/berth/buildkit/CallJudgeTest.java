@@ -8,7 +8,6 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import moby.buildkit.v1.ControlOuterClass;
 import moby.buildkit.v1.frontend.Gateway;
@@ -23,11 +22,17 @@ class CallJudgeTest {
   private static final int ALICE = 1001;
   private static final int BOB = 1002;
   private static final Owner ALICE_OWNER = new Owner(ALICE, -1);
+  private static final String ALICE_NS = "berth.invalid/u1001/";
+
+  /** Like berth's: every name in alice's namespace; names under berth.invalid refused. */
   private static final TagJudge TAGS =
-      name ->
-          name.startsWith("busybox")
-              ? Optional.of("the image " + name + " is not yours")
-              : Optional.empty();
+      name -> {
+        if (name.startsWith("berth.invalid")) {
+          throw new IllegalArgumentException("the name " + name + " is berth's");
+        }
+        return ALICE_NS + name;
+      };
+
   private static final String SOLVE = CallJudge.CONTROL + "Solve";
 
   /** The digest of a frontend image an administrator pinned. */
@@ -43,7 +48,8 @@ class CallJudgeTest {
           PINS,
           ImagePolicy.ANY,
           (path, v) -> CompletableFuture.completedFuture(null),
-          (id, names) -> {});
+          (id, names) -> {},
+          true);
 
   private BuildOwners owners;
   private CallJudge judge;
@@ -215,40 +221,75 @@ class CallJudgeTest {
     assertThat(refused(solve(stock("r11").setProxyNetwork(true)))).contains("proxy network");
   }
 
+  /** Issue 13: a build -t over a shared name exports the builder's private name only. */
   @Test
-  void solve_tagOverAnotherUsersTag_refused() {
+  void solve_tagOverSharedName_staysPrivate() throws Exception {
     ControlOuterClass.Exporter moby =
         ControlOuterClass.Exporter.newBuilder()
             .setType("moby")
-            .putAttrs("name", "mine:2,busybox:latest")
+            .putAttrs("name", "mine:2, busybox:latest")
+            .build();
+    Verdict v =
+        solve(
+            stock("r12")
+                .clearExporters()
+                .addExporters(moby)
+                .clearExporterAttrsDeprecated()
+                .putAllExporterAttrsDeprecated(moby.getAttrsMap()));
+    assertThat(v).isInstanceOf(Verdict.Forward.class);
+    ControlOuterClass.SolveRequest out =
+        ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message());
+    String names = ALICE_NS + "mine:2," + ALICE_NS + "busybox:latest";
+    assertThat(out.getExporters(0).getAttrsMap()).containsEntry("name", names);
+    assertThat(out.getExporterAttrsDeprecatedMap()).containsEntry("name", names);
+  }
+
+  /** Issue 13: every Solve of a user carries a source policy that denies users' daemon names. */
+  @Test
+  void solve_user_forwardedWithTheirNamespaceAsSourcePolicy() throws Exception {
+    Verdict v = solve(stock("r12c"));
+    assertThat(v).isInstanceOf(Verdict.Forward.class);
+    ControlOuterClass.SolveRequest out =
+        ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message());
+    assertThat(out.getSourcePolicy()).isEqualTo(ImageSourcePolicy.of(ImagePolicy.ANY, true));
+  }
+
+  @Test
+  void solve_tagInReservedRegistry_refused() {
+    ControlOuterClass.Exporter moby =
+        ControlOuterClass.Exporter.newBuilder()
+            .setType("moby")
+            .putAttrs("name", "mine:2,berth.invalid/u1002/docker.io/library/x:1")
             .build();
     assertThat(
             refused(
                 solve(
-                    stock("r12")
+                    stock("r12b")
                         .clearExporters()
                         .addExporters(moby)
                         .clearExporterAttrsDeprecated()
                         .putAllExporterAttrsDeprecated(moby.getAttrsMap()))))
-        .contains("busybox:latest");
+        .contains("berth's");
   }
 
   @Test
-  void solve_push_refused() {
+  void solve_pushToRegistry_refused() {
     ControlOuterClass.Exporter image =
         ControlOuterClass.Exporter.newBuilder()
             .setType("image")
             .putAttrs("name", "reg.example/mine:1")
             .putAttrs("push", "true")
             .build();
-    refused(
-        solve(
-            stock("r13")
-                .clearExporters()
-                .addExporters(image)
-                .setExporterDeprecated("image")
-                .clearExporterAttrsDeprecated()
-                .putAllExporterAttrsDeprecated(image.getAttrsMap())));
+    assertThat(
+            refused(
+                solve(
+                    stock("r13")
+                        .clearExporters()
+                        .addExporters(image)
+                        .setExporterDeprecated("image")
+                        .clearExporterAttrsDeprecated()
+                        .putAllExporterAttrsDeprecated(image.getAttrsMap()))))
+        .contains("docker push");
   }
 
   @Test

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
@@ -107,12 +106,39 @@ class ImageSourcePolicyTest {
     "git://github.com/org/repo, true",
   })
   void of_sourceIdentifiers_judgedAsTheRules(String identifier, boolean allowed) {
-    assertThat(allowed(ImageSourcePolicy.of(IMAGES), identifier)).isEqualTo(allowed);
+    assertThat(allowed(ImageSourcePolicy.of(IMAGES, false), identifier)).isEqualTo(allowed);
+  }
+
+  private static final String ALICE_APP = "berth.invalid/u1001/docker.io/library/app:1";
+
+  /** The identifier a build loads under {@code p}, or null when BuildKit denies it. */
+  private static String evaluate(Policy p, String identifier) {
+    return allowed(p, identifier) ? identifier : null;
+  }
+
+  /** Issue 13: bob's FROM of alice's private image by its daemon name is denied by BuildKit. */
+  @Test
+  void build_fromOtherUsersImageByDaemonName_refused() {
+    Policy bobs = ImageSourcePolicy.of(ImagePolicy.ANY, true);
+    assertThat(evaluate(bobs, "docker-image://" + ALICE_APP)).isNull();
+    assertThat(evaluate(bobs, "docker-image://BERTH.INVALID/u1001/docker.io/library/app:1"))
+        .isNull();
+    assertThat(evaluate(bobs, "docker-image://docker.io/library/app:1"))
+        .isEqualTo("docker-image://docker.io/library/app:1");
+    assertThat(
+            evaluate(ImageSourcePolicy.of(ImagePolicy.ANY, false), "docker-image://" + ALICE_APP))
+        .as("administrators see the daemon as it is")
+        .isEqualTo("docker-image://" + ALICE_APP);
+    assertThat(evaluate(ImageSourcePolicy.of(IMAGES, true), "docker-image://" + ALICE_APP))
+        .isNull();
+    assertThat(
+            evaluate(ImageSourcePolicy.of(IMAGES, true), "docker-image://registry.site.edu/tool:1"))
+        .isEqualTo("docker-image://registry.site.edu/tool:1");
   }
 
   @Test
   void of_noRulesForBuild_deniesEveryImage() {
-    Policy p = ImageSourcePolicy.of(new ImagePolicy(true, List.of()));
+    Policy p = ImageSourcePolicy.of(new ImagePolicy(true, List.of()), false);
     assertThat(allowed(p, "docker-image://docker.io/library/alpine:3.20")).isFalse();
     assertThat(p.getVersion()).isEqualTo(1);
   }
@@ -121,11 +147,12 @@ class ImageSourcePolicyTest {
     return new BuildCaller(
         1001,
         new Owner(1001, -1),
-        name -> Optional.empty(),
+        name -> name,
         FrontendPins.NONE,
         IMAGES,
         (path, v) -> CompletableFuture.completedFuture(null),
-        (id, names) -> {});
+        (id, names) -> {},
+        false);
   }
 
   @Test
@@ -143,7 +170,7 @@ class ImageSourcePolicyTest {
     assertThat(v).isInstanceOf(Verdict.Forward.class);
     Verdict.Forward f = (Verdict.Forward) v;
     assertThat(ControlOuterClass.SolveRequest.parseFrom(f.message()).getSourcePolicy())
-        .isEqualTo(ImageSourcePolicy.of(IMAGES));
+        .isEqualTo(ImageSourcePolicy.of(IMAGES, false));
     assertThat(f.note()).contains("source policy (site, hub-pinned, tool)");
   }
 

@@ -459,14 +459,17 @@ public final class Enforcement {
   }
 
   /**
-   * Why the caller may not point the image name {@code name} at a build's result, or empty ({@link
-   * PolicyEngine#tagRefusal}). May block.
+   * The daemon's name for the image name {@code name} the caller's BuildKit build exports ({@link
+   * PolicyEngine#buildTag}).
+   *
+   * @throws IllegalArgumentException with the reason when the name cannot be the caller's
    */
-  public Optional<String> tagRefusal(String name) {
-    return caller
-        .principal()
-        .map(p -> engine.tagRefusal(p, name, core.objects))
-        .orElse(Optional.of("you could not be identified"));
+  public String buildTag(String name) {
+    Principal p =
+        caller
+            .principal()
+            .orElseThrow(() -> new IllegalArgumentException("you could not be identified"));
+    return engine.buildTag(p, name);
   }
 
   /** Claims an image a BuildKit build exported, and its names, for {@code owner}. */

@@ -40,6 +40,8 @@ class BuildIT extends ItBase {
   void cleanUp() throws IOException {
     for (String i : images) {
       DockerCli.upstream("rmi", "-f", i);
+      DockerCli.upstream("rmi", "-f", Tenants.daemonImage(alice, i));
+      DockerCli.upstream("rmi", "-f", Tenants.daemonImage(bob, i));
     }
     try (var files = Files.walk(context)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -115,17 +117,24 @@ class BuildIT extends ItBase {
     assertThat(rmi.ok()).as(rmi.describe()).isTrue();
   }
 
+  /** Issue 13: alice's classic build -t of a shared name writes her private name only. */
   @Test
-  void build_tagOverAnotherUsersTag_refused() {
-    String tag = tag("bobs");
-    Proc.Result bobs = classicBuild(bob, "-t", tag);
-    assertThat(bobs.ok()).as(bobs.describe()).isTrue();
-    String before = DockerCli.upstream("image", "inspect", "--format", "{{.Id}}", tag).stdout();
+  void build_tagOverSharedName_staysPrivate() {
+    String shared = tag("shared");
+    assertThat(DockerCli.upstream("tag", image, shared).ok()).isTrue();
+    String before = DockerCli.upstream("image", "inspect", "--format", "{{.Id}}", shared).stdout();
 
     dockerfile("FROM " + image + "\nRUN echo planted > /planted\n");
-    assertRefused(classicBuild(alice, "-t", tag), "not yours");
-    assertThat(DockerCli.upstream("image", "inspect", "--format", "{{.Id}}", tag).stdout())
+    Proc.Result r = classicBuild(alice, "-t", shared);
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    assertThat(r.stdout()).as(r.describe()).contains("Successfully tagged " + shared);
+    assertThat(r.stdout()).doesNotContain("berth.invalid");
+    assertThat(DockerCli.upstream("image", "inspect", "--format", "{{.Id}}", shared).stdout())
         .isEqualTo(before);
+    Proc.Result bobs = docker.run(bob, "run", "--rm", shared, "cat", "/planted");
+    assertThat(bobs.exitCode()).as(bobs.describe()).isNotZero();
+    Proc.Result hers = docker.run(alice, "run", "--rm", shared, "cat", "/planted");
+    assertThat(hers.stdout()).as(hers.describe()).contains("planted");
   }
 
   @Test

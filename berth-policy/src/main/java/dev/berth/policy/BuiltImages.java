@@ -1,15 +1,11 @@
 package dev.berth.policy;
 
-import dev.berth.policy.Decision.FollowUp;
-import dev.berth.policy.ObjectDirectory.LookupException;
-import dev.berth.policy.rules.ImageAccess;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * What the build rules need of issue 13's image model: an image a user builds is theirs, named in
- * their namespace, and built only from images they may see.
+ * their namespace (classic builds' {@code -t}, BuildKit exporters' {@code name}).
  */
 public final class BuiltImages {
   private BuiltImages() {}
@@ -38,23 +34,5 @@ public final class BuiltImages {
                               + "yours; choose a plain name such as myimage:1")));
     }
     return out;
-  }
-
-  /**
-   * The image a {@code FROM} line (or {@code --cache-from}) names for this builder, as the
-   * reference to hand the daemon (the builder's own tag, the shared name, or the full id), or empty
-   * when the builder may not see such an image: refuse the build as for a missing image.
-   */
-  public static Optional<String> base(
-      String ref, Principal who, Grant grant, ObjectDirectory objects) throws LookupException {
-    return ImageAccess.resolve(ref, who, grant, objects).map(ImageAccess.Resolved::forward);
-  }
-
-  /**
-   * Claims the built image for its builder: the follow-up to record the image id the build's answer
-   * names as {@code who}'s, so that it stays theirs when untagged or tagged again.
-   */
-  public static FollowUp.ClaimImage claimBuilt(Principal who, Grant grant) {
-    return new FollowUp.ClaimImage("", grant.ownerFor(who));
   }
 }

@@ -10,7 +10,6 @@ import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
-import dev.berth.policy.docker.ImageRefs;
 import dev.berth.policy.docker.Ownership;
 import dev.berth.policy.docker.QueryParam;
 import dev.berth.policy.docker.RouteMatch;
@@ -446,7 +445,7 @@ public final class PolicyEngine {
     switch (spec.action()) {
       case IMAGE_BUILD -> {
         return imagePolicy(
-            who, grant, spec.action(), builds.evaluate(who, grant, request, objects), objects);
+            who, grant, spec.action(), builds.evaluate(who, grant, request), objects);
       }
       case IMAGE_BUILD_CANCEL -> {
         return BuildRules.cancel();
@@ -577,34 +576,21 @@ public final class PolicyEngine {
   }
 
   /**
-   * Why {@code who} may not point the image name {@code name} at a build's result (the rule of
-   * {@code docker tag}: a tag that exists and is not the caller's), or empty when they may. Asks
-   * {@code objects} (may block).
+   * The daemon's name for the image name {@code name} a BuildKit build of {@code who} exports: the
+   * builder's private name ({@link BuiltImages#daemonTags}, as for classic builds and {@code docker
+   * tag}); administrators' names as given.
+   *
+   * @throws IllegalArgumentException with the reason when {@code name} cannot be the caller's
    */
-  public Optional<String> tagRefusal(Principal who, String name, ObjectDirectory objects) {
-    Optional<Grant> grant = policy.grantOf(who);
-    if (grant.isEmpty()) {
-      return Optional.of("no role is granted to " + who.name());
+  public String buildTag(Principal who, String name) {
+    Grant grant =
+        policy
+            .grantOf(who)
+            .orElseThrow(() -> new IllegalArgumentException("no role is granted to " + who.name()));
+    if (ImageNamespace.isReserved(name)) {
+      throw new IllegalArgumentException(
+          "the name " + name + " is under " + ImageNamespace.REGISTRY + ", which is berth's");
     }
-    if (grant.get().role().scope() == Scope.ALL) {
-      return Optional.empty();
-    }
-    String target = ImageRefs.familiar(name);
-    try {
-      Optional<DockerObject> existing = objects.image(target);
-      if (existing.isPresent()
-          && !grant
-              .get()
-              .reaches(who, existing.get().tags().getOrDefault(target, Optional.empty()))) {
-        return Optional.of(
-            "the image "
-                + target
-                + " is already on this host and is not yours; "
-                + "give your image another name");
-      }
-      return Optional.empty();
-    } catch (ObjectDirectory.LookupException e) {
-      return Optional.of("berth could not check who owns " + target + " (" + e.getMessage() + ")");
-    }
+    return BuiltImages.daemonTags(List.of(name), who, grant).getFirst();
   }
 }

@@ -133,6 +133,20 @@ public final class QueryParams {
     return new QueryParams(Collections.unmodifiableMap(copy), Collections.unmodifiableMap(rest));
   }
 
+  /** A copy with {@code key} set to {@code list} (its values in order; none: without it). */
+  public QueryParams withAll(String key, List<String> list) {
+    if (list.isEmpty()) {
+      return without(key);
+    }
+    QueryParams first = with(key, list.getFirst());
+    if (list.size() == 1) {
+      return first;
+    }
+    Map<String, List<String>> rest = new LinkedHashMap<>(first.more);
+    rest.put(key, list.subList(1, list.size()));
+    return new QueryParams(first.values, freeze(rest));
+  }
+
   /** A copy without {@code key}. */
   public QueryParams without(String key) {
     if (!values.containsKey(key)) {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -81,8 +82,40 @@ class BuildRulesTest {
     JsonNode labels = JSON.readTree(q.get("labels").orElseThrow());
     assertThat(labels.path(Owner.UID_LABEL).asText()).isEqualTo("1001");
     assertThat(a.followUp())
-        .isEqualTo(new FollowUp.ClaimBuild(List.of("mine:1", "mine:2"), new Owner(1001, -1)));
-    assertThat(a.forward().target()).contains("t=mine%3A1&t=mine%3A2");
+        .isEqualTo(
+            new FollowUp.ClaimBuild(
+                List.of(ALICE_NS + "mine:1", ALICE_NS + "mine:2"), new Owner(1001, -1)));
+    assertThat(q.getAll("t")).containsExactly(ALICE_NS + "mine:1", ALICE_NS + "mine:2");
+  }
+
+  private static final String ALICE_NS = "berth.invalid/u1001/docker.io/library/";
+
+  /** Issue 13: alice's build -t python:3.12 writes her private name, never the shared one. */
+  @Test
+  void build_tagOverSharedName_staysPrivate() {
+    Decision.Allow a = allowed(build(ALICE, "&t=python%3A3.12&t=busybox"));
+    assertThat(a.forward().query().getAll("t"))
+        .containsExactly(ALICE_NS + "python:3.12", ALICE_NS + "busybox:latest");
+    // the daemon's progress ("Successfully tagged ...") reads alice's plain names again
+    UnaryOperator<String> progress = a.answerNames().progress();
+    assertThat(progress).isNotNull();
+    assertThat(progress.apply("Successfully tagged " + ALICE_NS + "python:3.12\n"))
+        .isEqualTo("Successfully tagged python:3.12\n");
+    assertThat(progress.apply("Successfully tagged berth.invalid/u1002/docker.io/library/x:1\n"))
+        .doesNotContain("x:1");
+  }
+
+  @Test
+  void build_tagInReservedRegistry_refused() {
+    assertThat(refused(build(ALICE, "&t=" + enc("berth.invalid/u1002/docker.io/library/x:1"))))
+        .contains("berth.invalid");
+    refused(build(ALICE, "&t=mine&t=" + enc("BERTH.INVALID/u1002/x")));
+  }
+
+  @Test
+  void build_tagAsAdministrator_asGiven() {
+    Decision.Allow a = allowed(build(ROOT, "&t=python%3A3.12"));
+    assertThat(a.forward().query().getAll("t")).containsExactly("python:3.12");
   }
 
   @Test
@@ -158,23 +191,6 @@ class BuildRulesTest {
     assertThatThrownBy(() -> engine(yaml.formatted("docker/dockerfile:1.7")))
         .hasMessageContaining("build_frontends[0]")
         .hasMessageContaining("pinned by digest");
-  }
-
-  @Test
-  void build_tagOverAnotherUsersTag_refused() {
-    assertThat(refused(build(ALICE, "&t=busybox")))
-        .contains("busybox:latest")
-        .contains("not yours");
-  }
-
-  @Test
-  void build_tagOverOwnTag_allowed() {
-    allowed(build(ALICE, "&t=alice%2Ftool%3A1"));
-  }
-
-  @Test
-  void build_secondTagOverAnotherUsersTag_refused() {
-    refused(build(ALICE, "&t=mine&t=busybox%3Alatest"));
   }
 
   @Test
@@ -272,21 +288,18 @@ class BuildRulesTest {
     refused(decide(ENGINE, "/v1.51/build/cancel?id=bobs-build"));
   }
 
+  /** Issue 13 for BuildKit: the names a build exports are the builder's, never shared ones. */
   @Test
-  void tagRefusal_othersTagRefusedOwnAndFreeAllowed() {
-    FakeObjects objects = Fixtures.objects();
-    assertThat(ENGINE.tagRefusal(ALICE, "busybox", objects))
-        .get()
-        .asString()
-        .contains("busybox:latest")
-        .contains("not yours");
-    assertThat(ENGINE.tagRefusal(ALICE, "docker.io/alice/tool:1", objects)).isEmpty();
-    assertThat(ENGINE.tagRefusal(ALICE, "fresh:1", objects)).isEmpty();
-    assertThat(ENGINE.tagRefusal(ROOT, "busybox", objects)).isEmpty();
-    assertThat(ENGINE.tagRefusal(ALICE, "busybox", ObjectDirectory.UNAVAILABLE))
-        .get()
-        .asString()
-        .contains("could not check");
+  void buildTag_sharedNameStaysPrivate_reservedRefused_adminAsGiven() {
+    assertThat(ENGINE.buildTag(ALICE, "busybox")).isEqualTo(ALICE_NS + "busybox:latest");
+    assertThat(ENGINE.buildTag(ALICE, "docker.io/library/python:3.12"))
+        .isEqualTo(ALICE_NS + "python:3.12");
+    assertThat(ENGINE.buildTag(ROOT, "busybox")).isEqualTo("busybox");
+    assertThatThrownBy(() -> ENGINE.buildTag(ALICE, "berth.invalid/u1002/docker.io/library/x:1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("berth.invalid");
+    assertThatThrownBy(() -> ENGINE.buildTag(ALICE, "app@sha256:" + "a".repeat(64)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -429,10 +442,13 @@ class BuildRulesTest {
     }
   }
 
+  /**
+   * Issue 13: a build's tags are the builder's own names, so judging them asks the daemon nothing.
+   */
   @Test
-  void build_tagWhileImageOwnersUnknown_indeterminate() {
+  void build_tagWhileImageOwnersUnknown_writtenInOwnNamespace() {
     Decision d =
         Fixtures.decide(ENGINE, ObjectDirectory.UNAVAILABLE, ALICE, "POST", CLI + "&t=fresh", null);
-    assertThat(d).isInstanceOf(Decision.Indeterminate.class);
+    assertThat(allowed(d).forward().query().getAll("t")).containsExactly(ALICE_NS + "fresh:latest");
   }
 }

@@ -15,6 +15,7 @@ import dev.berth.policy.Grant;
 import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
+import dev.berth.policy.Scope;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -132,7 +133,7 @@ final class BuildKitHandOff {
         new BuildCaller(
             who.uid(),
             owner,
-            e::tagRefusal,
+            e::buildTag,
             pins,
             images,
             (path, v) ->
@@ -144,7 +145,8 @@ final class BuildKitHandOff {
                     v instanceof Verdict.Forward f && !f.note().isEmpty()
                         ? List.of(f.note())
                         : List.of()),
-            (imageId, names) -> e.claimBuilt(imageId, names, owner));
+            (imageId, names) -> e.claimBuilt(imageId, names, owner),
+            !grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false));
     String session = ex.buildSession;
     ex.buildSession = null;
     BUILDS.handOff(

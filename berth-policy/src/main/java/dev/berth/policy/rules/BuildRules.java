@@ -4,20 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.policy.Allowances;
+import dev.berth.policy.BuiltImages;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Decision.FollowUp;
-import dev.berth.policy.DockerObject;
 import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
+import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.Limits;
-import dev.berth.policy.ObjectDirectory;
-import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.QueryParams;
 import dev.berth.policy.RequestException;
-import dev.berth.policy.Scope;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.ImageRefs;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +24,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -62,9 +59,13 @@ import java.util.Set;
  *   <li>{@code remote} makes the daemon fetch a URL or run {@code git clone} as root
  *       (CVE-2019-13139, CVE-2022-39253): refused unless it starts with a prefix of the role's
  *       {@code allow.build_remote}.
- *   <li>Tags are judged like {@code docker tag}: a tag that exists and is not the caller's is
- *       refused; the owner labels are added to the image's labels, and the built image and its tags
- *       are claimed for the caller once the daemon's answer ends ({@link FollowUp.ClaimBuild}).
+ *   <li>Tags are written like {@code docker tag}'s (issue 13): each {@code t} is forwarded as the
+ *       builder's private daemon name ({@link BuiltImages#daemonTags}, {@link ImageNamespace}), so
+ *       a build never writes a shared name (administrators' tags stay as given); the owner labels
+ *       are added to the image's labels, and the built image and its tags are claimed for the
+ *       caller once the daemon's answer ends ({@link FollowUp.ClaimBuild}). The daemon's
+ *       "Successfully tagged" lines read the plain name again (the answer names of {@code
+ *       image_build}).
  * </ul>
  *
  * <p>The context (a tar stream) is not inspected: it is relayed as it arrives.
@@ -86,17 +87,13 @@ public final class BuildRules {
     return "berth-build-" + who.uid();
   }
 
-  public Decision evaluate(
-      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects) {
+  public Decision evaluate(Principal who, Grant grant, CanonicalRequest request) {
     try {
-      return judge(who, grant, request, objects);
+      return judge(who, grant, request);
     } catch (Refusal r) {
       return Decision.forbidden("image_build", "berth: " + r.getMessage());
     } catch (RequestException e) {
       return new Decision.Deny("image_build", e.status(), "berth: " + e.getMessage());
-    } catch (LookupException e) {
-      return new Decision.Indeterminate(
-          "ownership_lookup", "berth could not check who owns the image (" + e.getMessage() + ")");
     }
   }
 
@@ -109,9 +106,8 @@ public final class BuildRules {
             + "(Ctrl-C) to stop your build");
   }
 
-  private Decision judge(
-      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
-      throws Refusal, RequestException, LookupException {
+  private Decision judge(Principal who, Grant grant, CanonicalRequest request)
+      throws Refusal, RequestException {
     QueryParams q = request.query();
     List<String> notes = new ArrayList<>();
     String version = q.get("version").orElse("");
@@ -171,23 +167,29 @@ public final class BuildRules {
       notes.add("rm and forcerm forced: intermediate containers are removed");
     }
     q = q.with("rm", "1").with("forcerm", "1");
-    List<String> tags = new ArrayList<>();
+    List<String> given = new ArrayList<>();
     for (String t : request.query().getAll("t")) {
-      String target = ImageRefs.familiar(t.strip());
-      Optional<DockerObject> existing =
-          grant.role().scope() == Scope.ALL ? Optional.empty() : objects.image(target);
-      if (existing.isPresent()
-          && !grant.reaches(who, existing.get().tags().getOrDefault(target, Optional.empty()))) {
+      if (ImageNamespace.isReserved(t.strip())) {
         throw new Refusal(
             "-t "
                 + t
-                + ": the image "
-                + target
-                + " is already on this host and "
-                + "is not yours; give your image another name");
+                + ": names under "
+                + ImageNamespace.REGISTRY
+                + " are berth's; use the plain"
+                + " name");
       }
-      tags.add(target);
+      given.add(ImageRefs.familiar(t.strip()));
     }
+    List<String> tags;
+    try {
+      tags = BuiltImages.daemonTags(given, who, grant);
+    } catch (IllegalArgumentException e) {
+      throw new Refusal("-t: " + e.getMessage());
+    }
+    if (!tags.equals(given)) {
+      notes.add("tags are yours: " + String.join(", ", tags));
+    }
+    q = q.withAll("t", tags);
     return new Decision.Allow(
         "image_build", request.withQuery(q), notes, new FollowUp.ClaimBuild(tags, owner), effects);
   }
