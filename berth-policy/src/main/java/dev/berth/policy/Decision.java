@@ -167,14 +167,13 @@ public sealed interface Decision {
      * Record that the images a {@code docker load} or {@code docker import} made belong to {@code
      * owner}: the answer is a stream of JSON lines naming them ({@code Loaded image: NAME}, {@code
      * Loaded image ID: ID}, an import's {@code {"status":"sha256:..."}}; see {@link
-     * ImageArchiveNames#madeImage}); each line is given to {@code shown} as it passes, which
-     * renames the caller's own tags back to the names the caller gave. The images are claimed once
-     * the answer ended, before its end reaches the caller.
+     * ImageArchiveNames#madeImage}). The lines reach the caller renamed like every progress stream
+     * ({@link AnswerNames#progress}). The images are claimed once the answer ended, before its end
+     * reaches the caller.
      */
-    record ClaimLoaded(Owner owner, UnaryOperator<JsonNode> shown) implements FollowUp {
+    record ClaimLoaded(Owner owner) implements FollowUp {
       public ClaimLoaded {
         requireNonNull(owner, "owner");
-        requireNonNull(shown, "shown");
       }
     }
 

@@ -46,8 +46,6 @@ public final class ImageArchiveNames implements TarSanitizer.TagEntries {
   private static final Pattern LOADED =
       Pattern.compile("^Loaded image(?: ID)?: (\\S+)\\s*$", Pattern.DOTALL);
   private static final Pattern IMAGE_ID = Pattern.compile("^sha256:[0-9a-f]{64}$");
-  private static final Pattern PRIVATE_NAME =
-      Pattern.compile("berth\\.invalid/u[0-9]{1,10}/[a-z0-9][a-z0-9._-]*/[^\\s\"']+");
 
   private final int uid;
 
@@ -65,43 +63,6 @@ public final class ImageArchiveNames implements TarSanitizer.TagEntries {
     }
     String status = line.path("status").asText("");
     return IMAGE_ID.matcher(status).matches() ? Optional.of(status) : Optional.empty();
-  }
-
-  /**
-   * A line of a load or import answer as {@code uid} sees it: the daemon's names of the caller's
-   * own tags (in {@code stream}, {@code status}, {@code error} and {@code errorDetail.message})
-   * written as the caller gave them.
-   */
-  public static JsonNode shown(JsonNode line, int uid) {
-    if (!(line instanceof ObjectNode o)) {
-      return line;
-    }
-    ObjectNode out = o.deepCopy();
-    for (String field : new String[] {"stream", "status", "error"}) {
-      if (out.path(field).isTextual()) {
-        out.put(field, unprefixed(out.path(field).textValue(), uid));
-      }
-    }
-    if (out.path("errorDetail") instanceof ObjectNode detail
-        && detail.path("message").isTextual()) {
-      detail.put("message", unprefixed(detail.path("message").textValue(), uid));
-    }
-    return out;
-  }
-
-  private static String unprefixed(String text, int uid) {
-    Matcher m = PRIVATE_NAME.matcher(text);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String name =
-          ImageNamespace.parse(m.group())
-              .filter(p -> p.uid() == uid)
-              .map(ImageNamespace.PrivateTag::name)
-              .orElse(m.group());
-      m.appendReplacement(out, Matcher.quoteReplacement(name));
-    }
-    m.appendTail(out);
-    return out.toString();
   }
 
   /** The archive's tags go into {@code uid}'s namespace. */

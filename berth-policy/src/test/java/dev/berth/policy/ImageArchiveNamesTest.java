@@ -219,18 +219,4 @@ class ImageArchiveNamesTest {
                 DockerJson.parse("{\"status\":\"Loading layer\",\"id\":\"x\"}".getBytes())))
         .isEmpty();
   }
-
-  @Test
-  void shown_ownNamesUnprefixed_othersKept() throws Exception {
-    JsonNode line =
-        DockerJson.parse(
-            ("{\"stream\":\"Loaded image: berth.invalid/u1001/docker.io/library/busybox:latest\\n\","
-                    + "\"error\":\"berth.invalid/u1002/docker.io/library/x:1 and "
-                    + "berth.invalid/u1001/localhost__5000/app:1\"}")
-                .getBytes());
-    JsonNode out = ImageArchiveNames.shown(line, 1001);
-    assertThat(out.get("stream").asText()).isEqualTo("Loaded image: busybox:latest\n");
-    assertThat(out.get("error").asText())
-        .isEqualTo("berth.invalid/u1002/docker.io/library/x:1 and localhost:5000/app:1");
-  }
 }

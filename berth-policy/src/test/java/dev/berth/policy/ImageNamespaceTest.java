@@ -73,4 +73,19 @@ class ImageNamespaceTest {
         ImageNamespace.parse("berth.invalid/u9999999999/docker.io/library/app:1").orElseThrow();
     assertThat(p.uid()).isEqualTo(-1);
   }
+
+  @Test
+  void shownInText_loadAnswer_ownNamesAsGivenOthersHidden() {
+    // a load's answer lines go through this one renaming, like every image progress stream
+    assertThat(
+            ImageNamespace.shownInText(
+                "Loaded image: berth.invalid/u1001/docker.io/library/busybox:latest\n", 1001))
+        .isEqualTo("Loaded image: busybox:latest\n");
+    assertThat(
+            ImageNamespace.shownInText(
+                "berth.invalid/u1002/docker.io/library/x:1 and "
+                    + "berth.invalid/u1001/localhost__5000/app:1",
+                1001))
+        .isEqualTo(ImageNamespace.OTHERS + " and localhost:5000/app:1");
+  }
 }

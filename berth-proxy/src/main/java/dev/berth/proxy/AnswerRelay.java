@@ -132,7 +132,7 @@ final class AnswerRelay implements UpstreamListener {
     } else if (ex.answerNames().progress() != null && ex.status / 100 == 2) {
       ex.events = new EventLines(EventLines.texts(requireNonNull(ex.answerNames().progress())));
     }
-    if (ex.followUp() instanceof Decision.FollowUp.ClaimLoaded c && ex.status / 100 == 2) {
+    if (ex.followUp() instanceof Decision.FollowUp.ClaimLoaded && ex.status / 100 == 2) {
       // Each line of the load's (or import's) answer: what it made is noted, then renamed.
       UnaryOperator<String> progress = ex.answerNames().progress();
       UnaryOperator<JsonNode> texts = progress == null ? null : EventLines.texts(progress);
@@ -140,8 +140,7 @@ final class AnswerRelay implements UpstreamListener {
           new EventLines(
               line -> {
                 ImageArchiveNames.madeImage(line).ifPresent(ex.madeImages::add);
-                JsonNode shown = c.shown().apply(line);
-                return texts == null ? shown : texts.apply(shown);
+                return texts == null ? line : texts.apply(line);
               });
     }
     if (HeldAnswer.holds(resp, ex.followUp(), ex.answerNames())) {

@@ -129,8 +129,6 @@ final class ImageArchiveRules {
   }
 
   private static FollowUp claim(Principal who, Grant grant) {
-    int uid = who.uid();
-    return new FollowUp.ClaimLoaded(
-        grant.ownerFor(who), line -> ImageArchiveNames.shown(line, uid));
+    return new FollowUp.ClaimLoaded(grant.ownerFor(who));
   }
 }
