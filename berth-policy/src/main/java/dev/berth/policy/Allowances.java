@@ -90,14 +90,6 @@ public record Allowances(
       Set<String> annotations,
       Set<String> logDrivers,
       int minHostPort) {
-    this(
-        capAdd,
-        sysctls,
-        annotations,
-        logDrivers,
-        minHostPort,
-        Set.of(),
-        Set.of(),
-        AddressPool.DAEMON_DEFAULTS);
+    this(capAdd, sysctls, annotations, logDrivers, minHostPort, Set.of());
   }
 }
