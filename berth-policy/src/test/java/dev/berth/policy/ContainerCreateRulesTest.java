@@ -333,6 +333,11 @@ class ContainerCreateRulesTest {
             "are the same path"),
         arguments(
             named(
+                "HC-07 anonymous volumes of one path in two spellings (found by fuzzing)",
+                "{\"Volumes\":{\"/home/alice/../bob\":null,\"/home/bob\":{}}}"),
+            "are the same path"),
+        arguments(
+            named(
                 "HC-07 nested bind and volume",
                 "{\"HostConfig\":{\"Binds\":"
                     + "[\"/home/alice:/home/alice\",\"data:/home/alice/data\"]}}"),

@@ -25,6 +25,7 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.docker.ActionSpec;
 import dev.berth.policy.docker.ObjectKind;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -318,18 +319,18 @@ final class ContainerOwnership {
     if (!(body.get("Volumes") instanceof ObjectNode volumes) || volumes.isEmpty()) {
       return;
     }
-    Set<String> taken = new HashSet<>();
+    Set<Path> taken = new HashSet<>(); // as the runtime cleans them (MountRules.checkTargets)
     hc.path("Binds")
         .forEach(
             b -> {
               String[] parts = b.asText().split(":", -1);
-              taken.add(parts.length > 1 ? parts[1] : parts[0]);
+              taken.add(MountRules.canonical(parts.length > 1 ? parts[1] : parts[0]));
             });
-    hc.path("Mounts").forEach(m -> taken.add(m.path("Target").asText("")));
+    hc.path("Mounts").forEach(m -> taken.add(MountRules.canonical(m.path("Target").asText(""))));
     ArrayNode mounts = hc.get("Mounts") instanceof ArrayNode a ? a : hc.putArray("Mounts");
     for (Iterator<String> it = volumes.fieldNames(); it.hasNext(); ) {
       String target = it.next();
-      if (taken.contains(target)) {
+      if (taken.contains(MountRules.canonical(target))) {
         continue;
       }
       mounts.addObject().put("Type", "volume").put("Target", target);

@@ -241,7 +241,16 @@ final class MountRules {
       }
     }
     Map<Path, String> all = new LinkedHashMap<>(explicit);
-    body.path("Volumes").fieldNames().forEachRemaining(t -> all.putIfAbsent(canonical(t), t));
+    Map<Path, String> anonymous = new LinkedHashMap<>();
+    for (Iterator<String> it = body.path("Volumes").fieldNames(); it.hasNext(); ) {
+      String t = it.next();
+      String before = anonymous.putIfAbsent(canonical(t), t);
+      if (before != null) {
+        throw new Refusal(
+            "mount targets " + before + " and " + t + " are the same path; " + "mount it once");
+      }
+      all.putIfAbsent(canonical(t), t);
+    }
     List<Path> sorted = new ArrayList<>(all.keySet());
     sorted.sort(null);
     for (int i = 0; i < sorted.size(); i++) {
@@ -272,7 +281,7 @@ final class MountRules {
     return "/" + inner.getFileName();
   }
 
-  private static Path canonical(String target) {
+  static Path canonical(String target) {
     return Path.of(target).normalize();
   }
 }
