@@ -92,6 +92,14 @@ public final class DaemonObjects implements ObjectDirectory {
   }
 
   @Override
+  public List<String> imageOnBuild(String id) throws LookupException {
+    List<String> triggers = new ArrayList<>();
+    inspect("/images/" + imagePath(id) + "/json")
+        .ifPresent(i -> i.path("Config").path("OnBuild").forEach(t -> triggers.add(t.asText(""))));
+    return triggers;
+  }
+
+  @Override
   public ImageClaims imageClaims() {
     return store;
   }

@@ -9,6 +9,7 @@ import dev.berth.audit.DecisionIds;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.DockerfileVerdict;
 import dev.berth.policy.Effect;
 import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ObjectDirectory.LookupException;
@@ -456,6 +457,28 @@ public final class Enforcement {
             notes,
             engine.policy().digest(),
             p.map(Principal::tlsSubject).orElse("")));
+  }
+
+  /**
+   * Judges the Dockerfile held from the caller's classic build context (may block: it asks the
+   * daemon about images; run it off any event loop) and records the verdict: an allow names each
+   * judged reference, and completes only once its record is durable, so the daemon gets the
+   * context's end (and builds) only after the record; a refusal completes at once (its record
+   * follows in the writer's next group commit) and must end the request.
+   */
+  public CompletableFuture<DockerfileVerdict> judgeDockerfile(byte[] content, String buildArgs) {
+    Optional<Principal> p = caller.principal();
+    DockerfileVerdict v =
+        p.isEmpty()
+            ? new DockerfileVerdict.Refused(Refusals.identity(caller.identityError()))
+            : engine.dockerfile(p.get(), content, buildArgs, core.objects);
+    if (v instanceof DockerfileVerdict.Refused r) {
+      record(r.refusal());
+      return CompletableFuture.completedFuture(v);
+    }
+    DockerfileVerdict.Forward f = (DockerfileVerdict.Forward) v;
+    return recordCall("/build (Dockerfile)", true, "image_build_dockerfile", "", f.judged())
+        .thenApply(seq -> v);
   }
 
   /**

@@ -194,21 +194,36 @@ public record CanonicalRequest(
      * @param imageNames when present, the stream is an image archive ({@code docker load}) whose
      *     tag-bearing entries the relay rewrites into this user's image namespace ({@link
      *     ImageArchiveNames}); the forwarded stream then changes length
+     * @param buildContext when present, the stream is a classic build's context whose Dockerfile
+     *     the relay judges at the archive's end and replaces ({@link BuildContext}); the forwarded
+     *     stream then changes length
      */
-    record Stream(Optional<TarOwner> tarOwner, Optional<ImageNames> imageNames) implements Body {
+    record Stream(
+        Optional<TarOwner> tarOwner,
+        Optional<ImageNames> imageNames,
+        Optional<BuildContext> buildContext)
+        implements Body {
       public Stream {
         requireNonNull(tarOwner, "tarOwner");
         requireNonNull(imageNames, "imageNames");
+        requireNonNull(buildContext, "buildContext");
       }
 
       /** A stream, rewritten for {@code tarOwner} when present. */
       public Stream(Optional<TarOwner> tarOwner) {
-        this(tarOwner, Optional.empty());
+        this(tarOwner, Optional.empty(), Optional.empty());
+      }
+
+      /**
+       * A stream rewritten for {@code tarOwner}, an image archive's tags for {@code imageNames}.
+       */
+      public Stream(Optional<TarOwner> tarOwner, Optional<ImageNames> imageNames) {
+        this(tarOwner, imageNames, Optional.empty());
       }
 
       /** Whether the relay forwards exactly as many bytes as the client sent. */
       public boolean keepsLength() {
-        return imageNames.isEmpty();
+        return imageNames.isEmpty() && buildContext.isEmpty();
       }
 
       /** A stream relayed unchanged. */
@@ -222,6 +237,18 @@ public record CanonicalRequest(
 
     /** The user whose image namespace the tags of a loaded image archive are written into. */
     record ImageNames(int uid) {}
+
+    /**
+     * A classic build's context (issue 13): the Dockerfile the daemon would read is judged at the
+     * archive's end ({@link dev.berth.policy.rules.DockerfileRules}) and forwarded as the entry
+     * {@code entry}, which the forwarded {@code dockerfile} parameter names.
+     *
+     * @param dockerfile the entry the daemon would read as the Dockerfile (the request's {@code
+     *     dockerfile} parameter, {@code Dockerfile} by default)
+     * @param entry berth's entry, a fresh random name at the context's root
+     * @param buildArgs the request's {@code buildargs} (JSON), for FROM's expansion
+     */
+    record BuildContext(String dockerfile, String entry, String buildArgs) {}
   }
 
   private static String encodeSegment(String s) {

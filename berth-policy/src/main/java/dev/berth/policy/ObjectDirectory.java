@@ -110,6 +110,14 @@ public interface ObjectDirectory {
     throw new LookupException("this directory cannot release image tags");
   }
 
+  /**
+   * The ONBUILD triggers of the image {@code id} (a full id), as its inspect answer's {@code
+   * Config.OnBuild} lists them: what the classic builder runs when a build starts from it.
+   */
+  default List<String> imageOnBuild(String id) throws LookupException {
+    throw new LookupException("this directory cannot read ONBUILD triggers");
+  }
+
   /** berth's records about images (who made which image, and tags held from before namespaces). */
   default ImageClaims imageClaims() {
     return ImageClaims.NONE;

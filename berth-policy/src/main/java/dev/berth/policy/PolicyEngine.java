@@ -16,6 +16,7 @@ import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
 import dev.berth.policy.rules.BuildRules;
+import dev.berth.policy.rules.DockerfileRules;
 import dev.berth.policy.rules.ImagePolicyRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.PrivateNames;
@@ -592,5 +593,20 @@ public final class PolicyEngine {
           "the name " + name + " is under " + ImageNamespace.REGISTRY + ", which is berth's");
     }
     return BuiltImages.daemonTags(List.of(name), who, grant).getFirst();
+  }
+
+  /**
+   * Judges the Dockerfile of {@code who}'s classic build, held from its context ({@link
+   * DockerfileRules}): what to forward in its place, or the refusal.
+   */
+  public DockerfileVerdict dockerfile(
+      Principal who, byte[] content, String buildArgs, ObjectDirectory objects) {
+    Optional<Grant> grant = policy.grantOf(who);
+    if (grant.isEmpty()) {
+      return new DockerfileVerdict.Refused(
+          Decision.forbidden(
+              "image_build_dockerfile", "berth: no role is granted to " + who.name()));
+    }
+    return DockerfileRules.judge(content, buildArgs, who, grant.get(), objects);
   }
 }

@@ -167,6 +167,22 @@ class FakeObjects implements ObjectDirectory {
     return broken ? find(execs, id) : Optional.ofNullable(execs.get(id));
   }
 
+  private final Map<String, List<String>> onBuild = new HashMap<>();
+
+  /** The ONBUILD triggers of the image {@code id}. */
+  FakeObjects onBuild(String id, String... triggers) {
+    onBuild.put(id, List.of(triggers));
+    return this;
+  }
+
+  @Override
+  public List<String> imageOnBuild(String id) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    return onBuild.getOrDefault(id, List.of());
+  }
+
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
     Optional<DockerObject> byName =

@@ -128,6 +128,11 @@ final class ArchiveUpload implements AutoCloseable {
     feed(in);
   }
 
+  /** The tar reader (a build context's held Dockerfile and end are read from it). */
+  TarSanitizer tar() {
+    return tar;
+  }
+
   /** The format, once the first bytes told it (null before). */
   @Nullable Format format() {
     return format;

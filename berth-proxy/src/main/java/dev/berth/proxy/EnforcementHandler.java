@@ -81,18 +81,22 @@ final class EnforcementHandler extends ChannelInboundHandlerAdapter {
       ex.allow = allow;
       ex.archive =
           allow.forward().body() instanceof CanonicalRequest.Body.Stream st
-              ? st.tarOwner()
-                  .map(
-                      o ->
-                          new ArchiveUpload(
-                              new TarSanitizer(
-                                  o.uid(),
-                                  o.gid(),
-                                  st.imageNames()
-                                      .map(n -> new ImageArchiveNames(n.uid()))
-                                      .orElse(null)),
-                              ctx.alloc()))
-                  .orElse(null)
+              ? st.buildContext().isPresent()
+                  ? new ArchiveUpload(
+                      TarSanitizer.forBuildContext(st.buildContext().get().dockerfile()),
+                      ctx.alloc())
+                  : st.tarOwner()
+                      .map(
+                          o ->
+                              new ArchiveUpload(
+                                  new TarSanitizer(
+                                      o.uid(),
+                                      o.gid(),
+                                      st.imageNames()
+                                          .map(n -> new ImageArchiveNames(n.uid()))
+                                          .orElse(null)),
+                                  ctx.alloc()))
+                      .orElse(null)
               : null;
       ctx.fireChannelRead(ex);
     } else {

@@ -41,6 +41,9 @@ final class Exchange {
    */
   @Nullable ArchiveUpload archive;
 
+  /** A classic build's context: its Dockerfile is being judged (the context's end is held). */
+  boolean contextJudging;
+
   /** The request has been sent to the daemon completely. */
   boolean requestComplete;
 

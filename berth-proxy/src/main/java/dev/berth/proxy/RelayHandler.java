@@ -5,9 +5,11 @@ import static java.util.Objects.requireNonNull;
 import dev.berth.enforce.Refusals;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
+import dev.berth.policy.DockerfileVerdict;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,6 +21,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,6 +176,10 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       conn.read();
       return;
     }
+    if (piece == null && buildContext(ex).isPresent()) {
+      judgeContext(ex, buildContext(ex).get());
+      return;
+    }
     HttpContent out =
         piece == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultHttpContent(piece);
     requireNonNull(conn.upstream)
@@ -186,6 +193,91 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                     ex.requestComplete = true;
                   } else if (conn.exchange == ex && conn.state != ClientConnection.State.CLOSED) {
                     relayArchive(ex, last);
+                  }
+                });
+  }
+
+  private static Optional<CanonicalRequest.Body.BuildContext> buildContext(Exchange ex) {
+    return ex.allow != null && ex.allow.forward().body() instanceof CanonicalRequest.Body.Stream st
+        ? st.buildContext()
+        : Optional.empty();
+  }
+
+  /**
+   * A classic build's context ended (its end-of-archive marker held, nothing more read from the
+   * client): its Dockerfile is judged off the event loop, as decisions that ask the daemon are, and
+   * recorded; only then does the daemon get berth's Dockerfile and the archive's end. A refusal
+   * ends the request: the daemon never gets the end, so it builds nothing.
+   */
+  private void judgeContext(Exchange ex, CanonicalRequest.Body.BuildContext context) {
+    if (ex.contextJudging) {
+      return;
+    }
+    ex.contextJudging = true;
+    ArchiveUpload archive = requireNonNull(ex.archive);
+    byte[] dockerfile;
+    try {
+      dockerfile = archive.tar().contextDockerfile();
+    } catch (RequestException e) {
+      refuseArchive(ex, e);
+      return;
+    }
+    conn.lookups.execute(
+        () -> {
+          CompletableFuture<DockerfileVerdict> judged;
+          try {
+            judged = ex.enforcement.judgeDockerfile(dockerfile, context.buildArgs());
+          } catch (RuntimeException e) {
+            judged = CompletableFuture.failedFuture(e);
+          }
+          judged.whenComplete(
+              (verdict, error) ->
+                  conn.channel
+                      .eventLoop()
+                      .execute(() -> afterJudgement(ex, context, verdict, error)));
+        });
+  }
+
+  private void afterJudgement(
+      Exchange ex,
+      CanonicalRequest.Body.BuildContext context,
+      @Nullable DockerfileVerdict verdict,
+      @Nullable Throwable error) {
+    if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
+      return;
+    }
+    ex.keepAlive = false;
+    if (error != null || verdict == null) {
+      LOG.atError()
+          .addKeyValue("cause", String.valueOf(error))
+          .log("Dockerfile judgement not recorded; build refused");
+      conn.refuse(ex, Refusals.auditUnavailable());
+      return;
+    }
+    if (verdict instanceof DockerfileVerdict.Refused r) {
+      conn.answer(ex, DockerErrors.of(r.refusal(), true)); // recorded when judged
+      return;
+    }
+    byte[] tail;
+    try {
+      tail =
+          requireNonNull(ex.archive)
+              .tar()
+              .contextTail(context.entry(), ((DockerfileVerdict.Forward) verdict).dockerfile());
+    } catch (RequestException e) {
+      refuseArchive(ex, e);
+      return;
+    }
+    Channel up = requireNonNull(conn.upstream);
+    up.write(new DefaultHttpContent(Unpooled.wrappedBuffer(tail)));
+    up.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    conn.closeBoth();
+                  } else {
+                    ex.requestComplete = true;
                   }
                 });
   }

@@ -8,8 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -105,8 +107,62 @@ public final class TarSanitizer {
   private boolean sawEnd;
   private boolean sawHeader;
 
+  /** A build context's state (see {@link #forBuildContext}), or null. */
+  private final @Nullable ContextCopy context;
+
   public TarSanitizer(int uid, int gid) {
     this(uid, gid, null);
+  }
+
+  private TarSanitizer(ContextCopy context) {
+    this.uid = -1;
+    this.gid = -1;
+    this.tagEntries = null;
+    this.context = context;
+  }
+
+  /**
+   * A reader of a classic build's context ({@code POST /build}) that rewrites nothing: entries pass
+   * as sent, while the entry the daemon would read as the Dockerfile ({@code dockerfile}, the
+   * request's parameter, cleaned; for the default {@code Dockerfile} also {@code dockerfile}) and
+   * {@code .dockerignore} are copied (the last of each name, as extraction leaves it; at most
+   * {@value #MAX_CONTEXT_COPY} bytes each). The end-of-archive marker is held and whatever follows
+   * it dropped: the stream ends with what {@link #contextTail} writes once the Dockerfile was
+   * judged.
+   *
+   * <p>Design note. Ownership is not rewritten: the daemon extracts a build context into its own
+   * directory ({@code /var/lib/docker/tmp}, root's, mode 0700; moby {@code
+   * remotecontext.FromArchive}), never through a user's bind mount, and what a build copies from it
+   * into an image (owners, modes, setuid bits) a {@code RUN} step could equally make; so {@code
+   * docker cp}'s sanitising is not needed and would change the image. Entry types the daemon reads
+   * without data (links, directories, devices, FIFOs) are framed without data, as Go's {@code
+   * archive/tar} frames them; sparse entries are refused (their framing differs).
+   */
+  public static TarSanitizer forBuildContext(String dockerfile) {
+    return new TarSanitizer(new ContextCopy(clean(dockerfile)));
+  }
+
+  /** The most berth copies of a build context's Dockerfile or {@code .dockerignore}. */
+  public static final int MAX_CONTEXT_COPY = 1 << 20;
+
+  /** What a build context's reader copies. */
+  private static final class ContextCopy {
+    final String dockerfile;
+    final Map<String, byte @Nullable []> last = new HashMap<>();
+    @Nullable String capturing;
+    @Nullable ByteArrayOutputStream copy;
+    long copyRemaining;
+    boolean ended;
+
+    ContextCopy(String dockerfile) {
+      this.dockerfile = dockerfile;
+    }
+
+    boolean wanted(String name) {
+      return name.equals(dockerfile)
+          || name.equals(".dockerignore")
+          || (dockerfile.equals("Dockerfile") && name.equals("dockerfile"));
+    }
   }
 
   /**
@@ -118,6 +174,7 @@ public final class TarSanitizer {
     this.uid = uid;
     this.gid = gid;
     this.tagEntries = tagEntries;
+    this.context = null;
   }
 
   /** The entries of an image archive that name tags, and their rewrite. */
@@ -186,7 +243,13 @@ public final class TarSanitizer {
     int i = 0;
     int run = -1; // start of the pending run of input that passes unchanged
     while (i < length) {
-      if (extension != null) {
+      if (context != null && context.ended) {
+        if (run >= 0) {
+          out.input(run, i - run);
+          run = -1;
+        }
+        i = length; // after the end marker: dropped, berth writes the archive's end
+      } else if (extension != null) {
         int n = (int) Math.min(extensionRemaining, length - i);
         byte[] part = new byte[n];
         in.get(base + i, part);
@@ -201,6 +264,17 @@ public final class TarSanitizer {
         }
       } else if (dataRemaining > 0) {
         int n = (int) Math.min(dataRemaining, length - i);
+        if (context != null && context.copy != null && context.copyRemaining > 0) {
+          int c = (int) Math.min(n, context.copyRemaining);
+          byte[] part = new byte[c];
+          in.get(base + i, part);
+          context.copy.write(part, 0, c);
+          context.copyRemaining -= c;
+          if (context.copyRemaining == 0) {
+            context.last.put(requireNonNull(context.capturing), context.copy.toByteArray());
+            context.copy = null;
+          }
+        }
         run = run < 0 ? i : run;
         i += n;
         dataRemaining -= n;
@@ -261,14 +335,101 @@ public final class TarSanitizer {
         || skipRemaining != 0) {
       throw RequestException.bad("archive: truncated tar stream");
     }
-    if (!sawHeader) {
+    if (!sawHeader && context == null) {
       throw RequestException.bad("archive: empty tar stream");
     }
+  }
+
+  /**
+   * The build context's Dockerfile as the daemon would read it (after the stream ended well).
+   *
+   * @throws RequestException with the daemon's own words when there is none
+   */
+  public byte[] contextDockerfile() throws RequestException {
+    ContextCopy c = requireNonNull(context, "a build context");
+    String name = c.dockerfile;
+    if (!c.last.containsKey(name)
+        && name.equals("Dockerfile")
+        && c.last.containsKey("dockerfile")) {
+      name = "dockerfile";
+    }
+    if (!c.last.containsKey(name)) {
+      throw RequestException.bad("Cannot locate specified Dockerfile: " + c.dockerfile);
+    }
+    byte[] content = c.last.get(name);
+    if (content == null) {
+      throw RequestException.bad(
+          "the Dockerfile "
+              + name
+              + " is not a regular file in the build context (a link or a"
+              + " directory); berth reads the Dockerfile from the archive: send it as a file");
+    }
+    if (content.length == 0) {
+      throw RequestException.bad("the Dockerfile (" + c.dockerfile + ") cannot be empty");
+    }
+    return content;
+  }
+
+  /**
+   * The end of a build context as berth forwards it: a {@code .dockerignore} that also lists {@code
+   * entry} (so the daemon removes berth's Dockerfile from the context once it read it, as it does
+   * for the CLI's {@code -f -}), the entry {@code entry} holding {@code dockerfile}, and the
+   * end-of-archive marker.
+   */
+  public byte[] contextTail(String entry, byte[] dockerfile) throws RequestException {
+    ContextCopy c = requireNonNull(context, "a build context");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] ignore;
+    if (c.last.containsKey(".dockerignore")) {
+      byte[] was = c.last.get(".dockerignore");
+      if (was == null) {
+        throw RequestException.bad(
+            "the build context's .dockerignore is not a regular file (a link or a directory)");
+      }
+      ignore =
+          (new String(was, StandardCharsets.UTF_8) + "\n" + entry + "\n")
+              .getBytes(StandardCharsets.UTF_8);
+    } else {
+      ignore = (".dockerignore\n" + entry + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+    out.writeBytes(regularEntry(".dockerignore", ignore));
+    out.writeBytes(regularEntry(entry, dockerfile));
+    out.writeBytes(new byte[2 * BLOCK]);
+    return out.toByteArray();
+  }
+
+  /** Whether a build context's end-of-archive marker arrived (everything after it is dropped). */
+  public boolean contextEnded() {
+    return context != null && context.ended;
+  }
+
+  private static byte[] regularEntry(String name, byte[] content) {
+    byte[] h = new byte[BLOCK];
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(n, 0, h, 0, Math.min(n.length, 100));
+    writeOctal(h, 100, 8, 0644);
+    writeOctal(h, 108, 8, 0);
+    writeOctal(h, 116, 8, 0);
+    writeOctal(h, 124, 12, content.length);
+    writeOctal(h, 136, 12, 0);
+    h[156] = '0';
+    byte[] magic = "ustar\u000000".getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(magic, 0, h, 257, magic.length);
+    writeChecksum(h);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(h);
+    out.writeBytes(content);
+    out.writeBytes(new byte[(int) (padded(content.length) - content.length)]);
+    return out.toByteArray();
   }
 
   /** The rewritten header block to forward now, or null while a tag entry is being held. */
   private byte @Nullable [] processHeader() throws RequestException {
     if (isZero(header)) {
+      if (context != null) {
+        context.ended = true; // held: berth writes the archive's end after its Dockerfile
+        return null;
+      }
       sawEnd = true; // end-of-archive blocks pass through
       return header.clone();
     }
@@ -306,9 +467,12 @@ public final class TarSanitizer {
         tagEntry = judgeImageArchiveEntry(type, name, paxSize);
       }
     }
+    if (context != null) {
+      return contextHeader(type, name, size, extensionEntry);
+    }
     switch (type) {
       case '0', 0, '7' -> dataRemaining = tagEntry ? 0 : padded(size);
-      case '1', '2', '5' -> dataRemaining = padded(size);
+      case '1', '2', '5' -> dataRemaining = 0; // header-only types, as Go's archive/tar reads them
       case 'x', 'g', 'L', 'K' -> {
         if (size > MAX_EXTENSION) {
           throw RequestException.bad("archive: extended header larger than " + MAX_EXTENSION);
@@ -348,6 +512,54 @@ public final class TarSanitizer {
       tagContent = new ByteArrayOutputStream((int) size);
       tagRemaining = size;
       return size == 0 ? rewrittenTagEntry() : null;
+    }
+    return header.clone();
+  }
+
+  /** A build context's header: passes as sent; the Dockerfile's and .dockerignore's data copied. */
+  private byte[] contextHeader(byte type, String name, long size, boolean extensionEntry)
+      throws RequestException {
+    ContextCopy c = requireNonNull(context);
+    switch (type) {
+      case '0', 0, '7' -> dataRemaining = padded(size);
+      case '1', '2', '3', '4', '5', '6' -> dataRemaining = 0; // Go: header-only types
+      case 'x', 'g', 'L', 'K' -> {
+        if (size > MAX_EXTENSION) {
+          throw RequestException.bad("archive: extended header larger than " + MAX_EXTENSION);
+        }
+        pax = type == 'x' || type == 'g';
+        extensionType = type;
+        if (size == 0) {
+          dataRemaining = 0;
+        } else {
+          extension = new ByteArrayOutputStream((int) size);
+          extensionRemaining = size;
+          extensionPadding = padded(size) - size;
+        }
+      }
+      default ->
+          throw RequestException.bad(
+              "archive: entry type '"
+                  + printable(type)
+                  + "' (sparse files) is not allowed in a build context");
+    }
+    if (!extensionEntry && c.wanted(name)) {
+      c.copy = null;
+      if (type == '0' || type == 0 || type == '7') {
+        if (size > MAX_CONTEXT_COPY) {
+          throw RequestException.bad(
+              "archive: " + name + " is larger than " + MAX_CONTEXT_COPY + " bytes");
+        }
+        c.capturing = name;
+        c.copyRemaining = size;
+        if (size == 0) {
+          c.last.put(name, new byte[0]);
+        } else {
+          c.copy = new ByteArrayOutputStream((int) size);
+        }
+      } else {
+        c.last.put(name, null);
+      }
     }
     return header.clone();
   }
@@ -465,7 +677,11 @@ public final class TarSanitizer {
         throw RequestException.bad("archive: malformed PAX header");
       }
       String key = text.substring(space + 1, eq);
-      if (key.equals("uid")
+      if (context != null) {
+        if (key.startsWith("GNU.sparse")) {
+          throw RequestException.bad("archive: PAX record '" + key + "' is not allowed");
+        }
+      } else if (key.equals("uid")
           || key.equals("gid")
           || key.equals("uname")
           || key.equals("gname")

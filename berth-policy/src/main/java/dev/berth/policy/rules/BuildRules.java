@@ -19,11 +19,14 @@ import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.ImageRefs;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -68,7 +71,10 @@ import java.util.Set;
  *       image_build}).
  * </ul>
  *
- * <p>The context (a tar stream) is not inspected: it is relayed as it arrives.
+ * <p>The context (a tar stream) is relayed as it arrives; the Dockerfile in it is judged at its end
+ * ({@link DockerfileRules}; {@link CanonicalRequest.Body.BuildContext}), and the forwarded {@code
+ * dockerfile} parameter names the entry berth writes there under a fresh random name, chosen here,
+ * so that the daemon reads only what berth wrote.
  */
 public final class BuildRules {
   /** Label on a build network berth made; the value is the uid it is for. */
@@ -81,6 +87,8 @@ public final class BuildRules {
       Set.of("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY");
 
   private static final long CFS_PERIOD = 100_000L;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** The build network of {@code who}. */
   public static String networkName(Principal who) {
@@ -190,8 +198,33 @@ public final class BuildRules {
       notes.add("tags are yours: " + String.join(", ", tags));
     }
     q = q.withAll("t", tags);
+    CanonicalRequest forward = request.withQuery(q);
+    if (q.get("remote").orElse("").isEmpty()) {
+      String wanted = q.get("dockerfile").orElse("");
+      String entry = dockerfileEntry();
+      forward =
+          forward
+              .withQuery(q.with("dockerfile", entry))
+              .withBody(
+                  new CanonicalRequest.Body.Stream(
+                      Optional.empty(),
+                      Optional.empty(),
+                      Optional.of(
+                          new CanonicalRequest.Body.BuildContext(
+                              wanted.isEmpty() ? "Dockerfile" : wanted,
+                              entry,
+                              q.get("buildargs").orElse("")))));
+      notes.add("the Dockerfile is judged at the context's end and forwarded as " + entry);
+    }
     return new Decision.Allow(
-        "image_build", request.withQuery(q), notes, new FollowUp.ClaimBuild(tags, owner), effects);
+        "image_build", forward, notes, new FollowUp.ClaimBuild(tags, owner), effects);
+  }
+
+  /** A fresh name for berth's Dockerfile entry: 128 random bits, nothing a context can guess. */
+  static String dockerfileEntry() {
+    byte[] bits = new byte[16];
+    RANDOM.nextBytes(bits);
+    return ".berth-dockerfile-" + HexFormat.of().formatHex(bits);
   }
 
   private static void requireEmpty(QueryParams q, String key, String message) throws Refusal {

@@ -1,0 +1,193 @@
+package dev.berth.policy;
+
+import static dev.berth.policy.Fixtures.ALICE;
+import static dev.berth.policy.Fixtures.ALICE_IMAGE;
+import static dev.berth.policy.Fixtures.BASE_IMAGE;
+import static dev.berth.policy.Fixtures.ENGINE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.policy.docker.Dockerfile;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13: the images a classic build's Dockerfile names are resolved for the caller, and the
+ * daemon reads only what berth judged ({@code DockerfileRules}).
+ */
+class DockerfileJudgeTest {
+  /** An image bob made, tagged in his namespace. */
+  private static final String BOB_IMAGE = "sha256:" + "b0b".repeat(21) + "b";
+
+  private static final String BOB_DAEMON_NAME = "berth.invalid/u1002/docker.io/library/secret:1";
+  private static final String ALICE_APP = "berth.invalid/u1001/docker.io/library/app:1";
+  private static final String ALICE_APP_ID = "sha256:" + "a9".repeat(32);
+
+  private static FakeObjects host() {
+    return Fixtures.objects()
+        .image(BOB_IMAGE, FakeObjects.owner(1002), Map.of(BOB_DAEMON_NAME, Optional.empty()))
+        .image(ALICE_APP_ID, FakeObjects.owner(1001), Map.of(ALICE_APP, Optional.empty()));
+  }
+
+  private static DockerfileVerdict judge(FakeObjects objects, String dockerfile, String args) {
+    return ENGINE.dockerfile(ALICE, dockerfile.getBytes(StandardCharsets.UTF_8), args, objects);
+  }
+
+  private static Dockerfile forwarded(DockerfileVerdict v) throws Exception {
+    assertThat(v).isInstanceOf(DockerfileVerdict.Forward.class);
+    return Dockerfile.parse(((DockerfileVerdict.Forward) v).dockerfile());
+  }
+
+  private static String refusal(DockerfileVerdict v, Decision.Status status) {
+    assertThat(v).isInstanceOf(DockerfileVerdict.Refused.class);
+    Decision d = ((DockerfileVerdict.Refused) v).refusal();
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(status);
+    return ((Decision.Deny) d).reason();
+  }
+
+  @Test
+  void from_otherUsersImageByAnyReference_refusedAsMissing() {
+    for (String ref :
+        new String[] {
+          BOB_IMAGE,
+          BOB_IMAGE.substring("sha256:".length()),
+          BOB_IMAGE.substring(7, 19),
+          BOB_DAEMON_NAME,
+          "BERTH.invalid/u1002/docker.io/library/secret:1"
+        }) {
+      assertThat(refusal(judge(host(), "FROM " + ref + "\n", ""), Decision.Status.NOT_FOUND))
+          .as(ref)
+          .contains("No such image: " + ref);
+    }
+  }
+
+  @Test
+  void copyFrom_otherUsersImage_refusedAsMissing() {
+    String r =
+        refusal(
+            judge(host(), "FROM busybox\nCOPY --from=" + BOB_IMAGE + " / /x\n", ""),
+            Decision.Status.NOT_FOUND);
+    assertThat(r).contains("No such image: " + BOB_IMAGE);
+  }
+
+  @Test
+  void from_ownPrivateTag_forwardedAsItsDaemonName() throws Exception {
+    Dockerfile df = forwarded(judge(host(), "FROM app:1\nRUN true\n", ""));
+    assertThat(df.instructions().get(0).line()).isEqualTo("FROM " + ALICE_APP);
+  }
+
+  @Test
+  void from_sharedImageAndId_forwardedAsJudged() throws Exception {
+    Dockerfile df =
+        forwarded(
+            judge(host(), "FROM busybox AS base\nFROM " + BASE_IMAGE.substring(7, 19) + "\n", ""));
+    assertThat(df.instructions().get(0).line()).isEqualTo("FROM busybox AS base");
+    assertThat(df.instructions().get(1).line()).isEqualTo("FROM " + BASE_IMAGE);
+  }
+
+  @Test
+  void from_stageNamesAndCopyFromIndex_passUnchanged() throws Exception {
+    Dockerfile df =
+        forwarded(
+            judge(
+                host(),
+                "FROM busybox AS Build\nRUN true\nFROM BUILD\nCOPY --from=0 /a /b\n"
+                    + "COPY --from=build /a /c\n",
+                ""));
+    assertThat(df.instructions().get(2).line()).isEqualTo("FROM build");
+    assertThat(df.instructions().get(3).flag("--from")).isEqualTo("0");
+    assertThat(df.instructions().get(4).flag("--from")).isEqualTo("build");
+  }
+
+  @Test
+  void from_argWithBuildArg_expandedThenJudged() throws Exception {
+    String file = "ARG BASE=busybox\nFROM ${BASE}\n";
+    assertThat(forwarded(judge(host(), file, "")).instructions().get(1).line())
+        .isEqualTo("FROM busybox");
+    assertThat(
+            refusal(
+                judge(host(), file, "{\"BASE\":\"" + BOB_DAEMON_NAME + "\"}"),
+                Decision.Status.NOT_FOUND))
+        .contains("No such image");
+    assertThat(forwarded(judge(host(), file, "{\"BASE\":\"app:1\"}")).instructions().get(1).line())
+        .isEqualTo("FROM " + ALICE_APP);
+  }
+
+  @Test
+  void from_imageNotOnTheHost_refusedUntilPulled() {
+    assertThat(refusal(judge(host(), "FROM python:3.12\n", ""), Decision.Status.NOT_FOUND))
+        .contains("docker pull python:3.12");
+  }
+
+  @Test
+  void copyFrom_imageNotOnTheHost_forwardedCanonical() throws Exception {
+    Dockerfile df = forwarded(judge(host(), "FROM busybox\nCOPY --from=python:3.12 /a /b\n", ""));
+    assertThat(df.instructions().get(1).flag("--from")).isEqualTo("docker.io/library/python:3.12");
+  }
+
+  @Test
+  void copyFrom_variable_refused() {
+    assertThat(
+            refusal(
+                judge(host(), "FROM busybox\nCOPY --from=$X /a /b\n", ""),
+                Decision.Status.BAD_REQUEST))
+        .contains("variable in --from");
+  }
+
+  @Test
+  void onbuild_baseImageTriggerReadingOthersImage_refusedNamingTheBase() {
+    FakeObjects objects = host().onBuild(BASE_IMAGE, "COPY --from=" + BOB_DAEMON_NAME + " / /x");
+    assertThat(refusal(judge(objects, "FROM busybox\n", ""), Decision.Status.FORBIDDEN))
+        .contains("the base image busybox has an ONBUILD trigger");
+  }
+
+  @Test
+  void onbuild_baseImageTriggerReadingSharedImage_allowed() throws Exception {
+    FakeObjects objects = host().onBuild(BASE_IMAGE, "COPY --from=busybox / /x");
+    forwarded(judge(objects, "FROM busybox\n", ""));
+  }
+
+  @Test
+  void onbuild_ownStageTriggerReadingOthersImage_refusedWhenTheStageIsUsed() {
+    String file = "FROM busybox AS a\nONBUILD COPY --from=" + BOB_IMAGE + " / /x\nFROM a\n";
+    assertThat(refusal(judge(host(), file, ""), Decision.Status.FORBIDDEN))
+        .contains("the stage a has an ONBUILD trigger");
+  }
+
+  @Test
+  void add_url_refusedUnlessAllowed() {
+    assertThat(
+            refusal(
+                judge(host(), "FROM busybox\nADD http://127.0.0.1:2375/version /v\n", ""),
+                Decision.Status.FORBIDDEN))
+        .contains("fetch it inside a RUN step");
+    assertThat(
+            refusal(
+                judge(host(), "FROM busybox\nADD [\"HTTPS://example.org/x\", \"/x\"]\n", ""),
+                Decision.Status.FORBIDDEN))
+        .contains("RUN step");
+  }
+
+  @Test
+  void add_localFileAndCopyOfUrlLookingPath_allowed() throws Exception {
+    forwarded(judge(host(), "FROM busybox\nADD a.tar /x\nCOPY http/x /y\n", ""));
+  }
+
+  @Test
+  void from_imageOfAliceByItsId_forwardedAsFullId() throws Exception {
+    Dockerfile df = forwarded(judge(host(), "FROM " + ALICE_IMAGE.substring(7, 19) + "\n", ""));
+    assertThat(df.instructions().get(0).line()).isEqualTo("FROM " + ALICE_IMAGE);
+  }
+
+  @Test
+  void judge_daemonUnreachable_indeterminate() {
+    FakeObjects objects = host();
+    objects.broken = true;
+    assertThat(judge(objects, "FROM busybox\n", ""))
+        .isInstanceOf(DockerfileVerdict.Refused.class)
+        .extracting(v -> ((DockerfileVerdict.Refused) v).refusal())
+        .isInstanceOf(Decision.Indeterminate.class);
+  }
+}
