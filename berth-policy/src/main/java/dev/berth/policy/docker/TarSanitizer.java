@@ -154,6 +154,9 @@ public final class TarSanitizer {
     long copyRemaining;
     boolean ended;
 
+    /** The padding of the last data entry (a stream may end inside it, as Go's reader allows). */
+    long padding;
+
     ContextCopy(String dockerfile) {
       this.dockerfile = dockerfile;
     }
@@ -328,6 +331,13 @@ public final class TarSanitizer {
     if (!sawHeader && headerFill >= 2 && header[0] == (byte) 0x1f && header[1] == (byte) 0x8b) {
       throw RequestException.bad(COMPRESSED); // a gzip stream shorter than one tar block
     }
+    if (context != null
+        && headerFill == 0
+        && dataRemaining <= context.padding
+        && extension == null
+        && context.copy == null) {
+      return; // ended at an entry's end (the CLI's -f - sends no end marker): berth ends it
+    }
     if (headerFill != 0
         || dataRemaining != 0
         || extension != null
@@ -379,6 +389,10 @@ public final class TarSanitizer {
   public byte[] contextTail(String entry, byte[] dockerfile) throws RequestException {
     ContextCopy c = requireNonNull(context, "a build context");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // the last entry's padding when the stream ended inside it (docker's ReplaceFileTarWrapper,
+    // used by the CLI for -f -, closes its pipe before its tar writer pads and ends the archive)
+    out.writeBytes(new byte[(int) dataRemaining]);
+    dataRemaining = 0;
     byte[] ignore;
     if (c.last.containsKey(".dockerignore")) {
       byte[] was = c.last.get(".dockerignore");
@@ -520,8 +534,12 @@ public final class TarSanitizer {
   private byte[] contextHeader(byte type, String name, long size, boolean extensionEntry)
       throws RequestException {
     ContextCopy c = requireNonNull(context);
+    c.padding = 0;
     switch (type) {
-      case '0', 0, '7' -> dataRemaining = padded(size);
+      case '0', 0, '7' -> {
+        dataRemaining = padded(size);
+        c.padding = padded(size) - size;
+      }
       case '1', '2', '3', '4', '5', '6' -> dataRemaining = 0; // Go: header-only types
       case 'x', 'g', 'L', 'K' -> {
         if (size > MAX_EXTENSION) {
