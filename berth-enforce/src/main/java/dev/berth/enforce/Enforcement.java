@@ -439,6 +439,12 @@ public final class Enforcement {
    */
   public CompletableFuture<Long> recordCall(
       String path, boolean allowed, String rule, String reason, List<String> notes) {
+    return recordPart("GRPC", path, allowed, rule, reason, notes);
+  }
+
+  /** A decision record of its own for a part of this request judged after its head. */
+  private CompletableFuture<Long> recordPart(
+      String method, String path, boolean allowed, String rule, String reason, List<String> notes) {
     Optional<Principal> p = caller.principal();
     return core.audit.append(
         new AuditEvent(
@@ -452,7 +458,7 @@ public final class Enforcement {
             p.map(Principal::pid).orElse(-1),
             p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
             route == null ? "" : route.route().action().id(),
-            "GRPC",
+            method,
             path,
             notes,
             engine.policy().digest(),
@@ -477,7 +483,9 @@ public final class Enforcement {
       return CompletableFuture.completedFuture(v);
     }
     DockerfileVerdict.Forward f = (DockerfileVerdict.Forward) v;
-    return recordCall("/build (Dockerfile)", true, "image_build_dockerfile", "", f.judged())
+    String path = request == null ? "/build" : request.path();
+    return recordPart(
+            "POST", path + " (Dockerfile)", true, "image_build_dockerfile", "", f.judged())
         .thenApply(seq -> v);
   }
 

@@ -297,6 +297,16 @@ final class PluginJudge {
       // containers; see the README's plugin mode section).
       return allow;
     }
+    if (allow.forward().body() instanceof CanonicalRequest.Body.Stream s
+        && s.buildContext().isPresent()) {
+      // The daemon does not show a plugin the build context, so berth could not read the
+      // Dockerfile's FROM / COPY --from: another user's image would be a base (issue 13).
+      return deny(
+          "plugin_mode",
+          "berth: docker build with the classic builder is not available in plugin mode (the"
+              + " daemon shows a plugin no build context, so berth could not check which images"
+              + " the Dockerfile builds from); build through berth's socket (proxy mode)");
+    }
     if (allow.forward().body() instanceof CanonicalRequest.Body.Stream s && !s.keepsLength()) {
       // The daemon does not show an authorization plugin a streamed body, so berth could neither
       // read nor rewrite the archive's tags (see ImageArchiveNames).

@@ -305,6 +305,24 @@ class PluginJudgeTest {
         .contains("docker load is not available in plugin mode");
   }
 
+  /** Issue 13: the plugin sees no build context, so the Dockerfile's FROM could not be judged. */
+  @Test
+  void classicBuild_ofAUser_deniedNamingDockerBuildAndTheProxy() {
+    assertThat(
+            judge
+                .request(
+                    request(
+                        "alice",
+                        "POST",
+                        "/v1.51/build?t=app%3A1",
+                        null,
+                        Map.of(
+                            "Content-Type", "application/x-tar", "Transfer-Encoding", "chunked")))
+                .msg())
+        .contains("docker build with the classic builder is not available in plugin mode")
+        .contains("proxy mode");
+  }
+
   @Test
   void systemDf_denied() {
     assertThat(judge.request(request("alice", "GET", "/v1.51/system/df", null)).msg())

@@ -246,8 +246,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (conn.exchange != ex || conn.state == ClientConnection.State.CLOSED) {
       return;
     }
-    ex.keepAlive = false;
     if (error != null || verdict == null) {
+      ex.keepAlive = false;
       LOG.atError()
           .addKeyValue("cause", String.valueOf(error))
           .log("Dockerfile judgement not recorded; build refused");
@@ -255,6 +255,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (verdict instanceof DockerfileVerdict.Refused r) {
+      ex.keepAlive = false; // the daemon read a truncated context; the connection to it is cut
       conn.answer(ex, DockerErrors.of(r.refusal(), true)); // recorded when judged
       return;
     }

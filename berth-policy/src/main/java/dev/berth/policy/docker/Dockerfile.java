@@ -278,7 +278,15 @@ public final class Dockerfile {
     return lines;
   }
 
-  private static Instruction instruction(String line, char esc) throws RequestException {
+  private static Instruction instruction(String joined, char esc) throws RequestException {
+    // As the daemon reads the line back from berth's output: leading blanks and trailing
+    // carriage returns dropped (neither changes the instruction: splitCommand trims both)
+    String line = trimLeadingSpace(joined);
+    int end = line.length();
+    while (end > 0 && line.charAt(end - 1) == '\r') {
+      end--;
+    }
+    line = line.substring(0, end);
     String trimmed = trimSpace(line);
     String[] parts = WHITESPACE.split(trimmed, 2);
     String cmd = lower(parts[0]);
