@@ -62,6 +62,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tmp_launcher=$tmp/berth
 cp "$libs"/*.jar "$root/usr/lib/berth/lib/"
+# picocli's classes are Java 5 class files, which the JVM keeps in no AOT cache and verifies with
+# the old verifier at every start; `berth run` loads about 170 of them (docs/benchmarks.md,
+# session 6). Rewritten as Java 8 class files, the same bytecode with stack maps.
+for jar in "$libs"/picocli-*.jar; do
+  "$jdk/bin/java" "$here/Retarget.java" "$jar" "$root/usr/lib/berth/lib/$(basename "$jar")"
+done
 touch -d "@$epoch" "$root"/usr/lib/berth/lib/*.jar # the time they have once installed
 # The launcher names the jars in a fixed order (a directory wildcard would follow readdir order,
 # which differs between file systems, and the AOT cache below needs the class path it was made with).
