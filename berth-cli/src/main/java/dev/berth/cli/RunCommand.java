@@ -41,7 +41,16 @@ import picocli.CommandLine.Parameters;
  * which no class-data cache keeps: another third. The two declarations share their texts, and a
  * test holds their help and their parsing equal.
  */
-@Command(name = "run", description = RunCommand.DESCRIPTION_LINES)
+@Command(
+    name = "run",
+    description = {
+      RunCommand.SUMMARY,
+      RunCommand.SUMMARY_2,
+      "",
+      RunCommand.PASS_ON,
+      RunCommand.PASS_ON_2,
+      RunCommand.EXAMPLE
+    })
 final class RunCommand implements Callable<Integer> {
   /** Environment variables passed into the container when they are set. */
   static final List<String> ENV_ALLOWLIST =
@@ -53,13 +62,15 @@ final class RunCommand implements Callable<Integer> {
   /** berth's socket, used when DOCKER_HOST is not set. */
   static final String DEFAULT_HOST = "unix:///run/berth/docker.sock";
 
-  static final String DESCRIPTION_LINES =
-      "Run a container as yourself: your uid, gid and groups, your user name inside, your home%n"
-          + "and current directory mounted, and the working directory set to where you are.%n"
-          + "%n"
-          + "Every other docker run option is passed on (put them before IMAGE) and judged by the%n"
-          + "policy as usual; berth options come first. Example:%n"
-          + "  berth run --profile gpu -it --rm python:3 python train.py";
+  // The texts, shared by the annotations and the model built in code (see the design note).
+  static final String SUMMARY =
+      "Run a container as yourself: your uid, gid and groups, your user name inside, your home";
+  static final String SUMMARY_2 =
+      "and current directory mounted, and the working directory set to where you are.";
+  static final String PASS_ON =
+      "Every other docker run option is passed on (put them before IMAGE) and judged by the";
+  static final String PASS_ON_2 = "policy as usual; berth options come first. Example:";
+  static final String EXAMPLE = "  berth run --profile gpu -it --rm python:3 python train.py";
   private static final String HELP = "Show this help and exit.";
   private static final String PROFILE = "--profile";
   private static final String PROFILE_HELP =
@@ -102,7 +113,9 @@ final class RunCommand implements Callable<Integer> {
     RunCommand run = new RunCommand();
     CommandSpec spec = CommandSpec.wrapWithoutInspection(run);
     run.spec = spec;
-    spec.name("run").usageMessage().description(DESCRIPTION_LINES);
+    spec.name("run")
+        .usageMessage()
+        .description(SUMMARY, SUMMARY_2, "", PASS_ON, PASS_ON_2, EXAMPLE);
     spec.addOption(
         OptionSpec.builder("--help").usageHelp(true).type(boolean.class).description(HELP).build());
     spec.addOption(
