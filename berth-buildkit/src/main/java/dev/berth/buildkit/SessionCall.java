@@ -3,6 +3,7 @@ package dev.berth.buildkit;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.berth.policy.ImageNamespace;
 import fsutil.types.Wire;
 import java.util.HashMap;
 import java.util.Map;
@@ -76,6 +77,17 @@ final class SessionCall {
    * @param pins the frontends the caller's role may run
    */
   static Optional<SessionCall> open(String path, String dirName, FrontendPins pins) {
+    return open(path, dirName, pins, true);
+  }
+
+  /**
+   * The judge of a call the daemon opens, as {@link #open(String, String, FrontendPins)}.
+   *
+   * @param namespaced whether the caller's images live in a namespace of their own (users): their
+   *     Dockerfile may not name {@code berth.invalid} ({@link ReservedNames})
+   */
+  static Optional<SessionCall> open(
+      String path, String dirName, FrontendPins pins, boolean namespaced) {
     return SessionMethods.types(path)
         .map(
             t ->
@@ -83,7 +95,7 @@ final class SessionCall {
                     path,
                     t,
                     path.equals(DIFF_COPY) && dirName.equals(DOCKERFILE_DIR)
-                        ? Optional.of(new DockerfileWatch(pins))
+                        ? Optional.of(new DockerfileWatch(pins, namespaced))
                         : Optional.empty()));
   }
 
@@ -169,8 +181,11 @@ final class SessionCall {
 
     private final Map<Integer, ByteString> contents = new HashMap<>();
 
-    DockerfileWatch(FrontendPins pins) {
+    private final boolean namespaced;
+
+    DockerfileWatch(FrontendPins pins, boolean namespaced) {
       this.pins = pins;
+      this.namespaced = namespaced;
     }
 
     Verdict accept(Wire.Packet p, byte[] bytes) {
@@ -214,6 +229,16 @@ final class SessionCall {
             if (refusal.isPresent()) {
               return Verdict.denied("buildkit_frontend", refusal.get());
             }
+          }
+          if (namespaced && ReservedNames.named(so.toByteArray())) {
+            return Verdict.denied(
+                "buildkit_reserved_name",
+                name
+                    + " names "
+                    + ImageNamespace.REGISTRY
+                    + ", where berth keeps users' private images; build from your own images by"
+                    + " their plain names with the classic builder (DOCKER_BUILDKIT=0), or from a"
+                    + " registry");
           }
           files.remove(p.getID());
           return new Verdict.Forward(bytes, "");

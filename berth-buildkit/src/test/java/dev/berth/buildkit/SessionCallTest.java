@@ -87,6 +87,30 @@ class SessionCallTest {
         .isInstanceOf(Verdict.Forward.class);
   }
 
+  /** Issue 13: engines before API 1.44 ignore the source policy that denies berth.invalid. */
+  @Test
+  void diffCopy_dockerfileNamingAnotherUsersDaemonName_refusedInAnySpelling() {
+    for (String from :
+        new String[] {
+          "FROM berth.invalid/u1002/docker.io/library/secret:1\n",
+          "FROM busybox\nCOPY --from=BERTH.Invalid/u1002/docker.io/library/x:1 / /\n",
+          "FROM busybox\nRUN --mount=from=\"berth.inva\"lid/u1002/x,target=/m true\n",
+          "FROM berth.inva\\\nlid/u1002/docker.io/library/secret:1\n"
+        }) {
+      assertThat(refused(transfer(dockerfileCopy(), from))).as(from).contains("berth.invalid");
+    }
+  }
+
+  @Test
+  void diffCopy_administratorsDockerfileNamingTheReservedRegistry_forwarded() {
+    SessionCall admin =
+        SessionCall.open(
+                SessionCall.DIFF_COPY, SessionCall.DOCKERFILE_DIR, CallJudgeTest.PINS, false)
+            .orElseThrow();
+    assertThat(transfer(admin, "FROM berth.invalid/u1002/docker.io/library/secret:1\n"))
+        .isInstanceOf(Verdict.Forward.class);
+  }
+
   @Test
   void diffCopy_dockerfileWithoutSyntax_forwarded() {
     assertThat(transfer(dockerfileCopy(), "FROM busybox\n# syntax=evil/frontend:1\n"))

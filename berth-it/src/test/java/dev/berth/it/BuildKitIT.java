@@ -249,6 +249,28 @@ class BuildKitIT extends ItBase {
   }
 
   /**
+   * Issue 13: another user's private image by its daemon name. Engines from API 1.44 deny it by the
+   * source policy; 20.10 ignores source policies, so berth refuses the Dockerfile it holds.
+   */
+  @Test
+  void build_fromOtherUsersDaemonName_refused() {
+    String name = ItEnvironment.uniqueName("bobsbase") + ":1";
+    Proc.Result tagged = docker.run(bob, "tag", image, name);
+    assertThat(tagged.ok()).as(tagged.describe()).isTrue();
+    String bobs = Tenants.daemonImage(bob, name);
+    try {
+      dockerfile("FROM " + bobs + "\nRUN true\n");
+      Proc.Result r = buildx(alice, "build");
+      assertThat(r.exitCode()).as(r.describe()).isNotZero();
+      assertThat(r.stdout() + r.stderr())
+          .as(r.describe())
+          .containsAnyOf("where berth keeps users' private images", "source denied by policy");
+    } finally {
+      DockerCli.upstream("rmi", bobs);
+    }
+  }
+
+  /**
    * {@code RUN --security=insecure} needs the labs frontend image (the built-in frontend does not
    * know the flag) and the entitlement: the frontend is refused first.
    */
