@@ -1,6 +1,7 @@
 package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.berth.it.ItEnvironment.UnixUser;
@@ -10,6 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -497,18 +500,7 @@ class BuildKitIT extends ItBase {
   void buildkit_addUrlUnderAllowedPrefix_works() throws IOException {
     String nonce = ItEnvironment.uniqueName("allowed");
     try (LoopbackService site = new LoopbackService(nonce)) {
-      Path policyDir = dir(null);
-      Path policy = policyDir.resolve("remote.yaml");
-      Files.writeString(
-          policy,
-          PolicyDefaults.text()
-              .replace(
-                  "    scope: own\n",
-                  "    scope: own\n    allow:\n      build_remote: [\""
-                      + site.url("/allowed/")
-                      + "\"]\n"));
-      try (BerthServer own =
-          BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()))) {
+      try (BerthServer own = berthAllowing(site.url("/allowed/"))) {
         DockerCli via = new DockerCli(own.socket());
         dockerfile(
             "FROM "
@@ -532,6 +524,104 @@ class BuildKitIT extends ItBase {
         assertThat(site.requests()).isEqualTo(before);
       }
     }
+  }
+
+  /** A berth of its own whose user role allows {@code prefix} in {@code allow.build_remote}. */
+  private BerthServer berthAllowing(String prefix) throws IOException {
+    Path policy = dir(null).resolve("remote.yaml");
+    Files.writeString(
+        policy,
+        PolicyDefaults.text()
+            .replace(
+                "    scope: own\n",
+                "    scope: own\n    allow:\n      build_remote: [\"" + prefix + "\"]\n"));
+    return BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()));
+  }
+
+  /**
+   * A git repository on the host's loopback ({@code git daemon}, git protocol on a free port of
+   * 127.0.0.1) under an allowed prefix: alice's {@code ADD git://…/allowed/repo.git} builds with
+   * its file (BuildKit's git source allowed by its {@code git.fullurl}); the same repository under
+   * another path stays refused. Engines with API 1.44+ only: 20.10's frontend has no {@code ADD} of
+   * git repositories (there the source is a local path).
+   */
+  @Test
+  void buildkit_addGitUnderAllowedPrefix_works() throws IOException, InterruptedException {
+    String api =
+        DockerCli.upstream("version", "--format", "{{.Server.APIVersion}}").stdout().strip();
+    assumeTrue(
+        ApiVersions.compare(api, "1.44") >= 0, "20.10's frontend has no ADD of git repositories");
+    String nonce = ItEnvironment.uniqueName("gitfile");
+    Path base = dir(null);
+    Path work = base.resolve("work");
+    Files.createDirectories(work);
+    Files.writeString(work.resolve("file"), nonce + "\n");
+    for (List<String> git :
+        List.of(
+            List.of("git", "-C", work.toString(), "init", "-q"),
+            List.of("git", "-C", work.toString(), "add", "file"),
+            List.of(
+                "git",
+                "-C",
+                work.toString(),
+                "-c",
+                "user.name=berth-it",
+                "-c",
+                "user.email=berth-it@invalid",
+                "commit",
+                "-qm",
+                "file"),
+            List.of("git", "clone", "-q", "--bare", work.toString(), base + "/allowed/repo.git"),
+            List.of("git", "clone", "-q", "--bare", work.toString(), base + "/other/repo.git"))) {
+      Proc.Result r = Proc.run(git);
+      assertThat(r.ok()).as(r.describe()).isTrue();
+    }
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    try (Proc.Running daemon =
+        Proc.start(
+            List.of(
+                "git",
+                "daemon",
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+                "--port=" + port,
+                "--base-path=" + base,
+                "--export-all",
+                base.toString()))) {
+      awaitListening(port);
+      String url = "git://127.0.0.1:" + port;
+      try (BerthServer own = berthAllowing(url + "/allowed/")) {
+        DockerCli via = new DockerCli(own.socket());
+        dockerfile(
+            "FROM "
+                + image
+                + "\nADD "
+                + url
+                + "/allowed/repo.git /src\nRUN grep -qx "
+                + nonce
+                + " /src/file\n");
+        Proc.Result r = cli(via, alice, List.of("build", "--no-cache", context.toString()));
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        dockerfile("FROM " + image + "\nADD " + url + "/other/repo.git /src\n");
+        Proc.Result other = cli(via, alice, List.of("build", "--no-cache", context.toString()));
+        assertRefused(other, "berth: ", "only URLs under " + url + "/allowed/");
+      }
+    }
+  }
+
+  private static void awaitListening(int port) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      try {
+        new Socket(InetAddress.getLoopbackAddress(), port).close();
+        return;
+      } catch (IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("git daemon did not listen on port " + port);
   }
 
   /**
