@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
+import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.DockerObject;
@@ -201,8 +202,7 @@ public final class Enforcement {
     if (!(d instanceof Decision.Allow allow)) {
       return CompletableFuture.completedFuture(d);
     }
-    String m = allow.forward().method();
-    if ((m.equals("GET") || m.equals("HEAD")) && allow.effects().isEmpty()) {
+    if (allow.effects().isEmpty() && readsOnly(allow.forward(), route)) {
       return CompletableFuture.completedFuture(allow);
     }
     CompletableFuture<Decision> out = new CompletableFuture<>();
@@ -223,6 +223,25 @@ public final class Enforcement {
           }
         });
     return out;
+  }
+
+  /**
+   * Whether the forwarded request changes nothing in the daemon, so that it may go on before its
+   * record is durable (the record follows in the writer's next group commit): a {@code GET} or
+   * {@code HEAD}, a container wait (a {@code POST} that only waits for a state), or an attach that
+   * does not ask for the container's stdin (it only streams output, as {@code logs} does). The
+   * {@code docker run} path sends both after its create; each waited for one {@code fdatasync}.
+   */
+  static boolean readsOnly(CanonicalRequest forward, @Nullable RouteMatch route) {
+    String m = forward.method();
+    if (m.equals("GET") || m.equals("HEAD")) {
+      return true;
+    }
+    Action action = route == null ? null : route.route().action();
+    if (action == Action.CONTAINER_WAIT) {
+      return true;
+    }
+    return action == Action.CONTAINER_ATTACH && !forward.query().bool("stdin");
   }
 
   /**
