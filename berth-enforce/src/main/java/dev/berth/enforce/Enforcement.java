@@ -230,18 +230,17 @@ public final class Enforcement {
    * record is durable (the record follows in the writer's next group commit): a {@code GET} or
    * {@code HEAD}, a container wait (a {@code POST} that only waits for a state), or an attach that
    * does not ask for the container's stdin (it only streams output, as {@code logs} does). The
-   * {@code docker run} path sends both after its create; each waited for one {@code fdatasync}.
+   * {@code docker run} path sends both after its create; each waited for one {@code fdatasync}. An
+   * attach with stdin, by {@code POST} or by {@code GET} (the websocket), writes into the container
+   * and waits for its record.
    */
   static boolean readsOnly(CanonicalRequest forward, @Nullable RouteMatch route) {
-    String m = forward.method();
-    if (m.equals("GET") || m.equals("HEAD")) {
-      return true;
-    }
     Action action = route == null ? null : route.route().action();
-    if (action == Action.CONTAINER_WAIT) {
-      return true;
+    if (action == Action.CONTAINER_ATTACH || action == Action.CONTAINER_ATTACH_WEBSOCKET) {
+      return !forward.query().bool("stdin");
     }
-    return action == Action.CONTAINER_ATTACH && !forward.query().bool("stdin");
+    String m = forward.method();
+    return m.equals("GET") || m.equals("HEAD") || action == Action.CONTAINER_WAIT;
   }
 
   /**

@@ -184,6 +184,7 @@ class EnforcementTest {
     String c = "/v1.51/containers/" + "a".repeat(64);
     assertThat(readsOnly("POST", c + "/attach?stream=1&stdin=1&stdout=1")).isFalse();
     assertThat(readsOnly("POST", c + "/attach?stream=1&stdin=True&stdout=1")).isFalse();
+    assertThat(readsOnly("GET", c + "/attach/ws?stream=1&stdin=1&stdout=1")).isFalse();
     assertThat(readsOnly("POST", c + "/start")).isFalse();
     assertThat(readsOnly("POST", "/v1.51/containers/create")).isFalse();
   }
@@ -194,6 +195,7 @@ class EnforcementTest {
     assertThat(readsOnly("POST", c + "/wait?condition=removed")).isTrue();
     assertThat(readsOnly("POST", c + "/attach?stream=1&stdout=1&stderr=1")).isTrue();
     assertThat(readsOnly("POST", c + "/attach?stream=1&stdin=0&stdout=1")).isTrue();
+    assertThat(readsOnly("GET", c + "/attach/ws?stream=1&stdout=1")).isTrue();
     assertThat(readsOnly("GET", c + "/json")).isTrue();
   }
 
