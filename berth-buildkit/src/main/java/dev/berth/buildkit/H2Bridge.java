@@ -3,7 +3,6 @@ package dev.berth.buildkit;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.berth.policy.ImagePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -265,7 +264,11 @@ public final class H2Bridge {
           CharSequence dir = in.get(DIR_NAME);
           session =
               SessionCall.open(
-                      path, dir == null ? "" : dir.toString(), caller.pins(), caller.namespaced())
+                      path,
+                      dir == null ? "" : dir.toString(),
+                      caller.pins(),
+                      caller.remoteUnjudgedByEngine(),
+                      caller.namespaced())
                   .orElse(null);
         }
         boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path) : session != null;
@@ -526,7 +529,7 @@ public final class H2Bridge {
       }
       waiting.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent())
-          .handler(new CalleeStream(ctx, this, exports, caller.images()))
+          .handler(new CalleeStream(ctx, this, exports, caller))
           .open()
           .addListener(
               f -> {
@@ -706,19 +709,19 @@ public final class H2Bridge {
     private final CallerStream call;
     private final @Nullable ExportWatch exports;
     private final @Nullable GrpcMessages answer;
-    private final ImagePolicy images;
+    private final BuildCaller caller;
 
     CalleeStream(
         ChannelHandlerContext callerCtx,
         CallerStream call,
         @Nullable ExportWatch exports,
-        ImagePolicy images) {
+        BuildCaller caller) {
       this.callerCtx = callerCtx;
       this.callerStream = (Http2StreamChannel) callerCtx.channel();
       this.call = call;
       this.exports = exports;
       this.answer = call.session == null ? null : new GrpcMessages(MAX_MESSAGE);
-      this.images = images;
+      this.caller = caller;
     }
 
     @Override
@@ -740,7 +743,8 @@ public final class H2Bridge {
           callerStream.writeAndFlush(
               new DefaultHttp2HeadersFrame(
                   h.isEndStream()
-                      ? ImageSourcePolicy.explainDenial(h.headers(), images)
+                      ? ImageSourcePolicy.explainDenial(
+                          h.headers(), caller.images(), caller.remote())
                       : h.headers(),
                   h.isEndStream()));
         }
