@@ -299,6 +299,19 @@ public final class PrivateNames {
     return out;
   }
 
+  /**
+   * One element of a list answer (a container, network or volume) with the caller's names, as
+   * {@link #answer} renames each element of a list.
+   */
+  JsonNode element(JsonNode element) {
+    if (prefix.isEmpty() && defaultNetwork.isEmpty()) {
+      return element;
+    }
+    JsonNode out = element.deepCopy();
+    object(out);
+    return out;
+  }
+
   private void object(JsonNode node) {
     if (!(node instanceof ObjectNode o)) {
       return;
