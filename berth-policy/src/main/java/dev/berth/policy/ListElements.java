@@ -18,7 +18,9 @@ import java.util.function.Function;
  * and writes each kept one as it goes, without building the whole answer as a tree. Elements after
  * the limit are still read (and checked) but not shown, as the tree form would have parsed them.
  *
- * @param element the caller's form of one element, or empty when the caller may not see it
+ * @param element the caller's form of one element, or empty when the caller may not see it; it may
+ *     change the element it is given, which is its own ({@link #tree} gives it copies, so the
+ *     answer it maps stays as it was)
  * @param limit the most elements shown; 0 for no limit
  */
 public record ListElements(Function<JsonNode, Optional<JsonNode>> element, int limit) {
@@ -36,7 +38,7 @@ public record ListElements(Function<JsonNode, Optional<JsonNode>> element, int l
       if (limit > 0 && out.size() >= limit) {
         break;
       }
-      element.apply(item).ifPresent(out::add);
+      element.apply(item.deepCopy()).ifPresent(out::add);
     }
     return out;
   }

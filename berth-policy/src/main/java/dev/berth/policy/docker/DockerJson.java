@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -65,6 +67,10 @@ public final class DockerJson {
   /** One element of an array {@link #mapList} reads: the rest of the array follows it. */
   private static final ObjectReader ELEMENT =
       MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /** One element {@link #mapList} writes, without flushing the generator after each. */
+  private static final ObjectWriter ELEMENT_OUT =
+      MAPPER.writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -172,7 +178,7 @@ public final class DockerJson {
           }
           Optional<JsonNode> kept = elements.element().apply(item);
           if (kept.isPresent()) {
-            gen.writeTree(kept.get());
+            ELEMENT_OUT.writeValue(gen, kept.get());
             shown++;
           }
         }

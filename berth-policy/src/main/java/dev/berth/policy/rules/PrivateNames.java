@@ -301,15 +301,13 @@ public final class PrivateNames {
 
   /**
    * One element of a list answer (a container, network or volume) with the caller's names, as
-   * {@link #answer} renames each element of a list.
+   * {@link #answer} renames each element of a list, in place.
    */
   JsonNode element(JsonNode element) {
-    if (prefix.isEmpty() && defaultNetwork.isEmpty()) {
-      return element;
+    if (!prefix.isEmpty() || !defaultNetwork.isEmpty()) {
+      object(element);
     }
-    JsonNode out = element.deepCopy();
-    object(out);
-    return out;
+    return element;
   }
 
   private void object(JsonNode node) {
