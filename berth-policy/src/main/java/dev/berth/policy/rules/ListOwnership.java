@@ -10,6 +10,7 @@ import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
 import dev.berth.policy.QueryParams;
 import dev.berth.policy.RequestException;
@@ -30,11 +31,28 @@ final class ListOwnership {
 
   private ListOwnership() {}
 
+  /**
+   * A list, prune or event stream narrowed to the caller's objects.
+   *
+   * @param asSent whether the request reaches the daemon as sent (plugin mode): image filters are
+   *     then not translated ({@link ImageFilters})
+   */
   static Step narrowed(
-      Principal who, Grant grant, CanonicalRequest request, Action action, PrivateNames names)
-      throws RequestException {
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      Action action,
+      PrivateNames names,
+      ObjectDirectory objects,
+      boolean asSent)
+      throws RequestException, LookupException {
     String label = ownerFilter(who, grant);
     String filters = Filters.withLabel(request.query().get("filters"), label);
+    if (!asSent && action == Action.CONTAINER_LIST) {
+      filters = ImageFilters.ancestors(filters, who, grant, objects);
+    } else if (!asSent && action == Action.SYSTEM_EVENTS) {
+      filters = ImageFilters.eventImages(filters, who.uid());
+    }
     Set<String> named =
         action == Action.SYSTEM_EVENTS
             ? Set.of("container", "network", "volume")
