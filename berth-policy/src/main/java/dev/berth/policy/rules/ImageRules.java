@@ -17,6 +17,8 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.QueryParams;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.SavedImageNames;
+import dev.berth.policy.Scope;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,10 +86,17 @@ final class ImageRules {
                           Decision.Status.FORBIDDEN, "name the image to save (docker save NAME)"));
       ImageAccess.Resolved r = resolveOrNotFound(name, who, grant, objects);
       return new Outcome(
-          request.withQuery(request.query().with("names", r.forward())), FollowUp.NONE);
+          request.withQuery(request.query().with("names", r.forward())), savedNames(who, grant));
     }
     ImageAccess.Resolved r = resolveOrNotFound(imagePath(request), who, grant, objects);
-    return new Outcome(withImagePath(request, r.forward()), FollowUp.NONE);
+    return new Outcome(withImagePath(request, r.forward()), savedNames(who, grant));
+  }
+
+  /** The archive's tags in the caller's names ({@link SavedImageNames}); as is for admins. */
+  private static FollowUp savedNames(Principal who, Grant grant) {
+    return grant.role().passthrough() || grant.role().scope() == Scope.ALL
+        ? FollowUp.NONE
+        : new FollowUp.ShowArchiveNames(new SavedImageNames(who.uid()));
   }
 
   /**
