@@ -252,4 +252,25 @@ class CallersNamesIT extends ItBase {
             "{{.Actor.ID}}");
     assertThat(others.stdout()).as(others.describe()).isBlank();
   }
+
+  @Test
+  void psBeforeSince_ownContainerByName_anotherUsersByIdNotFound() {
+    String first = container("first");
+    String second = container("second");
+    ok(alice, "create", "--name", first, image, "true");
+    ok(alice, "create", "--name", second, image, "true");
+    ok(bob, "create", "--name", first, image, "true");
+    assertThat(ok(alice, "ps", "-a", "-f", "before=" + second, "--format", "{{.Names}}").stdout())
+        .contains(first)
+        .doesNotContain(second);
+    assertThat(ok(alice, "ps", "-a", "-f", "since=" + first, "--format", "{{.Names}}").stdout())
+        .contains(second)
+        .doesNotContain(first);
+    String alices = idOf(alice, second);
+    for (String ref : List.of(alices, alices.substring(0, 12), "u" + alice.uid() + "_" + second)) {
+      Proc.Result r = docker.run(bob, "ps", "-a", "-f", "before=" + ref);
+      assertThat(r.exitCode()).as(r.describe()).isNotZero();
+      assertThat(r.stderr()).as(r.describe()).contains("No such container");
+    }
+  }
 }

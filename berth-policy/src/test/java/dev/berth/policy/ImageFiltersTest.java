@@ -38,8 +38,13 @@ class ImageFiltersTest {
   private static final String BOB_TAG = "berth.invalid/u1002/docker.io/library/app:1";
   private static final String NO_IMAGE = "berth.invalid/No-Such-Image";
 
+  private static final String ALICE_WEB = "1" + "0".repeat(63);
+  private static final String BOB_WEB = "2" + "0".repeat(63);
+
   private static FakeObjects host() {
     return Fixtures.objects()
+        .container(ALICE_WEB, "u1001_web", FakeObjects.owner(1001))
+        .container(BOB_WEB, "u1002_web", FakeObjects.owner(1002))
         .image(ALICE_APP, FakeObjects.owner(1001), Map.of(ALICE_TAG, Optional.empty()))
         .image(BOB_APP, FakeObjects.owner(1002), Map.of(BOB_TAG, Optional.empty()))
         .image(SHARED_APP, Optional.empty(), Map.of("app:1", Optional.empty()));
@@ -236,5 +241,32 @@ class ImageFiltersTest {
     assertThat(f.path("image").size()).isEqualTo(1);
     assertThat(f.path("image").has(NO_IMAGE)).isTrue();
     assertThat(f.path("label").has("dev.berth.owner.uid=1001")).isTrue();
+  }
+
+  @Test
+  void ps_beforeOwnContainerByPrivateName_forwardedAsItsId() throws Exception {
+    Decision.Allow a =
+        allowed(
+            decide(
+                ALICE,
+                "/containers/json?filters=" + q("{\"before\":[\"web\"],\"since\":[\"1000\"]}")));
+    JsonNode f = forwardedFilters(a);
+    assertThat(f.path("before").has(ALICE_WEB)).isTrue();
+    assertThat(f.path("since").has(ALICE_WEB)).isTrue();
+    assertThat(f.path("before").size()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "u1002_web",
+        "2000",
+        "2000000000000000000000000000000000000000000000000000000000000000"
+      })
+  void ps_beforeAnotherUsersContainer_notFound(String value) {
+    Decision d = decide(ALICE, "/containers/json?filters=" + q("{\"before\":[\"" + value + "\"]}"));
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.NOT_FOUND);
+    assertThat(((Decision.Deny) d).reason()).contains("No such container: " + value);
   }
 }

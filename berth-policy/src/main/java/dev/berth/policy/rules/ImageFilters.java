@@ -63,13 +63,14 @@ public final class ImageFilters {
   private ImageFilters() {}
 
   /**
-   * Whether judging {@code request} of {@code action} resolves images on the daemon (then it is
-   * judged off the event loop, see {@code PolicyEngine.Caller#consultsDirectory}).
+   * Whether judging {@code request} of {@code action} resolves images (or, for {@code before} and
+   * {@code since} of a container list, containers: {@code ListOwnership}) on the daemon; then it is
+   * judged off the event loop (see {@code PolicyEngine.Caller#consultsDirectory}).
    */
   public static boolean resolvesImages(Action action, CanonicalRequest request) {
     Set<String> keys =
         switch (action) {
-          case CONTAINER_LIST -> Set.of("ancestor");
+          case CONTAINER_LIST -> Set.of("ancestor", "before", "since"); // images, containers
           case IMAGE_LIST -> Set.of("before", "since");
           default -> Set.of();
         };
@@ -161,7 +162,7 @@ public final class ImageFilters {
     return out;
   }
 
-  private static void bounded(String key, List<String> values) throws RequestException {
+  static void bounded(String key, List<String> values) throws RequestException {
     if (values.size() > MAX_VALUES) {
       throw RequestException.bad(
           "filters: at most " + MAX_VALUES + " " + key + " values (" + values.size() + " given)");

@@ -102,7 +102,7 @@ final class NetworkOwnership {
       CanonicalRequest request,
       ObjectDirectory objects,
       PrivateNames names)
-      throws RequestException, LookupException {
+      throws RequestException, LookupException, Refusal {
     // no image filters on networks: nothing is translated, nothing is looked up
     Step narrowed = ListOwnership.narrowed(who, grant, request, NETWORK_LIST, names, objects, true);
     Optional<String> raw = request.query().get("filters");
