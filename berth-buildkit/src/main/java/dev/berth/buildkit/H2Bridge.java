@@ -3,7 +3,6 @@ package dev.berth.buildkit;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.berth.policy.ImagePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -266,7 +265,12 @@ public final class H2Bridge {
         if (endpoint == Endpoint.SESSION) {
           CharSequence dir = in.get(DIR_NAME);
           session =
-              SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins()).orElse(null);
+              SessionCall.open(
+                      path,
+                      dir == null ? "" : dir.toString(),
+                      caller.pins(),
+                      caller.remoteUnjudgedByEngine())
+                  .orElse(null);
         }
         boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path) : session != null;
         if (!allowed) {
@@ -531,7 +535,7 @@ public final class H2Bridge {
                   ctx,
                   this,
                   exports,
-                  caller.images(),
+                  caller,
                   session == null
                           && path.equals(CallJudge.CONTROL + "Status")
                           && caller.namespaced()
@@ -716,7 +720,7 @@ public final class H2Bridge {
     private final CallerStream call;
     private final @Nullable ExportWatch exports;
     private final @Nullable GrpcMessages answer;
-    private final ImagePolicy images;
+    private final BuildCaller caller;
 
     /**
      * A build's progress, given back the caller's image names ({@code Control/Status}), or null.
@@ -727,14 +731,14 @@ public final class H2Bridge {
         ChannelHandlerContext callerCtx,
         CallerStream call,
         @Nullable ExportWatch exports,
-        ImagePolicy images,
+        BuildCaller caller,
         @Nullable StatusNames progress) {
       this.callerCtx = callerCtx;
       this.callerStream = (Http2StreamChannel) callerCtx.channel();
       this.call = call;
       this.exports = exports;
       this.answer = call.session == null && progress == null ? null : new GrpcMessages(MAX_MESSAGE);
-      this.images = images;
+      this.caller = caller;
       this.progress = progress;
     }
 
@@ -757,7 +761,8 @@ public final class H2Bridge {
           callerStream.writeAndFlush(
               new DefaultHttp2HeadersFrame(
                   h.isEndStream()
-                      ? ImageSourcePolicy.explainDenial(h.headers(), images)
+                      ? ImageSourcePolicy.explainDenial(
+                          h.headers(), caller.images(), caller.remote())
                       : h.headers(),
                   h.isEndStream()));
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
+import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.DockerObject;
@@ -16,6 +17,7 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.ApiVersions;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.ImageRefs;
@@ -203,8 +205,7 @@ public final class Enforcement {
     if (!(d instanceof Decision.Allow allow)) {
       return CompletableFuture.completedFuture(d);
     }
-    String m = allow.forward().method();
-    if ((m.equals("GET") || m.equals("HEAD")) && allow.effects().isEmpty()) {
+    if (allow.effects().isEmpty() && readsOnly(allow.forward(), route)) {
       return CompletableFuture.completedFuture(allow);
     }
     CompletableFuture<Decision> out = new CompletableFuture<>();
@@ -225,6 +226,24 @@ public final class Enforcement {
           }
         });
     return out;
+  }
+
+  /**
+   * Whether the forwarded request changes nothing in the daemon, so that it may go on before its
+   * record is durable (the record follows in the writer's next group commit): a {@code GET} or
+   * {@code HEAD}, a container wait (a {@code POST} that only waits for a state), or an attach that
+   * does not ask for the container's stdin (it only streams output, as {@code logs} does). The
+   * {@code docker run} path sends both after its create; each waited for one {@code fdatasync}. An
+   * attach with stdin, by {@code POST} or by {@code GET} (the websocket), writes into the container
+   * and waits for its record.
+   */
+  static boolean readsOnly(CanonicalRequest forward, @Nullable RouteMatch route) {
+    Action action = route == null ? null : route.route().action();
+    if (action == Action.CONTAINER_ATTACH || action == Action.CONTAINER_ATTACH_WEBSOCKET) {
+      return !forward.query().bool("stdin");
+    }
+    String m = forward.method();
+    return m.equals("GET") || m.equals("HEAD") || action == Action.CONTAINER_WAIT;
   }
 
   /**
@@ -472,6 +491,17 @@ public final class Enforcement {
             .principal()
             .orElseThrow(() -> new IllegalArgumentException("you could not be identified"));
     return engine.buildTag(p, name);
+  }
+
+  /**
+   * Whether the daemon's BuildKit applies the source policy a Solve carries (engine API 1.44 and
+   * later, BuildKit 0.12, as berth-policy's {@code ImagePolicyRules.SOURCE_POLICY_API}); asks the
+   * daemon, so never on an event loop.
+   *
+   * @throws LookupException when the daemon cannot tell
+   */
+  public boolean engineAppliesSourcePolicies() throws LookupException {
+    return ApiVersions.compare(core.objects.apiVersion(), "1.44") >= 0;
   }
 
   /** Claims an image a BuildKit build exported, and its names, for {@code owner}. */
