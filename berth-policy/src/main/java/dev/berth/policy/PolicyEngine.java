@@ -16,6 +16,7 @@ import dev.berth.policy.docker.RouteMatch;
 import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
 import dev.berth.policy.rules.BuildRules;
+import dev.berth.policy.rules.ImageFilters;
 import dev.berth.policy.rules.ImagePolicyRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.PrivateNames;
@@ -103,7 +104,7 @@ public final class PolicyEngine {
    * caller on an event loop evaluates it elsewhere ({@link ObjectDirectory} may block).
    */
   public boolean consultsDirectory(Principal who, CanonicalRequest head) {
-    return route(head).map(r -> caller(who).consultsDirectory(r)).orElse(false);
+    return route(head).map(r -> caller(who).consultsDirectory(r, head)).orElse(false);
   }
 
   /** The same, for a request whose route the caller has matched already. */
@@ -227,6 +228,17 @@ public final class PolicyEngine {
           && (DockerApi.spec(action).ownership().consultsDirectory()
                   && grant.get().role().scope() != Scope.ALL
               || ImagePolicyRules.consultsDirectory(grant.get().role(), action));
+    }
+
+    /**
+     * {@link #consultsDirectory(RouteMatch)}, or this request's filters name images berth resolves
+     * for the caller ({@link ImageFilters#resolvesImages}: {@code docker ps -f ancestor=}).
+     */
+    public boolean consultsDirectory(RouteMatch route, CanonicalRequest head) {
+      return consultsDirectory(route)
+          || grant.isPresent()
+              && grant.get().role().scope() != Scope.ALL
+              && ImageFilters.resolvesImages(route.route().action(), head);
     }
 
     /**

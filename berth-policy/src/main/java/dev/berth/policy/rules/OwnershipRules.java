@@ -83,7 +83,8 @@ public final class OwnershipRules {
                   case IMAGE ->
                       throw new IllegalStateException("images are judged by their own rules");
                 };
-            case NARROWED -> ListOwnership.narrowed(who, grant, request, action, names);
+            case NARROWED ->
+                ListOwnership.narrowed(who, grant, request, action, names, objects, !mapNames);
             case FILTERED ->
                 switch (action) {
                   case SYSTEM_DF -> ListOwnership.dataUsage(who, grant, request, objects, names);
