@@ -6,6 +6,7 @@ import dev.berth.policy.Grant;
 import dev.berth.policy.HostJobs;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.HostRoutes;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
@@ -30,8 +31,16 @@ public final class BodyRules {
     this.routes = routes;
   }
 
-  /** The body rules of {@code route}'s action; an action without any is allowed as it is. */
-  public Decision evaluate(Principal who, Grant grant, CanonicalRequest request, RouteMatch route) {
+  /**
+   * The body rules of {@code route}'s action; an action without any is allowed as it is. {@code
+   * objects} is only read, for the daemon's default address pools.
+   */
+  public Decision evaluate(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      RouteMatch route,
+      ObjectDirectory objects) {
     Role role = grant.role();
     return switch (route.route().action()) {
       case CONTAINER_CREATE -> create.evaluate(who, grant, request);
@@ -42,7 +51,7 @@ public final class BodyRules {
       case VOLUME_CREATE -> VolumeCreateRules.evaluate(grant.ownerFor(who), request);
       case NETWORK_CREATE ->
           NetworkCreateRules.evaluate(
-              grant.ownerFor(who), request, role.allow().addressPools(), routes);
+              grant.ownerFor(who), request, role.allow().addressPools(), objects, routes);
       default -> new Decision.Allow("user_action", request, List.of());
     };
   }
