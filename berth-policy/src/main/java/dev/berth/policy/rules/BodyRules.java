@@ -18,8 +18,8 @@ import java.util.Map;
  * The rules for an ordinary user's request bodies, by action: each body kind has its rules class
  * ({@link ContainerCreateRules} with {@link HostConfigRules} and {@link MountRules}, {@link
  * ExecRules}, {@link UpdateRules}, {@link ArchiveRules}, {@link ImagePullRules}, {@link
- * VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of existing objects is judged
- * afterwards, by {@link OwnershipRules}.
+ * ImageChanges} for commits, {@link VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of
+ * existing objects is judged afterwards, by {@link OwnershipRules}.
  */
 public final class BodyRules {
   private final ContainerCreateRules create;
@@ -48,6 +48,10 @@ public final class BodyRules {
       case CONTAINER_UPDATE -> UpdateRules.evaluate(role, request);
       case CONTAINER_ARCHIVE_PUT -> ArchiveRules.evaluate(who, request);
       case IMAGE_CREATE -> ImagePullRules.evaluate(request);
+      case CONTAINER_COMMIT ->
+          ImageChanges.refusal(request, "docker commit")
+              .<Decision>map(r -> Decision.forbidden("container_commit", r))
+              .orElseGet(() -> new Decision.Allow("container_commit", request, List.of()));
       case VOLUME_CREATE -> VolumeCreateRules.evaluate(grant.ownerFor(who), request);
       case NETWORK_CREATE ->
           NetworkCreateRules.evaluate(
