@@ -40,6 +40,9 @@ class ImageChangesTest {
         "ENV A=b\nONBUILD RUN id",
         "ENV A=b\rRUN id",
         "ENV A=b \\",
+        "ENV A=b `",
+        "RUN\tid",
+        "LABEL\tdev.berth.owner.uid=1002",
         "LABEL dev.berth.owner.uid=1002",
         "LABEL \"DEV.BERTH.owner.uid\"=1002",
         "LABEL dev.\"berth\".owner.uid=1002",
@@ -73,7 +76,9 @@ class ImageChangesTest {
       "EXPOSE 8080",
       "USER 0",
       "VOLUME /data",
-      "env lower=case"
+      "env lower=case",
+      "ENV\tTAB=separated",
+      "CMD"
     };
     Decision d = commit(changes(safe));
     assertThat(d)
