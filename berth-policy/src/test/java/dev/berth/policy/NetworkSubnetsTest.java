@@ -242,6 +242,17 @@ class NetworkSubnetsTest {
   }
 
   @Test
+  void create_twoSubnetsInTheDaemonsPool_daemonAskedOncePerRequest() {
+    FakeObjects host = siteDaemon();
+    forwardedIpam(
+        create(
+            ENGINE,
+            host,
+            "{\"Config\":[{\"Subnet\":\"10.200.7.0/24\"},{\"Subnet\":\"10.200.8.0/24\"}]}"));
+    assertThat(host.poolReads).containsExactly(false);
+  }
+
+  @Test
   void create_noRolePools_subnetInTheBuiltInPoolsOnly_refusedNamingTheDaemonsPools() {
     FakeObjects host = siteDaemon();
     assertThat(refusal(create(ENGINE, host, "{\"Config\":[{\"Subnet\":\"172.25.3.0/24\"}]}")))
