@@ -301,6 +301,32 @@ class NetworkSubnetsTest {
   }
 
   @Test
+  void create_rolePoolsEmpty_noSubnetAtAllDaemonNotAsked() throws Exception {
+    Policy policy =
+        PolicyLoader.load(
+            """
+        roles:
+          user:
+            actions: [network_create]
+            allow:
+              address_pools: []
+        bindings:
+          - {role: user, users: [alice]}
+        """,
+            "t.yaml",
+            g -> Optional.empty());
+    FakeObjects host = siteDaemon();
+    assertThat(
+            refusal(
+                create(
+                    new PolicyEngine(policy, Fixtures.HOST, HOST_ROUTES),
+                    host,
+                    "{\"Config\":[{\"Subnet\":\"10.200.7.0/24\"}]}")))
+        .contains("your role may name no subnet (its allow.address_pools is empty)");
+    assertThat(host.poolReads).isEmpty();
+  }
+
+  @Test
   void create_daemonsPoolsUnreadable_refusedFailClosed() {
     FakeObjects host = Fixtures.objects();
     host.broken = true;

@@ -283,6 +283,11 @@ final class NetworkCreateRules {
         daemon = objects.defaultAddressPools(true);
         pools = daemon;
       }
+      if (pools.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--subnet: your role may name no subnet (its allow.address_pools is empty); leave"
+                + " --subnet out and the daemon addresses the network");
+      }
       if (!admits(pools, subnet)) {
         throw new IllegalArgumentException(
             "--subnet "
