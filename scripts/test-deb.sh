@@ -107,6 +107,15 @@ check "berth run starts from the package's AOT cache" sh -c \
      berth run --print --no-home busybox true >/dev/null 2>&1 &&
    grep -q "dev.berth.cli.RunCommand source: shared objects file" /tmp/berth-deb-aot.log;
    rc=$?; rm -f /tmp/berth-deb-aot.log; exit $rc'
+# As a user (groups other than 0, so the group names are looked up) every class too: the cache is
+# trained as root, and a class it lacks is looked for in the jars at each start
+# (docs/benchmarks.md, session 6); picocli's classes are there only as the package rewrote them.
+check "berth run as alice loads no class from a jar" sh -c \
+  'home=$(getent passwd alice | cut -d: -f6); log=$home/.berth-deb-aot.log;
+   cd "$home" && setpriv --reuid alice --regid alice --init-groups env HOME="$home" \
+     JAVA_TOOL_OPTIONS="-Xlog:class+load:file=$log" berth run --print busybox true >/dev/null 2>&1 &&
+   grep -q "picocli.CommandLine source: shared objects file" "$log" && ! grep -q "source: file:" "$log";
+   rc=$?; rm -f "$log"; exit $rc'
 check "man berth" sh -c 'man -w berth | grep -qx /usr/share/man/man1/berth.1.gz &&
   man -l /usr/share/man/man1/berth.1.gz | grep -q "^BERTH(1)"'
 check "man berth-serve" sh -c 'man -l /usr/share/man/man1/berth-serve.1.gz | grep -q -- --policy'

@@ -62,12 +62,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tmp_launcher=$tmp/berth
 cp "$libs"/*.jar "$root/usr/lib/berth/lib/"
+# picocli's classes are Java 5 class files, which the JVM keeps in no AOT cache and verifies with
+# the old verifier at every start; `berth run` loads about 170 of them (docs/benchmarks.md,
+# session 6). Rewritten as Java 8 class files, the same bytecode with stack maps.
+for jar in "$libs"/picocli-*.jar; do
+  "$jdk/bin/java" "$here/Retarget.java" "$jar" "$root/usr/lib/berth/lib/$(basename "$jar")"
+done
 touch -d "@$epoch" "$root"/usr/lib/berth/lib/*.jar # the time they have once installed
 # The launcher names the jars in a fixed order (a directory wildcard would follow readdir order,
 # which differs between file systems, and the AOT cache below needs the class path it was made with).
 jars=$(cd "$root/usr/lib/berth/lib" && printf '%s\n' *.jar | LC_ALL=C sort)
-classpath() { printf '%s\n' "$jars" | sed "s|^|$1/|" | paste -sd:; }
-sed "s|@CLASSPATH@|$(classpath /usr/lib/berth/lib)|" "$here/berth" >"$tmp_launcher"
+# `berth run` runs on the CLI and picocli alone (see the launcher).
+run_jars=$(printf '%s\n' "$jars" | grep -E '^(berth-cli|picocli)-[0-9]')
+(($(printf '%s\n' "$run_jars" | wc -l) == 2)) || { log "berth-cli or picocli jar missing: $run_jars"; exit 1; }
+classpath() { printf '%s\n' "${2:-$jars}" | sed "s|^|$1/|" | paste -sd:; }
+sed -e "s|@CLASSPATH@|$(classpath /usr/lib/berth/lib)|" \
+  -e "s|@RUN_CLASSPATH@|$(classpath /usr/lib/berth/lib "$run_jars")|" "$here/berth" >"$tmp_launcher"
 install -m 0755 "$tmp_launcher" "$root/usr/bin/berth"
 epoll=$(ls "$libs"/netty-transport-native-epoll-*-linux-x86_64.jar)
 (cd "$tmp" && "$jdk/bin/jar" xf "$epoll" META-INF/native/libnetty_transport_native_epoll_x86_64.so)
@@ -84,7 +94,7 @@ grep -q '^roles:' "$root/etc/berth/policy.yaml" || { log "berth policy show prin
 
 # --- the AOT cache of `berth run` (JEP 483/514) -------------------------------------------------
 # One training run of `berth run --print` on the packaged runtime, with the packaged launcher's
-# flags for `run` and the same jars in the same order: the JVM then starts `berth run` with its
+# flags for `run` and its class path, jars in the same order: the JVM then starts `berth run` with its
 # classes loaded and linked from the cache. Paths may differ (the stage here, /usr/lib/berth
 # installed): the JVM checks the jars' sizes and times, which dpkg-deb sets to $epoch. A cache
 # that does not match is ignored; the launcher silences that (-Xlog:aot=off). The training writes
@@ -95,7 +105,7 @@ rm -f "$root/usr/lib/berth/berth-run.aot"
 (cd / && "$root/usr/lib/berth/runtime/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC \
   -Xss512k -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
   -XX:AOTCacheOutput="$root/usr/lib/berth/berth-run.aot" \
-  -cp "$(classpath "$root/usr/lib/berth/lib")" dev.berth.cli.BerthCommand run --print --no-home \
+  -cp "$(classpath "$root/usr/lib/berth/lib" "$run_jars")" dev.berth.cli.BerthCommand run --print --no-home \
   busybox true) >"$tmp/aot.log" 2>&1 || { cat "$tmp/aot.log" >&2; log "the AOT training run failed"; exit 1; }
 [[ -s $root/usr/lib/berth/berth-run.aot ]] || { cat "$tmp/aot.log" >&2; log "no AOT cache made"; exit 1; }
 chmod 0644 "$root/usr/lib/berth/berth-run.aot"

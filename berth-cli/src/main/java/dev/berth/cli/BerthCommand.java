@@ -36,10 +36,17 @@ import picocli.CommandLine.UnmatchedArgumentException;
       CommandLine.HelpCommand.class
     })
 public final class BerthCommand implements Runnable {
+  private static final String NO_CLOSURES = "picocli.disable.closures";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     JournalLogging.select(); // before the first logger is made
+    // picocli looks for Groovy's Closure class when it starts: a class nobody has, so the class
+    // loader opens every jar of the class path for it (docs/benchmarks.md, session 6).
+    if (System.getProperty(NO_CLOSURES) == null) {
+      System.setProperty(NO_CLOSURES, "true");
+    }
     boolean run = args.length > 0 && args[0].equals("run");
     System.exit((run ? runOnly() : commandLine()).execute(args));
   }
@@ -52,11 +59,12 @@ public final class BerthCommand implements Runnable {
    * {@code berth} with only its {@code run} subcommand: what a user types in front of every
    * container. picocli inspects every subcommand's class when it builds the full command line, and
    * some of them reach BouncyCastle, whose signed jars the JVM verifies (RSA, the algorithm
-   * constraints) and cannot keep in a class-data cache: half of {@code berth run}'s start-up.
+   * constraints) and cannot keep in a class-data cache: half of {@code berth run}'s start-up. No
+   * annotation is read on this path: {@code run}'s model is built in code.
    */
   static CommandLine runOnly() {
     CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.create().name("berth"));
-    root.addSubcommand("run", new RunCommand());
+    root.addSubcommand("run", RunCommand.commandLine());
     return configure(root);
   }
 

@@ -1,7 +1,5 @@
 package dev.berth.cli;
 
-import dev.berth.nss.NssUserDirectory;
-import dev.berth.policy.UserDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,8 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,23 +31,30 @@ import picocli.CommandLine.Parameters;
  * ~/.cache/berth}, inside the home the policy lets users mount) so that {@code whoami}, {@code id
  * -n} and {@code ls -l} work; the home directory and the working directory; an allowlist of
  * environment variables; and the flags plugin mode asks for.
+ *
+ * <p>It starts a JVM in front of every container, so its start-up is its cost (docs/benchmarks.md,
+ * sessions 5 and 6). The caller comes from the kernel ({@link Caller}) and the group names from
+ * {@link GroupNames}, not from NSS calls through FFM, whose linking was a third of the start-up.
+ * picocli reads the annotations below for the full command line (help, man pages, completion);
+ * {@code berth run} itself parses with {@link #commandLine()}, the same options declared in code
+ * and bound to the same fields, because reading annotations spins a proxy class per annotation,
+ * which no class-data cache keeps: another third. The two declarations share their texts, and a
+ * test holds their help and their parsing equal.
  */
 @Command(
     name = "run",
     description = {
-      "Run a container as yourself: your uid, gid and groups, your user name inside, your home",
-      "and current directory mounted, and the working directory set to where you are.",
+      RunCommand.SUMMARY,
+      RunCommand.SUMMARY_2,
       "",
-      "Every other docker run option is passed on (put them before IMAGE) and judged by the",
-      "policy as usual; berth options come first. Example:",
-      "  berth run --profile gpu -it --rm python:3 python train.py"
+      RunCommand.PASS_ON,
+      RunCommand.PASS_ON_2,
+      RunCommand.EXAMPLE
     })
 final class RunCommand implements Callable<Integer> {
   /** Environment variables passed into the container when they are set. */
   static final List<String> ENV_ALLOWLIST =
       List.of("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TERM", "TZ", "COLORTERM");
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** The label that asks for profiles (comma-separated names); see the policy's profiles. */
   static final String PROFILE_LABEL = "dev.berth.profile";
@@ -51,29 +62,45 @@ final class RunCommand implements Callable<Integer> {
   /** berth's socket, used when DOCKER_HOST is not set. */
   static final String DEFAULT_HOST = "unix:///run/berth/docker.sock";
 
+  // The texts, shared by the annotations and the model built in code (see the design note).
+  static final String SUMMARY =
+      "Run a container as yourself: your uid, gid and groups, your user name inside, your home";
+  static final String SUMMARY_2 =
+      "and current directory mounted, and the working directory set to where you are.";
+  static final String PASS_ON =
+      "Every other docker run option is passed on (put them before IMAGE) and judged by the";
+  static final String PASS_ON_2 = "policy as usual; berth options come first. Example:";
+  static final String EXAMPLE = "  berth run --profile gpu -it --rm python:3 python train.py";
+  private static final String HELP = "Show this help and exit.";
+  private static final String PROFILE = "--profile";
+  private static final String PROFILE_HELP =
+      "An admin-defined profile (mounts, devices, environment) granted to your role; repeatable.";
+  private static final String NAME = "NAME";
+  private static final String PRINT = "--print";
+  private static final String PRINT_HELP = "Print the docker command line instead of running it.";
+  private static final String NO_HOME = "--no-home";
+  private static final String NO_HOME_HELP = "Do not mount your home directory.";
+  private static final String DOCKER_ARGS = "[DOCKER-RUN-OPTIONS] IMAGE [COMMAND [ARG...]]";
+  private static final String DOCKER_ARGS_ARITY = "1..*";
+  private static final String DOCKER_ARGS_HELP = "Passed on to docker run.";
+
+  @CommandLine.Spec CommandSpec spec;
+
   // No -h: docker run's -h is --hostname, and it must reach docker.
-  @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+  @Option(names = "--help", usageHelp = true, description = HELP)
   boolean help;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "NAME",
-      description =
-          "An admin-defined profile (mounts, devices, environment) granted to your "
-              + "role; repeatable.")
+  @Option(names = PROFILE, paramLabel = NAME, description = PROFILE_HELP)
   List<String> profiles = new ArrayList<>();
 
-  @Option(names = "--print", description = "Print the docker command line instead of running it.")
+  @Option(names = PRINT, description = PRINT_HELP)
   boolean print;
 
-  @Option(names = "--no-home", description = "Do not mount your home directory.")
+  @Option(names = NO_HOME, description = NO_HOME_HELP)
   boolean noHome;
 
-  @Parameters(
-      paramLabel = "[DOCKER-RUN-OPTIONS] IMAGE [COMMAND [ARG...]]",
-      arity = "1..*",
-      description = "Passed on to docker run.")
-  List<String> dockerArgs;
+  @Parameters(paramLabel = DOCKER_ARGS, arity = DOCKER_ARGS_ARITY, description = DOCKER_ARGS_HELP)
+  List<String> dockerArgs = new ArrayList<>();
 
   /** What {@link #command} did not do as asked, for the user (printed to standard error). */
   final List<String> notices = new ArrayList<>();
@@ -81,17 +108,86 @@ final class RunCommand implements Callable<Integer> {
   /** Where the caller's environment comes from; a test may replace it. */
   Map<String, String> environment = System.getenv();
 
+  /** {@code run} declared in code, parsing into a new command's fields (see the design note). */
+  static CommandLine commandLine() {
+    RunCommand run = new RunCommand();
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(run);
+    run.spec = spec;
+    spec.name("run")
+        .usageMessage()
+        .description(SUMMARY, SUMMARY_2, "", PASS_ON, PASS_ON_2, EXAMPLE);
+    spec.addOption(
+        OptionSpec.builder("--help").usageHelp(true).type(boolean.class).description(HELP).build());
+    spec.addOption(
+        OptionSpec.builder(PROFILE)
+            .paramLabel(NAME)
+            .type(List.class)
+            .auxiliaryTypes(String.class)
+            .description(PROFILE_HELP)
+            .getter(getter(() -> run.profiles))
+            .setter(setter(v -> run.profiles = strings(v)))
+            .build());
+    spec.addOption(
+        OptionSpec.builder(PRINT)
+            .type(boolean.class)
+            .description(PRINT_HELP)
+            .setter(setter(v -> run.print = Boolean.TRUE.equals(v)))
+            .build());
+    spec.addOption(
+        OptionSpec.builder(NO_HOME)
+            .type(boolean.class)
+            .description(NO_HOME_HELP)
+            .setter(setter(v -> run.noHome = Boolean.TRUE.equals(v)))
+            .build());
+    spec.addPositional(
+        PositionalParamSpec.builder()
+            .paramLabel(DOCKER_ARGS)
+            .arity(DOCKER_ARGS_ARITY)
+            .required(true)
+            .type(List.class)
+            .auxiliaryTypes(String.class)
+            .description(DOCKER_ARGS_HELP)
+            .getter(getter(() -> run.dockerArgs))
+            .setter(setter(v -> run.dockerArgs = strings(v)))
+            .build());
+    return new CommandLine(spec);
+  }
+
+  private static CommandLine.Model.IGetter getter(Supplier<Object> field) {
+    return new CommandLine.Model.IGetter() {
+      @Override
+      @SuppressWarnings("unchecked") // picocli asks for the type it declared: the field's
+      public <T> T get() {
+        return (T) field.get();
+      }
+    };
+  }
+
+  private static CommandLine.Model.ISetter setter(Consumer<@Nullable Object> field) {
+    return new CommandLine.Model.ISetter() {
+      @Override
+      public <T> @Nullable T set(@Nullable T value) {
+        field.accept(value);
+        return null;
+      }
+    };
+  }
+
+  /** A List option's value: picocli resets it to null before parsing, then fills a List. */
+  @SuppressWarnings("unchecked") // picocli makes the List of the option's auxiliary type
+  private static List<String> strings(@Nullable Object v) {
+    return v == null ? new ArrayList<>() : (List<String>) v;
+  }
+
   @Override
   public Integer call() throws Exception {
-    NssUserDirectory nss = new NssUserDirectory();
-    int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    UserDirectory.Account me =
-        nss.byUid(uid)
-            .orElseThrow(
-                () ->
-                    new CommandLine.ExecutionException(
-                        spec.commandLine(), "berth run: uid " + uid + " has no user entry"));
-    List<String> cmd = command(me, nss);
+    Caller me;
+    try {
+      me = Caller.current();
+    } catch (IOException e) {
+      throw new CommandLine.ExecutionException(spec.commandLine(), "berth run: " + e.getMessage());
+    }
+    List<String> cmd = command(me, GroupNames.of(me.groups()));
     notices.forEach(spec.commandLine().getErr()::println);
     spec.commandLine().getErr().flush();
     String host = environment.get("DOCKER_HOST");
@@ -109,15 +205,14 @@ final class RunCommand implements Callable<Integer> {
     return pb.start().waitFor();
   }
 
-  /** The docker command line for {@code me}. */
-  List<String> command(UserDirectory.Account me, NssUserDirectory nss)
-      throws IOException, UserDirectory.LookupException {
+  /** The docker command line for {@code me}, whose groups are named by {@code groupNames}. */
+  List<String> command(Caller me, Map<Integer, String> groupNames) throws IOException {
     String home = environment.getOrDefault("HOME", me.home());
     String pwd = workingDirectory();
     boolean pluginMode =
         environment.getOrDefault("DOCKER_HOST", "").startsWith("tcp://")
             && !environment.getOrDefault("DOCKER_TLS_VERIFY", "").isEmpty();
-    Path identity = writeIdentityFiles(me, nss, Path.of(me.home(), ".cache", "berth"));
+    Path identity = writeIdentityFiles(me, groupNames, Path.of(me.home(), ".cache", "berth"));
     List<String> cmd =
         new ArrayList<>(List.of("docker", "run", "--user", me.uid() + ":" + me.gid()));
     for (int gid : me.groups()) {
@@ -200,8 +295,8 @@ final class RunCommand implements Callable<Integer> {
    * {@code passwd} and {@code group} files with root, the caller, and the caller's groups, replaced
    * atomically so concurrent runs never see half a file.
    */
-  static Path writeIdentityFiles(UserDirectory.Account me, NssUserDirectory nss, Path dir)
-      throws IOException, UserDirectory.LookupException {
+  static Path writeIdentityFiles(Caller me, Map<Integer, String> groupNames, Path dir)
+      throws IOException {
     Files.createDirectories(dir);
     StringBuilder passwd =
         new StringBuilder("root:x:0:0:root:/root:/bin/sh\n")
@@ -219,7 +314,7 @@ final class RunCommand implements Callable<Integer> {
       if (gid == 0) {
         continue;
       }
-      String name = nss.groupName(gid).orElse("group" + gid);
+      String name = groupNames.getOrDefault(gid, "group" + gid);
       group.append(name).append(":x:").append(gid).append(':').append(me.name()).append('\n');
     }
     group.append("nogroup:x:65534:\n");
