@@ -6,6 +6,7 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * The caller of a mediated BuildKit connection, as the proxy identified and judged it.
@@ -20,6 +21,10 @@ import java.util.concurrent.CompletableFuture;
  * @param claims where the images the caller's builds make are claimed for the caller
  * @param namespaced whether the caller's images live in a namespace of their own (issue 13): false
  *     for callers who see every image (administrators)
+ * @param remote the URLs and git repositories the caller's builds may fetch ({@code
+ *     allow.build_remote})
+ * @param sourcePolicies whether the engine applies a Solve's source policy (API 1.44+); false while
+ *     that is not known, so that berth then checks what it can itself
  */
 public record BuildCaller(
     int uid,
@@ -29,7 +34,9 @@ public record BuildCaller(
     ImagePolicy images,
     Recorder recorder,
     Claims claims,
-    boolean namespaced) {
+    boolean namespaced,
+    RemoteSources remote,
+    BooleanSupplier sourcePolicies) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");
@@ -37,6 +44,16 @@ public record BuildCaller(
     requireNonNull(images, "images");
     requireNonNull(recorder, "recorder");
     requireNonNull(claims, "claims");
+    requireNonNull(remote, "remote");
+    requireNonNull(sourcePolicies, "sourcePolicies");
+  }
+
+  /**
+   * The remote sources berth must find itself in the Dockerfile and in raw build definitions: any
+   * where the engine judges them by the Solve's source policy.
+   */
+  RemoteSources remoteUnjudgedByEngine() {
+    return sourcePolicies.getAsBoolean() ? RemoteSources.ANY : remote;
   }
 
   /** Records who owns what a build exported into the daemon's image store. */

@@ -34,8 +34,9 @@ import pb.Ops;
  *       exporters {@code moby}/{@code image} only, without push, their {@code name} tags written in
  *       the builder's namespace like {@code docker tag}'s ({@link TagJudge}): berth judges and
  *       forwards the rewritten names; no cache imports or exports, frontend inputs, source
- *       policies, session exporter or proxy network; under image rules, berth's own source policy
- *       is set ({@link ImageSourcePolicy}).
+ *       policies, session exporter or proxy network; berth's own source policy is set ({@link
+ *       ImageSourcePolicy}): the image rules, other users' images, and URLs and git repositories
+ *       outside the role's {@code allow.build_remote} ({@link RemoteSources}).
  *   <li>{@code Control/Status}, {@code ListenBuildHistory} (with {@code Ref}): the caller's own ref
  *       only; {@code DiskUsage}, {@code Prune}, {@code UpdateBuildHistory}, {@code Control/Session}
  *       and the content store are refused (they show or change every user's builds and cache).
@@ -234,7 +235,7 @@ public final class CallJudge {
     frontend(
         s.getFrontend(),
         s.getFrontendAttrsMap(),
-        caller.pins(),
+        caller,
         s.hasDefinition() ? s.getDefinition() : null,
         problems);
     List<ControlOuterClass.Exporter> exporters = exporters(s, caller.tags(), problems);
@@ -269,8 +270,11 @@ public final class CallJudge {
     if (caller.namespaced()) {
       note += "; other users' images denied as build sources";
     }
-    if (images.restricts() || caller.namespaced()) {
-      out.setSourcePolicy(ImageSourcePolicy.of(images, caller.namespaced()));
+    if (caller.remote().restricted()) {
+      note += "; http, https and git sources denied but under allow.build_remote";
+    }
+    if (images.restricts() || caller.namespaced() || caller.remote().restricted()) {
+      out.setSourcePolicy(ImageSourcePolicy.of(images, caller.namespaced(), caller.remote()));
     }
     return new Verdict.Forward(out.build().toByteArray(), note);
   }
@@ -282,7 +286,7 @@ public final class CallJudge {
     frontend(
         s.getFrontend(),
         s.getFrontendOptMap(),
-        caller.pins(),
+        caller,
         s.hasDefinition() ? s.getDefinition() : null,
         problems);
     if (s.getCacheImportsCount() > 0) {
@@ -328,14 +332,17 @@ public final class CallJudge {
   /**
    * The built-in Dockerfile frontend, a frontend image the caller's role pins ({@code gateway.v0}
    * with its {@code source}), buildx's gateway-forwarder mode (no frontend, no definition), or a
-   * definition without cache mounts or non-sandbox network and security.
+   * definition without cache mounts or non-sandbox network and security, and, on engines that do
+   * not apply the source policy, without remote sources the caller's role does not allow ({@link
+   * RemoteSources}).
    */
   private static void frontend(
       String frontend,
       Map<String, String> attrs,
-      FrontendPins pins,
+      BuildCaller caller,
       Ops.@Nullable Definition def,
       List<String> problems) {
+    FrontendPins pins = caller.pins();
     if (frontend.equals("dockerfile.v0")) {
       return;
     }
@@ -385,6 +392,9 @@ public final class CallJudge {
       }
       if (op.hasBuild()) {
         problems.add("build definition: nested builds are not allowed");
+      }
+      if (op.hasSource()) {
+        caller.remoteUnjudgedByEngine().refusal(op.getSource()).ifPresent(problems::add);
       }
     }
   }

@@ -3,7 +3,6 @@ package dev.berth.buildkit;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.berth.policy.ImagePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -264,7 +263,12 @@ public final class H2Bridge {
         if (endpoint == Endpoint.SESSION) {
           CharSequence dir = in.get(DIR_NAME);
           session =
-              SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins()).orElse(null);
+              SessionCall.open(
+                      path,
+                      dir == null ? "" : dir.toString(),
+                      caller.pins(),
+                      caller.remoteUnjudgedByEngine())
+                  .orElse(null);
         }
         boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path) : session != null;
         if (!allowed) {
@@ -524,7 +528,7 @@ public final class H2Bridge {
       }
       waiting.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent())
-          .handler(new CalleeStream(ctx, this, exports, caller.images()))
+          .handler(new CalleeStream(ctx, this, exports, caller))
           .open()
           .addListener(
               f -> {
@@ -704,19 +708,19 @@ public final class H2Bridge {
     private final CallerStream call;
     private final @Nullable ExportWatch exports;
     private final @Nullable GrpcMessages answer;
-    private final ImagePolicy images;
+    private final BuildCaller caller;
 
     CalleeStream(
         ChannelHandlerContext callerCtx,
         CallerStream call,
         @Nullable ExportWatch exports,
-        ImagePolicy images) {
+        BuildCaller caller) {
       this.callerCtx = callerCtx;
       this.callerStream = (Http2StreamChannel) callerCtx.channel();
       this.call = call;
       this.exports = exports;
       this.answer = call.session == null ? null : new GrpcMessages(MAX_MESSAGE);
-      this.images = images;
+      this.caller = caller;
     }
 
     @Override
@@ -738,7 +742,8 @@ public final class H2Bridge {
           callerStream.writeAndFlush(
               new DefaultHttp2HeadersFrame(
                   h.isEndStream()
-                      ? ImageSourcePolicy.explainDenial(h.headers(), images)
+                      ? ImageSourcePolicy.explainDenial(
+                          h.headers(), caller.images(), caller.remote())
                       : h.headers(),
                   h.isEndStream()));
         }

@@ -9,6 +9,7 @@ import dev.berth.policy.ImageUse;
 import google.rpc.StatusOuterClass.Status;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -33,8 +34,10 @@ import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
  * image source, then one anchored allow per pattern of each repository rule, its tag and digest
  * part written from the rule ({@code digests: required}: a digest must follow; listed: one of
  * those). Rules {@code made_by: admin/self} have no counterpart: BuildKit judges names, not who
- * made an image, so under BuildKit those images are refused as bases. Sources other than images
- * (the context, git, http) are left alone.
+ * made an image, so under BuildKit those images are refused as bases. The local sources (context,
+ * Dockerfile) are left alone; http, https and git sources are denied unless a prefix of the role's
+ * {@code allow.build_remote} allows them ({@link RemoteSources}, its rules after the image rules:
+ * they match other identifiers, so the order between the two groups does not matter).
  *
  * <p>Issue 13 (an image a user makes is theirs, {@link ImageNamespace}) adds, for every caller but
  * administrators, a last rule that denies every source under {@code berth.invalid} (a daemon name
@@ -56,15 +59,19 @@ final class ImageSourcePolicy {
   /** BuildKit's refusal of a source ({@code sourcepolicy.ErrSourceDenied}). */
   private static final String DENIED = "denied by policy";
 
-  private static final String MARK = "(berth: your role's";
+  private static final String MARK = "(berth: ";
+
+  /** BuildKit's refusal of an HTTP or git source ({@code source "https://..." denied}). */
+  private static final Pattern REMOTE_DENIAL = Pattern.compile("(?i)source \"(?:https?|git)://");
 
   private ImageSourcePolicy() {}
 
   /**
    * The source policy for builds under {@code images}; {@code namespaced} for callers whose images
-   * live in a namespace of their own (everyone but administrators).
+   * live in a namespace of their own (everyone but administrators); with the rules of {@code
+   * remote} ({@link RemoteSources}) between the image rules and the last deny.
    */
-  static Policy of(ImagePolicy images, boolean namespaced) {
+  static Policy of(ImagePolicy images, boolean namespaced, RemoteSources remote) {
     Policy.Builder p = Policy.newBuilder().setVersion(1);
     if (images.restricts()) {
       p.addRules(rule(PolicyAction.DENY, "^" + SCHEME));
@@ -87,6 +94,7 @@ final class ImageSourcePolicy {
         }
       }
     }
+    remote.addRules(p);
     if (namespaced) {
       p.addRules(
           rule(PolicyAction.DENY, "(?i)^" + SCHEME + Pattern.quote(ImageNamespace.REGISTRY)));
@@ -103,31 +111,42 @@ final class ImageSourcePolicy {
   }
 
   /**
-   * The trailers of an answer, with BuildKit's refusal of an image source ({@code source
-   * "docker-image://..." denied by policy}, gRPC status message) followed by the caller's image
-   * rules for {@code build}, so that the refusal names them; other trailers as they are.
+   * The trailers of an answer, with BuildKit's refusal of a source ({@code source "..." denied by
+   * policy}, gRPC status message) followed by what berth's rules say: for an image, the caller's
+   * image rules for {@code build}; for a URL or git repository, the caller's {@code
+   * allow.build_remote} ({@link RemoteSources}); other trailers as they are.
    */
-  static Http2Headers explainDenial(Http2Headers trailers, ImagePolicy images) {
+  static Http2Headers explainDenial(
+      Http2Headers trailers, ImagePolicy images, RemoteSources remote) {
     CharSequence message = trailers.get(GRPC_MESSAGE);
-    if (!images.restricts()
-        || message == null
-        || !(message.toString().contains(DENIED)
-            || message.toString().contains(DENIED.replace(" ", "%20")))
-        || message.toString().contains(MARK)
-        || message.toString().contains(encode(MARK))) {
+    if (message == null) {
+      return trailers;
+    }
+    String text = decoded(message.toString());
+    if (!text.contains(DENIED) || text.contains(MARK)) {
       return trailers; // not a refusal of a source, or one explained on an inner call already
     }
-    List<String> rules =
-        images.rulesFor(ImageUse.BUILD).stream()
-            .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY)
-            .map(ImageRule::describe)
-            .toList();
-    String note =
-        " "
-            + MARK
-            + " image rules for build allow "
-            + (rules.isEmpty() ? "no image" : String.join(", ", rules))
-            + "; build FROM an image they allow)";
+    String note;
+    if (REMOTE_DENIAL.matcher(text).find()) {
+      if (!remote.restricted()) {
+        return trailers;
+      }
+      note = " " + MARK + remote.explanation() + ")";
+    } else if (images.restricts()) {
+      List<String> rules =
+          images.rulesFor(ImageUse.BUILD).stream()
+              .filter(r -> r.madeBy() == ImageRule.MadeBy.REGISTRY)
+              .map(ImageRule::describe)
+              .toList();
+      note =
+          " "
+              + MARK
+              + "your role's image rules for build allow "
+              + (rules.isEmpty() ? "no image" : String.join(", ", rules))
+              + "; build FROM an image they allow)";
+    } else {
+      return trailers;
+    }
     Http2Headers out = new DefaultHttp2Headers();
     out.set(trailers);
     out.set(GRPC_MESSAGE, message + encode(note));
@@ -154,6 +173,15 @@ final class ImageSourcePolicy {
       }
     }
     return out;
+  }
+
+  /** A status message as gRPC percent-encoded it; as it is when it does not decode. */
+  private static String decoded(String message) {
+    try {
+      return URLDecoder.decode(message.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return message;
+    }
   }
 
   /** gRPC's percent-encoding of a status message. */

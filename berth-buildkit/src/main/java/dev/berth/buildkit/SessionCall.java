@@ -25,11 +25,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code dir-name: dockerfile}) is held and inspected: a {@code syntax} directive would make the
  * daemon run the frontend image it names, so each one must be a pinned frontend of the caller's
  * role ({@link FrontendPins}, {@link DockerfileSyntax}), else the transfer ends with the reason and
- * the build fails. The daemon keeps each directory between builds and asks only for files whose
- * {@code STAT} changed, so berth gives each file of this directory a fresh modification time (never
- * copied into an image: the frontend only reads it) and the daemon asks for all of them; a file the
- * daemon did not ask for anyway, or larger than {@link #MAX_DOCKERFILE}, ends the transfer before
- * its {@code FIN}, so the daemon never uses a Dockerfile berth has not read.
+ * the build fails; on engines without source policies, its {@code ADD} sources must not be URLs or
+ * git repositories outside the caller's {@code allow.build_remote} ({@link DockerfileAdds}, {@link
+ * RemoteSources}), which the daemon would fetch as root on the host's network. The daemon keeps
+ * each directory between builds and asks only for files whose {@code STAT} changed, so berth gives
+ * each file of this directory a fresh modification time (never copied into an image: the frontend
+ * only reads it) and the daemon asks for all of them; a file the daemon did not ask for anyway, or
+ * larger than {@link #MAX_DOCKERFILE}, ends the transfer before its {@code FIN}, so the daemon
+ * never uses a Dockerfile berth has not read.
  */
 final class SessionCall {
   static final String DIFF_COPY = "/moby.filesync.v1.FileSync/DiffCopy";
@@ -74,8 +77,11 @@ final class SessionCall {
    *
    * @param dirName the call's {@code dir-name} metadata (empty when absent)
    * @param pins the frontends the caller's role may run
+   * @param remote the remote sources the Dockerfile's {@code ADD} may name ({@link
+   *     RemoteSources#ANY} where the engine judges them by the Solve's source policy)
    */
-  static Optional<SessionCall> open(String path, String dirName, FrontendPins pins) {
+  static Optional<SessionCall> open(
+      String path, String dirName, FrontendPins pins, RemoteSources remote) {
     return SessionMethods.types(path)
         .map(
             t ->
@@ -83,7 +89,7 @@ final class SessionCall {
                     path,
                     t,
                     path.equals(DIFF_COPY) && dirName.equals(DOCKERFILE_DIR)
-                        ? Optional.of(new DockerfileWatch(pins))
+                        ? Optional.of(new DockerfileWatch(pins, remote))
                         : Optional.empty()));
   }
 
@@ -160,6 +166,7 @@ final class SessionCall {
   /** The Dockerfile directory's transfer, from the caller's side. */
   private static final class DockerfileWatch {
     private final FrontendPins pins;
+    private final RemoteSources remote;
 
     /** The index the next STAT gets (fsutil numbers files by the order of their STATs). */
     private int next;
@@ -169,8 +176,9 @@ final class SessionCall {
 
     private final Map<Integer, ByteString> contents = new HashMap<>();
 
-    DockerfileWatch(FrontendPins pins) {
+    DockerfileWatch(FrontendPins pins, RemoteSources remote) {
       this.pins = pins;
+      this.remote = remote;
     }
 
     Verdict accept(Wire.Packet p, byte[] bytes) {
@@ -213,6 +221,14 @@ final class SessionCall {
             Optional<String> refusal = pins.refusal(ref, name + "'s syntax directive");
             if (refusal.isPresent()) {
               return Verdict.denied("buildkit_frontend", refusal.get());
+            }
+          }
+          if (remote.restricted()) {
+            for (String source : DockerfileAdds.remote(so.toByteArray())) {
+              if (!remote.allows(source)) {
+                return Verdict.denied(
+                    "buildkit_remote_source", name + ": " + remote.refusal(source));
+              }
             }
           }
           files.remove(p.getID());

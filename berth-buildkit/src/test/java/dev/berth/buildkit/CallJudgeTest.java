@@ -8,6 +8,7 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import moby.buildkit.v1.ControlOuterClass;
 import moby.buildkit.v1.frontend.Gateway;
@@ -49,7 +50,9 @@ class CallJudgeTest {
           ImagePolicy.ANY,
           (path, v) -> CompletableFuture.completedFuture(null),
           (id, names) -> {},
-          true);
+          true,
+          RemoteSources.allowing(Set.of()),
+          () -> true);
 
   private BuildOwners owners;
   private CallJudge judge;
@@ -251,7 +254,8 @@ class CallJudgeTest {
     assertThat(v).isInstanceOf(Verdict.Forward.class);
     ControlOuterClass.SolveRequest out =
         ControlOuterClass.SolveRequest.parseFrom(((Verdict.Forward) v).message());
-    assertThat(out.getSourcePolicy()).isEqualTo(ImageSourcePolicy.of(ImagePolicy.ANY, true));
+    assertThat(out.getSourcePolicy())
+        .isEqualTo(ImageSourcePolicy.of(ImagePolicy.ANY, true, ALICE_CALLER.remote()));
   }
 
   @Test
@@ -411,6 +415,50 @@ class CallJudgeTest {
             .toByteArray();
     assertThat(refused(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req)))
         .contains("cache mounts");
+  }
+
+  /** A raw definition's HTTP source, on an engine that would ignore the source policy (20.10). */
+  @Test
+  void bridge_rawDefinitionHttpSourceWithoutSourcePolicies_refused() {
+    owners.claimRef("alice-ref", ALICE);
+    Ops.Op http =
+        Ops.Op.newBuilder()
+            .setSource(Ops.SourceOp.newBuilder().setIdentifier("http://127.0.0.1:8080/secret"))
+            .build();
+    byte[] req =
+        Gateway.SolveRequest.newBuilder()
+            .setDefinition(
+                Ops.Definition.newBuilder().addDef(ByteString.copyFrom(http.toByteArray())))
+            .build()
+            .toByteArray();
+    BuildCaller old =
+        new BuildCaller(
+            ALICE,
+            ALICE_OWNER,
+            TAGS,
+            PINS,
+            ImagePolicy.ANY,
+            (path, v) -> CompletableFuture.completedFuture(null),
+            (id, names) -> {},
+            true,
+            RemoteSources.allowing(Set.of()),
+            () -> false);
+    assertThat(refused(judge.judge(old, CallJudge.BRIDGE + "Solve", "alice-ref", req)))
+        .contains("http://127.0.0.1:8080/secret", "allow.build_remote");
+    assertThat(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req))
+        .as("judged by the Solve's source policy where the engine applies it")
+        .isInstanceOf(Verdict.Forward.class);
+  }
+
+  @Test
+  void solve_user_sourcePolicyDeniesRemoteSources() throws Exception {
+    ControlOuterClass.SolveRequest out =
+        ControlOuterClass.SolveRequest.parseFrom(
+            ((Verdict.Forward) solve(stock("r12r"))).message());
+    assertThat(RemoteSourcesTest.allowed(out.getSourcePolicy(), "https://127.0.0.1/x", Map.of()))
+        .isFalse();
+    assertThat(RemoteSourcesTest.allowed(out.getSourcePolicy(), "local://context", Map.of()))
+        .isTrue();
   }
 
   @Test

@@ -106,7 +106,8 @@ class ImageSourcePolicyTest {
     "git://github.com/org/repo, true",
   })
   void of_sourceIdentifiers_judgedAsTheRules(String identifier, boolean allowed) {
-    assertThat(allowed(ImageSourcePolicy.of(IMAGES, false), identifier)).isEqualTo(allowed);
+    assertThat(allowed(ImageSourcePolicy.of(IMAGES, false, RemoteSources.ANY), identifier))
+        .isEqualTo(allowed);
   }
 
   private static final String ALICE_APP = "berth.invalid/u1001/docker.io/library/app:1";
@@ -119,26 +120,33 @@ class ImageSourcePolicyTest {
   /** Issue 13: bob's FROM of alice's private image by its daemon name is denied by BuildKit. */
   @Test
   void build_fromOtherUsersImageByDaemonName_refused() {
-    Policy bobs = ImageSourcePolicy.of(ImagePolicy.ANY, true);
+    Policy bobs = ImageSourcePolicy.of(ImagePolicy.ANY, true, RemoteSources.ANY);
     assertThat(evaluate(bobs, "docker-image://" + ALICE_APP)).isNull();
     assertThat(evaluate(bobs, "docker-image://BERTH.INVALID/u1001/docker.io/library/app:1"))
         .isNull();
     assertThat(evaluate(bobs, "docker-image://docker.io/library/app:1"))
         .isEqualTo("docker-image://docker.io/library/app:1");
     assertThat(
-            evaluate(ImageSourcePolicy.of(ImagePolicy.ANY, false), "docker-image://" + ALICE_APP))
+            evaluate(
+                ImageSourcePolicy.of(ImagePolicy.ANY, false, RemoteSources.ANY),
+                "docker-image://" + ALICE_APP))
         .as("administrators see the daemon as it is")
         .isEqualTo("docker-image://" + ALICE_APP);
-    assertThat(evaluate(ImageSourcePolicy.of(IMAGES, true), "docker-image://" + ALICE_APP))
+    assertThat(
+            evaluate(
+                ImageSourcePolicy.of(IMAGES, true, RemoteSources.ANY),
+                "docker-image://" + ALICE_APP))
         .isNull();
     assertThat(
-            evaluate(ImageSourcePolicy.of(IMAGES, true), "docker-image://registry.site.edu/tool:1"))
+            evaluate(
+                ImageSourcePolicy.of(IMAGES, true, RemoteSources.ANY),
+                "docker-image://registry.site.edu/tool:1"))
         .isEqualTo("docker-image://registry.site.edu/tool:1");
   }
 
   @Test
   void of_noRulesForBuild_deniesEveryImage() {
-    Policy p = ImageSourcePolicy.of(new ImagePolicy(true, List.of()), false);
+    Policy p = ImageSourcePolicy.of(new ImagePolicy(true, List.of()), false, RemoteSources.ANY);
     assertThat(allowed(p, "docker-image://docker.io/library/alpine:3.20")).isFalse();
     assertThat(p.getVersion()).isEqualTo(1);
   }
@@ -152,7 +160,9 @@ class ImageSourcePolicyTest {
         IMAGES,
         (path, v) -> CompletableFuture.completedFuture(null),
         (id, names) -> {},
-        false);
+        false,
+        RemoteSources.allowing(Set.of()),
+        () -> true);
   }
 
   @Test
@@ -170,7 +180,7 @@ class ImageSourcePolicyTest {
     assertThat(v).isInstanceOf(Verdict.Forward.class);
     Verdict.Forward f = (Verdict.Forward) v;
     assertThat(ControlOuterClass.SolveRequest.parseFrom(f.message()).getSourcePolicy())
-        .isEqualTo(ImageSourcePolicy.of(IMAGES, false));
+        .isEqualTo(ImageSourcePolicy.of(IMAGES, false, caller().remote()));
     assertThat(f.note()).contains("source policy (site, hub-pinned, tool)");
   }
 
@@ -217,7 +227,9 @@ class ImageSourcePolicyTest {
                 "grpc-message",
                 "source%20%22docker-image://docker.io/evil/x:1%22%20denied%20by%20policy");
     String message =
-        ImageSourcePolicy.explainDenial(trailers, IMAGES).get("grpc-message").toString();
+        ImageSourcePolicy.explainDenial(trailers, IMAGES, RemoteSources.ANY)
+            .get("grpc-message")
+            .toString();
     assertThat(URLDecoder.decode(message, StandardCharsets.UTF_8))
         .startsWith("source \"docker-image://docker.io/evil/x:1\" denied by policy (berth: ")
         .contains(
@@ -229,15 +241,17 @@ class ImageSourcePolicyTest {
   @Test
   void explainDenial_otherTrailersOrNoRules_unchanged() {
     Http2Headers ok = new DefaultHttp2Headers().setInt("grpc-status", 0);
-    assertThat(ImageSourcePolicy.explainDenial(ok, IMAGES)).isSameAs(ok);
+    assertThat(ImageSourcePolicy.explainDenial(ok, IMAGES, RemoteSources.ANY)).isSameAs(ok);
     Http2Headers denied = new DefaultHttp2Headers().set("grpc-message", "denied by policy");
-    assertThat(ImageSourcePolicy.explainDenial(denied, ImagePolicy.ANY)).isSameAs(denied);
-    Http2Headers once = ImageSourcePolicy.explainDenial(denied, IMAGES);
+    assertThat(ImageSourcePolicy.explainDenial(denied, ImagePolicy.ANY, RemoteSources.ANY))
+        .isSameAs(denied);
+    Http2Headers once = ImageSourcePolicy.explainDenial(denied, IMAGES, RemoteSources.ANY);
     assertThat(
             ImageSourcePolicy.explainDenial(
                     new DefaultHttp2Headers()
                         .set("grpc-message", "outer: " + once.get("grpc-message")),
-                    IMAGES)
+                    IMAGES,
+                    RemoteSources.ANY)
                 .get("grpc-message")
                 .toString())
         .containsOnlyOnce("berth");
@@ -262,7 +276,7 @@ class ImageSourcePolicyTest {
         Status.parseFrom(
             Base64.getDecoder()
                 .decode(
-                    ImageSourcePolicy.explainDenial(trailers, IMAGES)
+                    ImageSourcePolicy.explainDenial(trailers, IMAGES, RemoteSources.ANY)
                         .get("grpc-status-details-bin")
                         .toString()));
     assertThat(out.getCode()).isEqualTo(2);

@@ -8,6 +8,7 @@ import fsutil.types.StatOuterClass;
 import fsutil.types.Wire;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import moby.buildkit.secrets.v1.SecretsOuterClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +21,11 @@ class SessionCallTest {
   private static final int DIRECTORY = (int) (1L << 31) | 0755;
 
   private static SessionCall dockerfileCopy() {
-    return SessionCall.open(SessionCall.DIFF_COPY, SessionCall.DOCKERFILE_DIR, CallJudgeTest.PINS)
+    return SessionCall.open(
+            SessionCall.DIFF_COPY,
+            SessionCall.DOCKERFILE_DIR,
+            CallJudgeTest.PINS,
+            RemoteSources.ANY)
         .orElseThrow();
   }
 
@@ -70,6 +75,43 @@ class SessionCallTest {
   private static String refused(Verdict v) {
     assertThat(v).isInstanceOf(Verdict.Refuse.class);
     return ((Verdict.Refuse) v).message();
+  }
+
+  private static SessionCall dockerfileCopy(RemoteSources remote) {
+    return SessionCall.open(
+            SessionCall.DIFF_COPY, SessionCall.DOCKERFILE_DIR, CallJudgeTest.PINS, remote)
+        .orElseThrow();
+  }
+
+  /** Engines without source policies: berth reads the ADD sources before the daemon fetches. */
+  @Test
+  void diffCopy_addHttpFromHostLoopback_refused() {
+    String message =
+        refused(
+            transfer(
+                dockerfileCopy(RemoteSources.allowing(Set.of())),
+                "FROM busybox\nADD http://127.0.0.1:8080/secret /s\n"));
+    assertThat(message)
+        .contains(
+            "berth: Dockerfile: ADD http://127.0.0.1:8080/secret",
+            "as root on the host's network",
+            "your role allows no remote sources",
+            "COPY",
+            "allow.build_remote");
+  }
+
+  @Test
+  void diffCopy_addUnderAllowedPrefix_forwarded() {
+    RemoteSources site = RemoteSources.allowing(Set.of("https://files.site.edu/pub/"));
+    assertThat(
+            transfer(
+                dockerfileCopy(site), "FROM busybox\nADD https://files.site.edu/pub/t.tgz /t\n"))
+        .isInstanceOf(Verdict.Forward.class);
+    assertThat(refused(transfer(dockerfileCopy(site), "FROM busybox\nARG U\nADD ${U} /t\n")))
+        .contains("ADD ${U}", "only URLs under https://files.site.edu/pub/");
+    assertThat(transfer(dockerfileCopy(RemoteSources.ANY), "FROM busybox\nADD http://x/y /t\n"))
+        .as("engines with source policies judge it there")
+        .isInstanceOf(Verdict.Forward.class);
   }
 
   @Test
@@ -130,7 +172,8 @@ class SessionCallTest {
   @Test
   void diffCopy_contextDirectory_notHeld() {
     SessionCall call =
-        SessionCall.open(SessionCall.DIFF_COPY, "context", CallJudgeTest.PINS).orElseThrow();
+        SessionCall.open(SessionCall.DIFF_COPY, "context", CallJudgeTest.PINS, RemoteSources.ANY)
+            .orElseThrow();
     byte[] stat = stat("Dockerfile", REGULAR, 1);
     assertThat(((Verdict.Forward) call.fromCaller(stat)).message()).isEqualTo(stat);
     assertThat(call.fromCaller(data(0, "# syntax=evil/frontend:1\n")))
@@ -159,7 +202,11 @@ class SessionCallTest {
   @Test
   void secrets_getSecret_forwardedBothWays() {
     SessionCall call =
-        SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "", FrontendPins.NONE)
+        SessionCall.open(
+                "/moby.buildkit.secrets.v1.Secrets/GetSecret",
+                "",
+                FrontendPins.NONE,
+                RemoteSources.ANY)
             .orElseThrow();
     assertThat(
             call.fromDaemon(
@@ -180,7 +227,11 @@ class SessionCallTest {
   @Test
   void secrets_undecodableMessage_refused() {
     SessionCall call =
-        SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "", FrontendPins.NONE)
+        SessionCall.open(
+                "/moby.buildkit.secrets.v1.Secrets/GetSecret",
+                "",
+                FrontendPins.NONE,
+                RemoteSources.ANY)
             .orElseThrow();
     assertThat(refused(call.fromDaemon(new byte[] {(byte) 0xff, 0x01})))
         .contains("does not decode");
@@ -197,7 +248,7 @@ class SessionCallTest {
         "/grpc.health.v1.Health/Watch"
       })
   void session_methodNotListed_refused(String path) {
-    assertThat(SessionCall.open(path, "", FrontendPins.NONE)).isEmpty();
+    assertThat(SessionCall.open(path, "", FrontendPins.NONE, RemoteSources.ANY)).isEmpty();
     assertThat(SessionMethods.allowed(path)).isFalse();
   }
 

@@ -16,6 +16,7 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.ApiVersions;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.ImageRefs;
@@ -470,6 +471,17 @@ public final class Enforcement {
             .principal()
             .orElseThrow(() -> new IllegalArgumentException("you could not be identified"));
     return engine.buildTag(p, name);
+  }
+
+  /**
+   * Whether the daemon's BuildKit applies the source policy a Solve carries (engine API 1.44 and
+   * later, BuildKit 0.12, as berth-policy's {@code ImagePolicyRules.SOURCE_POLICY_API}); asks the
+   * daemon, so never on an event loop.
+   *
+   * @throws LookupException when the daemon cannot tell
+   */
+  public boolean engineAppliesSourcePolicies() throws LookupException {
+    return ApiVersions.compare(core.objects.apiVersion(), "1.44") >= 0;
   }
 
   /** Claims an image a BuildKit build exported, and its names, for {@code owner}. */

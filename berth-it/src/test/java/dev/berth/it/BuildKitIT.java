@@ -1,11 +1,19 @@
 package dev.berth.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.berth.it.ItEnvironment.UnixUser;
 import dev.berth.policy.docker.ApiVersions;
+import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,6 +107,11 @@ class BuildKitIT extends ItBase {
 
   /** {@code docker ARGS...} as {@code user} through berth, with the buildx and compose plugins. */
   private Proc.Result cli(UnixUser user, List<String> args) {
+    return cli(docker, user, args);
+  }
+
+  /** {@code docker ARGS...} as {@code user} through {@code via}, with the plugins. */
+  private Proc.Result cli(DockerCli via, UnixUser user, List<String> args) {
     try {
       Path config = dir(user);
       Path plugins = Files.createDirectory(config.resolve("cli-plugins"));
@@ -116,7 +130,7 @@ class BuildKitIT extends ItBase {
       List<String> cmd =
           new ArrayList<>(List.of("DOCKER_CONFIG=" + config, ItEnvironment.dockerCli()));
       cmd.addAll(args);
-      return Proc.run(docker.asUser(user, cmd), null, BUILD_TIMEOUT);
+      return Proc.run(via.asUser(user, cmd), null, BUILD_TIMEOUT);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -385,5 +399,252 @@ class BuildKitIT extends ItBase {
         "FROM " + image + "\nRUN ip -4 -o addr show; ! ip -4 -o addr show | grep -v ' lo '" + "\n");
     Proc.Result r = buildx(alice, "build", "--progress=plain");
     assertThat(r.ok()).as(r.describe()).isTrue();
+  }
+
+  /**
+   * A service bound to the host's loopback, which no container of alice's reaches: a tiny HTTP
+   * server on an ephemeral port of 127.0.0.1 that answers every path with {@code body} and counts
+   * the requests.
+   */
+  private static final class LoopbackService implements AutoCloseable {
+    private final HttpServer server;
+    private final AtomicInteger requests = new AtomicInteger();
+
+    LoopbackService(String body) throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext(
+          "/",
+          exchange -> {
+            requests.incrementAndGet();
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+          });
+      server.start();
+    }
+
+    String url(String path) {
+      return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    int requests() {
+      return requests.get();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  /**
+   * {@code ADD http://127.0.0.1:PORT/...}: BuildKit fetches it inside dockerd, on the host's
+   * network as root. The same build straight on the daemon (no berth) fetches the loopback service;
+   * through berth alice's build fails with berth's reason and the service sees nothing (engines
+   * with source policies: BuildKit denies the source by berth's policy; 20.10: berth refuses the
+   * Dockerfile as it crosses her session).
+   */
+  @Test
+  void buildkit_addHttpFromHostLoopback_refused() throws IOException {
+    String nonce = ItEnvironment.uniqueName("loopback-secret");
+    try (LoopbackService secret = new LoopbackService(nonce)) {
+      dockerfile(
+          "FROM " + image + "\nADD " + secret.url("/secret") + " /secret\nRUN cat /secret\n");
+      Proc.Result direct = upstreamBuild();
+      assertThat(direct.ok()).as("without berth: " + direct.describe()).isTrue();
+      assertThat(secret.requests()).as("the daemon fetches the host's loopback").isPositive();
+      int before = secret.requests();
+      Proc.Result r = buildx(alice, "build", "--progress=plain", "--no-cache");
+      assertRefused(r, "berth: ", "as root on the host's network", "allow.build_remote");
+      assertThat(r.stdout() + r.stderr()).doesNotContain(nonce);
+      assertThat(secret.requests()).as("alice's build reached the service").isEqualTo(before);
+    }
+  }
+
+  /**
+   * {@code ADD http://127.0.0.1:PORT/repo.git}: a git source where the frontend knows {@code ADD}
+   * of git repositories (BuildKit runs {@code git} inside dockerd, on the host's network), plain
+   * HTTP on 20.10. Without berth the daemon asks the loopback service; through berth it does not.
+   */
+  @Test
+  void buildkit_addGitFromHostLoopback_refused() throws IOException {
+    try (LoopbackService git = new LoopbackService("not a repository")) {
+      dockerfile("FROM " + image + "\nADD " + git.url("/repo.git") + " /src\n");
+      Proc.Result direct = upstreamBuild();
+      assertThat(git.requests()).as("without berth: " + direct.describe()).isPositive();
+      int before = git.requests();
+      Proc.Result r = buildx(alice, "build", "--no-cache");
+      assertRefused(r, "berth: ", "allow.build_remote");
+      assertThat(git.requests()).as("alice's build reached the service").isEqualTo(before);
+    }
+  }
+
+  /** {@code ADD $URL} with the URL as a build-arg: the same, however the URL is spelled. */
+  @Test
+  void buildkit_addUrlFromBuildArg_refused() throws IOException {
+    try (LoopbackService secret = new LoopbackService("x")) {
+      dockerfile("FROM " + image + "\nARG SRC\nADD ${SRC} /secret\n");
+      Proc.Result r =
+          buildx(alice, "build", "--no-cache", "--build-arg", "SRC=" + secret.url("/secret"));
+      assertRefused(r, "berth: ", "allow.build_remote");
+      assertThat(secret.requests()).isZero();
+    }
+  }
+
+  /**
+   * A role whose {@code allow.build_remote} names the service's prefix: alice's {@code ADD} of a
+   * URL under it builds and fetches it; a URL of the same service outside the prefix stays refused.
+   */
+  @Test
+  void buildkit_addUrlUnderAllowedPrefix_works() throws IOException {
+    String nonce = ItEnvironment.uniqueName("allowed");
+    try (LoopbackService site = new LoopbackService(nonce)) {
+      try (BerthServer own = berthAllowing(site.url("/allowed/"))) {
+        DockerCli via = new DockerCli(own.socket());
+        dockerfile(
+            "FROM "
+                + image
+                + "\nADD "
+                + site.url("/allowed/file")
+                + " /fetched\nRUN grep -qx "
+                + nonce
+                + " /fetched\n");
+        Proc.Result r =
+            cli(
+                via,
+                alice,
+                List.of("build", "--no-cache", "-t", tag("bkremote"), context.toString()));
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        assertThat(site.requests()).isPositive();
+        int before = site.requests();
+        dockerfile("FROM " + image + "\nADD " + site.url("/private/file") + " /fetched\n");
+        Proc.Result outside = cli(via, alice, List.of("build", "--no-cache", context.toString()));
+        assertRefused(outside, "berth: ", "only URLs under " + site.url("/allowed/"));
+        assertThat(site.requests()).isEqualTo(before);
+      }
+    }
+  }
+
+  /** A berth of its own whose user role allows {@code prefix} in {@code allow.build_remote}. */
+  private BerthServer berthAllowing(String prefix) throws IOException {
+    Path policy = dir(null).resolve("remote.yaml");
+    Files.writeString(
+        policy,
+        PolicyDefaults.text()
+            .replace(
+                "    scope: own\n",
+                "    scope: own\n    allow:\n      build_remote: [\"" + prefix + "\"]\n"));
+    return BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()));
+  }
+
+  /**
+   * A git repository on the host's loopback ({@code git daemon}, git protocol on a free port of
+   * 127.0.0.1) under an allowed prefix: alice's {@code ADD git://…/allowed/repo.git} builds with
+   * its file (BuildKit's git source allowed by its {@code git.fullurl}); the same repository under
+   * another path stays refused. Engines with API 1.44+ only: 20.10's frontend has no {@code ADD} of
+   * git repositories (there the source is a local path).
+   */
+  @Test
+  void buildkit_addGitUnderAllowedPrefix_works() throws IOException, InterruptedException {
+    String api =
+        DockerCli.upstream("version", "--format", "{{.Server.APIVersion}}").stdout().strip();
+    assumeTrue(
+        ApiVersions.compare(api, "1.44") >= 0, "20.10's frontend has no ADD of git repositories");
+    String nonce = ItEnvironment.uniqueName("gitfile");
+    Path base = dir(null);
+    Path work = base.resolve("work");
+    Files.createDirectories(work);
+    Files.writeString(work.resolve("file"), nonce + "\n");
+    for (List<String> git :
+        List.of(
+            List.of("git", "-C", work.toString(), "init", "-q"),
+            List.of("git", "-C", work.toString(), "add", "file"),
+            List.of(
+                "git",
+                "-C",
+                work.toString(),
+                "-c",
+                "user.name=berth-it",
+                "-c",
+                "user.email=berth-it@invalid",
+                "commit",
+                "-qm",
+                "file"),
+            List.of("git", "clone", "-q", "--bare", work.toString(), base + "/allowed/repo.git"),
+            List.of("git", "clone", "-q", "--bare", work.toString(), base + "/other/repo.git"))) {
+      Proc.Result r = Proc.run(git);
+      assertThat(r.ok()).as(r.describe()).isTrue();
+    }
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    try (Proc.Running daemon =
+        Proc.start(
+            List.of(
+                "git",
+                "daemon",
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+                "--port=" + port,
+                "--base-path=" + base,
+                "--export-all",
+                base.toString()))) {
+      awaitListening(port);
+      String url = "git://127.0.0.1:" + port;
+      try (BerthServer own = berthAllowing(url + "/allowed/")) {
+        DockerCli via = new DockerCli(own.socket());
+        dockerfile(
+            "FROM "
+                + image
+                + "\nADD "
+                + url
+                + "/allowed/repo.git /src\nRUN grep -qx "
+                + nonce
+                + " /src/file\n");
+        Proc.Result r = cli(via, alice, List.of("build", "--no-cache", context.toString()));
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        dockerfile("FROM " + image + "\nADD " + url + "/other/repo.git /src\n");
+        Proc.Result other = cli(via, alice, List.of("build", "--no-cache", context.toString()));
+        assertRefused(other, "berth: ", "only URLs under " + url + "/allowed/");
+      }
+    }
+  }
+
+  private static void awaitListening(int port) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      try {
+        new Socket(InetAddress.getLoopbackAddress(), port).close();
+        return;
+      } catch (IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("git daemon did not listen on port " + port);
+  }
+
+  /**
+   * The build as root straight on the daemon, without berth, with the buildx plugin; its steps
+   * without a network, as berth runs them (the test daemons have no bridge).
+   */
+  private Proc.Result upstreamBuild() throws IOException {
+    Path config = dir(null);
+    Path plugins = Files.createDirectory(config.resolve("cli-plugins"));
+    Files.createSymbolicLink(plugins.resolve("docker-buildx"), PLUGIN);
+    return Proc.run(
+        List.of(
+            "env",
+            "DOCKER_CONFIG=" + config,
+            ItEnvironment.dockerCli(),
+            "-H",
+            ItEnvironment.upstreamUrl(),
+            "build",
+            "--no-cache",
+            "--network",
+            "none",
+            context.toString()),
+        null,
+        BUILD_TIMEOUT);
   }
 }

@@ -6,6 +6,7 @@ import dev.berth.buildkit.BuildCaller;
 import dev.berth.buildkit.BuildMediator;
 import dev.berth.buildkit.FrontendPins;
 import dev.berth.buildkit.H2Bridge;
+import dev.berth.buildkit.RemoteSources;
 import dev.berth.buildkit.SessionMethods;
 import dev.berth.buildkit.Verdict;
 import dev.berth.enforce.Enforcement;
@@ -13,6 +14,7 @@ import dev.berth.policy.Action;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ImagePolicy;
+import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Scope;
@@ -25,6 +27,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
@@ -129,6 +133,26 @@ final class BuildKitHandOff {
             .map(r -> FrontendPins.of(r.allow().buildFrontends()))
             .orElse(FrontendPins.NONE);
     ImagePolicy images = grant.map(g -> g.role().images()).orElse(new ImagePolicy(true, List.of()));
+    boolean passthrough = grant.map(g -> g.role().passthrough()).orElse(false);
+    RemoteSources remote =
+        passthrough
+            ? RemoteSources.ANY
+            : RemoteSources.allowing(
+                grant.map(g -> g.role().allow().buildRemote()).orElse(Set.of()));
+    // asked once per connection, off the event loop; until the answer is in, berth checks
+    // remote sources itself as on engines without source policies
+    CompletableFuture<Boolean> sourcePolicies =
+        passthrough
+            ? CompletableFuture.completedFuture(true)
+            : CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return e.engineAppliesSourcePolicies();
+                  } catch (LookupException unknown) {
+                    return false;
+                  }
+                },
+                conn.lookups);
     BuildCaller caller =
         new BuildCaller(
             who.uid(),
@@ -146,7 +170,9 @@ final class BuildKitHandOff {
                         ? List.of(f.note())
                         : List.of()),
             (imageId, names) -> e.claimBuilt(imageId, names, owner),
-            !grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false));
+            !grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false),
+            remote,
+            () -> sourcePolicies.getNow(false));
     String session = ex.buildSession;
     ex.buildSession = null;
     BUILDS.handOff(
