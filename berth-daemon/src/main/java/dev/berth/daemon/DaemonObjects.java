@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +35,17 @@ public final class DaemonObjects implements ObjectDirectory {
   private final OwnerStore store;
   private final DefaultPoolsCache pools = new DefaultPoolsCache(this::readPools, System::nanoTime);
 
+  /**
+   * The local volumes each container (by full id) mounts, as berth's last inspect of it named them.
+   * A container's mounts are fixed at its create (no API changes them) and a full id is never
+   * reused, so the inspect that decided a start also serves the volume roots claimed after its
+   * record ({@link #claimVolumeRoots}) without asking the daemon again; the volumes themselves are
+   * still inspected there (a volume name can be removed and made again). Bounded: an id no longer
+   * here is inspected.
+   */
+  private final Map<String, List<String>> localVolumes =
+      Collections.synchronizedMap(new RecentMounts());
+
   public DaemonObjects(DaemonClient daemon, OwnerStore store) {
     this.daemon = daemon;
     this.store = store;
@@ -46,11 +59,39 @@ public final class DaemonObjects implements ObjectDirectory {
   public Optional<DockerObject> container(String ref) throws LookupException {
     return inspect("/containers/" + segment(ref) + "/json")
         .map(
-            c ->
-                DockerObject.of(
-                    c.path("Id").asText(),
-                    stripSlash(c.path("Name").asText("")),
-                    Owner.fromLabels(labels(c.path("Config").path("Labels")))));
+            c -> {
+              localVolumes.put(c.path("Id").asText(), localVolumeNames(c));
+              return DockerObject.of(
+                  c.path("Id").asText(),
+                  stripSlash(c.path("Name").asText("")),
+                  Owner.fromLabels(labels(c.path("Config").path("Labels"))));
+            });
+  }
+
+  /** The names of the volumes of the local driver that an inspected container mounts. */
+  private static List<String> localVolumeNames(JsonNode container) {
+    List<String> names = new ArrayList<>();
+    for (JsonNode m : container.path("Mounts")) {
+      if (m.path("Type").asText().equals("volume") && m.path("Driver").asText().equals("local")) {
+        names.add(m.path("Name").asText());
+      }
+    }
+    return List.copyOf(names);
+  }
+
+  /** The most recently used entries of {@link #localVolumes}. */
+  private static final class RecentMounts extends LinkedHashMap<String, List<String>> {
+    private static final long serialVersionUID = 1L;
+    private static final int KEPT = 1024;
+
+    RecentMounts() {
+      super(64, 0.75f, true);
+    }
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
+      return size() > KEPT;
+    }
   }
 
   @Override
@@ -201,15 +242,16 @@ public final class DaemonObjects implements ObjectDirectory {
    */
   @Override
   public List<String> claimVolumeRoots(String id) throws LookupException {
-    JsonNode c =
-        inspect("/containers/" + segment(id) + "/json")
-            .orElseThrow(() -> new LookupException("container " + id + " is gone"));
+    List<String> volumes = localVolumes.get(id);
+    if (volumes == null) {
+      volumes =
+          localVolumeNames(
+              inspect("/containers/" + segment(id) + "/json")
+                  .orElseThrow(() -> new LookupException("container " + id + " is gone")));
+    }
     List<String> notes = new ArrayList<>();
-    for (JsonNode m : c.path("Mounts")) {
-      if (!m.path("Type").asText().equals("volume") || !m.path("Driver").asText().equals("local")) {
-        continue;
-      }
-      Optional<JsonNode> v = inspect("/volumes/" + segment(m.path("Name").asText()));
+    for (String name : volumes) {
+      Optional<JsonNode> v = inspect("/volumes/" + segment(name));
       if (v.isPresent() && claimRoot(v.get())) {
         notes.add("volume " + v.get().path("Name").asText() + " root given to its owner");
       }

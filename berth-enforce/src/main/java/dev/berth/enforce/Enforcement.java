@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.audit.AuditEvent;
 import dev.berth.audit.AuditResult;
 import dev.berth.audit.DecisionIds;
+import dev.berth.policy.Action;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.DockerObject;
@@ -202,8 +203,7 @@ public final class Enforcement {
     if (!(d instanceof Decision.Allow allow)) {
       return CompletableFuture.completedFuture(d);
     }
-    String m = allow.forward().method();
-    if ((m.equals("GET") || m.equals("HEAD")) && allow.effects().isEmpty()) {
+    if (allow.effects().isEmpty() && readsOnly(allow.forward(), route)) {
       return CompletableFuture.completedFuture(allow);
     }
     CompletableFuture<Decision> out = new CompletableFuture<>();
@@ -224,6 +224,24 @@ public final class Enforcement {
           }
         });
     return out;
+  }
+
+  /**
+   * Whether the forwarded request changes nothing in the daemon, so that it may go on before its
+   * record is durable (the record follows in the writer's next group commit): a {@code GET} or
+   * {@code HEAD}, a container wait (a {@code POST} that only waits for a state), or an attach that
+   * does not ask for the container's stdin (it only streams output, as {@code logs} does). The
+   * {@code docker run} path sends both after its create; each waited for one {@code fdatasync}. An
+   * attach with stdin, by {@code POST} or by {@code GET} (the websocket), writes into the container
+   * and waits for its record.
+   */
+  static boolean readsOnly(CanonicalRequest forward, @Nullable RouteMatch route) {
+    Action action = route == null ? null : route.route().action();
+    if (action == Action.CONTAINER_ATTACH || action == Action.CONTAINER_ATTACH_WEBSOCKET) {
+      return !forward.query().bool("stdin");
+    }
+    String m = forward.method();
+    return m.equals("GET") || m.equals("HEAD") || action == Action.CONTAINER_WAIT;
   }
 
   /**

@@ -180,6 +180,32 @@ class EnforcementTest {
   }
 
   @Test
+  void attach_withStdin_waitsForItsDurableRecord() {
+    String c = "/v1.51/containers/" + "a".repeat(64);
+    assertThat(readsOnly("POST", c + "/attach?stream=1&stdin=1&stdout=1")).isFalse();
+    assertThat(readsOnly("POST", c + "/attach?stream=1&stdin=True&stdout=1")).isFalse();
+    assertThat(readsOnly("GET", c + "/attach/ws?stream=1&stdin=1&stdout=1")).isFalse();
+    assertThat(readsOnly("POST", c + "/start")).isFalse();
+    assertThat(readsOnly("POST", "/v1.51/containers/create")).isFalse();
+  }
+
+  @Test
+  void waitAndOutputOnlyAttach_goOnBeforeTheirRecordIsDurable() {
+    String c = "/v1.51/containers/" + "a".repeat(64);
+    assertThat(readsOnly("POST", c + "/wait?condition=removed")).isTrue();
+    assertThat(readsOnly("POST", c + "/attach?stream=1&stdout=1&stderr=1")).isTrue();
+    assertThat(readsOnly("POST", c + "/attach?stream=1&stdin=0&stdout=1")).isTrue();
+    assertThat(readsOnly("GET", c + "/attach/ws?stream=1&stdout=1")).isTrue();
+    assertThat(readsOnly("GET", c + "/json")).isTrue();
+  }
+
+  private boolean readsOnly(String method, String uri) {
+    Enforcement e = core.begin(Caller.of(ALICE));
+    assertThat(e.parse(method, uri)).isEmpty();
+    return Enforcement.readsOnly(e.request(), e.route().orElse(null));
+  }
+
+  @Test
   void record_namesTheCallerIncludingTheCertificateSubject() throws Exception {
     Enforcement e = core.begin(Caller.of(ALICE));
     e.parse("GET", "/v1.51/version");

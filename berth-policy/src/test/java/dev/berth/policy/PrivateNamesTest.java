@@ -9,11 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision.FollowUp;
+import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.rules.PrivateNames;
 import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -71,6 +74,36 @@ class PrivateNamesTest {
         .isEqualTo("/containers/" + ALICE_WEB + "/stop");
     assertThat(allowed(host(), BOB, "POST", "/containers/web/stop", null).forward().path())
         .isEqualTo("/containers/" + BOB_WEB + "/stop");
+  }
+
+  @Test
+  void reference_fullId_askedForOnceAsTheDaemonResolvesIt() {
+    List<String> asked = new ArrayList<>();
+    FakeObjects objects =
+        new FakeObjects() {
+          @Override
+          public Optional<DockerObject> container(String ref) throws LookupException {
+            asked.add(ref);
+            return super.container(ref);
+          }
+        }.container(ALICE_WEB, "u1001_web", FakeObjects.owner(1001))
+            .container(BOB_WEB, "u1002_web", FakeObjects.owner(1002))
+            .container("c3" + "8".repeat(62), "u1001_" + BOB_WEB, FakeObjects.owner(1001));
+    assertThat(allowed(objects, ALICE, "POST", "/containers/" + ALICE_WEB + "/start", null))
+        .extracting(a -> a.forward().path())
+        .isEqualTo("/containers/" + ALICE_WEB + "/start");
+    assertThat(asked).containsExactly(ALICE_WEB);
+    // The id of someone else's container: the caller's own container of that name, as before.
+    asked.clear();
+    assertThat(allowed(objects, ALICE, "POST", "/containers/" + BOB_WEB + "/start", null))
+        .extracting(a -> a.forward().path())
+        .isEqualTo("/containers/c3" + "8".repeat(62) + "/start");
+    assertThat(asked).containsExactly(BOB_WEB, "u1001_" + BOB_WEB);
+    Decision d =
+        Fixtures.decide(ENGINE, host(), ALICE, "POST", "/containers/" + BOB_WEB + "/stop", null);
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            Decision.Deny.class, x -> assertThat(x.status()).isEqualTo(Decision.Status.NOT_FOUND));
   }
 
   @Test

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Ownership of containers: the container a path names (the caller's private name tried first),
@@ -47,6 +48,9 @@ final class ContainerOwnership {
    * default ones are the caller's own instead, see {@link PrivateNames}).
    */
   private static final Set<String> SHARED_NETWORKS = Set.of("", "default", "bridge", "none");
+
+  /** A container's full id, as the daemon answers a create with it. */
+  private static final Pattern FULL_ID = Pattern.compile("^[0-9a-f]{64}$");
 
   private ContainerOwnership() {}
 
@@ -84,18 +88,31 @@ final class ContainerOwnership {
   /**
    * The caller's container named by {@code ref}: the caller's own name first ({@code web} is {@code
    * u1001_web}), then the reference as given (an id, or a container from before private names);
-   * either must be the caller's.
+   * either must be the caller's. A full id is asked for as given first: the daemon itself resolves
+   * a full id before any name (moby's {@code daemon.GetContainer}), and the CLI names the container
+   * of a {@code docker run} by its full id in each request after the create, so this is one round
+   * trip to the daemon instead of a miss on the own name and then the id.
    */
   static DockerObject container(
       String ref, Principal who, Grant grant, ObjectDirectory objects, PrivateNames names)
       throws Refusal, LookupException {
     String own = names.toDaemon(ref);
+    boolean fullId = FULL_ID.matcher(ref).matches();
+    if (fullId) {
+      Optional<DockerObject> byId = reach(objects.container(ref), who, grant);
+      if (byId.isPresent()) {
+        return byId.get();
+      }
+    }
     if (!own.equals(ref)) {
       Optional<DockerObject> mine =
           reach(objects.container(own), who, grant).filter(c -> c.name().equals(own));
       if (mine.isPresent()) {
         return mine.get();
       }
+    }
+    if (fullId) {
+      throw notFound("No such container: " + ref); // asked for as given above
     }
     return reach(objects.container(ref), who, grant)
         .orElseThrow(() -> notFound("No such container: " + ref));
