@@ -112,10 +112,20 @@ public sealed interface Decision {
      * the caller's own objects, such as the tags of its image namespace). Nothing the caller may
      * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer as
      * it is, and the caller then sees the daemon's names of its own objects.
+     *
+     * <p>{@code elements}, when set, is the same mapping for an answer that is a JSON array, one
+     * element at a time ({@code mapping} applies it to a parsed array): a relay may then read the
+     * array as a stream ({@link dev.berth.policy.docker.DockerJson#mapList}) instead of as a tree.
      */
-    record MapNames(UnaryOperator<JsonNode> mapping) implements FollowUp {
+    record MapNames(UnaryOperator<JsonNode> mapping, @Nullable ListElements elements)
+        implements FollowUp {
       public MapNames {
         requireNonNull(mapping, "mapping");
+      }
+
+      /** A mapping of whole answers only. */
+      public MapNames(UnaryOperator<JsonNode> mapping) {
+        this(mapping, null);
       }
     }
 
