@@ -220,14 +220,17 @@ public final class PolicyEngine {
 
     /**
      * Whether deciding a request on {@code route} asks the daemon about existing objects (see
-     * {@link PolicyEngine#consultsDirectory(Principal, CanonicalRequest)}).
+     * {@link PolicyEngine#consultsDirectory(Principal, CanonicalRequest)}), or about its default
+     * address pools (a network create under a role that names none).
      */
     public boolean consultsDirectory(RouteMatch route) {
       Action action = route.route().action();
       return grant.isPresent()
           && (DockerApi.spec(action).ownership().consultsDirectory()
                   && grant.get().role().scope() != Scope.ALL
-              || ImagePolicyRules.consultsDirectory(grant.get().role(), action));
+              || ImagePolicyRules.consultsDirectory(grant.get().role(), action)
+              || action == Action.NETWORK_CREATE
+                  && grant.get().role().allow().addressPools().isEmpty());
     }
 
     /**
@@ -478,7 +481,7 @@ public final class PolicyEngine {
     request =
         request.withQuery(
             QueryAllowlist.withoutDropped(spec, request.apiVersion(), request.query(), dropped));
-    Decision d = bodies.evaluate(who, grant, request, route);
+    Decision d = bodies.evaluate(who, grant, request, route, objects);
     if (d instanceof Decision.Allow allow) {
       d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
     }
