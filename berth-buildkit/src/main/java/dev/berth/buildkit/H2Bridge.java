@@ -55,11 +55,13 @@ import org.slf4j.LoggerFactory;
  * :path} against the allowed methods, and on {@code /grpc} the request message (exactly one per
  * call, uncompressed, at most {@link #MAX_MESSAGE} bytes) by {@link CallJudge}; the judged
  * (possibly re-encoded) message is sent on a new stream of the other leg once the record of the
- * call is durable. Responses are relayed as they come. On {@code /session} the calls stream both
- * ways, so each message in either direction is cut out of the DATA frames ({@link GrpcMessages})
- * and judged by {@link SessionCall} before it is relayed (the Dockerfile's directory is held and
- * read there). A refusal ends only that stream, with a gRPC status in trailers; too many refusals,
- * an idle connection or any protocol error close both connections. Nothing is byte-spliced.
+ * call is durable. Responses are relayed as they come, except the progress of a build ({@code
+ * Control/Status}), whose messages are given back the caller's image names ({@link StatusNames}).
+ * On {@code /session} the calls stream both ways, so each message in either direction is cut out of
+ * the DATA frames ({@link GrpcMessages}) and judged by {@link SessionCall} before it is relayed
+ * (the Dockerfile's directory is held and read there). A refusal ends only that stream, with a gRPC
+ * status in trailers; too many refusals, an idle connection or any protocol error close both
+ * connections. Nothing is byte-spliced.
  *
  * <p>Limits (after sockguard's and the HTTP/2 Rapid Reset advisories, CVE-2023-44487): 100
  * concurrent streams per connection, 16 MiB per request message, 256 refused streams per
@@ -529,7 +531,17 @@ public final class H2Bridge {
       }
       waiting.addFirst(then);
       new Http2StreamChannelBootstrap(calleeParent())
-          .handler(new CalleeStream(ctx, this, exports, caller))
+          .handler(
+              new CalleeStream(
+                  ctx,
+                  this,
+                  exports,
+                  caller,
+                  session == null
+                          && path.equals(CallJudge.CONTROL + "Status")
+                          && caller.namespaced()
+                      ? new StatusNames(caller.uid())
+                      : null))
           .open()
           .addListener(
               f -> {
@@ -711,17 +723,24 @@ public final class H2Bridge {
     private final @Nullable GrpcMessages answer;
     private final BuildCaller caller;
 
+    /**
+     * A build's progress, given back the caller's image names ({@code Control/Status}), or null.
+     */
+    private final @Nullable StatusNames progress;
+
     CalleeStream(
         ChannelHandlerContext callerCtx,
         CallerStream call,
         @Nullable ExportWatch exports,
-        BuildCaller caller) {
+        BuildCaller caller,
+        @Nullable StatusNames progress) {
       this.callerCtx = callerCtx;
       this.callerStream = (Http2StreamChannel) callerCtx.channel();
       this.call = call;
       this.exports = exports;
-      this.answer = call.session == null ? null : new GrpcMessages(MAX_MESSAGE);
+      this.answer = call.session == null && progress == null ? null : new GrpcMessages(MAX_MESSAGE);
       this.caller = caller;
+      this.progress = progress;
     }
 
     @Override
@@ -779,7 +798,8 @@ public final class H2Bridge {
         return;
       }
       for (byte[] m : messages) {
-        byte[] judged = call.judgeAnswer(callerCtx, m);
+        byte[] judged =
+            progress != null ? shownProgress(progress, m) : call.judgeAnswer(callerCtx, m);
         if (judged == null) {
           return;
         }
@@ -799,6 +819,15 @@ public final class H2Bridge {
         callerStream.write(new DefaultHttp2DataFrame(true));
       }
       callerStream.flush();
+    }
+
+    /** A progress message in the caller's names; one berth cannot decode goes on as it came. */
+    private static byte[] shownProgress(StatusNames progress, byte[] message) {
+      try {
+        return progress.shown(message);
+      } catch (InvalidProtocolBufferException e) {
+        return message;
+      }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.berth.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.AddressPool;
 import dev.berth.policy.ContainerUsage;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.ImageClaims;
@@ -32,6 +33,7 @@ public final class DaemonObjects implements ObjectDirectory {
 
   private final DaemonClient daemon;
   private final OwnerStore store;
+  private final DefaultPoolsCache pools = new DefaultPoolsCache(this::readPools, System::nanoTime);
 
   /**
    * The local volumes each container (by full id) mounts, as berth's last inspect of it named them.
@@ -274,6 +276,21 @@ public final class DaemonObjects implements ObjectDirectory {
             .path("LocalNodeState")
             .asText("");
     return !state.isEmpty() && !state.equals("inactive");
+  }
+
+  /** Kept for a while: see {@link DefaultPoolsCache}. */
+  @Override
+  public List<AddressPool> defaultAddressPools(boolean recheck) throws LookupException {
+    return pools.pools(recheck);
+  }
+
+  private List<AddressPool> readPools() throws LookupException {
+    JsonNode info = inspect("/info").orElseThrow(() -> new LookupException("no /info"));
+    try {
+      return AddressPool.ofDaemon(info.path("DefaultAddressPools"));
+    } catch (IllegalArgumentException e) {
+      throw new LookupException("the daemon's /info: " + e.getMessage());
+    }
   }
 
   @Override

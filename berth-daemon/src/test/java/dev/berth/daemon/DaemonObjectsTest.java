@@ -2,6 +2,8 @@ package dev.berth.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.policy.AddressPool;
+import dev.berth.policy.Ipv4Block;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -37,6 +39,10 @@ class DaemonObjectsTest {
 
   private static final String VOLUME =
       "{\"Name\":\"v1\",\"Driver\":\"local\",\"Mountpoint\":\"/nonexistent\",\"Labels\":{}}";
+
+  private static final String INFO =
+      "{\"DefaultAddressPools\":[{\"Base\":\"10.221.0.0/16\",\"Size\":24},"
+          + "{\"Base\":\"fd00::/48\",\"Size\":64}]}";
 
   @TempDir Path dir;
 
@@ -94,7 +100,9 @@ class DaemonObjectsTest {
         String body =
             path.equals("/containers/" + ID + "/json")
                 ? CONTAINER
-                : path.equals("/volumes/v1") ? VOLUME : "{\"message\":\"no such object\"}";
+                : path.equals("/volumes/v1")
+                    ? VOLUME
+                    : path.equals("/info") ? INFO : "{\"message\":\"no such object\"}";
         String status = body.startsWith("{\"message\"") ? "404 Not Found" : "200 OK";
         out.write(
             ("HTTP/1.1 "
@@ -122,5 +130,14 @@ class DaemonObjectsTest {
   void claimVolumeRoots_ofAContainerNotInspectedYet_inspectsItFirst() throws Exception {
     assertThat(objects.claimVolumeRoots(ID)).isEmpty();
     assertThat(requests).containsExactly("/containers/" + ID + "/json", "/volumes/v1");
+  }
+
+  @Test
+  void defaultAddressPools_askedAgain_infoReadOnceItsIpv4PoolsKept() throws Exception {
+    List<AddressPool> expected = List.of(new AddressPool(Ipv4Block.parse("10.221.0.0/16"), 24));
+    assertThat(objects.defaultAddressPools(false)).isEqualTo(expected);
+    assertThat(objects.defaultAddressPools(false)).isEqualTo(expected);
+    assertThat(objects.defaultAddressPools(true)).isEqualTo(expected);
+    assertThat(requests).containsExactly("/info");
   }
 }

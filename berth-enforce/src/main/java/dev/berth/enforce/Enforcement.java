@@ -111,7 +111,9 @@ public final class Enforcement {
 
   /** Whether deciding asks the daemon who owns an object (then decide off any event loop). */
   public boolean needsLookups() {
-    return caller.principal().isPresent() && route != null && judged().consultsDirectory(route);
+    return caller.principal().isPresent()
+        && route != null
+        && judged().consultsDirectory(route, request());
   }
 
   private PolicyEngine.Caller judged() {

@@ -161,6 +161,18 @@ class BuildKitIT extends ItBase {
     assertThat(rmi.ok()).as(rmi.describe()).isTrue();
   }
 
+  /** Issue 13: a BuildKit build's progress names the tag as the builder gave it. */
+  @Test
+  void build_progress_namesTheTagAsGiven() {
+    String tag = tag("bkprogress");
+    Proc.Result r = buildx(alice, "build", "--progress=plain", "-t", tag);
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    assertThat(r.stderr())
+        .as(r.describe())
+        .contains("naming to " + tag)
+        .doesNotContain("berth.invalid");
+  }
+
   @Test
   void buildxBuild_loadWithMetadataFile_builds() throws IOException {
     String tag = tag("bkload");

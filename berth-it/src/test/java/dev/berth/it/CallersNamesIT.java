@@ -137,4 +137,140 @@ class CallersNamesIT extends ItBase {
         .contains("\"" + ref + "\"")
         .doesNotContain("berth.invalid");
   }
+
+  /**
+   * alice's and bob's own {@code app:1}, each committed from a container of theirs, and a container
+   * of each made from it; the image ids by user.
+   */
+  private List<String> twoUsersOwnImages(String ref) {
+    images.add(ref);
+    List<String> ids = new ArrayList<>();
+    for (UnixUser u : List.of(alice, bob)) {
+      String source = container("src" + u.name());
+      ok(u, "create", "--name", source, image, "true");
+      ids.add(ok(u, "commit", source, ref).stdout().strip());
+    }
+    return ids;
+  }
+
+  @Test
+  void imagesReferenceFilter_ownTag_listsTheCallersNeverTheOthers() {
+    String repo = ItEnvironment.uniqueName("app");
+    List<String> ids = twoUsersOwnImages(repo + ":1");
+    for (int i = 0; i < 2; i++) {
+      UnixUser u = i == 0 ? alice : bob;
+      for (String filter :
+          List.of(repo, repo + ":1", repo + ":*", "*" + repo.substring(2) + ":1")) {
+        Proc.Result ls =
+            ok(
+                u,
+                "images",
+                "--no-trunc",
+                "-f",
+                "reference=" + filter,
+                "--format",
+                "{{.ID}} {{.Tag}}");
+        assertThat(ls.stdout().lines().toList()).as(filter).containsExactly(ids.get(i) + " 1");
+      }
+      assertThat(ok(u, "images", "--no-trunc", "--format", "{{.ID}}", repo).stdout().lines())
+          .containsExactly(ids.get(i));
+    }
+    for (String other :
+        List.of(
+            Tenants.daemonImage(bob, repo) + ":1",
+            "berth.invalid/*/*/*/" + repo + ":1",
+            "berth.invalid/u" + bob.uid() + "/docker.io/library/" + repo)) {
+      Proc.Result ls = ok(alice, "images", "-q", "-f", "reference=" + other);
+      assertThat(ls.stdout()).as("alice's filter %s selects nothing of bob's", other).isBlank();
+    }
+    Proc.Result bad = docker.run(alice, "images", "-f", "reference=[");
+    assertThat(bad.exitCode()).as(bad.describe()).isNotZero();
+    assertThat(bad.stderr()).contains("syntax error in pattern");
+  }
+
+  @Test
+  void psAncestorAndEventsImageFilters_ownTag_selectTheCallersContainersNeverTheOthers() {
+    String repo = ItEnvironment.uniqueName("app");
+    String ref = repo + ":1";
+    Instant before = Instant.now().minusSeconds(2);
+    List<String> ids = twoUsersOwnImages(ref);
+    String user = container("user");
+    List<String> made = new ArrayList<>();
+    for (UnixUser u : List.of(alice, bob)) {
+      ok(u, "create", "--name", user, ref, "true");
+      made.add(idOf(u, user));
+    }
+    for (int i = 0; i < 2; i++) {
+      UnixUser u = i == 0 ? alice : bob;
+      // (the repository alone would be repo:latest, which neither has)
+      for (String filter : List.of(ref, ids.get(i), ids.get(i).substring(7, 19))) {
+        Proc.Result ps =
+            ok(u, "ps", "-a", "--no-trunc", "-f", "ancestor=" + filter, "--format", "{{.ID}}");
+        assertThat(ps.stdout().lines().toList()).as(filter).containsExactly(made.get(i));
+      }
+    }
+    for (String other :
+        List.of(ids.get(1), ids.get(1).substring(7, 19), Tenants.daemonImage(bob, repo) + ":1")) {
+      Proc.Result ps = ok(alice, "ps", "-a", "-q", "-f", "ancestor=" + other);
+      assertThat(ps.stdout()).as("alice's ancestor=%s selects nothing of bob's", other).isBlank();
+    }
+    String until = Long.toString(Instant.now().plusSeconds(1).getEpochSecond());
+    String since = Long.toString(before.getEpochSecond());
+    for (int i = 0; i < 2; i++) {
+      UnixUser u = i == 0 ? alice : bob;
+      Proc.Result events =
+          ok(
+              u,
+              "events",
+              "--since",
+              since,
+              "--until",
+              until,
+              "-f",
+              "type=container",
+              "-f",
+              "event=create",
+              "-f",
+              "image=" + ref,
+              "--format",
+              "{{.Actor.ID}}");
+      assertThat(events.stdout().lines().toList())
+          .as(events.describe())
+          .containsExactly(made.get(i));
+    }
+    Proc.Result others =
+        ok(
+            alice,
+            "events",
+            "--since",
+            since,
+            "--until",
+            until,
+            "-f",
+            "image=" + Tenants.daemonImage(bob, repo) + ":1",
+            "--format",
+            "{{.Actor.ID}}");
+    assertThat(others.stdout()).as(others.describe()).isBlank();
+  }
+
+  @Test
+  void psBeforeSince_ownContainerByName_anotherUsersByIdNotFound() {
+    String first = container("first");
+    String second = container("second");
+    ok(alice, "create", "--name", first, image, "true");
+    ok(alice, "create", "--name", second, image, "true");
+    ok(bob, "create", "--name", first, image, "true");
+    assertThat(ok(alice, "ps", "-a", "-f", "before=" + second, "--format", "{{.Names}}").stdout())
+        .contains(first)
+        .doesNotContain(second);
+    assertThat(ok(alice, "ps", "-a", "-f", "since=" + first, "--format", "{{.Names}}").stdout())
+        .contains(second)
+        .doesNotContain(first);
+    String alices = idOf(alice, second);
+    for (String ref : List.of(alices, alices.substring(0, 12), "u" + alice.uid() + "_" + second)) {
+      Proc.Result r = docker.run(bob, "ps", "-a", "-f", "before=" + ref);
+      assertThat(r.exitCode()).as(r.describe()).isNotZero();
+      assertThat(r.stderr()).as(r.describe()).contains("No such container");
+    }
+  }
 }

@@ -198,6 +198,73 @@ class ImageArchiveIT extends ItBase {
     assertThat(DockerCli.upstream("image", "inspect", name).ok()).isFalse();
   }
 
+  /** A directory {@code u} owns (0700), for their CLI's archives. */
+  private Path dirOf(ItEnvironment.UnixUser u) {
+    Path d = aliceDir();
+    Proc.run(List.of("chown", "-R", u.uid() + ":" + u.gid(), d.toString()));
+    return d;
+  }
+
+  @Test
+  void save_ownTag_archiveNamesPlain() throws IOException {
+    Path dir = aliceDir();
+    String name = imageName("saved");
+    String c = container("save-src");
+    ok(alice, "create", "--name", c, image, "true");
+    String id = ok(alice, "commit", c, name).stdout().strip();
+    Path file = dir.resolve("own.tar");
+    ok(alice, "save", "-o", file.toString(), name);
+    byte[] saved = Files.readAllBytes(file);
+    String text = new String(saved, StandardCharsets.ISO_8859_1);
+    String entries = Tenants.tarEntries(saved);
+    assertThat(entries).contains("manifest.json:").contains("repositories:");
+    assertThat(text)
+        .as(entries)
+        .contains("\"RepoTags\":[\"" + name + "\"]")
+        .doesNotContain("berth.invalid");
+    if (entries.contains("index.json:")) { // 25 and later: the OCI layout beside Docker's
+      assertThat(text).contains("\"io.containerd.image.name\":\"docker.io/library/" + name + "\"");
+    }
+    Proc.Result list = Proc.run(List.of("tar", "-tf", file.toString()));
+    assertThat(list.exitCode()).as("a well-formed tar: %s", list.describe()).isZero();
+
+    // loaded again by alice: still hers, under her private name
+    assertThat(ok(alice, "load", "-i", file.toString()).stdout()).contains("Loaded image: " + name);
+    assertThat(Tenants.upstreamFormat("image", Tenants.daemonImage(alice, name), "{{.Id}}"))
+        .isEqualTo(id);
+    assertThat(DockerCli.upstream("image", "inspect", name).ok()).isFalse();
+
+    // loaded by bob: the tag becomes bob's (the load rule), alice's stays hers
+    Path bobs = dirOf(bob).resolve("from-alice.tar");
+    Files.write(bobs, saved);
+    Proc.run(List.of("chown", bob.uid() + ":" + bob.gid(), bobs.toString()));
+    assertThat(ok(bob, "load", "-i", bobs.toString()).stdout()).contains("Loaded image: " + name);
+    assertThat(Tenants.upstreamFormat("image", Tenants.daemonImage(bob, name), "{{.Id}}"))
+        .isEqualTo(id);
+    assertThat(ok(bob, "image", "inspect", "--format", "{{.Id}}", name).stdout().strip())
+        .isEqualTo(id);
+    assertThat(Tenants.upstreamFormat("image", Tenants.daemonImage(alice, name), "{{.Id}}"))
+        .isEqualTo(id);
+
+    // another Docker (this daemon, loaded directly as root) sees the name alice gave
+    upstreamOk("load", "-i", file.toString());
+    assertThat(Tenants.upstreamFormat("image", name, "{{.Id}}")).isEqualTo(id);
+  }
+
+  @Test
+  void save_anotherUsersImage_notFoundByNameOrId() {
+    String name = imageName("nosave");
+    String c = container("nosave-src");
+    ok(alice, "create", "--name", c, image, "true");
+    String id = ok(alice, "commit", c, name).stdout().strip();
+    String out = dirOf(bob).resolve("x.tar").toString();
+    for (String ref : List.of(name, id, Tenants.daemonImage(alice, name))) {
+      Proc.Result r = docker.run(bob, "save", "-o", out, ref);
+      assertThat(r.exitCode()).as(r.describe()).isNotZero();
+      assertThat(r.stderr()).as(r.describe()).containsAnyOf("No such image", "are berth's");
+    }
+  }
+
   private static boolean isZero(byte[] block) {
     for (byte b : block) {
       if (b != 0) {

@@ -227,4 +227,68 @@ class ImageIsolationIT {
         .as(root.describe())
         .isEqualTo(Tenants.daemonImage(t.alice, ref));
   }
+
+  /**
+   * {@code docker commit --change} is held to {@code docker import --change}'s instructions: a
+   * trigger for later builds, a build step, a parser directive, two instructions in one, berth's
+   * owner label. Nothing is made.
+   */
+  @Test
+  void commit_unsafeChange_refused() {
+    String container = t.aliceOwns.container(Kind.RUNNING).name();
+    for (String change :
+        List.of(
+            "ONBUILD RUN id",
+            "RUN id",
+            "# syntax=docker/dockerfile:1",
+            "ENV A=b\nONBUILD RUN id",
+            "LABEL dev.berth.owner.uid=" + t.bob.uid())) {
+      String ref = t.imageRef("unsafe");
+      Proc.Result r = t.as(t.alice, "commit", "--change", change, container, ref);
+      assertThat(r.exitCode()).as(r.describe()).isNotZero();
+      assertThat(r.stderr()).as(r.describe()).contains("berth: docker commit --change '");
+      assertThat(Tenants.existsUpstream("image", Tenants.daemonImage(t.alice, ref)))
+          .as("nothing committed for %s", change)
+          .isFalse();
+    }
+  }
+
+  /** Every instruction a commit may apply reaches the image's config. */
+  @Test
+  void commit_safeChanges_applied() {
+    String ref = t.imageRef("safe");
+    Tenants.assertOk(
+        t.as(
+            t.alice,
+            "commit",
+            "--change",
+            "ENV GREETING=hi",
+            "--change",
+            "LABEL org.example.role=web",
+            "--change",
+            "WORKDIR /srv",
+            "--change",
+            "ENTRYPOINT [\"/bin/sh\", \"-c\"]",
+            "--change",
+            "CMD [\"echo $GREETING\"]",
+            "--change",
+            "EXPOSE 8080",
+            "--change",
+            "USER 0",
+            "--change",
+            "VOLUME /data",
+            t.aliceOwns.container(Kind.RUNNING).name(),
+            ref));
+    String config =
+        Tenants.upstreamFormat("image", Tenants.daemonImage(t.alice, ref), "{{json .Config}}");
+    assertThat(config)
+        .contains("\"GREETING=hi\"")
+        .contains("\"org.example.role\":\"web\"")
+        .contains("\"WorkingDir\":\"/srv\"")
+        .contains("\"Entrypoint\":[\"/bin/sh\",\"-c\"]")
+        .contains("\"Cmd\":[\"echo $GREETING\"]")
+        .contains("\"8080/tcp\"")
+        .contains("\"User\":\"0\"")
+        .contains("\"/data\"");
+  }
 }

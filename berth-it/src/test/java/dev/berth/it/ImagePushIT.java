@@ -130,6 +130,27 @@ class ImagePushIT extends ItBase {
   }
 
   @Test
+  void pushAllTags_ownImages_refusedNamingEachTagsPush() throws Exception {
+    String ref = name("alice", "all");
+    made(alice, ref, "alice-all");
+    String repo = ref.substring(0, ref.lastIndexOf(':'));
+    String two = repo + ":2";
+    images.add(two);
+    images.add(daemonName(alice, two));
+    ok(docker.run(alice, "tag", ref, two));
+    Proc.Result push = docker.run(alice, "push", "-a", repo);
+    assertThat(push.ok()).as(push.describe()).isFalse();
+    assertThat(push.stderr())
+        .as(push.describe())
+        .contains("docker push -a")
+        .contains("push each tag instead");
+    assertThat(registry.tags(repository(ref))).doesNotStartWith("200");
+    ok(docker.run(alice, "push", ref));
+    ok(docker.run(alice, "push", two));
+    assertThat(registry.tags(repository(ref))).contains("\"1\"").contains("\"2\"");
+  }
+
+  @Test
   void push_otherUsersImage_refused() throws Exception {
     String ref = name("alice", "secret");
     String hers = made(alice, ref, "alice-secret");

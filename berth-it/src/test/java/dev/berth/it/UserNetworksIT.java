@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.policy.AddressPool;
 import dev.berth.policy.HostRoutes;
 import dev.berth.policy.Ipv4Block;
+import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.yaml.PolicyDefaults;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,10 +18,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * alice's networks through berth on the real daemon: {@code docker network create --subnet} (a
- * subnet in the daemon's default pools that no host route covers works; one over a host route, here
- * the bridges of the daemons on this machine, or outside the pools is refused with the reason),
- * endpoint driver options, the predefined networks in {@code docker network ls}, and the daemon's
- * own answer to a name no network can have.
+ * subnet in the daemon's default pools that no host route covers works: the pools the daemon was
+ * started with, here the {@code --default-address-pool} that {@code scripts/dockerd-private.sh}
+ * gives each test daemon, not dockerd's built-in ones; one over a host route, here the bridges of
+ * the daemons on this machine, or outside the pools is refused with the reason; a role's own {@code
+ * allow.address_pools} replace the daemon's), endpoint driver options, the predefined networks in
+ * {@code docker network ls}, and the daemon's own answer to a name no network can have.
  */
 class UserNetworksIT extends ItBase {
   private final List<String> networks = new ArrayList<>();
@@ -39,10 +42,17 @@ class UserNetworksIT extends ItBase {
     return n;
   }
 
-  /** A /24 of the daemon's default pools that no route of this host covers now. */
-  private static Ipv4Block freeSubnet() throws IOException {
+  /** The daemon's default address pools, as its {@code /info} lists them. */
+  private static List<AddressPool> daemonPools() throws IOException {
+    Proc.Result info = DockerCli.upstream("info", "--format", "{{json .DefaultAddressPools}}");
+    assertThat(info.exitCode()).as(info.describe()).isZero();
+    return AddressPool.ofDaemon(DockerJson.mapper().readTree(info.stdout().strip()));
+  }
+
+  /** A /24 of {@code pools} that no route of this host covers now. */
+  private static Ipv4Block freeSubnet(List<AddressPool> pools) throws IOException {
     List<Ipv4Block> routes = HostRoutes.local().routes();
-    for (AddressPool pool : AddressPool.DAEMON_DEFAULTS) {
+    for (AddressPool pool : pools) {
       for (long s = pool.base().start(); s < pool.base().end(); s += 256) {
         Ipv4Block candidate = new Ipv4Block(s, 24);
         if (routes.stream().noneMatch(candidate::overlaps)) {
@@ -50,7 +60,7 @@ class UserNetworksIT extends ItBase {
         }
       }
     }
-    throw new AssertionError("no free /24 in the daemon's default pools on this host");
+    throw new AssertionError("no free /24 in " + pools + " on this host");
   }
 
   private static String address(Ipv4Block subnet, int host) {
@@ -58,8 +68,12 @@ class UserNetworksIT extends ItBase {
   }
 
   @Test
-  void createWithSubnetInThePools_containerGetsItsAddress() throws IOException {
-    Ipv4Block subnet = freeSubnet();
+  void createWithSubnetInTheDaemonsPools_containerGetsItsAddress() throws IOException {
+    List<AddressPool> pools = daemonPools();
+    assertThat(pools)
+        .as("the test daemon is started with its own --default-address-pool")
+        .isNotEqualTo(AddressPool.BUILT_IN);
+    Ipv4Block subnet = freeSubnet(pools);
     String net = network("subnet");
     Proc.Result create =
         docker.run(
@@ -111,16 +125,7 @@ class UserNetworksIT extends ItBase {
             .filter(pool::contains)
             .findFirst()
             .orElseThrow(() -> new AssertionError("no route in " + pool + " on this host"));
-    Path dir = Files.createTempDirectory("berth-pools");
-    Path policy = dir.resolve("policy.yaml");
-    String anchor = "bindings:\n";
-    String text = PolicyDefaults.text();
-    assertThat(text).contains("\n  user:\n").doesNotContain("    allow:");
-    Files.writeString(
-        policy,
-        text.replace(
-            anchor, "    allow:\n      address_pools: [{base: " + pool + ", size: 24}]\n" + anchor),
-        StandardCharsets.UTF_8);
+    Path policy = policyWithPools("{base: " + pool + ", size: 24}");
     Ipv4Block inside = new Ipv4Block(route.start(), Math.max(24, route.prefix()));
     try (BerthServer own =
         BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()))) {
@@ -133,10 +138,76 @@ class UserNetworksIT extends ItBase {
     }
   }
 
+  /**
+   * A subnet in dockerd's built-in pools, which the daemon was not given: refused, naming the pools
+   * the daemon was given (before, berth judged by the built-in pools whatever the daemon's).
+   */
+  @Test
+  void createWithSubnet_inBuiltInPoolsNotTheDaemons_refusedNamingTheDaemonsPools()
+      throws IOException {
+    List<AddressPool> pools = daemonPools();
+    Ipv4Block builtIn = freeSubnet(AddressPool.BUILT_IN);
+    assertThat(pools).noneMatch(p -> p.base().overlaps(builtIn));
+    Proc.Result create =
+        docker.run(alice, "network", "create", "--subnet", builtIn.toString(), network("builtin"));
+    assertThat(create.exitCode()).as(create.describe()).isNotZero();
+    assertThat(create.stderr())
+        .as(create.describe())
+        .contains(builtIn + " is not inside the address pools of your role")
+        .contains("the daemon's default pools: " + pools.get(0));
+  }
+
+  /**
+   * And the other way round: a role whose {@code allow.address_pools} are dockerd's built-in pools
+   * may use them, and not the pools the daemon was given.
+   */
+  @Test
+  void createWithSubnet_rolePoolsAreTheBuiltIns_builtInAcceptedDaemonsRefused() throws IOException {
+    StringBuilder list = new StringBuilder();
+    for (AddressPool p : AddressPool.BUILT_IN) {
+      list.append(list.isEmpty() ? "" : ", ")
+          .append("{base: ")
+          .append(p.base())
+          .append(", size: ")
+          .append(p.size())
+          .append("}");
+    }
+    Path policy = policyWithPools(list.toString());
+    Ipv4Block builtIn = freeSubnet(AddressPool.BUILT_IN);
+    Ipv4Block daemons = freeSubnet(daemonPools());
+    try (BerthServer own =
+        BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()))) {
+      DockerCli cli = new DockerCli(own.socket());
+      Proc.Result ok =
+          cli.run(alice, "network", "create", "--subnet", builtIn.toString(), network("role-in"));
+      assertThat(ok.exitCode()).as(ok.describe()).isZero();
+      Proc.Result refused =
+          cli.run(alice, "network", "create", "--subnet", daemons.toString(), network("role-out"));
+      assertThat(refused.exitCode()).as(refused.describe()).isNotZero();
+      assertThat(refused.stderr())
+          .as(refused.describe())
+          .contains(daemons + " is not inside the address pools of your role (172.17.0.0/16");
+    }
+  }
+
+  /** The embedded default policy, its user role given {@code address_pools: [pools]}. */
+  private static Path policyWithPools(String pools) throws IOException {
+    Path dir = Files.createTempDirectory("berth-pools");
+    Path policy = dir.resolve("policy.yaml");
+    String anchor = "bindings:\n";
+    String text = PolicyDefaults.text();
+    assertThat(text).contains("\n  user:\n").doesNotContain("    allow:");
+    Files.writeString(
+        policy,
+        text.replace(anchor, "    allow:\n      address_pools: [" + pools + "]\n" + anchor),
+        StandardCharsets.UTF_8);
+    return policy;
+  }
+
   @Test
   void createWithSubnetOutsideThePools_refused() {
     Proc.Result create =
-        docker.run(alice, "network", "create", "--subnet", "10.99.0.0/24", network("outside"));
+        docker.run(alice, "network", "create", "--subnet", "10.250.0.0/24", network("outside"));
     assertThat(create.exitCode()).as(create.describe()).isNotZero();
     assertThat(create.stderr())
         .as(create.describe())

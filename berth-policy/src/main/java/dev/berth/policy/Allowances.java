@@ -3,6 +3,7 @@ package dev.berth.policy;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -21,7 +22,8 @@ import java.util.regex.Pattern;
  *     BUILDKIT_SYNTAX}), each pinned by digest ({@code docker/dockerfile:1.7@sha256:...}); empty:
  *     only the daemon's built-in Dockerfile frontend
  * @param addressPools where the subnets users name for their networks must lie ({@code --subnet});
- *     by default dockerd's own default pools
+ *     empty (the default): the daemon's own default pools, asked of the daemon ({@link
+ *     ObjectDirectory#defaultAddressPools})
  */
 public record Allowances(
     Set<String> capAdd,
@@ -31,7 +33,7 @@ public record Allowances(
     int minHostPort,
     Set<String> buildRemote,
     Set<String> buildFrontends,
-    List<AddressPool> addressPools) {
+    Optional<List<AddressPool>> addressPools) {
 
   /** An image reference pinned by digest, with or without a tag. */
   public static final Pattern PINNED =
@@ -61,10 +63,10 @@ public record Allowances(
                 + "(NAME@sha256:<64 hex digits>)");
       }
     }
-    addressPools = List.copyOf(addressPools);
+    addressPools = addressPools.map(List::copyOf);
   }
 
-  /** Allowances with dockerd's default address pools. */
+  /** Allowances with the daemon's default address pools. */
   public Allowances(
       Set<String> capAdd,
       Set<String> sysctls,
@@ -80,7 +82,7 @@ public record Allowances(
         minHostPort,
         buildRemote,
         Set.of(),
-        AddressPool.DAEMON_DEFAULTS);
+        Optional.empty());
   }
 
   /** Allowances without remote build contexts. */

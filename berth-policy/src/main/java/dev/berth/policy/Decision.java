@@ -3,6 +3,7 @@ package dev.berth.policy;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.policy.docker.TarSanitizer;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -112,10 +113,20 @@ public sealed interface Decision {
      * the caller's own objects, such as the tags of its image namespace). Nothing the caller may
      * not see depends on it: a relay that cannot rewrite answers (plugin mode) relays the answer as
      * it is, and the caller then sees the daemon's names of its own objects.
+     *
+     * <p>{@code elements}, when set, is the same mapping for an answer that is a JSON array, one
+     * element at a time ({@code mapping} applies it to a parsed array): a relay may then read the
+     * array as a stream ({@link dev.berth.policy.docker.DockerJson#mapList}) instead of as a tree.
      */
-    record MapNames(UnaryOperator<JsonNode> mapping) implements FollowUp {
+    record MapNames(UnaryOperator<JsonNode> mapping, @Nullable ListElements elements)
+        implements FollowUp {
       public MapNames {
         requireNonNull(mapping, "mapping");
+      }
+
+      /** A mapping of whole answers only. */
+      public MapNames(UnaryOperator<JsonNode> mapping) {
+        this(mapping, null);
       }
     }
 
@@ -126,6 +137,19 @@ public sealed interface Decision {
     record MapEvents(UnaryOperator<JsonNode> event) implements FollowUp {
       public MapEvents {
         requireNonNull(event, "event");
+      }
+    }
+
+    /**
+     * An image archive ({@code docker save}) on its way to the caller: its tag-bearing entries are
+     * held (bounded), rewritten by {@code names} ({@link SavedImageNames}: the caller's own tags as
+     * the caller gave them) and relayed; the rest streams as the daemon wrote it. A relay that
+     * cannot rewrite answers (plugin mode) relays the archive as it is (the caller then sees the
+     * daemon's names of its own tags; nothing the caller may not see depends on it).
+     */
+    record ShowArchiveNames(TarSanitizer.TagEntries names) implements FollowUp {
+      public ShowArchiveNames {
+        requireNonNull(names, "names");
       }
     }
 

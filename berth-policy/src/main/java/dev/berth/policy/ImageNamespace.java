@@ -103,6 +103,20 @@ public final class ImageNamespace {
   }
 
   /**
+   * The fully qualified name a daemon tag of {@code uid}'s namespace stands for ({@code
+   * berth.invalid/u1001/docker.io/library/app:1} is {@code docker.io/library/app:1}, {@code
+   * berth.invalid/u1001/localhost__5000/app:1} is {@code localhost:5000/app:1}); empty for any
+   * other name.
+   */
+  public static Optional<String> qualifiedName(String daemonTag, int uid) {
+    Matcher m = PRIVATE.matcher(daemonTag);
+    if (!m.matches() || !m.group(1).equals(Integer.toString(uid))) {
+      return Optional.empty();
+    }
+    return Optional.of(m.group(2).replace("__", ":") + "/" + m.group(3));
+  }
+
+  /**
    * {@code text} (a daemon's message, a line of a progress stream) with every daemon name of {@code
    * uid}'s namespace written as that user gave it ({@code
    * berth.invalid/u1001/docker.io/library/app:1} reads {@code app:1}) and every name of another

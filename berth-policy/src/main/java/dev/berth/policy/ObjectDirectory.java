@@ -80,6 +80,19 @@ public interface ObjectDirectory {
     throw new LookupException("this directory cannot tell the swarm state");
   }
 
+  /**
+   * The IPv4 pools the daemon draws its networks from: its configured {@code
+   * default-address-pools}, or dockerd's built-in pools when it has none ({@link
+   * AddressPool#ofDaemon}). They change only when the daemon restarts, so a directory may keep them
+   * for a while.
+   *
+   * @param recheck whether the caller found a subnet outside the pools it was given: a directory
+   *     that keeps them asks the daemon again, unless it asked it moments ago
+   */
+  default List<AddressPool> defaultAddressPools(boolean recheck) throws LookupException {
+    throw new LookupException("this directory cannot tell the daemon's default address pools");
+  }
+
   /** The daemon's API version ({@code GET /version}'s {@code ApiVersion}, such as {@code 1.51}). */
   default String apiVersion() throws LookupException {
     throw new LookupException("this directory cannot tell the daemon's API version");

@@ -17,6 +17,7 @@ import dev.berth.policy.docker.RouteTable;
 import dev.berth.policy.rules.BodyRules;
 import dev.berth.policy.rules.BuildRules;
 import dev.berth.policy.rules.DockerfileRules;
+import dev.berth.policy.rules.ImageFilters;
 import dev.berth.policy.rules.ImagePolicyRules;
 import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.PrivateNames;
@@ -104,7 +105,7 @@ public final class PolicyEngine {
    * caller on an event loop evaluates it elsewhere ({@link ObjectDirectory} may block).
    */
   public boolean consultsDirectory(Principal who, CanonicalRequest head) {
-    return route(head).map(r -> caller(who).consultsDirectory(r)).orElse(false);
+    return route(head).map(r -> caller(who).consultsDirectory(r, head)).orElse(false);
   }
 
   /** The same, for a request whose route the caller has matched already. */
@@ -220,14 +221,28 @@ public final class PolicyEngine {
 
     /**
      * Whether deciding a request on {@code route} asks the daemon about existing objects (see
-     * {@link PolicyEngine#consultsDirectory(Principal, CanonicalRequest)}).
+     * {@link PolicyEngine#consultsDirectory(Principal, CanonicalRequest)}), or about its default
+     * address pools (a network create under a role that names none).
      */
     public boolean consultsDirectory(RouteMatch route) {
       Action action = route.route().action();
       return grant.isPresent()
           && (DockerApi.spec(action).ownership().consultsDirectory()
                   && grant.get().role().scope() != Scope.ALL
-              || ImagePolicyRules.consultsDirectory(grant.get().role(), action));
+              || ImagePolicyRules.consultsDirectory(grant.get().role(), action)
+              || action == Action.NETWORK_CREATE
+                  && grant.get().role().allow().addressPools().isEmpty());
+    }
+
+    /**
+     * {@link #consultsDirectory(RouteMatch)}, or this request's filters name images berth resolves
+     * for the caller ({@link ImageFilters#resolvesImages}: {@code docker ps -f ancestor=}).
+     */
+    public boolean consultsDirectory(RouteMatch route, CanonicalRequest head) {
+      return consultsDirectory(route)
+          || grant.isPresent()
+              && grant.get().role().scope() != Scope.ALL
+              && ImageFilters.resolvesImages(route.route().action(), head);
     }
 
     /**
@@ -467,7 +482,7 @@ public final class PolicyEngine {
     request =
         request.withQuery(
             QueryAllowlist.withoutDropped(spec, request.apiVersion(), request.query(), dropped));
-    Decision d = bodies.evaluate(who, grant, request, route);
+    Decision d = bodies.evaluate(who, grant, request, route, objects);
     if (d instanceof Decision.Allow allow) {
       d = ownership.evaluate(who, grant, allow, route, objects, mapNames);
     }

@@ -25,6 +25,24 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
 
+  /** The daemon's default address pools, as its {@code /info} gives them. */
+  List<AddressPool> pools = AddressPool.BUILT_IN;
+
+  /** The pools a fresh read gives ({@code recheck}): the daemon restarted with other pools. */
+  List<AddressPool> poolsAfterRestart = AddressPool.BUILT_IN;
+
+  /** Each read of the pools: whether it was a recheck. */
+  final List<Boolean> poolReads = new ArrayList<>();
+
+  @Override
+  public List<AddressPool> defaultAddressPools(boolean recheck) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    poolReads.add(recheck);
+    return recheck ? poolsAfterRestart : pools;
+  }
+
   /** The daemon's API version ({@link #apiVersion}). */
   String api = "1.51";
 

@@ -126,6 +126,8 @@ class ImageArchiveRulesTest {
         "ENV A=b \\",
         "LABEL dev.berth.owner.uid=1002",
         "LABEL \"DEV.BERTH.owner.uid\"=1002",
+        "LABEL dev.\"berth\".owner.uid=1002",
+        "LABEL $K=1002",
         "FROM scratch"
       })
   void import_unsafeChange_refused(String change) {

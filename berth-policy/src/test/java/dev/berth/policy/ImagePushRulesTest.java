@@ -210,7 +210,29 @@ class ImagePushRulesTest {
                 "POST",
                 "/images/127.0.0.1:5000/alice/app/push"),
             Decision.Status.FORBIDDEN);
-    assertThat(d.reason()).contains("one tag");
+    assertThat(d.reason())
+        .contains("docker push -a")
+        .contains("docker push 127.0.0.1:5000/alice/app:TAG");
+  }
+
+  @Test
+  void push_allTagsOfASharedRepositoryThatHoldsAnotherUsersPush_refused() {
+    // bob pulled tool:1; alice's push of tool:2 is under way, so the daemon holds tool:2 for her
+    FakeObjects objects =
+        host()
+            .image(
+                "sha256:" + "e".repeat(64),
+                Optional.empty(),
+                Map.of("127.0.0.1:5000/alice/app:2", FakeObjects.owner(1001)))
+            .image(
+                "sha256:" + "f".repeat(64),
+                Optional.empty(),
+                Map.of("127.0.0.1:5000/alice/app:latest", FakeObjects.owner(1002)));
+    Decision.Deny d =
+        denied(
+            decide(objects, BOB, "POST", "/images/127.0.0.1:5000/alice/app/push"),
+            Decision.Status.FORBIDDEN);
+    assertThat(d.reason()).contains("docker push -a");
   }
 
   @Test

@@ -118,7 +118,7 @@ class ImageRulesTest {
     "GET,/history",
     "GET,/get",
     "POST,/tag?repo=mine",
-    "POST,/push",
+    "POST,/push?tag=latest", // without a tag, a push is -a: refused to users whatever it names
     "DELETE,"
   })
   void referenceById_othersMadeImage_notFound(String method, String rest) {

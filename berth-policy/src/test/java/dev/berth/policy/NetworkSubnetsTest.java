@@ -213,4 +213,156 @@ class NetworkSubnetsTest {
                       "body field Bogus dropped: berth does not judge it, so it is not forwarded");
             });
   }
+
+  private static final List<AddressPool> SITE_POOL =
+      List.of(new AddressPool(Ipv4Block.parse("10.200.0.0/16"), 24));
+
+  private static Decision create(PolicyEngine engine, FakeObjects host, String ipam) {
+    return Fixtures.decide(
+        engine, host, ALICE, "POST", "/networks/create", "{\"Name\":\"n\",\"IPAM\":" + ipam + "}");
+  }
+
+  /** A host whose daemon was started with {@code default-address-pools} 10.200.0.0/16 in /24s. */
+  private static FakeObjects siteDaemon() {
+    FakeObjects host = Fixtures.objects();
+    host.pools = SITE_POOL;
+    host.poolsAfterRestart = SITE_POOL;
+    return host;
+  }
+
+  @Test
+  void create_noRolePools_subnetInTheDaemonsConfiguredPoolAccepted() {
+    FakeObjects host = siteDaemon();
+    assertThat(
+            forwardedIpam(create(ENGINE, host, "{\"Config\":[{\"Subnet\":\"10.200.7.0/24\"}]}"))
+                .at("/Config/0/Subnet")
+                .asText())
+        .isEqualTo("10.200.7.0/24");
+    assertThat(host.poolReads).containsExactly(false);
+  }
+
+  @Test
+  void create_twoSubnetsInTheDaemonsPool_daemonAskedOncePerRequest() {
+    FakeObjects host = siteDaemon();
+    forwardedIpam(
+        create(
+            ENGINE,
+            host,
+            "{\"Config\":[{\"Subnet\":\"10.200.7.0/24\"},{\"Subnet\":\"10.200.8.0/24\"}]}"));
+    assertThat(host.poolReads).containsExactly(false);
+  }
+
+  @Test
+  void create_noRolePools_subnetInTheBuiltInPoolsOnly_refusedNamingTheDaemonsPools() {
+    FakeObjects host = siteDaemon();
+    assertThat(refusal(create(ENGINE, host, "{\"Config\":[{\"Subnet\":\"172.25.3.0/24\"}]}")))
+        .contains("172.25.3.0/24 is not inside the address pools of your role")
+        .contains("the daemon's default pools: 10.200.0.0/16 in /24s");
+    assertThat(host.poolReads).as("read, then read fresh once").containsExactly(false, true);
+  }
+
+  @Test
+  void create_noRolePools_subnetLargerThanTheDaemonsPoolSize_refused() {
+    assertThat(
+            refusal(create(ENGINE, siteDaemon(), "{\"Config\":[{\"Subnet\":\"10.200.0.0/20\"}]}")))
+        .contains("not inside the address pools");
+  }
+
+  @Test
+  void create_daemonRestartedWithOtherPools_freshReadAdmitsTheSubnet() {
+    FakeObjects host = Fixtures.objects();
+    host.poolsAfterRestart = SITE_POOL;
+    forwardedIpam(create(ENGINE, host, "{\"Config\":[{\"Subnet\":\"10.200.7.0/24\"}]}"));
+    assertThat(host.poolReads).containsExactly(false, true);
+  }
+
+  @Test
+  void create_rolePoolsGiven_daemonsPoolsNeitherAskedNorAdmitted() throws Exception {
+    Policy policy =
+        PolicyLoader.load(
+            """
+        roles:
+          user:
+            actions: [network_create]
+            allow:
+              address_pools:
+                - {base: 172.25.0.0/16, size: 24}
+        bindings:
+          - {role: user, users: [alice]}
+        """,
+            "t.yaml",
+            g -> Optional.empty());
+    PolicyEngine engine = new PolicyEngine(policy, Fixtures.HOST, HOST_ROUTES);
+    FakeObjects host = siteDaemon();
+    forwardedIpam(create(engine, host, "{\"Config\":[{\"Subnet\":\"172.25.3.0/24\"}]}"));
+    assertThat(refusal(create(engine, host, "{\"Config\":[{\"Subnet\":\"10.200.7.0/24\"}]}")))
+        .contains("not inside the address pools of your role (172.25.0.0/16 in /24s)");
+    assertThat(host.poolReads).isEmpty();
+  }
+
+  @Test
+  void create_rolePoolsEmpty_noSubnetAtAllDaemonNotAsked() throws Exception {
+    Policy policy =
+        PolicyLoader.load(
+            """
+        roles:
+          user:
+            actions: [network_create]
+            allow:
+              address_pools: []
+        bindings:
+          - {role: user, users: [alice]}
+        """,
+            "t.yaml",
+            g -> Optional.empty());
+    FakeObjects host = siteDaemon();
+    assertThat(
+            refusal(
+                create(
+                    new PolicyEngine(policy, Fixtures.HOST, HOST_ROUTES),
+                    host,
+                    "{\"Config\":[{\"Subnet\":\"10.200.7.0/24\"}]}")))
+        .contains("your role may name no subnet (its allow.address_pools is empty)");
+    assertThat(host.poolReads).isEmpty();
+  }
+
+  @Test
+  void create_daemonsPoolsUnreadable_refusedFailClosed() {
+    FakeObjects host = Fixtures.objects();
+    host.broken = true;
+    Decision d = create(ENGINE, host, "{\"Config\":[{\"Subnet\":\"172.25.3.0/24\"}]}");
+    assertThat(d)
+        .isInstanceOfSatisfying(
+            Decision.Indeterminate.class,
+            i ->
+                assertThat(i.detail())
+                    .contains("could not read the daemon's default address pools")
+                    .contains("daemon unreachable"));
+  }
+
+  @Test
+  void create_noSubnet_daemonsPoolsNotAsked() {
+    FakeObjects host = siteDaemon();
+    forwardedIpam(create(ENGINE, host, "{\"Driver\":\"default\",\"Config\":[]}"));
+    assertThat(host.poolReads).isEmpty();
+  }
+
+  @Test
+  void consultsDirectory_networkCreateUnderARoleWithoutPools_evenForScopeAll() throws Exception {
+    Policy policy =
+        PolicyLoader.load(
+            """
+        roles:
+          ops:
+            actions: [network_create]
+            scope: all
+        bindings:
+          - {role: ops, users: [alice]}
+        """,
+            "t.yaml",
+            g -> Optional.empty());
+    PolicyEngine engine = new PolicyEngine(policy, Fixtures.HOST, HOST_ROUTES);
+    assertThat(engine.consultsDirectory(ALICE, CanonicalRequest.parse("POST", "/networks/create")))
+        .isTrue();
+  }
 }

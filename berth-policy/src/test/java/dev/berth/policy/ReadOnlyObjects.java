@@ -43,6 +43,11 @@ final class ReadOnlyObjects implements ObjectDirectory {
   }
 
   @Override
+  public List<AddressPool> defaultAddressPools(boolean recheck) throws LookupException {
+    return objects.defaultAddressPools(recheck);
+  }
+
+  @Override
   public ContainerUsage usage(String id) throws LookupException {
     return objects.usage(id);
   }

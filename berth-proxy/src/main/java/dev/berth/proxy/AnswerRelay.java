@@ -8,6 +8,7 @@ import dev.berth.enforce.Refusals;
 import dev.berth.policy.Decision;
 import dev.berth.policy.ImageArchiveNames;
 import dev.berth.policy.RequestException;
+import dev.berth.policy.docker.TarSanitizer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,12 +65,16 @@ final class AnswerRelay implements UpstreamListener {
         return;
       }
     }
-    Object msg =
+    Object lines =
         ex.events != null
                 && read instanceof HttpContent c
                 && !(read instanceof LastHttpContent end && end.decoderResult().isFailure())
             ? ex.events.map(c)
             : read;
+    Object msg = archivePart(ex, lines);
+    if (msg == null) {
+      return;
+    }
     if (ex.builtImage != null && msg instanceof HttpContent c) {
       ex.builtImage.accept(c.content());
     }
@@ -117,6 +123,29 @@ final class AnswerRelay implements UpstreamListener {
     }
   }
 
+  /**
+   * {@code read} as relayed when the answer is a {@code docker save} archive ({@link
+   * SavedArchive}), else as it is; null when the archive cannot be read, and the answer ended here.
+   */
+  private @Nullable Object archivePart(Exchange ex, Object read) {
+    SavedArchive archive = ex.savedArchive;
+    if (archive == null
+        || !(read instanceof HttpContent c)
+        || (read instanceof LastHttpContent end && end.decoderResult().isFailure())) {
+      return read;
+    }
+    try {
+      return archive.map(c);
+    } catch (RequestException e) {
+      // an archive berth cannot read: the caller's save fails on a truncated archive
+      LOG.atWarn().addKeyValue("cause", e.getMessage()).log("saved image archive not relayed");
+      ex.savedArchive = null;
+      conn.recordResult(ex);
+      conn.closeAfterFlush();
+      return null;
+    }
+  }
+
   /** The status line and headers; true when the exchange became a tunnel. */
   private boolean answerHead(Exchange ex, HttpResponse resp) {
     ex.responseStarted = true;
@@ -142,6 +171,17 @@ final class AnswerRelay implements UpstreamListener {
                 ImageArchiveNames.madeImage(line).ifPresent(ex.madeImages::add);
                 return texts == null ? line : texts.apply(line);
               });
+    }
+    if (ex.followUp() instanceof Decision.FollowUp.ShowArchiveNames names
+        && ex.status / 100 == 2
+        && !ex.isHead()) {
+      ex.savedArchive =
+          new SavedArchive(TarSanitizer.tagsOnly(names.names()), conn.channel.alloc());
+      if (HttpUtil.isContentLengthSet(resp)) {
+        // berth's entries change the archive's length
+        resp.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        HttpUtil.setTransferEncodingChunked(resp, true);
+      }
     }
     if (HeldAnswer.holds(resp, ex.followUp(), ex.answerNames())) {
       ex.held = HeldAnswer.of(resp, conn.channel.alloc());

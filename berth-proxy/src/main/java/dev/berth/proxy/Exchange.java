@@ -68,6 +68,9 @@ final class Exchange {
    */
   @Nullable EventLines events;
 
+  /** Gives a {@code docker save} archive's tags back the caller's names as it passes, or null. */
+  @Nullable SavedArchive savedArchive;
+
   /** The BuildKit session id this request claimed, until it is handed off. */
   @Nullable String buildSession;
 

@@ -3,6 +3,7 @@ package dev.berth.proxy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.enforce.Enforcement;
 import dev.berth.policy.Decision;
+import dev.berth.policy.ListElements;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import io.netty.buffer.ByteBufAllocator;
@@ -16,8 +17,9 @@ import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * An answer berth holds back until it is complete: a successful {@code system df} (rewritten for
- * the caller), a created exec (claimed for the caller before the caller learns its id), and an
- * error whose message is given back the caller's names ({@link Decision.AnswerNames}; never
+ * the caller), a list or inspect in the caller's names (a list read as a stream of elements, {@link
+ * DockerJson#mapList}), a created exec (claimed for the caller before the caller learns its id),
+ * and an error whose message is given back the caller's names ({@link Decision.AnswerNames}; never
  * claimed).
  */
 final class HeldAnswer {
@@ -73,8 +75,13 @@ final class HeldAnswer {
     switch (followUp) {
       case Decision.FollowUp.FilterResponse f ->
           out = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
-      case Decision.FollowUp.MapNames m ->
-          out = DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
+      case Decision.FollowUp.MapNames m -> {
+        ListElements elements = m.elements();
+        out =
+            elements != null
+                ? DockerJson.mapList(bytes, elements, m.mapping())
+                : DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
+      }
       case Decision.FollowUp.ClaimExec c -> {
         try {
           enforcement.claim(c, head.status().code(), Enforcement.createdId(bytes));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.policy.Decision;
 import dev.berth.policy.Owner;
+import dev.berth.policy.SavedImageNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -145,5 +146,81 @@ class AnswerRelayTest {
     daemonSends(Integer.toHexString(rest.length()) + "\r\n" + rest + "\r\n0\r\n\r\n");
     assertThat(f.answer()).startsWith("HTTP/1.1 201").contains(EXEC_ID);
     assertThat(f.owners.execOwner(EXEC_ID)).hasValue(alice);
+  }
+
+  /** A tar of one regular file, as Go's archive/tar writes it. */
+  private static String tarOf(String name, String content) {
+    byte[] h = new byte[512];
+    byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(n, 0, h, 0, n.length);
+    String[][] fields = {
+      {"100", String.format("%07o", 0644)},
+      {"108", "0000000"},
+      {"116", "0000000"},
+      {"124", String.format("%011o", content.length())},
+      {"136", String.format("%011o", 0)},
+      {"257", "ustar"},
+      {"263", "00"}
+    };
+    for (String[] f : fields) {
+      byte[] b = f[1].getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(b, 0, h, Integer.parseInt(f[0]), b.length);
+    }
+    h[156] = '0';
+    long sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += i >= 148 && i < 156 ? ' ' : h[i] & 0xff;
+    }
+    byte[] c = String.format("%06o", sum).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(c, 0, h, 148, 6);
+    h[155] = ' ';
+    return new String(h, StandardCharsets.ISO_8859_1)
+        + content
+        + "\0".repeat((512 - content.length() % 512) % 512)
+        + "\0".repeat(1024);
+  }
+
+  private static String chunk(String data) {
+    return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
+  }
+
+  @Test
+  void save_ownTag_archiveNamesTheTagAsGivenAsItStreams() throws Exception {
+    forwarded(
+        "GET",
+        "/v1.51/images/x/get",
+        new Decision.FollowUp.ShowArchiveNames(new SavedImageNames(1000)));
+    String tar =
+        tarOf(
+            "manifest.json",
+            "[{\"Config\":\"c\",\"RepoTags\":[\"berth.invalid/u1000/docker.io/library/app:1\"]}]\n");
+    daemonSends(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + chunk(tar.substring(0, 700)));
+    StringBuilder out = new StringBuilder(f.answer());
+    daemonSends(chunk(tar.substring(700)) + "0\r\n\r\n");
+    out.append(f.answer());
+    assertThat(out.toString())
+        .startsWith("HTTP/1.1 200")
+        .contains("\"RepoTags\":[\"app:1\"]")
+        .doesNotContain("berth.invalid")
+        .endsWith("0\r\n\r\n");
+  }
+
+  @Test
+  void save_archiveBerthCannotRead_endsWithoutACleanEnd() throws Exception {
+    forwarded(
+        "GET",
+        "/v1.51/images/x/get",
+        new Decision.FollowUp.ShowArchiveNames(new SavedImageNames(1000)));
+    daemonSends("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk("x".repeat(600)));
+    StringBuilder out = new StringBuilder();
+    f.channel.runPendingTasks();
+    for (Object o; (o = f.channel.readOutbound()) != null; ) {
+      out.append(((ByteBuf) o).toString(StandardCharsets.ISO_8859_1));
+      ReferenceCountUtil.release(o);
+    }
+    assertThat(out.toString()).doesNotContain("0\r\n\r\n").doesNotContain("xxx");
+    assertThat(f.channel.isOpen()).isFalse();
   }
 }

@@ -39,10 +39,27 @@ class AddressPoolCheckTest {
   }
 
   @Test
-  void networks_malformedOrIpv6_countsNothing() {
-    assertThat(AddressPoolCheck.networks("10.0.0.0", 24)).isZero();
-    assertThat(AddressPoolCheck.networks("fd00::/48", 64)).isZero();
-    assertThat(AddressPoolCheck.networks("10.0.0.0/24", 16)).isZero();
-    assertThat(AddressPoolCheck.networks("10.0.0.0/x", 24)).isZero();
+  void check_configuredPools_namesThePoolsSubnetsAreJudgedBy() throws Exception {
+    Finding f =
+        AddressPoolCheck.check(
+            json(
+                "[{\"Base\":\"10.200.0.0/16\",\"Size\":24},"
+                    + "{\"Base\":\"fd00::/48\",\"Size\":64}]"));
+    assertThat(f.detail())
+        .startsWith("256 bridge networks from default-address-pools 10.200.0.0/16 in /24s;")
+        .contains("a --subnet of a role without allow.address_pools must lie in these pools");
+  }
+
+  @Test
+  void check_poolsNotConfigured_namesTheBuiltInPools() {
+    assertThat(AddressPoolCheck.check(MissingNode.getInstance()).detail())
+        .contains("dockerd's built-in pools (default-address-pools not set) 172.17.0.0/16 in /16s");
+  }
+
+  @Test
+  void check_unreadablePools_warnsThatSubnetsAreRefused() throws Exception {
+    Finding f = AddressPoolCheck.check(json("[{\"Base\":\"10.0.0.0/24\",\"Size\":16}]"));
+    assertThat(f.severity()).isEqualTo(Finding.Severity.WARN);
+    assertThat(f.detail()).contains("cannot be read").contains("refuses every --subnet");
   }
 }

@@ -4,10 +4,22 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.CanonicalRequest;
+import dev.berth.policy.Decision;
+import dev.berth.policy.HostPaths;
+import dev.berth.policy.ListElements;
+import dev.berth.policy.Policy;
+import dev.berth.policy.PolicyEngine;
+import dev.berth.policy.Principal;
 import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.policy.yaml.PolicyLoader;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What re-serialising a container list answer costs, and what a streaming rewrite could save: a
@@ -15,10 +27,14 @@ import java.util.Arrays;
  * berth does today for a held answer ({@link DockerJson#parse}: strict UTF-8 check, a tree with
  * big-number nodes and duplicate detection, then {@link DockerJson#write}), (b) a tree with
  * Jackson's default number nodes ({@link DockerJson#mapper}), (c) a streaming copy, parser to
- * generator, without a tree (the lower bound of a rewrite that touches only the names). Variants
- * rotate per round; it reports the median per-round time per answer and the ratio to (a), and
- * whether the outputs are byte for byte the same. A benchmark, not a test. Usage: {@code java -cp
- * ... dev.berth.bench.micro.ListAnswerBench [containers] [answers-per-round] [rounds]}.
+ * generator, without a tree (the lower bound of a rewrite that touches only the names), and the
+ * real mapping of the answer for a user with private names (the default policy's decision for
+ * {@code GET /containers/json?all=1} by alice, {@link Decision.FollowUp.MapNames}): (d) as a tree
+ * ({@code write(mapping(parse(answer)))}, berth before the streaming rewrite) and (e) as a stream
+ * of elements ({@link DockerJson#mapList}, berth now). Variants rotate per round; it reports the
+ * median per-round time per answer and the ratio to (a) and of (e) to (d), and whether the outputs
+ * are byte for byte the same. A benchmark, not a test. Usage: {@code java -cp ...
+ * dev.berth.bench.micro.ListAnswerBench [containers] [answers-per-round] [rounds]}.
  */
 public final class ListAnswerBench {
   private ListAnswerBench() {}
@@ -33,19 +49,32 @@ public final class ListAnswerBench {
     byte[] a = DockerJson.write(DockerJson.parse(answer));
     byte[] b = defaults.writeValueAsBytes(defaults.readTree(answer));
     byte[] c = stream(factory, answer);
-    String[] names = {"tree, strict (today)", "tree, default numbers", "streaming copy"};
-    double[][] micros = new double[3][rounds];
+    Decision.FollowUp.MapNames m = aliceListMapping();
+    ListElements elements = Objects.requireNonNull(m.elements());
+    byte[] d = DockerJson.write(m.mapping().apply(DockerJson.parse(answer)));
+    byte[] e = DockerJson.mapList(answer, elements, m.mapping());
+    String[] names = {
+      "tree, strict (copy)",
+      "tree, default numbers",
+      "streaming copy",
+      "mapping as a tree (before)",
+      "mapping as a stream (now)"
+    };
+    int variants = names.length;
+    double[][] micros = new double[variants][rounds];
     long sink = 0;
     for (int r = 0; r < rounds; r++) {
-      for (int k = 0; k < 3; k++) {
-        int v = (r + k) % 3;
+      for (int k = 0; k < variants; k++) {
+        int v = (r + k) % variants;
         long t0 = System.nanoTime();
         for (int i = 0; i < perRound; i++) {
           byte[] out =
               switch (v) {
                 case 0 -> DockerJson.write(DockerJson.parse(answer));
                 case 1 -> defaults.writeValueAsBytes(defaults.readTree(answer));
-                default -> stream(factory, answer);
+                case 2 -> stream(factory, answer);
+                case 3 -> DockerJson.write(m.mapping().apply(DockerJson.parse(answer)));
+                default -> DockerJson.mapList(answer, elements, m.mapping());
               };
           sink += out.length;
         }
@@ -55,17 +84,49 @@ public final class ListAnswerBench {
     System.out.printf(
         "container list answer, %d containers, %d bytes: %d answers x %d rounds (sink %d)%n",
         containers, answer.length, perRound, rounds, sink);
-    for (int v = 0; v < 3; v++) {
+    for (int v = 0; v < variants; v++) {
       double[] ratio = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         ratio[r] = micros[v][r] / micros[0][r];
       }
       System.out.printf(
-          "%-24s %8.1f us/answer  %5.2f x today%n", names[v], median(micros[v]), median(ratio));
+          "%-28s %8.1f us/answer  %5.2f x strict copy%n",
+          names[v], median(micros[v]), median(ratio));
+    }
+    double[] now = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      now[r] = micros[4][r] / micros[3][r];
     }
     System.out.printf(
-        "same bytes as today: default numbers %s, streaming copy %s%n",
-        Arrays.equals(a, b), Arrays.equals(a, c));
+        "mapping as a stream / as a tree, median of per-round ratios: %.2f x%n", median(now));
+    System.out.printf(
+        "same bytes as the strict copy: default numbers %s, streaming copy %s; "
+            + "mapping: stream same as tree %s, renamed %s%n",
+        Arrays.equals(a, b),
+        Arrays.equals(a, c),
+        Arrays.equals(d, e),
+        !new String(e, StandardCharsets.UTF_8).contains("u1001_"));
+  }
+
+  /** The answer mapping of the default policy for alice's {@code docker ps -a}. */
+  private static Decision.FollowUp.MapNames aliceListMapping() throws Exception {
+    String text = PolicyDefaults.text();
+    String roles = text.substring(text.indexOf("roles:"), text.indexOf("bindings:"));
+    Policy policy =
+        PolicyLoader.load(
+            roles + "bindings:\n  - {role: user, users: [alice]}\n",
+            "bench-alice.yaml",
+            g -> Optional.empty());
+    HostPaths host = path -> new HostPaths.Resolved(path.normalize(), HostPaths.Kind.DIRECTORY);
+    Principal alice = new Principal(1001, 1001, 1, "alice", "/home/alice", List.of(1001), -1);
+    Decision d =
+        new PolicyEngine(policy, host)
+            .evaluate(alice, CanonicalRequest.parse("GET", "/v1.51/containers/json?all=1"), null);
+    if (d instanceof Decision.Allow allow
+        && allow.followUp() instanceof Decision.FollowUp.MapNames m) {
+      return m;
+    }
+    throw new IllegalStateException("alice's list must be allowed and mapped, got " + d);
   }
 
   private static byte[] stream(JsonFactory factory, byte[] answer) throws Exception {
@@ -86,7 +147,7 @@ public final class ListAnswerBench {
       s.append(i == 0 ? "" : ",")
           .append("{\"Id\":\"")
           .append(id)
-          .append("\",\"Names\":[\"/u1001-web-")
+          .append("\",\"Names\":[\"/u1001_web-")
           .append(i)
           .append("\"],\"Image\":\"busybox\",\"ImageID\":\"sha256:")
           .append(id)

@@ -273,8 +273,8 @@ public final class DockerApi {
               .query("comment", "author", "pause")
               .judged(
                   "changes",
-                  "image config only; a container made from the image is judged "
-                      + "at create like any other")
+                  "ImageChanges: ENV, LABEL (not dev.berth.*), WORKDIR, CMD, ENTRYPOINT, EXPOSE, "
+                      + "USER, VOLUME, one instruction each, as docker import's")
               .ownership(RULE)
               .creates(IMAGE),
           entry(IMAGE_LIST)
@@ -351,8 +351,8 @@ public final class DockerApi {
               .judged("message", "an import's comment in the image's history, nothing more")
               .judged(
                   "changes",
-                  "ImageArchiveRules.importSource: ENV, LABEL (not dev.berth.*), WORKDIR, CMD, "
-                      + "ENTRYPOINT, EXPOSE, USER, VOLUME, one instruction each")
+                  "ImageChanges: ENV, LABEL (not dev.berth.*), WORKDIR, CMD, ENTRYPOINT, EXPOSE, "
+                      + "USER, VOLUME, one instruction each")
               .query("platform")
               .ownership(RULE),
           entry(IMAGE_SEARCH)

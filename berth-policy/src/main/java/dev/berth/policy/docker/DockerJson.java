@@ -3,17 +3,24 @@ package dev.berth.policy.docker;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.policy.ListElements;
 import dev.berth.policy.RequestException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -26,6 +33,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Reads request bodies the way dockerd's Go {@code encoding/json} would, but refuses everything on
@@ -54,6 +63,15 @@ public final class DockerJson {
           .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
           .disable(JsonParser.Feature.ALLOW_COMMENTS)
           .build();
+
+  /** One element of an array {@link #mapList} reads: the rest of the array follows it. */
+  private static final ObjectReader ELEMENT =
+      MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /** One element {@link #mapList} writes, without flushing the generator after each. */
+  private static final ObjectWriter ELEMENT_OUT =
+      MAPPER.writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private DockerJson() {}
@@ -131,6 +149,52 @@ public final class DockerJson {
       throw RequestException.bad("body: expected a JSON object (" + schema.name() + ")");
     }
     return (ObjectNode) canonicalise(node, schema, "", dropped);
+  }
+
+  /**
+   * Maps a daemon's answer with {@code elements} when it is a JSON array, reading it as a stream:
+   * each element is read as a small tree, mapped, and written at once if kept, so the whole answer
+   * is never held as a tree. The answer is checked as strictly as {@link #parse} checks it (strict
+   * UTF-8, duplicate keys at every level, numbers Jackson cannot represent, trailing data): any
+   * fault refuses the whole answer, as the tree form would. An answer that is not an array is
+   * mapped whole by {@code whole}, exactly as {@code write(whole.apply(parse(body)))}.
+   */
+  public static byte[] mapList(byte[] body, ListElements elements, UnaryOperator<JsonNode> whole)
+      throws RequestException {
+    requireUtf8(body);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(body.length);
+    try (JsonParser in = MAPPER.createParser(body)) {
+      JsonToken first = in.nextToken();
+      if (first != JsonToken.START_ARRAY) {
+        return write(whole.apply(parse(body)));
+      }
+      int shown = 0;
+      try (JsonGenerator gen = MAPPER.createGenerator(out)) {
+        gen.writeStartArray();
+        while (in.nextToken() != JsonToken.END_ARRAY) {
+          JsonNode item = ELEMENT.readTree(in);
+          if (elements.limit() > 0 && shown >= elements.limit()) {
+            continue; // read and checked like the rest, not shown
+          }
+          Optional<JsonNode> kept = elements.element().apply(item);
+          if (kept.isPresent()) {
+            ELEMENT_OUT.writeValue(gen, kept.get());
+            shown++;
+          }
+        }
+        gen.writeEndArray();
+      }
+      if (in.nextToken() != null) {
+        throw RequestException.bad("body: not valid JSON (trailing data after the array)");
+      }
+    } catch (JsonProcessingException e) {
+      throw RequestException.bad("body: not valid JSON (" + e.getOriginalMessage() + ")");
+    } catch (NumberFormatException e) {
+      throw RequestException.bad("body: a number out of range (" + e.getMessage() + ")");
+    } catch (IOException e) {
+      throw RequestException.bad("body: unreadable (" + e.getMessage() + ")");
+    }
+    return out.toByteArray();
   }
 
   /** Serialises a tree as compact JSON. */

@@ -71,6 +71,10 @@ public final class TarSanitizer {
   private final int uid;
   private final int gid;
   private final @Nullable TagEntries tagEntries;
+
+  /** Headers keep the owners and modes they came with ({@link #tagsOnly}). */
+  private final boolean keepHeaders;
+
   private final byte[] header = new byte[BLOCK];
   private int headerFill;
 
@@ -119,6 +123,7 @@ public final class TarSanitizer {
     this.gid = -1;
     this.tagEntries = null;
     this.context = context;
+    this.keepHeaders = true;
   }
 
   /**
@@ -174,10 +179,23 @@ public final class TarSanitizer {
    * @param tagEntries which entries bear tags and how they are rewritten, or null for none
    */
   public TarSanitizer(int uid, int gid, @Nullable TagEntries tagEntries) {
+    this(uid, gid, tagEntries, false);
+  }
+
+  private TarSanitizer(int uid, int gid, @Nullable TagEntries tagEntries, boolean keepHeaders) {
     this.uid = uid;
     this.gid = gid;
     this.tagEntries = tagEntries;
     this.context = null;
+    this.keepHeaders = keepHeaders;
+  }
+
+  /**
+   * A reader of an image archive the daemon wrote ({@code docker save}, on its way to the caller)
+   * that rewrites only the tag-bearing entries: every other header passes as the daemon wrote it.
+   */
+  public static TarSanitizer tagsOnly(TagEntries tagEntries) {
+    return new TarSanitizer(-1, -1, tagEntries, true);
   }
 
   /** The entries of an image archive that name tags, and their rewrite. */
@@ -507,15 +525,17 @@ public final class TarSanitizer {
                   + printable(type)
                   + "' (devices, FIFOs, sparse files) is not allowed");
     }
-    // Ownership is the caller's; no setuid, setgid or sticky bits; names cleared.
-    long mode = parseNumber(100, 8) & 0777;
-    writeOctal(100, 8, mode);
-    writeOctal(108, 8, uid);
-    writeOctal(116, 8, gid);
-    Arrays.fill(header, 265, 265 + 32, (byte) 0);
-    Arrays.fill(header, 297, 297 + 32, (byte) 0);
-    Arrays.fill(header, 329, 329 + 16, (byte) 0); // device numbers
-    writeChecksum();
+    if (!keepHeaders) {
+      // Ownership is the caller's; no setuid, setgid or sticky bits; names cleared.
+      long mode = parseNumber(100, 8) & 0777;
+      writeOctal(100, 8, mode);
+      writeOctal(108, 8, uid);
+      writeOctal(116, 8, gid);
+      Arrays.fill(header, 265, 265 + 32, (byte) 0);
+      Arrays.fill(header, 297, 297 + 32, (byte) 0);
+      Arrays.fill(header, 329, 329 + 16, (byte) 0); // device numbers
+      writeChecksum();
+    }
     if (tagEntry) {
       if (size > MAX_TAG_ENTRY) {
         throw RequestException.bad(

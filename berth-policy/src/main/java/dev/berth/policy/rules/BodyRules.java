@@ -6,6 +6,7 @@ import dev.berth.policy.Grant;
 import dev.berth.policy.HostJobs;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.HostRoutes;
+import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Profile;
 import dev.berth.policy.Role;
@@ -17,8 +18,8 @@ import java.util.Map;
  * The rules for an ordinary user's request bodies, by action: each body kind has its rules class
  * ({@link ContainerCreateRules} with {@link HostConfigRules} and {@link MountRules}, {@link
  * ExecRules}, {@link UpdateRules}, {@link ArchiveRules}, {@link ImagePullRules}, {@link
- * VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of existing objects is judged
- * afterwards, by {@link OwnershipRules}.
+ * ImageChanges} for commits, {@link VolumeCreateRules}, {@link NetworkCreateRules}). Ownership of
+ * existing objects is judged afterwards, by {@link OwnershipRules}.
  */
 public final class BodyRules {
   private final ContainerCreateRules create;
@@ -30,8 +31,16 @@ public final class BodyRules {
     this.routes = routes;
   }
 
-  /** The body rules of {@code route}'s action; an action without any is allowed as it is. */
-  public Decision evaluate(Principal who, Grant grant, CanonicalRequest request, RouteMatch route) {
+  /**
+   * The body rules of {@code route}'s action; an action without any is allowed as it is. {@code
+   * objects} is only read, for the daemon's default address pools.
+   */
+  public Decision evaluate(
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      RouteMatch route,
+      ObjectDirectory objects) {
     Role role = grant.role();
     return switch (route.route().action()) {
       case CONTAINER_CREATE -> create.evaluate(who, grant, request);
@@ -39,10 +48,14 @@ public final class BodyRules {
       case CONTAINER_UPDATE -> UpdateRules.evaluate(role, request);
       case CONTAINER_ARCHIVE_PUT -> ArchiveRules.evaluate(who, request);
       case IMAGE_CREATE -> ImagePullRules.evaluate(request);
+      case CONTAINER_COMMIT ->
+          ImageChanges.refusal(request, "docker commit")
+              .<Decision>map(r -> Decision.forbidden("container_commit", r))
+              .orElseGet(() -> new Decision.Allow("container_commit", request, List.of()));
       case VOLUME_CREATE -> VolumeCreateRules.evaluate(grant.ownerFor(who), request);
       case NETWORK_CREATE ->
           NetworkCreateRules.evaluate(
-              grant.ownerFor(who), request, role.allow().addressPools(), routes);
+              grant.ownerFor(who), request, role.allow().addressPools(), objects, routes);
       default -> new Decision.Allow("user_action", request, List.of());
     };
   }

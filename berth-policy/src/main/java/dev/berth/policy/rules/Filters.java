@@ -54,6 +54,11 @@ final class Filters {
     return Optional.of(new String(DockerJson.write(out), StandardCharsets.UTF_8));
   }
 
+  /** {@code raw} (absent or "" for none) parsed strictly and written in the set form. */
+  static String canonicalText(Optional<String> raw) throws RequestException {
+    return new String(DockerJson.write(canonical(raw)), StandardCharsets.UTF_8);
+  }
+
   /** {@code raw} parsed strictly, in the set form. */
   private static ObjectNode canonical(Optional<String> raw) throws RequestException {
     ObjectNode out = NODES.objectNode();
@@ -114,6 +119,14 @@ final class Filters {
       values.fieldNames().forEachRemaining(out::add);
     }
     return out;
+  }
+
+  /** {@code filters} (as {@link #withLabel} wrote them) with {@code value} added to {@code key}. */
+  static String with(String filters, String key, String value) throws RequestException {
+    ObjectNode out = (ObjectNode) DockerJson.parse(filters.getBytes(StandardCharsets.UTF_8));
+    JsonNode values = out.get(key);
+    (values instanceof ObjectNode o ? o : out.putObject(key)).put(value, true);
+    return new String(DockerJson.write(out), StandardCharsets.UTF_8);
   }
 
   /** {@code filters} (as {@link #withLabel} wrote them) without {@code key}. */

@@ -9,9 +9,7 @@ import dev.berth.policy.ImageArchiveNames;
 import dev.berth.policy.Principal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * {@code docker import} ({@code POST /images/create?fromSrc=-}) and {@code docker load} ({@code
@@ -25,15 +23,9 @@ import java.util.Set;
  * answer ({@link FollowUp.ClaimLoaded}), which is shown in the caller's names. An import's body (a
  * root file system) is content and passes as sent; its source must be that body ({@code
  * fromSrc=-}): from a URL the daemon itself would fetch from the network. Its {@code changes} are
- * Dockerfile instructions the daemon applies to the new image's config; berth allows those that
- * only describe how a container of it runs, each judged again when a container is created (the user
- * is forced to the caller's anyway), and refuses the rest.
+ * judged as {@code docker commit}'s ({@link ImageChanges}).
  */
 final class ImageArchiveRules {
-  /** The {@code changes} instructions an import may apply. */
-  private static final Set<String> CHANGES =
-      Set.of("ENV", "LABEL", "WORKDIR", "CMD", "ENTRYPOINT", "EXPOSE", "USER", "VOLUME");
-
   private ImageArchiveRules() {}
 
   /** Whether {@code request} ({@code POST /images/create}) is an import rather than a pull. */
@@ -43,7 +35,7 @@ final class ImageArchiveRules {
 
   /**
    * The import's source and changes, for every judged role: the body only ({@code fromSrc=-}), and
-   * changes from {@link #CHANGES}, one instruction each, not setting berth's labels.
+   * the changes {@link ImageChanges} allows.
    */
   static Decision importSource(CanonicalRequest request) {
     String from = request.query().get("fromSrc").orElse("");
@@ -60,38 +52,11 @@ final class ImageArchiveRules {
               + ") is refused: the daemon would fetch it from the network itself; download it and"
               + " pipe it (curl -fsSL URL | docker import - NAME)");
     }
-    for (String change : request.query().getAll("changes")) {
-      Optional<String> why = refusedChange(change);
-      if (why.isPresent()) {
-        return Decision.forbidden(
-            "image_create", "berth: docker import --change '" + change + "': " + why.get());
-      }
+    Optional<String> refused = ImageChanges.refusal(request, "docker import");
+    if (refused.isPresent()) {
+      return Decision.forbidden("image_create", refused.get());
     }
     return new Decision.Allow("image_create", request, List.of());
-  }
-
-  private static Optional<String> refusedChange(String change) {
-    if (change.indexOf('\n') >= 0 || change.indexOf('\r') >= 0) {
-      return Optional.of("one instruction per --change");
-    }
-    String line = change.strip();
-    if (line.endsWith("\\") || line.endsWith("`")) {
-      return Optional.of("a line continuation is not allowed");
-    }
-    int space = line.indexOf(' ');
-    int tab = line.indexOf('\t');
-    int end = space < 0 ? tab : tab < 0 ? space : Math.min(space, tab);
-    String keyword = (end < 0 ? line : line.substring(0, end)).toUpperCase(Locale.ROOT);
-    if (!CHANGES.contains(keyword)) {
-      return Optional.of(
-          "only "
-              + String.join(", ", CHANGES.stream().sorted().toList())
-              + " are allowed (a container of the image runs as you whatever it says)");
-    }
-    if (keyword.equals("LABEL") && line.toLowerCase(Locale.ROOT).contains("dev.berth.")) {
-      return Optional.of("dev.berth.* labels are berth's");
-    }
-    return Optional.empty();
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
 import dev.berth.policy.QueryParams;
+import dev.berth.policy.RequestException;
 
 /**
  * Ownership of images (issue 13), handed to {@link ImageRules}: a reference is resolved in the
@@ -56,7 +57,8 @@ final class ImageOwnership {
   }
 
   /** {@code docker images}: the answer narrowed to the images the caller sees. */
-  static Step list(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects) {
+  static Step list(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException, RequestException {
     return of(ImageRules.list(who, grant, request, objects));
   }
 

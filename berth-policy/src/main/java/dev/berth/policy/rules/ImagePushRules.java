@@ -59,19 +59,39 @@ final class ImagePushRules {
       throws Refusal, LookupException {
     String name = ImageRules.imagePath(request);
     String tag = request.query().get("tag").orElse("");
+    String last = name.substring(name.lastIndexOf('/') + 1);
+    if (tag.isEmpty() && !last.contains(":") && !name.contains("@")) {
+      throw allTags(name);
+    }
     String target = ImageRefs.familiar(tag.isEmpty() ? name : name + ":" + tag);
     Optional<ImageAccess.Resolved> r = ImageAccess.resolve(target, who, grant, objects);
     if (r.isEmpty() || ImageNamespace.parse(r.get().tag()).isEmpty()) {
       return ImageOwnership.of(ImageRules.push(who, grant, request, objects));
     }
-    String last = name.substring(name.lastIndexOf('/') + 1);
-    if (tag.isEmpty() && !last.contains(":")) {
-      throw new Refusal(
-          Decision.Status.FORBIDDEN,
-          "push one tag of an image you made at a time (docker push NAME:TAG); pushing every tag"
-              + " (-a) is not available for them");
-    }
     return own(who, grant, request, objects, r.get());
+  }
+
+  /**
+   * {@code docker push -a REPOSITORY} (no tag: the CLI's {@code --all-tags}) is refused to users.
+   * The daemon pushes every tag of the repository that it holds (moby {@code
+   * distribution/push_v2.go}, {@code pushV2Repository} without a tag): the tags other users pulled
+   * (not the caller's to push), and a name held for another user's push of their own image right
+   * now, which the caller would push with the caller's credentials. berth cannot narrow one
+   * all-tags push to the caller's tags, and pushing each of the caller's tags in turn would take
+   * one daemon request per tag where the relay forwards one; so the caller pushes each tag.
+   */
+  private static Refusal allTags(String name) {
+    return new Refusal(
+        Decision.Status.FORBIDDEN,
+        "docker push -a (--all-tags) is not available through berth: the daemon would push every"
+            + " tag of "
+            + name
+            + " it holds, also tags that are not yours to push; push each tag instead (docker"
+            + " push "
+            + name
+            + ":TAG; docker images "
+            + name
+            + " lists your tags)");
   }
 
   private static Step own(

@@ -16,6 +16,9 @@ import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.QueryParams;
+import dev.berth.policy.RequestException;
+import dev.berth.policy.SavedImageNames;
+import dev.berth.policy.Scope;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,18 +86,47 @@ final class ImageRules {
                           Decision.Status.FORBIDDEN, "name the image to save (docker save NAME)"));
       ImageAccess.Resolved r = resolveOrNotFound(name, who, grant, objects);
       return new Outcome(
-          request.withQuery(request.query().with("names", r.forward())), FollowUp.NONE);
+          request.withQuery(request.query().with("names", r.forward())), savedNames(who, grant));
     }
     ImageAccess.Resolved r = resolveOrNotFound(imagePath(request), who, grant, objects);
-    return new Outcome(withImagePath(request, r.forward()), FollowUp.NONE);
+    return new Outcome(withImagePath(request, r.forward()), savedNames(who, grant));
   }
 
-  static Outcome list(
-      Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects) {
+  /** The archive's tags in the caller's names ({@link SavedImageNames}); as is for admins. */
+  private static FollowUp savedNames(Principal who, Grant grant) {
+    return grant.role().passthrough() || grant.role().scope() == Scope.ALL
+        ? FollowUp.NONE
+        : new FollowUp.ShowArchiveNames(new SavedImageNames(who.uid()));
+  }
+
+  /**
+   * {@code docker images}: the answer narrowed to the images the caller sees, in the caller's
+   * names; {@code reference} patterns applied by berth to that answer ({@link ReferenceFilter}),
+   * {@code before}/{@code since} resolved as the caller's references ({@link ImageFilters}).
+   */
+  static Outcome list(Principal who, Grant grant, CanonicalRequest request, ObjectDirectory objects)
+      throws Refusal, LookupException, RequestException {
     ImageClaims claims = objects.imageClaims();
+    CanonicalRequest out = request;
+    ReferenceFilter byReference = ReferenceFilter.of(List.of());
+    List<String> notes = new ArrayList<>();
+    Optional<String> raw = request.query().get("filters");
+    if (raw.isPresent()) {
+      String filters = Filters.canonicalText(raw);
+      byReference = ReferenceFilter.of(Filters.values(filters, "reference"));
+      String judged =
+          ImageFilters.beforeSince(Filters.without(filters, "reference"), who, grant, objects);
+      if (!byReference.isEmpty() || !judged.equals(filters)) {
+        out = request.withQuery(request.query().with("filters", judged));
+        notes.add("image filters applied in your names");
+      }
+    }
+    ReferenceFilter patterns = byReference;
     return new Outcome(
-        request,
-        new FollowUp.FilterResponse(list -> ImageAccess.narrowList(list, who, grant, claims)));
+        out,
+        new FollowUp.FilterResponse(
+            list -> patterns.narrow(ImageAccess.narrowList(list, who, grant, claims))),
+        notes);
   }
 
   /** {@code docker tag SOURCE TARGET}: the source must be seen, the target is the caller's. */

@@ -10,6 +10,7 @@ import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ImageClaims;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
 import dev.berth.policy.QueryParams;
 import dev.berth.policy.RequestException;
@@ -30,11 +31,29 @@ final class ListOwnership {
 
   private ListOwnership() {}
 
+  /**
+   * A list, prune or event stream narrowed to the caller's objects.
+   *
+   * @param asSent whether the request reaches the daemon as sent (plugin mode): image filters are
+   *     then not translated ({@link ImageFilters})
+   */
   static Step narrowed(
-      Principal who, Grant grant, CanonicalRequest request, Action action, PrivateNames names)
-      throws RequestException {
+      Principal who,
+      Grant grant,
+      CanonicalRequest request,
+      Action action,
+      PrivateNames names,
+      ObjectDirectory objects,
+      boolean asSent)
+      throws RequestException, LookupException, Refusal {
     String label = ownerFilter(who, grant);
     String filters = Filters.withLabel(request.query().get("filters"), label);
+    if (!asSent && action == Action.CONTAINER_LIST) {
+      filters = ImageFilters.ancestors(filters, who, grant, objects);
+      filters = containerOrder(filters, who, grant, objects, names);
+    } else if (!asSent && action == Action.SYSTEM_EVENTS) {
+      filters = ImageFilters.eventImages(filters, who.uid());
+    }
     Set<String> named =
         action == Action.SYSTEM_EVENTS
             ? Set.of("container", "network", "volume")
@@ -66,6 +85,35 @@ final class ListOwnership {
       step.note("name filters applied by berth in your names");
     }
     return step;
+  }
+
+  /**
+   * {@code filters} (canonical) of a container list with each {@code before}/{@code since} the full
+   * id of the container it names. The daemon resolves each value among every container ({@code
+   * GetContainer} in moby {@code daemon/list.go}, an error when there is none), so as given it
+   * would miss the caller's own private names ({@code web} is {@code u1001_web}) and tell apart
+   * another user's container from none. Resolved as every container reference of the caller (own
+   * name first, then an id or name the caller's owner label reaches); anything else is {@code No
+   * such container}, as a missing container is on the daemon.
+   */
+  private static String containerOrder(
+      String filters, Principal who, Grant grant, ObjectDirectory objects, PrivateNames names)
+      throws RequestException, LookupException, Refusal {
+    String out = filters;
+    for (String key : List.of("before", "since")) {
+      List<String> values = Filters.values(out, key);
+      if (values.isEmpty()) {
+        continue;
+      }
+      ImageFilters.bounded(key, values);
+      out = Filters.without(out, key);
+      for (String v : values) {
+        out =
+            Filters.with(
+                out, key, ContainerOwnership.container(v, who, grant, objects, names).id());
+      }
+    }
+    return out;
   }
 
   /**

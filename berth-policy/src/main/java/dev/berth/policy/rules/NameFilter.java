@@ -100,13 +100,24 @@ final class NameFilter {
   private ArrayNode kept(ArrayNode list) {
     ArrayNode out = list.arrayNode();
     for (JsonNode item : list) {
-      if (item.has("Names")
-          ? selectsAnyName(item.path("Names"))
-          : selects(item.path("Name").asText(""))) {
+      if (keeps(item)) {
         out.add(item);
       }
     }
     return out;
+  }
+
+  /**
+   * Whether the filter selects one element of a list (in the caller's names): a container by its
+   * name (the one of {@code Names} without a second slash), a network or volume by {@code Name}.
+   */
+  boolean keeps(JsonNode item) {
+    if (values.isEmpty()) {
+      return true;
+    }
+    return item.has("Names")
+        ? selectsAnyName(item.path("Names"))
+        : selects(item.path("Name").asText(""));
   }
 
   private boolean selectsAnyName(JsonNode names) {

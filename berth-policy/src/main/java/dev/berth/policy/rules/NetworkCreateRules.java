@@ -13,6 +13,8 @@ import dev.berth.policy.CanonicalRequest.Body;
 import dev.berth.policy.Decision;
 import dev.berth.policy.HostRoutes;
 import dev.berth.policy.Ipv4Block;
+import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -36,9 +39,30 @@ final class NetworkCreateRules {
    * to host interfaces or existing bridges, and other drivers reach the host's network (macvlan,
    * ipvlan) or need swarm. Keys are matched case-insensitively, as Go's decoder does; the body is
    * rebuilt from the known ones.
+   *
+   * @param rolePools the role's {@code allow.address_pools}; empty: the daemon's default pools,
+   *     asked of {@code objects} only when a subnet is named
    */
   static Decision evaluate(
-      Owner owner, CanonicalRequest request, List<AddressPool> pools, HostRoutes routes) {
+      Owner owner,
+      CanonicalRequest request,
+      Optional<List<AddressPool>> rolePools,
+      ObjectDirectory objects,
+      HostRoutes routes) {
+    try {
+      return judge(owner, request, new Pools(rolePools, objects), routes);
+    } catch (LookupException e) {
+      return new Decision.Indeterminate(
+          "network_create",
+          "berth could not read the daemon's default address pools, which --subnet is judged by ("
+              + e.getMessage()
+              + ")");
+    }
+  }
+
+  private static Decision judge(
+      Owner owner, CanonicalRequest request, Pools pools, HostRoutes routes)
+      throws LookupException {
     JsonNode in = request.body() instanceof Body.Json j ? j.value() : NODES.objectNode();
     if (!in.isObject()) {
       return Decision.badRequest("network_create", "berth: body: expected a JSON object");
@@ -130,15 +154,18 @@ final class NetworkCreateRules {
   /**
    * The IPAM section, judged field by field: the default driver without options, and for each
    * configured subnet: an IPv4 subnet inside one of the role's address pools (by default the
-   * daemon's own), overlapping none of the host's routes (a network on the host's LAN or its DNS
-   * server's subnet would capture their traffic), with its IP range, gateway and auxiliary
-   * addresses inside it. Overlaps with other networks are the daemon's to refuse (its IPAM
-   * allocates each pool once: "Pool overlaps with other one on this address space").
+   * daemon's own default pools, see {@link Pools}), overlapping none of the host's routes (a
+   * network on the host's LAN or its DNS server's subnet would capture their traffic), with its IP
+   * range, gateway and auxiliary addresses inside it. Overlaps with other networks are the daemon's
+   * to refuse (its IPAM allocates each pool once: "Pool overlaps with other one on this address
+   * space").
    *
    * @return the IPAM to forward, or null for none
    * @throws IllegalArgumentException with the refusal's reason
+   * @throws LookupException when the daemon's pools are needed and cannot be read
    */
-  private static @Nullable ObjectNode ipam(JsonNode v, List<AddressPool> pools, HostRoutes routes) {
+  private static @Nullable ObjectNode ipam(JsonNode v, Pools pools, HostRoutes routes)
+      throws LookupException {
     if (v.isNull()) {
       return null;
     }
@@ -178,8 +205,8 @@ final class NetworkCreateRules {
     return out;
   }
 
-  private static ObjectNode ipamConfig(
-      JsonNode c, List<AddressPool> pools, List<Ipv4Block> hostRoutes) {
+  private static ObjectNode ipamConfig(JsonNode c, Pools pools, List<Ipv4Block> hostRoutes)
+      throws LookupException {
     if (!c.isObject()) {
       throw new IllegalArgumentException("IPAM.Config: expected objects");
     }
@@ -195,15 +222,7 @@ final class NetworkCreateRules {
               + "drawn from berth's address pools; use --ipv6 without a subnet");
     }
     Ipv4Block subnet = block("--subnet", subnetText);
-    if (pools.stream().noneMatch(p -> p.admits(subnet))) {
-      throw new IllegalArgumentException(
-          "--subnet "
-              + subnet
-              + " is not inside the address "
-              + "pools of your role ("
-              + pools.stream().map(AddressPool::toString).collect(Collectors.joining(", "))
-              + ")");
-    }
+    pools.check(subnet);
     for (Ipv4Block route : hostRoutes) {
       if (route.overlaps(subnet)) {
         throw new IllegalArgumentException(
@@ -238,6 +257,63 @@ final class NetworkCreateRules {
       throw new IllegalArgumentException("--aux-address: expected names and addresses");
     }
     return out;
+  }
+
+  /**
+   * Where this request's subnets may lie: the role's pools, else the daemon's default pools, read
+   * from the directory once per request (when the first subnet is judged) and once more, fresh, for
+   * a subnet outside them (the daemon may have restarted with other pools since the directory read
+   * them).
+   */
+  private static final class Pools {
+    private final Optional<List<AddressPool>> role;
+    private final ObjectDirectory objects;
+    private @Nullable List<AddressPool> daemon;
+    private boolean rechecked;
+
+    Pools(Optional<List<AddressPool>> role, ObjectDirectory objects) {
+      this.role = role;
+      this.objects = objects;
+    }
+
+    void check(Ipv4Block subnet) throws LookupException {
+      List<AddressPool> pools = current();
+      if (!admits(pools, subnet) && role.isEmpty() && !rechecked) {
+        rechecked = true;
+        daemon = objects.defaultAddressPools(true);
+        pools = daemon;
+      }
+      if (pools.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--subnet: your role may name no subnet (its allow.address_pools is empty); leave"
+                + " --subnet out and the daemon addresses the network");
+      }
+      if (!admits(pools, subnet)) {
+        throw new IllegalArgumentException(
+            "--subnet "
+                + subnet
+                + " is not inside the address pools of your role ("
+                + (role.isEmpty() ? "the daemon's default pools: " : "")
+                + pools.stream().map(AddressPool::toString).collect(Collectors.joining(", "))
+                + ")");
+      }
+    }
+
+    private List<AddressPool> current() throws LookupException {
+      if (role.isPresent()) {
+        return role.get();
+      }
+      List<AddressPool> known = daemon;
+      if (known == null) {
+        known = objects.defaultAddressPools(false);
+        daemon = known;
+      }
+      return known;
+    }
+
+    private static boolean admits(List<AddressPool> pools, Ipv4Block subnet) {
+      return pools.stream().anyMatch(p -> p.admits(subnet));
+    }
   }
 
   private static Ipv4Block block(String flag, String text) {

@@ -102,8 +102,9 @@ final class NetworkOwnership {
       CanonicalRequest request,
       ObjectDirectory objects,
       PrivateNames names)
-      throws RequestException {
-    Step narrowed = ListOwnership.narrowed(who, grant, request, NETWORK_LIST, names);
+      throws RequestException, LookupException, Refusal {
+    // no image filters on networks: nothing is translated, nothing is looked up
+    Step narrowed = ListOwnership.narrowed(who, grant, request, NETWORK_LIST, names, objects, true);
     Optional<String> raw = request.query().get("filters");
     Optional<String> filters = Filters.builtinNetworks(raw);
     if (filters.isEmpty() || !(narrowed.followUp instanceof FollowUp.MapNames shown)) {

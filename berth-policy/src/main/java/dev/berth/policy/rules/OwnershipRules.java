@@ -11,6 +11,7 @@ import dev.berth.policy.Decision.FollowUp;
 import dev.berth.policy.DockerObject;
 import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
+import dev.berth.policy.ListElements;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
@@ -82,7 +83,8 @@ public final class OwnershipRules {
                   case IMAGE ->
                       throw new IllegalStateException("images are judged by their own rules");
                 };
-            case NARROWED -> ListOwnership.narrowed(who, grant, request, action, names);
+            case NARROWED ->
+                ListOwnership.narrowed(who, grant, request, action, names, objects, !mapNames);
             case FILTERED ->
                 switch (action) {
                   case SYSTEM_DF -> ListOwnership.dataUsage(who, grant, request, objects, names);
@@ -155,17 +157,27 @@ public final class OwnershipRules {
    */
   static FollowUp shownNames(
       Principal who, Grant grant, PrivateNames names, NameFilter byName, int limit) {
+    ListElements elements =
+        new ListElements(
+            item -> {
+              JsonNode out = names.element(item);
+              if (!byName.keeps(out)) {
+                return Optional.empty();
+              }
+              showImages(out, who, grant);
+              return Optional.of(out);
+            },
+            byName.isEmpty() ? 0 : limit);
     return new FollowUp.MapNames(
         answer -> {
-          JsonNode out = byName.narrow(names.answer(answer));
-          if (!byName.isEmpty() && limit > 0 && out instanceof ArrayNode list) {
-            while (list.size() > limit) {
-              list.remove(list.size() - 1);
-            }
+          if (answer instanceof ArrayNode list) {
+            return elements.tree(list);
           }
+          JsonNode out = byName.narrow(names.answer(answer));
           showImages(out, who, grant);
           return out;
-        });
+        },
+        elements);
   }
 
   /**

@@ -299,6 +299,17 @@ public final class PrivateNames {
     return out;
   }
 
+  /**
+   * One element of a list answer (a container, network or volume) with the caller's names, as
+   * {@link #answer} renames each element of a list, in place.
+   */
+  JsonNode element(JsonNode element) {
+    if (!prefix.isEmpty() || !defaultNetwork.isEmpty()) {
+      object(element);
+    }
+    return element;
+  }
+
   private void object(JsonNode node) {
     if (!(node instanceof ObjectNode o)) {
       return;

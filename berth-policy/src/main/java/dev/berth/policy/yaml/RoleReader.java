@@ -396,7 +396,7 @@ final class RoleReader extends NodeReader {
         new LinkedHashSet<>(strings(f.get("build_remote"), at + ".build_remote")),
         frontends(f.get("build_frontends"), at + ".build_frontends"),
         f.containsKey("address_pools")
-            ? addressPools(f.get("address_pools"), at + ".address_pools")
+            ? Optional.of(addressPools(f.get("address_pools"), at + ".address_pools"))
             : base.addressPools());
   }
 
