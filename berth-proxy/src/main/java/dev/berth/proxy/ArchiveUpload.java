@@ -220,7 +220,7 @@ final class ArchiveUpload implements AutoCloseable {
     }
     try {
       tarBytes += in.readableBytes();
-      rewrite(in, out);
+      rewrite(tar, in, out);
     } finally {
       in.release();
     }
@@ -240,7 +240,7 @@ final class ArchiveUpload implements AutoCloseable {
         try {
           tarBytes += piece.readableBytes();
           checkRatio();
-          rewrite(piece, out);
+          rewrite(tar, piece, out);
         } finally {
           piece.release();
         }
@@ -261,10 +261,11 @@ final class ArchiveUpload implements AutoCloseable {
   }
 
   /**
-   * Appends {@code in} rewritten to {@code out}: runs that pass unchanged as retained slices of
-   * {@code in}, rewritten headers as berth's own blocks.
+   * Appends {@code in} as {@code tar} rewrites it to {@code out}: runs that pass unchanged as
+   * retained slices of {@code in}, rewritten headers as berth's own blocks. Also the answer side's
+   * way ({@link SavedArchive}).
    */
-  private void rewrite(ByteBuf in, CompositeByteBuf out) throws RequestException {
+  static void rewrite(TarSanitizer tar, ByteBuf in, CompositeByteBuf out) throws RequestException {
     int base = in.readerIndex();
     tar.next(
         in.nioBuffer(),

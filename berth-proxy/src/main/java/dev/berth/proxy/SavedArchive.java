@@ -5,12 +5,10 @@ import dev.berth.policy.docker.TarSanitizer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.nio.ByteBuffer;
 
 /**
  * The answer of {@code docker save} ({@code GET /images/{name}/get}, {@code /images/get}) on its
@@ -44,22 +42,8 @@ final class SavedArchive {
   HttpContent map(HttpContent part) throws RequestException {
     ByteBuf in = part.content();
     CompositeByteBuf out = alloc.compositeBuffer();
-    int base = in.readerIndex();
     try {
-      ByteBuffer nio = in.nioBuffer();
-      tar.next(
-          nio,
-          new TarSanitizer.Output() {
-            @Override
-            public void input(int offset, int length) {
-              out.addComponent(true, in.retainedSlice(base + offset, length));
-            }
-
-            @Override
-            public void header(byte[] block) {
-              out.addComponent(true, Unpooled.wrappedBuffer(block));
-            }
-          });
+      ArchiveUpload.rewrite(tar, in, out);
       if (part instanceof LastHttpContent) {
         tar.finish();
       }

@@ -505,20 +505,7 @@ public final class TarSanitizer {
     switch (type) {
       case '0', 0, '7' -> dataRemaining = tagEntry ? 0 : padded(size);
       case '1', '2', '5' -> dataRemaining = 0; // header-only types, as Go's archive/tar reads them
-      case 'x', 'g', 'L', 'K' -> {
-        if (size > MAX_EXTENSION) {
-          throw RequestException.bad("archive: extended header larger than " + MAX_EXTENSION);
-        }
-        pax = type == 'x' || type == 'g';
-        extensionType = type;
-        if (size == 0) {
-          dataRemaining = 0;
-        } else {
-          extension = new ByteArrayOutputStream((int) size);
-          extensionRemaining = size;
-          extensionPadding = padded(size) - size;
-        }
-      }
+      case 'x', 'g', 'L', 'K' -> startExtension(type, size);
       default ->
           throw RequestException.bad(
               "archive: entry type '"
@@ -550,6 +537,22 @@ public final class TarSanitizer {
     return header.clone();
   }
 
+  /** An extended header (PAX or GNU long name): its data is collected, not passed on. */
+  private void startExtension(byte type, long size) throws RequestException {
+    if (size > MAX_EXTENSION) {
+      throw RequestException.bad("archive: extended header larger than " + MAX_EXTENSION);
+    }
+    pax = type == 'x' || type == 'g';
+    extensionType = type;
+    if (size == 0) {
+      dataRemaining = 0;
+    } else {
+      extension = new ByteArrayOutputStream((int) size);
+      extensionRemaining = size;
+      extensionPadding = padded(size) - size;
+    }
+  }
+
   /** A build context's header: passes as sent; the Dockerfile's and .dockerignore's data copied. */
   private byte[] contextHeader(byte type, String name, long size, boolean extensionEntry)
       throws RequestException {
@@ -561,20 +564,7 @@ public final class TarSanitizer {
         c.padding = padded(size) - size;
       }
       case '1', '2', '3', '4', '5', '6' -> dataRemaining = 0; // Go: header-only types
-      case 'x', 'g', 'L', 'K' -> {
-        if (size > MAX_EXTENSION) {
-          throw RequestException.bad("archive: extended header larger than " + MAX_EXTENSION);
-        }
-        pax = type == 'x' || type == 'g';
-        extensionType = type;
-        if (size == 0) {
-          dataRemaining = 0;
-        } else {
-          extension = new ByteArrayOutputStream((int) size);
-          extensionRemaining = size;
-          extensionPadding = padded(size) - size;
-        }
-      }
+      case 'x', 'g', 'L', 'K' -> startExtension(type, size);
       default ->
           throw RequestException.bad(
               "archive: entry type '"
