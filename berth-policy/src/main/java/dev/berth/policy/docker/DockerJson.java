@@ -88,21 +88,33 @@ public final class DockerJson {
   /** Parses a complete body strictly, without a schema (duplicates, trailing data refused). */
   public static JsonNode parse(byte[] body) throws RequestException {
     requireUtf8(body);
+    return parseUtf8(body);
+  }
+
+  /** {@link #parse} of a body already found to be strict UTF-8. */
+  private static JsonNode parseUtf8(byte[] body) throws RequestException {
     try {
       JsonNode node = MAPPER.readTree(body);
       if (node == null || node.isMissingNode()) {
         throw RequestException.bad("body: empty where JSON was expected");
       }
       return node;
-    } catch (JsonProcessingException e) {
-      throw RequestException.bad("body: not valid JSON (" + e.getOriginalMessage() + ")");
-    } catch (NumberFormatException e) {
+    } catch (IOException | NumberFormatException e) {
+      throw unreadable(e);
+    }
+  }
+
+  /** The refusal of a body Jackson could not read, worded alike wherever berth reads JSON. */
+  private static RequestException unreadable(Exception e) {
+    if (e instanceof JsonProcessingException json) {
+      return RequestException.bad("body: not valid JSON (" + json.getOriginalMessage() + ")");
+    }
+    if (e instanceof NumberFormatException) {
       // Jackson throws this one unwrapped for numbers it cannot represent, such as 1e66706667422
       // (found by fuzzing); the daemon's decoder refuses them too.
-      throw RequestException.bad("body: a number out of range (" + e.getMessage() + ")");
-    } catch (IOException e) {
-      throw RequestException.bad("body: unreadable (" + e.getMessage() + ")");
+      return RequestException.bad("body: a number out of range (" + e.getMessage() + ")");
     }
+    return RequestException.bad("body: unreadable (" + e.getMessage() + ")");
   }
 
   /**
@@ -166,7 +178,7 @@ public final class DockerJson {
     try (JsonParser in = MAPPER.createParser(body)) {
       JsonToken first = in.nextToken();
       if (first != JsonToken.START_ARRAY) {
-        return write(whole.apply(parse(body)));
+        return write(whole.apply(parseUtf8(body)));
       }
       int shown = 0;
       try (JsonGenerator gen = MAPPER.createGenerator(out)) {
@@ -187,12 +199,8 @@ public final class DockerJson {
       if (in.nextToken() != null) {
         throw RequestException.bad("body: not valid JSON (trailing data after the array)");
       }
-    } catch (JsonProcessingException e) {
-      throw RequestException.bad("body: not valid JSON (" + e.getOriginalMessage() + ")");
-    } catch (NumberFormatException e) {
-      throw RequestException.bad("body: a number out of range (" + e.getMessage() + ")");
-    } catch (IOException e) {
-      throw RequestException.bad("body: unreadable (" + e.getMessage() + ")");
+    } catch (IOException | NumberFormatException e) {
+      throw unreadable(e);
     }
     return out.toByteArray();
   }
