@@ -191,6 +191,19 @@ public final class DaemonObjects implements ObjectDirectory {
     }
   }
 
+  @Override
+  public Optional<String> pullImage(String fromImage, String tag, String registryAuth)
+      throws LookupException {
+    String path =
+        "/images/create?fromImage=" + encode(fromImage, false) + "&tag=" + encode(tag, false);
+    try {
+      return daemon.progress(
+          path, registryAuth.isEmpty() ? Map.of() : Map.of("X-Registry-Auth", registryAuth));
+    } catch (IOException e) {
+      throw new LookupException("the daemon could not pull " + fromImage + ": " + e.getMessage());
+    }
+  }
+
   /**
    * Ends a push's hold: the daemon's tag goes back to the image it named before the hold, or is
    * removed ({@code noprune}: only the tag, the image keeps its other tags), while it still names
