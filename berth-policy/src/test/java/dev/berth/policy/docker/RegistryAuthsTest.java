@@ -57,5 +57,6 @@ class RegistryAuthsTest {
     assertThat(RegistryAuths.host("https://h:1/v1/")).isEqualTo("h:1");
     assertThat(RegistryAuths.host("http://h/x")).isEqualTo("h");
     assertThat(RegistryAuths.host("h")).isEqualTo("h");
+    assertThat(RegistryAuths.host("/v1/")).isEmpty();
   }
 }
