@@ -192,6 +192,25 @@ public final class DaemonObjects implements ObjectDirectory {
   }
 
   @Override
+  public Map<String, String> repositoryTags(String repository) throws LookupException {
+    DaemonClient.Answer a = call("GET", "/images/json", null);
+    if (a.status() != 200) {
+      throw new LookupException("the daemon did not list its images (" + a.status() + ")");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (JsonNode image : parse(a)) {
+      for (JsonNode t : image.path("RepoTags")) {
+        String tag = t.asText("");
+        int colon = tag.lastIndexOf(':');
+        if (colon > tag.lastIndexOf('/') && tag.substring(0, colon).equals(repository)) {
+          out.put(tag, image.path("Id").asText(""));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
   public Optional<String> pullImage(String fromImage, String tag, String registryAuth)
       throws LookupException {
     String path =

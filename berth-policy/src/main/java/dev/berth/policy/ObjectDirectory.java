@@ -127,6 +127,14 @@ public interface ObjectDirectory {
   }
 
   /**
+   * The daemon's tags of the repository {@code repository} (familiar form, without tag or digest),
+   * each with the id of the image it names: what {@code docker save REPOSITORY} saves.
+   */
+  default Map<String, String> repositoryTags(String repository) throws LookupException {
+    throw new LookupException("this directory cannot list images");
+  }
+
+  /**
    * Ends a hold of {@link #holdTag}: when the daemon's {@code tag} still points at {@code imageId},
    * it points at the image it pointed at before the hold again, or is removed (the image keeps its
    * other tags); then the hold is dropped. Nothing when no such hold exists (idempotent). When the

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -200,6 +201,22 @@ class FakeObjects implements ObjectDirectory {
       throw new LookupException("daemon unreachable");
     }
     return onBuild.getOrDefault(id, List.of());
+  }
+
+  @Override
+  public Map<String, String> repositoryTags(String repository) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    Map<String, String> out = new TreeMap<>();
+    for (DockerObject i : images.values()) {
+      for (String tag : i.tags().keySet()) {
+        if (tag.substring(0, tag.lastIndexOf(':')).equals(repository)) {
+          out.put(tag, i.id());
+        }
+      }
+    }
+    return out;
   }
 
   @Override
