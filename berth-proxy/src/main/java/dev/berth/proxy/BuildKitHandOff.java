@@ -14,7 +14,6 @@ import dev.berth.policy.Action;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ImagePolicy;
-import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Scope;
@@ -139,20 +138,12 @@ final class BuildKitHandOff {
             ? RemoteSources.ANY
             : RemoteSources.allowing(
                 grant.map(g -> g.role().allow().buildRemote()).orElse(Set.of()));
-    // asked once per connection, off the event loop; until the answer is in, berth checks
-    // remote sources itself as on engines without source policies
-    CompletableFuture<Boolean> sourcePolicies =
+    // asked once per connection, off the event loop, and awaited by the judge of a Solve (which
+    // runs off the event loop too)
+    CompletableFuture<Optional<String>> engine =
         passthrough
-            ? CompletableFuture.completedFuture(true)
-            : CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return e.engineAppliesSourcePolicies();
-                  } catch (LookupException unknown) {
-                    return false;
-                  }
-                },
-                conn.lookups);
+            ? CompletableFuture.completedFuture(Optional.empty())
+            : CompletableFuture.supplyAsync(e::buildKitRefusal, conn.lookups);
     BuildCaller caller =
         new BuildCaller(
             who.uid(),
@@ -172,7 +163,7 @@ final class BuildKitHandOff {
             (imageId, names) -> e.claimBuilt(imageId, names, owner),
             !grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false),
             remote,
-            () -> sourcePolicies.getNow(false));
+            engine::join);
     String session = ex.buildSession;
     ex.buildSession = null;
     BUILDS.handOff(
