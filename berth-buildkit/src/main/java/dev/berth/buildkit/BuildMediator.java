@@ -7,8 +7,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 
@@ -21,8 +24,25 @@ import org.jspecify.annotations.Nullable;
  * connections ({@link BuildOwners}).
  */
 public final class BuildMediator {
+  /**
+   * How many refused builds' sessions berth remembers until they come (then forgets the oldest).
+   */
+  static final int ENDED_KEPT = 1024;
+
   private final BuildOwners owners = new BuildOwners();
   private final CallJudge judge = new CallJudge(owners);
+
+  /** The client connection of each handed-off session, by id. */
+  private final Map<String, Channel> sessions = new ConcurrentHashMap<>();
+
+  /** Session ids of refused builds, with their callers, whose session has not been handed off. */
+  private final Map<String, Integer> ended =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+          return size() > ENDED_KEPT;
+        }
+      };
 
   /**
    * Claims the session id of a {@code /session} request for its caller before the request goes
@@ -32,6 +52,9 @@ public final class BuildMediator {
   public Optional<String> openSession(String id, int uid) {
     if (id == null || id.isBlank()) {
       return Optional.of("a BuildKit session needs an id (X-Docker-Expose-Session-Uuid)");
+    }
+    if (takeEnded(id, uid)) {
+      return Optional.of("the build of BuildKit session " + id + " was refused");
     }
     return owners.openSession(id, uid)
         ? Optional.empty()
@@ -48,6 +71,41 @@ public final class BuildMediator {
    */
   public static String sharedKey(int uid, String clientKey) {
     return "berth-" + uid + "-" + clientKey.replace(':', '_');
+  }
+
+  /**
+   * The caller's build that names session {@code id} ({@code POST /build?session=}, the 20.10 CLI's
+   * BuildKit builds) was refused: the session ends, now when it is live, else as soon as it comes
+   * (refused, or closed once handed off). That CLI shows the build's refusal only once its session
+   * has ended, which the daemon would never do (it keeps a session until its client leaves). Only
+   * the session's owner ends it.
+   */
+  public void endSession(String id, int uid) {
+    if (id.isBlank()) {
+      return;
+    }
+    Optional<Integer> owner = owners.sessionOwner(id);
+    if (owner.isPresent() && owner.get() != uid) {
+      return;
+    }
+    Channel live = sessions.get(id);
+    if (live != null) {
+      live.close();
+      return;
+    }
+    synchronized (ended) {
+      ended.put(id, uid);
+    }
+    Channel arrived = sessions.get(id); // handed off meanwhile, before it could see the mark
+    if (arrived != null && takeEnded(id, uid)) {
+      arrived.close();
+    }
+  }
+
+  private boolean takeEnded(String id, int uid) {
+    synchronized (ended) {
+      return ended.remove(id, uid);
+    }
   }
 
   /** Releases a session id whose request never reached the hand-off (refused, failed). */
@@ -80,13 +138,25 @@ public final class BuildMediator {
     removeProxyHandlers.run();
     H2Bridge bridge = new H2Bridge(endpoint, caller, judge, judging, client, upstream);
     bridge.install(HOLD, HOLD);
+    String id = null;
     if (endpoint == H2Bridge.Endpoint.SESSION) {
-      String id = requireNonNull(sessionId, "a /session connection is handed off with its id");
-      client.closeFuture().addListener(f -> owners.closeSession(id, caller.uid()));
+      String session = requireNonNull(sessionId, "a /session connection is handed off with its id");
+      id = session;
+      sessions.put(session, client);
+      client
+          .closeFuture()
+          .addListener(
+              f -> {
+                sessions.remove(session, client);
+                owners.closeSession(session, caller.uid());
+              });
     }
     client.pipeline().remove(HOLD);
     upstream.pipeline().remove(HOLD);
     bridge.start();
+    if (id != null && takeEnded(id, caller.uid())) {
+      client.close(); // its build was refused while the session was on its way
+    }
   }
 
   private static final String HOLD = "berth-h2-hold";

@@ -403,6 +403,33 @@ class BuildKitIT extends ItBase {
     assertThat(r.stdout() + r.stderr()).as(r.describe()).doesNotContain(nonce);
   }
 
+  /** Debian's own CLI (20.10), whose BuildKit builds are {@code POST /build?version=2}. */
+  private static final Path LEGACY_CLI = Path.of("/usr/bin/docker");
+
+  /**
+   * The 20.10 CLI with {@code DOCKER_BUILDKIT=1} (no buildx) opens a session, then {@code POST
+   * /build?version=2&session=…}, which berth refuses; the CLI shows the refusal only once its
+   * session ends, which the daemon never ends: berth ends it, so the refusal comes at once.
+   */
+  @Test
+  void build_legacyCliBuildKit_refusedAtOnceWithTheWayOut() {
+    Proc.Result version = Proc.run(List.of(LEGACY_CLI.toString(), "--version"));
+    assumeTrue(version.stdout().contains(" 20.10."), "no 20.10 CLI at " + LEGACY_CLI);
+    Proc.Result r =
+        Proc.run(
+            docker.asUser(
+                alice,
+                List.of("DOCKER_BUILDKIT=1", LEGACY_CLI.toString(), "build", context.toString())),
+            null,
+            Duration.ofSeconds(60));
+    assertThat(r.timedOut()).as("the CLI waited for its session: " + r.describe()).isFalse();
+    assertThat(r.exitCode()).as(r.describe()).isNotZero();
+    assertThat(r.stderr())
+        .as(r.describe())
+        .contains("berth: BuildKit builds through /build?version=2 are not allowed")
+        .contains("DOCKER_BUILDKIT=0 docker build");
+  }
+
   /** Administrators (passthrough) build with BuildKit on every engine, 20.10 included. */
   @Test
   void build_administrator_builtOnEveryEngine() {

@@ -90,6 +90,20 @@ final class BuildKitHandOff {
   }
 
   /**
+   * After berth answered a {@code POST /build} itself (a refusal): a session the build names
+   * ({@code session=}, the 20.10 CLI's BuildKit builds, {@code DOCKER_BUILDKIT=1} without buildx)
+   * ends ({@link BuildMediator#endSession}), so that the CLI shows the refusal at once instead of
+   * waiting for its session to end.
+   */
+  static void buildAnswered(ClientConnection conn, Exchange ex) {
+    if (!ex.enforcement.route().map(r -> r.route().action() == Action.IMAGE_BUILD).orElse(false)) {
+      return;
+    }
+    String session = ex.enforcement.request().query().get("session").orElse("");
+    conn.caller.principal().ifPresent(p -> BUILDS.endSession(session, p.uid()));
+  }
+
+  /**
    * The upstream request of a BuildKit endpoint: an h2c upgrade; on {@code /session} the advertised
    * methods narrowed to those berth allows, and the shared key made the caller's ({@link
    * BuildMediator#sharedKey}: another user who sent the same key and the metadata of a file of
