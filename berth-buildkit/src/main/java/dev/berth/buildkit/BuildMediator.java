@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,25 +23,13 @@ import org.jspecify.annotations.Nullable;
  * connections ({@link BuildOwners}).
  */
 public final class BuildMediator {
-  /**
-   * How many refused builds' sessions berth remembers until they come (then forgets the oldest).
-   */
-  static final int ENDED_KEPT = 1024;
-
   private final BuildOwners owners = new BuildOwners();
   private final CallJudge judge = new CallJudge(owners);
 
   /** The client connection of each handed-off session, by id. */
   private final Map<String, Channel> sessions = new ConcurrentHashMap<>();
 
-  /** Session ids of refused builds, with their callers, whose session has not been handed off. */
-  private final Map<String, Integer> ended =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-          return size() > ENDED_KEPT;
-        }
-      };
+  private final EndedSessions ended = new EndedSessions();
 
   /**
    * Claims the session id of a {@code /session} request for its caller before the request goes
@@ -52,9 +39,6 @@ public final class BuildMediator {
   public Optional<String> openSession(String id, int uid) {
     if (id == null || id.isBlank()) {
       return Optional.of("a BuildKit session needs an id (X-Docker-Expose-Session-Uuid)");
-    }
-    if (takeEnded(id, uid)) {
-      return Optional.of("the build of BuildKit session " + id + " was refused");
     }
     return owners.openSession(id, uid)
         ? Optional.empty()
@@ -75,10 +59,10 @@ public final class BuildMediator {
 
   /**
    * The caller's build that names session {@code id} ({@code POST /build?session=}, the 20.10 CLI's
-   * BuildKit builds) was refused: the session ends, now when it is live, else as soon as it comes
-   * (refused, or closed once handed off). That CLI shows the build's refusal only once its session
-   * has ended, which the daemon would never do (it keeps a session until its client leaves). Only
-   * the session's owner ends it.
+   * BuildKit builds) was refused: the session ends, now when it is live, else as soon as it is
+   * handed off (not refused: the CLI would show that refusal, "unable to upgrade", instead of the
+   * build's). That CLI shows the build's refusal only once its session has ended, which the daemon
+   * would never do (it keeps a session until its client leaves). Only the session's owner ends it.
    */
   public void endSession(String id, int uid) {
     if (id.isBlank()) {
@@ -93,18 +77,10 @@ public final class BuildMediator {
       live.close();
       return;
     }
-    synchronized (ended) {
-      ended.put(id, uid);
-    }
+    ended.mark(id, uid);
     Channel arrived = sessions.get(id); // handed off meanwhile, before it could see the mark
-    if (arrived != null && takeEnded(id, uid)) {
+    if (arrived != null && ended.take(id, uid)) {
       arrived.close();
-    }
-  }
-
-  private boolean takeEnded(String id, int uid) {
-    synchronized (ended) {
-      return ended.remove(id, uid);
     }
   }
 
@@ -154,7 +130,7 @@ public final class BuildMediator {
     client.pipeline().remove(HOLD);
     upstream.pipeline().remove(HOLD);
     bridge.start();
-    if (id != null && takeEnded(id, caller.uid())) {
+    if (id != null && ended.take(id, caller.uid())) {
       client.close(); // its build was refused while the session was on its way
     }
   }

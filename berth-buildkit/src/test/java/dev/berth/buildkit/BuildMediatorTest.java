@@ -10,33 +10,39 @@ class BuildMediatorTest {
   private static final int BOB = 1002;
 
   @Test
-  void endSession_beforeTheSessionComes_itsOwnerIsRefusedIt() {
-    BuildMediator m = new BuildMediator();
-    m.endSession("s1", ALICE);
-    assertThat(m.openSession("s1", ALICE)).get().asString().contains("s1", "was refused");
-    assertThat(m.openSession("s1", ALICE)).as("refused once, then forgotten").isEmpty();
+  void endedSessions_markedForItsCaller_takenOnce() {
+    EndedSessions ended = new EndedSessions();
+    ended.mark("s1", ALICE);
+    assertThat(ended.take("s1", BOB)).as("bob's session of the same id").isFalse();
+    assertThat(ended.take("s1", ALICE)).isTrue();
+    assertThat(ended.take("s1", ALICE)).as("taken once").isFalse();
   }
 
   @Test
-  void endSession_ofAnotherCallersId_leavesTheirSession() {
+  void endedSessions_manyNeverCome_onlyTheNewestKept() {
+    EndedSessions ended = new EndedSessions();
+    for (int i = 0; i <= EndedSessions.KEPT; i++) {
+      ended.mark("old-" + i, ALICE);
+    }
+    assertThat(ended.take("old-0", ALICE)).as("the oldest forgotten").isFalse();
+    assertThat(ended.take("old-1", ALICE)).isTrue();
+    assertThat(ended.take("old-" + EndedSessions.KEPT, ALICE)).isTrue();
+  }
+
+  /** The session still comes (refusing it, the CLI would show that instead of the build's). */
+  @Test
+  void endSession_beforeTheSessionComes_itsUpgradeStillClaimed() {
     BuildMediator m = new BuildMediator();
     m.endSession("s2", ALICE);
-    assertThat(m.openSession("s2", BOB)).isEmpty();
-    assertThat(m.openSession("s3", BOB)).isEmpty();
-    m.endSession("s3", ALICE);
-    m.closeSession("s3", BOB);
-    assertThat(m.openSession("s3", ALICE))
-        .as("alice's refused build named bob's live id")
-        .isEmpty();
+    assertThat(m.openSession("s2", ALICE)).isEmpty();
   }
 
   @Test
-  void endSession_claimedNotYetHandedOff_markedForTheHandOff() {
+  void endSession_ofAnotherCallersLiveId_leavesTheirSession() {
     BuildMediator m = new BuildMediator();
-    assertThat(m.openSession("s4", ALICE)).isEmpty();
-    m.endSession("s4", ALICE);
-    m.closeSession("s4", ALICE);
-    assertThat(m.openSession("s4", ALICE)).isPresent();
+    assertThat(m.openSession("s3", BOB)).isEmpty();
+    m.endSession("s3", ALICE);
+    assertThat(m.openSession("s3", ALICE)).get().asString().contains("is in use");
   }
 
   @Test
@@ -44,15 +50,5 @@ class BuildMediatorTest {
     BuildMediator m = new BuildMediator();
     m.endSession("", ALICE);
     assertThat(m.openSession("", ALICE)).get().asString().contains("needs an id");
-  }
-
-  @Test
-  void endSession_manyNeverCome_onlyTheNewestKept() {
-    BuildMediator m = new BuildMediator();
-    for (int i = 0; i <= BuildMediator.ENDED_KEPT; i++) {
-      m.endSession("old-" + i, ALICE);
-    }
-    assertThat(m.openSession("old-0", ALICE)).as("the oldest forgotten").isEmpty();
-    assertThat(m.openSession("old-1", ALICE)).isPresent();
   }
 }

@@ -409,7 +409,8 @@ class BuildKitIT extends ItBase {
   /**
    * The 20.10 CLI with {@code DOCKER_BUILDKIT=1} (no buildx) opens a session, then {@code POST
    * /build?version=2&session=…}, which berth refuses; the CLI shows the refusal only once its
-   * session ends, which the daemon never ends: berth ends it, so the refusal comes at once.
+   * session ends, which the daemon never ends: berth ends it (closed when live or once handed off,
+   * never refused: the CLI would show "unable to upgrade" instead), so the refusal comes at once.
    */
   @Test
   void build_legacyCliBuildKit_refusedAtOnceWithTheWayOut() {
