@@ -241,6 +241,26 @@ class BuildRulesTest {
             "ulimits=" + enc("[{\"Name\":\"nproc\",\"Hard\":99999,\"Soft\":99999}]")));
   }
 
+  /** --pull: berth pulls the Dockerfile's shared images; the daemon would pull the judged ids. */
+  @Test
+  void build_pull_notForwardedButHandedToTheDockerfileJudgement() {
+    Decision.Allow a = allowed(build(ALICE, "&pull=1"));
+    assertThat(a.forward().query().has("pull")).isFalse();
+    CanonicalRequest.Body.Stream body = (CanonicalRequest.Body.Stream) a.forward().body();
+    assertThat(body.buildContext().orElseThrow().pull()).isTrue();
+    assertThat(a.rewrites())
+        .contains("--pull: berth pulls the Dockerfile's shared images again before the build");
+    Decision.Allow plain = allowed(build(ALICE, "&pull=0"));
+    assertThat(plain.forward().query().has("pull")).isFalse();
+    assertThat(
+            ((CanonicalRequest.Body.Stream) plain.forward().body())
+                .buildContext()
+                .orElseThrow()
+                .pull())
+        .isFalse();
+    assertThat(plain.rewrites()).noneMatch(n -> n.startsWith("--pull"));
+  }
+
   @Test
   void build_rmZero_forcedToOne() {
     Decision.Allow a = allowed(buildWith("rm=1", "rm=0"));
