@@ -45,6 +45,9 @@ public final class Enforcement {
   private static final Logger LOG = LoggerFactory.getLogger(Enforcement.class);
   private static final String DOCKERFILE_RULE = "image_build_dockerfile";
 
+  /** The first engine API whose BuildKit (v0.12) applies a Solve's source policy. */
+  static final String SOURCE_POLICY_API = "1.44";
+
   private final Enforcer core;
   private final Caller caller;
   private final PolicyEngine engine;
@@ -630,14 +633,35 @@ public final class Enforcement {
   }
 
   /**
-   * Whether the daemon's BuildKit applies the source policy a Solve carries (engine API 1.44 and
-   * later, BuildKit 0.12, as berth-policy's {@code ImagePolicyRules.SOURCE_POLICY_API}); asks the
-   * daemon, so never on an event loop.
-   *
-   * @throws LookupException when the daemon cannot tell
+   * Why the daemon's BuildKit may not run the caller's builds, or empty when it may (issue 13).
+   * Only an engine whose BuildKit applies the source policy berth sends with each Solve (engine API
+   * {@value #SOURCE_POLICY_API} and later, BuildKit 0.12) confines a build to what its caller may
+   * read; an older one (Debian's 20.10) reads whatever the build names, in ways berth cannot see in
+   * any request: a name assembled from build-args ({@code FROM ${REG}/...}), a base image's {@code
+   * ONBUILD COPY --from=}. The classic builder is mediated on every engine. Asks the daemon, so
+   * never on an event loop.
    */
-  public boolean engineAppliesSourcePolicies() throws LookupException {
-    return ApiVersions.compare(core.objects.apiVersion(), "1.44") >= 0;
+  public Optional<String> buildKitRefusal() {
+    String api;
+    try {
+      api = core.objects.apiVersion();
+    } catch (LookupException e) {
+      return Optional.of(
+          "berth could not ask the daemon which BuildKit it runs ("
+              + e.getMessage()
+              + "); try again, or build with the classic builder: DOCKER_BUILDKIT=0 docker build");
+    }
+    if (ApiVersions.compare(api, SOURCE_POLICY_API) >= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "BuildKit on this engine (API "
+            + api
+            + " < "
+            + SOURCE_POLICY_API
+            + ") cannot be confined to your own images; build with the classic builder:"
+            + " DOCKER_BUILDKIT=0 docker build ... (DOCKER_BUILDKIT=0 docker compose build), or ask"
+            + " your administrator for a newer engine (Docker 25 or later)");
   }
 
   /** Claims an image a BuildKit build exported, and its names, for {@code owner}. */

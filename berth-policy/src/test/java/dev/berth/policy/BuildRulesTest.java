@@ -335,6 +335,31 @@ class BuildRulesTest {
     assertThatThrownBy(() -> QueryParams.parse("q=1&q=2")).isInstanceOf(RequestException.class);
   }
 
+  /**
+   * berth holds the Dockerfile the daemon would read ({@code -f}, else {@code Dockerfile}) and
+   * notes that the tags became the builder's own names.
+   */
+  @Test
+  void build_heldDockerfileAndTagsNoted() {
+    Decision.Allow plain = allowed(build(ALICE, "&t=mine%3A1"));
+    assertThat(plain.rewrites())
+        .anyMatch(n -> n.startsWith("tags are yours: ") && n.contains("u1001"));
+    assertThat(heldDockerfile(plain)).isEqualTo("Dockerfile");
+    assertThat(heldDockerfile(allowed(buildWith("&dockerfile=Dockerfile", ""))))
+        .isEqualTo("Dockerfile");
+    assertThat(
+            heldDockerfile(
+                allowed(buildWith("dockerfile=Dockerfile", "dockerfile=sub%2Fapp.Dockerfile"))))
+        .isEqualTo("sub/app.Dockerfile");
+  }
+
+  private static String heldDockerfile(Decision.Allow a) {
+    return ((CanonicalRequest.Body.Stream) a.forward().body())
+        .buildContext()
+        .orElseThrow()
+        .dockerfile();
+  }
+
   @Test
   void build_admin_passesAsSent() {
     Decision.Allow a = allowed(build(ROOT, "&t=busybox"));
