@@ -11,12 +11,18 @@
   hardening.py ping SOCK SECS          GET /_ping in a closed loop on one keep-alive connection
                                        (a new one after an error) for SECS seconds; print
                                        "n=N errors=E p50_ms=.. p99_ms=.. max_ms=.."
+  hardening.py held SOCK N1 N2 ...     as idle, and after each step's "AT" line and a line on stdin,
+                                       one more GET /_ping on every held connection, 256 in
+                                       flight at a time: print "SERVED N answered=A
+                                       other=O statuses=S:K,... seconds=S", then wait for a line
+                                       on stdin again
   hardening.py flood SOCK MAX          open connections (each pings once) until one is not
                                        answered 200 or MAX are open; print "held=K last=STATUS",
                                        then wait for stdin EOF
 """
 import collections
 import select
+import selectors
 import socket
 import sys
 import time
@@ -82,6 +88,95 @@ def idle(path, steps):
                 if s is not None:
                     s.close()
         print("AT %d opened=%d refused=%d" % (n, len(held), refused), flush=True)
+        if not sys.stdin.readline():
+            break
+    for s in held:
+        s.close()
+
+
+def complete(data):
+    """Whether data holds a whole answer: its head and the Content-Length bytes after it."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value.strip())
+    return True
+
+
+WINDOW = 256
+
+
+def served(held):
+    """One more ping on every held connection, WINDOW of them in flight at a time (berth opens a
+    daemon connection per request in flight: all 10 000 at once would need twice its descriptors):
+    the status lines counted (or "closed", and "none" for no answer within 120 s), and the seconds
+    taken."""
+    sel = selectors.DefaultSelector()
+    t0 = time.monotonic()
+    data, seen = {}, collections.Counter()
+    waiting = list(reversed(held))
+
+    def send_next():
+        while waiting:
+            s = waiting.pop()
+            try:
+                s.setblocking(True)
+                s.sendall(PING)
+            except OSError:
+                seen["closed"] += 1
+                continue
+            s.setblocking(False)
+            data[s] = b""
+            sel.register(s, selectors.EVENT_READ)
+            return
+
+    for _ in range(WINDOW):
+        send_next()
+    while data and time.monotonic() - t0 < 120:
+        for key, _ in sel.select(timeout=5):
+            s = key.fileobj
+            try:
+                chunk = s.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                chunk = b""
+            data[s] += chunk
+            if chunk and not complete(data[s]):
+                continue
+            if chunk:
+                seen[data[s].split(b" ", 2)[1].decode("iso-8859-1")] += 1
+            else:
+                seen["closed"] += 1
+            sel.unregister(s)
+            del data[s]
+            send_next()
+    seen["none"] += len(data) + len(waiting)
+    sel.close()
+    return seen, time.monotonic() - t0
+
+
+def held_then_served(path, steps):
+    held, refused = [], 0
+    for n in steps:
+        while len(held) + refused < n:
+            s, st = pinged(path)
+            if st.startswith("HTTP/1.1 200"):
+                held.append(s)
+            else:
+                refused += 1
+                if s is not None:
+                    s.close()
+        print("AT %d opened=%d refused=%d" % (n, len(held), refused), flush=True)
+        if not sys.stdin.readline():
+            break
+        seen, secs = served(held)
+        statuses = ",".join("%s:%d" % kv for kv in sorted(seen.items()) if kv[1])
+        print("SERVED %d answered=%d other=%d statuses=%s seconds=%.1f"
+              % (len(held), seen["200"], len(held) - seen["200"], statuses, secs), flush=True)
         if not sys.stdin.readline():
             break
     for s in held:
@@ -175,6 +270,8 @@ if __name__ == "__main__":
     mode, sock = sys.argv[1], sys.argv[2]
     if mode == "idle":
         idle(sock, [int(a) for a in sys.argv[3:]])
+    elif mode == "held":
+        held_then_served(sock, [int(a) for a in sys.argv[3:]])
     elif mode == "flood":
         flood(sock, int(sys.argv[3]))
     elif mode == "loris":

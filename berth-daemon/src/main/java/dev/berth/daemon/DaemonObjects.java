@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -364,6 +366,42 @@ public final class DaemonObjects implements ObjectDirectory {
    * makes the daemon answer 409, after which the network that won is inspected and judged by its
    * labels like any other.
    */
+  /**
+   * Runs {@code lookup} at once on a virtual thread of its own (a daemon round trip on a pooled
+   * connection): what {@link #ahead} promises. A lookup whose answer is never asked for ends on its
+   * own and is dropped.
+   */
+  @Override
+  public <T> Lookup<T> ahead(Lookup<T> lookup) {
+    FutureTask<T> task = new FutureTask<>(lookup::get);
+    Thread.ofVirtual().name("berth-lookup-ahead").start(task);
+    return () -> {
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof LookupException l) {
+          throw l;
+        }
+        throw new LookupException("the lookup failed: " + e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LookupException("interrupted while asking the daemon");
+      }
+    };
+  }
+
+  @Override
+  public boolean hasNetwork(String name, Map<String, String> labels) throws LookupException {
+    return inspect("/networks/" + segment(name)).filter(n -> carries(n, name, labels)).isPresent();
+  }
+
+  /**
+   * Whether the inspected network {@code n} is named {@code name} and has exactly {@code labels}.
+   */
+  private static boolean carries(JsonNode n, String name, Map<String, String> labels) {
+    return n.path("Name").asText("").equals(name) && labels(n.path("Labels")).equals(labels);
+  }
+
   @Override
   public DockerObject ensureNetwork(String name, Map<String, String> labels)
       throws LookupException {
@@ -385,7 +423,7 @@ public final class DaemonObjects implements ObjectDirectory {
       found = inspect("/networks/" + segment(name));
     }
     JsonNode n = found.orElseThrow(() -> new LookupException("network " + name + " is gone"));
-    if (!n.path("Name").asText("").equals(name) || !labels(n.path("Labels")).equals(labels)) {
+    if (!carries(n, name, labels)) {
       throw new LookupException(
           "a network named "
               + name

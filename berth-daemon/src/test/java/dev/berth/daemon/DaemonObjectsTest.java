@@ -1,9 +1,12 @@
 package dev.berth.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.policy.AddressPool;
+import dev.berth.policy.DockerObject;
 import dev.berth.policy.Ipv4Block;
+import dev.berth.policy.ObjectDirectory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -19,6 +22,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +48,9 @@ class DaemonObjectsTest {
   private static final String INFO =
       "{\"DefaultAddressPools\":[{\"Base\":\"10.221.0.0/16\",\"Size\":24},"
           + "{\"Base\":\"fd00::/48\",\"Size\":64}]}";
+
+  private static final String NETWORK =
+      "{\"Name\":\"u1001_bridge\",\"Id\":\"n1\",\"Labels\":{\"dev.berth.owner.uid\":\"1001\"}}";
 
   @TempDir Path dir;
 
@@ -102,7 +110,13 @@ class DaemonObjectsTest {
                 ? CONTAINER
                 : path.equals("/volumes/v1")
                     ? VOLUME
-                    : path.equals("/info") ? INFO : "{\"message\":\"no such object\"}";
+                    : path.equals("/info")
+                        ? INFO
+                        : path.equals("/networks/u1001_bridge")
+                            ? NETWORK
+                            : path.equals("/volumes/broken")
+                                ? "not json"
+                                : "{\"message\":\"no such object\"}";
         String status = body.startsWith("{\"message\"") ? "404 Not Found" : "200 OK";
         out.write(
             ("HTTP/1.1 "
@@ -130,6 +144,31 @@ class DaemonObjectsTest {
   void claimVolumeRoots_ofAContainerNotInspectedYet_inspectsItFirst() throws Exception {
     assertThat(objects.claimVolumeRoots(ID)).isEmpty();
     assertThat(requests).containsExactly("/containers/" + ID + "/json", "/volumes/v1");
+  }
+
+  @Test
+  void hasNetwork_onlyTheNameWithExactlyTheseLabels_andOnlyLooks() throws Exception {
+    assertThat(objects.hasNetwork("u1001_bridge", Map.of("dev.berth.owner.uid", "1001"))).isTrue();
+    assertThat(objects.hasNetwork("u1001_bridge", Map.of("dev.berth.owner.uid", "1002"))).isFalse();
+    assertThat(objects.hasNetwork("u1002_bridge", Map.of("dev.berth.owner.uid", "1002"))).isFalse();
+    assertThat(requests)
+        .containsExactly(
+            "/networks/u1001_bridge", "/networks/u1001_bridge", "/networks/u1002_bridge");
+  }
+
+  @Test
+  void ahead_answerAndFailureAsTheLookupItselfGivesThem() throws Exception {
+    ObjectDirectory.Lookup<Optional<DockerObject>> found =
+        objects.ahead(() -> objects.volume("v1"));
+    ObjectDirectory.Lookup<Optional<DockerObject>> missing =
+        objects.ahead(() -> objects.volume("v2"));
+    ObjectDirectory.Lookup<Optional<DockerObject>> failed =
+        objects.ahead(() -> objects.volume("broken"));
+    assertThat(found.get()).map(DockerObject::name).hasValue("v1");
+    assertThat(missing.get()).isEmpty();
+    assertThatThrownBy(failed::get)
+        .isInstanceOf(ObjectDirectory.LookupException.class)
+        .hasMessageContaining("not JSON");
   }
 
   @Test

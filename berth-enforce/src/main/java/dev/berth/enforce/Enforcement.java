@@ -217,6 +217,7 @@ public final class Enforcement {
       return CompletableFuture.completedFuture(allow);
     }
     CompletableFuture<Decision> out = new CompletableFuture<>();
+    CompletableFuture<List<Effect>> left = effectsLeft(allow);
     written.whenComplete(
         (seq, error) -> {
           if (error != null) {
@@ -230,10 +231,26 @@ public final class Enforcement {
           } else if (allow.effects().isEmpty()) {
             out.complete(allow);
           } else {
-            core.blocking.execute(() -> out.complete(perform(allow)));
+            left.thenAcceptAsync(effects -> out.complete(perform(allow, effects)), core.blocking);
           }
         });
     return out;
+  }
+
+  /**
+   * The allow's effects that a look at the daemon, taken while the record is being made durable,
+   * does not show done already ({@link Effect#foundDone}: only looks; the effects themselves are
+   * performed after the record). The create of {@code docker run} waited for its network's inspect
+   * after its {@code fdatasync}; now the two overlap. All of them when the look failed.
+   */
+  private CompletableFuture<List<Effect>> effectsLeft(Decision.Allow allow) {
+    List<Effect> all = allow.effects();
+    if (all.isEmpty()) {
+      return CompletableFuture.completedFuture(all);
+    }
+    return CompletableFuture.supplyAsync(
+            () -> all.stream().filter(e -> !e.foundDone(core.objects)).toList(), core.blocking)
+        .exceptionally(t -> all);
   }
 
   /**
@@ -255,13 +272,14 @@ public final class Enforcement {
   }
 
   /**
-   * Performs the allow's effects (after its record); the allow, or the refusal that replaces it.
+   * Performs {@code effects}, the allow's effects not found done (after its record); the allow, or
+   * the refusal that replaces it.
    */
-  private Decision perform(Decision.Allow allow) {
+  private Decision perform(Decision.Allow allow, List<Effect> effects) {
     if (allow.followUp() instanceof Decision.FollowUp.ReleaseTag r) {
       releaseDue.set(r); // due from the first effect on, whatever happens next
     }
-    for (Effect e : allow.effects()) {
+    for (Effect e : effects) {
       Optional<? extends Decision> refusal;
       try {
         refusal = e.perform(core.objects);

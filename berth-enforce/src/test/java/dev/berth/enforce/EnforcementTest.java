@@ -11,6 +11,7 @@ import dev.berth.policy.DockerObject;
 import dev.berth.policy.Effect;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
+import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,15 @@ class EnforcementTest {
   private final List<String> trailAtEffect = new ArrayList<>();
 
   private Optional<Owner> volumeOwner = Optional.of(ALICES);
+
+  /** What a look at the caller's network shows: there with its labels, absent, or no answer. */
+  private Optional<Boolean> networkThere = Optional.of(false);
+
+  private final List<String> networksEnsured = new CopyOnWriteArrayList<>();
+
+  /** What the audit file held when the daemon was asked to ensure a network. */
+  private final List<String> trailAtNetwork = new CopyOnWriteArrayList<>();
+
   private final AtomicInteger engineReads = new AtomicInteger();
   private Enforcer core;
 
@@ -83,6 +94,22 @@ class EnforcementTest {
           }
           volumesCreated.add(name);
           return DockerObject.of(name, name, volumeOwner);
+        }
+
+        @Override
+        public boolean hasNetwork(String name, Map<String, String> labels) throws LookupException {
+          return networkThere.orElseThrow(() -> new LookupException("no answer"));
+        }
+
+        @Override
+        public DockerObject ensureNetwork(String name, Map<String, String> labels) {
+          try {
+            trailAtNetwork.add(Files.readString(dir.resolve("audit.jsonl")));
+          } catch (IOException e) {
+            throw new AssertionError(e);
+          }
+          networksEnsured.add(name);
+          return DockerObject.of(name, name, Optional.empty());
         }
       };
 
@@ -141,6 +168,60 @@ class EnforcementTest {
         .singleElement()
         .asString()
         .contains("\"decisionId\":\"" + e.id() + "\"");
+  }
+
+  private static Decision.Allow allowWithNetwork() throws Exception {
+    CanonicalRequest req = CanonicalRequest.parse("POST", "/v1.51/containers/create");
+    return new Decision.Allow(
+        "test",
+        req,
+        List.of(),
+        Decision.FollowUp.NONE,
+        List.of(new Effect.EnsureNetwork("u1000_bridge", Map.of("dev.berth.owner.uid", "1000"))));
+  }
+
+  @Test
+  void network_foundInPlaceWhileTheRecordWasWritten_notEnsuredAgain() throws Exception {
+    networkThere = Optional.of(true);
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("POST", "/v1.51/containers/create");
+    Decision out = e.commit(allowWithNetwork()).get(10, TimeUnit.SECONDS);
+    assertThat(out).isInstanceOf(Decision.Allow.class);
+    assertThat(networksEnsured).isEmpty();
+    assertThat(Files.readString(dir.resolve("audit.jsonl")))
+        .contains("\"decisionId\":\"" + e.id() + "\"");
+  }
+
+  @Test
+  void network_absentOrNoAnswerToTheLook_ensuredOnlyOnceTheDecisionIsOnDisk() throws Exception {
+    for (Optional<Boolean> look : List.of(Optional.of(false), Optional.<Boolean>empty())) {
+      networkThere = look;
+      networksEnsured.clear();
+      trailAtNetwork.clear();
+      Enforcement e = core.begin(Caller.of(ALICE));
+      e.parse("POST", "/v1.51/containers/create");
+      Decision out = e.commit(allowWithNetwork()).get(10, TimeUnit.SECONDS);
+      assertThat(out).isInstanceOf(Decision.Allow.class);
+      assertThat(networksEnsured).containsExactly("u1000_bridge");
+      assertThat(trailAtNetwork)
+          .singleElement()
+          .asString()
+          .contains("\"decisionId\":\"" + e.id() + "\"");
+    }
+  }
+
+  @Test
+  void auditUnavailable_networkNeitherEnsuredNorForwarded() throws Exception {
+    audit.close();
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("POST", "/v1.51/containers/create");
+    Decision out = e.commit(allowWithNetwork()).get(10, TimeUnit.SECONDS);
+    assertThat(out)
+        .isInstanceOfSatisfying(
+            Decision.Deny.class,
+            d -> assertThat(d.status()).isEqualTo(Decision.Status.UNAVAILABLE));
+    assertThat(networksEnsured).isEmpty();
+    audit = AuditLog.open(dir.resolve("audit-2.jsonl"));
   }
 
   @Test

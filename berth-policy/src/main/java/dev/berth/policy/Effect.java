@@ -25,6 +25,17 @@ public sealed interface Effect {
   Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException;
 
   /**
+   * Whether a look at the daemon shows this effect has nothing left to do, so that {@link #perform}
+   * may be skipped. Only looks, never changes anything: the enforcement core asks it while the
+   * decision's record is being made durable, and performs the effect after the record unless this
+   * said true. The look may be moments older than the forwarded request, as a performed effect's
+   * own check is. False by default, and whenever the daemon could not be asked.
+   */
+  default boolean foundDone(ObjectDirectory objects) {
+    return false;
+  }
+
+  /**
    * Make sure the named volume exists and is {@code owner}'s: create it labelled for the owner if
    * it does not exist (as the daemon would implicitly for {@code -v name:/path}), then confirm the
    * volume that exists afterwards is the owner's; another caller may have created it in between.
@@ -70,6 +81,15 @@ public sealed interface Effect {
     public EnsureNetwork {
       requireNonNull(name, "name");
       labels = Map.copyOf(labels);
+    }
+
+    @Override
+    public boolean foundDone(ObjectDirectory objects) {
+      try {
+        return objects.hasNetwork(name, labels);
+      } catch (LookupException e) {
+        return false;
+      }
     }
 
     @Override

@@ -38,6 +38,27 @@ public interface ObjectDirectory {
     throw unavailable();
   }
 
+  /**
+   * A lookup whose answer may be asked for later, or never: {@link #ahead} starts it early. Its
+   * answer, or its failure, comes from {@link #get}.
+   */
+  @FunctionalInterface
+  interface Lookup<T> {
+    T get() throws LookupException;
+  }
+
+  /**
+   * Starts {@code lookup} so that its answer may be ready when a rule needs it: a rule that asks
+   * one thing first and another only if the first did not decide (the caller's private name, then
+   * the name as given) asks both at once and takes the second answer only when it needs it, exactly
+   * as it would have asked it. Only for lookups (they change nothing). The default runs the lookup
+   * when its answer is asked for; a directory whose lookups are round trips to the daemon runs it
+   * at once on another thread.
+   */
+  default <T> Lookup<T> ahead(Lookup<T> lookup) {
+    return lookup;
+  }
+
   /** An image by tag, id or id prefix; {@link DockerObject#tags} carry the recorded owners. */
   default Optional<DockerObject> image(String ref) throws LookupException {
     throw unavailable();
@@ -50,6 +71,14 @@ public interface ObjectDirectory {
    */
   default DockerObject ensureVolume(String name, Owner owner) throws LookupException {
     throw unavailable();
+  }
+
+  /**
+   * Whether a network named exactly {@code name} exists now with exactly {@code labels}: what
+   * {@link #ensureNetwork} would find already done. Only looks.
+   */
+  default boolean hasNetwork(String name, Map<String, String> labels) throws LookupException {
+    return false;
   }
 
   /**

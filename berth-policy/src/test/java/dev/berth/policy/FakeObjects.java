@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +28,28 @@ class FakeObjects implements ObjectDirectory {
   private final Map<String, Hold> holds = new HashMap<>();
   private final Map<String, Map<String, String>> networkLabels = new HashMap<>();
   boolean broken;
+
+  /**
+   * Lookups started ahead ({@link #ahead}). Each runs at once, as the daemon's directory runs it on
+   * a thread of its own, and its answer or failure is kept until it is asked for.
+   */
+  int lookupsAhead;
+
+  /** Image references whose lookup fails (the daemon could not be asked). */
+  final Set<String> failingImages = new HashSet<>();
+
+  @Override
+  public <T> Lookup<T> ahead(Lookup<T> lookup) {
+    lookupsAhead++;
+    try {
+      T answer = lookup.get();
+      return () -> answer;
+    } catch (LookupException e) {
+      return () -> {
+        throw e;
+      };
+    }
+  }
 
   /** The daemon's default address pools, as its {@code /info} gives them. */
   List<AddressPool> pools = AddressPool.BUILT_IN;
@@ -221,6 +245,9 @@ class FakeObjects implements ObjectDirectory {
 
   @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
+    if (failingImages.contains(ref)) {
+      throw new LookupException("the daemon could not be asked");
+    }
     Optional<DockerObject> byName =
         find(
             images,

@@ -164,6 +164,7 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, ProxyChannelInitializer.reads())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(
                     new ProxyChannelInitializer(
@@ -200,6 +201,7 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, ProxyChannelInitializer.reads())
                 .childHandler(
                     new ProxyChannelInitializer(
                         enforcer,

@@ -56,14 +56,16 @@ public final class ImageAccess {
       return Optional.empty();
     }
     Optional<String> mine = ImageNamespace.privateName(ref, who.uid());
+    ObjectDirectory.Lookup<Optional<DockerObject>> asGiven = () -> objects.image(ref);
     if (mine.isPresent()) {
+      asGiven = objects.ahead(asGiven); // asked with the caller's own name, used only if needed
       String own = ImageRefs.familiar(mine.get());
       Optional<DockerObject> image = objects.image(own).filter(i -> i.tags().containsKey(own));
       if (image.isPresent()) {
         return Optional.of(new Resolved(own, image.get(), own));
       }
     }
-    Optional<DockerObject> found = objects.image(ref);
+    Optional<DockerObject> found = asGiven.get();
     if (found.isEmpty()) {
       return Optional.empty();
     }
