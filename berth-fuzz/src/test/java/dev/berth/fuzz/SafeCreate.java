@@ -90,10 +90,14 @@ final class SafeCreate {
         bad.add(list + " " + hc.path(list));
       }
     }
-    for (String scalar : List.of("CgroupParent", "Runtime", "VolumeDriver")) {
+    for (String scalar : List.of("CgroupParent", "VolumeDriver")) {
       if (!hc.path(scalar).asText("").isEmpty()) {
         bad.add(scalar + " " + hc.path(scalar));
       }
+    }
+    // runc, named, is the daemon's own default runtime; any other is refused.
+    if (!List.of("", "runc").contains(hc.path("Runtime").asText(""))) {
+      bad.add("Runtime " + hc.path("Runtime"));
     }
     if (hc.path("Sysctls").size() > 0) {
       bad.add("Sysctls " + hc.path("Sysctls"));

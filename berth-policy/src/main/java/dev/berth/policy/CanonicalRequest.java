@@ -38,8 +38,11 @@ public record CanonicalRequest(
     Body body) {
 
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE");
-  private static final Pattern VERSION = Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$");
-  private static final Pattern VERSION_LIKE = Pattern.compile("^/v[0-9.]+/.*");
+  // DOTALL: without it '.' stops at U+0085 and the line separators, so a raw path holding one was
+  // read as unversioned, then forwarded percent-encoded with a version (found by fuzzing).
+  private static final Pattern VERSION =
+      Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$", Pattern.DOTALL);
+  private static final Pattern VERSION_LIKE = Pattern.compile("^/v[0-9.]+/");
 
   public CanonicalRequest {
     requireNonNull(method, "method");
@@ -81,7 +84,7 @@ public record CanonicalRequest(
     if (m.matches()) {
       apiVersion = m.group(1);
       rawPath = m.group(2);
-    } else if (VERSION_LIKE.matcher(rawPath).matches()) {
+    } else if (VERSION_LIKE.matcher(rawPath).lookingAt()) {
       throw RequestException.bad("malformed API version prefix");
     }
     List<String> segments = new ArrayList<>();

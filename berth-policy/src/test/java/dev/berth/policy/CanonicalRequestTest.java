@@ -20,6 +20,23 @@ class CanonicalRequestTest {
     assertThat(r.target()).isEqualTo("/v1.51/containers/abc/json?size=1");
   }
 
+  /** Found by fuzzing: U+0085 and the line separators ended Java's '.', hiding the prefix. */
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {"\u0085", "\u2028", "\u2029", "\r"})
+  void parse_lineSeparatorAfterVersion_versionStillRead(String separator) throws Exception {
+    String target = "/v1.41/volumes/a" + separator;
+    if (separator.equals("\r")) {
+      assertThatThrownBy(() -> CanonicalRequest.parse("GET", target))
+          .isInstanceOf(RequestException.class);
+      return;
+    }
+    CanonicalRequest r = CanonicalRequest.parse("GET", target);
+    assertThat(r.apiVersion()).isEqualTo("1.41");
+    assertThat(CanonicalRequest.parse("GET", r.target()).apiVersion()).isEqualTo("1.41");
+    assertThatThrownBy(() -> CanonicalRequest.parse("GET", "/v76./" + separator + "x"))
+        .hasMessageContaining("malformed API version prefix");
+  }
+
   @Test
   void parse_percentEncodedSegment_decodedOnceAndReEncoded() throws Exception {
     CanonicalRequest r = CanonicalRequest.parse("GET", "/images/my%252Fimage/json");
