@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 
 /**
  * The caller of a mediated BuildKit connection, as the proxy identified and judged it.
@@ -23,8 +23,8 @@ import java.util.function.BooleanSupplier;
  *     for callers who see every image (administrators)
  * @param remote the URLs and git repositories the caller's builds may fetch ({@code
  *     allow.build_remote})
- * @param sourcePolicies whether the engine applies a Solve's source policy (API 1.44+); false while
- *     that is not known, so that berth then checks what it can itself
+ * @param engine whether the daemon's BuildKit may run the caller's builds at all: only an engine
+ *     that applies the source policy berth sends with each Solve confines them
  */
 public record BuildCaller(
     int uid,
@@ -36,7 +36,7 @@ public record BuildCaller(
     Claims claims,
     boolean namespaced,
     RemoteSources remote,
-    BooleanSupplier sourcePolicies) {
+    EngineCheck engine) {
   public BuildCaller {
     requireNonNull(owner, "owner");
     requireNonNull(tags, "tags");
@@ -45,15 +45,17 @@ public record BuildCaller(
     requireNonNull(recorder, "recorder");
     requireNonNull(claims, "claims");
     requireNonNull(remote, "remote");
-    requireNonNull(sourcePolicies, "sourcePolicies");
+    requireNonNull(engine, "engine");
   }
 
-  /**
-   * The remote sources berth must find itself in the Dockerfile and in raw build definitions: any
-   * where the engine judges them by the Solve's source policy.
-   */
-  RemoteSources remoteUnjudgedByEngine() {
-    return sourcePolicies.getAsBoolean() ? RemoteSources.ANY : remote;
+  /** Why the daemon's BuildKit may not run the caller's builds. */
+  @FunctionalInterface
+  public interface EngineCheck {
+    /**
+     * The reason, or empty when it may. May ask the daemon: called off any event loop, before a
+     * build starts ({@code Control/Solve}).
+     */
+    Optional<String> refusal();
   }
 
   /** Records who owns what a build exported into the daemon's image store. */

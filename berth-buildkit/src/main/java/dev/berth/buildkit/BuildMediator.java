@@ -8,7 +8,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 
@@ -23,6 +25,11 @@ import org.jspecify.annotations.Nullable;
 public final class BuildMediator {
   private final BuildOwners owners = new BuildOwners();
   private final CallJudge judge = new CallJudge(owners);
+
+  /** The client connection of each handed-off session, by id. */
+  private final Map<String, Channel> sessions = new ConcurrentHashMap<>();
+
+  private final EndedSessions ended = new EndedSessions();
 
   /**
    * Claims the session id of a {@code /session} request for its caller before the request goes
@@ -48,6 +55,33 @@ public final class BuildMediator {
    */
   public static String sharedKey(int uid, String clientKey) {
     return "berth-" + uid + "-" + clientKey.replace(':', '_');
+  }
+
+  /**
+   * The caller's build that names session {@code id} ({@code POST /build?session=}, the 20.10 CLI's
+   * BuildKit builds) was refused: the session ends, now when it is live, else as soon as it is
+   * handed off (not refused: the CLI would show that refusal, "unable to upgrade", instead of the
+   * build's). That CLI shows the build's refusal only once its session has ended, which the daemon
+   * would never do (it keeps a session until its client leaves). Only the session's owner ends it.
+   */
+  public void endSession(String id, int uid) {
+    if (id.isBlank()) {
+      return;
+    }
+    Optional<Integer> owner = owners.sessionOwner(id);
+    if (owner.isPresent() && owner.get() != uid) {
+      return;
+    }
+    Channel live = sessions.get(id);
+    if (live != null) {
+      live.close();
+      return;
+    }
+    ended.mark(id, uid);
+    Channel arrived = sessions.get(id); // handed off meanwhile, before it could see the mark
+    if (arrived != null && ended.take(id, uid)) {
+      arrived.close();
+    }
   }
 
   /** Releases a session id whose request never reached the hand-off (refused, failed). */
@@ -80,13 +114,25 @@ public final class BuildMediator {
     removeProxyHandlers.run();
     H2Bridge bridge = new H2Bridge(endpoint, caller, judge, judging, client, upstream);
     bridge.install(HOLD, HOLD);
+    String id = null;
     if (endpoint == H2Bridge.Endpoint.SESSION) {
-      String id = requireNonNull(sessionId, "a /session connection is handed off with its id");
-      client.closeFuture().addListener(f -> owners.closeSession(id, caller.uid()));
+      String session = requireNonNull(sessionId, "a /session connection is handed off with its id");
+      id = session;
+      sessions.put(session, client);
+      client
+          .closeFuture()
+          .addListener(
+              f -> {
+                sessions.remove(session, client);
+                owners.closeSession(session, caller.uid());
+              });
     }
     client.pipeline().remove(HOLD);
     upstream.pipeline().remove(HOLD);
     bridge.start();
+    if (id != null && ended.take(id, caller.uid())) {
+      client.close(); // its build was refused while the session was on its way
+    }
   }
 
   private static final String HOLD = "berth-h2-hold";

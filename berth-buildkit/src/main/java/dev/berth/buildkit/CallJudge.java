@@ -25,7 +25,11 @@ import pb.Ops;
  * re-encoded from the judged object (never the client's bytes). The rules, by call:
  *
  * <ul>
- *   <li>{@code Control/Solve}: a fresh ref, claimed for the caller ({@link BuildOwners}); the
+ *   <li>{@code Control/Solve}: refused first when the caller's engine check says so ({@link
+ *       BuildCaller.EngineCheck}: engines whose BuildKit ignores source policies, before API 1.44,
+ *       would read whatever a build names, in ways berth cannot see: a name assembled from
+ *       build-args, a base image's {@code ONBUILD} triggers); nothing has reached the daemon then
+ *       but the session. Otherwise a fresh ref, claimed for the caller ({@link BuildOwners}); the
  *       session (and source-policy session) the caller's own; entitlements none (the daemon grants
  *       {@code network.host} and {@code device} to every client by default, berth grants no role
  *       either, and {@code security.insecure} never); the Dockerfile frontend (or buildx's
@@ -196,6 +200,10 @@ public final class CallJudge {
   }
 
   private Verdict solve(BuildCaller caller, ControlOuterClass.SolveRequest s) {
+    Optional<String> engine = caller.engine().refusal();
+    if (engine.isPresent()) {
+      return Verdict.denied("buildkit_engine", engine.get());
+    }
     int uid = caller.uid();
     ImagePolicy images = caller.images();
     if (s.getRef().isEmpty()) {
@@ -332,9 +340,8 @@ public final class CallJudge {
   /**
    * The built-in Dockerfile frontend, a frontend image the caller's role pins ({@code gateway.v0}
    * with its {@code source}), buildx's gateway-forwarder mode (no frontend, no definition), or a
-   * definition without cache mounts or non-sandbox network and security, and, on engines that do
-   * not apply the source policy, without remote sources the caller's role does not allow ({@link
-   * RemoteSources}).
+   * definition without cache mounts or non-sandbox network and security (its sources are judged by
+   * the Solve's source policy).
    */
   private static void frontend(
       String frontend,
@@ -392,9 +399,6 @@ public final class CallJudge {
       }
       if (op.hasBuild()) {
         problems.add("build definition: nested builds are not allowed");
-      }
-      if (op.hasSource()) {
-        caller.remoteUnjudgedByEngine().refusal(op.getSource()).ifPresent(problems::add);
       }
     }
   }

@@ -265,13 +265,7 @@ public final class H2Bridge {
         if (endpoint == Endpoint.SESSION) {
           CharSequence dir = in.get(DIR_NAME);
           session =
-              SessionCall.open(
-                      path,
-                      dir == null ? "" : dir.toString(),
-                      caller.pins(),
-                      caller.remoteUnjudgedByEngine(),
-                      caller.namespaced())
-                  .orElse(null);
+              SessionCall.open(path, dir == null ? "" : dir.toString(), caller.pins()).orElse(null);
         }
         boolean allowed = endpoint == Endpoint.GRPC ? CallJudge.known(path) : session != null;
         if (!allowed) {

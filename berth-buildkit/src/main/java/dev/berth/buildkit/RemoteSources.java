@@ -2,7 +2,6 @@ package dev.berth.buildkit;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.AttrConstraint;
@@ -12,7 +11,6 @@ import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Policy;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.PolicyAction;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Rule;
 import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Selector;
-import pb.Ops;
 
 /**
  * The URLs a caller's BuildKit builds may fetch: {@code ADD https://...}, {@code ADD
@@ -34,9 +32,8 @@ import pb.Ops;
  * set). So the policy denies every {@code http}, {@code https} and {@code git} identifier (any
  * case), then allows, per prefix, HTTP identifiers that start with it and git identifiers whose
  * {@code git.fullurl} starts with it (a git source without {@code git.fullurl} stays denied).
- * Engines without source policies (20.10) ignore the rules; there berth reads the Dockerfile as it
- * crosses the session ({@link DockerfileAdds}) and the sources of raw build definitions ({@link
- * #refusal(Ops.SourceOp)}).
+ * Engines without source policies (20.10) would ignore the rules: there berth runs no user's
+ * BuildKit build ({@link CallJudge}).
  */
 public final class RemoteSources {
   /** What a passthrough role fetches: anything. */
@@ -60,11 +57,6 @@ public final class RemoteSources {
 
   boolean restricted() {
     return restricted;
-  }
-
-  /** Whether {@code url} may be fetched: it starts with an allowed prefix (as written). */
-  boolean allows(String url) {
-    return !restricted || prefixes.stream().anyMatch(url::startsWith);
   }
 
   /** Adds the deny of remote sources and the allows of the prefixes to {@code policy}. */
@@ -93,41 +85,13 @@ public final class RemoteSources {
     }
   }
 
-  /**
-   * Why a source op of a raw build definition is refused, or empty: an HTTP source by its URL; a
-   * git source by the URL it is fetched from ({@code git.fullurl}) and, for BuildKit versions that
-   * fetch the identifier instead, the identifier read as {@code https://}.
-   */
-  Optional<String> refusal(Ops.SourceOp source) {
-    String id = source.getIdentifier();
-    if (!restricted || !REMOTE_SCHEME.matcher(id).find()) {
-      return Optional.empty();
-    }
-    if (id.regionMatches(true, 0, "git://", 0, 6)) {
-      String full = source.getAttrsOrDefault(GIT_FULL_URL, "");
-      String rest = id.substring(6).split("#", 2)[0];
-      return allows(full) && !full.isEmpty() && allows("https://" + rest)
-          ? Optional.empty()
-          : Optional.of(
-              "build definition: source " + (full.isEmpty() ? id : full) + ": " + explanation());
-    }
-    return allows(id)
-        ? Optional.empty()
-        : Optional.of("build definition: source " + id + ": " + explanation());
-  }
-
-  /** The refusal of {@code ADD source}: what, why, and what to do instead. */
-  String refusal(String source) {
-    return "ADD " + source + ": " + WHY + "; " + allowedNote() + "; " + INSTEAD;
-  }
-
   /** The note berth adds to BuildKit's refusal of a remote source by the source policy. */
   String explanation() {
     return WHY + "; " + allowedNote() + "; " + INSTEAD;
   }
 
   private static final String WHY =
-      "the daemon would fetch this URL or git repository (or what a variable there may become) "
+      "the daemon would fetch this URL or git repository "
           + "itself, as root on the host's network, where services bound to the host's loopback "
           + "are reachable";
   private static final String INSTEAD =

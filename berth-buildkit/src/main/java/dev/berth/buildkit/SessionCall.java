@@ -3,7 +3,6 @@ package dev.berth.buildkit;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import dev.berth.policy.ImageNamespace;
 import fsutil.types.Wire;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,14 +25,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code dir-name: dockerfile}) is held and inspected: a {@code syntax} directive would make the
  * daemon run the frontend image it names, so each one must be a pinned frontend of the caller's
  * role ({@link FrontendPins}, {@link DockerfileSyntax}), else the transfer ends with the reason and
- * the build fails; on engines without source policies, its {@code ADD} sources must not be URLs or
- * git repositories outside the caller's {@code allow.build_remote} ({@link DockerfileAdds}, {@link
- * RemoteSources}), which the daemon would fetch as root on the host's network. The daemon keeps
- * each directory between builds and asks only for files whose {@code STAT} changed, so berth gives
- * each file of this directory a fresh modification time (never copied into an image: the frontend
- * only reads it) and the daemon asks for all of them; a file the daemon did not ask for anyway, or
- * larger than {@link #MAX_DOCKERFILE}, ends the transfer before its {@code FIN}, so the daemon
- * never uses a Dockerfile berth has not read.
+ * the build fails. (What the build reads, images and remote sources, is judged by the source policy
+ * of its Solve, {@link ImageSourcePolicy}; engines without source policies run no user's build,
+ * {@link CallJudge}.) The daemon keeps each directory between builds and asks only for files whose
+ * {@code STAT} changed, so berth gives each file of this directory a fresh modification time (never
+ * copied into an image: the frontend only reads it) and the daemon asks for all of them; a file the
+ * daemon did not ask for anyway, or larger than {@link #MAX_DOCKERFILE}, ends the transfer before
+ * its {@code FIN}, so the daemon never uses a Dockerfile berth has not read.
  */
 final class SessionCall {
   static final String DIFF_COPY = "/moby.filesync.v1.FileSync/DiffCopy";
@@ -78,23 +76,8 @@ final class SessionCall {
    *
    * @param dirName the call's {@code dir-name} metadata (empty when absent)
    * @param pins the frontends the caller's role may run
-   * @param remote the remote sources the Dockerfile's {@code ADD} may name ({@link
-   *     RemoteSources#ANY} where the engine judges them by the Solve's source policy)
    */
-  static Optional<SessionCall> open(
-      String path, String dirName, FrontendPins pins, RemoteSources remote) {
-    return open(path, dirName, pins, remote, true);
-  }
-
-  /**
-   * The judge of a call the daemon opens, as {@link #open(String, String, FrontendPins,
-   * RemoteSources)}.
-   *
-   * @param namespaced whether the caller's images live in a namespace of their own (users): their
-   *     Dockerfile may not name {@code berth.invalid} ({@link ReservedNames})
-   */
-  static Optional<SessionCall> open(
-      String path, String dirName, FrontendPins pins, RemoteSources remote, boolean namespaced) {
+  static Optional<SessionCall> open(String path, String dirName, FrontendPins pins) {
     return SessionMethods.types(path)
         .map(
             t ->
@@ -102,7 +85,7 @@ final class SessionCall {
                     path,
                     t,
                     path.equals(DIFF_COPY) && dirName.equals(DOCKERFILE_DIR)
-                        ? Optional.of(new DockerfileWatch(pins, remote, namespaced))
+                        ? Optional.of(new DockerfileWatch(pins))
                         : Optional.empty()));
   }
 
@@ -179,7 +162,6 @@ final class SessionCall {
   /** The Dockerfile directory's transfer, from the caller's side. */
   private static final class DockerfileWatch {
     private final FrontendPins pins;
-    private final RemoteSources remote;
 
     /** The index the next STAT gets (fsutil numbers files by the order of their STATs). */
     private int next;
@@ -189,12 +171,8 @@ final class SessionCall {
 
     private final Map<Integer, ByteString> contents = new HashMap<>();
 
-    private final boolean namespaced;
-
-    DockerfileWatch(FrontendPins pins, RemoteSources remote, boolean namespaced) {
+    DockerfileWatch(FrontendPins pins) {
       this.pins = pins;
-      this.remote = remote;
-      this.namespaced = namespaced;
     }
 
     Verdict accept(Wire.Packet p, byte[] bytes) {
@@ -237,24 +215,6 @@ final class SessionCall {
             Optional<String> refusal = pins.refusal(ref, name + "'s syntax directive");
             if (refusal.isPresent()) {
               return Verdict.denied("buildkit_frontend", refusal.get());
-            }
-          }
-          if (namespaced && ReservedNames.named(so.toByteArray())) {
-            return Verdict.denied(
-                "buildkit_reserved_name",
-                name
-                    + " names "
-                    + ImageNamespace.REGISTRY
-                    + ", where berth keeps users' private images; build from your own images by"
-                    + " their plain names with the classic builder (DOCKER_BUILDKIT=0), or from a"
-                    + " registry");
-          }
-          if (remote.restricted()) {
-            for (String source : DockerfileAdds.remote(so.toByteArray())) {
-              if (!remote.allows(source)) {
-                return Verdict.denied(
-                    "buildkit_remote_source", name + ": " + remote.refusal(source));
-              }
             }
           }
           files.remove(p.getID());

@@ -8,6 +8,7 @@ import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.Owner;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import moby.buildkit.v1.ControlOuterClass;
@@ -52,7 +53,7 @@ class CallJudgeTest {
           (id, names) -> {},
           true,
           RemoteSources.allowing(Set.of()),
-          () -> true);
+          Optional::empty);
 
   private BuildOwners owners;
   private CallJudge judge;
@@ -417,9 +418,9 @@ class CallJudgeTest {
         .contains("cache mounts");
   }
 
-  /** A raw definition's HTTP source, on an engine that would ignore the source policy (20.10). */
+  /** A raw definition's HTTP source: judged by the Solve's source policy, not by berth. */
   @Test
-  void bridge_rawDefinitionHttpSourceWithoutSourcePolicies_refused() {
+  void bridge_rawDefinitionHttpSource_leftToTheSourcePolicy() {
     owners.claimRef("alice-ref", ALICE);
     Ops.Op http =
         Ops.Op.newBuilder()
@@ -431,6 +432,17 @@ class CallJudgeTest {
                 Ops.Definition.newBuilder().addDef(ByteString.copyFrom(http.toByteArray())))
             .build()
             .toByteArray();
+    assertThat(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req))
+        .isInstanceOf(Verdict.Forward.class);
+  }
+
+  /**
+   * Issue 13: an engine whose BuildKit ignores source policies (20.10) would read whatever the
+   * build names (a FROM assembled from build-args, a base image's ONBUILD COPY --from): the Solve
+   * is refused with the engine's reason before the daemon sees it, and its ref stays unclaimed.
+   */
+  @Test
+  void solve_engineWithoutSourcePolicies_refusedWithTheReason() {
     BuildCaller old =
         new BuildCaller(
             ALICE,
@@ -442,12 +454,14 @@ class CallJudgeTest {
             (id, names) -> {},
             true,
             RemoteSources.allowing(Set.of()),
-            () -> false);
-    assertThat(refused(judge.judge(old, CallJudge.BRIDGE + "Solve", "alice-ref", req)))
-        .contains("http://127.0.0.1:8080/secret", "allow.build_remote");
-    assertThat(judge.judge(ALICE_CALLER, CallJudge.BRIDGE + "Solve", "alice-ref", req))
-        .as("judged by the Solve's source policy where the engine applies it")
-        .isInstanceOf(Verdict.Forward.class);
+            () -> Optional.of("BuildKit on this engine cannot be confined"));
+    Verdict v = judge.judge(old, SOLVE, "", stock("old-ref").build().toByteArray());
+    assertThat(v).isInstanceOf(Verdict.Refuse.class);
+    Verdict.Refuse r = (Verdict.Refuse) v;
+    assertThat(r.code()).isEqualTo(Verdict.PERMISSION_DENIED);
+    assertThat(r.rule()).isEqualTo("buildkit_engine");
+    assertThat(r.message()).isEqualTo("berth: BuildKit on this engine cannot be confined");
+    assertThat(owners.refOwner("old-ref")).isEmpty();
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
@@ -162,7 +163,7 @@ class ImageSourcePolicyTest {
         (id, names) -> {},
         false,
         RemoteSources.allowing(Set.of()),
-        () -> true);
+        Optional::empty);
   }
 
   @Test

@@ -19,7 +19,6 @@ import moby.buildkit.v1.sourcepolicy.PolicyOuterClass.Rule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import pb.Ops;
 
 /**
  * {@code ADD <url>} and git sources are fetched by the daemon as root on the host's network: denied
@@ -120,35 +119,6 @@ class RemoteSourcesTest {
     assertThat(ImageSourcePolicy.of(ImagePolicy.ANY, false, RemoteSources.ANY).getRulesCount())
         .isZero();
     assertThat(allowed(policy(RemoteSources.ANY, true), "https://127.0.0.1/x", Map.of())).isTrue();
-  }
-
-  private static Ops.SourceOp source(String identifier, Map<String, String> attrs) {
-    return Ops.SourceOp.newBuilder().setIdentifier(identifier).putAllAttrs(attrs).build();
-  }
-
-  @Test
-  void rawDefinitionSource_outsideThePrefixes_refused() {
-    assertThat(NONE.refusal(source("https://127.0.0.1:8080/x", Map.of())))
-        .get()
-        .asString()
-        .contains("https://127.0.0.1:8080/x", "allow.build_remote", "COPY");
-    assertThat(SITE.refusal(source("https://files.site.edu/pub/x", Map.of()))).isEmpty();
-    assertThat(SITE.refusal(source("local://context", Map.of()))).isEmpty();
-    assertThat(
-            SITE.refusal(
-                source(
-                    "git://files.site.edu/pub/r.git#main",
-                    Map.of(RemoteSources.GIT_FULL_URL, "https://files.site.edu/pub/r.git"))))
-        .isEmpty();
-    assertThat(
-            SITE.refusal(
-                source(
-                    "git://127.0.0.1/r.git",
-                    Map.of(RemoteSources.GIT_FULL_URL, "https://files.site.edu/pub/r.git"))))
-        .as("an older BuildKit fetches the identifier")
-        .isPresent();
-    assertThat(SITE.refusal(source("git://files.site.edu/pub/r.git", Map.of()))).isPresent();
-    assertThat(RemoteSources.ANY.refusal(source("https://127.0.0.1/x", Map.of()))).isEmpty();
   }
 
   @Test

@@ -8,7 +8,6 @@ import fsutil.types.StatOuterClass;
 import fsutil.types.Wire;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
 import moby.buildkit.secrets.v1.SecretsOuterClass;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,11 +20,7 @@ class SessionCallTest {
   private static final int DIRECTORY = (int) (1L << 31) | 0755;
 
   private static SessionCall dockerfileCopy() {
-    return SessionCall.open(
-            SessionCall.DIFF_COPY,
-            SessionCall.DOCKERFILE_DIR,
-            CallJudgeTest.PINS,
-            RemoteSources.ANY)
+    return SessionCall.open(SessionCall.DIFF_COPY, SessionCall.DOCKERFILE_DIR, CallJudgeTest.PINS)
         .orElseThrow();
   }
 
@@ -77,43 +72,6 @@ class SessionCallTest {
     return ((Verdict.Refuse) v).message();
   }
 
-  private static SessionCall dockerfileCopy(RemoteSources remote) {
-    return SessionCall.open(
-            SessionCall.DIFF_COPY, SessionCall.DOCKERFILE_DIR, CallJudgeTest.PINS, remote)
-        .orElseThrow();
-  }
-
-  /** Engines without source policies: berth reads the ADD sources before the daemon fetches. */
-  @Test
-  void diffCopy_addHttpFromHostLoopback_refused() {
-    String message =
-        refused(
-            transfer(
-                dockerfileCopy(RemoteSources.allowing(Set.of())),
-                "FROM busybox\nADD http://127.0.0.1:8080/secret /s\n"));
-    assertThat(message)
-        .contains(
-            "berth: Dockerfile: ADD http://127.0.0.1:8080/secret",
-            "as root on the host's network",
-            "your role allows no remote sources",
-            "COPY",
-            "allow.build_remote");
-  }
-
-  @Test
-  void diffCopy_addUnderAllowedPrefix_forwarded() {
-    RemoteSources site = RemoteSources.allowing(Set.of("https://files.site.edu/pub/"));
-    assertThat(
-            transfer(
-                dockerfileCopy(site), "FROM busybox\nADD https://files.site.edu/pub/t.tgz /t\n"))
-        .isInstanceOf(Verdict.Forward.class);
-    assertThat(refused(transfer(dockerfileCopy(site), "FROM busybox\nARG U\nADD ${U} /t\n")))
-        .contains("ADD ${U}", "only URLs under https://files.site.edu/pub/");
-    assertThat(transfer(dockerfileCopy(RemoteSources.ANY), "FROM busybox\nADD http://x/y /t\n"))
-        .as("engines with source policies judge it there")
-        .isInstanceOf(Verdict.Forward.class);
-  }
-
   @Test
   void diffCopy_dockerfileWithUnpinnedSyntax_refused() {
     assertThat(refused(transfer(dockerfileCopy(), "# syntax=evil/frontend:1\nFROM busybox\n")))
@@ -126,34 +84,6 @@ class SessionCallTest {
     assertThat(transfer(call, "# syntax=" + PINNED + "\nFROM busybox\n"))
         .isInstanceOf(Verdict.Forward.class);
     assertThat(call.fromCaller(packet(Wire.Packet.PacketType.PACKET_FIN)))
-        .isInstanceOf(Verdict.Forward.class);
-  }
-
-  /** Issue 13: engines before API 1.44 ignore the source policy that denies berth.invalid. */
-  @Test
-  void diffCopy_dockerfileNamingAnotherUsersDaemonName_refusedInAnySpelling() {
-    for (String from :
-        new String[] {
-          "FROM berth.invalid/u1002/docker.io/library/secret:1\n",
-          "FROM busybox\nCOPY --from=BERTH.Invalid/u1002/docker.io/library/x:1 / /\n",
-          "FROM busybox\nRUN --mount=from=\"berth.inva\"lid/u1002/x,target=/m true\n",
-          "FROM berth.inva\\\nlid/u1002/docker.io/library/secret:1\n"
-        }) {
-      assertThat(refused(transfer(dockerfileCopy(), from))).as(from).contains("berth.invalid");
-    }
-  }
-
-  @Test
-  void diffCopy_administratorsDockerfileNamingTheReservedRegistry_forwarded() {
-    SessionCall admin =
-        SessionCall.open(
-                SessionCall.DIFF_COPY,
-                SessionCall.DOCKERFILE_DIR,
-                CallJudgeTest.PINS,
-                RemoteSources.ANY,
-                false)
-            .orElseThrow();
-    assertThat(transfer(admin, "FROM berth.invalid/u1002/docker.io/library/secret:1\n"))
         .isInstanceOf(Verdict.Forward.class);
   }
 
@@ -200,8 +130,7 @@ class SessionCallTest {
   @Test
   void diffCopy_contextDirectory_notHeld() {
     SessionCall call =
-        SessionCall.open(SessionCall.DIFF_COPY, "context", CallJudgeTest.PINS, RemoteSources.ANY)
-            .orElseThrow();
+        SessionCall.open(SessionCall.DIFF_COPY, "context", CallJudgeTest.PINS).orElseThrow();
     byte[] stat = stat("Dockerfile", REGULAR, 1);
     assertThat(((Verdict.Forward) call.fromCaller(stat)).message()).isEqualTo(stat);
     assertThat(call.fromCaller(data(0, "# syntax=evil/frontend:1\n")))
@@ -230,11 +159,7 @@ class SessionCallTest {
   @Test
   void secrets_getSecret_forwardedBothWays() {
     SessionCall call =
-        SessionCall.open(
-                "/moby.buildkit.secrets.v1.Secrets/GetSecret",
-                "",
-                FrontendPins.NONE,
-                RemoteSources.ANY)
+        SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "", FrontendPins.NONE)
             .orElseThrow();
     assertThat(
             call.fromDaemon(
@@ -255,11 +180,7 @@ class SessionCallTest {
   @Test
   void secrets_undecodableMessage_refused() {
     SessionCall call =
-        SessionCall.open(
-                "/moby.buildkit.secrets.v1.Secrets/GetSecret",
-                "",
-                FrontendPins.NONE,
-                RemoteSources.ANY)
+        SessionCall.open("/moby.buildkit.secrets.v1.Secrets/GetSecret", "", FrontendPins.NONE)
             .orElseThrow();
     assertThat(refused(call.fromDaemon(new byte[] {(byte) 0xff, 0x01})))
         .contains("does not decode");
@@ -276,7 +197,7 @@ class SessionCallTest {
         "/grpc.health.v1.Health/Watch"
       })
   void session_methodNotListed_refused(String path) {
-    assertThat(SessionCall.open(path, "", FrontendPins.NONE, RemoteSources.ANY)).isEmpty();
+    assertThat(SessionCall.open(path, "", FrontendPins.NONE)).isEmpty();
     assertThat(SessionMethods.allowed(path)).isFalse();
   }
 

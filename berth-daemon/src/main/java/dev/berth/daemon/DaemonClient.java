@@ -2,7 +2,11 @@ package dev.berth.daemon;
 
 import static java.util.Objects.requireNonNullElse;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.policy.docker.DockerJson;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -17,17 +21,26 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -48,6 +61,9 @@ public final class DaemonClient {
   private static final int MAX_ANSWER = 8 * 1024 * 1024;
   private static final long TIMEOUT_SECONDS = 10;
   private static final int MAX_IDLE = 8;
+  private static final int PROGRESS_IDLE_SECONDS = 300;
+  private static final int MAX_LINE = 64 * 1024;
+  private static final ObjectMapper JSON = DockerJson.mapper();
 
   /** A complete answer. */
   public record Answer(int status, byte[] body) {}
@@ -181,6 +197,153 @@ public final class DaemonClient {
   }
 
   private record FullAnswer(Answer answer, boolean keepAlive) {}
+
+  /**
+   * Sends a {@code POST} whose answer is a stream of JSON progress messages (a pull) on a fresh
+   * connection, and waits for the stream's end: as long as it takes while the daemon keeps sending,
+   * failing after {@value #PROGRESS_IDLE_SECONDS} s without a byte. Call off the event loops.
+   *
+   * @param headers extra request headers
+   * @return empty when the stream ended without an error, else the error: the last message's {@code
+   *     errorDetail.message} or {@code error}, or an error answer's {@code message}
+   */
+  public Optional<String> progress(String path, Map<String, String> headers) throws IOException {
+    Channel ch = connect();
+    ch.pipeline().remove(HttpObjectAggregator.class);
+    ch.pipeline().remove(AnswerHandler.class);
+    ProgressStream stream = new ProgressStream();
+    ch.pipeline().addLast(stream);
+    FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
+    req.headers().set(HttpHeaderNames.HOST, "docker");
+    req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    req.headers().set(HttpHeaderNames.USER_AGENT, "berth");
+    req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    headers.forEach(req.headers()::set);
+    ch.writeAndFlush(req)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                stream.done.completeExceptionally(f.cause());
+              }
+            });
+    try {
+      return stream.done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the daemon pulled", e);
+    } catch (ExecutionException e) {
+      Throwable cause = requireNonNullElse(e.getCause(), e);
+      throw new IOException(String.valueOf(cause.getMessage()), cause);
+    } finally {
+      ch.close();
+    }
+  }
+
+  /**
+   * The answer of {@link #progress}: read line by line (one JSON message each, as the daemon's
+   * {@code jsonmessage} stream writes them), keeping only the last error; an error answer (not 2xx)
+   * whole, up to {@value #MAX_LINE} bytes.
+   */
+  private static final class ProgressStream extends SimpleChannelInboundHandler<HttpObject> {
+    final CompletableFuture<Optional<String>> done = new CompletableFuture<>();
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private boolean failed;
+    private @Nullable String error;
+    private @Nullable ScheduledFuture<?> idle;
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+      if (msg instanceof HttpResponse r) {
+        failed = r.status().code() / 100 != 2;
+      }
+      if (msg instanceof HttpContent c) {
+        ByteBuf in = c.content();
+        while (in.isReadable()) {
+          byte b = in.readByte();
+          if (b == '\n' && !failed) {
+            message();
+          } else if (line.size() < MAX_LINE) {
+            line.write(b);
+          }
+        }
+        if (msg instanceof LastHttpContent) {
+          message();
+          done.complete(Optional.ofNullable(error));
+          ctx.close();
+        }
+      }
+    }
+
+    private void message() {
+      byte[] text = line.toByteArray();
+      line.reset();
+      if (text.length == 0) {
+        return;
+      }
+      try {
+        JsonNode m = JSON.readTree(text);
+        String said = m.path("errorDetail").path("message").asText(m.path("error").asText(""));
+        if (failed && said.isEmpty()) {
+          said = m.path("message").asText("");
+        }
+        if (!said.isEmpty()) {
+          error = said;
+        }
+      } catch (IOException e) {
+        if (failed) {
+          error = new String(text, StandardCharsets.UTF_8).strip();
+        }
+      }
+      if (failed && error == null) {
+        error = "the daemon refused the pull";
+      }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      rearm(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      rearm(ctx);
+      super.channelRead(ctx, msg);
+    }
+
+    /** The idle timeout starts again: the daemon sent something. */
+    private void rearm(ChannelHandlerContext ctx) {
+      ScheduledFuture<?> previous = idle;
+      if (previous != null) {
+        previous.cancel(false);
+      }
+      idle =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    done.completeExceptionally(
+                        new IOException(
+                            "the daemon sent no progress for " + PROGRESS_IDLE_SECONDS + " s"));
+                    ctx.close();
+                  },
+                  PROGRESS_IDLE_SECONDS,
+                  TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      done.completeExceptionally(cause);
+      ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      ScheduledFuture<?> pending = idle;
+      if (pending != null) {
+        pending.cancel(false);
+      }
+      done.completeExceptionally(new IOException("the daemon closed the connection"));
+    }
+  }
 
   /** The answer to the one request in flight on its connection. */
   private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {

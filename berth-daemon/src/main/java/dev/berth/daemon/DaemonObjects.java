@@ -191,6 +191,38 @@ public final class DaemonObjects implements ObjectDirectory {
     }
   }
 
+  @Override
+  public Map<String, String> repositoryTags(String repository) throws LookupException {
+    DaemonClient.Answer a = call("GET", "/images/json", null);
+    if (a.status() != 200) {
+      throw new LookupException("the daemon did not list its images (" + a.status() + ")");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (JsonNode image : parse(a)) {
+      for (JsonNode t : image.path("RepoTags")) {
+        String tag = t.asText("");
+        int colon = tag.lastIndexOf(':');
+        if (colon > tag.lastIndexOf('/') && tag.substring(0, colon).equals(repository)) {
+          out.put(tag, image.path("Id").asText(""));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<String> pullImage(String fromImage, String tag, String registryAuth)
+      throws LookupException {
+    String path =
+        "/images/create?fromImage=" + encode(fromImage, false) + "&tag=" + encode(tag, false);
+    try {
+      return daemon.progress(
+          path, registryAuth.isEmpty() ? Map.of() : Map.of("X-Registry-Auth", registryAuth));
+    } catch (IOException e) {
+      throw new LookupException("the daemon could not pull " + fromImage + ": " + e.getMessage());
+    }
+  }
+
   /**
    * Ends a push's hold: the daemon's tag goes back to the image it named before the hold, or is
    * removed ({@code noprune}: only the tag, the image keeps its other tags), while it still names

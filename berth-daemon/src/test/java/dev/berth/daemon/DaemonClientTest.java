@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +34,14 @@ class DaemonClientTest {
   private MultiThreadIoEventLoopGroup group;
   private final AtomicInteger connections = new AtomicInteger();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+
+  /** The header lines of each request. */
+  private final List<String> headers = new CopyOnWriteArrayList<>();
+
+  /** The status and body the fake daemon answers a pull ({@code POST /images/create}) with. */
+  private volatile String pullStatus = "200 OK";
+
+  private volatile String pullBody = "";
 
   /** Whether the fake daemon closes each connection after its first answer, unannounced. */
   private volatile boolean closeAfterAnswer;
@@ -85,12 +94,16 @@ class DaemonClientTest {
             length = Integer.parseInt(lower.substring(15).trim());
           }
           close |= lower.equals("connection: close");
+          headers.add(line);
         }
         in.skip(length); // ISO-8859-1: one char per byte
         requests.add(head);
-        String body = "{\"n\":" + requests.size() + "}";
+        boolean pull = head.startsWith("POST /images/create");
+        String body = pull ? pullBody : "{\"n\":" + requests.size() + "}";
         out.write(
-            ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            ("HTTP/1.1 "
+                    + (pull ? pullStatus : "200 OK")
+                    + "\r\nContent-Type: application/json\r\nContent-Length: "
                     + body.length()
                     + "\r\n"
                     + (close ? "Connection: close\r\n" : "")
@@ -105,6 +118,44 @@ class DaemonClientTest {
     } catch (IOException e) {
       // the client went away
     }
+  }
+
+  @Test
+  void progress_pullWithoutError_emptyAndTheCredentialsSent() throws IOException {
+    pullBody = "{\"status\":\"Pulling from x\"}\n{\"status\":\"Downloaded newer image\"}\n";
+    assertThat(
+            client.progress("/images/create?fromImage=x&tag=1", Map.of("X-Registry-Auth", "e30")))
+        .isEmpty();
+    assertThat(requests).containsExactly("POST /images/create?fromImage=x&tag=1 HTTP/1.1");
+    assertThat(headers).contains("X-Registry-Auth: e30");
+  }
+
+  @Test
+  void progress_registryErrorInTheStream_itsMessage() throws IOException {
+    pullBody =
+        "{\"status\":\"Pulling from x\"}\nnot json\n"
+            + "{\"errorDetail\":{\"message\":\"manifest unknown\"},\"error\":\"other\"}\n"
+            + "{\"error\":\"last words\"}";
+    assertThat(client.progress("/images/create?fromImage=x&tag=1", Map.of()))
+        .hasValue("last words");
+    pullBody = "{\"errorDetail\":{\"message\":\"manifest unknown\"},\"error\":\"other\"}\n";
+    assertThat(client.progress("/images/create?fromImage=x&tag=1", Map.of()))
+        .hasValue("manifest unknown");
+  }
+
+  @Test
+  void progress_errorAnswer_itsMessageOrItsText() throws IOException {
+    pullStatus = "404 Not Found";
+    pullBody = "{\"message\":\"pull access denied for x\"}\n";
+    assertThat(client.progress("/images/create?fromImage=x&tag=1", Map.of()))
+        .hasValue("pull access denied for x");
+    pullStatus = "500 Internal Server Error";
+    pullBody = "plain words";
+    assertThat(client.progress("/images/create?fromImage=x&tag=1", Map.of()))
+        .hasValue("plain words");
+    pullBody = "{}";
+    assertThat(client.progress("/images/create?fromImage=x&tag=1", Map.of()))
+        .hasValue("the daemon refused the pull");
   }
 
   @Test

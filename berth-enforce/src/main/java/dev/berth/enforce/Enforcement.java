@@ -17,11 +17,14 @@ import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
+import dev.berth.policy.PullMode;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.ApiVersions;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
+import dev.berth.policy.docker.ImageRef;
 import dev.berth.policy.docker.ImageRefs;
+import dev.berth.policy.docker.RegistryAuths;
 import dev.berth.policy.docker.RouteMatch;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +43,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Enforcement {
   private static final Logger LOG = LoggerFactory.getLogger(Enforcement.class);
+  private static final String DOCKERFILE_RULE = "image_build_dockerfile";
+
+  /** The first engine API whose BuildKit (v0.12) applies a Solve's source policy. */
+  static final String SOURCE_POLICY_API = "1.44";
 
   private final Enforcer core;
   private final Caller caller;
@@ -492,22 +499,105 @@ public final class Enforcement {
    * judged reference, and completes only once its record is durable, so the daemon gets the
    * context's end (and builds) only after the record; a refusal completes at once (its record
    * follows in the writer's next group commit) and must end the request.
+   *
+   * <p>When the Dockerfile names registry images to pull first ({@link DockerfileVerdict.Pull}),
+   * that verdict and each pull's allow (the caller's own {@code docker pull}, as the engine judged
+   * it) are recorded, then, once durable, berth pulls them ({@link Effect.PullImage}, with the
+   * build's credentials for each registry), claims them as a pull's answer would, and judges the
+   * Dockerfile again with nothing more to pull: what the daemon gets is that second verdict. A
+   * failed pull completes with {@link DockerfileVerdict.PullFailed} (recorded as a refusal).
+   *
+   * @param refresh whether the build asked for {@code --pull}
+   * @param registryConfig the build request's {@code X-Registry-Config} ("" for none)
    */
-  public CompletableFuture<DockerfileVerdict> judgeDockerfile(byte[] content, String buildArgs) {
+  public CompletableFuture<DockerfileVerdict> judgeDockerfile(
+      byte[] content, String buildArgs, boolean refresh, String registryConfig) {
     Optional<Principal> p = caller.principal();
-    DockerfileVerdict v =
-        p.isEmpty()
-            ? new DockerfileVerdict.Refused(Refusals.identity(caller.identityError()))
-            : engine.dockerfile(p.get(), content, buildArgs, core.objects);
-    if (v instanceof DockerfileVerdict.Refused r) {
-      record(r.refusal());
-      return CompletableFuture.completedFuture(v);
+    if (p.isEmpty()) {
+      return recorded(new DockerfileVerdict.Refused(Refusals.identity(caller.identityError())));
     }
-    DockerfileVerdict.Forward f = (DockerfileVerdict.Forward) v;
-    String path = request == null ? "/build" : request.path();
-    return recordPart(
-            "POST", path + " (Dockerfile)", true, "image_build_dockerfile", "", f.judged())
-        .thenApply(seq -> v);
+    DockerfileVerdict v =
+        engine.dockerfile(
+            p.get(),
+            content,
+            buildArgs,
+            refresh ? PullMode.REFRESH : PullMode.MISSING,
+            core.objects);
+    if (!(v instanceof DockerfileVerdict.Pull pull)) {
+      return recorded(v);
+    }
+    CompletableFuture<Long> written =
+        recordPart("POST", dockerfilePath(), true, DOCKERFILE_RULE, "", pull.judged());
+    for (Decision.Allow a : pull.pulls()) {
+      written =
+          written.thenCombine(
+              recordPart("POST", a.forward().target(), true, a.rule(), "", a.rewrites()),
+              (x, y) -> y);
+    }
+    return written.thenComposeAsync(
+        seq -> pullThenJudge(p.get(), pull, content, buildArgs, registryConfig), core.blocking);
+  }
+
+  private CompletableFuture<DockerfileVerdict> pullThenJudge(
+      Principal who,
+      DockerfileVerdict.Pull pull,
+      byte[] content,
+      String buildArgs,
+      String registryConfig) {
+    for (Decision.Allow a : pull.pulls()) {
+      String from = a.forward().query().get("fromImage").orElse("");
+      String tag = a.forward().query().get("tag").orElse("");
+      String image = ImageRef.ofPull(from, tag).toString();
+      Effect.PullImage effect =
+          new Effect.PullImage(from, tag, RegistryAuths.forImage(registryConfig, image));
+      Optional<Decision.Deny> failed;
+      try {
+        failed = effect.perform(core.objects);
+      } catch (LookupException e) {
+        failed = Optional.of(Refusals.upstream(String.valueOf(e.getMessage())));
+      }
+      if (failed.isPresent()) {
+        Decision.Deny d = failed.get();
+        recordPart("POST", a.forward().target(), false, d.rule(), d.reason(), List.of());
+        return CompletableFuture.completedFuture(new DockerfileVerdict.PullFailed(d.reason()));
+      }
+      try {
+        claim(a.followUp(), 200, "");
+      } catch (ClaimException e) {
+        LOG.atWarn().addKeyValue("image", image).log("pulled image not claimed");
+      }
+    }
+    return recorded(engine.dockerfile(who, content, buildArgs, PullMode.NONE, core.objects));
+  }
+
+  /**
+   * Records a Dockerfile verdict: a refusal completes at once, an allow once its record is durable.
+   */
+  private CompletableFuture<DockerfileVerdict> recorded(DockerfileVerdict v) {
+    return switch (v) {
+      case DockerfileVerdict.Refused r -> {
+        record(r.refusal());
+        yield CompletableFuture.completedFuture(v);
+      }
+      case DockerfileVerdict.Forward f ->
+          recordPart("POST", dockerfilePath(), true, DOCKERFILE_RULE, "", f.judged())
+              .thenApply(seq -> v);
+      case DockerfileVerdict.Pull pull -> {
+        // a second judgement that still needs a pull: the image vanished in between
+        Decision.Deny d =
+            new Decision.Deny(
+                DOCKERFILE_RULE,
+                Decision.Status.CONFLICT,
+                "berth: the images this build names changed while berth pulled them; build again");
+        record(d);
+        yield CompletableFuture.completedFuture(new DockerfileVerdict.Refused(d));
+      }
+      case DockerfileVerdict.PullFailed failed -> CompletableFuture.completedFuture(v);
+    };
+  }
+
+  private String dockerfilePath() {
+    return (request == null ? "/build" : request.path()) + " (Dockerfile)";
   }
 
   /**
@@ -525,14 +615,35 @@ public final class Enforcement {
   }
 
   /**
-   * Whether the daemon's BuildKit applies the source policy a Solve carries (engine API 1.44 and
-   * later, BuildKit 0.12, as berth-policy's {@code ImagePolicyRules.SOURCE_POLICY_API}); asks the
-   * daemon, so never on an event loop.
-   *
-   * @throws LookupException when the daemon cannot tell
+   * Why the daemon's BuildKit may not run the caller's builds, or empty when it may (issue 13).
+   * Only an engine whose BuildKit applies the source policy berth sends with each Solve (engine API
+   * {@value #SOURCE_POLICY_API} and later, BuildKit 0.12) confines a build to what its caller may
+   * read; an older one (Debian's 20.10) reads whatever the build names, in ways berth cannot see in
+   * any request: a name assembled from build-args ({@code FROM ${REG}/...}), a base image's {@code
+   * ONBUILD COPY --from=}. The classic builder is mediated on every engine. Asks the daemon, so
+   * never on an event loop.
    */
-  public boolean engineAppliesSourcePolicies() throws LookupException {
-    return ApiVersions.compare(core.objects.apiVersion(), "1.44") >= 0;
+  public Optional<String> buildKitRefusal() {
+    String api;
+    try {
+      api = core.objects.apiVersion();
+    } catch (LookupException e) {
+      return Optional.of(
+          "berth could not ask the daemon which BuildKit it runs ("
+              + e.getMessage()
+              + "); try again, or build with the classic builder: DOCKER_BUILDKIT=0 docker build");
+    }
+    if (ApiVersions.compare(api, SOURCE_POLICY_API) >= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "BuildKit on this engine (API "
+            + api
+            + " < "
+            + SOURCE_POLICY_API
+            + ") cannot be confined to your own images; build with the classic builder:"
+            + " DOCKER_BUILDKIT=0 docker build ... (DOCKER_BUILDKIT=0 docker compose build), or ask"
+            + " your administrator for a newer engine (Docker 25 or later)");
   }
 
   /** Claims an image a BuildKit build exported, and its names, for {@code owner}. */

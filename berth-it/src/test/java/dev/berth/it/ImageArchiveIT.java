@@ -205,6 +205,43 @@ class ImageArchiveIT extends ItBase {
     return d;
   }
 
+  /**
+   * {@code docker save REPO} without a tag saves every tag of the repository, as on the daemon:
+   * alice's own and the shared ones, in her names; never bob's private tag of that repository.
+   */
+  @Test
+  void save_repositoryWithoutTag_everyOwnAndSharedTagNeverAnotherUsers() throws IOException {
+    String first = imageName("repo");
+    String repo = first.substring(0, first.lastIndexOf(':'));
+    String second = repo + ":t2";
+    String shared = repo + ":shared";
+    String bobs = repo + ":bobs";
+    upstreamImages.add(Tenants.daemonImage(alice, second));
+    upstreamImages.add(shared);
+    upstreamImages.add(Tenants.daemonImage(bob, bobs));
+    String c = container("save-repo");
+    ok(alice, "create", "--name", c, image, "true");
+    ok(alice, "commit", c, first);
+    ok(alice, "tag", first, second);
+    upstreamOk("tag", image, shared);
+    String b = container("save-repo-bob");
+    ok(bob, "create", "--name", b, image, "true");
+    ok(bob, "commit", b, bobs);
+
+    Path file = aliceDir().resolve("repo.tar");
+    ok(alice, "save", "-o", file.toString(), repo);
+    byte[] saved = Files.readAllBytes(file);
+    String text = new String(saved, StandardCharsets.ISO_8859_1);
+    String entries = Tenants.tarEntries(saved);
+    assertThat(text)
+        .as(entries)
+        .contains("\"" + first + "\"")
+        .contains("\"" + second + "\"")
+        .contains("\"" + shared + "\"")
+        .doesNotContain(":bobs")
+        .doesNotContain("berth.invalid");
+  }
+
   @Test
   void save_ownTag_archiveNamesPlain() throws IOException {
     Path dir = aliceDir();

@@ -250,8 +250,10 @@ public record CanonicalRequest(
      *     dockerfile} parameter, {@code Dockerfile} by default)
      * @param entry berth's entry, a fresh random name at the context's root
      * @param buildArgs the request's {@code buildargs} (JSON), for FROM's expansion
+     * @param pull whether the request asked for {@code --pull}: berth pulls the shared images the
+     *     Dockerfile names again, and the daemon is not asked to
      */
-    record BuildContext(String dockerfile, String entry, String buildArgs) {}
+    record BuildContext(String dockerfile, String entry, String buildArgs, boolean pull) {}
   }
 
   private static String encodeSegment(String s) {

@@ -14,6 +14,24 @@ public sealed interface DockerfileVerdict {
     }
   }
 
+  /**
+   * The Dockerfile names registry images that berth pulls first, each allowed as the caller's own
+   * {@code docker pull} would be ({@code pulls}, the allows of {@code POST /images/create}); the
+   * Dockerfile is judged again once they are on the host. {@code judged} lists what was judged.
+   */
+  record Pull(List<Decision.Allow> pulls, List<String> judged) implements DockerfileVerdict {
+    public Pull {
+      pulls = List.copyOf(pulls);
+      judged = List.copyOf(judged);
+    }
+  }
+
+  /**
+   * A pull the build needed failed: {@code message} is the daemon's (the registry's) error, which
+   * the client gets as the build's error, in its output stream.
+   */
+  record PullFailed(String message) implements DockerfileVerdict {}
+
   /** The build is refused. */
   record Refused(Decision refusal) implements DockerfileVerdict {}
 }

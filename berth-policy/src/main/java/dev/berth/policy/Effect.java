@@ -130,6 +130,36 @@ public sealed interface Effect {
   }
 
   /**
+   * Pull {@code fromImage} at {@code tag} for a classic build that names it, as the allow of the
+   * caller's own {@code docker pull} forwards it, with the build's credentials for that registry
+   * ({@code registryAuth}, the pull's {@code X-Registry-Auth}; never recorded nor shown). A failed
+   * pull refuses the build with the daemon's words ({@link Decision.Status#BAD_GATEWAY}, rule
+   * {@value #PULL_RULE}).
+   */
+  record PullImage(String fromImage, String tag, String registryAuth) implements Effect {
+    /** The rule of a refusal by the registry. */
+    public static final String PULL_RULE = "image_pull_registry";
+
+    public PullImage {
+      requireNonNull(fromImage, "fromImage");
+      requireNonNull(tag, "tag");
+      requireNonNull(registryAuth, "registryAuth");
+    }
+
+    @Override
+    public Optional<Decision.Deny> perform(ObjectDirectory objects) throws LookupException {
+      return objects
+          .pullImage(fromImage, tag, registryAuth)
+          .map(error -> new Decision.Deny(PULL_RULE, Decision.Status.BAD_GATEWAY, error));
+    }
+
+    @Override
+    public String toString() {
+      return "PullImage[" + fromImage + ":" + tag + "]";
+    }
+  }
+
+  /**
    * Give the image {@code imageId} (a full id) the daemon tag {@code tag}; done after {@link
    * HoldTag}, so that no other caller ever sees the tag on that image.
    */

@@ -114,6 +114,27 @@ public interface ObjectDirectory {
   }
 
   /**
+   * Pulls {@code fromImage} at {@code tag} (a tag or digest) from its registry ({@code POST
+   * /images/create}), with {@code registryAuth} as its {@code X-Registry-Auth} ("" for none), and
+   * waits for the pull to end: as long as it takes, while the daemon reports progress.
+   *
+   * @return empty when the image is pulled, else the daemon's error (the registry's, as the daemon
+   *     words it)
+   */
+  default Optional<String> pullImage(String fromImage, String tag, String registryAuth)
+      throws LookupException {
+    throw new LookupException("this directory cannot pull images");
+  }
+
+  /**
+   * The daemon's tags of the repository {@code repository} (familiar form, without tag or digest),
+   * each with the id of the image it names: what {@code docker save REPOSITORY} saves.
+   */
+  default Map<String, String> repositoryTags(String repository) throws LookupException {
+    throw new LookupException("this directory cannot list images");
+  }
+
+  /**
    * Ends a hold of {@link #holdTag}: when the daemon's {@code tag} still points at {@code imageId},
    * it points at the image it pointed at before the hold again, or is removed (the image keeps its
    * other tags); then the hold is dropped. Nothing when no such hold exists (idempotent). When the

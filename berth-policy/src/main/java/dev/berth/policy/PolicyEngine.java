@@ -10,6 +10,7 @@ import dev.berth.policy.docker.BodyKind;
 import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.DockerSchemas;
+import dev.berth.policy.docker.ImageRef;
 import dev.berth.policy.docker.Ownership;
 import dev.berth.policy.docker.QueryParam;
 import dev.berth.policy.docker.RouteMatch;
@@ -23,6 +24,7 @@ import dev.berth.policy.rules.OwnershipRules;
 import dev.berth.policy.rules.PrivateNames;
 import dev.berth.policy.rules.ProtectedRepositories;
 import dev.berth.policy.rules.QueryAllowlist;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -612,16 +614,42 @@ public final class PolicyEngine {
 
   /**
    * Judges the Dockerfile of {@code who}'s classic build, held from its context ({@link
-   * DockerfileRules}): what to forward in its place, or the refusal.
+   * DockerfileRules}): what to forward in its place, the pulls to make first, or the refusal. Each
+   * pull is decided as {@code who}'s own {@code docker pull} of the image ({@link #pullRequest}).
    */
   public DockerfileVerdict dockerfile(
-      Principal who, byte[] content, String buildArgs, ObjectDirectory objects) {
+      Principal who, byte[] content, String buildArgs, PullMode mode, ObjectDirectory objects) {
     Optional<Grant> grant = policy.grantOf(who);
     if (grant.isEmpty()) {
       return new DockerfileVerdict.Refused(
           Decision.forbidden(
               "image_build_dockerfile", "berth: no role is granted to " + who.name()));
     }
-    return DockerfileRules.judge(content, buildArgs, who, grant.get(), objects);
+    return DockerfileRules.judge(
+        content,
+        buildArgs,
+        who,
+        grant.get(),
+        objects,
+        mode,
+        image -> evaluate(who, pullRequest(image), null, objects));
+  }
+
+  /**
+   * {@code POST /images/create} of the canonical image name {@code image}, as the CLI's {@code
+   * docker pull} sends it: the repository as {@code fromImage}, its tag or digest as {@code tag}.
+   */
+  static CanonicalRequest pullRequest(String image) {
+    ImageRef ref = ImageRef.parse(image);
+    try {
+      return CanonicalRequest.parse(
+          "POST",
+          "/images/create?fromImage="
+              + URLEncoder.encode(ref.name(), StandardCharsets.UTF_8)
+              + "&tag="
+              + URLEncoder.encode(ref.pinned() ? ref.digest() : ref.tag(), StandardCharsets.UTF_8));
+    } catch (RequestException e) {
+      throw new IllegalArgumentException("not an image name: " + image, e);
+    }
   }
 }

@@ -241,6 +241,26 @@ class BuildRulesTest {
             "ulimits=" + enc("[{\"Name\":\"nproc\",\"Hard\":99999,\"Soft\":99999}]")));
   }
 
+  /** --pull: berth pulls the Dockerfile's shared images; the daemon would pull the judged ids. */
+  @Test
+  void build_pull_notForwardedButHandedToTheDockerfileJudgement() {
+    Decision.Allow a = allowed(build(ALICE, "&pull=1"));
+    assertThat(a.forward().query().has("pull")).isFalse();
+    CanonicalRequest.Body.Stream body = (CanonicalRequest.Body.Stream) a.forward().body();
+    assertThat(body.buildContext().orElseThrow().pull()).isTrue();
+    assertThat(a.rewrites())
+        .contains("--pull: berth pulls the Dockerfile's shared images again before the build");
+    Decision.Allow plain = allowed(build(ALICE, "&pull=0"));
+    assertThat(plain.forward().query().has("pull")).isFalse();
+    assertThat(
+            ((CanonicalRequest.Body.Stream) plain.forward().body())
+                .buildContext()
+                .orElseThrow()
+                .pull())
+        .isFalse();
+    assertThat(plain.rewrites()).noneMatch(n -> n.startsWith("--pull"));
+  }
+
   @Test
   void build_rmZero_forcedToOne() {
     Decision.Allow a = allowed(buildWith("rm=1", "rm=0"));
@@ -313,6 +333,31 @@ class BuildRulesTest {
     assertThat(q.without("q").getAll("t")).containsExactly("a", "b", "c");
     assertThat(q.getAll("nope")).isEmpty();
     assertThatThrownBy(() -> QueryParams.parse("q=1&q=2")).isInstanceOf(RequestException.class);
+  }
+
+  /**
+   * berth holds the Dockerfile the daemon would read ({@code -f}, else {@code Dockerfile}) and
+   * notes that the tags became the builder's own names.
+   */
+  @Test
+  void build_heldDockerfileAndTagsNoted() {
+    Decision.Allow plain = allowed(build(ALICE, "&t=mine%3A1"));
+    assertThat(plain.rewrites())
+        .anyMatch(n -> n.startsWith("tags are yours: ") && n.contains("u1001"));
+    assertThat(heldDockerfile(plain)).isEqualTo("Dockerfile");
+    assertThat(heldDockerfile(allowed(buildWith("&dockerfile=Dockerfile", ""))))
+        .isEqualTo("Dockerfile");
+    assertThat(
+            heldDockerfile(
+                allowed(buildWith("dockerfile=Dockerfile", "dockerfile=sub%2Fapp.Dockerfile"))))
+        .isEqualTo("sub/app.Dockerfile");
+  }
+
+  private static String heldDockerfile(Decision.Allow a) {
+    return ((CanonicalRequest.Body.Stream) a.forward().body())
+        .buildContext()
+        .orElseThrow()
+        .dockerfile();
   }
 
   @Test

@@ -7,8 +7,11 @@ import static dev.berth.policy.Fixtures.ENGINE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.policy.docker.Dockerfile;
+import dev.berth.policy.rules.DockerfileRules;
+import dev.berth.policy.yaml.PolicyDefaults;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -32,7 +35,26 @@ class DockerfileJudgeTest {
   }
 
   private static DockerfileVerdict judge(FakeObjects objects, String dockerfile, String args) {
-    return ENGINE.dockerfile(ALICE, dockerfile.getBytes(StandardCharsets.UTF_8), args, objects);
+    return ENGINE.dockerfile(
+        ALICE, dockerfile.getBytes(StandardCharsets.UTF_8), args, PullMode.MISSING, objects);
+  }
+
+  private static DockerfileVerdict judge(
+      PolicyEngine engine, FakeObjects objects, String dockerfile, PullMode mode) {
+    return engine.dockerfile(ALICE, dockerfile.getBytes(StandardCharsets.UTF_8), "", mode, objects);
+  }
+
+  /** The pulls a verdict asks for, as {@code fromImage tag}. */
+  private static List<String> pulls(DockerfileVerdict v) {
+    assertThat(v).isInstanceOf(DockerfileVerdict.Pull.class);
+    return ((DockerfileVerdict.Pull) v)
+        .pulls().stream()
+            .map(
+                a ->
+                    a.forward().query().get("fromImage").orElse("")
+                        + " "
+                        + a.forward().query().get("tag").orElse(""))
+            .toList();
   }
 
   private static Dockerfile forwarded(DockerfileVerdict v) throws Exception {
@@ -74,9 +96,9 @@ class DockerfileJudgeTest {
   }
 
   @Test
-  void from_ownPrivateTag_forwardedAsItsDaemonName() throws Exception {
+  void from_ownPrivateTag_forwardedAsItsId() throws Exception {
     Dockerfile df = forwarded(judge(host(), "FROM app:1\nRUN true\n", ""));
-    assertThat(df.instructions().get(0).line()).isEqualTo("FROM " + ALICE_APP);
+    assertThat(df.instructions().get(0).line()).isEqualTo("FROM " + ALICE_APP_ID);
   }
 
   @Test
@@ -84,7 +106,7 @@ class DockerfileJudgeTest {
     Dockerfile df =
         forwarded(
             judge(host(), "FROM busybox AS base\nFROM " + BASE_IMAGE.substring(7, 19) + "\n", ""));
-    assertThat(df.instructions().get(0).line()).isEqualTo("FROM busybox AS base");
+    assertThat(df.instructions().get(0).line()).isEqualTo("FROM " + BASE_IMAGE + " AS base");
     assertThat(df.instructions().get(1).line()).isEqualTo("FROM " + BASE_IMAGE);
   }
 
@@ -106,26 +128,146 @@ class DockerfileJudgeTest {
   void from_argWithBuildArg_expandedThenJudged() throws Exception {
     String file = "ARG BASE=busybox\nFROM ${BASE}\n";
     assertThat(forwarded(judge(host(), file, "")).instructions().get(1).line())
-        .isEqualTo("FROM busybox");
+        .isEqualTo("FROM " + BASE_IMAGE);
     assertThat(
             refusal(
                 judge(host(), file, "{\"BASE\":\"" + BOB_DAEMON_NAME + "\"}"),
                 Decision.Status.NOT_FOUND))
         .contains("No such image");
     assertThat(forwarded(judge(host(), file, "{\"BASE\":\"app:1\"}")).instructions().get(1).line())
-        .isEqualTo("FROM " + ALICE_APP);
+        .isEqualTo("FROM " + ALICE_APP_ID);
   }
 
   @Test
-  void from_imageNotOnTheHost_refusedUntilPulled() {
-    assertThat(refusal(judge(host(), "FROM python:3.12\n", ""), Decision.Status.NOT_FOUND))
-        .contains("docker pull python:3.12");
+  void from_imageNotOnTheHost_pulledFirstAsTheCallersPull() {
+    DockerfileVerdict v = judge(host(), "FROM python:3.12\nRUN true\n", "");
+    assertThat(pulls(v)).containsExactly("docker.io/library/python 3.12");
+    Decision.Allow pull = ((DockerfileVerdict.Pull) v).pulls().getFirst();
+    assertThat(pull.forward().path()).isEqualTo("/images/create");
+    assertThat(pull.followUp())
+        .isInstanceOfSatisfying(
+            Decision.FollowUp.ClaimImage.class, c -> assertThat(c.ref()).isEqualTo("python:3.12"));
+    assertThat(((DockerfileVerdict.Pull) v).judged())
+        .contains("FROM python:3.12: pulled first (docker.io/library/python:3.12)");
   }
 
   @Test
-  void copyFrom_imageNotOnTheHost_forwardedCanonical() throws Exception {
-    Dockerfile df = forwarded(judge(host(), "FROM busybox\nCOPY --from=python:3.12 /a /b\n", ""));
-    assertThat(df.instructions().get(1).flag("--from")).isEqualTo("docker.io/library/python:3.12");
+  void from_sameMissingImageTwiceAndByDigest_eachPulledOnce() {
+    String digest = "sha256:" + "e".repeat(64);
+    assertThat(
+            pulls(
+                judge(
+                    host(),
+                    "FROM python:3.12\nFROM python:3.12 AS b\nFROM busybox@"
+                        + digest
+                        + "\nCOPY --from=registry.site.edu/lab/tool /a /b\n",
+                    "")))
+        .containsExactly(
+            "docker.io/library/python 3.12",
+            "docker.io/library/busybox " + digest,
+            "registry.site.edu/lab/tool latest");
+  }
+
+  @Test
+  void from_imageGoneAfterBerthsPull_refusedToBuildAgain() {
+    String r =
+        refusal(
+            judge(ENGINE, host(), "FROM python:3.12\n", PullMode.NONE), Decision.Status.NOT_FOUND);
+    assertThat(r).contains("FROM python:3.12: the image is not on this host").contains("again");
+  }
+
+  @Test
+  void from_pullOfProtectedRepository_refusedNamingTheRule() throws Exception {
+    PolicyEngine engine =
+        new PolicyEngine(
+            PolicyLoader.load(
+                PolicyDefaults.text()
+                    .replace(
+                        "protected_repositories: []",
+                        "protected_repositories: [\"docker.io/library/*\"]"),
+                "t.yaml",
+                g -> Optional.empty()),
+            Fixtures.HOST);
+    DockerfileVerdict v = judge(engine, host(), "FROM python:3.12\n", PullMode.MISSING);
+    assertThat(v).isInstanceOf(DockerfileVerdict.Refused.class);
+    Decision.Deny d = (Decision.Deny) ((DockerfileVerdict.Refused) v).refusal();
+    assertThat(d.rule()).isEqualTo("protected_repository");
+    assertThat(d.status()).isEqualTo(Decision.Status.FORBIDDEN);
+    assertThat(d.reason())
+        .startsWith(
+            "berth: FROM python:3.12 needs a pull of docker.io/library/python:3.12, which is"
+                + " refused: ")
+        .contains("only administrators may pull into it")
+        .doesNotContain("refused: berth:");
+    // an image on the host is used as it is, the repository's protection notwithstanding
+    forwarded(judge(engine, host(), "FROM busybox\n", PullMode.MISSING));
+  }
+
+  @Test
+  void from_sharedTagHeldForAnotherUser_refusedAsMissingWithoutAPull() {
+    FakeObjects objects = host().held("busybox:latest", FakeObjects.owner(1002).get());
+    for (PullMode mode : PullMode.values()) {
+      assertThat(refusal(judge(ENGINE, objects, "FROM busybox\n", mode), Decision.Status.NOT_FOUND))
+          .as(mode.name())
+          .contains("No such image: busybox");
+    }
+  }
+
+  @Test
+  void refresh_sharedTagsPulledAgain_ownImagesIdsAndDigestsNot() throws Exception {
+    String file =
+        "FROM busybox\nFROM app:1\nFROM "
+            + ALICE_IMAGE.substring(7, 19)
+            + "\nCOPY --from=busybox:latest /a /b\nFROM scratch\n";
+    assertThat(pulls(judge(ENGINE, host(), file, PullMode.REFRESH)))
+        .containsExactly("docker.io/library/busybox latest");
+    forwarded(judge(ENGINE, host(), file, PullMode.MISSING));
+    forwarded(judge(ENGINE, host(), file, PullMode.NONE));
+  }
+
+  @Test
+  void copyFrom_imageNotOnTheHost_pulledFirst() {
+    assertThat(pulls(judge(host(), "FROM busybox\nCOPY --from=python:3.12 /a /b\n", "")))
+        .containsExactly("docker.io/library/python 3.12");
+  }
+
+  @Test
+  void copyFrom_sharedImage_forwardedAsItsId() throws Exception {
+    Dockerfile df = forwarded(judge(host(), "FROM busybox\nCOPY --from=busybox /a /b\n", ""));
+    assertThat(df.instructions().get(1).flag("--from")).isEqualTo(BASE_IMAGE);
+  }
+
+  @Test
+  void pullImageEffect_pullsWithTheCredentials_registryErrorRefusesInTheDaemonsWords()
+      throws Exception {
+    Effect.PullImage pull = new Effect.PullImage("docker.io/library/python", "3.12", "c2VjcmV0");
+    FakeObjects objects = host();
+    assertThat(pull.perform(objects)).isEmpty();
+    assertThat(objects.pulls).containsExactly("docker.io/library/python 3.12 c2VjcmV0");
+    objects.pullError = "manifest for python:3.12 not found: manifest unknown";
+    assertThat(pull.perform(objects))
+        .contains(
+            new Decision.Deny(
+                Effect.PullImage.PULL_RULE,
+                Decision.Status.BAD_GATEWAY,
+                "manifest for python:3.12 not found: manifest unknown"));
+    assertThat(pull.toString()).contains("python").doesNotContain("c2VjcmV0");
+  }
+
+  @Test
+  void pull_undecided_refusedAsUndecided() {
+    Grant grant = ENGINE.policy().grantOf(ALICE).orElseThrow();
+    Decision undecided = new Decision.Indeterminate("ownership_lookup", "no daemon");
+    DockerfileVerdict v =
+        DockerfileRules.judge(
+            "FROM python:3.12\n".getBytes(StandardCharsets.UTF_8),
+            "",
+            ALICE,
+            grant,
+            host(),
+            PullMode.MISSING,
+            image -> undecided);
+    assertThat(v).isEqualTo(new DockerfileVerdict.Refused(undecided));
   }
 
   @Test
@@ -177,17 +319,14 @@ class DockerfileJudgeTest {
   }
 
   @Test
-  void copyFrom_numberBeyondInt64_judgedAsAnImageNameNotAStage() throws Exception {
-    Dockerfile df =
-        forwarded(
-            judge(
-                host(),
-                "FROM busybox\nCOPY --from=9223372036854775807 /a /b\n"
-                    + "COPY --from=99999999999999999999 /a /c\n",
-                ""));
-    assertThat(df.instructions().get(1).flag("--from")).isEqualTo("9223372036854775807");
-    assertThat(df.instructions().get(2).flag("--from"))
-        .isEqualTo("docker.io/library/99999999999999999999:latest");
+  void copyFrom_numberBeyondInt64_judgedAsAnImageNameNotAStage() {
+    DockerfileVerdict v =
+        judge(
+            host(),
+            "FROM busybox\nCOPY --from=9223372036854775807 /a /b\n"
+                + "COPY --from=99999999999999999999 /a /c\n",
+            "");
+    assertThat(pulls(v)).containsExactly("docker.io/library/99999999999999999999 latest");
   }
 
   @Test
@@ -217,7 +356,7 @@ class DockerfileJudgeTest {
                 g -> Optional.empty()),
             Fixtures.HOST);
     String allowed = "FROM busybox\nADD https://example.org/files/a.tar /x\n";
-    assertThat(allowing.dockerfile(ALICE, allowed.getBytes(StandardCharsets.UTF_8), "", host()))
+    assertThat(judge(allowing, host(), allowed, PullMode.MISSING))
         .isInstanceOfSatisfying(
             DockerfileVerdict.Forward.class,
             f ->
@@ -225,10 +364,7 @@ class DockerfileJudgeTest {
                     .contains(
                         "ADD https://example.org/files/a.tar: allowed by allow.build_remote"));
     String other = "FROM busybox\nADD https://example.org/other.tar /x\n";
-    assertThat(
-            refusal(
-                allowing.dockerfile(ALICE, other.getBytes(StandardCharsets.UTF_8), "", host()),
-                Decision.Status.FORBIDDEN))
+    assertThat(refusal(judge(allowing, host(), other, PullMode.MISSING), Decision.Status.FORBIDDEN))
         .contains("allow.build_remote");
   }
 

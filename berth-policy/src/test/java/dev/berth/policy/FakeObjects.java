@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An in-memory {@link ObjectDirectory}: objects by name and id, resolved like the daemon does
@@ -202,6 +204,22 @@ class FakeObjects implements ObjectDirectory {
   }
 
   @Override
+  public Map<String, String> repositoryTags(String repository) throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    Map<String, String> out = new TreeMap<>();
+    for (DockerObject i : images.values()) {
+      for (String tag : i.tags().keySet()) {
+        if (tag.substring(0, tag.lastIndexOf(':')).equals(repository)) {
+          out.put(tag, i.id());
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
   public Optional<DockerObject> image(String ref) throws LookupException {
     Optional<DockerObject> byName =
         find(
@@ -284,6 +302,22 @@ class FakeObjects implements ObjectDirectory {
   /** The holds in place, by tag. */
   Map<String, Hold> holds() {
     return holds;
+  }
+
+  /** The pulls asked for ({@link #pullImage}), as {@code fromImage tag auth}. */
+  final List<String> pulls = new ArrayList<>();
+
+  /** What {@link #pullImage} answers: the daemon's error, or null for a pull that works. */
+  @Nullable String pullError;
+
+  @Override
+  public Optional<String> pullImage(String fromImage, String tag, String registryAuth)
+      throws LookupException {
+    if (broken) {
+      throw new LookupException("daemon unreachable");
+    }
+    pulls.add(fromImage + " " + tag + " " + registryAuth);
+    return Optional.ofNullable(pullError);
   }
 
   @Override

@@ -141,6 +141,69 @@ class ImageRulesTest {
         .hasValue(ALICE_PYTHON);
   }
 
+  /**
+   * {@code docker save python} saves every tag of the repository on the daemon: through berth,
+   * every tag of it the caller may read (own first, then shared; never another user's).
+   */
+  @Test
+  void save_repositoryWithoutTag_everyTagTheCallerMayRead() {
+    FakeObjects objects =
+        host()
+            .image(
+                "sha256:" + "d".repeat(64),
+                Optional.empty(),
+                Map.of("python:3.11", Optional.empty()))
+            .image(
+                "sha256:" + "e".repeat(64),
+                Optional.empty(),
+                Map.of("python:3.10", Optional.empty()))
+            .held("python:3.10", FakeObjects.owner(1002).get())
+            .image(
+                "sha256:" + "f".repeat(64),
+                FakeObjects.owner(1002),
+                Map.of("berth.invalid/u1002/docker.io/library/python:3.9", Optional.empty()));
+    assertThat(
+            allowed(decide(objects, ALICE, "GET", "/images/get?names=python", null))
+                .forward()
+                .query()
+                .getAll("names"))
+        .containsExactly(ALICE_PYTHON, "python:3.11");
+    assertThat(
+            allowed(decide(objects, BOB, "GET", "/images/get?names=docker.io/library/python", null))
+                .forward()
+                .query()
+                .getAll("names"))
+        .containsExactly(
+            "berth.invalid/u1002/docker.io/library/python:3.9",
+            "python:3.10",
+            "python:3.11",
+            "python:3.12");
+    assertThat(
+            allowed(decide(objects, ROOT, "GET", "/images/get?names=python", null))
+                .forward()
+                .query()
+                .getAll("names"))
+        .containsExactly("python");
+    assertThat(
+            allowed(decide(objects, ALICE, "GET", "/images/get?names=python:3.11", null))
+                .forward()
+                .query()
+                .getAll("names"))
+        .containsExactly("python:3.11");
+    assertThat(
+            allowed(decide(objects, ALICE, "GET", "/images/get?names=aaaa", null))
+                .forward()
+                .query()
+                .getAll("names"))
+        .containsExactly(ALICE_MADE);
+    denied(
+        decide(objects, ALICE, "GET", "/images/get?names=nothing", null),
+        Decision.Status.NOT_FOUND);
+    denied(
+        decide(objects, ALICE, "GET", "/images/get?names=Bad_Name", null),
+        Decision.Status.NOT_FOUND);
+  }
+
   @Test
   void inspect_ownTag_forwardedByDaemonName_answerRenamed() throws Exception {
     Decision.Allow a =

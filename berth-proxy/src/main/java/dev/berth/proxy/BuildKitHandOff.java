@@ -14,7 +14,6 @@ import dev.berth.policy.Action;
 import dev.berth.policy.Decision;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ImagePolicy;
-import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Scope;
@@ -91,6 +90,20 @@ final class BuildKitHandOff {
   }
 
   /**
+   * After berth answered a {@code POST /build} itself (a refusal): a session the build names
+   * ({@code session=}, the 20.10 CLI's BuildKit builds, {@code DOCKER_BUILDKIT=1} without buildx)
+   * ends ({@link BuildMediator#endSession}), so that the CLI shows the refusal at once instead of
+   * waiting for its session to end.
+   */
+  static void buildAnswered(ClientConnection conn, Exchange ex) {
+    if (!ex.enforcement.route().map(r -> r.route().action() == Action.IMAGE_BUILD).orElse(false)) {
+      return;
+    }
+    String session = ex.enforcement.request().query().get("session").orElse("");
+    conn.caller.principal().ifPresent(p -> BUILDS.endSession(session, p.uid()));
+  }
+
+  /**
    * The upstream request of a BuildKit endpoint: an h2c upgrade; on {@code /session} the advertised
    * methods narrowed to those berth allows, and the shared key made the caller's ({@link
    * BuildMediator#sharedKey}: another user who sent the same key and the metadata of a file of
@@ -139,20 +152,12 @@ final class BuildKitHandOff {
             ? RemoteSources.ANY
             : RemoteSources.allowing(
                 grant.map(g -> g.role().allow().buildRemote()).orElse(Set.of()));
-    // asked once per connection, off the event loop; until the answer is in, berth checks
-    // remote sources itself as on engines without source policies
-    CompletableFuture<Boolean> sourcePolicies =
+    // asked once per connection, off the event loop, and awaited by the judge of a Solve (which
+    // runs off the event loop too)
+    CompletableFuture<Optional<String>> engine =
         passthrough
-            ? CompletableFuture.completedFuture(true)
-            : CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return e.engineAppliesSourcePolicies();
-                  } catch (LookupException unknown) {
-                    return false;
-                  }
-                },
-                conn.lookups);
+            ? CompletableFuture.completedFuture(Optional.empty())
+            : CompletableFuture.supplyAsync(e::buildKitRefusal, conn.lookups);
     BuildCaller caller =
         new BuildCaller(
             who.uid(),
@@ -172,7 +177,7 @@ final class BuildKitHandOff {
             (imageId, names) -> e.claimBuilt(imageId, names, owner),
             !grant.map(g -> g.role().passthrough() || g.role().scope() == Scope.ALL).orElse(false),
             remote,
-            () -> sourcePolicies.getNow(false));
+            engine::join);
     String session = ex.buildSession;
     ex.buildSession = null;
     BUILDS.handOff(

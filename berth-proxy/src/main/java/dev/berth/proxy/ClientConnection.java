@@ -232,6 +232,7 @@ final class ClientConnection {
 
   /** Writes an answer berth makes itself (a refusal, the metrics); nothing goes upstream. */
   void answer(Exchange ex, FullHttpResponse response) {
+    BuildKitHandOff.buildAnswered(this, ex);
     endRequest(ex);
     closeUpstream();
     if (state == State.CLOSED) {

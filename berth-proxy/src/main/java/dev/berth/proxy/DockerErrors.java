@@ -38,6 +38,25 @@ final class DockerErrors {
     return r;
   }
 
+  /**
+   * An error of a request whose answer is a progress stream (a build), as the daemon writes one
+   * once its stream began: {@code 200} and a JSON message with {@code errorDetail}, which the CLI
+   * prints as the error and exits 1 with (moby {@code jsonmessage}); the connection closes after.
+   */
+  static FullHttpResponse inStream(String message) {
+    String quoted = quote(message);
+    byte[] body =
+        ("{\"errorDetail\":{\"message\":" + quoted + "},\"error\":" + quoted + "}\n")
+            .getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    return r;
+  }
+
   private static HttpResponseStatus status(Decision.Status s) {
     return switch (s) {
       case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;

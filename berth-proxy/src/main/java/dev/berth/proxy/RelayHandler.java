@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
+  private static final AsciiString REGISTRY_CONFIG = AsciiString.cached("X-Registry-Config");
   private final ClientConnection conn;
   private final AnswerRelay answers;
 
@@ -222,11 +224,14 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       refuseArchive(ex, e);
       return;
     }
+    String registryConfig = ex.request.headers().get(REGISTRY_CONFIG, "");
     conn.lookups.execute(
         () -> {
           CompletableFuture<DockerfileVerdict> judged;
           try {
-            judged = ex.enforcement.judgeDockerfile(dockerfile, context.buildArgs());
+            judged =
+                ex.enforcement.judgeDockerfile(
+                    dockerfile, context.buildArgs(), context.pull(), registryConfig);
           } catch (RuntimeException e) {
             judged = CompletableFuture.failedFuture(e);
           }
@@ -257,6 +262,11 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     if (verdict instanceof DockerfileVerdict.Refused r) {
       ex.keepAlive = false; // the daemon read a truncated context; the connection to it is cut
       conn.answer(ex, DockerErrors.of(r.refusal(), true)); // recorded when judged
+      return;
+    }
+    if (verdict instanceof DockerfileVerdict.PullFailed failed) {
+      ex.keepAlive = false;
+      conn.answer(ex, DockerErrors.inStream(failed.message())); // recorded when it failed
       return;
     }
     byte[] tail;

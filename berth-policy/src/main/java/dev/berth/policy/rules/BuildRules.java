@@ -202,9 +202,12 @@ public final class BuildRules {
     if (q.get("remote").orElse("").isEmpty()) {
       String wanted = q.get("dockerfile").orElse("");
       String entry = dockerfileEntry();
+      if (q.bool("pull")) {
+        notes.add("--pull: berth pulls the Dockerfile's shared images again before the build");
+      }
       forward =
           forward
-              .withQuery(q.with("dockerfile", entry))
+              .withQuery(q.with("dockerfile", entry).without("pull"))
               .withBody(
                   new CanonicalRequest.Body.Stream(
                       Optional.empty(),
@@ -213,7 +216,8 @@ public final class BuildRules {
                           new CanonicalRequest.Body.BuildContext(
                               wanted.isEmpty() ? "Dockerfile" : wanted,
                               entry,
-                              q.get("buildargs").orElse("")))));
+                              q.get("buildargs").orElse(""),
+                              q.bool("pull")))));
       notes.add("the Dockerfile is judged at the context's end and forwarded as " + entry);
     }
     return new Decision.Allow(

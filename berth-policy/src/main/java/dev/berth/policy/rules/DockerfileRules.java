@@ -10,6 +10,7 @@ import dev.berth.policy.ImageNamespace;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
+import dev.berth.policy.PullMode;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
 import dev.berth.policy.docker.Dockerfile;
@@ -19,11 +20,14 @@ import dev.berth.policy.docker.ImageRef;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The images a classic build's Dockerfile names, judged for the caller (issue 13), and the
@@ -37,16 +41,23 @@ import java.util.Optional;
  * what this class wrote ({@link Dockerfile#write}). Each image reference that is not an earlier
  * stage (by name, compared in lower case as the builder does; for {@code COPY --from} also an
  * index) nor {@code scratch} goes through {@link ImageAccess#resolve} like every other command's:
- * found, it is forwarded as {@link ImageAccess.Resolved#forward} (the caller's own tag as its
- * daemon name, so {@code FROM app:1} builds on her own {@code app:1}; a shared name as given; an id
- * as the full id). An image the caller may not see, that the daemon would still find (another
- * user's, by id, prefix or daemon name; any name under {@code berth.invalid}), is answered as
- * missing ({@code No such image: X}, as image commands answer). A name the daemon does not have
- * goes on in its canonical form (the daemon pulls it; classic builds under a role's image rules are
- * refused before this, {@link ImagePolicyRules}); for {@code FROM} only once it is on the host,
- * since a pulled base image's ONBUILD triggers would run unjudged. {@code FROM} names are expanded
- * with the ARGs before the first {@code FROM} and the request's build-args ({@link
- * DockerfileWords}); a {@code COPY --from} with a variable is refused.
+ * found, it is forwarded as the full id of the image judged (so {@code FROM app:1} builds on her
+ * own {@code app:1}, and no tag that moves between the judgement and the daemon's lookup, a pull or
+ * a push's held tag, changes what the build starts from). An image the caller may not see, that the
+ * daemon would still find (another user's, by id, prefix or daemon name; any name under {@code
+ * berth.invalid}), is answered as missing ({@code No such image: X}, as image commands answer).
+ *
+ * <p>Pulls. A name the daemon does not have is pulled by berth, not by the daemon (which would
+ * resolve it after the judgement, and run the pulled base image's ONBUILD triggers unjudged): the
+ * pull is judged as the caller's own {@code docker pull} of that name ({@code pulls}: the shared
+ * name of a registry image, never another user's private name, refused over a held tag or a
+ * repository only administrators write) and the verdict is {@link DockerfileVerdict.Pull}; the
+ * enforcement core records it, pulls, and judges the Dockerfile again, now with every image on the
+ * host ({@link PullMode#NONE}). {@code --pull} ({@link PullMode#REFRESH}) pulls the shared tags the
+ * Dockerfile names again in the same way, as the daemon's force-pull does, and is not forwarded
+ * (the daemon would pull the judged ids by name); the caller's own images, ids and digests are used
+ * as they are. {@code FROM} names are expanded with the ARGs before the first {@code FROM} and the
+ * request's build-args ({@link DockerfileWords}); a {@code COPY --from} with a variable is refused.
  *
  * <p>ONBUILD triggers run when a stage starts: those of the base image (its {@code
  * Config.OnBuild}), or the ONBUILD lines of the earlier stage it starts from. Their {@code COPY
@@ -68,11 +79,21 @@ public final class DockerfileRules {
    * Judges the Dockerfile {@code content} of a classic build of {@code who}.
    *
    * @param buildArgs the request's {@code buildargs} (a JSON object, or "")
+   * @param mode which images may be pulled first
+   * @param pulls the decision on the caller's {@code docker pull} of a canonical image name
    */
   public static DockerfileVerdict judge(
-      byte[] content, String buildArgs, Principal who, Grant grant, ObjectDirectory objects) {
+      byte[] content,
+      String buildArgs,
+      Principal who,
+      Grant grant,
+      ObjectDirectory objects,
+      PullMode mode,
+      Function<String, Decision> pulls) {
     try {
-      return new Judging(who, grant, objects).run(content, buildArgs);
+      return new Judging(who, grant, objects, mode, pulls).run(content, buildArgs);
+    } catch (PullRefused r) {
+      return new DockerfileVerdict.Refused(r.refusal);
     } catch (Refusal r) {
       return new DockerfileVerdict.Refused(
           new Decision.Deny(RULE, r.status, "berth: " + r.getMessage()));
@@ -93,7 +114,11 @@ public final class DockerfileRules {
     private final Principal who;
     private final Grant grant;
     private final ObjectDirectory objects;
+    private final PullMode mode;
+    private final Function<String, Decision> pullJudge;
     private final List<String> judged = new ArrayList<>();
+    private final List<Decision.Allow> pulls = new ArrayList<>();
+    private final Set<String> pulled = new HashSet<>();
 
     /** Names of the stages that ended (lower case, "" for none), in order. */
     private final List<String> stages = new ArrayList<>();
@@ -103,14 +128,21 @@ public final class DockerfileRules {
 
     private String current = "";
 
-    Judging(Principal who, Grant grant, ObjectDirectory objects) {
+    Judging(
+        Principal who,
+        Grant grant,
+        ObjectDirectory objects,
+        PullMode mode,
+        Function<String, Decision> pullJudge) {
       this.who = who;
       this.grant = grant;
       this.objects = objects;
+      this.mode = mode;
+      this.pullJudge = pullJudge;
     }
 
     DockerfileVerdict run(byte[] content, String buildArgsJson)
-        throws Refusal, RequestException, LookupException {
+        throws Refusal, RequestException, LookupException, PullRefused {
       Dockerfile df = Dockerfile.parse(content);
       Map<String, String> given = buildArgs(buildArgsJson);
       Map<String, String> meta = new HashMap<>();
@@ -148,11 +180,14 @@ public final class DockerfileRules {
       if (out.isEmpty()) {
         throw RequestException.bad("Dockerfile: file with no instructions");
       }
+      if (!pulls.isEmpty()) {
+        return new DockerfileVerdict.Pull(pulls, judged);
+      }
       return new DockerfileVerdict.Forward(df.with(out).write(), judged);
     }
 
     private Instruction from(Instruction in, char escape, Map<String, String> meta)
-        throws Refusal, RequestException, LookupException {
+        throws Refusal, RequestException, LookupException, PullRefused {
       List<String> words = in.words();
       boolean named = words.size() == 3 && words.get(1).equalsIgnoreCase("as");
       if (!(words.size() == 1 || named)) {
@@ -174,15 +209,18 @@ public final class DockerfileRules {
       } else {
         ImageAccess.Resolved r = image(name, "FROM");
         forward = r.forward();
-        judgeTriggers(objects.imageOnBuild(r.image().id()), "the base image " + name);
-        judged.add("FROM " + name + ": " + forward);
+        if (!r.image().id().isEmpty()) {
+          judgeTriggers(objects.imageOnBuild(r.image().id()), "the base image " + name);
+          judged.add("FROM " + name + ": " + forward);
+        }
       }
       current = named ? words.get(2).toLowerCase(Locale.ROOT) : "";
       stageTriggers.add(new ArrayList<>());
       return in.withRest(forward + (named ? " " + words.get(1) + " " + words.get(2) : ""));
     }
 
-    private Instruction copy(Instruction in) throws Refusal, RequestException, LookupException {
+    private Instruction copy(Instruction in)
+        throws Refusal, RequestException, LookupException, PullRefused {
       String from = in.flag("--from");
       if (from == null || isStage(from)) {
         return in;
@@ -222,13 +260,25 @@ public final class DockerfileRules {
     }
 
     /**
-     * The image {@code ref} names for the caller, or a refusal as image commands answer a missing
-     * one; a name the daemon does not have resolves to its canonical form (pulled by the daemon).
+     * The image {@code ref} names for the caller, forwarded as its full id, or a refusal as image
+     * commands answer a missing one. A name the daemon does not have is pulled first (its forward
+     * is its canonical name, and its image has no id: the verdict is a pull), as is a shared tag
+     * under {@link PullMode#REFRESH}.
      */
-    private ImageAccess.Resolved image(String ref, String what) throws Refusal, LookupException {
+    private ImageAccess.Resolved image(String ref, String what)
+        throws Refusal, LookupException, PullRefused {
       Optional<ImageAccess.Resolved> r = ImageAccess.resolve(ref, who, grant, objects);
       if (r.isPresent()) {
-        return r.get();
+        ImageAccess.Resolved found = r.get();
+        if (mode == PullMode.REFRESH
+            && !found.tag().isEmpty()
+            && ImageNamespace.parse(found.tag()).isEmpty()) {
+          Optional<ImageRef> shared = ImageRef.tryParse(found.tag());
+          if (shared.isPresent()) {
+            pull(shared.get().toString(), what + " " + ref);
+          }
+        }
+        return new ImageAccess.Resolved(found.image().id(), found.image(), found.tag());
       }
       if (ImageNamespace.isReserved(ref) || objects.image(ref).isPresent()) {
         throw new Refusal(Decision.Status.NOT_FOUND, "No such image: " + ref);
@@ -238,18 +288,45 @@ public final class DockerfileRules {
         throw new Refusal(
             Decision.Status.BAD_REQUEST, what + " " + ref + ": invalid reference format");
       }
-      if (what.equals("FROM")) {
+      if (mode == PullMode.NONE) {
         throw new Refusal(
             Decision.Status.NOT_FOUND,
-            "FROM "
+            what
+                + " "
                 + ref
-                + ": the image is not on this host; pull it first (docker pull "
-                + ref
-                + ") so that berth can check its ONBUILD triggers, then build again");
+                + ": the image is not on this host (berth pulled it for this build, and it was"
+                + " removed meanwhile); build again");
       }
       String canonical = name.get().toString();
+      pull(canonical, what + " " + ref);
       return new ImageAccess.Resolved(
           canonical, new DockerObject("", "", Optional.empty(), Map.of()), "");
+    }
+
+    /** Plans berth's pull of {@code image} (canonical), judged as the caller's docker pull. */
+    private void pull(String image, String why) throws PullRefused {
+      if (!pulled.add(image)) {
+        return;
+      }
+      Decision d = pullJudge.apply(image);
+      switch (d) {
+        case Decision.Allow a -> {
+          pulls.add(a);
+          judged.add(why + ": pulled first (" + image + ")");
+        }
+        case Decision.Deny x ->
+            throw new PullRefused(
+                new Decision.Deny(
+                    x.rule(),
+                    x.status(),
+                    "berth: "
+                        + why
+                        + " needs a pull of "
+                        + image
+                        + ", which is refused: "
+                        + x.reason().replaceFirst("^berth: ", "")));
+        case Decision.Indeterminate i -> throw new PullRefused(i);
+      }
     }
 
     /** The triggers a stage runs when it starts from {@code source}. */
@@ -378,6 +455,17 @@ public final class DockerfileRules {
         }
       }
       return out;
+    }
+  }
+
+  /** The caller's docker pull of an image the Dockerfile needs is refused: the build is. */
+  private static final class PullRefused extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final transient Decision refusal;
+
+    PullRefused(Decision refusal) {
+      super(null, null, false, false);
+      this.refusal = refusal;
     }
   }
 }

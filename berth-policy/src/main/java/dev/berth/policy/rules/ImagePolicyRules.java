@@ -17,7 +17,6 @@ import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
 import dev.berth.policy.Principal;
 import dev.berth.policy.Role;
-import dev.berth.policy.docker.ApiVersions;
 import dev.berth.policy.docker.ImageRef;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,31 +48,22 @@ import java.util.Set;
  *       berth sees; so they cannot be judged before the build runs its steps in them.
  *   <li>BuildKit ({@code /grpc}): the role's rules go to the daemon's BuildKit as a source policy
  *       with each Solve (berth-buildkit), which BuildKit applies to every image the build resolves
- *       or pulls; engines older than API 1.44 (BuildKit without source policies, which would ignore
- *       it) are refused.
+ *       or pulls; engines older than API 1.44, whose BuildKit would ignore it, run no user's
+ *       BuildKit build (berth-buildkit refuses the Solve).
  * </ul>
  */
 public final class ImagePolicyRules {
-  /** The first API version whose BuildKit (v0.12) enforces a Solve's source policy. */
-  public static final String SOURCE_POLICY_API = "1.44";
-
   private static final Set<Action> JUDGED =
-      Set.of(
-          Action.CONTAINER_CREATE,
-          Action.IMAGE_CREATE,
-          Action.IMAGE_LOAD,
-          Action.IMAGE_BUILD,
-          Action.GRPC);
+      Set.of(Action.CONTAINER_CREATE, Action.IMAGE_CREATE, Action.IMAGE_LOAD, Action.IMAGE_BUILD);
 
   private ImagePolicyRules() {}
 
   /**
    * Whether the image policy of {@code role} asks the daemon for {@code action}: the image a
-   * container is created from, the engine's version for BuildKit.
+   * container is created from.
    */
   public static boolean consultsDirectory(Role role, Action action) {
-    return role.images().restricts()
-        && (action == Action.CONTAINER_CREATE || action == Action.GRPC);
+    return role.images().restricts() && action == Action.CONTAINER_CREATE;
   }
 
   /**
@@ -109,7 +99,6 @@ public final class ImagePolicyRules {
                     + ") cannot judge the classic builder's FROM (the daemon resolves "
                     + "and pulls it itself); build with BuildKit (docker buildx build), where they "
                     + "apply to every image the build uses");
-        case GRPC -> buildKit(role, allowed, objects.apiVersion());
         default -> allowed;
       };
     } catch (LookupException e) {
@@ -200,30 +189,6 @@ public final class ImagePolicyRules {
     notes.add(v.reason());
     return new Decision.Allow(
         allowed.rule(), request, notes, allowed.followUp(), allowed.effects());
-  }
-
-  /**
-   * BuildKit is mediated under image rules only on an engine that enforces a Solve's source policy
-   * (asked of the daemon: the upgrade request itself names no API version).
-   */
-  private static Decision buildKit(Role role, Decision.Allow allowed, String engineApi) {
-    if (ApiVersions.compare(engineApi, SOURCE_POLICY_API) < 0) {
-      return refuse(
-          "berth: the image rules of role "
-              + role.name()
-              + " reach BuildKit builds "
-              + "as a source policy, which engines before API "
-              + SOURCE_POLICY_API
-              + " (Docker "
-              + "25) ignore, and this engine speaks API "
-              + engineApi
-              + "; ask an administrator "
-              + "to upgrade the engine or to build for you");
-    }
-    List<String> notes = new ArrayList<>(allowed.rewrites());
-    notes.add("image rules of role " + role.name() + " sent to BuildKit as a source policy");
-    return new Decision.Allow(
-        allowed.rule(), allowed.forward(), notes, allowed.followUp(), allowed.effects());
   }
 
   /**

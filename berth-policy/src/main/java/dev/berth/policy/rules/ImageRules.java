@@ -19,10 +19,14 @@ import dev.berth.policy.QueryParams;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.SavedImageNames;
 import dev.berth.policy.Scope;
+import dev.berth.policy.docker.ImageRef;
 import dev.berth.policy.docker.ImageRefs;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The image endpoints for a caller who does not reach all objects (issue #13): references are
@@ -84,12 +88,55 @@ final class ImageRules {
                   () ->
                       new Refusal(
                           Decision.Status.FORBIDDEN, "name the image to save (docker save NAME)"));
+      List<String> every = everyTag(name, who, grant, objects);
+      if (!every.isEmpty()) {
+        return new Outcome(
+            request.withQuery(request.query().withAll("names", every)), savedNames(who, grant));
+      }
       ImageAccess.Resolved r = resolveOrNotFound(name, who, grant, objects);
       return new Outcome(
           request.withQuery(request.query().with("names", r.forward())), savedNames(who, grant));
     }
     ImageAccess.Resolved r = resolveOrNotFound(imagePath(request), who, grant, objects);
     return new Outcome(withImagePath(request, r.forward()), savedNames(who, grant));
+  }
+
+  /**
+   * {@code docker save REPOSITORY} (a name without tag or digest): the daemon saves every tag of
+   * the repository (moby {@code tarexport.parseNames}: a name-only reference is a wildcard), so a
+   * user's save names every tag of it the user may read: their own (daemon names, shown as given by
+   * {@link SavedImageNames}) and the shared ones they see, their own where both have one tag. Empty
+   * when {@code name} is not a repository name, for administrators (the daemon's wildcard as it
+   * is), or when the caller may read no tag of it: then it is resolved as any reference (an id
+   * prefix, or no such image).
+   */
+  static List<String> everyTag(String name, Principal who, Grant grant, ObjectDirectory objects)
+      throws LookupException {
+    Optional<String> own = ImageNamespace.privateName(name, who.uid());
+    if (grant.role().passthrough()
+        || grant.role().scope() == Scope.ALL
+        || own.isEmpty()
+        || name.substring(name.lastIndexOf('/') + 1).contains(":")
+        || ImageRef.tryParse(name).isEmpty()) {
+      return List.of();
+    }
+    String ownRepository = own.get().substring(0, own.get().lastIndexOf(':'));
+    String familiar = ImageRefs.familiar(name);
+    List<String> out = new ArrayList<>();
+    Set<String> ownTags = new HashSet<>();
+    for (String tag : objects.repositoryTags(ownRepository).keySet()) {
+      out.add(tag);
+      ownTags.add(tag.substring(ownRepository.length()));
+    }
+    String repository = familiar.substring(0, familiar.lastIndexOf(':'));
+    ImageClaims claims = objects.imageClaims();
+    for (Map.Entry<String, String> e : objects.repositoryTags(repository).entrySet()) {
+      if (!ownTags.contains(e.getKey().substring(repository.length()))
+          && ImageAccess.shownTag(e.getKey(), e.getValue(), who, grant, claims).isPresent()) {
+        out.add(e.getKey());
+      }
+    }
+    return out;
   }
 
   /** The archive's tags in the caller's names ({@link SavedImageNames}); as is for admins. */
