@@ -16,6 +16,7 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.testing.EmptyObjects;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,32 +60,7 @@ class EnforcementTest {
   private Enforcer core;
 
   private final ObjectDirectory objects =
-      new ObjectDirectory() {
-        @Override
-        public Optional<DockerObject> container(String ref) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> volume(String name) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> network(String ref) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> exec(String id) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> image(String ref) {
-          return Optional.empty();
-        }
-
+      new EmptyObjects() {
         @Override
         public DockerObject ensureVolume(String name, Owner owner) {
           try {

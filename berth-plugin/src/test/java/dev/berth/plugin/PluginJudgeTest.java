@@ -13,6 +13,7 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.UserDirectory;
 import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.testing.EmptyObjects;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +73,7 @@ class PluginJudgeTest {
 
   /** alice owns container "web"; bob owns "bobweb". */
   private static final ObjectDirectory OBJECTS =
-      new ObjectDirectory() {
+      new EmptyObjects() {
         @Override
         public Optional<DockerObject> container(String ref) {
           return switch (ref) {
@@ -84,31 +85,6 @@ class PluginJudgeTest {
                         "b0b" + "0".repeat(61), "bobweb", Optional.of(new Owner(1002, -1))));
             default -> Optional.empty();
           };
-        }
-
-        @Override
-        public Optional<DockerObject> volume(String name) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> network(String ref) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> exec(String id) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> image(String ref) {
-          return Optional.empty();
-        }
-
-        @Override
-        public DockerObject ensureVolume(String name, Owner owner) {
-          return DockerObject.of(name, name, Optional.of(owner));
         }
       };
 

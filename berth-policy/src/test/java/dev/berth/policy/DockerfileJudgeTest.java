@@ -319,6 +319,70 @@ class DockerfileJudgeTest {
   }
 
   @Test
+  void copyFrom_numberBeyondInt64_judgedAsAnImageNameNotAStage() {
+    DockerfileVerdict v =
+        judge(
+            host(),
+            "FROM busybox\nCOPY --from=9223372036854775807 /a /b\n"
+                + "COPY --from=99999999999999999999 /a /c\n",
+            "");
+    assertThat(pulls(v)).containsExactly("docker.io/library/99999999999999999999 latest");
+  }
+
+  @Test
+  void onbuild_baseImageTriggerAddingUrl_refusedNamingTheBase() {
+    FakeObjects objects = host().onBuild(BASE_IMAGE, "ADD http://127.0.0.1:2375/version /v");
+    assertThat(refusal(judge(objects, "FROM busybox\n", ""), Decision.Status.FORBIDDEN))
+        .contains("(an ONBUILD trigger of the base image busybox)")
+        .contains("allow.build_remote");
+  }
+
+  @Test
+  void add_urlUnderAPrefixOfTheRole_forwardedAndOthersRefused() throws Exception {
+    PolicyEngine allowing =
+        new PolicyEngine(
+            PolicyLoader.load(
+                """
+                roles:
+                  user:
+                    actions: [image_build]
+                    allow:
+                      build_remote: ["https://mirror.example/", "https://example.org/files/"]
+                bindings:
+                  - role: user
+                    users: ["*"]
+                """,
+                "test",
+                g -> Optional.empty()),
+            Fixtures.HOST);
+    String allowed = "FROM busybox\nADD https://example.org/files/a.tar /x\n";
+    assertThat(judge(allowing, host(), allowed, PullMode.MISSING))
+        .isInstanceOfSatisfying(
+            DockerfileVerdict.Forward.class,
+            f ->
+                assertThat(f.judged())
+                    .contains(
+                        "ADD https://example.org/files/a.tar: allowed by allow.build_remote"));
+    String other = "FROM busybox\nADD https://example.org/other.tar /x\n";
+    assertThat(refusal(judge(allowing, host(), other, PullMode.MISSING), Decision.Status.FORBIDDEN))
+        .contains("allow.build_remote");
+  }
+
+  @Test
+  void add_destinationLookingLikeUrl_notASource() throws Exception {
+    forwarded(judge(host(), "FROM busybox\nADD a.tar https://example.org/\n", ""));
+  }
+
+  @Test
+  void add_urlWithoutDestination_refusedAsASource() {
+    assertThat(
+            refusal(
+                judge(host(), "FROM busybox\nADD https://example.org/x\n", ""),
+                Decision.Status.FORBIDDEN))
+        .contains("RUN step");
+  }
+
+  @Test
   void from_imageOfAliceByItsId_forwardedAsFullId() throws Exception {
     Dockerfile df = forwarded(judge(host(), "FROM " + ALICE_IMAGE.substring(7, 19) + "\n", ""));
     assertThat(df.instructions().get(0).line()).isEqualTo("FROM " + ALICE_IMAGE);

@@ -269,4 +269,25 @@ class ImageFiltersTest {
     assertThat(((Decision.Deny) d).status()).isEqualTo(Decision.Status.NOT_FOUND);
     assertThat(((Decision.Deny) d).reason()).contains("No such container: " + value);
   }
+
+  @Test
+  void ps_moreBeforeValuesThanBerthLooksUp_refusedBeforeAnyLookup() {
+    StringBuilder values = new StringBuilder();
+    for (int i = 0; i <= 64; i++) {
+      values.append(i == 0 ? "" : ",").append("\"web").append(i).append('"');
+    }
+    Decision d = decide(ALICE, "/containers/json?filters=" + q("{\"before\":[" + values + "]}"));
+    assertThat(d).isInstanceOf(Decision.Deny.class);
+    assertThat(((Decision.Deny) d).reason()).contains("at most 64 before values (65 given)");
+  }
+
+  @Test
+  void ps_nameFilter_appliedByBerthAndSaidSo() {
+    String note = "name filters applied by berth in your names";
+    assertThat(
+            allowed(decide(ALICE, "/containers/json?filters=" + q("{\"name\":[\"web\"]}")))
+                .rewrites())
+        .contains(note);
+    assertThat(allowed(decide(ALICE, "/containers/json")).rewrites()).doesNotContain(note);
+  }
 }

@@ -293,6 +293,63 @@ class PrivateNamesTest {
   }
 
   @Test
+  void event_imageNamesInEveryField_theCallersAsGiven_othersHiddenOrRemoved() throws Exception {
+    PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
+    String own = "berth.invalid/u1001/docker.io/library/app:1";
+    String bobs = "berth.invalid/u1002/docker.io/library/secret:1";
+    JsonNode mine =
+        names.event(
+            JSON.readTree(
+                "{\"status\":\"tag\",\"id\":\"%s\",\"Type\":\"image\",\"Action\":\"tag\",\"Actor\":{\"ID\":\"%s\",\"Attributes\":{\"name\":\"%s\"}}}"
+                    .formatted(own, own, own)));
+    assertThat(mine.path("id").asText()).isEqualTo("app:1");
+    assertThat(mine.at("/Actor/ID").asText()).isEqualTo("app:1");
+    assertThat(mine.at("/Actor/Attributes/name").asText()).isEqualTo("app:1");
+    JsonNode others =
+        names.event(
+            JSON.readTree(
+                "{\"status\":\"untag\",\"id\":\"%s\",\"from\":\"%s\",\"Type\":\"image\",\"Actor\":{\"ID\":\"%s\",\"Attributes\":{}}}"
+                    .formatted(bobs, bobs, bobs)));
+    assertThat(others.path("id").asText()).isEqualTo(ImageNamespace.OTHERS);
+    assertThat(others.at("/Actor/ID").asText()).isEqualTo(ImageNamespace.OTHERS);
+    assertThat(others.has("from")).isFalse();
+  }
+
+  @Test
+  void event_volumeIdOfTheCaller_shownWithoutPrefix() throws Exception {
+    PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
+    JsonNode volume =
+        names.event(
+            JSON.readTree(
+                "{\"status\":\"create\",\"id\":\"u1001_data\",\"Type\":\"volume\","
+                    + "\"Actor\":{\"ID\":\"u1001_data\",\"Attributes\":{}}}"));
+    assertThat(volume.path("id").asText()).isEqualTo("data");
+    assertThat(volume.at("/Actor/ID").asText()).isEqualTo("data");
+  }
+
+  @Test
+  void eventAndAnswer_withoutANamespaceOrNotAnObject_passedAsTheyAre() throws Exception {
+    PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
+    assertThat(names.prefix()).isEqualTo("u1001_");
+    JsonNode text = JSON.readTree("\"u1001_web\"");
+    assertThat(names.event(text)).isSameAs(text);
+    JsonNode event =
+        JSON.readTree(
+            "{\"Type\":\"container\",\"Actor\":{\"Attributes\":{\"name\":\"u1001_web\"}}}");
+    assertThat(PrivateNames.NONE.event(event)).isSameAs(event);
+    assertThat(PrivateNames.NONE.answer(event)).isSameAs(event);
+  }
+
+  @Test
+  void answer_listOfContainers_eachShownWithoutPrefix() throws Exception {
+    PrivateNames names = PrivateNames.of(ALICE, ENGINE.policy().grantOf(ALICE).orElseThrow());
+    JsonNode list =
+        names.answer(JSON.readTree("[{\"Names\":[\"/u1001_web\"]},{\"Names\":[\"/u1001_db\"]}]"));
+    assertThat(list.at("/0/Names/0").asText()).isEqualTo("/web");
+    assertThat(list.at("/1/Names/0").asText()).isEqualTo("/db");
+  }
+
+  @Test
   void daemonError_toAnAdministrator_unchanged() {
     String text = "No such container: u1001_web (network bridge, berth-bridge-1001)";
     assertThat(PrivateNames.NONE.shownInText(text)).isEqualTo(text);

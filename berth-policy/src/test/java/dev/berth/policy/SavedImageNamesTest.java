@@ -83,6 +83,29 @@ class SavedImageNamesTest {
   }
 
   @Test
+  void index_refNameThatIsAFullName_ownQualified_othersDropped() throws Exception {
+    JsonNode out =
+        DockerJson.parse(
+            shown(
+                    "index.json",
+                    "{\"manifests\":[{\"annotations\":{\"org.opencontainers.image.ref.name\":\""
+                        + OWN_REGISTRY
+                        + "\"}},{\"annotations\":{\"org.opencontainers.image.ref.name\":\""
+                        + BOBS
+                        + "\",\"org.example\":\"kept\"}}]}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(out.at("/manifests/0/annotations/org.opencontainers.image.ref.name").asText())
+        .isEqualTo("localhost:5000/alice/app:1");
+    assertThat(out.at("/manifests/1/annotations").toString())
+        .isEqualTo("{\"org.example\":\"kept\"}");
+  }
+
+  @Test
+  void repositories_notAnObject_passedAsWritten() throws Exception {
+    assertThat(shown("repositories", "[]")).isEqualTo("[]");
+  }
+
+  @Test
   void saveThenLoad_sameUser_tagStaysTheirs_otherUser_becomesTheirs() throws Exception {
     String saved = shown("manifest.json", "[{\"RepoTags\":[\"" + OWN + "\"]}]");
     byte[] again =

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * HC-27: {@code ShmSize}, tmpfs sizes and ulimits within the role's limits. The default policy
@@ -199,6 +201,50 @@ class TmpfsAndUlimitsTest {
     assertThat(hc.path("Tmpfs").path("/t").asText()).isEmpty();
     assertThat(hc.has("ShmSize") && hc.path("ShmSize").asLong() != 0).isFalse();
     assertThat(hc.at("/Ulimits/0/Soft").asLong()).isEqualTo(-1);
+  }
+
+  @Test
+  void create_roleWithoutSizeLimits_sizesPassAsSentAndNothingIsSized() throws Exception {
+    Decision.Allow a =
+        allowedWith(
+            "{ulimits: {rtprio: unlimited}}",
+            "{\"ShmSize\":"
+                + (4 * GIB)
+                + ",\"Tmpfs\":{\"/t\":\"size=8g\"},\"Mounts\":[{\"Type\":\"tmpfs\","
+                + "\"Target\":\"/m\",\"TmpfsOptions\":{\"SizeBytes\":"
+                + (8 * GIB)
+                + "}},{\"Type\":\"tmpfs\",\"Target\":\"/n\"}]}");
+    JsonNode hc = hostConfig(a);
+    assertThat(hc.path("ShmSize").asLong()).isEqualTo(4 * GIB);
+    assertThat(hc.at("/Tmpfs/~1t").asText()).isEqualTo("size=8g");
+    assertThat(hc.at("/Mounts/0/TmpfsOptions/SizeBytes").asLong()).isEqualTo(8 * GIB);
+    assertThat(hc.at("/Mounts/1").has("TmpfsOptions")).isFalse();
+    Decision.Allow unsized = allowedWith("{ulimits: {rtprio: unlimited}}", "{}");
+    assertThat(unsized.rewrites()).noneMatch(n -> n.contains("ShmSize"));
+  }
+
+  @Test
+  void create_tmpfsSizeAtTheLargestExactValue_judgedAsThatManyBytes() {
+    assertThat(refused("{\"Tmpfs\":{\"/t\":\"size=8589934591g\"}}"))
+        .contains("a tmpfs of " + (8589934591L << 30) + " bytes");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[\"nr_blocks\",\"5\"]", "[\"size=1g\"]", "[\"NR_BLOCKS=5\"]"})
+  void create_tmpfsMountSizedThroughAnyOption_refused(String option) {
+    assertThat(
+            refused(
+                "{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":"
+                    + "{\"Options\":["
+                    + option
+                    + "]}}]}"))
+        .contains("tmpfs-size");
+  }
+
+  @Test
+  void create_ulimitNameWithTheFirstCharacterBeyondAscii_refused() {
+    assertThat(refused("{\"Ulimits\":[{\"Name\":\"nofile\u0080\",\"Soft\":1,\"Hard\":1}]}"))
+        .contains("ulimit names are ASCII");
   }
 
   private static Decision withLimits(String limits, String hostConfig) throws Exception {

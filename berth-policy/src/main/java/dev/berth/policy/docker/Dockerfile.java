@@ -241,7 +241,7 @@ public final class Dockerfile {
       String line = token;
       boolean continued = continues(line, esc);
       if (continued) {
-        line = dropContinuation(line, esc);
+        line = dropContinuation(line);
       }
       if (!continued && line.isEmpty()) {
         continue;
@@ -253,7 +253,7 @@ public final class Dockerfile {
           continue;
         }
         continued = continues(next, esc);
-        line += continued ? dropContinuation(next, esc) : next;
+        line += continued ? dropContinuation(next) : next;
       }
       out.add(instruction(line, esc));
     }
@@ -302,7 +302,7 @@ public final class Dockerfile {
       if (rest.isEmpty()) {
         throw RequestException.bad("Dockerfile: ONBUILD requires at least one argument");
       }
-      checkHeredoc(instruction(rest, esc));
+      instruction(rest, esc); // the trigger read as a line of its own: a known keyword, no heredoc
     }
     if (continues(line, esc) || continues(trimSpace(line), esc)) {
       throw RequestException.bad(
@@ -335,7 +335,10 @@ public final class Dockerfile {
   /**
    * The daemon's {@code extractBuilderFlags}: it walks the line's bytes, a byte counting as a blank
    * when Go's {@code unicode.IsSpace} says so of it as a rune. Flags with bytes beyond ASCII are
-   * refused (berth keeps flags as text).
+   * refused (berth keeps flags as text), so every byte this walk meets between words follows an
+   * ASCII byte or starts the line: a character's first byte, never one of the bytes 0x85 and 0xa0
+   * that Go would also count as blanks. Each word starts with {@code --}, so none is empty (Go's
+   * {@code blankOK} never decides).
    */
   private static String extractFlags(String line, List<String> words) throws RequestException {
     byte[] b = line.getBytes(StandardCharsets.UTF_8);
@@ -345,7 +348,6 @@ public final class Dockerfile {
     int phase = inSpaces;
     StringBuilder word = new StringBuilder();
     int quote = 0;
-    boolean blankOk = false;
     int ch = 0;
     for (int pos = 0; pos <= b.length; pos++) {
       if (pos != b.length) {
@@ -359,15 +361,12 @@ public final class Dockerfile {
           continue;
         }
         if (ch != '-' || pos + 1 == b.length || b[pos + 1] != '-') {
-          if (ch >= 0x80 && ch < 0xc0) {
-            throw RequestException.bad("Dockerfile: a line berth cannot split: " + line);
-          }
           return new String(b, pos, b.length - pos, StandardCharsets.UTF_8);
         }
         phase = inWord;
       }
       if ((phase == inWord || phase == inQuote) && pos == b.length) {
-        if (!word.toString().equals("--") && (blankOk || word.length() > 0)) {
+        if (!word.toString().equals("--")) {
           words.add(word.toString());
         }
         break;
@@ -382,16 +381,12 @@ public final class Dockerfile {
           if (word.toString().equals("--")) {
             return new String(b, pos, b.length - pos, StandardCharsets.UTF_8);
           }
-          if (blankOk || word.length() > 0) {
-            words.add(word.toString());
-          }
+          words.add(word.toString());
           word.setLength(0);
-          blankOk = false;
           continue;
         }
         if (ch == '\'' || ch == '"') {
           quote = ch;
-          blankOk = true;
           phase = inQuote;
           continue;
         }
@@ -459,19 +454,22 @@ public final class Dockerfile {
   }
 
   private static boolean continues(String line, char esc) {
-    int end = line.length();
-    while (end > 0 && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
-      end--;
-    }
+    int end = endBeforeBlanks(line);
     return end > 0 && line.charAt(end - 1) == esc;
   }
 
-  private static String dropContinuation(String line, char esc) {
+  /** A line that {@link #continues}, without its escape character and the blanks after it. */
+  private static String dropContinuation(String line) {
+    return line.substring(0, endBeforeBlanks(line) - 1);
+  }
+
+  /** Where the line's trailing spaces and tabs start. */
+  private static int endBeforeBlanks(String line) {
     int end = line.length();
     while (end > 0 && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
       end--;
     }
-    return line.substring(0, end - 1);
+    return end;
   }
 
   private static boolean isComment(String trimmed) {
@@ -483,8 +481,9 @@ public final class Dockerfile {
     return (cp >= 0x09 && cp <= 0x0d) || cp == ' ' || cp == 0x85 || Character.isSpaceChar(cp);
   }
 
+  /** Go's {@code unicode.IsSpace} of a byte {@link #extractFlags} can meet between words. */
   private static boolean byteIsSpace(int b) {
-    return (b >= 0x09 && b <= 0x0d) || b == ' ' || b == 0x85 || b == 0xa0;
+    return (b >= 0x09 && b <= 0x0d) || b == ' ';
   }
 
   private static String trimLeadingSpace(String s) {

@@ -25,10 +25,7 @@ public final class DockerfileWords {
   public static String expand(String word, char escape, Map<String, String> vars)
       throws RequestException {
     StringBuilder out = new StringBuilder();
-    int end = expand(word, 0, escape, vars, out, false);
-    if (end != word.length()) {
-      throw refused(word);
-    }
+    expand(word, 0, escape, vars, out, false); // outside braces it reads to the end
     return out.toString();
   }
 

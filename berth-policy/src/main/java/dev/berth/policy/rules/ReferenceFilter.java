@@ -235,7 +235,7 @@ final class ReferenceFilter {
       }
       int[] cls = classes[k];
       boolean in = false;
-      for (int p = 1; p + 1 < cls.length; p += 2) {
+      for (int p = 1; p < cls.length; p += 2) {
         if (cls[p] <= c && c <= cls[p + 1]) {
           in = true;
         }

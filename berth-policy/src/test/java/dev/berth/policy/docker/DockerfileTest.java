@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The classic builder's Dockerfile splitter, and berth's re-serialisation (issue 13). */
 class DockerfileTest {
@@ -138,6 +140,124 @@ class DockerfileTest {
   @Test
   void parse_continuationAtTheEnd_joinedWithoutIt() throws Exception {
     assertThat(lines(parse("FROM busybox \\"))).containsExactly("FROM busybox ");
+  }
+
+  @Test
+  void parse_leadingNewline_splitAtEveryNewline() throws Exception {
+    assertThat(lines(parse("\nFROM busybox\nRUN x\n"))).containsExactly("FROM busybox", "RUN x");
+  }
+
+  @Test
+  void parse_leadingBlanksOfEveryKindGoKnows_dropped() throws Exception {
+    Dockerfile df = parse("\t\u000b\f\r\u0085\u00a0\u2003FROM busybox\n \tRUN x\n");
+    assertThat(lines(df)).containsExactly("FROM busybox", "RUN x");
+  }
+
+  @Test
+  void parse_carriageReturnBeforeTheLastContinuation_dropped() throws Exception {
+    Dockerfile df = parse("FROM busybox\nRUN a\r\\");
+    assertThat(lines(df)).containsExactly("FROM busybox", "RUN a");
+    assertRoundTrip(df);
+  }
+
+  @Test
+  void parse_lastLineOnlyAContinuation_refusedAsAnEmptyInstruction() {
+    assertThatThrownBy(() -> parse("FROM busybox\n\\"))
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("unknown instruction");
+  }
+
+  @Test
+  void parse_onbuildOfAnUnknownInstruction_refused() {
+    assertThatThrownBy(() -> parse("FROM busybox\nONBUILD FETCH http://x\n"))
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("unknown instruction: FETCH");
+  }
+
+  @Test
+  void parse_flagEndingTheLine_readAsAFlag() throws Exception {
+    Instruction in = parse("RUN --network=none").instructions().get(0);
+    assertThat(in.flags()).containsExactly("--network=none");
+    assertThat(in.rest()).isEmpty();
+  }
+
+  @Test
+  void parse_unterminatedQuoteInAFlag_readToTheEndOfTheLine() throws Exception {
+    Instruction in = parse("RUN --mount=\"type=cache").instructions().get(0);
+    assertThat(in.flags()).containsExactly("--mount=type=cache");
+    assertThat(in.rest()).isEmpty();
+  }
+
+  @Test
+  void parse_doubleDash_endsTheFlags() throws Exception {
+    Instruction in = parse("COPY --from=a -- --b c").instructions().get(0);
+    assertThat(in.flags()).containsExactly("--from=a");
+    assertThat(in.rest()).isEqualTo("--b c");
+    Instruction alone = parse("RUN --").instructions().get(0);
+    assertThat(alone.flags()).isEmpty();
+    assertThat(alone.rest()).isEmpty();
+  }
+
+  @Test
+  void parse_singleDashAtTheEnd_isTheRest() throws Exception {
+    Instruction in = parse("RUN -").instructions().get(0);
+    assertThat(in.flags()).isEmpty();
+    assertThat(in.rest()).isEqualTo("-");
+  }
+
+  @Test
+  void parse_blanksBetweenFlags_eachAsciiBlankGoKnows() throws Exception {
+    Dockerfile df = parse("COPY --a=1\t--b=2\u000b--c=3\f--d=4\r--e=5 src dst\n");
+    Instruction in = df.instructions().get(0);
+    assertThat(in.flags()).containsExactly("--a=1", "--b=2", "--c=3", "--d=4", "--e=5");
+    assertThat(in.rest()).isEqualTo("src dst");
+    assertRoundTrip(df);
+  }
+
+  @Test
+  void parse_backslashEndingAFlag_skippedAsTheDaemonSkipsIt() throws Exception {
+    assertThat(parse("# escape=`\nRUN --x=a\\").instructions().get(0).flags())
+        .containsExactly("--x=a");
+    assertThat(parse("# escape=`\nRUN --x=\"a\\").instructions().get(0).flags())
+        .containsExactly("--x=a");
+  }
+
+  @Test
+  void parse_escapedQuoteInsideAQuotedFlag_keptInTheFlag() throws Exception {
+    Instruction in = parse("RUN --x=\"a\\\"b\" c").instructions().get(0);
+    assertThat(in.flags()).containsExactly("--x=a\"b");
+    assertThat(in.rest()).isEqualTo("c");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "RUN --x=\u00e9 c",
+        "RUN --x=\\\u00e9 c",
+        "RUN --x=\"\u00e9\" c",
+        "RUN --x=\"\\\u00e9\" c"
+      })
+  void parse_flagBeyondAscii_refused(String line) {
+    assertThatThrownBy(() -> parse(line))
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("beyond ASCII");
+  }
+
+  @Test
+  void parse_trailingBlanks_notPartOfTheRest() throws Exception {
+    Dockerfile df = parse("FROM busybox\nRUN a \t\u00a0\u2003\n");
+    assertThat(df.instructions().get(1).rest()).isEqualTo("a");
+    assertThat(df.instructions().get(1).words()).containsExactly("a");
+    assertRoundTrip(df);
+  }
+
+  @Test
+  void withFlag_valueWithQuotesAndBackslashes_readBackAsGiven() throws Exception {
+    Instruction in = parse("COPY a b\n").instructions().get(0).withFlag("--from", "x\"y\\z w\\");
+    Dockerfile df = parse("FROM busybox\n").with(List.of(in));
+    Instruction back = Dockerfile.parse(df.write()).instructions().get(0);
+    assertThat(back.flag("--from")).isEqualTo("x\"y\\z w\\");
+    assertThat(back.rest()).isEqualTo("a b");
   }
 
   @Test

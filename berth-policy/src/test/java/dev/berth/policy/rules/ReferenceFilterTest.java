@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Go's {@code path.Match} as the daemon's {@code FamiliarMatch} uses it. */
 class ReferenceFilterTest {
@@ -30,6 +31,12 @@ class ReferenceFilterTest {
     "[a-c]x, dx, false",
     "[^a-c]x, dx, true",
     "[c-a]x, bx, false",
+    "[\\]]x, ]x, true",
+    "[\\]]x, \\x, false",
+    "[a\\-c]x, -x, true",
+    "[a\\-c]x, bx, false",
+    "[\\a-\\c]x, bx, true",
+    "[\\a-\\c]x, dx, false",
     "a\\*, a*, true",
     "a\\*, ab, false",
     "*:1, localhost:5000/app:1, false",
@@ -50,6 +57,14 @@ class ReferenceFilterTest {
     assertThat(f.selects("localhost:5000/app:1")).isFalse();
     assertThat(ReferenceFilter.of(List.of("localhost:5000/app")).selects("localhost:5000/app:1"))
         .isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[", "[\\", "[a\\", "[a-\\", "[]", "[-a]", "[a-]", "a\\"})
+  void glob_malformed_refusedWithGosWords(String pattern) {
+    assertThatThrownBy(() -> ReferenceFilter.Glob.compile(pattern))
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("syntax error in pattern");
   }
 
   @Test
