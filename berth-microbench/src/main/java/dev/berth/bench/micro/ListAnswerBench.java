@@ -3,7 +3,6 @@ package dev.berth.bench.micro;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.HostPaths;
@@ -22,19 +21,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What re-serialising a container list answer costs, and what a streaming rewrite could save: a
- * {@code GET /containers/json?all=1} answer of N containers shaped like dockerd's, through (a) what
- * berth does today for a held answer ({@link DockerJson#parse}: strict UTF-8 check, a tree with
- * big-number nodes and duplicate detection, then {@link DockerJson#write}), (b) a tree with
- * Jackson's default number nodes ({@link DockerJson#mapper}), (c) a streaming copy, parser to
- * generator, without a tree (the lower bound of a rewrite that touches only the names), and the
- * real mapping of the answer for a user with private names (the default policy's decision for
- * {@code GET /containers/json?all=1} by alice, {@link Decision.FollowUp.MapNames}): (d) as a tree
- * ({@code write(mapping(parse(answer)))}, berth before the streaming rewrite) and (e) as a stream
- * of elements ({@link DockerJson#mapList}, berth now). Variants rotate per round; it reports the
- * median per-round time per answer and the ratio to (a) and of (e) to (d), and whether the outputs
- * are byte for byte the same. A benchmark, not a test. Usage: {@code java -cp ...
- * dev.berth.bench.micro.ListAnswerBench [containers] [answers-per-round] [rounds]}.
+ * What re-serialising a container list answer costs: a {@code GET /containers/json?all=1} answer of
+ * N containers shaped like dockerd's, through (a) a strict tree and back ({@link DockerJson#parse}:
+ * strict UTF-8 check, a tree with big-number nodes and duplicate detection, then {@link
+ * DockerJson#write}), (b) a streaming copy, parser to generator, without a tree (the lower bound of
+ * any rewrite), and the real mapping of the answer for a user with private names (the default
+ * policy's decision for {@code GET /containers/json?all=1} by alice, {@link
+ * Decision.FollowUp.MapNames}): (c) as a tree ({@code write(mapping(parse(answer)))}, berth before
+ * session 6), (d) as a stream of element trees (session 6: {@link DockerJson#mapList} with a rule
+ * that reads whole elements) and (e) as a stream of sparse elements (session 8: the rule's {@link
+ * ListElements.Reads}, the rest copied token by token). Variants rotate per round; it reports the
+ * median per-round time per answer, the ratio to (a), the ratios of (e) to (d) and to (c), and
+ * whether the outputs are byte for byte the same. A benchmark, not a test. Usage: {@code java -cp
+ * ... dev.berth.bench.micro.ListAnswerBench [containers] [answers-per-round] [rounds]}.
  */
 public final class ListAnswerBench {
   private ListAnswerBench() {}
@@ -44,21 +43,21 @@ public final class ListAnswerBench {
     int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
     byte[] answer = answer(containers);
-    ObjectMapper defaults = DockerJson.mapper();
-    JsonFactory factory = defaults.getFactory();
+    JsonFactory factory = DockerJson.mapper().getFactory();
     byte[] a = DockerJson.write(DockerJson.parse(answer));
-    byte[] b = defaults.writeValueAsBytes(defaults.readTree(answer));
-    byte[] c = stream(factory, answer);
+    byte[] b = stream(factory, answer);
     Decision.FollowUp.MapNames m = aliceListMapping();
     ListElements elements = Objects.requireNonNull(m.elements());
-    byte[] d = DockerJson.write(m.mapping().apply(DockerJson.parse(answer)));
+    ListElements wholeElements = new ListElements(elements.element(), elements.limit());
+    byte[] c = DockerJson.write(m.mapping().apply(DockerJson.parse(answer)));
+    byte[] d = DockerJson.mapList(answer, wholeElements, m.mapping());
     byte[] e = DockerJson.mapList(answer, elements, m.mapping());
     String[] names = {
       "tree, strict (copy)",
-      "tree, default numbers",
       "streaming copy",
-      "mapping as a tree (before)",
-      "mapping as a stream (now)"
+      "mapping as a tree",
+      "mapping, element trees (s6)",
+      "mapping, sparse (s8)"
     };
     int variants = names.length;
     double[][] micros = new double[variants][rounds];
@@ -71,9 +70,9 @@ public final class ListAnswerBench {
           byte[] out =
               switch (v) {
                 case 0 -> DockerJson.write(DockerJson.parse(answer));
-                case 1 -> defaults.writeValueAsBytes(defaults.readTree(answer));
-                case 2 -> stream(factory, answer);
-                case 3 -> DockerJson.write(m.mapping().apply(DockerJson.parse(answer)));
+                case 1 -> stream(factory, answer);
+                case 2 -> DockerJson.write(m.mapping().apply(DockerJson.parse(answer)));
+                case 3 -> DockerJson.mapList(answer, wholeElements, m.mapping());
                 default -> DockerJson.mapList(answer, elements, m.mapping());
               };
           sink += out.length;
@@ -85,27 +84,30 @@ public final class ListAnswerBench {
         "container list answer, %d containers, %d bytes: %d answers x %d rounds (sink %d)%n",
         containers, answer.length, perRound, rounds, sink);
     for (int v = 0; v < variants; v++) {
-      double[] ratio = new double[rounds];
-      for (int r = 0; r < rounds; r++) {
-        ratio[r] = micros[v][r] / micros[0][r];
-      }
       System.out.printf(
-          "%-28s %8.1f us/answer  %5.2f x strict copy%n",
-          names[v], median(micros[v]), median(ratio));
-    }
-    double[] now = new double[rounds];
-    for (int r = 0; r < rounds; r++) {
-      now[r] = micros[4][r] / micros[3][r];
+          "%-30s %8.1f us/answer  %5.2f x strict copy%n",
+          names[v], median(micros[v]), ratio(micros, v, 0));
     }
     System.out.printf(
-        "mapping as a stream / as a tree, median of per-round ratios: %.2f x%n", median(now));
+        "sparse / element trees, median of per-round ratios: %.2f x; sparse / tree: %.2f x;"
+            + " element trees / tree: %.2f x%n",
+        ratio(micros, 4, 3), ratio(micros, 4, 2), ratio(micros, 3, 2));
     System.out.printf(
-        "same bytes as the strict copy: default numbers %s, streaming copy %s; "
-            + "mapping: stream same as tree %s, renamed %s%n",
+        "same bytes: streaming copy as strict copy %s; mapping: element trees as tree %s,"
+            + " sparse as tree %s, renamed %s%n",
         Arrays.equals(a, b),
-        Arrays.equals(a, c),
-        Arrays.equals(d, e),
+        Arrays.equals(c, d),
+        Arrays.equals(c, e),
         !new String(e, StandardCharsets.UTF_8).contains("u1001_"));
+  }
+
+  /** The median over rounds of variant {@code v}'s time per answer over variant {@code base}'s. */
+  private static double ratio(double[][] micros, int v, int base) {
+    double[] r = new double[micros[v].length];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = micros[v][i] / micros[base][i];
+    }
+    return median(r);
   }
 
   /** The answer mapping of the default policy for alice's {@code docker ps -a}. */

@@ -11,9 +11,6 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -22,6 +19,7 @@ import dev.berth.policy.ListElements;
 import dev.berth.policy.RequestException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -33,7 +31,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -55,7 +52,7 @@ import java.util.function.UnaryOperator;
  * makes berth judge a field the daemon would ignore, never the reverse.
  */
 public final class DockerJson {
-  private static final ObjectMapper MAPPER =
+  static final ObjectMapper MAPPER =
       JsonMapper.builder(
               JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -63,14 +60,6 @@ public final class DockerJson {
           .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
           .disable(JsonParser.Feature.ALLOW_COMMENTS)
           .build();
-
-  /** One element of an array {@link #mapList} reads: the rest of the array follows it. */
-  private static final ObjectReader ELEMENT =
-      MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
-  /** One element {@link #mapList} writes, without flushing the generator after each. */
-  private static final ObjectWriter ELEMENT_OUT =
-      MAPPER.writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -165,36 +154,37 @@ public final class DockerJson {
 
   /**
    * Maps a daemon's answer with {@code elements} when it is a JSON array, reading it as a stream:
-   * each element is read as a small tree, mapped, and written at once if kept, so the whole answer
-   * is never held as a tree. The answer is checked as strictly as {@link #parse} checks it (strict
-   * UTF-8, duplicate keys at every level, numbers Jackson cannot represent, trailing data): any
-   * fault refuses the whole answer, as the tree form would. An answer that is not an array is
-   * mapped whole by {@code whole}, exactly as {@code write(whole.apply(parse(body)))}.
+   * each element is read with nodes only for what the rule reads ({@link ListAnswer}), mapped, and
+   * written at once if kept, so the whole answer is never held as a tree. The answer is checked as
+   * strictly as {@link #parse} checks it (strict UTF-8, duplicate keys at every level, numbers
+   * Jackson cannot represent, trailing data): any fault refuses the whole answer, as the tree form
+   * would. The output is the tree form's, byte for byte. An answer that is not an array is mapped
+   * whole by {@code whole}, exactly as {@code write(whole.apply(parse(body)))}.
    */
   public static byte[] mapList(byte[] body, ListElements elements, UnaryOperator<JsonNode> whole)
       throws RequestException {
-    requireUtf8(body);
     ByteArrayOutputStream out = new ByteArrayOutputStream(body.length);
+    mapList(body, elements, whole, out);
+    return out.toByteArray();
+  }
+
+  /**
+   * {@link #mapList(byte[], ListElements, UnaryOperator)} written to {@code out} (which is not
+   * closed); on a refusal, what was written to {@code out} is not an answer.
+   */
+  public static void mapList(
+      byte[] body, ListElements elements, UnaryOperator<JsonNode> whole, OutputStream out)
+      throws RequestException {
+    requireUtf8(body);
     try (JsonParser in = MAPPER.createParser(body)) {
       JsonToken first = in.nextToken();
       if (first != JsonToken.START_ARRAY) {
-        return write(whole.apply(parseUtf8(body)));
+        out.write(write(whole.apply(parseUtf8(body))));
+        return;
       }
-      int shown = 0;
-      try (JsonGenerator gen = MAPPER.createGenerator(out)) {
-        gen.writeStartArray();
-        while (in.nextToken() != JsonToken.END_ARRAY) {
-          JsonNode item = ELEMENT.readTree(in);
-          if (elements.limit() > 0 && shown >= elements.limit()) {
-            continue; // read and checked like the rest, not shown
-          }
-          Optional<JsonNode> kept = elements.element().apply(item);
-          if (kept.isPresent()) {
-            ELEMENT_OUT.writeValue(gen, kept.get());
-            shown++;
-          }
-        }
-        gen.writeEndArray();
+      try (JsonGenerator gen =
+          MAPPER.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+        ListAnswer.map(body, in, gen, elements);
       }
       if (in.nextToken() != null) {
         throw RequestException.bad("body: not valid JSON (trailing data after the array)");
@@ -202,7 +192,6 @@ public final class DockerJson {
     } catch (IOException | NumberFormatException e) {
       throw unreadable(e);
     }
-    return out.toByteArray();
   }
 
   /** Serialises a tree as compact JSON. */

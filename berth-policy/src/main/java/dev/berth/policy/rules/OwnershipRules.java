@@ -12,6 +12,7 @@ import dev.berth.policy.DockerObject;
 import dev.berth.policy.Effect;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ListElements;
+import dev.berth.policy.ListElements.Reads;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Owner;
@@ -23,6 +24,7 @@ import dev.berth.policy.docker.DockerApi;
 import dev.berth.policy.docker.RouteMatch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -46,6 +48,30 @@ import java.util.Optional;
  */
 public final class OwnershipRules {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /**
+   * What the element rule of {@link #shownNames} reads or changes of a list element (a container,
+   * network or volume): {@link PrivateNames#element} the names ({@code Name}, {@code Names}, {@code
+   * HostConfig}, {@code Mounts}, the keys of {@code NetworkSettings.Networks}, {@code Containers},
+   * whether there is an {@code IPAM} or {@code EnableIPv6}: keys only), {@link NameFilter#keeps}
+   * {@code Names} or {@code Name}, {@link #showImages} {@code Image}, {@code ImageID} and {@code
+   * Config}. A list answer is read with nodes for these only ({@link
+   * dev.berth.policy.docker.DockerJson#mapList}); a field added to those rules must be added here.
+   */
+  static final Reads ELEMENT_READS =
+      Reads.keysAnd(
+          Map.of(
+              "Name", Reads.ALL,
+              "Names", Reads.eachItem(Reads.ALL),
+              "HostConfig",
+                  Reads.keysAnd(
+                      Map.of("NetworkMode", Reads.ALL, "Binds", Reads.eachItem(Reads.ALL))),
+              "Mounts", Reads.eachItem(Reads.keysAnd(Map.of("Type", Reads.ALL, "Name", Reads.ALL))),
+              "NetworkSettings", Reads.keysAnd(Map.of("Networks", Reads.keysAnd(Map.of()))),
+              "Containers", Reads.ALL,
+              "Image", Reads.ALL,
+              "ImageID", Reads.ALL,
+              "Config", Reads.ALL));
 
   /**
    * Narrows an allowed request to the caller's objects.
@@ -167,7 +193,8 @@ public final class OwnershipRules {
               showImages(out, who, grant);
               return Optional.of(out);
             },
-            byName.isEmpty() ? 0 : limit);
+            byName.isEmpty() ? 0 : limit,
+            ELEMENT_READS);
     return new FollowUp.MapNames(
         answer -> {
           if (answer instanceof ArrayNode list) {
