@@ -6,7 +6,9 @@ import dev.berth.policy.Decision;
 import dev.berth.policy.ListElements;
 import dev.berth.policy.RequestException;
 import dev.berth.policy.docker.DockerJson;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -27,10 +29,12 @@ final class HeldAnswer {
   static final int MAX_HELD_ANSWER = 16 * 1024 * 1024;
 
   private final HttpResponse head;
+  private final ByteBufAllocator alloc;
   private final CompositeByteBuf body;
 
   private HeldAnswer(HttpResponse head, ByteBufAllocator alloc) {
     this.head = head;
+    this.alloc = alloc;
     this.body = alloc.compositeBuffer(1024);
   }
 
@@ -77,10 +81,10 @@ final class HeldAnswer {
           out = DockerJson.write(f.filter().apply(DockerJson.parse(bytes)));
       case Decision.FollowUp.MapNames m -> {
         ListElements elements = m.elements();
-        out =
-            elements != null
-                ? DockerJson.mapList(bytes, elements, m.mapping())
-                : DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
+        if (elements != null) {
+          return full(mappedList(bytes, elements, m));
+        }
+        out = DockerJson.write(m.mapping().apply(DockerJson.parse(bytes)));
       }
       case Decision.FollowUp.ClaimExec c -> {
         try {
@@ -94,13 +98,28 @@ final class HeldAnswer {
     return full(out);
   }
 
+  /** A list answer mapped straight into a pooled buffer (released if the answer is refused). */
+  private ByteBuf mappedList(byte[] bytes, ListElements elements, Decision.FollowUp.MapNames m)
+      throws RequestException {
+    ByteBuf out = alloc.buffer(bytes.length);
+    try {
+      DockerJson.mapList(bytes, elements, m.mapping(), new ByteBufOutputStream(out));
+      return out;
+    } catch (RequestException | RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
   private FullHttpResponse full(byte[] out) {
-    FullHttpResponse full =
-        new DefaultFullHttpResponse(
-            head.protocolVersion(), head.status(), Unpooled.wrappedBuffer(out));
+    return full(Unpooled.wrappedBuffer(out));
+  }
+
+  private FullHttpResponse full(ByteBuf out) {
+    FullHttpResponse full = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), out);
     full.headers().set(head.headers());
     full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-    full.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, out.length);
+    full.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, out.readableBytes());
     return full;
   }
 
