@@ -642,24 +642,8 @@ public final class PolicyEngine {
   /** {@code who}'s pull of {@code image} for a build: every rule of a pull but the image rules. */
   private Decision pullForBuild(Principal who, Grant grant, String image, ObjectDirectory objects) {
     CanonicalRequest pull = pullRequest(image);
-    Role role = grant.role();
-    Role judged =
-        new Role(
-            role.name(),
-            role.actions(),
-            role.passthrough(),
-            role.scope(),
-            role.bindRoots(),
-            role.limits(),
-            role.allow(),
-            role.profiles(),
-            role.quota(),
-            role.bounds(),
-            role.auditOnly(),
-            role.namePrefix(),
-            role.placement(),
-            ImagePolicy.ANY);
-    Caller caller = new Caller(who, Optional.of(new Grant(judged, grant.shareGid())));
+    Grant judged = new Grant(grant.role().withImages(ImagePolicy.ANY), grant.shareGid());
+    Caller caller = new Caller(who, Optional.of(judged));
     return route(pull)
         .map(r -> caller.evaluate(r, pull, null, objects))
         .orElseGet(() -> evaluate(who, pull, null, objects));
