@@ -16,6 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 16 item 2 for the classic builder ({@code DOCKER_BUILDKIT=0}, the only builder users have
@@ -38,6 +39,8 @@ class BuildImageRulesIT {
             - {rule: test-image, made_by: admin, repos: ["TEST_IMAGE"]}
             - {rule: own-builds, made_by: self}""";
 
+  @RegisterExtension static final RegistryExtension REGISTRY = new RegistryExtension();
+
   private static Registry registry;
   private static BerthServer berth;
   private static DockerCli docker;
@@ -56,7 +59,7 @@ class BuildImageRulesIT {
   @BeforeAll
   static void start() throws Exception {
     ItEnvironment.require();
-    registry = Registry.start();
+    registry = REGISTRY.registry();
     alice = ItEnvironment.user("alice");
     dir = Files.createTempDirectory(Path.of("/tmp"), "bir-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -86,9 +89,6 @@ class BuildImageRulesIT {
       List<String> args = new ArrayList<>(List.of("rmi", "-f"));
       args.addAll(IMAGES);
       DockerCli.upstream(args.toArray(String[]::new));
-    }
-    if (registry != null) {
-      registry.close();
     }
     if (dir != null) {
       try (var files = Files.walk(dir)) {

@@ -4,6 +4,7 @@ import static dev.berth.policy.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.docker.Dockerfile;
 import dev.berth.policy.yaml.PolicyLoader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -578,6 +579,26 @@ class ImagePolicyTest {
                 dockerfile(
                     ENGINE, host(), "FROM registry.site.edu/tool:1\n", "", PullMode.REFRESH)))
         .containsExactly("registry.site.edu/tool 1");
+  }
+
+  @Test
+  void from_listedDigestByTag_builtFromTheJudgedId_refreshByTagRefused() throws Exception {
+    PolicyEngine listed = engine(POLICY.replace("for: [pull, run]", "for: [pull, run, build]"));
+    // on the host at a listed digest: built from the id judged, as a run is
+    DockerfileVerdict v =
+        dockerfile(listed, host(), "FROM ghcr.io/org/tool:1\n", "", PullMode.MISSING);
+    assertThat(v).isInstanceOf(DockerfileVerdict.Forward.class);
+    assertThat(
+            Dockerfile.parse(((DockerfileVerdict.Forward) v).dockerfile())
+                .instructions()
+                .getFirst()
+                .line())
+        .isEqualTo("FROM " + TOOL_OK);
+    assertThat(built(dockerfile(listed, host(), "FROM ghcr.io/org/tool:2\n", "", PullMode.MISSING)))
+        .contains("image rule \"tool\"", "not " + D1);
+    // --pull would fetch whatever the tag names now: judged by the name before the pull
+    assertThat(built(dockerfile(listed, host(), "FROM ghcr.io/org/tool:1\n", "", PullMode.REFRESH)))
+        .contains("image rule \"tool\"", "only at the digests it lists");
   }
 
   @Test
