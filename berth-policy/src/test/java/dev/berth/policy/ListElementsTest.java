@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +58,15 @@ class ListElementsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("limit must not be negative");
     assertThat(new ListElements(Optional::of, 0).limit()).isZero();
+  }
+
+  @Test
+  void reads_defaultIsTheWholeElement_fieldsAndItemsNotBoth() {
+    assertThat(new ListElements(Optional::of, 0).reads()).isEqualTo(ListElements.Reads.ALL);
+    ListElements.Reads names = ListElements.Reads.eachItem(ListElements.Reads.ALL);
+    assertThat(ListElements.Reads.keysAnd(Map.of("Names", names)).fields())
+        .containsEntry("Names", names);
+    assertThatThrownBy(() -> new ListElements.Reads(Map.of(), ListElements.Reads.ALL))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
