@@ -5,6 +5,7 @@ module dev.berth.daemon {
   requires io.netty.buffer;
   requires io.netty.common;
   requires io.netty.codec.http;
+  requires io.netty.handler;
   requires io.netty.transport;
   requires io.netty.transport.classes.epoll;
   requires io.netty.transport.unix.common;

@@ -14,12 +14,16 @@ import org.jspecify.annotations.Nullable;
  * The append-only audit trail, written by one thread with group commit, rotated by size and age.
  *
  * <p>Design note. Callers {@link #append} an event and get a future that completes once the record
- * is on disk ({@code fsync}). One writer thread takes every event queued since its last write,
+ * is on disk ({@code fdatasync}). One writer thread takes every event queued since its last write,
  * gives each its {@code seq} and {@code prev} (see {@link AuditChain}), writes them in one call and
- * forces the file once, so a burst of N decisions costs one fsync, not N. If the write or the fsync
- * fails (disk full, I/O error) the file is truncated back to where the batch began, the chain state
- * is not advanced, and every future of the batch fails: callers refuse the request rather than act
- * unrecorded. Only one process may write a trail at a time.
+ * forces the file once, so a burst of N decisions costs one fsync, not N. Records nobody waits for
+ * ({@link #appendLazily}: reads, refusals, results) let the writer linger up to {@link
+ * Options#linger} for more before it writes: under a load of reads that is one {@code fdatasync}
+ * per linger instead of one per few requests, and a record someone waits for never lingers (it
+ * takes the lingering batch with it at once). If the write or the fsync fails (disk full, I/O
+ * error) the file is truncated back to where the batch began, the chain state is not advanced, and
+ * every future of the batch fails: callers refuse the request rather than act unrecorded. Only one
+ * process may write a trail at a time.
  *
  * <p>Rotation. Before it writes a batch, the writer rotates the active file when the batch would
  * take it past {@link Options#maxBytes} or its first record is {@link Options#maxAge} old: it
@@ -57,6 +61,8 @@ public final class AuditLog implements AutoCloseable {
    * @param problems told when an anchor cannot be written (berth's log)
    * @param forwarder where durable records and anchors are copied ({@link TrailForwarder#NONE}:
    *     nowhere); closed with the log
+   * @param linger how long a batch of records nobody waits for ({@link #appendLazily}) may wait for
+   *     more before it is written and forced; a record someone waits for ends it at once
    */
   public record Options(
       long maxBytes,
@@ -65,10 +71,12 @@ public final class AuditLog implements AutoCloseable {
       AnchorSink anchors,
       Duration anchorInterval,
       Consumer<String> problems,
-      TrailForwarder forwarder) {
+      TrailForwarder forwarder,
+      Duration linger) {
     public static final long DEFAULT_MAX_BYTES = 100L << 20;
     public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(1);
     public static final Duration DEFAULT_ANCHOR_INTERVAL = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_LINGER = Duration.ofMillis(20);
 
     public Options {
       requireNonNull(maxAge, "maxAge");
@@ -77,6 +85,10 @@ public final class AuditLog implements AutoCloseable {
       requireNonNull(anchorInterval, "anchorInterval");
       requireNonNull(problems, "problems");
       requireNonNull(forwarder, "forwarder");
+      requireNonNull(linger, "linger");
+      if (linger.isNegative()) {
+        throw new IllegalArgumentException("linger must not be negative: " + linger);
+      }
       if (maxBytes < 1 || !maxAge.isPositive() || !anchorInterval.isPositive()) {
         throw new IllegalArgumentException(
             "maxBytes, maxAge and anchorInterval must be "
@@ -89,7 +101,7 @@ public final class AuditLog implements AutoCloseable {
       }
     }
 
-    /** Options without a forwarder. */
+    /** Options without a forwarder, with the default linger. */
     public Options(
         long maxBytes,
         Duration maxAge,
@@ -97,10 +109,18 @@ public final class AuditLog implements AutoCloseable {
         AnchorSink anchors,
         Duration anchorInterval,
         Consumer<String> problems) {
-      this(maxBytes, maxAge, clock, anchors, anchorInterval, problems, TrailForwarder.NONE);
+      this(
+          maxBytes,
+          maxAge,
+          clock,
+          anchors,
+          anchorInterval,
+          problems,
+          TrailForwarder.NONE,
+          DEFAULT_LINGER);
     }
 
-    /** 100 MiB, one day, the system clock, no anchors, no forwarding. */
+    /** 100 MiB, one day, the system clock, no anchors, no forwarding, a 20 ms linger. */
     public static Options defaults() {
       return new Options(
           DEFAULT_MAX_BYTES,
@@ -112,19 +132,27 @@ public final class AuditLog implements AutoCloseable {
     }
 
     public Options withRotation(long maxBytes, Duration maxAge) {
-      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
+      return new Options(
+          maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder, linger);
     }
 
     public Options withClock(InstantSource clock) {
-      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
+      return new Options(
+          maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder, linger);
     }
 
     public Options withAnchors(AnchorSink anchors, Duration interval, Consumer<String> problems) {
-      return new Options(maxBytes, maxAge, clock, anchors, interval, problems, forwarder);
+      return new Options(maxBytes, maxAge, clock, anchors, interval, problems, forwarder, linger);
     }
 
     public Options withForwarder(TrailForwarder forwarder) {
-      return new Options(maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder);
+      return new Options(
+          maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder, linger);
+    }
+
+    public Options withLinger(Duration linger) {
+      return new Options(
+          maxBytes, maxAge, clock, anchors, anchorInterval, problems, forwarder, linger);
     }
   }
 
@@ -188,14 +216,22 @@ public final class AuditLog implements AutoCloseable {
     return forwarder.counters();
   }
 
-  /** Queues a decision; the future completes with its sequence number once it is on disk. */
+  /**
+   * Queues a decision that someone waits for; the future completes with its sequence number once it
+   * is on disk. The writer takes it, and everything queued before it, at once.
+   */
   public CompletableFuture<Long> append(AuditEvent event) {
-    return writer.enqueue(event);
+    return writer.enqueue(event, true);
   }
 
-  /** Queues the result of a forwarded request (nobody waits for it). */
-  public CompletableFuture<Long> append(AuditResult result) {
-    return writer.enqueue(result);
+  /**
+   * Queues a record nobody waits for (the decision of a read or a refusal, which is answered
+   * already; a request's result): it is written and forced with the next record someone waits for,
+   * or at the latest {@link Options#linger} after the first record of its batch was queued. The
+   * future completes as for {@link #append(AuditEvent)}.
+   */
+  public CompletableFuture<Long> appendLazily(AuditRecord record) {
+    return writer.enqueue(record, false);
   }
 
   /** Writes what is queued, then closes the file. */

@@ -11,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -24,21 +25,31 @@ import org.jspecify.annotations.Nullable;
  * {@code prev}) advances only once the batch is on disk; a batch that fails leaves it as it was and
  * fails every future of the batch. Once a batch is durable its lines go to the {@link
  * TrailForwarder}, on this thread and before the futures complete: it only queues them.
+ *
+ * <p>Lingering. When nothing in a batch is awaited, the thread parks until {@link
+ * AuditLog.Options#linger} after it took the batch's first record, then drains the queue again and
+ * writes everything as one batch. An awaited record ends the linger at once: its {@link #enqueue}
+ * sets {@code awaitedQueued} after adding it and then reads {@code lingering}, while the thread
+ * sets {@code lingering} and then reads {@code awaitedQueued} (both volatile), so one of the two
+ * always sees the other: the thread does not park, or it is unparked.
  */
 final class AuditWriter {
   private static final int MAX_BATCH = 4096;
 
-  private record Pending(AuditRecord record, CompletableFuture<Long> done) {}
+  private record Pending(AuditRecord record, boolean awaited, CompletableFuture<Long> done) {}
 
   private final ActiveFile file;
   private final AuditLog.Options options;
+  private final long lingerNanos;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private volatile boolean closed;
+  private volatile boolean lingering;
+  private volatile boolean awaitedQueued;
 
   /** The newest record; written by the writer thread, read by the anchor thread. */
   private volatile ChainHead head;
 
-  private @Nullable Thread thread;
+  private volatile @Nullable Thread thread;
   private Consumer<ChainHead> rotated = h -> {};
   private TrailForwarder forwarder = TrailForwarder.NONE;
 
@@ -50,6 +61,7 @@ final class AuditWriter {
   AuditWriter(ActiveFile file, ChainHead head, AuditLog.Options options) {
     this.file = file;
     this.options = options;
+    this.lingerNanos = options.linger().toNanos();
     this.head = head;
     this.seq = head.seq();
     this.prev = head.hash();
@@ -75,24 +87,34 @@ final class AuditWriter {
     return queue.size();
   }
 
-  CompletableFuture<Long> enqueue(AuditRecord record) {
+  /** Queues a record; an {@code awaited} one ends a linger (see the design note). */
+  CompletableFuture<Long> enqueue(AuditRecord record, boolean awaited) {
     CompletableFuture<Long> done = new CompletableFuture<>();
     if (closed) {
       done.completeExceptionally(new IOException("the audit log is closed"));
       return done;
     }
-    queue.add(new Pending(record, done));
+    queue.add(new Pending(record, awaited, done));
+    if (awaited) {
+      awaitedQueued = true;
+      Thread t = thread;
+      if (lingering && t != null) {
+        LockSupport.unpark(t);
+      }
+    }
     return done;
   }
 
   /** Writes what is queued (waiting up to {@code millis}), then stops; the file stays open. */
   void stop(long millis) {
     closed = true;
-    if (thread == null) {
+    Thread t = thread;
+    if (t == null) {
       return;
     }
+    LockSupport.unpark(t);
     try {
-      thread.join(millis);
+      t.join(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -106,8 +128,14 @@ final class AuditWriter {
         if (first == null) {
           continue;
         }
+        long taken = System.nanoTime();
+        awaitedQueued = false;
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
+        if (!anyAwaited(batch)) {
+          linger(taken);
+          queue.drainTo(batch, MAX_BATCH - batch.size());
+        }
         commit(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -115,6 +143,28 @@ final class AuditWriter {
       } finally {
         batch.clear();
       }
+    }
+  }
+
+  private static boolean anyAwaited(List<Pending> batch) {
+    for (Pending p : batch) {
+      if (p.awaited()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Parks until {@code linger} after {@code taken}, an awaited record, or close. */
+  private void linger(long taken) {
+    lingering = true;
+    try {
+      long left;
+      while (!awaitedQueued && !closed && (left = taken + lingerNanos - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(this, left);
+      }
+    } finally {
+      lingering = false;
     }
   }
 

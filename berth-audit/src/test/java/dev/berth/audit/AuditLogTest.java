@@ -7,9 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,12 +81,48 @@ class AuditLogTest {
     Path f = dir.resolve("audit.jsonl");
     try (AuditLog log = AuditLog.open(f)) {
       log.append(event("alice", "/containers/create")).get();
-      assertThat(log.append(new AuditResult("d-1", 201, "c0ffee", 12)).get()).isEqualTo(2L);
+      assertThat(log.appendLazily(new AuditResult("d-1", 201, "c0ffee", 12)).get()).isEqualTo(2L);
     }
     assertThat(lines(f).get(1))
         .contains(
             "\"result\":\"d-1\"", "\"status\":201", "\"objectId\":\"c0ffee\"", "\"millis\":12");
     assertThat(AuditVerifier.verify(f).ok()).isTrue();
+  }
+
+  @Test
+  void appendLazily_awaitedRecordQueuedAfterIt_endsTheLingerAtOnce() throws Exception {
+    Path f = dir.resolve("audit.jsonl");
+    AuditLog.Options hour = AuditLog.Options.defaults().withLinger(Duration.ofHours(1));
+    try (AuditLog log = AuditLog.open(f, hour)) {
+      CompletableFuture<Long> read = log.appendLazily(event("alice", "/containers/json"));
+      CompletableFuture<Long> create = log.append(event("alice", "/containers/create"));
+      assertThat(create.get(30, TimeUnit.SECONDS)).isEqualTo(2L);
+      assertThat(read.get(30, TimeUnit.SECONDS)).isEqualTo(1L);
+    }
+    assertThat(lines(f)).hasSize(2);
+  }
+
+  @Test
+  void appendLazily_nothingAwaited_writtenAfterTheLinger() throws Exception {
+    Path f = dir.resolve("audit.jsonl");
+    AuditLog.Options brief = AuditLog.Options.defaults().withLinger(Duration.ofMillis(5));
+    try (AuditLog log = AuditLog.open(f, brief)) {
+      CompletableFuture<Long> read = log.appendLazily(event("alice", "/containers/json"));
+      assertThat(read.get(30, TimeUnit.SECONDS)).isEqualTo(1L);
+      assertThat(lines(f)).hasSize(1);
+    }
+  }
+
+  @Test
+  void appendLazily_lingeringAtClose_written() throws Exception {
+    Path f = dir.resolve("audit.jsonl");
+    AuditLog.Options hour = AuditLog.Options.defaults().withLinger(Duration.ofHours(1));
+    CompletableFuture<Long> read;
+    try (AuditLog log = AuditLog.open(f, hour)) {
+      read = log.appendLazily(event("alice", "/containers/json"));
+    }
+    assertThat(read).isCompletedWithValue(1L);
+    assertThat(AuditVerifier.verify(f).records()).isEqualTo(1);
   }
 
   @Test

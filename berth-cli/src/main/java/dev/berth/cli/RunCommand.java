@@ -18,8 +18,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code berth run}: {@code docker run} as the caller, with the caller's identity inside.
@@ -35,22 +33,15 @@ import picocli.CommandLine.Parameters;
  * <p>It starts a JVM in front of every container, so its start-up is its cost (docs/benchmarks.md,
  * sessions 5 and 6). The caller comes from the kernel ({@link Caller}) and the group names from
  * {@link GroupNames}, not from NSS calls through FFM, whose linking was a third of the start-up.
- * picocli reads the annotations below for the full command line (help, man pages, completion);
- * {@code berth run} itself parses with {@link #commandLine()}, the same options declared in code
- * and bound to the same fields, because reading annotations spins a proxy class per annotation,
- * which no class-data cache keeps: another third. The two declarations share their texts, and a
- * test holds their help and their parsing equal.
+ * Its options are declared once, in code ({@link #declare}), and bound to the fields below: reading
+ * annotations spins a proxy class per annotation, which no class-data cache keeps (another third),
+ * so {@code berth run} itself parses with {@link #commandLine()}, which reads none. The full
+ * command line (help, man pages, completion) makes {@code run} from the annotation, which gives
+ * only its name and {@link Declaration}, through which picocli hands it the model to declare the
+ * same options on. (Until session 8 they were declared twice, by annotation as well; one
+ * declaration cost {@code berth run} nothing: bench/startup, CPU 0.99 of before.)
  */
-@Command(
-    name = "run",
-    description = {
-      RunCommand.SUMMARY,
-      RunCommand.SUMMARY_2,
-      "",
-      RunCommand.PASS_ON,
-      RunCommand.PASS_ON_2,
-      RunCommand.EXAMPLE
-    })
+@Command(name = "run", modelTransformer = RunCommand.Declaration.class)
 final class RunCommand implements Callable<Integer> {
   /** Environment variables passed into the container when they are set. */
   static final List<String> ENV_ALLOWLIST =
@@ -62,44 +53,11 @@ final class RunCommand implements Callable<Integer> {
   /** berth's socket, used when DOCKER_HOST is not set. */
   static final String DEFAULT_HOST = "unix:///run/berth/docker.sock";
 
-  // The texts, shared by the annotations and the model built in code (see the design note).
-  static final String SUMMARY =
-      "Run a container as yourself: your uid, gid and groups, your user name inside, your home";
-  static final String SUMMARY_2 =
-      "and current directory mounted, and the working directory set to where you are.";
-  static final String PASS_ON =
-      "Every other docker run option is passed on (put them before IMAGE) and judged by the";
-  static final String PASS_ON_2 = "policy as usual; berth options come first. Example:";
-  static final String EXAMPLE = "  berth run --profile gpu -it --rm python:3 python train.py";
-  private static final String HELP = "Show this help and exit.";
-  private static final String PROFILE = "--profile";
-  private static final String PROFILE_HELP =
-      "An admin-defined profile (mounts, devices, environment) granted to your role; repeatable.";
-  private static final String NAME = "NAME";
-  private static final String PRINT = "--print";
-  private static final String PRINT_HELP = "Print the docker command line instead of running it.";
-  private static final String NO_HOME = "--no-home";
-  private static final String NO_HOME_HELP = "Do not mount your home directory.";
-  private static final String DOCKER_ARGS = "[DOCKER-RUN-OPTIONS] IMAGE [COMMAND [ARG...]]";
-  private static final String DOCKER_ARGS_ARITY = "1..*";
-  private static final String DOCKER_ARGS_HELP = "Passed on to docker run.";
-
   @CommandLine.Spec CommandSpec spec;
 
-  // No -h: docker run's -h is --hostname, and it must reach docker.
-  @Option(names = "--help", usageHelp = true, description = HELP)
-  boolean help;
-
-  @Option(names = PROFILE, paramLabel = NAME, description = PROFILE_HELP)
   List<String> profiles = new ArrayList<>();
-
-  @Option(names = PRINT, description = PRINT_HELP)
   boolean print;
-
-  @Option(names = NO_HOME, description = NO_HOME_HELP)
   boolean noHome;
-
-  @Parameters(paramLabel = DOCKER_ARGS, arity = DOCKER_ARGS_ARITY, description = DOCKER_ARGS_HELP)
   List<String> dockerArgs = new ArrayList<>();
 
   /** What {@link #command} did not do as asked, for the user (printed to standard error). */
@@ -111,46 +69,78 @@ final class RunCommand implements Callable<Integer> {
   /** {@code run} declared in code, parsing into a new command's fields (see the design note). */
   static CommandLine commandLine() {
     RunCommand run = new RunCommand();
-    CommandSpec spec = CommandSpec.wrapWithoutInspection(run);
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(run).name("run");
     run.spec = spec;
-    spec.name("run")
-        .usageMessage()
-        .description(SUMMARY, SUMMARY_2, "", PASS_ON, PASS_ON_2, EXAMPLE);
+    return new CommandLine(declare(spec, run));
+  }
+
+  /**
+   * The full command line's {@code run}: picocli made it from the annotation (its name only) and
+   * hands its model here, to declare the options on, bound to the command it made.
+   */
+  static final class Declaration implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return declare(spec, (RunCommand) spec.userObject());
+    }
+  }
+
+  /**
+   * Declares {@code run}'s description, options and parameters on {@code spec}, bound to {@code
+   * run}.
+   */
+  private static CommandSpec declare(CommandSpec spec, RunCommand run) {
+    spec.usageMessage()
+        .description(
+            "Run a container as yourself: your uid, gid and groups, your user name inside, your"
+                + " home",
+            "and current directory mounted, and the working directory set to where you are.",
+            "",
+            "Every other docker run option is passed on (put them before IMAGE) and judged by the",
+            "policy as usual; berth options come first. Example:",
+            "  berth run --profile gpu -it --rm python:3 python train.py");
+    // No -h: docker run's -h is --hostname, and it must reach docker.
     spec.addOption(
-        OptionSpec.builder("--help").usageHelp(true).type(boolean.class).description(HELP).build());
+        OptionSpec.builder("--help")
+            .usageHelp(true)
+            .type(boolean.class)
+            .description("Show this help and exit.")
+            .build());
     spec.addOption(
-        OptionSpec.builder(PROFILE)
-            .paramLabel(NAME)
+        OptionSpec.builder("--profile")
+            .paramLabel("NAME")
             .type(List.class)
             .auxiliaryTypes(String.class)
-            .description(PROFILE_HELP)
+            .description(
+                "An admin-defined profile (mounts, devices, environment) granted to your role;"
+                    + " repeatable.")
             .getter(getter(() -> run.profiles))
             .setter(setter(v -> run.profiles = strings(v)))
             .build());
     spec.addOption(
-        OptionSpec.builder(PRINT)
+        OptionSpec.builder("--print")
             .type(boolean.class)
-            .description(PRINT_HELP)
+            .description("Print the docker command line instead of running it.")
             .setter(setter(v -> run.print = Boolean.TRUE.equals(v)))
             .build());
     spec.addOption(
-        OptionSpec.builder(NO_HOME)
+        OptionSpec.builder("--no-home")
             .type(boolean.class)
-            .description(NO_HOME_HELP)
+            .description("Do not mount your home directory.")
             .setter(setter(v -> run.noHome = Boolean.TRUE.equals(v)))
             .build());
     spec.addPositional(
         PositionalParamSpec.builder()
-            .paramLabel(DOCKER_ARGS)
-            .arity(DOCKER_ARGS_ARITY)
+            .paramLabel("[DOCKER-RUN-OPTIONS] IMAGE [COMMAND [ARG...]]")
+            .arity("1..*")
             .required(true)
             .type(List.class)
             .auxiliaryTypes(String.class)
-            .description(DOCKER_ARGS_HELP)
+            .description("Passed on to docker run.")
             .getter(getter(() -> run.dockerArgs))
             .setter(setter(v -> run.dockerArgs = strings(v)))
             .build());
-    return new CommandLine(spec);
+    return spec;
   }
 
   private static CommandLine.Model.IGetter getter(Supplier<Object> field) {

@@ -31,16 +31,18 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Deque;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -61,7 +63,7 @@ public final class DaemonClient {
   private static final int MAX_ANSWER = 8 * 1024 * 1024;
   private static final long TIMEOUT_SECONDS = 10;
   private static final int MAX_IDLE = 8;
-  private static final int PROGRESS_IDLE_SECONDS = 300;
+  private static final Duration PROGRESS_IDLE = Duration.ofSeconds(300);
   private static final int MAX_LINE = 64 * 1024;
   private static final ObjectMapper JSON = DockerJson.mapper();
 
@@ -70,11 +72,21 @@ public final class DaemonClient {
 
   private final EventLoopGroup group;
   private final DomainSocketAddress address;
+  private final Duration progressIdle;
   private final Deque<Channel> idle = new ConcurrentLinkedDeque<>();
 
   public DaemonClient(EventLoopGroup group, DomainSocketAddress address) {
+    this(group, address, PROGRESS_IDLE);
+  }
+
+  /**
+   * @param progressIdle how long {@link #progress} waits for a byte of the stream (300 s by
+   *     default; a test shortens it)
+   */
+  DaemonClient(EventLoopGroup group, DomainSocketAddress address, Duration progressIdle) {
     this.group = group;
     this.address = address;
+    this.progressIdle = progressIdle;
   }
 
   /** Sends a request and waits for the answer; call off the event loops (it blocks). */
@@ -201,7 +213,8 @@ public final class DaemonClient {
   /**
    * Sends a {@code POST} whose answer is a stream of JSON progress messages (a pull) on a fresh
    * connection, and waits for the stream's end: as long as it takes while the daemon keeps sending,
-   * failing after {@value #PROGRESS_IDLE_SECONDS} s without a byte. Call off the event loops.
+   * failing after 300 s without a byte (Netty's {@link ReadTimeoutHandler} in front of the codec).
+   * Call off the event loops.
    *
    * @param headers extra request headers
    * @return empty when the stream ended without an error, else the error: the last message's {@code
@@ -211,8 +224,10 @@ public final class DaemonClient {
     Channel ch = connect();
     ch.pipeline().remove(HttpObjectAggregator.class);
     ch.pipeline().remove(AnswerHandler.class);
-    ProgressStream stream = new ProgressStream();
-    ch.pipeline().addLast(stream);
+    ProgressStream stream = new ProgressStream(progressIdle);
+    ch.pipeline()
+        .addFirst(new ReadTimeoutHandler(progressIdle.toMillis(), TimeUnit.MILLISECONDS))
+        .addLast(stream);
     FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
     req.headers().set(HttpHeaderNames.HOST, "docker");
     req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -249,7 +264,11 @@ public final class DaemonClient {
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private boolean failed;
     private @Nullable String error;
-    private @Nullable ScheduledFuture<?> idle;
+    private final Duration idleTimeout;
+
+    ProgressStream(Duration idleTimeout) {
+      this.idleTimeout = idleTimeout;
+    }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
@@ -300,47 +319,17 @@ public final class DaemonClient {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-      rearm(ctx);
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-      rearm(ctx);
-      super.channelRead(ctx, msg);
-    }
-
-    /** The idle timeout starts again: the daemon sent something. */
-    private void rearm(ChannelHandlerContext ctx) {
-      ScheduledFuture<?> previous = idle;
-      if (previous != null) {
-        previous.cancel(false);
-      }
-      idle =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    done.completeExceptionally(
-                        new IOException(
-                            "the daemon sent no progress for " + PROGRESS_IDLE_SECONDS + " s"));
-                    ctx.close();
-                  },
-                  PROGRESS_IDLE_SECONDS,
-                  TimeUnit.SECONDS);
-    }
-
-    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      done.completeExceptionally(cause);
+      done.completeExceptionally(
+          cause instanceof ReadTimeoutException
+              ? new IOException(
+                  "the daemon sent no progress for " + idleTimeout.toSeconds() + " s", cause)
+              : cause);
       ctx.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      ScheduledFuture<?> pending = idle;
-      if (pending != null) {
-        pending.cancel(false);
-      }
       done.completeExceptionally(new IOException("the daemon closed the connection"));
     }
   }

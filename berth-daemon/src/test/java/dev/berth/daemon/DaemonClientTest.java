@@ -1,6 +1,7 @@
 package dev.berth.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -16,6 +17,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The lookup client against a small fake daemon that counts its connections. */
@@ -43,9 +46,21 @@ class DaemonClientTest {
 
   private volatile String pullBody = "";
 
+  /**
+   * How many progress lines the fake daemon sends a pull, {@link #pullPause} apart, before it falls
+   * silent with the answer unfinished; 0: it sends {@link #pullBody} whole.
+   */
+  private volatile int pullLinesThenSilence;
+
+  private volatile Duration pullPause = Duration.ZERO;
+
+  /** The progress lines the fake daemon sent before its silence. */
+  private final AtomicInteger linesSent = new AtomicInteger();
+
   /** Whether the fake daemon closes each connection after its first answer, unannounced. */
   private volatile boolean closeAfterAnswer;
 
+  private DomainSocketAddress address;
   private DaemonClient client;
 
   @BeforeEach
@@ -55,7 +70,8 @@ class DaemonClientTest {
     server.bind(UnixDomainSocketAddress.of(socket));
     Thread.ofPlatform().daemon().start(this::accept);
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    client = new DaemonClient(group, new DomainSocketAddress(socket.toString()));
+    address = new DomainSocketAddress(socket.toString());
+    client = new DaemonClient(group, address);
   }
 
   @AfterEach
@@ -99,6 +115,10 @@ class DaemonClientTest {
         in.skip(length); // ISO-8859-1: one char per byte
         requests.add(head);
         boolean pull = head.startsWith("POST /images/create");
+        if (pull && pullLinesThenSilence > 0) {
+          stallAfterProgress(in, out);
+          return;
+        }
         String body = pull ? pullBody : "{\"n\":" + requests.size() + "}";
         out.write(
             ("HTTP/1.1 "
@@ -117,6 +137,30 @@ class DaemonClientTest {
       }
     } catch (IOException e) {
       // the client went away
+    }
+  }
+
+  /**
+   * Answers a pull with {@link #pullLinesThenSilence} progress lines of a longer body, then sends
+   * nothing more until the client closes the connection.
+   */
+  private void stallAfterProgress(BufferedReader in, OutputStream out) throws IOException {
+    out.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1));
+    for (int i = 0; i < pullLinesThenSilence; i++) {
+      out.write("{\"status\":\"Downloading\"}\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      linesSent.incrementAndGet();
+      try {
+        Thread.sleep(pullPause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    while (in.read() != -1) {
+      // silent until the client goes away
     }
   }
 
@@ -156,6 +200,22 @@ class DaemonClientTest {
     pullBody = "{}";
     assertThat(client.progress("/images/create?fromImage=x&tag=1", Map.of()))
         .hasValue("the daemon refused the pull");
+  }
+
+  /**
+   * A daemon that falls silent fails the pull after the idle time; each progress line before it
+   * starts the idle time again, so a pull longer than it does not fail early.
+   */
+  @Test
+  @Timeout(60)
+  void progress_daemonSilentAfterProgress_failsAfterTheIdleTimeNotBefore() {
+    client = new DaemonClient(group, address, Duration.ofSeconds(2));
+    pullLinesThenSilence = 12;
+    pullPause = Duration.ofMillis(250);
+    assertThatThrownBy(() -> client.progress("/images/create?fromImage=x&tag=1", Map.of()))
+        .isInstanceOf(IOException.class)
+        .hasMessage("the daemon sent no progress for 2 s");
+    assertThat(linesSent).as("the connection stayed open for every line").hasValue(12);
   }
 
   @Test

@@ -209,13 +209,12 @@ public final class Enforcement {
    * record cannot be written (503) or an effect fails.
    */
   public CompletableFuture<Decision> commit(Decision d) {
-    CompletableFuture<Long> written = record(d);
-    if (!(d instanceof Decision.Allow allow)) {
+    if (!(d instanceof Decision.Allow allow)
+        || allow.effects().isEmpty() && readsOnly(allow.forward(), route)) {
+      record(d);
       return CompletableFuture.completedFuture(d);
     }
-    if (allow.effects().isEmpty() && readsOnly(allow.forward(), route)) {
-      return CompletableFuture.completedFuture(allow);
-    }
+    CompletableFuture<Long> written = recordAwaited(d);
     CompletableFuture<Decision> out = new CompletableFuture<>();
     CompletableFuture<List<Effect>> left = effectsLeft(allow);
     written.whenComplete(
@@ -295,8 +294,20 @@ public final class Enforcement {
     return allow;
   }
 
-  /** Appends {@code d} to the audit trail (and the log, and the observer). */
+  /**
+   * Appends {@code d}, which nobody waits for (a refusal, a read), to the audit trail (and the log,
+   * and the observer): written with the next record someone waits for or after the trail's linger.
+   */
   public CompletableFuture<Long> record(Decision d) {
+    return core.audit.appendLazily(event(d));
+  }
+
+  /** Appends {@code d} as {@link #record}, for a caller that waits until it is durable. */
+  private CompletableFuture<Long> recordAwaited(Decision d) {
+    return core.audit.append(event(d));
+  }
+
+  private AuditEvent event(Decision d) {
     Optional<Principal> p = caller.principal();
     String action = route == null ? "" : route.route().action().id();
     log(d, p);
@@ -314,23 +325,22 @@ public final class Enforcement {
           case Decision.Indeterminate i -> i.detail();
         };
     List<String> rewrites = d instanceof Decision.Allow a ? a.rewrites() : List.of();
-    return core.audit.append(
-        new AuditEvent(
-            id,
-            outcome,
-            d.rule(),
-            reason,
-            p.map(Principal::uid).orElse(-1),
-            p.map(Principal::name).orElse(caller.claimedName()),
-            p.map(Principal::gid).orElse(-1),
-            p.map(Principal::pid).orElse(-1),
-            p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
-            action,
-            request == null ? method : request.method(),
-            request == null ? "(unparsed)" : request.path(),
-            rewrites,
-            engine.policy().digest(),
-            p.map(Principal::tlsSubject).orElse("")));
+    return new AuditEvent(
+        id,
+        outcome,
+        d.rule(),
+        reason,
+        p.map(Principal::uid).orElse(-1),
+        p.map(Principal::name).orElse(caller.claimedName()),
+        p.map(Principal::gid).orElse(-1),
+        p.map(Principal::pid).orElse(-1),
+        p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
+        action,
+        request == null ? method : request.method(),
+        request == null ? "(unparsed)" : request.path(),
+        rewrites,
+        engine.policy().digest(),
+        p.map(Principal::tlsSubject).orElse(""));
   }
 
   private void log(Decision d, Optional<Principal> p) {
@@ -359,7 +369,7 @@ public final class Enforcement {
       return;
     }
     resultDue = false;
-    core.audit.append(
+    core.audit.appendLazily(
         new AuditResult(id, status, createdId, (System.nanoTime() - startedNanos) / 1_000_000));
   }
 

@@ -7,6 +7,7 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.testing.EmptyObjects;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -50,8 +51,8 @@ final class FuzzHost {
   static final PolicyEngine ENGINE = new PolicyEngine(PolicyDefaults.policy(), PATHS);
 
   /** A daemon with a few objects of alice's and bob's; everything else does not exist. */
-  static final ObjectDirectory OBJECTS =
-      new ObjectDirectory() {
+  static final EmptyObjects OBJECTS =
+      new EmptyObjects() {
         private Optional<DockerObject> pick(String ref, String mine, String bobs) {
           if (ref.equals(mine) || ref.equals("a".repeat(64))) {
             return Optional.of(DockerObject.of("a".repeat(64), mine, Optional.of(ALICE_OWNER)));
@@ -78,16 +79,6 @@ final class FuzzHost {
         }
 
         @Override
-        public Optional<DockerObject> exec(String id) {
-          return Optional.empty();
-        }
-
-        @Override
-        public Optional<DockerObject> image(String ref) {
-          return Optional.empty();
-        }
-
-        @Override
         public DockerObject ensureVolume(String name, Owner owner) {
           return volume(name).orElse(DockerObject.of("c".repeat(64), name, Optional.of(owner)));
         }
@@ -99,36 +90,26 @@ final class FuzzHost {
    */
   static ObjectDirectory daemon() {
     Map<String, DockerObject> made = new HashMap<>();
-    return new ObjectDirectory() {
+    return new EmptyObjects() {
       @Override
-      public Optional<DockerObject> container(String ref) throws LookupException {
+      public Optional<DockerObject> container(String ref) {
         return OBJECTS.container(ref);
       }
 
       @Override
-      public Optional<DockerObject> volume(String name) throws LookupException {
+      public Optional<DockerObject> volume(String name) {
         Optional<DockerObject> v = OBJECTS.volume(name);
         return v.isPresent() ? v : Optional.ofNullable(made.get("volume/" + name));
       }
 
       @Override
-      public Optional<DockerObject> network(String ref) throws LookupException {
+      public Optional<DockerObject> network(String ref) {
         Optional<DockerObject> n = OBJECTS.network(ref);
         return n.isPresent() ? n : Optional.ofNullable(made.get("network/" + ref));
       }
 
       @Override
-      public Optional<DockerObject> exec(String id) {
-        return Optional.empty();
-      }
-
-      @Override
-      public Optional<DockerObject> image(String ref) {
-        return Optional.empty();
-      }
-
-      @Override
-      public DockerObject ensureVolume(String name, Owner owner) throws LookupException {
+      public DockerObject ensureVolume(String name, Owner owner) {
         Optional<DockerObject> v = volume(name);
         return v.isPresent()
             ? v.get()

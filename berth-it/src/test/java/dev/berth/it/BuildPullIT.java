@@ -12,12 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13: a classic build ({@code DOCKER_BUILDKIT=0}) whose {@code FROM} names a registry image
@@ -27,29 +25,14 @@ import org.junit.jupiter.api.TestInstance;
  * stock CLI as the real users alice and bob, through berth, against a real registry on loopback
  * ({@link Registry}).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BuildPullIT extends ItBase {
   private static final Duration BUILD_TIMEOUT = Duration.ofSeconds(120);
 
-  private Registry registry;
+  @RegisterExtension static final RegistryExtension REGISTRY = new RegistryExtension();
+
   private Path context;
   private final List<String> images = new ArrayList<>();
   private final List<String> containers = new ArrayList<>();
-
-  @BeforeAll
-  void startRegistry() throws Exception {
-    if (ItEnvironment.problem() != null && !ItEnvironment.isCi()) {
-      return; // each test is skipped by the extension, so that the report counts them
-    }
-    registry = Registry.start();
-  }
-
-  @AfterAll
-  void stopRegistry() throws Exception {
-    if (registry != null) {
-      registry.close();
-    }
-  }
 
   @BeforeEach
   void makeContext() throws IOException {
@@ -80,7 +63,8 @@ class BuildPullIT extends ItBase {
 
   /** A name in the registry for this test, {@code 127.0.0.1:PORT/OWNER/it-RUN-hint-N:1}. */
   private String name(String owner, String hint) {
-    String ref = registry.host() + "/" + owner + "/" + ItEnvironment.uniqueName(hint) + ":1";
+    String ref =
+        REGISTRY.registry().host() + "/" + owner + "/" + ItEnvironment.uniqueName(hint) + ":1";
     images.add(ref);
     images.add(daemonName(alice, ref));
     images.add(daemonName(bob, ref));

@@ -8,11 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13: {@code docker push} of an image a user made, with the real CLI as the real users alice
@@ -21,25 +19,10 @@ import org.junit.jupiter.api.TestInstance;
  * stays private), the registry has it, and a pull of it (by alice or bob) is a shared registry
  * image. bob can neither push alice's image nor see it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ImagePushIT extends ItBase {
-  private Registry registry;
+  @RegisterExtension static final RegistryExtension REGISTRY = new RegistryExtension();
+
   private final List<String> images = new ArrayList<>();
-
-  @BeforeAll
-  void startRegistry() throws Exception {
-    if (ItEnvironment.problem() != null && !ItEnvironment.isCi()) {
-      return; // each test is skipped by the extension, so that the report counts them
-    }
-    registry = Registry.start();
-  }
-
-  @AfterAll
-  void stopRegistry() throws Exception {
-    if (registry != null) {
-      registry.close();
-    }
-  }
 
   @AfterEach
   void removeImages() {
@@ -54,7 +37,7 @@ class ImagePushIT extends ItBase {
   /** A name in the registry for this test: {@code 127.0.0.1:PORT/alice/it-RUN-hint-N:1}. */
   private String name(String user, String hint) {
     String repo = user + "/" + ItEnvironment.uniqueName(hint);
-    String ref = registry.host() + "/" + repo + ":1";
+    String ref = REGISTRY.registry().host() + "/" + repo + ":1";
     images.add(ref);
     images.add(daemonName(alice, ref));
     images.add(daemonName(bob, ref));
@@ -102,7 +85,7 @@ class ImagePushIT extends ItBase {
 
     Proc.Result push = docker.run(alice, "push", ref);
     ok(push);
-    assertThat(registry.tags(repository(ref))).startsWith("200").contains("\"1\"");
+    assertThat(REGISTRY.registry().tags(repository(ref))).startsWith("200").contains("\"1\"");
     assertThat(upstreamId(ref))
         .as("the temporary tag is gone after the push: the daemon has no shared name %s", ref)
         .isEmpty();
@@ -116,7 +99,8 @@ class ImagePushIT extends ItBase {
     assertThat(pulled).as("a shared registry image now").isNotEmpty();
     Proc.Result digests =
         DockerCli.upstream("image", "inspect", "--format", "{{json .RepoDigests}}", ref);
-    assertThat(digests.stdout()).contains(registry.host() + "/" + repository(ref) + "@sha256:");
+    assertThat(digests.stdout())
+        .contains(REGISTRY.registry().host() + "/" + repository(ref) + "@sha256:");
     Proc.Result label =
         docker.run(
             alice, "image", "inspect", "--format", "{{index .Config.Labels \"made.by\"}}", ref);
@@ -144,10 +128,10 @@ class ImagePushIT extends ItBase {
         .as(push.describe())
         .contains("docker push -a")
         .contains("push each tag instead");
-    assertThat(registry.tags(repository(ref))).doesNotStartWith("200");
+    assertThat(REGISTRY.registry().tags(repository(ref))).doesNotStartWith("200");
     ok(docker.run(alice, "push", ref));
     ok(docker.run(alice, "push", two));
-    assertThat(registry.tags(repository(ref))).contains("\"1\"").contains("\"2\"");
+    assertThat(REGISTRY.registry().tags(repository(ref))).contains("\"1\"").contains("\"2\"");
   }
 
   @Test
@@ -159,7 +143,7 @@ class ImagePushIT extends ItBase {
     assertThat(push.stderr()).containsIgnoringCase("no such image");
     Proc.Result byDaemonName = docker.run(bob, "push", daemonName(alice, ref));
     assertThat(byDaemonName.ok()).as(byDaemonName.describe()).isFalse();
-    assertThat(registry.tags(repository(ref))).doesNotStartWith("200");
+    assertThat(REGISTRY.registry().tags(repository(ref))).doesNotStartWith("200");
     assertThat(upstreamId(ref)).isEmpty();
     assertThat(upstreamId(daemonName(alice, ref))).isEqualTo(hers);
   }
@@ -199,13 +183,15 @@ class ImagePushIT extends ItBase {
         PolicyDefaults.text()
             .replace(
                 "protected_repositories: []",
-                "protected_repositories: [\"" + registry.host() + "/site/*\"]"));
+                "protected_repositories: [\"" + REGISTRY.registry().host() + "/site/*\"]"));
     try (BerthServer protecting =
         BerthServer.start(ItEnvironment.upstreamUrl(), List.of("--policy", policy.toString()))) {
       DockerCli cli = new DockerCli(protecting.socket());
       Proc.Result pull = cli.run(alice, "pull", ref);
       assertThat(pull.ok()).as(pull.describe()).isFalse();
-      assertThat(pull.stderr()).contains("is a protected repository").contains(registry.host());
+      assertThat(pull.stderr())
+          .contains("is a protected repository")
+          .contains(REGISTRY.registry().host());
       assertThat(upstreamId(ref)).isEmpty();
       ok(cli.run(ItEnvironment.user("root"), "pull", ref));
       ok(cli.run(bob, "run", "--rm", "--name", container("bob-base"), ref, "true"));

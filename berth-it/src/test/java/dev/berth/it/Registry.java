@@ -17,9 +17,9 @@ import java.util.stream.Stream;
 
 /**
  * A real registry (distribution's, Debian's {@code docker-registry}) for tests: plain HTTP on
- * 127.0.0.1 and a free port, storage in a temporary directory, started and stopped by the test.
- * Docker treats registries on 127.0.0.0/8 as insecure by default, so the daemon pushes to and pulls
- * from it without TLS or daemon configuration.
+ * 127.0.0.1 and a free port, storage in a temporary directory, started and stopped for a test class
+ * by {@link RegistryExtension}. Docker treats registries on 127.0.0.0/8 as insecure by default, so
+ * the daemon pushes to and pulls from it without TLS or daemon configuration.
  */
 final class Registry implements AutoCloseable {
   private static final Path BINARY = Path.of("/usr/bin/docker-registry");
