@@ -8,6 +8,7 @@ import dev.berth.daemon.OwnerStore;
 import dev.berth.policy.CanonicalRequest;
 import dev.berth.policy.Decision;
 import dev.berth.policy.DockerObject;
+import dev.berth.policy.DockerfileVerdict;
 import dev.berth.policy.Effect;
 import dev.berth.policy.HostPaths;
 import dev.berth.policy.ObjectDirectory;
@@ -16,8 +17,10 @@ import dev.berth.policy.Owner;
 import dev.berth.policy.PolicyEngine;
 import dev.berth.policy.Principal;
 import dev.berth.policy.yaml.PolicyDefaults;
+import dev.berth.policy.yaml.PolicyLoader;
 import dev.berth.testing.EmptyObjects;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,6 +60,12 @@ class EnforcementTest {
   private final List<String> trailAtNetwork = new CopyOnWriteArrayList<>();
 
   private final AtomicInteger engineReads = new AtomicInteger();
+  private PolicyEngine engine;
+
+  /** The pulls berth made for a build ({@code fromImage tag}), and the trail at each. */
+  private final List<String> pulls = new CopyOnWriteArrayList<>();
+
+  private final List<String> trailAtPull = new CopyOnWriteArrayList<>();
   private Enforcer core;
 
   private final ObjectDirectory objects =
@@ -70,6 +79,36 @@ class EnforcementTest {
           }
           volumesCreated.add(name);
           return DockerObject.of(name, name, volumeOwner);
+        }
+
+        @Override
+        public Optional<DockerObject> image(String ref) {
+          return pulls.contains("registry.site.edu/lab/base 1")
+                  && ref.equals("registry.site.edu/lab/base:1")
+              ? Optional.of(
+                  new DockerObject(
+                      PULLED,
+                      "",
+                      Optional.empty(),
+                      Map.of(ref, Optional.empty()),
+                      List.of("registry.site.edu/lab/base@sha256:" + "d".repeat(64))))
+              : Optional.empty();
+        }
+
+        @Override
+        public List<String> imageOnBuild(String id) {
+          return List.of();
+        }
+
+        @Override
+        public Optional<String> pullImage(String fromImage, String tag, String registryAuth) {
+          try {
+            trailAtPull.add(Files.readString(dir.resolve("audit.jsonl")));
+          } catch (IOException e) {
+            throw new AssertionError(e);
+          }
+          pulls.add(fromImage + " " + tag);
+          return Optional.empty();
         }
 
         @Override
@@ -94,12 +133,12 @@ class EnforcementTest {
     dir = Files.createTempDirectory("berth-enforce-test");
     audit = AuditLog.open(dir.resolve("audit.jsonl"));
     owners = OwnerStore.open(dir.resolve("state"));
-    PolicyEngine engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
+    engine = new PolicyEngine(PolicyDefaults.policy(), HostPaths.local());
     core =
         new Enforcer(
             () -> {
               engineReads.incrementAndGet();
-              return engine;
+              return this.engine;
             },
             audit,
             objects,
@@ -112,6 +151,65 @@ class EnforcementTest {
   void stop() throws IOException {
     owners.close();
     audit.close();
+  }
+
+  private static final String PULLED = "sha256:" + "5".repeat(64);
+
+  private static final String IMAGE_RULES =
+      """
+      roles:
+        user:
+          actions: [image_build, image_create]
+          images:
+            - {rule: site, repos: ["registry.site.edu/*"]}
+            - {rule: runonly, repos: ["quay.io/tools/*"], for: [pull, run]}
+      bindings:
+        - {role: user, users: ["*"]}
+      """;
+
+  private DockerfileVerdict classicBuild(String dockerfile) throws Exception {
+    engine =
+        new PolicyEngine(
+            PolicyLoader.load(IMAGE_RULES, "t.yaml", g -> Optional.empty()), HostPaths.local());
+    Enforcement e = core.begin(Caller.of(ALICE));
+    e.parse("POST", "/v1.51/build");
+    return e.judgeDockerfile(dockerfile.getBytes(StandardCharsets.UTF_8), "", false, "")
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  /** The audit trail once it holds {@code text} (a refusal's record follows its answer). */
+  private String trailWith(String text) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      String trail = Files.readString(dir.resolve("audit.jsonl"));
+      if (trail.contains(text)) {
+        return trail;
+      }
+      Thread.sleep(50);
+    }
+    return Files.readString(dir.resolve("audit.jsonl"));
+  }
+
+  @Test
+  void classicBuild_baseOnlyForPullAndRun_refusedRecordedAndNeverPulled() throws Exception {
+    DockerfileVerdict v = classicBuild("FROM quay.io/tools/x:1\n");
+    assertThat(v).isInstanceOf(DockerfileVerdict.Refused.class);
+    assertThat(pulls).isEmpty();
+    assertThat(trailWith("image_policy"))
+        .contains("\"image_policy\"")
+        .contains("no image rule of role user allows building from quay.io/tools/x:1");
+  }
+
+  @Test
+  void classicBuild_allowedBase_pulledOnlyAfterTheRecordNamingTheRule() throws Exception {
+    DockerfileVerdict v = classicBuild("FROM registry.site.edu/lab/base:1\nRUN true\n");
+    assertThat(v).isInstanceOf(DockerfileVerdict.Forward.class);
+    assertThat(pulls).containsExactly("registry.site.edu/lab/base 1");
+    assertThat(trailAtPull)
+        .singleElement()
+        .asString()
+        .contains("image rule \\\"site\\\" allows building from registry.site.edu/lab/base:1");
+    assertThat(((DockerfileVerdict.Forward) v).judged())
+        .anyMatch(n -> n.contains("image rule \"site\"") && n.contains("it came from"));
   }
 
   private static Decision.Allow allowWithVolume() throws Exception {

@@ -178,21 +178,34 @@ class ImagePolicyIT {
   }
 
   @Test
-  void build_classicBuilderFrom_refusedNamingTheRules() throws IOException {
-    Path context = context("FROM " + ItEnvironment.image() + "\nRUN true\n");
-    Proc.Result r =
-        Proc.run(
-            docker.asUser(
-                alice,
-                List.of(
-                    "DOCKER_BUILDKIT=0", ItEnvironment.dockerCli(), "build", context.toString())),
-            null,
-            BUILD_TIMEOUT);
+  void build_classicBuilderFromAllowedImage_built_fromDisallowedImage_refused() throws IOException {
+    Proc.Result allowed = classic(context("FROM " + ItEnvironment.image() + "\nRUN true\n"));
+    assertThat(allowed.exitCode()).as(allowed.describe()).isZero();
     assertRefused(
-        r,
-        "image rules of role user (site, hub-pinned, test-image, test-base)",
-        "classic builder",
-        "BuildKit");
+        classic(context("FROM " + other + "\nRUN true\n")),
+        "FROM " + other + ": no image rule of role user allows building from " + other,
+        "the rules for build: site (registry.site.edu/*)",
+        "test-base (" + testImage() + ")",
+        "use an image they allow");
+    assertRefused(classic(context("FROM " + otherId + "\nRUN true\n")), "no image rule");
+    // the disallowed image under an allowed name of alice's own
+    String renamed = "registry.site.edu/tool:build-" + ItEnvironment.RUN_ID;
+    Proc.Result tag = docker.run(alice, "tag", other, renamed);
+    assertThat(tag.exitCode()).as(tag.describe()).isZero();
+    TAGS.add("berth.invalid/u" + alice.uid() + "/" + renamed);
+    assertRefused(
+        classic(context("FROM " + renamed + "\nRUN true\n")),
+        "no image rule of role user allows building from " + renamed);
+  }
+
+  /** {@code DOCKER_BUILDKIT=0 docker build CONTEXT} as alice through berth. */
+  private static Proc.Result classic(Path context) {
+    return Proc.run(
+        docker.asUser(
+            alice,
+            List.of("DOCKER_BUILDKIT=0", ItEnvironment.dockerCli(), "build", context.toString())),
+        null,
+        BUILD_TIMEOUT);
   }
 
   @Test

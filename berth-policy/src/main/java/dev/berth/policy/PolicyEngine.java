@@ -615,7 +615,11 @@ public final class PolicyEngine {
   /**
    * Judges the Dockerfile of {@code who}'s classic build, held from its context ({@link
    * DockerfileRules}): what to forward in its place, the pulls to make first, or the refusal. Each
-   * pull is decided as {@code who}'s own {@code docker pull} of the image ({@link #pullRequest}).
+   * pull is decided as {@code who}'s own {@code docker pull} of the image ({@link #pullRequest}),
+   * except that the role's image rules judge it for {@code build}, not {@code pull} ({@link
+   * ImagePolicyRules#forBuild}, before the pull is planned): a base the rules allow building from
+   * is pulled for the build as BuildKit would pull it, and a name allowed only for pull and run is
+   * not.
    */
   public DockerfileVerdict dockerfile(
       Principal who, byte[] content, String buildArgs, PullMode mode, ObjectDirectory objects) {
@@ -632,7 +636,17 @@ public final class PolicyEngine {
         grant.get(),
         objects,
         mode,
-        image -> evaluate(who, pullRequest(image), null, objects));
+        image -> pullForBuild(who, grant.get(), image, objects));
+  }
+
+  /** {@code who}'s pull of {@code image} for a build: every rule of a pull but the image rules. */
+  private Decision pullForBuild(Principal who, Grant grant, String image, ObjectDirectory objects) {
+    CanonicalRequest pull = pullRequest(image);
+    Grant judged = new Grant(grant.role().withImages(ImagePolicy.ANY), grant.shareGid());
+    Caller caller = new Caller(who, Optional.of(judged));
+    return route(pull)
+        .map(r -> caller.evaluate(r, pull, null, objects))
+        .orElseGet(() -> evaluate(who, pull, null, objects));
   }
 
   /**

@@ -60,6 +60,25 @@ public record Role(
     requireNonNull(images, "images");
   }
 
+  /** This role with the image policy {@code other} in place of its own. */
+  public Role withImages(ImagePolicy other) {
+    return new Role(
+        name,
+        actions,
+        passthrough,
+        scope,
+        bindRoots,
+        limits,
+        allow,
+        profiles,
+        quota,
+        bounds,
+        auditOnly,
+        namePrefix,
+        placement,
+        other);
+  }
+
   /** The name prefix for {@code who}, "" when the role has none (names are not private). */
   public String namePrefixFor(Principal who) {
     return namePrefix.replace("{user}", who.name()).replace("{uid}", Integer.toString(who.uid()));

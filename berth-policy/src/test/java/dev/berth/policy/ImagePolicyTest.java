@@ -4,7 +4,9 @@ import static dev.berth.policy.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.policy.CanonicalRequest.Body;
+import dev.berth.policy.docker.Dockerfile;
 import dev.berth.policy.yaml.PolicyLoader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -322,13 +324,293 @@ class ImagePolicyTest {
   // --- builds ---
 
   @Test
-  void build_classicBuilderUnderImageRules_refusedNamingTheRules() {
-    Decision d = Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.51/build?t=x", null);
-    assertThat(refusal(d))
+  void build_classicBuilderUnderImageRules_allowedWithTheDockerfileJudged() {
+    Decision.Allow a =
+        allowed(Fixtures.decide(ENGINE, host(), ALICE, "POST", "/v1.51/build?t=x", null));
+    assertThat(a.rewrites())
+        .contains("the Dockerfile's images are judged by the image rules of role user for build");
+    assertThat(a.forward().body()).isInstanceOf(Body.Stream.class);
+  }
+
+  @Test
+  void build_remoteContextUnderImageRules_refused() {
+    PolicyEngine remote =
+        engine(
+            POLICY.replace(
+                "bind_roots: [\"{home}\"]",
+                "allow: {build_remote: [\"https://" + "git.site.edu/\"]}"));
+    String d =
+        refusal(
+            Fixtures.decide(
+                remote,
+                host(),
+                ALICE,
+                "POST",
+                "/v1.51/build?remote=https%3A%2F%2Fgit.site.edu%2Fx.git",
+                null));
+    assertThat(d).contains("remote build contexts", "image rules of role user", "clone");
+    // without image rules the same prefix is allowed
+    allowed(
+        Fixtures.decide(
+            engine(
+                POLICY
+                    .replace(
+                        "bind_roots: [\"{home}\"]",
+                        "allow: {build_remote: [\"https://" + "git.site.edu/\"]}")
+                    .replaceAll("(?s)    images:.*?bindings:", "bindings:")),
+            host(),
+            ALICE,
+            "POST",
+            "/v1.51/build?remote=https%3A%2F%2Fgit.site.edu%2Fx.git",
+            null));
+  }
+
+  private static DockerfileVerdict dockerfile(
+      PolicyEngine engine, FakeObjects objects, String file, String args, PullMode mode) {
+    return engine.dockerfile(ALICE, file.getBytes(StandardCharsets.UTF_8), args, mode, objects);
+  }
+
+  private static DockerfileVerdict dockerfile(String file) {
+    return dockerfile(ENGINE, host(), file, "", PullMode.MISSING);
+  }
+
+  /** The refusal of a Dockerfile by the image rules. */
+  private static String built(DockerfileVerdict v) {
+    assertThat(v).isInstanceOf(DockerfileVerdict.Refused.class);
+    return refusal(((DockerfileVerdict.Refused) v).refusal());
+  }
+
+  private static List<String> judged(DockerfileVerdict v) {
+    return switch (v) {
+      case DockerfileVerdict.Forward f -> f.judged();
+      case DockerfileVerdict.Pull p -> p.judged();
+      default -> throw new AssertionError("not allowed: " + v);
+    };
+  }
+
+  private static List<String> pulls(DockerfileVerdict v) {
+    assertThat(v).isInstanceOf(DockerfileVerdict.Pull.class);
+    return ((DockerfileVerdict.Pull) v)
+        .pulls().stream()
+            .map(
+                a ->
+                    a.forward().query().get("fromImage").orElse("")
+                        + " "
+                        + a.forward().query().get("tag").orElse(""))
+            .toList();
+  }
+
+  @Test
+  void from_allowedImages_forwardedWithTheRuleOfEachInTheAuditNote() {
+    DockerfileVerdict v =
+        dockerfile(
+            "FROM registry.site.edu/tool:1\nFROM sitebase:1\nCOPY --from=mytool:1 /a /b\n"
+                + "FROM busybox@"
+                + D2
+                + "\n");
+    assertThat(v).isInstanceOf(DockerfileVerdict.Forward.class);
+    assertThat(judged(v))
+        .anyMatch(n -> n.startsWith("FROM registry.site.edu/tool:1: image rule \"site\""))
+        .anyMatch(n -> n.startsWith("FROM sitebase:1: image rule \"site-made\""))
+        .anyMatch(n -> n.startsWith("COPY --from mytool:1: image rule \"own-builds\""))
+        .anyMatch(n -> n.contains("image rule \"hub-pinned\""));
+  }
+
+  @Test
+  void from_disallowedImageTaggedLocallyWithAllowedName_refused() {
+    // alice tagged evil/miner:1 as registry.site.edu/tool:2 (in her namespace: docker tag)
+    FakeObjects objects = host();
+    objects.pulled(
+        EVIL,
+        Map.of(
+            "evil/miner:1",
+            Optional.empty(),
+            "berth.invalid/u1001/registry.site.edu/tool:2",
+            Optional.empty()),
+        List.of("evil/miner@" + D1));
+    assertThat(
+            built(
+                dockerfile(
+                    ENGINE, objects, "FROM registry.site.edu/tool:2\n", "", PullMode.MISSING)))
+        .startsWith("berth: FROM registry.site.edu/tool:2: no image rule of role user allows")
+        .contains("from docker.io/evil/miner", "the rules for build:", "site (registry.site.edu/*)")
+        .doesNotContain("berth.invalid");
+  }
+
+  @Test
+  void from_byIdOfDisallowedImage_refused() {
+    for (String id :
+        new String[] {EVIL, EVIL.substring("sha256:".length()), EVIL.substring(7, 19)}) {
+      assertThat(built(dockerfile("FROM " + id + "\n"))).as(id).contains("no image rule");
+    }
+    assertThat(built(dockerfile("FROM evil/miner@" + D1 + "\n"))).contains("no image rule");
+  }
+
+  @Test
+  void copyFrom_disallowedImage_refused() {
+    assertThat(
+            built(
+                dockerfile(
+                    "FROM registry.site.edu/tool:1\nCOPY --from=evil/miner:1 /bin/miner /x\n")))
+        .startsWith("berth: COPY --from evil/miner:1: no image rule");
+  }
+
+  @Test
+  void onbuild_allowedBaseNamingDisallowedImage_refused() {
+    FakeObjects onHost = host().onBuild(SITE, "COPY --from=evil/miner:1 / /x");
+    assertThat(
+            built(
+                dockerfile(
+                    ENGINE, onHost, "FROM registry.site.edu/tool:1\n", "", PullMode.MISSING)))
+        .contains("ONBUILD of the base image registry.site.edu/tool:1: COPY --from=evil/miner:1")
+        .contains("no image rule");
+    // a name the daemon does not have: judged by its name, and not pulled
+    FakeObjects remote = host().onBuild(SITE, "COPY --from=ghcr.io/evil/x:1 / /x");
+    assertThat(
+            built(
+                dockerfile(
+                    ENGINE, remote, "FROM registry.site.edu/tool:1\n", "", PullMode.MISSING)))
+        .contains("COPY --from=ghcr.io/evil/x:1", "no image rule");
+    // the stage's own trigger
+    assertThat(
+            built(
+                dockerfile(
+                    "FROM registry.site.edu/tool:1 AS a\nONBUILD COPY --from=evil/miner:1 / /x\n"
+                        + "FROM a\n")))
+        .contains("ONBUILD of the stage a");
+  }
+
+  @Test
+  void onbuild_allowedBaseNamingAllowedMissingImage_pulledFirst() {
+    FakeObjects remote = host().onBuild(SITE, "COPY --from=registry.site.edu/lab/data:1 / /x");
+    DockerfileVerdict v =
+        dockerfile(ENGINE, remote, "FROM registry.site.edu/tool:1\n", "", PullMode.MISSING);
+    assertThat(pulls(v)).containsExactly("registry.site.edu/lab/data 1");
+    assertThat(dockerfile(ENGINE, remote, "FROM registry.site.edu/tool:1\n", "", PullMode.NONE))
+        .isInstanceOf(DockerfileVerdict.Refused.class);
+  }
+
+  @Test
+  void from_pinnedOnlyRuleByTag_refused() {
+    // on the host
+    assertThat(built(dockerfile("FROM busybox:1.36\n")))
         .contains(
-            "image rules of role user (site, hub-pinned, site-made, " + "own-builds)",
-            "classic builder",
-            "BuildKit");
+            "image rule \"hub-pinned\"",
+            "only pinned by digest",
+            "FROM docker.io/library/busybox@sha256:<digest>");
+    // not on the host: refused before any pull
+    assertThat(built(dockerfile("FROM python:3.12\n"))).contains("image rule \"hub-pinned\"");
+    assertThat(pulls(dockerfile("FROM python@" + D1 + "\n")))
+        .containsExactly("docker.io/library/python " + D1);
+  }
+
+  @Test
+  void from_buildArgNamingPinnedOnlyRepoByTag_judgedAsExpanded() {
+    String file = "ARG BASE=registry.site.edu/tool:1\nFROM ${BASE}\n";
+    assertThat(dockerfile(file)).isInstanceOf(DockerfileVerdict.Forward.class);
+    assertThat(
+            built(dockerfile(ENGINE, host(), file, "{\"BASE\":\"python:3.12\"}", PullMode.MISSING)))
+        .contains("FROM python:3.12", "hub-pinned");
+    assertThat(
+            pulls(
+                dockerfile(
+                    ENGINE, host(), file, "{\"BASE\":\"python@" + D1 + "\"}", PullMode.MISSING)))
+        .containsExactly("docker.io/library/python " + D1);
+  }
+
+  @Test
+  void from_ownBuild_allowedBySelfRule_refusedWithoutIt() {
+    assertThat(judged(dockerfile("FROM mytool:1\n")))
+        .anyMatch(n -> n.contains("image rule \"own-builds\"") && n.contains("you made it"));
+    PolicyEngine strict = engine(POLICY.replace("      - {rule: own-builds, made_by: self}\n", ""));
+    assertThat(built(dockerfile(strict, host(), "FROM mytool:1\n", "", PullMode.MISSING)))
+        .contains("made by you");
+  }
+
+  @Test
+  void from_nameAllowedOnlyForPullAndRun_notPulledForABuild() {
+    assertThat(built(dockerfile("FROM ghcr.io/org/tool@" + TOOL_OK + "\n")))
+        .contains("no image rule of role user allows building from");
+    assertThat(built(dockerfile("FROM ghcr.io/org/tool:3\n"))).contains("the rules for build:");
+  }
+
+  @Test
+  void from_missingNameOfAnAllowedRegistry_pulledFirstNamingTheRule() {
+    DockerfileVerdict v = dockerfile("FROM registry.site.edu/lab/base:2\nRUN true\n");
+    assertThat(pulls(v)).containsExactly("registry.site.edu/lab/base 2");
+    assertThat(judged(v))
+        .anyMatch(n -> n.startsWith("FROM registry.site.edu/lab/base:2: image rule \"site\""));
+  }
+
+  @Test
+  void from_buildOnlyRule_pulledForTheBuildThoughNotForDockerPull() {
+    PolicyEngine buildOnly =
+        engine(
+            POLICY.replace(
+                "      - {rule: site-made, made_by: admin}\n",
+                "      - {rule: bases, repos: [\"quay.io/bases/*\"], for: [build]}\n"));
+    assertThat(
+            pulls(dockerfile(buildOnly, host(), "FROM quay.io/bases/x:1\n", "", PullMode.MISSING)))
+        .containsExactly("quay.io/bases/x 1");
+    refusal(
+        Fixtures.decide(
+            buildOnly,
+            host(),
+            ALICE,
+            "POST",
+            "/v1.51/images/create?fromImage=quay.io%2Fbases%2Fx&tag=1",
+            null));
+  }
+
+  @Test
+  void from_stageNamesAndScratch_notJudgedAsImages() {
+    // a stage named like a disallowed image is the stage
+    DockerfileVerdict v =
+        dockerfile(
+            "FROM registry.site.edu/tool:1 AS evil/miner\nFROM scratch\nCOPY --from=evil/miner"
+                + " /a /b\nFROM registry.site.edu/tool:1 AS busybox\nFROM busybox\n");
+    assertThat(v).isInstanceOf(DockerfileVerdict.Forward.class);
+  }
+
+  @Test
+  void refresh_sharedTagPulledAgainOnlyWhenAllowedForBuild() {
+    assertThat(
+            pulls(
+                dockerfile(
+                    ENGINE, host(), "FROM registry.site.edu/tool:1\n", "", PullMode.REFRESH)))
+        .containsExactly("registry.site.edu/tool 1");
+  }
+
+  @Test
+  void from_listedDigestByTag_builtFromTheJudgedId_refreshByTagRefused() throws Exception {
+    PolicyEngine listed = engine(POLICY.replace("for: [pull, run]", "for: [pull, run, build]"));
+    // on the host at a listed digest: built from the id judged, as a run is
+    DockerfileVerdict v =
+        dockerfile(listed, host(), "FROM ghcr.io/org/tool:1\n", "", PullMode.MISSING);
+    assertThat(v).isInstanceOf(DockerfileVerdict.Forward.class);
+    assertThat(
+            Dockerfile.parse(((DockerfileVerdict.Forward) v).dockerfile())
+                .instructions()
+                .getFirst()
+                .line())
+        .isEqualTo("FROM " + TOOL_OK);
+    assertThat(built(dockerfile(listed, host(), "FROM ghcr.io/org/tool:2\n", "", PullMode.MISSING)))
+        .contains("image rule \"tool\"", "not " + D1);
+    // --pull would fetch whatever the tag names now: judged by the name before the pull
+    assertThat(built(dockerfile(listed, host(), "FROM ghcr.io/org/tool:1\n", "", PullMode.REFRESH)))
+        .contains("image rule \"tool\"", "only at the digests it lists");
+  }
+
+  @Test
+  void dockerfile_withoutImageRules_noImageRuleNotes() {
+    DockerfileVerdict v =
+        Fixtures.ENGINE.dockerfile(
+            ALICE,
+            "FROM busybox\n".getBytes(StandardCharsets.UTF_8),
+            "",
+            PullMode.MISSING,
+            Fixtures.objects());
+    assertThat(judged(v)).noneMatch(n -> n.contains("image rule"));
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.berth.policy.DockerObject;
 import dev.berth.policy.DockerfileVerdict;
 import dev.berth.policy.Grant;
 import dev.berth.policy.ImageNamespace;
+import dev.berth.policy.ImagePolicy;
 import dev.berth.policy.ObjectDirectory;
 import dev.berth.policy.ObjectDirectory.LookupException;
 import dev.berth.policy.Principal;
@@ -63,11 +64,21 @@ import java.util.function.Function;
  * Config.OnBuild}), or the ONBUILD lines of the earlier stage it starts from. Their {@code COPY
  * --from} is read by the daemon as written (berth cannot rewrite an image's triggers), so it must
  * name an earlier stage, or an image the caller may see as the daemon resolves it, or one the
- * daemon does not have; otherwise the build is refused naming the base image. {@code ADD} of an
- * {@code http(s)} URL (also in a trigger) makes the daemon fetch it in the host's network namespace
- * (host loopback reachable): refused unless it starts with a prefix of the role's {@code
- * allow.build_remote} (the rule of the {@code remote} parameter). COPY fetches no URL, and the
- * classic builder's ADD fetches no git repository (moby {@code copy.go}: {@code urlutil.IsURL},
+ * daemon does not have, which berth then pulls first as for {@code FROM} (the daemon would pull it
+ * itself, unjudged); otherwise the build is refused naming the base image.
+ *
+ * <p>Image rules. Under a role's {@code images}, every image this judgement resolves ({@code FROM},
+ * {@code COPY --from}, a trigger's {@code COPY --from}) is held to the rules for {@code build}
+ * ({@link ImagePolicyRules#forBuild}) before it is forwarded or pulled: found on the daemon, by
+ * where its content came from and who made it, never by the name written (a disallowed image tagged
+ * with an allowed name, or named by id, is still the disallowed image); a name berth pulls for the
+ * build, by that name as written after build-arg expansion, before the pull (so {@code digests}
+ * apply to it, and a name allowed only for pull and run is not pulled for a build). Stage names and
+ * {@code scratch} are not images. The rule that allowed each image is in the audit note. {@code
+ * ADD} of an {@code http(s)} URL (also in a trigger) makes the daemon fetch it in the host's
+ * network namespace (host loopback reachable): refused unless it starts with a prefix of the role's
+ * {@code allow.build_remote} (the rule of the {@code remote} parameter). COPY fetches no URL, and
+ * the classic builder's ADD fetches no git repository (moby {@code copy.go}: {@code urlutil.IsURL},
  * http and https only).
  */
 public final class DockerfileRules {
@@ -92,7 +103,7 @@ public final class DockerfileRules {
       Function<String, Decision> pulls) {
     try {
       return new Judging(who, grant, objects, mode, pulls).run(content, buildArgs);
-    } catch (PullRefused r) {
+    } catch (DecidedRefusal r) {
       return new DockerfileVerdict.Refused(r.refusal);
     } catch (Refusal r) {
       return new DockerfileVerdict.Refused(
@@ -142,7 +153,7 @@ public final class DockerfileRules {
     }
 
     DockerfileVerdict run(byte[] content, String buildArgsJson)
-        throws Refusal, RequestException, LookupException, PullRefused {
+        throws Refusal, RequestException, LookupException, DecidedRefusal {
       Dockerfile df = Dockerfile.parse(content);
       Map<String, String> given = buildArgs(buildArgsJson);
       Map<String, String> meta = new HashMap<>();
@@ -187,7 +198,7 @@ public final class DockerfileRules {
     }
 
     private Instruction from(Instruction in, char escape, Map<String, String> meta)
-        throws Refusal, RequestException, LookupException, PullRefused {
+        throws Refusal, RequestException, LookupException, DecidedRefusal {
       List<String> words = in.words();
       boolean named = words.size() == 3 && words.get(1).equalsIgnoreCase("as");
       if (!(words.size() == 1 || named)) {
@@ -220,7 +231,7 @@ public final class DockerfileRules {
     }
 
     private Instruction copy(Instruction in)
-        throws Refusal, RequestException, LookupException, PullRefused {
+        throws Refusal, RequestException, LookupException, DecidedRefusal {
       String from = in.flag("--from");
       if (from == null || isStage(from)) {
         return in;
@@ -266,15 +277,17 @@ public final class DockerfileRules {
      * under {@link PullMode#REFRESH}.
      */
     private ImageAccess.Resolved image(String ref, String what)
-        throws Refusal, LookupException, PullRefused {
+        throws Refusal, LookupException, DecidedRefusal {
       Optional<ImageAccess.Resolved> r = ImageAccess.resolve(ref, who, grant, objects);
       if (r.isPresent()) {
         ImageAccess.Resolved found = r.get();
+        forBuild(what + " " + ref, ref, Optional.of(found.image()));
         if (mode == PullMode.REFRESH
             && !found.tag().isEmpty()
             && ImageNamespace.parse(found.tag()).isEmpty()) {
           Optional<ImageRef> shared = ImageRef.tryParse(found.tag());
           if (shared.isPresent()) {
+            forBuild(what + " " + ref, found.tag(), Optional.empty());
             pull(shared.get().toString(), what + " " + ref);
           }
         }
@@ -289,22 +302,34 @@ public final class DockerfileRules {
             Decision.Status.BAD_REQUEST, what + " " + ref + ": invalid reference format");
       }
       if (mode == PullMode.NONE) {
-        throw new Refusal(
-            Decision.Status.NOT_FOUND,
-            what
-                + " "
-                + ref
-                + ": the image is not on this host (berth pulled it for this build, and it was"
-                + " removed meanwhile); build again");
+        throw gone(what + " " + ref);
       }
       String canonical = name.get().toString();
+      forBuild(what + " " + ref, ref, Optional.empty());
       pull(canonical, what + " " + ref);
       return new ImageAccess.Resolved(
           canonical, new DockerObject("", "", Optional.empty(), Map.of()), "");
     }
 
+    /**
+     * Holds {@code named} (on the daemon as {@code found}, or about to be pulled) to the role's
+     * image rules for {@code build} ({@link ImagePolicyRules#forBuild}); the rule that allowed it
+     * goes into the audit note.
+     */
+    private void forBuild(String where, String named, Optional<DockerObject> found)
+        throws DecidedRefusal {
+      ImagePolicy.Verdict v = ImagePolicyRules.forBuild(named, found, who, grant);
+      if (v instanceof ImagePolicy.Refused r) {
+        throw new DecidedRefusal(
+            Decision.forbidden("image_policy", "berth: " + where + ": " + r.reason()));
+      }
+      if (!v.reason().isEmpty()) {
+        judged.add(where + ": " + v.reason());
+      }
+    }
+
     /** Plans berth's pull of {@code image} (canonical), judged as the caller's docker pull. */
-    private void pull(String image, String why) throws PullRefused {
+    private void pull(String image, String why) throws DecidedRefusal {
       if (!pulled.add(image)) {
         return;
       }
@@ -315,7 +340,7 @@ public final class DockerfileRules {
           judged.add(why + ": pulled first (" + image + ")");
         }
         case Decision.Deny x ->
-            throw new PullRefused(
+            throw new DecidedRefusal(
                 new Decision.Deny(
                     x.rule(),
                     x.status(),
@@ -325,13 +350,13 @@ public final class DockerfileRules {
                         + image
                         + ", which is refused: "
                         + x.reason().replaceFirst("^berth: ", "")));
-        case Decision.Indeterminate i -> throw new PullRefused(i);
+        case Decision.Indeterminate i -> throw new DecidedRefusal(i);
       }
     }
 
     /** The triggers a stage runs when it starts from {@code source}. */
     private void judgeTriggers(List<String> triggers, String source)
-        throws Refusal, RequestException, LookupException {
+        throws Refusal, RequestException, LookupException, DecidedRefusal {
       for (String t : triggers) {
         for (Instruction in : Dockerfile.parseTrigger(t).instructions()) {
           String from = in.keyword().equals("copy") ? in.flag("--from") : null;
@@ -350,13 +375,32 @@ public final class DockerfileRules {
                     objects.imageClaims())) {
               throw trigger(source, t, from);
             }
-            judged.add("ONBUILD of " + source + ": COPY --from=" + from);
+            String where = "ONBUILD of " + source + ": COPY --from=" + from;
+            forBuild(where, from, read);
+            Optional<ImageRef> name = ImageRef.tryParse(from);
+            if (read.isEmpty() && name.isPresent()) {
+              // the daemon would pull it itself, unjudged: berth pulls it first, as for FROM
+              if (mode == PullMode.NONE) {
+                throw gone(where);
+              }
+              pull(name.get().toString(), where);
+            }
+            judged.add(where);
           }
           if (in.keyword().equals("add")) {
             checkAdd(in, " (an ONBUILD trigger of " + source + ")");
           }
         }
       }
+    }
+
+    /** An image berth pulled for this build is not on the host when it judges again. */
+    private static Refusal gone(String where) {
+      return new Refusal(
+          Decision.Status.NOT_FOUND,
+          where
+              + ": the image is not on this host (berth pulled it for this build, and it was"
+              + " removed meanwhile); build again");
     }
 
     private static Refusal trigger(String source, String trigger, String from) {
@@ -458,12 +502,15 @@ public final class DockerfileRules {
     }
   }
 
-  /** The caller's docker pull of an image the Dockerfile needs is refused: the build is. */
-  private static final class PullRefused extends Exception {
+  /**
+   * A refusal another judgement made (the caller's docker pull of an image the Dockerfile needs, or
+   * the role's image rules): the build is refused with it.
+   */
+  private static final class DecidedRefusal extends Exception {
     private static final long serialVersionUID = 1L;
     private final transient Decision refusal;
 
-    PullRefused(Decision refusal) {
+    DecidedRefusal(Decision refusal) {
       super(null, null, false, false);
       this.refusal = refusal;
     }

@@ -43,9 +43,12 @@ import java.util.Set;
  *       ({@link ImagePullRules} refuses them to every role that is not a passthrough).
  *   <li>{@code docker load}: refused (the archive names its own tags and origin, written before
  *       anything could be judged).
- *   <li>{@code POST /build} (the classic builder): refused. Its {@code FROM} lines are in the
- *       context's Dockerfile, and the daemon resolves and pulls them itself, without a request
- *       berth sees; so they cannot be judged before the build runs its steps in them.
+ *   <li>{@code POST /build} (the classic builder): the request itself names no image; the
+ *       Dockerfile held from its context names them, and {@link DockerfileRules} judges each {@code
+ *       FROM}, {@code COPY --from} and base image's {@code ONBUILD COPY --from} for {@code build}
+ *       ({@link #forBuild}) as a create judges its image: on the daemon by where its content came
+ *       from and who made it, otherwise by its name before berth pulls it. A remote context ({@code
+ *       remote}) is refused: the daemon fetches it and reads its Dockerfile unseen.
  *   <li>BuildKit ({@code /grpc}): the role's rules go to the daemon's BuildKit as a source policy
  *       with each Solve (berth-buildkit), which BuildKit applies to every image the build resolves
  *       or pulls; engines older than API 1.44, whose BuildKit would ignore it, run no user's
@@ -88,17 +91,7 @@ public final class ImagePolicyRules {
                     + role.name()
                     + " (an archive names its own tags and origin); pull from "
                     + "a registry they allow");
-        case IMAGE_BUILD ->
-            refuse(
-                "berth: the image rules of role "
-                    + role.name()
-                    + " ("
-                    + String.join(
-                        ", ",
-                        policy.rulesFor(ImageUse.BUILD).stream().map(ImageRule::name).toList())
-                    + ") cannot judge the classic builder's FROM (the daemon resolves "
-                    + "and pulls it itself); build with BuildKit (docker buildx build), where they "
-                    + "apply to every image the build uses");
+        case IMAGE_BUILD -> build(role, allowed);
         default -> allowed;
       };
     } catch (LookupException e) {
@@ -155,6 +148,60 @@ public final class ImagePolicyRules {
       notes.add("created from the image id judged (" + found.get().id() + ")");
     }
     return new Decision.Allow(allowed.rule(), out, notes, allowed.followUp(), allowed.effects());
+  }
+
+  /** A classic build: refused only when the daemon would read a Dockerfile berth never sees. */
+  private static Decision build(Role role, Decision.Allow allowed) {
+    String remote = allowed.forward().query().get("remote").orElse("");
+    if (!remote.isEmpty()) {
+      return refuse(
+          "berth: remote build contexts ("
+              + remote
+              + ") are not allowed under the image rules of role "
+              + role.name()
+              + ": the daemon fetches the context and reads its Dockerfile itself, so its FROM"
+              + " could not be held to the rules for build; clone or download it yourself and"
+              + " build the directory");
+    }
+    List<String> notes = new ArrayList<>(allowed.rewrites());
+    notes.add(
+        "the Dockerfile's images are judged by the image rules of role "
+            + role.name()
+            + " for build");
+    return new Decision.Allow(
+        allowed.rule(), allowed.forward(), notes, allowed.followUp(), allowed.effects());
+  }
+
+  /**
+   * The verdict of the caller's image rules on building from {@code named}, an image of a classic
+   * build's Dockerfile: {@code found} on the daemon (judged as a create judges its image, by where
+   * its content came from and who made it), or, when empty, the image berth is about to pull for
+   * the build, judged by {@code named} as written (after build-arg expansion), so that a {@code
+   * digests} rule applies to what the Dockerfile names. Always allowed without image rules.
+   */
+  public static ImagePolicy.Verdict forBuild(
+      String named, Optional<DockerObject> found, Principal who, Grant grant) {
+    Role role = grant.role();
+    if (!role.images().restricts()) {
+      return new ImagePolicy.Allowed("", "");
+    }
+    ImageSubject subject;
+    if (found.isPresent()) {
+      subject = subjectOf(named, found.get(), who, grant);
+    } else {
+      Optional<ImageRef> ref = ImageRef.tryParse(named);
+      if (ref.isEmpty()) {
+        return new ImagePolicy.Refused(
+            "",
+            named + " is not an image name the image rules of role " + role.name() + " can judge");
+      }
+      subject = ImageSubject.remote(ref.get());
+    }
+    ImagePolicy.Verdict v = role.images().judge(ImageUse.BUILD, subject, role.name());
+    return v instanceof ImagePolicy.Refused r
+        ? new ImagePolicy.Refused(r.rule(), shown(r.reason(), named, who, grant))
+        : new ImagePolicy.Allowed(
+            ((ImagePolicy.Allowed) v).rule(), shown(v.reason(), named, who, grant));
   }
 
   private static Decision pull(Role role, Decision.Allow allowed) {
