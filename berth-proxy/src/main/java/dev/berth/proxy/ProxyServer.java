@@ -165,6 +165,8 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, ProxyChannelInitializer.reads())
+                .childOption(
+                    ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyChannelInitializer.WATER_MARK)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(
                     new ProxyChannelInitializer(
@@ -202,6 +204,8 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, ProxyChannelInitializer.reads())
+                .childOption(
+                    ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyChannelInitializer.WATER_MARK)
                 .childHandler(
                     new ProxyChannelInitializer(
                         enforcer,

@@ -8,5 +8,8 @@ interface UpstreamListener {
 
   void onUpstreamInputShutdown();
 
+  /** The connection's buffer went over its high water mark or back under the low one. */
+  void onUpstreamWritabilityChanged();
+
   void onUpstreamClosed();
 }
