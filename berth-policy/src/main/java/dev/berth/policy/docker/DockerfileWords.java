@@ -167,8 +167,11 @@ public final class DockerfileWords {
   }
 
   /**
-   * The words of an {@code ARG} line: blank-separated, quotes and escapes kept inside a word (the
-   * daemon's {@code parseWords}), each {@code NAME} or {@code NAME=value}.
+   * The words of an {@code ARG} line: blank-separated, quotes and escapes kept inside a word, each
+   * {@code NAME} or {@code NAME=value}, as the daemon's {@code parseWords} splits them (BuildKit
+   * {@code frontend/dockerfile/parser/line_parsers.go}): the escape character keeps the next
+   * character in the word outside quotes and inside double quotes, is an ordinary character inside
+   * single quotes, and is dropped at the end of the line.
    */
   public static List<String> argWords(String rest, char escape) {
     List<String> words = new ArrayList<>();
@@ -183,10 +186,15 @@ public final class DockerfileWords {
         }
         continue;
       }
+      if (c == escape && quote != '\'') {
+        if (i + 1 == rest.length()) {
+          break; // an escape at the end of the line is dropped
+        }
+        word.append(c).append(rest.charAt(++i));
+        continue;
+      }
       word.append(c);
-      if (c == escape && i + 1 < rest.length()) {
-        word.append(rest.charAt(++i));
-      } else if (quote == 0 && (c == '"' || c == '\'')) {
+      if (quote == 0 && (c == '"' || c == '\'')) {
         quote = c;
       } else if (c == quote) {
         quote = 0;

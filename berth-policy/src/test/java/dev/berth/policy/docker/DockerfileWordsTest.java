@@ -79,4 +79,19 @@ class DockerfileWordsTest {
         .containsExactly("A=a\\ b", "B=\\\"c", "d\\\"");
     assertThat(DockerfileWords.argWords("A=a` b", '`')).containsExactly("A=a` b");
   }
+
+  @Test
+  void argWords_escapeInsideSingleQuotes_literalAsTheDaemonReadsIt() {
+    assertThat(DockerfileWords.argWords("A='a\\' B=c", '\\')).containsExactly("A='a\\'", "B=c");
+    assertThat(DockerfileWords.argWords("A='a` b' C", '`')).containsExactly("A='a` b'", "C");
+    assertThat(DockerfileWords.argWords("A=\"a\\\" b\" C", '\\'))
+        .containsExactly("A=\"a\\\" b\"", "C");
+  }
+
+  @Test
+  void argWords_escapeAtTheEndOfTheLine_dropped() {
+    assertThat(DockerfileWords.argWords("A=b\\", '\\')).containsExactly("A=b");
+    assertThat(DockerfileWords.argWords("A=\"b\\", '\\')).containsExactly("A=\"b");
+    assertThat(DockerfileWords.argWords("A='b\\", '\\')).containsExactly("A='b\\");
+  }
 }
