@@ -336,23 +336,6 @@ final class AnswerRelay implements UpstreamListener {
     conn.closeAfterFlush();
   }
 
-  /**
-   * The daemon connection's buffer drained: the upload that waited for it goes on ({@link
-   * RelayHandler}: client to daemon).
-   */
-  @Override
-  public void onUpstreamWritabilityChanged() {
-    Exchange ex = conn.exchange;
-    Runnable upload = ex == null ? null : ex.uploadWhenWritable;
-    if (upload != null
-        && conn.state == ClientConnection.State.EXCHANGE
-        && conn.upstream != null
-        && conn.upstream.isWritable()) {
-      requireNonNull(ex).uploadWhenWritable = null;
-      upload.run();
-    }
-  }
-
   /** The client's buffer drained: read the daemon again if it waited for that. */
   void clientWritable() {
     Exchange ex = conn.exchange;

@@ -30,15 +30,15 @@ import org.jspecify.annotations.Nullable;
  * arrived in (the client's own for a plain tar, the decoder's for a compressed one) around berth's
  * rewritten header blocks, so a plain tar costs no copy. gzip and bzip2 are decoded by Netty's
  * {@link Decompressor}s, which hand out at most {@link #PIECE} bytes at a time and take more input
- * only once their output was taken: {@link #next()} returns about one piece, the caller forwards it
- * and asks for the next only while the daemon connection's buffer is under its high water mark
- * ({@link RelayHandler}), so memory stays bounded (that mark and a few pieces) however much a
- * stream expands. A compression bomb is refused once the tar exceeds {@link #FREE_BYTES} and {@link
- * #MAX_RATIO} times the compressed bytes received. xz and zstd are refused with their name (send a
- * plain tar or gzip): the pure-Java decoders (org.tukaani:xz, aircompressor's zstd) are pull {@code
- * InputStream}s, which on an event loop would need a blocking thread per upload or the whole stream
- * buffered, and zstd-jni is native code; no client we know sends them by default (the docker CLI
- * sends a plain tar, docker-java gzip), so two such dependencies are not worth it.
+ * only once their output was taken: {@link #next()} returns about one piece, the caller forwards
+ * it, waits until it is written, then asks for the next, so memory stays bounded (a few pieces)
+ * however much a stream expands. A compression bomb is refused once the tar exceeds {@link
+ * #FREE_BYTES} and {@link #MAX_RATIO} times the compressed bytes received. xz and zstd are refused
+ * with their name (send a plain tar or gzip): the pure-Java decoders (org.tukaani:xz,
+ * aircompressor's zstd) are pull {@code InputStream}s, which on an event loop would need a blocking
+ * thread per upload or the whole stream buffered, and zstd-jni is native code; no client we know
+ * sends them by default (the docker CLI sends a plain tar, docker-java gzip), so two such
+ * dependencies are not worth it.
  *
  * <p>Not thread-safe: one instance per request body, used on its connection's event loop.
  */

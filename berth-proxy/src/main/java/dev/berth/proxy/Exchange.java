@@ -92,12 +92,6 @@ final class Exchange {
   /** The client's buffer was full: read the daemon again once it drains. */
   boolean readUpstreamWhenWritable;
 
-  /**
-   * The daemon connection's buffer was full: what continues the upload once it drains (read the
-   * client's next piece, or forward the archive's next), else null.
-   */
-  @Nullable Runnable uploadWhenWritable;
-
   /** The daemon half-closed its side of the upstream connection. */
   boolean upstreamInputClosed;
 

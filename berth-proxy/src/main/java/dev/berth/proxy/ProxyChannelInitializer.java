@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.RecvByteBufAllocator;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
@@ -47,16 +46,15 @@ import org.jspecify.annotations.Nullable;
  * <p>Invariants. (1) {@code AUTO_READ} is off and the flow-control handler hands over one message
  * per {@code read()}: every request on a keep-alive or pipelined connection is judged on its own,
  * after the previous exchange finished; nothing is allowed per connection. (2) Backpressure both
- * ways: one side is read only while the other side's write buffer is under its high water mark
- * ({@link #WATER_MARK}), so what a connection holds for a slow reader is bounded. (3) The daemon
- * only receives what berth built from the canonical request: a new head with allowlisted headers
- * and either berth's serialisation of the judged body or the decoded content of a streamed body.
- * (4) No action without a record: a state-changing request is forwarded only once its decision is
- * on disk; the result follows when the exchange ends. (5) Every request gets an answer in Docker's
- * format, and a refusal never leaves unread request bytes behind a close (the answer, then the rest
- * is drained; see {@link ClientConnection}). (6) Per-request state lives in one {@link Exchange}; a
- * new request gets a new one. (7) A hijacked connection carries raw bytes until both sides end;
- * half-closes are passed on after the last byte written.
+ * ways: the next piece is read from one side only once the previous piece is written to the other.
+ * (3) The daemon only receives what berth built from the canonical request: a new head with
+ * allowlisted headers and either berth's serialisation of the judged body or the decoded content of
+ * a streamed body. (4) No action without a record: a state-changing request is forwarded only once
+ * its decision is on disk; the result follows when the exchange ends. (5) Every request gets an
+ * answer in Docker's format, and a refusal never leaves unread request bytes behind a close (the
+ * answer, then the rest is drained; see {@link ClientConnection}). (6) Per-request state lives in
+ * one {@link Exchange}; a new request gets a new one. (7) A hijacked connection carries raw bytes
+ * until both sides end; half-closes are passed on after the last byte written.
  */
 final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   static final String TLS = "tls";
@@ -121,30 +119,16 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   }
 
   /**
-   * The most one read takes, of a client or of the daemon, and so the largest piece of a streamed
-   * body relayed at once. A connection's buffer grows to this size only while its reads fill it,
-   * and is released after each read: idle connections hold none.
+   * The most one read of a client takes, and so the largest piece of a streamed body (an upload,
+   * {@code docker cp} into a container) relayed at once. Netty's default of 64 KiB made a 300 MiB
+   * upload about 4800 rounds of read, rewrite, write and wait on the event loop (the relay keeps
+   * one piece in flight); larger reads mean fewer rounds. A connection's buffer grows to this size
+   * only while its reads fill it, and is released after each read: idle connections hold none.
    */
   static final int MAX_READ = 256 * 1024;
 
   /**
-   * The write buffer water marks of both connections of an exchange (client and daemon).
-   *
-   * <p>Design note. A relay reads one side on while the other side's buffer (what berth wrote to it
-   * and its socket has not taken yet) is under the high mark, and stops reading once it is over; it
-   * reads again when the buffer drained under the low mark (Netty's writability, {@code
-   * channelWritabilityChanged}). Before, one piece was in flight: the next read waited until the
-   * previous write had completed, each step a turn of the event loop, and the socket behind stayed
-   * idle meanwhile. The bound per connection and direction: the high mark plus one read ({@link
-   * #MAX_READ}), 512 KiB; the kernel's socket buffers come on top of it, as before. A stalled
-   * reader therefore costs at most that much of berth's memory, and the writer on the other side is
-   * held back by its own socket.
-   */
-  static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(MAX_READ / 2, MAX_READ);
-
-  /**
-   * The read sizes of client and daemon channels: from 2 KiB, grown while reads fill them, to
-   * {@link #MAX_READ}.
+   * The client channels' read sizes: from 2 KiB, grown while reads fill them, to {@link #MAX_READ}.
    */
   static RecvByteBufAllocator reads() {
     return new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);

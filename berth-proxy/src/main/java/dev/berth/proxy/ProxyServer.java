@@ -165,8 +165,6 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, ProxyChannelInitializer.reads())
-                .childOption(
-                    ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyChannelInitializer.WATER_MARK)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(
                     new ProxyChannelInitializer(
@@ -204,8 +202,6 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, ProxyChannelInitializer.reads())
-                .childOption(
-                    ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyChannelInitializer.WATER_MARK)
                 .childHandler(
                     new ProxyChannelInitializer(
                         enforcer,

@@ -33,11 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The daemon receives only what {@link UpstreamRequests} builds from the canonical request; a
  * streamed body follows piece by piece (decompressed and rewritten by {@link ArchiveUpload} for
- * {@code docker cp}). Backpressure: the next piece is read from the client (or taken from the
- * archive) as soon as the previous one is handed to the daemon connection, while that connection's
- * buffer is under its high water mark ({@link ProxyChannelInitializer#WATER_MARK}); over it, the
- * upload waits until it drains. So an upload holds at most the high water mark plus one piece (one
- * read of the client, {@link ProxyChannelInitializer#MAX_READ}, or one archive piece).
+ * {@code docker cp}), the next piece read from the client only once the previous one is written
+ * (backpressure).
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
@@ -150,85 +147,56 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpContent copy = last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data);
-    forwardPiece(ex, copy, last);
-    if (!last) {
-      whileUpstreamWritable(ex, conn::read);
-    }
-  }
-
-  /**
-   * Writes a piece of the body to the daemon without waiting for it to be written; a failed write
-   * closes both sides, the body's end marks the request complete once written.
-   */
-  private void forwardPiece(Exchange ex, HttpContent piece, boolean last) {
     requireNonNull(conn.upstream)
-        .writeAndFlush(piece)
+        .writeAndFlush(copy)
         .addListener(
             (ChannelFutureListener)
                 f -> {
                   if (!f.isSuccess()) {
-                    if (conn.state != ClientConnection.State.CLOSED) {
-                      conn.closeBoth();
-                    }
+                    conn.closeBoth();
                   } else if (last) {
                     ex.requestComplete = true;
+                  } else {
+                    conn.read();
                   }
                 });
   }
 
   /**
-   * Runs {@code next} (the upload's next step) now while the daemon connection's buffer is under
-   * its high water mark, else once it drained ({@link AnswerRelay#onUpstreamWritabilityChanged}).
-   */
-  private void whileUpstreamWritable(Exchange ex, Runnable next) {
-    Channel up = conn.upstream;
-    if (conn.exchange != ex || conn.state != ClientConnection.State.EXCHANGE || up == null) {
-      return;
-    }
-    if (up.isWritable()) {
-      next.run();
-    } else {
-      ex.uploadWhenWritable = next;
-    }
-  }
-
-  /**
-   * Forwards the archive's next rewritten pieces while the daemon connection is writable; reads the
-   * client again when the archive needs more input. Memory stays bounded: nothing is taken from the
-   * archive (or read from the client) while the daemon connection's buffer is over its high water
-   * mark.
+   * Forwards the archive's next rewritten piece and, once it is written, the one after; reads the
+   * client again when the archive needs more input (one piece in flight: bounded memory).
    */
   private void relayArchive(Exchange ex, boolean last) {
-    while (true) {
-      ByteBuf piece;
-      try {
-        piece = requireNonNull(ex.archive).next();
-      } catch (RequestException e) {
-        refuseArchive(ex, e);
-        return;
-      }
-      if (piece == null && !last) {
-        conn.read();
-        return;
-      }
-      if (piece == null && buildContext(ex).isPresent()) {
-        judgeContext(ex, buildContext(ex).get());
-        return;
-      }
-      if (piece == null) {
-        forwardPiece(ex, LastHttpContent.EMPTY_LAST_CONTENT, true);
-        return;
-      }
-      forwardPiece(ex, new DefaultHttpContent(piece), false);
-      Channel up = conn.upstream;
-      if (conn.exchange != ex || conn.state != ClientConnection.State.EXCHANGE || up == null) {
-        return;
-      }
-      if (!up.isWritable()) {
-        ex.uploadWhenWritable = () -> relayArchive(ex, last);
-        return;
-      }
+    ByteBuf piece;
+    try {
+      piece = requireNonNull(ex.archive).next();
+    } catch (RequestException e) {
+      refuseArchive(ex, e);
+      return;
     }
+    if (piece == null && !last) {
+      conn.read();
+      return;
+    }
+    if (piece == null && buildContext(ex).isPresent()) {
+      judgeContext(ex, buildContext(ex).get());
+      return;
+    }
+    HttpContent out =
+        piece == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultHttpContent(piece);
+    requireNonNull(conn.upstream)
+        .writeAndFlush(out)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  if (!f.isSuccess()) {
+                    conn.closeBoth();
+                  } else if (piece == null) {
+                    ex.requestComplete = true;
+                  } else if (conn.exchange == ex && conn.state != ClientConnection.State.CLOSED) {
+                    relayArchive(ex, last);
+                  }
+                });
   }
 
   private static Optional<CanonicalRequest.Body.BuildContext> buildContext(Exchange ex) {

@@ -14,22 +14,14 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One side of a hijacked connection (attach, exec start): relays raw bytes to the other side,
- * reading on while the other side is writable. A pair replaces the HTTP handlers of both
- * connections when the daemon's answer says the stream is raw ({@link #start}); such a connection
- * never carries another HTTP request.
- *
- * <p>Backpressure: after each piece is handed to the other side, this side is read again only while
- * the other side's buffer is under its high water mark ({@link
- * ProxyChannelInitializer#WATER_MARK}); once it is over, reading waits until that side's
- * writability comes back ({@link #channelWritabilityChanged}, on the other side's handler). So a
- * stalled reader holds at most the high water mark plus one read of the relay's memory per
- * direction, and the writer behind it is held back by its own socket.
+ * reading the next piece only once the previous one is written. A pair replaces the HTTP handlers
+ * of both connections when the daemon's answer says the stream is raw ({@link #start}); such a
+ * connection never carries another HTTP request.
  *
  * <p>Half-close: one side's end of input (stdin EOF, the container's output ending) becomes a
  * half-close of the other side once everything before it was written; when both inputs have ended,
@@ -95,9 +87,8 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     conn.upstream.read();
   }
 
-  /** The other side: the daemon connection for the client's handler (null once it is gone). */
-  private @Nullable Channel peer() {
-    return clientSide ? conn.upstream : conn.channel;
+  private Channel peer() {
+    return clientSide ? requireNonNull(conn.upstream) : conn.channel;
   }
 
   @Override
@@ -108,13 +99,12 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
           .addListener(
               (ChannelFutureListener)
                   f -> {
-                    if (!f.isSuccess() && conn.state != ClientConnection.State.CLOSED) {
+                    if (f.isSuccess()) {
+                      ctx.read();
+                    } else {
                       conn.closeBoth();
                     }
                   });
-      if (peer.isWritable()) {
-        ctx.read();
-      } // else the peer's handler reads this side again once the peer drained
     } else if (!clientSide && !(msg instanceof ByteBuf)) {
       ReferenceCountUtil.release(msg); // the codec's end marker after a 101
       ctx.read();
@@ -122,19 +112,6 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       conn.closeBoth();
     }
-  }
-
-  /**
-   * This side's buffer went over its high water mark or back under the low one: the other side,
-   * which writes here, is read again once this side is writable.
-   */
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    Channel other = peer();
-    if (ctx.channel().isWritable() && other != null && other.isActive()) {
-      other.read();
-    }
-    ctx.fireChannelWritabilityChanged();
   }
 
   @Override
@@ -151,11 +128,8 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     }
     if (conn.inputClosed && ex.upstreamInputClosed) {
       conn.closeAfterFlush();
-    } else {
-      Channel peer = peer();
-      if (peer != null) {
-        ClientConnection.shutdownOutputAfterWrites(peer); // stdin EOF reaches the container
-      }
+    } else if (peer() != null) {
+      ClientConnection.shutdownOutputAfterWrites(peer()); // stdin EOF reaches the container
     }
   }
 

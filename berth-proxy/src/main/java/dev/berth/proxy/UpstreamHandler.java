@@ -40,13 +40,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (owner != null) {
-      owner.onUpstreamWritabilityChanged();
-    }
-  }
-
-  @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownEvent) {
       if (owner == null) {

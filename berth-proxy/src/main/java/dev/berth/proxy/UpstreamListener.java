@@ -8,8 +8,5 @@ interface UpstreamListener {
 
   void onUpstreamInputShutdown();
 
-  /** The connection's buffer went over its high water mark or back under the low one. */
-  void onUpstreamWritabilityChanged();
-
   void onUpstreamClosed();
 }

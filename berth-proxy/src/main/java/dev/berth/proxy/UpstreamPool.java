@@ -102,8 +102,6 @@ final class UpstreamPool {
         .channel(EpollDomainSocketChannel.class)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyChannelInitializer.reads())
-        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyChannelInitializer.WATER_MARK)
         .handler(
             new ChannelInitializer<Channel>() {
               @Override

@@ -12,15 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A stand-in for dockerd on a unix socket: answers every request with {@code 200 OK} and a small
  * JSON body naming the request it received, so tests can see exactly what berth forwarded. It goes
  * away in the middle of {@code GET /events} (after one event) and before answering {@code POST
- * /containers/{id}/wait}. {@code GET /containers/{id}/logs} streams {@link #STREAM_LIMIT} bytes as
- * fast as berth takes them (counted in {@link #streamed}); with {@link #stallUploads} it never
- * reads the body of an archive upload ({@code docker cp} into a container) nor answers it.
+ * /containers/{id}/wait}.
  */
 final class FakeDaemon implements AutoCloseable {
   final Path socket;
@@ -36,15 +33,6 @@ final class FakeDaemon implements AutoCloseable {
 
   /** The id of every exec this daemon creates. */
   static final String EXEC_ID = "e0c" + "0".repeat(61);
-
-  /** How much a logs stream sends at most. */
-  static final long STREAM_LIMIT = 256L << 20;
-
-  /** Bytes of logs streams written so far (handed to the socket). */
-  final AtomicLong streamed = new AtomicLong();
-
-  /** Whether archive uploads are left unread (a daemon that stalls). */
-  volatile boolean stallUploads;
 
   /** The uid named as owner of every container berth asks about. */
   private final int ownerUid;
@@ -106,19 +94,6 @@ final class FakeDaemon implements AutoCloseable {
                           .getBytes(StandardCharsets.ISO_8859_1)));
               return;
             }
-            if (!head.toLowerCase().contains("\r\nuser-agent: berth")
-                && line.matches("GET /[^ ]*containers/[^/]+/logs.*")) {
-              received.add(line);
-              streamLogs(c);
-              return;
-            }
-            if (stallUploads && line.matches("PUT /[^ ]*containers/[^/]+/archive.*")) {
-              received.add(line);
-              while (server.isOpen()) {
-                Thread.sleep(20); // reads nothing more: berth's writes to it back up
-              }
-              return;
-            }
             if (line.matches("POST /v[0-9.]+/containers/[^/]+/wait.*")) {
               received.add(line);
               return; // the daemon goes away before it answers
@@ -155,26 +130,6 @@ final class FakeDaemon implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       // the connection ends
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A chunked answer of up to {@link #STREAM_LIMIT} bytes, written as fast as they are taken. */
-  private void streamLogs(SocketChannel c) throws IOException {
-    c.write(
-        ByteBuffer.wrap(
-            ("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1)));
-    byte[] data = new byte[32 * 1024];
-    byte[] size = (Integer.toHexString(data.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    byte[] end = "\r\n".getBytes(StandardCharsets.US_ASCII);
-    while (streamed.get() < STREAM_LIMIT) {
-      ByteBuffer[] chunk = {ByteBuffer.wrap(size), ByteBuffer.wrap(data), ByteBuffer.wrap(end)};
-      while (chunk[2].hasRemaining()) {
-        streamed.addAndGet(c.write(chunk));
-      }
     }
   }
 

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -82,63 +80,6 @@ class TunnelHandlerTest {
     assertThat(text(daemon)).isEqualTo("GET / HTTP/1.1\r\n\r\n"); // stdin, never parsed
     daemon.writeInbound(Unpooled.copiedBuffer("output", StandardCharsets.US_ASCII));
     assertThat(text(f.channel)).isEqualTo("output");
-  }
-
-  /** Counts the reads asked of a channel (first in its pipeline: every read passes it). */
-  private static final class Reads extends ChannelOutboundHandlerAdapter {
-    int count;
-
-    @Override
-    public void read(ChannelHandlerContext ctx) {
-      count++;
-      ctx.read();
-    }
-  }
-
-  private static Reads countReads(EmbeddedChannel ch) {
-    ch.config().setAutoRead(false);
-    Reads reads = new Reads();
-    ch.pipeline().addFirst(reads);
-    return reads;
-  }
-
-  private static void writable(EmbeddedChannel ch, boolean writable) {
-    ch.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
-    ch.runPendingTasks();
-  }
-
-  @Test
-  void output_clientWritable_daemonReadOnWithoutWaitingForTheWrite() throws Exception {
-    f.answer();
-    Reads reads = countReads(daemon);
-    daemon.writeInbound(Unpooled.copiedBuffer("out", StandardCharsets.US_ASCII));
-    daemon.writeInbound(Unpooled.copiedBuffer("put", StandardCharsets.US_ASCII));
-    assertThat(reads.count).isEqualTo(2);
-    assertThat(text(f.channel)).isEqualTo("output");
-  }
-
-  @Test
-  void output_clientNotWritable_daemonNotReadUntilTheClientDrained() throws Exception {
-    f.answer();
-    Reads reads = countReads(daemon);
-    writable(f.channel, false);
-    daemon.writeInbound(Unpooled.copiedBuffer("output", StandardCharsets.US_ASCII));
-    assertThat(text(f.channel)).isEqualTo("output"); // what was read still goes out, in order
-    assertThat(reads.count).isZero(); // a slow reader: nothing more is taken from the daemon
-    writable(f.channel, true);
-    assertThat(reads.count).isEqualTo(1);
-  }
-
-  @Test
-  void input_daemonNotWritable_clientNotReadUntilTheDaemonDrained() throws Exception {
-    f.answer();
-    Reads reads = countReads(f.channel);
-    writable(daemon, false);
-    f.channel.writeInbound(Unpooled.copiedBuffer("stdin", StandardCharsets.US_ASCII));
-    assertThat(text(daemon)).isEqualTo("stdin");
-    assertThat(reads.count).isZero();
-    writable(daemon, true);
-    assertThat(reads.count).isEqualTo(1);
   }
 
   @Test
