@@ -325,20 +325,40 @@ public final class Enforcement {
           case Decision.Indeterminate i -> i.detail();
         };
     List<String> rewrites = d instanceof Decision.Allow a ? a.rewrites() : List.of();
-    return new AuditEvent(
+    return event(
         id,
         outcome,
         d.rule(),
+        reason,
+        request == null ? method : request.method(),
+        request == null ? "(unparsed)" : request.path(),
+        rewrites);
+  }
+
+  /** A decision record of the caller, with this request's action and the policy's digest. */
+  private AuditEvent event(
+      String decisionId,
+      String outcome,
+      String rule,
+      String reason,
+      String method,
+      String path,
+      List<String> notes) {
+    Optional<Principal> p = caller.principal();
+    return new AuditEvent(
+        decisionId,
+        outcome,
+        rule,
         reason,
         p.map(Principal::uid).orElse(-1),
         p.map(Principal::name).orElse(caller.claimedName()),
         p.map(Principal::gid).orElse(-1),
         p.map(Principal::pid).orElse(-1),
         p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
-        action,
-        request == null ? method : request.method(),
-        request == null ? "(unparsed)" : request.path(),
-        rewrites,
+        route == null ? "" : route.route().action().id(),
+        method,
+        path,
+        notes,
         engine.policy().digest(),
         p.map(Principal::tlsSubject).orElse(""));
   }
@@ -501,24 +521,8 @@ public final class Enforcement {
   /** A decision record of its own for a part of this request judged after its head. */
   private CompletableFuture<Long> recordPart(
       String method, String path, boolean allowed, String rule, String reason, List<String> notes) {
-    Optional<Principal> p = caller.principal();
     return core.audit.append(
-        new AuditEvent(
-            DecisionIds.next(),
-            allowed ? "allow" : "deny",
-            rule,
-            reason,
-            p.map(Principal::uid).orElse(-1),
-            p.map(Principal::name).orElse(caller.claimedName()),
-            p.map(Principal::gid).orElse(-1),
-            p.map(Principal::pid).orElse(-1),
-            p.filter(x -> x.loginUid() != x.uid()).map(Principal::loginUid).orElse(-1),
-            route == null ? "" : route.route().action().id(),
-            method,
-            path,
-            notes,
-            engine.policy().digest(),
-            p.map(Principal::tlsSubject).orElse("")));
+        event(DecisionIds.next(), allowed ? "allow" : "deny", rule, reason, method, path, notes));
   }
 
   /**
