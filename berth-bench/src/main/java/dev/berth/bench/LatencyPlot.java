@@ -2,9 +2,7 @@ package dev.berth.bench;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,13 +28,6 @@ import javax.imageio.ImageIO;
  * <p>Usage: {@code LatencyPlot RESULTS.tsv OUT.png [TITLE]}.
  */
 public final class LatencyPlot {
-  private static final Color[] COLOURS = {
-    new Color(70, 130, 200),
-    new Color(235, 120, 40),
-    new Color(150, 150, 150),
-    new Color(90, 180, 90)
-  };
-
   /** One bar: a target's p50 and p99 in microseconds, and what to write after it. */
   record Bar(String target, double p50, double p99, String label) {}
 
@@ -76,8 +67,8 @@ public final class LatencyPlot {
           List<Bar> bars = new ArrayList<>();
           for (String target : ordered(new ArrayList<>(targets.keySet()))) {
             List<double[]> rounds = targets.getOrDefault(target, List.of());
-            double p50 = median(rounds.stream().map(p -> p[0]).toList());
-            double p99 = median(rounds.stream().map(p -> p[1]).toList());
+            double p50 = Chart.median(rounds.stream().map(p -> p[0]).toList());
+            double p99 = Chart.median(rounds.stream().map(p -> p[1]).toList());
             bars.add(new Bar(target, p50, p99, micros(p50) + " / " + micros(p99)));
           }
           groups.put(scenario, bars);
@@ -110,13 +101,6 @@ public final class LatencyPlot {
     return us >= 1000
         ? String.format(Locale.ROOT, "%.1f ms", us / 1000)
         : String.format(Locale.ROOT, "%.0f us", us);
-  }
-
-  private static double median(List<Double> v) {
-    List<Double> s = new ArrayList<>(v);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   /** {@code c} mixed with white, for the p99 part of a bar. */
@@ -161,23 +145,14 @@ public final class LatencyPlot {
     int rowsTotal = groups.values().stream().mapToInt(List::size).sum();
     int height = top + rowsTotal * 14 + groups.size() * 12 + 60;
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(
-        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, width, height);
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-    g.drawString(title, 10, 20);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    Graphics2D g = Chart.canvas(img, title);
     double span = Math.log10(to / from);
     int y = top;
     for (var e : groups.entrySet()) {
       g.setColor(Color.BLACK);
       g.drawString(e.getKey(), 10, y + e.getValue().size() * 7 + 4);
       for (Bar b : e.getValue()) {
-        Color c = COLOURS[targets.indexOf(b.target()) % COLOURS.length];
+        Color c = Chart.COLOURS[targets.indexOf(b.target()) % Chart.COLOURS.length];
         int x50 = left + (int) (Math.log10(Math.max(b.p50(), from) / from) / span * plotWidth);
         int x99 = left + (int) (Math.log10(Math.max(b.p99(), from) / from) / span * plotWidth);
         g.setColor(light(c));
@@ -199,14 +174,7 @@ public final class LatencyPlot {
       g.drawLine(x, top - 6, x, y);
       g.drawString(micros(tick), x - 12, y + 14);
     }
-    int lx = left;
-    for (int t = 0; t < targets.size(); t++) {
-      g.setColor(COLOURS[t % COLOURS.length]);
-      g.fillRect(lx, height - 18, 12, 12);
-      g.setColor(Color.BLACK);
-      g.drawString(targets.get(t), lx + 16, height - 8);
-      lx += 100;
-    }
+    int lx = Chart.legend(g, targets, left, height);
     g.drawString("dark: p50, light: p99", lx + 20, height - 8);
     g.dispose();
     ImageIO.write(img, "png", Path.of(out).toFile());

@@ -2,9 +2,7 @@ package dev.berth.bench;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +22,6 @@ import javax.imageio.ImageIO;
  * <p>Usage: {@code RatioPlot RESULTS.tsv OUT.png [TITLE]}.
  */
 public final class RatioPlot {
-  private static final Color[] COLOURS = {
-    new Color(70, 130, 200),
-    new Color(235, 120, 40),
-    new Color(150, 150, 150),
-    new Color(90, 180, 90)
-  };
-
   private RatioPlot() {}
 
   public static void main(String[] args) throws IOException {
@@ -80,7 +71,7 @@ public final class RatioPlot {
             }
           }
         }
-        r[t] = median(perRound);
+        r[t] = Chart.median(perRound);
       }
       ratios.put(scenario.getKey(), r);
     }
@@ -89,16 +80,6 @@ public final class RatioPlot {
         targets,
         args.length > 2 ? args[2] : "throughput relative to direct",
         Path.of(args[1]));
-  }
-
-  private static double median(List<Double> v) {
-    if (v.isEmpty()) {
-      return 0;
-    }
-    List<Double> s = new ArrayList<>(v);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   private static void render(
@@ -117,16 +98,7 @@ public final class RatioPlot {
       }
     }
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(
-        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, width, height);
-    g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-    g.drawString(title, 10, 20);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    Graphics2D g = Chart.canvas(img, title);
     int y = top;
     for (var e : ratios.entrySet()) {
       g.setColor(Color.BLACK);
@@ -134,7 +106,7 @@ public final class RatioPlot {
       for (int t = 0; t < targets.size(); t++) {
         double v = e.getValue()[t];
         int w = (int) (Math.min(v, max) / max * plotWidth);
-        g.setColor(COLOURS[t % COLOURS.length]);
+        g.setColor(Chart.COLOURS[t % Chart.COLOURS.length]);
         g.fillRect(left, y + t * 14, Math.max(w, 1), 12);
         g.setColor(Color.BLACK);
         g.drawString(String.format(Locale.ROOT, "%.2f", v), left + w + 4, y + t * 14 + 10);
@@ -148,14 +120,7 @@ public final class RatioPlot {
             1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {4, 4}, 0));
     g.drawLine(one, top - 6, one, y);
     g.drawString("1.0 = direct", one - 30, y + 14);
-    int lx = left;
-    for (int t = 0; t < targets.size(); t++) {
-      g.setColor(COLOURS[t % COLOURS.length]);
-      g.fillRect(lx, height - 18, 12, 12);
-      g.setColor(Color.BLACK);
-      g.drawString(targets.get(t), lx + 16, height - 8);
-      lx += 100;
-    }
+    Chart.legend(g, targets, left, height);
     g.dispose();
     ImageIO.write(img, "png", out.toFile());
   }
